@@ -1,0 +1,113 @@
+/*
+ * Build the envelope of a received message from its journal record:
+ * seq, hook (URL), name, method, path, query, headers (names lower-cased;
+ * repeated headers joined with ", " as RFC 9110 allows), remote,
+ * received_at (RFC 3339, milliseconds, UTC) and verified.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "envelope.h"
+#include "hook.h"
+#include "listener.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+/* Format unix milliseconds as RFC 3339 UTC with milliseconds. */
+char *
+envelope_time(int64_t ms)
+{
+	struct tm	tm;
+	time_t		t = (time_t)(ms / 1000);
+	char		when[32], *s;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	xasprintf(&s, "%s.%03dZ", when, (int)(ms % 1000));
+	return (s);
+}
+
+/* Return the URL of a hook; caller frees. */
+char *
+envelope_hook_url(const struct hook *h)
+{
+	char	*s;
+
+	xasprintf(&s, "%s/%s", listener.base_url, h->token);
+	return (s);
+}
+
+/* Copy a string member of the record into the envelope. */
+static void
+envelope_copy(struct json_object *to, struct json_object *from,
+    const char *key)
+{
+	const char	*value = proto_string(from, key);
+
+	json_object_object_add(to, key, json_object_new_string(value == NULL ?
+	    "" : value));
+}
+
+/* Make the headers object from the record's [[name, value], ...] list. */
+static struct json_object *
+envelope_headers(struct json_object *list)
+{
+	struct json_object	*headers, *pair, *old;
+	const char		*value;
+	char			*name, *p, *joined;
+	size_t			 i, n;
+
+	headers = json_object_new_object();
+	n = list == NULL ? 0 : json_object_array_length(list);
+	for (i = 0; i < n; i++) {
+		pair = json_object_array_get_idx(list, i);
+		name = xstrdup(json_object_get_string(
+		    json_object_array_get_idx(pair, 0)));
+		for (p = name; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		value = json_object_get_string(json_object_array_get_idx(pair, 1));
+		if (json_object_object_get_ex(headers, name, &old)) {
+			xasprintf(&joined, "%s, %s", json_object_get_string(old),
+			    value);
+			json_object_object_add(headers, name,
+			    json_object_new_string(joined));
+			free(joined);
+		} else
+			json_object_object_add(headers, name,
+			    json_object_new_string(value));
+		free(name);
+	}
+	return (headers);
+}
+
+/* Build the envelope of the received-message record o, of hook h. */
+struct json_object *
+envelope_new(struct json_object *o, const struct hook *h)
+{
+	struct json_object	*e, *list = NULL;
+	char			*s;
+
+	e = json_object_new_object();
+	json_object_object_add(e, "seq",
+	    json_object_new_int64(proto_int(o, "seq", 0)));
+	s = envelope_hook_url(h);
+	json_object_object_add(e, "hook", json_object_new_string(s));
+	free(s);
+	json_object_object_add(e, "name", h->name == NULL ? NULL :
+	    json_object_new_string(h->name));
+	envelope_copy(e, o, "method");
+	envelope_copy(e, o, "path");
+	envelope_copy(e, o, "query");
+	json_object_object_get_ex(o, "headers", &list);
+	json_object_object_add(e, "headers", envelope_headers(list));
+	envelope_copy(e, o, "remote");
+	s = envelope_time(proto_int(o, "received_at", 0));
+	json_object_object_add(e, "received_at", json_object_new_string(s));
+	free(s);
+	json_object_object_add(e, "verified", json_object_new_boolean(0));
+	return (e);
+}

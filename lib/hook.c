@@ -1,0 +1,492 @@
+/*
+ * Hooks, messages and waiters.
+ *
+ * Hooks are found by token or by name through two small chained hash
+ * tables.  Messages live in one array ordered by sequence number (sequence
+ * numbers only grow), so a message is found by binary search; each hook
+ * also links its untaken messages into a FIFO queue.  Waiters are served in
+ * the order they arrived; a message goes to the oldest waiter that listens
+ * on its hook.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "compat.h"
+#include "hook.h"
+#include "journal.h"
+#include "listener.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+static struct hook_list		 hooks = TAILQ_HEAD_INITIALIZER(hooks);
+static size_t			 nhooks;
+static struct hook		**by_token;
+static struct hook		**by_name;
+static size_t			 nbuckets;
+
+static struct message		**messages;
+static size_t			 nmessages, messages_size;
+static uint64_t			 nqueued;
+
+static TAILQ_HEAD(, waiter)	 waiters = TAILQ_HEAD_INITIALIZER(waiters);
+
+/* Hash a string (FNV-1a). */
+static size_t
+hook_hash(const char *s)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL;
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 0x100000001b3ULL;
+	}
+	return ((size_t)h);
+}
+
+/* Put a hook into the hash tables. */
+static void
+hook_index(struct hook *h)
+{
+	size_t	b;
+
+	b = hook_hash(h->token) % nbuckets;
+	h->next_by_token = by_token[b];
+	by_token[b] = h;
+	if (h->name != NULL) {
+		b = hook_hash(h->name) % nbuckets;
+		h->next_by_name = by_name[b];
+		by_name[b] = h;
+	}
+}
+
+/* Grow the hash tables when they fill up; return 1 if they were rebuilt. */
+static int
+hook_rehash(void)
+{
+	struct hook	*h;
+
+	if (nbuckets != 0 && nhooks < nbuckets * 2)
+		return (0);
+	free(by_token);
+	free(by_name);
+	nbuckets = nbuckets == 0 ? 256 : nbuckets * 4;
+	by_token = xcalloc(nbuckets, sizeof *by_token);
+	by_name = xcalloc(nbuckets, sizeof *by_name);
+	TAILQ_FOREACH(h, &hooks, entry)
+		hook_index(h);
+	return (1);
+}
+
+/* Set up empty tables. */
+void
+hook_init(void)
+{
+	hook_rehash();
+}
+
+/* Free every hook, message and table (at exit, for leak checkers). */
+void
+hook_free_all(void)
+{
+	struct hook	*h;
+	size_t		 i;
+
+	while ((h = TAILQ_FIRST(&hooks)) != NULL) {
+		TAILQ_REMOVE(&hooks, h, entry);
+		free(h->name);
+		free(h);
+	}
+	for (i = 0; i < nmessages; i++)
+		free(messages[i]);
+	free(messages);
+	free(by_token);
+	free(by_name);
+	messages = NULL;
+	by_token = by_name = NULL;
+	nmessages = messages_size = nbuckets = nhooks = 0;
+}
+
+/* Add a hook to memory. */
+static struct hook *
+hook_insert(const char *token, const char *name, int64_t created_at)
+{
+	struct hook	*h;
+
+	h = xcalloc(1, sizeof *h);
+	memcpy(h->token, token, TOKEN_LEN);
+	h->token[TOKEN_LEN] = '\0';
+	if (name != NULL)
+		h->name = xstrdup(name);
+	h->created_at = created_at;
+	TAILQ_INIT(&h->queue);
+	TAILQ_INSERT_TAIL(&hooks, h, entry);
+	nhooks++;
+	if (!hook_rehash())
+		hook_index(h);
+	return (h);
+}
+
+/* Find a hook by its token. */
+static struct hook *
+hook_find_token(const char *token, size_t len)
+{
+	struct hook	*h;
+	char		 key[TOKEN_LEN + 1];
+
+	if (!token_valid(token, len))
+		return (NULL);
+	memcpy(key, token, TOKEN_LEN);
+	key[TOKEN_LEN] = '\0';
+	for (h = by_token[hook_hash(key) % nbuckets]; h != NULL;
+	    h = h->next_by_token) {
+		if (strcmp(h->token, key) == 0)
+			return (h);
+	}
+	return (NULL);
+}
+
+/* Find a hook by its name. */
+static struct hook *
+hook_find_name(const char *name)
+{
+	struct hook	*h;
+
+	for (h = by_name[hook_hash(name) % nbuckets]; h != NULL;
+	    h = h->next_by_name) {
+		if (strcmp(h->name, name) == 0)
+			return (h);
+	}
+	return (NULL);
+}
+
+/*
+ * Find a hook by what a user typed: its URL (any scheme, host and prefix;
+ * the token is a path segment), its bare token, or its name.
+ */
+struct hook *
+hook_find(const char *handle)
+{
+	const char	*p, *end;
+	struct hook	*h;
+
+	if ((p = strstr(handle, "://")) == NULL) {
+		if ((h = hook_find_token(handle, strlen(handle))) != NULL)
+			return (h);
+		return (hook_find_name(handle));
+	}
+	p = strchr(p + 3, '/');
+	while (p != NULL) {
+		p++;
+		end = p + strcspn(p, "/?#");
+		if ((h = hook_find_token(p, (size_t)(end - p))) != NULL)
+			return (h);
+		p = *end == '/' ? end : NULL;
+	}
+	return (NULL);
+}
+
+/*
+ * Create a hook, journaled.  A name already held by an open hook returns
+ * that hook, so re-running a script that names its hook finds it again.
+ */
+struct hook *
+hook_create(const char *name, char **cause)
+{
+	struct json_object	*o;
+	struct hook		*h;
+	char			 token[TOKEN_LEN + 1];
+
+	if (name != NULL && (h = hook_find_name(name)) != NULL) {
+		if (!h->closed)
+			return (h);
+		xasprintf(cause, "hook name '%s' belongs to a closed hook", name);
+		return (NULL);
+	}
+	do {
+		if (token_new(token, sizeof token) == -1) {
+			xasprintf(cause, "cannot make a token: getrandom failed");
+			return (NULL);
+		}
+	} while (hook_find_token(token, TOKEN_LEN) != NULL);
+	h = hook_insert(token, name, listener_wallclock());
+	o = json_object_new_object();
+	json_object_object_add(o, "token", json_object_new_string(token));
+	if (name != NULL)
+		json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "created_at",
+	    json_object_new_int64(h->created_at));
+	journal_append(listener.journal, JOURNAL_HOOK_CREATED, o, NULL, 0);
+	json_object_put(o);
+	return (h);
+}
+
+/* Return every hook, oldest first. */
+struct hook_list *
+hook_all(void)
+{
+	return (&hooks);
+}
+
+/* Return how many hooks exist. */
+size_t
+hook_count(void)
+{
+	return (nhooks);
+}
+
+/* Find a message by sequence number. */
+static struct message *
+message_find(uint64_t seq)
+{
+	size_t	lo = 0, hi = nmessages, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (messages[mid]->seq == seq)
+			return (messages[mid]);
+		if (messages[mid]->seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (NULL);
+}
+
+/* Add a message to the index. */
+static struct message *
+message_insert(struct hook *h, uint64_t seq, uint64_t offset,
+    enum message_state state)
+{
+	struct message	*m;
+
+	if (nmessages == messages_size) {
+		messages_size = messages_size == 0 ? 1024 : messages_size * 2;
+		messages = xreallocarray(messages, messages_size,
+		    sizeof *messages);
+	}
+	m = xcalloc(1, sizeof *m);
+	m->seq = seq;
+	m->hook = h;
+	m->offset = offset;
+	m->state = state;
+	messages[nmessages++] = m;
+	h->received++;
+	if (seq >= listener.next_seq)
+		listener.next_seq = seq + 1;
+	return (m);
+}
+
+/* Queue a message on its hook, keeping the queue in sequence order. */
+static void
+message_enqueue(struct message *m)
+{
+	struct message	*at;
+
+	m->state = MESSAGE_QUEUED;
+	TAILQ_FOREACH_REVERSE(at, &m->hook->queue, message_queue, entry) {
+		if (at->seq < m->seq)
+			break;
+	}
+	if (at == NULL)
+		TAILQ_INSERT_HEAD(&m->hook->queue, m, entry);
+	else
+		TAILQ_INSERT_AFTER(&m->hook->queue, at, m, entry);
+}
+
+/* Rebuild memory from one journal record (journal_open's callback). */
+void
+hook_replay(const struct journal_record *r, void *arg)
+{
+	struct json_object	*o = r->json;
+	const char		*token;
+	struct hook		*h;
+	struct message		*m;
+	int64_t			 seq;
+
+	(void)arg;
+	token = proto_string(o, "token");
+	seq = proto_int(o, "seq", -1);
+	switch (r->type) {
+	case JOURNAL_HOOK_CREATED:
+		if (token != NULL && token_valid(token, strlen(token)) &&
+		    hook_find_token(token, TOKEN_LEN) == NULL)
+			hook_insert(token, proto_string(o, "name"),
+			    proto_int(o, "created_at", 0));
+		break;
+	case JOURNAL_HOOK_CLOSED:
+		if (token != NULL && (h = hook_find(token)) != NULL)
+			h->closed = 1;
+		break;
+	case JOURNAL_MESSAGE_RECEIVED:
+		if (token == NULL || (h = hook_find(token)) == NULL || seq < 0 ||
+		    (nmessages > 0 && (uint64_t)seq <= messages[nmessages - 1]->seq))
+			break;
+		m = message_insert(h, (uint64_t)seq, r->offset, MESSAGE_QUEUED);
+		message_enqueue(m);
+		h->queued++;
+		nqueued++;
+		break;
+	case JOURNAL_MESSAGE_SENT:
+		if (seq >= 0 && (uint64_t)seq >= listener.next_seq)
+			listener.next_seq = (uint64_t)seq + 1;
+		break;
+	case JOURNAL_MESSAGE_TAKEN:
+		if (seq < 0 || (m = message_find((uint64_t)seq)) == NULL ||
+		    m->state != MESSAGE_QUEUED)
+			break;
+		TAILQ_REMOVE(&m->hook->queue, m, entry);
+		m->state = MESSAGE_TAKEN;
+		m->hook->queued--;
+		nqueued--;
+		break;
+	}
+}
+
+/*
+ * Record a received request on hook h: o is its journal object (without
+ * "seq", which is added here).  The message stays pending until the
+ * journal is synced; then the caller calls message_ready.
+ */
+struct message *
+message_receive(struct hook *h, struct json_object *o, const void *body,
+    size_t len)
+{
+	uint64_t	seq = listener.next_seq;
+	uint64_t	offset;
+
+	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
+	json_object_object_add(o, "token", json_object_new_string(h->token));
+	offset = journal_append(listener.journal, JOURNAL_MESSAGE_RECEIVED, o,
+	    body, len);
+	return (message_insert(h, seq, offset, MESSAGE_PENDING));
+}
+
+/* Tell whether waiter w listens on hook h. */
+static int
+waiter_wants(const struct waiter *w, const struct hook *h)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nhooks; i++) {
+		if (w->hooks[i] == h)
+			return (1);
+	}
+	return (0);
+}
+
+/* Hand m to w: the message is leased until taken or released. */
+static void
+message_lease(struct message *m, struct waiter *w)
+{
+	TAILQ_REMOVE(&m->hook->queue, m, entry);
+	m->state = MESSAGE_LEASED;
+	w->cb(w, m);
+}
+
+/* Give queued messages of h to waiting waiters, oldest first. */
+static void
+hook_dispatch(struct hook *h)
+{
+	struct waiter	*w, *next;
+	struct message	*m;
+
+	TAILQ_FOREACH_SAFE(w, &waiters, entry, next) {
+		if ((m = TAILQ_FIRST(&h->queue)) == NULL)
+			break;
+		if (!waiter_wants(w, h))
+			continue;
+		TAILQ_REMOVE(&waiters, w, entry);
+		message_lease(m, w);
+	}
+}
+
+/* A pending message is durable: queue it and wake a waiter. */
+void
+message_ready(struct message *m)
+{
+	message_enqueue(m);
+	m->hook->queued++;
+	nqueued++;
+	hook_dispatch(m->hook);
+}
+
+/* A leased message was not confirmed (the waiter went away): requeue it. */
+void
+message_release(struct message *m)
+{
+	if (m->state != MESSAGE_LEASED)
+		return;
+	message_enqueue(m);
+	hook_dispatch(m->hook);
+}
+
+/* A leased message was confirmed written by its waiter: journal the take. */
+void
+message_take(struct message *m)
+{
+	struct json_object	*o;
+
+	if (m->state != MESSAGE_LEASED)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "seq", json_object_new_int64((int64_t)m->seq));
+	journal_append(listener.journal, JOURNAL_MESSAGE_TAKEN, o, NULL, 0);
+	json_object_put(o);
+	m->state = MESSAGE_TAKEN;
+	m->hook->queued--;
+	nqueued--;
+}
+
+/* Return how many messages were received in all. */
+uint64_t
+message_count(void)
+{
+	return (nmessages);
+}
+
+/* Return how many messages wait to be taken. */
+uint64_t
+message_queued(void)
+{
+	return (nqueued);
+}
+
+/*
+ * Start waiting: w gets the oldest queued message of its hooks now, or the
+ * next one to arrive.
+ */
+void
+waiter_add(struct waiter *w)
+{
+	struct message	*m, *best = NULL;
+	size_t		 i;
+
+	for (i = 0; i < w->nhooks; i++) {
+		m = TAILQ_FIRST(&w->hooks[i]->queue);
+		if (m != NULL && (best == NULL || m->seq < best->seq))
+			best = m;
+	}
+	if (best != NULL) {
+		message_lease(best, w);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&waiters, w, entry);
+}
+
+/* Stop waiting (the client went away before a message came). */
+void
+waiter_remove(struct waiter *w)
+{
+	struct waiter	*at;
+
+	TAILQ_FOREACH(at, &waiters, entry) {
+		if (at == w) {
+			TAILQ_REMOVE(&waiters, w, entry);
+			return;
+		}
+	}
+}

@@ -1,0 +1,79 @@
+/*
+ * Hooks and their message queues, in memory.  The journal is the truth;
+ * this is the index rebuilt from it on start: each message keeps only its
+ * sequence number, state and the offset of its journal record, so finding
+ * the next message of a hook never scans the journal.
+ */
+#ifndef HOOK_H
+#define HOOK_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "token.h"
+
+struct journal_record;
+
+enum message_state {
+	MESSAGE_PENDING,	/* written, not yet durable */
+	MESSAGE_QUEUED,		/* durable, waiting to be taken */
+	MESSAGE_LEASED,		/* handed to a waiter, not yet confirmed */
+	MESSAGE_TAKEN,		/* confirmed by a waiter */
+};
+
+struct hook;
+
+struct message {
+	uint64_t		 seq;
+	struct hook		*hook;
+	uint64_t		 offset;
+	enum message_state	 state;
+	TAILQ_ENTRY(message)	 entry;
+};
+
+struct hook {
+	char			 token[TOKEN_LEN + 1];
+	char			*name;
+	int64_t			 created_at;
+	int			 closed;
+	uint64_t		 received;
+	uint64_t		 queued;
+	TAILQ_HEAD(message_queue, message) queue;
+	struct hook		*next_by_token;
+	struct hook		*next_by_name;
+	TAILQ_ENTRY(hook)	 entry;
+};
+
+TAILQ_HEAD(hook_list, hook);
+
+struct waiter;
+typedef void (*waiter_cb)(struct waiter *, struct message *);
+
+struct waiter {
+	struct hook		**hooks;
+	size_t			  nhooks;
+	waiter_cb		  cb;
+	void			 *arg;
+	TAILQ_ENTRY(waiter)	  entry;
+};
+
+void		 hook_init(void);
+void		 hook_free_all(void);
+struct hook	*hook_create(const char *, char **);
+struct hook	*hook_find(const char *);
+struct hook_list *hook_all(void);
+size_t		 hook_count(void);
+void		 hook_replay(const struct journal_record *, void *);
+struct message	*message_receive(struct hook *, struct json_object *,
+		    const void *, size_t);
+void		 message_ready(struct message *);
+void		 message_release(struct message *);
+void		 message_take(struct message *);
+uint64_t	 message_count(void);
+uint64_t	 message_queued(void);
+void		 waiter_add(struct waiter *);
+void		 waiter_remove(struct waiter *);
+
+#endif

@@ -1,0 +1,315 @@
+/*
+ * HTTP out with curl's multi "socket" API: curl tells us which sockets to
+ * watch (httpc_socket) and when to call it back (httpc_timer); we tell curl
+ * what happened (curl_multi_socket_action) and collect finished transfers
+ * (httpc_collect).  The result goes to the caller's callback; the caller
+ * owns nothing of curl's.
+ */
+#include "config.h"
+
+#include <sys/epoll.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "httpc.h"
+#include "log.h"
+#include "loop.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+struct httpc {
+	CURLM			*multi;
+	struct loop		*loop;
+	struct loop_timer	*timer;
+	size_t			 active;
+};
+
+struct transfer {
+	struct httpc		*httpc;
+	CURL			*easy;
+	struct curl_slist	*headers;
+	char			 error[CURL_ERROR_SIZE];
+	struct httpc_result	 result;
+	int64_t			 started;
+	httpc_done_cb		 cb;
+	void			*arg;
+};
+
+static void	httpc_collect(struct httpc *);
+
+/* A watched socket is ready: tell curl. */
+static void
+httpc_ready(int fd, uint32_t events, void *arg)
+{
+	struct httpc	*c = arg;
+	int		 action = 0, running;
+
+	if (events & EPOLLIN)
+		action |= CURL_CSELECT_IN;
+	if (events & EPOLLOUT)
+		action |= CURL_CSELECT_OUT;
+	if (events & (EPOLLERR | EPOLLHUP))
+		action |= CURL_CSELECT_ERR;
+	curl_multi_socket_action(c->multi, fd, action, &running);
+	httpc_collect(c);
+}
+
+/* curl's socket callback: start, change or stop watching a socket. */
+static int
+httpc_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *socketp)
+{
+	struct httpc	*c = arg;
+	uint32_t	 events = 0;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		loop_remove(c->loop, fd);
+		curl_multi_assign(c->multi, fd, NULL);
+		return (0);
+	}
+	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+		events |= EPOLLIN;
+	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+		events |= EPOLLOUT;
+	if (socketp == NULL) {
+		if (loop_add(c->loop, fd, events, httpc_ready, c) == -1)
+			log_warn("http out: cannot watch socket %d", fd);
+		curl_multi_assign(c->multi, fd, c);
+	} else if (loop_modify(c->loop, fd, events) == -1)
+		log_warn("http out: cannot change socket %d", fd);
+	return (0);
+}
+
+/* Our timer for curl fired. */
+static void
+httpc_timeout(void *arg)
+{
+	struct httpc	*c = arg;
+	int		 running;
+
+	c->timer = NULL;
+	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	httpc_collect(c);
+}
+
+/* curl's timer callback: call back after ms (-1: cancel). */
+static int
+httpc_timer(CURLM *multi, long ms, void *arg)
+{
+	struct httpc	*c = arg;
+
+	(void)multi;
+	loop_timer_cancel(c->loop, c->timer);
+	c->timer = NULL;
+	if (ms >= 0)
+		c->timer = loop_timer_add(c->loop, loop_now() + ms,
+		    httpc_timeout, c);
+	return (0);
+}
+
+/* Create the multi handle. */
+struct httpc *
+httpc_new(struct loop *loop, char **cause)
+{
+	struct httpc	*c;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		*cause = xstrdup("cannot initialise libcurl");
+		return (NULL);
+	}
+	c = xcalloc(1, sizeof *c);
+	c->loop = loop;
+	if ((c->multi = curl_multi_init()) == NULL) {
+		*cause = xstrdup("cannot initialise libcurl");
+		free(c);
+		return (NULL);
+	}
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, httpc_socket);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, httpc_timer);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	return (c);
+}
+
+/* Free a finished transfer. */
+static void
+httpc_transfer_free(struct transfer *t)
+{
+	curl_slist_free_all(t->headers);
+	curl_easy_cleanup(t->easy);
+	free(t->result.error);
+	json_object_put(t->result.headers);
+	buffer_release(&t->result.body);
+	free(t);
+}
+
+/* Stop everything (at exit); unfinished transfers are abandoned. */
+void
+httpc_free(struct httpc *c)
+{
+	if (c == NULL)
+		return;
+	loop_timer_cancel(c->loop, c->timer);
+	curl_multi_cleanup(c->multi);
+	curl_global_cleanup();
+	free(c);
+}
+
+/* Collect a response body piece. */
+static size_t
+httpc_write(char *data, size_t size, size_t n, void *arg)
+{
+	struct transfer	*t = arg;
+
+	buffer_add(&t->result.body, data, size * n);
+	return (size * n);
+}
+
+/* Collect a response header line; a new status line starts over. */
+static size_t
+httpc_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct transfer		*t = arg;
+	struct json_object	*pair;
+	size_t			 len = size * n, name_len;
+	const char		*value;
+
+	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		json_object_put(t->result.headers);
+		t->result.headers = json_object_new_array();
+		return (len);
+	}
+	while (len > 0 && (data[len - 1] == '\r' || data[len - 1] == '\n'))
+		len--;
+	if ((value = memchr(data, ':', len)) == NULL)
+		return (size * n);
+	name_len = (size_t)(value - data);
+	value++;
+	while (value < data + len && (*value == ' ' || *value == '\t'))
+		value++;
+	pair = json_object_new_array_ext(2);
+	json_object_array_add(pair, json_object_new_string_len(data,
+	    (int)name_len));
+	json_object_array_add(pair, json_object_new_string_len(value,
+	    (int)(data + len - value)));
+	json_object_array_add(t->result.headers, pair);
+	return (size * n);
+}
+
+/* Map a curl failure to an exit status: network trouble is EXIT_NETWORK. */
+static int
+httpc_failure_status(CURLcode code)
+{
+	switch (code) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return (EXIT_USAGE);
+	case CURLE_WRITE_ERROR:
+	case CURLE_OUT_OF_MEMORY:
+		return (EXIT_FAILED);
+	default:
+		return (EXIT_NETWORK);
+	}
+}
+
+/* Hand finished transfers to their callbacks. */
+static void
+httpc_collect(struct httpc *c)
+{
+	struct transfer	*t;
+	CURLMsg		*msg;
+	int		 left;
+
+	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		curl_multi_remove_handle(c->multi, t->easy);
+		c->active--;
+		t->result.time_ms = loop_now() - t->started;
+		if (msg->data.result == CURLE_OK) {
+			t->result.status = EXIT_OK;
+			curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE,
+			    &t->result.http_status);
+		} else {
+			t->result.status = httpc_failure_status(msg->data.result);
+			xasprintf(&t->result.error, "%s", t->error[0] != '\0' ?
+			    t->error : curl_easy_strerror(msg->data.result));
+		}
+		t->cb(&t->result, t->arg);
+		httpc_transfer_free(t);
+	}
+}
+
+/* Start a request; cb gets the result (always, exactly once). */
+void
+httpc_send(struct httpc *c, const struct httpc_request *req, httpc_done_cb cb,
+    void *arg)
+{
+	struct transfer	*t;
+	struct json_object *pair;
+	char		*line;
+	size_t		 i;
+	int		 running;
+
+	t = xcalloc(1, sizeof *t);
+	t->httpc = c;
+	t->cb = cb;
+	t->arg = arg;
+	t->started = loop_now();
+	buffer_init(&t->result.body);
+	t->result.headers = json_object_new_array();
+	if ((t->easy = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init failed");
+	for (i = 0; req->headers != NULL &&
+	    i < json_object_array_length(req->headers); i++) {
+		pair = json_object_array_get_idx(req->headers, i);
+		xasprintf(&line, "%s: %s",
+		    json_object_get_string(json_object_array_get_idx(pair, 0)),
+		    json_object_get_string(json_object_array_get_idx(pair, 1)));
+		t->headers = curl_slist_append(t->headers, line);
+		free(line);
+	}
+	/* Send bodies at once rather than after a 100-continue round trip. */
+	t->headers = curl_slist_append(t->headers, "Expect:");
+	curl_easy_setopt(t->easy, CURLOPT_URL, req->url);
+	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->error);
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, httpc_write);
+	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, httpc_header);
+	curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
+	curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "fish/" PACKAGE_VERSION);
+	if (strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(t->easy, CURLOPT_NOBODY, 1L);
+	else if (req->body_len > 0 || strcmp(req->method, "GET") != 0) {
+		if (req->body_len > 0 || strcmp(req->method, "POST") == 0 ||
+		    strcmp(req->method, "PUT") == 0 ||
+		    strcmp(req->method, "PATCH") == 0) {
+			curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+			    (curl_off_t)req->body_len);
+			curl_easy_setopt(t->easy, CURLOPT_COPYPOSTFIELDS,
+			    req->body_len > 0 ? req->body : "");
+		}
+		curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+	curl_multi_add_handle(c->multi, t->easy);
+	c->active++;
+	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	httpc_collect(c);
+}
+
+/* Return how many requests are under way. */
+size_t
+httpc_active(const struct httpc *c)
+{
+	return (c->active);
+}

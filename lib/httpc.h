@@ -1,0 +1,44 @@
+/*
+ * HTTP out: requests made for `fish send`, through libcurl's multi interface
+ * inside the listener's event loop (connections are kept alive and reused).
+ */
+#ifndef HTTPC_H
+#define HTTPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "buffer.h"
+
+struct httpc;
+struct loop;
+
+struct httpc_request {
+	const char		*method;
+	const char		*url;
+	struct json_object	*headers;	/* [[name, value], ...] */
+	const char		*body;
+	size_t			 body_len;
+	int64_t			 timeout_ms;
+};
+
+struct httpc_result {
+	int			 status;	/* EXIT_OK, EXIT_NETWORK, ... */
+	char			*error;		/* when status is not EXIT_OK */
+	long			 http_status;
+	struct json_object	*headers;	/* [[name, value], ...] */
+	struct buffer		 body;
+	int64_t			 time_ms;
+};
+
+typedef void (*httpc_done_cb)(struct httpc_result *, void *);
+
+struct httpc	*httpc_new(struct loop *, char **);
+void		 httpc_free(struct httpc *);
+void		 httpc_send(struct httpc *, const struct httpc_request *,
+		    httpc_done_cb, void *);
+size_t		 httpc_active(const struct httpc *);
+
+#endif

@@ -1,0 +1,514 @@
+/*
+ * HTTP in.  Every request to /TOKEN[/sub/path][?query] of an open hook is
+ * recorded and answered 200, but only once its record is durable: the
+ * finished request is journaled, its connection suspended, and resumed by
+ * the group commit (listener_after_sync) that made it durable.  Unknown
+ * tokens get 404, closed hooks 410, oversized bodies 413.
+ *
+ * libmicrohttpd runs in external-epoll mode: its epoll fd sits in our loop,
+ * and MHD_run is called when it is readable, after resumes, and on MHD's
+ * own timeout.  Per-request state is freed only in the completion callback.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/epoll.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+
+#include "buffer.h"
+#include "hook.h"
+#include "httpd.h"
+#include "listener.h"
+#include "log.h"
+#include "loop.h"
+#include "xmalloc.h"
+
+enum request_stage {
+	REQUEST_NEW,
+	REQUEST_RECEIVING,
+	REQUEST_SUSPENDED,
+	REQUEST_DURABLE,
+};
+
+struct request {
+	struct MHD_Connection	*connection;
+	char			*uri;		/* as sent, with the query */
+	struct hook		*hook;
+	enum request_stage	 stage;
+	struct buffer		 body;
+	int			 too_large;
+	struct message		*message;
+};
+
+struct httpd {
+	struct MHD_Daemon	*daemon;
+	struct loop		*loop;
+	int			 epoll_fd;
+	int			 resumed;	/* MHD_run needed after resumes */
+	size_t			 requests;	/* request states allocated */
+};
+
+static struct httpd	*httpd_self;
+
+/*
+ * Parse HOST:PORT (or [V6]:PORT) into an address.  Return 0, or -1 with
+ * *cause.
+ */
+static int
+httpd_parse_address(const char *address, struct sockaddr_storage *ss,
+    socklen_t *sslen, char **cause)
+{
+	struct addrinfo	 hints, *res;
+	char		*host, *port;
+	int		 error;
+
+	if (*address == '[') {
+		host = xstrdup(address + 1);
+		if ((port = strstr(host, "]:")) == NULL)
+			goto invalid;
+		*port = '\0';
+		port += 2;
+	} else {
+		host = xstrdup(address);
+		if ((port = strrchr(host, ':')) == NULL)
+			goto invalid;
+		*port++ = '\0';
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+	if ((error = getaddrinfo(host, port, &hints, &res)) != 0) {
+		xasprintf(cause, "cannot use listen address '%s': %s", address,
+		    gai_strerror(error));
+		free(host);
+		return (-1);
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	free(host);
+	return (0);
+invalid:
+	free(host);
+	xasprintf(cause, "invalid listen address '%s' (use HOST:PORT)",
+	    address);
+	return (-1);
+}
+
+/*
+ * Bind and listen on HOST:PORT ourselves (so errors are ours to word) and
+ * return the socket; *bound is set to the address with the port resolved.
+ */
+int
+httpd_bind(const char *address, char **bound, char **cause)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	char			 host[NI_MAXHOST], port[NI_MAXSERV];
+	int			 fd, one = 1;
+
+	if (httpd_parse_address(address, &ss, &sslen, cause) == -1)
+		return (-1);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		xasprintf(cause, "cannot make a socket: %s", strerror(errno));
+		return (-1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, sslen) == -1) {
+		if (errno == EADDRINUSE)
+			xasprintf(cause, "cannot listen on %s: the port is "
+			    "already in use by another program", address);
+		else
+			xasprintf(cause, "cannot listen on %s: %s", address,
+			    strerror(errno));
+		goto fail;
+	}
+	if (listen(fd, SOMAXCONN) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
+	    getnameinfo((struct sockaddr *)&ss, sslen, host, sizeof host, port,
+	    sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		xasprintf(cause, "cannot listen on %s: %s", address,
+		    strerror(errno));
+		goto fail;
+	}
+	if (ss.ss_family == AF_INET6)
+		xasprintf(bound, "[%s]:%s", host, port);
+	else
+		xasprintf(bound, "%s:%s", host, port);
+	return (fd);
+fail:
+	close(fd);
+	return (-1);
+}
+
+/* Queue a short plain-text answer. */
+static enum MHD_Result
+httpd_answer(struct MHD_Connection *connection, unsigned int status,
+    const char *text)
+{
+	struct MHD_Response	*response;
+	enum MHD_Result		 ret;
+
+	response = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	    MHD_RESPMEM_PERSISTENT);
+	if (response == NULL)
+		return (MHD_NO);
+	if (*text != '\0')
+		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "text/plain; charset=utf-8");
+	ret = MHD_queue_response(connection, status, response);
+	MHD_destroy_response(response);
+	return (ret);
+}
+
+/* Remember the request line's URI, query included (MHD strips it later). */
+static void *
+httpd_uri_logger(void *arg, const char *uri, struct MHD_Connection *connection)
+{
+	struct request	*r;
+
+	(void)arg;
+	httpd_self->requests++;
+	r = xcalloc(1, sizeof *r);
+	r->connection = connection;
+	r->uri = xstrdup(uri);
+	buffer_init(&r->body);
+	return (r);
+}
+
+/* Find the hook named by the first path segment of the URI. */
+static struct hook *
+httpd_find_hook(const char *uri, const char **rest)
+{
+	char		 token[TOKEN_LEN + 1];
+	size_t		 len;
+	struct hook	*h;
+
+	if (*uri != '/')
+		return (NULL);
+	uri++;
+	len = strcspn(uri, "/?#");
+	if (len != TOKEN_LEN)
+		return (NULL);
+	memcpy(token, uri, TOKEN_LEN);
+	token[TOKEN_LEN] = '\0';
+	if ((h = hook_find(token)) == NULL || strcmp(h->token, token) != 0)
+		return (NULL);
+	*rest = uri + len;
+	return (h);
+}
+
+/* Add one request header to the JSON array passed as arg. */
+static enum MHD_Result
+httpd_add_header(void *arg, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct json_object	*pair;
+
+	(void)kind;
+	pair = json_object_new_array_ext(2);
+	json_object_array_add(pair, json_object_new_string(key));
+	json_object_array_add(pair, json_object_new_string(value == NULL ?
+	    "" : value));
+	json_object_array_add(arg, pair);
+	return (MHD_YES);
+}
+
+/* Describe the peer as ADDRESS:PORT. */
+static char *
+httpd_remote(struct MHD_Connection *connection)
+{
+	const union MHD_ConnectionInfo	*info;
+	const struct sockaddr		*sa;
+	char				 host[NI_MAXHOST], port[NI_MAXSERV];
+	char				*s;
+
+	info = MHD_get_connection_info(connection,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (info == NULL)
+		return (xstrdup(""));
+	sa = info->client_addr;
+	if (getnameinfo(sa, sa->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in), host,
+	    sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return (xstrdup(""));
+	if (sa->sa_family == AF_INET6)
+		xasprintf(&s, "[%s]:%s", host, port);
+	else
+		xasprintf(&s, "%s:%s", host, port);
+	return (s);
+}
+
+/* Journal a complete request as a message of its hook. */
+static void
+httpd_record(struct request *r, const char *method, const char *rest)
+{
+	struct json_object	*o, *headers;
+	size_t			 pathlen;
+	char			*remote;
+
+	pathlen = strcspn(rest, "?#");
+	o = json_object_new_object();
+	json_object_object_add(o, "method", json_object_new_string(method));
+	if (pathlen == 0)
+		json_object_object_add(o, "path", json_object_new_string("/"));
+	else
+		json_object_object_add(o, "path",
+		    json_object_new_string_len(rest, (int)pathlen));
+	if (rest[pathlen] == '?')
+		json_object_object_add(o, "query",
+		    json_object_new_string_len(rest + pathlen + 1,
+		    (int)strcspn(rest + pathlen + 1, "#")));
+	else
+		json_object_object_add(o, "query", json_object_new_string(""));
+	headers = json_object_new_array();
+	MHD_get_connection_values(r->connection, MHD_HEADER_KIND,
+	    httpd_add_header, headers);
+	json_object_object_add(o, "headers", headers);
+	remote = httpd_remote(r->connection);
+	json_object_object_add(o, "remote", json_object_new_string(remote));
+	free(remote);
+	json_object_object_add(o, "received_at",
+	    json_object_new_int64(listener_wallclock()));
+	r->message = message_receive(r->hook, o, buffer_peek(&r->body),
+	    buffer_unread(&r->body));
+	json_object_put(o);
+	buffer_release(&r->body);
+}
+
+/* The request's record is durable: queue the message and wake MHD. */
+static void
+httpd_durable(void *arg)
+{
+	struct request	*r = arg;
+
+	message_ready(r->message);
+	r->stage = REQUEST_DURABLE;
+	MHD_resume_connection(r->connection);
+	httpd_self->resumed = 1;
+}
+
+/* Tell whether the announced Content-Length exceeds our cap. */
+static int
+httpd_length_too_large(struct MHD_Connection *connection)
+{
+	const char		*value;
+	unsigned long long	 length;
+	char			*end;
+
+	value = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (value == NULL)
+		return (0);
+	length = strtoull(value, &end, 10);
+	return (*end != '\0' || length > HTTPD_BODY_MAX);
+}
+
+/* MHD's access handler: called for the headers, each body piece, the end. */
+static enum MHD_Result
+httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct request	*r = *con_cls;
+	const char	*rest = "";
+
+	(void)arg;
+	(void)url;
+	(void)version;
+	if (r == NULL)
+		return (MHD_NO);
+	switch (r->stage) {
+	case REQUEST_NEW:
+		r->hook = httpd_find_hook(r->uri, &rest);
+		if (r->hook == NULL)
+			return (httpd_answer(connection, MHD_HTTP_NOT_FOUND,
+			    "no such hook\n"));
+		if (r->hook->closed)
+			return (httpd_answer(connection, MHD_HTTP_GONE,
+			    "this hook is closed\n"));
+		if (listener.stopping)
+			return (httpd_answer(connection,
+			    MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n"));
+		if (httpd_length_too_large(connection))
+			return (httpd_answer(connection,
+			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
+		r->stage = REQUEST_RECEIVING;
+		return (MHD_YES);
+	case REQUEST_RECEIVING:
+		if (*upload_data_size != 0) {
+			if (buffer_unread(&r->body) + *upload_data_size >
+			    HTTPD_BODY_MAX) {
+				r->too_large = 1;
+				buffer_release(&r->body);
+			}
+			if (!r->too_large)
+				buffer_add(&r->body, upload_data,
+				    *upload_data_size);
+			*upload_data_size = 0;
+			return (MHD_YES);
+		}
+		if (r->too_large)
+			return (httpd_answer(connection,
+			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
+		httpd_find_hook(r->uri, &rest);
+		httpd_record(r, method, rest);
+		r->stage = REQUEST_SUSPENDED;
+		MHD_suspend_connection(connection);
+		listener_after_sync(httpd_durable, r);
+		return (MHD_YES);
+	case REQUEST_SUSPENDED:
+		return (MHD_YES);
+	case REQUEST_DURABLE:
+		return (httpd_answer(connection, MHD_HTTP_OK, ""));
+	}
+	return (MHD_NO);
+}
+
+/* Free per-request state once MHD is done with the request. */
+static void
+httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
+    enum MHD_RequestTerminationCode code)
+{
+	struct request	*r = *con_cls;
+
+	(void)arg;
+	(void)connection;
+	(void)code;
+	if (r == NULL)
+		return;
+	buffer_release(&r->body);
+	free(r->uri);
+	free(r);
+	*con_cls = NULL;
+	httpd_self->requests--;
+}
+
+/* Log MHD's own error messages. */
+static void
+httpd_log(void *arg, const char *fmt, va_list ap)
+{
+	char	*s;
+
+	(void)arg;
+	xvasprintf(&s, fmt, ap);
+	s[strcspn(s, "\n")] = '\0';
+	log_warnx("http: %s", s);
+	free(s);
+}
+
+/* Let MHD do its work; called when its epoll fd is readable. */
+static void
+httpd_readable(int fd, uint32_t events, void *arg)
+{
+	struct httpd	*h = arg;
+
+	(void)fd;
+	(void)events;
+	MHD_run(h->daemon);
+}
+
+/* Before each wait: run MHD after resumes, and report MHD's timeout. */
+static int64_t
+httpd_prepare(void *arg)
+{
+	struct httpd		*h = arg;
+	MHD_UNSIGNED_LONG_LONG	 timeout;
+
+	/*
+	 * MHD watches its sockets edge-triggered: a connection with more input
+	 * than one MHD_run handles shows up only as a zero timeout, not as
+	 * readiness of MHD's epoll fd.  So run MHD whenever it asks for that.
+	 */
+	if (h->resumed ||
+	    (MHD_get_timeout(h->daemon, &timeout) == MHD_YES && timeout == 0)) {
+		h->resumed = 0;
+		MHD_run(h->daemon);
+	}
+	if (MHD_get_timeout(h->daemon, &timeout) == MHD_YES)
+		return (timeout > INT32_MAX ? INT32_MAX : (int64_t)timeout);
+	return (-1);
+}
+
+/* Start serving hooks on the listening socket fd. */
+struct httpd *
+httpd_start(struct loop *loop, int fd, char **cause)
+{
+	const union MHD_DaemonInfo	*info;
+	struct httpd			*h;
+
+	h = xcalloc(1, sizeof *h);
+	h->loop = loop;
+	h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_ERROR_LOG, 0, NULL, NULL, httpd_access, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, httpd_log, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_logger, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTPD_IDLE_TIMEOUT,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTPD_CONNECTIONS_MAX,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTPD_PER_IP_MAX,
+	    MHD_OPTION_END);
+	if (h->daemon == NULL) {
+		xasprintf(cause, "cannot start the HTTP server");
+		free(h);
+		return (NULL);
+	}
+	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+	if (info == NULL || loop_add(loop, info->epoll_fd, EPOLLIN,
+	    httpd_readable, h) == -1) {
+		xasprintf(cause, "cannot watch the HTTP server");
+		MHD_stop_daemon(h->daemon);
+		free(h);
+		return (NULL);
+	}
+	h->epoll_fd = info->epoll_fd;
+	loop_prepare_add(loop, httpd_prepare, h);
+	httpd_self = h;
+	return (h);
+}
+
+/* Stop accepting new connections (for a graceful stop). */
+void
+httpd_quiesce(struct httpd *h)
+{
+	MHD_socket	fd;
+
+	fd = MHD_quiesce_daemon(h->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+/* Return how many requests are in progress (idle connections excluded). */
+size_t
+httpd_requests(struct httpd *h)
+{
+	return (h->requests);
+}
+
+/* Stop the server; no connection may still be suspended. */
+void
+httpd_stop(struct httpd *h)
+{
+	if (h == NULL)
+		return;
+	loop_remove(h->loop, h->epoll_fd);
+	MHD_stop_daemon(h->daemon);
+	httpd_self = NULL;
+	free(h);
+}

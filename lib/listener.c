@@ -1,0 +1,453 @@
+/*
+ * fish-listener: the per-session background process.  It owns all HTTP (in
+ * through libmicrohttpd, out through libcurl), the control socket and the
+ * journal, in one event loop.
+ *
+ * Started by fish with --ready-fd N: once it serves (or has failed), it
+ * writes one line there, "ok" or "error: WHY", and closes it; the starting
+ * command waits for that line instead of polling.
+ *
+ * Group commit: everything that must be durable before it is acknowledged
+ * (received requests, new hooks, takes) is appended to the journal and
+ * registers a callback with listener_after_sync.  Before each wait for
+ * events the loop syncs the journal once and runs all those callbacks, so
+ * one fdatasync covers every request of the pass.
+ */
+#include "config.h"
+
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "control.h"
+#include "hook.h"
+#include "httpc.h"
+#include "httpd.h"
+#include "journal.h"
+#include "jsonptr.h"
+#include "listener.h"
+#include "log.h"
+#include "loop.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+#define DEFAULT_LISTEN		"127.0.0.1:0"
+#define STOP_GRACE_MS		5000
+
+struct listener listener;
+
+struct synced_cb {
+	listener_synced_cb	 cb;
+	void			*arg;
+};
+
+static struct synced_cb	*synced;
+static size_t		 nsynced, synced_size;
+static int		 ready_fd = -1;
+static int		 pid_fd = -1;
+
+/* Return the wall clock in unix milliseconds. */
+int64_t
+listener_wallclock(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Run cb(arg) after the next successful journal sync. */
+void
+listener_after_sync(listener_synced_cb cb, void *arg)
+{
+	if (nsynced == synced_size) {
+		synced_size = synced_size == 0 ? 64 : synced_size * 2;
+		synced = xreallocarray(synced, synced_size, sizeof *synced);
+	}
+	synced[nsynced].cb = cb;
+	synced[nsynced].arg = arg;
+	nsynced++;
+}
+
+/*
+ * The group commit, run before every wait: sync once, then release all that
+ * waited for it.  A failed sync is fatal (see journal_sync).
+ */
+static int64_t
+listener_commit(void *arg)
+{
+	struct synced_cb	*batch;
+	size_t			 n, i;
+	char			*cause;
+
+	(void)arg;
+	while (nsynced > 0 || journal_dirty(listener.journal)) {
+		if (journal_sync(listener.journal, &cause) == -1)
+			fatalx("%s; stopping without acknowledging anything "
+			    "more", cause);
+		/* Callbacks may append and register more; take this batch. */
+		batch = synced;
+		n = nsynced;
+		synced = NULL;
+		nsynced = synced_size = 0;
+		for (i = 0; i < n; i++)
+			batch[i].cb(batch[i].arg);
+		free(batch);
+	}
+	return (-1);
+}
+
+/* Begin a graceful stop: stop accepting, finish what is in flight. */
+void
+listener_shutdown(void)
+{
+	if (listener.stopping)
+		return;
+	listener.stopping = 1;
+	log_info("stopping");
+	loop_stop(listener.loop);
+}
+
+/* A signal arrived through the signalfd. */
+static void
+listener_signal(int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo	si;
+
+	(void)events;
+	(void)arg;
+	if (read(fd, &si, sizeof si) != sizeof si)
+		return;
+	log_info("got signal %u", si.ssi_signo);
+	listener_shutdown();
+}
+
+/* Report start-up success or failure to the command that started us. */
+static void
+listener_ready(const char *error)
+{
+	char	*line;
+
+	if (ready_fd == -1) {
+		if (error != NULL)
+			fprintf(stderr, "fish-listener: %s\n", error);
+		return;
+	}
+	if (error == NULL)
+		line = xstrdup("ok\n");
+	else
+		xasprintf(&line, "error: %s\n", error);
+	(void)write(ready_fd, line, strlen(line));
+	free(line);
+	close(ready_fd);
+	ready_fd = -1;
+}
+
+/* Fail to start: tell the starter and the log, and exit. */
+static void __attribute__((__noreturn__))
+listener_fail(char *cause)
+{
+	log_warnx("cannot start: %s", cause);
+	listener_ready(cause);
+	exit(1);
+}
+
+/*
+ * Take the session's pid lock, held for our whole life: it is how others
+ * know we are alive (see session_listener_pid).
+ */
+static void
+listener_lock(void)
+{
+	char	*cause, line[32];
+	int	 n;
+
+	pid_fd = open(listener.session.pid_path, O_RDWR | O_CREAT | O_CLOEXEC,
+	    0600);
+	if (pid_fd == -1) {
+		xasprintf(&cause, "cannot open %s: %s",
+		    listener.session.pid_path, strerror(errno));
+		listener_fail(cause);
+	}
+	if (flock(pid_fd, LOCK_EX | LOCK_NB) == -1) {
+		xasprintf(&cause, "a listener for session '%s' is already "
+		    "running", listener.session.name);
+		listener_fail(cause);
+	}
+	n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+	if (ftruncate(pid_fd, 0) == -1 || pwrite(pid_fd, line, (size_t)n, 0) != n) {
+		xasprintf(&cause, "cannot write %s: %s",
+		    listener.session.pid_path, strerror(errno));
+		listener_fail(cause);
+	}
+}
+
+/* Read the saved settings; missing or unreadable means defaults. */
+static struct json_object *
+listener_load_config(void)
+{
+	struct json_object	*config;
+	char			 buf[4096], *cause;
+	ssize_t			 n;
+	int			 fd;
+
+	if ((fd = open(listener.session.config_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (json_object_new_object());
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	config = n > 0 ? jsonptr_parse(buf, (size_t)n, &cause) : NULL;
+	if (config == NULL || !json_object_is_type(config, json_type_object)) {
+		if (n > 0) {
+			log_warnx("ignoring unreadable %s",
+			    listener.session.config_path);
+			free(cause);
+		}
+		json_object_put(config);
+		return (json_object_new_object());
+	}
+	return (config);
+}
+
+/* Save the settings in force, atomically (write a copy, then rename). */
+static void
+listener_save_config(void)
+{
+	struct json_object	*config;
+	const char		*text;
+	char			*tmp, *cause;
+	int			 fd;
+
+	config = json_object_new_object();
+	json_object_object_add(config, "listen",
+	    json_object_new_string(listener.listen));
+	if (listener.public_url != NULL)
+		json_object_object_add(config, "public_url",
+		    json_object_new_string(listener.public_url));
+	text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PRETTY);
+	xasprintf(&tmp, "%s.tmp", listener.session.config_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
+	    write(fd, "\n", 1) != 1 || fsync(fd) == -1 || close(fd) == -1 ||
+	    rename(tmp, listener.session.config_path) == -1) {
+		xasprintf(&cause, "cannot save %s: %s",
+		    listener.session.config_path, strerror(errno));
+		listener_fail(cause);
+	}
+	free(tmp);
+	json_object_put(config);
+}
+
+/* Work out the base URL of hooks: the public URL, or our own address. */
+static void
+listener_set_base_url(void)
+{
+	size_t	len;
+
+	free(listener.base_url);
+	if (listener.public_url != NULL) {
+		listener.base_url = xstrdup(listener.public_url);
+		len = strlen(listener.base_url);
+		while (len > 0 && listener.base_url[len - 1] == '/')
+			listener.base_url[--len] = '\0';
+	} else
+		xasprintf(&listener.base_url, "http://%s", listener.listen);
+}
+
+/* Point stdio at /dev/null and the log, and close every other fd. */
+static void
+listener_detach(void)
+{
+	int	fd;
+
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	fd = open(listener.session.log_path, O_WRONLY | O_CREAT | O_APPEND |
+	    O_CLOEXEC, 0600);
+	if (fd != -1) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+}
+
+/* Print usage and exit. */
+static void __attribute__((__noreturn__))
+listener_usage(void)
+{
+	fprintf(stderr, "usage: fish-listener [--foreground] [--ready-fd N] "
+	    "[--session NAME] [--listen HOST:PORT] [--public-url URL]\n"
+	    "(started by fish; not meant to be run by hand)\n");
+	exit(2);
+}
+
+/* Start-up: settings, lock, sockets, journal replay; then serve. */
+int
+main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "debug", no_argument, NULL, 'd' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "public-url", required_argument, NULL, 'u' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "session", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char		*session_name = session_default_name();
+	const char		*listen_arg = NULL, *public_arg = NULL, *s;
+	struct json_object	*config;
+	sigset_t		 mask;
+	char			*cause, *warning, *end;
+	int			 ch, debug = 0, foreground = 0, http_fd, sig_fd;
+	int64_t			 deadline;
+
+	while ((ch = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'l':
+			listen_arg = optarg;
+			break;
+		case 'u':
+			public_arg = optarg;
+			break;
+		case 'r':
+			ready_fd = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || ready_fd < 3)
+				listener_usage();
+			break;
+		case 's':
+			session_name = optarg;
+			break;
+		default:
+			listener_usage();
+		}
+	}
+	if (optind != argc)
+		listener_usage();
+
+	/*
+	 * Keep only stdio and the ready pipe: a test runner waits for EOF on
+	 * descriptors we might have inherited.
+	 */
+	if (ready_fd != -1 && fcntl(ready_fd, F_GETFD) == -1)
+		ready_fd = -1;
+	if (ready_fd != -1) {
+		for (ch = 3; ch < ready_fd; ch++)
+			close(ch);
+		closefrom(ready_fd + 1);
+		fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
+	} else
+		closefrom(3);
+	log_init(debug, 0);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (session_init(&listener.session, session_name, &cause) == -1 ||
+	    session_prepare(&listener.session, &cause) == -1)
+		listener_fail(cause);
+	if (!foreground)
+		listener_detach();
+	listener_lock();
+
+	config = listener_load_config();
+	if (listen_arg == NULL)
+		listen_arg = proto_string(config, "listen");
+	if (listen_arg == NULL)
+		listen_arg = DEFAULT_LISTEN;
+	if (public_arg == NULL && (s = getenv("FISH_PUBLIC_URL")) != NULL &&
+	    *s != '\0')
+		public_arg = s;
+	if (public_arg == NULL)
+		public_arg = proto_string(config, "public_url");
+	if (public_arg != NULL && *public_arg != '\0')
+		listener.public_url = xstrdup(public_arg);
+	http_fd = httpd_bind(listen_arg, &listener.listen, &cause);
+	json_object_put(config);
+	if (http_fd == -1)
+		listener_fail(cause);
+	listener_set_base_url();
+
+	listener.loop = loop_new();
+	/* The commit must run before MHD's prepare, which answers requests. */
+	loop_prepare_add(listener.loop, listener_commit, NULL);
+	listener.started_at = listener_wallclock();
+	hook_init();
+	listener.next_seq = 1;
+	listener.journal = journal_open(listener.session.journal_path,
+	    hook_replay, NULL, &warning, &cause);
+	if (listener.journal == NULL)
+		listener_fail(cause);
+	if (warning != NULL) {
+		log_warnx("%s", warning);
+		free(warning);
+	}
+	if ((listener.httpc = httpc_new(listener.loop, &cause)) == NULL)
+		listener_fail(cause);
+	if ((listener.httpd = httpd_start(listener.loop, http_fd, &cause)) == NULL)
+		listener_fail(cause);
+	listener.control = control_start(listener.loop,
+	    listener.session.socket_path, &cause);
+	if (listener.control == NULL)
+		listener_fail(cause);
+	listener_save_config();
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if ((sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	loop_add(listener.loop, sig_fd, EPOLLIN, listener_signal, NULL);
+
+	log_info("session '%s' listening on %s (pid %ld, %llu hooks, %llu "
+	    "messages)", listener.session.name, listener.listen, (long)getpid(),
+	    (unsigned long long)hook_count(),
+	    (unsigned long long)message_count());
+	listener_ready(NULL);
+	loop_run(listener.loop);
+
+	/*
+	 * Graceful stop: new connections are refused, requests in flight are
+	 * finished (those received are synced and answered), then we exit.
+	 */
+	httpd_quiesce(listener.httpd);
+	deadline = loop_now() + STOP_GRACE_MS;
+	while ((httpd_requests(listener.httpd) > 0 ||
+	    httpc_active(listener.httpc) > 0) && loop_now() < deadline)
+		loop_run_once(listener.loop);
+	listener_commit(NULL);
+	control_flush(listener.control);
+	control_stop(listener.control);
+	httpd_stop(listener.httpd);
+	httpc_free(listener.httpc);
+	journal_close(listener.journal);
+	hook_free_all();
+	loop_free(listener.loop);
+	log_info("stopped");
+	session_release(&listener.session);
+	free(listener.listen);
+	free(listener.base_url);
+	free(listener.public_url);
+	return (0);
+}

@@ -1,0 +1,41 @@
+/*
+ * The listener's shared state.  There is one listener per session process,
+ * so its parts reach each other through the single global "listener".
+ */
+#ifndef LISTENER_H
+#define LISTENER_H
+
+#include <stdint.h>
+
+#include "session.h"
+
+struct loop;
+struct journal;
+struct httpd;
+struct httpc;
+struct control;
+
+struct listener {
+	struct session	 session;
+	struct loop	*loop;
+	struct journal	*journal;
+	struct httpd	*httpd;
+	struct httpc	*httpc;
+	struct control	*control;
+	char		*listen;	/* HOST:PORT as bound (port resolved) */
+	char		*base_url;	/* scheme://host:port[/prefix] of hooks */
+	char		*public_url;	/* or NULL */
+	int64_t		 started_at;	/* unix ms */
+	uint64_t	 next_seq;
+	int		 stopping;
+};
+
+extern struct listener listener;
+
+typedef void (*listener_synced_cb)(void *);
+
+void	listener_after_sync(listener_synced_cb, void *);
+void	listener_shutdown(void);
+int64_t	listener_wallclock(void);
+
+#endif

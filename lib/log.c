@@ -1,0 +1,114 @@
+/*
+ * Daemon logging in the style of OpenBSD's log.c: warn variants append
+ * strerror(errno), x variants do not; fatal exits.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+static int	log_verbose;
+
+/* Set up logging; debug enables log_debug lines. */
+void
+log_init(int debug, int unused)
+{
+	(void)unused;
+	log_verbose = debug;
+	setvbuf(stderr, NULL, _IOLBF, 0);
+}
+
+/* Write one log line with a timestamp and an optional error string. */
+static void
+log_vwrite(const char *level, const char *error, const char *fmt, va_list ap)
+{
+	struct timespec	ts;
+	struct tm	tm;
+	char		when[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ldZ %s: ", when, ts.tv_nsec / 1000000, level);
+	vfprintf(stderr, fmt, ap);
+	if (error != NULL)
+		fprintf(stderr, ": %s", error);
+	fputc('\n', stderr);
+}
+
+/* Log a warning with errno's text. */
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	ap;
+	char	*error = strerror(errno);
+
+	va_start(ap, fmt);
+	log_vwrite("warning", error, fmt, ap);
+	va_end(ap);
+}
+
+/* Log a warning. */
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite("warning", NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* Log an informational line. */
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite("info", NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* Log a debugging line when debugging is on. */
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (!log_verbose)
+		return;
+	va_start(ap, fmt);
+	log_vwrite("debug", NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* Log a fatal error with errno's text and exit. */
+void
+fatal(const char *fmt, ...)
+{
+	va_list	ap;
+	char	*error = strerror(errno);
+
+	va_start(ap, fmt);
+	log_vwrite("fatal", error, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+/* Log a fatal error and exit. */
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite("fatal", NULL, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

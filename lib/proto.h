@@ -1,0 +1,55 @@
+/*
+ * The control protocol between fish and its listener.
+ *
+ * Each message is one frame: an 8-byte header holding two big-endian 32-bit
+ * lengths (JSON text, then payload), the JSON text (an object), then the
+ * payload bytes (a body, carried raw so binary bodies need no encoding).
+ *
+ * Requests are objects {"v": PROTO_VERSION, "cmd": NAME, ...}.  Every reply
+ * is {"v": PROTO_VERSION, "status": EXIT, "error": TEXT?, ...}: "status" is
+ * the exit status the command should end with and "error" the one line it
+ * prints.  A peer that sends a malformed frame is disconnected.
+ */
+#ifndef PROTO_H
+#define PROTO_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "buffer.h"
+
+#define PROTO_VERSION		1
+#define PROTO_HEADER_LEN	8
+#define PROTO_JSON_MAX		(4U << 20)
+#define PROTO_PAYLOAD_MAX	(64U << 20)
+
+/* Exit statuses, shared by the CLI and the listener's replies. */
+#define EXIT_OK			0
+#define EXIT_FAILED		1
+#define EXIT_USAGE		2
+#define EXIT_UNAVAILABLE	3
+#define EXIT_NOT_FOUND		4
+#define EXIT_NETWORK		5
+#define EXIT_TIMEOUT		124
+#define EXIT_INTERRUPTED	130
+
+struct proto_frame {
+	struct json_object	*json;
+	char			*payload;	/* NUL-terminated for convenience */
+	size_t			 payload_len;
+};
+
+void	 proto_frame_init(struct proto_frame *);
+void	 proto_frame_release(struct proto_frame *);
+int	 proto_frame_parse(struct buffer *, struct proto_frame *, char **);
+void	 proto_frame_encode(struct buffer *, struct json_object *, const void *,
+	    size_t);
+struct json_object *proto_request(const char *);
+struct json_object *proto_reply(int, const char *);
+int	 proto_status(struct json_object *);
+const char *proto_string(struct json_object *, const char *);
+int64_t	 proto_int(struct json_object *, const char *, int64_t);
+int	 proto_bool(struct json_object *, const char *);
+
+#endif
