@@ -1,0 +1,568 @@
+/*
+ * Reaching the session's listener, starting it on demand.
+ *
+ * Auto-start is the tmux dance: try to connect; if nobody answers, take the
+ * session's start lock (flock), try again (another command may have
+ * started it meanwhile), and only then start a listener and wait for its
+ * readiness line on a pipe.  So ten commands racing make one listener, and
+ * nobody sleeps or polls.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "fish.h"
+#include "xmalloc.h"
+
+#ifndef LISTENER_PATH
+#define LISTENER_PATH "/usr/local/libexec/fish/fish-listener"
+#endif
+
+/* How long fish stop waits for the listener to finish in-flight work. */
+#define STOP_TIMEOUT_S	15
+
+/* Return the monotonic clock in milliseconds. */
+int64_t
+client_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Return the listener executable: $FISH_LISTENER, else the installed one. */
+static const char *
+client_listener_path(void)
+{
+	const char	*s = getenv("FISH_LISTENER");
+
+	return (s != NULL && *s != '\0' ? s : LISTENER_PATH);
+}
+
+/* Connect to the control socket; return the fd or -1 with errno. */
+static int
+client_connect(const struct session *s)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(s->socket_path) >= sizeof sun.sun_path) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memcpy(sun.sun_path, s->socket_path, strlen(s->socket_path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * Run the listener detached: double fork so it is no child of ours, and
+ * setsid so it leaves our terminal and process group.  Its readiness line
+ * comes back on ready_fd, which becomes its fd 3.
+ */
+static int
+client_spawn(const struct session *s, const struct client_settings *cs,
+    int ready_fd)
+{
+	const char	*argv[12];
+	const char	*path = client_listener_path();
+	char		*line;
+	pid_t		 pid;
+	int		 argc = 0, status;
+
+	argv[argc++] = "fish-listener";
+	argv[argc++] = "--session";
+	argv[argc++] = s->name;
+	argv[argc++] = "--ready-fd";
+	argv[argc++] = "3";
+	if (cs != NULL && cs->listen != NULL) {
+		argv[argc++] = "--listen";
+		argv[argc++] = cs->listen;
+	}
+	if (cs != NULL && cs->public_url != NULL) {
+		argv[argc++] = "--public-url";
+		argv[argc++] = cs->public_url;
+	}
+	argv[argc] = NULL;
+
+	if ((pid = fork()) == -1)
+		return (-1);
+	if (pid == 0) {
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		if (dup2(ready_fd, 3) == -1)
+			_exit(127);
+		execv(path, (char *const *)argv);
+		xasprintf(&line, "error: cannot run %s: %s\n", path,
+		    strerror(errno));
+		(void)write(3, line, strlen(line));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	return (0);
+}
+
+/* Read the listener's readiness line; return NULL for "ok", else why not. */
+static char *
+client_read_ready(int fd, const struct session *s)
+{
+	char	 buf[1024], *why;
+	size_t	 len = 0;
+	ssize_t	 n;
+
+	while (len < sizeof buf - 1) {
+		n = read(fd, buf + len, sizeof buf - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strcmp(buf, "ok") == 0)
+		return (NULL);
+	if (strncmp(buf, "error: ", 7) == 0)
+		return (xstrdup(buf + 7));
+	xasprintf(&why, "it exited during start-up (see %s)", s->log_path);
+	return (why);
+}
+
+/*
+ * Start the listener if it is not running, under the session's start lock.
+ * Return EXIT_OK once it answers, else print why and return
+ * EXIT_UNAVAILABLE.
+ */
+static int
+client_autostart(struct client *c, const struct client_settings *cs)
+{
+	struct session	*s = &c->session;
+	char		*cause = NULL;
+	int		 lock_fd, pipe_fd[2];
+	pid_t		 pid;
+
+	if (session_prepare(s, &cause) == -1) {
+		fish_warnx("%s", cause);
+		free(cause);
+		return (EXIT_UNAVAILABLE);
+	}
+	lock_fd = open(s->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock_fd == -1 || flock(lock_fd, LOCK_EX) == -1) {
+		fish_warn("cannot lock %s", s->lock_path);
+		if (lock_fd != -1)
+			close(lock_fd);
+		return (EXIT_UNAVAILABLE);
+	}
+	if ((c->fd = client_connect(s)) != -1)
+		goto done;
+	if ((pid = session_listener_pid(s)) != 0) {
+		fish_warnx("the listener of session '%s' (pid %ld) is running "
+		    "but not answering on %s", s->name, (long)pid,
+		    s->socket_path);
+		goto fail;
+	}
+	if (pipe2(pipe_fd, O_CLOEXEC) == -1) {
+		fish_warn("pipe");
+		goto fail;
+	}
+	if (client_spawn(s, cs, pipe_fd[1]) == -1) {
+		fish_warn("cannot start the listener: fork");
+		close(pipe_fd[0]);
+		close(pipe_fd[1]);
+		goto fail;
+	}
+	close(pipe_fd[1]);
+	cause = client_read_ready(pipe_fd[0], s);
+	close(pipe_fd[0]);
+	if (cause != NULL) {
+		fish_warnx("cannot start the listener of session '%s': %s",
+		    s->name, cause);
+		free(cause);
+		goto fail;
+	}
+	if ((c->fd = client_connect(s)) == -1) {
+		fish_warn("cannot reach the listener at %s", s->socket_path);
+		goto fail;
+	}
+done:
+	close(lock_fd);
+	return (EXIT_OK);
+fail:
+	close(lock_fd);
+	return (EXIT_UNAVAILABLE);
+}
+
+/* Set up c for session name without connecting. */
+static int
+client_init(struct client *c, const char *name, int flags)
+{
+	char	*cause;
+
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+	c->flags = flags;
+	buffer_init(&c->in);
+	if (session_init(&c->session, name, &cause) == -1) {
+		fish_warnx("%s", cause);
+		free(cause);
+		return (EXIT_USAGE);
+	}
+	return (EXIT_OK);
+}
+
+/*
+ * Connect to session name's listener; with CLIENT_START, start it when it
+ * is not running.
+ */
+int
+client_open(struct client *c, const char *name, int flags)
+{
+	int	status;
+
+	if ((status = client_init(c, name, flags)) != EXIT_OK)
+		return (status);
+	if ((c->fd = client_connect(&c->session)) != -1)
+		return (EXIT_OK);
+	if (flags & CLIENT_START)
+		return (client_autostart(c, NULL));
+	if (!(flags & CLIENT_QUIET))
+		fish_warnx("session '%s' is not running (start it with "
+		    "'fish start')", name);
+	return (EXIT_UNAVAILABLE);
+}
+
+/* Drop the connection and connect again, starting the listener if needed. */
+int
+client_reconnect(struct client *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	buffer_clear(&c->in);
+	if ((c->fd = client_connect(&c->session)) != -1)
+		return (EXIT_OK);
+	return (client_autostart(c, NULL));
+}
+
+/* Close the connection and free c's state. */
+void
+client_close(struct client *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	buffer_release(&c->in);
+	session_release(&c->session);
+}
+
+/* Report a lost connection unless the caller handles it. */
+static int
+client_lost(struct client *c)
+{
+	if (!(c->flags & CLIENT_RESILIENT))
+		fish_warnx("lost contact with the listener of session '%s' "
+		    "(see %s)", c->session.name, c->session.log_path);
+	return (EXIT_UNAVAILABLE);
+}
+
+/* Send one request frame (json is not consumed). */
+int
+client_send(struct client *c, struct json_object *json, const void *payload,
+    size_t len)
+{
+	struct buffer	out;
+	ssize_t		n;
+
+	if (c->fd == -1)
+		return (client_lost(c));
+	buffer_init(&out);
+	proto_frame_encode(&out, json, payload, len);
+	while (buffer_unread(&out) > 0) {
+		n = send(c->fd, buffer_peek(&out), buffer_unread(&out),
+		    MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			buffer_release(&out);
+			return (client_lost(c));
+		}
+		buffer_drain(&out, (size_t)n);
+	}
+	buffer_release(&out);
+	return (EXIT_OK);
+}
+
+/*
+ * Receive one frame, waiting until deadline (client_now() milliseconds, or
+ * -1 for ever).  Return EXIT_TIMEOUT (not reported) when the deadline
+ * passes first.
+ */
+int
+client_receive(struct client *c, struct proto_frame *f, int64_t deadline)
+{
+	struct pollfd	 pfd;
+	char		*cause;
+	ssize_t		 n;
+	int		 timeout, ret;
+
+	proto_frame_init(f);
+	for (;;) {
+		ret = proto_frame_parse(&c->in, f, &cause);
+		if (ret == 1)
+			return (EXIT_OK);
+		if (ret == -1) {
+			fish_warnx("bad reply from the listener: %s", cause);
+			free(cause);
+			return (EXIT_UNAVAILABLE);
+		}
+		timeout = -1;
+		if (deadline != -1) {
+			int64_t left = deadline - client_now();
+
+			if (left <= 0)
+				return (EXIT_TIMEOUT);
+			timeout = left > INT32_MAX ? INT32_MAX : (int)left;
+		}
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			fish_warn("poll");
+			return (EXIT_FAILED);
+		}
+		if (pfd.revents == 0)
+			continue;
+		buffer_reserve(&c->in, 65536);
+		n = read(c->fd, c->in.data + c->in.len, c->in.size - c->in.len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return (client_lost(c));
+		c->in.len += (size_t)n;
+	}
+}
+
+/* Send a request and receive its reply frame. */
+int
+client_call(struct client *c, struct json_object *json, const void *payload,
+    size_t len, struct proto_frame *f)
+{
+	int	status;
+
+	proto_frame_init(f);
+	if ((status = client_send(c, json, payload, len)) != EXIT_OK)
+		return (status);
+	return (client_receive(c, f, -1));
+}
+
+/* Print a reply's error line, if any, and return its exit status. */
+int
+client_reply_status(const struct proto_frame *f)
+{
+	const char	*error = proto_string(f->json, "error");
+	int		 status = proto_status(f->json);
+
+	if (status != EXIT_OK && error != NULL)
+		fish_warnx("%s", error);
+	return (status);
+}
+
+/* Check that a running listener has the settings asked for. */
+static int
+client_check_settings(struct client *c, const struct client_settings *cs)
+{
+	struct proto_frame	 f;
+	struct json_object	*req;
+	const char		*listen, *public_url;
+	int			 status;
+
+	if (cs->listen == NULL && cs->public_url == NULL)
+		return (EXIT_OK);
+	req = proto_request("status");
+	status = client_call(c, req, NULL, 0, &f);
+	json_object_put(req);
+	if (status != EXIT_OK)
+		return (status);
+	listen = proto_string(f.json, "listen");
+	public_url = proto_string(f.json, "public_url");
+	if ((cs->listen != NULL && (listen == NULL ||
+	    (strcmp(cs->listen, listen) != 0 && !(strlen(cs->listen) > 2 &&
+	    strcmp(cs->listen + strlen(cs->listen) - 2, ":0") == 0 &&
+	    strncmp(cs->listen, listen, strlen(cs->listen) - 1) == 0)))) ||
+	    (cs->public_url != NULL && (public_url == NULL ||
+	    strcmp(cs->public_url, public_url) != 0))) {
+		fish_warnx("session '%s' is already running with other settings "
+		    "(listen %s%s%s); run 'fish stop' first to change them",
+		    c->session.name, listen == NULL ? "?" : listen,
+		    public_url != NULL ? ", public URL " : "",
+		    public_url != NULL ? public_url : "");
+		status = EXIT_FAILED;
+	}
+	proto_frame_release(&f);
+	return (status);
+}
+
+/*
+ * fish start: start the listener with settings cs (idempotent), or run it
+ * in the foreground.
+ */
+int
+client_start(const char *name, const struct client_settings *cs)
+{
+	struct client	 c;
+	const char	*argv[10];
+	char		*cause;
+	int		 argc = 0, status;
+
+	if ((status = client_init(&c, name, 0)) != EXIT_OK)
+		return (status);
+	if ((c.fd = client_connect(&c.session)) != -1) {
+		if (cs->foreground) {
+			fish_warnx("session '%s' is already running", name);
+			status = EXIT_FAILED;
+		} else
+			status = client_check_settings(&c, cs);
+		client_close(&c);
+		return (status);
+	}
+	if (!cs->foreground) {
+		status = client_autostart(&c, cs);
+		client_close(&c);
+		return (status);
+	}
+	if (session_prepare(&c.session, &cause) == -1) {
+		fish_warnx("%s", cause);
+		free(cause);
+		client_close(&c);
+		return (EXIT_UNAVAILABLE);
+	}
+	argv[argc++] = "fish-listener";
+	argv[argc++] = "--foreground";
+	argv[argc++] = "--session";
+	argv[argc++] = name;
+	if (cs->listen != NULL) {
+		argv[argc++] = "--listen";
+		argv[argc++] = cs->listen;
+	}
+	if (cs->public_url != NULL) {
+		argv[argc++] = "--public-url";
+		argv[argc++] = cs->public_url;
+	}
+	argv[argc] = NULL;
+	execv(client_listener_path(), (char *const *)argv);
+	fish_warn("cannot run %s", client_listener_path());
+	client_close(&c);
+	return (EXIT_UNAVAILABLE);
+}
+
+/* Do nothing: the alarm only interrupts a blocking flock. */
+static void
+client_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Wait for the listener to exit: its pid lock becomes free.  Return 0, or -1
+ * when it is still running after timeout seconds.
+ */
+static int
+client_wait_exit(const struct session *s, unsigned int timeout)
+{
+	struct sigaction	 sa, old;
+	int			 fd, ret;
+
+	if ((fd = open(s->pid_path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = client_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	alarm(timeout);
+	ret = flock(fd, LOCK_SH);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	close(fd);
+	return (ret);
+}
+
+/* Remove one file or directory (nftw callback). */
+static int
+client_remove(const char *path, const struct stat *sb, int type,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	if (remove(path) == -1 && errno != ENOENT) {
+		fish_warn("cannot remove %s", path);
+		return (-1);
+	}
+	return (0);
+}
+
+/* fish stop: stop the listener, waiting until it has exited; maybe purge. */
+int
+client_stop(const char *name, int purge)
+{
+	struct client		 c;
+	struct proto_frame	 f;
+	struct json_object	*req;
+	pid_t			 pid;
+	int			 status;
+
+	if ((status = client_init(&c, name, CLIENT_RESILIENT)) != EXIT_OK)
+		return (status);
+	if ((c.fd = client_connect(&c.session)) != -1) {
+		req = proto_request("stop");
+		if (client_call(&c, req, NULL, 0, &f) == EXIT_OK)
+			proto_frame_release(&f);
+		json_object_put(req);
+	} else if ((pid = session_listener_pid(&c.session)) != 0 && pid != -1) {
+		/* Alive but not answering: ask it by signal. */
+		kill(pid, SIGTERM);
+	}
+	if (client_wait_exit(&c.session, STOP_TIMEOUT_S) == -1) {
+		fish_warnx("the listener of session '%s' did not stop within "
+		    "%ds (see %s)", name, STOP_TIMEOUT_S, c.session.log_path);
+		client_close(&c);
+		return (EXIT_FAILED);
+	}
+	if (purge && nftw(c.session.dir, client_remove, 16,
+	    FTW_DEPTH | FTW_PHYS) == -1 && errno != ENOENT)
+		status = EXIT_FAILED;
+	if (purge)
+		unlink(c.session.socket_path);
+	client_close(&c);
+	return (status);
+}

@@ -1,0 +1,50 @@
+/*
+ * The client side of the control protocol: find the session's listener,
+ * start it when it is not running, exchange frames with it.
+ *
+ * Functions returning int return an exit status (EXIT_OK on success).  On
+ * failure they have already printed the one-line error on stderr, except
+ * where noted.
+ */
+#ifndef CLIENT_H
+#define CLIENT_H
+
+#include <stdint.h>
+
+#include "buffer.h"
+#include "proto.h"
+#include "session.h"
+
+struct client {
+	struct session	 session;
+	int		 fd;
+	int		 flags;
+	struct buffer	 in;
+};
+
+/* Flags for client_open. */
+#define CLIENT_START	0x1	/* start the listener if it is not running */
+#define CLIENT_QUIET	0x2	/* no message when it is not running */
+#define CLIENT_RESILIENT 0x4	/* losing the listener is not reported: the
+				   caller reconnects (client_reconnect) */
+
+struct client_settings {
+	const char	*listen;	/* HOST:PORT, or NULL for the saved one */
+	const char	*public_url;	/* or NULL for the saved one */
+	int		 foreground;	/* run in this process, do not detach */
+};
+
+int	 client_open(struct client *, const char *, int);
+int	 client_reconnect(struct client *);
+void	 client_close(struct client *);
+int	 client_send(struct client *, struct json_object *, const void *,
+	    size_t);
+int	 client_receive(struct client *, struct proto_frame *, int64_t);
+int	 client_call(struct client *, struct json_object *, const void *,
+	    size_t, struct proto_frame *);
+int	 client_reply_status(const struct proto_frame *);
+int	 client_start(const char *, const struct client_settings *);
+int	 client_stop(const char *, int);
+int64_t	 client_now(void);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * fish start: start the session's listener with chosen settings and print
+ * its base URL.  Starting a running session is not an error.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "fish.h"
+#include "output.h"
+#include "proto.h"
+
+static int	cmd_start_exec(int, char **);
+
+const struct cmd_entry cmd_start_entry = {
+	.name = "start",
+	.usage = "[--listen HOST:PORT] [--public-url URL] [--foreground]",
+	.summary = "start the session's listener and print its URL",
+	.help =
+	    "Start the session's listener, unless it is running, and print its\n"
+	    "base URL.  Other commands start it when needed; use start to choose\n"
+	    "settings, which are saved for later starts.\n"
+	    "\n"
+	    "  --listen HOST:PORT  listen there (default 127.0.0.1:0, a free port\n"
+	    "                      chosen once and kept); [ADDR]:PORT for IPv6\n"
+	    "  --public-url URL    print hook URLs under URL (http:// or https://),\n"
+	    "                      for tunnels and proxies\n"
+	    "  --foreground        run the listener in this process, do not detach\n"
+	    "  -h, --help          show this help\n",
+	.exec = cmd_start_exec
+};
+
+static const struct option cmd_start_options[] = {
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "public-url", required_argument, NULL, 'u' },
+	CMD_OPTIONS_END
+};
+
+/* Tell whether s is a port number, 0 to 65535. */
+static int
+cmd_start_port_valid(const char *s)
+{
+	size_t	len = strlen(s);
+
+	return (len >= 1 && len <= 5 && strspn(s, "0123456789") == len &&
+	    strtol(s, NULL, 10) <= 65535);
+}
+
+/* Tell whether a listen address has the shape HOST:PORT or [ADDR]:PORT. */
+static int
+cmd_start_listen_valid(const char *listen)
+{
+	const char	*end;
+	size_t		 len;
+
+	if (*listen == '[') {
+		end = strchr(listen, ']');
+		if (end == NULL || end == listen + 1 || end[1] != ':')
+			return (0);
+		len = (size_t)(end - listen - 1);
+		if (strspn(listen + 1, "0123456789abcdefABCDEF:.") != len)
+			return (0);
+		return (cmd_start_port_valid(end + 2));
+	}
+	if ((end = strchr(listen, ':')) == NULL || end == listen)
+		return (0);
+	len = (size_t)(end - listen);
+	if (strcspn(listen, " \t/@[]") < len)
+		return (0);
+	return (cmd_start_port_valid(end + 1));
+}
+
+/* Start the listener and print its URL. */
+static int
+cmd_start_exec(int argc, char **argv)
+{
+	const struct cmd_entry	*entry = &cmd_start_entry;
+	struct client_settings	 settings;
+	struct client		 c;
+	struct proto_frame	 frame;
+	struct json_object	*request;
+	const char		*url;
+	int			 ch, status;
+
+	memset(&settings, 0, sizeof settings);
+	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_start_options)) !=
+	    -1) {
+		switch (ch) {
+		case 'f':
+			settings.foreground = 1;
+			break;
+		case 'l':
+			if (!cmd_start_listen_valid(optarg))
+				return (cmd_usage_error(entry, "invalid listen"
+				    " address '%s' (use HOST:PORT or"
+				    " [ADDR]:PORT)", optarg));
+			settings.listen = optarg;
+			break;
+		case 'u':
+			if (!cmd_url_valid(optarg))
+				return (cmd_usage_error(entry, "invalid public"
+				    " URL '%s' (use http://... or https://...)",
+				    optarg));
+			settings.public_url = optarg;
+			break;
+		case CMD_HELP:
+			return (EXIT_OK);
+		default:
+			return (EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		return (cmd_usage_error(entry, "unexpected argument '%s'",
+		    argv[optind]));
+
+	status = client_start(fish_session, &settings);
+	if (status != EXIT_OK || settings.foreground)
+		return (status);
+
+	if ((status = client_open(&c, fish_session, 0)) != EXIT_OK)
+		return (status);
+	proto_frame_init(&frame);
+	request = proto_request("status");
+	if ((status = client_send(&c, request, NULL, 0)) != EXIT_OK ||
+	    (status = client_receive(&c, &frame, -1)) != EXIT_OK ||
+	    (status = client_reply_status(&frame)) != EXIT_OK)
+		goto fail;
+
+	if ((url = proto_string(frame.json, "url")) == NULL) {
+		fish_warnx("start: the listener's reply has no URL");
+		status = EXIT_FAILED;
+		goto fail;
+	}
+	if (output_printf("%s\n", url) == -1) {
+		fish_warn("start: stdout");
+		status = EXIT_FAILED;
+	}
+fail:
+	json_object_put(request);
+	proto_frame_release(&frame);
+	client_close(&c);
+	return (status);
+}

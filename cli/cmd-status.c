@@ -1,0 +1,177 @@
+/*
+ * fish status: tell whether the session's listener runs, and show its pid,
+ * URL, hooks and message counts.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "client.h"
+#include "compat.h"
+#include "fish.h"
+#include "output.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+/* Width of the "key:" column of the human output. */
+#define STATUS_KEY_WIDTH	11
+
+static int	cmd_status_exec(int, char **);
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "[--json]",
+	.summary = "show the listener's pid, URL, hooks and counts",
+	.help =
+	    "Show whether the session's listener is running, and if so its pid,\n"
+	    "URL, listen address, hooks, messages received and still queued, and\n"
+	    "journal size.  Exit 3 when it is not running; status never starts\n"
+	    "it.\n"
+	    "\n"
+	    "  --json        print one JSON object instead\n"
+	    "  -h, --help    show this help\n",
+	.exec = cmd_status_exec
+};
+
+static const struct option cmd_status_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	CMD_OPTIONS_END
+};
+
+/* Format a byte count for people: bytes, KiB, MiB or GiB; caller frees. */
+static char *
+cmd_status_size(int64_t bytes)
+{
+	static const char	*units[] = { "KiB", "MiB", "GiB" };
+	double			 value = (double)bytes;
+	size_t			 i;
+	char			*s;
+
+	if (bytes < 1024) {
+		xasprintf(&s, "%" PRId64 " bytes", bytes);
+		return (s);
+	}
+	for (i = 0; i < nitems(units) - 1 && value >= 1024 * 1024; i++)
+		value /= 1024;
+	xasprintf(&s, "%.1f %s", value / 1024, units[i]);
+	return (s);
+}
+
+/* Print one "key: value" line, aligned. */
+static int
+cmd_status_line(const char *key, const char *value)
+{
+	return (output_printf("%-*s %s\n", STATUS_KEY_WIDTH, key, value));
+}
+
+/* Print an integer reply field as one line. */
+static int
+cmd_status_int(struct json_object *reply, const char *key, const char *label)
+{
+	return (output_printf("%-*s %" PRId64 "\n", STATUS_KEY_WIDTH, label,
+	    proto_int(reply, key, 0)));
+}
+
+/* Print the status for people. */
+static int
+cmd_status_human(struct json_object *reply)
+{
+	const char	*s;
+	char		*size, *journal;
+	int64_t		 records;
+	int		 ret = 0;
+
+	records = proto_int(reply, "journal_records", 0);
+	size = cmd_status_size(proto_int(reply, "journal_bytes", 0));
+	xasprintf(&journal, "%" PRId64 " record%s, %s", records,
+	    records == 1 ? "" : "s", size);
+
+	if ((s = proto_string(reply, "session")) != NULL)
+		ret |= cmd_status_line("session:", s);
+	ret |= cmd_status_int(reply, "pid", "pid:");
+	if ((s = proto_string(reply, "url")) != NULL)
+		ret |= cmd_status_line("url:", s);
+	if ((s = proto_string(reply, "listen")) != NULL)
+		ret |= cmd_status_line("listen:", s);
+	if ((s = proto_string(reply, "public_url")) != NULL)
+		ret |= cmd_status_line("public url:", s);
+	ret |= cmd_status_int(reply, "hooks", "hooks:");
+	ret |= cmd_status_int(reply, "messages", "messages:");
+	ret |= cmd_status_int(reply, "queued", "queued:");
+	ret |= cmd_status_line("journal:", journal);
+	if ((s = proto_string(reply, "started_at")) != NULL)
+		ret |= cmd_status_line("started:", s);
+
+	free(journal);
+	free(size);
+	return (ret);
+}
+
+/* Print the listener's status. */
+static int
+cmd_status_exec(int argc, char **argv)
+{
+	const struct cmd_entry	*entry = &cmd_status_entry;
+	struct client		 c;
+	struct proto_frame	 frame;
+	struct json_object	*request, *reply;
+	int			 ch, json = 0, status, ret;
+
+	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_status_options)) !=
+	    -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case CMD_HELP:
+			return (EXIT_OK);
+		default:
+			return (EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		return (cmd_usage_error(entry, "unexpected argument '%s'",
+		    argv[optind]));
+
+	status = client_open(&c, fish_session, CLIENT_QUIET);
+	if (status == EXIT_UNAVAILABLE) {
+		if (json)
+			ret = output_printf("{\"session\":\"%s\","
+			    "\"running\":false}\n", fish_session);
+		else
+			ret = output_printf("session %s: not running\n",
+			    fish_session);
+		if (ret == -1)
+			fish_warn("status: stdout");
+		return (EXIT_UNAVAILABLE);
+	}
+	if (status != EXIT_OK)
+		return (status);
+
+	proto_frame_init(&frame);
+	request = proto_request("status");
+	if ((status = client_send(&c, request, NULL, 0)) != EXIT_OK ||
+	    (status = client_receive(&c, &frame, -1)) != EXIT_OK ||
+	    (status = client_reply_status(&frame)) != EXIT_OK)
+		goto fail;
+
+	reply = frame.json;
+	if (json) {
+		json_object_object_del(reply, "v");
+		json_object_object_del(reply, "status");
+		json_object_object_add(reply, "running",
+		    json_object_new_boolean(1));
+		ret = output_json(reply);
+	} else
+		ret = cmd_status_human(reply);
+	if (ret != 0) {
+		fish_warn("status: stdout");
+		status = EXIT_FAILED;
+	}
+fail:
+	json_object_put(request);
+	proto_frame_release(&frame);
+	client_close(&c);
+	return (status);
+}

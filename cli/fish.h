@@ -1,0 +1,61 @@
+/*
+ * The fish command: its command table and the helpers every command shares.
+ *
+ * Each command lives in cmd-NAME.c as a const struct cmd_entry.  Its exec
+ * function receives argv starting at the command name and returns the exit
+ * status; only main exits.
+ */
+#ifndef FISH_H
+#define FISH_H
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+
+struct cmd_entry {
+	const char	*name;
+	const char	*usage;		/* arguments, after "fish NAME " */
+	const char	*summary;	/* one line for fish --help */
+	const char	*help;		/* option lines for fish NAME --help */
+	int		(*exec)(int, char **);
+};
+
+/* What cmd_getopt returns besides option characters and -1. */
+#define CMD_HELP	(-2)	/* help printed: exit EXIT_OK */
+#define CMD_ERROR	(-3)	/* usage error printed: exit EXIT_USAGE */
+
+/* Ends every command's long option array; adds -h/--help. */
+#define CMD_OPTIONS_END \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ NULL, 0, NULL, 0 }
+
+/* The session every command works on, resolved by main. */
+extern const char *fish_session;
+
+extern const struct cmd_entry *cmd_table[];
+
+extern const struct cmd_entry cmd_field_entry;
+extern const struct cmd_entry cmd_send_entry;
+extern const struct cmd_entry cmd_spawn_entry;
+extern const struct cmd_entry cmd_start_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_stop_entry;
+extern const struct cmd_entry cmd_wait_entry;
+
+/* fish.c */
+void	 fish_warnx(const char *, ...)
+	    __attribute__((__format__(__printf__, 1, 2)));
+void	 fish_warn(const char *, ...)
+	    __attribute__((__format__(__printf__, 1, 2)));
+
+/* cmd.c */
+const struct cmd_entry *cmd_find(const char *);
+int	 cmd_getopt(const struct cmd_entry *, int, char **, const char *,
+	    const struct option *);
+void	 cmd_help(const struct cmd_entry *);
+int	 cmd_usage_error(const struct cmd_entry *, const char *, ...)
+	    __attribute__((__format__(__printf__, 2, 3)));
+int	 cmd_duration(const struct cmd_entry *, const char *, uint64_t *);
+int	 cmd_url_valid(const char *);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * Reading and writing whole streams, and the encodings fish prints.
+ *
+ * Everything fish prints on stdout goes through write_all, unbuffered, so a
+ * command knows whether its output was written before it tells the listener
+ * (wait acknowledges a message only then) and binary bodies pass unchanged.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "output.h"
+#include "xmalloc.h"
+
+/* Write len bytes to fd, going on after short writes; -1 with errno. */
+int
+write_all(int fd, const void *data, size_t len)
+{
+	const char	*p = data;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+/* Format text and write it to stdout; -1 with errno. */
+int
+output_printf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+	int	 n, ret;
+
+	va_start(ap, fmt);
+	n = xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	ret = write_all(STDOUT_FILENO, s, (size_t)n);
+	free(s);
+	return (ret);
+}
+
+/* Write a JSON value to stdout as one compact line; -1 with errno. */
+int
+output_json(struct json_object *o)
+{
+	const char	*s;
+	size_t		 len;
+
+	s = json_object_to_json_string_length(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	return (output_printf("%.*s\n", (int)len, s));
+}
+
+/*
+ * Read fd to its end.  Return the data, NUL-terminated for convenience, and
+ * its length in *len; NULL with errno on failure (EFBIG past max bytes).
+ */
+char *
+read_all(int fd, size_t max, size_t *len)
+{
+	char	*data = NULL;
+	size_t	 used = 0, size = 0;
+	ssize_t	 n;
+
+	for (;;) {
+		if (size - used < 4096) {
+			size = size == 0 ? 65536 : size * 2;
+			data = xrealloc(data, size);
+		}
+		n = read(fd, data + used, size - used - 1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > max) {
+			errno = EFBIG;
+			goto fail;
+		}
+	}
+	data[used] = '\0';
+	*len = used;
+	return (data);
+fail:
+	free(data);
+	return (NULL);
+}
+
+/*
+ * Tell whether data is well-formed UTF-8: no overlong forms, no surrogates,
+ * nothing above U+10FFFF.
+ */
+int
+utf8_valid(const void *data, size_t len)
+{
+	const unsigned char	*p = data, *end = p + len;
+	unsigned char		 c;
+	size_t			 follow, i;
+	uint32_t		 cp, min;
+
+	while (p < end) {
+		c = *p++;
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf) {
+			follow = 1;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			follow = 2;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			follow = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else
+			return (0);
+		if ((size_t)(end - p) < follow)
+			return (0);
+		for (i = 0; i < follow; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return (0);
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		p += follow;
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return (0);
+	}
+	return (1);
+}
+
+/* Encode data in standard base64 with padding; caller frees. */
+char *
+base64_encode(const void *data, size_t len)
+{
+	static const char	 alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char	*p = data;
+	char			*out, *o;
+	uint32_t		 v;
+	size_t			 i;
+
+	out = o = xmalloc((len + 2) / 3 * 4 + 1);
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		*o++ = alphabet[v >> 18];
+		*o++ = alphabet[(v >> 12) & 0x3f];
+		*o++ = alphabet[(v >> 6) & 0x3f];
+		*o++ = alphabet[v & 0x3f];
+	}
+	if (i < len) {
+		v = (uint32_t)p[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		*o++ = alphabet[v >> 18];
+		*o++ = alphabet[(v >> 12) & 0x3f];
+		*o++ = i + 1 < len ? alphabet[(v >> 6) & 0x3f] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
+	return (out);
+}
+
+/*
+ * Add a message's body to its JSON envelope: "body" when it is text (UTF-8
+ * without NUL), else "body_base64".
+ */
+void
+envelope_with_body(struct json_object *msg, const void *body, size_t len)
+{
+	char	*encoded;
+
+	if (len == 0) {
+		json_object_object_add(msg, "body", json_object_new_string(""));
+		return;
+	}
+	if (memchr(body, '\0', len) == NULL && utf8_valid(body, len)) {
+		json_object_object_add(msg, "body",
+		    json_object_new_string_len(body, (int)len));
+		return;
+	}
+	encoded = base64_encode(body, len);
+	json_object_object_add(msg, "body_base64",
+	    json_object_new_string(encoded));
+	free(encoded);
+}

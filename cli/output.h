@@ -1,0 +1,20 @@
+/*
+ * Whole-stream reads and writes, and the encodings fish prints messages in.
+ */
+#ifndef OUTPUT_H
+#define OUTPUT_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+int	 write_all(int, const void *, size_t);
+int	 output_printf(const char *, ...)
+	    __attribute__((__format__(__printf__, 1, 2)));
+int	 output_json(struct json_object *);
+char	*read_all(int, size_t, size_t *);
+int	 utf8_valid(const void *, size_t);
+char	*base64_encode(const void *, size_t);
+void	 envelope_with_body(struct json_object *, const void *, size_t);
+
+#endif
