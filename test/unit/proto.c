@@ -1,0 +1,212 @@
+/*
+ * Unit tests for control protocol frames: encoding and incremental parsing
+ * (with and without payloads, binary payloads, partial input, frames back
+ * to back, bad headers) and the request and reply helpers.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "buffer.h"
+#include "proto.h"
+#include "tap.h"
+
+/* Append a raw header with the given lengths. */
+static void
+add_header(struct buffer *b, uint32_t json_len, uint32_t payload_len)
+{
+	buffer_add_u32(b, json_len);
+	buffer_add_u32(b, payload_len);
+}
+
+/* Check that b holds a bad frame, refused with a cause. */
+static void
+refused(struct buffer *b, const char *name)
+{
+	struct proto_frame	 f;
+	char			*cause = NULL;
+
+	proto_frame_init(&f);
+	ok(proto_frame_parse(b, &f, &cause) == -1 && cause != NULL &&
+	    f.json == NULL, "%s", name);
+	free(cause);
+	proto_frame_release(&f);
+}
+
+/* Run every case and print the plan. */
+int
+main(void)
+{
+	static const char	 binary[] = "a\0b\0\0\xff\n";
+	struct buffer		 b, one;
+	struct proto_frame	 f;
+	struct json_object	*o;
+	char			*cause;
+	const char		*s;
+	size_t			 i, total;
+	int			 r;
+
+	buffer_init(&b);
+	proto_frame_init(&f);
+
+	/* proto_request and a frame without payload. */
+	o = proto_request("status");
+	is_str(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+	    "{\"v\":1,\"cmd\":\"status\"}", "proto_request makes {v, cmd}");
+	proto_frame_encode(&b, o, NULL, 0);
+	total = PROTO_HEADER_LEN + strlen("{\"v\":1,\"cmd\":\"status\"}");
+	is_int(buffer_unread(&b), total, "the frame is header plus JSON");
+	is_int(get_u32(buffer_peek(&b)), total - PROTO_HEADER_LEN,
+	    "the header holds the JSON length");
+	is_int(get_u32(buffer_peek(&b) + 4), 0,
+	    "the header holds a zero payload length");
+	r = proto_frame_parse(&b, &f, &cause);
+	is_int(r, 1, "the frame parses");
+	is_str(proto_string(f.json, "cmd"), "status", "cmd survives");
+	is_int(proto_int(f.json, "v", -1), PROTO_VERSION, "v survives");
+	ok(f.payload != NULL && f.payload_len == 0 && f.payload[0] == '\0',
+	    "an empty payload is an empty string");
+	is_int(buffer_unread(&b), 0, "parsing consumes the frame");
+	proto_frame_release(&f);
+	ok(f.json == NULL && f.payload == NULL, "release empties the frame");
+	json_object_put(o);
+
+	/* A frame with a binary payload, fed one byte at a time. */
+	o = proto_reply(EXIT_OK, NULL);
+	json_object_object_add(o, "path", json_object_new_string("/a/b"));
+	buffer_init(&one);
+	proto_frame_encode(&one, o, binary, sizeof binary);
+	json_object_put(o);
+	total = buffer_unread(&one);
+	for (i = 0; i < total; i++) {
+		buffer_add(&b, buffer_peek(&one) + i, 1);
+		cause = NULL;
+		r = proto_frame_parse(&b, &f, &cause);
+		if (r != 0 || cause != NULL)
+			break;
+	}
+	is_int(i, total - 1, "partial input returns 0 until the last byte");
+	is_int(r, 1, "the last byte completes the frame");
+	ok(f.payload_len == sizeof binary &&
+	    memcmp(f.payload, binary, sizeof binary) == 0,
+	    "a binary payload with NUL bytes survives");
+	ok(f.payload[f.payload_len] == '\0', "the payload is NUL-terminated");
+	is_str(proto_string(f.json, "path"), "/a/b", "slashes are not mangled");
+	proto_frame_release(&f);
+
+	/* Two frames back to back, then a partial third. */
+	buffer_add(&b, buffer_peek(&one), total);
+	o = proto_request("second");
+	proto_frame_encode(&b, o, "xy", 2);
+	json_object_put(o);
+	buffer_add(&b, buffer_peek(&one), 5);
+	r = proto_frame_parse(&b, &f, &cause);
+	ok(r == 1 && proto_status(f.json) == EXIT_OK &&
+	    f.payload_len == sizeof binary, "the first of two frames parses");
+	proto_frame_release(&f);
+	r = proto_frame_parse(&b, &f, &cause);
+	ok(r == 1 && f.payload_len == 2 && memcmp(f.payload, "xy", 2) == 0,
+	    "the second frame parses with its own payload");
+	is_str(proto_string(f.json, "cmd"), "second",
+	    "the second frame has its own JSON");
+	proto_frame_release(&f);
+	is_int(proto_frame_parse(&b, &f, &cause), 0,
+	    "a partial header after them needs more");
+	is_int(buffer_unread(&b), 5, "the partial header is left in place");
+	buffer_release(&b);
+	buffer_release(&one);
+
+	/* Bad headers and bodies. */
+	add_header(&b, 0, 0);
+	refused(&b, "a zero JSON length is refused");
+	buffer_release(&b);
+	add_header(&b, PROTO_JSON_MAX + 1, 0);
+	refused(&b, "an oversized JSON length is refused before its bytes");
+	buffer_release(&b);
+	add_header(&b, 0xffffffffU, 0xffffffffU);
+	refused(&b, "all-ones lengths are refused");
+	buffer_release(&b);
+	add_header(&b, 2, PROTO_PAYLOAD_MAX + 1);
+	refused(&b, "an oversized payload length is refused before its bytes");
+	buffer_release(&b);
+	add_header(&b, PROTO_JSON_MAX, PROTO_PAYLOAD_MAX);
+	cause = NULL;
+	ok(proto_frame_parse(&b, &f, &cause) == 0 && cause == NULL,
+	    "the largest allowed lengths wait for more");
+	buffer_release(&b);
+	add_header(&b, 2, 0);
+	buffer_add(&b, "[]", 2);
+	refused(&b, "a JSON array is refused");
+	buffer_release(&b);
+	add_header(&b, 2, 0);
+	buffer_add(&b, "42", 2);
+	refused(&b, "a JSON number is refused");
+	buffer_release(&b);
+	add_header(&b, 4, 0);
+	buffer_add(&b, "null", 4);
+	refused(&b, "JSON null is refused");
+	buffer_release(&b);
+	add_header(&b, 4, 1);
+	buffer_add(&b, "{\"a\"x", 5);
+	refused(&b, "invalid JSON is refused");
+	buffer_release(&b);
+	add_header(&b, 4, 0);
+	buffer_add(&b, "{}{}", 4);
+	refused(&b, "two JSON values in one frame are refused");
+	buffer_release(&b);
+	add_header(&b, 3, 0);
+	buffer_add(&b, "{}\0", 3);
+	refused(&b, "a NUL byte after the JSON is refused");
+	buffer_release(&b);
+
+	/* proto_reply and proto_status. */
+	o = proto_reply(EXIT_NOT_FOUND, "no hook 'x'");
+	is_int(proto_status(o), EXIT_NOT_FOUND, "proto_status reads status");
+	is_str(proto_string(o, "error"), "no hook 'x'", "the error is kept");
+	is_int(proto_int(o, "v", 0), PROTO_VERSION, "a reply carries v");
+	json_object_put(o);
+	o = proto_reply(EXIT_OK, NULL);
+	is_int(proto_status(o), EXIT_OK, "a success reply has status 0");
+	ok(!json_object_object_get_ex(o, "error", NULL),
+	    "a reply without an error has no error member");
+	json_object_put(o);
+	o = json_object_new_object();
+	is_int(proto_status(o), EXIT_FAILED,
+	    "a reply without status is a failure");
+	json_object_object_add(o, "status", json_object_new_string("0"));
+	is_int(proto_status(o), EXIT_FAILED,
+	    "a reply with a string status is a failure");
+	json_object_put(o);
+
+	/* proto_string, proto_int and proto_bool. */
+	cause = NULL;
+	o = json_tokener_parse("{\"s\":\"text\",\"i\":-7,\"big\":5000000000,"
+	    "\"d\":1.5,\"t\":true,\"f\":false,\"n\":null,\"o\":{}}");
+	ok(o != NULL, "the fixture parses");
+	is_str(proto_string(o, "s"), "text", "proto_string finds a string");
+	s = proto_string(o, "i");
+	ok(s == NULL, "proto_string of a number is NULL");
+	ok(proto_string(o, "n") == NULL, "proto_string of null is NULL");
+	ok(proto_string(o, "missing") == NULL,
+	    "proto_string of absent is NULL");
+	is_int(proto_int(o, "i", 0), -7, "proto_int finds a negative integer");
+	is_int(proto_int(o, "big", 0), 5000000000LL,
+	    "proto_int keeps 64 bits");
+	is_int(proto_int(o, "d", 99), 99,
+	    "proto_int of a fraction is the default");
+	is_int(proto_int(o, "s", 99), 99,
+	    "proto_int of a string is the default");
+	is_int(proto_int(o, "n", 99), 99, "proto_int of null is the default");
+	is_int(proto_int(o, "missing", -1), -1,
+	    "proto_int of absent is the default");
+	is_int(proto_bool(o, "t"), 1, "proto_bool of true");
+	is_int(proto_bool(o, "f"), 0, "proto_bool of false");
+	is_int(proto_bool(o, "n"), 0, "proto_bool of null is false");
+	is_int(proto_bool(o, "missing"), 0, "proto_bool of absent is false");
+	json_object_put(o);
+
+	return (done_testing());
+}
