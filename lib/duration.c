@@ -4,8 +4,10 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,11 +40,13 @@ duration_parse(const char *s, uint64_t *ms, char **cause)
 	double	 value;
 	size_t	 i;
 
-	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+	/* Plain decimal only: strtod would also take blanks, hex and 1e3. */
+	if (!isdigit((unsigned char)*s) && *s != '.')
 		goto invalid;
 	errno = 0;
 	value = strtod(s, &end);
-	if (errno != 0 || end == s || !isfinite(value) || value < 0)
+	if (errno != 0 || end == s || !isfinite(value) || value < 0 ||
+	    strspn(s, "0123456789.") != (size_t)(end - s))
 		goto invalid;
 	for (i = 0; i < sizeof duration_units / sizeof duration_units[0]; i++) {
 		if (strcmp(end, duration_units[i].suffix) != 0)
@@ -59,23 +63,43 @@ invalid:
 	return (-1);
 }
 
-/* Format milliseconds compactly ("250ms", "5s", "2m", "1.5h"); caller frees. */
+/*
+ * Format milliseconds compactly in the largest unit that is exact ("250ms",
+ * "5s", "2m", "3h", "7d", "1.5s"); the result reads back as the same value.
+ * Caller frees.
+ */
 char *
 duration_format(uint64_t ms)
 {
-	char	*s;
+	static const struct {
+		const char	*suffix;
+		uint64_t	 ms;
+	} units[] = {
+		{ "d", 24ULL * 3600 * 1000 },
+		{ "h", 3600 * 1000 },
+		{ "m", 60 * 1000 },
+		{ "s", 1000 },
+	};
+	char	*s, fraction[8];
+	size_t	 i, len;
 
-	if (ms < 1000)
+	for (i = 0; ms != 0 && i < sizeof units / sizeof units[0]; i++) {
+		if (ms % units[i].ms == 0) {
+			xasprintf(&s, "%llu%s",
+			    (unsigned long long)(ms / units[i].ms),
+			    units[i].suffix);
+			return (s);
+		}
+	}
+	if (ms < 1000) {
 		xasprintf(&s, "%llums", (unsigned long long)ms);
-	else if (ms % (24ULL * 3600 * 1000) == 0)
-		xasprintf(&s, "%llud", (unsigned long long)(ms / (24ULL * 3600 * 1000)));
-	else if (ms % (3600 * 1000) == 0)
-		xasprintf(&s, "%lluh", (unsigned long long)(ms / (3600 * 1000)));
-	else if (ms % (60 * 1000) == 0)
-		xasprintf(&s, "%llum", (unsigned long long)(ms / (60 * 1000)));
-	else if (ms % 1000 == 0)
-		xasprintf(&s, "%llus", (unsigned long long)(ms / 1000));
-	else
-		xasprintf(&s, "%.3gs", ms / 1000.0);
+		return (s);
+	}
+	/* Seconds with the milliseconds as a trimmed decimal fraction. */
+	snprintf(fraction, sizeof fraction, "%03u", (unsigned)(ms % 1000));
+	len = strlen(fraction);
+	while (len > 0 && fraction[len - 1] == '0')
+		fraction[--len] = '\0';
+	xasprintf(&s, "%llu.%ss", (unsigned long long)(ms / 1000), fraction);
 	return (s);
 }

@@ -381,6 +381,9 @@ journal_read(struct journal *j, uint64_t offset, struct journal_record *r,
 		if (at + RECORD_HEAD_LEN > buffer_unread(&j->pending))
 			goto bad;
 		len = get_u32(buffer_peek(&j->pending) + at);
+		if (len < 5 || len > buffer_unread(&j->pending) - at -
+		    RECORD_HEAD_LEN)
+			goto bad;
 		buffer_add(&storage, buffer_peek(&j->pending) + at +
 		    RECORD_HEAD_LEN, len);
 		if (journal_decode(storage.data, len, r) == -1)

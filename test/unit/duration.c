@@ -99,6 +99,10 @@ main(void)
 	refuses("36501d");
 	refuses("1e300");
 	refuses("99999999999999999999999999h");
+	refuses("\t5");
+	refuses("0x10");
+	refuses("1e3");
+	refuses("1.5.5s");
 
 	ok(duration_parse("oops", &(uint64_t){ 0 }, &cause) == -1 &&
 	    cause != NULL && strstr(cause, "'oops'") != NULL,
@@ -115,6 +119,10 @@ main(void)
 	round_trips(5400000, "90m");
 	round_trips(3600000, "1h");
 	round_trips(7ULL * 24 * 3600 * 1000, "7d");
+	round_trips(1234, "1.234s");
+	round_trips(12345, "12.345s");
+	round_trips(59999, "59.999s");
+	round_trips(100000500, "100000.5s");
 
 	return (done_testing());
 }
