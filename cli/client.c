@@ -37,6 +37,8 @@
 /* How long fish stop waits for the listener to finish in-flight work. */
 #define STOP_TIMEOUT_S	15
 
+static int	client_wait_exit(const struct session *, unsigned int);
+
 /* Return the monotonic clock in milliseconds. */
 int64_t
 client_now(void)
@@ -184,7 +186,12 @@ client_autostart(struct client *c, const struct client_settings *cs)
 	}
 	if ((c->fd = client_connect(s)) != -1)
 		goto done;
-	if ((pid = session_listener_pid(s)) != 0) {
+	/*
+	 * A listener that holds its pid lock but does not answer is starting
+	 * or stopping: give it time to finish stopping before replacing it.
+	 */
+	if ((pid = session_listener_pid(s)) != 0 &&
+	    client_wait_exit(s, STOP_TIMEOUT_S) == -1) {
 		fish_warnx("the listener of session '%s' (pid %ld) is running "
 		    "but not answering on %s", s->name, (long)pid,
 		    s->socket_path);

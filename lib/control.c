@@ -601,6 +601,25 @@ control_start(struct loop *loop, const char *path, char **cause)
 	return (ctl);
 }
 
+/*
+ * Tell waiting clients that the listener is stopping for good, so they exit
+ * instead of restarting it.
+ */
+void
+control_notify_stop(struct control *ctl)
+{
+	struct conn	*c;
+
+	TAILQ_FOREACH(c, &ctl->conns, entry) {
+		if (!c->waiting)
+			continue;
+		waiter_remove(&c->waiter);
+		c->waiting = 0;
+		conn_error(c, EXIT_UNAVAILABLE, "session '%s' was stopped",
+		    listener.session.name);
+	}
+}
+
 /* Try once more to send pending output (before exit). */
 void
 control_flush(struct control *ctl)

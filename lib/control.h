@@ -11,5 +11,6 @@ struct loop;
 struct control	*control_start(struct loop *, const char *, char **);
 void		 control_stop(struct control *);
 void		 control_flush(struct control *);
+void		 control_notify_stop(struct control *);
 
 #endif

@@ -431,6 +431,7 @@ main(int argc, char **argv)
 	 * Graceful stop: new connections are refused, requests in flight are
 	 * finished (those received are synced and answered), then we exit.
 	 */
+	control_notify_stop(listener.control);
 	httpd_quiesce(listener.httpd);
 	deadline = loop_now() + STOP_GRACE_MS;
 	while ((httpd_requests(listener.httpd) > 0 ||
