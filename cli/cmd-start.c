@@ -16,7 +16,8 @@ static int	cmd_start_exec(int, char **);
 
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
-	.usage = "[--listen HOST:PORT] [--public-url URL] [--foreground]",
+	.usage = "[--listen HOST:PORT] [--public-url URL] [--retain D] "
+	    "[--foreground]",
 	.summary = "start the session's listener and print its URL",
 	.help =
 	    "Start the session's listener, unless it is running, and print its\n"
@@ -27,6 +28,8 @@ const struct cmd_entry cmd_start_entry = {
 	    "                      chosen once and kept); [ADDR]:PORT for IPv6\n"
 	    "  --public-url URL    print hook URLs under URL (http:// or https://),\n"
 	    "                      for tunnels and proxies\n"
+	    "  --retain D          keep the journal's history for D (default 7d);\n"
+	    "                      older messages, taken or not, expire\n"
 	    "  --foreground        run the listener in this process, do not detach\n"
 	    "  -h, --help          show this help\n",
 	.exec = cmd_start_exec
@@ -36,6 +39,7 @@ static const struct option cmd_start_options[] = {
 	{ "foreground", no_argument, NULL, 'f' },
 	{ "listen", required_argument, NULL, 'l' },
 	{ "public-url", required_argument, NULL, 'u' },
+	{ "retain", required_argument, NULL, 'r' },
 	CMD_OPTIONS_END
 };
 
@@ -83,6 +87,7 @@ cmd_start_exec(int argc, char **argv)
 	struct proto_frame	 frame;
 	struct json_object	*request;
 	const char		*url;
+	uint64_t		 retain;
 	int			 ch, status;
 
 	memset(&settings, 0, sizeof settings);
@@ -106,6 +111,14 @@ cmd_start_exec(int argc, char **argv)
 				    optarg));
 			settings.public_url = optarg;
 			break;
+		case 'r':
+			if (cmd_duration(entry, optarg, &retain) != 0)
+				return (EXIT_USAGE);
+			if (retain == 0)
+				return (cmd_usage_error(entry, "--retain must "
+				    "be more than 0"));
+			settings.retain = optarg;
+			break;
 		case CMD_HELP:
 			return (EXIT_OK);
 		default:
@@ -124,8 +137,8 @@ cmd_start_exec(int argc, char **argv)
 		return (status);
 	proto_frame_init(&frame);
 	request = proto_request("status");
-	if ((status = client_send(&c, request, NULL, 0)) != EXIT_OK ||
-	    (status = client_receive(&c, &frame, -1)) != EXIT_OK ||
+	if ((status = client_call(&c, request, NULL, 0, &frame,
+	    -1)) != EXIT_OK ||
 	    (status = client_reply_status(&frame)) != EXIT_OK)
 		goto fail;
 

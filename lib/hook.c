@@ -189,6 +189,24 @@ hook_find(const char *handle)
 	return (NULL);
 }
 
+/* Journal a hook's creation record (also used for checkpoints). */
+static void
+hook_journal(const struct hook *h)
+{
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "token", json_object_new_string(h->token));
+	if (h->name != NULL)
+		json_object_object_add(o, "name", json_object_new_string(h->name));
+	json_object_object_add(o, "created_at",
+	    json_object_new_int64(h->created_at));
+	if (h->closed)
+		json_object_object_add(o, "closed", json_object_new_boolean(1));
+	journal_append(listener.journal, JOURNAL_HOOK_CREATED, o, NULL, 0);
+	json_object_put(o);
+}
+
 /*
  * Create a hook, journaled.  A name already held by an open hook returns
  * that hook, so re-running a script that names its hook finds it again.
@@ -196,7 +214,6 @@ hook_find(const char *handle)
 struct hook *
 hook_create(const char *name, char **cause)
 {
-	struct json_object	*o;
 	struct hook		*h;
 	char			 token[TOKEN_LEN + 1];
 
@@ -213,15 +230,55 @@ hook_create(const char *name, char **cause)
 		}
 	} while (hook_find_token(token, TOKEN_LEN) != NULL);
 	h = hook_insert(token, name, listener_wallclock());
-	o = json_object_new_object();
-	json_object_object_add(o, "token", json_object_new_string(token));
-	if (name != NULL)
-		json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "created_at",
-	    json_object_new_int64(h->created_at));
-	journal_append(listener.journal, JOURNAL_HOOK_CREATED, o, NULL, 0);
-	json_object_put(o);
+	hook_journal(h);
 	return (h);
+}
+
+/*
+ * Write a checkpoint at the start of a new segment: every hook, and the
+ * next sequence number, so older segments are no longer needed for them.
+ */
+void
+hook_checkpoint(void)
+{
+	struct json_object	*o;
+	struct hook		*h;
+
+	TAILQ_FOREACH(h, &hooks, entry)
+		hook_journal(h);
+	o = json_object_new_object();
+	json_object_object_add(o, "seq",
+	    json_object_new_int64((int64_t)listener.next_seq));
+	journal_append(listener.journal, JOURNAL_CHECKPOINT, o, NULL, 0);
+	json_object_put(o);
+}
+
+/*
+ * Forget messages whose records are gone (positions below bound): those
+ * still queued expire.  A message out on lease stays until it is taken or
+ * released.
+ */
+void
+hook_expire(uint64_t bound)
+{
+	struct message	*m;
+	size_t		 i, kept = 0;
+
+	for (i = 0; i < nmessages; i++) {
+		m = messages[i];
+		if (m->offset >= bound || m->state == MESSAGE_LEASED ||
+		    m->state == MESSAGE_PENDING) {
+			messages[kept++] = m;
+			continue;
+		}
+		if (m->state == MESSAGE_QUEUED) {
+			TAILQ_REMOVE(&m->hook->queue, m, entry);
+			m->hook->queued--;
+			nqueued--;
+		}
+		free(m);
+	}
+	nmessages = kept;
 }
 
 /* Return every hook, oldest first. */
@@ -312,10 +369,17 @@ hook_replay(const struct journal_record *r, void *arg)
 	seq = proto_int(o, "seq", -1);
 	switch (r->type) {
 	case JOURNAL_HOOK_CREATED:
-		if (token != NULL && token_valid(token, strlen(token)) &&
-		    hook_find_token(token, TOKEN_LEN) == NULL)
-			hook_insert(token, proto_string(o, "name"),
+		/* Checkpoints repeat hooks; the latest record wins. */
+		if (token == NULL || !token_valid(token, strlen(token)))
+			break;
+		if ((h = hook_find_token(token, TOKEN_LEN)) == NULL)
+			h = hook_insert(token, proto_string(o, "name"),
 			    proto_int(o, "created_at", 0));
+		h->closed = proto_bool(o, "closed");
+		break;
+	case JOURNAL_CHECKPOINT:
+		if (seq >= 0 && (uint64_t)seq >= listener.next_seq)
+			listener.next_seq = (uint64_t)seq;
 		break;
 	case JOURNAL_HOOK_CLOSED:
 		if (token != NULL && (h = hook_find(token)) != NULL)

@@ -15,6 +15,7 @@
 #include "token.h"
 
 struct journal_record;
+struct json_object;
 
 enum message_state {
 	MESSAGE_PENDING,	/* written, not yet durable */
@@ -66,6 +67,8 @@ struct hook	*hook_find(const char *);
 struct hook_list *hook_all(void);
 size_t		 hook_count(void);
 void		 hook_replay(const struct journal_record *, void *);
+void		 hook_checkpoint(void);
+void		 hook_expire(uint64_t);
 struct message	*message_receive(struct hook *, struct json_object *,
 		    const void *, size_t);
 void		 message_ready(struct message *);

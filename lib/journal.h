@@ -2,8 +2,11 @@
  * The journal: the session's durable, append-only record of everything
  * received and sent.  The listener rebuilds all of its state from it.
  *
- * File layout (integers big-endian):
- *	header	8 bytes "FISHJRNL", u32 format version (1), u32 zero
+ * It is a directory of segment files named NNNNNNNN.journal (the segment
+ * number, from 1, in eight decimal digits).  Each segment (integers
+ * big-endian):
+ *	header	8 bytes "FISHJRNL", u32 format version (1), u32 segment
+ *		number, u64 creation time (unix ms)
  *	record	u32 length L, u32 CRC-32C of the L bytes that follow, then
  *		u8 type, u32 JSON length J, J bytes of JSON (an object),
  *		L - 5 - J bytes of body
@@ -22,7 +25,7 @@
 
 #define JOURNAL_MAGIC		"FISHJRNL"
 #define JOURNAL_VERSION		1
-#define JOURNAL_HEADER_LEN	16
+#define JOURNAL_HEADER_LEN	24
 #define JOURNAL_RECORD_MAX	(80U << 20)
 
 enum journal_type {
@@ -31,6 +34,7 @@ enum journal_type {
 	JOURNAL_MESSAGE_RECEIVED = 3,
 	JOURNAL_MESSAGE_SENT = 4,
 	JOURNAL_MESSAGE_TAKEN = 5,
+	JOURNAL_CHECKPOINT = 6,
 };
 
 struct journal_record {
@@ -56,7 +60,11 @@ int	 journal_dirty(const struct journal *);
 int	 journal_read(struct journal *, uint64_t, struct journal_record *,
 	    char **);
 void	 journal_record_release(struct journal_record *);
+int	 journal_roll(struct journal *, char **);
+uint32_t journal_expire(struct journal *, int64_t, char **);
+uint64_t journal_active_bytes(const struct journal *, int64_t *);
 uint64_t journal_bytes(const struct journal *);
 uint64_t journal_records(const struct journal *);
+size_t	 journal_segments(const struct journal *);
 
 #endif

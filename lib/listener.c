@@ -33,6 +33,7 @@
 #include <json-c/json.h>
 
 #include "control.h"
+#include "duration.h"
 #include "hook.h"
 #include "httpc.h"
 #include "httpd.h"
@@ -42,6 +43,7 @@
 #include "log.h"
 #include "loop.h"
 #include "proto.h"
+#include "retention.h"
 #include "xmalloc.h"
 
 #define DEFAULT_LISTEN		"127.0.0.1:0"
@@ -227,7 +229,7 @@ listener_save_config(void)
 {
 	struct json_object	*config;
 	const char		*text;
-	char			*tmp, *cause;
+	char			*tmp, *cause, *retain;
 	int			 fd;
 
 	config = json_object_new_object();
@@ -236,6 +238,9 @@ listener_save_config(void)
 	if (listener.public_url != NULL)
 		json_object_object_add(config, "public_url",
 		    json_object_new_string(listener.public_url));
+	retain = duration_format((uint64_t)listener.retain_ms);
+	json_object_object_add(config, "retain", json_object_new_string(retain));
+	free(retain);
 	text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PRETTY);
 	xasprintf(&tmp, "%s.tmp", listener.session.config_path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -248,6 +253,22 @@ listener_save_config(void)
 	}
 	free(tmp);
 	json_object_put(config);
+}
+
+/*
+ * Tell whether asked is HOST:0 and saved is the same HOST with the port
+ * chosen for it earlier: port 0 means "a free port, chosen once and kept",
+ * so asking for it again must not move the hooks' URLs.
+ */
+static int
+listener_same_host(const char *asked, const char *saved)
+{
+	size_t	len = strlen(asked);
+
+	if (saved == NULL || len < 3 || strcmp(asked + len - 2, ":0") != 0)
+		return (0);
+	return (strncmp(asked, saved, len - 1) == 0 &&
+	    strcmp(saved + len - 1, "0") != 0);
 }
 
 /* Work out the base URL of hooks: the public URL, or our own address. */
@@ -291,7 +312,8 @@ static void __attribute__((__noreturn__))
 listener_usage(void)
 {
 	fprintf(stderr, "usage: fish-listener [--foreground] [--ready-fd N] "
-	    "[--session NAME] [--listen HOST:PORT] [--public-url URL]\n"
+	    "[--session NAME] [--listen HOST:PORT] [--public-url URL] "
+	    "[--retain D]\n"
 	    "(started by fish; not meant to be run by hand)\n");
 	exit(2);
 }
@@ -306,11 +328,14 @@ main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "public-url", required_argument, NULL, 'u' },
 		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "retain", required_argument, NULL, 'R' },
 		{ "session", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*session_name = session_default_name();
 	const char		*listen_arg = NULL, *public_arg = NULL, *s;
+	const char		*retain_arg = NULL;
+	uint64_t		 retain;
 	struct json_object	*config;
 	sigset_t		 mask;
 	char			*cause, *warning, *end;
@@ -335,6 +360,9 @@ main(int argc, char **argv)
 			ready_fd = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || ready_fd < 3)
 				listener_usage();
+			break;
+		case 'R':
+			retain_arg = optarg;
 			break;
 		case 's':
 			session_name = optarg;
@@ -370,7 +398,8 @@ main(int argc, char **argv)
 	listener_lock();
 
 	config = listener_load_config();
-	if (listen_arg == NULL)
+	if (listen_arg == NULL || listener_same_host(listen_arg,
+	    proto_string(config, "listen")))
 		listen_arg = proto_string(config, "listen");
 	if (listen_arg == NULL)
 		listen_arg = DEFAULT_LISTEN;
@@ -381,6 +410,14 @@ main(int argc, char **argv)
 		public_arg = proto_string(config, "public_url");
 	if (public_arg != NULL && *public_arg != '\0')
 		listener.public_url = xstrdup(public_arg);
+	if (retain_arg == NULL)
+		retain_arg = proto_string(config, "retain");
+	listener.retain_ms = RETENTION_DEFAULT_MS;
+	if (retain_arg != NULL) {
+		if (duration_parse(retain_arg, &retain, &cause) == -1)
+			listener_fail(cause);
+		listener.retain_ms = (int64_t)retain;
+	}
 	http_fd = httpd_bind(listen_arg, &listener.listen, &cause);
 	json_object_put(config);
 	if (http_fd == -1)
@@ -424,8 +461,10 @@ main(int argc, char **argv)
 	    "messages)", listener.session.name, listener.listen, (long)getpid(),
 	    (unsigned long long)hook_count(),
 	    (unsigned long long)message_count());
+	retention_start(listener.loop, listener.retain_ms);
 	listener_ready(NULL);
 	loop_run(listener.loop);
+	retention_stop(listener.loop);
 
 	/*
 	 * Graceful stop: new connections are refused, requests in flight are

@@ -26,6 +26,7 @@ struct listener {
 	char		*base_url;	/* scheme://host:port[/prefix] of hooks */
 	char		*public_url;	/* or NULL */
 	int64_t		 started_at;	/* unix ms */
+	int64_t		 retain_ms;	/* journal retention period */
 	uint64_t	 next_seq;
 	int		 stopping;
 };

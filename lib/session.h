@@ -12,7 +12,7 @@
  *	listener.log	the listener's stderr
  *	config.json	the listener's saved settings (listen address, chosen
  *			port, public URL), reused on every start
- *	journal		the durable record of everything (see journal.h)
+ *	journal/	the durable record of everything (see journal.h)
  */
 #ifndef SESSION_H
 #define SESSION_H

@@ -1,0 +1,298 @@
+#!/usr/bin/env bats
+# Lossless restarts: whatever the listener acknowledged survives a crash,
+# taken messages stay taken, and waits ride through restarts.
+
+load helpers/common
+
+setup() {
+	common_setup
+	journal=$FISH_HOME/sessions/default/journal
+	segment=$journal/00000001.journal
+}
+
+teardown() {
+	common_teardown
+}
+
+# kill_listener: SIGKILL the default session's listener and wait until it is gone.
+kill_listener() {
+	local pid
+	pid=$(listener_pid)
+	kill -KILL "$pid"
+	wait_until 5 eval "! kill -0 $pid 2>/dev/null"
+}
+
+# sender URL... : a third party outside fish posting numbered callbacks
+# 1..N round-robin to the URLs, retrying each until it is answered 2xx (it
+# counts a refused connection as "try again", as real senders do), and
+# recording each number that was acknowledged.
+sender() {
+	local n=$1 i url code
+	shift
+	local urls=("$@")
+	for ((i = 1; i <= n; i++)); do
+		url=${urls[i % ${#urls[@]}]}
+		for ((try = 0; try < 500; try++)); do
+			code=$(curl -s -o /dev/null -w '%{http_code}' \
+			    --max-time 5 -d "$i" "$url" || true)
+			if [ "$code" = 200 ]; then
+				echo "$i" >>"$BATS_TEST_TMPDIR/acked"
+				break
+			fi
+			sleep 0.02
+		done
+	done
+	touch "$BATS_TEST_TMPDIR/sender-done"
+}
+
+# acked_at_least N: the sender has had N callbacks acknowledged.
+acked_at_least() {
+	[ -e "$BATS_TEST_TMPDIR/acked" ] &&
+	    [ "$(wc -l <"$BATS_TEST_TMPDIR/acked")" -ge "$1" ]
+}
+
+@test "every acknowledged callback survives repeated SIGKILLs, and taken ones stay taken" {
+	local a b c k taken drained acked
+	a=$(fish spawn --name a)
+	b=$(fish spawn --name b)
+	c=$(fish spawn --name c)
+	sender 60 "$a" "$b" "$c" &
+	for k in 1 2 3; do
+		wait_until 20 acked_at_least $((k * 12))
+		# Take a few messages before each kill: they must never return.
+		fish wait a b c --timeout 5 >>"$BATS_TEST_TMPDIR/taken"
+		echo >>"$BATS_TEST_TMPDIR/taken"
+		fish wait a b c --timeout 5 >>"$BATS_TEST_TMPDIR/taken"
+		echo >>"$BATS_TEST_TMPDIR/taken"
+		kill_listener
+		# Any command finding the crashed listener restarts it.
+		fish status >/dev/null
+	done
+	wait_until 30 test -e "$BATS_TEST_TMPDIR/sender-done"
+	while out=$(fish wait a b c --timeout 1); do
+		echo "$out" >>"$BATS_TEST_TMPDIR/drained"
+	done
+	taken=$(sort -n "$BATS_TEST_TMPDIR/taken")
+	drained=$(sort -n "$BATS_TEST_TMPDIR/drained")
+	acked=$(sort -n "$BATS_TEST_TMPDIR/acked")
+	echo "acknowledged: $(echo "$acked" | wc -l), taken before kills:" \
+	    "$(echo "$taken" | wc -l), drained after: $(echo "$drained" | wc -l)" >&3
+	[ "$(echo "$acked" | wc -l)" -eq 60 ]
+	# Every acknowledged number was waited out at least once ...
+	run comm -23 <(echo "$acked") <(printf '%s\n%s\n' "$taken" "$drained" | sort -nu)
+	assert_output ""
+	# ... and nothing taken before a kill came back.
+	run comm -12 <(echo "$taken" | sort) <(echo "$drained" | sort)
+	assert_output ""
+}
+
+@test "a wait blocked across a SIGKILL of the listener returns the callback sent after the restart" {
+	local url
+	url=$(fish spawn)
+	fish wait "$url" --timeout 20 >"$BATS_TEST_TMPDIR/out" &
+	local waiter=$!
+	kill_listener
+	# The wait restarts the listener itself; the old URL works again.
+	wait_until 10 eval "[ \"\$(http_post '$url' '{\"after\":\"restart\"}')\" = 200 ]"
+	wait "$waiter"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output '{"after":"restart"}'
+	# Exactly once: nothing is left.
+	run fish wait "$url" --timeout 0.3
+	assert_failure 124
+}
+
+@test "a listener killed after a wait took nothing leaves the message for the next wait" {
+	local url
+	url=$(fish spawn)
+	[ "$(http_post "$url" '"kept"')" = 200 ]
+	kill_listener
+	run fish wait "$url" --timeout 5
+	assert_success
+	assert_output '"kept"'
+}
+
+@test "a journal truncated anywhere in its last record keeps every earlier record and warns once" {
+	local url offset length type end cut
+	url=$(fish spawn --name h)
+	[ "$(http_post "$url" '"first"')" = 200 ]
+	[ "$(http_post "$url" '"second"')" = 200 ]
+	fish stop
+	read -r offset length type < <("$FISH_SRC_DIR/test/helpers/journal.py" offsets "$segment" | tail -n 1)
+	[ "$type" = 3 ]
+	cp "$segment" "$BATS_TEST_TMPDIR/intact"
+	end=$((offset + length))
+	for ((cut = offset + 1; cut < end; cut += 7)); do
+		cp "$BATS_TEST_TMPDIR/intact" "$segment"
+		"$FISH_SRC_DIR/test/helpers/journal.py" truncate "$segment" "$cut"
+		: >"$FISH_HOME/sessions/default/listener.log"
+		run fish wait h --timeout 5
+		assert_success
+		assert_output '"first"'
+		run fish wait h --timeout 0.2
+		assert_failure 124
+		run grep -c "torn tail" "$FISH_HOME/sessions/default/listener.log"
+		assert_output 1
+		fish stop
+	done
+}
+
+@test "a byte flipped in the middle of the journal loses only that record, with a warning" {
+	local url offset length type
+	url=$(fish spawn --name h)
+	for body in '"one"' '"two"' '"three"'; do
+		[ "$(http_post "$url" "$body")" = 200 ]
+	done
+	fish stop
+	# Records: hook created, one, two, three: damage "two".
+	read -r offset length type < <("$FISH_SRC_DIR/test/helpers/journal.py" offsets "$segment" | sed -n 3p)
+	"$FISH_SRC_DIR/test/helpers/journal.py" flip "$segment" $((offset + length / 2))
+	run fish wait h --timeout 5
+	assert_output '"one"'
+	run fish wait h --timeout 5
+	assert_output '"three"'
+	run grep -c "damaged" "$FISH_HOME/sessions/default/listener.log"
+	assert_output 1
+}
+
+@test "a failing fsync stops the listener before it acknowledges anything more" {
+	local url code pid
+	if ! grep -q '^#define FISH_TEST_HOOKS' "$FISH_BUILD_DIR/config.h"; then
+		skip "needs a build configured with --enable-test-hooks"
+	fi
+	url=$(fish spawn --name h)
+	[ "$(http_post "$url" '"acknowledged"')" = 200 ]
+	fish stop
+	FISH_TEST_FAIL_FSYNC=1 fish start >/dev/null
+	pid=$(listener_pid)
+	code=$(http_post "$url" '"never acknowledged"' || true)
+	[ "$code" != 200 ]
+	wait_until 5 eval "! kill -0 $pid 2>/dev/null"
+	run grep "cannot sync journal" "$FISH_HOME/sessions/default/listener.log"
+	assert_success
+	assert_output --partial "stopping without acknowledging"
+	# Nothing acknowledged is missing.
+	run fish wait h --timeout 5
+	assert_output '"acknowledged"'
+}
+
+@test "a full disk stops the listener before it acknowledges anything more" {
+	local mnt url code i pid
+	mnt=$(mktemp -d)
+	if ! mount -t tmpfs -o size=512k tmpfs "$mnt" 2>/dev/null; then
+		rmdir "$mnt"
+		skip "cannot mount a small tmpfs here"
+	fi
+	export FISH_HOME=$mnt/home
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	[ "$(http_post "$url" '"acknowledged"')" = 200 ]
+	head -c 100000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	for ((i = 0; i < 20; i++)); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+		    --data-binary @"$BATS_TEST_TMPDIR/body" "$url" || true)
+		[ "$code" = 200 ] || break
+	done
+	[ "$code" != 200 ]
+	wait_until 5 eval "! kill -0 $pid 2>/dev/null"
+	rm -f "$BATS_TEST_TMPDIR/body"
+	run fish wait h --timeout 5
+	assert_output '"acknowledged"'
+	fish stop
+	umount "$mnt"
+	rmdir "$mnt"
+}
+
+@test "a restart whose saved port was taken by another program exits 3 and says so" {
+	local url port
+	url=$(fish spawn)
+	port=${url#http://127.0.0.1:}
+	port=${port%%/*}
+	fish stop
+	python3 -c "
+import socket, sys, time
+s = socket.socket()
+s.bind(('127.0.0.1', $port))
+s.listen()
+open('$BATS_TEST_TMPDIR/bound', 'w').close()
+time.sleep(30)
+" &
+	local holder=$!
+	wait_until 5 test -e "$BATS_TEST_TMPDIR/bound"
+	run fish spawn
+	kill "$holder"
+	assert_failure 3
+	assert_output --partial "already in use"
+}
+
+@test "fish stop finishes a request in flight before the listener exits" {
+	local url
+	url=$(fish spawn --name h)
+	# A slow sender: headers and half the body now, the rest a little later.
+	python3 - "$url" "$BATS_TEST_TMPDIR" <<-'PY' &
+	import socket, sys, time, urllib.parse
+	u = urllib.parse.urlsplit(sys.argv[1])
+	s = socket.create_connection((u.hostname, u.port))
+	body = b'"slow but sure"'
+	s.sendall(b"POST " + u.path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+	          b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:5])
+	open(sys.argv[2] + "/started", "w").close()
+	time.sleep(0.5)
+	s.sendall(body[5:])
+	reply = s.recv(4096).decode()
+	open(sys.argv[2] + "/reply", "w").write(reply.split("\r\n")[0])
+	PY
+	local slow=$!
+	wait_until 5 test -e "$BATS_TEST_TMPDIR/started"
+	run fish stop
+	assert_success
+	wait "$slow"
+	run cat "$BATS_TEST_TMPDIR/reply"
+	assert_output "HTTP/1.1 200 OK"
+	run fish wait h --timeout 5
+	assert_output '"slow but sure"'
+}
+
+@test "SIGTERM stops the listener gracefully" {
+	local url pid
+	url=$(fish spawn --name h)
+	[ "$(http_post "$url" '"kept"')" = 200 ]
+	pid=$(listener_pid)
+	kill -TERM "$pid"
+	wait_until 5 eval "! kill -0 $pid 2>/dev/null"
+	run grep -c "stopped" "$FISH_HOME/sessions/default/listener.log"
+	assert_output 1
+	[ ! -e "$FISH_HOME/sessions/default/control.sock" ]
+	run fish wait h --timeout 5
+	assert_output '"kept"'
+}
+
+@test "old journal segments expire after the retention period, and hooks live on" {
+	local url
+	url=$(fish spawn --name h)
+	[ "$(http_post "$url" '"old"')" = 200 ]
+	fish stop
+	fish start --retain 1s >/dev/null
+	run fish status
+	assert_output --partial "retain"
+	# A new segment starts with a checkpoint; the first one then expires.
+	wait_until 10 test ! -e "$segment"
+	[ "$(http_post "$url" '"new"')" = 200 ]
+	run fish wait h --timeout 5
+	assert_output '"new"'
+	fish stop
+	run fish status --json
+	assert_failure 3
+	fish start >/dev/null
+	[ "$(http_post "$url" '"after restart"')" = 200 ]
+	run fish wait h --timeout 5
+	assert_output '"after restart"'
+}
+
+@test "status shows the journal's size and record count" {
+	fish spawn >/dev/null
+	run fish status
+	assert_output --regexp "journal: +[0-9]+ records?"
+	[ "$(fish status --json | fish field /journal_records)" -ge 1 ]
+	[ "$(fish status --json | fish field /journal_bytes)" -gt 24 ]
+}
