@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "duration.h"
 #include "fish.h"
 #include "xmalloc.h"
 
@@ -93,7 +94,7 @@ static int
 client_spawn(const struct session *s, const struct client_settings *cs,
     int ready_fd)
 {
-	const char	*argv[12];
+	const char	*argv[14];
 	const char	*path = client_listener_path();
 	char		*line;
 	pid_t		 pid;
@@ -111,6 +112,10 @@ client_spawn(const struct session *s, const struct client_settings *cs,
 	if (cs != NULL && cs->public_url != NULL) {
 		argv[argc++] = "--public-url";
 		argv[argc++] = cs->public_url;
+	}
+	if (cs != NULL && cs->retain != NULL) {
+		argv[argc++] = "--retain";
+		argv[argc++] = cs->retain;
 	}
 	argv[argc] = NULL;
 
@@ -259,7 +264,12 @@ client_open(struct client *c, const char *name, int flags)
 		return (status);
 	if ((c->fd = client_connect(&c->session)) != -1)
 		return (EXIT_OK);
-	if (flags & CLIENT_START)
+	/*
+	 * A listener that stopped removed its socket; one that crashed left it
+	 * behind, and "restart if crashed" commands bring it back.
+	 */
+	if ((flags & CLIENT_START) || ((flags & CLIENT_RESTART) &&
+	    errno == ECONNREFUSED))
 		return (client_autostart(c, NULL));
 	if (!(flags & CLIENT_QUIET))
 		fish_warnx("session '%s' is not running (start it with "
@@ -379,17 +389,32 @@ client_receive(struct client *c, struct proto_frame *f, int64_t deadline)
 	}
 }
 
-/* Send a request and receive its reply frame. */
+/*
+ * Send a request and receive its reply frame, waiting until deadline (-1:
+ * for ever).  If the connection drops before any of the reply came back,
+ * the listener died (perhaps just before we connected): restart it and
+ * send once more.  A request may so be performed twice if the listener
+ * crashed while performing it; all fish promises there is at-least-once.
+ */
 int
 client_call(struct client *c, struct json_object *json, const void *payload,
-    size_t len, struct proto_frame *f)
+    size_t len, struct proto_frame *f, int64_t deadline)
 {
-	int	status;
+	int	status, flags = c->flags;
 
 	proto_frame_init(f);
+	c->flags |= CLIENT_RESILIENT;
+	status = client_send(c, json, payload, len);
+	if (status == EXIT_OK)
+		status = client_receive(c, f, deadline);
+	c->flags = flags;
+	if (status != EXIT_UNAVAILABLE || buffer_unread(&c->in) != 0)
+		return (status);
+	if ((status = client_reconnect(c)) != EXIT_OK)
+		return (status);
 	if ((status = client_send(c, json, payload, len)) != EXIT_OK)
 		return (status);
-	return (client_receive(c, f, -1));
+	return (client_receive(c, f, deadline));
 }
 
 /* Print a reply's error line, if any, and return its exit status. */
@@ -404,6 +429,21 @@ client_reply_status(const struct proto_frame *f)
 	return (status);
 }
 
+/* Tell whether two durations are the same length of time. */
+static int
+client_same_duration(const char *a, const char *b)
+{
+	uint64_t	 x, y;
+	char		*cause = NULL;
+
+	if (b == NULL || duration_parse(a, &x, &cause) == -1 ||
+	    duration_parse(b, &y, &cause) == -1) {
+		free(cause);
+		return (0);
+	}
+	return (x == y);
+}
+
 /* Check that a running listener has the settings asked for. */
 static int
 client_check_settings(struct client *c, const struct client_settings *cs)
@@ -413,10 +453,10 @@ client_check_settings(struct client *c, const struct client_settings *cs)
 	const char		*listen, *public_url;
 	int			 status;
 
-	if (cs->listen == NULL && cs->public_url == NULL)
+	if (cs->listen == NULL && cs->public_url == NULL && cs->retain == NULL)
 		return (EXIT_OK);
 	req = proto_request("status");
-	status = client_call(c, req, NULL, 0, &f);
+	status = client_call(c, req, NULL, 0, &f, -1);
 	json_object_put(req);
 	if (status != EXIT_OK)
 		return (status);
@@ -427,7 +467,9 @@ client_check_settings(struct client *c, const struct client_settings *cs)
 	    strcmp(cs->listen + strlen(cs->listen) - 2, ":0") == 0 &&
 	    strncmp(cs->listen, listen, strlen(cs->listen) - 1) == 0)))) ||
 	    (cs->public_url != NULL && (public_url == NULL ||
-	    strcmp(cs->public_url, public_url) != 0))) {
+	    strcmp(cs->public_url, public_url) != 0)) ||
+	    (cs->retain != NULL && !client_same_duration(cs->retain,
+	    proto_string(f.json, "retain")))) {
 		fish_warnx("session '%s' is already running with other settings "
 		    "(listen %s%s%s); run 'fish stop' first to change them",
 		    c->session.name, listen == NULL ? "?" : listen,
@@ -447,7 +489,7 @@ int
 client_start(const char *name, const struct client_settings *cs)
 {
 	struct client	 c;
-	const char	*argv[10];
+	const char	*argv[12];
 	char		*cause;
 	int		 argc = 0, status;
 
@@ -484,6 +526,10 @@ client_start(const char *name, const struct client_settings *cs)
 	if (cs->public_url != NULL) {
 		argv[argc++] = "--public-url";
 		argv[argc++] = cs->public_url;
+	}
+	if (cs->retain != NULL) {
+		argv[argc++] = "--retain";
+		argv[argc++] = cs->retain;
 	}
 	argv[argc] = NULL;
 	execv(client_listener_path(), (char *const *)argv);
@@ -552,7 +598,8 @@ client_stop(const char *name, int purge)
 		return (status);
 	if ((c.fd = client_connect(&c.session)) != -1) {
 		req = proto_request("stop");
-		if (client_call(&c, req, NULL, 0, &f) == EXIT_OK)
+		if (client_send(&c, req, NULL, 0) == EXIT_OK &&
+		    client_receive(&c, &f, -1) == EXIT_OK)
 			proto_frame_release(&f);
 		json_object_put(req);
 	} else if ((pid = session_listener_pid(&c.session)) != 0 && pid != -1) {

@@ -25,12 +25,14 @@ struct client {
 /* Flags for client_open. */
 #define CLIENT_START	0x1	/* start the listener if it is not running */
 #define CLIENT_QUIET	0x2	/* no message when it is not running */
+#define CLIENT_RESTART	0x8	/* restart it only if it crashed */
 #define CLIENT_RESILIENT 0x4	/* losing the listener is not reported: the
 				   caller reconnects (client_reconnect) */
 
 struct client_settings {
 	const char	*listen;	/* HOST:PORT, or NULL for the saved one */
 	const char	*public_url;	/* or NULL for the saved one */
+	const char	*retain;	/* duration, or NULL for the saved one */
 	int		 foreground;	/* run in this process, do not detach */
 };
 
@@ -41,7 +43,7 @@ int	 client_send(struct client *, struct json_object *, const void *,
 	    size_t);
 int	 client_receive(struct client *, struct proto_frame *, int64_t);
 int	 client_call(struct client *, struct json_object *, const void *,
-	    size_t, struct proto_frame *);
+	    size_t, struct proto_frame *, int64_t);
 int	 client_reply_status(const struct proto_frame *);
 int	 client_start(const char *, const struct client_settings *);
 int	 client_stop(const char *, int);

@@ -166,6 +166,7 @@ cmd_send_request(const char *method, const struct items *items,
 	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request;
+	const char		*error;
 	int64_t			 http_status, deadline;
 	int			 status;
 
@@ -184,14 +185,20 @@ cmd_send_request(const char *method, const struct items *items,
 
 	/* The listener enforces the timeout; ours only guards against it. */
 	deadline = client_now() + (int64_t)timeout + SEND_GRACE_MS;
-	if ((status = client_send(&c, request, body, len)) != EXIT_OK ||
-	    (status = client_receive(&c, &frame, deadline)) != EXIT_OK ||
-	    (status = client_reply_status(&frame)) != EXIT_OK) {
+	if ((status = client_call(&c, request, body, len, &frame,
+	    deadline)) != EXIT_OK) {
 		if (status == EXIT_TIMEOUT) {
 			fish_warnx("%s %s: the listener did not answer in time",
 			    method, items->url);
 			status = EXIT_UNAVAILABLE;
 		}
+		goto fail;
+	}
+	/* Say which request failed: curl's text names neither it nor us. */
+	if ((status = proto_status(frame.json)) != EXIT_OK) {
+		error = proto_string(frame.json, "error");
+		fish_warnx("%s %s: %s", method, items->url,
+		    error != NULL ? error : "failed");
 		goto fail;
 	}
 

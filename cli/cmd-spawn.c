@@ -82,8 +82,8 @@ cmd_spawn_exec(int argc, char **argv)
 	if (name != NULL)
 		json_object_object_add(request, "name",
 		    json_object_new_string(name));
-	if ((status = client_send(&c, request, NULL, 0)) != EXIT_OK ||
-	    (status = client_receive(&c, &frame, -1)) != EXIT_OK ||
+	if ((status = client_call(&c, request, NULL, 0, &frame,
+	    -1)) != EXIT_OK ||
 	    (status = client_reply_status(&frame)) != EXIT_OK)
 		goto fail;
 

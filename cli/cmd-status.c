@@ -79,13 +79,15 @@ cmd_status_human(struct json_object *reply)
 {
 	const char	*s;
 	char		*size, *journal;
-	int64_t		 records;
+	int64_t		 records, segments;
 	int		 ret = 0;
 
 	records = proto_int(reply, "journal_records", 0);
+	segments = proto_int(reply, "journal_segments", 1);
 	size = cmd_status_size(proto_int(reply, "journal_bytes", 0));
-	xasprintf(&journal, "%" PRId64 " record%s, %s", records,
-	    records == 1 ? "" : "s", size);
+	xasprintf(&journal, "%" PRId64 " record%s, %s in %" PRId64
+	    " segment%s", records, records == 1 ? "" : "s", size, segments,
+	    segments == 1 ? "" : "s");
 
 	if ((s = proto_string(reply, "session")) != NULL)
 		ret |= cmd_status_line("session:", s);
@@ -100,6 +102,8 @@ cmd_status_human(struct json_object *reply)
 	ret |= cmd_status_int(reply, "messages", "messages:");
 	ret |= cmd_status_int(reply, "queued", "queued:");
 	ret |= cmd_status_line("journal:", journal);
+	if ((s = proto_string(reply, "retain")) != NULL)
+		ret |= cmd_status_line("retain:", s);
 	if ((s = proto_string(reply, "started_at")) != NULL)
 		ret |= cmd_status_line("started:", s);
 
@@ -134,7 +138,7 @@ cmd_status_exec(int argc, char **argv)
 		return (cmd_usage_error(entry, "unexpected argument '%s'",
 		    argv[optind]));
 
-	status = client_open(&c, fish_session, CLIENT_QUIET);
+	status = client_open(&c, fish_session, CLIENT_QUIET | CLIENT_RESTART);
 	if (status == EXIT_UNAVAILABLE) {
 		if (json)
 			ret = output_printf("{\"session\":\"%s\","
@@ -151,8 +155,8 @@ cmd_status_exec(int argc, char **argv)
 
 	proto_frame_init(&frame);
 	request = proto_request("status");
-	if ((status = client_send(&c, request, NULL, 0)) != EXIT_OK ||
-	    (status = client_receive(&c, &frame, -1)) != EXIT_OK ||
+	if ((status = client_call(&c, request, NULL, 0, &frame,
+	    -1)) != EXIT_OK ||
 	    (status = client_reply_status(&frame)) != EXIT_OK)
 		goto fail;
 

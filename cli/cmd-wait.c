@@ -20,6 +20,9 @@
 #include "output.h"
 #include "proto.h"
 
+/* How long past its deadline a wait trusts the listener to answer. */
+#define WAIT_BACKSTOP_MS	5000
+
 static int	cmd_wait_exec(int, char **);
 
 const struct cmd_entry cmd_wait_entry = {
@@ -47,19 +50,31 @@ static const struct option cmd_wait_options[] = {
 
 /*
  * Send the wait request and receive its reply, reconnecting (and so
- * restarting the listener) whenever the connection is lost.
+ * restarting the listener) whenever the connection is lost.  The listener
+ * keeps the deadline (so --timeout 0 still takes a queued message); ours
+ * is only a backstop in case it stops answering.
  */
 static int
 cmd_wait_receive(struct client *c, struct json_object *request,
     int64_t deadline, struct proto_frame *frame)
 {
+	int64_t	left;
 	int	status;
 
 	for (;;) {
 		proto_frame_release(frame);
+		if (deadline != -1) {
+			left = deadline - client_now();
+			json_object_object_add(request, "timeout_ms",
+			    json_object_new_int64(left > 0 ? left : 0));
+		}
 		status = client_send(c, request, NULL, 0);
 		if (status == EXIT_OK)
-			status = client_receive(c, frame, deadline);
+			status = client_receive(c, frame, deadline == -1 ? -1 :
+			    deadline + WAIT_BACKSTOP_MS);
+		if (status == EXIT_OK &&
+		    proto_status(frame->json) == EXIT_TIMEOUT)
+			return (EXIT_TIMEOUT);
 		if (status != EXIT_UNAVAILABLE)
 			return (status);
 		if (deadline != -1 && client_now() >= deadline)

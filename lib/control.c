@@ -31,6 +31,7 @@
 #include "buffer.h"
 #include "compat.h"
 #include "control.h"
+#include "duration.h"
 #include "envelope.h"
 #include "hook.h"
 #include "httpc.h"
@@ -49,6 +50,7 @@ struct conn {
 	int			 waiting;	/* waiter is registered */
 	struct waiter		 waiter;
 	struct message		*lease;
+	struct loop_timer	*wait_timer;	/* the wait's deadline */
 	int			 closing;	/* close once out is sent */
 	TAILQ_ENTRY(conn)	 entry;
 };
@@ -183,6 +185,8 @@ conn_close(struct conn *c)
 		waiter_remove(&c->waiter);
 		c->waiting = 0;
 	}
+	loop_timer_cancel(control_self->loop, c->wait_timer);
+	c->wait_timer = NULL;
 	if (c->lease != NULL) {
 		message_release(c->lease);
 		c->lease = NULL;
@@ -223,6 +227,11 @@ cmd_status(struct conn *c, struct proto_frame *f)
 	    json_object_new_int64((int64_t)journal_bytes(listener.journal)));
 	json_object_object_add(r, "journal_records",
 	    json_object_new_int64((int64_t)journal_records(listener.journal)));
+	json_object_object_add(r, "journal_segments",
+	    json_object_new_int64((int64_t)journal_segments(listener.journal)));
+	s = duration_format((uint64_t)listener.retain_ms);
+	json_object_object_add(r, "retain", json_object_new_string(s));
+	free(s);
 	s = envelope_time(listener.started_at);
 	json_object_object_add(r, "started_at", json_object_new_string(s));
 	free(s);
@@ -263,6 +272,8 @@ conn_deliver(struct waiter *w, struct message *m)
 	char			*cause;
 
 	c->waiting = 0;
+	loop_timer_cancel(control_self->loop, c->wait_timer);
+	c->wait_timer = NULL;
 	c->lease = m;
 	if (journal_read(listener.journal, m->offset, &rec, &cause) == -1) {
 		/* Unreadable: leave the message taken so it cannot loop. */
@@ -278,12 +289,30 @@ conn_deliver(struct waiter *w, struct message *m)
 	journal_record_release(&rec);
 }
 
-/* Reply to "wait": lease the next message of any listed hook. */
+/* A wait's deadline passed with nothing for it. */
+static void
+conn_wait_expired(void *arg)
+{
+	struct conn	*c = arg;
+
+	c->wait_timer = NULL;
+	if (!c->waiting)
+		return;
+	waiter_remove(&c->waiter);
+	c->waiting = 0;
+	conn_reply(c, proto_reply(EXIT_TIMEOUT, NULL), NULL, 0);
+}
+
+/*
+ * Reply to "wait": lease the next message of any listed hook, or answer
+ * EXIT_TIMEOUT once "timeout_ms" has passed without one.
+ */
 static void
 cmd_wait(struct conn *c, struct proto_frame *f)
 {
 	struct json_object	*list;
 	struct hook		*h;
+	int64_t			 timeout;
 	size_t			 i, n;
 
 	if (c->waiting || c->lease != NULL) {
@@ -304,8 +333,8 @@ cmd_wait(struct conn *c, struct proto_frame *f)
 		    json_object_array_get_idx(list, i));
 
 		if (handle == NULL || (h = hook_find(handle)) == NULL) {
-			conn_error(c, EXIT_NOT_FOUND, "no such hook '%s' (see "
-			    "fish ls)", handle == NULL ? "" : handle);
+			conn_error(c, EXIT_NOT_FOUND, "no such hook '%s'",
+			    handle == NULL ? "" : handle);
 			return;
 		}
 		c->waiter.hooks[c->waiter.nhooks++] = h;
@@ -314,6 +343,14 @@ cmd_wait(struct conn *c, struct proto_frame *f)
 	c->waiter.arg = c;
 	c->waiting = 1;
 	waiter_add(&c->waiter);
+	timeout = proto_int(f->json, "timeout_ms", -1);
+	if (!c->waiting || timeout < 0)
+		return;
+	if (timeout == 0)
+		conn_wait_expired(c);
+	else
+		c->wait_timer = loop_timer_add(control_self->loop,
+		    loop_now() + timeout, conn_wait_expired, c);
 }
 
 /* Reply to "ack": the client wrote the leased message out; take it. */
@@ -615,6 +652,8 @@ control_notify_stop(struct control *ctl)
 			continue;
 		waiter_remove(&c->waiter);
 		c->waiting = 0;
+		loop_timer_cancel(ctl->loop, c->wait_timer);
+		c->wait_timer = NULL;
 		conn_error(c, EXIT_UNAVAILABLE, "session '%s' was stopped",
 		    listener.session.name);
 	}
