@@ -46,11 +46,15 @@ session_pids() {
 	return 0
 }
 
-# Succeed if none of the given pids is alive.
+# Succeed if none of the given pids is alive.  A zombie has exited: the
+# listener is reparented to init, which may take its time to reap it.
 all_dead() {
-	local pid
+	local pid stat
 	for pid in "$@"; do
-		! kill -0 "$pid" 2>/dev/null || return 1
+		kill -0 "$pid" 2>/dev/null || continue
+		stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+		stat=${stat##*) }
+		[ "${stat%% *}" = Z ] || return 1
 	done
 }
 

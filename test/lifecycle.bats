@@ -1,0 +1,456 @@
+#!/usr/bin/env bats
+# The listener's life: auto-start, start/stop/status, restarts after a
+# crash, sessions side by side, and what it leaves (or keeps) open.
+
+load helpers/common
+
+setup() {
+	common_setup
+}
+
+teardown() {
+	local status=0
+
+	common_teardown || status=$?
+	# What a test started besides fish, in case it failed half-way.
+	[ -z "${holder_pid-}" ] || kill "$holder_pid" 2>/dev/null || true
+	[ -z "${runtime_dir-}" ] || rm -rf "$runtime_dir"
+	return "$status"
+}
+
+# port_of URL: print the port of an http URL.
+port_of() {
+	local rest=${1#*://}
+
+	rest=${rest%%/*}
+	printf '%s\n' "${rest##*:}"
+}
+
+# status_field PTR: print a field of fish status --json.
+status_field() {
+	fish status --json | fish field "$1"
+}
+
+# is_nonempty FILE: succeed once FILE has something in it.
+is_nonempty() {
+	[ -s "$1" ]
+}
+
+# hold_port: hold a free loopback port with a python3 listener; set
+# holder_pid and held_port.
+hold_port() {
+	local portfile=$BATS_TEST_TMPDIR/held-port
+
+	python3 -c '
+import os, signal, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+signal.alarm(50)
+signal.pause()
+' "$portfile" </dev/null >/dev/null 2>&1 3>&- &
+	holder_pid=$!
+	wait_until 10 is_nonempty "$portfile"
+	held_port=$(cat "$portfile")
+}
+
+# listeners_of_this_test: print the pids of fish-listener processes started
+# with this test's FISH_HOME.
+listeners_of_this_test() {
+	local pid
+
+	for pid in $(pgrep -x fish-listener); do
+		if { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null |
+		    grep -qxF "FISH_HOME=$FISH_HOME"; then
+			echo "$pid"
+		fi
+	done
+	return 0
+}
+
+@test "any command starts the listener when it is not running" {
+	run fish status
+	assert_failure 3
+
+	run fish spawn
+	assert_success
+	assert_output --regexp '^http://127\.0\.0\.1:[0-9]+/[a-z0-9]+$'
+	local port
+	port=$(port_of "$output")
+
+	run fish status
+	assert_success
+	assert_line --regexp '^session: +default$'
+	assert_line --regexp "^url: +http://127\.0\.0\.1:$port\$"
+	assert_line --regexp "^pid: +$(listener_pid)\$"
+	[ -f "$FISH_HOME/sessions/default/listener.pid" ]
+}
+
+@test "the state directory is private and the control socket is ours only" {
+	fish spawn >/dev/null
+
+	run stat -c %a "$FISH_HOME/sessions/default"
+	assert_output 700
+	[ -S "$FISH_HOME/sessions/default/control.sock" ]
+	run stat -c %a "$FISH_HOME/sessions/default/control.sock"
+	assert_output 600
+}
+
+@test "fish start prints the base URL and can be run again" {
+	run fish start
+	assert_success
+	assert_output --regexp '^http://127\.0\.0\.1:[0-9]+$'
+	local url=$output pid
+	pid=$(listener_pid)
+
+	run fish start
+	assert_success
+	assert_output "$url"
+	assert_equal "$(listener_pid)" "$pid"
+}
+
+@test "a port chosen with --listen 127.0.0.1:0 is kept across a stop and start" {
+	run fish start --listen 127.0.0.1:0
+	assert_success
+	local base=$output hook
+	hook=$(fish spawn)
+	fish stop
+
+	# The next command starts it again with the saved port.
+	run fish start
+	assert_success
+	assert_output "$base"
+
+	run http_post "$hook" '{"after":"restart"}'
+	assert_output 200
+	run fish wait "$hook" --timeout 5
+	assert_success
+	assert_output '{"after":"restart"}'
+
+	# Asking for "any port" again keeps the one already chosen.
+	fish stop
+	run fish start --listen 127.0.0.1:0
+	assert_success
+	assert_output "$base"
+}
+
+@test "fish start on a port another program holds fails saying the port is in use" {
+	hold_port
+
+	run fish start --listen "127.0.0.1:$held_port"
+	assert_failure 3
+	assert_line --partial "$held_port"
+	assert_line --partial "in use"
+	kill "$holder_pid"
+	wait "$holder_pid" || true
+	holder_pid=
+}
+
+@test "fish start with another listen address while running fails clearly" {
+	fish start >/dev/null
+
+	run fish start --listen 127.0.0.2:0
+	assert_failure 1
+	assert_output --partial "already running with other settings"
+	assert_output --partial "fish stop"
+}
+
+@test "fish start rejects a malformed listen address or public URL" {
+	local bad
+	for bad in nonsense 127.0.0.1 :8080 127.0.0.1:99999 127.0.0.1:http \
+	    '[::1]8080'; do
+		run fish start --listen "$bad"
+		assert_failure 2
+		assert_output --partial "invalid listen address"
+	done
+	for bad in example.test ftp://example.test/x http:// ''; do
+		run fish start --public-url "$bad"
+		assert_failure 2
+		assert_output --partial "invalid public URL"
+	done
+	# Nothing was started by the attempts.
+	run fish status
+	assert_failure 3
+}
+
+@test "spawn prints hook URLs under the --public-url given to start" {
+	run fish start --public-url https://example.test/x
+	assert_success
+	assert_output https://example.test/x
+
+	run fish spawn
+	assert_success
+	assert_output --regexp '^https://example\.test/x/[a-z0-9]+$'
+}
+
+@test "FISH_PUBLIC_URL sets the public URL of a listener it starts" {
+	FISH_PUBLIC_URL=https://tunnel.example.test run fish spawn
+	assert_success
+	assert_output --regexp '^https://tunnel\.example\.test/[a-z0-9]+$'
+
+	# The setting belongs to the running listener, not to each command.
+	run fish spawn
+	assert_output --regexp '^https://tunnel\.example\.test/[a-z0-9]+$'
+}
+
+@test "fish start --foreground serves in the foreground until fish stop" {
+	fish start --foreground 2>"$BATS_TEST_TMPDIR/fg.log" 3>&- &
+	local pid=$!
+
+	wait_until 10 fish status
+	assert_equal "$(status_field /pid)" "$pid"
+	run fish spawn
+	assert_success
+
+	run fish stop
+	assert_success
+	local status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 0
+}
+
+@test "fish stop on a session that never started succeeds quietly" {
+	run fish stop
+	assert_success
+	assert_output ""
+}
+
+@test "fish stop stops the listener and status then says not running" {
+	fish spawn >/dev/null
+	local pid
+	pid=$(listener_pid)
+
+	run fish stop
+	assert_success
+	assert all_dead "$pid"
+
+	run fish status
+	assert_failure 3
+	assert_output --partial "not running"
+}
+
+@test "fish stop --purge deletes the session's state" {
+	fish spawn >/dev/null
+	[ -d "$FISH_HOME/sessions/default" ]
+
+	run fish stop --purge
+	assert_success
+	[ ! -e "$FISH_HOME/sessions/default" ]
+	[ ! -e "$FISH_HOME/sessions/default/control.sock" ]
+}
+
+@test "fish status --json shows the pid, URL, hooks and counts" {
+	local base hook
+	base=$(fish start)
+	hook=$(fish spawn)
+	run http_post "$hook" '{"n":1}'
+	assert_output 200
+
+	run status_field /running
+	assert_output true
+	run status_field /pid
+	assert_output "$(listener_pid)"
+	run status_field /url
+	assert_output "$base"
+	run status_field /hooks
+	assert_output 1
+	run status_field /messages
+	assert_output 1
+	run status_field /queued
+	assert_output 1
+	run status_field /journal_records
+	assert_output --regexp '^[1-9][0-9]*$'
+	run status_field /journal_bytes
+	assert_output --regexp '^[1-9][0-9]*$'
+
+	fish wait "$hook" --timeout 5 >/dev/null
+	run status_field /queued
+	assert_output 0
+}
+
+@test "fish status --json on a stopped session says running false and exits 3" {
+	run fish status --json
+	assert_failure 3
+	run fish field /running <<<"$output"
+	assert_output false
+}
+
+@test "ten commands starting the listener at once make one listener" {
+	local i pids=() failed=0
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		fish spawn >"$BATS_TEST_TMPDIR/url.$i" 2>&1 3>&- &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || failed=$((failed + 1))
+	done
+	assert_equal "$failed" 0
+
+	run bash -c 'for f in "$1"/url.*; do
+		u=$(cat "$f"); u=${u#http://*:}; echo "${u%%/*}"
+	done | sort -u' _ "$BATS_TEST_TMPDIR"
+	assert_equal "${#lines[@]}" 1
+
+	assert_equal "$(status_field /pid)" "$(listener_pid)"
+	assert_equal "$(status_field /hooks)" 10
+	run listeners_of_this_test
+	assert_output "$(listener_pid)"
+}
+
+@test "a listener killed with SIGKILL comes back on the same port with its hooks" {
+	local hook pid
+	hook=$(fish spawn)
+	pid=$(listener_pid)
+
+	kill -KILL "$pid"
+	wait_until 5 all_dead "$pid"
+	# Down: the port refuses until a command notices the crash.
+	run curl -sS -o /dev/null --max-time 5 -d x "$hook"
+	assert_failure 7
+
+	# Any command that needs the listener starts it again.
+	run fish spawn
+	assert_success
+	assert_equal "$(port_of "$output")" "$(port_of "$hook")"
+	[ "$(listener_pid)" != "$pid" ]
+
+	run http_post "$hook" '{"after":"crash"}'
+	assert_output 200
+	run fish wait "$hook" --timeout 5
+	assert_success
+	assert_output '{"after":"crash"}'
+}
+
+@test "status restarts a listener that crashed, but not one that was stopped" {
+	local pid
+	fish spawn >/dev/null
+	pid=$(listener_pid)
+	kill -KILL "$pid"
+	wait_until 5 all_dead "$pid"
+	run fish status
+	assert_success
+	[ "$(listener_pid)" != "$pid" ]
+
+	fish stop
+	run fish status
+	assert_failure 3
+	assert_output --partial "not running"
+}
+
+@test "a message queued before a SIGKILL can still be waited for" {
+	local hook pid
+	hook=$(fish spawn)
+	run http_post "$hook" '{"before":"crash"}'
+	assert_output 200
+	pid=$(listener_pid)
+
+	kill -KILL "$pid"
+	wait_until 5 all_dead "$pid"
+
+	run fish wait "$hook" --timeout 5
+	assert_success
+	assert_output '{"before":"crash"}'
+	run fish wait "$hook" --timeout 100ms
+	assert_failure 124
+}
+
+@test "stale socket and pid files left by a killed listener do not stop a restart" {
+	local dir=$FISH_HOME/sessions/default pid
+	fish spawn >/dev/null
+	pid=$(listener_pid)
+	kill -KILL "$pid"
+	wait_until 5 all_dead "$pid"
+	[ -S "$dir/control.sock" ]
+	assert_equal "$(cat "$dir/listener.pid")" "$pid"
+
+	run fish spawn
+	assert_success
+	[ "$(listener_pid)" != "$pid" ]
+}
+
+@test "a pid file naming some other live process does not stop a start" {
+	local dir=$FISH_HOME/sessions/default
+	mkdir -p "$dir"
+	chmod 700 "$FISH_HOME" "$FISH_HOME/sessions" "$dir"
+	echo "$$" >"$dir/listener.pid"
+
+	run fish spawn
+	assert_success
+	[ "$(listener_pid)" != "$$" ]
+}
+
+@test "two sessions side by side get their own ports and hooks" {
+	local a b
+	a=$(fish -S a spawn)
+	b=$(FISH_SESSION=b fish spawn)
+	[ "$(port_of "$a")" != "$(port_of "$b")" ]
+
+	run fish -S b wait "$a" --timeout 1
+	assert_failure 4
+	assert_output --partial "no such hook"
+	run env FISH_SESSION=a fish wait "$b" --timeout 1
+	assert_failure 4
+
+	run http_post "$a" '{"for":"a"}'
+	assert_output 200
+	run fish --session a wait "$a" --timeout 5
+	assert_output '{"for":"a"}'
+	run fish -S a status
+	assert_line --regexp '^session: +a$'
+}
+
+@test "a FISH_HOME too long for a socket path still works" {
+	local long=$BATS_TEST_TMPDIR i hook
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		long=$long/dddddddddddddd
+	done
+	export FISH_HOME=$long
+	[ "${#FISH_HOME}" -gt 150 ]
+	runtime_dir=$(mktemp -d /tmp/fr.XXXX)
+	export XDG_RUNTIME_DIR=$runtime_dir
+
+	run fish spawn
+	assert_success
+	hook=$output
+	run bash -c 'ls "$1"/fish-*/*.sock' _ "$runtime_dir"
+	assert_success
+	run http_post "$hook" '{"long":"home"}'
+	assert_output 200
+	run fish wait "$hook" --timeout 5
+	assert_output '{"long":"home"}'
+
+	run fish stop
+	assert_success
+	run bash -c 'ls "$1"/fish-*/*.sock' _ "$runtime_dir"
+	assert_failure
+}
+
+@test "the listener writes a log with a listening line" {
+	run fish start
+	local port
+	port=$(port_of "$output/")
+
+	run cat "$FISH_HOME/sessions/default/listener.log"
+	assert_line --partial "listening on 127.0.0.1:$port"
+}
+
+@test "the listener keeps none of the starting command's descriptors" {
+	local pid fd target
+	fish spawn >/dev/null
+	pid=$(listener_pid)
+
+	assert_equal "$(readlink "/proc/$pid/fd/0")" /dev/null
+	assert_equal "$(readlink "/proc/$pid/fd/1")" /dev/null
+	assert_equal "$(readlink "/proc/$pid/fd/2")" \
+	    "$FISH_HOME/sessions/default/listener.log"
+	for fd in /proc/"$pid"/fd/*; do
+		target=$(readlink "$fd") || continue
+		case $target in
+		pipe:*) fail "listener holds a pipe as ${fd##*/}: $target" ;;
+		/dev/pts/* | /dev/tty*) fail "listener holds a terminal as ${fd##*/}" ;;
+		esac
+	done
+}
