@@ -400,7 +400,7 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 }
 
 /* Log MHD's own error messages. */
-static void
+static void __attribute__((__format__(__printf__, 2, 0)))
 httpd_log(void *arg, const char *fmt, va_list ap)
 {
 	char	*s;

@@ -125,7 +125,7 @@ journal_segment_path(const struct journal *j, uint32_t number)
 }
 
 /* Add a warning about repaired damage to the ones already collected. */
-static void
+static void __attribute__((__format__(__printf__, 2, 3)))
 journal_warn(struct journal *j, const char *fmt, ...)
 {
 	va_list	 ap;

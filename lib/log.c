@@ -24,7 +24,7 @@ log_init(int debug, int unused)
 }
 
 /* Write one log line with a timestamp and an optional error string. */
-static void
+static void __attribute__((__format__(__printf__, 3, 0)))
 log_vwrite(const char *level, const char *error, const char *fmt, va_list ap)
 {
 	struct timespec	ts;
