@@ -40,6 +40,9 @@
 
 static int	client_wait_exit(const struct session *, unsigned int);
 
+/* Set by a command's signal handler: client_receive returns 130. */
+volatile sig_atomic_t	client_interrupted;
+
 /* Return the monotonic clock in milliseconds. */
 int64_t
 client_now(void)
@@ -253,7 +256,7 @@ client_init(struct client *c, const char *name, int flags)
 
 /*
  * Connect to session name's listener; with CLIENT_START, start it when it
- * is not running.
+ * is not running.  On failure c is left closed (client_close is harmless).
  */
 int
 client_open(struct client *c, const char *name, int flags)
@@ -270,11 +273,16 @@ client_open(struct client *c, const char *name, int flags)
 	 */
 	if ((flags & CLIENT_START) || ((flags & CLIENT_RESTART) &&
 	    errno == ECONNREFUSED))
-		return (client_autostart(c, NULL));
-	if (!(flags & CLIENT_QUIET))
-		fish_warnx("session '%s' is not running (start it with "
-		    "'fish start')", name);
-	return (EXIT_UNAVAILABLE);
+		status = client_autostart(c, NULL);
+	else {
+		if (!(flags & CLIENT_QUIET))
+			fish_warnx("session '%s' is not running (start it with "
+			    "'fish start')", name);
+		status = EXIT_UNAVAILABLE;
+	}
+	if (status != EXIT_OK)
+		client_close(c);
+	return (status);
 }
 
 /* Drop the connection and connect again, starting the listener if needed. */
@@ -369,9 +377,13 @@ client_receive(struct client *c, struct proto_frame *f, int64_t deadline)
 				return (EXIT_TIMEOUT);
 			timeout = left > INT32_MAX ? INT32_MAX : (int)left;
 		}
+		if (client_interrupted)
+			return (EXIT_INTERRUPTED);
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, timeout) == -1) {
+			if (errno == EINTR && client_interrupted)
+				return (EXIT_INTERRUPTED);
 			if (errno == EINTR)
 				continue;
 			fish_warn("poll");

@@ -9,6 +9,7 @@
 #ifndef CLIENT_H
 #define CLIENT_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "buffer.h"
@@ -35,6 +36,8 @@ struct client_settings {
 	const char	*retain;	/* duration, or NULL for the saved one */
 	int		 foreground;	/* run in this process, do not detach */
 };
+
+extern volatile sig_atomic_t client_interrupted;
 
 int	 client_open(struct client *, const char *, int);
 int	 client_reconnect(struct client *);

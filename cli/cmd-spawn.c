@@ -1,14 +1,21 @@
 /*
- * fish spawn: create a hook and print its URL.
+ * fish spawn: create a hook and print its URL.  Its answer options travel
+ * in the "spawn" request as the fields of the hook's journal record
+ * (status, headers, hold, hold_timeout_ms, echo, forward_to, ttl_ms), the
+ * answer body as the request's payload.
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "client.h"
 #include "fish.h"
+#include "hook.h"
+#include "jsonptr.h"
 #include "output.h"
 #include "proto.h"
+#include "response.h"
 
 #define LABEL_MAX	64
 
@@ -16,20 +23,43 @@ static int	cmd_spawn_exec(int, char **);
 
 const struct cmd_entry cmd_spawn_entry = {
 	.name = "spawn",
-	.usage = "[--name LABEL]",
+	.usage = "[--name LABEL] [--status N] [-H 'Name: value']... "
+	    "[--body T|@F] [--hold [--hold-timeout D]] [--echo PARAM] "
+	    "[--forward-to URL] [--ttl D]",
 	.summary = "create a hook and print its URL",
 	.help =
 	    "Create a hook, a receiver with an unguessable URL, and print the\n"
-	    "URL.  Requests to it are recorded and answered 200; take them with\n"
-	    "fish wait.\n"
+	    "URL.  Requests to it are recorded and answered 200 with an empty\n"
+	    "body once durable; take them with fish wait.\n"
 	    "\n"
-	    "  --name LABEL  also call the hook LABEL (1-64 of A-Z a-z 0-9 . _ -)\n"
-	    "  -h, --help    show this help\n",
+	    "  --name LABEL        also call the hook LABEL (1-64 of A-Z a-z 0-9\n"
+	    "                      . _ -); an open hook of that name is reused\n"
+	    "  --status N          answer with status N (200-599)\n"
+	    "  -H 'Name: value'    add a header to the answer\n"
+	    "  --body T|@F|@-      answer with body T, file F or stdin (1 MiB)\n"
+	    "  --hold              keep each request open until fish reply\n"
+	    "  --hold-timeout D    then answer 504 after D (default 30s); with\n"
+	    "                      --forward-to, how long the app may take\n"
+	    "  --echo PARAM        answer the value of query parameter PARAM, or\n"
+	    "                      of JSON field /PTR of the body, as text\n"
+	    "                      (endpoint-verification handshakes)\n"
+	    "  --forward-to URL    also pass each request on to URL and relay\n"
+	    "                      its answer (502 when it cannot be reached)\n"
+	    "  --ttl D             close the hook after D (then it answers 410)\n"
+	    "  -h, --help          show this help\n",
 	.exec = cmd_spawn_exec
 };
 
 static const struct option cmd_spawn_options[] = {
+	{ "body", required_argument, NULL, 'b' },
+	{ "echo", required_argument, NULL, 'e' },
+	{ "forward-to", required_argument, NULL, 'f' },
+	{ "header", required_argument, NULL, 'H' },
+	{ "hold", no_argument, NULL, 'o' },
+	{ "hold-timeout", required_argument, NULL, 'O' },
 	{ "name", required_argument, NULL, 'n' },
+	{ "status", required_argument, NULL, 's' },
+	{ "ttl", required_argument, NULL, 't' },
 	CMD_OPTIONS_END
 };
 
@@ -44,46 +74,45 @@ cmd_spawn_label_valid(const char *label)
 	    "0123456789._-") == len);
 }
 
-/* Create the hook. */
+/* Check an --echo PARAM: a parameter name, or a JSON pointer. */
 static int
-cmd_spawn_exec(int argc, char **argv)
+cmd_spawn_echo_valid(const struct cmd_entry *entry, const char *param)
 {
-	const struct cmd_entry	*entry = &cmd_spawn_entry;
+	struct json_object	*root, *value;
+	char			*cause = NULL;
+	int			 ret = 0;
+
+	if (*param == '\0') {
+		cmd_usage_error(entry, "--echo needs a parameter name or a "
+		    "JSON pointer");
+		return (0);
+	}
+	if (*param != '/')
+		return (1);
+	root = json_object_new_object();
+	if (jsonptr_get(root, param, &value, &cause) == -1)
+		cmd_usage_error(entry, "%s", cause);
+	else
+		ret = 1;
+	free(cause);
+	json_object_put(root);
+	return (ret);
+}
+
+/* Send the spawn request and print the hook's URL. */
+static int
+cmd_spawn_request(struct json_object *request, const struct response *answer)
+{
 	struct client		 c;
 	struct proto_frame	 frame;
-	struct json_object	*request;
-	const char		*name = NULL, *url;
-	int			 ch, status;
-
-	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_spawn_options)) !=
-	    -1) {
-		switch (ch) {
-		case 'n':
-			name = optarg;
-			break;
-		case CMD_HELP:
-			return (EXIT_OK);
-		default:
-			return (EXIT_USAGE);
-		}
-	}
-	if (optind != argc)
-		return (cmd_usage_error(entry, "unexpected argument '%s'",
-		    argv[optind]));
-	if (name != NULL && !cmd_spawn_label_valid(name))
-		return (cmd_usage_error(entry, "invalid label '%s' (use 1-64 of"
-		    " letters, digits, '.', '_' and '-', not starting with '-')",
-		    name));
+	const char		*url;
+	int			 status;
 
 	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
 		return (status);
 	proto_frame_init(&frame);
-	request = proto_request("spawn");
-	if (name != NULL)
-		json_object_object_add(request, "name",
-		    json_object_new_string(name));
-	if ((status = client_call(&c, request, NULL, 0, &frame,
-	    -1)) != EXIT_OK ||
+	if ((status = client_call(&c, request, answer->body, answer->body_len,
+	    &frame, -1)) != EXIT_OK ||
 	    (status = client_reply_status(&frame)) != EXIT_OK)
 		goto fail;
 
@@ -97,8 +126,129 @@ cmd_spawn_exec(int argc, char **argv)
 		status = EXIT_FAILED;
 	}
 fail:
-	json_object_put(request);
 	proto_frame_release(&frame);
 	client_close(&c);
+	return (status);
+}
+
+/* Parse the options and create the hook. */
+static int
+cmd_spawn_exec(int argc, char **argv)
+{
+	const struct cmd_entry	*entry = &cmd_spawn_entry;
+	struct response		 answer;
+	struct json_object	*request;
+	const char		*name = NULL, *echo = NULL, *forward = NULL;
+	uint64_t		 hold_timeout = 0, ttl = 0;
+	int			 ch, hold = 0, status = EXIT_USAGE;
+
+	response_init(&answer);
+	request = proto_request("spawn");
+	while ((ch = cmd_getopt(entry, argc, argv, "H:", cmd_spawn_options)) !=
+	    -1) {
+		switch (ch) {
+		case 'b':
+			if (response_body(entry, &answer, optarg,
+			    HOOK_BODY_MAX) != 0) {
+				status = EXIT_FAILED;
+				goto fail;
+			}
+			break;
+		case 'e':
+			echo = optarg;
+			break;
+		case 'f':
+			forward = optarg;
+			break;
+		case 'H':
+			if (response_header(entry, &answer, optarg) != 0)
+				goto fail;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'o':
+			hold = 1;
+			break;
+		case 'O':
+			if (cmd_duration(entry, optarg, &hold_timeout) != 0)
+				goto fail;
+			if (hold_timeout == 0) {
+				cmd_usage_error(entry, "--hold-timeout must be "
+				    "more than 0");
+				goto fail;
+			}
+			break;
+		case 's':
+			if (response_status(entry, &answer, optarg) != 0)
+				goto fail;
+			break;
+		case 't':
+			if (cmd_duration(entry, optarg, &ttl) != 0)
+				goto fail;
+			if (ttl == 0) {
+				cmd_usage_error(entry, "--ttl must be more "
+				    "than 0");
+				goto fail;
+			}
+			break;
+		case CMD_HELP:
+			status = EXIT_OK;
+			goto fail;
+		default:
+			goto fail;
+		}
+	}
+	if (optind != argc) {
+		cmd_usage_error(entry, "unexpected argument '%s'", argv[optind]);
+		goto fail;
+	}
+	if (name != NULL && !cmd_spawn_label_valid(name)) {
+		cmd_usage_error(entry, "invalid label '%s' (use 1-64 of"
+		    " letters, digits, '.', '_' and '-', not starting with '-')",
+		    name);
+		goto fail;
+	}
+	if (hold && forward != NULL) {
+		cmd_usage_error(entry, "--hold and --forward-to do not go "
+		    "together: the app answers a forwarded request");
+		goto fail;
+	}
+	if (hold_timeout != 0 && !hold && forward == NULL) {
+		cmd_usage_error(entry, "--hold-timeout needs --hold or "
+		    "--forward-to");
+		goto fail;
+	}
+	if (forward != NULL && !cmd_url_valid(forward)) {
+		cmd_usage_error(entry, "invalid URL '%s' (use http://... or "
+		    "https://...)", forward);
+		goto fail;
+	}
+	if (echo != NULL && !cmd_spawn_echo_valid(entry, echo))
+		goto fail;
+
+	if (name != NULL)
+		json_object_object_add(request, "name",
+		    json_object_new_string(name));
+	response_add(&answer, request);
+	if (hold)
+		json_object_object_add(request, "hold",
+		    json_object_new_boolean(1));
+	if (hold_timeout != 0)
+		json_object_object_add(request, "hold_timeout_ms",
+		    json_object_new_int64((int64_t)hold_timeout));
+	if (echo != NULL)
+		json_object_object_add(request, "echo",
+		    json_object_new_string(echo));
+	if (forward != NULL)
+		json_object_object_add(request, "forward_to",
+		    json_object_new_string(forward));
+	if (ttl != 0)
+		json_object_object_add(request, "ttl_ms",
+		    json_object_new_int64((int64_t)ttl));
+	status = cmd_spawn_request(request, &answer);
+fail:
+	json_object_put(request);
+	response_release(&answer);
 	return (status);
 }

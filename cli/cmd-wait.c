@@ -6,47 +6,169 @@
  * acknowledges it, which it does after writing it out, so a wait killed
  * half-way loses nothing.  If the listener dies while we wait, we restart
  * it and go on waiting until our own deadline.
+ *
+ * With --count or --follow the same connection takes message after
+ * message; --follow measures --timeout as idle time between messages.
+ * Filters (--where) are applied by the listener, so messages that do not
+ * match stay queued for other waiters.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "duration.h"
+#include "filter.h"
 #include "fish.h"
+#include "jsonptr.h"
 #include "output.h"
 #include "proto.h"
+#include "xmalloc.h"
 
 /* How long past its deadline a wait trusts the listener to answer. */
 #define WAIT_BACKSTOP_MS	5000
+
+/* How often the terminal status line is redrawn. */
+#define WAIT_TICK_MS		100
 
 static int	cmd_wait_exec(int, char **);
 
 const struct cmd_entry cmd_wait_entry = {
 	.name = "wait",
-	.usage = "HOOK... [--timeout D] [--json]",
+	.usage = "HOOK... [--timeout D] [--count N] [--follow] "
+	    "[--where FILTER]... [--json|--field PTR|--headers] [--peek]",
 	.summary = "take the next message of any listed hook and print it",
 	.help =
 	    "Take the next message of any listed HOOK (its URL, token or name),\n"
 	    "waiting for one if none is queued, and print its body exactly as\n"
 	    "received.  Messages that arrived before the wait count.\n"
 	    "\n"
-	    "  --timeout D   give up after D (250ms, 5s, 2m, 1h); exit 124\n"
-	    "  --json        print the message as one JSON line: seq, hook, name,\n"
-	    "                method, path, query, headers, body (or body_base64),\n"
-	    "                remote, received_at, verified\n"
-	    "  -h, --help    show this help\n",
+	    "  --timeout D       give up after D (250ms, 5s, 2m, 1h); exit 124;\n"
+	    "                    with --follow, D of idle time between messages\n"
+	    "  --count N         take N messages, each followed by a newline\n"
+	    "  --follow          print messages as NDJSON envelopes as they come,\n"
+	    "                    until --count, --timeout or Ctrl-C (exit 130)\n"
+	    "  --where FILTER    only a message that matches; repeatable:\n"
+	    "                    /ptr=VALUE, /ptr!=VALUE, /ptr (JSON body),\n"
+	    "                    header:NAME=VALUE, method=POST, path=/x\n"
+	    "  --json            print the message as one JSON line: seq, hook,\n"
+	    "                    name, method, path, query, headers, body (or\n"
+	    "                    body_base64), remote, received_at, verified\n"
+	    "  --field PTR       print the value at JSON pointer PTR of the body\n"
+	    "                    (strings raw); exit 4 when absent\n"
+	    "  --headers         print the request line and headers, a blank\n"
+	    "                    line, then the body\n"
+	    "  --peek            print the next message but leave it queued\n"
+	    "  -h, --help        show this help\n",
 	.exec = cmd_wait_exec
 };
 
 static const struct option cmd_wait_options[] = {
+	{ "count", required_argument, NULL, 'c' },
+	{ "field", required_argument, NULL, 'F' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "headers", no_argument, NULL, 'H' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "peek", no_argument, NULL, 'p' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "where", required_argument, NULL, 'w' },
 	CMD_OPTIONS_END
 };
+
+enum wait_format {
+	WAIT_BODY,
+	WAIT_JSON,
+	WAIT_FIELD,
+	WAIT_HEADERS,
+};
+
+struct wait_options {
+	enum wait_format	 format;
+	const char		*field;
+	uint64_t		 timeout;
+	int			 has_timeout;
+	int64_t			 count;	/* 0: one message, no separator */
+	int			 follow;
+	int			 peek;
+	char			*status_line;	/* what we wait on, for a tty */
+};
+
+/* Draw or erase ("" ) the live status line on stderr. */
+static void
+cmd_wait_status(const struct wait_options *wo, int64_t deadline)
+{
+	int64_t	left;
+
+	if (wo->status_line == NULL)
+		return;
+	if (deadline == -1)
+		fprintf(stderr, "\r\033[Kwaiting on %s", wo->status_line);
+	else {
+		left = deadline - client_now();
+		fprintf(stderr, "\r\033[Kwaiting on %s, %.1f s left",
+		    wo->status_line, left > 0 ? left / 1000.0 : 0.0);
+	}
+	fflush(stderr);
+}
+
+/* Erase the live status line. */
+static void
+cmd_wait_status_clear(const struct wait_options *wo)
+{
+	if (wo->status_line == NULL)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
+/*
+ * Ask the listener what the hooks are called, to say so on the terminal:
+ * "NAME (URL)", or the URL.  Errors are left for the wait itself to report.
+ */
+static char *
+cmd_wait_describe(struct client *c, struct json_object *hooks)
+{
+	struct proto_frame	 frame;
+	struct json_object	*request, *list, *h;
+	struct buffer		 b;
+	const char		*name, *url;
+	size_t			 i, n;
+
+	request = proto_request("resolve");
+	json_object_object_add(request, "hooks", json_object_get(hooks));
+	if (client_call(c, request, NULL, 0, &frame, -1) != EXIT_OK) {
+		json_object_put(request);
+		return (NULL);
+	}
+	json_object_put(request);
+	buffer_init(&b);
+	if (proto_status(frame.json) == EXIT_OK &&
+	    json_object_object_get_ex(frame.json, "hooks", &list)) {
+		n = json_object_array_length(list);
+		for (i = 0; i < n; i++) {
+			h = json_object_array_get_idx(list, i);
+			name = proto_string(h, "name");
+			url = proto_string(h, "url");
+			if (i > 0)
+				buffer_add_str(&b, ", ");
+			if (name != NULL)
+				buffer_printf(&b, "%s (%s)", name, url);
+			else
+				buffer_add_str(&b, url == NULL ? "?" : url);
+		}
+	}
+	proto_frame_release(&frame);
+	if (buffer_unread(&b) == 0) {
+		buffer_release(&b);
+		return (NULL);
+	}
+	return (buffer_detach(&b, NULL));
+}
 
 /*
  * Send the wait request and receive its reply, reconnecting (and so
@@ -56,9 +178,10 @@ static const struct option cmd_wait_options[] = {
  */
 static int
 cmd_wait_receive(struct client *c, struct json_object *request,
-    int64_t deadline, struct proto_frame *frame)
+    int64_t deadline, struct proto_frame *frame,
+    const struct wait_options *wo)
 {
-	int64_t	left;
+	int64_t	left, until;
 	int	status;
 
 	for (;;) {
@@ -69,9 +192,22 @@ cmd_wait_receive(struct client *c, struct json_object *request,
 			    json_object_new_int64(left > 0 ? left : 0));
 		}
 		status = client_send(c, request, NULL, 0);
-		if (status == EXIT_OK)
-			status = client_receive(c, frame, deadline == -1 ? -1 :
-			    deadline + WAIT_BACKSTOP_MS);
+		while (status == EXIT_OK) {
+			cmd_wait_status(wo, deadline);
+			until = deadline == -1 ? -1 : deadline + WAIT_BACKSTOP_MS;
+			if (wo->status_line != NULL) {
+				if (until == -1 ||
+				    client_now() + WAIT_TICK_MS < until)
+					until = client_now() + WAIT_TICK_MS;
+			}
+			status = client_receive(c, frame, until);
+			if (status == EXIT_TIMEOUT && wo->status_line != NULL &&
+			    (deadline == -1 ||
+			    client_now() < deadline + WAIT_BACKSTOP_MS))
+				status = EXIT_OK;	/* only a redraw tick */
+			else
+				break;
+		}
 		if (status == EXIT_OK &&
 		    proto_status(frame->json) == EXIT_TIMEOUT)
 			return (EXIT_TIMEOUT);
@@ -84,16 +220,77 @@ cmd_wait_receive(struct client *c, struct json_object *request,
 	}
 }
 
-/* Print a taken message: its body, or its JSON envelope. */
+/* Print a message's request line and headers, then a blank line. */
+static int
+cmd_wait_print_head(struct json_object *message)
+{
+	struct json_object	*headers;
+	const char		*query = proto_string(message, "query");
+	int			 ret;
+
+	ret = output_printf("%s %s%s%s\n", proto_string(message, "method"),
+	    proto_string(message, "path"), query != NULL && *query != '\0' ?
+	    "?" : "", query != NULL ? query : "");
+	if (json_object_object_get_ex(message, "headers", &headers)) {
+		json_object_object_foreach(headers, name, value)
+			ret |= output_printf("%s: %s\n", name,
+			    json_object_get_string(value));
+	}
+	return (ret | output_printf("\n"));
+}
+
+/*
+ * Print the value at --field of the body.  Return 0, EXIT_NOT_FOUND when
+ * the body has no such value, -1 on a write error.
+ */
+static int
+cmd_wait_print_field(const struct wait_options *wo,
+    const struct proto_frame *frame)
+{
+	struct json_object	*json, *value;
+	char			*cause = NULL, *text;
+	int			 ret;
+
+	json = jsonptr_parse(frame->payload, frame->payload_len, &cause);
+	if (cause != NULL || jsonptr_get(json, wo->field, &value, &cause) != 0) {
+		free(cause);
+		json_object_put(json);
+		return (EXIT_NOT_FOUND);
+	}
+	text = jsonptr_text(value);
+	ret = output_printf("%s\n", text);
+	free(text);
+	json_object_put(json);
+	return (ret);
+}
+
+/*
+ * Print a taken message as asked.  Return 0, -1 on a write error, or
+ * EXIT_NOT_FOUND for a missing --field.
+ */
 static int
 cmd_wait_print(struct json_object *message, const struct proto_frame *frame,
-    int json)
+    const struct wait_options *wo)
 {
-	if (!json)
-		return (write_all(STDOUT_FILENO, frame->payload,
-		    frame->payload_len));
-	envelope_with_body(message, frame->payload, frame->payload_len);
-	return (output_json(message));
+	int	ret;
+
+	switch (wo->format) {
+	case WAIT_JSON:
+		envelope_with_body(message, frame->payload, frame->payload_len);
+		return (output_json(message));
+	case WAIT_FIELD:
+		return (cmd_wait_print_field(wo, frame));
+	case WAIT_HEADERS:
+		if (cmd_wait_print_head(message) != 0)
+			return (-1);
+		break;
+	case WAIT_BODY:
+		break;
+	}
+	ret = write_all(STDOUT_FILENO, frame->payload, frame->payload_len);
+	if (ret == 0 && wo->count > 0)
+		ret = write_all(STDOUT_FILENO, "\n", 1);
+	return (ret);
 }
 
 /* Tell the listener a message was written out, so it is taken for good. */
@@ -115,29 +312,113 @@ cmd_wait_ack(struct client *c, int64_t seq)
 	proto_frame_release(&frame);
 }
 
-/* Wait for a message and print it. */
+/* Take, print and acknowledge one message. */
 static int
-cmd_wait_exec(int argc, char **argv)
+cmd_wait_one(struct client *c, struct json_object *request, int64_t deadline,
+    const struct wait_options *wo, const char *first)
+{
+	struct proto_frame	 frame;
+	struct json_object	*message;
+	char			*text;
+	int			 status, ret;
+
+	proto_frame_init(&frame);
+	status = cmd_wait_receive(c, request, deadline, &frame, wo);
+	cmd_wait_status_clear(wo);
+	if (status == EXIT_TIMEOUT) {
+		text = duration_format(wo->timeout);
+		fish_warnx("timed out after %s%s waiting on %s", text,
+		    wo->follow ? " of quiet" : "", first);
+		free(text);
+		goto done;
+	}
+	if (status != EXIT_OK ||
+	    (status = client_reply_status(&frame)) != EXIT_OK)
+		goto done;
+	if (!json_object_object_get_ex(frame.json, "message", &message) ||
+	    !json_object_is_type(message, json_type_object)) {
+		fish_warnx("wait: the listener's reply has no message");
+		status = EXIT_FAILED;
+		goto done;
+	}
+	ret = cmd_wait_print(message, &frame, wo);
+	if (ret == EXIT_NOT_FOUND) {
+		fish_warnx("wait: message %lld has no value at '%s' (it stays "
+		    "queued)", (long long)proto_int(message, "seq", -1),
+		    wo->field);
+		status = EXIT_NOT_FOUND;
+		goto done;
+	}
+	if (ret != 0 || fflush(stdout) != 0) {
+		fish_warnx("wait: could not write message %lld: %s (it stays"
+		    " queued)", (long long)proto_int(message, "seq", -1),
+		    strerror(errno));
+		status = EXIT_FAILED;
+		goto done;
+	}
+	if (!wo->peek)
+		cmd_wait_ack(c, proto_int(message, "seq", -1));
+done:
+	proto_frame_release(&frame);
+	return (status);
+}
+
+/* Parse the options; return -1 to go on, else the exit status. */
+static int
+cmd_wait_options_parse(int argc, char **argv, struct wait_options *wo,
+    struct json_object *where)
 {
 	const struct cmd_entry	*entry = &cmd_wait_entry;
-	struct client		 c;
-	struct proto_frame	 frame;
-	struct json_object	*request, *hooks, *message;
-	uint64_t		 timeout = 0;
-	int64_t			 deadline = -1;
-	char			*text;
-	int			 ch, i, json = 0, has_timeout = 0, status;
+	struct filter		 filter;
+	char			*cause, *end;
+	int			 ch, formats = 0;
 
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_wait_options)) !=
 	    -1) {
 		switch (ch) {
+		case 'c':
+			errno = 0;
+			wo->count = strtoll(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+			    wo->count < 1)
+				return (cmd_usage_error(entry, "--count needs a "
+				    "positive number, not '%s'", optarg));
+			break;
+		case 'F':
+			wo->format = WAIT_FIELD;
+			wo->field = optarg;
+			formats++;
+			if (*optarg != '\0' && *optarg != '/')
+				return (cmd_usage_error(entry, "invalid JSON "
+				    "pointer '%s' (must start with /)", optarg));
+			break;
+		case 'f':
+			wo->follow = 1;
+			break;
+		case 'H':
+			wo->format = WAIT_HEADERS;
+			formats++;
+			break;
 		case 'j':
-			json = 1;
+			wo->format = WAIT_JSON;
+			formats++;
+			break;
+		case 'p':
+			wo->peek = 1;
 			break;
 		case 't':
-			if (cmd_duration(entry, optarg, &timeout) != 0)
+			if (cmd_duration(entry, optarg, &wo->timeout) != 0)
 				return (EXIT_USAGE);
-			has_timeout = 1;
+			wo->has_timeout = 1;
+			break;
+		case 'w':
+			if (filter_parse(optarg, &filter, &cause) == -1) {
+				ch = cmd_usage_error(entry, "%s", cause);
+				free(cause);
+				return (ch);
+			}
+			filter_release(&filter);
+			json_object_array_add(where, json_object_new_string(optarg));
 			break;
 		case CMD_HELP:
 			return (EXIT_OK);
@@ -145,51 +426,76 @@ cmd_wait_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
+	if (formats > 1)
+		return (cmd_usage_error(entry, "use only one of --json, --field "
+		    "and --headers"));
+	if (wo->follow && wo->format == WAIT_BODY)
+		wo->format = WAIT_JSON;
+	if (wo->follow && wo->format == WAIT_HEADERS)
+		return (cmd_usage_error(entry, "--follow prints JSON lines or "
+		    "--field values, not --headers"));
+	if (wo->peek && (wo->follow || wo->count > 0))
+		return (cmd_usage_error(entry, "--peek looks at one message; "
+		    "it cannot be used with --follow or --count"));
 	if (optind == argc)
 		return (cmd_usage_error(entry, "expected at least one HOOK"));
-	if (has_timeout)
-		deadline = client_now() + (int64_t)timeout;
+	return (-1);
+}
+
+/* Wait for messages and print them. */
+static int
+cmd_wait_exec(int argc, char **argv)
+{
+	struct wait_options	 wo;
+	struct client		 c;
+	struct json_object	*request, *hooks, *where;
+	int64_t			 deadline = -1, taken = 0;
+	int			 i, status;
+
+	memset(&wo, 0, sizeof wo);
+	where = json_object_new_array();
+	if ((status = cmd_wait_options_parse(argc, argv, &wo, where)) != -1) {
+		json_object_put(where);
+		return (status);
+	}
 
 	/* Resilient: a lost listener is restarted, not reported. */
 	status = client_open(&c, fish_session, CLIENT_START | CLIENT_RESILIENT);
-	if (status != EXIT_OK)
+	if (status != EXIT_OK) {
+		json_object_put(where);
 		return (status);
-	proto_frame_init(&frame);
+	}
 	request = proto_request("wait");
 	hooks = json_object_new_array();
 	for (i = optind; i < argc; i++)
 		json_object_array_add(hooks, json_object_new_string(argv[i]));
 	json_object_object_add(request, "hooks", hooks);
+	if (json_object_array_length(where) > 0)
+		json_object_object_add(request, "where", json_object_get(where));
+	if (wo.peek)
+		json_object_object_add(request, "peek",
+		    json_object_new_boolean(1));
+	if (isatty(STDERR_FILENO))
+		wo.status_line = cmd_wait_describe(&c, hooks);
 
-	status = cmd_wait_receive(&c, request, deadline, &frame);
-	if (status == EXIT_TIMEOUT) {
-		text = duration_format(timeout);
-		fish_warnx("timed out after %s waiting on %s", text,
-		    argv[optind]);
-		free(text);
-		goto fail;
+	if (wo.has_timeout)
+		deadline = client_now() + (int64_t)wo.timeout;
+	for (;;) {
+		status = cmd_wait_one(&c, request, deadline, &wo, argv[optind]);
+		if (status != EXIT_OK)
+			break;
+		taken++;
+		if (!wo.follow && taken >= (wo.count > 0 ? wo.count : 1))
+			break;
+		if (wo.follow && wo.count > 0 && taken >= wo.count)
+			break;
+		/* --follow: the timeout is idle time, counted afresh. */
+		if (wo.follow && wo.has_timeout)
+			deadline = client_now() + (int64_t)wo.timeout;
 	}
-	if (status != EXIT_OK ||
-	    (status = client_reply_status(&frame)) != EXIT_OK)
-		goto fail;
-
-	if (!json_object_object_get_ex(frame.json, "message", &message) ||
-	    !json_object_is_type(message, json_type_object)) {
-		fish_warnx("wait: the listener's reply has no message");
-		status = EXIT_FAILED;
-		goto fail;
-	}
-	if (cmd_wait_print(message, &frame, json) != 0) {
-		fish_warnx("wait: could not write message %lld: %s (it stays"
-		    " queued)", (long long)proto_int(message, "seq", -1),
-		    strerror(errno));
-		status = EXIT_FAILED;
-		goto fail;
-	}
-	cmd_wait_ack(&c, proto_int(message, "seq", -1));
-fail:
 	json_object_put(request);
-	proto_frame_release(&frame);
+	json_object_put(where);
+	free(wo.status_line);
 	client_close(&c);
 	return (status);
 }

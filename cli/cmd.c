@@ -18,12 +18,19 @@
 
 /* Sorted by name. */
 const struct cmd_entry *cmd_table[] = {
+	&cmd_close_entry,
 	&cmd_field_entry,
+	&cmd_log_entry,
+	&cmd_ls_entry,
+	&cmd_replay_entry,
+	&cmd_reply_entry,
 	&cmd_send_entry,
+	&cmd_show_entry,
 	&cmd_spawn_entry,
 	&cmd_start_entry,
 	&cmd_status_entry,
 	&cmd_stop_entry,
+	&cmd_tail_entry,
 	&cmd_wait_entry,
 	NULL
 };

@@ -34,12 +34,19 @@ extern const char *fish_session;
 
 extern const struct cmd_entry *cmd_table[];
 
+extern const struct cmd_entry cmd_close_entry;
 extern const struct cmd_entry cmd_field_entry;
+extern const struct cmd_entry cmd_log_entry;
+extern const struct cmd_entry cmd_ls_entry;
+extern const struct cmd_entry cmd_replay_entry;
+extern const struct cmd_entry cmd_reply_entry;
 extern const struct cmd_entry cmd_send_entry;
+extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_spawn_entry;
 extern const struct cmd_entry cmd_start_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_stop_entry;
+extern const struct cmd_entry cmd_tail_entry;
 extern const struct cmd_entry cmd_wait_entry;
 
 /* fish.c */

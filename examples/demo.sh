@@ -42,9 +42,13 @@ say "the partner listens at $PARTNER"
 
 # The broker: the canonical example, verbatim but for the narration and a
 # short idle timeout so the demo ends once the app has no more orders.
-orders=$(fish spawn --name orders)
+# --echo /challenge: the hook answers the app's verification handshake
+# ({"type":"url_verification","challenge":"..."}) by itself.
+orders=$(fish spawn --name orders --echo /challenge)
 say "registering for region 7 with webhook $orders"
 fish send POST "$APP/region" webhook_url="$orders" region_id:=7 >/dev/null
+fish wait "$orders" --where /type=url_verification --timeout 10 >/dev/null
+say "the app verified the webhook (fish echoed its challenge)"
 
 while order=$(fish wait "$orders" --timeout "${DEMO_IDLE:-3}"); do
     id=$(printf '%s' "$order" | fish field /id)
@@ -67,5 +71,8 @@ say "no more orders for ${DEMO_IDLE:-3} s; done"
 fish -S app stop
 fish -S partner stop
 wait "$app_pid" "$partner_pid" 2>/dev/null || true
+echo
+echo "The broker's whole conversation, as fish log shows it:"
+fish log
 echo
 fish status

@@ -33,13 +33,17 @@
 #include "control.h"
 #include "duration.h"
 #include "envelope.h"
+#include "filter.h"
 #include "hook.h"
 #include "httpc.h"
+#include "httpd.h"
 #include "journal.h"
 #include "listener.h"
 #include "log.h"
+#include "outbound.h"
 #include "loop.h"
 #include "proto.h"
+#include "timeline.h"
 #include "xmalloc.h"
 
 struct conn {
@@ -51,6 +55,8 @@ struct conn {
 	struct waiter		 waiter;
 	struct message		*lease;
 	struct loop_timer	*wait_timer;	/* the wait's deadline */
+	struct filter		*filters;	/* the wait's --where */
+	size_t			 nfilters;
 	int			 closing;	/* close once out is sent */
 	TAILQ_ENTRY(conn)	 entry;
 };
@@ -66,14 +72,6 @@ struct control {
 struct deferred_reply {
 	uint64_t		 conn_id;
 	struct json_object	*reply;
-};
-
-struct pending_send {
-	uint64_t		 conn_id;
-	uint64_t		 seq;
-	struct json_object	*request;	/* journal record, in progress */
-	char			*body;
-	size_t			 body_len;
 };
 
 static struct control	*control_self;
@@ -177,6 +175,19 @@ conn_reply_after_sync(struct conn *c, struct json_object *reply)
 	listener_after_sync(conn_reply_synced, d);
 }
 
+/* Free the filters of the connection's last wait. */
+static void
+conn_forget_filters(struct conn *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nfilters; i++)
+		filter_release(&c->filters[i]);
+	free(c->filters);
+	c->filters = NULL;
+	c->nfilters = 0;
+}
+
 /* Close a connection, returning any leased message to its queue. */
 static void
 conn_close(struct conn *c)
@@ -197,6 +208,7 @@ conn_close(struct conn *c)
 	buffer_release(&c->in);
 	buffer_release(&c->out);
 	free(c->waiter.hooks);
+	conn_forget_filters(c);
 	free(c);
 }
 
@@ -247,7 +259,8 @@ cmd_spawn(struct conn *c, struct proto_frame *f)
 	const char		*name = proto_string(f->json, "name");
 	char			*cause = NULL, *url;
 
-	if ((h = hook_create(name, &cause)) == NULL) {
+	if ((h = hook_create(name, f->json, f->payload, f->payload_len,
+	    &cause)) == NULL) {
 		conn_error(c, EXIT_FAILED, "%s", cause);
 		free(cause);
 		return;
@@ -274,7 +287,8 @@ conn_deliver(struct waiter *w, struct message *m)
 	c->waiting = 0;
 	loop_timer_cancel(control_self->loop, c->wait_timer);
 	c->wait_timer = NULL;
-	c->lease = m;
+	if (!w->peek)
+		c->lease = m;
 	if (journal_read(listener.journal, m->offset, &rec, &cause) == -1) {
 		/* Unreadable: leave the message taken so it cannot loop. */
 		log_warnx("message %llu: %s", (unsigned long long)m->seq, cause);
@@ -287,6 +301,55 @@ conn_deliver(struct waiter *w, struct message *m)
 	json_object_object_add(r, "message", envelope_new(rec.json, m->hook));
 	conn_reply(c, r, rec.body, rec.body_len);
 	journal_record_release(&rec);
+}
+
+/* Tell whether message m passes the waiting connection's filters. */
+static int
+conn_match(struct waiter *w, struct message *m)
+{
+	struct conn		*c = w->arg;
+	struct journal_record	 rec;
+	char			*cause;
+	int			 match;
+
+	if (journal_read(listener.journal, m->offset, &rec, &cause) == -1) {
+		free(cause);
+		return (0);
+	}
+	match = filter_match(c->filters, c->nfilters, rec.json, rec.body,
+	    rec.body_len);
+	journal_record_release(&rec);
+	return (match);
+}
+
+/* Parse the wait's "where" list into the connection's filters. */
+static int
+conn_parse_filters(struct conn *c, struct json_object *request)
+{
+	struct json_object	*list;
+	const char		*text;
+	char			*cause;
+	size_t			 i, n;
+
+	conn_forget_filters(c);
+	if (!json_object_object_get_ex(request, "where", &list))
+		return (0);
+	n = json_object_is_type(list, json_type_array) ?
+	    json_object_array_length(list) : 0;
+	c->filters = xcalloc(n, sizeof *c->filters);
+	for (i = 0; i < n; i++) {
+		text = json_object_get_string(json_object_array_get_idx(list, i));
+		if (text == NULL ||
+		    filter_parse(text, &c->filters[i], &cause) == -1) {
+			conn_error(c, EXIT_USAGE, "%s", text == NULL ?
+			    "invalid filter" : cause);
+			if (text != NULL)
+				free(cause);
+			return (-1);
+		}
+		c->nfilters++;
+	}
+	return (0);
 }
 
 /* A wait's deadline passed with nothing for it. */
@@ -339,7 +402,11 @@ cmd_wait(struct conn *c, struct proto_frame *f)
 		}
 		c->waiter.hooks[c->waiter.nhooks++] = h;
 	}
+	if (conn_parse_filters(c, f->json) == -1)
+		return;
 	c->waiter.cb = conn_deliver;
+	c->waiter.match = c->nfilters > 0 ? conn_match : NULL;
+	c->waiter.peek = proto_bool(f->json, "peek");
 	c->waiter.arg = c;
 	c->waiting = 1;
 	waiter_add(&c->waiter);
@@ -369,37 +436,18 @@ cmd_ack(struct conn *c, struct proto_frame *f)
 	conn_reply_after_sync(c, proto_reply(EXIT_OK, NULL));
 }
 
-/* A send finished: journal it and answer the client if it is still there. */
+/* A send finished (and is journaled): answer the client if it is there. */
 static void
-send_done(struct httpc_result *result, void *arg)
+send_done(struct httpc_result *result, uint64_t seq, void *arg)
 {
-	struct pending_send	*p = arg;
-	struct json_object	*r, *o = p->request;
+	uint64_t		*conn_id = arg;
+	struct json_object	*r;
 	struct conn		*c;
-	struct buffer		 both;
 
-	json_object_object_add(o, "status", json_object_new_int(result->status));
-	if (result->error != NULL)
-		json_object_object_add(o, "error",
-		    json_object_new_string(result->error));
-	json_object_object_add(o, "http_status",
-	    json_object_new_int((int)result->http_status));
-	json_object_object_add(o, "response_headers",
-	    json_object_get(result->headers));
-	json_object_object_add(o, "time_ms",
-	    json_object_new_int64(result->time_ms));
-	buffer_init(&both);
-	buffer_add(&both, p->body, p->body_len);
-	buffer_add(&both, buffer_peek(&result->body),
-	    buffer_unread(&result->body));
-	journal_append(listener.journal, JOURNAL_MESSAGE_SENT, o,
-	    buffer_peek(&both), buffer_unread(&both));
-	buffer_release(&both);
-
-	if ((c = conn_find(p->conn_id)) != NULL) {
+	if ((c = conn_find(*conn_id)) != NULL) {
 		r = proto_reply(result->status, result->error);
 		json_object_object_add(r, "seq",
-		    json_object_new_int64((int64_t)p->seq));
+		    json_object_new_int64((int64_t)seq));
 		json_object_object_add(r, "http_status",
 		    json_object_new_int((int)result->http_status));
 		json_object_object_add(r, "headers",
@@ -409,9 +457,7 @@ send_done(struct httpc_result *result, void *arg)
 		conn_reply(c, r, buffer_peek(&result->body),
 		    buffer_unread(&result->body));
 	}
-	json_object_put(o);
-	free(p->body);
-	free(p);
+	free(conn_id);
 }
 
 /* Reply to "send": make the request with curl, answer when it finishes. */
@@ -419,8 +465,8 @@ static void
 cmd_send(struct conn *c, struct proto_frame *f)
 {
 	struct httpc_request	 req;
-	struct pending_send	*p;
 	struct json_object	*headers = NULL;
+	uint64_t		*conn_id;
 
 	memset(&req, 0, sizeof req);
 	req.method = proto_string(f->json, "method");
@@ -438,26 +484,95 @@ cmd_send(struct conn *c, struct proto_frame *f)
 	req.body = f->payload;
 	req.body_len = f->payload_len;
 	req.timeout_ms = proto_int(f->json, "timeout_ms", 30000);
+	conn_id = xmalloc(sizeof *conn_id);
+	*conn_id = c->id;
+	outbound_send(&req, send_done, conn_id);
+}
 
-	p = xcalloc(1, sizeof *p);
-	p->conn_id = c->id;
-	p->seq = listener.next_seq++;
-	p->body = xmemdup(f->payload, f->payload_len);
-	p->body_len = f->payload_len;
-	p->request = json_object_new_object();
-	json_object_object_add(p->request, "seq",
-	    json_object_new_int64((int64_t)p->seq));
-	json_object_object_add(p->request, "method",
-	    json_object_new_string(req.method));
-	json_object_object_add(p->request, "url",
-	    json_object_new_string(req.url));
-	json_object_object_add(p->request, "headers", headers == NULL ?
-	    json_object_new_array() : json_object_get(headers));
-	json_object_object_add(p->request, "request_body_len",
-	    json_object_new_int64((int64_t)f->payload_len));
-	json_object_object_add(p->request, "sent_at",
-	    json_object_new_int64(listener_wallclock()));
-	httpc_send(listener.httpc, &req, send_done, p);
+/* Send a frame to a client (for handlers in other files). */
+void
+control_reply(struct conn *c, struct json_object *reply, const void *payload,
+    size_t len)
+{
+	conn_reply(c, reply, payload, len);
+}
+
+/* Send an error reply to a client (for handlers in other files). */
+void
+control_error(struct conn *c, int status, const char *text)
+{
+	conn_reply(c, proto_reply(status, text), NULL, 0);
+}
+
+/* Return a client's id, by which control_find finds it later. */
+uint64_t
+control_id(const struct conn *c)
+{
+	return (c->id);
+}
+
+/* Find a client by id; NULL once it has gone. */
+struct conn *
+control_find(uint64_t id)
+{
+	return (conn_find(id));
+}
+
+/*
+ * Reply to "reply": answer a request held by a --hold hook, named by its
+ * "message" (a sequence number, or a hook for its oldest held request),
+ * with "status", "headers" and the payload as the body.
+ */
+static void
+cmd_reply(struct conn *c, struct proto_frame *f)
+{
+	struct json_object	*headers = NULL, *r;
+	const char		*message = proto_string(f->json, "message");
+	int64_t			 status = proto_int(f->json, "status", 200);
+	uint64_t		 seq;
+	char			*cause = NULL;
+	int			 ret;
+
+	if (message == NULL) {
+		conn_error(c, EXIT_USAGE, "reply needs a message");
+		return;
+	}
+	if (status < 200 || status > 599) {
+		conn_error(c, EXIT_USAGE, "invalid status %lld (use 200-599)",
+		    (long long)status);
+		return;
+	}
+	if (json_object_object_get_ex(f->json, "headers", &headers) &&
+	    !json_object_is_type(headers, json_type_array)) {
+		conn_error(c, EXIT_USAGE, "reply headers must be a list");
+		return;
+	}
+	ret = httpd_reply(listener.httpd, message, (unsigned int)status,
+	    headers, f->payload, f->payload_len, &seq, &cause);
+	if (ret != EXIT_OK) {
+		conn_error(c, ret, "%s", cause);
+		free(cause);
+		return;
+	}
+	r = proto_reply(EXIT_OK, NULL);
+	json_object_object_add(r, "seq", json_object_new_int64((int64_t)seq));
+	conn_reply_after_sync(c, r);
+}
+
+/* Reply to "close": close a hook; later requests to it get 410 Gone. */
+static void
+cmd_close(struct conn *c, struct proto_frame *f)
+{
+	const char	*handle = proto_string(f->json, "hook");
+	struct hook	*h;
+
+	if (handle == NULL || (h = hook_find(handle)) == NULL) {
+		conn_error(c, EXIT_NOT_FOUND, "no such hook '%s'",
+		    handle == NULL ? "" : handle);
+		return;
+	}
+	hook_close(h);
+	conn_reply_after_sync(c, proto_reply(EXIT_OK, NULL));
 }
 
 /* Reply to "stop", then begin a graceful shutdown. */
@@ -474,10 +589,18 @@ static const struct {
 	void		(*handler)(struct conn *, struct proto_frame *);
 } control_commands[] = {
 	{ "ack", cmd_ack },
+	{ "close", cmd_close },
+	{ "log", timeline_log },
+	{ "ls", timeline_ls },
+	{ "replay", timeline_replay },
+	{ "reply", cmd_reply },
+	{ "resolve", timeline_resolve },
 	{ "send", cmd_send },
+	{ "show", timeline_show },
 	{ "spawn", cmd_spawn },
 	{ "status", cmd_status },
 	{ "stop", cmd_stop },
+	{ "tail", timeline_tail },
 	{ "wait", cmd_wait },
 };
 

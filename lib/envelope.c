@@ -52,8 +52,8 @@ envelope_copy(struct json_object *to, struct json_object *from,
 	    "" : value));
 }
 
-/* Make the headers object from the record's [[name, value], ...] list. */
-static struct json_object *
+/* Make the headers object from a record's [[name, value], ...] list. */
+struct json_object *
 envelope_headers(struct json_object *list)
 {
 	struct json_object	*headers, *pair, *old;
@@ -109,5 +109,43 @@ envelope_new(struct json_object *o, const struct hook *h)
 	json_object_object_add(e, "received_at", json_object_new_string(s));
 	free(s);
 	json_object_object_add(e, "verified", json_object_new_boolean(0));
+	return (e);
+}
+
+/*
+ * Build the envelope of a sent request from its journal record: seq,
+ * method, url, headers, request_body_len, sent_at, status (fish's exit
+ * status for it), error, http_status, response_headers and time_ms.
+ */
+struct json_object *
+envelope_sent(struct json_object *o)
+{
+	struct json_object	*e, *list = NULL;
+	const char		*error;
+	char			*s;
+
+	e = json_object_new_object();
+	json_object_object_add(e, "seq",
+	    json_object_new_int64(proto_int(o, "seq", 0)));
+	envelope_copy(e, o, "method");
+	envelope_copy(e, o, "url");
+	json_object_object_get_ex(o, "headers", &list);
+	json_object_object_add(e, "headers", envelope_headers(list));
+	json_object_object_add(e, "request_body_len",
+	    json_object_new_int64(proto_int(o, "request_body_len", 0)));
+	s = envelope_time(proto_int(o, "sent_at", 0));
+	json_object_object_add(e, "sent_at", json_object_new_string(s));
+	free(s);
+	json_object_object_add(e, "status",
+	    json_object_new_int((int)proto_int(o, "status", 0)));
+	if ((error = proto_string(o, "error")) != NULL)
+		json_object_object_add(e, "error", json_object_new_string(error));
+	json_object_object_add(e, "http_status",
+	    json_object_new_int((int)proto_int(o, "http_status", 0)));
+	list = NULL;
+	json_object_object_get_ex(o, "response_headers", &list);
+	json_object_object_add(e, "response_headers", envelope_headers(list));
+	json_object_object_add(e, "time_ms",
+	    json_object_new_int64(proto_int(o, "time_ms", 0)));
 	return (e);
 }

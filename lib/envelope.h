@@ -13,6 +13,8 @@
 struct hook;
 
 struct json_object *envelope_new(struct json_object *, const struct hook *);
+struct json_object *envelope_sent(struct json_object *);
+struct json_object *envelope_headers(struct json_object *);
 char	*envelope_time(int64_t);
 char	*envelope_hook_url(const struct hook *);
 

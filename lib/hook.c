@@ -19,6 +19,7 @@
 #include "hook.h"
 #include "journal.h"
 #include "listener.h"
+#include "loop.h"
 #include "proto.h"
 #include "xmalloc.h"
 
@@ -30,9 +31,13 @@ static size_t			 nbuckets;
 
 static struct message		**messages;
 static size_t			 nmessages, messages_size;
+static uint64_t			 nreceived;
+static void			(*message_observer)(struct message *);
 static uint64_t			 nqueued;
 
 static TAILQ_HEAD(, waiter)	 waiters = TAILQ_HEAD_INITIALIZER(waiters);
+
+static void	hook_settings_free(struct hook *);
 
 /* Hash a string (FNV-1a). */
 static size_t
@@ -97,6 +102,7 @@ hook_free_all(void)
 
 	while ((h = TAILQ_FIRST(&hooks)) != NULL) {
 		TAILQ_REMOVE(&hooks, h, entry);
+		hook_settings_free(h);
 		free(h->name);
 		free(h);
 	}
@@ -108,6 +114,7 @@ hook_free_all(void)
 	messages = NULL;
 	by_token = by_name = NULL;
 	nmessages = messages_size = nbuckets = nhooks = 0;
+	nreceived = nqueued = 0;
 }
 
 /* Add a hook to memory. */
@@ -189,7 +196,114 @@ hook_find(const char *handle)
 	return (NULL);
 }
 
-/* Journal a hook's creation record (also used for checkpoints). */
+/*
+ * Check the answer settings of a spawn request (the same fields as the
+ * hook's journal record, with "ttl_ms" for "expires_at").  Return 0, or -1
+ * with *cause.
+ */
+static int
+hook_settings_check(struct json_object *o, size_t body_len, char **cause)
+{
+	struct json_object	*headers, *pair;
+	const char		*url;
+	int64_t			 status;
+	size_t			 i;
+
+	status = proto_int(o, "status", 0);
+	if (status != 0 && (status < 200 || status > 599)) {
+		xasprintf(cause, "invalid status %lld (use 200-599)",
+		    (long long)status);
+		return (-1);
+	}
+	if (json_object_object_get_ex(o, "headers", &headers)) {
+		if (!json_object_is_type(headers, json_type_array))
+			goto bad_headers;
+		for (i = 0; i < json_object_array_length(headers); i++) {
+			pair = json_object_array_get_idx(headers, i);
+			if (!json_object_is_type(pair, json_type_array) ||
+			    json_object_array_length(pair) != 2 ||
+			    !json_object_is_type(json_object_array_get_idx(pair,
+			    0), json_type_string) ||
+			    !json_object_is_type(json_object_array_get_idx(pair,
+			    1), json_type_string))
+				goto bad_headers;
+		}
+	}
+	if (proto_int(o, "hold_timeout_ms", 1) <= 0 ||
+	    proto_int(o, "ttl_ms", 1) <= 0) {
+		xasprintf(cause, "hold timeout and ttl must be positive");
+		return (-1);
+	}
+	url = proto_string(o, "forward_to");
+	if (url != NULL && strncmp(url, "http://", 7) != 0 &&
+	    strncmp(url, "https://", 8) != 0) {
+		xasprintf(cause, "invalid forward URL '%s'", url);
+		return (-1);
+	}
+	if (proto_bool(o, "hold") && url != NULL) {
+		xasprintf(cause, "a hook cannot both hold and forward requests");
+		return (-1);
+	}
+	if (body_len > HOOK_BODY_MAX) {
+		xasprintf(cause, "answer body larger than %u KiB",
+		    HOOK_BODY_MAX >> 10);
+		return (-1);
+	}
+	return (0);
+bad_headers:
+	xasprintf(cause, "answer headers must be [[name, value], ...]");
+	return (-1);
+}
+
+/* Forget a hook's answer settings. */
+static void
+hook_settings_free(struct hook *h)
+{
+	loop_timer_cancel(listener.loop, h->ttl_timer);
+	h->ttl_timer = NULL;
+	json_object_put(h->headers);
+	free(h->body);
+	free(h->echo);
+	free(h->forward_to);
+	h->headers = NULL;
+	h->body = h->echo = h->forward_to = NULL;
+	h->body_len = 0;
+}
+
+/* Take a hook's answer settings from a journal record or spawn request. */
+static void
+hook_settings_load(struct hook *h, struct json_object *o, const void *body,
+    size_t len)
+{
+	struct json_object	*headers;
+	const char		*s;
+
+	hook_settings_free(h);
+	h->status = (int)proto_int(o, "status", 0);
+	if (h->status < 200 || h->status > 599)
+		h->status = 0;
+	if (json_object_object_get_ex(o, "headers", &headers) &&
+	    json_object_is_type(headers, json_type_array))
+		h->headers = json_object_get(headers);
+	if (len > 0)
+		h->body = xmemdup(body, len);
+	h->body_len = len;
+	h->hold = proto_bool(o, "hold");
+	h->hold_timeout_ms = proto_int(o, "hold_timeout_ms",
+	    HOOK_HOLD_TIMEOUT_MS);
+	if (h->hold_timeout_ms <= 0)
+		h->hold_timeout_ms = HOOK_HOLD_TIMEOUT_MS;
+	if ((s = proto_string(o, "echo")) != NULL && *s != '\0')
+		h->echo = xstrdup(s);
+	if ((s = proto_string(o, "forward_to")) != NULL && *s != '\0')
+		h->forward_to = xstrdup(s);
+	h->expires_at = proto_int(o, "expires_at", 0);
+}
+
+/*
+ * Journal a hook's creation record (also used for checkpoints): its
+ * settings in the JSON, its answer body as the record's body.
+ */
 static void
 hook_journal(const struct hook *h)
 {
@@ -203,20 +317,103 @@ hook_journal(const struct hook *h)
 	    json_object_new_int64(h->created_at));
 	if (h->closed)
 		json_object_object_add(o, "closed", json_object_new_boolean(1));
-	journal_append(listener.journal, JOURNAL_HOOK_CREATED, o, NULL, 0);
+	if (h->status != 0)
+		json_object_object_add(o, "status",
+		    json_object_new_int(h->status));
+	if (h->headers != NULL)
+		json_object_object_add(o, "headers",
+		    json_object_get(h->headers));
+	if (h->hold)
+		json_object_object_add(o, "hold", json_object_new_boolean(1));
+	if (h->hold || h->forward_to != NULL)
+		json_object_object_add(o, "hold_timeout_ms",
+		    json_object_new_int64(h->hold_timeout_ms));
+	if (h->echo != NULL)
+		json_object_object_add(o, "echo", json_object_new_string(h->echo));
+	if (h->forward_to != NULL)
+		json_object_object_add(o, "forward_to",
+		    json_object_new_string(h->forward_to));
+	if (h->expires_at != 0)
+		json_object_object_add(o, "expires_at",
+		    json_object_new_int64(h->expires_at));
+	journal_append(listener.journal, JOURNAL_HOOK_CREATED, o, h->body,
+	    h->body_len);
 	json_object_put(o);
 }
 
 /*
- * Create a hook, journaled.  A name already held by an open hook returns
- * that hook, so re-running a script that names its hook finds it again.
+ * Close a hook, journaled: later requests get 410 Gone, while its queued
+ * messages can still be taken.
+ */
+void
+hook_close(struct hook *h)
+{
+	struct json_object	*o;
+
+	if (h->closed)
+		return;
+	h->closed = 1;
+	loop_timer_cancel(listener.loop, h->ttl_timer);
+	h->ttl_timer = NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "token", json_object_new_string(h->token));
+	journal_append(listener.journal, JOURNAL_HOOK_CLOSED, o, NULL, 0);
+	json_object_put(o);
+}
+
+/* A hook's time to live is over. */
+static void
+hook_expired(void *arg)
+{
+	struct hook	*h = arg;
+
+	h->ttl_timer = NULL;
+	hook_close(h);
+}
+
+/* Close the hook when its time to live ends, or now if it has ended. */
+static void
+hook_arm(struct hook *h)
+{
+	int64_t	left;
+
+	if (h->closed || h->expires_at == 0 || h->ttl_timer != NULL)
+		return;
+	left = h->expires_at - listener_wallclock();
+	if (left <= 0) {
+		hook_close(h);
+		return;
+	}
+	h->ttl_timer = loop_timer_add(listener.loop, loop_now() + left,
+	    hook_expired, h);
+}
+
+/* Once the journal is replayed: arm the hooks' time-to-live timers. */
+void
+hook_start_timers(void)
+{
+	struct hook	*h;
+
+	TAILQ_FOREACH(h, &hooks, entry)
+		hook_arm(h);
+}
+
+/*
+ * Create a hook, journaled, answering as settings say (a spawn request:
+ * see hook_settings_check) with body.  A name already held by an open hook
+ * returns that hook, unchanged, so re-running a script that names its hook
+ * finds it again.  Return NULL with *cause for bad settings.
  */
 struct hook *
-hook_create(const char *name, char **cause)
+hook_create(const char *name, struct json_object *settings, const void *body,
+    size_t len, char **cause)
 {
 	struct hook		*h;
 	char			 token[TOKEN_LEN + 1];
+	int64_t			 ttl;
 
+	if (settings != NULL && hook_settings_check(settings, len, cause) == -1)
+		return (NULL);
 	if (name != NULL && (h = hook_find_name(name)) != NULL) {
 		if (!h->closed)
 			return (h);
@@ -230,7 +427,13 @@ hook_create(const char *name, char **cause)
 		}
 	} while (hook_find_token(token, TOKEN_LEN) != NULL);
 	h = hook_insert(token, name, listener_wallclock());
+	if (settings != NULL) {
+		hook_settings_load(h, settings, body, len);
+		if ((ttl = proto_int(settings, "ttl_ms", 0)) > 0)
+			h->expires_at = h->created_at + ttl;
+	}
 	hook_journal(h);
+	hook_arm(h);
 	return (h);
 }
 
@@ -276,6 +479,8 @@ hook_expire(uint64_t bound)
 			m->hook->queued--;
 			nqueued--;
 		}
+		if (m->hook != NULL)
+			nreceived--;
 		free(m);
 	}
 	nmessages = kept;
@@ -295,8 +500,8 @@ hook_count(void)
 	return (nhooks);
 }
 
-/* Find a message by sequence number. */
-static struct message *
+/* Find a message, received or sent, by sequence number. */
+struct message *
 message_find(uint64_t seq)
 {
 	size_t	lo = 0, hi = nmessages, mid;
@@ -331,7 +536,10 @@ message_insert(struct hook *h, uint64_t seq, uint64_t offset,
 	m->offset = offset;
 	m->state = state;
 	messages[nmessages++] = m;
-	h->received++;
+	if (h != NULL) {
+		h->received++;
+		nreceived++;
+	}
 	if (seq >= listener.next_seq)
 		listener.next_seq = seq + 1;
 	return (m);
@@ -376,10 +584,14 @@ hook_replay(const struct journal_record *r, void *arg)
 			h = hook_insert(token, proto_string(o, "name"),
 			    proto_int(o, "created_at", 0));
 		h->closed = proto_bool(o, "closed");
+		hook_settings_load(h, o, r->body, r->body_len);
 		break;
 	case JOURNAL_CHECKPOINT:
 		if (seq >= 0 && (uint64_t)seq >= listener.next_seq)
 			listener.next_seq = (uint64_t)seq;
+		break;
+	case JOURNAL_MESSAGE_ANSWERED:
+		/* How a held or forwarded request was answered: history. */
 		break;
 	case JOURNAL_HOOK_CLOSED:
 		if (token != NULL && (h = hook_find(token)) != NULL)
@@ -395,8 +607,10 @@ hook_replay(const struct journal_record *r, void *arg)
 		nqueued++;
 		break;
 	case JOURNAL_MESSAGE_SENT:
-		if (seq >= 0 && (uint64_t)seq >= listener.next_seq)
-			listener.next_seq = (uint64_t)seq + 1;
+		if (seq < 0 || (nmessages > 0 &&
+		    (uint64_t)seq <= messages[nmessages - 1]->seq))
+			break;
+		message_insert(NULL, (uint64_t)seq, r->offset, MESSAGE_SENT);
 		break;
 	case JOURNAL_MESSAGE_TAKEN:
 		if (seq < 0 || (m = message_find((uint64_t)seq)) == NULL ||
@@ -442,16 +656,34 @@ waiter_wants(const struct waiter *w, const struct hook *h)
 	return (0);
 }
 
-/* Hand m to w: the message is leased until taken or released. */
+/* Return the oldest queued message of h that w accepts. */
+static struct message *
+hook_first_match(struct hook *h, struct waiter *w)
+{
+	struct message	*m;
+
+	TAILQ_FOREACH(m, &h->queue, entry) {
+		if (w->match == NULL || w->match(w, m))
+			return (m);
+	}
+	return (NULL);
+}
+
+/*
+ * Hand m to w.  A peeking waiter only looks; otherwise the message is
+ * leased until taken or released.
+ */
 static void
 message_lease(struct message *m, struct waiter *w)
 {
-	TAILQ_REMOVE(&m->hook->queue, m, entry);
-	m->state = MESSAGE_LEASED;
+	if (!w->peek) {
+		TAILQ_REMOVE(&m->hook->queue, m, entry);
+		m->state = MESSAGE_LEASED;
+	}
 	w->cb(w, m);
 }
 
-/* Give queued messages of h to waiting waiters, oldest first. */
+/* Give queued messages of h to waiting waiters, oldest waiter first. */
 static void
 hook_dispatch(struct hook *h)
 {
@@ -459,9 +691,9 @@ hook_dispatch(struct hook *h)
 	struct message	*m;
 
 	TAILQ_FOREACH_SAFE(w, &waiters, entry, next) {
-		if ((m = TAILQ_FIRST(&h->queue)) == NULL)
+		if (TAILQ_EMPTY(&h->queue))
 			break;
-		if (!waiter_wants(w, h))
+		if (!waiter_wants(w, h) || (m = hook_first_match(h, w)) == NULL)
 			continue;
 		TAILQ_REMOVE(&waiters, w, entry);
 		message_lease(m, w);
@@ -475,6 +707,8 @@ message_ready(struct message *m)
 	message_enqueue(m);
 	m->hook->queued++;
 	nqueued++;
+	if (message_observer != NULL)
+		message_observer(m);
 	hook_dispatch(m->hook);
 }
 
@@ -505,11 +739,40 @@ message_take(struct message *m)
 	nqueued--;
 }
 
-/* Return how many messages were received in all. */
+/* Return how many received messages the journal holds. */
 uint64_t
 message_count(void)
 {
-	return (nmessages);
+	return (nreceived);
+}
+
+/* Return every message, received and sent, in sequence order. */
+struct message **
+message_all(size_t *n)
+{
+	*n = nmessages;
+	return (messages);
+}
+
+/*
+ * Index a request we sent, journaled at offset; it joins the timeline but
+ * no queue.
+ */
+void
+message_sent(uint64_t seq, uint64_t offset)
+{
+	struct message	*m;
+
+	m = message_insert(NULL, seq, offset, MESSAGE_SENT);
+	if (message_observer != NULL)
+		message_observer(m);
+}
+
+/* Call observer for every message that joins the timeline from now on. */
+void
+message_observe(void (*observer)(struct message *))
+{
+	message_observer = observer;
 }
 
 /* Return how many messages wait to be taken. */
@@ -520,8 +783,8 @@ message_queued(void)
 }
 
 /*
- * Start waiting: w gets the oldest queued message of its hooks now, or the
- * next one to arrive.
+ * Start waiting: w gets the oldest queued message of its hooks that it
+ * accepts now, or the next one to arrive.
  */
 void
 waiter_add(struct waiter *w)
@@ -530,7 +793,7 @@ waiter_add(struct waiter *w)
 	size_t		 i;
 
 	for (i = 0; i < w->nhooks; i++) {
-		m = TAILQ_FIRST(&w->hooks[i]->queue);
+		m = hook_first_match(w->hooks[i], w);
 		if (m != NULL && (best == NULL || m->seq < best->seq))
 			best = m;
 	}

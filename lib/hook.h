@@ -14,21 +14,26 @@
 
 #include "token.h"
 
+#define HOOK_HOLD_TIMEOUT_MS	30000		/* default --hold-timeout */
+#define HOOK_BODY_MAX		(1U << 20)	/* spawn --body */
+
 struct journal_record;
 struct json_object;
+struct loop_timer;
 
 enum message_state {
 	MESSAGE_PENDING,	/* written, not yet durable */
 	MESSAGE_QUEUED,		/* durable, waiting to be taken */
 	MESSAGE_LEASED,		/* handed to a waiter, not yet confirmed */
 	MESSAGE_TAKEN,		/* confirmed by a waiter */
+	MESSAGE_SENT,		/* a request we sent (no hook) */
 };
 
 struct hook;
 
 struct message {
 	uint64_t		 seq;
-	struct hook		*hook;
+	struct hook		*hook;		/* NULL for MESSAGE_SENT */
 	uint64_t		 offset;
 	enum message_state	 state;
 	TAILQ_ENTRY(message)	 entry;
@@ -42,6 +47,19 @@ struct hook {
 	uint64_t		 received;
 	uint64_t		 queued;
 	TAILQ_HEAD(message_queue, message) queue;
+
+	/* How requests are answered (fish spawn's options; see answer.h). */
+	int			 status;	/* 0 for 200 */
+	struct json_object	*headers;	/* [[name, value], ...] or NULL */
+	char			*body;
+	size_t			 body_len;
+	int			 hold;
+	int64_t			 hold_timeout_ms;
+	char			*echo;		/* query parameter or /pointer */
+	char			*forward_to;	/* URL or NULL */
+	int64_t			 expires_at;	/* unix ms; 0 for never */
+	struct loop_timer	*ttl_timer;
+
 	struct hook		*next_by_token;
 	struct hook		*next_by_name;
 	TAILQ_ENTRY(hook)	 entry;
@@ -51,18 +69,24 @@ TAILQ_HEAD(hook_list, hook);
 
 struct waiter;
 typedef void (*waiter_cb)(struct waiter *, struct message *);
+typedef int (*waiter_match_cb)(struct waiter *, struct message *);
 
 struct waiter {
 	struct hook		**hooks;
 	size_t			  nhooks;
 	waiter_cb		  cb;
+	waiter_match_cb		  match;	/* NULL: any message */
+	int			  peek;		/* look, do not lease */
 	void			 *arg;
 	TAILQ_ENTRY(waiter)	  entry;
 };
 
 void		 hook_init(void);
 void		 hook_free_all(void);
-struct hook	*hook_create(const char *, char **);
+struct hook	*hook_create(const char *, struct json_object *, const void *,
+		    size_t, char **);
+void		 hook_close(struct hook *);
+void		 hook_start_timers(void);
 struct hook	*hook_find(const char *);
 struct hook_list *hook_all(void);
 size_t		 hook_count(void);
@@ -75,6 +99,10 @@ void		 message_ready(struct message *);
 void		 message_release(struct message *);
 void		 message_take(struct message *);
 uint64_t	 message_count(void);
+struct message	*message_find(uint64_t);
+struct message	**message_all(size_t *);
+void		 message_sent(uint64_t, uint64_t);
+void		 message_observe(void (*)(struct message *));
 uint64_t	 message_queued(void);
 void		 waiter_add(struct waiter *);
 void		 waiter_remove(struct waiter *);

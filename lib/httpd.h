@@ -1,6 +1,7 @@
 /*
  * HTTP in: the hooks' web server (libmicrohttpd in external-epoll mode,
- * driven by the listener's event loop).
+ * driven by the listener's event loop), and the requests it holds open
+ * for fish reply.
  */
 #ifndef HTTPD_H
 #define HTTPD_H
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 struct httpd;
+struct json_object;
 struct loop;
 
 #define HTTPD_BODY_MAX		(25U << 20)	/* GitHub's own payload cap */
@@ -21,5 +23,8 @@ struct httpd	*httpd_start(struct loop *, int, char **);
 void		 httpd_quiesce(struct httpd *);
 size_t		 httpd_requests(struct httpd *);
 void		 httpd_stop(struct httpd *);
+int		 httpd_reply(struct httpd *, const char *, unsigned int,
+		    struct json_object *, const void *, size_t, uint64_t *,
+		    char **);
 
 #endif

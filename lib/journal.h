@@ -35,6 +35,7 @@ enum journal_type {
 	JOURNAL_MESSAGE_SENT = 4,
 	JOURNAL_MESSAGE_TAKEN = 5,
 	JOURNAL_CHECKPOINT = 6,
+	JOURNAL_MESSAGE_ANSWERED = 7,
 };
 
 struct journal_record {

@@ -44,6 +44,7 @@
 #include "loop.h"
 #include "proto.h"
 #include "retention.h"
+#include "timeline.h"
 #include "xmalloc.h"
 
 #define DEFAULT_LISTEN		"127.0.0.1:0"
@@ -438,6 +439,7 @@ main(int argc, char **argv)
 		log_warnx("%s", warning);
 		free(warning);
 	}
+	hook_start_timers();
 	if ((listener.httpc = httpc_new(listener.loop, &cause)) == NULL)
 		listener_fail(cause);
 	if ((listener.httpd = httpd_start(listener.loop, http_fd, &cause)) == NULL)
@@ -471,6 +473,7 @@ main(int argc, char **argv)
 	 * finished (those received are synced and answered), then we exit.
 	 */
 	control_notify_stop(listener.control);
+	timeline_stop();
 	httpd_quiesce(listener.httpd);
 	deadline = loop_now() + STOP_GRACE_MS;
 	while ((httpd_requests(listener.httpd) > 0 ||

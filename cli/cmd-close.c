@@ -1,0 +1,65 @@
+/*
+ * fish close: stop a hook from accepting requests.
+ */
+#include "config.h"
+
+#include "client.h"
+#include "fish.h"
+#include "proto.h"
+
+static int	cmd_close_exec(int, char **);
+
+const struct cmd_entry cmd_close_entry = {
+	.name = "close",
+	.usage = "HOOK",
+	.summary = "close a hook: later requests get 410 Gone",
+	.help =
+	    "Close HOOK: later requests to it are answered 410 Gone and not\n"
+	    "recorded.  Messages it already received can still be waited for.\n"
+	    "Closing a closed hook does nothing.  Exit 4 when there is no such\n"
+	    "hook.\n"
+	    "\n"
+	    "  -h, --help    show this help\n",
+	.exec = cmd_close_exec
+};
+
+static const struct option cmd_close_options[] = {
+	CMD_OPTIONS_END
+};
+
+/* Close the hook. */
+static int
+cmd_close_exec(int argc, char **argv)
+{
+	const struct cmd_entry	*entry = &cmd_close_entry;
+	struct client		 c;
+	struct proto_frame	 frame;
+	struct json_object	*request;
+	int			 ch, status;
+
+	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_close_options)) !=
+	    -1) {
+		switch (ch) {
+		case CMD_HELP:
+			return (EXIT_OK);
+		default:
+			return (EXIT_USAGE);
+		}
+	}
+	if (argc - optind != 1 || *argv[optind] == '\0')
+		return (cmd_usage_error(entry, "expected one hook"));
+
+	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
+		return (status);
+	proto_frame_init(&frame);
+	request = proto_request("close");
+	json_object_object_add(request, "hook",
+	    json_object_new_string(argv[optind]));
+	if ((status = client_call(&c, request, NULL, 0, &frame, -1)) ==
+	    EXIT_OK)
+		status = client_reply_status(&frame);
+	json_object_put(request);
+	proto_frame_release(&frame);
+	client_close(&c);
+	return (status);
+}

@@ -1,0 +1,121 @@
+/*
+ * fish log: print the session's timeline, everything sent and received in
+ * sequence order, one line per message or one JSON object per line.
+ */
+#include "config.h"
+
+
+#include "client.h"
+#include "fish.h"
+#include "proto.h"
+#include "timeline.h"
+
+static int	cmd_log_exec(int, char **);
+
+const struct cmd_entry cmd_log_entry = {
+	.name = "log",
+	.usage = "[HOOK...] [--json] [--limit N] [--since D]",
+	.summary = "show what was sent and received, in order",
+	.help =
+	    "Print the session's timeline in order, one line per message:\n"
+	    "  \xe2\x86\x92 TIME  #SEQ  METHOD URL  STATUS  DURATION   (sent)\n"
+	    "  \xe2\x86\x90 TIME  #SEQ  HOOK  METHOD PATH  SIZE  PREVIEW (received)\n"
+	    "With HOOKs (URL, token or name), only what those hooks received.\n"
+	    "Colours only on a terminal, and not when NO_COLOR is set.\n"
+	    "\n"
+	    "  --json        print one JSON object per line, with the bodies\n"
+	    "  --limit N     only the last N messages\n"
+	    "  --since D     only messages of the last D (250ms, 5s, 2m, 1h)\n"
+	    "  -h, --help    show this help\n",
+	.exec = cmd_log_exec
+};
+
+static const struct option cmd_log_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "limit", required_argument, NULL, 'l' },
+	{ "since", required_argument, NULL, 's' },
+	CMD_OPTIONS_END
+};
+
+/* Receive and print the entries that follow the first frame, until "end". */
+static int
+cmd_log_print(struct client *c, struct proto_frame *frame, int flags)
+{
+	struct json_object	*entry;
+	int			 status;
+
+	for (;;) {
+		if ((status = client_reply_status(frame)) != EXIT_OK)
+			return (status);
+		if (proto_bool(frame->json, "end"))
+			return (EXIT_OK);
+		if (json_object_object_get_ex(frame->json, "entry", &entry) &&
+		    timeline_print(entry, frame->payload, frame->payload_len,
+		    flags) != 0)
+			return (timeline_write_error("log"));
+		proto_frame_release(frame);
+		if ((status = client_receive(c, frame, -1)) != EXIT_OK)
+			return (status);
+	}
+}
+
+/* Ask the listener for the timeline and print it. */
+static int
+cmd_log_exec(int argc, char **argv)
+{
+	const struct cmd_entry	*entry = &cmd_log_entry;
+	struct client		 c;
+	struct proto_frame	 frame;
+	struct json_object	*request, *hooks;
+	uint64_t		 since = 0;
+	int64_t			 limit = 0;
+	int			 ch, i, flags = 0, has_since = 0, status;
+
+	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_log_options)) !=
+	    -1) {
+		switch (ch) {
+		case 'j':
+			flags |= TIMELINE_JSON;
+			break;
+		case 'l':
+			if (timeline_number(optarg, &limit) != 0 || limit == 0)
+				return (cmd_usage_error(entry, "invalid "
+				    "--limit '%s' (use a positive integer)",
+				    optarg));
+			break;
+		case 's':
+			if (cmd_duration(entry, optarg, &since) != 0)
+				return (EXIT_USAGE);
+			has_since = 1;
+			break;
+		case CMD_HELP:
+			return (EXIT_OK);
+		default:
+			return (EXIT_USAGE);
+		}
+	}
+	if (!(flags & TIMELINE_JSON) && timeline_colour())
+		flags |= TIMELINE_COLOUR;
+
+	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
+		return (status);
+	proto_frame_init(&frame);
+	request = proto_request("log");
+	hooks = json_object_new_array();
+	for (i = optind; i < argc; i++)
+		json_object_array_add(hooks, json_object_new_string(argv[i]));
+	json_object_object_add(request, "hooks", hooks);
+	if (limit > 0)
+		json_object_object_add(request, "limit",
+		    json_object_new_int64(limit));
+	if (has_since)
+		json_object_object_add(request, "since_ms",
+		    json_object_new_int64((int64_t)since));
+
+	if ((status = client_call(&c, request, NULL, 0, &frame, -1)) == EXIT_OK)
+		status = cmd_log_print(&c, &frame, flags);
+	json_object_put(request);
+	proto_frame_release(&frame);
+	client_close(&c);
+	return (status);
+}

@@ -1,0 +1,183 @@
+/*
+ * fish ls: list the session's hooks with their URL, how many messages each
+ * received and how many wait to be taken, and whether it is open.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buffer.h"
+#include "client.h"
+#include "compat.h"
+#include "fish.h"
+#include "output.h"
+#include "proto.h"
+#include "timeline.h"
+#include "xmalloc.h"
+
+static int	cmd_ls_exec(int, char **);
+
+const struct cmd_entry cmd_ls_entry = {
+	.name = "ls",
+	.usage = "[--json]",
+	.summary = "list the hooks",
+	.help =
+	    "List the session's hooks, oldest first: name (- when none), URL,\n"
+	    "messages received, messages waiting to be taken, and state (open\n"
+	    "or closed).\n"
+	    "\n"
+	    "  --json        print one JSON object per hook and line: name, url,\n"
+	    "                token, received, queued, state, created_at\n"
+	    "  -h, --help    show this help\n",
+	.exec = cmd_ls_exec
+};
+
+static const struct option cmd_ls_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	CMD_OPTIONS_END
+};
+
+/* The columns of the table. */
+enum {
+	LS_NAME,
+	LS_URL,
+	LS_RECEIVED,
+	LS_WAITING,
+	LS_STATE,
+	LS_COLUMNS
+};
+
+static const char *cmd_ls_headings[LS_COLUMNS] = {
+	"NAME", "URL", "RECEIVED", "WAITING", "STATE"
+};
+
+/* Return the text of one cell of a hook's row; caller frees. */
+static char *
+cmd_ls_cell(struct json_object *hook, int column)
+{
+	const char	*s = NULL;
+	char		*text;
+
+	switch (column) {
+	case LS_NAME:
+		s = proto_string(hook, "name");
+		break;
+	case LS_URL:
+		s = proto_string(hook, "url");
+		break;
+	case LS_RECEIVED:
+	case LS_WAITING:
+		xasprintf(&text, "%" PRId64, proto_int(hook, column ==
+		    LS_RECEIVED ? "received" : "queued", 0));
+		return (text);
+	case LS_STATE:
+		s = proto_string(hook, "state");
+		break;
+	}
+	return (xstrdup(s == NULL ? "-" : s));
+}
+
+/* Print the hooks as an aligned table with a heading line. */
+static int
+cmd_ls_table(struct json_object *list)
+{
+	struct buffer	  b;
+	char		**cells;
+	size_t		  n = json_object_array_length(list), i;
+	size_t		  width[LS_COLUMNS];
+	int		  column, ret;
+
+	cells = xcalloc((n + 1) * LS_COLUMNS, sizeof *cells);
+	for (column = 0; column < LS_COLUMNS; column++) {
+		cells[column] = xstrdup(cmd_ls_headings[column]);
+		width[column] = strlen(cells[column]);
+	}
+	for (i = 0; i < n; i++) {
+		for (column = 0; column < LS_COLUMNS; column++) {
+			cells[(i + 1) * LS_COLUMNS + column] = cmd_ls_cell(
+			    json_object_array_get_idx(list, i), column);
+			if (strlen(cells[(i + 1) * LS_COLUMNS + column]) >
+			    width[column])
+				width[column] = strlen(cells[(i + 1) *
+				    LS_COLUMNS + column]);
+		}
+	}
+	buffer_init(&b);
+	for (i = 0; i < (n + 1) * LS_COLUMNS; i++) {
+		column = (int)(i % LS_COLUMNS);
+		if (column == LS_COLUMNS - 1)
+			buffer_printf(&b, "%s\n", cells[i]);
+		else
+			buffer_printf(&b, "%-*s  ", (int)width[column],
+			    cells[i]);
+		free(cells[i]);
+	}
+	free(cells);
+	ret = write_all(STDOUT_FILENO, buffer_peek(&b), buffer_unread(&b));
+	buffer_release(&b);
+	return (ret);
+}
+
+/* Print the hooks as JSON, one per line. */
+static int
+cmd_ls_json(struct json_object *list)
+{
+	size_t	n = json_object_array_length(list), i;
+
+	for (i = 0; i < n; i++) {
+		if (output_json(json_object_array_get_idx(list, i)) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* List the hooks. */
+static int
+cmd_ls_exec(int argc, char **argv)
+{
+	const struct cmd_entry	*entry = &cmd_ls_entry;
+	struct client		 c;
+	struct proto_frame	 frame;
+	struct json_object	*request, *list;
+	int			 ch, json = 0, status, ret;
+
+	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_ls_options)) != -1) {
+		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case CMD_HELP:
+			return (EXIT_OK);
+		default:
+			return (EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		return (cmd_usage_error(entry, "unexpected argument '%s'",
+		    argv[optind]));
+
+	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
+		return (status);
+	proto_frame_init(&frame);
+	request = proto_request("ls");
+	if ((status = client_call(&c, request, NULL, 0, &frame,
+	    -1)) != EXIT_OK ||
+	    (status = client_reply_status(&frame)) != EXIT_OK)
+		goto fail;
+	if (!json_object_object_get_ex(frame.json, "hooks", &list) ||
+	    !json_object_is_type(list, json_type_array)) {
+		fish_warnx("ls: the listener's reply has no hooks");
+		status = EXIT_FAILED;
+		goto fail;
+	}
+	ret = json ? cmd_ls_json(list) : cmd_ls_table(list);
+	if (ret != 0)
+		status = timeline_write_error("ls");
+fail:
+	json_object_put(request);
+	proto_frame_release(&frame);
+	client_close(&c);
+	return (status);
+}

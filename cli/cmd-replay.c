@@ -1,0 +1,130 @@
+/*
+ * fish replay: send a recorded request again through the listener, to
+ * where it first went or elsewhere, and print the response body.  The new
+ * request joins the timeline like any other sent one.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "fish.h"
+#include "output.h"
+#include "proto.h"
+#include "timeline.h"
+
+#define REPLAY_TIMEOUT_MS	30000	/* the listener's default */
+#define REPLAY_GRACE_MS		5000	/* for the listener to answer past it */
+
+static int	cmd_replay_exec(int, char **);
+
+const struct cmd_entry cmd_replay_entry = {
+	.name = "replay",
+	.usage = "SEQ [--to URL]",
+	.summary = "send a recorded request again",
+	.help =
+	    "Send message SEQ of the timeline (see fish log) again, with its\n"
+	    "method, headers and body, and print the response body.  A received\n"
+	    "request goes to its hook, with its path and query; a sent one to\n"
+	    "its URL.  Exit 1 when the answer is outside 200-299, 5 when the\n"
+	    "server cannot be reached.\n"
+	    "\n"
+	    "  --to URL      send it there instead (a received request's path\n"
+	    "                and query are added below URL)\n"
+	    "  -h, --help    show this help\n",
+	.exec = cmd_replay_exec
+};
+
+static const struct option cmd_replay_options[] = {
+	{ "to", required_argument, NULL, 't' },
+	CMD_OPTIONS_END
+};
+
+/* Print the response of a replay and return the exit status it means. */
+static int
+cmd_replay_result(const struct proto_frame *frame, int64_t seq)
+{
+	const char	*error = proto_string(frame->json, "error");
+	int64_t		 http_status;
+	int		 status;
+
+	if ((status = proto_status(frame->json)) != EXIT_OK) {
+		if (status == EXIT_NOT_FOUND)
+			fish_warnx("%s", error != NULL ? error : "no such "
+			    "message");
+		else
+			fish_warnx("replay of message %lld: %s", (long long)seq,
+			    error != NULL ? error : "failed");
+		return (status);
+	}
+	if (write_all(STDOUT_FILENO, frame->payload, frame->payload_len) != 0)
+		return (timeline_write_error("replay"));
+	http_status = proto_int(frame->json, "http_status", 0);
+	if (http_status < 200 || http_status > 299) {
+		fish_warnx("replay of message %lld: server answered %lld",
+		    (long long)seq, (long long)http_status);
+		return (EXIT_FAILED);
+	}
+	return (EXIT_OK);
+}
+
+/* Send a recorded request again and print the response body. */
+static int
+cmd_replay_exec(int argc, char **argv)
+{
+	const struct cmd_entry	*entry = &cmd_replay_entry;
+	struct client		 c;
+	struct proto_frame	 frame;
+	struct json_object	*request;
+	const char		*to = NULL;
+	int64_t			 seq;
+	int			 ch, status;
+
+	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_replay_options)) !=
+	    -1) {
+		switch (ch) {
+		case 't':
+			to = optarg;
+			break;
+		case CMD_HELP:
+			return (EXIT_OK);
+		default:
+			return (EXIT_USAGE);
+		}
+	}
+	if (optind == argc)
+		return (cmd_usage_error(entry, "expected a SEQ"));
+	if (timeline_number(argv[optind], &seq) != 0)
+		return (cmd_usage_error(entry, "invalid SEQ '%s' (use a "
+		    "message number, as fish log shows)", argv[optind]));
+	if (optind + 1 != argc)
+		return (cmd_usage_error(entry, "unexpected argument '%s'",
+		    argv[optind + 1]));
+	if (to != NULL && !cmd_url_valid(to))
+		return (cmd_usage_error(entry, "invalid URL '%s' (use "
+		    "http://... or https://...)", to));
+
+	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
+		return (status);
+	proto_frame_init(&frame);
+	request = proto_request("replay");
+	json_object_object_add(request, "seq", json_object_new_int64(seq));
+	if (to != NULL)
+		json_object_object_add(request, "to",
+		    json_object_new_string(to));
+	json_object_object_add(request, "timeout_ms",
+	    json_object_new_int64(REPLAY_TIMEOUT_MS));
+	status = client_call(&c, request, NULL, 0, &frame,
+	    client_now() + REPLAY_TIMEOUT_MS + REPLAY_GRACE_MS);
+	if (status == EXIT_TIMEOUT) {
+		fish_warnx("replay of message %lld: the listener did not "
+		    "answer in time", (long long)seq);
+		status = EXIT_UNAVAILABLE;
+	} else if (status == EXIT_OK)
+		status = cmd_replay_result(&frame, seq);
+	json_object_put(request);
+	proto_frame_release(&frame);
+	client_close(&c);
+	return (status);
+}

@@ -1,0 +1,146 @@
+/*
+ * fish tail: follow the timeline live, printing each message sent or
+ * received as it happens, in the format of fish log, until interrupted.
+ *
+ * If the listener crashes, tail restarts it and subscribes again, as wait
+ * does; if it is stopped (fish stop), the listener says so and tail ends
+ * with exit status 3.  SIGINT ends it with 130.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "fish.h"
+#include "proto.h"
+#include "timeline.h"
+
+static int	cmd_tail_exec(int, char **);
+
+const struct cmd_entry cmd_tail_entry = {
+	.name = "tail",
+	.usage = "[HOOK...] [--json]",
+	.summary = "follow messages live as they are sent and received",
+	.help =
+	    "Print each message as it joins the timeline, in the format of\n"
+	    "fish log, until interrupted (exit 130) or the listener is stopped\n"
+	    "(exit 3).  With HOOKs (URL, token or name), only what those hooks\n"
+	    "receive.\n"
+	    "\n"
+	    "  --json        print one JSON object per line, with the bodies\n"
+	    "  -h, --help    show this help\n",
+	.exec = cmd_tail_exec
+};
+
+static const struct option cmd_tail_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	CMD_OPTIONS_END
+};
+
+/* Note SIGINT: the receive loop sees poll(2) fail with EINTR and returns. */
+static void
+cmd_tail_interrupt(int sig)
+{
+	(void)sig;
+	client_interrupted = 1;
+}
+
+/*
+ * Subscribe, then print entries as they come.  Return the exit status;
+ * *answered tells whether it came from the listener rather than from
+ * losing it.
+ */
+static int
+cmd_tail_follow(struct client *c, struct json_object *request, int flags,
+    int *answered)
+{
+	struct proto_frame	 frame;
+	struct json_object	*entry;
+	int			 status, subscribed = 0;
+
+	*answered = 0;
+	proto_frame_init(&frame);
+	if ((status = client_send(c, request, NULL, 0)) != EXIT_OK)
+		return (status);
+	for (;;) {
+		if ((status = client_receive(c, &frame, -1)) != EXIT_OK)
+			break;
+		if ((status = proto_status(frame.json)) != EXIT_OK) {
+			*answered = 1;
+			client_reply_status(&frame);
+			break;
+		}
+		if (!subscribed) {
+			/* The first reply only acknowledges. */
+			subscribed = 1;
+		} else if (json_object_object_get_ex(frame.json, "entry",
+		    &entry) && timeline_print(entry, frame.payload,
+		    frame.payload_len, flags) != 0) {
+			*answered = 1;
+			status = timeline_write_error("tail");
+			break;
+		}
+		proto_frame_release(&frame);
+	}
+	proto_frame_release(&frame);
+	return (status);
+}
+
+/* Follow the timeline until interrupted. */
+static int
+cmd_tail_exec(int argc, char **argv)
+{
+	const struct cmd_entry	*entry = &cmd_tail_entry;
+	struct sigaction	 sa;
+	struct client		 c;
+	struct json_object	*request, *hooks;
+	int			 ch, i, flags = 0, answered, status;
+
+	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_tail_options)) !=
+	    -1) {
+		switch (ch) {
+		case 'j':
+			flags |= TIMELINE_JSON;
+			break;
+		case CMD_HELP:
+			return (EXIT_OK);
+		default:
+			return (EXIT_USAGE);
+		}
+	}
+	if (!(flags & TIMELINE_JSON) && timeline_colour())
+		flags |= TIMELINE_COLOUR;
+
+	/* No SA_RESTART: SIGINT must interrupt the wait for the next entry. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = cmd_tail_interrupt;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+
+	status = client_open(&c, fish_session, CLIENT_START | CLIENT_RESILIENT);
+	if (status != EXIT_OK)
+		return (status);
+	request = proto_request("tail");
+	hooks = json_object_new_array();
+	for (i = optind; i < argc; i++)
+		json_object_array_add(hooks, json_object_new_string(argv[i]));
+	json_object_object_add(request, "hooks", hooks);
+
+	for (;;) {
+		status = cmd_tail_follow(&c, request, flags, &answered);
+		if (client_interrupted) {
+			status = EXIT_INTERRUPTED;
+			break;
+		}
+		/* Lost without a word: it crashed.  Restart it, go on. */
+		if (status != EXIT_UNAVAILABLE || answered)
+			break;
+		if ((status = client_reconnect(&c)) != EXIT_OK)
+			break;
+	}
+	json_object_put(request);
+	client_close(&c);
+	return (status);
+}

@@ -1,0 +1,367 @@
+/*
+ * Printing timeline entries (see timeline.h) for fish log, tail and show.
+ *
+ * The one-line format is for people on a terminal: received content is
+ * never written to it as it is, since a body or path may hold escape
+ * sequences.  Control characters become spaces (in previews) or '?' (in
+ * other fields).  Colours follow https://no-color.org: only on a terminal,
+ * and never when NO_COLOR is set to anything but the empty string.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buffer.h"
+#include "fish.h"
+#include "output.h"
+#include "proto.h"
+#include "timeline.h"
+#include "xmalloc.h"
+
+/* How many characters of a body the one-line format shows. */
+#define TIMELINE_PREVIEW	60
+
+#define COLOUR_SENT	"\033[1;36m"
+#define COLOUR_RECEIVED	"\033[1;35m"
+#define COLOUR_GOOD	"\033[32m"
+#define COLOUR_BAD	"\033[31m"
+#define COLOUR_DIM	"\033[2m"
+#define COLOUR_RESET	"\033[0m"
+
+/* Tell whether to colour what goes to stdout. */
+int
+timeline_colour(void)
+{
+	const char	*s = getenv("NO_COLOR");
+
+	return (isatty(STDOUT_FILENO) && (s == NULL || *s == '\0'));
+}
+
+/* Parse a non-negative decimal integer; -1 if s is not one. */
+int
+timeline_number(const char *s, int64_t *value)
+{
+	char		*end;
+	uintmax_t	 n;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	n = strtoumax(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n > INT64_MAX)
+		return (-1);
+	*value = (int64_t)n;
+	return (0);
+}
+
+/* Tell whether an entry is a request we sent. */
+int
+timeline_is_sent(struct json_object *entry)
+{
+	const char	*s = proto_string(entry, "direction");
+
+	return (s != NULL && strcmp(s, "sent") == 0);
+}
+
+/* Return how many of a sent entry's len body bytes are the request's. */
+size_t
+timeline_request_len(struct json_object *entry, size_t len)
+{
+	int64_t	n = proto_int(entry, "request_body_len", 0);
+
+	if (n < 0)
+		return (0);
+	return ((uint64_t)n > len ? len : (size_t)n);
+}
+
+/*
+ * Add a body to a JSON object as member key when it is text (UTF-8
+ * without NUL), else base64-encoded as member key_base64.
+ */
+void
+timeline_add_body(struct json_object *o, const char *key, const void *data,
+    size_t len)
+{
+	char	*encoded, *name;
+
+	if (len == 0 || (memchr(data, '\0', len) == NULL &&
+	    utf8_valid(data, len))) {
+		json_object_object_add(o, key,
+		    json_object_new_string_len(len == 0 ? "" : data, (int)len));
+		return;
+	}
+	encoded = base64_encode(data, len);
+	xasprintf(&name, "%s_base64", key);
+	json_object_object_add(o, name, json_object_new_string(encoded));
+	free(name);
+	free(encoded);
+}
+
+/*
+ * Add an entry's bodies: "body" for a received message; "body" (the
+ * request's) and "response_body" for a sent one.
+ */
+void
+timeline_with_bodies(struct json_object *entry, const void *data, size_t len)
+{
+	size_t	n;
+
+	if (!timeline_is_sent(entry)) {
+		envelope_with_body(entry, data, len);
+		return;
+	}
+	n = timeline_request_len(entry, len);
+	timeline_add_body(entry, "body", data, n);
+	timeline_add_body(entry, "response_body", (const char *)data + n,
+	    len - n);
+}
+
+/*
+ * Add text to b with control characters (C0, DEL, C1) replaced by
+ * replacement and, when collapse is set, runs of them and of spaces
+ * reduced to one.  Stop after max characters (0: no limit) and add "…".
+ */
+static void
+timeline_add_clean(struct buffer *b, const char *s, size_t len,
+    char replacement, size_t max, int collapse)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	const unsigned char	*end = p + len;
+	size_t			 chars = 0, n;
+	int			 blank = 0;
+
+	while (p < end) {
+		if (max != 0 && chars == max) {
+			buffer_add_str(b, "\xe2\x80\xa6");
+			return;
+		}
+		if (*p < 0x20 || *p == 0x7f || *p == ' ' || (*p == 0xc2 &&
+		    p + 1 < end && p[1] >= 0x80 && p[1] <= 0x9f)) {
+			n = *p == 0xc2 ? 2 : 1;
+			if (collapse && blank) {
+				p += n;
+				continue;
+			}
+			buffer_add(b, *p == ' ' ? " " : &replacement, 1);
+			blank = 1;
+			p += n;
+			chars++;
+			continue;
+		}
+		blank = 0;
+		/* Copy one UTF-8 character whole. */
+		n = 1;
+		while (p + n < end && (p[n] & 0xc0) == 0x80)
+			n++;
+		buffer_add(b, p, n);
+		p += n;
+		chars++;
+	}
+}
+
+/* Add a string field of an entry to b, cleaned. */
+static void
+timeline_add_field(struct buffer *b, struct json_object *entry,
+    const char *key)
+{
+	const char	*s = proto_string(entry, key);
+
+	if (s != NULL)
+		timeline_add_clean(b, s, strlen(s), '?', 0, 0);
+}
+
+/* Add text to b between a colour and a reset when colour is set. */
+static void
+timeline_add_coloured(struct buffer *b, int colour, const char *code,
+    const char *text)
+{
+	if (colour)
+		buffer_add_str(b, code);
+	buffer_add_str(b, text);
+	if (colour)
+		buffer_add_str(b, COLOUR_RESET);
+}
+
+/*
+ * Add the local time of day, HH:MM:SS.mmm, of an RFC 3339 UTC timestamp
+ * (as the listener writes them: 2026-11-28T12:34:50.653Z).
+ */
+static void
+timeline_add_clock(struct buffer *b, const char *when)
+{
+	struct tm	tm;
+	time_t		t;
+	char		text[16];
+	int		ms = 0;
+
+	memset(&tm, 0, sizeof tm);
+	if (when == NULL || sscanf(when, "%4d-%2d-%2dT%2d:%2d:%2d.%3d",
+	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+	    &tm.tm_sec, &ms) != 7) {
+		buffer_add_str(b, "??:??:??.???");
+		return;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	localtime_r(&t, &tm);
+	strftime(text, sizeof text, "%H:%M:%S", &tm);
+	buffer_printf(b, "%s.%03d", text, ms);
+}
+
+/* Add a byte count for people: 26 B, 1.5 KiB, 3.2 MiB. */
+static void
+timeline_add_size(struct buffer *b, size_t len)
+{
+	if (len < 1024)
+		buffer_printf(b, "%zu B", len);
+	else if (len < 1024 * 1024)
+		buffer_printf(b, "%.1f KiB", (double)len / 1024);
+	else
+		buffer_printf(b, "%.1f MiB", (double)len / (1024 * 1024));
+}
+
+/* Add the hook of a received entry: its name, or its token's start. */
+static void
+timeline_add_hook(struct buffer *b, struct json_object *entry)
+{
+	const char	*name = proto_string(entry, "name");
+	const char	*url = proto_string(entry, "hook"), *token;
+
+	if (name != NULL) {
+		timeline_add_clean(b, name, strlen(name), '?', 0, 0);
+		return;
+	}
+	if (url == NULL) {
+		buffer_add_str(b, "-");
+		return;
+	}
+	token = strrchr(url, '/') != NULL ? strrchr(url, '/') + 1 : url;
+	buffer_add(b, token, strnlen(token, 8));
+}
+
+/* Add the one-line form of a sent entry. */
+static void
+timeline_add_sent(struct buffer *b, struct json_object *entry, int colour)
+{
+	const char	*error = proto_string(entry, "error");
+	int64_t		 http_status = proto_int(entry, "http_status", 0);
+	char		*text;
+
+	buffer_add_str(b, "  ");
+	timeline_add_field(b, entry, "method");
+	buffer_add_str(b, " ");
+	timeline_add_field(b, entry, "url");
+	buffer_add_str(b, "  ");
+	if (proto_int(entry, "status", 0) != EXIT_OK)
+		xasprintf(&text, "%s", error != NULL ? error : "failed");
+	else
+		xasprintf(&text, "%" PRId64, http_status);
+	if (colour)
+		buffer_add_str(b, http_status >= 200 && http_status <= 299 &&
+		    error == NULL ? COLOUR_GOOD : COLOUR_BAD);
+	timeline_add_clean(b, text, strlen(text), '?', 0, 0);
+	if (colour)
+		buffer_add_str(b, COLOUR_RESET);
+	free(text);
+	buffer_printf(b, "  %" PRId64 " ms", proto_int(entry, "time_ms", 0));
+}
+
+/* Add the one-line form of a received entry. */
+static void
+timeline_add_received(struct buffer *b, struct json_object *entry,
+    const char *body, size_t len)
+{
+	const char	*query = proto_string(entry, "query");
+
+	buffer_add_str(b, "  ");
+	timeline_add_hook(b, entry);
+	buffer_add_str(b, "  ");
+	timeline_add_field(b, entry, "method");
+	buffer_add_str(b, " ");
+	timeline_add_field(b, entry, "path");
+	if (query != NULL && *query != '\0') {
+		buffer_add_str(b, "?");
+		timeline_add_field(b, entry, "query");
+	}
+	buffer_add_str(b, "  ");
+	timeline_add_size(b, len);
+	if (len == 0)
+		return;
+	buffer_add_str(b, "  ");
+	if (memchr(body, '\0', len) != NULL || !utf8_valid(body, len))
+		buffer_add_str(b, "(binary)");
+	else {
+		/* Skip leading blanks: show a pretty-printed body's content. */
+		while (len > 0 && (*body == ' ' || *body == '\n' ||
+		    *body == '\r' || *body == '\t')) {
+			body++;
+			len--;
+		}
+		timeline_add_clean(b, body, len, ' ', TIMELINE_PREVIEW, 1);
+	}
+}
+
+/* Print the one-line form of an entry. */
+static int
+timeline_print_line(struct json_object *entry, const char *body, size_t len,
+    int colour)
+{
+	struct buffer	 b;
+	const char	*when;
+	int		 sent = timeline_is_sent(entry), ret;
+	char		*seq;
+
+	buffer_init(&b);
+	timeline_add_coloured(&b, colour, sent ? COLOUR_SENT : COLOUR_RECEIVED,
+	    sent ? "\xe2\x86\x92" : "\xe2\x86\x90");
+	buffer_add_str(&b, " ");
+	when = proto_string(entry, sent ? "sent_at" : "received_at");
+	timeline_add_clock(&b, when);
+	buffer_add_str(&b, "  ");
+	xasprintf(&seq, "#%" PRId64, proto_int(entry, "seq", 0));
+	timeline_add_coloured(&b, colour, COLOUR_DIM, seq);
+	free(seq);
+	if (sent)
+		timeline_add_sent(&b, entry, colour);
+	else
+		timeline_add_received(&b, entry, body, len);
+	buffer_add_str(&b, "\n");
+	ret = write_all(STDOUT_FILENO, buffer_peek(&b), buffer_unread(&b));
+	buffer_release(&b);
+	return (ret);
+}
+
+/*
+ * Print an entry with its body bytes: one line for people, or (with
+ * TIMELINE_JSON) one JSON line with the bodies.  Return -1 with errno if
+ * stdout fails.
+ */
+int
+timeline_print(struct json_object *entry, const void *body, size_t len,
+    int flags)
+{
+	if (flags & TIMELINE_JSON) {
+		timeline_with_bodies(entry, body, len);
+		return (output_json(entry));
+	}
+	return (timeline_print_line(entry, body, len, flags & TIMELINE_COLOUR));
+}
+
+/*
+ * Report that stdout failed for command name; stay quiet when the reader
+ * went away (fish log | head).  Return EXIT_FAILED.
+ */
+int
+timeline_write_error(const char *name)
+{
+	if (errno != EPIPE)
+		fish_warn("%s: stdout", name);
+	return (EXIT_FAILED);
+}

@@ -1,0 +1,34 @@
+/*
+ * Printing the session's timeline: the one-line format of fish log and
+ * fish tail, the JSON form of entries with their bodies, and what the
+ * timeline commands share.
+ *
+ * An entry is the listener's description of one message: received
+ * ("direction": "received", the envelope of wait --json without its body)
+ * or sent ("direction": "sent").  Its body bytes travel beside it: for a
+ * sent request, the request body (entry.request_body_len bytes) followed by
+ * the response body.
+ */
+#ifndef CLI_TIMELINE_H
+#define CLI_TIMELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+/* Flags for timeline_print. */
+#define TIMELINE_JSON	0x1	/* NDJSON instead of the one-line format */
+#define TIMELINE_COLOUR	0x2	/* colour the one-line format */
+
+int	 timeline_colour(void);
+int	 timeline_number(const char *, int64_t *);
+int	 timeline_is_sent(struct json_object *);
+size_t	 timeline_request_len(struct json_object *, size_t);
+void	 timeline_add_body(struct json_object *, const char *, const void *,
+	    size_t);
+void	 timeline_with_bodies(struct json_object *, const void *, size_t);
+int	 timeline_print(struct json_object *, const void *, size_t, int);
+int	 timeline_write_error(const char *);
+
+#endif

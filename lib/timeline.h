@@ -1,0 +1,20 @@
+/*
+ * The session's timeline, seen through the control socket: hooks (ls),
+ * messages received and sent in order (log, show), arrivals as they happen
+ * (tail), and sending a recorded request again (replay).
+ */
+#ifndef TIMELINE_H
+#define TIMELINE_H
+
+struct conn;
+struct proto_frame;
+
+void	timeline_ls(struct conn *, struct proto_frame *);
+void	timeline_log(struct conn *, struct proto_frame *);
+void	timeline_show(struct conn *, struct proto_frame *);
+void	timeline_tail(struct conn *, struct proto_frame *);
+void	timeline_replay(struct conn *, struct proto_frame *);
+void	timeline_resolve(struct conn *, struct proto_frame *);
+void	timeline_stop(void);
+
+#endif

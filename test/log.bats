@@ -1,0 +1,189 @@
+#!/usr/bin/env bats
+# fish log: the session's timeline, sent and received, in sequence order.
+
+load helpers/common
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	hook=$(fish spawn --name inbox)
+}
+
+teardown() {
+	common_teardown
+}
+
+# post URL DATA [CURL_ARG...]: send DATA as it is, fail unless answered 200.
+post() {
+	local url=$1 data=$2 code
+	shift 2
+	code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
+	    --data-binary "$data" "$@" "$url") || return
+	[ "$code" = 200 ] || { echo "POST $url answered $code" >&2; return 1; }
+}
+
+# seqs: print the sequence numbers of fish log's lines, one a line.
+seqs() {
+	fish log | grep -oE '#[0-9]+' | tr -d '#'
+}
+
+# ascending: succeed if the numbers on stdin strictly increase.
+ascending() {
+	awk 'NR > 1 && $1 <= prev { exit 1 } { prev = $1 }'
+}
+
+# absent TEXT ARG...: succeed when fish log ARG... does not mention TEXT.
+absent() {
+	local text=$1
+	shift
+	! fish log "$@" | grep -qF -- "$text"
+}
+
+@test "log shows received and sent messages in sequence order" {
+	post "$hook/first?a=1" 'hello'
+	fish send POST "$hook/second" n:=2 >/dev/null
+	run fish log
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 --regexp '^← [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}  #1  inbox  POST /first\?a=1  5 B  hello$'
+	# The send completes after its request arrived, so it comes second.
+	assert_line --index 1 --regexp '^← .*  #2  inbox  POST /second  7 B  \{"n":2\}$'
+	assert_line --index 2 --regexp "^→ .*  #3  POST $hook/second  200  [0-9]+ ms\$"
+}
+
+@test "log keeps the order across a restart" {
+	post "$hook" one
+	fish send "$hook" x=1 >/dev/null
+	fish stop
+	fish send "$hook" x=2 >/dev/null
+	post "$hook" two
+	run seqs
+	assert_success
+	assert_equal "${#lines[@]}" 6
+	seqs | ascending
+	run fish log
+	assert_line --index 0 --partial 'one'
+	assert_line --index 5 --partial 'two'
+	assert_equal "$(fish log | grep -c '^→')" 2
+}
+
+@test "log shows a failed send with its error" {
+	run fish send http://127.0.0.1:1/nowhere
+	assert_failure 5
+	run fish log
+	assert_line --regexp '^→ .*  GET http://127\.0\.0\.1:1/nowhere  .*(onnect|refused).*  [0-9]+ ms$'
+}
+
+@test "log previews bodies on one line and marks binary ones" {
+	post "$hook" $'{\n  "a": "b\tc",\n  "d": 1\n}'
+	printf '\377\376\000x' >"$BATS_TEST_TMPDIR/bin"
+	post "$hook" @"$BATS_TEST_TMPDIR/bin"
+	post "$hook" "$(printf 'y%.0s' $(seq 200))"
+	post "$hook" $'evil\e[31mred'
+	run fish log
+	assert_line --index 0 --regexp '  \{ "a": "b c", "d": 1 \}$'
+	assert_line --index 1 --regexp '  4 B  \(binary\)$'
+	assert_line --index 2 --regexp '  200 B  y{60}…$'
+	assert_line --index 3 --regexp '  evil \[31mred$'
+	[[ $output != *$'\e'* ]]
+}
+
+@test "log HOOK shows only what that hook received" {
+	local other
+	other=$(fish spawn)
+	post "$hook" mine
+	post "$other" theirs
+	fish send "$other" >/dev/null
+	run fish log inbox
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_line --partial mine
+	run fish log "$other"
+	assert_equal "${#lines[@]}" 2
+	run fish log inbox "$other"
+	assert_equal "${#lines[@]}" 3
+}
+
+@test "log of an unknown hook exits 4" {
+	run fish log nosuchhook
+	assert_failure 4
+	assert_output --partial "no such hook 'nosuchhook'"
+}
+
+@test "log --limit shows the last N messages" {
+	local i
+	for i in 1 2 3 4 5; do
+		post "$hook" "m$i"
+	done
+	run fish log --limit 2
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --partial '#4'
+	assert_line --index 1 --partial '#5'
+	run fish log --limit 10
+	assert_equal "${#lines[@]}" 5
+}
+
+@test "log --limit needs a positive integer" {
+	local bad
+	for bad in 0 -1 x 1.5 ''; do
+		run fish log --limit "$bad"
+		assert_failure 2
+		assert_line --partial "usage: fish log"
+	done
+}
+
+@test "log --since shows only recent messages" {
+	post "$hook" old
+	wait_until 10 absent old --since 1s
+	post "$hook" new
+	run fish log --since 1s
+	assert_success
+	assert_output --partial new
+	refute_output --partial old
+	run fish log --since 1h
+	assert_equal "${#lines[@]}" 2
+	run fish log --since soon
+	assert_failure 2
+}
+
+@test "log --json prints one envelope per line with the bodies" {
+	post "$hook/p?q=1" 'text body' -H 'X-Thing: yes'
+	printf '\377\000' | post "$hook" @-
+	fish send PUT "$hook" --data 'sent body' >/dev/null
+	run fish log --json
+	assert_success
+	assert_equal "${#lines[@]}" 4
+	assert_equal "$(fish field /direction <<<"${lines[0]}")" received
+	assert_equal "$(fish field /seq <<<"${lines[0]}")" 1
+	assert_equal "$(fish field /name <<<"${lines[0]}")" inbox
+	assert_equal "$(fish field /path <<<"${lines[0]}")" /p
+	assert_equal "$(fish field /query <<<"${lines[0]}")" q=1
+	assert_equal "$(fish field /headers/x-thing <<<"${lines[0]}")" yes
+	assert_equal "$(fish field /body <<<"${lines[0]}")" 'text body'
+	assert_equal "$(fish field /body_base64 <<<"${lines[1]}")" '/wA='
+	assert_equal "$(fish field /direction <<<"${lines[3]}")" sent
+	assert_equal "$(fish field /method <<<"${lines[3]}")" PUT
+	assert_equal "$(fish field /http_status <<<"${lines[3]}")" 200
+	assert_equal "$(fish field /body <<<"${lines[3]}")" 'sent body'
+	assert_equal "$(fish field /response_body <<<"${lines[3]}")" ''
+}
+
+@test "log colours only a terminal, and honours NO_COLOR" {
+	post "$hook" hi
+	fish send "$hook" >/dev/null
+	# Not a terminal: no escape codes.
+	run fish log
+	[[ $output != *$'\e['* ]]
+	run script -qfc "fish log" /dev/null </dev/null
+	assert_success
+	[[ $output == *$'\e[32m200\e[0m'* ]]
+	[[ $output == *$'\e[2m#1\e[0m'* ]]
+	NO_COLOR=1 run script -qfc "fish log" /dev/null </dev/null
+	assert_success
+	assert_output --partial '#1'
+	[[ $output != *$'\e['* ]]
+	# An empty NO_COLOR does not count.
+	NO_COLOR= run script -qfc "fish log" /dev/null </dev/null
+	[[ $output == *$'\e[2m#1\e[0m'* ]]
+}

@@ -1,0 +1,129 @@
+/*
+ * Unit tests for --where filters: parsing each form, refusing malformed
+ * ones, and matching bodies, headers, methods and paths.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "filter.h"
+#include "tap.h"
+
+/* The journal record of a request: method, path and headers. */
+static const char record_text[] =
+    "{\"method\":\"POST\",\"path\":\"/events\","
+    "\"headers\":[[\"Content-Type\",\"application/json\"],"
+    "[\"X-Kind\",\"order\"]]}";
+
+static const char body[] =
+    "{\"type\":\"order\",\"id\":7,\"ok\":true,\"tags\":[\"a\",\"b\"],"
+    "\"x\":null}";
+
+/* Tell whether the request matches the filters given as text. */
+static int
+matches(const char *first, ...)
+{
+	struct filter		 filters[8];
+	struct json_object	*record;
+	const char		*text;
+	char			*cause = NULL;
+	va_list			 ap;
+	size_t			 n = 0, i;
+	int			 match;
+
+	va_start(ap, first);
+	for (text = first; text != NULL; text = va_arg(ap, const char *)) {
+		if (filter_parse(text, &filters[n], &cause) == -1) {
+			free(cause);
+			va_end(ap);
+			return (-1);
+		}
+		n++;
+	}
+	va_end(ap);
+	record = json_tokener_parse(record_text);
+	match = filter_match(filters, n, record, body, strlen(body));
+	json_object_put(record);
+	for (i = 0; i < n; i++)
+		filter_release(&filters[i]);
+	return (match);
+}
+
+/* Check that text is refused with a message naming it. */
+static void
+refuses(const char *text)
+{
+	struct filter	 f;
+	char		*cause = NULL;
+
+	ok(filter_parse(text, &f, &cause) == -1 && cause != NULL &&
+	    strstr(cause, text) != NULL, "'%s' is refused", text);
+	free(cause);
+}
+
+/* Run every case and print the plan. */
+int
+main(void)
+{
+	struct filter	 f;
+	char		*cause = NULL;
+
+	ok(filter_parse("/a/b=c=d", &f, &cause) == 0 &&
+	    f.subject == FILTER_BODY && f.test == FILTER_EQUAL &&
+	    strcmp(f.name, "/a/b") == 0 && strcmp(f.value, "c=d") == 0,
+	    "a body filter splits at the first '='");
+	filter_release(&f);
+	ok(filter_parse("/a!=1", &f, &cause) == 0 &&
+	    f.test == FILTER_NOT_EQUAL && strcmp(f.name, "/a") == 0,
+	    "'!=' is a not-equal test");
+	filter_release(&f);
+	ok(filter_parse("/a", &f, &cause) == 0 && f.test == FILTER_PRESENT,
+	    "a bare pointer is a presence test");
+	filter_release(&f);
+	ok(filter_parse("header:X-Kind=order", &f, &cause) == 0 &&
+	    f.subject == FILTER_HEADER && strcmp(f.name, "X-Kind") == 0,
+	    "a header filter keeps the name");
+	filter_release(&f);
+
+	refuses("type=order");
+	refuses("header:");
+	refuses("header:=x");
+	refuses("method");
+	refuses("method!=GET");
+	refuses("path");
+	refuses("");
+
+	is_int(matches("/type=order", NULL), 1, "a string field matches raw");
+	is_int(matches("/id=7", NULL), 1, "a number matches as JSON");
+	is_int(matches("/ok=true", NULL), 1, "a boolean matches as JSON");
+	is_int(matches("/tags/1=b", NULL), 1, "an array element matches");
+	is_int(matches("/tags=[\"a\",\"b\"]", NULL), 1,
+	    "an array matches as compact JSON");
+	is_int(matches("/type=ping", NULL), 0, "another value does not match");
+	is_int(matches("/type!=ping", NULL), 1, "!= matches another value");
+	is_int(matches("/missing!=x", NULL), 1, "!= matches an absent value");
+	is_int(matches("/type!=order", NULL), 0, "!= refuses the same value");
+	is_int(matches("/ok", NULL), 1, "presence of a field");
+	is_int(matches("/missing", NULL), 0, "absence of a field");
+	is_int(matches("/x", NULL), 1, "a null field is present");
+	is_int(matches("header:x-kind=order", NULL), 1,
+	    "header names are compared in any case");
+	is_int(matches("header:X-Kind=Order", NULL), 0,
+	    "header values are compared exactly");
+	is_int(matches("header:x-kind", NULL), 1, "presence of a header");
+	is_int(matches("header:x-other", NULL), 0, "absence of a header");
+	is_int(matches("method=post", NULL), 1, "methods in any case");
+	is_int(matches("method=GET", NULL), 0, "another method");
+	is_int(matches("path=/events", NULL), 1, "the path");
+	is_int(matches("path=/other", NULL), 0, "another path");
+	is_int(matches("/type=order", "method=POST", "header:x-kind", NULL), 1,
+	    "all of several filters must match");
+	is_int(matches("/type=order", "method=GET", NULL), 0,
+	    "one failing filter fails the match");
+
+	return (done_testing());
+}
