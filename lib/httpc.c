@@ -111,28 +111,39 @@ httpc_timer(CURLM *multi, long ms, void *arg)
 	return (0);
 }
 
-/* Create the multi handle. */
+/* Make an empty HTTP-out context; libcurl is set up on the first send. */
 struct httpc *
 httpc_new(struct loop *loop, char **cause)
 {
 	struct httpc	*c;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		*cause = xstrdup("cannot initialise libcurl");
-		return (NULL);
-	}
+	(void)cause;
 	c = xcalloc(1, sizeof *c);
 	c->loop = loop;
+	return (c);
+}
+
+/*
+ * Set up libcurl and the multi handle.  Done lazily: curl_global_init
+ * initialises the TLS libraries, which costs an idle listener megabytes of
+ * memory it may never need.
+ */
+static int
+httpc_init(struct httpc *c)
+{
+	if (c->multi != NULL)
+		return (0);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return (-1);
 	if ((c->multi = curl_multi_init()) == NULL) {
-		*cause = xstrdup("cannot initialise libcurl");
-		free(c);
-		return (NULL);
+		curl_global_cleanup();
+		return (-1);
 	}
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, httpc_socket);
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, httpc_timer);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
-	return (c);
+	return (0);
 }
 
 /* Free a finished transfer. */
@@ -154,8 +165,10 @@ httpc_free(struct httpc *c)
 	if (c == NULL)
 		return;
 	loop_timer_cancel(c->loop, c->timer);
-	curl_multi_cleanup(c->multi);
-	curl_global_cleanup();
+	if (c->multi != NULL) {
+		curl_multi_cleanup(c->multi);
+		curl_global_cleanup();
+	}
 	free(c);
 }
 
@@ -263,6 +276,13 @@ httpc_send(struct httpc *c, const struct httpc_request *req, httpc_done_cb cb,
 	t->started = loop_now();
 	buffer_init(&t->result.body);
 	t->result.headers = json_object_new_array();
+	if (httpc_init(c) == -1) {
+		t->result.status = EXIT_FAILED;
+		t->result.error = xstrdup("cannot initialise libcurl");
+		t->cb(&t->result, t->arg);
+		httpc_transfer_free(t);
+		return;
+	}
 	if ((t->easy = curl_easy_init()) == NULL)
 		fatalx("curl_easy_init failed");
 	for (i = 0; req->headers != NULL &&
