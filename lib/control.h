@@ -13,17 +13,35 @@
 struct conn;
 struct control;
 struct loop;
+struct proto_frame;
 
 struct control	*control_start(struct loop *, const char *, char **);
 void		 control_stop(struct control *);
 void		 control_flush(struct control *);
 void		 control_notify_stop(struct control *);
 
-/* For request handlers kept in other files (timeline.c). */
+/* For request handlers kept in other files (control-*.c, timeline.c). */
 void		 control_reply(struct conn *, struct json_object *,
 		    const void *, size_t);
+void		 control_reply_after_sync(struct conn *, struct json_object *);
 void		 control_error(struct conn *, int, const char *);
+void		 control_errorf(struct conn *, int, const char *, ...)
+		    __attribute__((__format__(__printf__, 3, 4)));
 uint64_t	 control_id(const struct conn *);
 struct conn	*control_find(uint64_t);
+
+/* control-hooks.c */
+void		 control_hooks_status(struct conn *, struct proto_frame *);
+void		 control_hooks_spawn(struct conn *, struct proto_frame *);
+void		 control_hooks_reply(struct conn *, struct proto_frame *);
+void		 control_hooks_close(struct conn *, struct proto_frame *);
+void		 control_hooks_stop(struct conn *, struct proto_frame *);
+
+/* control-wait.c */
+void		 control_wait_start(struct conn *, struct proto_frame *);
+void		 control_wait_ack(struct conn *, struct proto_frame *);
+
+/* control-send.c */
+void		 control_send_start(struct conn *, struct proto_frame *);
 
 #endif

@@ -1,12 +1,10 @@
 /*
- * Hooks, messages and waiters.
+ * Hooks: the table of hooks, their answer settings and their time to live.
  *
  * Hooks are found by token or by name through two small chained hash
- * tables.  Messages live in one array ordered by sequence number (sequence
- * numbers only grow), so a message is found by binary search; each hook
- * also links its untaken messages into a FIFO queue.  Waiters are served in
- * the order they arrived; a message goes to the oldest waiter that listens
- * on its hook.
+ * tables.  Creating, closing and checkpointing a hook is journaled; on
+ * start the journal is replayed into the table (and, for message records,
+ * into the message index of message.c).
  */
 #include "config.h"
 
@@ -20,6 +18,7 @@
 #include "journal.h"
 #include "listener.h"
 #include "loop.h"
+#include "message.h"
 #include "proto.h"
 #include "xmalloc.h"
 
@@ -28,14 +27,6 @@ static size_t			 nhooks;
 static struct hook		**by_token;
 static struct hook		**by_name;
 static size_t			 nbuckets;
-
-static struct message		**messages;
-static size_t			 nmessages, messages_size;
-static uint64_t			 nreceived;
-static void			(*message_observer)(struct message *);
-static uint64_t			 nqueued;
-
-static TAILQ_HEAD(, waiter)	 waiters = TAILQ_HEAD_INITIALIZER(waiters);
 
 static void	hook_settings_free(struct hook *);
 
@@ -98,7 +89,6 @@ void
 hook_free_all(void)
 {
 	struct hook	*h;
-	size_t		 i;
 
 	while ((h = TAILQ_FIRST(&hooks)) != NULL) {
 		TAILQ_REMOVE(&hooks, h, entry);
@@ -106,15 +96,11 @@ hook_free_all(void)
 		free(h->name);
 		free(h);
 	}
-	for (i = 0; i < nmessages; i++)
-		free(messages[i]);
-	free(messages);
+	message_free_all();
 	free(by_token);
 	free(by_name);
-	messages = NULL;
 	by_token = by_name = NULL;
-	nmessages = messages_size = nbuckets = nhooks = 0;
-	nreceived = nqueued = 0;
+	nbuckets = nhooks = 0;
 }
 
 /* Add a hook to memory. */
@@ -456,36 +442,6 @@ hook_checkpoint(void)
 	json_object_put(o);
 }
 
-/*
- * Forget messages whose records are gone (positions below bound): those
- * still queued expire.  A message out on lease stays until it is taken or
- * released.
- */
-void
-hook_expire(uint64_t bound)
-{
-	struct message	*m;
-	size_t		 i, kept = 0;
-
-	for (i = 0; i < nmessages; i++) {
-		m = messages[i];
-		if (m->offset >= bound || m->state == MESSAGE_LEASED ||
-		    m->state == MESSAGE_PENDING) {
-			messages[kept++] = m;
-			continue;
-		}
-		if (m->state == MESSAGE_QUEUED) {
-			TAILQ_REMOVE(&m->hook->queue, m, entry);
-			m->hook->queued--;
-			nqueued--;
-		}
-		if (m->hook != NULL)
-			nreceived--;
-		free(m);
-	}
-	nmessages = kept;
-}
-
 /* Return every hook, oldest first. */
 struct hook_list *
 hook_all(void)
@@ -500,68 +456,6 @@ hook_count(void)
 	return (nhooks);
 }
 
-/* Find a message, received or sent, by sequence number. */
-struct message *
-message_find(uint64_t seq)
-{
-	size_t	lo = 0, hi = nmessages, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (messages[mid]->seq == seq)
-			return (messages[mid]);
-		if (messages[mid]->seq < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (NULL);
-}
-
-/* Add a message to the index. */
-static struct message *
-message_insert(struct hook *h, uint64_t seq, uint64_t offset,
-    enum message_state state)
-{
-	struct message	*m;
-
-	if (nmessages == messages_size) {
-		messages_size = messages_size == 0 ? 1024 : messages_size * 2;
-		messages = xreallocarray(messages, messages_size,
-		    sizeof *messages);
-	}
-	m = xcalloc(1, sizeof *m);
-	m->seq = seq;
-	m->hook = h;
-	m->offset = offset;
-	m->state = state;
-	messages[nmessages++] = m;
-	if (h != NULL) {
-		h->received++;
-		nreceived++;
-	}
-	if (seq >= listener.next_seq)
-		listener.next_seq = seq + 1;
-	return (m);
-}
-
-/* Queue a message on its hook, keeping the queue in sequence order. */
-static void
-message_enqueue(struct message *m)
-{
-	struct message	*at;
-
-	m->state = MESSAGE_QUEUED;
-	TAILQ_FOREACH_REVERSE(at, &m->hook->queue, message_queue, entry) {
-		if (at->seq < m->seq)
-			break;
-	}
-	if (at == NULL)
-		TAILQ_INSERT_HEAD(&m->hook->queue, m, entry);
-	else
-		TAILQ_INSERT_AFTER(&m->hook->queue, at, m, entry);
-}
-
 /* Rebuild memory from one journal record (journal_open's callback). */
 void
 hook_replay(const struct journal_record *r, void *arg)
@@ -569,7 +463,6 @@ hook_replay(const struct journal_record *r, void *arg)
 	struct json_object	*o = r->json;
 	const char		*token;
 	struct hook		*h;
-	struct message		*m;
 	int64_t			 seq;
 
 	(void)arg;
@@ -598,222 +491,9 @@ hook_replay(const struct journal_record *r, void *arg)
 			h->closed = 1;
 		break;
 	case JOURNAL_MESSAGE_RECEIVED:
-		if (token == NULL || (h = hook_find(token)) == NULL || seq < 0 ||
-		    (nmessages > 0 && (uint64_t)seq <= messages[nmessages - 1]->seq))
-			break;
-		m = message_insert(h, (uint64_t)seq, r->offset, MESSAGE_QUEUED);
-		message_enqueue(m);
-		h->queued++;
-		nqueued++;
-		break;
 	case JOURNAL_MESSAGE_SENT:
-		if (seq < 0 || (nmessages > 0 &&
-		    (uint64_t)seq <= messages[nmessages - 1]->seq))
-			break;
-		message_insert(NULL, (uint64_t)seq, r->offset, MESSAGE_SENT);
-		break;
 	case JOURNAL_MESSAGE_TAKEN:
-		if (seq < 0 || (m = message_find((uint64_t)seq)) == NULL ||
-		    m->state != MESSAGE_QUEUED)
-			break;
-		TAILQ_REMOVE(&m->hook->queue, m, entry);
-		m->state = MESSAGE_TAKEN;
-		m->hook->queued--;
-		nqueued--;
+		message_replay(r);
 		break;
-	}
-}
-
-/*
- * Record a received request on hook h: o is its journal object (without
- * "seq", which is added here).  The message stays pending until the
- * journal is synced; then the caller calls message_ready.
- */
-struct message *
-message_receive(struct hook *h, struct json_object *o, const void *body,
-    size_t len)
-{
-	uint64_t	seq = listener.next_seq;
-	uint64_t	offset;
-
-	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
-	json_object_object_add(o, "token", json_object_new_string(h->token));
-	offset = journal_append(listener.journal, JOURNAL_MESSAGE_RECEIVED, o,
-	    body, len);
-	return (message_insert(h, seq, offset, MESSAGE_PENDING));
-}
-
-/* Tell whether waiter w listens on hook h. */
-static int
-waiter_wants(const struct waiter *w, const struct hook *h)
-{
-	size_t	i;
-
-	for (i = 0; i < w->nhooks; i++) {
-		if (w->hooks[i] == h)
-			return (1);
-	}
-	return (0);
-}
-
-/* Return the oldest queued message of h that w accepts. */
-static struct message *
-hook_first_match(struct hook *h, struct waiter *w)
-{
-	struct message	*m;
-
-	TAILQ_FOREACH(m, &h->queue, entry) {
-		if (w->match == NULL || w->match(w, m))
-			return (m);
-	}
-	return (NULL);
-}
-
-/*
- * Hand m to w.  A peeking waiter only looks; otherwise the message is
- * leased until taken or released.
- */
-static void
-message_lease(struct message *m, struct waiter *w)
-{
-	if (!w->peek) {
-		TAILQ_REMOVE(&m->hook->queue, m, entry);
-		m->state = MESSAGE_LEASED;
-	}
-	w->cb(w, m);
-}
-
-/* Give queued messages of h to waiting waiters, oldest waiter first. */
-static void
-hook_dispatch(struct hook *h)
-{
-	struct waiter	*w, *next;
-	struct message	*m;
-
-	TAILQ_FOREACH_SAFE(w, &waiters, entry, next) {
-		if (TAILQ_EMPTY(&h->queue))
-			break;
-		if (!waiter_wants(w, h) || (m = hook_first_match(h, w)) == NULL)
-			continue;
-		TAILQ_REMOVE(&waiters, w, entry);
-		message_lease(m, w);
-	}
-}
-
-/* A pending message is durable: queue it and wake a waiter. */
-void
-message_ready(struct message *m)
-{
-	message_enqueue(m);
-	m->hook->queued++;
-	nqueued++;
-	if (message_observer != NULL)
-		message_observer(m);
-	hook_dispatch(m->hook);
-}
-
-/* A leased message was not confirmed (the waiter went away): requeue it. */
-void
-message_release(struct message *m)
-{
-	if (m->state != MESSAGE_LEASED)
-		return;
-	message_enqueue(m);
-	hook_dispatch(m->hook);
-}
-
-/* A leased message was confirmed written by its waiter: journal the take. */
-void
-message_take(struct message *m)
-{
-	struct json_object	*o;
-
-	if (m->state != MESSAGE_LEASED)
-		return;
-	o = json_object_new_object();
-	json_object_object_add(o, "seq", json_object_new_int64((int64_t)m->seq));
-	journal_append(listener.journal, JOURNAL_MESSAGE_TAKEN, o, NULL, 0);
-	json_object_put(o);
-	m->state = MESSAGE_TAKEN;
-	m->hook->queued--;
-	nqueued--;
-}
-
-/* Return how many received messages the journal holds. */
-uint64_t
-message_count(void)
-{
-	return (nreceived);
-}
-
-/* Return every message, received and sent, in sequence order. */
-struct message **
-message_all(size_t *n)
-{
-	*n = nmessages;
-	return (messages);
-}
-
-/*
- * Index a request we sent, journaled at offset; it joins the timeline but
- * no queue.
- */
-void
-message_sent(uint64_t seq, uint64_t offset)
-{
-	struct message	*m;
-
-	m = message_insert(NULL, seq, offset, MESSAGE_SENT);
-	if (message_observer != NULL)
-		message_observer(m);
-}
-
-/* Call observer for every message that joins the timeline from now on. */
-void
-message_observe(void (*observer)(struct message *))
-{
-	message_observer = observer;
-}
-
-/* Return how many messages wait to be taken. */
-uint64_t
-message_queued(void)
-{
-	return (nqueued);
-}
-
-/*
- * Start waiting: w gets the oldest queued message of its hooks that it
- * accepts now, or the next one to arrive.
- */
-void
-waiter_add(struct waiter *w)
-{
-	struct message	*m, *best = NULL;
-	size_t		 i;
-
-	for (i = 0; i < w->nhooks; i++) {
-		m = hook_first_match(w->hooks[i], w);
-		if (m != NULL && (best == NULL || m->seq < best->seq))
-			best = m;
-	}
-	if (best != NULL) {
-		message_lease(best, w);
-		return;
-	}
-	TAILQ_INSERT_TAIL(&waiters, w, entry);
-}
-
-/* Stop waiting (the client went away before a message came). */
-void
-waiter_remove(struct waiter *w)
-{
-	struct waiter	*at;
-
-	TAILQ_FOREACH(at, &waiters, entry) {
-		if (at == w) {
-			TAILQ_REMOVE(&waiters, w, entry);
-			return;
-		}
 	}
 }

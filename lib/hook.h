@@ -2,7 +2,9 @@
  * Hooks and their message queues, in memory.  The journal is the truth;
  * this is the index rebuilt from it on start: each message keeps only its
  * sequence number, state and the offset of its journal record, so finding
- * the next message of a hook never scans the journal.
+ * the next message of a hook never scans the journal.  The hook table is
+ * hook.c's; the message index and queues are message.c's (message.h), the
+ * waiters waiter.c's (waiter.h).
  */
 #ifndef HOOK_H
 #define HOOK_H
@@ -67,20 +69,6 @@ struct hook {
 
 TAILQ_HEAD(hook_list, hook);
 
-struct waiter;
-typedef void (*waiter_cb)(struct waiter *, struct message *);
-typedef int (*waiter_match_cb)(struct waiter *, struct message *);
-
-struct waiter {
-	struct hook		**hooks;
-	size_t			  nhooks;
-	waiter_cb		  cb;
-	waiter_match_cb		  match;	/* NULL: any message */
-	int			  peek;		/* look, do not lease */
-	void			 *arg;
-	TAILQ_ENTRY(waiter)	  entry;
-};
-
 void		 hook_init(void);
 void		 hook_free_all(void);
 struct hook	*hook_create(const char *, struct json_object *, const void *,
@@ -92,19 +80,5 @@ struct hook_list *hook_all(void);
 size_t		 hook_count(void);
 void		 hook_replay(const struct journal_record *, void *);
 void		 hook_checkpoint(void);
-void		 hook_expire(uint64_t);
-struct message	*message_receive(struct hook *, struct json_object *,
-		    const void *, size_t);
-void		 message_ready(struct message *);
-void		 message_release(struct message *);
-void		 message_take(struct message *);
-uint64_t	 message_count(void);
-struct message	*message_find(uint64_t);
-struct message	**message_all(size_t *);
-void		 message_sent(uint64_t, uint64_t);
-void		 message_observe(void (*)(struct message *));
-uint64_t	 message_queued(void);
-void		 waiter_add(struct waiter *);
-void		 waiter_remove(struct waiter *);
 
 #endif

@@ -32,6 +32,7 @@
 
 #include <json-c/json.h>
 
+#include "address.h"
 #include "control.h"
 #include "duration.h"
 #include "hook.h"
@@ -42,6 +43,7 @@
 #include "listener.h"
 #include "log.h"
 #include "loop.h"
+#include "message.h"
 #include "proto.h"
 #include "retention.h"
 #include "timeline.h"
@@ -419,7 +421,7 @@ main(int argc, char **argv)
 			listener_fail(cause);
 		listener.retain_ms = (int64_t)retain;
 	}
-	http_fd = httpd_bind(listen_arg, &listener.listen, &cause);
+	http_fd = address_bind(listen_arg, &listener.listen, &cause);
 	json_object_put(config);
 	if (http_fd == -1)
 		listener_fail(cause);

@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 
 #include "buffer.h"
-#include "hook.h"
+#include "message.h"
 #include "journal.h"
 #include "listener.h"
 #include "outbound.h"

@@ -18,6 +18,7 @@
 #include "journal.h"
 #include "listener.h"
 #include "log.h"
+#include "message.h"
 #include "loop.h"
 #include "retention.h"
 
@@ -91,7 +92,7 @@ retention_tick(void *arg)
 			log_warnx("retention: %s", cause);
 			free(cause);
 		}
-		hook_expire((uint64_t)first_kept << 32);
+		message_expire((uint64_t)first_kept << 32);
 	}
 	retention_timer = loop_timer_add(listener.loop,
 	    loop_now() + retention_interval(), retention_tick, NULL);

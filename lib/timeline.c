@@ -24,6 +24,7 @@
 #include "httpc.h"
 #include "journal.h"
 #include "listener.h"
+#include "message.h"
 #include "outbound.h"
 #include "proto.h"
 #include "timeline.h"

@@ -1,0 +1,114 @@
+/*
+ * The hooks' listening address: HOST:PORT (or [V6]:PORT) parsed, bound and
+ * listened on by us rather than by libmicrohttpd, so that the errors are
+ * ours to word and the port, when 0, is known before the server starts.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "xmalloc.h"
+
+/*
+ * Parse HOST:PORT (or [V6]:PORT) into an address.  Return 0, or -1 with
+ * *cause.
+ */
+static int
+address_parse(const char *address, struct sockaddr_storage *ss,
+    socklen_t *sslen, char **cause)
+{
+	struct addrinfo	 hints, *res;
+	char		*host, *port;
+	int		 error;
+
+	if (*address == '[') {
+		host = xstrdup(address + 1);
+		if ((port = strstr(host, "]:")) == NULL)
+			goto invalid;
+		*port = '\0';
+		port += 2;
+	} else {
+		host = xstrdup(address);
+		if ((port = strrchr(host, ':')) == NULL)
+			goto invalid;
+		*port++ = '\0';
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+	if ((error = getaddrinfo(host, port, &hints, &res)) != 0) {
+		xasprintf(cause, "cannot use listen address '%s': %s", address,
+		    gai_strerror(error));
+		free(host);
+		return (-1);
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	free(host);
+	return (0);
+invalid:
+	free(host);
+	xasprintf(cause, "invalid listen address '%s' (use HOST:PORT)",
+	    address);
+	return (-1);
+}
+
+/*
+ * Bind and listen on HOST:PORT ourselves (so errors are ours to word) and
+ * return the socket; *bound is set to the address with the port resolved.
+ */
+int
+address_bind(const char *address, char **bound, char **cause)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	char			 host[NI_MAXHOST], port[NI_MAXSERV];
+	int			 fd, one = 1;
+
+	if (address_parse(address, &ss, &sslen, cause) == -1)
+		return (-1);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		xasprintf(cause, "cannot make a socket: %s", strerror(errno));
+		return (-1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, sslen) == -1) {
+		if (errno == EADDRINUSE)
+			xasprintf(cause, "cannot listen on %s: the port is "
+			    "already in use by another program", address);
+		else
+			xasprintf(cause, "cannot listen on %s: %s", address,
+			    strerror(errno));
+		goto fail;
+	}
+	if (listen(fd, SOMAXCONN) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
+	    getnameinfo((struct sockaddr *)&ss, sslen, host, sizeof host, port,
+	    sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		xasprintf(cause, "cannot listen on %s: %s", address,
+		    strerror(errno));
+		goto fail;
+	}
+	if (ss.ss_family == AF_INET6)
+		xasprintf(bound, "[%s]:%s", host, port);
+	else
+		xasprintf(bound, "%s:%s", host, port);
+	return (fd);
+fail:
+	close(fd);
+	return (-1);
+}

@@ -1,0 +1,9 @@
+/*
+ * The hooks' listening address: parse HOST:PORT and listen on it.
+ */
+#ifndef ADDRESS_H
+#define ADDRESS_H
+
+int	address_bind(const char *, char **, char **);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * One client connection on the control socket, shared by control.c (which
+ * owns it) and control-wait.c (which keeps its wait in it).  Other request
+ * handlers see a connection only through control.h.
+ */
+#ifndef CONN_H
+#define CONN_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buffer.h"
+#include "waiter.h"
+
+struct filter;
+struct loop_timer;
+struct message;
+
+struct conn {
+	uint64_t		 id;		/* for control_find */
+	int			 fd;
+	struct buffer		 in;
+	struct buffer		 out;
+	int			 waiting;	/* waiter is registered */
+	struct waiter		 waiter;
+	struct message		*lease;
+	struct loop_timer	*wait_timer;	/* the wait's deadline */
+	struct filter		*filters;	/* the wait's --where */
+	size_t			 nfilters;
+	int			 closing;	/* close once out is sent */
+	TAILQ_ENTRY(conn)	 entry;
+};
+
+void	control_wait_forget_filters(struct conn *);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * Control requests about hooks and the session: status, spawn, reply (to
+ * a held request), close and stop.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "control.h"
+#include "duration.h"
+#include "envelope.h"
+#include "hold.h"
+#include "hook.h"
+#include "journal.h"
+#include "listener.h"
+#include "message.h"
+#include "proto.h"
+
+/* Reply to "status". */
+void
+control_hooks_status(struct conn *c, struct proto_frame *f)
+{
+	struct json_object	*r;
+	char			*s;
+
+	(void)f;
+	r = proto_reply(EXIT_OK, NULL);
+	json_object_object_add(r, "session",
+	    json_object_new_string(listener.session.name));
+	json_object_object_add(r, "pid", json_object_new_int(getpid()));
+	json_object_object_add(r, "url", json_object_new_string(listener.base_url));
+	json_object_object_add(r, "listen", json_object_new_string(listener.listen));
+	if (listener.public_url != NULL)
+		json_object_object_add(r, "public_url",
+		    json_object_new_string(listener.public_url));
+	json_object_object_add(r, "hooks",
+	    json_object_new_int64((int64_t)hook_count()));
+	json_object_object_add(r, "messages",
+	    json_object_new_int64((int64_t)message_count()));
+	json_object_object_add(r, "queued",
+	    json_object_new_int64((int64_t)message_queued()));
+	json_object_object_add(r, "journal_bytes",
+	    json_object_new_int64((int64_t)journal_bytes(listener.journal)));
+	json_object_object_add(r, "journal_records",
+	    json_object_new_int64((int64_t)journal_records(listener.journal)));
+	json_object_object_add(r, "journal_segments",
+	    json_object_new_int64((int64_t)journal_segments(listener.journal)));
+	s = duration_format((uint64_t)listener.retain_ms);
+	json_object_object_add(r, "retain", json_object_new_string(s));
+	free(s);
+	s = envelope_time(listener.started_at);
+	json_object_object_add(r, "started_at", json_object_new_string(s));
+	free(s);
+	control_reply(c, r, NULL, 0);
+}
+
+/* Reply to "spawn": create (or find, by name) a hook and give its URL. */
+void
+control_hooks_spawn(struct conn *c, struct proto_frame *f)
+{
+	struct json_object	*r;
+	struct hook		*h;
+	const char		*name = proto_string(f->json, "name");
+	char			*cause = NULL, *url;
+
+	if ((h = hook_create(name, f->json, f->payload, f->payload_len,
+	    &cause)) == NULL) {
+		control_errorf(c, EXIT_FAILED, "%s", cause);
+		free(cause);
+		return;
+	}
+	r = proto_reply(EXIT_OK, NULL);
+	url = envelope_hook_url(h);
+	json_object_object_add(r, "url", json_object_new_string(url));
+	json_object_object_add(r, "token", json_object_new_string(h->token));
+	if (h->name != NULL)
+		json_object_object_add(r, "name", json_object_new_string(h->name));
+	free(url);
+	control_reply_after_sync(c, r);
+}
+
+/*
+ * Reply to "reply": answer a request held by a --hold hook, named by its
+ * "message" (a sequence number, or a hook for its oldest held request),
+ * with "status", "headers" and the payload as the body.
+ */
+void
+control_hooks_reply(struct conn *c, struct proto_frame *f)
+{
+	struct json_object	*headers = NULL, *r;
+	const char		*message = proto_string(f->json, "message");
+	int64_t			 status = proto_int(f->json, "status", 200);
+	uint64_t		 seq;
+	char			*cause = NULL;
+	int			 ret;
+
+	if (message == NULL) {
+		control_errorf(c, EXIT_USAGE, "reply needs a message");
+		return;
+	}
+	if (status < 200 || status > 599) {
+		control_errorf(c, EXIT_USAGE,
+		    "invalid status %lld (use 200-599)", (long long)status);
+		return;
+	}
+	if (json_object_object_get_ex(f->json, "headers", &headers) &&
+	    !json_object_is_type(headers, json_type_array)) {
+		control_errorf(c, EXIT_USAGE, "reply headers must be a list");
+		return;
+	}
+	ret = hold_reply(message, (unsigned int)status, headers,
+	    f->payload, f->payload_len, &seq, &cause);
+	if (ret != EXIT_OK) {
+		control_errorf(c, ret, "%s", cause);
+		free(cause);
+		return;
+	}
+	r = proto_reply(EXIT_OK, NULL);
+	json_object_object_add(r, "seq", json_object_new_int64((int64_t)seq));
+	control_reply_after_sync(c, r);
+}
+
+/* Reply to "close": close a hook; later requests to it get 410 Gone. */
+void
+control_hooks_close(struct conn *c, struct proto_frame *f)
+{
+	const char	*handle = proto_string(f->json, "hook");
+	struct hook	*h;
+
+	if (handle == NULL || (h = hook_find(handle)) == NULL) {
+		control_errorf(c, EXIT_NOT_FOUND, "no such hook '%s'",
+		    handle == NULL ? "" : handle);
+		return;
+	}
+	hook_close(h);
+	control_reply_after_sync(c, proto_reply(EXIT_OK, NULL));
+}
+
+/* Reply to "stop", then begin a graceful shutdown. */
+void
+control_hooks_stop(struct conn *c, struct proto_frame *f)
+{
+	(void)f;
+	control_reply(c, proto_reply(EXIT_OK, NULL), NULL, 0);
+	listener_shutdown();
+}
