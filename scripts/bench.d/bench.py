@@ -1,0 +1,598 @@
+#!/usr/bin/env python3
+"""The measurements of scripts/bench, and the table they end in.
+
+scripts/bench builds fish, starts nginx and the capture server, and runs
+this with their addresses in the environment (FISH_BENCH_*).  Each
+measurement runs its baseline in the same run, on the same machine, so a
+ratio means something even on a noisy machine.  Progress goes to stderr,
+the table to stdout.
+
+Spread: "min-max" over repeated runs when there are few of them, or
+"p10-p90" over the samples when there are many.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+
+FISH = os.environ["FISH_BENCH_FISH"]
+TMP = os.environ["FISH_BENCH_TMP"]
+SRC = os.environ["FISH_BENCH_SRC"]
+NGINX = os.environ["FISH_BENCH_NGINX"]
+CAPTURE = os.environ["FISH_BENCH_CAPTURE"]
+NGINX_PID = int(os.environ["FISH_BENCH_NGINX_PID"])
+CAPTURE_PID = int(os.environ["FISH_BENCH_CAPTURE_PID"])
+LUA = os.path.join(SRC, "scripts", "bench.d", "post.lua")
+BODY = b'{"event":"order.created","id":12345,"region_id":7}'
+MIB = 1024 * 1024
+
+# How much of everything: a full run, and --quick (under a minute).
+FULL = dict(callbacks=1000, acks=100, hf_runs=200, wrk_seconds=10,
+            wrk_reps=3,
+            sends=1000, send_reps=3, hooks=10000, messages=100000,
+            small_journal=1000, big_journal=1000000, take_runs=200,
+            start_runs=3)
+QUICK = dict(callbacks=150, acks=30, hf_runs=30, wrk_seconds=2, wrk_reps=2,
+             sends=50, send_reps=2, hooks=500, messages=10000,
+             small_journal=1000, big_journal=100000, take_runs=40,
+             start_runs=2)
+
+rows = []       # the table: one dict per line
+raw = {}        # every number, for --json
+
+
+STARTED = time.monotonic()
+
+
+def progress(text):
+    """Say what is being measured (and when), on stderr."""
+    print(f"bench: [{time.monotonic() - STARTED:5.1f}s] {text}",
+          file=sys.stderr, flush=True)
+
+
+def fish(*args, session="main", check=True, stdin=None):
+    """Run the fish client in a session and return its stdout, stripped."""
+    p = subprocess.run([FISH, "-S", session, *args], stdout=subprocess.PIPE,
+                       stdin=stdin, check=check)
+    return p.stdout.decode().strip()
+
+
+def listener_pid(session):
+    """Return the pid of a session's running listener."""
+    return json.loads(fish("status", "--json", session=session))["pid"]
+
+
+def rss_kib(pid):
+    """Return a process's resident set size in KiB (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def children(pid):
+    """Return the pids of a process's children (nginx's workers)."""
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+def percentile(values, p):
+    """Return the p-th percentile (nearest rank) of values."""
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))]
+
+
+def spread(values):
+    """Return (median, low, high): min-max for few values, else p10-p90."""
+    if len(values) < 10:
+        return statistics.median(values), min(values), max(values)
+    return (statistics.median(values), percentile(values, 10),
+            percentile(values, 90))
+
+
+def fmt(value, unit):
+    """Format one number with its unit."""
+    if value is None:
+        return "n/a"
+    if unit == "ms":
+        return f"{value:.3f} ms" if value < 10 else f"{value:.1f} ms"
+    if unit == "req/s":
+        return f"{value:,.0f}/s"
+    if unit == "MiB":
+        return f"{value:.1f} MiB"
+    if unit == "s":
+        return f"{value:.2f} s"
+    return f"{value:g} {unit}"
+
+
+def row(section, name, values, unit, base_name=None, base_values=None,
+        goal=None, met=None, note=""):
+    """Add a table line: median and spread of values (and of a baseline)."""
+    line = dict(section=section, name=name, unit=unit, note=note,
+                base_name=base_name, goal=goal or "", met=met)
+    if values:
+        line["median"], line["low"], line["high"] = spread(values)
+    else:
+        line["median"] = line["low"] = line["high"] = None
+    if base_values:
+        line["base_median"] = spread(base_values)[0]
+        if line["median"] is not None and line["base_median"]:
+            line["ratio"] = line["median"] / line["base_median"]
+    rows.append(line)
+    return line
+
+
+def url_parts(url):
+    """Split an http URL into (host, port, path)."""
+    u = urllib.parse.urlsplit(url)
+    return u.hostname, u.port or 80, u.path or "/"
+
+
+def http_request(path, host, body):
+    """Return the bytes of a keep-alive POST of a JSON body."""
+    return (f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
+            f"Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def read_response(sock, buf=b""):
+    """Read one HTTP response (headers and Content-Length body) off sock;
+    return (status, rest of the buffer)."""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("connection closed")
+        buf += chunk
+    head, _, buf = buf.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    m = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
+    need = int(m.group(1)) if m else 0
+    while len(buf) < need:
+        buf += sock.recv(65536)
+    return status, buf[need:]
+
+
+class Poster:
+    """A keep-alive HTTP/1.1 client on a raw socket: nothing between the
+    timer and the bytes leaving."""
+
+    def __init__(self, url):
+        self.host, self.port, self.path = url_parts(url)
+        self.sock = socket.create_connection((self.host, self.port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def send(self, body, path=None):
+        """Send one POST without waiting for its answer."""
+        self.sock.sendall(http_request(path or self.path,
+                                       f"{self.host}:{self.port}", body))
+
+    def answer(self):
+        """Read the answer of the oldest POST; return its status."""
+        status, self.buf = read_response(self.sock, self.buf)
+        return status
+
+    def post(self, body, path=None):
+        """POST and wait for the answer; return its status."""
+        self.send(body, path)
+        return self.answer()
+
+    def close(self):
+        self.sock.close()
+
+
+def blocked_in_poll(pid):
+    """True once a fish wait sleeps in poll(2), its request sent."""
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            return "poll" in f.read()
+    except OSError:
+        return False
+
+
+def hyperfine(commands, runs, shell=False, warmup=5, prepare=None):
+    """Time commands with hyperfine; return {name: [seconds, ...]}."""
+    out = os.path.join(TMP, "hyperfine.json")
+    cmd = ["hyperfine", "--style", "none", "--export-json", out,
+           "--runs", str(runs), "--warmup", str(warmup)]
+    if not shell:
+        cmd.append("-N")
+    if prepare:
+        cmd += ["--prepare", prepare]
+    for name, command in commands:
+        cmd += ["-n", name, command]
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr.decode())
+        raise RuntimeError("hyperfine failed")
+    with open(out) as f:
+        results = json.load(f)["results"]
+    return {r["command"]: r["times"] for r in results}
+
+
+def time_with_stdin(commands, runs, path, warmup=5):
+    """Time commands whose stdin is a file (hyperfine 1.15 has no --input):
+    fork+exec to exit, interleaved; return {name: [seconds, ...]}."""
+    times = {name: [] for name, _ in commands}
+    for i in range(warmup + runs):
+        for name, argv in commands:
+            with open(path, "rb") as f:
+                t0 = time.perf_counter_ns()
+                p = subprocess.Popen(argv, stdin=f, stdout=subprocess.DEVNULL)
+                p.wait()
+                t1 = time.perf_counter_ns()
+            if p.returncode != 0:
+                raise RuntimeError(f"{argv} exited {p.returncode}")
+            if i >= warmup:
+                times[name].append((t1 - t0) / 1e9)
+    return times
+
+
+def wrk(url, seconds):
+    """Load url with wrk's POST script, 32 connections, for seconds; return
+    (requests/s, non-2xx, socket errors, requests)."""
+    p = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "-s", LUA,
+                        url], check=True, stdout=subprocess.PIPE)
+    text = p.stdout.decode()
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    bad = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                  r"timeout (\d+)", text)
+    errors = sum(int(x) for x in m.groups()) if m else 0
+    total = int(re.search(r"(\d+) requests in", text).group(1))
+    return rate, bad, errors, total
+
+
+def fill(url, count, session, hooks_file=None):
+    """POST about count more messages to url (spread over hooks_file's
+    paths) with wrk, 32 connections, stopping it once the session has
+    them; return the rate in requests/s."""
+    env = dict(os.environ)
+    if hooks_file:
+        env["FISH_BENCH_HOOKS"] = hooks_file
+    target = json.loads(fish("status", "--json", session=session))[
+        "messages"] + count
+    # wrk only stops on time or SIGINT: watch the session's count.
+    p = subprocess.Popen(["wrk", "-t2", "-c32", "-d3600s", "-s", LUA, url],
+                         env=env, stdout=subprocess.PIPE)
+    while json.loads(fish("status", "--json", session=session))[
+            "messages"] < target:
+        if p.poll() is not None:
+            raise RuntimeError(f"wrk ended early filling {url}")
+        time.sleep(0.1)
+    p.send_signal(signal.SIGINT)
+    text = p.communicate()[0].decode()
+    if "Non-2xx" in text or "Socket errors" in text:
+        progress(f"warning: filling {url}: {text}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+
+
+# ---------------------------------------------------------------------------
+# The measurements.
+
+
+def callback_to_wait(n, acks):
+    """POST leaving the sender -> fish wait exiting with the message."""
+    progress(f"callback to wait: {n} one-shot waits")
+    hook = fish("spawn", "--name", "latency")
+    poster = Poster(hook)
+    lat = []
+    for i in range(n):
+        body = b'{"seq":%d}' % i
+        p = subprocess.Popen([FISH, "-S", "main", "wait", hook, "--timeout",
+                              "10s"], stdout=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while not blocked_in_poll(p.pid):
+            if time.monotonic() > deadline or p.poll() is not None:
+                raise RuntimeError("fish wait never blocked")
+        t0 = time.perf_counter_ns()
+        poster.send(body)
+        p.wait()
+        t1 = time.perf_counter_ns()
+        out = p.stdout.read()
+        p.stdout.close()
+        if p.returncode != 0 or out != body:
+            raise RuntimeError(f"wait returned {p.returncode} {out!r}")
+        if poster.answer() != 200:
+            raise RuntimeError("hook did not answer 200")
+        lat.append((t1 - t0) / 1e6)
+    poster.close()
+
+    # Baselines on the same raw socket: the acknowledgement by fish
+    # (durable: fsync'ed) and nginx's 204 round trip.
+    def round_trips(url):
+        c = Poster(url)
+        times = []
+        for i in range(acks):
+            t0 = time.perf_counter_ns()
+            status = c.post(b'{"seq":%d}' % i)
+            times.append((time.perf_counter_ns() - t0) / 1e6)
+            if status >= 300:
+                raise RuntimeError(f"{url} answered {status}")
+        c.close()
+        return times
+
+    ack = round_trips(fish("spawn", "--name", "ack"))
+    ngx = round_trips(NGINX + "/callback")
+    raw["callback_to_wait_ms"] = lat
+    raw["fish_ack_ms"] = ack
+    raw["nginx_rtt_ms"] = ngx
+    p50, p99 = percentile(lat, 50), percentile(lat, 99)
+    row("callback to wait", "POST -> `fish wait` exits, p50", lat, "ms",
+        "nginx 204 round trip p50", ngx, "<= 1 ms", p50 <= 1.0)
+    rows.append(dict(section="callback to wait",
+                     name="POST -> `fish wait` exits, p99", unit="ms",
+                     median=p99, low=None, high=None,
+                     base_name="nginx 204 round trip p99",
+                     base_median=percentile(ngx, 99),
+                     ratio=p99 / percentile(ngx, 99), goal="<= 5 ms",
+                     met=p99 <= 5.0, note=""))
+    slow = sum(1 for t in ack if t > 500)
+    row("callback to wait", "POST -> fish answers 200 (fsync'ed), p50", ack,
+        "ms", "nginx 204 round trip p50", ngx,
+        note=f"{slow} of {len(ack)} over 500 ms" if slow else "")
+    follow_latency(n)
+
+
+def follow_latency(n):
+    """POST leaving the sender -> its line on `fish wait --follow`."""
+    helptext = subprocess.run([FISH, "wait", "--help"], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT).stdout.decode()
+    if "--follow" not in helptext:
+        row("callback to wait", "POST -> line on `wait --follow`", [], "ms",
+            goal="<= 1 ms", met=None,
+            note="n/a (wait --follow not implemented yet)")
+        return
+    progress(f"callback to wait: {n} lines on wait --follow")
+    hook = fish("spawn", "--name", "follow")
+    p = subprocess.Popen([FISH, "-S", "main", "wait", hook, "--follow",
+                          "--json", "--count", str(n), "--timeout", "60s"],
+                         stdout=subprocess.PIPE)
+    while not blocked_in_poll(p.pid):
+        if p.poll() is not None:
+            raise RuntimeError("fish wait --follow exited")
+    poster = Poster(hook)
+    lat = []
+    for i in range(n):
+        t0 = time.perf_counter_ns()
+        poster.send(b'{"seq":%d}' % i)
+        line = p.stdout.readline()
+        lat.append((time.perf_counter_ns() - t0) / 1e6)
+        if not line:
+            raise RuntimeError("wait --follow ended early")
+        poster.answer()
+    p.wait()
+    poster.close()
+    raw["follow_ms"] = lat
+    row("callback to wait", "POST -> line on `wait --follow`, p50", lat,
+        "ms", goal="<= 1 ms", met=percentile(lat, 50) <= 1.0)
+
+
+def command_overhead(runs):
+    """Whole-command wall time of fish commands against /bin/true and curl."""
+    progress(f"command overhead: hyperfine, {runs} runs each")
+    spawn_hook = fish("spawn", "--name", "overhead")
+    queued = fish("spawn", "--name", "queued")
+    # Queue one message for every run of `fish wait` (and its warm-up).
+    poster = Poster(queued)
+    for _ in range(runs + 10):
+        poster.post(BODY)
+    poster.close()
+    fish_cmd = f"{FISH} -S main"
+    t = hyperfine([
+        ("/bin/true", "/bin/true"),
+        ("fish spawn", f"{fish_cmd} spawn"),
+        ("fish wait (queued)", f"{fish_cmd} wait {queued}"),
+        ("curl POST to the hook", f"curl -s -o /dev/null -d x {spawn_hook}"),
+    ], runs)
+    # fish field reads stdin: time it and its baseline under the same shell.
+    jfile = os.path.join(TMP, "order.json")
+    with open(jfile, "wb") as f:
+        f.write(BODY)
+    tf = time_with_stdin([("/bin/true < F", ["/bin/true"]),
+                          ("fish field < F", [FISH, "field", "/id"])],
+                         runs, jfile)
+    ms = {k: [x * 1000 for x in v] for k, v in {**t, **tf}.items()}
+    raw["command_ms"] = ms
+    true, curl = ms["/bin/true"], ms["curl POST to the hook"]
+    for name in ("fish spawn", "fish wait (queued)"):
+        line = row("command overhead", f"`{name}`", ms[name], "ms",
+                   "/bin/true", true, "<= 2x /bin/true")
+        line["met"] = line["ratio"] <= 2.0
+        line["note"] = (f"{statistics.median(ms[name]) / statistics.median(curl):.2f}x"
+                        " curl POST to the same listener")
+    line = row("command overhead", "`fish field /id < F`",
+               ms["fish field < F"], "ms", "/bin/true < F",
+               ms["/bin/true < F"], "<= 2x /bin/true")
+    line["met"] = line["ratio"] <= 2.0
+    row("command overhead", "`curl -d x HOOK` (reference)", curl, "ms",
+        "/bin/true", true)
+
+
+def throughput(seconds, reps):
+    """Acknowledged callbacks per second, 32 connections."""
+    progress(f"throughput: wrk -c32 -t2 -d{seconds}s, {reps} rounds")
+    hook = fish("spawn", "--name", "load")
+    targets = [("nginx 204", NGINX + "/callback"),
+               ("python capture", CAPTURE + "/callback"),
+               ("fish hook", hook)]
+    rates = {name: [] for name, _ in targets}
+    notes = {}
+    for _ in range(reps):
+        # Interleaved, so that a slow phase of the machine hits all three.
+        for name, url in targets:
+            rate, bad, errors, _ = wrk(url, seconds)
+            rates[name].append(rate)
+            if bad or errors:
+                notes[name] = f"{bad} non-2xx, {errors} socket errors"
+    raw["throughput_rps"] = rates
+    line = row("acknowledged callbacks/s (32 conns)", "fish hook (fsync'ed)",
+               rates["fish hook"], "req/s", "nginx 204", rates["nginx 204"],
+               ">= 0.5x nginx", note=notes.get("fish hook", ""))
+    line["met"] = line["ratio"] >= 0.5
+    row("acknowledged callbacks/s (32 conns)",
+        "python http.server capture (reference)", rates["python capture"],
+        "req/s", "nginx 204", rates["nginx 204"],
+        note=notes.get("python capture", ""))
+
+
+def sends(n, reps):
+    """n sequential `fish send` to nginx against n curl processes."""
+    progress(f"sends: {n} sequential, {reps} rounds")
+    url = NGINX + "/order"
+    t = hyperfine([
+        ("curl loop", f"for i in $(seq {n}); do curl -s -o /dev/null "
+                      f"-H 'Content-Type: application/json' "
+                      f"-d '{{\"a\":\"1\"}}' {url}; done"),
+        ("fish send loop", f"for i in $(seq {n}); do {FISH} -S main send "
+                           f"POST {url} a=1 >/dev/null; done"),
+    ], reps, shell=True, warmup=0)
+    per = {k: [x * 1000 / n for x in v] for k, v in t.items()}
+    raw["send_ms_each"] = per
+    row("sends (keep-alive server)", f"{n} x `fish send`, per send",
+        per["fish send loop"], "ms", f"{n} x curl, per request",
+        per["curl loop"])
+
+
+def memory(hooks, messages):
+    """Listener RSS idle, and with many hooks and messages."""
+    progress(f"memory: idle, then {hooks} hooks and {messages} messages")
+    s = "mem"
+    fish("start", session=s)
+    pid = listener_pid(s)
+    time.sleep(0.5)
+    idle = rss_kib(pid) / 1024
+    ngx = (rss_kib(NGINX_PID) + sum(rss_kib(w) for w in children(NGINX_PID))
+           ) / 1024
+    paths = []
+    for _ in range(hooks):
+        paths.append(urllib.parse.urlsplit(fish("spawn", session=s)).path)
+    hooks_file = os.path.join(TMP, "hooks.txt")
+    with open(hooks_file, "w") as f:
+        f.write("\n".join(paths) + "\n")
+    base = json.loads(fish("status", "--json", session=s))["url"]
+    fill(base + "/", messages, s, hooks_file)
+    st = json.loads(fish("status", "--json", session=s))
+    loaded = rss_kib(pid) / 1024
+    capture = rss_kib(CAPTURE_PID) / 1024
+    raw["memory_mib"] = dict(idle=idle, loaded=loaded, nginx=ngx,
+                             capture_after_load=capture, status=st)
+    row("memory (listener RSS)", "idle", [idle], "MiB",
+        "nginx idle (master + workers)", [ngx], "<= 8 MiB", idle <= 8)
+    row("memory (listener RSS)",
+        f"{st['hooks']:,} hooks, {st['messages']:,} messages", [loaded],
+        "MiB", "python capture after the load test", [capture], "<= 64 MiB",
+        loaded <= 64)
+    fish("stop", session=s)
+
+
+def scale(small, big, take_runs, start_runs):
+    """Taking the next message and starting, small journal vs big one."""
+    progress(f"scale: journals of {small:,} and {big:,} messages")
+    hooks, fill_rate = {}, None
+    for s, count in (("small", small), ("big", big)):
+        hooks[s] = fish("spawn", "--name", "q", session=s)
+        rate = fill(hooks[s], count, s)
+        if s == "big":
+            fill_rate = rate
+    st = {s: json.loads(fish("status", "--json", session=s))
+          for s in ("small", "big")}
+    take = hyperfine([(f"take {s}", f"{FISH} -S {s} wait q")
+                      for s in ("small", "big")], take_runs)
+    take = {k: [x * 1000 for x in v] for k, v in take.items()}
+    # Recovery: stop, then time a start, which returns once it listens.
+    start = {}
+    for s in ("small", "big"):
+        start[s] = hyperfine([(s, f"{FISH} -S {s} start")], start_runs,
+                             warmup=0, prepare=f"{FISH} -S {s} stop")[s]
+    rss_big = rss_kib(listener_pid("big")) / 1024
+    raw["scale"] = dict(take_ms=take, start_s=start, status=st,
+                        fill_rps=fill_rate, rss_big_mib=rss_big)
+    rec = {s: st[s]["journal_records"] for s in st}
+    line = row("scale", f"take next message, {rec['big']:,}-record journal",
+               take["take big"], "ms",
+               f"same, {rec['small']:,}-record journal", take["take small"],
+               "flat (<= 1.5x)")
+    line["met"] = line["ratio"] <= 1.5
+    row("scale", f"listener start (recovery), {rec['big']:,} records "
+        f"({st['big']['journal_bytes'] / MIB:.0f} MiB)", start["big"], "s",
+        f"same, {rec['small']:,} records", start["small"])
+    row("scale", f"listener RSS after recovery, {st['big']['queued']:,} "
+        "queued", [rss_big], "MiB")
+    row("scale", "fill rate building the big journal (32 conns)",
+        [fill_rate], "req/s")
+
+
+# ---------------------------------------------------------------------------
+# The table.
+
+
+def print_table(quick, elapsed):
+    """Print every row as a Markdown table."""
+    def cell(line, key):
+        v = line.get(key)
+        return fmt(v, line["unit"]) if v is not None else ""
+
+    print()
+    print(f"fish benchmark ({'--quick' if quick else 'full run'}, "
+          f"{elapsed:.0f} s); medians, spread in brackets")
+    print()
+    print("| measurement | fish | spread | baseline | ratio | goal | met |")
+    print("|---|---|---|---|---|---|---|")
+    section = None
+    for line in rows:
+        if line["section"] != section:
+            section = line["section"]
+            print(f"| **{section}** | | | | | | |")
+        if line["median"] is None:
+            value = line["note"]
+            note = ""
+        else:
+            value = cell(line, "median")
+            note = f" ({line['note']})" if line["note"] else ""
+        spr = ""
+        if line.get("low") is not None and line["low"] != line["high"]:
+            spr = f"{cell(line, 'low')} - {cell(line, 'high')}"
+        base = ""
+        if line.get("base_name"):
+            base = f"{line['base_name']}: {cell(line, 'base_median')}"
+        ratio = f"{line['ratio']:.2f}x" if line.get("ratio") else ""
+        met = {True: "met", False: "**missed**", None: ""}[line["met"]]
+        print(f"| {line['name']}{note} | {value} | {spr} | {base} | "
+              f"{ratio} | {line['goal']} | {met} |")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    n = QUICK if args.quick else FULL
+    began = time.monotonic()
+    fish("start")
+    callback_to_wait(n["callbacks"], n["acks"])
+    command_overhead(n["hf_runs"])
+    sends(n["sends"], n["send_reps"])
+    throughput(n["wrk_seconds"], n["wrk_reps"])
+    memory(n["hooks"], n["messages"])
+    scale(n["small_journal"], n["big_journal"], n["take_runs"],
+          n["start_runs"])
+    for s in ("main", "small", "big"):
+        fish("stop", session=s, check=False)
+    print_table(args.quick, time.monotonic() - began)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(dict(rows=rows, raw=raw), f, indent=1, default=str)
+
+
+if __name__ == "__main__":
+    main()
