@@ -44,6 +44,9 @@ QUICK = dict(callbacks=150, acks=30, hf_runs=30, wrk_seconds=2, wrk_reps=2,
              small_journal=1000, big_journal=100000, take_runs=40,
              start_runs=2)
 
+# Untimed pause before each POST to a `wait --follow` (see follow_latency).
+FOLLOW_GAP = 0.010
+
 rows = []       # the table: one dict per line
 raw = {}        # every number, for --json
 
@@ -363,18 +366,33 @@ def follow_latency(n):
     poster = Poster(hook)
     lat = []
     for i in range(n):
+        # Let the follower finish acknowledging the previous message and
+        # ask for the next one (its ack waits for an fsync), so that each
+        # sample is one arrival at an idle follower, not the tail of the
+        # previous message's ack; the pause is not timed.
+        time.sleep(FOLLOW_GAP)
+        while not blocked_in_poll(p.pid):
+            if p.poll() is not None:
+                raise RuntimeError("fish wait --follow exited")
         t0 = time.perf_counter_ns()
         poster.send(b'{"seq":%d}' % i)
         line = p.stdout.readline()
         lat.append((time.perf_counter_ns() - t0) / 1e6)
         if not line:
             raise RuntimeError("wait --follow ended early")
-        poster.answer()
+        if poster.answer() != 200:
+            raise RuntimeError("hook did not answer 200")
     p.wait()
     poster.close()
     raw["follow_ms"] = lat
+    p50, p99 = percentile(lat, 50), percentile(lat, 99)
     row("callback to wait", "POST -> line on `wait --follow`, p50", lat,
-        "ms", goal="<= 1 ms", met=percentile(lat, 50) <= 1.0)
+        "ms", goal="<= 1 ms", met=p50 <= 1.0)
+    rows.append(dict(section="callback to wait",
+                     name="POST -> line on `wait --follow`, p99", unit="ms",
+                     median=p99, low=None, high=None, base_name=None,
+                     base_median=None, ratio=None, goal="<= 5 ms",
+                     met=p99 <= 5.0, note=""))
 
 
 def command_overhead(runs):
