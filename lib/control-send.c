@@ -16,8 +16,12 @@
 #include "proto.h"
 #include "xmalloc.h"
 
-/* A send finished (and is journaled): answer the client if it is there. */
-static void
+/*
+ * An outbound request finished (and is journaled): answer the client that
+ * asked for it, if it is still there (for send and replay).  arg is an
+ * allocated client id, freed here.
+ */
+void
 control_send_done(struct httpc_result *result, uint64_t seq, void *arg)
 {
 	uint64_t		*conn_id = arg;

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 struct conn;
+struct httpc_result;
 struct control;
 struct loop;
 struct proto_frame;
@@ -43,5 +44,6 @@ void		 control_wait_ack(struct conn *, struct proto_frame *);
 
 /* control-send.c */
 void		 control_send_start(struct conn *, struct proto_frame *);
+void		 control_send_done(struct httpc_result *, uint64_t, void *);
 
 #endif

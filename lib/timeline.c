@@ -357,28 +357,6 @@ timeline_hop_header(const char *name)
 	return (0);
 }
 
-/* The replayed request finished: answer like send does. */
-static void
-timeline_replayed(struct httpc_result *result, uint64_t seq, void *arg)
-{
-	uint64_t		*conn_id = arg;
-	struct json_object	*r;
-	struct conn		*c;
-
-	if ((c = control_find(*conn_id)) != NULL) {
-		r = proto_reply(result->status, result->error);
-		json_object_object_add(r, "seq",
-		    json_object_new_int64((int64_t)seq));
-		json_object_object_add(r, "http_status",
-		    json_object_new_int((int)result->http_status));
-		json_object_object_add(r, "time_ms",
-		    json_object_new_int64(result->time_ms));
-		control_reply(c, r, buffer_peek(&result->body),
-		    buffer_unread(&result->body));
-	}
-	free(conn_id);
-}
-
 /*
  * Reply to "replay": send message "seq" again.  A received request goes to
  * its hook (through our own listen address, whatever the public URL), or
@@ -445,7 +423,7 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 	req.headers = headers;
 	conn_id = xmalloc(sizeof *conn_id);
 	*conn_id = control_id(c);
-	outbound_send(&req, timeline_replayed, conn_id);
+	outbound_send(&req, control_send_done, conn_id);
 	json_object_put(headers);
 	free(url);
 	journal_record_release(&rec);
