@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,39 +57,6 @@ static const struct option cmd_send_options[] = {
 	CMD_OPTIONS_END
 };
 
-/*
- * Read a body given as text, @FILE or @- (stdin), binary-safe.  Return it
- * allocated with its length, or NULL after printing why.
- */
-static char *
-cmd_send_body(const char *spec, size_t *len)
-{
-	const char	*path = spec + 1;
-	char		*data;
-	int		 fd;
-
-	if (*spec != '@') {
-		*len = strlen(spec);
-		return (xstrdup(spec));
-	}
-	if (strcmp(path, "-") == 0) {
-		path = "stdin";
-		fd = STDIN_FILENO;
-	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		fish_warn("send: %s", path);
-		return (NULL);
-	}
-	data = read_all(fd, PROTO_PAYLOAD_MAX, len);
-	if (data == NULL && errno == EFBIG)
-		fish_warnx("send: %s: body larger than %u MiB", path,
-		    PROTO_PAYLOAD_MAX >> 20);
-	else if (data == NULL)
-		fish_warn("send: %s", path);
-	if (fd != STDIN_FILENO)
-		close(fd);
-	return (data);
-}
-
 /* Tell whether a word is a method: upper-case letters only. */
 static int
 cmd_send_is_method(const char *s)
@@ -130,8 +96,8 @@ cmd_send_prepare(struct items *items, char **headers, size_t nheaders,
 	}
 
 	if (json != NULL || data != NULL) {
-		if ((*body = cmd_send_body(json != NULL ? json : data,
-		    len)) == NULL)
+		if ((*body = read_body("send", json != NULL ? json : data,
+		    PROTO_PAYLOAD_MAX, len)) == NULL)
 			return (EXIT_FAILED);
 	} else if (items->body != NULL) {
 		*body = xstrdup(json_object_to_json_string_ext(items->body,

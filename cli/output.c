@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "fish.h"
 #include "output.h"
 #include "xmalloc.h"
 
@@ -203,4 +205,42 @@ envelope_with_body(struct json_object *msg, const void *body, size_t len)
 	json_object_object_add(msg, "body_base64",
 	    json_object_new_string(encoded));
 	free(encoded);
+}
+
+/*
+ * Read a body given as TEXT, @FILE or @- (stdin), binary-safe, at most max
+ * bytes.  Return it allocated with its length, or NULL after printing why
+ * (who names the command).
+ */
+char *
+read_body(const char *who, const char *spec, size_t max, size_t *len)
+{
+	const char	*path = spec + 1;
+	char		*data;
+	int		 fd;
+
+	if (*spec != '@') {
+		*len = strlen(spec);
+		if (*len > max) {
+			fish_warnx("%s: body larger than %zu KiB", who, max >> 10);
+			return (NULL);
+		}
+		return (xstrdup(spec));
+	}
+	if (strcmp(path, "-") == 0) {
+		path = "stdin";
+		fd = STDIN_FILENO;
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fish_warn("%s: %s", who, path);
+		return (NULL);
+	}
+	data = read_all(fd, max, len);
+	if (data == NULL && errno == EFBIG)
+		fish_warnx("%s: %s: body larger than %zu KiB", who, path,
+		    max >> 10);
+	else if (data == NULL)
+		fish_warn("%s: %s", who, path);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return (data);
 }

@@ -5,12 +5,9 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "fish.h"
 #include "items.h"
@@ -98,39 +95,9 @@ int
 response_body(const struct cmd_entry *entry, struct response *r,
     const char *spec, size_t max)
 {
-	const char	*path = spec + 1;
-	int		 fd;
-
 	free(r->body);
-	r->body = NULL;
-	if (*spec != '@') {
-		r->body_len = strlen(spec);
-		r->body = xstrdup(spec);
-	} else {
-		if (strcmp(path, "-") == 0) {
-			path = "stdin";
-			fd = STDIN_FILENO;
-		} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-			fish_warn("%s: %s", entry->name, path);
-			return (-1);
-		}
-		r->body = read_all(fd, max, &r->body_len);
-		if (r->body == NULL && errno == EFBIG)
-			fish_warnx("%s: %s: body larger than %zu KiB",
-			    entry->name, path, max >> 10);
-		else if (r->body == NULL)
-			fish_warn("%s: %s", entry->name, path);
-		if (fd != STDIN_FILENO)
-			close(fd);
-		if (r->body == NULL)
-			return (-1);
-	}
-	if (r->body_len > max) {
-		fish_warnx("%s: body larger than %zu KiB", entry->name,
-		    max >> 10);
-		return (-1);
-	}
-	return (0);
+	r->body = read_body(entry->name, spec, max, &r->body_len);
+	return (r->body == NULL ? -1 : 0);
 }
 
 /* Add the options given to a control request ("status", "headers"). */
