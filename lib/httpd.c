@@ -96,7 +96,7 @@ httpd_uri_logger(void *arg, const char *uri, struct MHD_Connection *connection)
 
 /* Find the hook named by the first path segment of the URI. */
 static struct hook *
-httpd_find_hook(const char *uri, const char **rest)
+httpd_find_hook(const char *uri)
 {
 	char		 token[TOKEN_LEN + 1];
 	size_t		 len;
@@ -112,7 +112,6 @@ httpd_find_hook(const char *uri, const char **rest)
 	token[TOKEN_LEN] = '\0';
 	if ((h = hook_find(token)) == NULL || strcmp(h->token, token) != 0)
 		return (NULL);
-	*rest = uri + len;
 	return (h);
 }
 
@@ -301,7 +300,6 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct request	*r = *con_cls;
-	const char	*rest = "";
 	enum MHD_Result	 ret;
 
 	(void)arg;
@@ -312,7 +310,7 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		return (MHD_NO);
 	switch (r->stage) {
 	case REQUEST_NEW:
-		r->hook = httpd_find_hook(r->uri, &rest);
+		r->hook = httpd_find_hook(r->uri);
 		if (r->hook == NULL)
 			return (httpd_answer(connection, MHD_HTTP_NOT_FOUND,
 			    "no such hook\n"));
@@ -343,12 +341,12 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (r->too_large)
 			return (httpd_answer(connection,
 			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
-		httpd_find_hook(r->uri, &rest);
-		r->rest = rest;
+		/* The hook was found by "/TOKEN" at the start of the URI. */
+		r->rest = r->uri + 1 + TOKEN_LEN;
 		r->method = xstrdup(method);
 		r->echo = answer_echo(r->hook, connection, buffer_peek(&r->body),
 		    buffer_unread(&r->body));
-		httpd_record(r, method, rest);
+		httpd_record(r, method, r->rest);
 		r->stage = REQUEST_SUSPENDED;
 		MHD_suspend_connection(connection);
 		listener_after_sync(httpd_durable, r);
