@@ -50,7 +50,6 @@ struct httpd {
 	struct MHD_Daemon	*daemon;
 	struct loop		*loop;
 	int			 epoll_fd;
-	int			 resumed;	/* resumes since the last MHD_run */
 	size_t			 requests;	/* request states allocated */
 	uint64_t		 progress;	/* callbacks MHD has made */
 	uint64_t		 progress_seen;	/* progress at the last prepare */
@@ -200,7 +199,6 @@ httpd_resume(void *arg)
 	struct request	*r = arg;
 
 	MHD_resume_connection(r->connection);
-	httpd_self->resumed = 1;
 }
 
 /* Give a suspended request its response; resume it now or after a sync. */
@@ -432,7 +430,6 @@ httpd_prepare(void *arg)
 	MHD_UNSIGNED_LONG_LONG	 timeout;
 	int64_t			 wait = -1;
 
-	h->resumed = 0;
 	MHD_run(h->daemon);
 	if (MHD_get_timeout(h->daemon, &timeout) == MHD_YES)
 		wait = timeout > INT32_MAX ? INT32_MAX : (int64_t)timeout;
@@ -512,9 +509,9 @@ httpd_stop(struct httpd *h)
 {
 	if (h == NULL)
 		return;
+	/* Let the answers of forward_stop (and any other resume) go out. */
 	forward_stop();
-	if (h->resumed)
-		MHD_run(h->daemon);
+	MHD_run(h->daemon);
 	loop_remove(h->loop, h->epoll_fd);
 	MHD_stop_daemon(h->daemon);
 	hold_release();
