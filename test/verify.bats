@@ -320,11 +320,32 @@ verified() {
 	assert_equal "$(post "$hook")" 410
 }
 
-@test "a signed fish send from another session reaches wait" {
-	hook=$(fish spawn --verify "github:$SECRET")
+@test "a body signed by fish sign passes every scheme's check" {
+	for spec in "github:$SECRET" "stripe:$SECRET" "standard:$WHSEC" \
+	    "hmac-sha256:X-Signature:$SECRET" "hmac-sha512:X-Sig-512:$SECRET"; do
+		hook=$(fish spawn --verify "$spec")
+		fish sign "$spec" <"$BODY" >"$BATS_TEST_TMPDIR/headers"
+		assert_equal "$(post "$hook")" 200
+		verified "$hook"
+	done
+}
+
+@test "a hook that expires forgets its secret" {
+	hook=$(fish spawn --verify "github:$SECRET" --ttl 1s)
+	dir=$FISH_HOME/sessions/default
+	grep -q -- "$SECRET" "$dir/secrets.json"
+	wait_until 10 eval '! grep -q -- "$SECRET" "$dir/secrets.json"'
 	sign github "$SECRET"
-	header=$(cat "$BATS_TEST_TMPDIR/headers")
-	run fish -S other send POST "$hook" --data @"$BODY" -H "$header"
+	assert_equal "$(post "$hook")" 410
+}
+
+@test "a signed fish send from another session reaches wait" {
+	hook=$(fish spawn --verify "stripe:$SECRET")
+	headers=()
+	while IFS= read -r line; do
+		headers+=(-H "$line")
+	done < <(fish sign "stripe:$SECRET" <"$BODY")
+	run fish -S other send POST "$hook" --data @"$BODY" "${headers[@]}"
 	assert_success
 	verified "$hook"
 	run --separate-stderr fish -S other send POST "$hook" --data 'not signed'
