@@ -204,6 +204,30 @@ verified() {
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/answer")" 'signature check failed'
 }
 
+@test "wait --peek and --follow skip rejected requests; tail shows them" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	fish tail --json >"$BATS_TEST_TMPDIR/tail" 2>/dev/null &
+	tail_pid=$!
+	# tail has subscribed once it shows a message that came after it.
+	wait_until 10 eval 'http_post "$(fish spawn)" x >/dev/null &&
+	    [ -s "$BATS_TEST_TMPDIR/tail" ]'
+	sign github wrong
+	assert_equal "$(post "$hook")" 401
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 200
+	run fish wait "$hook" --peek --json --timeout 0
+	assert_success
+	assert_equal "$(fish field /verified <<<"$output")" true
+	good=$(fish field /seq <<<"$output")
+	run fish wait "$hook" --follow --count 1 --timeout 5
+	assert_success
+	assert_equal "$(fish field /seq <<<"$output")" "$good"
+	wait_until 10 grep -q '"rejected":"signature does not match"' \
+	    "$BATS_TEST_TMPDIR/tail"
+	kill "$tail_pid"
+	wait "$tail_pid" || true
+}
+
 @test "fish show prints a rejected message and says why" {
 	hook=$(fish spawn --verify "github:$SECRET")
 	sign github wrong
