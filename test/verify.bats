@@ -15,10 +15,24 @@ setup() {
 	SIGN="$FISH_SRC_DIR/test/helpers/sign.py"
 	BODY=$BATS_TEST_TMPDIR/body.json
 	printf '{"action":"opened","number":7}' >"$BODY"
+	app_pid=""
 }
 
 teardown() {
+	if [ -n "$app_pid" ]; then
+		kill "$app_pid" 2>/dev/null || true
+		wait "$app_pid" 2>/dev/null || true
+	fi
 	common_teardown
+}
+
+# start_app: run the local app of helpers/app.py; set app_pid and app_url.
+start_app() {
+	local portfile=$BATS_TEST_TMPDIR/app.port
+	"$FISH_SRC_DIR/test/helpers/app.py" "$portfile" 3>&- &
+	app_pid=$!
+	wait_until 10 test -s "$portfile"
+	app_url=http://127.0.0.1:$(cat "$portfile")
 }
 
 # sign SCHEME SECRET... [--timestamp T]: write the signature headers of
@@ -226,6 +240,22 @@ verified() {
 	    "$BATS_TEST_TMPDIR/tail"
 	kill "$tail_pid"
 	wait "$tail_pid" || true
+}
+
+@test "a rejected request is neither forwarded nor held" {
+	start_app
+	forward=$(fish spawn --verify "github:$SECRET" --forward-to "$app_url")
+	held=$(fish spawn --verify "github:$SECRET" --hold)
+	sign github "$SECRET"
+	assert_equal "$(post "$forward")" 201
+	sign github wrong
+	assert_equal "$(post "$forward")" 401
+	assert_equal "$(post "$held")" 401
+	rejected "$held" 'signature does not match'
+	# Only the good request was forwarded.
+	run fish log --json
+	assert_success
+	assert_equal "$(grep -c '"direction":"sent"' <<<"$output")" 1
 }
 
 @test "fish show prints a rejected message and says why" {
