@@ -363,7 +363,7 @@ verified() {
 	assert_equal "$(http_post "$plain" '{}')" 200
 }
 
-@test "closing a verifying hook forgets its secret" {
+@test "closing a verifying hook, or purging the session, forgets its secret" {
 	hook=$(fish spawn --verify "github:$SECRET")
 	dir=$FISH_HOME/sessions/default
 	grep -q -- "$SECRET" "$dir/secrets.json"
@@ -372,6 +372,10 @@ verified() {
 	assert_output 0
 	sign github "$SECRET"
 	assert_equal "$(post "$hook")" 410
+	# stop --purge deletes the store with the rest of the state.
+	fish spawn --verify "github:$SECRET" >/dev/null
+	fish stop --purge
+	[ ! -e "$dir/secrets.json" ]
 }
 
 @test "a body signed by fish sign passes every scheme's check" {
