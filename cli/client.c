@@ -54,7 +54,7 @@ client_now(void)
 }
 
 /* Return the listener executable: $FISH_LISTENER, else the installed one. */
-static const char *
+const char *
 client_listener_path(void)
 {
 	const char	*s = getenv("FISH_LISTENER");

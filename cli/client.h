@@ -51,5 +51,6 @@ int	 client_reply_status(const struct proto_frame *);
 int	 client_start(const char *, const struct client_settings *);
 int	 client_stop(const char *, int);
 int64_t	 client_now(void);
+const char *client_listener_path(void);
 
 #endif

@@ -26,10 +26,13 @@ const struct cmd_entry cmd_ls_entry = {
 	.help =
 	    "List the session's hooks, oldest first: name (- when none), URL,\n"
 	    "messages received, messages waiting to be taken, and state (open\n"
-	    "or closed).\n"
+	    "or closed; \"open, verifies SCHEME\" for a hook spawned with\n"
+	    "--verify, never with its secret).\n"
 	    "\n"
 	    "  --json        print one JSON object per hook and line: name, url,\n"
-	    "                token, received, queued, state, created_at\n"
+	    "                token, received, queued, state, created_at; and\n"
+	    "                verify (the scheme), tolerance, secret_missing\n"
+	    "                for a hook that checks signatures\n"
 	    "  -h, --help    show this help\n",
 	.exec = cmd_ls_exec
 };
@@ -74,6 +77,14 @@ cmd_ls_cell(struct json_object *hook, int column)
 		return (text);
 	case LS_STATE:
 		s = proto_string(hook, "state");
+		if (s != NULL && strcmp(s, "open") == 0 &&
+		    proto_string(hook, "verify") != NULL) {
+			xasprintf(&text, "open, verifies %s%s",
+			    proto_string(hook, "verify"),
+			    proto_bool(hook, "secret_missing") ?
+			    " (secret missing)" : "");
+			return (text);
+		}
 		break;
 	}
 	return (xstrdup(s == NULL ? "-" : s));

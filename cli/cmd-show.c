@@ -28,7 +28,9 @@ const struct cmd_entry cmd_show_entry = {
 	.help =
 	    "Print message SEQ of the timeline (see fish log): the request line,\n"
 	    "headers, a blank line and the body; for a request fish sent, also\n"
-	    "the response.  JSON bodies are pretty-printed on a terminal.\n"
+	    "the response.  JSON bodies are pretty-printed on a terminal.  A\n"
+	    "request that failed its hook's signature check (spawn --verify)\n"
+	    "is printed too, with the reason on stderr.\n"
 	    "\n"
 	    "  --json        print the message as one JSON object, with the body\n"
 	    "                (and response_body of a sent request)\n"
@@ -271,9 +273,14 @@ static int
 cmd_show_print(struct json_object *entry, const struct proto_frame *frame,
     enum show_format format)
 {
-	struct buffer	b;
-	int		ret;
+	struct buffer	 b;
+	const char	*rejected = proto_string(entry, "rejected");
+	int		 ret;
 
+	/* The text and curl forms have no place for it: say it aside. */
+	if (rejected != NULL && format != SHOW_JSON)
+		fish_warnx("show: message %lld was rejected: %s",
+		    (long long)proto_int(entry, "seq", 0), rejected);
 	if (format == SHOW_JSON) {
 		timeline_with_bodies(entry, frame->payload, frame->payload_len);
 		return (output_json(entry));

@@ -1,8 +1,12 @@
 /*
  * fish spawn: create a hook and print its URL.  Its answer options travel
  * in the "spawn" request as the fields of the hook's journal record
- * (status, headers, hold, hold_timeout_ms, echo, forward_to, ttl_ms), the
- * answer body as the request's payload.
+ * (status, headers, hold, hold_timeout_ms, echo, forward_to, ttl_ms,
+ * verify, tolerance_ms), the answer body as the request's payload.
+ *
+ * --verify is parsed and resolved here, where the user's files and
+ * environment are, and its secret sent as "secret"; the listener keeps it
+ * out of the journal (secrets.h).
  */
 #include "config.h"
 
@@ -16,6 +20,7 @@
 #include "output.h"
 #include "proto.h"
 #include "response.h"
+#include "sigspec.h"
 
 #define LABEL_MAX	64
 
@@ -25,7 +30,8 @@ const struct cmd_entry cmd_spawn_entry = {
 	.name = "spawn",
 	.usage = "[--name LABEL] [--status N] [-H 'Name: value']... "
 	    "[--body T|@F] [--hold [--hold-timeout D]] [--echo PARAM] "
-	    "[--forward-to URL] [--ttl D]",
+	    "[--forward-to URL] [--ttl D] [--verify SCHEME:SECRET "
+	    "[--tolerance D]]",
 	.summary = "create a hook and print its URL",
 	.help =
 	    "Create a hook, a receiver with an unguessable URL, and print the\n"
@@ -46,6 +52,13 @@ const struct cmd_entry cmd_spawn_entry = {
 	    "  --forward-to URL    also pass each request on to URL and relay\n"
 	    "                      its answer (502 when it cannot be reached)\n"
 	    "  --ttl D             close the hook after D (then it answers 410)\n"
+	    "  --verify SPEC       answer 401 to requests whose signature does\n"
+	    "                      not check, and keep them from wait; SPEC is\n"
+	    "                      SCHEME:SECRET, SCHEME:@FILE or SCHEME:env:NAME,\n"
+	    "                      SCHEME github, stripe, standard or\n"
+	    "                      hmac-sha1|hmac-sha256|hmac-sha512:HEADER\n"
+	    "  --tolerance D       accept stripe and standard timestamps up to D\n"
+	    "                      from now (default 5m)\n"
 	    "  -h, --help          show this help\n",
 	.exec = cmd_spawn_exec
 };
@@ -59,7 +72,9 @@ static const struct option cmd_spawn_options[] = {
 	{ "hold-timeout", required_argument, NULL, 'O' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "status", required_argument, NULL, 's' },
+	{ "tolerance", required_argument, NULL, 'T' },
 	{ "ttl", required_argument, NULL, 't' },
+	{ "verify", required_argument, NULL, 'v' },
 	CMD_OPTIONS_END
 };
 
@@ -97,6 +112,42 @@ cmd_spawn_echo_valid(const struct cmd_entry *entry, const char *param)
 	free(cause);
 	json_object_put(root);
 	return (ret);
+}
+
+/*
+ * Resolve --verify SPEC and add it, with --tolerance, to the request.
+ * A bad spec gets one line, which names the scheme, file or variable but
+ * never the secret.  Return 0, or EXIT_USAGE.
+ */
+static int
+cmd_spawn_verify(const char *spec, uint64_t tolerance,
+    struct json_object *request)
+{
+	struct sigspec	 s;
+	char		 scheme[SIGSPEC_HEADER_MAX + 32], *cause = NULL;
+
+	if (sigspec_parse(spec, &s, &cause) == -1) {
+		fish_warnx("spawn: --verify: %s", cause);
+		free(cause);
+		return (EXIT_USAGE);
+	}
+	if (tolerance != 0 && s.scheme != SIGSPEC_STRIPE &&
+	    s.scheme != SIGSPEC_STANDARD) {
+		fish_warnx("spawn: --tolerance: %s signatures have no "
+		    "timestamp (only stripe and standard do)",
+		    sigspec_scheme_name(&s, scheme, sizeof scheme));
+		sigspec_free(&s);
+		return (EXIT_USAGE);
+	}
+	json_object_object_add(request, "verify", json_object_new_string(
+	    sigspec_scheme_name(&s, scheme, sizeof scheme)));
+	json_object_object_add(request, "secret",
+	    json_object_new_string_len(s.secret, (int)s.secret_len));
+	if (tolerance != 0)
+		json_object_object_add(request, "tolerance_ms",
+		    json_object_new_int64((int64_t)tolerance));
+	sigspec_free(&s);
+	return (0);
 }
 
 /* Send the spawn request and print the hook's URL. */
@@ -139,7 +190,8 @@ cmd_spawn_exec(int argc, char **argv)
 	struct response		 answer;
 	struct json_object	*request;
 	const char		*name = NULL, *echo = NULL, *forward = NULL;
-	uint64_t		 hold_timeout = 0, ttl = 0;
+	const char		*verify = NULL;
+	uint64_t		 hold_timeout = 0, ttl = 0, tolerance = 0;
 	int			 ch, hold = 0, status = EXIT_USAGE;
 
 	response_init(&answer);
@@ -192,6 +244,18 @@ cmd_spawn_exec(int argc, char **argv)
 				goto fail;
 			}
 			break;
+		case 'T':
+			if (cmd_duration(entry, optarg, &tolerance) != 0)
+				goto fail;
+			if (tolerance < 1000) {
+				cmd_usage_error(entry, "--tolerance must be at "
+				    "least 1s");
+				goto fail;
+			}
+			break;
+		case 'v':
+			verify = optarg;
+			break;
 		case CMD_HELP:
 			status = EXIT_OK;
 			goto fail;
@@ -225,6 +289,13 @@ cmd_spawn_exec(int argc, char **argv)
 		goto fail;
 	}
 	if (echo != NULL && !cmd_spawn_echo_valid(entry, echo))
+		goto fail;
+	if (tolerance != 0 && verify == NULL) {
+		cmd_usage_error(entry, "--tolerance needs --verify");
+		goto fail;
+	}
+	if (verify != NULL && cmd_spawn_verify(verify, tolerance,
+	    request) != 0)
 		goto fail;
 
 	if (name != NULL)

@@ -59,6 +59,8 @@ const struct cmd_entry cmd_wait_entry = {
 	    "  --json            print the message as one JSON line: seq, hook,\n"
 	    "                    name, method, path, query, headers, body (or\n"
 	    "                    body_base64), remote, received_at, verified\n"
+	    "                    (true when the hook has --verify: requests\n"
+	    "                    that fail it never reach wait)\n"
 	    "  --field PTR       print the value at JSON pointer PTR of the body\n"
 	    "                    (strings raw); exit 4 when absent\n"
 	    "  --headers         print the request line and headers, a blank\n"

@@ -26,11 +26,13 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_reply_entry,
 	&cmd_send_entry,
 	&cmd_show_entry,
+	&cmd_sign_entry,
 	&cmd_spawn_entry,
 	&cmd_start_entry,
 	&cmd_status_entry,
 	&cmd_stop_entry,
 	&cmd_tail_entry,
+	&cmd_verify_entry,
 	&cmd_wait_entry,
 	NULL
 };

@@ -42,11 +42,13 @@ extern const struct cmd_entry cmd_replay_entry;
 extern const struct cmd_entry cmd_reply_entry;
 extern const struct cmd_entry cmd_send_entry;
 extern const struct cmd_entry cmd_show_entry;
+extern const struct cmd_entry cmd_sign_entry;
 extern const struct cmd_entry cmd_spawn_entry;
 extern const struct cmd_entry cmd_start_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_tail_entry;
+extern const struct cmd_entry cmd_verify_entry;
 extern const struct cmd_entry cmd_wait_entry;
 
 /* fish.c */

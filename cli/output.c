@@ -151,38 +151,6 @@ utf8_valid(const void *data, size_t len)
 	return (1);
 }
 
-/* Encode data in standard base64 with padding; caller frees. */
-char *
-base64_encode(const void *data, size_t len)
-{
-	static const char	 alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char	*p = data;
-	char			*out, *o;
-	uint32_t		 v;
-	size_t			 i;
-
-	out = o = xmalloc((len + 2) / 3 * 4 + 1);
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		*o++ = alphabet[v >> 18];
-		*o++ = alphabet[(v >> 12) & 0x3f];
-		*o++ = alphabet[(v >> 6) & 0x3f];
-		*o++ = alphabet[v & 0x3f];
-	}
-	if (i < len) {
-		v = (uint32_t)p[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)p[i + 1] << 8;
-		*o++ = alphabet[v >> 18];
-		*o++ = alphabet[(v >> 12) & 0x3f];
-		*o++ = i + 1 < len ? alphabet[(v >> 6) & 0x3f] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
-	return (out);
-}
-
 /*
  * Add a message's body to its JSON envelope: "body" when it is text (UTF-8
  * without NUL), else "body_base64".

@@ -8,6 +8,8 @@
 
 #include <json-c/json.h>
 
+#include "base64.h"	/* callers encode bodies with base64_encode too */
+
 int	 write_all(int, const void *, size_t);
 int	 output_printf(const char *, ...)
 	    __attribute__((__format__(__printf__, 1, 2)));
@@ -15,7 +17,6 @@ int	 output_json(struct json_object *);
 char	*read_all(int, size_t, size_t *);
 char	*read_body(const char *, const char *, size_t, size_t *);
 int	 utf8_valid(const void *, size_t);
-char	*base64_encode(const void *, size_t);
 void	 envelope_with_body(struct json_object *, const void *, size_t);
 
 #endif

@@ -273,12 +273,16 @@ timeline_add_sent(struct buffer *b, struct json_object *entry, int colour)
 	buffer_printf(b, "  %" PRId64 " ms", proto_int(entry, "time_ms", 0));
 }
 
-/* Add the one-line form of a received entry. */
+/*
+ * Add the one-line form of a received entry.  One that failed its hook's
+ * signature check says so, with the reason, before its body.
+ */
 static void
 timeline_add_received(struct buffer *b, struct json_object *entry,
-    const char *body, size_t len)
+    const char *body, size_t len, int colour)
 {
 	const char	*query = proto_string(entry, "query");
+	const char	*rejected = proto_string(entry, "rejected");
 
 	buffer_add_str(b, "  ");
 	timeline_add_hook(b, entry);
@@ -292,6 +296,15 @@ timeline_add_received(struct buffer *b, struct json_object *entry,
 	}
 	buffer_add_str(b, "  ");
 	timeline_add_size(b, len);
+	if (rejected != NULL) {
+		buffer_add_str(b, "  ");
+		if (colour)
+			buffer_add_str(b, COLOUR_BAD);
+		buffer_add_str(b, "rejected: ");
+		timeline_add_clean(b, rejected, strlen(rejected), '?', 0, 0);
+		if (colour)
+			buffer_add_str(b, COLOUR_RESET);
+	}
 	if (len == 0)
 		return;
 	buffer_add_str(b, "  ");
@@ -331,7 +344,7 @@ timeline_print_line(struct json_object *entry, const char *body, size_t len,
 	if (sent)
 		timeline_add_sent(&b, entry, colour);
 	else
-		timeline_add_received(&b, entry, body, len);
+		timeline_add_received(&b, entry, body, len, colour);
 	buffer_add_str(&b, "\n");
 	ret = write_all(STDOUT_FILENO, buffer_peek(&b), buffer_unread(&b));
 	buffer_release(&b);

@@ -2,7 +2,10 @@
  * Build the envelope of a received message from its journal record:
  * seq, hook (URL), name, method, path, query, headers (names lower-cased;
  * repeated headers joined with ", " as RFC 9110 allows), remote,
- * received_at (RFC 3339, milliseconds, UTC) and verified.
+ * received_at (RFC 3339, milliseconds, UTC) and verified: true when the
+ * hook checks signatures (spawn --verify) and this one was good, false
+ * otherwise, so the member is always there for jq.  A request that failed
+ * the check also has "rejected", the reason; only the timeline shows those.
  */
 #include "config.h"
 
@@ -89,6 +92,7 @@ struct json_object *
 envelope_new(struct json_object *o, const struct hook *h)
 {
 	struct json_object	*e, *list = NULL;
+	const char		*reason;
 	char			*s;
 
 	e = json_object_new_object();
@@ -108,7 +112,11 @@ envelope_new(struct json_object *o, const struct hook *h)
 	s = envelope_time(proto_int(o, "received_at", 0));
 	json_object_object_add(e, "received_at", json_object_new_string(s));
 	free(s);
-	json_object_object_add(e, "verified", json_object_new_boolean(0));
+	json_object_object_add(e, "verified",
+	    json_object_new_boolean(proto_bool(o, "verified")));
+	if ((reason = proto_string(o, "rejected")) != NULL)
+		json_object_object_add(e, "rejected",
+		    json_object_new_string(reason));
 	return (e);
 }
 

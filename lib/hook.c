@@ -5,6 +5,10 @@
  * tables.  Creating, closing and checkpointing a hook is journaled; on
  * start the journal is replayed into the table (and, for message records,
  * into the message index of message.c).
+ *
+ * A hook spawned with --verify journals its scheme and tolerance, never its
+ * secret: that goes to the secrets store (secrets.h), written and synced
+ * before the spawn is answered.
  */
 #include "config.h"
 
@@ -17,9 +21,12 @@
 #include "hook.h"
 #include "journal.h"
 #include "listener.h"
+#include "log.h"
 #include "loop.h"
 #include "message.h"
 #include "proto.h"
+#include "secrets.h"
+#include "sigspec.h"
 #include "xmalloc.h"
 
 static struct hook_list		 hooks = TAILQ_HEAD_INITIALIZER(hooks);
@@ -29,6 +36,7 @@ static struct hook		**by_name;
 static size_t			 nbuckets;
 
 static void	hook_settings_free(struct hook *);
+static void	hook_forget_sigspec(struct hook *);
 
 /* Hash a string (FNV-1a). */
 static size_t
@@ -97,6 +105,7 @@ hook_free_all(void)
 		free(h);
 	}
 	message_free_all();
+	secrets_free();
 	free(by_token);
 	free(by_name);
 	by_token = by_name = NULL;
@@ -216,8 +225,10 @@ hook_settings_check(struct json_object *o, size_t body_len, char **cause)
 		}
 	}
 	if (proto_int(o, "hold_timeout_ms", 1) <= 0 ||
-	    proto_int(o, "ttl_ms", 1) <= 0) {
-		xasprintf(cause, "hold timeout and ttl must be positive");
+	    proto_int(o, "ttl_ms", 1) <= 0 ||
+	    proto_int(o, "tolerance_ms", 1) <= 0) {
+		xasprintf(cause, "hold timeout, ttl and tolerance must be "
+		    "positive");
 		return (-1);
 	}
 	url = proto_string(o, "forward_to");
@@ -254,6 +265,9 @@ hook_settings_free(struct hook *h)
 	h->headers = NULL;
 	h->body = h->echo = h->forward_to = NULL;
 	h->body_len = 0;
+	free(h->verify);
+	h->verify = NULL;
+	hook_forget_sigspec(h);
 }
 
 /* Take a hook's answer settings from a journal record or spawn request. */
@@ -284,6 +298,84 @@ hook_settings_load(struct hook *h, struct json_object *o, const void *body,
 	if ((s = proto_string(o, "forward_to")) != NULL && *s != '\0')
 		h->forward_to = xstrdup(s);
 	h->expires_at = proto_int(o, "expires_at", 0);
+	if ((s = proto_string(o, "verify")) != NULL && *s != '\0') {
+		h->verify = xstrdup(s);
+		h->tolerance_ms = proto_int(o, "tolerance_ms",
+		    HOOK_TOLERANCE_MS);
+		if (h->tolerance_ms <= 0)
+			h->tolerance_ms = HOOK_TOLERANCE_MS;
+	}
+}
+
+/* Drop a hook's resolved signature spec, wiping its secret. */
+static void
+hook_forget_sigspec(struct hook *h)
+{
+	if (h->sigspec == NULL)
+		return;
+	sigspec_free(h->sigspec);
+	free(h->sigspec);
+	h->sigspec = NULL;
+}
+
+/*
+ * Parse the signature settings of a spawn request: "verify" (a scheme as
+ * sigspec_scheme_name prints it) and "secret".  Return 1 with *spec
+ * filled, 0 when the request has none, -1 with *cause when they are bad.
+ * The cause names the scheme, never the secret.
+ */
+static int
+hook_verify_parse(struct json_object *o, struct sigspec *spec, char **cause)
+{
+	const char	*scheme, *secret;
+
+	if (o == NULL || (scheme = proto_string(o, "verify")) == NULL)
+		return (0);
+	if ((secret = proto_string(o, "secret")) == NULL || *secret == '\0') {
+		xasprintf(cause, "verifying '%s' signatures needs a secret",
+		    scheme);
+		return (-1);
+	}
+	if (sigspec_from_parts(scheme, secret, spec, cause) == -1)
+		return (-1);
+	return (1);
+}
+
+/* Compare two secrets in time that depends on their lengths only. */
+static int
+hook_secret_equal(const struct sigspec *a, const struct sigspec *b)
+{
+	unsigned char	diff = 0;
+	size_t		i;
+
+	if (a->secret_len != b->secret_len)
+		return (0);
+	for (i = 0; i < a->secret_len; i++)
+		diff |= (unsigned char)(a->secret[i] ^ b->secret[i]);
+	return (diff == 0);
+}
+
+/*
+ * Give a verifying hook its spec, from its journaled scheme and the
+ * stored secret.  Return 0, or -1 when the secret is missing.
+ */
+static int
+hook_attach_secret(struct hook *h)
+{
+	struct sigspec	 spec;
+	const char	*secret;
+	char		*cause = NULL;
+
+	hook_forget_sigspec(h);
+	if ((secret = secrets_get(h->token, h->verify)) == NULL)
+		return (-1);
+	if (sigspec_from_parts(h->verify, secret, &spec, &cause) == -1) {
+		free(cause);
+		return (-1);
+	}
+	h->sigspec = xmalloc(sizeof *h->sigspec);
+	*h->sigspec = spec;
+	return (0);
 }
 
 /*
@@ -322,6 +414,12 @@ hook_journal(const struct hook *h)
 	if (h->expires_at != 0)
 		json_object_object_add(o, "expires_at",
 		    json_object_new_int64(h->expires_at));
+	if (h->verify != NULL) {
+		json_object_object_add(o, "verify",
+		    json_object_new_string(h->verify));
+		json_object_object_add(o, "tolerance_ms",
+		    json_object_new_int64(h->tolerance_ms));
+	}
 	journal_append(listener.journal, JOURNAL_HOOK_CREATED, o, h->body,
 	    h->body_len);
 	json_object_put(o);
@@ -335,6 +433,7 @@ void
 hook_close(struct hook *h)
 {
 	struct json_object	*o;
+	char			*cause = NULL;
 
 	if (h->closed)
 		return;
@@ -345,6 +444,14 @@ hook_close(struct hook *h)
 	json_object_object_add(o, "token", json_object_new_string(h->token));
 	journal_append(listener.journal, JOURNAL_HOOK_CLOSED, o, NULL, 0);
 	json_object_put(o);
+	/* A closed hook answers 410 before any check: its secret can go. */
+	if (h->verify != NULL) {
+		hook_forget_sigspec(h);
+		if (secrets_remove(h->token, &cause) == -1) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+	}
 }
 
 /* A hook's time to live is over. */
@@ -374,52 +481,147 @@ hook_arm(struct hook *h)
 	    hook_expired, h);
 }
 
-/* Once the journal is replayed: arm the hooks' time-to-live timers. */
+/* Tell whether a stored secret still belongs to an open verifying hook. */
+static int
+hook_secret_wanted(const char *token)
+{
+	struct hook	*h;
+
+	h = hook_find_token(token, strlen(token));
+	return (h != NULL && !h->closed && h->verify != NULL);
+}
+
+/*
+ * Once the journal is replayed: give verifying hooks their secrets, and
+ * arm the hooks' time-to-live timers.  An open hook that verifies but has
+ * no secret (the store was lost or damaged) is not dropped: it rejects
+ * every request, which is safe, and says so in the log.
+ */
 void
 hook_start_timers(void)
 {
 	struct hook	*h;
+	char		*warning, *cause = NULL;
 
+	secrets_load(listener.session.dir, &warning);
+	if (warning != NULL) {
+		log_warnx("%s", warning);
+		free(warning);
+	}
+	TAILQ_FOREACH(h, &hooks, entry) {
+		if (h->verify != NULL && !h->closed &&
+		    hook_attach_secret(h) == -1)
+			log_warnx("hook %s verifies %s signatures but its "
+			    "secret is missing: it rejects every request "
+			    "(spawn it again with --name and --verify, or close "
+			    "it)", h->name != NULL ? h->name : h->token,
+			    h->verify);
+	}
 	TAILQ_FOREACH(h, &hooks, entry)
 		hook_arm(h);
+	if (secrets_keep(hook_secret_wanted, &cause) == -1) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+}
+
+/*
+ * An open hook named again by a spawn with --verify: return 0 if it already
+ * verifies that way (same scheme, tolerance and secret) and -1 with *cause
+ * if not, since handing out a hook that checks less, or otherwise, than
+ * asked would be a silent hole.  A hook whose secret went missing gets the
+ * one given, which is how a user mends it.
+ */
+static int
+hook_reuse_verifying(struct hook *h, struct sigspec *spec, int64_t tolerance,
+    char **cause)
+{
+	char	scheme[SIGSPEC_HEADER_MAX + 32];
+
+	sigspec_scheme_name(spec, scheme, sizeof scheme);
+	if (h->verify == NULL || strcmp(h->verify, scheme) != 0 ||
+	    h->tolerance_ms != tolerance ||
+	    (h->sigspec != NULL && !hook_secret_equal(h->sigspec, spec))) {
+		xasprintf(cause, "hook '%s' is open with other --verify "
+		    "settings (close it first, or use another name)", h->name);
+		return (-1);
+	}
+	if (h->sigspec != NULL)
+		return (0);
+	if (secrets_set(h->token, scheme, spec->secret, cause) == -1)
+		return (-1);
+	h->sigspec = xmalloc(sizeof *h->sigspec);
+	*h->sigspec = *spec;
+	memset(spec, 0, sizeof *spec);
+	log_info("hook %s has its secret again", h->name);
+	return (0);
 }
 
 /*
  * Create a hook, journaled, answering as settings say (a spawn request:
  * see hook_settings_check) with body.  A name already held by an open hook
  * returns that hook, unchanged, so re-running a script that names its hook
- * finds it again.  Return NULL with *cause for bad settings.
+ * finds it again; but not if the request asks for other signature checks
+ * (see hook_reuse_verifying).  Return NULL with *cause for bad settings.
  */
 struct hook *
 hook_create(const char *name, struct json_object *settings, const void *body,
     size_t len, char **cause)
 {
-	struct hook		*h;
+	struct hook		*h = NULL;
+	struct sigspec		 spec;
 	char			 token[TOKEN_LEN + 1];
-	int64_t			 ttl;
+	char			 scheme[SIGSPEC_HEADER_MAX + 32];
+	int64_t			 ttl, tolerance;
+	int			 verify;
 
 	if (settings != NULL && hook_settings_check(settings, len, cause) == -1)
 		return (NULL);
-	if (name != NULL && (h = hook_find_name(name)) != NULL) {
-		if (!h->closed)
-			return (h);
-		xasprintf(cause, "hook name '%s' belongs to a closed hook", name);
+	memset(&spec, 0, sizeof spec);
+	if ((verify = hook_verify_parse(settings, &spec, cause)) == -1)
 		return (NULL);
+	tolerance = proto_int(settings, "tolerance_ms", HOOK_TOLERANCE_MS);
+	if (name != NULL && (h = hook_find_name(name)) != NULL) {
+		if (h->closed) {
+			xasprintf(cause, "hook name '%s' belongs to a closed "
+			    "hook", name);
+			h = NULL;
+		} else if (verify &&
+		    hook_reuse_verifying(h, &spec, tolerance, cause) == -1)
+			h = NULL;
+		goto done;
 	}
 	do {
 		if (token_new(token, sizeof token) == -1) {
 			xasprintf(cause, "cannot make a token: getrandom failed");
-			return (NULL);
+			goto done;
 		}
 	} while (hook_find_token(token, TOKEN_LEN) != NULL);
+	/* The secret is durable before the hook exists, let alone answers. */
+	if (verify) {
+		sigspec_scheme_name(&spec, scheme, sizeof scheme);
+		if (secrets_set(token, scheme, spec.secret, cause) == -1)
+			goto done;
+	}
 	h = hook_insert(token, name, listener_wallclock());
 	if (settings != NULL) {
 		hook_settings_load(h, settings, body, len);
 		if ((ttl = proto_int(settings, "ttl_ms", 0)) > 0)
 			h->expires_at = h->created_at + ttl;
 	}
+	if (verify) {
+		/* The settings carry the scheme as the client wrote it. */
+		free(h->verify);
+		h->verify = xstrdup(scheme);
+		h->sigspec = xmalloc(sizeof *h->sigspec);
+		*h->sigspec = spec;
+		memset(&spec, 0, sizeof spec);
+	}
 	hook_journal(h);
 	hook_arm(h);
+done:
+	if (verify)
+		sigspec_free(&spec);
 	return (h);
 }
 

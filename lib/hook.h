@@ -18,10 +18,12 @@
 
 #define HOOK_HOLD_TIMEOUT_MS	30000		/* default --hold-timeout */
 #define HOOK_BODY_MAX		(1U << 20)	/* spawn --body */
+#define HOOK_TOLERANCE_MS	300000		/* default spawn --tolerance */
 
 struct journal_record;
 struct json_object;
 struct loop_timer;
+struct sigspec;
 
 enum message_state {
 	MESSAGE_PENDING,	/* written, not yet durable */
@@ -29,6 +31,7 @@ enum message_state {
 	MESSAGE_LEASED,		/* handed to a waiter, not yet confirmed */
 	MESSAGE_TAKEN,		/* confirmed by a waiter */
 	MESSAGE_SENT,		/* a request we sent (no hook) */
+	MESSAGE_REJECTED,	/* failed its hook's signature check */
 };
 
 struct hook;
@@ -61,6 +64,15 @@ struct hook {
 	char			*forward_to;	/* URL or NULL */
 	int64_t			 expires_at;	/* unix ms; 0 for never */
 	struct loop_timer	*ttl_timer;
+
+	/*
+	 * Signature checks (spawn --verify): the scheme as the journal
+	 * records it, and the spec with the secret from the secrets store,
+	 * NULL while the secret is missing (then every request is rejected).
+	 */
+	char			*verify;	/* scheme name, or NULL */
+	int64_t			 tolerance_ms;
+	struct sigspec		*sigspec;
 
 	struct hook		*next_by_token;
 	struct hook		*next_by_name;

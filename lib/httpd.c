@@ -11,6 +11,11 @@
  * (forward.c); or, for a --hold hook, not yet (hold.c).  The request's
  * state (request.h) is shared with those two.
  *
+ * A hook spawned with --verify checks each complete request's signature
+ * over the headers and body bytes exactly as received.  A request that
+ * fails is journaled as rejected, with the reason, queued for no wait, and
+ * answered 401 once durable; none of the hook's answer settings apply.
+ *
  * libmicrohttpd runs in external-epoll mode: its epoll fd sits in our loop,
  * and MHD_run is called when it is readable, after resumes, and on MHD's
  * own timeout.  Per-request state is freed only in the completion callback.
@@ -44,6 +49,7 @@
 #include "message.h"
 #include "proto.h"
 #include "request.h"
+#include "signature.h"
 #include "xmalloc.h"
 
 struct httpd {
@@ -155,13 +161,38 @@ httpd_remote(struct MHD_Connection *connection)
 	return (s);
 }
 
-/* Journal a complete request as a message of its hook. */
-static void
+/*
+ * Check the signature of a complete request to a verifying hook.  Return 1
+ * when it is good; 0 with *reason (caller frees) when it is not.
+ */
+static int
+httpd_verify(const struct hook *h, struct json_object *headers,
+    const void *body, size_t len, char **reason)
+{
+	*reason = NULL;
+	if (h->sigspec == NULL) {
+		*reason = xstrdup("secret missing");
+		return (0);
+	}
+	if (signature_verify(h->sigspec, headers, body, len,
+	    listener_wallclock() / 1000, h->tolerance_ms / 1000, reason) == 1)
+		return (1);
+	if (*reason == NULL)
+		*reason = xstrdup("bad signature");
+	return (0);
+}
+
+/*
+ * Journal a complete request as a message of its hook, with the outcome of
+ * its signature check if the hook verifies.  Return 1 if it was rejected.
+ */
+static int
 httpd_record(struct request *r, const char *method, const char *rest)
 {
 	struct json_object	*o, *headers;
 	size_t			 pathlen;
-	char			*remote;
+	char			*remote, *reason;
+	int			 rejected = 0;
 
 	pathlen = strcspn(rest, "?#");
 	o = json_object_new_object();
@@ -186,10 +217,25 @@ httpd_record(struct request *r, const char *method, const char *rest)
 	free(remote);
 	json_object_object_add(o, "received_at",
 	    json_object_new_int64(listener_wallclock()));
+	if (r->hook->verify != NULL) {
+		if (httpd_verify(r->hook, headers, buffer_peek(&r->body),
+		    buffer_unread(&r->body), &reason))
+			json_object_object_add(o, "verified",
+			    json_object_new_boolean(1));
+		else {
+			json_object_object_add(o, "verified",
+			    json_object_new_boolean(0));
+			json_object_object_add(o, "rejected",
+			    json_object_new_string(reason));
+			free(reason);
+			rejected = 1;
+		}
+	}
 	r->message = message_receive(r->hook, o, buffer_peek(&r->body),
 	    buffer_unread(&r->body));
 	r->seq = r->message->seq;
 	json_object_put(o);
+	return (rejected);
 }
 
 /* Resume a request whose response is ready (also a sync callback). */
@@ -275,6 +321,23 @@ httpd_durable(void *arg)
 	buffer_release(&r->body);
 }
 
+/*
+ * The record of a request that failed its signature check is durable: it
+ * joins the timeline, and the sender gets 401 with a fixed text that
+ * repeats nothing of the request.
+ */
+static void
+httpd_rejected(void *arg)
+{
+	struct request	*r = arg;
+
+	message_reject(r->message);
+	r->message = NULL;
+	httpd_respond(r, MHD_HTTP_UNAUTHORIZED,
+	    answer_text(NULL, "signature check failed\n"), 0);
+	buffer_release(&r->body);
+}
+
 /* Tell whether the announced Content-Length exceeds our cap. */
 static int
 httpd_length_too_large(struct MHD_Connection *connection)
@@ -299,6 +362,7 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 {
 	struct request	*r = *con_cls;
 	enum MHD_Result	 ret;
+	int		 rejected;
 
 	(void)arg;
 	(void)url;
@@ -342,12 +406,13 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		/* The hook was found by "/TOKEN" at the start of the URI. */
 		r->rest = r->uri + 1 + TOKEN_LEN;
 		r->method = xstrdup(method);
-		r->echo = answer_echo(r->hook, connection, buffer_peek(&r->body),
-		    buffer_unread(&r->body));
-		httpd_record(r, method, r->rest);
+		rejected = httpd_record(r, method, r->rest);
+		if (!rejected)
+			r->echo = answer_echo(r->hook, connection,
+			    buffer_peek(&r->body), buffer_unread(&r->body));
 		r->stage = REQUEST_SUSPENDED;
 		MHD_suspend_connection(connection);
-		listener_after_sync(httpd_durable, r);
+		listener_after_sync(rejected ? httpd_rejected : httpd_durable, r);
 		return (MHD_YES);
 	case REQUEST_SUSPENDED:
 		return (MHD_YES);

@@ -46,6 +46,7 @@
 #include "message.h"
 #include "proto.h"
 #include "retention.h"
+#include "signature-tool.h"
 #include "timeline.h"
 #include "xmalloc.h"
 
@@ -344,6 +345,10 @@ main(int argc, char **argv)
 	char			*cause, *warning, *end;
 	int			 ch, debug = 0, foreground = 0, http_fd, sig_fd;
 	int64_t			 deadline;
+
+	/* fish sign and fish verify: one-shot, no session. */
+	if (signature_tool_wanted(argc, argv))
+		return (signature_tool_main(argc, argv));
 
 	while ((ch = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (ch) {

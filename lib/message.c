@@ -7,7 +7,8 @@
  * its untaken messages into a FIFO queue.  A received message is pending
  * until its record is durable, then queued, leased to a waiter (waiter.c),
  * and taken once the waiter confirms it; a lease that ends unconfirmed
- * puts the message back on its queue.
+ * puts the message back on its queue.  A request that failed its hook's
+ * signature check is rejected: it joins the timeline, never a queue.
  */
 #include "config.h"
 
@@ -154,6 +155,11 @@ message_replay(const struct journal_record *r)
 		if (token == NULL || (h = hook_find(token)) == NULL || seq < 0 ||
 		    (nmessages > 0 && (uint64_t)seq <= messages[nmessages - 1]->seq))
 			break;
+		if (proto_string(o, "rejected") != NULL) {
+			message_insert(h, (uint64_t)seq, r->offset,
+			    MESSAGE_REJECTED);
+			break;
+		}
 		m = message_insert(h, (uint64_t)seq, r->offset, MESSAGE_QUEUED);
 		message_enqueue(m);
 		h->queued++;
@@ -209,6 +215,18 @@ message_ready(struct message *m)
 	if (message_observer != NULL)
 		message_observer(m);
 	waiter_dispatch(m->hook);
+}
+
+/*
+ * A pending message that failed its signature check is durable: show it in
+ * the timeline, but queue it for no one.
+ */
+void
+message_reject(struct message *m)
+{
+	m->state = MESSAGE_REJECTED;
+	if (message_observer != NULL)
+		message_observer(m);
 }
 
 /* A leased message was not confirmed (the waiter went away): requeue it. */

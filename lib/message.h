@@ -19,6 +19,7 @@ void		 message_expire(uint64_t);
 struct message	*message_receive(struct hook *, struct json_object *,
 		    const void *, size_t);
 void		 message_ready(struct message *);
+void		 message_reject(struct message *);
 void		 message_release(struct message *);
 void		 message_take(struct message *);
 uint64_t	 message_count(void);

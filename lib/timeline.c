@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "control.h"
+#include "duration.h"
 #include "envelope.h"
 #include "hook.h"
 #include "httpc.h"
@@ -100,7 +101,8 @@ timeline_entry(const struct message *m, const struct journal_record *rec)
 		json_object_object_add(e, "direction",
 		    json_object_new_string("received"));
 		json_object_object_add(e, "state", json_object_new_string(
-		    m->state == MESSAGE_TAKEN ? "taken" : "queued"));
+		    m->state == MESSAGE_TAKEN ? "taken" :
+		    m->state == MESSAGE_REJECTED ? "rejected" : "queued"));
 	} else {
 		e = envelope_sent(rec->json);
 		json_object_object_add(e, "direction",
@@ -235,6 +237,17 @@ timeline_hook(const struct hook *h)
 	s = envelope_time(h->created_at);
 	json_object_object_add(o, "created_at", json_object_new_string(s));
 	free(s);
+	/* Which checks, never with what secret. */
+	if (h->verify != NULL) {
+		json_object_object_add(o, "verify",
+		    json_object_new_string(h->verify));
+		s = duration_format((uint64_t)h->tolerance_ms);
+		json_object_object_add(o, "tolerance", json_object_new_string(s));
+		free(s);
+		if (h->sigspec == NULL && !h->closed)
+			json_object_object_add(o, "secret_missing",
+			    json_object_new_boolean(1));
+	}
 	return (o);
 }
 

@@ -14,7 +14,7 @@ teardown() {
 	common_teardown
 }
 
-COMMANDS="start stop status spawn wait send reply close field log ls show tail replay"
+COMMANDS="start stop status spawn wait send reply close field log ls show tail replay sign verify"
 
 # help_options CMD: print each option (-x or --long) that fish CMD --help
 # shows, one a line.

@@ -1,0 +1,130 @@
+/*
+ * fish sign: print the headers a provider's signature scheme adds to a
+ * body, for scripts that send with other tools.
+ *
+ * The client stays free of GnuTLS: it checks the arguments and the spec
+ * here, then execs the listener executable's one-shot --sign mode with
+ * stdin inherited.  The spec goes through as written, so a secret read
+ * from @FILE or env:NAME never appears in argv.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "fish.h"
+#include "proto.h"
+#include "sigspec.h"
+
+static int	cmd_sign_exec(int, char **);
+
+const struct cmd_entry cmd_sign_entry = {
+	.name = "sign",
+	.usage = "SCHEME:SECRET [--id ID] [--timestamp T] < BODY",
+	.summary = "print the signature headers of a body",
+	.help =
+	    "Print the headers that sign the body read on stdin, one\n"
+	    "'Name: value' line each, as the provider would send them.  Needs\n"
+	    "no session.  Exit 2 on a bad spec.\n"
+	    "\n"
+	    "Schemes: github, stripe, standard (Standard Webhooks) and\n"
+	    "hmac-sha1:HEADER, hmac-sha256:HEADER, hmac-sha512:HEADER (hex HMAC\n"
+	    "of the body in HEADER).  The secret is written SCHEME:SECRET,\n"
+	    "SCHEME:@FILE (one trailing newline cut) or SCHEME:env:NAME.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --id ID        webhook-id for standard (default: a new msg_ id)\n"
+	    "  --timestamp T  unix time for stripe and standard (default: now)\n"
+	    "  -h, --help     show this help\n",
+	.exec = cmd_sign_exec
+};
+
+static const struct option cmd_sign_options[] = {
+	{ "id", required_argument, NULL, 'i' },
+	{ "timestamp", required_argument, NULL, 't' },
+	CMD_OPTIONS_END
+};
+
+/* Tell whether s is unix seconds: decimal digits only. */
+static int
+cmd_sign_seconds(const char *s)
+{
+	return (*s != '\0' && strspn(s, "0123456789") == strlen(s) &&
+	    strlen(s) <= 18);
+}
+
+/* Tell whether a webhook id can go in a header as is. */
+static int
+cmd_sign_id_valid(const char *id)
+{
+	const unsigned char	*p;
+
+	if (*id == '\0' || strlen(id) > 256)
+		return (0);
+	for (p = (const unsigned char *)id; *p != '\0'; p++) {
+		if (*p < 0x21 || *p == 0x7f)
+			return (0);
+	}
+	return (1);
+}
+
+/* Check the arguments, then let the listener executable sign. */
+static int
+cmd_sign_exec(int argc, char **argv)
+{
+	const struct cmd_entry	*entry = &cmd_sign_entry;
+	const char		*args[8], *id = NULL, *timestamp = NULL;
+	struct sigspec		 spec;
+	char			*cause;
+	int			 ch, n = 0;
+
+	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_sign_options)) !=
+	    -1) {
+		switch (ch) {
+		case 'i':
+			if (!cmd_sign_id_valid(optarg))
+				return (cmd_usage_error(entry, "invalid --id"
+				    " (1 to 256 printable characters, no"
+				    " spaces)"));
+			id = optarg;
+			break;
+		case 't':
+			if (!cmd_sign_seconds(optarg))
+				return (cmd_usage_error(entry, "invalid"
+				    " --timestamp '%s' (unix seconds)",
+				    optarg));
+			timestamp = optarg;
+			break;
+		case CMD_HELP:
+			return (EXIT_OK);
+		default:
+			return (EXIT_USAGE);
+		}
+	}
+	if (argc - optind != 1)
+		return (cmd_usage_error(entry, "expected one SCHEME:SECRET"));
+	if (sigspec_parse(argv[optind], &spec, &cause) == -1) {
+		fish_warnx("sign: %s", cause);
+		free(cause);
+		return (EXIT_USAGE);
+	}
+	sigspec_free(&spec);
+
+	args[n++] = "fish-listener";
+	args[n++] = "--sign";
+	args[n++] = argv[optind];
+	if (id != NULL) {
+		args[n++] = "--id";
+		args[n++] = id;
+	}
+	if (timestamp != NULL) {
+		args[n++] = "--timestamp";
+		args[n++] = timestamp;
+	}
+	args[n] = NULL;
+	execv(client_listener_path(), (char *const *)args);
+	fish_warn("sign: cannot run %s", client_listener_path());
+	return (EXIT_UNAVAILABLE);
+}

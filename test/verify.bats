@@ -1,0 +1,457 @@
+#!/usr/bin/env bats
+# fish spawn --verify: signature checks on receipt.  The signer is a small
+# Python script (helpers/sign.py) built on Python's hmac module, or another
+# fish session.
+
+load helpers/common
+bats_require_minimum_version 1.5.0
+
+SECRET=It5-a-s3cret-nobody-knows
+# A Standard Webhooks key: whsec_ and the base64 of 24 bytes.
+WHSEC=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+
+setup() {
+	common_setup
+	SIGN="$FISH_SRC_DIR/test/helpers/sign.py"
+	BODY=$BATS_TEST_TMPDIR/body.json
+	printf '{"action":"opened","number":7}' >"$BODY"
+	app_pid=""
+}
+
+teardown() {
+	if [ -n "$app_pid" ]; then
+		kill "$app_pid" 2>/dev/null || true
+		wait "$app_pid" 2>/dev/null || true
+	fi
+	common_teardown
+}
+
+# start_app: run the local app of helpers/app.py; set app_pid and app_url.
+start_app() {
+	local portfile=$BATS_TEST_TMPDIR/app.port
+	"$FISH_SRC_DIR/test/helpers/app.py" "$portfile" 3>&- &
+	app_pid=$!
+	wait_until 10 test -s "$portfile"
+	app_url=http://127.0.0.1:$(cat "$portfile")
+}
+
+# sign SCHEME SECRET... [--timestamp T]: write the signature headers of
+# $BODY to $BATS_TEST_TMPDIR/headers.
+sign() {
+	python3 "$SIGN" "$1" "$BODY" "${@:2}" >"$BATS_TEST_TMPDIR/headers"
+}
+
+# post URL [CURL_ARG...]: POST $BODY with the signed headers; print the
+# status code.
+post() {
+	local url=$1
+	shift
+	curl -sS -o "$BATS_TEST_TMPDIR/answer" -w '%{http_code}' --max-time 10 \
+	    -H @"$BATS_TEST_TMPDIR/headers" -H 'Content-Type: application/json' \
+	    --data-binary @"$BODY" "$@" "$url"
+}
+
+# rejected HOOK REASON: the last request to HOOK got 401 with a text that
+# repeats nothing, is not waitable, and fish log shows it rejected.
+rejected() {
+	local hook=$1 reason=$2
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/answer")" 'signature check failed'
+	run fish wait "$hook" --timeout 0
+	assert_failure 124
+	run fish log "$hook"
+	assert_success
+	assert_line --partial "rejected: $reason"
+	run fish log "$hook" --json
+	assert_success
+	assert_equal "$(tail -n 1 <<<"$output" | fish field /rejected)" "$reason"
+	assert_equal "$(tail -n 1 <<<"$output" | fish field /verified)" false
+	assert_equal "$(tail -n 1 <<<"$output" | fish field /state)" rejected
+}
+
+# verified HOOK: the next message of HOOK is $BODY, verified.
+verified() {
+	run --separate-stderr fish wait "$1" --json --timeout 5
+	assert_success
+	assert_equal "$(fish field /verified <<<"$output")" true
+	assert_equal "$(fish field /body <<<"$output")" "$(cat "$BODY")"
+}
+
+@test "spawn --verify github accepts a GitHub signature and marks it verified" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 200
+	verified "$hook"
+}
+
+@test "spawn --verify stripe accepts a Stripe signature" {
+	hook=$(fish spawn --verify "stripe:$SECRET")
+	sign stripe "$SECRET"
+	assert_equal "$(post "$hook")" 200
+	verified "$hook"
+}
+
+@test "spawn --verify standard accepts a Standard Webhooks signature" {
+	hook=$(fish spawn --verify "standard:$WHSEC")
+	sign standard "$WHSEC"
+	assert_equal "$(post "$hook")" 200
+	verified "$hook"
+}
+
+@test "spawn --verify hmac-sha256:HEADER accepts a hex HMAC in that header" {
+	hook=$(fish spawn --verify "hmac-sha256:X-Signature:$SECRET")
+	sign hmac-sha256:X-Signature "$SECRET"
+	assert_equal "$(post "$hook")" 200
+	verified "$hook"
+}
+
+@test "a hook without --verify gives verified false" {
+	hook=$(fish spawn)
+	assert_equal "$(http_post "$hook" '{}')" 200
+	run fish wait "$hook" --json --timeout 5
+	assert_success
+	assert_equal "$(fish field /verified <<<"$output")" false
+}
+
+@test "a tampered body is rejected with 401 and never reaches wait" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	sign github "$SECRET"
+	printf '{"action":"opened","number":8}' >"$BODY"
+	assert_equal "$(post "$hook")" 401
+	rejected "$hook" 'signature does not match'
+}
+
+@test "a signature made with the wrong secret is rejected" {
+	hook=$(fish spawn --verify "stripe:$SECRET")
+	sign stripe not-the-secret
+	assert_equal "$(post "$hook")" 401
+	rejected "$hook" 'signature does not match'
+}
+
+@test "stale and future timestamps are rejected, stripe and standard" {
+	now=$(date +%s)
+	stripe=$(fish spawn --verify "stripe:$SECRET")
+	standard=$(fish spawn --verify "standard:$WHSEC")
+	sign stripe "$SECRET" --timestamp $((now - 600))
+	assert_equal "$(post "$stripe")" 401
+	rejected "$stripe" 'timestamp too old'
+	sign stripe "$SECRET" --timestamp $((now + 600))
+	assert_equal "$(post "$stripe")" 401
+	rejected "$stripe" 'timestamp too far in the future'
+	sign standard "$WHSEC" --timestamp $((now - 600))
+	assert_equal "$(post "$standard")" 401
+	rejected "$standard" 'timestamp too old'
+	sign standard "$WHSEC" --timestamp $((now + 600))
+	assert_equal "$(post "$standard")" 401
+	rejected "$standard" 'timestamp too far in the future'
+}
+
+@test "a request without the signature header is rejected" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	: >"$BATS_TEST_TMPDIR/headers"
+	assert_equal "$(post "$hook")" 401
+	rejected "$hook" 'no X-Hub-Signature-256 header'
+}
+
+@test "a malformed signature header is rejected" {
+	hook=$(fish spawn --verify "stripe:$SECRET")
+	echo 'Stripe-Signature: garbage' >"$BATS_TEST_TMPDIR/headers"
+	assert_equal "$(post "$hook")" 401
+	rejected "$hook" 'malformed Stripe-Signature header'
+}
+
+@test "during a secret rotation one good signature among several is enough" {
+	stripe=$(fish spawn --verify "stripe:$SECRET")
+	standard=$(fish spawn --verify "standard:$WHSEC")
+	sign stripe old-secret "$SECRET"
+	assert_equal "$(post "$stripe")" 200
+	verified "$stripe"
+	sign standard whsec_b2xkLXNlY3JldC1vbGQtc2VjcmV0 "$WHSEC"
+	assert_equal "$(post "$standard")" 200
+	verified "$standard"
+	# ... and none is not.
+	sign stripe old-secret older-secret
+	assert_equal "$(post "$stripe")" 401
+	rejected "$stripe" 'signature does not match'
+}
+
+@test "--tolerance widens or narrows the accepted timestamps" {
+	now=$(date +%s)
+	wide=$(fish spawn --verify "stripe:$SECRET" --tolerance 15m)
+	narrow=$(fish spawn --verify "standard:$WHSEC" --tolerance 10s)
+	sign stripe "$SECRET" --timestamp $((now - 600))
+	assert_equal "$(post "$wide")" 200
+	verified "$wide"
+	sign standard "$WHSEC" --timestamp $((now - 60))
+	assert_equal "$(post "$narrow")" 401
+	rejected "$narrow" 'timestamp too old'
+	run fish ls --json
+	assert_line --partial '"verify":"stripe","tolerance":"15m"'
+	assert_line --partial '"verify":"standard","tolerance":"10s"'
+}
+
+@test "a chunked body is verified over the bytes received" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	sign github "$SECRET"
+	assert_equal "$(post "$hook" -H 'Transfer-Encoding: chunked')" 200
+	verified "$hook"
+}
+
+@test "the secret may come from a file or from the environment" {
+	printf '%s\n' "$SECRET" >"$BATS_TEST_TMPDIR/secret"
+	from_file=$(fish spawn --verify "github:@$BATS_TEST_TMPDIR/secret")
+	from_env=$(HOOK_SECRET=$SECRET fish spawn --verify github:env:HOOK_SECRET)
+	sign github "$SECRET"
+	assert_equal "$(post "$from_file")" 200
+	verified "$from_file"
+	assert_equal "$(post "$from_env")" 200
+	verified "$from_env"
+}
+
+@test "hook answers apply to verified requests only" {
+	hook=$(fish spawn --verify "github:$SECRET" --status 202 --body accepted \
+	    --echo /action)
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 202
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/answer")" opened
+	sign github wrong
+	assert_equal "$(post "$hook")" 401
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/answer")" 'signature check failed'
+}
+
+@test "wait --peek and --follow skip rejected requests; tail shows them" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	fish tail --json >"$BATS_TEST_TMPDIR/tail" 2>/dev/null &
+	tail_pid=$!
+	# tail has subscribed once it shows a message that came after it.
+	wait_until 10 eval 'http_post "$(fish spawn)" x >/dev/null &&
+	    [ -s "$BATS_TEST_TMPDIR/tail" ]'
+	sign github wrong
+	assert_equal "$(post "$hook")" 401
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 200
+	run fish wait "$hook" --peek --json --timeout 0
+	assert_success
+	assert_equal "$(fish field /verified <<<"$output")" true
+	good=$(fish field /seq <<<"$output")
+	run fish wait "$hook" --follow --count 1 --timeout 5
+	assert_success
+	assert_equal "$(fish field /seq <<<"$output")" "$good"
+	wait_until 10 grep -q '"rejected":"signature does not match"' \
+	    "$BATS_TEST_TMPDIR/tail"
+	kill "$tail_pid"
+	wait "$tail_pid" || true
+}
+
+@test "a rejected request is neither forwarded nor held" {
+	start_app
+	forward=$(fish spawn --verify "github:$SECRET" --forward-to "$app_url")
+	held=$(fish spawn --verify "github:$SECRET" --hold)
+	sign github "$SECRET"
+	assert_equal "$(post "$forward")" 201
+	sign github wrong
+	assert_equal "$(post "$forward")" 401
+	assert_equal "$(post "$held")" 401
+	rejected "$held" 'signature does not match'
+	# Only the good request was forwarded.
+	run fish log --json
+	assert_success
+	assert_equal "$(grep -c '"direction":"sent"' <<<"$output")" 1
+}
+
+@test "fish show prints a rejected message and says why" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	sign github wrong
+	assert_equal "$(post "$hook")" 401
+	seq=$(fish log "$hook" --json | fish field /seq)
+	run --separate-stderr fish show "$seq"
+	assert_success
+	assert_line --index 0 'POST /'
+	assert_equal "${lines[-1]}" "$(cat "$BODY")"
+	assert_equal "$stderr" \
+	    "fish: show: message $seq was rejected: signature does not match"
+	run fish show "$seq" --json
+	assert_success
+	assert_equal "$(fish field /rejected <<<"$output")" \
+	    'signature does not match'
+}
+
+@test "the secret appears in no output, log or journal, only in secrets.json" {
+	export HOOK_SECRET=$SECRET
+	hook=$(fish spawn --name gh --verify "github:$SECRET")
+	fish spawn --verify stripe:env:HOOK_SECRET --tolerance 1m >/dev/null
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 200
+	sign github wrong
+	assert_equal "$(post "$hook")" 401
+	dir=$FISH_HOME/sessions/default
+	out=$( (fish log; fish log --json; fish ls; fish ls --json; fish status
+	    fish status --json; fish show 1; fish show 2 --json
+	    fish show 2 --curl; fish wait gh --json --timeout 0) 2>&1)
+	assert_equal "$(grep -c -- "$SECRET" <<<"$out")" 0
+	run grep -rl -a --exclude=secrets.json -- "$SECRET" "$dir"
+	assert_failure 1
+	assert_output ''
+	grep -q -- "$SECRET" "$dir/secrets.json"
+	assert_equal "$(stat -c %a "$dir/secrets.json")" 600
+	# A spawn that is refused does not say it either.
+	run --separate-stderr fish spawn --name gh --verify "github:x$SECRET"
+	assert_failure 1
+	assert_equal "$(grep -c -- "$SECRET" <<<"$stderr")" 0
+}
+
+@test "a verifying hook keeps its secret across a SIGKILL of the listener" {
+	hook=$(fish spawn --verify "stripe:$SECRET")
+	pid=$(listener_pid)
+	kill -KILL "$pid"
+	wait_until 5 eval "! kill -0 $pid 2>/dev/null"
+	sign stripe "$SECRET"
+	# Any command restarts the listener.
+	fish ls >/dev/null
+	[ "$(listener_pid)" != "$pid" ]
+	assert_equal "$(post "$hook")" 200
+	verified "$hook"
+	sign stripe wrong
+	assert_equal "$(post "$hook")" 401
+	rejected "$hook" 'signature does not match'
+}
+
+@test "a rejected request is journaled: it stays rejected after a restart" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	sign github wrong
+	assert_equal "$(post "$hook")" 401
+	fish stop
+	rejected "$hook" 'signature does not match'
+}
+
+@test "a hook whose secret is lost rejects everything until spawned again" {
+	hook=$(fish spawn --name gh --verify "github:$SECRET")
+	fish stop
+	dir=$FISH_HOME/sessions/default
+	rm "$dir/secrets.json"
+	run fish ls
+	assert_success
+	assert_line --partial 'open, verifies github (secret missing)'
+	grep -q 'hook gh verifies github signatures but its secret is missing' \
+	    "$dir/listener.log"
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 401
+	rejected "$hook" 'secret missing'
+	# Spawning it again with its settings mends it.
+	assert_equal "$(fish spawn --name gh --verify "github:$SECRET")" "$hook"
+	assert_equal "$(post "$hook")" 200
+	verified "$hook"
+}
+
+@test "spawn --name of an open hook needs the same --verify to reuse it" {
+	hook=$(fish spawn --name gh --verify "github:$SECRET")
+	assert_equal "$(fish spawn --name gh --verify "github:$SECRET")" "$hook"
+	assert_equal "$(fish spawn --name gh)" "$hook"
+	run --separate-stderr fish spawn --name gh --verify github:other
+	assert_failure 1
+	assert_equal "$stderr" "fish: hook 'gh' is open with other --verify settings (close it first, or use another name)"
+	run fish spawn --name gh --verify "stripe:$SECRET"
+	assert_failure 1
+	run fish spawn --name gh --verify "hmac-sha256:X-Sig:$SECRET"
+	assert_failure 1
+	plain=$(fish spawn --name plain)
+	run fish spawn --name plain --verify "github:$SECRET"
+	assert_failure 1
+	# The refusals changed nothing.
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 200
+	verified "$hook"
+	assert_equal "$(http_post "$plain" '{}')" 200
+}
+
+@test "closing a verifying hook, or purging the session, forgets its secret" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	dir=$FISH_HOME/sessions/default
+	grep -q -- "$SECRET" "$dir/secrets.json"
+	fish close "$hook"
+	run grep -c -- "$SECRET" "$dir/secrets.json"
+	assert_output 0
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 410
+	# stop --purge deletes the store with the rest of the state.
+	fish spawn --verify "github:$SECRET" >/dev/null
+	fish stop --purge
+	[ ! -e "$dir/secrets.json" ]
+}
+
+@test "a body signed by fish sign passes every scheme's check" {
+	for spec in "github:$SECRET" "stripe:$SECRET" "standard:$WHSEC" \
+	    "hmac-sha256:X-Signature:$SECRET" "hmac-sha512:X-Sig-512:$SECRET"; do
+		hook=$(fish spawn --verify "$spec")
+		fish sign "$spec" <"$BODY" >"$BATS_TEST_TMPDIR/headers"
+		assert_equal "$(post "$hook")" 200
+		verified "$hook"
+	done
+}
+
+@test "a hook that expires forgets its secret" {
+	hook=$(fish spawn --verify "github:$SECRET" --ttl 1s)
+	dir=$FISH_HOME/sessions/default
+	grep -q -- "$SECRET" "$dir/secrets.json"
+	wait_until 10 eval '! grep -q -- "$SECRET" "$dir/secrets.json"'
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 410
+}
+
+@test "a signed fish send from another session reaches wait" {
+	hook=$(fish spawn --verify "stripe:$SECRET")
+	headers=()
+	while IFS= read -r line; do
+		headers+=(-H "$line")
+	done < <(fish sign "stripe:$SECRET" <"$BODY")
+	run fish -S other send POST "$hook" --data @"$BODY" "${headers[@]}"
+	assert_success
+	verified "$hook"
+	run --separate-stderr fish -S other send POST "$hook" --data 'not signed'
+	assert_failure 1
+	assert_output 'signature check failed'
+	assert_equal "$stderr" "fish: POST $hook: server answered 401"
+}
+
+@test "bad --verify and --tolerance are usage errors that keep the secret" {
+	run --separate-stderr fish spawn --verify "nosuch:$SECRET"
+	assert_failure 2
+	assert_equal "${#stderr_lines[@]}" 1
+	run --separate-stderr fish spawn --verify "$SECRET"
+	assert_failure 2
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_equal "$(grep -c -- "$SECRET" <<<"$stderr")" 0
+	run --separate-stderr fish spawn --verify github:
+	assert_failure 2
+	run --separate-stderr fish spawn --verify "hmac-sha256:$SECRET"
+	assert_failure 2
+	assert_equal "$(grep -c -- "$SECRET" <<<"$stderr")" 0
+	run --separate-stderr fish spawn --verify "github:@$BATS_TEST_TMPDIR/none"
+	assert_failure 2
+	assert_equal "${#stderr_lines[@]}" 1
+	run --separate-stderr fish spawn --verify github:env:FISH_TEST_UNSET
+	assert_failure 2
+	assert_equal "$stderr" "fish: spawn: --verify: environment variable 'FISH_TEST_UNSET' is not set"
+	run --separate-stderr fish spawn --verify "standard:$SECRET"
+	assert_failure 2
+	assert_equal "$(grep -c -- "$SECRET" <<<"$stderr")" 0
+	run --separate-stderr fish spawn --tolerance 5m
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" 'fish spawn: --tolerance needs --verify'
+	run --separate-stderr fish spawn --verify "github:$SECRET" --tolerance 5m
+	assert_failure 2
+	assert_equal "$stderr" "fish: spawn: --tolerance: github signatures have no timestamp (only stripe and standard do)"
+	run --separate-stderr fish spawn --verify "stripe:$SECRET" --tolerance 0
+	assert_failure 2
+	run --separate-stderr fish spawn --verify "stripe:$SECRET" --tolerance soon
+	assert_failure 2
+	# Nothing was created.
+	run fish ls --json
+	assert_output ''
+}
+
+@test "spawn --help describes --verify and --tolerance" {
+	run fish spawn --help
+	assert_success
+	assert_line --partial -- '--verify SPEC'
+	assert_line --partial -- '--tolerance D'
+}
