@@ -274,6 +274,9 @@ timeline_add_sent(struct buffer *b, struct json_object *entry, int colour)
 	if (proto_int(entry, "attempt", 0) > 0)
 		buffer_printf(b, "  attempt %" PRId64,
 		    proto_int(entry, "attempt", 0));
+	if (proto_int(entry, "retry_of", 0) > 0)
+		buffer_printf(b, " of #%" PRId64,
+		    proto_int(entry, "retry_of", 0));
 	if (proto_int(entry, "retry_in_ms", -1) >= 0)
 		buffer_printf(b, ", retry in %" PRId64 " ms",
 		    proto_int(entry, "retry_in_ms", 0));

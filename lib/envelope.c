@@ -153,6 +153,9 @@ envelope_sent(struct json_object *o)
 	if (proto_int(o, "attempt", 0) > 0)
 		json_object_object_add(e, "attempt",
 		    json_object_new_int64(proto_int(o, "attempt", 0)));
+	if (proto_int(o, "retry_of", 0) > 0)
+		json_object_object_add(e, "retry_of",
+		    json_object_new_int64(proto_int(o, "retry_of", 0)));
 	if (proto_int(o, "retry_in_ms", -1) >= 0)
 		json_object_object_add(e, "retry_in_ms",
 		    json_object_new_int64(proto_int(o, "retry_in_ms", 0)));

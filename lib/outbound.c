@@ -34,6 +34,7 @@ struct outbound {
 	int			 follow;
 	unsigned int		 retries;	/* attempts after the first */
 	unsigned int		 attempt;	/* 1, 2, ... */
+	uint64_t		 first_seq;	/* of attempt 1's record */
 	struct json_object	*record;	/* this attempt's, so far */
 	struct loop_timer	*timer;		/* backoff before the next */
 	outbound_done_cb	 cb;
@@ -54,7 +55,7 @@ static void	outbound_attempt(struct outbound *);
  */
 int64_t
 outbound_backoff(unsigned int attempt, int64_t retry_after_ms,
-    uint32_t random)
+    uint32_t noise)
 {
 	int64_t	ceiling = OUTBOUND_BACKOFF_MS;
 
@@ -65,7 +66,7 @@ outbound_backoff(unsigned int attempt, int64_t retry_after_ms,
 		ceiling *= 2;
 	if (ceiling > OUTBOUND_BACKOFF_MAX_MS)
 		ceiling = OUTBOUND_BACKOFF_MAX_MS;
-	return ((int64_t)(random % (uint32_t)(ceiling + 1)));
+	return ((int64_t)(noise % (uint32_t)(ceiling + 1)));
 }
 
 /* Return random bits for jitter (no need for them to be secret). */
@@ -167,6 +168,8 @@ outbound_done(struct httpc_result *result, void *arg)
 	    buffer_peek(&both), buffer_unread(&both));
 	buffer_release(&both);
 	message_sent(seq, offset);
+	if (o->attempt == 1)
+		o->first_seq = seq;
 	json_object_put(r);
 	o->record = NULL;
 
@@ -201,6 +204,9 @@ outbound_attempt(struct outbound *o)
 	if (o->retries > 0)
 		json_object_object_add(r, "attempt",
 		    json_object_new_int((int)o->attempt));
+	if (o->attempt > 1)
+		json_object_object_add(r, "retry_of",
+		    json_object_new_int64((int64_t)o->first_seq));
 
 	memset(&req, 0, sizeof req);
 	req.method = o->method;

@@ -83,9 +83,9 @@ s.close()'
 	run fish log
 	assert_line --index 0 --partial '503'
 	assert_line --index 0 --partial 'attempt 1, retry in'
-	assert_line --index 1 --partial 'attempt 2, retry in'
+	assert_line --index 1 --partial 'attempt 2 of #1, retry in'
 	assert_line --index 2 --partial '200'
-	assert_line --index 2 --partial 'attempt 3'
+	assert_line --index 2 --partial 'attempt 3 of #1'
 	refute_line --index 2 --partial 'retry in'
 }
 
@@ -244,6 +244,13 @@ print(urllib.parse.quote(email.utils.formatdate(time.time() + 2,
 	assert_line --index 0 $'HTTP/1.1 200 OK\r'
 	run fish log --json
 	assert_line --index 3 --partial "\"final_url\":\"$server/ok\""
+	# A POST redirected by a 302 goes on as a GET, as with curl -L.
+	run fish send -L POST "$server/redirect?to=/ok&key=a" n:=1
+	assert_success
+	assert_equal "$(awk '$2 == "/ok" { m = $5 } END { print m }' \
+	    "$BATS_TEST_TMPDIR/server.log")" GET
+	assert_equal "$(awk '$2 == "a" { print $5 }' \
+	    "$BATS_TEST_TMPDIR/server.log")" POST
 }
 
 @test "send -o writes the output to a file and nothing to stdout" {
