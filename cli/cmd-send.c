@@ -21,9 +21,9 @@
 #include "fish.h"
 #include "items.h"
 #include "jsonptr.h"
-#include "outbound.h"
 #include "output.h"
 #include "proto.h"
+#include "retry.h"
 #include "xmalloc.h"
 
 #define SEND_TIMEOUT_MS	30000	/* default --timeout, per attempt */
@@ -218,9 +218,9 @@ cmd_send_parse_retry(struct send_options *so, const char *s)
 	size_t	len = strlen(s);
 
 	if (len == 0 || len > 3 || strspn(s, "0123456789") != len ||
-	    strtoul(s, NULL, 10) > OUTBOUND_RETRIES_MAX) {
+	    strtoul(s, NULL, 10) > RETRY_MAX) {
 		cmd_usage_error(&cmd_send_entry, "invalid --retry '%s' (use a "
-		    "whole number from 0 to %d)", s, OUTBOUND_RETRIES_MAX);
+		    "whole number from 0 to %d)", s, RETRY_MAX);
 		return (-1);
 	}
 	so->retries = (unsigned int)strtoul(s, NULL, 10);
@@ -320,10 +320,10 @@ cmd_send_print(struct send_options *so, const struct proto_frame *frame)
 static int64_t
 cmd_send_budget(const struct send_options *so)
 {
-	int64_t	backoff = OUTBOUND_BACKOFF_MAX_MS;
+	int64_t	backoff = RETRY_BACKOFF_MAX_MS;
 
-	if (backoff < OUTBOUND_RETRY_AFTER_MAX_MS)
-		backoff = OUTBOUND_RETRY_AFTER_MAX_MS;
+	if (backoff < RETRY_AFTER_MAX_MS)
+		backoff = RETRY_AFTER_MAX_MS;
 	return ((int64_t)(so->retries + 1) * (int64_t)so->timeout +
 	    (int64_t)so->retries * backoff);
 }

@@ -19,6 +19,7 @@
 #include "httpc.h"
 #include "outbound.h"
 #include "proto.h"
+#include "retry.h"
 #include "xmalloc.h"
 
 struct send_client {
@@ -118,7 +119,7 @@ control_send_start(struct conn *c, struct proto_frame *f)
 	req.timeout_ms = proto_int(f->json, "timeout_ms", 30000);
 	retries = proto_int(f->json, "retries", 0);
 	if (req.timeout_ms <= 0 || retries < 0 ||
-	    retries > OUTBOUND_RETRIES_MAX) {
+	    retries > RETRY_MAX) {
 		control_errorf(c, EXIT_USAGE, "send timeout_ms or retries out "
 		    "of range");
 		return;

@@ -9,7 +9,6 @@
 
 #include <sys/epoll.h>
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +20,7 @@
 #include "log.h"
 #include "loop.h"
 #include "proto.h"
+#include "retry.h"
 #include "xmalloc.h"
 
 /*
@@ -275,34 +275,6 @@ httpc_transient(CURLcode code)
 	}
 }
 
-/*
- * Return the delay a Retry-After value asks for, in ms, given the time now
- * (Unix seconds): delay-seconds or an HTTP-date (a past date is 0).
- * Return -1 when the value is neither.
- */
-int64_t
-httpc_retry_after(const char *value, int64_t now)
-{
-	const char	*p;
-	time_t		 when;
-	int64_t		 seconds = 0;
-
-	while (*value == ' ' || *value == '\t')
-		value++;
-	for (p = value; isdigit((unsigned char)*p); p++) {
-		if (seconds < INT64_MAX / 10000)
-			seconds = seconds * 10 + (*p - '0');
-	}
-	if (p != value) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		return (*p == '\0' ? seconds * 1000 : -1);
-	}
-	if ((when = curl_getdate(value, NULL)) == -1)
-		return (-1);
-	return ((int64_t)when > now ? ((int64_t)when - now) * 1000 : 0);
-}
-
 /* Find the Retry-After header of a result and note its delay. */
 static void
 httpc_note_retry_after(struct httpc_result *r)
@@ -317,7 +289,7 @@ httpc_note_retry_after(struct httpc_result *r)
 		if (strcasecmp(json_object_get_string(
 		    json_object_array_get_idx(pair, 0)), "Retry-After") != 0)
 			continue;
-		r->retry_after_ms = httpc_retry_after(json_object_get_string(
+		r->retry_after_ms = retry_after_parse(json_object_get_string(
 		    json_object_array_get_idx(pair, 1)), (int64_t)time(NULL));
 	}
 }

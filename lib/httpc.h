@@ -47,7 +47,6 @@ struct httpc	*httpc_new(struct loop *, char **);
 void		 httpc_free(struct httpc *);
 void		 httpc_send(struct httpc *, const struct httpc_request *,
 		    httpc_done_cb, void *);
-int64_t		 httpc_retry_after(const char *, int64_t);
 size_t		 httpc_active(const struct httpc *);
 
 #endif

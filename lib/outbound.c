@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "outbound.h"
 #include "proto.h"
+#include "retry.h"
 #include "xmalloc.h"
 
 struct outbound {
@@ -45,29 +46,6 @@ struct outbound {
 static TAILQ_HEAD(, outbound) waiting = TAILQ_HEAD_INITIALIZER(waiting);
 
 static void	outbound_attempt(struct outbound *);
-
-/*
- * Return the delay before attempt+1 after attempt failed: what Retry-After
- * asked for (retry_after_ms >= 0), or -1 when that is more than we wait;
- * else "full jitter" backoff, a random delay up to a ceiling that doubles
- * with each attempt from OUTBOUND_BACKOFF_MS to OUTBOUND_BACKOFF_MAX_MS.
- * Jitter keeps many senders failing together from retrying together.
- */
-int64_t
-outbound_backoff(unsigned int attempt, int64_t retry_after_ms,
-    uint32_t noise)
-{
-	int64_t	ceiling = OUTBOUND_BACKOFF_MS;
-
-	if (retry_after_ms >= 0)
-		return (retry_after_ms > OUTBOUND_RETRY_AFTER_MAX_MS ? -1 :
-		    retry_after_ms);
-	while (attempt-- > 1 && ceiling < OUTBOUND_BACKOFF_MAX_MS)
-		ceiling *= 2;
-	if (ceiling > OUTBOUND_BACKOFF_MAX_MS)
-		ceiling = OUTBOUND_BACKOFF_MAX_MS;
-	return ((int64_t)(noise % (uint32_t)(ceiling + 1)));
-}
 
 /* Return random bits for jitter (no need for them to be secret). */
 static uint32_t
@@ -93,15 +71,14 @@ outbound_retry_delay(const struct outbound *o,
 	if (o->attempt > o->retries)
 		return (-1);
 	if (result->status == EXIT_OK) {
-		if (result->http_status != 429 && (result->http_status < 500 ||
-		    result->http_status > 599))
+		if (!retry_http_status(result->http_status))
 			return (-1);
-		return (outbound_backoff(o->attempt, result->retry_after_ms,
+		return (retry_backoff(o->attempt, result->retry_after_ms,
 		    outbound_random()));
 	}
 	if (!result->transient)
 		return (-1);
-	return (outbound_backoff(o->attempt, -1, outbound_random()));
+	return (retry_backoff(o->attempt, -1, outbound_random()));
 }
 
 /* Free a request that is done. */
@@ -240,8 +217,7 @@ outbound_send(const struct httpc_request *req, unsigned int retries,
 	o->body_len = req->body_len;
 	o->timeout_ms = req->timeout_ms;
 	o->follow = req->follow;
-	o->retries = retries > OUTBOUND_RETRIES_MAX ? OUTBOUND_RETRIES_MAX :
-	    retries;
+	o->retries = retries > RETRY_MAX ? RETRY_MAX : retries;
 	o->attempt = 1;
 	outbound_attempt(o);
 }
