@@ -68,6 +68,15 @@ control_send_answer(struct httpc_result *result, uint64_t seq,
 	}
 }
 
+/* Tell whether the client of a send is still there to hear of it. */
+static int
+control_send_wanted(void *arg)
+{
+	struct send_client	*sc = arg;
+
+	return (control_find(sc->conn_id) != NULL);
+}
+
 /*
  * An outbound request finished (and is journaled): answer the client that
  * asked for it, if it is still there (for replay).  arg is an allocated
@@ -130,5 +139,6 @@ control_send_start(struct conn *c, struct proto_frame *f)
 	sc->conn_id = control_id(c);
 	sc->include = json_object_object_get_ex(f->json, "include", &o) &&
 	    json_object_get_boolean(o);
-	outbound_send(&req, (unsigned int)retries, control_send_sent, sc);
+	outbound_send(&req, (unsigned int)retries, control_send_sent,
+	    control_send_wanted, sc);
 }

@@ -19,6 +19,7 @@
 #include "message.h"
 #include "journal.h"
 #include "listener.h"
+#include "log.h"
 #include "loop.h"
 #include "outbound.h"
 #include "proto.h"
@@ -39,6 +40,7 @@ struct outbound {
 	struct json_object	*record;	/* this attempt's, so far */
 	struct loop_timer	*timer;		/* backoff before the next */
 	outbound_done_cb	 cb;
+	outbound_wanted_cb	 wanted;	/* or NULL: always */
 	void			*arg;
 	TAILQ_ENTRY(outbound)	 entry;		/* in waiting, during backoff */
 };
@@ -46,6 +48,13 @@ struct outbound {
 static TAILQ_HEAD(, outbound) waiting = TAILQ_HEAD_INITIALIZER(waiting);
 
 static void	outbound_attempt(struct outbound *);
+
+/* Tell whether whoever asked for a request still waits for it. */
+static int
+outbound_wanted(const struct outbound *o)
+{
+	return (o->wanted == NULL || o->wanted(o->arg));
+}
 
 /* Return random bits for jitter (no need for them to be secret). */
 static uint32_t
@@ -60,15 +69,15 @@ outbound_random(void)
 
 /*
  * Return how long to wait before trying again after this result, or -1 to
- * stop: out of retries, a success, an answer other than 429 or 5xx, or a
- * network error that would stay.  Every method is tried again, as with
- * curl --retry: the server did not (fully) accept it.
+ * stop: out of retries, nobody waits any more, a success, an answer other
+ * than 429 or 5xx, or a network error that would stay.  Every method is
+ * tried again, as with curl --retry: the user asked for it.
  */
 static int64_t
 outbound_retry_delay(const struct outbound *o,
     const struct httpc_result *result)
 {
-	if (o->attempt > o->retries)
+	if (o->attempt > o->retries || !outbound_wanted(o))
 		return (-1);
 	if (result->status == EXIT_OK) {
 		if (!retry_http_status(result->http_status))
@@ -79,6 +88,30 @@ outbound_retry_delay(const struct outbound *o,
 	if (!result->transient)
 		return (-1);
 	return (retry_backoff(o->attempt, -1, outbound_random()));
+}
+
+/*
+ * End a request between attempts: tell the caller, with why in a result
+ * that says no attempt was made.
+ */
+static void
+outbound_abandon(struct outbound *o, const char *why)
+{
+	struct httpc_result	 result;
+
+	memset(&result, 0, sizeof result);
+	result.status = EXIT_UNAVAILABLE;
+	xasprintf(&result.error, "%s before attempt %u", why, o->attempt);
+	result.headers = json_object_new_array();
+	buffer_init(&result.head);
+	buffer_init(&result.body);
+	result.retry_after_ms = -1;
+	result.attempt = o->attempt - 1;
+	o->cb(&result, 0, o->arg);
+	free(result.error);
+	json_object_put(result.headers);
+	buffer_release(&result.head);
+	buffer_release(&result.body);
 }
 
 /* Free a request that is done. */
@@ -101,6 +134,14 @@ outbound_retry(void *arg)
 
 	o->timer = NULL;
 	TAILQ_REMOVE(&waiting, o, entry);
+	/* Nobody would hear of it: a send interrupted during the backoff. */
+	if (!outbound_wanted(o)) {
+		log_info("%s %s: not tried again, nobody waits for it",
+		    o->method, o->url);
+		outbound_abandon(o, "given up");
+		outbound_free(o);
+		return;
+	}
 	outbound_attempt(o);
 }
 
@@ -197,17 +238,20 @@ outbound_attempt(struct outbound *o)
 }
 
 /*
- * Make a request, trying again up to retries times; cb gets the result of
- * the last attempt and its sequence number exactly once.
+ * Make a request, trying again up to retries times while wanted (if not
+ * NULL) says someone waits for it; cb gets the result of the last attempt
+ * and its sequence number exactly once (0 and an error when it ends
+ * between attempts).
  */
 void
 outbound_send(const struct httpc_request *req, unsigned int retries,
-    outbound_done_cb cb, void *arg)
+    outbound_done_cb cb, outbound_wanted_cb wanted, void *arg)
 {
 	struct outbound	*o;
 
 	o = xcalloc(1, sizeof *o);
 	o->cb = cb;
+	o->wanted = wanted;
 	o->arg = arg;
 	o->method = xstrdup(req->method);
 	o->url = xstrdup(req->url);
@@ -229,26 +273,15 @@ outbound_send(const struct httpc_request *req, unsigned int retries,
 void
 outbound_stop(void)
 {
-	struct outbound		*o;
-	struct httpc_result	 result;
+	struct outbound	*o;
+	char		*why;
 
+	xasprintf(&why, "session '%s' was stopped", listener.session.name);
 	while ((o = TAILQ_FIRST(&waiting)) != NULL) {
 		TAILQ_REMOVE(&waiting, o, entry);
 		loop_timer_cancel(listener.loop, o->timer);
-		memset(&result, 0, sizeof result);
-		result.status = EXIT_UNAVAILABLE;
-		xasprintf(&result.error, "session '%s' was stopped before "
-		    "attempt %u", listener.session.name, o->attempt);
-		result.headers = json_object_new_array();
-		buffer_init(&result.head);
-		buffer_init(&result.body);
-		result.retry_after_ms = -1;
-		result.attempt = o->attempt - 1;
-		o->cb(&result, 0, o->arg);
-		free(result.error);
-		json_object_put(result.headers);
-		buffer_release(&result.head);
-		buffer_release(&result.body);
+		outbound_abandon(o, why);
 		outbound_free(o);
 	}
+	free(why);
 }

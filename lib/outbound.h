@@ -13,9 +13,10 @@
 #include "httpc.h"
 
 typedef void (*outbound_done_cb)(struct httpc_result *, uint64_t, void *);
+typedef int (*outbound_wanted_cb)(void *);
 
 void	outbound_send(const struct httpc_request *, unsigned int,
-	    outbound_done_cb, void *);
+	    outbound_done_cb, outbound_wanted_cb, void *);
 void	outbound_stop(void);
 
 #endif

@@ -73,6 +73,22 @@ print(s.getsockname()[1])
 s.close()'
 }
 
+@test "send --help and the man page name every option for CI" {
+	local opt item
+	run fish send --help
+	assert_success
+	for opt in --timeout --retry --expect -i --include -L --location \
+	    -o --output -q --quiet; do
+		assert_output --partial " $opt"
+	done
+	for item in 'Fl \-timeout Ar duration' 'Fl \-retry Ar n' \
+	    'Fl \-expect Ar codes' 'Fl i , Fl \-include' \
+	    'Fl L , Fl \-location' 'Fl o Ar file , Fl \-output Ar file' \
+	    'Fl q , Fl \-quiet'; do
+		grep -qxF ".It $item" "$FISH_SRC_DIR/man/fish.1"
+	done
+}
+
 @test "send --retry tries again after 503s until the server answers 200" {
 	run --separate-stderr fish send --retry 3 "$server/fail?times=2&key=a"
 	assert_success
@@ -376,6 +392,22 @@ print(urllib.parse.quote(email.utils.formatdate(time.time() + 2,
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" ok
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ''
 	assert_equal "$(requests a)" 2
+}
+
+@test "a send killed while it waits to try again is not tried again" {
+	fish send --retry 3 "$server/limit?times=9&after=1&key=a" \
+	    >/dev/null 2>&1 &
+	pid=$!
+	wait_until 10 has_requests a 1
+	# The 429 is journaled once the backoff starts.
+	wait_until 10 eval '[ -n "$(fish log)" ]'
+	kill -TERM "$pid"
+	wait "$pid" || true
+	wait_until 10 grep -q 'not tried again' \
+	    "$FISH_HOME/sessions/default/listener.log"
+	assert_equal "$(requests a)" 1
+	run fish log
+	assert_equal "${#lines[@]}" 1
 }
 
 @test "fish stop ends a send that waits to try again" {
