@@ -394,10 +394,12 @@ cmd_send_request(const char *method, const struct items *items,
 		goto fail;
 	}
 
-	answered = 1;
 	http_status = proto_int(frame.json, "http_status", 0);
-	if ((status = cmd_send_print(so, &frame)) == EXIT_OK &&
-	    !cmd_send_expected(so, http_status)) {
+	if ((status = cmd_send_print(so, &frame)) != EXIT_OK)
+		goto fail;
+	/* -o keeps any answer, as curl -o does; the status decides the exit. */
+	answered = 1;
+	if (!cmd_send_expected(so, http_status)) {
 		fish_warnx("send: %s %s: got %lld, expected %s%s", method,
 		    items->url, (long long)http_status, so->expect, after);
 		status = EXIT_FAILED;

@@ -260,6 +260,11 @@ print(urllib.parse.quote(email.utils.formatdate(time.time() + 2,
 	assert_line --index 0 $'HTTP/1.1 200 OK\r'
 	run fish log --json
 	assert_line --index 3 --partial "\"final_url\":\"$server/ok\""
+	# At most 10 redirects are followed.
+	run --separate-stderr fish send -L "$server/loop"
+	assert_failure 1
+	[[ $stderr == "fish: send: GET $server/loop: "*"redirects"* ]]
+	assert_equal "$(requests /loop)" 11
 	# A POST redirected by a 302 goes on as a GET, as with curl -L.
 	run fish send -L POST "$server/redirect?to=/ok&key=a" n:=1
 	assert_success

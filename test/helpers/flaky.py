@@ -19,6 +19,7 @@ What it answers depends on the path and query:
     /hang                   never answers
     /hang?times=N           never answers the first N times
     /redirect?to=PATH       302 to PATH
+    /loop                   302 to itself
 
 A request's KEY is its path with the query, unless the query has key=K.
 """
@@ -91,6 +92,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        [("Retry-After", query.get("after", "1"))])
         elif path == "/hang" and (first or "times" not in query):
             threading.Event().wait()
+        elif path == "/loop":
+            self.reply(302, "again", [("Location", "/loop")])
         elif path == "/redirect":
             self.reply(302, "moved", [("Location", query.get("to", "/ok"))])
         else:
