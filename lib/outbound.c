@@ -46,6 +46,7 @@ struct outbound {
 };
 
 static TAILQ_HEAD(, outbound) waiting = TAILQ_HEAD_INITIALIZER(waiting);
+static int	stopping;	/* the listener is stopping: no more retries */
 
 static void	outbound_attempt(struct outbound *);
 
@@ -69,15 +70,16 @@ outbound_random(void)
 
 /*
  * Return how long to wait before trying again after this result, or -1 to
- * stop: out of retries, nobody waits any more, a success, an answer other
- * than 429 or 5xx, or a network error that would stay.  Every method is
- * tried again, as with curl --retry: the user asked for it.
+ * stop: out of retries, nobody waits any more, the listener is stopping,
+ * a success, an answer other than 429 or 5xx, or a network error that
+ * would stay.  Every method is tried again, as with curl --retry: the
+ * user asked for it.
  */
 static int64_t
 outbound_retry_delay(const struct outbound *o,
     const struct httpc_result *result)
 {
-	if (o->attempt > o->retries || !outbound_wanted(o))
+	if (o->attempt > o->retries || !outbound_wanted(o) || stopping)
 		return (-1);
 	if (result->status == EXIT_OK) {
 		if (!retry_http_status(result->http_status))
@@ -268,7 +270,8 @@ outbound_send(const struct httpc_request *req, unsigned int retries,
 
 /*
  * The listener is stopping: end the requests waiting to be tried again,
- * so that nobody waits for an attempt that will not be made.
+ * so that nobody waits for an attempt that will not be made; attempts
+ * still under way are the last of their requests.
  */
 void
 outbound_stop(void)
@@ -276,6 +279,7 @@ outbound_stop(void)
 	struct outbound	*o;
 	char		*why;
 
+	stopping = 1;
 	xasprintf(&why, "session '%s' was stopped", listener.session.name);
 	while ((o = TAILQ_FIRST(&waiting)) != NULL) {
 		TAILQ_REMOVE(&waiting, o, entry);

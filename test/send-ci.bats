@@ -178,17 +178,17 @@ s.close()'
 }
 
 @test "send --retry honours Retry-After as an HTTP date" {
-	local date
-	date=$(python3 -c 'import email.utils, time, urllib.parse
-print(urllib.parse.quote(email.utils.formatdate(time.time() + 2,
-    usegmt=True)))')
+	local when date
+	# A date two seconds ahead, to the second as HTTP dates are.
+	when=$(($(date +%s) + 2))
+	date=$(python3 -c 'import email.utils, sys, urllib.parse
+print(urllib.parse.quote(email.utils.formatdate(int(sys.argv[1]),
+    usegmt=True)))' "$when")
 	run fish send --retry 1 "$server/limit?times=1&after=$date&key=a"
 	assert_success
 	assert_equal "$(requests a)" 2
-	first=$(request_time a 1)
-	second=$(request_time a 2)
-	# Two seconds ahead, to the second: at least one second of wait.
-	[ $((second - first)) -ge 900 ]
+	# The second attempt came no sooner than the date.
+	[ "$(request_time a 2)" -ge $((when * 1000)) ]
 }
 
 @test "send --retry stops when Retry-After asks for more than 60 seconds" {
@@ -431,4 +431,20 @@ print(urllib.parse.quote(email.utils.formatdate(time.time() + 2,
 	assert_output "fish: send: GET $server/limit?times=9&after=30&key=a: \
 session 'default' was stopped before attempt 2"
 	assert_equal "$(requests a)" 1
+}
+
+@test "fish stop makes an attempt under way the last one" {
+	fish send --retry 2 --timeout 1 "$server/hang?times=9&key=a" \
+	    >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait_until 10 has_requests a 1
+	fish stop
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 5
+	[[ $(cat "$BATS_TEST_TMPDIR/err") == "fish: send: GET $server/hang"* ]]
+	assert_equal "$(requests a)" 1
+	# Nothing started the listener again.
+	run fish status
+	assert_failure 3
 }
