@@ -271,6 +271,15 @@ timeline_add_sent(struct buffer *b, struct json_object *entry, int colour)
 		buffer_add_str(b, COLOUR_RESET);
 	free(text);
 	buffer_printf(b, "  %" PRId64 " ms", proto_int(entry, "time_ms", 0));
+	if (proto_int(entry, "attempt", 0) > 0)
+		buffer_printf(b, "  attempt %" PRId64,
+		    proto_int(entry, "attempt", 0));
+	if (proto_int(entry, "retry_of", 0) > 0)
+		buffer_printf(b, " of #%" PRId64,
+		    proto_int(entry, "retry_of", 0));
+	if (proto_int(entry, "retry_in_ms", -1) >= 0)
+		buffer_printf(b, ", retry in %" PRId64 " ms",
+		    proto_int(entry, "retry_in_ms", 0));
 }
 
 /*

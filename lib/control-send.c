@@ -1,6 +1,11 @@
 /*
  * The control request to send an HTTP request (fish send): made with curl
- * (outbound.c), journaled, and answered to the client if it is still there.
+ * (outbound.c), tried again as asked, journaled, and answered to the
+ * client if it is still there.
+ *
+ * Request fields: method, url, headers, timeout_ms (per attempt), and
+ * optionally retries, follow (redirects), include (the reply's payload
+ * starts with the response's status line and headers, head_len bytes).
  */
 #include "config.h"
 
@@ -14,21 +19,24 @@
 #include "httpc.h"
 #include "outbound.h"
 #include "proto.h"
+#include "retry.h"
 #include "xmalloc.h"
 
-/*
- * An outbound request finished (and is journaled): answer the client that
- * asked for it, if it is still there (for send and replay).  arg is an
- * allocated client id, freed here.
- */
-void
-control_send_done(struct httpc_result *result, uint64_t seq, void *arg)
+struct send_client {
+	uint64_t	conn_id;
+	int		include;
+};
+
+/* Answer a client, with the response's head first when it asked. */
+static void
+control_send_answer(struct httpc_result *result, uint64_t seq,
+    uint64_t conn_id, int include)
 {
-	uint64_t		*conn_id = arg;
 	struct json_object	*r;
 	struct conn		*c;
+	struct buffer		 both;
 
-	if ((c = control_find(*conn_id)) != NULL) {
+	if ((c = control_find(conn_id)) != NULL) {
 		r = proto_reply(result->status, result->error);
 		json_object_object_add(r, "seq",
 		    json_object_new_int64((int64_t)seq));
@@ -38,10 +46,59 @@ control_send_done(struct httpc_result *result, uint64_t seq, void *arg)
 		    json_object_get(result->headers));
 		json_object_object_add(r, "time_ms",
 		    json_object_new_int64(result->time_ms));
-		control_reply(c, r, buffer_peek(&result->body),
+		json_object_object_add(r, "attempts",
+		    json_object_new_int((int)result->attempt));
+		if (result->final_url != NULL)
+			json_object_object_add(r, "final_url",
+			    json_object_new_string(result->final_url));
+		if (!include) {
+			control_reply(c, r, buffer_peek(&result->body),
+			    buffer_unread(&result->body));
+			return;
+		}
+		json_object_object_add(r, "head_len", json_object_new_int64(
+		    (int64_t)buffer_unread(&result->head)));
+		buffer_init(&both);
+		buffer_add(&both, buffer_peek(&result->head),
+		    buffer_unread(&result->head));
+		buffer_add(&both, buffer_peek(&result->body),
 		    buffer_unread(&result->body));
+		control_reply(c, r, buffer_peek(&both), buffer_unread(&both));
+		buffer_release(&both);
 	}
+}
+
+/* Tell whether the client of a send is still there to hear of it. */
+static int
+control_send_wanted(void *arg)
+{
+	struct send_client	*sc = arg;
+
+	return (control_find(sc->conn_id) != NULL);
+}
+
+/*
+ * An outbound request finished (and is journaled): answer the client that
+ * asked for it, if it is still there (for replay).  arg is an allocated
+ * client id, freed here.
+ */
+void
+control_send_done(struct httpc_result *result, uint64_t seq, void *arg)
+{
+	uint64_t	*conn_id = arg;
+
+	control_send_answer(result, seq, *conn_id, 0);
 	free(conn_id);
+}
+
+/* The same for send, whose client may want the response's head. */
+static void
+control_send_sent(struct httpc_result *result, uint64_t seq, void *arg)
+{
+	struct send_client	*sc = arg;
+
+	control_send_answer(result, seq, sc->conn_id, sc->include);
+	free(sc);
 }
 
 /* Reply to "send": make the request with curl, answer when it finishes. */
@@ -49,8 +106,9 @@ void
 control_send_start(struct conn *c, struct proto_frame *f)
 {
 	struct httpc_request	 req;
-	struct json_object	*headers = NULL;
-	uint64_t		*conn_id;
+	struct json_object	*headers = NULL, *o;
+	struct send_client	*sc;
+	int64_t			 retries;
 
 	memset(&req, 0, sizeof req);
 	req.method = proto_string(f->json, "method");
@@ -68,7 +126,19 @@ control_send_start(struct conn *c, struct proto_frame *f)
 	req.body = f->payload;
 	req.body_len = f->payload_len;
 	req.timeout_ms = proto_int(f->json, "timeout_ms", 30000);
-	conn_id = xmalloc(sizeof *conn_id);
-	*conn_id = control_id(c);
-	outbound_send(&req, control_send_done, conn_id);
+	retries = proto_int(f->json, "retries", 0);
+	if (req.timeout_ms <= 0 || retries < 0 ||
+	    retries > RETRY_MAX) {
+		control_errorf(c, EXIT_USAGE, "send timeout_ms or retries out "
+		    "of range");
+		return;
+	}
+	req.follow = json_object_object_get_ex(f->json, "follow", &o) &&
+	    json_object_get_boolean(o);
+	sc = xmalloc(sizeof *sc);
+	sc->conn_id = control_id(c);
+	sc->include = json_object_object_get_ex(f->json, "include", &o) &&
+	    json_object_get_boolean(o);
+	outbound_send(&req, (unsigned int)retries, control_send_sent,
+	    control_send_wanted, sc);
 }

@@ -155,5 +155,17 @@ envelope_sent(struct json_object *o)
 	json_object_object_add(e, "response_headers", envelope_headers(list));
 	json_object_object_add(e, "time_ms",
 	    json_object_new_int64(proto_int(o, "time_ms", 0)));
+	/* Only in records of requests that follow redirects or retry. */
+	if (proto_string(o, "final_url") != NULL)
+		envelope_copy(e, o, "final_url");
+	if (proto_int(o, "attempt", 0) > 0)
+		json_object_object_add(e, "attempt",
+		    json_object_new_int64(proto_int(o, "attempt", 0)));
+	if (proto_int(o, "retry_of", 0) > 0)
+		json_object_object_add(e, "retry_of",
+		    json_object_new_int64(proto_int(o, "retry_of", 0)));
+	if (proto_int(o, "retry_in_ms", -1) >= 0)
+		json_object_object_add(e, "retry_in_ms",
+		    json_object_new_int64(proto_int(o, "retry_in_ms", 0)));
 	return (e);
 }

@@ -70,7 +70,7 @@ forward_start(struct request *r)
 	req.timeout_ms = r->hook->hold_timeout_ms;
 	r->forwarding = 1;
 	TAILQ_INSERT_TAIL(&forwarding, r, entry);
-	outbound_send(&req, forward_done, r);
+	outbound_send(&req, 0, forward_done, NULL, r);
 	json_object_put(req.headers);
 	free(url);
 }

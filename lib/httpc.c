@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -19,7 +20,15 @@
 #include "log.h"
 #include "loop.h"
 #include "proto.h"
+#include "retry.h"
 #include "xmalloc.h"
+
+/*
+ * Idle connections kept for reuse by later sends (curl's default grows
+ * with the transfers under way, so it would keep few once they are done).
+ */
+#define HTTPC_MAX_CONNECTS	32
+#define HTTPC_MAX_REDIRECTS	10
 
 struct httpc {
 	CURLM			*multi;
@@ -143,6 +152,8 @@ httpc_init(struct httpc *c)
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, httpc_timer);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
+	    (long)HTTPC_MAX_CONNECTS);
 	return (0);
 }
 
@@ -154,7 +165,9 @@ httpc_transfer_free(struct transfer *t)
 	curl_easy_cleanup(t->easy);
 	free(t->result.error);
 	json_object_put(t->result.headers);
+	buffer_release(&t->result.head);
 	buffer_release(&t->result.body);
+	free(t->result.final_url);
 	free(t);
 }
 
@@ -182,7 +195,10 @@ httpc_write(char *data, size_t size, size_t n, void *arg)
 	return (size * n);
 }
 
-/* Collect a response header line; a new status line starts over. */
+/*
+ * Collect a response header line, raw and as a pair; a new status line
+ * (an interim or redirect response came first) starts over.
+ */
 static size_t
 httpc_header(char *data, size_t size, size_t n, void *arg)
 {
@@ -194,8 +210,11 @@ httpc_header(char *data, size_t size, size_t n, void *arg)
 	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		json_object_put(t->result.headers);
 		t->result.headers = json_object_new_array();
+		buffer_clear(&t->result.head);
+		buffer_add(&t->result.head, data, len);
 		return (len);
 	}
+	buffer_add(&t->result.head, data, len);
 	while (len > 0 && (data[len - 1] == '\r' || data[len - 1] == '\n'))
 		len--;
 	if ((value = memchr(data, ':', len)) == NULL)
@@ -223,9 +242,55 @@ httpc_failure_status(CURLcode code)
 		return (EXIT_USAGE);
 	case CURLE_WRITE_ERROR:
 	case CURLE_OUT_OF_MEMORY:
+	case CURLE_TOO_MANY_REDIRECTS:
 		return (EXIT_FAILED);
 	default:
 		return (EXIT_NETWORK);
+	}
+}
+
+/*
+ * Tell whether a failure may go away when tried again: the server or the
+ * path to it was unreachable, slow or hung up.  Certificates, bad URLs and
+ * redirect loops stay as they are.
+ */
+static int
+httpc_transient(CURLcode code)
+{
+	switch (code) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+/* Find the Retry-After header of a result and note its delay. */
+static void
+httpc_note_retry_after(struct httpc_result *r)
+{
+	struct json_object	*pair;
+	size_t			 i, n;
+
+	r->retry_after_ms = -1;
+	n = json_object_array_length(r->headers);
+	for (i = 0; i < n; i++) {
+		pair = json_object_array_get_idx(r->headers, i);
+		if (strcasecmp(json_object_get_string(
+		    json_object_array_get_idx(pair, 0)), "Retry-After") != 0)
+			continue;
+		r->retry_after_ms = retry_after_parse(json_object_get_string(
+		    json_object_array_get_idx(pair, 1)), (int64_t)time(NULL));
 	}
 }
 
@@ -235,6 +300,8 @@ httpc_collect(struct httpc *c)
 {
 	struct transfer	*t;
 	CURLMsg		*msg;
+	char		*url;
+	long		 redirects;
 	int		 left;
 
 	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
@@ -248,11 +315,18 @@ httpc_collect(struct httpc *c)
 			t->result.status = EXIT_OK;
 			curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE,
 			    &t->result.http_status);
+			httpc_note_retry_after(&t->result);
 		} else {
 			t->result.status = httpc_failure_status(msg->data.result);
+			t->result.transient = httpc_transient(msg->data.result);
 			xasprintf(&t->result.error, "%s", t->error[0] != '\0' ?
 			    t->error : curl_easy_strerror(msg->data.result));
 		}
+		redirects = 0;
+		curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+		if (redirects > 0 && curl_easy_getinfo(t->easy,
+		    CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url != NULL)
+			t->result.final_url = xstrdup(url);
 		t->cb(&t->result, t->arg);
 		httpc_transfer_free(t);
 	}
@@ -274,7 +348,9 @@ httpc_send(struct httpc *c, const struct httpc_request *req, httpc_done_cb cb,
 	t->cb = cb;
 	t->arg = arg;
 	t->started = loop_now();
+	buffer_init(&t->result.head);
 	buffer_init(&t->result.body);
+	t->result.retry_after_ms = -1;
 	t->result.headers = json_object_new_array();
 	if (httpc_init(c) == -1) {
 		t->result.status = EXIT_FAILED;
@@ -308,6 +384,13 @@ httpc_send(struct httpc *c, const struct httpc_request *req, httpc_done_cb cb,
 	curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
 	curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "fish/" PACKAGE_VERSION);
+	if (req->follow) {
+		curl_easy_setopt(t->easy, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(t->easy, CURLOPT_MAXREDIRS,
+		    (long)HTTPC_MAX_REDIRECTS);
+		curl_easy_setopt(t->easy, CURLOPT_REDIR_PROTOCOLS_STR,
+		    "http,https");
+	}
 	if (strcmp(req->method, "HEAD") == 0)
 		curl_easy_setopt(t->easy, CURLOPT_NOBODY, 1L);
 	else if (req->body_len > 0 || strcmp(req->method, "GET") != 0) {
@@ -319,7 +402,13 @@ httpc_send(struct httpc *c, const struct httpc_request *req, httpc_done_cb cb,
 			curl_easy_setopt(t->easy, CURLOPT_COPYPOSTFIELDS,
 			    req->body_len > 0 ? req->body : "");
 		}
-		curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, req->method);
+		/*
+		 * A POST is one already; naming it would keep it a POST
+		 * after a 303 (or 301, 302) that asks for a GET.
+		 */
+		if (strcmp(req->method, "POST") != 0)
+			curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST,
+			    req->method);
 	}
 	curl_multi_add_handle(c->multi, t->easy);
 	c->active++;

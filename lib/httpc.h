@@ -21,7 +21,8 @@ struct httpc_request {
 	struct json_object	*headers;	/* [[name, value], ...] */
 	const char		*body;
 	size_t			 body_len;
-	int64_t			 timeout_ms;
+	int64_t			 timeout_ms;	/* the whole request */
+	int			 follow;	/* follow redirects */
 };
 
 struct httpc_result {
@@ -29,8 +30,15 @@ struct httpc_result {
 	char			*error;		/* when status is not EXIT_OK */
 	long			 http_status;
 	struct json_object	*headers;	/* [[name, value], ...] */
+	struct buffer		 head;		/* status line and headers,
+						   as received */
 	struct buffer		 body;
 	int64_t			 time_ms;
+	int			 transient;	/* a network error that a
+						   retry may cure */
+	int64_t			 retry_after_ms; /* Retry-After, or -1 */
+	char			*final_url;	/* after redirects, or NULL */
+	unsigned int		 attempt;	/* set by outbound: 1, 2, ... */
 };
 
 typedef void (*httpc_done_cb)(struct httpc_result *, void *);

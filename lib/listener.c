@@ -44,6 +44,7 @@
 #include "log.h"
 #include "loop.h"
 #include "message.h"
+#include "outbound.h"
 #include "proto.h"
 #include "retention.h"
 #include "signature-tool.h"
@@ -481,6 +482,7 @@ main(int argc, char **argv)
 	 */
 	control_notify_stop(listener.control);
 	timeline_stop();
+	outbound_stop();
 	httpd_quiesce(listener.httpd);
 	deadline = loop_now() + STOP_GRACE_MS;
 	while ((httpd_requests(listener.httpd) > 0 ||

@@ -1,31 +1,156 @@
 /*
  * Journaled outbound requests (see outbound.h).  The sequence number is
- * taken when the request finishes, so that records enter the journal, and
- * the in-memory timeline, in sequence order.
+ * taken when an attempt finishes, so that records enter the journal, and
+ * the in-memory timeline, in sequence order.  Backoff between attempts is
+ * a timer on the listener's loop; nothing blocks.
  */
 #include "config.h"
 
+#include <sys/random.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "buffer.h"
+#include "compat.h"
 #include "message.h"
 #include "journal.h"
 #include "listener.h"
+#include "log.h"
+#include "loop.h"
 #include "outbound.h"
+#include "proto.h"
+#include "retry.h"
 #include "xmalloc.h"
 
 struct outbound {
-	struct json_object	*record;	/* the journal record so far */
+	char			*method;
+	char			*url;
+	struct json_object	*headers;
 	char			*body;
 	size_t			 body_len;
+	int64_t			 timeout_ms;
+	int			 follow;
+	unsigned int		 retries;	/* attempts after the first */
+	unsigned int		 attempt;	/* 1, 2, ... */
+	uint64_t		 first_seq;	/* of attempt 1's record */
+	struct json_object	*record;	/* this attempt's, so far */
+	struct loop_timer	*timer;		/* backoff before the next */
 	outbound_done_cb	 cb;
+	outbound_wanted_cb	 wanted;	/* or NULL: always */
 	void			*arg;
+	TAILQ_ENTRY(outbound)	 entry;		/* in waiting, during backoff */
 };
 
-/* A request finished: journal it, index it, tell the caller. */
+static TAILQ_HEAD(, outbound) waiting = TAILQ_HEAD_INITIALIZER(waiting);
+static int	stopping;	/* the listener is stopping: no more retries */
+
+static void	outbound_attempt(struct outbound *);
+
+/* Tell whether whoever asked for a request still waits for it. */
+static int
+outbound_wanted(const struct outbound *o)
+{
+	return (o->wanted == NULL || o->wanted(o->arg));
+}
+
+/* Return random bits for jitter (no need for them to be secret). */
+static uint32_t
+outbound_random(void)
+{
+	uint32_t	r;
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r)
+		r = (uint32_t)loop_now() * 2654435761U;
+	return (r);
+}
+
+/*
+ * Return how long to wait before trying again after this result, or -1 to
+ * stop: out of retries, nobody waits any more, the listener is stopping,
+ * a success, an answer other than 429 or 5xx, or a network error that
+ * would stay.  Every method is tried again, as with curl --retry: the
+ * user asked for it.
+ */
+static int64_t
+outbound_retry_delay(const struct outbound *o,
+    const struct httpc_result *result)
+{
+	if (o->attempt > o->retries || !outbound_wanted(o) || stopping)
+		return (-1);
+	if (result->status == EXIT_OK) {
+		if (!retry_http_status(result->http_status))
+			return (-1);
+		return (retry_backoff(o->attempt, result->retry_after_ms,
+		    outbound_random()));
+	}
+	if (!result->transient)
+		return (-1);
+	return (retry_backoff(o->attempt, -1, outbound_random()));
+}
+
+/*
+ * End a request between attempts: tell the caller, with why in a result
+ * that says no attempt was made.
+ */
+static void
+outbound_abandon(struct outbound *o, const char *why)
+{
+	struct httpc_result	 result;
+
+	memset(&result, 0, sizeof result);
+	result.status = EXIT_UNAVAILABLE;
+	xasprintf(&result.error, "%s before attempt %u", why, o->attempt);
+	result.headers = json_object_new_array();
+	buffer_init(&result.head);
+	buffer_init(&result.body);
+	result.retry_after_ms = -1;
+	result.attempt = o->attempt - 1;
+	o->cb(&result, 0, o->arg);
+	free(result.error);
+	json_object_put(result.headers);
+	buffer_release(&result.head);
+	buffer_release(&result.body);
+}
+
+/* Free a request that is done. */
+static void
+outbound_free(struct outbound *o)
+{
+	json_object_put(o->record);
+	json_object_put(o->headers);
+	free(o->method);
+	free(o->url);
+	free(o->body);
+	free(o);
+}
+
+/* The backoff is over: make the next attempt. */
+static void
+outbound_retry(void *arg)
+{
+	struct outbound	*o = arg;
+
+	o->timer = NULL;
+	TAILQ_REMOVE(&waiting, o, entry);
+	/* Nobody would hear of it: a send interrupted during the backoff. */
+	if (!outbound_wanted(o)) {
+		log_info("%s %s: not tried again, nobody waits for it",
+		    o->method, o->url);
+		outbound_abandon(o, "given up");
+		outbound_free(o);
+		return;
+	}
+	outbound_attempt(o);
+}
+
+/*
+ * An attempt finished: journal it, index it, then try again after a
+ * backoff or tell the caller.
+ */
 static void
 outbound_done(struct httpc_result *result, void *arg)
 {
@@ -33,7 +158,9 @@ outbound_done(struct httpc_result *result, void *arg)
 	struct json_object	*r = o->record;
 	struct buffer		 both;
 	uint64_t		 seq, offset;
+	int64_t			 delay;
 
+	delay = outbound_retry_delay(o, result);
 	seq = listener.next_seq++;
 	json_object_object_add(r, "seq", json_object_new_int64((int64_t)seq));
 	json_object_object_add(r, "status", json_object_new_int(result->status));
@@ -46,6 +173,12 @@ outbound_done(struct httpc_result *result, void *arg)
 	    json_object_get(result->headers));
 	json_object_object_add(r, "time_ms",
 	    json_object_new_int64(result->time_ms));
+	if (result->final_url != NULL)
+		json_object_object_add(r, "final_url",
+		    json_object_new_string(result->final_url));
+	if (delay >= 0)
+		json_object_object_add(r, "retry_in_ms",
+		    json_object_new_int64(delay));
 	/* The body is the request body, then the response body. */
 	buffer_init(&both);
 	buffer_add(&both, o->body, o->body_len);
@@ -55,33 +188,104 @@ outbound_done(struct httpc_result *result, void *arg)
 	    buffer_peek(&both), buffer_unread(&both));
 	buffer_release(&both);
 	message_sent(seq, offset);
-
-	o->cb(result, seq, o->arg);
+	if (o->attempt == 1)
+		o->first_seq = seq;
 	json_object_put(r);
-	free(o->body);
-	free(o);
+	o->record = NULL;
+
+	if (delay >= 0) {
+		o->attempt++;
+		TAILQ_INSERT_TAIL(&waiting, o, entry);
+		o->timer = loop_timer_add(listener.loop, loop_now() + delay,
+		    outbound_retry, o);
+		return;
+	}
+	result->attempt = o->attempt;
+	o->cb(result, seq, o->arg);
+	outbound_free(o);
 }
 
-/* Make a request; cb gets its result and sequence number exactly once. */
-void
-outbound_send(const struct httpc_request *req, outbound_done_cb cb, void *arg)
+/* Make one attempt of a request. */
+static void
+outbound_attempt(struct outbound *o)
 {
-	struct outbound		*o;
+	struct httpc_request	 req;
 	struct json_object	*r;
+
+	o->record = r = json_object_new_object();
+	json_object_object_add(r, "method", json_object_new_string(o->method));
+	json_object_object_add(r, "url", json_object_new_string(o->url));
+	json_object_object_add(r, "headers", json_object_get(o->headers));
+	json_object_object_add(r, "request_body_len",
+	    json_object_new_int64((int64_t)o->body_len));
+	json_object_object_add(r, "sent_at",
+	    json_object_new_int64(listener_wallclock()));
+	/* Only requests that may be retried number their attempts. */
+	if (o->retries > 0)
+		json_object_object_add(r, "attempt",
+		    json_object_new_int((int)o->attempt));
+	if (o->attempt > 1)
+		json_object_object_add(r, "retry_of",
+		    json_object_new_int64((int64_t)o->first_seq));
+
+	memset(&req, 0, sizeof req);
+	req.method = o->method;
+	req.url = o->url;
+	req.headers = o->headers;
+	req.body = o->body;
+	req.body_len = o->body_len;
+	req.timeout_ms = o->timeout_ms;
+	req.follow = o->follow;
+	httpc_send(listener.httpc, &req, outbound_done, o);
+}
+
+/*
+ * Make a request, trying again up to retries times while wanted (if not
+ * NULL) says someone waits for it; cb gets the result of the last attempt
+ * and its sequence number exactly once (0 and an error when it ends
+ * between attempts).
+ */
+void
+outbound_send(const struct httpc_request *req, unsigned int retries,
+    outbound_done_cb cb, outbound_wanted_cb wanted, void *arg)
+{
+	struct outbound	*o;
 
 	o = xcalloc(1, sizeof *o);
 	o->cb = cb;
+	o->wanted = wanted;
 	o->arg = arg;
+	o->method = xstrdup(req->method);
+	o->url = xstrdup(req->url);
+	o->headers = req->headers == NULL ? json_object_new_array() :
+	    json_object_get(req->headers);
 	o->body = xmemdup(req->body == NULL ? "" : req->body, req->body_len);
 	o->body_len = req->body_len;
-	o->record = r = json_object_new_object();
-	json_object_object_add(r, "method", json_object_new_string(req->method));
-	json_object_object_add(r, "url", json_object_new_string(req->url));
-	json_object_object_add(r, "headers", req->headers == NULL ?
-	    json_object_new_array() : json_object_get(req->headers));
-	json_object_object_add(r, "request_body_len",
-	    json_object_new_int64((int64_t)req->body_len));
-	json_object_object_add(r, "sent_at",
-	    json_object_new_int64(listener_wallclock()));
-	httpc_send(listener.httpc, req, outbound_done, o);
+	o->timeout_ms = req->timeout_ms;
+	o->follow = req->follow;
+	o->retries = retries > RETRY_MAX ? RETRY_MAX : retries;
+	o->attempt = 1;
+	outbound_attempt(o);
+}
+
+/*
+ * The listener is stopping: end the requests waiting to be tried again,
+ * so that nobody waits for an attempt that will not be made; attempts
+ * still under way are the last of their requests.
+ */
+void
+outbound_stop(void)
+{
+	struct outbound	*o;
+	char		*why;
+
+	stopping = 1;
+	xasprintf(&why, "session '%s' was stopped", listener.session.name);
+	while ((o = TAILQ_FIRST(&waiting)) != NULL) {
+		TAILQ_REMOVE(&waiting, o, entry);
+		loop_timer_cancel(listener.loop, o->timer);
+		outbound_abandon(o, why);
+		outbound_free(o);
+	}
+	free(why);
 }
