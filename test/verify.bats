@@ -409,7 +409,7 @@ verified() {
 	run --separate-stderr fish -S other send POST "$hook" --data 'not signed'
 	assert_failure 1
 	assert_output 'signature check failed'
-	assert_equal "$stderr" "fish: POST $hook: server answered 401"
+	assert_equal "$stderr" "fish: send: POST $hook: got 401, expected 2xx"
 }
 
 @test "bad --verify and --tolerance are usage errors that keep the secret" {
