@@ -97,7 +97,7 @@ static int
 client_spawn(const struct session *s, const struct client_settings *cs,
     int ready_fd)
 {
-	const char	*argv[14];
+	const char	*argv[32];
 	const char	*path = client_listener_path();
 	char		*line;
 	pid_t		 pid;
@@ -120,6 +120,12 @@ client_spawn(const struct session *s, const struct client_settings *cs,
 		argv[argc++] = "--retain";
 		argv[argc++] = cs->retain;
 	}
+	if (cs != NULL && cs->tls_cert != NULL) {
+		argv[argc++] = "--tls-cert";
+		argv[argc++] = cs->tls_cert;
+		argv[argc++] = "--tls-key";
+		argv[argc++] = cs->tls_key;
+	}
 	argv[argc] = NULL;
 
 	if ((pid = fork()) == -1)
@@ -141,11 +147,15 @@ client_spawn(const struct session *s, const struct client_settings *cs,
 	return (0);
 }
 
-/* Read the listener's readiness line; return NULL for "ok", else why not. */
-static char *
-client_read_ready(int fd, const struct session *s)
+/*
+ * Read the listener's readiness line.  Return EXIT_OK for "ok", else set
+ * *why and return EXIT_USAGE when our settings were at fault ("usage: "),
+ * EXIT_UNAVAILABLE otherwise.
+ */
+static int
+client_read_ready(int fd, const struct session *s, char **why)
 {
-	char	 buf[1024], *why;
+	char	 buf[1024];
 	size_t	 len = 0;
 	ssize_t	 n;
 
@@ -160,24 +170,30 @@ client_read_ready(int fd, const struct session *s)
 	buf[len] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	if (strcmp(buf, "ok") == 0)
-		return (NULL);
+		return (EXIT_OK);
+	if (strncmp(buf, "usage: ", 7) == 0) {
+		*why = xstrdup(buf + 7);
+		return (EXIT_USAGE);
+	}
 	if (strncmp(buf, "error: ", 7) == 0)
-		return (xstrdup(buf + 7));
-	xasprintf(&why, "it exited during start-up (see %s)", s->log_path);
-	return (why);
+		*why = xstrdup(buf + 7);
+	else
+		xasprintf(why, "it exited during start-up (see %s)",
+		    s->log_path);
+	return (EXIT_UNAVAILABLE);
 }
 
 /*
  * Start the listener if it is not running, under the session's start lock.
  * Return EXIT_OK once it answers, else print why and return
- * EXIT_UNAVAILABLE.
+ * EXIT_UNAVAILABLE (EXIT_USAGE when the settings cs were at fault).
  */
 static int
 client_autostart(struct client *c, const struct client_settings *cs)
 {
 	struct session	*s = &c->session;
 	char		*cause = NULL;
-	int		 lock_fd, pipe_fd[2];
+	int		 lock_fd, pipe_fd[2], status = EXIT_UNAVAILABLE;
 	pid_t		 pid;
 
 	if (session_prepare(s, &cause) == -1) {
@@ -216,9 +232,9 @@ client_autostart(struct client *c, const struct client_settings *cs)
 		goto fail;
 	}
 	close(pipe_fd[1]);
-	cause = client_read_ready(pipe_fd[0], s);
+	status = client_read_ready(pipe_fd[0], s, &cause);
 	close(pipe_fd[0]);
-	if (cause != NULL) {
+	if (status != EXIT_OK) {
 		fish_warnx("cannot start the listener of session '%s': %s",
 		    s->name, cause);
 		free(cause);
@@ -226,6 +242,7 @@ client_autostart(struct client *c, const struct client_settings *cs)
 	}
 	if ((c->fd = client_connect(s)) == -1) {
 		fish_warn("cannot reach the listener at %s", s->socket_path);
+		status = EXIT_UNAVAILABLE;
 		goto fail;
 	}
 done:
@@ -233,7 +250,7 @@ done:
 	return (EXIT_OK);
 fail:
 	close(lock_fd);
-	return (EXIT_UNAVAILABLE);
+	return (status == EXIT_USAGE ? EXIT_USAGE : EXIT_UNAVAILABLE);
 }
 
 /* Set up c for session name without connecting. */
@@ -462,10 +479,11 @@ client_check_settings(struct client *c, const struct client_settings *cs)
 {
 	struct proto_frame	 f;
 	struct json_object	*req;
-	const char		*listen, *public_url;
+	const char		*listen, *public_url, *tls_cert, *tls_key;
 	int			 status;
 
-	if (cs->listen == NULL && cs->public_url == NULL && cs->retain == NULL)
+	if (cs->listen == NULL && cs->public_url == NULL && cs->retain == NULL &&
+	    cs->tls_cert == NULL)
 		return (EXIT_OK);
 	req = proto_request("status");
 	status = client_call(c, req, NULL, 0, &f, -1);
@@ -474,7 +492,12 @@ client_check_settings(struct client *c, const struct client_settings *cs)
 		return (status);
 	listen = proto_string(f.json, "listen");
 	public_url = proto_string(f.json, "public_url");
-	if ((cs->listen != NULL && (listen == NULL ||
+	tls_cert = proto_string(f.json, "tls_cert");
+	tls_key = proto_string(f.json, "tls_key");
+	if ((cs->tls_cert != NULL && (tls_cert == NULL || tls_key == NULL ||
+	    strcmp(cs->tls_cert, tls_cert) != 0 ||
+	    strcmp(cs->tls_key, tls_key) != 0)) ||
+	    (cs->listen != NULL && (listen == NULL ||
 	    (strcmp(cs->listen, listen) != 0 && !(strlen(cs->listen) > 2 &&
 	    strcmp(cs->listen + strlen(cs->listen) - 2, ":0") == 0 &&
 	    strncmp(cs->listen, listen, strlen(cs->listen) - 1) == 0)))) ||
@@ -501,7 +524,7 @@ int
 client_start(const char *name, const struct client_settings *cs)
 {
 	struct client	 c;
-	const char	*argv[12];
+	const char	*argv[32];
 	char		*cause;
 	int		 argc = 0, status;
 
@@ -542,6 +565,12 @@ client_start(const char *name, const struct client_settings *cs)
 	if (cs->retain != NULL) {
 		argv[argc++] = "--retain";
 		argv[argc++] = cs->retain;
+	}
+	if (cs->tls_cert != NULL) {
+		argv[argc++] = "--tls-cert";
+		argv[argc++] = cs->tls_cert;
+		argv[argc++] = "--tls-key";
+		argv[argc++] = cs->tls_key;
 	}
 	argv[argc] = NULL;
 	execv(client_listener_path(), (char *const *)argv);

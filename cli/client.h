@@ -34,6 +34,8 @@ struct client_settings {
 	const char	*listen;	/* HOST:PORT, or NULL for the saved one */
 	const char	*public_url;	/* or NULL for the saved one */
 	const char	*retain;	/* duration, or NULL for the saved one */
+	const char	*tls_cert;	/* absolute paths of the certificate */
+	const char	*tls_key;	/* and key, or NULL for the saved ones */
 	int		 foreground;	/* run in this process, do not detach */
 };
 

@@ -4,20 +4,24 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "address.h"
 #include "client.h"
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
+#include "xmalloc.h"
 
 static int	cmd_start_exec(int, char **);
 
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.usage = "[--listen HOST:PORT] [--public-url URL] [--retain D] "
-	    "[--foreground]",
+	    "[--tls-cert FILE --tls-key FILE] [--foreground]",
 	.summary = "start the session's listener and print its URL",
 	.help =
 	    "Start the session's listener, unless it is running, and print its\n"
@@ -30,6 +34,8 @@ const struct cmd_entry cmd_start_entry = {
 	    "                      for tunnels and proxies\n"
 	    "  --retain D          keep the journal's history for D (default 7d);\n"
 	    "                      older messages, taken or not, expire\n"
+	    "  --tls-cert FILE     serve HTTPS with this PEM certificate (chain)\n"
+	    "  --tls-key FILE      and this unencrypted PEM private key\n"
 	    "  --foreground        run the listener in this process, do not detach\n"
 	    "  -h, --help          show this help\n",
 	.exec = cmd_start_exec
@@ -40,6 +46,8 @@ static const struct option cmd_start_options[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "public-url", required_argument, NULL, 'u' },
 	{ "retain", required_argument, NULL, 'r' },
+	{ "tls-cert", required_argument, NULL, 'c' },
+	{ "tls-key", required_argument, NULL, 'k' },
 	CMD_OPTIONS_END
 };
 
@@ -77,6 +85,32 @@ cmd_start_listen_valid(const char *listen)
 	return (cmd_start_port_valid(end + 1));
 }
 
+/*
+ * Return path made absolute against the current directory, the user's, so
+ * that later starts (from anywhere) find the same file; caller frees.
+ * Symbolic links are kept: a renewed certificate often replaces a link's
+ * target.
+ */
+static char *
+cmd_start_absolute(const char *path)
+{
+	char	 cwd[PATH_MAX], *s;
+
+	if (*path == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		return (xstrdup(path));
+	xasprintf(&s, "%s/%s", cwd, path);
+	return (s);
+}
+
+/* Warn once per start when the hooks can be reached from elsewhere. */
+static void
+cmd_start_warn_exposed(const char *listen)
+{
+	if (listen != NULL && !address_is_loopback(listen))
+		fish_warnx("warning: hooks are reachable from other machines "
+		    "on %s", listen);
+}
+
 /* Start the listener and print its URL. */
 static int
 cmd_start_exec(int argc, char **argv)
@@ -86,7 +120,8 @@ cmd_start_exec(int argc, char **argv)
 	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request;
-	const char		*url;
+	const char		*url, *cert_arg = NULL, *key_arg = NULL;
+	char			*cert = NULL, *key = NULL;
 	uint64_t		 retain;
 	int			 ch, status;
 
@@ -119,6 +154,16 @@ cmd_start_exec(int argc, char **argv)
 				    "be more than 0"));
 			settings.retain = optarg;
 			break;
+		case 'c':
+		case 'k':
+			if (*optarg == '\0')
+				return (cmd_usage_error(entry, "--tls-%s needs a "
+				    "file", ch == 'c' ? "cert" : "key"));
+			if (ch == 'c')
+				cert_arg = optarg;
+			else
+				key_arg = optarg;
+			break;
 		case CMD_HELP:
 			return (EXIT_OK);
 		default:
@@ -128,13 +173,20 @@ cmd_start_exec(int argc, char **argv)
 	if (optind != argc)
 		return (cmd_usage_error(entry, "unexpected argument '%s'",
 		    argv[optind]));
+	if ((cert_arg == NULL) != (key_arg == NULL))
+		return (cmd_usage_error(entry, "--tls-cert and --tls-key go "
+		    "together"));
+	if (cert_arg != NULL) {
+		settings.tls_cert = cert = cmd_start_absolute(cert_arg);
+		settings.tls_key = key = cmd_start_absolute(key_arg);
+	}
 
 	status = client_start(fish_session, &settings);
 	if (status != EXIT_OK || settings.foreground)
-		return (status);
+		goto out;
 
 	if ((status = client_open(&c, fish_session, 0)) != EXIT_OK)
-		return (status);
+		goto out;
 	proto_frame_init(&frame);
 	request = proto_request("status");
 	if ((status = client_call(&c, request, NULL, 0, &frame,
@@ -142,6 +194,7 @@ cmd_start_exec(int argc, char **argv)
 	    (status = client_reply_status(&frame)) != EXIT_OK)
 		goto fail;
 
+	cmd_start_warn_exposed(proto_string(frame.json, "listen"));
 	if ((url = proto_string(frame.json, "url")) == NULL) {
 		fish_warnx("start: the listener's reply has no URL");
 		status = EXIT_FAILED;
@@ -155,5 +208,8 @@ fail:
 	json_object_put(request);
 	proto_frame_release(&frame);
 	client_close(&c);
+out:
+	free(cert);
+	free(key);
 	return (status);
 }

@@ -36,6 +36,12 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	if (listener.public_url != NULL)
 		json_object_object_add(r, "public_url",
 		    json_object_new_string(listener.public_url));
+	if (listener.tls_cert != NULL) {
+		json_object_object_add(r, "tls_cert",
+		    json_object_new_string(listener.tls_cert));
+		json_object_object_add(r, "tls_key",
+		    json_object_new_string(listener.tls_key));
+	}
 	json_object_object_add(r, "hooks",
 	    json_object_new_int64((int64_t)hook_count()));
 	json_object_object_add(r, "messages",

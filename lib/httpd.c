@@ -44,6 +44,7 @@
 #include "message.h"
 #include "proto.h"
 #include "request.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 struct httpd {
@@ -444,13 +445,17 @@ struct httpd *
 httpd_start(struct loop *loop, int fd, char **cause)
 {
 	const union MHD_DaemonInfo	*info;
+	struct MHD_OptionItem		 tls_options[TLS_MHD_OPTIONS];
+	unsigned int			 tls_flags;
 	struct httpd			*h;
 
+	/* HTTPS when the session has a certificate (see tls.c). */
+	tls_flags = tls_mhd_options(listener.tls, tls_options);
 	h = xcalloc(1, sizeof *h);
 	h->loop = loop;
 	hold_init(loop);
 	h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_ERROR_LOG, 0, NULL, NULL, httpd_access, NULL,
+	    MHD_USE_ERROR_LOG | tls_flags, 0, NULL, NULL, httpd_access, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, httpd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_logger, NULL,
@@ -458,6 +463,7 @@ httpd_start(struct loop *loop, int fd, char **cause)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTPD_IDLE_TIMEOUT,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTPD_CONNECTIONS_MAX,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTPD_PER_IP_MAX,
+	    MHD_OPTION_ARRAY, tls_options,
 	    MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		xasprintf(cause, "cannot start the HTTP server");

@@ -5,7 +5,9 @@
  *
  * Started by fish with --ready-fd N: once it serves (or has failed), it
  * writes one line there, "ok" or "error: WHY", and closes it; the starting
- * command waits for that line instead of polling.
+ * command waits for that line instead of polling.  "usage: WHY" is a
+ * failure caused by a setting given on our command line (a TLS file that
+ * will not do), which the starting command reports as a usage error.
  *
  * Group commit: everything that must be durable before it is acknowledged
  * (received requests, new hooks, takes) is appended to the journal and
@@ -47,6 +49,7 @@
 #include "proto.h"
 #include "retention.h"
 #include "timeline.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 #define DEFAULT_LISTEN		"127.0.0.1:0"
@@ -62,6 +65,7 @@ struct synced_cb {
 static struct synced_cb	*synced;
 static size_t		 nsynced, synced_size;
 static int		 ready_fd = -1;
+static int		 ready_usage;	/* a failure is the command line's */
 static int		 pid_fd = -1;
 
 /* Return the wall clock in unix milliseconds. */
@@ -154,20 +158,33 @@ listener_ready(const char *error)
 	if (error == NULL)
 		line = xstrdup("ok\n");
 	else
-		xasprintf(&line, "error: %s\n", error);
+		xasprintf(&line, "%s: %s\n", ready_usage ? "usage" : "error",
+		    error);
 	(void)write(ready_fd, line, strlen(line));
 	free(line);
 	close(ready_fd);
 	ready_fd = -1;
 }
 
-/* Fail to start: tell the starter and the log, and exit. */
+/*
+ * Fail to start: tell the starter and the log, and exit as fish would (in
+ * the foreground, our status is fish start's): 2 when a setting on our
+ * command line was at fault, else 3.
+ */
 static void __attribute__((__noreturn__))
 listener_fail(char *cause)
 {
 	log_warnx("cannot start: %s", cause);
 	listener_ready(cause);
-	exit(1);
+	exit(ready_usage ? 2 : 3);
+}
+
+/* Fail to start because of a setting given on our command line. */
+static void __attribute__((__noreturn__))
+listener_fail_usage(char *cause)
+{
+	ready_usage = 1;
+	listener_fail(cause);
 }
 
 /*
@@ -241,6 +258,12 @@ listener_save_config(void)
 	if (listener.public_url != NULL)
 		json_object_object_add(config, "public_url",
 		    json_object_new_string(listener.public_url));
+	if (listener.tls_cert != NULL) {
+		json_object_object_add(config, "tls_cert",
+		    json_object_new_string(listener.tls_cert));
+		json_object_object_add(config, "tls_key",
+		    json_object_new_string(listener.tls_key));
+	}
 	retain = duration_format((uint64_t)listener.retain_ms);
 	json_object_object_add(config, "retain", json_object_new_string(retain));
 	free(retain);
@@ -287,7 +310,8 @@ listener_set_base_url(void)
 		while (len > 0 && listener.base_url[len - 1] == '/')
 			listener.base_url[--len] = '\0';
 	} else
-		xasprintf(&listener.base_url, "http://%s", listener.listen);
+		xasprintf(&listener.base_url, "%s://%s",
+		    listener.tls != NULL ? "https" : "http", listener.listen);
 }
 
 /* Point stdio at /dev/null and the log, and close every other fd. */
@@ -316,7 +340,7 @@ listener_usage(void)
 {
 	fprintf(stderr, "usage: fish-listener [--foreground] [--ready-fd N] "
 	    "[--session NAME] [--listen HOST:PORT] [--public-url URL] "
-	    "[--retain D]\n"
+	    "[--retain D] [--tls-cert FILE --tls-key FILE]\n"
 	    "(started by fish; not meant to be run by hand)\n");
 	exit(2);
 }
@@ -333,11 +357,14 @@ main(int argc, char **argv)
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "retain", required_argument, NULL, 'R' },
 		{ "session", required_argument, NULL, 's' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*session_name = session_default_name();
 	const char		*listen_arg = NULL, *public_arg = NULL, *s;
 	const char		*retain_arg = NULL;
+	const char		*cert_arg = NULL, *key_arg = NULL;
 	uint64_t		 retain;
 	struct json_object	*config;
 	sigset_t		 mask;
@@ -370,11 +397,17 @@ main(int argc, char **argv)
 		case 's':
 			session_name = optarg;
 			break;
+		case 'c':
+			cert_arg = optarg;
+			break;
+		case 'k':
+			key_arg = optarg;
+			break;
 		default:
 			listener_usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (cert_arg == NULL) != (key_arg == NULL))
 		listener_usage();
 
 	/*
@@ -421,6 +454,22 @@ main(int argc, char **argv)
 			listener_fail(cause);
 		listener.retain_ms = (int64_t)retain;
 	}
+	/*
+	 * TLS files given now are checked as the user's input; saved ones
+	 * that have gone bad since make this start fail like any other.
+	 */
+	if (cert_arg != NULL) {
+		if ((listener.tls = tls_load(cert_arg, key_arg, &cause)) == NULL)
+			listener_fail_usage(cause);
+	} else if ((cert_arg = proto_string(config, "tls_cert")) != NULL &&
+	    (key_arg = proto_string(config, "tls_key")) != NULL) {
+		if ((listener.tls = tls_load(cert_arg, key_arg, &cause)) == NULL)
+			listener_fail(cause);
+	}
+	if (listener.tls != NULL) {
+		listener.tls_cert = xstrdup(cert_arg);
+		listener.tls_key = xstrdup(key_arg);
+	}
 	http_fd = address_bind(listen_arg, &listener.listen, &cause);
 	json_object_put(config);
 	if (http_fd == -1)
@@ -461,6 +510,9 @@ main(int argc, char **argv)
 		fatal("signalfd");
 	loop_add(listener.loop, sig_fd, EPOLLIN, listener_signal, NULL);
 
+	if (!address_is_loopback(listener.listen))
+		log_warnx("hooks are reachable from other machines on %s",
+		    listener.listen);
 	log_info("session '%s' listening on %s (pid %ld, %llu hooks, %llu "
 	    "messages)", listener.session.name, listener.listen, (long)getpid(),
 	    (unsigned long long)hook_count(),
@@ -494,5 +546,8 @@ main(int argc, char **argv)
 	free(listener.listen);
 	free(listener.base_url);
 	free(listener.public_url);
+	free(listener.tls_cert);
+	free(listener.tls_key);
+	tls_free(listener.tls);
 	return (0);
 }
