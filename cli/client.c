@@ -88,6 +88,21 @@ client_connect(const struct session *s)
 	return (fd);
 }
 
+/* Append the limits given in cs to argv as --OPTION VALUE pairs. */
+static void
+client_limit_args(const struct client_settings *cs, const char **argv,
+    int *argc)
+{
+	size_t	i;
+
+	for (i = 0; cs != NULL && i < LIMIT_COUNT; i++) {
+		if (cs->limits[i] != NULL) {
+			argv[(*argc)++] = limit_option(i);
+			argv[(*argc)++] = cs->limits[i];
+		}
+	}
+}
+
 /*
  * Run the listener detached: double fork so it is no child of ours, and
  * setsid so it leaves our terminal and process group.  Its readiness line
@@ -126,6 +141,7 @@ client_spawn(const struct session *s, const struct client_settings *cs,
 		argv[argc++] = "--tls-key";
 		argv[argc++] = cs->tls_key;
 	}
+	client_limit_args(cs, argv, &argc);
 	argv[argc] = NULL;
 
 	if ((pid = fork()) == -1)
@@ -473,6 +489,35 @@ client_same_duration(const char *a, const char *b)
 	return (x == y);
 }
 
+/*
+ * Tell whether the limits given in cs (none given is the same) are those
+ * of a running listener, as its status reply says.
+ */
+static int
+client_same_limits(const struct client_settings *cs, struct json_object *reply)
+{
+	struct limits		 asked, running;
+	struct json_object	*value;
+	char			*cause;
+	size_t			 i;
+
+	limit_defaults(&asked);
+	limit_defaults(&running);
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		if (cs->limits[i] == NULL)
+			continue;
+		cause = NULL;
+		if (!json_object_object_get_ex(reply, limit_key(i), &value) ||
+		    limit_set(&running, i, json_object_get_string(value),
+		    &cause) == -1 ||
+		    limit_set(&asked, i, cs->limits[i], &cause) == -1) {
+			free(cause);
+			return (0);
+		}
+	}
+	return (memcmp(&asked, &running, sizeof asked) == 0);
+}
+
 /* Check that a running listener has the settings asked for. */
 static int
 client_check_settings(struct client *c, const struct client_settings *cs)
@@ -483,7 +528,7 @@ client_check_settings(struct client *c, const struct client_settings *cs)
 	int			 status;
 
 	if (cs->listen == NULL && cs->public_url == NULL && cs->retain == NULL &&
-	    cs->tls_cert == NULL)
+	    cs->tls_cert == NULL && client_same_limits(cs, NULL))
 		return (EXIT_OK);
 	req = proto_request("status");
 	status = client_call(c, req, NULL, 0, &f, -1);
@@ -504,7 +549,7 @@ client_check_settings(struct client *c, const struct client_settings *cs)
 	    (cs->public_url != NULL && (public_url == NULL ||
 	    strcmp(cs->public_url, public_url) != 0)) ||
 	    (cs->retain != NULL && !client_same_duration(cs->retain,
-	    proto_string(f.json, "retain")))) {
+	    proto_string(f.json, "retain"))) || !client_same_limits(cs, f.json)) {
 		fish_warnx("session '%s' is already running with other settings "
 		    "(listen %s%s%s); run 'fish stop' first to change them",
 		    c->session.name, listen == NULL ? "?" : listen,
@@ -572,6 +617,7 @@ client_start(const char *name, const struct client_settings *cs)
 		argv[argc++] = "--tls-key";
 		argv[argc++] = cs->tls_key;
 	}
+	client_limit_args(cs, argv, &argc);
 	argv[argc] = NULL;
 	execv(client_listener_path(), (char *const *)argv);
 	fish_warn("cannot run %s", client_listener_path());

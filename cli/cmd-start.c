@@ -21,7 +21,9 @@ static int	cmd_start_exec(int, char **);
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.usage = "[--listen HOST:PORT] [--public-url URL] [--retain D] "
-	    "[--tls-cert FILE --tls-key FILE] [--foreground]",
+	    "[--tls-cert FILE --tls-key FILE] [--max-body SIZE] "
+	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N] "
+	    "[--foreground]",
 	.summary = "start the session's listener and print its URL",
 	.help =
 	    "Start the session's listener, unless it is running, and print its\n"
@@ -36,6 +38,13 @@ const struct cmd_entry cmd_start_entry = {
 	    "                      older messages, taken or not, expire\n"
 	    "  --tls-cert FILE     serve HTTPS with this PEM certificate (chain)\n"
 	    "  --tls-key FILE      and this unencrypted PEM private key\n"
+	    "  --max-body SIZE     answer 413 to bodies over SIZE (default 25MiB;\n"
+	    "                      e.g. 512k, 1000000)\n"
+	    "  --idle-timeout D    cut connections whose client takes longer than D\n"
+	    "                      to send a request or read its answer, or stays\n"
+	    "                      idle that long (default 10s)\n"
+	    "  --max-connections N serve at most N connections at once (default 512)\n"
+	    "  --max-per-ip N      and at most N from one address (default 64)\n"
 	    "  --foreground        run the listener in this process, do not detach\n"
 	    "  -h, --help          show this help\n",
 	.exec = cmd_start_exec
@@ -48,8 +57,39 @@ static const struct option cmd_start_options[] = {
 	{ "retain", required_argument, NULL, 'r' },
 	{ "tls-cert", required_argument, NULL, 'c' },
 	{ "tls-key", required_argument, NULL, 'k' },
+	{ "max-body", required_argument, NULL, 'B' },
+	{ "idle-timeout", required_argument, NULL, 'I' },
+	{ "max-connections", required_argument, NULL, 'C' },
+	{ "max-per-ip", required_argument, NULL, 'P' },
 	CMD_OPTIONS_END
 };
+
+/*
+ * Check the value of the limit option that getopt returned as ch, and
+ * keep it in settings.  Return 0, or -1 after a usage error.
+ */
+static int
+cmd_start_limit(int ch, const char *value, struct client_settings *settings)
+{
+	const struct option	*o;
+	struct limits		 limits;
+	char			*cause;
+	int			 i = -1;
+
+	for (o = cmd_start_options; o->name != NULL; o++) {
+		if (o->val == ch)
+			i = limit_find(o->name);
+	}
+	if (i == -1)
+		return (-1);
+	if (limit_set(&limits, (size_t)i, value, &cause) == -1) {
+		cmd_usage_error(&cmd_start_entry, "%s", cause);
+		free(cause);
+		return (-1);
+	}
+	settings->limits[i] = value;
+	return (0);
+}
 
 /* Tell whether s is a port number, 0 to 65535. */
 static int
@@ -131,6 +171,13 @@ cmd_start_exec(int argc, char **argv)
 		switch (ch) {
 		case 'f':
 			settings.foreground = 1;
+			break;
+		case 'B':
+		case 'I':
+		case 'C':
+		case 'P':
+			if (cmd_start_limit(ch, optarg, &settings) == -1)
+				return (EXIT_USAGE);
 			break;
 		case 'l':
 			if (!cmd_start_listen_valid(optarg))

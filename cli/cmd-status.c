@@ -79,7 +79,7 @@ static int
 cmd_status_human(struct json_object *reply)
 {
 	const char	*s;
-	char		*size, *journal;
+	char		*size, *journal, *limits;
 	int64_t		 records, segments;
 	int		 ret = 0;
 
@@ -113,6 +113,15 @@ cmd_status_human(struct json_object *reply)
 	ret |= cmd_status_line("journal:", journal);
 	if ((s = proto_string(reply, "retain")) != NULL)
 		ret |= cmd_status_line("retain:", s);
+	if ((s = proto_string(reply, "max_body")) != NULL) {
+		xasprintf(&limits, "body %s, idle %s, %" PRId64 " connections, "
+		    "%" PRId64 " per address", s, proto_string(reply,
+		    "idle_timeout") == NULL ? "?" : proto_string(reply,
+		    "idle_timeout"), proto_int(reply, "max_connections", 0),
+		    proto_int(reply, "max_per_ip", 0));
+		ret |= cmd_status_line("limits:", limits);
+		free(limits);
+	}
 	if ((s = proto_string(reply, "started_at")) != NULL)
 		ret |= cmd_status_line("started:", s);
 

@@ -25,6 +25,7 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 {
 	struct json_object	*r;
 	char			*s;
+	size_t			 i;
 
 	(void)f;
 	r = proto_reply(EXIT_OK, NULL);
@@ -57,6 +58,9 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	s = duration_format((uint64_t)listener.retain_ms);
 	json_object_object_add(r, "retain", json_object_new_string(s));
 	free(s);
+	for (i = 0; i < LIMIT_COUNT; i++)
+		json_object_object_add(r, limit_key(i),
+		    limit_json(&listener.limits, i));
 	s = envelope_time(listener.started_at);
 	json_object_object_add(r, "started_at", json_object_new_string(s));
 	free(s);

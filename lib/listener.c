@@ -250,6 +250,7 @@ listener_save_config(void)
 	struct json_object	*config;
 	const char		*text;
 	char			*tmp, *cause, *retain;
+	size_t			 i;
 	int			 fd;
 
 	config = json_object_new_object();
@@ -267,6 +268,12 @@ listener_save_config(void)
 	retain = duration_format((uint64_t)listener.retain_ms);
 	json_object_object_add(config, "retain", json_object_new_string(retain));
 	free(retain);
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		retain = limit_format(&listener.limits, i);
+		json_object_object_add(config, limit_key(i),
+		    json_object_new_string(retain));
+		free(retain);
+	}
 	text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PRETTY);
 	xasprintf(&tmp, "%s.tmp", listener.session.config_path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -334,13 +341,38 @@ listener_detach(void)
 	}
 }
 
+/*
+ * Set the limits on hooks' requests: each as given on our command line
+ * (args, by limit), else as saved in config, else the default.
+ */
+static void
+listener_set_limits(struct json_object *config, const char **args)
+{
+	struct json_object	*value;
+	char			*cause;
+	size_t			 i;
+
+	limit_defaults(&listener.limits);
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		if (args[i] != NULL) {
+			if (limit_set(&listener.limits, i, args[i],
+			    &cause) == -1)
+				listener_fail_usage(cause);
+		} else if (json_object_object_get_ex(config, limit_key(i),
+		    &value) && limit_set(&listener.limits, i,
+		    json_object_get_string(value), &cause) == -1)
+			listener_fail(cause);
+	}
+}
+
 /* Print usage and exit. */
 static void __attribute__((__noreturn__))
 listener_usage(void)
 {
 	fprintf(stderr, "usage: fish-listener [--foreground] [--ready-fd N] "
 	    "[--session NAME] [--listen HOST:PORT] [--public-url URL] "
-	    "[--retain D] [--tls-cert FILE --tls-key FILE]\n"
+	    "[--retain D] [--tls-cert FILE --tls-key FILE] [--max-body SIZE] "
+	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N]\n"
 	    "(started by fish; not meant to be run by hand)\n");
 	exit(2);
 }
@@ -359,20 +391,26 @@ main(int argc, char **argv)
 		{ "session", required_argument, NULL, 's' },
 		{ "tls-cert", required_argument, NULL, 'c' },
 		{ "tls-key", required_argument, NULL, 'k' },
+		{ "max-body", required_argument, NULL, 'M' },
+		{ "idle-timeout", required_argument, NULL, 'M' },
+		{ "max-connections", required_argument, NULL, 'M' },
+		{ "max-per-ip", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*session_name = session_default_name();
 	const char		*listen_arg = NULL, *public_arg = NULL, *s;
 	const char		*retain_arg = NULL;
+	const char		*limit_args[LIMIT_COUNT] = { NULL };
 	const char		*cert_arg = NULL, *key_arg = NULL;
 	uint64_t		 retain;
 	struct json_object	*config;
 	sigset_t		 mask;
 	char			*cause, *warning, *end;
 	int			 ch, debug = 0, foreground = 0, http_fd, sig_fd;
+	int			 option, limit;
 	int64_t			 deadline;
 
-	while ((ch = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", options, &option)) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -402,6 +440,11 @@ main(int argc, char **argv)
 			break;
 		case 'k':
 			key_arg = optarg;
+			break;
+		case 'M':
+			if ((limit = limit_find(options[option].name)) == -1)
+				listener_usage();
+			limit_args[limit] = optarg;
 			break;
 		default:
 			listener_usage();
@@ -454,6 +497,7 @@ main(int argc, char **argv)
 			listener_fail(cause);
 		listener.retain_ms = (int64_t)retain;
 	}
+	listener_set_limits(config, limit_args);
 	/*
 	 * TLS files given now are checked as the user's input; saved ones
 	 * that have gone bad since make this start fail like any other.

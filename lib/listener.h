@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "limit.h"
 #include "session.h"
 
 struct loop;
@@ -31,6 +32,7 @@ struct listener {
 	struct tls	*tls;		/* their content, loaded */
 	int64_t		 started_at;	/* unix ms */
 	int64_t		 retain_ms;	/* journal retention period */
+	struct limits	 limits;	/* on hooks' requests (httpd.c) */
 	uint64_t	 next_seq;
 	int		 stopping;
 };
