@@ -141,6 +141,8 @@ client_spawn(const struct session *s, const struct client_settings *cs,
 		argv[argc++] = "--tls-key";
 		argv[argc++] = cs->tls_key;
 	}
+	if (cs != NULL && cs->no_tls)
+		argv[argc++] = "--no-tls";
 	client_limit_args(cs, argv, &argc);
 	argv[argc] = NULL;
 
@@ -528,7 +530,7 @@ client_check_settings(struct client *c, const struct client_settings *cs)
 	int			 status;
 
 	if (cs->listen == NULL && cs->public_url == NULL && cs->retain == NULL &&
-	    cs->tls_cert == NULL && client_same_limits(cs, NULL))
+	    cs->tls_cert == NULL && !cs->no_tls && client_same_limits(cs, NULL))
 		return (EXIT_OK);
 	req = proto_request("status");
 	status = client_call(c, req, NULL, 0, &f, -1);
@@ -539,7 +541,8 @@ client_check_settings(struct client *c, const struct client_settings *cs)
 	public_url = proto_string(f.json, "public_url");
 	tls_cert = proto_string(f.json, "tls_cert");
 	tls_key = proto_string(f.json, "tls_key");
-	if ((cs->tls_cert != NULL && (tls_cert == NULL || tls_key == NULL ||
+	if ((cs->no_tls && tls_cert != NULL) ||
+	    (cs->tls_cert != NULL && (tls_cert == NULL || tls_key == NULL ||
 	    strcmp(cs->tls_cert, tls_cert) != 0 ||
 	    strcmp(cs->tls_key, tls_key) != 0)) ||
 	    (cs->listen != NULL && (listen == NULL ||
@@ -617,6 +620,8 @@ client_start(const char *name, const struct client_settings *cs)
 		argv[argc++] = "--tls-key";
 		argv[argc++] = cs->tls_key;
 	}
+	if (cs->no_tls)
+		argv[argc++] = "--no-tls";
 	client_limit_args(cs, argv, &argc);
 	argv[argc] = NULL;
 	execv(client_listener_path(), (char *const *)argv);

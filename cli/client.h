@@ -37,6 +37,7 @@ struct client_settings {
 	const char	*retain;	/* duration, or NULL for the saved one */
 	const char	*tls_cert;	/* absolute paths of the certificate */
 	const char	*tls_key;	/* and key, or NULL for the saved ones */
+	int		 no_tls;	/* plain HTTP, whatever was saved */
 	const char	*limits[LIMIT_COUNT]; /* by limit, NULL for the saved */
 	int		 foreground;	/* run in this process, do not detach */
 };

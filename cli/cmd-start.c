@@ -21,7 +21,7 @@ static int	cmd_start_exec(int, char **);
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.usage = "[--listen HOST:PORT] [--public-url URL] [--retain D] "
-	    "[--tls-cert FILE --tls-key FILE] [--max-body SIZE] "
+	    "[--tls-cert FILE --tls-key FILE | --no-tls] [--max-body SIZE] "
 	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N] "
 	    "[--foreground]",
 	.summary = "start the session's listener and print its URL",
@@ -38,6 +38,7 @@ const struct cmd_entry cmd_start_entry = {
 	    "                      older messages, taken or not, expire\n"
 	    "  --tls-cert FILE     serve HTTPS with this PEM certificate (chain)\n"
 	    "  --tls-key FILE      and this unencrypted PEM private key\n"
+	    "  --no-tls            serve plain HTTP, forgetting saved TLS files\n"
 	    "  --max-body SIZE     answer 413 to bodies over SIZE (default 25MiB;\n"
 	    "                      e.g. 512k, 1000000)\n"
 	    "  --idle-timeout D    cut connections whose client takes longer than D\n"
@@ -57,6 +58,7 @@ static const struct option cmd_start_options[] = {
 	{ "retain", required_argument, NULL, 'r' },
 	{ "tls-cert", required_argument, NULL, 'c' },
 	{ "tls-key", required_argument, NULL, 'k' },
+	{ "no-tls", no_argument, NULL, 'n' },
 	{ "max-body", required_argument, NULL, 'B' },
 	{ "idle-timeout", required_argument, NULL, 'I' },
 	{ "max-connections", required_argument, NULL, 'C' },
@@ -201,6 +203,9 @@ cmd_start_exec(int argc, char **argv)
 				    "be more than 0"));
 			settings.retain = optarg;
 			break;
+		case 'n':
+			settings.no_tls = 1;
+			break;
 		case 'c':
 		case 'k':
 			if (*optarg == '\0')
@@ -223,6 +228,9 @@ cmd_start_exec(int argc, char **argv)
 	if ((cert_arg == NULL) != (key_arg == NULL))
 		return (cmd_usage_error(entry, "--tls-cert and --tls-key go "
 		    "together"));
+	if (settings.no_tls && cert_arg != NULL)
+		return (cmd_usage_error(entry, "--no-tls and --tls-cert "
+		    "contradict each other"));
 	if (cert_arg != NULL) {
 		settings.tls_cert = cert = cmd_start_absolute(cert_arg);
 		settings.tls_key = key = cmd_start_absolute(key_arg);

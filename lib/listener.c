@@ -371,7 +371,8 @@ listener_usage(void)
 {
 	fprintf(stderr, "usage: fish-listener [--foreground] [--ready-fd N] "
 	    "[--session NAME] [--listen HOST:PORT] [--public-url URL] "
-	    "[--retain D] [--tls-cert FILE --tls-key FILE] [--max-body SIZE] "
+	    "[--retain D] "
+	    "[--tls-cert FILE --tls-key FILE] [--no-tls] [--max-body SIZE] "
 	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N]\n"
 	    "(started by fish; not meant to be run by hand)\n");
 	exit(2);
@@ -391,6 +392,7 @@ main(int argc, char **argv)
 		{ "session", required_argument, NULL, 's' },
 		{ "tls-cert", required_argument, NULL, 'c' },
 		{ "tls-key", required_argument, NULL, 'k' },
+		{ "no-tls", no_argument, NULL, 'n' },
 		{ "max-body", required_argument, NULL, 'M' },
 		{ "idle-timeout", required_argument, NULL, 'M' },
 		{ "max-connections", required_argument, NULL, 'M' },
@@ -402,10 +404,11 @@ main(int argc, char **argv)
 	const char		*retain_arg = NULL;
 	const char		*limit_args[LIMIT_COUNT] = { NULL };
 	const char		*cert_arg = NULL, *key_arg = NULL;
+	int			 no_tls = 0;
 	uint64_t		 retain;
 	struct json_object	*config;
 	sigset_t		 mask;
-	char			*cause, *warning, *end;
+	char			*cause, *warning, *end, *hint;
 	int			 ch, debug = 0, foreground = 0, http_fd, sig_fd;
 	int			 option, limit;
 	int64_t			 deadline;
@@ -441,6 +444,9 @@ main(int argc, char **argv)
 		case 'k':
 			key_arg = optarg;
 			break;
+		case 'n':
+			no_tls = 1;
+			break;
 		case 'M':
 			if ((limit = limit_find(options[option].name)) == -1)
 				listener_usage();
@@ -450,7 +456,8 @@ main(int argc, char **argv)
 			listener_usage();
 		}
 	}
-	if (optind != argc || (cert_arg == NULL) != (key_arg == NULL))
+	if (optind != argc || (cert_arg == NULL) != (key_arg == NULL) ||
+	    (no_tls && cert_arg != NULL))
 		listener_usage();
 
 	/*
@@ -505,10 +512,14 @@ main(int argc, char **argv)
 	if (cert_arg != NULL) {
 		if ((listener.tls = tls_load(cert_arg, key_arg, &cause)) == NULL)
 			listener_fail_usage(cause);
-	} else if ((cert_arg = proto_string(config, "tls_cert")) != NULL &&
+	} else if (!no_tls &&
+	    (cert_arg = proto_string(config, "tls_cert")) != NULL &&
 	    (key_arg = proto_string(config, "tls_key")) != NULL) {
-		if ((listener.tls = tls_load(cert_arg, key_arg, &cause)) == NULL)
-			listener_fail(cause);
+		if ((listener.tls = tls_load(cert_arg, key_arg, &cause)) == NULL) {
+			xasprintf(&hint, "%s (saved by an earlier start: give "
+			    "'fish start' other files, or --no-tls)", cause);
+			listener_fail(hint);
+		}
 	}
 	if (listener.tls != NULL) {
 		listener.tls_cert = xstrdup(cert_arg);

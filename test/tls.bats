@@ -113,7 +113,41 @@ start_tls() {
 	run fish spawn
 	assert_failure 3
 	assert_output --partial "cannot read TLS certificate '$tls_dir/cert.pem'"
+	assert_output --partial "or --no-tls"
 	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "--no-tls serves plain http again, forgetting the saved files" {
+	start_tls >/dev/null
+	fish stop
+	rm "$tls_dir/cert.pem"
+
+	run fish start --no-tls
+	assert_success
+	assert_output --regexp '^http://127\.0\.0\.1:[0-9]+$'
+	local pid
+	pid=$(listener_pid)
+	kill -KILL "$pid"
+	wait_until 5 all_dead "$pid"
+	run fish spawn
+	assert_success
+	assert_output --regexp '^http://'
+	run fish status
+	refute_output --partial "tls"
+}
+
+@test "--no-tls on a listener serving https says it runs with other settings" {
+	start_tls >/dev/null
+	run fish start --no-tls
+	assert_failure 1
+	assert_output --partial "already running with other settings"
+}
+
+@test "--no-tls with --tls-cert is a usage error" {
+	run fish start --no-tls --tls-cert "$tls_dir/cert.pem" \
+	    --tls-key "$tls_dir/key.pem"
+	assert_failure 2
+	assert_output --partial "--no-tls and --tls-cert contradict each other"
 }
 
 @test "a key that does not match the certificate is a usage error" {
