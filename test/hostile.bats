@@ -192,6 +192,17 @@ nothing_recorded() {
 	still_serves
 }
 
+@test "silent and idle keep-alive connections are cut after the idle timeout" {
+	start_hooks --idle-timeout 1s
+	run python3 "$hostile" "$port" idle "$token"
+	assert_success
+	assert_line --index 0 --regexp '^silent closed after (1|2)\.[0-9] s$'
+	assert_line --index 1 'answered 200'
+	# Timed from the answer's arrival, a little after the listener's clock.
+	assert_line --index 2 --regexp '^kept alive, closed after (0\.9|[12]\.[0-9]) s$'
+	still_serves
+}
+
 @test "a held request is not cut by the idle timeout" {
 	start_hooks --idle-timeout 500ms
 	held=$(fish spawn --hold)

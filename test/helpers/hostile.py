@@ -11,6 +11,9 @@ that would tidy up what it sends.
         normal request from 127.0.0.1, and wait up to DEADLINE seconds for
         the listener to cut the slow ones.  Print "normal STATUS MS",
         "cut N of COUNT" and "first cut after S s"
+    hostile.py PORT idle TOKEN
+        open a connection and send nothing; then send one request on
+        another and read its answer; print how long each stayed open
     hostile.py PORT flood TOKEN COUNT
         open COUNT idle connections from 127.0.0.1 at once; print "open N"
         (how many the listener did not close) and, while they are held,
@@ -173,6 +176,27 @@ def slow(port, token, count, ips, deadline):
         s.close()
 
 
+def until_closed(s):
+    """Read until the listener closes s; return how long that took."""
+    start = time.monotonic()
+    s.settimeout(30)
+    try:
+        while s.recv(4096):
+            pass
+    except (ConnectionResetError, TimeoutError):
+        pass
+    return time.monotonic() - start
+
+
+def idle(port, token):
+    silent = connect(port)
+    print("silent closed after %.1f s" % until_closed(silent))
+    s = connect(port)
+    s.sendall(request("POST", "/" + token, ["Content-Length: 5"], b"hello"))
+    print("answered %s" % answer(s))
+    print("kept alive, closed after %.1f s" % until_closed(s))
+
+
 def flood(port, token, count):
     conns = [connect(port) for _ in range(count)]
     # Those over the cap are closed at once; give the listener a moment
@@ -204,6 +228,8 @@ def main():
     elif what == "slow":
         slow(port, sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
              float(sys.argv[6]))
+    elif what == "idle":
+        idle(port, sys.argv[3])
     elif what == "flood":
         flood(port, sys.argv[3], int(sys.argv[4]))
     else:
