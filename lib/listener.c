@@ -349,7 +349,7 @@ static void
 listener_set_limits(struct json_object *config, const char **args)
 {
 	struct json_object	*value;
-	char			*cause;
+	char			*cause, *saved;
 	size_t			 i;
 
 	limit_defaults(&listener.limits);
@@ -360,8 +360,12 @@ listener_set_limits(struct json_object *config, const char **args)
 				listener_fail_usage(cause);
 		} else if (json_object_object_get_ex(config, limit_key(i),
 		    &value) && limit_set(&listener.limits, i,
-		    json_object_get_string(value), &cause) == -1)
-			listener_fail(cause);
+		    json_object_get_string(value), &cause) == -1) {
+			xasprintf(&saved, "%s, saved in %s", cause,
+			    listener.session.config_path);
+			free(cause);
+			listener_fail(saved);
+		}
 	}
 }
 

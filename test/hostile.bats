@@ -303,6 +303,23 @@ nothing_recorded() {
 	assert_failure 3
 }
 
+@test "a bad limit saved in the session's config stops the listener starting" {
+	start_hooks --max-per-ip 5
+	fish stop
+	config=$FISH_HOME/sessions/default/config.json
+	sed -i 's/"max_per_ip": *"5"/"max_per_ip":"many"/' "$config"
+	grep -q '"max_per_ip":"many"' "$config"
+	run --separate-stderr fish ls
+	assert_failure 3
+	[[ $stderr == *"--max-per-ip: invalid number 'many', saved in $config"* ]] ||
+	    fail "$stderr"
+	# Given again, it replaces the bad one.
+	run fish start --max-per-ip 6
+	assert_success
+	run fish status --json
+	assert_equal "$(fish field /max_per_ip <<<"$output")" 6
+}
+
 @test "fish start --help lists the limits" {
 	run fish start --help
 	assert_success
