@@ -223,7 +223,7 @@ nothing_recorded() {
 
 @test "a flood from one address beyond the per-address cap is refused" {
 	start_hooks --max-per-ip 10
-	run python3 "$hostile" "$port" flood "$token" 30
+	run python3 "$hostile" "$port" flood "$token" 30 10
 	assert_success
 	assert_line --index 0 'open 10'
 	# Another address is served while the flood holds its share.

@@ -14,9 +14,10 @@ that would tidy up what it sends.
     hostile.py PORT idle TOKEN
         open a connection and send nothing; then send one request on
         another and read its answer; print how long each stayed open
-    hostile.py PORT flood TOKEN COUNT
+    hostile.py PORT flood TOKEN COUNT [EXPECT]
         open COUNT idle connections from 127.0.0.1 at once; print "open N"
-        (how many the listener did not close) and, while they are held,
+        (how many the listener did not close, waiting up to 5 s for only
+        EXPECT to be left) and, while they are held,
         "other STATUS" for a normal request from 127.0.0.2 ("waiting" if
         unanswered after 2 s)
 """
@@ -197,21 +198,26 @@ def idle(port, token):
     print("kept alive, closed after %.1f s" % until_closed(s))
 
 
-def flood(port, token, count):
+def flood(port, token, count, expect):
     conns = [connect(port) for _ in range(count)]
-    # Those over the cap are closed at once; give the listener a moment
-    # to do so, then count the live ones (a closed one reads EOF).
-    time.sleep(0.5)
-    alive = 0
     for s in conns:
         s.setblocking(False)
-        try:
-            if s.recv(1) != b"":
+    # Those over the cap are closed as soon as accepted (a closed one
+    # reads EOF): count the live ones until expect are left, or for 5 s.
+    end = time.monotonic() + 5
+    while True:
+        alive = 0
+        for s in conns:
+            try:
+                if s.recv(1) != b"":
+                    alive += 1
+            except BlockingIOError:
                 alive += 1
-        except BlockingIOError:
-            alive += 1
-        except ConnectionResetError:
-            pass
+            except ConnectionResetError:
+                pass
+        if alive <= expect or time.monotonic() > end:
+            break
+        time.sleep(0.05)
     print("open %d" % alive)
     other = connect(port, "127.0.0.2")
     other.sendall(request("POST", "/" + token, ["Content-Length: 5"],
@@ -231,7 +237,8 @@ def main():
     elif what == "idle":
         idle(port, sys.argv[3])
     elif what == "flood":
-        flood(port, sys.argv[3], int(sys.argv[4]))
+        flood(port, sys.argv[3], int(sys.argv[4]),
+              int(sys.argv[5]) if len(sys.argv) > 5 else int(sys.argv[4]))
     else:
         sys.exit("hostile.py: unknown command " + what)
 
