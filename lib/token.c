@@ -161,6 +161,7 @@ token_hash(const char *token)
 		do
 			n = getrandom(key, sizeof key, 0);
 		while (n == -1 && errno == EINTR);
+		/* As for fatal(): without randomness nothing is safe. */
 		if (n != (ssize_t)sizeof key)
 			abort();
 		keyed = 1;
