@@ -88,6 +88,21 @@ client_connect(const struct session *s)
 	return (fd);
 }
 
+/* Append the limits given in cs to argv as --OPTION VALUE pairs. */
+static void
+client_limit_args(const struct client_settings *cs, const char **argv,
+    int *argc)
+{
+	size_t	i;
+
+	for (i = 0; cs != NULL && i < LIMIT_COUNT; i++) {
+		if (cs->limits[i] != NULL) {
+			argv[(*argc)++] = limit_option(i);
+			argv[(*argc)++] = cs->limits[i];
+		}
+	}
+}
+
 /*
  * Run the listener detached: double fork so it is no child of ours, and
  * setsid so it leaves our terminal and process group.  Its readiness line
@@ -97,7 +112,7 @@ static int
 client_spawn(const struct session *s, const struct client_settings *cs,
     int ready_fd)
 {
-	const char	*argv[14];
+	const char	*argv[32];
 	const char	*path = client_listener_path();
 	char		*line;
 	pid_t		 pid;
@@ -120,6 +135,15 @@ client_spawn(const struct session *s, const struct client_settings *cs,
 		argv[argc++] = "--retain";
 		argv[argc++] = cs->retain;
 	}
+	if (cs != NULL && cs->tls_cert != NULL) {
+		argv[argc++] = "--tls-cert";
+		argv[argc++] = cs->tls_cert;
+		argv[argc++] = "--tls-key";
+		argv[argc++] = cs->tls_key;
+	}
+	if (cs != NULL && cs->no_tls)
+		argv[argc++] = "--no-tls";
+	client_limit_args(cs, argv, &argc);
 	argv[argc] = NULL;
 
 	if ((pid = fork()) == -1)
@@ -141,11 +165,15 @@ client_spawn(const struct session *s, const struct client_settings *cs,
 	return (0);
 }
 
-/* Read the listener's readiness line; return NULL for "ok", else why not. */
-static char *
-client_read_ready(int fd, const struct session *s)
+/*
+ * Read the listener's readiness line.  Return EXIT_OK for "ok", else set
+ * *why and return EXIT_USAGE when our settings were at fault ("usage: "),
+ * EXIT_UNAVAILABLE otherwise.
+ */
+static int
+client_read_ready(int fd, const struct session *s, char **why)
 {
-	char	 buf[1024], *why;
+	char	 buf[1024];
 	size_t	 len = 0;
 	ssize_t	 n;
 
@@ -160,24 +188,30 @@ client_read_ready(int fd, const struct session *s)
 	buf[len] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	if (strcmp(buf, "ok") == 0)
-		return (NULL);
+		return (EXIT_OK);
+	if (strncmp(buf, "usage: ", 7) == 0) {
+		*why = xstrdup(buf + 7);
+		return (EXIT_USAGE);
+	}
 	if (strncmp(buf, "error: ", 7) == 0)
-		return (xstrdup(buf + 7));
-	xasprintf(&why, "it exited during start-up (see %s)", s->log_path);
-	return (why);
+		*why = xstrdup(buf + 7);
+	else
+		xasprintf(why, "it exited during start-up (see %s)",
+		    s->log_path);
+	return (EXIT_UNAVAILABLE);
 }
 
 /*
  * Start the listener if it is not running, under the session's start lock.
  * Return EXIT_OK once it answers, else print why and return
- * EXIT_UNAVAILABLE.
+ * EXIT_UNAVAILABLE (EXIT_USAGE when the settings cs were at fault).
  */
 static int
 client_autostart(struct client *c, const struct client_settings *cs)
 {
 	struct session	*s = &c->session;
 	char		*cause = NULL;
-	int		 lock_fd, pipe_fd[2];
+	int		 lock_fd, pipe_fd[2], status = EXIT_UNAVAILABLE;
 	pid_t		 pid;
 
 	if (session_prepare(s, &cause) == -1) {
@@ -216,9 +250,9 @@ client_autostart(struct client *c, const struct client_settings *cs)
 		goto fail;
 	}
 	close(pipe_fd[1]);
-	cause = client_read_ready(pipe_fd[0], s);
+	status = client_read_ready(pipe_fd[0], s, &cause);
 	close(pipe_fd[0]);
-	if (cause != NULL) {
+	if (status != EXIT_OK) {
 		fish_warnx("cannot start the listener of session '%s': %s",
 		    s->name, cause);
 		free(cause);
@@ -226,6 +260,7 @@ client_autostart(struct client *c, const struct client_settings *cs)
 	}
 	if ((c->fd = client_connect(s)) == -1) {
 		fish_warn("cannot reach the listener at %s", s->socket_path);
+		status = EXIT_UNAVAILABLE;
 		goto fail;
 	}
 done:
@@ -233,7 +268,7 @@ done:
 	return (EXIT_OK);
 fail:
 	close(lock_fd);
-	return (EXIT_UNAVAILABLE);
+	return (status == EXIT_USAGE ? EXIT_USAGE : EXIT_UNAVAILABLE);
 }
 
 /* Set up c for session name without connecting. */
@@ -456,16 +491,46 @@ client_same_duration(const char *a, const char *b)
 	return (x == y);
 }
 
+/*
+ * Tell whether the limits given in cs (none given is the same) are those
+ * of a running listener, as its status reply says.
+ */
+static int
+client_same_limits(const struct client_settings *cs, struct json_object *reply)
+{
+	struct limits		 asked, running;
+	struct json_object	*value;
+	char			*cause;
+	size_t			 i;
+
+	limit_defaults(&asked);
+	limit_defaults(&running);
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		if (cs->limits[i] == NULL)
+			continue;
+		cause = NULL;
+		if (!json_object_object_get_ex(reply, limit_key(i), &value) ||
+		    limit_set(&running, i, json_object_get_string(value),
+		    &cause) == -1 ||
+		    limit_set(&asked, i, cs->limits[i], &cause) == -1) {
+			free(cause);
+			return (0);
+		}
+	}
+	return (memcmp(&asked, &running, sizeof asked) == 0);
+}
+
 /* Check that a running listener has the settings asked for. */
 static int
 client_check_settings(struct client *c, const struct client_settings *cs)
 {
 	struct proto_frame	 f;
 	struct json_object	*req;
-	const char		*listen, *public_url;
+	const char		*listen, *public_url, *tls_cert, *tls_key;
 	int			 status;
 
-	if (cs->listen == NULL && cs->public_url == NULL && cs->retain == NULL)
+	if (cs->listen == NULL && cs->public_url == NULL && cs->retain == NULL &&
+	    cs->tls_cert == NULL && !cs->no_tls && client_same_limits(cs, NULL))
 		return (EXIT_OK);
 	req = proto_request("status");
 	status = client_call(c, req, NULL, 0, &f, -1);
@@ -474,14 +539,20 @@ client_check_settings(struct client *c, const struct client_settings *cs)
 		return (status);
 	listen = proto_string(f.json, "listen");
 	public_url = proto_string(f.json, "public_url");
-	if ((cs->listen != NULL && (listen == NULL ||
+	tls_cert = proto_string(f.json, "tls_cert");
+	tls_key = proto_string(f.json, "tls_key");
+	if ((cs->no_tls && tls_cert != NULL) ||
+	    (cs->tls_cert != NULL && (tls_cert == NULL || tls_key == NULL ||
+	    strcmp(cs->tls_cert, tls_cert) != 0 ||
+	    strcmp(cs->tls_key, tls_key) != 0)) ||
+	    (cs->listen != NULL && (listen == NULL ||
 	    (strcmp(cs->listen, listen) != 0 && !(strlen(cs->listen) > 2 &&
 	    strcmp(cs->listen + strlen(cs->listen) - 2, ":0") == 0 &&
 	    strncmp(cs->listen, listen, strlen(cs->listen) - 1) == 0)))) ||
 	    (cs->public_url != NULL && (public_url == NULL ||
 	    strcmp(cs->public_url, public_url) != 0)) ||
 	    (cs->retain != NULL && !client_same_duration(cs->retain,
-	    proto_string(f.json, "retain")))) {
+	    proto_string(f.json, "retain"))) || !client_same_limits(cs, f.json)) {
 		fish_warnx("session '%s' is already running with other settings "
 		    "(listen %s%s%s); run 'fish stop' first to change them",
 		    c->session.name, listen == NULL ? "?" : listen,
@@ -501,7 +572,7 @@ int
 client_start(const char *name, const struct client_settings *cs)
 {
 	struct client	 c;
-	const char	*argv[12];
+	const char	*argv[32];
 	char		*cause;
 	int		 argc = 0, status;
 
@@ -543,6 +614,15 @@ client_start(const char *name, const struct client_settings *cs)
 		argv[argc++] = "--retain";
 		argv[argc++] = cs->retain;
 	}
+	if (cs->tls_cert != NULL) {
+		argv[argc++] = "--tls-cert";
+		argv[argc++] = cs->tls_cert;
+		argv[argc++] = "--tls-key";
+		argv[argc++] = cs->tls_key;
+	}
+	if (cs->no_tls)
+		argv[argc++] = "--no-tls";
+	client_limit_args(cs, argv, &argc);
 	argv[argc] = NULL;
 	execv(client_listener_path(), (char *const *)argv);
 	fish_warn("cannot run %s", client_listener_path());

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "buffer.h"
+#include "limit.h"
 #include "proto.h"
 #include "session.h"
 
@@ -34,6 +35,10 @@ struct client_settings {
 	const char	*listen;	/* HOST:PORT, or NULL for the saved one */
 	const char	*public_url;	/* or NULL for the saved one */
 	const char	*retain;	/* duration, or NULL for the saved one */
+	const char	*tls_cert;	/* absolute paths of the certificate */
+	const char	*tls_key;	/* and key, or NULL for the saved ones */
+	int		 no_tls;	/* plain HTTP, whatever was saved */
+	const char	*limits[LIMIT_COUNT]; /* by limit, NULL for the saved */
 	int		 foreground;	/* run in this process, do not detach */
 };
 

@@ -4,19 +4,25 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "address.h"
 #include "client.h"
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
+#include "xmalloc.h"
 
 static int	cmd_start_exec(int, char **);
 
 const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.usage = "[--listen HOST:PORT] [--public-url URL] [--retain D] "
+	    "[--tls-cert FILE --tls-key FILE | --no-tls] [--max-body SIZE] "
+	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N] "
 	    "[--foreground]",
 	.summary = "start the session's listener and print its URL",
 	.help =
@@ -30,6 +36,16 @@ const struct cmd_entry cmd_start_entry = {
 	    "                      for tunnels and proxies\n"
 	    "  --retain D          keep the journal's history for D (default 7d);\n"
 	    "                      older messages, taken or not, expire\n"
+	    "  --tls-cert FILE     serve HTTPS with this PEM certificate (chain)\n"
+	    "  --tls-key FILE      and this unencrypted PEM private key\n"
+	    "  --no-tls            serve plain HTTP, forgetting saved TLS files\n"
+	    "  --max-body SIZE     answer 413 to bodies over SIZE (default 25MiB;\n"
+	    "                      e.g. 512k, 1000000)\n"
+	    "  --idle-timeout D    cut connections whose client takes longer than D\n"
+	    "                      to send a request or read its answer, or stays\n"
+	    "                      idle that long (default 10s)\n"
+	    "  --max-connections N serve at most N connections at once (default 512)\n"
+	    "  --max-per-ip N      and at most N from one address (default 64)\n"
 	    "  --foreground        run the listener in this process, do not detach\n"
 	    "  -h, --help          show this help\n",
 	.exec = cmd_start_exec
@@ -40,8 +56,42 @@ static const struct option cmd_start_options[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "public-url", required_argument, NULL, 'u' },
 	{ "retain", required_argument, NULL, 'r' },
+	{ "tls-cert", required_argument, NULL, 'c' },
+	{ "tls-key", required_argument, NULL, 'k' },
+	{ "no-tls", no_argument, NULL, 'n' },
+	{ "max-body", required_argument, NULL, 'B' },
+	{ "idle-timeout", required_argument, NULL, 'I' },
+	{ "max-connections", required_argument, NULL, 'C' },
+	{ "max-per-ip", required_argument, NULL, 'P' },
 	CMD_OPTIONS_END
 };
+
+/*
+ * Check the value of the limit option that getopt returned as ch, and
+ * keep it in settings.  Return 0, or -1 after a usage error.
+ */
+static int
+cmd_start_limit(int ch, const char *value, struct client_settings *settings)
+{
+	const struct option	*o;
+	struct limits		 limits;
+	char			*cause;
+	int			 i = -1;
+
+	for (o = cmd_start_options; o->name != NULL; o++) {
+		if (o->val == ch)
+			i = limit_find(o->name);
+	}
+	if (i == -1)
+		return (-1);
+	if (limit_set(&limits, (size_t)i, value, &cause) == -1) {
+		cmd_usage_error(&cmd_start_entry, "%s", cause);
+		free(cause);
+		return (-1);
+	}
+	settings->limits[i] = value;
+	return (0);
+}
 
 /* Tell whether s is a port number, 0 to 65535. */
 static int
@@ -77,6 +127,32 @@ cmd_start_listen_valid(const char *listen)
 	return (cmd_start_port_valid(end + 1));
 }
 
+/*
+ * Return path made absolute against the current directory, the user's, so
+ * that later starts (from anywhere) find the same file; caller frees.
+ * Symbolic links are kept: a renewed certificate often replaces a link's
+ * target.
+ */
+static char *
+cmd_start_absolute(const char *path)
+{
+	char	 cwd[PATH_MAX], *s;
+
+	if (*path == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		return (xstrdup(path));
+	xasprintf(&s, "%s/%s", cwd, path);
+	return (s);
+}
+
+/* Warn once per start when the hooks can be reached from elsewhere. */
+static void
+cmd_start_warn_exposed(const char *listen)
+{
+	if (listen != NULL && !address_is_loopback(listen))
+		fish_warnx("warning: hooks are reachable from other machines "
+		    "on %s", listen);
+}
+
 /* Start the listener and print its URL. */
 static int
 cmd_start_exec(int argc, char **argv)
@@ -86,7 +162,8 @@ cmd_start_exec(int argc, char **argv)
 	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request;
-	const char		*url;
+	const char		*url, *cert_arg = NULL, *key_arg = NULL;
+	char			*cert = NULL, *key = NULL;
 	uint64_t		 retain;
 	int			 ch, status;
 
@@ -96,6 +173,13 @@ cmd_start_exec(int argc, char **argv)
 		switch (ch) {
 		case 'f':
 			settings.foreground = 1;
+			break;
+		case 'B':
+		case 'I':
+		case 'C':
+		case 'P':
+			if (cmd_start_limit(ch, optarg, &settings) == -1)
+				return (EXIT_USAGE);
 			break;
 		case 'l':
 			if (!cmd_start_listen_valid(optarg))
@@ -119,6 +203,19 @@ cmd_start_exec(int argc, char **argv)
 				    "be more than 0"));
 			settings.retain = optarg;
 			break;
+		case 'n':
+			settings.no_tls = 1;
+			break;
+		case 'c':
+		case 'k':
+			if (*optarg == '\0')
+				return (cmd_usage_error(entry, "--tls-%s needs a "
+				    "file", ch == 'c' ? "cert" : "key"));
+			if (ch == 'c')
+				cert_arg = optarg;
+			else
+				key_arg = optarg;
+			break;
 		case CMD_HELP:
 			return (EXIT_OK);
 		default:
@@ -128,13 +225,23 @@ cmd_start_exec(int argc, char **argv)
 	if (optind != argc)
 		return (cmd_usage_error(entry, "unexpected argument '%s'",
 		    argv[optind]));
+	if ((cert_arg == NULL) != (key_arg == NULL))
+		return (cmd_usage_error(entry, "--tls-cert and --tls-key go "
+		    "together"));
+	if (settings.no_tls && cert_arg != NULL)
+		return (cmd_usage_error(entry, "--no-tls and --tls-cert "
+		    "contradict each other"));
+	if (cert_arg != NULL) {
+		settings.tls_cert = cert = cmd_start_absolute(cert_arg);
+		settings.tls_key = key = cmd_start_absolute(key_arg);
+	}
 
 	status = client_start(fish_session, &settings);
 	if (status != EXIT_OK || settings.foreground)
-		return (status);
+		goto out;
 
 	if ((status = client_open(&c, fish_session, 0)) != EXIT_OK)
-		return (status);
+		goto out;
 	proto_frame_init(&frame);
 	request = proto_request("status");
 	if ((status = client_call(&c, request, NULL, 0, &frame,
@@ -142,6 +249,7 @@ cmd_start_exec(int argc, char **argv)
 	    (status = client_reply_status(&frame)) != EXIT_OK)
 		goto fail;
 
+	cmd_start_warn_exposed(proto_string(frame.json, "listen"));
 	if ((url = proto_string(frame.json, "url")) == NULL) {
 		fish_warnx("start: the listener's reply has no URL");
 		status = EXIT_FAILED;
@@ -155,5 +263,8 @@ fail:
 	json_object_put(request);
 	proto_frame_release(&frame);
 	client_close(&c);
+out:
+	free(cert);
+	free(key);
 	return (status);
 }

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "address.h"
 #include "client.h"
 #include "compat.h"
 #include "fish.h"
@@ -78,7 +79,7 @@ static int
 cmd_status_human(struct json_object *reply)
 {
 	const char	*s;
-	char		*size, *journal;
+	char		*size, *journal, *limits;
 	int64_t		 records, segments;
 	int		 ret = 0;
 
@@ -94,8 +95,16 @@ cmd_status_human(struct json_object *reply)
 	ret |= cmd_status_int(reply, "pid", "pid:");
 	if ((s = proto_string(reply, "url")) != NULL)
 		ret |= cmd_status_line("url:", s);
-	if ((s = proto_string(reply, "listen")) != NULL)
+	if ((s = proto_string(reply, "listen")) != NULL &&
+	    address_is_loopback(s))
 		ret |= cmd_status_line("listen:", s);
+	else if (s != NULL)
+		ret |= output_printf("%-*s %s (reachable from other machines)\n",
+		    STATUS_KEY_WIDTH, "listen:", s);
+	if ((s = proto_string(reply, "tls_cert")) != NULL)
+		ret |= cmd_status_line("tls cert:", s);
+	if ((s = proto_string(reply, "tls_key")) != NULL)
+		ret |= cmd_status_line("tls key:", s);
 	if ((s = proto_string(reply, "public_url")) != NULL)
 		ret |= cmd_status_line("public url:", s);
 	ret |= cmd_status_int(reply, "hooks", "hooks:");
@@ -104,6 +113,15 @@ cmd_status_human(struct json_object *reply)
 	ret |= cmd_status_line("journal:", journal);
 	if ((s = proto_string(reply, "retain")) != NULL)
 		ret |= cmd_status_line("retain:", s);
+	if ((s = proto_string(reply, "max_body")) != NULL) {
+		xasprintf(&limits, "body %s, idle %s, %" PRId64 " connections, "
+		    "%" PRId64 " per address", s, proto_string(reply,
+		    "idle_timeout") == NULL ? "?" : proto_string(reply,
+		    "idle_timeout"), proto_int(reply, "max_connections", 0),
+		    proto_int(reply, "max_per_ip", 0));
+		ret |= cmd_status_line("limits:", limits);
+		free(limits);
+	}
 	if ((s = proto_string(reply, "started_at")) != NULL)
 		ret |= cmd_status_line("started:", s);
 

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -111,4 +112,35 @@ address_bind(const char *address, char **bound, char **cause)
 fail:
 	close(fd);
 	return (-1);
+}
+
+/*
+ * Tell whether a bound address (numeric HOST:PORT or [V6]:PORT, as
+ * address_bind returns it) is reachable only from this machine: 127/8,
+ * ::1, or 127/8 mapped into IPv6.
+ */
+int
+address_is_loopback(const char *bound)
+{
+	struct in6_addr	 in6;
+	struct in_addr	 in;
+	char		*host, *end;
+	int		 loopback = 0;
+
+	if (*bound == '[') {
+		host = xstrdup(bound + 1);
+		if ((end = strchr(host, ']')) != NULL)
+			*end = '\0';
+		if (inet_pton(AF_INET6, host, &in6) == 1)
+			loopback = IN6_IS_ADDR_LOOPBACK(&in6) ||
+			    (IN6_IS_ADDR_V4MAPPED(&in6) && in6.s6_addr[12] == 127);
+	} else {
+		host = xstrdup(bound);
+		if ((end = strrchr(host, ':')) != NULL)
+			*end = '\0';
+		if (inet_pton(AF_INET, host, &in) == 1)
+			loopback = (ntohl(in.s_addr) >> 24) == 127;
+	}
+	free(host);
+	return (loopback);
 }

@@ -5,5 +5,6 @@
 #define ADDRESS_H
 
 int	address_bind(const char *, char **, char **);
+int	address_is_loopback(const char *);
 
 #endif

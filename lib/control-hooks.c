@@ -25,6 +25,7 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 {
 	struct json_object	*r;
 	char			*s;
+	size_t			 i;
 
 	(void)f;
 	r = proto_reply(EXIT_OK, NULL);
@@ -36,6 +37,12 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	if (listener.public_url != NULL)
 		json_object_object_add(r, "public_url",
 		    json_object_new_string(listener.public_url));
+	if (listener.tls_cert != NULL) {
+		json_object_object_add(r, "tls_cert",
+		    json_object_new_string(listener.tls_cert));
+		json_object_object_add(r, "tls_key",
+		    json_object_new_string(listener.tls_key));
+	}
 	json_object_object_add(r, "hooks",
 	    json_object_new_int64((int64_t)hook_count()));
 	json_object_object_add(r, "messages",
@@ -51,6 +58,9 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	s = duration_format((uint64_t)listener.retain_ms);
 	json_object_object_add(r, "retain", json_object_new_string(s));
 	free(s);
+	for (i = 0; i < LIMIT_COUNT; i++)
+		json_object_object_add(r, limit_key(i),
+		    limit_json(&listener.limits, i));
 	s = envelope_time(listener.started_at);
 	json_object_object_add(r, "started_at", json_object_new_string(s));
 	free(s);

@@ -340,6 +340,7 @@ control_start(struct loop *loop, const char *path, char **cause)
 {
 	struct control		*ctl;
 	struct sockaddr_un	 sun;
+	struct stat		 sb;
 	mode_t			 mask;
 	int			 fd;
 
@@ -369,6 +370,15 @@ control_start(struct loop *loop, const char *path, char **cause)
 	if (chmod(path, 0600) == -1 || listen(fd, 128) == -1) {
 		xasprintf(cause, "cannot listen on control socket %s: %s",
 		    path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return (NULL);
+	}
+	/* Check what we made: a socket of ours that only we may use. */
+	if (lstat(path, &sb) == -1 || !S_ISSOCK(sb.st_mode) ||
+	    sb.st_uid != getuid() || (sb.st_mode & 077) != 0) {
+		xasprintf(cause, "control socket %s is not private to you",
+		    path);
 		close(fd);
 		unlink(path);
 		return (NULL);

@@ -57,7 +57,7 @@ hook_index(struct hook *h)
 {
 	size_t	b;
 
-	b = hook_hash(h->token) % nbuckets;
+	b = token_hash(h->token) % nbuckets;
 	h->next_by_token = by_token[b];
 	by_token[b] = h;
 	if (h->name != NULL) {
@@ -132,8 +132,12 @@ hook_insert(const char *token, const char *name, int64_t created_at)
 	return (h);
 }
 
-/* Find a hook by its token. */
-static struct hook *
+/*
+ * Find a hook by its token.  Tokens are hashed with a secret key and
+ * compared in constant time, so that a stranger timing 404s cannot learn a
+ * token piece by piece.
+ */
+struct hook *
 hook_find_token(const char *token, size_t len)
 {
 	struct hook	*h;
@@ -143,9 +147,9 @@ hook_find_token(const char *token, size_t len)
 		return (NULL);
 	memcpy(key, token, TOKEN_LEN);
 	key[TOKEN_LEN] = '\0';
-	for (h = by_token[hook_hash(key) % nbuckets]; h != NULL;
+	for (h = by_token[token_hash(key) % nbuckets]; h != NULL;
 	    h = h->next_by_token) {
-		if (strcmp(h->token, key) == 0)
+		if (token_equal(h->token, key))
 			return (h);
 	}
 	return (NULL);

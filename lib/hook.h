@@ -88,6 +88,7 @@ struct hook	*hook_create(const char *, struct json_object *, const void *,
 void		 hook_close(struct hook *);
 void		 hook_start_timers(void);
 struct hook	*hook_find(const char *);
+struct hook	*hook_find_token(const char *, size_t);
 struct hook_list *hook_all(void);
 size_t		 hook_count(void);
 void		 hook_replay(const struct journal_record *, void *);

@@ -3,7 +3,17 @@
  * recorded and answered, but only once its record is durable: the
  * finished request is journaled, its connection suspended, and resumed by
  * the group commit (listener_after_sync) that made it durable.  Unknown
- * tokens get 404, closed hooks 410, oversized bodies 413.
+ * tokens (and every other path) get 404, closed hooks 410.
+ *
+ * Strangers on the internet talk to us, so every bad request gets a short
+ * fixed answer that echoes nothing of it, and no client can hold more than
+ * its share (listener.limits): bodies over --max-body get 413, as soon as
+ * Content-Length says so or a chunked body passes it; MHD answers headers
+ * that do not fit its per-connection memory with 431 (414 for the request
+ * line); a request with both Content-Length and chunked encoding, or two
+ * Content-Lengths, gets 400, since proxies disagree on what such a body
+ * is; MHD caps connections in total and per address.  And each connection
+ * has a deadline (see httpd_sweep) that only a client can miss.
  *
  * Once durable, a request is answered as its hook says (answer.c): with
  * the hook's status, headers and body; with the value a handshake asks to
@@ -22,6 +32,8 @@
  */
 #include "config.h"
 
+#include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/types.h>
@@ -30,6 +42,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -50,18 +63,137 @@
 #include "proto.h"
 #include "request.h"
 #include "signature.h"
+#include "tls.h"
 #include "xmalloc.h"
+
+/*
+ * A connection, from MHD's NOTIFY_CONNECTION: when its client must have
+ * sent the whole of its next request, or read the whole answer.
+ */
+struct httpd_conn {
+	struct MHD_Connection	*connection;
+	int64_t			 deadline;	/* loop_now() ms; 0: our turn */
+	TAILQ_ENTRY(httpd_conn)	 entry;
+};
 
 struct httpd {
 	struct MHD_Daemon	*daemon;
 	struct loop		*loop;
 	int			 epoll_fd;
+	TAILQ_HEAD(, httpd_conn) conns;
+	struct loop_timer	*sweep;		/* at the earliest deadline */
 	size_t			 requests;	/* request states allocated */
 	uint64_t		 progress;	/* callbacks MHD has made */
 	uint64_t		 progress_seen;	/* progress at the last prepare */
 };
 
 static struct httpd	*httpd_self;
+
+/* How much of MHD's error messages to log (see httpd_log). */
+#define HTTPD_LOG_BURST		20
+#define HTTPD_LOG_WINDOW_MS	60000
+
+/* Return our state of an MHD connection. */
+static struct httpd_conn *
+httpd_conn_of(struct MHD_Connection *connection)
+{
+	const union MHD_ConnectionInfo	*info;
+
+	info = MHD_get_connection_info(connection,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return (info == NULL ? NULL : info->socket_context);
+}
+
+static void	httpd_sweep(void *);
+
+/*
+ * Give a connection's client the idle timeout from now to do its part:
+ * send the next request, or read an answer.
+ */
+static void
+httpd_client_turn(struct MHD_Connection *connection)
+{
+	struct httpd_conn	*conn = httpd_conn_of(connection);
+	struct httpd		*h = httpd_self;
+
+	if (conn == NULL)
+		return;
+	conn->deadline = loop_now() + (int64_t)listener.limits.idle_timeout_ms;
+	/* Deadlines only grow: a sweep already planned comes sooner. */
+	if (h->sweep == NULL)
+		h->sweep = loop_timer_add(h->loop, conn->deadline, httpd_sweep,
+		    h);
+}
+
+/* The request is ours to answer (durable, held, forwarded): no deadline. */
+static void
+httpd_server_turn(struct MHD_Connection *connection)
+{
+	struct httpd_conn	*conn = httpd_conn_of(connection);
+
+	if (conn != NULL)
+		conn->deadline = 0;
+}
+
+/*
+ * Cut every connection whose client missed its deadline, and plan the next
+ * sweep.  MHD's own timeout is not enough: every byte a client trickles
+ * resets it, so a slowloris could hold a connection for ever.  shutdown(2)
+ * makes the socket readable at EOF; MHD notices, closes the connection and
+ * calls httpd_completed and httpd_notify itself.
+ */
+static void
+httpd_sweep(void *arg)
+{
+	struct httpd			*h = arg;
+	struct httpd_conn		*conn;
+	const union MHD_ConnectionInfo	*info;
+	int64_t				 now = loop_now(), next = 0;
+
+	h->sweep = NULL;
+	TAILQ_FOREACH(conn, &h->conns, entry) {
+		if (conn->deadline == 0)
+			continue;
+		if (conn->deadline > now) {
+			if (next == 0 || conn->deadline < next)
+				next = conn->deadline;
+			continue;
+		}
+		conn->deadline = 0;
+		info = MHD_get_connection_info(conn->connection,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (info != NULL)
+			shutdown(info->connect_fd, SHUT_RDWR);
+	}
+	if (next != 0)
+		h->sweep = loop_timer_add(h->loop, next, httpd_sweep, h);
+}
+
+/* MHD's connection notifier: track each connection for its deadline. */
+static void
+httpd_notify(void *arg, struct MHD_Connection *connection,
+    void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+	struct httpd		*h = arg;
+	struct httpd_conn	*conn;
+
+	switch (code) {
+	case MHD_CONNECTION_NOTIFY_STARTED:
+		conn = xcalloc(1, sizeof *conn);
+		conn->connection = connection;
+		TAILQ_INSERT_TAIL(&h->conns, conn, entry);
+		*socket_context = conn;
+		httpd_client_turn(connection);
+		break;
+	case MHD_CONNECTION_NOTIFY_CLOSED:
+		if ((conn = *socket_context) == NULL)
+			break;
+		TAILQ_REMOVE(&h->conns, conn, entry);
+		free(conn);
+		*socket_context = NULL;
+		break;
+	}
+}
 
 /* Queue a short plain-text answer. */
 static enum MHD_Result
@@ -99,13 +231,17 @@ httpd_uri_logger(void *arg, const char *uri, struct MHD_Connection *connection)
 	return (r);
 }
 
-/* Find the hook named by the first path segment of the URI. */
+/*
+ * Find the hook named by the first path segment of the URI, which must be
+ * a token exactly as we print it: no percent-encoding, no other form of
+ * request target ("*", "http://..."), nothing else reaches a hook.  The
+ * lookup itself does not tell by its timing how close a guess came (see
+ * hook_find_token).
+ */
 static struct hook *
 httpd_find_hook(const char *uri)
 {
-	char		 token[TOKEN_LEN + 1];
-	size_t		 len;
-	struct hook	*h;
+	size_t	len;
 
 	if (*uri != '/')
 		return (NULL);
@@ -113,11 +249,36 @@ httpd_find_hook(const char *uri)
 	len = strcspn(uri, "/?#");
 	if (len != TOKEN_LEN)
 		return (NULL);
-	memcpy(token, uri, TOKEN_LEN);
-	token[TOKEN_LEN] = '\0';
-	if ((h = hook_find(token)) == NULL || strcmp(h->token, token) != 0)
-		return (NULL);
-	return (h);
+	return (hook_find_token(uri, len));
+}
+
+/*
+ * Tell whether a path has a dot segment ("." or "..", also written with
+ * %2e).  Nothing of ours maps paths to files, but a proxy or an app that
+ * the request is forwarded to might, and no webhook sender needs them.
+ */
+static int
+httpd_has_dot_segment(const char *path)
+{
+	size_t	len, dots, i;
+
+	while (*path == '/') {
+		path++;
+		len = strcspn(path, "/?#");
+		for (i = dots = 0; i < len; dots++) {
+			if (path[i] == '.')
+				i++;
+			else if (path[i] == '%' && path[i + 1] == '2' &&
+			    (path[i + 2] == 'e' || path[i + 2] == 'E'))
+				i += 3;
+			else
+				break;
+		}
+		if (i == len && (dots == 1 || dots == 2))
+			return (1);
+		path += len;
+	}
+	return (0);
 }
 
 /* Add one request header to the JSON array passed as arg. */
@@ -244,6 +405,7 @@ httpd_resume(void *arg)
 {
 	struct request	*r = arg;
 
+	httpd_client_turn(r->connection);
 	MHD_resume_connection(r->connection);
 }
 
@@ -351,7 +513,40 @@ httpd_length_too_large(struct MHD_Connection *connection)
 	if (value == NULL)
 		return (0);
 	length = strtoull(value, &end, 10);
-	return (*end != '\0' || length > HTTPD_BODY_MAX);
+	return (*end != '\0' || length > listener.limits.max_body);
+}
+
+/* Count the Content-Length and Transfer-Encoding headers (arg: two). */
+static enum MHD_Result
+httpd_count_framing(void *arg, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	unsigned int	*counts = arg;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		counts[0]++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		counts[1]++;
+	return (MHD_YES);
+}
+
+/*
+ * Tell whether the body's length is ambiguous: Content-Length with
+ * Transfer-Encoding, or more than one of either.  MHD 0.9.75 would take
+ * the chunks and ignore the length; a proxy in front of us might not, and
+ * so see another request where we see a body (request smuggling).
+ */
+static int
+httpd_framing_ambiguous(struct MHD_Connection *connection)
+{
+	unsigned int	counts[2] = { 0, 0 };
+
+	MHD_get_connection_values(connection, MHD_HEADER_KIND,
+	    httpd_count_framing, counts);
+	return (counts[0] > 1 || counts[1] > 1 ||
+	    (counts[0] > 0 && counts[1] > 0));
 }
 
 /* MHD's access handler: called for the headers, each body piece, the end. */
@@ -379,9 +574,15 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (r->hook->closed)
 			return (httpd_answer(connection, MHD_HTTP_GONE,
 			    "this hook is closed\n"));
+		if (httpd_has_dot_segment(r->uri + 1 + TOKEN_LEN))
+			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+			    "bad path\n"));
 		if (listener.stopping)
 			return (httpd_answer(connection,
 			    MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n"));
+		if (httpd_framing_ambiguous(connection))
+			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+			    "ambiguous body length\n"));
 		if (httpd_length_too_large(connection))
 			return (httpd_answer(connection,
 			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
@@ -389,8 +590,15 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		return (MHD_YES);
 	case REQUEST_RECEIVING:
 		if (*upload_data_size != 0) {
-			if (buffer_unread(&r->body) + *upload_data_size >
-			    HTTPD_BODY_MAX) {
+			/*
+			 * A chunked body (a declared length was checked
+			 * above) that passes the cap is dropped at once and
+			 * never journaled.  MHD 0.9.75 cannot answer before
+			 * the body's end, so the rest is read and thrown
+			 * away, unless the client misses its deadline first.
+			 */
+			if (!r->too_large && buffer_unread(&r->body) +
+			    *upload_data_size > listener.limits.max_body) {
 				r->too_large = 1;
 				buffer_release(&r->body);
 			}
@@ -410,7 +618,11 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (!rejected)
 			r->echo = answer_echo(r->hook, connection,
 			    buffer_peek(&r->body), buffer_unread(&r->body));
+		/* The journal holds the body now; only forward needs ours. */
+		if (r->hook->forward_to == NULL)
+			buffer_release(&r->body);
 		r->stage = REQUEST_SUSPENDED;
+		httpd_server_turn(connection);
 		MHD_suspend_connection(connection);
 		listener_after_sync(rejected ? httpd_rejected : httpd_durable, r);
 		return (MHD_YES);
@@ -435,8 +647,9 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 	struct request	*r = *con_cls;
 
 	(void)arg;
-	(void)connection;
 	(void)code;
+	/* Between requests of a keep-alive connection: the client's turn. */
+	httpd_client_turn(connection);
 	if (r == NULL)
 		return;
 	if (r->held)
@@ -455,13 +668,33 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 	httpd_self->progress++;
 }
 
-/* Log MHD's own error messages. */
+/*
+ * Log MHD's own error messages, at most HTTPD_LOG_BURST in each
+ * HTTPD_LOG_WINDOW_MS: every bad request makes one, and strangers must not
+ * be able to fill the disk with our log.
+ */
 static void __attribute__((__format__(__printf__, 2, 0)))
 httpd_log(void *arg, const char *fmt, va_list ap)
 {
-	char	*s;
+	static int64_t	 window;
+	static unsigned	 logged;
+	static uint64_t	 dropped;
+	int64_t		 now = loop_now();
+	char		*s;
 
 	(void)arg;
+	if (now - window >= HTTPD_LOG_WINDOW_MS) {
+		if (dropped > 0)
+			log_warnx("http: %llu more messages not logged",
+			    (unsigned long long)dropped);
+		window = now;
+		logged = 0;
+		dropped = 0;
+	}
+	if (logged++ >= HTTPD_LOG_BURST) {
+		dropped++;
+		return;
+	}
 	xvasprintf(&s, fmt, ap);
 	s[strcspn(s, "\n")] = '\0';
 	log_warnx("http: %s", s);
@@ -504,25 +737,70 @@ httpd_prepare(void *arg)
 	return (wait);
 }
 
+/*
+ * Raise our limit of open files as far as allowed, and return how many
+ * connections to serve within it (--max-connections, unless the limit is
+ * lower), keeping room for the journal, control clients and sends.  When
+ * accept(2) fails with EMFILE anyway, MHD stops accepting until one of
+ * its connections closes; with none, it would retry at once, which this
+ * room prevents.
+ */
+static unsigned int
+httpd_connection_limit(void)
+{
+	struct rlimit	rl;
+	uint64_t	want = listener.limits.max_connections, room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return ((unsigned int)want);
+	if (rl.rlim_cur < rl.rlim_max) {
+		/* An infinite hard limit is refused: keep what we had then. */
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
+		    getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return ((unsigned int)want);
+	}
+	room = rl.rlim_cur > 2 * HTTPD_FD_RESERVE ?
+	    rl.rlim_cur - HTTPD_FD_RESERVE : rl.rlim_cur / 2;
+	if (want > room) {
+		log_warnx("serving at most %llu connections, not %llu: only "
+		    "%llu files may be open", (unsigned long long)room,
+		    (unsigned long long)want, (unsigned long long)rl.rlim_cur);
+		want = room;
+	}
+	return ((unsigned int)want);
+}
+
 /* Start serving hooks on the listening socket fd. */
 struct httpd *
 httpd_start(struct loop *loop, int fd, char **cause)
 {
 	const union MHD_DaemonInfo	*info;
+	struct MHD_OptionItem		 tls_options[TLS_MHD_OPTIONS];
+	unsigned int			 tls_flags;
 	struct httpd			*h;
 
+	/* HTTPS when the session has a certificate (see tls.c). */
+	tls_flags = tls_mhd_options(listener.tls, tls_options);
 	h = xcalloc(1, sizeof *h);
 	h->loop = loop;
+	TAILQ_INIT(&h->conns);
 	hold_init(loop);
 	h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_ERROR_LOG, 0, NULL, NULL, httpd_access, NULL,
+	    MHD_USE_ERROR_LOG | tls_flags, 0, NULL, NULL, httpd_access, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, httpd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_logger, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTPD_IDLE_TIMEOUT,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTPD_CONNECTIONS_MAX,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTPD_PER_IP_MAX,
+	    MHD_OPTION_NOTIFY_CONNECTION, httpd_notify, h,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY_LIMIT,
+	    /* A backstop: httpd_sweep enforces the real deadline. */
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)((listener.limits.idle_timeout_ms + 999) / 1000),
+	    MHD_OPTION_CONNECTION_LIMIT, httpd_connection_limit(),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)listener.limits.max_per_ip,
+	    MHD_OPTION_ARRAY, tls_options,
 	    MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		xasprintf(cause, "cannot start the HTTP server");
@@ -579,6 +857,7 @@ httpd_stop(struct httpd *h)
 	MHD_run(h->daemon);
 	loop_remove(h->loop, h->epoll_fd);
 	MHD_stop_daemon(h->daemon);
+	loop_timer_cancel(h->loop, h->sweep);
 	hold_release();
 	httpd_self = NULL;
 	free(h);

@@ -10,10 +10,13 @@
 struct httpd;
 struct loop;
 
-#define HTTPD_BODY_MAX		(25U << 20)	/* GitHub's own payload cap */
-#define HTTPD_IDLE_TIMEOUT	10		/* seconds */
-#define HTTPD_CONNECTIONS_MAX	1000
-#define HTTPD_PER_IP_MAX	256
+/*
+ * What MHD may use per connection; the request line and headers must fit
+ * in it, or get 431 (414 for the request line alone).
+ */
+#define HTTPD_MEMORY_LIMIT	(64U << 10)
+/* Open files kept for other uses than hooks' connections. */
+#define HTTPD_FD_RESERVE	64
 
 struct httpd	*httpd_start(struct loop *, int, char **);
 void		 httpd_quiesce(struct httpd *);

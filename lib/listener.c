@@ -5,7 +5,9 @@
  *
  * Started by fish with --ready-fd N: once it serves (or has failed), it
  * writes one line there, "ok" or "error: WHY", and closes it; the starting
- * command waits for that line instead of polling.
+ * command waits for that line instead of polling.  "usage: WHY" is a
+ * failure caused by a setting given on our command line (a TLS file that
+ * will not do), which the starting command reports as a usage error.
  *
  * Group commit: everything that must be durable before it is acknowledged
  * (received requests, new hooks, takes) is appended to the journal and
@@ -49,6 +51,7 @@
 #include "retention.h"
 #include "signature-tool.h"
 #include "timeline.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 #define DEFAULT_LISTEN		"127.0.0.1:0"
@@ -64,6 +67,7 @@ struct synced_cb {
 static struct synced_cb	*synced;
 static size_t		 nsynced, synced_size;
 static int		 ready_fd = -1;
+static int		 ready_usage;	/* a failure is the command line's */
 static int		 pid_fd = -1;
 
 /* Return the wall clock in unix milliseconds. */
@@ -156,20 +160,33 @@ listener_ready(const char *error)
 	if (error == NULL)
 		line = xstrdup("ok\n");
 	else
-		xasprintf(&line, "error: %s\n", error);
+		xasprintf(&line, "%s: %s\n", ready_usage ? "usage" : "error",
+		    error);
 	(void)write(ready_fd, line, strlen(line));
 	free(line);
 	close(ready_fd);
 	ready_fd = -1;
 }
 
-/* Fail to start: tell the starter and the log, and exit. */
+/*
+ * Fail to start: tell the starter and the log, and exit as fish would (in
+ * the foreground, our status is fish start's): 2 when a setting on our
+ * command line was at fault, else 3.
+ */
 static void __attribute__((__noreturn__))
 listener_fail(char *cause)
 {
 	log_warnx("cannot start: %s", cause);
 	listener_ready(cause);
-	exit(1);
+	exit(ready_usage ? 2 : 3);
+}
+
+/* Fail to start because of a setting given on our command line. */
+static void __attribute__((__noreturn__))
+listener_fail_usage(char *cause)
+{
+	ready_usage = 1;
+	listener_fail(cause);
 }
 
 /*
@@ -235,6 +252,7 @@ listener_save_config(void)
 	struct json_object	*config;
 	const char		*text;
 	char			*tmp, *cause, *retain;
+	size_t			 i;
 	int			 fd;
 
 	config = json_object_new_object();
@@ -243,9 +261,21 @@ listener_save_config(void)
 	if (listener.public_url != NULL)
 		json_object_object_add(config, "public_url",
 		    json_object_new_string(listener.public_url));
+	if (listener.tls_cert != NULL) {
+		json_object_object_add(config, "tls_cert",
+		    json_object_new_string(listener.tls_cert));
+		json_object_object_add(config, "tls_key",
+		    json_object_new_string(listener.tls_key));
+	}
 	retain = duration_format((uint64_t)listener.retain_ms);
 	json_object_object_add(config, "retain", json_object_new_string(retain));
 	free(retain);
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		retain = limit_format(&listener.limits, i);
+		json_object_object_add(config, limit_key(i),
+		    json_object_new_string(retain));
+		free(retain);
+	}
 	text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PRETTY);
 	xasprintf(&tmp, "%s.tmp", listener.session.config_path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -289,7 +319,8 @@ listener_set_base_url(void)
 		while (len > 0 && listener.base_url[len - 1] == '/')
 			listener.base_url[--len] = '\0';
 	} else
-		xasprintf(&listener.base_url, "http://%s", listener.listen);
+		xasprintf(&listener.base_url, "%s://%s",
+		    listener.tls != NULL ? "https" : "http", listener.listen);
 }
 
 /* Point stdio at /dev/null and the log, and close every other fd. */
@@ -312,13 +343,43 @@ listener_detach(void)
 	}
 }
 
+/*
+ * Set the limits on hooks' requests: each as given on our command line
+ * (args, by limit), else as saved in config, else the default.
+ */
+static void
+listener_set_limits(struct json_object *config, const char **args)
+{
+	struct json_object	*value;
+	char			*cause, *saved;
+	size_t			 i;
+
+	limit_defaults(&listener.limits);
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		if (args[i] != NULL) {
+			if (limit_set(&listener.limits, i, args[i],
+			    &cause) == -1)
+				listener_fail_usage(cause);
+		} else if (json_object_object_get_ex(config, limit_key(i),
+		    &value) && limit_set(&listener.limits, i,
+		    json_object_get_string(value), &cause) == -1) {
+			xasprintf(&saved, "%s, saved in %s", cause,
+			    listener.session.config_path);
+			free(cause);
+			listener_fail(saved);
+		}
+	}
+}
+
 /* Print usage and exit. */
 static void __attribute__((__noreturn__))
 listener_usage(void)
 {
 	fprintf(stderr, "usage: fish-listener [--foreground] [--ready-fd N] "
 	    "[--session NAME] [--listen HOST:PORT] [--public-url URL] "
-	    "[--retain D]\n"
+	    "[--retain D] "
+	    "[--tls-cert FILE --tls-key FILE] [--no-tls] [--max-body SIZE] "
+	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N]\n"
 	    "(started by fish; not meant to be run by hand)\n");
 	exit(2);
 }
@@ -335,23 +396,34 @@ main(int argc, char **argv)
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "retain", required_argument, NULL, 'R' },
 		{ "session", required_argument, NULL, 's' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
+		{ "no-tls", no_argument, NULL, 'n' },
+		{ "max-body", required_argument, NULL, 'M' },
+		{ "idle-timeout", required_argument, NULL, 'M' },
+		{ "max-connections", required_argument, NULL, 'M' },
+		{ "max-per-ip", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*session_name = session_default_name();
 	const char		*listen_arg = NULL, *public_arg = NULL, *s;
 	const char		*retain_arg = NULL;
+	const char		*limit_args[LIMIT_COUNT] = { NULL };
+	const char		*cert_arg = NULL, *key_arg = NULL;
+	int			 no_tls = 0;
 	uint64_t		 retain;
 	struct json_object	*config;
 	sigset_t		 mask;
-	char			*cause, *warning, *end;
+	char			*cause, *warning, *end, *hint;
 	int			 ch, debug = 0, foreground = 0, http_fd, sig_fd;
+	int			 option, limit;
 	int64_t			 deadline;
 
 	/* fish sign and fish verify: one-shot, no session. */
 	if (signature_tool_wanted(argc, argv))
 		return (signature_tool_main(argc, argv));
 
-	while ((ch = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", options, &option)) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -376,11 +448,26 @@ main(int argc, char **argv)
 		case 's':
 			session_name = optarg;
 			break;
+		case 'c':
+			cert_arg = optarg;
+			break;
+		case 'k':
+			key_arg = optarg;
+			break;
+		case 'n':
+			no_tls = 1;
+			break;
+		case 'M':
+			if ((limit = limit_find(options[option].name)) == -1)
+				listener_usage();
+			limit_args[limit] = optarg;
+			break;
 		default:
 			listener_usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (cert_arg == NULL) != (key_arg == NULL) ||
+	    (no_tls && cert_arg != NULL))
 		listener_usage();
 
 	/*
@@ -427,6 +514,27 @@ main(int argc, char **argv)
 			listener_fail(cause);
 		listener.retain_ms = (int64_t)retain;
 	}
+	listener_set_limits(config, limit_args);
+	/*
+	 * TLS files given now are checked as the user's input; saved ones
+	 * that have gone bad since make this start fail like any other.
+	 */
+	if (cert_arg != NULL) {
+		if ((listener.tls = tls_load(cert_arg, key_arg, &cause)) == NULL)
+			listener_fail_usage(cause);
+	} else if (!no_tls &&
+	    (cert_arg = proto_string(config, "tls_cert")) != NULL &&
+	    (key_arg = proto_string(config, "tls_key")) != NULL) {
+		if ((listener.tls = tls_load(cert_arg, key_arg, &cause)) == NULL) {
+			xasprintf(&hint, "%s (saved by an earlier start: give "
+			    "'fish start' other files, or --no-tls)", cause);
+			listener_fail(hint);
+		}
+	}
+	if (listener.tls != NULL) {
+		listener.tls_cert = xstrdup(cert_arg);
+		listener.tls_key = xstrdup(key_arg);
+	}
 	http_fd = address_bind(listen_arg, &listener.listen, &cause);
 	json_object_put(config);
 	if (http_fd == -1)
@@ -467,6 +575,9 @@ main(int argc, char **argv)
 		fatal("signalfd");
 	loop_add(listener.loop, sig_fd, EPOLLIN, listener_signal, NULL);
 
+	if (!address_is_loopback(listener.listen))
+		log_warnx("hooks are reachable from other machines on %s",
+		    listener.listen);
 	log_info("session '%s' listening on %s (pid %ld, %llu hooks, %llu "
 	    "messages)", listener.session.name, listener.listen, (long)getpid(),
 	    (unsigned long long)hook_count(),
@@ -501,5 +612,8 @@ main(int argc, char **argv)
 	free(listener.listen);
 	free(listener.base_url);
 	free(listener.public_url);
+	free(listener.tls_cert);
+	free(listener.tls_key);
+	tls_free(listener.tls);
 	return (0);
 }

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "limit.h"
 #include "session.h"
 
 struct loop;
@@ -14,6 +15,7 @@ struct journal;
 struct httpd;
 struct httpc;
 struct control;
+struct tls;
 
 struct listener {
 	struct session	 session;
@@ -25,8 +27,12 @@ struct listener {
 	char		*listen;	/* HOST:PORT as bound (port resolved) */
 	char		*base_url;	/* scheme://host:port[/prefix] of hooks */
 	char		*public_url;	/* or NULL */
+	char		*tls_cert;	/* certificate and key files (absolute */
+	char		*tls_key;	/* paths), or NULL for plain HTTP */
+	struct tls	*tls;		/* their content, loaded */
 	int64_t		 started_at;	/* unix ms */
 	int64_t		 retain_ms;	/* journal retention period */
+	struct limits	 limits;	/* on hooks' requests (httpd.c) */
 	uint64_t	 next_seq;
 	int		 stopping;
 };

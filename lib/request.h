@@ -35,7 +35,7 @@ struct request {
 	struct hook		*hook;
 	enum request_stage	 stage;
 	struct buffer		 body;
-	int			 too_large;
+	int			 too_large;	/* body passed --max-body */
 	struct message		*message;	/* until durable */
 	uint64_t		 seq;
 	char			*echo;		/* the value to answer, or NULL */

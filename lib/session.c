@@ -175,13 +175,19 @@ session_mkdirs(const char *dir, char **cause)
 	return (error);
 }
 
-/* Check that dir is a directory owned by us and closed to others. */
+/*
+ * Check that dir is a directory owned by us that nobody else can write
+ * (like tmux, we refuse rather than fix: someone else may already have put
+ * something there).  A directory that is wholly ours (the session's, the
+ * runtime one) must not be a symbolic link and loses others' read access
+ * too; $FISH_HOME and its sessions/ may be links.
+ */
 static int
-session_check_private(const char *dir, char **cause)
+session_check_private(const char *dir, int ours, char **cause)
 {
 	struct stat	sb;
 
-	if (lstat(dir, &sb) == -1) {
+	if ((ours ? lstat(dir, &sb) : stat(dir, &sb)) == -1) {
 		xasprintf(cause, "cannot use '%s': %s", dir, strerror(errno));
 		return (-1);
 	}
@@ -189,7 +195,12 @@ session_check_private(const char *dir, char **cause)
 		xasprintf(cause, "'%s' is not a directory owned by you", dir);
 		return (-1);
 	}
-	if ((sb.st_mode & 077) != 0 && chmod(dir, 0700) == -1) {
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		xasprintf(cause, "'%s' is writable by other users; make it "
+		    "private with 'chmod 700 %s'", dir, dir);
+		return (-1);
+	}
+	if (ours && (sb.st_mode & 077) != 0 && chmod(dir, 0700) == -1) {
 		xasprintf(cause, "cannot make '%s' private: %s", dir,
 		    strerror(errno));
 		return (-1);
@@ -197,22 +208,32 @@ session_check_private(const char *dir, char **cause)
 	return (0);
 }
 
-/* Create the session directory (and the runtime directory) if needed. */
+/*
+ * Create the session directory (and the runtime directory) if needed, and
+ * check, at every start, that nobody else can write to it or to the
+ * directories above it that are ours ($FISH_HOME and its sessions/).
+ */
 int
 session_prepare(struct session *s, char **cause)
 {
-	char	*runtime;
+	char	*runtime, *sessions;
 	int	 error;
 
-	if (session_mkdirs(s->dir, cause) == -1 ||
-	    session_check_private(s->dir, cause) == -1)
+	if (session_mkdirs(s->dir, cause) == -1)
+		return (-1);
+	xasprintf(&sessions, "%s/sessions", s->home);
+	error = session_check_private(s->home, 0, cause);
+	if (error == 0)
+		error = session_check_private(sessions, 0, cause);
+	free(sessions);
+	if (error == -1 || session_check_private(s->dir, 1, cause) == -1)
 		return (-1);
 	if (strncmp(s->socket_path, s->dir, strlen(s->dir)) == 0)
 		return (0);
 	runtime = session_runtime_dir();
 	error = session_mkdirs(runtime, cause);
 	if (error == 0)
-		error = session_check_private(runtime, cause);
+		error = session_check_private(runtime, 1, cause);
 	free(runtime);
 	return (error);
 }

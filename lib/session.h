@@ -2,7 +2,8 @@
  * Sessions: where a session's state lives and whether its listener runs.
  *
  * $FISH_HOME (default ${XDG_STATE_HOME:-$HOME/.local/state}/fish) holds
- * sessions/NAME/, mode 0700, with:
+ * sessions/NAME/, mode 0700 (no listener starts while $FISH_HOME, sessions/
+ * or NAME/ is writable by others), with:
  *	control.sock	the listener's control socket (unless the path is too
  *			long for sockaddr_un; then a short runtime path is used)
  *	listener.pid	the listener's pid; the listener holds an exclusive

@@ -310,6 +310,20 @@ test_prepare(void)
 	ok(chmod(s.dir, 0755) == 0 && session_prepare(&s, &cause) == 0,
 	    "prepare an open directory");
 	is_int(mode_of(s.dir), 0700, "prepare closes an open directory");
+	ok(chmod(s.dir, 0770) == 0 && session_prepare(&s, &cause) == -1 &&
+	    cause != NULL && strstr(cause, "chmod 700") != NULL,
+	    "prepare refuses a group-writable directory, saying how to fix it");
+	is_int(mode_of(s.dir), 0770, "and leaves it as it was");
+	free(cause);
+	cause = NULL;
+	ok(chmod(s.dir, 0700) == 0 && chmod(home, 0707) == 0 &&
+	    session_prepare(&s, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "writable by other users") != NULL,
+	    "prepare refuses a $FISH_HOME others can write");
+	free(cause);
+	cause = NULL;
+	ok(chmod(home, 0700) == 0 && session_prepare(&s, &cause) == 0,
+	    "prepare works again once it is private");
 	session_release(&s);
 
 	/* Something in the way. */

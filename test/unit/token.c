@@ -27,6 +27,7 @@ main(void)
 {
 	char	a[TOKEN_LEN + 1], b[TOKEN_LEN + 1], bad[TOKEN_LEN + 1];
 	char	big[64], small[TOKEN_LEN];
+	unsigned char	key[16], msg[15];
 	size_t	i;
 	int	same;
 
@@ -89,6 +90,30 @@ main(void)
 	memcpy(bad, a, sizeof bad);
 	bad[TOKEN_LEN - 1] = '=';
 	ok(!token_valid(bad, TOKEN_LEN), "base32 padding is invalid");
+
+	/* token_equal */
+	ok(token_equal(a, a), "a token equals itself");
+	memcpy(bad, a, sizeof bad);
+	ok(token_equal(a, bad), "a token equals a copy of it");
+	bad[0] = bad[0] == 'a' ? 'b' : 'a';
+	ok(!token_equal(a, bad), "tokens differing in the first character differ");
+	memcpy(bad, a, sizeof bad);
+	bad[TOKEN_LEN - 1] = bad[TOKEN_LEN - 1] == 'a' ? 'b' : 'a';
+	ok(!token_equal(a, bad), "tokens differing in the last character differ");
+
+	/* token_siphash: the test vector of the SipHash paper (appendix A). */
+	for (i = 0; i < 16; i++)
+		key[i] = (unsigned char)i;
+	for (i = 0; i < 15; i++)
+		msg[i] = (unsigned char)i;
+	ok(token_siphash(key, msg, 15) == 0xa129ca6149be45e5ULL,
+	    "SipHash-2-4 of the paper's vector is a129ca6149be45e5");
+	ok(token_siphash(key, msg, 0) == 0x726fdb47dd0e0e31ULL,
+	    "SipHash-2-4 of the empty message is 726fdb47dd0e0e31");
+
+	/* token_hash */
+	ok(token_hash(a) == token_hash(a), "a token always hashes the same");
+	ok(token_hash(a) != token_hash(b), "two tokens hash apart");
 
 	return (done_testing());
 }

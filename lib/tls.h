@@ -1,0 +1,18 @@
+/*
+ * HTTPS for the hooks: the certificate and key files read and checked with
+ * GnuTLS, then handed to libmicrohttpd as PEM.
+ */
+#ifndef TLS_H
+#define TLS_H
+
+struct tls;
+struct MHD_OptionItem;
+
+/* How many items tls_mhd_options fills in, MHD_OPTION_END included. */
+#define TLS_MHD_OPTIONS	3
+
+struct tls	*tls_load(const char *, const char *, char **);
+unsigned int	 tls_mhd_options(const struct tls *, struct MHD_OptionItem *);
+void		 tls_free(struct tls *);
+
+#endif

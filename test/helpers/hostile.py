@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""A hostile HTTP client, for test/hostile.bats: raw sockets, no library
+that would tidy up what it sends.
+
+    hostile.py PORT probe NAME TOKEN
+        send one bad request; print the status code of the answer, or
+        "closed" if the connection was closed without one
+    hostile.py PORT slow TOKEN COUNT IPS DEADLINE
+        open COUNT connections (from IPS loopback addresses, 127.0.0.2 on)
+        that trickle an endless request a byte at a time; meanwhile time a
+        normal request from 127.0.0.1, and wait up to DEADLINE seconds for
+        the listener to cut the slow ones.  Print "normal STATUS MS",
+        "cut N of COUNT" and "first cut after S s"
+    hostile.py PORT idle TOKEN
+        open a connection and send nothing; then send one request on
+        another and read its answer; print how long each stayed open
+    hostile.py PORT flood TOKEN COUNT [EXPECT]
+        open COUNT idle connections from 127.0.0.1 at once; print "open N"
+        (how many the listener did not close, waiting up to 5 s for only
+        EXPECT to be left) and, while they are held,
+        "other STATUS" for a normal request from 127.0.0.2 ("waiting" if
+        unanswered after 2 s)
+"""
+import os
+import select
+import socket
+import sys
+import time
+
+HOST = "127.0.0.1"
+
+
+def connect(port, source=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if source is not None:
+        s.bind((source, 0))
+    s.connect((HOST, port))
+    return s
+
+
+def answer(s, timeout=10):
+    """Read until the head of an answer is in; return its status code,
+    "closed" if the listener closed (or reset) the connection first, or
+    "waiting" if nothing came within timeout seconds."""
+    s.settimeout(timeout)
+    data = b""
+    try:
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    except TimeoutError:
+        if not data:
+            return "waiting"
+    if not data.startswith(b"HTTP/1.1 ") or len(data) < 12:
+        return "closed"
+    return data[9:12].decode()
+
+
+def send_all(s, data):
+    """Send data; the listener may answer and close before it has all."""
+    try:
+        s.sendall(data)
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+
+
+def request(method, path, headers=(), body=b""):
+    head = "%s %s HTTP/1.1\r\nHost: x\r\n" % (method, path)
+    for h in headers:
+        head += h + "\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+def probe(port, name, token):
+    big = 30 << 20
+    s = connect(port)
+    if name == "declared-body":
+        # Only the head: the answer must come before any body is sent.
+        send_all(s, request("POST", "/" + token,
+                            ["Content-Length: %d" % big]))
+    elif name == "chunked-body":
+        send_all(s, request("POST", "/" + token,
+                            ["Transfer-Encoding: chunked"]))
+        piece = b"100000\r\n" + b"x" * 0x100000 + b"\r\n"
+        for _ in range(big // 0x100000):
+            send_all(s, piece)
+        send_all(s, b"0\r\n\r\n")
+    elif name == "header":
+        send_all(s, request("GET", "/" + token,
+                            ["X-Big: " + "a" * 200000]))
+    elif name == "chunked-and-length":
+        send_all(s, request("POST", "/" + token,
+                            ["Transfer-Encoding: chunked",
+                             "Content-Length: 5"], b"5\r\nhello\r\n0\r\n\r\n"))
+    elif name == "two-lengths":
+        send_all(s, request("POST", "/" + token,
+                            ["Content-Length: 5", "Content-Length: 6"],
+                            b"hello!"))
+    elif name == "dotdot-before":
+        send_all(s, request("GET", "/../" + token))
+    elif name == "dotdot-below":
+        send_all(s, request("GET", "/" + token + "/../../etc/passwd"))
+    elif name == "encoded-dotdot":
+        send_all(s, request("GET", "/" + token + "/%2e%2e/%2E%2E/x"))
+    elif name == "encoded-slash":
+        send_all(s, request("GET", "/%2f" + token))
+    elif name == "encoded-token":
+        send_all(s, request("GET", "/%" + "%02x" % ord(token[0]) + token[1:]))
+    elif name == "nul-path":
+        send_all(s, b"GET /" + token.encode() + b"\0/x HTTP/1.1\r\n"
+                 b"Host: x\r\n\r\n")
+    elif name == "nul-header":
+        send_all(s, b"GET /" + token.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                 b"X-Nul: a\0b\r\n\r\n")
+    elif name == "long-token":
+        send_all(s, request("GET", "/" + "a" * 5000))
+    elif name == "garbage":
+        send_all(s, os.urandom(65536))
+    elif name == "absolute-uri":
+        send_all(s, request("GET", "http://x/" + token))
+    else:
+        sys.exit("hostile.py: unknown probe " + name)
+    print(answer(s))
+
+
+def slow(port, token, count, ips, deadline):
+    """Trickle a never-ending request on each connection, a byte every
+    100 ms (well within any idle timer), until the listener cuts it."""
+    line = request("POST", "/" + token, ["X-Pad: " + "a" * 100000])
+    conns = {}
+    for i in range(count):
+        s = connect(port, "127.0.0.%d" % (2 + i % ips))
+        s.setblocking(False)
+        conns[s] = 0
+    start = time.monotonic()
+    cut = []
+    normal = None
+    while conns and time.monotonic() - start < deadline:
+        for s in list(conns):
+            try:
+                s.send(line[conns[s]:conns[s] + 1])
+                conns[s] += 1
+            except BlockingIOError:
+                pass
+            except (ConnectionResetError, BrokenPipeError):
+                cut.append(time.monotonic() - start)
+                del conns[s]
+                s.close()
+        if normal is None:
+            t = time.monotonic()
+            n = connect(port)
+            n.sendall(request("POST", "/" + token, ["Content-Length: 5"],
+                              b"hello"))
+            normal = (answer(n), int((time.monotonic() - t) * 1000))
+            n.close()
+        ready, _, _ = select.select(list(conns), [], [], 0.1)
+        for s in ready:
+            try:
+                if s.recv(4096) != b"":
+                    continue
+            except BlockingIOError:
+                continue
+            except ConnectionResetError:
+                pass
+            cut.append(time.monotonic() - start)
+            del conns[s]
+            s.close()
+    print("normal %s %d" % normal)
+    print("cut %d of %d" % (len(cut), count))
+    if cut:
+        print("first cut after %.1f s" % min(cut))
+    for s in conns:
+        s.close()
+
+
+def until_closed(s):
+    """Read until the listener closes s; return how long that took."""
+    start = time.monotonic()
+    s.settimeout(30)
+    try:
+        while s.recv(4096):
+            pass
+    except (ConnectionResetError, TimeoutError):
+        pass
+    return time.monotonic() - start
+
+
+def idle(port, token):
+    silent = connect(port)
+    print("silent closed after %.1f s" % until_closed(silent))
+    s = connect(port)
+    s.sendall(request("POST", "/" + token, ["Content-Length: 5"], b"hello"))
+    print("answered %s" % answer(s))
+    print("kept alive, closed after %.1f s" % until_closed(s))
+
+
+def flood(port, token, count, expect):
+    conns = [connect(port) for _ in range(count)]
+    for s in conns:
+        s.setblocking(False)
+    # Those over the cap are closed as soon as accepted (a closed one
+    # reads EOF): count the live ones until expect are left, or for 5 s.
+    end = time.monotonic() + 5
+    while True:
+        alive = 0
+        for s in conns:
+            try:
+                if s.recv(1) != b"":
+                    alive += 1
+            except BlockingIOError:
+                alive += 1
+            except ConnectionResetError:
+                pass
+        if alive <= expect or time.monotonic() > end:
+            break
+        time.sleep(0.05)
+    print("open %d" % alive)
+    other = connect(port, "127.0.0.2")
+    other.sendall(request("POST", "/" + token, ["Content-Length: 5"],
+                          b"hello"))
+    print("other %s" % answer(other, 2))
+    for s in conns + [other]:
+        s.close()
+
+
+def main():
+    port, what = int(sys.argv[1]), sys.argv[2]
+    if what == "probe":
+        probe(port, sys.argv[3], sys.argv[4])
+    elif what == "slow":
+        slow(port, sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
+             float(sys.argv[6]))
+    elif what == "idle":
+        idle(port, sys.argv[3])
+    elif what == "flood":
+        flood(port, sys.argv[3], int(sys.argv[4]),
+              int(sys.argv[5]) if len(sys.argv) > 5 else int(sys.argv[4]))
+    else:
+        sys.exit("hostile.py: unknown command " + what)
+
+
+if __name__ == "__main__":
+    main()

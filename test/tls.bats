@@ -1,0 +1,227 @@
+#!/usr/bin/env bats
+# HTTPS: fish start --tls-cert/--tls-key serves the hooks over TLS, with a
+# certificate each test makes for itself, and refuses files that will not do.
+
+load helpers/common
+
+setup() {
+	common_setup
+	tls_dir=$BATS_TEST_TMPDIR/tls
+	mkdir -p "$tls_dir"
+	make_cert "$tls_dir/cert.pem" "$tls_dir/key.pem"
+}
+
+teardown() {
+	common_teardown
+}
+
+# make_cert CERT KEY: a self-signed P-256 certificate for 127.0.0.1 and
+# localhost, valid for a day.
+make_cert() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	    -nodes -subj /CN=localhost \
+	    -addext subjectAltName=IP:127.0.0.1,DNS:localhost -days 1 \
+	    -keyout "$2" -out "$1" 2>/dev/null
+}
+
+# start_tls: start the session with the test's certificate.
+start_tls() {
+	fish start --tls-cert "$tls_dir/cert.pem" --tls-key "$tls_dir/key.pem"
+}
+
+@test "start with a certificate serves hooks over https" {
+	run start_tls
+	assert_success
+	assert_output --regexp '^https://127\.0\.0\.1:[0-9]+$'
+
+	run fish spawn
+	assert_success
+	assert_output --regexp '^https://127\.0\.0\.1:[0-9]+/'
+	local hook=$output
+
+	run curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
+	    --cacert "$tls_dir/cert.pem" --data x "$hook"
+	assert_output 200
+	run fish wait "$hook" --timeout 5
+	assert_success
+	assert_output x
+}
+
+@test "status and ls show https URLs and the certificate's files" {
+	start_tls >/dev/null
+	local hook
+	hook=$(fish spawn --name tls)
+
+	run fish status
+	assert_success
+	assert_line --regexp '^url: +https://127\.0\.0\.1:[0-9]+$'
+	assert_line --regexp "^tls cert: +$tls_dir/cert\.pem\$"
+	assert_line --regexp "^tls key: +$tls_dir/key\.pem\$"
+	run fish ls
+	assert_success
+	assert_output --partial "$hook"
+}
+
+@test "plain http to the https port gets no hook" {
+	start_tls >/dev/null
+	local hook
+	hook=$(fish spawn)
+
+	run curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --data x \
+	    "http://${hook#https://}"
+	refute_output 200
+	run fish wait "$hook" --timeout 250ms
+	assert_failure 124
+}
+
+@test "relative certificate paths are saved as absolute ones" {
+	cd "$tls_dir"
+	run fish start --tls-cert cert.pem --tls-key ./key.pem
+	assert_success
+	assert_output --regexp '^https://'
+	cd /
+	run fish status --json
+	assert_success
+	assert_output --partial "\"tls_cert\":\"$tls_dir/cert.pem\""
+	assert_output --partial "\"tls_key\":\"$tls_dir/./key.pem\""
+}
+
+@test "a listener killed with SIGKILL comes back serving https" {
+	start_tls >/dev/null
+	local hook pid
+	hook=$(fish spawn)
+	pid=$(listener_pid)
+	kill -KILL "$pid"
+	wait_until 5 all_dead "$pid"
+
+	run fish spawn
+	assert_success
+	assert_output --regexp '^https://'
+	[ "$(listener_pid)" != "$pid" ]
+	run curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
+	    --cacert "$tls_dir/cert.pem" --data again "$hook"
+	assert_output 200
+	run fish wait "$hook" --timeout 5
+	assert_output again
+}
+
+@test "a certificate gone by the next start stops it with exit 3" {
+	start_tls >/dev/null
+	fish stop
+	rm "$tls_dir/cert.pem"
+
+	run fish spawn
+	assert_failure 3
+	assert_output --partial "cannot read TLS certificate '$tls_dir/cert.pem'"
+	assert_output --partial "or --no-tls"
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "--no-tls serves plain http again, forgetting the saved files" {
+	start_tls >/dev/null
+	fish stop
+	rm "$tls_dir/cert.pem"
+
+	run fish start --no-tls
+	assert_success
+	assert_output --regexp '^http://127\.0\.0\.1:[0-9]+$'
+	local pid
+	pid=$(listener_pid)
+	kill -KILL "$pid"
+	wait_until 5 all_dead "$pid"
+	run fish spawn
+	assert_success
+	assert_output --regexp '^http://'
+	run fish status
+	refute_output --partial "tls"
+}
+
+@test "--no-tls on a listener serving https says it runs with other settings" {
+	start_tls >/dev/null
+	run fish start --no-tls
+	assert_failure 1
+	assert_output --partial "already running with other settings"
+}
+
+@test "--no-tls with --tls-cert is a usage error" {
+	run fish start --no-tls --tls-cert "$tls_dir/cert.pem" \
+	    --tls-key "$tls_dir/key.pem"
+	assert_failure 2
+	assert_output --partial "--no-tls and --tls-cert contradict each other"
+}
+
+@test "a key that does not match the certificate is a usage error" {
+	make_cert "$tls_dir/other.pem" "$tls_dir/other-key.pem"
+
+	run fish start --tls-cert "$tls_dir/cert.pem" \
+	    --tls-key "$tls_dir/other-key.pem"
+	assert_failure 2
+	assert_output --partial "does not match"
+	[ "${#lines[@]}" -eq 1 ]
+	refute_output --partial "PRIVATE KEY"
+}
+
+@test "a missing certificate file is a usage error naming it" {
+	run fish start --tls-cert "$tls_dir/nothing.pem" \
+	    --tls-key "$tls_dir/key.pem"
+	assert_failure 2
+	assert_output --partial "cannot read TLS certificate '$tls_dir/nothing.pem'"
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "files that are not PEM are usage errors" {
+	printf 'not a certificate\n' >"$tls_dir/garbage.pem"
+
+	run fish start --tls-cert "$tls_dir/garbage.pem" \
+	    --tls-key "$tls_dir/key.pem"
+	assert_failure 2
+	assert_output --partial "'$tls_dir/garbage.pem': not a PEM certificate"
+	[ "${#lines[@]}" -eq 1 ]
+
+	run fish start --tls-cert "$tls_dir/cert.pem" \
+	    --tls-key "$tls_dir/garbage.pem"
+	assert_failure 2
+	assert_output --partial "'$tls_dir/garbage.pem': not an unencrypted PEM private key"
+
+	# The certificate where the key belongs.
+	run fish start --tls-cert "$tls_dir/cert.pem" \
+	    --tls-key "$tls_dir/cert.pem"
+	assert_failure 2
+	assert_output --partial "not an unencrypted PEM private key"
+}
+
+@test "a bad file given to start leaves no listener behind" {
+	run fish start --tls-cert "$tls_dir/key.pem" --tls-key "$tls_dir/key.pem"
+	assert_failure 2
+	run fish status
+	assert_failure 3
+}
+
+@test "--tls-cert without --tls-key, or the reverse, is a usage error" {
+	run fish start --tls-cert "$tls_dir/cert.pem"
+	assert_failure 2
+	assert_output --partial "--tls-cert and --tls-key go together"
+	run fish start --tls-key "$tls_dir/key.pem"
+	assert_failure 2
+	assert_output --partial "--tls-cert and --tls-key go together"
+	run fish start --tls-cert "" --tls-key "$tls_dir/key.pem"
+	assert_failure 2
+}
+
+@test "--public-url still decides printed URLs under https" {
+	run fish start --tls-cert "$tls_dir/cert.pem" \
+	    --tls-key "$tls_dir/key.pem" --public-url https://hooks.example.com
+	assert_success
+	assert_output https://hooks.example.com
+}
+
+@test "start with other certificate files while running says so" {
+	start_tls >/dev/null
+	make_cert "$tls_dir/other.pem" "$tls_dir/other-key.pem"
+	run fish start --tls-cert "$tls_dir/other.pem" \
+	    --tls-key "$tls_dir/other-key.pem"
+	assert_failure 1
+	assert_output --partial "already running with other settings"
+	run start_tls
+	assert_success
+}
