@@ -24,6 +24,7 @@
 #include "output.h"
 #include "proto.h"
 #include "retry.h"
+#include "sigspec.h"
 #include "xmalloc.h"
 
 #define SEND_TIMEOUT_MS	30000	/* default --timeout, per attempt */
@@ -41,6 +42,7 @@ struct send_options {
 	int		 expect_low[SEND_EXPECT_MAX];
 	int		 expect_high[SEND_EXPECT_MAX];
 	size_t		 nexpect;
+	const char	*sign;		/* --sign SPEC */
 	const char	*output;	/* -o FILE */
 	char		*output_tmp;	/* written, then renamed to FILE */
 	int		 output_fd;
@@ -52,7 +54,7 @@ const struct cmd_entry cmd_send_entry = {
 	.name = "send",
 	.usage = "[METHOD] URL [ITEM...] [-H 'Name: value']... [--json T|@F]"
 	    " [--data T|@F] [--timeout D] [--retry N] [--expect CODES]"
-	    " [-i] [-L] [-o FILE] [-q]",
+	    " [--sign SCHEME:SECRET] [-i] [-L] [-o FILE] [-q]",
 	.summary = "make an HTTP request and print the response body",
 	.help =
 	    "Make a request through the listener and print the response body\n"
@@ -81,6 +83,11 @@ const struct cmd_entry cmd_send_entry = {
 	    "                    what Retry-After asks (up to 60s; more: stop)\n"
 	    "  --expect CODES    statuses that succeed: 200, 2xx, 200,404 (default\n"
 	    "                    2xx); any other exits 1\n"
+	    "  --sign SPEC       sign the body as SPEC's scheme would: github,\n"
+	    "                    stripe, standard or hmac-sha256:HEADER, with\n"
+	    "                    the secret SCHEME:SECRET, SCHEME:@FILE or\n"
+	    "                    SCHEME:env:NAME (see fish sign); standard takes\n"
+	    "                    webhook-id and webhook-timestamp from -H if given\n"
 	    "  -i, --include     print the status line and headers, a blank line,\n"
 	    "                    then the body (of the last response)\n"
 	    "  -L, --location    follow redirects (up to 10; off by default)\n"
@@ -101,6 +108,7 @@ static const struct option cmd_send_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "retry", required_argument, NULL, 'r' },
+	{ "sign", required_argument, NULL, 's' },
 	{ "timeout", required_argument, NULL, 't' },
 	CMD_OPTIONS_END
 };
@@ -328,6 +336,31 @@ cmd_send_budget(const struct send_options *so)
 	    (int64_t)so->retries * backoff);
 }
 
+/*
+ * Resolve --sign SPEC here, where the user's files and environment are,
+ * and add its scheme and secret to the request: the listener signs the
+ * exact bytes it sends.  Return EXIT_OK, or EXIT_USAGE after saying why
+ * (never with the secret).
+ */
+static int
+cmd_send_sign(const char *spec, struct json_object *request)
+{
+	struct sigspec	 s;
+	char		*cause, scheme[SIGSPEC_HEADER_MAX + 32];
+
+	if (sigspec_parse(spec, &s, &cause) == -1) {
+		fish_warnx("send: --sign: %s", cause);
+		free(cause);
+		return (EXIT_USAGE);
+	}
+	json_object_object_add(request, "sign", json_object_new_string(
+	    sigspec_scheme_name(&s, scheme, sizeof scheme)));
+	json_object_object_add(request, "secret",
+	    json_object_new_string_len(s.secret, (int)s.secret_len));
+	sigspec_free(&s);
+	return (EXIT_OK);
+}
+
 /* Send the request through the listener and print the response. */
 static int
 cmd_send_request(const char *method, const struct items *items,
@@ -341,15 +374,23 @@ cmd_send_request(const char *method, const struct items *items,
 	int			 status, answered = 0;
 	char			 after[64] = "";
 
-	if (so->output != NULL &&
-	    (status = cmd_send_output_open(so)) != EXIT_OK)
+	request = proto_request("send");
+	if (so->sign != NULL &&
+	    (status = cmd_send_sign(so->sign, request)) != EXIT_OK) {
+		json_object_put(request);
 		return (status);
+	}
+	if (so->output != NULL &&
+	    (status = cmd_send_output_open(so)) != EXIT_OK) {
+		json_object_put(request);
+		return (status);
+	}
 	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK) {
 		(void)cmd_send_output_close(so, 0);
+		json_object_put(request);
 		return (status);
 	}
 	proto_frame_init(&frame);
-	request = proto_request("send");
 	json_object_object_add(request, "method",
 	    json_object_new_string(method));
 	json_object_object_add(request, "url",
@@ -468,6 +509,9 @@ cmd_send_exec(int argc, char **argv)
 		case 'r':
 			if (cmd_send_parse_retry(&so, optarg) != 0)
 				goto fail;
+			break;
+		case 's':
+			so.sign = optarg;
 			break;
 		case 't':
 			if (cmd_duration(entry, optarg, &so.timeout) != 0)

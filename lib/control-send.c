@@ -5,7 +5,10 @@
  *
  * Request fields: method, url, headers, timeout_ms (per attempt), and
  * optionally retries, follow (redirects), include (the reply's payload
- * starts with the response's status line and headers, head_len bytes).
+ * starts with the response's status line and headers, head_len bytes),
+ * sign and secret (a scheme as sigspec.h names it and its resolved secret:
+ * the body is signed here, byte for byte as sent; the secret is used for
+ * that only, never journaled or kept).
  */
 #include "config.h"
 
@@ -17,9 +20,12 @@
 #include "buffer.h"
 #include "control.h"
 #include "httpc.h"
+#include "listener.h"
 #include "outbound.h"
 #include "proto.h"
 #include "retry.h"
+#include "signature.h"
+#include "sigspec.h"
 #include "xmalloc.h"
 
 struct send_client {
@@ -101,12 +107,77 @@ control_send_sent(struct httpc_result *result, uint64_t seq, void *arg)
 	free(sc);
 }
 
+/*
+ * Sign the request's body as asked: return a copy of its headers with the
+ * scheme's added, or NULL after answering the client why not.  Standard
+ * Webhooks' webhook-id and webhook-timestamp given with -H are signed
+ * rather than made up, so a script can fix them.
+ */
+static struct json_object *
+control_send_sign(struct conn *c, struct proto_frame *f,
+    struct json_object *headers)
+{
+	struct json_object	*signed_headers, *pair, *o;
+	struct sigspec		 spec;
+	const char		*scheme, *secret, *id, *given;
+	char			*cause = NULL, *end;
+	int64_t			 timestamp = listener_wallclock() / 1000;
+	size_t			 i, n;
+
+	scheme = proto_string(f->json, "sign");
+	secret = proto_string(f->json, "secret");
+	if (secret == NULL ||
+	    sigspec_from_parts(scheme, secret, &spec, &cause) == -1) {
+		control_errorf(c, EXIT_USAGE, "--sign: %s", cause != NULL ?
+		    cause : "no secret");
+		free(cause);
+		return (NULL);
+	}
+	id = signature_header(headers, "webhook-id");
+	given = signature_header(headers, "webhook-timestamp");
+	if (spec.scheme == SIGSPEC_STANDARD && given != NULL) {
+		timestamp = strtoll(given, &end, 10);
+		if (*given == '\0' || *end != '\0' || timestamp < 0) {
+			control_errorf(c, EXIT_USAGE, "--sign: webhook-timestamp "
+			    "must be Unix seconds");
+			sigspec_free(&spec);
+			return (NULL);
+		}
+	}
+	signed_headers = json_object_new_array();
+	n = headers != NULL ? json_object_array_length(headers) : 0;
+	for (i = 0; i < n; i++)
+		json_object_array_add(signed_headers,
+		    json_object_get(json_object_array_get_idx(headers, i)));
+	o = json_object_new_array();
+	if (signature_sign(&spec, f->payload, f->payload_len, id, timestamp,
+	    o, &cause) == -1) {
+		control_errorf(c, EXIT_USAGE, "--sign: %s", cause);
+		free(cause);
+		json_object_put(o);
+		json_object_put(signed_headers);
+		sigspec_free(&spec);
+		return (NULL);
+	}
+	/* Headers the user gave (webhook-id, webhook-timestamp) stay once. */
+	for (i = 0; i < json_object_array_length(o); i++) {
+		pair = json_object_array_get_idx(o, i);
+		if (signature_header(headers, json_object_get_string(
+		    json_object_array_get_idx(pair, 0))) == NULL)
+			json_object_array_add(signed_headers,
+			    json_object_get(pair));
+	}
+	json_object_put(o);
+	sigspec_free(&spec);
+	return (signed_headers);
+}
+
 /* Reply to "send": make the request with curl, answer when it finishes. */
 void
 control_send_start(struct conn *c, struct proto_frame *f)
 {
 	struct httpc_request	 req;
-	struct json_object	*headers = NULL, *o;
+	struct json_object	*headers = NULL, *signed_headers = NULL, *o;
 	struct send_client	*sc;
 	int64_t			 retries;
 
@@ -133,6 +204,11 @@ control_send_start(struct conn *c, struct proto_frame *f)
 		    "of range");
 		return;
 	}
+	if (json_object_object_get_ex(f->json, "sign", NULL)) {
+		if ((signed_headers = control_send_sign(c, f, headers)) == NULL)
+			return;
+		req.headers = signed_headers;
+	}
 	req.follow = json_object_object_get_ex(f->json, "follow", &o) &&
 	    json_object_get_boolean(o);
 	sc = xmalloc(sizeof *sc);
@@ -141,4 +217,5 @@ control_send_start(struct conn *c, struct proto_frame *f)
 	    json_object_get_boolean(o);
 	outbound_send(&req, (unsigned int)retries, control_send_sent,
 	    control_send_wanted, sc);
+	json_object_put(signed_headers);
 }

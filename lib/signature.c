@@ -135,7 +135,7 @@ signature_unhex(const char *s, size_t slen, unsigned char *out, size_t len)
 }
 
 /* Find a header's value by name, case-insensitively; NULL if absent. */
-static const char *
+const char *
 signature_header(struct json_object *headers, const char *name)
 {
 	struct json_object	*pair, *n, *v;

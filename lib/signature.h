@@ -51,4 +51,7 @@ int	 signature_verify(const struct sigspec *, struct json_object *headers,
 	    const void *body, size_t len, int64_t now, int64_t tolerance,
 	    char **reason);
 
+/* The first value of header name in headers (case-insensitive), or NULL. */
+const char *signature_header(struct json_object *headers, const char *name);
+
 #endif
