@@ -193,15 +193,19 @@ signature_timestamp(const char *s, size_t len, int64_t *t)
 	return (0);
 }
 
-/* Check t against now; return 1 or 0 with *reason. */
+/*
+ * Check t against now; return 1 or 0 with *reason.  The distance is taken
+ * in unsigned arithmetic, where it cannot overflow whatever now and the
+ * tolerance (not negative) are.
+ */
 static int
 signature_fresh(int64_t t, int64_t now, int64_t tolerance, char **reason)
 {
-	if (t < now - tolerance) {
+	if (t < now && (uint64_t)now - (uint64_t)t > (uint64_t)tolerance) {
 		*reason = xstrdup("timestamp too old");
 		return (0);
 	}
-	if (t > now + tolerance) {
+	if (t > now && (uint64_t)t - (uint64_t)now > (uint64_t)tolerance) {
 		*reason = xstrdup("timestamp too far in the future");
 		return (0);
 	}

@@ -294,6 +294,20 @@ test_tolerance(void)
 	    strcmp(reason, "timestamp too old") == 0,
 	    "stripe: a zero tolerance wants the very second");
 	free(reason);
+	reason = NULL;
+	ok(signature_verify(&s, h, "b", 1, 1000, INT64_MAX, &reason) == 1,
+	    "stripe: the largest tolerance accepts a fresh timestamp");
+	free(reason);
+	reason = NULL;
+	ok(signature_verify(&s, h, "b", 1, INT64_MIN, 300, &reason) == 0 &&
+	    strcmp(reason, "timestamp too far in the future") == 0,
+	    "stripe: the earliest now finds every timestamp in the future");
+	free(reason);
+	reason = NULL;
+	ok(signature_verify(&s, h, "b", 1, INT64_MAX, INT64_MAX - 2000,
+	    &reason) == 0 && strcmp(reason, "timestamp too old") == 0,
+	    "stripe: the latest now, with a tolerance just short of t");
+	free(reason);
 	sigspec_free(&s);
 	json_object_put(h);
 
