@@ -413,6 +413,34 @@ test_malformed(void)
 	    "standard: a v1 that is not base64");
 }
 
+/*
+ * A signature header, or a signed one, sent twice: which value was checked
+ * would be a guess, and wait shows the two joined, so both are refused.
+ */
+static void
+test_duplicates(void)
+{
+	verifies("github:" GITHUB_SECRET,
+	    headers_of("X-Hub-Signature-256", GITHUB_SIG,
+	    "x-hub-signature-256", "sha256=00", NULL), GITHUB_BODY, 0,
+	    "more than one X-Hub-Signature-256 header",
+	    "github: the signature header twice");
+	verifies("stripe:" STRIPE_SECRET,
+	    headers_of("Stripe-Signature", "t=1700000000,v1=" STRIPE_V1,
+	    "Stripe-Signature", "t=1700000000,v1=" STRIPE_V1, NULL),
+	    STRIPE_BODY, STRIPE_TS, "more than one Stripe-Signature header",
+	    "stripe: the signature header twice");
+	verifies("standard:" STANDARD_SECRET,
+	    headers_of("webhook-id", STANDARD_ID, "webhook-id", "msg_other",
+	    "webhook-timestamp", "1614265330", "webhook-signature",
+	    STANDARD_SIG, NULL), STANDARD_BODY, STANDARD_TS,
+	    "more than one webhook-id header", "standard: the id twice");
+	verifies("hmac-sha256:X-Sig:key",
+	    headers_of("X-Sig", HMAC_SHA256, "X-SIG", HMAC_SHA256, NULL),
+	    GITHUB_BODY, 0, "more than one X-Sig header",
+	    "hmac-sha256: the header twice");
+}
+
 /* Sign's refusals. */
 static void
 test_sign_refusals(void)
@@ -444,6 +472,7 @@ main(void)
 	test_tolerance();
 	test_rotation();
 	test_malformed();
+	test_duplicates();
 	test_sign_refusals();
 	return (done_testing());
 }
