@@ -135,8 +135,10 @@ main(void)
 
 	/* Bad specs: never echo what may be a secret. */
 	refuses("hunter2", "expected SCHEME:SECRET", "hunter2");
-	refuses("gitlab:hunter2", "unknown signature scheme 'gitlab'",
+	refuses("gitlab:hunter2", "unknown signature scheme (use github,",
 	    "hunter2");
+	/* A secret with a colon, its scheme forgotten: its start. */
+	refuses("hunter2:x", "unknown signature scheme", "hunter2");
 	refuses(":hunter2", "missing signature scheme", "hunter2");
 	refuses("github:", "empty github secret", NULL);
 	refuses("hmac-sha256:hunter2", "needs a header name", "hunter2");
@@ -144,8 +146,7 @@ main(void)
 	refuses("hmac-sha256:hun ter2:x", "needs a header name", "hun ter2");
 	refuses("hmac-sha256:env:NAME", "needs a header name", NULL);
 	refuses("hmac-sha256:X-Sig:", "empty hmac-sha256:X-Sig secret", NULL);
-	refuses("hmac-md5:X-Sig:k", "unknown signature scheme 'hmac-md5'",
-	    NULL);
+	refuses("hmac-md5:X-Sig:k", "unknown signature scheme", NULL);
 	refuses("standard:whsec_not*base64", "not whsec_ followed by base64",
 	    "not*base64");
 	refuses("standard:whsec_", "empty standard", NULL);
