@@ -224,6 +224,16 @@ sign_verify() {
 	assert_equal "$stderr" "fish: verify: malformed X-Sig header"
 }
 
+@test "verify with no -H fails at once, without waiting for a body" {
+	# A body that never ends: a FIFO this shell holds open for writing.
+	mkfifo "$BATS_TEST_TMPDIR/body"
+	exec 4<>"$BATS_TEST_TMPDIR/body"
+	run --separate-stderr timeout 10 fish verify "github:$SECRET" <&4
+	exec 4>&-
+	assert_failure 1
+	assert_equal "$stderr" "fish: verify: no X-Hub-Signature-256 header"
+}
+
 @test "verify accepts one good signature among several (rotated secrets)" {
 	local good
 	good=$(printf 'b' | fish sign stripe:new --timestamp 1000)
