@@ -55,21 +55,6 @@ cmd_sign_seconds(const char *s)
 	    strlen(s) <= 18);
 }
 
-/* Tell whether a webhook id can go in a header as is. */
-static int
-cmd_sign_id_valid(const char *id)
-{
-	const unsigned char	*p;
-
-	if (*id == '\0' || strlen(id) > 256)
-		return (0);
-	for (p = (const unsigned char *)id; *p != '\0'; p++) {
-		if (*p < 0x21 || *p == 0x7f)
-			return (0);
-	}
-	return (1);
-}
-
 /* Check the arguments, then let the listener executable sign. */
 static int
 cmd_sign_exec(int argc, char **argv)
@@ -84,7 +69,7 @@ cmd_sign_exec(int argc, char **argv)
 	    -1) {
 		switch (ch) {
 		case 'i':
-			if (!cmd_sign_id_valid(optarg))
+			if (!sigspec_id_valid(optarg))
 				return (cmd_usage_error(entry, "invalid --id"
 				    " (1 to 256 printable characters, no"
 				    " spaces)"));

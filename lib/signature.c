@@ -227,21 +227,6 @@ signature_fresh(int64_t t, int64_t now, int64_t tolerance, char **reason)
 	return (1);
 }
 
-/* Tell whether a webhook id can go in a header and be signed as is. */
-static int
-signature_id_valid(const char *id)
-{
-	const unsigned char	*p;
-
-	if (*id == '\0' || strlen(id) > 256)
-		return (0);
-	for (p = (const unsigned char *)id; *p != '\0'; p++) {
-		if (*p < 0x21 || *p == 0x7f)
-			return (0);
-	}
-	return (1);
-}
-
 /* Make a fresh "msg_..." id from the random generator. */
 static int
 signature_new_id(char *out, size_t len)
@@ -348,7 +333,7 @@ signature_sign(const struct sigspec *spec, const void *body, size_t len,
 				return (-1);
 			}
 			id = newid;
-		} else if (!signature_id_valid(id)) {
+		} else if (!sigspec_id_valid(id)) {
 			*cause = xstrdup("invalid webhook id (use 1 to 256"
 			    " printable characters, no spaces)");
 			return (-1);

@@ -304,6 +304,21 @@ sigspec_scheme_name(const struct sigspec *spec, char *buf, size_t len)
 	return (buf);
 }
 
+/* Tell whether a webhook id can go in a header and be signed as is. */
+int
+sigspec_id_valid(const char *id)
+{
+	const unsigned char	*p;
+
+	if (*id == '\0' || strlen(id) > SIGSPEC_ID_MAX)
+		return (0);
+	for (p = (const unsigned char *)id; *p != '\0'; p++) {
+		if (*p < 0x21 || *p == 0x7f)
+			return (0);
+	}
+	return (1);
+}
+
 /* Wipe and free the secret. */
 void
 sigspec_free(struct sigspec *spec)

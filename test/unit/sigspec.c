@@ -60,7 +60,7 @@ main(void)
 	struct sigspec	 s;
 	char		 path[] = "/tmp/sigspec-test.XXXXXX";
 	char		 empty[] = "/tmp/sigspec-empty.XXXXXX";
-	char		*spec, *cause = NULL, name[256];
+	char		*spec, *cause = NULL, name[SIGSPEC_ID_MAX + 2];
 	FILE		*f;
 	int		 fd;
 
@@ -177,6 +177,18 @@ main(void)
 	    cause != NULL && strstr(cause, "!!") == NULL,
 	    "sigspec_from_parts checks a standard key");
 	free(cause);
+
+	/* Webhook ids, as fish sign --id and signature_sign check them. */
+	memset(name, 'a', sizeof name);
+	name[SIGSPEC_ID_MAX] = '\0';
+	ok(sigspec_id_valid("msg_p5jXN8AQM9LWM0D4loKWxJek") &&
+	    sigspec_id_valid(name), "ids of 1 to 256 printable characters");
+	name[SIGSPEC_ID_MAX] = 'a';
+	name[SIGSPEC_ID_MAX + 1] = '\0';
+	ok(!sigspec_id_valid(name) && !sigspec_id_valid("") &&
+	    !sigspec_id_valid("msg 1") && !sigspec_id_valid("msg\t1") &&
+	    !sigspec_id_valid("msg\x7f"),
+	    "no longer, empty, spaced or control-character id");
 
 	return (done_testing());
 }
