@@ -258,6 +258,30 @@ verified() {
 	assert_equal "$(grep -c '"direction":"sent"' <<<"$output")" 1
 }
 
+@test "a replayed request is checked again: rejected stays rejected" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	sign github wrong
+	assert_equal "$(post "$hook")" 401
+	seq=$(fish log "$hook" --json | fish field /seq)
+	# Replay passes nothing around the hook's check.
+	run --separate-stderr fish replay "$seq"
+	assert_failure 1
+	assert_equal "$output" 'signature check failed'
+	run fish wait "$hook" --timeout 0
+	assert_failure 124
+	run fish log "$hook" --json
+	assert_success
+	assert_equal "$(grep -c '"state":"rejected"' <<<"$output")" 2
+	# A good request replayed is verified again, and waitable again.
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 200
+	verified "$hook"
+	seq=$(fish log "$hook" --json | tail -n 1 | fish field /seq)
+	run fish replay "$seq"
+	assert_success
+	verified "$hook"
+}
+
 @test "fish show prints a rejected message and says why" {
 	hook=$(fish spawn --verify "github:$SECRET")
 	sign github wrong
