@@ -159,6 +159,15 @@ verified() {
 	rejected "$hook" 'malformed Stripe-Signature header'
 }
 
+@test "a request that repeats a signed header is rejected" {
+	hook=$(fish spawn --verify "standard:$WHSEC")
+	sign standard "$WHSEC"
+	# The same good headers and a second webhook-id: which was signed?
+	echo 'webhook-id: msg_other' >>"$BATS_TEST_TMPDIR/headers"
+	assert_equal "$(post "$hook")" 401
+	rejected "$hook" 'more than one webhook-id header'
+}
+
 @test "during a secret rotation one good signature among several is enough" {
 	stripe=$(fish spawn --verify "stripe:$SECRET")
 	standard=$(fish spawn --verify "standard:$WHSEC")
