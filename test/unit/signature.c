@@ -358,6 +358,12 @@ test_malformed(void)
 		"v1=" STRIPE_V1, "t=abc,v1=" STRIPE_V1, "t=1700000000,,v1=x",
 		"t=1700000000,t=1700000000,v1=" STRIPE_V1, "garbage",
 		"t=-5,v1=" STRIPE_V1, "",
+		/* No sign, no blank, no more than 18 digits: no overflow. */
+		"t=+1700000000,v1=" STRIPE_V1, "t= 1700000000,v1=" STRIPE_V1,
+		"t=1700000000 ,v1=" STRIPE_V1,
+		"t=99999999999999999999,v1=" STRIPE_V1,
+		"t=1700000000000000000,v1=" STRIPE_V1, "t=,v1=" STRIPE_V1,
+		"t=1700000000,v1", ",t=1700000000",
 	};
 	size_t	i;
 	char	name[128];
@@ -400,6 +406,16 @@ test_malformed(void)
 	    "16142653x", "webhook-signature", STANDARD_SIG, NULL),
 	    STANDARD_BODY, STANDARD_TS, "malformed webhook-timestamp header",
 	    "standard: a timestamp that is no number");
+	verifies("standard:" STANDARD_SECRET,
+	    headers_of("webhook-id", STANDARD_ID, "webhook-timestamp",
+	    "+1614265330", "webhook-signature", STANDARD_SIG, NULL),
+	    STANDARD_BODY, STANDARD_TS, "malformed webhook-timestamp header",
+	    "standard: a timestamp with a sign");
+	verifies("standard:" STANDARD_SECRET,
+	    headers_of("webhook-id", STANDARD_ID, "webhook-timestamp",
+	    "99999999999999999999", "webhook-signature", STANDARD_SIG, NULL),
+	    STANDARD_BODY, STANDARD_TS, "malformed webhook-timestamp header",
+	    "standard: a timestamp beyond 64 bits");
 	verifies("standard:" STANDARD_SECRET,
 	    headers_of("webhook-id", STANDARD_ID, "webhook-timestamp",
 	    "1614265330", "webhook-signature", "v2,abc", NULL),
