@@ -411,6 +411,31 @@ verified() {
 	[ ! -e "$dir/secrets.json" ]
 }
 
+@test "a secret stored for a hook never journaled is dropped on restart" {
+	# A crash between storing the secret and journaling the hook leaves
+	# such an entry; the spawn was never answered.
+	hook=$(fish spawn --verify "github:$SECRET")
+	fish stop
+	dir=$FISH_HOME/sessions/default
+	python3 - "$dir/secrets.json" <<-'PY'
+	import json, sys
+	path = sys.argv[1]
+	with open(path) as f:
+	    store = json.load(f)
+	store["orphanorphanorphanorphan"] = {"scheme": "github",
+	    "secret": "orphan-secret"}
+	with open(path, "w") as f:
+	    json.dump(store, f)
+	PY
+	fish ls >/dev/null
+	run grep -c orphan-secret "$dir/secrets.json"
+	assert_output 0
+	assert_equal "$(stat -c %a "$dir/secrets.json")" 600
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 200
+	verified "$hook"
+}
+
 @test "a body signed by fish sign passes every scheme's check" {
 	for spec in "github:$SECRET" "stripe:$SECRET" "standard:$WHSEC" \
 	    "hmac-sha256:X-Signature:$SECRET" "hmac-sha512:X-Sig-512:$SECRET"; do
