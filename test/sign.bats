@@ -265,6 +265,24 @@ sign_verify() {
 	assert_success
 }
 
+@test "a secret may come from a pipe, which can be read only once" {
+	run --separate-stderr fish sign \
+	    "github:@"<(printf '%s\n' "$GITHUB_SECRET") \
+	    < <(printf 'Hello, World!')
+	assert_success
+	assert_output "X-Hub-Signature-256: $GITHUB_SIG"
+	run --separate-stderr fish verify \
+	    "github:@"<(printf '%s\n' "$GITHUB_SECRET") \
+	    -H "X-Hub-Signature-256: $GITHUB_SIG" < <(printf 'Hello, World!')
+	assert_success
+	# A bad secret from a pipe still gets one line and exit 2.
+	run --separate-stderr fish sign "standard:@"<(printf 'not base64!') \
+	    < /dev/null
+	assert_failure 2
+	[[ $stderr == "fish: sign: standard secret in file "*" is not whsec_"* ]] ||
+	    fail "$stderr"
+}
+
 @test "a relative @FILE is read from the working directory" {
 	mkdir "$BATS_TEST_TMPDIR/dir"
 	printf '%s' "$GITHUB_SECRET" > "$BATS_TEST_TMPDIR/dir/secret"
