@@ -2,10 +2,11 @@
  * fish sign: print the headers a provider's signature scheme adds to a
  * body, for scripts that send with other tools.
  *
- * The client stays free of GnuTLS: it checks the arguments and the spec
- * here, then execs the listener executable's one-shot --sign mode with
- * stdin inherited.  The spec goes through as written, so a secret read
- * from @FILE or env:NAME never appears in argv.
+ * The client stays free of GnuTLS: it checks the arguments here, then
+ * execs the listener executable's one-shot --sign mode with stdin
+ * inherited.  The spec goes through as written, so a secret read from
+ * @FILE or env:NAME never appears in argv, and it is read there only: a
+ * secret from a pipe (@<(command)) can be read once.
  */
 #include "config.h"
 
@@ -55,36 +56,19 @@ cmd_sign_seconds(const char *s)
 	    strlen(s) <= 18);
 }
 
-/* Tell whether a webhook id can go in a header as is. */
-static int
-cmd_sign_id_valid(const char *id)
-{
-	const unsigned char	*p;
-
-	if (*id == '\0' || strlen(id) > 256)
-		return (0);
-	for (p = (const unsigned char *)id; *p != '\0'; p++) {
-		if (*p < 0x21 || *p == 0x7f)
-			return (0);
-	}
-	return (1);
-}
-
 /* Check the arguments, then let the listener executable sign. */
 static int
 cmd_sign_exec(int argc, char **argv)
 {
 	const struct cmd_entry	*entry = &cmd_sign_entry;
 	const char		*args[8], *id = NULL, *timestamp = NULL;
-	struct sigspec		 spec;
-	char			*cause;
 	int			 ch, n = 0;
 
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_sign_options)) !=
 	    -1) {
 		switch (ch) {
 		case 'i':
-			if (!cmd_sign_id_valid(optarg))
+			if (!sigspec_id_valid(optarg))
 				return (cmd_usage_error(entry, "invalid --id"
 				    " (1 to 256 printable characters, no"
 				    " spaces)"));
@@ -105,12 +89,6 @@ cmd_sign_exec(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return (cmd_usage_error(entry, "expected one SCHEME:SECRET"));
-	if (sigspec_parse(argv[optind], &spec, &cause) == -1) {
-		fish_warnx("sign: %s", cause);
-		free(cause);
-		return (EXIT_USAGE);
-	}
-	sigspec_free(&spec);
 
 	args[n++] = "fish-listener";
 	args[n++] = "--sign";

@@ -133,8 +133,9 @@ control_send_sign(struct conn *c, struct proto_frame *f,
 		free(cause);
 		return (NULL);
 	}
-	id = signature_header(headers, "webhook-id");
-	given = signature_header(headers, "webhook-timestamp");
+	id = signature_header(headers, "webhook-id", NULL);
+	given = signature_header(headers, "webhook-timestamp",
+	    NULL);
 	if (spec.scheme == SIGSPEC_STANDARD && given != NULL) {
 		timestamp = strtoll(given, &end, 10);
 		if (*given == '\0' || *end != '\0' || timestamp < 0) {
@@ -163,7 +164,7 @@ control_send_sign(struct conn *c, struct proto_frame *f,
 	for (i = 0; i < json_object_array_length(o); i++) {
 		pair = json_object_array_get_idx(o, i);
 		if (signature_header(headers, json_object_get_string(
-		    json_object_array_get_idx(pair, 0))) == NULL)
+		    json_object_array_get_idx(pair, 0)), NULL) == NULL)
 			json_object_array_add(signed_headers,
 			    json_object_get(pair));
 	}

@@ -172,7 +172,14 @@ signature_tool_verify(const struct sigspec *spec,
 	size_t	 len;
 	int	 status = 0;
 
-	if (signature_tool_read(&body, &len) == -1) {
+	/*
+	 * Without headers no body can pass: say which header is missing now
+	 * rather than wait for a body, maybe typed on a terminal, to refuse.
+	 */
+	if (json_object_array_length(headers) == 0) {
+		body = xstrdup("");
+		len = 0;
+	} else if (signature_tool_read(&body, &len) == -1) {
 		signature_tool_warnx("verify", "cannot read the body: %s",
 		    strerror(errno));
 		return (1);

@@ -134,16 +134,25 @@ signature_unhex(const char *s, size_t slen, unsigned char *out, size_t len)
 	return (0);
 }
 
-/* Find a header's value by name, case-insensitively; NULL if absent. */
+/*
+ * Find the value of the header name, compared case-insensitively.  Return
+ * it, or NULL with *reason when the header is absent or appears more than
+ * once: which of two values a signature covers would be a guess, and the
+ * envelope joins them, so wait would show a value that was not checked.
+ * reason may be NULL.
+ */
 const char *
-signature_header(struct json_object *headers, const char *name)
+signature_header(struct json_object *headers, const char *name,
+    char **reason)
 {
 	struct json_object	*pair, *n, *v;
+	const char		*value = NULL;
 	size_t			 i, count;
 
 	if (headers == NULL || !json_object_is_type(headers, json_type_array))
-		return (NULL);
-	count = json_object_array_length(headers);
+		count = 0;
+	else
+		count = json_object_array_length(headers);
 	for (i = 0; i < count; i++) {
 		pair = json_object_array_get_idx(headers, i);
 		if (!json_object_is_type(pair, json_type_array) ||
@@ -151,12 +160,21 @@ signature_header(struct json_object *headers, const char *name)
 			continue;
 		n = json_object_array_get_idx(pair, 0);
 		v = json_object_array_get_idx(pair, 1);
-		if (json_object_is_type(n, json_type_string) &&
-		    json_object_is_type(v, json_type_string) &&
-		    strcasecmp(json_object_get_string(n), name) == 0)
-			return (json_object_get_string(v));
+		if (!json_object_is_type(n, json_type_string) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    strcasecmp(json_object_get_string(n), name) != 0)
+			continue;
+		if (value != NULL) {
+			if (reason != NULL)
+				xasprintf(reason, "more than one %s header",
+				    name);
+			return (NULL);
+		}
+		value = json_object_get_string(v);
 	}
-	return (NULL);
+	if (value == NULL && reason != NULL)
+		xasprintf(reason, "no %s header", name);
+	return (value);
 }
 
 /* Append a [name, value] pair to headers. */
@@ -193,32 +211,21 @@ signature_timestamp(const char *s, size_t len, int64_t *t)
 	return (0);
 }
 
-/* Check t against now; return 1 or 0 with *reason. */
+/*
+ * Check t against now; return 1 or 0 with *reason.  The distance is taken
+ * in unsigned arithmetic, where it cannot overflow whatever now and the
+ * tolerance (not negative) are.
+ */
 static int
 signature_fresh(int64_t t, int64_t now, int64_t tolerance, char **reason)
 {
-	if (t < now - tolerance) {
+	if (t < now && (uint64_t)now - (uint64_t)t > (uint64_t)tolerance) {
 		*reason = xstrdup("timestamp too old");
 		return (0);
 	}
-	if (t > now + tolerance) {
+	if (t > now && (uint64_t)t - (uint64_t)now > (uint64_t)tolerance) {
 		*reason = xstrdup("timestamp too far in the future");
 		return (0);
-	}
-	return (1);
-}
-
-/* Tell whether a webhook id can go in a header and be signed as is. */
-static int
-signature_id_valid(const char *id)
-{
-	const unsigned char	*p;
-
-	if (*id == '\0' || strlen(id) > 256)
-		return (0);
-	for (p = (const unsigned char *)id; *p != '\0'; p++) {
-		if (*p < 0x21 || *p == 0x7f)
-			return (0);
 	}
 	return (1);
 }
@@ -329,7 +336,7 @@ signature_sign(const struct sigspec *spec, const void *body, size_t len,
 				return (-1);
 			}
 			id = newid;
-		} else if (!signature_id_valid(id)) {
+		} else if (!sigspec_id_valid(id)) {
 			*cause = xstrdup("invalid webhook id (use 1 to 256"
 			    " printable characters, no spaces)");
 			return (-1);
@@ -381,10 +388,8 @@ signature_verify_hex(const struct sigspec *spec, struct json_object *headers,
 	plen = strlen(prefix);
 	name = spec->scheme == SIGSPEC_GITHUB ? "X-Hub-Signature-256" :
 	    spec->header;
-	if ((value = signature_header(headers, name)) == NULL) {
-		xasprintf(reason, "no %s header", name);
+	if ((value = signature_header(headers, name, reason)) == NULL)
 		return (0);
-	}
 	value += strspn(value, " \t");
 	/* GitHub always writes "sha256="; the generic scheme may. */
 	if (strncasecmp(value, prefix, plen) == 0 && value[plen] == '=')
@@ -431,10 +436,9 @@ signature_verify_stripe(const struct sigspec *spec,
 	int64_t			 t = 0;
 	int			 have_t = 0, nv1 = 0, match = 0;
 
-	if ((value = signature_header(headers, "Stripe-Signature")) == NULL) {
-		*reason = xstrdup("no Stripe-Signature header");
+	if ((value = signature_header(headers, "Stripe-Signature",
+	    reason)) == NULL)
 		return (0);
-	}
 	/* First pass: the timestamp, which the signatures cover. */
 	for (p = value; *p != '\0'; p += ilen + (p[ilen] == ',')) {
 		item = p + strspn(p, " \t");
@@ -509,11 +513,9 @@ signature_verify_standard(const struct sigspec *spec,
 	int			 nv1 = 0, match = 0;
 
 	for (i = 0; i < 3; i++) {
-		if ((values[i] = signature_header(headers, names[i])) ==
-		    NULL) {
-			xasprintf(reason, "no %s header", names[i]);
+		if ((values[i] = signature_header(headers, names[i],
+		    reason)) == NULL)
 			return (0);
-		}
 	}
 	if (signature_timestamp(values[1], strlen(values[1]), &t) == -1) {
 		*reason = xstrdup("malformed webhook-timestamp header");

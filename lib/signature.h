@@ -44,14 +44,19 @@ int	 signature_sign(const struct sigspec *, const void *body, size_t len,
  * Check that headers sign body, now being unix seconds and tolerance the
  * largest accepted distance of a timestamp from now, in seconds.  Return
  * 1 when they do; 0 when they do not, with *reason a short phrase for the
- * journal and fish log ("no X-Hub-Signature-256 header", "signature does
- * not match", "timestamp too old"...; caller frees); never the secret.
+ * journal and fish log ("no X-Hub-Signature-256 header", "more than one
+ * webhook-id header", "signature does not match", "timestamp too old"...;
+ * caller frees); never the secret.
  */
 int	 signature_verify(const struct sigspec *, struct json_object *headers,
 	    const void *body, size_t len, int64_t now, int64_t tolerance,
 	    char **reason);
 
-/* The first value of header name in headers (case-insensitive), or NULL. */
-const char *signature_header(struct json_object *headers, const char *name);
+/*
+ * The value of header name in headers (case-insensitive); NULL when it is
+ * absent or repeated, with *reason saying which unless reason is NULL.
+ */
+const char *signature_header(struct json_object *headers, const char *name,
+	    char **reason);
 
 #endif

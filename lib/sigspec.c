@@ -69,13 +69,16 @@ sigspec_parse_scheme(const char *s, struct sigspec *out, const char **rest,
 		    strncmp(s, sigspec_schemes[i].name, len) == 0)
 			break;
 	}
+	/*
+	 * What stands before the ':' is not echoed either: with the scheme
+	 * forgotten, it is the start of a secret that holds a colon.
+	 */
 	if (i == SIGSPEC_NSCHEMES) {
 		if (len == 0)
 			*cause = xstrdup("missing signature scheme before ':'");
 		else
-			xasprintf(cause, "unknown signature scheme '%.*s' (use"
-			    " github, stripe, standard or hmac-sha1/256/512)",
-			    (int)(len > 32 ? 32 : len), s);
+			*cause = xstrdup("unknown signature scheme (use github,"
+			    " stripe, standard or hmac-sha1/256/512)");
 		return (-1);
 	}
 	memset(out, 0, sizeof *out);
@@ -299,6 +302,21 @@ sigspec_scheme_name(const struct sigspec *spec, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s", sigspec_schemes[i].name);
 	return (buf);
+}
+
+/* Tell whether a webhook id can go in a header and be signed as is. */
+int
+sigspec_id_valid(const char *id)
+{
+	const unsigned char	*p;
+
+	if (*id == '\0' || strlen(id) > SIGSPEC_ID_MAX)
+		return (0);
+	for (p = (const unsigned char *)id; *p != '\0'; p++) {
+		if (*p < 0x21 || *p == 0x7f)
+			return (0);
+	}
+	return (1);
 }
 
 /* Wipe and free the secret. */

@@ -34,6 +34,7 @@ enum sigspec_hash {
 };
 
 #define SIGSPEC_HEADER_MAX	128	/* longest HEADER of hmac-*:HEADER */
+#define SIGSPEC_ID_MAX		256	/* longest webhook-id fish sign takes */
 
 struct sigspec {
 	enum sigspec_scheme	 scheme;
@@ -59,6 +60,13 @@ int	 sigspec_from_parts(const char *scheme, const char *secret,
 
 /* The scheme as written in a spec: "github", "hmac-sha256:X-Sig", ... */
 const char *sigspec_scheme_name(const struct sigspec *, char *, size_t);
+
+/*
+ * Tell whether a standard webhook-id (fish sign --id) can go in a header
+ * and be signed as is: 1 to SIGSPEC_ID_MAX printable characters, no
+ * spaces.
+ */
+int	 sigspec_id_valid(const char *);
 
 /* Wipe and free the secret. */
 void	 sigspec_free(struct sigspec *);

@@ -224,6 +224,16 @@ sign_verify() {
 	assert_equal "$stderr" "fish: verify: malformed X-Sig header"
 }
 
+@test "verify with no -H fails at once, without waiting for a body" {
+	# A body that never ends: a FIFO this shell holds open for writing.
+	mkfifo "$BATS_TEST_TMPDIR/body"
+	exec 4<>"$BATS_TEST_TMPDIR/body"
+	run --separate-stderr timeout 10 fish verify "github:$SECRET" <&4
+	exec 4>&-
+	assert_failure 1
+	assert_equal "$stderr" "fish: verify: no X-Hub-Signature-256 header"
+}
+
 @test "verify accepts one good signature among several (rotated secrets)" {
 	local good
 	good=$(printf 'b' | fish sign stripe:new --timestamp 1000)
@@ -253,6 +263,24 @@ sign_verify() {
 	run fish verify "github:@$BATS_TEST_TMPDIR/secret" \
 	    -H "X-Hub-Signature-256: $GITHUB_SIG" < <(printf 'Hello, World!')
 	assert_success
+}
+
+@test "a secret may come from a pipe, which can be read only once" {
+	run --separate-stderr fish sign \
+	    "github:@"<(printf '%s\n' "$GITHUB_SECRET") \
+	    < <(printf 'Hello, World!')
+	assert_success
+	assert_output "X-Hub-Signature-256: $GITHUB_SIG"
+	run --separate-stderr fish verify \
+	    "github:@"<(printf '%s\n' "$GITHUB_SECRET") \
+	    -H "X-Hub-Signature-256: $GITHUB_SIG" < <(printf 'Hello, World!')
+	assert_success
+	# A bad secret from a pipe still gets one line and exit 2.
+	run --separate-stderr fish sign "standard:@"<(printf 'not base64!') \
+	    < /dev/null
+	assert_failure 2
+	[[ $stderr == "fish: sign: standard secret in file "*" is not whsec_"* ]] ||
+	    fail "$stderr"
 }
 
 @test "a relative @FILE is read from the working directory" {
@@ -307,7 +335,7 @@ sign_verify() {
 		done
 	done
 	run fish sign gitlab:x < /dev/null
-	assert_output --partial "unknown signature scheme 'gitlab'"
+	assert_output --partial "unknown signature scheme (use github,"
 	run fish sign hmac-sha256:x < /dev/null
 	assert_output --partial "hmac-sha256 needs a header name"
 	run fish sign standard:whsec_not-base64 < /dev/null
@@ -320,8 +348,9 @@ sign_verify() {
 	printf '%s\n' "$SECRET" > "$BATS_TEST_TMPDIR/secret"
 	for spec in "github:$SECRET" "hmac-sha256:X-Sig:$SECRET" \
 	    github:env:HOOK_SECRET "stripe:@$BATS_TEST_TMPDIR/secret" \
-	    "$SECRET" "gitlab2:$SECRET" "hmac-sha256:$SECRET" \
+	    "$SECRET" "gitlab2:$SECRET" "$SECRET:tail" "hmac-sha256:$SECRET" \
 	    "standard:$SECRET" "standard:whsec_$SECRET"; do
+		out+=$(fish sign "$spec" < <(printf 'b') 2>&1 || true)
 		for cmd in sign verify; do
 			out+=$(fish "$cmd" "$spec" -H 'X-Sig: 00' \
 			    < <(printf 'b') 2>&1 || true)

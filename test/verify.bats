@@ -159,6 +159,15 @@ verified() {
 	rejected "$hook" 'malformed Stripe-Signature header'
 }
 
+@test "a request that repeats a signed header is rejected" {
+	hook=$(fish spawn --verify "standard:$WHSEC")
+	sign standard "$WHSEC"
+	# The same good headers and a second webhook-id: which was signed?
+	echo 'webhook-id: msg_other' >>"$BATS_TEST_TMPDIR/headers"
+	assert_equal "$(post "$hook")" 401
+	rejected "$hook" 'more than one webhook-id header'
+}
+
 @test "during a secret rotation one good signature among several is enough" {
 	stripe=$(fish spawn --verify "stripe:$SECRET")
 	standard=$(fish spawn --verify "standard:$WHSEC")
@@ -256,6 +265,30 @@ verified() {
 	run fish log --json
 	assert_success
 	assert_equal "$(grep -c '"direction":"sent"' <<<"$output")" 1
+}
+
+@test "a replayed request is checked again: rejected stays rejected" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	sign github wrong
+	assert_equal "$(post "$hook")" 401
+	seq=$(fish log "$hook" --json | fish field /seq)
+	# Replay passes nothing around the hook's check.
+	run --separate-stderr fish replay "$seq"
+	assert_failure 1
+	assert_equal "$output" 'signature check failed'
+	run fish wait "$hook" --timeout 0
+	assert_failure 124
+	run fish log "$hook" --json
+	assert_success
+	assert_equal "$(grep -c '"state":"rejected"' <<<"$output")" 2
+	# A good request replayed is verified again, and waitable again.
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 200
+	verified "$hook"
+	seq=$(fish log "$hook" --json | tail -n 1 | fish field /seq)
+	run fish replay "$seq"
+	assert_success
+	verified "$hook"
 }
 
 @test "fish show prints a rejected message and says why" {
@@ -376,6 +409,31 @@ verified() {
 	fish spawn --verify "github:$SECRET" >/dev/null
 	fish stop --purge
 	[ ! -e "$dir/secrets.json" ]
+}
+
+@test "a secret stored for a hook never journaled is dropped on restart" {
+	# A crash between storing the secret and journaling the hook leaves
+	# such an entry; the spawn was never answered.
+	hook=$(fish spawn --verify "github:$SECRET")
+	fish stop
+	dir=$FISH_HOME/sessions/default
+	python3 - "$dir/secrets.json" <<-'PY'
+	import json, sys
+	path = sys.argv[1]
+	with open(path) as f:
+	    store = json.load(f)
+	store["orphanorphanorphanorphan"] = {"scheme": "github",
+	    "secret": "orphan-secret"}
+	with open(path, "w") as f:
+	    json.dump(store, f)
+	PY
+	fish ls >/dev/null
+	run grep -c orphan-secret "$dir/secrets.json"
+	assert_output 0
+	assert_equal "$(stat -c %a "$dir/secrets.json")" 600
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 200
+	verified "$hook"
 }
 
 @test "a body signed by fish sign passes every scheme's check" {

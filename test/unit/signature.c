@@ -294,6 +294,20 @@ test_tolerance(void)
 	    strcmp(reason, "timestamp too old") == 0,
 	    "stripe: a zero tolerance wants the very second");
 	free(reason);
+	reason = NULL;
+	ok(signature_verify(&s, h, "b", 1, 1000, INT64_MAX, &reason) == 1,
+	    "stripe: the largest tolerance accepts a fresh timestamp");
+	free(reason);
+	reason = NULL;
+	ok(signature_verify(&s, h, "b", 1, INT64_MIN, 300, &reason) == 0 &&
+	    strcmp(reason, "timestamp too far in the future") == 0,
+	    "stripe: the earliest now finds every timestamp in the future");
+	free(reason);
+	reason = NULL;
+	ok(signature_verify(&s, h, "b", 1, INT64_MAX, INT64_MAX - 2000,
+	    &reason) == 0 && strcmp(reason, "timestamp too old") == 0,
+	    "stripe: the latest now, with a tolerance just short of t");
+	free(reason);
 	sigspec_free(&s);
 	json_object_put(h);
 
@@ -344,6 +358,12 @@ test_malformed(void)
 		"v1=" STRIPE_V1, "t=abc,v1=" STRIPE_V1, "t=1700000000,,v1=x",
 		"t=1700000000,t=1700000000,v1=" STRIPE_V1, "garbage",
 		"t=-5,v1=" STRIPE_V1, "",
+		/* No sign, no blank, no more than 18 digits: no overflow. */
+		"t=+1700000000,v1=" STRIPE_V1, "t= 1700000000,v1=" STRIPE_V1,
+		"t=1700000000 ,v1=" STRIPE_V1,
+		"t=99999999999999999999,v1=" STRIPE_V1,
+		"t=1700000000000000000,v1=" STRIPE_V1, "t=,v1=" STRIPE_V1,
+		"t=1700000000,v1", ",t=1700000000",
 	};
 	size_t	i;
 	char	name[128];
@@ -388,6 +408,16 @@ test_malformed(void)
 	    "standard: a timestamp that is no number");
 	verifies("standard:" STANDARD_SECRET,
 	    headers_of("webhook-id", STANDARD_ID, "webhook-timestamp",
+	    "+1614265330", "webhook-signature", STANDARD_SIG, NULL),
+	    STANDARD_BODY, STANDARD_TS, "malformed webhook-timestamp header",
+	    "standard: a timestamp with a sign");
+	verifies("standard:" STANDARD_SECRET,
+	    headers_of("webhook-id", STANDARD_ID, "webhook-timestamp",
+	    "99999999999999999999", "webhook-signature", STANDARD_SIG, NULL),
+	    STANDARD_BODY, STANDARD_TS, "malformed webhook-timestamp header",
+	    "standard: a timestamp beyond 64 bits");
+	verifies("standard:" STANDARD_SECRET,
+	    headers_of("webhook-id", STANDARD_ID, "webhook-timestamp",
 	    "1614265330", "webhook-signature", "v2,abc", NULL),
 	    STANDARD_BODY, STANDARD_TS,
 	    "no v1 signature in webhook-signature header",
@@ -397,6 +427,34 @@ test_malformed(void)
 	    "1614265330", "webhook-signature", "v1,!!notbase64", NULL),
 	    STANDARD_BODY, STANDARD_TS, "signature does not match",
 	    "standard: a v1 that is not base64");
+}
+
+/*
+ * A signature header, or a signed one, sent twice: which value was checked
+ * would be a guess, and wait shows the two joined, so both are refused.
+ */
+static void
+test_duplicates(void)
+{
+	verifies("github:" GITHUB_SECRET,
+	    headers_of("X-Hub-Signature-256", GITHUB_SIG,
+	    "x-hub-signature-256", "sha256=00", NULL), GITHUB_BODY, 0,
+	    "more than one X-Hub-Signature-256 header",
+	    "github: the signature header twice");
+	verifies("stripe:" STRIPE_SECRET,
+	    headers_of("Stripe-Signature", "t=1700000000,v1=" STRIPE_V1,
+	    "Stripe-Signature", "t=1700000000,v1=" STRIPE_V1, NULL),
+	    STRIPE_BODY, STRIPE_TS, "more than one Stripe-Signature header",
+	    "stripe: the signature header twice");
+	verifies("standard:" STANDARD_SECRET,
+	    headers_of("webhook-id", STANDARD_ID, "webhook-id", "msg_other",
+	    "webhook-timestamp", "1614265330", "webhook-signature",
+	    STANDARD_SIG, NULL), STANDARD_BODY, STANDARD_TS,
+	    "more than one webhook-id header", "standard: the id twice");
+	verifies("hmac-sha256:X-Sig:key",
+	    headers_of("X-Sig", HMAC_SHA256, "X-SIG", HMAC_SHA256, NULL),
+	    GITHUB_BODY, 0, "more than one X-Sig header",
+	    "hmac-sha256: the header twice");
 }
 
 /* Sign's refusals. */
@@ -430,6 +488,7 @@ main(void)
 	test_tolerance();
 	test_rotation();
 	test_malformed();
+	test_duplicates();
 	test_sign_refusals();
 	return (done_testing());
 }

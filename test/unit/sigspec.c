@@ -60,7 +60,7 @@ main(void)
 	struct sigspec	 s;
 	char		 path[] = "/tmp/sigspec-test.XXXXXX";
 	char		 empty[] = "/tmp/sigspec-empty.XXXXXX";
-	char		*spec, *cause = NULL, name[256];
+	char		*spec, *cause = NULL, name[SIGSPEC_ID_MAX + 2];
 	FILE		*f;
 	int		 fd;
 
@@ -135,8 +135,10 @@ main(void)
 
 	/* Bad specs: never echo what may be a secret. */
 	refuses("hunter2", "expected SCHEME:SECRET", "hunter2");
-	refuses("gitlab:hunter2", "unknown signature scheme 'gitlab'",
+	refuses("gitlab:hunter2", "unknown signature scheme (use github,",
 	    "hunter2");
+	/* A secret with a colon, its scheme forgotten: its start. */
+	refuses("hunter2:x", "unknown signature scheme", "hunter2");
 	refuses(":hunter2", "missing signature scheme", "hunter2");
 	refuses("github:", "empty github secret", NULL);
 	refuses("hmac-sha256:hunter2", "needs a header name", "hunter2");
@@ -144,8 +146,7 @@ main(void)
 	refuses("hmac-sha256:hun ter2:x", "needs a header name", "hun ter2");
 	refuses("hmac-sha256:env:NAME", "needs a header name", NULL);
 	refuses("hmac-sha256:X-Sig:", "empty hmac-sha256:X-Sig secret", NULL);
-	refuses("hmac-md5:X-Sig:k", "unknown signature scheme 'hmac-md5'",
-	    NULL);
+	refuses("hmac-md5:X-Sig:k", "unknown signature scheme", NULL);
 	refuses("standard:whsec_not*base64", "not whsec_ followed by base64",
 	    "not*base64");
 	refuses("standard:whsec_", "empty standard", NULL);
@@ -176,6 +177,18 @@ main(void)
 	    cause != NULL && strstr(cause, "!!") == NULL,
 	    "sigspec_from_parts checks a standard key");
 	free(cause);
+
+	/* Webhook ids, as fish sign --id and signature_sign check them. */
+	memset(name, 'a', sizeof name);
+	name[SIGSPEC_ID_MAX] = '\0';
+	ok(sigspec_id_valid("msg_p5jXN8AQM9LWM0D4loKWxJek") &&
+	    sigspec_id_valid(name), "ids of 1 to 256 printable characters");
+	name[SIGSPEC_ID_MAX] = 'a';
+	name[SIGSPEC_ID_MAX + 1] = '\0';
+	ok(!sigspec_id_valid(name) && !sigspec_id_valid("") &&
+	    !sigspec_id_valid("msg 1") && !sigspec_id_valid("msg\t1") &&
+	    !sigspec_id_valid("msg\x7f"),
+	    "no longer, empty, spaced or control-character id");
 
 	return (done_testing());
 }
