@@ -82,6 +82,7 @@ static const char *
 filter_header(struct json_object *record, const char *name)
 {
 	struct json_object	*list, *pair;
+	const char		*pair_name;
 	size_t			 i, n;
 
 	if (!json_object_object_get_ex(record, "headers", &list) ||
@@ -89,9 +90,13 @@ filter_header(struct json_object *record, const char *name)
 		return (NULL);
 	n = json_object_array_length(list);
 	for (i = 0; i < n; i++) {
+		/* The record comes from the journal: trust no shape. */
 		pair = json_object_array_get_idx(list, i);
-		if (strcasecmp(json_object_get_string(
-		    json_object_array_get_idx(pair, 0)), name) == 0)
+		if (!json_object_is_type(pair, json_type_array))
+			continue;
+		pair_name = json_object_get_string(
+		    json_object_array_get_idx(pair, 0));
+		if (pair_name != NULL && strcasecmp(pair_name, name) == 0)
 			return (json_object_get_string(
 			    json_object_array_get_idx(pair, 1)));
 	}

@@ -69,8 +69,9 @@ refuses(const char *text)
 int
 main(void)
 {
-	struct filter	 f;
-	char		*cause = NULL;
+	struct filter		 f;
+	struct json_object	*record;
+	char			*cause = NULL;
 
 	ok(filter_parse("/a/b=c=d", &f, &cause) == 0 &&
 	    f.subject == FILTER_BODY && f.test == FILTER_EQUAL &&
@@ -124,6 +125,16 @@ main(void)
 	    "all of several filters must match");
 	is_int(matches("/type=order", "method=GET", NULL), 0,
 	    "one failing filter fails the match");
+
+	/* A damaged journal record: pairs not [name, value] crashed it. */
+	record = json_tokener_parse("{\"headers\":[7,[],[null,\"x\"],"
+	    "[\"X-Kind\",\"order\"]]}");
+	if (filter_parse("header:x-kind=order", &f, &cause) == 0) {
+		is_int(filter_match(&f, 1, record, "", 0), 1,
+		    "headers of another shape are skipped");
+		filter_release(&f);
+	}
+	json_object_put(record);
 
 	return (done_testing());
 }
