@@ -6,9 +6,6 @@
  * go through signature_verify, which must answer yes or no with a reason;
  * and what signature_sign makes for the body must verify, but no longer
  * once the body changes.
- *
- * Not in the build until lib/sigspec.c and lib/signature.c are: see
- * test/fuzz/README.
  */
 #include "config.h"
 
