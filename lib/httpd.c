@@ -10,9 +10,9 @@
  * its share (listener.limits): bodies over --max-body get 413, as soon as
  * Content-Length says so or a chunked body passes it; MHD answers headers
  * that do not fit its per-connection memory with 431 (414 for the request
- * line); a request with both Content-Length and chunked encoding, or two
- * Content-Lengths, gets 400, since proxies disagree on what such a body
- * is; MHD caps connections in total and per address.  And each connection
+ * line); a request with both Content-Length and chunked encoding, two
+ * Content-Lengths, or an encoding other than chunked, gets 400, since
+ * proxies disagree on what such a body is; MHD caps connections in total and per address.  And each connection
  * has a deadline (see httpd_sweep) that only a client can miss.
  *
  * Once durable, a request is answered as its hook says (answer.c): with
@@ -516,37 +516,49 @@ httpd_length_too_large(struct MHD_Connection *connection)
 	return (*end != '\0' || length > listener.limits.max_body);
 }
 
-/* Count the Content-Length and Transfer-Encoding headers (arg: two). */
+/* What a request's headers say about its body's length. */
+struct httpd_framing {
+	unsigned int	lengths;	/* Content-Length headers */
+	unsigned int	encodings;	/* Transfer-Encoding headers */
+	int		not_chunked;	/* an encoding other than chunked */
+};
+
+/* Note a Content-Length or Transfer-Encoding header (arg: the framing). */
 static enum MHD_Result
 httpd_count_framing(void *arg, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
-	unsigned int	*counts = arg;
+	struct httpd_framing	*f = arg;
 
 	(void)kind;
-	(void)value;
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-		counts[0]++;
-	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
-		counts[1]++;
+		f->lengths++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->encodings++;
+		if (value == NULL || strcasecmp(value, "chunked") != 0)
+			f->not_chunked = 1;
+	}
 	return (MHD_YES);
 }
 
 /*
  * Tell whether the body's length is ambiguous: Content-Length with
- * Transfer-Encoding, or more than one of either.  MHD 0.9.75 would take
- * the chunks and ignore the length; a proxy in front of us might not, and
- * so see another request where we see a body (request smuggling).
+ * Transfer-Encoding, more than one of either, or an encoding other than
+ * plain "chunked".  MHD 0.9.75 would take the chunks and ignore the
+ * length, and would read a body of any other encoding ("gzip, chunked")
+ * until the connection closes; a proxy in front of us might not, and so
+ * see another request where we see a body (request smuggling).  RFC 9112
+ * asks for 400 in every case.
  */
 static int
 httpd_framing_ambiguous(struct MHD_Connection *connection)
 {
-	unsigned int	counts[2] = { 0, 0 };
+	struct httpd_framing	f = { 0, 0, 0 };
 
 	MHD_get_connection_values(connection, MHD_HEADER_KIND,
-	    httpd_count_framing, counts);
-	return (counts[0] > 1 || counts[1] > 1 ||
-	    (counts[0] > 0 && counts[1] > 0));
+	    httpd_count_framing, &f);
+	return (f.lengths > 1 || f.encodings > 1 || f.not_chunked ||
+	    (f.lengths > 0 && f.encodings > 0));
 }
 
 /* MHD's access handler: called for the headers, each body piece, the end. */

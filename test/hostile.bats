@@ -110,6 +110,16 @@ nothing_recorded() {
 	still_serves
 }
 
+@test "a body in any encoding but plain chunked gets 400" {
+	start_hooks
+	run probe gzip-chunked
+	assert_output 400
+	run probe identity
+	assert_output 400
+	nothing_recorded
+	still_serves
+}
+
 @test "only /TOKEN paths reach hooks: others get 404, dot segments 400" {
 	start_hooks
 	run probe dotdot-before

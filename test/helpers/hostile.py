@@ -96,6 +96,14 @@ def probe(port, name, token):
         send_all(s, request("POST", "/" + token,
                             ["Transfer-Encoding: chunked",
                              "Content-Length: 5"], b"5\r\nhello\r\n0\r\n\r\n"))
+    elif name == "gzip-chunked":
+        # Chunked is not the last encoding: the length is unknown.
+        send_all(s, request("POST", "/" + token,
+                            ["Transfer-Encoding: gzip, chunked"],
+                            b"5\r\nhello\r\n0\r\n\r\n"))
+    elif name == "identity":
+        send_all(s, request("POST", "/" + token,
+                            ["Transfer-Encoding: identity"], b"hello"))
     elif name == "two-lengths":
         send_all(s, request("POST", "/" + token,
                             ["Content-Length: 5", "Content-Length: 6"],
