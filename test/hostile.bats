@@ -184,17 +184,24 @@ nothing_recorded() {
 }
 
 @test "300 slow connections are cut after the idle timeout; others are served" {
-	start_hooks --idle-timeout 1s
-	# From ten addresses, under the per-address cap: only time cuts them.
-	run python3 "$hostile" "$port" slow "$token" 300 10 20
+	start_hooks --idle-timeout 2s
+	# From ten addresses, under the per-address cap: only time cuts them
+	# (MHD's own timer never would: each byte restarts it).
+	run python3 "$hostile" "$port" slow "$token" 300 10 30
 	assert_success
 	assert_line --index 0 --regexp '^normal 200 [0-9]+$'
-	ms=${lines[0]##* }
-	[ "$ms" -lt 1000 ] || fail "a normal request took $ms ms"
 	assert_line --index 1 'cut 300 of 300'
-	# Cut by the deadline, not before it (MHD's timer would never).
-	[[ ${lines[2]} =~ ^first\ cut\ after\ (1|2|3)\.[0-9]\ s$ ]] ||
-	    fail "${lines[2]}"
+	assert_line --index 2 --regexp '^first cut after [0-9]+\.[0-9] s$'
+	# Cut by the deadline, not before it; the normal request was served
+	# while the slow ones still held their connections.
+	cut=${lines[2]#first cut after }
+	cut=${cut% s}
+	# Printed rounded to a tenth: at least 1.95 s is at least "2.0".
+	cut_ms=$((10#${cut%.*} * 1000 + 10#${cut#*.} * 100))
+	[ "$cut_ms" -ge 2000 ] || fail "${lines[2]}"
+	normal_ms=${lines[0]##* }
+	[ "$normal_ms" -lt "$cut_ms" ] ||
+	    fail "the normal request was answered after $normal_ms ms"
 	# The normal request was recorded, nothing of the slow ones.
 	run fish wait "$url" --timeout 5
 	assert_output hello
@@ -206,10 +213,12 @@ nothing_recorded() {
 	start_hooks --idle-timeout 1s
 	run python3 "$hostile" "$port" idle "$token"
 	assert_success
-	assert_line --index 0 --regexp '^silent closed after (1|2)\.[0-9] s$'
+	# Cut, not left open until the helper gives up after 30 s; how late
+	# the cut comes depends on how busy the machine is.
+	assert_line --index 0 --regexp '^silent closed after ([1-9]|1[0-9])\.[0-9] s$'
 	assert_line --index 1 'answered 200'
 	# Timed from the answer's arrival, a little after the listener's clock.
-	assert_line --index 2 --regexp '^kept alive, closed after (0\.9|[12]\.[0-9]) s$'
+	assert_line --index 2 --regexp '^kept alive, closed after (0\.9|[1-9]\.[0-9]|1[0-9]\.[0-9]) s$'
 	still_serves
 }
 
@@ -233,7 +242,7 @@ nothing_recorded() {
 
 @test "a flood from one address beyond the per-address cap is refused" {
 	start_hooks --max-per-ip 10
-	run python3 "$hostile" "$port" flood "$token" 30 10
+	run python3 "$hostile" "$port" flood "$token" 30 10 10
 	assert_success
 	assert_line --index 0 'open 10'
 	# Another address is served while the flood holds its share.

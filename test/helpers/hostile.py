@@ -9,17 +9,18 @@ that would tidy up what it sends.
         open COUNT connections (from IPS loopback addresses, 127.0.0.2 on)
         that trickle an endless request a byte at a time; meanwhile time a
         normal request from 127.0.0.1, and wait up to DEADLINE seconds for
-        the listener to cut the slow ones.  Print "normal STATUS MS",
-        "cut N of COUNT" and "first cut after S s"
+        the listener to cut the slow ones.  Print "normal STATUS MS" (MS:
+        when its answer came), "cut N of COUNT" and "first cut after S s"
+        (times from the first connect)
     hostile.py PORT idle TOKEN
         open a connection and send nothing; then send one request on
         another and read its answer; print how long each stayed open
-    hostile.py PORT flood TOKEN COUNT [EXPECT]
+    hostile.py PORT flood TOKEN COUNT [EXPECT [WAIT]]
         open COUNT idle connections from 127.0.0.1 at once; print "open N"
-        (how many the listener did not close, waiting up to 5 s for only
+        (how many the listener did not close, waiting up to 20 s for only
         EXPECT to be left) and, while they are held,
         "other STATUS" for a normal request from 127.0.0.2 ("waiting" if
-        unanswered after 2 s)
+        unanswered after WAIT seconds, default 2)
 """
 import os
 import select
@@ -140,11 +141,12 @@ def slow(port, token, count, ips, deadline):
     100 ms (well within any idle timer), until the listener cuts it."""
     line = request("POST", "/" + token, ["X-Pad: " + "a" * 100000])
     conns = {}
+    # Timed from before the first connect: no deadline starts earlier.
+    start = time.monotonic()
     for i in range(count):
         s = connect(port, "127.0.0.%d" % (2 + i % ips))
         s.setblocking(False)
         conns[s] = 0
-    start = time.monotonic()
     cut = []
     normal = None
     while conns and time.monotonic() - start < deadline:
@@ -159,11 +161,10 @@ def slow(port, token, count, ips, deadline):
                 del conns[s]
                 s.close()
         if normal is None:
-            t = time.monotonic()
             n = connect(port)
             n.sendall(request("POST", "/" + token, ["Content-Length: 5"],
                               b"hello"))
-            normal = (answer(n), int((time.monotonic() - t) * 1000))
+            normal = (answer(n), int((time.monotonic() - start) * 1000))
             n.close()
         ready, _, _ = select.select(list(conns), [], [], 0.1)
         for s in ready:
@@ -206,13 +207,13 @@ def idle(port, token):
     print("kept alive, closed after %.1f s" % until_closed(s))
 
 
-def flood(port, token, count, expect):
+def flood(port, token, count, expect, wait):
     conns = [connect(port) for _ in range(count)]
     for s in conns:
         s.setblocking(False)
     # Those over the cap are closed as soon as accepted (a closed one
-    # reads EOF): count the live ones until expect are left, or for 5 s.
-    end = time.monotonic() + 5
+    # reads EOF): count the live ones until expect are left, or for 20 s.
+    end = time.monotonic() + 20
     while True:
         alive = 0
         for s in conns:
@@ -230,7 +231,7 @@ def flood(port, token, count, expect):
     other = connect(port, "127.0.0.2")
     other.sendall(request("POST", "/" + token, ["Content-Length: 5"],
                           b"hello"))
-    print("other %s" % answer(other, 2))
+    print("other %s" % answer(other, wait))
     for s in conns + [other]:
         s.close()
 
@@ -246,7 +247,8 @@ def main():
         idle(port, sys.argv[3])
     elif what == "flood":
         flood(port, sys.argv[3], int(sys.argv[4]),
-              int(sys.argv[5]) if len(sys.argv) > 5 else int(sys.argv[4]))
+              int(sys.argv[5]) if len(sys.argv) > 5 else int(sys.argv[4]),
+              float(sys.argv[6]) if len(sys.argv) > 6 else 2)
     else:
         sys.exit("hostile.py: unknown command " + what)
 
