@@ -190,6 +190,19 @@ start_tls() {
 	assert_output --partial "not an unencrypted PEM private key"
 }
 
+@test "a FIFO or a directory given as a TLS file is a usage error" {
+	mkfifo "$tls_dir/fifo"
+	# Nobody writes to the FIFO: opening it must not wait for a writer.
+	run timeout 20 fish start --tls-cert "$tls_dir/fifo" \
+	    --tls-key "$tls_dir/key.pem"
+	assert_failure 2
+	assert_output --partial "'$tls_dir/fifo': not a regular file"
+	run timeout 20 fish start --tls-cert "$tls_dir/cert.pem" \
+	    --tls-key "$tls_dir"
+	assert_failure 2
+	assert_output --partial "'$tls_dir': not a regular file"
+}
+
 @test "a bad file given to start leaves no listener behind" {
 	run fish start --tls-cert "$tls_dir/key.pem" --tls-key "$tls_dir/key.pem"
 	assert_failure 2
