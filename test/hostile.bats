@@ -85,9 +85,17 @@ nothing_recorded() {
 	    -w '%{http_code}' -H 'Transfer-Encoding: chunked' \
 	    --data-binary @- '$url'"
 	assert_output 413
+	# Counted, a chunked body of exactly the limit is still accepted.
+	run bash -c "head -c 1024 /dev/zero | tr '\\0' b | curl -sS \
+	    -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' \
+	    --data-binary @- '$url'"
+	assert_output 200
 	run fish wait "$url" --timeout 1
 	assert_success
 	assert_equal "${#output}" 1024
+	run fish wait "$url" --timeout 1
+	assert_success
+	assert_equal "$output" "$(head -c 1024 /dev/zero | tr '\0' b)"
 	nothing_recorded
 	still_serves
 }
@@ -135,6 +143,18 @@ nothing_recorded() {
 	run probe encoded-dotdot
 	assert_output 400
 	nothing_recorded
+	still_serves
+}
+
+@test "the HTTP library's complaints are logged at most 20 a minute" {
+	start_hooks
+	# Each of these makes libmicrohttpd log two lines.
+	for _ in $(seq 15); do
+		run probe signed-length
+		assert_output 400
+	done
+	run grep -c ' http: ' "$FISH_HOME/sessions/default/listener.log"
+	assert_output 20
 	still_serves
 }
 

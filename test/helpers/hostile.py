@@ -105,6 +105,10 @@ def probe(port, name, token):
     elif name == "identity":
         send_all(s, request("POST", "/" + token,
                             ["Transfer-Encoding: identity"], b"hello"))
+    elif name == "signed-length":
+        # MHD refuses it itself, and logs why.
+        send_all(s, request("POST", "/" + token, ["Content-Length: +5"],
+                            b"hello"))
     elif name == "two-lengths":
         send_all(s, request("POST", "/" + token,
                             ["Content-Length: 5", "Content-Length: 6"],
