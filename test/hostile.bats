@@ -118,6 +118,16 @@ nothing_recorded() {
 	still_serves
 }
 
+@test "a refused body is never read as the connection's next request" {
+	start_hooks
+	run probe smuggle-413
+	assert_output '413 closed'
+	run probe smuggle-400
+	assert_output '400 closed'
+	nothing_recorded
+	still_serves
+}
+
 @test "a body in any encoding but plain chunked gets 400" {
 	start_hooks
 	run probe gzip-chunked

@@ -4,7 +4,8 @@ that would tidy up what it sends.
 
     hostile.py PORT probe NAME TOKEN
         send one bad request; print the status code of the answer, or
-        "closed" if the connection was closed without one
+        "closed" if the connection was closed without one (smuggle-*:
+        every answer's code, then "closed" or "open")
     hostile.py PORT slow TOKEN COUNT IPS DEADLINE
         open COUNT connections (from IPS loopback addresses, 127.0.0.2 on)
         that trickle an endless request a byte at a time; meanwhile time a
@@ -61,6 +62,28 @@ def answer(s, timeout=10):
     return data[9:12].decode()
 
 
+def answers(s, timeout=10):
+    """Read until the listener closes s; return the status codes of every
+    answer, then "closed" (or "open" if it was still open after timeout
+    seconds)."""
+    s.settimeout(timeout)
+    data = b""
+    end = "closed"
+    try:
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except ConnectionResetError:
+        pass
+    except TimeoutError:
+        end = "open"
+    codes = [data[i + 9:i + 12].decode()
+             for i in range(len(data)) if data.startswith(b"HTTP/1.1 ", i)]
+    return " ".join(codes + [end])
+
+
 def send_all(s, data):
     """Send data; the listener may answer and close before it has all."""
     try:
@@ -113,6 +136,18 @@ def probe(port, name, token):
         send_all(s, request("POST", "/" + token,
                             ["Content-Length: 5", "Content-Length: 6"],
                             b"hello!"))
+    elif name == "smuggle-413" or name == "smuggle-400":
+        # The unread body of a refused request is another request: had the
+        # listener kept the connection, it would answer (and record) it.
+        inner = request("GET", "/" + token + "/smuggled")
+        if name == "smuggle-413":
+            headers = ["Content-Length: %d" % big]
+        else:
+            headers = ["Content-Length: %d" % len(inner),
+                       "Transfer-Encoding: gzip"]
+        send_all(s, request("POST", "/" + token, headers, inner))
+        print(answers(s))
+        return
     elif name == "dotdot-before":
         send_all(s, request("GET", "/../" + token))
     elif name == "dotdot-below":
