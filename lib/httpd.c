@@ -281,6 +281,27 @@ httpd_has_dot_segment(const char *path)
 	return (0);
 }
 
+/*
+ * Tell whether a request line is clean: the method a token (RFC 9110),
+ * the target free of control characters.  MHD 0.9.75 takes both as they
+ * come, and what a hook records ends up on its user's terminal.
+ */
+static int
+httpd_request_line_clean(const char *method, const char *uri)
+{
+	const unsigned char	*p;
+
+	if (*method == '\0' || strspn(method, "!#$%&'*+-.^_`|~0123456789"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") !=
+	    strlen(method))
+		return (0);
+	for (p = (const unsigned char *)uri; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == 0x7f)
+			return (0);
+	}
+	return (1);
+}
+
 /* Add one request header to the JSON array passed as arg. */
 static enum MHD_Result
 httpd_add_header(void *arg, enum MHD_ValueKind kind, const char *key,
@@ -589,6 +610,9 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (httpd_has_dot_segment(r->uri + 1 + TOKEN_LEN))
 			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
 			    "bad path\n"));
+		if (!httpd_request_line_clean(method, r->uri))
+			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+			    "bad request line\n"));
 		if (listener.stopping)
 			return (httpd_answer(connection,
 			    MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n"));

@@ -185,6 +185,16 @@ nothing_recorded() {
 	still_serves
 }
 
+@test "control characters in the method or path get 400" {
+	start_hooks
+	run probe escape-method
+	assert_output 400
+	run probe escape-path
+	assert_output 400
+	nothing_recorded
+	still_serves
+}
+
 @test "binary garbage gets 400 or a closed connection" {
 	start_hooks
 	run probe garbage

@@ -161,6 +161,10 @@ def probe(port, name, token):
     elif name == "nul-path":
         send_all(s, b"GET /" + token.encode() + b"\0/x HTTP/1.1\r\n"
                  b"Host: x\r\n\r\n")
+    elif name == "escape-method":
+        send_all(s, request("\x1b[31mPOST", "/" + token))
+    elif name == "escape-path":
+        send_all(s, request("POST", "/" + token + "/a\x1b[31mb?c\x7f"))
     elif name == "nul-header":
         send_all(s, b"GET /" + token.encode() + b" HTTP/1.1\r\nHost: x\r\n"
                  b"X-Nul: a\0b\r\n\r\n")
