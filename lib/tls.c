@@ -71,6 +71,14 @@ tls_read(const char *path, const char *what, size_t *len, char **cause)
 	}
 	close(fd);
 	text[done] = '\0';
+	/* libmicrohttpd takes the text as a C string: it must be all of it. */
+	if (memchr(text, '\0', done) != NULL) {
+		xasprintf(cause, "cannot use TLS %s '%s': not a PEM file (it "
+		    "holds a NUL byte)", what, path);
+		explicit_bzero(text, done);
+		free(text);
+		return (NULL);
+	}
 	*len = done;
 	return (text);
 fail:

@@ -203,6 +203,19 @@ start_tls() {
 	assert_output --partial "'$tls_dir': not a regular file"
 }
 
+@test "a TLS file with a NUL byte is a usage error naming it" {
+	{ printf '\0'; cat "$tls_dir/key.pem"; } >"$tls_dir/nul-key.pem"
+	run fish start --tls-cert "$tls_dir/cert.pem" \
+	    --tls-key "$tls_dir/nul-key.pem"
+	assert_failure 2
+	assert_output --partial "'$tls_dir/nul-key.pem': not a PEM file (it holds a NUL byte)"
+	{ printf '\0'; cat "$tls_dir/cert.pem"; } >"$tls_dir/nul-cert.pem"
+	run fish start --tls-cert "$tls_dir/nul-cert.pem" \
+	    --tls-key "$tls_dir/key.pem"
+	assert_failure 2
+	assert_output --partial "'$tls_dir/nul-cert.pem': not a PEM file (it holds a NUL byte)"
+}
+
 @test "a bad file given to start leaves no listener behind" {
 	run fish start --tls-cert "$tls_dir/key.pem" --tls-key "$tls_dir/key.pem"
 	assert_failure 2
