@@ -224,7 +224,7 @@ nothing_recorded() {
 }
 
 @test "300 slow connections are cut after the idle timeout; others are served" {
-	start_hooks --idle-timeout 2s
+	start_hooks --idle-timeout 3s
 	# From ten addresses, under the per-address cap: only time cuts them
 	# (MHD's own timer never would: each byte restarts it).
 	run python3 "$hostile" "$port" slow "$token" 300 10 30
@@ -236,9 +236,9 @@ nothing_recorded() {
 	# while the slow ones still held their connections.
 	cut=${lines[2]#first cut after }
 	cut=${cut% s}
-	# Printed rounded to a tenth: at least 1.95 s is at least "2.0".
+	# Printed rounded to a tenth: at least 2.95 s is at least "3.0".
 	cut_ms=$((10#${cut%.*} * 1000 + 10#${cut#*.} * 100))
-	[ "$cut_ms" -ge 2000 ] || fail "${lines[2]}"
+	[ "$cut_ms" -ge 3000 ] || fail "${lines[2]}"
 	normal_ms=${lines[0]##* }
 	[ "$normal_ms" -lt "$cut_ms" ] ||
 	    fail "the normal request was answered after $normal_ms ms"
@@ -257,8 +257,9 @@ nothing_recorded() {
 	# the cut comes depends on how busy the machine is.
 	assert_line --index 0 --regexp '^silent closed after ([1-9]|1[0-9])\.[0-9] s$'
 	assert_line --index 1 'answered 200'
-	# Timed from the answer's arrival, a little after the listener's clock.
-	assert_line --index 2 --regexp '^kept alive, closed after (0\.9|[1-9]\.[0-9]|1[0-9]\.[0-9]) s$'
+	# Timed from when the helper got the answer: later than the listener
+	# sent it, by as long as a busy machine kept the helper waiting.
+	assert_line --index 2 --regexp '^kept alive, closed after (0\.[5-9]|[1-9]\.[0-9]|1[0-9]\.[0-9]) s$'
 	still_serves
 }
 
