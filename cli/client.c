@@ -35,6 +35,9 @@
 #define LISTENER_PATH "/usr/local/libexec/fish/fish-listener"
 #endif
 
+/* Words client_settings_args may add: --listen ... --no-tls, the limits. */
+#define CLIENT_SETTINGS_ARGS	(2 + 2 + 2 + 4 + 1 + 2 * LIMIT_COUNT)
+
 /* How long fish stop waits for the listener to finish in-flight work. */
 #define STOP_TIMEOUT_S	15
 
@@ -88,14 +91,39 @@ client_connect(const struct session *s)
 	return (fd);
 }
 
-/* Append the limits given in cs to argv as --OPTION VALUE pairs. */
+/*
+ * Append the settings given in cs (none when NULL) to the listener's argv,
+ * as --OPTION VALUE pairs: at most CLIENT_SETTINGS_ARGS words.
+ */
 static void
-client_limit_args(const struct client_settings *cs, const char **argv,
+client_settings_args(const struct client_settings *cs, const char **argv,
     int *argc)
 {
 	size_t	i;
 
-	for (i = 0; cs != NULL && i < LIMIT_COUNT; i++) {
+	if (cs == NULL)
+		return;
+	if (cs->listen != NULL) {
+		argv[(*argc)++] = "--listen";
+		argv[(*argc)++] = cs->listen;
+	}
+	if (cs->public_url != NULL) {
+		argv[(*argc)++] = "--public-url";
+		argv[(*argc)++] = cs->public_url;
+	}
+	if (cs->retain != NULL) {
+		argv[(*argc)++] = "--retain";
+		argv[(*argc)++] = cs->retain;
+	}
+	if (cs->tls_cert != NULL) {
+		argv[(*argc)++] = "--tls-cert";
+		argv[(*argc)++] = cs->tls_cert;
+		argv[(*argc)++] = "--tls-key";
+		argv[(*argc)++] = cs->tls_key;
+	}
+	if (cs->no_tls)
+		argv[(*argc)++] = "--no-tls";
+	for (i = 0; i < LIMIT_COUNT; i++) {
 		if (cs->limits[i] != NULL) {
 			argv[(*argc)++] = limit_option(i);
 			argv[(*argc)++] = cs->limits[i];
@@ -112,7 +140,7 @@ static int
 client_spawn(const struct session *s, const struct client_settings *cs,
     int ready_fd)
 {
-	const char	*argv[32];
+	const char	*argv[5 + CLIENT_SETTINGS_ARGS + 1];
 	const char	*path = client_listener_path();
 	char		*line;
 	pid_t		 pid;
@@ -123,27 +151,7 @@ client_spawn(const struct session *s, const struct client_settings *cs,
 	argv[argc++] = s->name;
 	argv[argc++] = "--ready-fd";
 	argv[argc++] = "3";
-	if (cs != NULL && cs->listen != NULL) {
-		argv[argc++] = "--listen";
-		argv[argc++] = cs->listen;
-	}
-	if (cs != NULL && cs->public_url != NULL) {
-		argv[argc++] = "--public-url";
-		argv[argc++] = cs->public_url;
-	}
-	if (cs != NULL && cs->retain != NULL) {
-		argv[argc++] = "--retain";
-		argv[argc++] = cs->retain;
-	}
-	if (cs != NULL && cs->tls_cert != NULL) {
-		argv[argc++] = "--tls-cert";
-		argv[argc++] = cs->tls_cert;
-		argv[argc++] = "--tls-key";
-		argv[argc++] = cs->tls_key;
-	}
-	if (cs != NULL && cs->no_tls)
-		argv[argc++] = "--no-tls";
-	client_limit_args(cs, argv, &argc);
+	client_settings_args(cs, argv, &argc);
 	argv[argc] = NULL;
 
 	if ((pid = fork()) == -1)
@@ -572,7 +580,7 @@ int
 client_start(const char *name, const struct client_settings *cs)
 {
 	struct client	 c;
-	const char	*argv[32];
+	const char	*argv[4 + CLIENT_SETTINGS_ARGS + 1];
 	char		*cause;
 	int		 argc = 0, status;
 
@@ -602,27 +610,7 @@ client_start(const char *name, const struct client_settings *cs)
 	argv[argc++] = "--foreground";
 	argv[argc++] = "--session";
 	argv[argc++] = name;
-	if (cs->listen != NULL) {
-		argv[argc++] = "--listen";
-		argv[argc++] = cs->listen;
-	}
-	if (cs->public_url != NULL) {
-		argv[argc++] = "--public-url";
-		argv[argc++] = cs->public_url;
-	}
-	if (cs->retain != NULL) {
-		argv[argc++] = "--retain";
-		argv[argc++] = cs->retain;
-	}
-	if (cs->tls_cert != NULL) {
-		argv[argc++] = "--tls-cert";
-		argv[argc++] = cs->tls_cert;
-		argv[argc++] = "--tls-key";
-		argv[argc++] = cs->tls_key;
-	}
-	if (cs->no_tls)
-		argv[argc++] = "--no-tls";
-	client_limit_args(cs, argv, &argc);
+	client_settings_args(cs, argv, &argc);
 	argv[argc] = NULL;
 	execv(client_listener_path(), (char *const *)argv);
 	fish_warn("cannot run %s", client_listener_path());

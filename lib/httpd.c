@@ -10,9 +10,9 @@
  * its share (listener.limits): bodies over --max-body get 413, as soon as
  * Content-Length says so or a chunked body passes it; MHD answers headers
  * that do not fit its per-connection memory with 431 (414 for the request
- * line); a request with both Content-Length and chunked encoding, or two
- * Content-Lengths, gets 400, since proxies disagree on what such a body
- * is; MHD caps connections in total and per address.  And each connection
+ * line); a request with both Content-Length and chunked encoding, two
+ * Content-Lengths, or an encoding other than chunked, gets 400, since
+ * proxies disagree on what such a body is; MHD caps connections in total and per address.  And each connection
  * has a deadline (see httpd_sweep) that only a client can miss.
  *
  * Once durable, a request is answered as its hook says (answer.c): with
@@ -281,6 +281,27 @@ httpd_has_dot_segment(const char *path)
 	return (0);
 }
 
+/*
+ * Tell whether a request line is clean: the method a token (RFC 9110),
+ * the target free of control characters.  MHD 0.9.75 takes both as they
+ * come, and what a hook records ends up on its user's terminal.
+ */
+static int
+httpd_request_line_clean(const char *method, const char *uri)
+{
+	const unsigned char	*p;
+
+	if (*method == '\0' || strspn(method, "!#$%&'*+-.^_`|~0123456789"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") !=
+	    strlen(method))
+		return (0);
+	for (p = (const unsigned char *)uri; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == 0x7f)
+			return (0);
+	}
+	return (1);
+}
+
 /* Add one request header to the JSON array passed as arg. */
 static enum MHD_Result
 httpd_add_header(void *arg, enum MHD_ValueKind kind, const char *key,
@@ -516,37 +537,49 @@ httpd_length_too_large(struct MHD_Connection *connection)
 	return (*end != '\0' || length > listener.limits.max_body);
 }
 
-/* Count the Content-Length and Transfer-Encoding headers (arg: two). */
+/* What a request's headers say about its body's length. */
+struct httpd_framing {
+	unsigned int	lengths;	/* Content-Length headers */
+	unsigned int	encodings;	/* Transfer-Encoding headers */
+	int		not_chunked;	/* an encoding other than chunked */
+};
+
+/* Note a Content-Length or Transfer-Encoding header (arg: the framing). */
 static enum MHD_Result
 httpd_count_framing(void *arg, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
-	unsigned int	*counts = arg;
+	struct httpd_framing	*f = arg;
 
 	(void)kind;
-	(void)value;
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-		counts[0]++;
-	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
-		counts[1]++;
+		f->lengths++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->encodings++;
+		if (value == NULL || strcasecmp(value, "chunked") != 0)
+			f->not_chunked = 1;
+	}
 	return (MHD_YES);
 }
 
 /*
  * Tell whether the body's length is ambiguous: Content-Length with
- * Transfer-Encoding, or more than one of either.  MHD 0.9.75 would take
- * the chunks and ignore the length; a proxy in front of us might not, and
- * so see another request where we see a body (request smuggling).
+ * Transfer-Encoding, more than one of either, or an encoding other than
+ * plain "chunked".  MHD 0.9.75 would take the chunks and ignore the
+ * length, and would read a body of any other encoding ("gzip, chunked")
+ * until the connection closes; a proxy in front of us might not, and so
+ * see another request where we see a body (request smuggling).  RFC 9112
+ * asks for 400 in every case.
  */
 static int
 httpd_framing_ambiguous(struct MHD_Connection *connection)
 {
-	unsigned int	counts[2] = { 0, 0 };
+	struct httpd_framing	f = { 0, 0, 0 };
 
 	MHD_get_connection_values(connection, MHD_HEADER_KIND,
-	    httpd_count_framing, counts);
-	return (counts[0] > 1 || counts[1] > 1 ||
-	    (counts[0] > 0 && counts[1] > 0));
+	    httpd_count_framing, &f);
+	return (f.lengths > 1 || f.encodings > 1 || f.not_chunked ||
+	    (f.lengths > 0 && f.encodings > 0));
 }
 
 /* MHD's access handler: called for the headers, each body piece, the end. */
@@ -577,6 +610,9 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (httpd_has_dot_segment(r->uri + 1 + TOKEN_LEN))
 			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
 			    "bad path\n"));
+		if (!httpd_request_line_clean(method, r->uri))
+			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+			    "bad request line\n"));
 		if (listener.stopping)
 			return (httpd_answer(connection,
 			    MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n"));

@@ -191,6 +191,11 @@ session_check_private(const char *dir, int ours, char **cause)
 		xasprintf(cause, "cannot use '%s': %s", dir, strerror(errno));
 		return (-1);
 	}
+	if (S_ISLNK(sb.st_mode)) {
+		xasprintf(cause, "'%s' is a symbolic link; fish keeps a "
+		    "session's state only in a directory of its own", dir);
+		return (-1);
+	}
 	if (!S_ISDIR(sb.st_mode) || sb.st_uid != getuid()) {
 		xasprintf(cause, "'%s' is not a directory owned by you", dir);
 		return (-1);

@@ -47,12 +47,14 @@ tls_read(const char *path, const char *what, size_t *len, char **cause)
 	ssize_t		 n;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &sb) == -1)
 		goto fail;
 	if (!S_ISREG(sb.st_mode) || sb.st_size > TLS_FILE_MAX) {
-		xasprintf(cause, "cannot use TLS %s '%s': not a PEM file",
-		    what, path);
+		xasprintf(cause, "cannot use TLS %s '%s': %s", what, path,
+		    S_ISREG(sb.st_mode) ? "too large for a PEM file" :
+		    "not a regular file");
 		close(fd);
 		return (NULL);
 	}
@@ -69,6 +71,14 @@ tls_read(const char *path, const char *what, size_t *len, char **cause)
 	}
 	close(fd);
 	text[done] = '\0';
+	/* libmicrohttpd takes the text as a C string: it must be all of it. */
+	if (memchr(text, '\0', done) != NULL) {
+		xasprintf(cause, "cannot use TLS %s '%s': not a PEM file (it "
+		    "holds a NUL byte)", what, path);
+		explicit_bzero(text, done);
+		free(text);
+		return (NULL);
+	}
 	*len = done;
 	return (text);
 fail:

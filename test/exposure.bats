@@ -33,6 +33,19 @@ teardown() {
 	assert_success
 }
 
+@test "a session directory that is a symbolic link is refused" {
+	local dir=$FISH_HOME/sessions/default
+	mkdir -p "$FISH_HOME/sessions" "$BATS_TEST_TMPDIR/elsewhere"
+	chmod 700 "$BATS_TEST_TMPDIR/elsewhere"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$dir"
+
+	run fish start
+	assert_failure 3
+	assert_output "fish: '$dir' is a symbolic link; fish keeps a session's state only in a directory of its own"
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/elsewhere")" ]
+	rm "$dir"
+}
+
 @test "a FISH_HOME or sessions directory others can write is refused" {
 	mkdir -p "$FISH_HOME/sessions"
 	chmod 777 "$FISH_HOME"

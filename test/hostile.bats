@@ -85,9 +85,17 @@ nothing_recorded() {
 	    -w '%{http_code}' -H 'Transfer-Encoding: chunked' \
 	    --data-binary @- '$url'"
 	assert_output 413
+	# Counted, a chunked body of exactly the limit is still accepted.
+	run bash -c "head -c 1024 /dev/zero | tr '\\0' b | curl -sS \
+	    -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' \
+	    --data-binary @- '$url'"
+	assert_output 200
 	run fish wait "$url" --timeout 1
 	assert_success
 	assert_equal "${#output}" 1024
+	run fish wait "$url" --timeout 1
+	assert_success
+	assert_equal "$output" "$(head -c 1024 /dev/zero | tr '\0' b)"
 	nothing_recorded
 	still_serves
 }
@@ -105,6 +113,26 @@ nothing_recorded() {
 	run probe chunked-and-length
 	assert_output 400
 	run probe two-lengths
+	assert_output 400
+	nothing_recorded
+	still_serves
+}
+
+@test "a refused body is never read as the connection's next request" {
+	start_hooks
+	run probe smuggle-413
+	assert_output '413 closed'
+	run probe smuggle-400
+	assert_output '400 closed'
+	nothing_recorded
+	still_serves
+}
+
+@test "a body in any encoding but plain chunked gets 400" {
+	start_hooks
+	run probe gzip-chunked
+	assert_output 400
+	run probe identity
 	assert_output 400
 	nothing_recorded
 	still_serves
@@ -128,6 +156,18 @@ nothing_recorded() {
 	still_serves
 }
 
+@test "the HTTP library's complaints are logged at most 20 a minute" {
+	start_hooks
+	# Each of these makes libmicrohttpd log two lines.
+	for _ in $(seq 15); do
+		run probe signed-length
+		assert_output 400
+	done
+	run grep -c ' http: ' "$FISH_HOME/sessions/default/listener.log"
+	assert_output 20
+	still_serves
+}
+
 @test "a 5,000-byte token gets 404" {
 	start_hooks
 	run probe long-token
@@ -142,6 +182,16 @@ nothing_recorded() {
 	assert_output --regexp '^(200|400|404)$'
 	run probe nul-header
 	assert_output --regexp '^(200|400)$'
+	still_serves
+}
+
+@test "control characters in the method or path get 400" {
+	start_hooks
+	run probe escape-method
+	assert_output 400
+	run probe escape-path
+	assert_output 400
+	nothing_recorded
 	still_serves
 }
 
@@ -174,17 +224,24 @@ nothing_recorded() {
 }
 
 @test "300 slow connections are cut after the idle timeout; others are served" {
-	start_hooks --idle-timeout 1s
-	# From ten addresses, under the per-address cap: only time cuts them.
-	run python3 "$hostile" "$port" slow "$token" 300 10 20
+	start_hooks --idle-timeout 3s
+	# From ten addresses, under the per-address cap: only time cuts them
+	# (MHD's own timer never would: each byte restarts it).
+	run python3 "$hostile" "$port" slow "$token" 300 10 30
 	assert_success
 	assert_line --index 0 --regexp '^normal 200 [0-9]+$'
-	ms=${lines[0]##* }
-	[ "$ms" -lt 1000 ] || fail "a normal request took $ms ms"
 	assert_line --index 1 'cut 300 of 300'
-	# Cut by the deadline, not before it (MHD's timer would never).
-	[[ ${lines[2]} =~ ^first\ cut\ after\ (1|2|3)\.[0-9]\ s$ ]] ||
-	    fail "${lines[2]}"
+	assert_line --index 2 --regexp '^first cut after [0-9]+\.[0-9] s$'
+	# Cut by the deadline, not before it; the normal request was served
+	# while the slow ones still held their connections.
+	cut=${lines[2]#first cut after }
+	cut=${cut% s}
+	# Printed rounded to a tenth: at least 2.95 s is at least "3.0".
+	cut_ms=$((10#${cut%.*} * 1000 + 10#${cut#*.} * 100))
+	[ "$cut_ms" -ge 3000 ] || fail "${lines[2]}"
+	normal_ms=${lines[0]##* }
+	[ "$normal_ms" -lt "$cut_ms" ] ||
+	    fail "the normal request was answered after $normal_ms ms"
 	# The normal request was recorded, nothing of the slow ones.
 	run fish wait "$url" --timeout 5
 	assert_output hello
@@ -196,10 +253,13 @@ nothing_recorded() {
 	start_hooks --idle-timeout 1s
 	run python3 "$hostile" "$port" idle "$token"
 	assert_success
-	assert_line --index 0 --regexp '^silent closed after (1|2)\.[0-9] s$'
+	# Cut, not left open until the helper gives up after 30 s; how late
+	# the cut comes depends on how busy the machine is.
+	assert_line --index 0 --regexp '^silent closed after ([1-9]|1[0-9])\.[0-9] s$'
 	assert_line --index 1 'answered 200'
-	# Timed from the answer's arrival, a little after the listener's clock.
-	assert_line --index 2 --regexp '^kept alive, closed after (0\.9|[12]\.[0-9]) s$'
+	# Timed from when the helper got the answer: later than the listener
+	# sent it, by as long as a busy machine kept the helper waiting.
+	assert_line --index 2 --regexp '^kept alive, closed after (0\.[5-9]|[1-9]\.[0-9]|1[0-9]\.[0-9]) s$'
 	still_serves
 }
 
@@ -223,7 +283,7 @@ nothing_recorded() {
 
 @test "a flood from one address beyond the per-address cap is refused" {
 	start_hooks --max-per-ip 10
-	run python3 "$hostile" "$port" flood "$token" 30 10
+	run python3 "$hostile" "$port" flood "$token" 30 10 10
 	assert_success
 	assert_line --index 0 'open 10'
 	# Another address is served while the flood holds its share.

@@ -190,6 +190,32 @@ start_tls() {
 	assert_output --partial "not an unencrypted PEM private key"
 }
 
+@test "a FIFO or a directory given as a TLS file is a usage error" {
+	mkfifo "$tls_dir/fifo"
+	# Nobody writes to the FIFO: opening it must not wait for a writer.
+	run timeout 20 fish start --tls-cert "$tls_dir/fifo" \
+	    --tls-key "$tls_dir/key.pem"
+	assert_failure 2
+	assert_output --partial "'$tls_dir/fifo': not a regular file"
+	run timeout 20 fish start --tls-cert "$tls_dir/cert.pem" \
+	    --tls-key "$tls_dir"
+	assert_failure 2
+	assert_output --partial "'$tls_dir': not a regular file"
+}
+
+@test "a TLS file with a NUL byte is a usage error naming it" {
+	{ printf '\0'; cat "$tls_dir/key.pem"; } >"$tls_dir/nul-key.pem"
+	run fish start --tls-cert "$tls_dir/cert.pem" \
+	    --tls-key "$tls_dir/nul-key.pem"
+	assert_failure 2
+	assert_output --partial "'$tls_dir/nul-key.pem': not a PEM file (it holds a NUL byte)"
+	{ printf '\0'; cat "$tls_dir/cert.pem"; } >"$tls_dir/nul-cert.pem"
+	run fish start --tls-cert "$tls_dir/nul-cert.pem" \
+	    --tls-key "$tls_dir/key.pem"
+	assert_failure 2
+	assert_output --partial "'$tls_dir/nul-cert.pem': not a PEM file (it holds a NUL byte)"
+}
+
 @test "a bad file given to start leaves no listener behind" {
 	run fish start --tls-cert "$tls_dir/key.pem" --tls-key "$tls_dir/key.pem"
 	assert_failure 2

@@ -4,22 +4,24 @@ that would tidy up what it sends.
 
     hostile.py PORT probe NAME TOKEN
         send one bad request; print the status code of the answer, or
-        "closed" if the connection was closed without one
+        "closed" if the connection was closed without one (smuggle-*:
+        every answer's code, then "closed" or "open")
     hostile.py PORT slow TOKEN COUNT IPS DEADLINE
         open COUNT connections (from IPS loopback addresses, 127.0.0.2 on)
         that trickle an endless request a byte at a time; meanwhile time a
         normal request from 127.0.0.1, and wait up to DEADLINE seconds for
-        the listener to cut the slow ones.  Print "normal STATUS MS",
-        "cut N of COUNT" and "first cut after S s"
+        the listener to cut the slow ones.  Print "normal STATUS MS" (MS:
+        when its answer came), "cut N of COUNT" and "first cut after S s"
+        (times from the first connect)
     hostile.py PORT idle TOKEN
         open a connection and send nothing; then send one request on
         another and read its answer; print how long each stayed open
-    hostile.py PORT flood TOKEN COUNT [EXPECT]
+    hostile.py PORT flood TOKEN COUNT [EXPECT [WAIT]]
         open COUNT idle connections from 127.0.0.1 at once; print "open N"
-        (how many the listener did not close, waiting up to 5 s for only
+        (how many the listener did not close, waiting up to 20 s for only
         EXPECT to be left) and, while they are held,
         "other STATUS" for a normal request from 127.0.0.2 ("waiting" if
-        unanswered after 2 s)
+        unanswered after WAIT seconds, default 2)
 """
 import os
 import select
@@ -60,6 +62,28 @@ def answer(s, timeout=10):
     return data[9:12].decode()
 
 
+def answers(s, timeout=10):
+    """Read until the listener closes s; return the status codes of every
+    answer, then "closed" (or "open" if it was still open after timeout
+    seconds)."""
+    s.settimeout(timeout)
+    data = b""
+    end = "closed"
+    try:
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    except ConnectionResetError:
+        pass
+    except TimeoutError:
+        end = "open"
+    codes = [data[i + 9:i + 12].decode()
+             for i in range(len(data)) if data.startswith(b"HTTP/1.1 ", i)]
+    return " ".join(codes + [end])
+
+
 def send_all(s, data):
     """Send data; the listener may answer and close before it has all."""
     try:
@@ -96,10 +120,34 @@ def probe(port, name, token):
         send_all(s, request("POST", "/" + token,
                             ["Transfer-Encoding: chunked",
                              "Content-Length: 5"], b"5\r\nhello\r\n0\r\n\r\n"))
+    elif name == "gzip-chunked":
+        # Chunked is not the last encoding: the length is unknown.
+        send_all(s, request("POST", "/" + token,
+                            ["Transfer-Encoding: gzip, chunked"],
+                            b"5\r\nhello\r\n0\r\n\r\n"))
+    elif name == "identity":
+        send_all(s, request("POST", "/" + token,
+                            ["Transfer-Encoding: identity"], b"hello"))
+    elif name == "signed-length":
+        # MHD refuses it itself, and logs why.
+        send_all(s, request("POST", "/" + token, ["Content-Length: +5"],
+                            b"hello"))
     elif name == "two-lengths":
         send_all(s, request("POST", "/" + token,
                             ["Content-Length: 5", "Content-Length: 6"],
                             b"hello!"))
+    elif name == "smuggle-413" or name == "smuggle-400":
+        # The unread body of a refused request is another request: had the
+        # listener kept the connection, it would answer (and record) it.
+        inner = request("GET", "/" + token + "/smuggled")
+        if name == "smuggle-413":
+            headers = ["Content-Length: %d" % big]
+        else:
+            headers = ["Content-Length: %d" % len(inner),
+                       "Transfer-Encoding: gzip"]
+        send_all(s, request("POST", "/" + token, headers, inner))
+        print(answers(s))
+        return
     elif name == "dotdot-before":
         send_all(s, request("GET", "/../" + token))
     elif name == "dotdot-below":
@@ -113,6 +161,10 @@ def probe(port, name, token):
     elif name == "nul-path":
         send_all(s, b"GET /" + token.encode() + b"\0/x HTTP/1.1\r\n"
                  b"Host: x\r\n\r\n")
+    elif name == "escape-method":
+        send_all(s, request("\x1b[31mPOST", "/" + token))
+    elif name == "escape-path":
+        send_all(s, request("POST", "/" + token + "/a\x1b[31mb?c\x7f"))
     elif name == "nul-header":
         send_all(s, b"GET /" + token.encode() + b" HTTP/1.1\r\nHost: x\r\n"
                  b"X-Nul: a\0b\r\n\r\n")
@@ -132,11 +184,12 @@ def slow(port, token, count, ips, deadline):
     100 ms (well within any idle timer), until the listener cuts it."""
     line = request("POST", "/" + token, ["X-Pad: " + "a" * 100000])
     conns = {}
+    # Timed from before the first connect: no deadline starts earlier.
+    start = time.monotonic()
     for i in range(count):
         s = connect(port, "127.0.0.%d" % (2 + i % ips))
         s.setblocking(False)
         conns[s] = 0
-    start = time.monotonic()
     cut = []
     normal = None
     while conns and time.monotonic() - start < deadline:
@@ -151,11 +204,10 @@ def slow(port, token, count, ips, deadline):
                 del conns[s]
                 s.close()
         if normal is None:
-            t = time.monotonic()
             n = connect(port)
             n.sendall(request("POST", "/" + token, ["Content-Length: 5"],
                               b"hello"))
-            normal = (answer(n), int((time.monotonic() - t) * 1000))
+            normal = (answer(n), int((time.monotonic() - start) * 1000))
             n.close()
         ready, _, _ = select.select(list(conns), [], [], 0.1)
         for s in ready:
@@ -198,13 +250,13 @@ def idle(port, token):
     print("kept alive, closed after %.1f s" % until_closed(s))
 
 
-def flood(port, token, count, expect):
+def flood(port, token, count, expect, wait):
     conns = [connect(port) for _ in range(count)]
     for s in conns:
         s.setblocking(False)
     # Those over the cap are closed as soon as accepted (a closed one
-    # reads EOF): count the live ones until expect are left, or for 5 s.
-    end = time.monotonic() + 5
+    # reads EOF): count the live ones until expect are left, or for 20 s.
+    end = time.monotonic() + 20
     while True:
         alive = 0
         for s in conns:
@@ -222,7 +274,7 @@ def flood(port, token, count, expect):
     other = connect(port, "127.0.0.2")
     other.sendall(request("POST", "/" + token, ["Content-Length: 5"],
                           b"hello"))
-    print("other %s" % answer(other, 2))
+    print("other %s" % answer(other, wait))
     for s in conns + [other]:
         s.close()
 
@@ -238,7 +290,8 @@ def main():
         idle(port, sys.argv[3])
     elif what == "flood":
         flood(port, sys.argv[3], int(sys.argv[4]),
-              int(sys.argv[5]) if len(sys.argv) > 5 else int(sys.argv[4]))
+              int(sys.argv[5]) if len(sys.argv) > 5 else int(sys.argv[4]),
+              float(sys.argv[6]) if len(sys.argv) > 6 else 2)
     else:
         sys.exit("hostile.py: unknown command " + what)
 
