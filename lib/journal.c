@@ -736,8 +736,9 @@ journal_sync_start(struct journal *j, char **cause)
 
 /*
  * Collect the result of the background sync in flight, if it has finished
- * (with wait, once it has).  Return 0, or -1 with *cause when it failed,
- * which the caller must treat as journal_sync's failures.
+ * (with wait, once it has), and reset the sync fd.  Return 0, or -1 with
+ * *cause when it failed, which the caller must treat as journal_sync's
+ * failures.
  */
 int
 journal_sync_finish(struct journal *j, int wait, char **cause)

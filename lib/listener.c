@@ -128,7 +128,8 @@ listener_commit(int wait)
 	char	*cause;
 
 	for (;;) {
-		if (journal_sync_finish(listener.journal, wait, &cause) == -1)
+		if (journal_sync_busy(listener.journal) &&
+		    journal_sync_finish(listener.journal, wait, &cause) == -1)
 			fatalx("%s; stopping without acknowledging anything "
 			    "more", cause);
 		if (journal_sync_busy(listener.journal))
