@@ -664,12 +664,15 @@ journal_sync_main(void *arg)
 				error = errno;
 		}
 
+		/* Wake whoever waits only once the lock is free for them. */
 		pthread_mutex_lock(&j->lock);
 		j->job_errno = error;
 		j->job_synced = synced;
 		j->state = SYNC_DONE;
+		pthread_mutex_unlock(&j->lock);
 		pthread_cond_broadcast(&j->cond);
 		(void)write(j->efd, &one, sizeof one);
+		pthread_mutex_lock(&j->lock);
 	}
 	pthread_mutex_unlock(&j->lock);
 	return (NULL);
@@ -729,8 +732,8 @@ journal_sync_start(struct journal *j, char **cause)
 	j->job_fail = getenv("FISH_TEST_FAIL_FSYNC") != NULL;
 #endif
 	j->state = SYNC_RUNNING;
-	pthread_cond_broadcast(&j->cond);
 	pthread_mutex_unlock(&j->lock);
+	pthread_cond_broadcast(&j->cond);
 	return (0);
 }
 

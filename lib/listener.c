@@ -17,9 +17,10 @@
  * sync is in flight, the loop runs the callbacks of the batch that the
  * last sync covered and hands the next batch (everything appended since,
  * with its callbacks) to the thread; the journal's sync fd wakes the loop
- * when the thread is done.  So a callback runs only after a sync that
- * started after it was registered, and one fdatasync covers every request
- * that arrived while the previous one ran.
+ * when the thread is done.  So a callback runs only once all that was
+ * appended before it was registered is durable (a callback registered
+ * while a sync runs waits for the next one), and one fdatasync covers
+ * every request that arrived while the previous one ran.
  */
 #include "config.h"
 
