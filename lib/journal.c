@@ -9,15 +9,12 @@
  */
 #include "config.h"
 
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
 #include <libgen.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -53,26 +50,6 @@ struct journal {
 	struct buffer	 pending;	/* appended to the active segment,
 					   not yet written */
 	char		*warning;
-
-	/* The sync thread; see "Background sync" below. */
-	struct buffer	 inflight;	/* handed to the thread */
-	int		 busy;		/* a background sync not collected */
-	int		 efd;		/* eventfd, counts finished syncs */
-	int		 started;	/* the thread exists */
-	pthread_t	 thread;
-	pthread_mutex_t	 lock;		/* guards the fields below */
-	pthread_cond_t	 cond;		/* any change to them */
-	enum {
-		SYNC_IDLE,
-		SYNC_RUNNING,
-		SYNC_DONE
-	}		 state;
-	int		 quit;		/* journal_close: thread, exit */
-	int		 job_fd;	/* the active segment's fd */
-	int		 job_fail;	/* test hook: fail the fdatasync */
-	int		 job_errno;	/* 0, or why it failed */
-	int		 job_synced;	/* the write worked (so a failure
-					   was the fdatasync's) */
 };
 
 /* Read exactly len bytes at offset; return bytes read, -1 on error. */
@@ -465,13 +442,6 @@ journal_open(const char *dir, journal_replay_cb cb, void *arg,
 	j = xcalloc(1, sizeof *j);
 	j->dir = xstrdup(dir);
 	buffer_init(&j->pending);
-	buffer_init(&j->inflight);
-	pthread_mutex_init(&j->lock, NULL);
-	pthread_cond_init(&j->cond, NULL);
-	if ((j->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
-		xasprintf(cause, "eventfd: %s", strerror(errno));
-		goto fail;
-	}
 	if (mkdir(dir, 0700) == 0) {
 		parent = xstrdup(dir);
 		journal_sync_dir(dirname(parent));
@@ -515,10 +485,7 @@ fail:
 	return (NULL);
 }
 
-/*
- * Close the journal; a background sync in flight is finished first, later
- * unsynced appends are dropped.
- */
+/* Close the journal; unsynced appends are dropped. */
 void
 journal_close(struct journal *j)
 {
@@ -526,22 +493,10 @@ journal_close(struct journal *j)
 
 	if (j == NULL)
 		return;
-	if (j->started) {
-		pthread_mutex_lock(&j->lock);
-		j->quit = 1;
-		pthread_cond_broadcast(&j->cond);
-		pthread_mutex_unlock(&j->lock);
-		pthread_join(j->thread, NULL);
-	}
-	pthread_cond_destroy(&j->cond);
-	pthread_mutex_destroy(&j->lock);
-	if (j->efd != -1)
-		close(j->efd);
 	for (i = 0; i < j->nsegments; i++)
 		close(j->segments[i].fd);
 	free(j->segments);
 	buffer_release(&j->pending);
-	buffer_release(&j->inflight);
 	free(j->warning);
 	free(j->dir);
 	free(j);
@@ -552,13 +507,6 @@ static struct segment *
 journal_active(const struct journal *j)
 {
 	return (&j->segments[j->nsegments - 1]);
-}
-
-/* Return the bytes appended to the active segment but not yet synced. */
-static size_t
-journal_unsynced(const struct journal *j)
-{
-	return (buffer_unread(&j->inflight) + buffer_unread(&j->pending));
 }
 
 /*
@@ -578,7 +526,7 @@ journal_append(struct journal *j, enum journal_type type,
 	text = json_object_to_json_string_length(json,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &text_len);
 	len = (uint32_t)(5 + text_len + body_len);
-	offset = seg->size + journal_unsynced(j);
+	offset = seg->size + buffer_unread(&j->pending);
 	buffer_add_u32(&j->pending, len);
 	buffer_add_u32(&j->pending, 0);
 	start = j->pending.len;
@@ -593,207 +541,26 @@ journal_append(struct journal *j, enum journal_type type,
 	return ((uint64_t)seg->number << 32 | offset);
 }
 
-/* Tell whether there are appends not yet durable (pending or in flight). */
+/* Tell whether there are appends not yet durable. */
 int
 journal_dirty(const struct journal *j)
 {
-	return (j->busy || buffer_unread(&j->pending) != 0);
+	return (buffer_unread(&j->pending) != 0);
 }
 
 /*
- * Background sync.  The listener's event loop must not stop while the disk
- * syncs, so journal_sync_start hands the pending appends to a thread that
- * writes and fdatasyncs them, while the loop goes on appending the next
- * batch; the thread counts each finished sync on an eventfd in the loop,
- * and journal_sync_finish collects the result there.
- *
- * Who owns what:
- * - The loop (every function of this file but journal_sync_main) owns the
- *   journal: segments, pending, busy, and inflight while no sync is in
- *   flight.
- * - From journal_sync_start until journal_sync_finish has collected the
- *   result (busy set), inflight is read-only for both: the thread writes it
- *   to the active segment's fd, and journal_read may copy records out of it.
- *   Only the thread writes to the segment files then; the loop only preads
- *   them below seg->size, which moves on when the result is collected.
- * - state, quit and the job_ fields are shared, under lock.  The thread
- *   gets the fd and the flags by value, never the segment array (which
- *   journal_expire and journal_roll change).
- *
- * Invariants:
- * - At most one sync is in flight, and it covers exactly the bytes of
- *   inflight, which follow seg->size in the active segment; pending follows
- *   inflight.  So a record's position never changes, and journal_read finds
- *   it in the file, inflight or pending.
- * - journal_roll and journal_sync first wait for (or refuse) a sync in
- *   flight, so the segment a sync writes stays the active one and open.
- * - A failed sync is final: busy stays set and every later sync returns
- *   the failure.  The caller must stop (see journal_sync).
- */
-
-/* The sync thread: write and fdatasync each batch handed over. */
-static void *
-journal_sync_main(void *arg)
-{
-	struct journal	*j = arg;
-	const char	*data;
-	size_t		 len;
-	int		 fd, fail, error, synced;
-	uint64_t	 one = 1;
-
-	pthread_mutex_lock(&j->lock);
-	for (;;) {
-		while (j->state != SYNC_RUNNING && !j->quit)
-			pthread_cond_wait(&j->cond, &j->lock);
-		if (j->state != SYNC_RUNNING)
-			break;
-		fd = j->job_fd;
-		fail = j->job_fail;
-		data = buffer_peek(&j->inflight);
-		len = buffer_unread(&j->inflight);
-		pthread_mutex_unlock(&j->lock);
-
-		error = synced = 0;
-		if (journal_write_all(fd, data, len) == -1)
-			error = errno;
-		else {
-			synced = 1;
-			if (fail)
-				error = EIO;
-			else if (fdatasync(fd) == -1)
-				error = errno;
-		}
-
-		/* Wake whoever waits only once the lock is free for them. */
-		pthread_mutex_lock(&j->lock);
-		j->job_errno = error;
-		j->job_synced = synced;
-		j->state = SYNC_DONE;
-		pthread_mutex_unlock(&j->lock);
-		pthread_cond_broadcast(&j->cond);
-		(void)write(j->efd, &one, sizeof one);
-		pthread_mutex_lock(&j->lock);
-	}
-	pthread_mutex_unlock(&j->lock);
-	return (NULL);
-}
-
-/* Return the fd that becomes readable when a background sync finishes. */
-int
-journal_sync_fd(const struct journal *j)
-{
-	return (j->efd);
-}
-
-/* Tell whether a background sync is in flight (not yet collected). */
-int
-journal_sync_busy(const struct journal *j)
-{
-	return (j->busy);
-}
-
-/*
- * Hand the pending appends to the sync thread (started on first use) and
- * return at once; journal_sync_finish tells when they are durable.  Does
- * nothing while a sync is in flight or when nothing is pending.
- */
-int
-journal_sync_start(struct journal *j, char **cause)
-{
-	struct buffer	 swap;
-	sigset_t	 all, old;
-	int		 error;
-
-	if (j->busy || buffer_unread(&j->pending) == 0)
-		return (0);
-	if (!j->started) {
-		/* Signals are for the loop's signalfd, never this thread. */
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		error = pthread_create(&j->thread, NULL, journal_sync_main, j);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (error != 0) {
-			xasprintf(cause, "cannot start the journal's sync "
-			    "thread: %s", strerror(error));
-			return (-1);
-		}
-		j->started = 1;
-	}
-	/* inflight is empty here: swap, so both keep their storage. */
-	swap = j->inflight;
-	j->inflight = j->pending;
-	j->pending = swap;
-	j->busy = 1;
-	pthread_mutex_lock(&j->lock);
-	j->job_fd = journal_active(j)->fd;
-	j->job_fail = 0;
-#ifdef FISH_TEST_HOOKS
-	/* Test builds only: simulate a failing disk. */
-	j->job_fail = getenv("FISH_TEST_FAIL_FSYNC") != NULL;
-#endif
-	j->state = SYNC_RUNNING;
-	pthread_mutex_unlock(&j->lock);
-	pthread_cond_broadcast(&j->cond);
-	return (0);
-}
-
-/*
- * Collect the result of the background sync in flight, if it has finished
- * (with wait, once it has), and reset the sync fd.  Return 0, or -1 with
- * *cause when it failed, which the caller must treat as journal_sync's
- * failures.
- */
-int
-journal_sync_finish(struct journal *j, int wait, char **cause)
-{
-	struct segment	*seg = journal_active(j);
-	uint64_t	 count;
-	int		 state, error, synced;
-
-	/* Reset the eventfd before looking, so no finish goes unseen. */
-	(void)read(j->efd, &count, sizeof count);
-	if (!j->busy)
-		return (0);
-	pthread_mutex_lock(&j->lock);
-	while (wait && j->state == SYNC_RUNNING)
-		pthread_cond_wait(&j->cond, &j->lock);
-	state = j->state;
-	error = j->job_errno;
-	synced = j->job_synced;
-	if (state == SYNC_DONE && error == 0)
-		j->state = SYNC_IDLE;
-	pthread_mutex_unlock(&j->lock);
-	if (state == SYNC_RUNNING)
-		return (0);
-	if (error != 0) {
-		xasprintf(cause, "cannot %s journal segment %08u: %s",
-		    synced ? "sync" : "write", seg->number, strerror(error));
-		return (-1);
-	}
-	seg->size += buffer_unread(&j->inflight);
-	seg->written_at = journal_now();
-	buffer_clear(&j->inflight);
-	j->busy = 0;
-	return (0);
-}
-
-/*
- * Write pending appends and fdatasync them, here and now, after any
- * background sync in flight.  A failure here must be treated as fatal by
- * the caller: after a failed fsync the kernel may have dropped the dirty
- * pages, and a retry can report success for data that is gone.
+ * Write pending appends and fdatasync them.  A failure here must be treated
+ * as fatal by the caller: after a failed fsync the kernel may have dropped
+ * the dirty pages, and a retry can report success for data that is gone.
  */
 int
 journal_sync(struct journal *j, char **cause)
 {
-	struct segment	*seg;
+	struct segment	*seg = journal_active(j);
 	size_t		 n = buffer_unread(&j->pending);
 
-	if (journal_sync_finish(j, 1, cause) == -1)
-		return (-1);
 	if (n == 0)
 		return (0);
-	seg = journal_active(j);
 	if (journal_write_all(seg->fd, buffer_peek(&j->pending), n) == -1) {
 		xasprintf(cause, "cannot write journal segment %08u: %s",
 		    seg->number, strerror(errno));
@@ -841,7 +608,6 @@ journal_read(struct journal *j, uint64_t position, struct journal_record *r,
 {
 	struct segment	*seg;
 	struct buffer	 storage;
-	const struct buffer *unsynced;
 	uint64_t	 offset = position & 0xffffffffU;
 	size_t		 at;
 	uint32_t	 len;
@@ -852,20 +618,15 @@ journal_read(struct journal *j, uint64_t position, struct journal_record *r,
 	if ((seg = journal_find_segment(j, (uint32_t)(position >> 32))) == NULL)
 		goto bad;
 	if (seg == journal_active(j) && offset >= seg->size) {
-		/* Not synced yet: in flight, or still pending. */
+		/* Still in the pending buffer. */
 		at = (size_t)(offset - seg->size);
-		unsynced = &j->inflight;
-		if (at >= buffer_unread(unsynced)) {
-			at -= buffer_unread(unsynced);
-			unsynced = &j->pending;
-		}
-		if (at + RECORD_HEAD_LEN > buffer_unread(unsynced))
+		if (at + RECORD_HEAD_LEN > buffer_unread(&j->pending))
 			goto bad;
-		len = get_u32(buffer_peek(unsynced) + at);
-		if (len < 5 || len > buffer_unread(unsynced) - at -
+		len = get_u32(buffer_peek(&j->pending) + at);
+		if (len < 5 || len > buffer_unread(&j->pending) - at -
 		    RECORD_HEAD_LEN)
 			goto bad;
-		buffer_add(&storage, buffer_peek(unsynced) + at +
+		buffer_add(&storage, buffer_peek(&j->pending) + at +
 		    RECORD_HEAD_LEN, len);
 		if (journal_decode(storage.data, len, r) == -1)
 			goto bad;
@@ -895,7 +656,7 @@ journal_record_release(struct journal_record *r)
 
 /*
  * Start a new segment; later appends go there.  Pending appends must have
- * been synced first (journal_sync), and no sync may be in flight.
+ * been synced first.
  */
 int
 journal_roll(struct journal *j, char **cause)
@@ -955,14 +716,14 @@ journal_active_bytes(const struct journal *j, int64_t *created_at)
 
 	if (created_at != NULL)
 		*created_at = seg->created_at;
-	return (seg->size + journal_unsynced(j));
+	return (seg->size + buffer_unread(&j->pending));
 }
 
 /* Return the journal's size in bytes, including unsynced appends. */
 uint64_t
 journal_bytes(const struct journal *j)
 {
-	uint64_t	total = journal_unsynced(j);
+	uint64_t	total = buffer_unread(&j->pending);
 	size_t		i;
 
 	for (i = 0; i < j->nsegments; i++)

@@ -12,9 +12,8 @@
  *		L - 5 - J bytes of body
  *
  * Records are written only by journal_append and made durable by
- * journal_sync (here and now), or by journal_sync_start and
- * journal_sync_finish (on a thread, while the caller goes on; the listener's
- * group commit).  See doc/journal.md for the meaning of each record type.
+ * journal_sync, which the listener calls once per event-loop pass (group
+ * commit).  See doc/journal.md for the meaning of each record type.
  */
 #ifndef JOURNAL_H
 #define JOURNAL_H
@@ -58,10 +57,6 @@ void	 journal_close(struct journal *);
 uint64_t journal_append(struct journal *, enum journal_type,
 	    struct json_object *, const void *, size_t);
 int	 journal_sync(struct journal *, char **);
-int	 journal_sync_start(struct journal *, char **);
-int	 journal_sync_finish(struct journal *, int, char **);
-int	 journal_sync_busy(const struct journal *);
-int	 journal_sync_fd(const struct journal *);
 int	 journal_dirty(const struct journal *);
 int	 journal_read(struct journal *, uint64_t, struct journal_record *,
 	    char **);

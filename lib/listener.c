@@ -11,16 +11,9 @@
  *
  * Group commit: everything that must be durable before it is acknowledged
  * (received requests, new hooks, takes) is appended to the journal and
- * registers a callback with listener_after_sync.  The journal's sync runs
- * on its own thread (journal_sync_start), so the loop keeps reading and
- * appending while the disk works.  Before each wait for events, when no
- * sync is in flight, the loop runs the callbacks of the batch that the
- * last sync covered and hands the next batch (everything appended since,
- * with its callbacks) to the thread; the journal's sync fd wakes the loop
- * when the thread is done.  So a callback runs only once all that was
- * appended before it was registered is durable (a callback registered
- * while a sync runs waits for the next one), and one fdatasync covers
- * every request that arrived while the previous one ran.
+ * registers a callback with listener_after_sync.  Before each wait for
+ * events the loop syncs the journal once and runs all those callbacks, so
+ * one fdatasync covers every request of the pass.
  */
 #include "config.h"
 
@@ -71,10 +64,8 @@ struct synced_cb {
 	void			*arg;
 };
 
-static struct synced_cb	*synced;	/* for the next sync to start */
+static struct synced_cb	*synced;
 static size_t		 nsynced, synced_size;
-static struct synced_cb	*syncing;	/* for the sync in flight */
-static size_t		 nsyncing;
 static int		 ready_fd = -1;
 static int		 ready_usage;	/* a failure is the command line's */
 static int		 pid_fd = -1;
@@ -102,76 +93,32 @@ listener_after_sync(listener_synced_cb cb, void *arg)
 	nsynced++;
 }
 
-/* Run the callbacks of the batch that the last sync made durable. */
-static void
-listener_run_synced(void)
-{
-	struct synced_cb	*batch = syncing;
-	size_t			 n = nsyncing, i;
-
-	/* Callbacks may append and register more, for the next batch. */
-	syncing = NULL;
-	nsyncing = 0;
-	for (i = 0; i < n; i++)
-		batch[i].cb(batch[i].arg);
-	free(batch);
-}
-
 /*
- * The group commit (see the top of this file): collect a finished sync,
- * release what waited for it and start the next one.  With wait, block
- * until everything appended is durable and released (at shutdown).  A
- * failed sync is fatal (see journal_sync).
+ * The group commit, run before every wait: sync once, then release all that
+ * waited for it.  A failed sync is fatal (see journal_sync).
  */
-static void
-listener_commit(int wait)
+static int64_t
+listener_commit(void *arg)
 {
-	char	*cause;
+	struct synced_cb	*batch;
+	size_t			 n, i;
+	char			*cause;
 
-	for (;;) {
-		if (journal_sync_busy(listener.journal) &&
-		    journal_sync_finish(listener.journal, wait, &cause) == -1)
+	(void)arg;
+	while (nsynced > 0 || journal_dirty(listener.journal)) {
+		if (journal_sync(listener.journal, &cause) == -1)
 			fatalx("%s; stopping without acknowledging anything "
 			    "more", cause);
-		if (journal_sync_busy(listener.journal))
-			return;		/* the sync fd wakes us */
-		/* Nothing in flight: all appended so far is durable. */
-		if (nsyncing > 0) {
-			listener_run_synced();
-			continue;
-		}
-		if (nsynced == 0 && !journal_dirty(listener.journal))
-			return;
-		syncing = synced;
-		nsyncing = nsynced;
+		/* Callbacks may append and register more; take this batch. */
+		batch = synced;
+		n = nsynced;
 		synced = NULL;
 		nsynced = synced_size = 0;
-		if (journal_sync_start(listener.journal, &cause) == -1)
-			fatalx("%s", cause);
+		for (i = 0; i < n; i++)
+			batch[i].cb(batch[i].arg);
+		free(batch);
 	}
-}
-
-/* Run the group commit before every wait. */
-static int64_t
-listener_prepare(void *arg)
-{
-	(void)arg;
-	listener_commit(0);
 	return (-1);
-}
-
-/* The journal's sync thread finished: collect its result. */
-static void
-listener_synced(int fd, uint32_t events, void *arg)
-{
-	char	*cause;
-
-	(void)fd;
-	(void)events;
-	(void)arg;
-	if (journal_sync_finish(listener.journal, 0, &cause) == -1)
-		fatalx("%s; stopping without acknowledging anything more",
-		    cause);
 }
 
 /* Begin a graceful stop: stop accepting, finish what is in flight. */
@@ -596,7 +543,7 @@ main(int argc, char **argv)
 
 	listener.loop = loop_new();
 	/* The commit must run before MHD's prepare, which answers requests. */
-	loop_prepare_add(listener.loop, listener_prepare, NULL);
+	loop_prepare_add(listener.loop, listener_commit, NULL);
 	listener.started_at = listener_wallclock();
 	hook_init();
 	listener.next_seq = 1;
@@ -608,8 +555,6 @@ main(int argc, char **argv)
 		log_warnx("%s", warning);
 		free(warning);
 	}
-	loop_add(listener.loop, journal_sync_fd(listener.journal), EPOLLIN,
-	    listener_synced, NULL);
 	hook_start_timers();
 	if ((listener.httpc = httpc_new(listener.loop, &cause)) == NULL)
 		listener_fail(cause);
@@ -654,12 +599,11 @@ main(int argc, char **argv)
 	while ((httpd_requests(listener.httpd) > 0 ||
 	    httpc_active(listener.httpc) > 0) && loop_now() < deadline)
 		loop_run_once(listener.loop);
-	listener_commit(1);
+	listener_commit(NULL);
 	control_flush(listener.control);
 	control_stop(listener.control);
 	httpd_stop(listener.httpd);
 	httpc_free(listener.httpc);
-	loop_remove(listener.loop, journal_sync_fd(listener.journal));
 	journal_close(listener.journal);
 	hook_free_all();
 	loop_free(listener.loop);

@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1258,99 +1257,6 @@ test_refused(void)
 	seen_clear(&seen);
 }
 
-/* Background sync: the batch in flight, its sync fd, waiting, closing. */
-static void
-test_background_sync(void)
-{
-	struct journal	*j;
-	struct seen	 seen;
-	struct pollfd	 pfd;
-	char		*dir, *path, *warning, *cause = NULL;
-	uint64_t	 positions[4], size;
-
-	memset(&seen, 0, sizeof seen);
-	dir = temp_path("background");
-	path = segment_path(dir, 1);
-	if ((j = reopen(dir, &seen, &warning, &cause)) == NULL) {
-		ok(0, "open a journal for background syncs: %s", cause);
-		free(cause);
-		goto out;
-	}
-	free(warning);
-	positions[0] = append_fixture(j, 0);
-	positions[1] = append_fixture(j, 1);
-	ok(journal_sync_start(j, &cause) == 0 && journal_sync_busy(j) &&
-	    journal_dirty(j), "a background sync starts and is in flight");
-	positions[2] = append_fixture(j, 2);
-	is_int(positions[2], positions[1] + fixture_size(1),
-	    "an append during a background sync follows the batch in flight");
-	ok(reads_as(j, positions[0], 0) && reads_as(j, positions[1], 1) &&
-	    reads_as(j, positions[2], 2),
-	    "records in flight and pending read back by position");
-	ok(journal_sync_start(j, &cause) == 0 && journal_sync_busy(j),
-	    "a start while a sync is in flight leaves the next batch pending");
-	pfd.fd = journal_sync_fd(j);
-	pfd.events = POLLIN;
-	ok(poll(&pfd, 1, 10000) == 1, "the sync fd becomes readable");
-	ok(journal_sync_finish(j, 0, &cause) == 0 && !journal_sync_busy(j),
-	    "finish collects the finished sync");
-	is_int(file_size(path), OFFSET_OF(positions[2]),
-	    "the batch in flight is on disk, the later append is not");
-	ok(journal_dirty(j), "the later append keeps the journal dirty");
-	ok(poll(&pfd, 1, 0) == 0, "the sync fd is quiet once collected");
-	ok(reads_as(j, positions[1], 1) && reads_as(j, positions[2], 2),
-	    "synced and pending records read back by position");
-
-	size = OFFSET_OF(positions[2]) + fixture_size(2);
-	ok(journal_sync_start(j, &cause) == 0 &&
-	    journal_sync_finish(j, 1, &cause) == 0 && !journal_dirty(j) &&
-	    file_size(path) == (long long)size,
-	    "finish with wait returns once the sync is done");
-
-	positions[3] = append_fixture(j, 0);
-	ok(journal_sync_start(j, &cause) == 0 && journal_roll(j, &cause) == -1,
-	    "a journal does not roll while a sync is in flight");
-	free(cause);
-	cause = NULL;
-	ok(journal_sync(j, &cause) == 0 && !journal_sync_busy(j) &&
-	    !journal_dirty(j) && reads_as(j, positions[3], 0),
-	    "journal_sync waits for the sync in flight");
-
-	append_fixture(j, 1);
-	ok(journal_sync_start(j, &cause) == 0 && journal_sync_busy(j),
-	    "a sync is in flight when the journal closes");
-	journal_close(j);
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && seen.n == 5 && seen_is(&seen, 4, 1),
-	    "close finishes the sync in flight");
-	free(warning);
-	free(cause);
-	cause = NULL;
-#ifdef FISH_TEST_HOOKS
-	if (j != NULL) {
-		append_fixture(j, 2);
-		setenv("FISH_TEST_FAIL_FSYNC", "1", 1);
-		ok(journal_sync_start(j, &cause) == 0 &&
-		    journal_sync_finish(j, 1, &cause) == -1 && cause != NULL &&
-		    strstr(cause, "cannot sync") != NULL &&
-		    strstr(cause, "00000001") != NULL,
-		    "a failed background sync is reported with a cause naming "
-		    "the segment");
-		unsetenv("FISH_TEST_FAIL_FSYNC");
-		free(cause);
-		cause = NULL;
-		ok(journal_dirty(j) && journal_sync(j, &cause) == -1 &&
-		    cause != NULL, "a failed background sync is final");
-		free(cause);
-	}
-#endif
-	journal_close(j);
-out:
-	seen_clear(&seen);
-	free(path);
-	free(dir);
-}
-
 /* Run every case and print the plan. */
 int
 main(void)
@@ -1369,7 +1275,6 @@ main(void)
 	test_damaged_old_segment();
 	test_bad_header();
 	test_refused();
-	test_background_sync();
 	if (remove_tree(tmpdir) == -1)
 		ok(0, "remove '%s': %s", tmpdir, strerror(errno));
 	return (done_testing());
