@@ -289,3 +289,19 @@ outbound_stop(void)
 	}
 	free(why);
 }
+
+/*
+ * The listener stops and has waited for the attempts under way as long as
+ * it may: end them, so that each is journaled and its caller told.
+ */
+void
+outbound_cancel(void)
+{
+	char	*why;
+
+	stopping = 1;
+	xasprintf(&why, "session '%s' was stopped during the request",
+	    listener.session.name);
+	httpc_cancel(listener.httpc, why);
+	free(why);
+}

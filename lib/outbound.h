@@ -18,5 +18,6 @@ typedef int (*outbound_wanted_cb)(void *);
 void	outbound_send(const struct httpc_request *, unsigned int,
 	    outbound_done_cb, outbound_wanted_cb, void *);
 void	outbound_stop(void);
+void	outbound_cancel(void);
 
 #endif

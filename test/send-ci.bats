@@ -448,3 +448,24 @@ session 'default' was stopped before attempt 2"
 	run fish status
 	assert_failure 3
 }
+
+@test "fish stop ends an attempt that outlasts its grace, and nothing sends again" {
+	fish send --timeout 60 "$server/hang?times=9&key=a" \
+	    >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait_until 10 has_requests a 1
+	fish stop
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 3
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "fish: send: GET \
+$server/hang?times=9&key=a: session 'default' was stopped during the request"
+	assert_equal "$(requests a)" 1
+	run fish status
+	assert_failure 3
+	# The attempt is journaled all the same.
+	run fish log
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial 'stopped during the request'
+}
