@@ -400,7 +400,9 @@ print(urllib.parse.quote(email.utils.formatdate(int(sys.argv[1]),
 }
 
 @test "a send killed while it waits to try again is not tried again" {
-	fish send --retry 3 "$server/limit?times=9&after=1&key=a" \
+	# Retry-After: 3 leaves time to kill it before the backoff ends,
+	# even on a loaded machine.
+	fish send --retry 3 "$server/limit?times=9&after=3&key=a" \
 	    >/dev/null 2>&1 &
 	pid=$!
 	wait_until 10 has_requests a 1
@@ -434,7 +436,9 @@ session 'default' was stopped before attempt 2"
 }
 
 @test "fish stop makes an attempt under way the last one" {
-	fish send --retry 2 --timeout 1 "$server/hang?times=9&key=a" \
+	# An attempt long enough for fish stop to come while it is under way,
+	# short enough to end within the listener's stop grace (5 s).
+	fish send --retry 2 --timeout 3 "$server/hang?times=9&key=a" \
 	    >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
 	wait_until 10 has_requests a 1
