@@ -87,7 +87,8 @@ const struct cmd_entry cmd_send_entry = {
 	    "                    stripe, standard or hmac-sha256:HEADER, with\n"
 	    "                    the secret SCHEME:SECRET, SCHEME:@FILE or\n"
 	    "                    SCHEME:env:NAME (see fish sign); standard takes\n"
-	    "                    webhook-id and webhook-timestamp from -H if given\n"
+	    "                    webhook-id and webhook-timestamp from -H if given;\n"
+	    "                    not with -L\n"
 	    "  -i, --include     print the status line and headers, a blank line,\n"
 	    "                    then the body (of the last response)\n"
 	    "  -L, --location    follow redirects (up to 10; off by default)\n"
@@ -528,6 +529,16 @@ cmd_send_exec(int argc, char **argv)
 		default:
 			goto fail;
 		}
+	}
+	/*
+	 * curl sends the headers of a request to wherever it is redirected,
+	 * and a 303 drops the body: the signature would go to another URL,
+	 * over other bytes.  Webhook senders do not follow redirects either.
+	 */
+	if (so.sign != NULL && so.follow) {
+		status = cmd_usage_error(entry, "--sign and --location do not go "
+		    "together: a redirect would carry the signature elsewhere");
+		goto fail;
 	}
 	if (optind < argc && cmd_send_is_method(argv[optind]))
 		method = argv[optind++];

@@ -205,13 +205,19 @@ control_send_start(struct conn *c, struct proto_frame *f)
 		    "of range");
 		return;
 	}
+	req.follow = json_object_object_get_ex(f->json, "follow", &o) &&
+	    json_object_get_boolean(o);
 	if (json_object_object_get_ex(f->json, "sign", NULL)) {
+		/* Redirects would carry the signature to other URLs. */
+		if (req.follow) {
+			control_errorf(c, EXIT_USAGE, "--sign does not follow "
+			    "redirects");
+			return;
+		}
 		if ((signed_headers = control_send_sign(c, f, headers)) == NULL)
 			return;
 		req.headers = signed_headers;
 	}
-	req.follow = json_object_object_get_ex(f->json, "follow", &o) &&
-	    json_object_get_boolean(o);
 	sc = xmalloc(sizeof *sc);
 	sc->conn_id = control_id(c);
 	sc->include = json_object_object_get_ex(f->json, "include", &o) &&

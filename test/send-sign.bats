@@ -141,3 +141,15 @@ signed_send() {
 	assert_success
 	assert_line --partial '--sign SPEC'
 }
+
+@test "send --sign refuses --location, which would carry the signature on" {
+	local hook
+	hook=$(fish -S receiver spawn --verify "github:$SECRET")
+	run --separate-stderr fish send POST "$hook" --data @"$BODY" \
+	    --sign "github:$SECRET" -L
+	assert_failure 2
+	assert_equal "$output" ''
+	[[ $stderr == *"--sign and --location do not go together"* ]]
+	run fish -S receiver wait "$hook" --timeout 0
+	assert_failure 124
+}
