@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,14 @@ cmd_send_expected(const struct send_options *so, int64_t http_status)
 	return (0);
 }
 
+/* Note a signal: the wait for the answer ends, and -o's file is removed. */
+static void
+cmd_send_interrupt(int sig)
+{
+	(void)sig;
+	client_interrupted = 1;
+}
+
 /*
  * Make the file -o writes first, beside FILE, so that a request is not
  * made when its answer could not be kept, and FILE is replaced whole or
@@ -258,7 +267,8 @@ cmd_send_expected(const struct send_options *so, int64_t http_status)
 static int
 cmd_send_output_open(struct send_options *so)
 {
-	mode_t	mask;
+	struct sigaction	 sa;
+	mode_t			 mask;
 
 	xasprintf(&so->output_tmp, "%s.fish-XXXXXX", so->output);
 	if ((so->output_fd = mkstemp(so->output_tmp)) == -1) {
@@ -271,6 +281,16 @@ cmd_send_output_open(struct send_options *so)
 	mask = umask(0);
 	umask(mask);
 	(void)fchmod(so->output_fd, 0666 & ~mask);
+	/*
+	 * Dying of a signal would leave the temporary file behind: end the
+	 * wait instead (no SA_RESTART) and exit 130 after removing it.
+	 */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = cmd_send_interrupt;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	return (EXIT_OK);
 }
 
@@ -415,8 +435,11 @@ cmd_send_request(const char *method, const struct items *items,
 	 * between them; ours only guards against it.
 	 */
 	deadline = client_now() + cmd_send_budget(so) + SEND_GRACE_MS;
-	if ((status = client_call(&c, request, body, len, &frame,
-	    deadline)) != EXIT_OK) {
+	if (client_interrupted)
+		status = EXIT_INTERRUPTED;
+	else
+		status = client_call(&c, request, body, len, &frame, deadline);
+	if (status != EXIT_OK) {
 		if (status == EXIT_TIMEOUT) {
 			fish_warnx("send: %s %s: the listener did not answer in "
 			    "time", method, items->url);

@@ -304,6 +304,18 @@ print(urllib.parse.quote(email.utils.formatdate(int(sys.argv[1]),
 	assert_equal "$(ls "$BATS_TEST_TMPDIR" | grep -c -e '^out' -e '^new')" 1
 }
 
+@test "send -o interrupted while it waits leaves no file behind" {
+	fish send -o "$BATS_TEST_TMPDIR/out" --timeout 60 "$server/hang" \
+	    2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait_until 10 has_requests /hang 1
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 130
+	assert_equal "$(ls "$BATS_TEST_TMPDIR" | grep -c '^out')" 0
+}
+
 @test "send -o to a path it cannot write exits 1 without sending" {
 	run --separate-stderr fish send -o "$BATS_TEST_TMPDIR/no/such/dir/f" \
 	    "$server/ok"
