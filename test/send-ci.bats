@@ -64,6 +64,19 @@ attempts() {
 	done | tr '\n' ' '
 }
 
+# stop_during_send SEND_ARG...: run fish send in the background, stop the
+# session once the server has the first request with key a, and set
+# $status to the send's exit status; its stderr is in $BATS_TEST_TMPDIR/err.
+stop_during_send() {
+	local pid
+	fish send "$@" >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait_until 10 has_requests a 1
+	fish stop
+	status=0
+	wait "$pid" || status=$?
+}
+
 # closed_port: print a loopback port that nothing listens on.
 closed_port() {
 	python3 -c 'import socket
@@ -450,13 +463,7 @@ session 'default' was stopped before attempt 2"
 @test "fish stop makes an attempt under way the last one" {
 	# An attempt long enough for fish stop to come while it is under way,
 	# short enough to end within the listener's stop grace (5 s).
-	fish send --retry 2 --timeout 3 "$server/hang?times=9&key=a" \
-	    >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
-	pid=$!
-	wait_until 10 has_requests a 1
-	fish stop
-	status=0
-	wait "$pid" || status=$?
+	stop_during_send --retry 2 --timeout 3 "$server/hang?times=9&key=a"
 	assert_equal "$status" 5
 	[[ $(cat "$BATS_TEST_TMPDIR/err") == "fish: send: GET $server/hang"* ]]
 	assert_equal "$(requests a)" 1
@@ -466,13 +473,7 @@ session 'default' was stopped before attempt 2"
 }
 
 @test "fish stop ends an attempt that outlasts its grace, and nothing sends again" {
-	fish send --timeout 60 "$server/hang?times=9&key=a" \
-	    >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
-	pid=$!
-	wait_until 10 has_requests a 1
-	fish stop
-	status=0
-	wait "$pid" || status=$?
+	stop_during_send --timeout 60 "$server/hang?times=9&key=a"
 	assert_equal "$status" 3
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "fish: send: GET \
 $server/hang?times=9&key=a: session 'default' was stopped during the request"
