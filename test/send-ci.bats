@@ -488,3 +488,17 @@ $server/hang?times=9&key=a: session 'default' was stopped during the request"
 	assert_equal "${#lines[@]}" 1
 	assert_output --partial 'stopped during the request'
 }
+
+@test "fish stop answers 503 to a forward whose app outlasts the grace" {
+	local hook
+	hook=$(fish spawn --forward-to "$server/hang?times=9&key=a")
+	curl -sS -o /dev/null -w '%{http_code}' --max-time 30 "$hook" \
+	    >"$BATS_TEST_TMPDIR/code" 2>/dev/null &
+	pid=$!
+	wait_until 10 has_requests a 1
+	fish stop
+	wait "$pid" || true
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/code")" 503
+	run fish log
+	assert_output --partial 'stopped during the request'
+}
