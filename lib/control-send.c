@@ -112,7 +112,10 @@ control_send_free(struct send_client *sc)
 	free(sc);
 }
 
-/* The same for send, whose client may want the response's head. */
+/*
+ * The same for send, whose client may want the response's head; arg is
+ * its send_client, freed here.
+ */
 static void
 control_send_sent(struct httpc_result *result, uint64_t seq, void *arg)
 {
