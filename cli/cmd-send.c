@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,8 @@ const struct cmd_entry cmd_send_entry = {
 	    "                    stripe, standard or hmac-sha256:HEADER, with\n"
 	    "                    the secret SCHEME:SECRET, SCHEME:@FILE or\n"
 	    "                    SCHEME:env:NAME (see fish sign); standard takes\n"
-	    "                    webhook-id and webhook-timestamp from -H if given\n"
+	    "                    webhook-id and webhook-timestamp from -H if given;\n"
+	    "                    not with -L\n"
 	    "  -i, --include     print the status line and headers, a blank line,\n"
 	    "                    then the body (of the last response)\n"
 	    "  -L, --location    follow redirects (up to 10; off by default)\n"
@@ -249,6 +251,14 @@ cmd_send_expected(const struct send_options *so, int64_t http_status)
 	return (0);
 }
 
+/* Note a signal: the wait for the answer ends, and -o's file is removed. */
+static void
+cmd_send_interrupt(int sig)
+{
+	(void)sig;
+	client_interrupted = 1;
+}
+
 /*
  * Make the file -o writes first, beside FILE, so that a request is not
  * made when its answer could not be kept, and FILE is replaced whole or
@@ -257,7 +267,8 @@ cmd_send_expected(const struct send_options *so, int64_t http_status)
 static int
 cmd_send_output_open(struct send_options *so)
 {
-	mode_t	mask;
+	struct sigaction	 sa;
+	mode_t			 mask;
 
 	xasprintf(&so->output_tmp, "%s.fish-XXXXXX", so->output);
 	if ((so->output_fd = mkstemp(so->output_tmp)) == -1) {
@@ -270,6 +281,16 @@ cmd_send_output_open(struct send_options *so)
 	mask = umask(0);
 	umask(mask);
 	(void)fchmod(so->output_fd, 0666 & ~mask);
+	/*
+	 * Dying of a signal would leave the temporary file behind: end the
+	 * wait instead (no SA_RESTART) and exit 130 after removing it.
+	 */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = cmd_send_interrupt;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	return (EXIT_OK);
 }
 
@@ -414,8 +435,11 @@ cmd_send_request(const char *method, const struct items *items,
 	 * between them; ours only guards against it.
 	 */
 	deadline = client_now() + cmd_send_budget(so) + SEND_GRACE_MS;
-	if ((status = client_call(&c, request, body, len, &frame,
-	    deadline)) != EXIT_OK) {
+	if (client_interrupted)
+		status = EXIT_INTERRUPTED;
+	else
+		status = client_call(&c, request, body, len, &frame, deadline);
+	if (status != EXIT_OK) {
 		if (status == EXIT_TIMEOUT) {
 			fish_warnx("send: %s %s: the listener did not answer in "
 			    "time", method, items->url);
@@ -528,6 +552,16 @@ cmd_send_exec(int argc, char **argv)
 		default:
 			goto fail;
 		}
+	}
+	/*
+	 * curl sends the headers of a request to wherever it is redirected,
+	 * and a 303 drops the body: the signature would go to another URL,
+	 * over other bytes.  Webhook senders do not follow redirects either.
+	 */
+	if (so.sign != NULL && so.follow) {
+		status = cmd_usage_error(entry, "--sign and --location do not go "
+		    "together: a redirect would carry the signature elsewhere");
+		goto fail;
 	}
 	if (optind < argc && cmd_send_is_method(argv[optind]))
 		method = argv[optind++];

@@ -7,8 +7,9 @@
  * optionally retries, follow (redirects), include (the reply's payload
  * starts with the response's status line and headers, head_len bytes),
  * sign and secret (a scheme as sigspec.h names it and its resolved secret:
- * the body is signed here, byte for byte as sent; the secret is used for
- * that only, never journaled or kept).
+ * the body is signed here, byte for byte as sent, anew for each attempt;
+ * the secret is used for that only, never journaled, and wiped from memory
+ * when the request is over).
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@
 #include "control.h"
 #include "httpc.h"
 #include "listener.h"
+#include "log.h"
 #include "outbound.h"
 #include "proto.h"
 #include "retry.h"
@@ -29,8 +31,12 @@
 #include "xmalloc.h"
 
 struct send_client {
-	uint64_t	conn_id;
-	int		include;
+	uint64_t	 conn_id;
+	int		 include;
+	int		 signing;
+	struct sigspec	 spec;		/* and its secret, while signing */
+	char		*id;		/* standard's webhook-id, once made */
+	int64_t		 timestamp;	/* given with -H, or -1: now */
 };
 
 /* Answer a client, with the response's head first when it asked. */
@@ -97,70 +103,56 @@ control_send_done(struct httpc_result *result, uint64_t seq, void *arg)
 	free(conn_id);
 }
 
-/* The same for send, whose client may want the response's head. */
+/* Free a send's client and wipe its secret. */
+static void
+control_send_free(struct send_client *sc)
+{
+	sigspec_free(&sc->spec);
+	free(sc->id);
+	free(sc);
+}
+
+/*
+ * The same for send, whose client may want the response's head; arg is
+ * its send_client, freed here.
+ */
 static void
 control_send_sent(struct httpc_result *result, uint64_t seq, void *arg)
 {
 	struct send_client	*sc = arg;
 
 	control_send_answer(result, seq, sc->conn_id, sc->include);
-	free(sc);
+	control_send_free(sc);
 }
 
 /*
- * Sign the request's body as asked: return a copy of its headers with the
- * scheme's added, or NULL after answering the client why not.  Standard
- * Webhooks' webhook-id and webhook-timestamp given with -H are signed
- * rather than made up, so a script can fix them.
+ * Return a copy of headers with the signature of body added, or NULL with
+ * *cause set.  The headers the user gave (webhook-id, webhook-timestamp)
+ * stay, once; a webhook-id made up is noted, for the retries to repeat.
  */
 static struct json_object *
-control_send_sign(struct conn *c, struct proto_frame *f,
-    struct json_object *headers)
+control_send_sign(struct send_client *sc, struct json_object *headers,
+    const char *body, size_t len, char **cause)
 {
 	struct json_object	*signed_headers, *pair, *o;
-	struct sigspec		 spec;
-	const char		*scheme, *secret, *id, *given;
-	char			*cause = NULL, *end;
-	int64_t			 timestamp = listener_wallclock() / 1000;
+	int64_t			 timestamp = sc->timestamp;
 	size_t			 i, n;
 
-	scheme = proto_string(f->json, "sign");
-	secret = proto_string(f->json, "secret");
-	if (secret == NULL ||
-	    sigspec_from_parts(scheme, secret, &spec, &cause) == -1) {
-		control_errorf(c, EXIT_USAGE, "--sign: %s", cause != NULL ?
-		    cause : "no secret");
-		free(cause);
+	if (timestamp < 0)
+		timestamp = listener_wallclock() / 1000;
+	o = json_object_new_array();
+	if (signature_sign(&sc->spec, body, len, sc->id, timestamp, o,
+	    cause) == -1) {
+		json_object_put(o);
 		return (NULL);
 	}
-	id = signature_header(headers, "webhook-id", NULL);
-	given = signature_header(headers, "webhook-timestamp",
-	    NULL);
-	if (spec.scheme == SIGSPEC_STANDARD && given != NULL) {
-		timestamp = strtoll(given, &end, 10);
-		if (*given == '\0' || *end != '\0' || timestamp < 0) {
-			control_errorf(c, EXIT_USAGE, "--sign: webhook-timestamp "
-			    "must be Unix seconds");
-			sigspec_free(&spec);
-			return (NULL);
-		}
-	}
+	if (sc->spec.scheme == SIGSPEC_STANDARD && sc->id == NULL)
+		sc->id = xstrdup(signature_header(o, "webhook-id", NULL));
 	signed_headers = json_object_new_array();
 	n = headers != NULL ? json_object_array_length(headers) : 0;
 	for (i = 0; i < n; i++)
 		json_object_array_add(signed_headers,
 		    json_object_get(json_object_array_get_idx(headers, i)));
-	o = json_object_new_array();
-	if (signature_sign(&spec, f->payload, f->payload_len, id, timestamp,
-	    o, &cause) == -1) {
-		control_errorf(c, EXIT_USAGE, "--sign: %s", cause);
-		free(cause);
-		json_object_put(o);
-		json_object_put(signed_headers);
-		sigspec_free(&spec);
-		return (NULL);
-	}
-	/* Headers the user gave (webhook-id, webhook-timestamp) stay once. */
 	for (i = 0; i < json_object_array_length(o); i++) {
 		pair = json_object_array_get_idx(o, i);
 		if (signature_header(headers, json_object_get_string(
@@ -169,8 +161,86 @@ control_send_sign(struct conn *c, struct proto_frame *f,
 			    json_object_get(pair));
 	}
 	json_object_put(o);
-	sigspec_free(&spec);
 	return (signed_headers);
+}
+
+/*
+ * Give an attempt its headers: signed anew when asked, so that a retry
+ * late by minutes still has a timestamp within the receiver's tolerance
+ * (its webhook-id stays, telling the receiver it is a repetition).
+ */
+static struct json_object *
+control_send_headers(struct json_object *headers, const char *body,
+    size_t len, void *arg)
+{
+	struct send_client	*sc = arg;
+	struct json_object	*signed_headers;
+	char			*cause;
+
+	if (!sc->signing)
+		return (json_object_get(headers));
+	/* It signed the first attempt, so this fails only without memory. */
+	if ((signed_headers = control_send_sign(sc, headers, body, len,
+	    &cause)) == NULL) {
+		log_warnx("send: cannot sign: %s", cause);
+		free(cause);
+		return (json_object_get(headers));
+	}
+	return (signed_headers);
+}
+
+static const struct outbound_ops control_send_ops = {
+	.wanted = control_send_wanted,
+	.headers = control_send_headers
+};
+
+/*
+ * Take the scheme and secret to sign with, and check that the request can
+ * be signed (by signing it once).  Standard Webhooks' webhook-id and
+ * webhook-timestamp given with -H are signed rather than made up, so a
+ * script can fix them.  Return 0, or -1 after answering the client why not.
+ */
+static int
+control_send_prepare_sign(struct conn *c, struct proto_frame *f,
+    struct json_object *headers, struct send_client *sc)
+{
+	struct json_object	*signed_headers;
+	const char		*scheme, *secret, *id, *given;
+	char			*cause = NULL, *end;
+
+	scheme = proto_string(f->json, "sign");
+	secret = proto_string(f->json, "secret");
+	if (secret == NULL ||
+	    sigspec_from_parts(scheme, secret, &sc->spec, &cause) == -1) {
+		control_errorf(c, EXIT_USAGE, "--sign: %s", cause != NULL ?
+		    cause : "no secret");
+		free(cause);
+		return (-1);
+	}
+	sc->signing = 1;
+	if (sc->spec.scheme == SIGSPEC_STANDARD) {
+		if ((id = signature_header(headers, "webhook-id", NULL)) != NULL)
+			sc->id = xstrdup(id);
+		given = signature_header(headers, "webhook-timestamp", NULL);
+		if (given != NULL) {
+			sc->timestamp = strtoll(given, &end, 10);
+			if (*given == '\0' || *end != '\0' ||
+			    sc->timestamp < 0) {
+				control_errorf(c, EXIT_USAGE, "--sign: "
+				    "webhook-timestamp must be Unix seconds");
+				return (-1);
+			}
+		}
+	}
+	signed_headers = control_send_sign(sc, headers, f->payload,
+	    f->payload_len, &cause);
+	if (signed_headers == NULL) {
+		control_errorf(c, EXIT_USAGE, "--sign: %s", cause);
+		free(cause);
+		return (-1);
+	}
+	json_object_put(signed_headers);
+	return (0);
 }
 
 /* Reply to "send": make the request with curl, answer when it finishes. */
@@ -178,7 +248,7 @@ void
 control_send_start(struct conn *c, struct proto_frame *f)
 {
 	struct httpc_request	 req;
-	struct json_object	*headers = NULL, *signed_headers = NULL, *o;
+	struct json_object	*headers = NULL, *o;
 	struct send_client	*sc;
 	int64_t			 retries;
 
@@ -205,18 +275,26 @@ control_send_start(struct conn *c, struct proto_frame *f)
 		    "of range");
 		return;
 	}
-	if (json_object_object_get_ex(f->json, "sign", NULL)) {
-		if ((signed_headers = control_send_sign(c, f, headers)) == NULL)
-			return;
-		req.headers = signed_headers;
-	}
 	req.follow = json_object_object_get_ex(f->json, "follow", &o) &&
 	    json_object_get_boolean(o);
-	sc = xmalloc(sizeof *sc);
+	sc = xcalloc(1, sizeof *sc);
 	sc->conn_id = control_id(c);
 	sc->include = json_object_object_get_ex(f->json, "include", &o) &&
 	    json_object_get_boolean(o);
+	sc->timestamp = -1;
+	if (json_object_object_get_ex(f->json, "sign", NULL)) {
+		/* Redirects would carry the signature to other URLs. */
+		if (req.follow) {
+			control_errorf(c, EXIT_USAGE, "--sign does not follow "
+			    "redirects");
+			control_send_free(sc);
+			return;
+		}
+		if (control_send_prepare_sign(c, f, headers, sc) == -1) {
+			control_send_free(sc);
+			return;
+		}
+	}
 	outbound_send(&req, (unsigned int)retries, control_send_sent,
-	    control_send_wanted, sc);
-	json_object_put(signed_headers);
+	    &control_send_ops, sc);
 }

@@ -44,6 +44,10 @@ forward_done(struct httpc_result *result, uint64_t seq, void *arg)
 	    result->http_status <= 599) {
 		status = (unsigned int)result->http_status;
 		response = answer_relay(result);
+	} else if (result->status == EXIT_UNAVAILABLE) {
+		/* The listener stopped before the app answered. */
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		response = answer_text(NULL, "shutting down\n");
 	} else {
 		status = MHD_HTTP_BAD_GATEWAY;
 		response = answer_text(NULL, text);

@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "compat.h"
 #include "httpc.h"
 #include "log.h"
 #include "loop.h"
@@ -30,15 +31,19 @@
 #define HTTPC_MAX_CONNECTS	32
 #define HTTPC_MAX_REDIRECTS	10
 
+struct transfer;
+
 struct httpc {
 	CURLM			*multi;
 	struct loop		*loop;
 	struct loop_timer	*timer;
 	size_t			 active;
+	TAILQ_HEAD(, transfer)	 transfers;	/* under way */
 };
 
 struct transfer {
 	struct httpc		*httpc;
+	TAILQ_ENTRY(transfer)	 entry;
 	CURL			*easy;
 	struct curl_slist	*headers;
 	char			 error[CURL_ERROR_SIZE];
@@ -129,6 +134,7 @@ httpc_new(struct loop *loop, char **cause)
 	(void)cause;
 	c = xcalloc(1, sizeof *c);
 	c->loop = loop;
+	TAILQ_INIT(&c->transfers);
 	return (c);
 }
 
@@ -171,7 +177,10 @@ httpc_transfer_free(struct transfer *t)
 	free(t);
 }
 
-/* Stop everything (at exit); unfinished transfers are abandoned. */
+/*
+ * Stop everything (at exit), after httpc_cancel: a transfer still under
+ * way would be abandoned without a word to its caller.
+ */
 void
 httpc_free(struct httpc *c)
 {
@@ -294,23 +303,42 @@ httpc_note_retry_after(struct httpc_result *r)
 	}
 }
 
+/*
+ * A transfer is over, as its result says: hand the result to the caller
+ * and free the transfer.
+ */
+static void
+httpc_finish(struct transfer *t)
+{
+	struct httpc	*c = t->httpc;
+	char		*url;
+	long		 redirects;
+
+	TAILQ_REMOVE(&c->transfers, t, entry);
+	curl_multi_remove_handle(c->multi, t->easy);
+	c->active--;
+	t->result.time_ms = loop_now() - t->started;
+	redirects = 0;
+	curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+	if (redirects > 0 && curl_easy_getinfo(t->easy,
+	    CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url != NULL)
+		t->result.final_url = xstrdup(url);
+	t->cb(&t->result, t->arg);
+	httpc_transfer_free(t);
+}
+
 /* Hand finished transfers to their callbacks. */
 static void
 httpc_collect(struct httpc *c)
 {
 	struct transfer	*t;
 	CURLMsg		*msg;
-	char		*url;
-	long		 redirects;
 	int		 left;
 
 	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-		curl_multi_remove_handle(c->multi, t->easy);
-		c->active--;
-		t->result.time_ms = loop_now() - t->started;
 		if (msg->data.result == CURLE_OK) {
 			t->result.status = EXIT_OK;
 			curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE,
@@ -322,13 +350,24 @@ httpc_collect(struct httpc *c)
 			xasprintf(&t->result.error, "%s", t->error[0] != '\0' ?
 			    t->error : curl_easy_strerror(msg->data.result));
 		}
-		redirects = 0;
-		curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &redirects);
-		if (redirects > 0 && curl_easy_getinfo(t->easy,
-		    CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url != NULL)
-			t->result.final_url = xstrdup(url);
-		t->cb(&t->result, t->arg);
-		httpc_transfer_free(t);
+		httpc_finish(t);
+	}
+}
+
+/*
+ * End the transfers under way (the listener stops and can wait no more):
+ * each caller gets a result with status EXIT_UNAVAILABLE and why.
+ */
+void
+httpc_cancel(struct httpc *c, const char *why)
+{
+	struct transfer	*t;
+
+	while ((t = TAILQ_FIRST(&c->transfers)) != NULL) {
+		t->result.status = EXIT_UNAVAILABLE;
+		t->result.http_status = 0;
+		t->result.error = xstrdup(why);
+		httpc_finish(t);
 	}
 }
 
@@ -410,6 +449,7 @@ httpc_send(struct httpc *c, const struct httpc_request *req, httpc_done_cb cb,
 			curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST,
 			    req->method);
 	}
+	TAILQ_INSERT_TAIL(&c->transfers, t, entry);
 	curl_multi_add_handle(c->multi, t->easy);
 	c->active++;
 	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);

@@ -47,6 +47,7 @@ struct httpc	*httpc_new(struct loop *, char **);
 void		 httpc_free(struct httpc *);
 void		 httpc_send(struct httpc *, const struct httpc_request *,
 		    httpc_done_cb, void *);
+void		 httpc_cancel(struct httpc *, const char *);
 size_t		 httpc_active(const struct httpc *);
 
 #endif

@@ -599,6 +599,7 @@ main(int argc, char **argv)
 	while ((httpd_requests(listener.httpd) > 0 ||
 	    httpc_active(listener.httpc) > 0) && loop_now() < deadline)
 		loop_run_once(listener.loop);
+	outbound_cancel();
 	listener_commit(NULL);
 	control_flush(listener.control);
 	control_stop(listener.control);

@@ -40,7 +40,7 @@ struct outbound {
 	struct json_object	*record;	/* this attempt's, so far */
 	struct loop_timer	*timer;		/* backoff before the next */
 	outbound_done_cb	 cb;
-	outbound_wanted_cb	 wanted;	/* or NULL: always */
+	const struct outbound_ops *ops;		/* or NULL */
 	void			*arg;
 	TAILQ_ENTRY(outbound)	 entry;		/* in waiting, during backoff */
 };
@@ -54,7 +54,8 @@ static void	outbound_attempt(struct outbound *);
 static int
 outbound_wanted(const struct outbound *o)
 {
-	return (o->wanted == NULL || o->wanted(o->arg));
+	return (o->ops == NULL || o->ops->wanted == NULL ||
+	    o->ops->wanted(o->arg));
 }
 
 /* Return random bits for jitter (no need for them to be secret). */
@@ -205,17 +206,22 @@ outbound_done(struct httpc_result *result, void *arg)
 	outbound_free(o);
 }
 
-/* Make one attempt of a request. */
+/* Make one attempt of a request, with the headers its caller gives it. */
 static void
 outbound_attempt(struct outbound *o)
 {
 	struct httpc_request	 req;
-	struct json_object	*r;
+	struct json_object	*r, *headers;
 
+	if (o->ops != NULL && o->ops->headers != NULL)
+		headers = o->ops->headers(o->headers, o->body, o->body_len,
+		    o->arg);
+	else
+		headers = json_object_get(o->headers);
 	o->record = r = json_object_new_object();
 	json_object_object_add(r, "method", json_object_new_string(o->method));
 	json_object_object_add(r, "url", json_object_new_string(o->url));
-	json_object_object_add(r, "headers", json_object_get(o->headers));
+	json_object_object_add(r, "headers", json_object_get(headers));
 	json_object_object_add(r, "request_body_len",
 	    json_object_new_int64((int64_t)o->body_len));
 	json_object_object_add(r, "sent_at",
@@ -231,29 +237,33 @@ outbound_attempt(struct outbound *o)
 	memset(&req, 0, sizeof req);
 	req.method = o->method;
 	req.url = o->url;
-	req.headers = o->headers;
+	req.headers = headers;
 	req.body = o->body;
 	req.body_len = o->body_len;
 	req.timeout_ms = o->timeout_ms;
 	req.follow = o->follow;
+	/* It may be over, and o freed, when httpc_send returns. */
 	httpc_send(listener.httpc, &req, outbound_done, o);
+	json_object_put(headers);
 }
 
 /*
- * Make a request, trying again up to retries times while wanted (if not
- * NULL) says someone waits for it; cb gets the result of the last attempt
- * and its sequence number exactly once (0 and an error when it ends
- * between attempts).
+ * Make a request, trying again up to retries times; cb gets the result of
+ * the last attempt and its sequence number exactly once (0 and an error
+ * when it ends between attempts).  ops, if not NULL, may say whether
+ * someone still waits for the request (wanted; no more attempts when not)
+ * and give each attempt its headers from the request's (headers: a new
+ * reference, made for the body, as a signature is).
  */
 void
 outbound_send(const struct httpc_request *req, unsigned int retries,
-    outbound_done_cb cb, outbound_wanted_cb wanted, void *arg)
+    outbound_done_cb cb, const struct outbound_ops *ops, void *arg)
 {
 	struct outbound	*o;
 
 	o = xcalloc(1, sizeof *o);
 	o->cb = cb;
-	o->wanted = wanted;
+	o->ops = ops;
 	o->arg = arg;
 	o->method = xstrdup(req->method);
 	o->url = xstrdup(req->url);
@@ -287,5 +297,21 @@ outbound_stop(void)
 		outbound_abandon(o, why);
 		outbound_free(o);
 	}
+	free(why);
+}
+
+/*
+ * The listener stops and has waited for the attempts under way as long as
+ * it may: end them, so that each is journaled and its caller told.
+ */
+void
+outbound_cancel(void)
+{
+	char	*why;
+
+	stopping = 1;
+	xasprintf(&why, "session '%s' was stopped during the request",
+	    listener.session.name);
+	httpc_cancel(listener.httpc, why);
 	free(why);
 }

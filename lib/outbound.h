@@ -13,10 +13,17 @@
 #include "httpc.h"
 
 typedef void (*outbound_done_cb)(struct httpc_result *, uint64_t, void *);
-typedef int (*outbound_wanted_cb)(void *);
+
+/* What a caller may say about a request as its attempts go (see .c). */
+struct outbound_ops {
+	int			 (*wanted)(void *);
+	struct json_object	*(*headers)(struct json_object *, const char *,
+				    size_t, void *);
+};
 
 void	outbound_send(const struct httpc_request *, unsigned int,
-	    outbound_done_cb, outbound_wanted_cb, void *);
+	    outbound_done_cb, const struct outbound_ops *, void *);
 void	outbound_stop(void);
+void	outbound_cancel(void);
 
 #endif

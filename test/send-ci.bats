@@ -64,6 +64,19 @@ attempts() {
 	done | tr '\n' ' '
 }
 
+# stop_during_send SEND_ARG...: run fish send in the background, stop the
+# session once the server has the first request with key a, and set
+# $status to the send's exit status; its stderr is in $BATS_TEST_TMPDIR/err.
+stop_during_send() {
+	local pid
+	fish send "$@" >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait_until 10 has_requests a 1
+	fish stop
+	status=0
+	wait "$pid" || status=$?
+}
+
 # closed_port: print a loopback port that nothing listens on.
 closed_port() {
 	python3 -c 'import socket
@@ -304,6 +317,18 @@ print(urllib.parse.quote(email.utils.formatdate(int(sys.argv[1]),
 	assert_equal "$(ls "$BATS_TEST_TMPDIR" | grep -c -e '^out' -e '^new')" 1
 }
 
+@test "send -o interrupted while it waits leaves no file behind" {
+	fish send -o "$BATS_TEST_TMPDIR/out" --timeout 60 "$server/hang" \
+	    2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait_until 10 has_requests /hang 1
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 130
+	assert_equal "$(ls "$BATS_TEST_TMPDIR" | grep -c '^out')" 0
+}
+
 @test "send -o to a path it cannot write exits 1 without sending" {
 	run --separate-stderr fish send -o "$BATS_TEST_TMPDIR/no/such/dir/f" \
 	    "$server/ok"
@@ -352,6 +377,8 @@ print(urllib.parse.quote(email.utils.formatdate(int(sys.argv[1]),
 	run --separate-stderr fish send --timeout 0.3 --retry 1 "$server/hang"
 	assert_failure 5
 	[[ $stderr == "fish: send: GET $server/hang: "*"(after 2 attempts)" ]]
+	# A busy server may log a request it never answered after the fact.
+	wait_until 10 has_requests /hang 2
 	assert_equal "$(requests /hang)" 2
 	assert_equal "$(attempts)" '1 2 '
 }
@@ -400,7 +427,9 @@ print(urllib.parse.quote(email.utils.formatdate(int(sys.argv[1]),
 }
 
 @test "a send killed while it waits to try again is not tried again" {
-	fish send --retry 3 "$server/limit?times=9&after=1&key=a" \
+	# Retry-After: 3 leaves time to kill it before the backoff ends,
+	# even on a loaded machine.
+	fish send --retry 3 "$server/limit?times=9&after=3&key=a" \
 	    >/dev/null 2>&1 &
 	pid=$!
 	wait_until 10 has_requests a 1
@@ -434,17 +463,42 @@ session 'default' was stopped before attempt 2"
 }
 
 @test "fish stop makes an attempt under way the last one" {
-	fish send --retry 2 --timeout 1 "$server/hang?times=9&key=a" \
-	    >/dev/null 2>"$BATS_TEST_TMPDIR/err" &
-	pid=$!
-	wait_until 10 has_requests a 1
-	fish stop
-	status=0
-	wait "$pid" || status=$?
+	# An attempt long enough for fish stop to come while it is under way,
+	# short enough to end within the listener's stop grace (5 s).
+	stop_during_send --retry 2 --timeout 3 "$server/hang?times=9&key=a"
 	assert_equal "$status" 5
 	[[ $(cat "$BATS_TEST_TMPDIR/err") == "fish: send: GET $server/hang"* ]]
 	assert_equal "$(requests a)" 1
 	# Nothing started the listener again.
 	run fish status
 	assert_failure 3
+}
+
+@test "fish stop ends an attempt that outlasts its grace, and nothing sends again" {
+	stop_during_send --timeout 60 "$server/hang?times=9&key=a"
+	assert_equal "$status" 3
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "fish: send: GET \
+$server/hang?times=9&key=a: session 'default' was stopped during the request"
+	assert_equal "$(requests a)" 1
+	run fish status
+	assert_failure 3
+	# The attempt is journaled all the same.
+	run fish log
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_output --partial 'stopped during the request'
+}
+
+@test "fish stop answers 503 to a forward whose app outlasts the grace" {
+	local hook
+	hook=$(fish spawn --forward-to "$server/hang?times=9&key=a")
+	curl -sS -o /dev/null -w '%{http_code}' --max-time 30 "$hook" \
+	    >"$BATS_TEST_TMPDIR/code" 2>/dev/null &
+	pid=$!
+	wait_until 10 has_requests a 1
+	fish stop
+	wait "$pid" || true
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/code")" 503
+	run fish log
+	assert_output --partial 'stopped during the request'
 }

@@ -141,3 +141,41 @@ signed_send() {
 	assert_success
 	assert_line --partial '--sign SPEC'
 }
+
+@test "send --sign refuses --location, which would carry the signature on" {
+	local hook
+	hook=$(fish -S receiver spawn --verify "github:$SECRET")
+	run --separate-stderr fish send POST "$hook" --data @"$BODY" \
+	    --sign "github:$SECRET" -L
+	assert_failure 2
+	assert_equal "$output" ''
+	[[ $stderr == *"--sign and --location do not go together"* ]]
+	run fish -S receiver wait "$hook" --timeout 0
+	assert_failure 124
+}
+
+@test "send --sign --retry signs each attempt anew, with the same webhook-id" {
+	local port log first second
+	python3 "$FISH_SRC_DIR/test/helpers/flaky.py" "$BATS_TEST_TMPDIR/port" \
+	    "$BATS_TEST_TMPDIR/server.log" </dev/null >/dev/null 2>&1 3>&- &
+	server_pid=$!
+	wait_until 10 test -s "$BATS_TEST_TMPDIR/port"
+	port=$(cat "$BATS_TEST_TMPDIR/port")
+	# The server asks for 2 s: the attempts are seconds apart.
+	run fish send --retry 1 --sign "standard:$WHSEC" --data x \
+	    "http://127.0.0.1:$port/limit?times=1&after=2"
+	kill "$server_pid"
+	wait "$server_pid" || true
+	assert_success
+	run fish log --json
+	assert_equal "${#lines[@]}" 2
+	first=${lines[0]} second=${lines[1]}
+	# A late attempt still has a fresh timestamp, so a receiver's
+	# tolerance window does not refuse it; its id shows the repetition.
+	assert_equal "$(fish field /headers/webhook-id <<<"$first")" \
+	    "$(fish field /headers/webhook-id <<<"$second")"
+	[ "$(fish field /headers/webhook-timestamp <<<"$second")" -ge \
+	    $(($(fish field /headers/webhook-timestamp <<<"$first") + 1)) ]
+	[ "$(fish field /headers/webhook-signature <<<"$first")" != \
+	    "$(fish field /headers/webhook-signature <<<"$second")" ]
+}
