@@ -23,7 +23,7 @@ const struct cmd_entry cmd_start_entry = {
 	.usage = "[--listen HOST:PORT] [--public-url URL] [--retain D] "
 	    "[--tls-cert FILE --tls-key FILE | --no-tls] [--max-body SIZE] "
 	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N] "
-	    "[--foreground]",
+	    "[--max-header SIZE] [--foreground]",
 	.summary = "start the session's listener and print its URL",
 	.help =
 	    "Start the session's listener, unless it is running, and print its\n"
@@ -46,6 +46,9 @@ const struct cmd_entry cmd_start_entry = {
 	    "                      idle that long (default 10s)\n"
 	    "  --max-connections N serve at most N connections at once (default 512)\n"
 	    "  --max-per-ip N      and at most N from one address (default 64)\n"
+	    "  --max-header SIZE   answer 431 to requests whose request line and\n"
+	    "                      headers come near SIZE (default 64KiB; 16KiB\n"
+	    "                      to 1MiB), 414 to a request line alone that long\n"
 	    "  --foreground        run the listener in this process, do not detach\n"
 	    "  -h, --help          show this help\n",
 	.exec = cmd_start_exec
@@ -63,6 +66,7 @@ static const struct option cmd_start_options[] = {
 	{ "idle-timeout", required_argument, NULL, 'I' },
 	{ "max-connections", required_argument, NULL, 'C' },
 	{ "max-per-ip", required_argument, NULL, 'P' },
+	{ "max-header", required_argument, NULL, 'H' },
 	CMD_OPTIONS_END
 };
 
@@ -178,6 +182,7 @@ cmd_start_exec(int argc, char **argv)
 		case 'I':
 		case 'C':
 		case 'P':
+		case 'H':
 			if (cmd_start_limit(ch, optarg, &settings) == -1)
 				return (EXIT_USAGE);
 			break;

@@ -114,8 +114,10 @@ cmd_status_human(struct json_object *reply)
 	if ((s = proto_string(reply, "retain")) != NULL)
 		ret |= cmd_status_line("retain:", s);
 	if ((s = proto_string(reply, "max_body")) != NULL) {
-		xasprintf(&limits, "body %s, idle %s, %" PRId64 " connections, "
-		    "%" PRId64 " per address", s, proto_string(reply,
+		xasprintf(&limits, "body %s, header %s, idle %s, %" PRId64
+		    " connections, %" PRId64 " per address", s,
+		    proto_string(reply, "max_header") == NULL ? "?" :
+		    proto_string(reply, "max_header"), proto_string(reply,
 		    "idle_timeout") == NULL ? "?" : proto_string(reply,
 		    "idle_timeout"), proto_int(reply, "max_connections", 0),
 		    proto_int(reply, "max_per_ip", 0));

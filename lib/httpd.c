@@ -9,8 +9,8 @@
  * fixed answer that echoes nothing of it, and no client can hold more than
  * its share (listener.limits): bodies over --max-body get 413, as soon as
  * Content-Length says so or a chunked body passes it; MHD answers headers
- * that do not fit its per-connection memory with 431 (414 for the request
- * line); a request with both Content-Length and chunked encoding, two
+ * that do not fit its per-connection memory (--max-header) with 431 (414
+ * for the request line); a request with both Content-Length and chunked encoding, two
  * Content-Lengths, or an encoding other than chunked, gets 400, since
  * proxies disagree on what such a body is; MHD caps connections in total and per address.  And each connection
  * has a deadline (see httpd_sweep) that only a client can miss.
@@ -829,7 +829,13 @@ httpd_start(struct loop *loop, int fd, char **cause)
 	    MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_logger, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, httpd_notify, h,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY_LIMIT,
+	    /*
+	     * --max-header: the request line and headers must fit in what
+	     * MHD may use per connection, or get 431 (414 for the request
+	     * line alone).
+	     */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)listener.limits.max_header,
 	    /* A backstop: httpd_sweep enforces the real deadline. */
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)((listener.limits.idle_timeout_ms + 999) / 1000),

@@ -10,11 +10,6 @@
 struct httpd;
 struct loop;
 
-/*
- * What MHD may use per connection; the request line and headers must fit
- * in it, or get 431 (414 for the request line alone).
- */
-#define HTTPD_MEMORY_LIMIT	(64U << 10)
 /* Open files kept for other uses than hooks' connections. */
 #define HTTPD_FD_RESERVE	64
 

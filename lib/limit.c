@@ -46,6 +46,15 @@ static const struct {
 	{ "--max-per-ip", "max_per_ip", LIMIT_NUMBER,
 	    offsetof(struct limits, max_per_ip), 1, 65536, 64,
 	    "1 to 65536" },
+	/*
+	 * The memory MHD may use for a connection: the request line and
+	 * headers must fit in it beside MHD's own few hundred bytes, and
+	 * so must the answer's headers, or the connection is cut unanswered.
+	 * 16KiB leaves a hook's answer room beside an ordinary request.
+	 */
+	{ "--max-header", "max_header", LIMIT_SIZE,
+	    offsetof(struct limits, max_header), 16ULL << 10, 1ULL << 20,
+	    64ULL << 10, "16KiB to 1MiB" },
 };
 
 /* Return the field of limits that limit i sets. */

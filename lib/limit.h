@@ -16,9 +16,10 @@ struct limits {
 	uint64_t	idle_timeout_ms;	/* a client's time per request */
 	uint64_t	max_connections;
 	uint64_t	max_per_ip;
+	uint64_t	max_header;		/* bytes: MHD's memory a connection */
 };
 
-#define LIMIT_COUNT	4
+#define LIMIT_COUNT	5
 
 void		 limit_defaults(struct limits *);
 const char	*limit_option(size_t);

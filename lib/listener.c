@@ -379,7 +379,8 @@ listener_usage(void)
 	    "[--session NAME] [--listen HOST:PORT] [--public-url URL] "
 	    "[--retain D] "
 	    "[--tls-cert FILE --tls-key FILE] [--no-tls] [--max-body SIZE] "
-	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N]\n"
+	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N] "
+	    "[--max-header SIZE]\n"
 	    "(started by fish; not meant to be run by hand)\n");
 	exit(2);
 }
@@ -403,6 +404,7 @@ main(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, 'M' },
 		{ "max-connections", required_argument, NULL, 'M' },
 		{ "max-per-ip", required_argument, NULL, 'M' },
+		{ "max-header", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*session_name = session_default_name();

@@ -108,6 +108,22 @@ nothing_recorded() {
 	still_serves
 }
 
+@test "--max-header sets the largest request head a hook accepts" {
+	start_hooks --max-header 16KiB
+	big=$(head -c 20000 /dev/zero | tr '\0' a)
+	run http_post "$url" '{"big":1}' -H "X-Big: $big"
+	assert_output 431
+	run http_post "$url?q=$big" '{"big":2}'
+	assert_output 414
+	nothing_recorded
+	run http_post "$url" '{"small":1}' -H "X-Small: ${big:0:4000}"
+	assert_output 200
+	run fish wait "$url" --timeout 1
+	assert_success
+	assert_output '{"small":1}'
+	still_serves
+}
+
 @test "a body with both chunked encoding and Content-Length gets 400" {
 	start_hooks
 	run probe chunked-and-length
@@ -319,19 +335,20 @@ nothing_recorded() {
 @test "fish status shows the default limits" {
 	start_hooks
 	run fish status
-	assert_line --regexp '^limits: +body 25MiB, idle 10s, 512 connections, 64 per address$'
+	assert_line --regexp '^limits: +body 25MiB, header 64KiB, idle 10s, 512 connections, 64 per address$'
 	run fish status --json
 	assert_equal "$(fish field /max_body <<<"$output")" 25MiB
 	assert_equal "$(fish field /idle_timeout <<<"$output")" 10s
 	assert_equal "$(fish field /max_connections <<<"$output")" 512
 	assert_equal "$(fish field /max_per_ip <<<"$output")" 64
+	assert_equal "$(fish field /max_header <<<"$output")" 64KiB
 }
 
 @test "limits are saved with the session and kept by later starts" {
 	start_hooks --max-body 512k --idle-timeout 2.5s --max-connections 100 \
-	    --max-per-ip 5
+	    --max-per-ip 5 --max-header 32k
 	run fish status
-	assert_line --regexp '^limits: +body 512KiB, idle 2.5s, 100 connections, 5 per address$'
+	assert_line --regexp '^limits: +body 512KiB, header 32KiB, idle 2.5s, 100 connections, 5 per address$'
 	# Asking again for the same is fine; for others is not.
 	run fish start --max-body 524288
 	assert_success
@@ -347,15 +364,25 @@ nothing_recorded() {
 	assert_equal "$(fish field /idle_timeout <<<"$output")" 2.5s
 	assert_equal "$(fish field /max_connections <<<"$output")" 100
 	assert_equal "$(fish field /max_per_ip <<<"$output")" 5
+	assert_equal "$(fish field /max_header <<<"$output")" 32KiB
+	# And enforced: a 40 kB header no longer fits.
+	url=$(fish spawn)
+	run http_post "$url" '{}' -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)"
+	assert_output 431
 }
 
 @test "fish start refuses bad limits with a usage error" {
 	for bad in '--max-body 2T' '--max-body -1' '--max-body 2GiB' \
 	    '--idle-timeout 0' '--idle-timeout soon' '--max-connections 0' \
-	    '--max-connections 100000' '--max-per-ip abc' '--max-per-ip='; do
+	    '--max-connections 100000' '--max-per-ip abc' '--max-per-ip=' \
+	    '--max-header lots' '--max-header 8k' '--max-header 2M'; do
 		# shellcheck disable=SC2086
 		run --separate-stderr fish start $bad
 		assert_failure 2
+		# One line says what is wrong; the usage line follows.
+		assert_equal "${#stderr_lines[@]}" 2
+		[[ ${stderr_lines[1]} == "usage: fish start "* ]] ||
+		    fail "$bad: ${stderr_lines[1]}"
 		[[ ${stderr_lines[0]} == "fish start: ${bad%%[ =]*}: "* ]] ||
 		    fail "$bad: ${stderr_lines[0]}"
 	done
@@ -387,4 +414,5 @@ nothing_recorded() {
 	assert_output --partial '--idle-timeout D'
 	assert_output --partial '--max-connections N'
 	assert_output --partial '--max-per-ip N'
+	assert_output --partial '--max-header SIZE'
 }

@@ -78,6 +78,7 @@ main(void)
 	ok(limits.idle_timeout_ms == 10000, "the default idle timeout is 10s");
 	ok(limits.max_connections == 512, "the default connection cap is 512");
 	ok(limits.max_per_ip == 64, "the default per-address cap is 64");
+	ok(limits.max_header == 64U << 10, "the default header cap is 64KiB");
 
 	ok(limit_find("max-body") == 0 && limit_find("--max-body") == -1 &&
 	    limit_find("retain") == -1, "limits are found by option name");
@@ -113,6 +114,12 @@ main(void)
 	accepts("max-per-ip", "5", "5");
 	refuses("max-per-ip", "-5");
 	refuses("max-per-ip", " 5");
+	accepts("max-header", "16k", "16KiB");
+	accepts("max-header", "1M", "1MiB");
+	accepts("max-header", "20000", "20000");
+	refuses("max-header", "16383");
+	refuses("max-header", "1025k");
+	refuses("max-header", "big");
 
 	/* Counts are numbers in status replies; the rest are as printed. */
 	o = limit_json(&limits, index_of("max-connections"));
