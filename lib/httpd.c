@@ -10,10 +10,11 @@
  * its share (listener.limits): bodies over --max-body get 413, as soon as
  * Content-Length says so or a chunked body passes it; MHD answers headers
  * that do not fit its per-connection memory (--max-header) with 431 (414
- * for the request line); a request with both Content-Length and chunked encoding, two
- * Content-Lengths, or an encoding other than chunked, gets 400, since
- * proxies disagree on what such a body is; MHD caps connections in total and per address.  And each connection
- * has a deadline (see httpd_sweep) that only a client can miss.
+ * for the request line); a request with both Content-Length and chunked
+ * encoding, two Content-Lengths, or an encoding other than chunked gets
+ * 400, since proxies disagree on what such a body is; MHD caps connections
+ * in total and per address.  And each connection has a deadline (see
+ * httpd_sweep) that only a client can miss.
  *
  * Once durable, a request is answered as its hook says (answer.c): with
  * the hook's status, headers and body; with the value a handshake asks to
