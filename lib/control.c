@@ -6,7 +6,8 @@
  *
  * Replies that depend on durability (spawn, ack) are sent from the group
  * commit's callback; since the client may be gone by then, those callbacks
- * find their connection again by id rather than by pointer.
+ * find their connection again by id rather than by pointer.  A long reply
+ * (log) is sent in parts from a callback run when the output has drained.
  *
  * Requests are dispatched through a sorted table to their handlers, kept
  * by theme in control-hooks.c, control-wait.c, control-send.c and

@@ -8,7 +8,9 @@
  * request: the request body, then the response body), and a log ends with
  * a frame {"end": true}.  The in-memory index finds messages by sequence
  * number, so the cost of a log is that of the entries it prints, not of the
- * journal's size.
+ * journal's size.  A log's entries are sent as its client reads them, a
+ * part whenever less than CONTROL_OUT_BOUND waits to be written, so a slow
+ * or stopped reader holds little of them in the listener's memory.
  */
 #include "config.h"
 
