@@ -175,6 +175,7 @@ struct log_cursor {
 #define LOG_STEP_ENTRIES	64
 #define LOG_STEP_MESSAGES	4096
 
+/* Free a log's cursor: it has ended, or its client has gone. */
 static void
 timeline_log_free(void *arg)
 {
