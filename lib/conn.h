@@ -30,6 +30,10 @@ struct conn {
 	struct filter		*filters;	/* the wait's --where */
 	size_t			 nfilters;
 	int			 closing;	/* close once out is sent */
+	/* More to send once out drains (a log in progress), and its state. */
+	void			(*drained)(struct conn *, void *);
+	void			(*drained_free)(void *);
+	void			*drained_arg;
 	TAILQ_ENTRY(conn)	 entry;
 };
 

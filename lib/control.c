@@ -6,7 +6,8 @@
  *
  * Replies that depend on durability (spawn, ack) are sent from the group
  * commit's callback; since the client may be gone by then, those callbacks
- * find their connection again by id rather than by pointer.
+ * find their connection again by id rather than by pointer.  A long reply
+ * (log) is sent in parts from a callback run when the output has drained.
  *
  * Requests are dispatched through a sorted table to their handlers, kept
  * by theme in control-hooks.c, control-wait.c, control-send.c and
@@ -73,7 +74,11 @@ conn_find(uint64_t id)
 	return (NULL);
 }
 
-/* Write what we can of the output buffer; watch for writability if not all. */
+/*
+ * Write what we can of the output buffer; watch for writability if not all,
+ * or while a long reply has more to send (then the loop calls back at once
+ * when the socket is writable, after serving whatever else is ready).
+ */
 static void
 conn_flush(struct conn *c)
 {
@@ -96,7 +101,7 @@ conn_flush(struct conn *c)
 	 * A dead connection is closed by conn_readable when epoll reports it,
 	 * never here: callers may be in the middle of dispatching messages.
 	 */
-	if (buffer_unread(&c->out) > 0)
+	if (buffer_unread(&c->out) > 0 || c->drained != NULL)
 		loop_modify(control_self->loop, c->fd, EPOLLIN | EPOLLOUT);
 	else
 		loop_modify(control_self->loop, c->fd, EPOLLIN);
@@ -152,10 +157,25 @@ control_reply_after_sync(struct conn *c, struct json_object *reply)
 	listener_after_sync(conn_reply_synced, d);
 }
 
+/* Drop a long reply's state: it will send nothing more. */
+static void
+conn_forget_drained(struct conn *c)
+{
+	void	(*drained_free)(void *) = c->drained_free;
+	void	*arg = c->drained_arg;
+
+	c->drained = NULL;
+	c->drained_free = NULL;
+	c->drained_arg = NULL;
+	if (drained_free != NULL)
+		drained_free(arg);
+}
+
 /* Close a connection, returning any leased message to its queue. */
 static void
 conn_close(struct conn *c)
 {
+	conn_forget_drained(c);
 	if (c->waiting) {
 		waiter_remove(&c->waiter);
 		c->waiting = 0;
@@ -196,6 +216,29 @@ uint64_t
 control_id(const struct conn *c)
 {
 	return (c->id);
+}
+
+/* Return how many bytes wait to be written to a client. */
+size_t
+control_pending(const struct conn *c)
+{
+	return (buffer_unread(&c->out));
+}
+
+/*
+ * Call fn(c, arg) whenever c's pending output is below CONTROL_OUT_BOUND,
+ * until fn is replaced; free_arg(arg) when it is replaced or c closes.  A
+ * NULL fn ends it (freeing the old arg, so fn may end itself last thing).
+ */
+void
+control_on_drained(struct conn *c, void (*fn)(struct conn *, void *),
+    void (*free_arg)(void *), void *arg)
+{
+	conn_forget_drained(c);
+	c->drained = fn;
+	c->drained_free = free_arg;
+	c->drained_arg = arg;
+	conn_flush(c);
 }
 
 /* Find a client by id; NULL once it has gone. */
@@ -260,8 +303,13 @@ conn_readable(int fd, uint32_t events, void *arg)
 	ssize_t			 n;
 	int			 ret = 0;
 
-	if ((events & EPOLLOUT) && !c->closing)
+	if ((events & EPOLLOUT) && !c->closing) {
 		conn_flush(c);
+		/* Room again: a long reply sends its next part. */
+		if (!c->closing && c->drained != NULL &&
+		    buffer_unread(&c->out) < CONTROL_OUT_BOUND)
+			c->drained(c, c->drained_arg);
+	}
 	if (c->closing) {
 		conn_close(c);
 		return;
@@ -404,6 +452,12 @@ control_notify_stop(struct control *ctl)
 	struct conn	*c;
 
 	TAILQ_FOREACH(c, &ctl->conns, entry) {
+		if (c->drained != NULL) {
+			/* A log in progress is cut short. */
+			conn_forget_drained(c);
+			control_errorf(c, EXIT_UNAVAILABLE, "session '%s' was "
+			    "stopped", listener.session.name);
+		}
 		if (!c->waiting)
 			continue;
 		waiter_remove(&c->waiter);

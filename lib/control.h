@@ -16,6 +16,12 @@ struct control;
 struct loop;
 struct proto_frame;
 
+/*
+ * A long reply is sent in steps: a handler queues output while
+ * control_pending is below CONTROL_OUT_BOUND, then waits to be called again.
+ */
+#define CONTROL_OUT_BOUND	(256 * 1024)
+
 struct control	*control_start(struct loop *, const char *, char **);
 void		 control_stop(struct control *);
 void		 control_flush(struct control *);
@@ -29,6 +35,9 @@ void		 control_error(struct conn *, int, const char *);
 void		 control_errorf(struct conn *, int, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
 uint64_t	 control_id(const struct conn *);
+size_t		 control_pending(const struct conn *);
+void		 control_on_drained(struct conn *,
+		    void (*)(struct conn *, void *), void (*)(void *), void *);
 struct conn	*control_find(uint64_t);
 
 /* control-hooks.c */

@@ -8,7 +8,9 @@
  * request: the request body, then the response body), and a log ends with
  * a frame {"end": true}.  The in-memory index finds messages by sequence
  * number, so the cost of a log is that of the entries it prints, not of the
- * journal's size.
+ * journal's size.  A log's entries are sent as its client reads them, a
+ * part whenever less than CONTROL_OUT_BOUND waits to be written, so a slow
+ * or stopped reader holds little of them in the listener's memory.
  */
 #include "config.h"
 
@@ -157,16 +159,93 @@ timeline_time(const struct message *m)
 }
 
 /*
+ * A log in progress: the entries still to send are those of the selected
+ * hooks with sequence numbers from next to last.  It holds sequence numbers,
+ * not messages, since retention may forget a message meanwhile; such a
+ * message is skipped.
+ */
+struct log_cursor {
+	uint64_t	  next;
+	uint64_t	  last;
+	struct hook	**hooks;
+	size_t		  nhooks;
+};
+
+/* At most this many entries, or messages looked at, per turn of the loop. */
+#define LOG_STEP_ENTRIES	64
+#define LOG_STEP_MESSAGES	4096
+
+/* Free a log's cursor: it has ended, or its client has gone. */
+static void
+timeline_log_free(void *arg)
+{
+	struct log_cursor	*lc = arg;
+
+	free(lc->hooks);
+	free(lc);
+}
+
+/* Return the index in all (n messages) of the first with seq >= seq. */
+static size_t
+timeline_lower_bound(struct message **all, size_t n, uint64_t seq)
+{
+	size_t	lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (all[mid]->seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo);
+}
+
+/*
+ * Send the next part of a log while c's output stays small, and the end
+ * frame once all is sent; called again when c's output has drained.
+ */
+static void
+timeline_log_step(struct conn *c, void *arg)
+{
+	struct log_cursor	 *lc = arg;
+	struct message		**all, *m;
+	struct json_object	 *end;
+	size_t			  n, i, sent = 0, looked = 0;
+
+	all = message_all(&n);
+	i = timeline_lower_bound(all, n, lc->next);
+	for (; i < n && all[i]->seq <= lc->last; i++) {
+		if (control_pending(c) >= CONTROL_OUT_BOUND ||
+		    sent >= LOG_STEP_ENTRIES || looked >= LOG_STEP_MESSAGES)
+			return;
+		m = all[i];
+		lc->next = m->seq + 1;
+		looked++;
+		if (timeline_selected(m, lc->hooks, lc->nhooks) &&
+		    timeline_send_entry(c, m) == 0)
+			sent++;
+	}
+	end = proto_reply(EXIT_OK, NULL);
+	json_object_object_add(end, "end", json_object_new_boolean(1));
+	control_reply(c, end, NULL, 0);
+	control_on_drained(c, NULL, NULL, NULL);	/* frees lc */
+}
+
+/*
  * Reply to "log": the entries of the selected hooks ("hooks"; sent requests
  * only when no hook is named), the last "limit" of them, no older than
- * "since_ms", oldest first.
+ * "since_ms", oldest first.  The selection is made now; its entries are
+ * sent a part at a time, each when the client has read most of the one
+ * before, so a large log held up by a slow reader costs the listener only
+ * a little memory and keeps it serving others.
  */
 void
 timeline_log(struct conn *c, struct proto_frame *f)
 {
-	struct message		**all, **chosen;
+	struct message		**all;
+	struct log_cursor	 *lc;
 	struct hook		**hooks;
-	struct json_object	 *end;
 	ssize_t			  nhooks;
 	size_t			  n, i, nchosen = 0;
 	int64_t			  limit, since, cutoff = 0;
@@ -177,8 +256,10 @@ timeline_log(struct conn *c, struct proto_frame *f)
 	since = proto_int(f->json, "since_ms", -1);
 	if (since >= 0)
 		cutoff = listener_wallclock() - since;
+	lc = xcalloc(1, sizeof *lc);
+	lc->hooks = hooks;
+	lc->nhooks = (size_t)nhooks;
 	all = message_all(&n);
-	chosen = xcalloc(n + 1, sizeof *chosen);
 	/* Walk back from the newest; stop at the limit or the cutoff. */
 	for (i = n; i > 0; i--) {
 		if (limit > 0 && (int64_t)nchosen >= limit)
@@ -187,15 +268,15 @@ timeline_log(struct conn *c, struct proto_frame *f)
 			continue;
 		if (since >= 0 && timeline_time(all[i - 1]) < cutoff)
 			break;
-		chosen[nchosen++] = all[i - 1];
+		if (nchosen++ == 0)
+			lc->last = all[i - 1]->seq;
+		lc->next = all[i - 1]->seq;
 	}
-	for (i = nchosen; i > 0; i--)
-		timeline_send_entry(c, chosen[i - 1]);
-	end = proto_reply(EXIT_OK, NULL);
-	json_object_object_add(end, "end", json_object_new_boolean(1));
-	control_reply(c, end, NULL, 0);
-	free(chosen);
-	free(hooks);
+	if (nchosen == 0)
+		lc->next = lc->last + 1;	/* nothing to send but the end */
+	/* The chosen entries are the selected ones from next to last. */
+	control_on_drained(c, timeline_log_step, timeline_log_free, lc);
+	timeline_log_step(c, lc);
 }
 
 /* Reply to "show": the entry of message "seq". */

@@ -187,3 +187,132 @@ absent() {
 	NO_COLOR= run script -qfc "fish log" /dev/null </dev/null
 	[[ $output == *$'\e[2m#1\e[0m'* ]]
 }
+
+# flood COUNT SIZE: post COUNT requests of SIZE bytes to the inbox hook.
+flood() {
+	python3 "$FISH_SRC_DIR/test/helpers/flood.py" "$hook" "$1" "$2"
+}
+
+# paused_log: run fish log --json in the background into a reader that
+# takes one line, then stops reading until the file go exists; the log's
+# exit status goes to log.status, its stderr to log.err, the first line to
+# first and the others to rest, and done appears when all is read.
+paused_log() {
+	local dir=$BATS_TEST_TMPDIR
+	{
+		local rc=0
+		fish log --json 2>"$dir/log.err" || rc=$?
+		echo "$rc" >"$dir/log.status"
+	} | {
+		read -r first
+		echo "$first" >"$dir/first"
+		wait_until 30 test -e "$dir/go"
+		cat >"$dir/rest"
+		touch "$dir/done"
+	} 3>&- &
+	wait_until 10 test -s "$dir/first"
+}
+
+@test "log of a large timeline prints every entry in order and ends" {
+	# 30 MB of entries: many times what the listener queues for a client.
+	flood 300 100000
+	fish log --json >"$BATS_TEST_TMPDIR/out"
+	run grep -c '^{"seq":' "$BATS_TEST_TMPDIR/out"
+	assert_output 300
+	run seqs
+	assert_success
+	assert_equal "${#lines[@]}" 300
+	assert_line --index 0 1
+	assert_line --index 299 300
+	printf '%s\n' "${lines[@]}" | ascending
+}
+
+@test "log | head ends at once and the listener carries on" {
+	flood 300 100000
+	run bash -c 'fish log --json | head -n 1'
+	assert_success
+	assert_output --regexp '^\{"seq":1,'
+	run fish status
+	assert_success
+	post "$hook" '{"n":1}'
+	run fish log --limit 1
+	assert_output --partial '#301'
+	other=$(fish spawn --name other)
+	post "$other" '{"n":2}'
+	run fish wait other --timeout 5
+	assert_success
+	assert_output '{"n":2}'
+}
+
+# rss_kb: print the listener's resident memory, in KiB.
+rss_kb() {
+	awk '$1 == "VmRSS:" { print $2 }' "/proc/$(listener_pid)/status"
+}
+
+@test "a log its reader does not read holds up no other command" {
+	flood 300 100000
+	before=$(rss_kb)
+	paused_log
+	# Of the 30 MB of entries, the listener holds only what the reader
+	# is about to read, not the rest.
+	during=$(rss_kb)
+	echo "listener memory: $before KiB before the log, $during during"
+	[ $((during - before)) -lt 10240 ]
+	# The log is stuck on its reader; the listener serves everyone else.
+	run fish status
+	assert_success
+	late=$(fish spawn --name late)
+	post "$late" '{"n":1}'
+	run fish wait late --timeout 5
+	assert_success
+	assert_output '{"n":1}'
+	# Once read, the log goes on to its end.
+	touch "$BATS_TEST_TMPDIR/go"
+	wait_until 30 test -e "$BATS_TEST_TMPDIR/done"
+	run cat "$BATS_TEST_TMPDIR/log.status"
+	assert_output 0
+	run grep -c '^{"seq":' "$BATS_TEST_TMPDIR/rest"
+	assert_output 299
+}
+
+@test "fish stop during a log that is not read stops the listener" {
+	flood 300 100000
+	paused_log
+	pid=$(listener_pid)
+	run fish stop
+	assert_success
+	wait_until 10 all_dead "$pid"
+	touch "$BATS_TEST_TMPDIR/go"
+	wait_until 30 test -e "$BATS_TEST_TMPDIR/done"
+	run cat "$BATS_TEST_TMPDIR/log.status" "$BATS_TEST_TMPDIR/log.err"
+	assert_line --index 0 3
+	assert_line --index 1 --partial "listener of session 'default'"
+}
+
+# expired SEQ: succeed once message SEQ has left the journal.
+expired() {
+	local rc=0
+	fish show "$1" >/dev/null 2>&1 || rc=$?
+	[ "$rc" -eq 4 ]
+}
+
+@test "messages that expire while a log waits for its reader are skipped" {
+	fish stop
+	fish start --retain 1s >/dev/null
+	flood 300 100000
+	paused_log
+	# Retention forgets every message while the log is held up.
+	wait_until 20 expired 300
+	touch "$BATS_TEST_TMPDIR/go"
+	wait_until 30 test -e "$BATS_TEST_TMPDIR/done"
+	run cat "$BATS_TEST_TMPDIR/log.status"
+	assert_output 0
+	# What was printed is in order, and short of the messages that went.
+	cat "$BATS_TEST_TMPDIR/first" "$BATS_TEST_TMPDIR/rest" |
+	    grep -oE '^\{"seq":[0-9]+' | tr -dc '0-9\n' >"$BATS_TEST_TMPDIR/seqs"
+	ascending <"$BATS_TEST_TMPDIR/seqs"
+	run wc -l <"$BATS_TEST_TMPDIR/seqs"
+	[ "$output" -lt 300 ]
+	run fish status
+	assert_success
+}
