@@ -472,6 +472,27 @@ client_call(struct client *c, struct json_object *json, const void *payload,
 	return (client_receive(c, f, deadline));
 }
 
+/*
+ * Perform one request on the session's listener, starting it if need be:
+ * open, call, check the reply's status, close.  The reply stays in f, which
+ * the caller releases whatever the outcome.
+ */
+int
+client_request(const char *name, struct json_object *json,
+    const void *payload, size_t len, struct proto_frame *f)
+{
+	struct client	c;
+	int		status;
+
+	proto_frame_init(f);
+	if ((status = client_open(&c, name, CLIENT_START)) != EXIT_OK)
+		return (status);
+	if ((status = client_call(&c, json, payload, len, f, -1)) == EXIT_OK)
+		status = client_reply_status(f);
+	client_close(&c);
+	return (status);
+}
+
 /* Print a reply's error line, if any, and return its exit status. */
 int
 client_reply_status(const struct proto_frame *f)

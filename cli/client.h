@@ -53,6 +53,8 @@ int	 client_receive(struct client *, struct proto_frame *, int64_t);
 int	 client_call(struct client *, struct json_object *, const void *,
 	    size_t, struct proto_frame *, int64_t);
 int	 client_reply_status(const struct proto_frame *);
+int	 client_request(const char *, struct json_object *, const void *,
+	    size_t, struct proto_frame *);
 int	 client_start(const char *, const struct client_settings *);
 int	 client_stop(const char *, int);
 int64_t	 client_now(void);

@@ -32,7 +32,6 @@ static int
 cmd_close_exec(int argc, char **argv)
 {
 	const struct cmd_entry	*entry = &cmd_close_entry;
-	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request;
 	int			 ch, status;
@@ -49,17 +48,11 @@ cmd_close_exec(int argc, char **argv)
 	if (argc - optind != 1 || *argv[optind] == '\0')
 		return (cmd_usage_error(entry, "expected one hook"));
 
-	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
-		return (status);
-	proto_frame_init(&frame);
 	request = proto_request("close");
 	json_object_object_add(request, "hook",
 	    json_object_new_string(argv[optind]));
-	if ((status = client_call(&c, request, NULL, 0, &frame, -1)) ==
-	    EXIT_OK)
-		status = client_reply_status(&frame);
+	status = client_request(fish_session, request, NULL, 0, &frame);
 	json_object_put(request);
 	proto_frame_release(&frame);
-	client_close(&c);
 	return (status);
 }

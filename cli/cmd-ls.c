@@ -149,7 +149,6 @@ static int
 cmd_ls_exec(int argc, char **argv)
 {
 	const struct cmd_entry	*entry = &cmd_ls_entry;
-	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request, *list;
 	int			 ch, json = 0, status, ret;
@@ -169,13 +168,9 @@ cmd_ls_exec(int argc, char **argv)
 		return (cmd_usage_error(entry, "unexpected argument '%s'",
 		    argv[optind]));
 
-	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
-		return (status);
-	proto_frame_init(&frame);
 	request = proto_request("ls");
-	if ((status = client_call(&c, request, NULL, 0, &frame,
-	    -1)) != EXIT_OK ||
-	    (status = client_reply_status(&frame)) != EXIT_OK)
+	if ((status = client_request(fish_session, request, NULL, 0,
+	    &frame)) != EXIT_OK)
 		goto fail;
 	if (!json_object_object_get_ex(frame.json, "hooks", &list) ||
 	    !json_object_is_type(list, json_type_array)) {
@@ -189,6 +184,5 @@ cmd_ls_exec(int argc, char **argv)
 fail:
 	json_object_put(request);
 	proto_frame_release(&frame);
-	client_close(&c);
 	return (status);
 }

@@ -41,24 +41,18 @@ static const struct option cmd_reply_options[] = {
 static int
 cmd_reply_request(const char *message, struct response *answer)
 {
-	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request;
 	int			 status;
 
-	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
-		return (status);
-	proto_frame_init(&frame);
 	request = proto_request("reply");
 	json_object_object_add(request, "message",
 	    json_object_new_string(message));
 	response_add(answer, request);
-	if ((status = client_call(&c, request, answer->body, answer->body_len,
-	    &frame, -1)) == EXIT_OK)
-		status = client_reply_status(&frame);
+	status = client_request(fish_session, request, answer->body,
+	    answer->body_len, &frame);
 	json_object_put(request);
 	proto_frame_release(&frame);
-	client_close(&c);
 	return (status);
 }
 

@@ -302,7 +302,6 @@ static int
 cmd_show_exec(int argc, char **argv)
 {
 	const struct cmd_entry	*entry = &cmd_show_entry;
-	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request, *message;
 	enum show_format	 format = SHOW_TEXT;
@@ -334,14 +333,10 @@ cmd_show_exec(int argc, char **argv)
 		return (cmd_usage_error(entry, "unexpected argument '%s'",
 		    argv[optind + 1]));
 
-	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
-		return (status);
-	proto_frame_init(&frame);
 	request = proto_request("show");
 	json_object_object_add(request, "seq", json_object_new_int64(seq));
-	if ((status = client_call(&c, request, NULL, 0, &frame,
-	    -1)) != EXIT_OK ||
-	    (status = client_reply_status(&frame)) != EXIT_OK)
+	if ((status = client_request(fish_session, request, NULL, 0,
+	    &frame)) != EXIT_OK)
 		goto fail;
 	if (!json_object_object_get_ex(frame.json, "entry", &message) ||
 	    !json_object_is_type(message, json_type_object)) {
@@ -354,6 +349,5 @@ cmd_show_exec(int argc, char **argv)
 fail:
 	json_object_put(request);
 	proto_frame_release(&frame);
-	client_close(&c);
 	return (status);
 }

@@ -154,17 +154,12 @@ cmd_spawn_verify(const char *spec, uint64_t tolerance,
 static int
 cmd_spawn_request(struct json_object *request, const struct response *answer)
 {
-	struct client		 c;
 	struct proto_frame	 frame;
 	const char		*url;
 	int			 status;
 
-	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
-		return (status);
-	proto_frame_init(&frame);
-	if ((status = client_call(&c, request, answer->body, answer->body_len,
-	    &frame, -1)) != EXIT_OK ||
-	    (status = client_reply_status(&frame)) != EXIT_OK)
+	if ((status = client_request(fish_session, request, answer->body,
+	    answer->body_len, &frame)) != EXIT_OK)
 		goto fail;
 
 	if ((url = proto_string(frame.json, "url")) == NULL) {
@@ -178,7 +173,6 @@ cmd_spawn_request(struct json_object *request, const struct response *answer)
 	}
 fail:
 	proto_frame_release(&frame);
-	client_close(&c);
 	return (status);
 }
 

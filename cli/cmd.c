@@ -51,7 +51,7 @@ cmd_find(const char *name)
 }
 
 /* Print a command's --help on stdout. */
-void
+static void
 cmd_help(const struct cmd_entry *entry)
 {
 	printf("usage: fish %s %s\n\n%s", entry->name, entry->usage,

@@ -61,7 +61,6 @@ void	 fish_warn(const char *, ...)
 const struct cmd_entry *cmd_find(const char *);
 int	 cmd_getopt(const struct cmd_entry *, int, char **, const char *,
 	    const struct option *);
-void	 cmd_help(const struct cmd_entry *);
 int	 cmd_usage_error(const struct cmd_entry *, const char *, ...)
 	    __attribute__((__format__(__printf__, 2, 3)));
 int	 cmd_duration(const struct cmd_entry *, const char *, uint64_t *);

@@ -84,7 +84,7 @@ timeline_request_len(struct json_object *entry, size_t len)
  * Add a body to a JSON object as member key when it is text (UTF-8
  * without NUL), else base64-encoded as member key_base64.
  */
-void
+static void
 timeline_add_body(struct json_object *o, const char *key, const void *data,
     size_t len)
 {

@@ -25,8 +25,6 @@ int	 timeline_colour(void);
 int	 timeline_number(const char *, int64_t *);
 int	 timeline_is_sent(struct json_object *);
 size_t	 timeline_request_len(struct json_object *, size_t);
-void	 timeline_add_body(struct json_object *, const char *, const void *,
-	    size_t);
 void	 timeline_with_bodies(struct json_object *, const void *, size_t);
 int	 timeline_print(struct json_object *, const void *, size_t, int);
 int	 timeline_write_error(const char *);
