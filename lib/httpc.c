@@ -37,7 +37,6 @@ struct httpc {
 	CURLM			*multi;
 	struct loop		*loop;
 	struct loop_timer	*timer;
-	size_t			 active;
 	TAILQ_HEAD(, transfer)	 transfers;	/* under way */
 };
 
@@ -316,7 +315,6 @@ httpc_finish(struct transfer *t)
 
 	TAILQ_REMOVE(&c->transfers, t, entry);
 	curl_multi_remove_handle(c->multi, t->easy);
-	c->active--;
 	t->result.time_ms = loop_now() - t->started;
 	redirects = 0;
 	curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &redirects);
@@ -451,14 +449,13 @@ httpc_send(struct httpc *c, const struct httpc_request *req, httpc_done_cb cb,
 	}
 	TAILQ_INSERT_TAIL(&c->transfers, t, entry);
 	curl_multi_add_handle(c->multi, t->easy);
-	c->active++;
 	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	httpc_collect(c);
 }
 
-/* Return how many requests are under way. */
-size_t
+/* Tell whether any request is under way. */
+int
 httpc_active(const struct httpc *c)
 {
-	return (c->active);
+	return (!TAILQ_EMPTY(&c->transfers));
 }

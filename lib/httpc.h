@@ -48,6 +48,6 @@ void		 httpc_free(struct httpc *);
 void		 httpc_send(struct httpc *, const struct httpc_request *,
 		    httpc_done_cb, void *);
 void		 httpc_cancel(struct httpc *, const char *);
-size_t		 httpc_active(const struct httpc *);
+int		 httpc_active(const struct httpc *);
 
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # fish send: make a request through the listener, print the response body.
 # The receiving end is a hook of another session ("other"), which answers
-# 200 and records what arrived, or a small python3 server.
+# 200 and records what arrived, or helpers/flaky.py.
 
 load helpers/common
 bats_require_minimum_version 1.5.0
@@ -35,40 +35,11 @@ has_port() {
 	[ -s "$BATS_TEST_TMPDIR/port" ]
 }
 
-# start_server: run a python3 HTTP server on 127.0.0.1, port 0, and set
-# $server to its base URL.  /ok answers 200 "pong", /fail 500 "broken",
-# /hang never answers.
+# start_server: run helpers/flaky.py (see there what it answers) and set
+# $server to its base URL.
 start_server() {
-	cat >"$BATS_TEST_TMPDIR/server.py" <<'EOF'
-import sys, threading, http.server
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def answer(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(n)
-        if self.path.startswith("/hang"):
-            threading.Event().wait()
-        code, body = (500, b"broken") if self.path.startswith("/fail") \
-            else (200, b"pong")
-        self.send_response(code)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = answer
-    def log_message(self, *args):
-        pass
-
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-import os
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-server.serve_forever()
-EOF
-	python3 "$BATS_TEST_TMPDIR/server.py" "$BATS_TEST_TMPDIR/port" \
-	    </dev/null >/dev/null 2>&1 3>&- &
+	python3 "$FISH_SRC_DIR/test/helpers/flaky.py" "$BATS_TEST_TMPDIR/port" \
+	    /dev/null </dev/null >/dev/null 2>&1 3>&- &
 	server_pid=$!
 	wait_until 10 has_port
 	server=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")
@@ -179,16 +150,16 @@ now_ms() {
 	start_server
 	run --separate-stderr fish send "$server/ok"
 	assert_success
-	assert_output pong
+	assert_output ok
 	assert_equal "$stderr" ''
 }
 
 @test "send exits 1 on a 500 answer but still prints the body" {
 	start_server
-	run --separate-stderr fish send POST "$server/fail" a=1
+	run --separate-stderr fish send POST "$server/status/500" a=1
 	assert_failure 1
-	assert_output broken
-	[[ $stderr == *"POST $server/fail"*"500"* ]]
+	assert_output "status 500"
+	[[ $stderr == *"POST $server/status/500"*"500"* ]]
 }
 
 @test "send to a closed port exits 5 with a connect error" {
