@@ -226,26 +226,33 @@ time.sleep(30)
 }
 
 @test "fish stop finishes a request in flight before the listener exits" {
-	local url
+	local url log stop
 	url=$(fish spawn --name h)
-	# A slow sender: headers and half the body now, the rest a little later.
+	log=$FISH_HOME/sessions/default/listener.log
+	# A slow sender: headers and half the body now, the rest once the
+	# listener has begun to stop (the test writes "go" then).
 	python3 - "$url" "$BATS_TEST_TMPDIR" <<-'PY' &
-	import socket, sys, time, urllib.parse
+	import os, socket, sys, time, urllib.parse
 	u = urllib.parse.urlsplit(sys.argv[1])
 	s = socket.create_connection((u.hostname, u.port))
 	body = b'"slow but sure"'
 	s.sendall(b"POST " + u.path.encode() + b" HTTP/1.1\r\nHost: x\r\n"
 	          b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:5])
 	open(sys.argv[2] + "/started", "w").close()
-	time.sleep(0.5)
+	deadline = time.monotonic() + 10
+	while not os.path.exists(sys.argv[2] + "/go") and time.monotonic() < deadline:
+	    time.sleep(0.01)
 	s.sendall(body[5:])
 	reply = s.recv(4096).decode()
 	open(sys.argv[2] + "/reply", "w").write(reply.split("\r\n")[0])
 	PY
 	local slow=$!
 	wait_until 5 test -e "$BATS_TEST_TMPDIR/started"
-	run fish stop
-	assert_success
+	fish stop >"$BATS_TEST_TMPDIR/stop.out" 2>&1 &
+	stop=$!
+	wait_until 5 grep -q ' stopping$' "$log"
+	: >"$BATS_TEST_TMPDIR/go"
+	wait "$stop" || fail "fish stop failed: $(cat "$BATS_TEST_TMPDIR/stop.out")"
 	wait "$slow"
 	run cat "$BATS_TEST_TMPDIR/reply"
 	assert_output "HTTP/1.1 200 OK"
