@@ -21,26 +21,6 @@
 #include "output.h"
 #include "xmalloc.h"
 
-/* Write len bytes to fd, going on after short writes; -1 with errno. */
-int
-write_all(int fd, const void *data, size_t len)
-{
-	const char	*p = data;
-	ssize_t		 n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
 /* Format text and write it to stdout; -1 with errno. */
 int
 output_printf(const char *fmt, ...)

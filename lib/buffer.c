@@ -4,10 +4,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buffer.h"
 #include "xmalloc.h"
@@ -189,4 +191,28 @@ put_u32(void *p, uint32_t v)
 	u[1] = v >> 16;
 	u[2] = v >> 8;
 	u[3] = v;
+}
+
+/*
+ * Write all of len bytes to fd, going on after short writes and EINTR.
+ * Return 0, or -1 with errno.  The one such loop, for the journal and for
+ * everything the client prints.
+ */
+int
+write_all(int fd, const void *data, size_t len)
+{
+	const char	*p = data;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
 }

@@ -34,4 +34,6 @@ uint32_t get_u32(const void *);
 uint64_t get_u64(const void *);
 void	 put_u32(void *, uint32_t);
 
+int	 write_all(int, const void *, size_t);
+
 #endif

@@ -73,24 +73,6 @@ journal_pread(int fd, void *buf, size_t len, uint64_t offset)
 	return ((ssize_t)done);
 }
 
-/* Write all of len bytes; return -1 on error. */
-static int
-journal_write_all(int fd, const void *buf, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return (-1);
-		buf = (const char *)buf + n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
 /* Fsync a directory, so names created or removed in it are durable. */
 static int
 journal_sync_dir(const char *dir)
@@ -290,7 +272,7 @@ journal_write_header(struct journal *j, struct segment *seg, char **cause)
 	put_u32(header + 16, (uint32_t)((uint64_t)seg->created_at >> 32));
 	put_u32(header + 20, (uint32_t)seg->created_at);
 	if (ftruncate(seg->fd, 0) == -1 ||
-	    journal_write_all(seg->fd, header, sizeof header) == -1 ||
+	    write_all(seg->fd, header, sizeof header) == -1 ||
 	    fsync(seg->fd) == -1 || journal_sync_dir(j->dir) == -1) {
 		xasprintf(cause, "cannot create journal segment %08u in '%s': "
 		    "%s", seg->number, j->dir, strerror(errno));
@@ -561,7 +543,7 @@ journal_sync(struct journal *j, char **cause)
 
 	if (n == 0)
 		return (0);
-	if (journal_write_all(seg->fd, buffer_peek(&j->pending), n) == -1) {
+	if (write_all(seg->fd, buffer_peek(&j->pending), n) == -1) {
 		xasprintf(cause, "cannot write journal segment %08u: %s",
 		    seg->number, strerror(errno));
 		return (-1);

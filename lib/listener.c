@@ -390,7 +390,6 @@ int
 main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "debug", no_argument, NULL, 'd' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "public-url", required_argument, NULL, 'u' },
@@ -417,7 +416,7 @@ main(int argc, char **argv)
 	struct json_object	*config;
 	sigset_t		 mask;
 	char			*cause, *warning, *end, *hint;
-	int			 ch, debug = 0, foreground = 0, http_fd, sig_fd;
+	int			 ch, foreground = 0, http_fd, sig_fd;
 	int			 option, limit;
 	int64_t			 deadline;
 
@@ -427,9 +426,6 @@ main(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "", options, &option)) != -1) {
 		switch (ch) {
-		case 'd':
-			debug = 1;
-			break;
 		case 'f':
 			foreground = 1;
 			break;
@@ -485,7 +481,7 @@ main(int argc, char **argv)
 		fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
 	} else
 		closefrom(3);
-	log_init(debug, 0);
+	log_init();
 	signal(SIGPIPE, SIG_IGN);
 
 	if (session_init(&listener.session, session_name, &cause) == -1 ||

@@ -12,14 +12,10 @@
 
 #include "log.h"
 
-static int	log_verbose;
-
-/* Set up logging; debug enables log_debug lines. */
+/* Set up logging: one line reaches the log file as soon as it is whole. */
 void
-log_init(int debug, int unused)
+log_init(void)
 {
-	(void)unused;
-	log_verbose = debug;
 	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 
@@ -72,19 +68,6 @@ log_info(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	log_vwrite("info", NULL, fmt, ap);
-	va_end(ap);
-}
-
-/* Log a debugging line when debugging is on. */
-void
-log_debug(const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (!log_verbose)
-		return;
-	va_start(ap, fmt);
-	log_vwrite("debug", NULL, fmt, ap);
 	va_end(ap);
 }
 

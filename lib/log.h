@@ -7,11 +7,10 @@
 
 #include <stdarg.h>
 
-void	log_init(int, int);
+void	log_init(void);
 void	log_warn(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
 void	log_info(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
-void	log_debug(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
 void	fatal(const char *, ...)
 	    __attribute__((__format__(__printf__, 1, 2), __noreturn__));
 void	fatalx(const char *, ...)

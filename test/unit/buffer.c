@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buffer.h"
 #include "tap.h"
@@ -20,6 +21,8 @@ main(void)
 	const char	*p;
 	char		*s;
 	size_t		 len, i, size;
+	int		 fds[2];
+	ssize_t		 n;
 
 	/* An empty buffer. */
 	buffer_init(&b);
@@ -142,6 +145,22 @@ main(void)
 	    buffer_peek(&b)[sizeof big - 1] == '|',
 	    "printf output longer than the first allocation");
 	buffer_release(&b);
+
+	/* write_all: everything arrives; a closed reader is an error. */
+	memset(big, 'z', sizeof big);
+	ok(pipe(fds) == 0, "pipe");
+	is_int(write_all(fds[1], big, sizeof big), 0, "write_all returns 0");
+	close(fds[1]);
+	len = size = 0;
+	while ((n = read(fds[0], raw, sizeof raw)) > 0) {
+		for (i = 0; i < (size_t)n; i++)
+			size += raw[i] == 'z';
+		len += (size_t)n;
+	}
+	ok(len == sizeof big && size == sizeof big,
+	    "write_all writes every byte");
+	ok(write_all(fds[0], "x", 1) == -1, "write_all fails on a bad fd");
+	close(fds[0]);
 
 	return (done_testing());
 }
