@@ -126,11 +126,10 @@ httpc_timer(CURLM *multi, long ms, void *arg)
 
 /* Make an empty HTTP-out context; libcurl is set up on the first send. */
 struct httpc *
-httpc_new(struct loop *loop, char **cause)
+httpc_new(struct loop *loop)
 {
 	struct httpc	*c;
 
-	(void)cause;
 	c = xcalloc(1, sizeof *c);
 	c->loop = loop;
 	TAILQ_INIT(&c->transfers);

@@ -43,7 +43,7 @@ struct httpc_result {
 
 typedef void (*httpc_done_cb)(struct httpc_result *, void *);
 
-struct httpc	*httpc_new(struct loop *, char **);
+struct httpc	*httpc_new(struct loop *);
 void		 httpc_free(struct httpc *);
 void		 httpc_send(struct httpc *, const struct httpc_request *,
 		    httpc_done_cb, void *);

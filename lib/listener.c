@@ -554,8 +554,7 @@ main(int argc, char **argv)
 		free(warning);
 	}
 	hook_start_timers();
-	if ((listener.httpc = httpc_new(listener.loop, &cause)) == NULL)
-		listener_fail(cause);
+	listener.httpc = httpc_new(listener.loop);
 	if ((listener.httpd = httpd_start(listener.loop, http_fd, &cause)) == NULL)
 		listener_fail(cause);
 	listener.control = control_start(listener.loop,
