@@ -652,13 +652,14 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
 		/* The hook was found by "/TOKEN" at the start of the URI. */
 		r->rest = r->uri + 1 + TOKEN_LEN;
-		r->method = xstrdup(method);
 		rejected = httpd_record(r, method, r->rest);
 		if (!rejected)
 			r->echo = answer_echo(r->hook, connection,
 			    buffer_peek(&r->body), buffer_unread(&r->body));
-		/* The journal holds the body now; only forward needs ours. */
-		if (r->hook->forward_to == NULL)
+		/* The journal holds the request now; only forward needs it. */
+		if (r->hook->forward_to != NULL)
+			r->method = xstrdup(method);
+		else
 			buffer_release(&r->body);
 		r->stage = REQUEST_SUSPENDED;
 		httpd_server_turn(connection);
