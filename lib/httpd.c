@@ -303,22 +303,6 @@ httpd_request_line_clean(const char *method, const char *uri)
 	return (1);
 }
 
-/* Add one request header to the JSON array passed as arg. */
-static enum MHD_Result
-httpd_add_header(void *arg, enum MHD_ValueKind kind, const char *key,
-    const char *value)
-{
-	struct json_object	*pair;
-
-	(void)kind;
-	pair = json_object_new_array_ext(2);
-	json_object_array_add(pair, json_object_new_string(key));
-	json_object_array_add(pair, json_object_new_string(value == NULL ?
-	    "" : value));
-	json_object_array_add(arg, pair);
-	return (MHD_YES);
-}
-
 /* Describe the peer as ADDRESS:PORT. */
 static char *
 httpd_remote(struct MHD_Connection *connection)
@@ -391,9 +375,7 @@ httpd_record(struct request *r, const char *method, const char *rest)
 		    (int)strcspn(rest + pathlen + 1, "#")));
 	else
 		json_object_object_add(o, "query", json_object_new_string(""));
-	headers = json_object_new_array();
-	MHD_get_connection_values(r->connection, MHD_HEADER_KIND,
-	    httpd_add_header, headers);
+	headers = answer_request_headers(r->connection);
 	json_object_object_add(o, "headers", headers);
 	remote = httpd_remote(r->connection);
 	json_object_object_add(o, "remote", json_object_new_string(remote));
