@@ -137,37 +137,54 @@ answer_echo(const struct hook *h, struct MHD_Connection *connection,
 	return (text);
 }
 
-/* Add one request header to the array passed as arg, minus hop headers. */
+/* Where answer_add_header puts a request's headers. */
+struct answer_headers {
+	struct json_object	*array;
+	int			 hop;	/* keep those of the connection */
+};
+
+/* Add one request header to the array (arg: answer_headers). */
 static enum MHD_Result
-answer_add_forward_header(void *arg, enum MHD_ValueKind kind, const char *key,
+answer_add_header(void *arg, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
+	struct answer_headers	*a = arg;
 	struct json_object	*pair;
 
 	(void)kind;
-	if (answer_hop_header(key))
+	if (!a->hop && answer_hop_header(key))
 		return (MHD_YES);
 	pair = json_object_new_array_ext(2);
 	json_object_array_add(pair, json_object_new_string(key));
 	json_object_array_add(pair, json_object_new_string(value == NULL ?
 	    "" : value));
-	json_object_array_add(arg, pair);
+	json_object_array_add(a->array, pair);
 	return (MHD_YES);
 }
 
+/* Return the request's headers as [[name, value], ...], as received. */
+struct json_object *
+answer_request_headers(struct MHD_Connection *connection)
+{
+	struct answer_headers	a = { json_object_new_array(), 1 };
+
+	MHD_get_connection_values(connection, MHD_HEADER_KIND,
+	    answer_add_header, &a);
+	return (a.array);
+}
+
 /*
- * Return the request's headers as [[name, value], ...] to pass on to the
- * app, minus those of the connection (the app gets its own Host).
+ * Return the request's headers to pass on to the app, minus those of the
+ * connection (the app gets its own Host).
  */
 struct json_object *
 answer_forward_headers(struct MHD_Connection *connection)
 {
-	struct json_object	*headers;
+	struct answer_headers	a = { json_object_new_array(), 0 };
 
-	headers = json_object_new_array();
 	MHD_get_connection_values(connection, MHD_HEADER_KIND,
-	    answer_add_forward_header, headers);
-	return (headers);
+	    answer_add_header, &a);
+	return (a.array);
 }
 
 /*

@@ -303,22 +303,6 @@ httpd_request_line_clean(const char *method, const char *uri)
 	return (1);
 }
 
-/* Add one request header to the JSON array passed as arg. */
-static enum MHD_Result
-httpd_add_header(void *arg, enum MHD_ValueKind kind, const char *key,
-    const char *value)
-{
-	struct json_object	*pair;
-
-	(void)kind;
-	pair = json_object_new_array_ext(2);
-	json_object_array_add(pair, json_object_new_string(key));
-	json_object_array_add(pair, json_object_new_string(value == NULL ?
-	    "" : value));
-	json_object_array_add(arg, pair);
-	return (MHD_YES);
-}
-
 /* Describe the peer as ADDRESS:PORT. */
 static char *
 httpd_remote(struct MHD_Connection *connection)
@@ -391,9 +375,7 @@ httpd_record(struct request *r, const char *method, const char *rest)
 		    (int)strcspn(rest + pathlen + 1, "#")));
 	else
 		json_object_object_add(o, "query", json_object_new_string(""));
-	headers = json_object_new_array();
-	MHD_get_connection_values(r->connection, MHD_HEADER_KIND,
-	    httpd_add_header, headers);
+	headers = answer_request_headers(r->connection);
 	json_object_object_add(o, "headers", headers);
 	remote = httpd_remote(r->connection);
 	json_object_object_add(o, "remote", json_object_new_string(remote));
@@ -522,40 +504,34 @@ httpd_rejected(void *arg)
 	buffer_release(&r->body);
 }
 
-/* Tell whether the announced Content-Length exceeds our cap. */
-static int
-httpd_length_too_large(struct MHD_Connection *connection)
-{
-	const char		*value;
-	unsigned long long	 length;
-	char			*end;
-
-	value = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (value == NULL)
-		return (0);
-	length = strtoull(value, &end, 10);
-	return (*end != '\0' || length > listener.limits.max_body);
-}
-
 /* What a request's headers say about its body's length. */
 struct httpd_framing {
 	unsigned int	lengths;	/* Content-Length headers */
 	unsigned int	encodings;	/* Transfer-Encoding headers */
 	int		not_chunked;	/* an encoding other than chunked */
+	int		too_large;	/* a Content-Length over --max-body */
 };
 
-/* Note a Content-Length or Transfer-Encoding header (arg: the framing). */
+/*
+ * Note a Content-Length or Transfer-Encoding header (arg: the framing).  A
+ * length that is not a plain number counts as too large, as one past the
+ * cap does.
+ */
 static enum MHD_Result
 httpd_count_framing(void *arg, enum MHD_ValueKind kind, const char *key,
     const char *value)
 {
 	struct httpd_framing	*f = arg;
+	unsigned long long	 length;
+	char			*end;
 
 	(void)kind;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		f->lengths++;
-	else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		length = strtoull(value == NULL ? "" : value, &end, 10);
+		if (*end != '\0' || length > listener.limits.max_body)
+			f->too_large = 1;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
 		f->encodings++;
 		if (value == NULL || strcasecmp(value, "chunked") != 0)
 			f->not_chunked = 1;
@@ -564,7 +540,8 @@ httpd_count_framing(void *arg, enum MHD_ValueKind kind, const char *key,
 }
 
 /*
- * Tell whether the body's length is ambiguous: Content-Length with
+ * Read what the headers say about the body's length, in one walk over
+ * them.  The length is ambiguous with Content-Length and
  * Transfer-Encoding, more than one of either, or an encoding other than
  * plain "chunked".  MHD 0.9.75 would take the chunks and ignore the
  * length, and would read a body of any other encoding ("gzip, chunked")
@@ -572,15 +549,20 @@ httpd_count_framing(void *arg, enum MHD_ValueKind kind, const char *key,
  * see another request where we see a body (request smuggling).  RFC 9112
  * asks for 400 in every case.
  */
-static int
-httpd_framing_ambiguous(struct MHD_Connection *connection)
+static void
+httpd_framing(struct MHD_Connection *connection, struct httpd_framing *f)
 {
-	struct httpd_framing	f = { 0, 0, 0 };
-
+	memset(f, 0, sizeof *f);
 	MHD_get_connection_values(connection, MHD_HEADER_KIND,
-	    httpd_count_framing, &f);
-	return (f.lengths > 1 || f.encodings > 1 || f.not_chunked ||
-	    (f.lengths > 0 && f.encodings > 0));
+	    httpd_count_framing, f);
+}
+
+/* Tell whether a request's framing leaves its body's length ambiguous. */
+static int
+httpd_framing_ambiguous(const struct httpd_framing *f)
+{
+	return (f->lengths > 1 || f->encodings > 1 || f->not_chunked ||
+	    (f->lengths > 0 && f->encodings > 0));
 }
 
 /* MHD's access handler: called for the headers, each body piece, the end. */
@@ -589,9 +571,10 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-	struct request	*r = *con_cls;
-	enum MHD_Result	 ret;
-	int		 rejected;
+	struct request		*r = *con_cls;
+	struct httpd_framing	 framing;
+	enum MHD_Result		 ret;
+	int			 rejected;
 
 	(void)arg;
 	(void)url;
@@ -617,10 +600,11 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (listener.stopping)
 			return (httpd_answer(connection,
 			    MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n"));
-		if (httpd_framing_ambiguous(connection))
+		httpd_framing(connection, &framing);
+		if (httpd_framing_ambiguous(&framing))
 			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
 			    "ambiguous body length\n"));
-		if (httpd_length_too_large(connection))
+		if (framing.too_large)
 			return (httpd_answer(connection,
 			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
 		r->stage = REQUEST_RECEIVING;
@@ -650,13 +634,14 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
 		/* The hook was found by "/TOKEN" at the start of the URI. */
 		r->rest = r->uri + 1 + TOKEN_LEN;
-		r->method = xstrdup(method);
 		rejected = httpd_record(r, method, r->rest);
 		if (!rejected)
 			r->echo = answer_echo(r->hook, connection,
 			    buffer_peek(&r->body), buffer_unread(&r->body));
-		/* The journal holds the body now; only forward needs ours. */
-		if (r->hook->forward_to == NULL)
+		/* The journal holds the request now; only forward needs it. */
+		if (r->hook->forward_to != NULL)
+			r->method = xstrdup(method);
+		else
 			buffer_release(&r->body);
 		r->stage = REQUEST_SUSPENDED;
 		httpd_server_turn(connection);

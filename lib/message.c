@@ -214,7 +214,7 @@ message_ready(struct message *m)
 	nqueued++;
 	if (message_observer != NULL)
 		message_observer(m);
-	waiter_dispatch(m->hook);
+	waiter_dispatch(m);
 }
 
 /*
@@ -236,7 +236,7 @@ message_release(struct message *m)
 	if (m->state != MESSAGE_LEASED)
 		return;
 	message_enqueue(m);
-	waiter_dispatch(m->hook);
+	waiter_dispatch(m);
 }
 
 /* A leased message was confirmed written by its waiter: journal the take. */

@@ -31,7 +31,7 @@ struct request {
 	struct MHD_Connection	*connection;
 	char			*uri;		/* as sent, with the query */
 	const char		*rest;		/* of uri, below the hook */
-	char			*method;
+	char			*method;	/* when forwarded */
 	struct hook		*hook;
 	enum request_stage	 stage;
 	struct buffer		 body;

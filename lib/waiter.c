@@ -53,21 +53,28 @@ waiter_lease(struct message *m, struct waiter *w)
 	w->cb(w, m);
 }
 
-/* Give queued messages of h to waiting waiters, oldest waiter first. */
+/*
+ * Offer a message just queued (received or released) to the waiters,
+ * oldest first, until one leases it.  Only m needs looking at: a waiter
+ * still waiting has been offered every other queued message of its hooks,
+ * by waiter_add or an earlier dispatch, and its filter refused each, and
+ * rescanning them would read each one's record from the journal again.
+ */
 void
-waiter_dispatch(struct hook *h)
+waiter_dispatch(struct message *m)
 {
 	struct waiter	*w, *next;
-	struct message	*m;
+	int		 peek;
 
 	TAILQ_FOREACH_SAFE(w, &waiters, entry, next) {
-		if (TAILQ_EMPTY(&h->queue))
-			break;
-		if (!waiter_wants(w, h) ||
-		    (m = waiter_first_match(h, w)) == NULL)
+		if (!waiter_wants(w, m->hook) ||
+		    (w->match != NULL && !w->match(w, m)))
 			continue;
 		TAILQ_REMOVE(&waiters, w, entry);
+		peek = w->peek;
 		waiter_lease(m, w);
+		if (!peek)
+			break;
 	}
 }
 

@@ -29,6 +29,6 @@ struct waiter {
 
 void	waiter_add(struct waiter *);
 void	waiter_remove(struct waiter *);
-void	waiter_dispatch(struct hook *);
+void	waiter_dispatch(struct message *);
 
 #endif
