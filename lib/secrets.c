@@ -89,24 +89,6 @@ secrets_load(const char *dir, char **warning)
 	secrets = o != NULL ? o : json_object_new_object();
 }
 
-/* Write all of buf to fd; -1 with errno on failure. */
-static int
-secrets_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t	n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
 /*
  * Write the store to its file atomically and durably: a temporary file
  * made 0600, synced, renamed over the old one, then the directory synced
@@ -126,8 +108,8 @@ secrets_save(char **cause)
 	if (fd == -1)
 		goto fail;
 	if (fchmod(fd, 0600) == -1 ||
-	    secrets_write_all(fd, text, strlen(text)) == -1 ||
-	    secrets_write_all(fd, "\n", 1) == -1 || fsync(fd) == -1) {
+	    write_all(fd, text, strlen(text)) == -1 ||
+	    write_all(fd, "\n", 1) == -1 || fsync(fd) == -1) {
 		close(fd);
 		unlink(tmp);
 		goto fail;
