@@ -68,6 +68,12 @@ static struct synced_cb	*synced;
 static size_t		 nsynced, synced_size;
 static int		 ready_fd = -1;
 static int		 ready_usage;	/* a failure is the command line's */
+/*
+ * The saved settings while start-up reads them.  Kept here, not only in
+ * main's frame, so that a start that fails half-way (listener_fail exits)
+ * leaves nothing unreachable behind for LeakSanitizer to report.
+ */
+static struct json_object	*start_config;
 static int		 pid_fd = -1;
 
 /* Return the wall clock in unix milliseconds. */
@@ -413,7 +419,6 @@ main(int argc, char **argv)
 	const char		*cert_arg = NULL, *key_arg = NULL;
 	int			 no_tls = 0;
 	uint64_t		 retain;
-	struct json_object	*config;
 	sigset_t		 mask;
 	char			*cause, *warning, *end, *hint;
 	int			 ch, foreground = 0, http_fd, sig_fd;
@@ -491,28 +496,28 @@ main(int argc, char **argv)
 		listener_detach();
 	listener_lock();
 
-	config = listener_load_config();
+	start_config = listener_load_config();
 	if (listen_arg == NULL || listener_same_host(listen_arg,
-	    proto_string(config, "listen")))
-		listen_arg = proto_string(config, "listen");
+	    proto_string(start_config, "listen")))
+		listen_arg = proto_string(start_config, "listen");
 	if (listen_arg == NULL)
 		listen_arg = DEFAULT_LISTEN;
 	if (public_arg == NULL && (s = getenv("FISH_PUBLIC_URL")) != NULL &&
 	    *s != '\0')
 		public_arg = s;
 	if (public_arg == NULL)
-		public_arg = proto_string(config, "public_url");
+		public_arg = proto_string(start_config, "public_url");
 	if (public_arg != NULL && *public_arg != '\0')
 		listener.public_url = xstrdup(public_arg);
 	if (retain_arg == NULL)
-		retain_arg = proto_string(config, "retain");
+		retain_arg = proto_string(start_config, "retain");
 	listener.retain_ms = RETENTION_DEFAULT_MS;
 	if (retain_arg != NULL) {
 		if (duration_parse(retain_arg, &retain, &cause) == -1)
 			listener_fail(cause);
 		listener.retain_ms = (int64_t)retain;
 	}
-	listener_set_limits(config, limit_args);
+	listener_set_limits(start_config, limit_args);
 	/*
 	 * TLS files given now are checked as the user's input; saved ones
 	 * that have gone bad since make this start fail like any other.
@@ -521,8 +526,8 @@ main(int argc, char **argv)
 		if ((listener.tls = tls_load(cert_arg, key_arg, &cause)) == NULL)
 			listener_fail_usage(cause);
 	} else if (!no_tls &&
-	    (cert_arg = proto_string(config, "tls_cert")) != NULL &&
-	    (key_arg = proto_string(config, "tls_key")) != NULL) {
+	    (cert_arg = proto_string(start_config, "tls_cert")) != NULL &&
+	    (key_arg = proto_string(start_config, "tls_key")) != NULL) {
 		if ((listener.tls = tls_load(cert_arg, key_arg, &cause)) == NULL) {
 			xasprintf(&hint, "%s (saved by an earlier start: give "
 			    "'fish start' other files, or --no-tls)", cause);
@@ -534,7 +539,8 @@ main(int argc, char **argv)
 		listener.tls_key = xstrdup(key_arg);
 	}
 	http_fd = address_bind(listen_arg, &listener.listen, &cause);
-	json_object_put(config);
+	json_object_put(start_config);
+	start_config = NULL;
 	if (http_fd == -1)
 		listener_fail(cause);
 	listener_set_base_url();
