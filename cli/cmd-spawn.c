@@ -15,7 +15,6 @@
 
 #include "client.h"
 #include "fish.h"
-#include "hook.h"
 #include "jsonptr.h"
 #include "output.h"
 #include "proto.h"
@@ -195,7 +194,7 @@ cmd_spawn_exec(int argc, char **argv)
 		switch (ch) {
 		case 'b':
 			if (response_body(entry, &answer, optarg,
-			    HOOK_BODY_MAX) != 0) {
+			    PROTO_HOOK_BODY_MAX) != 0) {
 				status = EXIT_FAILED;
 				goto fail;
 			}

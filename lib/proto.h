@@ -23,6 +23,8 @@
 #define PROTO_HEADER_LEN	8
 #define PROTO_JSON_MAX		(4U << 20)
 #define PROTO_PAYLOAD_MAX	(64U << 20)
+/* The largest answer body a hook may be given (fish spawn --body). */
+#define PROTO_HOOK_BODY_MAX	(1U << 20)
 
 /* Exit statuses, shared by the CLI and the listener's replies. */
 #define EXIT_OK			0

@@ -1,13 +1,13 @@
 #!/bin/sh
-# TAP test: no banned functions in cli/ and lib/ (see scripts/check-banned).
+# TAP test: no banned functions in cli/, lib/ and listener/ (see scripts/check-banned).
 set -u
 
 srcdir=${FISH_SRC_DIR:-$(dirname "$0")/..}
 echo "1..1"
 if out=$("$srcdir/scripts/check-banned" 2>&1); then
-	echo "ok 1 - no banned functions in cli/ and lib/"
+	echo "ok 1 - no banned functions in cli/, lib/ and listener/"
 else
-	echo "not ok 1 - no banned functions in cli/ and lib/"
+	echo "not ok 1 - no banned functions in cli/, lib/ and listener/"
 	printf '%s\n' "$out" | sed 's/^/# /'
 	exit 1
 fi

@@ -17,7 +17,6 @@
 #include "token.h"
 
 #define HOOK_HOLD_TIMEOUT_MS	30000		/* default --hold-timeout */
-#define HOOK_BODY_MAX		(1U << 20)	/* spawn --body */
 #define HOOK_TOLERANCE_MS	300000		/* default spawn --tolerance */
 
 struct journal_record;

@@ -30,7 +30,7 @@
 #include "message.h"
 #include "outbound.h"
 #include "proto.h"
-#include "timeline.h"
+#include "control-timeline.h"
 #include "xmalloc.h"
 
 struct subscriber {

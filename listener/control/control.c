@@ -38,7 +38,7 @@
 #include "loop.h"
 #include "message.h"
 #include "proto.h"
-#include "timeline.h"
+#include "control-timeline.h"
 #include "waiter.h"
 #include "xmalloc.h"
 

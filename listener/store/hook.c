@@ -245,9 +245,9 @@ hook_settings_check(struct json_object *o, size_t body_len, char **cause)
 		xasprintf(cause, "a hook cannot both hold and forward requests");
 		return (-1);
 	}
-	if (body_len > HOOK_BODY_MAX) {
+	if (body_len > PROTO_HOOK_BODY_MAX) {
 		xasprintf(cause, "answer body larger than %u KiB",
-		    HOOK_BODY_MAX >> 10);
+		    PROTO_HOOK_BODY_MAX >> 10);
 		return (-1);
 	}
 	return (0);

@@ -3,8 +3,8 @@
  * messages received and sent in order (log, show), arrivals as they happen
  * (tail), and sending a recorded request again (replay).
  */
-#ifndef TIMELINE_H
-#define TIMELINE_H
+#ifndef CONTROL_TIMELINE_H
+#define CONTROL_TIMELINE_H
 
 struct conn;
 struct proto_frame;

@@ -50,7 +50,7 @@
 #include "proto.h"
 #include "retention.h"
 #include "signature-tool.h"
-#include "timeline.h"
+#include "control-timeline.h"
 #include "tls.h"
 #include "xmalloc.h"
 
