@@ -6,6 +6,24 @@
  * started it meanwhile), and only then start a listener and wait for its
  * readiness line on a pipe.  So ten commands racing make one listener, and
  * nobody sleeps or polls.
+ *
+ * A listener may die while it performs a request.  The client never
+ * repeats a request on its own unless repeating it is harmless, so
+ * client_call sends a request once more to a restarted listener only
+ * when it is one of these kinds (client_repeatable):
+ *	status ls log show resolve	read only
+ *	close				closing a closed hook does nothing
+ *	spawn				a named hook is found again by its
+ *					name; an unnamed one whose URL was
+ *					never printed can receive nothing
+ * Every other kind is done at most once: send and replay (an HTTP request
+ * to someone else), reply (the answer to a held request, whose connection
+ * dies with the listener), stop.  When the listener is lost after such a
+ * request was sent and before its reply came, client_call returns
+ * CLIENT_IN_DOUBT: it may have been done, and the caller says so.  wait and
+ * tail keep their own loops: wait takes nothing until the client confirms
+ * it (so asking again is harmless) and tail resumes after the last entry
+ * it printed.
  */
 #include "config.h"
 
@@ -444,27 +462,51 @@ client_receive(struct client *c, struct proto_frame *f, int64_t deadline)
 	}
 }
 
+/* Tell whether a request may be sent again when its reply was lost. */
+static int
+client_repeatable(struct json_object *json)
+{
+	static const char *const kinds[] = {
+		"close", "log", "ls", "resolve", "show", "spawn", "status",
+	};
+	const char	*cmd = proto_string(json, "cmd");
+	size_t		 i;
+
+	for (i = 0; cmd != NULL && i < sizeof kinds / sizeof kinds[0]; i++) {
+		if (strcmp(cmd, kinds[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 /*
  * Send a request and receive its reply frame, waiting until deadline (-1:
  * for ever).  If the connection drops before any of the reply came back,
- * the listener died (perhaps just before we connected): restart it and
- * send once more.  A request may so be performed twice if the listener
- * crashed while performing it; all fish promises there is at-least-once.
+ * the listener died (perhaps just before we connected): for a request that
+ * is harmless to repeat (see the top of this file), restart it and send
+ * once more.  For any other, return CLIENT_IN_DOUBT without a word when
+ * the whole request had left: it may have been done.  A request that
+ * could not be sent whole was not done (the listener acts on whole frames
+ * only) and is sent again.
  */
 int
 client_call(struct client *c, struct json_object *json, const void *payload,
     size_t len, struct proto_frame *f, int64_t deadline)
 {
-	int	status, flags = c->flags;
+	int	status, flags = c->flags, sent = 0;
 
 	proto_frame_init(f);
 	c->flags |= CLIENT_RESILIENT;
 	status = client_send(c, json, payload, len);
-	if (status == EXIT_OK)
+	if (status == EXIT_OK) {
+		sent = 1;
 		status = client_receive(c, f, deadline);
+	}
 	c->flags = flags;
 	if (status != EXIT_UNAVAILABLE || buffer_unread(&c->in) != 0)
 		return (status);
+	if (sent && !client_repeatable(json))
+		return (CLIENT_IN_DOUBT);
 	if ((status = client_reconnect(c)) != EXIT_OK)
 		return (status);
 	if ((status = client_send(c, json, payload, len)) != EXIT_OK)
@@ -487,10 +529,26 @@ client_request(const char *name, struct json_object *json,
 	proto_frame_init(f);
 	if ((status = client_open(&c, name, CLIENT_START)) != EXIT_OK)
 		return (status);
-	if ((status = client_call(&c, json, payload, len, f, -1)) == EXIT_OK)
+	status = client_call(&c, json, payload, len, f, -1);
+	if (status == EXIT_OK)
 		status = client_reply_status(f);
+	else if (status == CLIENT_IN_DOUBT)
+		status = client_in_doubt(&c, proto_string(json, "cmd"));
 	client_close(&c);
 	return (status);
+}
+
+/*
+ * Say that the listener was lost after request kind cmd had left, so that
+ * it may have been done; return EXIT_UNAVAILABLE.
+ */
+int
+client_in_doubt(const struct client *c, const char *cmd)
+{
+	fish_warnx("%s: lost contact with the listener of session '%s' during "
+	    "the request: it may have been done (see %s)", cmd, c->session.name,
+	    c->session.log_path);
+	return (EXIT_UNAVAILABLE);
 }
 
 /* Print a reply's error line, if any, and return its exit status. */

@@ -31,6 +31,12 @@ struct client {
 #define CLIENT_RESILIENT 0x4	/* losing the listener is not reported: the
 				   caller reconnects (client_reconnect) */
 
+/*
+ * From client_call: the listener was lost after the request had left, and
+ * nothing was said (an internal value, never an exit status).
+ */
+#define CLIENT_IN_DOUBT	(-1)
+
 struct client_settings {
 	const char	*listen;	/* HOST:PORT, or NULL for the saved one */
 	const char	*public_url;	/* or NULL for the saved one */
@@ -53,6 +59,7 @@ int	 client_receive(struct client *, struct proto_frame *, int64_t);
 int	 client_call(struct client *, struct json_object *, const void *,
 	    size_t, struct proto_frame *, int64_t);
 int	 client_reply_status(const struct proto_frame *);
+int	 client_in_doubt(const struct client *, const char *);
 int	 client_request(const char *, struct json_object *, const void *,
 	    size_t, struct proto_frame *);
 int	 client_start(const char *, const struct client_settings *);

@@ -28,7 +28,8 @@ const struct cmd_entry cmd_replay_entry = {
 	    "method, headers and body, and print the response body.  A received\n"
 	    "request goes to its hook, with its path and query; a sent one to\n"
 	    "its URL.  Exit 1 when the answer is outside 200-299, 5 when the\n"
-	    "server cannot be reached.\n"
+	    "server cannot be reached, 3 when the listener is lost during the\n"
+	    "request (it may have been made).\n"
 	    "\n"
 	    "  --to URL      send it there instead (a received request's path\n"
 	    "                and query are added below URL)\n"
@@ -117,9 +118,11 @@ cmd_replay_exec(int argc, char **argv)
 	    json_object_new_int64(REPLAY_TIMEOUT_MS));
 	status = client_call(&c, request, NULL, 0, &frame,
 	    client_now() + REPLAY_TIMEOUT_MS + REPLAY_GRACE_MS);
-	if (status == EXIT_TIMEOUT) {
-		fish_warnx("replay of message %lld: the listener did not "
-		    "answer in time", (long long)seq);
+	if (status == EXIT_TIMEOUT || status == CLIENT_IN_DOUBT) {
+		fish_warnx("replay of message %lld: %s during the request: it "
+		    "may have been made; 'fish log' shows what was sent",
+		    (long long)seq, status == EXIT_TIMEOUT ? "the listener did "
+		    "not answer in time" : "lost contact with the listener");
 		status = EXIT_UNAVAILABLE;
 	} else if (status == EXIT_OK)
 		status = cmd_replay_result(&frame, seq);

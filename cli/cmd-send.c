@@ -60,9 +60,11 @@ const struct cmd_entry cmd_send_entry = {
 	.help =
 	    "Make a request through the listener and print the response body\n"
 	    "exactly.  Exit 1 when the server answers outside --expect (2xx),\n"
-	    "5 when it cannot be reached.  METHOD defaults to POST with a body,\n"
-	    "else GET.  Every attempt shows in 'fish log'; connections to a\n"
-	    "server are kept and reused by later sends of the session.\n"
+	    "5 when it cannot be reached, 3 when the listener is lost during\n"
+	    "the request (it may have been made: never sent again by itself).\n"
+	    "METHOD defaults to POST with a body, else GET.  Every attempt is\n"
+	    "journaled before it leaves and shows in 'fish log'; connections to\n"
+	    "a server are kept and reused by later sends of the session.\n"
 	    "\n"
 	    "Items:\n"
 	    "  key=value     JSON string field of the body\n"
@@ -439,14 +441,15 @@ cmd_send_request(const char *method, const struct items *items,
 		status = EXIT_INTERRUPTED;
 	else
 		status = client_call(&c, request, body, len, &frame, deadline);
-	if (status != EXIT_OK) {
-		if (status == EXIT_TIMEOUT) {
-			fish_warnx("send: %s %s: the listener did not answer in "
-			    "time", method, items->url);
-			status = EXIT_UNAVAILABLE;
-		}
-		goto fail;
+	if (status == EXIT_TIMEOUT || status == CLIENT_IN_DOUBT) {
+		fish_warnx("send: %s %s: %s during the request: it may have "
+		    "been made; 'fish log' shows what was sent", method,
+		    items->url, status == EXIT_TIMEOUT ? "the listener did "
+		    "not answer in time" : "lost contact with the listener");
+		status = EXIT_UNAVAILABLE;
 	}
+	if (status != EXIT_OK)
+		goto fail;
 	attempts = proto_int(frame.json, "attempts", 1);
 	if (attempts > 1)
 		(void)snprintf(after, sizeof after, " (after %lld attempts)",

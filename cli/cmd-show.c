@@ -127,6 +127,12 @@ cmd_show_add_text(struct buffer *b, struct json_object *entry,
 	buffer_add_str(b, "\n");
 	cmd_show_add_body(b, body, n, pretty, 0);
 	buffer_add_str(b, "\n");
+	if (!timeline_answered(entry)) {
+		/* Under way, or its listener stopped first: no outcome. */
+		buffer_printf(b, "\xe2\x86\x90 %s\n", error != NULL ? error :
+		    "no answer yet: the request is under way");
+		return;
+	}
 	if (proto_int(entry, "status", 0) != EXIT_OK)
 		buffer_printf(b, "\xe2\x86\x90 %s", error != NULL ? error :
 		    "failed");

@@ -69,6 +69,18 @@ timeline_is_sent(struct json_object *entry)
 	return (s != NULL && strcmp(s, "sent") == 0);
 }
 
+/*
+ * Tell whether a sent entry has an outcome: not a request still under way
+ * ("state": "sending") or one whose listener stopped first ("unanswered").
+ */
+int
+timeline_answered(struct json_object *entry)
+{
+	const char	*s = proto_string(entry, "state");
+
+	return (s == NULL || strcmp(s, "sent") == 0);
+}
+
 /* Return how many of a sent entry's len body bytes are the request's. */
 size_t
 timeline_request_len(struct json_object *entry, size_t len)
@@ -259,18 +271,23 @@ timeline_add_sent(struct buffer *b, struct json_object *entry, int colour)
 	buffer_add_str(b, " ");
 	timeline_add_field(b, entry, "url");
 	buffer_add_str(b, "  ");
-	if (proto_int(entry, "status", 0) != EXIT_OK)
+	if (error == NULL && !timeline_answered(entry))
+		xasprintf(&text, "sending");
+	else if (proto_int(entry, "status", 0) != EXIT_OK)
 		xasprintf(&text, "%s", error != NULL ? error : "failed");
 	else
 		xasprintf(&text, "%" PRId64, http_status);
 	if (colour)
-		buffer_add_str(b, http_status >= 200 && http_status <= 299 &&
+		buffer_add_str(b, !timeline_answered(entry) && error == NULL ?
+		    COLOUR_DIM : http_status >= 200 && http_status <= 299 &&
 		    error == NULL ? COLOUR_GOOD : COLOUR_BAD);
 	timeline_add_clean(b, text, strlen(text), '?', 0, 0);
 	if (colour)
 		buffer_add_str(b, COLOUR_RESET);
 	free(text);
-	buffer_printf(b, "  %" PRId64 " ms", proto_int(entry, "time_ms", 0));
+	if (timeline_answered(entry))
+		buffer_printf(b, "  %" PRId64 " ms",
+		    proto_int(entry, "time_ms", 0));
 	if (proto_int(entry, "attempt", 0) > 0)
 		buffer_printf(b, "  attempt %" PRId64,
 		    proto_int(entry, "attempt", 0));

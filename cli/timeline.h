@@ -5,9 +5,11 @@
  *
  * An entry is the listener's description of one message: received
  * ("direction": "received", the envelope of wait --json without its body)
- * or sent ("direction": "sent").  Its body bytes travel beside it: for a
- * sent request, the request body (entry.request_body_len bytes) followed by
- * the response body.
+ * or sent ("direction": "sent"; "state": "sending" while under way,
+ * "unanswered" when the listener stopped before its outcome was recorded,
+ * else "sent").  Its body bytes travel beside it: for a sent request, the
+ * request body (entry.request_body_len bytes) followed by the response
+ * body.
  */
 #ifndef CLI_TIMELINE_H
 #define CLI_TIMELINE_H
@@ -24,6 +26,7 @@
 int	 timeline_colour(void);
 int	 timeline_number(const char *, int64_t *);
 int	 timeline_is_sent(struct json_object *);
+int	 timeline_answered(struct json_object *);
 size_t	 timeline_request_len(struct json_object *, size_t);
 void	 timeline_with_bodies(struct json_object *, const void *, size_t);
 int	 timeline_print(struct json_object *, const void *, size_t, int);

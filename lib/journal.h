@@ -36,6 +36,7 @@ enum journal_type {
 	JOURNAL_MESSAGE_TAKEN = 5,
 	JOURNAL_CHECKPOINT = 6,
 	JOURNAL_MESSAGE_ANSWERED = 7,
+	JOURNAL_MESSAGE_SENDING = 8,
 };
 
 struct journal_record {

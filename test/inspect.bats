@@ -208,9 +208,12 @@ finish_tail() {
 	tail_pid=$!
 	wait_until 10 post_until_seen "$hook" "$out"
 	fish send "$hook" --data hello >/dev/null
-	wait_until 5 grep -q '"direction":"sent"' "$out"
-	grep '"direction":"sent"' "$out" | fish field /body >"$BATS_TEST_TMPDIR/body"
-	assert_equal "$(cat "$BATS_TEST_TMPDIR/body")" hello
+	# A send shows when it starts, and again with its outcome.
+	wait_until 5 grep -q '"state":"sent"' "$out"
+	grep '"state":"sent"' "$out" >"$BATS_TEST_TMPDIR/sent"
+	assert_equal "$(fish field /body <"$BATS_TEST_TMPDIR/sent")" hello
+	assert_equal "$(fish field /http_status <"$BATS_TEST_TMPDIR/sent")" 200
+	assert_equal "$(grep -c '"state":"sending"' "$out")" 1
 	fish stop
 	finish_tail
 	assert_equal "$status" 3

@@ -46,9 +46,9 @@ absent() {
 	assert_success
 	assert_equal "${#lines[@]}" 3
 	assert_line --index 0 --regexp '^← [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}  #1  inbox  POST /first\?a=1  5 B  hello$'
-	# The send completes after its request arrived, so it comes second.
-	assert_line --index 1 --regexp '^← .*  #2  inbox  POST /second  7 B  \{"n":2\}$'
-	assert_line --index 2 --regexp "^→ .*  #3  POST $hook/second  200  [0-9]+ ms\$"
+	# A send takes its place when it starts, before its request arrives.
+	assert_line --index 1 --regexp "^→ .*  #2  POST $hook/second  200  [0-9]+ ms\$"
+	assert_line --index 2 --regexp '^← .*  #3  inbox  POST /second  7 B  \{"n":2\}$'
 }
 
 @test "log keeps the order across a restart" {
@@ -162,11 +162,14 @@ absent() {
 	assert_equal "$(fish field /headers/x-thing <<<"${lines[0]}")" yes
 	assert_equal "$(fish field /body <<<"${lines[0]}")" 'text body'
 	assert_equal "$(fish field /body_base64 <<<"${lines[1]}")" '/wA='
-	assert_equal "$(fish field /direction <<<"${lines[3]}")" sent
-	assert_equal "$(fish field /method <<<"${lines[3]}")" PUT
-	assert_equal "$(fish field /http_status <<<"${lines[3]}")" 200
+	# The send comes before the request it made arrived.
+	assert_equal "$(fish field /direction <<<"${lines[2]}")" sent
+	assert_equal "$(fish field /state <<<"${lines[2]}")" sent
+	assert_equal "$(fish field /method <<<"${lines[2]}")" PUT
+	assert_equal "$(fish field /http_status <<<"${lines[2]}")" 200
+	assert_equal "$(fish field /body <<<"${lines[2]}")" 'sent body'
+	assert_equal "$(fish field /response_body <<<"${lines[2]}")" ''
 	assert_equal "$(fish field /body <<<"${lines[3]}")" 'sent body'
-	assert_equal "$(fish field /response_body <<<"${lines[3]}")" ''
 }
 
 @test "log colours only a terminal, and honours NO_COLOR" {

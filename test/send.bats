@@ -4,6 +4,7 @@
 # 200 and records what arrived, or helpers/flaky.py.
 
 load helpers/common
+load helpers/flaky
 bats_require_minimum_version 1.5.0
 
 setup() {
@@ -13,10 +14,7 @@ setup() {
 }
 
 teardown() {
-	if [ -n "$server_pid" ]; then
-		kill "$server_pid" 2>/dev/null || true
-		wait "$server_pid" 2>/dev/null || true
-	fi
+	stop_flaky
 	common_teardown
 }
 
@@ -28,21 +26,6 @@ received() {
 	else
 		fish -S other wait "$remote" --json --timeout 5 | fish field "$1"
 	fi
-}
-
-# has_port: succeed once the python server has written its port.
-has_port() {
-	[ -s "$BATS_TEST_TMPDIR/port" ]
-}
-
-# start_server: run helpers/flaky.py (see there what it answers) and set
-# $server to its base URL.
-start_server() {
-	python3 "$FISH_SRC_DIR/test/helpers/flaky.py" "$BATS_TEST_TMPDIR/port" \
-	    /dev/null </dev/null >/dev/null 2>&1 3>&- &
-	server_pid=$!
-	wait_until 10 has_port
-	server=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")
 }
 
 # now_ms: print the wall clock in milliseconds.
@@ -147,7 +130,7 @@ now_ms() {
 }
 
 @test "send prints the response body" {
-	start_server
+	start_flaky
 	run --separate-stderr fish send "$server/ok"
 	assert_success
 	assert_output ok
@@ -155,7 +138,7 @@ now_ms() {
 }
 
 @test "send exits 1 on a 500 answer but still prints the body" {
-	start_server
+	start_flaky
 	run --separate-stderr fish send POST "$server/status/500" a=1
 	assert_failure 1
 	assert_output "status 500"
@@ -199,7 +182,7 @@ s.close()')
 }
 
 @test "send --timeout gives up on a server that never answers" {
-	start_server
+	start_flaky
 	start=$(now_ms)
 	run --separate-stderr fish send "$server/hang" --timeout 0.5
 	elapsed=$(($(now_ms) - start))

@@ -3,8 +3,10 @@
  *
  * Entries are envelopes: for a received message the same object wait
  * --json prints (without the body) plus "direction": "received"; for a sent
- * request the envelope of envelope_sent plus "direction": "sent".  Each
- * entry travels in its own frame with the body bytes as payload (for a sent
+ * request the envelope of envelope_sent plus "direction": "sent" and its
+ * "state": "sending" (under way: no outcome yet), "sent", or "unanswered"
+ * (the listener stopped before its outcome was recorded).  Each entry
+ * travels in its own frame with the body bytes as payload (for a sent
  * request: the request body, then the response body), and a log ends with
  * a frame {"end": true}.  The in-memory index finds messages by sequence
  * number, so the cost of a log is that of the entries it prints, not of the
@@ -92,11 +94,57 @@ timeline_selected(const struct message *m, struct hook **hooks, size_t n)
 	return (0);
 }
 
-/* Build the entry of message m from its record. */
+/*
+ * Read message m's record into rec (release it with journal_record_release);
+ * return -1 if it is unreadable.  A request we sent whose start and
+ * outcome are records of their own reads as one whole record: the start's
+ * fields with the outcome's added, "request_body_len", and the request body
+ * followed by the response body.
+ */
+static int
+timeline_read(const struct message *m, struct journal_record *rec)
+{
+	struct journal_record	 outcome;
+	char			*cause = NULL, *body;
+
+	if (journal_read(listener.journal, m->offset, rec, &cause) == -1)
+		goto fail;
+	if (m->hook != NULL || rec->type != JOURNAL_MESSAGE_SENDING)
+		return (0);
+	json_object_object_add(rec->json, "request_body_len",
+	    json_object_new_int64((int64_t)rec->body_len));
+	if (m->state != MESSAGE_SENT)
+		return (0);
+	if (journal_read(listener.journal, m->outcome, &outcome, &cause) == -1) {
+		journal_record_release(rec);
+		goto fail;
+	}
+	json_object_object_foreach(outcome.json, key, value) {
+		if (strcmp(key, "seq") != 0)
+			json_object_object_add(rec->json, key,
+			    json_object_get(value));
+	}
+	body = xmalloc(rec->body_len + outcome.body_len + 1);
+	memcpy(body, rec->body, rec->body_len);
+	memcpy(body + rec->body_len, outcome.body, outcome.body_len);
+	free(rec->storage);
+	rec->storage = body;
+	rec->body = body;
+	rec->body_len += outcome.body_len;
+	journal_record_release(&outcome);
+	return (0);
+
+fail:
+	free(cause);
+	return (-1);
+}
+
+/* Build the entry of message m from its record (as timeline_read reads it). */
 static struct json_object *
 timeline_entry(const struct message *m, const struct journal_record *rec)
 {
 	struct json_object	*e;
+	const char		*state = "sent";
 
 	if (m->hook != NULL) {
 		e = envelope_new(rec->json, m->hook);
@@ -105,11 +153,27 @@ timeline_entry(const struct message *m, const struct journal_record *rec)
 		json_object_object_add(e, "state", json_object_new_string(
 		    m->state == MESSAGE_TAKEN ? "taken" :
 		    m->state == MESSAGE_REJECTED ? "rejected" : "queued"));
-	} else {
-		e = envelope_sent(rec->json);
-		json_object_object_add(e, "direction",
-		    json_object_new_string("sent"));
+		return (e);
 	}
+	e = envelope_sent(rec->json);
+	json_object_object_add(e, "direction", json_object_new_string("sent"));
+	if (m->state != MESSAGE_SENT) {
+		/* No outcome: none of its fields. */
+		json_object_object_del(e, "http_status");
+		json_object_object_del(e, "response_headers");
+		json_object_object_del(e, "time_ms");
+		json_object_object_del(e, "status");
+		state = "sending";
+	}
+	if (m->state == MESSAGE_UNANSWERED) {
+		/* It may have reached the server: nobody can tell. */
+		json_object_object_add(e, "status",
+		    json_object_new_int(EXIT_UNAVAILABLE));
+		json_object_object_add(e, "error", json_object_new_string(
+		    "no answer recorded: the listener stopped"));
+		state = "unanswered";
+	}
+	json_object_object_add(e, "state", json_object_new_string(state));
 	return (e);
 }
 
@@ -119,12 +183,9 @@ timeline_send_entry(struct conn *c, const struct message *m)
 {
 	struct journal_record	 rec;
 	struct json_object	*r;
-	char			*cause;
 
-	if (journal_read(listener.journal, m->offset, &rec, &cause) == -1) {
-		free(cause);
+	if (timeline_read(m, &rec) == -1)
 		return (-1);
-	}
 	r = proto_reply(EXIT_OK, NULL);
 	json_object_object_add(r, "entry", timeline_entry(m, &rec));
 	control_reply(c, r, rec.body, rec.body_len);
@@ -133,10 +194,10 @@ timeline_send_entry(struct conn *c, const struct message *m)
 }
 
 /*
- * Return when message m joined the timeline (unix ms), reading its record.
- * A sent request gets its seq when it finishes, so its time is then, not
- * sent_at: times must grow with seq for log --since to stop at the first
- * older one.
+ * Return when message m joined the timeline (unix ms), reading its record:
+ * times must grow with seq for log --since to stop at the first older one.
+ * A request we send takes its seq when it starts, so its time is sent_at;
+ * a whole record took its seq when the request ended, so its time is then.
  */
 static int64_t
 timeline_time(const struct message *m)
@@ -151,6 +212,8 @@ timeline_time(const struct message *m)
 	}
 	if (m->hook != NULL)
 		when = proto_int(rec.json, "received_at", 0);
+	else if (rec.type == JOURNAL_MESSAGE_SENDING)
+		when = proto_int(rec.json, "sent_at", 0);
 	else
 		when = proto_int(rec.json, "sent_at", 0) +
 		    proto_int(rec.json, "time_ms", 0);
@@ -467,11 +530,11 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 	const char		*path, *query;
 	int64_t			 seq = proto_int(f->json, "seq", -1);
 	uint64_t		*conn_id;
-	char			*url, *text, *cause;
+	char			*url, *text;
 	size_t			 i, n;
 
 	if (seq < 0 || (m = message_find((uint64_t)seq)) == NULL ||
-	    journal_read(listener.journal, m->offset, &rec, &cause) == -1) {
+	    timeline_read(m, &rec) == -1) {
 		xasprintf(&text, "no message %lld in the journal", (long long)seq);
 		control_error(c, EXIT_NOT_FOUND, text);
 		free(text);

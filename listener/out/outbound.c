@@ -1,8 +1,10 @@
 /*
- * Journaled outbound requests (see outbound.h).  The sequence number is
- * taken when an attempt finishes, so that records enter the journal, and
- * the in-memory timeline, in sequence order.  Backoff between attempts is
- * a timer on the listener's loop; nothing blocks.
+ * Journaled outbound requests (see outbound.h).  Each attempt takes its
+ * sequence number when it starts, so the timeline orders requests by
+ * their start; its start record must be durable before curl sends a byte
+ * (it waits for the group commit), and its outcome record completes it.
+ * Backoff between attempts is a timer on the listener's loop; nothing
+ * blocks.
  */
 #include "config.h"
 
@@ -16,8 +18,8 @@
 
 #include "buffer.h"
 #include "compat.h"
+#include "hook.h"
 #include "message.h"
-#include "journal.h"
 #include "listener.h"
 #include "log.h"
 #include "loop.h"
@@ -36,8 +38,9 @@ struct outbound {
 	int			 follow;
 	unsigned int		 retries;	/* attempts after the first */
 	unsigned int		 attempt;	/* 1, 2, ... */
-	uint64_t		 first_seq;	/* of attempt 1's record */
-	struct json_object	*record;	/* this attempt's, so far */
+	uint64_t		 first_seq;	/* of attempt 1 */
+	struct message		*message;	/* this attempt's */
+	struct json_object	*sending;	/* its headers, until it leaves */
 	struct loop_timer	*timer;		/* backoff before the next */
 	outbound_done_cb	 cb;
 	const struct outbound_ops *ops;		/* or NULL */
@@ -46,7 +49,7 @@ struct outbound {
 };
 
 static TAILQ_HEAD(, outbound) waiting = TAILQ_HEAD_INITIALIZER(waiting);
-static int	stopping;	/* the listener is stopping: no more retries */
+static int	stopping;	/* the listener is stopping: no more attempts */
 
 static void	outbound_attempt(struct outbound *);
 
@@ -93,6 +96,29 @@ outbound_retry_delay(const struct outbound *o,
 	return (retry_backoff(o->attempt, -1, outbound_random()));
 }
 
+/* Make a result for an attempt that did not leave: why, and nothing else. */
+static void
+outbound_result_init(struct httpc_result *result, char *why)
+{
+	memset(result, 0, sizeof *result);
+	result->status = EXIT_UNAVAILABLE;
+	result->error = why;
+	result->headers = json_object_new_array();
+	buffer_init(&result->head);
+	buffer_init(&result->body);
+	result->retry_after_ms = -1;
+}
+
+/* Free what outbound_result_init made. */
+static void
+outbound_result_release(struct httpc_result *result)
+{
+	free(result->error);
+	json_object_put(result->headers);
+	buffer_release(&result->head);
+	buffer_release(&result->body);
+}
+
 /*
  * End a request between attempts: tell the caller, with why in a result
  * that says no attempt was made.
@@ -101,27 +127,20 @@ static void
 outbound_abandon(struct outbound *o, const char *why)
 {
 	struct httpc_result	 result;
+	char			*text;
 
-	memset(&result, 0, sizeof result);
-	result.status = EXIT_UNAVAILABLE;
-	xasprintf(&result.error, "%s before attempt %u", why, o->attempt);
-	result.headers = json_object_new_array();
-	buffer_init(&result.head);
-	buffer_init(&result.body);
-	result.retry_after_ms = -1;
+	xasprintf(&text, "%s before attempt %u", why, o->attempt);
+	outbound_result_init(&result, text);
 	result.attempt = o->attempt - 1;
 	o->cb(&result, 0, o->arg);
-	free(result.error);
-	json_object_put(result.headers);
-	buffer_release(&result.head);
-	buffer_release(&result.body);
+	outbound_result_release(&result);
 }
 
 /* Free a request that is done. */
 static void
 outbound_free(struct outbound *o)
 {
-	json_object_put(o->record);
+	json_object_put(o->sending);
 	json_object_put(o->headers);
 	free(o->method);
 	free(o->url);
@@ -149,21 +168,19 @@ outbound_retry(void *arg)
 }
 
 /*
- * An attempt finished: journal it, index it, then try again after a
- * backoff or tell the caller.
+ * An attempt finished: journal its outcome, completing its start record,
+ * then try again after a backoff or tell the caller.
  */
 static void
 outbound_done(struct httpc_result *result, void *arg)
 {
 	struct outbound		*o = arg;
-	struct json_object	*r = o->record;
-	struct buffer		 both;
-	uint64_t		 seq, offset;
+	struct json_object	*r;
+	uint64_t		 seq = o->message->seq;
 	int64_t			 delay;
 
 	delay = outbound_retry_delay(o, result);
-	seq = listener.next_seq++;
-	json_object_object_add(r, "seq", json_object_new_int64((int64_t)seq));
+	r = json_object_new_object();
 	json_object_object_add(r, "status", json_object_new_int(result->status));
 	if (result->error != NULL)
 		json_object_object_add(r, "error",
@@ -180,19 +197,10 @@ outbound_done(struct httpc_result *result, void *arg)
 	if (delay >= 0)
 		json_object_object_add(r, "retry_in_ms",
 		    json_object_new_int64(delay));
-	/* The body is the request body, then the response body. */
-	buffer_init(&both);
-	buffer_add(&both, o->body, o->body_len);
-	buffer_add(&both, buffer_peek(&result->body),
+	message_answered(o->message, r, buffer_peek(&result->body),
 	    buffer_unread(&result->body));
-	offset = journal_append(listener.journal, JOURNAL_MESSAGE_SENT, r,
-	    buffer_peek(&both), buffer_unread(&both));
-	buffer_release(&both);
-	message_sent(seq, offset);
-	if (o->attempt == 1)
-		o->first_seq = seq;
 	json_object_put(r);
-	o->record = NULL;
+	o->message = NULL;
 
 	if (delay >= 0) {
 		o->attempt++;
@@ -206,34 +214,31 @@ outbound_done(struct httpc_result *result, void *arg)
 	outbound_free(o);
 }
 
-/* Make one attempt of a request, with the headers its caller gives it. */
+/*
+ * An attempt's start record is durable: hand the attempt to curl, unless
+ * the listener began to stop meanwhile; then it never leaves, and its
+ * outcome says so.
+ */
 static void
-outbound_attempt(struct outbound *o)
+outbound_go(void *arg)
 {
+	struct outbound		*o = arg;
 	struct httpc_request	 req;
-	struct json_object	*r, *headers;
+	struct httpc_result	 result;
+	struct json_object	*headers = o->sending;
+	char			*why;
 
-	if (o->ops != NULL && o->ops->headers != NULL)
-		headers = o->ops->headers(o->headers, o->body, o->body_len,
-		    o->arg);
-	else
-		headers = json_object_get(o->headers);
-	o->record = r = json_object_new_object();
-	json_object_object_add(r, "method", json_object_new_string(o->method));
-	json_object_object_add(r, "url", json_object_new_string(o->url));
-	json_object_object_add(r, "headers", json_object_get(headers));
-	json_object_object_add(r, "request_body_len",
-	    json_object_new_int64((int64_t)o->body_len));
-	json_object_object_add(r, "sent_at",
-	    json_object_new_int64(listener_wallclock()));
-	/* Only requests that may be retried number their attempts. */
-	if (o->retries > 0)
-		json_object_object_add(r, "attempt",
-		    json_object_new_int((int)o->attempt));
-	if (o->attempt > 1)
-		json_object_object_add(r, "retry_of",
-		    json_object_new_int64((int64_t)o->first_seq));
-
+	message_started(o->message);
+	o->sending = NULL;
+	if (stopping) {
+		xasprintf(&why, "session '%s' was stopped before the request "
+		    "left", listener.session.name);
+		outbound_result_init(&result, why);
+		outbound_done(&result, o);
+		outbound_result_release(&result);
+		json_object_put(headers);
+		return;
+	}
 	memset(&req, 0, sizeof req);
 	req.method = o->method;
 	req.url = o->url;
@@ -245,6 +250,40 @@ outbound_attempt(struct outbound *o)
 	/* It may be over, and o freed, when httpc_send returns. */
 	httpc_send(listener.httpc, &req, outbound_done, o);
 	json_object_put(headers);
+}
+
+/*
+ * Start one attempt of a request, with the headers its caller gives it:
+ * journal what it will send, and send it once that is durable.
+ */
+static void
+outbound_attempt(struct outbound *o)
+{
+	struct json_object	*r;
+
+	if (o->ops != NULL && o->ops->headers != NULL)
+		o->sending = o->ops->headers(o->headers, o->body, o->body_len,
+		    o->arg);
+	else
+		o->sending = json_object_get(o->headers);
+	r = json_object_new_object();
+	json_object_object_add(r, "method", json_object_new_string(o->method));
+	json_object_object_add(r, "url", json_object_new_string(o->url));
+	json_object_object_add(r, "headers", json_object_get(o->sending));
+	json_object_object_add(r, "sent_at",
+	    json_object_new_int64(listener_wallclock()));
+	/* Only requests that may be retried number their attempts. */
+	if (o->retries > 0)
+		json_object_object_add(r, "attempt",
+		    json_object_new_int((int)o->attempt));
+	if (o->attempt > 1)
+		json_object_object_add(r, "retry_of",
+		    json_object_new_int64((int64_t)o->first_seq));
+	o->message = message_send(r, o->body, o->body_len);
+	json_object_put(r);
+	if (o->attempt == 1)
+		o->first_seq = o->message->seq;
+	listener_after_sync(outbound_go, o);
 }
 
 /*
@@ -281,7 +320,8 @@ outbound_send(const struct httpc_request *req, unsigned int retries,
 /*
  * The listener is stopping: end the requests waiting to be tried again,
  * so that nobody waits for an attempt that will not be made; attempts
- * still under way are the last of their requests.
+ * still under way are the last of their requests, and those waiting for
+ * their start to be durable never leave (outbound_go).
  */
 void
 outbound_stop(void)

@@ -1,9 +1,13 @@
 /*
- * Outbound requests that join the session's timeline: each is made through
- * HTTP out (httpc) and, when it finishes, journaled as a MESSAGE_SENT
- * record with the next sequence number and indexed for fish log.  A request
- * may be tried again (retries, policy in retry.h): every attempt is its
- * own record, and the caller hears only of the last.
+ * Outbound requests that join the session's timeline: each attempt is
+ * journaled when it starts (a MESSAGE_SENDING record, with the next
+ * sequence number: method, URL, headers and body), made through HTTP out
+ * (httpc) only once that record is durable, and completed by a
+ * MESSAGE_SENT record with its outcome when it finishes.  A listener that
+ * dies in between leaves a start without an outcome: the attempt may have
+ * reached the server, and the timeline says so.  A request may be tried
+ * again (retries, policy in retry.h): every attempt has its own records,
+ * and the caller hears only of the last.
  */
 #ifndef OUTBOUND_H
 #define OUTBOUND_H

@@ -697,6 +697,7 @@ hook_replay(const struct journal_record *r, void *arg)
 			h->closed = 1;
 		break;
 	case JOURNAL_MESSAGE_RECEIVED:
+	case JOURNAL_MESSAGE_SENDING:
 	case JOURNAL_MESSAGE_SENT:
 	case JOURNAL_MESSAGE_TAKEN:
 		message_replay(r);

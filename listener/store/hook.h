@@ -25,20 +25,27 @@ struct loop_timer;
 struct sigspec;
 
 enum message_state {
-	MESSAGE_PENDING,	/* written, not yet durable */
+	MESSAGE_PENDING,	/* written, not yet durable (received or sent) */
 	MESSAGE_QUEUED,		/* durable, waiting to be taken */
 	MESSAGE_LEASED,		/* handed to a waiter, not yet confirmed */
 	MESSAGE_TAKEN,		/* confirmed by a waiter */
-	MESSAGE_SENT,		/* a request we sent (no hook) */
 	MESSAGE_REJECTED,	/* failed its hook's signature check */
+	/* Requests we send (no hook): */
+	MESSAGE_SENDING,	/* started, durable, under way */
+	MESSAGE_SENT,		/* over, with its outcome recorded */
+	MESSAGE_UNANSWERED,	/* started, no outcome recorded: the listener
+				   stopped while it was under way */
 };
 
 struct hook;
 
 struct message {
 	uint64_t		 seq;
-	struct hook		*hook;		/* NULL for MESSAGE_SENT */
+	struct hook		*hook;		/* NULL for a request we send */
 	uint64_t		 offset;
+	uint64_t		 outcome;	/* MESSAGE_SENT: its outcome
+						   record's (offset itself for
+						   a whole one) */
 	enum message_state	 state;
 	TAILQ_ENTRY(message)	 entry;
 };

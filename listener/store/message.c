@@ -9,6 +9,11 @@
  * and taken once the waiter confirms it; a lease that ends unconfirmed
  * puts the message back on its queue.  A request that failed its hook's
  * signature check is rejected: it joins the timeline, never a queue.
+ *
+ * A request we send is pending from its start record until that is
+ * durable (only then may it leave), then sending until its outcome is
+ * recorded, then sent.  One whose start was journaled by a listener that
+ * stopped before recording its outcome is unanswered.
  */
 #include "config.h"
 
@@ -49,7 +54,7 @@ message_free_all(void)
 /*
  * Forget messages whose records are gone (positions below bound): those
  * still queued expire.  A message out on lease stays until it is taken or
- * released.
+ * released, a request under way until its outcome is recorded.
  */
 void
 message_expire(uint64_t bound)
@@ -60,7 +65,8 @@ message_expire(uint64_t bound)
 	for (i = 0; i < nmessages; i++) {
 		m = messages[i];
 		if (m->offset >= bound || m->state == MESSAGE_LEASED ||
-		    m->state == MESSAGE_PENDING) {
+		    m->state == MESSAGE_PENDING ||
+		    m->state == MESSAGE_SENDING) {
 			messages[kept++] = m;
 			continue;
 		}
@@ -165,11 +171,33 @@ message_replay(const struct journal_record *r)
 		h->queued++;
 		nqueued++;
 		break;
-	case JOURNAL_MESSAGE_SENT:
+	case JOURNAL_MESSAGE_SENDING:
 		if (seq < 0 || (nmessages > 0 &&
 		    (uint64_t)seq <= messages[nmessages - 1]->seq))
 			break;
-		message_insert(NULL, (uint64_t)seq, r->offset, MESSAGE_SENT);
+		message_insert(NULL, (uint64_t)seq, r->offset,
+		    MESSAGE_UNANSWERED);
+		break;
+	case JOURNAL_MESSAGE_SENT:
+		/* The outcome of a request whose start is journaled. */
+		if (seq >= 0 && (m = message_find((uint64_t)seq)) != NULL) {
+			if (m->state == MESSAGE_UNANSWERED) {
+				m->state = MESSAGE_SENT;
+				m->outcome = r->offset;
+			}
+			break;
+		}
+		/*
+		 * A whole record, start and outcome in one, as fish wrote them
+		 * before starts had records of their own; an outcome whose
+		 * start is lost (it has no method) is no message.
+		 */
+		if (seq < 0 || proto_string(o, "method") == NULL ||
+		    (nmessages > 0 &&
+		    (uint64_t)seq <= messages[nmessages - 1]->seq))
+			break;
+		m = message_insert(NULL, (uint64_t)seq, r->offset, MESSAGE_SENT);
+		m->outcome = r->offset;
 		break;
 	case JOURNAL_MESSAGE_TAKEN:
 		if (seq < 0 || (m = message_find((uint64_t)seq)) == NULL ||
@@ -272,15 +300,44 @@ message_all(size_t *n)
 }
 
 /*
- * Index a request we sent, journaled at offset; it joins the timeline but
- * no queue.
+ * Record the start of a request we send: o is its journal object (without
+ * "seq", which is added here), body the request body.  The message stays
+ * pending until the journal is synced; then the caller calls
+ * message_started, and only then may the request leave.
+ */
+struct message *
+message_send(struct json_object *o, const void *body, size_t len)
+{
+	uint64_t	seq = listener.next_seq;
+	uint64_t	offset;
+
+	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
+	offset = journal_append(listener.journal, JOURNAL_MESSAGE_SENDING, o,
+	    body, len);
+	return (message_insert(NULL, seq, offset, MESSAGE_PENDING));
+}
+
+/* The start of a request we send is durable: it joins the timeline. */
+void
+message_started(struct message *m)
+{
+	m->state = MESSAGE_SENDING;
+	if (message_observer != NULL)
+		message_observer(m);
+}
+
+/*
+ * A request we sent is over: journal its outcome (o, without "seq"; body
+ * the response body) and show it in the timeline.
  */
 void
-message_sent(uint64_t seq, uint64_t offset)
+message_answered(struct message *m, struct json_object *o, const void *body,
+    size_t len)
 {
-	struct message	*m;
-
-	m = message_insert(NULL, seq, offset, MESSAGE_SENT);
+	json_object_object_add(o, "seq", json_object_new_int64((int64_t)m->seq));
+	m->outcome = journal_append(listener.journal, JOURNAL_MESSAGE_SENT, o,
+	    body, len);
+	m->state = MESSAGE_SENT;
 	if (message_observer != NULL)
 		message_observer(m);
 }

@@ -20,6 +20,9 @@ What it answers depends on the path and query:
     /hang?times=N           never answers the first N times
     /redirect?to=PATH       302 to PATH
     /loop                   302 to itself
+    /script?do=A,B,...      the Nth request does the Nth action, then 200
+                            "ok": a status code (503), 429:S (with
+                            Retry-After: S), or hang (never answers)
 
 A request's KEY is its path with the query, unless the query has key=K.
 """
@@ -92,12 +95,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        [("Retry-After", query.get("after", "1"))])
         elif path == "/hang" and (first or "times" not in query):
             threading.Event().wait()
+        elif path == "/script" and n <= len(query.get("do", "").split(",")):
+            self.act(query.get("do", "").split(",")[n - 1])
         elif path == "/loop":
             self.reply(302, "again", [("Location", "/loop")])
         elif path == "/redirect":
             self.reply(302, "moved", [("Location", query.get("to", "/ok"))])
         else:
             self.reply(200, "ok")
+
+    def act(self, action):
+        if action == "":
+            self.reply(200, "ok")
+        elif action == "hang":
+            threading.Event().wait()
+        elif action.startswith("429:"):
+            self.reply(429, "slow down", [("Retry-After", action[4:])])
+        else:
+            self.reply(int(action), "status %s" % action)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = answer
 
