@@ -3,8 +3,10 @@
  * received as it happens, in the format of fish log, until interrupted.
  *
  * If the listener crashes, tail restarts it and subscribes again, as wait
- * does; if it is stopped (fish stop), the listener says so and tail ends
- * with exit status 3.  SIGINT ends it with 130.
+ * does, after the last entry it printed (or, before it printed any, after
+ * where the listener said it began), so that it misses nothing durable
+ * and prints nothing twice; if it is stopped (fish stop), the listener
+ * says so and tail ends with exit status 3.  SIGINT ends it with 130.
  */
 #include "config.h"
 
@@ -27,7 +29,9 @@ const struct cmd_entry cmd_tail_entry = {
 	    "Print each message as it joins the timeline, in the format of\n"
 	    "fish log, until interrupted (exit 130) or the listener is stopped\n"
 	    "(exit 3).  With HOOKs (URL, token or name), only what those hooks\n"
-	    "receive.\n"
+	    "receive.  A request sent shows as it starts, then with its outcome.\n"
+	    "If the listener dies, tail restarts it and goes on after the last\n"
+	    "entry it printed.\n"
 	    "\n"
 	    "  --json        print one JSON object per line, with the bodies\n"
 	    "  -h, --help    show this help\n",
@@ -48,20 +52,25 @@ cmd_tail_interrupt(int sig)
 }
 
 /*
- * Subscribe, then print entries as they come.  Return the exit status;
- * *answered tells whether it came from the listener rather than from
- * losing it.
+ * Subscribe, then print entries as they come.  *after is where to begin
+ * (-1: now); it becomes the sequence number of the last entry printed.
+ * Return the exit status; *answered tells whether it came from the
+ * listener rather than from losing it.
  */
 static int
 cmd_tail_follow(struct client *c, struct json_object *request, int flags,
-    int *answered)
+    int64_t *after, int *answered)
 {
 	struct proto_frame	 frame;
 	struct json_object	*entry;
+	int64_t			 seq;
 	int			 status, subscribed = 0;
 
 	*answered = 0;
 	proto_frame_init(&frame);
+	if (*after >= 0)
+		json_object_object_add(request, "after",
+		    json_object_new_int64(*after));
 	if ((status = client_send(c, request, NULL, 0)) != EXIT_OK)
 		return (status);
 	for (;;) {
@@ -73,14 +82,23 @@ cmd_tail_follow(struct client *c, struct json_object *request, int flags,
 			break;
 		}
 		if (!subscribed) {
-			/* The first reply only acknowledges. */
+			/* The first reply says where the entries begin. */
 			subscribed = 1;
+			seq = proto_int(frame.json, "after", -1);
+			if (seq > *after)
+				*after = seq;
 		} else if (json_object_object_get_ex(frame.json, "entry",
-		    &entry) && timeline_print(entry, frame.payload,
-		    frame.payload_len, flags) != 0) {
-			*answered = 1;
-			status = timeline_write_error("tail");
-			break;
+		    &entry)) {
+			/* An outcome repeats an earlier entry: not after it. */
+			seq = proto_int(entry, "seq", -1);
+			if (timeline_print(entry, frame.payload,
+			    frame.payload_len, flags) != 0) {
+				*answered = 1;
+				status = timeline_write_error("tail");
+				break;
+			}
+			if (seq > *after)
+				*after = seq;
 		}
 		proto_frame_release(&frame);
 	}
@@ -96,6 +114,7 @@ cmd_tail_exec(int argc, char **argv)
 	struct sigaction	 sa;
 	struct client		 c;
 	struct json_object	*request, *hooks;
+	int64_t			 after = -1;
 	int			 ch, i, flags = 0, answered, status;
 
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_tail_options)) !=
@@ -129,7 +148,8 @@ cmd_tail_exec(int argc, char **argv)
 	json_object_object_add(request, "hooks", hooks);
 
 	for (;;) {
-		status = cmd_tail_follow(&c, request, flags, &answered);
+		status = cmd_tail_follow(&c, request, flags, &after,
+		    &answered);
 		if (client_interrupted) {
 			status = EXIT_INTERRUPTED;
 			break;

@@ -102,6 +102,58 @@ acked_at_least() {
 	assert_failure 124
 }
 
+# tail_numbers: print the bodies that fish tail --json wrote, one a line.
+tail_numbers() {
+	grep -o '"body":"[0-9]*"' "$BATS_TEST_TMPDIR/tail" | tr -dc '0-9\n'
+}
+
+# tail_has_all: fish tail has printed every acknowledged number.
+tail_has_all() {
+	[ -z "$(comm -23 <(sort -u "$BATS_TEST_TMPDIR/acked") \
+	    <(tail_numbers | sort -u))" ]
+}
+
+# tail_subscribed URL: post 0 to URL until fish tail prints it.
+tail_subscribed() {
+	http_post "$1" 0 >/dev/null
+	tail_numbers | grep -qx 0
+}
+
+@test "tail prints every acknowledged callback exactly once across repeated SIGKILLs" {
+	local a k n first tail_pid
+	a=$(fish spawn --name a)
+	fish tail --json a >"$BATS_TEST_TMPDIR/tail" 2>/dev/null &
+	tail_pid=$!
+	wait_until 10 tail_subscribed "$a"
+	sender 80 "$a" &
+	for k in 1 2 3 4; do
+		wait_until 20 acked_at_least $((k * 15))
+		# A tail that reads nothing while its listener dies and the
+		# next one acknowledges more callbacks must print them too.
+		kill -STOP "$tail_pid"
+		kill_listener
+		n=$(wc -l <"$BATS_TEST_TMPDIR/acked")
+		fish status >/dev/null
+		wait_until 20 acked_at_least $((n + 3))
+		kill -CONT "$tail_pid"
+	done
+	wait_until 30 test -e "$BATS_TEST_TMPDIR/sender-done"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/acked")" -eq 80 ]
+	wait_until 20 tail_has_all
+	kill -INT "$tail_pid"
+	wait "$tail_pid" || true
+	# Every message from the first on, once: a sender that lost its
+	# answer in a kill posts the same number again, as a new message.
+	grep -o '"seq":[0-9]*' "$BATS_TEST_TMPDIR/tail" >"$BATS_TEST_TMPDIR/printed"
+	run uniq -d "$BATS_TEST_TMPDIR/printed"
+	assert_output ''
+	first=$(head -n 1 "$BATS_TEST_TMPDIR/printed" | tr -dc 0-9)
+	fish log a --json | grep -o '"seq":[0-9]*' |
+	    awk -F: -v first="$first" '$2 >= first' >"$BATS_TEST_TMPDIR/logged"
+	run diff "$BATS_TEST_TMPDIR/logged" "$BATS_TEST_TMPDIR/printed"
+	assert_success
+}
+
 @test "a listener killed after a wait took nothing leaves the message for the next wait" {
 	local url
 	url=$(fish spawn)

@@ -232,6 +232,43 @@ finish_tail() {
 	assert_equal "$status" 130
 }
 
+# seqs_from FILE: print the sequence numbers of FILE's JSON lines.
+seqs_from() {
+	grep -o '^{"seq":[0-9]*' "$1" | tr -dc '0-9\n'
+}
+
+# tail_caught_up FILE: the tail writing FILE has printed every message
+# of the log from its first on, in order, and nothing else.
+tail_caught_up() {
+	local first
+	first=$(seqs_from "$1" | head -n 1)
+	fish log --json >"$BATS_TEST_TMPDIR/log.json"
+	[ "$(seqs_from "$BATS_TEST_TMPDIR/log.json" |
+	    awk -v first="$first" '$1 >= first')" = "$(seqs_from "$1")" ]
+}
+
+@test "tail resumes after the last entry it printed, however much came meanwhile" {
+	local out=$BATS_TEST_TMPDIR/tail.out
+	fish tail --json >"$out" 2>"$BATS_TEST_TMPDIR/tail.err" &
+	tail_pid=$!
+	wait_until 10 post_until_seen "$hook/before" "$out"
+	# While tail reads nothing, its listener dies, and 3 MB arrive
+	# through the next one: many times what it queues for a client.
+	kill -STOP "$tail_pid"
+	kill -KILL "$(listener_pid)"
+	fish status >/dev/null
+	python3 "$FISH_SRC_DIR/test/helpers/flood.py" "$hook/during" 60 50000
+	fish send "$hook/sent" --data out >/dev/null
+	kill -CONT "$tail_pid"
+	# Every message, in order, once (the send too: it was over when
+	# tail came back, so it comes whole).
+	wait_until 20 tail_caught_up "$out"
+	assert_equal "$(grep -c '"path":"/during"' "$out")" 60
+	kill -INT "$tail_pid"
+	finish_tail
+	assert_equal "$status" 130
+}
+
 @test "tail of an unknown hook exits 4" {
 	run fish tail nosuchhook
 	assert_failure 4

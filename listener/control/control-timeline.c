@@ -13,6 +13,17 @@
  * journal's size.  A log's entries are sent as its client reads them, a
  * part whenever less than CONTROL_OUT_BOUND waits to be written, so a slow
  * or stopped reader holds little of them in the listener's memory.
+ *
+ * A tail is a cursor over the same index: it sends every durable entry
+ * after the one its client printed last, a part at a time as for a log,
+ * and once it has caught up, each entry as it becomes durable.  The cursor
+ * never passes an entry that is not durable yet, and new entries take
+ * higher sequence numbers, so "every selected entry before the cursor has
+ * been sent" holds across the catching up and the live part, with nothing
+ * missed or sent twice; and a client that lost its listener resumes after
+ * the sequence number it printed last, which was durable.  The outcome of
+ * a request whose entry was sent already is sent again, whole, when it
+ * comes.
  */
 #include "config.h"
 
@@ -22,6 +33,7 @@
 
 #include <json-c/json.h>
 
+#include "compat.h"
 #include "control.h"
 #include "duration.h"
 #include "envelope.h"
@@ -36,13 +48,18 @@
 #include "xmalloc.h"
 
 struct subscriber {
-	uint64_t	  conn_id;
-	struct hook	**hooks;
-	size_t		  nhooks;
+	uint64_t		  conn_id;
+	struct hook		**hooks;
+	size_t			  nhooks;
+	uint64_t		  next;		/* every selected entry before
+						   it has been sent */
+	int			  behind;	/* waits for its output to
+						   drain */
+	TAILQ_ENTRY(subscriber)	  entry;
 };
 
-static struct subscriber	*subscribers;
-static size_t			 nsubscribers;
+static TAILQ_HEAD(, subscriber)	subscribers =
+    TAILQ_HEAD_INITIALIZER(subscribers);
 
 /*
  * Resolve the request's "hooks" list.  Return the number found (0 for an
@@ -430,24 +447,75 @@ timeline_resolve(struct conn *c, struct proto_frame *f)
 	free(hooks);
 }
 
-/* A message joined the timeline: send it to every live subscriber. */
+/* Forget a subscriber. */
+static void
+timeline_tail_free(struct subscriber *sub)
+{
+	TAILQ_REMOVE(&subscribers, sub, entry);
+	free(sub->hooks);
+	free(sub);
+}
+
+/*
+ * Send a tail's entries from its cursor on while c's output stays small:
+ * up to the first entry not yet durable, whose turn comes when it is
+ * (timeline_notify).  Called again when c's output has drained, if it
+ * stopped for that.
+ */
+static void
+timeline_tail_step(struct conn *c, void *arg)
+{
+	struct subscriber	 *sub = arg;
+	struct message		**all, *m;
+	size_t			  n, i, sent = 0, looked = 0;
+
+	all = message_all(&n);
+	for (i = timeline_lower_bound(all, n, sub->next); i < n; i++) {
+		m = all[i];
+		if (m->state == MESSAGE_PENDING)
+			break;
+		if (control_pending(c) >= CONTROL_OUT_BOUND ||
+		    sent >= LOG_STEP_ENTRIES || looked >= LOG_STEP_MESSAGES) {
+			if (!sub->behind)
+				control_on_drained(c, timeline_tail_step, NULL,
+				    sub);
+			sub->behind = 1;
+			return;
+		}
+		sub->next = m->seq + 1;
+		looked++;
+		if (timeline_selected(m, sub->hooks, sub->nhooks) &&
+		    timeline_send_entry(c, m) == 0)
+			sent++;
+	}
+	/* Caught up: the next entries come as they become durable. */
+	if (sub->behind)
+		control_on_drained(c, NULL, NULL, NULL);
+	sub->behind = 0;
+}
+
+/*
+ * A message became durable, or a request we sent has its outcome: move
+ * every tail on.  An outcome goes to the tails that sent its request's
+ * entry already; the others send it with that entry.
+ */
 static void
 timeline_notify(struct message *m)
 {
-	struct subscriber	*s;
+	struct subscriber	*sub, *next;
 	struct conn		*c;
-	size_t			 i = 0;
 
-	while (i < nsubscribers) {
-		s = &subscribers[i];
-		if ((c = control_find(s->conn_id)) == NULL) {
-			free(s->hooks);
-			subscribers[i] = subscribers[--nsubscribers];
+	TAILQ_FOREACH_SAFE(sub, &subscribers, entry, next) {
+		if ((c = control_find(sub->conn_id)) == NULL) {
+			timeline_tail_free(sub);
 			continue;
 		}
-		if (timeline_selected(m, s->hooks, s->nhooks))
-			timeline_send_entry(c, m);
-		i++;
+		if (m->hook == NULL && m->state == MESSAGE_SENT) {
+			if (m->seq < sub->next &&
+			    timeline_selected(m, sub->hooks, sub->nhooks))
+				timeline_send_entry(c, m);
+		} else if (!sub->behind)
+			timeline_tail_step(c, sub);
 	}
 }
 
@@ -458,43 +526,67 @@ timeline_notify(struct message *m)
 void
 timeline_stop(void)
 {
-	struct conn	*c;
-	size_t		 i;
-	char		*text;
+	struct subscriber	*sub;
+	struct conn		*c;
+	char			*text;
 
 	xasprintf(&text, "session '%s' was stopped", listener.session.name);
-	for (i = 0; i < nsubscribers; i++) {
-		if ((c = control_find(subscribers[i].conn_id)) != NULL)
+	while ((sub = TAILQ_FIRST(&subscribers)) != NULL) {
+		if ((c = control_find(sub->conn_id)) != NULL) {
+			if (sub->behind)
+				control_on_drained(c, NULL, NULL, NULL);
 			control_error(c, EXIT_UNAVAILABLE, text);
-		free(subscribers[i].hooks);
+		}
+		timeline_tail_free(sub);
 	}
 	free(text);
-	free(subscribers);
-	subscribers = NULL;
-	nsubscribers = 0;
 }
 
 /*
- * Reply to "tail": acknowledge, then send the entry of every message that
- * joins the timeline until the client goes away.
+ * Return where a tail that starts now begins: after every entry that is
+ * durable.  Those not yet durable are the last of the index.
+ */
+static uint64_t
+timeline_now(void)
+{
+	struct message	**all;
+	size_t		  n, i;
+
+	all = message_all(&n);
+	for (i = n; i > 0 && all[i - 1]->state == MESSAGE_PENDING; i--)
+		;
+	return (i == n ? listener.next_seq : all[i]->seq);
+}
+
+/*
+ * Reply to "tail": acknowledge with "after", the sequence number after
+ * which it starts: the request's own "after" (the last entry its client
+ * printed), or the last durable one.  Then send the entry of every message
+ * after it, those in the journal first, until the client goes away.
  */
 void
 timeline_tail(struct conn *c, struct proto_frame *f)
 {
-	struct subscriber	*s;
+	struct subscriber	*sub;
+	struct json_object	*r;
 	struct hook		**hooks;
 	ssize_t			  n;
+	int64_t			  after = proto_int(f->json, "after", -1);
 
 	if ((n = timeline_hooks(c, f, &hooks)) == -1)
 		return;
-	subscribers = xreallocarray(subscribers, nsubscribers + 1,
-	    sizeof *subscribers);
-	s = &subscribers[nsubscribers++];
-	s->conn_id = control_id(c);
-	s->hooks = hooks;
-	s->nhooks = (size_t)n;
+	sub = xcalloc(1, sizeof *sub);
+	sub->conn_id = control_id(c);
+	sub->hooks = hooks;
+	sub->nhooks = (size_t)n;
+	sub->next = after >= 0 ? (uint64_t)after + 1 : timeline_now();
+	TAILQ_INSERT_TAIL(&subscribers, sub, entry);
 	message_observe(timeline_notify);
-	control_reply(c, proto_reply(EXIT_OK, NULL), NULL, 0);
+	r = proto_reply(EXIT_OK, NULL);
+	json_object_object_add(r, "after",
+	    json_object_new_int64((int64_t)(sub->next - 1)));
+	control_reply(c, r, NULL, 0);
+	timeline_tail_step(c, sub);
 }
 
 /* Tell whether a recorded header should not be sent again as it was. */
