@@ -544,6 +544,16 @@ main(int argc, char **argv)
 	if (http_fd == -1)
 		listener_fail(cause);
 	listener_set_base_url();
+	/*
+	 * Every path we use from here on is absolute (the session's were made
+	 * so by session_init): leave the starting command's directory, as a
+	 * daemon does, so that it can be removed or unmounted.
+	 */
+	if (chdir("/") == -1) {
+		xasprintf(&cause, "cannot change directory to /: %s",
+		    strerror(errno));
+		listener_fail(cause);
+	}
 
 	listener.loop = loop_new();
 	/* The commit must run before MHD's prepare, which answers requests. */

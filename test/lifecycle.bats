@@ -428,6 +428,34 @@ listeners_of_this_test() {
 	assert_failure
 }
 
+@test "the listener leaves the starting command's directory for /" {
+	local dir=$BATS_TEST_TMPDIR/cwd hook
+	mkdir "$dir"
+	hook=$(cd "$dir" && fish spawn)
+	assert_equal "$(readlink "/proc/$(listener_pid)/cwd")" /
+	# That directory can go: the listener holds nothing in it.
+	rmdir "$dir"
+	[ "$(http_post "$hook" '"still here"')" = 200 ]
+	run fish wait "$hook" --timeout 5
+	assert_output '"still here"'
+	run fish status
+	assert_success
+}
+
+@test "a relative FISH_HOME is found from where the listener was started" {
+	local hook
+	cd "$BATS_TEST_TMPDIR"
+	export FISH_HOME=relative/home
+	hook=$(fish spawn --name rel)
+	[ -d "$BATS_TEST_TMPDIR/relative/home/sessions/default/journal" ]
+	[ "$(http_post "$hook" '"rel"')" = 200 ]
+	# A listener started again from there finds the same state.
+	kill -KILL "$(listener_pid)"
+	run fish wait rel --timeout 5
+	assert_output '"rel"'
+	export FISH_HOME=$BATS_TEST_TMPDIR/relative/home
+}
+
 @test "the listener writes a log with a listening line" {
 	run fish start
 	local port
