@@ -485,9 +485,9 @@ client_repeatable(struct json_object *json)
  * the listener died (perhaps just before we connected): for a request that
  * is harmless to repeat (see the top of this file), restart it and send
  * once more.  For any other, return CLIENT_IN_DOUBT without a word when
- * the whole request had left: it may have been done.  A request that
- * could not be sent whole was not done (the listener acts on whole frames
- * only) and is sent again.
+ * the whole request had left, reply or part of one or not: it may have
+ * been done.  A request that could not be sent whole was not done (the
+ * listener acts on whole frames only) and is sent again.
  */
 int
 client_call(struct client *c, struct json_object *json, const void *payload,
@@ -503,10 +503,13 @@ client_call(struct client *c, struct json_object *json, const void *payload,
 		status = client_receive(c, f, deadline);
 	}
 	c->flags = flags;
-	if (status != EXIT_UNAVAILABLE || buffer_unread(&c->in) != 0)
+	if (status != EXIT_UNAVAILABLE)
 		return (status);
 	if (sent && !client_repeatable(json))
 		return (CLIENT_IN_DOUBT);
+	/* Part of a reply came: the listener did not die before it. */
+	if (buffer_unread(&c->in) != 0)
+		return (client_lost(c));
 	if ((status = client_reconnect(c)) != EXIT_OK)
 		return (status);
 	if ((status = client_send(c, json, payload, len)) != EXIT_OK)
