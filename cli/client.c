@@ -12,10 +12,10 @@
  * client_call sends a request once more to a restarted listener only
  * when it is one of these kinds (client_repeatable):
  *	status ls log show resolve	read only
- *	close				closing a closed hook does nothing
- *	spawn				a named hook is found again by its
- *					name; an unnamed one whose URL was
- *					never printed can receive nothing
+ *	close			closing a closed hook does nothing
+ *	spawn			a named hook is found again by its name;
+ *				an unnamed one whose URL was never
+ *				printed can receive nothing
  * Every other kind is done at most once: send and replay (an HTTP request
  * to someone else), reply (the answer to a held request, whose connection
  * dies with the listener), stop.  When the listener is lost after such a

@@ -29,9 +29,9 @@ const struct cmd_entry cmd_tail_entry = {
 	    "Print each message as it joins the timeline, in the format of\n"
 	    "fish log, until interrupted (exit 130) or the listener is stopped\n"
 	    "(exit 3).  With HOOKs (URL, token or name), only what those hooks\n"
-	    "receive.  A request sent shows as it starts, then with its outcome.\n"
-	    "If the listener dies, tail restarts it and goes on after the last\n"
-	    "entry it printed.\n"
+	    "receive.  A request sent shows as it starts, then with its\n"
+	    "outcome.  If the listener dies, tail restarts it and goes on\n"
+	    "after the last entry it printed.\n"
 	    "\n"
 	    "  --json        print one JSON object per line, with the bodies\n"
 	    "  -h, --help    show this help\n",

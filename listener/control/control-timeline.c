@@ -51,10 +51,9 @@ struct subscriber {
 	uint64_t		  conn_id;
 	struct hook		**hooks;
 	size_t			  nhooks;
-	uint64_t		  next;		/* every selected entry before
-						   it has been sent */
-	int			  behind;	/* waits for its output to
-						   drain */
+	uint64_t		  next;	/* every selected entry before it
+					   has been sent */
+	int			  behind; /* waits for its output to drain */
 	TAILQ_ENTRY(subscriber)	  entry;
 };
 
@@ -132,7 +131,8 @@ timeline_read(const struct message *m, struct journal_record *rec)
 	    json_object_new_int64((int64_t)rec->body_len));
 	if (m->state != MESSAGE_SENT)
 		return (0);
-	if (journal_read(listener.journal, m->outcome, &outcome, &cause) == -1) {
+	if (journal_read(listener.journal, m->outcome, &outcome,
+	    &cause) == -1) {
 		journal_record_release(rec);
 		goto fail;
 	}
@@ -571,8 +571,9 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 	struct json_object	*r;
 	struct hook		**hooks;
 	ssize_t			  n;
-	int64_t			  after = proto_int(f->json, "after", -1);
+	int64_t			  after;
 
+	after = proto_int(f->json, "after", -1);
 	if ((n = timeline_hooks(c, f, &hooks)) == -1)
 		return;
 	sub = xcalloc(1, sizeof *sub);

@@ -40,7 +40,7 @@ struct outbound {
 	unsigned int		 attempt;	/* 1, 2, ... */
 	uint64_t		 first_seq;	/* of attempt 1 */
 	struct message		*message;	/* this attempt's */
-	struct json_object	*sending;	/* its headers, until it leaves */
+	struct json_object	*sending;	/* its headers, till it leaves */
 	struct loop_timer	*timer;		/* backoff before the next */
 	outbound_done_cb	 cb;
 	const struct outbound_ops *ops;		/* or NULL */
@@ -49,7 +49,7 @@ struct outbound {
 };
 
 static TAILQ_HEAD(, outbound) waiting = TAILQ_HEAD_INITIALIZER(waiting);
-static int	stopping;	/* the listener is stopping: no more attempts */
+static int	stopping;	/* the listener stops: no more attempts */
 
 static void	outbound_attempt(struct outbound *);
 

@@ -25,7 +25,7 @@ struct loop_timer;
 struct sigspec;
 
 enum message_state {
-	MESSAGE_PENDING,	/* written, not yet durable (received or sent) */
+	MESSAGE_PENDING,	/* written, not yet durable (either way) */
 	MESSAGE_QUEUED,		/* durable, waiting to be taken */
 	MESSAGE_LEASED,		/* handed to a waiter, not yet confirmed */
 	MESSAGE_TAKEN,		/* confirmed by a waiter */
@@ -41,7 +41,7 @@ struct hook;
 
 struct message {
 	uint64_t		 seq;
-	struct hook		*hook;		/* NULL for a request we send */
+	struct hook		*hook;		/* NULL: a request we send */
 	uint64_t		 offset;
 	uint64_t		 outcome;	/* MESSAGE_SENT: its outcome
 						   record's (offset itself for

@@ -196,7 +196,8 @@ message_replay(const struct journal_record *r)
 		    (nmessages > 0 &&
 		    (uint64_t)seq <= messages[nmessages - 1]->seq))
 			break;
-		m = message_insert(NULL, (uint64_t)seq, r->offset, MESSAGE_SENT);
+		m = message_insert(NULL, (uint64_t)seq, r->offset,
+		    MESSAGE_SENT);
 		m->outcome = r->offset;
 		break;
 	case JOURNAL_MESSAGE_TAKEN:
