@@ -34,6 +34,8 @@ void		 control_reply_after_sync(struct conn *, struct json_object *);
 void		 control_error(struct conn *, int, const char *);
 void		 control_errorf(struct conn *, int, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
+void		 control_invalid(struct conn *, struct proto_frame *,
+		    const char *);
 uint64_t	 control_id(const struct conn *);
 size_t		 control_pending(const struct conn *);
 void		 control_on_drained(struct conn *,
