@@ -36,6 +36,7 @@ struct conn {
 	struct waiter		 waiter;
 	struct message		*lease;
 	struct loop_timer	*wait_timer;	/* the wait's deadline */
+	int			 wait_expired;	/* passed while still looking */
 	struct filter		*filters;	/* the wait's --where */
 	size_t			 nfilters;
 	int			 closing;	/* close once out is sent */

@@ -130,7 +130,22 @@ control_wait_parse_filters(struct conn *c, struct proto_frame *f)
 	return (0);
 }
 
-/* A wait's deadline passed with nothing for it. */
+/* A wait's deadline passed with nothing for it: answer so. */
+static void
+control_wait_timeout(struct conn *c)
+{
+	waiter_remove(&c->waiter);
+	c->waiting = 0;
+	control_reply(c, proto_reply(EXIT_TIMEOUT, NULL), NULL, 0);
+}
+
+/*
+ * A wait's deadline passed.  A waiter still looking through the messages
+ * queued for it finishes first: a message queued before the deadline is
+ * still its answer, however long the looking takes (the client gives up
+ * WAIT_BACKSTOP_MS after its deadline, and a lease it never sees is
+ * released when it goes).
+ */
 static void
 control_wait_expired(void *arg)
 {
@@ -139,9 +154,21 @@ control_wait_expired(void *arg)
 	c->wait_timer = NULL;
 	if (!c->waiting)
 		return;
-	waiter_remove(&c->waiter);
-	c->waiting = 0;
-	control_reply(c, proto_reply(EXIT_TIMEOUT, NULL), NULL, 0);
+	if (waiter_busy(&c->waiter)) {
+		c->wait_expired = 1;
+		return;
+	}
+	control_wait_timeout(c);
+}
+
+/* A waiter found nothing queued for it: if its deadline has passed, say so. */
+static void
+control_wait_idle(struct waiter *w)
+{
+	struct conn	*c = w->arg;
+
+	if (c->wait_expired)
+		control_wait_timeout(c);
 }
 
 /*
@@ -201,7 +228,9 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 		return;
 	c->waiter.cb = control_wait_deliver;
 	c->waiter.match = c->nfilters > 0 ? control_wait_match : NULL;
+	c->waiter.idle = control_wait_idle;
 	c->waiter.peek = peek;
+	c->wait_expired = 0;
 	c->waiter.arg = c;
 	c->waiting = 1;
 	waiter_add(&c->waiter);

@@ -22,6 +22,11 @@ struct proto_frame;
  */
 #define CONTROL_OUT_BOUND	(256 * 1024)
 
+/* Bounds on request fields: a hook's URL, token or name; a URL; headers. */
+#define CONTROL_HANDLE_MAX	4096
+#define CONTROL_URL_MAX		(64U << 10)
+#define CONTROL_HEADERS_MAX	1024
+
 struct control	*control_start(struct loop *, const char *, char **);
 void		 control_stop(struct control *);
 void		 control_flush(struct control *);

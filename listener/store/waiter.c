@@ -182,7 +182,8 @@ waiter_next(struct waiter *w, struct waiter_budget *b, int *spent)
 
 /*
  * Let scanning waiter w look at more of its queues, within budget b: it
- * leases the first message it accepts, or, having looked at all, waits.
+ * leases the first message it accepts, or, having looked at all, waits
+ * (and its idle callback may then remove it).
  */
 static void
 waiter_step(struct waiter *w, struct waiter_budget *b)
@@ -197,6 +198,8 @@ waiter_step(struct waiter *w, struct waiter_budget *b)
 		if (m == NULL) {
 			w->state = WAITER_WAITING;
 			nbusy--;
+			if (w->idle != NULL)
+				w->idle(w);
 			break;
 		}
 		if (w->match == NULL) {
@@ -328,6 +331,16 @@ waiter_add(struct waiter *w)
 		loop_prepare_add(listener.loop, waiter_prepare, NULL);
 		prepared = 1;
 	}
+}
+
+/*
+ * Tell whether w has still to look at some of the messages queued for it
+ * (it is pending or scanning).
+ */
+int
+waiter_busy(const struct waiter *w)
+{
+	return (w->listed && w->state != WAITER_WAITING);
 }
 
 /* Stop waiting (the client went away, or its time is up). */

@@ -38,6 +38,8 @@ struct waiter {
 	size_t			  nhooks;
 	waiter_cb		  cb;
 	waiter_match_cb		  match;	/* NULL: any message */
+	/* Called when it has refused every queued message, or NULL. */
+	void			(*idle)(struct waiter *);
 	int			  peek;		/* look, do not lease */
 	void			 *arg;
 
@@ -51,5 +53,6 @@ struct waiter {
 void	waiter_add(struct waiter *);
 void	waiter_remove(struct waiter *);
 void	waiter_dispatch(struct message *);
+int	waiter_busy(const struct waiter *);
 
 #endif
