@@ -285,3 +285,26 @@ s.close()' "$hook"
 	assert_output 1
 	still_serving "$pid"
 }
+
+@test "a tail that stops reading is cut before it holds 256 MiB of the listener" {
+	local hook pid tail
+	hook=$(fish spawn --name h)
+	pid=$(listener_pid)
+	head -c 5000000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+
+	control_py stall h "$BATS_TEST_TMPDIR/go" >"$BATS_TEST_TMPDIR/out" 3>&- &
+	tail=$!
+	wait_until 10 grep -qx following "$BATS_TEST_TMPDIR/out"
+	# 80 bodies of 5 MB for a tail that reads none of them.
+	run bash -c "seq 80 | xargs -P 8 -I{} curl -sS -o /dev/null \
+	    -w '%{http_code}\n' --data-binary @'$BATS_TEST_TMPDIR/body' '$hook' |
+	    sort -u"
+	assert_output 200
+	[ "$(awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$pid/status")" -lt 320 ]
+	touch "$BATS_TEST_TMPDIR/go"
+	wait "$tail"
+	assert_equal "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" closed
+	run grep -c 'MiB unread' "$FISH_HOME/sessions/default/listener.log"
+	assert_output 1
+	still_serving "$pid"
+}

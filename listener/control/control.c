@@ -62,6 +62,8 @@
 /* Room for frames being read, all clients together. */
 #define CONTROL_IN_MAX			(96U << 20)
 #define CONTROL_CONNS_MAX		1024
+/* Output a client may leave unread before it is cut. */
+#define CONTROL_OUT_MAX			(256U << 20)
 /* How long a frame may take to arrive once it has room. */
 #define CONTROL_FRAME_TIMEOUT_MS	10000
 #define CONTROL_ACCEPT_BACKOFF_MS	250
@@ -202,11 +204,28 @@ conn_flush(struct conn *c)
 	loop_modify(control_self->loop, c->fd, conn_events(c));
 }
 
-/* Send a frame to a connection; takes the reference to reply. */
+/*
+ * Send a frame to a connection; takes the reference to reply.  A client
+ * that has left CONTROL_OUT_MAX unread (a tail that stopped reading) is
+ * cut: shutting the socket down makes epoll report it, to close it there.
+ */
 static void
 conn_reply(struct conn *c, struct json_object *reply, const void *payload,
     size_t len)
 {
+	if (c->closing) {
+		json_object_put(reply);
+		return;
+	}
+	if (buffer_unread(&c->out) > CONTROL_OUT_MAX) {
+		control_log_drop("it has left %zu MiB unread",
+		    buffer_unread(&c->out) >> 20);
+		json_object_put(reply);
+		buffer_release(&c->out);
+		c->closing = 1;
+		shutdown(c->fd, SHUT_RDWR);
+		return;
+	}
 	proto_frame_encode(&c->out, reply, payload, len);
 	json_object_put(reply);
 	conn_flush(c);

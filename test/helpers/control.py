@@ -24,6 +24,13 @@ send what fish never would.
         hold them until LOG says the listener cannot accept clients, and a
         second more; print "held N", then how much LOG grew meanwhile,
         "grew BYTES"; then close them
+    control.py SOCK stall HOOK FILE
+        follow HOOK as fish tail does, but read nothing more once the
+        tail is acknowledged (print "following") until FILE exists (at
+        most a minute); then
+        read all that comes and print "closed" when the listener closes
+        the connection, or "open" if it is still open 10 s after the
+        last byte
     control.py SOCK wait HOOK [FILTER...]
         send a wait on HOOK with --where FILTERs, then a status request on
         the same connection: its answer comes first, so the wait is then
@@ -338,6 +345,28 @@ def hold(path, count, log):
     return 0
 
 
+def stall(path, hook, go):
+    s = connect(path)
+    s.sendall(frame({"v": 1, "cmd": "tail", "hooks": [hook]}))
+    if read_frame(s)[0].get("status") != 0:
+        return 1
+    print("following", flush=True)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(go) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    s.settimeout(10)
+    try:
+        while s.recv(1 << 20):
+            pass
+    except TimeoutError:
+        print("open")
+        return 1
+    except OSError:
+        pass
+    print("closed")
+    return 0
+
+
 def wait(path, hook, filters):
     s = connect(path)
     s.settimeout(120)
@@ -376,6 +405,8 @@ def main():
         return trickle(path, float(args[0]))
     if what == "hold":
         return hold(path, int(args[0]), args[1])
+    if what == "stall":
+        return stall(path, args[0], args[1])
     if what == "wait":
         return wait(path, args[0], args[1:])
     print("unknown command %s" % what, file=sys.stderr)
