@@ -202,22 +202,6 @@ timeline_log_free(void *arg)
 	free(lc);
 }
 
-/* Return the index in all (n messages) of the first with seq >= seq. */
-static size_t
-timeline_lower_bound(struct message **all, size_t n, uint64_t seq)
-{
-	size_t	lo = 0, hi = n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (all[mid]->seq < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (lo);
-}
-
 /*
  * Send the next part of a log while c's output stays small, and the end
  * frame once all is sent; called again when c's output has drained.
@@ -231,7 +215,7 @@ timeline_log_step(struct conn *c, void *arg)
 	size_t			  n, i, sent = 0, looked = 0;
 
 	all = message_all(&n);
-	i = timeline_lower_bound(all, n, lc->next);
+	i = message_index(lc->next);
 	for (; i < n && all[i]->seq <= lc->last; i++) {
 		if (control_pending(c) >= CONTROL_OUT_BOUND ||
 		    sent >= LOG_STEP_ENTRIES || looked >= LOG_STEP_MESSAGES)

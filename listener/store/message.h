@@ -25,6 +25,7 @@ void		 message_take(struct message *);
 uint64_t	 message_count(void);
 struct message	*message_find(uint64_t);
 struct message	**message_all(size_t *);
+size_t		 message_index(uint64_t);
 void		 message_sent(uint64_t, uint64_t);
 void		 message_observe(void (*)(struct message *));
 uint64_t	 message_queued(void);

@@ -123,22 +123,6 @@ waiter_lease(struct message *m, struct waiter *w)
 	w->cb(w, m);
 }
 
-/* Return the index in all (n messages) of the first with seq >= seq. */
-static size_t
-waiter_lower_bound(struct message **all, size_t n, uint64_t seq)
-{
-	size_t	lo = 0, hi = n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (all[mid]->seq < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (lo);
-}
-
 /*
  * Return the oldest queued message of w's hooks at or above its cursor,
  * or NULL when there is none, or when the budget ran out first (then
@@ -165,7 +149,7 @@ waiter_next(struct waiter *w, struct waiter_budget *b, int *spent)
 	if (!search)
 		return (best);
 	all = message_all(&n);
-	for (i = waiter_lower_bound(all, n, w->cursor); i < n; i++) {
+	for (i = message_index(w->cursor); i < n; i++) {
 		m = all[i];
 		if (best != NULL && m->seq >= best->seq)
 			break;
