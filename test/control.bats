@@ -226,6 +226,7 @@ s.close()' "$hook"
 
 @test "out of file descriptors, the listener logs a line, not a flood, and serves again" {
 	local pid log n
+	command -v prlimit >/dev/null || skip "needs prlimit (util-linux)"
 	fish start >/dev/null
 	pid=$(listener_pid)
 	log=$FISH_HOME/sessions/default/listener.log
