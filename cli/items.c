@@ -17,6 +17,7 @@
 #include "compat.h"
 #include "items.h"
 #include "jsonptr.h"
+#include "proto.h"
 #include "xmalloc.h"
 
 /* Longer separators first: the first that matches at a place wins. */
@@ -57,23 +58,6 @@ items_separator(const char *item, const char **sep)
 	return (NULL);
 }
 
-/* Tell whether a header name is an RFC 9110 token. */
-static int
-items_token(const char *name, size_t len)
-{
-	size_t	i;
-
-	if (len == 0)
-		return (0);
-	for (i = 0; i < len; i++) {
-		if (name[i] == '\0' || strchr("!#$%&'*+-.^_`|~0123456789"
-		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-		    name[i]) == NULL)
-			return (0);
-	}
-	return (1);
-}
-
 /* Append a header; surrounding blanks of the value are dropped. */
 static int
 items_header(struct items *items, const char *name, size_t namelen,
@@ -82,7 +66,7 @@ items_header(struct items *items, const char *name, size_t namelen,
 	struct json_object	*pair;
 	size_t			 len;
 
-	if (!items_token(name, namelen)) {
+	if (!proto_header_name_valid(name, namelen)) {
 		xasprintf(cause, "invalid header name '%.*s' in '%s'",
 		    (int)namelen, name, item);
 		return (-1);

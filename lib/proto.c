@@ -153,3 +153,171 @@ proto_bool(struct json_object *o, const char *key)
 		return (0);
 	return (json_object_get_boolean(v));
 }
+
+/*
+ * Find member key of o: return PROTO_ABSENT when o has none, else
+ * PROTO_VALID with *v lent.  A member that is JSON null is present (and
+ * so invalid wherever a value is expected).
+ */
+static int
+proto_member(struct json_object *o, const char *key, struct json_object **v)
+{
+	*v = NULL;
+	if (o == NULL || !json_object_object_get_ex(o, key, v))
+		return (PROTO_ABSENT);
+	return (PROTO_VALID);
+}
+
+/* Tell whether a JSON value is a string of at most max bytes, no NUL. */
+static int
+proto_string_ok(struct json_object *v, size_t min, size_t max)
+{
+	const char	*s;
+	size_t		 len;
+
+	if (!json_object_is_type(v, json_type_string))
+		return (0);
+	s = json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	return (len >= min && len <= max && memchr(s, '\0', len) == NULL);
+}
+
+/*
+ * Get integer member key in [min, max].  Return PROTO_ABSENT (*out left
+ * alone, so it may hold a default), PROTO_VALID with *out set, or
+ * PROTO_INVALID when it is not an integer (a fraction, a string, null...)
+ * or out of range, including values beyond 64 bits, which json-c clamps.
+ */
+int
+proto_get_int(struct json_object *o, const char *key, int64_t min,
+    int64_t max, int64_t *out)
+{
+	struct json_object	*v;
+	int64_t			 n;
+
+	if (proto_member(o, key, &v) == PROTO_ABSENT)
+		return (PROTO_ABSENT);
+	if (!json_object_is_type(v, json_type_int))
+		return (PROTO_INVALID);
+	n = json_object_get_int64(v);
+	if (n == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX)
+		return (PROTO_INVALID);
+	if (n < min || n > max)
+		return (PROTO_INVALID);
+	*out = n;
+	return (PROTO_VALID);
+}
+
+/*
+ * Get string member key, min to max bytes long with no NUL byte in it (the
+ * listener handles it as a C string).  Return as proto_get_int does.
+ */
+int
+proto_get_string(struct json_object *o, const char *key, size_t min,
+    size_t max, const char **out)
+{
+	struct json_object	*v;
+
+	if (proto_member(o, key, &v) == PROTO_ABSENT)
+		return (PROTO_ABSENT);
+	if (!proto_string_ok(v, min, max))
+		return (PROTO_INVALID);
+	*out = json_object_get_string(v);
+	return (PROTO_VALID);
+}
+
+/* Get boolean member key (JSON true or false, nothing else). */
+int
+proto_get_bool(struct json_object *o, const char *key, int *out)
+{
+	struct json_object	*v;
+
+	if (proto_member(o, key, &v) == PROTO_ABSENT)
+		return (PROTO_ABSENT);
+	if (!json_object_is_type(v, json_type_boolean))
+		return (PROTO_INVALID);
+	*out = json_object_get_boolean(v);
+	return (PROTO_VALID);
+}
+
+/*
+ * Get member key as a list of min to max strings, each at most len bytes
+ * with no NUL; *out is lent.
+ */
+int
+proto_get_strings(struct json_object *o, const char *key, size_t min,
+    size_t max, size_t len, struct json_object **out)
+{
+	struct json_object	*v;
+	size_t			 i, n;
+
+	if (proto_member(o, key, &v) == PROTO_ABSENT)
+		return (PROTO_ABSENT);
+	if (!json_object_is_type(v, json_type_array))
+		return (PROTO_INVALID);
+	n = json_object_array_length(v);
+	if (n < min || n > max)
+		return (PROTO_INVALID);
+	for (i = 0; i < n; i++) {
+		if (!proto_string_ok(json_object_array_get_idx(v, i), 0, len))
+			return (PROTO_INVALID);
+	}
+	*out = v;
+	return (PROTO_VALID);
+}
+
+/* Tell whether name (len bytes) is an HTTP field name (RFC 9110 token). */
+int
+proto_header_name_valid(const char *name, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > PROTO_HEADER_NAME_MAX)
+		return (0);
+	for (i = 0; i < len; i++) {
+		if (name[i] == '\0' || strchr("!#$%&'*+-.^_`|~0123456789"
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+		    name[i]) == NULL)
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * Get member key as a header list, [[name, value], ...] of at most max
+ * pairs: each name a token, each value without CR, LF or NUL (so nothing
+ * can smuggle a header line into a request or answer); *out is lent.
+ */
+int
+proto_get_headers(struct json_object *o, const char *key, size_t max,
+    struct json_object **out)
+{
+	struct json_object	*v, *pair, *name, *value;
+	const char		*s;
+	size_t			 i, n, len;
+
+	if (proto_member(o, key, &v) == PROTO_ABSENT)
+		return (PROTO_ABSENT);
+	if (!json_object_is_type(v, json_type_array) ||
+	    (n = json_object_array_length(v)) > max)
+		return (PROTO_INVALID);
+	for (i = 0; i < n; i++) {
+		pair = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(pair, json_type_array) ||
+		    json_object_array_length(pair) != 2)
+			return (PROTO_INVALID);
+		name = json_object_array_get_idx(pair, 0);
+		value = json_object_array_get_idx(pair, 1);
+		if (!json_object_is_type(name, json_type_string) ||
+		    !proto_header_name_valid(json_object_get_string(name),
+		    (size_t)json_object_get_string_len(name)) ||
+		    !proto_string_ok(value, 0, PROTO_HEADER_VALUE_MAX))
+			return (PROTO_INVALID);
+		s = json_object_get_string(value);
+		len = (size_t)json_object_get_string_len(value);
+		if (memchr(s, '\r', len) != NULL || memchr(s, '\n', len) != NULL)
+			return (PROTO_INVALID);
+	}
+	*out = v;
+	return (PROTO_VALID);
+}

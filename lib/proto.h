@@ -9,11 +9,18 @@
  * is {"v": PROTO_VERSION, "status": EXIT, "error": TEXT?, ...}: "status" is
  * the exit status the command should end with and "error" the one line it
  * prints.  A peer that sends a malformed frame is disconnected.
+ *
+ * A frame that parses but whose fields are wrong (a string where a number
+ * belongs, a number out of range, a list too long) is answered, not
+ * dropped: the proto_get_* getters tell a field that is absent from one
+ * that is present and valid, or present and invalid, so that a handler can
+ * answer "invalid FIELD" with EXIT_USAGE.
  */
 #ifndef PROTO_H
 #define PROTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <json-c/json.h>
 
@@ -25,6 +32,21 @@
 #define PROTO_PAYLOAD_MAX	(64U << 20)
 /* The largest answer body a hook may be given (fish spawn --body). */
 #define PROTO_HOOK_BODY_MAX	(1U << 20)
+/*
+ * The longest duration a request may carry, in ms: about 100 years, as
+ * duration_parse allows.  Added to any clock the listener reads it cannot
+ * overflow an int64_t.
+ */
+#define PROTO_MS_MAX		(100LL * 365 * 24 * 3600 * 1000)
+
+/* The longest header name and value a request may carry. */
+#define PROTO_HEADER_NAME_MAX	256
+#define PROTO_HEADER_VALUE_MAX	(64U << 10)
+
+/* What a proto_get_* getter found. */
+#define PROTO_ABSENT		0
+#define PROTO_VALID		1
+#define PROTO_INVALID		(-1)
 
 /* Exit statuses, shared by the CLI and the listener's replies. */
 #define EXIT_OK			0
@@ -53,5 +75,15 @@ int	 proto_status(struct json_object *);
 const char *proto_string(struct json_object *, const char *);
 int64_t	 proto_int(struct json_object *, const char *, int64_t);
 int	 proto_bool(struct json_object *, const char *);
+int	 proto_get_int(struct json_object *, const char *, int64_t, int64_t,
+	    int64_t *);
+int	 proto_get_string(struct json_object *, const char *, size_t, size_t,
+	    const char **);
+int	 proto_get_bool(struct json_object *, const char *, int *);
+int	 proto_get_strings(struct json_object *, const char *, size_t, size_t,
+	    size_t, struct json_object **);
+int	 proto_get_headers(struct json_object *, const char *, size_t,
+	    struct json_object **);
+int	 proto_header_name_valid(const char *, size_t);
 
 #endif

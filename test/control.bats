@@ -12,32 +12,16 @@ teardown() {
 	common_teardown
 }
 
-# What every client script below starts with: the socket path is argv[1].
+# What every client script below starts with: the socket path is argv[1];
+# frames are made and read by helpers/control.py.
 CONTROL_PY='
-import json, socket, struct, sys
+import json, os, socket, struct, sys
+sys.path.insert(0, os.environ["FISH_SRC_DIR"] + "/test/helpers")
+import control
+from control import frame, read_exact, read_frame
 
 def connect():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(sys.argv[1])
-    return s
-
-def frame(obj, payload=b""):
-    text = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
-    return struct.pack(">II", len(text), len(payload)) + text + payload
-
-def read_exact(s, n):
-    data = b""
-    while len(data) < n:
-        chunk = s.recv(n - len(data))
-        if not chunk:
-            raise EOFError("connection closed")
-        data += chunk
-    return data
-
-def read_frame(s):
-    json_len, payload_len = struct.unpack(">II", read_exact(s, 8))
-    return json.loads(read_exact(s, json_len)), read_exact(s, payload_len)
+    return control.connect(sys.argv[1])
 
 def dropped(s):
     """Read until the listener closes the connection; say so."""
@@ -51,6 +35,13 @@ def dropped(s):
 # sys.argv[2:].
 control_client() {
 	python3 -c "$CONTROL_PY$1" "$FISH_HOME/sessions/default/control.sock" "${@:2}"
+}
+
+# control_py COMMAND ARG...: run helpers/control.py on the default
+# session's control socket.
+control_py() {
+	python3 "$FISH_SRC_DIR/test/helpers/control.py" \
+	    "$FISH_HOME/sessions/default/control.sock" "$@"
 }
 
 # still_serving PID: the listener is still PID and answers a spawn.
@@ -215,4 +206,127 @@ s.close()' "$hook"
 		wait "$i" || failed=$((failed + 1))
 	done
 	assert_equal "$failed" 0
+}
+
+@test "every malformed request is answered with status 2 and one line" {
+	local pid
+	fish spawn --name h >/dev/null
+	pid=$(listener_pid)
+
+	# Strings for numbers, numbers beyond 64 bits, INT64_MAX timeouts and
+	# time-to-lives, raw expires_at, lists of the wrong things, header
+	# values with line breaks, payloads where none belongs...
+	run control_py battery h
+	assert_success
+	assert_line --regexp '^[0-9]+ cases, 0 failed$'
+	still_serving "$pid"
+	# Stop with a payload was refused, so this is still the listener.
+	assert_equal "$(listener_pid)" "$pid"
+}
+
+@test "out of file descriptors, the listener logs a line, not a flood, and serves again" {
+	local pid log n
+	command -v prlimit >/dev/null || skip "needs prlimit (util-linux)"
+	fish start >/dev/null
+	pid=$(listener_pid)
+	log=$FISH_HOME/sessions/default/listener.log
+	# Leave the listener a few descriptors more than it has open.
+	n=$(find "/proc/$pid/fd" -mindepth 1 | wc -l)
+	prlimit --pid "$pid" --nofile=$((n + 4)):$((n + 4))
+
+	run control_py hold 60 "$log"
+	assert_success
+	assert_line 'held 60'
+	refute_line 'never out of descriptors'
+	# A second out of descriptors wrote (almost) nothing more.
+	[[ ${lines[1]} =~ ^grew\ ([0-9]+)$ ]]
+	[ "${BASH_REMATCH[1]}" -lt 1000 ]
+	run grep -c 'cannot accept' "$log"
+	assert_output 1
+	# The clients have gone: descriptors are free, and clients served.
+	wait_until 10 fish status
+	assert_equal "$(listener_pid)" "$pid"
+}
+
+@test "partial frames from many clients hold at most the listener's input cap" {
+	local pid
+	fish start >/dev/null
+	pid=$(listener_pid)
+
+	# Twenty clients each send all but the last byte of a 60 MiB frame.
+	run control_py partial "$pid" 20 60
+	assert_success
+	[[ ${lines[0]} =~ ^sent\ ([0-9]+)$ ]]
+	# The first frame fits and is read; the others wait their turn.
+	[ "${BASH_REMATCH[1]}" -ge 59 ]
+	[[ ${lines[1]} =~ ^rss\ ([0-9]+)$ ]]
+	[ "${BASH_REMATCH[1]}" -lt 160 ]
+	# Meanwhile a small request is served at once.
+	assert_line --index 2 'status 0'
+	still_serving "$pid"
+	# And a large frame goes through once room is free again.
+	head -c 1000000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	run fish spawn --body @"$BATS_TEST_TMPDIR/body"
+	assert_success
+}
+
+@test "a client that trickles a frame is dropped at the frame deadline" {
+	if ! grep -q '^#define FISH_TEST_HOOKS' "$FISH_BUILD_DIR/config.h"; then
+		skip "needs a build configured with --enable-test-hooks"
+	fi
+	local pid
+	FISH_TEST_FRAME_TIMEOUT_MS=500 fish start >/dev/null
+	pid=$(listener_pid)
+
+	run control_py trickle 30
+	assert_success
+	assert_output --regexp '^dropped after [0-9.]+ s$'
+	run grep -c 'a frame was not complete after 500 ms' \
+	    "$FISH_HOME/sessions/default/listener.log"
+	assert_output 1
+	still_serving "$pid"
+}
+
+@test "a tail that stops reading holds up little of the listener and catches up" {
+	local hook pid tail
+	hook=$(fish spawn --name h)
+	pid=$(listener_pid)
+	head -c 5000000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+
+	control_py stall h "$BATS_TEST_TMPDIR/go" >"$BATS_TEST_TMPDIR/out" 3>&- &
+	tail=$!
+	wait_until 10 grep -qx following "$BATS_TEST_TMPDIR/out"
+	# 80 bodies of 5 MB for a tail that reads none of them meanwhile.
+	run bash -c "seq 80 | xargs -P 8 -I{} curl -sS -o /dev/null \
+	    -w '%{http_code}\n' --data-binary @'$BATS_TEST_TMPDIR/body' '$hook' |
+	    sort -u"
+	assert_output 200
+	[ "$(awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$pid/status")" -lt 64 ]
+	touch "$BATS_TEST_TMPDIR/go"
+	wait "$tail"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "following
+entries 80
+open"
+	still_serving "$pid"
+}
+
+@test "a client that leaves 256 MiB of answers unread is cut" {
+	local hook pid client
+	hook=$(fish spawn --name h)
+	pid=$(listener_pid)
+	head -c 5000000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	run http_post "$hook" "@$BATS_TEST_TMPDIR/body"
+	assert_output 200
+
+	# 80 answers of 5 MB asked for at once, none read.
+	control_py pipeline 1 80 "$BATS_TEST_TMPDIR/go" \
+	    >"$BATS_TEST_TMPDIR/out" 3>&- &
+	client=$!
+	wait_until 20 grep -qx sent "$BATS_TEST_TMPDIR/out"
+	wait_until 20 grep -q 'MiB unread' "$FISH_HOME/sessions/default/listener.log"
+	[ "$(awk '/VmRSS/ { print int($2 / 1024) }' "/proc/$pid/status")" -lt 320 ]
+	touch "$BATS_TEST_TMPDIR/go"
+	wait "$client"
+	assert_equal "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" closed
+	still_serving "$pid"
 }

@@ -23,10 +23,20 @@ struct conn {
 	int			 fd;
 	struct buffer		 in;
 	struct buffer		 out;
+	/*
+	 * Input is read in small chunks; a frame larger than a chunk is read
+	 * only once room for all of it is granted from the listener's total
+	 * (see control.c), and must then arrive before its deadline.
+	 */
+	size_t			 in_granted;	/* bytes reserved for a frame */
+	int			 starved;	/* waiting for room: not read */
+	struct loop_timer	*frame_timer;	/* a partial frame's deadline */
+	TAILQ_ENTRY(conn)	 starved_entry;
 	int			 waiting;	/* waiter is registered */
 	struct waiter		 waiter;
 	struct message		*lease;
 	struct loop_timer	*wait_timer;	/* the wait's deadline */
+	int			 wait_expired;	/* passed while still looking */
 	struct filter		*filters;	/* the wait's --where */
 	size_t			 nfilters;
 	int			 closing;	/* close once out is sent */

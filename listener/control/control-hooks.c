@@ -76,6 +76,11 @@ control_hooks_spawn(struct conn *c, struct proto_frame *f)
 	const char		*name = proto_string(f->json, "name");
 	char			*cause = NULL, *url;
 
+	if (hook_settings_check(f->json, f->payload_len, &cause) == -1) {
+		control_errorf(c, EXIT_USAGE, "%s", cause);
+		free(cause);
+		return;
+	}
 	if ((h = hook_create(name, f->json, f->payload, f->payload_len,
 	    &cause)) == NULL) {
 		control_errorf(c, EXIT_FAILED, "%s", cause);
@@ -101,24 +106,29 @@ void
 control_hooks_reply(struct conn *c, struct proto_frame *f)
 {
 	struct json_object	*headers = NULL, *r;
-	const char		*message = proto_string(f->json, "message");
-	int64_t			 status = proto_int(f->json, "status", 200);
+	const char		*message = NULL;
+	int64_t			 status = 200;
 	uint64_t		 seq;
 	char			*cause = NULL;
 	int			 ret;
 
-	if (message == NULL) {
+	switch (proto_get_string(f->json, "message", 1, CONTROL_HANDLE_MAX,
+	    &message)) {
+	case PROTO_ABSENT:
 		control_errorf(c, EXIT_USAGE, "reply needs a message");
 		return;
-	}
-	if (status < 200 || status > 599) {
-		control_errorf(c, EXIT_USAGE,
-		    "invalid status %lld (use 200-599)", (long long)status);
+	case PROTO_INVALID:
+		control_invalid(c, f, "message");
 		return;
 	}
-	if (json_object_object_get_ex(f->json, "headers", &headers) &&
-	    !json_object_is_type(headers, json_type_array)) {
-		control_errorf(c, EXIT_USAGE, "reply headers must be a list");
+	if (proto_get_int(f->json, "status", 200, 599, &status) ==
+	    PROTO_INVALID) {
+		control_invalid(c, f, "status");
+		return;
+	}
+	if (proto_get_headers(f->json, "headers", CONTROL_HEADERS_MAX,
+	    &headers) == PROTO_INVALID) {
+		control_invalid(c, f, "headers");
 		return;
 	}
 	ret = hold_reply(message, (unsigned int)status, headers,
@@ -137,12 +147,16 @@ control_hooks_reply(struct conn *c, struct proto_frame *f)
 void
 control_hooks_close(struct conn *c, struct proto_frame *f)
 {
-	const char	*handle = proto_string(f->json, "hook");
+	const char	*handle = NULL;
 	struct hook	*h;
 
-	if (handle == NULL || (h = hook_find(handle)) == NULL) {
-		control_errorf(c, EXIT_NOT_FOUND, "no such hook '%s'",
-		    handle == NULL ? "" : handle);
+	if (proto_get_string(f->json, "hook", 0, CONTROL_HANDLE_MAX,
+	    &handle) != PROTO_VALID) {
+		control_invalid(c, f, "hook");
+		return;
+	}
+	if ((h = hook_find(handle)) == NULL) {
+		control_errorf(c, EXIT_NOT_FOUND, "no such hook '%s'", handle);
 		return;
 	}
 	hook_close(h);

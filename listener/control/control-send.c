@@ -243,44 +243,81 @@ control_send_prepare_sign(struct conn *c, struct proto_frame *f,
 	return (0);
 }
 
+/*
+ * Check the fields of a send request and fill req from them.  Return 0,
+ * or -1 after answering the client which is wrong.
+ */
+static int
+control_send_fields(struct conn *c, struct proto_frame *f,
+    struct httpc_request *req, int64_t *retries, int *include)
+{
+	const char	*field, *text;
+	int		 method, url;
+
+	memset(req, 0, sizeof *req);
+	method = proto_get_string(f->json, "method", 1, 64, &req->method);
+	url = proto_get_string(f->json, "url", 1, CONTROL_URL_MAX, &req->url);
+	if (method == PROTO_ABSENT || url == PROTO_ABSENT) {
+		control_errorf(c, EXIT_USAGE, "send needs a method and a URL");
+		return (-1);
+	}
+	field = "method";
+	if (method == PROTO_INVALID ||
+	    !proto_header_name_valid(req->method, strlen(req->method)))
+		goto invalid;
+	field = "url";
+	if (url == PROTO_INVALID)
+		goto invalid;
+	field = "headers";
+	if (proto_get_headers(f->json, field, CONTROL_HEADERS_MAX,
+	    &req->headers) == PROTO_INVALID)
+		goto invalid;
+	req->timeout_ms = 30000;
+	field = "timeout_ms";
+	if (proto_get_int(f->json, field, 1, PROTO_MS_MAX,
+	    &req->timeout_ms) == PROTO_INVALID)
+		goto invalid;
+	*retries = 0;
+	field = "retries";
+	if (proto_get_int(f->json, field, 0, RETRY_MAX, retries) ==
+	    PROTO_INVALID)
+		goto invalid;
+	field = "follow";
+	if (proto_get_bool(f->json, field, &req->follow) == PROTO_INVALID)
+		goto invalid;
+	*include = 0;
+	field = "include";
+	if (proto_get_bool(f->json, field, include) == PROTO_INVALID)
+		goto invalid;
+	field = "sign";
+	if (proto_get_string(f->json, field, 1, 256, &text) == PROTO_INVALID)
+		goto invalid;
+	field = "secret";
+	if (proto_get_string(f->json, field, 1, CONTROL_URL_MAX, &text) ==
+	    PROTO_INVALID)
+		goto invalid;
+	req->body = f->payload;
+	req->body_len = f->payload_len;
+	return (0);
+invalid:
+	control_invalid(c, f, field);
+	return (-1);
+}
+
 /* Reply to "send": make the request with curl, answer when it finishes. */
 void
 control_send_start(struct conn *c, struct proto_frame *f)
 {
 	struct httpc_request	 req;
-	struct json_object	*headers = NULL, *o;
 	struct send_client	*sc;
 	int64_t			 retries;
+	int			 include;
 
-	memset(&req, 0, sizeof req);
-	req.method = proto_string(f->json, "method");
-	req.url = proto_string(f->json, "url");
-	if (req.method == NULL || req.url == NULL) {
-		control_errorf(c, EXIT_USAGE, "send needs a method and a URL");
+	if (control_send_fields(c, f, &req, &retries, &include) == -1)
 		return;
-	}
-	if (json_object_object_get_ex(f->json, "headers", &headers) &&
-	    !json_object_is_type(headers, json_type_array)) {
-		control_errorf(c, EXIT_USAGE, "send headers must be a list");
-		return;
-	}
-	req.headers = headers;
-	req.body = f->payload;
-	req.body_len = f->payload_len;
-	req.timeout_ms = proto_int(f->json, "timeout_ms", 30000);
-	retries = proto_int(f->json, "retries", 0);
-	if (req.timeout_ms <= 0 || retries < 0 ||
-	    retries > RETRY_MAX) {
-		control_errorf(c, EXIT_USAGE, "send timeout_ms or retries out "
-		    "of range");
-		return;
-	}
-	req.follow = json_object_object_get_ex(f->json, "follow", &o) &&
-	    json_object_get_boolean(o);
 	sc = xcalloc(1, sizeof *sc);
 	sc->conn_id = control_id(c);
-	sc->include = json_object_object_get_ex(f->json, "include", &o) &&
-	    json_object_get_boolean(o);
+	sc->include = include;
 	sc->timestamp = -1;
 	if (json_object_object_get_ex(f->json, "sign", NULL)) {
 		/* Redirects would carry the signature to other URLs. */
@@ -290,7 +327,7 @@ control_send_start(struct conn *c, struct proto_frame *f)
 			control_send_free(sc);
 			return;
 		}
-		if (control_send_prepare_sign(c, f, headers, sc) == -1) {
+		if (control_send_prepare_sign(c, f, req.headers, sc) == -1) {
 			control_send_free(sc);
 			return;
 		}

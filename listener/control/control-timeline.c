@@ -47,6 +47,9 @@
 #include "control-timeline.h"
 #include "xmalloc.h"
 
+/* The most hooks a request may name. */
+#define TIMELINE_HOOKS_MAX	1024
+
 struct subscriber {
 	uint64_t		  conn_id;
 	struct hook		**hooks;
@@ -62,37 +65,51 @@ static TAILQ_HEAD(, subscriber)	subscribers =
 
 /*
  * Resolve the request's "hooks" list.  Return the number found (0 for an
- * absent or empty list, meaning every hook), or -1 after replying 4 for an
- * unknown one.
+ * absent or empty list, meaning every hook), or -1 after replying 2 for a
+ * list that is not one of strings, or 4 for an unknown hook.
  */
 static ssize_t
 timeline_hooks(struct conn *c, struct proto_frame *f, struct hook ***hooks)
 {
-	struct json_object	*list;
+	struct json_object	*list = NULL;
 	const char		*handle;
-	char			*text;
 	size_t			 i, n;
 
 	*hooks = NULL;
-	if (!json_object_object_get_ex(f->json, "hooks", &list) ||
-	    !json_object_is_type(list, json_type_array) ||
-	    (n = json_object_array_length(list)) == 0)
+	if (proto_get_strings(f->json, "hooks", 0, TIMELINE_HOOKS_MAX,
+	    CONTROL_HANDLE_MAX, &list) == PROTO_INVALID) {
+		control_invalid(c, f, "hooks");
+		return (-1);
+	}
+	if (list == NULL || (n = json_object_array_length(list)) == 0)
 		return (0);
 	*hooks = xcalloc(n, sizeof **hooks);
 	for (i = 0; i < n; i++) {
 		handle = json_object_get_string(json_object_array_get_idx(list,
 		    i));
-		if (handle == NULL || ((*hooks)[i] = hook_find(handle)) == NULL) {
-			xasprintf(&text, "no such hook '%s'", handle == NULL ?
-			    "" : handle);
-			control_error(c, EXIT_NOT_FOUND, text);
-			free(text);
+		if (((*hooks)[i] = hook_find(handle)) == NULL) {
+			control_errorf(c, EXIT_NOT_FOUND, "no such hook '%s'",
+			    handle);
 			free(*hooks);
 			*hooks = NULL;
 			return (-1);
 		}
 	}
 	return ((ssize_t)n);
+}
+
+/*
+ * Get the request's "seq": return 0 with *seq, or -1 after answering 2
+ * when it is absent or not a sequence number.
+ */
+static int
+timeline_seq(struct conn *c, struct proto_frame *f, int64_t *seq)
+{
+	if (proto_get_int(f->json, "seq", 0, INT64_MAX, seq) != PROTO_VALID) {
+		control_invalid(c, f, "seq");
+		return (-1);
+	}
+	return (0);
 }
 
 /* Tell whether message m belongs to one of hooks (all when n is 0). */
@@ -265,22 +282,6 @@ timeline_log_free(void *arg)
 	free(lc);
 }
 
-/* Return the index in all (n messages) of the first with seq >= seq. */
-static size_t
-timeline_lower_bound(struct message **all, size_t n, uint64_t seq)
-{
-	size_t	lo = 0, hi = n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (all[mid]->seq < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (lo);
-}
-
 /*
  * Send the next part of a log while c's output stays small, and the end
  * frame once all is sent; called again when c's output has drained.
@@ -294,7 +295,7 @@ timeline_log_step(struct conn *c, void *arg)
 	size_t			  n, i, sent = 0, looked = 0;
 
 	all = message_all(&n);
-	i = timeline_lower_bound(all, n, lc->next);
+	i = message_index(lc->next);
 	for (; i < n && all[i]->seq <= lc->last; i++) {
 		if (control_pending(c) >= CONTROL_OUT_BOUND ||
 		    sent >= LOG_STEP_ENTRIES || looked >= LOG_STEP_MESSAGES)
@@ -330,10 +331,20 @@ timeline_log(struct conn *c, struct proto_frame *f)
 	size_t			  n, i, nchosen = 0;
 	int64_t			  limit, since, cutoff = 0;
 
+	limit = 0;
+	since = -1;
+	if (proto_get_int(f->json, "limit", 0, INT64_MAX, &limit) ==
+	    PROTO_INVALID) {
+		control_invalid(c, f, "limit");
+		return;
+	}
+	if (proto_get_int(f->json, "since_ms", 0, PROTO_MS_MAX, &since) ==
+	    PROTO_INVALID) {
+		control_invalid(c, f, "since_ms");
+		return;
+	}
 	if ((nhooks = timeline_hooks(c, f, &hooks)) == -1)
 		return;
-	limit = proto_int(f->json, "limit", 0);
-	since = proto_int(f->json, "since_ms", -1);
 	if (since >= 0)
 		cutoff = listener_wallclock() - since;
 	lc = xcalloc(1, sizeof *lc);
@@ -364,10 +375,12 @@ void
 timeline_show(struct conn *c, struct proto_frame *f)
 {
 	struct message	*m;
-	int64_t		 seq = proto_int(f->json, "seq", -1);
+	int64_t		 seq;
 	char		*text;
 
-	if (seq < 0 || (m = message_find((uint64_t)seq)) == NULL ||
+	if (timeline_seq(c, f, &seq) == -1)
+		return;
+	if ((m = message_find((uint64_t)seq)) == NULL ||
 	    timeline_send_entry(c, m) == -1) {
 		xasprintf(&text, "no message %lld in the journal", (long long)seq);
 		control_error(c, EXIT_NOT_FOUND, text);
@@ -470,7 +483,7 @@ timeline_tail_step(struct conn *c, void *arg)
 	size_t			  n, i, sent = 0, looked = 0;
 
 	all = message_all(&n);
-	for (i = timeline_lower_bound(all, n, sub->next); i < n; i++) {
+	for (i = message_index(sub->next); i < n; i++) {
 		m = all[i];
 		if (m->state == MESSAGE_PENDING)
 			break;
@@ -571,9 +584,13 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 	struct json_object	*r;
 	struct hook		**hooks;
 	ssize_t			  n;
-	int64_t			  after;
+	int64_t			  after = -1;
 
-	after = proto_int(f->json, "after", -1);
+	if (proto_get_int(f->json, "after", -1, INT64_MAX - 1, &after) ==
+	    PROTO_INVALID) {
+		control_invalid(c, f, "after");
+		return;
+	}
 	if ((n = timeline_hooks(c, f, &hooks)) == -1)
 		return;
 	sub = xcalloc(1, sizeof *sub);
@@ -619,14 +636,26 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 	struct httpc_request	 req;
 	struct json_object	*list, *headers, *pair;
 	struct message		*m;
-	const char		*to = proto_string(f->json, "to");
+	const char		*to = NULL;
 	const char		*path, *query;
-	int64_t			 seq = proto_int(f->json, "seq", -1);
+	int64_t			 seq, timeout_ms = 30000;
 	uint64_t		*conn_id;
 	char			*url, *text;
 	size_t			 i, n;
 
-	if (seq < 0 || (m = message_find((uint64_t)seq)) == NULL ||
+	if (timeline_seq(c, f, &seq) == -1)
+		return;
+	if (proto_get_string(f->json, "to", 1, CONTROL_URL_MAX, &to) ==
+	    PROTO_INVALID) {
+		control_invalid(c, f, "to");
+		return;
+	}
+	if (proto_get_int(f->json, "timeout_ms", 1, PROTO_MS_MAX,
+	    &timeout_ms) == PROTO_INVALID) {
+		control_invalid(c, f, "timeout_ms");
+		return;
+	}
+	if ((m = message_find((uint64_t)seq)) == NULL ||
 	    timeline_read(m, &rec) == -1) {
 		xasprintf(&text, "no message %lld in the journal", (long long)seq);
 		control_error(c, EXIT_NOT_FOUND, text);
@@ -637,7 +666,7 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 	req.method = proto_string(rec.json, "method");
 	req.body = rec.body;
 	req.body_len = rec.body_len;
-	req.timeout_ms = proto_int(f->json, "timeout_ms", 30000);
+	req.timeout_ms = timeout_ms;
 	if (m->hook != NULL) {
 		path = proto_string(rec.json, "path");
 		query = proto_string(rec.json, "query");

@@ -25,6 +25,12 @@
 #include "waiter.h"
 #include "xmalloc.h"
 
+/* Bounds on a wait request's lists. */
+#define WAIT_HOOKS_MAX		1024
+#define WAIT_HANDLE_LEN		4096	/* a URL, a token or a name */
+#define WAIT_FILTERS_MAX	64
+#define WAIT_FILTER_LEN		4096
+
 /* Free the filters of the connection's last wait. */
 void
 control_wait_forget_filters(struct conn *c)
@@ -66,9 +72,12 @@ control_wait_deliver(struct waiter *w, struct message *m)
 	journal_record_release(&rec);
 }
 
-/* Tell whether message m passes the waiting connection's filters. */
+/*
+ * Tell whether message m passes the waiting connection's filters, adding
+ * the size of the record read to *cost.
+ */
 static int
-control_wait_match(struct waiter *w, struct message *m)
+control_wait_match(struct waiter *w, struct message *m, size_t *cost)
 {
 	struct conn		*c = w->arg;
 	struct journal_record	 rec;
@@ -79,35 +88,41 @@ control_wait_match(struct waiter *w, struct message *m)
 		free(cause);
 		return (0);
 	}
+	*cost += rec.body_len + 1024;
 	match = filter_match(c->filters, c->nfilters, rec.json, rec.body,
 	    rec.body_len);
 	journal_record_release(&rec);
 	return (match);
 }
 
-/* Parse the wait's "where" list into the connection's filters. */
+/*
+ * Parse the wait's "where" list into the connection's filters.  Return 0,
+ * or -1 after answering the client.
+ */
 static int
-control_wait_parse_filters(struct conn *c, struct json_object *request)
+control_wait_parse_filters(struct conn *c, struct proto_frame *f)
 {
-	struct json_object	*list;
-	const char		*text;
+	struct json_object	*list = NULL;
 	char			*cause;
 	size_t			 i, n;
 
 	control_wait_forget_filters(c);
-	if (!json_object_object_get_ex(request, "where", &list))
+	switch (proto_get_strings(f->json, "where", 0, WAIT_FILTERS_MAX,
+	    WAIT_FILTER_LEN, &list)) {
+	case PROTO_ABSENT:
 		return (0);
-	n = json_object_is_type(list, json_type_array) ?
-	    json_object_array_length(list) : 0;
+	case PROTO_INVALID:
+		control_invalid(c, f, "where");
+		return (-1);
+	}
+	n = json_object_array_length(list);
 	c->filters = xcalloc(n, sizeof *c->filters);
 	for (i = 0; i < n; i++) {
-		text = json_object_get_string(json_object_array_get_idx(list, i));
-		if (text == NULL ||
-		    filter_parse(text, &c->filters[i], &cause) == -1) {
-			control_errorf(c, EXIT_USAGE, "%s", text == NULL ?
-			    "invalid filter" : cause);
-			if (text != NULL)
-				free(cause);
+		if (filter_parse(json_object_get_string(
+		    json_object_array_get_idx(list, i)), &c->filters[i],
+		    &cause) == -1) {
+			control_errorf(c, EXIT_USAGE, "%s", cause);
+			free(cause);
 			return (-1);
 		}
 		c->nfilters++;
@@ -115,7 +130,22 @@ control_wait_parse_filters(struct conn *c, struct json_object *request)
 	return (0);
 }
 
-/* A wait's deadline passed with nothing for it. */
+/* A wait's deadline passed with nothing for it: answer so. */
+static void
+control_wait_timeout(struct conn *c)
+{
+	waiter_remove(&c->waiter);
+	c->waiting = 0;
+	control_reply(c, proto_reply(EXIT_TIMEOUT, NULL), NULL, 0);
+}
+
+/*
+ * A wait's deadline passed.  A waiter still looking through the messages
+ * queued for it finishes first: a message queued before the deadline is
+ * still its answer, however long the looking takes (the client gives up
+ * WAIT_BACKSTOP_MS after its deadline, and a lease it never sees is
+ * released when it goes).
+ */
 static void
 control_wait_expired(void *arg)
 {
@@ -124,56 +154,86 @@ control_wait_expired(void *arg)
 	c->wait_timer = NULL;
 	if (!c->waiting)
 		return;
-	waiter_remove(&c->waiter);
-	c->waiting = 0;
-	control_reply(c, proto_reply(EXIT_TIMEOUT, NULL), NULL, 0);
+	if (waiter_busy(&c->waiter)) {
+		c->wait_expired = 1;
+		return;
+	}
+	control_wait_timeout(c);
+}
+
+/* A waiter found nothing queued for it: if its deadline has passed, say so. */
+static void
+control_wait_idle(struct waiter *w)
+{
+	struct conn	*c = w->arg;
+
+	if (c->wait_expired)
+		control_wait_timeout(c);
 }
 
 /*
- * Reply to "wait": lease the next message of any listed hook, or answer
+ * Reply to "wait": lease the next message of any listed hook ("hooks"),
+ * passing the filters ("where"), or only show it ("peek"), or answer
  * EXIT_TIMEOUT once "timeout_ms" has passed without one.
  */
 void
 control_wait_start(struct conn *c, struct proto_frame *f)
 {
-	struct json_object	*list;
+	struct json_object	*list = NULL;
+	const char		*handle;
 	struct hook		*h;
-	int64_t			 timeout;
+	int64_t			 timeout = -1;
+	int			 peek = 0;
 	size_t			 i, n;
 
 	if (c->waiting || c->lease != NULL) {
 		control_errorf(c, EXIT_USAGE, "a wait is already in progress");
 		return;
 	}
-	if (!json_object_object_get_ex(f->json, "hooks", &list) ||
-	    !json_object_is_type(list, json_type_array) ||
-	    (n = json_object_array_length(list)) == 0) {
+	switch (proto_get_strings(f->json, "hooks", 0, WAIT_HOOKS_MAX,
+	    WAIT_HANDLE_LEN, &list)) {
+	case PROTO_ABSENT:
+		break;
+	case PROTO_INVALID:
+		control_invalid(c, f, "hooks");
+		return;
+	}
+	if (list == NULL || (n = json_object_array_length(list)) == 0) {
 		control_errorf(c, EXIT_USAGE, "wait needs at least one hook");
+		return;
+	}
+	if (proto_get_bool(f->json, "peek", &peek) == PROTO_INVALID) {
+		control_invalid(c, f, "peek");
+		return;
+	}
+	if (proto_get_int(f->json, "timeout_ms", 0, PROTO_MS_MAX,
+	    &timeout) == PROTO_INVALID) {
+		control_invalid(c, f, "timeout_ms");
 		return;
 	}
 	free(c->waiter.hooks);
 	c->waiter.hooks = xcalloc(n, sizeof *c->waiter.hooks);
 	c->waiter.nhooks = 0;
 	for (i = 0; i < n; i++) {
-		const char *handle = json_object_get_string(
-		    json_object_array_get_idx(list, i));
-
-		if (handle == NULL || (h = hook_find(handle)) == NULL) {
+		handle = json_object_get_string(json_object_array_get_idx(list,
+		    i));
+		if ((h = hook_find(handle)) == NULL) {
 			control_errorf(c, EXIT_NOT_FOUND, "no such hook '%s'",
-			    handle == NULL ? "" : handle);
+			    handle);
 			return;
 		}
 		c->waiter.hooks[c->waiter.nhooks++] = h;
 	}
-	if (control_wait_parse_filters(c, f->json) == -1)
+	if (control_wait_parse_filters(c, f) == -1)
 		return;
 	c->waiter.cb = control_wait_deliver;
 	c->waiter.match = c->nfilters > 0 ? control_wait_match : NULL;
-	c->waiter.peek = proto_bool(f->json, "peek");
+	c->waiter.idle = control_wait_idle;
+	c->waiter.peek = peek;
+	c->wait_expired = 0;
 	c->waiter.arg = c;
 	c->waiting = 1;
 	waiter_add(&c->waiter);
-	timeout = proto_int(f->json, "timeout_ms", -1);
 	if (!c->waiting || timeout < 0)
 		return;
 	if (timeout == 0)
@@ -187,9 +247,13 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 void
 control_wait_ack(struct conn *c, struct proto_frame *f)
 {
-	int64_t	seq = proto_int(f->json, "seq", -1);
+	int64_t	seq = -1;
 
-	if (c->lease == NULL || seq != (int64_t)c->lease->seq) {
+	if (proto_get_int(f->json, "seq", 0, INT64_MAX, &seq) != PROTO_VALID) {
+		control_invalid(c, f, "seq");
+		return;
+	}
+	if (c->lease == NULL || (uint64_t)seq != c->lease->seq) {
 		control_errorf(c, EXIT_USAGE,
 		    "no message %lld is being waited on", (long long)seq);
 		return;

@@ -22,6 +22,11 @@ struct proto_frame;
  */
 #define CONTROL_OUT_BOUND	(256 * 1024)
 
+/* Bounds on request fields: a hook's URL, token or name; a URL; headers. */
+#define CONTROL_HANDLE_MAX	4096
+#define CONTROL_URL_MAX		(64U << 10)
+#define CONTROL_HEADERS_MAX	1024
+
 struct control	*control_start(struct loop *, const char *, char **);
 void		 control_stop(struct control *);
 void		 control_flush(struct control *);
@@ -34,6 +39,8 @@ void		 control_reply_after_sync(struct conn *, struct json_object *);
 void		 control_error(struct conn *, int, const char *);
 void		 control_errorf(struct conn *, int, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
+void		 control_invalid(struct conn *, struct proto_frame *,
+		    const char *);
 uint64_t	 control_id(const struct conn *);
 size_t		 control_pending(const struct conn *);
 void		 control_on_drained(struct conn *,

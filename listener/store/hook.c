@@ -29,6 +29,11 @@
 #include "sigspec.h"
 #include "xmalloc.h"
 
+/* Bounds on a spawn request's fields. */
+#define HOOK_NAME_MAX		64
+#define HOOK_HEADERS_MAX	256
+#define HOOK_TEXT_MAX		(64U << 10)
+
 static struct hook_list		 hooks = TAILQ_HEAD_INITIALIZER(hooks);
 static size_t			 nhooks;
 static struct hook		**by_token;
@@ -196,63 +201,89 @@ hook_find(const char *handle)
 }
 
 /*
- * Check the answer settings of a spawn request (the same fields as the
- * hook's journal record, with "ttl_ms" for "expires_at").  Return 0, or -1
- * with *cause.
+ * Check every field of a spawn request: its name, its answer settings (the
+ * same fields as the hook's journal record, with "ttl_ms" for
+ * "expires_at", which a request may not set) and its signature checks;
+ * body_len is its answer body's.  Return 0, or -1 with *cause naming the
+ * first bad field.
  */
-static int
+int
 hook_settings_check(struct json_object *o, size_t body_len, char **cause)
 {
-	struct json_object	*headers, *pair;
-	const char		*url;
-	int64_t			 status;
-	size_t			 i;
+	static const char *const durations[] = {
+		"hold_timeout_ms", "ttl_ms", "tolerance_ms",
+	};
+	static const char *const texts[] = { "echo", "verify", "secret" };
+	struct json_object	*headers;
+	const char		*field, *url = NULL, *name = NULL;
+	int64_t			 n = 0;
+	size_t			 i, len;
+	int			 hold = 0;
 
-	status = proto_int(o, "status", 0);
-	if (status != 0 && (status < 200 || status > 599)) {
+	field = "name";
+	if (proto_get_string(o, field, 1, HOOK_NAME_MAX, &name) ==
+	    PROTO_INVALID)
+		goto invalid;
+	if (name != NULL && (name[0] == '-' || strspn(name,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+	    != strlen(name)))
+		goto invalid;
+	field = "status";
+	if (proto_get_int(o, field, 0, 599, &n) == PROTO_INVALID)
+		goto invalid;
+	if (n != 0 && n < 200) {
 		xasprintf(cause, "invalid status %lld (use 200-599)",
-		    (long long)status);
+		    (long long)n);
 		return (-1);
 	}
-	if (json_object_object_get_ex(o, "headers", &headers)) {
-		if (!json_object_is_type(headers, json_type_array))
-			goto bad_headers;
-		for (i = 0; i < json_object_array_length(headers); i++) {
-			pair = json_object_array_get_idx(headers, i);
-			if (!json_object_is_type(pair, json_type_array) ||
-			    json_object_array_length(pair) != 2 ||
-			    !json_object_is_type(json_object_array_get_idx(pair,
-			    0), json_type_string) ||
-			    !json_object_is_type(json_object_array_get_idx(pair,
-			    1), json_type_string))
-				goto bad_headers;
-		}
-	}
-	if (proto_int(o, "hold_timeout_ms", 1) <= 0 ||
-	    proto_int(o, "ttl_ms", 1) <= 0 ||
-	    proto_int(o, "tolerance_ms", 1) <= 0) {
-		xasprintf(cause, "hold timeout, ttl and tolerance must be "
-		    "positive");
+	if (proto_get_headers(o, "headers", HOOK_HEADERS_MAX,
+	    &headers) == PROTO_INVALID) {
+		xasprintf(cause, "answer headers must be [[name, value], ...]");
 		return (-1);
 	}
-	url = proto_string(o, "forward_to");
+	for (i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+		field = durations[i];
+		if (proto_get_int(o, field, 1, PROTO_MS_MAX, &n) ==
+		    PROTO_INVALID)
+			goto invalid;
+	}
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		field = texts[i];
+		if (proto_get_string(o, field, 1, HOOK_TEXT_MAX, &url) ==
+		    PROTO_INVALID)
+			goto invalid;
+	}
+	url = NULL;
+	field = "forward_to";
+	if (proto_get_string(o, field, 1, HOOK_TEXT_MAX, &url) ==
+	    PROTO_INVALID)
+		goto invalid;
 	if (url != NULL && strncmp(url, "http://", 7) != 0 &&
 	    strncmp(url, "https://", 8) != 0) {
-		xasprintf(cause, "invalid forward URL '%s'", url);
+		len = strlen(url);
+		xasprintf(cause, "invalid forward URL '%.*s%s'",
+		    len > 80 ? 80 : (int)len, url, len > 80 ? "..." : "");
 		return (-1);
 	}
-	if (proto_bool(o, "hold") && url != NULL) {
+	field = "hold";
+	if (proto_get_bool(o, field, &hold) == PROTO_INVALID)
+		goto invalid;
+	if (hold && url != NULL) {
 		xasprintf(cause, "a hook cannot both hold and forward requests");
 		return (-1);
 	}
+	/* Only the journal sets when a hook expires, from its ttl_ms. */
+	field = "expires_at";
+	if (json_object_object_get_ex(o, field, NULL))
+		goto invalid;
 	if (body_len > PROTO_HOOK_BODY_MAX) {
 		xasprintf(cause, "answer body larger than %u KiB",
 		    PROTO_HOOK_BODY_MAX >> 10);
 		return (-1);
 	}
 	return (0);
-bad_headers:
-	xasprintf(cause, "answer headers must be [[name, value], ...]");
+invalid:
+	xasprintf(cause, "invalid %s in spawn request", field);
 	return (-1);
 }
 

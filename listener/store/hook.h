@@ -99,5 +99,6 @@ struct hook_list *hook_all(void);
 size_t		 hook_count(void);
 void		 hook_replay(const struct journal_record *, void *);
 void		 hook_checkpoint(void);
+int		 hook_settings_check(struct json_object *, size_t, char **);
 
 #endif

@@ -100,6 +100,25 @@ message_find(uint64_t seq)
 	return (NULL);
 }
 
+/*
+ * Return the position in message_all's array of the first message whose
+ * sequence number is seq or more (the array's length if there is none).
+ */
+size_t
+message_index(uint64_t seq)
+{
+	size_t	lo = 0, hi = nmessages, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (messages[mid]->seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo);
+}
+
 /* Add a message to the index. */
 static struct message *
 message_insert(struct hook *h, uint64_t seq, uint64_t offset,

@@ -25,6 +25,7 @@ void		 message_take(struct message *);
 uint64_t	 message_count(void);
 struct message	*message_find(uint64_t);
 struct message	**message_all(size_t *);
+size_t		 message_index(uint64_t);
 struct message	*message_send(struct json_object *, const void *, size_t);
 void		 message_started(struct message *);
 void		 message_answered(struct message *, struct json_object *,

@@ -1,17 +1,65 @@
 /*
  * Waiters: clients waiting for the next message of some hooks.  Waiters
- * are served in the order they arrived; a message goes to the oldest
- * waiter that listens on its hook and accepts it.
+ * are served in the order they arrived; a waiter gets the oldest queued
+ * message of its hooks that it accepts, and a message that arrives (or is
+ * released) goes to the oldest waiting waiter that accepts it.
+ *
+ * A waiter with a filter must read the journal record of each queued
+ * message to know whether it accepts it, and a queue may hold a gigabyte.
+ * So a waiter looks at its queues in steps: at most WAITER_STEP_* of work
+ * per pass of the event loop (waiter_prepare), everything else being
+ * served between steps.  Its cursor says how far it has looked: every
+ * message queued below the cursor was refused.  Its life:
+ *
+ *	PENDING		an older waiter that shares one of its hooks has not
+ *			finished looking (is PENDING or SCANNING): it waits
+ *			its turn, so waiters on a hook are served in the
+ *			order they arrived;
+ *	SCANNING	it looks at its queues in order of sequence number;
+ *			it leases the first message it accepts, or, having
+ *			refused them all, is
+ *	WAITING		for the next message to be dispatched to it.
+ *
+ * Each waiter so behaves as if it had arrived, and looked at every queued
+ * message at once, at the moment it stops scanning; no waiter that shares
+ * a hook with it changes its queues meanwhile, since the older ones on its
+ * hooks are WAITING (they take only what is dispatched) and the younger
+ * ones PENDING.  A message dispatched meanwhile goes first to the WAITING
+ * waiters, as before; a scanning waiter will find it in its queue when its
+ * cursor gets there, unless it is below the cursor (a message released by
+ * a waiter that went away, or made durable late), in which case the
+ * scanning waiter looks at it at once: it is older than any it has still
+ * to look at.  Cursors are sequence numbers, never pointers, since
+ * retention may free a message under one.
  */
 #include "config.h"
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #include "compat.h"
 #include "hook.h"
+#include "listener.h"
+#include "loop.h"
+#include "message.h"
 #include "waiter.h"
+#include "xmalloc.h"
+
+/* The most work all scanning waiters do in one pass of the loop. */
+#define WAITER_STEP_BYTES	(1U << 20)	/* of records read */
+#define WAITER_STEP_RECORDS	64		/* records read */
+#define WAITER_STEP_LOOKED	4096		/* index entries passed over */
+
+struct waiter_budget {
+	size_t	bytes;
+	size_t	records;
+	size_t	looked;
+};
 
 static TAILQ_HEAD(, waiter)	waiters = TAILQ_HEAD_INITIALIZER(waiters);
+static size_t			nbusy;		/* PENDING or SCANNING */
+static int			prepared;	/* waiter_prepare is set up */
 
 /* Tell whether waiter w listens on hook h. */
 static int
@@ -26,17 +74,38 @@ waiter_wants(const struct waiter *w, const struct hook *h)
 	return (0);
 }
 
-/* Return the oldest queued message of h that w accepts. */
-static struct message *
-waiter_first_match(struct hook *h, struct waiter *w)
+/* Tell whether waiters a and b listen on a hook in common. */
+static int
+waiter_overlap(const struct waiter *a, const struct waiter *b)
 {
-	struct message	*m;
+	size_t	i;
 
-	TAILQ_FOREACH(m, &h->queue, entry) {
-		if (w->match == NULL || w->match(w, m))
-			return (m);
+	for (i = 0; i < a->nhooks; i++) {
+		if (waiter_wants(b, a->hooks[i]))
+			return (1);
 	}
-	return (NULL);
+	return (0);
+}
+
+/* Tell whether a budget is spent. */
+static int
+waiter_spent(const struct waiter_budget *b)
+{
+	return (b->bytes >= WAITER_STEP_BYTES ||
+	    b->records >= WAITER_STEP_RECORDS ||
+	    b->looked >= WAITER_STEP_LOOKED);
+}
+
+/* Take w out of the list of waiters. */
+static void
+waiter_unlist(struct waiter *w)
+{
+	if (!w->listed)
+		return;
+	TAILQ_REMOVE(&waiters, w, entry);
+	w->listed = 0;
+	if (w->state != WAITER_WAITING)
+		nbusy--;
 }
 
 /*
@@ -46,6 +115,7 @@ waiter_first_match(struct hook *h, struct waiter *w)
 static void
 waiter_lease(struct message *m, struct waiter *w)
 {
+	waiter_unlist(w);
 	if (!w->peek) {
 		TAILQ_REMOVE(&m->hook->queue, m, entry);
 		m->state = MESSAGE_LEASED;
@@ -54,23 +124,169 @@ waiter_lease(struct message *m, struct waiter *w)
 }
 
 /*
- * Offer a message just queued (received or released) to the waiters,
- * oldest first, until one leases it.  Only m needs looking at: a waiter
- * still waiting has been offered every other queued message of its hooks,
- * by waiter_add or an earlier dispatch, and its filter refused each, and
- * rescanning them would read each one's record from the journal again.
+ * Return the oldest queued message of w's hooks at or above its cursor,
+ * or NULL when there is none, or when the budget ran out first (then
+ * *spent is set and the cursor moved as far as it got).  A queue whose
+ * head is at or above the cursor gives its head at once; below it, the
+ * index of all messages is searched from the cursor.
+ */
+static struct message *
+waiter_next(struct waiter *w, struct waiter_budget *b, int *spent)
+{
+	struct message	**all, *m, *best = NULL;
+	size_t		  i, n;
+	int		  search = 0;
+
+	*spent = 0;
+	for (i = 0; i < w->nhooks; i++) {
+		if ((m = TAILQ_FIRST(&w->hooks[i]->queue)) == NULL)
+			continue;
+		if (m->seq < w->cursor)
+			search = 1;
+		else if (best == NULL || m->seq < best->seq)
+			best = m;
+	}
+	if (!search)
+		return (best);
+	all = message_all(&n);
+	for (i = message_index(w->cursor); i < n; i++) {
+		m = all[i];
+		if (best != NULL && m->seq >= best->seq)
+			break;
+		if (m->state == MESSAGE_QUEUED && waiter_wants(w, m->hook))
+			return (m);
+		if (++b->looked >= WAITER_STEP_LOOKED) {
+			w->cursor = m->seq + 1;
+			*spent = 1;
+			return (NULL);
+		}
+	}
+	return (best);
+}
+
+/*
+ * Let scanning waiter w look at more of its queues, within budget b: it
+ * leases the first message it accepts, or, having looked at all, waits
+ * (and its idle callback may then remove it).
+ */
+static void
+waiter_step(struct waiter *w, struct waiter_budget *b)
+{
+	struct message	*m;
+	int		 spent;
+
+	while (w->state == WAITER_SCANNING && !waiter_spent(b)) {
+		m = waiter_next(w, b, &spent);
+		if (spent)
+			break;
+		if (m == NULL) {
+			w->state = WAITER_WAITING;
+			nbusy--;
+			if (w->idle != NULL)
+				w->idle(w);
+			break;
+		}
+		if (w->match == NULL) {
+			waiter_lease(m, w);
+			break;
+		}
+		b->records++;
+		if (w->match(w, m, &b->bytes)) {
+			waiter_lease(m, w);
+			break;
+		}
+		w->cursor = m->seq + 1;
+	}
+}
+
+/*
+ * Tell whether pending waiter w may start scanning: no older waiter that
+ * shares one of its hooks is still pending or scanning.
+ */
+static int
+waiter_may_start(const struct waiter *w)
+{
+	const struct waiter	*v;
+
+	TAILQ_FOREACH(v, &waiters, entry) {
+		if (v == w)
+			return (1);
+		if (v->state != WAITER_WAITING && waiter_overlap(v, w))
+			return (0);
+	}
+	return (1);
+}
+
+/* Start w scanning, from the oldest message, if its turn has come. */
+static int
+waiter_start(struct waiter *w)
+{
+	if (w->state != WAITER_PENDING || !waiter_may_start(w))
+		return (w->state == WAITER_SCANNING);
+	w->state = WAITER_SCANNING;
+	w->cursor = 0;
+	return (1);
+}
+
+/*
+ * Before each wait of the loop: give the scanning waiters, and the pending
+ * ones whose turn has come, a step each, within one budget for all.  The
+ * waiters are taken in turn from a different one each pass, so that one
+ * long scan does not hold up the others.  Ask the loop not to sleep while
+ * any is busy: the oldest busy waiter can always go on.
+ */
+static int64_t
+waiter_prepare(void *arg)
+{
+	static struct waiter	**busy;
+	static size_t		  busy_size;
+	static size_t		  turn;
+	struct waiter_budget	  b = { 0, 0, 0 };
+	struct waiter		 *w;
+	size_t			  i, n = 0;
+
+	(void)arg;
+	if (nbusy == 0)
+		return (-1);
+	/* Leasing unlists waiters, but frees none: the copy stays valid. */
+	if (busy_size < nbusy) {
+		busy_size = nbusy;
+		busy = xreallocarray(busy, busy_size, sizeof *busy);
+	}
+	TAILQ_FOREACH(w, &waiters, entry) {
+		if (w->state != WAITER_WAITING)
+			busy[n++] = w;
+	}
+	turn++;
+	for (i = 0; i < n && !waiter_spent(&b); i++) {
+		w = busy[(turn + i) % n];
+		if (w->listed && waiter_start(w))
+			waiter_step(w, &b);
+	}
+	return (nbusy > 0 ? 0 : -1);
+}
+
+/*
+ * Offer a message just queued (received, released, or made durable) to
+ * the waiters, oldest first, until one leases it.  A waiting waiter has
+ * refused every other queued message of its hooks, so only m needs looking
+ * at.  A scanning waiter whose cursor is past m looks at it now (it is
+ * older than any it has still to look at); one whose cursor is not will
+ * come to it.
  */
 void
 waiter_dispatch(struct message *m)
 {
 	struct waiter	*w, *next;
+	size_t		 cost = 0;
 	int		 peek;
 
 	TAILQ_FOREACH_SAFE(w, &waiters, entry, next) {
-		if (!waiter_wants(w, m->hook) ||
-		    (w->match != NULL && !w->match(w, m)))
+		if (!waiter_wants(w, m->hook) || w->state == WAITER_PENDING ||
+		    (w->state == WAITER_SCANNING && m->seq >= w->cursor))
 			continue;
-		TAILQ_REMOVE(&waiters, w, entry);
+		if (w->match != NULL && !w->match(w, m, &cost))
+			continue;
 		peek = w->peek;
 		waiter_lease(m, w);
 		if (!peek)
@@ -80,36 +296,40 @@ waiter_dispatch(struct message *m)
 
 /*
  * Start waiting: w gets the oldest queued message of its hooks that it
- * accepts now, or the next one to arrive.
+ * accepts, or the next one to arrive.  When its turn has come it takes a
+ * first step at once, which is all a waiter without a filter needs.
  */
 void
 waiter_add(struct waiter *w)
 {
-	struct message	*m, *best = NULL;
-	size_t		 i;
+	struct waiter_budget	b = { 0, 0, 0 };
 
-	for (i = 0; i < w->nhooks; i++) {
-		m = waiter_first_match(w->hooks[i], w);
-		if (m != NULL && (best == NULL || m->seq < best->seq))
-			best = m;
-	}
-	if (best != NULL) {
-		waiter_lease(best, w);
-		return;
-	}
+	w->listed = 1;
+	w->state = WAITER_PENDING;
+	w->cursor = 0;
 	TAILQ_INSERT_TAIL(&waiters, w, entry);
+	nbusy++;
+	if (waiter_start(w))
+		waiter_step(w, &b);
+	if (w->listed && w->state != WAITER_WAITING && !prepared) {
+		loop_prepare_add(listener.loop, waiter_prepare, NULL);
+		prepared = 1;
+	}
 }
 
-/* Stop waiting (the client went away before a message came). */
+/*
+ * Tell whether w has still to look at some of the messages queued for it
+ * (it is pending or scanning).
+ */
+int
+waiter_busy(const struct waiter *w)
+{
+	return (w->listed && w->state != WAITER_WAITING);
+}
+
+/* Stop waiting (the client went away, or its time is up). */
 void
 waiter_remove(struct waiter *w)
 {
-	struct waiter	*at;
-
-	TAILQ_FOREACH(at, &waiters, entry) {
-		if (at == w) {
-			TAILQ_REMOVE(&waiters, w, entry);
-			return;
-		}
-	}
+	waiter_unlist(w);
 }

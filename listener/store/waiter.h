@@ -2,6 +2,11 @@
  * Waiters: clients waiting for the next message of some hooks, served
  * oldest first.  A waiter gets a message leased (or, peeking, only shown)
  * through its callback.
+ *
+ * A waiter with a filter (match) may have to look at many queued messages
+ * before it finds one, each read from the journal; it does so a bounded
+ * amount at a time, once per pass of the event loop, so that the loop
+ * goes on serving everything else meanwhile (see waiter.c).
  */
 #ifndef WAITER_H
 #define WAITER_H
@@ -9,26 +14,45 @@
 #include <sys/queue.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct hook;
 struct message;
 
 struct waiter;
 typedef void (*waiter_cb)(struct waiter *, struct message *);
-typedef int (*waiter_match_cb)(struct waiter *, struct message *);
+/*
+ * Tell whether the waiter accepts message m, adding to *cost the bytes
+ * read to decide.
+ */
+typedef int (*waiter_match_cb)(struct waiter *, struct message *, size_t *);
+
+enum waiter_state {
+	WAITER_PENDING,		/* behind an older waiter on a shared hook */
+	WAITER_SCANNING,	/* looking at the queued messages */
+	WAITER_WAITING,		/* looked at all: waiting for the next */
+};
 
 struct waiter {
 	struct hook		**hooks;
 	size_t			  nhooks;
 	waiter_cb		  cb;
 	waiter_match_cb		  match;	/* NULL: any message */
+	/* Called when it has refused every queued message, or NULL. */
+	void			(*idle)(struct waiter *);
 	int			  peek;		/* look, do not lease */
 	void			 *arg;
+
+	/* waiter.c's own. */
+	int			  listed;	/* in the list of waiters */
+	enum waiter_state	  state;
+	uint64_t		  cursor;	/* looked at queued seqs below */
 	TAILQ_ENTRY(waiter)	  entry;
 };
 
 void	waiter_add(struct waiter *);
 void	waiter_remove(struct waiter *);
 void	waiter_dispatch(struct message *);
+int	waiter_busy(const struct waiter *);
 
 #endif

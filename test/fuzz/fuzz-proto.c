@@ -7,7 +7,8 @@
  *
  * Each frame taken is read the way dispatch reads it, and must encode back
  * (proto_frame_encode, as replies are sent) to a frame that parses to the
- * same JSON and payload.
+ * same JSON and payload.  Its fields are read with the typed getters the
+ * handlers use, whose answers must keep their promises whatever the JSON.
  */
 #include "config.h"
 
@@ -20,6 +21,50 @@
 #include "buffer.h"
 #include "fuzz.h"
 #include "proto.h"
+
+/* Read every field the handlers read with the typed getters. */
+static void
+fuzz_proto_getters(struct json_object *o)
+{
+	static const char *const keys[] = {
+		"v", "cmd", "hooks", "where", "timeout_ms", "peek", "seq",
+		"headers", "status", "ttl_ms", "expires_at", "name", "url",
+	};
+	struct json_object	*list;
+	const char		*s;
+	int64_t			 n;
+	size_t			 i, j;
+	int			 b, r;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		n = -42;
+		r = proto_get_int(o, keys[i], 0, PROTO_MS_MAX, &n);
+		FUZZ_CHECK(r == PROTO_VALID ? n >= 0 && n <= PROTO_MS_MAX :
+		    n == -42);
+		s = NULL;
+		r = proto_get_string(o, keys[i], 1, 64, &s);
+		FUZZ_CHECK(r == PROTO_VALID ? s != NULL && strlen(s) >= 1 &&
+		    strlen(s) <= 64 : s == NULL);
+		b = -1;
+		r = proto_get_bool(o, keys[i], &b);
+		FUZZ_CHECK(r == PROTO_VALID ? b == 0 || b == 1 : b == -1);
+		list = NULL;
+		r = proto_get_strings(o, keys[i], 1, 8, 64, &list);
+		FUZZ_CHECK((r == PROTO_VALID) == (list != NULL));
+		for (j = 0; list != NULL && j < json_object_array_length(list);
+		    j++)
+			FUZZ_CHECK(strlen(json_object_get_string(
+			    json_object_array_get_idx(list, j))) <= 64);
+		list = NULL;
+		r = proto_get_headers(o, keys[i], 16, &list);
+		FUZZ_CHECK((r == PROTO_VALID) == (list != NULL));
+		for (j = 0; list != NULL && j < json_object_array_length(list);
+		    j++)
+			FUZZ_CHECK(strpbrk(json_object_get_string(
+			    json_object_array_get_idx(json_object_array_get_idx(
+			    list, j), 1)), "\r\n") == NULL);
+	}
+}
 
 /* Read a frame as conn_dispatch does, then check it survives encoding. */
 static void
@@ -35,6 +80,7 @@ fuzz_proto_frame(const struct proto_frame *f)
 	(void)proto_string(f->json, "cmd");
 	(void)proto_bool(f->json, "peek");
 	(void)proto_status(f->json);
+	fuzz_proto_getters(f->json);
 
 	buffer_init(&b);
 	proto_frame_init(&again);

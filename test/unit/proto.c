@@ -36,6 +36,177 @@ refused(struct buffer *b, const char *name)
 	proto_frame_release(&f);
 }
 
+/* The typed getters: absent, valid, or invalid, and never a crash. */
+static void
+getters(void)
+{
+	struct json_object	*o, *list;
+	const char		*s;
+	int64_t			 n;
+	int			 b;
+
+	o = json_tokener_parse("{\"i\":5,\"neg\":-1,\"zero\":0,"
+	    "\"max\":9223372036854775807,\"min\":-9223372036854775808,"
+	    "\"over\":99999999999999999999,\"under\":-99999999999999999999,"
+	    "\"u64\":18446744073709551615,\"d\":5.0,\"e\":1e3,"
+	    "\"s\":\"text\",\"num\":\"5\",\"nul\":\"a\\u0000b\","
+	    "\"empty\":\"\",\"t\":true,\"n\":null,\"o\":{},\"a\":[],"
+	    "\"strs\":[\"a\",\"bc\"],\"mixed\":[\"a\",1],"
+	    "\"nulls\":[null],\"h\":[[\"X-A\",\"1\"],[\"b\",\"\"]],"
+	    "\"hcr\":[[\"X-A\",\"1\\r\\nX-B: 2\"]],"
+	    "\"hlf\":[[\"X-A\",\"1\\n\"]],\"hname\":[[\"X A\",\"1\"]],"
+	    "\"hcolon\":[[\"X:\",\"1\"]],\"hempty\":[[\"\",\"1\"]],"
+	    "\"hthree\":[[\"a\",\"b\",\"c\"]],\"hnum\":[[\"a\",1]],"
+	    "\"hflat\":[\"a\",\"b\"],\"hnul\":[[\"a\",\"x\\u0000\"]]}");
+	ok(o != NULL, "the getters' fixture parses");
+
+	n = 42;
+	is_int(proto_get_int(o, "missing", 0, 10, &n), PROTO_ABSENT,
+	    "proto_get_int of absent is PROTO_ABSENT");
+	is_int(n, 42, "proto_get_int of absent leaves the default");
+	is_int(proto_get_int(o, "i", 0, 10, &n), PROTO_VALID,
+	    "proto_get_int in range is PROTO_VALID");
+	is_int(n, 5, "proto_get_int gives the value");
+	is_int(proto_get_int(o, "i", 0, 5, &n), PROTO_VALID,
+	    "proto_get_int accepts the maximum");
+	is_int(proto_get_int(o, "i", 5, 10, &n), PROTO_VALID,
+	    "proto_get_int accepts the minimum");
+	n = 42;
+	is_int(proto_get_int(o, "i", 0, 4, &n), PROTO_INVALID,
+	    "proto_get_int above the range is PROTO_INVALID");
+	is_int(n, 42, "an invalid value leaves the default");
+	is_int(proto_get_int(o, "i", 6, 10, &n), PROTO_INVALID,
+	    "proto_get_int below the range is PROTO_INVALID");
+	is_int(proto_get_int(o, "neg", 0, 10, &n), PROTO_INVALID,
+	    "a negative number is invalid where it may not be");
+	is_int(proto_get_int(o, "zero", 1, 10, &n), PROTO_INVALID,
+	    "zero is invalid where it may not be");
+	is_int(proto_get_int(o, "max", 0, PROTO_MS_MAX, &n), PROTO_INVALID,
+	    "INT64_MAX is beyond a duration");
+	is_int(proto_get_int(o, "max", 0, INT64_MAX, &n), PROTO_VALID,
+	    "INT64_MAX is valid where allowed");
+	is_int(n, INT64_MAX, "INT64_MAX is kept");
+	is_int(proto_get_int(o, "min", INT64_MIN, 0, &n), PROTO_VALID,
+	    "INT64_MIN is valid where allowed");
+	is_int(proto_get_int(o, "over", 0, INT64_MAX, &n), PROTO_INVALID,
+	    "a number beyond 64 bits is invalid, not clamped");
+	is_int(proto_get_int(o, "u64", 0, INT64_MAX, &n), PROTO_INVALID,
+	    "UINT64_MAX is invalid, not clamped");
+	is_int(proto_get_int(o, "under", -10, INT64_MAX, &n), PROTO_INVALID,
+	    "a number below 64 bits is invalid");
+	is_int(proto_get_int(o, "d", 0, 10, &n), PROTO_INVALID,
+	    "5.0 is not an integer");
+	is_int(proto_get_int(o, "e", 0, 10000, &n), PROTO_INVALID,
+	    "1e3 is not an integer");
+	is_int(proto_get_int(o, "num", 0, 10, &n), PROTO_INVALID,
+	    "a string of digits is not an integer");
+	is_int(proto_get_int(o, "t", 0, 10, &n), PROTO_INVALID,
+	    "true is not an integer");
+	is_int(proto_get_int(o, "n", 0, 10, &n), PROTO_INVALID,
+	    "null is present and not an integer");
+	is_int(proto_get_int(o, "o", 0, 10, &n), PROTO_INVALID,
+	    "an object is not an integer");
+	is_int(proto_get_int(NULL, "i", 0, 10, &n), PROTO_ABSENT,
+	    "proto_get_int of no object is PROTO_ABSENT");
+
+	s = "default";
+	is_int(proto_get_string(o, "missing", 0, 10, &s), PROTO_ABSENT,
+	    "proto_get_string of absent is PROTO_ABSENT");
+	is_str(s, "default", "proto_get_string of absent leaves the default");
+	is_int(proto_get_string(o, "s", 1, 10, &s), PROTO_VALID,
+	    "proto_get_string of a string is PROTO_VALID");
+	is_str(s, "text", "proto_get_string gives the string");
+	is_int(proto_get_string(o, "s", 1, 3, &s), PROTO_INVALID,
+	    "a string longer than allowed is invalid");
+	is_int(proto_get_string(o, "empty", 1, 3, &s), PROTO_INVALID,
+	    "an empty string is invalid where it may not be");
+	is_int(proto_get_string(o, "empty", 0, 3, &s), PROTO_VALID,
+	    "an empty string is valid where allowed");
+	is_int(proto_get_string(o, "nul", 0, 10, &s), PROTO_INVALID,
+	    "a string with a NUL byte is invalid");
+	is_int(proto_get_string(o, "i", 0, 10, &s), PROTO_INVALID,
+	    "a number is not a string");
+	is_int(proto_get_string(o, "n", 0, 10, &s), PROTO_INVALID,
+	    "null is not a string");
+	is_int(proto_get_string(o, "a", 0, 10, &s), PROTO_INVALID,
+	    "an array is not a string");
+
+	b = 7;
+	is_int(proto_get_bool(o, "missing", &b), PROTO_ABSENT,
+	    "proto_get_bool of absent is PROTO_ABSENT");
+	is_int(b, 7, "proto_get_bool of absent leaves the default");
+	is_int(proto_get_bool(o, "t", &b), PROTO_VALID,
+	    "proto_get_bool of true is PROTO_VALID");
+	is_int(b, 1, "proto_get_bool gives true");
+	is_int(proto_get_bool(o, "i", &b), PROTO_INVALID,
+	    "a number is not a boolean");
+	is_int(proto_get_bool(o, "s", &b), PROTO_INVALID,
+	    "a string is not a boolean");
+	is_int(proto_get_bool(o, "n", &b), PROTO_INVALID,
+	    "null is not a boolean");
+
+	list = NULL;
+	is_int(proto_get_strings(o, "missing", 0, 10, 10, &list), PROTO_ABSENT,
+	    "proto_get_strings of absent is PROTO_ABSENT");
+	ok(list == NULL, "proto_get_strings of absent leaves the list alone");
+	is_int(proto_get_strings(o, "strs", 1, 2, 2, &list), PROTO_VALID,
+	    "a list of strings is PROTO_VALID");
+	is_int(json_object_array_length(list), 2, "it is the list given");
+	is_int(proto_get_strings(o, "strs", 3, 10, 10, &list), PROTO_INVALID,
+	    "a list shorter than allowed is invalid");
+	is_int(proto_get_strings(o, "strs", 0, 1, 10, &list), PROTO_INVALID,
+	    "a list longer than allowed is invalid");
+	is_int(proto_get_strings(o, "strs", 0, 10, 1, &list), PROTO_INVALID,
+	    "a list with a string too long is invalid");
+	is_int(proto_get_strings(o, "a", 0, 10, 10, &list), PROTO_VALID,
+	    "an empty list is valid where allowed");
+	is_int(proto_get_strings(o, "mixed", 0, 10, 10, &list), PROTO_INVALID,
+	    "a list with a number in it is invalid");
+	is_int(proto_get_strings(o, "nulls", 0, 10, 10, &list), PROTO_INVALID,
+	    "a list with null in it is invalid");
+	is_int(proto_get_strings(o, "s", 0, 10, 10, &list), PROTO_INVALID,
+	    "a string is not a list");
+	is_int(proto_get_strings(o, "o", 0, 10, 10, &list), PROTO_INVALID,
+	    "an object is not a list");
+
+	list = NULL;
+	is_int(proto_get_headers(o, "missing", 10, &list), PROTO_ABSENT,
+	    "proto_get_headers of absent is PROTO_ABSENT");
+	is_int(proto_get_headers(o, "h", 10, &list), PROTO_VALID,
+	    "[[name, value], ...] is PROTO_VALID");
+	ok(list != NULL && json_object_array_length(list) == 2,
+	    "proto_get_headers gives the list");
+	is_int(proto_get_headers(o, "a", 10, &list), PROTO_VALID,
+	    "no headers at all is valid");
+	is_int(proto_get_headers(o, "h", 1, &list), PROTO_INVALID,
+	    "more headers than allowed is invalid");
+	is_int(proto_get_headers(o, "hcr", 10, &list), PROTO_INVALID,
+	    "a value with CR LF is invalid");
+	is_int(proto_get_headers(o, "hlf", 10, &list), PROTO_INVALID,
+	    "a value with LF is invalid");
+	is_int(proto_get_headers(o, "hnul", 10, &list), PROTO_INVALID,
+	    "a value with NUL is invalid");
+	is_int(proto_get_headers(o, "hname", 10, &list), PROTO_INVALID,
+	    "a name with a space is invalid");
+	is_int(proto_get_headers(o, "hcolon", 10, &list), PROTO_INVALID,
+	    "a name with a colon is invalid");
+	is_int(proto_get_headers(o, "hempty", 10, &list), PROTO_INVALID,
+	    "an empty name is invalid");
+	is_int(proto_get_headers(o, "hthree", 10, &list), PROTO_INVALID,
+	    "a triple is not a header");
+	is_int(proto_get_headers(o, "hnum", 10, &list), PROTO_INVALID,
+	    "a number is not a header value");
+	is_int(proto_get_headers(o, "hflat", 10, &list), PROTO_INVALID,
+	    "a flat list of strings is not a header list");
+	is_int(proto_get_headers(o, "o", 10, &list), PROTO_INVALID,
+	    "an object is not a header list");
+	is_int(proto_header_name_valid("Content-Type", 12), 1,
+	    "Content-Type is a header name");
+	is_int(proto_header_name_valid("a\0b", 3), 0,
+	    "a NUL byte is not in a header name");
+	json_object_put(o);
+}
+
 /* Run every case and print the plan. */
 int
 main(void)
@@ -208,5 +379,6 @@ main(void)
 	is_int(proto_bool(o, "missing"), 0, "proto_bool of absent is false");
 	json_object_put(o);
 
+	getters();
 	return (done_testing());
 }
