@@ -206,8 +206,9 @@ conn_flush(struct conn *c)
 
 /*
  * Send a frame to a connection; takes the reference to reply.  A client
- * that has left CONTROL_OUT_MAX unread (a client that asks for answers and reads none) is
- * cut: shutting the socket down makes epoll report it, to close it there.
+ * that has left CONTROL_OUT_MAX unread (it asks for answers and reads
+ * none) is cut: shutting the socket down makes epoll report it, to close
+ * it there.
  */
 static void
 conn_reply(struct conn *c, struct json_object *reply, const void *payload,
