@@ -154,6 +154,42 @@ nothing_recorded() {
 	still_serves
 }
 
+@test "whitespace before a header's colon gets 400 and closes the connection" {
+	start_hooks
+	# MHD would take neither as framing: the body was the next request.
+	run probe space-colon
+	assert_output '400 closed'
+	run probe space-colon-te
+	assert_output '400 closed'
+	nothing_recorded
+	still_serves
+}
+
+@test "a folded header gets 400 wherever it is, and closes the connection" {
+	start_hooks
+	run probe fold-te
+	assert_output '400 closed'
+	run probe fold-blank
+	assert_output '400 closed'
+	run probe fold-other
+	assert_output '400 closed'
+	# Whitespace before the first field (RFC 9112, 2.2).
+	run probe leading-space
+	assert_output '400 closed'
+	nothing_recorded
+	still_serves
+}
+
+@test "a header name outside RFC 9110's token characters gets 400" {
+	start_hooks
+	run probe bad-name
+	assert_output '400 closed'
+	run probe space-name
+	assert_output '400 closed'
+	nothing_recorded
+	still_serves
+}
+
 @test "only /TOKEN paths reach hooks: others get 404, dot segments 400" {
 	start_hooks
 	run probe dotdot-before

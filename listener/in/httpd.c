@@ -10,11 +10,12 @@
  * its share (listener.limits): bodies over --max-body get 413, as soon as
  * Content-Length says so or a chunked body passes it; MHD answers headers
  * that do not fit its per-connection memory (--max-header) with 431 (414
- * for the request line); a request with both Content-Length and chunked
- * encoding, two Content-Lengths, or an encoding other than chunked gets
- * 400, since proxies disagree on what such a body is; MHD caps connections
- * in total and per address.  And each connection has a deadline (see
- * httpd_sweep) that only a client can miss.
+ * for the request line); a header field that is not "name: value" as RFC
+ * 9112 has it (see httpd_check_field), a request with both Content-Length
+ * and chunked encoding, two Content-Lengths, or an encoding other than
+ * chunked gets 400, since proxies disagree on what such a body is; MHD
+ * caps connections in total and per address.  And each connection has a
+ * deadline (see httpd_sweep) that only a client can miss.
  *
  * Once durable, a request is answered as its hook says (answer.c): with
  * the hook's status, headers and body; with the value a handshake asks to
@@ -93,6 +94,10 @@ static struct httpd	*httpd_self;
 /* How much of MHD's error messages to log (see httpd_log). */
 #define HTTPD_LOG_BURST		20
 #define HTTPD_LOG_WINDOW_MS	60000
+
+/* The characters of a token (RFC 9110, 5.6.2): methods, field names. */
+#define HTTPD_TCHARS		"!#$%&'*+-.^_`|~0123456789" \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 /* Return our state of an MHD connection. */
 static struct httpd_conn *
@@ -292,9 +297,7 @@ httpd_request_line_clean(const char *method, const char *uri)
 {
 	const unsigned char	*p;
 
-	if (*method == '\0' || strspn(method, "!#$%&'*+-.^_`|~0123456789"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") !=
-	    strlen(method))
+	if (*method == '\0' || strspn(method, HTTPD_TCHARS) != strlen(method))
 		return (0);
 	for (p = (const unsigned char *)uri; *p != '\0'; p++) {
 		if (*p <= ' ' || *p == 0x7f)
@@ -504,44 +507,86 @@ httpd_rejected(void *arg)
 	buffer_release(&r->body);
 }
 
-/* What a request's headers say about its body's length. */
+/* What a request's headers say about its body's length, and their form. */
 struct httpd_framing {
 	unsigned int	lengths;	/* Content-Length headers */
 	unsigned int	encodings;	/* Transfer-Encoding headers */
 	int		not_chunked;	/* an encoding other than chunked */
 	int		too_large;	/* a Content-Length over --max-body */
+	int		malformed;	/* a field not "name: value" */
 };
 
 /*
- * Note a Content-Length or Transfer-Encoding header (arg: the framing).  A
- * length that is not a plain number counts as too large, as one past the
- * cap does.
+ * Tell whether a header field is well-formed (RFC 9112, 5), from what MHD
+ * 0.9.75 makes of its line.  MHD keeps all that comes before the colon as
+ * the name, so "Content-Length : 5" arrives as a field named
+ * "Content-Length " (which MHD, seeing no Content-Length, does not take
+ * as the body's length: the body would be read as the next request).  And
+ * it joins an obs-fold continuation line, without its leading whitespace,
+ * to the *name* of the field before it, in a copy made elsewhere in its
+ * memory: "Transfer-Encoding:\r\n chunked" arrives as a field
+ * "Transfer-Encodingchunked" with an empty value, and a fold of blanks
+ * only leaves the name as it was.  The one mark a fold always leaves is
+ * that move: the value of a field read from one line follows its name in
+ * that line, after the NUL MHD wrote over the colon and optional
+ * whitespace.  So a field name must be a token, its value must follow it
+ * so, and it must hold no CR.
+ */
+static int
+httpd_field_valid(const char *key, size_t key_size, const char *value,
+    size_t value_size)
+{
+	uintptr_t	gap = (uintptr_t)key + key_size + 1;
+	const char	*p;
+
+	if (key_size == 0 || strspn(key, HTTPD_TCHARS) != key_size)
+		return (0);
+	/* Folded: the name was moved after its value. */
+	if ((uintptr_t)value < gap)
+		return (0);
+	for (p = key + key_size + 1; p < value; p++) {
+		if (*p != ' ' && *p != '\t')
+			return (0);
+	}
+	return (memchr(value, '\r', value_size) == NULL);
+}
+
+/*
+ * Check a header field's form, and note a Content-Length or
+ * Transfer-Encoding header (arg: the framing).  A length that is not a
+ * plain number counts as too large, as one past the cap does.
  */
 static enum MHD_Result
-httpd_count_framing(void *arg, enum MHD_ValueKind kind, const char *key,
-    const char *value)
+httpd_check_field(void *arg, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
 {
 	struct httpd_framing	*f = arg;
 	unsigned long long	 length;
 	char			*end;
 
 	(void)kind;
+	if (value == NULL || !httpd_field_valid(key, key_size, value,
+	    value_size)) {
+		f->malformed = 1;
+		return (MHD_YES);
+	}
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		f->lengths++;
-		length = strtoull(value == NULL ? "" : value, &end, 10);
-		if (*end != '\0' || length > listener.limits.max_body)
+		length = strtoull(value, &end, 10);
+		if (*end != '\0' || *value < '0' || *value > '9' ||
+		    length > listener.limits.max_body)
 			f->too_large = 1;
 	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
 		f->encodings++;
-		if (value == NULL || strcasecmp(value, "chunked") != 0)
+		if (strcasecmp(value, "chunked") != 0)
 			f->not_chunked = 1;
 	}
 	return (MHD_YES);
 }
 
 /*
- * Read what the headers say about the body's length, in one walk over
- * them.  The length is ambiguous with Content-Length and
+ * Read the headers' form and what they say about the body's length, in
+ * one walk over them.  The length is ambiguous with Content-Length and
  * Transfer-Encoding, more than one of either, or an encoding other than
  * plain "chunked".  MHD 0.9.75 would take the chunks and ignore the
  * length, and would read a body of any other encoding ("gzip, chunked")
@@ -553,8 +598,8 @@ static void
 httpd_framing(struct MHD_Connection *connection, struct httpd_framing *f)
 {
 	memset(f, 0, sizeof *f);
-	MHD_get_connection_values(connection, MHD_HEADER_KIND,
-	    httpd_count_framing, f);
+	MHD_get_connection_values_n(connection, MHD_HEADER_KIND,
+	    httpd_check_field, f);
 }
 
 /* Tell whether a request's framing leaves its body's length ambiguous. */
@@ -584,6 +629,14 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		return (MHD_NO);
 	switch (r->stage) {
 	case REQUEST_NEW:
+		/*
+		 * Any answer now closes the connection after it (MHD reads
+		 * no body or later request of it): nothing is smuggled.
+		 */
+		httpd_framing(connection, &framing);
+		if (framing.malformed)
+			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+			    "bad header field\n"));
 		r->hook = httpd_find_hook(r->uri);
 		if (r->hook == NULL)
 			return (httpd_answer(connection, MHD_HTTP_NOT_FOUND,
@@ -600,7 +653,6 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (listener.stopping)
 			return (httpd_answer(connection,
 			    MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n"));
-		httpd_framing(connection, &framing);
 		if (httpd_framing_ambiguous(&framing))
 			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
 			    "ambiguous body length\n"));

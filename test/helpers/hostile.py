@@ -148,6 +148,27 @@ def probe(port, name, token):
         send_all(s, request("POST", "/" + token, headers, inner))
         print(answers(s))
         return
+    elif name in ("space-colon", "space-colon-te", "fold-te", "fold-blank",
+                  "fold-other", "leading-space", "bad-name", "space-name"):
+        # RFC 9112: 400, and the connection closed; had the listener read
+        # the body as the next request, it would answer (and record) it.
+        inner = request("GET", "/" + token + "/smuggled")
+        body = b"%x\r\n" % len(inner) + inner + b"\r\n0\r\n\r\n"
+        headers = {
+            "space-colon": ["Content-Length : %d" % len(inner)],
+            "space-colon-te": ["Transfer-Encoding : chunked"],
+            "fold-te": ["Transfer-Encoding:", " chunked"],
+            "fold-blank": ["Transfer-Encoding: chunked", " "],
+            "fold-other": ["X-Folded: one", "\ttwo", "Transfer-Encoding: chunked"],
+            "leading-space": [" X-First: one", "Transfer-Encoding: chunked"],
+            "bad-name": ["X-B@d: one", "Transfer-Encoding: chunked"],
+            "space-name": ["X Name: one", "Transfer-Encoding: chunked"],
+        }[name]
+        if name == "space-colon":
+            body = inner
+        send_all(s, request("POST", "/" + token, headers, body))
+        print(answers(s))
+        return
     elif name == "dotdot-before":
         send_all(s, request("GET", "/../" + token))
     elif name == "dotdot-below":
