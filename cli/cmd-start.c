@@ -48,7 +48,8 @@ const struct cmd_entry cmd_start_entry = {
 	    "  --max-per-ip N      and at most N from one address (default 64)\n"
 	    "  --max-header SIZE   answer 431 to requests whose request line and\n"
 	    "                      headers come near SIZE (default 64KiB; 16KiB\n"
-	    "                      to 1MiB), 414 to a request line alone that long\n"
+	    "                      to 1MiB), 414 to a request line over half of it,\n"
+	    "                      counting 64 bytes for each query parameter\n"
 	    "  --foreground        run the listener in this process, do not detach\n"
 	    "  -h, --help          show this help\n",
 	.exec = cmd_start_exec

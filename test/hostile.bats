@@ -121,6 +121,19 @@ nothing_recorded() {
 	run fish wait "$url" --timeout 1
 	assert_success
 	assert_output '{"small":1}'
+	# The request line may take half of it, each query parameter
+	# counting 64 bytes besides its text.
+	run http_post "$url/${big:0:7000}" '{"line":1}'
+	assert_output 200
+	run http_post "$url/${big:0:9000}" '{"line":2}'
+	assert_output 414
+	run http_post "$url?$(seq -s '&' 100)" '{"line":3}'
+	assert_output 200
+	run http_post "$url?$(seq -s '&' 130)" '{"line":4}'
+	assert_output 414
+	run fish wait "$url" --count 2 --timeout 1
+	assert_success
+	assert_output $'{"line":1}\n{"line":3}'
 	still_serves
 }
 
@@ -187,6 +200,24 @@ nothing_recorded() {
 	run probe space-name
 	assert_output '400 closed'
 	nothing_recorded
+	still_serves
+}
+
+@test "a URL with 1,000 query parameters gets 414, not a dropped connection" {
+	start_hooks
+	run probe many-parameters
+	assert_output 414
+	run curl -sS --max-time 10 "$url/q?$(seq -s '&' 1000)"
+	assert_output 'request line too long'
+	nothing_recorded
+	# 300 fit, and are recorded whole.
+	run probe some-parameters
+	assert_output 200
+	run fish wait "$url" --json --timeout 5
+	assert_success
+	query=$(fish field /query <<<"$output")
+	assert_equal "${query%%&*}" p0=0
+	assert_equal "${query##*&}" p299=299
 	still_serves
 }
 

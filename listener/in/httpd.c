@@ -9,12 +9,13 @@
  * fixed answer that echoes nothing of it, and no client can hold more than
  * its share (listener.limits): bodies over --max-body get 413, as soon as
  * Content-Length says so or a chunked body passes it; MHD answers headers
- * that do not fit its per-connection memory (--max-header) with 431 (414
- * for the request line); a header field that is not "name: value" as RFC
- * 9112 has it (see httpd_check_field), a request with both Content-Length
- * and chunked encoding, two Content-Lengths, or an encoding other than
- * chunked gets 400, since proxies disagree on what such a body is; MHD
- * caps connections in total and per address.  And each connection has a
+ * that do not fit its per-connection memory (--max-header) with 431, and
+ * a request line that takes more than half of it gets 414 (see
+ * httpd_uri_logger); a header field that is not "name: value" as RFC 9112
+ * has it (see httpd_check_field), a request with both Content-Length and
+ * chunked encoding, two Content-Lengths, or an encoding other than chunked
+ * gets 400, since proxies disagree on what such a body is; MHD caps
+ * connections in total and per address.  And each connection has a
  * deadline (see httpd_sweep) that only a client can miss.
  *
  * Once durable, a request is answered as its hook says (answer.c): with
@@ -94,6 +95,13 @@ static struct httpd	*httpd_self;
 /* How much of MHD's error messages to log (see httpd_log). */
 #define HTTPD_LOG_BURST		20
 #define HTTPD_LOG_WINDOW_MS	60000
+
+/*
+ * What MHD 0.9.75 takes of a connection's memory (--max-header) to index
+ * one query parameter: a 56-byte record, aligned to 16 (see
+ * httpd_uri_logger).
+ */
+#define HTTPD_PARAMETER_COST	64
 
 /* The characters of a token (RFC 9110, 5.6.2): methods, field names. */
 #define HTTPD_TCHARS		"!#$%&'*+-.^_`|~0123456789" \
@@ -221,11 +229,39 @@ httpd_answer(struct MHD_Connection *connection, unsigned int status,
 	return (ret);
 }
 
-/* Remember the request line's URI, query included (MHD strips it later). */
+/*
+ * Tell whether a request line's URI is too long: whether it, with what
+ * MHD will take to index each query parameter, passes half of
+ * --max-header (the other half is for the headers).
+ */
+static int
+httpd_uri_too_long(const char *uri)
+{
+	const char	*p = strchr(uri, '?');
+	uint64_t	 cost = strlen(uri);
+
+	for (; p != NULL; p = strchr(p + 1, '&'))
+		cost += HTTPD_PARAMETER_COST;
+	return (cost > listener.limits.max_header / 2);
+}
+
+/*
+ * Remember the request line's URI, query included (MHD strips it later).
+ *
+ * MHD 0.9.75 calls us with the whole line read, then indexes each query
+ * parameter in the connection's memory.  When that runs out (1,000
+ * parameters take 64 KiB) it queues 431 but goes on parsing as if nothing
+ * had happened, and drops the connection unanswered.  So a URI too long
+ * for half of --max-header, counting its parameters, gets 414 (see
+ * httpd_access), and MHD must not index its query: the URI it lends us
+ * (const, but in its own writable read buffer) is cut after its "?", from
+ * where MHD parses the query.  Our copy is whole.
+ */
 static void *
 httpd_uri_logger(void *arg, const char *uri, struct MHD_Connection *connection)
 {
 	struct request	*r;
+	const char	*query;
 
 	(void)arg;
 	httpd_self->requests++;
@@ -234,6 +270,11 @@ httpd_uri_logger(void *arg, const char *uri, struct MHD_Connection *connection)
 	r->connection = connection;
 	r->uri = xstrdup(uri);
 	buffer_init(&r->body);
+	if (httpd_uri_too_long(uri)) {
+		r->too_long = 1;
+		if ((query = strchr(uri, '?')) != NULL)
+			((char *)(uintptr_t)uri)[query - uri + 1] = '\0';
+	}
 	return (r);
 }
 
@@ -633,6 +674,9 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		 * Any answer now closes the connection after it (MHD reads
 		 * no body or later request of it): nothing is smuggled.
 		 */
+		if (r->too_long)
+			return (httpd_answer(connection, MHD_HTTP_URI_TOO_LONG,
+			    "request line too long\n"));
 		httpd_framing(connection, &framing);
 		if (framing.malformed)
 			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,

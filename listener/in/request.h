@@ -36,6 +36,7 @@ struct request {
 	enum request_stage	 stage;
 	struct buffer		 body;
 	int			 too_large;	/* body passed --max-body */
+	int			 too_long;	/* URI passed --max-header / 2 */
 	struct message		*message;	/* until durable */
 	uint64_t		 seq;
 	char			*echo;		/* the value to answer, or NULL */
