@@ -374,14 +374,56 @@ nothing_recorded() {
 	still_serves
 }
 
-@test "connections beyond --max-connections wait until one closes" {
-	start_hooks --max-connections 20 --max-per-ip 100
-	run python3 "$hostile" "$port" flood "$token" 40
+@test "600 idle connections do not hold a callback up" {
+	start_hooks
+	# Over ten addresses, under the per-address cap, past the 512
+	# connections allowed: once they came near it, the listener cut the
+	# ones that had sent nothing, oldest first, to keep room.  Before, the
+	# callback waited in the kernel's queue for the 10 s idle timeout.
+	run python3 "$hostile" "$port" idlers "$token" 600 10
 	assert_success
-	# The surplus is not accepted (it waits in the kernel's queue), so it
-	# is neither served nor closed, whatever its address.
-	assert_line --index 0 'open 40'
+	assert_line --index 0 --regexp '^normal 200 [0-9]+$'
+	normal_ms=${lines[0]##* }
+	[ "$normal_ms" -lt 4000 ] ||
+	    fail "the callback was answered after $normal_ms ms"
+	assert_line --index 1 --regexp '^cut [0-9]+ of 600, oldest first$'
+	run fish wait "$url" --timeout 5
+	assert_output hello
+	still_serves
+}
+
+@test "idle connections make room near --max-connections, oldest first" {
+	start_hooks --max-connections 20 --max-per-ip 100
+	# An eighth of the cap is kept free: each connection accepted past 17
+	# cuts the one idle the longest, so the last 17 stay open.
+	run python3 "$hostile" "$port" flood "$token" 40 17
+	assert_success
+	assert_line --index 0 'open 17'
+	assert_line --index 1 'other 200'
+	still_serves
+}
+
+@test "requests under way are never cut to make room: new ones wait" {
+	start_hooks --max-connections 20 --max-per-ip 100
+	held=$(fish spawn --hold --hold-timeout 20s)
+	senders=()
+	for i in $(seq 20); do
+		curl -sS -o /dev/null --max-time 30 -d "$i" "$held" 3>&- &
+		senders+=($!)
+	done
+	# All 20 are held open, each with a request under way.
+	run fish wait "$held" --count 20 --timeout 10
+	assert_success
+	# So the next connection is not accepted: it waits in the kernel's
+	# queue, neither served nor closed.
+	run python3 "$hostile" "$port" flood "$token" 0 0 2
+	assert_success
 	assert_line --index 1 'other waiting'
+	# Answered, they make room.
+	for i in $(seq 20); do
+		fish reply "$held" --body done
+	done
+	wait "${senders[@]}"
 	still_serves
 }
 

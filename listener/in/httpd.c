@@ -16,7 +16,8 @@
  * chunked encoding, two Content-Lengths, or an encoding other than chunked
  * gets 400, since proxies disagree on what such a body is; MHD caps
  * connections in total and per address.  And each connection has a
- * deadline (see httpd_sweep) that only a client can miss.
+ * deadline (see httpd_sweep) that only a client can miss, and idle ones
+ * make room for new ones near the cap (see httpd_make_room).
  *
  * Once durable, a request is answered as its hook says (answer.c): with
  * the hook's status, headers and body; with the value a handshake asks to
@@ -35,6 +36,7 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -71,12 +73,18 @@
 
 /*
  * A connection, from MHD's NOTIFY_CONNECTION: when its client must have
- * sent the whole of its next request, or read the whole answer.
+ * sent the whole of its next request, or read the whole answer; and
+ * whether it is idle, with no request under way (nothing sent yet, or
+ * between keep-alive requests).
  */
 struct httpd_conn {
 	struct MHD_Connection	*connection;
 	int64_t			 deadline;	/* loop_now() ms; 0: our turn */
+	int			 idle;		/* on the idle list */
+	int64_t			 idle_since;	/* loop_now() ms */
+	int			 cut;		/* shut down, not yet closed */
 	TAILQ_ENTRY(httpd_conn)	 entry;
+	TAILQ_ENTRY(httpd_conn)	 idle_entry;	/* idle the longest first */
 };
 
 struct httpd {
@@ -84,7 +92,11 @@ struct httpd {
 	struct loop		*loop;
 	int			 epoll_fd;
 	TAILQ_HEAD(, httpd_conn) conns;
+	TAILQ_HEAD(, httpd_conn) idle;
+	size_t			 open;		/* connections not cut */
+	unsigned int		 conn_limit;	/* MHD's connection limit */
 	struct loop_timer	*sweep;		/* at the earliest deadline */
+	struct loop_timer	*room;		/* see httpd_make_room */
 	size_t			 requests;	/* request states allocated */
 	uint64_t		 progress;	/* callbacks MHD has made */
 	uint64_t		 progress_seen;	/* progress at the last prepare */
@@ -103,6 +115,13 @@ static struct httpd	*httpd_self;
  */
 #define HTTPD_PARAMETER_COST	64
 
+/*
+ * How long a connection may idle before it may be cut to make room, and
+ * how many of the oldest with unread bytes to pass over (httpd_make_room).
+ */
+#define HTTPD_IDLE_GRACE_MS	500
+#define HTTPD_ROOM_SCAN		16
+
 /* The characters of a token (RFC 9110, 5.6.2): methods, field names. */
 #define HTTPD_TCHARS		"!#$%&'*+-.^_`|~0123456789" \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -119,6 +138,113 @@ httpd_conn_of(struct MHD_Connection *connection)
 }
 
 static void	httpd_sweep(void *);
+static void	httpd_room(void *);
+
+/*
+ * Put a connection on the idle list (at its end: idle the shortest) or
+ * take it off.  A connection that was cut stays off.
+ */
+static void
+httpd_set_idle(struct httpd *h, struct httpd_conn *conn, int idle)
+{
+	if (idle && !conn->idle && !conn->cut) {
+		TAILQ_INSERT_TAIL(&h->idle, conn, idle_entry);
+		conn->idle_since = loop_now();
+	} else if (!idle && conn->idle)
+		TAILQ_REMOVE(&h->idle, conn, idle_entry);
+	else
+		return;
+	conn->idle = idle;
+}
+
+/*
+ * Cut a connection: shutdown(2) makes the socket readable at EOF; MHD
+ * notices, closes the connection and calls httpd_completed and
+ * httpd_notify itself.
+ */
+static void
+httpd_cut(struct httpd *h, struct httpd_conn *conn)
+{
+	const union MHD_ConnectionInfo	*info;
+
+	conn->deadline = 0;
+	if (conn->cut)
+		return;
+	httpd_set_idle(h, conn, 0);
+	conn->cut = 1;
+	h->open--;
+	info = MHD_get_connection_info(conn->connection,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (info != NULL)
+		shutdown(info->connect_fd, SHUT_RDWR);
+}
+
+/* Tell whether bytes wait unread on a connection's socket. */
+static int
+httpd_pending(struct httpd_conn *conn)
+{
+	const union MHD_ConnectionInfo	*info;
+	int				 n;
+
+	info = MHD_get_connection_info(conn->connection,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	return (info != NULL && ioctl(info->connect_fd, FIONREAD, &n) == 0 &&
+	    n > 0);
+}
+
+/*
+ * Keep room for new connections near MHD's connection limit, by cutting
+ * the connections idle the longest.  At the limit MHD accepts nothing, and
+ * new connections (a real callback's among them) would wait in the
+ * kernel's queue until idle ones time out: 600 connections that send
+ * nothing held callbacks up for the whole idle timeout.  So, as nginx
+ * reuses idle keep-alive connections, the listener keeps an eighth of the
+ * limit free by cutting connections that do nothing, oldest first; it
+ * looks again whenever a connection comes or becomes idle, and when the
+ * next one would be old enough.
+ *
+ * Idle means no whole request line yet, or between keep-alive requests.
+ * But a connection is not cut in its first HTTPD_IDLE_GRACE_MS of idling
+ * (a client may connect, or get an answer, a moment before it sends), nor
+ * when bytes wait unread on it (MHD accepts a burst of connections before
+ * it reads any).  Requests under way are never cut here.
+ */
+static void
+httpd_make_room(struct httpd *h)
+{
+	struct httpd_conn	*conn, *next;
+	int64_t			 now = loop_now(), when = 0;
+	int			 scanned = 0;
+
+	conn = TAILQ_FIRST(&h->idle);
+	while (h->open >= h->conn_limit - h->conn_limit / 8 && conn != NULL) {
+		next = TAILQ_NEXT(conn, idle_entry);
+		if (conn->idle_since + HTTPD_IDLE_GRACE_MS > now) {
+			/* The rest are younger still. */
+			when = conn->idle_since + HTTPD_IDLE_GRACE_MS;
+			break;
+		}
+		if (!httpd_pending(conn))
+			httpd_cut(h, conn);
+		else if (++scanned == HTTPD_ROOM_SCAN) {
+			when = now + HTTPD_IDLE_GRACE_MS / 8;
+			break;
+		}
+		conn = next;
+	}
+	if (when != 0 && h->room == NULL)
+		h->room = loop_timer_add(h->loop, when, httpd_room, h);
+}
+
+/* The next idle connection is old enough to be cut, if room is needed. */
+static void
+httpd_room(void *arg)
+{
+	struct httpd	*h = arg;
+
+	h->room = NULL;
+	httpd_make_room(h);
+}
 
 /*
  * Give a connection's client the idle timeout from now to do its part:
@@ -152,16 +278,13 @@ httpd_server_turn(struct MHD_Connection *connection)
 /*
  * Cut every connection whose client missed its deadline, and plan the next
  * sweep.  MHD's own timeout is not enough: every byte a client trickles
- * resets it, so a slowloris could hold a connection for ever.  shutdown(2)
- * makes the socket readable at EOF; MHD notices, closes the connection and
- * calls httpd_completed and httpd_notify itself.
+ * resets it, so a slowloris could hold a connection for ever.
  */
 static void
 httpd_sweep(void *arg)
 {
 	struct httpd			*h = arg;
 	struct httpd_conn		*conn;
-	const union MHD_ConnectionInfo	*info;
 	int64_t				 now = loop_now(), next = 0;
 
 	h->sweep = NULL;
@@ -173,17 +296,16 @@ httpd_sweep(void *arg)
 				next = conn->deadline;
 			continue;
 		}
-		conn->deadline = 0;
-		info = MHD_get_connection_info(conn->connection,
-		    MHD_CONNECTION_INFO_CONNECTION_FD);
-		if (info != NULL)
-			shutdown(info->connect_fd, SHUT_RDWR);
+		httpd_cut(h, conn);
 	}
 	if (next != 0)
 		h->sweep = loop_timer_add(h->loop, next, httpd_sweep, h);
 }
 
-/* MHD's connection notifier: track each connection for its deadline. */
+/*
+ * MHD's connection notifier: track each connection for its deadline and
+ * while it is idle.
+ */
 static void
 httpd_notify(void *arg, struct MHD_Connection *connection,
     void **socket_context, enum MHD_ConnectionNotificationCode code)
@@ -196,12 +318,18 @@ httpd_notify(void *arg, struct MHD_Connection *connection,
 		conn = xcalloc(1, sizeof *conn);
 		conn->connection = connection;
 		TAILQ_INSERT_TAIL(&h->conns, conn, entry);
+		h->open++;
+		httpd_set_idle(h, conn, 1);
 		*socket_context = conn;
 		httpd_client_turn(connection);
+		httpd_make_room(h);
 		break;
 	case MHD_CONNECTION_NOTIFY_CLOSED:
 		if ((conn = *socket_context) == NULL)
 			break;
+		httpd_set_idle(h, conn, 0);
+		if (!conn->cut)
+			h->open--;
 		TAILQ_REMOVE(&h->conns, conn, entry);
 		free(conn);
 		*socket_context = NULL;
@@ -246,7 +374,8 @@ httpd_uri_too_long(const char *uri)
 }
 
 /*
- * Remember the request line's URI, query included (MHD strips it later).
+ * Remember the request line's URI, query included (MHD strips it later);
+ * the connection has a request under way.
  *
  * MHD 0.9.75 calls us with the whole line read, then indexes each query
  * parameter in the connection's memory.  When that runs out (1,000
@@ -260,12 +389,15 @@ httpd_uri_too_long(const char *uri)
 static void *
 httpd_uri_logger(void *arg, const char *uri, struct MHD_Connection *connection)
 {
-	struct request	*r;
-	const char	*query;
+	struct httpd_conn	*conn = httpd_conn_of(connection);
+	struct request		*r;
+	const char		*query;
 
 	(void)arg;
 	httpd_self->requests++;
 	httpd_self->progress++;
+	if (conn != NULL)
+		httpd_set_idle(httpd_self, conn, 0);
 	r = xcalloc(1, sizeof *r);
 	r->connection = connection;
 	r->uri = xstrdup(uri);
@@ -762,12 +894,17 @@ static void
 httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
     enum MHD_RequestTerminationCode code)
 {
-	struct request	*r = *con_cls;
+	struct request		*r = *con_cls;
+	struct httpd_conn	*conn = httpd_conn_of(connection);
 
 	(void)arg;
 	(void)code;
 	/* Between requests of a keep-alive connection: the client's turn. */
 	httpd_client_turn(connection);
+	if (conn != NULL && httpd_self != NULL) {
+		httpd_set_idle(httpd_self, conn, 1);
+		httpd_make_room(httpd_self);
+	}
 	if (r == NULL)
 		return;
 	if (r->held)
@@ -903,6 +1040,8 @@ httpd_start(struct loop *loop, int fd, char **cause)
 	h = xcalloc(1, sizeof *h);
 	h->loop = loop;
 	TAILQ_INIT(&h->conns);
+	TAILQ_INIT(&h->idle);
+	h->conn_limit = httpd_connection_limit();
 	hold_init(loop);
 	h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG | tls_flags, 0, NULL, NULL, httpd_access, NULL,
@@ -921,7 +1060,7 @@ httpd_start(struct loop *loop, int fd, char **cause)
 	    /* A backstop: httpd_sweep enforces the real deadline. */
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)((listener.limits.idle_timeout_ms + 999) / 1000),
-	    MHD_OPTION_CONNECTION_LIMIT, httpd_connection_limit(),
+	    MHD_OPTION_CONNECTION_LIMIT, h->conn_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)listener.limits.max_per_ip,
 	    MHD_OPTION_ARRAY, tls_options,
@@ -982,6 +1121,7 @@ httpd_stop(struct httpd *h)
 	loop_remove(h->loop, h->epoll_fd);
 	MHD_stop_daemon(h->daemon);
 	loop_timer_cancel(h->loop, h->sweep);
+	loop_timer_cancel(h->loop, h->room);
 	hold_release();
 	httpd_self = NULL;
 	free(h);

@@ -22,6 +22,13 @@ that would tidy up what it sends.
         EXPECT to be left) and, while they are held,
         "other STATUS" for a normal request from 127.0.0.2 ("waiting" if
         unanswered after WAIT seconds, default 2)
+    hostile.py PORT idlers TOKEN COUNT IPS
+        open COUNT connections (from IPS loopback addresses, 127.0.0.2 on)
+        that send nothing; then time a normal request from 127.0.0.1.
+        Print "normal STATUS MS" (MS: from its connect to its answer,
+        "waiting" after 30 s) and "cut N of COUNT" (how many of the idle
+        ones the listener had closed by then; ", oldest first" when those
+        were the first N opened)
 """
 import os
 import select
@@ -306,6 +313,31 @@ def flood(port, token, count, expect, wait):
         s.close()
 
 
+def idlers(port, token, count, ips):
+    conns = [connect(port, "127.0.0.%d" % (2 + i % ips))
+             for i in range(count)]
+    start = time.monotonic()
+    n = connect(port)
+    n.sendall(request("POST", "/" + token, ["Content-Length: 5"], b"hello"))
+    status = answer(n, 30)
+    print("normal %s %d" % (status, (time.monotonic() - start) * 1000))
+    cut = []
+    for i, s in enumerate(conns):
+        s.setblocking(False)
+        try:
+            if s.recv(1) == b"":
+                cut.append(i)
+        except BlockingIOError:
+            pass
+        except ConnectionResetError:
+            cut.append(i)
+        s.close()
+    print("cut %d of %d%s" % (len(cut), count,
+                              ", oldest first" if cut == list(range(len(cut)))
+                              else ""))
+    n.close()
+
+
 def main():
     port, what = int(sys.argv[1]), sys.argv[2]
     if what == "probe":
@@ -319,6 +351,8 @@ def main():
         flood(port, sys.argv[3], int(sys.argv[4]),
               int(sys.argv[5]) if len(sys.argv) > 5 else int(sys.argv[4]),
               float(sys.argv[6]) if len(sys.argv) > 6 else 2)
+    elif what == "idlers":
+        idlers(port, sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     else:
         sys.exit("hostile.py: unknown command " + what)
 
