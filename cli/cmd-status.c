@@ -26,9 +26,9 @@ const struct cmd_entry cmd_status_entry = {
 	.summary = "show the listener's pid, URL, hooks and counts",
 	.help =
 	    "Show whether the session's listener is running, and if so its pid,\n"
-	    "URL, listen address, hooks, messages received and still queued, and\n"
-	    "journal size.  Exit 3 when it is not running; status never starts\n"
-	    "it.\n"
+	    "URL, listen address, hooks, messages received and still queued,\n"
+	    "journal size and limits (see fish start).  Exit 3 when it is not\n"
+	    "running; status never starts it.\n"
 	    "\n"
 	    "  --json        print one JSON object instead\n"
 	    "  -h, --help    show this help\n",
@@ -57,6 +57,15 @@ cmd_status_size(int64_t bytes)
 		value /= 1024;
 	xasprintf(&s, "%.1f %s", value / 1024, units[i]);
 	return (s);
+}
+
+/* Return a string reply field, or "?" when there is none. */
+static const char *
+cmd_status_string(struct json_object *reply, const char *key)
+{
+	const char	*s = proto_string(reply, key);
+
+	return (s == NULL ? "?" : s);
 }
 
 /* Print one "key: value" line, aligned. */
@@ -115,12 +124,12 @@ cmd_status_human(struct json_object *reply)
 		ret |= cmd_status_line("retain:", s);
 	if ((s = proto_string(reply, "max_body")) != NULL) {
 		xasprintf(&limits, "body %s, header %s, idle %s, %" PRId64
-		    " connections, %" PRId64 " per address", s,
-		    proto_string(reply, "max_header") == NULL ? "?" :
-		    proto_string(reply, "max_header"), proto_string(reply,
-		    "idle_timeout") == NULL ? "?" : proto_string(reply,
-		    "idle_timeout"), proto_int(reply, "max_connections", 0),
-		    proto_int(reply, "max_per_ip", 0));
+		    " connections, %" PRId64 " per address, %s in flight", s,
+		    cmd_status_string(reply, "max_header"),
+		    cmd_status_string(reply, "idle_timeout"),
+		    proto_int(reply, "max_connections", 0),
+		    proto_int(reply, "max_per_ip", 0),
+		    cmd_status_string(reply, "max_inflight"));
 		ret |= cmd_status_line("limits:", limits);
 		free(limits);
 	}

@@ -100,6 +100,75 @@ nothing_recorded() {
 	still_serves
 }
 
+# start_measured [START_ARG...]: start_hooks, for a test that measures the
+# listener's memory.  Under AddressSanitizer, freed memory is held in
+# quarantine (256 MiB by default), which would count as the listener's.
+start_measured() {
+	if [ -n "${ASAN_OPTIONS:-}" ]; then
+		export ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0
+	fi
+	start_hooks "$@"
+}
+
+# memory_bounded: of the bodies helper's output (in lines), the listener's
+# memory grew by less than 32 MiB while the bodies were held, and by less
+# than 48 MiB at its peak: the 16 MiB --max-inflight, its pools and the
+# journal's buffer.  Uncapped, 64 bodies of 4 MiB took 256 MiB more.
+memory_bounded() {
+	local before held peak
+
+	before=$(grep '^rss before ' <<<"$output")
+	held=$(grep '^rss held ' <<<"$output")
+	peak=$(grep '^rss peak ' <<<"$output")
+	before=${before##* } held=${held##* } peak=${peak##* }
+	[ $((held - before)) -lt 32768 ] ||
+	    fail "bodies in flight took $((held - before)) kB"
+	[ $((peak - before)) -lt 49152 ] ||
+	    fail "the listener's memory peaked $((peak - before)) kB higher"
+}
+
+@test "bodies declared past --max-inflight get 503 with Retry-After at once" {
+	start_measured --max-inflight 16MiB
+	# 64 connections from one address, each declaring 5 MiB: three fit.
+	run python3 "$hostile" "$port" bodies "$token" 64 5242880 \
+	    "$(listener_pid)" length
+	assert_success
+	assert_line --index 0 'refused 61: 503 retry 10 x61'
+	# A normal callback still gets through meanwhile.
+	assert_line 'normal 200'
+	assert_line 'answers 200 x3'
+	memory_bounded
+	run fish status --json
+	assert_equal "$(fish field /inflight_bytes <<<"$output")" 0
+	for _ in 1 2 3 4; do
+		run fish wait "$url" --timeout 5
+		assert_success
+	done
+	nothing_recorded
+	# A body that could never fit is too large, not to be retried.
+	run bash -c "head -c 17000000 /dev/zero | curl -sS -o /dev/null \
+	    -w '%{http_code}' --data-binary @- '$url'"
+	assert_output 413
+	still_serves
+}
+
+@test "a chunked body that takes bodies in flight past --max-inflight gets 503" {
+	start_measured --max-inflight 16MiB
+	run python3 "$hostile" "$port" bodies "$token" 64 4194304 \
+	    "$(listener_pid)" chunked
+	assert_success
+	# Dropped as they pass the cap, answered once they end.
+	assert_line --index 0 'refused 0: none'
+	assert_line --regexp '^answers 200 x[1-9][0-9]* 503 x[1-9][0-9]*$'
+	answers=$(grep '^answers ' <<<"$output")
+	[[ $answers =~ 200\ x([0-9]+)\ 503\ x([0-9]+) ]]
+	assert_equal $((BASH_REMATCH[1] + BASH_REMATCH[2])) 64
+	memory_bounded
+	run fish status --json
+	assert_equal "$(fish field /inflight_bytes <<<"$output")" 0
+	still_serves
+}
+
 @test "a 200 kB header gets 431" {
 	start_hooks
 	run probe header
@@ -444,20 +513,22 @@ nothing_recorded() {
 @test "fish status shows the default limits" {
 	start_hooks
 	run fish status
-	assert_line --regexp '^limits: +body 25MiB, header 64KiB, idle 10s, 512 connections, 64 per address$'
+	assert_line --regexp '^limits: +body 25MiB, header 64KiB, idle 10s, 512 connections, 64 per address, 256MiB in flight$'
 	run fish status --json
 	assert_equal "$(fish field /max_body <<<"$output")" 25MiB
 	assert_equal "$(fish field /idle_timeout <<<"$output")" 10s
 	assert_equal "$(fish field /max_connections <<<"$output")" 512
 	assert_equal "$(fish field /max_per_ip <<<"$output")" 64
 	assert_equal "$(fish field /max_header <<<"$output")" 64KiB
+	assert_equal "$(fish field /max_inflight <<<"$output")" 256MiB
+	assert_equal "$(fish field /inflight_bytes <<<"$output")" 0
 }
 
 @test "limits are saved with the session and kept by later starts" {
 	start_hooks --max-body 512k --idle-timeout 2.5s --max-connections 100 \
-	    --max-per-ip 5 --max-header 32k
+	    --max-per-ip 5 --max-header 32k --max-inflight 64m
 	run fish status
-	assert_line --regexp '^limits: +body 512KiB, header 32KiB, idle 2.5s, 100 connections, 5 per address$'
+	assert_line --regexp '^limits: +body 512KiB, header 32KiB, idle 2.5s, 100 connections, 5 per address, 64MiB in flight$'
 	# Asking again for the same is fine; for others is not.
 	run fish start --max-body 524288
 	assert_success
@@ -474,6 +545,7 @@ nothing_recorded() {
 	assert_equal "$(fish field /max_connections <<<"$output")" 100
 	assert_equal "$(fish field /max_per_ip <<<"$output")" 5
 	assert_equal "$(fish field /max_header <<<"$output")" 32KiB
+	assert_equal "$(fish field /max_inflight <<<"$output")" 64MiB
 	# And enforced: a 40 kB header no longer fits.
 	url=$(fish spawn)
 	run http_post "$url" '{}' -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)"
@@ -484,7 +556,8 @@ nothing_recorded() {
 	for bad in '--max-body 2T' '--max-body -1' '--max-body 2GiB' \
 	    '--idle-timeout 0' '--idle-timeout soon' '--max-connections 0' \
 	    '--max-connections 100000' '--max-per-ip abc' '--max-per-ip=' \
-	    '--max-header lots' '--max-header 8k' '--max-header 2M'; do
+	    '--max-header lots' '--max-header 8k' '--max-header 2M' \
+	    '--max-inflight 1000k' '--max-inflight 65G' '--max-inflight x'; do
 		# shellcheck disable=SC2086
 		run --separate-stderr fish start $bad
 		assert_failure 2
@@ -524,4 +597,5 @@ nothing_recorded() {
 	assert_output --partial '--max-connections N'
 	assert_output --partial '--max-per-ip N'
 	assert_output --partial '--max-header SIZE'
+	assert_output --partial '--max-inflight SIZE'
 }

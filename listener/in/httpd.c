@@ -8,9 +8,11 @@
  * Strangers on the internet talk to us, so every bad request gets a short
  * fixed answer that echoes nothing of it, and no client can hold more than
  * its share (listener.limits): bodies over --max-body get 413, as soon as
- * Content-Length says so or a chunked body passes it; MHD answers headers
- * that do not fit its per-connection memory (--max-header) with 431, and
- * a request line that takes more than half of it gets 414 (see
+ * Content-Length says so or a chunked body passes it; bodies that would
+ * take the memory held by all bodies being received past --max-inflight
+ * get 503 with Retry-After (see httpd_body_add); MHD answers headers that
+ * do not fit its per-connection memory (--max-header) with 431, and a
+ * request line that takes more than half of it gets 414 (see
  * httpd_uri_logger); a header field that is not "name: value" as RFC 9112
  * has it (see httpd_check_field), a request with both Content-Length and
  * chunked encoding, two Content-Lengths, or an encoding other than chunked
@@ -45,6 +47,7 @@
 #include <netinet/in.h>
 
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -98,6 +101,7 @@ struct httpd {
 	struct loop_timer	*sweep;		/* at the earliest deadline */
 	struct loop_timer	*room;		/* see httpd_make_room */
 	size_t			 requests;	/* request states allocated */
+	uint64_t		 inflight;	/* bytes held by bodies */
 	uint64_t		 progress;	/* callbacks MHD has made */
 	uint64_t		 progress_seen;	/* progress at the last prepare */
 };
@@ -337,13 +341,17 @@ httpd_notify(void *arg, struct MHD_Connection *connection,
 	}
 }
 
-/* Queue a short plain-text answer. */
+/*
+ * Queue a short plain-text answer, with a Retry-After of retry_after
+ * seconds unless it is 0.
+ */
 static enum MHD_Result
-httpd_answer(struct MHD_Connection *connection, unsigned int status,
-    const char *text)
+httpd_answer_retry(struct MHD_Connection *connection, unsigned int status,
+    const char *text, unsigned int retry_after)
 {
 	struct MHD_Response	*response;
 	enum MHD_Result		 ret;
+	char			 seconds[16];
 
 	response = MHD_create_response_from_buffer(strlen(text), (void *)text,
 	    MHD_RESPMEM_PERSISTENT);
@@ -352,9 +360,35 @@ httpd_answer(struct MHD_Connection *connection, unsigned int status,
 	if (*text != '\0')
 		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    "text/plain; charset=utf-8");
+	if (retry_after != 0) {
+		snprintf(seconds, sizeof seconds, "%u", retry_after);
+		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
+		    seconds);
+	}
 	ret = MHD_queue_response(connection, status, response);
 	MHD_destroy_response(response);
 	return (ret);
+}
+
+/* Queue a short plain-text answer. */
+static enum MHD_Result
+httpd_answer(struct MHD_Connection *connection, unsigned int status,
+    const char *text)
+{
+	return (httpd_answer_retry(connection, status, text, 0));
+}
+
+/*
+ * Answer 503 to a request whose body does not fit in --max-inflight now.
+ * Bodies in flight are journaled or cut within the idle timeout: that is
+ * when to retry.
+ */
+static enum MHD_Result
+httpd_answer_busy(struct MHD_Connection *connection)
+{
+	return (httpd_answer_retry(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+	    "too many bodies in flight, retry later\n",
+	    (unsigned int)((listener.limits.idle_timeout_ms + 999) / 1000)));
 }
 
 /*
@@ -579,6 +613,76 @@ httpd_record(struct request *r, const char *method, const char *rest)
 	return (rejected);
 }
 
+/* Count n more bytes held by a request's body. */
+static void
+httpd_charge(struct request *r, size_t n)
+{
+	r->charged += n;
+	httpd_self->inflight += n;
+}
+
+/* Free a request's body, and count its bytes no longer held. */
+static void
+httpd_body_release(struct request *r)
+{
+	if (httpd_self != NULL)
+		httpd_self->inflight -= r->charged;
+	r->charged = 0;
+	buffer_release(&r->body);
+}
+
+/* Return the largest body a request may have: --max-body, --max-inflight. */
+static uint64_t
+httpd_body_cap(void)
+{
+	return (listener.limits.max_body < listener.limits.max_inflight ?
+	    listener.limits.max_body : listener.limits.max_inflight);
+}
+
+/*
+ * Hold the memory for a body whose length is declared, all of it at once
+ * (never touched before it is received): return 0 if it would take the
+ * bodies in flight past --max-inflight.
+ */
+static int
+httpd_body_reserve(struct request *r, uint64_t length)
+{
+	if (httpd_self->inflight + length > listener.limits.max_inflight)
+		return (0);
+	buffer_reserve(&r->body, (size_t)length);
+	httpd_charge(r, r->body.size);
+	return (1);
+}
+
+/*
+ * Keep a piece of a request's body, unless the body has been dropped.  A
+ * chunked body (a declared length was checked and reserved before) that
+ * passes --max-body, or whose growth takes the memory held by bodies in
+ * flight past --max-inflight, is dropped at once and never journaled.
+ * MHD 0.9.75 cannot answer before the body's end, so the rest is read and
+ * thrown away, unless the client misses its deadline first; the answer is
+ * then 413, or 503 with Retry-After.
+ */
+static void
+httpd_body_add(struct request *r, const char *data, size_t len)
+{
+	size_t	size = r->body.size;
+
+	if (r->too_large || r->overflow)
+		return;
+	if (buffer_unread(&r->body) + len > httpd_body_cap()) {
+		r->too_large = 1;
+		httpd_body_release(r);
+		return;
+	}
+	buffer_add(&r->body, data, len);
+	httpd_charge(r, r->body.size - size);
+	if (httpd_self->inflight > listener.limits.max_inflight) {
+		r->overflow = 1;
+		httpd_body_release(r);
+	}
+}
+
 /* Resume a request whose response is ready (also a sync callback). */
 static void
 httpd_resume(void *arg)
@@ -660,7 +764,7 @@ httpd_durable(void *arg)
 	else
 		httpd_respond(r, httpd_hook_status(h),
 		    answer_new(h->headers, h->body, h->body_len), 0);
-	buffer_release(&r->body);
+	httpd_body_release(r);
 }
 
 /*
@@ -677,7 +781,7 @@ httpd_rejected(void *arg)
 	r->message = NULL;
 	httpd_respond(r, MHD_HTTP_UNAUTHORIZED,
 	    answer_text(NULL, "signature check failed\n"), 0);
-	buffer_release(&r->body);
+	httpd_body_release(r);
 }
 
 /* What a request's headers say about its body's length, and their form. */
@@ -685,7 +789,8 @@ struct httpd_framing {
 	unsigned int	lengths;	/* Content-Length headers */
 	unsigned int	encodings;	/* Transfer-Encoding headers */
 	int		not_chunked;	/* an encoding other than chunked */
-	int		too_large;	/* a Content-Length over --max-body */
+	int		too_large;	/* a Content-Length over the cap */
+	uint64_t	length;		/* the (last) Content-Length */
 	int		malformed;	/* a field not "name: value" */
 };
 
@@ -747,8 +852,10 @@ httpd_check_field(void *arg, enum MHD_ValueKind kind, const char *key,
 		f->lengths++;
 		length = strtoull(value, &end, 10);
 		if (*end != '\0' || *value < '0' || *value > '9' ||
-		    length > listener.limits.max_body)
+		    length > httpd_body_cap())
 			f->too_large = 1;
+		else
+			f->length = length;
 	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
 		f->encodings++;
 		if (strcasecmp(value, "chunked") != 0)
@@ -835,31 +942,22 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (framing.too_large)
 			return (httpd_answer(connection,
 			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
+		if (framing.length > 0 &&
+		    !httpd_body_reserve(r, framing.length))
+			return (httpd_answer_busy(connection));
 		r->stage = REQUEST_RECEIVING;
 		return (MHD_YES);
 	case REQUEST_RECEIVING:
 		if (*upload_data_size != 0) {
-			/*
-			 * A chunked body (a declared length was checked
-			 * above) that passes the cap is dropped at once and
-			 * never journaled.  MHD 0.9.75 cannot answer before
-			 * the body's end, so the rest is read and thrown
-			 * away, unless the client misses its deadline first.
-			 */
-			if (!r->too_large && buffer_unread(&r->body) +
-			    *upload_data_size > listener.limits.max_body) {
-				r->too_large = 1;
-				buffer_release(&r->body);
-			}
-			if (!r->too_large)
-				buffer_add(&r->body, upload_data,
-				    *upload_data_size);
+			httpd_body_add(r, upload_data, *upload_data_size);
 			*upload_data_size = 0;
 			return (MHD_YES);
 		}
 		if (r->too_large)
 			return (httpd_answer(connection,
 			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
+		if (r->overflow)
+			return (httpd_answer_busy(connection));
 		/* The hook was found by "/TOKEN" at the start of the URI. */
 		r->rest = r->uri + 1 + TOKEN_LEN;
 		rejected = httpd_record(r, method, r->rest);
@@ -870,7 +968,7 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (r->hook->forward_to != NULL)
 			r->method = xstrdup(method);
 		else
-			buffer_release(&r->body);
+			httpd_body_release(r);
 		r->stage = REQUEST_SUSPENDED;
 		httpd_server_turn(connection);
 		MHD_suspend_connection(connection);
@@ -913,7 +1011,7 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 		forward_forget(r);
 	if (r->response != NULL)
 		MHD_destroy_response(r->response);
-	buffer_release(&r->body);
+	httpd_body_release(r);
 	free(r->method);
 	free(r->echo);
 	free(r->uri);
@@ -1043,6 +1141,8 @@ httpd_start(struct loop *loop, int fd, char **cause)
 	TAILQ_INIT(&h->idle);
 	h->conn_limit = httpd_connection_limit();
 	hold_init(loop);
+	/* Set before MHD may call back: its callbacks reach us through it. */
+	httpd_self = h;
 	h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG | tls_flags, 0, NULL, NULL, httpd_access, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, httpd_log, NULL,
@@ -1067,6 +1167,7 @@ httpd_start(struct loop *loop, int fd, char **cause)
 	    MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		xasprintf(cause, "cannot start the HTTP server");
+		httpd_self = NULL;
 		free(h);
 		return (NULL);
 	}
@@ -1075,12 +1176,12 @@ httpd_start(struct loop *loop, int fd, char **cause)
 	    httpd_readable, h) == -1) {
 		xasprintf(cause, "cannot watch the HTTP server");
 		MHD_stop_daemon(h->daemon);
+		httpd_self = NULL;
 		free(h);
 		return (NULL);
 	}
 	h->epoll_fd = info->epoll_fd;
 	loop_prepare_add(loop, httpd_prepare, h);
-	httpd_self = h;
 	return (h);
 }
 
@@ -1104,6 +1205,14 @@ size_t
 httpd_requests(struct httpd *h)
 {
 	return (h->requests);
+}
+
+/* Add what HTTP in counts to a status reply: bytes held by bodies. */
+void
+httpd_status(struct httpd *h, struct json_object *reply)
+{
+	json_object_object_add(reply, "inflight_bytes",
+	    json_object_new_int64(h == NULL ? 0 : (int64_t)h->inflight));
 }
 
 /*
