@@ -27,8 +27,10 @@ const struct cmd_entry cmd_status_entry = {
 	.help =
 	    "Show whether the session's listener is running, and if so its pid,\n"
 	    "URL, listen address, hooks, messages received and still queued,\n"
-	    "journal size and limits (see fish start).  Exit 3 when it is not\n"
-	    "running; status never starts it.\n"
+	    "journal size and limits (see fish start), and how many requests\n"
+	    "that failed a signature check were over the rate cap, so answered\n"
+	    "401 without being journaled (shown when there were any).  Exit 3\n"
+	    "when it is not running; status never starts it.\n"
 	    "\n"
 	    "  --json        print one JSON object instead\n"
 	    "  -h, --help    show this help\n",
@@ -89,7 +91,7 @@ cmd_status_human(struct json_object *reply)
 {
 	const char	*s;
 	char		*size, *journal, *limits;
-	int64_t		 records, segments;
+	int64_t		 records, segments, unrecorded;
 	int		 ret = 0;
 
 	records = proto_int(reply, "journal_records", 0);
@@ -133,6 +135,10 @@ cmd_status_human(struct json_object *reply)
 		ret |= cmd_status_line("limits:", limits);
 		free(limits);
 	}
+	if ((unrecorded = proto_int(reply, "rejected_unrecorded", 0)) > 0)
+		ret |= output_printf("%-*s %" PRId64 " over the rate cap, "
+		    "answered 401 but not journaled\n", STATUS_KEY_WIDTH,
+		    "rejected:", unrecorded);
 	if ((s = proto_string(reply, "started_at")) != NULL)
 		ret |= cmd_status_line("started:", s);
 

@@ -522,6 +522,7 @@ memory_bounded() {
 	assert_equal "$(fish field /max_header <<<"$output")" 64KiB
 	assert_equal "$(fish field /max_inflight <<<"$output")" 256MiB
 	assert_equal "$(fish field /inflight_bytes <<<"$output")" 0
+	assert_equal "$(fish field /rejected_unrecorded <<<"$output")" 0
 }
 
 @test "limits are saved with the session and kept by later starts" {

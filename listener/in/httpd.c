@@ -29,8 +29,10 @@
  *
  * A hook spawned with --verify checks each complete request's signature
  * over the headers and body bytes exactly as received.  A request that
- * fails is journaled as rejected, with the reason, queued for no wait, and
- * answered 401 once durable; none of the hook's answer settings apply.
+ * fails is journaled as rejected, as a bounded head with the reason and
+ * without its body (reject.c), queued for no wait, and answered 401 once
+ * durable; none of the hook's answer settings apply.  Past a rate cap it
+ * is answered 401 at once and only counted.
  *
  * libmicrohttpd runs in external-epoll mode: its epoll fd sits in our loop,
  * and MHD_run is called when it is readable, after resumes, and on MHD's
@@ -69,6 +71,7 @@
 #include "loop.h"
 #include "message.h"
 #include "proto.h"
+#include "reject.h"
 #include "request.h"
 #include "signature.h"
 #include "tls.h"
@@ -129,6 +132,9 @@ static struct httpd	*httpd_self;
 /* The characters of a token (RFC 9110, 5.6.2): methods, field names. */
 #define HTTPD_TCHARS		"!#$%&'*+-.^_`|~0123456789" \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+/* The answer to a request that failed its hook's signature check. */
+#define HTTPD_REJECTED_TEXT	"signature check failed\n"
 
 /* Return our state of an MHD connection. */
 static struct httpd_conn *
@@ -559,17 +565,26 @@ httpd_verify(const struct hook *h, struct json_object *headers,
 	return (0);
 }
 
+/* What became of a complete request (httpd_record). */
+enum httpd_outcome {
+	HTTPD_RECORDED,		/* journaled, to be queued */
+	HTTPD_REJECTED,		/* failed its check, head journaled */
+	HTTPD_UNRECORDED,	/* failed its check, over the rate cap */
+};
+
 /*
  * Journal a complete request as a message of its hook, with the outcome of
- * its signature check if the hook verifies.  Return 1 if it was rejected.
+ * its signature check if the hook verifies: of a request that fails it,
+ * only a bounded head, and only within the rate cap (see reject.c).
  */
-static int
+static enum httpd_outcome
 httpd_record(struct request *r, const char *method, const char *rest)
 {
 	struct json_object	*o, *headers;
-	size_t			 pathlen;
+	const void		*body = buffer_peek(&r->body);
+	size_t			 pathlen, len = buffer_unread(&r->body);
 	char			*remote, *reason;
-	int			 rejected = 0;
+	enum httpd_outcome	 outcome = HTTPD_RECORDED;
 
 	pathlen = strcspn(rest, "?#");
 	o = json_object_new_object();
@@ -593,8 +608,7 @@ httpd_record(struct request *r, const char *method, const char *rest)
 	json_object_object_add(o, "received_at",
 	    json_object_new_int64(listener_wallclock()));
 	if (r->hook->verify != NULL) {
-		if (httpd_verify(r->hook, headers, buffer_peek(&r->body),
-		    buffer_unread(&r->body), &reason))
+		if (httpd_verify(r->hook, headers, body, len, &reason))
 			json_object_object_add(o, "verified",
 			    json_object_new_boolean(1));
 		else {
@@ -603,14 +617,20 @@ httpd_record(struct request *r, const char *method, const char *rest)
 			json_object_object_add(o, "rejected",
 			    json_object_new_string(reason));
 			free(reason);
-			rejected = 1;
+			outcome = reject_admit(r->hook) ? HTTPD_REJECTED :
+			    HTTPD_UNRECORDED;
 		}
 	}
-	r->message = message_receive(r->hook, o, buffer_peek(&r->body),
-	    buffer_unread(&r->body));
-	r->seq = r->message->seq;
+	if (outcome == HTTPD_REJECTED) {
+		reject_head(o, body, len);
+		len = 0;
+	}
+	if (outcome != HTTPD_UNRECORDED) {
+		r->message = message_receive(r->hook, o, body, len);
+		r->seq = r->message->seq;
+	}
 	json_object_put(o);
-	return (rejected);
+	return (outcome);
 }
 
 /* Count n more bytes held by a request's body. */
@@ -780,7 +800,7 @@ httpd_rejected(void *arg)
 	message_reject(r->message);
 	r->message = NULL;
 	httpd_respond(r, MHD_HTTP_UNAUTHORIZED,
-	    answer_text(NULL, "signature check failed\n"), 0);
+	    answer_text(NULL, HTTPD_REJECTED_TEXT), 0);
 	httpd_body_release(r);
 }
 
@@ -899,7 +919,7 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 	struct request		*r = *con_cls;
 	struct httpd_framing	 framing;
 	enum MHD_Result		 ret;
-	int			 rejected;
+	enum httpd_outcome	 outcome;
 
 	(void)arg;
 	(void)url;
@@ -960,8 +980,13 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 			return (httpd_answer_busy(connection));
 		/* The hook was found by "/TOKEN" at the start of the URI. */
 		r->rest = r->uri + 1 + TOKEN_LEN;
-		rejected = httpd_record(r, method, r->rest);
-		if (!rejected)
+		outcome = httpd_record(r, method, r->rest);
+		if (outcome == HTTPD_UNRECORDED) {
+			httpd_body_release(r);
+			return (httpd_answer(connection, MHD_HTTP_UNAUTHORIZED,
+			    HTTPD_REJECTED_TEXT));
+		}
+		if (outcome == HTTPD_RECORDED)
 			r->echo = answer_echo(r->hook, connection,
 			    buffer_peek(&r->body), buffer_unread(&r->body));
 		/* The journal holds the request now; only forward needs it. */
@@ -972,7 +997,8 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		r->stage = REQUEST_SUSPENDED;
 		httpd_server_turn(connection);
 		MHD_suspend_connection(connection);
-		listener_after_sync(rejected ? httpd_rejected : httpd_durable, r);
+		listener_after_sync(outcome == HTTPD_REJECTED ? httpd_rejected :
+		    httpd_durable, r);
 		return (MHD_YES);
 	case REQUEST_SUSPENDED:
 		return (MHD_YES);
@@ -1207,12 +1233,17 @@ httpd_requests(struct httpd *h)
 	return (h->requests);
 }
 
-/* Add what HTTP in counts to a status reply: bytes held by bodies. */
+/*
+ * Add what HTTP in counts to a status reply: the bytes held by bodies in
+ * flight, and the rejected requests only counted, over the rate cap.
+ */
 void
 httpd_status(struct httpd *h, struct json_object *reply)
 {
 	json_object_object_add(reply, "inflight_bytes",
 	    json_object_new_int64(h == NULL ? 0 : (int64_t)h->inflight));
+	json_object_object_add(reply, "rejected_unrecorded",
+	    json_object_new_int64((int64_t)reject_unrecorded()));
 }
 
 /*
@@ -1232,6 +1263,7 @@ httpd_stop(struct httpd *h)
 	loop_timer_cancel(h->loop, h->sweep);
 	loop_timer_cancel(h->loop, h->room);
 	hold_release();
+	reject_release();
 	httpd_self = NULL;
 	free(h);
 }
