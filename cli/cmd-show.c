@@ -30,7 +30,9 @@ const struct cmd_entry cmd_show_entry = {
 	    "headers, a blank line and the body; for a request fish sent, also\n"
 	    "the response.  JSON bodies are pretty-printed on a terminal.  A\n"
 	    "request that failed its hook's signature check (spawn --verify)\n"
-	    "is printed too, with the reason on stderr.\n"
+	    "is printed too, without its body, which is not kept: the reason,\n"
+	    "the body's size and SHA-256 go to stderr (in JSON: rejected,\n"
+	    "body_size, body_sha256).\n"
 	    "\n"
 	    "  --json        print the message as one JSON object, with the body\n"
 	    "                (and response_body of a sent request)\n"
@@ -281,10 +283,16 @@ cmd_show_print(struct json_object *entry, const struct proto_frame *frame,
 {
 	struct buffer	 b;
 	const char	*rejected = proto_string(entry, "rejected");
+	const char	*digest = proto_string(entry, "body_sha256");
 	int		 ret;
 
 	/* The text and curl forms have no place for it: say it aside. */
-	if (rejected != NULL && format != SHOW_JSON)
+	if (rejected != NULL && format != SHOW_JSON && digest != NULL)
+		fish_warnx("show: message %lld was rejected: %s; its body "
+		    "(%lld bytes, sha256 %s) was not kept",
+		    (long long)proto_int(entry, "seq", 0), rejected,
+		    (long long)proto_int(entry, "body_size", 0), digest);
+	else if (rejected != NULL && format != SHOW_JSON)
 		fish_warnx("show: message %lld was rejected: %s",
 		    (long long)proto_int(entry, "seq", 0), rejected);
 	if (format == SHOW_JSON) {

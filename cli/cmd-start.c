@@ -23,7 +23,7 @@ const struct cmd_entry cmd_start_entry = {
 	.usage = "[--listen HOST:PORT] [--public-url URL] [--retain D] "
 	    "[--tls-cert FILE --tls-key FILE | --no-tls] [--max-body SIZE] "
 	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N] "
-	    "[--max-header SIZE] [--foreground]",
+	    "[--max-header SIZE] [--max-inflight SIZE] [--foreground]",
 	.summary = "start the session's listener and print its URL",
 	.help =
 	    "Start the session's listener, unless it is running, and print its\n"
@@ -44,11 +44,16 @@ const struct cmd_entry cmd_start_entry = {
 	    "  --idle-timeout D    cut connections whose client takes longer than D\n"
 	    "                      to send a request or read its answer, or stays\n"
 	    "                      idle that long (default 10s)\n"
-	    "  --max-connections N serve at most N connections at once (default 512)\n"
+	    "  --max-connections N serve at most N connections at once (default 512),\n"
+	    "                      cutting idle ones near it to make room\n"
 	    "  --max-per-ip N      and at most N from one address (default 64)\n"
 	    "  --max-header SIZE   answer 431 to requests whose request line and\n"
 	    "                      headers come near SIZE (default 64KiB; 16KiB\n"
-	    "                      to 1MiB), 414 to a request line alone that long\n"
+	    "                      to 1MiB), 414 to a request line over half of it,\n"
+	    "                      counting 64 bytes for each query parameter\n"
+	    "  --max-inflight SIZE hold at most SIZE of request bodies in memory at\n"
+	    "                      once (default 256MiB); a body that would pass it\n"
+	    "                      gets 503 with Retry-After\n"
 	    "  --foreground        run the listener in this process, do not detach\n"
 	    "  -h, --help          show this help\n",
 	.exec = cmd_start_exec
@@ -67,6 +72,7 @@ static const struct option cmd_start_options[] = {
 	{ "max-connections", required_argument, NULL, 'C' },
 	{ "max-per-ip", required_argument, NULL, 'P' },
 	{ "max-header", required_argument, NULL, 'H' },
+	{ "max-inflight", required_argument, NULL, 'F' },
 	CMD_OPTIONS_END
 };
 
@@ -183,6 +189,7 @@ cmd_start_exec(int argc, char **argv)
 		case 'C':
 		case 'P':
 		case 'H':
+		case 'F':
 			if (cmd_start_limit(ch, optarg, &settings) == -1)
 				return (EXIT_USAGE);
 			break;

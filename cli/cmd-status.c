@@ -26,9 +26,11 @@ const struct cmd_entry cmd_status_entry = {
 	.summary = "show the listener's pid, URL, hooks and counts",
 	.help =
 	    "Show whether the session's listener is running, and if so its pid,\n"
-	    "URL, listen address, hooks, messages received and still queued, and\n"
-	    "journal size.  Exit 3 when it is not running; status never starts\n"
-	    "it.\n"
+	    "URL, listen address, hooks, messages received and still queued,\n"
+	    "journal size and limits (see fish start), and how many requests\n"
+	    "that failed a signature check were over the rate cap, so answered\n"
+	    "401 without being journaled (shown when there were any).  Exit 3\n"
+	    "when it is not running; status never starts it.\n"
 	    "\n"
 	    "  --json        print one JSON object instead\n"
 	    "  -h, --help    show this help\n",
@@ -59,6 +61,15 @@ cmd_status_size(int64_t bytes)
 	return (s);
 }
 
+/* Return a string reply field, or "?" when there is none. */
+static const char *
+cmd_status_string(struct json_object *reply, const char *key)
+{
+	const char	*s = proto_string(reply, key);
+
+	return (s == NULL ? "?" : s);
+}
+
 /* Print one "key: value" line, aligned. */
 static int
 cmd_status_line(const char *key, const char *value)
@@ -80,7 +91,7 @@ cmd_status_human(struct json_object *reply)
 {
 	const char	*s;
 	char		*size, *journal, *limits;
-	int64_t		 records, segments;
+	int64_t		 records, segments, unrecorded;
 	int		 ret = 0;
 
 	records = proto_int(reply, "journal_records", 0);
@@ -115,15 +126,19 @@ cmd_status_human(struct json_object *reply)
 		ret |= cmd_status_line("retain:", s);
 	if ((s = proto_string(reply, "max_body")) != NULL) {
 		xasprintf(&limits, "body %s, header %s, idle %s, %" PRId64
-		    " connections, %" PRId64 " per address", s,
-		    proto_string(reply, "max_header") == NULL ? "?" :
-		    proto_string(reply, "max_header"), proto_string(reply,
-		    "idle_timeout") == NULL ? "?" : proto_string(reply,
-		    "idle_timeout"), proto_int(reply, "max_connections", 0),
-		    proto_int(reply, "max_per_ip", 0));
+		    " connections, %" PRId64 " per address, %s in flight", s,
+		    cmd_status_string(reply, "max_header"),
+		    cmd_status_string(reply, "idle_timeout"),
+		    proto_int(reply, "max_connections", 0),
+		    proto_int(reply, "max_per_ip", 0),
+		    cmd_status_string(reply, "max_inflight"));
 		ret |= cmd_status_line("limits:", limits);
 		free(limits);
 	}
+	if ((unrecorded = proto_int(reply, "rejected_unrecorded", 0)) > 0)
+		ret |= output_printf("%-*s %" PRId64 " over the rate cap, "
+		    "answered 401 but not journaled\n", STATUS_KEY_WIDTH,
+		    "rejected:", unrecorded);
 	if ((s = proto_string(reply, "started_at")) != NULL)
 		ret |= cmd_status_line("started:", s);
 

@@ -117,13 +117,16 @@ timeline_add_body(struct json_object *o, const char *key, const void *data,
 
 /*
  * Add an entry's bodies: "body" for a received message; "body" (the
- * request's) and "response_body" for a sent one.
+ * request's) and "response_body" for a sent one.  A rejected request's
+ * body was not kept: its entry has "body_size" and "body_sha256" instead.
  */
 void
 timeline_with_bodies(struct json_object *entry, const void *data, size_t len)
 {
 	size_t	n;
 
+	if (proto_string(entry, "body_sha256") != NULL)
+		return;
 	if (!timeline_is_sent(entry)) {
 		envelope_with_body(entry, data, len);
 		return;
@@ -301,7 +304,8 @@ timeline_add_sent(struct buffer *b, struct json_object *entry, int colour)
 
 /*
  * Add the one-line form of a received entry.  One that failed its hook's
- * signature check says so, with the reason, before its body.
+ * signature check says so, with the reason, before its body, or before
+ * the start of its body's SHA-256 when the body was not kept.
  */
 static void
 timeline_add_received(struct buffer *b, struct json_object *entry,
@@ -309,6 +313,7 @@ timeline_add_received(struct buffer *b, struct json_object *entry,
 {
 	const char	*query = proto_string(entry, "query");
 	const char	*rejected = proto_string(entry, "rejected");
+	const char	*digest = proto_string(entry, "body_sha256");
 
 	buffer_add_str(b, "  ");
 	timeline_add_hook(b, entry);
@@ -321,7 +326,8 @@ timeline_add_received(struct buffer *b, struct json_object *entry,
 		timeline_add_field(b, entry, "query");
 	}
 	buffer_add_str(b, "  ");
-	timeline_add_size(b, len);
+	timeline_add_size(b, digest == NULL ? len :
+	    (size_t)proto_int(entry, "body_size", 0));
 	if (rejected != NULL) {
 		buffer_add_str(b, "  ");
 		if (colour)
@@ -330,6 +336,11 @@ timeline_add_received(struct buffer *b, struct json_object *entry,
 		timeline_add_clean(b, rejected, strlen(rejected), '?', 0, 0);
 		if (colour)
 			buffer_add_str(b, COLOUR_RESET);
+	}
+	if (digest != NULL) {
+		buffer_add_str(b, "  body not kept, sha256 ");
+		timeline_add_clean(b, digest, strlen(digest), '?', 16, 0);
+		return;
 	}
 	if (len == 0)
 		return;

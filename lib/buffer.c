@@ -54,7 +54,8 @@ buffer_reserve(struct buffer *b, size_t n)
 		if (b->size - b->len >= n)
 			return;
 	}
-	size = b->size == 0 ? 256 : b->size;
+	/* A first allocation is as large as asked: a body of known length. */
+	size = b->size == 0 ? (n > 256 ? n : 256) : b->size;
 	while (size - b->len < n)
 		size *= 2;
 	b->data = xrealloc(b->data, size);

@@ -55,6 +55,13 @@ static const struct {
 	{ "--max-header", "max_header", LIMIT_SIZE,
 	    offsetof(struct limits, max_header), 16ULL << 10, 1ULL << 20,
 	    64ULL << 10, "16KiB to 1MiB" },
+	/*
+	 * The bodies of all requests being received at once, held in
+	 * memory until journaled: ten bodies of the default --max-body.
+	 */
+	{ "--max-inflight", "max_inflight", LIMIT_SIZE,
+	    offsetof(struct limits, max_inflight), 1ULL << 20, 64ULL << 30,
+	    256ULL << 20, "1MiB to 64GiB" },
 };
 
 /* Return the field of limits that limit i sets. */

@@ -17,9 +17,10 @@ struct limits {
 	uint64_t	max_connections;
 	uint64_t	max_per_ip;
 	uint64_t	max_header;		/* bytes: MHD's memory a connection */
+	uint64_t	max_inflight;		/* bytes: bodies being received */
 };
 
-#define LIMIT_COUNT	5
+#define LIMIT_COUNT	6
 
 void		 limit_defaults(struct limits *);
 const char	*limit_option(size_t);

@@ -386,7 +386,7 @@ listener_usage(void)
 	    "[--retain D] "
 	    "[--tls-cert FILE --tls-key FILE] [--no-tls] [--max-body SIZE] "
 	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N] "
-	    "[--max-header SIZE]\n"
+	    "[--max-header SIZE] [--max-inflight SIZE]\n"
 	    "(started by fish; not meant to be run by hand)\n");
 	exit(2);
 }
@@ -410,6 +410,7 @@ main(int argc, char **argv)
 		{ "max-connections", required_argument, NULL, 'M' },
 		{ "max-per-ip", required_argument, NULL, 'M' },
 		{ "max-header", required_argument, NULL, 'M' },
+		{ "max-inflight", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*session_name = session_default_name();

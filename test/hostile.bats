@@ -100,6 +100,75 @@ nothing_recorded() {
 	still_serves
 }
 
+# start_measured [START_ARG...]: start_hooks, for a test that measures the
+# listener's memory.  Under AddressSanitizer, freed memory is held in
+# quarantine (256 MiB by default), which would count as the listener's.
+start_measured() {
+	if [ -n "${ASAN_OPTIONS:-}" ]; then
+		export ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0
+	fi
+	start_hooks "$@"
+}
+
+# memory_bounded: of the bodies helper's output (in lines), the listener's
+# memory grew by less than 32 MiB while the bodies were held, and by less
+# than 48 MiB at its peak: the 16 MiB --max-inflight, its pools and the
+# journal's buffer.  Uncapped, 64 bodies of 4 MiB took 256 MiB more.
+memory_bounded() {
+	local before held peak
+
+	before=$(grep '^rss before ' <<<"$output")
+	held=$(grep '^rss held ' <<<"$output")
+	peak=$(grep '^rss peak ' <<<"$output")
+	before=${before##* } held=${held##* } peak=${peak##* }
+	[ $((held - before)) -lt 32768 ] ||
+	    fail "bodies in flight took $((held - before)) kB"
+	[ $((peak - before)) -lt 49152 ] ||
+	    fail "the listener's memory peaked $((peak - before)) kB higher"
+}
+
+@test "bodies declared past --max-inflight get 503 with Retry-After at once" {
+	start_measured --max-inflight 16MiB
+	# 64 connections from one address, each declaring 5 MiB: three fit.
+	run python3 "$hostile" "$port" bodies "$token" 64 5242880 \
+	    "$(listener_pid)" length
+	assert_success
+	assert_line --index 0 'refused 61: 503 retry 10 x61'
+	# A normal callback still gets through meanwhile.
+	assert_line 'normal 200'
+	assert_line 'answers 200 x3'
+	memory_bounded
+	run fish status --json
+	assert_equal "$(fish field /inflight_bytes <<<"$output")" 0
+	for _ in 1 2 3 4; do
+		run fish wait "$url" --timeout 5
+		assert_success
+	done
+	nothing_recorded
+	# A body that could never fit is too large, not to be retried.
+	run bash -c "head -c 17000000 /dev/zero | curl -sS -o /dev/null \
+	    -w '%{http_code}' --data-binary @- '$url'"
+	assert_output 413
+	still_serves
+}
+
+@test "a chunked body that takes bodies in flight past --max-inflight gets 503" {
+	start_measured --max-inflight 16MiB
+	run python3 "$hostile" "$port" bodies "$token" 64 4194304 \
+	    "$(listener_pid)" chunked
+	assert_success
+	# Dropped as they pass the cap, answered once they end.
+	assert_line --index 0 'refused 0: none'
+	assert_line --regexp '^answers 200 x[1-9][0-9]* 503 x[1-9][0-9]*$'
+	answers=$(grep '^answers ' <<<"$output")
+	[[ $answers =~ 200\ x([0-9]+)\ 503\ x([0-9]+) ]]
+	assert_equal $((BASH_REMATCH[1] + BASH_REMATCH[2])) 64
+	memory_bounded
+	run fish status --json
+	assert_equal "$(fish field /inflight_bytes <<<"$output")" 0
+	still_serves
+}
+
 @test "a 200 kB header gets 431" {
 	start_hooks
 	run probe header
@@ -121,6 +190,19 @@ nothing_recorded() {
 	run fish wait "$url" --timeout 1
 	assert_success
 	assert_output '{"small":1}'
+	# The request line may take half of it, each query parameter
+	# counting 64 bytes besides its text.
+	run http_post "$url/${big:0:7000}" '{"line":1}'
+	assert_output 200
+	run http_post "$url/${big:0:9000}" '{"line":2}'
+	assert_output 414
+	run http_post "$url?$(seq -s '&' 100)" '{"line":3}'
+	assert_output 200
+	run http_post "$url?$(seq -s '&' 130)" '{"line":4}'
+	assert_output 414
+	run fish wait "$url" --count 2 --timeout 1
+	assert_success
+	assert_output $'{"line":1}\n{"line":3}'
 	still_serves
 }
 
@@ -151,6 +233,60 @@ nothing_recorded() {
 	run probe identity
 	assert_output 400
 	nothing_recorded
+	still_serves
+}
+
+@test "whitespace before a header's colon gets 400 and closes the connection" {
+	start_hooks
+	# MHD would take neither as framing: the body was the next request.
+	run probe space-colon
+	assert_output '400 closed'
+	run probe space-colon-te
+	assert_output '400 closed'
+	nothing_recorded
+	still_serves
+}
+
+@test "a folded header gets 400 wherever it is, and closes the connection" {
+	start_hooks
+	run probe fold-te
+	assert_output '400 closed'
+	run probe fold-blank
+	assert_output '400 closed'
+	run probe fold-other
+	assert_output '400 closed'
+	# Whitespace before the first field (RFC 9112, 2.2).
+	run probe leading-space
+	assert_output '400 closed'
+	nothing_recorded
+	still_serves
+}
+
+@test "a header name outside RFC 9110's token characters gets 400" {
+	start_hooks
+	run probe bad-name
+	assert_output '400 closed'
+	run probe space-name
+	assert_output '400 closed'
+	nothing_recorded
+	still_serves
+}
+
+@test "a URL with 1,000 query parameters gets 414, not a dropped connection" {
+	start_hooks
+	run probe many-parameters
+	assert_output 414
+	run curl -sS --max-time 10 "$url/q?$(seq -s '&' 1000)"
+	assert_output 'request line too long'
+	nothing_recorded
+	# 300 fit, and are recorded whole.
+	run probe some-parameters
+	assert_output 200
+	run fish wait "$url" --json --timeout 5
+	assert_success
+	query=$(fish field /query <<<"$output")
+	assert_equal "${query%%&*}" p0=0
+	assert_equal "${query##*&}" p299=299
 	still_serves
 }
 
@@ -307,14 +443,56 @@ nothing_recorded() {
 	still_serves
 }
 
-@test "connections beyond --max-connections wait until one closes" {
-	start_hooks --max-connections 20 --max-per-ip 100
-	run python3 "$hostile" "$port" flood "$token" 40
+@test "600 idle connections do not hold a callback up" {
+	start_hooks
+	# Over ten addresses, under the per-address cap, past the 512
+	# connections allowed: once they came near it, the listener cut the
+	# ones that had sent nothing, oldest first, to keep room.  Before, the
+	# callback waited in the kernel's queue for the 10 s idle timeout.
+	run python3 "$hostile" "$port" idlers "$token" 600 10
 	assert_success
-	# The surplus is not accepted (it waits in the kernel's queue), so it
-	# is neither served nor closed, whatever its address.
-	assert_line --index 0 'open 40'
+	assert_line --index 0 --regexp '^normal 200 [0-9]+$'
+	normal_ms=${lines[0]##* }
+	[ "$normal_ms" -lt 4000 ] ||
+	    fail "the callback was answered after $normal_ms ms"
+	assert_line --index 1 --regexp '^cut [0-9]+ of 600, oldest first$'
+	run fish wait "$url" --timeout 5
+	assert_output hello
+	still_serves
+}
+
+@test "idle connections make room near --max-connections, oldest first" {
+	start_hooks --max-connections 20 --max-per-ip 100
+	# An eighth of the cap is kept free: each connection accepted past 17
+	# cuts the one idle the longest, so the last 17 stay open.
+	run python3 "$hostile" "$port" flood "$token" 40 17
+	assert_success
+	assert_line --index 0 'open 17'
+	assert_line --index 1 'other 200'
+	still_serves
+}
+
+@test "requests under way are never cut to make room: new ones wait" {
+	start_hooks --max-connections 20 --max-per-ip 100
+	held=$(fish spawn --hold --hold-timeout 20s)
+	senders=()
+	for i in $(seq 20); do
+		curl -sS -o /dev/null --max-time 30 -d "$i" "$held" 3>&- &
+		senders+=($!)
+	done
+	# All 20 are held open, each with a request under way.
+	run fish wait "$held" --count 20 --timeout 10
+	assert_success
+	# So the next connection is not accepted: it waits in the kernel's
+	# queue, neither served nor closed.
+	run python3 "$hostile" "$port" flood "$token" 0 0 2
+	assert_success
 	assert_line --index 1 'other waiting'
+	# Answered, they make room.
+	for i in $(seq 20); do
+		fish reply "$held" --body done
+	done
+	wait "${senders[@]}"
 	still_serves
 }
 
@@ -335,20 +513,23 @@ nothing_recorded() {
 @test "fish status shows the default limits" {
 	start_hooks
 	run fish status
-	assert_line --regexp '^limits: +body 25MiB, header 64KiB, idle 10s, 512 connections, 64 per address$'
+	assert_line --regexp '^limits: +body 25MiB, header 64KiB, idle 10s, 512 connections, 64 per address, 256MiB in flight$'
 	run fish status --json
 	assert_equal "$(fish field /max_body <<<"$output")" 25MiB
 	assert_equal "$(fish field /idle_timeout <<<"$output")" 10s
 	assert_equal "$(fish field /max_connections <<<"$output")" 512
 	assert_equal "$(fish field /max_per_ip <<<"$output")" 64
 	assert_equal "$(fish field /max_header <<<"$output")" 64KiB
+	assert_equal "$(fish field /max_inflight <<<"$output")" 256MiB
+	assert_equal "$(fish field /inflight_bytes <<<"$output")" 0
+	assert_equal "$(fish field /rejected_unrecorded <<<"$output")" 0
 }
 
 @test "limits are saved with the session and kept by later starts" {
 	start_hooks --max-body 512k --idle-timeout 2.5s --max-connections 100 \
-	    --max-per-ip 5 --max-header 32k
+	    --max-per-ip 5 --max-header 32k --max-inflight 64m
 	run fish status
-	assert_line --regexp '^limits: +body 512KiB, header 32KiB, idle 2.5s, 100 connections, 5 per address$'
+	assert_line --regexp '^limits: +body 512KiB, header 32KiB, idle 2.5s, 100 connections, 5 per address, 64MiB in flight$'
 	# Asking again for the same is fine; for others is not.
 	run fish start --max-body 524288
 	assert_success
@@ -365,6 +546,7 @@ nothing_recorded() {
 	assert_equal "$(fish field /max_connections <<<"$output")" 100
 	assert_equal "$(fish field /max_per_ip <<<"$output")" 5
 	assert_equal "$(fish field /max_header <<<"$output")" 32KiB
+	assert_equal "$(fish field /max_inflight <<<"$output")" 64MiB
 	# And enforced: a 40 kB header no longer fits.
 	url=$(fish spawn)
 	run http_post "$url" '{}' -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)"
@@ -375,7 +557,8 @@ nothing_recorded() {
 	for bad in '--max-body 2T' '--max-body -1' '--max-body 2GiB' \
 	    '--idle-timeout 0' '--idle-timeout soon' '--max-connections 0' \
 	    '--max-connections 100000' '--max-per-ip abc' '--max-per-ip=' \
-	    '--max-header lots' '--max-header 8k' '--max-header 2M'; do
+	    '--max-header lots' '--max-header 8k' '--max-header 2M' \
+	    '--max-inflight 1000k' '--max-inflight 65G' '--max-inflight x'; do
 		# shellcheck disable=SC2086
 		run --separate-stderr fish start $bad
 		assert_failure 2
@@ -415,4 +598,5 @@ nothing_recorded() {
 	assert_output --partial '--max-connections N'
 	assert_output --partial '--max-per-ip N'
 	assert_output --partial '--max-header SIZE'
+	assert_output --partial '--max-inflight SIZE'
 }

@@ -68,6 +68,23 @@ rejected() {
 	assert_equal "$(tail -n 1 <<<"$output" | fish field /state)" rejected
 }
 
+# capped SENT BURST: of SENT rejected requests just made, the burst (and
+# the one or two the cap let through meanwhile) was journaled, and fish
+# status counts the rest, as unrecorded.
+capped() {
+	local sent=$1 burst=$2 recorded
+
+	run fish log --json
+	assert_success
+	recorded=${#lines[@]}
+	[ "$recorded" -ge "$burst" ] && [ "$recorded" -le $((burst + 2)) ] ||
+	    fail "$recorded rejected requests journaled"
+	unrecorded=$((sent - recorded))
+	run fish status --json
+	assert_equal "$(fish field /rejected_unrecorded <<<"$output")" \
+	    "$unrecorded"
+}
+
 # verified HOOK: the next message of HOOK is $BODY, verified.
 verified() {
 	run --separate-stderr fish wait "$1" --json --timeout 5
@@ -267,21 +284,24 @@ verified() {
 	assert_equal "$(grep -c '"direction":"sent"' <<<"$output")" 1
 }
 
-@test "a replayed request is checked again: rejected stays rejected" {
+@test "a rejected request cannot be replayed: its body was not kept" {
 	hook=$(fish spawn --verify "github:$SECRET")
 	sign github wrong
 	assert_equal "$(post "$hook")" 401
 	seq=$(fish log "$hook" --json | fish field /seq)
-	# Replay passes nothing around the hook's check.
 	run --separate-stderr fish replay "$seq"
 	assert_failure 1
-	assert_equal "$output" 'signature check failed'
+	assert_equal "$stderr" "fish: replay of message $seq: it was rejected and its body was not kept, so it cannot be replayed"
 	run fish wait "$hook" --timeout 0
 	assert_failure 124
-	run fish log "$hook" --json
+	# Nothing was sent: the log holds the one rejected request.
+	run fish log --json
 	assert_success
-	assert_equal "$(grep -c '"state":"rejected"' <<<"$output")" 2
-	# A good request replayed is verified again, and waitable again.
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "a replayed request is checked again at its hook" {
+	hook=$(fish spawn --verify "github:$SECRET")
 	sign github "$SECRET"
 	assert_equal "$(post "$hook")" 200
 	verified "$hook"
@@ -296,16 +316,89 @@ verified() {
 	sign github wrong
 	assert_equal "$(post "$hook")" 401
 	seq=$(fish log "$hook" --json | fish field /seq)
+	digest=$(sha256sum <"$BODY")
+	digest=${digest%% *}
 	run --separate-stderr fish show "$seq"
 	assert_success
 	assert_line --index 0 'POST /'
-	assert_equal "${lines[-1]}" "$(cat "$BODY")"
-	assert_equal "$stderr" \
-	    "fish: show: message $seq was rejected: signature does not match"
+	assert_line 'content-type: application/json'
+	# Its head only: the body was not kept.
+	assert_equal "${lines[-1]}" "content-length: $(wc -c <"$BODY")"
+	assert_equal "$stderr" "fish: show: message $seq was rejected: signature does not match; its body ($(wc -c <"$BODY") bytes, sha256 $digest) was not kept"
 	run fish show "$seq" --json
 	assert_success
 	assert_equal "$(fish field /rejected <<<"$output")" \
 	    'signature does not match'
+	assert_equal "$(fish field /body_size <<<"$output")" "$(wc -c <"$BODY")"
+	assert_equal "$(fish field /body_sha256 <<<"$output")" "$digest"
+	run fish field /body <<<"$output"
+	assert_failure
+}
+
+@test "a rejected request is journaled as a bounded head, never its body" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	# A 1 MiB body that says where it came from, and 40 headers of 200
+	# bytes: the journal keeps their first 4 KiB.
+	python3 -c 'import sys; sys.stdout.write("attacker-payload " * 65536)' \
+	    >"$BODY"
+	digest=$(sha256sum <"$BODY")
+	digest=${digest%% *}
+	headers=()
+	for i in $(seq 40); do
+		headers+=(-H "X-Pad-$i: $(head -c 190 /dev/zero | tr '\0' p)")
+	done
+	sign github wrong
+	assert_equal "$(post "$hook" "${headers[@]}")" 401
+	run fish log "$hook" --json
+	assert_success
+	assert_equal "$(fish field /body_size <<<"$output")" 1114112
+	assert_equal "$(fish field /body_sha256 <<<"$output")" "$digest"
+	assert_equal "$(fish field /head_truncated <<<"$output")" true
+	assert_equal "$(fish field /headers/x-hub-signature-256 <<<"$output")" \
+	    "$(sed -n 's/^X-Hub-Signature-256: //p' "$BATS_TEST_TMPDIR/headers")"
+	run fish field /headers/x-pad-40 <<<"$output"
+	assert_failure
+	run fish log "$hook"
+	assert_line --regexp "  1.1 MiB  rejected: signature does not match  body not kept, sha256 ${digest:0:16}…\$"
+	# Nothing of the body is on disk.
+	run grep -rl -a attacker-payload "$FISH_HOME"
+	assert_failure 1
+	size=$(du -sk "$FISH_HOME/sessions/default" | cut -f1)
+	[ "$size" -lt 200 ] || fail "the session takes $size kB"
+}
+
+@test "rejected requests past the rate cap are answered 401 but only counted" {
+	hook=$(fish spawn --verify "github:$SECRET")
+	sign github wrong
+	for _ in $(seq 30); do
+		assert_equal "$(post "$hook")" 401
+	done
+	# A burst of 20 is journaled (and one more every 6 s).
+	capped 30 20
+	run fish status
+	assert_line --regexp "^rejected: +$unrecorded over the rate cap, answered 401 but not journaled\$"
+	# Said once in the log, not once a request.
+	run grep -c 'rate cap' "$FISH_HOME/sessions/default/listener.log"
+	assert_output 1
+	# Good requests are not capped.
+	sign github "$SECRET"
+	assert_equal "$(post "$hook")" 200
+	verified "$hook"
+}
+
+@test "the session caps rejected records across its hooks" {
+	for h in 1 2 3 4 5 6; do
+		hooks[h]=$(fish spawn --verify "github:$SECRET")
+	done
+	sign github wrong
+	# Six hooks, each within its own burst of 20: the session's burst of
+	# 100 is the cap.
+	for h in 1 2 3 4 5 6; do
+		for _ in $(seq 20); do
+			assert_equal "$(post "${hooks[h]}")" 401
+		done
+	done
+	capped 120 100
 }
 
 @test "the secret appears in no output, log or journal, only in secrets.json" {

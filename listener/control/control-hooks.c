@@ -14,6 +14,7 @@
 #include "envelope.h"
 #include "hold.h"
 #include "hook.h"
+#include "httpd.h"
 #include "journal.h"
 #include "listener.h"
 #include "message.h"
@@ -61,6 +62,7 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	for (i = 0; i < LIMIT_COUNT; i++)
 		json_object_object_add(r, limit_key(i),
 		    limit_json(&listener.limits, i));
+	httpd_status(listener.httpd, r);
 	s = envelope_time(listener.started_at);
 	json_object_object_add(r, "started_at", json_object_new_string(s));
 	free(s);

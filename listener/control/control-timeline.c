@@ -662,6 +662,13 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 		free(text);
 		return;
 	}
+	/* A rejected request is journaled as a bounded head, without body. */
+	if (proto_string(rec.json, "body_sha256") != NULL) {
+		control_error(c, EXIT_FAILED, "it was rejected and its body "
+		    "was not kept, so it cannot be replayed");
+		journal_record_release(&rec);
+		return;
+	}
 	memset(&req, 0, sizeof req);
 	req.method = proto_string(rec.json, "method");
 	req.body = rec.body;

@@ -5,7 +5,9 @@
  * received_at (RFC 3339, milliseconds, UTC) and verified: true when the
  * hook checks signatures (spawn --verify) and this one was good, false
  * otherwise, so the member is always there for jq.  A request that failed
- * the check also has "rejected", the reason; only the timeline shows those.
+ * the check also has "rejected", the reason; only the timeline shows those,
+ * with "body_size" and "body_sha256" instead of the body, which is not
+ * journaled, and "head_truncated" when its head was cut to fit.
  */
 #include "config.h"
 
@@ -117,6 +119,15 @@ envelope_new(struct json_object *o, const struct hook *h)
 	if ((reason = proto_string(o, "rejected")) != NULL)
 		json_object_object_add(e, "rejected",
 		    json_object_new_string(reason));
+	/* A rejected request's journaled head: its body is not kept. */
+	if (proto_string(o, "body_sha256") != NULL) {
+		json_object_object_add(e, "body_size",
+		    json_object_new_int64(proto_int(o, "body_size", 0)));
+		envelope_copy(e, o, "body_sha256");
+	}
+	if (proto_bool(o, "head_truncated"))
+		json_object_object_add(e, "head_truncated",
+		    json_object_new_boolean(1));
 	return (e);
 }
 

@@ -8,13 +8,18 @@
  * Strangers on the internet talk to us, so every bad request gets a short
  * fixed answer that echoes nothing of it, and no client can hold more than
  * its share (listener.limits): bodies over --max-body get 413, as soon as
- * Content-Length says so or a chunked body passes it; MHD answers headers
- * that do not fit its per-connection memory (--max-header) with 431 (414
- * for the request line); a request with both Content-Length and chunked
- * encoding, two Content-Lengths, or an encoding other than chunked gets
- * 400, since proxies disagree on what such a body is; MHD caps connections
- * in total and per address.  And each connection has a deadline (see
- * httpd_sweep) that only a client can miss.
+ * Content-Length says so or a chunked body passes it; bodies that would
+ * take the memory held by all bodies being received past --max-inflight
+ * get 503 with Retry-After (see httpd_body_add); MHD answers headers that
+ * do not fit its per-connection memory (--max-header) with 431, and a
+ * request line that takes more than half of it gets 414 (see
+ * httpd_uri_logger); a header field that is not "name: value" as RFC 9112
+ * has it (see httpd_check_field), a request with both Content-Length and
+ * chunked encoding, two Content-Lengths, or an encoding other than chunked
+ * gets 400, since proxies disagree on what such a body is; MHD caps
+ * connections in total and per address.  And each connection has a
+ * deadline (see httpd_sweep) that only a client can miss, and idle ones
+ * make room for new ones near the cap (see httpd_make_room).
  *
  * Once durable, a request is answered as its hook says (answer.c): with
  * the hook's status, headers and body; with the value a handshake asks to
@@ -24,8 +29,10 @@
  *
  * A hook spawned with --verify checks each complete request's signature
  * over the headers and body bytes exactly as received.  A request that
- * fails is journaled as rejected, with the reason, queued for no wait, and
- * answered 401 once durable; none of the hook's answer settings apply.
+ * fails is journaled as rejected, as a bounded head with the reason and
+ * without its body (reject.c), queued for no wait, and answered 401 once
+ * durable; none of the hook's answer settings apply.  Past a rate cap it
+ * is answered 401 at once and only counted.
  *
  * libmicrohttpd runs in external-epoll mode: its epoll fd sits in our loop,
  * and MHD_run is called when it is readable, after resumes, and on MHD's
@@ -33,6 +40,7 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -41,6 +49,7 @@
 #include <netinet/in.h>
 
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -62,6 +71,7 @@
 #include "loop.h"
 #include "message.h"
 #include "proto.h"
+#include "reject.h"
 #include "request.h"
 #include "signature.h"
 #include "tls.h"
@@ -69,12 +79,18 @@
 
 /*
  * A connection, from MHD's NOTIFY_CONNECTION: when its client must have
- * sent the whole of its next request, or read the whole answer.
+ * sent the whole of its next request, or read the whole answer; and
+ * whether it is idle, with no request under way (nothing sent yet, or
+ * between keep-alive requests).
  */
 struct httpd_conn {
 	struct MHD_Connection	*connection;
 	int64_t			 deadline;	/* loop_now() ms; 0: our turn */
+	int			 idle;		/* on the idle list */
+	int64_t			 idle_since;	/* loop_now() ms */
+	int			 cut;		/* shut down, not yet closed */
 	TAILQ_ENTRY(httpd_conn)	 entry;
+	TAILQ_ENTRY(httpd_conn)	 idle_entry;	/* idle the longest first */
 };
 
 struct httpd {
@@ -82,8 +98,13 @@ struct httpd {
 	struct loop		*loop;
 	int			 epoll_fd;
 	TAILQ_HEAD(, httpd_conn) conns;
+	TAILQ_HEAD(, httpd_conn) idle;
+	size_t			 open;		/* connections not cut */
+	unsigned int		 conn_limit;	/* MHD's connection limit */
 	struct loop_timer	*sweep;		/* at the earliest deadline */
+	struct loop_timer	*room;		/* see httpd_make_room */
 	size_t			 requests;	/* request states allocated */
+	uint64_t		 inflight;	/* bytes held by bodies */
 	uint64_t		 progress;	/* callbacks MHD has made */
 	uint64_t		 progress_seen;	/* progress at the last prepare */
 };
@@ -93,6 +114,27 @@ static struct httpd	*httpd_self;
 /* How much of MHD's error messages to log (see httpd_log). */
 #define HTTPD_LOG_BURST		20
 #define HTTPD_LOG_WINDOW_MS	60000
+
+/*
+ * What MHD 0.9.75 takes of a connection's memory (--max-header) to index
+ * one query parameter: a 56-byte record, aligned to 16 (see
+ * httpd_uri_logger).
+ */
+#define HTTPD_PARAMETER_COST	64
+
+/*
+ * How long a connection may idle before it may be cut to make room, and
+ * how many of the oldest with unread bytes to pass over (httpd_make_room).
+ */
+#define HTTPD_IDLE_GRACE_MS	500
+#define HTTPD_ROOM_SCAN		16
+
+/* The characters of a token (RFC 9110, 5.6.2): methods, field names. */
+#define HTTPD_TCHARS		"!#$%&'*+-.^_`|~0123456789" \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+/* The answer to a request that failed its hook's signature check. */
+#define HTTPD_REJECTED_TEXT	"signature check failed\n"
 
 /* Return our state of an MHD connection. */
 static struct httpd_conn *
@@ -106,6 +148,113 @@ httpd_conn_of(struct MHD_Connection *connection)
 }
 
 static void	httpd_sweep(void *);
+static void	httpd_room(void *);
+
+/*
+ * Put a connection on the idle list (at its end: idle the shortest) or
+ * take it off.  A connection that was cut stays off.
+ */
+static void
+httpd_set_idle(struct httpd *h, struct httpd_conn *conn, int idle)
+{
+	if (idle && !conn->idle && !conn->cut) {
+		TAILQ_INSERT_TAIL(&h->idle, conn, idle_entry);
+		conn->idle_since = loop_now();
+	} else if (!idle && conn->idle)
+		TAILQ_REMOVE(&h->idle, conn, idle_entry);
+	else
+		return;
+	conn->idle = idle;
+}
+
+/*
+ * Cut a connection: shutdown(2) makes the socket readable at EOF; MHD
+ * notices, closes the connection and calls httpd_completed and
+ * httpd_notify itself.
+ */
+static void
+httpd_cut(struct httpd *h, struct httpd_conn *conn)
+{
+	const union MHD_ConnectionInfo	*info;
+
+	conn->deadline = 0;
+	if (conn->cut)
+		return;
+	httpd_set_idle(h, conn, 0);
+	conn->cut = 1;
+	h->open--;
+	info = MHD_get_connection_info(conn->connection,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (info != NULL)
+		shutdown(info->connect_fd, SHUT_RDWR);
+}
+
+/* Tell whether bytes wait unread on a connection's socket. */
+static int
+httpd_pending(struct httpd_conn *conn)
+{
+	const union MHD_ConnectionInfo	*info;
+	int				 n;
+
+	info = MHD_get_connection_info(conn->connection,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	return (info != NULL && ioctl(info->connect_fd, FIONREAD, &n) == 0 &&
+	    n > 0);
+}
+
+/*
+ * Keep room for new connections near MHD's connection limit, by cutting
+ * the connections idle the longest.  At the limit MHD accepts nothing, and
+ * new connections (a real callback's among them) would wait in the
+ * kernel's queue until idle ones time out: 600 connections that send
+ * nothing held callbacks up for the whole idle timeout.  So, as nginx
+ * reuses idle keep-alive connections, the listener keeps an eighth of the
+ * limit free by cutting connections that do nothing, oldest first; it
+ * looks again whenever a connection comes or becomes idle, and when the
+ * next one would be old enough.
+ *
+ * Idle means no whole request line yet, or between keep-alive requests.
+ * But a connection is not cut in its first HTTPD_IDLE_GRACE_MS of idling
+ * (a client may connect, or get an answer, a moment before it sends), nor
+ * when bytes wait unread on it (MHD accepts a burst of connections before
+ * it reads any).  Requests under way are never cut here.
+ */
+static void
+httpd_make_room(struct httpd *h)
+{
+	struct httpd_conn	*conn, *next;
+	int64_t			 now = loop_now(), when = 0;
+	int			 scanned = 0;
+
+	conn = TAILQ_FIRST(&h->idle);
+	while (h->open >= h->conn_limit - h->conn_limit / 8 && conn != NULL) {
+		next = TAILQ_NEXT(conn, idle_entry);
+		if (conn->idle_since + HTTPD_IDLE_GRACE_MS > now) {
+			/* The rest are younger still. */
+			when = conn->idle_since + HTTPD_IDLE_GRACE_MS;
+			break;
+		}
+		if (!httpd_pending(conn))
+			httpd_cut(h, conn);
+		else if (++scanned == HTTPD_ROOM_SCAN) {
+			when = now + HTTPD_IDLE_GRACE_MS / 8;
+			break;
+		}
+		conn = next;
+	}
+	if (when != 0 && h->room == NULL)
+		h->room = loop_timer_add(h->loop, when, httpd_room, h);
+}
+
+/* The next idle connection is old enough to be cut, if room is needed. */
+static void
+httpd_room(void *arg)
+{
+	struct httpd	*h = arg;
+
+	h->room = NULL;
+	httpd_make_room(h);
+}
 
 /*
  * Give a connection's client the idle timeout from now to do its part:
@@ -139,16 +288,13 @@ httpd_server_turn(struct MHD_Connection *connection)
 /*
  * Cut every connection whose client missed its deadline, and plan the next
  * sweep.  MHD's own timeout is not enough: every byte a client trickles
- * resets it, so a slowloris could hold a connection for ever.  shutdown(2)
- * makes the socket readable at EOF; MHD notices, closes the connection and
- * calls httpd_completed and httpd_notify itself.
+ * resets it, so a slowloris could hold a connection for ever.
  */
 static void
 httpd_sweep(void *arg)
 {
 	struct httpd			*h = arg;
 	struct httpd_conn		*conn;
-	const union MHD_ConnectionInfo	*info;
 	int64_t				 now = loop_now(), next = 0;
 
 	h->sweep = NULL;
@@ -160,17 +306,16 @@ httpd_sweep(void *arg)
 				next = conn->deadline;
 			continue;
 		}
-		conn->deadline = 0;
-		info = MHD_get_connection_info(conn->connection,
-		    MHD_CONNECTION_INFO_CONNECTION_FD);
-		if (info != NULL)
-			shutdown(info->connect_fd, SHUT_RDWR);
+		httpd_cut(h, conn);
 	}
 	if (next != 0)
 		h->sweep = loop_timer_add(h->loop, next, httpd_sweep, h);
 }
 
-/* MHD's connection notifier: track each connection for its deadline. */
+/*
+ * MHD's connection notifier: track each connection for its deadline and
+ * while it is idle.
+ */
 static void
 httpd_notify(void *arg, struct MHD_Connection *connection,
     void **socket_context, enum MHD_ConnectionNotificationCode code)
@@ -183,12 +328,18 @@ httpd_notify(void *arg, struct MHD_Connection *connection,
 		conn = xcalloc(1, sizeof *conn);
 		conn->connection = connection;
 		TAILQ_INSERT_TAIL(&h->conns, conn, entry);
+		h->open++;
+		httpd_set_idle(h, conn, 1);
 		*socket_context = conn;
 		httpd_client_turn(connection);
+		httpd_make_room(h);
 		break;
 	case MHD_CONNECTION_NOTIFY_CLOSED:
 		if ((conn = *socket_context) == NULL)
 			break;
+		httpd_set_idle(h, conn, 0);
+		if (!conn->cut)
+			h->open--;
 		TAILQ_REMOVE(&h->conns, conn, entry);
 		free(conn);
 		*socket_context = NULL;
@@ -196,13 +347,17 @@ httpd_notify(void *arg, struct MHD_Connection *connection,
 	}
 }
 
-/* Queue a short plain-text answer. */
+/*
+ * Queue a short plain-text answer, with a Retry-After of retry_after
+ * seconds unless it is 0.
+ */
 static enum MHD_Result
-httpd_answer(struct MHD_Connection *connection, unsigned int status,
-    const char *text)
+httpd_answer_retry(struct MHD_Connection *connection, unsigned int status,
+    const char *text, unsigned int retry_after)
 {
 	struct MHD_Response	*response;
 	enum MHD_Result		 ret;
+	char			 seconds[16];
 
 	response = MHD_create_response_from_buffer(strlen(text), (void *)text,
 	    MHD_RESPMEM_PERSISTENT);
@@ -211,24 +366,87 @@ httpd_answer(struct MHD_Connection *connection, unsigned int status,
 	if (*text != '\0')
 		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    "text/plain; charset=utf-8");
+	if (retry_after != 0) {
+		snprintf(seconds, sizeof seconds, "%u", retry_after);
+		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
+		    seconds);
+	}
 	ret = MHD_queue_response(connection, status, response);
 	MHD_destroy_response(response);
 	return (ret);
 }
 
-/* Remember the request line's URI, query included (MHD strips it later). */
+/* Queue a short plain-text answer. */
+static enum MHD_Result
+httpd_answer(struct MHD_Connection *connection, unsigned int status,
+    const char *text)
+{
+	return (httpd_answer_retry(connection, status, text, 0));
+}
+
+/*
+ * Answer 503 to a request whose body does not fit in --max-inflight now.
+ * Bodies in flight are journaled or cut within the idle timeout: that is
+ * when to retry.
+ */
+static enum MHD_Result
+httpd_answer_busy(struct MHD_Connection *connection)
+{
+	return (httpd_answer_retry(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+	    "too many bodies in flight, retry later\n",
+	    (unsigned int)((listener.limits.idle_timeout_ms + 999) / 1000)));
+}
+
+/*
+ * Tell whether a request line's URI is too long: whether it, with what
+ * MHD will take to index each query parameter, passes half of
+ * --max-header (the other half is for the headers).
+ */
+static int
+httpd_uri_too_long(const char *uri)
+{
+	const char	*p = strchr(uri, '?');
+	uint64_t	 cost = strlen(uri);
+
+	for (; p != NULL; p = strchr(p + 1, '&'))
+		cost += HTTPD_PARAMETER_COST;
+	return (cost > listener.limits.max_header / 2);
+}
+
+/*
+ * Remember the request line's URI, query included (MHD strips it later);
+ * the connection has a request under way.
+ *
+ * MHD 0.9.75 calls us with the whole line read, then indexes each query
+ * parameter in the connection's memory.  When that runs out (1,000
+ * parameters take 64 KiB) it queues 431 but goes on parsing as if nothing
+ * had happened, and drops the connection unanswered.  So a URI too long
+ * for half of --max-header, counting its parameters, gets 414 (see
+ * httpd_access), and MHD must not index its query: the URI it lends us
+ * (const, but in its own writable read buffer) is cut after its "?", from
+ * where MHD parses the query.  Our copy is whole.
+ */
 static void *
 httpd_uri_logger(void *arg, const char *uri, struct MHD_Connection *connection)
 {
-	struct request	*r;
+	struct httpd_conn	*conn = httpd_conn_of(connection);
+	struct request		*r;
+	const char		*query;
 
 	(void)arg;
 	httpd_self->requests++;
 	httpd_self->progress++;
+	if (conn != NULL)
+		httpd_set_idle(httpd_self, conn, 0);
 	r = xcalloc(1, sizeof *r);
 	r->connection = connection;
 	r->uri = xstrdup(uri);
 	buffer_init(&r->body);
+	if (httpd_uri_too_long(uri)) {
+		r->too_long = 1;
+		if ((query = strchr(uri, '?')) != NULL)
+			((char *)(uintptr_t)uri)[query - uri + 1] = '\0';
+	}
 	return (r);
 }
 
@@ -292,9 +510,7 @@ httpd_request_line_clean(const char *method, const char *uri)
 {
 	const unsigned char	*p;
 
-	if (*method == '\0' || strspn(method, "!#$%&'*+-.^_`|~0123456789"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") !=
-	    strlen(method))
+	if (*method == '\0' || strspn(method, HTTPD_TCHARS) != strlen(method))
 		return (0);
 	for (p = (const unsigned char *)uri; *p != '\0'; p++) {
 		if (*p <= ' ' || *p == 0x7f)
@@ -349,17 +565,26 @@ httpd_verify(const struct hook *h, struct json_object *headers,
 	return (0);
 }
 
+/* What became of a complete request (httpd_record). */
+enum httpd_outcome {
+	HTTPD_RECORDED,		/* journaled, to be queued */
+	HTTPD_REJECTED,		/* failed its check, head journaled */
+	HTTPD_UNRECORDED,	/* failed its check, over the rate cap */
+};
+
 /*
  * Journal a complete request as a message of its hook, with the outcome of
- * its signature check if the hook verifies.  Return 1 if it was rejected.
+ * its signature check if the hook verifies: of a request that fails it,
+ * only a bounded head, and only within the rate cap (see reject.c).
  */
-static int
+static enum httpd_outcome
 httpd_record(struct request *r, const char *method, const char *rest)
 {
 	struct json_object	*o, *headers;
-	size_t			 pathlen;
+	const void		*body = buffer_peek(&r->body);
+	size_t			 pathlen, len = buffer_unread(&r->body);
 	char			*remote, *reason;
-	int			 rejected = 0;
+	enum httpd_outcome	 outcome = HTTPD_RECORDED;
 
 	pathlen = strcspn(rest, "?#");
 	o = json_object_new_object();
@@ -383,8 +608,7 @@ httpd_record(struct request *r, const char *method, const char *rest)
 	json_object_object_add(o, "received_at",
 	    json_object_new_int64(listener_wallclock()));
 	if (r->hook->verify != NULL) {
-		if (httpd_verify(r->hook, headers, buffer_peek(&r->body),
-		    buffer_unread(&r->body), &reason))
+		if (httpd_verify(r->hook, headers, body, len, &reason))
 			json_object_object_add(o, "verified",
 			    json_object_new_boolean(1));
 		else {
@@ -393,14 +617,90 @@ httpd_record(struct request *r, const char *method, const char *rest)
 			json_object_object_add(o, "rejected",
 			    json_object_new_string(reason));
 			free(reason);
-			rejected = 1;
+			outcome = reject_admit(r->hook) ? HTTPD_REJECTED :
+			    HTTPD_UNRECORDED;
 		}
 	}
-	r->message = message_receive(r->hook, o, buffer_peek(&r->body),
-	    buffer_unread(&r->body));
-	r->seq = r->message->seq;
+	if (outcome == HTTPD_REJECTED) {
+		reject_head(o, body, len);
+		len = 0;
+	}
+	if (outcome != HTTPD_UNRECORDED) {
+		r->message = message_receive(r->hook, o, body, len);
+		r->seq = r->message->seq;
+	}
 	json_object_put(o);
-	return (rejected);
+	return (outcome);
+}
+
+/* Count n more bytes held by a request's body. */
+static void
+httpd_charge(struct request *r, size_t n)
+{
+	r->charged += n;
+	httpd_self->inflight += n;
+}
+
+/* Free a request's body, and count its bytes no longer held. */
+static void
+httpd_body_release(struct request *r)
+{
+	if (httpd_self != NULL)
+		httpd_self->inflight -= r->charged;
+	r->charged = 0;
+	buffer_release(&r->body);
+}
+
+/* Return the largest body a request may have: --max-body, --max-inflight. */
+static uint64_t
+httpd_body_cap(void)
+{
+	return (listener.limits.max_body < listener.limits.max_inflight ?
+	    listener.limits.max_body : listener.limits.max_inflight);
+}
+
+/*
+ * Hold the memory for a body whose length is declared, all of it at once
+ * (never touched before it is received): return 0 if it would take the
+ * bodies in flight past --max-inflight.
+ */
+static int
+httpd_body_reserve(struct request *r, uint64_t length)
+{
+	if (httpd_self->inflight + length > listener.limits.max_inflight)
+		return (0);
+	buffer_reserve(&r->body, (size_t)length);
+	httpd_charge(r, r->body.size);
+	return (1);
+}
+
+/*
+ * Keep a piece of a request's body, unless the body has been dropped.  A
+ * chunked body (a declared length was checked and reserved before) that
+ * passes --max-body, or whose growth takes the memory held by bodies in
+ * flight past --max-inflight, is dropped at once and never journaled.
+ * MHD 0.9.75 cannot answer before the body's end, so the rest is read and
+ * thrown away, unless the client misses its deadline first; the answer is
+ * then 413, or 503 with Retry-After.
+ */
+static void
+httpd_body_add(struct request *r, const char *data, size_t len)
+{
+	size_t	size = r->body.size;
+
+	if (r->too_large || r->overflow)
+		return;
+	if (buffer_unread(&r->body) + len > httpd_body_cap()) {
+		r->too_large = 1;
+		httpd_body_release(r);
+		return;
+	}
+	buffer_add(&r->body, data, len);
+	httpd_charge(r, r->body.size - size);
+	if (httpd_self->inflight > listener.limits.max_inflight) {
+		r->overflow = 1;
+		httpd_body_release(r);
+	}
 }
 
 /* Resume a request whose response is ready (also a sync callback). */
@@ -484,7 +784,7 @@ httpd_durable(void *arg)
 	else
 		httpd_respond(r, httpd_hook_status(h),
 		    answer_new(h->headers, h->body, h->body_len), 0);
-	buffer_release(&r->body);
+	httpd_body_release(r);
 }
 
 /*
@@ -500,48 +800,93 @@ httpd_rejected(void *arg)
 	message_reject(r->message);
 	r->message = NULL;
 	httpd_respond(r, MHD_HTTP_UNAUTHORIZED,
-	    answer_text(NULL, "signature check failed\n"), 0);
-	buffer_release(&r->body);
+	    answer_text(NULL, HTTPD_REJECTED_TEXT), 0);
+	httpd_body_release(r);
 }
 
-/* What a request's headers say about its body's length. */
+/* What a request's headers say about its body's length, and their form. */
 struct httpd_framing {
 	unsigned int	lengths;	/* Content-Length headers */
 	unsigned int	encodings;	/* Transfer-Encoding headers */
 	int		not_chunked;	/* an encoding other than chunked */
-	int		too_large;	/* a Content-Length over --max-body */
+	int		too_large;	/* a Content-Length over the cap */
+	uint64_t	length;		/* the (last) Content-Length */
+	int		malformed;	/* a field not "name: value" */
 };
 
 /*
- * Note a Content-Length or Transfer-Encoding header (arg: the framing).  A
- * length that is not a plain number counts as too large, as one past the
- * cap does.
+ * Tell whether a header field is well-formed (RFC 9112, 5), from what MHD
+ * 0.9.75 makes of its line.  MHD keeps all that comes before the colon as
+ * the name, so "Content-Length : 5" arrives as a field named
+ * "Content-Length " (which MHD, seeing no Content-Length, does not take
+ * as the body's length: the body would be read as the next request).  And
+ * it joins an obs-fold continuation line, without its leading whitespace,
+ * to the *name* of the field before it, in a copy made elsewhere in its
+ * memory: "Transfer-Encoding:\r\n chunked" arrives as a field
+ * "Transfer-Encodingchunked" with an empty value, and a fold of blanks
+ * only leaves the name as it was.  The one mark a fold always leaves is
+ * that move: the value of a field read from one line follows its name in
+ * that line, after the NUL MHD wrote over the colon and optional
+ * whitespace.  So a field name must be a token, its value must follow it
+ * so, and it must hold no CR.
+ */
+static int
+httpd_field_valid(const char *key, size_t key_size, const char *value,
+    size_t value_size)
+{
+	uintptr_t	gap = (uintptr_t)key + key_size + 1;
+	const char	*p;
+
+	if (key_size == 0 || strspn(key, HTTPD_TCHARS) != key_size)
+		return (0);
+	/* Folded: the name was moved after its value. */
+	if ((uintptr_t)value < gap)
+		return (0);
+	for (p = key + key_size + 1; p < value; p++) {
+		if (*p != ' ' && *p != '\t')
+			return (0);
+	}
+	return (memchr(value, '\r', value_size) == NULL);
+}
+
+/*
+ * Check a header field's form, and note a Content-Length or
+ * Transfer-Encoding header (arg: the framing).  A length that is not a
+ * plain number counts as too large, as one past the cap does.
  */
 static enum MHD_Result
-httpd_count_framing(void *arg, enum MHD_ValueKind kind, const char *key,
-    const char *value)
+httpd_check_field(void *arg, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
 {
 	struct httpd_framing	*f = arg;
 	unsigned long long	 length;
 	char			*end;
 
 	(void)kind;
+	if (value == NULL || !httpd_field_valid(key, key_size, value,
+	    value_size)) {
+		f->malformed = 1;
+		return (MHD_YES);
+	}
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		f->lengths++;
-		length = strtoull(value == NULL ? "" : value, &end, 10);
-		if (*end != '\0' || length > listener.limits.max_body)
+		length = strtoull(value, &end, 10);
+		if (*end != '\0' || *value < '0' || *value > '9' ||
+		    length > httpd_body_cap())
 			f->too_large = 1;
+		else
+			f->length = length;
 	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
 		f->encodings++;
-		if (value == NULL || strcasecmp(value, "chunked") != 0)
+		if (strcasecmp(value, "chunked") != 0)
 			f->not_chunked = 1;
 	}
 	return (MHD_YES);
 }
 
 /*
- * Read what the headers say about the body's length, in one walk over
- * them.  The length is ambiguous with Content-Length and
+ * Read the headers' form and what they say about the body's length, in
+ * one walk over them.  The length is ambiguous with Content-Length and
  * Transfer-Encoding, more than one of either, or an encoding other than
  * plain "chunked".  MHD 0.9.75 would take the chunks and ignore the
  * length, and would read a body of any other encoding ("gzip, chunked")
@@ -553,8 +898,8 @@ static void
 httpd_framing(struct MHD_Connection *connection, struct httpd_framing *f)
 {
 	memset(f, 0, sizeof *f);
-	MHD_get_connection_values(connection, MHD_HEADER_KIND,
-	    httpd_count_framing, f);
+	MHD_get_connection_values_n(connection, MHD_HEADER_KIND,
+	    httpd_check_field, f);
 }
 
 /* Tell whether a request's framing leaves its body's length ambiguous. */
@@ -574,7 +919,7 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 	struct request		*r = *con_cls;
 	struct httpd_framing	 framing;
 	enum MHD_Result		 ret;
-	int			 rejected;
+	enum httpd_outcome	 outcome;
 
 	(void)arg;
 	(void)url;
@@ -584,6 +929,17 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		return (MHD_NO);
 	switch (r->stage) {
 	case REQUEST_NEW:
+		/*
+		 * Any answer now closes the connection after it (MHD reads
+		 * no body or later request of it): nothing is smuggled.
+		 */
+		if (r->too_long)
+			return (httpd_answer(connection, MHD_HTTP_URI_TOO_LONG,
+			    "request line too long\n"));
+		httpd_framing(connection, &framing);
+		if (framing.malformed)
+			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+			    "bad header field\n"));
 		r->hook = httpd_find_hook(r->uri);
 		if (r->hook == NULL)
 			return (httpd_answer(connection, MHD_HTTP_NOT_FOUND,
@@ -600,53 +956,49 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (listener.stopping)
 			return (httpd_answer(connection,
 			    MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n"));
-		httpd_framing(connection, &framing);
 		if (httpd_framing_ambiguous(&framing))
 			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
 			    "ambiguous body length\n"));
 		if (framing.too_large)
 			return (httpd_answer(connection,
 			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
+		if (framing.length > 0 &&
+		    !httpd_body_reserve(r, framing.length))
+			return (httpd_answer_busy(connection));
 		r->stage = REQUEST_RECEIVING;
 		return (MHD_YES);
 	case REQUEST_RECEIVING:
 		if (*upload_data_size != 0) {
-			/*
-			 * A chunked body (a declared length was checked
-			 * above) that passes the cap is dropped at once and
-			 * never journaled.  MHD 0.9.75 cannot answer before
-			 * the body's end, so the rest is read and thrown
-			 * away, unless the client misses its deadline first.
-			 */
-			if (!r->too_large && buffer_unread(&r->body) +
-			    *upload_data_size > listener.limits.max_body) {
-				r->too_large = 1;
-				buffer_release(&r->body);
-			}
-			if (!r->too_large)
-				buffer_add(&r->body, upload_data,
-				    *upload_data_size);
+			httpd_body_add(r, upload_data, *upload_data_size);
 			*upload_data_size = 0;
 			return (MHD_YES);
 		}
 		if (r->too_large)
 			return (httpd_answer(connection,
 			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
+		if (r->overflow)
+			return (httpd_answer_busy(connection));
 		/* The hook was found by "/TOKEN" at the start of the URI. */
 		r->rest = r->uri + 1 + TOKEN_LEN;
-		rejected = httpd_record(r, method, r->rest);
-		if (!rejected)
+		outcome = httpd_record(r, method, r->rest);
+		if (outcome == HTTPD_UNRECORDED) {
+			httpd_body_release(r);
+			return (httpd_answer(connection, MHD_HTTP_UNAUTHORIZED,
+			    HTTPD_REJECTED_TEXT));
+		}
+		if (outcome == HTTPD_RECORDED)
 			r->echo = answer_echo(r->hook, connection,
 			    buffer_peek(&r->body), buffer_unread(&r->body));
 		/* The journal holds the request now; only forward needs it. */
 		if (r->hook->forward_to != NULL)
 			r->method = xstrdup(method);
 		else
-			buffer_release(&r->body);
+			httpd_body_release(r);
 		r->stage = REQUEST_SUSPENDED;
 		httpd_server_turn(connection);
 		MHD_suspend_connection(connection);
-		listener_after_sync(rejected ? httpd_rejected : httpd_durable, r);
+		listener_after_sync(outcome == HTTPD_REJECTED ? httpd_rejected :
+		    httpd_durable, r);
 		return (MHD_YES);
 	case REQUEST_SUSPENDED:
 		return (MHD_YES);
@@ -666,12 +1018,17 @@ static void
 httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
     enum MHD_RequestTerminationCode code)
 {
-	struct request	*r = *con_cls;
+	struct request		*r = *con_cls;
+	struct httpd_conn	*conn = httpd_conn_of(connection);
 
 	(void)arg;
 	(void)code;
 	/* Between requests of a keep-alive connection: the client's turn. */
 	httpd_client_turn(connection);
+	if (conn != NULL && httpd_self != NULL) {
+		httpd_set_idle(httpd_self, conn, 1);
+		httpd_make_room(httpd_self);
+	}
 	if (r == NULL)
 		return;
 	if (r->held)
@@ -680,7 +1037,7 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 		forward_forget(r);
 	if (r->response != NULL)
 		MHD_destroy_response(r->response);
-	buffer_release(&r->body);
+	httpd_body_release(r);
 	free(r->method);
 	free(r->echo);
 	free(r->uri);
@@ -807,7 +1164,11 @@ httpd_start(struct loop *loop, int fd, char **cause)
 	h = xcalloc(1, sizeof *h);
 	h->loop = loop;
 	TAILQ_INIT(&h->conns);
+	TAILQ_INIT(&h->idle);
+	h->conn_limit = httpd_connection_limit();
 	hold_init(loop);
+	/* Set before MHD may call back: its callbacks reach us through it. */
+	httpd_self = h;
 	h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG | tls_flags, 0, NULL, NULL, httpd_access, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, httpd_log, NULL,
@@ -825,13 +1186,14 @@ httpd_start(struct loop *loop, int fd, char **cause)
 	    /* A backstop: httpd_sweep enforces the real deadline. */
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)((listener.limits.idle_timeout_ms + 999) / 1000),
-	    MHD_OPTION_CONNECTION_LIMIT, httpd_connection_limit(),
+	    MHD_OPTION_CONNECTION_LIMIT, h->conn_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)listener.limits.max_per_ip,
 	    MHD_OPTION_ARRAY, tls_options,
 	    MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		xasprintf(cause, "cannot start the HTTP server");
+		httpd_self = NULL;
 		free(h);
 		return (NULL);
 	}
@@ -840,12 +1202,12 @@ httpd_start(struct loop *loop, int fd, char **cause)
 	    httpd_readable, h) == -1) {
 		xasprintf(cause, "cannot watch the HTTP server");
 		MHD_stop_daemon(h->daemon);
+		httpd_self = NULL;
 		free(h);
 		return (NULL);
 	}
 	h->epoll_fd = info->epoll_fd;
 	loop_prepare_add(loop, httpd_prepare, h);
-	httpd_self = h;
 	return (h);
 }
 
@@ -872,6 +1234,19 @@ httpd_requests(struct httpd *h)
 }
 
 /*
+ * Add what HTTP in counts to a status reply: the bytes held by bodies in
+ * flight, and the rejected requests only counted, over the rate cap.
+ */
+void
+httpd_status(struct httpd *h, struct json_object *reply)
+{
+	json_object_object_add(reply, "inflight_bytes",
+	    json_object_new_int64(h == NULL ? 0 : (int64_t)h->inflight));
+	json_object_object_add(reply, "rejected_unrecorded",
+	    json_object_new_int64((int64_t)reject_unrecorded()));
+}
+
+/*
  * Stop the server.  No connection may still be suspended: requests still
  * waiting for their app (forwarded) get 503 first.
  */
@@ -886,7 +1261,9 @@ httpd_stop(struct httpd *h)
 	loop_remove(h->loop, h->epoll_fd);
 	MHD_stop_daemon(h->daemon);
 	loop_timer_cancel(h->loop, h->sweep);
+	loop_timer_cancel(h->loop, h->room);
 	hold_release();
+	reject_release();
 	httpd_self = NULL;
 	free(h);
 }

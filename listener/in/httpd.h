@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct httpd;
+struct json_object;
 struct loop;
 
 /* Open files kept for other uses than hooks' connections. */
@@ -16,6 +17,7 @@ struct loop;
 struct httpd	*httpd_start(struct loop *, int, char **);
 void		 httpd_quiesce(struct httpd *);
 size_t		 httpd_requests(struct httpd *);
+void		 httpd_status(struct httpd *, struct json_object *);
 void		 httpd_stop(struct httpd *);
 
 #endif

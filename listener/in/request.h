@@ -35,7 +35,10 @@ struct request {
 	struct hook		*hook;
 	enum request_stage	 stage;
 	struct buffer		 body;
+	size_t			 charged;	/* of body, to --max-inflight */
 	int			 too_large;	/* body passed --max-body */
+	int			 overflow;	/* body passed --max-inflight */
+	int			 too_long;	/* URI passed --max-header / 2 */
 	struct message		*message;	/* until durable */
 	uint64_t		 seq;
 	char			*echo;		/* the value to answer, or NULL */

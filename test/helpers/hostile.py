@@ -22,6 +22,22 @@ that would tidy up what it sends.
         EXPECT to be left) and, while they are held,
         "other STATUS" for a normal request from 127.0.0.2 ("waiting" if
         unanswered after WAIT seconds, default 2)
+    hostile.py PORT idlers TOKEN COUNT IPS
+        open COUNT connections (from IPS loopback addresses, 127.0.0.2 on)
+        that send nothing; then time a normal request from 127.0.0.1.
+        Print "normal STATUS MS" (MS: from its connect to its answer,
+        "waiting" after 30 s) and "cut N of COUNT" (how many of the idle
+        ones the listener had closed by then; ", oldest first" when those
+        were the first N opened)
+    hostile.py PORT bodies TOKEN COUNT SIZE PID length|chunked
+        open COUNT connections from 127.0.0.1 that each POST a SIZE-byte
+        body (declared, or chunked), and send all of it but the end, as
+        fast as the listener reads; print "refused N: CODES" (answers that
+        came before the end, with their Retry-After: "503 retry 10 x3"),
+        "rss before KB", "rss held KB" (the listener
+        PID's VmRSS then), "normal STATUS" (a small request from 127.0.0.2
+        meanwhile); then send the ends and print "answers CODES" (sorted,
+        with counts) and "rss peak KB" (VmHWM)
 """
 import os
 import select
@@ -40,14 +56,14 @@ def connect(port, source=None):
     return s
 
 
-def answer(s, timeout=10):
-    """Read until the head of an answer is in; return its status code,
-    "closed" if the listener closed (or reset) the connection first, or
-    "waiting" if nothing came within timeout seconds."""
+def read_head(s, end, timeout):
+    """Read until end is in what came, the listener closes (or resets)
+    the connection, or timeout seconds pass; return what came, and
+    whether time ran out."""
     s.settimeout(timeout)
     data = b""
     try:
-        while b"\r\n" not in data:
+        while end not in data:
             chunk = s.recv(4096)
             if not chunk:
                 break
@@ -55,11 +71,32 @@ def answer(s, timeout=10):
     except (ConnectionResetError, BrokenPipeError):
         pass
     except TimeoutError:
-        if not data:
-            return "waiting"
+        return data, True
+    return data, False
+
+
+def answer(s, timeout=10):
+    """Read until the head of an answer is in; return its status code,
+    "closed" if the listener closed (or reset) the connection first, or
+    "waiting" if nothing came within timeout seconds."""
+    data, late = read_head(s, b"\r\n", timeout)
+    if late and not data:
+        return "waiting"
     if not data.startswith(b"HTTP/1.1 ") or len(data) < 12:
         return "closed"
     return data[9:12].decode()
+
+
+def refusal(s):
+    """Read the head of an answer that came before the request's end:
+    return its status code and Retry-After, as "503 retry 10"."""
+    data, _ = read_head(s, b"\r\n\r\n", 5)
+    if not data.startswith(b"HTTP/1.1 ") or len(data) < 12:
+        return "closed"
+    retry = [line.split(b":", 1)[1].strip().decode()
+             for line in data.split(b"\r\n")
+             if line.lower().startswith(b"retry-after:")]
+    return data[9:12].decode() + (" retry " + retry[0] if retry else "")
 
 
 def answers(s, timeout=10):
@@ -148,6 +185,33 @@ def probe(port, name, token):
         send_all(s, request("POST", "/" + token, headers, inner))
         print(answers(s))
         return
+    elif name in ("space-colon", "space-colon-te", "fold-te", "fold-blank",
+                  "fold-other", "leading-space", "bad-name", "space-name"):
+        # RFC 9112: 400, and the connection closed; had the listener read
+        # the body as the next request, it would answer (and record) it.
+        inner = request("GET", "/" + token + "/smuggled")
+        body = b"%x\r\n" % len(inner) + inner + b"\r\n0\r\n\r\n"
+        headers = {
+            "space-colon": ["Content-Length : %d" % len(inner)],
+            "space-colon-te": ["Transfer-Encoding : chunked"],
+            "fold-te": ["Transfer-Encoding:", " chunked"],
+            "fold-blank": ["Transfer-Encoding: chunked", " "],
+            "fold-other": ["X-Folded: one", "\ttwo", "Transfer-Encoding: chunked"],
+            "leading-space": [" X-First: one", "Transfer-Encoding: chunked"],
+            "bad-name": ["X-B@d: one", "Transfer-Encoding: chunked"],
+            "space-name": ["X Name: one", "Transfer-Encoding: chunked"],
+        }[name]
+        if name == "space-colon":
+            body = inner
+        send_all(s, request("POST", "/" + token, headers, body))
+        print(answers(s))
+        return
+    elif name == "many-parameters" or name == "some-parameters":
+        # MHD indexes each parameter in the connection's memory: 1,000
+        # took all of it, and the connection was dropped unanswered.
+        n = 1000 if name == "many-parameters" else 300
+        query = "&".join("p%d=%d" % (i, i) for i in range(n))
+        send_all(s, request("GET", "/" + token + "/q?" + query))
     elif name == "dotdot-before":
         send_all(s, request("GET", "/../" + token))
     elif name == "dotdot-below":
@@ -279,6 +343,111 @@ def flood(port, token, count, expect, wait):
         s.close()
 
 
+def rss(pid, field="VmRSS"):
+    """Return a process's resident set (or another size field), in kB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def idlers(port, token, count, ips):
+    conns = [connect(port, "127.0.0.%d" % (2 + i % ips))
+             for i in range(count)]
+    start = time.monotonic()
+    n = connect(port)
+    n.sendall(request("POST", "/" + token, ["Content-Length: 5"], b"hello"))
+    status = answer(n, 30)
+    print("normal %s %d" % (status, (time.monotonic() - start) * 1000))
+    cut = []
+    for i, s in enumerate(conns):
+        s.setblocking(False)
+        try:
+            if s.recv(1) == b"":
+                cut.append(i)
+        except BlockingIOError:
+            pass
+        except ConnectionResetError:
+            cut.append(i)
+        s.close()
+    print("cut %d of %d%s" % (len(cut), count,
+                              ", oldest first" if cut == list(range(len(cut)))
+                              else ""))
+    n.close()
+
+
+def codes(found):
+    """Summarise status codes as "CODE xN ..." in order."""
+    return " ".join("%s x%d" % (c, found.count(c))
+                    for c in sorted(set(found))) or "none"
+
+
+def bodies(port, token, count, size, pid, mode):
+    """Hold COUNT bodies of SIZE bytes in flight at once, then end them."""
+    before = rss(pid)
+    piece = 1 << 16
+    if mode == "chunked":
+        head = ["Transfer-Encoding: chunked"]
+        frame = b"%x\r\n" % piece + b"x" * piece + b"\r\n"
+        body_len = (size // piece) * len(frame)
+        end = b"0\r\n\r\n"
+    else:
+        head = ["Content-Length: %d" % size]
+        frame = b"x" * piece
+        body_len = size - 1
+        end = b"x"
+    conns = {}
+    for _ in range(count):
+        s = connect(port)
+        s.sendall(request("POST", "/" + token, head))
+        s.setblocking(False)
+        conns[s] = 0
+    refused = []
+    live = dict(conns)
+    while any(sent < body_len for sent in live.values()):
+        readable, writable, _ = select.select(
+            list(live), [s for s in live if live[s] < body_len], [], 10)
+        if not readable and not writable:
+            break
+        # An answer before the end: read it before the listener closes.
+        for s in readable:
+            s.setblocking(True)
+            refused.append(refusal(s))
+            del live[s]
+        for s in writable:
+            if s not in live:
+                continue
+            off = live[s] % len(frame)
+            want = min(len(frame) - off, body_len - live[s])
+            try:
+                live[s] += s.send(frame[off:off + want])
+            except BlockingIOError:
+                pass
+            except (ConnectionResetError, BrokenPipeError):
+                s.setblocking(True)
+                refused.append(refusal(s))
+                del live[s]
+    held = rss(pid)
+    print("refused %d: %s" % (len(refused), codes(refused)))
+    print("rss before %d" % before)
+    print("rss held %d" % held)
+    n = connect(port, "127.0.0.2")
+    n.sendall(request("POST", "/" + token, ["Content-Length: 5"], b"hello"))
+    print("normal %s" % answer(n, 10))
+    n.close()
+    final = []
+    for s in live:
+        s.setblocking(True)
+        send_all(s, end)
+    for s in live:
+        final.append(answer(s, 30))
+    print("answers %s" % codes(final))
+    print("rss peak %d" % rss(pid, "VmHWM"))
+    for s in conns:
+        s.close()
+
+
 def main():
     port, what = int(sys.argv[1]), sys.argv[2]
     if what == "probe":
@@ -292,6 +461,11 @@ def main():
         flood(port, sys.argv[3], int(sys.argv[4]),
               int(sys.argv[5]) if len(sys.argv) > 5 else int(sys.argv[4]),
               float(sys.argv[6]) if len(sys.argv) > 6 else 2)
+    elif what == "idlers":
+        idlers(port, sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+    elif what == "bodies":
+        bodies(port, sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
+               int(sys.argv[6]), sys.argv[7])
     else:
         sys.exit("hostile.py: unknown command " + what)
 

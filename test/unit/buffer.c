@@ -67,6 +67,17 @@ main(void)
 	size = b.size;
 	buffer_reserve(&b, 10);
 	is_int(b.size, size, "reserving what is there does not reallocate");
+	buffer_release(&b);
+	buffer_reserve(&b, 100000);
+	is_int(b.size, 100000,
+	    "a first reserve allocates just what it asks for (a known length)");
+	buffer_release(&b);
+	buffer_reserve(&b, 10);
+	is_int(b.size, 256, "a small first reserve still allocates 256 bytes");
+	buffer_add(&b, big, sizeof big);
+	ok(buffer_unread(&b) == sizeof big &&
+	    memcmp(buffer_peek(&b), big, sizeof big) == 0,
+	    "a buffer grows past its first reserve");
 
 	/* Drained space is reused instead of growing. */
 	buffer_release(&b);

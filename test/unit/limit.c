@@ -79,6 +79,8 @@ main(void)
 	ok(limits.max_connections == 512, "the default connection cap is 512");
 	ok(limits.max_per_ip == 64, "the default per-address cap is 64");
 	ok(limits.max_header == 64U << 10, "the default header cap is 64KiB");
+	ok(limits.max_inflight == 256U << 20,
+	    "the default cap on bodies in flight is 256MiB");
 
 	ok(limit_find("max-body") == 0 && limit_find("--max-body") == -1 &&
 	    limit_find("retain") == -1, "limits are found by option name");
@@ -120,6 +122,12 @@ main(void)
 	refuses("max-header", "16383");
 	refuses("max-header", "1025k");
 	refuses("max-header", "big");
+	accepts("max-inflight", "1M", "1MiB");
+	accepts("max-inflight", "64G", "64GiB");
+	accepts("max-inflight", "300m", "300MiB");
+	refuses("max-inflight", "1023k");
+	refuses("max-inflight", "65G");
+	refuses("max-inflight", "much");
 
 	/* Counts are numbers in status replies; the rest are as printed. */
 	o = limit_json(&limits, index_of("max-connections"));
