@@ -137,20 +137,35 @@ acked_at_least() {
 	done
 }
 
-@test "a byte flipped in the middle of the journal loses only that record, with a warning" {
-	local url offset length type
+@test "a byte flipped in the middle of the journal loses only the records from it to the end of its block, with a warning" {
+	local url i offset span type first last flip block_end filler
 	url=$(fish spawn --name h)
-	for body in '"one"' '"two"' '"three"'; do
-		[ "$(http_post "$url" "$body")" = 200 ]
+	filler=$(head -c 1500 /dev/zero | tr '\0' x)
+	# About twenty records a 32 KiB block: three blocks and more.
+	for ((i = 1; i <= 60; i++)); do
+		[ "$(http_post "$url" "m$i $filler")" = 200 ]
 	done
 	fish stop
-	# Records: hook created, one, two, three: damage "two".
-	read -r offset length type < <("$FISH_SRC_DIR/test/helpers/journal.py" offsets "$segment" | sed -n 3p)
-	"$FISH_SRC_DIR/test/helpers/journal.py" flip "$segment" $((offset + length / 2))
-	run fish wait h --timeout 5
-	assert_output '"one"'
-	run fish wait h --timeout 5
-	assert_output '"three"'
+	# Records: hook created, then m1..m60: damage m30.
+	"$FISH_SRC_DIR/test/helpers/journal.py" blocks "$segment" >"$BATS_TEST_TMPDIR/records"
+	read -r offset span type first last < <(sed -n 31p "$BATS_TEST_TMPDIR/records")
+	[ "$type" = 3 ]
+	flip=$((offset + span / 2))
+	block_end=$(((flip / 32768 + 1) * 32768))
+	"$FISH_SRC_DIR/test/helpers/journal.py" flip "$segment" "$flip"
+	# Lost: m30, and every record that starts after it in the same block.
+	for ((i = 1; i <= 60; i++)); do
+		read -r offset span type first last < <(sed -n "$((i + 1))p" "$BATS_TEST_TMPDIR/records")
+		if [ "$i" -ne 30 ] && { [ "$i" -lt 30 ] || [ "$offset" -ge "$block_end" ]; }; then
+			echo "m$i"
+		fi
+	done >"$BATS_TEST_TMPDIR/expected"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/expected")" -ge 40 ]
+	while out=$(fish wait h --timeout 1); do
+		echo "${out%% *}"
+	done >"$BATS_TEST_TMPDIR/drained"
+	run diff "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/drained"
+	assert_success
 	run grep -c "damaged" "$FISH_HOME/sessions/default/listener.log"
 	assert_output 1
 }
