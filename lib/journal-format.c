@@ -225,7 +225,8 @@ journal_format_record(struct buffer *out, uint64_t offset,
 
 /*
  * Judge the avail bytes at p, which lie at offset in segment f: a good
- * fragment (*v filled), a zero header (nothing was written here), or bad.
+ * fragment (*v filled), a zero header (nothing was written here), short
+ * (it would run past the avail bytes, as a torn append does) or bad.
  * Good means the CRC verifies for this salt and this very position, the
  * type is known, and the fragment keeps the writer's framing: it stays in
  * its block, a FIRST or MIDDLE fills its block to the end, a MIDDLE or
@@ -242,7 +243,7 @@ journal_fragment_parse(const unsigned char *p, size_t avail, uint64_t offset,
 	if (avail < JOURNAL_FRAGMENT_HEAD) {
 		for (i = 0; i < avail; i++) {
 			if (p[i] != 0)
-				return (JOURNAL_FRAGMENT_BAD);
+				return (JOURNAL_FRAGMENT_SHORT);
 		}
 		return (JOURNAL_FRAGMENT_ZERO);
 	}
@@ -251,9 +252,10 @@ journal_fragment_parse(const unsigned char *p, size_t avail, uint64_t offset,
 	if (type == JOURNAL_ZERO && len == 0 && get_u32(p) == 0)
 		return (JOURNAL_FRAGMENT_ZERO);
 	if (type < JOURNAL_FULL || type > JOURNAL_LAST ||
-	    JOURNAL_FRAGMENT_HEAD + len > space ||
-	    JOURNAL_FRAGMENT_HEAD + len > avail)
+	    JOURNAL_FRAGMENT_HEAD + len > space)
 		return (JOURNAL_FRAGMENT_BAD);
+	if (JOURNAL_FRAGMENT_HEAD + len > avail)
+		return (JOURNAL_FRAGMENT_SHORT);
 	if ((type == JOURNAL_FIRST || type == JOURNAL_MIDDLE) &&
 	    JOURNAL_FRAGMENT_HEAD + len != space)
 		return (JOURNAL_FRAGMENT_BAD);

@@ -85,6 +85,7 @@ struct journal_fragment_view {
 enum journal_fragment_verdict {
 	JOURNAL_FRAGMENT_GOOD,
 	JOURNAL_FRAGMENT_ZERO,	/* a zero header: nothing written here */
+	JOURNAL_FRAGMENT_SHORT,	/* runs past the bytes there are */
 	JOURNAL_FRAGMENT_BAD,	/* damaged, torn, or not the writer's */
 };
 
@@ -108,6 +109,7 @@ struct journal_scan {
 
 	uint64_t			 end;	/* after the last good record */
 	uint64_t			 dirty;	/* after its last nonzero byte */
+	uint64_t			 resume; /* where appends may go */
 	uint64_t			 records;
 };
 

@@ -14,14 +14,20 @@
  *
  * Loss accounting.  Damage, and whatever it takes with it (a record in
  * progress, fragments of a record whose start was lost), is held as one
- * pending region until the reader knows what it was: if a good record
- * starts later in the segment it was a damaged region, a loss, counted
- * with its bytes and the records known lost in it; if nothing good
- * follows in the newest segment it is a torn tail (writes that were never
- * synced, so never acknowledged): reported, not counted, and scrubbed
- * before appending resumes (journal_scrub).  Zero headers alone are
- * unwritten space (segments may be pre-written with zeros) unless a good
- * record follows them.
+ * pending region until the reader knows what it was.  If a good record
+ * starts later in the segment, it was a damaged region: a loss, counted
+ * with its bytes and the records known lost in it.  If nothing good
+ * follows in the newest segment, it is a torn tail (writes that were
+ * never synced, so never acknowledged) when it looks like one: a record
+ * or fragment that runs past the end of the file or into unwritten
+ * (zero) space, with nothing written after it.  A torn tail is reported,
+ * not counted, and scrubbed before appending resumes there
+ * (journal_scrub).  Anything else at the end of the newest segment (a
+ * flipped byte in its last records, bytes that are no writer's) is
+ * damage like any other: counted, left as it is, and appends resume at
+ * the next block boundary after it.  Zero headers alone are unwritten
+ * space (segments may be pre-written with zeros) unless a good record
+ * follows them.
  *
  * Format 1 (the earlier fish's) is read record by record, read-only, and
  * never searched after a bad record: that format cannot tell a record
@@ -32,6 +38,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +51,12 @@
 /* Bytes read at once: a whole number of blocks. */
 #define RECOVER_CHUNK	(32 * JOURNAL_BLOCK)
 
+/* The smallest unit a disk writes whole. */
+#define RECOVER_SECTOR	512
+
+/* A torn_limit for damage that is torn wherever it lies. */
+#define RECOVER_TORN	UINT64_MAX
+
 /* Where the reader is in a format-2 segment. */
 struct recover {
 	struct journal_scan	*scan;
@@ -54,6 +67,11 @@ struct recover {
 	int			 pending;	/* unclassified damage */
 	int			 real;		/* not only zero headers */
 	uint64_t		 damage_start;
+	/*
+	 * The pending damage is a torn write if nothing is written after
+	 * this offset (0: it cannot be one).
+	 */
+	uint64_t		 torn_limit;
 	uint64_t		 lost;		/* records known lost in it */
 	int			 lost_open;	/* the last one may go on */
 };
@@ -74,13 +92,20 @@ journal_warn(struct buffer *warnings, const char *fmt, ...)
 	free(line);
 }
 
-/* Open a pending region of damage at offset, or extend the one open. */
+/*
+ * Open a pending region of damage at offset, or extend the one open; see
+ * struct recover for torn_limit.  A region that begins with unwritten
+ * space is torn whatever follows (pages of an unsynced write can reach
+ * the disk out of order).
+ */
 static void
-recover_damage(struct recover *rc, uint64_t offset, int real)
+recover_damage(struct recover *rc, uint64_t offset, int real,
+    uint64_t torn_limit)
 {
 	if (!rc->pending) {
 		rc->pending = 1;
 		rc->damage_start = offset;
+		rc->torn_limit = real ? torn_limit : RECOVER_TORN;
 	}
 	if (real)
 		rc->real = 1;
@@ -92,16 +117,17 @@ recover_damage(struct recover *rc, uint64_t offset, int real)
  * else the record the fragment began.
  */
 static void
-recover_lose(struct recover *rc, uint64_t offset, int real)
+recover_lose(struct recover *rc, uint64_t offset, int real,
+    uint64_t torn_limit)
 {
 	if (rc->in_record) {
 		rc->in_record = 0;
-		recover_damage(rc, rc->record_start, 1);
+		recover_damage(rc, rc->record_start, 1, torn_limit);
 		rc->lost++;
 		rc->lost_open = 1;
 		return;
 	}
-	recover_damage(rc, offset, real);
+	recover_damage(rc, offset, real, torn_limit);
 	if (!rc->lost_open) {
 		rc->lost++;
 		rc->lost_open = 1;
@@ -117,7 +143,7 @@ recover_commit(struct recover *rc, uint64_t offset)
 	if (rc->in_record) {
 		/* The record in progress never got its LAST fragment. */
 		rc->in_record = 0;
-		recover_damage(rc, rc->record_start, 1);
+		recover_damage(rc, rc->record_start, 1, 0);
 		rc->lost++;
 	}
 	rc->lost_open = 0;
@@ -146,7 +172,7 @@ recover_deliver(struct recover *rc, const void *data, size_t len,
 	memset(&r, 0, sizeof r);
 	if (journal_record_decode(data, len, &r) == -1) {
 		/* Checksummed but not a record: the writer's, yet lost. */
-		recover_damage(rc, start, 1);
+		recover_damage(rc, start, 1, 0);
 		rc->lost++;
 		return;
 	}
@@ -181,7 +207,7 @@ recover_fragment(struct recover *rc, const struct journal_fragment_view *v,
 	case JOURNAL_LAST:
 		if (!rc->in_record) {
 			/* Part of a record whose start was lost. */
-			recover_damage(rc, offset, 1);
+			recover_damage(rc, offset, 1, 0);
 			if (!rc->lost_open)
 				rc->lost++;
 			rc->lost_open = v->type == JOURNAL_MIDDLE;
@@ -197,6 +223,28 @@ recover_fragment(struct recover *rc, const struct journal_fragment_view *v,
 	default:
 		break;
 	}
+}
+
+/*
+ * Return the torn_limit of a bad fragment at offset (avail bytes at p): a
+ * write torn inside it leaves its end unwritten, zero from a sector
+ * boundary on.  A header or payload damaged whole is no torn write.
+ */
+static uint64_t
+recover_torn_limit(const unsigned char *p, size_t avail, uint64_t offset)
+{
+	size_t		stop, z;
+	uint64_t	space = JOURNAL_BLOCK - offset % JOURNAL_BLOCK;
+
+	stop = JOURNAL_FRAGMENT_HEAD + ((size_t)p[4] << 8 | p[5]);
+	if (stop > space || stop > avail)
+		stop = avail;
+	for (z = stop; z > 0 && p[z - 1] == 0; z--)
+		continue;
+	if ((offset + z + RECOVER_SECTOR - 1) / RECOVER_SECTOR *
+	    RECOVER_SECTOR < offset + stop)
+		return (offset + stop);
+	return (0);
 }
 
 /* Read the fragments of one block of len bytes at offset. */
@@ -224,10 +272,14 @@ recover_block(struct recover *rc, const unsigned char *block, size_t len,
 			at += JOURNAL_FRAGMENT_HEAD + v.len;
 			break;
 		case JOURNAL_FRAGMENT_ZERO:
-			recover_lose(rc, offset + at, 0);
+			recover_lose(rc, offset + at, rc->in_record, offset + at);
+			return;
+		case JOURNAL_FRAGMENT_SHORT:
+			recover_lose(rc, offset + at, 1, RECOVER_TORN);
 			return;
 		case JOURNAL_FRAGMENT_BAD:
-			recover_lose(rc, offset + at, 1);
+			recover_lose(rc, offset + at, 1, recover_torn_limit(block +
+			    at, len - at, offset + at));
 			return;
 		}
 	}
@@ -241,9 +293,29 @@ recover_finish(struct recover *rc)
 	uint64_t		 bytes;
 
 	if (rc->in_record) {
+		/* The file ends in the middle of a record: a torn append. */
 		rc->in_record = 0;
-		recover_damage(rc, rc->record_start, 1);
+		recover_damage(rc, rc->record_start, 1, RECOVER_TORN);
 		rc->lost++;
+	}
+	scan->resume = scan->end;
+	if (scan->newest && rc->pending && rc->real &&
+	    scan->dirty > rc->torn_limit) {
+		/* Damage, not a torn write: keep it, append after it. */
+		bytes = scan->dirty - rc->damage_start;
+		scan->damage->regions++;
+		scan->damage->bytes += bytes;
+		scan->damage->records_dropped += rc->lost;
+		scan->resume = (scan->dirty + JOURNAL_BLOCK - 1) /
+		    JOURNAL_BLOCK * JOURNAL_BLOCK;
+		journal_warn(scan->warnings, "journal segment %08u: skipped %llu "
+		    "damaged bytes at offset %llu, at its end (%llu record%s "
+		    "known lost); appends go on at offset %llu", scan->number,
+		    (unsigned long long)bytes,
+		    (unsigned long long)rc->damage_start,
+		    (unsigned long long)rc->lost, rc->lost == 1 ? "" : "s",
+		    (unsigned long long)scan->resume);
+		return;
 	}
 	if (scan->newest) {
 		if (scan->dirty > scan->end)
@@ -326,7 +398,7 @@ journal_scrub(struct journal_scan *scan, char **cause)
 	uint64_t		at;
 	size_t			n;
 
-	if (scan->dirty <= scan->end)
+	if (scan->dirty <= scan->end || scan->resume != scan->end)
 		return (0);
 	if (scan->size - scan->dirty < JOURNAL_BLOCK) {
 		if (ftruncate(scan->fd, (off_t)scan->end) == -1)
@@ -375,7 +447,7 @@ journal_recover_v1(struct journal_scan *scan, char **cause)
 		scan->records++;
 		offset += (uint64_t)n;
 	}
-	scan->end = scan->dirty = scan->size;
+	scan->end = scan->dirty = scan->resume = scan->size;
 	if (n == 0)
 		return (0);
 	bytes = scan->size - offset;

@@ -357,7 +357,8 @@ journal_open_segment(struct journal *j, struct journal_scan *scan,
 		    (newest && journal_scrub(scan, cause) == -1))
 			goto fail;
 	}
-	seg.size = scan->end;
+	/* Reads stay within the file; appends go on where recovery says. */
+	seg.size = newest ? scan->resume : scan->size;
 	seg.records = scan->records;
 	j->records += scan->records;
 keep:

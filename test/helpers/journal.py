@@ -17,6 +17,7 @@ format-1 segment (24-byte header, u32 length, u32 CRC, record) is read too.
 Fragments are followed as the writer laid them out; their CRCs are not
 checked here.
 """
+import signal
 import struct
 import sys
 
@@ -75,6 +76,8 @@ def records(path):
 
 
 def main():
+    # Quietly stop when a reader such as head(1) has seen enough.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     verb, path = sys.argv[1], sys.argv[2]
     if verb == "offsets":
         for offset, span, kind in records(path):

@@ -1147,6 +1147,44 @@ test_damaged_middle(void)
 	check_damage(dir, two, nitems(two), 1, JOURNAL_HEADER_LEN + 40,
 	    "in an older segment");
 
+	/*
+	 * A byte flipped in the newest segment's last block is no torn
+	 * write: it is counted, the block is kept, appends go on after it.
+	 */
+	{
+		static const long	small[] = { 100, 200, 300 };
+		long long		size;
+		int			all[] = { 0, 1, 2, -1 };
+
+		write_journal(dir, &want, small, nitems(small));
+		size = segment_size(dir, 1);
+		segment_flip(dir, 1, OFFSET_OF(want.r[0].position) + 40);
+		j = reopen(dir, &seen, &warning);
+		ok(j != NULL && recs_are(&seen, &want, all) &&
+		    journal_damage(j)->regions == 1 &&
+		    journal_damage(j)->records_dropped >= 1 && warning != NULL &&
+		    strstr(warning, "damaged") != NULL &&
+		    strstr(warning, "torn") == NULL,
+		    "a byte flipped in the newest block is damage, not a torn "
+		    "tail");
+		ok(segment_size(dir, 1) == size,
+		    "the damaged block is left as it is");
+		if (j != NULL) {
+			append(j, &want, 3, 10);
+			is_int(want.r[3].position, POSITION(1, BLOCK),
+			    "appends go on at the next block");
+			ok(finish(j) == 0, "and sync");
+		}
+		free(warning);
+		j = reopen(dir, &seen, &warning);
+		ok(j != NULL && recs_are(&seen, &want, all) &&
+		    journal_damage(j)->regions == 1,
+		    "the next open counts the damage again and replays the "
+		    "new record");
+		journal_close(j);
+		free(warning);
+	}
+
 	/* A block zeroed in the middle: the records touching it are lost. */
 	write_journal(dir, &want, sizes, nitems(sizes));
 	{
@@ -1464,10 +1502,36 @@ out:
 	free(dir);
 }
 
+/* Return the bytes the writer would append at offset of segment 1. */
+static void
+would_write(const char *dir, uint64_t offset, size_t body_len,
+    struct buffer *out)
+{
+	struct journal_frame	f = segment_frame(dir, 1);
+	struct journal_piece	piece[3];
+	unsigned char		head[JOURNAL_RECORD_HEAD];
+	char			*body = make_body(body_len, 5);
+
+	put_u32(head, (uint32_t)(5 + 2 + body_len));
+	head[4] = JOURNAL_MESSAGE_RECEIVED;
+	put_u32(head + 5, 2);
+	piece[0].data = head;
+	piece[0].len = sizeof head;
+	piece[1].data = "{}";
+	piece[1].len = 2;
+	piece[2].data = body;
+	piece[2].len = body_len;
+	buffer_clear(out);
+	journal_format_record(out, offset, &f, piece, 3);
+	free(body);
+}
+
 /*
- * Test resuming after a crash that left bytes beyond the last good record:
- * they are scrubbed (cut, or zeroed in pre-written space) before anything
- * is appended, so a later open sees only the new records after the old.
+ * Test resuming after a crash that left part of a write beyond the last
+ * good record: it is scrubbed (cut, or zeroed in pre-written space)
+ * before anything is appended, so a later open sees the old records, then
+ * the new, nothing else.  Bytes there that are no torn write are damage:
+ * counted, kept, and appends go on at the next block.
  */
 static void
 test_resume_scrub(void)
@@ -1475,7 +1539,7 @@ test_resume_scrub(void)
 	static const long	 sizes[] = { 100, 20000 };
 	struct journal		*j;
 	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
-	struct buffer		 b;
+	struct buffer		 b, torn;
 	char			*dir, *warning, *garbage;
 	uint64_t		 end, i;
 	int			 zeroed;
@@ -1483,18 +1547,20 @@ test_resume_scrub(void)
 
 	dir = temp_path("scrub");
 	buffer_init(&b);
+	buffer_init(&torn);
 	garbage = make_body(5000, 77);
 	for (i = 0; i < 5000; i++)
 		garbage[i] |= 1;	/* never a zero byte */
 
-	/* A file grown by appends: cut at the end. */
+	/* A file grown by appends, the last one torn: cut at the end. */
 	write_journal(dir, &want, sizes, nitems(sizes));
 	end = record_end(&want, 1);
-	segment_write(dir, 1, end, garbage, 5000);
+	would_write(dir, end, 5000, &torn);
+	segment_write(dir, 1, end, torn.data, 1500);
 	j = reopen(dir, &seen, &warning);
 	ok(j != NULL && no_damage(j) && recs_are(&seen, &want, NULL) &&
 	    warning != NULL && strstr(warning, "torn tail") != NULL,
-	    "garbage after the last record is a torn tail, no loss");
+	    "an append torn short is a torn tail, no loss");
 	is_int(segment_size(dir, 1), end, "it is cut off before appending");
 	if (j != NULL) {
 		append(j, &want, 2, 30);
@@ -1507,14 +1573,14 @@ test_resume_scrub(void)
 	journal_close(j);
 	free(warning);
 
-	/* Pre-written space: zeroed in place, the size kept. */
+	/* Pre-written space, written in part: zeroed, the size kept. */
 	write_journal(dir, &want, sizes, nitems(sizes));
 	segment_truncate(dir, 1, 4 * BLOCK);
-	segment_write(dir, 1, end, garbage, 3000);
+	segment_write(dir, 1, end, torn.data, 1500);
 	j = reopen(dir, &seen, &warning);
 	ok(j != NULL && no_damage(j) && recs_are(&seen, &want, NULL) &&
 	    warning != NULL && strstr(warning, "torn tail") != NULL,
-	    "garbage in pre-written space is a torn tail, no loss");
+	    "a write torn in pre-written space is a torn tail, no loss");
 	segment_load(dir, 1, &b);
 	for (i = end, zeroed = 1; i < b.len; i++)
 		zeroed &= b.data[i] == 0;
@@ -1533,19 +1599,44 @@ test_resume_scrub(void)
 	journal_close(j);
 	free(warning);
 
+	/* Bytes that are no torn write: damage, kept, appended after. */
+	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_write(dir, 1, end, garbage, 5000);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, NULL) &&
+	    journal_damage(j)->regions == 1 &&
+	    journal_damage(j)->bytes == 5000 && warning != NULL &&
+	    strstr(warning, "damaged") != NULL,
+	    "bytes after the last record that are no torn write are counted "
+	    "as damage");
+	if (j != NULL) {
+		append(j, &want, 2, 30);
+		is_int(want.r[2].position, POSITION(1, block_end(end + 4999)),
+		    "appends go on at the next block after them");
+		ok(finish(j) == 0, "and sync");
+	}
+	free(warning);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, NULL) &&
+	    journal_damage(j)->regions == 1,
+	    "a later open sees the old and new records, never those bytes");
+	journal_close(j);
+	free(warning);
+
 	/* A copy of an earlier record left after the end is not adopted. */
 	write_journal(dir, &want, sizes, nitems(sizes));
 	segment_load(dir, 1, &b);
 	n = (size_t)(record_end(&want, 0) - OFFSET_OF(want.r[0].position));
 	segment_write(dir, 1, end, b.data + OFFSET_OF(want.r[0].position), n);
 	j = reopen(dir, &seen, &warning);
-	ok(j != NULL && recs_are(&seen, &want, NULL) && warning != NULL &&
-	    strstr(warning, "torn tail") != NULL,
+	ok(j != NULL && recs_are(&seen, &want, NULL) &&
+	    journal_damage(j)->regions == 1,
 	    "a record copied after the end is not taken for one");
 	journal_close(j);
 	free(warning);
 	free(garbage);
 	buffer_release(&b);
+	buffer_release(&torn);
 	recs_clear(&want);
 	recs_clear(&seen);
 	free(dir);
