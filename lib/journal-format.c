@@ -127,7 +127,7 @@ journal_frame_init(struct journal_frame *f, uint32_t number, uint64_t salt)
 }
 
 /* Return the CRC of a fragment at offset: its binding, then its bytes. */
-static uint32_t
+uint32_t
 journal_fragment_crc(const struct journal_frame *f, uint64_t offset,
     unsigned int type, size_t len, const void *payload)
 {

@@ -123,6 +123,8 @@ void	 journal_header_encode(unsigned char *, const struct journal_header *);
 enum journal_header_kind journal_header_parse(const unsigned char *, size_t,
 	    uint32_t, struct journal_header *);
 void	 journal_frame_init(struct journal_frame *, uint32_t, uint64_t);
+uint32_t journal_fragment_crc(const struct journal_frame *, uint64_t,
+	    unsigned int, size_t, const void *);
 uint64_t journal_format_span(uint64_t, size_t, uint64_t *);
 uint64_t journal_format_record(struct buffer *, uint64_t,
 	    const struct journal_frame *, const struct journal_piece *, size_t);
