@@ -1219,15 +1219,16 @@ test_header_copies(void)
 	static const int	 fields[] = { 0, 8, 12, 20, 27, 33, 40, 50, 61 };
 	struct journal		*j;
 	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
-	struct journal_header	 h;
+	struct journal_header	 h, h2;
 	char			*dir, *warning, *label;
 	long long		 size2;
 	size_t			 i, copy;
 	uint32_t		 number;
-	int			 lost[] = { 0, 1, -1 };
+	int			 lost[] = { 0, 1, -1 }, bad = 0;
 
 	dir = temp_path("headers");
 	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_header(dir, 2, &h);
 	for (number = 1; number <= 2; number++) {
 		for (copy = 0; copy < 2; copy++) {
 			for (i = 0; i < nitems(fields); i++) {
@@ -1243,10 +1244,25 @@ test_header_copies(void)
 				free(label);
 				free(warning);
 				journal_close(j);
-				segment_flip(dir, number, copy * 64 + fields[i]);
+				/* The newest segment's is written over. */
+				if (number == 1)
+					segment_flip(dir, number,
+					    copy * 64 + fields[i]);
+				else
+					bad += segment_header(dir, 2, &h2) !=
+					    JOURNAL_HEADER_V2 ||
+					    h2.bad_copies != 0 ||
+					    h2.salt != h.salt;
 			}
 		}
 	}
+	is_int(bad, 0, "the newest segment's damaged header copy is written "
+	    "over with the good one");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && recs_are(&seen, &want, NULL),
+	    "so the next open finds both copies sound");
+	journal_close(j);
+	free(warning);
 
 	/* Both copies of an older segment: its records are lost. */
 	segment_flip(dir, 1, 8);
