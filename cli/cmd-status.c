@@ -27,10 +27,11 @@ const struct cmd_entry cmd_status_entry = {
 	.help =
 	    "Show whether the session's listener is running, and if so its pid,\n"
 	    "URL, listen address, hooks, messages received and still queued,\n"
-	    "journal size and limits (see fish start), and how many requests\n"
-	    "that failed a signature check were over the rate cap, so answered\n"
-	    "401 without being journaled (shown when there were any).  Exit 3\n"
-	    "when it is not running; status never starts it.\n"
+	    "journal size and limits (see fish start), what journal damage\n"
+	    "found at start lost, if anything, and how many requests that\n"
+	    "failed a signature check were over the rate cap, so answered 401\n"
+	    "without being journaled (shown when there were any).  Exit 3 when\n"
+	    "it is not running; status never starts it.\n"
 	    "\n"
 	    "  --json        print one JSON object instead\n"
 	    "  -h, --help    show this help\n",
@@ -85,6 +86,35 @@ cmd_status_int(struct json_object *reply, const char *key, const char *label)
 	    proto_int(reply, key, 0)));
 }
 
+/*
+ * Print what recovery found lost in the journal at start, if anything, as
+ * one line (the listener's log has one line per problem).
+ */
+static int
+cmd_status_damage(struct json_object *reply)
+{
+	int64_t	 regions, records, missing, unreadable;
+	char	*bytes, *line;
+	int	 ret;
+
+	regions = proto_int(reply, "journal_damaged_regions", 0);
+	records = proto_int(reply, "journal_records_dropped", 0);
+	missing = proto_int(reply, "journal_segments_missing", 0);
+	unreadable = proto_int(reply, "journal_segments_unreadable", 0);
+	if (regions == 0 && records == 0 && missing == 0 && unreadable == 0)
+		return (0);
+	bytes = cmd_status_size(proto_int(reply, "journal_damaged_bytes", 0));
+	xasprintf(&line, "%" PRId64 " damaged region%s (%s), %" PRId64
+	    " record%s known lost, %" PRId64 " segment%s missing, %" PRId64
+	    " unreadable (see listener.log)", regions, regions == 1 ? "" : "s",
+	    bytes, records, records == 1 ? "" : "s", missing,
+	    missing == 1 ? "" : "s", unreadable);
+	ret = cmd_status_line("damage:", line);
+	free(line);
+	free(bytes);
+	return (ret);
+}
+
 /* Print the status for people. */
 static int
 cmd_status_human(struct json_object *reply)
@@ -122,6 +152,7 @@ cmd_status_human(struct json_object *reply)
 	ret |= cmd_status_int(reply, "messages", "messages:");
 	ret |= cmd_status_int(reply, "queued", "queued:");
 	ret |= cmd_status_line("journal:", journal);
+	ret |= cmd_status_damage(reply);
 	if ((s = proto_string(reply, "retain")) != NULL)
 		ret |= cmd_status_line("retain:", s);
 	if ((s = proto_string(reply, "max_body")) != NULL) {

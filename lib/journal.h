@@ -3,17 +3,21 @@
  * received and sent.  The listener rebuilds all of its state from it.
  *
  * It is a directory of segment files named NNNNNNNN.journal (the segment
- * number, from 1, in eight decimal digits).  Each segment (integers
- * big-endian):
- *	header	8 bytes "FISHJRNL", u32 format version (1), u32 segment
- *		number, u64 creation time (unix ms)
- *	record	u32 length L, u32 CRC-32C of the L bytes that follow, then
- *		u8 type, u32 JSON length J, J bytes of JSON (an object),
- *		L - 5 - J bytes of body
+ * number, from 1, in eight decimal digits).  Format 2 (doc/journal.md has
+ * it whole): a segment is a sequence of 32 KiB blocks; block 0 starts with
+ * two copies of a checksummed header that carries the segment's random
+ * salt; records are cut into fragments that never cross a block boundary,
+ * each with a CRC-32C over the salt, its own position, its type, its
+ * length and its payload.  A fragment is therefore valid only where the
+ * writer put it, and recovery after damage resumes only at block
+ * boundaries, which are always positions the writer chose: no bytes inside
+ * a body can ever be read as a record.  Segments of format 1 (the earlier
+ * fish) are still read, never written.
  *
- * Records are written only by journal_append and made durable by
- * journal_sync, which the listener calls once per event-loop pass (group
- * commit).  See doc/journal.md for the meaning of each record type.
+ * Records are written only by journal_append (or journal_append_text) and
+ * made durable by journal_sync, which the listener calls once per
+ * event-loop pass (group commit).  See doc/journal.md for the meaning of
+ * each record type.
  */
 #ifndef JOURNAL_H
 #define JOURNAL_H
@@ -24,8 +28,9 @@
 #include <json-c/json.h>
 
 #define JOURNAL_MAGIC		"FISHJRNL"
-#define JOURNAL_VERSION		1
-#define JOURNAL_HEADER_LEN	24
+#define JOURNAL_VERSION		2
+#define JOURNAL_BLOCK		32768		/* bytes per block */
+#define JOURNAL_HEADER_LEN	128		/* records start here */
 #define JOURNAL_RECORD_MAX	(80U << 20)
 
 enum journal_type {
@@ -41,11 +46,24 @@ enum journal_type {
 
 struct journal_record {
 	enum journal_type	 type;
-	uint64_t		 offset;
+	uint64_t		 offset;	/* its position */
 	struct json_object	*json;
 	const char		*body;
 	size_t			 body_len;
 	char			*storage;
+};
+
+/*
+ * What recovery found lost, counted once per journal_open.  A torn tail of
+ * the newest segment (writes never synced, so never acknowledged) is
+ * reported in the warnings but is no loss and is not counted here.
+ */
+struct journal_damage {
+	uint64_t	regions;		/* damaged regions */
+	uint64_t	bytes;			/* bytes in them */
+	uint64_t	records_dropped;	/* records known lost */
+	uint64_t	segments_missing;	/* gaps in the chain */
+	uint64_t	segments_unreadable;	/* header copies both bad */
 };
 
 struct journal;
@@ -57,6 +75,8 @@ struct journal *journal_open(const char *, journal_replay_cb, void *, char **,
 void	 journal_close(struct journal *);
 uint64_t journal_append(struct journal *, enum journal_type,
 	    struct json_object *, const void *, size_t);
+uint64_t journal_append_text(struct journal *, enum journal_type,
+	    const char *, size_t, const void *, size_t);
 int	 journal_sync(struct journal *, char **);
 int	 journal_dirty(const struct journal *);
 int	 journal_read(struct journal *, uint64_t, struct journal_record *,
@@ -68,5 +88,6 @@ uint64_t journal_active_bytes(const struct journal *, int64_t *);
 uint64_t journal_bytes(const struct journal *);
 uint64_t journal_records(const struct journal *);
 size_t	 journal_segments(const struct journal *);
+const struct journal_damage *journal_damage(const struct journal *);
 
 #endif

@@ -35,6 +35,7 @@
 #include <json-c/json.h>
 
 #include "address.h"
+#include "buffer.h"
 #include "control.h"
 #include "duration.h"
 #include "hook.h"
@@ -217,8 +218,10 @@ listener_lock(void)
 		    "running", listener.session.name);
 		listener_fail(cause);
 	}
+	/* Overwrite, then cut: on a full disk the old bytes' space is reused. */
 	n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
-	if (ftruncate(pid_fd, 0) == -1 || pwrite(pid_fd, line, (size_t)n, 0) != n) {
+	if (pwrite(pid_fd, line, (size_t)n, 0) != n ||
+	    ftruncate(pid_fd, n) == -1) {
 		xasprintf(&cause, "cannot write %s: %s",
 		    listener.session.pid_path, strerror(errno));
 		listener_fail(cause);
@@ -251,15 +254,40 @@ listener_load_config(void)
 	return (config);
 }
 
-/* Save the settings in force, atomically (write a copy, then rename). */
+/* Tell whether the file at path holds exactly the len bytes of text. */
+static int
+listener_file_is(const char *path, const char *text, size_t len)
+{
+	char	buf[4096];
+	ssize_t	n;
+	size_t	at = 0;
+	int	fd, same = 1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	while (same && (n = read(fd, buf, sizeof buf)) > 0) {
+		if ((size_t)n > len - at || memcmp(buf, text + at, (size_t)n) != 0)
+			same = 0;
+		at += (size_t)n;
+	}
+	close(fd);
+	return (same && n == 0 && at == len);
+}
+
+/*
+ * Save the settings in force, atomically (write a copy, then rename), when
+ * they differ from the saved ones.  A failure (a full disk) is only a
+ * warning: the settings in force are right, and what is queued must stay
+ * reachable; but a port chosen now is not kept for the next start.
+ */
 static void
 listener_save_config(void)
 {
 	struct json_object	*config;
 	const char		*text;
-	char			*tmp, *cause, *retain;
+	char			*tmp, *retain, *saved;
 	size_t			 i;
-	int			 fd;
+	int			 fd, error;
 
 	config = json_object_new_object();
 	json_object_object_add(config, "listen",
@@ -283,17 +311,36 @@ listener_save_config(void)
 		free(retain);
 	}
 	text = json_object_to_json_string_ext(config, JSON_C_TO_STRING_PRETTY);
-	xasprintf(&tmp, "%s.tmp", listener.session.config_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
-	    write(fd, "\n", 1) != 1 || fsync(fd) == -1 || close(fd) == -1 ||
-	    rename(tmp, listener.session.config_path) == -1) {
-		xasprintf(&cause, "cannot save %s: %s",
-		    listener.session.config_path, strerror(errno));
-		listener_fail(cause);
-	}
-	free(tmp);
+	xasprintf(&saved, "%s\n", text);
 	json_object_put(config);
+	if (listener_file_is(listener.session.config_path, saved,
+	    strlen(saved))) {
+		free(saved);
+		return;
+	}
+	xasprintf(&tmp, "%s.tmp", listener.session.config_path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1)
+		goto fail;
+	if (write_all(fd, saved, strlen(saved)) == -1 || fsync(fd) == -1) {
+		error = errno;
+		close(fd);
+		errno = error;
+		goto fail;
+	}
+	if (close(fd) == -1 || rename(tmp, listener.session.config_path) == -1)
+		goto fail;
+	free(tmp);
+	free(saved);
+	return;
+fail:
+	error = errno;
+	unlink(tmp);
+	log_warnx("cannot save %s: %s; going on with the settings in force, "
+	    "which the next start will not know", listener.session.config_path,
+	    strerror(error));
+	free(tmp);
+	free(saved);
 }
 
 /*
@@ -375,6 +422,20 @@ listener_set_limits(struct json_object *config, const char **args)
 			listener_fail(saved);
 		}
 	}
+}
+
+/* Log each line of text (what journal recovery found) as a warning. */
+static void
+listener_log_lines(char *text)
+{
+	char	*line, *next;
+
+	for (line = text; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		log_warnx("%s", line);
+	}
+	free(text);
 }
 
 /* Print usage and exit. */
@@ -566,10 +627,7 @@ main(int argc, char **argv)
 	    hook_replay, NULL, &warning, &cause);
 	if (listener.journal == NULL)
 		listener_fail(cause);
-	if (warning != NULL) {
-		log_warnx("%s", warning);
-		free(warning);
-	}
+	listener_log_lines(warning);
 	hook_start_timers();
 	listener.httpc = httpc_new(listener.loop);
 	if ((listener.httpd = httpd_start(listener.loop, http_fd, &cause)) == NULL)

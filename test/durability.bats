@@ -8,10 +8,15 @@ setup() {
 	common_setup
 	journal=$FISH_HOME/sessions/default/journal
 	segment=$journal/00000001.journal
+	mnt=""
 }
 
 teardown() {
 	common_teardown
+	if [ -n "$mnt" ]; then
+		umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+		rmdir "$mnt" 2>/dev/null || true
+	fi
 }
 
 # kill_listener: SIGKILL the default session's listener and wait until it is gone.
@@ -189,22 +194,45 @@ tail_subscribed() {
 	done
 }
 
-@test "a byte flipped in the middle of the journal loses only that record, with a warning" {
-	local url offset length type
+@test "a byte flipped in the middle of the journal loses only the records from it to the end of its block, and status and the log say so" {
+	local url i offset span type first last flip block_end filler
 	url=$(fish spawn --name h)
-	for body in '"one"' '"two"' '"three"'; do
-		[ "$(http_post "$url" "$body")" = 200 ]
+	filler=$(head -c 1500 /dev/zero | tr '\0' x)
+	# About twenty records a 32 KiB block: three blocks and more.
+	for ((i = 1; i <= 60; i++)); do
+		[ "$(http_post "$url" "m$i $filler")" = 200 ]
 	done
 	fish stop
-	# Records: hook created, one, two, three: damage "two".
-	read -r offset length type < <("$FISH_SRC_DIR/test/helpers/journal.py" offsets "$segment" | sed -n 3p)
-	"$FISH_SRC_DIR/test/helpers/journal.py" flip "$segment" $((offset + length / 2))
-	run fish wait h --timeout 5
-	assert_output '"one"'
-	run fish wait h --timeout 5
-	assert_output '"three"'
+	# Records: hook created, then m1..m60: damage m30.
+	"$FISH_SRC_DIR/test/helpers/journal.py" blocks "$segment" >"$BATS_TEST_TMPDIR/records"
+	read -r offset span type first last < <(sed -n 31p "$BATS_TEST_TMPDIR/records")
+	[ "$type" = 3 ]
+	flip=$((offset + span / 2))
+	block_end=$(((flip / 32768 + 1) * 32768))
+	"$FISH_SRC_DIR/test/helpers/journal.py" flip "$segment" "$flip"
+	# Lost: m30, and every record that starts after it in the same block.
+	for ((i = 1; i <= 60; i++)); do
+		read -r offset span type first last < <(sed -n "$((i + 1))p" "$BATS_TEST_TMPDIR/records")
+		if [ "$i" -ne 30 ] && { [ "$i" -lt 30 ] || [ "$offset" -ge "$block_end" ]; }; then
+			echo "m$i"
+		fi
+	done >"$BATS_TEST_TMPDIR/expected"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/expected")" -ge 40 ]
+	while out=$(fish wait h --timeout 1); do
+		echo "${out%% *}"
+	done >"$BATS_TEST_TMPDIR/drained"
+	run diff "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/drained"
+	assert_success
 	run grep -c "damaged" "$FISH_HOME/sessions/default/listener.log"
 	assert_output 1
+	run fish status --json
+	assert_output --partial '"journal_damaged_regions":1'
+	assert_output --regexp '"journal_damaged_bytes":[1-9]'
+	assert_output --regexp '"journal_records_dropped":[1-9]'
+	assert_output --partial '"journal_segments_missing":0'
+	assert_output --partial '"journal_segments_unreadable":0'
+	run fish status
+	assert_output --regexp 'damage: +1 damaged region'
 }
 
 @test "a failing fsync stops the listener before it acknowledges anything more" {
@@ -253,6 +281,43 @@ tail_subscribed() {
 	fish stop
 	umount "$mnt"
 	rmdir "$mnt"
+}
+
+@test "on a full disk the listener still starts and hands out what is queued" {
+	local url avail
+	if [ "$(id -u)" != 0 ]; then
+		skip "needs root to mount a small tmpfs"
+	fi
+	mnt=$(mktemp -d)
+	if ! mount -t tmpfs -o size=1m tmpfs "$mnt" 2>/dev/null; then
+		rmdir "$mnt"
+		mnt=""
+		skip "cannot mount a tmpfs here"
+	fi
+	export FISH_HOME=$mnt/home
+	url=$(fish spawn --name h)
+	[ "$(http_post "$url" '"queued one"')" = 200 ]
+	[ "$(http_post "$url" '"queued two"')" = 200 ]
+	fish stop
+	# Fill the disk to its last byte.
+	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
+	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
+	avail=$(df --output=avail "$mnt" | tail -n 1)
+	[ "$avail" -eq 0 ]
+	# A start that would save other settings cannot: it starts anyway.
+	run fish start --retain 2d
+	assert_success
+	[ ! -e "$FISH_HOME/sessions/default/config.json.tmp" ]
+	run fish wait h --timeout 10
+	assert_success
+	assert_output '"queued one"'
+	fish stop
+	# Once there is room again, nothing was lost or doubled.
+	rm -f "$mnt/filler" "$mnt/filler-tail"
+	run fish wait h --timeout 10
+	assert_output '"queued two"'
+	run fish wait h --timeout 0.3
+	assert_failure 124
 }
 
 @test "a restart whose saved port was taken by another program exits 3 and says so" {

@@ -20,6 +20,24 @@
 #include "message.h"
 #include "proto.h"
 
+/* Add what recovery found lost in the journal at start to a reply. */
+static void
+control_hooks_damage(struct json_object *r)
+{
+	const struct journal_damage	*d = journal_damage(listener.journal);
+
+	json_object_object_add(r, "journal_damaged_regions",
+	    json_object_new_int64((int64_t)d->regions));
+	json_object_object_add(r, "journal_damaged_bytes",
+	    json_object_new_int64((int64_t)d->bytes));
+	json_object_object_add(r, "journal_records_dropped",
+	    json_object_new_int64((int64_t)d->records_dropped));
+	json_object_object_add(r, "journal_segments_missing",
+	    json_object_new_int64((int64_t)d->segments_missing));
+	json_object_object_add(r, "journal_segments_unreadable",
+	    json_object_new_int64((int64_t)d->segments_unreadable));
+}
+
 /* Reply to "status". */
 void
 control_hooks_status(struct conn *c, struct proto_frame *f)
@@ -56,6 +74,7 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	    json_object_new_int64((int64_t)journal_records(listener.journal)));
 	json_object_object_add(r, "journal_segments",
 	    json_object_new_int64((int64_t)journal_segments(listener.journal)));
+	control_hooks_damage(r);
 	s = duration_format((uint64_t)listener.retain_ms);
 	json_object_object_add(r, "retain", json_object_new_string(s));
 	free(s);

@@ -406,8 +406,8 @@ timeline_hook(const struct hook *h)
 	    json_object_new_int64((int64_t)h->received));
 	json_object_object_add(o, "queued",
 	    json_object_new_int64((int64_t)h->queued));
-	json_object_object_add(o, "state",
-	    json_object_new_string(h->closed ? "closed" : "open"));
+	json_object_object_add(o, "state", json_object_new_string(
+	    h->recovered ? "recovered" : h->closed ? "closed" : "open"));
 	s = envelope_time(h->created_at);
 	json_object_object_add(o, "created_at", json_object_new_string(s));
 	free(s);

@@ -430,6 +430,9 @@ hook_journal(const struct hook *h)
 	    json_object_new_int64(h->created_at));
 	if (h->closed)
 		json_object_object_add(o, "closed", json_object_new_boolean(1));
+	if (h->recovered)
+		json_object_object_add(o, "recovered",
+		    json_object_new_boolean(1));
 	if (h->status != 0)
 		json_object_object_add(o, "status",
 		    json_object_new_int(h->status));
@@ -544,6 +547,12 @@ hook_start_timers(void)
 		free(warning);
 	}
 	TAILQ_FOREACH(h, &hooks, entry) {
+		if (h->recovered)
+			log_warnx("hook %s lost its creation record to journal "
+			    "damage: its %llu queued messages can still be "
+			    "taken, but its settings are unknown (it may have "
+			    "verified signatures), so it is closed and answers "
+			    "410", h->token, (unsigned long long)h->queued);
 		if (h->verify != NULL && !h->closed &&
 		    hook_attach_secret(h) == -1)
 			log_warnx("hook %s verifies %s signatures but its "
@@ -693,6 +702,41 @@ hook_count(void)
 	return (nhooks);
 }
 
+/*
+ * A message names a hook that has no creation record (journal damage took
+ * it): make the hook again from what the message tells, so that its
+ * messages stay waitable by URL or token.  Its settings are unknown, and
+ * might have included --verify or --forward-to, so it fails closed: it is
+ * closed (410 for new requests) and marked recovered.  A checkpoint later
+ * in the journal, if any, gives it back its real settings.
+ */
+struct hook *
+hook_recover(const char *token, int64_t created_at)
+{
+	struct hook	*h;
+
+	if (!token_valid(token, strlen(token)))
+		return (NULL);
+	h = hook_insert(token, NULL, created_at);
+	h->closed = 1;
+	h->recovered = 1;
+	return (h);
+}
+
+/* Give a hook recovered without a name the name its record gives. */
+static void
+hook_rename(struct hook *h, const char *name)
+{
+	size_t	b;
+
+	if (h->name != NULL || name == NULL || hook_find_name(name) != NULL)
+		return;
+	h->name = xstrdup(name);
+	b = hook_hash(h->name) % nbuckets;
+	h->next_by_name = by_name[b];
+	by_name[b] = h;
+}
+
 /* Rebuild memory from one journal record (journal_open's callback). */
 void
 hook_replay(const struct journal_record *r, void *arg)
@@ -713,7 +757,12 @@ hook_replay(const struct journal_record *r, void *arg)
 		if ((h = hook_find_token(token, TOKEN_LEN)) == NULL)
 			h = hook_insert(token, proto_string(o, "name"),
 			    proto_int(o, "created_at", 0));
+		else if (h->recovered) {
+			hook_rename(h, proto_string(o, "name"));
+			h->created_at = proto_int(o, "created_at", 0);
+		}
 		h->closed = proto_bool(o, "closed");
+		h->recovered = proto_bool(o, "recovered");
 		hook_settings_load(h, o, r->body, r->body_len);
 		break;
 	case JOURNAL_CHECKPOINT:

@@ -55,6 +55,11 @@ struct hook {
 	char			*name;
 	int64_t			 created_at;
 	int			 closed;
+	/*
+	 * Its creation record was lost to journal damage and it was rebuilt
+	 * from its messages: settings unknown, so closed (fail closed).
+	 */
+	int			 recovered;
 	uint64_t		 received;
 	uint64_t		 queued;
 	TAILQ_HEAD(message_queue, message) queue;
@@ -95,6 +100,7 @@ void		 hook_close(struct hook *);
 void		 hook_start_timers(void);
 struct hook	*hook_find(const char *);
 struct hook	*hook_find_token(const char *, size_t);
+struct hook	*hook_recover(const char *, int64_t);
 struct hook_list *hook_all(void);
 size_t		 hook_count(void);
 void		 hook_replay(const struct journal_record *, void *);

@@ -177,8 +177,13 @@ message_replay(const struct journal_record *r)
 	seq = proto_int(o, "seq", -1);
 	switch (r->type) {
 	case JOURNAL_MESSAGE_RECEIVED:
-		if (token == NULL || (h = hook_find(token)) == NULL || seq < 0 ||
+		if (token == NULL || seq < 0 ||
 		    (nmessages > 0 && (uint64_t)seq <= messages[nmessages - 1]->seq))
+			break;
+		/* A hook whose creation record was lost: see hook_recover. */
+		if ((h = hook_find_token(token, strlen(token))) == NULL &&
+		    (h = hook_recover(token, proto_int(o, "received_at",
+		    0))) == NULL)
 			break;
 		if (proto_string(o, "rejected") != NULL) {
 			message_insert(h, (uint64_t)seq, r->offset,

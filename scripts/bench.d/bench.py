@@ -11,14 +11,17 @@ Spread: "min-max" over repeated runs when there are few of them, or
 "p10-p90" over the samples when there are many.
 """
 import argparse
+import glob
 import json
 import os
+import random
 import re
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -38,11 +41,11 @@ FULL = dict(callbacks=1000, acks=100, hf_runs=200, wrk_seconds=10,
             wrk_reps=3,
             sends=1000, send_reps=3, hooks=10000, messages=100000,
             small_journal=1000, big_journal=1000000, take_runs=200,
-            start_runs=3)
+            start_runs=3, recovery_mib=1024, recovery_runs=3)
 QUICK = dict(callbacks=150, acks=30, hf_runs=30, wrk_seconds=2, wrk_reps=2,
              sends=50, send_reps=2, hooks=500, messages=10000,
              small_journal=1000, big_journal=100000, take_runs=40,
-             start_runs=2)
+             start_runs=2, recovery_mib=64, recovery_runs=2)
 
 # Untimed pause before each POST to a `wait --follow` (see follow_latency).
 FOLLOW_GAP = 0.010
@@ -550,6 +553,78 @@ def scale(small, big, take_runs, start_runs):
         [fill_rate], "req/s")
 
 
+def recovery(mib, runs):
+    """Listener start-up over a journal of about mib MiB damaged at several
+    places, against reading the same files once (cat)."""
+    progress(f"journal recovery: a {mib} MiB journal, damaged at 8 places")
+    s = "recovery"
+    hook = fish("spawn", "--name", "r", session=s)
+    # Bodies of 1 KiB to 1 MiB, log-uniform (webhooks vary that much), of
+    # random bytes, from 4 keep-alive connections so that group commit
+    # fills the journal fast.
+    rng = random.Random(7)
+    sizes, total = [], 0
+    while total < mib * MIB:
+        sizes.append(int(1024 * 2 ** rng.uniform(0, 10)))
+        total += sizes[-1]
+    blob = os.urandom(MIB)
+    failed = []
+
+    def post_all(chunk):
+        poster = Poster(hook)
+        for n in chunk:
+            if poster.post(blob[:n]) != 200:
+                failed.append(n)
+        poster.close()
+
+    threads = [threading.Thread(target=post_all, args=(sizes[i::4],))
+               for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failed:
+        raise RuntimeError(f"{len(failed)} posts to the journal failed")
+    fish("stop", session=s)
+    files = sorted(glob.glob(os.path.join(
+        os.environ["FISH_HOME"], "sessions", s, "journal", "*.journal")))
+    # One flipped byte at each of 8 places spread over the journal.
+    lengths = [os.path.getsize(f) for f in files]
+    size = sum(lengths)
+    for k in range(1, 9):
+        at = size * k // 9
+        for f, n in zip(files, lengths):
+            if at < n:
+                with open(f, "r+b") as fd:
+                    fd.seek(at)
+                    byte = fd.read(1)
+                    fd.seek(at)
+                    fd.write(bytes([byte[0] ^ 0xFF]))
+                break
+            at -= n
+    start, cat = [], []
+    for i in range(runs + 1):
+        # Interleaved; the first round only warms the page cache.
+        t0 = time.perf_counter()
+        fish("start", session=s)
+        t1 = time.perf_counter()
+        st = json.loads(fish("status", "--json", session=s))
+        fish("stop", session=s)
+        t2 = time.perf_counter()
+        subprocess.run(["cat", *files], stdout=subprocess.DEVNULL, check=True)
+        t3 = time.perf_counter()
+        if i > 0:
+            start.append(t1 - t0)
+            cat.append(t3 - t2)
+    raw["recovery"] = dict(start_s=start, cat_s=cat, bytes=size,
+                           status=st)
+    row("journal recovery", f"listener start, {size / MIB:.0f} MiB journal "
+        f"damaged at 8 places", start, "s",
+        "`cat` of its files (page cache)", cat,
+        note=f"{st.get('journal_damaged_regions', '?')} damaged regions, "
+        f"{st['journal_records']:,} records")
+
+
 # ---------------------------------------------------------------------------
 # The table.
 
@@ -604,7 +679,8 @@ def main():
     memory(n["hooks"], n["messages"])
     scale(n["small_journal"], n["big_journal"], n["take_runs"],
           n["start_runs"])
-    for s in ("main", "small", "big"):
+    recovery(n["recovery_mib"], n["recovery_runs"])
+    for s in ("main", "small", "big", "recovery"):
         fish("stop", session=s, check=False)
     print_table(args.quick, time.monotonic() - began)
     if args.json:

@@ -10,11 +10,13 @@
 #ifndef FUZZ_H
 #define FUZZ_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xmalloc.h"
 
@@ -66,6 +68,41 @@ fuzz_free(struct fuzz_pieces *fp)
 	free(fp->text);
 	free(fp->piece);
 	free(fp->len);
+}
+
+/*
+ * Make a temporary directory for a harness's files, under $TMPDIR
+ * (scripts/fuzz points it at memory), and the name of sub inside it;
+ * abort if it cannot be made.
+ */
+static inline void
+fuzz_tmpdir(const char *prefix, const char *sub, char **top, char **dir)
+{
+	const char	*tmp = getenv("TMPDIR");
+
+	xasprintf(top, "%s/%s.XXXXXX", tmp != NULL && *tmp != '\0' ? tmp :
+	    "/tmp", prefix);
+	if (mkdtemp(*top) == NULL) {
+		perror(*top);
+		abort();
+	}
+	xasprintf(dir, "%s/%s", *top, sub);
+}
+
+/* Remove every file of dir (not its subdirectories). */
+static inline void
+fuzz_empty(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.')
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
 }
 
 #endif

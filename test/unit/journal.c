@@ -1,10 +1,12 @@
 /*
- * Unit tests for the journal: creating a directory of segments, appending
- * and syncing, replaying on reopen, reading records by position before and
- * after sync, rolling to a new segment and expiring old ones, and the
- * repairs made on open (a torn tail of the newest segment is cut, a damaged
- * record is skipped, a segment with a bad header is skipped) as well as the
- * segments it must refuse.
+ * Unit tests for the journal, format 2: appending and syncing, replaying
+ * on reopen, reading records by position before and after sync, records
+ * spanning many blocks and records of every length around a block's tail,
+ * rolling and expiring segments; and recovery: torn tails at every kind
+ * of offset, damage in the middle, damaged header copies, missing and
+ * unreadable segments, format-1 segments (built byte by byte here),
+ * resuming after a crash with garbage beyond the end, and records copied
+ * to another offset or segment, which must never be taken for records.
  */
 #include "config.h"
 
@@ -23,42 +25,33 @@
 
 #include "buffer.h"
 #include "compat.h"
+#include "crc32c.h"
 #include "journal.h"
+#include "journal-format.h"
 #include "tap.h"
 #include "xmalloc.h"
-
-#define MAX_SEEN 16
 
 /* A position: segment number in the high 32 bits, offset in the low. */
 #define POSITION(seg, off)	((uint64_t)(seg) << 32 | (uint64_t)(off))
 #define SEGMENT_OF(pos)		((uint32_t)((pos) >> 32))
 #define OFFSET_OF(pos)		((pos) & 0xffffffffU)
+#define BLOCK			JOURNAL_BLOCK
 
 #define HOUR_MS			(3600 * (int64_t)1000)
 
-/* What the replay callback saw, copied out of each record. */
-struct seen {
-	int		 n;
-	int		 type[MAX_SEEN];
-	uint64_t	 offset[MAX_SEEN];
-	char		*json[MAX_SEEN];
-	char		*body[MAX_SEEN];
-	size_t		 body_len[MAX_SEEN];
+/* A record as written, or as replayed. */
+struct rec {
+	int		 type;
+	uint64_t	 position;
+	char		*json;
+	char		*body;
+	size_t		 body_len;
 };
 
-/* The records written by write_three, in order. */
-static const struct {
-	enum journal_type	 type;
-	const char		*json;
-	const char		*body;
-	size_t			 body_len;
-} fixture[] = {
-	{ JOURNAL_HOOK_CREATED, "{\"hook\":\"h1\",\"path\":\"/a/b\"}",
-	    NULL, 0 },
-	{ JOURNAL_MESSAGE_RECEIVED, "{\"hook\":\"h1\",\"n\":1}",
-	    "bin\0ary\xff\x00\n", 11 },
-	{ JOURNAL_MESSAGE_SENT, "{\"to\":\"http://x/\",\"n\":[1,2]}",
-	    "{\"k\":\"v\"}", 9 },
+/* A list of records. */
+struct recs {
+	struct rec	*r;
+	size_t		 n;
 };
 
 static char	*tmpdir;
@@ -71,93 +64,154 @@ json_text(struct json_object *o)
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* Add a copy of a record to a list. */
+static void
+recs_add(struct recs *l, int type, uint64_t position, const char *json,
+    const void *body, size_t body_len)
+{
+	struct rec	*r;
+
+	l->r = xreallocarray(l->r, l->n + 1, sizeof *l->r);
+	r = &l->r[l->n++];
+	r->type = type;
+	r->position = position;
+	r->json = xstrdup(json);
+	r->body = xmalloc(body_len + 1);
+	if (body_len > 0)
+		memcpy(r->body, body, body_len);
+	r->body_len = body_len;
+}
+
+/* Empty a list. */
+static void
+recs_clear(struct recs *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->r[i].json);
+		free(l->r[i].body);
+	}
+	free(l->r);
+	l->r = NULL;
+	l->n = 0;
+}
+
 /* Copy a replayed record, whose contents die with the callback. */
 static void
 collect(const struct journal_record *r, void *arg)
 {
-	struct seen	*seen = arg;
-
-	if (seen->n == MAX_SEEN)
-		return;
-	seen->type[seen->n] = r->type;
-	seen->offset[seen->n] = r->offset;
-	seen->json[seen->n] = xstrdup(json_text(r->json));
-	seen->body[seen->n] = xmemdup(r->body, r->body_len);
-	seen->body_len[seen->n] = r->body_len;
-	seen->n++;
+	recs_add(arg, r->type, r->offset, json_text(r->json), r->body,
+	    r->body_len);
 }
 
-/* Forget what the callback saw. */
-static void
-seen_clear(struct seen *seen)
-{
-	int	i;
-
-	for (i = 0; i < seen->n; i++) {
-		free(seen->json[i]);
-		free(seen->body[i]);
-	}
-	memset(seen, 0, sizeof *seen);
-}
-
-/* Check that record i of seen is fixture record want. */
+/* Tell whether two records are the same, position included. */
 static int
-seen_is(const struct seen *seen, int i, size_t want)
+rec_same(const struct rec *a, const struct rec *b)
 {
-	return (i < seen->n && seen->type[i] == (int)fixture[want].type &&
-	    strcmp(seen->json[i], fixture[want].json) == 0 &&
-	    seen->body_len[i] == fixture[want].body_len &&
-	    memcmp(seen->body[i], fixture[want].body == NULL ? "" :
-	    fixture[want].body, fixture[want].body_len) == 0);
+	return (a->type == b->type && a->position == b->position &&
+	    strcmp(a->json, b->json) == 0 && a->body_len == b->body_len &&
+	    memcmp(a->body, b->body, a->body_len) == 0);
 }
 
-/* Return the size on disk of fixture record i. */
-static uint64_t
-fixture_size(size_t i)
+/*
+ * Tell whether seen is exactly the records of want whose index is not in
+ * lost (a list of indexes ending with -1), in order.
+ */
+static int
+recs_are(const struct recs *seen, const struct recs *want, const int *lost)
 {
-	return (8 + 5 + strlen(fixture[i].json) + fixture[i].body_len);
+	size_t	i, k = 0;
+	int	j, skip;
+
+	for (i = 0; i < want->n; i++) {
+		skip = 0;
+		for (j = 0; lost != NULL && lost[j] != -1; j++)
+			skip |= lost[j] == (int)i;
+		if (skip)
+			continue;
+		if (k == seen->n || !rec_same(&seen->r[k], &want->r[i])) {
+			diag("record %zu (position %llx) is not replayed as "
+			    "written", i, (unsigned long long)want->r[i].position);
+			return (0);
+		}
+		k++;
+	}
+	if (k != seen->n)
+		diag("%zu records replayed, %zu expected", seen->n, k);
+	return (k == seen->n);
 }
 
-/* Append fixture record i and return its position. */
+/* Fill a body of len bytes with a pattern that depends on seed. */
+static char *
+make_body(size_t len, unsigned int seed)
+{
+	char	*body = xmalloc(len + 1);
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		body[i] = (char)((i * 31 + seed * 7 + (i >> 8)) & 0xff);
+	return (body);
+}
+
+/* Append record number n with a body of len bytes; remember it in want. */
 static uint64_t
-append_fixture(struct journal *j, size_t i)
+append(struct journal *j, struct recs *want, int n, size_t len)
 {
 	struct json_object	*o;
+	char			*body = make_body(len, (unsigned int)n);
 	uint64_t		 position;
 
-	o = json_tokener_parse(fixture[i].json);
-	position = journal_append(j, fixture[i].type, o, fixture[i].body,
-	    fixture[i].body_len);
+	o = json_object_new_object();
+	json_object_object_add(o, "n", json_object_new_int(n));
+	json_object_object_add(o, "s", json_object_new_string("a/b\"c"));
+	position = journal_append(j, n % 7 + 1, o, body, len);
+	if (want != NULL)
+		recs_add(want, n % 7 + 1, position, json_text(o), body, len);
 	json_object_put(o);
+	free(body);
 	return (position);
 }
 
-/* Check that a record read by position is fixture record want. */
+/* Check that the record at position reads back as want. */
 static int
-record_is(const struct journal_record *r, size_t want)
-{
-	return (r->type == fixture[want].type && r->json != NULL &&
-	    strcmp(json_text(r->json), fixture[want].json) == 0 &&
-	    r->body_len == fixture[want].body_len &&
-	    memcmp(r->body, fixture[want].body == NULL ? "" :
-	    fixture[want].body, fixture[want].body_len) == 0);
-}
-
-/* Check that the record at position reads back as fixture record want. */
-static int
-reads_as(struct journal *j, uint64_t position, size_t want)
+reads_as(struct journal *j, const struct rec *want)
 {
 	struct journal_record	 r;
+	struct rec		 got;
 	char			*cause = NULL;
-	int			 good;
+	int			 same;
 
-	if (journal_read(j, position, &r, &cause) != 0) {
+	if (journal_read(j, want->position, &r, &cause) != 0) {
+		diag("read %llx: %s", (unsigned long long)want->position, cause);
 		free(cause);
 		return (0);
 	}
-	good = record_is(&r, want) && r.offset == position;
+	got.type = r.type;
+	got.position = r.offset;
+	got.json = (char *)json_text(r.json);
+	got.body = (char *)r.body;
+	got.body_len = r.body_len;
+	same = rec_same(&got, want);
 	journal_record_release(&r);
-	return (good);
+	return (same);
+}
+
+/* Check that every record of want reads back, except those in lost. */
+static int
+all_read(struct journal *j, const struct recs *want, const int *lost)
+{
+	size_t	i;
+	int	k, skip;
+
+	for (i = 0; i < want->n; i++) {
+		skip = 0;
+		for (k = 0; lost != NULL && lost[k] != -1; k++)
+			skip |= lost[k] == (int)i;
+		if (!skip && !reads_as(j, &want->r[i]))
+			return (0);
+	}
+	return (1);
 }
 
 /* Check that reading at position fails with a cause and holds nothing. */
@@ -169,7 +223,8 @@ read_fails(struct journal *j, uint64_t position)
 	int			 failed;
 
 	failed = journal_read(j, position, &r, &cause) == -1 &&
-	    cause != NULL && r.json == NULL && r.storage == NULL;
+	    cause != NULL && strstr(cause, "damaged record") != NULL &&
+	    r.json == NULL && r.storage == NULL;
 	free(cause);
 	return (failed);
 }
@@ -194,46 +249,116 @@ segment_path(const char *dir, uint32_t number)
 	return (path);
 }
 
-/* Return the size of a file, or -1. */
-static long long
-file_size(const char *path)
-{
-	struct stat	sb;
-
-	if (stat(path, &sb) == -1)
-		return (-1);
-	return ((long long)sb.st_size);
-}
-
 /* Return the size of segment number in dir, or -1. */
 static long long
 segment_size(const char *dir, uint32_t number)
 {
+	struct stat	 sb;
 	char		*path;
-	long long	 size;
+	int		 error;
 
 	path = segment_path(dir, number);
-	size = file_size(path);
+	error = stat(path, &sb);
 	free(path);
-	return (size);
+	return (error == -1 ? -1 : (long long)sb.st_size);
 }
 
-/* Check that segment number in dir starts with the 8 bytes of magic. */
+/* Read all of segment number into b; return 0 or -1. */
 static int
-segment_magic_is(const char *dir, uint32_t number, const char *magic)
+segment_load(const char *dir, uint32_t number, struct buffer *b)
 {
-	char	*path, head[8];
-	int	 fd, same;
+	char	*path, chunk[65536];
+	ssize_t	 n;
+	int	 fd;
 
 	path = segment_path(dir, number);
 	fd = open(path, O_RDONLY);
 	free(path);
 	if (fd == -1)
-		return (0);
-	same = read(fd, head, sizeof head) == sizeof head &&
-	    memcmp(head, magic, sizeof head) == 0;
+		return (-1);
+	buffer_clear(b);
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		buffer_add(b, chunk, (size_t)n);
 	close(fd);
-	return (same);
+	return (n == 0 ? 0 : -1);
+}
+
+/* Write len bytes at offset of segment number; return 0 or -1. */
+static int
+segment_write(const char *dir, uint32_t number, uint64_t offset,
+    const void *data, size_t len)
+{
+	char	*path;
+	int	 fd;
+	ssize_t	 n;
+
+	path = segment_path(dir, number);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	free(path);
+	if (fd == -1)
+		return (-1);
+	n = pwrite(fd, data, len, (off_t)offset);
+	close(fd);
+	return (n == (ssize_t)len ? 0 : -1);
+}
+
+/* Flip every bit of the byte at offset of segment number. */
+static int
+segment_flip(const char *dir, uint32_t number, uint64_t offset)
+{
+	struct buffer	b;
+	unsigned char	c;
+	int		error = -1;
+
+	buffer_init(&b);
+	if (segment_load(dir, number, &b) == 0 && offset < b.len) {
+		c = (unsigned char)b.data[offset] ^ 0xff;
+		error = segment_write(dir, number, offset, &c, 1);
+	}
+	buffer_release(&b);
+	return (error);
+}
+
+/* Cut segment number to size bytes (or extend it with zeros). */
+static int
+segment_truncate(const char *dir, uint32_t number, uint64_t size)
+{
+	char	*path;
+	int	 error;
+
+	path = segment_path(dir, number);
+	error = truncate(path, (off_t)size);
+	free(path);
+	return (error);
+}
+
+/* Remove segment number. */
+static int
+segment_remove(const char *dir, uint32_t number)
+{
+	char	*path;
+	int	 error;
+
+	path = segment_path(dir, number);
+	error = unlink(path);
+	free(path);
+	return (error);
+}
+
+/* Read segment number's header. */
+static enum journal_header_kind
+segment_header(const char *dir, uint32_t number, struct journal_header *h)
+{
+	struct buffer			b;
+	enum journal_header_kind	kind = JOURNAL_HEADER_BAD;
+
+	buffer_init(&b);
+	memset(h, 0, sizeof *h);
+	if (segment_load(dir, number, &b) == 0)
+		kind = journal_header_parse((unsigned char *)b.data, b.len,
+		    number, h);
+	buffer_release(&b);
+	return (kind);
 }
 
 /* Return the wall clock in unix milliseconds. */
@@ -277,31 +402,63 @@ remove_tree(const char *path)
 	return (error);
 }
 
-/*
- * Write a new journal in dir following plan: a digit appends that fixture
- * record, '|' syncs and rolls to a new segment.  Everything is synced at the
- * end.  Store each record's position in positions; return the number of
- * records or -1.
- */
-static int
-write_plan(const char *dir, const char *plan, uint64_t *positions)
+/* Open dir afresh, collecting the replay in seen. */
+static struct journal *
+reopen(const char *dir, struct recs *seen, char **warning)
 {
 	struct journal	*j;
-	struct seen	 seen;
-	char		*warning, *cause = NULL;
-	int		 n = 0;
+	char		*cause = NULL;
 
-	memset(&seen, 0, sizeof seen);
-	remove_tree(dir);
-	j = journal_open(dir, collect, &seen, &warning, &cause);
-	if (j == NULL) {
+	recs_clear(seen);
+	*warning = NULL;
+	if ((j = journal_open(dir, collect, seen, warning, &cause)) == NULL) {
+		diag("open %s: %s", dir, cause);
 		free(cause);
-		return (-1);
 	}
+	return (j);
+}
+
+/* Sync and close; return 0 or -1. */
+static int
+finish(struct journal *j)
+{
+	char	*cause = NULL;
+	int	 error;
+
+	if (j == NULL)
+		return (-1);
+	error = journal_sync(j, &cause);
+	if (error == -1) {
+		diag("sync: %s", cause);
+		free(cause);
+	}
+	journal_close(j);
+	return (error);
+}
+
+/*
+ * Write a new journal in dir: the sizes of the bodies of its records
+ * (a size of -1 syncs and rolls to a new segment), synced at the end.
+ * Return 0 or -1.
+ */
+static int
+write_journal(const char *dir, struct recs *want, const long *sizes,
+    size_t n)
+{
+	struct journal	*j;
+	struct recs	 seen = { NULL, 0 };
+	char		*warning, *cause = NULL;
+	size_t		 i;
+	int		 k = 0;
+
+	remove_tree(dir);
+	recs_clear(want);
+	if ((j = reopen(dir, &seen, &warning)) == NULL)
+		return (-1);
 	free(warning);
-	for (; *plan != '\0'; plan++) {
-		if (*plan != '|') {
-			positions[n++] = append_fixture(j, *plan - '0');
+	for (i = 0; i < n; i++) {
+		if (sizes[i] >= 0) {
+			append(j, want, k++, (size_t)sizes[i]);
 			continue;
 		}
 		if (journal_sync(j, &cause) == -1 ||
@@ -311,98 +468,121 @@ write_plan(const char *dir, const char *plan, uint64_t *positions)
 			return (-1);
 		}
 	}
-	if (journal_sync(j, &cause) == -1) {
-		free(cause);
-		journal_close(j);
-		return (-1);
+	recs_clear(&seen);
+	return (finish(j));
+}
+
+/* Tell whether the damage counts are all zero. */
+static int
+no_damage(const struct journal *j)
+{
+	const struct journal_damage	*d = journal_damage(j);
+
+	return (d->regions == 0 && d->bytes == 0 && d->records_dropped == 0 &&
+	    d->segments_missing == 0 && d->segments_unreadable == 0);
+}
+
+/* Return the offset just past record i of want. */
+static uint64_t
+record_end(const struct recs *want, size_t i)
+{
+	uint64_t	start;
+	size_t		len;
+
+	len = 4 + 5 + strlen(want->r[i].json) + want->r[i].body_len;
+	return (journal_format_span(OFFSET_OF(want->r[i].position), len,
+	    &start));
+}
+
+/* Return the block-aligned offset after the block that holds offset. */
+static uint64_t
+block_end(uint64_t offset)
+{
+	return ((offset / BLOCK + 1) * BLOCK);
+}
+
+/*
+ * Fill lost (ending with -1) with the records of segment number that a
+ * damaged byte at offset takes: the record holding it, and every record
+ * that starts after that one in the byte's block (recovery goes on at the
+ * next block boundary).
+ */
+static void
+lost_by_damage(const struct recs *want, uint32_t number, uint64_t offset,
+    int *lost)
+{
+	uint64_t	start = 0, s;
+	size_t		i, n = 0;
+	int		found = 0;
+
+	for (i = 0; i < want->n; i++) {
+		if (SEGMENT_OF(want->r[i].position) != number)
+			continue;
+		s = OFFSET_OF(want->r[i].position);
+		if (s <= offset && offset < record_end(want, i)) {
+			start = s;
+			found = 1;
+		}
 	}
-	journal_close(j);
-	seen_clear(&seen);
+	for (i = 0; found && i < want->n; i++) {
+		s = OFFSET_OF(want->r[i].position);
+		if (SEGMENT_OF(want->r[i].position) == number && s >= start &&
+		    s < block_end(offset))
+			lost[n++] = (int)i;
+	}
+	lost[n] = -1;
+}
+
+/* Return how many indexes a -1-terminated list holds. */
+static int
+count_lost(const int *lost)
+{
+	int	n = 0;
+
+	while (lost[n] != -1)
+		n++;
 	return (n);
 }
 
-/* Write a new journal in dir holding the three fixture records. */
+/*
+ * Check the fragments of record i of want in the segment bytes b: types in
+ * order (FULL alone, or FIRST, MIDDLE..., LAST), each verified where it
+ * lies.  Return the number of fragments, or -1.
+ */
 static int
-write_three(const char *dir, uint64_t positions[3])
+fragments_of(const struct buffer *b, const struct journal_frame *f,
+    const struct recs *want, size_t i)
 {
-	return (write_plan(dir, "012", positions) == 3 ? 0 : -1);
-}
+	struct journal_fragment_view	v;
+	uint64_t			at = OFFSET_OF(want->r[i].position);
+	uint64_t			end = record_end(want, i);
+	int				n = 0;
 
-/* Open dir, collecting the replay; return the journal or NULL. */
-static struct journal *
-reopen(const char *dir, struct seen *seen, char **warning, char **cause)
-{
-	seen_clear(seen);
-	*cause = NULL;
-	return (journal_open(dir, collect, seen, warning, cause));
-}
-
-/* Flip every bit of the byte of path at offset. */
-static int
-flip_byte(const char *path, off_t offset)
-{
-	unsigned char	c;
-	int		fd;
-
-	if ((fd = open(path, O_RDWR)) == -1)
-		return (-1);
-	if (pread(fd, &c, 1, offset) != 1) {
-		close(fd);
-		return (-1);
+	while (at < end) {
+		if (journal_fragment_parse((unsigned char *)b->data + at,
+		    b->len - at, at, f, &v) != JOURNAL_FRAGMENT_GOOD)
+			return (-1);
+		if (n == 0 ? v.type != JOURNAL_FULL && v.type != JOURNAL_FIRST :
+		    v.type != JOURNAL_MIDDLE && v.type != JOURNAL_LAST)
+			return (-1);
+		n++;
+		at += JOURNAL_FRAGMENT_HEAD + v.len;
+		if (v.type == JOURNAL_FULL || v.type == JOURNAL_LAST)
+			break;
 	}
-	c ^= 0xff;
-	if (pwrite(fd, &c, 1, offset) != 1) {
-		close(fd);
-		return (-1);
-	}
-	return (close(fd));
+	return (at == end ? n : -1);
 }
 
-/* Flip a byte of segment number in dir at offset. */
-static int
-flip_segment_byte(const char *dir, uint32_t number, off_t offset)
+/* Return the frame (salt) of segment number in dir. */
+static struct journal_frame
+segment_frame(const char *dir, uint32_t number)
 {
-	char	*path;
-	int	 error;
+	struct journal_header	h;
+	struct journal_frame	f;
 
-	path = segment_path(dir, number);
-	error = flip_byte(path, offset);
-	free(path);
-	return (error);
-}
-
-/* Write len bytes as the whole contents of path. */
-static int
-write_file(const char *path, const void *data, size_t len)
-{
-	int	fd;
-	ssize_t	n;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
-		return (-1);
-	n = write(fd, data, len);
-	close(fd);
-	return (n == (ssize_t)len ? 0 : -1);
-}
-
-/* Write the first len bytes of a segment header into segment number. */
-static int
-write_header(const char *dir, uint32_t number, const char *magic,
-    uint32_t version, uint32_t header_number, size_t len)
-{
-	unsigned char	 header[JOURNAL_HEADER_LEN];
-	char		*path;
-	int		 error;
-
-	memset(header, 0, sizeof header);
-	memcpy(header, magic, 8);
-	put_u32(header + 8, version);
-	put_u32(header + 12, header_number);
-	put_u32(header + 20, 1);
-	path = segment_path(dir, number);
-	error = write_file(path, header, len);
-	free(path);
-	return (error);
+	segment_header(dir, number, &h);
+	journal_frame_init(&f, number, h.salt);
+	return (f);
 }
 
 /* Test creating, appending, reading by position and replaying. */
@@ -410,280 +590,342 @@ static void
 test_round_trip(void)
 {
 	struct journal		*j;
-	struct journal_record	 r;
-	struct seen		 seen;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct journal_header	 h;
 	struct stat		 sb;
-	unsigned char		 header[JOURNAL_HEADER_LEN + 1];
-	char			*dir, *path, *warning, *cause = NULL;
-	uint64_t		 positions[4], size;
+	char			*dir, *warning, *cause = NULL;
 	int64_t			 before, after, created;
-	size_t			 i;
-	int			 fd, ordered;
+	uint64_t		 end, position;
 
-	memset(&seen, 0, sizeof seen);
-	dir = temp_path("journal");
-	path = segment_path(dir, 1);
+	dir = temp_path("round-trip");
 	before = now_ms();
-	j = journal_open(dir, collect, &seen, &warning, &cause);
+	j = reopen(dir, &seen, &warning);
 	after = now_ms();
-	ok(j != NULL && cause == NULL, "open creates a new journal");
+	ok(j != NULL && warning == NULL && seen.n == 0,
+	    "open creates a new journal that replays nothing");
 	if (j == NULL) {
-		free(cause);
-		free(path);
 		free(dir);
 		return;
 	}
 	ok(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
-	    (sb.st_mode & 0777) == 0700,
-	    "open creates the journal directory, mode 0700");
-	ok(warning == NULL && seen.n == 0, "a new journal replays nothing");
-	is_int(file_size(path), JOURNAL_HEADER_LEN,
-	    "a new journal is segment 1 holding just the header");
-	fd = open(path, O_RDONLY);
-	ok(fd != -1 && read(fd, header, sizeof header) == JOURNAL_HEADER_LEN &&
-	    memcmp(header, "FISHJRNL\0\0\0\1\0\0\0\1", 16) == 0,
-	    "the header is the magic, version 1 and segment number 1");
-	created = fd == -1 ? 0 : (int64_t)((uint64_t)get_u32(header + 16) <<
-	    32 | get_u32(header + 20));
-	ok(created >= before && created <= after,
-	    "the header holds the creation time in unix ms");
-	if (fd != -1)
-		close(fd);
+	    (sb.st_mode & 0777) == 0700, "the journal directory is private");
+	is_int(segment_size(dir, 1), JOURNAL_HEADER_LEN,
+	    "a new segment is its header");
+	ok(segment_header(dir, 1, &h) == JOURNAL_HEADER_V2 &&
+	    h.bad_copies == 0 && h.version == 2 && h.number == 1 &&
+	    h.prev_number == 0 && h.prev_salt == 0,
+	    "its header has two good copies: version 2, number 1, no "
+	    "previous segment");
+	ok(h.created_at >= before && h.created_at <= after,
+	    "the header holds the creation time");
 	is_int(journal_records(j), 0, "a new journal has no records");
 	is_int(journal_bytes(j), JOURNAL_HEADER_LEN,
-	    "a new journal's size is the header");
+	    "a new journal's size is its header");
 	is_int(journal_segments(j), 1, "a new journal has one segment");
-	ok(journal_active_bytes(j, &after) == JOURNAL_HEADER_LEN &&
-	    after == created,
-	    "journal_active_bytes gives the size and creation time");
-	is_int(journal_dirty(j), 0, "a new journal is clean");
+	ok(journal_active_bytes(j, &created) == JOURNAL_HEADER_LEN &&
+	    created == h.created_at,
+	    "the active segment's size and creation time are known");
+	ok(!journal_dirty(j) && no_damage(j),
+	    "a new journal is clean and undamaged");
 
-	/* Append, then read back before the sync. */
-	for (i = 0; i < nitems(fixture); i++)
-		positions[i] = append_fixture(j, i);
-	is_int(positions[0], POSITION(1, JOURNAL_HEADER_LEN),
-	    "the first record is in segment 1, after the header");
-	ok(positions[0] < positions[1] && positions[1] < positions[2],
-	    "positions increase");
-	is_int(positions[1] - positions[0], fixture_size(0),
-	    "a record is head, type, JSON length, JSON and body");
+	append(j, &want, 0, 0);
+	append(j, &want, 1, 11);
+	append(j, &want, 2, 300);
+	is_int(want.r[0].position, POSITION(1, JOURNAL_HEADER_LEN),
+	    "the first record starts after the header");
+	ok(OFFSET_OF(want.r[1].position) == record_end(&want, 0) &&
+	    OFFSET_OF(want.r[2].position) == record_end(&want, 1),
+	    "records follow each other");
+	end = record_end(&want, 2);
 	is_int(journal_records(j), 3, "journal_records counts appends");
-	size = OFFSET_OF(positions[2]) + fixture_size(2);
-	is_int(journal_bytes(j), size, "journal_bytes counts pending bytes");
-	is_int(journal_active_bytes(j, NULL), size,
-	    "journal_active_bytes counts pending bytes");
-	is_int(journal_dirty(j), 1, "appends make the journal dirty");
-	is_int(file_size(path), JOURNAL_HEADER_LEN,
-	    "appends are not written before the sync");
-	ok(journal_read(j, positions[1], &r, &cause) == 0 &&
-	    record_is(&r, 1) && r.offset == positions[1],
-	    "a pending record reads back by position");
-	journal_record_release(&r);
-	ok(journal_read(j, positions[0], &r, &cause) == 0 && record_is(&r, 0),
-	    "a pending record without a body reads back");
-	journal_record_release(&r);
-
-	/* Sync, then read back from the file. */
-	cause = NULL;
+	is_int(journal_bytes(j), end, "journal_bytes counts pending bytes");
+	ok(journal_dirty(j), "appends make the journal dirty");
+	is_int(segment_size(dir, 1), JOURNAL_HEADER_LEN,
+	    "nothing is written before sync");
+	ok(all_read(j, &want, NULL), "pending records read back by position");
 	is_int(journal_sync(j, &cause), 0, "sync succeeds");
-	is_int(journal_dirty(j), 0, "sync leaves the journal clean");
-	is_int(file_size(path), size, "sync writes every pending byte");
+	ok(!journal_dirty(j), "sync leaves the journal clean");
+	is_int(segment_size(dir, 1), end, "sync writes every pending byte");
 	is_int(journal_sync(j, &cause), 0,
-	    "a sync with nothing to do succeeds");
-	for (ordered = 1, i = 0; i < nitems(fixture); i++) {
-		if (!reads_as(j, positions[i], i))
-			ordered = 0;
-	}
-	ok(ordered, "synced records read back by position");
-	cause = NULL;
-	ok(journal_read(j, positions[1] + 1, &r, &cause) == -1 &&
-	    cause != NULL, "reading between records fails with a cause");
-	ok(r.json == NULL && r.storage == NULL, "a failed read holds nothing");
-	free(cause);
-	ok(read_fails(j, POSITION(1, size + 100)),
-	    "reading past the end fails with a cause");
+	    "a sync with nothing pending succeeds");
+	ok(all_read(j, &want, NULL), "synced records read back by position");
+	ok(read_fails(j, want.r[1].position + 1),
+	    "a position inside a record does not read");
+	ok(read_fails(j, POSITION(1, end)), "the end does not read");
+	ok(read_fails(j, POSITION(1, end + 100)),
+	    "a position past the end does not read");
 	ok(read_fails(j, POSITION(2, JOURNAL_HEADER_LEN)),
-	    "reading in a segment that does not exist fails with a cause");
-	ok(read_fails(j, OFFSET_OF(positions[0])),
-	    "a bare offset without a segment number is not a position");
-
-	/* A pending record after synced ones, then close without sync. */
-	positions[3] = append_fixture(j, 1);
-	is_int(positions[3], POSITION(1, size),
-	    "a new append starts at the synced size");
-	ok(reads_as(j, positions[3], 1),
-	    "a pending record after synced ones reads back");
-	ok(reads_as(j, positions[2], 2),
-	    "a synced record still reads back while others are pending");
+	    "a position in a missing segment does not read");
+	ok(read_fails(j, POSITION(1, 0)) && read_fails(j, POSITION(1, 64)),
+	    "the header is no record");
+	append(j, NULL, 3, 5);
 	journal_close(j);
-	is_int(file_size(path), size, "close drops unsynced appends");
+	is_int(segment_size(dir, 1), end, "close drops unsynced appends");
 
-	/* Reopen and replay. */
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && warning == NULL, "the journal reopens without warning");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && no_damage(j),
+	    "the journal reopens without warning or damage");
+	ok(recs_are(&seen, &want, NULL),
+	    "replay gives every synced record with its bytes and position");
 	if (j == NULL) {
-		free(cause);
-		free(path);
-		free(dir);
-		return;
+		free(warning);
+		goto out;
 	}
-	is_int(seen.n, 3, "replay sees the three synced records");
-	ok(seen_is(&seen, 0, 0) && seen_is(&seen, 1, 1) &&
-	    seen_is(&seen, 2, 2),
-	    "replay gives types, JSON and bodies in order");
-	ok(seen.offset[0] == positions[0] && seen.offset[1] == positions[1] &&
-	    seen.offset[2] == positions[2],
-	    "replay gives each record's position");
-	is_int(journal_records(j), 3,
-	    "journal_records counts replayed records");
-	is_int(journal_bytes(j), size, "journal_bytes is the file size");
-	is_int(journal_segments(j), 1, "the reopened journal has one segment");
-	ok(journal_active_bytes(j, &after) == size && after == created,
-	    "the creation time is read back from the header");
-	ok(reads_as(j, positions[1], 1),
-	    "a replayed record reads back by position");
-	positions[3] = append_fixture(j, 0);
-	is_int(positions[3], POSITION(1, size),
-	    "appends after a reopen go at the end");
-	ok(journal_sync(j, &cause) == 0, "a reopened journal syncs");
+	is_int(journal_records(j), 3, "journal_records counts replayed ones");
+	is_int(journal_bytes(j), end, "journal_bytes is the file size");
+	ok(journal_active_bytes(j, &created) == end && created == h.created_at,
+	    "the reopened journal resumes in its segment");
+	ok(all_read(j, &want, NULL), "replayed records read by position");
+	append(j, &want, 3, 5);
+	is_int(want.r[3].position, POSITION(1, end),
+	    "appends resume right after the last record");
+	position = journal_append_text(j, JOURNAL_MESSAGE_RECEIVED,
+	    "{\"t\":1}", 7, "xy", 2);
+	recs_add(&want, JOURNAL_MESSAGE_RECEIVED, position, "{\"t\":1}", "xy",
+	    2);
+	ok(reads_as(j, &want.r[4]), "a record appended as JSON text reads");
+	ok(finish(j) == 0, "the reopened journal syncs");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && recs_are(&seen, &want, NULL),
+	    "records appended after reopening replay after the others");
 	journal_close(j);
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && warning == NULL && seen.n == 4 &&
-	    seen_is(&seen, 3, 0) && seen.offset[3] == POSITION(1, size),
-	    "the record appended after reopening replays last");
-	journal_close(j);
-	seen_clear(&seen);
-	free(path);
+out:
+	recs_clear(&want);
+	recs_clear(&seen);
 	free(dir);
 }
 
-/* Test rolling to a new segment, reading and replaying across segments. */
+/* Test records spanning many blocks, and the fragments they are cut in. */
+static void
+test_spanning(void)
+{
+	static const long	 sizes[] = { 0, 1, 100, 32768, 32700, 100000,
+				    1 << 20, 3, 2 * 65536 + 5, 32741, 32742 };
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct journal_frame	 f;
+	struct buffer		 b;
+	char			*dir, *warning;
+	size_t			 i;
+	int			 n, good = 1, spans = 0;
+
+	dir = temp_path("spanning");
+	buffer_init(&b);
+	if ((j = reopen(dir, &seen, &warning)) == NULL) {
+		ok(0, "open a journal for long records");
+		goto out;
+	}
+	for (i = 0; i < nitems(sizes); i++)
+		append(j, &want, (int)i, (size_t)sizes[i]);
+	ok(all_read(j, &want, NULL),
+	    "records spanning many blocks read back while pending");
+	ok(finish(j) == 0, "records spanning many blocks sync");
+	f = segment_frame(dir, 1);
+	segment_load(dir, 1, &b);
+	for (i = 0; i < want.n; i++) {
+		n = fragments_of(&b, &f, &want, i);
+		if (n < 1)
+			good = 0;
+		if ((record_end(&want, i) - 1) / BLOCK !=
+		    OFFSET_OF(want.r[i].position) / BLOCK) {
+			spans++;
+			if (n < 2)
+				good = 0;
+		} else if (n != 1)
+			good = 0;
+	}
+	ok(good, "each record is one FULL fragment, or FIRST, MIDDLE..., LAST "
+	    "across blocks, each verified where it lies");
+	ok(spans >= 5, "several records cross block boundaries");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && recs_are(&seen, &want, NULL),
+	    "records spanning many blocks replay whole");
+	ok(j != NULL && all_read(j, &want, NULL),
+	    "records spanning many blocks read back from the file");
+	journal_close(j);
+out:
+	buffer_release(&b);
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
+/*
+ * Test records that start at every offset near a block's end: fewer than
+ * a fragment header's 7 bytes left are zero padding, 7 to 10 bytes leave
+ * a FIRST fragment too short to hold the record's length.
+ */
+static void
+test_block_tail(void)
+{
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct buffer		 b;
+	char			*dir, *warning, *fill;
+	uint64_t		 position, expect;
+	size_t			 fill_len, t, i;
+	int			 bad_place = 0, bad_read = 0, bad_replay = 0;
+	int			 bad_padding = 0;
+
+	dir = temp_path("tail");
+	buffer_init(&b);
+	for (t = 0; t <= 24; t++) {
+		remove_tree(dir);
+		recs_clear(&want);
+		if ((j = reopen(dir, &seen, &warning)) == NULL) {
+			bad_place++;
+			continue;
+		}
+		/* A first record that ends t bytes before block 0 does. */
+		fill_len = BLOCK - t - JOURNAL_HEADER_LEN -
+		    JOURNAL_FRAGMENT_HEAD - JOURNAL_RECORD_HEAD - 2;
+		fill = make_body(fill_len, (unsigned int)t);
+		position = journal_append_text(j, 3, "{}", 2, fill, fill_len);
+		recs_add(&want, 3, position, "{}", fill, fill_len);
+		free(fill);
+		for (i = 0; i < 3; i++) {
+			fill = make_body(i * 20, (unsigned int)(t + i));
+			position = journal_append_text(j, 4, "{}", 2, fill,
+			    i * 20);
+			recs_add(&want, 4, position, "{}", fill, i * 20);
+			free(fill);
+		}
+		expect = t < JOURNAL_FRAGMENT_HEAD ? BLOCK : BLOCK - t;
+		if (OFFSET_OF(want.r[1].position) != expect ||
+		    record_end(&want, 0) != BLOCK - t)
+			bad_place++;
+		if (!all_read(j, &want, NULL))
+			bad_read++;
+		if (finish(j) == -1) {
+			bad_read++;
+			continue;
+		}
+		segment_load(dir, 1, &b);
+		for (i = BLOCK - t; i < expect; i++) {
+			if (b.data[i] != 0)
+				bad_padding++;
+		}
+		j = reopen(dir, &seen, &warning);
+		if (j == NULL || warning != NULL ||
+		    !recs_are(&seen, &want, NULL) || !all_read(j, &want, NULL))
+			bad_replay++;
+		free(warning);
+		journal_close(j);
+	}
+	is_int(bad_place, 0, "a record starts where 7 or more bytes are left "
+	    "in a block, else at the next block");
+	is_int(bad_padding, 0, "fewer than 7 bytes left in a block are zeros");
+	is_int(bad_read, 0, "records around a block's tail read back, pending "
+	    "and synced");
+	is_int(bad_replay, 0, "records around a block's tail replay without "
+	    "warning");
+	buffer_release(&b);
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
+/* Test random reads of many records, pending, synced and replayed. */
+static void
+test_random_reads(void)
+{
+	struct journal	*j;
+	struct recs	 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct rec	 tmp;
+	char		*dir, *warning, *cause = NULL;
+	uint32_t	 state = 12345;
+	size_t		 i, k;
+	int		 good = 1;
+
+	dir = temp_path("random");
+	if ((j = reopen(dir, &seen, &warning)) == NULL) {
+		ok(0, "open a journal for random reads");
+		free(dir);
+		return;
+	}
+	for (i = 0; i < 300; i++) {
+		state = state * 1103515245 + 12345;
+		append(j, &want, (int)i, (state >> 8) % (i % 10 == 0 ?
+		    70000 : 3000));
+		if (i == 150 && journal_sync(j, &cause) == -1) {
+			free(cause);
+			good = 0;
+		}
+	}
+	/* Shuffle the order in which they are read. */
+	for (i = want.n - 1; i > 0; i--) {
+		state = state * 1103515245 + 12345;
+		k = (state >> 8) % (i + 1);
+		tmp = want.r[i];
+		want.r[i] = want.r[k];
+		want.r[k] = tmp;
+	}
+	ok(good && all_read(j, &want, NULL),
+	    "300 records read in random order, half synced, half pending");
+	ok(finish(j) == 0, "the 300 records sync");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && seen.n == 300 &&
+	    all_read(j, &want, NULL),
+	    "300 records read in random order after reopening");
+	journal_close(j);
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
+/* Test rolling to a new segment, and the chain between segments. */
 static void
 test_roll(void)
 {
+	static const long	 sizes[] = { 10, 20000, -1, 30 };
 	struct journal		*j;
-	struct seen		 seen;
-	unsigned char		 header[JOURNAL_HEADER_LEN];
-	char			*dir, *path, *warning, *cause = NULL;
-	uint64_t		 positions[5], size1, size2;
-	int64_t			 created1, created2;
-	int			 fd;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct journal_header	 h1, h2;
+	char			*dir, *warning, *cause = NULL;
 
-	memset(&seen, 0, sizeof seen);
 	dir = temp_path("roll");
-	j = journal_open(dir, collect, &seen, &warning, &cause);
-	if (j == NULL) {
-		ok(0, "open a journal to roll: %s", cause);
-		free(cause);
-		free(dir);
-		return;
-	}
-	positions[0] = append_fixture(j, 0);
-	positions[1] = append_fixture(j, 1);
-	ok(journal_sync(j, &cause) == 0, "sync before rolling");
-	size1 = JOURNAL_HEADER_LEN + fixture_size(0) + fixture_size(1);
-	journal_active_bytes(j, &created1);
-
-	cause = NULL;
-	ok(journal_roll(j, &cause) == 0 && cause == NULL,
-	    "a clean journal rolls");
-	path = segment_path(dir, 2);
-	is_int(file_size(path), JOURNAL_HEADER_LEN,
-	    "rolling creates 00000002.journal holding just the header");
-	fd = open(path, O_RDONLY);
-	ok(fd != -1 && read(fd, header, sizeof header) == JOURNAL_HEADER_LEN &&
-	    memcmp(header, "FISHJRNL\0\0\0\1\0\0\0\2", 16) == 0,
-	    "the new segment's header has segment number 2");
-	if (fd != -1)
-		close(fd);
-	free(path);
-	is_int(segment_size(dir, 1), size1, "the old segment is kept whole");
+	ok(write_journal(dir, &want, sizes, nitems(sizes)) == 0,
+	    "write a journal of two segments");
+	ok(segment_header(dir, 1, &h1) == JOURNAL_HEADER_V2 &&
+	    segment_header(dir, 2, &h2) == JOURNAL_HEADER_V2 &&
+	    h2.prev_number == 1 && h2.prev_salt == h1.salt &&
+	    h1.salt != h2.salt,
+	    "a new segment names the one before it by number and salt");
+	is_int(want.r[2].position, POSITION(2, JOURNAL_HEADER_LEN),
+	    "after a roll, records go to the new segment");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && no_damage(j) &&
+	    recs_are(&seen, &want, NULL),
+	    "both segments replay in order, without warning");
+	if (j == NULL)
+		goto out;
 	is_int(journal_segments(j), 2, "the journal has two segments");
-	ok(journal_active_bytes(j, &created2) == JOURNAL_HEADER_LEN &&
-	    created2 >= created1,
-	    "journal_active_bytes describes the new segment");
-	is_int(journal_bytes(j), size1 + JOURNAL_HEADER_LEN,
-	    "journal_bytes adds up every segment");
-	is_int(journal_records(j), 2, "rolling keeps the record count");
-
-	/* Appends go to the new segment. */
-	positions[2] = append_fixture(j, 2);
-	is_int(SEGMENT_OF(positions[2]), 2,
-	    "an append after the roll is in segment 2");
-	is_int(OFFSET_OF(positions[2]), JOURNAL_HEADER_LEN,
-	    "it follows the new segment's header");
-	ok(positions[2] > positions[1], "positions keep increasing");
-	ok(reads_as(j, positions[2], 2),
-	    "a pending record in the new segment reads back");
-	ok(reads_as(j, positions[0], 0) && reads_as(j, positions[1], 1),
-	    "records in the old segment read back");
-	ok(journal_sync(j, &cause) == 0, "the new segment syncs");
-	size2 = JOURNAL_HEADER_LEN + fixture_size(2);
-	is_int(segment_size(dir, 2), size2, "sync writes to the new segment");
-	is_int(segment_size(dir, 1), size1,
-	    "sync leaves the old segment alone");
-	ok(reads_as(j, positions[2], 2) && reads_as(j, positions[1], 1),
-	    "synced records read back from both segments");
-	ok(read_fails(j, POSITION(1, size1)),
-	    "reading past the end of the old segment fails");
-
-	/* A roll with unsynced appends is refused. */
-	positions[3] = append_fixture(j, 0);
+	ok(all_read(j, &want, NULL), "records of both segments read");
+	append(j, &want, 3, 1);
+	is_int(SEGMENT_OF(want.r[3].position), 2,
+	    "appends resume in the newest segment");
 	cause = NULL;
 	ok(journal_roll(j, &cause) == -1 && cause != NULL &&
-	    strstr(cause, "unsynced") != NULL,
-	    "a roll with unsynced appends is refused with a cause");
+	    segment_size(dir, 3) == -1,
+	    "a journal with unsynced records does not roll");
 	free(cause);
-	is_int(segment_size(dir, 3), -1, "a refused roll creates no segment");
-	ok(journal_segments(j) == 2 && journal_dirty(j),
-	    "a refused roll keeps the segments and the pending appends");
-	ok(reads_as(j, positions[3], 0) && SEGMENT_OF(positions[3]) == 2,
-	    "the pending append is still in segment 2");
-	ok(journal_sync(j, &cause) == 0, "the pending append syncs");
-	size2 += fixture_size(0);
-	journal_close(j);
-
-	/* Reopen: both segments replay, oldest first. */
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && warning == NULL,
-	    "a journal of two segments reopens without warning");
-	if (j == NULL) {
-		free(cause);
-		free(warning);
-		free(dir);
-		return;
-	}
-	ok(seen.n == 4 && seen_is(&seen, 0, 0) && seen_is(&seen, 1, 1) &&
-	    seen_is(&seen, 2, 2) && seen_is(&seen, 3, 0),
-	    "replay gives the records of both segments in order");
-	ok(seen.offset[0] == positions[0] && seen.offset[1] == positions[1] &&
-	    seen.offset[2] == positions[2] && seen.offset[3] == positions[3],
-	    "replay gives each record's position with its segment");
-	is_int(journal_segments(j), 2, "the reopened journal has two segments");
-	is_int(journal_records(j), 4, "journal_records counts both segments");
-	is_int(journal_bytes(j), size1 + size2,
-	    "journal_bytes adds up both segments");
-	ok(journal_active_bytes(j, &created1) == size2 &&
-	    created1 == created2,
-	    "the newest segment is active again after reopening");
-	ok(reads_as(j, positions[1], 1) && reads_as(j, positions[3], 0),
-	    "replayed records read back from both segments");
-	positions[4] = append_fixture(j, 1);
-	is_int(positions[4], POSITION(2, size2),
-	    "appends after a reopen go at the end of the newest segment");
+	cause = NULL;
 	ok(journal_sync(j, &cause) == 0 && journal_roll(j, &cause) == 0 &&
-	    segment_size(dir, 3) == JOURNAL_HEADER_LEN &&
-	    journal_segments(j) == 3,
-	    "a reopened journal rolls to segment 3");
+	    segment_size(dir, 3) == JOURNAL_HEADER_LEN,
+	    "after a sync it rolls to segment 3");
+	ok(journal_active_bytes(j, NULL) == JOURNAL_HEADER_LEN &&
+	    journal_bytes(j) == (uint64_t)(segment_size(dir, 1) +
+	    segment_size(dir, 2) + JOURNAL_HEADER_LEN),
+	    "the new segment is empty; journal_bytes counts all three");
 	journal_close(j);
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && warning == NULL && seen.n == 5 &&
-	    seen_is(&seen, 4, 1) && seen.offset[4] == positions[4] &&
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && recs_are(&seen, &want, NULL) &&
 	    journal_segments(j) == 3,
 	    "an empty newest segment reopens without warning");
 	journal_close(j);
-	free(warning);
-	seen_clear(&seen);
+out:
+	recs_clear(&want);
+	recs_clear(&seen);
 	free(dir);
 }
 
@@ -691,481 +933,877 @@ test_roll(void)
 static void
 test_expire(void)
 {
-	struct journal	*j;
-	struct seen	 seen;
-	struct timespec	 times[2];
-	char		*dir, *path, *warning, *cause;
-	uint64_t	 positions[4], size3;
-	int64_t		 now;
+	static const long	 sizes[] = { 10, 20, -1, 30, -1, 40 };
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct timespec		 times[2];
+	char			*dir, *path, *warning, *cause = NULL;
+	int64_t			 now = now_ms();
 
-	memset(&seen, 0, sizeof seen);
 	dir = temp_path("expire");
-	if (write_plan(dir, "01|2|0", positions) != 4) {
+	if (write_journal(dir, &want, sizes, nitems(sizes)) == -1) {
 		ok(0, "write a journal of three segments");
 		free(dir);
 		return;
 	}
-	size3 = JOURNAL_HEADER_LEN + fixture_size(0);
-
-	/* Make segment 1 look written two hours ago. */
 	path = segment_path(dir, 1);
-	now = now_ms();
-	times[0].tv_sec = times[1].tv_sec = (time_t)(now / 1000 - 2 * 3600);
+	times[0].tv_sec = times[1].tv_sec = (now - 2 * HOUR_MS) / 1000;
 	times[0].tv_nsec = times[1].tv_nsec = 0;
-	if (utimensat(AT_FDCWD, path, times, 0) == -1)
-		ok(0, "set the time of segment 1: %s", strerror(errno));
+	utimensat(AT_FDCWD, path, times, 0);
 	free(path);
-
-	j = reopen(dir, &seen, &warning, &cause);
+	j = reopen(dir, &seen, &warning);
 	if (j == NULL) {
-		ok(0, "open a journal to expire: %s", cause);
-		free(cause);
-		free(dir);
-		return;
+		ok(0, "open a journal to expire");
+		goto out;
 	}
-	ok(warning == NULL && seen.n == 4 && journal_segments(j) == 3 &&
-	    journal_records(j) == 4, "a journal of three segments opens");
-
-	cause = NULL;
 	is_int(journal_expire(j, 0, &cause), 1,
-	    "expiring with a cutoff of 0 keeps segment 1");
-	ok(cause == NULL && journal_segments(j) == 3 &&
-	    journal_records(j) == 4 && segment_size(dir, 1) > 0,
-	    "a cutoff of 0 removes nothing");
-
+	    "nothing is older than the epoch");
 	is_int(journal_expire(j, now - HOUR_MS, &cause), 2,
-	    "a cutoff an hour ago expires only the segment written before it");
-	ok(cause == NULL, "expiring gives no cause");
-	is_int(segment_size(dir, 1), -1, "the expired segment's file is gone");
-	ok(segment_size(dir, 2) > 0 && segment_size(dir, 3) > 0,
-	    "segments written after the cutoff are kept");
-	is_int(journal_segments(j), 2, "journal_segments drops by one");
-	is_int(journal_records(j), 2,
-	    "journal_records drops by the expired segment's records");
-	is_int(journal_bytes(j), segment_size(dir, 2) + segment_size(dir, 3),
-	    "journal_bytes drops by the expired segment's size");
-	ok(read_fails(j, positions[0]) && read_fails(j, positions[1]),
-	    "records of the expired segment no longer read");
-	ok(reads_as(j, positions[2], 2) && reads_as(j, positions[3], 0),
-	    "records of the kept segments still read");
-
-	/* A cutoff in the future expires all but the active segment. */
+	    "the segment older than the cutoff is removed");
+	ok(cause == NULL && segment_size(dir, 1) == -1 &&
+	    journal_segments(j) == 2 && journal_records(j) == 2,
+	    "its file and records are gone");
+	ok(read_fails(j, want.r[0].position) && reads_as(j, &want.r[2]),
+	    "its records no longer read; later ones do");
 	is_int(journal_expire(j, now_ms() + HOUR_MS, &cause), 3,
-	    "a cutoff in the future keeps only the active segment");
-	ok(cause == NULL && segment_size(dir, 2) == -1 &&
-	    segment_size(dir, 3) == (long long)size3,
-	    "only the active segment's file is left");
-	ok(journal_segments(j) == 1 && journal_records(j) == 1 &&
-	    journal_bytes(j) == size3,
-	    "the counts are the active segment's");
-	ok(read_fails(j, positions[2]) && reads_as(j, positions[3], 0),
-	    "only the active segment's records read");
-	is_int(journal_expire(j, now_ms() + HOUR_MS, &cause), 3,
-	    "the active segment is never expired");
-	ok(cause == NULL && journal_segments(j) == 1 &&
-	    segment_size(dir, 3) == (long long)size3,
-	    "expiring a journal of one segment removes nothing");
-
-	/* Pending appends are not counted twice or lost. */
-	positions[0] = append_fixture(j, 1);
-	is_int(journal_expire(j, now_ms() + HOUR_MS, &cause), 3,
-	    "expiring with pending appends keeps the active segment");
-	ok(journal_records(j) == 2 && journal_dirty(j) &&
-	    journal_sync(j, &cause) == 0,
-	    "the pending append survives and syncs");
-	size3 += fixture_size(1);
+	    "the active segment is never removed");
+	ok(journal_segments(j) == 1 && journal_records(j) == 1,
+	    "only the active segment is left");
 	journal_close(j);
-
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && warning == NULL && seen.n == 2 &&
-	    seen_is(&seen, 0, 0) && seen_is(&seen, 1, 1) &&
-	    SEGMENT_OF(seen.offset[0]) == 3 && seen.offset[1] == positions[0],
-	    "after expiry only the kept segment replays");
-	if (j == NULL) {
-		free(cause);
-		free(dir);
-		return;
-	}
-	ok(journal_segments(j) == 1 && journal_records(j) == 2 &&
-	    journal_bytes(j) == size3, "the counts survive a reopen");
-	ok(journal_roll(j, &cause) == 0 && segment_size(dir, 4) ==
-	    JOURNAL_HEADER_LEN, "rolling after expiry makes segment 4");
-	positions[1] = append_fixture(j, 2);
-	is_int(SEGMENT_OF(positions[1]), 4, "appends go to segment 4");
-	ok(journal_sync(j, &cause) == 0, "segment 4 syncs");
-	is_int(journal_expire(j, now_ms() + HOUR_MS, &cause), 4,
-	    "a replayed old segment expires too");
-	ok(journal_records(j) == 1 && segment_size(dir, 3) == -1,
-	    "the replayed segment's records and file are gone");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && no_damage(j) && seen.n == 1 &&
+	    rec_same(&seen.r[0], &want.r[3]),
+	    "segments removed from the front are no gap");
 	journal_close(j);
-	seen_clear(&seen);
+out:
+	recs_clear(&want);
+	recs_clear(&seen);
 	free(dir);
 }
 
-/* Test that a torn last record is cut off at several lengths. */
+/*
+ * Test that a tail torn anywhere (in a fragment header, in a payload, at a
+ * block boundary, in a later fragment) loses only the torn record, is
+ * reported once and is no loss, is cut off, and that appends then resume
+ * after the last good record.
+ */
 static void
 test_torn_tail(void)
 {
-	struct journal	*j;
-	struct seen	 seen;
-	char		*dir, *path, *warning, *cause;
-	uint64_t	 positions[3], cut, end;
-	long long	 size;
-	size_t		 i;
-	int		 good;
-	static const size_t	keep[] = { 1, 3, 4, 7, 8, 9, 12, 13, 20 };
+	static const long	 sizes[] = { 100, 200, 70000 };
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	char			*dir, *warning, *label;
+	uint64_t		 s1, s2, e1, e2, boundary, cuts[8], end;
+	size_t			 i;
+	int			 lost[3], r1_lost;
 
-	memset(&seen, 0, sizeof seen);
 	dir = temp_path("torn");
-	path = segment_path(dir, 1);
-	for (i = 0; i <= nitems(keep); i++) {
-		if (write_three(dir, positions) == -1) {
-			ok(0, "write a journal to tear");
-			break;
-		}
-		end = OFFSET_OF(positions[2]);
-		size = file_size(path);
-		if (i == nitems(keep))
-			cut = (uint64_t)size - 1;
-		else
-			cut = end + keep[i];
-		if (truncate(path, (off_t)cut) == -1) {
-			ok(0, "truncate the journal");
-			break;
-		}
-		j = reopen(dir, &seen, &warning, &cause);
-		good = j != NULL && warning != NULL &&
-		    strstr(warning, "torn tail") != NULL && seen.n == 2 &&
-		    seen_is(&seen, 0, 0) && seen_is(&seen, 1, 1) &&
-		    journal_records(j) == 2 && journal_bytes(j) == end &&
-		    file_size(path) == (long long)end;
-		ok(good, "a tail torn %llu bytes into the last record is cut, "
-		    "with a warning", (unsigned long long)(cut - end));
-		free(warning);
-		if (j == NULL) {
-			free(cause);
-			continue;
-		}
-		cut = append_fixture(j, 2);
-		is_int(cut, positions[2],
-		    "an append after the cut goes where the torn record was");
-		ok(journal_sync(j, &cause) == 0, "the repaired journal syncs");
-		journal_close(j);
-		j = reopen(dir, &seen, &warning, &cause);
-		ok(j != NULL && warning == NULL && seen.n == 3 &&
-		    seen_is(&seen, 2, 2),
-		    "the repaired journal replays cleanly");
-		journal_close(j);
-		free(warning);
+	if (write_journal(dir, &want, sizes, nitems(sizes)) == -1) {
+		ok(0, "write a journal to tear");
+		free(dir);
+		return;
 	}
-
-	/* A cut exactly between records is no damage. */
-	if (write_three(dir, positions) == 0 &&
-	    truncate(path, (off_t)OFFSET_OF(positions[2])) == 0) {
-		j = reopen(dir, &seen, &warning, &cause);
-		ok(j != NULL && warning == NULL && seen.n == 2,
-		    "a segment ending between records opens without warning");
-		journal_close(j);
+	s1 = OFFSET_OF(want.r[1].position);
+	e1 = record_end(&want, 1);
+	s2 = OFFSET_OF(want.r[2].position);
+	e2 = record_end(&want, 2);
+	boundary = block_end(s2);
+	cuts[0] = s2 + 3;			/* in its first header */
+	cuts[1] = s2 + JOURNAL_FRAGMENT_HEAD + 10; /* in its first payload */
+	cuts[2] = boundary;			/* at a block boundary */
+	cuts[3] = boundary + 4;			/* in a MIDDLE's header */
+	cuts[4] = boundary + 100;		/* in a MIDDLE's payload */
+	cuts[5] = e2 - 1;			/* in the LAST's payload */
+	cuts[6] = s1 + 5;			/* in the record before */
+	cuts[7] = e1;				/* between records */
+	for (i = 0; i < nitems(cuts); i++) {
+		write_journal(dir, &want, sizes, nitems(sizes));
+		segment_truncate(dir, 1, cuts[i]);
+		r1_lost = cuts[i] < e1;
+		lost[0] = r1_lost ? 1 : 2;
+		lost[1] = r1_lost ? 2 : -1;
+		lost[2] = -1;
+		end = r1_lost ? s1 : e1;
+		j = reopen(dir, &seen, &warning);
+		xasprintf(&label, "a tail cut at offset %llu keeps every record "
+		    "before it, as no loss", (unsigned long long)cuts[i]);
+		ok(j != NULL && recs_are(&seen, &want, lost) && no_damage(j),
+		    "%s", label);
+		free(label);
+		if (cuts[i] == e1)
+			ok(warning == NULL, "a segment cut between records "
+			    "opens without warning");
+		else
+			ok(warning != NULL && strstr(warning, "torn tail") !=
+			    NULL && strchr(warning, '\n') == NULL,
+			    "the torn tail is reported, once");
 		free(warning);
-	} else
-		ok(0, "a segment ending between records opens without warning");
-
-	/* A header torn while being created is rewritten. */
-	remove_tree(dir);
-	if (mkdir(dir, 0700) == 0 && write_file(path, "FISHJ", 5) == 0) {
-		j = reopen(dir, &seen, &warning, &cause);
-		ok(j != NULL && seen.n == 0 &&
-		    file_size(path) == JOURNAL_HEADER_LEN &&
-		    journal_segments(j) == 1,
-		    "a torn header is replaced by a fresh one");
-		journal_close(j);
+		if (j == NULL)
+			continue;
+		is_int(segment_size(dir, 1), end, "the torn tail is cut off");
+		append(j, NULL, 9, 50);
+		ok(finish(j) == 0, "appends after a cut tail sync");
+		j = reopen(dir, &seen, &warning);
+		ok(j != NULL && warning == NULL && no_damage(j) &&
+		    seen.n == (r1_lost ? 2U : 3U) &&
+		    seen.r[seen.n - 1].position == POSITION(1, end),
+		    "the next open replays the new record where the torn one "
+		    "was, without warning");
 		free(warning);
-	} else
-		ok(0, "a torn header is replaced by a fresh one");
-
-	/* So is a torn header of a newest segment after others. */
-	if (write_plan(dir, "01|2", positions) == 3 &&
-	    write_header(dir, 3, JOURNAL_MAGIC, JOURNAL_VERSION, 3, 10) == 0) {
-		j = reopen(dir, &seen, &warning, &cause);
-		ok(j != NULL && seen.n == 3 && journal_segments(j) == 3 &&
-		    segment_size(dir, 3) == JOURNAL_HEADER_LEN &&
-		    SEGMENT_OF(append_fixture(j, 0)) == 3,
-		    "a torn header of the newest segment is rewritten");
 		journal_close(j);
-		free(warning);
-	} else
-		ok(0, "a torn header of the newest segment is rewritten");
-	seen_clear(&seen);
-	free(path);
+	}
+	recs_clear(&want);
+	recs_clear(&seen);
 	free(dir);
 }
 
-/* Test that a damaged record in the middle is skipped. */
+/* Damage one byte of a fresh journal and check what recovery keeps. */
+static void
+check_damage(const char *dir, const long *sizes, size_t nsizes,
+    uint32_t number, uint64_t offset, const char *what)
+{
+	struct journal			*j;
+	struct recs			 want = { NULL, 0 }, seen = { NULL, 0 };
+	const struct journal_damage	*d;
+	char				*warning;
+	int				 lost[64];
+	long long			 size;
+	uint64_t			 end, regions, records;
+
+	write_journal(dir, &want, sizes, nsizes);
+	lost_by_damage(&want, number, offset, lost);
+	segment_flip(dir, number, offset);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, lost),
+	    "damage %s loses only its record and those after it in its block "
+	    "(%d lost, %zu kept)", what, count_lost(lost), seen.n);
+	if (j == NULL) {
+		recs_clear(&want);
+		return;
+	}
+	d = journal_damage(j);
+	ok(d->regions == 1 && d->bytes > 0 && d->records_dropped >= 1 &&
+	    d->records_dropped <= (uint64_t)count_lost(lost) &&
+	    warning != NULL && strstr(warning, "damaged") != NULL &&
+	    strchr(warning, '\n') == NULL,
+	    "damage %s is counted and reported once", what);
+	ok(read_fails(j, want.r[lost[0]].position) &&
+	    all_read(j, &want, lost), "damage %s: the lost record does not "
+	    "read, the others do", what);
+	end = journal_active_bytes(j, NULL);
+	size = segment_size(dir, SEGMENT_OF(want.r[want.n - 1].position));
+	append(j, NULL, 99, 10);
+	regions = d->regions;
+	records = d->records_dropped;
+	ok(finish(j) == 0 && end == (uint64_t)size,
+	    "damage %s: appends resume after the last record", what);
+	free(warning);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && journal_damage(j)->regions == regions &&
+	    journal_damage(j)->records_dropped == records,
+	    "damage %s is found again on the next open", what);
+	journal_close(j);
+	free(warning);
+	recs_clear(&want);
+	recs_clear(&seen);
+}
+
+/* Test damage in the middle: only the damaged block's records are lost. */
 static void
 test_damaged_middle(void)
 {
-	struct journal	*j;
-	struct seen	 seen;
-	char		*dir, *path, *warning, *cause;
-	uint64_t	 positions[3];
-	long long	 size;
-	size_t		 i;
-	static const struct {
-		off_t		 at;	/* from the record's start */
-		const char	*what;
-	} where[] = {
-		{ 0, "its length" },
-		{ 3, "its length's low byte" },
-		{ 5, "its checksum" },
-		{ 8, "its type" },
-		{ 12, "its JSON length" },
-		{ 15, "its JSON" },
-		{ 40, "its body" },
-	};
+	static const long	 sizes[] = { 12000, 12000, 12000, 12000, 12000,
+				    12000, 12000, 12000, 12000, 12000, 12000,
+				    12000 };
+	static const long	 two[] = { 12000, 12000, 12000, 12000, -1,
+				    12000, 12000, 12000, 12000, 12000 };
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct journal		*j;
+	char			*dir, *warning;
+	uint64_t		 s, boundary = 0;
+	size_t			 i;
+	int			 lost[64], n;
 
-	memset(&seen, 0, sizeof seen);
-	dir = temp_path("damaged");
-	path = segment_path(dir, 1);
-	for (i = 0; i < nitems(where); i++) {
-		if (write_three(dir, positions) == -1 ||
-		    flip_byte(path, (off_t)OFFSET_OF(positions[1]) +
-		    where[i].at) == -1) {
-			ok(0, "write a journal to damage");
-			break;
+	dir = temp_path("middle");
+	write_journal(dir, &want, sizes, nitems(sizes));
+	s = OFFSET_OF(want.r[4].position);
+	check_damage(dir, sizes, nitems(sizes), 1, s + 30,
+	    "in a record's first payload");
+	check_damage(dir, sizes, nitems(sizes), 1, s + 1,
+	    "in a record's CRC");
+	check_damage(dir, sizes, nitems(sizes), 1, s + 5,
+	    "in a record's length");
+	for (i = 0; i < want.n && boundary == 0; i++) {
+		if (OFFSET_OF(want.r[i].position) > BLOCK &&
+		    block_end(OFFSET_OF(want.r[i].position)) <
+		    record_end(&want, i))
+			boundary = block_end(OFFSET_OF(want.r[i].position));
+	}
+	check_damage(dir, sizes, nitems(sizes), 1, boundary + 6,
+	    "in a MIDDLE or LAST fragment's type at a block boundary");
+	check_damage(dir, sizes, nitems(sizes), 1, boundary + 500,
+	    "in a fragment that continues a record");
+	check_damage(dir, two, nitems(two), 1, JOURNAL_HEADER_LEN + 40,
+	    "in an older segment");
+
+	/*
+	 * A byte flipped in the newest segment's last block is no torn
+	 * write: it is counted, the block is kept, appends go on after it.
+	 */
+	{
+		static const long	small[] = { 100, 200, 300 };
+		long long		size;
+		int			all[] = { 0, 1, 2, -1 };
+
+		write_journal(dir, &want, small, nitems(small));
+		size = segment_size(dir, 1);
+		segment_flip(dir, 1, OFFSET_OF(want.r[0].position) + 40);
+		j = reopen(dir, &seen, &warning);
+		ok(j != NULL && recs_are(&seen, &want, all) &&
+		    journal_damage(j)->regions == 1 &&
+		    journal_damage(j)->records_dropped >= 1 && warning != NULL &&
+		    strstr(warning, "damaged") != NULL &&
+		    strstr(warning, "torn") == NULL,
+		    "a byte flipped in the newest block is damage, not a torn "
+		    "tail");
+		ok(segment_size(dir, 1) == size,
+		    "the damaged block is left as it is");
+		if (j != NULL) {
+			append(j, &want, 3, 10);
+			is_int(want.r[3].position, POSITION(1, BLOCK),
+			    "appends go on at the next block");
+			ok(finish(j) == 0, "and sync");
 		}
-		size = file_size(path);
-		j = reopen(dir, &seen, &warning, &cause);
-		ok(j != NULL && warning != NULL &&
-		    strstr(warning, "skipped") != NULL && seen.n == 2 &&
-		    seen_is(&seen, 0, 0) && seen_is(&seen, 1, 2) &&
-		    seen.offset[1] == positions[2] && journal_records(j) == 2,
-		    "a flipped byte in %s drops only the middle record",
-		    where[i].what);
-		if (j == NULL) {
-			free(cause);
-			free(warning);
-			continue;
-		}
-		ok(journal_bytes(j) == (uint64_t)size &&
-		    file_size(path) == size,
-		    "the damaged segment is kept whole");
+		free(warning);
+		j = reopen(dir, &seen, &warning);
+		ok(j != NULL && recs_are(&seen, &want, all) &&
+		    journal_damage(j)->regions == 1,
+		    "the next open counts the damage again and replays the "
+		    "new record");
 		journal_close(j);
 		free(warning);
 	}
-	seen_clear(&seen);
-	free(path);
+
+	/* A block zeroed in the middle: the records touching it are lost. */
+	write_journal(dir, &want, sizes, nitems(sizes));
+	{
+		char	*zeros = xcalloc(1, BLOCK);
+
+		segment_write(dir, 1, BLOCK, zeros, BLOCK);
+		free(zeros);
+	}
+	for (i = 0, n = 0; i < want.n; i++) {
+		if (OFFSET_OF(want.r[i].position) < 2 * BLOCK &&
+		    record_end(&want, i) > BLOCK)
+			lost[n++] = (int)i;
+	}
+	lost[n] = -1;
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, lost) &&
+	    journal_damage(j)->regions == 1 && warning != NULL,
+	    "a block zeroed in the middle loses the records touching it, "
+	    "counted as a damaged region");
+	journal_close(j);
+	free(warning);
+	recs_clear(&want);
+	recs_clear(&seen);
 	free(dir);
 }
 
-/* Test damage in a segment that is not the newest. */
+/* Test that a damaged header copy loses nothing, and both copies do. */
 static void
-test_damaged_old_segment(void)
+test_header_copies(void)
 {
-	struct journal	*j;
-	struct seen	 seen;
-	char		*dir, *path, *warning, *cause;
-	uint64_t	 positions[5];
-	long long	 size;
+	static const long	 sizes[] = { 100, 200, -1, 300, 400 };
+	static const int	 fields[] = { 0, 8, 12, 20, 27, 33, 40, 50, 61 };
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct journal_header	 h, h2;
+	char			*dir, *warning, *label;
+	long long		 size2;
+	size_t			 i, copy;
+	uint32_t		 number;
+	int			 lost[] = { 0, 1, -1 }, bad = 0;
 
-	memset(&seen, 0, sizeof seen);
-	dir = temp_path("old");
-	path = segment_path(dir, 1);
-
-	/* A damaged record in the middle of segment 1 of 2. */
-	if (write_plan(dir, "012|02", positions) != 5 ||
-	    flip_byte(path, (off_t)OFFSET_OF(positions[1]) + 15) == -1) {
-		ok(0, "write a journal of two segments to damage");
-		free(path);
-		free(dir);
-		return;
+	dir = temp_path("headers");
+	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_header(dir, 2, &h);
+	for (number = 1; number <= 2; number++) {
+		for (copy = 0; copy < 2; copy++) {
+			for (i = 0; i < nitems(fields); i++) {
+				segment_flip(dir, number, copy * 64 + fields[i]);
+				j = reopen(dir, &seen, &warning);
+				xasprintf(&label, "a byte flipped at %zu of "
+				    "segment %u's header loses nothing",
+				    copy * 64 + fields[i], number);
+				ok(j != NULL && no_damage(j) &&
+				    recs_are(&seen, &want, NULL) &&
+				    warning != NULL && strstr(warning,
+				    "header copy") != NULL, "%s", label);
+				free(label);
+				free(warning);
+				journal_close(j);
+				/* The newest segment's is written over. */
+				if (number == 1)
+					segment_flip(dir, number,
+					    copy * 64 + fields[i]);
+				else
+					bad += segment_header(dir, 2, &h2) !=
+					    JOURNAL_HEADER_V2 ||
+					    h2.bad_copies != 0 ||
+					    h2.salt != h.salt;
+			}
+		}
 	}
-	size = file_size(path);
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && warning != NULL &&
-	    strstr(warning, "segment 00000001") != NULL &&
-	    strstr(warning, "skipped") != NULL,
-	    "a damaged record in an old segment is skipped with a warning");
-	ok(seen.n == 4 && seen_is(&seen, 0, 0) && seen_is(&seen, 1, 2) &&
-	    seen_is(&seen, 2, 0) && seen_is(&seen, 3, 2) &&
-	    seen.offset[1] == positions[2] && seen.offset[2] == positions[3] &&
-	    seen.offset[3] == positions[4],
-	    "the rest of the old segment and the later one replay");
-	ok(j != NULL && journal_records(j) == 4 &&
-	    journal_segments(j) == 2 && file_size(path) == size,
-	    "the damaged old segment is kept whole");
+	is_int(bad, 0, "the newest segment's damaged header copy is written "
+	    "over with the good one");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && recs_are(&seen, &want, NULL),
+	    "so the next open finds both copies sound");
+	journal_close(j);
+	free(warning);
+
+	/* Both copies of an older segment: its records are lost. */
+	segment_flip(dir, 1, 8);
+	segment_flip(dir, 1, 64 + 30);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, lost) &&
+	    journal_damage(j)->segments_unreadable == 1 &&
+	    journal_damage(j)->segments_missing == 0 && warning != NULL &&
+	    strstr(warning, "00000001: header damaged") != NULL,
+	    "a segment with both header copies damaged is counted unreadable; "
+	    "the others are read");
 	if (j != NULL) {
-		ok(read_fails(j, positions[1]) && reads_as(j, positions[2], 2),
-		    "the damaged record does not read, the next one does");
-		ok(SEGMENT_OF(append_fixture(j, 1)) == 2,
+		ok(read_fails(j, want.r[0].position) &&
+		    reads_as(j, &want.r[2]),
+		    "its records do not read; the others do");
+		append(j, NULL, 5, 5);
+		ok(finish(j) == 0 && segment_size(dir, 3) == -1,
 		    "appends still go to the newest segment");
-	} else {
-		free(cause);
-		ok(0, "the damaged record does not read, the next one does");
-		ok(0, "appends still go to the newest segment");
 	}
+	free(warning);
+
+	/* Both copies of the newest: a new segment takes the appends. */
+	write_journal(dir, &want, sizes, nitems(sizes));
+	size2 = segment_size(dir, 2);
+	segment_flip(dir, 2, 0);
+	segment_flip(dir, 2, 64);
+	j = reopen(dir, &seen, &warning);
+	lost[0] = 2;
+	lost[1] = 3;
+	ok(j != NULL && recs_are(&seen, &want, lost) &&
+	    journal_damage(j)->segments_unreadable == 1,
+	    "a newest segment with both header copies damaged is unreadable");
+	if (j != NULL) {
+		append(j, NULL, 5, 5);
+		ok(finish(j) == 0 && segment_size(dir, 2) == size2 &&
+		    segment_size(dir, 3) > JOURNAL_HEADER_LEN,
+		    "appends go to a new segment after it; it is left alone");
+	}
+	free(warning);
+	ok(segment_header(dir, 3, &h) == JOURNAL_HEADER_V2 &&
+	    h.prev_number == 2 && h.prev_salt == 0,
+	    "the new segment follows the unreadable one");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && journal_damage(j)->segments_unreadable == 1 &&
+	    journal_damage(j)->segments_missing == 0 && seen.n == 3,
+	    "the next open counts the same, and no gap");
 	journal_close(j);
 	free(warning);
 
-	/* A torn end of segment 1 of 2 is skipped, not cut. */
-	if (write_plan(dir, "012|02", positions) != 5 ||
-	    truncate(path, (off_t)OFFSET_OF(positions[2]) + 10) == -1) {
-		ok(0, "write a journal of two segments to tear");
-		free(path);
-		free(dir);
-		return;
+	/* A newest segment torn while its header was written. */
+	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_write(dir, 3, 0, "FISHJRNL\0\0", 10);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && no_damage(j) && recs_are(&seen, &want, NULL) &&
+	    warning != NULL && strstr(warning, "torn") != NULL,
+	    "a header torn when its segment was created is no loss");
+	if (j != NULL) {
+		append(j, NULL, 5, 5);
+		ok(finish(j) == 0 && segment_header(dir, 3, &h) ==
+		    JOURNAL_HEADER_V2 && h.prev_number == 2,
+		    "it is written again and takes the appends");
 	}
-	size = file_size(path);
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && warning != NULL &&
-	    strstr(warning, "segment 00000001") != NULL &&
-	    strstr(warning, "at its end") != NULL &&
-	    strstr(warning, "torn tail") == NULL,
-	    "a damaged end of an old segment is skipped with a warning");
-	ok(seen.n == 4 && seen_is(&seen, 0, 0) && seen_is(&seen, 1, 1) &&
-	    seen_is(&seen, 2, 0) && seen_is(&seen, 3, 2) &&
-	    seen.offset[2] == positions[3],
-	    "the later segment still replays");
-	is_int(file_size(path), size, "an old segment is not cut");
-	journal_close(j);
 	free(warning);
-	seen_clear(&seen);
-	free(path);
+	recs_clear(&want);
+	recs_clear(&seen);
 	free(dir);
 }
 
-/* Test that a segment with a bad header is skipped. */
+/* Test that deleted or replaced segments in the middle are counted. */
 static void
-test_bad_header(void)
+test_missing_segment(void)
 {
-	struct journal	*j;
-	struct seen	 seen;
-	char		*dir, *warning, *cause;
-	uint64_t	 positions[4];
-	long long	 size;
+	static const long	 sizes[] = { 100, -1, 200, -1, 300, -1, 400 };
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct recs		 other = { NULL, 0 };
+	struct buffer		 b;
+	char			*dir, *dir2, *warning;
+	int			 lost[] = { 1, -1, -1 };
 
-	memset(&seen, 0, sizeof seen);
-	dir = temp_path("header");
-
-	/* Wrong magic in the middle segment. */
-	if (write_plan(dir, "0|1|2", positions) != 3 ||
-	    flip_segment_byte(dir, 2, 0) == -1) {
-		ok(0, "write a journal of three segments to damage");
-		free(dir);
-		return;
-	}
-	size = segment_size(dir, 2);
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && warning != NULL &&
-	    strstr(warning, "segment 00000002") != NULL &&
-	    strstr(warning, "header") != NULL,
-	    "a segment with the wrong magic is skipped with a warning");
-	ok(seen.n == 2 && seen_is(&seen, 0, 0) && seen_is(&seen, 1, 2) &&
-	    seen.offset[1] == positions[2],
-	    "the segments around it replay");
-	ok(j != NULL && journal_segments(j) == 2 && journal_records(j) == 2,
-	    "the skipped segment is not counted");
-	is_int(segment_size(dir, 2), size, "the skipped segment is left alone");
-	if (j != NULL)
-		ok(read_fails(j, positions[1]) && reads_as(j, positions[2], 2),
-		    "records of the skipped segment do not read");
-	else {
-		free(cause);
-		ok(0, "records of the skipped segment do not read");
-	}
+	dir = temp_path("missing");
+	dir2 = temp_path("other");
+	buffer_init(&b);
+	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_remove(dir, 2);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, lost) &&
+	    journal_damage(j)->segments_missing == 1 && warning != NULL &&
+	    strstr(warning, "00000002 is missing") != NULL,
+	    "a deleted middle segment is counted missing; the others are read");
 	journal_close(j);
 	free(warning);
 
-	/* A header naming another segment. */
-	if (write_plan(dir, "0|1|2", positions) != 3 ||
-	    write_header(dir, 2, JOURNAL_MAGIC, JOURNAL_VERSION, 7,
-	    JOURNAL_HEADER_LEN) == -1) {
-		ok(0, "write a journal with a misnumbered segment");
-		free(dir);
-		return;
-	}
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && warning != NULL &&
-	    strstr(warning, "segment 00000002") != NULL && seen.n == 2 &&
-	    seen_is(&seen, 1, 2) && journal_segments(j) == 2,
-	    "a segment whose header has another number is skipped");
+	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_remove(dir, 2);
+	segment_remove(dir, 3);
+	lost[1] = 2;
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, lost) &&
+	    journal_damage(j)->segments_missing == 2 && warning != NULL &&
+	    strstr(warning, "00000002 to 00000003") != NULL,
+	    "two deleted segments are counted");
 	journal_close(j);
 	free(warning);
 
-	/* Wrong magic in the newest segment. */
-	if (write_plan(dir, "0|1", positions) != 2 ||
-	    flip_segment_byte(dir, 2, 0) == -1) {
-		ok(0, "write a journal of two segments to damage");
-		free(dir);
-		return;
-	}
-	size = segment_size(dir, 2);
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && warning != NULL &&
-	    strstr(warning, "segment 00000002") != NULL && seen.n == 1 &&
-	    seen_is(&seen, 0, 0),
-	    "a newest segment with the wrong magic is skipped with a warning");
-	if (j != NULL) {
-		ok(journal_segments(j) == 2 &&
-		    segment_size(dir, 3) == JOURNAL_HEADER_LEN,
-		    "a new segment 3 is started after the skipped one");
-		positions[2] = append_fixture(j, 2);
-		ok(SEGMENT_OF(positions[2]) == 3 &&
-		    journal_sync(j, &cause) == 0,
-		    "appends go to the new segment, after the skipped one");
-		ok(journal_roll(j, &cause) == 0 &&
-		    segment_size(dir, 4) == JOURNAL_HEADER_LEN,
-		    "the journal rolls to segment 4");
-		positions[3] = append_fixture(j, 0);
-		ok(SEGMENT_OF(positions[3]) == 4 &&
-		    journal_sync(j, &cause) == 0, "appends go after the roll");
-	} else {
-		free(cause);
-		ok(0, "a new segment 3 is started after the skipped one");
-		ok(0, "appends go to the new segment, after the skipped one");
-		ok(0, "the journal rolls to segment 4");
-		ok(0, "appends go after the roll");
-	}
-	ok(segment_size(dir, 2) == size &&
-	    !segment_magic_is(dir, 2, JOURNAL_MAGIC),
-	    "a skipped newest segment is left alone");
-	journal_close(j);
-	free(warning);
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && seen.n == 3 && seen_is(&seen, 0, 0) &&
-	    seen_is(&seen, 1, 2) && seen_is(&seen, 2, 0),
-	    "records appended after a skipped segment replay in order");
+	/* Another journal's segment 2 in place of ours. */
+	write_journal(dir, &want, sizes, nitems(sizes));
+	write_journal(dir2, &other, sizes, nitems(sizes));
+	segment_load(dir2, 2, &b);
+	segment_remove(dir, 2);
+	segment_write(dir, 2, 0, b.data, b.len);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && journal_damage(j)->segments_missing == 1 &&
+	    warning != NULL && strstr(warning, "00000002 was not written "
+	    "after segment 00000001") != NULL && strchr(warning, '\n') == NULL,
+	    "a segment replaced by another one is counted as missing");
 	journal_close(j);
 	free(warning);
 
-	/* A journal whose only segment has a bad header. */
+	/* The oldest removed (as retention does) is no gap. */
+	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_remove(dir, 1);
+	lost[0] = 0;
+	lost[1] = -1;
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && no_damage(j) &&
+	    recs_are(&seen, &want, lost),
+	    "segments missing at the front are no gap");
+	journal_close(j);
+	free(warning);
+	buffer_release(&b);
+	recs_clear(&want);
+	recs_clear(&other);
+	recs_clear(&seen);
+	free(dir);
+	free(dir2);
+}
+
+/* Append a format-1 record to b (as the earlier fish wrote them). */
+static void
+v1_record(struct buffer *b, struct recs *want, uint32_t number, int type,
+    const char *json, const void *body, size_t body_len)
+{
+	struct buffer	r;
+
+	buffer_init(&r);
+	buffer_add(&r, (char[]){ (char)type }, 1);
+	buffer_add_u32(&r, (uint32_t)strlen(json));
+	buffer_add_str(&r, json);
+	buffer_add(&r, body, body_len);
+	if (want != NULL)
+		recs_add(want, type, POSITION(number, b->len), json, body,
+		    body_len);
+	buffer_add_u32(b, (uint32_t)r.len);
+	buffer_add_u32(b, crc32c(0, r.data, r.len));
+	buffer_add(b, r.data, r.len);
+	buffer_release(&r);
+}
+
+/* Start a format-1 segment's bytes in b. */
+static void
+v1_header(struct buffer *b, uint32_t number)
+{
+	buffer_clear(b);
+	buffer_add(b, JOURNAL_MAGIC, 8);
+	buffer_add_u32(b, 1);
+	buffer_add_u32(b, number);
+	buffer_add_u64(b, (uint64_t)now_ms());
+}
+
+/* Test reading segments of format 1, built here byte by byte. */
+static void
+test_format1(void)
+{
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct journal_header	 h;
+	struct buffer		 b, inner;
+	char			*dir, *warning;
+	long long		 size1, size2;
+	uint64_t		 damaged;
+	int			 lost[] = { 4, 5, -1 };
+
+	dir = temp_path("format1");
 	remove_tree(dir);
-	if (mkdir(dir, 0700) == -1 ||
-	    write_header(dir, 1, "NOTAJRNL", JOURNAL_VERSION, 1,
-	    JOURNAL_HEADER_LEN) == -1) {
-		ok(0, "write a journal whose only segment is bad");
-		free(dir);
-		return;
-	}
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j != NULL && warning != NULL &&
-	    strstr(warning, "segment 00000001") != NULL && seen.n == 0,
-	    "a journal whose only segment is bad opens with a warning");
-	ok(segment_size(dir, 1) == JOURNAL_HEADER_LEN &&
-	    segment_magic_is(dir, 1, "NOTAJRNL"),
-	    "the bad segment is left alone");
-	if (j != NULL) {
-		positions[0] = append_fixture(j, 0);
-		ok(SEGMENT_OF(positions[0]) == 2 &&
-		    journal_sync(j, &cause) == 0 &&
-		    segment_magic_is(dir, 1, "NOTAJRNL"),
-		    "appends go to a new segment after the bad one");
-	} else {
-		free(cause);
-		ok(0, "appends go to a new segment after the bad one");
-	}
+	mkdir(dir, 0700);
+	buffer_init(&b);
+	buffer_init(&inner);
+	v1_header(&b, 1);
+	v1_record(&b, &want, 1, 1, "{\"token\":\"t\"}", "", 0);
+	v1_record(&b, &want, 1, 3, "{\"seq\":1}", "bin\0ary", 7);
+	v1_record(&b, &want, 1, 5, "{\"seq\":1}", NULL, 0);
+	segment_write(dir, 1, 0, b.data, b.len);
+	size1 = (long long)b.len;
+	/* Segment 2: a good record, a damaged one, one that hides another. */
+	v1_header(&b, 2);
+	v1_record(&b, &want, 2, 3, "{\"seq\":2}", "two", 3);
+	damaged = b.len;
+	v1_record(&b, &want, 2, 3, "{\"seq\":3}", "three", 5);
+	b.data[damaged + 12] ^= 0x20;
+	v1_record(&inner, NULL, 2, 3, "{\"seq\":99,\"forged\":true}", "x", 1);
+	v1_record(&b, &want, 2, 3, "{\"seq\":4}", inner.data, inner.len);
+	segment_write(dir, 2, 0, b.data, b.len);
+	size2 = (long long)b.len;
+
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, lost),
+	    "format-1 records replay up to the first bad one, at their "
+	    "positions");
+	ok(j != NULL && journal_damage(j)->regions == 1 &&
+	    journal_damage(j)->bytes == (uint64_t)size2 - damaged &&
+	    warning != NULL && strstr(warning, "format 1") != NULL,
+	    "what a format-1 segment does not read is counted and reported");
+	if (j == NULL)
+		goto out;
+	ok(all_read(j, &want, lost), "format-1 records read by position");
+	append(j, &want, 7, 10);
+	is_int(SEGMENT_OF(want.r[want.n - 1].position), 3,
+	    "appends go to a new format-2 segment");
+	ok(finish(j) == 0 && segment_size(dir, 1) == size1 &&
+	    segment_size(dir, 2) == size2,
+	    "format-1 segments are never written");
+	ok(segment_header(dir, 3, &h) == JOURNAL_HEADER_V2 &&
+	    h.prev_number == 2 && h.prev_salt == 0,
+	    "the new segment follows the format-1 one");
+	free(warning);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, lost) &&
+	    journal_damage(j)->regions == 1 &&
+	    journal_damage(j)->segments_missing == 0,
+	    "format-1 and format-2 segments replay together");
 	journal_close(j);
 	free(warning);
-	seen_clear(&seen);
+
+	/* A torn last record of a format-1 segment is no loss. */
+	v1_header(&b, 2);
+	v1_record(&b, NULL, 2, 3, "{\"seq\":2}", "two", 3);
+	v1_record(&b, NULL, 2, 3, "{\"seq\":3}", "three", 5);
+	b.len -= 2;
+	segment_remove(dir, 2);
+	segment_write(dir, 2, 0, b.data, b.len);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && journal_damage(j)->regions == 0 && warning != NULL &&
+	    strstr(warning, "torn tail") != NULL,
+	    "a torn format-1 tail is reported and is no loss");
+	journal_close(j);
+	free(warning);
+out:
+	buffer_release(&b);
+	buffer_release(&inner);
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
+/* Return the bytes the writer would append at offset of segment 1. */
+static void
+would_write(const char *dir, uint64_t offset, size_t body_len,
+    struct buffer *out)
+{
+	struct journal_frame	f = segment_frame(dir, 1);
+	struct journal_piece	piece[3];
+	unsigned char		head[JOURNAL_RECORD_HEAD];
+	char			*body = make_body(body_len, 5);
+
+	put_u32(head, (uint32_t)(5 + 2 + body_len));
+	head[4] = JOURNAL_MESSAGE_RECEIVED;
+	put_u32(head + 5, 2);
+	piece[0].data = head;
+	piece[0].len = sizeof head;
+	piece[1].data = "{}";
+	piece[1].len = 2;
+	piece[2].data = body;
+	piece[2].len = body_len;
+	buffer_clear(out);
+	journal_format_record(out, offset, &f, piece, 3);
+	free(body);
+}
+
+/*
+ * Test resuming after a crash that left part of a write beyond the last
+ * good record: it is scrubbed (cut, or zeroed in pre-written space)
+ * before anything is appended, so a later open sees the old records, then
+ * the new, nothing else.  Bytes there that are no torn write are damage:
+ * counted, kept, and appends go on at the next block.
+ */
+static void
+test_resume_scrub(void)
+{
+	static const long	 sizes[] = { 100, 20000 };
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct buffer		 b, torn;
+	char			*dir, *warning, *garbage;
+	uint64_t		 end, i;
+	int			 zeroed;
+	size_t			 n;
+
+	dir = temp_path("scrub");
+	buffer_init(&b);
+	buffer_init(&torn);
+	garbage = make_body(5000, 77);
+	for (i = 0; i < 5000; i++)
+		garbage[i] |= 1;	/* never a zero byte */
+
+	/* A file grown by appends, the last one torn: cut at the end. */
+	write_journal(dir, &want, sizes, nitems(sizes));
+	end = record_end(&want, 1);
+	would_write(dir, end, 5000, &torn);
+	segment_write(dir, 1, end, torn.data, 1500);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && no_damage(j) && recs_are(&seen, &want, NULL) &&
+	    warning != NULL && strstr(warning, "torn tail") != NULL,
+	    "an append torn short is a torn tail, no loss");
+	is_int(segment_size(dir, 1), end, "it is cut off before appending");
+	if (j != NULL) {
+		append(j, &want, 2, 30);
+		ok(finish(j) == 0, "new records are appended after the cut");
+	}
+	free(warning);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && recs_are(&seen, &want, NULL),
+	    "a later open sees the old records and the new, nothing else");
+	journal_close(j);
+	free(warning);
+
+	/* Pre-written space, written in part: zeroed, the size kept. */
+	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_truncate(dir, 1, 4 * BLOCK);
+	segment_write(dir, 1, end, torn.data, 1500);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && no_damage(j) && recs_are(&seen, &want, NULL) &&
+	    warning != NULL && strstr(warning, "torn tail") != NULL,
+	    "a write torn in pre-written space is a torn tail, no loss");
+	segment_load(dir, 1, &b);
+	for (i = end, zeroed = 1; i < b.len; i++)
+		zeroed &= b.data[i] == 0;
+	ok(zeroed && b.len == 4 * BLOCK,
+	    "it is zeroed in place; the pre-written size is kept");
+	if (j != NULL) {
+		append(j, &want, 2, 30000);
+		ok(finish(j) == 0 && segment_size(dir, 1) == 4 * BLOCK,
+		    "new records are written into the pre-written space");
+	}
+	free(warning);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && no_damage(j) &&
+	    recs_are(&seen, &want, NULL),
+	    "a later open sees the old and new records, and zeros as unwritten");
+	journal_close(j);
+	free(warning);
+
+	/* Bytes that are no torn write: damage, kept, appended after. */
+	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_write(dir, 1, end, garbage, 5000);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, NULL) &&
+	    journal_damage(j)->regions == 1 &&
+	    journal_damage(j)->bytes == 5000 && warning != NULL &&
+	    strstr(warning, "damaged") != NULL,
+	    "bytes after the last record that are no torn write are counted "
+	    "as damage");
+	if (j != NULL) {
+		append(j, &want, 2, 30);
+		is_int(want.r[2].position, POSITION(1, block_end(end + 4999)),
+		    "appends go on at the next block after them");
+		ok(finish(j) == 0, "and sync");
+	}
+	free(warning);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, NULL) &&
+	    journal_damage(j)->regions == 1,
+	    "a later open sees the old and new records, never those bytes");
+	journal_close(j);
+	free(warning);
+
+	/* A copy of an earlier record left after the end is not adopted. */
+	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_load(dir, 1, &b);
+	n = (size_t)(record_end(&want, 0) - OFFSET_OF(want.r[0].position));
+	segment_write(dir, 1, end, b.data + OFFSET_OF(want.r[0].position), n);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, NULL) &&
+	    journal_damage(j)->regions == 1,
+	    "a record copied after the end is not taken for one");
+	journal_close(j);
+	free(warning);
+	free(garbage);
+	buffer_release(&b);
+	buffer_release(&torn);
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
+/*
+ * Test that bytes copied from elsewhere are never records: a block copied
+ * to another offset of its segment, or to the same offset of another
+ * segment, fails every fragment check there.
+ */
+static void
+test_copied(void)
+{
+	static const long	 sizes[] = { 9000, 9000, 9000, 9000, 9000, 9000,
+				    9000, 9000, 9000, 9000, 9000, 9000, 9000,
+				    9000, 9000, 9000, 9000, 9000, 9000, 9000 };
+	static const long	 two[] = { 9000, 9000, 9000, 9000, 9000, 9000,
+				    9000, 9000, 9000, 9000, 9000, 9000, -1,
+				    9000, 9000, 9000, 9000, 9000, 9000, 9000,
+				    9000, 9000, 9000, 9000, 9000, 9000 };
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct buffer		 b;
+	char			*dir, *warning;
+	size_t			 i;
+	int			 lost[64], n;
+
+	dir = temp_path("copied");
+	buffer_init(&b);
+	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_load(dir, 1, &b);
+	segment_write(dir, 1, 3 * BLOCK, b.data + BLOCK, BLOCK);
+	for (i = 0, n = 0; i < want.n; i++) {
+		if (OFFSET_OF(want.r[i].position) < 4 * BLOCK &&
+		    record_end(&want, i) > 3 * BLOCK)
+			lost[n++] = (int)i;
+	}
+	lost[n] = -1;
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, lost) &&
+	    journal_damage(j)->regions == 1,
+	    "a block copied to another offset is damage, never records");
+	journal_close(j);
+	free(warning);
+
+	write_journal(dir, &want, two, nitems(two));
+	segment_load(dir, 1, &b);
+	segment_write(dir, 2, BLOCK, b.data + BLOCK, BLOCK);
+	for (i = 0, n = 0; i < want.n; i++) {
+		if (SEGMENT_OF(want.r[i].position) == 2 &&
+		    OFFSET_OF(want.r[i].position) < 2 * BLOCK &&
+		    record_end(&want, i) > BLOCK)
+			lost[n++] = (int)i;
+	}
+	lost[n] = -1;
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, lost) &&
+	    journal_damage(j)->regions == 1,
+	    "a block copied to the same offset of another segment is damage, "
+	    "never records");
+	journal_close(j);
+	free(warning);
+	buffer_release(&b);
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
+/*
+ * Test that a record forged inside a body, byte-exact for the very salt
+ * and position where it lies, is never adopted, even when the record
+ * around it is damaged or torn.
+ */
+static void
+test_forged_in_body(void)
+{
+	struct journal			*j;
+	struct recs			 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct journal_frame		 f;
+	struct journal_piece		 piece[3];
+	struct buffer			 forged;
+	unsigned char			 head[JOURNAL_RECORD_HEAD];
+	char				*dir, *warning, *body;
+	const char			*json = "{\"seq\":1,\"verified\":true}";
+	uint64_t			 at, s, p;
+	size_t				 lead, body_len = 20000;
+	int				 lost[8];
+
+	dir = temp_path("forged");
+	remove_tree(dir);
+	buffer_init(&forged);
+	if ((j = reopen(dir, &seen, &warning)) == NULL) {
+		ok(0, "open a journal to forge in");
+		goto out;
+	}
+	append(j, &want, 0, 10);
+	f = segment_frame(dir, 1);
+	/*
+	 * The next record's body starts lead bytes after its fragment
+	 * header; fill it with a forged record at every 512th offset.
+	 */
+	at = journal_active_bytes(j, NULL);
+	lead = JOURNAL_FRAGMENT_HEAD + JOURNAL_RECORD_HEAD + 2;
+	body = xcalloc(1, body_len);
+	for (s = 16; s + 200 < body_len; s += 512) {
+		p = at + lead + s;
+		if (p / BLOCK != (at + lead) / BLOCK)
+			break;		/* a writer's header intervenes */
+		put_u32(head, (uint32_t)(5 + strlen(json)));
+		head[4] = JOURNAL_MESSAGE_RECEIVED;
+		put_u32(head + 5, (uint32_t)strlen(json));
+		piece[0].data = head;
+		piece[0].len = sizeof head;
+		piece[1].data = json;
+		piece[1].len = strlen(json);
+		piece[2].data = "";
+		piece[2].len = 0;
+		buffer_clear(&forged);
+		journal_format_record(&forged, p, &f, piece, 3);
+		memcpy(body + s, forged.data, forged.len);
+	}
+	p = journal_append_text(j, JOURNAL_MESSAGE_RECEIVED, "{}", 2, body,
+	    body_len);
+	recs_add(&want, JOURNAL_MESSAGE_RECEIVED, p, "{}", body, body_len);
+	ok(OFFSET_OF(p) == at, "the carrier record starts where expected");
+	append(j, &want, 2, 40000);
+	ok(finish(j) == 0, "a body carrying forged records is journaled");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && recs_are(&seen, &want, NULL),
+	    "forged records inside a body are only body");
+	journal_close(j);
+
+	segment_flip(dir, 1, at + 1);
+	lost_by_damage(&want, 1, at + 1, lost);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, lost),
+	    "with the carrier damaged, no forged record is adopted");
+	journal_close(j);
+	free(warning);
+	segment_flip(dir, 1, at + 1);
+	segment_truncate(dir, 1, at + 900);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && seen.n == 1 && rec_same(&seen.r[0], &want.r[0]),
+	    "with the carrier torn, no forged record is adopted");
+	journal_close(j);
+	free(warning);
+	free(body);
+out:
+	buffer_release(&forged);
+	recs_clear(&want);
+	recs_clear(&seen);
 	free(dir);
 }
 
@@ -1173,72 +1811,61 @@ test_bad_header(void)
 static void
 test_refused(void)
 {
-	struct journal	*j;
-	struct seen	 seen;
-	char		*dir, *path, *warning, *cause;
-	uint64_t	 positions[3];
+	static const long	 sizes[] = { 10, -1, 20 };
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct journal_header	 h;
+	unsigned char		 header[JOURNAL_HEADER_LEN];
+	char			*dir, *path, *warning, *cause;
+	long long		 size;
 
-	memset(&seen, 0, sizeof seen);
 	dir = temp_path("refused");
-
-	if (write_plan(dir, "0|1", positions) != 2 ||
-	    write_header(dir, 1, JOURNAL_MAGIC, JOURNAL_VERSION + 1, 1,
-	    JOURNAL_HEADER_LEN) == -1)
-		ok(0, "write a journal with a newer segment");
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j == NULL && cause != NULL && strstr(cause, "version 2") != NULL,
-	    "a segment with a newer version is refused with a cause");
+	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_header(dir, 1, &h);
+	h.version = 3;
+	journal_header_encode(header, &h);
+	size = segment_size(dir, 1);
+	segment_write(dir, 1, 0, header, sizeof header);
+	cause = NULL;
+	j = journal_open(dir, collect, &seen, &warning, &cause);
+	ok(j == NULL && cause != NULL && strstr(cause, "00000001 has format "
+	    "version 3; this fish reads versions 1 and 2") != NULL,
+	    "a segment of a newer format is refused with a cause");
 	free(cause);
-	free(warning);
-	ok(segment_size(dir, 1) == JOURNAL_HEADER_LEN &&
-	    segment_size(dir, 2) > JOURNAL_HEADER_LEN,
-	    "a refused journal is left alone");
-
-	write_header(dir, 1, JOURNAL_MAGIC, 0, 1, JOURNAL_HEADER_LEN);
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j == NULL && cause != NULL && strstr(cause, "version 0") != NULL,
-	    "a segment with version 0 is refused");
-	free(cause);
-	free(warning);
-
-	write_header(dir, 3, JOURNAL_MAGIC, 9, 3, JOURNAL_HEADER_LEN);
-	write_header(dir, 1, JOURNAL_MAGIC, JOURNAL_VERSION, 1,
-	    JOURNAL_HEADER_LEN);
-	j = reopen(dir, &seen, &warning, &cause);
-	ok(j == NULL && cause != NULL && strstr(cause, "version 9") != NULL,
-	    "a newest segment with another version is refused");
-	free(cause);
-	free(warning);
+	ok(segment_size(dir, 1) == size, "a refused journal is left alone");
+	recs_clear(&seen);
 	free(dir);
 
-	dir = temp_path("missing/journal");
-	j = reopen(dir, &seen, &warning, &cause);
+	dir = temp_path("absent/journal");
+	cause = NULL;
+	j = journal_open(dir, collect, &seen, &warning, &cause);
 	ok(j == NULL && cause != NULL && strstr(cause, dir) != NULL,
 	    "a journal in a missing directory fails with a cause naming it");
 	free(cause);
-	free(warning);
 	free(dir);
 
 	path = temp_path("plain");
-	write_file(path, "x", 1);
-	j = reopen(path, &seen, &warning, &cause);
+	segment_write(tmpdir, 0, 0, "x", 1);
+	free(path);
+	path = segment_path(tmpdir, 0);
+	cause = NULL;
+	j = journal_open(path, collect, &seen, &warning, &cause);
 	ok(j == NULL && cause != NULL && strstr(cause, path) != NULL,
 	    "a journal path that is a file fails with a cause naming it");
 	free(cause);
-	free(warning);
+	unlink(path);
 	free(path);
 
 #ifdef FISH_TEST_HOOKS
-	/* A failed fsync is reported. */
 	dir = temp_path("fsync");
-	if (write_three(dir, positions) == 0 &&
-	    (j = reopen(dir, &seen, &warning, &cause)) != NULL) {
-		append_fixture(j, 0);
+	write_journal(dir, &want, sizes, nitems(sizes));
+	if ((j = reopen(dir, &seen, &warning)) != NULL) {
+		append(j, NULL, 1, 1);
 		setenv("FISH_TEST_FAIL_FSYNC", "1", 1);
 		cause = NULL;
 		ok(journal_sync(j, &cause) == -1 && cause != NULL &&
 		    strstr(cause, "cannot sync") != NULL &&
-		    strstr(cause, "00000001") != NULL,
+		    strstr(cause, "00000002") != NULL,
 		    "a failed sync is reported with a cause naming the "
 		    "segment");
 		unsetenv("FISH_TEST_FAIL_FSYNC");
@@ -1249,12 +1876,12 @@ test_refused(void)
 		    "a journal whose sync failed does not roll");
 		free(cause);
 		journal_close(j);
-		free(warning);
 	} else
 		ok(0, "a failed sync is reported with a cause");
 	free(dir);
 #endif
-	seen_clear(&seen);
+	recs_clear(&want);
+	recs_clear(&seen);
 }
 
 /* Run every case and print the plan. */
@@ -1268,12 +1895,19 @@ main(void)
 		return (done_testing());
 	}
 	test_round_trip();
+	test_spanning();
+	test_block_tail();
+	test_random_reads();
 	test_roll();
 	test_expire();
 	test_torn_tail();
 	test_damaged_middle();
-	test_damaged_old_segment();
-	test_bad_header();
+	test_header_copies();
+	test_missing_segment();
+	test_format1();
+	test_resume_scrub();
+	test_copied();
+	test_forged_in_body();
 	test_refused();
 	if (remove_tree(tmpdir) == -1)
 		ok(0, "remove '%s': %s", tmpdir, strerror(errno));

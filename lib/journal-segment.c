@@ -1,0 +1,444 @@
+/*
+ * Journal segment files: creating a segment (its header written and
+ * synced with its directory before any record goes there), and opening
+ * the journal's segments on start, in number order: each one's header,
+ * its place in the chain of segments (numbers skipped, a segment replaced
+ * in the middle), then its records through journal-recover.c.
+ */
+#include "config.h"
+
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buffer.h"
+#include "journal.h"
+#include "journal-format.h"
+#include "journal-segment.h"
+#include "xmalloc.h"
+
+
+/* What journal_open knows of the segment file before the one it opens. */
+struct journal_previous {
+	uint32_t	number;		/* 0: none */
+	int		version;	/* 0: unreadable */
+	uint64_t	salt;
+	int		broken;		/* it did not follow the one before */
+};
+
+
+/* Fsync a directory, so names created or removed in it are durable. */
+int
+journal_sync_dir(const char *dir)
+{
+	int	fd, error;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (-1);
+	error = fsync(fd);
+	close(fd);
+	return (error);
+}
+
+/* Return the wall clock in unix milliseconds. */
+int64_t
+journal_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Return the path of segment number; caller frees. */
+char *
+journal_segment_path(const struct journal *j, uint32_t number)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/%08u.journal", j->dir, number);
+	return (path);
+}
+
+/* Write all of len bytes at offset.  Return 0, or -1 with errno. */
+int
+journal_pwrite(int fd, const void *data, size_t len, uint64_t offset)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = pwrite(fd, data, len, (off_t)offset);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return (-1);
+		if (n == 0) {
+			errno = EIO;
+			return (-1);
+		}
+		data = (const char *)data + n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return (0);
+}
+
+/*
+ * Write segment seg's header, chained to prev, and make it and its name
+ * durable before any record goes there.
+ */
+static int
+journal_write_header(struct journal *j, struct segment *seg,
+    const struct journal_previous *prev, char **cause)
+{
+	struct journal_header	h;
+	unsigned char		header[JOURNAL_HEADER_LEN];
+	uint64_t		salt;
+
+	if (getrandom(&salt, sizeof salt, 0) != sizeof salt) {
+		xasprintf(cause, "cannot create journal segment %08u: "
+		    "getrandom failed", seg->number);
+		return (-1);
+	}
+	memset(&h, 0, sizeof h);
+	h.version = JOURNAL_VERSION;
+	h.number = seg->number;
+	h.created_at = seg->created_at;
+	h.salt = salt;
+	h.prev_number = prev->number;
+	h.prev_salt = prev->version == JOURNAL_VERSION ? prev->salt : 0;
+	journal_header_encode(header, &h);
+	if (ftruncate(seg->fd, 0) == -1 ||
+	    journal_pwrite(seg->fd, header, sizeof header, 0) == -1 ||
+	    fsync(seg->fd) == -1 || journal_sync_dir(j->dir) == -1) {
+		xasprintf(cause, "cannot create journal segment %08u in '%s': "
+		    "%s", seg->number, j->dir, strerror(errno));
+		return (-1);
+	}
+	seg->version = JOURNAL_VERSION;
+	journal_frame_init(&seg->frame, seg->number, salt);
+	seg->size = JOURNAL_HEADER_LEN;
+	return (0);
+}
+
+/* Return what a new segment's header says of the segment before it. */
+static struct journal_previous
+journal_previous_of(const struct journal *j)
+{
+	struct journal_previous		 prev = { j->last_number, 0, 0, 0 };
+	const struct segment		*seg;
+
+	if (j->nsegments > 0) {
+		seg = &j->segments[j->nsegments - 1];
+		if (seg->number == j->last_number) {
+			prev.version = seg->version;
+			prev.salt = seg->frame.salt;
+		}
+	}
+	return (prev);
+}
+
+/* Append a new, empty segment after the newest one. */
+int
+journal_new_segment(struct journal *j, char **cause)
+{
+	struct journal_previous	 prev = journal_previous_of(j);
+	struct segment		*seg;
+	char			*path;
+	uint32_t		 number = j->last_number + 1;
+
+	path = journal_segment_path(j, number);
+	j->segments = xreallocarray(j->segments, j->nsegments + 1,
+	    sizeof *j->segments);
+	seg = &j->segments[j->nsegments];
+	memset(seg, 0, sizeof *seg);
+	seg->number = number;
+	seg->created_at = seg->written_at = journal_now();
+	seg->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (seg->fd == -1) {
+		xasprintf(cause, "cannot create '%s': %s", path,
+		    strerror(errno));
+		free(path);
+		return (-1);
+	}
+	free(path);
+	if (journal_write_header(j, seg, &prev, cause) == -1) {
+		close(seg->fd);
+		return (-1);
+	}
+	j->nsegments++;
+	j->last_number = number;
+	return (0);
+}
+
+/* Tell whether the len bytes of fd from offset on are all zero. */
+static int
+journal_all_zero(int fd, uint64_t offset, uint64_t size)
+{
+	char	buf[65536];
+	ssize_t	n, i;
+
+	while (offset < size) {
+		n = journal_pread(fd, buf, size - offset < sizeof buf ?
+		    (size_t)(size - offset) : sizeof buf, offset);
+		if (n <= 0)
+			return (0);
+		for (i = 0; i < n; i++) {
+			if (buf[i] != 0)
+				return (0);
+		}
+		offset += (uint64_t)n;
+	}
+	return (1);
+}
+
+/*
+ * Check segment number's place in the chain: no numbers skipped since the
+ * previous file, and (for format 2) the previous segment being the one it
+ * was written after.  Count what is missing.
+ */
+static void
+journal_check_chain(struct journal *j, const struct journal_previous *prev,
+    uint32_t number, const struct journal_header *h, int *broken)
+{
+	*broken = 0;
+	if (prev->number == 0)
+		return;		/* older ones were removed by retention */
+	if (number > prev->number + 1) {
+		j->damage.segments_missing += number - prev->number - 1;
+		if (number == prev->number + 2)
+			journal_warn(&j->warnings, "journal segment %08u is "
+			    "missing", prev->number + 1);
+		else
+			journal_warn(&j->warnings, "journal segments %08u to "
+			    "%08u are missing", prev->number + 1, number - 1);
+		return;
+	}
+	if (h == NULL || h->version != JOURNAL_VERSION || prev->version == 0)
+		return;
+	if (h->prev_number == prev->number && (prev->version !=
+	    JOURNAL_VERSION || h->prev_salt == prev->salt))
+		return;
+	/* A segment replaced in the middle breaks two links: count one. */
+	if (prev->broken)
+		return;
+	j->damage.segments_missing++;
+	journal_warn(&j->warnings, "journal segment %08u was not written "
+	    "after segment %08u: one of them replaced the original, which is "
+	    "missing", number, prev->number);
+	*broken = 1;
+}
+
+/*
+ * One copy of segment seg's header is damaged: the other is used.  The
+ * newest segment, which is written anyway, gets the damaged copy written
+ * over with the good one, so the next damage cannot take both; older
+ * segments are only ever read.
+ */
+static void
+journal_repair_header(struct journal *j, struct segment *seg,
+    const struct journal_header *h, int newest)
+{
+	unsigned char	header[JOURNAL_HEADER_LEN];
+
+	if (newest) {
+		journal_header_encode(header, h);
+		if (journal_pwrite(seg->fd, header, sizeof header, 0) == 0 &&
+		    fdatasync(seg->fd) == 0) {
+			journal_warn(&j->warnings, "journal segment %08u: one "
+			    "header copy was damaged; the other is used, and "
+			    "was written over it", seg->number);
+			return;
+		}
+	}
+	journal_warn(&j->warnings, "journal segment %08u: one header copy is "
+	    "damaged; the other is used", seg->number);
+}
+
+/*
+ * Open segment number, read its header and recover it.  Return 1 when it
+ * is kept, 0 when it is unreadable (counted and skipped), -1 with *cause
+ * on failure.
+ */
+static int
+journal_open_segment(struct journal *j, struct journal_scan *scan,
+    struct journal_previous *prev, uint32_t number, int newest, char **cause)
+{
+	struct segment		 seg;
+	struct journal_header	 h;
+	struct journal_previous	 before;
+	unsigned char		 header[JOURNAL_HEADER_LEN];
+	struct stat		 sb;
+	char			*path;
+	ssize_t			 n;
+	enum journal_header_kind kind;
+	int			 broken;
+
+	memset(&seg, 0, sizeof seg);
+	seg.number = number;
+	path = journal_segment_path(j, number);
+	seg.fd = open(path, (newest ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (seg.fd == -1 || fstat(seg.fd, &sb) == -1 ||
+	    (n = journal_pread(seg.fd, header, sizeof header, 0)) == -1) {
+		xasprintf(cause, "cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		if (seg.fd != -1)
+			close(seg.fd);
+		return (-1);
+	}
+	free(path);
+	seg.written_at = (int64_t)sb.st_mtim.tv_sec * 1000 +
+	    sb.st_mtim.tv_nsec / 1000000;
+	kind = journal_header_parse(header, (size_t)n, number, &h);
+	if (kind == JOURNAL_HEADER_OTHER) {
+		xasprintf(cause, "journal segment %08u has format version %u; "
+		    "this fish reads versions 1 and 2", number, h.version);
+		close(seg.fd);
+		return (-1);
+	}
+	journal_check_chain(j, prev, number, kind == JOURNAL_HEADER_BAD ?
+	    NULL : &h, &broken);
+	before = *prev;
+	prev->number = number;
+	prev->version = (int)h.version;
+	prev->salt = h.salt;
+	prev->broken = broken;
+	if (kind == JOURNAL_HEADER_BAD) {
+		if (newest && journal_all_zero(seg.fd, JOURNAL_HEADER_LEN,
+		    (uint64_t)sb.st_size)) {
+			/* Torn while it was created: nothing ever went in. */
+			journal_warn(&j->warnings, "journal segment %08u: its "
+			    "header was torn when it was created; written again",
+			    number);
+			seg.created_at = seg.written_at = journal_now();
+			if (journal_write_header(j, &seg, &before, cause) == -1) {
+				close(seg.fd);
+				return (-1);
+			}
+			prev->version = JOURNAL_VERSION;
+			prev->salt = seg.frame.salt;
+			goto keep;
+		}
+		j->damage.segments_unreadable++;
+		journal_warn(&j->warnings, "journal segment %08u: header "
+		    "damaged, its %llu bytes are not read", number,
+		    (unsigned long long)sb.st_size);
+		close(seg.fd);
+		return (0);
+	}
+	if (h.bad_copies > 0 && kind == JOURNAL_HEADER_V2)
+		journal_repair_header(j, &seg, &h, newest);
+	seg.version = (int)h.version;
+	seg.created_at = h.created_at;
+	scan->fd = seg.fd;
+	scan->number = number;
+	scan->size = (uint64_t)sb.st_size;
+	scan->newest = newest;
+	if (seg.version == 1) {
+		if (journal_recover_v1(scan, cause) == -1)
+			goto fail;
+	} else {
+		journal_frame_init(&seg.frame, number, h.salt);
+		scan->frame = &seg.frame;
+		if (journal_recover(scan, cause) == -1 ||
+		    (newest && journal_scrub(scan, cause) == -1))
+			goto fail;
+	}
+	/* Reads stay within the file; appends go on where recovery says. */
+	seg.size = newest ? scan->resume : scan->size;
+	seg.records = scan->records;
+	j->records += scan->records;
+keep:
+	j->segments[j->nsegments++] = seg;
+	return (1);
+fail:
+	close(seg.fd);
+	return (-1);
+}
+
+/* Compare segment numbers for qsort. */
+static int
+journal_compare_numbers(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* List the segment numbers in the journal directory, sorted. */
+static uint32_t *
+journal_list(struct journal *j, size_t *count, char **cause)
+{
+	DIR		*d;
+	struct dirent	*de;
+	uint32_t	*numbers = NULL;
+	unsigned int	 number;
+	size_t		 n = 0;
+	char		 tail[16];
+
+	if ((d = opendir(j->dir)) == NULL) {
+		xasprintf(cause, "cannot read '%s': %s", j->dir,
+		    strerror(errno));
+		return (NULL);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != 16 ||
+		    sscanf(de->d_name, "%8u%15s", &number, tail) != 2 ||
+		    strcmp(tail, ".journal") != 0 || number == 0)
+			continue;
+		numbers = xreallocarray(numbers, n + 1, sizeof *numbers);
+		numbers[n++] = number;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(numbers, n, sizeof *numbers, journal_compare_numbers);
+	*count = n;
+	return (numbers == NULL ? xcalloc(1, sizeof *numbers) : numbers);
+}
+
+/* Recover every segment of the journal, oldest first. */
+int
+journal_recover_all(struct journal *j, journal_replay_cb cb, void *arg,
+    char **cause)
+{
+	struct journal_previous	 prev = { 0, 0, 0, 0 };
+	struct journal_scan	 scan;
+	struct buffer		 chunk, record;
+	uint32_t		*numbers;
+	size_t			 count, i;
+	int			 error = 0;
+
+	if ((numbers = journal_list(j, &count, cause)) == NULL)
+		return (-1);
+	buffer_init(&chunk);
+	buffer_init(&record);
+	memset(&scan, 0, sizeof scan);
+	scan.cb = cb;
+	scan.arg = arg;
+	scan.chunk = &chunk;
+	scan.record = &record;
+	scan.warnings = &j->warnings;
+	scan.damage = &j->damage;
+	j->segments = xcalloc(count + 1, sizeof *j->segments);
+	for (i = 0; i < count; i++) {
+		if (journal_open_segment(j, &scan, &prev, numbers[i],
+		    i == count - 1, cause) == -1) {
+			error = -1;
+			break;
+		}
+	}
+	if (count > 0)
+		j->last_number = numbers[count - 1];
+	free(numbers);
+	buffer_release(&chunk);
+	buffer_release(&record);
+	return (error);
+}
