@@ -186,7 +186,11 @@ journal_sync(struct journal *j, char **cause)
 	}
 	seg->size += n;
 	seg->written_at = journal_now();
-	buffer_clear(&j->pending);
+	/* A burst of large bodies must not keep its memory for good. */
+	if (j->pending.size > JOURNAL_PENDING_KEEP)
+		buffer_release(&j->pending);
+	else
+		buffer_clear(&j->pending);
 	return (0);
 }
 

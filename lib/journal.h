@@ -32,6 +32,8 @@
 #define JOURNAL_BLOCK		32768		/* bytes per block */
 #define JOURNAL_HEADER_LEN	128		/* records start here */
 #define JOURNAL_RECORD_MAX	(80U << 20)
+/* The write buffer keeps its memory between syncs up to this size. */
+#define JOURNAL_PENDING_KEEP	(4U << 20)
 
 enum journal_type {
 	JOURNAL_HOOK_CREATED = 1,

@@ -14,6 +14,7 @@
 
 #include "duration.h"
 #include "limit.h"
+#include "proto.h"
 #include "size.h"
 #include "xmalloc.h"
 
@@ -33,10 +34,14 @@ static const struct {
 	uint64_t	 def;
 	const char	*bounds;	/* min and max, as users write them */
 } limit_table[LIMIT_COUNT] = {
-	/* GitHub's own payload cap; bodies are held in memory. */
+	/*
+	 * GitHub's own payload cap by default; bodies are held in memory.
+	 * wait hands a body to its client in one control frame, so no
+	 * body may be larger than a frame's payload.
+	 */
 	{ "--max-body", "max_body", LIMIT_SIZE,
-	    offsetof(struct limits, max_body), 0, 1ULL << 30, 25ULL << 20,
-	    "0 to 1GiB" },
+	    offsetof(struct limits, max_body), 0, PROTO_PAYLOAD_MAX,
+	    25ULL << 20, "0 to 64MiB" },
 	{ "--idle-timeout", "idle_timeout", LIMIT_DURATION,
 	    offsetof(struct limits, idle_timeout_ms), 1, 24ULL * 3600 * 1000,
 	    10 * 1000, "1ms to 1d" },

@@ -257,10 +257,11 @@ tail_subscribed() {
 }
 
 @test "a full disk stops the listener before it acknowledges anything more" {
-	local mnt url code i pid
+	local url code i pid
 	mnt=$(mktemp -d)
 	if ! mount -t tmpfs -o size=512k tmpfs "$mnt" 2>/dev/null; then
 		rmdir "$mnt"
+		mnt=""
 		skip "cannot mount a small tmpfs here"
 	fi
 	export FISH_HOME=$mnt/home
@@ -278,9 +279,10 @@ tail_subscribed() {
 	rm -f "$BATS_TEST_TMPDIR/body"
 	run fish wait h --timeout 5
 	assert_output '"acknowledged"'
+	# Its files are closed only once it has exited for good.
+	pid=$(listener_pid)
 	fish stop
-	umount "$mnt"
-	rmdir "$mnt"
+	wait_until 5 all_dead "$pid"
 }
 
 @test "on a full disk the listener still starts and hands out what is queued" {

@@ -326,18 +326,21 @@ hook_settings_load(struct hook *h, struct json_object *o, const void *body,
 	h->hold = proto_bool(o, "hold");
 	h->hold_timeout_ms = proto_int(o, "hold_timeout_ms",
 	    HOOK_HOLD_TIMEOUT_MS);
-	if (h->hold_timeout_ms <= 0)
+	if (h->hold_timeout_ms <= 0 || h->hold_timeout_ms > PROTO_MS_MAX)
 		h->hold_timeout_ms = HOOK_HOLD_TIMEOUT_MS;
 	if ((s = proto_string(o, "echo")) != NULL && *s != '\0')
 		h->echo = xstrdup(s);
 	if ((s = proto_string(o, "forward_to")) != NULL && *s != '\0')
 		h->forward_to = xstrdup(s);
+	/* Records are trusted, but times must not overflow the clocks. */
 	h->expires_at = proto_int(o, "expires_at", 0);
+	if (h->expires_at < 0)
+		h->expires_at = 0;
 	if ((s = proto_string(o, "verify")) != NULL && *s != '\0') {
 		h->verify = xstrdup(s);
 		h->tolerance_ms = proto_int(o, "tolerance_ms",
 		    HOOK_TOLERANCE_MS);
-		if (h->tolerance_ms <= 0)
+		if (h->tolerance_ms <= 0 || h->tolerance_ms > PROTO_MS_MAX)
 			h->tolerance_ms = HOOK_TOLERANCE_MS;
 	}
 }
@@ -515,6 +518,8 @@ hook_arm(struct hook *h)
 		hook_close(h);
 		return;
 	}
+	if (left > PROTO_MS_MAX)
+		left = PROTO_MS_MAX;
 	h->ttl_timer = loop_timer_add(listener.loop, loop_now() + left,
 	    hook_expired, h);
 }

@@ -96,8 +96,9 @@ main(void)
 	accepts("max-body", "512k", "512KiB");
 	accepts("max-body", "1000000", "1000000");
 	accepts("max-body", "0", "0");
-	accepts("max-body", "1G", "1GiB");
-	refuses("max-body", "1025M");
+	accepts("max-body", "64M", "64MiB");
+	refuses("max-body", "65M");
+	refuses("max-body", "1G");
 	refuses("max-body", "-1");
 	refuses("max-body", "lots");
 	accepts("idle-timeout", "2.5s", "2.5s");
