@@ -67,6 +67,7 @@ struct synced_cb {
 static struct synced_cb	*synced;
 static size_t		 nsynced, synced_size;
 static int		 ready_fd = -1;
+static int		 lock_fd = -1;	/* the start lock, until ready */
 static int		 ready_usage;	/* a failure is the command line's */
 /*
  * The saved settings while start-up reads them.  Kept here, not only in
@@ -152,12 +153,18 @@ listener_signal(int fd, uint32_t events, void *arg)
 	listener_shutdown();
 }
 
-/* Report start-up success or failure to the command that started us. */
+/*
+ * Report start-up success or failure to the command that started us, and
+ * let the others that wait for the start lock in.
+ */
 static void
 listener_ready(const char *error)
 {
 	char	*line;
 
+	if (lock_fd != -1)
+		close(lock_fd);
+	lock_fd = -1;
 	if (ready_fd == -1) {
 		if (error != NULL)
 			fprintf(stderr, "fish-listener: %s\n", error);
@@ -377,11 +384,33 @@ listener_set_limits(struct json_object *config, const char **args)
 	}
 }
 
+/*
+ * Close every descriptor but stdio, the ready pipe and the start lock: a
+ * test runner waits for EOF on descriptors we might have inherited.
+ */
+static void
+listener_close_inherited(void)
+{
+	int	fd, last;
+
+	if (ready_fd != -1 && fcntl(ready_fd, F_SETFD, FD_CLOEXEC) == -1)
+		ready_fd = -1;
+	if (lock_fd != -1 && fcntl(lock_fd, F_SETFD, FD_CLOEXEC) == -1)
+		lock_fd = -1;
+	last = ready_fd > lock_fd ? ready_fd : lock_fd;
+	for (fd = 3; fd < last; fd++) {
+		if (fd != ready_fd && fd != lock_fd)
+			close(fd);
+	}
+	closefrom(last < 3 ? 3 : last + 1);
+}
+
 /* Print usage and exit. */
 static void __attribute__((__noreturn__))
 listener_usage(void)
 {
 	fprintf(stderr, "usage: fish-listener [--foreground] [--ready-fd N] "
+	    "[--lock-fd N] "
 	    "[--session NAME] [--listen HOST:PORT] [--public-url URL] "
 	    "[--retain D] "
 	    "[--tls-cert FILE --tls-key FILE] [--no-tls] [--max-body SIZE] "
@@ -398,6 +427,7 @@ main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "lock-fd", required_argument, NULL, 'L' },
 		{ "public-url", required_argument, NULL, 'u' },
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "retain", required_argument, NULL, 'R' },
@@ -445,6 +475,11 @@ main(int argc, char **argv)
 			if (*end != '\0' || ready_fd < 3)
 				listener_usage();
 			break;
+		case 'L':
+			lock_fd = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || lock_fd < 3)
+				listener_usage();
+			break;
 		case 'R':
 			retain_arg = optarg;
 			break;
@@ -473,24 +508,13 @@ main(int argc, char **argv)
 	    (no_tls && cert_arg != NULL))
 		listener_usage();
 
-	/*
-	 * Keep only stdio and the ready pipe: a test runner waits for EOF on
-	 * descriptors we might have inherited.
-	 */
-	if (ready_fd != -1 && fcntl(ready_fd, F_GETFD) == -1)
-		ready_fd = -1;
-	if (ready_fd != -1) {
-		for (ch = 3; ch < ready_fd; ch++)
-			close(ch);
-		closefrom(ready_fd + 1);
-		fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
-	} else
-		closefrom(3);
+	listener_close_inherited();
 	log_init();
 	signal(SIGPIPE, SIG_IGN);
 
 	if (session_init(&listener.session, session_name, &cause) == -1 ||
-	    session_prepare(&listener.session, &cause) == -1)
+	    session_prepare(&listener.session, &cause) == -1 ||
+	    session_enter(&listener.session, &cause) == -1)
 		listener_fail(cause);
 	if (!foreground)
 		listener_detach();
