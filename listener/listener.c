@@ -8,6 +8,14 @@
  * command waits for that line instead of polling.  "usage: WHY" is a
  * failure caused by a setting given on our command line (a TLS file that
  * will not do), which the starting command reports as a usage error.
+ * With --lock-fd N, N is the session's start lock, which we hold until
+ * then, so other commands wait for us instead of starting another.
+ *
+ * Our working directory is the session directory, checked once and
+ * entered through its descriptor (session_enter): every file we open
+ * later, by a relative path, is in it whatever happens to the paths
+ * above it.  So we never chdir anywhere else (not even to / as other
+ * daemons do): the session's paths would lead elsewhere.
  *
  * Group commit: everything that must be durable before it is acknowledged
  * (received requests, new hooks, takes) is appended to the journal and
