@@ -4,8 +4,15 @@
  * Auto-start is the tmux dance: try to connect; if nobody answers, take the
  * session's start lock (flock), try again (another command may have
  * started it meanwhile), and only then start a listener and wait for its
- * readiness line on a pipe.  So ten commands racing make one listener, and
- * nobody sleeps or polls.
+ * readiness line on a pipe.  The listener inherits the start lock and
+ * holds it until it is ready, so a command that comes while it recovers a
+ * long journal waits on the lock even when the starter has given up.  So
+ * ten commands racing make one listener, and nobody sleeps or polls; every
+ * wait ends at the caller's deadline (client_open_until) or on a signal
+ * that sets client_interrupted.
+ *
+ * Nothing is sent before session_connect has checked the session directory
+ * and that the listener runs as our user (see session.h).
  *
  * A listener may die while it performs a request.  The client never
  * repeats a request on its own unless repeating it is harmless, so
@@ -29,13 +36,11 @@
 
 #include <sys/file.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,9 +62,13 @@
 #define CLIENT_SETTINGS_ARGS	(2 + 2 + 2 + 4 + 1 + 2 * LIMIT_COUNT)
 
 /* How long fish stop waits for the listener to finish in-flight work. */
-#define STOP_TIMEOUT_S	15
+#define STOP_TIMEOUT_MS	15000
 
-static int	client_wait_exit(const struct session *, unsigned int);
+/* How often a wait without a deadline looks at client_interrupted. */
+#define CLIENT_TICK_MS	250
+
+/* client_connect: no listener answers (errno says why); nothing printed. */
+#define CLIENT_ABSENT	(-1)
 
 /* Set by a command's signal handler: client_receive returns 130. */
 volatile sig_atomic_t	client_interrupted;
@@ -83,30 +92,145 @@ client_listener_path(void)
 	return (s != NULL && *s != '\0' ? s : LISTENER_PATH);
 }
 
-/* Connect to the control socket; return the fd or -1 with errno. */
+/*
+ * Connect to the session's listener, checking before anything is sent
+ * that it is ours (session_connect).  Return EXIT_OK (c->fd is set),
+ * CLIENT_ABSENT with errno when no listener answers, or EXIT_UNAVAILABLE
+ * after saying why what is there is refused.
+ */
 static int
-client_connect(const struct session *s)
+client_connect(struct client *c)
 {
-	struct sockaddr_un	sun;
-	int			fd;
+	char	*cause;
+	int	 saved;
 
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlen(s->socket_path) >= sizeof sun.sun_path) {
-		errno = ENAMETOOLONG;
+	if ((c->fd = session_connect(&c->session, &cause)) != -1)
+		return (EXIT_OK);
+	if (cause == NULL)
+		return (CLIENT_ABSENT);
+	saved = errno;
+	fish_warnx("%s", cause);
+	free(cause);
+	errno = saved;
+	return (EXIT_UNAVAILABLE);
+}
+
+/*
+ * Return the milliseconds left until deadline for poll: -1 for none (then
+ * at most CLIENT_TICK_MS when tick is set), 0 once it has passed.
+ */
+static int
+client_left(int64_t deadline, int tick)
+{
+	int64_t	left;
+
+	if (deadline == -1)
+		return (tick ? CLIENT_TICK_MS : -1);
+	left = deadline - client_now();
+	if (left <= 0)
+		return (0);
+	if (tick && left > CLIENT_TICK_MS)
+		return (CLIENT_TICK_MS);
+	return (left > INT32_MAX ? INT32_MAX : (int)left);
+}
+
+/* Do nothing: the timer only interrupts a blocking flock. */
+static void
+client_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Take a flock(2) lock (op) on fd, waiting until deadline (-1: for ever).
+ * A timer wakes the wait at least every CLIENT_TICK_MS, so a signal that
+ * sets client_interrupted ends it even if it came just before flock began.
+ * Return EXIT_OK, EXIT_TIMEOUT, EXIT_INTERRUPTED, or -1 with errno.
+ */
+static int
+client_flock(int fd, int op, int64_t deadline)
+{
+	struct sigaction	 sa, old;
+	struct itimerval	 it;
+	int			 left, ret, status;
+
+	if (flock(fd, op | LOCK_NB) == 0)
+		return (EXIT_OK);
+	if (errno != EWOULDBLOCK)
 		return (-1);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = client_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	for (;;) {
+		if (client_interrupted) {
+			status = EXIT_INTERRUPTED;
+			break;
+		}
+		if ((left = client_left(deadline, 1)) == 0) {
+			status = EXIT_TIMEOUT;
+			break;
+		}
+		memset(&it, 0, sizeof it);
+		it.it_value.tv_sec = left / 1000;
+		it.it_value.tv_usec = (left % 1000) * 1000;
+		setitimer(ITIMER_REAL, &it, NULL);
+		ret = flock(fd, op);
+		memset(&it, 0, sizeof it);
+		setitimer(ITIMER_REAL, &it, NULL);
+		if (ret == 0) {
+			status = EXIT_OK;
+			break;
+		}
+		if (errno != EINTR) {
+			status = -1;
+			break;
+		}
 	}
-	memcpy(sun.sun_path, s->socket_path, strlen(s->socket_path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
-		int saved = errno;
+	ret = errno;
+	sigaction(SIGALRM, &old, NULL);
+	errno = ret;
+	return (status);
+}
 
+/*
+ * Wait until the listener has exited (its pid lock is free) or deadline.
+ * Return EXIT_OK, EXIT_TIMEOUT or EXIT_INTERRUPTED.
+ */
+static int
+client_wait_exit(const struct session *s, int64_t deadline)
+{
+	int	fd, status;
+
+	if (s->dir_fd == -1 || (fd = openat(s->dir_fd, SESSION_PID,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (EXIT_OK);
+	status = client_flock(fd, LOCK_SH, deadline);
+	close(fd);
+	return (status == -1 ? EXIT_OK : status);
+}
+
+/*
+ * Open and take the session's start lock, waiting until deadline.  Return
+ * the descriptor, or -1 with *status: EXIT_TIMEOUT or EXIT_INTERRUPTED
+ * (not reported), EXIT_UNAVAILABLE (reported).
+ */
+static int
+client_lock(const struct session *s, int64_t deadline, int *status)
+{
+	int	fd;
+
+	fd = openat(s->dir_fd, SESSION_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1 || (*status = client_flock(fd, LOCK_EX, deadline)) == -1) {
+		fish_warn("cannot lock %s", s->lock_path);
+		*status = EXIT_UNAVAILABLE;
+	}
+	if (*status == EXIT_OK)
+		return (fd);
+	if (fd != -1)
 		close(fd);
-		errno = saved;
-		return (-1);
-	}
-	return (fd);
+	return (-1);
 }
 
 /*
@@ -152,13 +276,14 @@ client_settings_args(const struct client_settings *cs, const char **argv,
 /*
  * Run the listener detached: double fork so it is no child of ours, and
  * setsid so it leaves our terminal and process group.  Its readiness line
- * comes back on ready_fd, which becomes its fd 3.
+ * comes back on ready_fd, which becomes its fd 3; the start lock lock_fd
+ * becomes its fd 4, which it holds until it is ready.
  */
 static int
 client_spawn(const struct session *s, const struct client_settings *cs,
-    int ready_fd)
+    int ready_fd, int lock_fd)
 {
-	const char	*argv[5 + CLIENT_SETTINGS_ARGS + 1];
+	const char	*argv[7 + CLIENT_SETTINGS_ARGS + 1];
 	const char	*path = client_listener_path();
 	char		*line;
 	pid_t		 pid;
@@ -169,6 +294,8 @@ client_spawn(const struct session *s, const struct client_settings *cs,
 	argv[argc++] = s->name;
 	argv[argc++] = "--ready-fd";
 	argv[argc++] = "3";
+	argv[argc++] = "--lock-fd";
+	argv[argc++] = "4";
 	client_settings_args(cs, argv, &argc);
 	argv[argc] = NULL;
 
@@ -178,7 +305,10 @@ client_spawn(const struct session *s, const struct client_settings *cs,
 		setsid();
 		if (fork() != 0)
 			_exit(0);
-		if (dup2(ready_fd, 3) == -1)
+		/* Out of the way first: either may already be 3 or 4. */
+		if ((ready_fd = fcntl(ready_fd, F_DUPFD, 10)) == -1 ||
+		    (lock_fd = fcntl(lock_fd, F_DUPFD, 10)) == -1 ||
+		    dup2(ready_fd, 3) == -1 || dup2(lock_fd, 4) == -1)
 			_exit(127);
 		execv(path, (char *const *)argv);
 		xasprintf(&line, "error: cannot run %s: %s\n", path,
@@ -192,18 +322,34 @@ client_spawn(const struct session *s, const struct client_settings *cs,
 }
 
 /*
- * Read the listener's readiness line.  Return EXIT_OK for "ok", else set
- * *why and return EXIT_USAGE when our settings were at fault ("usage: "),
- * EXIT_UNAVAILABLE otherwise.
+ * Read the listener's readiness line, waiting until deadline.  Return
+ * EXIT_OK for "ok"; EXIT_TIMEOUT or EXIT_INTERRUPTED (not reported) when
+ * the deadline or a signal comes first; else set *why and return
+ * EXIT_USAGE when our settings were at fault ("usage: "), EXIT_UNAVAILABLE
+ * otherwise.
  */
 static int
-client_read_ready(int fd, const struct session *s, char **why)
+client_read_ready(int fd, const struct session *s, int64_t deadline,
+    char **why)
 {
-	char	 buf[1024];
-	size_t	 len = 0;
-	ssize_t	 n;
+	struct pollfd	 pfd;
+	char		 buf[1024];
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 timeout;
 
 	while (len < sizeof buf - 1) {
+		if (client_interrupted)
+			return (EXIT_INTERRUPTED);
+		if ((timeout = client_left(deadline, 1)) == 0)
+			return (EXIT_TIMEOUT);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if ((n = poll(&pfd, 1, timeout)) == 0 ||
+		    (n == -1 && errno == EINTR))
+			continue;
+		if (n == -1)
+			break;
 		n = read(fd, buf + len, sizeof buf - 1 - len);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -228,73 +374,83 @@ client_read_ready(int fd, const struct session *s, char **why)
 }
 
 /*
- * Start the listener if it is not running, under the session's start lock.
- * Return EXIT_OK once it answers, else print why and return
- * EXIT_UNAVAILABLE (EXIT_USAGE when the settings cs were at fault).
+ * Give a listener that holds its pid lock but does not answer time to
+ * finish stopping (one that is starting holds the start lock, which we
+ * have).  Return EXIT_OK once it has gone; else the status to return,
+ * reported unless it is c's deadline that passed.
+ */
+static int
+client_wait_stopping(struct client *c)
+{
+	struct session	*s = &c->session;
+	int64_t		 until = client_now() + STOP_TIMEOUT_MS;
+	pid_t		 pid;
+	int		 status;
+
+	if ((pid = session_listener_pid(s)) == 0)
+		return (EXIT_OK);
+	if (c->deadline != -1 && c->deadline < until)
+		until = c->deadline;
+	status = client_wait_exit(s, until);
+	if (status != EXIT_TIMEOUT || until == c->deadline)
+		return (status);
+	fish_warnx("the listener of session '%s' (pid %ld) is running but not "
+	    "answering on %s", s->name, (long)pid, s->socket_path);
+	return (EXIT_UNAVAILABLE);
+}
+
+/*
+ * Start the listener if it is not running, under the session's start lock,
+ * by c's deadline.  Return EXIT_OK once it answers; EXIT_TIMEOUT or
+ * EXIT_INTERRUPTED (not reported) if the deadline or a signal comes first;
+ * else print why and return EXIT_UNAVAILABLE (EXIT_USAGE when the settings
+ * cs were at fault).
  */
 static int
 client_autostart(struct client *c, const struct client_settings *cs)
 {
 	struct session	*s = &c->session;
 	char		*cause = NULL;
-	int		 lock_fd, pipe_fd[2], status = EXIT_UNAVAILABLE;
-	pid_t		 pid;
+	int		 lock_fd, pipe_fd[2], status;
 
 	if (session_prepare(s, &cause) == -1) {
 		fish_warnx("%s", cause);
 		free(cause);
 		return (EXIT_UNAVAILABLE);
 	}
-	lock_fd = open(s->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock_fd == -1 || flock(lock_fd, LOCK_EX) == -1) {
-		fish_warn("cannot lock %s", s->lock_path);
-		if (lock_fd != -1)
-			close(lock_fd);
-		return (EXIT_UNAVAILABLE);
-	}
-	if ((c->fd = client_connect(s)) != -1)
+	if ((lock_fd = client_lock(s, c->deadline, &status)) == -1)
+		return (status);
+	/* Another command may have started it while we waited. */
+	if ((status = client_connect(c)) != CLIENT_ABSENT ||
+	    (status = client_wait_stopping(c)) != EXIT_OK)
 		goto done;
-	/*
-	 * A listener that holds its pid lock but does not answer is starting
-	 * or stopping: give it time to finish stopping before replacing it.
-	 */
-	if ((pid = session_listener_pid(s)) != 0 &&
-	    client_wait_exit(s, STOP_TIMEOUT_S) == -1) {
-		fish_warnx("the listener of session '%s' (pid %ld) is running "
-		    "but not answering on %s", s->name, (long)pid,
-		    s->socket_path);
-		goto fail;
-	}
 	if (pipe2(pipe_fd, O_CLOEXEC) == -1) {
 		fish_warn("pipe");
-		goto fail;
+		status = EXIT_UNAVAILABLE;
+		goto done;
 	}
-	if (client_spawn(s, cs, pipe_fd[1]) == -1) {
+	if (client_spawn(s, cs, pipe_fd[1], lock_fd) == -1) {
 		fish_warn("cannot start the listener: fork");
 		close(pipe_fd[0]);
 		close(pipe_fd[1]);
-		goto fail;
+		status = EXIT_UNAVAILABLE;
+		goto done;
 	}
 	close(pipe_fd[1]);
-	status = client_read_ready(pipe_fd[0], s, &cause);
+	status = client_read_ready(pipe_fd[0], s, c->deadline, &cause);
 	close(pipe_fd[0]);
-	if (status != EXIT_OK) {
+	if (status == EXIT_USAGE || status == EXIT_UNAVAILABLE) {
 		fish_warnx("cannot start the listener of session '%s': %s",
 		    s->name, cause);
 		free(cause);
-		goto fail;
-	}
-	if ((c->fd = client_connect(s)) == -1) {
+	} else if (status == EXIT_OK &&
+	    (status = client_connect(c)) == CLIENT_ABSENT) {
 		fish_warn("cannot reach the listener at %s", s->socket_path);
 		status = EXIT_UNAVAILABLE;
-		goto fail;
 	}
 done:
 	close(lock_fd);
-	return (EXIT_OK);
-fail:
-	close(lock_fd);
-	return (status == EXIT_USAGE ? EXIT_USAGE : EXIT_UNAVAILABLE);
+	return (status);
 }
 
 /* Set up c for session name without connecting. */
@@ -306,6 +462,7 @@ client_init(struct client *c, const char *name, int flags)
 	memset(c, 0, sizeof *c);
 	c->fd = -1;
 	c->flags = flags;
+	c->deadline = -1;
 	buffer_init(&c->in);
 	if (session_init(&c->session, name, &cause) == -1) {
 		fish_warnx("%s", cause);
@@ -317,22 +474,26 @@ client_init(struct client *c, const char *name, int flags)
 
 /*
  * Connect to session name's listener; with CLIENT_START, start it when it
- * is not running.  On failure c is left closed (client_close is harmless).
+ * is not running, giving up at deadline (client_now() milliseconds, -1 for
+ * none) with EXIT_TIMEOUT, not reported.  On failure c is left closed
+ * (client_close is harmless).
  */
 int
-client_open(struct client *c, const char *name, int flags)
+client_open_until(struct client *c, const char *name, int flags,
+    int64_t deadline)
 {
 	int	status;
 
 	if ((status = client_init(c, name, flags)) != EXIT_OK)
 		return (status);
-	if ((c->fd = client_connect(&c->session)) != -1)
-		return (EXIT_OK);
+	c->deadline = deadline;
 	/*
 	 * A listener that stopped removed its socket; one that crashed left it
 	 * behind, and "restart if crashed" commands bring it back.
 	 */
-	if ((flags & CLIENT_START) || ((flags & CLIENT_RESTART) &&
+	if ((status = client_connect(c)) != CLIENT_ABSENT)
+		;
+	else if ((flags & CLIENT_START) || ((flags & CLIENT_RESTART) &&
 	    errno == ECONNREFUSED))
 		status = client_autostart(c, NULL);
 	else {
@@ -346,16 +507,28 @@ client_open(struct client *c, const char *name, int flags)
 	return (status);
 }
 
-/* Drop the connection and connect again, starting the listener if needed. */
+/* Connect to session name's listener, with no deadline. */
+int
+client_open(struct client *c, const char *name, int flags)
+{
+	return (client_open_until(c, name, flags, -1));
+}
+
+/*
+ * Drop the connection and connect again, starting the listener if needed
+ * by c->deadline.
+ */
 int
 client_reconnect(struct client *c)
 {
+	int	status;
+
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
 	buffer_clear(&c->in);
-	if ((c->fd = client_connect(&c->session)) != -1)
-		return (EXIT_OK);
+	if ((status = client_connect(c)) != CLIENT_ABSENT)
+		return (status);
 	return (client_autostart(c, NULL));
 }
 
@@ -430,14 +603,8 @@ client_receive(struct client *c, struct proto_frame *f, int64_t deadline)
 			free(cause);
 			return (EXIT_UNAVAILABLE);
 		}
-		timeout = -1;
-		if (deadline != -1) {
-			int64_t left = deadline - client_now();
-
-			if (left <= 0)
-				return (EXIT_TIMEOUT);
-			timeout = left > INT32_MAX ? INT32_MAX : (int)left;
-		}
+		if ((timeout = client_left(deadline, 0)) == 0)
+			return (EXIT_TIMEOUT);
 		if (client_interrupted)
 			return (EXIT_INTERRUPTED);
 		pfd.fd = c->fd;
@@ -655,95 +822,72 @@ client_check_settings(struct client *c, const struct client_settings *cs)
 }
 
 /*
+ * Run the listener in this process (fish start --foreground), holding the
+ * start lock it inherits until it is ready, as a detached one does.
+ */
+static int
+client_foreground(struct client *c, const struct client_settings *cs)
+{
+	const char	*argv[6 + CLIENT_SETTINGS_ARGS + 1];
+	char		*cause, fd_text[16];
+	int		 argc = 0, lock_fd, status;
+
+	if (session_prepare(&c->session, &cause) == -1) {
+		fish_warnx("%s", cause);
+		free(cause);
+		return (EXIT_UNAVAILABLE);
+	}
+	if ((lock_fd = client_lock(&c->session, -1, &status)) == -1)
+		return (status);
+	if ((status = client_connect(c)) != CLIENT_ABSENT) {
+		if (status == EXIT_OK) {
+			fish_warnx("session '%s' is already running",
+			    c->session.name);
+			status = EXIT_FAILED;
+		}
+		close(lock_fd);
+		return (status);
+	}
+	(void)snprintf(fd_text, sizeof fd_text, "%d", lock_fd);
+	fcntl(lock_fd, F_SETFD, 0);
+	argv[argc++] = "fish-listener";
+	argv[argc++] = "--foreground";
+	argv[argc++] = "--session";
+	argv[argc++] = c->session.name;
+	argv[argc++] = "--lock-fd";
+	argv[argc++] = fd_text;
+	client_settings_args(cs, argv, &argc);
+	argv[argc] = NULL;
+	execv(client_listener_path(), (char *const *)argv);
+	fish_warn("cannot run %s", client_listener_path());
+	close(lock_fd);
+	return (EXIT_UNAVAILABLE);
+}
+
+/*
  * fish start: start the listener with settings cs (idempotent), or run it
  * in the foreground.
  */
 int
 client_start(const char *name, const struct client_settings *cs)
 {
-	struct client	 c;
-	const char	*argv[4 + CLIENT_SETTINGS_ARGS + 1];
-	char		*cause;
-	int		 argc = 0, status;
+	struct client	c;
+	int		status;
 
 	if ((status = client_init(&c, name, 0)) != EXIT_OK)
 		return (status);
-	if ((c.fd = client_connect(&c.session)) != -1) {
+	if ((status = client_connect(&c)) == EXIT_OK) {
 		if (cs->foreground) {
 			fish_warnx("session '%s' is already running", name);
 			status = EXIT_FAILED;
 		} else
 			status = client_check_settings(&c, cs);
-		client_close(&c);
-		return (status);
-	}
-	if (!cs->foreground) {
+	} else if (status == CLIENT_ABSENT && cs->foreground)
+		status = client_foreground(&c, cs);
+	else if (status == CLIENT_ABSENT)
 		status = client_autostart(&c, cs);
-		client_close(&c);
-		return (status);
-	}
-	if (session_prepare(&c.session, &cause) == -1) {
-		fish_warnx("%s", cause);
-		free(cause);
-		client_close(&c);
-		return (EXIT_UNAVAILABLE);
-	}
-	argv[argc++] = "fish-listener";
-	argv[argc++] = "--foreground";
-	argv[argc++] = "--session";
-	argv[argc++] = name;
-	client_settings_args(cs, argv, &argc);
-	argv[argc] = NULL;
-	execv(client_listener_path(), (char *const *)argv);
-	fish_warn("cannot run %s", client_listener_path());
 	client_close(&c);
-	return (EXIT_UNAVAILABLE);
-}
-
-/* Do nothing: the alarm only interrupts a blocking flock. */
-static void
-client_alarm(int sig)
-{
-	(void)sig;
-}
-
-/*
- * Wait for the listener to exit: its pid lock becomes free.  Return 0, or -1
- * when it is still running after timeout seconds.
- */
-static int
-client_wait_exit(const struct session *s, unsigned int timeout)
-{
-	struct sigaction	 sa, old;
-	int			 fd, ret;
-
-	if ((fd = open(s->pid_path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (0);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = client_alarm;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &old);
-	alarm(timeout);
-	ret = flock(fd, LOCK_SH);
-	alarm(0);
-	sigaction(SIGALRM, &old, NULL);
-	close(fd);
-	return (ret);
-}
-
-/* Remove one file or directory (nftw callback). */
-static int
-client_remove(const char *path, const struct stat *sb, int type,
-    struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	if (remove(path) == -1 && errno != ENOENT) {
-		fish_warn("cannot remove %s", path);
-		return (-1);
-	}
-	return (0);
+	return (status);
 }
 
 /* fish stop: stop the listener, waiting until it has exited; maybe purge. */
@@ -753,32 +897,38 @@ client_stop(const char *name, int purge)
 	struct client		 c;
 	struct proto_frame	 f;
 	struct json_object	*req;
+	char			*cause;
 	pid_t			 pid;
 	int			 status;
 
 	if ((status = client_init(&c, name, CLIENT_RESILIENT)) != EXIT_OK)
 		return (status);
-	if ((c.fd = client_connect(&c.session)) != -1) {
+	if ((status = client_connect(&c)) == EXIT_OK) {
 		req = proto_request("stop");
 		if (client_send(&c, req, NULL, 0) == EXIT_OK &&
 		    client_receive(&c, &f, -1) == EXIT_OK)
 			proto_frame_release(&f);
 		json_object_put(req);
+	} else if (status != CLIENT_ABSENT) {
+		client_close(&c);
+		return (status);
 	} else if ((pid = session_listener_pid(&c.session)) != 0 && pid != -1) {
 		/* Alive but not answering: ask it by signal. */
 		kill(pid, SIGTERM);
 	}
-	if (client_wait_exit(&c.session, STOP_TIMEOUT_S) == -1) {
+	status = client_wait_exit(&c.session, client_now() + STOP_TIMEOUT_MS);
+	if (status == EXIT_TIMEOUT) {
 		fish_warnx("the listener of session '%s' did not stop within "
-		    "%ds (see %s)", name, STOP_TIMEOUT_S, c.session.log_path);
-		client_close(&c);
-		return (EXIT_FAILED);
-	}
-	if (purge && nftw(c.session.dir, client_remove, 16,
-	    FTW_DEPTH | FTW_PHYS) == -1 && errno != ENOENT)
+		    "%ds (see %s)", name, STOP_TIMEOUT_MS / 1000,
+		    c.session.log_path);
 		status = EXIT_FAILED;
-	if (purge)
-		unlink(c.session.socket_path);
+	}
+	if (status == EXIT_OK && purge && c.session.dir_fd != -1 &&
+	    session_purge(&c.session, &cause) == -1) {
+		fish_warnx("%s", cause);
+		free(cause);
+		status = EXIT_FAILED;
+	}
 	client_close(&c);
 	return (status);
 }

@@ -21,6 +21,7 @@ struct client {
 	struct session	 session;
 	int		 fd;
 	int		 flags;
+	int64_t		 deadline;	/* for starting the listener, -1: none */
 	struct buffer	 in;
 };
 
@@ -51,6 +52,7 @@ struct client_settings {
 extern volatile sig_atomic_t client_interrupted;
 
 int	 client_open(struct client *, const char *, int);
+int	 client_open_until(struct client *, const char *, int, int64_t);
 int	 client_reconnect(struct client *);
 void	 client_close(struct client *);
 int	 client_send(struct client *, struct json_object *, const void *,

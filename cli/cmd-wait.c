@@ -33,6 +33,12 @@
 /* How long past its deadline a wait trusts the listener to answer. */
 #define WAIT_BACKSTOP_MS	5000
 
+/*
+ * The least time a wait gives a listener it starts, whatever its
+ * --timeout: --timeout 0 still takes a message queued in the journal.
+ */
+#define WAIT_START_MS		1000
+
 /* How often the terminal status line is redrawn. */
 #define WAIT_TICK_MS		100
 
@@ -49,7 +55,8 @@ const struct cmd_entry cmd_wait_entry = {
 	    "received.  Messages that arrived before the wait count.\n"
 	    "\n"
 	    "  --timeout D       give up after D (250ms, 5s, 2m, 1h); exit 124;\n"
-	    "                    with --follow, D of idle time between messages\n"
+	    "                    with --follow, D of idle time between messages;\n"
+	    "                    it counts the listener's start-up too\n"
 	    "  --count N         take N messages, each followed by a newline\n"
 	    "  --follow          print messages as NDJSON envelopes as they come,\n"
 	    "                    until --count, --timeout or Ctrl-C (exit 130)\n"
@@ -314,6 +321,26 @@ cmd_wait_ack(struct client *c, int64_t seq)
 	proto_frame_release(&frame);
 }
 
+/*
+ * Say that the wait timed out, and why when the listener had not even
+ * finished starting.
+ */
+static void
+cmd_wait_timed_out(const struct wait_options *wo, const char *first,
+    const char *starting)
+{
+	char	*text;
+
+	text = duration_format(wo->timeout);
+	if (starting != NULL)
+		fish_warnx("timed out after %s waiting on %s: the listener of "
+		    "session '%s' is still starting", text, first, starting);
+	else
+		fish_warnx("timed out after %s%s waiting on %s", text,
+		    wo->follow ? " of quiet" : "", first);
+	free(text);
+}
+
 /* Take, print and acknowledge one message. */
 static int
 cmd_wait_one(struct client *c, struct json_object *request, int64_t deadline,
@@ -321,17 +348,13 @@ cmd_wait_one(struct client *c, struct json_object *request, int64_t deadline,
 {
 	struct proto_frame	 frame;
 	struct json_object	*message;
-	char			*text;
 	int			 status, ret;
 
 	proto_frame_init(&frame);
 	status = cmd_wait_receive(c, request, deadline, &frame, wo);
 	cmd_wait_status_clear(wo);
 	if (status == EXIT_TIMEOUT) {
-		text = duration_format(wo->timeout);
-		fish_warnx("timed out after %s%s waiting on %s", text,
-		    wo->follow ? " of quiet" : "", first);
-		free(text);
+		cmd_wait_timed_out(wo, first, NULL);
 		goto done;
 	}
 	if (status != EXIT_OK ||
@@ -451,7 +474,7 @@ cmd_wait_exec(int argc, char **argv)
 	struct wait_options	 wo;
 	struct client		 c;
 	struct json_object	*request, *hooks, *where;
-	int64_t			 deadline = -1, taken = 0;
+	int64_t			 deadline = -1, start = -1, taken = 0;
 	int			 i, status;
 
 	memset(&wo, 0, sizeof wo);
@@ -461,9 +484,22 @@ cmd_wait_exec(int argc, char **argv)
 		return (status);
 	}
 
-	/* Resilient: a lost listener is restarted, not reported. */
-	status = client_open(&c, fish_session, CLIENT_START | CLIENT_RESILIENT);
+	/*
+	 * Resilient: a lost listener is restarted, not reported.  The
+	 * deadline runs from now: a listener that takes long to start (a
+	 * large journal to recover) counts against it.
+	 */
+	if (wo.has_timeout) {
+		deadline = client_now() + (int64_t)wo.timeout;
+		start = deadline;
+		if (start < client_now() + WAIT_START_MS)
+			start = client_now() + WAIT_START_MS;
+	}
+	status = client_open_until(&c, fish_session, CLIENT_START |
+	    CLIENT_RESILIENT, start);
 	if (status != EXIT_OK) {
+		if (status == EXIT_TIMEOUT)
+			cmd_wait_timed_out(&wo, argv[optind], fish_session);
 		json_object_put(where);
 		return (status);
 	}
@@ -480,8 +516,6 @@ cmd_wait_exec(int argc, char **argv)
 	if (isatty(STDERR_FILENO))
 		wo.status_line = cmd_wait_describe(&c, hooks);
 
-	if (wo.has_timeout)
-		deadline = client_now() + (int64_t)wo.timeout;
 	for (;;) {
 		status = cmd_wait_one(&c, request, deadline, &wo, argv[optind]);
 		if (status != EXIT_OK)
@@ -493,7 +527,8 @@ cmd_wait_exec(int argc, char **argv)
 			break;
 		/* --follow: the timeout is idle time, counted afresh. */
 		if (wo.follow && wo.has_timeout)
-			deadline = client_now() + (int64_t)wo.timeout;
+			c.deadline = deadline = client_now() +
+			    (int64_t)wo.timeout;
 	}
 	json_object_put(request);
 	json_object_put(where);

@@ -1,25 +1,50 @@
 /*
- * Sessions: where a session's state lives and whether its listener runs.
+ * Sessions: where a session's state lives, how fish reaches it without
+ * trusting any path another user could have changed, and whether its
+ * listener runs.
  *
  * $FISH_HOME (default ${XDG_STATE_HOME:-$HOME/.local/state}/fish) holds
- * sessions/NAME/, mode 0700 (no listener starts while $FISH_HOME, sessions/
- * or NAME/ is writable by others), with:
- *	control.sock	the listener's control socket (unless the path is too
- *			long for sockaddr_un; then a short runtime path is used)
+ * sessions/NAME/, mode 0700, with:
+ *	control.sock	the listener's control socket, mode 0600
  *	listener.pid	the listener's pid; the listener holds an exclusive
  *			flock(2) on it for its whole life, so a held lock means
  *			"alive" and a free lock means any pid in it is stale
- *	start.lock	taken by commands that auto-start the listener
+ *	start.lock	held by whoever starts the listener, and by the listener
+ *			itself until it is ready, so commands racing to start
+ *			it make one and wait for it
  *	listener.log	the listener's stderr
  *	config.json	the listener's saved settings (listen address, chosen
  *			port, public URL), reused on every start
  *	journal/	the durable record of everything (see journal.h)
+ *
+ * Trust: $FISH_HOME, sessions/ and NAME/ are each opened, then checked
+ * through the descriptor (a directory of ours that no other user can
+ * write; NAME/ no symbolic link either), before anything in them is used,
+ * and everything below is reached through the descriptor from then on.
+ * The listener makes NAME/ its working directory (session_enter); the
+ * client connects through /proc/self/fd/N/control.sock and checks that
+ * the listener runs as its user before it sends a byte.  So nothing
+ * another user does to a path after the check (a symbolic link swapped, a
+ * directory renamed) can redirect what fish opens, binds or connects to,
+ * and a socket path has no length limit to work around.
  */
 #ifndef SESSION_H
 #define SESSION_H
 
 #include <sys/types.h>
 
+/* The files of a session directory, by name. */
+#define SESSION_SOCKET	"control.sock"
+#define SESSION_PID	"listener.pid"
+#define SESSION_LOCK	"start.lock"
+#define SESSION_LOG	"listener.log"
+#define SESSION_CONFIG	"config.json"
+#define SESSION_JOURNAL	"journal"
+
+/*
+ * The paths name the files for messages and, in the listener after
+ * session_enter, relative to its working directory.
+ */
 struct session {
 	char	*name;
 	char	*home;
@@ -30,12 +55,18 @@ struct session {
 	char	*log_path;
 	char	*config_path;
 	char	*journal_path;
+	int	 dir_fd;	/* the checked NAME/, or -1 */
+	int	 parent_fd;	/* the checked sessions/, or -1 */
 };
 
 int	 session_name_valid(const char *);
 const char *session_default_name(void);
 int	 session_init(struct session *, const char *, char **);
+int	 session_open(struct session *, int, char **);
 int	 session_prepare(struct session *, char **);
+int	 session_enter(struct session *, char **);
+int	 session_connect(struct session *, char **);
+int	 session_purge(struct session *, char **);
 void	 session_release(struct session *);
 pid_t	 session_listener_pid(const struct session *);
 

@@ -8,6 +8,14 @@
  * command waits for that line instead of polling.  "usage: WHY" is a
  * failure caused by a setting given on our command line (a TLS file that
  * will not do), which the starting command reports as a usage error.
+ * With --lock-fd N, N is the session's start lock, which we hold until
+ * then, so other commands wait for us instead of starting another.
+ *
+ * Our working directory is the session directory, checked once and
+ * entered through its descriptor (session_enter): every file we open
+ * later, by a relative path, is in it whatever happens to the paths
+ * above it.  So we never chdir anywhere else (not even to / as other
+ * daemons do): the session's paths would lead elsewhere.
  *
  * Group commit: everything that must be durable before it is acknowledged
  * (received requests, new hooks, takes) is appended to the journal and
@@ -68,6 +76,7 @@ struct synced_cb {
 static struct synced_cb	*synced;
 static size_t		 nsynced, synced_size;
 static int		 ready_fd = -1;
+static int		 lock_fd = -1;	/* the start lock, until ready */
 static int		 ready_usage;	/* a failure is the command line's */
 /*
  * The saved settings while start-up reads them.  Kept here, not only in
@@ -153,12 +162,18 @@ listener_signal(int fd, uint32_t events, void *arg)
 	listener_shutdown();
 }
 
-/* Report start-up success or failure to the command that started us. */
+/*
+ * Report start-up success or failure to the command that started us, and
+ * let the others that wait for the start lock in.
+ */
 static void
 listener_ready(const char *error)
 {
 	char	*line;
 
+	if (lock_fd != -1)
+		close(lock_fd);
+	lock_fd = -1;
 	if (ready_fd == -1) {
 		if (error != NULL)
 			fprintf(stderr, "fish-listener: %s\n", error);
@@ -438,11 +453,33 @@ listener_log_lines(char *text)
 	free(text);
 }
 
+/*
+ * Close every descriptor but stdio, the ready pipe and the start lock: a
+ * test runner waits for EOF on descriptors we might have inherited.
+ */
+static void
+listener_close_inherited(void)
+{
+	int	fd, last;
+
+	if (ready_fd != -1 && fcntl(ready_fd, F_SETFD, FD_CLOEXEC) == -1)
+		ready_fd = -1;
+	if (lock_fd != -1 && fcntl(lock_fd, F_SETFD, FD_CLOEXEC) == -1)
+		lock_fd = -1;
+	last = ready_fd > lock_fd ? ready_fd : lock_fd;
+	for (fd = 3; fd < last; fd++) {
+		if (fd != ready_fd && fd != lock_fd)
+			close(fd);
+	}
+	closefrom(last < 3 ? 3 : last + 1);
+}
+
 /* Print usage and exit. */
 static void __attribute__((__noreturn__))
 listener_usage(void)
 {
 	fprintf(stderr, "usage: fish-listener [--foreground] [--ready-fd N] "
+	    "[--lock-fd N] "
 	    "[--session NAME] [--listen HOST:PORT] [--public-url URL] "
 	    "[--retain D] "
 	    "[--tls-cert FILE --tls-key FILE] [--no-tls] [--max-body SIZE] "
@@ -459,6 +496,7 @@ main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "lock-fd", required_argument, NULL, 'L' },
 		{ "public-url", required_argument, NULL, 'u' },
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "retain", required_argument, NULL, 'R' },
@@ -507,6 +545,11 @@ main(int argc, char **argv)
 			if (*end != '\0' || ready_fd < 3)
 				listener_usage();
 			break;
+		case 'L':
+			lock_fd = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || lock_fd < 3)
+				listener_usage();
+			break;
 		case 'R':
 			retain_arg = optarg;
 			break;
@@ -535,24 +578,13 @@ main(int argc, char **argv)
 	    (no_tls && cert_arg != NULL))
 		listener_usage();
 
-	/*
-	 * Keep only stdio and the ready pipe: a test runner waits for EOF on
-	 * descriptors we might have inherited.
-	 */
-	if (ready_fd != -1 && fcntl(ready_fd, F_GETFD) == -1)
-		ready_fd = -1;
-	if (ready_fd != -1) {
-		for (ch = 3; ch < ready_fd; ch++)
-			close(ch);
-		closefrom(ready_fd + 1);
-		fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
-	} else
-		closefrom(3);
+	listener_close_inherited();
 	log_init();
 	signal(SIGPIPE, SIG_IGN);
 
 	if (session_init(&listener.session, session_name, &cause) == -1 ||
-	    session_prepare(&listener.session, &cause) == -1)
+	    session_prepare(&listener.session, &cause) == -1 ||
+	    session_enter(&listener.session, &cause) == -1)
 		listener_fail(cause);
 	if (!foreground)
 		listener_detach();
@@ -606,16 +638,6 @@ main(int argc, char **argv)
 	if (http_fd == -1)
 		listener_fail(cause);
 	listener_set_base_url();
-	/*
-	 * Every path we use from here on is absolute (the session's were made
-	 * so by session_init): leave the starting command's directory, as a
-	 * daemon does, so that it can be removed or unmounted.
-	 */
-	if (chdir("/") == -1) {
-		xasprintf(&cause, "cannot change directory to /: %s",
-		    strerror(errno));
-		listener_fail(cause);
-	}
 
 	listener.loop = loop_new();
 	/* The commit must run before MHD's prepare, which answers requests. */

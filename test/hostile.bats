@@ -581,7 +581,8 @@ memory_bounded() {
 	grep -q '"max_per_ip":"many"' "$config"
 	run --separate-stderr fish ls
 	assert_failure 3
-	[[ $stderr == *"--max-per-ip: invalid number 'many', saved in $config"* ]] ||
+	# The listener names its files relative to its session directory.
+	[[ $stderr == *"session 'default': --max-per-ip: invalid number 'many', saved in config.json"* ]] ||
 	    fail "$stderr"
 	# Given again, it replaces the bad one.
 	run fish start --max-per-ip 6

@@ -1,13 +1,17 @@
 /*
  * Unit tests for sessions: valid names, where the paths go (FISH_HOME, the
- * XDG_STATE_HOME and HOME fallbacks, the runtime directory when the socket
- * path would be too long), creating the private directory, and telling
- * whether a listener holds the pid file's lock.
+ * XDG_STATE_HOME and HOME fallbacks), creating and checking the private
+ * directory, reaching the socket only through it and only when its
+ * listener is ours (some cases need root, to play another user), and
+ * telling whether a listener holds the pid file's lock.
  */
 #include "config.h"
 
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +28,9 @@
 
 /* Longest socket path that fits in sockaddr_un. */
 #define SOCKET_PATH_MAX 107
+
+/* Another user, played when the tests run as root. */
+#define OTHER_UID	4242
 
 static char	*tmpdir;
 
@@ -209,85 +216,313 @@ test_paths(void)
 	session_release(&s);
 }
 
-/* Test that a socket path too long for sockaddr_un moves to a runtime dir. */
+/* Listen on a Unix socket at path, relative to the directory at. */
+static int
+listen_at(int at, const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	(void)snprintf(sun.sun_path, sizeof sun.sun_path, "/proc/self/fd/%d/%s",
+	    at, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	    listen(fd, 8) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* Tell whether a connection waits to be accepted on listening socket fd. */
+static int
+has_pending(int fd)
+{
+	struct stat	sb;
+	int		c;
+
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1 ||
+	    (c = accept(fd, NULL, NULL)) == -1)
+		return (0);
+	close(c);
+	return (fstat(fd, &sb) == 0);
+}
+
+/* Test that the socket stays in the session directory, however long. */
 static void
 test_long_paths(void)
 {
-	struct session	 s, other;
-	char		*home, *run, *prefix, *cause = NULL;
-	size_t		 pad;
+	struct session	 s;
+	char		*home, *cause = NULL;
+	int		 lfd, fd;
 
 	clear_env();
-	xasprintf(&run, "%s/run", tmpdir);
-	setenv("XDG_RUNTIME_DIR", run, 1);
-
-	/* FISH_HOME/sessions/a/control.sock is FISH_HOME plus 24 bytes. */
-	pad = SOCKET_PATH_MAX - 24 - strlen(tmpdir) - 1;
-	xasprintf(&home, "%s/%0*d", tmpdir, (int)pad, 0);
+	setenv("XDG_RUNTIME_DIR", "/run/ignored", 1);
+	xasprintf(&home, "%s/%0*d", tmpdir, 150, 0);
 	setenv("FISH_HOME", home, 1);
-	ok(session_init(&s, "a", &cause) == 0, "init with a 107-byte socket");
-	is_int(strlen(s.socket_path), SOCKET_PATH_MAX,
-	    "a socket path of exactly 107 bytes is used as is");
-	ok(starts_with(s.socket_path, s.dir),
-	    "a 107-byte socket stays in the session directory");
-	session_release(&s);
-	free(home);
-
-	xasprintf(&home, "%s/%0*d", tmpdir, (int)pad + 1, 0);
-	setenv("FISH_HOME", home, 1);
-	ok(session_init(&s, "a", &cause) == 0, "init with a 108-byte socket");
-	xasprintf(&prefix, "%s/fish-%u/", run, (unsigned)getuid());
-	ok(starts_with(s.socket_path, prefix) &&
-	    ends_with(s.socket_path, ".sock") &&
-	    strlen(s.socket_path) == strlen(prefix) + 16 + 5,
-	    "a 108-byte socket moves to $XDG_RUNTIME_DIR/fish-UID/HASH.sock");
-	ok(strlen(s.socket_path) <= SOCKET_PATH_MAX,
-	    "the moved socket path fits");
-	ok(starts_with(s.pid_path, s.dir),
-	    "the other files stay in the session directory");
-	ok(session_init(&other, "b", &cause) == 0 &&
-	    strcmp(other.socket_path, s.socket_path) != 0 &&
-	    starts_with(other.socket_path, prefix),
-	    "another session gets another runtime socket");
-	session_release(&other);
-	ok(session_init(&other, "a", &cause) == 0 &&
-	    strcmp(other.socket_path, s.socket_path) == 0,
-	    "the same session always gets the same runtime socket");
-	session_release(&other);
-
-	/* session_prepare makes both directories. */
+	ok(session_init(&s, "a", &cause) == 0, "init with a 200-byte home");
+	ok(strlen(s.socket_path) > SOCKET_PATH_MAX &&
+	    ends_with(s.socket_path, "/sessions/a/control.sock") &&
+	    starts_with(s.socket_path, home),
+	    "the socket stays in the session directory, past 107 bytes");
 	ok(session_prepare(&s, &cause) == 0, "prepare a long session");
 	is_int(mode_of(s.dir), 0700, "the long session directory is 0700");
-	prefix[strlen(prefix) - 1] = '\0';
-	is_int(mode_of(prefix), 0700, "the runtime directory is made 0700");
+	lfd = listen_at(s.dir_fd, SESSION_SOCKET);
+	ok(lfd != -1, "listen in the long session directory");
+	fd = session_connect(&s, &cause);
+	ok(fd != -1 && cause == NULL,
+	    "connect to a socket whose path passes 107 bytes");
+	ok(has_pending(lfd), "the connection reached that listener");
+	if (fd != -1)
+		close(fd);
+	if (lfd != -1)
+		close(lfd);
 	session_release(&s);
-	free(prefix);
+	unsetenv("XDG_RUNTIME_DIR");
 	free(home);
+}
 
-	/* Without a usable XDG_RUNTIME_DIR, /tmp. */
-	xasprintf(&home, "%s/%0*d", tmpdir, (int)pad + 40, 0);
+/* Test session_connect: when it connects, refuses, or finds nobody. */
+static void
+test_connect(void)
+{
+	struct session	 s, impostor;
+	char		*home, *moved, *cause = NULL;
+	int		 lfd, fd, other;
+
+	clear_env();
+	xasprintf(&home, "%s/conn/home", tmpdir);
 	setenv("FISH_HOME", home, 1);
-	xasprintf(&prefix, "/tmp/fish-%u/", (unsigned)getuid());
-	unsetenv("XDG_RUNTIME_DIR");
-	ok(session_init(&s, "a", &cause) == 0 &&
-	    starts_with(s.socket_path, prefix),
-	    "without XDG_RUNTIME_DIR the runtime socket is in /tmp");
+	session_init(&s, "c", &cause);
+	errno = 0;
+	ok(session_connect(&s, &cause) == -1 && cause == NULL &&
+	    errno == ENOENT, "no directory: nobody answers (ENOENT)");
+	is_int(mode_of(home), -1, "and connecting creates nothing");
+	ok(session_prepare(&s, &cause) == 0, "prepare the session");
+	errno = 0;
+	ok(session_connect(&s, &cause) == -1 && cause == NULL &&
+	    errno == ENOENT, "no socket: nobody answers (ENOENT)");
+	write_file(s.socket_path, "x");
+	errno = 0;
+	ok(session_connect(&s, &cause) == -1 && cause == NULL &&
+	    errno == ECONNREFUSED,
+	    "a file in the socket's place is left over (ECONNREFUSED)");
+	unlink(s.socket_path);
+	lfd = listen_at(s.dir_fd, SESSION_SOCKET);
+	ok((fd = session_connect(&s, &cause)) != -1 && cause == NULL,
+	    "a listener of ours is connected to");
+	if (fd != -1)
+		close(fd);
+	has_pending(lfd);
+
+	/*
+	 * Swap FISH_HOME for another whose session has a listener: the open
+	 * session still reaches its own, through its descriptor.
+	 */
+	xasprintf(&moved, "%s/conn/moved", tmpdir);
+	ok(rename(home, moved) == 0, "move FISH_HOME away");
+	session_init(&impostor, "c", &cause);
+	ok(session_prepare(&impostor, &cause) == 0,
+	    "make another FISH_HOME in its place");
+	other = listen_at(impostor.dir_fd, SESSION_SOCKET);
+	session_release(&impostor);
+	ok(other != -1, "a listener in the new FISH_HOME");
+	ok((fd = session_connect(&s, &cause)) != -1,
+	    "connect after the swap");
+	ok(has_pending(lfd) && !has_pending(other),
+	    "the connection reached the checked directory's listener");
+	if (fd != -1)
+		close(fd);
+	if (other != -1)
+		close(other);
+	if (lfd != -1)
+		close(lfd);
 	session_release(&s);
-	setenv("XDG_RUNTIME_DIR", "run/relative", 1);
-	ok(session_init(&s, "a", &cause) == 0 &&
-	    starts_with(s.socket_path, prefix),
-	    "a relative XDG_RUNTIME_DIR is ignored");
+
+	/* A session directory others can write is refused. */
+	session_init(&s, "c", &cause);
+	chmod(s.dir, 0777);
+	ok(session_connect(&s, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "writable by other users") != NULL,
+	    "a session directory of mode 0777 is refused");
+	is_int(mode_of(s.dir), 0777, "and left as it was");
+	free(cause);
+	cause = NULL;
+	chmod(s.dir, 0700);
 	session_release(&s);
-	setenv("XDG_RUNTIME_DIR", "/run/user/0123456789012345678901234567890"
-	    "12345678901234567890", 1);
-	ok(session_init(&s, "a", &cause) == 0 &&
-	    starts_with(s.socket_path, prefix),
-	    "an XDG_RUNTIME_DIR over 60 bytes is ignored");
-	session_release(&s);
-	unsetenv("XDG_RUNTIME_DIR");
-	free(prefix);
+	free(moved);
 	free(home);
-	free(run);
+}
+
+/* Listen at path as OTHER_UID, in a child; return its pid (root only). */
+static pid_t
+listen_as_other(int at, const char *path, int ready[2])
+{
+	pid_t	pid;
+	int	fd;
+	char	c = 'x';
+
+	if ((pid = fork()) != 0)
+		return (pid);
+	/* Bound as root, in our directory; listening as the other user. */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	{
+		struct sockaddr_un	sun;
+
+		memset(&sun, 0, sizeof sun);
+		sun.sun_family = AF_UNIX;
+		(void)snprintf(sun.sun_path, sizeof sun.sun_path,
+		    "/proc/self/fd/%d/%s", at, path);
+		if (fd == -1 || bind(fd, (struct sockaddr *)&sun,
+		    sizeof sun) == -1)
+			_exit(1);
+	}
+	if (setresgid(OTHER_UID, OTHER_UID, OTHER_UID) == -1 ||
+	    setresuid(OTHER_UID, OTHER_UID, OTHER_UID) == -1 ||
+	    listen(fd, 8) == -1)
+		_exit(1);
+	(void)write(ready[1], &c, 1);
+	pause();
+	_exit(0);
+}
+
+/* Test that what belongs to another user is refused (root only). */
+static void
+test_connect_other_user(void)
+{
+	struct session	 s;
+	char		*home, *cause = NULL, c;
+	int		 lfd, ready[2];
+	pid_t		 pid;
+
+	if (geteuid() != 0) {
+		ok(1, "# SKIP another user's socket needs root");
+		return;
+	}
+	clear_env();
+	xasprintf(&home, "%s/other/home", tmpdir);
+	setenv("FISH_HOME", home, 1);
+	session_init(&s, "o", &cause);
+	session_prepare(&s, &cause);
+
+	lfd = listen_at(s.dir_fd, SESSION_SOCKET);
+	ok(lfd != -1 && fchownat(s.dir_fd, SESSION_SOCKET, OTHER_UID,
+	    OTHER_UID, AT_SYMLINK_NOFOLLOW) == 0,
+	    "a socket file that belongs to another user");
+	ok(session_connect(&s, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "belongs to another user (uid 4242)") != NULL &&
+	    strstr(cause, "sent it nothing") != NULL,
+	    "is refused, saying whose it is");
+	ok(!has_pending(lfd), "and never connected to");
+	free(cause);
+	cause = NULL;
+	close(lfd);
+	unlinkat(s.dir_fd, SESSION_SOCKET, 0);
+
+	if (pipe(ready) == -1 ||
+	    (pid = listen_as_other(s.dir_fd, SESSION_SOCKET, ready)) == -1) {
+		ok(0, "fork a listener of another user");
+		goto out;
+	}
+	close(ready[1]);
+	ok(read(ready[0], &c, 1) == 1,
+	    "a socket of ours on which another user listens");
+	close(ready[0]);
+	ok(session_connect(&s, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "runs as another user (uid 4242") != NULL,
+	    "is refused by its peer credentials");
+	free(cause);
+	cause = NULL;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+
+	ok(chown(s.dir, OTHER_UID, OTHER_UID) == 0, "a session directory "
+	    "of another user");
+	session_release(&s);
+	session_init(&s, "o", &cause);
+	ok(session_connect(&s, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "belongs to another user") != NULL,
+	    "is refused before anything in it is used");
+	free(cause);
+	cause = NULL;
+	ok(session_prepare(&s, &cause) == -1 && cause != NULL,
+	    "and a start refuses it too");
+	free(cause);
+	cause = NULL;
+	chown(s.dir, 0, 0);
+out:
+	session_release(&s);
+	free(home);
+}
+
+/* Test session_enter: the listener's files, relative to its directory. */
+static void
+test_enter(void)
+{
+	struct session	 s;
+	struct stat	 a, b;
+	char		*home, *cause = NULL;
+
+	clear_env();
+	xasprintf(&home, "%s/enter/home", tmpdir);
+	setenv("FISH_HOME", home, 1);
+	session_init(&s, "e", &cause);
+	ok(session_enter(&s, &cause) == -1 && cause != NULL,
+	    "a session not opened cannot be entered");
+	free(cause);
+	cause = NULL;
+	ok(session_prepare(&s, &cause) == 0 && session_enter(&s, &cause) == 0,
+	    "enter a prepared session");
+	ok(stat(".", &a) == 0 && fstat(s.dir_fd, &b) == 0 &&
+	    a.st_ino == b.st_ino && a.st_dev == b.st_dev,
+	    "the working directory is the session directory");
+	is_str(s.dir, ".", "the directory is then '.'");
+	is_str(s.socket_path, "control.sock", "the socket is relative");
+	is_str(s.journal_path, "journal", "the journal is relative");
+	is_str(s.pid_path, "listener.pid", "the pid file is relative");
+	if (chdir(tmpdir) == -1)
+		ok(0, "chdir back: %s", strerror(errno));
+	session_release(&s);
+	free(home);
+}
+
+/* Test session_purge: all of it goes, through the descriptors. */
+static void
+test_purge(void)
+{
+	struct session	 s;
+	char		*home, *path, *cause = NULL;
+
+	clear_env();
+	xasprintf(&home, "%s/purge/home", tmpdir);
+	setenv("FISH_HOME", home, 1);
+	session_init(&s, "p", &cause);
+	ok(session_purge(&s, &cause) == -1 && cause != NULL,
+	    "a session not opened cannot be purged");
+	free(cause);
+	cause = NULL;
+	session_prepare(&s, &cause);
+	xasprintf(&path, "%s/journal/deeper", s.dir);
+	mkdir(s.journal_path, 0700);
+	mkdir(path, 0700);
+	free(path);
+	xasprintf(&path, "%s/journal/deeper/f", s.dir);
+	write_file(path, "x");
+	free(path);
+	write_file(s.config_path, "{}");
+	xasprintf(&path, "%s/outside", tmpdir);
+	write_file(path, "keep");
+	if (symlink(path, s.log_path) == -1)
+		ok(0, "symlink: %s", strerror(errno));
+	ok(session_purge(&s, &cause) == 0, "purge a session");
+	is_int(mode_of(s.dir), -1, "its directory is gone");
+	ok(mode_of(path) != -1, "a link in it is removed, not followed");
+	free(path);
+	session_release(&s);
+	free(home);
 }
 
 /* Test session_prepare on a normal session. */
@@ -307,9 +542,13 @@ test_prepare(void)
 	is_int(mode_of(s.dir), 0700, "the session directory is 0700");
 	is_int(mode_of(home), 0700, "missing parents are made 0700");
 	ok(session_prepare(&s, &cause) == 0, "prepare twice is harmless");
+	session_release(&s);
+	session_init(&s, "p", &cause);
 	ok(chmod(s.dir, 0755) == 0 && session_prepare(&s, &cause) == 0,
 	    "prepare an open directory");
 	is_int(mode_of(s.dir), 0700, "prepare closes an open directory");
+	session_release(&s);
+	session_init(&s, "p", &cause);
 	ok(chmod(s.dir, 0770) == 0 && session_prepare(&s, &cause) == -1 &&
 	    cause != NULL && strstr(cause, "chmod 700") != NULL,
 	    "prepare refuses a group-writable directory, saying how to fix it");
@@ -332,7 +571,7 @@ test_prepare(void)
 	setenv("FISH_HOME", file, 1);
 	ok(session_init(&s, "p", &cause) == 0 &&
 	    session_prepare(&s, &cause) == -1 && cause != NULL &&
-	    strstr(cause, "cannot create") != NULL,
+	    strstr(cause, "not a directory") != NULL,
 	    "a file where a directory belongs fails with a cause");
 	free(cause);
 	cause = NULL;
@@ -343,6 +582,26 @@ test_prepare(void)
 	ok(session_prepare(&s, &cause) == -1 && cause != NULL &&
 	    strstr(cause, "not a directory") != NULL,
 	    "a file as the session directory fails with a cause");
+	free(cause);
+	cause = NULL;
+	session_release(&s);
+	free(file);
+
+	/* Links: FISH_HOME may be one; the session directory may not. */
+	xasprintf(&file, "%s/prep/link", tmpdir);
+	ok(symlink(home, file) == 0, "a link to FISH_HOME");
+	setenv("FISH_HOME", file, 1);
+	ok(session_init(&s, "p", &cause) == 0 &&
+	    session_prepare(&s, &cause) == 0, "FISH_HOME may be a link");
+	session_release(&s);
+	free(file);
+	setenv("FISH_HOME", home, 1);
+	session_init(&s, "l", &cause);
+	xasprintf(&file, "%s/prep/elsewhere", tmpdir);
+	mkdir(file, 0700);
+	ok(symlink(file, s.dir) == 0 && session_prepare(&s, &cause) == -1 &&
+	    cause != NULL && strstr(cause, "symbolic link") != NULL,
+	    "a session directory that is a link is refused");
 	free(cause);
 	session_release(&s);
 	free(file);
@@ -412,6 +671,10 @@ main(void)
 	test_names();
 	test_paths();
 	test_long_paths();
+	test_connect();
+	test_connect_other_user();
+	test_enter();
+	test_purge();
 	test_prepare();
 	test_listener_pid();
 	if (chdir("/") == -1 ||
