@@ -10,11 +10,23 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/*
+ * The name fish is installed under (FISH_INSTALLED_NAME, from configure's
+ * --program-transform-name), which every message, usage line and --help
+ * says; "fish" in the copy of a renamed client that make check tests.
+ */
+#ifdef FISH_TEST_DEFAULT_NAME
+#define FISH_NAME	"fish"
+#else
+#define FISH_NAME	FISH_INSTALLED_NAME
+#endif
 
 struct cmd_entry {
 	const char	*name;
-	const char	*usage;		/* arguments, after "fish NAME " */
+	const char	*usage;		/* arguments, after "FISH_NAME NAME " */
 	const char	*summary;	/* one line for fish --help */
 	const char	*help;		/* option lines for fish NAME --help */
 	int		(*exec)(int, char **);
@@ -36,6 +48,7 @@ extern const struct cmd_entry *cmd_table[];
 
 extern const struct cmd_entry cmd_close_entry;
 extern const struct cmd_entry cmd_field_entry;
+extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_log_entry;
 extern const struct cmd_entry cmd_ls_entry;
 extern const struct cmd_entry cmd_replay_entry;
@@ -49,9 +62,12 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_tail_entry;
 extern const struct cmd_entry cmd_verify_entry;
+extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_wait_entry;
 
 /* fish.c */
+void	 fish_help(void);
+void	 fish_version(void);
 void	 fish_warnx(const char *, ...)
 	    __attribute__((__format__(__printf__, 1, 2)));
 void	 fish_warn(const char *, ...)
@@ -59,6 +75,9 @@ void	 fish_warn(const char *, ...)
 
 /* cmd.c */
 const struct cmd_entry *cmd_find(const char *);
+void	 cmd_help(const struct cmd_entry *);
+int	 cmd_unknown(const char *);
+char	*cmd_suggest(const char *, const char *const *, size_t, const char *);
 int	 cmd_getopt(const struct cmd_entry *, int, char **, const char *,
 	    const struct option *);
 int	 cmd_usage_error(const struct cmd_entry *, const char *, ...)
