@@ -38,7 +38,8 @@ const struct cmd_entry cmd_verify_entry = {
 	    "Options:\n"
 	    "  -H 'Name: value'  a header of the request\n"
 	    "  --tolerance D     largest distance of a stripe or standard\n"
-	    "                    timestamp from now (5s, 2m, 1h; default 5m)\n"
+	    "                    timestamp from now (5s, 2m, 1h, 1d; default\n"
+	    "                    5m)\n"
 	    "  --now T           check as if it were unix time T\n"
 	    "  -h, --help        show this help\n",
 	.exec = cmd_verify_exec
