@@ -40,8 +40,10 @@
 /* How long past its deadline a wait trusts the listener to answer. */
 #define WAIT_BACKSTOP_MS	5000
 
-/* How often the terminal status line may change: the time left is shown
- * in tenths of a second. */
+/*
+ * How often the terminal status line may change: it shows the time left in
+ * tenths of a second.
+ */
 #define WAIT_TICK_MS		100
 
 /* How many characters of a hook's token name it when it has no name. */
