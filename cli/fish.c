@@ -133,39 +133,46 @@ fish_version(void)
 	printf("%s %s\n", FISH_NAME, PACKAGE_VERSION);
 }
 
-/* Tell whether path is this program's own executable. */
+/* Tell whether two paths name the same file. */
 static int
-fish_is_self(const char *path)
+fish_same_file(const char *a, const char *b)
 {
-	struct stat	self, sb;
+	struct stat	sa, sb;
 
-	if (stat("/proc/self/exe", &self) == -1 || stat(path, &sb) == -1)
-		return (0);
-	return (self.st_dev == sb.st_dev && self.st_ino == sb.st_ino);
+	return (stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
 }
 
-/* Tell whether path is an executable called fish that is not this one. */
+/*
+ * Tell whether path is an executable called fish other than this program:
+ * not /proc/self/exe, nor argv0 when that is a path (under a wrapper such
+ * as valgrind, /proc/self/exe is the wrapper).
+ */
 static int
-fish_is_other(const char *path)
+fish_is_other(const char *path, const char *argv0)
 {
 	struct stat	sb;
 	const char	*slash = strrchr(path, '/');
 
 	return (slash != NULL && strcmp(slash + 1, "fish") == 0 &&
 	    stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    access(path, X_OK) == 0 && !fish_is_self(path));
+	    access(path, X_OK) == 0 &&
+	    !fish_same_file(path, "/proc/self/exe") &&
+	    (strchr(argv0, '/') == NULL || !fish_same_file(path, argv0)));
 }
 
 /*
  * Return where the fish shell is: the first "fish" on PATH that is not
- * this program, else one listed in /etc/shells; NULL if neither.
+ * this program (run as plain "fish", this program is the first), else one
+ * listed in /etc/shells; NULL if neither.
  */
 static char *
-fish_find_shell(void)
+fish_find_shell(const char *argv0)
 {
 	const char	*path = getenv("PATH");
 	char		*line = NULL, *found = NULL, *dir;
 	size_t		 size = 0, len;
+	int		 self = strcmp(argv0, "fish") == 0;
 	FILE		*f;
 
 	while (path != NULL && *path != '\0' && found == NULL) {
@@ -173,7 +180,10 @@ fish_find_shell(void)
 		dir = xstrndup(path, len);
 		xasprintf(&found, "%s/fish", *dir == '\0' ? "." : dir);
 		free(dir);
-		if (!fish_is_other(found)) {
+		if (!fish_is_other(found, argv0) || self) {
+			/* Run as "fish", the first one found was this one. */
+			if (access(found, X_OK) == 0)
+				self = 0;
 			free(found);
 			found = NULL;
 		}
@@ -183,7 +193,7 @@ fish_find_shell(void)
 		return (found);
 	while (found == NULL && getline(&line, &size, f) != -1) {
 		line[strcspn(line, "\n")] = '\0';
-		if (*line == '/' && fish_is_other(line))
+		if (*line == '/' && fish_is_other(line, argv0))
 			found = xstrdup(line);
 	}
 	free(line);
@@ -197,9 +207,13 @@ fish_find_shell(void)
  * what this is and where the fish shell is.
  */
 static __dead void
-fish_not_a_shell(void)
+fish_not_a_shell(const char *argv0)
 {
-	char	*shell = fish_find_shell();
+	char	*shell;
+
+	if (*argv0 == '-')
+		argv0++;
+	shell = fish_find_shell(argv0);
 
 	if (shell != NULL)
 		fish_warnx("this %s is the webhook tool, not a shell; the fish "
@@ -265,7 +279,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (argc > 0 && argv[0][0] == '-')
-		fish_not_a_shell();
+		fish_not_a_shell(argv[0]);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:hS:V", fish_options,
 	    NULL)) != -1) {
@@ -285,7 +299,7 @@ main(int argc, char **argv)
 			exit(EXIT_USAGE);
 		default:
 			if (fish_shell_option(argv[optind - 1], optopt))
-				fish_not_a_shell();
+				fish_not_a_shell(argv[0]);
 			if (optopt == 0 ||
 			    strncmp(argv[optind - 1], "--", 2) == 0)
 				fish_unknown_option(argv[optind - 1]);
