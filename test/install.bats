@@ -133,6 +133,7 @@ run_configure() {
 	grep -q "trap 'fishhook stop --purge' EXIT" "$man"
 	grep -q 'The fish shell has an executable' "$man"
 	grep -qx ".It Pa $prefix/libexec/fish/fish-listener" "$man"
+	grep -qx ".It Pa $prefix/share/zsh/site-functions/_fishhook" "$man"
 	! grep -qE '(^|[ (|])fish (spawn|send|wait|field|sign|verify|stop)' "$man"
 
 	# The completions, each registered for the name.
