@@ -32,6 +32,7 @@
  * it (so asking again is harmless) and tail resumes after the last entry
  * it printed.
  */
+#include "compat.h"
 #include "config.h"
 
 #include <sys/file.h>
@@ -499,7 +500,7 @@ client_open_until(struct client *c, const char *name, int flags,
 	else {
 		if (!(flags & CLIENT_QUIET))
 			fish_warnx("session '%s' is not running (start it with "
-			    "'fish start')", name);
+			    "'" FISH_NAME " start')", name);
 		status = EXIT_UNAVAILABLE;
 	}
 	if (status != EXIT_OK)
@@ -811,7 +812,8 @@ client_check_settings(struct client *c, const struct client_settings *cs)
 	    (cs->retain != NULL && !client_same_duration(cs->retain,
 	    proto_string(f.json, "retain"))) || !client_same_limits(cs, f.json)) {
 		fish_warnx("session '%s' is already running with other settings "
-		    "(listen %s%s%s); run 'fish stop' first to change them",
+		    "(listen %s%s%s); run '" FISH_NAME " stop' first to change "
+		    "them",
 		    c->session.name, listen == NULL ? "?" : listen,
 		    public_url != NULL ? ", public URL " : "",
 		    public_url != NULL ? public_url : "");

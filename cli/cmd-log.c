@@ -4,17 +4,19 @@
  */
 #include "config.h"
 
+#include <unistd.h>
 
 #include "client.h"
 #include "fish.h"
 #include "proto.h"
+#include "term.h"
 #include "timeline.h"
 
 static int	cmd_log_exec(int, char **);
 
 const struct cmd_entry cmd_log_entry = {
 	.name = "log",
-	.usage = "[HOOK...] [--json] [--limit N] [--since D]",
+	.usage = "[HOOK...] [--json] [--limit N] [--since D] [--color=WHEN]",
 	.summary = "show what was sent and received, in order",
 	.help =
 	    "Print the session's timeline in order, one line per message:\n"
@@ -25,16 +27,22 @@ const struct cmd_entry cmd_log_entry = {
 	    "of the body's SHA-256; in JSON \"rejected\": REASON, \"state\":\n"
 	    "\"rejected\", \"body_size\" and \"body_sha256\" instead of the body.\n"
 	    "With HOOKs (URL, token or name), only what those hooks received.\n"
-	    "Colours only on a terminal, and not when NO_COLOR is set.\n"
+	    "Control characters of what was received are shown as ? or spaces.\n"
 	    "\n"
-	    "  --json        print one JSON object per line, with the bodies\n"
-	    "  --limit N     only the last N messages\n"
-	    "  --since D     only messages of the last D (250ms, 5s, 2m, 1h)\n"
-	    "  -h, --help    show this help\n",
+	    "  --json          print one JSON object per line, with the bodies\n"
+	    "  --limit N       only the last N messages\n"
+	    "  --since D       only messages of the last D (250ms, 5s, 2m, 1h,\n"
+	    "                  1d)\n"
+	    "  --color[=WHEN]  colour arrows, statuses (2xx green, 4xx yellow,\n"
+	    "                  5xx red) and rejected requests: auto (on a\n"
+	    "                  terminal, unless NO_COLOR is set), always or\n"
+	    "                  never; alone, always\n"
+	    "  -h, --help      show this help\n",
 	.exec = cmd_log_exec
 };
 
 static const struct option cmd_log_options[] = {
+	{ "color", optional_argument, NULL, 'C' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "limit", required_argument, NULL, 'l' },
 	{ "since", required_argument, NULL, 's' },
@@ -71,6 +79,7 @@ cmd_log_exec(int argc, char **argv)
 	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request, *hooks;
+	enum term_colour	 colour = TERM_COLOUR_AUTO;
 	uint64_t		 since = 0;
 	int64_t			 limit = 0;
 	int			 ch, i, flags = 0, has_since = 0, status;
@@ -78,6 +87,10 @@ cmd_log_exec(int argc, char **argv)
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_log_options)) !=
 	    -1) {
 		switch (ch) {
+		case 'C':
+			if (timeline_colour_option(entry, optarg, &colour) != 0)
+				return (EXIT_USAGE);
+			break;
 		case 'j':
 			flags |= TIMELINE_JSON;
 			break;
@@ -98,7 +111,7 @@ cmd_log_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (!(flags & TIMELINE_JSON) && timeline_colour())
+	if (!(flags & TIMELINE_JSON) && term_colour(colour, STDOUT_FILENO))
 		flags |= TIMELINE_COLOUR;
 
 	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)

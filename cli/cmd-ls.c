@@ -21,7 +21,7 @@ static int	cmd_ls_exec(int, char **);
 
 const struct cmd_entry cmd_ls_entry = {
 	.name = "ls",
-	.usage = "[--json]",
+	.usage = "[--json] [--no-start]",
 	.summary = "list the hooks",
 	.help =
 	    "List the session's hooks, oldest first: name (- when none), URL,\n"
@@ -35,12 +35,15 @@ const struct cmd_entry cmd_ls_entry = {
 	    "                token, received, queued, state, created_at; and\n"
 	    "                verify (the scheme), tolerance, secret_missing\n"
 	    "                for a hook that checks signatures\n"
+	    "  --no-start    exit 3 rather than start the listener when it is\n"
+	    "                not running (for shell completions and prompts)\n"
 	    "  -h, --help    show this help\n",
 	.exec = cmd_ls_exec
 };
 
 static const struct option cmd_ls_options[] = {
 	{ "json", no_argument, NULL, 'j' },
+	{ "no-start", no_argument, NULL, 'n' },
 	CMD_OPTIONS_END
 };
 
@@ -151,14 +154,18 @@ static int
 cmd_ls_exec(int argc, char **argv)
 {
 	const struct cmd_entry	*entry = &cmd_ls_entry;
+	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request, *list;
-	int			 ch, json = 0, status, ret;
+	int			 ch, json = 0, start = CLIENT_START, status, ret;
 
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_ls_options)) != -1) {
 		switch (ch) {
 		case 'j':
 			json = 1;
+			break;
+		case 'n':
+			start = CLIENT_QUIET;
 			break;
 		case CMD_HELP:
 			return (EXIT_OK);
@@ -170,9 +177,17 @@ cmd_ls_exec(int argc, char **argv)
 		return (cmd_usage_error(entry, "unexpected argument '%s'",
 		    argv[optind]));
 
+	proto_frame_init(&frame);
+	if ((status = client_open(&c, fish_session, start)) != EXIT_OK)
+		return (status);
 	request = proto_request("ls");
-	if ((status = client_request(fish_session, request, NULL, 0,
-	    &frame)) != EXIT_OK)
+	status = client_call(&c, request, NULL, 0, &frame, -1);
+	if (status == EXIT_OK)
+		status = client_reply_status(&frame);
+	else if (status == CLIENT_IN_DOUBT)
+		status = client_in_doubt(&c, "ls");
+	client_close(&c);
+	if (status != EXIT_OK)
 		goto fail;
 	if (!json_object_object_get_ex(frame.json, "hooks", &list) ||
 	    !json_object_is_type(list, json_type_array)) {

@@ -24,7 +24,8 @@ const struct cmd_entry cmd_replay_entry = {
 	.usage = "SEQ [--to URL]",
 	.summary = "send a recorded request again",
 	.help =
-	    "Send message SEQ of the timeline (see fish log) again, with its\n"
+	    "Send message SEQ of the timeline (see " FISH_NAME
+	    " log) again, with its\n"
 	    "method, headers and body, and print the response body.  A received\n"
 	    "request goes to its hook, with its path and query; a sent one to\n"
 	    "its URL.  Exit 1 when the answer is outside 200-299, 5 when the\n"
@@ -98,7 +99,8 @@ cmd_replay_exec(int argc, char **argv)
 		return (cmd_usage_error(entry, "expected a SEQ"));
 	if (timeline_number(argv[optind], &seq) != 0)
 		return (cmd_usage_error(entry, "invalid SEQ '%s' (use a "
-		    "message number, as fish log shows)", argv[optind]));
+		    "message number, as " FISH_NAME " log shows)",
+		    argv[optind]));
 	if (optind + 1 != argc)
 		return (cmd_usage_error(entry, "unexpected argument '%s'",
 		    argv[optind + 1]));
@@ -120,7 +122,8 @@ cmd_replay_exec(int argc, char **argv)
 	    client_now() + REPLAY_TIMEOUT_MS + REPLAY_GRACE_MS);
 	if (status == EXIT_TIMEOUT || status == CLIENT_IN_DOUBT) {
 		fish_warnx("replay of message %lld: %s during the request: it "
-		    "may have been made; 'fish log' shows what was sent",
+		    "may have been made; '" FISH_NAME
+		    " log' shows what was sent",
 		    (long long)seq, status == EXIT_TIMEOUT ? "the listener did "
 		    "not answer in time" : "lost contact with the listener");
 		status = EXIT_UNAVAILABLE;

@@ -18,7 +18,8 @@ const struct cmd_entry cmd_reply_entry = {
 	.summary = "answer a request held by a --hold hook",
 	.help =
 	    "Answer a request that a hook spawned with --hold keeps open.\n"
-	    "MESSAGE is the request's seq (as fish wait --json shows it), or a\n"
+	    "MESSAGE is the request's seq (as " FISH_NAME
+	    " wait --json shows it), or a\n"
 	    "hook, for its oldest request still waiting for an answer.  Exit 4\n"
 	    "when there is no such request, 1 when it was already answered or\n"
 	    "its sender hung up.\n"

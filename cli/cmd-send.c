@@ -63,7 +63,8 @@ const struct cmd_entry cmd_send_entry = {
 	    "5 when it cannot be reached, 3 when the listener is lost during\n"
 	    "the request (it may have been made: never sent again by itself).\n"
 	    "METHOD defaults to POST with a body, else GET.  Every attempt\n"
-	    "is journaled before it leaves and shows in 'fish log';\n"
+	    "is journaled before it leaves and shows in '" FISH_NAME
+	    " log';\n"
 	    "connections to a server are kept and reused by later sends of\n"
 	    "the session.\n"
 	    "\n"
@@ -79,8 +80,9 @@ const struct cmd_entry cmd_send_entry = {
 	    "                    as application/json\n"
 	    "  --data T|@F|@-    send T, file F or stdin as the body, as it is\n"
 	    "  --timeout D       give up on an attempt (connect, send, receive)\n"
-	    "                    after D (250ms, 5s, 2m, 1h; default 30s); each\n"
-	    "                    retry has its own D, as with curl --max-time\n"
+	    "                    after D (250ms, 5s, 2m, 1h, 1d; default 30s);\n"
+	    "                    each retry has its own D, as with curl\n"
+	    "                    --max-time\n"
 	    "  --retry N         try again up to N times (0-100, default 0) after\n"
 	    "                    a network error or timeout, 429 or 5xx, for any\n"
 	    "                    method; wait 1s doubling to 30s, randomised, or\n"
@@ -90,7 +92,8 @@ const struct cmd_entry cmd_send_entry = {
 	    "  --sign SPEC       sign the body as SPEC's scheme would: github,\n"
 	    "                    stripe, standard or hmac-sha256:HEADER, with\n"
 	    "                    the secret SCHEME:SECRET, SCHEME:@FILE or\n"
-	    "                    SCHEME:env:NAME (see fish sign); standard takes\n"
+	    "                    SCHEME:env:NAME (see " FISH_NAME
+	    " sign); standard takes\n"
 	    "                    webhook-id and webhook-timestamp from -H if given;\n"
 	    "                    not with -L\n"
 	    "  -i, --include     print the status line and headers, a blank line,\n"
@@ -444,9 +447,9 @@ cmd_send_request(const char *method, const struct items *items,
 		status = client_call(&c, request, body, len, &frame, deadline);
 	if (status == EXIT_TIMEOUT || status == CLIENT_IN_DOUBT) {
 		fish_warnx("send: %s %s: %s during the request: it may have "
-		    "been made; 'fish log' shows what was sent", method,
-		    items->url, status == EXIT_TIMEOUT ? "the listener did "
-		    "not answer in time" : "lost contact with the listener");
+		    "been made; '" FISH_NAME " log' shows what was sent",
+		    method, items->url, status == EXIT_TIMEOUT ? "the listener "
+		    "did not answer in time" : "lost contact with the listener");
 		status = EXIT_UNAVAILABLE;
 	}
 	if (status != EXIT_OK)

@@ -1,6 +1,11 @@
 /*
  * fish show: print one message of the timeline whole, as HTTP-style text,
  * as JSON, or as a curl command that makes the same request again.
+ *
+ * On a terminal, the text form pretty-prints JSON bodies, in colour unless
+ * --color or NO_COLOR says otherwise, and whatever came from a stranger
+ * (method, path, headers, bodies, errors) has its control characters
+ * escaped, in every form, unless --raw asks for the bytes as they are.
  */
 #include "config.h"
 
@@ -16,6 +21,7 @@
 #include "jsonptr.h"
 #include "output.h"
 #include "proto.h"
+#include "term.h"
 #include "timeline.h"
 #include "xmalloc.h"
 
@@ -23,27 +29,36 @@ static int	cmd_show_exec(int, char **);
 
 const struct cmd_entry cmd_show_entry = {
 	.name = "show",
-	.usage = "SEQ [--json | --curl]",
+	.usage = "SEQ [--json | --curl] [--raw] [--color=WHEN]",
 	.summary = "print one message whole, or as a curl command",
 	.help =
-	    "Print message SEQ of the timeline (see fish log): the request line,\n"
-	    "headers, a blank line and the body; for a request fish sent, also\n"
-	    "the response.  JSON bodies are pretty-printed on a terminal.  A\n"
-	    "request that failed its hook's signature check (spawn --verify)\n"
-	    "is printed too, without its body, which is not kept: the reason,\n"
-	    "the body's size and SHA-256 go to stderr (in JSON: rejected,\n"
-	    "body_size, body_sha256).\n"
+	    "Print message SEQ of the timeline (see " FISH_NAME
+	    " log): the request line,\n"
+	    "headers, a blank line and the body; for a request " FISH_NAME
+	    " sent, also\n"
+	    "the response.  On a terminal, JSON bodies are pretty-printed in\n"
+	    "colour and control characters are escaped.  A request that failed\n"
+	    "its hook's signature check (spawn --verify) is printed too, without\n"
+	    "its body, which is not kept: the reason, the body's size and\n"
+	    "SHA-256 go to stderr (in JSON: rejected, body_size, body_sha256).\n"
 	    "\n"
-	    "  --json        print the message as one JSON object, with the body\n"
-	    "                (and response_body of a sent request)\n"
-	    "  --curl        print a curl command that sends the request again\n"
-	    "  -h, --help    show this help\n",
+	    "  --json          print the message as one JSON object, with the\n"
+	    "                  body (and response_body of a sent request)\n"
+	    "  --curl          print a curl command that sends the request\n"
+	    "                  again\n"
+	    "  --raw           print control characters as they are, even to a\n"
+	    "                  terminal\n"
+	    "  --color[=WHEN]  colour: auto (on a terminal, unless NO_COLOR is\n"
+	    "                  set), always or never; alone, always\n"
+	    "  -h, --help      show this help\n",
 	.exec = cmd_show_exec
 };
 
 static const struct option cmd_show_options[] = {
+	{ "color", optional_argument, NULL, 'C' },
 	{ "curl", no_argument, NULL, 'c' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "raw", no_argument, NULL, 'r' },
 	CMD_OPTIONS_END
 };
 
@@ -53,19 +68,49 @@ enum show_format {
 	SHOW_CURL
 };
 
-/* Return a string member of an entry, "" when it has none. */
-static const char *
-cmd_show_field(struct json_object *entry, const char *key)
-{
-	const char	*s = proto_string(entry, key);
+/* How the text form is written. */
+struct show_style {
+	int	escape;		/* escape strangers' control characters */
+	int	colour;
+	int	pretty;		/* pretty-print JSON bodies */
+};
 
-	return (s == NULL ? "" : s);
+/* Add a stranger's bytes to b, escaped if the style says so. */
+static void
+cmd_show_add(struct buffer *b, const struct show_style *style,
+    const void *data, size_t len)
+{
+	if (style->escape)
+		term_escape(b, data, len);
+	else
+		buffer_add(b, data, len);
+}
+
+/* Add a stranger's string to b, escaped if the style says so. */
+static void
+cmd_show_add_str(struct buffer *b, const struct show_style *style,
+    const char *s)
+{
+	if (s != NULL)
+		cmd_show_add(b, style, s, strlen(s));
+}
+
+/* Add text to b in a colour, if the style has colours. */
+static void
+cmd_show_add_colour(struct buffer *b, const struct show_style *style,
+    const char *colour, const char *text)
+{
+	if (style->colour)
+		buffer_add_str(b, colour);
+	cmd_show_add_str(b, style, text);
+	if (style->colour)
+		buffer_add_str(b, TERM_RESET);
 }
 
 /* Add a header object's lines, "name: value", to b. */
 static void
-cmd_show_add_headers(struct buffer *b, struct json_object *entry,
-    const char *key)
+cmd_show_add_headers(struct buffer *b, const struct show_style *style,
+    struct json_object *entry, const char *key)
 {
 	struct json_object	*headers;
 
@@ -73,79 +118,200 @@ cmd_show_add_headers(struct buffer *b, struct json_object *entry,
 	    !json_object_is_type(headers, json_type_object))
 		return;
 	json_object_object_foreach(headers, name, value) {
-		buffer_printf(b, "%s: %s\n", name,
-		    json_object_get_string(value));
+		cmd_show_add_str(b, style, name);
+		buffer_add_str(b, ": ");
+		cmd_show_add_str(b, style, json_object_get_string(value));
+		buffer_add_str(b, "\n");
 	}
 }
 
+/* Add n levels of indentation to b. */
+static void
+cmd_show_add_indent(struct buffer *b, int n)
+{
+	while (n-- > 0)
+		buffer_add_str(b, "  ");
+}
+
+/* Add a string as a JSON string (quoted, escaped) in a colour. */
+static void
+cmd_show_add_json_string(struct buffer *b, const struct show_style *style,
+    const char *colour, const char *s)
+{
+	struct json_object	*string = json_object_new_string(s);
+
+	cmd_show_add_colour(b, style, colour, json_object_to_json_string_ext(
+	    string, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(string);
+}
+
 /*
- * Add a body to b: pretty-printed when it is JSON and pretty is set, else
- * as it is.  A body that is not the last thing printed ends with a newline.
+ * Add a JSON value to b pretty-printed, two spaces an indent, as jq does:
+ * in colour (keys blue, strings green, null dim) if the style has colours.
  */
 static void
-cmd_show_add_body(struct buffer *b, const char *body, size_t len, int pretty,
-    int last)
+cmd_show_add_json(struct buffer *b, const struct show_style *style,
+    struct json_object *value, int depth)
+{
+	const char	*text;
+	size_t		 i, n;
+	int		 first = 1;
+
+	switch (json_object_get_type(value)) {
+	case json_type_object:
+		if (json_object_object_length(value) == 0) {
+			buffer_add_str(b, "{}");
+			return;
+		}
+		buffer_add_str(b, "{\n");
+		json_object_object_foreach(value, key, member) {
+			if (!first)
+				buffer_add_str(b, ",\n");
+			first = 0;
+			cmd_show_add_indent(b, depth + 1);
+			cmd_show_add_json_string(b, style, TERM_BOLD_BLUE, key);
+			buffer_add_str(b, ": ");
+			cmd_show_add_json(b, style, member, depth + 1);
+		}
+		buffer_add_str(b, "\n");
+		cmd_show_add_indent(b, depth);
+		buffer_add_str(b, "}");
+		return;
+	case json_type_array:
+		if ((n = json_object_array_length(value)) == 0) {
+			buffer_add_str(b, "[]");
+			return;
+		}
+		buffer_add_str(b, "[\n");
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				buffer_add_str(b, ",\n");
+			cmd_show_add_indent(b, depth + 1);
+			cmd_show_add_json(b, style,
+			    json_object_array_get_idx(value, i), depth + 1);
+		}
+		buffer_add_str(b, "\n");
+		cmd_show_add_indent(b, depth);
+		buffer_add_str(b, "]");
+		return;
+	case json_type_string:
+		cmd_show_add_json_string(b, style, TERM_GREEN,
+		    json_object_get_string(value));
+		return;
+	default:
+		break;
+	}
+	text = json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN);
+	if (json_object_is_type(value, json_type_null))
+		cmd_show_add_colour(b, style, TERM_DIM, text);
+	else
+		cmd_show_add_str(b, style, text);
+}
+
+/*
+ * Add a body to b: pretty-printed when it is JSON and the style says so,
+ * else as it is.  A body that is not the last thing printed ends with a
+ * newline.
+ */
+static void
+cmd_show_add_body(struct buffer *b, const struct show_style *style,
+    const char *body, size_t len, int last)
 {
 	struct json_object	*parsed = NULL;
 	char			*cause = NULL;
 
-	if (pretty && len > 0)
+	if (style->pretty && len > 0)
 		parsed = jsonptr_parse(body, len, &cause);
-	if (pretty && len > 0 && cause == NULL) {
-		buffer_printf(b, "%s\n", json_object_to_json_string_ext(parsed,
-		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-		    JSON_C_TO_STRING_NOSLASHESCAPE));
+	if (style->pretty && len > 0 && cause == NULL) {
+		cmd_show_add_json(b, style, parsed, 0);
+		buffer_add_str(b, "\n");
 		json_object_put(parsed);
 		return;
 	}
 	free(cause);
-	buffer_add(b, body, len);
+	cmd_show_add(b, style, body, len);
 	if (!last && len > 0 && body[len - 1] != '\n')
 		buffer_add_str(b, "\n");
 }
 
-/* Add the HTTP-style text of an entry to b. */
+/* Add the request line of a received entry: method, path and query. */
 static void
-cmd_show_add_text(struct buffer *b, struct json_object *entry,
-    const char *body, size_t len, int pretty)
+cmd_show_add_request_line(struct buffer *b, const struct show_style *style,
+    struct json_object *entry)
 {
 	const char	*query = proto_string(entry, "query");
+
+	cmd_show_add_str(b, style, proto_string(entry, "method"));
+	buffer_add_str(b, " ");
+	cmd_show_add_str(b, style, proto_string(entry, "path"));
+	if (query != NULL && *query != '\0') {
+		buffer_add_str(b, "?");
+		cmd_show_add_str(b, style, query);
+	}
+	buffer_add_str(b, "\n");
+}
+
+/* Add the outcome line of a sent entry that was answered: status, time. */
+static void
+cmd_show_add_outcome(struct buffer *b, const struct show_style *style,
+    struct json_object *entry)
+{
+	const char	*error = proto_string(entry, "error");
+	int64_t		 http_status = proto_int(entry, "http_status", 0);
+	char		*text;
+
+	if (proto_int(entry, "status", 0) != EXIT_OK)
+		cmd_show_add_colour(b, style, TERM_RED, error != NULL ? error :
+		    "failed");
+	else {
+		xasprintf(&text, "%lld", (long long)http_status);
+		cmd_show_add_colour(b, style, term_status_colour(http_status),
+		    text);
+		free(text);
+	}
+	buffer_printf(b, " (%lld ms)\n", (long long)proto_int(entry, "time_ms",
+	    0));
+}
+
+/* Add the HTTP-style text of an entry to b. */
+static void
+cmd_show_add_text(struct buffer *b, const struct show_style *style,
+    struct json_object *entry, const char *body, size_t len)
+{
 	const char	*error = proto_string(entry, "error");
 	size_t		 n;
 
 	if (!timeline_is_sent(entry)) {
-		buffer_printf(b, "%s %s%s%s\n", cmd_show_field(entry, "method"),
-		    cmd_show_field(entry, "path"), query != NULL &&
-		    *query != '\0' ? "?" : "", query != NULL ? query : "");
-		cmd_show_add_headers(b, entry, "headers");
+		cmd_show_add_request_line(b, style, entry);
+		cmd_show_add_headers(b, style, entry, "headers");
 		buffer_add_str(b, "\n");
-		cmd_show_add_body(b, body, len, pretty, 1);
+		cmd_show_add_body(b, style, body, len, 1);
 		return;
 	}
 	n = timeline_request_len(entry, len);
-	buffer_printf(b, "\xe2\x86\x92 %s %s\n", cmd_show_field(entry,
-	    "method"), cmd_show_field(entry, "url"));
-	cmd_show_add_headers(b, entry, "headers");
+	cmd_show_add_colour(b, style, TERM_BOLD_CYAN, "\xe2\x86\x92");
+	buffer_add_str(b, " ");
+	cmd_show_add_str(b, style, proto_string(entry, "method"));
+	buffer_add_str(b, " ");
+	cmd_show_add_str(b, style, proto_string(entry, "url"));
 	buffer_add_str(b, "\n");
-	cmd_show_add_body(b, body, n, pretty, 0);
+	cmd_show_add_headers(b, style, entry, "headers");
 	buffer_add_str(b, "\n");
+	cmd_show_add_body(b, style, body, n, 0);
+	buffer_add_str(b, "\n");
+	cmd_show_add_colour(b, style, TERM_BOLD_CYAN, "\xe2\x86\x90");
+	buffer_add_str(b, " ");
 	if (!timeline_answered(entry)) {
 		/* Under way, or its listener stopped first: no outcome. */
-		buffer_printf(b, "\xe2\x86\x90 %s\n", error != NULL ? error :
+		cmd_show_add_str(b, style, error != NULL ? error :
 		    "no answer yet: the request is under way");
+		buffer_add_str(b, "\n");
 		return;
 	}
-	if (proto_int(entry, "status", 0) != EXIT_OK)
-		buffer_printf(b, "\xe2\x86\x90 %s", error != NULL ? error :
-		    "failed");
-	else
-		buffer_printf(b, "\xe2\x86\x90 %lld",
-		    (long long)proto_int(entry, "http_status", 0));
-	buffer_printf(b, " (%lld ms)\n", (long long)proto_int(entry, "time_ms",
-	    0));
-	cmd_show_add_headers(b, entry, "response_headers");
+	cmd_show_add_outcome(b, style, entry);
+	cmd_show_add_headers(b, style, entry, "response_headers");
 	buffer_add_str(b, "\n");
-	cmd_show_add_body(b, body + n, len - n, pretty, 1);
+	cmd_show_add_body(b, style, body + n, len - n, 1);
 }
 
 /* Add s to b quoted for sh: in single quotes, each ' as '\''. */
@@ -216,9 +382,13 @@ cmd_show_add_curl(struct buffer *b, struct json_object *entry,
 
 	if (timeline_is_sent(entry))
 		len = timeline_request_len(entry, len);
-	/* A binary body, or one starting with @ (a file to curl), is piped. */
+	/*
+	 * A binary body, one with control characters (which a terminal would
+	 * act on), or one starting with @ (a file to curl), is piped.
+	 */
 	piped = len > 0 && (memchr(body, '\0', len) != NULL ||
-	    !utf8_valid(body, len) || *body == '@');
+	    !utf8_valid(body, len) || !term_printable(body, len) ||
+	    *body == '@');
 	if (piped)
 		cmd_show_add_printf(b, body, len);
 	buffer_add_str(b, "curl");
@@ -276,10 +446,10 @@ cmd_show_add_curl(struct buffer *b, struct json_object *entry,
 	buffer_add_str(b, "\n");
 }
 
-/* Print an entry in the format asked for. */
+/* Print an entry in the format asked for, in the style asked for. */
 static int
 cmd_show_print(struct json_object *entry, const struct proto_frame *frame,
-    enum show_format format)
+    enum show_format format, const struct show_style *style)
 {
 	struct buffer	 b;
 	const char	*rejected = proto_string(entry, "rejected");
@@ -295,6 +465,8 @@ cmd_show_print(struct json_object *entry, const struct proto_frame *frame,
 	else if (rejected != NULL && format != SHOW_JSON)
 		fish_warnx("show: message %lld was rejected: %s",
 		    (long long)proto_int(entry, "seq", 0), rejected);
+	/* The JSON and curl forms are escaped whole, as they are written. */
+	output_escape(style->escape && format != SHOW_TEXT);
 	if (format == SHOW_JSON) {
 		timeline_with_bodies(entry, frame->payload, frame->payload_len);
 		return (output_json(entry));
@@ -304,9 +476,9 @@ cmd_show_print(struct json_object *entry, const struct proto_frame *frame,
 		cmd_show_add_curl(&b, entry, frame->payload,
 		    frame->payload_len);
 	else
-		cmd_show_add_text(&b, entry, frame->payload, frame->payload_len,
-		    isatty(STDOUT_FILENO));
-	ret = write_all(STDOUT_FILENO, buffer_peek(&b), buffer_unread(&b));
+		cmd_show_add_text(&b, style, entry, frame->payload,
+		    frame->payload_len);
+	ret = output_write(buffer_peek(&b), buffer_unread(&b));
 	buffer_release(&b);
 	return (ret);
 }
@@ -318,9 +490,11 @@ cmd_show_exec(int argc, char **argv)
 	const struct cmd_entry	*entry = &cmd_show_entry;
 	struct proto_frame	 frame;
 	struct json_object	*request, *message;
+	struct show_style	 style;
 	enum show_format	 format = SHOW_TEXT;
+	enum term_colour	 colour = TERM_COLOUR_AUTO;
 	int64_t			 seq;
-	int			 ch, status;
+	int			 ch, status, raw = 0;
 
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_show_options)) !=
 	    -1) {
@@ -332,6 +506,16 @@ cmd_show_exec(int argc, char **argv)
 				    "of --json and --curl"));
 			format = ch == 'c' ? SHOW_CURL : SHOW_JSON;
 			break;
+		case 'C':
+			if (optarg == NULL)
+				colour = TERM_COLOUR_ALWAYS;
+			else if (term_colour_parse(optarg, &colour) != 0)
+				return (cmd_usage_error(entry, "invalid --color "
+				    "'%s' (use auto, always or never)", optarg));
+			break;
+		case 'r':
+			raw = 1;
+			break;
 		case CMD_HELP:
 			return (EXIT_OK);
 		default:
@@ -342,10 +526,14 @@ cmd_show_exec(int argc, char **argv)
 		return (cmd_usage_error(entry, "expected a SEQ"));
 	if (timeline_number(argv[optind], &seq) != 0)
 		return (cmd_usage_error(entry, "invalid SEQ '%s' (use a "
-		    "message number, as fish log shows)", argv[optind]));
+		    "message number, as " FISH_NAME " log shows)",
+		    argv[optind]));
 	if (optind + 1 != argc)
 		return (cmd_usage_error(entry, "unexpected argument '%s'",
 		    argv[optind + 1]));
+	style.escape = isatty(STDOUT_FILENO) && !raw;
+	style.colour = term_colour(colour, STDOUT_FILENO);
+	style.pretty = isatty(STDOUT_FILENO) || style.colour;
 
 	request = proto_request("show");
 	json_object_object_add(request, "seq", json_object_new_int64(seq));
@@ -358,7 +546,7 @@ cmd_show_exec(int argc, char **argv)
 		status = EXIT_FAILED;
 		goto fail;
 	}
-	if (cmd_show_print(message, &frame, format) != 0)
+	if (cmd_show_print(message, &frame, format, &style) != 0)
 		status = timeline_write_error("show");
 fail:
 	json_object_put(request);

@@ -35,14 +35,15 @@ const struct cmd_entry cmd_spawn_entry = {
 	.help =
 	    "Create a hook, a receiver with an unguessable URL, and print the\n"
 	    "URL.  Requests to it are recorded and answered 200 with an empty\n"
-	    "body once durable; take them with fish wait.\n"
+	    "body once durable; take them with " FISH_NAME " wait.\n"
 	    "\n"
 	    "  --name LABEL        also call the hook LABEL (1-64 of A-Z a-z 0-9\n"
 	    "                      . _ -); an open hook of that name is reused\n"
 	    "  --status N          answer with status N (200-599)\n"
 	    "  -H 'Name: value'    add a header to the answer\n"
 	    "  --body T|@F|@-      answer with body T, file F or stdin (1 MiB)\n"
-	    "  --hold              keep each request open until fish reply\n"
+	    "  --hold              keep each request open until " FISH_NAME
+	    " reply\n"
 	    "  --hold-timeout D    then answer 504 after D (default 30s); with\n"
 	    "                      --forward-to, how long the app may take\n"
 	    "  --echo PARAM        answer the value of query parameter PARAM, or\n"

@@ -13,32 +13,39 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client.h"
 #include "fish.h"
 #include "proto.h"
+#include "term.h"
 #include "timeline.h"
 
 static int	cmd_tail_exec(int, char **);
 
 const struct cmd_entry cmd_tail_entry = {
 	.name = "tail",
-	.usage = "[HOOK...] [--json]",
+	.usage = "[HOOK...] [--json] [--color=WHEN]",
 	.summary = "follow messages live as they are sent and received",
 	.help =
 	    "Print each message as it joins the timeline, in the format of\n"
-	    "fish log, until interrupted (exit 130) or the listener is stopped\n"
+	    FISH_NAME
+	    " log, until interrupted (exit 130) or the listener is stopped\n"
 	    "(exit 3).  With HOOKs (URL, token or name), only what those hooks\n"
 	    "receive.  A request sent shows as it starts, then with its\n"
 	    "outcome.  If the listener dies, tail restarts it and goes on\n"
 	    "after the last entry it printed.\n"
 	    "\n"
-	    "  --json        print one JSON object per line, with the bodies\n"
-	    "  -h, --help    show this help\n",
+	    "  --json          print one JSON object per line, with the bodies\n"
+	    "  --color[=WHEN]  colour as " FISH_NAME " log does: auto (on a\n"
+	    "                  terminal, unless NO_COLOR is set), always or\n"
+	    "                  never; alone, always\n"
+	    "  -h, --help      show this help\n",
 	.exec = cmd_tail_exec
 };
 
 static const struct option cmd_tail_options[] = {
+	{ "color", optional_argument, NULL, 'C' },
 	{ "json", no_argument, NULL, 'j' },
 	CMD_OPTIONS_END
 };
@@ -114,12 +121,17 @@ cmd_tail_exec(int argc, char **argv)
 	struct sigaction	 sa;
 	struct client		 c;
 	struct json_object	*request, *hooks;
+	enum term_colour	 colour = TERM_COLOUR_AUTO;
 	int64_t			 after = -1;
 	int			 ch, i, flags = 0, answered, status;
 
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_tail_options)) !=
 	    -1) {
 		switch (ch) {
+		case 'C':
+			if (timeline_colour_option(entry, optarg, &colour) != 0)
+				return (EXIT_USAGE);
+			break;
 		case 'j':
 			flags |= TIMELINE_JSON;
 			break;
@@ -129,7 +141,7 @@ cmd_tail_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (!(flags & TIMELINE_JSON) && timeline_colour())
+	if (!(flags & TIMELINE_JSON) && term_colour(colour, STDOUT_FILENO))
 		flags |= TIMELINE_COLOUR;
 
 	/* No SA_RESTART: SIGINT must interrupt the wait for the next entry. */

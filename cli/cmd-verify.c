@@ -33,12 +33,13 @@ const struct cmd_entry cmd_verify_entry = {
 	    "Exit 0 silently when they do; exit 1 with the reason when they do\n"
 	    "not (no or malformed header, signature does not match, timestamp\n"
 	    "too old or too far in the future).  Needs no session.  Schemes and\n"
-	    "secrets as for fish sign.\n"
+	    "secrets as for " FISH_NAME " sign.\n"
 	    "\n"
 	    "Options:\n"
 	    "  -H 'Name: value'  a header of the request\n"
 	    "  --tolerance D     largest distance of a stripe or standard\n"
-	    "                    timestamp from now (5s, 2m, 1h; default 5m)\n"
+	    "                    timestamp from now (5s, 2m, 1h, 1d; default\n"
+	    "                    5m)\n"
 	    "  --now T           check as if it were unix time T\n"
 	    "  -h, --help        show this help\n",
 	.exec = cmd_verify_exec

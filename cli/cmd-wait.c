@@ -11,6 +11,12 @@
  * message; --follow measures --timeout as idle time between messages.
  * Filters (--where) are applied by the listener, so messages that do not
  * match stay queued for other waiters.
+ *
+ * On a terminal, stderr shows what we wait on and the time left, on one
+ * line that fits the width, redrawn only when its text changes (the time
+ * is in tenths of a second) and erased before anything is printed; and a
+ * body printed to a terminal has its control characters escaped, since it
+ * comes from a stranger (--raw prints it as it is).
  */
 #include "config.h"
 
@@ -28,6 +34,7 @@
 #include "jsonptr.h"
 #include "output.h"
 #include "proto.h"
+#include "term.h"
 #include "xmalloc.h"
 
 /* How long past its deadline a wait trusts the listener to answer. */
@@ -39,24 +46,33 @@
  */
 #define WAIT_START_MS		1000
 
-/* How often the terminal status line is redrawn. */
+/*
+ * How often the terminal status line may change: it shows the time left in
+ * tenths of a second.
+ */
 #define WAIT_TICK_MS		100
+
+/* How many characters of a hook's token name it when it has no name. */
+#define WAIT_TOKEN_CHARS	8
 
 static int	cmd_wait_exec(int, char **);
 
 const struct cmd_entry cmd_wait_entry = {
 	.name = "wait",
 	.usage = "HOOK... [--timeout D] [--count N] [--follow] "
-	    "[--where FILTER]... [--json|--field PTR|--headers] [--peek]",
+	    "[--where FILTER]... [--json|--field PTR|--headers] [--peek] "
+	    "[--raw] [--no-progress]",
 	.summary = "take the next message of any listed hook and print it",
 	.help =
 	    "Take the next message of any listed HOOK (its URL, token or name),\n"
 	    "waiting for one if none is queued, and print its body exactly as\n"
-	    "received.  Messages that arrived before the wait count.\n"
+	    "received.  Messages that arrived before the wait count.  On a\n"
+	    "terminal, stderr shows \"waiting on HOOK, 3.2s left\" meanwhile,\n"
+	    "and control characters of what is printed are escaped.\n"
 	    "\n"
-	    "  --timeout D       give up after D (250ms, 5s, 2m, 1h); exit 124;\n"
-	    "                    with --follow, D of idle time between messages;\n"
-	    "                    it counts the listener's start-up too\n"
+	    "  --timeout D       give up after D (250ms, 5s, 2m, 1h, 1d); exit\n"
+	    "                    124; with --follow, D of idle time between\n"
+	    "                    messages; it counts the listener's start-up too\n"
 	    "  --count N         take N messages, each followed by a newline\n"
 	    "  --follow          print messages as NDJSON envelopes as they come,\n"
 	    "                    until --count, --timeout or Ctrl-C (exit 130)\n"
@@ -73,6 +89,9 @@ const struct cmd_entry cmd_wait_entry = {
 	    "  --headers         print the request line and headers, a blank\n"
 	    "                    line, then the body\n"
 	    "  --peek            print the next message but leave it queued\n"
+	    "  --raw             print control characters as they are, even to\n"
+	    "                    a terminal\n"
+	    "  --no-progress     show no \"waiting on\" line on the terminal\n"
 	    "  -h, --help        show this help\n",
 	.exec = cmd_wait_exec
 };
@@ -83,7 +102,9 @@ static const struct option cmd_wait_options[] = {
 	{ "follow", no_argument, NULL, 'f' },
 	{ "headers", no_argument, NULL, 'H' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "no-progress", no_argument, NULL, 'P' },
 	{ "peek", no_argument, NULL, 'p' },
+	{ "raw", no_argument, NULL, 'r' },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "where", required_argument, NULL, 'w' },
 	CMD_OPTIONS_END
@@ -104,40 +125,102 @@ struct wait_options {
 	int64_t			 count;	/* 0: one message, no separator */
 	int			 follow;
 	int			 peek;
-	char			*status_line;	/* what we wait on, for a tty */
+	int			 raw;
+	int			 progress;	/* show the line on stderr */
+	char			*waiting_on;	/* what the line names */
+	char			*drawn;		/* the line on the screen */
 };
 
-/* Draw or erase ("" ) the live status line on stderr. */
-static void
-cmd_wait_status(const struct wait_options *wo, int64_t deadline)
+/*
+ * Return the status line for a terminal width columns wide: "waiting on
+ * WHAT, 3.2s left" (left: milliseconds, -1 without a deadline), WHAT cut
+ * short with "..." so that the line leaves the last column free and so
+ * never wraps.  Caller frees.
+ */
+static char *
+cmd_wait_progress_text(const char *what, int64_t left, size_t width)
 {
-	int64_t	left;
+	char		 tail[64] = "", *text;
+	size_t		 room, fixed;
+	int64_t		 tenths;
 
-	if (wo->status_line == NULL)
-		return;
-	if (deadline == -1)
-		fprintf(stderr, "\r\033[Kwaiting on %s", wo->status_line);
-	else {
-		left = deadline - client_now();
-		fprintf(stderr, "\r\033[Kwaiting on %s, %.1f s left",
-		    wo->status_line, left > 0 ? left / 1000.0 : 0.0);
+	if (left >= 0) {
+		tenths = (left + 99) / 100;
+		(void)snprintf(tail, sizeof tail, ", %" PRId64 ".%" PRId64
+		    "s left", tenths / 10, tenths % 10);
 	}
-	fflush(stderr);
+	room = width > 1 ? width - 1 : 0;
+	fixed = strlen("waiting on ") + strlen(tail);
+	xasprintf(&text, "waiting on %s%s", what, tail);
+	if (strlen(text) <= room)
+		return (text);
+	/* Shorten what we wait on; failing that, the whole line. */
+	if (fixed + 4 <= room) {
+		free(text);
+		xasprintf(&text, "waiting on %.*s...%s", (int)(room - fixed - 3),
+		    what, tail);
+	} else
+		text[room] = '\0';
+	return (text);
 }
 
-/* Erase the live status line. */
+/*
+ * Draw the status line on stderr if its text changed.  A wait put in the
+ * background of its terminal draws nothing.
+ */
 static void
-cmd_wait_status_clear(const struct wait_options *wo)
+cmd_wait_progress(struct wait_options *wo, int64_t deadline)
 {
-	if (wo->status_line == NULL)
+	int64_t	 left = -1;
+	char	*text;
+
+	if (!wo->progress || wo->waiting_on == NULL ||
+	    !term_foreground(STDERR_FILENO))
+		return;
+	if (deadline != -1) {
+		left = deadline - client_now();
+		if (left < 0)
+			left = 0;
+	}
+	text = cmd_wait_progress_text(wo->waiting_on, left,
+	    term_width(STDERR_FILENO));
+	if (wo->drawn != NULL && strcmp(text, wo->drawn) == 0) {
+		free(text);
+		return;
+	}
+	fprintf(stderr, "\r%s\033[K", text);
+	fflush(stderr);
+	free(wo->drawn);
+	wo->drawn = text;
+}
+
+/* Erase the status line, if one is drawn. */
+static void
+cmd_wait_progress_erase(struct wait_options *wo)
+{
+	if (wo->drawn == NULL)
 		return;
 	fputs("\r\033[K", stderr);
 	fflush(stderr);
+	free(wo->drawn);
+	wo->drawn = NULL;
+}
+
+/* Add a hook's name to b as the status line shows it: printable ASCII. */
+static void
+cmd_wait_add_name(struct buffer *b, const char *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len && name[i] != '\0'; i++)
+		buffer_add(b, name[i] > ' ' && name[i] < 0x7f ? &name[i] : "?",
+		    1);
 }
 
 /*
  * Ask the listener what the hooks are called, to say so on the terminal:
- * "NAME (URL)", or the URL.  Errors are left for the wait itself to report.
+ * each hook's name, or the start of its token.  Errors are left for the
+ * wait itself to report.
  */
 static char *
 cmd_wait_describe(struct client *c, struct json_object *hooks)
@@ -145,7 +228,7 @@ cmd_wait_describe(struct client *c, struct json_object *hooks)
 	struct proto_frame	 frame;
 	struct json_object	*request, *list, *h;
 	struct buffer		 b;
-	const char		*name, *url;
+	const char		*name, *url, *token;
 	size_t			 i, n;
 
 	request = proto_request("resolve");
@@ -166,9 +249,13 @@ cmd_wait_describe(struct client *c, struct json_object *hooks)
 			if (i > 0)
 				buffer_add_str(&b, ", ");
 			if (name != NULL)
-				buffer_printf(&b, "%s (%s)", name, url);
-			else
-				buffer_add_str(&b, url == NULL ? "?" : url);
+				cmd_wait_add_name(&b, name, strlen(name));
+			else if (url != NULL) {
+				token = strrchr(url, '/') != NULL ?
+				    strrchr(url, '/') + 1 : url;
+				cmd_wait_add_name(&b, token, WAIT_TOKEN_CHARS);
+			} else
+				buffer_add_str(&b, "?");
 		}
 	}
 	proto_frame_release(&frame);
@@ -187,8 +274,7 @@ cmd_wait_describe(struct client *c, struct json_object *hooks)
  */
 static int
 cmd_wait_receive(struct client *c, struct json_object *request,
-    int64_t deadline, struct proto_frame *frame,
-    const struct wait_options *wo)
+    int64_t deadline, struct proto_frame *frame, struct wait_options *wo)
 {
 	int64_t	left, until;
 	int	status;
@@ -202,15 +288,15 @@ cmd_wait_receive(struct client *c, struct json_object *request,
 		}
 		status = client_send(c, request, NULL, 0);
 		while (status == EXIT_OK) {
-			cmd_wait_status(wo, deadline);
+			cmd_wait_progress(wo, deadline);
 			until = deadline == -1 ? -1 : deadline + WAIT_BACKSTOP_MS;
-			if (wo->status_line != NULL) {
+			if (wo->waiting_on != NULL) {
 				if (until == -1 ||
 				    client_now() + WAIT_TICK_MS < until)
 					until = client_now() + WAIT_TICK_MS;
 			}
 			status = client_receive(c, frame, until);
-			if (status == EXIT_TIMEOUT && wo->status_line != NULL &&
+			if (status == EXIT_TIMEOUT && wo->waiting_on != NULL &&
 			    (deadline == -1 ||
 			    client_now() < deadline + WAIT_BACKSTOP_MS))
 				status = EXIT_OK;	/* only a redraw tick */
@@ -296,9 +382,9 @@ cmd_wait_print(struct json_object *message, const struct proto_frame *frame,
 	case WAIT_BODY:
 		break;
 	}
-	ret = write_all(STDOUT_FILENO, frame->payload, frame->payload_len);
+	ret = output_write(frame->payload, frame->payload_len);
 	if (ret == 0 && wo->count > 0)
-		ret = write_all(STDOUT_FILENO, "\n", 1);
+		ret = output_write("\n", 1);
 	return (ret);
 }
 
@@ -344,7 +430,7 @@ cmd_wait_timed_out(const struct wait_options *wo, const char *first,
 /* Take, print and acknowledge one message. */
 static int
 cmd_wait_one(struct client *c, struct json_object *request, int64_t deadline,
-    const struct wait_options *wo, const char *first)
+    struct wait_options *wo, const char *first)
 {
 	struct proto_frame	 frame;
 	struct json_object	*message;
@@ -352,7 +438,7 @@ cmd_wait_one(struct client *c, struct json_object *request, int64_t deadline,
 
 	proto_frame_init(&frame);
 	status = cmd_wait_receive(c, request, deadline, &frame, wo);
-	cmd_wait_status_clear(wo);
+	cmd_wait_progress_erase(wo);
 	if (status == EXIT_TIMEOUT) {
 		cmd_wait_timed_out(wo, first, NULL);
 		goto done;
@@ -428,8 +514,14 @@ cmd_wait_options_parse(int argc, char **argv, struct wait_options *wo,
 			wo->format = WAIT_JSON;
 			formats++;
 			break;
+		case 'P':
+			wo->progress = 0;
+			break;
 		case 'p':
 			wo->peek = 1;
+			break;
+		case 'r':
+			wo->raw = 1;
 			break;
 		case 't':
 			if (cmd_duration(entry, optarg, &wo->timeout) != 0)
@@ -478,6 +570,7 @@ cmd_wait_exec(int argc, char **argv)
 	int			 i, status;
 
 	memset(&wo, 0, sizeof wo);
+	wo.progress = isatty(STDERR_FILENO) && !term_dumb();
 	where = json_object_new_array();
 	if ((status = cmd_wait_options_parse(argc, argv, &wo, where)) != -1) {
 		json_object_put(where);
@@ -513,8 +606,9 @@ cmd_wait_exec(int argc, char **argv)
 	if (wo.peek)
 		json_object_object_add(request, "peek",
 		    json_object_new_boolean(1));
-	if (isatty(STDERR_FILENO))
-		wo.status_line = cmd_wait_describe(&c, hooks);
+	if (wo.progress)
+		wo.waiting_on = cmd_wait_describe(&c, hooks);
+	output_escape(isatty(STDOUT_FILENO) && !wo.raw);
 
 	for (;;) {
 		status = cmd_wait_one(&c, request, deadline, &wo, argv[optind]);
@@ -532,7 +626,8 @@ cmd_wait_exec(int argc, char **argv)
 	}
 	json_object_put(request);
 	json_object_put(where);
-	free(wo.status_line);
+	free(wo.waiting_on);
+	free(wo.drawn);
 	client_close(&c);
 	return (status);
 }

@@ -1,6 +1,7 @@
 /*
  * The command table and what every command shares: option parsing with
- * -h/--help, usage errors and --help text.
+ * -h/--help, usage errors and --help text, and "did you mean" for a
+ * mistyped command or option.
  */
 #include "config.h"
 
@@ -11,15 +12,24 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buffer.h"
 #include "compat.h"
 #include "duration.h"
 #include "fish.h"
 #include "proto.h"
+#include "xmalloc.h"
+
+/* Words longer than this get no suggestion: nobody mistyped them. */
+#define CMD_SUGGEST_MAX		64
+
+/* How many suggestions a message lists at most. */
+#define CMD_SUGGEST_COUNT	3
 
 /* Sorted by name. */
 const struct cmd_entry *cmd_table[] = {
 	&cmd_close_entry,
 	&cmd_field_entry,
+	&cmd_help_entry,
 	&cmd_log_entry,
 	&cmd_ls_entry,
 	&cmd_replay_entry,
@@ -33,6 +43,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_stop_entry,
 	&cmd_tail_entry,
 	&cmd_verify_entry,
+	&cmd_version_entry,
 	&cmd_wait_entry,
 	NULL
 };
@@ -51,11 +62,11 @@ cmd_find(const char *name)
 }
 
 /* Print a command's --help on stdout. */
-static void
+void
 cmd_help(const struct cmd_entry *entry)
 {
-	printf("usage: fish %s %s\n\n%s", entry->name, entry->usage,
-	    entry->help);
+	printf("usage: %s %s%s%s\n\n%s", FISH_NAME, entry->name,
+	    *entry->usage == '\0' ? "" : " ", entry->usage, entry->help);
 }
 
 /* Print a usage error and the command's usage line; return EXIT_USAGE. */
@@ -65,11 +76,141 @@ cmd_usage_error(const struct cmd_entry *entry, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "fish %s: ", entry->name);
+	fprintf(stderr, "%s %s: ", FISH_NAME, entry->name);
 	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nusage: fish %s %s\n", entry->name, entry->usage);
+	fprintf(stderr, "\nusage: %s %s%s%s\n", FISH_NAME, entry->name,
+	    *entry->usage == '\0' ? "" : " ", entry->usage);
 	va_end(ap);
 	return (EXIT_USAGE);
+}
+
+/*
+ * Return the edit distance between a and b: how many characters to insert,
+ * delete or replace, or pairs of neighbours to swap, to make one the other.
+ */
+static size_t
+cmd_distance(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b), i, j, best, cost;
+	size_t	*before, *previous, *row, *spare;
+
+	/* Three rows of the table: a swap looks two rows back. */
+	before = xcalloc(lb + 1, sizeof *before);
+	previous = xcalloc(lb + 1, sizeof *previous);
+	row = xcalloc(lb + 1, sizeof *row);
+	for (j = 0; j <= lb; j++)
+		previous[j] = j;
+	for (i = 1; i <= la; i++) {
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			best = previous[j - 1] + cost;
+			if (previous[j] + 1 < best)
+				best = previous[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && before[j - 2] + 1 < best)
+				best = before[j - 2] + 1;
+			row[j] = best;
+		}
+		spare = before;
+		before = previous;
+		previous = row;
+		row = spare;
+	}
+	best = previous[lb];
+	free(before);
+	free(previous);
+	free(row);
+	return (best);
+}
+
+/*
+ * Return "did you mean 'X'?" naming the candidates closest to word (with
+ * prefix before each, as "--"), or NULL when none is close: at most two
+ * edits away, and fewer edits than word has characters.  Caller frees.
+ */
+char *
+cmd_suggest(const char *word, const char *const *candidates, size_t n,
+    const char *prefix)
+{
+	struct buffer	 b;
+	size_t		*distance, best = SIZE_MAX, i, found = 0, listed = 0;
+
+	if (strlen(word) > CMD_SUGGEST_MAX || n == 0)
+		return (NULL);
+	distance = xcalloc(n, sizeof *distance);
+	for (i = 0; i < n; i++) {
+		distance[i] = cmd_distance(word, candidates[i]);
+		if (distance[i] < best)
+			best = distance[i];
+	}
+	if (best > 2 || best >= strlen(word)) {
+		free(distance);
+		return (NULL);
+	}
+	for (i = 0; i < n; i++)
+		found += distance[i] == best;
+	if (found > CMD_SUGGEST_COUNT)
+		found = CMD_SUGGEST_COUNT;
+	buffer_init(&b);
+	buffer_add_str(&b, "did you mean ");
+	for (i = 0; i < n && listed < found; i++) {
+		if (distance[i] != best)
+			continue;
+		if (listed > 0)
+			buffer_add_str(&b, listed + 1 == found ? " or " : ", ");
+		buffer_printf(&b, "'%s%s'", prefix, candidates[i]);
+		listed++;
+	}
+	buffer_add_str(&b, "?");
+	free(distance);
+	return (buffer_detach(&b, NULL));
+}
+
+/* Say that there is no command name, suggesting one; return EXIT_USAGE. */
+int
+cmd_unknown(const char *name)
+{
+	const char	*names[nitems(cmd_table)];
+	char		*hint;
+	size_t		 n;
+
+	for (n = 0; cmd_table[n] != NULL; n++)
+		names[n] = cmd_table[n]->name;
+	if ((hint = cmd_suggest(name, names, n, "")) != NULL) {
+		fish_warnx("unknown command '%s' (%s)", name, hint);
+		free(hint);
+	} else
+		fish_warnx("unknown command '%s' (see %s --help)", name,
+		    FISH_NAME);
+	return (EXIT_USAGE);
+}
+
+/* Print a usage error for an unknown long option, suggesting one. */
+static void
+cmd_unknown_option(const struct cmd_entry *entry, const char *arg,
+    const struct option *longopts)
+{
+	const char	**names;
+	char		 *word, *hint;
+	size_t		  n;
+
+	for (n = 0; longopts[n].name != NULL; n++)
+		;
+	names = xcalloc(n, sizeof *names);
+	for (n = 0; longopts[n].name != NULL; n++)
+		names[n] = longopts[n].name;
+	word = xstrndup(arg + 2, strcspn(arg + 2, "="));
+	hint = cmd_suggest(word, names, n, "--");
+	if (hint != NULL)
+		cmd_usage_error(entry, "unknown option '%s' (%s)", arg, hint);
+	else
+		cmd_usage_error(entry, "unknown option '%s'", arg);
+	free(hint);
+	free(word);
+	free(names);
 }
 
 /*
@@ -99,8 +240,7 @@ cmd_getopt(const struct cmd_entry *entry, int argc, char **argv,
 	case '?':
 		/* A long option is named by the argument getopt just used. */
 		if (optopt == 0 || strncmp(argv[optind - 1], "--", 2) == 0)
-			cmd_usage_error(entry, "unknown option '%s'",
-			    argv[optind - 1]);
+			cmd_unknown_option(entry, argv[optind - 1], longopts);
 		else
 			cmd_usage_error(entry, "unknown option '-%c'", optopt);
 		return (CMD_ERROR);

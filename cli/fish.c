@@ -1,8 +1,11 @@
 /*
  * fish: main.  Parses the global options, resolves the session and runs
- * one command from the table in cmd.c.
+ * one command from the table in cmd.c; refuses to be run as a shell, since
+ * the fish shell shares its name.
  */
 #include "config.h"
+
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +21,7 @@
 #include "fish.h"
 #include "proto.h"
 #include "session.h"
+#include "xmalloc.h"
 
 const char	*fish_session;
 
@@ -35,7 +39,7 @@ fish_warnx(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	fputs("fish: ", stderr);
+	fprintf(stderr, "%s: ", FISH_NAME);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
@@ -49,7 +53,7 @@ fish_warn(const char *fmt, ...)
 	int	saved = errno;
 
 	va_start(ap, fmt);
-	fputs("fish: ", stderr);
+	fprintf(stderr, "%s: ", FISH_NAME);
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, ": %s\n", strerror(saved));
 	va_end(ap);
@@ -76,26 +80,190 @@ fish_sanitize_stdio(void)
 static void
 fish_usage(FILE *f)
 {
-	fputs("usage: fish [-hV] [-S NAME] COMMAND [ARG...]\n", f);
+	fprintf(f, "usage: %s [-hV] [-S NAME] COMMAND [ARG...]\n", FISH_NAME);
 }
 
-/* Print fish --help: the global options and every command. */
+/* Print one line of the command list of fish --help. */
 static void
+fish_help_command(const struct cmd_entry *entry)
+{
+	printf("  %-8s  %s\n", entry->name, entry->summary);
+}
+
+/*
+ * Print fish --help: the everyday commands first, in the order a script
+ * uses them, then the others, then the global options.
+ */
+void
 fish_help(void)
 {
+	static const struct cmd_entry *const everyday[] = {
+		&cmd_spawn_entry, &cmd_send_entry, &cmd_wait_entry
+	};
 	const struct cmd_entry	**entry;
+	size_t			  i;
 
 	fish_usage(stdout);
-	fputs("\nTalk to webhook and callback APIs from shell scripts.\n\n"
-	    "Options:\n"
+	fputs("\nTalk to webhook and callback APIs from shell scripts.\n"
+	    "\nEveryday commands:\n", stdout);
+	for (i = 0; i < nitems(everyday); i++)
+		fish_help_command(everyday[i]);
+	fputs("\nOther commands:\n", stdout);
+	for (entry = cmd_table; *entry != NULL; entry++) {
+		for (i = 0; i < nitems(everyday); i++) {
+			if (*entry == everyday[i])
+				break;
+		}
+		if (i == nitems(everyday))
+			fish_help_command(*entry);
+	}
+	fputs("\nOptions:\n"
 	    "  -S, --session NAME  use session NAME (default $FISH_SESSION,"
 	    " else default)\n"
 	    "  -h, --help          show this help\n"
-	    "  -V, --version       show the version\n"
-	    "\nCommands:\n", stdout);
-	for (entry = cmd_table; *entry != NULL; entry++)
-		printf("  %-8s  %s\n", (*entry)->name, (*entry)->summary);
-	fputs("\nRun 'fish COMMAND --help' for a command's options.\n", stdout);
+	    "  -V, --version       show the version\n", stdout);
+	printf("\nRun '%s help COMMAND' for a command's options.\n",
+	    FISH_NAME);
+}
+
+/* Print the version line. */
+void
+fish_version(void)
+{
+	printf("%s %s\n", FISH_NAME, PACKAGE_VERSION);
+}
+
+/* Tell whether two paths name the same file. */
+static int
+fish_same_file(const char *a, const char *b)
+{
+	struct stat	sa, sb;
+
+	return (stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
+/*
+ * Tell whether path is an executable called fish other than this program:
+ * not /proc/self/exe, nor argv0 when that is a path (under a wrapper such
+ * as valgrind, /proc/self/exe is the wrapper).
+ */
+static int
+fish_is_other(const char *path, const char *argv0)
+{
+	struct stat	sb;
+	const char	*slash = strrchr(path, '/');
+
+	return (slash != NULL && strcmp(slash + 1, "fish") == 0 &&
+	    stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    access(path, X_OK) == 0 &&
+	    !fish_same_file(path, "/proc/self/exe") &&
+	    (strchr(argv0, '/') == NULL || !fish_same_file(path, argv0)));
+}
+
+/*
+ * Return where the fish shell is: the first "fish" on PATH that is not
+ * this program (run as plain "fish", this program is the first), else one
+ * listed in /etc/shells; NULL if neither.
+ */
+static char *
+fish_find_shell(const char *argv0)
+{
+	const char	*path = getenv("PATH");
+	char		*line = NULL, *found = NULL, *dir;
+	size_t		 size = 0, len;
+	int		 self = strcmp(argv0, "fish") == 0;
+	FILE		*f;
+
+	while (path != NULL && *path != '\0' && found == NULL) {
+		len = strcspn(path, ":");
+		dir = xstrndup(path, len);
+		xasprintf(&found, "%s/fish", *dir == '\0' ? "." : dir);
+		free(dir);
+		if (!fish_is_other(found, argv0) || self) {
+			/* Run as "fish", the first one found was this one. */
+			if (access(found, X_OK) == 0)
+				self = 0;
+			free(found);
+			found = NULL;
+		}
+		path += len + (path[len] == ':');
+	}
+	if (found != NULL || (f = fopen("/etc/shells", "re")) == NULL)
+		return (found);
+	while (found == NULL && getline(&line, &size, f) != -1) {
+		line[strcspn(line, "\n")] = '\0';
+		if (*line == '/' && fish_is_other(line, argv0))
+			found = xstrdup(line);
+	}
+	free(line);
+	fclose(f);
+	return (found);
+}
+
+/*
+ * Refuse to run as a shell: a login shell's argv[0] starts with "-", and a
+ * terminal or script runs "fish -l", "fish -i" or "fish -c COMMAND".  Say
+ * what this is and where the fish shell is.
+ */
+static __dead void
+fish_not_a_shell(const char *argv0)
+{
+	char	*shell;
+
+	if (*argv0 == '-')
+		argv0++;
+	shell = fish_find_shell(argv0);
+
+	if (shell != NULL)
+		fish_warnx("this %s is the webhook tool, not a shell; the fish "
+		    "shell is %s", FISH_NAME, shell);
+	else
+		fish_warnx("this %s is the webhook tool, not a shell, and no "
+		    "fish shell is installed", FISH_NAME);
+	free(shell);
+	exit(EXIT_USAGE);
+}
+
+/* Tell whether an unknown option is one of the fish shell's. */
+static int
+fish_shell_option(const char *arg, int option)
+{
+	static const char *const shell_options[] = {
+		"--command", "--login", "--interactive", "--init-command"
+	};
+	size_t	i, len;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return (option == 'c' || option == 'l' || option == 'i');
+	len = strcspn(arg, "=");
+	for (i = 0; i < nitems(shell_options); i++) {
+		if (strlen(shell_options[i]) == len &&
+		    strncmp(arg, shell_options[i], len) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Print a usage error about an unknown global option and exit. */
+static __dead void
+fish_unknown_option(const char *arg)
+{
+	static const char *const names[] = { "help", "session", "version" };
+	char	*word, *hint = NULL;
+
+	if (strncmp(arg, "--", 2) == 0) {
+		word = xstrndup(arg + 2, strcspn(arg + 2, "="));
+		hint = cmd_suggest(word, names, nitems(names), "--");
+		free(word);
+	}
+	if (hint != NULL)
+		fish_warnx("unknown option '%s' (%s)", arg, hint);
+	else
+		fish_warnx("unknown option '%s'", arg);
+	free(hint);
+	fish_usage(stderr);
+	exit(EXIT_USAGE);
 }
 
 /* Parse the global options, then run the command. */
@@ -104,11 +272,14 @@ main(int argc, char **argv)
 {
 	const struct cmd_entry	*entry;
 	const char		*name = NULL;
+	char			 option[3];
 	int			 ch;
 
 	fish_sanitize_stdio();
 	signal(SIGPIPE, SIG_IGN);
 
+	if (argc > 0 && argv[0][0] == '-')
+		fish_not_a_shell(argv[0]);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:hS:V", fish_options,
 	    NULL)) != -1) {
@@ -120,21 +291,20 @@ main(int argc, char **argv)
 			name = optarg;
 			break;
 		case 'V':
-			printf("fish %s\n", PACKAGE_VERSION);
+			fish_version();
 			exit(EXIT_OK);
 		case ':':
 			fish_warnx("option '%s' needs a value", argv[optind - 1]);
 			fish_usage(stderr);
 			exit(EXIT_USAGE);
 		default:
+			if (fish_shell_option(argv[optind - 1], optopt))
+				fish_not_a_shell(argv[0]);
 			if (optopt == 0 ||
 			    strncmp(argv[optind - 1], "--", 2) == 0)
-				fish_warnx("unknown option '%s'",
-				    argv[optind - 1]);
-			else
-				fish_warnx("unknown option '-%c'", optopt);
-			fish_usage(stderr);
-			exit(EXIT_USAGE);
+				fish_unknown_option(argv[optind - 1]);
+			(void)snprintf(option, sizeof option, "-%c", optopt);
+			fish_unknown_option(option);
 		}
 	}
 	if (optind == argc) {
@@ -151,11 +321,8 @@ main(int argc, char **argv)
 	}
 	fish_session = name;
 
-	if ((entry = cmd_find(argv[optind])) == NULL) {
-		fish_warnx("unknown command '%s' (see fish --help)",
-		    argv[optind]);
-		exit(EXIT_USAGE);
-	}
+	if ((entry = cmd_find(argv[optind])) == NULL)
+		exit(cmd_unknown(argv[optind]));
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* reinitialize getopt for the command */

@@ -10,11 +10,15 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "compat.h"
+
 
 struct cmd_entry {
 	const char	*name;
-	const char	*usage;		/* arguments, after "fish NAME " */
+	const char	*usage;		/* arguments, after "FISH_NAME NAME " */
 	const char	*summary;	/* one line for fish --help */
 	const char	*help;		/* option lines for fish NAME --help */
 	int		(*exec)(int, char **);
@@ -36,6 +40,7 @@ extern const struct cmd_entry *cmd_table[];
 
 extern const struct cmd_entry cmd_close_entry;
 extern const struct cmd_entry cmd_field_entry;
+extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_log_entry;
 extern const struct cmd_entry cmd_ls_entry;
 extern const struct cmd_entry cmd_replay_entry;
@@ -49,9 +54,12 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_stop_entry;
 extern const struct cmd_entry cmd_tail_entry;
 extern const struct cmd_entry cmd_verify_entry;
+extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_wait_entry;
 
 /* fish.c */
+void	 fish_help(void);
+void	 fish_version(void);
 void	 fish_warnx(const char *, ...)
 	    __attribute__((__format__(__printf__, 1, 2)));
 void	 fish_warn(const char *, ...)
@@ -59,6 +67,9 @@ void	 fish_warn(const char *, ...)
 
 /* cmd.c */
 const struct cmd_entry *cmd_find(const char *);
+void	 cmd_help(const struct cmd_entry *);
+int	 cmd_unknown(const char *);
+char	*cmd_suggest(const char *, const char *const *, size_t, const char *);
 int	 cmd_getopt(const struct cmd_entry *, int, char **, const char *,
 	    const struct option *);
 int	 cmd_usage_error(const struct cmd_entry *, const char *, ...)

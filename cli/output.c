@@ -4,6 +4,8 @@
  * Everything fish prints on stdout goes through write_all, unbuffered, so a
  * command knows whether its output was written before it tells the listener
  * (wait acknowledges a message only then) and binary bodies pass unchanged.
+ * A command that prints strangers' bytes to a terminal first turns on
+ * output_escape, so that output_write shows control characters escaped.
  */
 #include "config.h"
 
@@ -19,7 +21,34 @@
 
 #include "fish.h"
 #include "output.h"
+#include "term.h"
 #include "xmalloc.h"
+
+/* Whether output_write escapes control characters (see term_escape). */
+static int	output_escaping;
+
+/* Escape control characters in what output_write writes from now on. */
+void
+output_escape(int on)
+{
+	output_escaping = on;
+}
+
+/* Write data to stdout, escaped if output_escape said so; -1 with errno. */
+int
+output_write(const void *data, size_t len)
+{
+	struct buffer	b;
+	int		ret;
+
+	if (!output_escaping)
+		return (write_all(STDOUT_FILENO, data, len));
+	buffer_init(&b);
+	term_escape(&b, data, len);
+	ret = write_all(STDOUT_FILENO, buffer_peek(&b), buffer_unread(&b));
+	buffer_release(&b);
+	return (ret);
+}
 
 /* Format text and write it to stdout; -1 with errno. */
 int
@@ -32,7 +61,7 @@ output_printf(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = xvasprintf(&s, fmt, ap);
 	va_end(ap);
-	ret = write_all(STDOUT_FILENO, s, (size_t)n);
+	ret = output_write(s, (size_t)n);
 	free(s);
 	return (ret);
 }

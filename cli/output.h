@@ -11,6 +11,8 @@
 #include "base64.h"	/* callers encode bodies with base64_encode too */
 #include "buffer.h"	/* write_all */
 
+void	 output_escape(int);
+int	 output_write(const void *, size_t);
 int	 output_printf(const char *, ...)
 	    __attribute__((__format__(__printf__, 1, 2)));
 int	 output_json(struct json_object *);

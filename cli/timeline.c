@@ -4,8 +4,9 @@
  * The one-line format is for people on a terminal: received content is
  * never written to it as it is, since a body or path may hold escape
  * sequences.  Control characters become spaces (in previews) or '?' (in
- * other fields).  Colours follow https://no-color.org: only on a terminal,
- * and never when NO_COLOR is set to anything but the empty string.
+ * other fields).  Colours (see term.c for when): arrows by direction,
+ * statuses by class (2xx green, 3xx cyan, 4xx yellow, 5xx and failures
+ * red), rejected requests red, sequence numbers and requests under way dim.
  */
 #include "config.h"
 
@@ -21,26 +22,33 @@
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
+#include "term.h"
 #include "timeline.h"
 #include "xmalloc.h"
 
 /* How many characters of a body the one-line format shows. */
 #define TIMELINE_PREVIEW	60
 
-#define COLOUR_SENT	"\033[1;36m"
-#define COLOUR_RECEIVED	"\033[1;35m"
-#define COLOUR_GOOD	"\033[32m"
-#define COLOUR_BAD	"\033[31m"
-#define COLOUR_DIM	"\033[2m"
-#define COLOUR_RESET	"\033[0m"
+#define COLOUR_SENT	TERM_BOLD_CYAN
+#define COLOUR_RECEIVED	TERM_BOLD_MAGENTA
 
-/* Tell whether to colour what goes to stdout. */
+/*
+ * Parse the value of --color of log and tail, absent meaning always; print
+ * a usage error and return -1 if it is not a valid one.
+ */
 int
-timeline_colour(void)
+timeline_colour_option(const struct cmd_entry *entry, const char *arg,
+    enum term_colour *mode)
 {
-	const char	*s = getenv("NO_COLOR");
-
-	return (isatty(STDOUT_FILENO) && (s == NULL || *s == '\0'));
+	if (arg == NULL) {
+		*mode = TERM_COLOUR_ALWAYS;
+		return (0);
+	}
+	if (term_colour_parse(arg, mode) == 0)
+		return (0);
+	cmd_usage_error(entry, "invalid --color '%s' (use auto, always or "
+	    "never)", arg);
+	return (-1);
 }
 
 /* Parse a non-negative decimal integer; -1 if s is not one. */
@@ -200,7 +208,7 @@ timeline_add_coloured(struct buffer *b, int colour, const char *code,
 		buffer_add_str(b, code);
 	buffer_add_str(b, text);
 	if (colour)
-		buffer_add_str(b, COLOUR_RESET);
+		buffer_add_str(b, TERM_RESET);
 }
 
 /*
@@ -282,11 +290,11 @@ timeline_add_sent(struct buffer *b, struct json_object *entry, int colour)
 		xasprintf(&text, "%" PRId64, http_status);
 	if (colour)
 		buffer_add_str(b, !timeline_answered(entry) && error == NULL ?
-		    COLOUR_DIM : http_status >= 200 && http_status <= 299 &&
-		    error == NULL ? COLOUR_GOOD : COLOUR_BAD);
+		    TERM_DIM : proto_int(entry, "status", 0) != EXIT_OK ?
+		    TERM_RED : term_status_colour(http_status));
 	timeline_add_clean(b, text, strlen(text), '?', 0, 0);
 	if (colour)
-		buffer_add_str(b, COLOUR_RESET);
+		buffer_add_str(b, TERM_RESET);
 	free(text);
 	if (timeline_answered(entry))
 		buffer_printf(b, "  %" PRId64 " ms",
@@ -331,11 +339,11 @@ timeline_add_received(struct buffer *b, struct json_object *entry,
 	if (rejected != NULL) {
 		buffer_add_str(b, "  ");
 		if (colour)
-			buffer_add_str(b, COLOUR_BAD);
+			buffer_add_str(b, TERM_RED);
 		buffer_add_str(b, "rejected: ");
 		timeline_add_clean(b, rejected, strlen(rejected), '?', 0, 0);
 		if (colour)
-			buffer_add_str(b, COLOUR_RESET);
+			buffer_add_str(b, TERM_RESET);
 	}
 	if (digest != NULL) {
 		buffer_add_str(b, "  body not kept, sha256 ");
@@ -376,7 +384,7 @@ timeline_print_line(struct json_object *entry, const char *body, size_t len,
 	timeline_add_clock(&b, when);
 	buffer_add_str(&b, "  ");
 	xasprintf(&seq, "#%" PRId64, proto_int(entry, "seq", 0));
-	timeline_add_coloured(&b, colour, COLOUR_DIM, seq);
+	timeline_add_coloured(&b, colour, TERM_DIM, seq);
 	free(seq);
 	if (sent)
 		timeline_add_sent(&b, entry, colour);

@@ -19,11 +19,15 @@
 
 #include <json-c/json.h>
 
+#include "fish.h"
+#include "term.h"
+
 /* Flags for timeline_print. */
 #define TIMELINE_JSON	0x1	/* NDJSON instead of the one-line format */
 #define TIMELINE_COLOUR	0x2	/* colour the one-line format */
 
-int	 timeline_colour(void);
+int	 timeline_colour_option(const struct cmd_entry *, const char *,
+	    enum term_colour *);
 int	 timeline_number(const char *, int64_t *);
 int	 timeline_is_sent(struct json_object *);
 int	 timeline_answered(struct json_object *);

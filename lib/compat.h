@@ -23,4 +23,15 @@
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The name fish is installed under (FISH_INSTALLED_NAME, from configure's
+ * --program-transform-name), which every message, usage line and --help
+ * says; "fish" in the copy of a renamed client that make check tests.
+ */
+#ifdef FISH_TEST_DEFAULT_NAME
+#define FISH_NAME	"fish"
+#else
+#define FISH_NAME	FISH_INSTALLED_NAME
+#endif
+
 #endif

@@ -5,6 +5,7 @@
  * its place in the chain of segments (numbers skipped, a segment replaced
  * in the middle), then its records through journal-recover.c.
  */
+#include "compat.h"
 #include "config.h"
 
 #include <sys/random.h>
@@ -300,7 +301,8 @@ journal_open_segment(struct journal *j, struct journal_scan *scan,
 	kind = journal_header_parse(header, (size_t)n, number, &h);
 	if (kind == JOURNAL_HEADER_OTHER) {
 		xasprintf(cause, "journal segment %08u has format version %u; "
-		    "this fish reads versions 1 and 2", number, h.version);
+		    "this " FISH_NAME " reads versions 1 and 2", number,
+		    h.version);
 		close(seg.fd);
 		return (-1);
 	}

@@ -3,6 +3,7 @@
  * session.h for the layout and for why everything goes through the
  * directory's descriptor).
  */
+#include "compat.h"
 #include "config.h"
 
 #include <sys/file.h>
@@ -218,9 +219,9 @@ session_open_dir(int at, const char *name, const char *path, int flags,
 		    S_ISLNK(sb.st_mode))
 			saved = ELOOP;
 		if (saved == ELOOP && (flags & SESSION_PRIVATE))
-			xasprintf(cause, "'%s' is a symbolic link; fish keeps "
-			    "a session's state only in a directory of its own",
-			    path);
+			xasprintf(cause, "'%s' is a symbolic link; " FISH_NAME
+			    " keeps a session's state only in a directory of "
+			    "its own", path);
 		else if (saved == ENOTDIR)
 			xasprintf(cause, "'%s' is not a directory; move it "
 			    "away or set FISH_HOME elsewhere", path);
@@ -234,8 +235,8 @@ session_open_dir(int at, const char *name, const char *path, int flags,
 	}
 	if (sb.st_uid != geteuid()) {
 		xasprintf(cause, "'%s' belongs to another user (uid %lu), not "
-		    "to you; fish will not use it: set FISH_HOME elsewhere",
-		    path, (unsigned long)sb.st_uid);
+		    "to you; " FISH_NAME " will not use it: set FISH_HOME "
+		    "elsewhere", path, (unsigned long)sb.st_uid);
 		goto fail;
 	}
 	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
@@ -378,8 +379,9 @@ session_connect(struct session *s, char **cause)
 		return (-1);
 	if (sb.st_uid != geteuid()) {
 		xasprintf(cause, "'%s' belongs to another user (uid %lu), not "
-		    "to you; fish sent it nothing: remove it and run the "
-		    "command again", s->socket_path, (unsigned long)sb.st_uid);
+		    "to you; " FISH_NAME " sent it nothing: remove it and run "
+		    "the command again", s->socket_path,
+		    (unsigned long)sb.st_uid);
 		return (-1);
 	}
 	/* Anything but a socket of ours is left over; a start replaces it. */
@@ -405,8 +407,8 @@ session_connect(struct session *s, char **cause)
 	}
 	if (cred.uid != geteuid()) {
 		xasprintf(cause, "the listener on '%s' runs as another user "
-		    "(uid %lu, pid %ld), not as you; fish sent it nothing: "
-		    "remove that socket and run the command again",
+		    "(uid %lu, pid %ld), not as you; " FISH_NAME " sent it "
+		    "nothing: remove that socket and run the command again",
 		    s->socket_path, (unsigned long)cred.uid, (long)cred.pid);
 		close(fd);
 		return (-1);

@@ -23,6 +23,7 @@
  * events the loop syncs the journal once and runs all those callbacks, so
  * one fdatasync covers every request of the pass.
  */
+#include "compat.h"
 #include "config.h"
 
 #include <sys/epoll.h>
@@ -624,7 +625,8 @@ main(int argc, char **argv)
 	    (key_arg = proto_string(start_config, "tls_key")) != NULL) {
 		if ((listener.tls = tls_load(cert_arg, key_arg, &cause)) == NULL) {
 			xasprintf(&hint, "%s (saved by an earlier start: give "
-			    "'fish start' other files, or --no-tls)", cause);
+			    "'" FISH_NAME " start' other files, or --no-tls)",
+			    cause);
 			listener_fail(hint);
 		}
 	}

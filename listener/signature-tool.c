@@ -4,6 +4,7 @@
  * the HMAC code and GnuTLS stay out of the client.  Messages read as the
  * client's own ("fish: verify: ..."); the secret is never printed.
  */
+#include "compat.h"
 #include "config.h"
 
 #include <errno.h>
@@ -27,7 +28,7 @@
 	"usage: fish-listener --sign SPEC [--id ID] [--timestamp T]\n" \
 	"       fish-listener --verify SPEC [--tolerance SECONDS] [--now T]" \
 	" [-H 'Name: value']...\n" \
-	"(run by fish sign and fish verify)\n"
+	"(run by " FISH_NAME " sign and " FISH_NAME " verify)\n"
 
 /* Tell whether argv asks for the tool mode rather than a listener. */
 int

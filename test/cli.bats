@@ -14,7 +14,7 @@ teardown() {
 	common_teardown
 }
 
-COMMANDS="start stop status spawn wait send reply close field log ls show tail replay sign verify"
+COMMANDS="start stop status spawn wait send reply close field log ls show tail replay sign verify help version"
 
 # help_options CMD: print each option (-x or --long) that fish CMD --help
 # shows, one a line.
@@ -164,4 +164,91 @@ help_options() {
 	run fish -S
 	assert_failure 2
 	assert_line --partial "needs a value"
+}
+
+@test "fish --help lists the everyday commands first: spawn, send, wait" {
+	run fish --help
+	assert_success
+	# $lines leaves out the blank ones.
+	assert_line --index 2 "Everyday commands:"
+	assert_line --index 3 --regexp '^  spawn '
+	assert_line --index 4 --regexp '^  send '
+	assert_line --index 5 --regexp '^  wait '
+	assert_line --index 6 "Other commands:"
+}
+
+@test "fish help shows the commands, and fish help CMD a command's options" {
+	local help
+	help=$(fish --help)
+	run fish help
+	assert_success
+	assert_output "$help"
+	run fish help wait
+	assert_success
+	assert_output "$(fish wait --help)"
+	run fish help spwn
+	assert_failure 2
+	assert_output "fish: unknown command 'spwn' (did you mean 'spawn'?)"
+	run fish help wait send
+	assert_failure 2
+	assert_line --partial "unexpected argument 'send'"
+}
+
+@test "fish version prints what fish --version prints" {
+	run fish version
+	assert_success
+	assert_output "$(fish --version)"
+	run fish version extra
+	assert_failure 2
+}
+
+@test "a mistyped command gets the nearest ones suggested" {
+	run fish spwn
+	assert_failure 2
+	assert_output "fish: unknown command 'spwn' (did you mean 'spawn'?)"
+	run fish wiat
+	assert_output --partial "(did you mean 'wait'?)"
+	run fish lg
+	assert_output --partial "(did you mean 'log' or 'ls'?)"
+	# Nothing near: point to the list instead.
+	run fish frobnicate
+	assert_output "fish: unknown command 'frobnicate' (see fish --help)"
+}
+
+@test "a mistyped option gets the nearest one suggested" {
+	run fish wait x --timout 5
+	assert_failure 2
+	assert_line --index 0 \
+	    "fish wait: unknown option '--timout' (did you mean '--timeout'?)"
+	assert_line --index 1 --partial "usage: fish wait HOOK..."
+	run fish send --retyr=3 http://x
+	assert_line --index 0 --partial "(did you mean '--retry'?)"
+	run fish --sesion x ls
+	assert_failure 2
+	assert_line --index 0 \
+	    "fish: unknown option '--sesion' (did you mean '--session'?)"
+	# Nothing near: no suggestion.
+	run fish wait x --frobnicate
+	assert_line --index 0 "fish wait: unknown option '--frobnicate'"
+}
+
+@test "run the way a shell is, fish says it is not one and where the fish shell is" {
+	local shell=$BATS_TEST_TMPDIR/shell self arg
+	mkdir -p "$shell"
+	printf '#!/bin/sh\necho "fish, version 3.6.0"\n' >"$shell/fish"
+	chmod +x "$shell/fish"
+	self=$(command -v fish)
+	export PATH=${self%/*}:$shell:$PATH
+	for arg in -c -l -i --login -lc --command=true --interactive; do
+		run --separate-stderr fish "$arg" 'echo hi'
+		assert_failure 2
+		assert_output ""
+		assert_equal "$stderr" "fish: this fish is the webhook tool, not a shell; the fish shell is $shell/fish"
+	done
+	# A login shell: argv[0] starts with "-".
+	run bash -c 'exec -a -fish "$0"' "$self"
+	assert_failure 2
+	assert_output "fish: this fish is the webhook tool, not a shell; the fish shell is $shell/fish"
+	# Nothing started, nothing created.
+	[ ! -e "$FISH_HOME" ]
 }

@@ -96,7 +96,7 @@ finish_tail() {
 
 @test "show pretty-prints a JSON body on a terminal" {
 	post "$hook" '{"a":1,"b":[2]}'
-	run script -qfc "fish show 1" /dev/null </dev/null
+	run script -qfc "fish show 1 --color=never" /dev/null </dev/null
 	assert_success
 	assert_line --partial '"a": 1,'
 	assert_line --partial '"b": ['

@@ -515,7 +515,7 @@ conn_dispatch(struct conn *c, struct proto_frame *f)
 	}
 	if (version != PROTO_VERSION) {
 		control_errorf(c, EXIT_UNAVAILABLE, "the running listener "
-		    "speaks protocol %d; run 'fish stop' to restart it",
+		    "speaks protocol %d; run '" FISH_NAME " stop' to restart it",
 		    PROTO_VERSION);
 		return;
 	}

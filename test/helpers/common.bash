@@ -35,6 +35,10 @@ common_setup() {
 	export FISH_HOME=$BATS_TEST_TMPDIR/home
 	export FISH_LISTENER=$FISH_BUILD_DIR/fish-listener
 	export PATH=$FISH_BUILD_DIR:$PATH
+	# A build renamed by configure: its client as called fish (Makefile.am).
+	if [ -x "$FISH_BUILD_DIR/test/default-name/fish" ]; then
+		export PATH=$FISH_BUILD_DIR/test/default-name:$PATH
+	fi
 }
 
 # Print the pids of every session's listener under $FISH_HOME.

@@ -1,0 +1,223 @@
+# bash completion for fish, the webhook tool (not the fish shell).
+#
+# Completes commands, options, session names (-S: the directories under
+# $FISH_HOME/sessions) and hook names, which it asks the session's listener
+# for with "ls --json --no-start", so that completing never starts one.
+# It needs no bash-completion helpers.  make install writes the installed
+# name on the last line (see Makefile.am).
+
+# Print the session names.
+_fishhook_sessions()
+{
+	local home=${FISH_HOME:-${XDG_STATE_HOME:-$HOME/.local/state}/fish} dir
+	for dir in "$home"/sessions/*/; do
+		[ -d "$dir" ] || continue
+		dir=${dir%/}
+		printf '%s\n' "${dir##*/}"
+	done
+}
+
+# _fishhook_hooks PROGRAM [-S SESSION]: print the names of the session's
+# hooks, if its listener runs.
+_fishhook_hooks()
+{
+	"$@" ls --json --no-start 2>/dev/null |
+	    sed -n 's/.*"name":"\([^"]*\)".*/\1/p'
+}
+
+# Print the options of a command, then those every command takes.
+_fishhook_options()
+{
+	case $1 in
+	log) echo --json --limit --since --color ;;
+	ls) echo --json --no-start ;;
+	replay) echo --to ;;
+	reply) echo --status -H --header --body ;;
+	send) echo -H --header --json --data --timeout --retry --expect \
+	    --sign -i --include -L --location -o --output -q --quiet ;;
+	show) echo --json --curl --raw --color ;;
+	sign) echo --id --timestamp ;;
+	spawn) echo --name --status -H --header --body --hold --hold-timeout \
+	    --echo --forward-to --ttl --verify --tolerance ;;
+	start) echo --listen --public-url --retain --tls-cert --tls-key \
+	    --no-tls --max-body --idle-timeout --max-connections \
+	    --max-per-ip --max-header --max-inflight --foreground ;;
+	status) echo --json ;;
+	stop) echo --purge ;;
+	tail) echo --json --color ;;
+	verify) echo -H --header --tolerance --now ;;
+	wait) echo --timeout --count --follow --where --json --field \
+	    --headers --peek --raw --no-progress ;;
+	esac
+	echo -h --help
+}
+
+# Tell whether option $2 of command $1 takes a value in the next word.
+_fishhook_takes_value()
+{
+	case $2 in
+	-H | --header | --body | --timeout | --status) return 0 ;;
+	esac
+	case $1:$2 in
+	log:--limit | log:--since | replay:--to | send:--json | send:--data | \
+	    send:--retry | send:--expect | send:--sign | send:-o | \
+	    send:--output | sign:--id | sign:--timestamp | spawn:--name | \
+	    spawn:--hold-timeout | spawn:--echo | spawn:--forward-to | \
+	    spawn:--ttl | spawn:--verify | spawn:--tolerance | start:--listen | \
+	    start:--public-url | start:--retain | start:--tls-cert | \
+	    start:--tls-key | start:--max-body | start:--idle-timeout | \
+	    start:--max-connections | start:--max-per-ip | start:--max-header | \
+	    start:--max-inflight | \
+	    verify:--tolerance | verify:--now | wait:--count | wait:--field | \
+	    wait:--where)
+		return 0 ;;
+	esac
+	return 1
+}
+
+# Complete file names, after an @ when the word starts with one.
+_fishhook_files()
+{
+	local cur=$1 at=
+	if [[ $cur == @* ]]; then
+		at=@
+		cur=${cur#@}
+	fi
+	compopt -o filenames 2>/dev/null
+	mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+	if [ -n "$at" ]; then
+		COMPREPLY=("${COMPREPLY[@]/#/@}")
+	fi
+}
+
+# Complete the value of option $2 of command $1.
+_fishhook_value()
+{
+	local cmd=$1 option=$2 cur=$3
+	case $option in
+	--color)
+		mapfile -t COMPREPLY < <(compgen -W 'auto always never' -- "$cur")
+		;;
+	--body | --json | --data)
+		[[ $cur == @* ]] && _fishhook_files "$cur"
+		;;
+	--tls-cert | --tls-key | -o | --output)
+		_fishhook_files "$cur"
+		;;
+	esac
+	return 0
+}
+
+# The completion function.
+_fishhook()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} word prev cmd= operands=0 i=1
+	local -a program=("${COMP_WORDS[0]}")
+
+	COMPREPLY=()
+	# Find the global options and the command before the current word;
+	# bash splits "--session=x" into "--session" "=" "x".
+	while [ "$i" -lt "$COMP_CWORD" ]; do
+		word=${COMP_WORDS[i]}
+		if [ -z "$cmd" ]; then
+			case $word in
+			-S | --session)
+				if [ "${COMP_WORDS[i + 1]}" = = ]; then
+					i=$((i + 1))
+				fi
+				if [ $((i + 1)) -lt "$COMP_CWORD" ]; then
+					program+=(-S "${COMP_WORDS[i + 1]}")
+				fi
+				i=$((i + 1))
+				;;
+			-S?*) program+=("$word") ;;
+			-*) ;;
+			*) cmd=$word ;;
+			esac
+		elif [[ $word != -* && $word != = ]]; then
+			prev=${COMP_WORDS[i - 1]}
+			if [ "$prev" = = ]; then
+				:
+			elif _fishhook_takes_value "$cmd" "$prev"; then
+				:
+			else
+				operands=$((operands + 1))
+			fi
+		fi
+		i=$((i + 1))
+	done
+	prev=${COMP_WORDS[COMP_CWORD - 1]}
+	# The value after "--option=": the option is one word further back.
+	if [ "$prev" = = ] && [ "$COMP_CWORD" -ge 2 ]; then
+		prev=${COMP_WORDS[COMP_CWORD - 2]}
+		if [ -z "$cmd" ]; then
+			[ "$prev" = --session ] &&
+			    mapfile -t COMPREPLY < <(compgen -W \
+			    "$(_fishhook_sessions)" -- "$cur")
+			return 0
+		fi
+		_fishhook_value "$cmd" "$prev" "$cur"
+		return 0
+	fi
+	if [ "$cur" = = ]; then
+		[ "$prev" = --color ] &&
+		    mapfile -t COMPREPLY < <(compgen -W 'auto always never')
+		[ "$prev" = --session ] &&
+		    mapfile -t COMPREPLY < <(compgen -W "$(_fishhook_sessions)")
+		return 0
+	fi
+
+	if [ -z "$cmd" ]; then
+		case $prev in
+		-S | --session)
+			mapfile -t COMPREPLY < <(compgen -W \
+			    "$(_fishhook_sessions)" -- "$cur")
+			;;
+		*)
+			if [[ $cur == -* ]]; then
+				mapfile -t COMPREPLY < <(compgen -W \
+				    '-S --session -h --help -V --version' \
+				    -- "$cur")
+			else
+				mapfile -t COMPREPLY < <(compgen -W 'spawn send
+				    wait close field help log ls replay reply
+				    show sign start status stop tail verify
+				    version' -- "$cur")
+			fi
+			;;
+		esac
+		return 0
+	fi
+
+	if _fishhook_takes_value "$cmd" "$prev"; then
+		_fishhook_value "$cmd" "$prev" "$cur"
+		return 0
+	fi
+	if [[ $cur == -* ]]; then
+		mapfile -t COMPREPLY < <(compgen -W \
+		    "$(_fishhook_options "$cmd")" -- "$cur")
+		return 0
+	fi
+	case $cmd in
+	wait | close | log | tail)
+		mapfile -t COMPREPLY < <(compgen -W \
+		    "$(_fishhook_hooks "${program[@]}")" -- "$cur")
+		;;
+	reply)
+		[ "$operands" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W \
+		    "$(_fishhook_hooks "${program[@]}")" -- "$cur")
+		;;
+	help)
+		[ "$operands" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W \
+		    'close field help log ls replay reply send show sign spawn
+		    start status stop tail verify version wait' -- "$cur")
+		;;
+	send)
+		[ "$operands" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W \
+		    'GET POST PUT PATCH DELETE HEAD OPTIONS' -- "$cur")
+		;;
+	esac
+	return 0
+}
+
+complete -F _fishhook fish

@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# configure and make install, and the name fish shares with the fish shell:
+# configure stops where a fish shell would clash, and a renamed fish says
+# its name everywhere.  Each test configures a build of its own (and some
+# build the client), so they get more time than others.
+
+bats_require_minimum_version 1.5.0
+
+: "${BATS_TEST_TIMEOUT:=300}"
+[ "$BATS_TEST_TIMEOUT" -ge 300 ] || BATS_TEST_TIMEOUT=300
+
+load helpers/common
+
+setup() {
+	common_setup
+	# configure builds elsewhere only from a tree not configured in place.
+	[ ! -f "$FISH_SRC_DIR/config.status" ] ||
+	    skip "the source tree is configured in place"
+	tmp=$BATS_TEST_TMPDIR
+	mkdir -p "$tmp/build"
+}
+
+teardown() {
+	common_teardown
+}
+
+# nofish_path: print a PATH with every program of ours but no fish at all:
+# one directory of links to the first of each name on $PATH.
+nofish_path() {
+	local dir file name
+	mkdir -p "$tmp/nofish"
+	local IFS=:
+	for dir in $PATH; do
+		[ -d "$dir" ] || continue
+		for file in "$dir"/*; do
+			name=${file##*/}
+			[ "$name" != fish ] && [ -x "$file" ] && [ ! -e "$tmp/nofish/$name" ] &&
+			    ln -s "$file" "$tmp/nofish/$name"
+		done
+	done
+	printf '%s\n' "$tmp/nofish"
+}
+
+# fake_shell DIR: put a fish shell (as far as --version tells) in DIR.
+fake_shell() {
+	mkdir -p "$1"
+	printf '#!/bin/sh\necho "fish, version 3.6.0"\n' >"$1/fish"
+	chmod +x "$1/fish"
+}
+
+# run_configure ARG...: configure in $tmp/build, sharing a cache between
+# the runs of a test; its output in $output.
+run_configure() {
+	run bash -c 'cd "$1" && shift && "$@"' _ "$tmp/build" \
+	    "$FISH_SRC_DIR/configure" --cache-file="$tmp/config.cache" "$@"
+}
+
+@test "configure stops where a fish shell is on PATH, and says what to do" {
+	fake_shell "$tmp/shell"
+	PATH=$tmp/shell:$(nofish_path) run_configure
+	assert_failure
+	assert_output --partial "the fish shell is installed as $tmp/shell/fish"
+	assert_output --partial "--program-transform-name='s/^fish\$/fishhook/'"
+	assert_output --partial "--enable-install-as-fish"
+	[ ! -f "$tmp/build/Makefile" ]
+}
+
+@test "configure stops rather than install over a fish that is not this one" {
+	mkdir -p "$tmp/prefix/bin"
+	printf '#!/bin/sh\necho something else\n' >"$tmp/prefix/bin/fish"
+	chmod +x "$tmp/prefix/bin/fish"
+	PATH=$(nofish_path) run_configure --prefix="$tmp/prefix"
+	assert_failure
+	assert_output --partial "$tmp/prefix/bin/fish is another program"
+}
+
+@test "configure goes ahead when renamed, told to, or with no fish shell" {
+	fake_shell "$tmp/shell"
+	PATH=$tmp/shell:$(nofish_path) \
+	    run_configure --program-transform-name='s/^fish$/fishhook/'
+	assert_success
+	grep -q '^#define FISH_INSTALLED_NAME "fishhook"$' "$tmp/build/config.h"
+
+	PATH=$tmp/shell:$(nofish_path) run_configure --enable-install-as-fish
+	assert_success
+	grep -q '^#define FISH_INSTALLED_NAME "fish"$' "$tmp/build/config.h"
+
+	# An earlier install of this fish is no clash.
+	mkdir -p "$tmp/prefix/bin"
+	printf '#!/bin/sh\necho "fish 0.0.9"\n' >"$tmp/prefix/bin/fish"
+	chmod +x "$tmp/prefix/bin/fish"
+	PATH=$(nofish_path) run_configure --prefix="$tmp/prefix"
+	assert_success
+}
+
+@test "a renamed fish says its name in messages, help, man page and completions" {
+	local dest=$tmp/dest prefix=/opt/hooks bin
+	run_configure --program-transform-name='s/^fish$/fishhook/' \
+	    --prefix=$prefix
+	assert_success
+	run make -C "$tmp/build" -j2 fish
+	assert_success
+	run make -C "$tmp/build" install-binPROGRAMS install-data \
+	    DESTDIR="$dest"
+	assert_success
+	bin=$dest$prefix/bin/fishhook
+
+	run "$bin" --help
+	assert_success
+	assert_line --index 0 "usage: fishhook [-hV] [-S NAME] COMMAND [ARG...]"
+	assert_output --partial "Run 'fishhook help COMMAND'"
+	run "$bin" help wait
+	assert_line --index 0 --partial "usage: fishhook wait HOOK..."
+	run "$bin" version
+	assert_output --regexp '^fishhook [0-9]+\.[0-9]+\.[0-9]+$'
+	run "$bin" spwn
+	assert_failure 2
+	assert_output "fishhook: unknown command 'spwn' (did you mean 'spawn'?)"
+	run "$bin" show --frob
+	assert_line --index 0 "fishhook show: unknown option '--frob'"
+	run "$bin" tail --help
+	assert_output --partial "as fishhook log does"
+
+	# The man page: its name, its examples, but not the fish shell.
+	local man=$dest$prefix/share/man/man1/fishhook.1
+	[ -f "$man" ]
+	[ ! -e "$dest$prefix/share/man/man1/fish.1" ]
+	run mandoc -Tlint -Wwarning "$man"
+	assert_success
+	grep -qx '.Dt FISHHOOK 1' "$man"
+	grep -qx '.Nm fishhook' "$man"
+	grep -q '^orders=$(fishhook spawn --name orders)$' "$man"
+	grep -q "trap 'fishhook stop --purge' EXIT" "$man"
+	grep -q 'The fish shell has an executable' "$man"
+	grep -qx ".It Pa $prefix/libexec/fish/fish-listener" "$man"
+	grep -qx ".It Pa $prefix/share/zsh/site-functions/_fishhook" "$man"
+	! grep -qE '(^|[ (|])fish (spawn|send|wait|field|sign|verify|stop)' "$man"
+
+	# The completions, each registered for the name.
+	tail -n 1 "$dest$prefix/share/bash-completion/completions/fishhook" |
+	    grep -qx 'complete -F _fishhook fishhook'
+	head -n 1 "$dest$prefix/share/zsh/site-functions/_fishhook" |
+	    grep -qx '#compdef fishhook'
+	grep -qx 'set -l prog fishhook' \
+	    "$dest$prefix/share/fish/vendor_completions.d/fishhook.fish"
+
+	# make uninstall takes them all away.
+	run make -C "$tmp/build" uninstall-binPROGRAMS uninstall-local \
+	    DESTDIR="$dest"
+	assert_success
+	run find "$dest" -type f
+	assert_output ""
+}
+
+@test "--without-bash-completion-dir and its siblings leave a completion out" {
+	run_configure --enable-install-as-fish --prefix=/p \
+	    --without-bash-completion-dir --with-zsh-completion-dir=/z \
+	    --without-fish-completion-dir
+	assert_success
+	run make -C "$tmp/build" install-data DESTDIR="$tmp/dest"
+	assert_success
+	run find "$tmp/dest" -type f
+	assert_output --partial "$tmp/dest/z/_fish"
+	refute_output --partial "completions"
+}
