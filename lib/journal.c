@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buffer.h"
+#include "clock.h"
 #include "journal.h"
 #include "journal-format.h"
 #include "journal-segment.h"
@@ -185,7 +185,7 @@ journal_sync(struct journal *j, char **cause)
 		return (-1);
 	}
 	seg->size += n;
-	seg->written_at = journal_now();
+	seg->written_at = clock_wall_ms();
 	/* A burst of large bodies must not keep its memory for good. */
 	if (j->pending.size > JOURNAL_PENDING_KEEP)
 		buffer_release(&j->pending);

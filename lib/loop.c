@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "compat.h"
@@ -20,6 +19,7 @@
 #include "loop.h"
 #include "xmalloc.h"
 
+#include "clock.h"
 struct loop_fd {
 	loop_fd_cb	 cb;
 	void		*arg;
@@ -48,14 +48,11 @@ struct loop {
 	int			 stopped;
 };
 
-/* Return the monotonic clock in milliseconds. */
+/* Return the loop's clock: the monotonic one, in milliseconds. */
 int64_t
 loop_now(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (clock_mono_ms());
 }
 
 /* Create a loop. */
