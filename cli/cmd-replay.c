@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "clock.h"
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
@@ -119,7 +120,7 @@ cmd_replay_exec(int argc, char **argv)
 	json_object_object_add(request, "timeout_ms",
 	    json_object_new_int64(REPLAY_TIMEOUT_MS));
 	status = client_call(&c, request, NULL, 0, &frame,
-	    client_now() + REPLAY_TIMEOUT_MS + REPLAY_GRACE_MS);
+	    clock_mono_ms() + REPLAY_TIMEOUT_MS + REPLAY_GRACE_MS);
 	if (status == EXIT_TIMEOUT || status == CLIENT_IN_DOUBT) {
 		fish_warnx("replay of message %lld: %s during the request: it "
 		    "may have been made; '" FISH_NAME

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "clock.h"
 #include "fish.h"
 #include "items.h"
 #include "jsonptr.h"
@@ -440,7 +441,7 @@ cmd_send_request(const char *method, const struct items *items,
 	 * The listener enforces the timeout of each attempt and the backoff
 	 * between them; ours only guards against it.
 	 */
-	deadline = client_now() + cmd_send_budget(so) + SEND_GRACE_MS;
+	deadline = clock_mono_ms() + cmd_send_budget(so) + SEND_GRACE_MS;
 	if (client_interrupted)
 		status = EXIT_INTERRUPTED;
 	else
