@@ -23,6 +23,7 @@ static int	cmd_replay_exec(int, char **);
 const struct cmd_entry cmd_replay_entry = {
 	.name = "replay",
 	.usage = "SEQ [--to URL]",
+	.args = { 1, 1 },
 	.summary = "send a recorded request again",
 	.help =
 	    "Send message SEQ of the timeline (see " FISH_NAME
@@ -96,15 +97,10 @@ cmd_replay_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (optind == argc)
-		return (cmd_usage_error(entry, "expected a SEQ"));
 	if (timeline_number(argv[optind], &seq) != 0)
 		return (cmd_usage_error(entry, "invalid SEQ '%s' (use a "
 		    "message number, as " FISH_NAME " log shows)",
 		    argv[optind]));
-	if (optind + 1 != argc)
-		return (cmd_usage_error(entry, "unexpected argument '%s'",
-		    argv[optind + 1]));
 	if (to != NULL && !cmd_url_valid(to))
 		return (cmd_usage_error(entry, "invalid URL '%s' (use "
 		    "http://... or https://...)", to));

@@ -57,6 +57,7 @@ const struct cmd_entry cmd_send_entry = {
 	.usage = "[METHOD] URL [ITEM...] [-H 'Name: value']... [--json T|@F]"
 	    " [--data T|@F] [--timeout D] [--retry N] [--expect CODES]"
 	    " [--sign SCHEME:SECRET] [-i] [-L] [-o FILE] [-q]",
+	.args = { 1, -1 },
 	.summary = "make an HTTP request and print the response body",
 	.help =
 	    "Make a request through the listener and print the response body\n"
@@ -574,7 +575,7 @@ cmd_send_exec(int argc, char **argv)
 	if (optind < argc && cmd_send_is_method(argv[optind]))
 		method = argv[optind++];
 	if (optind == argc) {
-		status = cmd_usage_error(entry, "expected a URL");
+		status = cmd_missing(entry, 0);
 		goto fail;
 	}
 	url = argv[optind++];

@@ -63,6 +63,7 @@ const struct cmd_entry cmd_wait_entry = {
 	.usage = "HOOK... [--timeout D] [--count N] [--follow] "
 	    "[--where FILTER]... [--json|--field PTR|--headers] [--peek] "
 	    "[--raw] [--no-progress]",
+	.args = { 1, -1 },
 	.summary = "take the next message of any listed hook and print it",
 	.help =
 	    "Take the next message of any listed HOOK (its URL, token or name),\n"
@@ -555,8 +556,6 @@ cmd_wait_options_parse(int argc, char **argv, struct wait_options *wo,
 	if (wo->peek && (wo->follow || wo->count > 0))
 		return (cmd_usage_error(entry, "--peek looks at one message; "
 		    "it cannot be used with --follow or --count"));
-	if (optind == argc)
-		return (cmd_usage_error(entry, "expected at least one HOOK"));
 	return (-1);
 }
 
