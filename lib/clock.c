@@ -1,10 +1,11 @@
 /*
- * The one place that reads the clocks.  Every timestamp that is recorded
- * (the journal, envelopes, logs) or compared with a sender's (signature
- * timestamps, Retry-After dates) is wall-clock unix milliseconds; every
- * deadline and timer is on the monotonic clock, which neither NTP nor the
- * user can move backwards, so a wait for 5s lasts 5s whatever the wall
- * clock does meanwhile.  The two are never mixed.
+ * The one place that reads the clocks.  Timestamps that are recorded (the
+ * journal, envelopes, logs) or compared with a sender's (signature
+ * timestamps, Retry-After dates) come from the wall clock; deadlines and
+ * timers from the monotonic clock, which neither NTP nor the user can move
+ * backwards, so a wait for 5s lasts 5s whatever the wall clock does
+ * meanwhile.  A reading of one is never compared with a reading of the
+ * other: a wall-clock expiry becomes a timer as the time left until it.
  */
 #include "config.h"
 
