@@ -1,6 +1,7 @@
 /*
  * The client side of the control protocol: find the session's listener,
- * start it when it is not running, exchange frames with it.
+ * start it when it is not running, exchange frames with it (client.c), and
+ * start or stop it on request (client-start.c).
  *
  * Functions returning int return an exit status (EXIT_OK on success).  On
  * failure they have already printed the one-line error on stderr, except
@@ -51,6 +52,7 @@ struct client_settings {
 
 extern volatile sig_atomic_t client_interrupted;
 
+/* client.c */
 int	 client_open(struct client *, const char *, int);
 int	 client_open_until(struct client *, const char *, int, int64_t);
 int	 client_reconnect(struct client *);
@@ -64,9 +66,21 @@ int	 client_reply_status(const struct proto_frame *);
 int	 client_in_doubt(const struct client *, const char *);
 int	 client_request(const char *, struct json_object *, const void *,
 	    size_t, struct proto_frame *);
+
+/* client-start.c */
 int	 client_start(const char *, const struct client_settings *);
 int	 client_stop(const char *, int);
-int64_t	 client_now(void);
 const char *client_listener_path(void);
+
+/*
+ * Between client.c and client-start.c only.  client_connect returns
+ * CLIENT_ABSENT, with errno saying why and nothing printed, when no
+ * listener answers.
+ */
+#define CLIENT_ABSENT	(-1)
+int	 client_init(struct client *, const char *, int);
+int	 client_connect(struct client *);
+int	 client_left(int64_t, int);
+int	 client_autostart(struct client *, const struct client_settings *);
 
 #endif

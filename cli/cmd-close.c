@@ -12,6 +12,7 @@ static int	cmd_close_exec(int, char **);
 const struct cmd_entry cmd_close_entry = {
 	.name = "close",
 	.usage = "HOOK",
+	.args = { 1, 1 },
 	.summary = "close a hook: later requests get 410 Gone",
 	.help =
 	    "Close HOOK: later requests to it are answered 410 Gone and not\n"
@@ -45,8 +46,8 @@ cmd_close_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (argc - optind != 1 || *argv[optind] == '\0')
-		return (cmd_usage_error(entry, "expected one hook"));
+	if (*argv[optind] == '\0')
+		return (cmd_missing(entry, 0));
 
 	request = proto_request("close");
 	json_object_object_add(request, "hook",

@@ -20,6 +20,7 @@ static int	cmd_field_exec(int, char **);
 const struct cmd_entry cmd_field_entry = {
 	.name = "field",
 	.usage = "PTR",
+	.args = { 1, 1 },
 	.summary = "print the value at a JSON pointer of JSON on stdin",
 	.help =
 	    "Read JSON on stdin and print the value at the JSON pointer PTR\n"
@@ -54,8 +55,6 @@ cmd_field_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (argc - optind != 1)
-		return (cmd_usage_error(entry, "expected one JSON pointer"));
 	ptr = argv[optind];
 
 	/* Check the pointer's syntax before waiting for stdin. */

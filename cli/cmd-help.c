@@ -11,6 +11,7 @@ static int	cmd_help_exec(int, char **);
 const struct cmd_entry cmd_help_entry = {
 	.name = "help",
 	.usage = "[COMMAND]",
+	.args = { 0, 1 },
 	.summary = "show the commands, or a command's options",
 	.help =
 	    "Print the list of commands, or with COMMAND its usage and\n"
@@ -44,9 +45,6 @@ cmd_help_exec(int argc, char **argv)
 		fish_help();
 		return (EXIT_OK);
 	}
-	if (optind + 1 != argc)
-		return (cmd_usage_error(entry, "unexpected argument '%s'",
-		    argv[optind + 1]));
 	if ((topic = cmd_find(argv[optind])) == NULL)
 		return (cmd_unknown(argv[optind]));
 	cmd_help(topic);

@@ -17,6 +17,7 @@ static int	cmd_log_exec(int, char **);
 const struct cmd_entry cmd_log_entry = {
 	.name = "log",
 	.usage = "[HOOK...] [--json] [--limit N] [--since D] [--color=WHEN]",
+	.args = { 0, -1 },
 	.summary = "show what was sent and received, in order",
 	.help =
 	    "Print the session's timeline in order, one line per message:\n"

@@ -22,6 +22,7 @@ static int	cmd_ls_exec(int, char **);
 const struct cmd_entry cmd_ls_entry = {
 	.name = "ls",
 	.usage = "[--json] [--no-start]",
+	.args = { 0, 0 },
 	.summary = "list the hooks",
 	.help =
 	    "List the session's hooks, oldest first: name (- when none), URL,\n"
@@ -173,10 +174,6 @@ cmd_ls_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (optind != argc)
-		return (cmd_usage_error(entry, "unexpected argument '%s'",
-		    argv[optind]));
-
 	proto_frame_init(&frame);
 	if ((status = client_open(&c, fish_session, start)) != EXIT_OK)
 		return (status);

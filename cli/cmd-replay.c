@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "clock.h"
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
@@ -22,6 +23,7 @@ static int	cmd_replay_exec(int, char **);
 const struct cmd_entry cmd_replay_entry = {
 	.name = "replay",
 	.usage = "SEQ [--to URL]",
+	.args = { 1, 1 },
 	.summary = "send a recorded request again",
 	.help =
 	    "Send message SEQ of the timeline (see " FISH_NAME
@@ -95,15 +97,10 @@ cmd_replay_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (optind == argc)
-		return (cmd_usage_error(entry, "expected a SEQ"));
 	if (timeline_number(argv[optind], &seq) != 0)
 		return (cmd_usage_error(entry, "invalid SEQ '%s' (use a "
 		    "message number, as " FISH_NAME " log shows)",
 		    argv[optind]));
-	if (optind + 1 != argc)
-		return (cmd_usage_error(entry, "unexpected argument '%s'",
-		    argv[optind + 1]));
 	if (to != NULL && !cmd_url_valid(to))
 		return (cmd_usage_error(entry, "invalid URL '%s' (use "
 		    "http://... or https://...)", to));
@@ -119,7 +116,7 @@ cmd_replay_exec(int argc, char **argv)
 	json_object_object_add(request, "timeout_ms",
 	    json_object_new_int64(REPLAY_TIMEOUT_MS));
 	status = client_call(&c, request, NULL, 0, &frame,
-	    client_now() + REPLAY_TIMEOUT_MS + REPLAY_GRACE_MS);
+	    clock_mono_ms() + REPLAY_TIMEOUT_MS + REPLAY_GRACE_MS);
 	if (status == EXIT_TIMEOUT || status == CLIENT_IN_DOUBT) {
 		fish_warnx("replay of message %lld: %s during the request: it "
 		    "may have been made; '" FISH_NAME

@@ -15,6 +15,7 @@ static int	cmd_reply_exec(int, char **);
 const struct cmd_entry cmd_reply_entry = {
 	.name = "reply",
 	.usage = "MESSAGE [--status N] [-H 'Name: value']... [--body T|@F]",
+	.args = { 1, 1 },
 	.summary = "answer a request held by a --hold hook",
 	.help =
 	    "Answer a request that a hook spawned with --hold keeps open.\n"
@@ -91,13 +92,8 @@ cmd_reply_exec(int argc, char **argv)
 			goto fail;
 		}
 	}
-	if (argc - optind != 1) {
-		cmd_usage_error(entry, "%s", argc == optind ? "expected a "
-		    "message (a seq or a hook)" : "expected one message");
-		goto fail;
-	}
 	if (*argv[optind] == '\0') {
-		cmd_usage_error(entry, "expected a message (a seq or a hook)");
+		cmd_missing(entry, 0);
 		goto fail;
 	}
 	status = cmd_reply_request(argv[optind], &answer);

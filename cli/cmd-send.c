@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "clock.h"
 #include "fish.h"
 #include "items.h"
 #include "jsonptr.h"
@@ -56,6 +57,7 @@ const struct cmd_entry cmd_send_entry = {
 	.usage = "[METHOD] URL [ITEM...] [-H 'Name: value']... [--json T|@F]"
 	    " [--data T|@F] [--timeout D] [--retry N] [--expect CODES]"
 	    " [--sign SCHEME:SECRET] [-i] [-L] [-o FILE] [-q]",
+	.args = { 1, -1 },
 	.summary = "make an HTTP request and print the response body",
 	.help =
 	    "Make a request through the listener and print the response body\n"
@@ -440,7 +442,7 @@ cmd_send_request(const char *method, const struct items *items,
 	 * The listener enforces the timeout of each attempt and the backoff
 	 * between them; ours only guards against it.
 	 */
-	deadline = client_now() + cmd_send_budget(so) + SEND_GRACE_MS;
+	deadline = clock_mono_ms() + cmd_send_budget(so) + SEND_GRACE_MS;
 	if (client_interrupted)
 		status = EXIT_INTERRUPTED;
 	else
@@ -573,7 +575,7 @@ cmd_send_exec(int argc, char **argv)
 	if (optind < argc && cmd_send_is_method(argv[optind]))
 		method = argv[optind++];
 	if (optind == argc) {
-		status = cmd_usage_error(entry, "expected a URL");
+		status = cmd_missing(entry, 0);
 		goto fail;
 	}
 	url = argv[optind++];

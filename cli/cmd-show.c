@@ -30,6 +30,7 @@ static int	cmd_show_exec(int, char **);
 const struct cmd_entry cmd_show_entry = {
 	.name = "show",
 	.usage = "SEQ [--json | --curl] [--raw] [--color=WHEN]",
+	.args = { 1, 1 },
 	.summary = "print one message whole, or as a curl command",
 	.help =
 	    "Print message SEQ of the timeline (see " FISH_NAME
@@ -522,15 +523,10 @@ cmd_show_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (optind == argc)
-		return (cmd_usage_error(entry, "expected a SEQ"));
 	if (timeline_number(argv[optind], &seq) != 0)
 		return (cmd_usage_error(entry, "invalid SEQ '%s' (use a "
 		    "message number, as " FISH_NAME " log shows)",
 		    argv[optind]));
-	if (optind + 1 != argc)
-		return (cmd_usage_error(entry, "unexpected argument '%s'",
-		    argv[optind + 1]));
 	style.escape = isatty(STDOUT_FILENO) && !raw;
 	style.colour = term_colour(colour, STDOUT_FILENO);
 	style.pretty = isatty(STDOUT_FILENO) || style.colour;

@@ -24,6 +24,7 @@ static int	cmd_sign_exec(int, char **);
 const struct cmd_entry cmd_sign_entry = {
 	.name = "sign",
 	.usage = "SCHEME:SECRET [--id ID] [--timestamp T] < BODY",
+	.args = { 1, 1 },
 	.summary = "print the signature headers of a body",
 	.help =
 	    "Print the headers that sign the body read on stdin, one\n"
@@ -87,9 +88,6 @@ cmd_sign_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (argc - optind != 1)
-		return (cmd_usage_error(entry, "expected one SCHEME:SECRET"));
-
 	args[n++] = "fish-listener";
 	args[n++] = "--sign";
 	args[n++] = argv[optind];

@@ -31,6 +31,7 @@ const struct cmd_entry cmd_spawn_entry = {
 	    "[--body T|@F] [--hold [--hold-timeout D]] [--echo PARAM] "
 	    "[--forward-to URL] [--ttl D] [--verify SCHEME:SECRET "
 	    "[--tolerance D]]",
+	.args = { 0, 0 },
 	.summary = "create a hook and print its URL",
 	.help =
 	    "Create a hook, a receiver with an unguessable URL, and print the\n"
@@ -258,10 +259,6 @@ cmd_spawn_exec(int argc, char **argv)
 		default:
 			goto fail;
 		}
-	}
-	if (optind != argc) {
-		cmd_usage_error(entry, "unexpected argument '%s'", argv[optind]);
-		goto fail;
 	}
 	if (name != NULL && !cmd_spawn_label_valid(name)) {
 		cmd_usage_error(entry, "invalid label '%s' (use 1-64 of"

@@ -24,6 +24,7 @@ const struct cmd_entry cmd_start_entry = {
 	    "[--tls-cert FILE --tls-key FILE | --no-tls] [--max-body SIZE] "
 	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N] "
 	    "[--max-header SIZE] [--max-inflight SIZE] [--foreground]",
+	.args = { 0, 0 },
 	.summary = "start the session's listener and print its URL",
 	.help =
 	    "Start the session's listener, unless it is running, and print its\n"
@@ -234,9 +235,6 @@ cmd_start_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (optind != argc)
-		return (cmd_usage_error(entry, "unexpected argument '%s'",
-		    argv[optind]));
 	if ((cert_arg == NULL) != (key_arg == NULL))
 		return (cmd_usage_error(entry, "--tls-cert and --tls-key go "
 		    "together"));

@@ -23,6 +23,7 @@ static int	cmd_status_exec(int, char **);
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
 	.usage = "[--json]",
+	.args = { 0, 0 },
 	.summary = "show the listener's pid, URL, hooks and counts",
 	.help =
 	    "Show whether the session's listener is running, and if so its pid,\n"
@@ -200,9 +201,6 @@ cmd_status_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (optind != argc)
-		return (cmd_usage_error(entry, "unexpected argument '%s'",
-		    argv[optind]));
 
 	status = client_open(&c, fish_session, CLIENT_QUIET | CLIENT_RESTART);
 	if (status == EXIT_UNAVAILABLE) {

@@ -12,6 +12,7 @@ static int	cmd_stop_exec(int, char **);
 const struct cmd_entry cmd_stop_entry = {
 	.name = "stop",
 	.usage = "[--purge]",
+	.args = { 0, 0 },
 	.summary = "stop the session's listener",
 	.help =
 	    "Stop the session's listener.  Queued messages stay in the journal\n"
@@ -46,8 +47,5 @@ cmd_stop_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (optind != argc)
-		return (cmd_usage_error(entry, "unexpected argument '%s'",
-		    argv[optind]));
 	return (client_stop(fish_session, purge));
 }

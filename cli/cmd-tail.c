@@ -26,6 +26,7 @@ static int	cmd_tail_exec(int, char **);
 const struct cmd_entry cmd_tail_entry = {
 	.name = "tail",
 	.usage = "[HOOK...] [--json] [--color=WHEN]",
+	.args = { 0, -1 },
 	.summary = "follow messages live as they are sent and received",
 	.help =
 	    "Print each message as it joins the timeline, in the format of\n"

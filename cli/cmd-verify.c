@@ -27,6 +27,7 @@ const struct cmd_entry cmd_verify_entry = {
 	.name = "verify",
 	.usage = "SCHEME:SECRET -H 'Name: value'... [--tolerance D] [--now T]"
 	    " < BODY",
+	.args = { 1, 1 },
 	.summary = "check a request's signature offline",
 	.help =
 	    "Check that the headers given with -H sign the body read on stdin.\n"
@@ -111,11 +112,6 @@ cmd_verify_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (argc - optind != 1) {
-		free(args);
-		return (cmd_usage_error(entry, "expected one SCHEME:SECRET"));
-	}
-
 	args[2] = argv[optind];
 	/* Timestamps are whole seconds: a sub-second tolerance rounds down. */
 	snprintf(tolerance, sizeof tolerance, "%" PRIu64, tolerance_ms / 1000);

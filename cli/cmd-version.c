@@ -11,6 +11,7 @@ static int	cmd_version_exec(int, char **);
 const struct cmd_entry cmd_version_entry = {
 	.name = "version",
 	.usage = "",
+	.args = { 0, 0 },
 	.summary = "show the version",
 	.help =
 	    "Print the program's name and version, as --version does.\n"
@@ -39,9 +40,6 @@ cmd_version_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (optind != argc)
-		return (cmd_usage_error(entry, "unexpected argument '%s'",
-		    argv[optind]));
 	fish_version();
 	return (EXIT_OK);
 }

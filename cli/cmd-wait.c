@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "clock.h"
 #include "duration.h"
 #include "filter.h"
 #include "fish.h"
@@ -62,6 +63,7 @@ const struct cmd_entry cmd_wait_entry = {
 	.usage = "HOOK... [--timeout D] [--count N] [--follow] "
 	    "[--where FILTER]... [--json|--field PTR|--headers] [--peek] "
 	    "[--raw] [--no-progress]",
+	.args = { 1, -1 },
 	.summary = "take the next message of any listed hook and print it",
 	.help =
 	    "Take the next message of any listed HOOK (its URL, token or name),\n"
@@ -178,7 +180,7 @@ cmd_wait_progress(struct wait_options *wo, int64_t deadline)
 	    !term_foreground(STDERR_FILENO))
 		return;
 	if (deadline != -1) {
-		left = deadline - client_now();
+		left = deadline - clock_mono_ms();
 		if (left < 0)
 			left = 0;
 	}
@@ -282,7 +284,7 @@ cmd_wait_receive(struct client *c, struct json_object *request,
 	for (;;) {
 		proto_frame_release(frame);
 		if (deadline != -1) {
-			left = deadline - client_now();
+			left = deadline - clock_mono_ms();
 			json_object_object_add(request, "timeout_ms",
 			    json_object_new_int64(left > 0 ? left : 0));
 		}
@@ -292,13 +294,13 @@ cmd_wait_receive(struct client *c, struct json_object *request,
 			until = deadline == -1 ? -1 : deadline + WAIT_BACKSTOP_MS;
 			if (wo->waiting_on != NULL) {
 				if (until == -1 ||
-				    client_now() + WAIT_TICK_MS < until)
-					until = client_now() + WAIT_TICK_MS;
+				    clock_mono_ms() + WAIT_TICK_MS < until)
+					until = clock_mono_ms() + WAIT_TICK_MS;
 			}
 			status = client_receive(c, frame, until);
 			if (status == EXIT_TIMEOUT && wo->waiting_on != NULL &&
 			    (deadline == -1 ||
-			    client_now() < deadline + WAIT_BACKSTOP_MS))
+			    clock_mono_ms() < deadline + WAIT_BACKSTOP_MS))
 				status = EXIT_OK;	/* only a redraw tick */
 			else
 				break;
@@ -308,7 +310,7 @@ cmd_wait_receive(struct client *c, struct json_object *request,
 			return (EXIT_TIMEOUT);
 		if (status != EXIT_UNAVAILABLE)
 			return (status);
-		if (deadline != -1 && client_now() >= deadline)
+		if (deadline != -1 && clock_mono_ms() >= deadline)
 			return (EXIT_TIMEOUT);
 		if ((status = client_reconnect(c)) != EXIT_OK)
 			return (status);
@@ -554,8 +556,6 @@ cmd_wait_options_parse(int argc, char **argv, struct wait_options *wo,
 	if (wo->peek && (wo->follow || wo->count > 0))
 		return (cmd_usage_error(entry, "--peek looks at one message; "
 		    "it cannot be used with --follow or --count"));
-	if (optind == argc)
-		return (cmd_usage_error(entry, "expected at least one HOOK"));
 	return (-1);
 }
 
@@ -583,10 +583,10 @@ cmd_wait_exec(int argc, char **argv)
 	 * large journal to recover) counts against it.
 	 */
 	if (wo.has_timeout) {
-		deadline = client_now() + (int64_t)wo.timeout;
+		deadline = clock_mono_ms() + (int64_t)wo.timeout;
 		start = deadline;
-		if (start < client_now() + WAIT_START_MS)
-			start = client_now() + WAIT_START_MS;
+		if (start < clock_mono_ms() + WAIT_START_MS)
+			start = clock_mono_ms() + WAIT_START_MS;
 	}
 	status = client_open_until(&c, fish_session, CLIENT_START |
 	    CLIENT_RESILIENT, start);
@@ -621,7 +621,7 @@ cmd_wait_exec(int argc, char **argv)
 			break;
 		/* --follow: the timeout is idle time, counted afresh. */
 		if (wo.follow && wo.has_timeout)
-			c.deadline = deadline = client_now() +
+			c.deadline = deadline = clock_mono_ms() +
 			    (int64_t)wo.timeout;
 	}
 	json_object_put(request);

@@ -1,7 +1,8 @@
 /*
  * The command table and what every command shares: option parsing with
- * -h/--help, usage errors and --help text, and "did you mean" for a
- * mistyped command or option.
+ * -h/--help, the count of operands each command takes (its args), usage
+ * errors and --help text, and "did you mean" for a mistyped command or
+ * option.
  */
 #include "config.h"
 
@@ -82,6 +83,78 @@ cmd_usage_error(const struct cmd_entry *entry, const char *fmt, ...)
 	    *entry->usage == '\0' ? "" : " ", entry->usage);
 	va_end(ap);
 	return (EXIT_USAGE);
+}
+
+/*
+ * Copy to name the n-th operand (from 0) that entry's usage line requires:
+ * a word outside brackets and before the first option or redirection, its
+ * "..." cut.  Return 0, or -1 when the usage line names no such operand.
+ */
+static int
+cmd_operand(const struct cmd_entry *entry, int n, char *name, size_t size)
+{
+	const char	*s = entry->usage, *end;
+	size_t		 len;
+	int		 depth = 0;
+
+	for (;;) {
+		s += strspn(s, " ");
+		if (*s == '\0')
+			return (-1);
+		len = strcspn(s, " ");
+		if (depth == 0 && *s != '[') {
+			if (*s == '-' || *s == '<')
+				return (-1);
+			if (n-- == 0) {
+				if (len > 3 &&
+				    strncmp(s + len - 3, "...", 3) == 0)
+					len -= 3;
+				(void)snprintf(name, size, "%.*s", (int)len, s);
+				return (0);
+			}
+		}
+		for (end = s + len; s < end; s++) {
+			if (*s == '[')
+				depth++;
+			else if (*s == ']')
+				depth--;
+		}
+	}
+}
+
+/*
+ * Print a usage error naming the n-th operand (from 0) that the usage line
+ * requires as missing; return EXIT_USAGE.
+ */
+int
+cmd_missing(const struct cmd_entry *entry, int n)
+{
+	char	name[64];
+
+	if (cmd_operand(entry, n, name, sizeof name) == -1)
+		return (cmd_usage_error(entry, "missing operand"));
+	return (cmd_usage_error(entry, "missing %s", name));
+}
+
+/*
+ * Check the number of operands left once getopt is done against the
+ * command's args; print the usage error and return -1 when it is wrong.
+ */
+static int
+cmd_operands(const struct cmd_entry *entry, int argc, char **argv)
+{
+	int	n = argc - optind;
+
+	if (n < entry->args.lower) {
+		cmd_missing(entry, n);
+		return (-1);
+	}
+	if (entry->args.upper != -1 && n > entry->args.upper) {
+		cmd_usage_error(entry, "unexpected argument '%s'",
+		    argv[optind + entry->args.upper]);
+		return (-1);
+	}
+	return (0);
 }
 
 /*
@@ -217,7 +290,10 @@ cmd_unknown_option(const struct cmd_entry *entry, const char *arg,
  * Return the next option of a command, as getopt_long(3) does with GNU
  * argument permutation, so options may follow operands.  Handle -h/--help
  * (return CMD_HELP) and bad options (print the error, return CMD_ERROR).
- * The caller's option string must not start with ':' or contain 'h'.
+ * Once the options are done, check the number of operands (argv[optind]
+ * on) against the command's args: -1 when it is right, else the error is
+ * printed and CMD_ERROR returned.  The caller's option string must not
+ * start with ':' or contain 'h'.
  */
 int
 cmd_getopt(const struct cmd_entry *entry, int argc, char **argv,
@@ -244,6 +320,10 @@ cmd_getopt(const struct cmd_entry *entry, int argc, char **argv,
 		else
 			cmd_usage_error(entry, "unknown option '-%c'", optopt);
 		return (CMD_ERROR);
+	case -1:
+		if (cmd_operands(entry, argc, argv) == -1)
+			return (CMD_ERROR);
+		break;
 	}
 	return (ch);
 }

@@ -16,15 +16,27 @@
 #include "compat.h"
 
 
+/*
+ * A command.  args bounds how many operands (arguments left once options
+ * are taken out) it takes, as tmux's cmd_entry does: cmd_getopt checks
+ * them, naming a missing one as the usage line does.
+ */
 struct cmd_entry {
 	const char	*name;
 	const char	*usage;		/* arguments, after "FISH_NAME NAME " */
+	struct {
+		int	 lower;		/* operands at least */
+		int	 upper;		/* and at most; -1: any number */
+	} args;
 	const char	*summary;	/* one line for fish --help */
 	const char	*help;		/* option lines for fish NAME --help */
 	int		(*exec)(int, char **);
 };
 
-/* What cmd_getopt returns besides option characters and -1. */
+/*
+ * What cmd_getopt returns besides option characters and -1 (options done,
+ * operands counted and within the command's args).
+ */
 #define CMD_HELP	(-2)	/* help printed: exit EXIT_OK */
 #define CMD_ERROR	(-3)	/* usage error printed: exit EXIT_USAGE */
 
@@ -74,6 +86,7 @@ int	 cmd_getopt(const struct cmd_entry *, int, char **, const char *,
 	    const struct option *);
 int	 cmd_usage_error(const struct cmd_entry *, const char *, ...)
 	    __attribute__((__format__(__printf__, 2, 3)));
+int	 cmd_missing(const struct cmd_entry *, int);
 int	 cmd_duration(const struct cmd_entry *, const char *, uint64_t *);
 int	 cmd_url_valid(const char *);
 

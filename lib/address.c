@@ -2,6 +2,9 @@
  * The hooks' listening address: HOST:PORT (or [V6]:PORT) parsed, bound and
  * listened on by us rather than by libmicrohttpd, so that the errors are
  * ours to word and the port, when 0, is known before the server starts.
+ * Port 0 means "a free port, chosen once and kept": address_matches is
+ * that rule, for the listener (which keeps its saved port) and the client
+ * (which compares the address asked with a running listener's).
  */
 #include "config.h"
 
@@ -143,4 +146,30 @@ address_is_loopback(const char *bound)
 	}
 	free(host);
 	return (loopback);
+}
+
+/*
+ * Tell whether a listener bound to bound (HOST:PORT as address_bind returns
+ * it, or NULL) is listening where asked says: on the same address, or,
+ * when asked is HOST:0, on the same HOST with the port chosen for it then.
+ * Asking for port 0 again must not move the hooks' URLs.
+ */
+int
+address_matches(const char *asked, const char *bound)
+{
+	const char	*port;
+	size_t		 len;
+
+	if (bound == NULL)
+		return (0);
+	if (strcmp(asked, bound) == 0)
+		return (1);
+	len = strlen(asked);
+	if (len < 3 || strcmp(asked + len - 2, ":0") != 0 ||
+	    strncmp(asked, bound, len - 1) != 0)
+		return (0);
+	/* What follows HOST: in bound must be a port: digits, not 0. */
+	port = bound + len - 1;
+	return (*port >= '1' && *port <= '9' &&
+	    port[strspn(port, "0123456789")] == '\0');
 }

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "compat.h"
 #include "httpc.h"
 #include "log.h"
@@ -297,7 +297,8 @@ httpc_note_retry_after(struct httpc_result *r)
 		    json_object_array_get_idx(pair, 0)), "Retry-After") != 0)
 			continue;
 		r->retry_after_ms = retry_after_parse(json_object_get_string(
-		    json_object_array_get_idx(pair, 1)), (int64_t)time(NULL));
+		    json_object_array_get_idx(pair, 1)),
+		    clock_wall_ms() / 1000);
 	}
 }
 

@@ -1,6 +1,7 @@
 /*
- * HTTP out: requests made for `fish send`, through libcurl's multi interface
- * inside the listener's event loop (connections are kept alive and reused).
+ * HTTP out: the requests of fish send and fish replay and a hook's
+ * --forward-to, through libcurl's multi interface inside the listener's
+ * event loop (connections are kept alive and reused).
  */
 #ifndef HTTPC_H
 #define HTTPC_H

@@ -40,7 +40,6 @@ struct journal {
 };
 
 int	 journal_sync_dir(const char *);
-int64_t	 journal_now(void);
 char	*journal_segment_path(const struct journal *, uint32_t);
 int	 journal_pwrite(int, const void *, size_t, uint64_t);
 int	 journal_new_segment(struct journal *, char **);

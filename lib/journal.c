@@ -17,13 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buffer.h"
+#include "clock.h"
 #include "journal.h"
 #include "journal-format.h"
 #include "journal-segment.h"
+#include "sorted.h"
 #include "xmalloc.h"
 
 /* Bytes read first at a record's position to learn its length. */
@@ -185,7 +186,7 @@ journal_sync(struct journal *j, char **cause)
 		return (-1);
 	}
 	seg->size += n;
-	seg->written_at = journal_now();
+	seg->written_at = clock_wall_ms();
 	/* A burst of large bodies must not keep its memory for good. */
 	if (j->pending.size > JOURNAL_PENDING_KEEP)
 		buffer_release(&j->pending);
@@ -194,17 +195,22 @@ journal_sync(struct journal *j, char **cause)
 	return (0);
 }
 
-/* Find a segment by number. */
+/* Compare a segment number with a segment, for sorted_find. */
+static int
+journal_compare_segment(const void *key, const void *element)
+{
+	uint32_t		 number = *(const uint32_t *)key;
+	const struct segment	*seg = element;
+
+	return (number < seg->number ? -1 : number > seg->number);
+}
+
+/* Find a segment by number (segments are in ascending order). */
 static struct segment *
 journal_find_segment(const struct journal *j, uint32_t number)
 {
-	size_t	i;
-
-	for (i = j->nsegments; i > 0; i--) {
-		if (j->segments[i - 1].number == number)
-			return (&j->segments[i - 1]);
-	}
-	return (NULL);
+	return (sorted_find(&number, j->segments, j->nsegments,
+	    sizeof *j->segments, journal_compare_segment));
 }
 
 /*

@@ -15,9 +15,12 @@
  * fish) are still read, never written.
  *
  * Records are written only by journal_append (or journal_append_text) and
- * made durable by journal_sync, which the listener calls once per
- * event-loop pass (group commit).  See doc/journal.md for the meaning of
- * each record type.
+ * made durable by journal_sync: one write and one fdatasync for all that
+ * was appended since the last sync (group commit).  The listener syncs
+ * before each wait of its event loop while anything is pending, again
+ * whenever what a sync released appended more, and before journal_roll;
+ * nothing is acknowledged before the sync that covers it.  See
+ * doc/journal.md for the meaning of each record type.
  */
 #ifndef JOURNAL_H
 #define JOURNAL_H

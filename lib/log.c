@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 /* Set up logging: one line reaches the log file as soon as it is whole. */
@@ -23,14 +24,14 @@ log_init(void)
 static void __attribute__((__format__(__printf__, 3, 0)))
 log_vwrite(const char *level, const char *error, const char *fmt, va_list ap)
 {
-	struct timespec	ts;
 	struct tm	tm;
+	int64_t		ms = clock_wall_ms();
+	time_t		sec = (time_t)(ms / 1000);
 	char		when[32];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	gmtime_r(&sec, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ %s: ", when, ts.tv_nsec / 1000000, level);
+	fprintf(stderr, "%s.%03dZ %s: ", when, (int)(ms % 1000), level);
 	vfprintf(stderr, fmt, ap);
 	if (error != NULL)
 		fprintf(stderr, ": %s", error);

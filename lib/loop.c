@@ -1,8 +1,13 @@
 /*
  * A small event loop in the spirit of redis's ae.c.  Descriptors are kept in
- * an array indexed by fd.  Timers are a list sorted by deadline (there are
- * few: one per waiting client at most).  Prepare callbacks run before each
- * epoll_wait and may return how soon they need to run again (ms, or -1).
+ * an array indexed by fd.  Timers are a list sorted by deadline, on the
+ * monotonic clock (loop_now).  They are not few: the listener has one per
+ * wait with a timeout, held request, hook with --ttl, pending retry and control
+ * connection that is sending a frame, besides its own handful.  Firing the
+ * soonest is O(1); adding one walks the list from the soonest, O(n) in the
+ * number of timers (a heap is the way out if that ever shows in a
+ * profile).  Prepare callbacks run before each epoll_wait and may return
+ * how soon they need to run again (ms, or -1).
  */
 #include "config.h"
 
@@ -12,9 +17,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "compat.h"
 #include "log.h"
 #include "loop.h"
@@ -48,14 +53,11 @@ struct loop {
 	int			 stopped;
 };
 
-/* Return the monotonic clock in milliseconds. */
+/* Return the loop's clock: the monotonic one, in milliseconds. */
 int64_t
 loop_now(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (clock_mono_ms());
 }
 
 /* Create a loop. */

@@ -13,8 +13,9 @@
  *			itself until it is ready, so commands racing to start
  *			it make one and wait for it
  *	listener.log	the listener's stderr
- *	config.json	the listener's saved settings (listen address, chosen
- *			port, public URL), reused on every start
+ *	config.json	the listener's saved settings (listen address with
+ *			its chosen port, public URL, TLS files, retention,
+ *			limits), reused on every start
  *	journal/	the durable record of everything (see journal.h)
  *
  * Trust: $FISH_HOME, sessions/ and NAME/ are each opened, then checked

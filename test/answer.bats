@@ -406,7 +406,7 @@ first_segment_gone() {
 @test "reply and close usage errors" {
 	run --separate-stderr fish reply
 	assert_failure 2
-	[[ $stderr == *"expected a message"* ]]
+	[[ $stderr == *"missing MESSAGE"* ]]
 	run --separate-stderr fish reply 1 2
 	assert_failure 2
 	run --separate-stderr fish reply 1 --status 700
@@ -416,7 +416,7 @@ first_segment_gone() {
 	assert_failure 2
 	run --separate-stderr fish close
 	assert_failure 2
-	[[ $stderr == *"expected one hook"* ]]
+	[[ $stderr == *"missing HOOK"* ]]
 	run --separate-stderr fish close a b
 	assert_failure 2
 	run --separate-stderr fish close --frobnicate x

@@ -166,6 +166,53 @@ help_options() {
 	assert_line --partial "needs a value"
 }
 
+@test "a command missing an operand exits 2 naming it as its usage line does" {
+	local spec cmd name
+	for spec in close:HOOK field:PTR replay:SEQ reply:MESSAGE send:URL \
+	    show:SEQ sign:SCHEME:SECRET verify:SCHEME:SECRET wait:HOOK; do
+		cmd=${spec%%:*} name=${spec#*:}
+		run --separate-stderr fish "$cmd" < /dev/null
+		assert_failure 2
+		assert_equal "${stderr_lines[0]}" "fish $cmd: missing $name"
+		[[ ${stderr_lines[1]} == "usage: fish $cmd "*"$name"* ]] ||
+		    fail "fish $cmd: ${stderr_lines[1]}"
+	done
+	# An option's value is no operand; a METHOD is no URL; '' is nothing.
+	run --separate-stderr fish wait --timeout 1
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "fish wait: missing HOOK"
+	run --separate-stderr fish send GET
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "fish send: missing URL"
+	run --separate-stderr fish close ''
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "fish close: missing HOOK"
+	# Nothing was started.
+	run fish status
+	assert_failure 3
+}
+
+@test "a command given an operand too many exits 2 naming it" {
+	local args
+	for args in "close h" "field /a" "help wait" "ls" "replay 1" \
+	    "reply 1" "show 1" "sign github:s" "spawn" "start" "status" \
+	    "stop" "verify github:s" "version" "show --json 1"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr fish $args extra < /dev/null
+		assert_failure 2
+		assert_equal "${stderr_lines[0]}" \
+		    "fish ${args%% *}: unexpected argument 'extra'"
+		assert_equal "${#stderr_lines[@]}" 2
+	done
+	# Options may come after the operands all the same.
+	run --separate-stderr fish show 1 extra --json
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" \
+	    "fish show: unexpected argument 'extra'"
+	run fish status
+	assert_failure 3
+}
+
 @test "fish --help lists the everyday commands first: spawn, send, wait" {
 	run fish --help
 	assert_success

@@ -167,7 +167,7 @@ s.close()')
 	done
 	run --separate-stderr fish send
 	assert_failure 2
-	[[ $stderr == *"expected a URL"* ]]
+	[[ $stderr == *"missing URL"* ]]
 }
 
 @test "send rejects an invalid item as a usage error" {

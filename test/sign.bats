@@ -434,7 +434,7 @@ sign_verify() {
 	for cmd in sign verify; do
 		run --separate-stderr fish "$cmd" < /dev/null
 		assert_failure 2
-		[[ $stderr == *"expected one SCHEME:SECRET"* ]] || fail "$stderr"
+		[[ $stderr == *"missing SCHEME:SECRET"* ]] || fail "$stderr"
 		run --separate-stderr fish "$cmd" github:a github:b < /dev/null
 		assert_failure 2
 	done

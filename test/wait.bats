@@ -220,7 +220,7 @@ now_ms() {
 @test "wait with no hook is a usage error" {
 	run --separate-stderr fish wait
 	assert_failure 2
-	[[ $stderr == *"expected at least one HOOK"* ]]
+	[[ $stderr == *"missing HOOK"* ]]
 }
 
 @test "wait returns a callback that arrives while it is blocked" {

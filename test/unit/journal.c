@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 
 #include "buffer.h"
+#include "clock.h"
 #include "compat.h"
 #include "crc32c.h"
 #include "journal.h"
@@ -361,16 +362,6 @@ segment_header(const char *dir, uint32_t number, struct journal_header *h)
 	return (kind);
 }
 
-/* Return the wall clock in unix milliseconds. */
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /* Remove path and, if it is a directory, everything in it. */
 static int
 remove_tree(const char *path)
@@ -598,9 +589,9 @@ test_round_trip(void)
 	uint64_t		 end, position;
 
 	dir = temp_path("round-trip");
-	before = now_ms();
+	before = clock_wall_ms();
 	j = reopen(dir, &seen, &warning);
-	after = now_ms();
+	after = clock_wall_ms();
 	ok(j != NULL && warning == NULL && seen.n == 0,
 	    "open creates a new journal that replays nothing");
 	if (j == NULL) {
@@ -938,7 +929,7 @@ test_expire(void)
 	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
 	struct timespec		 times[2];
 	char			*dir, *path, *warning, *cause = NULL;
-	int64_t			 now = now_ms();
+	int64_t			 now = clock_wall_ms();
 
 	dir = temp_path("expire");
 	if (write_journal(dir, &want, sizes, nitems(sizes)) == -1) {
@@ -965,7 +956,7 @@ test_expire(void)
 	    "its file and records are gone");
 	ok(read_fails(j, want.r[0].position) && reads_as(j, &want.r[2]),
 	    "its records no longer read; later ones do");
-	is_int(journal_expire(j, now_ms() + HOUR_MS, &cause), 3,
+	is_int(journal_expire(j, clock_wall_ms() + HOUR_MS, &cause), 3,
 	    "the active segment is never removed");
 	ok(journal_segments(j) == 1 && journal_records(j) == 1,
 	    "only the active segment is left");
@@ -1430,7 +1421,7 @@ v1_header(struct buffer *b, uint32_t number)
 	buffer_add(b, JOURNAL_MAGIC, 8);
 	buffer_add_u32(b, 1);
 	buffer_add_u32(b, number);
-	buffer_add_u64(b, (uint64_t)now_ms());
+	buffer_add_u64(b, (uint64_t)clock_wall_ms());
 }
 
 /* Test reading segments of format 1, built here byte by byte. */

@@ -1,0 +1,602 @@
+/*
+ * The listener's lifecycle as the client drives it: starting it when a
+ * command needs it (client_autostart), fish start with its settings
+ * (compared with those of a listener already running), and fish stop.
+ * Talking to a running listener is client.c's.
+ *
+ * Auto-start is the tmux dance: try to connect; if nobody answers, take the
+ * session's start lock (flock), try again (another command may have
+ * started it meanwhile), and only then start a listener and wait for its
+ * readiness line on a pipe.  The listener inherits the start lock and
+ * holds it until it is ready, so a command that comes while it recovers a
+ * long journal waits on the lock even when the starter has given up.  So
+ * ten commands racing make one listener, and nobody sleeps or polls; every
+ * wait ends at the caller's deadline (client_open_until) or on a signal
+ * that sets client_interrupted.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "client.h"
+#include "clock.h"
+#include "duration.h"
+#include "fish.h"
+#include "xmalloc.h"
+
+#ifndef LISTENER_PATH
+#define LISTENER_PATH "/usr/local/libexec/fish/fish-listener"
+#endif
+
+/* Words client_settings_args may add: --listen ... --no-tls, the limits. */
+#define CLIENT_SETTINGS_ARGS	(2 + 2 + 2 + 4 + 1 + 2 * LIMIT_COUNT)
+
+/* How long fish stop waits for the listener to finish in-flight work. */
+#define STOP_TIMEOUT_MS	15000
+
+/* Return the listener executable: $FISH_LISTENER, else the installed one. */
+const char *
+client_listener_path(void)
+{
+	const char	*s = getenv("FISH_LISTENER");
+
+	return (s != NULL && *s != '\0' ? s : LISTENER_PATH);
+}
+
+/* Do nothing: the timer only interrupts a blocking flock. */
+static void
+client_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Take a flock(2) lock (op) on fd, waiting until deadline (-1: for ever).
+ * A timer wakes the wait at least every CLIENT_TICK_MS, so a signal that
+ * sets client_interrupted ends it even if it came just before flock began.
+ * Return EXIT_OK, EXIT_TIMEOUT, EXIT_INTERRUPTED, or -1 with errno.
+ */
+static int
+client_flock(int fd, int op, int64_t deadline)
+{
+	struct sigaction	 sa, old;
+	struct itimerval	 it;
+	int			 left, ret, status;
+
+	if (flock(fd, op | LOCK_NB) == 0)
+		return (EXIT_OK);
+	if (errno != EWOULDBLOCK)
+		return (-1);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = client_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	for (;;) {
+		if (client_interrupted) {
+			status = EXIT_INTERRUPTED;
+			break;
+		}
+		if ((left = client_left(deadline, 1)) == 0) {
+			status = EXIT_TIMEOUT;
+			break;
+		}
+		memset(&it, 0, sizeof it);
+		it.it_value.tv_sec = left / 1000;
+		it.it_value.tv_usec = (left % 1000) * 1000;
+		setitimer(ITIMER_REAL, &it, NULL);
+		ret = flock(fd, op);
+		memset(&it, 0, sizeof it);
+		setitimer(ITIMER_REAL, &it, NULL);
+		if (ret == 0) {
+			status = EXIT_OK;
+			break;
+		}
+		if (errno != EINTR) {
+			status = -1;
+			break;
+		}
+	}
+	ret = errno;
+	sigaction(SIGALRM, &old, NULL);
+	errno = ret;
+	return (status);
+}
+
+/*
+ * Wait until the listener has exited (its pid lock is free) or deadline.
+ * Return EXIT_OK, EXIT_TIMEOUT or EXIT_INTERRUPTED.
+ */
+static int
+client_wait_exit(const struct session *s, int64_t deadline)
+{
+	int	fd, status;
+
+	if (s->dir_fd == -1 || (fd = openat(s->dir_fd, SESSION_PID,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (EXIT_OK);
+	status = client_flock(fd, LOCK_SH, deadline);
+	close(fd);
+	return (status == -1 ? EXIT_OK : status);
+}
+
+/*
+ * Open and take the session's start lock, waiting until deadline.  Return
+ * the descriptor, or -1 with *status: EXIT_TIMEOUT or EXIT_INTERRUPTED
+ * (not reported), EXIT_UNAVAILABLE (reported).
+ */
+static int
+client_lock(const struct session *s, int64_t deadline, int *status)
+{
+	int	fd;
+
+	fd = openat(s->dir_fd, SESSION_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1 || (*status = client_flock(fd, LOCK_EX, deadline)) == -1) {
+		fish_warn("cannot lock %s", s->lock_path);
+		*status = EXIT_UNAVAILABLE;
+	}
+	if (*status == EXIT_OK)
+		return (fd);
+	if (fd != -1)
+		close(fd);
+	return (-1);
+}
+
+/*
+ * Append the settings given in cs (none when NULL) to the listener's argv,
+ * as --OPTION VALUE pairs: at most CLIENT_SETTINGS_ARGS words.
+ */
+static void
+client_settings_args(const struct client_settings *cs, const char **argv,
+    int *argc)
+{
+	size_t	i;
+
+	if (cs == NULL)
+		return;
+	if (cs->listen != NULL) {
+		argv[(*argc)++] = "--listen";
+		argv[(*argc)++] = cs->listen;
+	}
+	if (cs->public_url != NULL) {
+		argv[(*argc)++] = "--public-url";
+		argv[(*argc)++] = cs->public_url;
+	}
+	if (cs->retain != NULL) {
+		argv[(*argc)++] = "--retain";
+		argv[(*argc)++] = cs->retain;
+	}
+	if (cs->tls_cert != NULL) {
+		argv[(*argc)++] = "--tls-cert";
+		argv[(*argc)++] = cs->tls_cert;
+		argv[(*argc)++] = "--tls-key";
+		argv[(*argc)++] = cs->tls_key;
+	}
+	if (cs->no_tls)
+		argv[(*argc)++] = "--no-tls";
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		if (cs->limits[i] != NULL) {
+			argv[(*argc)++] = limit_option(i);
+			argv[(*argc)++] = cs->limits[i];
+		}
+	}
+}
+
+/*
+ * Run the listener detached: double fork so it is no child of ours, and
+ * setsid so it leaves our terminal and process group.  Its readiness line
+ * comes back on ready_fd, which becomes its fd 3; the start lock lock_fd
+ * becomes its fd 4, which it holds until it is ready.
+ */
+static int
+client_spawn(const struct session *s, const struct client_settings *cs,
+    int ready_fd, int lock_fd)
+{
+	const char	*argv[7 + CLIENT_SETTINGS_ARGS + 1];
+	const char	*path = client_listener_path();
+	char		*line;
+	pid_t		 pid;
+	int		 argc = 0, status;
+
+	argv[argc++] = "fish-listener";
+	argv[argc++] = "--session";
+	argv[argc++] = s->name;
+	argv[argc++] = "--ready-fd";
+	argv[argc++] = "3";
+	argv[argc++] = "--lock-fd";
+	argv[argc++] = "4";
+	client_settings_args(cs, argv, &argc);
+	argv[argc] = NULL;
+
+	if ((pid = fork()) == -1)
+		return (-1);
+	if (pid == 0) {
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		/* Out of the way first: either may already be 3 or 4. */
+		if ((ready_fd = fcntl(ready_fd, F_DUPFD, 10)) == -1 ||
+		    (lock_fd = fcntl(lock_fd, F_DUPFD, 10)) == -1 ||
+		    dup2(ready_fd, 3) == -1 || dup2(lock_fd, 4) == -1)
+			_exit(127);
+		execv(path, (char *const *)argv);
+		xasprintf(&line, "error: cannot run %s: %s\n", path,
+		    strerror(errno));
+		(void)write(3, line, strlen(line));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	return (0);
+}
+
+/*
+ * Read the listener's readiness line, waiting until deadline.  Return
+ * EXIT_OK for "ok"; EXIT_TIMEOUT or EXIT_INTERRUPTED (not reported) when
+ * the deadline or a signal comes first; else set *why and return
+ * EXIT_USAGE when our settings were at fault ("usage: "), EXIT_UNAVAILABLE
+ * otherwise.
+ */
+static int
+client_read_ready(int fd, const struct session *s, int64_t deadline,
+    char **why)
+{
+	struct pollfd	 pfd;
+	char		 buf[1024];
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 timeout;
+
+	while (len < sizeof buf - 1) {
+		if (client_interrupted)
+			return (EXIT_INTERRUPTED);
+		if ((timeout = client_left(deadline, 1)) == 0)
+			return (EXIT_TIMEOUT);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if ((n = poll(&pfd, 1, timeout)) == 0 ||
+		    (n == -1 && errno == EINTR))
+			continue;
+		if (n == -1)
+			break;
+		n = read(fd, buf + len, sizeof buf - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strcmp(buf, "ok") == 0)
+		return (EXIT_OK);
+	if (strncmp(buf, "usage: ", 7) == 0) {
+		*why = xstrdup(buf + 7);
+		return (EXIT_USAGE);
+	}
+	if (strncmp(buf, "error: ", 7) == 0)
+		*why = xstrdup(buf + 7);
+	else
+		xasprintf(why, "it exited during start-up (see %s)",
+		    s->log_path);
+	return (EXIT_UNAVAILABLE);
+}
+
+/*
+ * Give a listener that holds its pid lock but does not answer time to
+ * finish stopping (one that is starting holds the start lock, which we
+ * have).  Return EXIT_OK once it has gone; else the status to return,
+ * reported unless it is c's deadline that passed.
+ */
+static int
+client_wait_stopping(struct client *c)
+{
+	struct session	*s = &c->session;
+	int64_t		 until = clock_mono_ms() + STOP_TIMEOUT_MS;
+	pid_t		 pid;
+	int		 status;
+
+	if ((pid = session_listener_pid(s)) == 0)
+		return (EXIT_OK);
+	if (c->deadline != -1 && c->deadline < until)
+		until = c->deadline;
+	status = client_wait_exit(s, until);
+	if (status != EXIT_TIMEOUT || until == c->deadline)
+		return (status);
+	fish_warnx("the listener of session '%s' (pid %ld) is running but not "
+	    "answering on %s", s->name, (long)pid, s->socket_path);
+	return (EXIT_UNAVAILABLE);
+}
+
+/*
+ * Start the listener if it is not running, under the session's start lock,
+ * by c's deadline.  Return EXIT_OK once it answers; EXIT_TIMEOUT or
+ * EXIT_INTERRUPTED (not reported) if the deadline or a signal comes first;
+ * else print why and return EXIT_UNAVAILABLE (EXIT_USAGE when the settings
+ * cs were at fault).
+ */
+int
+client_autostart(struct client *c, const struct client_settings *cs)
+{
+	struct session	*s = &c->session;
+	char		*cause = NULL;
+	int		 lock_fd, pipe_fd[2], status;
+
+	if (session_prepare(s, &cause) == -1) {
+		fish_warnx("%s", cause);
+		free(cause);
+		return (EXIT_UNAVAILABLE);
+	}
+	if ((lock_fd = client_lock(s, c->deadline, &status)) == -1)
+		return (status);
+	/* Another command may have started it while we waited. */
+	if ((status = client_connect(c)) != CLIENT_ABSENT ||
+	    (status = client_wait_stopping(c)) != EXIT_OK)
+		goto done;
+	if (pipe2(pipe_fd, O_CLOEXEC) == -1) {
+		fish_warn("pipe");
+		status = EXIT_UNAVAILABLE;
+		goto done;
+	}
+	if (client_spawn(s, cs, pipe_fd[1], lock_fd) == -1) {
+		fish_warn("cannot start the listener: fork");
+		close(pipe_fd[0]);
+		close(pipe_fd[1]);
+		status = EXIT_UNAVAILABLE;
+		goto done;
+	}
+	close(pipe_fd[1]);
+	status = client_read_ready(pipe_fd[0], s, c->deadline, &cause);
+	close(pipe_fd[0]);
+	if (status == EXIT_USAGE || status == EXIT_UNAVAILABLE) {
+		fish_warnx("cannot start the listener of session '%s': %s",
+		    s->name, cause);
+		free(cause);
+	} else if (status == EXIT_OK &&
+	    (status = client_connect(c)) == CLIENT_ABSENT) {
+		fish_warn("cannot reach the listener at %s", s->socket_path);
+		status = EXIT_UNAVAILABLE;
+	}
+done:
+	close(lock_fd);
+	return (status);
+}
+
+/* Tell whether two durations are the same length of time. */
+static int
+client_same_duration(const char *a, const char *b)
+{
+	uint64_t	 x, y;
+	char		*cause = NULL;
+
+	if (b == NULL || duration_parse(a, &x, &cause) == -1 ||
+	    duration_parse(b, &y, &cause) == -1) {
+		free(cause);
+		return (0);
+	}
+	return (x == y);
+}
+
+/*
+ * Tell whether the limits given in cs (none given is the same) are those
+ * of a running listener, as its status reply says.
+ */
+static int
+client_same_limits(const struct client_settings *cs, struct json_object *reply)
+{
+	struct limits		 asked, running;
+	struct json_object	*value;
+	char			*cause;
+	size_t			 i;
+
+	limit_defaults(&asked);
+	limit_defaults(&running);
+	for (i = 0; i < LIMIT_COUNT; i++) {
+		if (cs->limits[i] == NULL)
+			continue;
+		cause = NULL;
+		if (!json_object_object_get_ex(reply, limit_key(i), &value) ||
+		    limit_set(&running, i, json_object_get_string(value),
+		    &cause) == -1 ||
+		    limit_set(&asked, i, cs->limits[i], &cause) == -1) {
+			free(cause);
+			return (0);
+		}
+	}
+	return (memcmp(&asked, &running, sizeof asked) == 0);
+}
+
+/* Tell whether a setting asked for (NULL: not asked) is the running one. */
+static int
+client_same_string(const char *asked, const char *running)
+{
+	return (asked == NULL || (running != NULL &&
+	    strcmp(asked, running) == 0));
+}
+
+/*
+ * Tell whether a running listener, as its status reply says, has the
+ * settings given in cs; a setting not given is the same.  A listen
+ * address with port 0 asks for the port the listener chose (see
+ * address_matches).
+ */
+static int
+client_same_settings(const struct client_settings *cs,
+    struct json_object *reply)
+{
+	const char	*tls_cert = proto_string(reply, "tls_cert");
+
+	if (cs->no_tls && tls_cert != NULL)
+		return (0);
+	if (!client_same_string(cs->tls_cert, tls_cert) ||
+	    (cs->tls_cert != NULL && !client_same_string(cs->tls_key,
+	    proto_string(reply, "tls_key"))))
+		return (0);
+	if (cs->listen != NULL &&
+	    !address_matches(cs->listen, proto_string(reply, "listen")))
+		return (0);
+	if (!client_same_string(cs->public_url,
+	    proto_string(reply, "public_url")))
+		return (0);
+	if (cs->retain != NULL &&
+	    !client_same_duration(cs->retain, proto_string(reply, "retain")))
+		return (0);
+	return (client_same_limits(cs, reply));
+}
+
+/* Check that a running listener has the settings asked for. */
+static int
+client_check_settings(struct client *c, const struct client_settings *cs)
+{
+	struct proto_frame	 f;
+	struct json_object	*req;
+	const char		*listen, *public_url;
+	int			 status;
+
+	if (cs->listen == NULL && cs->public_url == NULL && cs->retain == NULL &&
+	    cs->tls_cert == NULL && !cs->no_tls && client_same_limits(cs, NULL))
+		return (EXIT_OK);
+	req = proto_request("status");
+	status = client_call(c, req, NULL, 0, &f, -1);
+	json_object_put(req);
+	if (status != EXIT_OK)
+		return (status);
+	if (!client_same_settings(cs, f.json)) {
+		listen = proto_string(f.json, "listen");
+		public_url = proto_string(f.json, "public_url");
+		fish_warnx("session '%s' is already running with other settings "
+		    "(listen %s%s%s); run '" FISH_NAME " stop' first to change "
+		    "them",
+		    c->session.name, listen == NULL ? "?" : listen,
+		    public_url != NULL ? ", public URL " : "",
+		    public_url != NULL ? public_url : "");
+		status = EXIT_FAILED;
+	}
+	proto_frame_release(&f);
+	return (status);
+}
+
+/*
+ * Run the listener in this process (fish start --foreground), holding the
+ * start lock it inherits until it is ready, as a detached one does.
+ */
+static int
+client_foreground(struct client *c, const struct client_settings *cs)
+{
+	const char	*argv[6 + CLIENT_SETTINGS_ARGS + 1];
+	char		*cause, fd_text[16];
+	int		 argc = 0, lock_fd, status;
+
+	if (session_prepare(&c->session, &cause) == -1) {
+		fish_warnx("%s", cause);
+		free(cause);
+		return (EXIT_UNAVAILABLE);
+	}
+	if ((lock_fd = client_lock(&c->session, -1, &status)) == -1)
+		return (status);
+	if ((status = client_connect(c)) != CLIENT_ABSENT) {
+		if (status == EXIT_OK) {
+			fish_warnx("session '%s' is already running",
+			    c->session.name);
+			status = EXIT_FAILED;
+		}
+		close(lock_fd);
+		return (status);
+	}
+	(void)snprintf(fd_text, sizeof fd_text, "%d", lock_fd);
+	fcntl(lock_fd, F_SETFD, 0);
+	argv[argc++] = "fish-listener";
+	argv[argc++] = "--foreground";
+	argv[argc++] = "--session";
+	argv[argc++] = c->session.name;
+	argv[argc++] = "--lock-fd";
+	argv[argc++] = fd_text;
+	client_settings_args(cs, argv, &argc);
+	argv[argc] = NULL;
+	execv(client_listener_path(), (char *const *)argv);
+	fish_warn("cannot run %s", client_listener_path());
+	close(lock_fd);
+	return (EXIT_UNAVAILABLE);
+}
+
+/*
+ * fish start: start the listener with settings cs (idempotent), or run it
+ * in the foreground.
+ */
+int
+client_start(const char *name, const struct client_settings *cs)
+{
+	struct client	c;
+	int		status;
+
+	if ((status = client_init(&c, name, 0)) != EXIT_OK)
+		return (status);
+	if ((status = client_connect(&c)) == EXIT_OK) {
+		if (cs->foreground) {
+			fish_warnx("session '%s' is already running", name);
+			status = EXIT_FAILED;
+		} else
+			status = client_check_settings(&c, cs);
+	} else if (status == CLIENT_ABSENT && cs->foreground)
+		status = client_foreground(&c, cs);
+	else if (status == CLIENT_ABSENT)
+		status = client_autostart(&c, cs);
+	client_close(&c);
+	return (status);
+}
+
+/* fish stop: stop the listener, waiting until it has exited; maybe purge. */
+int
+client_stop(const char *name, int purge)
+{
+	struct client		 c;
+	struct proto_frame	 f;
+	struct json_object	*req;
+	char			*cause;
+	pid_t			 pid;
+	int			 status;
+
+	if ((status = client_init(&c, name, CLIENT_RESILIENT)) != EXIT_OK)
+		return (status);
+	if ((status = client_connect(&c)) == EXIT_OK) {
+		req = proto_request("stop");
+		if (client_send(&c, req, NULL, 0) == EXIT_OK &&
+		    client_receive(&c, &f, -1) == EXIT_OK)
+			proto_frame_release(&f);
+		json_object_put(req);
+	} else if (status != CLIENT_ABSENT) {
+		client_close(&c);
+		return (status);
+	} else if ((pid = session_listener_pid(&c.session)) != 0 && pid != -1) {
+		/* Alive but not answering: ask it by signal. */
+		kill(pid, SIGTERM);
+	}
+	status = client_wait_exit(&c.session,
+	    clock_mono_ms() + STOP_TIMEOUT_MS);
+	if (status == EXIT_TIMEOUT) {
+		fish_warnx("the listener of session '%s' did not stop within "
+		    "%ds (see %s)", name, STOP_TIMEOUT_MS / 1000,
+		    c.session.log_path);
+		status = EXIT_FAILED;
+	}
+	if (status == EXIT_OK && purge && c.session.dir_fd != -1 &&
+	    session_purge(&c.session, &cause) == -1) {
+		fish_warnx("%s", cause);
+		free(cause);
+		status = EXIT_FAILED;
+	}
+	client_close(&c);
+	return (status);
+}

@@ -1,0 +1,13 @@
+/*
+ * The two clocks, in milliseconds: the wall clock for what is recorded or
+ * shown (unix time), the monotonic clock for deadlines and timers.
+ */
+#ifndef CLOCK_H
+#define CLOCK_H
+
+#include <stdint.h>
+
+int64_t	clock_wall_ms(void);
+int64_t	clock_mono_ms(void);
+
+#endif
