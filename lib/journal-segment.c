@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buffer.h"
+#include "clock.h"
 #include "journal.h"
 #include "journal-format.h"
 #include "journal-segment.h"
@@ -47,16 +47,6 @@ journal_sync_dir(const char *dir)
 	error = fsync(fd);
 	close(fd);
 	return (error);
-}
-
-/* Return the wall clock in unix milliseconds. */
-int64_t
-journal_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 /* Return the path of segment number; caller frees. */
@@ -162,7 +152,7 @@ journal_new_segment(struct journal *j, char **cause)
 	seg = &j->segments[j->nsegments];
 	memset(seg, 0, sizeof *seg);
 	seg->number = number;
-	seg->created_at = seg->written_at = journal_now();
+	seg->created_at = seg->written_at = clock_wall_ms();
 	seg->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (seg->fd == -1) {
 		xasprintf(cause, "cannot create '%s': %s", path,
@@ -320,7 +310,7 @@ journal_open_segment(struct journal *j, struct journal_scan *scan,
 			journal_warn(&j->warnings, "journal segment %08u: its "
 			    "header was torn when it was created; written again",
 			    number);
-			seg.created_at = seg.written_at = journal_now();
+			seg.created_at = seg.written_at = clock_wall_ms();
 			if (journal_write_header(j, &seg, &before, cause) == -1) {
 				close(seg.fd);
 				return (-1);

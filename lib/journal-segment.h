@@ -25,6 +25,12 @@ struct segment {
 	uint64_t		 records;
 };
 
+/* A callback waiting for the appends before it to be durable. */
+struct journal_synced {
+	journal_synced_cb	 cb;
+	void			*arg;
+};
+
 struct journal {
 	char			*dir;
 	struct segment		*segments;	/* oldest first; the last is
@@ -37,10 +43,11 @@ struct journal {
 						   segment, not yet written */
 	struct journal_damage	 damage;
 	struct buffer		 warnings;
+	struct journal_synced	*synced;	/* to run after the next sync */
+	size_t			 nsynced, synced_size;
 };
 
 int	 journal_sync_dir(const char *);
-int64_t	 journal_now(void);
 char	*journal_segment_path(const struct journal *, uint32_t);
 int	 journal_pwrite(int, const void *, size_t, uint64_t);
 int	 journal_new_segment(struct journal *, char **);

@@ -1,8 +1,11 @@
 /*
  * A small event loop in the spirit of redis's ae.c.  Descriptors are kept in
- * an array indexed by fd.  Timers are a list sorted by deadline (there are
- * few: one per waiting client at most).  Prepare callbacks run before each
- * epoll_wait and may return how soon they need to run again (ms, or -1).
+ * an array indexed by fd.  Timers are a list sorted by deadline, so adding
+ * one walks the list: there is one per waiting client, held request, hook
+ * with a time to live, retry in its backoff, partial control frame, and a
+ * few of the listener's own; cheap for thousands, a heap beyond that.
+ * Prepare callbacks run before each epoll_wait, in the order they were
+ * added, and may return how soon they need to run again (ms, or -1).
  */
 #include "config.h"
 
@@ -175,6 +178,22 @@ loop_prepare_add(struct loop *l, loop_prepare_cb cb, void *arg)
 	l->prepares[l->nprepares].cb = cb;
 	l->prepares[l->nprepares].arg = arg;
 	l->nprepares++;
+}
+
+/* Stop running cb(arg) before every wait; never from a prepare callback. */
+void
+loop_prepare_remove(struct loop *l, loop_prepare_cb cb, void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nprepares; i++) {
+		if (l->prepares[i].cb != cb || l->prepares[i].arg != arg)
+			continue;
+		memmove(l->prepares + i, l->prepares + i + 1,
+		    (l->nprepares - i - 1) * sizeof *l->prepares);
+		l->nprepares--;
+		return;
+	}
 }
 
 /* Make loop_run return after the current pass. */

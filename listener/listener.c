@@ -20,8 +20,8 @@
  * Group commit: everything that must be durable before it is acknowledged
  * (received requests, new hooks, takes) is appended to the journal and
  * registers a callback with listener_after_sync.  Before each wait for
- * events the loop syncs the journal once and runs all those callbacks, so
- * one fdatasync covers every request of the pass.
+ * events the loop syncs the journal once and runs all those callbacks
+ * (journal_commit), so one fdatasync covers every request of the pass.
  */
 #include "compat.h"
 #include "config.h"
@@ -45,6 +45,7 @@
 
 #include "address.h"
 #include "buffer.h"
+#include "clock.h"
 #include "control.h"
 #include "duration.h"
 #include "hook.h"
@@ -69,13 +70,6 @@
 
 struct listener listener;
 
-struct synced_cb {
-	listener_synced_cb	 cb;
-	void			*arg;
-};
-
-static struct synced_cb	*synced;
-static size_t		 nsynced, synced_size;
 static int		 ready_fd = -1;
 static int		 lock_fd = -1;	/* the start lock, until ready */
 static int		 ready_usage;	/* a failure is the command line's */
@@ -87,27 +81,11 @@ static int		 ready_usage;	/* a failure is the command line's */
 static struct json_object	*start_config;
 static int		 pid_fd = -1;
 
-/* Return the wall clock in unix milliseconds. */
-int64_t
-listener_wallclock(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /* Run cb(arg) after the next successful journal sync. */
 void
 listener_after_sync(listener_synced_cb cb, void *arg)
 {
-	if (nsynced == synced_size) {
-		synced_size = synced_size == 0 ? 64 : synced_size * 2;
-		synced = xreallocarray(synced, synced_size, sizeof *synced);
-	}
-	synced[nsynced].cb = cb;
-	synced[nsynced].arg = arg;
-	nsynced++;
+	journal_after_sync(listener.journal, cb, arg);
 }
 
 /*
@@ -117,24 +95,12 @@ listener_after_sync(listener_synced_cb cb, void *arg)
 static int64_t
 listener_commit(void *arg)
 {
-	struct synced_cb	*batch;
-	size_t			 n, i;
-	char			*cause;
+	char	*cause;
 
 	(void)arg;
-	while (nsynced > 0 || journal_dirty(listener.journal)) {
-		if (journal_sync(listener.journal, &cause) == -1)
-			fatalx("%s; stopping without acknowledging anything "
-			    "more", cause);
-		/* Callbacks may append and register more; take this batch. */
-		batch = synced;
-		n = nsynced;
-		synced = NULL;
-		nsynced = synced_size = 0;
-		for (i = 0; i < n; i++)
-			batch[i].cb(batch[i].arg);
-		free(batch);
-	}
+	if (journal_commit(listener.journal, &cause) == -1)
+		fatalx("%s; stopping without acknowledging anything more",
+		    cause);
 	return (-1);
 }
 
@@ -644,7 +610,7 @@ main(int argc, char **argv)
 	listener.loop = loop_new();
 	/* The commit must run before MHD's prepare, which answers requests. */
 	loop_prepare_add(listener.loop, listener_commit, NULL);
-	listener.started_at = listener_wallclock();
+	listener.started_at = clock_wall_ms();
 	hook_init();
 	listener.next_seq = 1;
 	listener.journal = journal_open(listener.session.journal_path,

@@ -43,6 +43,5 @@ typedef void (*listener_synced_cb)(void *);
 
 void	listener_after_sync(listener_synced_cb, void *);
 void	listener_shutdown(void);
-int64_t	listener_wallclock(void);
 
 #endif

@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "buffer.h"
+#include "clock.h"
 #include "control.h"
 #include "httpc.h"
 #include "listener.h"
@@ -139,7 +140,7 @@ control_send_sign(struct send_client *sc, struct json_object *headers,
 	size_t			 i, n;
 
 	if (timestamp < 0)
-		timestamp = listener_wallclock() / 1000;
+		timestamp = clock_wall_ms() / 1000;
 	o = json_object_new_array();
 	if (signature_sign(&sc->spec, body, len, sc->id, timestamp, o,
 	    cause) == -1) {

@@ -34,6 +34,7 @@
 #include <json-c/json.h>
 
 #include "compat.h"
+#include "clock.h"
 #include "control.h"
 #include "duration.h"
 #include "envelope.h"
@@ -346,7 +347,7 @@ timeline_log(struct conn *c, struct proto_frame *f)
 	if ((nhooks = timeline_hooks(c, f, &hooks)) == -1)
 		return;
 	if (since >= 0)
-		cutoff = listener_wallclock() - since;
+		cutoff = clock_wall_ms() - since;
 	lc = xcalloc(1, sizeof *lc);
 	lc->hooks = hooks;
 	lc->nhooks = (size_t)nhooks;

@@ -61,6 +61,7 @@
 #include "answer.h"
 #include "buffer.h"
 #include "compat.h"
+#include "clock.h"
 #include "forward.h"
 #include "hold.h"
 #include "hook.h"
@@ -558,7 +559,7 @@ httpd_verify(const struct hook *h, struct json_object *headers,
 		return (0);
 	}
 	if (signature_verify(h->sigspec, headers, body, len,
-	    listener_wallclock() / 1000, h->tolerance_ms / 1000, reason) == 1)
+	    clock_wall_ms() / 1000, h->tolerance_ms / 1000, reason) == 1)
 		return (1);
 	if (*reason == NULL)
 		*reason = xstrdup("bad signature");
@@ -606,7 +607,7 @@ httpd_record(struct request *r, const char *method, const char *rest)
 	json_object_object_add(o, "remote", json_object_new_string(remote));
 	free(remote);
 	json_object_object_add(o, "received_at",
-	    json_object_new_int64(listener_wallclock()));
+	    json_object_new_int64(clock_wall_ms()));
 	if (r->hook->verify != NULL) {
 		if (httpd_verify(r->hook, headers, body, len, &reason))
 			json_object_object_add(o, "verified",
@@ -753,7 +754,7 @@ httpd_journal_answer(struct request *r, const char *outcome,
 		json_object_object_add(o, "forward_seq",
 		    json_object_new_int64(forward_seq));
 	json_object_object_add(o, "answered_at",
-	    json_object_new_int64(listener_wallclock()));
+	    json_object_new_int64(clock_wall_ms()));
 	journal_append(listener.journal, JOURNAL_MESSAGE_ANSWERED, o, body, len);
 	json_object_put(o);
 }

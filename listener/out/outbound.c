@@ -18,6 +18,7 @@
 
 #include "buffer.h"
 #include "compat.h"
+#include "clock.h"
 #include "hook.h"
 #include "message.h"
 #include "listener.h"
@@ -271,7 +272,7 @@ outbound_attempt(struct outbound *o)
 	json_object_object_add(r, "url", json_object_new_string(o->url));
 	json_object_object_add(r, "headers", json_object_get(o->sending));
 	json_object_object_add(r, "sent_at",
-	    json_object_new_int64(listener_wallclock()));
+	    json_object_new_int64(clock_wall_ms()));
 	/* Only requests that may be retried number their attempts. */
 	if (o->retries > 0)
 		json_object_object_add(r, "attempt",

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "compat.h"
+#include "clock.h"
 #include "hook.h"
 #include "journal.h"
 #include "listener.h"
@@ -513,7 +514,7 @@ hook_arm(struct hook *h)
 
 	if (h->closed || h->expires_at == 0 || h->ttl_timer != NULL)
 		return;
-	left = h->expires_at - listener_wallclock();
+	left = h->expires_at - clock_wall_ms();
 	if (left <= 0) {
 		hook_close(h);
 		return;
@@ -652,7 +653,7 @@ hook_create(const char *name, struct json_object *settings, const void *body,
 		if (secrets_set(token, scheme, spec.secret, cause) == -1)
 			goto done;
 	}
-	h = hook_insert(token, name, listener_wallclock());
+	h = hook_insert(token, name, clock_wall_ms());
 	if (settings != NULL) {
 		hook_settings_load(h, settings, body, len);
 		if ((ttl = proto_int(settings, "ttl_ms", 0)) > 0)

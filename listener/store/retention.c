@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 
+#include "clock.h"
 #include "hook.h"
 #include "journal.h"
 #include "listener.h"
@@ -72,7 +73,7 @@ retention_roll(void)
 static void
 retention_tick(void *arg)
 {
-	int64_t		 created_at, now = listener_wallclock();
+	int64_t		 created_at, now = clock_wall_ms();
 	uint64_t	 size;
 	uint32_t	 first_kept;
 	char		*cause;
