@@ -18,9 +18,9 @@
  * daemons do): the session's paths would lead elsewhere.
  *
  * Group commit: everything that must be durable before it is acknowledged
- * (received requests, new hooks, takes) is appended to the journal and
- * registers a callback with listener_after_sync.  Before each wait for
- * events the loop syncs the journal once and runs all those callbacks
+ * (received requests, new hooks, takes) is appended to the journal by the
+ * store and registers a callback with store_after_sync.  Before each wait
+ * for events the store syncs the journal once and runs all those callbacks
  * (journal_commit), so one fdatasync covers every request of the pass.
  */
 #include "compat.h"
@@ -48,20 +48,17 @@
 #include "clock.h"
 #include "control.h"
 #include "duration.h"
-#include "hook.h"
 #include "httpc.h"
 #include "httpd.h"
-#include "journal.h"
 #include "jsonptr.h"
 #include "listener.h"
 #include "log.h"
 #include "loop.h"
-#include "message.h"
 #include "outbound.h"
 #include "proto.h"
-#include "retention.h"
 #include "signature-tool.h"
 #include "control-timeline.h"
+#include "store.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -80,29 +77,6 @@ static int		 ready_usage;	/* a failure is the command line's */
  */
 static struct json_object	*start_config;
 static int		 pid_fd = -1;
-
-/* Run cb(arg) after the next successful journal sync. */
-void
-listener_after_sync(listener_synced_cb cb, void *arg)
-{
-	journal_after_sync(listener.journal, cb, arg);
-}
-
-/*
- * The group commit, run before every wait: sync once, then release all that
- * waited for it.  A failed sync is fatal (see journal_sync).
- */
-static int64_t
-listener_commit(void *arg)
-{
-	char	*cause;
-
-	(void)arg;
-	if (journal_commit(listener.journal, &cause) == -1)
-		fatalx("%s; stopping without acknowledging anything more",
-		    cause);
-	return (-1);
-}
 
 /* Begin a graceful stop: stop accepting, finish what is in flight. */
 void
@@ -406,7 +380,7 @@ listener_set_limits(struct json_object *config, const char **args)
 	}
 }
 
-/* Log each line of text (what journal recovery found) as a warning. */
+/* Log each line of text (what opening the store found) as a warning. */
 static void
 listener_log_lines(char *text)
 {
@@ -491,6 +465,8 @@ main(int argc, char **argv)
 	int			 ch, foreground = 0, http_fd, sig_fd;
 	int			 option, limit;
 	int64_t			 deadline;
+	struct store_config	 store_config;
+	struct store_stats	 stats;
 
 	/* fish sign and fish verify: one-shot, no session. */
 	if (signature_tool_wanted(argc, argv))
@@ -572,7 +548,7 @@ main(int argc, char **argv)
 		listener.public_url = xstrdup(public_arg);
 	if (retain_arg == NULL)
 		retain_arg = proto_string(start_config, "retain");
-	listener.retain_ms = RETENTION_DEFAULT_MS;
+	listener.retain_ms = STORE_RETAIN_DEFAULT_MS;
 	if (retain_arg != NULL) {
 		if (duration_parse(retain_arg, &retain, &cause) == -1)
 			listener_fail(cause);
@@ -608,21 +584,22 @@ main(int argc, char **argv)
 	listener_set_base_url();
 
 	listener.loop = loop_new();
-	/* The commit must run before MHD's prepare, which answers requests. */
-	loop_prepare_add(listener.loop, listener_commit, NULL);
 	listener.started_at = clock_wall_ms();
-	hook_init();
-	listener.next_seq = 1;
-	listener.journal = journal_open(listener.session.journal_path,
-	    hook_replay, NULL, &warning, &cause);
-	if (listener.journal == NULL)
+	memset(&store_config, 0, sizeof store_config);
+	store_config.journal_dir = listener.session.journal_path;
+	store_config.session_dir = listener.session.dir;
+	store_config.loop = listener.loop;
+	store_config.retain_ms = listener.retain_ms;
+	/* Before HTTP in: the store's commit runs before MHD's prepare. */
+	listener.store = store_open(&store_config, &warning, &cause);
+	if (listener.store == NULL)
 		listener_fail(cause);
 	listener_log_lines(warning);
-	hook_start_timers();
 	listener.httpc = httpc_new(listener.loop);
-	if ((listener.httpd = httpd_start(listener.loop, http_fd, &cause)) == NULL)
+	if ((listener.httpd = httpd_start(listener.loop, listener.store,
+	    http_fd, &cause)) == NULL)
 		listener_fail(cause);
-	listener.control = control_start(listener.loop,
+	listener.control = control_start(listener.loop, listener.store,
 	    listener.session.socket_path, &cause);
 	if (listener.control == NULL)
 		listener_fail(cause);
@@ -640,14 +617,13 @@ main(int argc, char **argv)
 	if (!address_is_loopback(listener.listen))
 		log_warnx("hooks are reachable from other machines on %s",
 		    listener.listen);
+	store_stats(listener.store, &stats);
 	log_info("session '%s' listening on %s (pid %ld, %llu hooks, %llu "
 	    "messages)", listener.session.name, listener.listen, (long)getpid(),
-	    (unsigned long long)hook_count(),
-	    (unsigned long long)message_count());
-	retention_start(listener.loop, listener.retain_ms);
+	    (unsigned long long)stats.hooks,
+	    (unsigned long long)stats.received);
 	listener_ready(NULL);
 	loop_run(listener.loop);
-	retention_stop(listener.loop);
 
 	/*
 	 * Graceful stop: new connections are refused, requests in flight are
@@ -662,13 +638,12 @@ main(int argc, char **argv)
 	    httpc_active(listener.httpc) > 0) && loop_now() < deadline)
 		loop_run_once(listener.loop);
 	outbound_cancel();
-	listener_commit(NULL);
+	store_commit(listener.store);
 	control_flush(listener.control);
 	control_stop(listener.control);
 	httpd_stop(listener.httpd);
 	httpc_free(listener.httpc);
-	journal_close(listener.journal);
-	hook_free_all();
+	store_close(listener.store);
 	loop_free(listener.loop);
 	log_info("stopped");
 	session_release(&listener.session);

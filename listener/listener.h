@@ -11,7 +11,7 @@
 #include "session.h"
 
 struct loop;
-struct journal;
+struct store;
 struct httpd;
 struct httpc;
 struct control;
@@ -20,7 +20,7 @@ struct tls;
 struct listener {
 	struct session	 session;
 	struct loop	*loop;
-	struct journal	*journal;
+	struct store	*store;
 	struct httpd	*httpd;
 	struct httpc	*httpc;
 	struct control	*control;
@@ -33,15 +33,11 @@ struct listener {
 	int64_t		 started_at;	/* unix ms */
 	int64_t		 retain_ms;	/* journal retention period */
 	struct limits	 limits;	/* on hooks' requests (httpd.c) */
-	uint64_t	 next_seq;
 	int		 stopping;
 };
 
 extern struct listener listener;
 
-typedef void (*listener_synced_cb)(void *);
-
-void	listener_after_sync(listener_synced_cb, void *);
 void	listener_shutdown(void);
 
 #endif

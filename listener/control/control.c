@@ -51,10 +51,9 @@
 #include "listener.h"
 #include "log.h"
 #include "loop.h"
-#include "message.h"
 #include "proto.h"
 #include "control-timeline.h"
-#include "waiter.h"
+#include "store.h"
 #include "xmalloc.h"
 
 /* A frame larger than this needs room granted from CONTROL_IN_MAX. */
@@ -80,6 +79,7 @@ struct control_log {
 
 struct control {
 	struct loop		*loop;
+	struct store		*store;
 	int			 fd;
 	char			*path;
 	uint64_t		 next_id;
@@ -269,7 +269,7 @@ control_reply_after_sync(struct conn *c, struct json_object *reply)
 	d = xcalloc(1, sizeof *d);
 	d->conn_id = c->id;
 	d->reply = reply;
-	listener_after_sync(conn_reply_synced, d);
+	store_after_sync(c->control->store, conn_reply_synced, d);
 }
 
 /* Drop a long reply's state: it will send nothing more. */
@@ -396,13 +396,13 @@ conn_close(struct conn *c)
 {
 	conn_forget_drained(c);
 	if (c->waiting) {
-		waiter_remove(&c->waiter);
+		store_unwait(c->control->store, &c->waiter);
 		c->waiting = 0;
 	}
 	loop_timer_cancel(control_self->loop, c->wait_timer);
 	c->wait_timer = NULL;
 	if (c->lease != NULL) {
-		message_release(c->lease);
+		store_release(c->control->store, c->lease);
 		c->lease = NULL;
 	}
 	loop_remove(control_self->loop, c->fd);
@@ -469,6 +469,13 @@ struct conn *
 control_find(uint64_t id)
 {
 	return (conn_find(id));
+}
+
+/* Return the store whose hooks and messages a client's requests are about. */
+struct store *
+control_store(const struct conn *c)
+{
+	return (c->control->store);
 }
 
 /* Answer that a request's field is wrong (a usage error). */
@@ -713,6 +720,7 @@ control_accept(int fd, uint32_t events, void *arg)
 		return;
 	}
 	c = xcalloc(1, sizeof *c);
+	c->control = ctl;
 	c->id = ++ctl->next_id;
 	c->fd = cfd;
 	buffer_init(&c->in);
@@ -733,11 +741,13 @@ control_accept(int fd, uint32_t events, void *arg)
 }
 
 /*
- * Listen on the control socket at path.  Any old socket file there is
- * stale: the caller holds the session's pid lock.
+ * Listen on the control socket at path, for requests about the hooks and
+ * messages of store.  Any old socket file there is stale: the caller holds
+ * the session's pid lock.
  */
 struct control *
-control_start(struct loop *loop, const char *path, char **cause)
+control_start(struct loop *loop, struct store *store, const char *path,
+    char **cause)
 {
 	struct control		*ctl;
 	struct sockaddr_un	 sun;
@@ -789,6 +799,7 @@ control_start(struct loop *loop, const char *path, char **cause)
 	}
 	ctl = xcalloc(1, sizeof *ctl);
 	ctl->loop = loop;
+	ctl->store = store;
 	ctl->fd = fd;
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->conns);
@@ -805,6 +816,7 @@ control_start(struct loop *loop, const char *path, char **cause)
 	if (loop_add(loop, fd, EPOLLIN, control_accept, ctl) == -1)
 		fatal("control: cannot watch socket");
 	control_self = ctl;
+	timeline_start(store);
 	return (ctl);
 }
 
@@ -826,7 +838,7 @@ control_notify_stop(struct control *ctl)
 		}
 		if (!c->waiting)
 			continue;
-		waiter_remove(&c->waiter);
+		store_unwait(ctl->store, &c->waiter);
 		c->waiting = 0;
 		loop_timer_cancel(ctl->loop, c->wait_timer);
 		c->wait_timer = NULL;

@@ -15,6 +15,7 @@ struct httpc_result;
 struct control;
 struct loop;
 struct proto_frame;
+struct store;
 
 /*
  * A long reply is sent in steps: a handler queues output while
@@ -27,7 +28,8 @@ struct proto_frame;
 #define CONTROL_URL_MAX		(64U << 10)
 #define CONTROL_HEADERS_MAX	1024
 
-struct control	*control_start(struct loop *, const char *, char **);
+struct control	*control_start(struct loop *, struct store *, const char *,
+		    char **);
 void		 control_stop(struct control *);
 void		 control_flush(struct control *);
 void		 control_notify_stop(struct control *);
@@ -46,6 +48,7 @@ size_t		 control_pending(const struct conn *);
 void		 control_on_drained(struct conn *,
 		    void (*)(struct conn *, void *), void (*)(void *), void *);
 struct conn	*control_find(uint64_t);
+struct store	*control_store(const struct conn *);
 
 /* control-hooks.c */
 void		 control_hooks_status(struct conn *, struct proto_frame *);

@@ -27,6 +27,7 @@
 #include "message.h"
 #include "proto.h"
 #include "request.h"
+#include "store.h"
 #include "xmalloc.h"
 
 /* How a held request was settled (journaled as its "outcome"). */
@@ -48,6 +49,7 @@ struct settled {
 
 struct hold {
 	struct loop		*loop;
+	struct store		*store;
 	TAILQ_HEAD(, request)	 held;		/* oldest first */
 	struct settled		*settled;	/* held ones answered, by seq */
 	size_t			 nsettled, settled_size;
@@ -55,11 +57,15 @@ struct hold {
 
 static struct hold	hold_self;
 
-/* Start with no held requests; hold timeouts run on loop. */
+/*
+ * Start with no held requests; hold timeouts run on loop, and fish reply
+ * finds messages and hooks in store.
+ */
 void
-hold_init(struct loop *loop)
+hold_init(struct loop *loop, struct store *store)
 {
 	hold_self.loop = loop;
+	hold_self.store = store;
 	TAILQ_INIT(&hold_self.held);
 }
 
@@ -247,7 +253,8 @@ hold_not_held(uint64_t seq, char **cause)
 		}
 		return (EXIT_FAILED);
 	}
-	if ((m = message_find(seq)) == NULL || m->hook == NULL) {
+	if ((m = store_message(hold_self.store, seq)) == NULL ||
+	    m->hook == NULL) {
 		xasprintf(cause, "no message %llu was received", n);
 		return (EXIT_NOT_FOUND);
 	}
@@ -282,7 +289,7 @@ hold_reply(const char *message, unsigned int status,
 		if (r == NULL)
 			return (hold_not_held(*seq, cause));
 	} else {
-		if ((hook = hook_find(message)) == NULL) {
+		if ((hook = store_find(hold_self.store, message)) == NULL) {
 			xasprintf(cause, "no such hook '%s'", message);
 			return (EXIT_NOT_FOUND);
 		}

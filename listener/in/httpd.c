@@ -2,7 +2,7 @@
  * HTTP in.  Every request to /TOKEN[/sub/path][?query] of an open hook is
  * recorded and answered, but only once its record is durable: the
  * finished request is journaled, its connection suspended, and resumed by
- * the group commit (listener_after_sync) that made it durable.  Unknown
+ * the group commit (store_after_sync) that made it durable.  Unknown
  * tokens (and every other path) get 404, closed hooks 410.
  *
  * Strangers on the internet talk to us, so every bad request gets a short
@@ -66,7 +66,6 @@
 #include "hold.h"
 #include "hook.h"
 #include "httpd.h"
-#include "journal.h"
 #include "listener.h"
 #include "log.h"
 #include "loop.h"
@@ -75,6 +74,7 @@
 #include "reject.h"
 #include "request.h"
 #include "signature.h"
+#include "store.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -97,6 +97,7 @@ struct httpd_conn {
 struct httpd {
 	struct MHD_Daemon	*daemon;
 	struct loop		*loop;
+	struct store		*store;
 	int			 epoll_fd;
 	TAILQ_HEAD(, httpd_conn) conns;
 	TAILQ_HEAD(, httpd_conn) idle;
@@ -469,7 +470,7 @@ httpd_find_hook(const char *uri)
 	len = strcspn(uri, "/?#");
 	if (len != TOKEN_LEN)
 		return (NULL);
-	return (hook_find_token(uri, len));
+	return (store_find_token(httpd_self->store, uri, len));
 }
 
 /*
@@ -627,7 +628,8 @@ httpd_record(struct request *r, const char *method, const char *rest)
 		len = 0;
 	}
 	if (outcome != HTTPD_UNRECORDED) {
-		r->message = message_receive(r->hook, o, body, len);
+		r->message = store_receive(httpd_self->store, r->hook, o, body,
+		    len);
 		r->seq = r->message->seq;
 	}
 	json_object_put(o);
@@ -723,7 +725,7 @@ httpd_respond(struct request *r, unsigned int status,
 	r->response = response;
 	r->stage = REQUEST_ANSWERED;
 	if (after_sync)
-		listener_after_sync(httpd_resume, r);
+		store_after_sync(httpd_self->store, httpd_resume, r);
 	else
 		httpd_resume(r);
 }
@@ -755,7 +757,7 @@ httpd_journal_answer(struct request *r, const char *outcome,
 		    json_object_new_int64(forward_seq));
 	json_object_object_add(o, "answered_at",
 	    json_object_new_int64(clock_wall_ms()));
-	journal_append(listener.journal, JOURNAL_MESSAGE_ANSWERED, o, body, len);
+	store_answered(httpd_self->store, o, body, len);
 	json_object_put(o);
 }
 
@@ -770,7 +772,7 @@ httpd_durable(void *arg)
 	struct hook	*h = r->hook;
 	const char	*text = "shutting down\n";
 
-	message_ready(r->message);
+	store_ready(httpd_self->store, r->message);
 	r->message = NULL;
 	if (r->echo != NULL)
 		httpd_respond(r, httpd_hook_status(h),
@@ -798,7 +800,7 @@ httpd_rejected(void *arg)
 {
 	struct request	*r = arg;
 
-	message_reject(r->message);
+	store_reject(httpd_self->store, r->message);
 	r->message = NULL;
 	httpd_respond(r, MHD_HTTP_UNAUTHORIZED,
 	    answer_text(NULL, HTTPD_REJECTED_TEXT), 0);
@@ -998,8 +1000,8 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		r->stage = REQUEST_SUSPENDED;
 		httpd_server_turn(connection);
 		MHD_suspend_connection(connection);
-		listener_after_sync(outcome == HTTPD_REJECTED ? httpd_rejected :
-		    httpd_durable, r);
+		store_after_sync(httpd_self->store, outcome == HTTPD_REJECTED ?
+		    httpd_rejected : httpd_durable, r);
 		return (MHD_YES);
 	case REQUEST_SUSPENDED:
 		return (MHD_YES);
@@ -1151,9 +1153,13 @@ httpd_connection_limit(void)
 	return ((unsigned int)want);
 }
 
-/* Start serving hooks on the listening socket fd. */
+/*
+ * Start serving the hooks of store on the listening socket fd.  The store
+ * is opened first: its group commit must run before MHD's prepare
+ * callback, which answers requests made durable by it.
+ */
 struct httpd *
-httpd_start(struct loop *loop, int fd, char **cause)
+httpd_start(struct loop *loop, struct store *store, int fd, char **cause)
 {
 	const union MHD_DaemonInfo	*info;
 	struct MHD_OptionItem		 tls_options[TLS_MHD_OPTIONS];
@@ -1164,10 +1170,11 @@ httpd_start(struct loop *loop, int fd, char **cause)
 	tls_flags = tls_mhd_options(listener.tls, tls_options);
 	h = xcalloc(1, sizeof *h);
 	h->loop = loop;
+	h->store = store;
 	TAILQ_INIT(&h->conns);
 	TAILQ_INIT(&h->idle);
 	h->conn_limit = httpd_connection_limit();
-	hold_init(loop);
+	hold_init(loop, store);
 	/* Set before MHD may call back: its callbacks reach us through it. */
 	httpd_self = h;
 	h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |

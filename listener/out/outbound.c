@@ -19,14 +19,14 @@
 #include "buffer.h"
 #include "compat.h"
 #include "clock.h"
-#include "hook.h"
-#include "message.h"
 #include "listener.h"
 #include "log.h"
 #include "loop.h"
+#include "message.h"
 #include "outbound.h"
 #include "proto.h"
 #include "retry.h"
+#include "store.h"
 #include "xmalloc.h"
 
 struct outbound {
@@ -198,7 +198,7 @@ outbound_done(struct httpc_result *result, void *arg)
 	if (delay >= 0)
 		json_object_object_add(r, "retry_in_ms",
 		    json_object_new_int64(delay));
-	message_answered(o->message, r, buffer_peek(&result->body),
+	store_sent(listener.store, o->message, r, buffer_peek(&result->body),
 	    buffer_unread(&result->body));
 	json_object_put(r);
 	o->message = NULL;
@@ -229,7 +229,7 @@ outbound_go(void *arg)
 	struct json_object	*headers = o->sending;
 	char			*why;
 
-	message_started(o->message);
+	store_started(listener.store, o->message);
 	o->sending = NULL;
 	if (stopping) {
 		xasprintf(&why, "session '%s' was stopped before the request "
@@ -280,11 +280,11 @@ outbound_attempt(struct outbound *o)
 	if (o->attempt > 1)
 		json_object_object_add(r, "retry_of",
 		    json_object_new_int64((int64_t)o->first_seq));
-	o->message = message_send(r, o->body, o->body_len);
+	o->message = store_sending(listener.store, r, o->body, o->body_len);
 	json_object_put(r);
 	if (o->attempt == 1)
 		o->first_seq = o->message->seq;
-	listener_after_sync(outbound_go, o);
+	store_after_sync(listener.store, outbound_go, o);
 }
 
 /*
