@@ -466,6 +466,7 @@ main(int argc, char **argv)
 	int			 option, limit;
 	int64_t			 deadline;
 	struct store_config	 store_config;
+	struct httpd_config	 httpd_config;
 	struct store_stats	 stats;
 
 	/* fish sign and fish verify: one-shot, no session. */
@@ -596,11 +597,19 @@ main(int argc, char **argv)
 		listener_fail(cause);
 	listener_log_lines(warning);
 	listener.httpc = httpc_new(listener.loop);
-	if ((listener.httpd = httpd_start(listener.loop, listener.store,
-	    http_fd, &cause)) == NULL)
+	listener.outbound = outbound_new(listener.loop, listener.httpc,
+	    listener.store, listener.session.name);
+	memset(&httpd_config, 0, sizeof httpd_config);
+	httpd_config.loop = listener.loop;
+	httpd_config.store = listener.store;
+	httpd_config.outbound = listener.outbound;
+	httpd_config.limits = &listener.limits;
+	httpd_config.tls = listener.tls;
+	httpd_config.fd = http_fd;
+	if ((listener.httpd = httpd_start(&httpd_config, &cause)) == NULL)
 		listener_fail(cause);
 	listener.control = control_start(listener.loop, listener.store,
-	    listener.session.socket_path, &cause);
+	    listener.outbound, listener.session.socket_path, &cause);
 	if (listener.control == NULL)
 		listener_fail(cause);
 	listener_save_config();
@@ -631,18 +640,19 @@ main(int argc, char **argv)
 	 */
 	control_notify_stop(listener.control);
 	timeline_stop();
-	outbound_stop();
+	outbound_stop(listener.outbound);
 	httpd_quiesce(listener.httpd);
 	deadline = loop_now() + STOP_GRACE_MS;
 	while ((httpd_requests(listener.httpd) > 0 ||
 	    httpc_active(listener.httpc) > 0) && loop_now() < deadline)
 		loop_run_once(listener.loop);
-	outbound_cancel();
+	outbound_cancel(listener.outbound);
 	store_commit(listener.store);
 	control_flush(listener.control);
 	control_stop(listener.control);
 	httpd_stop(listener.httpd);
 	httpc_free(listener.httpc);
+	outbound_free(listener.outbound);
 	store_close(listener.store);
 	loop_free(listener.loop);
 	log_info("stopped");

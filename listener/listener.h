@@ -14,6 +14,7 @@ struct loop;
 struct store;
 struct httpd;
 struct httpc;
+struct outbound;
 struct control;
 struct tls;
 
@@ -23,6 +24,7 @@ struct listener {
 	struct store	*store;
 	struct httpd	*httpd;
 	struct httpc	*httpc;
+	struct outbound	*outbound;
 	struct control	*control;
 	char		*listen;	/* HOST:PORT as bound (port resolved) */
 	char		*base_url;	/* scheme://host:port[/prefix] of hooks */

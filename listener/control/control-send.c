@@ -22,7 +22,6 @@
 #include "clock.h"
 #include "control.h"
 #include "httpc.h"
-#include "listener.h"
 #include "log.h"
 #include "outbound.h"
 #include "proto.h"
@@ -333,6 +332,7 @@ control_send_start(struct conn *c, struct proto_frame *f)
 			return;
 		}
 	}
-	outbound_send(&req, (unsigned int)retries, control_send_sent,
+	outbound_send(control_outbound(c), &req, (unsigned int)retries,
+	    control_send_sent,
 	    &control_send_ops, sc);
 }

@@ -681,7 +681,8 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 	req.headers = headers;
 	conn_id = xmalloc(sizeof *conn_id);
 	*conn_id = control_id(c);
-	outbound_send(&req, 0, control_send_done, NULL, conn_id);
+	outbound_send(control_outbound(c), &req, 0, control_send_done, NULL,
+	    conn_id);
 	json_object_put(headers);
 	free(url);
 	journal_record_release(&rec);

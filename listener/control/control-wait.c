@@ -16,7 +16,6 @@
 #include "envelope.h"
 #include "filter.h"
 #include "hook.h"
-#include "listener.h"
 #include "log.h"
 #include "loop.h"
 #include "message.h"
@@ -54,7 +53,7 @@ control_wait_deliver(struct waiter *w, struct message *m)
 	char			*cause;
 
 	c->waiting = 0;
-	loop_timer_cancel(listener.loop, c->wait_timer);
+	loop_timer_cancel(control_loop(c), c->wait_timer);
 	c->wait_timer = NULL;
 	if (!w->peek)
 		c->lease = m;
@@ -239,7 +238,7 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 	if (timeout == 0)
 		control_wait_expired(c);
 	else
-		c->wait_timer = loop_timer_add(listener.loop,
+		c->wait_timer = loop_timer_add(control_loop(c),
 		    loop_now() + timeout, control_wait_expired, c);
 }
 

@@ -80,6 +80,7 @@ struct control_log {
 struct control {
 	struct loop		*loop;
 	struct store		*store;
+	struct outbound		*outbound;
 	int			 fd;
 	char			*path;
 	uint64_t		 next_id;
@@ -471,11 +472,25 @@ control_find(uint64_t id)
 	return (conn_find(id));
 }
 
+/* Return the loop a client's timers run on. */
+struct loop *
+control_loop(const struct conn *c)
+{
+	return (c->control->loop);
+}
+
 /* Return the store whose hooks and messages a client's requests are about. */
 struct store *
 control_store(const struct conn *c)
 {
 	return (c->control->store);
+}
+
+/* Return what a client's requests to send (send, replay) go through. */
+struct outbound *
+control_outbound(const struct conn *c)
+{
+	return (c->control->outbound);
 }
 
 /* Answer that a request's field is wrong (a usage error). */
@@ -742,12 +757,12 @@ control_accept(int fd, uint32_t events, void *arg)
 
 /*
  * Listen on the control socket at path, for requests about the hooks and
- * messages of store.  Any old socket file there is stale: the caller holds
- * the session's pid lock.
+ * messages of store, and to send requests through outbound.  Any old
+ * socket file there is stale: the caller holds the session's pid lock.
  */
 struct control *
-control_start(struct loop *loop, struct store *store, const char *path,
-    char **cause)
+control_start(struct loop *loop, struct store *store,
+    struct outbound *outbound, const char *path, char **cause)
 {
 	struct control		*ctl;
 	struct sockaddr_un	 sun;
@@ -800,6 +815,7 @@ control_start(struct loop *loop, struct store *store, const char *path,
 	ctl = xcalloc(1, sizeof *ctl);
 	ctl->loop = loop;
 	ctl->store = store;
+	ctl->outbound = outbound;
 	ctl->fd = fd;
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->conns);

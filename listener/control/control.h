@@ -14,6 +14,7 @@ struct conn;
 struct httpc_result;
 struct control;
 struct loop;
+struct outbound;
 struct proto_frame;
 struct store;
 
@@ -28,8 +29,8 @@ struct store;
 #define CONTROL_URL_MAX		(64U << 10)
 #define CONTROL_HEADERS_MAX	1024
 
-struct control	*control_start(struct loop *, struct store *, const char *,
-		    char **);
+struct control	*control_start(struct loop *, struct store *,
+		    struct outbound *, const char *, char **);
 void		 control_stop(struct control *);
 void		 control_flush(struct control *);
 void		 control_notify_stop(struct control *);
@@ -48,7 +49,9 @@ size_t		 control_pending(const struct conn *);
 void		 control_on_drained(struct conn *,
 		    void (*)(struct conn *, void *), void (*)(void *), void *);
 struct conn	*control_find(uint64_t);
+struct loop	*control_loop(const struct conn *);
 struct store	*control_store(const struct conn *);
+struct outbound	*control_outbound(const struct conn *);
 
 /* control-hooks.c */
 void		 control_hooks_status(struct conn *, struct proto_frame *);
