@@ -1,6 +1,8 @@
 /*
- * The listener's shared state.  There is one listener per session process,
- * so its parts reach each other through the single global "listener".
+ * The daemon's state, in the one global "listener" that main and control
+ * share (control reads the session's settings for status, URLs and
+ * errors).  Nothing below control includes this: the store, HTTP out and
+ * HTTP in are given what they use when they start.
  */
 #ifndef LISTENER_H
 #define LISTENER_H
@@ -34,7 +36,7 @@ struct listener {
 	struct tls	*tls;		/* their content, loaded */
 	int64_t		 started_at;	/* unix ms */
 	int64_t		 retain_ms;	/* journal retention period */
-	struct limits	 limits;	/* on hooks' requests (httpd.c) */
+	struct limits	 limits;	/* on hooks' requests (HTTP in's) */
 	int		 stopping;
 };
 

@@ -35,7 +35,7 @@ void		 control_stop(struct control *);
 void		 control_flush(struct control *);
 void		 control_notify_stop(struct control *);
 
-/* For request handlers kept in other files (control-*.c, timeline.c). */
+/* For request handlers kept in other files (control-*.c). */
 void		 control_reply(struct conn *, struct json_object *,
 		    const void *, size_t);
 void		 control_reply_after_sync(struct conn *, struct json_object *);
