@@ -98,19 +98,43 @@ buffer_add_u64(struct buffer *b, uint64_t v)
 	buffer_add_u32(b, (uint32_t)v);
 }
 
+/* Append formatted text, from a va_list. */
+static void __attribute__((__format__(__printf__, 2, 0)))
+buffer_vprintf(struct buffer *b, const char *fmt, va_list ap)
+{
+	char	*s;
+	int	 n;
+
+	n = xvasprintf(&s, fmt, ap);
+	buffer_add(b, s, (size_t)n);
+	free(s);
+}
+
 /* Append formatted text. */
 void
 buffer_printf(struct buffer *b, const char *fmt, ...)
 {
 	va_list	ap;
-	char	*s;
-	int	 n;
 
 	va_start(ap, fmt);
-	n = xvasprintf(&s, fmt, ap);
+	buffer_vprintf(b, fmt, ap);
 	va_end(ap);
-	buffer_add(b, s, (size_t)n);
-	free(s);
+}
+
+/*
+ * Add a line to text made of lines (warnings, say): a newline goes before
+ * it unless it is the first.
+ */
+void
+buffer_add_line(struct buffer *b, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (b->len != 0)
+		buffer_add(b, "\n", 1);
+	va_start(ap, fmt);
+	buffer_vprintf(b, fmt, ap);
+	va_end(ap);
 }
 
 /* Return how many bytes are left to read. */

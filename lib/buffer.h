@@ -25,6 +25,8 @@ void	 buffer_add_u32(struct buffer *, uint32_t);
 void	 buffer_add_u64(struct buffer *, uint64_t);
 void	 buffer_printf(struct buffer *, const char *, ...)
 	    __attribute__((__format__(__printf__, 2, 3)));
+void	 buffer_add_line(struct buffer *, const char *, ...)
+	    __attribute__((__format__(__printf__, 2, 3)));
 size_t	 buffer_unread(const struct buffer *);
 const char *buffer_peek(const struct buffer *);
 void	 buffer_drain(struct buffer *, size_t);

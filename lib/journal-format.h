@@ -113,8 +113,6 @@ struct journal_scan {
 	uint64_t			 records;
 };
 
-void	 journal_warn(struct buffer *, const char *, ...)
-	    __attribute__((__format__(__printf__, 2, 3)));
 int	 journal_recover(struct journal_scan *, char **);
 int	 journal_recover_v1(struct journal_scan *, char **);
 int	 journal_scrub(struct journal_scan *, char **);

@@ -76,22 +76,6 @@ struct recover {
 	int			 lost_open;	/* the last one may go on */
 };
 
-/* Add one line to the warnings. */
-void
-journal_warn(struct buffer *warnings, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*line;
-
-	va_start(ap, fmt);
-	xvasprintf(&line, fmt, ap);
-	va_end(ap);
-	if (warnings->len != 0)
-		buffer_add(warnings, "\n", 1);
-	buffer_add_str(warnings, line);
-	free(line);
-}
-
 /*
  * Open a pending region of damage at offset, or extend the one open; see
  * struct recover for torn_limit.  A region that begins with unwritten
@@ -152,7 +136,7 @@ recover_commit(struct recover *rc, uint64_t offset)
 	scan->damage->regions++;
 	scan->damage->bytes += offset - rc->damage_start;
 	scan->damage->records_dropped += rc->lost;
-	journal_warn(scan->warnings, "journal segment %08u: skipped %llu "
+	buffer_add_line(scan->warnings, "journal segment %08u: skipped %llu "
 	    "damaged bytes at offset %llu (%llu record%s known lost)",
 	    scan->number, (unsigned long long)(offset - rc->damage_start),
 	    (unsigned long long)rc->damage_start, (unsigned long long)rc->lost,
@@ -308,7 +292,8 @@ recover_finish(struct recover *rc)
 		scan->damage->records_dropped += rc->lost;
 		scan->resume = (scan->dirty + JOURNAL_BLOCK - 1) /
 		    JOURNAL_BLOCK * JOURNAL_BLOCK;
-		journal_warn(scan->warnings, "journal segment %08u: skipped %llu "
+		buffer_add_line(scan->warnings,
+		    "journal segment %08u: skipped %llu "
 		    "damaged bytes at offset %llu, at its end (%llu record%s "
 		    "known lost); appends go on at offset %llu", scan->number,
 		    (unsigned long long)bytes,
@@ -319,7 +304,8 @@ recover_finish(struct recover *rc)
 	}
 	if (scan->newest) {
 		if (scan->dirty > scan->end)
-			journal_warn(scan->warnings, "journal segment %08u: cut "
+			buffer_add_line(scan->warnings,
+			    "journal segment %08u: cut "
 			    "a torn tail of %llu bytes at offset %llu (writes "
 			    "never synced, so never acknowledged)", scan->number,
 			    (unsigned long long)(scan->dirty - scan->end),
@@ -332,7 +318,7 @@ recover_finish(struct recover *rc)
 	scan->damage->regions++;
 	scan->damage->bytes += bytes;
 	scan->damage->records_dropped += rc->lost;
-	journal_warn(scan->warnings, "journal segment %08u: skipped %llu "
+	buffer_add_line(scan->warnings, "journal segment %08u: skipped %llu "
 	    "damaged bytes at offset %llu, up to its end (%llu record%s known "
 	    "lost)", scan->number, (unsigned long long)bytes,
 	    (unsigned long long)rc->damage_start, (unsigned long long)rc->lost,
@@ -452,7 +438,8 @@ journal_recover_v1(struct journal_scan *scan, char **cause)
 		return (0);
 	bytes = scan->size - offset;
 	if (n == -2) {
-		journal_warn(scan->warnings, "journal segment %08u (format 1): "
+		buffer_add_line(scan->warnings,
+		    "journal segment %08u (format 1): "
 		    "a torn tail of %llu bytes at offset %llu is not read",
 		    scan->number, (unsigned long long)bytes,
 		    (unsigned long long)offset);
@@ -460,7 +447,7 @@ journal_recover_v1(struct journal_scan *scan, char **cause)
 	}
 	scan->damage->regions++;
 	scan->damage->bytes += bytes;
-	journal_warn(scan->warnings, "journal segment %08u (format 1): %llu "
+	buffer_add_line(scan->warnings, "journal segment %08u (format 1): %llu "
 	    "damaged bytes at offset %llu are not read (format 1 cannot tell a "
 	    "record from a body, so it is not searched)", scan->number,
 	    (unsigned long long)bytes, (unsigned long long)offset);

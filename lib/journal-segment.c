@@ -206,10 +206,11 @@ journal_check_chain(struct journal *j, const struct journal_previous *prev,
 	if (number > prev->number + 1) {
 		j->damage.segments_missing += number - prev->number - 1;
 		if (number == prev->number + 2)
-			journal_warn(&j->warnings, "journal segment %08u is "
+			buffer_add_line(&j->warnings, "journal segment %08u is "
 			    "missing", prev->number + 1);
 		else
-			journal_warn(&j->warnings, "journal segments %08u to "
+			buffer_add_line(&j->warnings,
+			    "journal segments %08u to "
 			    "%08u are missing", prev->number + 1, number - 1);
 		return;
 	}
@@ -222,7 +223,7 @@ journal_check_chain(struct journal *j, const struct journal_previous *prev,
 	if (prev->broken)
 		return;
 	j->damage.segments_missing++;
-	journal_warn(&j->warnings, "journal segment %08u was not written "
+	buffer_add_line(&j->warnings, "journal segment %08u was not written "
 	    "after segment %08u: one of them replaced the original, which is "
 	    "missing", number, prev->number);
 	*broken = 1;
@@ -244,13 +245,15 @@ journal_repair_header(struct journal *j, struct segment *seg,
 		journal_header_encode(header, h);
 		if (journal_pwrite(seg->fd, header, sizeof header, 0) == 0 &&
 		    fdatasync(seg->fd) == 0) {
-			journal_warn(&j->warnings, "journal segment %08u: one "
+			buffer_add_line(&j->warnings,
+			    "journal segment %08u: one "
 			    "header copy was damaged; the other is used, and "
 			    "was written over it", seg->number);
 			return;
 		}
 	}
-	journal_warn(&j->warnings, "journal segment %08u: one header copy is "
+	buffer_add_line(&j->warnings,
+	    "journal segment %08u: one header copy is "
 	    "damaged; the other is used", seg->number);
 }
 
@@ -307,7 +310,8 @@ journal_open_segment(struct journal *j, struct journal_scan *scan,
 		if (newest && journal_all_zero(seg.fd, JOURNAL_HEADER_LEN,
 		    (uint64_t)sb.st_size)) {
 			/* Torn while it was created: nothing ever went in. */
-			journal_warn(&j->warnings, "journal segment %08u: its "
+			buffer_add_line(&j->warnings,
+			    "journal segment %08u: its "
 			    "header was torn when it was created; written again",
 			    number);
 			seg.created_at = seg.written_at = clock_wall_ms();
@@ -320,7 +324,7 @@ journal_open_segment(struct journal *j, struct journal_scan *scan,
 			goto keep;
 		}
 		j->damage.segments_unreadable++;
-		journal_warn(&j->warnings, "journal segment %08u: header "
+		buffer_add_line(&j->warnings, "journal segment %08u: header "
 		    "damaged, its %llu bytes are not read", number,
 		    (unsigned long long)sb.st_size);
 		close(seg.fd);

@@ -25,6 +25,12 @@ struct segment {
 	uint64_t		 records;
 };
 
+/* A callback waiting for the appends before it to be durable. */
+struct journal_synced {
+	journal_synced_cb	 cb;
+	void			*arg;
+};
+
 struct journal {
 	char			*dir;
 	struct segment		*segments;	/* oldest first; the last is
@@ -37,6 +43,8 @@ struct journal {
 						   segment, not yet written */
 	struct journal_damage	 damage;
 	struct buffer		 warnings;
+	struct journal_synced	*synced;	/* to run after the next sync */
+	size_t			 nsynced, synced_size;
 };
 
 int	 journal_sync_dir(const char *);

@@ -78,7 +78,10 @@ fail:
 	return (NULL);
 }
 
-/* Close the journal; unsynced appends are dropped. */
+/*
+ * Close the journal; unsynced appends are dropped, and so are the
+ * callbacks waiting for them, which never run.
+ */
 void
 journal_close(struct journal *j)
 {
@@ -89,6 +92,7 @@ journal_close(struct journal *j)
 	for (i = 0; i < j->nsegments; i++)
 		close(j->segments[i].fd);
 	free(j->segments);
+	free(j->synced);
 	buffer_release(&j->pending);
 	buffer_release(&j->warnings);
 	free(j->dir);
@@ -192,6 +196,48 @@ journal_sync(struct journal *j, char **cause)
 		buffer_release(&j->pending);
 	else
 		buffer_clear(&j->pending);
+	return (0);
+}
+
+/* Run cb(arg) once everything appended so far is durable (journal_commit). */
+void
+journal_after_sync(struct journal *j, journal_synced_cb cb, void *arg)
+{
+	if (j->nsynced == j->synced_size) {
+		j->synced_size = j->synced_size == 0 ? 64 : j->synced_size * 2;
+		j->synced = xreallocarray(j->synced, j->synced_size,
+		    sizeof *j->synced);
+	}
+	j->synced[j->nsynced].cb = cb;
+	j->synced[j->nsynced].arg = arg;
+	j->nsynced++;
+}
+
+/*
+ * The group commit: sync once, then run every callback registered before
+ * the sync; again while they append or register more, until nothing waits.
+ * Return 0, or -1 with *cause when a sync failed: the caller must then
+ * stop acknowledging anything (see journal_sync), and the callbacks of
+ * that batch have not run.
+ */
+int
+journal_commit(struct journal *j, char **cause)
+{
+	struct journal_synced	*batch;
+	size_t			 n, i;
+
+	while (j->nsynced > 0 || journal_dirty(j)) {
+		if (journal_sync(j, cause) == -1)
+			return (-1);
+		/* Callbacks may append and register more: take this batch. */
+		batch = j->synced;
+		n = j->nsynced;
+		j->synced = NULL;
+		j->nsynced = j->synced_size = 0;
+		for (i = 0; i < n; i++)
+			batch[i].cb(batch[i].arg);
+		free(batch);
+	}
 	return (0);
 }
 

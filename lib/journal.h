@@ -15,12 +15,12 @@
  * fish) are still read, never written.
  *
  * Records are written only by journal_append (or journal_append_text) and
- * made durable by journal_sync: one write and one fdatasync for all that
- * was appended since the last sync (group commit).  The listener syncs
- * before each wait of its event loop while anything is pending, again
- * whenever what a sync released appended more, and before journal_roll;
- * nothing is acknowledged before the sync that covers it.  See
- * doc/journal.md for the meaning of each record type.
+ * made durable by journal_sync.  Group commit: whatever must wait for its
+ * record to be durable (an answer to a request, a reply to a client)
+ * registers a callback with journal_after_sync; journal_commit, which the
+ * listener's store runs before each wait for events (and at a stop),
+ * syncs once for all of them and then runs them.  See doc/journal.md for
+ * the meaning of each record type.
  */
 #ifndef JOURNAL_H
 #define JOURNAL_H
@@ -74,6 +74,7 @@ struct journal_damage {
 struct journal;
 
 typedef void (*journal_replay_cb)(const struct journal_record *, void *);
+typedef void (*journal_synced_cb)(void *);
 
 struct journal *journal_open(const char *, journal_replay_cb, void *, char **,
 	    char **);
@@ -84,6 +85,8 @@ uint64_t journal_append_text(struct journal *, enum journal_type,
 	    const char *, size_t, const void *, size_t);
 int	 journal_sync(struct journal *, char **);
 int	 journal_dirty(const struct journal *);
+void	 journal_after_sync(struct journal *, journal_synced_cb, void *);
+int	 journal_commit(struct journal *, char **);
 int	 journal_read(struct journal *, uint64_t, struct journal_record *,
 	    char **);
 void	 journal_record_release(struct journal_record *);

@@ -6,8 +6,8 @@
  * connection that is sending a frame, besides its own handful.  Firing the
  * soonest is O(1); adding one walks the list from the soonest, O(n) in the
  * number of timers (a heap is the way out if that ever shows in a
- * profile).  Prepare callbacks run before each epoll_wait and may return
- * how soon they need to run again (ms, or -1).
+ * profile).  Prepare callbacks run before each epoll_wait, in the order they
+ * were added, and may return how soon they need to run again (ms, or -1).
  */
 #include "config.h"
 
@@ -177,6 +177,22 @@ loop_prepare_add(struct loop *l, loop_prepare_cb cb, void *arg)
 	l->prepares[l->nprepares].cb = cb;
 	l->prepares[l->nprepares].arg = arg;
 	l->nprepares++;
+}
+
+/* Stop running cb(arg) before every wait; never from a prepare callback. */
+void
+loop_prepare_remove(struct loop *l, loop_prepare_cb cb, void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < l->nprepares; i++) {
+		if (l->prepares[i].cb != cb || l->prepares[i].arg != arg)
+			continue;
+		memmove(l->prepares + i, l->prepares + i + 1,
+		    (l->nprepares - i - 1) * sizeof *l->prepares);
+		l->nprepares--;
+		return;
+	}
 }
 
 /* Make loop_run return after the current pass. */

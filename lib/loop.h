@@ -1,6 +1,7 @@
 /*
  * The listener's event loop: epoll over file descriptors, one-shot timers,
- * and "prepare" callbacks run before every wait (group commit runs there).
+ * and "prepare" callbacks run before every wait (the store's group commit
+ * runs there).
  */
 #ifndef LOOP_H
 #define LOOP_H
@@ -23,6 +24,7 @@ struct loop_timer *loop_timer_add(struct loop *, int64_t, loop_timer_cb,
 		    void *);
 void		 loop_timer_cancel(struct loop *, struct loop_timer *);
 void		 loop_prepare_add(struct loop *, loop_prepare_cb, void *);
+void		 loop_prepare_remove(struct loop *, loop_prepare_cb, void *);
 void		 loop_run(struct loop *);
 void		 loop_run_once(struct loop *);
 void		 loop_stop(struct loop *);

@@ -18,10 +18,10 @@
  * daemons do): the session's paths would lead elsewhere.
  *
  * Group commit: everything that must be durable before it is acknowledged
- * (received requests, new hooks, takes) is appended to the journal and
- * registers a callback with listener_after_sync.  Before each wait for
- * events the loop syncs the journal once and runs all those callbacks, so
- * one fdatasync covers every request of the pass.
+ * (received requests, new hooks, takes) is appended to the journal by the
+ * store and registers a callback with store_after_sync.  Before each wait
+ * for events the store syncs the journal once and runs all those callbacks
+ * (journal_commit), so one fdatasync covers every request of the pass.
  */
 #include "compat.h"
 #include "config.h"
@@ -45,22 +45,20 @@
 
 #include "address.h"
 #include "buffer.h"
+#include "clock.h"
 #include "control.h"
 #include "duration.h"
-#include "hook.h"
 #include "httpc.h"
 #include "httpd.h"
-#include "journal.h"
 #include "jsonptr.h"
 #include "listener.h"
 #include "log.h"
 #include "loop.h"
-#include "message.h"
 #include "outbound.h"
 #include "proto.h"
-#include "retention.h"
 #include "signature-tool.h"
 #include "control-timeline.h"
+#include "store.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -69,13 +67,6 @@
 
 struct listener listener;
 
-struct synced_cb {
-	listener_synced_cb	 cb;
-	void			*arg;
-};
-
-static struct synced_cb	*synced;
-static size_t		 nsynced, synced_size;
 static int		 ready_fd = -1;
 static int		 lock_fd = -1;	/* the start lock, until ready */
 static int		 ready_usage;	/* a failure is the command line's */
@@ -86,57 +77,6 @@ static int		 ready_usage;	/* a failure is the command line's */
  */
 static struct json_object	*start_config;
 static int		 pid_fd = -1;
-
-/* Return the wall clock in unix milliseconds. */
-int64_t
-listener_wallclock(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-/* Run cb(arg) after the next successful journal sync. */
-void
-listener_after_sync(listener_synced_cb cb, void *arg)
-{
-	if (nsynced == synced_size) {
-		synced_size = synced_size == 0 ? 64 : synced_size * 2;
-		synced = xreallocarray(synced, synced_size, sizeof *synced);
-	}
-	synced[nsynced].cb = cb;
-	synced[nsynced].arg = arg;
-	nsynced++;
-}
-
-/*
- * The group commit, run before every wait: sync once, then release all that
- * waited for it.  A failed sync is fatal (see journal_sync).
- */
-static int64_t
-listener_commit(void *arg)
-{
-	struct synced_cb	*batch;
-	size_t			 n, i;
-	char			*cause;
-
-	(void)arg;
-	while (nsynced > 0 || journal_dirty(listener.journal)) {
-		if (journal_sync(listener.journal, &cause) == -1)
-			fatalx("%s; stopping without acknowledging anything "
-			    "more", cause);
-		/* Callbacks may append and register more; take this batch. */
-		batch = synced;
-		n = nsynced;
-		synced = NULL;
-		nsynced = synced_size = 0;
-		for (i = 0; i < n; i++)
-			batch[i].cb(batch[i].arg);
-		free(batch);
-	}
-	return (-1);
-}
 
 /* Begin a graceful stop: stop accepting, finish what is in flight. */
 void
@@ -359,22 +299,6 @@ fail:
 	free(saved);
 }
 
-/*
- * Tell whether asked is HOST:0 and saved is the same HOST with the port
- * chosen for it earlier: port 0 means "a free port, chosen once and kept",
- * so asking for it again must not move the hooks' URLs.
- */
-static int
-listener_same_host(const char *asked, const char *saved)
-{
-	size_t	len = strlen(asked);
-
-	if (saved == NULL || len < 3 || strcmp(asked + len - 2, ":0") != 0)
-		return (0);
-	return (strncmp(asked, saved, len - 1) == 0 &&
-	    strcmp(saved + len - 1, "0") != 0);
-}
-
 /* Work out the base URL of hooks: the public URL, or our own address. */
 static void
 listener_set_base_url(void)
@@ -440,7 +364,7 @@ listener_set_limits(struct json_object *config, const char **args)
 	}
 }
 
-/* Log each line of text (what journal recovery found) as a warning. */
+/* Log each line of text (what opening the store found) as a warning. */
 static void
 listener_log_lines(char *text)
 {
@@ -525,6 +449,9 @@ main(int argc, char **argv)
 	int			 ch, foreground = 0, http_fd, sig_fd;
 	int			 option, limit;
 	int64_t			 deadline;
+	struct store_config	 store_config;
+	struct httpd_config	 httpd_config;
+	struct store_stats	 stats;
 
 	/* fish sign and fish verify: one-shot, no session. */
 	if (signature_tool_wanted(argc, argv))
@@ -592,7 +519,7 @@ main(int argc, char **argv)
 	listener_lock();
 
 	start_config = listener_load_config();
-	if (listen_arg == NULL || listener_same_host(listen_arg,
+	if (listen_arg == NULL || address_matches(listen_arg,
 	    proto_string(start_config, "listen")))
 		listen_arg = proto_string(start_config, "listen");
 	if (listen_arg == NULL)
@@ -606,7 +533,7 @@ main(int argc, char **argv)
 		listener.public_url = xstrdup(public_arg);
 	if (retain_arg == NULL)
 		retain_arg = proto_string(start_config, "retain");
-	listener.retain_ms = RETENTION_DEFAULT_MS;
+	listener.retain_ms = STORE_RETAIN_DEFAULT_MS;
 	if (retain_arg != NULL) {
 		if (duration_parse(retain_arg, &retain, &cause) == -1)
 			listener_fail(cause);
@@ -642,22 +569,31 @@ main(int argc, char **argv)
 	listener_set_base_url();
 
 	listener.loop = loop_new();
-	/* The commit must run before MHD's prepare, which answers requests. */
-	loop_prepare_add(listener.loop, listener_commit, NULL);
-	listener.started_at = listener_wallclock();
-	hook_init();
-	listener.next_seq = 1;
-	listener.journal = journal_open(listener.session.journal_path,
-	    hook_replay, NULL, &warning, &cause);
-	if (listener.journal == NULL)
+	listener.started_at = clock_wall_ms();
+	memset(&store_config, 0, sizeof store_config);
+	store_config.journal_dir = listener.session.journal_path;
+	store_config.session_dir = listener.session.dir;
+	store_config.loop = listener.loop;
+	store_config.retain_ms = listener.retain_ms;
+	/* Before HTTP in: the store's commit runs before MHD's prepare. */
+	listener.store = store_open(&store_config, &warning, &cause);
+	if (listener.store == NULL)
 		listener_fail(cause);
 	listener_log_lines(warning);
-	hook_start_timers();
 	listener.httpc = httpc_new(listener.loop);
-	if ((listener.httpd = httpd_start(listener.loop, http_fd, &cause)) == NULL)
+	listener.outbound = outbound_new(listener.loop, listener.httpc,
+	    listener.store, listener.session.name);
+	memset(&httpd_config, 0, sizeof httpd_config);
+	httpd_config.loop = listener.loop;
+	httpd_config.store = listener.store;
+	httpd_config.outbound = listener.outbound;
+	httpd_config.limits = &listener.limits;
+	httpd_config.tls = listener.tls;
+	httpd_config.fd = http_fd;
+	if ((listener.httpd = httpd_start(&httpd_config, &cause)) == NULL)
 		listener_fail(cause);
-	listener.control = control_start(listener.loop,
-	    listener.session.socket_path, &cause);
+	listener.control = control_start(listener.loop, listener.store,
+	    listener.outbound, listener.session.socket_path, &cause);
 	if (listener.control == NULL)
 		listener_fail(cause);
 	listener_save_config();
@@ -674,14 +610,13 @@ main(int argc, char **argv)
 	if (!address_is_loopback(listener.listen))
 		log_warnx("hooks are reachable from other machines on %s",
 		    listener.listen);
+	store_stats(listener.store, &stats);
 	log_info("session '%s' listening on %s (pid %ld, %llu hooks, %llu "
 	    "messages)", listener.session.name, listener.listen, (long)getpid(),
-	    (unsigned long long)hook_count(),
-	    (unsigned long long)message_count());
-	retention_start(listener.loop, listener.retain_ms);
+	    (unsigned long long)stats.hooks,
+	    (unsigned long long)stats.received);
 	listener_ready(NULL);
 	loop_run(listener.loop);
-	retention_stop(listener.loop);
 
 	/*
 	 * Graceful stop: new connections are refused, requests in flight are
@@ -689,20 +624,20 @@ main(int argc, char **argv)
 	 */
 	control_notify_stop(listener.control);
 	timeline_stop();
-	outbound_stop();
+	outbound_stop(listener.outbound);
 	httpd_quiesce(listener.httpd);
 	deadline = loop_now() + STOP_GRACE_MS;
 	while ((httpd_requests(listener.httpd) > 0 ||
 	    httpc_active(listener.httpc) > 0) && loop_now() < deadline)
 		loop_run_once(listener.loop);
-	outbound_cancel();
-	listener_commit(NULL);
+	outbound_cancel(listener.outbound);
+	store_commit(listener.store);
 	control_flush(listener.control);
 	control_stop(listener.control);
 	httpd_stop(listener.httpd);
 	httpc_free(listener.httpc);
-	journal_close(listener.journal);
-	hook_free_all();
+	outbound_free(listener.outbound);
+	store_close(listener.store);
 	loop_free(listener.loop);
 	log_info("stopped");
 	session_release(&listener.session);

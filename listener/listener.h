@@ -1,6 +1,8 @@
 /*
- * The listener's shared state.  There is one listener per session process,
- * so its parts reach each other through the single global "listener".
+ * The daemon's state, in the one global "listener" that main and control
+ * share (control reads the session's settings for status, URLs and
+ * errors).  Nothing below control includes this: the store, HTTP out and
+ * HTTP in are given what they use when they start.
  */
 #ifndef LISTENER_H
 #define LISTENER_H
@@ -11,18 +13,20 @@
 #include "session.h"
 
 struct loop;
-struct journal;
+struct store;
 struct httpd;
 struct httpc;
+struct outbound;
 struct control;
 struct tls;
 
 struct listener {
 	struct session	 session;
 	struct loop	*loop;
-	struct journal	*journal;
+	struct store	*store;
 	struct httpd	*httpd;
 	struct httpc	*httpc;
+	struct outbound	*outbound;
 	struct control	*control;
 	char		*listen;	/* HOST:PORT as bound (port resolved) */
 	char		*base_url;	/* scheme://host:port[/prefix] of hooks */
@@ -32,17 +36,12 @@ struct listener {
 	struct tls	*tls;		/* their content, loaded */
 	int64_t		 started_at;	/* unix ms */
 	int64_t		 retain_ms;	/* journal retention period */
-	struct limits	 limits;	/* on hooks' requests (httpd.c) */
-	uint64_t	 next_seq;
+	struct limits	 limits;	/* on hooks' requests (HTTP in's) */
 	int		 stopping;
 };
 
 extern struct listener listener;
 
-typedef void (*listener_synced_cb)(void *);
-
-void	listener_after_sync(listener_synced_cb, void *);
 void	listener_shutdown(void);
-int64_t	listener_wallclock(void);
 
 #endif

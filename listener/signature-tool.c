@@ -4,6 +4,7 @@
  * the HMAC code and GnuTLS stay out of the client.  Messages read as the
  * client's own ("fish: verify: ..."); the secret is never printed.
  */
+#include "clock.h"
 #include "compat.h"
 #include "config.h"
 
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -214,7 +214,7 @@ signature_tool_main(int argc, char **argv)
 	const char		*mode = argv[1] + 2, *spectext = NULL;
 	const char		*id = NULL;
 	char			*cause;
-	int64_t			 now = time(NULL), tolerance;
+	int64_t			 now = clock_wall_ms() / 1000, tolerance;
 	int			 ch, status = 2;
 
 	tolerance = SIGNATURE_TOLERANCE_S;

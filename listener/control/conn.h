@@ -14,11 +14,13 @@
 #include "buffer.h"
 #include "waiter.h"
 
+struct control;
 struct filter;
 struct loop_timer;
 struct message;
 
 struct conn {
+	struct control		*control;	/* that accepted it */
 	uint64_t		 id;		/* for control_find */
 	int			 fd;
 	struct buffer		 in;

@@ -15,17 +15,14 @@
 #include "hold.h"
 #include "hook.h"
 #include "httpd.h"
-#include "journal.h"
 #include "listener.h"
-#include "message.h"
 #include "proto.h"
+#include "store.h"
 
 /* Add what recovery found lost in the journal at start to a reply. */
 static void
-control_hooks_damage(struct json_object *r)
+control_hooks_damage(struct json_object *r, const struct journal_damage *d)
 {
-	const struct journal_damage	*d = journal_damage(listener.journal);
-
 	json_object_object_add(r, "journal_damaged_regions",
 	    json_object_new_int64((int64_t)d->regions));
 	json_object_object_add(r, "journal_damaged_bytes",
@@ -43,10 +40,12 @@ void
 control_hooks_status(struct conn *c, struct proto_frame *f)
 {
 	struct json_object	*r;
+	struct store_stats	 st;
 	char			*s;
 	size_t			 i;
 
 	(void)f;
+	store_stats(control_store(c), &st);
 	r = proto_reply(EXIT_OK, NULL);
 	json_object_object_add(r, "session",
 	    json_object_new_string(listener.session.name));
@@ -63,18 +62,18 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 		    json_object_new_string(listener.tls_key));
 	}
 	json_object_object_add(r, "hooks",
-	    json_object_new_int64((int64_t)hook_count()));
+	    json_object_new_int64((int64_t)st.hooks));
 	json_object_object_add(r, "messages",
-	    json_object_new_int64((int64_t)message_count()));
+	    json_object_new_int64((int64_t)st.received));
 	json_object_object_add(r, "queued",
-	    json_object_new_int64((int64_t)message_queued()));
+	    json_object_new_int64((int64_t)st.queued));
 	json_object_object_add(r, "journal_bytes",
-	    json_object_new_int64((int64_t)journal_bytes(listener.journal)));
+	    json_object_new_int64((int64_t)st.journal_bytes));
 	json_object_object_add(r, "journal_records",
-	    json_object_new_int64((int64_t)journal_records(listener.journal)));
+	    json_object_new_int64((int64_t)st.journal_records));
 	json_object_object_add(r, "journal_segments",
-	    json_object_new_int64((int64_t)journal_segments(listener.journal)));
-	control_hooks_damage(r);
+	    json_object_new_int64((int64_t)st.journal_segments));
+	control_hooks_damage(r, &st.damage);
 	s = duration_format((uint64_t)listener.retain_ms);
 	json_object_object_add(r, "retain", json_object_new_string(s));
 	free(s);
@@ -97,13 +96,13 @@ control_hooks_spawn(struct conn *c, struct proto_frame *f)
 	const char		*name = proto_string(f->json, "name");
 	char			*cause = NULL, *url;
 
-	if (hook_settings_check(f->json, f->payload_len, &cause) == -1) {
+	if (store_spawn_check(f->json, f->payload_len, &cause) == -1) {
 		control_errorf(c, EXIT_USAGE, "%s", cause);
 		free(cause);
 		return;
 	}
-	if ((h = hook_create(name, f->json, f->payload, f->payload_len,
-	    &cause)) == NULL) {
+	if ((h = store_spawn(control_store(c), name, f->json, f->payload,
+	    f->payload_len, &cause)) == NULL) {
 		control_errorf(c, EXIT_FAILED, "%s", cause);
 		free(cause);
 		return;
@@ -176,11 +175,11 @@ control_hooks_close(struct conn *c, struct proto_frame *f)
 		control_invalid(c, f, "hook");
 		return;
 	}
-	if ((h = hook_find(handle)) == NULL) {
+	if ((h = store_find(control_store(c), handle)) == NULL) {
 		control_errorf(c, EXIT_NOT_FOUND, "no such hook '%s'", handle);
 		return;
 	}
-	hook_close(h);
+	store_close_hook(control_store(c), h);
 	control_reply_after_sync(c, proto_reply(EXIT_OK, NULL));
 }
 

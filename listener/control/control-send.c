@@ -19,9 +19,9 @@
 #include <json-c/json.h>
 
 #include "buffer.h"
+#include "clock.h"
 #include "control.h"
 #include "httpc.h"
-#include "listener.h"
 #include "log.h"
 #include "outbound.h"
 #include "proto.h"
@@ -139,7 +139,7 @@ control_send_sign(struct send_client *sc, struct json_object *headers,
 	size_t			 i, n;
 
 	if (timestamp < 0)
-		timestamp = listener_wallclock() / 1000;
+		timestamp = clock_wall_ms() / 1000;
 	o = json_object_new_array();
 	if (signature_sign(&sc->spec, body, len, sc->id, timestamp, o,
 	    cause) == -1) {
@@ -332,6 +332,7 @@ control_send_start(struct conn *c, struct proto_frame *f)
 			return;
 		}
 	}
-	outbound_send(&req, (unsigned int)retries, control_send_sent,
+	outbound_send(control_outbound(c), &req, (unsigned int)retries,
+	    control_send_sent,
 	    &control_send_ops, sc);
 }

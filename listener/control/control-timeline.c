@@ -34,6 +34,7 @@
 #include <json-c/json.h>
 
 #include "compat.h"
+#include "clock.h"
 #include "control.h"
 #include "duration.h"
 #include "envelope.h"
@@ -45,6 +46,7 @@
 #include "outbound.h"
 #include "proto.h"
 #include "control-timeline.h"
+#include "store.h"
 #include "xmalloc.h"
 
 /* The most hooks a request may name. */
@@ -87,7 +89,8 @@ timeline_hooks(struct conn *c, struct proto_frame *f, struct hook ***hooks)
 	for (i = 0; i < n; i++) {
 		handle = json_object_get_string(json_object_array_get_idx(list,
 		    i));
-		if (((*hooks)[i] = hook_find(handle)) == NULL) {
+		if (((*hooks)[i] = store_find(control_store(c), handle)) ==
+		    NULL) {
 			control_errorf(c, EXIT_NOT_FOUND, "no such hook '%s'",
 			    handle);
 			free(*hooks);
@@ -127,53 +130,7 @@ timeline_selected(const struct message *m, struct hook **hooks, size_t n)
 	return (0);
 }
 
-/*
- * Read message m's record into rec (release it with journal_record_release);
- * return -1 if it is unreadable.  A request we sent whose start and
- * outcome are records of their own reads as one whole record: the start's
- * fields with the outcome's added, "request_body_len", and the request body
- * followed by the response body.
- */
-static int
-timeline_read(const struct message *m, struct journal_record *rec)
-{
-	struct journal_record	 outcome;
-	char			*cause = NULL, *body;
-
-	if (journal_read(listener.journal, m->offset, rec, &cause) == -1)
-		goto fail;
-	if (m->hook != NULL || rec->type != JOURNAL_MESSAGE_SENDING)
-		return (0);
-	json_object_object_add(rec->json, "request_body_len",
-	    json_object_new_int64((int64_t)rec->body_len));
-	if (m->state != MESSAGE_SENT)
-		return (0);
-	if (journal_read(listener.journal, m->outcome, &outcome,
-	    &cause) == -1) {
-		journal_record_release(rec);
-		goto fail;
-	}
-	json_object_object_foreach(outcome.json, key, value) {
-		if (strcmp(key, "seq") != 0)
-			json_object_object_add(rec->json, key,
-			    json_object_get(value));
-	}
-	body = xmalloc(rec->body_len + outcome.body_len + 1);
-	memcpy(body, rec->body, rec->body_len);
-	memcpy(body + rec->body_len, outcome.body, outcome.body_len);
-	free(rec->storage);
-	rec->storage = body;
-	rec->body = body;
-	rec->body_len += outcome.body_len;
-	journal_record_release(&outcome);
-	return (0);
-
-fail:
-	free(cause);
-	return (-1);
-}
-
-/* Build the entry of message m from its record (as timeline_read reads it). */
+/* Build the entry of message m from its record (as store_read reads it). */
 static struct json_object *
 timeline_entry(const struct message *m, const struct journal_record *rec)
 {
@@ -217,9 +174,12 @@ timeline_send_entry(struct conn *c, const struct message *m)
 {
 	struct journal_record	 rec;
 	struct json_object	*r;
+	char			*cause;
 
-	if (timeline_read(m, &rec) == -1)
+	if (store_read(control_store(c), m, &rec, &cause) == -1) {
+		free(cause);
 		return (-1);
+	}
 	r = proto_reply(EXIT_OK, NULL);
 	json_object_object_add(r, "entry", timeline_entry(m, &rec));
 	control_reply(c, r, rec.body, rec.body_len);
@@ -234,13 +194,13 @@ timeline_send_entry(struct conn *c, const struct message *m)
  * a whole record took its seq when the request ended, so its time is then.
  */
 static int64_t
-timeline_time(const struct message *m)
+timeline_time(struct store *store, const struct message *m)
 {
 	struct journal_record	 rec;
 	char			*cause;
 	int64_t			 when;
 
-	if (journal_read(listener.journal, m->offset, &rec, &cause) == -1) {
+	if (store_read(store, m, &rec, &cause) == -1) {
 		free(cause);
 		return (0);
 	}
@@ -294,8 +254,8 @@ timeline_log_step(struct conn *c, void *arg)
 	struct json_object	 *end;
 	size_t			  n, i, sent = 0, looked = 0;
 
-	all = message_all(&n);
-	i = message_index(lc->next);
+	all = store_messages(control_store(c), &n);
+	i = store_message_index(control_store(c), lc->next);
 	for (; i < n && all[i]->seq <= lc->last; i++) {
 		if (control_pending(c) >= CONTROL_OUT_BOUND ||
 		    sent >= LOG_STEP_ENTRIES || looked >= LOG_STEP_MESSAGES)
@@ -346,18 +306,19 @@ timeline_log(struct conn *c, struct proto_frame *f)
 	if ((nhooks = timeline_hooks(c, f, &hooks)) == -1)
 		return;
 	if (since >= 0)
-		cutoff = listener_wallclock() - since;
+		cutoff = clock_wall_ms() - since;
 	lc = xcalloc(1, sizeof *lc);
 	lc->hooks = hooks;
 	lc->nhooks = (size_t)nhooks;
-	all = message_all(&n);
+	all = store_messages(control_store(c), &n);
 	/* Walk back from the newest; stop at the limit or the cutoff. */
 	for (i = n; i > 0; i--) {
 		if (limit > 0 && (int64_t)nchosen >= limit)
 			break;
 		if (!timeline_selected(all[i - 1], hooks, (size_t)nhooks))
 			continue;
-		if (since >= 0 && timeline_time(all[i - 1]) < cutoff)
+		if (since >= 0 &&
+		    timeline_time(control_store(c), all[i - 1]) < cutoff)
 			break;
 		if (nchosen++ == 0)
 			lc->last = all[i - 1]->seq;
@@ -380,7 +341,7 @@ timeline_show(struct conn *c, struct proto_frame *f)
 
 	if (timeline_seq(c, f, &seq) == -1)
 		return;
-	if ((m = message_find((uint64_t)seq)) == NULL ||
+	if ((m = store_message(control_store(c), (uint64_t)seq)) == NULL ||
 	    timeline_send_entry(c, m) == -1) {
 		xasprintf(&text, "no message %lld in the journal", (long long)seq);
 		control_error(c, EXIT_NOT_FOUND, text);
@@ -434,7 +395,7 @@ timeline_ls(struct conn *c, struct proto_frame *f)
 
 	(void)f;
 	list = json_object_new_array();
-	TAILQ_FOREACH(h, hook_all(), entry)
+	TAILQ_FOREACH(h, store_hooks(control_store(c)), entry)
 		json_object_array_add(list, timeline_hook(h));
 	r = proto_reply(EXIT_OK, NULL);
 	json_object_object_add(r, "hooks", list);
@@ -482,8 +443,9 @@ timeline_tail_step(struct conn *c, void *arg)
 	struct message		**all, *m;
 	size_t			  n, i, sent = 0, looked = 0;
 
-	all = message_all(&n);
-	for (i = message_index(sub->next); i < n; i++) {
+	all = store_messages(control_store(c), &n);
+	for (i = store_message_index(control_store(c), sub->next); i < n;
+	    i++) {
 		m = all[i];
 		if (m->state == MESSAGE_PENDING)
 			break;
@@ -513,11 +475,12 @@ timeline_tail_step(struct conn *c, void *arg)
  * entry already; the others send it with that entry.
  */
 static void
-timeline_notify(struct message *m)
+timeline_notify(struct message *m, void *arg)
 {
 	struct subscriber	*sub, *next;
 	struct conn		*c;
 
+	(void)arg;
 	TAILQ_FOREACH_SAFE(sub, &subscribers, entry, next) {
 		if ((c = control_find(sub->conn_id)) == NULL) {
 			timeline_tail_free(sub);
@@ -530,6 +493,13 @@ timeline_notify(struct message *m)
 		} else if (!sub->behind)
 			timeline_tail_step(c, sub);
 	}
+}
+
+/* Follow the timeline of store: tails move on as messages become durable. */
+void
+timeline_start(struct store *store)
+{
+	store_observe(store, timeline_notify, NULL);
 }
 
 /*
@@ -560,15 +530,15 @@ timeline_stop(void)
  * durable.  Those not yet durable are the last of the index.
  */
 static uint64_t
-timeline_now(void)
+timeline_now(struct store *store)
 {
 	struct message	**all;
 	size_t		  n, i;
 
-	all = message_all(&n);
+	all = store_messages(store, &n);
 	for (i = n; i > 0 && all[i - 1]->state == MESSAGE_PENDING; i--)
 		;
-	return (i == n ? listener.next_seq : all[i]->seq);
+	return (i == n ? store_next_seq(store) : all[i]->seq);
 }
 
 /*
@@ -597,9 +567,9 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 	sub->conn_id = control_id(c);
 	sub->hooks = hooks;
 	sub->nhooks = (size_t)n;
-	sub->next = after >= 0 ? (uint64_t)after + 1 : timeline_now();
+	sub->next = after >= 0 ? (uint64_t)after + 1 :
+	    timeline_now(control_store(c));
 	TAILQ_INSERT_TAIL(&subscribers, sub, entry);
-	message_observe(timeline_notify);
 	r = proto_reply(EXIT_OK, NULL);
 	json_object_object_add(r, "after",
 	    json_object_new_int64((int64_t)(sub->next - 1)));
@@ -640,7 +610,7 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 	const char		*path, *query;
 	int64_t			 seq, timeout_ms = 30000;
 	uint64_t		*conn_id;
-	char			*url, *text;
+	char			*url, *text, *cause;
 	size_t			 i, n;
 
 	if (timeline_seq(c, f, &seq) == -1)
@@ -655,8 +625,10 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 		control_invalid(c, f, "timeout_ms");
 		return;
 	}
-	if ((m = message_find((uint64_t)seq)) == NULL ||
-	    timeline_read(m, &rec) == -1) {
+	if ((m = store_message(control_store(c), (uint64_t)seq)) == NULL ||
+	    store_read(control_store(c), m, &rec, &cause) == -1) {
+		if (m != NULL)
+			free(cause);
 		xasprintf(&text, "no message %lld in the journal", (long long)seq);
 		control_error(c, EXIT_NOT_FOUND, text);
 		free(text);
@@ -709,7 +681,8 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 	req.headers = headers;
 	conn_id = xmalloc(sizeof *conn_id);
 	*conn_id = control_id(c);
-	outbound_send(&req, 0, control_send_done, NULL, conn_id);
+	outbound_send(control_outbound(c), &req, 0, control_send_done, NULL,
+	    conn_id);
 	json_object_put(headers);
 	free(url);
 	journal_record_release(&rec);

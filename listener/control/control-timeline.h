@@ -8,6 +8,7 @@
 
 struct conn;
 struct proto_frame;
+struct store;
 
 void	timeline_ls(struct conn *, struct proto_frame *);
 void	timeline_log(struct conn *, struct proto_frame *);
@@ -15,6 +16,7 @@ void	timeline_show(struct conn *, struct proto_frame *);
 void	timeline_tail(struct conn *, struct proto_frame *);
 void	timeline_replay(struct conn *, struct proto_frame *);
 void	timeline_resolve(struct conn *, struct proto_frame *);
+void	timeline_start(struct store *);
 void	timeline_stop(void);
 
 #endif

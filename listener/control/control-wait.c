@@ -16,12 +16,11 @@
 #include "envelope.h"
 #include "filter.h"
 #include "hook.h"
-#include "journal.h"
-#include "listener.h"
 #include "log.h"
 #include "loop.h"
 #include "message.h"
 #include "proto.h"
+#include "store.h"
 #include "waiter.h"
 #include "xmalloc.h"
 
@@ -54,11 +53,11 @@ control_wait_deliver(struct waiter *w, struct message *m)
 	char			*cause;
 
 	c->waiting = 0;
-	loop_timer_cancel(listener.loop, c->wait_timer);
+	loop_timer_cancel(control_loop(c), c->wait_timer);
 	c->wait_timer = NULL;
 	if (!w->peek)
 		c->lease = m;
-	if (journal_read(listener.journal, m->offset, &rec, &cause) == -1) {
+	if (store_read(control_store(c), m, &rec, &cause) == -1) {
 		/* Unreadable: leave the message taken so it cannot loop. */
 		log_warnx("message %llu: %s", (unsigned long long)m->seq, cause);
 		free(cause);
@@ -84,7 +83,7 @@ control_wait_match(struct waiter *w, struct message *m, size_t *cost)
 	char			*cause;
 	int			 match;
 
-	if (journal_read(listener.journal, m->offset, &rec, &cause) == -1) {
+	if (store_read(control_store(c), m, &rec, &cause) == -1) {
 		free(cause);
 		return (0);
 	}
@@ -134,7 +133,7 @@ control_wait_parse_filters(struct conn *c, struct proto_frame *f)
 static void
 control_wait_timeout(struct conn *c)
 {
-	waiter_remove(&c->waiter);
+	store_unwait(control_store(c), &c->waiter);
 	c->waiting = 0;
 	control_reply(c, proto_reply(EXIT_TIMEOUT, NULL), NULL, 0);
 }
@@ -154,7 +153,7 @@ control_wait_expired(void *arg)
 	c->wait_timer = NULL;
 	if (!c->waiting)
 		return;
-	if (waiter_busy(&c->waiter)) {
+	if (store_wait_busy(&c->waiter)) {
 		c->wait_expired = 1;
 		return;
 	}
@@ -217,7 +216,7 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 	for (i = 0; i < n; i++) {
 		handle = json_object_get_string(json_object_array_get_idx(list,
 		    i));
-		if ((h = hook_find(handle)) == NULL) {
+		if ((h = store_find(control_store(c), handle)) == NULL) {
 			control_errorf(c, EXIT_NOT_FOUND, "no such hook '%s'",
 			    handle);
 			return;
@@ -233,13 +232,13 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 	c->wait_expired = 0;
 	c->waiter.arg = c;
 	c->waiting = 1;
-	waiter_add(&c->waiter);
+	store_wait(control_store(c), &c->waiter);
 	if (!c->waiting || timeout < 0)
 		return;
 	if (timeout == 0)
 		control_wait_expired(c);
 	else
-		c->wait_timer = loop_timer_add(listener.loop,
+		c->wait_timer = loop_timer_add(control_loop(c),
 		    loop_now() + timeout, control_wait_expired, c);
 }
 
@@ -258,7 +257,7 @@ control_wait_ack(struct conn *c, struct proto_frame *f)
 		    "no message %lld is being waited on", (long long)seq);
 		return;
 	}
-	message_take(c->lease);
+	store_take(control_store(c), c->lease);
 	c->lease = NULL;
 	control_reply_after_sync(c, proto_reply(EXIT_OK, NULL));
 }

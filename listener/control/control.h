@@ -14,7 +14,9 @@ struct conn;
 struct httpc_result;
 struct control;
 struct loop;
+struct outbound;
 struct proto_frame;
+struct store;
 
 /*
  * A long reply is sent in steps: a handler queues output while
@@ -27,12 +29,13 @@ struct proto_frame;
 #define CONTROL_URL_MAX		(64U << 10)
 #define CONTROL_HEADERS_MAX	1024
 
-struct control	*control_start(struct loop *, const char *, char **);
+struct control	*control_start(struct loop *, struct store *,
+		    struct outbound *, const char *, char **);
 void		 control_stop(struct control *);
 void		 control_flush(struct control *);
 void		 control_notify_stop(struct control *);
 
-/* For request handlers kept in other files (control-*.c, timeline.c). */
+/* For request handlers kept in other files (control-*.c). */
 void		 control_reply(struct conn *, struct json_object *,
 		    const void *, size_t);
 void		 control_reply_after_sync(struct conn *, struct json_object *);
@@ -46,6 +49,9 @@ size_t		 control_pending(const struct conn *);
 void		 control_on_drained(struct conn *,
 		    void (*)(struct conn *, void *), void (*)(void *), void *);
 struct conn	*control_find(uint64_t);
+struct loop	*control_loop(const struct conn *);
+struct store	*control_store(const struct conn *);
+struct outbound	*control_outbound(const struct conn *);
 
 /* control-hooks.c */
 void		 control_hooks_status(struct conn *, struct proto_frame *);

@@ -57,9 +57,12 @@ forward_done(struct httpc_result *result, uint64_t seq, void *arg)
 	httpd_respond(r, status, response, 1);
 }
 
-/* Pass a durable request on to the hook's app; answer when it does. */
+/*
+ * Pass a durable request on to the hook's app, through outbound; answer
+ * when it does.
+ */
 void
-forward_start(struct request *r)
+forward_start(struct outbound *outbound, struct request *r)
 {
 	struct httpc_request	 req;
 	char			*url;
@@ -74,7 +77,7 @@ forward_start(struct request *r)
 	req.timeout_ms = r->hook->hold_timeout_ms;
 	r->forwarding = 1;
 	TAILQ_INSERT_TAIL(&forwarding, r, entry);
-	outbound_send(&req, 0, forward_done, NULL, r);
+	outbound_send(outbound, &req, 0, forward_done, NULL, r);
 	json_object_put(req.headers);
 	free(url);
 }

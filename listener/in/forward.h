@@ -5,9 +5,10 @@
 #ifndef FORWARD_H
 #define FORWARD_H
 
+struct outbound;
 struct request;
 
-void	forward_start(struct request *);
+void	forward_start(struct outbound *, struct request *);
 void	forward_forget(struct request *);
 void	forward_stop(void);
 

@@ -27,6 +27,8 @@
 #include "message.h"
 #include "proto.h"
 #include "request.h"
+#include "sorted.h"
+#include "store.h"
 #include "xmalloc.h"
 
 /* How a held request was settled (journaled as its "outcome"). */
@@ -48,6 +50,7 @@ struct settled {
 
 struct hold {
 	struct loop		*loop;
+	struct store		*store;
 	TAILQ_HEAD(, request)	 held;		/* oldest first */
 	struct settled		*settled;	/* held ones answered, by seq */
 	size_t			 nsettled, settled_size;
@@ -55,11 +58,15 @@ struct hold {
 
 static struct hold	hold_self;
 
-/* Start with no held requests; hold timeouts run on loop. */
+/*
+ * Start with no held requests; hold timeouts run on loop, and fish reply
+ * finds messages and hooks in store.
+ */
 void
-hold_init(struct loop *loop)
+hold_init(struct loop *loop, struct store *store)
 {
 	hold_self.loop = loop;
+	hold_self.store = store;
 	TAILQ_INIT(&hold_self.held);
 }
 
@@ -100,22 +107,22 @@ hold_hung_up(struct request *r)
 	    errno != EWOULDBLOCK && errno != EINTR));
 }
 
+/* Compare a sequence number with a settled request, for sorted_find. */
+static int
+hold_compare_settled(const void *key, const void *element)
+{
+	uint64_t		 seq = *(const uint64_t *)key;
+	const struct settled	*s = element;
+
+	return (seq < s->seq ? -1 : seq > s->seq);
+}
+
 /* Find how the held request seq was settled; NULL if it was not. */
 static struct settled *
 hold_find_settled(uint64_t seq)
 {
-	size_t	lo = 0, hi = hold_self.nsettled, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (hold_self.settled[mid].seq == seq)
-			return (&hold_self.settled[mid]);
-		if (hold_self.settled[mid].seq < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (NULL);
+	return (sorted_find(&seq, hold_self.settled, hold_self.nsettled,
+	    sizeof *hold_self.settled, hold_compare_settled));
 }
 
 /* Remember how a held request was settled, keeping the table in order. */
@@ -247,7 +254,8 @@ hold_not_held(uint64_t seq, char **cause)
 		}
 		return (EXIT_FAILED);
 	}
-	if ((m = message_find(seq)) == NULL || m->hook == NULL) {
+	if ((m = store_message(hold_self.store, seq)) == NULL ||
+	    m->hook == NULL) {
 		xasprintf(cause, "no message %llu was received", n);
 		return (EXIT_NOT_FOUND);
 	}
@@ -282,7 +290,7 @@ hold_reply(const char *message, unsigned int status,
 		if (r == NULL)
 			return (hold_not_held(*seq, cause));
 	} else {
-		if ((hook = hook_find(message)) == NULL) {
+		if ((hook = store_find(hold_self.store, message)) == NULL) {
 			xasprintf(cause, "no such hook '%s'", message);
 			return (EXIT_NOT_FOUND);
 		}

@@ -11,8 +11,9 @@
 struct json_object;
 struct loop;
 struct request;
+struct store;
 
-void	hold_init(struct loop *);
+void	hold_init(struct loop *, struct store *);
 void	hold_release(void);
 void	hold_add(struct request *);
 void	hold_forget(struct request *);

@@ -2,12 +2,13 @@
  * HTTP in.  Every request to /TOKEN[/sub/path][?query] of an open hook is
  * recorded and answered, but only once its record is durable: the
  * finished request is journaled, its connection suspended, and resumed by
- * the group commit (listener_after_sync) that made it durable.  Unknown
+ * the group commit (store_after_sync) that made it durable.  Unknown
  * tokens (and every other path) get 404, closed hooks 410.
  *
  * Strangers on the internet talk to us, so every bad request gets a short
  * fixed answer that echoes nothing of it, and no client can hold more than
- * its share (listener.limits): bodies over --max-body get 413, as soon as
+ * its share (the limits given to httpd_start): bodies over --max-body get
+ * 413, as soon as
  * Content-Length says so or a chunked body passes it; bodies that would
  * take the memory held by all bodies being received past --max-inflight
  * get 503 with Retry-After (see httpd_body_add); MHD answers headers that
@@ -61,12 +62,11 @@
 #include "answer.h"
 #include "buffer.h"
 #include "compat.h"
+#include "clock.h"
 #include "forward.h"
 #include "hold.h"
 #include "hook.h"
 #include "httpd.h"
-#include "journal.h"
-#include "listener.h"
 #include "log.h"
 #include "loop.h"
 #include "message.h"
@@ -74,6 +74,7 @@
 #include "reject.h"
 #include "request.h"
 #include "signature.h"
+#include "store.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -96,6 +97,10 @@ struct httpd_conn {
 struct httpd {
 	struct MHD_Daemon	*daemon;
 	struct loop		*loop;
+	struct store		*store;
+	struct outbound		*outbound;	/* forwards requests */
+	struct limits		 limits;	/* on hooks' requests */
+	int			 stopping;	/* answer new requests 503 */
 	int			 epoll_fd;
 	TAILQ_HEAD(, httpd_conn) conns;
 	TAILQ_HEAD(, httpd_conn) idle;
@@ -268,7 +273,7 @@ httpd_client_turn(struct MHD_Connection *connection)
 
 	if (conn == NULL)
 		return;
-	conn->deadline = loop_now() + (int64_t)listener.limits.idle_timeout_ms;
+	conn->deadline = loop_now() + (int64_t)h->limits.idle_timeout_ms;
 	/* Deadlines only grow: a sweep already planned comes sooner. */
 	if (h->sweep == NULL)
 		h->sweep = loop_timer_add(h->loop, conn->deadline, httpd_sweep,
@@ -394,7 +399,7 @@ httpd_answer_busy(struct MHD_Connection *connection)
 {
 	return (httpd_answer_retry(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 	    "too many bodies in flight, retry later\n",
-	    (unsigned int)((listener.limits.idle_timeout_ms + 999) / 1000)));
+	    (unsigned int)((httpd_self->limits.idle_timeout_ms + 999) / 1000)));
 }
 
 /*
@@ -410,7 +415,7 @@ httpd_uri_too_long(const char *uri)
 
 	for (; p != NULL; p = strchr(p + 1, '&'))
 		cost += HTTPD_PARAMETER_COST;
-	return (cost > listener.limits.max_header / 2);
+	return (cost > httpd_self->limits.max_header / 2);
 }
 
 /*
@@ -468,7 +473,7 @@ httpd_find_hook(const char *uri)
 	len = strcspn(uri, "/?#");
 	if (len != TOKEN_LEN)
 		return (NULL);
-	return (hook_find_token(uri, len));
+	return (store_find_token(httpd_self->store, uri, len));
 }
 
 /*
@@ -558,7 +563,7 @@ httpd_verify(const struct hook *h, struct json_object *headers,
 		return (0);
 	}
 	if (signature_verify(h->sigspec, headers, body, len,
-	    listener_wallclock() / 1000, h->tolerance_ms / 1000, reason) == 1)
+	    clock_wall_ms() / 1000, h->tolerance_ms / 1000, reason) == 1)
 		return (1);
 	if (*reason == NULL)
 		*reason = xstrdup("bad signature");
@@ -606,7 +611,7 @@ httpd_record(struct request *r, const char *method, const char *rest)
 	json_object_object_add(o, "remote", json_object_new_string(remote));
 	free(remote);
 	json_object_object_add(o, "received_at",
-	    json_object_new_int64(listener_wallclock()));
+	    json_object_new_int64(clock_wall_ms()));
 	if (r->hook->verify != NULL) {
 		if (httpd_verify(r->hook, headers, body, len, &reason))
 			json_object_object_add(o, "verified",
@@ -617,7 +622,8 @@ httpd_record(struct request *r, const char *method, const char *rest)
 			json_object_object_add(o, "rejected",
 			    json_object_new_string(reason));
 			free(reason);
-			outcome = reject_admit(r->hook) ? HTTPD_REJECTED :
+			outcome = reject_admit(httpd_self->loop, r->hook) ?
+			    HTTPD_REJECTED :
 			    HTTPD_UNRECORDED;
 		}
 	}
@@ -626,7 +632,8 @@ httpd_record(struct request *r, const char *method, const char *rest)
 		len = 0;
 	}
 	if (outcome != HTTPD_UNRECORDED) {
-		r->message = message_receive(r->hook, o, body, len);
+		r->message = store_receive(httpd_self->store, r->hook, o, body,
+		    len);
 		r->seq = r->message->seq;
 	}
 	json_object_put(o);
@@ -655,8 +662,9 @@ httpd_body_release(struct request *r)
 static uint64_t
 httpd_body_cap(void)
 {
-	return (listener.limits.max_body < listener.limits.max_inflight ?
-	    listener.limits.max_body : listener.limits.max_inflight);
+	const struct limits	*l = &httpd_self->limits;
+
+	return (l->max_body < l->max_inflight ? l->max_body : l->max_inflight);
 }
 
 /*
@@ -667,7 +675,7 @@ httpd_body_cap(void)
 static int
 httpd_body_reserve(struct request *r, uint64_t length)
 {
-	if (httpd_self->inflight + length > listener.limits.max_inflight)
+	if (httpd_self->inflight + length > httpd_self->limits.max_inflight)
 		return (0);
 	buffer_reserve(&r->body, (size_t)length);
 	httpd_charge(r, r->body.size);
@@ -697,7 +705,7 @@ httpd_body_add(struct request *r, const char *data, size_t len)
 	}
 	buffer_add(&r->body, data, len);
 	httpd_charge(r, r->body.size - size);
-	if (httpd_self->inflight > listener.limits.max_inflight) {
+	if (httpd_self->inflight > httpd_self->limits.max_inflight) {
 		r->overflow = 1;
 		httpd_body_release(r);
 	}
@@ -722,7 +730,7 @@ httpd_respond(struct request *r, unsigned int status,
 	r->response = response;
 	r->stage = REQUEST_ANSWERED;
 	if (after_sync)
-		listener_after_sync(httpd_resume, r);
+		store_after_sync(httpd_self->store, httpd_resume, r);
 	else
 		httpd_resume(r);
 }
@@ -753,8 +761,8 @@ httpd_journal_answer(struct request *r, const char *outcome,
 		json_object_object_add(o, "forward_seq",
 		    json_object_new_int64(forward_seq));
 	json_object_object_add(o, "answered_at",
-	    json_object_new_int64(listener_wallclock()));
-	journal_append(listener.journal, JOURNAL_MESSAGE_ANSWERED, o, body, len);
+	    json_object_new_int64(clock_wall_ms()));
+	store_answered(httpd_self->store, o, body, len);
 	json_object_put(o);
 }
 
@@ -769,16 +777,16 @@ httpd_durable(void *arg)
 	struct hook	*h = r->hook;
 	const char	*text = "shutting down\n";
 
-	message_ready(r->message);
+	store_ready(httpd_self->store, r->message);
 	r->message = NULL;
 	if (r->echo != NULL)
 		httpd_respond(r, httpd_hook_status(h),
 		    answer_text(h->headers, r->echo), 0);
-	else if (listener.stopping && (h->hold || h->forward_to != NULL))
+	else if (httpd_self->stopping && (h->hold || h->forward_to != NULL))
 		httpd_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    answer_text(NULL, text), 0);
 	else if (h->forward_to != NULL)
-		forward_start(r);
+		forward_start(httpd_self->outbound, r);
 	else if (h->hold)
 		hold_add(r);
 	else
@@ -797,7 +805,7 @@ httpd_rejected(void *arg)
 {
 	struct request	*r = arg;
 
-	message_reject(r->message);
+	store_reject(httpd_self->store, r->message);
 	r->message = NULL;
 	httpd_respond(r, MHD_HTTP_UNAUTHORIZED,
 	    answer_text(NULL, HTTPD_REJECTED_TEXT), 0);
@@ -953,7 +961,7 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (!httpd_request_line_clean(method, r->uri))
 			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
 			    "bad request line\n"));
-		if (listener.stopping)
+		if (httpd_self->stopping)
 			return (httpd_answer(connection,
 			    MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n"));
 		if (httpd_framing_ambiguous(&framing))
@@ -997,8 +1005,8 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		r->stage = REQUEST_SUSPENDED;
 		httpd_server_turn(connection);
 		MHD_suspend_connection(connection);
-		listener_after_sync(outcome == HTTPD_REJECTED ? httpd_rejected :
-		    httpd_durable, r);
+		store_after_sync(httpd_self->store, outcome == HTTPD_REJECTED ?
+		    httpd_rejected : httpd_durable, r);
 		return (MHD_YES);
 	case REQUEST_SUSPENDED:
 		return (MHD_YES);
@@ -1125,10 +1133,10 @@ httpd_prepare(void *arg)
  * room prevents.
  */
 static unsigned int
-httpd_connection_limit(void)
+httpd_connection_limit(const struct limits *limits)
 {
 	struct rlimit	rl;
-	uint64_t	want = listener.limits.max_connections, room;
+	uint64_t	want = limits->max_connections, room;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return ((unsigned int)want);
@@ -1150,29 +1158,37 @@ httpd_connection_limit(void)
 	return ((unsigned int)want);
 }
 
-/* Start serving hooks on the listening socket fd. */
+/*
+ * Start serving the hooks of config->store on the listening socket
+ * config->fd.  The store is opened first: its group commit must run before
+ * MHD's prepare callback, which answers requests made durable by it.
+ */
 struct httpd *
-httpd_start(struct loop *loop, int fd, char **cause)
+httpd_start(const struct httpd_config *config, char **cause)
 {
+	struct loop			*loop = config->loop;
 	const union MHD_DaemonInfo	*info;
 	struct MHD_OptionItem		 tls_options[TLS_MHD_OPTIONS];
 	unsigned int			 tls_flags;
 	struct httpd			*h;
 
 	/* HTTPS when the session has a certificate (see tls.c). */
-	tls_flags = tls_mhd_options(listener.tls, tls_options);
+	tls_flags = tls_mhd_options(config->tls, tls_options);
 	h = xcalloc(1, sizeof *h);
 	h->loop = loop;
+	h->store = config->store;
+	h->outbound = config->outbound;
+	h->limits = *config->limits;
 	TAILQ_INIT(&h->conns);
 	TAILQ_INIT(&h->idle);
-	h->conn_limit = httpd_connection_limit();
-	hold_init(loop);
+	h->conn_limit = httpd_connection_limit(&h->limits);
+	hold_init(loop, h->store);
 	/* Set before MHD may call back: its callbacks reach us through it. */
 	httpd_self = h;
 	h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG | tls_flags, 0, NULL, NULL, httpd_access, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, httpd_log, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_LISTEN_SOCKET, config->fd,
 	    MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_logger, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, httpd_notify, h,
@@ -1182,13 +1198,13 @@ httpd_start(struct loop *loop, int fd, char **cause)
 	     * line alone).
 	     */
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)listener.limits.max_header,
+	    (size_t)h->limits.max_header,
 	    /* A backstop: httpd_sweep enforces the real deadline. */
 	    MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)((listener.limits.idle_timeout_ms + 999) / 1000),
+	    (unsigned int)((h->limits.idle_timeout_ms + 999) / 1000),
 	    MHD_OPTION_CONNECTION_LIMIT, h->conn_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)listener.limits.max_per_ip,
+	    (unsigned int)h->limits.max_per_ip,
 	    MHD_OPTION_ARRAY, tls_options,
 	    MHD_OPTION_END);
 	if (h->daemon == NULL) {
@@ -1212,14 +1228,16 @@ httpd_start(struct loop *loop, int fd, char **cause)
 }
 
 /*
- * Stop accepting new connections (for a graceful stop), and answer held
- * requests 503 so that they do not hold the stop up.
+ * Stop accepting new connections (for a graceful stop), answer new
+ * requests on open ones 503, and held requests too so that they do not
+ * hold the stop up.
  */
 void
 httpd_quiesce(struct httpd *h)
 {
 	MHD_socket	 fd;
 
+	h->stopping = 1;
 	fd = MHD_quiesce_daemon(h->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
@@ -1263,7 +1281,7 @@ httpd_stop(struct httpd *h)
 	loop_timer_cancel(h->loop, h->sweep);
 	loop_timer_cancel(h->loop, h->room);
 	hold_release();
-	reject_release();
+	reject_release(h->loop);
 	httpd_self = NULL;
 	free(h);
 }

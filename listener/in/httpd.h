@@ -7,14 +7,29 @@
 
 #include <stddef.h>
 
+#include "limit.h"
+
 struct httpd;
 struct json_object;
 struct loop;
+struct outbound;
+struct store;
+struct tls;
 
 /* Open files kept for other uses than hooks' connections. */
 #define HTTPD_FD_RESERVE	64
 
-struct httpd	*httpd_start(struct loop *, int, char **);
+/* What HTTP in is given at start: it reaches for nothing else. */
+struct httpd_config {
+	struct loop		*loop;
+	struct store		*store;		/* the hooks served */
+	struct outbound		*outbound;	/* for --forward-to hooks */
+	const struct limits	*limits;	/* on hooks' requests */
+	const struct tls	*tls;		/* NULL for plain HTTP */
+	int			 fd;		/* the listening socket */
+};
+
+struct httpd	*httpd_start(const struct httpd_config *, char **);
 void		 httpd_quiesce(struct httpd *);
 size_t		 httpd_requests(struct httpd *);
 void		 httpd_status(struct httpd *, struct json_object *);

@@ -29,7 +29,6 @@
 #include <json-c/json.h>
 
 #include "hook.h"
-#include "listener.h"
 #include "log.h"
 #include "loop.h"
 #include "reject.h"
@@ -108,24 +107,31 @@ reject_bucket(const struct hook *h, int64_t now)
 	return (found);
 }
 
-/* Log how many rejected requests went unrecorded in the window now ended. */
+/*
+ * Log how many rejected requests went unrecorded in the window now ended
+ * (arg: the loop).
+ */
 static void
 reject_log_window(void *arg)
 {
-	(void)arg;
+	struct loop	*loop = arg;
+
 	log_timer = NULL;
 	if (unlogged == 0)
 		return;
 	log_warnx("http: %llu more rejected requests not journaled in the "
 	    "last minute (over the rate cap)", (unsigned long long)unlogged);
 	unlogged = 0;
-	log_timer = loop_timer_add(listener.loop, loop_now() +
-	    REJECT_LOG_WINDOW_MS, reject_log_window, NULL);
+	log_timer = loop_timer_add(loop, loop_now() + REJECT_LOG_WINDOW_MS,
+	    reject_log_window, loop);
 }
 
-/* Count a rejected request over the cap, and say so in the log. */
+/*
+ * Count a rejected request over the cap, and say so in the log, at most
+ * once a window of loop's.
+ */
 static void
-reject_count(const struct hook *h)
+reject_count(struct loop *loop, const struct hook *h)
 {
 	unrecorded++;
 	if (log_timer != NULL) {
@@ -134,16 +140,17 @@ reject_count(const struct hook *h)
 	}
 	log_warnx("http: rejected requests to hook %.8s are over the rate cap: "
 	    "answered 401 but not journaled, only counted", h->token);
-	log_timer = loop_timer_add(listener.loop, loop_now() +
-	    REJECT_LOG_WINDOW_MS, reject_log_window, NULL);
+	log_timer = loop_timer_add(loop, loop_now() + REJECT_LOG_WINDOW_MS,
+	    reject_log_window, loop);
 }
 
 /*
  * Tell whether a rejected request to hook h may be journaled (1), or is
- * over the hook's or the session's cap and only counted (0).
+ * over the hook's or the session's cap and only counted (0); the log
+ * window of those runs on loop.
  */
 int
-reject_admit(const struct hook *h)
+reject_admit(struct loop *loop, const struct hook *h)
 {
 	struct reject_bucket	*b;
 	int64_t			 now = loop_now();
@@ -152,7 +159,7 @@ reject_admit(const struct hook *h)
 	if (!reject_take(&b->full_at, now, REJECT_HOOK_BURST,
 	    REJECT_HOOK_PER_MINUTE, 1) || !reject_take(&session_full_at, now,
 	    REJECT_SESSION_BURST, REJECT_SESSION_PER_MINUTE, 1)) {
-		reject_count(h);
+		reject_count(loop, h);
 		return (0);
 	}
 	reject_take(&b->full_at, now, REJECT_HOOK_BURST,
@@ -254,12 +261,12 @@ reject_unrecorded(void)
 	return (unrecorded);
 }
 
-/* Forget the buckets and the log window (the listener stops). */
+/* Forget the buckets and the log window on loop (the listener stops). */
 void
-reject_release(void)
+reject_release(struct loop *loop)
 {
 	if (log_timer != NULL)
-		loop_timer_cancel(listener.loop, log_timer);
+		loop_timer_cancel(loop, log_timer);
 	log_timer = NULL;
 	free(buckets);
 	buckets = NULL;

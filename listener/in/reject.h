@@ -10,10 +10,11 @@
 
 struct hook;
 struct json_object;
+struct loop;
 
-int		 reject_admit(const struct hook *);
+int		 reject_admit(struct loop *, const struct hook *);
 void		 reject_head(struct json_object *, const void *, size_t);
 uint64_t	 reject_unrecorded(void);
-void		 reject_release(void);
+void		 reject_release(struct loop *);
 
 #endif

@@ -1,10 +1,10 @@
 /*
  * Journaled outbound requests (see outbound.h).  Each attempt takes its
- * sequence number when it starts, so the timeline orders requests by
- * their start; its start record must be durable before curl sends a byte
- * (it waits for the group commit), and its outcome record completes it.
- * Backoff between attempts is a timer on the listener's loop; nothing
- * blocks.
+ * sequence number from the store when it starts, so the timeline orders
+ * requests by their start; its start record must be durable before curl
+ * sends a byte (it waits for the store's group commit), and its outcome
+ * record completes it.  Backoff between attempts is a timer on the loop
+ * outbound_new was given; nothing blocks.
  */
 #include "config.h"
 
@@ -18,17 +18,19 @@
 
 #include "buffer.h"
 #include "compat.h"
-#include "hook.h"
-#include "message.h"
-#include "listener.h"
+#include "clock.h"
 #include "log.h"
 #include "loop.h"
+#include "message.h"
 #include "outbound.h"
 #include "proto.h"
 #include "retry.h"
+#include "store.h"
 #include "xmalloc.h"
 
-struct outbound {
+/* One request, over all its attempts. */
+struct outbound_request {
+	struct outbound		*out;
 	char			*method;
 	char			*url;
 	struct json_object	*headers;
@@ -45,17 +47,23 @@ struct outbound {
 	outbound_done_cb	 cb;
 	const struct outbound_ops *ops;		/* or NULL */
 	void			*arg;
-	TAILQ_ENTRY(outbound)	 entry;		/* in waiting, during backoff */
+	TAILQ_ENTRY(outbound_request) entry;	/* in waiting, during backoff */
 };
 
-static TAILQ_HEAD(, outbound) waiting = TAILQ_HEAD_INITIALIZER(waiting);
-static int	stopping;	/* the listener stops: no more attempts */
+struct outbound {
+	struct loop		*loop;
+	struct httpc		*httpc;
+	struct store		*store;
+	char			*session;	/* its name, for errors */
+	TAILQ_HEAD(, outbound_request) waiting;	/* in their backoff */
+	int			 stopping;	/* no more attempts */
+};
 
-static void	outbound_attempt(struct outbound *);
+static void	outbound_attempt(struct outbound_request *);
 
 /* Tell whether whoever asked for a request still waits for it. */
 static int
-outbound_wanted(const struct outbound *o)
+outbound_wanted(const struct outbound_request *o)
 {
 	return (o->ops == NULL || o->ops->wanted == NULL ||
 	    o->ops->wanted(o->arg));
@@ -80,10 +88,10 @@ outbound_random(void)
  * user asked for it.
  */
 static int64_t
-outbound_retry_delay(const struct outbound *o,
+outbound_retry_delay(const struct outbound_request *o,
     const struct httpc_result *result)
 {
-	if (o->attempt > o->retries || !outbound_wanted(o) || stopping)
+	if (o->attempt > o->retries || !outbound_wanted(o) || o->out->stopping)
 		return (-1);
 	if (result->status == EXIT_OK) {
 		if (!retry_http_status(result->http_status))
@@ -124,7 +132,7 @@ outbound_result_release(struct httpc_result *result)
  * that says no attempt was made.
  */
 static void
-outbound_abandon(struct outbound *o, const char *why)
+outbound_abandon(struct outbound_request *o, const char *why)
 {
 	struct httpc_result	 result;
 	char			*text;
@@ -138,7 +146,7 @@ outbound_abandon(struct outbound *o, const char *why)
 
 /* Free a request that is done. */
 static void
-outbound_free(struct outbound *o)
+outbound_request_free(struct outbound_request *o)
 {
 	json_object_put(o->sending);
 	json_object_put(o->headers);
@@ -152,16 +160,16 @@ outbound_free(struct outbound *o)
 static void
 outbound_retry(void *arg)
 {
-	struct outbound	*o = arg;
+	struct outbound_request	*o = arg;
 
 	o->timer = NULL;
-	TAILQ_REMOVE(&waiting, o, entry);
+	TAILQ_REMOVE(&o->out->waiting, o, entry);
 	/* Nobody would hear of it: a send interrupted during the backoff. */
 	if (!outbound_wanted(o)) {
 		log_info("%s %s: not tried again, nobody waits for it",
 		    o->method, o->url);
 		outbound_abandon(o, "given up");
-		outbound_free(o);
+		outbound_request_free(o);
 		return;
 	}
 	outbound_attempt(o);
@@ -174,7 +182,7 @@ outbound_retry(void *arg)
 static void
 outbound_done(struct httpc_result *result, void *arg)
 {
-	struct outbound		*o = arg;
+	struct outbound_request		*o = arg;
 	struct json_object	*r;
 	uint64_t		 seq = o->message->seq;
 	int64_t			 delay;
@@ -197,21 +205,21 @@ outbound_done(struct httpc_result *result, void *arg)
 	if (delay >= 0)
 		json_object_object_add(r, "retry_in_ms",
 		    json_object_new_int64(delay));
-	message_answered(o->message, r, buffer_peek(&result->body),
+	store_sent(o->out->store, o->message, r, buffer_peek(&result->body),
 	    buffer_unread(&result->body));
 	json_object_put(r);
 	o->message = NULL;
 
 	if (delay >= 0) {
 		o->attempt++;
-		TAILQ_INSERT_TAIL(&waiting, o, entry);
-		o->timer = loop_timer_add(listener.loop, loop_now() + delay,
+		TAILQ_INSERT_TAIL(&o->out->waiting, o, entry);
+		o->timer = loop_timer_add(o->out->loop, loop_now() + delay,
 		    outbound_retry, o);
 		return;
 	}
 	result->attempt = o->attempt;
 	o->cb(result, seq, o->arg);
-	outbound_free(o);
+	outbound_request_free(o);
 }
 
 /*
@@ -222,17 +230,17 @@ outbound_done(struct httpc_result *result, void *arg)
 static void
 outbound_go(void *arg)
 {
-	struct outbound		*o = arg;
+	struct outbound_request		*o = arg;
 	struct httpc_request	 req;
 	struct httpc_result	 result;
 	struct json_object	*headers = o->sending;
 	char			*why;
 
-	message_started(o->message);
+	store_started(o->out->store, o->message);
 	o->sending = NULL;
-	if (stopping) {
+	if (o->out->stopping) {
 		xasprintf(&why, "session '%s' was stopped before the request "
-		    "left", listener.session.name);
+		    "left", o->out->session);
 		outbound_result_init(&result, why);
 		outbound_done(&result, o);
 		outbound_result_release(&result);
@@ -248,7 +256,7 @@ outbound_go(void *arg)
 	req.timeout_ms = o->timeout_ms;
 	req.follow = o->follow;
 	/* It may be over, and o freed, when httpc_send returns. */
-	httpc_send(listener.httpc, &req, outbound_done, o);
+	httpc_send(o->out->httpc, &req, outbound_done, o);
 	json_object_put(headers);
 }
 
@@ -257,7 +265,7 @@ outbound_go(void *arg)
  * journal what it will send, and send it once that is durable.
  */
 static void
-outbound_attempt(struct outbound *o)
+outbound_attempt(struct outbound_request *o)
 {
 	struct json_object	*r;
 
@@ -271,7 +279,7 @@ outbound_attempt(struct outbound *o)
 	json_object_object_add(r, "url", json_object_new_string(o->url));
 	json_object_object_add(r, "headers", json_object_get(o->sending));
 	json_object_object_add(r, "sent_at",
-	    json_object_new_int64(listener_wallclock()));
+	    json_object_new_int64(clock_wall_ms()));
 	/* Only requests that may be retried number their attempts. */
 	if (o->retries > 0)
 		json_object_object_add(r, "attempt",
@@ -279,11 +287,11 @@ outbound_attempt(struct outbound *o)
 	if (o->attempt > 1)
 		json_object_object_add(r, "retry_of",
 		    json_object_new_int64((int64_t)o->first_seq));
-	o->message = message_send(r, o->body, o->body_len);
+	o->message = store_sending(o->out->store, r, o->body, o->body_len);
 	json_object_put(r);
 	if (o->attempt == 1)
 		o->first_seq = o->message->seq;
-	listener_after_sync(outbound_go, o);
+	store_after_sync(o->out->store, outbound_go, o);
 }
 
 /*
@@ -295,12 +303,14 @@ outbound_attempt(struct outbound *o)
  * reference, made for the body, as a signature is).
  */
 void
-outbound_send(const struct httpc_request *req, unsigned int retries,
-    outbound_done_cb cb, const struct outbound_ops *ops, void *arg)
+outbound_send(struct outbound *out, const struct httpc_request *req,
+    unsigned int retries, outbound_done_cb cb, const struct outbound_ops *ops,
+    void *arg)
 {
-	struct outbound	*o;
+	struct outbound_request	*o;
 
 	o = xcalloc(1, sizeof *o);
+	o->out = out;
 	o->cb = cb;
 	o->ops = ops;
 	o->arg = arg;
@@ -324,18 +334,18 @@ outbound_send(const struct httpc_request *req, unsigned int retries,
  * their start to be durable never leave (outbound_go).
  */
 void
-outbound_stop(void)
+outbound_stop(struct outbound *out)
 {
-	struct outbound	*o;
-	char		*why;
+	struct outbound_request	*o;
+	char			*why;
 
-	stopping = 1;
-	xasprintf(&why, "session '%s' was stopped", listener.session.name);
-	while ((o = TAILQ_FIRST(&waiting)) != NULL) {
-		TAILQ_REMOVE(&waiting, o, entry);
-		loop_timer_cancel(listener.loop, o->timer);
+	out->stopping = 1;
+	xasprintf(&why, "session '%s' was stopped", out->session);
+	while ((o = TAILQ_FIRST(&out->waiting)) != NULL) {
+		TAILQ_REMOVE(&out->waiting, o, entry);
+		loop_timer_cancel(out->loop, o->timer);
 		outbound_abandon(o, why);
-		outbound_free(o);
+		outbound_request_free(o);
 	}
 	free(why);
 }
@@ -345,13 +355,42 @@ outbound_stop(void)
  * it may: end them, so that each is journaled and its caller told.
  */
 void
-outbound_cancel(void)
+outbound_cancel(struct outbound *out)
 {
 	char	*why;
 
-	stopping = 1;
+	out->stopping = 1;
 	xasprintf(&why, "session '%s' was stopped during the request",
-	    listener.session.name);
-	httpc_cancel(listener.httpc, why);
+	    out->session);
+	httpc_cancel(out->httpc, why);
 	free(why);
+}
+
+/*
+ * Make requests through httpc, with their records in store and their
+ * backoff timers on loop; session is the session's name, for errors.
+ */
+struct outbound *
+outbound_new(struct loop *loop, struct httpc *httpc, struct store *store,
+    const char *session)
+{
+	struct outbound	*out;
+
+	out = xcalloc(1, sizeof *out);
+	out->loop = loop;
+	out->httpc = httpc;
+	out->store = store;
+	out->session = xstrdup(session);
+	TAILQ_INIT(&out->waiting);
+	return (out);
+}
+
+/* Free what outbound_new made, once outbound_stop has ended every request. */
+void
+outbound_free(struct outbound *out)
+{
+	if (out == NULL)
+		return;
+	free(out->session);
+	free(out);
 }

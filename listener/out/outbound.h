@@ -16,6 +16,10 @@
 
 #include "httpc.h"
 
+struct loop;
+struct outbound;
+struct store;
+
 typedef void (*outbound_done_cb)(struct httpc_result *, uint64_t, void *);
 
 /* What a caller may say about a request as its attempts go (see .c). */
@@ -25,9 +29,13 @@ struct outbound_ops {
 				    size_t, void *);
 };
 
-void	outbound_send(const struct httpc_request *, unsigned int,
-	    outbound_done_cb, const struct outbound_ops *, void *);
-void	outbound_stop(void);
-void	outbound_cancel(void);
+struct outbound	*outbound_new(struct loop *, struct httpc *, struct store *,
+		    const char *);
+void		 outbound_free(struct outbound *);
+void		 outbound_send(struct outbound *, const struct httpc_request *,
+		    unsigned int, outbound_done_cb, const struct outbound_ops *,
+		    void *);
+void		 outbound_stop(struct outbound *);
+void		 outbound_cancel(struct outbound *);
 
 #endif

@@ -1,10 +1,8 @@
 /*
- * Hooks and their message queues, in memory.  The journal is the truth;
- * this is the index rebuilt from it on start: each message keeps only its
- * sequence number, state and the offset of its journal record, so finding
- * the next message of a hook never scans the journal.  The hook table is
- * hook.c's; the message index and queues are message.c's (message.h), the
- * waiters waiter.c's (waiter.h).
+ * A hook as the store keeps it (see store.h): its token and name, how it
+ * answers requests, its signature checks, and its queue of messages
+ * waiting to be taken, oldest first.  Upper floors read these fields; only
+ * the store changes them.
  */
 #ifndef HOOK_H
 #define HOOK_H
@@ -19,36 +17,11 @@
 #define HOOK_HOLD_TIMEOUT_MS	30000		/* default --hold-timeout */
 #define HOOK_TOLERANCE_MS	300000		/* default spawn --tolerance */
 
-struct journal_record;
 struct json_object;
 struct loop_timer;
+struct message;
 struct sigspec;
-
-enum message_state {
-	MESSAGE_PENDING,	/* written, not yet durable (either way) */
-	MESSAGE_QUEUED,		/* durable, waiting to be taken */
-	MESSAGE_LEASED,		/* handed to a waiter, not yet confirmed */
-	MESSAGE_TAKEN,		/* confirmed by a waiter */
-	MESSAGE_REJECTED,	/* failed its hook's signature check */
-	/* Requests we send (no hook): */
-	MESSAGE_SENDING,	/* started, durable, under way */
-	MESSAGE_SENT,		/* over, with its outcome recorded */
-	MESSAGE_UNANSWERED,	/* started, no outcome recorded: the listener
-				   stopped while it was under way */
-};
-
-struct hook;
-
-struct message {
-	uint64_t		 seq;
-	struct hook		*hook;		/* NULL: a request we send */
-	uint64_t		 offset;
-	uint64_t		 outcome;	/* MESSAGE_SENT: its outcome
-						   record's (offset itself for
-						   a whole one) */
-	enum message_state	 state;
-	TAILQ_ENTRY(message)	 entry;
-};
+struct store;
 
 struct hook {
 	char			 token[TOKEN_LEN + 1];
@@ -85,26 +58,13 @@ struct hook {
 	int64_t			 tolerance_ms;
 	struct sigspec		*sigspec;
 
+	/* The store's own. */
+	struct store		*store;		/* for its timer */
 	struct hook		*next_by_token;
 	struct hook		*next_by_name;
 	TAILQ_ENTRY(hook)	 entry;
 };
 
 TAILQ_HEAD(hook_list, hook);
-
-void		 hook_init(void);
-void		 hook_free_all(void);
-struct hook	*hook_create(const char *, struct json_object *, const void *,
-		    size_t, char **);
-void		 hook_close(struct hook *);
-void		 hook_start_timers(void);
-struct hook	*hook_find(const char *);
-struct hook	*hook_find_token(const char *, size_t);
-struct hook	*hook_recover(const char *, int64_t);
-struct hook_list *hook_all(void);
-size_t		 hook_count(void);
-void		 hook_replay(const struct journal_record *, void *);
-void		 hook_checkpoint(void);
-int		 hook_settings_check(struct json_object *, size_t, char **);
 
 #endif

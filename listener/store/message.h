@@ -1,36 +1,41 @@
 /*
- * The message index and the hooks' message queues (struct message is in
- * hook.h): receiving, queueing, taking and expiring messages.
+ * A message as the store indexes it (see store.h): one received request,
+ * or one request we send, known by its sequence number.  The journal holds
+ * its content; the index keeps only where its records are and what became
+ * of it, so memory does not grow with bodies.  Upper floors read these
+ * fields; only the store changes them.
  */
 #ifndef MESSAGE_H
 #define MESSAGE_H
 
-#include <stddef.h>
+#include <sys/queue.h>
+
 #include <stdint.h>
 
 struct hook;
-struct journal_record;
-struct json_object;
-struct message;
 
-void		 message_free_all(void);
-void		 message_replay(const struct journal_record *);
-void		 message_expire(uint64_t);
-struct message	*message_receive(struct hook *, struct json_object *,
-		    const void *, size_t);
-void		 message_ready(struct message *);
-void		 message_reject(struct message *);
-void		 message_release(struct message *);
-void		 message_take(struct message *);
-uint64_t	 message_count(void);
-struct message	*message_find(uint64_t);
-struct message	**message_all(size_t *);
-size_t		 message_index(uint64_t);
-struct message	*message_send(struct json_object *, const void *, size_t);
-void		 message_started(struct message *);
-void		 message_answered(struct message *, struct json_object *,
-		    const void *, size_t);
-void		 message_observe(void (*)(struct message *));
-uint64_t	 message_queued(void);
+enum message_state {
+	MESSAGE_PENDING,	/* written, not yet durable (either way) */
+	MESSAGE_QUEUED,		/* durable, waiting to be taken */
+	MESSAGE_LEASED,		/* handed to a waiter, not yet confirmed */
+	MESSAGE_TAKEN,		/* confirmed by a waiter */
+	MESSAGE_REJECTED,	/* failed its hook's signature check */
+	/* Requests we send (no hook): */
+	MESSAGE_SENDING,	/* started, durable, under way */
+	MESSAGE_SENT,		/* over, with its outcome recorded */
+	MESSAGE_UNANSWERED,	/* started, no outcome recorded: the listener
+				   stopped while it was under way */
+};
+
+struct message {
+	uint64_t		 seq;
+	struct hook		*hook;		/* NULL: a request we send */
+	uint64_t		 offset;
+	uint64_t		 outcome;	/* MESSAGE_SENT: its outcome
+						   record's (offset itself for
+						   a whole one) */
+	enum message_state	 state;
+	TAILQ_ENTRY(message)	 entry;		/* in its hook's queue */
+};
 
 #endif

@@ -1,5 +1,8 @@
 /*
- * Rolling and expiring journal segments.
+ * Retention: the journal does not grow without bound.  The store rolls to
+ * a new journal segment now and then, writes a checkpoint of the hooks at
+ * its start, and removes segments whose last write is older than the
+ * retention period; their messages expire with them.
  *
  * A segment is rolled when it is larger than RETENTION_SEGMENT_MAX or older
  * than a quarter of the retention period (at most an hour), so that old
@@ -14,24 +17,19 @@
 
 #include <stdlib.h>
 
-#include "hook.h"
+#include "clock.h"
 #include "journal.h"
-#include "listener.h"
 #include "log.h"
-#include "message.h"
 #include "loop.h"
-#include "retention.h"
+#include "store-private.h"
 
-static struct loop_timer	*retention_timer;
-static int64_t			 retention_ms;
-static int			 retention_checkpointed;
-static uint64_t			 retention_checkpoint_end;
+#define RETENTION_SEGMENT_MAX	(64U << 20)
 
 /* Return how often to look, and how old a segment may get before a roll. */
 static int64_t
-retention_interval(void)
+retention_interval(const struct store *s)
 {
-	int64_t	interval = retention_ms / 4;
+	int64_t	interval = s->retain_ms / 4;
 
 	if (interval > 3600 * 1000)
 		interval = 3600 * 1000;
@@ -40,77 +38,74 @@ retention_interval(void)
 	return (interval);
 }
 
-/* Sync the journal now; a failure is fatal (see journal_sync). */
+/*
+ * Start a new segment that begins with a durable checkpoint of the hooks.
+ * The syncs do not run the group commit's callbacks (they wait for the
+ * next commit, their records durable all the same), so that none can
+ * append between the first sync and the roll.
+ */
 static void
-retention_sync(void)
+retention_roll(struct store *s)
 {
 	char	*cause;
 
-	if (journal_sync(listener.journal, &cause) == -1)
-		fatalx("%s; stopping without acknowledging anything more", cause);
-}
-
-/* Start a new segment that begins with a durable checkpoint of the hooks. */
-static void
-retention_roll(void)
-{
-	char	*cause;
-
-	retention_sync();
-	if (journal_roll(listener.journal, &cause) == -1) {
+	store_sync(s);
+	if (journal_roll(s->journal, &cause) == -1) {
 		log_warnx("retention: %s", cause);
 		free(cause);
 		return;
 	}
-	hook_checkpoint();
-	retention_sync();
-	retention_checkpointed = 1;
-	retention_checkpoint_end = journal_active_bytes(listener.journal, NULL);
+	hook_checkpoint(s);
+	store_sync(s);
+	s->checkpointed = 1;
+	s->checkpoint_end = journal_active_bytes(s->journal, NULL);
 }
 
-/* Roll if due, then remove what has expired. */
+/*
+ * Roll if due, then remove what has expired.  Segments' times are the
+ * journal's, so they are compared with its clock, not the store's.
+ */
 static void
 retention_tick(void *arg)
 {
-	int64_t		 created_at, now = listener_wallclock();
+	struct store	*s = arg;
+	int64_t		 created_at, now = clock_wall_ms();
 	uint64_t	 size;
 	uint32_t	 first_kept;
 	char		*cause;
 
-	(void)arg;
-	retention_timer = NULL;
-	size = journal_active_bytes(listener.journal, &created_at);
+	s->retention_timer = NULL;
+	size = journal_active_bytes(s->journal, &created_at);
 	/* Roll only a segment that holds more than its checkpoint. */
-	if (size > retention_checkpoint_end && (size > RETENTION_SEGMENT_MAX ||
-	    now - created_at >= retention_interval()))
-		retention_roll();
+	if (size > s->checkpoint_end && (size > RETENTION_SEGMENT_MAX ||
+	    now - created_at >= retention_interval(s)))
+		retention_roll(s);
 	/* Only a checkpoint written by us makes older segments removable. */
-	if (retention_checkpointed) {
-		first_kept = journal_expire(listener.journal,
-		    now - retention_ms, &cause);
+	if (s->checkpointed) {
+		first_kept = journal_expire(s->journal, now - s->retain_ms,
+		    &cause);
 		if (cause != NULL) {
 			log_warnx("retention: %s", cause);
 			free(cause);
 		}
-		message_expire((uint64_t)first_kept << 32);
+		message_expire(s, (uint64_t)first_kept << 32);
 	}
-	retention_timer = loop_timer_add(listener.loop,
-	    loop_now() + retention_interval(), retention_tick, NULL);
+	s->retention_timer = loop_timer_add(s->loop,
+	    loop_now() + retention_interval(s), retention_tick, s);
 }
 
-/* Keep the journal to about retain milliseconds of history. */
+/* Keep the journal to about the store's retention period of history. */
 void
-retention_start(struct loop *loop, int64_t retain)
+retention_start(struct store *s)
 {
-	retention_ms = retain;
-	retention_timer = loop_timer_add(loop, loop_now() + retention_interval(),
-	    retention_tick, NULL);
+	s->retention_timer = loop_timer_add(s->loop,
+	    loop_now() + retention_interval(s), retention_tick, s);
 }
 
 /* Cancel the retention timer. */
 void
-retention_stop(struct loop *loop)
+retention_stop(struct store *s)
 {
-	loop_timer_cancel(loop, retention_timer);
-	retention_timer = NULL;
+	loop_timer_cancel(s->loop, s->retention_timer);
+	s->retention_timer = NULL;
 }

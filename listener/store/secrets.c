@@ -25,9 +25,11 @@
 #define SECRETS_FILE	"secrets.json"
 #define SECRETS_MAX	(16U << 20)	/* refuse to read a larger file */
 
-static struct json_object	*secrets;
-static char			*secrets_dir;
-static char			*secrets_path;
+struct secrets {
+	struct json_object	*entries;	/* by token */
+	char			*dir;
+	char			*path;
+};
 
 /* Read the whole file at path into b; -1 with errno on failure. */
 static int
@@ -62,31 +64,33 @@ secrets_read(const char *path, struct buffer *b)
  * empty store; one that cannot be read or parsed is too, with *warning
  * set (caller frees): its hooks then reject every request.
  */
-void
+struct secrets *
 secrets_load(const char *dir, char **warning)
 {
+	struct secrets		*sec;
 	struct buffer		 b;
 	struct json_object	*o = NULL;
 	char			*cause = NULL;
 
 	*warning = NULL;
-	secrets_free();
-	secrets_dir = xstrdup(dir);
-	xasprintf(&secrets_path, "%s/%s", dir, SECRETS_FILE);
+	sec = xcalloc(1, sizeof *sec);
+	sec->dir = xstrdup(dir);
+	xasprintf(&sec->path, "%s/%s", dir, SECRETS_FILE);
 	buffer_init(&b);
-	if (secrets_read(secrets_path, &b) == -1) {
+	if (secrets_read(sec->path, &b) == -1) {
 		if (errno != ENOENT)
-			xasprintf(warning, "cannot read %s: %s", secrets_path,
+			xasprintf(warning, "cannot read %s: %s", sec->path,
 			    strerror(errno));
 	} else if ((o = jsonptr_parse(buffer_peek(&b), buffer_unread(&b),
 	    &cause)) == NULL || !json_object_is_type(o, json_type_object)) {
-		xasprintf(warning, "ignoring unreadable %s", secrets_path);
+		xasprintf(warning, "ignoring unreadable %s", sec->path);
 		json_object_put(o);
 		o = NULL;
 		free(cause);
 	}
 	buffer_release(&b);
-	secrets = o != NULL ? o : json_object_new_object();
+	sec->entries = o != NULL ? o : json_object_new_object();
+	return (sec);
 }
 
 /*
@@ -95,14 +99,15 @@ secrets_load(const char *dir, char **warning)
  * so that the rename itself survives a crash.
  */
 static int
-secrets_save(char **cause)
+secrets_save(struct secrets *sec, char **cause)
 {
 	const char	*text;
 	char		*tmp;
 	int		 fd, dir_fd;
 
-	text = json_object_to_json_string_ext(secrets, JSON_C_TO_STRING_PRETTY);
-	xasprintf(&tmp, "%s.tmp", secrets_path);
+	text = json_object_to_json_string_ext(sec->entries,
+	    JSON_C_TO_STRING_PRETTY);
+	xasprintf(&tmp, "%s.tmp", sec->path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
 	if (fd == -1)
@@ -114,16 +119,16 @@ secrets_save(char **cause)
 		unlink(tmp);
 		goto fail;
 	}
-	if (close(fd) == -1 || rename(tmp, secrets_path) == -1) {
+	if (close(fd) == -1 || rename(tmp, sec->path) == -1) {
 		unlink(tmp);
 		goto fail;
 	}
 	free(tmp);
-	if ((dir_fd = open(secrets_dir, O_RDONLY | O_DIRECTORY |
+	if ((dir_fd = open(sec->dir, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1 || fsync(dir_fd) == -1) {
 		if (dir_fd != -1)
 			close(dir_fd);
-		xasprintf(cause, "cannot sync %s: %s", secrets_dir,
+		xasprintf(cause, "cannot sync %s: %s", sec->dir,
 		    strerror(errno));
 		return (-1);
 	}
@@ -140,13 +145,13 @@ fail:
  * scheme; NULL otherwise.  Borrowed: valid until the next change.
  */
 const char *
-secrets_get(const char *token, const char *scheme)
+secrets_get(struct secrets *sec, const char *token, const char *scheme)
 {
 	struct json_object	*entry;
 	const char		*stored;
 
-	if (secrets == NULL ||
-	    !json_object_object_get_ex(secrets, token, &entry) ||
+	if (sec == NULL ||
+	    !json_object_object_get_ex(sec->entries, token, &entry) ||
 	    (stored = proto_string(entry, "scheme")) == NULL ||
 	    strcmp(stored, scheme) != 0)
 		return (NULL);
@@ -158,26 +163,26 @@ secrets_get(const char *token, const char *scheme)
  * 0, or -1 with *cause (the store in memory is then unchanged).
  */
 int
-secrets_set(const char *token, const char *scheme, const char *secret,
-    char **cause)
+secrets_set(struct secrets *sec, const char *token, const char *scheme,
+    const char *secret, char **cause)
 {
 	struct json_object	*entry, *old = NULL;
 
-	if (secrets == NULL) {
+	if (sec == NULL) {
 		xasprintf(cause, "the secrets store is not loaded");
 		return (-1);
 	}
-	if (json_object_object_get_ex(secrets, token, &old))
+	if (json_object_object_get_ex(sec->entries, token, &old))
 		json_object_get(old);
 	entry = json_object_new_object();
 	json_object_object_add(entry, "scheme", json_object_new_string(scheme));
 	json_object_object_add(entry, "secret", json_object_new_string(secret));
-	json_object_object_add(secrets, token, entry);
-	if (secrets_save(cause) == -1) {
+	json_object_object_add(sec->entries, token, entry);
+	if (secrets_save(sec, cause) == -1) {
 		if (old != NULL)
-			json_object_object_add(secrets, token, old);
+			json_object_object_add(sec->entries, token, old);
 		else
-			json_object_object_del(secrets, token);
+			json_object_object_del(sec->entries, token);
 		return (-1);
 	}
 	json_object_put(old);
@@ -186,54 +191,57 @@ secrets_set(const char *token, const char *scheme, const char *secret,
 
 /* Forget the secret of the hook token, durably.  Return 0, or -1. */
 int
-secrets_remove(const char *token, char **cause)
+secrets_remove(struct secrets *sec, const char *token, char **cause)
 {
-	if (secrets == NULL ||
-	    !json_object_object_get_ex(secrets, token, NULL))
+	if (sec == NULL ||
+	    !json_object_object_get_ex(sec->entries, token, NULL))
 		return (0);
-	json_object_object_del(secrets, token);
-	return (secrets_save(cause));
+	json_object_object_del(sec->entries, token);
+	return (secrets_save(sec, cause));
 }
 
 /*
- * Forget every secret whose token keep() refuses (hooks that are gone or
- * closed), writing the file once if anything went.  Return 0, or -1.
+ * Forget every secret whose token keep(token, arg) refuses (hooks that are
+ * gone or closed), writing the file once if anything went.  Return 0, or
+ * -1.
  */
 int
-secrets_keep(int (*keep)(const char *), char **cause)
+secrets_keep(struct secrets *sec, int (*keep)(const char *, void *),
+    void *arg, char **cause)
 {
 	struct json_object_iterator	 it, end;
 	char				**drop;
 	size_t				 n = 0, i;
 	int				 ret = 0;
 
-	if (secrets == NULL)
+	if (sec == NULL)
 		return (0);
-	drop = xcalloc((size_t)json_object_object_length(secrets) + 1,
+	drop = xcalloc((size_t)json_object_object_length(sec->entries) + 1,
 	    sizeof *drop);
-	it = json_object_iter_begin(secrets);
-	end = json_object_iter_end(secrets);
+	it = json_object_iter_begin(sec->entries);
+	end = json_object_iter_end(sec->entries);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
-		if (!keep(json_object_iter_peek_name(&it)))
+		if (!keep(json_object_iter_peek_name(&it), arg))
 			drop[n++] = xstrdup(json_object_iter_peek_name(&it));
 	}
 	for (i = 0; i < n; i++) {
-		json_object_object_del(secrets, drop[i]);
+		json_object_object_del(sec->entries, drop[i]);
 		free(drop[i]);
 	}
 	if (n > 0)
-		ret = secrets_save(cause);
+		ret = secrets_save(sec, cause);
 	free(drop);
 	return (ret);
 }
 
-/* Forget the store (at exit). */
+/* Forget the store (its owner closes). */
 void
-secrets_free(void)
+secrets_free(struct secrets *sec)
 {
-	json_object_put(secrets);
-	secrets = NULL;
-	free(secrets_path);
-	free(secrets_dir);
-	secrets_path = secrets_dir = NULL;
+	if (sec == NULL)
+		return;
+	json_object_put(sec->entries);
+	free(sec->path);
+	free(sec->dir);
+	free(sec);
 }

@@ -9,16 +9,21 @@
  * Every change rewrites the file whole and atomically (a temporary file,
  * fsync, rename, fsync of the directory) before it returns, so a hook
  * whose spawn was answered still has its secret after a crash.  A hook
- * whose secret is missing rejects every request (see hook.c).
+ * whose secret is missing rejects every request (see hook.c).  The store
+ * (store.h) owns one, loaded when it opens.
  */
 #ifndef SECRETS_H
 #define SECRETS_H
 
-void	 secrets_load(const char *, char **);
-const char *secrets_get(const char *, const char *);
-int	 secrets_set(const char *, const char *, const char *, char **);
-int	 secrets_remove(const char *, char **);
-int	 secrets_keep(int (*)(const char *), char **);
-void	 secrets_free(void);
+struct secrets;
+
+struct secrets	*secrets_load(const char *, char **);
+const char	*secrets_get(struct secrets *, const char *, const char *);
+int		 secrets_set(struct secrets *, const char *, const char *,
+		    const char *, char **);
+int		 secrets_remove(struct secrets *, const char *, char **);
+int		 secrets_keep(struct secrets *, int (*)(const char *, void *),
+		    void *, char **);
+void		 secrets_free(struct secrets *);
 
 #endif

@@ -1,15 +1,17 @@
 /*
- * Waiters: clients waiting for the next message of some hooks.  Waiters
- * are served in the order they arrived; a waiter gets the oldest queued
- * message of its hooks that it accepts, and a message that arrives (or is
- * released) goes to the oldest waiting waiter that accepts it.
+ * Waiters: clients waiting for the next message of some hooks (waiter.h),
+ * in the store's list.  Waiters are served in the order they arrived; a
+ * waiter gets the oldest queued message of its hooks that it accepts, and
+ * a message that arrives (or is released) goes to the oldest waiting
+ * waiter that accepts it.
  *
  * A waiter with a filter must read the journal record of each queued
  * message to know whether it accepts it, and a queue may hold a gigabyte.
  * So a waiter looks at its queues in steps: at most WAITER_STEP_* of work
- * per pass of the event loop (waiter_prepare), everything else being
- * served between steps.  Its cursor says how far it has looked: every
- * message queued below the cursor was refused.  Its life:
+ * per pass of the event loop (waiter_prepare, which the store registers
+ * with its loop at open), everything else being served between steps.
+ * Its cursor says how far it has looked: every message queued below the
+ * cursor was refused.  Its life:
  *
  *	PENDING		an older waiter that shares one of its hooks has not
  *			finished looking (is PENDING or SCANNING): it waits
@@ -39,11 +41,8 @@
 #include <stdlib.h>
 
 #include "compat.h"
-#include "hook.h"
-#include "listener.h"
 #include "loop.h"
-#include "message.h"
-#include "waiter.h"
+#include "store-private.h"
 #include "xmalloc.h"
 
 /* The most work all scanning waiters do in one pass of the loop. */
@@ -56,10 +55,6 @@ struct waiter_budget {
 	size_t	records;
 	size_t	looked;
 };
-
-static TAILQ_HEAD(, waiter)	waiters = TAILQ_HEAD_INITIALIZER(waiters);
-static size_t			nbusy;		/* PENDING or SCANNING */
-static int			prepared;	/* waiter_prepare is set up */
 
 /* Tell whether waiter w listens on hook h. */
 static int
@@ -98,14 +93,14 @@ waiter_spent(const struct waiter_budget *b)
 
 /* Take w out of the list of waiters. */
 static void
-waiter_unlist(struct waiter *w)
+waiter_unlist(struct store *s, struct waiter *w)
 {
 	if (!w->listed)
 		return;
-	TAILQ_REMOVE(&waiters, w, entry);
+	TAILQ_REMOVE(&s->waiters, w, entry);
 	w->listed = 0;
 	if (w->state != WAITER_WAITING)
-		nbusy--;
+		s->nbusy--;
 }
 
 /*
@@ -113,9 +108,9 @@ waiter_unlist(struct waiter *w)
  * leased until taken or released.
  */
 static void
-waiter_lease(struct message *m, struct waiter *w)
+waiter_lease(struct store *s, struct message *m, struct waiter *w)
 {
-	waiter_unlist(w);
+	waiter_unlist(s, w);
 	if (!w->peek) {
 		TAILQ_REMOVE(&m->hook->queue, m, entry);
 		m->state = MESSAGE_LEASED;
@@ -131,7 +126,8 @@ waiter_lease(struct message *m, struct waiter *w)
  * index of all messages is searched from the cursor.
  */
 static struct message *
-waiter_next(struct waiter *w, struct waiter_budget *b, int *spent)
+waiter_next(struct store *s, struct waiter *w, struct waiter_budget *b,
+    int *spent)
 {
 	struct message	**all, *m, *best = NULL;
 	size_t		  i, n;
@@ -148,8 +144,8 @@ waiter_next(struct waiter *w, struct waiter_budget *b, int *spent)
 	}
 	if (!search)
 		return (best);
-	all = message_all(&n);
-	for (i = message_index(w->cursor); i < n; i++) {
+	all = store_messages(s, &n);
+	for (i = store_message_index(s, w->cursor); i < n; i++) {
 		m = all[i];
 		if (best != NULL && m->seq >= best->seq)
 			break;
@@ -170,29 +166,29 @@ waiter_next(struct waiter *w, struct waiter_budget *b, int *spent)
  * (and its idle callback may then remove it).
  */
 static void
-waiter_step(struct waiter *w, struct waiter_budget *b)
+waiter_step(struct store *s, struct waiter *w, struct waiter_budget *b)
 {
 	struct message	*m;
 	int		 spent;
 
 	while (w->state == WAITER_SCANNING && !waiter_spent(b)) {
-		m = waiter_next(w, b, &spent);
+		m = waiter_next(s, w, b, &spent);
 		if (spent)
 			break;
 		if (m == NULL) {
 			w->state = WAITER_WAITING;
-			nbusy--;
+			s->nbusy--;
 			if (w->idle != NULL)
 				w->idle(w);
 			break;
 		}
 		if (w->match == NULL) {
-			waiter_lease(m, w);
+			waiter_lease(s, m, w);
 			break;
 		}
 		b->records++;
 		if (w->match(w, m, &b->bytes)) {
-			waiter_lease(m, w);
+			waiter_lease(s, m, w);
 			break;
 		}
 		w->cursor = m->seq + 1;
@@ -204,11 +200,11 @@ waiter_step(struct waiter *w, struct waiter_budget *b)
  * shares one of its hooks is still pending or scanning.
  */
 static int
-waiter_may_start(const struct waiter *w)
+waiter_may_start(struct store *s, const struct waiter *w)
 {
 	const struct waiter	*v;
 
-	TAILQ_FOREACH(v, &waiters, entry) {
+	TAILQ_FOREACH(v, &s->waiters, entry) {
 		if (v == w)
 			return (1);
 		if (v->state != WAITER_WAITING && waiter_overlap(v, w))
@@ -219,9 +215,9 @@ waiter_may_start(const struct waiter *w)
 
 /* Start w scanning, from the oldest message, if its turn has come. */
 static int
-waiter_start(struct waiter *w)
+waiter_start(struct store *s, struct waiter *w)
 {
-	if (w->state != WAITER_PENDING || !waiter_may_start(w))
+	if (w->state != WAITER_PENDING || !waiter_may_start(s, w))
 		return (w->state == WAITER_SCANNING);
 	w->state = WAITER_SCANNING;
 	w->cursor = 0;
@@ -235,35 +231,33 @@ waiter_start(struct waiter *w)
  * long scan does not hold up the others.  Ask the loop not to sleep while
  * any is busy: the oldest busy waiter can always go on.
  */
-static int64_t
+int64_t
 waiter_prepare(void *arg)
 {
-	static struct waiter	**busy;
-	static size_t		  busy_size;
-	static size_t		  turn;
-	struct waiter_budget	  b = { 0, 0, 0 };
-	struct waiter		 *w;
-	size_t			  i, n = 0;
+	struct store		*s = arg;
+	struct waiter_budget	 b = { 0, 0, 0 };
+	struct waiter		*w;
+	size_t			 i, n = 0;
 
-	(void)arg;
-	if (nbusy == 0)
+	if (s->nbusy == 0)
 		return (-1);
 	/* Leasing unlists waiters, but frees none: the copy stays valid. */
-	if (busy_size < nbusy) {
-		busy_size = nbusy;
-		busy = xreallocarray(busy, busy_size, sizeof *busy);
+	if (s->busy_size < s->nbusy) {
+		s->busy_size = s->nbusy;
+		s->busy = xreallocarray(s->busy, s->busy_size,
+		    sizeof *s->busy);
 	}
-	TAILQ_FOREACH(w, &waiters, entry) {
+	TAILQ_FOREACH(w, &s->waiters, entry) {
 		if (w->state != WAITER_WAITING)
-			busy[n++] = w;
+			s->busy[n++] = w;
 	}
-	turn++;
+	s->turn++;
 	for (i = 0; i < n && !waiter_spent(&b); i++) {
-		w = busy[(turn + i) % n];
-		if (w->listed && waiter_start(w))
-			waiter_step(w, &b);
+		w = s->busy[(s->turn + i) % n];
+		if (w->listed && waiter_start(s, w))
+			waiter_step(s, w, &b);
 	}
-	return (nbusy > 0 ? 0 : -1);
+	return (s->nbusy > 0 ? 0 : -1);
 }
 
 /*
@@ -275,20 +269,20 @@ waiter_prepare(void *arg)
  * come to it.
  */
 void
-waiter_dispatch(struct message *m)
+waiter_dispatch(struct store *s, struct message *m)
 {
 	struct waiter	*w, *next;
 	size_t		 cost = 0;
 	int		 peek;
 
-	TAILQ_FOREACH_SAFE(w, &waiters, entry, next) {
+	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, next) {
 		if (!waiter_wants(w, m->hook) || w->state == WAITER_PENDING ||
 		    (w->state == WAITER_SCANNING && m->seq >= w->cursor))
 			continue;
 		if (w->match != NULL && !w->match(w, m, &cost))
 			continue;
 		peek = w->peek;
-		waiter_lease(m, w);
+		waiter_lease(s, m, w);
 		if (!peek)
 			break;
 	}
@@ -300,21 +294,17 @@ waiter_dispatch(struct message *m)
  * first step at once, which is all a waiter without a filter needs.
  */
 void
-waiter_add(struct waiter *w)
+store_wait(struct store *s, struct waiter *w)
 {
 	struct waiter_budget	b = { 0, 0, 0 };
 
 	w->listed = 1;
 	w->state = WAITER_PENDING;
 	w->cursor = 0;
-	TAILQ_INSERT_TAIL(&waiters, w, entry);
-	nbusy++;
-	if (waiter_start(w))
-		waiter_step(w, &b);
-	if (w->listed && w->state != WAITER_WAITING && !prepared) {
-		loop_prepare_add(listener.loop, waiter_prepare, NULL);
-		prepared = 1;
-	}
+	TAILQ_INSERT_TAIL(&s->waiters, w, entry);
+	s->nbusy++;
+	if (waiter_start(s, w))
+		waiter_step(s, w, &b);
 }
 
 /*
@@ -322,14 +312,14 @@ waiter_add(struct waiter *w)
  * (it is pending or scanning).
  */
 int
-waiter_busy(const struct waiter *w)
+store_wait_busy(const struct waiter *w)
 {
 	return (w->listed && w->state != WAITER_WAITING);
 }
 
 /* Stop waiting (the client went away, or its time is up). */
 void
-waiter_remove(struct waiter *w)
+store_unwait(struct store *s, struct waiter *w)
 {
-	waiter_unlist(w);
+	waiter_unlist(s, w);
 }

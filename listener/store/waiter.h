@@ -1,7 +1,8 @@
 /*
  * Waiters: clients waiting for the next message of some hooks, served
- * oldest first.  A waiter gets a message leased (or, peeking, only shown)
- * through its callback.
+ * oldest first.  The caller fills in the first fields and hands the waiter
+ * to store_wait (store.h); it gets a message leased (or, peeking, only
+ * shown) through its callback.
  *
  * A waiter with a filter (match) may have to look at many queued messages
  * before it finds one, each read from the journal; it does so a bounded
@@ -43,16 +44,11 @@ struct waiter {
 	int			  peek;		/* look, do not lease */
 	void			 *arg;
 
-	/* waiter.c's own. */
+	/* The store's own. */
 	int			  listed;	/* in the list of waiters */
 	enum waiter_state	  state;
 	uint64_t		  cursor;	/* looked at queued seqs below */
 	TAILQ_ENTRY(waiter)	  entry;
 };
-
-void	waiter_add(struct waiter *);
-void	waiter_remove(struct waiter *);
-void	waiter_dispatch(struct message *);
-int	waiter_busy(const struct waiter *);
 
 #endif

@@ -1875,6 +1875,96 @@ test_refused(void)
 	recs_clear(&seen);
 }
 
+/* What a group commit's callbacks saw: their order and the disk. */
+struct commit_seen {
+	struct journal	*j;
+	const char	*dir;
+	char		 order[8];
+	size_t		 n;
+	off_t		 size_then;	/* of segment 1, when the first ran */
+	int		 again;		/* append and register once more */
+};
+
+/* A group commit callback: note that it ran, and what was on disk. */
+static void
+commit_cb(void *arg)
+{
+	struct commit_seen	*c = arg;
+
+	if (c->n == 0)
+		c->size_then = segment_size(c->dir, 1);
+	if (c->n < sizeof c->order - 1) {
+		c->order[c->n] = (char)('a' + c->n);
+		c->n++;
+	}
+	if (c->again) {
+		c->again = 0;
+		append(c->j, NULL, 9, 10);
+		journal_after_sync(c->j, commit_cb, c);
+	}
+}
+
+/*
+ * Test the group commit: callbacks run only once what was appended before
+ * them is on disk, in the order registered, a callback that appends and
+ * registers more gets its own sync in the same commit, and nothing waits
+ * after it.
+ */
+static void
+test_commit(void)
+{
+	struct journal		*j;
+	struct commit_seen	 c;
+	struct recs		 seen = { NULL, 0 };
+	char			*dir, *warning, *cause = NULL;
+	off_t			 before;
+
+	dir = temp_path("commit");
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	if (!ok(j != NULL, "open a journal for the group commit")) {
+		free(dir);
+		return;
+	}
+	memset(&c, 0, sizeof c);
+	c.j = j;
+	c.dir = dir;
+	ok(journal_commit(j, &cause) == 0 && c.n == 0,
+	    "a commit with nothing to do succeeds");
+	before = segment_size(dir, 1);
+	append(j, NULL, 1, 100);
+	journal_after_sync(j, commit_cb, &c);
+	journal_after_sync(j, commit_cb, &c);
+	ok(c.n == 0 && journal_dirty(j), "callbacks wait for the commit");
+	c.again = 1;
+	ok(journal_commit(j, &cause) == 0, "the commit succeeds");
+	is_str(c.order, "abc", "every callback ran once, in order, and the "
+	    "one registered by a callback ran in the same commit");
+	ok(c.size_then > before, "the first ran with its record on disk");
+	ok(!journal_dirty(j) && segment_size(dir, 1) > c.size_then,
+	    "what a callback appended was synced before the commit returned");
+	memset(c.order, 0, sizeof c.order);
+	c.n = 0;
+	journal_after_sync(j, commit_cb, &c);
+	ok(journal_commit(j, &cause) == 0 && c.n == 1,
+	    "with nothing appended, a callback runs at the next commit");
+#ifdef FISH_TEST_HOOKS
+	append(j, NULL, 2, 10);
+	journal_after_sync(j, commit_cb, &c);
+	setenv("FISH_TEST_FAIL_FSYNC", "1", 1);
+	ok(journal_commit(j, &cause) == -1 && cause != NULL && c.n == 1,
+	    "a commit whose sync fails says why and runs no callback");
+	unsetenv("FISH_TEST_FAIL_FSYNC");
+	free(cause);
+#else
+	journal_after_sync(j, commit_cb, &c);
+#endif
+	journal_close(j);
+	ok(c.n == 1, "a journal closed with a callback waiting never runs it");
+	recs_clear(&seen);
+	free(dir);
+}
+
 /* Run every case and print the plan. */
 int
 main(void)
@@ -1890,6 +1980,7 @@ main(void)
 	test_block_tail();
 	test_random_reads();
 	test_roll();
+	test_commit();
 	test_expire();
 	test_torn_tail();
 	test_damaged_middle();

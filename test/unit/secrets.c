@@ -19,8 +19,17 @@
 #include "tap.h"
 #include "xmalloc.h"
 
-static char	*tmpdir;
-static char	*path;
+static char		*tmpdir;
+static char		*path;
+static struct secrets	*sec;
+
+/* Load the store of dir afresh, forgetting the one loaded before. */
+static void
+reload(const char *dir, char **warning)
+{
+	secrets_free(sec);
+	sec = secrets_load(dir, warning);
+}
 
 /* Load the store of tmpdir, expecting no warning. */
 static void
@@ -28,7 +37,7 @@ load_quietly(const char *why)
 {
 	char	*warning;
 
-	secrets_load(tmpdir, &warning);
+	reload(tmpdir, &warning);
 	is_str(warning, NULL, why);
 	free(warning);
 }
@@ -58,9 +67,11 @@ test_empty(void)
 	char	*cause = NULL;
 
 	load_quietly("a missing file is no warning");
-	is_str(secrets_get("tok1", "github"), NULL, "an empty store has nothing");
+	is_str(secrets_get(sec, "tok1", "github"), NULL,
+	    "an empty store has nothing");
 	ok(access(path, F_OK) == -1, "loading writes no file");
-	is_int(secrets_remove("tok1", &cause), 0, "removing nothing succeeds");
+	is_int(secrets_remove(sec, "tok1", &cause), 0,
+	    "removing nothing succeeds");
 	free(cause);
 }
 
@@ -71,35 +82,37 @@ test_set_get_remove(void)
 	struct stat	 st;
 	char		*cause = NULL;
 
-	is_int(secrets_set("tok1", "github", "s3cret", &cause), 0,
+	is_int(secrets_set(sec, "tok1", "github", "s3cret", &cause), 0,
 	    "a secret is stored");
-	is_str(secrets_get("tok1", "github"), "s3cret", "and found");
-	is_str(secrets_get("tok1", "stripe"), NULL,
+	is_str(secrets_get(sec, "tok1", "github"), "s3cret", "and found");
+	is_str(secrets_get(sec, "tok1", "stripe"), NULL,
 	    "but not under another scheme");
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
 	    "the file is mode 0600");
 	ok(access("secrets.json.tmp", F_OK) == -1 &&
 	    file_holds("s3cret"), "it was renamed into place");
-	is_int(secrets_set("tok2", "hmac-sha256:X-Sig", "other", &cause), 0,
-	    "a second secret is stored");
-	is_int(secrets_set("tok1", "github", "rotated", &cause), 0,
+	is_int(secrets_set(sec, "tok2", "hmac-sha256:X-Sig", "other",
+	    &cause), 0, "a second secret is stored");
+	is_int(secrets_set(sec, "tok1", "github", "rotated", &cause), 0,
 	    "a secret is replaced");
 
 	load_quietly("the file is read back");
-	is_str(secrets_get("tok1", "github"), "rotated", "with the new secret");
-	is_str(secrets_get("tok2", "hmac-sha256:X-Sig"), "other",
+	is_str(secrets_get(sec, "tok1", "github"), "rotated",
+	    "with the new secret");
+	is_str(secrets_get(sec, "tok2", "hmac-sha256:X-Sig"), "other",
 	    "and the other one");
 
-	is_int(secrets_remove("tok1", &cause), 0, "a secret is removed");
-	is_str(secrets_get("tok1", "github"), NULL, "and gone");
+	is_int(secrets_remove(sec, "tok1", &cause), 0, "a secret is removed");
+	is_str(secrets_get(sec, "tok1", "github"), NULL, "and gone");
 	ok(!file_holds("rotated"), "from the file too");
 	free(cause);
 }
 
 /* Keep only tokens the callback wants. */
 static int
-want_tok3(const char *token)
+want_tok3(const char *token, void *arg)
 {
+	(void)arg;
 	return (strcmp(token, "tok3") == 0);
 }
 
@@ -109,11 +122,13 @@ test_keep(void)
 {
 	char	*cause = NULL;
 
-	is_int(secrets_set("tok3", "stripe", "kept", &cause), 0,
+	is_int(secrets_set(sec, "tok3", "stripe", "kept", &cause), 0,
 	    "a third secret is stored");
-	is_int(secrets_keep(want_tok3, &cause), 0, "unwanted secrets go");
-	is_str(secrets_get("tok3", "stripe"), "kept", "the wanted one stays");
-	is_str(secrets_get("tok2", "hmac-sha256:X-Sig"), NULL,
+	is_int(secrets_keep(sec, want_tok3, NULL, &cause), 0,
+	    "unwanted secrets go");
+	is_str(secrets_get(sec, "tok3", "stripe"), "kept",
+	    "the wanted one stays");
+	is_str(secrets_get(sec, "tok2", "hmac-sha256:X-Sig"), NULL,
 	    "the other is gone");
 	ok(!file_holds("other") && file_holds("kept"), "in the file too");
 	free(cause);
@@ -130,11 +145,11 @@ test_damaged(void)
 	ok(fd != -1 && write(fd, "{\"tok", 5) == 5, "damage the file");
 	if (fd != -1)
 		close(fd);
-	secrets_load(tmpdir, &warning);
+	reload(tmpdir, &warning);
 	ok(warning != NULL && strstr(warning, "ignoring unreadable") != NULL,
 	    "a damaged file is reported");
 	free(warning);
-	is_str(secrets_get("tok3", "stripe"), NULL, "and gives no secret");
+	is_str(secrets_get(sec, "tok3", "stripe"), NULL, "and gives no secret");
 }
 
 /* A directory that cannot be written to: the set fails, memory unchanged. */
@@ -144,13 +159,13 @@ test_unwritable(void)
 	char	*cause = NULL, *gone, *warning;
 
 	xasprintf(&gone, "%s/gone", tmpdir);
-	secrets_load(gone, &warning);
+	reload(gone, &warning);
 	is_str(warning, NULL, "a missing directory reads as an empty store");
 	free(warning);
-	ok(secrets_set("tok4", "github", "nope", &cause) == -1 &&
+	ok(secrets_set(sec, "tok4", "github", "nope", &cause) == -1 &&
 	    cause != NULL && strstr(cause, "cannot write") != NULL,
 	    "a store that cannot be written says so");
-	is_str(secrets_get("tok4", "github"), NULL,
+	is_str(secrets_get(sec, "tok4", "github"), NULL,
 	    "and keeps nothing it could not write");
 	free(cause);
 	free(gone);
@@ -174,7 +189,7 @@ main(void)
 	test_keep();
 	test_damaged();
 	test_unwritable();
-	secrets_free();
+	secrets_free(sec);
 	unlink(path);
 	unlink("secrets.json.tmp");
 	if (chdir("/") == -1 || rmdir(tmpdir) == -1)

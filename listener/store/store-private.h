@@ -1,0 +1,127 @@
+/*
+ * Inside the store (see store.h): struct store, and what its files share.
+ * Only files of listener/store/ include this.
+ *
+ *	store.c		opening, closing, group commit, sequence numbers,
+ *			reading records, observers, counts
+ *	store-replay.c	rebuilding hooks and the message index from records
+ *	hook.c		the hook table, spawning, closing, time to live
+ *	hook-settings.c	checking, loading and journaling a hook's settings
+ *			and its signature checks
+ *	message.c	the message index and the hooks' queues
+ *	waiter.c	waiters, oldest first, scanning a bounded step at a time
+ *	retention.c	rolling and expiring journal segments
+ *	secrets.c	the secrets of verifying hooks, out of the journal
+ */
+#ifndef STORE_PRIVATE_H
+#define STORE_PRIVATE_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hook.h"
+#include "message.h"
+#include "store.h"
+#include "waiter.h"
+
+struct buffer;
+struct journal;
+struct loop;
+struct loop_timer;
+struct secrets;
+struct sigspec;
+
+struct store_observer {
+	store_observer_cb	 cb;
+	void			*arg;
+};
+
+struct store {
+	struct loop		 *loop;
+	struct journal		 *journal;
+	char			 *session_dir;
+	int64_t			(*clock)(void);
+	uint64_t		  next_seq;	/* the next to hand out */
+	struct secrets		 *secrets;
+
+	/* The hook table (hook.c). */
+	struct hook_list	  hooks;	/* oldest first */
+	size_t			  nhooks;
+	struct hook		**by_token;
+	struct hook		**by_name;
+	size_t			  nbuckets;
+
+	/* The message index (message.c), in sequence order. */
+	struct message		**messages;
+	size_t			  nmessages, messages_size;
+	uint64_t		  nreceived;
+	uint64_t		  nqueued;
+	struct store_observer	 *observers;
+	size_t			  nobservers;
+
+	/* Waiters (waiter.c), oldest first. */
+	TAILQ_HEAD(, waiter)	  waiters;
+	size_t			  nbusy;	/* PENDING or SCANNING */
+	struct waiter		**busy;		/* waiter_prepare's copy */
+	size_t			  busy_size;
+	size_t			  turn;		/* who steps first */
+
+	/* Retention (retention.c). */
+	int64_t			  retain_ms;
+	struct loop_timer	 *retention_timer;
+	int			  checkpointed;	/* wrote one: may expire */
+	uint64_t		  checkpoint_end;
+};
+
+/* store.c */
+uint64_t	 store_seq_new(struct store *);
+void		 store_seq_raise(struct store *, uint64_t);
+void		 store_notify(struct store *, struct message *);
+void		 store_sync(struct store *);
+
+/* store-replay.c */
+void		 store_replay(const struct journal_record *, void *);
+
+/* hook.c */
+void		 hook_init(struct store *);
+void		 hook_free_all(struct store *);
+struct hook	*hook_insert(struct store *, const char *, const char *,
+		    int64_t);
+struct hook	*hook_find_name(struct store *, const char *);
+void		 hook_rename(struct store *, struct hook *, const char *);
+struct hook	*hook_recover(struct store *, const char *, int64_t);
+void		 hook_start(struct store *, struct buffer *);
+void		 hook_checkpoint(struct store *);
+
+/* hook-settings.c */
+void		 hook_settings_free(struct store *, struct hook *);
+void		 hook_settings_load(struct store *, struct hook *,
+		    struct json_object *, const void *, size_t);
+int		 hook_verify_parse(struct json_object *, struct sigspec *,
+		    char **);
+int		 hook_secret_equal(const struct sigspec *,
+		    const struct sigspec *);
+void		 hook_forget_sigspec(struct hook *);
+int		 hook_attach_secret(struct store *, struct hook *);
+void		 hook_journal(struct store *, const struct hook *);
+
+/* message.c */
+struct message	*message_insert(struct store *, struct hook *, uint64_t,
+		    uint64_t, enum message_state);
+void		 message_enqueue(struct message *);
+void		 message_expire(struct store *, uint64_t);
+void		 message_free_all(struct store *);
+
+/* waiter.c */
+int64_t		 waiter_prepare(void *);
+void		 waiter_dispatch(struct store *, struct message *);
+
+/* retention.c */
+void		 retention_start(struct store *);
+void		 retention_stop(struct store *);
+
+/* secrets.c, see secrets.h */
+
+#endif

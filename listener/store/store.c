@@ -1,0 +1,237 @@
+/*
+ * The store (see store.h): opening it (replaying the journal, then giving
+ * hooks their secrets and timers), the group commit around the journal's,
+ * the one counter of sequence numbers, reading a message's records,
+ * observers of the timeline, and counts.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "buffer.h"
+#include "clock.h"
+#include "journal.h"
+#include "log.h"
+#include "loop.h"
+#include "secrets.h"
+#include "store-private.h"
+#include "xmalloc.h"
+
+/*
+ * The group commit, run before every wait of the loop: sync once, then
+ * release all that waited for it.  A failed sync is fatal (see
+ * journal_sync): after one, a retry may falsely succeed.
+ */
+static int64_t
+store_prepare(void *arg)
+{
+	store_commit(arg);
+	return (-1);
+}
+
+/*
+ * Open the store: replay the journal in config->journal_dir into hooks and
+ * the message index, load the secrets of verifying hooks, arm the hooks'
+ * times to live and the retention timer, and register the group commit
+ * with the loop.  Return NULL with *cause on failure; *warnings (if set,
+ * caller frees) holds one line per problem found, for the log.
+ */
+struct store *
+store_open(const struct store_config *config, char **warnings, char **cause)
+{
+	struct store	*s;
+	struct buffer	 b;
+	char		*warning;
+
+	*warnings = NULL;
+	s = xcalloc(1, sizeof *s);
+	s->loop = config->loop;
+	s->session_dir = xstrdup(config->session_dir);
+	s->clock = config->clock != NULL ? config->clock : clock_wall_ms;
+	s->retain_ms = config->retain_ms;
+	s->next_seq = 1;
+	TAILQ_INIT(&s->hooks);
+	TAILQ_INIT(&s->waiters);
+	hook_init(s);
+	s->journal = journal_open(config->journal_dir, store_replay, s,
+	    &warning, cause);
+	if (s->journal == NULL) {
+		store_close(s);
+		return (NULL);
+	}
+	buffer_init(&b);
+	if (warning != NULL) {
+		buffer_add_line(&b, "%s", warning);
+		free(warning);
+	}
+	hook_start(s, &b);
+	if (b.len > 0)
+		*warnings = buffer_detach(&b, NULL);
+	buffer_release(&b);
+	loop_prepare_add(s->loop, store_prepare, s);
+	loop_prepare_add(s->loop, waiter_prepare, s);
+	retention_start(s);
+	return (s);
+}
+
+/*
+ * Close the store: what is not yet durable is dropped, and so are the
+ * callbacks waiting for it.  Commit first (store_commit) to keep it.
+ */
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	retention_stop(s);
+	loop_prepare_remove(s->loop, store_prepare, s);
+	loop_prepare_remove(s->loop, waiter_prepare, s);
+	journal_close(s->journal);
+	hook_free_all(s);
+	message_free_all(s);
+	secrets_free(s->secrets);
+	free(s->busy);
+	free(s->observers);
+	free(s->session_dir);
+	free(s);
+}
+
+/* Run cb(arg) once everything appended so far is durable. */
+void
+store_after_sync(struct store *s, store_synced_cb cb, void *arg)
+{
+	journal_after_sync(s->journal, cb, arg);
+}
+
+/*
+ * The group commit: make everything appended durable and run what waited
+ * for it (also at a stop).  A failed sync ends the process.
+ */
+void
+store_commit(struct store *s)
+{
+	char	*cause;
+
+	if (journal_commit(s->journal, &cause) == -1)
+		fatalx("%s; stopping without acknowledging anything more",
+		    cause);
+}
+
+/*
+ * Sync the journal without running what waits for it (retention rolls
+ * between two syncs); a failure is fatal as in store_commit.
+ */
+void
+store_sync(struct store *s)
+{
+	char	*cause;
+
+	if (journal_sync(s->journal, &cause) == -1)
+		fatalx("%s; stopping without acknowledging anything more",
+		    cause);
+}
+
+/*
+ * Hand out the next sequence number, for a record about to be appended:
+ * the only place one is taken.
+ */
+uint64_t
+store_seq_new(struct store *s)
+{
+	return (s->next_seq++);
+}
+
+/* A record (or a checkpoint) says seqs below next are taken. */
+void
+store_seq_raise(struct store *s, uint64_t next)
+{
+	if (next > s->next_seq)
+		s->next_seq = next;
+}
+
+/* Return the sequence number the next record will take. */
+uint64_t
+store_next_seq(struct store *s)
+{
+	return (s->next_seq);
+}
+
+/* Call cb(m, arg) for every message that joins the timeline from now on. */
+void
+store_observe(struct store *s, store_observer_cb cb, void *arg)
+{
+	s->observers = xreallocarray(s->observers, s->nobservers + 1,
+	    sizeof *s->observers);
+	s->observers[s->nobservers].cb = cb;
+	s->observers[s->nobservers].arg = arg;
+	s->nobservers++;
+}
+
+/* Tell every observer that m joined the timeline, or changed in it. */
+void
+store_notify(struct store *s, struct message *m)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nobservers; i++)
+		s->observers[i].cb(m, s->observers[i].arg);
+}
+
+/*
+ * Read message m's record into rec (release it with
+ * journal_record_release), or return -1 with *cause.  A request we sent
+ * whose start and outcome are records of their own reads as one whole
+ * record: the start's fields with the outcome's added, "request_body_len",
+ * and the request body followed by the response body.
+ */
+int
+store_read(struct store *s, const struct message *m, struct journal_record *rec,
+    char **cause)
+{
+	struct journal_record	 outcome;
+	char			*body;
+
+	if (journal_read(s->journal, m->offset, rec, cause) == -1)
+		return (-1);
+	if (m->hook != NULL || rec->type != JOURNAL_MESSAGE_SENDING)
+		return (0);
+	json_object_object_add(rec->json, "request_body_len",
+	    json_object_new_int64((int64_t)rec->body_len));
+	if (m->state != MESSAGE_SENT)
+		return (0);
+	if (journal_read(s->journal, m->outcome, &outcome, cause) == -1) {
+		journal_record_release(rec);
+		return (-1);
+	}
+	json_object_object_foreach(outcome.json, key, value) {
+		if (strcmp(key, "seq") != 0)
+			json_object_object_add(rec->json, key,
+			    json_object_get(value));
+	}
+	body = xmalloc(rec->body_len + outcome.body_len + 1);
+	memcpy(body, rec->body, rec->body_len);
+	memcpy(body + rec->body_len, outcome.body, outcome.body_len);
+	free(rec->storage);
+	rec->storage = body;
+	rec->body = body;
+	rec->body_len += outcome.body_len;
+	journal_record_release(&outcome);
+	return (0);
+}
+
+/* Fill in the counts a status reply shows. */
+void
+store_stats(struct store *s, struct store_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	st->hooks = s->nhooks;
+	st->received = s->nreceived;
+	st->queued = s->nqueued;
+	st->journal_bytes = journal_bytes(s->journal);
+	st->journal_records = journal_records(s->journal);
+	st->journal_segments = journal_segments(s->journal);
+	st->damage = *journal_damage(s->journal);
+}

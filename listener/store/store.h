@@ -1,0 +1,117 @@
+/*
+ * The store: hooks, the messages they receive and the requests we send,
+ * waiters and their leases, sequence numbers, retention, and the secrets
+ * of verifying hooks.  It is the only writer of the journal's records and
+ * the seam a second backend would implement.  All its state is in struct
+ * store, which gets everything it uses at store_open; upper floors include
+ * this header (and hook.h, message.h, waiter.h for the types they read),
+ * nothing else of the store.
+ *
+ * Sequence numbers are the store's alone: one counter, shared by received
+ * messages and sent requests, taken when a record is appended, and raised
+ * above every one seen when the journal is replayed.
+ *
+ * A received request: store_receive journals it (pending); once that is
+ * durable (store_after_sync), store_ready queues it and offers it to the
+ * waiters, or store_reject only shows it in the timeline.  A waiter gets it
+ * leased; store_take (journaled) or store_release ends the lease.
+ *
+ * A request we send: store_sending journals its start (pending); once
+ * that is durable, store_started, and only then may it leave; store_sent
+ * journals its outcome.
+ *
+ * Group commit: whatever must wait for its records to be durable
+ * registers with store_after_sync.  The store's commit runs before each
+ * wait of its loop (registered at open, so before any prepare callback
+ * added later, such as HTTP in's, which answers requests) and at
+ * store_commit.  A failed sync is fatal: the process exits without
+ * acknowledging anything more.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "journal.h"
+
+struct hook;
+struct hook_list;
+struct json_object;
+struct loop;
+struct message;
+struct store;
+struct waiter;
+
+#define STORE_RETAIN_DEFAULT_MS	(7LL * 24 * 3600 * 1000)
+
+struct store_config {
+	const char	*journal_dir;
+	const char	*session_dir;	/* secrets.json lives here */
+	struct loop	*loop;
+	int64_t		 retain_ms;	/* keep about this much history */
+	/* The wall clock in unix ms, for times recorded; NULL for the real. */
+	int64_t		(*clock)(void);
+};
+
+/* Counts for status. */
+struct store_stats {
+	uint64_t		hooks;
+	uint64_t		received;	/* received messages kept */
+	uint64_t		queued;		/* waiting to be taken */
+	uint64_t		journal_bytes;
+	uint64_t		journal_records;
+	uint64_t		journal_segments;
+	struct journal_damage	damage;		/* found lost at open */
+};
+
+typedef void (*store_synced_cb)(void *);
+typedef void (*store_observer_cb)(struct message *, void *);
+
+struct store	*store_open(const struct store_config *, char **, char **);
+void		 store_close(struct store *);
+void		 store_after_sync(struct store *, store_synced_cb, void *);
+void		 store_commit(struct store *);
+
+/* Hooks. */
+int		 store_spawn_check(struct json_object *, size_t, char **);
+struct hook	*store_spawn(struct store *, const char *, struct json_object *,
+		    const void *, size_t, char **);
+struct hook	*store_find(struct store *, const char *);
+struct hook	*store_find_token(struct store *, const char *, size_t);
+void		 store_close_hook(struct store *, struct hook *);
+struct hook_list *store_hooks(struct store *);
+
+/* Requests received. */
+struct message	*store_receive(struct store *, struct hook *,
+		    struct json_object *, const void *, size_t);
+void		 store_ready(struct store *, struct message *);
+void		 store_reject(struct store *, struct message *);
+void		 store_answered(struct store *, struct json_object *,
+		    const void *, size_t);
+
+/* Requests sent. */
+struct message	*store_sending(struct store *, struct json_object *,
+		    const void *, size_t);
+void		 store_started(struct store *, struct message *);
+void		 store_sent(struct store *, struct message *,
+		    struct json_object *, const void *, size_t);
+
+/* Waiting, and leases. */
+void		 store_wait(struct store *, struct waiter *);
+void		 store_unwait(struct store *, struct waiter *);
+int		 store_wait_busy(const struct waiter *);
+void		 store_take(struct store *, struct message *);
+void		 store_release(struct store *, struct message *);
+
+/* Reading the timeline. */
+struct message	*store_message(struct store *, uint64_t);
+struct message	**store_messages(struct store *, size_t *);
+size_t		 store_message_index(struct store *, uint64_t);
+uint64_t	 store_next_seq(struct store *);
+int		 store_read(struct store *, const struct message *,
+		    struct journal_record *, char **);
+void		 store_observe(struct store *, store_observer_cb, void *);
+void		 store_stats(struct store *, struct store_stats *);
+
+#endif

@@ -1,0 +1,859 @@
+/*
+ * Unit tests for the store (listener/store/store.h), linked with the store
+ * and lib/ only: spawning hooks (names, reuse by name, bad settings), a
+ * received message from pending to durable to queued, waiters served the
+ * oldest message, leases taken (journaled) or released (back in order),
+ * peeking, rejected messages that never queue, a hook's time to live,
+ * closing, retention expiring old segments' messages, reopening (hooks,
+ * queues, takes and the sequence counter come back), sequence numbers
+ * shared by received and sent requests, and hooks recovered from their
+ * messages when their creation record is lost.
+ *
+ * The loop is driven by hand (loop_run_once), and the group commit by
+ * store_commit; the wall clock is the test's own, so that times to live
+ * can be made to pass.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "compat.h"
+#include "hook.h"
+#include "journal.h"
+#include "loop.h"
+#include "message.h"
+#include "proto.h"
+#include "store.h"
+#include "tap.h"
+#include "token.h"
+#include "waiter.h"
+#include "xmalloc.h"
+
+/* How long a test waits for a timer before it fails (ms). */
+#define DEADLINE_MS	10000
+
+static char	*tmpdir;
+static int64_t	 fake_now = 1700000000000LL;
+
+/* A store under test: its directory, loop and warnings at open. */
+struct fixture {
+	char		*dir;
+	char		*journal;
+	struct loop	*loop;
+	struct store	*store;
+	char		*warnings;
+	int64_t		 retain_ms;
+};
+
+/* A waiter that remembers what it was handed. */
+struct test_waiter {
+	struct waiter	 w;
+	struct hook	*hooks[2];
+	struct message	*got;
+	unsigned int	 calls;
+};
+
+/* What an observer saw. */
+struct seen {
+	uint64_t	 seqs[16];
+	size_t		 n;
+};
+
+/* The test's wall clock. */
+static int64_t
+test_clock(void)
+{
+	return (fake_now);
+}
+
+/* Open (or reopen) the fixture's store; return 0 or -1. */
+static int
+reopen(struct fixture *f)
+{
+	struct store_config	 config;
+	char			*cause = NULL;
+
+	memset(&config, 0, sizeof config);
+	config.journal_dir = f->journal;
+	config.session_dir = f->dir;
+	config.loop = f->loop;
+	config.retain_ms = f->retain_ms;
+	config.clock = test_clock;
+	free(f->warnings);
+	f->store = store_open(&config, &f->warnings, &cause);
+	if (f->store == NULL) {
+		diag("store_open: %s", cause);
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Make a fixture in a directory of its own and open its store. */
+static int
+setup(struct fixture *f, const char *name, int64_t retain_ms)
+{
+	memset(f, 0, sizeof *f);
+	xasprintf(&f->dir, "%s/%s", tmpdir, name);
+	xasprintf(&f->journal, "%s/journal", f->dir);
+	f->retain_ms = retain_ms;
+	if (mkdir(f->dir, 0700) == -1) {
+		diag("mkdir %s: %s", f->dir, strerror(errno));
+		return (-1);
+	}
+	f->loop = loop_new();
+	return (reopen(f));
+}
+
+/* Commit and close the fixture's store, keeping its loop. */
+static void
+shut(struct fixture *f)
+{
+	if (f->store == NULL)
+		return;
+	store_commit(f->store);
+	store_close(f->store);
+	f->store = NULL;
+}
+
+/* Close everything the fixture holds. */
+static void
+teardown(struct fixture *f)
+{
+	shut(f);
+	loop_free(f->loop);
+	free(f->warnings);
+	free(f->journal);
+	free(f->dir);
+}
+
+/* Spawn a hook with settings given as JSON text (or none). */
+static struct hook *
+spawn(struct fixture *f, const char *name, const char *json)
+{
+	struct json_object	*settings = NULL;
+	struct hook		*h;
+	char			*cause = NULL;
+
+	if (json != NULL)
+		settings = json_tokener_parse(json);
+	h = store_spawn(f->store, name, settings, NULL, 0, &cause);
+	if (h == NULL) {
+		diag("spawn: %s", cause);
+		free(cause);
+	}
+	json_object_put(settings);
+	return (h);
+}
+
+/* Record a request to hook h with body text; it stays pending. */
+static struct message *
+receive(struct fixture *f, struct hook *h, const char *text)
+{
+	struct json_object	*o;
+	struct message		*m;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "method", json_object_new_string("POST"));
+	json_object_object_add(o, "path", json_object_new_string("/"));
+	json_object_object_add(o, "received_at",
+	    json_object_new_int64(fake_now));
+	m = store_receive(f->store, h, o, text, strlen(text));
+	json_object_put(o);
+	return (m);
+}
+
+/* A message waiting for the group commit, and its store. */
+struct pending {
+	struct store	*store;
+	struct message	*m;
+};
+
+/* A group commit callback: the message is durable, queue it. */
+static void
+ready_cb(void *arg)
+{
+	struct pending	*p = arg;
+
+	store_ready(p->store, p->m);
+}
+
+/* Record a request to hook h and queue it once durable. */
+static struct message *
+deliver(struct fixture *f, struct hook *h, const char *text)
+{
+	struct pending	p;
+
+	p.store = f->store;
+	p.m = receive(f, h, text);
+	store_after_sync(f->store, ready_cb, &p);
+	store_commit(f->store);
+	return (p.m);
+}
+
+/* A waiter's callback: remember the message. */
+static void
+test_waiter_cb(struct waiter *w, struct message *m)
+{
+	struct test_waiter	*tw = w->arg;
+
+	tw->got = m;
+	tw->calls++;
+}
+
+/* Make a waiter on hook h (and h2 if not NULL) and start it. */
+static void
+wait_on(struct fixture *f, struct test_waiter *tw, struct hook *h,
+    struct hook *h2, int peek)
+{
+	memset(tw, 0, sizeof *tw);
+	tw->hooks[0] = h;
+	tw->hooks[1] = h2;
+	tw->w.hooks = tw->hooks;
+	tw->w.nhooks = h2 != NULL ? 2 : 1;
+	tw->w.cb = test_waiter_cb;
+	tw->w.peek = peek;
+	tw->w.arg = tw;
+	store_wait(f->store, &tw->w);
+}
+
+/* An observer: remember the seqs of messages that joined the timeline. */
+static void
+observe_cb(struct message *m, void *arg)
+{
+	struct seen	*seen = arg;
+
+	if (seen->n < nitems(seen->seqs))
+		seen->seqs[seen->n++] = m->seq;
+}
+
+/* Tell whether the body of message m reads back as text. */
+static int
+body_is(struct fixture *f, const struct message *m, const char *text)
+{
+	struct journal_record	 rec;
+	char			*cause = NULL;
+	int			 same;
+
+	if (store_read(f->store, m, &rec, &cause) == -1) {
+		diag("store_read: %s", cause);
+		free(cause);
+		return (0);
+	}
+	same = rec.body_len == strlen(text) &&
+	    memcmp(rec.body, text, rec.body_len) == 0;
+	journal_record_release(&rec);
+	return (same);
+}
+
+/* Run the loop until *flag is set or DEADLINE_MS passes. */
+static int
+run_until(struct fixture *f, const int *flag)
+{
+	int64_t	deadline = loop_now() + DEADLINE_MS;
+
+	while (!*flag && loop_now() < deadline)
+		loop_run_once(f->loop);
+	return (*flag);
+}
+
+/* A timer's callback: set the flag. */
+static void
+set_flag(void *arg)
+{
+	*(int *)arg = 1;
+}
+
+/* Remove a directory tree. */
+static int
+remove_tree(const char *path)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		*sub;
+	int		 error = 0;
+
+	if ((d = opendir(path)) == NULL)
+		return (unlink(path));
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		xasprintf(&sub, "%s/%s", path, e->d_name);
+		if (remove_tree(sub) == -1)
+			error = -1;
+		free(sub);
+	}
+	closedir(d);
+	if (rmdir(path) == -1)
+		error = -1;
+	return (error);
+}
+
+/* Spawning: tokens, names, reuse by name, bad settings, lookups. */
+static void
+test_spawn(void)
+{
+	struct fixture		 f;
+	struct hook		*a, *b, *c;
+	struct json_object	*bad;
+	struct store_stats	 st;
+	char			*cause = NULL, *url;
+
+	if (!ok(setup(&f, "spawn", STORE_RETAIN_DEFAULT_MS) == 0,
+	    "a store opens on an empty directory")) {
+		teardown(&f);
+		return;
+	}
+	is_str(f.warnings, NULL, "a new store has nothing to warn about");
+	a = spawn(&f, NULL, NULL);
+	b = spawn(&f, "orders", "{\"status\": 202}");
+	ok(a != NULL && b != NULL && a != b, "two hooks are spawned");
+	if (a == NULL || b == NULL)
+		goto out;
+	ok(token_valid(a->token, strlen(a->token)) &&
+	    strcmp(a->token, b->token) != 0, "each has a token of its own");
+	ok(a->name == NULL && strcmp(b->name, "orders") == 0 &&
+	    b->status == 202, "with its name and settings");
+	ok(a->created_at == fake_now, "created at the store's clock");
+	ok(spawn(&f, "orders", "{\"status\": 500}") == b && b->status == 202,
+	    "spawning a name again returns the open hook, unchanged");
+	ok(store_find(f.store, "orders") == b &&
+	    store_find(f.store, a->token) == a &&
+	    store_find_token(f.store, b->token, strlen(b->token)) == b,
+	    "hooks are found by name and by token");
+	xasprintf(&url, "https://example.org/prefix/%s/sub?x=1", a->token);
+	ok(store_find(f.store, url) == a, "and by URL, whatever its prefix");
+	free(url);
+	ok(store_find(f.store, "nothing") == NULL,
+	    "an unknown name is no hook");
+	bad = json_tokener_parse("{\"status\": 99}");
+	ok(store_spawn_check(bad, 0, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "invalid status") != NULL,
+	    "a bad status is refused with a cause");
+	free(cause);
+	cause = NULL;
+	c = store_spawn(f.store, NULL, bad, NULL, 0, &cause);
+	ok(c == NULL && cause != NULL, "and store_spawn refuses it too");
+	free(cause);
+	json_object_put(bad);
+	store_close_hook(f.store, b);
+	cause = NULL;
+	c = store_spawn(f.store, "orders", NULL, NULL, 0, &cause);
+	ok(c == NULL && cause != NULL && strstr(cause, "closed") != NULL,
+	    "a name held by a closed hook is not handed out again");
+	free(cause);
+	store_stats(f.store, &st);
+	is_int(st.hooks, 2, "status counts two hooks");
+out:
+	teardown(&f);
+}
+
+/* A received message: pending until durable, then queued and observed. */
+static void
+test_receive(void)
+{
+	struct fixture	 f;
+	struct hook	*h;
+	struct message	*m;
+	struct seen	 seen;
+	struct pending	 p;
+	struct store_stats st;
+
+	if (setup(&f, "receive", STORE_RETAIN_DEFAULT_MS) == -1 ||
+	    (h = spawn(&f, "r", NULL)) == NULL) {
+		ok(0, "set up the receive test");
+		teardown(&f);
+		return;
+	}
+	memset(&seen, 0, sizeof seen);
+	store_observe(f.store, observe_cb, &seen);
+	m = receive(&f, h, "one");
+	ok(m->state == MESSAGE_PENDING && TAILQ_EMPTY(&h->queue) &&
+	    seen.n == 0, "a received message is pending, queued for no one");
+	ok(store_message(f.store, m->seq) == m && body_is(&f, m, "one"),
+	    "it is in the index and reads back before it is durable");
+	p.store = f.store;
+	p.m = m;
+	store_after_sync(f.store, ready_cb, &p);
+	ok(m->state == MESSAGE_PENDING, "it stays pending until the commit");
+	store_commit(f.store);
+	ok(m->state == MESSAGE_QUEUED && TAILQ_FIRST(&h->queue) == m &&
+	    h->queued == 1 && h->received == 1,
+	    "once durable it is queued on its hook");
+	ok(seen.n == 1 && seen.seqs[0] == m->seq,
+	    "and observers hear of it once");
+	store_stats(f.store, &st);
+	ok(st.received == 1 && st.queued == 1 && st.journal_records >= 2,
+	    "status counts it, and the journal holds it");
+	teardown(&f);
+}
+
+/*
+ * The group commit is the loop's: it runs before each wait, and goes with
+ * the store when it closes.
+ */
+static void
+test_loop(void)
+{
+	struct fixture	 f;
+	struct hook	*h;
+	struct pending	 p;
+	int		 fired;
+
+	if (setup(&f, "loop", STORE_RETAIN_DEFAULT_MS) == -1 ||
+	    (h = spawn(&f, "l", NULL)) == NULL) {
+		ok(0, "set up the loop test");
+		teardown(&f);
+		return;
+	}
+	p.store = f.store;
+	p.m = receive(&f, h, "by the loop");
+	store_after_sync(f.store, ready_cb, &p);
+	loop_run_once(f.loop);
+	ok(p.m->state == MESSAGE_QUEUED,
+	    "a pass of the loop commits, before it waits");
+	shut(&f);
+	fired = 0;
+	loop_timer_add(f.loop, loop_now(), set_flag, &fired);
+	loop_run_once(f.loop);
+	ok(fired, "a pass of the loop after the store closed calls nothing of "
+	    "it (valgrind and ASan would see)");
+	teardown(&f);
+}
+
+/* Waiters get the oldest message; leases are taken or released. */
+static void
+test_lease(void)
+{
+	struct fixture		 f;
+	struct hook		*h, *h2;
+	struct message		*m1, *m2, *m3;
+	struct test_waiter	 a, b;
+	uint64_t		 seq;
+
+	if (setup(&f, "lease", STORE_RETAIN_DEFAULT_MS) == -1 ||
+	    (h = spawn(&f, "l", NULL)) == NULL ||
+	    (h2 = spawn(&f, "l2", NULL)) == NULL) {
+		ok(0, "set up the lease test");
+		teardown(&f);
+		return;
+	}
+	m1 = deliver(&f, h, "first");
+	m2 = deliver(&f, h2, "second");
+	m3 = deliver(&f, h, "third");
+	wait_on(&f, &a, h, h2, 0);
+	ok(a.calls == 1 && a.got == m1 && m1->state == MESSAGE_LEASED,
+	    "a waiter on two hooks is leased the oldest of them at once");
+	ok(TAILQ_FIRST(&h->queue) == m3, "a leased message leaves its queue");
+	wait_on(&f, &b, h, NULL, 0);
+	ok(b.calls == 1 && b.got == m3,
+	    "a second waiter gets a different message");
+	store_release(f.store, m1);
+	ok(m1->state == MESSAGE_QUEUED && TAILQ_FIRST(&h->queue) == m1,
+	    "a released lease goes back to its queue");
+	store_release(f.store, m3);
+	ok(TAILQ_FIRST(&h->queue) == m1 && TAILQ_NEXT(m1, entry) == m3,
+	    "in sequence order");
+	wait_on(&f, &a, h, NULL, 0);
+	store_take(f.store, a.got);
+	store_commit(f.store);
+	ok(a.got == m1 && m1->state == MESSAGE_TAKEN && h->queued == 1,
+	    "a lease taken is taken for good");
+	wait_on(&f, &b, h2, NULL, 0);
+	ok(b.got == m2, "the other hook's message is still there");
+	store_take(f.store, m2);
+	wait_on(&f, &a, h, NULL, 0);
+	store_take(f.store, m3);
+	wait_on(&f, &b, h, NULL, 0);
+	ok(b.calls == 0 && store_wait_busy(&b.w) == 0,
+	    "a waiter on an empty hook waits");
+	m1 = deliver(&f, h, "fourth");
+	ok(b.calls == 1 && b.got == m1,
+	    "and gets the next message as soon as it is durable");
+	store_release(f.store, m1);
+	seq = m1->seq;
+	shut(&f);
+	if (!ok(reopen(&f) == 0, "the store reopens"))
+		goto out;
+	h = store_find(f.store, "l");
+	h2 = store_find(f.store, "l2");
+	ok(h != NULL && h2 != NULL && h->queued == 1 && h2->queued == 0 &&
+	    TAILQ_FIRST(&h->queue)->seq == seq,
+	    "after a reopen, taken messages stay taken, the rest is queued");
+out:
+	teardown(&f);
+}
+
+/* Peeking shows a message and takes nothing. */
+static void
+test_peek(void)
+{
+	struct fixture		 f;
+	struct hook		*h;
+	struct message		*m;
+	struct test_waiter	 a, b;
+
+	if (setup(&f, "peek", STORE_RETAIN_DEFAULT_MS) == -1 ||
+	    (h = spawn(&f, "p", NULL)) == NULL) {
+		ok(0, "set up the peek test");
+		teardown(&f);
+		return;
+	}
+	wait_on(&f, &a, h, NULL, 1);
+	ok(a.calls == 0, "a peek on an empty hook waits");
+	m = deliver(&f, h, "look");
+	ok(a.calls == 1 && a.got == m && m->state == MESSAGE_QUEUED,
+	    "it sees the next message, which stays queued");
+	wait_on(&f, &b, h, NULL, 0);
+	ok(b.got == m && m->state == MESSAGE_LEASED,
+	    "and a waiter after it is leased that message");
+	store_release(f.store, m);
+	teardown(&f);
+}
+
+/* A rejected message joins the timeline but no queue. */
+static void
+test_reject(void)
+{
+	struct fixture		 f;
+	struct hook		*h;
+	struct message		*m;
+	struct test_waiter	 a;
+	struct seen		 seen;
+
+	if (setup(&f, "reject", STORE_RETAIN_DEFAULT_MS) == -1 ||
+	    (h = spawn(&f, "x", NULL)) == NULL) {
+		ok(0, "set up the reject test");
+		teardown(&f);
+		return;
+	}
+	memset(&seen, 0, sizeof seen);
+	store_observe(f.store, observe_cb, &seen);
+	wait_on(&f, &a, h, NULL, 0);
+	m = receive(&f, h, "forged");
+	store_commit(f.store);
+	store_reject(f.store, m);
+	ok(m->state == MESSAGE_REJECTED && TAILQ_EMPTY(&h->queue) &&
+	    h->queued == 0 && a.calls == 0,
+	    "a rejected message is queued for no one, not even a waiter");
+	ok(seen.n == 1 && seen.seqs[0] == m->seq,
+	    "but observers see it in the timeline");
+	store_unwait(f.store, &a.w);
+	teardown(&f);
+}
+
+/* A hook's time to live closes it, on its timer or at open. */
+static void
+test_ttl(void)
+{
+	struct fixture	 f;
+	struct hook	*h, *later;
+	struct message	*m;
+
+	if (setup(&f, "ttl", STORE_RETAIN_DEFAULT_MS) == -1 ||
+	    (h = spawn(&f, "brief", "{\"ttl_ms\": 30}")) == NULL ||
+	    (later = spawn(&f, "later", "{\"ttl_ms\": 3600000}")) == NULL) {
+		ok(0, "set up the ttl test");
+		teardown(&f);
+		return;
+	}
+	ok(h->expires_at == fake_now + 30 && !h->closed,
+	    "a hook with a time to live knows when it expires");
+	m = deliver(&f, h, "in time");
+	ok(run_until(&f, &h->closed),
+	    "its timer closes it when the time is up");
+	ok(m->state == MESSAGE_QUEUED && TAILQ_FIRST(&h->queue) == m,
+	    "its queued message can still be taken");
+	ok(!later->closed, "a hook with time left stays open");
+	shut(&f);
+	fake_now += 3600000;
+	if (!ok(reopen(&f) == 0, "the store reopens an hour later"))
+		goto out;
+	later = store_find(f.store, "later");
+	h = store_find(f.store, "brief");
+	ok(later != NULL && later->closed,
+	    "a hook whose time ran out while the store was closed is closed "
+	    "at open");
+	ok(h != NULL && h->closed && h->queued == 1,
+	    "a hook closed by its timer stays closed, its message queued");
+out:
+	teardown(&f);
+}
+
+/* Closing: journaled, new requests refused by name, queue kept. */
+static void
+test_close(void)
+{
+	struct fixture		 f;
+	struct hook		*h;
+	struct test_waiter	 a;
+
+	if (setup(&f, "close", STORE_RETAIN_DEFAULT_MS) == -1 ||
+	    (h = spawn(&f, "c", NULL)) == NULL) {
+		ok(0, "set up the close test");
+		teardown(&f);
+		return;
+	}
+	deliver(&f, h, "before");
+	store_close_hook(f.store, h);
+	ok(h->closed, "a hook is closed");
+	store_close_hook(f.store, h);
+	shut(&f);
+	if (!ok(reopen(&f) == 0, "the store reopens"))
+		goto out;
+	h = store_find(f.store, "c");
+	ok(h != NULL && h->closed && h->queued == 1,
+	    "it is still closed after a reopen, its message still queued");
+	wait_on(&f, &a, h, NULL, 0);
+	ok(a.got != NULL && body_is(&f, a.got, "before"),
+	    "and a waiter takes it");
+	store_release(f.store, a.got);
+out:
+	teardown(&f);
+}
+
+/* Retention: old segments go, and their queued messages expire. */
+static void
+test_retention(void)
+{
+	struct fixture	 f;
+	struct hook	*h;
+	struct message	*old;
+	uint64_t	 seq, next;
+	int		 gone = 0;
+	int64_t		 deadline;
+
+	if (setup(&f, "retention", 300) == -1 ||
+	    (h = spawn(&f, "kept", NULL)) == NULL) {
+		ok(0, "set up the retention test");
+		teardown(&f);
+		return;
+	}
+	old = deliver(&f, h, "old");
+	seq = old->seq;
+	/* Retention rolls, checkpoints, then drops what is past 300 ms. */
+	deadline = loop_now() + DEADLINE_MS;
+	while (!gone && loop_now() < deadline) {
+		loop_run_once(f.loop);
+		gone = store_message(f.store, seq) == NULL;
+	}
+	ok(gone && h->queued == 0 && TAILQ_EMPTY(&h->queue),
+	    "a queued message expires with its segment");
+	ok(store_find(f.store, "kept") == h && !h->closed,
+	    "its hook lives on in the checkpoint");
+	next = store_next_seq(f.store);
+	shut(&f);
+	if (!ok(reopen(&f) == 0, "the store reopens"))
+		goto out;
+	h = store_find(f.store, "kept");
+	ok(h != NULL && h->queued == 0 && store_message(f.store, seq) == NULL,
+	    "after a reopen the hook is there, the message is not");
+	ok(store_next_seq(f.store) >= next,
+	    "and sequence numbers go on from the checkpoint");
+out:
+	teardown(&f);
+}
+
+/* Start a request we send; it stays pending until durable. */
+static struct message *
+sending(struct fixture *f, const char *url)
+{
+	struct json_object	*o;
+	struct message		*m;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "method", json_object_new_string("POST"));
+	json_object_object_add(o, "url", json_object_new_string(url));
+	m = store_sending(f->store, o, "req", 3);
+	json_object_put(o);
+	return (m);
+}
+
+/* Received and sent messages share one counter, across reopens. */
+static void
+test_seqs(void)
+{
+	struct fixture		 f;
+	struct hook		*h;
+	struct message		*r1, *s1, *s2, *r2, *m;
+	struct json_object	*o;
+	struct journal_record	 rec;
+	char			*cause = NULL;
+	uint64_t		 last;
+
+	if (setup(&f, "seqs", STORE_RETAIN_DEFAULT_MS) == -1 ||
+	    (h = spawn(&f, "s", NULL)) == NULL) {
+		ok(0, "set up the seqs test");
+		teardown(&f);
+		return;
+	}
+	is_int(store_next_seq(f.store), 1, "a new store starts at 1");
+	r1 = deliver(&f, h, "in");
+	s1 = sending(&f, "http://example.org/a");
+	s2 = sending(&f, "http://example.org/b");
+	r2 = deliver(&f, h, "in again");
+	ok(r1->seq == 1 && s1->seq == 2 && s2->seq == 3 && r2->seq == 4,
+	    "received and sent messages take numbers from one counter");
+	store_commit(f.store);
+	store_started(f.store, s1);
+	store_started(f.store, s2);
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_int(0));
+	json_object_object_add(o, "http_status", json_object_new_int(201));
+	store_sent(f.store, s1, o, "resp", 4);
+	json_object_put(o);
+	ok(s1->state == MESSAGE_SENT && s2->state == MESSAGE_SENDING,
+	    "a request is sending until its outcome is recorded");
+	if (store_read(f.store, s1, &rec, &cause) == 0) {
+		ok(rec.body_len == 7 && memcmp(rec.body, "reqresp", 7) == 0 &&
+		    proto_int(rec.json, "http_status", 0) == 201 &&
+		    proto_int(rec.json, "request_body_len", 0) == 3,
+		    "a sent request reads as one record: start and outcome");
+		journal_record_release(&rec);
+	} else {
+		ok(0, "read a sent request: %s", cause);
+		free(cause);
+	}
+	last = store_next_seq(f.store);
+	shut(&f);
+	if (!ok(reopen(&f) == 0, "the store reopens"))
+		goto out;
+	is_int(store_next_seq(f.store), last,
+	    "after a reopen, numbers go on above the highest seen");
+	m = store_message(f.store, 2);
+	ok(m != NULL && m->hook == NULL && m->state == MESSAGE_SENT,
+	    "a request with its outcome is sent");
+	m = store_message(f.store, 3);
+	ok(m != NULL && m->state == MESSAGE_UNANSWERED,
+	    "one that has none is unanswered: the listener stopped");
+	m = deliver(&f, store_find(f.store, "s"), "after");
+	is_int(m->seq, 5, "the next message takes the next number");
+	m = sending(&f, "http://example.org/c");
+	is_int(m->seq, 6, "and so does the next request sent");
+	store_commit(f.store);
+	store_started(f.store, m);
+out:
+	teardown(&f);
+}
+
+/* A journal replay callback for a journal known to be empty. */
+static void
+ignore_record(const struct journal_record *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+}
+
+/* Append a received-message record naming token, without its hook. */
+static void
+write_orphan(const char *dir, const char *token, int64_t seq)
+{
+	struct journal		*j;
+	struct json_object	*o;
+	char			*warning = NULL, *cause = NULL;
+
+	if ((j = journal_open(dir, ignore_record, NULL, &warning,
+	    &cause)) == NULL) {
+		diag("journal_open: %s", cause);
+		free(cause);
+		return;
+	}
+	free(warning);
+	o = json_object_new_object();
+	json_object_object_add(o, "seq", json_object_new_int64(seq));
+	json_object_object_add(o, "token", json_object_new_string(token));
+	json_object_object_add(o, "method", json_object_new_string("POST"));
+	json_object_object_add(o, "received_at",
+	    json_object_new_int64(fake_now));
+	journal_append(j, JOURNAL_MESSAGE_RECEIVED, o, "orphan", 6);
+	json_object_put(o);
+	if (journal_sync(j, &cause) == -1) {
+		diag("journal_sync: %s", cause);
+		free(cause);
+	}
+	journal_close(j);
+}
+
+/* A message whose hook's creation record is lost brings the hook back. */
+static void
+test_recovered(void)
+{
+	struct fixture		 f;
+	struct hook		*h;
+	struct test_waiter	 a;
+	char			 token[TOKEN_LEN + 1];
+
+	memset(&f, 0, sizeof f);
+	xasprintf(&f.dir, "%s/recovered", tmpdir);
+	xasprintf(&f.journal, "%s/journal", f.dir);
+	f.retain_ms = STORE_RETAIN_DEFAULT_MS;
+	if (mkdir(f.dir, 0700) == -1 || token_new(token, sizeof token) == -1) {
+		ok(0, "set up the recovered test");
+		free(f.journal);
+		free(f.dir);
+		return;
+	}
+	write_orphan(f.journal, token, 41);
+	f.loop = loop_new();
+	if (!ok(reopen(&f) == 0, "a store opens on a journal without the "
+	    "hook of its message"))
+		goto out;
+	h = store_find(f.store, token);
+	ok(h != NULL && h->recovered && h->closed && h->queued == 1,
+	    "the hook is made again from its message, closed");
+	ok(f.warnings != NULL &&
+	    strstr(f.warnings, "lost its creation record") != NULL,
+	    "and a warning says so");
+	is_int(store_next_seq(f.store), 42,
+	    "sequence numbers go on above the message's");
+	if (h != NULL) {
+		wait_on(&f, &a, h, NULL, 0);
+		ok(a.got != NULL && a.got->seq == 41 &&
+		    body_is(&f, a.got, "orphan"),
+		    "its message can still be taken");
+		store_take(f.store, a.got);
+	}
+	shut(&f);
+	if (!ok(reopen(&f) == 0, "the store reopens"))
+		goto out;
+	h = store_find(f.store, token);
+	ok(h != NULL && h->recovered && h->queued == 0,
+	    "the hook is still recovered, its message taken");
+out:
+	teardown(&f);
+}
+
+/* Run every case and print the plan. */
+int
+main(void)
+{
+	char	template[] = "/tmp/fish-unit-store.XXXXXX";
+
+	if ((tmpdir = mkdtemp(template)) == NULL) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return (done_testing());
+	}
+	test_spawn();
+	test_receive();
+	test_loop();
+	test_lease();
+	test_peek();
+	test_reject();
+	test_ttl();
+	test_close();
+	test_retention();
+	test_seqs();
+	test_recovered();
+	if (remove_tree(tmpdir) == -1)
+		ok(0, "remove '%s': %s", tmpdir, strerror(errno));
+	return (done_testing());
+}
