@@ -26,19 +26,13 @@ start_hooks() {
 	url=$(fish spawn)
 	good=$(fish spawn)
 	token=${url##*/}
-	port=${url##*:}
-	port=${port%%/*}
+	port=$(port_of "$url")
 }
 
 # probe NAME: send the bad request NAME; print the answer's status code, or
 # "closed".
 probe() {
 	python3 "$hostile" "$port" probe "$1" "$token"
-}
-
-# posted URL BODY: succeed if POSTing BODY to URL is answered 200.
-posted() {
-	[ "$(http_post "$1" "$2" 2>/dev/null)" = 200 ]
 }
 
 # still_serves: a normal callback is answered and reaches fish wait.  It is
