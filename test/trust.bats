@@ -432,14 +432,12 @@ open_gate() {
 	# and gone.
 	run fish wait x --timeout 1
 	assert_failure 124
-	kill -0 "$starter" && kill -0 "$follower" && kill -0 "$tail"
+	alive "$starter" "$follower" "$tail"
 
 	kill -INT "$starter" "$tail"
-	status=0
-	wait "$starter" || status=$?
+	reap "$starter"
 	assert_equal "$status" 130
-	status=0
-	wait "$tail" || status=$?
+	reap "$tail"
 	assert_equal "$status" 130
 
 	# The one left gets its answer once the listener is up.
