@@ -282,6 +282,7 @@ s.close()' "$hook"
 
 @test "a tail that stops reading holds up little of the listener and catches up" {
 	local hook pid tail
+	asan_no_quarantine
 	hook=$(fish spawn --name h)
 	pid=$(listener_pid)
 	head -c 5000000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
@@ -307,6 +308,7 @@ open"
 
 @test "a client that leaves 256 MiB of answers unread is cut" {
 	local hook pid client
+	asan_no_quarantine
 	hook=$(fish spawn --name h)
 	pid=$(listener_pid)
 	head -c 5000000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"

@@ -95,12 +95,9 @@ nothing_recorded() {
 }
 
 # start_measured [START_ARG...]: start_hooks, for a test that measures the
-# listener's memory.  Under AddressSanitizer, freed memory is held in
-# quarantine (256 MiB by default), which would count as the listener's.
+# listener's memory.
 start_measured() {
-	if [ -n "${ASAN_OPTIONS:-}" ]; then
-		export ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0
-	fi
+	asan_no_quarantine
 	start_hooks "$@"
 }
 

@@ -227,6 +227,13 @@ kill_listener() {
 	kill_and_wait -KILL "$pid"
 }
 
+# asan_no_quarantine: have a listener started after this, if built with
+# AddressSanitizer, keep no freed memory in quarantine (256 MiB by
+# default), which would count as its own: for tests that measure it.
+asan_no_quarantine() {
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0
+}
+
 # listener_up: succeed when the session's listener runs (status never
 # starts it).
 listener_up() {
