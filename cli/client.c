@@ -34,6 +34,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -216,6 +217,35 @@ client_send(struct client *c, struct json_object *json, const void *payload,
 }
 
 /*
+ * Poll one descriptor for timeout ms (-1: for ever), or until SIGINT sets
+ * client_interrupted (-1 with EINTR).  SIGINT is blocked from the check of
+ * the flag until ppoll waits, which unblocks it atomically: a signal that
+ * comes in between would otherwise set the flag for nobody to see, and
+ * leave the poll waiting for ever.
+ */
+static int
+client_poll(struct pollfd *pfd, int timeout)
+{
+	struct timespec	 ts;
+	sigset_t	 block, old;
+	int		 ret;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if (client_interrupted) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		errno = EINTR;
+		return (-1);
+	}
+	ts.tv_sec = timeout / 1000;
+	ts.tv_nsec = (long)(timeout % 1000) * 1000000;
+	ret = ppoll(pfd, 1, timeout < 0 ? NULL : &ts, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return (ret);
+}
+
+/*
  * Receive one frame, waiting until deadline (clock_mono_ms() milliseconds, or
  * -1 for ever).  Return EXIT_TIMEOUT (not reported) when the deadline
  * passes first.
@@ -240,11 +270,9 @@ client_receive(struct client *c, struct proto_frame *f, int64_t deadline)
 		}
 		if ((timeout = client_left(deadline, 0)) == 0)
 			return (EXIT_TIMEOUT);
-		if (client_interrupted)
-			return (EXIT_INTERRUPTED);
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, timeout) == -1) {
+		if ((ret = client_poll(&pfd, timeout)) == -1) {
 			if (errno == EINTR && client_interrupted)
 				return (EXIT_INTERRUPTED);
 			if (errno == EINTR)

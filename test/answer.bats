@@ -3,6 +3,7 @@
 # --echo handshakes, --forward-to a local app, fish close and --ttl.
 
 load helpers/common
+load helpers/app
 bats_require_minimum_version 1.5.0
 
 setup() {
@@ -11,47 +12,14 @@ setup() {
 }
 
 teardown() {
-	if [ -n "$app_pid" ]; then
-		kill "$app_pid" 2>/dev/null || true
-		wait "$app_pid" 2>/dev/null || true
-	fi
+	stop_app
 	common_teardown
-}
-
-# code URL [CURL_ARG...]: print the HTTP status curl gets from URL.
-code() {
-	local url=$1
-	shift
-	curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$url"
 }
 
 # message_count N: succeed once the session's status shows N messages, that
 # is once N requests are durable (and held, for a --hold hook).
 message_count() {
-	[ "$(fish status --json | fish field /messages)" -ge "$1" ]
-}
-
-# file_has FILE: succeed once FILE exists and is not empty.
-file_has() {
-	[ -s "$1" ]
-}
-
-# start_app: run the local app of helpers/app.py; set app_pid and app_url.
-start_app() {
-	local portfile=$BATS_TEST_TMPDIR/app.port
-	"$FISH_SRC_DIR/test/helpers/app.py" "$portfile" 3>&- &
-	app_pid=$!
-	wait_until 10 file_has "$portfile"
-	app_url=http://127.0.0.1:$(cat "$portfile")
-}
-
-# journal_types: print the type of every journal record, one a line.
-journal_types() {
-	local segment
-	for segment in "$FISH_HOME"/sessions/default/journal/*.journal; do
-		"$FISH_SRC_DIR/test/helpers/journal.py" offsets "$segment" |
-		    cut -d' ' -f3
-	done
+	[ "$(status_field /messages)" -ge "$1" ]
 }
 
 @test "spawn --status, -H and --body set the hook's answer" {
@@ -156,7 +124,7 @@ journal_types() {
 
 @test "a held request gets 504 after the hold timeout and stays recorded" {
 	hook=$(fish spawn --hold --hold-timeout 300ms)
-	assert_equal "$(code "$hook" -d late)" 504
+	assert_equal "$(http_code "$hook" -d late)" 504
 	run fish wait "$hook" --json --timeout 5
 	assert_success
 	assert_equal "$(fish field /body <<<"$output")" late
@@ -190,7 +158,7 @@ journal_types() {
 
 @test "reply to a request of a hook that does not hold says so" {
 	hook=$(fish spawn)
-	assert_equal "$(code "$hook" -d x)" 200
+	assert_equal "$(http_code "$hook" -d x)" 200
 	run --separate-stderr fish reply 1
 	assert_failure 1
 	[[ $stderr == *"does not hold requests"* ]]
@@ -227,7 +195,8 @@ journal_types() {
 	wait_until 20 message_count 50
 	# While all 50 are held, another hook answers at once.
 	for i in 1 2 3 4 5; do
-		assert_equal "$(code "$other" -d "other $i" --max-time 2)" 200
+		assert_equal \
+		    "$(http_code "$other" -d "other $i" --max-time 2)" 200
 	done
 	for i in $(seq 50); do
 		fish reply held --body "answer $i"
@@ -246,8 +215,7 @@ journal_types() {
 
 @test "fish stop finishes while requests are held: they get 503" {
 	hook=$(fish spawn --hold)
-	curl -sS -o /dev/null -w '%{http_code}' --max-time 20 -d x "$hook" \
-	    >"$BATS_TEST_TMPDIR/code" 3>&- &
+	http_code "$hook" --max-time 20 -d x >"$BATS_TEST_TMPDIR/code" 3>&- &
 	sender=$!
 	wait_until 5 message_count 1
 	run fish stop
@@ -316,10 +284,8 @@ journal_types() {
 @test "--forward-to answers 502 when the app is down, and records it" {
 	start_app
 	hook=$(fish spawn --forward-to "$app_url")
-	kill "$app_pid"
-	wait "$app_pid" 2>/dev/null || true
-	app_pid=""
-	assert_equal "$(code "$hook" -d 'nobody home')" 502
+	stop_app
+	assert_equal "$(http_code "$hook" -d 'nobody home')" 502
 	run fish wait "$hook" --timeout 5
 	assert_output 'nobody home'
 	[ "$(journal_types | grep -cx 4)" -eq 1 ]
@@ -327,11 +293,11 @@ journal_types() {
 
 @test "close gives 410 while waiting messages remain waitable" {
 	hook=$(fish spawn --name closing)
-	assert_equal "$(code "$hook" -d before)" 200
+	assert_equal "$(http_code "$hook" -d before)" 200
 	run fish close closing
 	assert_success
 	assert_output ''
-	assert_equal "$(code "$hook" -d after)" 410
+	assert_equal "$(http_code "$hook" -d after)" 410
 	run fish wait closing --timeout 5
 	assert_success
 	assert_output before
@@ -340,14 +306,14 @@ journal_types() {
 	# Closing again is harmless; the hook stays closed across a restart.
 	fish close "$hook"
 	fish stop
-	assert_equal "$(code "$hook" --retry 0 -d x || true)" 000
+	assert_equal "$(http_code "$hook" --retry 0 -d x || true)" 000
 	fish start >/dev/null
-	assert_equal "$(code "$hook" -d again)" 410
+	assert_equal "$(http_code "$hook" -d again)" 410
 }
 
 # gone URL: succeed once URL answers 410.
 gone() {
-	[ "$(code "$1")" = 410 ]
+	[ "$(http_code "$1")" = 410 ]
 }
 
 @test "spawn --ttl closes the hook when its time is up" {
@@ -356,13 +322,12 @@ gone() {
 	# A hook whose time ran out while the listener was down is closed on
 	# start.
 	later=$(fish spawn --ttl 500ms)
-	assert_equal "$(code "$later")" 200
+	assert_equal "$(http_code "$later")" 200
 	fish stop
-	sleep_until=$(( ${EPOCHREALTIME/./} / 1000 + 600 ))
-	past() { [ $(( ${EPOCHREALTIME/./} / 1000 )) -ge "$sleep_until" ]; }
-	wait_until 5 past
+	stopped=$(now_ms)
+	wait_until 5 since "$stopped" 600
 	fish start >/dev/null
-	assert_equal "$(code "$later")" 410
+	assert_equal "$(http_code "$later")" 410
 }
 
 @test "answer settings survive a restart" {
@@ -378,11 +343,11 @@ gone() {
 	assert_line --index 0 --regexp '^HTTP/1\.1 202 '
 	assert_line --partial 'X-Kept: 1'
 	assert_equal "${lines[-1]}" kept
-	assert_equal "$(code "$held" -d x)" 504
+	assert_equal "$(http_code "$held" -d x)" 504
 	assert_equal "$(curl -sS --max-time 10 "$echo?hub.challenge=xyz")" xyz
 	assert_equal "$(curl -sS --max-time 10 -H 'X-Test: r' "$forward/p")" \
 	    'GET /p X-Test=r '
-	assert_equal "$(code "$ttl")" 200
+	assert_equal "$(http_code "$ttl")" 200
 }
 
 # first_segment_gone: succeed once the journal's first segment was removed.

@@ -5,6 +5,7 @@
 bats_require_minimum_version 1.5.0
 
 load helpers/common
+load helpers/commands
 
 setup() {
 	common_setup
@@ -12,16 +13,6 @@ setup() {
 
 teardown() {
 	common_teardown
-}
-
-COMMANDS="start stop status spawn wait send reply close field log ls show tail replay sign verify help version"
-
-# help_options CMD: print each option (-x or --long) that fish CMD --help
-# shows, one a line.
-help_options() {
-	fish "$1" --help |
-	    grep -oE '(^|[][ ,|])--?[A-Za-z][A-Za-z-]*' |
-	    sed -E 's/^[][ ,|]//' | sort -u
 }
 
 @test "fish --help lists every command" {

@@ -5,6 +5,7 @@
 bats_require_minimum_version 1.5.0
 
 load helpers/common
+load helpers/commands
 
 setup() {
 	common_setup
@@ -18,8 +19,6 @@ setup() {
 teardown() {
 	common_teardown
 }
-
-COMMANDS="close field help log ls replay reply send show sign spawn start status stop tail verify version wait"
 
 # complete_bash LINE: print what the bash completion offers for LINE.
 # bash splits --opt=value into three words, as it does for COMP_WORDS.
@@ -137,19 +136,13 @@ check_completions() {
 	check_completions fish
 }
 
-# help_options CMD: print each long option fish CMD --help lists.
-help_options() {
-	fish "$1" --help | grep -oE '^  (-[A-Za-z], )?--[A-Za-z][A-Za-z-]*' |
-	    sed -E 's/.*--/--/' | sort -u
-}
-
 # check_options SHELL: each command's completion offers each long option
 # its --help shows.
 check_options() {
 	local shell=$1 cmd opt missing=""
 	for cmd in $COMMANDS; do
 		run "complete_$shell" "fish $cmd --"
-		for opt in $(help_options "$cmd"); do
+		for opt in $(help_options "$cmd" --listed); do
 			[[ $'\n'$output$'\n' == *$'\n'$opt$'\n'* ]] ||
 			    missing="$missing $cmd:$opt"
 		done

@@ -12,6 +12,8 @@ setup() {
 }
 
 teardown() {
+	stop_tail
+	kill_and_wait "${holder_pid-}"
 	common_teardown
 	if [ -n "$mnt" ]; then
 		umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
@@ -19,35 +21,27 @@ teardown() {
 	fi
 }
 
-# kill_listener: SIGKILL the default session's listener and wait until it is gone.
-kill_listener() {
-	local pid
-	pid=$(listener_pid)
-	kill -KILL "$pid"
-	wait_until 5 eval "! kill -0 $pid 2>/dev/null"
-}
-
-# sender URL... : a third party outside fish posting numbered callbacks
-# 1..N round-robin to the URLs, retrying each until it is answered 2xx (it
-# counts a refused connection as "try again", as real senders do), and
-# recording each number that was acknowledged.
+# sender N URL...: a third party outside fish posting numbered callbacks
+# 1..N round-robin to the URLs, retrying each for up to 30 s until it is
+# answered 2xx (it counts a refused connection as "try again", as real
+# senders do), and recording each number that was acknowledged.
 sender() {
-	local n=$1 i url code
+	local n=$1 i url
 	shift
 	local urls=("$@")
 	for ((i = 1; i <= n; i++)); do
 		url=${urls[i % ${#urls[@]}]}
-		for ((try = 0; try < 500; try++)); do
-			code=$(curl -s -o /dev/null -w '%{http_code}' \
-			    --max-time 5 -d "$i" "$url" || true)
-			if [ "$code" = 200 ]; then
-				echo "$i" >>"$BATS_TEST_TMPDIR/acked"
-				break
-			fi
-			sleep 0.02
-		done
+		wait_until 30 acknowledged "$url" "$i" || true
 	done
 	touch "$BATS_TEST_TMPDIR/sender-done"
+}
+
+# acknowledged URL N: post N to URL once; if it is answered 200, record N
+# as acknowledged and succeed.
+acknowledged() {
+	[ "$(http_code "$1" --max-time 5 -d "$2" 2>/dev/null)" = 200 ] ||
+	    return 1
+	echo "$2" >>"$BATS_TEST_TMPDIR/acked"
 }
 
 # acked_at_least N: the sender has had N callbacks acknowledged.
@@ -98,7 +92,7 @@ acked_at_least() {
 	local waiter=$!
 	kill_listener
 	# The wait restarts the listener itself; the old URL works again.
-	wait_until 10 eval "[ \"\$(http_post '$url' '{\"after\":\"restart\"}')\" = 200 ]"
+	wait_until 10 posted "$url" '{"after":"restart"}'
 	wait "$waiter"
 	run cat "$BATS_TEST_TMPDIR/out"
 	assert_output '{"after":"restart"}'
@@ -118,18 +112,10 @@ tail_has_all() {
 	    <(tail_numbers | sort -u))" ]
 }
 
-# tail_subscribed URL: post 0 to URL until fish tail prints it.
-tail_subscribed() {
-	http_post "$1" 0 >/dev/null
-	tail_numbers | grep -qx 0
-}
-
 @test "tail prints every acknowledged callback exactly once across repeated SIGKILLs" {
-	local a k n first tail_pid
+	local a k n first
 	a=$(fish spawn --name a)
-	fish tail --json a >"$BATS_TEST_TMPDIR/tail" 2>/dev/null &
-	tail_pid=$!
-	wait_until 10 tail_subscribed "$a"
+	start_tail "$BATS_TEST_TMPDIR/tail" "$a" --json a
 	sender 80 "$a" &
 	for k in 1 2 3 4; do
 		wait_until 20 acked_at_least $((k * 15))
@@ -145,8 +131,7 @@ tail_subscribed() {
 	wait_until 30 test -e "$BATS_TEST_TMPDIR/sender-done"
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/acked")" -eq 80 ]
 	wait_until 20 tail_has_all
-	kill -INT "$tail_pid"
-	wait "$tail_pid" || true
+	stop_tail -INT
 	# Every message from the first on, once: a sender that lost its
 	# answer in a kill posts the same number again, as a new message.
 	grep -o '"seq":[0-9]*' "$BATS_TEST_TMPDIR/tail" >"$BATS_TEST_TMPDIR/printed"
@@ -247,7 +232,7 @@ tail_subscribed() {
 	pid=$(listener_pid)
 	code=$(http_post "$url" '"never acknowledged"' || true)
 	[ "$code" != 200 ]
-	wait_until 5 eval "! kill -0 $pid 2>/dev/null"
+	wait_until 5 all_dead "$pid"
 	run grep "cannot sync journal" "$FISH_HOME/sessions/default/listener.log"
 	assert_success
 	assert_output --partial "stopping without acknowledging"
@@ -256,15 +241,21 @@ tail_subscribed() {
 	assert_output '"acknowledged"'
 }
 
-@test "a full disk stops the listener before it acknowledges anything more" {
-	local url code i pid
+# mount_tmpfs SIZE: mount a tmpfs of SIZE at $mnt (teardown unmounts it)
+# and move the test's FISH_HOME into it; skip the test if that cannot be.
+mount_tmpfs() {
 	mnt=$(mktemp -d)
-	if ! mount -t tmpfs -o size=512k tmpfs "$mnt" 2>/dev/null; then
+	if ! mount -t tmpfs -o size="$1" tmpfs "$mnt" 2>/dev/null; then
 		rmdir "$mnt"
 		mnt=""
-		skip "cannot mount a small tmpfs here"
+		skip "cannot mount a tmpfs of $1 here"
 	fi
 	export FISH_HOME=$mnt/home
+}
+
+@test "a full disk stops the listener before it acknowledges anything more" {
+	local url code i pid
+	mount_tmpfs 512k
 	url=$(fish spawn --name h)
 	pid=$(listener_pid)
 	[ "$(http_post "$url" '"acknowledged"')" = 200 ]
@@ -275,7 +266,7 @@ tail_subscribed() {
 		[ "$code" = 200 ] || break
 	done
 	[ "$code" != 200 ]
-	wait_until 5 eval "! kill -0 $pid 2>/dev/null"
+	wait_until 5 all_dead "$pid"
 	rm -f "$BATS_TEST_TMPDIR/body"
 	run fish wait h --timeout 5
 	assert_output '"acknowledged"'
@@ -290,13 +281,7 @@ tail_subscribed() {
 	if [ "$(id -u)" != 0 ]; then
 		skip "needs root to mount a small tmpfs"
 	fi
-	mnt=$(mktemp -d)
-	if ! mount -t tmpfs -o size=1m tmpfs "$mnt" 2>/dev/null; then
-		rmdir "$mnt"
-		mnt=""
-		skip "cannot mount a tmpfs here"
-	fi
-	export FISH_HOME=$mnt/home
+	mount_tmpfs 1m
 	url=$(fish spawn --name h)
 	[ "$(http_post "$url" '"queued one"')" = 200 ]
 	[ "$(http_post "$url" '"queued two"')" = 200 ]
@@ -325,29 +310,19 @@ tail_subscribed() {
 @test "a restart whose saved port was taken by another program exits 3 and says so" {
 	local url port
 	url=$(fish spawn)
-	port=${url#http://127.0.0.1:}
-	port=${port%%/*}
+	port=$(port_of "$url")
 	fish stop
-	python3 -c "
-import socket, sys, time
-s = socket.socket()
-s.bind(('127.0.0.1', $port))
-s.listen()
-open('$BATS_TEST_TMPDIR/bound', 'w').close()
-time.sleep(30)
-" &
-	local holder=$!
-	wait_until 5 test -e "$BATS_TEST_TMPDIR/bound"
+	hold_port "$port"
 	run fish spawn
-	kill "$holder"
+	kill_and_wait "$holder_pid"
+	holder_pid=
 	assert_failure 3
 	assert_output --partial "already in use"
 }
 
 @test "fish stop finishes a request in flight before the listener exits" {
-	local url log stop
+	local url stop
 	url=$(fish spawn --name h)
-	log=$FISH_HOME/sessions/default/listener.log
 	# A slow sender: headers and half the body now, the rest once the
 	# listener has begun to stop (the test writes "go" then).
 	python3 - "$url" "$BATS_TEST_TMPDIR" <<-'PY' &
@@ -369,7 +344,7 @@ time.sleep(30)
 	wait_until 5 test -e "$BATS_TEST_TMPDIR/started"
 	fish stop >"$BATS_TEST_TMPDIR/stop.out" 2>&1 &
 	stop=$!
-	wait_until 5 grep -q ' stopping$' "$log"
+	wait_until 5 log_has ' stopping$'
 	: >"$BATS_TEST_TMPDIR/go"
 	wait "$stop" || fail "fish stop failed: $(cat "$BATS_TEST_TMPDIR/stop.out")"
 	wait "$slow"
@@ -384,8 +359,7 @@ time.sleep(30)
 	url=$(fish spawn --name h)
 	[ "$(http_post "$url" '"kept"')" = 200 ]
 	pid=$(listener_pid)
-	kill -TERM "$pid"
-	wait_until 5 eval "! kill -0 $pid 2>/dev/null"
+	kill_and_wait -TERM "$pid"
 	run grep -c "stopped" "$FISH_HOME/sessions/default/listener.log"
 	assert_output 1
 	[ ! -e "$FISH_HOME/sessions/default/control.sock" ]
@@ -419,6 +393,6 @@ time.sleep(30)
 	fish spawn >/dev/null
 	run fish status
 	assert_output --regexp "journal: +[0-9]+ records?"
-	[ "$(fish status --json | fish field /journal_records)" -ge 1 ]
-	[ "$(fish status --json | fish field /journal_bytes)" -gt 24 ]
+	[ "$(status_field /journal_records)" -ge 1 ]
+	[ "$(status_field /journal_bytes)" -gt 24 ]
 }

@@ -26,19 +26,13 @@ start_hooks() {
 	url=$(fish spawn)
 	good=$(fish spawn)
 	token=${url##*/}
-	port=${url##*:}
-	port=${port%%/*}
+	port=$(port_of "$url")
 }
 
 # probe NAME: send the bad request NAME; print the answer's status code, or
 # "closed".
 probe() {
 	python3 "$hostile" "$port" probe "$1" "$token"
-}
-
-# posted URL BODY: succeed if POSTing BODY to URL is answered 200.
-posted() {
-	[ "$(http_post "$1" "$2" 2>/dev/null)" = 200 ]
 }
 
 # still_serves: a normal callback is answered and reaches fish wait.  It is
@@ -101,12 +95,9 @@ nothing_recorded() {
 }
 
 # start_measured [START_ARG...]: start_hooks, for a test that measures the
-# listener's memory.  Under AddressSanitizer, freed memory is held in
-# quarantine (256 MiB by default), which would count as the listener's.
+# listener's memory.
 start_measured() {
-	if [ -n "${ASAN_OPTIONS:-}" ]; then
-		export ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0
-	fi
+	asan_no_quarantine
 	start_hooks "$@"
 }
 

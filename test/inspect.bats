@@ -11,20 +11,8 @@ setup() {
 }
 
 teardown() {
-	if [ -n "$tail_pid" ]; then
-		kill "$tail_pid" 2>/dev/null || true
-		wait "$tail_pid" 2>/dev/null || true
-	fi
+	stop_tail
 	common_teardown
-}
-
-# post URL DATA [CURL_ARG...]: send DATA as it is, fail unless answered 200.
-post() {
-	local url=$1 data=$2 code
-	shift 2
-	code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
-	    --data-binary "$data" "$@" "$url") || return
-	[ "$code" = 200 ] || { echo "POST $url answered $code" >&2; return 1; }
 }
 
 # last_seq [DIRECTION]: print the sequence number of the newest message.
@@ -33,24 +21,16 @@ last_seq() {
 	    tail -n 1 | fish field /seq
 }
 
-# post_until_seen URL FILE: post to URL, succeed once FILE has a line
-# (used with wait_until while a tail subscribes).
-post_until_seen() {
-	post "$1" ping >/dev/null 2>&1 || true
-	[ -s "$2" ]
-}
-
 # post_until_grep URL TEXT FILE: post to URL, succeed once FILE has TEXT.
 post_until_grep() {
-	post "$1" ping >/dev/null 2>&1 || true
+	posted "$1" ping || true
 	grep -qF -- "$2" "$3"
 }
 
 # finish_tail: wait for the background tail to exit, set $status to its
 # exit status.  (Not "run wait": a subshell cannot wait for our child.)
 finish_tail() {
-	status=0
-	wait "$tail_pid" || status=$?
+	reap "$tail_pid"
 	tail_pid=
 }
 
@@ -188,9 +168,7 @@ finish_tail() {
 
 @test "tail prints arrivals live until interrupted" {
 	local out=$BATS_TEST_TMPDIR/tail.out
-	fish tail inbox >"$out" 2>"$BATS_TEST_TMPDIR/tail.err" &
-	tail_pid=$!
-	wait_until 10 post_until_seen "$hook/live" "$out"
+	start_tail "$out" "$hook/live" inbox
 	post "$hook/second" 'two words'
 	wait_until 5 grep -q second "$out"
 	run cat "$out"
@@ -204,9 +182,7 @@ finish_tail() {
 
 @test "tail --json follows sent requests too, and ends when the session stops" {
 	local out=$BATS_TEST_TMPDIR/tail.out
-	fish tail --json >"$out" &
-	tail_pid=$!
-	wait_until 10 post_until_seen "$hook" "$out"
+	start_tail "$out" "$hook" --json
 	fish send "$hook" --data hello >/dev/null
 	# A send shows when it starts, and again with its outcome.
 	wait_until 5 grep -q '"state":"sent"' "$out"
@@ -221,10 +197,8 @@ finish_tail() {
 
 @test "tail goes on after the listener crashes" {
 	local out=$BATS_TEST_TMPDIR/tail.out
-	fish tail >"$out" 2>"$BATS_TEST_TMPDIR/tail.err" &
-	tail_pid=$!
-	wait_until 10 post_until_seen "$hook/before" "$out"
-	kill -KILL "$(listener_pid)"
+	start_tail "$out" "$hook/before"
+	kill_listener
 	# tail restarts the listener and subscribes again.
 	wait_until 10 post_until_grep "$hook/after" /after "$out"
 	kill -INT "$tail_pid"
@@ -232,32 +206,25 @@ finish_tail() {
 	assert_equal "$status" 130
 }
 
-# seqs_from FILE: print the sequence numbers of FILE's JSON lines.
-seqs_from() {
-	grep -o '^{"seq":[0-9]*' "$1" | tr -dc '0-9\n'
-}
-
 # tail_caught_up FILE: the tail writing FILE has printed every message
 # of the log from its first on, in order, and nothing else.
 tail_caught_up() {
 	local first
-	first=$(seqs_from "$1" | head -n 1)
+	first=$(json_seqs "$1" | head -n 1)
 	fish log --json >"$BATS_TEST_TMPDIR/log.json"
-	[ "$(seqs_from "$BATS_TEST_TMPDIR/log.json" |
-	    awk -v first="$first" '$1 >= first')" = "$(seqs_from "$1")" ]
+	[ "$(json_seqs "$BATS_TEST_TMPDIR/log.json" |
+	    awk -v first="$first" '$1 >= first')" = "$(json_seqs "$1")" ]
 }
 
 @test "tail resumes after the last entry it printed, however much came meanwhile" {
 	local out=$BATS_TEST_TMPDIR/tail.out
-	fish tail --json >"$out" 2>"$BATS_TEST_TMPDIR/tail.err" &
-	tail_pid=$!
-	wait_until 10 post_until_seen "$hook/before" "$out"
+	start_tail "$out" "$hook/before" --json
 	# While tail reads nothing, its listener dies, and 3 MB arrive
 	# through the next one: many times what it queues for a client.
 	kill -STOP "$tail_pid"
-	kill -KILL "$(listener_pid)"
+	kill_listener
 	fish status >/dev/null
-	python3 "$FISH_SRC_DIR/test/helpers/flood.py" "$hook/during" 60 50000
+	flood "$hook/during" 60 50000
 	fish send "$hook/sent" --data out >/dev/null
 	kill -CONT "$tail_pid"
 	# Every message, in order, once (the send too: it was over when

@@ -5,6 +5,7 @@
 # reported (part 5).
 
 load helpers/common
+load helpers/app
 
 SECRET=It5-a-s3cret-nobody-knows
 
@@ -17,20 +18,8 @@ setup() {
 }
 
 teardown() {
-	if [ -n "$app_pid" ]; then
-		kill "$app_pid" 2>/dev/null || true
-		wait "$app_pid" 2>/dev/null || true
-	fi
+	stop_app
 	common_teardown
-}
-
-# start_app: run the local app of helpers/app.py; set app_pid and app_url.
-start_app() {
-	local portfile=$BATS_TEST_TMPDIR/app.port
-	"$FISH_SRC_DIR/test/helpers/app.py" "$portfile" 3>&- &
-	app_pid=$!
-	wait_until 10 test -s "$portfile"
-	app_url=http://127.0.0.1:$(cat "$portfile")
 }
 
 # signed_post URL BODY: POST BODY signed with $SECRET (github); print the
@@ -46,8 +35,7 @@ signed_post() {
 
 # post_file URL FILE: POST the bytes of FILE; print the status code.
 post_file() {
-	curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
-	    --data-binary @"$2" "$1"
+	http_code "$1" --data-binary @"$2"
 }
 
 # token NAME: print the token of the hook named NAME.
@@ -75,8 +63,7 @@ no_forgery() {
 	run fish log --json
 	refute_output --partial 6.6.6.6
 	refute_output --partial /forged
-	run curl -sS -o /dev/null -w '%{http_code}' --max-time 10 -d unsigned \
-	    "$v_url"
+	run http_code "$v_url" -d unsigned
 	assert_output 401
 	[ "$(signed_post "$v_url" '"signed"')" = 200 ]
 	[ ! -s "$BATS_TEST_TMPDIR/answer" ] ||
@@ -158,7 +145,7 @@ no_forgery() {
 	assert_success
 	assert_output --regexp "^m[0-9]+ x"
 	# It fails closed: its settings, --verify among them, are unknown.
-	run curl -sS -o /dev/null -w '%{http_code}' --max-time 10 -d x "$url"
+	run http_code "$url" -d x
 	assert_output 410
 	[ "$(signed_post "$url" '"signed"')" = 410 ]
 	run grep "lost its creation record" "$log"

@@ -13,47 +13,8 @@ teardown() {
 
 	common_teardown || status=$?
 	# What a test started besides fish, in case it failed half-way.
-	[ -z "${holder_pid-}" ] || kill "$holder_pid" 2>/dev/null || true
+	kill_and_wait "${holder_pid-}" || status=$?
 	return "$status"
-}
-
-# port_of URL: print the port of an http URL.
-port_of() {
-	local rest=${1#*://}
-
-	rest=${rest%%/*}
-	printf '%s\n' "${rest##*:}"
-}
-
-# status_field PTR: print a field of fish status --json.
-status_field() {
-	fish status --json | fish field "$1"
-}
-
-# is_nonempty FILE: succeed once FILE has something in it.
-is_nonempty() {
-	[ -s "$1" ]
-}
-
-# hold_port: hold a free loopback port with a python3 listener; set
-# holder_pid and held_port.
-hold_port() {
-	local portfile=$BATS_TEST_TMPDIR/held-port
-
-	python3 -c '
-import os, signal, socket, sys
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen()
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write("%d\n" % s.getsockname()[1])
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-signal.alarm(50)
-signal.pause()
-' "$portfile" </dev/null >/dev/null 2>&1 3>&- &
-	holder_pid=$!
-	wait_until 10 is_nonempty "$portfile"
-	held_port=$(cat "$portfile")
 }
 
 # listeners_of_this_test: print the pids of fish-listener processes started
@@ -143,8 +104,7 @@ listeners_of_this_test() {
 	assert_failure 3
 	assert_line --partial "$held_port"
 	assert_line --partial "in use"
-	kill "$holder_pid"
-	wait "$holder_pid" || true
+	kill_and_wait "$holder_pid"
 	holder_pid=
 }
 
@@ -199,15 +159,14 @@ listeners_of_this_test() {
 	fish start --foreground 2>"$BATS_TEST_TMPDIR/fg.log" 3>&- &
 	local pid=$!
 
-	wait_until 10 fish status
+	wait_until 10 listener_up
 	assert_equal "$(status_field /pid)" "$pid"
 	run fish spawn
 	assert_success
 
 	run fish stop
 	assert_success
-	local status=0
-	wait "$pid" || status=$?
+	reap "$pid"
 	assert_equal "$status" 0
 }
 
@@ -304,8 +263,7 @@ listeners_of_this_test() {
 	hook=$(fish spawn)
 	pid=$(listener_pid)
 
-	kill -KILL "$pid"
-	wait_until 5 all_dead "$pid"
+	kill_listener
 	# Down: the port refuses until a command notices the crash.
 	run curl -sS -o /dev/null --max-time 5 -d x "$hook"
 	assert_failure 7
@@ -327,8 +285,7 @@ listeners_of_this_test() {
 	local pid
 	fish spawn >/dev/null
 	pid=$(listener_pid)
-	kill -KILL "$pid"
-	wait_until 5 all_dead "$pid"
+	kill_listener
 	run fish status
 	assert_success
 	[ "$(listener_pid)" != "$pid" ]
@@ -340,14 +297,12 @@ listeners_of_this_test() {
 }
 
 @test "a message queued before a SIGKILL can still be waited for" {
-	local hook pid
+	local hook
 	hook=$(fish spawn)
 	run http_post "$hook" '{"before":"crash"}'
 	assert_output 200
-	pid=$(listener_pid)
 
-	kill -KILL "$pid"
-	wait_until 5 all_dead "$pid"
+	kill_listener
 
 	run fish wait "$hook" --timeout 5
 	assert_success
@@ -360,8 +315,7 @@ listeners_of_this_test() {
 	local dir=$FISH_HOME/sessions/default pid
 	fish spawn >/dev/null
 	pid=$(listener_pid)
-	kill -KILL "$pid"
-	wait_until 5 all_dead "$pid"
+	kill_listener
 	[ -S "$dir/control.sock" ]
 	assert_equal "$(cat "$dir/listener.pid")" "$pid"
 
@@ -447,7 +401,7 @@ listeners_of_this_test() {
 	[ -d "$BATS_TEST_TMPDIR/relative/home/sessions/default/journal" ]
 	[ "$(http_post "$hook" '"rel"')" = 200 ]
 	# A listener started again from there finds the same state.
-	kill -KILL "$(listener_pid)"
+	kill_listener
 	run fish wait rel --timeout 5
 	assert_output '"rel"'
 	export FISH_HOME=$BATS_TEST_TMPDIR/relative/home

@@ -13,15 +13,6 @@ teardown() {
 	common_teardown
 }
 
-# post URL DATA [CURL_ARG...]: send DATA as it is, fail unless answered 200.
-post() {
-	local url=$1 data=$2 code
-	shift 2
-	code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
-	    --data-binary "$data" "$@" "$url") || return
-	[ "$code" = 200 ] || { echo "POST $url answered $code" >&2; return 1; }
-}
-
 # seqs: print the sequence numbers of fish log's lines, one a line.
 seqs() {
 	fish log | grep -oE '#[0-9]+' | tr -d '#'
@@ -191,11 +182,6 @@ absent() {
 	[[ $output == *$'\e[2m#1\e[0m'* ]]
 }
 
-# flood COUNT SIZE: post COUNT requests of SIZE bytes to the inbox hook.
-flood() {
-	python3 "$FISH_SRC_DIR/test/helpers/flood.py" "$hook" "$1" "$2"
-}
-
 # paused_log: run fish log --json in the background into a reader that
 # takes one line, then stops reading until the file go exists; the log's
 # exit status goes to log.status, its stderr to log.err, the first line to
@@ -218,7 +204,7 @@ paused_log() {
 
 @test "log of a large timeline prints every entry in order and ends" {
 	# 30 MB of entries: many times what the listener queues for a client.
-	flood 300 100000
+	flood "$hook" 300 100000
 	fish log --json >"$BATS_TEST_TMPDIR/out"
 	run grep -c '^{"seq":' "$BATS_TEST_TMPDIR/out"
 	assert_output 300
@@ -231,7 +217,7 @@ paused_log() {
 }
 
 @test "log | head ends at once and the listener carries on" {
-	flood 300 100000
+	flood "$hook" 300 100000
 	run bash -c 'fish log --json | head -n 1'
 	assert_success
 	assert_output --regexp '^\{"seq":1,'
@@ -247,13 +233,8 @@ paused_log() {
 	assert_output '{"n":2}'
 }
 
-# rss_kb: print the listener's resident memory, in KiB.
-rss_kb() {
-	awk '$1 == "VmRSS:" { print $2 }' "/proc/$(listener_pid)/status"
-}
-
 @test "a log its reader does not read holds up no other command" {
-	flood 300 100000
+	flood "$hook" 300 100000
 	before=$(rss_kb)
 	paused_log
 	# Of the 30 MB of entries, the listener holds only what the reader
@@ -279,7 +260,7 @@ rss_kb() {
 }
 
 @test "fish stop during a log that is not read stops the listener" {
-	flood 300 100000
+	flood "$hook" 300 100000
 	paused_log
 	pid=$(listener_pid)
 	run fish stop
@@ -302,7 +283,7 @@ expired() {
 @test "messages that expire while a log waits for its reader are skipped" {
 	fish stop
 	fish start --retain 1s >/dev/null
-	flood 300 100000
+	flood "$hook" 300 100000
 	paused_log
 	# Retention forgets every message while the log is held up.
 	wait_until 20 expired 300
@@ -311,8 +292,8 @@ expired() {
 	run cat "$BATS_TEST_TMPDIR/log.status"
 	assert_output 0
 	# What was printed is in order, and short of the messages that went.
-	cat "$BATS_TEST_TMPDIR/first" "$BATS_TEST_TMPDIR/rest" |
-	    grep -oE '^\{"seq":[0-9]+' | tr -dc '0-9\n' >"$BATS_TEST_TMPDIR/seqs"
+	json_seqs "$BATS_TEST_TMPDIR/first" "$BATS_TEST_TMPDIR/rest" \
+	    >"$BATS_TEST_TMPDIR/seqs"
 	ascending <"$BATS_TEST_TMPDIR/seqs"
 	run wc -l <"$BATS_TEST_TMPDIR/seqs"
 	[ "$output" -lt 300 ]

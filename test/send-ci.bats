@@ -46,17 +46,12 @@ stop_during_send() {
 	pid=$!
 	wait_until 10 has_requests a 1
 	fish stop
-	status=0
-	wait "$pid" || status=$?
+	reap "$pid"
 }
 
-# closed_port: print a loopback port that nothing listens on.
-closed_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
+# backing_off: succeed once fish log shows a send waiting to try again.
+backing_off() {
+	fish log | grep -q "retry in"
 }
 
 @test "send --help and the man page name every option for CI" {
@@ -296,8 +291,7 @@ print(urllib.parse.quote(email.utils.formatdate(int(sys.argv[1]),
 	pid=$!
 	wait_until 10 has_requests /hang 1
 	kill -TERM "$pid"
-	status=0
-	wait "$pid" || status=$?
+	reap "$pid"
 	assert_equal "$status" 130
 	assert_equal "$(ls "$BATS_TEST_TMPDIR" | grep -c '^out')" 0
 }
@@ -391,11 +385,9 @@ print(urllib.parse.quote(email.utils.formatdate(int(sys.argv[1]),
 	pid=$!
 	wait_until 10 has_requests a 1
 	# The 429 is journaled once the backoff starts.
-	wait_until 10 eval 'fish log | grep -q "retry in"'
-	kill -TERM "$pid"
-	wait "$pid" || true
-	wait_until 10 grep -q 'not tried again' \
-	    "$FISH_HOME/sessions/default/listener.log"
+	wait_until 10 backing_off
+	kill_and_wait -TERM "$pid"
+	wait_until 10 log_has 'not tried again'
 	assert_equal "$(requests a)" 1
 	run fish log
 	assert_equal "${#lines[@]}" 1
@@ -407,10 +399,9 @@ print(urllib.parse.quote(email.utils.formatdate(int(sys.argv[1]),
 	pid=$!
 	wait_until 10 has_requests a 1
 	# The 429 is journaled once the backoff starts.
-	wait_until 10 eval 'fish log | grep -q "retry in"'
+	wait_until 10 backing_off
 	fish stop
-	status=0
-	wait "$pid" || status=$?
+	reap "$pid"
 	assert_equal "$status" 3
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" ''
 	run cat "$BATS_TEST_TMPDIR/err"
@@ -449,12 +440,11 @@ $server/hang?times=9&key=a: session 'default' was stopped during the request"
 @test "fish stop answers 503 to a forward whose app outlasts the grace" {
 	local hook
 	hook=$(fish spawn --forward-to "$server/hang?times=9&key=a")
-	curl -sS -o /dev/null -w '%{http_code}' --max-time 30 "$hook" \
-	    >"$BATS_TEST_TMPDIR/code" 2>/dev/null &
+	http_code "$hook" --max-time 30 >"$BATS_TEST_TMPDIR/code" 2>/dev/null &
 	pid=$!
 	wait_until 10 has_requests a 1
 	fish stop
-	wait "$pid" || true
+	reap "$pid"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/code")" 503
 	run fish log
 	assert_output --partial 'stopped during the request'

@@ -30,24 +30,14 @@ send_until_killed() {
 	fish send "$@" >"$out" 2>"$err" &
 	pid=$!
 	wait_until 10 has_requests "$key" "$n"
-	kill -KILL "$(listener_pid)"
-	status=0
-	wait "$pid" || status=$?
+	kill_listener
+	reap "$pid"
 }
 
 # in_doubt METHOD URL: print what send says when it lost its listener.
 in_doubt() {
 	echo "fish: send: $1 $2: lost contact with the listener during the" \
 	    "request: it may have been made; 'fish log' shows what was sent"
-}
-
-# record_types: print the type of every journal record, in order, on one line.
-record_types() {
-	local segment
-	for segment in "$FISH_HOME"/sessions/default/journal/*.journal; do
-		"$FISH_SRC_DIR/test/helpers/journal.py" offsets "$segment" |
-		    cut -d' ' -f3
-	done | tr '\n' ' '
 }
 
 @test "a send whose listener is killed mid-request exits 3 and is made once" {
@@ -127,9 +117,8 @@ record_types() {
 	fish replay 1 --to "$url" >"$out" 2>"$err" &
 	pid=$!
 	wait_until 10 has_requests a 1
-	kill -KILL "$(listener_pid)"
-	status=0
-	wait "$pid" || status=$?
+	kill_listener
+	reap "$pid"
 	assert_equal "$status" 3
 	assert_equal "$(cat "$err")" "fish: replay of message 1: lost contact \
 with the listener during the request: it may have been made; 'fish log' \
@@ -145,7 +134,7 @@ shows what was sent"
 	assert_output ok
 	assert_equal "$stderr" ''
 	# Type 8 (the attempt, durable before it leaves), then 4 (its outcome).
-	[[ $(record_types) == *"8 4 " ]]
+	[[ $(journal_types | tr '\n' ' ') == *"8 4 " ]]
 	run fish log --json
 	assert_equal "$(fish field /state <<<"$output")" sent
 	assert_equal "$(fish field /http_status <<<"$output")" 200

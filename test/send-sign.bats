@@ -4,6 +4,7 @@
 # (helpers/sign.py's signer) where the headers themselves are checked.
 
 load helpers/common
+load helpers/flaky
 bats_require_minimum_version 1.5.0
 
 SECRET=It5-a-s3cret-nobody-knows
@@ -16,6 +17,7 @@ setup() {
 }
 
 teardown() {
+	stop_flaky
 	common_teardown
 }
 
@@ -155,17 +157,12 @@ signed_send() {
 }
 
 @test "send --sign --retry signs each attempt anew, with the same webhook-id" {
-	local port log first second
-	python3 "$FISH_SRC_DIR/test/helpers/flaky.py" "$BATS_TEST_TMPDIR/port" \
-	    "$BATS_TEST_TMPDIR/server.log" </dev/null >/dev/null 2>&1 3>&- &
-	server_pid=$!
-	wait_until 10 test -s "$BATS_TEST_TMPDIR/port"
-	port=$(cat "$BATS_TEST_TMPDIR/port")
+	local first second
+	start_flaky
 	# The server asks for 2 s: the attempts are seconds apart.
 	run fish send --retry 1 --sign "standard:$WHSEC" --data x \
-	    "http://127.0.0.1:$port/limit?times=1&after=2"
-	kill "$server_pid"
-	wait "$server_pid" || true
+	    "$server/limit?times=1&after=2"
+	stop_flaky
 	assert_success
 	run fish log --json
 	assert_equal "${#lines[@]}" 2

@@ -28,11 +28,6 @@ received() {
 	fi
 }
 
-# now_ms: print the wall clock in milliseconds.
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
 @test "send POSTs fields as a JSON body" {
 	run fish send POST "$remote" a=1 b:=2
 	assert_success
@@ -146,11 +141,7 @@ now_ms() {
 }
 
 @test "send to a closed port exits 5 with a connect error" {
-	port=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()')
+	port=$(closed_port)
 	run --separate-stderr fish send "http://127.0.0.1:$port/x"
 	assert_failure 5
 	assert_output ''

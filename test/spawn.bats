@@ -12,13 +12,6 @@ teardown() {
 	common_teardown
 }
 
-# status URL [CURL_ARG...]: print the HTTP status curl gets from URL.
-status() {
-	local url=$1
-	shift
-	curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$url"
-}
-
 @test "spawn prints one URL on loopback with an unguessable token" {
 	run --separate-stderr fish spawn
 	assert_success
@@ -36,11 +29,11 @@ status() {
 
 @test "a hook answers 200 to any method" {
 	hook=$(fish spawn)
-	assert_equal "$(status "$hook")" 200
-	assert_equal "$(status "$hook" -d x)" 200
-	assert_equal "$(status "$hook" -X PUT -d x)" 200
-	assert_equal "$(status "$hook" -X DELETE)" 200
-	assert_equal "$(status "$hook" -X PATCH -d x)" 200
+	assert_equal "$(http_code "$hook")" 200
+	assert_equal "$(http_code "$hook" -d x)" 200
+	assert_equal "$(http_code "$hook" -X PUT -d x)" 200
+	assert_equal "$(http_code "$hook" -X DELETE)" 200
+	assert_equal "$(http_code "$hook" -X PATCH -d x)" 200
 }
 
 @test "a hook answers 200 with an empty body" {
@@ -52,7 +45,8 @@ status() {
 
 @test "a hook answers 200 to a sub-path with a query" {
 	hook=$(fish spawn)
-	assert_equal "$(status "$hook/github/events?delivery=1&x=y" -d '{}')" 200
+	assert_equal \
+	    "$(http_code "$hook/github/events?delivery=1&x=y" -d '{}')" 200
 	run fish wait "$hook" --json --timeout 5
 	assert_success
 	assert_equal "$(fish field /path <<<"$output")" /github/events
@@ -65,9 +59,9 @@ status() {
 	token=${hook##*/}
 	other=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 	[ "$token" != "$other" ] || other=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
-	assert_equal "$(status "$base/$other" -d x)" 404
-	assert_equal "$(status "$base/" -d x)" 404
-	assert_equal "$(status "$base/${token:0:31}" -d x)" 404
+	assert_equal "$(http_code "$base/$other" -d x)" 404
+	assert_equal "$(http_code "$base/" -d x)" 404
+	assert_equal "$(http_code "$base/${token:0:31}" -d x)" 404
 	# Nothing was recorded for the real hook.
 	run fish wait "$hook" --timeout 0.3
 	assert_failure 124
@@ -153,7 +147,7 @@ status() {
 	run curl -sS -o /dev/null --max-time 5 "$hook"
 	assert_failure 7	# could not connect
 	fish start >/dev/null
-	assert_equal "$(status "$hook" --data-binary 'after restart')" 200
+	assert_equal "$(http_code "$hook" --data-binary 'after restart')" 200
 	run fish wait "$hook" --timeout 5
 	assert_success
 	assert_output 'after restart'

@@ -15,10 +15,7 @@ setup() {
 }
 
 teardown() {
-	if [ -n "$tail_pid" ]; then
-		kill "$tail_pid" 2>/dev/null || true
-		wait "$tail_pid" 2>/dev/null || true
-	fi
+	stop_tail
 	common_teardown
 }
 
@@ -26,15 +23,6 @@ teardown() {
 # test/helpers/pty.py), printing the bytes it received.
 pty() {
 	python3 "$FISH_SRC_DIR/test/helpers/pty.py" "$@"
-}
-
-# post URL DATA [CURL_ARG...]: send DATA as it is, fail unless answered 200.
-post() {
-	local url=$1 data=$2 code
-	shift 2
-	code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
-	    --data-binary "$data" "$@" "$url") || return
-	[ "$code" = 200 ] || { echo "POST $url answered $code" >&2; return 1; }
 }
 
 # The bytes of a stranger's body: a title change, a colour, a bell, DEL,
@@ -100,20 +88,13 @@ has_frame() {
 	grep -q 'waiting on' "$1"
 }
 
-# since START MS: succeed once MS milliseconds have passed since START (an
-# $EPOCHREALTIME).
-since() {
-	local now=${EPOCHREALTIME//[!0-9]/} start=${1//[!0-9]/}
-	[ $(((now - start) / 1000)) -ge "$2" ]
-}
-
 @test "without a deadline the waiting line is drawn once, then erased for the body" {
 	local out=$BATS_TEST_TMPDIR/out start
 	pty --cols 80 fish wait orders >"$out" &
 	tail_pid=$!
 	wait_until 10 has_frame "$out"
 	# However long it waits, nothing changes, so nothing is redrawn.
-	start=$EPOCHREALTIME
+	start=$(now_ms)
 	wait_until 10 since "$start" 1000
 	post "$hook" 'the body'
 	wait "$tail_pid"
@@ -255,18 +236,8 @@ since() {
 
 @test "tail colours as log does" {
 	local out=$BATS_TEST_TMPDIR/tail.out
-	fish tail --color=always >"$out" &
-	tail_pid=$!
-	wait_until 10 tail_shows "$out"
+	start_tail "$out" "$hook" --color=always
 	run cat "$out"
 	assert_output --partial $'\e[1;35m\xe2\x86\x90\e[0m'
-	kill -INT "$tail_pid"
-	wait "$tail_pid" || true
-	tail_pid=
-}
-
-# tail_shows FILE: post to the hook, succeed once FILE has a line.
-tail_shows() {
-	post "$hook" ping >/dev/null 2>&1 || true
-	[ -s "$1" ]
+	stop_tail -INT
 }

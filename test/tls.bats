@@ -39,8 +39,7 @@ start_tls() {
 	assert_output --regexp '^https://127\.0\.0\.1:[0-9]+/'
 	local hook=$output
 
-	run curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
-	    --cacert "$tls_dir/cert.pem" --data x "$hook"
+	run http_code "$hook" --cacert "$tls_dir/cert.pem" --data x
 	assert_output 200
 	run fish wait "$hook" --timeout 5
 	assert_success
@@ -67,8 +66,7 @@ start_tls() {
 	local hook
 	hook=$(fish spawn)
 
-	run curl -sS -o /dev/null -w '%{http_code}' --max-time 10 --data x \
-	    "http://${hook#https://}"
+	run http_code "http://${hook#https://}" --data x
 	refute_output 200
 	run fish wait "$hook" --timeout 250ms
 	assert_failure 124
@@ -91,15 +89,13 @@ start_tls() {
 	local hook pid
 	hook=$(fish spawn)
 	pid=$(listener_pid)
-	kill -KILL "$pid"
-	wait_until 5 all_dead "$pid"
+	kill_listener
 
 	run fish spawn
 	assert_success
 	assert_output --regexp '^https://'
 	[ "$(listener_pid)" != "$pid" ]
-	run curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
-	    --cacert "$tls_dir/cert.pem" --data again "$hook"
+	run http_code "$hook" --cacert "$tls_dir/cert.pem" --data again
 	assert_output 200
 	run fish wait "$hook" --timeout 5
 	assert_output again
@@ -125,10 +121,7 @@ start_tls() {
 	run fish start --no-tls
 	assert_success
 	assert_output --regexp '^http://127\.0\.0\.1:[0-9]+$'
-	local pid
-	pid=$(listener_pid)
-	kill -KILL "$pid"
-	wait_until 5 all_dead "$pid"
+	kill_listener
 	run fish spawn
 	assert_success
 	assert_output --regexp '^http://'

@@ -28,10 +28,7 @@ teardown() {
 	fi
 	export FISH_HOME=$victim_home
 	common_teardown || status=$?
-	if [ -n "${impostor_pid-}" ]; then
-		kill "$impostor_pid" 2>/dev/null || true
-		wait "$impostor_pid" 2>/dev/null || true
-	fi
+	kill_and_wait "${impostor_pid-}" || status=$?
 	[ -z "${old_runtime-}" ] || rm -rf "$old_runtime"
 	[ -z "${other_dir-}" ] || rm -rf "$other_dir"
 	if [ -n "${other-}" ] && ! userdel "$other"; then
@@ -359,9 +356,8 @@ use_spawn_wait() {
 	ln -sfn "$other_dir/home" "$link"
 	# The wait reconnects through the directory it checked; the listener
 	# it restarts looks at FISH_HOME afresh and refuses it.
-	kill -KILL "$(cat "$real/sessions/default/listener.pid")"
-	status=0
-	wait "$waiter" || status=$?
+	kill_and_wait -KILL "$(cat "$real/sessions/default/listener.pid")"
+	reap "$waiter"
 	assert_equal "$status" 3
 	run cat "$BATS_TEST_TMPDIR/err"
 	assert_output --partial "belongs to another user (uid $other_uid)"
@@ -435,14 +431,12 @@ open_gate() {
 	# and gone.
 	run fish wait x --timeout 1
 	assert_failure 124
-	kill -0 "$starter" && kill -0 "$follower" && kill -0 "$tail"
+	alive "$starter" "$follower" "$tail"
 
 	kill -INT "$starter" "$tail"
-	status=0
-	wait "$starter" || status=$?
+	reap "$starter"
 	assert_equal "$status" 130
-	status=0
-	wait "$tail" || status=$?
+	reap "$tail"
 	assert_equal "$status" 130
 
 	# The one left gets its answer once the listener is up.

@@ -4,6 +4,7 @@
 # fish session.
 
 load helpers/common
+load helpers/app
 bats_require_minimum_version 1.5.0
 
 SECRET=It5-a-s3cret-nobody-knows
@@ -19,20 +20,9 @@ setup() {
 }
 
 teardown() {
-	if [ -n "$app_pid" ]; then
-		kill "$app_pid" 2>/dev/null || true
-		wait "$app_pid" 2>/dev/null || true
-	fi
+	stop_tail
+	stop_app
 	common_teardown
-}
-
-# start_app: run the local app of helpers/app.py; set app_pid and app_url.
-start_app() {
-	local portfile=$BATS_TEST_TMPDIR/app.port
-	"$FISH_SRC_DIR/test/helpers/app.py" "$portfile" 3>&- &
-	app_pid=$!
-	wait_until 10 test -s "$portfile"
-	app_url=http://127.0.0.1:$(cat "$portfile")
 }
 
 # sign SCHEME SECRET... [--timestamp T]: write the signature headers of
@@ -41,9 +31,9 @@ sign() {
 	python3 "$SIGN" "$1" "$BODY" "${@:2}" >"$BATS_TEST_TMPDIR/headers"
 }
 
-# post URL [CURL_ARG...]: POST $BODY with the signed headers; print the
-# status code.
-post() {
+# post_body URL [CURL_ARG...]: POST $BODY with the headers sign wrote;
+# print the status code, the answer in $BATS_TEST_TMPDIR/answer.
+post_body() {
 	local url=$1
 	shift
 	curl -sS -o "$BATS_TEST_TMPDIR/answer" -w '%{http_code}' --max-time 10 \
@@ -96,28 +86,28 @@ verified() {
 @test "spawn --verify github accepts a GitHub signature and marks it verified" {
 	hook=$(fish spawn --verify "github:$SECRET")
 	sign github "$SECRET"
-	assert_equal "$(post "$hook")" 200
+	assert_equal "$(post_body "$hook")" 200
 	verified "$hook"
 }
 
 @test "spawn --verify stripe accepts a Stripe signature" {
 	hook=$(fish spawn --verify "stripe:$SECRET")
 	sign stripe "$SECRET"
-	assert_equal "$(post "$hook")" 200
+	assert_equal "$(post_body "$hook")" 200
 	verified "$hook"
 }
 
 @test "spawn --verify standard accepts a Standard Webhooks signature" {
 	hook=$(fish spawn --verify "standard:$WHSEC")
 	sign standard "$WHSEC"
-	assert_equal "$(post "$hook")" 200
+	assert_equal "$(post_body "$hook")" 200
 	verified "$hook"
 }
 
 @test "spawn --verify hmac-sha256:HEADER accepts a hex HMAC in that header" {
 	hook=$(fish spawn --verify "hmac-sha256:X-Signature:$SECRET")
 	sign hmac-sha256:X-Signature "$SECRET"
-	assert_equal "$(post "$hook")" 200
+	assert_equal "$(post_body "$hook")" 200
 	verified "$hook"
 }
 
@@ -133,14 +123,14 @@ verified() {
 	hook=$(fish spawn --verify "github:$SECRET")
 	sign github "$SECRET"
 	printf '{"action":"opened","number":8}' >"$BODY"
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	rejected "$hook" 'signature does not match'
 }
 
 @test "a signature made with the wrong secret is rejected" {
 	hook=$(fish spawn --verify "stripe:$SECRET")
 	sign stripe not-the-secret
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	rejected "$hook" 'signature does not match'
 }
 
@@ -149,30 +139,30 @@ verified() {
 	stripe=$(fish spawn --verify "stripe:$SECRET")
 	standard=$(fish spawn --verify "standard:$WHSEC")
 	sign stripe "$SECRET" --timestamp $((now - 600))
-	assert_equal "$(post "$stripe")" 401
+	assert_equal "$(post_body "$stripe")" 401
 	rejected "$stripe" 'timestamp too old'
 	sign stripe "$SECRET" --timestamp $((now + 600))
-	assert_equal "$(post "$stripe")" 401
+	assert_equal "$(post_body "$stripe")" 401
 	rejected "$stripe" 'timestamp too far in the future'
 	sign standard "$WHSEC" --timestamp $((now - 600))
-	assert_equal "$(post "$standard")" 401
+	assert_equal "$(post_body "$standard")" 401
 	rejected "$standard" 'timestamp too old'
 	sign standard "$WHSEC" --timestamp $((now + 600))
-	assert_equal "$(post "$standard")" 401
+	assert_equal "$(post_body "$standard")" 401
 	rejected "$standard" 'timestamp too far in the future'
 }
 
 @test "a request without the signature header is rejected" {
 	hook=$(fish spawn --verify "github:$SECRET")
 	: >"$BATS_TEST_TMPDIR/headers"
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	rejected "$hook" 'no X-Hub-Signature-256 header'
 }
 
 @test "a malformed signature header is rejected" {
 	hook=$(fish spawn --verify "stripe:$SECRET")
 	echo 'Stripe-Signature: garbage' >"$BATS_TEST_TMPDIR/headers"
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	rejected "$hook" 'malformed Stripe-Signature header'
 }
 
@@ -181,7 +171,7 @@ verified() {
 	sign standard "$WHSEC"
 	# The same good headers and a second webhook-id: which was signed?
 	echo 'webhook-id: msg_other' >>"$BATS_TEST_TMPDIR/headers"
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	rejected "$hook" 'more than one webhook-id header'
 }
 
@@ -189,14 +179,14 @@ verified() {
 	stripe=$(fish spawn --verify "stripe:$SECRET")
 	standard=$(fish spawn --verify "standard:$WHSEC")
 	sign stripe old-secret "$SECRET"
-	assert_equal "$(post "$stripe")" 200
+	assert_equal "$(post_body "$stripe")" 200
 	verified "$stripe"
 	sign standard whsec_b2xkLXNlY3JldC1vbGQtc2VjcmV0 "$WHSEC"
-	assert_equal "$(post "$standard")" 200
+	assert_equal "$(post_body "$standard")" 200
 	verified "$standard"
 	# ... and none is not.
 	sign stripe old-secret older-secret
-	assert_equal "$(post "$stripe")" 401
+	assert_equal "$(post_body "$stripe")" 401
 	rejected "$stripe" 'signature does not match'
 }
 
@@ -205,10 +195,10 @@ verified() {
 	wide=$(fish spawn --verify "stripe:$SECRET" --tolerance 15m)
 	narrow=$(fish spawn --verify "standard:$WHSEC" --tolerance 10s)
 	sign stripe "$SECRET" --timestamp $((now - 600))
-	assert_equal "$(post "$wide")" 200
+	assert_equal "$(post_body "$wide")" 200
 	verified "$wide"
 	sign standard "$WHSEC" --timestamp $((now - 60))
-	assert_equal "$(post "$narrow")" 401
+	assert_equal "$(post_body "$narrow")" 401
 	rejected "$narrow" 'timestamp too old'
 	run fish ls --json
 	assert_line --partial '"verify":"stripe","tolerance":"15m"'
@@ -218,7 +208,7 @@ verified() {
 @test "a chunked body is verified over the bytes received" {
 	hook=$(fish spawn --verify "github:$SECRET")
 	sign github "$SECRET"
-	assert_equal "$(post "$hook" -H 'Transfer-Encoding: chunked')" 200
+	assert_equal "$(post_body "$hook" -H 'Transfer-Encoding: chunked')" 200
 	verified "$hook"
 }
 
@@ -227,9 +217,9 @@ verified() {
 	from_file=$(fish spawn --verify "github:@$BATS_TEST_TMPDIR/secret")
 	from_env=$(HOOK_SECRET=$SECRET fish spawn --verify github:env:HOOK_SECRET)
 	sign github "$SECRET"
-	assert_equal "$(post "$from_file")" 200
+	assert_equal "$(post_body "$from_file")" 200
 	verified "$from_file"
-	assert_equal "$(post "$from_env")" 200
+	assert_equal "$(post_body "$from_env")" 200
 	verified "$from_env"
 }
 
@@ -237,24 +227,21 @@ verified() {
 	hook=$(fish spawn --verify "github:$SECRET" --status 202 --body accepted \
 	    --echo /action)
 	sign github "$SECRET"
-	assert_equal "$(post "$hook")" 202
+	assert_equal "$(post_body "$hook")" 202
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/answer")" opened
 	sign github wrong
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/answer")" 'signature check failed'
 }
 
 @test "wait --peek and --follow skip rejected requests; tail shows them" {
 	hook=$(fish spawn --verify "github:$SECRET")
-	fish tail --json >"$BATS_TEST_TMPDIR/tail" 2>/dev/null &
-	tail_pid=$!
 	# tail has subscribed once it shows a message that came after it.
-	wait_until 10 eval 'http_post "$(fish spawn)" x >/dev/null &&
-	    [ -s "$BATS_TEST_TMPDIR/tail" ]'
+	start_tail "$BATS_TEST_TMPDIR/tail" "$(fish spawn)" --json
 	sign github wrong
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	sign github "$SECRET"
-	assert_equal "$(post "$hook")" 200
+	assert_equal "$(post_body "$hook")" 200
 	run fish wait "$hook" --peek --json --timeout 0
 	assert_success
 	assert_equal "$(fish field /verified <<<"$output")" true
@@ -264,8 +251,7 @@ verified() {
 	assert_equal "$(fish field /seq <<<"$output")" "$good"
 	wait_until 10 grep -q '"rejected":"signature does not match"' \
 	    "$BATS_TEST_TMPDIR/tail"
-	kill "$tail_pid"
-	wait "$tail_pid" || true
+	stop_tail
 }
 
 @test "a rejected request is neither forwarded nor held" {
@@ -273,10 +259,10 @@ verified() {
 	forward=$(fish spawn --verify "github:$SECRET" --forward-to "$app_url")
 	held=$(fish spawn --verify "github:$SECRET" --hold)
 	sign github "$SECRET"
-	assert_equal "$(post "$forward")" 201
+	assert_equal "$(post_body "$forward")" 201
 	sign github wrong
-	assert_equal "$(post "$forward")" 401
-	assert_equal "$(post "$held")" 401
+	assert_equal "$(post_body "$forward")" 401
+	assert_equal "$(post_body "$held")" 401
 	rejected "$held" 'signature does not match'
 	# Only the good request was forwarded.
 	run fish log --json
@@ -287,7 +273,7 @@ verified() {
 @test "a rejected request cannot be replayed: its body was not kept" {
 	hook=$(fish spawn --verify "github:$SECRET")
 	sign github wrong
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	seq=$(fish log "$hook" --json | fish field /seq)
 	run --separate-stderr fish replay "$seq"
 	assert_failure 1
@@ -303,7 +289,7 @@ verified() {
 @test "a replayed request is checked again at its hook" {
 	hook=$(fish spawn --verify "github:$SECRET")
 	sign github "$SECRET"
-	assert_equal "$(post "$hook")" 200
+	assert_equal "$(post_body "$hook")" 200
 	verified "$hook"
 	seq=$(fish log "$hook" --json | tail -n 1 | fish field /seq)
 	run fish replay "$seq"
@@ -314,7 +300,7 @@ verified() {
 @test "fish show prints a rejected message and says why" {
 	hook=$(fish spawn --verify "github:$SECRET")
 	sign github wrong
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	seq=$(fish log "$hook" --json | fish field /seq)
 	digest=$(sha256sum <"$BODY")
 	digest=${digest%% *}
@@ -348,7 +334,7 @@ verified() {
 		headers+=(-H "X-Pad-$i: $(head -c 190 /dev/zero | tr '\0' p)")
 	done
 	sign github wrong
-	assert_equal "$(post "$hook" "${headers[@]}")" 401
+	assert_equal "$(post_body "$hook" "${headers[@]}")" 401
 	run fish log "$hook" --json
 	assert_success
 	assert_equal "$(fish field /body_size <<<"$output")" 1114112
@@ -371,7 +357,7 @@ verified() {
 	hook=$(fish spawn --verify "github:$SECRET")
 	sign github wrong
 	for _ in $(seq 30); do
-		assert_equal "$(post "$hook")" 401
+		assert_equal "$(post_body "$hook")" 401
 	done
 	# A burst of 20 is journaled (and one more every 6 s).
 	capped 30 20
@@ -382,7 +368,7 @@ verified() {
 	assert_output 1
 	# Good requests are not capped.
 	sign github "$SECRET"
-	assert_equal "$(post "$hook")" 200
+	assert_equal "$(post_body "$hook")" 200
 	verified "$hook"
 }
 
@@ -395,7 +381,7 @@ verified() {
 	# 100 is the cap.
 	for h in 1 2 3 4 5 6; do
 		for _ in $(seq 20); do
-			assert_equal "$(post "${hooks[h]}")" 401
+			assert_equal "$(post_body "${hooks[h]}")" 401
 		done
 	done
 	capped 120 100
@@ -406,9 +392,9 @@ verified() {
 	hook=$(fish spawn --name gh --verify "github:$SECRET")
 	fish spawn --verify stripe:env:HOOK_SECRET --tolerance 1m >/dev/null
 	sign github "$SECRET"
-	assert_equal "$(post "$hook")" 200
+	assert_equal "$(post_body "$hook")" 200
 	sign github wrong
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	dir=$FISH_HOME/sessions/default
 	out=$( (fish log; fish log --json; fish ls; fish ls --json; fish status
 	    fish status --json; fish show 1; fish show 2 --json
@@ -428,23 +414,22 @@ verified() {
 @test "a verifying hook keeps its secret across a SIGKILL of the listener" {
 	hook=$(fish spawn --verify "stripe:$SECRET")
 	pid=$(listener_pid)
-	kill -KILL "$pid"
-	wait_until 5 eval "! kill -0 $pid 2>/dev/null"
+	kill_listener
 	sign stripe "$SECRET"
 	# Any command restarts the listener.
 	fish ls >/dev/null
 	[ "$(listener_pid)" != "$pid" ]
-	assert_equal "$(post "$hook")" 200
+	assert_equal "$(post_body "$hook")" 200
 	verified "$hook"
 	sign stripe wrong
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	rejected "$hook" 'signature does not match'
 }
 
 @test "a rejected request is journaled: it stays rejected after a restart" {
 	hook=$(fish spawn --verify "github:$SECRET")
 	sign github wrong
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	fish stop
 	rejected "$hook" 'signature does not match'
 }
@@ -460,11 +445,11 @@ verified() {
 	grep -q 'hook gh verifies github signatures but its secret is missing' \
 	    "$dir/listener.log"
 	sign github "$SECRET"
-	assert_equal "$(post "$hook")" 401
+	assert_equal "$(post_body "$hook")" 401
 	rejected "$hook" 'secret missing'
 	# Spawning it again with its settings mends it.
 	assert_equal "$(fish spawn --name gh --verify "github:$SECRET")" "$hook"
-	assert_equal "$(post "$hook")" 200
+	assert_equal "$(post_body "$hook")" 200
 	verified "$hook"
 }
 
@@ -484,7 +469,7 @@ verified() {
 	assert_failure 1
 	# The refusals changed nothing.
 	sign github "$SECRET"
-	assert_equal "$(post "$hook")" 200
+	assert_equal "$(post_body "$hook")" 200
 	verified "$hook"
 	assert_equal "$(http_post "$plain" '{}')" 200
 }
@@ -497,7 +482,7 @@ verified() {
 	run grep -c -- "$SECRET" "$dir/secrets.json"
 	assert_output 0
 	sign github "$SECRET"
-	assert_equal "$(post "$hook")" 410
+	assert_equal "$(post_body "$hook")" 410
 	# stop --purge deletes the store with the rest of the state.
 	fish spawn --verify "github:$SECRET" >/dev/null
 	fish stop --purge
@@ -525,7 +510,7 @@ verified() {
 	assert_output 0
 	assert_equal "$(stat -c %a "$dir/secrets.json")" 600
 	sign github "$SECRET"
-	assert_equal "$(post "$hook")" 200
+	assert_equal "$(post_body "$hook")" 200
 	verified "$hook"
 }
 
@@ -534,7 +519,7 @@ verified() {
 	    "hmac-sha256:X-Signature:$SECRET" "hmac-sha512:X-Sig-512:$SECRET"; do
 		hook=$(fish spawn --verify "$spec")
 		fish sign "$spec" <"$BODY" >"$BATS_TEST_TMPDIR/headers"
-		assert_equal "$(post "$hook")" 200
+		assert_equal "$(post_body "$hook")" 200
 		verified "$hook"
 	done
 }
@@ -545,7 +530,7 @@ verified() {
 	grep -q -- "$SECRET" "$dir/secrets.json"
 	wait_until 10 eval '! grep -q -- "$SECRET" "$dir/secrets.json"'
 	sign github "$SECRET"
-	assert_equal "$(post "$hook")" 410
+	assert_equal "$(post_body "$hook")" 410
 }
 
 @test "a signed fish send from another session reaches wait" {

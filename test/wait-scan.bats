@@ -31,15 +31,8 @@ queue_fillers() {
 	assert_equal "$codes" 200
 }
 
-# control_wait HOOK FILTER... >FILE &: a filtered wait that says
-# "registered" once the listener has it (helpers/control.py).  Run it in
-# the background only: it becomes the helper, so that $! is the helper's.
-control_wait() {
-	exec python3 "$FISH_SRC_DIR/test/helpers/control.py" \
-	    "$FISH_HOME/sessions/default/control.sock" wait "$@"
-}
-
-# registered FILE: the wait writing to FILE is registered.
+# registered FILE: the filtered wait of helpers/control.py (control_py
+# wait HOOK FILTER...) writing to FILE is registered.
 registered() {
 	grep -qx registered "$1"
 }
@@ -56,9 +49,8 @@ registered() {
 	# As long as it reads, a callback to b is acknowledged and a wait on
 	# b returns within two seconds (a blocked loop would hold both until
 	# the whole queue is read).
-	while kill -0 "$pid" 2>/dev/null; do
-		run curl -sS -o /dev/null -w '%{http_code}' --max-time 2 \
-		    --data-binary '{"probe":1}' "$b"
+	until all_dead "$pid"; do
+		run http_code "$b" --max-time 2 --data-binary '{"probe":1}'
 		assert_output 200
 		start=${EPOCHREALTIME//[!0-9]/}
 		run fish wait b --timeout 2
@@ -93,10 +85,10 @@ registered() {
 	queue_fillers 100
 	[ "$(http_post "$a" '{"kind":"match","n":1}')" = 200 ]
 
-	control_wait a /kind=match >"$BATS_TEST_TMPDIR/first" 3>&- &
+	control_py wait a /kind=match >"$BATS_TEST_TMPDIR/first" 3>&- &
 	first=$!
 	wait_until 20 registered "$BATS_TEST_TMPDIR/first"
-	control_wait a /kind=match >"$BATS_TEST_TMPDIR/second" 3>&- &
+	control_py wait a /kind=match >"$BATS_TEST_TMPDIR/second" 3>&- &
 	second=$!
 	wait_until 20 registered "$BATS_TEST_TMPDIR/second"
 	[ "$(http_post "$a" '{"kind":"match","n":2}')" = 200 ]
@@ -113,7 +105,7 @@ registered() {
 	queue_fillers 100
 	[ "$(http_post "$a" '{"kind":"match"}')" = 200 ]
 
-	control_wait a /kind=match >"$BATS_TEST_TMPDIR/filtered" 3>&- &
+	control_py wait a /kind=match >"$BATS_TEST_TMPDIR/filtered" 3>&- &
 	filtered=$!
 	wait_until 20 registered "$BATS_TEST_TMPDIR/filtered"
 	fish wait a --json --timeout 120 >"$BATS_TEST_TMPDIR/plain" 3>&- &
@@ -143,11 +135,10 @@ registered() {
 	queue_fillers 100
 	[ "$(http_post "$a" '{"kind":"match"}')" = 200 ]
 
-	control_wait a /kind=match >"$BATS_TEST_TMPDIR/out" 3>&- &
+	control_py wait a /kind=match >"$BATS_TEST_TMPDIR/out" 3>&- &
 	pid=$!
 	wait_until 20 registered "$BATS_TEST_TMPDIR/out"
-	kill "$pid"
-	wait "$pid" || true
+	kill_and_wait "$pid"
 	run fish status --json
 	assert_equal "$(fish field /queued <<<"$output")" 101
 	run fish wait a --where /kind=match --timeout 60

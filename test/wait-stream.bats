@@ -90,8 +90,7 @@ teardown() {
 	pid=$!
 	wait_until 5 grep -q before "$BATS_TEST_TMPDIR/out"
 	kill -INT "$pid"
-	status=0
-	wait "$pid" || status=$?
+	reap "$pid"
 	assert_equal "$status" 130
 	# What arrives afterwards is still there for the next wait.
 	[ "$(http_post "$url" '"after"')" = 200 ]

@@ -13,30 +13,10 @@ teardown() {
 	common_teardown
 }
 
-# post URL DATA [CURL_ARG...]: send DATA as it is, fail unless answered 200.
-post() {
-	local url=$1 data=$2 code
-	shift 2
-	code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
-	    --data-binary "$data" "$@" "$url") || return
-	[ "$code" = 200 ] || { echo "POST $url answered $code" >&2; return 1; }
-}
-
 # blocked PID: succeed once process PID sleeps in poll(2), waiting for the
 # listener's answer.
 blocked() {
 	[[ $(cat "/proc/$1/wchan" 2>/dev/null) == *poll* ]]
-}
-
-# listener_up: succeed when the session's listener runs (status never
-# starts it).
-listener_up() {
-	fish status >/dev/null 2>&1
-}
-
-# now_ms: print the wall clock in milliseconds.
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
 }
 
 @test "wait returns a callback that arrived before it started" {
@@ -254,8 +234,7 @@ now_ms() {
 	fish wait "$hook" --timeout 20 >/dev/null 3>&- &
 	pid=$!
 	wait_until 10 blocked "$pid"
-	kill -KILL "$pid"
-	wait "$pid" || true
+	kill_and_wait -KILL "$pid"
 	post "$hook" 'for the next one'
 	run fish wait "$hook" --timeout 5
 	assert_success
@@ -266,9 +245,7 @@ now_ms() {
 	post "$hook" A
 	run fish wait "$hook" --timeout 5
 	assert_output A
-	old=$(listener_pid)
-	kill -KILL "$old"
-	wait_until 5 all_dead "$old"
+	kill_listener
 	fish start >/dev/null
 	post "$hook" B
 	run fish wait "$hook" --timeout 5
@@ -281,8 +258,7 @@ now_ms() {
 @test "an untaken message survives the listener being killed" {
 	post "$hook" 'still here'
 	old=$(listener_pid)
-	kill -KILL "$old"
-	wait_until 5 all_dead "$old"
+	kill_listener
 	# wait starts the listener again by itself.
 	run fish wait "$hook" --timeout 5
 	assert_success
@@ -295,8 +271,7 @@ now_ms() {
 	pid=$!
 	wait_until 10 blocked "$pid"
 	old=$(listener_pid)
-	kill -KILL "$old"
-	wait_until 5 all_dead "$old"
+	kill_listener
 	# The wait restarts the listener on the same port.
 	wait_until 10 listener_up
 	post "$hook" 'after the crash'

@@ -8,8 +8,9 @@ serves, and answers every request 201 with an X-App header and a body that
 describes what it received: "METHOD PATH X-Test=VALUE BODY".
 """
 import http.server
-import os
 import sys
+
+import portfile
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -36,10 +37,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 def main():
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    tmp = sys.argv[1] + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.rename(tmp, sys.argv[1])
+    portfile.write(sys.argv[1], server.server_address[1])
     server.serve_forever()
 
 

@@ -1,9 +1,13 @@
-# Shared set-up for the bats tests: load it with
+# Shared set-up and helpers for the bats tests: load it with
 #	load helpers/common
 #	setup() { common_setup; }
 #	teardown() { common_teardown; }
 # Every test runs the just-built fish ($FISH_BUILD_DIR, set by make check)
 # in its own HOME and FISH_HOME, with no FISH_* or XDG_* from outside.
+#
+# Tests never sleep a fixed time: they wait for a condition with
+# wait_until, and for a process to be gone with all_dead (a zombie has
+# exited), as kill_and_wait, kill_listener and reap do.
 
 # bats 1.8.2 looks in /usr/lib/bats by default; keep it there if overridden.
 BATS_LIB_PATH=${BATS_LIB_PATH:+$BATS_LIB_PATH:}/usr/lib/bats
@@ -41,27 +45,6 @@ common_setup() {
 	fi
 }
 
-# Print the pids of every session's listener under $FISH_HOME.
-session_pids() {
-	local f
-	for f in "$FISH_HOME"/sessions/*/listener.pid; do
-		[ -f "$f" ] && cat "$f"
-	done
-	return 0
-}
-
-# Succeed if none of the given pids is alive.  A zombie has exited: the
-# listener is reparented to init, which may take its time to reap it.
-all_dead() {
-	local pid stat
-	for pid in "$@"; do
-		kill -0 "$pid" 2>/dev/null || continue
-		stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-		stat=${stat##*) }
-		[ "${stat%% *}" = Z ] || return 1
-	done
-}
-
 # Stop every session of the test and check that no listener survives.
 common_teardown() {
 	local dir pids pid alive=""
@@ -76,7 +59,7 @@ common_teardown() {
 	# shellcheck disable=SC2086
 	if ! wait_until 5 all_dead $pids; then
 		for pid in $pids; do
-			if kill -0 "$pid" 2>/dev/null; then
+			if ! all_dead "$pid"; then
 				alive="$alive $pid"
 				kill -KILL "$pid" 2>/dev/null || true
 			fi
@@ -84,6 +67,8 @@ common_teardown() {
 		fail "listener still running after fish stop:$alive"
 	fi
 }
+
+## Waiting and processes
 
 # wait_until TIMEOUT_S CMD...: run CMD every 20 ms until it succeeds (0)
 # or TIMEOUT_S (whole) seconds have passed (1).  The only way tests wait.
@@ -99,15 +84,273 @@ wait_until() {
 	done
 }
 
+# now_ms: print the wall clock in milliseconds.
+now_ms() {
+	local now=${EPOCHREALTIME//[!0-9]/}
+	echo $((now / 1000))
+}
+
+# since START MS: succeed once MS milliseconds have passed since START (a
+# now_ms).  For the tests whose subject is time passing: a TTL, a line
+# that must not be redrawn.
+since() {
+	[ $(($(now_ms) - $1)) -ge "$2" ]
+}
+
+# all_dead PID...: succeed if none of the given pids is alive.  A zombie
+# has exited: a listener is reparented to init, which may take its time
+# to reap it.  Empty arguments are ignored.
+all_dead() {
+	local pid stat
+	for pid in "$@"; do
+		kill -0 "$pid" 2>/dev/null || continue
+		stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+		stat=${stat##*) }
+		[ "${stat%% *}" = Z ] || return 1
+	done
+}
+
+# alive PID...: succeed if every given pid is a running process (not a
+# zombie).
+alive() {
+	local pid
+	for pid in "$@"; do
+		all_dead "$pid" && return 1
+	done
+	return 0
+}
+
+# kill_and_wait [-SIGNAL] PID...: send SIGNAL (TERM by default) to each
+# PID (empty ones are skipped), and wait up to 10 s until all are gone;
+# then reap those that are children of this shell.  One that outlives the
+# deadline is killed with SIGKILL, and the test fails.
+kill_and_wait() {
+	local sig=-TERM pid pids=()
+	case ${1-} in
+	-*) sig=$1; shift ;;
+	esac
+	for pid in "$@"; do
+		[ -z "$pid" ] || pids+=("$pid")
+	done
+	[ "${#pids[@]}" -gt 0 ] || return 0
+	kill "$sig" "${pids[@]}" 2>/dev/null || true
+	# A stopped process acts on a handled signal only once continued.
+	kill -CONT "${pids[@]}" 2>/dev/null || true
+	if ! wait_until 10 all_dead "${pids[@]}"; then
+		kill -KILL "${pids[@]}" 2>/dev/null || true
+		fail "still running 10 s after kill $sig: ${pids[*]}"
+		return 1
+	fi
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
+# reap PID [TIMEOUT_S]: wait up to TIMEOUT_S (20 by default) for PID, a
+# child of this shell, to exit, and set $status to its exit status.
+reap() {
+	local pid=$1 timeout=${2:-20}
+	if ! wait_until "$timeout" all_dead "$pid"; then
+		fail "process $pid still running after $timeout s"
+		return 1
+	fi
+	status=0
+	wait "$pid" || status=$?
+}
+
+# serve PORTFILE CMD...: run CMD, a server that writes the port it
+# listens on to PORTFILE once it serves, in the background (stdio on
+# /dev/null); when it has, set served_pid and served_port.
+serve() {
+	local portfile=$1
+	shift
+	rm -f "$portfile"
+	"$@" </dev/null >/dev/null 2>&1 3>&- &
+	served_pid=$!
+	if ! wait_until 10 test -s "$portfile"; then
+		fail "$1 wrote no port to $portfile in 10 s"
+		return 1
+	fi
+	served_port=$(cat "$portfile")
+}
+
+# hold_port [PORT]: listen on loopback PORT (a free one by default) with
+# a python3 process that does nothing else (for 50 s at most); set
+# holder_pid and held_port.  Stop it with kill_and_wait "$holder_pid".
+hold_port() {
+	local portfile=$BATS_TEST_TMPDIR/held-port
+
+	serve "$portfile" python3 -c '
+import signal, socket, sys
+sys.path.insert(0, sys.argv[3])
+import portfile
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[2])))
+s.listen()
+portfile.write(sys.argv[1], s.getsockname()[1])
+signal.alarm(50)
+signal.pause()
+' "$portfile" "${1:-0}" "$FISH_SRC_DIR/test/helpers"
+	holder_pid=$served_pid held_port=$served_port
+}
+
+# closed_port: print a loopback port that nothing listens on.
+closed_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+## The session and its listener
+
+# Print the pids of every session's listener under $FISH_HOME.
+session_pids() {
+	local f
+	for f in "$FISH_HOME"/sessions/*/listener.pid; do
+		[ -f "$f" ] && cat "$f"
+	done
+	return 0
+}
+
 # listener_pid [SESSION]: print the pid of the session's listener.
 listener_pid() {
 	cat "$FISH_HOME/sessions/${1:-${FISH_SESSION:-default}}/listener.pid"
+}
+
+# kill_listener [SESSION]: SIGKILL the session's listener (a crash) and
+# wait until it is gone.
+kill_listener() {
+	local pid
+	pid=$(listener_pid "$@")
+	kill_and_wait -KILL "$pid"
+}
+
+# asan_no_quarantine: have a listener started after this, if built with
+# AddressSanitizer, keep no freed memory in quarantine (256 MiB by
+# default), which would count as its own: for tests that measure it.
+asan_no_quarantine() {
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0
+}
+
+# listener_up: succeed when the session's listener runs (status never
+# starts it).
+listener_up() {
+	fish status >/dev/null 2>&1
+}
+
+# status_field PTR: print a field of fish status --json.
+status_field() {
+	fish status --json | fish field "$1"
+}
+
+# rss_kb [PID]: print the resident memory of PID (by default the
+# listener's), in KiB.
+rss_kb() {
+	local pid=${1-}
+	[ -n "$pid" ] || pid=$(listener_pid)
+	awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status"
+}
+
+# log_has PATTERN: succeed if the default session's listener.log has a
+# line matching PATTERN (grep).
+log_has() {
+	grep -q -- "$1" "$FISH_HOME/sessions/default/listener.log"
+}
+
+# journal_types: print the type of every journal record of the default
+# session, in order, one a line.
+journal_types() {
+	local segment
+	for segment in "$FISH_HOME"/sessions/default/journal/*.journal; do
+		"$FISH_SRC_DIR/test/helpers/journal.py" offsets "$segment" |
+		    cut -d' ' -f3
+	done
+}
+
+# json_seqs [FILE...]: print the sequence number of each line of FILEs
+# (or stdin) that starts as fish log --json and tail --json lines do.
+json_seqs() {
+	grep -ohE '^\{"seq":[0-9]+' "$@" | tr -dc '0-9\n'
+}
+
+# control_py COMMAND ARG...: run helpers/control.py on the default
+# session's control socket.  It execs: call it with run, in $(...) or in
+# the background, where $! is then the helper itself.
+control_py() {
+	exec python3 "$FISH_SRC_DIR/test/helpers/control.py" \
+	    "$FISH_HOME/sessions/default/control.sock" "$@"
+}
+
+## HTTP to hooks
+
+# port_of URL: print the port of an http(s) URL.
+port_of() {
+	local rest=${1#*://}
+
+	rest=${rest%%/*}
+	printf '%s\n' "${rest##*:}"
+}
+
+# http_code URL [CURL_ARG...]: print the HTTP status curl gets from URL.
+http_code() {
+	local url=$1
+	shift
+	curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$url"
 }
 
 # http_post URL DATA [CURL_ARG...]: POST DATA as JSON, print the status code.
 http_post() {
 	local url=$1 data=$2
 	shift 2
-	curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
-	    -H 'Content-Type: application/json' --data-binary "$data" "$@" "$url"
+	http_code "$url" -H 'Content-Type: application/json' \
+	    --data-binary "$data" "$@"
+}
+
+# post URL DATA [CURL_ARG...]: send DATA as it is, fail unless answered 200.
+post() {
+	local url=$1 data=$2 code
+	shift 2
+	code=$(http_code "$url" --data-binary "$data" "$@") || return
+	[ "$code" = 200 ] || { echo "POST $url answered $code" >&2; return 1; }
+}
+
+# posted URL DATA [CURL_ARG...]: post, quietly; succeed if answered 200
+# (for wait_until).
+posted() {
+	post "$@" 2>/dev/null
+}
+
+# flood URL COUNT SIZE: post COUNT requests of SIZE bytes to URL, one
+# after another (helpers/flood.py); fail unless all are answered 200.
+flood() {
+	python3 "$FISH_SRC_DIR/test/helpers/flood.py" "$@"
+}
+
+## fish tail in the background
+
+# post_until_seen URL FILE: post "ping" to URL; succeed once FILE is not
+# empty (with wait_until, while a tail writing FILE subscribes).
+post_until_seen() {
+	posted "$1" ping || true
+	[ -s "$2" ]
+}
+
+# start_tail FILE URL [TAIL_ARG...]: run fish tail TAIL_ARG... into FILE
+# (its stderr in tail.err) in the background, set tail_pid, and post to
+# URL until the tail shows what it got.
+start_tail() {
+	local file=$1 url=$2
+	shift 2
+	fish tail "$@" >"$file" 2>"$BATS_TEST_TMPDIR/tail.err" 3>&- &
+	tail_pid=$!
+	wait_until 10 post_until_seen "$url" "$file"
+}
+
+# stop_tail [-SIGNAL]: stop the tail of start_tail, if any, with SIGNAL
+# (TERM by default) and wait until it is gone.
+stop_tail() {
+	kill_and_wait "${1:--TERM}" "${tail_pid-}"
+	tail_pid=
 }

@@ -1,27 +1,21 @@
 # The counting server of the send tests, helpers/flaky.py (see there what
-# it answers): load it after helpers/common, call start_flaky in setup and
-# stop_flaky in teardown.
+# it answers): load it after helpers/common, call start_flaky in setup or
+# a test, and stop_flaky in teardown.
 
-# has_port: succeed once the server has written its port.
-has_port() {
-	[ -s "$BATS_TEST_TMPDIR/port" ]
-}
-
-# start_flaky: run helpers/flaky.py and set $server to its base URL.
+# start_flaky: run helpers/flaky.py; set server_pid, and $server to its
+# base URL.
 start_flaky() {
-	python3 "$FISH_SRC_DIR/test/helpers/flaky.py" "$BATS_TEST_TMPDIR/port" \
-	    "$BATS_TEST_TMPDIR/server.log" </dev/null >/dev/null 2>&1 3>&- &
-	server_pid=$!
-	wait_until 10 has_port
-	server=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")
+	local portfile=$BATS_TEST_TMPDIR/port
+	serve "$portfile" python3 "$FISH_SRC_DIR/test/helpers/flaky.py" \
+	    "$portfile" "$BATS_TEST_TMPDIR/server.log"
+	server_pid=$served_pid server=http://127.0.0.1:$served_port
 }
 
-# stop_flaky: stop the server, if it was started.
+# stop_flaky: stop the server, if it was started, and wait until it is
+# gone.
 stop_flaky() {
-	if [ -n "${server_pid:-}" ]; then
-		kill "$server_pid" 2>/dev/null || true
-		wait "$server_pid" 2>/dev/null || true
-	fi
+	kill_and_wait "${server_pid-}"
+	server_pid=
 }
 
 # requests KEY: print how many requests with KEY the server has seen.

@@ -27,11 +27,12 @@ What it answers depends on the path and query:
 A request's KEY is its path with the query, unless the query has key=K.
 """
 import http.server
-import os
 import sys
 import threading
 import time
 import urllib.parse
+
+import portfile
 
 lock = threading.Lock()
 counts = {}
@@ -124,10 +125,7 @@ def main():
     global log
     log = open(sys.argv[2], "a")
     server = Server(("127.0.0.1", 0), Handler)
-    tmp = sys.argv[1] + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.rename(tmp, sys.argv[1])
+    portfile.write(sys.argv[1], server.server_address[1])
     server.serve_forever()
 
 
