@@ -52,9 +52,9 @@ forward_done(struct httpc_result *result, uint64_t seq, void *arg)
 		status = MHD_HTTP_BAD_GATEWAY;
 		response = answer_text(NULL, text);
 	}
-	httpd_journal_answer(r, "forwarded", status, NULL, NULL, 0,
+	request_journal_answer(r, "forwarded", status, NULL, NULL, 0,
 	    (int64_t)seq);
-	httpd_respond(r, status, response, 1);
+	request_respond(r, status, response, 1);
 }
 
 /*
@@ -102,7 +102,7 @@ forward_stop(void)
 	while ((r = TAILQ_FIRST(&forwarding)) != NULL) {
 		TAILQ_REMOVE(&forwarding, r, entry);
 		r->forwarding = 0;
-		httpd_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    answer_text(NULL, text), 0);
 	}
 }

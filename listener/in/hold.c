@@ -161,10 +161,10 @@ hold_settle(struct request *r, enum held_outcome outcome,
 	r->held = 0;
 	loop_timer_cancel(hold_self.loop, r->timer);
 	r->timer = NULL;
-	httpd_journal_answer(r, held_outcome_names[outcome], status, headers,
+	request_journal_answer(r, held_outcome_names[outcome], status, headers,
 	    body, len, -1);
 	hold_add_settled(r->seq, outcome);
-	httpd_respond(r, status, response, 1);
+	request_respond(r, status, response, 1);
 }
 
 /* A held request's hold timed out: answer 504. */

@@ -11,7 +11,7 @@
  * 413, as soon as
  * Content-Length says so or a chunked body passes it; bodies that would
  * take the memory held by all bodies being received past --max-inflight
- * get 503 with Retry-After (see httpd_body_add); MHD answers headers that
+ * get 503 with Retry-After (see request_body_add); MHD answers headers that
  * do not fit its per-connection memory (--max-header) with 431, and a
  * request line that takes more than half of it gets 414 (see
  * httpd_uri_logger); a header field that is not "name: value" as RFC 9112
@@ -108,8 +108,7 @@ struct httpd {
 	unsigned int		 conn_limit;	/* MHD's connection limit */
 	struct loop_timer	*sweep;		/* at the earliest deadline */
 	struct loop_timer	*room;		/* see httpd_make_room */
-	size_t			 requests;	/* request states allocated */
-	uint64_t		 inflight;	/* bytes held by bodies */
+	struct requests		 requests;	/* and their bodies' memory */
 	uint64_t		 progress;	/* callbacks MHD has made */
 	uint64_t		 progress_seen;	/* progress at the last prepare */
 };
@@ -263,13 +262,13 @@ httpd_room(void *arg)
 
 /*
  * Give a connection's client the idle timeout from now to do its part:
- * send the next request, or read an answer.
+ * send the next request, or read an answer (arg: the httpd).
  */
 static void
-httpd_client_turn(struct MHD_Connection *connection)
+httpd_client_turn(struct MHD_Connection *connection, void *arg)
 {
 	struct httpd_conn	*conn = httpd_conn_of(connection);
-	struct httpd		*h = httpd_self;
+	struct httpd		*h = arg;
 
 	if (conn == NULL)
 		return;
@@ -336,7 +335,7 @@ httpd_notify(void *arg, struct MHD_Connection *connection,
 		h->open++;
 		httpd_set_idle(h, conn, 1);
 		*socket_context = conn;
-		httpd_client_turn(connection);
+		httpd_client_turn(connection, h);
 		httpd_make_room(h);
 		break;
 	case MHD_CONNECTION_NOTIFY_CLOSED:
@@ -439,14 +438,10 @@ httpd_uri_logger(void *arg, const char *uri, struct MHD_Connection *connection)
 	const char		*query;
 
 	(void)arg;
-	httpd_self->requests++;
 	httpd_self->progress++;
 	if (conn != NULL)
 		httpd_set_idle(httpd_self, conn, 0);
-	r = xcalloc(1, sizeof *r);
-	r->connection = connection;
-	r->uri = xstrdup(uri);
-	buffer_init(&r->body);
+	r = request_new(&httpd_self->requests, connection, uri);
 	if (httpd_uri_too_long(uri)) {
 		r->too_long = 1;
 		if ((query = strchr(uri, '?')) != NULL)
@@ -640,130 +635,11 @@ httpd_record(struct request *r, const char *method, const char *rest)
 	return (outcome);
 }
 
-/* Count n more bytes held by a request's body. */
-static void
-httpd_charge(struct request *r, size_t n)
-{
-	r->charged += n;
-	httpd_self->inflight += n;
-}
-
-/* Free a request's body, and count its bytes no longer held. */
-static void
-httpd_body_release(struct request *r)
-{
-	if (httpd_self != NULL)
-		httpd_self->inflight -= r->charged;
-	r->charged = 0;
-	buffer_release(&r->body);
-}
-
-/* Return the largest body a request may have: --max-body, --max-inflight. */
-static uint64_t
-httpd_body_cap(void)
-{
-	const struct limits	*l = &httpd_self->limits;
-
-	return (l->max_body < l->max_inflight ? l->max_body : l->max_inflight);
-}
-
-/*
- * Hold the memory for a body whose length is declared, all of it at once
- * (never touched before it is received): return 0 if it would take the
- * bodies in flight past --max-inflight.
- */
-static int
-httpd_body_reserve(struct request *r, uint64_t length)
-{
-	if (httpd_self->inflight + length > httpd_self->limits.max_inflight)
-		return (0);
-	buffer_reserve(&r->body, (size_t)length);
-	httpd_charge(r, r->body.size);
-	return (1);
-}
-
-/*
- * Keep a piece of a request's body, unless the body has been dropped.  A
- * chunked body (a declared length was checked and reserved before) that
- * passes --max-body, or whose growth takes the memory held by bodies in
- * flight past --max-inflight, is dropped at once and never journaled.
- * MHD 0.9.75 cannot answer before the body's end, so the rest is read and
- * thrown away, unless the client misses its deadline first; the answer is
- * then 413, or 503 with Retry-After.
- */
-static void
-httpd_body_add(struct request *r, const char *data, size_t len)
-{
-	size_t	size = r->body.size;
-
-	if (r->too_large || r->overflow)
-		return;
-	if (buffer_unread(&r->body) + len > httpd_body_cap()) {
-		r->too_large = 1;
-		httpd_body_release(r);
-		return;
-	}
-	buffer_add(&r->body, data, len);
-	httpd_charge(r, r->body.size - size);
-	if (httpd_self->inflight > httpd_self->limits.max_inflight) {
-		r->overflow = 1;
-		httpd_body_release(r);
-	}
-}
-
-/* Resume a request whose response is ready (also a sync callback). */
-static void
-httpd_resume(void *arg)
-{
-	struct request	*r = arg;
-
-	httpd_client_turn(r->connection);
-	MHD_resume_connection(r->connection);
-}
-
-/* Give a suspended request its response; resume it now or after a sync. */
-void
-httpd_respond(struct request *r, unsigned int status,
-    struct MHD_Response *response, int after_sync)
-{
-	r->status = status;
-	r->response = response;
-	r->stage = REQUEST_ANSWERED;
-	if (after_sync)
-		store_after_sync(httpd_self->store, httpd_resume, r);
-	else
-		httpd_resume(r);
-}
-
 /* Return the status a hook answers with. */
 static unsigned int
 httpd_hook_status(const struct hook *h)
 {
 	return (h->status == 0 ? MHD_HTTP_OK : (unsigned int)h->status);
-}
-
-/* Journal how a held or forwarded request was answered. */
-void
-httpd_journal_answer(struct request *r, const char *outcome,
-    unsigned int status, struct json_object *headers, const void *body,
-    size_t len, int64_t forward_seq)
-{
-	struct json_object	*o;
-
-	o = json_object_new_object();
-	json_object_object_add(o, "seq", json_object_new_int64((int64_t)r->seq));
-	json_object_object_add(o, "token", json_object_new_string(r->hook->token));
-	json_object_object_add(o, "outcome", json_object_new_string(outcome));
-	json_object_object_add(o, "status", json_object_new_int((int)status));
-	if (headers != NULL)
-		json_object_object_add(o, "headers", json_object_get(headers));
-	if (forward_seq >= 0)
-		json_object_object_add(o, "forward_seq",
-		    json_object_new_int64(forward_seq));
-	json_object_object_add(o, "answered_at",
-	    json_object_new_int64(clock_wall_ms()));
-	store_answered(httpd_self->store, o, body, len);
-	json_object_put(o);
 }
 
 /*
@@ -780,19 +656,19 @@ httpd_durable(void *arg)
 	store_ready(httpd_self->store, r->message);
 	r->message = NULL;
 	if (r->echo != NULL)
-		httpd_respond(r, httpd_hook_status(h),
+		request_respond(r, httpd_hook_status(h),
 		    answer_text(h->headers, r->echo), 0);
 	else if (httpd_self->stopping && (h->hold || h->forward_to != NULL))
-		httpd_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    answer_text(NULL, text), 0);
 	else if (h->forward_to != NULL)
 		forward_start(httpd_self->outbound, r);
 	else if (h->hold)
 		hold_add(r);
 	else
-		httpd_respond(r, httpd_hook_status(h),
+		request_respond(r, httpd_hook_status(h),
 		    answer_new(h->headers, h->body, h->body_len), 0);
-	httpd_body_release(r);
+	request_body_release(r);
 }
 
 /*
@@ -807,9 +683,9 @@ httpd_rejected(void *arg)
 
 	store_reject(httpd_self->store, r->message);
 	r->message = NULL;
-	httpd_respond(r, MHD_HTTP_UNAUTHORIZED,
+	request_respond(r, MHD_HTTP_UNAUTHORIZED,
 	    answer_text(NULL, HTTPD_REJECTED_TEXT), 0);
-	httpd_body_release(r);
+	request_body_release(r);
 }
 
 /* What a request's headers say about its body's length, and their form. */
@@ -880,7 +756,7 @@ httpd_check_field(void *arg, enum MHD_ValueKind kind, const char *key,
 		f->lengths++;
 		length = strtoull(value, &end, 10);
 		if (*end != '\0' || *value < '0' || *value > '9' ||
-		    length > httpd_body_cap())
+		    length > request_body_cap(&httpd_self->requests))
 			f->too_large = 1;
 		else
 			f->length = length;
@@ -971,13 +847,13 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 			return (httpd_answer(connection,
 			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
 		if (framing.length > 0 &&
-		    !httpd_body_reserve(r, framing.length))
+		    !request_body_reserve(r, framing.length))
 			return (httpd_answer_busy(connection));
 		r->stage = REQUEST_RECEIVING;
 		return (MHD_YES);
 	case REQUEST_RECEIVING:
 		if (*upload_data_size != 0) {
-			httpd_body_add(r, upload_data, *upload_data_size);
+			request_body_add(r, upload_data, *upload_data_size);
 			*upload_data_size = 0;
 			return (MHD_YES);
 		}
@@ -990,7 +866,7 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		r->rest = r->uri + 1 + TOKEN_LEN;
 		outcome = httpd_record(r, method, r->rest);
 		if (outcome == HTTPD_UNRECORDED) {
-			httpd_body_release(r);
+			request_body_release(r);
 			return (httpd_answer(connection, MHD_HTTP_UNAUTHORIZED,
 			    HTTPD_REJECTED_TEXT));
 		}
@@ -1001,7 +877,7 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (r->hook->forward_to != NULL)
 			r->method = xstrdup(method);
 		else
-			httpd_body_release(r);
+			request_body_release(r);
 		r->stage = REQUEST_SUSPENDED;
 		httpd_server_turn(connection);
 		MHD_suspend_connection(connection);
@@ -1032,7 +908,7 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 	(void)arg;
 	(void)code;
 	/* Between requests of a keep-alive connection: the client's turn. */
-	httpd_client_turn(connection);
+	httpd_client_turn(connection, httpd_self);
 	if (conn != NULL && httpd_self != NULL) {
 		httpd_set_idle(httpd_self, conn, 1);
 		httpd_make_room(httpd_self);
@@ -1043,15 +919,8 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 		hold_forget(r);
 	if (r->forwarding)
 		forward_forget(r);
-	if (r->response != NULL)
-		MHD_destroy_response(r->response);
-	httpd_body_release(r);
-	free(r->method);
-	free(r->echo);
-	free(r->uri);
-	free(r);
+	request_free(r);
 	*con_cls = NULL;
-	httpd_self->requests--;
 	httpd_self->progress++;
 }
 
@@ -1182,6 +1051,7 @@ httpd_start(const struct httpd_config *config, char **cause)
 	TAILQ_INIT(&h->conns);
 	TAILQ_INIT(&h->idle);
 	h->conn_limit = httpd_connection_limit(&h->limits);
+	requests_init(&h->requests, h->store, &h->limits, httpd_client_turn, h);
 	hold_init(loop, h->store);
 	/* Set before MHD may call back: its callbacks reach us through it. */
 	httpd_self = h;
@@ -1248,7 +1118,7 @@ httpd_quiesce(struct httpd *h)
 size_t
 httpd_requests(struct httpd *h)
 {
-	return (h->requests);
+	return (h->requests.count);
 }
 
 /*
@@ -1259,7 +1129,8 @@ void
 httpd_status(struct httpd *h, struct json_object *reply)
 {
 	json_object_object_add(reply, "inflight_bytes",
-	    json_object_new_int64(h == NULL ? 0 : (int64_t)h->inflight));
+	    json_object_new_int64(h == NULL ? 0 :
+	    (int64_t)h->requests.inflight));
 	json_object_object_add(reply, "rejected_unrecorded",
 	    json_object_new_int64((int64_t)reject_unrecorded()));
 }
