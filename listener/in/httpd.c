@@ -100,6 +100,8 @@ struct httpd {
 	struct store		*store;
 	struct outbound		*outbound;	/* forwards requests */
 	struct limits		 limits;	/* on hooks' requests */
+	struct hold		*hold;		/* requests to --hold hooks */
+	struct reject		*reject;	/* the caps on rejected ones */
 	int			 stopping;	/* answer new requests 503 */
 	int			 epoll_fd;
 	TAILQ_HEAD(, httpd_conn) conns;
@@ -111,9 +113,10 @@ struct httpd {
 	struct requests		 requests;	/* and their bodies' memory */
 	uint64_t		 progress;	/* callbacks MHD has made */
 	uint64_t		 progress_seen;	/* progress at the last prepare */
+	int64_t			 log_window;	/* see httpd_log */
+	unsigned int		 logged;
+	uint64_t		 log_dropped;
 };
-
-static struct httpd	*httpd_self;
 
 /* How much of MHD's error messages to log (see httpd_log). */
 #define HTTPD_LOG_BURST		20
@@ -394,11 +397,11 @@ httpd_answer(struct MHD_Connection *connection, unsigned int status,
  * when to retry.
  */
 static enum MHD_Result
-httpd_answer_busy(struct MHD_Connection *connection)
+httpd_answer_busy(struct httpd *h, struct MHD_Connection *connection)
 {
 	return (httpd_answer_retry(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 	    "too many bodies in flight, retry later\n",
-	    (unsigned int)((httpd_self->limits.idle_timeout_ms + 999) / 1000)));
+	    (unsigned int)((h->limits.idle_timeout_ms + 999) / 1000)));
 }
 
 /*
@@ -407,14 +410,14 @@ httpd_answer_busy(struct MHD_Connection *connection)
  * --max-header (the other half is for the headers).
  */
 static int
-httpd_uri_too_long(const char *uri)
+httpd_uri_too_long(struct httpd *h, const char *uri)
 {
 	const char	*p = strchr(uri, '?');
 	uint64_t	 cost = strlen(uri);
 
 	for (; p != NULL; p = strchr(p + 1, '&'))
 		cost += HTTPD_PARAMETER_COST;
-	return (cost > httpd_self->limits.max_header / 2);
+	return (cost > h->limits.max_header / 2);
 }
 
 /*
@@ -433,16 +436,16 @@ httpd_uri_too_long(const char *uri)
 static void *
 httpd_uri_logger(void *arg, const char *uri, struct MHD_Connection *connection)
 {
+	struct httpd		*h = arg;
 	struct httpd_conn	*conn = httpd_conn_of(connection);
 	struct request		*r;
 	const char		*query;
 
-	(void)arg;
-	httpd_self->progress++;
+	h->progress++;
 	if (conn != NULL)
-		httpd_set_idle(httpd_self, conn, 0);
-	r = request_new(&httpd_self->requests, connection, uri);
-	if (httpd_uri_too_long(uri)) {
+		httpd_set_idle(h, conn, 0);
+	r = request_new(&h->requests, connection, uri);
+	if (httpd_uri_too_long(h, uri)) {
 		r->too_long = 1;
 		if ((query = strchr(uri, '?')) != NULL)
 			((char *)(uintptr_t)uri)[query - uri + 1] = '\0';
@@ -458,7 +461,7 @@ httpd_uri_logger(void *arg, const char *uri, struct MHD_Connection *connection)
  * hook_find_token).
  */
 static struct hook *
-httpd_find_hook(const char *uri)
+httpd_find_hook(struct httpd *h, const char *uri)
 {
 	size_t	len;
 
@@ -468,7 +471,7 @@ httpd_find_hook(const char *uri)
 	len = strcspn(uri, "/?#");
 	if (len != TOKEN_LEN)
 		return (NULL);
-	return (store_find_token(httpd_self->store, uri, len));
+	return (store_find_token(h->store, uri, len));
 }
 
 /*
@@ -578,7 +581,8 @@ enum httpd_outcome {
  * only a bounded head, and only within the rate cap (see reject.c).
  */
 static enum httpd_outcome
-httpd_record(struct request *r, const char *method, const char *rest)
+httpd_record(struct httpd *h, struct request *r, const char *method,
+    const char *rest)
 {
 	struct json_object	*o, *headers;
 	const void		*body = buffer_peek(&r->body);
@@ -617,7 +621,7 @@ httpd_record(struct request *r, const char *method, const char *rest)
 			json_object_object_add(o, "rejected",
 			    json_object_new_string(reason));
 			free(reason);
-			outcome = reject_admit(httpd_self->loop, r->hook) ?
+			outcome = reject_admit(h->reject, r->hook) ?
 			    HTTPD_REJECTED :
 			    HTTPD_UNRECORDED;
 		}
@@ -627,7 +631,7 @@ httpd_record(struct request *r, const char *method, const char *rest)
 		len = 0;
 	}
 	if (outcome != HTTPD_UNRECORDED) {
-		r->message = store_receive(httpd_self->store, r->hook, o, body,
+		r->message = store_receive(h->store, r->hook, o, body,
 		    len);
 		r->seq = r->message->seq;
 	}
@@ -650,24 +654,25 @@ static void
 httpd_durable(void *arg)
 {
 	struct request	*r = arg;
-	struct hook	*h = r->hook;
+	struct httpd	*h = r->requests->arg;
+	struct hook	*hook = r->hook;
 	const char	*text = "shutting down\n";
 
-	store_ready(httpd_self->store, r->message);
+	store_ready(h->store, r->message);
 	r->message = NULL;
 	if (r->echo != NULL)
-		request_respond(r, httpd_hook_status(h),
-		    answer_text(h->headers, r->echo), 0);
-	else if (httpd_self->stopping && (h->hold || h->forward_to != NULL))
+		request_respond(r, httpd_hook_status(hook),
+		    answer_text(hook->headers, r->echo), 0);
+	else if (h->stopping && (hook->hold || hook->forward_to != NULL))
 		request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    answer_text(NULL, text), 0);
-	else if (h->forward_to != NULL)
-		forward_start(httpd_self->outbound, r);
-	else if (h->hold)
-		hold_add(r);
+	else if (hook->forward_to != NULL)
+		forward_start(h->outbound, r);
+	else if (hook->hold)
+		hold_add(h->hold, r);
 	else
-		request_respond(r, httpd_hook_status(h),
-		    answer_new(h->headers, h->body, h->body_len), 0);
+		request_respond(r, httpd_hook_status(hook),
+		    answer_new(hook->headers, hook->body, hook->body_len), 0);
 	request_body_release(r);
 }
 
@@ -681,7 +686,7 @@ httpd_rejected(void *arg)
 {
 	struct request	*r = arg;
 
-	store_reject(httpd_self->store, r->message);
+	store_reject(r->requests->store, r->message);
 	r->message = NULL;
 	request_respond(r, MHD_HTTP_UNAUTHORIZED,
 	    answer_text(NULL, HTTPD_REJECTED_TEXT), 0);
@@ -696,6 +701,7 @@ struct httpd_framing {
 	int		too_large;	/* a Content-Length over the cap */
 	uint64_t	length;		/* the (last) Content-Length */
 	int		malformed;	/* a field not "name: value" */
+	uint64_t	cap;		/* on a body's length */
 };
 
 /*
@@ -756,7 +762,7 @@ httpd_check_field(void *arg, enum MHD_ValueKind kind, const char *key,
 		f->lengths++;
 		length = strtoull(value, &end, 10);
 		if (*end != '\0' || *value < '0' || *value > '9' ||
-		    length > request_body_cap(&httpd_self->requests))
+		    length > f->cap)
 			f->too_large = 1;
 		else
 			f->length = length;
@@ -779,9 +785,11 @@ httpd_check_field(void *arg, enum MHD_ValueKind kind, const char *key,
  * asks for 400 in every case.
  */
 static void
-httpd_framing(struct MHD_Connection *connection, struct httpd_framing *f)
+httpd_framing(struct MHD_Connection *connection, uint64_t cap,
+    struct httpd_framing *f)
 {
 	memset(f, 0, sizeof *f);
+	f->cap = cap;
 	MHD_get_connection_values_n(connection, MHD_HEADER_KIND,
 	    httpd_check_field, f);
 }
@@ -800,15 +808,15 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
+	struct httpd		*h = arg;
 	struct request		*r = *con_cls;
 	struct httpd_framing	 framing;
 	enum MHD_Result		 ret;
 	enum httpd_outcome	 outcome;
 
-	(void)arg;
 	(void)url;
 	(void)version;
-	httpd_self->progress++;
+	h->progress++;
 	if (r == NULL)
 		return (MHD_NO);
 	switch (r->stage) {
@@ -820,11 +828,12 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (r->too_long)
 			return (httpd_answer(connection, MHD_HTTP_URI_TOO_LONG,
 			    "request line too long\n"));
-		httpd_framing(connection, &framing);
+		httpd_framing(connection, request_body_cap(&h->requests),
+		    &framing);
 		if (framing.malformed)
 			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
 			    "bad header field\n"));
-		r->hook = httpd_find_hook(r->uri);
+		r->hook = httpd_find_hook(h, r->uri);
 		if (r->hook == NULL)
 			return (httpd_answer(connection, MHD_HTTP_NOT_FOUND,
 			    "no such hook\n"));
@@ -837,7 +846,7 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		if (!httpd_request_line_clean(method, r->uri))
 			return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
 			    "bad request line\n"));
-		if (httpd_self->stopping)
+		if (h->stopping)
 			return (httpd_answer(connection,
 			    MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n"));
 		if (httpd_framing_ambiguous(&framing))
@@ -848,7 +857,7 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
 		if (framing.length > 0 &&
 		    !request_body_reserve(r, framing.length))
-			return (httpd_answer_busy(connection));
+			return (httpd_answer_busy(h, connection));
 		r->stage = REQUEST_RECEIVING;
 		return (MHD_YES);
 	case REQUEST_RECEIVING:
@@ -861,10 +870,10 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 			return (httpd_answer(connection,
 			    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
 		if (r->overflow)
-			return (httpd_answer_busy(connection));
+			return (httpd_answer_busy(h, connection));
 		/* The hook was found by "/TOKEN" at the start of the URI. */
 		r->rest = r->uri + 1 + TOKEN_LEN;
-		outcome = httpd_record(r, method, r->rest);
+		outcome = httpd_record(h, r, method, r->rest);
 		if (outcome == HTTPD_UNRECORDED) {
 			request_body_release(r);
 			return (httpd_answer(connection, MHD_HTTP_UNAUTHORIZED,
@@ -881,7 +890,7 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 		r->stage = REQUEST_SUSPENDED;
 		httpd_server_turn(connection);
 		MHD_suspend_connection(connection);
-		store_after_sync(httpd_self->store, outcome == HTTPD_REJECTED ?
+		store_after_sync(h->store, outcome == HTTPD_REJECTED ?
 		    httpd_rejected : httpd_durable, r);
 		return (MHD_YES);
 	case REQUEST_SUSPENDED:
@@ -902,26 +911,25 @@ static void
 httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
     enum MHD_RequestTerminationCode code)
 {
+	struct httpd		*h = arg;
 	struct request		*r = *con_cls;
 	struct httpd_conn	*conn = httpd_conn_of(connection);
 
-	(void)arg;
 	(void)code;
 	/* Between requests of a keep-alive connection: the client's turn. */
-	httpd_client_turn(connection, httpd_self);
-	if (conn != NULL && httpd_self != NULL) {
-		httpd_set_idle(httpd_self, conn, 1);
-		httpd_make_room(httpd_self);
+	httpd_client_turn(connection, h);
+	if (conn != NULL) {
+		httpd_set_idle(h, conn, 1);
+		httpd_make_room(h);
 	}
 	if (r == NULL)
 		return;
-	if (r->held)
-		hold_forget(r);
+	hold_forget(h->hold, r);
 	if (r->forwarding)
 		forward_forget(r);
 	request_free(r);
 	*con_cls = NULL;
-	httpd_self->progress++;
+	h->progress++;
 }
 
 /*
@@ -932,23 +940,20 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 static void __attribute__((__format__(__printf__, 2, 0)))
 httpd_log(void *arg, const char *fmt, va_list ap)
 {
-	static int64_t	 window;
-	static unsigned	 logged;
-	static uint64_t	 dropped;
+	struct httpd	*h = arg;
 	int64_t		 now = loop_now();
 	char		*s;
 
-	(void)arg;
-	if (now - window >= HTTPD_LOG_WINDOW_MS) {
-		if (dropped > 0)
+	if (now - h->log_window >= HTTPD_LOG_WINDOW_MS) {
+		if (h->log_dropped > 0)
 			log_warnx("http: %llu more messages not logged",
-			    (unsigned long long)dropped);
-		window = now;
-		logged = 0;
-		dropped = 0;
+			    (unsigned long long)h->log_dropped);
+		h->log_window = now;
+		h->logged = 0;
+		h->log_dropped = 0;
 	}
-	if (logged++ >= HTTPD_LOG_BURST) {
-		dropped++;
+	if (h->logged++ >= HTTPD_LOG_BURST) {
+		h->log_dropped++;
 		return;
 	}
 	xvasprintf(&s, fmt, ap);
@@ -1052,15 +1057,14 @@ httpd_start(const struct httpd_config *config, char **cause)
 	TAILQ_INIT(&h->idle);
 	h->conn_limit = httpd_connection_limit(&h->limits);
 	requests_init(&h->requests, h->store, &h->limits, httpd_client_turn, h);
-	hold_init(loop, h->store);
-	/* Set before MHD may call back: its callbacks reach us through it. */
-	httpd_self = h;
+	h->hold = hold_new(loop, h->store);
+	h->reject = reject_new(loop);
 	h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_ERROR_LOG | tls_flags, 0, NULL, NULL, httpd_access, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, httpd_log, NULL,
+	    MHD_USE_ERROR_LOG | tls_flags, 0, NULL, NULL, httpd_access, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, httpd_log, h,
 	    MHD_OPTION_LISTEN_SOCKET, config->fd,
-	    MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_logger, NULL,
-	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL,
+	    MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_logger, h,
+	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, httpd_notify, h,
 	    /*
 	     * --max-header: the request line and headers must fit in what
@@ -1079,22 +1083,24 @@ httpd_start(const struct httpd_config *config, char **cause)
 	    MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		xasprintf(cause, "cannot start the HTTP server");
-		httpd_self = NULL;
-		free(h);
-		return (NULL);
+		goto fail;
 	}
 	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
 	if (info == NULL || loop_add(loop, info->epoll_fd, EPOLLIN,
 	    httpd_readable, h) == -1) {
 		xasprintf(cause, "cannot watch the HTTP server");
 		MHD_stop_daemon(h->daemon);
-		httpd_self = NULL;
-		free(h);
-		return (NULL);
+		goto fail;
 	}
 	h->epoll_fd = info->epoll_fd;
 	loop_prepare_add(loop, httpd_prepare, h);
 	return (h);
+
+fail:
+	hold_free(h->hold);
+	reject_free(h->reject);
+	free(h);
+	return (NULL);
 }
 
 /*
@@ -1111,7 +1117,14 @@ httpd_quiesce(struct httpd *h)
 	fd = MHD_quiesce_daemon(h->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	hold_quiesce();
+	hold_quiesce(h->hold);
+}
+
+/* Return the requests held by --hold hooks, for fish reply. */
+struct hold *
+httpd_hold(struct httpd *h)
+{
+	return (h->hold);
 }
 
 /* Return how many requests are in progress (idle connections excluded). */
@@ -1132,7 +1145,8 @@ httpd_status(struct httpd *h, struct json_object *reply)
 	    json_object_new_int64(h == NULL ? 0 :
 	    (int64_t)h->requests.inflight));
 	json_object_object_add(reply, "rejected_unrecorded",
-	    json_object_new_int64((int64_t)reject_unrecorded()));
+	    json_object_new_int64(h == NULL ? 0 :
+	    (int64_t)reject_unrecorded(h->reject)));
 }
 
 /*
@@ -1151,8 +1165,7 @@ httpd_stop(struct httpd *h)
 	MHD_stop_daemon(h->daemon);
 	loop_timer_cancel(h->loop, h->sweep);
 	loop_timer_cancel(h->loop, h->room);
-	hold_release();
-	reject_release(h->loop);
-	httpd_self = NULL;
+	hold_free(h->hold);
+	reject_free(h->reject);
 	free(h);
 }

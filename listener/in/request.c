@@ -39,7 +39,7 @@ requests_init(struct requests *rs, struct store *store,
 	rs->store = store;
 	rs->limits = limits;
 	rs->client_turn = client_turn;
-	rs->client_turn_arg = arg;
+	rs->arg = arg;
 }
 
 /* Make the state of a request on connection whose request line has uri. */
@@ -79,7 +79,7 @@ request_resume(void *arg)
 	struct request	*r = arg;
 	struct requests	*rs = r->requests;
 
-	rs->client_turn(r->connection, rs->client_turn_arg);
+	rs->client_turn(r->connection, rs->arg);
 	MHD_resume_connection(r->connection);
 }
 

@@ -20,6 +20,7 @@
 
 #include "buffer.h"
 
+struct hold;
 struct hook;
 struct json_object;
 struct limits;
@@ -43,7 +44,7 @@ struct requests {
 	size_t			 count;		/* request states allocated */
 	uint64_t		 inflight;	/* bytes held by bodies */
 	request_turn_cb		 client_turn;
-	void			*client_turn_arg;
+	void			*arg;		/* the server's, for its calls */
 };
 
 enum request_stage {
@@ -71,7 +72,7 @@ struct request {
 	char			*echo;		/* the value to answer, or NULL */
 	unsigned int		 status;	/* the answer, once known */
 	struct MHD_Response	*response;
-	int			 held;		/* on the held list */
+	struct hold		*hold;		/* holding it, or NULL */
 	int			 forwarding;	/* on the forwarding list */
 	struct loop_timer	*timer;		/* the hold's deadline */
 	TAILQ_ENTRY(request)	 entry;		/* held or forwarding list */
