@@ -98,9 +98,9 @@ struct httpd {
 	struct MHD_Daemon	*daemon;
 	struct loop		*loop;
 	struct store		*store;
-	struct outbound		*outbound;	/* forwards requests */
 	struct limits		 limits;	/* on hooks' requests */
 	struct hold		*hold;		/* requests to --hold hooks */
+	struct forward		*forward;	/* to --forward-to hooks */
 	struct reject		*reject;	/* the caps on rejected ones */
 	int			 stopping;	/* answer new requests 503 */
 	int			 epoll_fd;
@@ -667,7 +667,7 @@ httpd_durable(void *arg)
 		request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    answer_text(NULL, text), 0);
 	else if (hook->forward_to != NULL)
-		forward_start(h->outbound, r);
+		forward_start(h->forward, r);
 	else if (hook->hold)
 		hold_add(h->hold, r);
 	else
@@ -925,8 +925,7 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 	if (r == NULL)
 		return;
 	hold_forget(h->hold, r);
-	if (r->forwarding)
-		forward_forget(r);
+	forward_forget(h->forward, r);
 	request_free(r);
 	*con_cls = NULL;
 	h->progress++;
@@ -1051,13 +1050,13 @@ httpd_start(const struct httpd_config *config, char **cause)
 	h = xcalloc(1, sizeof *h);
 	h->loop = loop;
 	h->store = config->store;
-	h->outbound = config->outbound;
 	h->limits = *config->limits;
 	TAILQ_INIT(&h->conns);
 	TAILQ_INIT(&h->idle);
 	h->conn_limit = httpd_connection_limit(&h->limits);
 	requests_init(&h->requests, h->store, &h->limits, httpd_client_turn, h);
 	h->hold = hold_new(loop, h->store);
+	h->forward = forward_new(config->outbound);
 	h->reject = reject_new(loop);
 	h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG | tls_flags, 0, NULL, NULL, httpd_access, h,
@@ -1098,6 +1097,7 @@ httpd_start(const struct httpd_config *config, char **cause)
 
 fail:
 	hold_free(h->hold);
+	forward_free(h->forward);
 	reject_free(h->reject);
 	free(h);
 	return (NULL);
@@ -1159,13 +1159,14 @@ httpd_stop(struct httpd *h)
 	if (h == NULL)
 		return;
 	/* Let the answers of forward_stop (and any other resume) go out. */
-	forward_stop();
+	forward_stop(h->forward);
 	MHD_run(h->daemon);
 	loop_remove(h->loop, h->epoll_fd);
 	MHD_stop_daemon(h->daemon);
 	loop_timer_cancel(h->loop, h->sweep);
 	loop_timer_cancel(h->loop, h->room);
 	hold_free(h->hold);
+	forward_free(h->forward);
 	reject_free(h->reject);
 	free(h);
 }

@@ -20,6 +20,7 @@
 
 #include "buffer.h"
 
+struct forwarding;
 struct hold;
 struct hook;
 struct json_object;
@@ -73,9 +74,9 @@ struct request {
 	unsigned int		 status;	/* the answer, once known */
 	struct MHD_Response	*response;
 	struct hold		*hold;		/* holding it, or NULL */
-	int			 forwarding;	/* on the forwarding list */
 	struct loop_timer	*timer;		/* the hold's deadline */
-	TAILQ_ENTRY(request)	 entry;		/* held or forwarding list */
+	TAILQ_ENTRY(request)	 entry;		/* on the held list */
+	struct forwarding	*forwarding;	/* while its app answers */
 };
 
 void		 requests_init(struct requests *, struct store *,
