@@ -148,7 +148,8 @@ reject_log_window(void *arg)
 	if (rj->unlogged == 0)
 		return;
 	log_warnx("http: %llu more rejected requests not journaled in the "
-	    "last minute (over the rate cap)", (unsigned long long)rj->unlogged);
+	    "last minute (over the rate cap)",
+	    (unsigned long long)rj->unlogged);
 	rj->unlogged = 0;
 	rj->log_timer = loop_timer_add(rj->loop, loop_now() +
 	    REJECT_LOG_WINDOW_MS, reject_log_window, rj);

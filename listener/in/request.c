@@ -113,8 +113,10 @@ request_journal_answer(struct request *r, const char *outcome,
 	struct json_object	*o;
 
 	o = json_object_new_object();
-	json_object_object_add(o, "seq", json_object_new_int64((int64_t)r->seq));
-	json_object_object_add(o, "token", json_object_new_string(r->hook->token));
+	json_object_object_add(o, "seq",
+	    json_object_new_int64((int64_t)r->seq));
+	json_object_object_add(o, "token",
+	    json_object_new_string(r->hook->token));
 	json_object_object_add(o, "outcome", json_object_new_string(outcome));
 	json_object_object_add(o, "status", json_object_new_int((int)status));
 	if (headers != NULL)

@@ -45,7 +45,7 @@ struct requests {
 	size_t			 count;		/* request states allocated */
 	uint64_t		 inflight;	/* bytes held by bodies */
 	request_turn_cb		 client_turn;
-	void			*arg;		/* the server's, for its calls */
+	void			*arg;		/* the server's own */
 };
 
 enum request_stage {

@@ -264,7 +264,7 @@ status_of(struct buffer *b)
 	int		 status = 0;
 
 	if (buffer_unread(b) >= 12 && strncmp(p, "HTTP/1.1 ", 9) == 0)
-		status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+		status = (int)strtol(p + 9, NULL, 10);
 	return (status);
 }
 
