@@ -45,7 +45,7 @@ struct requests {
 	size_t			 count;		/* request states allocated */
 	uint64_t		 inflight;	/* bytes held by bodies */
 	request_turn_cb		 client_turn;
-	void			*arg;		/* the server's own */
+	void			*arg;		/* for client_turn: the server */
 };
 
 enum request_stage {
