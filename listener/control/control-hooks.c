@@ -151,8 +151,9 @@ control_hooks_reply(struct conn *c, struct proto_frame *f)
 		control_invalid(c, f, "headers");
 		return;
 	}
-	ret = hold_reply(message, (unsigned int)status, headers,
-	    f->payload, f->payload_len, &seq, &cause);
+	ret = hold_reply(httpd_hold(listener.httpd), message,
+	    (unsigned int)status, headers, f->payload, f->payload_len, &seq,
+	    &cause);
 	if (ret != EXIT_OK) {
 		control_errorf(c, ret, "%s", cause);
 		free(cause);

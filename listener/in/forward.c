@@ -1,10 +1,16 @@
 /*
  * Forwarded requests.  A durable request to a hook spawned with
  * --forward-to is passed on to the local app behind it (outbound.c); its
- * connection stays suspended, on the forwarding list, while the app
- * answers, and the app's answer (or 502 if it cannot be reached) is
- * relayed.  How each one was answered is journaled (MESSAGE_ANSWERED)
- * before the answer goes out.
+ * connection stays suspended while the app answers, and the app's answer
+ * (or 502 if it cannot be reached) is relayed.  How each one was answered
+ * is journaled (MESSAGE_ANSWERED) before the answer goes out.
+ *
+ * The outbound request outlives the request it was made for when the
+ * server is done with that first (a stop answers it 503, MHD completes
+ * it): so what outbound calls back with is not the request but a
+ * forwarding, which the request leaves (forward_forget) when it goes.  A
+ * forwarding whose request has gone is only freed when the app's answer
+ * comes.
  */
 #include "config.h"
 
@@ -24,22 +30,78 @@
 #include "outbound.h"
 #include "proto.h"
 #include "request.h"
+#include "xmalloc.h"
 
-static TAILQ_HEAD(, request)	forwarding =
-    TAILQ_HEAD_INITIALIZER(forwarding);
+/* A request passed on to its app, until the app answers. */
+struct forwarding {
+	struct forward		*forward;
+	struct request		*request;	/* NULL once it has gone */
+	TAILQ_ENTRY(forwarding)	 entry;
+};
+
+struct forward {
+	struct outbound		*outbound;
+	TAILQ_HEAD(, forwarding) list;		/* those with a request */
+};
+
+/* Pass requests on through outbound. */
+struct forward *
+forward_new(struct outbound *outbound)
+{
+	struct forward	*fw;
+
+	fw = xcalloc(1, sizeof *fw);
+	fw->outbound = outbound;
+	TAILQ_INIT(&fw->list);
+	return (fw);
+}
+
+/*
+ * Free what forward_new made (when the server stops, after forward_stop:
+ * no request is forwarded any more).
+ */
+void
+forward_free(struct forward *fw)
+{
+	if (fw == NULL)
+		return;
+	forward_stop(fw);
+	free(fw);
+}
+
+/*
+ * Part a forwarding from its request: the app's answer will find nothing
+ * to relay to.
+ */
+static struct request *
+forward_detach(struct forwarding *f)
+{
+	struct request	*r = f->request;
+
+	TAILQ_REMOVE(&f->forward->list, f, entry);
+	r->forwarding = NULL;
+	f->request = NULL;
+	return (r);
+}
 
 /* The app answered a forwarded request (or could not): relay that. */
 static void
 forward_done(struct httpc_result *result, uint64_t seq, void *arg)
 {
-	struct request		*r = arg;
+	struct forwarding	*f = arg;
+	struct request		*r;
 	struct MHD_Response	*response;
 	const char		*text = "the app behind this hook cannot be "
 				    "reached\n";
 	unsigned int		 status;
 
-	TAILQ_REMOVE(&forwarding, r, entry);
-	r->forwarding = 0;
+	if (f->request == NULL) {
+		/* Its sender was answered, or went, meanwhile. */
+		free(f);
+		return;
+	}
+	r = forward_detach(f);
+	free(f);
 	if (result->status == EXIT_OK && result->http_status >= 200 &&
 	    result->http_status <= 599) {
 		status = (unsigned int)result->http_status;
@@ -52,9 +114,9 @@ forward_done(struct httpc_result *result, uint64_t seq, void *arg)
 		status = MHD_HTTP_BAD_GATEWAY;
 		response = answer_text(NULL, text);
 	}
-	httpd_journal_answer(r, "forwarded", status, NULL, NULL, 0,
+	request_journal_answer(r, "forwarded", status, NULL, NULL, 0,
 	    (int64_t)seq);
-	httpd_respond(r, status, response, 1);
+	request_respond(r, status, response, 1);
 }
 
 /*
@@ -62,9 +124,10 @@ forward_done(struct httpc_result *result, uint64_t seq, void *arg)
  * when it does.
  */
 void
-forward_start(struct outbound *outbound, struct request *r)
+forward_start(struct forward *fw, struct request *r)
 {
 	struct httpc_request	 req;
+	struct forwarding	*f;
 	char			*url;
 
 	memset(&req, 0, sizeof req);
@@ -75,18 +138,25 @@ forward_start(struct outbound *outbound, struct request *r)
 	req.body = buffer_peek(&r->body);
 	req.body_len = buffer_unread(&r->body);
 	req.timeout_ms = r->hook->hold_timeout_ms;
-	r->forwarding = 1;
-	TAILQ_INSERT_TAIL(&forwarding, r, entry);
-	outbound_send(outbound, &req, 0, forward_done, NULL, r);
+	f = xcalloc(1, sizeof *f);
+	f->forward = fw;
+	f->request = r;
+	r->forwarding = f;
+	TAILQ_INSERT_TAIL(&fw->list, f, entry);
+	outbound_send(fw->outbound, &req, 0, forward_done, NULL, f);
 	json_object_put(req.headers);
 	free(url);
 }
 
-/* MHD is done with a request still forwarded (at a stop): drop it. */
+/*
+ * MHD is done with a request (its connection closed): if it is still
+ * forwarded, the app's answer must not find it.
+ */
 void
-forward_forget(struct request *r)
+forward_forget(struct forward *fw, struct request *r)
 {
-	TAILQ_REMOVE(&forwarding, r, entry);
+	if (r->forwarding != NULL && r->forwarding->forward == fw)
+		forward_detach(r->forwarding);
 }
 
 /*
@@ -94,15 +164,15 @@ forward_forget(struct request *r)
  * connection is left suspended when the server stops.
  */
 void
-forward_stop(void)
+forward_stop(struct forward *fw)
 {
-	struct request	*r;
-	const char	*text = "shutting down\n";
+	struct forwarding	*f;
+	struct request		*r;
+	const char		*text = "shutting down\n";
 
-	while ((r = TAILQ_FIRST(&forwarding)) != NULL) {
-		TAILQ_REMOVE(&forwarding, r, entry);
-		r->forwarding = 0;
-		httpd_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+	while ((f = TAILQ_FIRST(&fw->list)) != NULL) {
+		r = forward_detach(f);
+		request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    answer_text(NULL, text), 0);
 	}
 }

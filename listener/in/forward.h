@@ -5,11 +5,14 @@
 #ifndef FORWARD_H
 #define FORWARD_H
 
+struct forward;
 struct outbound;
 struct request;
 
-void	forward_start(struct outbound *, struct request *);
-void	forward_forget(struct request *);
-void	forward_stop(void);
+struct forward	*forward_new(struct outbound *);
+void		 forward_free(struct forward *);
+void		 forward_start(struct forward *, struct request *);
+void		 forward_forget(struct forward *, struct request *);
+void		 forward_stop(struct forward *);
 
 #endif

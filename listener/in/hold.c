@@ -56,27 +56,37 @@ struct hold {
 	size_t			 nsettled, settled_size;
 };
 
-static struct hold	hold_self;
-
 /*
  * Start with no held requests; hold timeouts run on loop, and fish reply
  * finds messages and hooks in store.
  */
-void
-hold_init(struct loop *loop, struct store *store)
+struct hold *
+hold_new(struct loop *loop, struct store *store)
 {
-	hold_self.loop = loop;
-	hold_self.store = store;
-	TAILQ_INIT(&hold_self.held);
+	struct hold	*h;
+
+	h = xcalloc(1, sizeof *h);
+	h->loop = loop;
+	h->store = store;
+	TAILQ_INIT(&h->held);
+	return (h);
 }
 
-/* Forget how held requests were settled (when the server stops). */
+/*
+ * Free what hold_new made, and forget how held requests were settled
+ * (when the server stops, after hold_quiesce: none is held any more).
+ */
 void
-hold_release(void)
+hold_free(struct hold *h)
 {
-	free(hold_self.settled);
-	hold_self.settled = NULL;
-	hold_self.nsettled = hold_self.settled_size = 0;
+	struct request	*r;
+
+	if (h == NULL)
+		return;
+	while ((r = TAILQ_FIRST(&h->held)) != NULL)
+		hold_forget(h, r);
+	free(h->settled);
+	free(h);
 }
 
 /*
@@ -119,18 +129,17 @@ hold_compare_settled(const void *key, const void *element)
 
 /* Find how the held request seq was settled; NULL if it was not. */
 static struct settled *
-hold_find_settled(uint64_t seq)
+hold_find_settled(struct hold *h, uint64_t seq)
 {
-	return (sorted_find(&seq, hold_self.settled, hold_self.nsettled,
-	    sizeof *hold_self.settled, hold_compare_settled));
+	return (sorted_find(&seq, h->settled, h->nsettled, sizeof *h->settled,
+	    hold_compare_settled));
 }
 
 /* Remember how a held request was settled, keeping the table in order. */
 static void
-hold_add_settled(uint64_t seq, enum held_outcome outcome)
+hold_add_settled(struct hold *h, uint64_t seq, enum held_outcome outcome)
 {
-	struct hold	*h = &hold_self;
-	size_t		 at;
+	size_t	at;
 
 	if (h->nsettled == h->settled_size) {
 		h->settled_size = h->settled_size == 0 ? 64 :
@@ -157,14 +166,16 @@ hold_settle(struct request *r, enum held_outcome outcome,
     unsigned int status, struct json_object *headers, const void *body,
     size_t len, struct MHD_Response *response)
 {
-	TAILQ_REMOVE(&hold_self.held, r, entry);
-	r->held = 0;
-	loop_timer_cancel(hold_self.loop, r->timer);
+	struct hold	*h = r->hold;
+
+	TAILQ_REMOVE(&h->held, r, entry);
+	r->hold = NULL;
+	loop_timer_cancel(h->loop, r->timer);
 	r->timer = NULL;
-	httpd_journal_answer(r, held_outcome_names[outcome], status, headers,
+	request_journal_answer(r, held_outcome_names[outcome], status, headers,
 	    body, len, -1);
-	hold_add_settled(r->seq, outcome);
-	httpd_respond(r, status, response, 1);
+	hold_add_settled(h, r->seq, outcome);
+	request_respond(r, status, response, 1);
 }
 
 /* A held request's hold timed out: answer 504. */
@@ -182,30 +193,37 @@ hold_expired(void *arg)
 
 /* Keep a durable request open until fish reply or its hold timeout. */
 void
-hold_add(struct request *r)
+hold_add(struct hold *h, struct request *r)
 {
-	r->held = 1;
-	TAILQ_INSERT_TAIL(&hold_self.held, r, entry);
-	r->timer = loop_timer_add(hold_self.loop, loop_now() +
+	r->hold = h;
+	TAILQ_INSERT_TAIL(&h->held, r, entry);
+	r->timer = loop_timer_add(h->loop, loop_now() +
 	    r->hook->hold_timeout_ms, hold_expired, r);
 }
 
-/* MHD is done with a request still held (its connection closed): drop it. */
+/*
+ * MHD is done with a request (its connection closed): drop it if it is
+ * still held.
+ */
 void
-hold_forget(struct request *r)
+hold_forget(struct hold *h, struct request *r)
 {
-	TAILQ_REMOVE(&hold_self.held, r, entry);
-	loop_timer_cancel(hold_self.loop, r->timer);
+	if (r->hold != h)
+		return;
+	TAILQ_REMOVE(&h->held, r, entry);
+	r->hold = NULL;
+	loop_timer_cancel(h->loop, r->timer);
+	r->timer = NULL;
 }
 
 /* Answer every held request 503 so that they do not hold a stop up. */
 void
-hold_quiesce(void)
+hold_quiesce(struct hold *h)
 {
 	struct request	*r;
 	const char	*text = "shutting down\n";
 
-	while ((r = TAILQ_FIRST(&hold_self.held)) != NULL)
+	while ((r = TAILQ_FIRST(&h->held)) != NULL)
 		hold_settle(r, HELD_STOPPED, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,
 		    text, strlen(text), answer_text(NULL, text));
 }
@@ -228,13 +246,13 @@ hold_parse_seq(const char *s, uint64_t *seq)
  * status.
  */
 static int
-hold_not_held(uint64_t seq, char **cause)
+hold_not_held(struct hold *h, uint64_t seq, char **cause)
 {
 	struct settled	*s;
 	struct message	*m;
 	unsigned long long n = seq;
 
-	if ((s = hold_find_settled(seq)) != NULL) {
+	if ((s = hold_find_settled(h, seq)) != NULL) {
 		switch (s->outcome) {
 		case HELD_REPLIED:
 			xasprintf(cause, "message %llu was already answered", n);
@@ -254,7 +272,7 @@ hold_not_held(uint64_t seq, char **cause)
 		}
 		return (EXIT_FAILED);
 	}
-	if ((m = store_message(hold_self.store, seq)) == NULL ||
+	if ((m = store_message(h->store, seq)) == NULL ||
 	    m->hook == NULL) {
 		xasprintf(cause, "no message %llu was received", n);
 		return (EXIT_NOT_FOUND);
@@ -274,7 +292,7 @@ hold_not_held(uint64_t seq, char **cause)
  * answered, or *cause.  The answer goes out once journaled and synced.
  */
 int
-hold_reply(const char *message, unsigned int status,
+hold_reply(struct hold *h, const char *message, unsigned int status,
     struct json_object *headers, const void *body, size_t len, uint64_t *seq,
     char **cause)
 {
@@ -283,14 +301,14 @@ hold_reply(const char *message, unsigned int status,
 	int		 hung_up;
 
 	if (hold_parse_seq(message, seq)) {
-		TAILQ_FOREACH(r, &hold_self.held, entry) {
+		TAILQ_FOREACH(r, &h->held, entry) {
 			if (r->seq == *seq)
 				break;
 		}
 		if (r == NULL)
-			return (hold_not_held(*seq, cause));
+			return (hold_not_held(h, *seq, cause));
 	} else {
-		if ((hook = store_find(hold_self.store, message)) == NULL) {
+		if ((hook = store_find(h->store, message)) == NULL) {
 			xasprintf(cause, "no such hook '%s'", message);
 			return (EXIT_NOT_FOUND);
 		}
@@ -299,7 +317,7 @@ hold_reply(const char *message, unsigned int status,
 			    "(spawn it with --hold)", message);
 			return (EXIT_FAILED);
 		}
-		TAILQ_FOREACH(r, &hold_self.held, entry) {
+		TAILQ_FOREACH(r, &h->held, entry) {
 			if (r->hook == hook)
 				break;
 		}

@@ -8,17 +8,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct hold;
 struct json_object;
 struct loop;
 struct request;
 struct store;
 
-void	hold_init(struct loop *, struct store *);
-void	hold_release(void);
-void	hold_add(struct request *);
-void	hold_forget(struct request *);
-void	hold_quiesce(void);
-int	hold_reply(const char *, unsigned int, struct json_object *,
-	    const void *, size_t, uint64_t *, char **);
+struct hold	*hold_new(struct loop *, struct store *);
+void		 hold_free(struct hold *);
+void		 hold_add(struct hold *, struct request *);
+void		 hold_forget(struct hold *, struct request *);
+void		 hold_quiesce(struct hold *);
+int		 hold_reply(struct hold *, const char *, unsigned int,
+		    struct json_object *, const void *, size_t, uint64_t *,
+		    char **);
 
 #endif

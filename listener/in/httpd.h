@@ -9,6 +9,7 @@
 
 #include "limit.h"
 
+struct hold;
 struct httpd;
 struct json_object;
 struct loop;
@@ -32,6 +33,7 @@ struct httpd_config {
 struct httpd	*httpd_start(const struct httpd_config *, char **);
 void		 httpd_quiesce(struct httpd *);
 size_t		 httpd_requests(struct httpd *);
+struct hold	*httpd_hold(struct httpd *);
 void		 httpd_status(struct httpd *, struct json_object *);
 void		 httpd_stop(struct httpd *);
 

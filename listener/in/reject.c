@@ -50,12 +50,38 @@ struct reject_bucket {
 	int64_t	full_at;		/* loop_now() ms */
 };
 
-static struct reject_bucket	*buckets;
-static size_t			 nbuckets, buckets_size;
-static int64_t			 session_full_at;
-static uint64_t			 unrecorded;	/* since start */
-static uint64_t			 unlogged;	/* this log window */
-static struct loop_timer	*log_timer;
+/* The caps of one server, and what went over them. */
+struct reject {
+	struct loop		*loop;		/* runs the log window */
+	struct reject_bucket	*buckets;
+	size_t			 nbuckets, buckets_size;
+	int64_t			 session_full_at;
+	uint64_t		 unrecorded;	/* since start */
+	uint64_t		 unlogged;	/* this log window */
+	struct loop_timer	*log_timer;
+};
+
+/* Start with every bucket full; the log window runs on loop. */
+struct reject *
+reject_new(struct loop *loop)
+{
+	struct reject	*rj;
+
+	rj = xcalloc(1, sizeof *rj);
+	rj->loop = loop;
+	return (rj);
+}
+
+/* Free what reject_new made (the listener stops). */
+void
+reject_free(struct reject *rj)
+{
+	if (rj == NULL)
+		return;
+	loop_timer_cancel(rj->loop, rj->log_timer);
+	free(rj->buckets);
+	free(rj);
+}
 
 /*
  * Tell whether a bucket whose full_at is given can take one more request
@@ -81,27 +107,29 @@ reject_take(int64_t *full_at, int64_t now, int64_t burst, int64_t per_minute,
  * have filled up again meanwhile (a full bucket is as good as none).
  */
 static struct reject_bucket *
-reject_bucket(const struct hook *h, int64_t now)
+reject_bucket(struct reject *rj, const struct hook *h, int64_t now)
 {
-	struct reject_bucket	*found = NULL;
+	struct reject_bucket	*found = NULL, *b = rj->buckets;
 	size_t			 i = 0;
 
-	while (i < nbuckets) {
-		if (strcmp(buckets[i].token, h->token) == 0)
-			found = &buckets[i];
-		else if (buckets[i].full_at <= now) {
-			buckets[i] = buckets[--nbuckets];
+	while (i < rj->nbuckets) {
+		if (strcmp(b[i].token, h->token) == 0)
+			found = &b[i];
+		else if (b[i].full_at <= now) {
+			b[i] = b[--rj->nbuckets];
 			continue;
 		}
 		i++;
 	}
 	if (found != NULL)
 		return (found);
-	if (nbuckets == buckets_size) {
-		buckets_size = buckets_size == 0 ? 16 : buckets_size * 2;
-		buckets = xreallocarray(buckets, buckets_size, sizeof *buckets);
+	if (rj->nbuckets == rj->buckets_size) {
+		rj->buckets_size = rj->buckets_size == 0 ? 16 :
+		    rj->buckets_size * 2;
+		rj->buckets = xreallocarray(rj->buckets, rj->buckets_size,
+		    sizeof *rj->buckets);
 	}
-	found = &buckets[nbuckets++];
+	found = &rj->buckets[rj->nbuckets++];
 	memcpy(found->token, h->token, sizeof found->token);
 	found->full_at = now;
 	return (found);
@@ -109,62 +137,62 @@ reject_bucket(const struct hook *h, int64_t now)
 
 /*
  * Log how many rejected requests went unrecorded in the window now ended
- * (arg: the loop).
+ * (arg: the reject).
  */
 static void
 reject_log_window(void *arg)
 {
-	struct loop	*loop = arg;
+	struct reject	*rj = arg;
 
-	log_timer = NULL;
-	if (unlogged == 0)
+	rj->log_timer = NULL;
+	if (rj->unlogged == 0)
 		return;
 	log_warnx("http: %llu more rejected requests not journaled in the "
-	    "last minute (over the rate cap)", (unsigned long long)unlogged);
-	unlogged = 0;
-	log_timer = loop_timer_add(loop, loop_now() + REJECT_LOG_WINDOW_MS,
-	    reject_log_window, loop);
+	    "last minute (over the rate cap)",
+	    (unsigned long long)rj->unlogged);
+	rj->unlogged = 0;
+	rj->log_timer = loop_timer_add(rj->loop, loop_now() +
+	    REJECT_LOG_WINDOW_MS, reject_log_window, rj);
 }
 
 /*
  * Count a rejected request over the cap, and say so in the log, at most
- * once a window of loop's.
+ * once a window.
  */
 static void
-reject_count(struct loop *loop, const struct hook *h)
+reject_count(struct reject *rj, const struct hook *h)
 {
-	unrecorded++;
-	if (log_timer != NULL) {
-		unlogged++;
+	rj->unrecorded++;
+	if (rj->log_timer != NULL) {
+		rj->unlogged++;
 		return;
 	}
 	log_warnx("http: rejected requests to hook %.8s are over the rate cap: "
 	    "answered 401 but not journaled, only counted", h->token);
-	log_timer = loop_timer_add(loop, loop_now() + REJECT_LOG_WINDOW_MS,
-	    reject_log_window, loop);
+	rj->log_timer = loop_timer_add(rj->loop, loop_now() +
+	    REJECT_LOG_WINDOW_MS, reject_log_window, rj);
 }
 
 /*
  * Tell whether a rejected request to hook h may be journaled (1), or is
- * over the hook's or the session's cap and only counted (0); the log
- * window of those runs on loop.
+ * over the hook's or the session's cap and only counted (0).
  */
 int
-reject_admit(struct loop *loop, const struct hook *h)
+reject_admit(struct reject *rj, const struct hook *h)
 {
 	struct reject_bucket	*b;
 	int64_t			 now = loop_now();
 
-	b = reject_bucket(h, now);
+	b = reject_bucket(rj, h, now);
 	if (!reject_take(&b->full_at, now, REJECT_HOOK_BURST,
-	    REJECT_HOOK_PER_MINUTE, 1) || !reject_take(&session_full_at, now,
-	    REJECT_SESSION_BURST, REJECT_SESSION_PER_MINUTE, 1)) {
-		reject_count(loop, h);
+	    REJECT_HOOK_PER_MINUTE, 1) || !reject_take(&rj->session_full_at,
+	    now, REJECT_SESSION_BURST, REJECT_SESSION_PER_MINUTE, 1)) {
+		reject_count(rj, h);
 		return (0);
 	}
 	reject_take(&b->full_at, now, REJECT_HOOK_BURST,
 	    REJECT_HOOK_PER_MINUTE, 0);
-	reject_take(&session_full_at, now, REJECT_SESSION_BURST,
+	reject_take(&rj->session_full_at, now, REJECT_SESSION_BURST,
 	    REJECT_SESSION_PER_MINUTE, 0);
 	return (1);
 }
@@ -256,19 +284,7 @@ reject_head(struct json_object *o, const void *body, size_t len)
 
 /* Return how many rejected requests were only counted since the start. */
 uint64_t
-reject_unrecorded(void)
+reject_unrecorded(const struct reject *rj)
 {
-	return (unrecorded);
-}
-
-/* Forget the buckets and the log window on loop (the listener stops). */
-void
-reject_release(struct loop *loop)
-{
-	if (log_timer != NULL)
-		loop_timer_cancel(loop, log_timer);
-	log_timer = NULL;
-	free(buckets);
-	buckets = NULL;
-	nbuckets = buckets_size = 0;
+	return (rj->unrecorded);
 }

@@ -11,10 +11,12 @@
 struct hook;
 struct json_object;
 struct loop;
+struct reject;
 
-int		 reject_admit(struct loop *, const struct hook *);
+struct reject	*reject_new(struct loop *);
+void		 reject_free(struct reject *);
+int		 reject_admit(struct reject *, const struct hook *);
 void		 reject_head(struct json_object *, const void *, size_t);
-uint64_t	 reject_unrecorded(void);
-void		 reject_release(struct loop *);
+uint64_t	 reject_unrecorded(const struct reject *);
 
 #endif

@@ -1,7 +1,14 @@
 /*
- * A request to a hook, as HTTP in (httpd.c) keeps it from its request line
- * to MHD's completion callback, and as held (hold.c) and forwarded
- * (forward.c) requests share it.  Private to those three files.
+ * A request to a hook, as HTTP in keeps it from its request line to MHD's
+ * completion callback, and what every part of HTTP in does with one: give
+ * it its response (now, or once the journal is durable), journal how it
+ * was answered, count the memory its body holds.
+ *
+ * The lowest part of the in floor: answers, holds, forwards and the server
+ * (httpd) use it, and it calls none of them.  The one thing it must tell
+ * the server, that a resumed connection is its client's turn again, goes
+ * through the callback the server gives requests_init.  Private to
+ * listener/in/.
  */
 #ifndef REQUEST_H
 #define REQUEST_H
@@ -13,12 +20,33 @@
 
 #include "buffer.h"
 
+struct forwarding;
+struct hold;
 struct hook;
 struct json_object;
+struct limits;
 struct loop_timer;
 struct message;
+struct store;
 struct MHD_Connection;
 struct MHD_Response;
+
+/* Told that a connection is its client's turn (to read, then send). */
+typedef void (*request_turn_cb)(struct MHD_Connection *, void *);
+
+/*
+ * What the requests of one server share: the store their records go to,
+ * the limits on their bodies, how many there are and how much memory
+ * their bodies hold, and whom to tell when one is resumed.
+ */
+struct requests {
+	struct store		*store;
+	const struct limits	*limits;
+	size_t			 count;		/* request states allocated */
+	uint64_t		 inflight;	/* bytes held by bodies */
+	request_turn_cb		 client_turn;
+	void			*arg;		/* for client_turn: the server */
+};
 
 enum request_stage {
 	REQUEST_NEW,
@@ -28,6 +56,7 @@ enum request_stage {
 };
 
 struct request {
+	struct requests		*requests;	/* that it belongs to */
 	struct MHD_Connection	*connection;
 	char			*uri;		/* as sent, with the query */
 	const char		*rest;		/* of uri, below the hook */
@@ -44,15 +73,25 @@ struct request {
 	char			*echo;		/* the value to answer, or NULL */
 	unsigned int		 status;	/* the answer, once known */
 	struct MHD_Response	*response;
-	int			 held;		/* on the held list */
-	int			 forwarding;	/* on the forwarding list */
+	struct hold		*hold;		/* holding it, or NULL */
 	struct loop_timer	*timer;		/* the hold's deadline */
-	TAILQ_ENTRY(request)	 entry;		/* held or forwarding list */
+	TAILQ_ENTRY(request)	 entry;		/* on the held list */
+	struct forwarding	*forwarding;	/* while its app answers */
 };
 
-void	httpd_respond(struct request *, unsigned int, struct MHD_Response *,
-	    int);
-void	httpd_journal_answer(struct request *, const char *, unsigned int,
-	    struct json_object *, const void *, size_t, int64_t);
+void		 requests_init(struct requests *, struct store *,
+		    const struct limits *, request_turn_cb, void *);
+struct request	*request_new(struct requests *, struct MHD_Connection *,
+		    const char *);
+void		 request_free(struct request *);
+void		 request_respond(struct request *, unsigned int,
+		    struct MHD_Response *, int);
+void		 request_journal_answer(struct request *, const char *,
+		    unsigned int, struct json_object *, const void *, size_t,
+		    int64_t);
+uint64_t	 request_body_cap(const struct requests *);
+int		 request_body_reserve(struct request *, uint64_t);
+void		 request_body_add(struct request *, const char *, size_t);
+void		 request_body_release(struct request *);
 
 #endif

@@ -12,7 +12,6 @@
 
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,6 +29,7 @@
 #include "journal.h"
 #include "journal-format.h"
 #include "tap.h"
+#include "tree.h"
 #include "xmalloc.h"
 
 /* A position: segment number in the high 32 bits, offset in the low. */
@@ -362,37 +362,6 @@ segment_header(const char *dir, uint32_t number, struct journal_header *h)
 	return (kind);
 }
 
-/* Remove path and, if it is a directory, everything in it. */
-static int
-remove_tree(const char *path)
-{
-	struct stat	 sb;
-	struct dirent	*de;
-	DIR		*d;
-	char		*child;
-	int		 error = 0;
-
-	if (lstat(path, &sb) == -1)
-		return (errno == ENOENT ? 0 : -1);
-	if (!S_ISDIR(sb.st_mode))
-		return (unlink(path));
-	if ((d = opendir(path)) == NULL)
-		return (-1);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		xasprintf(&child, "%s/%s", path, de->d_name);
-		if (remove_tree(child) == -1)
-			error = -1;
-		free(child);
-	}
-	closedir(d);
-	if (rmdir(path) == -1)
-		error = -1;
-	return (error);
-}
-
 /* Open dir afresh, collecting the replay in seen. */
 static struct journal *
 reopen(const char *dir, struct recs *seen, char **warning)
@@ -442,7 +411,7 @@ write_journal(const char *dir, struct recs *want, const long *sizes,
 	size_t		 i;
 	int		 k = 0;
 
-	remove_tree(dir);
+	tree_remove(dir);
 	recs_clear(want);
 	if ((j = reopen(dir, &seen, &warning)) == NULL)
 		return (-1);
@@ -761,7 +730,7 @@ test_block_tail(void)
 	dir = temp_path("tail");
 	buffer_init(&b);
 	for (t = 0; t <= 24; t++) {
-		remove_tree(dir);
+		tree_remove(dir);
 		recs_clear(&want);
 		if ((j = reopen(dir, &seen, &warning)) == NULL) {
 			bad_place++;
@@ -1438,7 +1407,7 @@ test_format1(void)
 	int			 lost[] = { 4, 5, -1 };
 
 	dir = temp_path("format1");
-	remove_tree(dir);
+	tree_remove(dir);
 	mkdir(dir, 0700);
 	buffer_init(&b);
 	buffer_init(&inner);
@@ -1733,7 +1702,7 @@ test_forged_in_body(void)
 	int				 lost[8];
 
 	dir = temp_path("forged");
-	remove_tree(dir);
+	tree_remove(dir);
 	buffer_init(&forged);
 	if ((j = reopen(dir, &seen, &warning)) == NULL) {
 		ok(0, "open a journal to forge in");
@@ -1991,7 +1960,7 @@ main(void)
 	test_copied();
 	test_forged_in_body();
 	test_refused();
-	if (remove_tree(tmpdir) == -1)
+	if (tree_remove(tmpdir) == -1)
 		ok(0, "remove '%s': %s", tmpdir, strerror(errno));
 	return (done_testing());
 }

@@ -17,7 +17,6 @@
 
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +33,7 @@
 #include "proto.h"
 #include "store.h"
 #include "tap.h"
+#include "tree.h"
 #include "token.h"
 #include "waiter.h"
 #include "xmalloc.h"
@@ -271,31 +271,6 @@ static void
 set_flag(void *arg)
 {
 	*(int *)arg = 1;
-}
-
-/* Remove a directory tree. */
-static int
-remove_tree(const char *path)
-{
-	DIR		*d;
-	struct dirent	*e;
-	char		*sub;
-	int		 error = 0;
-
-	if ((d = opendir(path)) == NULL)
-		return (unlink(path));
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		xasprintf(&sub, "%s/%s", path, e->d_name);
-		if (remove_tree(sub) == -1)
-			error = -1;
-		free(sub);
-	}
-	closedir(d);
-	if (rmdir(path) == -1)
-		error = -1;
-	return (error);
 }
 
 /* Spawning: tokens, names, reuse by name, bad settings, lookups. */
@@ -853,7 +828,7 @@ main(void)
 	test_retention();
 	test_seqs();
 	test_recovered();
-	if (remove_tree(tmpdir) == -1)
+	if (tree_remove(tmpdir) == -1)
 		ok(0, "remove '%s': %s", tmpdir, strerror(errno));
 	return (done_testing());
 }

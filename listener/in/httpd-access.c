@@ -1,0 +1,346 @@
+/*
+ * HTTP in's requests, through MHD's callbacks (see httpd.c): the request
+ * line (httpd_uri_logger), the headers, each piece of the body and its end
+ * (httpd_access), and the end of MHD's work on it (httpd_completed), where
+ * its state is freed.
+ *
+ * A request's form is checked first (strict.c), then its hook: unknown
+ * tokens (and every other path) get 404, closed hooks 410.  Its body is
+ * kept within --max-body and --max-inflight (request.c).  Complete, it is
+ * journaled (record.c), its connection suspended, and resumed by the
+ * group commit (store_after_sync) that made it durable: only then is it
+ * queued for wait and answered, as its hook says (answer.c): with the
+ * hook's status, headers and body; with the value a handshake asks to
+ * have echoed; with the answer of the local app it is forwarded to
+ * (forward.c); or, for a --hold hook, not yet (hold.c).  A request that
+ * failed its hook's signature check is answered 401 once durable, and
+ * none of the hook's answer settings apply; past the rate caps it is
+ * answered 401 at once.
+ *
+ * Every bad request gets a short fixed answer that echoes nothing of it,
+ * and any answer before the body closes the connection after it: MHD
+ * reads no body or later request of it, so nothing is smuggled.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "answer.h"
+#include "buffer.h"
+#include "forward.h"
+#include "hold.h"
+#include "hook.h"
+#include "httpd-private.h"
+#include "record.h"
+#include "request.h"
+#include "store.h"
+#include "strict.h"
+#include "token.h"
+#include "xmalloc.h"
+
+/* The answer to a request that failed its hook's signature check. */
+#define HTTPD_REJECTED_TEXT	"signature check failed\n"
+
+/*
+ * Queue a short plain-text answer, with a Retry-After of retry_after
+ * seconds unless it is 0.
+ */
+static enum MHD_Result
+httpd_answer_retry(struct MHD_Connection *connection, unsigned int status,
+    const char *text, unsigned int retry_after)
+{
+	struct MHD_Response	*response;
+	enum MHD_Result		 ret;
+	char			 seconds[16];
+
+	response = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	    MHD_RESPMEM_PERSISTENT);
+	if (response == NULL)
+		return (MHD_NO);
+	if (*text != '\0')
+		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "text/plain; charset=utf-8");
+	if (retry_after != 0) {
+		snprintf(seconds, sizeof seconds, "%u", retry_after);
+		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
+		    seconds);
+	}
+	ret = MHD_queue_response(connection, status, response);
+	MHD_destroy_response(response);
+	return (ret);
+}
+
+/* Queue a short plain-text answer. */
+static enum MHD_Result
+httpd_answer(struct MHD_Connection *connection, unsigned int status,
+    const char *text)
+{
+	return (httpd_answer_retry(connection, status, text, 0));
+}
+
+/*
+ * Answer 503 to a request whose body does not fit in --max-inflight now.
+ * Bodies in flight are journaled or cut within the idle timeout: that is
+ * when to retry.
+ */
+static enum MHD_Result
+httpd_answer_busy(struct httpd *h, struct MHD_Connection *connection)
+{
+	return (httpd_answer_retry(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+	    "too many bodies in flight, retry later\n",
+	    (unsigned int)((h->limits.idle_timeout_ms + 999) / 1000)));
+}
+
+/*
+ * Remember the request line's URI, query included (MHD strips it later);
+ * the connection has a request under way.
+ *
+ * MHD 0.9.75 calls us with the whole line read, then indexes each query
+ * parameter in the connection's memory.  When that runs out (1,000
+ * parameters take 64 KiB) it queues 431 but goes on parsing as if nothing
+ * had happened, and drops the connection unanswered.  So a URI too long
+ * for half of --max-header, counting its parameters, gets 414 (see
+ * httpd_access), and MHD must not index its query: the URI it lends us
+ * (const, but in its own writable read buffer) is cut after its "?", from
+ * where MHD parses the query.  Our copy is whole.
+ */
+void *
+httpd_uri_logger(void *arg, const char *uri, struct MHD_Connection *connection)
+{
+	struct httpd	*h = arg;
+	struct request	*r;
+	const char	*query;
+
+	h->progress++;
+	httpd_conn_busy(h, connection);
+	r = request_new(&h->requests, connection, uri);
+	if (strict_uri_too_long(uri, h->limits.max_header)) {
+		r->too_long = 1;
+		if ((query = strchr(uri, '?')) != NULL)
+			((char *)(uintptr_t)uri)[query - uri + 1] = '\0';
+	}
+	return (r);
+}
+
+/*
+ * Find the hook named by the first path segment of the URI, which must be
+ * a token exactly as we print it: no percent-encoding, no other form of
+ * request target ("*", "http://..."), nothing else reaches a hook.  The
+ * lookup itself does not tell by its timing how close a guess came (see
+ * hook_find_token).
+ */
+static struct hook *
+httpd_find_hook(struct httpd *h, const char *uri)
+{
+	size_t	len;
+
+	if (*uri != '/')
+		return (NULL);
+	uri++;
+	len = strcspn(uri, "/?#");
+	if (len != TOKEN_LEN)
+		return (NULL);
+	return (store_find_token(h->store, uri, len));
+}
+
+/* Return the status a hook answers with. */
+static unsigned int
+httpd_hook_status(const struct hook *h)
+{
+	return (h->status == 0 ? MHD_HTTP_OK : (unsigned int)h->status);
+}
+
+/*
+ * The request's record is durable: queue the message (now wait can see
+ * it), then answer, hold or forward the request.
+ */
+static void
+httpd_durable(void *arg)
+{
+	struct request	*r = arg;
+	struct httpd	*h = r->requests->arg;
+	struct hook	*hook = r->hook;
+	const char	*text = "shutting down\n";
+
+	store_ready(h->store, r->message);
+	r->message = NULL;
+	if (r->echo != NULL)
+		request_respond(r, httpd_hook_status(hook),
+		    answer_text(hook->headers, r->echo), 0);
+	else if (h->stopping && (hook->hold || hook->forward_to != NULL))
+		request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    answer_text(NULL, text), 0);
+	else if (hook->forward_to != NULL)
+		forward_start(h->forward, r);
+	else if (hook->hold)
+		hold_add(h->hold, r);
+	else
+		request_respond(r, httpd_hook_status(hook),
+		    answer_new(hook->headers, hook->body, hook->body_len), 0);
+	request_body_release(r);
+}
+
+/*
+ * The record of a request that failed its signature check is durable: it
+ * joins the timeline, and the sender gets 401 with a fixed text that
+ * repeats nothing of the request.
+ */
+static void
+httpd_rejected(void *arg)
+{
+	struct request	*r = arg;
+
+	store_reject(r->requests->store, r->message);
+	r->message = NULL;
+	request_respond(r, MHD_HTTP_UNAUTHORIZED,
+	    answer_text(NULL, HTTPD_REJECTED_TEXT), 0);
+	request_body_release(r);
+}
+
+/*
+ * A request's headers are in: check its form, find its hook, and take
+ * the memory its body declares.  Any answer now closes the connection
+ * after it (MHD reads no body or later request of it): nothing is
+ * smuggled.
+ */
+static enum MHD_Result
+httpd_headers(struct httpd *h, struct request *r,
+    struct MHD_Connection *connection, const char *method)
+{
+	struct strict_framing	 framing;
+
+	if (r->too_long)
+		return (httpd_answer(connection, MHD_HTTP_URI_TOO_LONG,
+		    "request line too long\n"));
+	strict_framing(connection, request_body_cap(&h->requests), &framing);
+	if (framing.malformed)
+		return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+		    "bad header field\n"));
+	r->hook = httpd_find_hook(h, r->uri);
+	if (r->hook == NULL)
+		return (httpd_answer(connection, MHD_HTTP_NOT_FOUND,
+		    "no such hook\n"));
+	if (r->hook->closed)
+		return (httpd_answer(connection, MHD_HTTP_GONE,
+		    "this hook is closed\n"));
+	if (strict_has_dot_segment(r->uri + 1 + TOKEN_LEN))
+		return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+		    "bad path\n"));
+	if (!strict_request_line_clean(method, r->uri))
+		return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+		    "bad request line\n"));
+	if (h->stopping)
+		return (httpd_answer(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "shutting down\n"));
+	if (strict_framing_ambiguous(&framing))
+		return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+		    "ambiguous body length\n"));
+	if (framing.too_large)
+		return (httpd_answer(connection, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "body too large\n"));
+	if (framing.length > 0 && !request_body_reserve(r, framing.length))
+		return (httpd_answer_busy(h, connection));
+	r->stage = REQUEST_RECEIVING;
+	return (MHD_YES);
+}
+
+/*
+ * A request's body is complete: journal it, suspend its connection, and
+ * answer it once its record is durable.
+ */
+static enum MHD_Result
+httpd_received(struct httpd *h, struct request *r,
+    struct MHD_Connection *connection, const char *method)
+{
+	enum record_outcome	outcome;
+
+	if (r->too_large)
+		return (httpd_answer(connection, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "body too large\n"));
+	if (r->overflow)
+		return (httpd_answer_busy(h, connection));
+	/* The hook was found by "/TOKEN" at the start of the URI. */
+	r->rest = r->uri + 1 + TOKEN_LEN;
+	outcome = record_request(r, h->reject, method);
+	if (outcome == RECORD_COUNTED) {
+		request_body_release(r);
+		return (httpd_answer(connection, MHD_HTTP_UNAUTHORIZED,
+		    HTTPD_REJECTED_TEXT));
+	}
+	if (outcome == RECORD_ACCEPTED)
+		r->echo = answer_echo(r->hook, connection,
+		    buffer_peek(&r->body), buffer_unread(&r->body));
+	/* The journal holds the request now; only forward needs it. */
+	if (r->hook->forward_to != NULL)
+		r->method = xstrdup(method);
+	else
+		request_body_release(r);
+	r->stage = REQUEST_SUSPENDED;
+	httpd_server_turn(connection);
+	MHD_suspend_connection(connection);
+	store_after_sync(h->store, outcome == RECORD_REJECTED ?
+	    httpd_rejected : httpd_durable, r);
+	return (MHD_YES);
+}
+
+/* MHD's access handler: called for the headers, each body piece, the end. */
+enum MHD_Result
+httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct httpd	*h = arg;
+	struct request	*r = *con_cls;
+	enum MHD_Result	 ret;
+
+	(void)url;
+	(void)version;
+	h->progress++;
+	if (r == NULL)
+		return (MHD_NO);
+	switch (r->stage) {
+	case REQUEST_NEW:
+		return (httpd_headers(h, r, connection, method));
+	case REQUEST_RECEIVING:
+		if (*upload_data_size == 0)
+			return (httpd_received(h, r, connection, method));
+		request_body_add(r, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return (MHD_YES);
+	case REQUEST_SUSPENDED:
+		return (MHD_YES);
+	case REQUEST_ANSWERED:
+		if (r->response == NULL)
+			return (MHD_NO);
+		ret = MHD_queue_response(connection, r->status, r->response);
+		MHD_destroy_response(r->response);
+		r->response = NULL;
+		return (ret);
+	}
+	return (MHD_NO);
+}
+
+/* Free per-request state once MHD is done with the request. */
+void
+httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
+    enum MHD_RequestTerminationCode code)
+{
+	struct httpd	*h = arg;
+	struct request	*r = *con_cls;
+
+	(void)code;
+	/* Between requests of a keep-alive connection: the client's turn. */
+	httpd_client_turn(connection, h);
+	httpd_conn_idle(h, connection);
+	if (r == NULL)
+		return;
+	hold_forget(h->hold, r);
+	forward_forget(h->forward, r);
+	request_free(r);
+	*con_cls = NULL;
+	h->progress++;
+}

@@ -1,0 +1,204 @@
+/*
+ * Requests to hooks (see request.h): their state from the request line to
+ * MHD's completion callback, their response, the journal record of how a
+ * held or forwarded one was answered, and the memory their bodies hold.
+ *
+ * Bodies are bounded twice: each by --max-body, and all those being
+ * received at once by --max-inflight, so that many senders together
+ * cannot take more memory than that.  A body is charged to the total as
+ * soon as its memory is taken (a declared length at once, a chunked one
+ * as it grows) and released as soon as the journal holds it, or the
+ * request ends.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+
+#include "buffer.h"
+#include "clock.h"
+#include "hook.h"
+#include "limit.h"
+#include "request.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/*
+ * Start with no requests: their records go to store, their bodies are
+ * bounded by limits, and client_turn(connection, arg) is told when one is
+ * resumed with its response.
+ */
+void
+requests_init(struct requests *rs, struct store *store,
+    const struct limits *limits, request_turn_cb client_turn, void *arg)
+{
+	memset(rs, 0, sizeof *rs);
+	rs->store = store;
+	rs->limits = limits;
+	rs->client_turn = client_turn;
+	rs->arg = arg;
+}
+
+/* Make the state of a request on connection whose request line has uri. */
+struct request *
+request_new(struct requests *rs, struct MHD_Connection *connection,
+    const char *uri)
+{
+	struct request	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->requests = rs;
+	r->connection = connection;
+	r->uri = xstrdup(uri);
+	buffer_init(&r->body);
+	rs->count++;
+	return (r);
+}
+
+/* Free a request's state, once MHD is done with it. */
+void
+request_free(struct request *r)
+{
+	if (r->response != NULL)
+		MHD_destroy_response(r->response);
+	request_body_release(r);
+	r->requests->count--;
+	free(r->method);
+	free(r->echo);
+	free(r->uri);
+	free(r);
+}
+
+/* Resume a request whose response is ready (also a sync callback). */
+static void
+request_resume(void *arg)
+{
+	struct request	*r = arg;
+	struct requests	*rs = r->requests;
+
+	rs->client_turn(r->connection, rs->arg);
+	MHD_resume_connection(r->connection);
+}
+
+/*
+ * Give a suspended request its response; resume it now, or once what the
+ * journal holds so far is durable (after_sync).
+ */
+void
+request_respond(struct request *r, unsigned int status,
+    struct MHD_Response *response, int after_sync)
+{
+	r->status = status;
+	r->response = response;
+	r->stage = REQUEST_ANSWERED;
+	if (after_sync)
+		store_after_sync(r->requests->store, request_resume, r);
+	else
+		request_resume(r);
+}
+
+/*
+ * Journal how a held or forwarded request was answered: its outcome, the
+ * status, headers and body sent, and the sequence number of the forward
+ * (forward_seq), if it was forwarded.
+ */
+void
+request_journal_answer(struct request *r, const char *outcome,
+    unsigned int status, struct json_object *headers, const void *body,
+    size_t len, int64_t forward_seq)
+{
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "seq",
+	    json_object_new_int64((int64_t)r->seq));
+	json_object_object_add(o, "token",
+	    json_object_new_string(r->hook->token));
+	json_object_object_add(o, "outcome", json_object_new_string(outcome));
+	json_object_object_add(o, "status", json_object_new_int((int)status));
+	if (headers != NULL)
+		json_object_object_add(o, "headers", json_object_get(headers));
+	if (forward_seq >= 0)
+		json_object_object_add(o, "forward_seq",
+		    json_object_new_int64(forward_seq));
+	json_object_object_add(o, "answered_at",
+	    json_object_new_int64(clock_wall_ms()));
+	store_answered(r->requests->store, o, body, len);
+	json_object_put(o);
+}
+
+/* Count n more bytes held by a request's body. */
+static void
+request_charge(struct request *r, size_t n)
+{
+	r->charged += n;
+	r->requests->inflight += n;
+}
+
+/* Free a request's body, and count its bytes no longer held. */
+void
+request_body_release(struct request *r)
+{
+	r->requests->inflight -= r->charged;
+	r->charged = 0;
+	buffer_release(&r->body);
+}
+
+/* Return the largest body a request may have: --max-body, --max-inflight. */
+uint64_t
+request_body_cap(const struct requests *rs)
+{
+	const struct limits	*l = rs->limits;
+
+	return (l->max_body < l->max_inflight ? l->max_body : l->max_inflight);
+}
+
+/*
+ * Hold the memory for a body whose length is declared, all of it at once
+ * (never touched before it is received): return 0 if it would take the
+ * bodies in flight past --max-inflight.
+ */
+int
+request_body_reserve(struct request *r, uint64_t length)
+{
+	struct requests	*rs = r->requests;
+
+	if (rs->inflight + length > rs->limits->max_inflight)
+		return (0);
+	buffer_reserve(&r->body, (size_t)length);
+	request_charge(r, r->body.size);
+	return (1);
+}
+
+/*
+ * Keep a piece of a request's body, unless the body has been dropped.  A
+ * chunked body (a declared length was checked and reserved before) that
+ * passes --max-body, or whose growth takes the memory held by bodies in
+ * flight past --max-inflight, is dropped at once and never journaled.
+ * MHD 0.9.75 cannot answer before the body's end, so the rest is read and
+ * thrown away, unless the client misses its deadline first; the answer is
+ * then 413, or 503 with Retry-After.
+ */
+void
+request_body_add(struct request *r, const char *data, size_t len)
+{
+	struct requests	*rs = r->requests;
+	size_t		 size = r->body.size;
+
+	if (r->too_large || r->overflow)
+		return;
+	if (buffer_unread(&r->body) + len > request_body_cap(rs)) {
+		r->too_large = 1;
+		request_body_release(r);
+		return;
+	}
+	buffer_add(&r->body, data, len);
+	request_charge(r, r->body.size - size);
+	if (rs->inflight > rs->limits->max_inflight) {
+		r->overflow = 1;
+		request_body_release(r);
+	}
+}
