@@ -656,7 +656,8 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 			    query != NULL && *query != '\0' ? "?" : "",
 			    query != NULL ? query : "");
 		else
-			xasprintf(&url, "http://%s/%s%s%s%s", listener.listen,
+			xasprintf(&url, "http://%s/%s%s%s%s",
+			    settings_text(&listener.settings, SETTING_LISTEN),
 			    m->hook->token, path,
 			    query != NULL && *query != '\0' ? "?" : "",
 			    query != NULL ? query : "");
