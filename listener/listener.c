@@ -1,7 +1,11 @@
 /*
  * fish-listener: the per-session background process.  It owns all HTTP (in
  * through libmicrohttpd, out through libcurl), the control socket and the
- * journal, in one event loop.
+ * journal, in one event loop.  main reads as its life: enter the session
+ * (listener_enter), work out the settings and listen (listener_configure,
+ * with listener-config.c), start the floors bottom up (listener_start:
+ * store, HTTP out, HTTP in, control), serve (listener_run), and stop in the
+ * order listener_stop explains.
  *
  * Started by fish with --ready-fd N: once it serves (or has failed), it
  * writes one line there, "ok" or "error: WHY", and closes it; the starting
@@ -37,13 +41,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "address.h"
-#include "buffer.h"
 #include "clock.h"
 #include "control.h"
 #include "httpc.h"
@@ -53,9 +53,8 @@
 #include "log.h"
 #include "loop.h"
 #include "outbound.h"
-#include "proto.h"
-#include "signature-tool.h"
 #include "control-timeline.h"
+#include "signature-tool.h"
 #include "store.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -250,74 +249,95 @@ listener_close_inherited(void)
 	closefrom(last < 3 ? 3 : last + 1);
 }
 
-/* Start-up: settings, lock, sockets, journal replay; then serve. */
-int
-main(int argc, char **argv)
+/*
+ * Read our command line into args and enter the session: its directory,
+ * our log, and its pid lock, which is held for our whole life.
+ */
+static void
+listener_enter(int argc, char **argv, struct listener_args *args)
 {
-	struct listener_args	 args;
-	struct limits		 limits;
-	const char		*listen;
-	sigset_t		 mask;
-	char			*cause, *warning, *bound;
-	int			 http_fd, sig_fd, usage;
-	int64_t			 deadline;
-	struct store_config	 store_config;
-	struct httpd_config	 httpd_config;
-	struct store_stats	 stats;
+	char	*cause;
 
-	/* fish sign and fish verify: one-shot, no session. */
-	if (signature_tool_wanted(argc, argv))
-		return (signature_tool_main(argc, argv));
-
-	memset(&args, 0, sizeof args);
-	args.session = session_default_name();
-	args.ready_fd = args.lock_fd = -1;
-	if (listener_args_parse(&args, argc, argv) == -1)
+	memset(args, 0, sizeof *args);
+	args->session = session_default_name();
+	args->ready_fd = args->lock_fd = -1;
+	if (listener_args_parse(args, argc, argv) == -1)
 		listener_args_usage();
-	ready_fd = args.ready_fd;
-	lock_fd = args.lock_fd;
+	ready_fd = args->ready_fd;
+	lock_fd = args->lock_fd;
 
 	listener_close_inherited();
 	log_init();
 	signal(SIGPIPE, SIG_IGN);
 
-	if (session_init(&listener.session, args.session, &cause) == -1 ||
+	if (session_init(&listener.session, args->session, &cause) == -1 ||
 	    session_prepare(&listener.session, &cause) == -1 ||
 	    session_enter(&listener.session, &cause) == -1)
 		listener_fail(cause);
-	if (!args.foreground)
+	if (!args->foreground)
 		listener_detach();
 	listener_lock();
+}
 
-	if (listener_settings(&args, &cause, &usage) == -1) {
+/*
+ * Work out the settings in force (listener-config.c) and listen where they
+ * say.  Return the listening socket; from now on the listen setting is the
+ * address bound, with the port chosen if it was 0, which is kept.
+ */
+static int
+listener_configure(const struct listener_args *args)
+{
+	char	*cause, *bound;
+	int	 fd, usage;
+
+	if (listener_settings(args, &cause, &usage) == -1) {
 		if (usage)
 			listener_fail_usage(cause);
 		listener_fail(cause);
 	}
-	http_fd = address_bind(settings_text(&listener.settings,
-	    SETTING_LISTEN), &bound, &cause);
-	if (http_fd == -1)
+	fd = address_bind(settings_text(&listener.settings, SETTING_LISTEN),
+	    &bound, &cause);
+	if (fd == -1)
 		listener_fail(cause);
-	/* What is saved and shown is the port chosen, kept from now on. */
 	if (settings_set(&listener.settings, SETTING_LISTEN, bound,
 	    &cause) == -1)
 		fatalx("bound to an invalid address: %s", cause);
 	free(bound);
 	listener_set_base_url();
+	return (fd);
+}
 
-	listener.loop = loop_new();
-	listener.started_at = clock_wall_ms();
+/*
+ * Open the store: replay the journal, which recreates hooks and queues.
+ * Done before HTTP in starts, so that the store's group commit runs, in
+ * each loop pass, before libmicrohttpd's (which answers requests).
+ */
+static void
+listener_open_store(void)
+{
+	struct store_config	 store_config;
+	char			*cause, *warning;
+
 	memset(&store_config, 0, sizeof store_config);
 	store_config.journal_dir = listener.session.journal_path;
 	store_config.session_dir = listener.session.dir;
 	store_config.loop = listener.loop;
 	store_config.retain_ms = (int64_t)settings_number(&listener.settings,
 	    SETTING_RETAIN);
-	/* Before HTTP in: the store's commit runs before MHD's prepare. */
 	listener.store = store_open(&store_config, &warning, &cause);
 	if (listener.store == NULL)
 		listener_fail(cause);
 	listener_log_lines(warning);
+}
+
+/* Start HTTP out, then HTTP in on http_fd, then the control socket. */
+static void
+listener_start_http(int http_fd)
+{
+	struct httpd_config	 httpd_config;
+	struct limits		 limits;
+	char			*cause;
+
 	listener.httpc = httpc_new(listener.loop);
 	listener.outbound = outbound_new(listener.loop, listener.httpc,
 	    listener.store, listener.session.name);
@@ -335,16 +355,46 @@ main(int argc, char **argv)
 	    listener.outbound, listener.session.socket_path, &cause);
 	if (listener.control == NULL)
 		listener_fail(cause);
-	listener_config_save();
+}
+
+/* Take SIGTERM, SIGINT and SIGHUP through the loop: each stops us. */
+static void
+listener_signals(void)
+{
+	sigset_t	mask;
+	int		fd;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	if ((sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+	if ((fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		fatal("signalfd");
-	loop_add(listener.loop, sig_fd, EPOLLIN, listener_signal, NULL);
+	loop_add(listener.loop, fd, EPOLLIN, listener_signal, NULL);
+}
+
+/*
+ * Start up on http_fd: the loop, the store, HTTP out and in, the control
+ * socket; then save the settings in force, now that they work.
+ */
+static void
+listener_start(int http_fd)
+{
+	listener.loop = loop_new();
+	listener.started_at = clock_wall_ms();
+	listener_open_store();
+	listener_start_http(http_fd);
+	listener_config_save();
+	listener_signals();
+}
+
+/* Say we serve, to the log and to the command that started us; serve. */
+static void
+listener_run(void)
+{
+	struct store_stats	 stats;
+	const char		*listen;
 
 	listen = settings_text(&listener.settings, SETTING_LISTEN);
 	if (!address_is_loopback(listen))
@@ -357,22 +407,46 @@ main(int argc, char **argv)
 	    (unsigned long long)stats.received);
 	listener_ready(NULL);
 	loop_run(listener.loop);
+}
 
-	/*
-	 * Graceful stop: new connections are refused, requests in flight are
-	 * finished (those received are synced and answered), then we exit.
-	 */
+/*
+ * The graceful stop, once the loop has ended (listener_shutdown).  The
+ * order is the point:
+ *
+ * 1. Tell the clients that wait (wait, tail) that the session stopped, so
+ *    they exit rather than restart us; end the retries that wait for their
+ *    next attempt, so nobody waits for one that will not be made.
+ * 2. Stop accepting HTTP connections, and run the loop until the requests
+ *    in flight in (answered only once journaled and synced) and out are
+ *    done, or STOP_GRACE_MS has passed.
+ * 3. Cancel what is still going out, so each attempt's outcome is
+ *    journaled and its caller told; sync the journal once more, so every
+ *    record made is durable; then send the control clients what is queued
+ *    for them (they hear of an outcome only once it is durable).
+ * 4. Close the control socket, then HTTP in (no connection is suspended
+ *    by then: held and forwarded requests were answered in 2), HTTP out,
+ *    the store (the journal), and the loop they were all on, in the
+ *    reverse order of start-up.
+ */
+static void
+listener_stop(void)
+{
+	int64_t	deadline;
+
 	control_notify_stop(listener.control);
 	timeline_stop();
 	outbound_stop(listener.outbound);
+
 	httpd_quiesce(listener.httpd);
 	deadline = loop_now() + STOP_GRACE_MS;
 	while ((httpd_requests(listener.httpd) > 0 ||
 	    httpc_active(listener.httpc) > 0) && loop_now() < deadline)
 		loop_run_once(listener.loop);
+
 	outbound_cancel(listener.outbound);
 	store_commit(listener.store);
 	control_flush(listener.control);
+
 	control_stop(listener.control);
 	httpd_stop(listener.httpd);
 	httpc_free(listener.httpc);
@@ -384,5 +458,21 @@ main(int argc, char **argv)
 	free(listener.base_url);
 	settings_release(&listener.settings);
 	tls_free(listener.tls);
+}
+
+/* Start up, serve until told to stop, stop. */
+int
+main(int argc, char **argv)
+{
+	struct listener_args	args;
+
+	/* fish sign and fish verify: one-shot, no session. */
+	if (signature_tool_wanted(argc, argv))
+		return (signature_tool_main(argc, argv));
+
+	listener_enter(argc, argv, &args);
+	listener_start(listener_configure(&args));
+	listener_run();
+	listener_stop();
 	return (0);
 }
