@@ -174,26 +174,6 @@ listener_lock(void)
 	}
 }
 
-/* Work out the base URL of hooks: the public URL, or our own address. */
-static void
-listener_set_base_url(void)
-{
-	const char	*public_url;
-	size_t		 len;
-
-	free(listener.base_url);
-	public_url = settings_text(&listener.settings, SETTING_PUBLIC_URL);
-	if (public_url != NULL) {
-		listener.base_url = xstrdup(public_url);
-		len = strlen(listener.base_url);
-		while (len > 0 && listener.base_url[len - 1] == '/')
-			listener.base_url[--len] = '\0';
-	} else
-		xasprintf(&listener.base_url, "%s://%s",
-		    listener.tls != NULL ? "https" : "http",
-		    settings_text(&listener.settings, SETTING_LISTEN));
-}
-
 /* Point stdio at /dev/null and the log, and close every other fd. */
 static void
 listener_detach(void)
@@ -303,7 +283,6 @@ listener_configure(const struct listener_args *args)
 	    &cause) == -1)
 		fatalx("bound to an invalid address: %s", cause);
 	free(bound);
-	listener_set_base_url();
 	return (fd);
 }
 
@@ -455,7 +434,6 @@ listener_stop(void)
 	loop_free(listener.loop);
 	log_info("stopped");
 	session_release(&listener.session);
-	free(listener.base_url);
 	settings_release(&listener.settings);
 	tls_free(listener.tls);
 }

@@ -30,7 +30,6 @@ struct listener {
 	struct control	*control;
 	struct settings	 settings;	/* in force (listener-config.c), with
 					   the listen address as bound */
-	char		*base_url;	/* scheme://host:port[/prefix] of hooks */
 	struct tls	*tls;		/* the TLS files', loaded, or NULL */
 	int64_t		 started_at;	/* unix ms */
 	int		 stopping;

@@ -49,7 +49,9 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	json_object_object_add(r, "session",
 	    json_object_new_string(listener.session.name));
 	json_object_object_add(r, "pid", json_object_new_int(getpid()));
-	json_object_object_add(r, "url", json_object_new_string(listener.base_url));
+	s = envelope_base_url();
+	json_object_object_add(r, "url", json_object_new_string(s));
+	free(s);
 	settings_status(&listener.settings, r);
 	json_object_object_add(r, "hooks",
 	    json_object_new_int64((int64_t)st.hooks));
