@@ -400,8 +400,9 @@ listener_run(void)
  *    done, or STOP_GRACE_MS has passed.
  * 3. Cancel what is still going out, so each attempt's outcome is
  *    journaled and its caller told; sync the journal once more, so every
- *    record made is durable; then send the control clients what is queued
- *    for them (they hear of an outcome only once it is durable).
+ *    record made is durable and the replies that wait for that (spawn,
+ *    ack, reply, close) are queued; then send the control clients what is
+ *    queued for them.
  * 4. Close the control socket, then HTTP in (no connection is suspended
  *    by then: held and forwarded requests were answered in 2), HTTP out,
  *    the store (the journal), and the loop they were all on, in the
