@@ -45,7 +45,8 @@ enum setting_source {
 
 /* Settings, each set or not: as given, as saved, or in force. */
 struct settings {
-	char			*text[SETTINGS_COUNT];	/* as written, or NULL */
+	char			*text[SETTINGS_COUNT];	/* as written, or
+							   NULL: not set */
 	uint64_t		 number[SETTINGS_COUNT]; /* ms, bytes, a count,
 							   or 1 for a flag */
 	enum setting_source	 source[SETTINGS_COUNT];

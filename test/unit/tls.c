@@ -49,7 +49,8 @@ make_cert_for(const char *cert, const char *key, const char *cn,
 	xasprintf(&cmd, "openssl req -x509 -newkey ec -pkeyopt "
 	    "ec_paramgen_curve:prime256v1 -nodes -subj /CN=%s -days 1 "
 	    "%s%s -keyout '%s/%s' -out '%s/%s' 2>/dev/null", cn,
-	    san == NULL ? "" : "-addext subjectAltName=", san == NULL ? "" : san,
+	    san == NULL ? "" : "-addext subjectAltName=",
+	    san == NULL ? "" : san,
 	    tmpdir, key, tmpdir, cert);
 	ret = system(cmd);
 	free(cmd);
