@@ -29,19 +29,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "address.h"
 #include "client.h"
 #include "clock.h"
-#include "duration.h"
 #include "fish.h"
 #include "xmalloc.h"
 
 #ifndef LISTENER_PATH
 #define LISTENER_PATH "/usr/local/libexec/fish/fish-listener"
 #endif
-
-/* Words client_settings_args may add: --listen ... --no-tls, the limits. */
-#define CLIENT_SETTINGS_ARGS	(2 + 2 + 2 + 4 + 1 + 2 * LIMIT_COUNT)
 
 /* How long fish stop waits for the listener to finish in-flight work. */
 #define STOP_TIMEOUT_MS	15000
@@ -155,56 +150,16 @@ client_lock(const struct session *s, int64_t deadline, int *status)
 }
 
 /*
- * Append the settings given in cs (none when NULL) to the listener's argv,
- * as --OPTION VALUE pairs: at most CLIENT_SETTINGS_ARGS words.
- */
-static void
-client_settings_args(const struct client_settings *cs, const char **argv,
-    int *argc)
-{
-	size_t	i;
-
-	if (cs == NULL)
-		return;
-	if (cs->listen != NULL) {
-		argv[(*argc)++] = "--listen";
-		argv[(*argc)++] = cs->listen;
-	}
-	if (cs->public_url != NULL) {
-		argv[(*argc)++] = "--public-url";
-		argv[(*argc)++] = cs->public_url;
-	}
-	if (cs->retain != NULL) {
-		argv[(*argc)++] = "--retain";
-		argv[(*argc)++] = cs->retain;
-	}
-	if (cs->tls_cert != NULL) {
-		argv[(*argc)++] = "--tls-cert";
-		argv[(*argc)++] = cs->tls_cert;
-		argv[(*argc)++] = "--tls-key";
-		argv[(*argc)++] = cs->tls_key;
-	}
-	if (cs->no_tls)
-		argv[(*argc)++] = "--no-tls";
-	for (i = 0; i < LIMIT_COUNT; i++) {
-		if (cs->limits[i] != NULL) {
-			argv[(*argc)++] = limit_option(i);
-			argv[(*argc)++] = cs->limits[i];
-		}
-	}
-}
-
-/*
  * Run the listener detached: double fork so it is no child of ours, and
  * setsid so it leaves our terminal and process group.  Its readiness line
  * comes back on ready_fd, which becomes its fd 3; the start lock lock_fd
  * becomes its fd 4, which it holds until it is ready.
  */
 static int
-client_spawn(const struct session *s, const struct client_settings *cs,
+client_spawn(const struct session *s, const struct settings *given,
     int ready_fd, int lock_fd)
 {
-	const char	*argv[7 + CLIENT_SETTINGS_ARGS + 1];
+	const char	*argv[7 + SETTINGS_ARGV_MAX + 1];
 	const char	*path = client_listener_path();
 	char		*line;
 	pid_t		 pid;
@@ -217,7 +172,8 @@ client_spawn(const struct session *s, const struct client_settings *cs,
 	argv[argc++] = "3";
 	argv[argc++] = "--lock-fd";
 	argv[argc++] = "4";
-	client_settings_args(cs, argv, &argc);
+	if (given != NULL)
+		settings_argv(given, argv, &argc);
 	argv[argc] = NULL;
 
 	if ((pid = fork()) == -1)
@@ -325,10 +281,10 @@ client_wait_stopping(struct client *c)
  * by c's deadline.  Return EXIT_OK once it answers; EXIT_TIMEOUT or
  * EXIT_INTERRUPTED (not reported) if the deadline or a signal comes first;
  * else print why and return EXIT_UNAVAILABLE (EXIT_USAGE when the settings
- * cs were at fault).
+ * given, if not NULL, were at fault).
  */
 int
-client_autostart(struct client *c, const struct client_settings *cs)
+client_autostart(struct client *c, const struct settings *given)
 {
 	struct session	*s = &c->session;
 	char		*cause = NULL;
@@ -350,7 +306,7 @@ client_autostart(struct client *c, const struct client_settings *cs)
 		status = EXIT_UNAVAILABLE;
 		goto done;
 	}
-	if (client_spawn(s, cs, pipe_fd[1], lock_fd) == -1) {
+	if (client_spawn(s, given, pipe_fd[1], lock_fd) == -1) {
 		fish_warn("cannot start the listener: fork");
 		close(pipe_fd[0]);
 		close(pipe_fd[1]);
@@ -374,106 +330,26 @@ done:
 	return (status);
 }
 
-/* Tell whether two durations are the same length of time. */
-static int
-client_same_duration(const char *a, const char *b)
-{
-	uint64_t	 x, y;
-	char		*cause = NULL;
-
-	if (b == NULL || duration_parse(a, &x, &cause) == -1 ||
-	    duration_parse(b, &y, &cause) == -1) {
-		free(cause);
-		return (0);
-	}
-	return (x == y);
-}
-
 /*
- * Tell whether the limits given in cs (none given is the same) are those
- * of a running listener, as its status reply says.
+ * Check that a running listener, as its status reply says, has the
+ * settings given; a setting not given is the same (settings_match).
  */
 static int
-client_same_limits(const struct client_settings *cs, struct json_object *reply)
-{
-	struct limits		 asked, running;
-	struct json_object	*value;
-	char			*cause;
-	size_t			 i;
-
-	limit_defaults(&asked);
-	limit_defaults(&running);
-	for (i = 0; i < LIMIT_COUNT; i++) {
-		if (cs->limits[i] == NULL)
-			continue;
-		cause = NULL;
-		if (!json_object_object_get_ex(reply, limit_key(i), &value) ||
-		    limit_set(&running, i, json_object_get_string(value),
-		    &cause) == -1 ||
-		    limit_set(&asked, i, cs->limits[i], &cause) == -1) {
-			free(cause);
-			return (0);
-		}
-	}
-	return (memcmp(&asked, &running, sizeof asked) == 0);
-}
-
-/* Tell whether a setting asked for (NULL: not asked) is the running one. */
-static int
-client_same_string(const char *asked, const char *running)
-{
-	return (asked == NULL || (running != NULL &&
-	    strcmp(asked, running) == 0));
-}
-
-/*
- * Tell whether a running listener, as its status reply says, has the
- * settings given in cs; a setting not given is the same.  A listen
- * address with port 0 asks for the port the listener chose (see
- * address_matches).
- */
-static int
-client_same_settings(const struct client_settings *cs,
-    struct json_object *reply)
-{
-	const char	*tls_cert = proto_string(reply, "tls_cert");
-
-	if (cs->no_tls && tls_cert != NULL)
-		return (0);
-	if (!client_same_string(cs->tls_cert, tls_cert) ||
-	    (cs->tls_cert != NULL && !client_same_string(cs->tls_key,
-	    proto_string(reply, "tls_key"))))
-		return (0);
-	if (cs->listen != NULL &&
-	    !address_matches(cs->listen, proto_string(reply, "listen")))
-		return (0);
-	if (!client_same_string(cs->public_url,
-	    proto_string(reply, "public_url")))
-		return (0);
-	if (cs->retain != NULL &&
-	    !client_same_duration(cs->retain, proto_string(reply, "retain")))
-		return (0);
-	return (client_same_limits(cs, reply));
-}
-
-/* Check that a running listener has the settings asked for. */
-static int
-client_check_settings(struct client *c, const struct client_settings *cs)
+client_check_settings(struct client *c, const struct settings *given)
 {
 	struct proto_frame	 f;
 	struct json_object	*req;
 	const char		*listen, *public_url;
 	int			 status;
 
-	if (cs->listen == NULL && cs->public_url == NULL && cs->retain == NULL &&
-	    cs->tls_cert == NULL && !cs->no_tls && client_same_limits(cs, NULL))
+	if (!settings_any(given))
 		return (EXIT_OK);
 	req = proto_request("status");
 	status = client_call(c, req, NULL, 0, &f, -1);
 	json_object_put(req);
 	if (status != EXIT_OK)
 		return (status);
-	if (!client_same_settings(cs, f.json)) {
+	if (!settings_match(given, f.json)) {
 		listen = proto_string(f.json, "listen");
 		public_url = proto_string(f.json, "public_url");
 		fish_warnx("session '%s' is already running with other settings "
@@ -493,9 +369,9 @@ client_check_settings(struct client *c, const struct client_settings *cs)
  * start lock it inherits until it is ready, as a detached one does.
  */
 static int
-client_foreground(struct client *c, const struct client_settings *cs)
+client_foreground(struct client *c, const struct settings *given)
 {
-	const char	*argv[6 + CLIENT_SETTINGS_ARGS + 1];
+	const char	*argv[6 + SETTINGS_ARGV_MAX + 1];
 	char		*cause, fd_text[16];
 	int		 argc = 0, lock_fd, status;
 
@@ -523,7 +399,7 @@ client_foreground(struct client *c, const struct client_settings *cs)
 	argv[argc++] = c->session.name;
 	argv[argc++] = "--lock-fd";
 	argv[argc++] = fd_text;
-	client_settings_args(cs, argv, &argc);
+	settings_argv(given, argv, &argc);
 	argv[argc] = NULL;
 	execv(client_listener_path(), (char *const *)argv);
 	fish_warn("cannot run %s", client_listener_path());
@@ -532,11 +408,11 @@ client_foreground(struct client *c, const struct client_settings *cs)
 }
 
 /*
- * fish start: start the listener with settings cs (idempotent), or run it
- * in the foreground.
+ * fish start: start the listener with the settings given (idempotent), or
+ * run it in the foreground.
  */
 int
-client_start(const char *name, const struct client_settings *cs)
+client_start(const char *name, const struct settings *given, int foreground)
 {
 	struct client	c;
 	int		status;
@@ -544,15 +420,15 @@ client_start(const char *name, const struct client_settings *cs)
 	if ((status = client_init(&c, name, 0)) != EXIT_OK)
 		return (status);
 	if ((status = client_connect(&c)) == EXIT_OK) {
-		if (cs->foreground) {
+		if (foreground) {
 			fish_warnx("session '%s' is already running", name);
 			status = EXIT_FAILED;
 		} else
-			status = client_check_settings(&c, cs);
-	} else if (status == CLIENT_ABSENT && cs->foreground)
-		status = client_foreground(&c, cs);
+			status = client_check_settings(&c, given);
+	} else if (status == CLIENT_ABSENT && foreground)
+		status = client_foreground(&c, given);
 	else if (status == CLIENT_ABSENT)
-		status = client_autostart(&c, cs);
+		status = client_autostart(&c, given);
 	client_close(&c);
 	return (status);
 }

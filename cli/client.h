@@ -14,9 +14,9 @@
 #include <stdint.h>
 
 #include "buffer.h"
-#include "limit.h"
 #include "proto.h"
 #include "session.h"
+#include "settings.h"
 
 struct client {
 	struct session	 session;
@@ -39,17 +39,6 @@ struct client {
  */
 #define CLIENT_IN_DOUBT	(-1)
 
-struct client_settings {
-	const char	*listen;	/* HOST:PORT, or NULL for the saved one */
-	const char	*public_url;	/* or NULL for the saved one */
-	const char	*retain;	/* duration, or NULL for the saved one */
-	const char	*tls_cert;	/* absolute paths of the certificate */
-	const char	*tls_key;	/* and key, or NULL for the saved ones */
-	int		 no_tls;	/* plain HTTP, whatever was saved */
-	const char	*limits[LIMIT_COUNT]; /* by limit, NULL for the saved */
-	int		 foreground;	/* run in this process, do not detach */
-};
-
 extern volatile sig_atomic_t client_interrupted;
 
 /* client.c */
@@ -68,7 +57,7 @@ int	 client_request(const char *, struct json_object *, const void *,
 	    size_t, struct proto_frame *);
 
 /* client-start.c */
-int	 client_start(const char *, const struct client_settings *);
+int	 client_start(const char *, const struct settings *, int);
 int	 client_stop(const char *, int);
 const char *client_listener_path(void);
 
@@ -81,6 +70,6 @@ const char *client_listener_path(void);
 int	 client_init(struct client *, const char *, int);
 int	 client_connect(struct client *);
 int	 client_left(int64_t, int);
-int	 client_autostart(struct client *, const struct client_settings *);
+int	 client_autostart(struct client *, const struct settings *);
 
 #endif

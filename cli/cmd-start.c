@@ -4,17 +4,14 @@
  */
 #include "config.h"
 
-#include <limits.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "address.h"
 #include "client.h"
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
-#include "xmalloc.h"
+#include "settings.h"
 
 static int	cmd_start_exec(int, char **);
 
@@ -60,99 +57,32 @@ const struct cmd_entry cmd_start_entry = {
 	.exec = cmd_start_exec
 };
 
-static const struct option cmd_start_options[] = {
-	{ "foreground", no_argument, NULL, 'f' },
-	{ "listen", required_argument, NULL, 'l' },
-	{ "public-url", required_argument, NULL, 'u' },
-	{ "retain", required_argument, NULL, 'r' },
-	{ "tls-cert", required_argument, NULL, 'c' },
-	{ "tls-key", required_argument, NULL, 'k' },
-	{ "no-tls", no_argument, NULL, 'n' },
-	{ "max-body", required_argument, NULL, 'B' },
-	{ "idle-timeout", required_argument, NULL, 'I' },
-	{ "max-connections", required_argument, NULL, 'C' },
-	{ "max-per-ip", required_argument, NULL, 'P' },
-	{ "max-header", required_argument, NULL, 'H' },
-	{ "max-inflight", required_argument, NULL, 'F' },
-	CMD_OPTIONS_END
-};
+/* getopt's value for the setting of index i is CMD_START_SETTING + i. */
+#define CMD_START_SETTING	256
 
 /*
- * Check the value of the limit option that getopt returned as ch, and
- * keep it in settings.  Return 0, or -1 after a usage error.
+ * Fill in the options of fish start: --foreground, one for each setting of
+ * the settings table, and -h/--help.
  */
-static int
-cmd_start_limit(int ch, const char *value, struct client_settings *settings)
+static void
+cmd_start_options(struct option *options)
 {
-	const struct option	*o;
-	struct limits		 limits;
-	char			*cause;
-	int			 i = -1;
+	static const struct option	 fixed[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		CMD_OPTIONS_END
+	};
+	size_t				 i;
 
-	for (o = cmd_start_options; o->name != NULL; o++) {
-		if (o->val == ch)
-			i = limit_find(o->name);
+	options[0] = fixed[0];
+	for (i = 0; i < SETTINGS_COUNT; i++) {
+		options[1 + i].name = settings_option(i) + 2;
+		options[1 + i].has_arg = settings_metavar(i) == NULL ?
+		    no_argument : required_argument;
+		options[1 + i].flag = NULL;
+		options[1 + i].val = CMD_START_SETTING + (int)i;
 	}
-	if (i == -1)
-		return (-1);
-	if (limit_set(&limits, (size_t)i, value, &cause) == -1) {
-		cmd_usage_error(&cmd_start_entry, "%s", cause);
-		free(cause);
-		return (-1);
-	}
-	settings->limits[i] = value;
-	return (0);
-}
-
-/* Tell whether s is a port number, 0 to 65535. */
-static int
-cmd_start_port_valid(const char *s)
-{
-	size_t	len = strlen(s);
-
-	return (len >= 1 && len <= 5 && strspn(s, "0123456789") == len &&
-	    strtol(s, NULL, 10) <= 65535);
-}
-
-/* Tell whether a listen address has the shape HOST:PORT or [ADDR]:PORT. */
-static int
-cmd_start_listen_valid(const char *listen)
-{
-	const char	*end;
-	size_t		 len;
-
-	if (*listen == '[') {
-		end = strchr(listen, ']');
-		if (end == NULL || end == listen + 1 || end[1] != ':')
-			return (0);
-		len = (size_t)(end - listen - 1);
-		if (strspn(listen + 1, "0123456789abcdefABCDEF:.") != len)
-			return (0);
-		return (cmd_start_port_valid(end + 2));
-	}
-	if ((end = strchr(listen, ':')) == NULL || end == listen)
-		return (0);
-	len = (size_t)(end - listen);
-	if (strcspn(listen, " \t/@[]") < len)
-		return (0);
-	return (cmd_start_port_valid(end + 1));
-}
-
-/*
- * Return path made absolute against the current directory, the user's, so
- * that later starts (from anywhere) find the same file; caller frees.
- * Symbolic links are kept: a renewed certificate often replaces a link's
- * target.
- */
-static char *
-cmd_start_absolute(const char *path)
-{
-	char	 cwd[PATH_MAX], *s;
-
-	if (*path == '/' || getcwd(cwd, sizeof cwd) == NULL)
-		return (xstrdup(path));
-	xasprintf(&s, "%s/%s", cwd, path);
-	return (s);
+	options[1 + SETTINGS_COUNT] = fixed[1];
+	options[2 + SETTINGS_COUNT] = fixed[2];
 }
 
 /* Warn once per start when the hooks can be reached from elsewhere. */
@@ -164,90 +94,60 @@ cmd_start_warn_exposed(const char *listen)
 		    "on %s", listen);
 }
 
+/*
+ * Read the options into the settings given and *foreground.  Return -1 to
+ * go on, or the exit status once help or a usage error is printed.
+ */
+static int
+cmd_start_parse(int argc, char **argv, struct settings *given,
+    int *foreground)
+{
+	const struct cmd_entry	*entry = &cmd_start_entry;
+	struct option		 options[SETTINGS_COUNT + 3];
+	char			*cause;
+	int			 ch;
+
+	cmd_start_options(options);
+	while ((ch = cmd_getopt(entry, argc, argv, "", options)) != -1) {
+		if (ch == 'f')
+			*foreground = 1;
+		else if (ch == CMD_HELP)
+			return (EXIT_OK);
+		else if (ch < CMD_START_SETTING)
+			return (EXIT_USAGE);
+		else if (settings_set(given, (size_t)(ch - CMD_START_SETTING),
+		    optarg, &cause) == -1) {
+			cmd_usage_error(entry, "%s", cause);
+			free(cause);
+			return (EXIT_USAGE);
+		}
+	}
+	if (settings_check(given, &cause) == -1) {
+		cmd_usage_error(entry, "%s", cause);
+		free(cause);
+		return (EXIT_USAGE);
+	}
+	/* Later starts, from anywhere, must find the same files. */
+	settings_absolute(given);
+	return (-1);
+}
+
 /* Start the listener and print its URL. */
 static int
 cmd_start_exec(int argc, char **argv)
 {
-	const struct cmd_entry	*entry = &cmd_start_entry;
-	struct client_settings	 settings;
+	struct settings		 given;
 	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request;
-	const char		*url, *cert_arg = NULL, *key_arg = NULL;
-	char			*cert = NULL, *key = NULL;
-	uint64_t		 retain;
-	int			 ch, status;
+	const char		*url;
+	int			 foreground = 0, status;
 
-	memset(&settings, 0, sizeof settings);
-	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_start_options)) !=
-	    -1) {
-		switch (ch) {
-		case 'f':
-			settings.foreground = 1;
-			break;
-		case 'B':
-		case 'I':
-		case 'C':
-		case 'P':
-		case 'H':
-		case 'F':
-			if (cmd_start_limit(ch, optarg, &settings) == -1)
-				return (EXIT_USAGE);
-			break;
-		case 'l':
-			if (!cmd_start_listen_valid(optarg))
-				return (cmd_usage_error(entry, "invalid listen"
-				    " address '%s' (use HOST:PORT or"
-				    " [ADDR]:PORT)", optarg));
-			settings.listen = optarg;
-			break;
-		case 'u':
-			if (!cmd_url_valid(optarg))
-				return (cmd_usage_error(entry, "invalid public"
-				    " URL '%s' (use http://... or https://...)",
-				    optarg));
-			settings.public_url = optarg;
-			break;
-		case 'r':
-			if (cmd_duration(entry, optarg, &retain) != 0)
-				return (EXIT_USAGE);
-			if (retain == 0)
-				return (cmd_usage_error(entry, "--retain must "
-				    "be more than 0"));
-			settings.retain = optarg;
-			break;
-		case 'n':
-			settings.no_tls = 1;
-			break;
-		case 'c':
-		case 'k':
-			if (*optarg == '\0')
-				return (cmd_usage_error(entry, "--tls-%s needs a "
-				    "file", ch == 'c' ? "cert" : "key"));
-			if (ch == 'c')
-				cert_arg = optarg;
-			else
-				key_arg = optarg;
-			break;
-		case CMD_HELP:
-			return (EXIT_OK);
-		default:
-			return (EXIT_USAGE);
-		}
-	}
-	if ((cert_arg == NULL) != (key_arg == NULL))
-		return (cmd_usage_error(entry, "--tls-cert and --tls-key go "
-		    "together"));
-	if (settings.no_tls && cert_arg != NULL)
-		return (cmd_usage_error(entry, "--no-tls and --tls-cert "
-		    "contradict each other"));
-	if (cert_arg != NULL) {
-		settings.tls_cert = cert = cmd_start_absolute(cert_arg);
-		settings.tls_key = key = cmd_start_absolute(key_arg);
-	}
-
-	status = client_start(fish_session, &settings);
-	if (status != EXIT_OK || settings.foreground)
+	settings_init(&given);
+	if ((status = cmd_start_parse(argc, argv, &given, &foreground)) != -1)
+		goto out;
+	status = client_start(fish_session, &given, foreground);
+	if (status != EXIT_OK || foreground)
 		goto out;
 
 	if ((status = client_open(&c, fish_session, 0)) != EXIT_OK)
@@ -274,7 +174,6 @@ fail:
 	proto_frame_release(&frame);
 	client_close(&c);
 out:
-	free(cert);
-	free(key);
+	settings_release(&given);
 	return (status);
 }

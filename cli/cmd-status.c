@@ -7,12 +7,12 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "address.h"
 #include "client.h"
 #include "compat.h"
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 /* Width of the "key:" column of the human output. */
@@ -63,15 +63,6 @@ cmd_status_size(int64_t bytes)
 	return (s);
 }
 
-/* Return a string reply field, or "?" when there is none. */
-static const char *
-cmd_status_string(struct json_object *reply, const char *key)
-{
-	const char	*s = proto_string(reply, key);
-
-	return (s == NULL ? "?" : s);
-}
-
 /* Print one "key: value" line, aligned. */
 static int
 cmd_status_line(const char *key, const char *value)
@@ -116,12 +107,31 @@ cmd_status_damage(struct json_object *reply)
 	return (ret);
 }
 
+/* Print the settings' lines (settings_lines): the limits on one. */
+static int
+cmd_status_settings(struct json_object *reply)
+{
+	struct setting_line	 lines[SETTINGS_COUNT];
+	char			*label;
+	size_t			 n, i;
+	int			 ret = 0;
+
+	n = settings_lines(reply, lines);
+	for (i = 0; i < n; i++) {
+		xasprintf(&label, "%s:", lines[i].label);
+		ret |= cmd_status_line(label, lines[i].value);
+		free(label);
+		free(lines[i].value);
+	}
+	return (ret);
+}
+
 /* Print the status for people. */
 static int
 cmd_status_human(struct json_object *reply)
 {
 	const char	*s;
-	char		*size, *journal, *limits;
+	char		*size, *journal;
 	int64_t		 records, segments, unrecorded;
 	int		 ret = 0;
 
@@ -137,36 +147,12 @@ cmd_status_human(struct json_object *reply)
 	ret |= cmd_status_int(reply, "pid", "pid:");
 	if ((s = proto_string(reply, "url")) != NULL)
 		ret |= cmd_status_line("url:", s);
-	if ((s = proto_string(reply, "listen")) != NULL &&
-	    address_is_loopback(s))
-		ret |= cmd_status_line("listen:", s);
-	else if (s != NULL)
-		ret |= output_printf("%-*s %s (reachable from other machines)\n",
-		    STATUS_KEY_WIDTH, "listen:", s);
-	if ((s = proto_string(reply, "tls_cert")) != NULL)
-		ret |= cmd_status_line("tls cert:", s);
-	if ((s = proto_string(reply, "tls_key")) != NULL)
-		ret |= cmd_status_line("tls key:", s);
-	if ((s = proto_string(reply, "public_url")) != NULL)
-		ret |= cmd_status_line("public url:", s);
+	ret |= cmd_status_settings(reply);
 	ret |= cmd_status_int(reply, "hooks", "hooks:");
 	ret |= cmd_status_int(reply, "messages", "messages:");
 	ret |= cmd_status_int(reply, "queued", "queued:");
 	ret |= cmd_status_line("journal:", journal);
 	ret |= cmd_status_damage(reply);
-	if ((s = proto_string(reply, "retain")) != NULL)
-		ret |= cmd_status_line("retain:", s);
-	if ((s = proto_string(reply, "max_body")) != NULL) {
-		xasprintf(&limits, "body %s, header %s, idle %s, %" PRId64
-		    " connections, %" PRId64 " per address, %s in flight", s,
-		    cmd_status_string(reply, "max_header"),
-		    cmd_status_string(reply, "idle_timeout"),
-		    proto_int(reply, "max_connections", 0),
-		    proto_int(reply, "max_per_ip", 0),
-		    cmd_status_string(reply, "max_inflight"));
-		ret |= cmd_status_line("limits:", limits);
-		free(limits);
-	}
 	if ((unrecorded = proto_int(reply, "rejected_unrecorded", 0)) > 0)
 		ret |= output_printf("%-*s %" PRId64 " over the rate cap, "
 		    "answered 401 but not journaled\n", STATUS_KEY_WIDTH,

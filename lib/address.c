@@ -22,6 +22,43 @@
 #include "address.h"
 #include "xmalloc.h"
 
+/* Tell whether s is a port number, 0 to 65535. */
+static int
+address_port_valid(const char *s)
+{
+	size_t	len = strlen(s);
+
+	return (len >= 1 && len <= 5 && strspn(s, "0123456789") == len &&
+	    strtol(s, NULL, 10) <= 65535);
+}
+
+/*
+ * Tell whether an address has the shape HOST:PORT or [ADDR]:PORT, as a
+ * user may write it; whether HOST exists is for address_bind to find.
+ */
+int
+address_valid(const char *address)
+{
+	const char	*end;
+	size_t		 len;
+
+	if (*address == '[') {
+		end = strchr(address, ']');
+		if (end == NULL || end == address + 1 || end[1] != ':')
+			return (0);
+		len = (size_t)(end - address - 1);
+		if (strspn(address + 1, "0123456789abcdefABCDEF:.") != len)
+			return (0);
+		return (address_port_valid(end + 2));
+	}
+	if ((end = strchr(address, ':')) == NULL || end == address)
+		return (0);
+	len = (size_t)(end - address);
+	if (strcspn(address, " \t/@[]") < len)
+		return (0);
+	return (address_port_valid(end + 1));
+}
+
 /*
  * Parse HOST:PORT (or [V6]:PORT) into an address.  Return 0, or -1 with
  * *cause.
@@ -172,4 +209,43 @@ address_matches(const char *asked, const char *bound)
 	port = bound + len - 1;
 	return (*port >= '1' && *port <= '9' &&
 	    port[strspn(port, "0123456789")] == '\0');
+}
+
+/*
+ * Return the host of HOST:PORT or [V6]:PORT, without the brackets; caller
+ * frees.
+ */
+char *
+address_host(const char *address)
+{
+	const char	*end;
+
+	if (*address == '[' && (end = strchr(address, ']')) != NULL)
+		return (xstrndup(address + 1, (size_t)(end - address - 1)));
+	if ((end = strrchr(address, ':')) == NULL)
+		return (xstrdup(address));
+	return (xstrndup(address, (size_t)(end - address)));
+}
+
+/*
+ * Return where this machine reaches a listener bound at bound (numeric
+ * HOST:PORT or [V6]:PORT, as address_bind returns it): bound itself, or
+ * loopback on its port when bound is every address (0.0.0.0 or [::]), which
+ * is no address to connect to.  Caller frees.
+ */
+char *
+address_local(const char *bound)
+{
+	const char	*port;
+	char		*s;
+
+	if ((port = strrchr(bound, ':')) == NULL)
+		return (xstrdup(bound));
+	if (strncmp(bound, "0.0.0.0:", 8) == 0)
+		xasprintf(&s, "127.0.0.1%s", port);
+	else if (strncmp(bound, "[::]:", 5) == 0)
+		xasprintf(&s, "[::1]%s", port);
+	else
+		s = xstrdup(bound);
+	return (s);
 }

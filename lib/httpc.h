@@ -24,6 +24,12 @@ struct httpc_request {
 	size_t			 body_len;
 	int64_t			 timeout_ms;	/* the whole request */
 	int			 follow;	/* follow redirects */
+	const char		*trust;		/* a PEM file whose certificates
+						   alone to trust (our own), or
+						   NULL: the system's */
+	const char		*connect_to;	/* HOST:PORT:ADDR:PORT: connect
+						   to ADDR:PORT for HOST:PORT,
+						   or NULL */
 };
 
 struct httpc_result {

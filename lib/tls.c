@@ -3,6 +3,8 @@
  * once at start-up and checks them here, with GnuTLS, so that a bad file
  * is refused with a reason naming it (libmicrohttpd would only say that
  * the server did not start).  libmicrohttpd then gets the same PEM text.
+ * When the listener sends a request to one of its own hooks (fish
+ * replay), tls_name says which name to check its certificate against.
  *
  * The key is a secret: no message quotes its content, and its copy in
  * memory is wiped when freed.
@@ -10,6 +12,8 @@
 #include "config.h"
 
 #include <sys/stat.h>
+
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -214,6 +218,77 @@ tls_mhd_options(const struct tls *t, struct MHD_OptionItem *items)
 	items[1].ptr_value = t->key;
 	items[2].option = MHD_OPTION_END;
 	return (MHD_USE_TLS);
+}
+
+/*
+ * Return a subject alternative name of crt for tls_name: its first DNS
+ * name (a wildcard's "*" made a label) or IP address, or NULL.
+ */
+static char *
+tls_alt_name(gnutls_x509_crt_t crt)
+{
+	char		 buf[256], text[INET6_ADDRSTRLEN], *name;
+	size_t		 size;
+	unsigned int	 i;
+	int		 type;
+
+	for (i = 0;; i++) {
+		size = sizeof buf - 1;
+		type = gnutls_x509_crt_get_subject_alt_name(crt, i, buf, &size,
+		    NULL);
+		if (type == GNUTLS_E_SHORT_MEMORY_BUFFER)
+			continue;
+		if (type < 0)
+			return (NULL);
+		buf[size] = '\0';
+		if (type == GNUTLS_SAN_DNSNAME && strlen(buf) == size &&
+		    size > 0) {
+			if (strncmp(buf, "*.", 2) == 0)
+				xasprintf(&name, "fish%s", buf + 1);
+			else
+				name = xstrdup(buf);
+			return (name);
+		}
+		if (type == GNUTLS_SAN_IPADDRESS && (size == 4 || size == 16) &&
+		    inet_ntop(size == 4 ? AF_INET : AF_INET6, buf, text,
+		    sizeof text) != NULL)
+			return (xstrdup(text));
+	}
+}
+
+/*
+ * Return a name our certificate (the chain's first) is valid for, by which
+ * to check it when we connect to ourselves at host (an address or name):
+ * host itself when the certificate covers it, else its first alternative
+ * name, else its common name; NULL if it has none.  Caller frees.
+ */
+char *
+tls_name(const struct tls *t, const char *host)
+{
+	gnutls_x509_crt_t	 crt;
+	gnutls_datum_t		 data;
+	char			 buf[256], *name = NULL;
+	size_t			 size = sizeof buf - 1;
+
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return (NULL);
+	data.data = (unsigned char *)t->cert;
+	data.size = (unsigned int)strlen(t->cert);
+	if (gnutls_x509_crt_import(crt, &data, GNUTLS_X509_FMT_PEM) < 0)
+		goto out;
+	if (gnutls_x509_crt_check_hostname(crt, host)) {
+		name = xstrdup(host);
+		goto out;
+	}
+	memset(buf, 0, sizeof buf);
+	if ((name = tls_alt_name(crt)) == NULL &&
+	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+	    0, buf, &size) >= 0 && buf[0] != '\0' &&
+	    buf[sizeof buf - 1] == '\0')
+		name = xstrdup(buf);
+out:
+	gnutls_x509_crt_deinit(crt);
+	return (name);
 }
 
 /* Free a loaded pair, wiping the key. */

@@ -1,6 +1,7 @@
 /*
  * HTTPS for the hooks: the certificate and key files read and checked with
- * GnuTLS, then handed to libmicrohttpd as PEM.
+ * GnuTLS, then handed to libmicrohttpd as PEM; the name to check our own
+ * certificate by when we connect to ourselves.
  */
 #ifndef TLS_H
 #define TLS_H
@@ -13,6 +14,7 @@ struct MHD_OptionItem;
 
 struct tls	*tls_load(const char *, const char *, char **);
 unsigned int	 tls_mhd_options(const struct tls *, struct MHD_OptionItem *);
+char		*tls_name(const struct tls *, const char *);
 void		 tls_free(struct tls *);
 
 #endif

@@ -9,8 +9,8 @@
 
 #include <stdint.h>
 
-#include "limit.h"
 #include "session.h"
+#include "settings.h"
 
 struct loop;
 struct store;
@@ -28,15 +28,10 @@ struct listener {
 	struct httpc	*httpc;
 	struct outbound	*outbound;
 	struct control	*control;
-	char		*listen;	/* HOST:PORT as bound (port resolved) */
-	char		*base_url;	/* scheme://host:port[/prefix] of hooks */
-	char		*public_url;	/* or NULL */
-	char		*tls_cert;	/* certificate and key files (absolute */
-	char		*tls_key;	/* paths), or NULL for plain HTTP */
-	struct tls	*tls;		/* their content, loaded */
+	struct settings	 settings;	/* in force (listener-config.c), with
+					   the listen address as bound */
+	struct tls	*tls;		/* the TLS files', loaded, or NULL */
 	int64_t		 started_at;	/* unix ms */
-	int64_t		 retain_ms;	/* journal retention period */
-	struct limits	 limits;	/* on hooks' requests (HTTP in's) */
 	int		 stopping;
 };
 

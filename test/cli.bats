@@ -88,6 +88,23 @@ teardown() {
 	assert_equal "$missing" ""
 }
 
+@test "every setting the listener takes is an option of fish start, in its help" {
+	local listener opt missing=""
+	# The listener's usage line is made from the settings table.
+	run --separate-stderr "$FISH_LISTENER" --no-such-option
+	assert_failure 2
+	listener=$(grep -oE -- '\[--[a-z-]+' <<<"$stderr" | tr -d '[' | sort -u)
+	[ -n "$listener" ]
+	for opt in $listener; do
+		case $opt in
+		--foreground | --ready-fd | --lock-fd | --session) continue ;;
+		esac
+		help_options start | grep -qxF -- "$opt" ||
+		    missing="$missing $opt"
+	done
+	assert_equal "$missing" ""
+}
+
 @test "every command is described in the man page" {
 	local man=$FISH_SRC_DIR/man/fish.1 cmd
 	for cmd in $COMMANDS; do

@@ -2,6 +2,8 @@
 # The listener's life: auto-start, start/stop/status, restarts after a
 # crash, sessions side by side, and what it leaves (or keeps) open.
 
+bats_require_minimum_version 1.5.0
+
 load helpers/common
 
 setup() {
@@ -152,6 +154,18 @@ listeners_of_this_test() {
 
 	# The setting belongs to the running listener, not to each command.
 	run fish spawn
+	assert_output --regexp '^https://tunnel\.example\.test/[a-z0-9]+$'
+}
+
+@test "a FISH_PUBLIC_URL that is no URL stops the listener starting, naming it" {
+	FISH_PUBLIC_URL=tunnel.example.test run --separate-stderr fish spawn
+	assert_failure 3
+	assert_equal "$output" ""
+	[[ $stderr == *"FISH_PUBLIC_URL: invalid public URL 'tunnel.example.test'"* ]] ||
+	    fail "$stderr"
+	# Set right, it is used.
+	FISH_PUBLIC_URL=https://tunnel.example.test run fish spawn
+	assert_success
 	assert_output --regexp '^https://tunnel\.example\.test/[a-z0-9]+$'
 }
 

@@ -1,6 +1,9 @@
 #!/usr/bin/env bats
 # HTTPS: fish start --tls-cert/--tls-key serves the hooks over TLS, with a
-# certificate each test makes for itself, and refuses files that will not do.
+# certificate each test makes for itself, and refuses files that will not do;
+# fish replay sends to the session's own hooks over TLS.
+
+bats_require_minimum_version 1.5.0
 
 load helpers/common
 
@@ -15,13 +18,28 @@ teardown() {
 	common_teardown
 }
 
-# make_cert CERT KEY: a self-signed P-256 certificate for 127.0.0.1 and
-# localhost, valid for a day.
+# make_cert CERT KEY [NAME SAN]: a self-signed P-256 certificate for
+# 127.0.0.1 and localhost (or for NAME, with subject alternative names
+# SAN), valid for a day.
 make_cert() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-	    -nodes -subj /CN=localhost \
-	    -addext subjectAltName=IP:127.0.0.1,DNS:localhost -days 1 \
+	    -nodes -subj "/CN=${3:-localhost}" \
+	    -addext "subjectAltName=${4:-IP:127.0.0.1,DNS:localhost}" -days 1 \
 	    -keyout "$2" -out "$1" 2>/dev/null
+}
+
+# post_tls URL BODY [CURL-ARG...]: post BODY to URL, trusting the test's
+# certificate; print the HTTP status.
+post_tls() {
+	local url=$1 body=$2
+	shift 2
+	curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
+	    --cacert "$tls_dir/cert.pem" --data "$body" "$@" "$url"
+}
+
+# sent_url: print the URL of the last request the session sent.
+sent_url() {
+	fish log --json | grep '"direction":"sent"' | tail -n 1 | fish field /url
 }
 
 # start_tls: start the session with the test's certificate.
@@ -243,4 +261,68 @@ start_tls() {
 	assert_output --partial "already running with other settings"
 	run start_tls
 	assert_success
+}
+
+@test "replay sends a callback again to its hook over https" {
+	start_tls >/dev/null
+	local hook got
+	hook=$(fish spawn)
+	run post_tls "$hook/again?n=1" once -H 'X-Id: 7'
+	assert_output 200
+	assert_equal "$(fish wait "$hook" --timeout 5)" once
+
+	run fish replay 1
+	assert_success
+	assert_output ''
+	got=$(fish wait "$hook" --json --timeout 5)
+	assert_equal "$(fish field /body <<<"$got")" once
+	assert_equal "$(fish field /path <<<"$got")" /again
+	assert_equal "$(fish field /query <<<"$got")" n=1
+	assert_equal "$(fish field /headers/x-id <<<"$got")" 7
+	# To our own address, over https, under the hook's token.
+	run sent_url
+	assert_output "$hook/again?n=1"
+}
+
+@test "replay trusts the session's certificate for itself only" {
+	start_tls >/dev/null
+	local hook
+	hook=$(fish spawn)
+	run post_tls "$hook" x
+	assert_output 200
+	run fish replay 1
+	assert_success
+
+	# A send to the same hook checks the certificate as any send does:
+	# no system authority signed it.
+	run --separate-stderr fish send POST "$hook" --data y
+	assert_failure 5
+	[[ $stderr == *"certificate"* ]] || fail "$stderr"
+	run fish wait "$hook" --count 2 --timeout 5
+	assert_success
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "replay over https reaches the listener on every address, by the certificate's name" {
+	make_cert "$tls_dir/named.pem" "$tls_dir/named-key.pem" \
+	    hooks.example.test DNS:hooks.example.test
+	fish start --listen 0.0.0.0:0 --tls-cert "$tls_dir/named.pem" \
+	    --tls-key "$tls_dir/named-key.pem" >/dev/null 2>&1
+	local hook token port
+	hook=$(fish spawn)
+	token=${hook##*/}
+	port=${hook%/*}
+	port=${port##*:}
+	run curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
+	    --cacert "$tls_dir/named.pem" --data named \
+	    --resolve "hooks.example.test:$port:127.0.0.1" \
+	    "https://hooks.example.test:$port/$token"
+	assert_output 200
+	assert_equal "$(fish wait "$hook" --timeout 5)" named
+
+	run fish replay 1
+	assert_success
+	assert_equal "$(fish wait "$hook" --timeout 5)" named
+	run sent_url
+	assert_output "https://hooks.example.test:$port/$token"
 }

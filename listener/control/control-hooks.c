@@ -10,13 +10,13 @@
 #include <json-c/json.h>
 
 #include "control.h"
-#include "duration.h"
 #include "envelope.h"
 #include "hold.h"
 #include "hook.h"
 #include "httpd.h"
 #include "listener.h"
 #include "proto.h"
+#include "settings.h"
 #include "store.h"
 
 /* Add what recovery found lost in the journal at start to a reply. */
@@ -42,7 +42,6 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	struct json_object	*r;
 	struct store_stats	 st;
 	char			*s;
-	size_t			 i;
 
 	(void)f;
 	store_stats(control_store(c), &st);
@@ -50,17 +49,10 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	json_object_object_add(r, "session",
 	    json_object_new_string(listener.session.name));
 	json_object_object_add(r, "pid", json_object_new_int(getpid()));
-	json_object_object_add(r, "url", json_object_new_string(listener.base_url));
-	json_object_object_add(r, "listen", json_object_new_string(listener.listen));
-	if (listener.public_url != NULL)
-		json_object_object_add(r, "public_url",
-		    json_object_new_string(listener.public_url));
-	if (listener.tls_cert != NULL) {
-		json_object_object_add(r, "tls_cert",
-		    json_object_new_string(listener.tls_cert));
-		json_object_object_add(r, "tls_key",
-		    json_object_new_string(listener.tls_key));
-	}
+	s = envelope_base_url();
+	json_object_object_add(r, "url", json_object_new_string(s));
+	free(s);
+	settings_status(&listener.settings, r);
 	json_object_object_add(r, "hooks",
 	    json_object_new_int64((int64_t)st.hooks));
 	json_object_object_add(r, "messages",
@@ -74,12 +66,6 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	json_object_object_add(r, "journal_segments",
 	    json_object_new_int64((int64_t)st.journal_segments));
 	control_hooks_damage(r, &st.damage);
-	s = duration_format((uint64_t)listener.retain_ms);
-	json_object_object_add(r, "retain", json_object_new_string(s));
-	free(s);
-	for (i = 0; i < LIMIT_COUNT; i++)
-		json_object_object_add(r, limit_key(i),
-		    limit_json(&listener.limits, i));
 	httpd_status(listener.httpd, r);
 	s = envelope_time(listener.started_at);
 	json_object_object_add(r, "started_at", json_object_new_string(s));

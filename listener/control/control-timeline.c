@@ -29,7 +29,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -39,11 +38,9 @@
 #include "duration.h"
 #include "envelope.h"
 #include "hook.h"
-#include "httpc.h"
 #include "journal.h"
 #include "listener.h"
 #include "message.h"
-#include "outbound.h"
 #include "proto.h"
 #include "control-timeline.h"
 #include "store.h"
@@ -105,7 +102,7 @@ timeline_hooks(struct conn *c, struct proto_frame *f, struct hook ***hooks)
  * Get the request's "seq": return 0 with *seq, or -1 after answering 2
  * when it is absent or not a sequence number.
  */
-static int
+int
 timeline_seq(struct conn *c, struct proto_frame *f, int64_t *seq)
 {
 	if (proto_get_int(f->json, "seq", 0, INT64_MAX, seq) != PROTO_VALID) {
@@ -575,115 +572,4 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 	    json_object_new_int64((int64_t)(sub->next - 1)));
 	control_reply(c, r, NULL, 0);
 	timeline_tail_step(c, sub);
-}
-
-/* Tell whether a recorded header should not be sent again as it was. */
-static int
-timeline_hop_header(const char *name)
-{
-	static const char *const hop[] = {
-		"host", "content-length", "connection", "transfer-encoding",
-		"expect", "keep-alive", "te", "upgrade",
-	};
-	size_t	i;
-
-	for (i = 0; i < sizeof hop / sizeof hop[0]; i++) {
-		if (strcasecmp(name, hop[i]) == 0)
-			return (1);
-	}
-	return (0);
-}
-
-/*
- * Reply to "replay": send message "seq" again.  A received request goes to
- * its hook (through our own listen address, whatever the public URL), or
- * below "to" with its path and query; a sent one to its URL or to "to".
- */
-void
-timeline_replay(struct conn *c, struct proto_frame *f)
-{
-	struct journal_record	 rec;
-	struct httpc_request	 req;
-	struct json_object	*list, *headers, *pair;
-	struct message		*m;
-	const char		*to = NULL;
-	const char		*path, *query;
-	int64_t			 seq, timeout_ms = 30000;
-	uint64_t		*conn_id;
-	char			*url, *text, *cause;
-	size_t			 i, n;
-
-	if (timeline_seq(c, f, &seq) == -1)
-		return;
-	if (proto_get_string(f->json, "to", 1, CONTROL_URL_MAX, &to) ==
-	    PROTO_INVALID) {
-		control_invalid(c, f, "to");
-		return;
-	}
-	if (proto_get_int(f->json, "timeout_ms", 1, PROTO_MS_MAX,
-	    &timeout_ms) == PROTO_INVALID) {
-		control_invalid(c, f, "timeout_ms");
-		return;
-	}
-	if ((m = store_message(control_store(c), (uint64_t)seq)) == NULL ||
-	    store_read(control_store(c), m, &rec, &cause) == -1) {
-		if (m != NULL)
-			free(cause);
-		xasprintf(&text, "no message %lld in the journal", (long long)seq);
-		control_error(c, EXIT_NOT_FOUND, text);
-		free(text);
-		return;
-	}
-	/* A rejected request is journaled as a bounded head, without body. */
-	if (proto_string(rec.json, "body_sha256") != NULL) {
-		control_error(c, EXIT_FAILED, "it was rejected and its body "
-		    "was not kept, so it cannot be replayed");
-		journal_record_release(&rec);
-		return;
-	}
-	memset(&req, 0, sizeof req);
-	req.method = proto_string(rec.json, "method");
-	req.body = rec.body;
-	req.body_len = rec.body_len;
-	req.timeout_ms = timeout_ms;
-	if (m->hook != NULL) {
-		path = proto_string(rec.json, "path");
-		query = proto_string(rec.json, "query");
-		if (path == NULL || strcmp(path, "/") == 0)
-			path = "";
-		if (to != NULL)
-			xasprintf(&url, "%s%s%s%s", to, path,
-			    query != NULL && *query != '\0' ? "?" : "",
-			    query != NULL ? query : "");
-		else
-			xasprintf(&url, "http://%s/%s%s%s%s", listener.listen,
-			    m->hook->token, path,
-			    query != NULL && *query != '\0' ? "?" : "",
-			    query != NULL ? query : "");
-	} else {
-		url = xstrdup(to != NULL ? to : proto_string(rec.json, "url"));
-		req.body_len = (size_t)proto_int(rec.json, "request_body_len",
-		    0);
-		if (req.body_len > rec.body_len)
-			req.body_len = rec.body_len;
-	}
-	req.url = url;
-	headers = json_object_new_array();
-	list = NULL;
-	json_object_object_get_ex(rec.json, "headers", &list);
-	n = list == NULL ? 0 : json_object_array_length(list);
-	for (i = 0; i < n; i++) {
-		pair = json_object_array_get_idx(list, i);
-		if (!timeline_hop_header(json_object_get_string(
-		    json_object_array_get_idx(pair, 0))))
-			json_object_array_add(headers, json_object_get(pair));
-	}
-	req.headers = headers;
-	conn_id = xmalloc(sizeof *conn_id);
-	*conn_id = control_id(c);
-	outbound_send(control_outbound(c), &req, 0, control_send_done, NULL,
-	    conn_id);
-	json_object_put(headers);
-	free(url);
-	journal_record_release(&rec);
 }

@@ -6,6 +6,8 @@
 #ifndef CONTROL_TIMELINE_H
 #define CONTROL_TIMELINE_H
 
+#include <stdint.h>
+
 struct conn;
 struct proto_frame;
 struct store;
@@ -14,9 +16,10 @@ void	timeline_ls(struct conn *, struct proto_frame *);
 void	timeline_log(struct conn *, struct proto_frame *);
 void	timeline_show(struct conn *, struct proto_frame *);
 void	timeline_tail(struct conn *, struct proto_frame *);
-void	timeline_replay(struct conn *, struct proto_frame *);
+void	timeline_replay(struct conn *, struct proto_frame *);	/* control-replay.c */
 void	timeline_resolve(struct conn *, struct proto_frame *);
 void	timeline_start(struct store *);
 void	timeline_stop(void);
+int	timeline_seq(struct conn *, struct proto_frame *, int64_t *);
 
 #endif

@@ -8,6 +8,13 @@
  * the check also has "rejected", the reason; only the timeline shows those,
  * with "body_size" and "body_sha256" instead of the body, which is not
  * journaled, and "head_truncated" when its head was cut to fit.
+ *
+ * Hook URLs are built here and nowhere else.  Users see them under the
+ * base URL: the public URL (--public-url, for tunnels and proxies) or our
+ * own scheme://HOST:PORT.  The listener itself reaches a hook through its
+ * own listen address (fish replay), never through the public URL, which
+ * may lead elsewhere; over HTTPS it trusts its own certificate for that
+ * request alone, and checks it against a name the certificate has.
  */
 #include "config.h"
 
@@ -16,10 +23,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "address.h"
 #include "envelope.h"
 #include "hook.h"
 #include "listener.h"
 #include "proto.h"
+#include "settings.h"
+#include "tls.h"
 #include "xmalloc.h"
 
 /* Format unix milliseconds as RFC 3339 UTC with milliseconds. */
@@ -36,14 +46,87 @@ envelope_time(int64_t ms)
 	return (s);
 }
 
-/* Return the URL of a hook; caller frees. */
+/*
+ * Return the base URL of hooks, as users see it: the public URL without
+ * its trailing slashes, or our own scheme://HOST:PORT.  Caller frees.
+ */
+char *
+envelope_base_url(void)
+{
+	const char	*public_url;
+	char		*url;
+	size_t		 len;
+
+	public_url = settings_text(&listener.settings, SETTING_PUBLIC_URL);
+	if (public_url == NULL) {
+		xasprintf(&url, "%s://%s", listener.tls != NULL ? "https" :
+		    "http", settings_text(&listener.settings, SETTING_LISTEN));
+		return (url);
+	}
+	url = xstrdup(public_url);
+	len = strlen(url);
+	while (len > 0 && url[len - 1] == '/')
+		url[--len] = '\0';
+	return (url);
+}
+
+/* Return the URL of a hook, as users see it; caller frees. */
 char *
 envelope_hook_url(const struct hook *h)
 {
-	char	*s;
+	char	*base, *s;
 
-	xasprintf(&s, "%s/%s", listener.base_url, h->token);
+	base = envelope_base_url();
+	xasprintf(&s, "%s/%s", base, h->token);
+	free(base);
 	return (s);
+}
+
+/*
+ * Fill in l with where we reach hook h ourselves, suffix (a path and
+ * query, or "") below it: our own listen address (loopback when we listen
+ * on every address).  Over HTTPS, l says to trust our own certificate,
+ * checked against our address when the certificate has it, else against
+ * a name it has, which is then mapped to our address for curl.
+ */
+void
+envelope_hook_local(const struct hook *h, const char *suffix,
+    struct envelope_local *l)
+{
+	char		*address, *host, *name;
+	const char	*port, *open, *close;
+
+	memset(l, 0, sizeof *l);
+	address = address_local(settings_text(&listener.settings,
+	    SETTING_LISTEN));
+	if (listener.tls == NULL) {
+		xasprintf(&l->url, "http://%s/%s%s", address, h->token, suffix);
+		free(address);
+		return;
+	}
+	host = address_host(address);
+	port = strrchr(address, ':') + 1;
+	if ((name = tls_name(listener.tls, host)) == NULL)
+		name = xstrdup(host);	/* the check will fail, saying why */
+	open = strchr(name, ':') != NULL ? "[" : "";
+	close = *open != '\0' ? "]" : "";
+	xasprintf(&l->url, "https://%s%s%s:%s/%s%s", open, name, close, port,
+	    h->token, suffix);
+	if (strcmp(name, host) != 0)
+		xasprintf(&l->connect_to, "%s%s%s:%s:%s", open, name, close,
+		    port, address);
+	l->trust = settings_text(&listener.settings, SETTING_TLS_CERT);
+	free(name);
+	free(host);
+	free(address);
+}
+
+/* Free what envelope_hook_local filled in. */
+void
+envelope_local_release(struct envelope_local *l)
+{
+	free(l->url);
+	free(l->connect_to);
 }
 
 /* Copy a string member of the record into the envelope. */

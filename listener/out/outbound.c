@@ -38,6 +38,8 @@ struct outbound_request {
 	size_t			 body_len;
 	int64_t			 timeout_ms;
 	int			 follow;
+	char			*trust;		/* see httpc_request */
+	char			*connect_to;
 	unsigned int		 retries;	/* attempts after the first */
 	unsigned int		 attempt;	/* 1, 2, ... */
 	uint64_t		 first_seq;	/* of attempt 1 */
@@ -153,6 +155,8 @@ outbound_request_free(struct outbound_request *o)
 	free(o->method);
 	free(o->url);
 	free(o->body);
+	free(o->trust);
+	free(o->connect_to);
 	free(o);
 }
 
@@ -255,6 +259,8 @@ outbound_go(void *arg)
 	req.body_len = o->body_len;
 	req.timeout_ms = o->timeout_ms;
 	req.follow = o->follow;
+	req.trust = o->trust;
+	req.connect_to = o->connect_to;
 	/* It may be over, and o freed, when httpc_send returns. */
 	httpc_send(o->out->httpc, &req, outbound_done, o);
 	json_object_put(headers);
@@ -322,6 +328,9 @@ outbound_send(struct outbound *out, const struct httpc_request *req,
 	o->body_len = req->body_len;
 	o->timeout_ms = req->timeout_ms;
 	o->follow = req->follow;
+	o->trust = req->trust == NULL ? NULL : xstrdup(req->trust);
+	o->connect_to = req->connect_to == NULL ? NULL :
+	    xstrdup(req->connect_to);
 	o->retries = retries > RETRY_MAX ? RETRY_MAX : retries;
 	o->attempt = 1;
 	outbound_attempt(o);

@@ -87,5 +87,38 @@ main(void)
 	matches("127.0.0.1:0", NULL, 0);
 	matches("127.0.0.1:10", "127.0.0.1:1010", 0);
 
+	/* address_valid: the shapes a user may write. */
+	ok(address_valid("127.0.0.1:0") && address_valid("localhost:65535") &&
+	    address_valid("[::1]:80") && address_valid("[fe80::1.2.3.4]:1"),
+	    "HOST:PORT and [ADDR]:PORT are valid");
+	ok(!address_valid("127.0.0.1") && !address_valid(":80") &&
+	    !address_valid("a:65536") && !address_valid("a:") &&
+	    !address_valid("a:-1") && !address_valid("a:123456"),
+	    "a missing host or port, or a port out of range, is not");
+	ok(!address_valid("[::1]80") && !address_valid("[]:80") &&
+	    !address_valid("[::1:80") && !address_valid("[::g]:80"),
+	    "a bad IPv6 bracket is not");
+	ok(!address_valid("a b:80") && !address_valid("a/b:80") &&
+	    !address_valid("u@h:80"), "blanks, slashes and @ are not");
+
+	/* address_host and address_local */
+	bound = address_host("[::1]:80");
+	again = address_host("127.0.0.1:80");
+	ok(strcmp(bound, "::1") == 0 && strcmp(again, "127.0.0.1") == 0,
+	    "the host of an address is without port and brackets");
+	free(bound);
+	free(again);
+	bound = address_local("0.0.0.0:4242");
+	again = address_local("[::]:4242");
+	ok(strcmp(bound, "127.0.0.1:4242") == 0 &&
+	    strcmp(again, "[::1]:4242") == 0,
+	    "a listener on every address is reached on loopback");
+	free(bound);
+	free(again);
+	bound = address_local("10.1.2.3:4242");
+	ok(strcmp(bound, "10.1.2.3:4242") == 0,
+	    "a listener on one address is reached there");
+	free(bound);
+
 	return (done_testing());
 }

@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <err.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include "limit.h"
 #include "loop.h"
 #include "outbound.h"
+#include "settings.h"
 #include "store.h"
 #include "tap.h"
 #include "tree.h"
@@ -359,6 +361,22 @@ run_until_idle(struct fixture *f, struct server *s)
 	return (httpd_requests(s->httpd) == 0 && !httpc_active(f->httpc));
 }
 
+/* The limits fish start uses when none is given: every default. */
+static void
+default_limits(struct limits *limits)
+{
+	struct settings	 none, in_force;
+	char		*cause = NULL;
+
+	settings_init(&none);
+	settings_init(&in_force);
+	if (settings_resolve(&in_force, &none, NULL, NULL, &cause) == -1)
+		errx(1, "settings: %s", cause);
+	settings_limits(&in_force, limits);
+	settings_release(&in_force);
+	settings_release(&none);
+}
+
 /*
  * Two servers in one process: each keeps its own limits, requests in
  * progress and held requests.
@@ -376,8 +394,8 @@ test_two_servers(void)
 
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
-	limit_defaults(&la);
-	limit_defaults(&lb);
+	default_limits(&la);
+	default_limits(&lb);
 	lb.max_body = 4;
 	if (!ok(setup(&f, "two") == 0 && server_start(&f, &a, &la) == 0 &&
 	    server_start(&f, &b, &lb) == 0, "two servers start on one store"))
@@ -440,7 +458,7 @@ forwarded_setup(struct forwarded *fw, const char *name)
 
 	memset(fw, 0, sizeof *fw);
 	fw->app_fd = fw->fd = -1;
-	limit_defaults(&limits);
+	default_limits(&limits);
 	if (!ok(setup(&fw->f, name) == 0 &&
 	    server_start(&fw->f, &fw->s, &limits) == 0, "a server starts"))
 		return (-1);

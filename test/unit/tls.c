@@ -1,8 +1,9 @@
 /*
  * Unit tests for TLS files: a certificate and its key load; a key of
  * another certificate, a missing file, files that are not PEM and the
- * certificate given as key are refused with a cause naming the file; and
- * what libmicrohttpd is given with and without a certificate.
+ * certificate given as key are refused with a cause naming the file; what
+ * libmicrohttpd is given with and without a certificate; and the name the
+ * listener checks its own certificate by when it connects to itself.
  *
  * The certificates are made for each run with openssl(1), so that no key
  * lives in the source tree.
@@ -33,20 +34,34 @@ path_of(const char *name)
 	return (path);
 }
 
-/* Make a self-signed certificate and its key under tmpdir. */
+/*
+ * Make a self-signed certificate for common name cn and its key under
+ * tmpdir, with subject alternative names san (openssl's syntax) if not
+ * NULL.
+ */
 static int
-make_cert(const char *cert, const char *key)
+make_cert_for(const char *cert, const char *key, const char *cn,
+    const char *san)
 {
 	char	*cmd;
 	int	 ret;
 
 	xasprintf(&cmd, "openssl req -x509 -newkey ec -pkeyopt "
-	    "ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost -days 1 "
-	    "-keyout '%s/%s' -out '%s/%s' 2>/dev/null", tmpdir, key, tmpdir,
-	    cert);
+	    "ec_paramgen_curve:prime256v1 -nodes -subj /CN=%s -days 1 "
+	    "%s%s -keyout '%s/%s' -out '%s/%s' 2>/dev/null", cn,
+	    san == NULL ? "" : "-addext subjectAltName=",
+	    san == NULL ? "" : san,
+	    tmpdir, key, tmpdir, cert);
 	ret = system(cmd);
 	free(cmd);
 	return (ret);
+}
+
+/* Make a self-signed certificate for localhost and its key under tmpdir. */
+static int
+make_cert(const char *cert, const char *key)
+{
+	return (make_cert_for(cert, key, "localhost", NULL));
 }
 
 /* Write text to tmpdir/name. */
@@ -142,6 +157,48 @@ test_refuse(void)
 	    "a directory is refused");
 }
 
+/*
+ * Check the name tls_name gives a certificate for cn and san (made as
+ * make_cert_for does) when we connect to host.
+ */
+static void
+name_is(const char *cn, const char *san, const char *host, const char *want)
+{
+	struct tls	*t = NULL;
+	char		*cert = path_of("n.pem"), *key = path_of("n.key");
+	char		*cause = NULL, *name = NULL;
+
+	if (make_cert_for("n.pem", "n.key", cn, san) == 0 &&
+	    (t = tls_load(cert, key, &cause)) != NULL)
+		name = tls_name(t, host);
+	ok(name != NULL && strcmp(name, want) == 0,
+	    "a certificate for %s (%s) is checked at %s as %s (got %s)", cn,
+	    san == NULL ? "no alternative names" : san, host, want,
+	    name == NULL ? "none" : name);
+	free(name);
+	free(cause);
+	tls_free(t);
+	free(cert);
+	free(key);
+}
+
+/* The name to check our own certificate by when we connect to ourselves. */
+static void
+test_name(void)
+{
+	name_is("localhost", "IP:127.0.0.1,DNS:localhost", "127.0.0.1",
+	    "127.0.0.1");
+	name_is("localhost", "IP:127.0.0.1,DNS:localhost", "::1", "127.0.0.1");
+	name_is("localhost", "DNS:localhost,IP:127.0.0.1", "::1", "localhost");
+	name_is("hooks.example.test", "DNS:hooks.example.test", "127.0.0.1",
+	    "hooks.example.test");
+	name_is("x", "DNS:*.example.test", "127.0.0.1", "fish.example.test");
+	name_is("x", "IP:::1", "127.0.0.1", "::1");
+	name_is("hooks.example.test", NULL, "127.0.0.1",
+	    "hooks.example.test");
+	name_is("localhost", NULL, "localhost", "localhost");
+}
+
 /* Remove one file or directory (nftw callback). */
 static int
 remove_one(const char *path, const struct stat *sb, int type,
@@ -171,6 +228,7 @@ main(void)
 	}
 	test_load();
 	test_refuse();
+	test_name();
 	nftw(tmpdir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	return (done_testing());
 }
