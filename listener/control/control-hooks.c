@@ -73,6 +73,10 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	    json_object_new_int64((int64_t)st.journal_records));
 	json_object_object_add(r, "journal_segments",
 	    json_object_new_int64((int64_t)st.journal_segments));
+	json_object_object_add(r, "journal_appended",
+	    json_object_new_int64((int64_t)st.journal_appended));
+	json_object_object_add(r, "journal_syncs",
+	    json_object_new_int64((int64_t)st.journal_syncs));
 	control_hooks_damage(r, &st.damage);
 	s = duration_format((uint64_t)listener.retain_ms);
 	json_object_object_add(r, "retain", json_object_new_string(s));
