@@ -209,17 +209,13 @@ static int
 journal_all_zero(int fd, uint64_t offset, uint64_t size)
 {
 	char	buf[65536];
-	ssize_t	n, i;
+	ssize_t	n;
 
 	while (offset < size) {
 		n = journal_pread(fd, buf, size - offset < sizeof buf ?
 		    (size_t)(size - offset) : sizeof buf, offset);
-		if (n <= 0)
+		if (n <= 0 || !journal_zero(buf, (size_t)n))
 			return (0);
-		for (i = 0; i < n; i++) {
-			if (buf[i] != 0)
-				return (0);
-		}
 		offset += (uint64_t)n;
 	}
 	return (1);
