@@ -489,9 +489,9 @@ journal_peek_header(struct journal *j, uint32_t number, int flags, int *fd,
 
 /*
  * Tell whether segment number is one prepared after segment before and
- * never used: a sound header that names before (by number and salt), and
- * nothing but zeros after it.  If so, fill *prepared (its file open
- * read-write).
+ * never used: the next number, a sound header that names before (by
+ * number and salt), and nothing but zeros after it.  If so, fill
+ * *prepared (its file open read-write).
  */
 static int
 journal_prepared_after(struct journal *j, uint32_t before, uint32_t number,
@@ -501,6 +501,8 @@ journal_prepared_after(struct journal *j, uint32_t before, uint32_t number,
 	uint64_t		 size, prev_size;
 	int			 fd, prev_fd, found = 0;
 
+	if (number != before + 1)
+		return (0);
 	if (journal_peek_header(j, before, O_RDONLY, &prev_fd, &prev,
 	    &prev_size) != JOURNAL_HEADER_V2) {
 		if (prev_fd != -1)
