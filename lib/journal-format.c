@@ -50,6 +50,26 @@ journal_pread(int fd, void *buf, size_t len, uint64_t offset)
 	return ((ssize_t)done);
 }
 
+/*
+ * Tell whether the len bytes at p are all zero: never written, or
+ * pre-written.  Recovery asks this of every block of a pre-written
+ * segment, so it compares a block at a time (memcmp is vectorised).
+ */
+int
+journal_zero(const void *p, size_t len)
+{
+	static const unsigned char	zeros[JOURNAL_BLOCK];
+	const unsigned char		*u = p;
+	size_t				 n;
+
+	for (; len > 0; u += n, len -= n) {
+		n = len < sizeof zeros ? len : sizeof zeros;
+		if (memcmp(u, zeros, n) != 0)
+			return (0);
+	}
+	return (1);
+}
+
 /* Write the two copies of a segment header (JOURNAL_HEADER_LEN bytes). */
 void
 journal_header_encode(unsigned char *out, const struct journal_header *h)

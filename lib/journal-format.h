@@ -138,5 +138,6 @@ int	 journal_v1_decode(const char *, size_t, struct journal_record *);
 ssize_t	 journal_v1_read_at(int, uint64_t, uint64_t, struct buffer *,
 	    struct journal_record *);
 ssize_t	 journal_pread(int, void *, size_t, uint64_t);
+int	 journal_zero(const void *, size_t);
 
 #endif

@@ -241,12 +241,11 @@ recover_block(struct recover *rc, const unsigned char *block, size_t len,
 	size_t				 at, i;
 
 	at = offset == 0 ? JOURNAL_HEADER_LEN : 0;
-	if (scan->newest) {
+	if (scan->newest && !journal_zero(block + at, len - at)) {
 		/* Where written bytes end, for journal_scrub. */
 		for (i = len; i > at && block[i - 1] == 0; i--)
 			continue;
-		if (i > at)
-			scan->dirty = offset + i;
+		scan->dirty = offset + i;
 	}
 	while (at < len && JOURNAL_BLOCK - at >= JOURNAL_FRAGMENT_HEAD) {
 		switch (journal_fragment_parse(block + at, len - at, offset + at,

@@ -1,9 +1,16 @@
 /*
- * Journal segment files: creating a segment (its header written and
- * synced with its directory before any record goes there), and opening
- * the journal's segments on start, in number order: each one's header,
- * its place in the chain of segments (numbers skipped, a segment replaced
- * in the middle), then its records through journal-recover.c.
+ * Journal segment files: creating a segment (pre-written whole, its
+ * header and name synced, before any record goes there: see
+ * journal-prepare.c), and opening the journal's segments on start, in
+ * number order: each one's header, its place in the chain of segments
+ * (numbers skipped, a segment replaced in the middle), then its records
+ * through journal-recover.c.
+ *
+ * On open, what a crash may leave of a segment being prepared is taken
+ * care of: a temporary file (not yet renamed into place) is removed, and
+ * a segment prepared but never used (the newest file, chained to the one
+ * before it, nothing but zeros after its header) is kept as the next
+ * segment to roll to, while appends resume in the one before it.
  */
 #include "compat.h"
 #include "config.h"
@@ -23,9 +30,9 @@
 #include "clock.h"
 #include "journal.h"
 #include "journal-format.h"
+#include "journal-prepare.h"
 #include "journal-segment.h"
 #include "xmalloc.h"
-
 
 /* What journal_open knows of the segment file before the one it opens. */
 struct journal_previous {
@@ -107,8 +114,7 @@ journal_write_header(struct journal *j, struct segment *seg,
 	h.prev_number = prev->number;
 	h.prev_salt = prev->version == JOURNAL_VERSION ? prev->salt : 0;
 	journal_header_encode(header, &h);
-	if (ftruncate(seg->fd, 0) == -1 ||
-	    journal_pwrite(seg->fd, header, sizeof header, 0) == -1 ||
+	if (journal_pwrite(seg->fd, header, sizeof header, 0) == -1 ||
 	    fsync(seg->fd) == -1 || journal_sync_dir(j->dir) == -1) {
 		xasprintf(cause, "cannot create journal segment %08u in '%s': "
 		    "%s", seg->number, j->dir, strerror(errno));
@@ -137,36 +143,64 @@ journal_previous_of(const struct journal *j)
 	return (prev);
 }
 
-/* Append a new, empty segment after the newest one. */
+/*
+ * Return the size to pre-write a segment at: the smallest power of two
+ * from JOURNAL_SEGMENT_MIN that holds want bytes and four times what a
+ * roll writes at a segment's start (its checkpoint), at most
+ * JOURNAL_SEGMENT_MAX.
+ */
+uint64_t
+journal_segment_size(uint64_t want, uint64_t roll_bytes)
+{
+	uint64_t	size = JOURNAL_SEGMENT_MIN;
+
+	while (size < JOURNAL_SEGMENT_MAX &&
+	    (size < want || size / 4 < roll_bytes))
+		size *= 2;
+	return (size);
+}
+
+/*
+ * Make segment h->number, prepared in file fd of size bytes, the active
+ * one: appends go there from now on.
+ */
+void
+journal_segment_push(struct journal *j, int fd, uint64_t size,
+    const struct journal_header *h)
+{
+	struct segment	*seg;
+
+	j->segments = xreallocarray(j->segments, j->nsegments + 1,
+	    sizeof *j->segments);
+	seg = &j->segments[j->nsegments++];
+	memset(seg, 0, sizeof *seg);
+	seg->number = h->number;
+	seg->fd = fd;
+	seg->version = JOURNAL_VERSION;
+	journal_frame_init(&seg->frame, h->number, h->salt);
+	seg->size = seg->rolled_end = JOURNAL_HEADER_LEN;
+	seg->capacity = size;
+	seg->created_at = seg->written_at = clock_wall_ms();
+	j->last_number = h->number;
+}
+
+/* Start a new segment after the newest one, prepared here and now. */
 int
 journal_new_segment(struct journal *j, char **cause)
 {
-	struct journal_previous	 prev = journal_previous_of(j);
-	struct segment		*seg;
-	char			*path;
-	uint32_t		 number = j->last_number + 1;
+	struct journal_previous	prev = journal_previous_of(j);
+	struct journal_header	h;
+	int			fd;
 
-	path = journal_segment_path(j, number);
-	j->segments = xreallocarray(j->segments, j->nsegments + 1,
-	    sizeof *j->segments);
-	seg = &j->segments[j->nsegments];
-	memset(seg, 0, sizeof *seg);
-	seg->number = number;
-	seg->created_at = seg->written_at = clock_wall_ms();
-	seg->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (seg->fd == -1) {
-		xasprintf(cause, "cannot create '%s': %s", path,
-		    strerror(errno));
-		free(path);
+	memset(&h, 0, sizeof h);
+	h.number = j->last_number + 1;
+	h.prev_number = prev.number;
+	h.prev_salt = prev.version == JOURNAL_VERSION ? prev.salt : 0;
+	if (journal_prepare_file(j->dir, &h, JOURNAL_SEGMENT_MIN, NULL, &fd,
+	    cause) == -1)
 		return (-1);
-	}
-	free(path);
-	if (journal_write_header(j, seg, &prev, cause) == -1) {
-		close(seg->fd);
-		return (-1);
-	}
-	j->nsegments++;
-	j->last_number = number;
+	journal_segment_push(j, fd, JOURNAL_SEGMENT_MIN, &h);
+	j->segments[j->nsegments - 1].created_at = h.created_at;
 	return (0);
 }
 
@@ -175,17 +209,13 @@ static int
 journal_all_zero(int fd, uint64_t offset, uint64_t size)
 {
 	char	buf[65536];
-	ssize_t	n, i;
+	ssize_t	n;
 
 	while (offset < size) {
 		n = journal_pread(fd, buf, size - offset < sizeof buf ?
 		    (size_t)(size - offset) : sizeof buf, offset);
-		if (n <= 0)
+		if (n <= 0 || !journal_zero(buf, (size_t)n))
 			return (0);
-		for (i = 0; i < n; i++) {
-			if (buf[i] != 0)
-				return (0);
-		}
 		offset += (uint64_t)n;
 	}
 	return (1);
@@ -321,6 +351,8 @@ journal_open_segment(struct journal *j, struct journal_scan *scan,
 			}
 			prev->version = JOURNAL_VERSION;
 			prev->salt = seg.frame.salt;
+			seg.capacity = (uint64_t)sb.st_size > JOURNAL_SEGMENT_MIN ?
+			    (uint64_t)sb.st_size : JOURNAL_SEGMENT_MIN;
 			goto keep;
 		}
 		j->damage.segments_unreadable++;
@@ -348,8 +380,15 @@ journal_open_segment(struct journal *j, struct journal_scan *scan,
 		    (newest && journal_scrub(scan, cause) == -1))
 			goto fail;
 	}
-	/* Reads stay within the file; appends go on where recovery says. */
+	/*
+	 * Reads stay within the file; appends go on where recovery says,
+	 * up to the size the file was pre-written to (one written by an
+	 * earlier fish, which grew by appends, takes appends up to
+	 * JOURNAL_SEGMENT_MIN before a roll).
+	 */
 	seg.size = newest ? scan->resume : scan->size;
+	seg.capacity = scan->size > JOURNAL_SEGMENT_MIN ? scan->size :
+	    JOURNAL_SEGMENT_MIN;
 	seg.records = scan->records;
 	j->records += scan->records;
 keep:
@@ -369,7 +408,26 @@ journal_compare_numbers(const void *a, const void *b)
 	return (x < y ? -1 : x > y);
 }
 
-/* List the segment numbers in the journal directory, sorted. */
+/*
+ * Remove a segment file a crash left half prepared (never renamed into
+ * place, so never used).
+ */
+static void
+journal_remove_leftover(struct journal *j, const char *name)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/%s", j->dir, name);
+	if (unlink(path) == -1 && errno != ENOENT)
+		buffer_add_line(&j->warnings, "journal: cannot remove '%s', a "
+		    "segment left half prepared: %s", path, strerror(errno));
+	free(path);
+}
+
+/*
+ * List the segment numbers in the journal directory, sorted; remove
+ * leftovers of segments being prepared.
+ */
 static uint32_t *
 journal_list(struct journal *j, size_t *count, char **cause)
 {
@@ -386,6 +444,12 @@ journal_list(struct journal *j, size_t *count, char **cause)
 		return (NULL);
 	}
 	while ((de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) == 8 + strlen(JOURNAL_PREPARE_SUFFIX) &&
+		    sscanf(de->d_name, "%8u%15s", &number, tail) == 2 &&
+		    strcmp(tail, JOURNAL_PREPARE_SUFFIX) == 0) {
+			journal_remove_leftover(j, de->d_name);
+			continue;
+		}
 		if (strlen(de->d_name) != 16 ||
 		    sscanf(de->d_name, "%8u%15s", &number, tail) != 2 ||
 		    strcmp(tail, ".journal") != 0 || number == 0)
@@ -400,20 +464,89 @@ journal_list(struct journal *j, size_t *count, char **cause)
 	return (numbers == NULL ? xcalloc(1, sizeof *numbers) : numbers);
 }
 
-/* Recover every segment of the journal, oldest first. */
+/* Read segment number's header from its file; return how it was found. */
+static enum journal_header_kind
+journal_peek_header(struct journal *j, uint32_t number, int flags, int *fd,
+    struct journal_header *h, uint64_t *size)
+{
+	unsigned char	 header[JOURNAL_HEADER_LEN];
+	struct stat	 sb;
+	char		*path;
+	ssize_t		 n;
+
+	memset(h, 0, sizeof *h);
+	path = journal_segment_path(j, number);
+	*fd = open(path, flags | O_CLOEXEC);
+	free(path);
+	if (*fd == -1)
+		return (JOURNAL_HEADER_BAD);
+	if (fstat(*fd, &sb) == -1 ||
+	    (n = journal_pread(*fd, header, sizeof header, 0)) == -1)
+		return (JOURNAL_HEADER_BAD);
+	*size = (uint64_t)sb.st_size;
+	return (journal_header_parse(header, (size_t)n, number, h));
+}
+
+/*
+ * Tell whether segment number is one prepared after segment before and
+ * never used: the next number, a sound header that names before (by
+ * number and salt), and nothing but zeros after it.  If so, fill
+ * *prepared (its file open read-write).
+ */
+static int
+journal_prepared_after(struct journal *j, uint32_t before, uint32_t number,
+    struct journal_prepared *prepared)
+{
+	struct journal_header	 h, prev;
+	uint64_t		 size, prev_size;
+	int			 fd, prev_fd, found = 0;
+
+	if (number != before + 1)
+		return (0);
+	if (journal_peek_header(j, before, O_RDONLY, &prev_fd, &prev,
+	    &prev_size) != JOURNAL_HEADER_V2) {
+		if (prev_fd != -1)
+			close(prev_fd);
+		return (0);
+	}
+	close(prev_fd);
+	if (journal_peek_header(j, number, O_RDWR, &fd, &h, &size) ==
+	    JOURNAL_HEADER_V2 && h.bad_copies == 0 &&
+	    h.prev_number == before && h.prev_salt == prev.salt &&
+	    journal_all_zero(fd, JOURNAL_HEADER_LEN, size)) {
+		prepared->fd = fd;
+		prepared->size = size;
+		prepared->header = h;
+		found = 1;
+	} else if (fd != -1)
+		close(fd);
+	return (found);
+}
+
+/*
+ * Recover every segment of the journal, oldest first.  A segment prepared
+ * and never used is set aside for the next roll: appends resume in the
+ * one before it.
+ */
 int
 journal_recover_all(struct journal *j, journal_replay_cb cb, void *arg,
     char **cause)
 {
 	struct journal_previous	 prev = { 0, 0, 0, 0 };
+	struct journal_prepared	 prepared;
 	struct journal_scan	 scan;
 	struct buffer		 chunk, record;
 	uint32_t		*numbers;
 	size_t			 count, i;
-	int			 error = 0;
+	int			 error = 0, unused = 0;
 
 	if ((numbers = journal_list(j, &count, cause)) == NULL)
 		return (-1);
+	if (count >= 2 && journal_prepared_after(j, numbers[count - 2],
+	    numbers[count - 1], &prepared)) {
+		unused = 1;
+		count--;
+	}
 	buffer_init(&chunk);
 	buffer_init(&record);
 	memset(&scan, 0, sizeof scan);
@@ -433,6 +566,11 @@ journal_recover_all(struct journal *j, journal_replay_cb cb, void *arg,
 	}
 	if (count > 0)
 		j->last_number = numbers[count - 1];
+	if (unused && error == 0) {
+		journal_preparer_adopt(j->preparer, &prepared);
+		j->preparing = 1;
+	} else if (unused)
+		close(prepared.fd);
 	free(numbers);
 	buffer_release(&chunk);
 	buffer_release(&record);

@@ -1,8 +1,8 @@
 /*
  * The journal's segments, shared by journal.c (the API: appends, sync,
- * reads, rolling and expiring) and journal-segment.c (segment files:
- * creating them, and recovering them all on open); nothing else includes
- * this.
+ * reads, rolling and expiring), journal-segment.c (segment files:
+ * creating them, and recovering them all on open) and journal-prepare.c
+ * (segments written ahead of need); nothing else includes this.
  */
 #ifndef JOURNAL_SEGMENT_H
 #define JOURNAL_SEGMENT_H
@@ -14,13 +14,33 @@
 #include "journal.h"
 #include "journal-format.h"
 
+/*
+ * Sizes of pre-written segments: the first is JOURNAL_SEGMENT_MIN, each
+ * one that fills makes the next twice its size up to JOURNAL_SEGMENT_MAX,
+ * one rolled for its age makes the next about twice what it held.
+ */
+#define JOURNAL_SEGMENT_MIN	(256U << 10)
+#define JOURNAL_SEGMENT_MAX	(64U << 20)
+/* A segment never passes this, so offsets fit a position's 32 bits. */
+#define JOURNAL_SEGMENT_LIMIT	(0xffffffffULL - JOURNAL_RECORD_MAX)
+/* After a failed preparation, the next try waits this long. */
+#define JOURNAL_PREPARE_RETRY_MS 1000
+
+struct journal_preparer;
+
 struct segment {
 	uint32_t		 number;
 	int			 fd;
 	int			 version;	/* 1 or 2 */
 	struct journal_frame	 frame;		/* format 2 */
-	uint64_t		 size;		/* written and synced */
-	int64_t			 created_at;	/* unix ms, from the header */
+	/*
+	 * The end of what was written: synced for the active segment (the
+	 * pending buffer follows), written for older ones.
+	 */
+	uint64_t		 size;
+	uint64_t		 capacity;	/* pre-written (the active) */
+	uint64_t		 rolled_end;	/* after what its roll wrote */
+	int64_t			 created_at;	/* unix ms */
 	int64_t			 written_at;	/* unix ms of the last sync */
 	uint64_t		 records;
 };
@@ -45,11 +65,28 @@ struct journal {
 	struct buffer		 warnings;
 	struct journal_synced	*synced;	/* to run after the next sync */
 	size_t			 nsynced, synced_size;
+
+	/* Rolling (journal.c) and preparing (journal-prepare.c). */
+	struct journal_preparer	*preparer;
+	int			 preparing;	/* asked, not yet taken */
+	int64_t			 prepare_retry;	/* mono ms: not before */
+	uint32_t		 unsynced;	/* an older segment written but
+						   not synced, or 0 */
+	journal_roll_cb		 roll_cb;
+	void			*roll_arg;
+	int			 rolling;	/* roll_cb is running */
+	uint64_t		 roll_bytes;	/* what the last roll wrote */
+	char			*failure;	/* a write failed off sync */
+	uint64_t		 appended;	/* records, since open */
+	uint64_t		 syncs;		/* fdatasyncs of records */
 };
 
 int	 journal_sync_dir(const char *);
 char	*journal_segment_path(const struct journal *, uint32_t);
 int	 journal_pwrite(int, const void *, size_t, uint64_t);
+uint64_t journal_segment_size(uint64_t, uint64_t);
+void	 journal_segment_push(struct journal *, int, uint64_t,
+	    const struct journal_header *);
 int	 journal_new_segment(struct journal *, char **);
 int	 journal_recover_all(struct journal *, journal_replay_cb, void *,
 	    char **);

@@ -21,6 +21,13 @@
  * listener's store runs before each wait for events (and at a stop),
  * syncs once for all of them and then runs them.  See doc/journal.md for
  * the meaning of each record type.
+ *
+ * Segments are pre-written: created whole, filled with zeros and synced,
+ * by a helper thread, before any record goes there, so that appends
+ * overwrite in place and a sync flushes data only (journal-prepare.h).
+ * An append that would pass the active segment's size rolls to the next
+ * one first; the roll callback (journal_on_roll) then appends what must
+ * begin every segment (the listener's checkpoint of its hooks).
  */
 #ifndef JOURNAL_H
 #define JOURNAL_H
@@ -75,6 +82,7 @@ struct journal;
 
 typedef void (*journal_replay_cb)(const struct journal_record *, void *);
 typedef void (*journal_synced_cb)(void *);
+typedef void (*journal_roll_cb)(void *);
 
 struct journal *journal_open(const char *, journal_replay_cb, void *, char **,
 	    char **);
@@ -90,7 +98,10 @@ int	 journal_commit(struct journal *, char **);
 int	 journal_read(struct journal *, uint64_t, struct journal_record *,
 	    char **);
 void	 journal_record_release(struct journal_record *);
-int	 journal_roll(struct journal *, char **);
+void	 journal_on_roll(struct journal *, journal_roll_cb, void *);
+int	 journal_roll(struct journal *, int, char **);
+char	*journal_warnings(struct journal *);
+void	 journal_counts(const struct journal *, uint64_t *, uint64_t *);
 uint32_t journal_expire(struct journal *, int64_t, char **);
 uint64_t journal_active_bytes(const struct journal *, int64_t *);
 uint64_t journal_bytes(const struct journal *);

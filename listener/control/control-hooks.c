@@ -65,6 +65,10 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	    json_object_new_int64((int64_t)st.journal_records));
 	json_object_object_add(r, "journal_segments",
 	    json_object_new_int64((int64_t)st.journal_segments));
+	json_object_object_add(r, "journal_appended",
+	    json_object_new_int64((int64_t)st.journal_appended));
+	json_object_object_add(r, "journal_syncs",
+	    json_object_new_int64((int64_t)st.journal_syncs));
 	control_hooks_damage(r, &st.damage);
 	httpd_status(listener.httpd, r);
 	s = envelope_time(listener.started_at);

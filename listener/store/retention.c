@@ -1,17 +1,19 @@
 /*
- * Retention: the journal does not grow without bound.  The store rolls to
- * a new journal segment now and then, writes a checkpoint of the hooks at
- * its start, and removes segments whose last write is older than the
- * retention period; their messages expire with them.
+ * Retention: the journal does not grow without bound.  Its segments are
+ * rolled now and then, each new one begins with a checkpoint of the
+ * hooks, and segments whose last write is older than the retention
+ * period are removed; their messages expire with them.
  *
- * A segment is rolled when it is larger than RETENTION_SEGMENT_MAX or older
- * than a quarter of the retention period (at most an hour), so that old
- * data leaves in pieces of about that size.  The new segment starts with a
- * checkpoint: a HOOK_CREATED record for every hook and a CHECKPOINT record
- * with the next sequence number, synced before any older segment may be
- * removed.  Older segments then hold only messages and takes, and removing
- * one whose last write is older than the retention period loses nothing
- * but expired messages.
+ * The journal rolls by itself when an append would pass the active
+ * segment's pre-written size (at most 64 MiB: lib/journal.c), and the
+ * store rolls a segment older than a quarter of the retention period (at
+ * most an hour), so that old data leaves in pieces of about that size.
+ * Either way the journal then calls retention_rolled, which begins the
+ * new segment with a checkpoint: a HOOK_CREATED record for every hook and
+ * a CHECKPOINT record with the next sequence number.  Once that
+ * checkpoint is synced, older segments hold only messages and takes, and
+ * removing one whose last write is older than the retention period loses
+ * nothing but expired messages.
  */
 #include "config.h"
 
@@ -23,7 +25,8 @@
 #include "loop.h"
 #include "store-private.h"
 
-#define RETENTION_SEGMENT_MAX	(64U << 20)
+/* How soon to try again a roll whose segment is still being prepared. */
+#define RETENTION_RETRY_MS	100
 
 /* Return how often to look, and how old a segment may get before a roll. */
 static int64_t
@@ -38,38 +41,41 @@ retention_interval(const struct store *s)
 	return (interval);
 }
 
-/*
- * Start a new segment that begins with a durable checkpoint of the hooks.
- * The syncs do not run the group commit's callbacks (they wait for the
- * next commit, their records durable all the same), so that none can
- * append between the first sync and the roll.
- */
+/* A checkpoint is durable: older segments may be removed from now on. */
 static void
-retention_roll(struct store *s)
+retention_checkpointed(void *arg)
 {
-	char	*cause;
+	struct store	*s = arg;
 
-	store_sync(s);
-	if (journal_roll(s->journal, &cause) == -1) {
-		log_warnx("retention: %s", cause);
-		free(cause);
-		return;
-	}
-	hook_checkpoint(s);
-	store_sync(s);
 	s->checkpointed = 1;
-	s->checkpoint_end = journal_active_bytes(s->journal, NULL);
 }
 
 /*
- * Roll if due, then remove what has expired.  Segments' times are the
- * journal's, so they are compared with its clock, not the store's.
+ * The journal rolled to a new segment (journal_on_roll): begin it with a
+ * checkpoint of the hooks, durable with the next group commit.  This runs
+ * inside an append, before the record that caused the roll.
+ */
+static void
+retention_rolled(void *arg)
+{
+	struct store	*s = arg;
+
+	hook_checkpoint(s);
+	s->checkpoint_end = journal_active_bytes(s->journal, NULL);
+	journal_after_sync(s->journal, retention_checkpointed, s);
+}
+
+/*
+ * Roll if the active segment is old, then remove what has expired.
+ * Segments' times are the journal's, so they are compared with its
+ * clock, not the store's.
  */
 static void
 retention_tick(void *arg)
 {
 	struct store	*s = arg;
 	int64_t		 created_at, now = clock_wall_ms();
+	int64_t		 next = retention_interval(s);
 	uint64_t	 size;
 	uint32_t	 first_kept;
 	char		*cause;
@@ -77,9 +83,19 @@ retention_tick(void *arg)
 	s->retention_timer = NULL;
 	size = journal_active_bytes(s->journal, &created_at);
 	/* Roll only a segment that holds more than its checkpoint. */
-	if (size > s->checkpoint_end && (size > RETENTION_SEGMENT_MAX ||
-	    now - created_at >= retention_interval(s)))
-		retention_roll(s);
+	if (size > s->checkpoint_end &&
+	    now - created_at >= retention_interval(s)) {
+		switch (journal_roll(s->journal, 0, &cause)) {
+		case -1:
+			log_warnx("retention: %s", cause);
+			free(cause);
+			break;
+		case 1:
+			/* Its segment is being prepared: soon. */
+			next = RETENTION_RETRY_MS;
+			break;
+		}
+	}
 	/* Only a checkpoint written by us makes older segments removable. */
 	if (s->checkpointed) {
 		first_kept = journal_expire(s->journal, now - s->retain_ms,
@@ -90,14 +106,18 @@ retention_tick(void *arg)
 		}
 		message_expire(s, (uint64_t)first_kept << 32);
 	}
-	s->retention_timer = loop_timer_add(s->loop,
-	    loop_now() + retention_interval(s), retention_tick, s);
+	s->retention_timer = loop_timer_add(s->loop, loop_now() + next,
+	    retention_tick, s);
 }
 
-/* Keep the journal to about the store's retention period of history. */
+/*
+ * Keep the journal to about the store's retention period of history, and
+ * begin every new segment with a checkpoint.
+ */
 void
 retention_start(struct store *s)
 {
+	journal_on_roll(s->journal, retention_rolled, s);
 	s->retention_timer = loop_timer_add(s->loop,
 	    loop_now() + retention_interval(s), retention_tick, s);
 }

@@ -79,7 +79,6 @@ struct store {
 uint64_t	 store_seq_new(struct store *);
 void		 store_seq_raise(struct store *, uint64_t);
 void		 store_notify(struct store *, struct message *);
-void		 store_sync(struct store *);
 
 /* store-replay.c */
 void		 store_replay(const struct journal_record *, void *);

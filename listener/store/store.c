@@ -108,30 +108,25 @@ store_after_sync(struct store *s, store_synced_cb cb, void *arg)
 
 /*
  * The group commit: make everything appended durable and run what waited
- * for it (also at a stop).  A failed sync ends the process.
+ * for it (also at a stop).  A failed sync ends the process.  Problems the
+ * journal met meanwhile (a segment it could not prepare) are logged.
  */
 void
 store_commit(struct store *s)
 {
-	char	*cause;
+	char	*cause, *warnings, *line, *next;
 
 	if (journal_commit(s->journal, &cause) == -1)
 		fatalx("%s; stopping without acknowledging anything more",
 		    cause);
-}
-
-/*
- * Sync the journal without running what waits for it (retention rolls
- * between two syncs); a failure is fatal as in store_commit.
- */
-void
-store_sync(struct store *s)
-{
-	char	*cause;
-
-	if (journal_sync(s->journal, &cause) == -1)
-		fatalx("%s; stopping without acknowledging anything more",
-		    cause);
+	if ((warnings = journal_warnings(s->journal)) == NULL)
+		return;
+	for (line = warnings; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		log_warnx("%s", line);
+	}
+	free(warnings);
 }
 
 /*
@@ -233,5 +228,6 @@ store_stats(struct store *s, struct store_stats *st)
 	st->journal_bytes = journal_bytes(s->journal);
 	st->journal_records = journal_records(s->journal);
 	st->journal_segments = journal_segments(s->journal);
+	journal_counts(s->journal, &st->journal_appended, &st->journal_syncs);
 	st->damage = *journal_damage(s->journal);
 }

@@ -62,6 +62,8 @@ struct store_stats {
 	uint64_t		journal_bytes;
 	uint64_t		journal_records;
 	uint64_t		journal_segments;
+	uint64_t		journal_appended;	/* records, since start */
+	uint64_t		journal_syncs;		/* fdatasyncs of them */
 	struct journal_damage	damage;		/* found lost at open */
 };
 

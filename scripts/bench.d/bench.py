@@ -32,20 +32,27 @@ NGINX = os.environ["FISH_BENCH_NGINX"]
 CAPTURE = os.environ["FISH_BENCH_CAPTURE"]
 NGINX_PID = int(os.environ["FISH_BENCH_NGINX_PID"])
 CAPTURE_PID = int(os.environ["FISH_BENCH_CAPTURE_PID"])
+# Another build of fish to load beside this one (scripts/bench --before).
+BEFORE = os.environ.get("FISH_BENCH_BEFORE")
 LUA = os.path.join(SRC, "scripts", "bench.d", "post.lua")
 BODY = b'{"event":"order.created","id":12345,"region_id":7}'
 MIB = 1024 * 1024
 
 # How much of everything: a full run, and --quick (under a minute).
 FULL = dict(callbacks=1000, acks=100, hf_runs=200, wrk_seconds=10,
-            wrk_reps=3,
+            wrk_reps=5,
             sends=1000, send_reps=3, hooks=10000, messages=100000,
             small_journal=1000, big_journal=1000000, take_runs=200,
-            start_runs=3, recovery_mib=1024, recovery_runs=3)
+            start_runs=3, recovery_mib=1024, recovery_runs=3,
+            fsyncs=2000)
 QUICK = dict(callbacks=150, acks=30, hf_runs=30, wrk_seconds=2, wrk_reps=2,
              sends=50, send_reps=2, hooks=500, messages=10000,
              small_journal=1000, big_journal=100000, take_runs=40,
-             start_runs=2, recovery_mib=64, recovery_runs=2)
+             start_runs=2, recovery_mib=64, recovery_runs=2, fsyncs=300)
+
+# The measurements --only may name, in the order they run.
+SECTIONS = ("callbacks", "overhead", "sends", "throughput", "fsync",
+            "memory", "scale", "recovery")
 
 # Untimed pause before each POST to a `wait --follow` (see follow_latency).
 FOLLOW_GAP = 0.010
@@ -68,6 +75,21 @@ def fish(*args, session="main", check=True, stdin=None):
     p = subprocess.run([FISH, "-S", session, *args], stdout=subprocess.PIPE,
                        stdin=stdin, check=check)
     return p.stdout.decode().strip()
+
+
+def fish_before(*args, session="before", check=True):
+    """Run the --before build's client (and its listener) in a session of
+    its own; return its stdout, stripped."""
+    env = dict(os.environ, FISH_LISTENER=os.path.join(BEFORE, "fish-listener"))
+    p = subprocess.run([os.path.join(BEFORE, "fish"), "-S", session, *args],
+                       stdout=subprocess.PIPE, env=env, check=check)
+    return p.stdout.decode().strip()
+
+
+def journal_counts(session):
+    """Return (records appended, fdatasyncs) of a session's journal."""
+    st = json.loads(fish("status", "--json", session=session))
+    return st.get("journal_appended"), st.get("journal_syncs")
 
 
 def listener_pid(session):
@@ -440,30 +462,115 @@ def command_overhead(runs):
 
 
 def throughput(seconds, reps):
-    """Acknowledged callbacks per second, 32 connections."""
+    """Acknowledged callbacks per second, 32 connections, with the records
+    each fdatasync covered; with --before, that build's listener too."""
     progress(f"throughput: wrk -c32 -t2 -d{seconds}s, {reps} rounds")
     hook = fish("spawn", "--name", "load")
     targets = [("nginx 204", NGINX + "/callback"),
                ("python capture", CAPTURE + "/callback"),
                ("fish hook", hook)]
+    if BEFORE:
+        targets.append(("fish hook, --before build",
+                        fish_before("spawn", "--name", "load")))
     rates = {name: [] for name, _ in targets}
     notes = {}
+    appended0, syncs0 = journal_counts("main")
     for _ in range(reps):
-        # Interleaved, so that a slow phase of the machine hits all three.
+        # Interleaved in a shuffled order, so that a slow phase of the
+        # machine hits every server alike.
+        random.shuffle(targets)
         for name, url in targets:
             rate, bad, errors, _ = wrk(url, seconds)
             rates[name].append(rate)
             if bad or errors:
                 notes[name] = f"{bad} non-2xx, {errors} socket errors"
+    appended1, syncs1 = journal_counts("main")
     raw["throughput_rps"] = rates
     line = row("acknowledged callbacks/s (32 conns)", "fish hook (fsync'ed)",
                rates["fish hook"], "req/s", "nginx 204", rates["nginx 204"],
                ">= 0.5x nginx", note=notes.get("fish hook", ""))
     line["met"] = line["ratio"] >= 0.5
+    if BEFORE:
+        name = "fish hook, --before build"
+        row("acknowledged callbacks/s (32 conns)",
+            "fish hook (fsync'ed) against the --before build",
+            rates["fish hook"], "req/s", name, rates[name],
+            note=notes.get(name, ""))
+        row("acknowledged callbacks/s (32 conns)",
+            "--before build (fsync'ed)", rates[name], "req/s", "nginx 204",
+            rates["nginx 204"], note=notes.get(name, ""))
     row("acknowledged callbacks/s (32 conns)",
         "python http.server capture (reference)", rates["python capture"],
         "req/s", "nginx 204", rates["nginx 204"],
         note=notes.get("python capture", ""))
+    if appended0 is not None and syncs1 > syncs0:
+        per = (appended1 - appended0) / (syncs1 - syncs0)
+        raw["records_per_fdatasync"] = dict(
+            appended=appended1 - appended0, syncs=syncs1 - syncs0)
+        rows.append(dict(section="acknowledged callbacks/s (32 conns)",
+                         name="records per fdatasync (fish hook, all rounds)",
+                         unit="records", median=round(per, 1), low=None,
+                         high=None,
+                         base_name=None, base_median=None, ratio=None,
+                         goal="", met=None,
+                         note=f"{appended1 - appended0:,} records, "
+                         f"{syncs1 - syncs0:,} syncs"))
+
+
+def fsync_latency(n, size=200):
+    """fdatasync of an append, side by side: into a file that grows (what
+    the journal did), into a fallocated one (unwritten extents: the inode
+    is written all the same) and into a pre-written one (zeros really
+    written, as the journal's segments are now), on the file system of the
+    journals, in a shuffled order each round."""
+    progress(f"fdatasync: {n} appends of {size} bytes to three kinds of file")
+    d = os.path.join(TMP, "fsync")
+    os.makedirs(d, exist_ok=True)
+    total = n * size + 4096
+    kinds = ["growing", "fallocated", "pre-written"]
+    fds = {k: os.open(os.path.join(d, k), os.O_RDWR | os.O_CREAT |
+                      os.O_TRUNC, 0o600) for k in kinds}
+    os.posix_fallocate(fds["fallocated"], 0, total)
+    zeros = bytes(MIB)
+    for at in range(0, total, MIB):
+        os.pwrite(fds["pre-written"], zeros[:min(MIB, total - at)], at)
+    for fd in fds.values():
+        os.fsync(fd)
+    dfd = os.open(d, os.O_RDONLY)
+    os.fsync(dfd)
+    os.close(dfd)
+    record = b"x" * size
+    times = {k: [] for k in kinds}
+    for i in range(n):
+        random.shuffle(kinds)
+        for k in kinds:
+            os.pwrite(fds[k], record, i * size)
+            t0 = time.perf_counter_ns()
+            os.fdatasync(fds[k])
+            times[k].append((time.perf_counter_ns() - t0) / 1e6)
+    for k, fd in fds.items():
+        os.close(fd)
+        os.unlink(os.path.join(d, k))
+    raw["fdatasync_ms"] = times
+    section = f"journal fdatasync ({size}-byte appends, {n} each)"
+    for p in (50, 90):
+        rows.append(dict(section=section,
+                         name=f"into a pre-written file (the journal), p{p}",
+                         unit="ms", median=percentile(times["pre-written"], p),
+                         low=None, high=None,
+                         base_name=f"growing file p{p}",
+                         base_median=percentile(times["growing"], p),
+                         ratio=percentile(times["pre-written"], p) /
+                         percentile(times["growing"], p),
+                         goal="", met=None, note=""))
+    rows.append(dict(section=section,
+                     name="into a fallocated file (unwritten extents), p50",
+                     unit="ms", median=percentile(times["fallocated"], 50),
+                     low=None, high=None, base_name="growing file p50",
+                     base_median=percentile(times["growing"], 50),
+                     ratio=percentile(times["fallocated"], 50) /
+                     percentile(times["growing"], 50),
+                     goal="", met=None, note=""))
 
 
 def sends(n, reps):
@@ -668,20 +775,36 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json")
+    ap.add_argument("--only")
     args = ap.parse_args()
+    only = set(args.only.split(",")) if args.only else set(SECTIONS)
+    if only - set(SECTIONS):
+        ap.error(f"--only: unknown {', '.join(sorted(only - set(SECTIONS)))}"
+                 f" (known: {', '.join(SECTIONS)})")
     n = QUICK if args.quick else FULL
     began = time.monotonic()
     fish("start")
-    callback_to_wait(n["callbacks"], n["acks"])
-    command_overhead(n["hf_runs"])
-    sends(n["sends"], n["send_reps"])
-    throughput(n["wrk_seconds"], n["wrk_reps"])
-    memory(n["hooks"], n["messages"])
-    scale(n["small_journal"], n["big_journal"], n["take_runs"],
-          n["start_runs"])
-    recovery(n["recovery_mib"], n["recovery_runs"])
+    if "callbacks" in only:
+        callback_to_wait(n["callbacks"], n["acks"])
+    if "overhead" in only:
+        command_overhead(n["hf_runs"])
+    if "sends" in only:
+        sends(n["sends"], n["send_reps"])
+    if "throughput" in only:
+        throughput(n["wrk_seconds"], n["wrk_reps"])
+    if "fsync" in only:
+        fsync_latency(n["fsyncs"])
+    if "memory" in only:
+        memory(n["hooks"], n["messages"])
+    if "scale" in only:
+        scale(n["small_journal"], n["big_journal"], n["take_runs"],
+              n["start_runs"])
+    if "recovery" in only:
+        recovery(n["recovery_mib"], n["recovery_runs"])
     for s in ("main", "small", "big", "recovery"):
         fish("stop", session=s, check=False)
+    if BEFORE:
+        fish_before("stop", check=False)
     print_table(args.quick, time.monotonic() - began)
     if args.json:
         with open(args.json, "w") as f:

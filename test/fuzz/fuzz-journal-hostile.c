@@ -455,7 +455,7 @@ hostile_write(struct hostile *h)
 			if (journal_segments(h->j) >= HOSTILE_SEGMENTS)
 				break;
 			hostile_sync(h);
-			FUZZ_CHECK(journal_roll(h->j, &cause) == 0);
+			FUZZ_CHECK(journal_roll(h->j, 1, &cause) == 0);
 			break;
 		case OP_REOPEN:
 			journal_close(h->j);

@@ -276,8 +276,10 @@ out:
 }
 
 /*
- * The input as an older segment, followed by an empty segment 2: it is
- * only ever read, so opening again replays the same and counts the same.
+ * The input as an older segment, followed by a segment 2 holding one
+ * record (an empty one would be a segment prepared and never used, and
+ * the input the newest): it is only ever read, so opening again replays
+ * the same and counts the same.
  */
 static void
 fuzz_journal_older(const struct buffer *b)
@@ -287,7 +289,11 @@ fuzz_journal_older(const struct buffer *b)
 	struct journal		*j;
 	struct journal_damage	 damage;
 	struct journal_header	 h;
+	struct journal_frame	 f;
+	struct journal_piece	 piece[2];
+	struct buffer		 two;
 	unsigned char		 header[JOURNAL_HEADER_LEN];
+	unsigned char		 head[JOURNAL_RECORD_HEAD];
 
 	memset(&h, 0, sizeof h);
 	h.version = JOURNAL_VERSION;
@@ -296,8 +302,20 @@ fuzz_journal_older(const struct buffer *b)
 	h.prev_number = 1;
 	h.prev_salt = FUZZ_SALT;
 	journal_header_encode(header, &h);
+	journal_frame_init(&f, 2, h.salt);
+	put_u32(head, 5 + 2);
+	head[4] = JOURNAL_CHECKPOINT;
+	put_u32(head + 5, 2);
+	piece[0].data = head;
+	piece[0].len = sizeof head;
+	piece[1].data = "{}";
+	piece[1].len = 2;
+	buffer_init(&two);
+	buffer_add(&two, header, sizeof header);
+	journal_format_record(&two, JOURNAL_HEADER_LEN, &f, piece, 2);
 	fuzz_journal_write(1, b->data, b->len);
-	fuzz_journal_write(2, header, sizeof header);
+	fuzz_journal_write(2, two.data, two.len);
+	buffer_release(&two);
 	if ((j = fuzz_journal_open(&first)) == NULL)
 		goto out;
 	damage = *journal_damage(j);

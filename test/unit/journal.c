@@ -2,11 +2,14 @@
  * Unit tests for the journal, format 2: appending and syncing, replaying
  * on reopen, reading records by position before and after sync, records
  * spanning many blocks and records of every length around a block's tail,
- * rolling and expiring segments; and recovery: torn tails at every kind
- * of offset, damage in the middle, damaged header copies, missing and
- * unreadable segments, format-1 segments (built byte by byte here),
- * resuming after a crash with garbage beyond the end, and records copied
- * to another offset or segment, which must never be taken for records.
+ * rolling and expiring segments; pre-written segments: their sizes,
+ * rolling when one is full, what a crash leaves of one being prepared
+ * (a temporary file, a segment prepared and never used); and recovery:
+ * torn tails at every kind of offset, damage in the middle, damaged
+ * header copies, missing and unreadable segments, format-1 segments
+ * (built byte by byte here), resuming after a crash with garbage beyond
+ * the end, and records copied to another offset or segment, which must
+ * never be taken for records.
  */
 #include "config.h"
 
@@ -28,6 +31,8 @@
 #include "crc32c.h"
 #include "journal.h"
 #include "journal-format.h"
+#include "journal-prepare.h"
+#include "journal-segment.h"
 #include "tap.h"
 #include "tree.h"
 #include "xmalloc.h"
@@ -264,6 +269,24 @@ segment_size(const char *dir, uint32_t number)
 	return (error == -1 ? -1 : (long long)sb.st_size);
 }
 
+/*
+ * Wait (at most 10 s) until segment number in dir exists at size bytes,
+ * as the helper thread prepares it; return 0 or -1.
+ */
+static int
+segment_appears(const char *dir, uint32_t number, long long size)
+{
+	struct timespec	pause = { 0, 1000000 };
+	int64_t		deadline = clock_mono_ms() + 10000;
+
+	while (segment_size(dir, number) != size) {
+		if (clock_mono_ms() > deadline)
+			return (-1);
+		nanosleep(&pause, NULL);
+	}
+	return (0);
+}
+
 /* Read all of segment number into b; return 0 or -1. */
 static int
 segment_load(const char *dir, uint32_t number, struct buffer *b)
@@ -282,6 +305,27 @@ segment_load(const char *dir, uint32_t number, struct buffer *b)
 		buffer_add(b, chunk, (size_t)n);
 	close(fd);
 	return (n == 0 ? 0 : -1);
+}
+
+/*
+ * Return where what was written to segment number in dir ends: after its
+ * last byte that is not zero (the rest is pre-written space), or -1.
+ */
+static long long
+segment_written(const char *dir, uint32_t number)
+{
+	struct buffer	b;
+	size_t		end;
+
+	buffer_init(&b);
+	if (segment_load(dir, number, &b) == -1) {
+		buffer_release(&b);
+		return (-1);
+	}
+	for (end = b.len; end > 0 && b.data[end - 1] == 0; end--)
+		continue;
+	buffer_release(&b);
+	return ((long long)end);
 }
 
 /* Write len bytes at offset of segment number; return 0 or -1. */
@@ -422,7 +466,7 @@ write_journal(const char *dir, struct recs *want, const long *sizes,
 			continue;
 		}
 		if (journal_sync(j, &cause) == -1 ||
-		    journal_roll(j, &cause) == -1) {
+		    journal_roll(j, 1, &cause) == -1) {
 			free(cause);
 			journal_close(j);
 			return (-1);
@@ -569,8 +613,10 @@ test_round_trip(void)
 	}
 	ok(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
 	    (sb.st_mode & 0777) == 0700, "the journal directory is private");
-	is_int(segment_size(dir, 1), JOURNAL_HEADER_LEN,
-	    "a new segment is its header");
+	ok(segment_size(dir, 1) == JOURNAL_SEGMENT_MIN &&
+	    segment_written(dir, 1) == JOURNAL_HEADER_LEN,
+	    "a new segment is pre-written: its header, then zeros up to its "
+	    "size");
 	ok(segment_header(dir, 1, &h) == JOURNAL_HEADER_V2 &&
 	    h.bad_copies == 0 && h.version == 2 && h.number == 1 &&
 	    h.prev_number == 0 && h.prev_salt == 0,
@@ -600,12 +646,14 @@ test_round_trip(void)
 	is_int(journal_records(j), 3, "journal_records counts appends");
 	is_int(journal_bytes(j), end, "journal_bytes counts pending bytes");
 	ok(journal_dirty(j), "appends make the journal dirty");
-	is_int(segment_size(dir, 1), JOURNAL_HEADER_LEN,
+	is_int(segment_written(dir, 1), JOURNAL_HEADER_LEN,
 	    "nothing is written before sync");
 	ok(all_read(j, &want, NULL), "pending records read back by position");
 	is_int(journal_sync(j, &cause), 0, "sync succeeds");
 	ok(!journal_dirty(j), "sync leaves the journal clean");
-	is_int(segment_size(dir, 1), end, "sync writes every pending byte");
+	is_int(segment_written(dir, 1), end, "sync writes every pending byte");
+	is_int(segment_size(dir, 1), JOURNAL_SEGMENT_MIN,
+	    "into the pre-written space: the file does not grow");
 	is_int(journal_sync(j, &cause), 0,
 	    "a sync with nothing pending succeeds");
 	ok(all_read(j, &want, NULL), "synced records read back by position");
@@ -620,7 +668,7 @@ test_round_trip(void)
 	    "the header is no record");
 	append(j, NULL, 3, 5);
 	journal_close(j);
-	is_int(segment_size(dir, 1), end, "close drops unsynced appends");
+	is_int(segment_written(dir, 1), end, "close drops unsynced appends");
 
 	j = reopen(dir, &seen, &warning);
 	ok(j != NULL && warning == NULL && no_damage(j),
@@ -632,7 +680,8 @@ test_round_trip(void)
 		goto out;
 	}
 	is_int(journal_records(j), 3, "journal_records counts replayed ones");
-	is_int(journal_bytes(j), end, "journal_bytes is the file size");
+	is_int(journal_bytes(j), end,
+	    "journal_bytes is what was written, not the pre-written size");
 	ok(journal_active_bytes(j, &created) == end && created == h.created_at,
 	    "the reopened journal resumes in its segment");
 	ok(all_read(j, &want, NULL), "replayed records read by position");
@@ -680,9 +729,12 @@ test_spanning(void)
 	ok(all_read(j, &want, NULL),
 	    "records spanning many blocks read back while pending");
 	ok(finish(j) == 0, "records spanning many blocks sync");
-	f = segment_frame(dir, 1);
-	segment_load(dir, 1, &b);
 	for (i = 0; i < want.n; i++) {
+		if (i == 0 || SEGMENT_OF(want.r[i].position) !=
+		    SEGMENT_OF(want.r[i - 1].position)) {
+			f = segment_frame(dir, SEGMENT_OF(want.r[i].position));
+			segment_load(dir, SEGMENT_OF(want.r[i].position), &b);
+		}
 		n = fragments_of(&b, &f, &want, i);
 		if (n < 1)
 			good = 0;
@@ -842,6 +894,7 @@ test_roll(void)
 	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
 	struct journal_header	 h1, h2;
 	char			*dir, *warning, *cause = NULL;
+	uint64_t		 appended, syncs, appended2, syncs2;
 
 	dir = temp_path("roll");
 	ok(write_journal(dir, &want, sizes, nitems(sizes)) == 0,
@@ -864,24 +917,34 @@ test_roll(void)
 	append(j, &want, 3, 1);
 	is_int(SEGMENT_OF(want.r[3].position), 2,
 	    "appends resume in the newest segment");
+	journal_counts(j, &appended, &syncs);
 	cause = NULL;
-	ok(journal_roll(j, &cause) == -1 && cause != NULL &&
-	    segment_size(dir, 3) == -1,
-	    "a journal with unsynced records does not roll");
-	free(cause);
-	cause = NULL;
-	ok(journal_sync(j, &cause) == 0 && journal_roll(j, &cause) == 0 &&
-	    segment_size(dir, 3) == JOURNAL_HEADER_LEN,
-	    "after a sync it rolls to segment 3");
-	ok(journal_active_bytes(j, NULL) == JOURNAL_HEADER_LEN &&
-	    journal_bytes(j) == (uint64_t)(segment_size(dir, 1) +
-	    segment_size(dir, 2) + JOURNAL_HEADER_LEN),
-	    "the new segment is empty; journal_bytes counts all three");
+	ok(journal_roll(j, 1, &cause) == 0 &&
+	    segment_size(dir, 3) == JOURNAL_SEGMENT_MIN,
+	    "a journal with unsynced records rolls to segment 3, pre-written");
+	ok(journal_dirty(j) && reads_as(j, &want.r[3]) &&
+	    segment_written(dir, 2) == (long long)record_end(&want, 3),
+	    "its unsynced records were written to segment 2, still to sync");
+	append(j, &want, 4, 2);
+	is_int(want.r[4].position, POSITION(3, JOURNAL_HEADER_LEN),
+	    "appends go to segment 3");
+	ok(journal_sync(j, &cause) == 0 && !journal_dirty(j),
+	    "one sync makes both segments' records durable");
+	journal_counts(j, &appended2, &syncs2);
+	ok(appended2 - appended == 1 && syncs2 - syncs == 2,
+	    "a roll costs one more fdatasync: segment 2's tail, then "
+	    "segment 3");
+	ok(journal_active_bytes(j, NULL) == record_end(&want, 4) &&
+	    journal_bytes(j) == (uint64_t)segment_written(dir, 1) +
+	    record_end(&want, 3) + record_end(&want, 4),
+	    "journal_bytes counts what the three segments hold");
 	journal_close(j);
+	ok(segment_size(dir, 2) == (long long)record_end(&want, 3),
+	    "a segment rolled from is cut down to what it holds");
 	j = reopen(dir, &seen, &warning);
 	ok(j != NULL && warning == NULL && recs_are(&seen, &want, NULL) &&
 	    journal_segments(j) == 3,
-	    "an empty newest segment reopens without warning");
+	    "the three segments reopen without warning");
 	journal_close(j);
 out:
 	recs_clear(&want);
@@ -1052,7 +1115,7 @@ check_damage(const char *dir, const long *sizes, size_t nsizes,
 	    all_read(j, &want, lost), "damage %s: the lost record does not "
 	    "read, the others do", what);
 	end = journal_active_bytes(j, NULL);
-	size = segment_size(dir, SEGMENT_OF(want.r[want.n - 1].position));
+	size = (long long)record_end(&want, want.n - 1);
 	append(j, NULL, 99, 10);
 	regions = d->regions;
 	records = d->records_dropped;
@@ -1528,10 +1591,14 @@ test_resume_scrub(void)
 	for (i = 0; i < 5000; i++)
 		garbage[i] |= 1;	/* never a zero byte */
 
-	/* A file grown by appends, the last one torn: cut at the end. */
+	/*
+	 * A file grown by appends (as an earlier fish wrote them), the last
+	 * one torn: cut at the end.
+	 */
 	write_journal(dir, &want, sizes, nitems(sizes));
 	end = record_end(&want, 1);
 	would_write(dir, end, 5000, &torn);
+	segment_truncate(dir, 1, end);
 	segment_write(dir, 1, end, torn.data, 1500);
 	j = reopen(dir, &seen, &warning);
 	ok(j != NULL && no_damage(j) && recs_are(&seen, &want, NULL) &&
@@ -1575,8 +1642,12 @@ test_resume_scrub(void)
 	journal_close(j);
 	free(warning);
 
-	/* Bytes that are no torn write: damage, kept, appended after. */
+	/*
+	 * Bytes that are no torn write (at the end of a file grown by
+	 * appends): damage, kept, appended after.
+	 */
 	write_journal(dir, &want, sizes, nitems(sizes));
+	segment_truncate(dir, 1, end);
 	segment_write(dir, 1, end, garbage, 5000);
 	j = reopen(dir, &seen, &warning);
 	ok(j != NULL && recs_are(&seen, &want, NULL) &&
@@ -1832,8 +1903,12 @@ test_refused(void)
 		free(cause);
 		ok(journal_dirty(j), "a failed sync leaves the journal dirty");
 		cause = NULL;
-		ok(journal_roll(j, &cause) == -1 && cause != NULL,
+		ok(journal_roll(j, 1, &cause) == -1 && cause != NULL,
 		    "a journal whose sync failed does not roll");
+		free(cause);
+		cause = NULL;
+		ok(journal_sync(j, &cause) == -1 && cause != NULL,
+		    "nor does it ever sync again");
 		free(cause);
 		journal_close(j);
 	} else
@@ -1850,7 +1925,8 @@ struct commit_seen {
 	const char	*dir;
 	char		 order[8];
 	size_t		 n;
-	off_t		 size_then;	/* of segment 1, when the first ran */
+	long long	 size_then;	/* written to segment 1, when the first
+					   ran */
 	int		 again;		/* append and register once more */
 };
 
@@ -1861,7 +1937,7 @@ commit_cb(void *arg)
 	struct commit_seen	*c = arg;
 
 	if (c->n == 0)
-		c->size_then = segment_size(c->dir, 1);
+		c->size_then = segment_written(c->dir, 1);
 	if (c->n < sizeof c->order - 1) {
 		c->order[c->n] = (char)('a' + c->n);
 		c->n++;
@@ -1886,7 +1962,7 @@ test_commit(void)
 	struct commit_seen	 c;
 	struct recs		 seen = { NULL, 0 };
 	char			*dir, *warning, *cause = NULL;
-	off_t			 before;
+	long long		 before;
 
 	dir = temp_path("commit");
 	j = reopen(dir, &seen, &warning);
@@ -1900,7 +1976,7 @@ test_commit(void)
 	c.dir = dir;
 	ok(journal_commit(j, &cause) == 0 && c.n == 0,
 	    "a commit with nothing to do succeeds");
-	before = segment_size(dir, 1);
+	before = segment_written(dir, 1);
 	append(j, NULL, 1, 100);
 	journal_after_sync(j, commit_cb, &c);
 	journal_after_sync(j, commit_cb, &c);
@@ -1910,7 +1986,7 @@ test_commit(void)
 	is_str(c.order, "abc", "every callback ran once, in order, and the "
 	    "one registered by a callback ran in the same commit");
 	ok(c.size_then > before, "the first ran with its record on disk");
-	ok(!journal_dirty(j) && segment_size(dir, 1) > c.size_then,
+	ok(!journal_dirty(j) && segment_written(dir, 1) > c.size_then,
 	    "what a callback appended was synced before the commit returned");
 	memset(c.order, 0, sizeof c.order);
 	c.n = 0;
@@ -1934,6 +2010,294 @@ test_commit(void)
 	free(dir);
 }
 
+/* What a roll callback saw, and the record it begins each segment with. */
+struct roll_seen {
+	struct journal	*j;
+	struct recs	*want;
+	int		 calls;
+	uint64_t	 first;		/* position of its last record */
+};
+
+/* A roll callback: begin the new segment with a record, as a checkpoint. */
+static void
+roll_cb(void *arg)
+{
+	struct roll_seen	*r = arg;
+	char			 json[32];
+	int			 n;
+
+	r->calls++;
+	n = snprintf(json, sizeof json, "{\"roll\":%d}", r->calls);
+	r->first = journal_append_text(r->j, JOURNAL_CHECKPOINT, json,
+	    (size_t)n, NULL, 0);
+	if (r->want != NULL)
+		recs_add(r->want, JOURNAL_CHECKPOINT, r->first, json, NULL, 0);
+}
+
+/* Test the sizes segments are pre-written at. */
+static void
+test_segment_sizes(void)
+{
+	is_int(journal_segment_size(0, 0), JOURNAL_SEGMENT_MIN,
+	    "the smallest segment is 256 KiB");
+	is_int(journal_segment_size(JOURNAL_SEGMENT_MIN + 1, 0),
+	    2 * JOURNAL_SEGMENT_MIN,
+	    "a segment is the power of two that holds what is wanted");
+	is_int(journal_segment_size(2 * JOURNAL_SEGMENT_MIN, 0),
+	    2 * JOURNAL_SEGMENT_MIN, "a power of two is taken as it is");
+	is_int(journal_segment_size(1ULL << 40, 0), JOURNAL_SEGMENT_MAX,
+	    "a segment is at most 64 MiB");
+	is_int(journal_segment_size(0, JOURNAL_SEGMENT_MIN / 4 + 1),
+	    2 * JOURNAL_SEGMENT_MIN,
+	    "what a roll writes (the checkpoint) takes at most a quarter");
+	is_int(journal_segment_size(0, 1ULL << 40), JOURNAL_SEGMENT_MAX,
+	    "even a huge checkpoint leaves segments at 64 MiB");
+}
+
+/*
+ * Test rolling when a segment is full: the next segment is asked for at
+ * half, twice as large; the append that would pass the end rolls first,
+ * the roll callback's record begins the new segment, the old one is cut
+ * down to what it holds; a record larger than the rest rolls too, and
+ * one larger than the new segment makes it grow.
+ */
+static void
+test_roll_by_size(void)
+{
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct roll_seen	 r;
+	struct journal_header	 h;
+	char			*dir, *warning;
+	size_t			 before;
+	long long		 ends[5] = { 0, 0, 0, 0, 0 };
+	int			 i, early = 0;
+
+	dir = temp_path("by-size");
+	remove_tree(dir);
+	if ((j = reopen(dir, &seen, &warning)) == NULL) {
+		ok(0, "open a journal to fill");
+		goto out;
+	}
+	memset(&r, 0, sizeof r);
+	r.j = j;
+	r.want = &want;
+	journal_on_roll(j, roll_cb, &r);
+	for (i = 0; journal_active_bytes(j, NULL) <= JOURNAL_SEGMENT_MIN / 2;
+	    i++) {
+		if (segment_size(dir, 2) != -1)
+			early = 1;
+		append(j, &want, i, 1000);
+	}
+	ok(!early && segment_appears(dir, 2, 2 * JOURNAL_SEGMENT_MIN) == 0,
+	    "the next segment is prepared once the active one is half full, "
+	    "twice as large");
+	for (; i < 1000 && r.calls == 0; i++)
+		append(j, &want, i, 1000);
+	ok(r.calls == 1 && SEGMENT_OF(want.r[want.n - 1].position) == 2,
+	    "the append that would pass the segment's end rolls to the next");
+	ok(want.n >= 2 &&
+	    want.r[want.n - 2].position == POSITION(2, JOURNAL_HEADER_LEN) &&
+	    want.r[want.n - 1].position == POSITION(2,
+	    record_end(&want, want.n - 2)),
+	    "the roll callback's record begins the new segment, before the "
+	    "record that rolled");
+	ok(record_end(&want, want.n - 4) <= JOURNAL_SEGMENT_MIN &&
+	    SEGMENT_OF(want.r[want.n - 3].position) == 1,
+	    "the old segment holds what fitted in it");
+	ok(segment_header(dir, 2, &h) == JOURNAL_HEADER_V2 &&
+	    h.prev_number == 1, "the new segment follows the old one");
+	ok(all_read(j, &want, NULL), "records of both segments read, the old "
+	    "segment's tail not yet synced");
+	ok(journal_sync(j, NULL) == 0, "and sync");
+	is_int(segment_size(dir, 2), 2 * JOURNAL_SEGMENT_MIN,
+	    "appending into the new segment keeps its pre-written size");
+
+	/* A record larger than the rest of the segment rolls too. */
+	before = want.n;
+	append(j, &want, 2000, JOURNAL_SEGMENT_MIN);	/* past half */
+	append(j, &want, 2001, JOURNAL_SEGMENT_MIN);
+	ok(r.calls == 2 && SEGMENT_OF(want.r[want.n - 1].position) == 3 &&
+	    SEGMENT_OF(want.r[before].position) == 2,
+	    "a record larger than the rest of a segment rolls to the next");
+	/* Segment 3 is 1 MiB: a larger record when it is not half full. */
+	append(j, &want, 2002, 4 * JOURNAL_SEGMENT_MIN + 1000);
+	ok(r.calls == 2 && SEGMENT_OF(want.r[want.n - 1].position) == 3,
+	    "a record larger than the rest of a segment less than half full "
+	    "stays there (nothing prepared to wait for)");
+	ok(journal_sync(j, NULL) == 0 && segment_size(dir, 3) ==
+	    (long long)record_end(&want, want.n - 1),
+	    "and makes it grow to fit it");
+	append(j, &want, 2003, 10);
+	ok(r.calls == 3 && SEGMENT_OF(want.r[want.n - 1].position) == 4,
+	    "the next append rolls from a segment that grew past its size");
+	/* Segment 4 is 2 MiB: half full, then a record larger than 5. */
+	append(j, &want, 2004, 4 * JOURNAL_SEGMENT_MIN + 1000);
+	append(j, &want, 2005, 20 * JOURNAL_SEGMENT_MIN);
+	ok(r.calls == 4 && SEGMENT_OF(want.r[want.n - 1].position) == 5 &&
+	    journal_sync(j, NULL) == 0 && segment_size(dir, 5) ==
+	    (long long)record_end(&want, want.n - 1),
+	    "a record larger than the next segment rolls to it, and makes it "
+	    "grow to fit it");
+	journal_close(j);
+	for (i = 0; i < (int)want.n; i++) {
+		if (SEGMENT_OF(want.r[i].position) < 5)
+			ends[SEGMENT_OF(want.r[i].position)] =
+			    (long long)record_end(&want, (size_t)i);
+	}
+	ok(segment_size(dir, 1) == ends[1] && segment_size(dir, 2) == ends[2] &&
+	    segment_size(dir, 3) == ends[3] && segment_size(dir, 4) == ends[4],
+	    "segments rolled from are cut down to what they hold");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && no_damage(j) &&
+	    recs_are(&seen, &want, NULL),
+	    "everything replays in order, without warning");
+	journal_close(j);
+	free(warning);
+out:
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
+/*
+ * Test what open makes of a crash while a segment was being prepared: a
+ * temporary file never renamed is removed; a segment prepared and never
+ * used is kept for the next roll, appends resuming in the one before it,
+ * whose torn tail is then a torn tail like any other; a roll whose new
+ * segment never got a record is as if it never happened.
+ */
+static void
+test_prepared_left(void)
+{
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct roll_seen	 r;
+	struct journal_header	 h, h2;
+	struct buffer		 torn;
+	char			*dir, *warning, *path;
+	uint64_t		 end;
+	int			 i, fd;
+
+	dir = temp_path("prepared");
+	remove_tree(dir);
+	buffer_init(&torn);
+	if ((j = reopen(dir, &seen, &warning)) == NULL) {
+		ok(0, "open a journal to prepare in");
+		goto out;
+	}
+	for (i = 0; journal_active_bytes(j, NULL) <= JOURNAL_SEGMENT_MIN / 2;
+	    i++)
+		append(j, &want, i, 2000);
+	ok(journal_sync(j, NULL) == 0 && segment_appears(dir, 2,
+	    2 * JOURNAL_SEGMENT_MIN) == 0,
+	    "a half full segment gets the next one prepared");
+	journal_close(j);
+	end = record_end(&want, want.n - 1);
+
+	/* A temporary file of a preparation never finished. */
+	xasprintf(&path, "%s/00000003" JOURNAL_PREPARE_SUFFIX, dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ok(fd != -1 && write(fd, "garbage", 7) == 7, "leave a temporary file");
+	if (fd != -1)
+		close(fd);
+	segment_header(dir, 2, &h);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && no_damage(j) &&
+	    recs_are(&seen, &want, NULL) && journal_segments(j) == 1,
+	    "a segment prepared and never used is no segment: it opens "
+	    "without warning");
+	ok(access(path, F_OK) == -1 && errno == ENOENT,
+	    "a temporary file left by a preparation is removed");
+	free(path);
+	if (j == NULL)
+		goto out;
+	ok(journal_active_bytes(j, NULL) == end &&
+	    segment_size(dir, 1) == JOURNAL_SEGMENT_MIN,
+	    "appends resume in the half used segment, at its end, its size "
+	    "kept");
+	memset(&r, 0, sizeof r);
+	r.j = j;
+	r.want = &want;
+	journal_on_roll(j, roll_cb, &r);
+	ok(journal_roll(j, 1, NULL) == 0 && r.calls == 1 &&
+	    r.first == POSITION(2, JOURNAL_HEADER_LEN) &&
+	    segment_header(dir, 2, &h2) == JOURNAL_HEADER_V2 &&
+	    h2.salt == h.salt,
+	    "the next roll takes the segment prepared before");
+	/* A crash after the roll, before anything reached segment 2. */
+	journal_close(j);
+	recs_clear(&want);
+	j = reopen(dir, &want, &warning);
+	ok(j != NULL && warning == NULL && journal_segments(j) == 1,
+	    "a roll whose new segment never got a record is undone: the "
+	    "segment is prepared, unused");
+	journal_close(j);
+
+	/* A torn tail in the segment before a prepared one. */
+	would_write(dir, end, 5000, &torn);
+	segment_write(dir, 1, end, torn.data, 1500);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && no_damage(j) && recs_are(&seen, &want, NULL) &&
+	    warning != NULL && strstr(warning, "torn tail") != NULL &&
+	    strchr(warning, '\n') == NULL,
+	    "a torn tail before a prepared segment is a torn tail, no loss");
+	ok(segment_written(dir, 1) == (long long)end,
+	    "it is zeroed before appending");
+	journal_close(j);
+	free(warning);
+
+	/* A segment prepared after another one is not taken for unused. */
+	segment_write(dir, 2, JOURNAL_HEADER_LEN + 3 * BLOCK, "x", 1);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && journal_segments(j) == 2 && warning != NULL,
+	    "a prepared segment with a byte written in it is the newest");
+	journal_close(j);
+	free(warning);
+out:
+	buffer_release(&torn);
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
+/* Test the counts of records appended and fdatasyncs done. */
+static void
+test_counts(void)
+{
+	struct journal	*j;
+	struct recs	 seen = { NULL, 0 };
+	char		*dir, *warning;
+	uint64_t	 appended, syncs;
+	int		 i;
+
+	dir = temp_path("counts");
+	remove_tree(dir);
+	if ((j = reopen(dir, &seen, &warning)) == NULL) {
+		ok(0, "open a journal to count");
+		free(dir);
+		return;
+	}
+	journal_counts(j, &appended, &syncs);
+	ok(appended == 0 && syncs == 0, "a new journal counts nothing");
+	for (i = 0; i < 10; i++)
+		append(j, NULL, i, 10);
+	ok(journal_sync(j, NULL) == 0 && journal_sync(j, NULL) == 0,
+	    "sync ten records, then nothing");
+	journal_counts(j, &appended, &syncs);
+	ok(appended == 10 && syncs == 1,
+	    "ten records, one fdatasync; a sync of nothing is none");
+	journal_close(j);
+	j = reopen(dir, &seen, &warning);
+	journal_counts(j, &appended, &syncs);
+	ok(j != NULL && appended == 0 && syncs == 0 &&
+	    journal_records(j) == 10,
+	    "the counts are since open; replayed records are not appended");
+	journal_close(j);
+	recs_clear(&seen);
+	free(dir);
+}
+
 /* Run every case and print the plan. */
 int
 main(void)
@@ -1945,6 +2309,10 @@ main(void)
 		return (done_testing());
 	}
 	test_round_trip();
+	test_segment_sizes();
+	test_roll_by_size();
+	test_prepared_left();
+	test_counts();
 	test_spanning();
 	test_block_tail();
 	test_random_reads();
