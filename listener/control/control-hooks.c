@@ -53,6 +53,7 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	json_object_object_add(r, "url", json_object_new_string(s));
 	free(s);
 	settings_status(&listener.settings, r);
+	json_object_object_add(r, "tunnel_state", envelope_tunnel());
 	json_object_object_add(r, "hooks",
 	    json_object_new_int64((int64_t)st.hooks));
 	json_object_object_add(r, "messages",

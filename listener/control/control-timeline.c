@@ -396,6 +396,8 @@ timeline_ls(struct conn *c, struct proto_frame *f)
 		json_object_array_add(list, timeline_hook(h));
 	r = proto_reply(EXIT_OK, NULL);
 	json_object_object_add(r, "hooks", list);
+	/* So that ls can say the tunnel's URL changed, or is down. */
+	json_object_object_add(r, "tunnel_state", envelope_tunnel());
 	control_reply(c, r, NULL, 0);
 }
 
