@@ -271,3 +271,17 @@ json"
 	assert_output --regexp '"remote":"127\.0\.0\.1:[0-9]+"'
 	refute_output --partial '"via"'
 }
+
+@test "the CI recipes are whole YAML files that start fish with a tunnel and wait for a callback" {
+	local file
+	python3 -c 'import yaml' 2>/dev/null ||
+	    skip "python3-yaml is not installed (apt-get install python3-yaml)"
+	for file in github-actions.yml gitlab-ci.yml; do
+		file=$FISH_SRC_DIR/examples/ci/$file
+		python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' \
+		    "$file"
+		grep -q -- 'start --tunnel cloudflared' "$file"
+		grep -q -- 'wait "$hook" --timeout' "$file"
+		grep -q -- 'make install' "$file"
+	done
+}
