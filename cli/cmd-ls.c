@@ -30,7 +30,8 @@ const struct cmd_entry cmd_ls_entry = {
 	    "or closed; \"open, verifies SCHEME\" for a hook spawned with\n"
 	    "--verify, never with its secret; \"recovered\" for a hook whose\n"
 	    "creation record journal damage took: its messages can be taken,\n"
-	    "it accepts nothing new).\n"
+	    "it accepts nothing new).  With fish start --tunnel, a line on stderr\n"
+	    "says when the tunnel's URL changed, or it is not up.\n"
 	    "\n"
 	    "  --json        print one JSON object per hook and line: name, url,\n"
 	    "                token, received, queued, state, created_at; and\n"
@@ -150,6 +151,29 @@ cmd_ls_json(struct json_object *list)
 	return (0);
 }
 
+/*
+ * Say on stderr when the tunnel's URL changed (the senders given the old
+ * URLs must be given these) or the tunnel is not up.
+ */
+static void
+cmd_ls_tunnel(struct json_object *reply)
+{
+	struct json_object	*t;
+	const char		*state, *previous;
+
+	if (!json_object_object_get_ex(reply, "tunnel_state", &t) ||
+	    !json_object_is_type(t, json_type_object))
+		return;
+	state = proto_string(t, "state");
+	if ((previous = proto_string(t, "previous_url")) != NULL)
+		fish_warnx("ls: the tunnel's URL changed at %s (it was %s): "
+		    "the URLs of hooks are now under %s", proto_string(t,
+		    "url_changed_at"), previous, proto_string(t, "url"));
+	if (state != NULL && strcmp(state, "up") != 0)
+		fish_warnx("ls: the tunnel is %s (see " FISH_NAME " status)",
+		    state);
+}
+
 /* List the hooks. */
 static int
 cmd_ls_exec(int argc, char **argv)
@@ -192,6 +216,7 @@ cmd_ls_exec(int argc, char **argv)
 		status = EXIT_FAILED;
 		goto fail;
 	}
+	cmd_ls_tunnel(frame.json);
 	ret = json ? cmd_ls_json(list) : cmd_ls_table(list);
 	if (ret != 0)
 		status = timeline_write_error("ls");

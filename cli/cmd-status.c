@@ -31,8 +31,10 @@ const struct cmd_entry cmd_status_entry = {
 	    "journal size and limits (see fish start), what journal damage\n"
 	    "found at start lost, if anything, and how many requests that\n"
 	    "failed a signature check were over the rate cap, so answered 401\n"
-	    "without being journaled (shown when there were any).  Exit 3 when\n"
-	    "it is not running; status never starts it.\n"
+	    "without being journaled (shown when there were any).  With\n"
+	    "--tunnel, the tunnel's URL, whether it is up, its pid and restarts,\n"
+	    "and when its URL last changed.  Exit 3 when it is not running;\n"
+	    "status never starts it.\n"
 	    "\n"
 	    "  --json        print one JSON object instead\n"
 	    "  -h, --help    show this help\n",
@@ -126,6 +128,36 @@ cmd_status_settings(struct json_object *reply)
 	return (ret);
 }
 
+/*
+ * Print the tunnel client's state, if there is one: its URL, whether it
+ * is up, its pid and restarts, and when its URL last changed.
+ */
+static int
+cmd_status_tunnel(struct json_object *reply)
+{
+	struct json_object	*t;
+	const char		*url, *previous;
+	char			*line;
+	int64_t			 restarts;
+	int			 ret;
+
+	if (!json_object_object_get_ex(reply, "tunnel_state", &t) ||
+	    !json_object_is_type(t, json_type_object))
+		return (0);
+	url = proto_string(t, "url");
+	previous = proto_string(t, "previous_url");
+	restarts = proto_int(t, "restarts", 0);
+	xasprintf(&line, "%s (%s, pid %" PRId64 ", %" PRId64 " restart%s)%s%s%s%s",
+	    url == NULL ? "none yet" : url, proto_string(t, "state") == NULL ?
+	    "?" : proto_string(t, "state"), proto_int(t, "pid", 0), restarts,
+	    restarts == 1 ? "" : "s", previous == NULL ? "" : "; changed at ",
+	    previous == NULL ? "" : proto_string(t, "url_changed_at"),
+	    previous == NULL ? "" : " from ", previous == NULL ? "" : previous);
+	ret = cmd_status_line("tunnel url:", line);
+	free(line);
+	return (ret);
+}
+
 /* Print the status for people. */
 static int
 cmd_status_human(struct json_object *reply)
@@ -148,6 +180,7 @@ cmd_status_human(struct json_object *reply)
 	if ((s = proto_string(reply, "url")) != NULL)
 		ret |= cmd_status_line("url:", s);
 	ret |= cmd_status_settings(reply);
+	ret |= cmd_status_tunnel(reply);
 	ret |= cmd_status_int(reply, "hooks", "hooks:");
 	ret |= cmd_status_int(reply, "messages", "messages:");
 	ret |= cmd_status_int(reply, "queued", "queued:");

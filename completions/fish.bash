@@ -39,7 +39,8 @@ _fishhook_options()
 	sign) echo --id --timestamp ;;
 	spawn) echo --name --status -H --header --body --hold --hold-timeout \
 	    --echo --forward-to --ttl --verify --tolerance ;;
-	start) echo --listen --public-url --retain --tls-cert --tls-key \
+	start) echo --listen --public-url --tunnel --no-tunnel \
+	    --tunnel-url-pattern --tunnel-timeout --retain --tls-cert --tls-key \
 	    --no-tls --max-body --idle-timeout --max-connections \
 	    --max-per-ip --max-header --max-inflight --foreground ;;
 	status) echo --json ;;
@@ -64,7 +65,8 @@ _fishhook_takes_value()
 	    send:--output | sign:--id | sign:--timestamp | spawn:--name | \
 	    spawn:--hold-timeout | spawn:--echo | spawn:--forward-to | \
 	    spawn:--ttl | spawn:--verify | spawn:--tolerance | start:--listen | \
-	    start:--public-url | start:--retain | start:--tls-cert | \
+	    start:--public-url | start:--tunnel | start:--tunnel-url-pattern | \
+	    start:--tunnel-timeout | start:--retain | start:--tls-cert | \
 	    start:--tls-key | start:--max-body | start:--idle-timeout | \
 	    start:--max-connections | start:--max-per-ip | start:--max-header | \
 	    start:--max-inflight | \
@@ -103,6 +105,11 @@ _fishhook_value()
 		;;
 	--tls-cert | --tls-key | -o | --output)
 		_fishhook_files "$cur"
+		;;
+	--tunnel)
+		compopt -o nospace 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -W 'cloudflared ngrok ssh: cmd:' \
+		    -- "$cur")
 		;;
 	esac
 	return 0

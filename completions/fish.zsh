@@ -143,6 +143,10 @@ argument)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
 		    '--listen=[listen there]:HOST\:PORT' \
 		    '--public-url=[print hook URLs under URL]:URL:_urls' \
+		    '(--no-tunnel)--tunnel=[run a tunnel client, hook URLs under its URL]:tunnel:(cloudflared ngrok ssh\: cmd\:)' \
+		    '(--tunnel)--no-tunnel[run no tunnel, forgetting a saved one]' \
+		    '--tunnel-url-pattern=[find the tunnel URL with REGEX]:regex' \
+		    '--tunnel-timeout=[wait at most D for the tunnel URL]:duration' \
 		    '--retain=[keep the history for D]:duration' \
 		    '--tls-cert=[serve HTTPS with this certificate]:file:_files' \
 		    '--tls-key=[and this private key]:file:_files' \

@@ -20,6 +20,8 @@ enum setting_kind {
 	KIND_SIZE,
 	KIND_COUNT,
 	KIND_FLAG,
+	KIND_TUNNEL,
+	KIND_PATTERN,
 };
 
 /* Row flags. */
@@ -51,7 +53,5 @@ struct setting_row {
 };
 
 extern const struct setting_row settings_table[SETTINGS_COUNT];
-
-void	settings_unset(struct settings *, size_t);
 
 #endif

@@ -14,6 +14,8 @@
  *	size		1000000, 512k, 25MiB; compared as byte counts
  *	count		a number; compared as one, shown as a JSON number
  *	flag		no value: set or not; never saved nor shown
+ *	tunnel		a tunnel spec (tunnel.c); as text
+ *	pattern		a POSIX extended regular expression; as text
  *
  * Numbers are kept as numbers and printed back in a form that parses to
  * the same value, so a saved setting survives restarts exactly.  Two rows
@@ -40,11 +42,12 @@
 #include "settings.h"
 #include "settings-private.h"
 #include "size.h"
+#include "tunnel.h"
 #include "xmalloc.h"
 
 /* Metavariables of the kinds in usage lines, by kind. */
 static const char *const setting_metavars[] = {
-	"HOST:PORT", "URL", "FILE", "D", "SIZE", "N", NULL
+	"HOST:PORT", "URL", "FILE", "D", "SIZE", "N", NULL, "SPEC", "REGEX"
 };
 
 /* The limits: saved, shown, named in messages, fields of struct limits. */
@@ -112,6 +115,21 @@ const struct setting_row settings_table[SETTINGS_COUNT] = {
 	    KIND_SIZE, "256MiB", 1ULL << 20, 64ULL << 30, "1MiB to 64GiB",
 	    NULL, NULL, "% in flight", ROW_LIMITS, ROW_NONE, ROW_NONE,
 	    offsetof(struct limits, max_inflight) },
+	/* A tunnel client the listener runs beside itself (tunnel.c). */
+	[SETTING_TUNNEL] = { "--tunnel", "tunnel", KIND_TUNNEL,
+	    NULL, 0, 0, NULL, NULL, NULL, "tunnel",
+	    ROW_SAVED | ROW_SHOWN, ROW_NONE, ROW_NONE, 0 },
+	[SETTING_NO_TUNNEL] = { "--no-tunnel", "no_tunnel", KIND_FLAG,
+	    NULL, 0, 0, NULL, NULL, NULL, NULL,
+	    0, ROW_NONE, SETTING_TUNNEL, 0 },
+	[SETTING_TUNNEL_URL_PATTERN] = { "--tunnel-url-pattern",
+	    "tunnel_url_pattern", KIND_PATTERN, NULL, 0, 0, NULL, NULL, NULL,
+	    "tunnel regex", ROW_SAVED | ROW_SHOWN, ROW_NONE, ROW_NONE, 0 },
+	/* Unset: 30s (listener-tunnel.c). */
+	[SETTING_TUNNEL_TIMEOUT] = { "--tunnel-timeout", "tunnel_timeout",
+	    KIND_DURATION, NULL, 1, 3600 * 1000, "1ms to 1h", NULL, NULL,
+	    "tunnel wait", ROW_SAVED | ROW_SHOWN | ROW_NAMED, ROW_NONE,
+	    ROW_NONE, 0 },
 };
 
 /* Make settings with none set. */
@@ -208,8 +226,9 @@ static int
 settings_parse(const struct setting_row *r, const char *s, uint64_t *value,
     char **cause)
 {
-	char	*why = NULL;
-	int	 error = 0;
+	struct tunnel_spec	 tunnel;
+	char			*why = NULL;
+	int			 error = 0;
 
 	*value = 0;
 	switch (r->kind) {
@@ -233,6 +252,13 @@ settings_parse(const struct setting_row *r, const char *s, uint64_t *value,
 	case KIND_FLAG:
 		*value = 1;
 		return (0);
+	case KIND_TUNNEL:
+		if (tunnel_parse(s, &tunnel, cause) == -1)
+			return (-1);
+		tunnel_release(&tunnel);
+		return (0);
+	case KIND_PATTERN:
+		return (tunnel_pattern_valid(s, cause));
 	case KIND_DURATION:
 		error = duration_parse(s, value, &why);
 		break;
@@ -355,6 +381,8 @@ settings_same(size_t i, const char *a, const char *b)
 		return (address_matches(a, b));
 	case KIND_URL:
 	case KIND_FILE:
+	case KIND_TUNNEL:
+	case KIND_PATTERN:
 		return (strcmp(a, b) == 0);
 	case KIND_FLAG:
 		return (1);

@@ -1,6 +1,6 @@
 /*
- * The settings of fish start (--listen, --public-url, --retain, TLS and the
- * limits on hooks' requests), in one table that says for each its option,
+ * The settings of fish start (--listen, --public-url, --tunnel, --retain,
+ * TLS and the limits on hooks' requests), in one table that says for each its option,
  * its name in config.json and status replies, its kind, its default, and
  * whether it is saved and shown.  The client checks and passes them on
  * with it, the listener resolves, saves and shows them with it, and the
@@ -31,6 +31,10 @@ enum setting_id {
 	SETTING_MAX_CONNECTIONS,
 	SETTING_MAX_PER_IP,
 	SETTING_MAX_INFLIGHT,
+	SETTING_TUNNEL,
+	SETTING_NO_TUNNEL,
+	SETTING_TUNNEL_URL_PATTERN,
+	SETTING_TUNNEL_TIMEOUT,
 	SETTINGS_COUNT
 };
 
@@ -63,6 +67,7 @@ struct setting_line {
 
 void		 settings_init(struct settings *);
 void		 settings_release(struct settings *);
+void		 settings_unset(struct settings *, size_t);
 int		 settings_find(const char *);
 const char	*settings_option(size_t);
 const char	*settings_key(size_t);

@@ -166,6 +166,38 @@ listener_tls(char **cause, int *usage)
 }
 
 /*
+ * Check the tunnel's settings in force: cmd: needs a pattern, and the
+ * pattern and timeout a tunnel; without one, saved ones are forgotten
+ * (--no-tunnel).  Return 0, or -1 with *cause: the settings given are at
+ * fault.
+ */
+static int
+listener_tunnel_settings(const struct settings *given, char **cause)
+{
+	struct settings	*s = &listener.settings;
+	const char	*spec = settings_text(s, SETTING_TUNNEL);
+
+	if (spec == NULL) {
+		if (settings_is_set(given, SETTING_TUNNEL_URL_PATTERN) ||
+		    settings_is_set(given, SETTING_TUNNEL_TIMEOUT)) {
+			xasprintf(cause, "%s needs --tunnel",
+			    settings_is_set(given, SETTING_TUNNEL_URL_PATTERN) ?
+			    "--tunnel-url-pattern" : "--tunnel-timeout");
+			return (-1);
+		}
+		settings_unset(s, SETTING_TUNNEL_URL_PATTERN);
+		settings_unset(s, SETTING_TUNNEL_TIMEOUT);
+		return (0);
+	}
+	if (strncmp(spec, "cmd:", 4) == 0 &&
+	    !settings_is_set(s, SETTING_TUNNEL_URL_PATTERN)) {
+		*cause = xstrdup("--tunnel cmd:... needs --tunnel-url-pattern");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Work out the settings in force, into listener.settings, from those given
  * in args and those saved, and load the TLS files they name.  Return 0, or
  * -1 with *cause, and *usage set when args were at fault.
@@ -190,8 +222,11 @@ listener_settings(const struct listener_args *args, char **cause,
 		goto usage;
 	saved = listener_config_load();
 	if (settings_resolve(&listener.settings, &given, saved,
-	    listener.session.config_path, cause) == 0)
-		ret = listener_tls(cause, usage);
+	    listener.session.config_path, cause) == -1)
+		goto out;
+	if (listener_tunnel_settings(&given, cause) == -1)
+		goto usage;
+	ret = listener_tls(cause, usage);
 	goto out;
 usage:
 	*usage = 1;

@@ -50,9 +50,11 @@
 #include "httpd.h"
 #include "listener.h"
 #include "listener-config.h"
+#include "listener-tunnel.h"
 #include "log.h"
 #include "loop.h"
 #include "outbound.h"
+#include "record.h"
 #include "control-timeline.h"
 #include "signature-tool.h"
 #include "store.h"
@@ -309,6 +311,45 @@ listener_open_store(void)
 	listener_log_lines(warning);
 }
 
+/*
+ * Start the tunnel client (--tunnel), if any, and wait for the public URL
+ * it announces, running the loop: until then the control socket is not
+ * there and the start lock is held, so no command sees hook URLs that are
+ * not under it.  A client that is missing, exits, or announces nothing
+ * within --tunnel-timeout fails the start.
+ */
+static void
+listener_start_tunnel(void)
+{
+	struct tunnel_config	 config;
+	const struct settings	*s = &listener.settings;
+	char			*cause, *address;
+	uint64_t		 timeout_ms;
+
+	if (!settings_is_set(s, SETTING_TUNNEL))
+		return;
+	timeout_ms = settings_is_set(s, SETTING_TUNNEL_TIMEOUT) ?
+	    settings_number(s, SETTING_TUNNEL_TIMEOUT) : TUNNEL_TIMEOUT_MS;
+	address = address_local(settings_text(s, SETTING_LISTEN));
+	memset(&config, 0, sizeof config);
+	config.loop = listener.loop;
+	config.spec = settings_text(s, SETTING_TUNNEL);
+	config.pattern = settings_text(s, SETTING_TUNNEL_URL_PATTERN);
+	config.timeout_ms = timeout_ms;
+	config.address = address;
+	config.tls = listener.tls != NULL;
+	config.url_given = settings_is_set(s, SETTING_PUBLIC_URL);
+	listener.tunnel = tunnel_run_start(&config, &cause);
+	free(address);
+	if (listener.tunnel == NULL)
+		listener_fail(cause);
+	if (tunnel_run_wait(listener.tunnel, &cause) == -1) {
+		tunnel_run_stop(listener.tunnel);
+		listener.tunnel = NULL;
+		listener_fail(cause);
+	}
+}
+
 /* Start HTTP out, then HTTP in on http_fd, then the control socket. */
 static void
 listener_start_http(int http_fd)
@@ -328,6 +369,13 @@ listener_start_http(int http_fd)
 	httpd_config.limits = &limits;
 	httpd_config.tls = listener.tls;
 	httpd_config.fd = http_fd;
+	/* Behind a tunnel or proxy, it names the client (record.c). */
+	if (settings_is_set(&listener.settings, SETTING_TUNNEL))
+		httpd_config.forwarded = strcmp(settings_text(
+		    &listener.settings, SETTING_TUNNEL), "cloudflared") == 0 ?
+		    FORWARDED_CLOUDFLARE : FORWARDED_PROXY;
+	else if (settings_is_set(&listener.settings, SETTING_PUBLIC_URL))
+		httpd_config.forwarded = FORWARDED_PROXY;
 	if ((listener.httpd = httpd_start(&httpd_config, &cause)) == NULL)
 		listener_fail(cause);
 	listener.control = control_start(listener.loop, listener.store,
@@ -354,18 +402,21 @@ listener_signals(void)
 }
 
 /*
- * Start up on http_fd: the loop, the store, HTTP out and in, the control
- * socket; then save the settings in force, now that they work.
+ * Start up on http_fd: the loop, the store, the tunnel, HTTP out and in,
+ * the control socket; then save the settings in force, now that they
+ * work.  Signals are taken first: a stop while the tunnel starts must
+ * stop it too.
  */
 static void
 listener_start(int http_fd)
 {
 	listener.loop = loop_new();
 	listener.started_at = clock_wall_ms();
+	listener_signals();
 	listener_open_store();
+	listener_start_tunnel();
 	listener_start_http(http_fd);
 	listener_config_save();
-	listener_signals();
 }
 
 /* Say we serve, to the log and to the command that started us; serve. */
@@ -405,8 +456,9 @@ listener_run(void)
  *    queued for them.
  * 4. Close the control socket, then HTTP in (no connection is suspended
  *    by then: held and forwarded requests were answered in 2), HTTP out,
- *    the store (the journal), and the loop they were all on, in the
- *    reverse order of start-up.
+ *    the tunnel client (it carried the requests of 2, so it goes after
+ *    them; we wait for it to exit), the store (the journal), and the loop
+ *    they were all on, in the reverse order of start-up.
  */
 static void
 listener_stop(void)
@@ -431,6 +483,7 @@ listener_stop(void)
 	httpd_stop(listener.httpd);
 	httpc_free(listener.httpc);
 	outbound_free(listener.outbound);
+	tunnel_run_stop(listener.tunnel);
 	store_close(listener.store);
 	loop_free(listener.loop);
 	log_info("stopped");

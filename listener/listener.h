@@ -19,6 +19,20 @@ struct httpc;
 struct outbound;
 struct control;
 struct tls;
+struct tunnel_run;
+
+/*
+ * The tunnel client's state (listener-tunnel.c keeps it; control shows
+ * it, and envelope.c puts hook URLs under its URL).
+ */
+struct listener_tunnel {
+	const char	*state;		/* "starting", "up", "restarting" */
+	char		*url;		/* announced, or NULL: none yet */
+	char		*previous_url;	/* before it last changed, or NULL */
+	int64_t		 changed_at;	/* unix ms the URL last changed */
+	long		 pid;		/* the client's, or 0 */
+	unsigned int	 restarts;
+};
 
 struct listener {
 	struct session	 session;
@@ -31,6 +45,8 @@ struct listener {
 	struct settings	 settings;	/* in force (listener-config.c), with
 					   the listen address as bound */
 	struct tls	*tls;		/* the TLS files', loaded, or NULL */
+	struct tunnel_run *tunnel;	/* --tunnel's client, or NULL */
+	struct listener_tunnel tunnel_state;
 	int64_t		 started_at;	/* unix ms */
 	int		 stopping;
 };

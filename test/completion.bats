@@ -102,6 +102,11 @@ check_completions() {
 	assert_line "POST"
 	run "complete_$shell" "fish log --color="
 	assert_output --regexp '(--color=)?always'$'\n''(--color=)?auto'$'\n''(--color=)?never'
+	run "complete_$shell" "fish start --tunnel "
+	assert_line "cloudflared"
+	assert_line "ngrok"
+	assert_line "ssh:"
+	assert_line "cmd:"
 	# A session that is not running has no hooks to offer, and completing
 	# starts no listener for it, nor creates one.
 	run "complete_$shell" "fish -S beta wait "

@@ -39,7 +39,7 @@ control_hooks_damage(struct json_object *r, const struct journal_damage *d)
 void
 control_hooks_status(struct conn *c, struct proto_frame *f)
 {
-	struct json_object	*r;
+	struct json_object	*r, *tunnel;
 	struct store_stats	 st;
 	char			*s;
 
@@ -53,6 +53,8 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	json_object_object_add(r, "url", json_object_new_string(s));
 	free(s);
 	settings_status(&listener.settings, r);
+	if ((tunnel = envelope_tunnel()) != NULL)
+		json_object_object_add(r, "tunnel_state", tunnel);
 	json_object_object_add(r, "hooks",
 	    json_object_new_int64((int64_t)st.hooks));
 	json_object_object_add(r, "messages",

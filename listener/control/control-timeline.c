@@ -387,7 +387,7 @@ timeline_hook(const struct hook *h)
 void
 timeline_ls(struct conn *c, struct proto_frame *f)
 {
-	struct json_object	*r, *list;
+	struct json_object	*r, *list, *tunnel;
 	struct hook		*h;
 
 	(void)f;
@@ -396,6 +396,9 @@ timeline_ls(struct conn *c, struct proto_frame *f)
 		json_object_array_add(list, timeline_hook(h));
 	r = proto_reply(EXIT_OK, NULL);
 	json_object_object_add(r, "hooks", list);
+	/* So that ls can say the tunnel's URL changed, or is down. */
+	if ((tunnel = envelope_tunnel()) != NULL)
+		json_object_object_add(r, "tunnel_state", tunnel);
 	control_reply(c, r, NULL, 0);
 }
 

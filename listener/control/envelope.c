@@ -1,7 +1,8 @@
 /*
  * Build the envelope of a received message from its journal record:
  * seq, hook (URL), name, method, path, query, headers (names lower-cased;
- * repeated headers joined with ", " as RFC 9110 allows), remote,
+ * repeated headers joined with ", " as RFC 9110 allows), remote (and via,
+ * the tunnel or proxy that forwarded it, behind one),
  * received_at (RFC 3339, milliseconds, UTC) and verified: true when the
  * hook checks signatures (spawn --verify) and this one was good, false
  * otherwise, so the member is always there for jq.  A request that failed
@@ -10,8 +11,9 @@
  * journaled, and "head_truncated" when its head was cut to fit.
  *
  * Hook URLs are built here and nowhere else.  Users see them under the
- * base URL: the public URL (--public-url, for tunnels and proxies) or our
- * own scheme://HOST:PORT.  The listener itself reaches a hook through its
+ * base URL: the public URL (--public-url, for tunnels and proxies), else
+ * the URL the tunnel client announced (--tunnel), else our own
+ * scheme://HOST:PORT.  The listener itself reaches a hook through its
  * own listen address (fish replay), never through the public URL, which
  * may lead elsewhere; over HTTPS it trusts its own certificate for that
  * request alone, and checks it against a name the certificate has.
@@ -47,8 +49,9 @@ envelope_time(int64_t ms)
 }
 
 /*
- * Return the base URL of hooks, as users see it: the public URL without
- * its trailing slashes, or our own scheme://HOST:PORT.  Caller frees.
+ * Return the base URL of hooks, as users see it: the public URL or the
+ * tunnel's, without trailing slashes, or our own scheme://HOST:PORT.
+ * Caller frees.
  */
 char *
 envelope_base_url(void)
@@ -58,6 +61,8 @@ envelope_base_url(void)
 	size_t		 len;
 
 	public_url = settings_text(&listener.settings, SETTING_PUBLIC_URL);
+	if (public_url == NULL)
+		public_url = listener.tunnel_state.url;
 	if (public_url == NULL) {
 		xasprintf(&url, "%s://%s", listener.tls != NULL ? "https" :
 		    "http", settings_text(&listener.settings, SETTING_LISTEN));
@@ -68,6 +73,39 @@ envelope_base_url(void)
 	while (len > 0 && url[len - 1] == '/')
 		url[--len] = '\0';
 	return (url);
+}
+
+/*
+ * Return the tunnel client's state for status and ls replies: state, url,
+ * previous_url and url_changed_at (once it changed), pid, restarts; or
+ * NULL when there is no tunnel.
+ */
+struct json_object *
+envelope_tunnel(void)
+{
+	const struct listener_tunnel	*t = &listener.tunnel_state;
+	struct json_object		*o;
+	char				*s;
+
+	if (t->state == NULL)
+		return (NULL);
+	o = json_object_new_object();
+	json_object_object_add(o, "state", json_object_new_string(t->state));
+	if (t->url != NULL)
+		json_object_object_add(o, "url", json_object_new_string(t->url));
+	if (t->previous_url != NULL) {
+		json_object_object_add(o, "previous_url",
+		    json_object_new_string(t->previous_url));
+		s = envelope_time(t->changed_at);
+		json_object_object_add(o, "url_changed_at",
+		    json_object_new_string(s));
+		free(s);
+	}
+	if (t->pid != 0)
+		json_object_object_add(o, "pid", json_object_new_int64(t->pid));
+	json_object_object_add(o, "restarts",
+	    json_object_new_int64((int64_t)t->restarts));
+	return (o);
 }
 
 /* Return the URL of a hook, as users see it; caller frees. */
@@ -194,6 +232,9 @@ envelope_new(struct json_object *o, const struct hook *h)
 	json_object_object_get_ex(o, "headers", &list);
 	json_object_object_add(e, "headers", envelope_headers(list));
 	envelope_copy(e, o, "remote");
+	/* Behind a tunnel or proxy: the peer that forwarded it (record.c). */
+	if (proto_string(o, "via") != NULL)
+		envelope_copy(e, o, "via");
 	s = envelope_time(proto_int(o, "received_at", 0));
 	json_object_object_add(e, "received_at", json_object_new_string(s));
 	free(s);

@@ -25,6 +25,7 @@ struct json_object *envelope_sent(struct json_object *);
 struct json_object *envelope_headers(struct json_object *);
 char	*envelope_time(int64_t);
 char	*envelope_base_url(void);
+struct json_object *envelope_tunnel(void);
 char	*envelope_hook_url(const struct hook *);
 void	 envelope_hook_local(const struct hook *, const char *,
 	    struct envelope_local *);

@@ -192,6 +192,7 @@ httpd_start(const struct httpd_config *config, char **cause)
 	TAILQ_INIT(&h->idle);
 	h->conn_limit = httpd_connection_limit(&h->limits);
 	requests_init(&h->requests, h->store, &h->limits, httpd_client_turn, h);
+	h->requests.forwarded = config->forwarded;
 	h->hold = hold_new(loop, h->store);
 	h->forward = forward_new(config->outbound);
 	h->reject = reject_new(loop);

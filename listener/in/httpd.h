@@ -28,6 +28,9 @@ struct httpd_config {
 	const struct limits	*limits;	/* on hooks' requests */
 	const struct tls	*tls;		/* NULL for plain HTTP */
 	int			 fd;		/* the listening socket */
+	int			 forwarded;	/* trust the loopback peer's
+						   forwarding headers: enum
+						   record_forwarded */
 };
 
 struct httpd	*httpd_start(const struct httpd_config *, char **);

@@ -5,6 +5,14 @@
  * body bytes exactly as received.  A request that fails the check is
  * recorded as rejected: a bounded head with the reason and without its
  * body (reject.c); past the rate caps, not at all, only counted.
+ *
+ * Behind a tunnel or proxy (fish start --tunnel or --public-url) every
+ * request comes from 127.0.0.1.  Then, and only when the peer is
+ * loopback (the tunnel's client or the proxy, ours to trust), "remote" is
+ * the client's address as the header that the tunnel sets says, and "via"
+ * is the peer: CF-Connecting-IP (cloudflared), else the last hop of
+ * X-Forwarded-For, else the last for= of Forwarded.  The last hop is the
+ * one the nearest proxy added; the others are the sender's to make up.
  */
 #include "config.h"
 
@@ -12,13 +20,16 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 #include <microhttpd.h>
 
+#include "address.h"
 #include "answer.h"
 #include "buffer.h"
 #include "clock.h"
@@ -56,6 +67,93 @@ record_remote(struct MHD_Connection *connection)
 	return (s);
 }
 
+/* The last value of a header (record_header), as MHD iterates them. */
+struct record_header {
+	const char	*name;
+	const char	*value;
+};
+
+/* Keep the value of a header of the name wanted: the last one wins. */
+static enum MHD_Result
+record_header_seen(void *arg, enum MHD_ValueKind kind, const char *name,
+    const char *value)
+{
+	struct record_header	*h = arg;
+
+	(void)kind;
+	if (strcasecmp(name, h->name) == 0 && value != NULL)
+		h->value = value;
+	return (MHD_YES);
+}
+
+/* Return the last value of header name, or NULL. */
+static const char *
+record_header(struct MHD_Connection *connection, const char *name)
+{
+	struct record_header	h = { name, NULL };
+
+	MHD_get_connection_values(connection, MHD_HEADER_KIND,
+	    record_header_seen, &h);
+	return (h.value);
+}
+
+/*
+ * Return the address in one hop of a forwarding header (spaces, quotes,
+ * [brackets] and a :port around it), if it is an IPv4 or IPv6 address;
+ * else NULL.  Caller frees.
+ */
+static char *
+record_hop(const char *hop, size_t len)
+{
+	unsigned char	 bin[sizeof(struct in6_addr)];
+	char		*s, *end;
+	size_t		 skip;
+
+	skip = strspn(hop, " \t\"");
+	hop += skip;
+	len = len > skip ? len - skip : 0;
+	while (len > 0 && strchr(" \t\"", hop[len - 1]) != NULL)
+		len--;
+	s = xstrndup(hop, len);
+	if (*s == '[' && (end = strchr(s, ']')) != NULL) {
+		*end = '\0';
+		memmove(s, s + 1, strlen(s + 1) + 1);
+	} else if ((end = strchr(s, ':')) != NULL && strchr(end + 1, ':') ==
+	    NULL)
+		*end = '\0';	/* IPv4:port */
+	if (inet_pton(AF_INET, s, bin) == 1 || inet_pton(AF_INET6, s, bin) == 1)
+		return (s);
+	free(s);
+	return (NULL);
+}
+
+/*
+ * Return the client's address as the forwarding headers say (see the top
+ * of this file), or NULL when they say nothing usable.  Caller frees.
+ */
+static char *
+record_forwarded(struct MHD_Connection *connection, int forwarded)
+{
+	const char	*value, *hop, *at, *p;
+
+	if (forwarded == FORWARDED_CLOUDFLARE &&
+	    (value = record_header(connection, "CF-Connecting-IP")) != NULL)
+		return (record_hop(value, strlen(value)));
+	if ((value = record_header(connection, "X-Forwarded-For")) != NULL) {
+		hop = strrchr(value, ',');
+		hop = hop == NULL ? value : hop + 1;
+		return (record_hop(hop, strlen(hop)));
+	}
+	if ((value = record_header(connection, "Forwarded")) == NULL)
+		return (NULL);
+	for (hop = NULL, p = value; (at = strcasestr(p, "for=")) != NULL;
+	    p = at + 4) {
+		if (at == value || strchr(" \t;,", at[-1]) != NULL)
+			hop = at + 4;
+	}
+	return (hop == NULL ? NULL : record_hop(hop, strcspn(hop, ";,")));
+}
+
 /*
  * Check the signature of a complete request to a verifying hook.  Return 1
  * when it is good; 0 with *reason (caller frees) when it is not.
@@ -90,7 +188,7 @@ record_request(struct request *r, struct reject *reject, const char *method)
 	const char		*rest = r->rest;
 	const void		*body = buffer_peek(&r->body);
 	size_t			 pathlen, len = buffer_unread(&r->body);
-	char			*remote, *reason;
+	char			*remote, *reason, *client = NULL;
 	enum record_outcome	 outcome = RECORD_ACCEPTED;
 
 	pathlen = strcspn(rest, "?#");
@@ -110,7 +208,14 @@ record_request(struct request *r, struct reject *reject, const char *method)
 	headers = answer_request_headers(r->connection);
 	json_object_object_add(o, "headers", headers);
 	remote = record_remote(r->connection);
-	json_object_object_add(o, "remote", json_object_new_string(remote));
+	if (r->requests->forwarded != FORWARDED_NONE &&
+	    address_is_loopback(remote))
+		client = record_forwarded(r->connection, r->requests->forwarded);
+	json_object_object_add(o, "remote", json_object_new_string(client ==
+	    NULL ? remote : client));
+	if (client != NULL)
+		json_object_object_add(o, "via", json_object_new_string(remote));
+	free(client);
 	free(remote);
 	json_object_object_add(o, "received_at",
 	    json_object_new_int64(clock_wall_ms()));

@@ -15,6 +15,17 @@ enum record_outcome {
 	RECORD_COUNTED,		/* failed its check, over the rate cap */
 };
 
+/*
+ * Whose forwarding headers name a request's client, when its peer is
+ * loopback (a tunnel's or proxy's): none, X-Forwarded-For or Forwarded,
+ * or Cloudflare's CF-Connecting-IP first.
+ */
+enum record_forwarded {
+	FORWARDED_NONE,
+	FORWARDED_PROXY,
+	FORWARDED_CLOUDFLARE,
+};
+
 enum record_outcome	record_request(struct request *, struct reject *,
 			    const char *);
 

@@ -46,6 +46,7 @@ struct requests {
 	uint64_t		 inflight;	/* bytes held by bodies */
 	request_turn_cb		 client_turn;
 	void			*arg;		/* for client_turn: the server */
+	int			 forwarded;	/* enum record_forwarded */
 };
 
 enum request_stage {

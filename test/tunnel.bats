@@ -1,0 +1,287 @@
+#!/usr/bin/env bats
+# fish start --tunnel: a tunnel client run beside the listener, whose
+# public URL the hook URLs are under.  The real tunnel here is ssh's, to
+# an sshd the test starts on loopback; cloudflared and ngrok cannot be
+# installed here, so their presets are checked with a fake client
+# (helpers/fake-tunnel-client) that prints what they print.
+
+load helpers/common
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	export PATH=$BATS_TEST_TMPDIR/bin:$PATH
+	export FAKE_TUNNEL_ARGS=$BATS_TEST_TMPDIR/tunnel-args
+	sshd_pid=
+}
+
+teardown() {
+	common_teardown
+	[ -z "$sshd_pid" ] || kill_and_wait "$sshd_pid"
+}
+
+# fake CLIENT: put the fake client on PATH as CLIENT.
+fake() {
+	ln -s "$FISH_SRC_DIR/test/helpers/fake-tunnel-client" \
+	    "$BATS_TEST_TMPDIR/bin/$1"
+}
+
+# without CLIENT: set PATH to one that has fish, the system's tools and
+# not CLIENT (which is not installed here).
+without() {
+	export PATH=$FISH_BUILD_DIR:/usr/bin:/bin
+	! command -v "$1" >/dev/null || skip "$1 is installed here"
+}
+
+# tunnel_field PTR: print a field of the tunnel's state in fish status.
+tunnel_field() {
+	fish status --json | fish field "/tunnel_state$1"
+}
+
+# tunnel_restarted N: succeed once the tunnel is up after N restarts.
+tunnel_restarted() {
+	[ "$(tunnel_field /restarts 2>/dev/null)" = "$1" ] &&
+	    [ "$(tunnel_field /state)" = up ]
+}
+
+# sshd_start: start an sshd of our own on a free loopback port, as root
+# (as a CI runner's sshd would be), with its own host key, config and pid
+# file, letting in a key made now; set ssh_port, and put on PATH an ssh
+# that uses that key and trusts that host.
+sshd_start() {
+	local dir=$BATS_TEST_TMPDIR/ssh
+	[ -x /usr/sbin/sshd ] ||
+	    skip "no sshd: install openssh-server (scripts/deps)"
+	[ "$(id -u)" = 0 ] || skip "sshd runs as root here, and this is not"
+	mkdir -p "$dir" /run/sshd
+	chmod 700 "$dir"
+	ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key"
+	ssh-keygen -q -t ed25519 -N '' -f "$dir/client_key"
+	cp "$dir/client_key.pub" "$dir/authorized_keys"
+	ssh_port=$(closed_port)
+	cat >"$dir/sshd_config" <<-CONFIG
+	Port $ssh_port
+	ListenAddress 127.0.0.1
+	HostKey $dir/host_key
+	PidFile $dir/sshd.pid
+	AuthorizedKeysFile $dir/authorized_keys
+	StrictModes no
+	UsePAM no
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	PermitRootLogin prohibit-password
+	GatewayPorts yes
+	AllowTcpForwarding remote
+	CONFIG
+	cat >"$dir/ssh_config" <<-CONFIG
+	Host *
+	    IdentityFile $dir/client_key
+	    IdentitiesOnly yes
+	    UserKnownHostsFile /dev/null
+	    GlobalKnownHostsFile /dev/null
+	    StrictHostKeyChecking no
+	CONFIG
+	printf '#!/bin/sh\nexec /usr/bin/ssh -F %s "$@"\n' \
+	    "$dir/ssh_config" >"$BATS_TEST_TMPDIR/bin/ssh"
+	chmod +x "$BATS_TEST_TMPDIR/bin/ssh"
+	/usr/sbin/sshd -D -e -f "$dir/sshd_config" </dev/null \
+	    >"$dir/sshd.log" 2>&1 3>&- &
+	sshd_pid=$!
+	wait_until 10 grep -q "Server listening" "$dir/sshd.log" ||
+	    fail "sshd did not start: $(cat "$dir/sshd.log")"
+}
+
+@test "a callback through an ssh tunnel reaches wait, again after ssh is killed, and ssh stops with the listener" {
+	local url hook ssh_pid port again new_pid
+	sshd_start
+
+	run fish start --tunnel "ssh:root@127.0.0.1:$ssh_port"
+	assert_success
+	assert_output --regexp '^http://127\.0\.0\.1:[0-9]+$'
+	url=$output
+	[ "$(port_of "$url")" != "$(port_of "$(status_field /listen)")" ]
+
+	hook=$(fish spawn)
+	[[ $hook == "$url"/* ]]
+	post "$hook" '{"through":"ssh"}'
+	run fish wait "$hook" --timeout 10
+	assert_success
+	assert_output '{"through":"ssh"}'
+
+	ssh_pid=$(tunnel_field /pid)
+	kill "$ssh_pid"
+	wait_until 30 tunnel_restarted 1
+	new_pid=$(tunnel_field /pid)
+	[ "$new_pid" != "$ssh_pid" ]
+	again=$(fish status --json | fish field /url)
+	hook=$(fish spawn)
+	[[ $hook == "$again"/* ]]
+	post "$hook" '{"again":true}'
+	run fish wait "$hook" --timeout 10
+	assert_success
+	assert_output '{"again":true}'
+	log_has "tunnel: Allocated port"
+
+	fish stop
+	wait_until 5 all_dead "$new_pid"
+}
+
+@test "start --tunnel cloudflared runs cloudflared for the listener and prints its trycloudflare URL" {
+	fake cloudflared
+	run fish start --tunnel cloudflared
+	assert_success
+	assert_output https://seasonal-deck-organisms-sf.trycloudflare.com
+	run cat "$FAKE_TUNNEL_ARGS"
+	assert_output "tunnel
+--no-autoupdate
+--url
+http://$(status_field /listen)"
+	run fish spawn
+	assert_output --regexp '^https://seasonal-deck-organisms-sf\.trycloudflare\.com/[A-Za-z0-9_-]+$'
+	run fish status
+	assert_line --regexp '^tunnel: +cloudflared$'
+	assert_line --regexp '^tunnel url: +https://seasonal-deck-organisms-sf\.trycloudflare\.com \(up, pid [0-9]+, 0 restarts\)$'
+}
+
+@test "start --tunnel ngrok runs ngrok with a JSON log and takes the URL of its started tunnel line" {
+	fake ngrok
+	run fish start --tunnel ngrok
+	assert_success
+	assert_output https://1a2b-203-0-113-7.ngrok-free.app
+	run cat "$FAKE_TUNNEL_ARGS"
+	assert_output "http
+$(port_of "http://$(status_field /listen)")
+--log
+stdout
+--log-format
+json"
+	log_has 'tunnel: {"lvl":"info","msg":"client session established"'
+}
+
+@test "a tunnel client that is not installed is named, with where to get it" {
+	without cloudflared
+	run fish start --tunnel cloudflared
+	assert_failure 3
+	assert_output --partial "the tunnel client 'cloudflared' is not installed"
+	assert_output --partial "pkg.cloudflare.com"
+	run fish status
+	assert_failure 3
+
+	without ngrok
+	run fish start --tunnel ngrok
+	assert_failure 3
+	assert_output --partial "https://ngrok.com/download"
+}
+
+@test "a tunnel client that exits at once fails the start with its status and last line" {
+	run fish start --tunnel 'cmd:echo "no route to {port}"; exit 7' \
+	    --tunnel-url-pattern 'https://[a-z.]+'
+	assert_failure 3
+	assert_output --regexp "the tunnel client exited with status 7 before it announced a URL \(its last line: no route to [0-9]+\)$"
+	run fish status
+	assert_failure 3
+}
+
+@test "a tunnel that announces no URL fails the start at --tunnel-timeout, and is stopped" {
+	local pid
+	run fish start --tunnel 'cmd:echo starting {port}; exec sleep 100' \
+	    --tunnel-url-pattern 'https://[a-z.]+' --tunnel-timeout 1s
+	assert_failure 3
+	assert_output --partial "the tunnel client announced no URL within 1s (its last line: starting "
+	pid=$(sed -n 's/.*tunnel client started (pid \([0-9]*\)).*/\1/p' \
+	    "$FISH_HOME/sessions/default/listener.log")
+	[ -n "$pid" ]
+	wait_until 5 all_dead "$pid"
+}
+
+@test "a tunnel command needs a URL pattern, and a pattern a tunnel" {
+	run fish start --tunnel 'cmd:bore local {port}'
+	assert_failure 2
+	assert_output --partial -- "--tunnel cmd:... needs --tunnel-url-pattern"
+	run fish start --tunnel-url-pattern 'https://x'
+	assert_failure 2
+	assert_output --partial -- "--tunnel-url-pattern needs --tunnel"
+	run fish start --tunnel 'cmd:bore local 8080'
+	assert_failure 2
+	assert_output --partial "must have {port}"
+	run fish start --tunnel localtunnel
+	assert_failure 2
+	assert_output --partial "invalid tunnel 'localtunnel'"
+	run fish start --tunnel 'cmd:x {port}' --tunnel-url-pattern '('
+	assert_failure 2
+	assert_output --partial "invalid tunnel URL pattern"
+}
+
+@test "a restarted tunnel with a new URL moves the hook URLs, and status and ls say so" {
+	local counter=$BATS_TEST_TMPDIR/runs pid hook
+	fish start --tunnel "cmd:n=\$(cat $counter 2>/dev/null || echo 0); echo \$((n + 1)) >$counter; echo \"ready at https://run\$n.example.net ({port})\"; exec sleep 100" \
+	    --tunnel-url-pattern 'https://run[0-9]+\.example\.net' >/dev/null
+	hook=$(fish spawn --name a)
+	[[ $hook == https://run0.example.net/* ]]
+	pid=$(tunnel_field /pid)
+	kill "$pid"
+	wait_until 30 tunnel_restarted 1
+	run fish ls
+	assert_success
+	assert_output --partial "https://run1.example.net/${hook##*/}"
+	assert_line --partial "the tunnel's URL changed at "
+	assert_line --partial "(it was https://run0.example.net): the URLs of hooks are now under https://run1.example.net"
+	run fish status
+	assert_line --regexp '^tunnel url: +https://run1\.example\.net \(up, pid [0-9]+, 1 restart\); changed at .* from https://run0\.example\.net$'
+	log_has "tunnel URL changed from https://run0.example.net to https://run1.example.net"
+}
+
+@test "the tunnel is saved for later starts, and --no-tunnel forgets it" {
+	fake cloudflared
+	fish start --tunnel cloudflared >/dev/null
+	fish stop
+	run fish start
+	assert_output https://seasonal-deck-organisms-sf.trycloudflare.com
+	fish stop
+	run fish start --no-tunnel
+	assert_output --regexp '^http://127\.0\.0\.1:[0-9]+$'
+	run fish status --json
+	refute_output --partial tunnel
+}
+
+@test "behind --public-url, the forwarding header names the sender and the proxy is via" {
+	local hook
+	fish start --public-url https://hooks.example.net >/dev/null
+	hook=$(fish spawn)
+	hook=http://$(status_field /listen)/${hook##*/}
+	post "$hook" a -H 'X-Forwarded-For: 198.51.100.1, 203.0.113.9'
+	post "$hook" b -H 'Forwarded: for=192.0.2.60;proto=https, for="[2001:db8::7]:4711"'
+	post "$hook" c -H 'X-Forwarded-For: not-an-address'
+	run fish wait "$hook" --json --timeout 5
+	assert_output --partial '"remote":"203.0.113.9","via":"127.0.0.1:'
+	run fish wait "$hook" --json --timeout 5
+	assert_output --partial '"remote":"2001:db8::7","via":"127.0.0.1:'
+	run fish wait "$hook" --json --timeout 5
+	assert_output --regexp '"remote":"127\.0\.0\.1:[0-9]+"'
+	refute_output --partial '"via"'
+}
+
+@test "without a tunnel or public URL, forwarding headers are the sender's to make up, and ignored" {
+	local hook
+	hook=$(fish spawn)
+	post "$hook" a -H 'X-Forwarded-For: 203.0.113.9' -H 'CF-Connecting-IP: 203.0.113.10'
+	run fish wait "$hook" --json --timeout 5
+	assert_output --regexp '"remote":"127\.0\.0\.1:[0-9]+"'
+	refute_output --partial '"via"'
+}
+
+@test "the CI recipes are whole YAML files that start fish with a tunnel and wait for a callback" {
+	local file
+	python3 -c 'import yaml' 2>/dev/null ||
+	    skip "python3-yaml is not installed (apt-get install python3-yaml)"
+	for file in github-actions.yml gitlab-ci.yml; do
+		file=$FISH_SRC_DIR/examples/ci/$file
+		python3 -c 'import sys, yaml; yaml.safe_load(open(sys.argv[1]))' \
+		    "$file"
+		grep -q -- 'start --tunnel cloudflared' "$file"
+		grep -q -- 'wait "$hook" --timeout' "$file"
+		grep -q -- 'make install' "$file"
+	done
+}
