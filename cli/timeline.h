@@ -1,7 +1,7 @@
 /*
  * Printing the session's timeline: the one-line format of fish log and
  * fish tail, the JSON form of entries with their bodies, and what the
- * timeline commands share.
+ * timeline commands share (their options, filters among them).
  *
  * An entry is the listener's description of one message: received
  * ("direction": "received", the envelope of wait --json without its body)
@@ -28,6 +28,8 @@
 
 int	 timeline_colour_option(const struct cmd_entry *, const char *,
 	    enum term_colour *);
+int	 timeline_filter_option(const struct cmd_entry *, int, const char *,
+	    struct json_object *);
 int	 timeline_number(const char *, int64_t *);
 int	 timeline_is_sent(struct json_object *);
 int	 timeline_answered(struct json_object *);

@@ -244,6 +244,47 @@ invalid:
 	return (-1);
 }
 
+/*
+ * Parse a JSON array of filter texts into *filters (caller frees with
+ * filter_free_list) and *n.  Return 0, or -1 with *cause.
+ */
+int
+filter_parse_list(struct json_object *list, struct filter **filters,
+    size_t *n, char **cause)
+{
+	size_t	i, count;
+
+	*filters = NULL;
+	*n = 0;
+	count = list == NULL ? 0 : json_object_array_length(list);
+	if (count == 0)
+		return (0);
+	*filters = xcalloc(count, sizeof **filters);
+	for (i = 0; i < count; i++) {
+		if (filter_parse(json_object_get_string(
+		    json_object_array_get_idx(list, i)), &(*filters)[i],
+		    cause) == -1) {
+			filter_free_list(*filters, *n);
+			*filters = NULL;
+			*n = 0;
+			return (-1);
+		}
+		(*n)++;
+	}
+	return (0);
+}
+
+/* Free n filters made by filter_parse_list. */
+void
+filter_free_list(struct filter *filters, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		filter_release(&filters[i]);
+	free(filters);
+}
+
 /* Free a parsed filter. */
 void
 filter_release(struct filter *f)

@@ -62,6 +62,9 @@ struct filter {
 
 int	 filter_parse(const char *, struct filter *, char **);
 void	 filter_release(struct filter *);
+int	 filter_parse_list(struct json_object *, struct filter **, size_t *,
+	    char **);
+void	 filter_free_list(struct filter *, size_t);
 int	 filter_match(const struct filter *, size_t, struct json_object *,
 	    const char *, size_t);
 const char *filter_header(struct json_object *, const char *);

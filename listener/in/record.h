@@ -15,7 +15,10 @@ enum record_outcome {
 	RECORD_COUNTED,		/* failed its check, over the rate cap */
 };
 
+struct MHD_Connection;
+
 enum record_outcome	record_request(struct request *, struct reject *,
 			    const char *);
+char			*record_remote(struct MHD_Connection *);
 
 #endif
