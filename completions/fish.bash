@@ -29,7 +29,8 @@ _fishhook_hooks()
 _fishhook_options()
 {
 	case $1 in
-	log) echo --json --limit --since --color ;;
+	log) echo --json --limit --since --method --status --event --where \
+	    --color ;;
 	ls) echo --json --no-start ;;
 	replay) echo --to ;;
 	reply) echo --status -H --header --body ;;
@@ -44,7 +45,7 @@ _fishhook_options()
 	    --max-per-ip --max-header --max-inflight --foreground ;;
 	status) echo --json ;;
 	stop) echo --purge ;;
-	tail) echo --json --color ;;
+	tail) echo --json --method --status --event --where --color ;;
 	verify) echo -H --header --tolerance --now ;;
 	wait) echo --timeout --count --follow --where --json --field \
 	    --headers --peek --raw --no-progress ;;
@@ -59,7 +60,9 @@ _fishhook_takes_value()
 	-H | --header | --body | --timeout | --status) return 0 ;;
 	esac
 	case $1:$2 in
-	log:--limit | log:--since | replay:--to | send:--json | send:--data | \
+	log:--limit | log:--since | log:--method | log:--event | \
+	    log:--where | tail:--method | tail:--event | tail:--where | \
+	    replay:--to | send:--json | send:--data | \
 	    send:--retry | send:--expect | send:--sign | send:-o | \
 	    send:--output | sign:--id | sign:--timestamp | spawn:--name | \
 	    spawn:--hold-timeout | spawn:--echo | spawn:--forward-to | \

@@ -85,6 +85,10 @@ set -l c '__fish_seen_subcommand_from log'
 complete -c $prog -n $c -l json -d 'One JSON object per line'
 complete -c $prog -n $c -l limit -x -d 'Only the last N messages'
 complete -c $prog -n $c -l since -x -d 'Only messages of the last D'
+complete -c $prog -n $c -l method -x -d 'Only requests of method M'
+complete -c $prog -n $c -l status -x -d 'Only those answered S (404, 4xx, >=400)'
+complete -c $prog -n $c -l event -x -d 'Only messages naming event E'
+complete -c $prog -n $c -l where -x -d 'Only those FILTER matches'
 complete -c $prog -n $c -l color -x -a 'auto always never' -d 'Colour the output'
 
 set c '__fish_seen_subcommand_from ls'
@@ -158,6 +162,10 @@ complete -c $prog -n $c -l purge -d "Also delete the session's state"
 
 set c '__fish_seen_subcommand_from tail'
 complete -c $prog -n $c -l json -d 'One JSON object per line'
+complete -c $prog -n $c -l method -x -d 'Only requests of method M'
+complete -c $prog -n $c -l status -x -d 'Only those answered S (404, 4xx, >=400)'
+complete -c $prog -n $c -l event -x -d 'Only messages naming event E'
+complete -c $prog -n $c -l where -x -d 'Only those FILTER matches'
 complete -c $prog -n $c -l color -x -a 'auto always never' -d 'Colour the output'
 
 set c '__fish_seen_subcommand_from verify'

@@ -30,6 +30,10 @@ _fishhook_hooks() {
 }
 
 local -a colour=('--color=-[colour the output]::when:(auto always never)')
+local -a filters=('--method=[only requests of method M]:method'
+    '--status=[only those answered S (404, 4xx, >=400)]:status'
+    '--event=[only messages naming event E]:event'
+    '*--where=[only those FILTER matches]:filter')
 local -a body=('--body=[answer with body T, file @F or stdin @-]:body:_files -P @')
 local -a header=('*'{-H+,--header=}'[add a header]:header (Name\: value)')
 
@@ -88,6 +92,7 @@ argument)
 		    '--json[print one JSON object per line]' \
 		    '--limit=[only the last N messages]:count' \
 		    '--since=[only messages of the last D]:duration' \
+		    $filters \
 		    $colour '*:hook:_fishhook_hooks' && ret=0 ;;
 	ls)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
@@ -162,7 +167,7 @@ argument)
 		    '--purge[also delete the session'"'"'s state]' && ret=0 ;;
 	tail)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
-		    '--json[print one JSON object per line]' \
+		    '--json[print one JSON object per line]' $filters \
 		    $colour '*:hook:_fishhook_hooks' && ret=0 ;;
 	verify)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' $header \

@@ -14,6 +14,8 @@
  *	reject.c	the bounded record of requests failing --verify,
  *			and its rate caps
  *	record.c	the message record of a request
+ *	refuse.c	the bounded record of requests refused before they
+ *			were complete (404, 410, 413, 431, ...)
  *	hold.c		requests held for fish reply (--hold)
  *	forward.c	requests passed on to a local app (--forward-to)
  *	httpd-conn.c	connections: deadlines, idle ones cut near the cap
