@@ -68,26 +68,14 @@ static const struct option cmd_log_options[] = {
 	CMD_OPTIONS_END
 };
 
-/* Receive and print the entries that follow the first frame, until "end". */
+/* Print one entry of the log (a timeline_receive callback). */
 static int
-cmd_log_print(struct client *c, struct proto_frame *frame, int flags)
+cmd_log_entry_print(struct json_object *entry, const void *body, size_t len,
+    void *arg)
 {
-	struct json_object	*entry;
-	int			 status;
-
-	for (;;) {
-		if ((status = client_reply_status(frame)) != EXIT_OK)
-			return (status);
-		if (proto_bool(frame->json, "end"))
-			return (EXIT_OK);
-		if (json_object_object_get_ex(frame->json, "entry", &entry) &&
-		    timeline_print(entry, frame->payload, frame->payload_len,
-		    flags) != 0)
-			return (timeline_write_error("log"));
-		proto_frame_release(frame);
-		if ((status = client_receive(c, frame, -1)) != EXIT_OK)
-			return (status);
-	}
+	if (timeline_print(entry, body, len, *(int *)arg) != 0)
+		return (timeline_write_error("log"));
+	return (EXIT_OK);
 }
 
 /*
@@ -176,7 +164,8 @@ cmd_log_exec(int argc, char **argv)
 	json_object_object_add(request, "hooks", hooks);
 
 	if ((status = client_call(&c, request, NULL, 0, &frame, -1)) == EXIT_OK)
-		status = cmd_log_print(&c, &frame, flags);
+		status = timeline_receive(&c, &frame, cmd_log_entry_print,
+		    &flags);
 	json_object_put(request);
 	proto_frame_release(&frame);
 	client_close(&c);

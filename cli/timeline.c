@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buffer.h"
+#include "client.h"
 #include "filter.h"
 #include "fish.h"
 #include "output.h"
@@ -254,30 +255,42 @@ timeline_add_coloured(struct buffer *b, int colour, const char *code,
 }
 
 /*
- * Add the local time of day, HH:MM:SS.mmm, of an RFC 3339 UTC timestamp
- * (as the listener writes them: 2026-11-28T12:34:50.653Z).
+ * Return the unix ms of an RFC 3339 UTC timestamp as the listener writes
+ * them (2026-11-28T12:34:50.653Z), or -1 if it is not one.
  */
+int64_t
+timeline_ms(const char *when)
+{
+	struct tm	tm;
+	int		ms = 0;
+
+	memset(&tm, 0, sizeof tm);
+	if (when == NULL || sscanf(when, "%4d-%2d-%2dT%2d:%2d:%2d.%3d",
+	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+	    &tm.tm_sec, &ms) != 7)
+		return (-1);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return ((int64_t)timegm(&tm) * 1000 + ms);
+}
+
+/* Add the local time of day, HH:MM:SS.mmm, of an RFC 3339 UTC timestamp. */
 static void
 timeline_add_clock(struct buffer *b, const char *when)
 {
 	struct tm	tm;
 	time_t		t;
 	char		text[16];
-	int		ms = 0;
+	int64_t		ms;
 
-	memset(&tm, 0, sizeof tm);
-	if (when == NULL || sscanf(when, "%4d-%2d-%2dT%2d:%2d:%2d.%3d",
-	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-	    &tm.tm_sec, &ms) != 7) {
+	if ((ms = timeline_ms(when)) < 0) {
 		buffer_add_str(b, "??:??:??.???");
 		return;
 	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	t = timegm(&tm);
+	t = (time_t)(ms / 1000);
 	localtime_r(&t, &tm);
 	strftime(text, sizeof text, "%H:%M:%S", &tm);
-	buffer_printf(b, "%s.%03d", text, ms);
+	buffer_printf(b, "%s.%03d", text, (int)(ms % 1000));
 }
 
 /* Add a byte count for people: 26 B, 1.5 KiB, 3.2 MiB. */
@@ -532,6 +545,34 @@ timeline_print(struct json_object *entry, const void *body, size_t len,
 		return (output_json(entry));
 	}
 	return (timeline_print_line(entry, body, len, flags & TIMELINE_COLOUR));
+}
+
+/*
+ * Receive a log's entries, the first already in frame, until its end
+ * frame, handing each with its body bytes to cb(entry, body, len, arg);
+ * stop when cb returns an exit status other than 0.  Return the exit
+ * status.
+ */
+int
+timeline_receive(struct client *c, struct proto_frame *frame,
+    timeline_entry_cb cb, void *arg)
+{
+	struct json_object	*entry;
+	int			 status;
+
+	for (;;) {
+		if ((status = client_reply_status(frame)) != EXIT_OK)
+			return (status);
+		if (proto_bool(frame->json, "end"))
+			return (EXIT_OK);
+		if (json_object_object_get_ex(frame->json, "entry", &entry) &&
+		    (status = cb(entry, frame->payload, frame->payload_len,
+		    arg)) != EXIT_OK)
+			return (status);
+		proto_frame_release(frame);
+		if ((status = client_receive(c, frame, -1)) != EXIT_OK)
+			return (status);
+	}
 }
 
 /*
