@@ -29,6 +29,7 @@ _fishhook_hooks()
 _fishhook_options()
 {
 	case $1 in
+	export) echo --har ;;
 	log) echo --json --limit --since --method --status --event --where \
 	    --color ;;
 	ls) echo --json --no-start ;;
@@ -60,7 +61,7 @@ _fishhook_takes_value()
 	-H | --header | --body | --timeout | --status) return 0 ;;
 	esac
 	case $1:$2 in
-	log:--limit | log:--since | log:--method | log:--event | \
+	export:--har | log:--limit | log:--since | log:--method | log:--event | \
 	    log:--where | tail:--method | tail:--event | tail:--where | \
 	    replay:--to | send:--json | send:--data | \
 	    send:--retry | send:--expect | send:--sign | send:-o | \
@@ -104,7 +105,7 @@ _fishhook_value()
 	--body | --json | --data)
 		[[ $cur == @* ]] && _fishhook_files "$cur"
 		;;
-	--tls-cert | --tls-key | -o | --output)
+	--tls-cert | --tls-key | -o | --output | --har)
 		_fishhook_files "$cur"
 		;;
 	esac
@@ -183,7 +184,8 @@ _fishhook()
 				    -- "$cur")
 			else
 				mapfile -t COMPREPLY < <(compgen -W 'spawn send
-				    wait close field help log ls replay reply
+				    wait close export field help log ls replay
+				    reply
 				    show sign start status stop tail verify
 				    version' -- "$cur")
 			fi
@@ -202,7 +204,7 @@ _fishhook()
 		return 0
 	fi
 	case $cmd in
-	wait | close | log | tail)
+	wait | close | export | log | tail)
 		mapfile -t COMPREPLY < <(compgen -W \
 		    "$(_fishhook_hooks "${program[@]}")" -- "$cur")
 		;;
@@ -212,7 +214,7 @@ _fishhook()
 		;;
 	help)
 		[ "$operands" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W \
-		    'close field help log ls replay reply send show sign spawn
+		    'close export field help log ls replay reply send show sign spawn
 		    start status stop tail verify version wait' -- "$cur")
 		;;
 	send)

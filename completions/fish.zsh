@@ -54,6 +54,7 @@ command)
 	)
 	others=(
 		'close:close a hook: later requests get 410 Gone'
+		'export:write the timeline as a HAR file'
 		'field:print the value at a JSON pointer of JSON on stdin'
 		'help:show the commands, or a command'"'"'s options'
 		'log:show what was sent and received, in order'
@@ -80,12 +81,16 @@ argument)
 	close)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
 		    '1:hook:_fishhook_hooks' && ret=0 ;;
+	export)
+		_arguments -S '(- *)'{-h,--help}'[show the help]' \
+		    '--har=[write HAR 1.2 to FILE]:file:_files' \
+		    '*:hook:_fishhook_hooks' && ret=0 ;;
 	field)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
 		    '1:JSON pointer' && ret=0 ;;
 	help)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
-		    '1:command:(close field help log ls replay reply send show sign spawn start status stop tail verify version wait)' \
+		    '1:command:(close export field help log ls replay reply send show sign spawn start status stop tail verify version wait)' \
 		    && ret=0 ;;
 	log)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
