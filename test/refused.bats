@@ -230,3 +230,17 @@ refused_records() {
 	assert_failure 2
 	assert_output --partial 'malformed method'
 }
+
+@test "requests to a closed hook are recorded within the hook's own cap" {
+	fish close inbox
+	for _ in $(seq 30); do
+		assert_equal "$(http_post "$hook" '{}')" 410
+	done
+	# A burst of 20 for one hook (and one more every 6 s).
+	recorded=$(refused_records)
+	((recorded >= 20 && recorded <= 23)) ||
+	    fail "$recorded refused requests journaled"
+	assert_equal "$(status_field /refused_unrecorded)" $((30 - recorded))
+	run fish log inbox --status 410
+	assert_equal "${#lines[@]}" "$recorded"
+}
