@@ -16,13 +16,22 @@ static int	cmd_log_exec(int, char **);
 
 const struct cmd_entry cmd_log_entry = {
 	.name = "log",
-	.usage = "[HOOK...] [--json] [--limit N] [--since D] [--color=WHEN]",
+	.usage = "[HOOK...] [--json] [--limit N] [--since D] [--method M] "
+	    "[--status S] [--event E] [--where FILTER]... [--color=WHEN]",
 	.args = { 0, -1 },
 	.summary = "show what was sent and received, in order",
 	.help =
 	    "Print the session's timeline in order, one line per message:\n"
 	    "  \xe2\x86\x92 TIME  #SEQ  METHOD URL  STATUS  DURATION   (sent)\n"
 	    "  \xe2\x86\x90 TIME  #SEQ  HOOK  METHOD PATH  SIZE  PREVIEW (received)\n"
+	    "When the provider names its event (X-GitHub-Event, X-Gitlab-Event,\n"
+	    "X-Event-Key, a Stripe or Standard Webhooks \"type\"), it shows as\n"
+	    "EVENT (METHOD) instead of METHOD PATH.  A held or forwarded request\n"
+	    "shows how it was answered (\"replied 202\", \"timed out 504\").  A\n"
+	    "request refused before it was complete (404 unknown token, 410\n"
+	    "closed hook, 413, 414, 431, 400, 503) shows \"STATUS refused:\n"
+	    "REASON\", with \"-\" for HOOK when it named none; its body is never\n"
+	    "kept, and a scanner's flood is recorded only within a rate cap.\n"
 	    "A request that failed its hook's signature check (spawn --verify)\n"
 	    "shows \"rejected: REASON\" and, as its body is not kept, the start\n"
 	    "of the body's SHA-256; in JSON \"rejected\": REASON, \"state\":\n"
@@ -34,6 +43,11 @@ const struct cmd_entry cmd_log_entry = {
 	    "  --limit N       only the last N messages\n"
 	    "  --since D       only messages of the last D (250ms, 5s, 2m, 1h,\n"
 	    "                  1d)\n"
+	    "  --method M      only requests of method M (GET|POST: either)\n"
+	    "  --status S      only those answered S: 404, 4xx, 404|410, >=400\n"
+	    "  --event E       only messages naming event E (push|ping: either)\n"
+	    "  --where FILTER  only those FILTER matches, as for wait --where;\n"
+	    "                  repeatable (all must match)\n"
 	    "  --color[=WHEN]  colour arrows, statuses (2xx green, 4xx yellow,\n"
 	    "                  5xx red) and rejected requests: auto (on a\n"
 	    "                  terminal, unless NO_COLOR is set), always or\n"
@@ -44,47 +58,43 @@ const struct cmd_entry cmd_log_entry = {
 
 static const struct option cmd_log_options[] = {
 	{ "color", optional_argument, NULL, 'C' },
+	{ "event", required_argument, NULL, 'e' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "limit", required_argument, NULL, 'l' },
+	{ "method", required_argument, NULL, 'm' },
 	{ "since", required_argument, NULL, 's' },
+	{ "status", required_argument, NULL, 'S' },
+	{ "where", required_argument, NULL, 'w' },
 	CMD_OPTIONS_END
 };
 
-/* Receive and print the entries that follow the first frame, until "end". */
+/* Print one entry of the log (a timeline_receive callback). */
 static int
-cmd_log_print(struct client *c, struct proto_frame *frame, int flags)
+cmd_log_entry_print(struct json_object *entry, const void *body, size_t len,
+    void *arg)
 {
-	struct json_object	*entry;
-	int			 status;
-
-	for (;;) {
-		if ((status = client_reply_status(frame)) != EXIT_OK)
-			return (status);
-		if (proto_bool(frame->json, "end"))
-			return (EXIT_OK);
-		if (json_object_object_get_ex(frame->json, "entry", &entry) &&
-		    timeline_print(entry, frame->payload, frame->payload_len,
-		    flags) != 0)
-			return (timeline_write_error("log"));
-		proto_frame_release(frame);
-		if ((status = client_receive(c, frame, -1)) != EXIT_OK)
-			return (status);
-	}
+	if (timeline_print(entry, body, len, *(int *)arg) != 0)
+		return (timeline_write_error("log"));
+	return (EXIT_OK);
 }
 
-/* Ask the listener for the timeline and print it. */
+/*
+ * Parse log's options into request (its filters, limit and age) and
+ * *flags.  Return -1 to go on, or the exit status to end with.
+ */
 static int
-cmd_log_exec(int argc, char **argv)
+cmd_log_options_parse(int argc, char **argv, struct json_object *request,
+    int *flags)
 {
 	const struct cmd_entry	*entry = &cmd_log_entry;
-	struct client		 c;
-	struct proto_frame	 frame;
-	struct json_object	*request, *hooks;
+	struct json_object	*where;
 	enum term_colour	 colour = TERM_COLOUR_AUTO;
-	uint64_t		 since = 0;
-	int64_t			 limit = 0;
-	int			 ch, i, flags = 0, has_since = 0, status;
+	uint64_t		 since;
+	int64_t			 limit;
+	int			 ch;
 
+	where = json_object_new_array();
+	json_object_object_add(request, "where", where);
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_log_options)) !=
 	    -1) {
 		switch (ch) {
@@ -92,19 +102,30 @@ cmd_log_exec(int argc, char **argv)
 			if (timeline_colour_option(entry, optarg, &colour) != 0)
 				return (EXIT_USAGE);
 			break;
+		case 'e':
+		case 'm':
+		case 'S':
+		case 'w':
+			if (timeline_filter_option(entry, ch, optarg,
+			    where) != 0)
+				return (EXIT_USAGE);
+			break;
 		case 'j':
-			flags |= TIMELINE_JSON;
+			*flags |= TIMELINE_JSON;
 			break;
 		case 'l':
 			if (timeline_number(optarg, &limit) != 0 || limit == 0)
 				return (cmd_usage_error(entry, "invalid "
 				    "--limit '%s' (use a positive integer)",
 				    optarg));
+			json_object_object_add(request, "limit",
+			    json_object_new_int64(limit));
 			break;
 		case 's':
 			if (cmd_duration(entry, optarg, &since) != 0)
 				return (EXIT_USAGE);
-			has_since = 1;
+			json_object_object_add(request, "since_ms",
+			    json_object_new_int64((int64_t)since));
 			break;
 		case CMD_HELP:
 			return (EXIT_OK);
@@ -112,26 +133,39 @@ cmd_log_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (!(flags & TIMELINE_JSON) && term_colour(colour, STDOUT_FILENO))
-		flags |= TIMELINE_COLOUR;
+	if (!(*flags & TIMELINE_JSON) && term_colour(colour, STDOUT_FILENO))
+		*flags |= TIMELINE_COLOUR;
+	return (-1);
+}
 
-	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
-		return (status);
-	proto_frame_init(&frame);
+/* Ask the listener for the timeline and print it. */
+static int
+cmd_log_exec(int argc, char **argv)
+{
+	struct client		 c;
+	struct proto_frame	 frame;
+	struct json_object	*request, *hooks;
+	int			 i, flags = 0, status;
+
 	request = proto_request("log");
+	if ((status = cmd_log_options_parse(argc, argv, request, &flags)) !=
+	    -1) {
+		json_object_put(request);
+		return (status);
+	}
+	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK) {
+		json_object_put(request);
+		return (status);
+	}
+	proto_frame_init(&frame);
 	hooks = json_object_new_array();
 	for (i = optind; i < argc; i++)
 		json_object_array_add(hooks, json_object_new_string(argv[i]));
 	json_object_object_add(request, "hooks", hooks);
-	if (limit > 0)
-		json_object_object_add(request, "limit",
-		    json_object_new_int64(limit));
-	if (has_since)
-		json_object_object_add(request, "since_ms",
-		    json_object_new_int64((int64_t)since));
 
 	if ((status = client_call(&c, request, NULL, 0, &frame, -1)) == EXIT_OK)
-		status = cmd_log_print(&c, &frame, flags);
+		status = timeline_receive(&c, &frame, cmd_log_entry_print,
+		    &flags);
 	json_object_put(request);
 	proto_frame_release(&frame);
 	client_close(&c);

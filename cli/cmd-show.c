@@ -42,6 +42,9 @@ const struct cmd_entry cmd_show_entry = {
 	    "its hook's signature check (spawn --verify) is printed too, without\n"
 	    "its body, which is not kept: the reason, the body's size and\n"
 	    "SHA-256 go to stderr (in JSON: rejected, body_size, body_sha256).\n"
+	    "So is a request refused before it was complete (404, 410, 413,\n"
+	    "...): its head only; the status and why go to stderr (in JSON:\n"
+	    "refused, http_status).\n"
 	    "\n"
 	    "  --json          print the message as one JSON object, with the\n"
 	    "                  body (and response_body of a sent request)\n"
@@ -455,6 +458,7 @@ cmd_show_print(struct json_object *entry, const struct proto_frame *frame,
 	struct buffer	 b;
 	const char	*rejected = proto_string(entry, "rejected");
 	const char	*digest = proto_string(entry, "body_sha256");
+	const char	*refused = proto_string(entry, "refused");
 	int		 ret;
 
 	/* The text and curl forms have no place for it: say it aside. */
@@ -466,6 +470,10 @@ cmd_show_print(struct json_object *entry, const struct proto_frame *frame,
 	else if (rejected != NULL && format != SHOW_JSON)
 		fish_warnx("show: message %lld was rejected: %s",
 		    (long long)proto_int(entry, "seq", 0), rejected);
+	else if (refused != NULL && format != SHOW_JSON)
+		fish_warnx("show: message %lld was refused: %lld %s; its body "
+		    "was not read", (long long)proto_int(entry, "seq", 0),
+		    (long long)proto_int(entry, "http_status", 0), refused);
 	/* The JSON and curl forms are escaped whole, as they are written. */
 	output_escape(style->escape && format != SHOW_TEXT);
 	if (format == SHOW_JSON) {

@@ -190,6 +190,14 @@ cmd_status_human(struct json_object *reply)
 		ret |= output_printf("%-*s %" PRId64 " over the rate cap, "
 		    "answered 401 but not journaled\n", STATUS_KEY_WIDTH,
 		    "rejected:", unrecorded);
+	if ((unrecorded = proto_int(reply, "not_found", 0)) > 0)
+		ret |= output_printf("%-*s %" PRId64 " answered 404: no hook "
+		    "has their token\n", STATUS_KEY_WIDTH, "not found:",
+		    unrecorded);
+	if ((unrecorded = proto_int(reply, "refused_unrecorded", 0)) > 0)
+		ret |= output_printf("%-*s %" PRId64 " over the rate cap, "
+		    "answered but not journaled\n", STATUS_KEY_WIDTH,
+		    "refused:", unrecorded);
 	if ((s = proto_string(reply, "started_at")) != NULL)
 		ret |= cmd_status_line("started:", s);
 

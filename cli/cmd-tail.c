@@ -25,7 +25,8 @@ static int	cmd_tail_exec(int, char **);
 
 const struct cmd_entry cmd_tail_entry = {
 	.name = "tail",
-	.usage = "[HOOK...] [--json] [--color=WHEN]",
+	.usage = "[HOOK...] [--json] [--method M] [--status S] [--event E] "
+	    "[--where FILTER]... [--color=WHEN]",
 	.args = { 0, -1 },
 	.summary = "follow messages live as they are sent and received",
 	.help =
@@ -34,10 +35,16 @@ const struct cmd_entry cmd_tail_entry = {
 	    " log, until interrupted (exit 130) or the listener is stopped\n"
 	    "(exit 3).  With HOOKs (URL, token or name), only what those hooks\n"
 	    "receive.  A request sent shows as it starts, then with its\n"
-	    "outcome.  If the listener dies, tail restarts it and goes on\n"
-	    "after the last entry it printed.\n"
+	    "outcome; a held or forwarded one received, then with its answer.\n"
+	    "If the listener dies, tail restarts it and goes on after the last\n"
+	    "entry it printed.\n"
 	    "\n"
 	    "  --json          print one JSON object per line, with the bodies\n"
+	    "  --method M      only requests of method M (GET|POST: either)\n"
+	    "  --status S      only those answered S: 404, 4xx, 404|410, >=400\n"
+	    "  --event E       only messages naming event E (push|ping: either)\n"
+	    "  --where FILTER  only those FILTER matches, as for wait --where;\n"
+	    "                  repeatable (all must match)\n"
 	    "  --color[=WHEN]  colour as " FISH_NAME " log does: auto (on a\n"
 	    "                  terminal, unless NO_COLOR is set), always or\n"
 	    "                  never; alone, always\n"
@@ -47,6 +54,10 @@ const struct cmd_entry cmd_tail_entry = {
 
 static const struct option cmd_tail_options[] = {
 	{ "color", optional_argument, NULL, 'C' },
+	{ "method", required_argument, NULL, 'm' },
+	{ "status", required_argument, NULL, 'S' },
+	{ "where", required_argument, NULL, 'w' },
+	{ "event", required_argument, NULL, 'e' },
 	{ "json", no_argument, NULL, 'j' },
 	CMD_OPTIONS_END
 };
@@ -114,18 +125,21 @@ cmd_tail_follow(struct client *c, struct json_object *request, int flags,
 	return (status);
 }
 
-/* Follow the timeline until interrupted. */
+/*
+ * Parse tail's options into request (its filters) and *flags.  Return -1
+ * to go on, or the exit status to end with.
+ */
 static int
-cmd_tail_exec(int argc, char **argv)
+cmd_tail_options_parse(int argc, char **argv, struct json_object *request,
+    int *flags)
 {
 	const struct cmd_entry	*entry = &cmd_tail_entry;
-	struct sigaction	 sa;
-	struct client		 c;
-	struct json_object	*request, *hooks;
+	struct json_object	*where;
 	enum term_colour	 colour = TERM_COLOUR_AUTO;
-	int64_t			 after = -1;
-	int			 ch, i, flags = 0, answered, status;
+	int			 ch;
 
+	where = json_object_new_array();
+	json_object_object_add(request, "where", where);
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_tail_options)) !=
 	    -1) {
 		switch (ch) {
@@ -133,8 +147,16 @@ cmd_tail_exec(int argc, char **argv)
 			if (timeline_colour_option(entry, optarg, &colour) != 0)
 				return (EXIT_USAGE);
 			break;
+		case 'e':
+		case 'm':
+		case 'S':
+		case 'w':
+			if (timeline_filter_option(entry, ch, optarg,
+			    where) != 0)
+				return (EXIT_USAGE);
+			break;
 		case 'j':
-			flags |= TIMELINE_JSON;
+			*flags |= TIMELINE_JSON;
 			break;
 		case CMD_HELP:
 			return (EXIT_OK);
@@ -142,8 +164,27 @@ cmd_tail_exec(int argc, char **argv)
 			return (EXIT_USAGE);
 		}
 	}
-	if (!(flags & TIMELINE_JSON) && term_colour(colour, STDOUT_FILENO))
-		flags |= TIMELINE_COLOUR;
+	if (!(*flags & TIMELINE_JSON) && term_colour(colour, STDOUT_FILENO))
+		*flags |= TIMELINE_COLOUR;
+	return (-1);
+}
+
+/* Follow the timeline until interrupted. */
+static int
+cmd_tail_exec(int argc, char **argv)
+{
+	struct sigaction	 sa;
+	struct client		 c;
+	struct json_object	*request, *hooks;
+	int64_t			 after = -1;
+	int			 i, flags = 0, answered, status;
+
+	request = proto_request("tail");
+	if ((status = cmd_tail_options_parse(argc, argv, request, &flags)) !=
+	    -1) {
+		json_object_put(request);
+		return (status);
+	}
 
 	/* No SA_RESTART: SIGINT must interrupt the wait for the next entry. */
 	memset(&sa, 0, sizeof sa);
@@ -152,9 +193,10 @@ cmd_tail_exec(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 
 	status = client_open(&c, fish_session, CLIENT_START | CLIENT_RESILIENT);
-	if (status != EXIT_OK)
+	if (status != EXIT_OK) {
+		json_object_put(request);
 		return (status);
-	request = proto_request("tail");
+	}
 	hooks = json_object_new_array();
 	for (i = optind; i < argc; i++)
 		json_object_array_add(hooks, json_object_new_string(argv[i]));

@@ -79,8 +79,9 @@ const struct cmd_entry cmd_wait_entry = {
 	    "  --follow          print messages as NDJSON envelopes as they come,\n"
 	    "                    until --count, --timeout or Ctrl-C (exit 130)\n"
 	    "  --where FILTER    only a message that matches; repeatable:\n"
-	    "                    /ptr=VALUE, /ptr!=VALUE, /ptr (JSON body),\n"
-	    "                    header:NAME=VALUE, method=POST, path=/x\n"
+	    "                    /ptr=VALUE, /ptr!=VALUE, /ptr>N (>=, <, <=),\n"
+	    "                    /ptr (JSON body), header:NAME=VALUE,\n"
+	    "                    method=POST, path=/x, event=push; a|b: either\n"
 	    "  --json            print the message as one JSON line: seq, hook,\n"
 	    "                    name, method, path, query, headers, body (or\n"
 	    "                    body_base64), remote, received_at, verified\n"
@@ -535,6 +536,13 @@ cmd_wait_options_parse(int argc, char **argv, struct wait_options *wo,
 				ch = cmd_usage_error(entry, "%s", cause);
 				free(cause);
 				return (ch);
+			}
+			/* What a message was answered is the timeline's. */
+			if (filter.subject == FILTER_STATUS) {
+				filter_release(&filter);
+				return (cmd_usage_error(entry, "filter '%s' can "
+				    "never match: wait takes messages before "
+				    "they are answered", optarg));
 			}
 			filter_release(&filter);
 			json_object_array_add(where, json_object_new_string(optarg));

@@ -29,6 +29,7 @@
 /* Sorted by name. */
 const struct cmd_entry *cmd_table[] = {
 	&cmd_close_entry,
+	&cmd_export_entry,
 	&cmd_field_entry,
 	&cmd_help_entry,
 	&cmd_log_entry,

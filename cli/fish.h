@@ -51,6 +51,7 @@ extern const char *fish_session;
 extern const struct cmd_entry *cmd_table[];
 
 extern const struct cmd_entry cmd_close_entry;
+extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_field_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_log_entry;

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "buffer.h"
+#include "client.h"
+#include "filter.h"
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
@@ -49,6 +51,46 @@ timeline_colour_option(const struct cmd_entry *entry, const char *arg,
 	cmd_usage_error(entry, "invalid --color '%s' (use auto, always or "
 	    "never)", arg);
 	return (-1);
+}
+
+/*
+ * Add the filter a --method, --status, --event or --where option (ch:
+ * 'm', 'S', 'e', 'w') of log or tail gives to where; print a usage error
+ * and return -1 if it could never match.  --status takes a code, a class
+ * (4xx), alternatives (404|410) or a comparison (>=400).
+ */
+int
+timeline_filter_option(const struct cmd_entry *entry, int ch, const char *arg,
+    struct json_object *where)
+{
+	struct filter	 f;
+	char		*text, *cause;
+
+	switch (ch) {
+	case 'm':
+		xasprintf(&text, "method=%s", arg);
+		break;
+	case 'S':
+		xasprintf(&text, "status%s%s", strchr("<>!=", *arg) != NULL &&
+		    *arg != '\0' ? "" : "=", arg);
+		break;
+	case 'e':
+		xasprintf(&text, "event=%s", arg);
+		break;
+	default:
+		text = xstrdup(arg);
+		break;
+	}
+	if (filter_parse(text, &f, &cause) == -1) {
+		cmd_usage_error(entry, "%s", cause);
+		free(cause);
+		free(text);
+		return (-1);
+	}
+	filter_release(&f);
+	json_object_array_add(where, json_object_new_string(text));
+	free(text);
+	return (0);
 }
 
 /* Parse a non-negative decimal integer; -1 if s is not one. */
@@ -133,7 +175,8 @@ timeline_with_bodies(struct json_object *entry, const void *data, size_t len)
 {
 	size_t	n;
 
-	if (proto_string(entry, "body_sha256") != NULL)
+	if (proto_string(entry, "body_sha256") != NULL ||
+	    proto_string(entry, "refused") != NULL)
 		return;
 	if (!timeline_is_sent(entry)) {
 		envelope_with_body(entry, data, len);
@@ -212,30 +255,42 @@ timeline_add_coloured(struct buffer *b, int colour, const char *code,
 }
 
 /*
- * Add the local time of day, HH:MM:SS.mmm, of an RFC 3339 UTC timestamp
- * (as the listener writes them: 2026-11-28T12:34:50.653Z).
+ * Return the unix ms of an RFC 3339 UTC timestamp as the listener writes
+ * them (2026-11-28T12:34:50.653Z), or -1 if it is not one.
  */
+int64_t
+timeline_ms(const char *when)
+{
+	struct tm	tm;
+	int		ms = 0;
+
+	memset(&tm, 0, sizeof tm);
+	if (when == NULL || sscanf(when, "%4d-%2d-%2dT%2d:%2d:%2d.%3d",
+	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+	    &tm.tm_sec, &ms) != 7)
+		return (-1);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return ((int64_t)timegm(&tm) * 1000 + ms);
+}
+
+/* Add the local time of day, HH:MM:SS.mmm, of an RFC 3339 UTC timestamp. */
 static void
 timeline_add_clock(struct buffer *b, const char *when)
 {
 	struct tm	tm;
 	time_t		t;
 	char		text[16];
-	int		ms = 0;
+	int64_t		ms;
 
-	memset(&tm, 0, sizeof tm);
-	if (when == NULL || sscanf(when, "%4d-%2d-%2dT%2d:%2d:%2d.%3d",
-	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-	    &tm.tm_sec, &ms) != 7) {
+	if ((ms = timeline_ms(when)) < 0) {
 		buffer_add_str(b, "??:??:??.???");
 		return;
 	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	t = timegm(&tm);
+	t = (time_t)(ms / 1000);
 	localtime_r(&t, &tm);
 	strftime(text, sizeof text, "%H:%M:%S", &tm);
-	buffer_printf(b, "%s.%03d", text, ms);
+	buffer_printf(b, "%s.%03d", text, (int)(ms % 1000));
 }
 
 /* Add a byte count for people: 26 B, 1.5 KiB, 3.2 MiB. */
@@ -311,6 +366,88 @@ timeline_add_sent(struct buffer *b, struct json_object *entry, int colour)
 }
 
 /*
+ * Add what the provider calls a received entry's message (its "event"),
+ * else its request line, METHOD PATH?QUERY.
+ */
+static void
+timeline_add_request(struct buffer *b, struct json_object *entry)
+{
+	const char	*query = proto_string(entry, "query");
+	const char	*event = proto_string(entry, "event");
+
+	if (event != NULL) {
+		timeline_add_clean(b, event, strlen(event), '?', 0, 0);
+		buffer_add_str(b, " (");
+		timeline_add_field(b, entry, "method");
+		buffer_add_str(b, ")");
+		return;
+	}
+	/* A 431's method is unknown: MHD refused the head before us. */
+	if (proto_string(entry, "method") == NULL ||
+	    *proto_string(entry, "method") == '\0')
+		buffer_add_str(b, "-");
+	else
+		timeline_add_field(b, entry, "method");
+	buffer_add_str(b, " ");
+	timeline_add_field(b, entry, "path");
+	if (query != NULL && *query != '\0') {
+		buffer_add_str(b, "?");
+		timeline_add_field(b, entry, "query");
+	}
+}
+
+/*
+ * Add how a held or forwarded request was answered: "replied 202",
+ * "timed out 504", ...
+ */
+static void
+timeline_add_answer(struct buffer *b, struct json_object *entry, int colour)
+{
+	struct json_object	*answer;
+	const char		*outcome;
+	int64_t			 status;
+
+	if (!json_object_object_get_ex(entry, "answer", &answer))
+		return;
+	outcome = proto_string(answer, "outcome");
+	status = proto_int(answer, "status", 0);
+	buffer_add_str(b, "  ");
+	if (outcome != NULL) {
+		timeline_add_clean(b, outcome, strlen(outcome), '?', 0, 0);
+		buffer_add_str(b, " ");
+	}
+	if (colour)
+		buffer_add_str(b, term_status_colour(status));
+	buffer_printf(b, "%" PRId64, status);
+	if (colour)
+		buffer_add_str(b, TERM_RESET);
+}
+
+/*
+ * Add the one-line form of a refused entry: its hook ("-" for none), the
+ * request line, the status and why.  Its body was never read.
+ */
+static void
+timeline_add_refused(struct buffer *b, struct json_object *entry, int colour)
+{
+	const char	*reason = proto_string(entry, "refused");
+	int64_t		 status = proto_int(entry, "http_status", 0);
+
+	buffer_add_str(b, "  ");
+	timeline_add_hook(b, entry);
+	buffer_add_str(b, "  ");
+	timeline_add_request(b, entry);
+	buffer_add_str(b, "  ");
+	if (colour)
+		buffer_add_str(b, term_status_colour(status));
+	buffer_printf(b, "%" PRId64 " refused: ", status);
+	if (reason != NULL)
+		timeline_add_clean(b, reason, strlen(reason), '?', 0, 0);
+	if (colour)
+		buffer_add_str(b, TERM_RESET);
+}
+
+/*
  * Add the one-line form of a received entry.  One that failed its hook's
  * signature check says so, with the reason, before its body, or before
  * the start of its body's SHA-256 when the body was not kept.
@@ -319,20 +456,18 @@ static void
 timeline_add_received(struct buffer *b, struct json_object *entry,
     const char *body, size_t len, int colour)
 {
-	const char	*query = proto_string(entry, "query");
 	const char	*rejected = proto_string(entry, "rejected");
 	const char	*digest = proto_string(entry, "body_sha256");
 
+	if (proto_string(entry, "refused") != NULL) {
+		timeline_add_refused(b, entry, colour);
+		return;
+	}
 	buffer_add_str(b, "  ");
 	timeline_add_hook(b, entry);
 	buffer_add_str(b, "  ");
-	timeline_add_field(b, entry, "method");
-	buffer_add_str(b, " ");
-	timeline_add_field(b, entry, "path");
-	if (query != NULL && *query != '\0') {
-		buffer_add_str(b, "?");
-		timeline_add_field(b, entry, "query");
-	}
+	timeline_add_request(b, entry);
+	timeline_add_answer(b, entry, colour);
 	buffer_add_str(b, "  ");
 	timeline_add_size(b, digest == NULL ? len :
 	    (size_t)proto_int(entry, "body_size", 0));
@@ -410,6 +545,34 @@ timeline_print(struct json_object *entry, const void *body, size_t len,
 		return (output_json(entry));
 	}
 	return (timeline_print_line(entry, body, len, flags & TIMELINE_COLOUR));
+}
+
+/*
+ * Receive a log's entries, the first already in frame, until its end
+ * frame, handing each with its body bytes to cb(entry, body, len, arg);
+ * stop when cb returns an exit status other than 0.  Return the exit
+ * status.
+ */
+int
+timeline_receive(struct client *c, struct proto_frame *frame,
+    timeline_entry_cb cb, void *arg)
+{
+	struct json_object	*entry;
+	int			 status;
+
+	for (;;) {
+		if ((status = client_reply_status(frame)) != EXIT_OK)
+			return (status);
+		if (proto_bool(frame->json, "end"))
+			return (EXIT_OK);
+		if (json_object_object_get_ex(frame->json, "entry", &entry) &&
+		    (status = cb(entry, frame->payload, frame->payload_len,
+		    arg)) != EXIT_OK)
+			return (status);
+		proto_frame_release(frame);
+		if ((status = client_receive(c, frame, -1)) != EXIT_OK)
+			return (status);
+	}
 }
 
 /*

@@ -29,7 +29,9 @@ _fishhook_hooks()
 _fishhook_options()
 {
 	case $1 in
-	log) echo --json --limit --since --color ;;
+	export) echo --har ;;
+	log) echo --json --limit --since --method --status --event --where \
+	    --color ;;
 	ls) echo --json --no-start ;;
 	replay) echo --to ;;
 	reply) echo --status -H --header --body ;;
@@ -45,7 +47,7 @@ _fishhook_options()
 	    --max-per-ip --max-header --max-inflight --foreground ;;
 	status) echo --json ;;
 	stop) echo --purge ;;
-	tail) echo --json --color ;;
+	tail) echo --json --method --status --event --where --color ;;
 	verify) echo -H --header --tolerance --now ;;
 	wait) echo --timeout --count --follow --where --json --field \
 	    --headers --peek --raw --no-progress ;;
@@ -60,7 +62,9 @@ _fishhook_takes_value()
 	-H | --header | --body | --timeout | --status) return 0 ;;
 	esac
 	case $1:$2 in
-	log:--limit | log:--since | replay:--to | send:--json | send:--data | \
+	export:--har | log:--limit | log:--since | log:--method | log:--event | \
+	    log:--where | tail:--method | tail:--event | tail:--where | \
+	    replay:--to | send:--json | send:--data | \
 	    send:--retry | send:--expect | send:--sign | send:-o | \
 	    send:--output | sign:--id | sign:--timestamp | spawn:--name | \
 	    spawn:--hold-timeout | spawn:--echo | spawn:--forward-to | \
@@ -103,7 +107,7 @@ _fishhook_value()
 	--body | --json | --data)
 		[[ $cur == @* ]] && _fishhook_files "$cur"
 		;;
-	--tls-cert | --tls-key | -o | --output)
+	--tls-cert | --tls-key | -o | --output | --har)
 		_fishhook_files "$cur"
 		;;
 	--tunnel)
@@ -187,7 +191,8 @@ _fishhook()
 				    -- "$cur")
 			else
 				mapfile -t COMPREPLY < <(compgen -W 'spawn send
-				    wait close field help log ls replay reply
+				    wait close export field help log ls replay
+				    reply
 				    show sign start status stop tail verify
 				    version' -- "$cur")
 			fi
@@ -206,7 +211,7 @@ _fishhook()
 		return 0
 	fi
 	case $cmd in
-	wait | close | log | tail)
+	wait | close | export | log | tail)
 		mapfile -t COMPREPLY < <(compgen -W \
 		    "$(_fishhook_hooks "${program[@]}")" -- "$cur")
 		;;
@@ -216,7 +221,7 @@ _fishhook()
 		;;
 	help)
 		[ "$operands" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W \
-		    'close field help log ls replay reply send show sign spawn
+		    'close export field help log ls replay reply send show sign spawn
 		    start status stop tail verify version wait' -- "$cur")
 		;;
 	send)

@@ -44,7 +44,7 @@ function __fishhook_hooks
         string replace -r -f '.*"name":"([^"]*)".*' '$1'
 end
 
-set -l commands close field help log ls replay reply send show sign spawn start status stop tail verify version wait
+set -l commands close export field help log ls replay reply send show sign spawn start status stop tail verify version wait
 set -l none "not __fish_seen_subcommand_from $commands"
 
 complete -c $prog -f
@@ -57,6 +57,7 @@ complete -c $prog -n $none -a spawn -d 'Create a hook, print its URL'
 complete -c $prog -n $none -a send -d 'Make an HTTP request'
 complete -c $prog -n $none -a wait -d 'Take the next message of a hook'
 complete -c $prog -n $none -a close -d 'Close a hook'
+complete -c $prog -n $none -a export -d 'Write the timeline as a HAR file'
 complete -c $prog -n $none -a field -d 'Print a value of JSON on stdin'
 complete -c $prog -n $none -a help -d 'Show the commands, or a command'
 complete -c $prog -n $none -a log -d 'Show what was sent and received'
@@ -76,15 +77,22 @@ complete -c $prog -n $none -a version -d 'Show the version'
 complete -c $prog -n "__fish_seen_subcommand_from $commands" -s h -l help -d 'Show the help'
 
 # Operands.
-complete -c $prog -n '__fish_seen_subcommand_from wait close log tail reply' -a '(__fishhook_hooks)' -d Hook
+complete -c $prog -n '__fish_seen_subcommand_from wait close export log tail reply' -a '(__fishhook_hooks)' -d Hook
 complete -c $prog -n '__fish_seen_subcommand_from help' -a "$commands"
 complete -c $prog -n '__fish_seen_subcommand_from send' -a 'GET POST PUT PATCH DELETE HEAD OPTIONS'
 
 # Options, command by command.
-set -l c '__fish_seen_subcommand_from log'
+set -l c '__fish_seen_subcommand_from export'
+complete -c $prog -n $c -l har -r -d 'Write HAR 1.2 to FILE'
+
+set c '__fish_seen_subcommand_from log'
 complete -c $prog -n $c -l json -d 'One JSON object per line'
 complete -c $prog -n $c -l limit -x -d 'Only the last N messages'
 complete -c $prog -n $c -l since -x -d 'Only messages of the last D'
+complete -c $prog -n $c -l method -x -d 'Only requests of method M'
+complete -c $prog -n $c -l status -x -d 'Only those answered S (404, 4xx, >=400)'
+complete -c $prog -n $c -l event -x -d 'Only messages naming event E'
+complete -c $prog -n $c -l where -x -d 'Only those FILTER matches'
 complete -c $prog -n $c -l color -x -a 'auto always never' -d 'Colour the output'
 
 set c '__fish_seen_subcommand_from ls'
@@ -162,6 +170,10 @@ complete -c $prog -n $c -l purge -d "Also delete the session's state"
 
 set c '__fish_seen_subcommand_from tail'
 complete -c $prog -n $c -l json -d 'One JSON object per line'
+complete -c $prog -n $c -l method -x -d 'Only requests of method M'
+complete -c $prog -n $c -l status -x -d 'Only those answered S (404, 4xx, >=400)'
+complete -c $prog -n $c -l event -x -d 'Only messages naming event E'
+complete -c $prog -n $c -l where -x -d 'Only those FILTER matches'
 complete -c $prog -n $c -l color -x -a 'auto always never' -d 'Colour the output'
 
 set c '__fish_seen_subcommand_from verify'

@@ -30,6 +30,10 @@ _fishhook_hooks() {
 }
 
 local -a colour=('--color=-[colour the output]::when:(auto always never)')
+local -a filters=('--method=[only requests of method M]:method'
+    '--status=[only those answered S (404, 4xx, >=400)]:status'
+    '--event=[only messages naming event E]:event'
+    '*--where=[only those FILTER matches]:filter')
 local -a body=('--body=[answer with body T, file @F or stdin @-]:body:_files -P @')
 local -a header=('*'{-H+,--header=}'[add a header]:header (Name\: value)')
 
@@ -50,6 +54,7 @@ command)
 	)
 	others=(
 		'close:close a hook: later requests get 410 Gone'
+		'export:write the timeline as a HAR file'
 		'field:print the value at a JSON pointer of JSON on stdin'
 		'help:show the commands, or a command'"'"'s options'
 		'log:show what was sent and received, in order'
@@ -76,18 +81,23 @@ argument)
 	close)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
 		    '1:hook:_fishhook_hooks' && ret=0 ;;
+	export)
+		_arguments -S '(- *)'{-h,--help}'[show the help]' \
+		    '--har=[write HAR 1.2 to FILE]:file:_files' \
+		    '*:hook:_fishhook_hooks' && ret=0 ;;
 	field)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
 		    '1:JSON pointer' && ret=0 ;;
 	help)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
-		    '1:command:(close field help log ls replay reply send show sign spawn start status stop tail verify version wait)' \
+		    '1:command:(close export field help log ls replay reply send show sign spawn start status stop tail verify version wait)' \
 		    && ret=0 ;;
 	log)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
 		    '--json[print one JSON object per line]' \
 		    '--limit=[only the last N messages]:count' \
 		    '--since=[only messages of the last D]:duration' \
+		    $filters \
 		    $colour '*:hook:_fishhook_hooks' && ret=0 ;;
 	ls)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
@@ -166,7 +176,7 @@ argument)
 		    '--purge[also delete the session'"'"'s state]' && ret=0 ;;
 	tail)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
-		    '--json[print one JSON object per line]' \
+		    '--json[print one JSON object per line]' $filters \
 		    $colour '*:hook:_fishhook_hooks' && ret=0 ;;
 	verify)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' $header \

@@ -54,6 +54,7 @@ enum journal_type {
 	JOURNAL_CHECKPOINT = 6,
 	JOURNAL_MESSAGE_ANSWERED = 7,
 	JOURNAL_MESSAGE_SENDING = 8,
+	JOURNAL_REQUEST_REFUSED = 9,
 };
 
 struct journal_record {

@@ -44,8 +44,8 @@ timeline_hop_header(const char *name)
 
 /*
  * Read message seq to replay it into rec.  Return it, or NULL once the
- * error is sent: there is no such message, or it was rejected, so its body
- * was not kept.
+ * error is sent: there is no such message, or it was rejected or refused,
+ * so its body was not kept.
  */
 static struct message *
 timeline_replay_read(struct conn *c, int64_t seq, struct journal_record *rec)
@@ -60,6 +60,13 @@ timeline_replay_read(struct conn *c, int64_t seq, struct journal_record *rec)
 		xasprintf(&text, "no message %lld in the journal", (long long)seq);
 		control_error(c, EXIT_NOT_FOUND, text);
 		free(text);
+		return (NULL);
+	}
+	/* A refused request is journaled as a bounded head, without body. */
+	if (m->refused) {
+		control_error(c, EXIT_FAILED, "it was refused and its body "
+		    "was not kept, so it cannot be replayed");
+		journal_record_release(rec);
 		return (NULL);
 	}
 	/* A rejected request is journaled as a bounded head, without body. */

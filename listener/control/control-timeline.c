@@ -2,7 +2,12 @@
  * Timeline requests (see timeline.h).
  *
  * Entries are envelopes: for a received message the same object wait
- * --json prints (without the body) plus "direction": "received"; for a sent
+ * --json prints (without the body) plus "direction": "received", the
+ * "http_status" it was answered with when known, the "event" its provider
+ * names (filter_event), and for a held or forwarded one its "answer"
+ * once it has one; a request refused before it was complete (404, 410,
+ * 413, ...) is a received entry too, with "state": "refused", "refused"
+ * (why) and no body, and "hook": null when no hook was known; for a sent
  * request the envelope of envelope_sent plus "direction": "sent" and its
  * "state": "sending" (under way: no outcome yet), "sent", or "unanswered"
  * (the listener stopped before its outcome was recorded).  Each entry
@@ -23,7 +28,10 @@
  * missed or sent twice; and a client that lost its listener resumes after
  * the sequence number it printed last, which was durable.  The outcome of
  * a request whose entry was sent already is sent again, whole, when it
- * comes.
+ * comes, and so is a received entry when its answer comes.
+ *
+ * Logs and tails may be filtered ("where", as wait's --where: see
+ * filter.h), matched against the record with the entry's "http_status".
  */
 #include "config.h"
 
@@ -37,8 +45,10 @@
 #include "control.h"
 #include "duration.h"
 #include "envelope.h"
+#include "filter.h"
 #include "hook.h"
 #include "journal.h"
+#include "jsonptr.h"
 #include "listener.h"
 #include "message.h"
 #include "proto.h"
@@ -49,10 +59,24 @@
 /* The most hooks a request may name. */
 #define TIMELINE_HOOKS_MAX	1024
 
+/* The most filters, and the longest, a request may give. */
+#define TIMELINE_FILTERS_MAX	64
+#define TIMELINE_FILTER_LEN	4096
+
+/* The largest body looked into for the event it names. */
+#define TIMELINE_EVENT_BODY_MAX	(1U << 20)
+
+/* A log's or tail's filters. */
+struct timeline_filters {
+	struct filter	*filters;
+	size_t		 n;
+};
+
 struct subscriber {
 	uint64_t		  conn_id;
 	struct hook		**hooks;
 	size_t			  nhooks;
+	struct timeline_filters	  where;
 	uint64_t		  next;	/* every selected entry before it
 					   has been sent */
 	int			  behind; /* waits for its output to drain */
@@ -99,6 +123,31 @@ timeline_hooks(struct conn *c, struct proto_frame *f, struct hook ***hooks)
 }
 
 /*
+ * Parse the request's "where" list into wf.  Return 0, or -1 after
+ * replying 2 for a list that is not one of filters.
+ */
+static int
+timeline_where(struct conn *c, struct proto_frame *f,
+    struct timeline_filters *wf)
+{
+	struct json_object	*list = NULL;
+	char			*cause;
+
+	memset(wf, 0, sizeof *wf);
+	if (proto_get_strings(f->json, "where", 0, TIMELINE_FILTERS_MAX,
+	    TIMELINE_FILTER_LEN, &list) == PROTO_INVALID) {
+		control_invalid(c, f, "where");
+		return (-1);
+	}
+	if (filter_parse_list(list, &wf->filters, &wf->n, &cause) == -1) {
+		control_errorf(c, EXIT_USAGE, "%s", cause);
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Get the request's "seq": return 0 with *seq, or -1 after answering 2
  * when it is absent or not a sequence number.
  */
@@ -127,20 +176,129 @@ timeline_selected(const struct message *m, struct hook **hooks, size_t n)
 	return (0);
 }
 
-/* Build the entry of message m from its record (as store_read reads it). */
+/* Tell whether message m was received (or refused), not sent. */
+static int
+timeline_received(const struct message *m)
+{
+	return (m->hook != NULL || m->refused);
+}
+
+/*
+ * Return the event a received message names, or NULL (caller frees): in
+ * a header, else in a JSON body not too large to look into.
+ */
+static char *
+timeline_event(const struct journal_record *rec)
+{
+	struct json_object	*body;
+	char			*event, *cause;
+
+	if ((event = filter_event(rec->json, NULL)) != NULL ||
+	    rec->body_len == 0 || rec->body_len > TIMELINE_EVENT_BODY_MAX ||
+	    memchr(rec->body, '{', rec->body_len < 64 ? rec->body_len : 64) ==
+	    NULL)
+		return (event);
+	body = jsonptr_parse(rec->body, rec->body_len, &cause);
+	free(cause);
+	event = filter_event(rec->json, body);
+	json_object_put(body);
+	return (event);
+}
+
+/*
+ * Add to the record of received message m (rec->json) the HTTP status it
+ * was answered with, when known, as "http_status"; return its answer
+ * record's JSON (a new reference) if it was held or forwarded and has
+ * been answered, else NULL.
+ */
 static struct json_object *
-timeline_entry(const struct message *m, const struct journal_record *rec)
+timeline_status(struct store *store, const struct message *m,
+    struct journal_record *rec)
+{
+	struct journal_record	 answer;
+	struct json_object	*o = NULL;
+	int64_t			 status = -1;
+	char			*cause;
+
+	if (m->refused)
+		status = proto_int(rec->json, "status", -1);
+	else if (m->state == MESSAGE_REJECTED)
+		status = 401;
+	else if (store_read_answer(store, m, &answer, &cause) == 0) {
+		o = json_object_get(answer.json);
+		status = proto_int(o, "status", -1);
+		journal_record_release(&answer);
+	} else if (m->answer != 0)
+		free(cause);
+	else if (!m->hook->hold && m->hook->forward_to == NULL)
+		status = m->hook->status == 0 ? 200 : m->hook->status;
+	if (status >= 0)
+		json_object_object_add(rec->json, "http_status",
+		    json_object_new_int64(status));
+	return (o);
+}
+
+/* Describe how a held or forwarded request was answered. */
+static struct json_object *
+timeline_answer(struct json_object *o)
+{
+	struct json_object	*a, *list = NULL;
+	char			*s;
+
+	a = json_object_new_object();
+	json_object_object_add(a, "outcome", json_object_new_string(
+	    proto_string(o, "outcome") == NULL ? "" :
+	    proto_string(o, "outcome")));
+	json_object_object_add(a, "status",
+	    json_object_new_int64(proto_int(o, "status", 0)));
+	json_object_object_get_ex(o, "headers", &list);
+	json_object_object_add(a, "headers", envelope_headers(list));
+	if (proto_int(o, "forward_seq", -1) >= 0)
+		json_object_object_add(a, "forward_seq",
+		    json_object_new_int64(proto_int(o, "forward_seq", 0)));
+	s = envelope_time(proto_int(o, "answered_at", 0));
+	json_object_object_add(a, "answered_at", json_object_new_string(s));
+	free(s);
+	return (a);
+}
+
+/*
+ * Build the entry of message m from its record (as timeline_read reads
+ * it), and answer, the record of how it was answered, or NULL.
+ */
+static struct json_object *
+timeline_entry(const struct message *m, const struct journal_record *rec,
+    struct json_object *answer)
 {
 	struct json_object	*e;
 	const char		*state = "sent";
+	char			*event;
 
-	if (m->hook != NULL) {
+	if (timeline_received(m)) {
 		e = envelope_new(rec->json, m->hook);
 		json_object_object_add(e, "direction",
 		    json_object_new_string("received"));
 		json_object_object_add(e, "state", json_object_new_string(
+		    m->refused ? "refused" :
 		    m->state == MESSAGE_TAKEN ? "taken" :
 		    m->state == MESSAGE_REJECTED ? "rejected" : "queued"));
+		if (m->refused)
+			json_object_object_add(e, "refused",
+			    json_object_new_string(
+			    proto_string(rec->json, "reason") == NULL ? "" :
+			    proto_string(rec->json, "reason")));
+		if (proto_int(rec->json, "http_status", -1) >= 0)
+			json_object_object_add(e, "http_status",
+			    json_object_new_int64(proto_int(rec->json,
+			    "http_status", 0)));
+		if ((event = timeline_event(rec)) != NULL) {
+			json_object_object_add(e, "event",
+			    json_object_new_string(event));
+			free(event);
+		}
+		if (answer != NULL)
+			json_object_object_add(e, "answer",
+			    timeline_answer(answer));
 		return (e);
 	}
 	e = envelope_sent(rec->json);
@@ -165,23 +323,90 @@ timeline_entry(const struct message *m, const struct journal_record *rec)
 	return (e);
 }
 
-/* Send message m's entry to c as a frame; return -1 if unreadable. */
+/*
+ * Read message m's record into rec, with the "http_status" it was
+ * answered with when known (see timeline_status) and *answer (or NULL).
+ * Return -1 if it is unreadable.
+ */
 static int
-timeline_send_entry(struct conn *c, const struct message *m)
+timeline_read(struct store *store, const struct message *m,
+    struct journal_record *rec, struct json_object **answer)
 {
-	struct journal_record	 rec;
-	struct json_object	*r;
-	char			*cause;
+	char	*cause;
 
-	if (store_read(control_store(c), m, &rec, &cause) == -1) {
+	*answer = NULL;
+	if (store_read(store, m, rec, &cause) == -1) {
 		free(cause);
 		return (-1);
 	}
-	r = proto_reply(EXIT_OK, NULL);
-	json_object_object_add(r, "entry", timeline_entry(m, &rec));
-	control_reply(c, r, rec.body, rec.body_len);
-	journal_record_release(&rec);
+	if (timeline_received(m))
+		*answer = timeline_status(store, m, rec);
 	return (0);
+}
+
+/* Tell whether a message, read into rec, passes the filters wf. */
+static int
+timeline_passes(const struct message *m, const struct journal_record *rec,
+    const struct timeline_filters *wf)
+{
+	size_t	len = rec->body_len;
+
+	if (wf == NULL || wf->n == 0)
+		return (1);
+	/* A sent request's body is followed by its response's. */
+	if (!timeline_received(m) && proto_int(rec->json, "request_body_len",
+	    0) >= 0 && (uint64_t)proto_int(rec->json, "request_body_len", 0) <
+	    len)
+		len = (size_t)proto_int(rec->json, "request_body_len", 0);
+	return (filter_match(wf->filters, wf->n, rec->json, rec->body, len));
+}
+
+/*
+ * Tell whether message m passes the filters wf, reading it; an unreadable
+ * one does not.
+ */
+static int
+timeline_match(struct store *store, const struct message *m,
+    const struct timeline_filters *wf)
+{
+	struct journal_record	 rec;
+	struct json_object	*answer;
+	int			 pass;
+
+	if (wf == NULL || wf->n == 0)
+		return (1);
+	if (timeline_read(store, m, &rec, &answer) == -1)
+		return (0);
+	pass = timeline_passes(m, &rec, wf);
+	json_object_put(answer);
+	journal_record_release(&rec);
+	return (pass);
+}
+
+/*
+ * Send message m's entry to c as a frame, if it passes the filters wf
+ * (NULL: none).  Return 0 if sent, 1 if filtered out, -1 if unreadable.
+ */
+static int
+timeline_send_entry(struct conn *c, const struct message *m,
+    const struct timeline_filters *wf)
+{
+	struct journal_record	 rec;
+	struct json_object	*r, *answer;
+	int			 ret = 1;
+
+	if (timeline_read(control_store(c), m, &rec, &answer) == -1)
+		return (-1);
+	if (timeline_passes(m, &rec, wf)) {
+		r = proto_reply(EXIT_OK, NULL);
+		json_object_object_add(r, "entry", timeline_entry(m, &rec,
+		    answer));
+		control_reply(c, r, rec.body, rec.body_len);
+		ret = 0;
+	}
+	json_object_put(answer);
+	journal_record_release(&rec);
+	return (ret);
 }
 
 /*
@@ -201,7 +426,7 @@ timeline_time(struct store *store, const struct message *m)
 		free(cause);
 		return (0);
 	}
-	if (m->hook != NULL)
+	if (timeline_received(m))
 		when = proto_int(rec.json, "received_at", 0);
 	else if (rec.type == JOURNAL_MESSAGE_SENDING)
 		when = proto_int(rec.json, "sent_at", 0);
@@ -219,10 +444,11 @@ timeline_time(struct store *store, const struct message *m)
  * message is skipped.
  */
 struct log_cursor {
-	uint64_t	  next;
-	uint64_t	  last;
-	struct hook	**hooks;
-	size_t		  nhooks;
+	uint64_t		  next;
+	uint64_t		  last;
+	struct hook		**hooks;
+	size_t			  nhooks;
+	struct timeline_filters	  where;
 };
 
 /* At most this many entries, or messages looked at, per turn of the loop. */
@@ -236,6 +462,7 @@ timeline_log_free(void *arg)
 	struct log_cursor	*lc = arg;
 
 	free(lc->hooks);
+	filter_free_list(lc->where.filters, lc->where.n);
 	free(lc);
 }
 
@@ -261,7 +488,7 @@ timeline_log_step(struct conn *c, void *arg)
 		lc->next = m->seq + 1;
 		looked++;
 		if (timeline_selected(m, lc->hooks, lc->nhooks) &&
-		    timeline_send_entry(c, m) == 0)
+		    timeline_send_entry(c, m, &lc->where) == 0)
 			sent++;
 	}
 	end = proto_reply(EXIT_OK, NULL);
@@ -284,6 +511,7 @@ timeline_log(struct conn *c, struct proto_frame *f)
 	struct message		**all;
 	struct log_cursor	 *lc;
 	struct hook		**hooks;
+	struct timeline_filters	  where;
 	ssize_t			  nhooks;
 	size_t			  n, i, nchosen = 0;
 	int64_t			  limit, since, cutoff = 0;
@@ -300,13 +528,18 @@ timeline_log(struct conn *c, struct proto_frame *f)
 		control_invalid(c, f, "since_ms");
 		return;
 	}
-	if ((nhooks = timeline_hooks(c, f, &hooks)) == -1)
+	if (timeline_where(c, f, &where) == -1)
 		return;
+	if ((nhooks = timeline_hooks(c, f, &hooks)) == -1) {
+		filter_free_list(where.filters, where.n);
+		return;
+	}
 	if (since >= 0)
 		cutoff = clock_wall_ms() - since;
 	lc = xcalloc(1, sizeof *lc);
 	lc->hooks = hooks;
 	lc->nhooks = (size_t)nhooks;
+	lc->where = where;
 	all = store_messages(control_store(c), &n);
 	/* Walk back from the newest; stop at the limit or the cutoff. */
 	for (i = n; i > 0; i--) {
@@ -317,6 +550,8 @@ timeline_log(struct conn *c, struct proto_frame *f)
 		if (since >= 0 &&
 		    timeline_time(control_store(c), all[i - 1]) < cutoff)
 			break;
+		if (!timeline_match(control_store(c), all[i - 1], &where))
+			continue;
 		if (nchosen++ == 0)
 			lc->last = all[i - 1]->seq;
 		lc->next = all[i - 1]->seq;
@@ -339,7 +574,7 @@ timeline_show(struct conn *c, struct proto_frame *f)
 	if (timeline_seq(c, f, &seq) == -1)
 		return;
 	if ((m = store_message(control_store(c), (uint64_t)seq)) == NULL ||
-	    timeline_send_entry(c, m) == -1) {
+	    timeline_send_entry(c, m, NULL) == -1) {
 		xasprintf(&text, "no message %lld in the journal", (long long)seq);
 		control_error(c, EXIT_NOT_FOUND, text);
 		free(text);
@@ -427,6 +662,7 @@ timeline_tail_free(struct subscriber *sub)
 {
 	TAILQ_REMOVE(&subscribers, sub, entry);
 	free(sub->hooks);
+	filter_free_list(sub->where.filters, sub->where.n);
 	free(sub);
 }
 
@@ -460,7 +696,7 @@ timeline_tail_step(struct conn *c, void *arg)
 		sub->next = m->seq + 1;
 		looked++;
 		if (timeline_selected(m, sub->hooks, sub->nhooks) &&
-		    timeline_send_entry(c, m) == 0)
+		    timeline_send_entry(c, m, &sub->where) == 0)
 			sent++;
 	}
 	/* Caught up: the next entries come as they become durable. */
@@ -470,9 +706,11 @@ timeline_tail_step(struct conn *c, void *arg)
 }
 
 /*
- * A message became durable, or a request we sent has its outcome: move
- * every tail on.  An outcome goes to the tails that sent its request's
- * entry already; the others send it with that entry.
+ * A message became durable, a request we sent has its outcome, or one
+ * received has its answer: move every tail on.  An outcome or an answer
+ * goes to the tails whose cursor passed its entry already (a message
+ * that just became durable is never behind a cursor); the others send it
+ * with that entry.
  */
 static void
 timeline_notify(struct message *m, void *arg)
@@ -486,10 +724,9 @@ timeline_notify(struct message *m, void *arg)
 			timeline_tail_free(sub);
 			continue;
 		}
-		if (m->hook == NULL && m->state == MESSAGE_SENT) {
-			if (m->seq < sub->next &&
-			    timeline_selected(m, sub->hooks, sub->nhooks))
-				timeline_send_entry(c, m);
+		if (m->seq < sub->next) {
+			if (timeline_selected(m, sub->hooks, sub->nhooks))
+				timeline_send_entry(c, m, &sub->where);
 		} else if (!sub->behind)
 			timeline_tail_step(c, sub);
 	}
@@ -553,6 +790,7 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 	struct subscriber	*sub;
 	struct json_object	*r;
 	struct hook		**hooks;
+	struct timeline_filters	  where;
 	ssize_t			  n;
 	int64_t			  after = -1;
 
@@ -561,12 +799,17 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 		control_invalid(c, f, "after");
 		return;
 	}
-	if ((n = timeline_hooks(c, f, &hooks)) == -1)
+	if (timeline_where(c, f, &where) == -1)
 		return;
+	if ((n = timeline_hooks(c, f, &hooks)) == -1) {
+		filter_free_list(where.filters, where.n);
+		return;
+	}
 	sub = xcalloc(1, sizeof *sub);
 	sub->conn_id = control_id(c);
 	sub->hooks = hooks;
 	sub->nhooks = (size_t)n;
+	sub->where = where;
 	sub->next = after >= 0 ? (uint64_t)after + 1 :
 	    timeline_now(control_store(c));
 	TAILQ_INSERT_TAIL(&subscribers, sub, entry);

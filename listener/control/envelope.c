@@ -210,7 +210,10 @@ envelope_headers(struct json_object *list)
 	return (headers);
 }
 
-/* Build the envelope of the received-message record o, of hook h. */
+/*
+ * Build the envelope of the received-message record o, of hook h (NULL
+ * for a request refused before any hook was known).
+ */
 struct json_object *
 envelope_new(struct json_object *o, const struct hook *h)
 {
@@ -221,11 +224,17 @@ envelope_new(struct json_object *o, const struct hook *h)
 	e = json_object_new_object();
 	json_object_object_add(e, "seq",
 	    json_object_new_int64(proto_int(o, "seq", 0)));
-	s = envelope_hook_url(h);
-	json_object_object_add(e, "hook", json_object_new_string(s));
-	free(s);
-	json_object_object_add(e, "name", h->name == NULL ? NULL :
-	    json_object_new_string(h->name));
+	/* A request refused for want of a hook (404) has none. */
+	if (h == NULL) {
+		json_object_object_add(e, "hook", NULL);
+		json_object_object_add(e, "name", NULL);
+	} else {
+		s = envelope_hook_url(h);
+		json_object_object_add(e, "hook", json_object_new_string(s));
+		free(s);
+		json_object_object_add(e, "name", h->name == NULL ? NULL :
+		    json_object_new_string(h->name));
+	}
 	envelope_copy(e, o, "method");
 	envelope_copy(e, o, "path");
 	envelope_copy(e, o, "query");

@@ -273,7 +273,7 @@ hold_not_held(struct hold *h, uint64_t seq, char **cause)
 		return (EXIT_FAILED);
 	}
 	if ((m = store_message(h->store, seq)) == NULL ||
-	    m->hook == NULL) {
+	    m->hook == NULL || m->refused) {
 		xasprintf(cause, "no message %llu was received", n);
 		return (EXIT_NOT_FOUND);
 	}

@@ -19,7 +19,9 @@
  *
  * Every bad request gets a short fixed answer that echoes nothing of it,
  * and any answer before the body closes the connection after it: MHD
- * reads no body or later request of it, so nothing is smuggled.
+ * reads no body or later request of it, so nothing is smuggled.  Each
+ * refusal (but those of a listener shutting down) is journaled as a
+ * bounded head, within rate caps (refuse.c).
  */
 #include "config.h"
 
@@ -36,6 +38,7 @@
 #include "hook.h"
 #include "httpd-private.h"
 #include "record.h"
+#include "refuse.h"
 #include "request.h"
 #include "store.h"
 #include "strict.h"
@@ -74,6 +77,8 @@ httpd_answer_retry(struct MHD_Connection *connection, unsigned int status,
 	return (ret);
 }
 
+static struct hook	*httpd_find_hook(struct httpd *, const char *);
+
 /* Queue a short plain-text answer. */
 static enum MHD_Result
 httpd_answer(struct MHD_Connection *connection, unsigned int status,
@@ -93,6 +98,22 @@ httpd_answer_busy(struct httpd *h, struct MHD_Connection *connection)
 	return (httpd_answer_retry(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 	    "too many bodies in flight, retry later\n",
 	    (unsigned int)((h->limits.idle_timeout_ms + 999) / 1000)));
+}
+
+/*
+ * Journal request r as refused (refuse.c), with its hook if the URI names
+ * one, and answer it status with text.
+ */
+static enum MHD_Result
+httpd_refuse(struct httpd *h, struct request *r,
+    struct MHD_Connection *connection, const char *method,
+    unsigned int status, const char *text)
+{
+	refuse_record(h->reject, r, r->hook != NULL ? r->hook :
+	    httpd_find_hook(h, r->uri), method, status, text, 1);
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		return (httpd_answer_busy(h, connection));
+	return (httpd_answer(connection, status, text));
 }
 
 /*
@@ -214,36 +235,38 @@ httpd_headers(struct httpd *h, struct request *r,
 	struct strict_framing	 framing;
 
 	if (r->too_long)
-		return (httpd_answer(connection, MHD_HTTP_URI_TOO_LONG,
-		    "request line too long\n"));
+		return (httpd_refuse(h, r, connection, method,
+		    MHD_HTTP_URI_TOO_LONG, "request line too long\n"));
 	strict_framing(connection, request_body_cap(&h->requests), &framing);
 	if (framing.malformed)
-		return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
-		    "bad header field\n"));
+		return (httpd_refuse(h, r, connection, method,
+		    MHD_HTTP_BAD_REQUEST, "bad header field\n"));
 	r->hook = httpd_find_hook(h, r->uri);
 	if (r->hook == NULL)
-		return (httpd_answer(connection, MHD_HTTP_NOT_FOUND,
-		    "no such hook\n"));
+		return (httpd_refuse(h, r, connection, method,
+		    MHD_HTTP_NOT_FOUND, "no such hook\n"));
 	if (r->hook->closed)
-		return (httpd_answer(connection, MHD_HTTP_GONE,
+		return (httpd_refuse(h, r, connection, method, MHD_HTTP_GONE,
 		    "this hook is closed\n"));
 	if (strict_has_dot_segment(r->uri + 1 + TOKEN_LEN))
-		return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
-		    "bad path\n"));
+		return (httpd_refuse(h, r, connection, method,
+		    MHD_HTTP_BAD_REQUEST, "bad path\n"));
 	if (!strict_request_line_clean(method, r->uri))
-		return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
-		    "bad request line\n"));
+		return (httpd_refuse(h, r, connection, method,
+		    MHD_HTTP_BAD_REQUEST, "bad request line\n"));
 	if (h->stopping)
 		return (httpd_answer(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "shutting down\n"));
 	if (strict_framing_ambiguous(&framing))
-		return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
-		    "ambiguous body length\n"));
+		return (httpd_refuse(h, r, connection, method,
+		    MHD_HTTP_BAD_REQUEST, "ambiguous body length\n"));
 	if (framing.too_large)
-		return (httpd_answer(connection, MHD_HTTP_CONTENT_TOO_LARGE,
-		    "body too large\n"));
+		return (httpd_refuse(h, r, connection, method,
+		    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
 	if (framing.length > 0 && !request_body_reserve(r, framing.length))
-		return (httpd_answer_busy(h, connection));
+		return (httpd_refuse(h, r, connection, method,
+		    MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "too many bodies in flight, retry later\n"));
 	r->stage = REQUEST_RECEIVING;
 	return (MHD_YES);
 }
@@ -259,10 +282,12 @@ httpd_received(struct httpd *h, struct request *r,
 	enum record_outcome	outcome;
 
 	if (r->too_large)
-		return (httpd_answer(connection, MHD_HTTP_CONTENT_TOO_LARGE,
-		    "body too large\n"));
+		return (httpd_refuse(h, r, connection, method,
+		    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
 	if (r->overflow)
-		return (httpd_answer_busy(h, connection));
+		return (httpd_refuse(h, r, connection, method,
+		    MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "too many bodies in flight, retry later\n"));
 	/* The hook was found by "/TOKEN" at the start of the URI. */
 	r->rest = r->uri + 1 + TOKEN_LEN;
 	outcome = record_request(r, h->reject, method);
@@ -332,12 +357,23 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 	struct httpd	*h = arg;
 	struct request	*r = *con_cls;
 
-	(void)code;
 	/* Between requests of a keep-alive connection: the client's turn. */
 	httpd_client_turn(connection, h);
 	httpd_conn_idle(h, connection);
 	if (r == NULL)
 		return;
+	/*
+	 * MHD answered the head itself (see httpd_log): 431 for headers
+	 * past --max-header, 400 for a malformed one.  Only the request
+	 * line's target is known.
+	 */
+	if (r->stage == REQUEST_NEW &&
+	    code == MHD_REQUEST_TERMINATED_WITH_ERROR && h->mhd_status != 0)
+		refuse_record(h->reject, r, httpd_find_hook(h, r->uri), NULL,
+		    h->mhd_status, h->mhd_status ==
+		    MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE ?
+		    "headers too large" : "bad request head", 0);
+	h->mhd_status = 0;
 	hold_forget(h->hold, r);
 	forward_forget(h->forward, r);
 	request_free(r);

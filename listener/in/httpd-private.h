@@ -40,6 +40,8 @@ struct httpd {
 	int64_t			 log_window;	/* see httpd_log */
 	unsigned int		 logged;
 	uint64_t		 log_dropped;
+	unsigned int		 mhd_status;	/* of the last error MHD
+						   answered itself, or 0 */
 
 	/* Connections (httpd-conn.c). */
 	TAILQ_HEAD(, httpd_conn) conns;

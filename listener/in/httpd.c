@@ -14,6 +14,8 @@
  *	reject.c	the bounded record of requests failing --verify,
  *			and its rate caps
  *	record.c	the message record of a request
+ *	refuse.c	the bounded record of requests refused before they
+ *			were complete (404, 410, 413, 431, ...)
  *	hold.c		requests held for fish reply (--hold)
  *	forward.c	requests passed on to a local app (--forward-to)
  *	httpd-conn.c	connections: deadlines, idle ones cut near the cap
@@ -64,6 +66,9 @@
 #include "tls.h"
 #include "xmalloc.h"
 
+/* How MHD 0.9.75 logs the status of an error it answers itself. */
+#define HTTPD_MHD_ERROR	"Error processing request (HTTP response code is %u"
+
 /* How much of MHD's error messages to log (see httpd_log). */
 #define HTTPD_LOG_BURST		20
 #define HTTPD_LOG_WINDOW_MS	60000
@@ -78,8 +83,19 @@ httpd_log(void *arg, const char *fmt, va_list ap)
 {
 	struct httpd	*h = arg;
 	int64_t		 now = loop_now();
+	va_list		 copy;
 	char		*s;
 
+	/*
+	 * MHD answers a head it cannot take (431, or 400 for a malformed
+	 * one) itself, before our access handler sees the request, and says
+	 * which only here: httpd_completed journals the refusal with it.
+	 */
+	if (strncmp(fmt, HTTPD_MHD_ERROR, strlen(HTTPD_MHD_ERROR)) == 0) {
+		va_copy(copy, ap);
+		h->mhd_status = va_arg(copy, unsigned int);
+		va_end(copy);
+	}
 	if (now - h->log_window >= HTTPD_LOG_WINDOW_MS) {
 		if (h->log_dropped > 0)
 			log_warnx("http: %llu more messages not logged",
@@ -274,7 +290,8 @@ httpd_requests(struct httpd *h)
 
 /*
  * Add what HTTP in counts to a status reply: the bytes held by bodies in
- * flight, and the rejected requests only counted, over the rate cap.
+ * flight, the rejected and refused requests only counted, over the rate
+ * caps, and the requests answered 404 (no hook has their token).
  */
 void
 httpd_status(struct httpd *h, struct json_object *reply)
@@ -285,6 +302,12 @@ httpd_status(struct httpd *h, struct json_object *reply)
 	json_object_object_add(reply, "rejected_unrecorded",
 	    json_object_new_int64(h == NULL ? 0 :
 	    (int64_t)reject_unrecorded(h->reject)));
+	json_object_object_add(reply, "not_found",
+	    json_object_new_int64(h == NULL ? 0 :
+	    (int64_t)reject_not_found(h->reject)));
+	json_object_object_add(reply, "refused_unrecorded",
+	    json_object_new_int64(h == NULL ? 0 :
+	    (int64_t)reject_refused_unrecorded(h->reject)));
 }
 
 /*

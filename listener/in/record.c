@@ -42,8 +42,8 @@
 #include "store.h"
 #include "xmalloc.h"
 
-/* Describe the peer as ADDRESS:PORT. */
-static char *
+/* Describe the peer as ADDRESS:PORT (also for refuse.c). */
+char *
 record_remote(struct MHD_Connection *connection)
 {
 	const union MHD_ConnectionInfo	*info;

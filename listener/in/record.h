@@ -15,6 +15,8 @@ enum record_outcome {
 	RECORD_COUNTED,		/* failed its check, over the rate cap */
 };
 
+struct MHD_Connection;
+
 /*
  * Whose forwarding headers name a request's client, when its peer is
  * loopback (a tunnel's or proxy's): none, X-Forwarded-For or Forwarded,
@@ -28,5 +30,6 @@ enum record_forwarded {
 
 enum record_outcome	record_request(struct request *, struct reject *,
 			    const char *);
+char			*record_remote(struct MHD_Connection *);
 
 #endif

@@ -18,9 +18,17 @@
  *
  * At the session's cap, a stranger makes the journal grow by at most about
  * 9 KiB every two seconds, under 400 MiB a day, which retention expires.
+ *
+ * Requests refused before they were complete (404 for an unknown token,
+ * 410, 413, 414, 431, 400, 503: see refuse.c) are capped the same way, in
+ * buckets of their own for the session (so that a scanner guessing
+ * tokens cannot crowd out the records of a hook's bad signatures), and
+ * per hook in the hook's bucket when one is known.  404s are counted
+ * whether or not they are recorded.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,7 +64,10 @@ struct reject {
 	struct reject_bucket	*buckets;
 	size_t			 nbuckets, buckets_size;
 	int64_t			 session_full_at;
+	int64_t			 refused_full_at; /* refusals' session bucket */
 	uint64_t		 unrecorded;	/* since start */
+	uint64_t		 refused_unrecorded;
+	uint64_t		 not_found;	/* 404s, since start */
 	uint64_t		 unlogged;	/* this log window */
 	struct loop_timer	*log_timer;
 };
@@ -107,13 +118,13 @@ reject_take(int64_t *full_at, int64_t now, int64_t burst, int64_t per_minute,
  * have filled up again meanwhile (a full bucket is as good as none).
  */
 static struct reject_bucket *
-reject_bucket(struct reject *rj, const struct hook *h, int64_t now)
+reject_bucket(struct reject *rj, const char *token, int64_t now)
 {
 	struct reject_bucket	*found = NULL, *b = rj->buckets;
 	size_t			 i = 0;
 
 	while (i < rj->nbuckets) {
-		if (strcmp(b[i].token, h->token) == 0)
+		if (strcmp(b[i].token, token) == 0)
 			found = &b[i];
 		else if (b[i].full_at <= now) {
 			b[i] = b[--rj->nbuckets];
@@ -130,7 +141,7 @@ reject_bucket(struct reject *rj, const struct hook *h, int64_t now)
 		    sizeof *rj->buckets);
 	}
 	found = &rj->buckets[rj->nbuckets++];
-	memcpy(found->token, h->token, sizeof found->token);
+	memcpy(found->token, token, sizeof found->token);
 	found->full_at = now;
 	return (found);
 }
@@ -147,8 +158,8 @@ reject_log_window(void *arg)
 	rj->log_timer = NULL;
 	if (rj->unlogged == 0)
 		return;
-	log_warnx("http: %llu more rejected requests not journaled in the "
-	    "last minute (over the rate cap)",
+	log_warnx("http: %llu more rejected or refused requests not "
+	    "journaled in the last minute (over the rate cap)",
 	    (unsigned long long)rj->unlogged);
 	rj->unlogged = 0;
 	rj->log_timer = loop_timer_add(rj->loop, loop_now() +
@@ -156,19 +167,18 @@ reject_log_window(void *arg)
 }
 
 /*
- * Count a rejected request over the cap, and say so in the log, at most
- * once a window.
+ * Count a request over the cap, and say so in the log, at most once a
+ * window: what names them ("rejected requests to hook X").
  */
 static void
-reject_count(struct reject *rj, const struct hook *h)
+reject_count(struct reject *rj, const char *what)
 {
-	rj->unrecorded++;
 	if (rj->log_timer != NULL) {
 		rj->unlogged++;
 		return;
 	}
-	log_warnx("http: rejected requests to hook %.8s are over the rate cap: "
-	    "answered 401 but not journaled, only counted", h->token);
+	log_warnx("http: %s are over the rate cap: answered but not "
+	    "journaled, only counted", what);
 	rj->log_timer = loop_timer_add(rj->loop, loop_now() +
 	    REJECT_LOG_WINDOW_MS, reject_log_window, rj);
 }
@@ -183,16 +193,52 @@ reject_admit(struct reject *rj, const struct hook *h)
 	struct reject_bucket	*b;
 	int64_t			 now = loop_now();
 
-	b = reject_bucket(rj, h, now);
+	char			 what[64];
+
+	b = reject_bucket(rj, h->token, now);
 	if (!reject_take(&b->full_at, now, REJECT_HOOK_BURST,
 	    REJECT_HOOK_PER_MINUTE, 1) || !reject_take(&rj->session_full_at,
 	    now, REJECT_SESSION_BURST, REJECT_SESSION_PER_MINUTE, 1)) {
-		reject_count(rj, h);
+		rj->unrecorded++;
+		snprintf(what, sizeof what, "rejected requests to hook %.8s",
+		    h->token);
+		reject_count(rj, what);
 		return (0);
 	}
 	reject_take(&b->full_at, now, REJECT_HOOK_BURST,
 	    REJECT_HOOK_PER_MINUTE, 0);
 	reject_take(&rj->session_full_at, now, REJECT_SESSION_BURST,
+	    REJECT_SESSION_PER_MINUTE, 0);
+	return (1);
+}
+
+/*
+ * Tell whether a request refused with status, to hook h (NULL when none
+ * is known), may be journaled (1), or is over the hook's or the session's
+ * cap for refusals and only counted (0).  Every 404 is counted.
+ */
+int
+reject_admit_refusal(struct reject *rj, const struct hook *h,
+    unsigned int status)
+{
+	struct reject_bucket	*b = NULL;
+	int64_t			 now = loop_now();
+
+	if (status == 404)
+		rj->not_found++;
+	if (h != NULL)
+		b = reject_bucket(rj, h->token, now);
+	if ((b != NULL && !reject_take(&b->full_at, now, REJECT_HOOK_BURST,
+	    REJECT_HOOK_PER_MINUTE, 1)) || !reject_take(&rj->refused_full_at,
+	    now, REJECT_SESSION_BURST, REJECT_SESSION_PER_MINUTE, 1)) {
+		rj->refused_unrecorded++;
+		reject_count(rj, "refused requests");
+		return (0);
+	}
+	if (b != NULL)
+		reject_take(&b->full_at, now, REJECT_HOOK_BURST,
+		    REJECT_HOOK_PER_MINUTE, 0);
+	reject_take(&rj->refused_full_at, now, REJECT_SESSION_BURST,
 	    REJECT_SESSION_PER_MINUTE, 0);
 	return (1);
 }
@@ -250,17 +296,14 @@ reject_cut_headers(struct json_object *o)
 }
 
 /*
- * Make o, the journal object of a rejected request, its bounded head: cut
- * the path, query and headers to their bounds, and describe the body
- * (which is not journaled) by its size and SHA-256.
+ * Cut o, the journal object of a request, to its bounded head: the path,
+ * query, method and headers to their bounds, with "head_truncated" when
+ * anything was cut.
  */
 void
-reject_head(struct json_object *o, const void *body, size_t len)
+reject_cut(struct json_object *o)
 {
-	unsigned char	digest[32];
-	char		hex[2 * sizeof digest + 1];
-	size_t		i;
-	int		cut = 0;
+	int	cut = 0;
 
 	cut |= reject_cut_field(o, "path", REJECT_FIELD_MAX);
 	cut |= reject_cut_field(o, "query", REJECT_FIELD_MAX);
@@ -269,6 +312,21 @@ reject_head(struct json_object *o, const void *body, size_t len)
 	if (cut)
 		json_object_object_add(o, "head_truncated",
 		    json_object_new_boolean(1));
+}
+
+/*
+ * Make o, the journal object of a rejected request, its bounded head
+ * (reject_cut), and describe the body (which is not journaled) by its
+ * size and SHA-256.
+ */
+void
+reject_head(struct json_object *o, const void *body, size_t len)
+{
+	unsigned char	digest[32];
+	char		hex[2 * sizeof digest + 1];
+	size_t		i;
+
+	reject_cut(o);
 	json_object_object_add(o, "body_size",
 	    json_object_new_int64((int64_t)len));
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, len == 0 ? "" : body, len,
@@ -287,4 +345,18 @@ uint64_t
 reject_unrecorded(const struct reject *rj)
 {
 	return (rj->unrecorded);
+}
+
+/* Return how many refused requests were only counted since the start. */
+uint64_t
+reject_refused_unrecorded(const struct reject *rj)
+{
+	return (rj->refused_unrecorded);
+}
+
+/* Return how many requests were answered 404 since the start. */
+uint64_t
+reject_not_found(const struct reject *rj)
+{
+	return (rj->not_found);
 }

@@ -8,7 +8,9 @@
  * until its record is durable, then queued, leased to a waiter (waiter.c),
  * and taken once the waiter confirms it; a lease that ends unconfirmed
  * puts the message back on its queue.  A request that failed its hook's
- * signature check is rejected: it joins the timeline, never a queue.
+ * signature check is rejected: it joins the timeline, never a queue; so
+ * does a request refused before it was complete (404, 410, 413, ...),
+ * which keeps its hook when one was known, and is never counted received.
  *
  * A request we send is pending from its start record until that is
  * durable (only then may it leave), then sending until its outcome is
@@ -67,7 +69,7 @@ message_expire(struct store *s, uint64_t bound)
 			m->hook->queued--;
 			s->nqueued--;
 		}
-		if (m->hook != NULL)
+		if (m->hook != NULL && !m->refused)
 			s->nreceived--;
 		free(m);
 	}
@@ -201,13 +203,66 @@ store_reject(struct store *s, struct message *m)
 
 /*
  * Journal how a held or forwarded request was answered: o is the whole
- * record (its "seq" and "token" among it), body the answer's body.
+ * record (its "seq" and "token" among it), body the answer's body.  The
+ * timeline shows it with the request's entry, sent again to tails.
  */
 void
 store_answered(struct store *s, struct json_object *o, const void *body,
     size_t len)
 {
-	journal_append(s->journal, JOURNAL_MESSAGE_ANSWERED, o, body, len);
+	struct message	*m;
+	uint64_t	 offset;
+	int64_t		 seq = proto_int(o, "seq", -1);
+
+	offset = journal_append(s->journal, JOURNAL_MESSAGE_ANSWERED, o, body,
+	    len);
+	if (seq < 0 || (m = store_message(s, (uint64_t)seq)) == NULL ||
+	    m->hook == NULL)
+		return;
+	m->answer = offset;
+	store_notify(s, m);
+}
+
+/* A refused request whose record is not durable yet. */
+struct refusal {
+	struct store	*store;
+	struct message	*message;
+};
+
+/* A refused request's record is durable: show it in the timeline. */
+static void
+store_refused_durable(void *arg)
+{
+	struct refusal	*rf = arg;
+
+	rf->message->state = MESSAGE_REFUSED;
+	store_notify(rf->store, rf->message);
+	free(rf);
+}
+
+/*
+ * Record a request refused before it was complete (see record type 9 in
+ * doc/journal.md): o is its bounded head (without "seq", added here, and
+ * with "token" when its hook h is known, else h is NULL).  It joins the
+ * timeline once durable, never a queue, and is not counted as received.
+ */
+void
+store_refuse(struct store *s, struct hook *h, struct json_object *o)
+{
+	struct refusal	*rf;
+	struct message	*m;
+	uint64_t	 seq = store_seq_new(s), offset;
+
+	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
+	offset = journal_append(s->journal, JOURNAL_REQUEST_REFUSED, o, NULL,
+	    0);
+	m = message_insert(s, NULL, seq, offset, MESSAGE_PENDING);
+	m->hook = h;
+	m->refused = 1;
+	rf = xmalloc(sizeof *rf);
+	rf->store = s;
+	rf->message = m;
+	store_after_sync(s, store_refused_durable, rf);
 }
 
 /* A leased message was not confirmed (the waiter went away): requeue it. */

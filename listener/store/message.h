@@ -1,6 +1,7 @@
 /*
  * A message as the store indexes it (see store.h): one received request,
- * or one request we send, known by its sequence number.  The journal holds
+ * one request refused before it was complete, or one request we send,
+ * known by its sequence number.  The journal holds
  * its content; the index keeps only where its records are and what became
  * of it, so memory does not grow with bodies.  Upper floors read these
  * fields; only the store changes them.
@@ -20,6 +21,8 @@ enum message_state {
 	MESSAGE_LEASED,		/* handed to a waiter, not yet confirmed */
 	MESSAGE_TAKEN,		/* confirmed by a waiter */
 	MESSAGE_REJECTED,	/* failed its hook's signature check */
+	MESSAGE_REFUSED,	/* answered 4xx before it was complete, only
+				   its head recorded (hook NULL if unknown) */
 	/* Requests we send (no hook): */
 	MESSAGE_SENDING,	/* started, durable, under way */
 	MESSAGE_SENT,		/* over, with its outcome recorded */
@@ -35,6 +38,10 @@ struct message {
 						   record's (offset itself for
 						   a whole one) */
 	enum message_state	 state;
+	uint64_t		 answer;	/* its answer record's (held or
+						   forwarded), 0 if none */
+	int			 refused;	/* a refused request, even
+						   while pending */
 	TAILQ_ENTRY(message)	 entry;		/* in its hook's queue */
 };
 

@@ -83,6 +83,25 @@ store_replay_sent(struct store *s, const struct journal_record *r, int64_t seq)
 	m->outcome = r->offset;
 }
 
+/*
+ * Rebuild a refused request: in the timeline, with its hook if it had one
+ * and the hook is still known (a refused request recovers no hook).
+ */
+static void
+store_replay_refused(struct store *s, const struct journal_record *r,
+    const char *token, int64_t seq)
+{
+	struct message	*m;
+
+	if (!store_replay_new(s, seq))
+		return;
+	store_seq_raise(s, (uint64_t)seq + 1);
+	m = message_insert(s, NULL, (uint64_t)seq, r->offset, MESSAGE_REFUSED);
+	m->refused = 1;
+	if (token != NULL)
+		m->hook = store_find_token(s, token, strlen(token));
+}
+
 /* Rebuild a take: the message leaves its queue for good. */
 static void
 store_replay_taken(struct store *s, int64_t seq)
@@ -128,6 +147,7 @@ store_replay(const struct journal_record *r, void *arg)
 	struct store	*s = arg;
 	const char	*token;
 	struct hook	*h;
+	struct message	*m;
 	int64_t		 seq;
 
 	token = proto_string(r->json, "token");
@@ -142,7 +162,13 @@ store_replay(const struct journal_record *r, void *arg)
 			store_seq_raise(s, (uint64_t)seq);
 		break;
 	case JOURNAL_MESSAGE_ANSWERED:
-		/* How a held or forwarded request was answered: history. */
+		/* How a held or forwarded request was answered. */
+		if (seq >= 0 && (m = store_message(s, (uint64_t)seq)) !=
+		    NULL && m->hook != NULL)
+			m->answer = r->offset;
+		break;
+	case JOURNAL_REQUEST_REFUSED:
+		store_replay_refused(s, r, token, seq);
 		break;
 	case JOURNAL_HOOK_CLOSED:
 		if (token != NULL && (h = store_find(s, token)) != NULL)

@@ -217,6 +217,20 @@ store_read(struct store *s, const struct message *m, struct journal_record *rec,
 	return (0);
 }
 
+/*
+ * Read the record of how received message m was answered, when it was
+ * held or forwarded: return 0 with rec, 1 when it has none (yet), or -1
+ * with *cause.
+ */
+int
+store_read_answer(struct store *s, const struct message *m,
+    struct journal_record *rec, char **cause)
+{
+	if (m->answer == 0)
+		return (1);
+	return (journal_read(s->journal, m->answer, rec, cause));
+}
+
 /* Fill in the counts a status reply shows. */
 void
 store_stats(struct store *s, struct store_stats *st)

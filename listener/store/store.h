@@ -16,6 +16,11 @@
  * waiters, or store_reject only shows it in the timeline.  A waiter gets it
  * leased; store_take (journaled) or store_release ends the lease.
  *
+ * A request refused before it was complete (404, 410, 413, ...):
+ * store_refuse journals its bounded head; once durable it joins the
+ * timeline, never a queue.  How a held or forwarded request was answered
+ * (store_answered) is shown with its message (store_read_answer).
+ *
  * A request we send: store_sending journals its start (pending); once
  * that is durable, store_started, and only then may it leave; store_sent
  * journals its outcome.
@@ -91,6 +96,8 @@ void		 store_ready(struct store *, struct message *);
 void		 store_reject(struct store *, struct message *);
 void		 store_answered(struct store *, struct json_object *,
 		    const void *, size_t);
+void		 store_refuse(struct store *, struct hook *,
+		    struct json_object *);
 
 /* Requests sent. */
 struct message	*store_sending(struct store *, struct json_object *,
@@ -112,6 +119,8 @@ struct message	**store_messages(struct store *, size_t *);
 size_t		 store_message_index(struct store *, uint64_t);
 uint64_t	 store_next_seq(struct store *);
 int		 store_read(struct store *, const struct message *,
+		    struct journal_record *, char **);
+int		 store_read_answer(struct store *, const struct message *,
 		    struct journal_record *, char **);
 void		 store_observe(struct store *, store_observer_cb, void *);
 void		 store_stats(struct store *, struct store_stats *);

@@ -17,11 +17,12 @@
 static const char record_text[] =
     "{\"method\":\"POST\",\"path\":\"/events\","
     "\"headers\":[[\"Content-Type\",\"application/json\"],"
-    "[\"X-Kind\",\"order\"]]}";
+    "[\"X-Kind\",\"order\"],[\"X-Count\",\"12\"],"
+    "[\"X-GitHub-Event\",\"push\"]],\"http_status\":202}";
 
 static const char body[] =
     "{\"type\":\"order\",\"id\":7,\"ok\":true,\"tags\":[\"a\",\"b\"],"
-    "\"x\":null}";
+    "\"x\":null,\"pipe\":\"a|b\"}";
 
 /* Tell whether the request matches the filters given as text. */
 static int
@@ -65,6 +66,32 @@ refuses(const char *text)
 	free(cause);
 }
 
+/* Return the event a record and body name, or "(none)"; caller frees. */
+static char *
+event_of(const char *record_json, const char *body_json)
+{
+	struct json_object	*record, *json;
+	char			*event;
+
+	record = json_tokener_parse(record_json);
+	json = json_tokener_parse(body_json);
+	event = filter_event(record, json);
+	json_object_put(record);
+	json_object_put(json);
+	return (event == NULL ? strdup("(none)") : event);
+}
+
+/* Check the event named by a record and body. */
+static void
+event_is(const char *record_json, const char *body_json, const char *want,
+    const char *what)
+{
+	char	*event = event_of(record_json, body_json);
+
+	is_str(event, want, what);
+	free(event);
+}
+
 /* Run every case and print the plan. */
 int
 main(void)
@@ -94,9 +121,22 @@ main(void)
 	refuses("header:");
 	refuses("header:=x");
 	refuses("method");
-	refuses("method!=GET");
 	refuses("path");
 	refuses("");
+	refuses("/a~2=1");
+	refuses("/a~=1");
+	refuses("header:Content Type=x");
+	refuses("header:X-A:b");
+	refuses("/n>abc");
+	refuses("/n<");
+	refuses("method=GET|P O");
+	refuses("method>1");
+	refuses("event<2");
+	refuses("status=200|20");
+	refuses("status=6xx");
+	refuses("status>x");
+	refuses("status");
+	refuses("event");
 
 	is_int(matches("/type=order", NULL), 1, "a string field matches raw");
 	is_int(matches("/id=7", NULL), 1, "a number matches as JSON");
@@ -119,12 +159,57 @@ main(void)
 	is_int(matches("header:x-other", NULL), 0, "absence of a header");
 	is_int(matches("method=post", NULL), 1, "methods in any case");
 	is_int(matches("method=GET", NULL), 0, "another method");
+	is_int(matches("method!=GET", NULL), 1, "!= of a method");
 	is_int(matches("path=/events", NULL), 1, "the path");
 	is_int(matches("path=/other", NULL), 0, "another path");
 	is_int(matches("/type=order", "method=POST", "header:x-kind", NULL), 1,
 	    "all of several filters must match");
 	is_int(matches("/type=order", "method=GET", NULL), 0,
 	    "one failing filter fails the match");
+
+	is_int(matches("/id>5", NULL), 1, "a number greater than another");
+	is_int(matches("/id>7", NULL), 0, "a number not greater than itself");
+	is_int(matches("/id>=7", NULL), 1, ">= takes the number itself");
+	is_int(matches("/id<7.5", NULL), 1, "< compares with a fraction");
+	is_int(matches("/id<=6", NULL), 0, "<= refuses a greater number");
+	is_int(matches("/type>1", NULL), 0, "a word is no number");
+	is_int(matches("/missing<1", NULL), 0, "an absent value compares false");
+	is_int(matches("/ok>0", NULL), 0, "a boolean is no number");
+	is_int(matches("header:X-Count>=10", NULL), 1,
+	    "a header value read as a number");
+	is_int(matches("/type=ping|order", NULL), 1,
+	    "= matches any of its alternatives");
+	is_int(matches("/type=ping|pong", NULL), 0,
+	    "= matches none of other alternatives");
+	is_int(matches("/type!=ping|order", NULL), 0,
+	    "!= refuses a value among its alternatives");
+	is_int(matches("/type!=ping|pong", NULL), 1,
+	    "!= passes a value none of them");
+	is_int(matches("/pipe=a\\|b", NULL), 1, "\\| is a bar in a value");
+	is_int(matches("method=GET|post", NULL), 1,
+	    "alternatives of methods, in any case");
+	is_int(matches("status=202", NULL), 1, "a status matches its code");
+	is_int(matches("status=2xx", NULL), 1, "a status matches its class");
+	is_int(matches("status=4xx|5xx", NULL), 0, "classes as alternatives");
+	is_int(matches("status!=4xx", NULL), 1, "!= of a class");
+	is_int(matches("status>=400", NULL), 0, "a status compared");
+	is_int(matches("event=push", NULL), 1,
+	    "the event of a GitHub delivery");
+	is_int(matches("event!=push", NULL), 0, "!= of an event");
+
+	event_is("{\"headers\":[[\"x-gitlab-event\",\"Push Hook\"]]}", "{}",
+	    "Push Hook", "GitLab names its event in X-Gitlab-Event");
+	event_is("{\"headers\":[[\"X-Event-Key\",\"repo:push\"]]}", "{}",
+	    "repo:push", "Bitbucket names its event in X-Event-Key");
+	event_is("{\"headers\":[]}",
+	    "{\"object\":\"event\",\"type\":\"charge.succeeded\"}",
+	    "charge.succeeded", "a Stripe event names its type");
+	event_is("{\"headers\":[[\"webhook-id\",\"msg_1\"]]}",
+	    "{\"type\":\"invoice.paid\"}", "invoice.paid",
+	    "a Standard Webhooks message names its type");
+	event_is("{\"headers\":[]}", "{\"type\":\"order\"}", "(none)",
+	    "any body's type is not an event");
+	event_is("{\"headers\":[]}", "[1]", "(none)", "nor is an array");
 
 	/* A damaged journal record: pairs not [name, value] crashed it. */
 	record = json_tokener_parse("{\"headers\":[7,[],[null,\"x\"],"

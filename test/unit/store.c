@@ -526,6 +526,89 @@ test_reject(void)
 	teardown(&f);
 }
 
+/*
+ * A refused request joins the timeline once durable, with its hook or
+ * none, is never received or queued, and is rebuilt at open; an answer is
+ * indexed with its message.
+ */
+static void
+test_refuse(void)
+{
+	struct fixture		 f;
+	struct hook		*h;
+	struct message		*m, *held;
+	struct json_object	*o;
+	struct journal_record	 rec;
+	struct seen		 seen;
+	uint64_t		 seq, held_seq;
+	char			*cause = NULL;
+	int			 got;
+
+	if (setup(&f, "refuse", STORE_RETAIN_DEFAULT_MS) == -1 ||
+	    (h = spawn(&f, "x", NULL)) == NULL) {
+		ok(0, "set up the refuse test");
+		teardown(&f);
+		return;
+	}
+	memset(&seen, 0, sizeof seen);
+	store_observe(f.store, observe_cb, &seen);
+	o = json_tokener_parse("{\"status\":404,\"reason\":\"no such hook\"}");
+	store_refuse(f.store, NULL, o);
+	json_object_put(o);
+	seq = store_next_seq(f.store) - 1;
+	m = store_message(f.store, seq);
+	ok(m != NULL && m->refused && m->state == MESSAGE_PENDING &&
+	    seen.n == 0, "a refused request waits to be durable");
+	store_commit(f.store);
+	ok(m->state == MESSAGE_REFUSED && seen.n == 1 && seen.seqs[0] == seq,
+	    "then observers see it in the timeline");
+	o = json_tokener_parse("{\"status\":410,\"reason\":\"closed\"}");
+	json_object_object_add(o, "token", json_object_new_string(h->token));
+	store_refuse(f.store, h, o);
+	json_object_put(o);
+	ok(h->received == 0 && h->queued == 0 && TAILQ_EMPTY(&h->queue),
+	    "a refused request is neither received nor queued");
+	held = receive(&f, h, "held");
+	held_seq = held->seq;
+	store_commit(f.store);
+	store_ready(f.store, held);
+	o = json_object_new_object();
+	json_object_object_add(o, "seq", json_object_new_int64(
+	    (int64_t)held_seq));
+	json_object_object_add(o, "token", json_object_new_string(h->token));
+	json_object_object_add(o, "status", json_object_new_int(202));
+	store_answered(f.store, o, "ok", 2);
+	json_object_put(o);
+	got = held->answer != 0 ? store_read_answer(f.store, held, &rec,
+	    &cause) : 1;
+	ok(got == 0 && proto_int(rec.json, "status", 0) == 202,
+	    "an answer is indexed with its message");
+	if (got == 0)
+		journal_record_release(&rec);
+	free(cause);
+	cause = NULL;
+	shut(&f);
+	if (reopen(&f) == -1) {
+		ok(0, "reopen the refuse test");
+		teardown(&f);
+		return;
+	}
+	h = store_find(f.store, "x");
+	m = store_message(f.store, seq);
+	held = store_message(f.store, held_seq);
+	ok(m != NULL && m->refused && m->state == MESSAGE_REFUSED &&
+	    m->hook == NULL && (m = store_message(f.store, seq + 1)) != NULL &&
+	    m->refused && m->hook == h && h->received == 1,
+	    "refused requests are rebuilt at open, with their hooks");
+	got = held != NULL && held->answer != 0 ? store_read_answer(f.store,
+	    held, &rec, &cause) : 1;
+	ok(got == 0, "and so is an answer");
+	if (got == 0)
+		journal_record_release(&rec);
+	free(cause);
+	teardown(&f);
+}
+
 /* A hook's time to live closes it, on its timer or at open. */
 static void
 test_ttl(void)
@@ -823,6 +906,7 @@ main(void)
 	test_lease();
 	test_peek();
 	test_reject();
+	test_refuse();
 	test_ttl();
 	test_close();
 	test_retention();

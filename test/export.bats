@@ -1,0 +1,92 @@
+#!/usr/bin/env bats
+# fish export --har: the timeline as an HTTP Archive (HAR 1.2).
+
+load helpers/common
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	hook=$(fish spawn --name inbox)
+	har=$BATS_TEST_TMPDIR/out.har
+}
+
+teardown() {
+	common_teardown
+}
+
+# check_har FILE: validate FILE as HAR 1.2 and print its entries.
+check_har() {
+	python3 "$FISH_SRC_DIR/test/helpers/har.py" "$1"
+}
+
+@test "export --har writes the timeline as a valid HAR 1.2 file" {
+	post "$hook/orders?id=7&x" '{"n":1}' -H 'X-GitHub-Event: push'
+	printf '\0\1\377' | http_code "$hook/bin" --data-binary @- >/dev/null
+	fish send PUT "$hook/sent" k=v >/dev/null
+	http_code "${hook%/*}/nosuchtoken" >/dev/null
+	run fish export --har "$har"
+	assert_success
+	assert_output ''
+	run check_har "$har"
+	assert_success
+	assert_line --index 0 "POST $hook/orders?id=7&x 200 {\"n\":1}"
+	# A body that is not UTF-8 is base64.
+	assert_line --index 1 "POST $hook/bin 200 0001ff"
+	# A request sent, with the server's answer, then its arrival.
+	assert_line --index 2 "PUT $hook/sent 200 {\"k\":\"v\"}"
+	assert_line --index 3 "PUT $hook/sent 200 {\"k\":\"v\"}"
+	# A refused request: no body, never read.
+	assert_line --index 4 "GET ${hook%/*}/nosuchtoken 404 -"
+	assert_equal "${#lines[@]}" 5
+	# What HAR has no field for is in "_" members.
+	assert_equal "$(fish field /log/entries/0/_event <"$har")" push
+	assert_equal "$(fish field /log/entries/0/request/queryString/0/value <"$har")" 7
+	assert_equal "$(fish field /log/entries/4/_refused <"$har")" "no such hook"
+	assert_equal "$(fish field /log/entries/1/request/postData/encoding <"$har")" base64
+}
+
+@test "export --har gives a held request's reply and its time" {
+	held=$(fish spawn --name held --hold)
+	http_post "$held" '{"n":2}' >/dev/null 3>&- &
+	sender=$!
+	wait_until 10 fish reply held --status 202 -H 'X-Reply: yes'
+	wait "$sender"
+	run fish export held --har -
+	assert_success
+	printf '%s\n' "$output" >"$har"
+	run check_har "$har"
+	assert_success
+	assert_output "POST $held 202 {\"n\":2}"
+	assert_equal "$(fish field /log/entries/0/response/headers/0/value <"$har")" yes
+	assert_equal "$(fish field /log/entries/0/response/statusText <"$har")" Accepted
+}
+
+@test "export HOOK writes only what that hook received" {
+	other=$(fish spawn)
+	post "$hook" one
+	post "$other" two
+	fish export inbox --har "$har"
+	run check_har "$har"
+	assert_output "POST $hook 200 one"
+}
+
+@test "export of an empty timeline is a valid HAR with no entries" {
+	run fish export --har "$har"
+	assert_success
+	run check_har "$har"
+	assert_success
+	assert_output ''
+}
+
+@test "export without --har, to an unwritable file, or of an unknown hook fails" {
+	run fish export
+	assert_failure 2
+	assert_line --index 0 'fish export: say where to write: --har FILE'
+	run fish export --har "$BATS_TEST_TMPDIR/no/such/dir/x.har"
+	assert_failure 1
+	assert_output --partial 'no/such/dir/x.har: No such file or directory'
+	run fish export nosuchhook --har "$har"
+	assert_failure 4
+	assert_output --partial "no such hook 'nosuchhook'"
+	[ ! -e "$har" ]
+}
