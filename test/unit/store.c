@@ -299,8 +299,17 @@ test_spawn(void)
 	ok(a->name == NULL && strcmp(b->name, "orders") == 0 &&
 	    b->status == 202, "with its name and settings");
 	ok(a->created_at == fake_now, "created at the store's clock");
-	ok(spawn(&f, "orders", "{\"status\": 500}") == b && b->status == 202,
-	    "spawning a name again returns the open hook, unchanged");
+	ok(spawn(&f, "orders", "{\"status\": 202}") == b,
+	    "spawning a name again, alike, returns the open hook");
+	bad = json_tokener_parse("{\"status\": 500, \"ttl_ms\": 5000}");
+	c = store_spawn(f.store, "orders", bad, NULL, 0, &cause);
+	ok(c == NULL && cause != NULL &&
+	    strstr(cause, "(--status, --ttl differ)") != NULL &&
+	    b->status == 202 && b->expires_at == 0,
+	    "with other options it is refused, naming them, the hook unchanged");
+	free(cause);
+	cause = NULL;
+	json_object_put(bad);
 	ok(store_find(f.store, "orders") == b &&
 	    store_find(f.store, a->token) == a &&
 	    store_find_token(f.store, b->token, strlen(b->token)) == b,
@@ -321,13 +330,26 @@ test_spawn(void)
 	free(cause);
 	json_object_put(bad);
 	store_close_hook(f.store, b);
-	cause = NULL;
-	c = store_spawn(f.store, "orders", NULL, NULL, 0, &cause);
-	ok(c == NULL && cause != NULL && strstr(cause, "closed") != NULL,
-	    "a name held by a closed hook is not handed out again");
-	free(cause);
+	ok(store_find(f.store, "orders") == b,
+	    "a closed hook is still found by its name");
+	c = spawn(&f, "orders", "{\"status\": 500}");
+	ok(c != NULL && c != b && !c->closed && c->status == 500 &&
+	    strcmp(c->token, b->token) != 0,
+	    "a name held by a closed hook gets a new hook, as asked");
+	ok(store_find(f.store, "orders") == c &&
+	    store_find(f.store, b->token) == b,
+	    "the name finds the open one; the old one keeps its token");
+	store_close_hook(f.store, c);
+	ok(store_find(f.store, "orders") == c,
+	    "with none open, the name finds the newest closed one");
+	shut(&f);
+	if (!ok(reopen(&f) == 0, "the store reopens"))
+		goto out;
+	a = spawn(&f, "orders", NULL);
+	ok(a != NULL && store_find(f.store, "orders") == a && !a->closed,
+	    "after a reopen, a third hook of that name is the one found");
 	store_stats(f.store, &st);
-	is_int(st.hooks, 2, "status counts two hooks");
+	is_int(st.hooks, 4, "status counts four hooks");
 out:
 	teardown(&f);
 }
