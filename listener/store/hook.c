@@ -226,6 +226,7 @@ store_close_hook(struct store *s, struct hook *h)
 	json_object_object_add(o, "token", json_object_new_string(h->token));
 	journal_append(s->journal, JOURNAL_HOOK_CLOSED, o, NULL, 0);
 	json_object_put(o);
+	waiter_hook_changed(s, h);
 	/* A closed hook answers 410 before any check: its secret can go. */
 	if (h->verify != NULL) {
 		hook_forget_sigspec(h);

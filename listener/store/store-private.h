@@ -120,6 +120,7 @@ void		 message_free_all(struct store *);
 /* waiter.c */
 int64_t		 waiter_prepare(void *);
 void		 waiter_dispatch(struct store *, struct message *);
+void		 waiter_hook_changed(struct store *, struct hook *);
 
 /* retention.c */
 void		 retention_start(struct store *);
