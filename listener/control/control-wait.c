@@ -7,13 +7,15 @@
  *
  * wait --count N gathers a batch: each wait after the first says "more",
  * keeping the leases it has, and the client prints and acknowledges
- * ("all") only once it holds N.  A wait that times out, or finds that its
- * hooks can give nothing more ("ended": each closed with nothing queued
- * for it), releases every lease of its connection, so a batch is taken
- * whole or not at all.
+ * ("all") only once it holds N.  A batch that cannot be completed (a
+ * timeout, or hooks that can give nothing more: "ended") is given back
+ * whole ("release"), or when the connection closes, so it is taken whole
+ * or not at all.  wait --drain gathers the same way, until a wait with
+ * no time to wait finds nothing.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,16 +160,12 @@ control_wait_parse_filters(struct conn *c, struct proto_frame *f)
 	return (0);
 }
 
-/*
- * A wait's deadline passed with nothing for it: answer so, and give back
- * the batch gathered so far.
- */
+/* A wait's deadline passed with nothing for it: answer so. */
 static void
 control_wait_timeout(struct conn *c)
 {
 	store_unwait(control_store(c), &c->waiter);
 	c->waiting = 0;
-	control_wait_release(c);
 	control_reply(c, proto_reply(EXIT_TIMEOUT, NULL), NULL, 0);
 }
 
@@ -190,8 +188,7 @@ control_wait_add_hook(struct buffer *b, const struct hook *h)
 
 /*
  * None of the hooks waited on can give the wait a message any more (see
- * waiter.h): answer EXIT_NOT_FOUND, "ended", with why in one line, and
- * give back the batch gathered so far.
+ * waiter.h): answer EXIT_NOT_FOUND, "ended", with why in one line.
  */
 static void
 control_wait_ended(struct waiter *w)
@@ -200,14 +197,13 @@ control_wait_ended(struct waiter *w)
 	struct json_object	*r;
 	struct buffer		 b;
 	const struct hook	*h = w->hooks[0];
-	char			*text;
+	char			*text, count[128];
 	size_t			 i;
 	int			 expired, same = 1;
 
 	c->waiting = 0;
 	loop_timer_cancel(control_loop(c), c->wait_timer);
 	c->wait_timer = NULL;
-	control_wait_release(c);
 	for (i = 1; i < w->nhooks; i++)
 		same &= w->hooks[i] == h;
 	buffer_init(&b);
@@ -218,8 +214,17 @@ control_wait_ended(struct waiter *w)
 		buffer_add_str(&b, expired ? " expired" : " is closed");
 	} else
 		buffer_add_str(&b, "every hook waited on is closed or expired");
-	buffer_add_str(&b, c->nfilters > 0 ? " and nothing queued matches "
-	    "--where" : " and nothing is queued");
+	if (w->held > 0) {
+		/* A batch (wait --count) that cannot be completed. */
+		(void)snprintf(count, sizeof count, " and only %llu message%s "
+		    "queued%s (%s)", (unsigned long long)w->held,
+		    w->held == 1 ? " is" : "s are", c->nfilters > 0 ?
+		    " that match --where" : "", w->held == 1 ?
+		    "it stays queued" : "they stay queued");
+		buffer_add_str(&b, count);
+	} else
+		buffer_add_str(&b, c->nfilters > 0 ? " and nothing queued "
+		    "matches --where" : " and nothing is queued");
 	text = buffer_detach(&b, NULL);
 	r = proto_reply(EXIT_NOT_FOUND, text);
 	json_object_object_add(r, "ended", json_object_new_boolean(1));
@@ -390,4 +395,21 @@ control_wait_ack(struct conn *c, struct proto_frame *f)
 	    (c->nleases - i - 1) * sizeof *c->leases);
 	c->nleases--;
 	control_reply_after_sync(c, proto_reply(EXIT_OK, NULL));
+}
+
+/*
+ * Reply to "release": the client gives back every message leased to it
+ * (a batch it could not complete); they are queued again before the
+ * answer, so its next wait finds them.
+ */
+void
+control_wait_give_back(struct conn *c, struct proto_frame *f)
+{
+	(void)f;
+	if (c->waiting) {
+		control_errorf(c, EXIT_USAGE, "a wait is in progress");
+		return;
+	}
+	control_wait_release(c);
+	control_reply(c, proto_reply(EXIT_OK, NULL), NULL, 0);
 }
