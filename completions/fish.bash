@@ -46,7 +46,7 @@ _fishhook_options()
 	stop) echo --purge ;;
 	tail) echo --json --color ;;
 	verify) echo -H --header --tolerance --now ;;
-	wait) echo --timeout --count --follow --where --json --field \
+	wait) echo --timeout --count --follow --drain --where --json --field \
 	    --headers --peek --raw --no-progress ;;
 	esac
 	echo -h --help
