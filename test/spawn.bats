@@ -181,7 +181,8 @@ teardown() {
 @test "a name whose hook's --ttl ran out gets a new hook" {
 	first=$(fish spawn --name short --ttl 300ms)
 	wait_until 10 gone "$first"
-	run fish spawn --name short --ttl 300ms
+	# (A longer --ttl this time, so that it is still open to check.)
+	run fish spawn --name short --ttl 1h
 	assert_success
 	[ "$output" != "$first" ]
 	assert_equal "$(http_code "$output" -d x)" 200
@@ -202,7 +203,7 @@ teardown() {
 	assert_failure 1
 	assert_output ''
 	assert_equal "$stderr" "fish: hook 'api' is open with other options (--status, --ttl differ): close it first, or use another name"
-	run --separate-stderr fish spawn --name api
+	run --separate-stderr fish spawn --name api --status 200
 	assert_failure 1
 	[[ $stderr == *"(--status differs)"* ]]
 	run --separate-stderr fish spawn --name api --status 202 --body other
@@ -210,6 +211,10 @@ teardown() {
 	[[ $stderr == *"(--body differs)"* ]]
 	# The hook still answers as it did, and never expires.
 	assert_equal "$(http_code "$first" -d x)" 202
+	# Options not given are not compared: the name alone finds the hook.
+	run fish spawn --name api
+	assert_success
+	assert_output "$first"
 	# Closing it first is the way to new options.
 	fish close api
 	run fish spawn --name api --status 201

@@ -180,11 +180,20 @@ hook_text_differ(const char *a, const char *b)
 	return (strcmp(a, b) != 0);
 }
 
+/* Tell whether request o gives field. */
+static int
+hook_given(struct json_object *o, const char *field)
+{
+	return (json_object_object_get_ex(o, field, NULL));
+}
+
 /*
- * Add to differ, each after ", ", the spawn options whose values in
- * request o, with answer body (len bytes), differ from open hook h's;
- * --ttl compares the time to live asked for with h's whole time to live.
- * Signature checks are the caller's.
+ * Add to differ, each after ", ", the spawn options given in request o,
+ * with answer body (len bytes; none when empty), whose values differ from
+ * open hook h's; options not given are not compared, so that a spawn with
+ * only a name finds the hook whatever its options.  --ttl compares the
+ * time to live asked for with h's whole time to live.  Signature checks
+ * are the caller's.
  */
 void
 hook_settings_differ(struct store *s, const struct hook *h,
@@ -196,24 +205,27 @@ hook_settings_differ(struct store *s, const struct hook *h,
 
 	memset(&asked, 0, sizeof asked);
 	hook_settings_load(s, &asked, o, body, len);
-	if (asked.status != h->status)
+	if (hook_given(o, "status") && asked.status != h->status)
 		buffer_add_str(differ, ", --status");
-	if (!json_object_equal(asked.headers, h->headers))
+	if (hook_given(o, "headers") &&
+	    !json_object_equal(asked.headers, h->headers))
 		buffer_add_str(differ, ", -H");
-	if (asked.body_len != h->body_len ||
-	    (len > 0 && memcmp(asked.body, h->body, len) != 0))
+	if (len > 0 && (asked.body_len != h->body_len ||
+	    memcmp(asked.body, h->body, len) != 0))
 		buffer_add_str(differ, ", --body");
-	if (asked.hold != h->hold)
+	if (hook_given(o, "hold") && asked.hold != h->hold)
 		buffer_add_str(differ, ", --hold");
-	if ((asked.hold || asked.forward_to != NULL) &&
+	if (hook_given(o, "hold_timeout_ms") &&
 	    asked.hold_timeout_ms != h->hold_timeout_ms)
 		buffer_add_str(differ, ", --hold-timeout");
-	if (hook_text_differ(asked.echo, h->echo))
+	if (hook_given(o, "echo") && hook_text_differ(asked.echo, h->echo))
 		buffer_add_str(differ, ", --echo");
-	if (hook_text_differ(asked.forward_to, h->forward_to))
+	if (hook_given(o, "forward_to") &&
+	    hook_text_differ(asked.forward_to, h->forward_to))
 		buffer_add_str(differ, ", --forward-to");
 	ttl = proto_int(o, "ttl_ms", 0);
-	if (ttl != (h->expires_at != 0 ? h->expires_at - h->created_at : 0))
+	if (hook_given(o, "ttl_ms") && ttl != (h->expires_at != 0 ?
+	    h->expires_at - h->created_at : 0))
 		buffer_add_str(differ, ", --ttl");
 	hook_settings_free(s, &asked);
 }

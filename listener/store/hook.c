@@ -321,11 +321,13 @@ hook_start(struct store *s, struct buffer *warnings)
 
 /*
  * An open hook named again by a spawn: return 0 if it already answers and
- * verifies as the request asks (settings, body and, when it verifies, spec
- * and tolerance) and -1 with *cause naming the options that differ if not,
- * since handing out a hook that answers or checks otherwise than asked
- * would be a silent surprise, or a hole.  A verifying hook whose secret
- * went missing gets the one given, which is how a user mends it.
+ * verifies as each option the request gives asks (settings, body and,
+ * with --verify, spec and tolerance) and -1 with *cause naming the options
+ * that differ if not, since handing out a hook that answers or checks
+ * otherwise than asked would be a silent surprise, or a hole.  Options not
+ * given are not compared: a spawn with only the name finds the hook.  A
+ * verifying hook whose secret went missing gets the one given, which is
+ * how a user mends it.
  */
 static int
 hook_reuse(struct store *s, struct hook *h, struct json_object *settings,
@@ -345,8 +347,7 @@ hook_reuse(struct store *s, struct hook *h, struct json_object *settings,
 			buffer_add_str(&differ, ", --verify");
 		else if (h->tolerance_ms != tolerance)
 			buffer_add_str(&differ, ", --tolerance");
-	} else if (h->verify != NULL)
-		buffer_add_str(&differ, ", --verify");
+	}
 	if (buffer_unread(&differ) > 0) {
 		list = buffer_detach(&differ, NULL);
 		xasprintf(cause, "hook '%s' is open with other options (%s "

@@ -310,8 +310,10 @@ test_spawn(void)
 	ok(a->name == NULL && strcmp(b->name, "orders") == 0 &&
 	    b->status == 202, "with its name and settings");
 	ok(a->created_at == fake_now, "created at the store's clock");
-	ok(spawn(&f, "orders", "{\"status\": 202}") == b,
-	    "spawning a name again, alike, returns the open hook");
+	ok(spawn(&f, "orders", "{\"status\": 202}") == b &&
+	    spawn(&f, "orders", NULL) == b,
+	    "spawning a name again, alike or with no options, returns the "
+	    "open hook");
 	bad = json_tokener_parse("{\"status\": 500, \"ttl_ms\": 5000}");
 	c = store_spawn(f.store, "orders", bad, NULL, 0, &cause);
 	ok(c == NULL && cause != NULL &&
