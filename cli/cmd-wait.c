@@ -552,8 +552,9 @@ cmd_wait_print_batch(struct proto_frame *frames, size_t n,
 			json_object_object_get_ex(frames[i].json, "message",
 			    &message);
 			fish_warnx("wait: message %lld has no value at '%s' "
-			    "(all %zu stay queued)", (long long)proto_int(message,
-			    "seq", -1), wo->field, n);
+			    "(all %zu stay queued)",
+			    (long long)proto_int(message, "seq", -1), wo->field,
+			    n);
 			return (EXIT_NOT_FOUND);
 		}
 	}

@@ -6,7 +6,9 @@
  * tables.  A name may be worn by many hooks over time, but by one open hook
  * at most: a spawn with the name of a closed (or expired) hook makes a new
  * hook, and the old ones keep their tokens, messages and history.  A name
- * then stands for its open hook, or else for the newest closed one.  Spawning and closing a hook is journaled (its settings are
+ * then stands for its open hook, or else for the newest closed one.
+ *
+ * Spawning and closing a hook is journaled (its settings are
  * hook-settings.c's); on open the journal is replayed into the table
  * (store-replay.c), then hook_start gives verifying hooks their secrets
  * and arms the timers of hooks that expire.
