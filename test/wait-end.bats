@@ -175,13 +175,15 @@ leased() {
 }
 
 @test "a wait blocked across a listener crash ends when its hook expired meanwhile" {
-	fish spawn --name d --ttl 2s >/dev/null
+	# Time enough to be blocked before the hook expires, even on a slow
+	# machine.
+	fish spawn --name d --ttl 5s >/dev/null
 	fish wait d 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
 	wait_until 10 blocked "$pid"
 	kill_listener
 	# The wait restarts the listener, which closes the hook on time.
-	reap "$pid" 20
+	reap "$pid" 30
 	assert_equal "$status" 4
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" \
 	    "fish: hook 'd' expired and nothing is queued"
