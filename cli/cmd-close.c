@@ -16,9 +16,10 @@ const struct cmd_entry cmd_close_entry = {
 	.summary = "close a hook: later requests get 410 Gone",
 	.help =
 	    "Close HOOK: later requests to it are answered 410 Gone and not\n"
-	    "recorded.  Messages it already received can still be waited for.\n"
-	    "Closing a closed hook does nothing.  Exit 4 when there is no such\n"
-	    "hook.\n"
+	    "recorded.  Messages it already received can still be waited for;\n"
+	    "once none is left, waits on it exit 4 at once, and its name can be\n"
+	    "spawned again as a new hook.  Closing a closed hook does nothing.\n"
+	    "Exit 4 when there is no such hook.\n"
 	    "\n"
 	    "  -h, --help    show this help\n",
 	.exec = cmd_close_exec

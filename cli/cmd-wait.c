@@ -8,9 +8,17 @@
  * it and go on waiting until our own deadline.
  *
  * With --count or --follow the same connection takes message after
- * message; --follow measures --timeout as idle time between messages.
+ * message; --follow measures --timeout as idle time between messages and
+ * prints (and takes) each as it comes.  --count N is all or nothing: the
+ * messages are leased as they come and printed and taken only once N are
+ * leased; a timeout, an interrupt or hooks that can give no more leave
+ * them all queued.  --drain gathers what is queued now the same way.
  * Filters (--where) are applied by the listener, so messages that do not
  * match stay queued for other waiters.
+ *
+ * When none of the hooks can give a message any more (each is closed or
+ * expired, with nothing queued that the wait accepts), the listener says
+ * so at once and the wait exits 4: nothing can come.
  *
  * On a terminal, stderr shows what we wait on and the time left, on one
  * line that fits the width, redrawn only when its text changes (the time
@@ -60,7 +68,7 @@ static int	cmd_wait_exec(int, char **);
 
 const struct cmd_entry cmd_wait_entry = {
 	.name = "wait",
-	.usage = "HOOK... [--timeout D] [--count N] [--follow] "
+	.usage = "HOOK... [--timeout D] [--count N] [--follow|--drain] "
 	    "[--where FILTER]... [--json|--field PTR|--headers] [--peek] "
 	    "[--raw] [--no-progress]",
 	.args = { 1, -1 },
@@ -70,14 +78,22 @@ const struct cmd_entry cmd_wait_entry = {
 	    "waiting for one if none is queued, and print its body exactly as\n"
 	    "received.  Messages that arrived before the wait count.  On a\n"
 	    "terminal, stderr shows \"waiting on HOOK, 3.2s left\" meanwhile,\n"
-	    "and control characters of what is printed are escaped.\n"
+	    "and control characters of what is printed are escaped.  When every\n"
+	    "HOOK is closed or expired and nothing is queued for the wait, it\n"
+	    "exits 4 at once (queued messages come first).\n"
 	    "\n"
 	    "  --timeout D       give up after D (250ms, 5s, 2m, 1h, 1d); exit\n"
 	    "                    124; with --follow, D of idle time between\n"
 	    "                    messages; it counts the listener's start-up too\n"
-	    "  --count N         take N messages, each followed by a newline\n"
+	    "  --count N         take N messages, each followed by a newline:\n"
+	    "                    all or nothing; on timeout (124), Ctrl-C (130)\n"
+	    "                    or exit 4 none is printed and all stay queued\n"
 	    "  --follow          print messages as NDJSON envelopes as they come,\n"
-	    "                    until --count, --timeout or Ctrl-C (exit 130)\n"
+	    "                    each taken as printed, until --count, --timeout\n"
+	    "                    or Ctrl-C (exit 130)\n"
+	    "  --drain           take every message queued now (at most --count),\n"
+	    "                    each followed by a newline, without waiting;\n"
+	    "                    exit 0 even when there is none\n"
 	    "  --where FILTER    only a message that matches; repeatable:\n"
 	    "                    /ptr=VALUE, /ptr!=VALUE, /ptr>N (>=, <, <=),\n"
 	    "                    /ptr (JSON body), header:NAME=VALUE,\n"
@@ -101,6 +117,7 @@ const struct cmd_entry cmd_wait_entry = {
 
 static const struct option cmd_wait_options[] = {
 	{ "count", required_argument, NULL, 'c' },
+	{ "drain", no_argument, NULL, 'D' },
 	{ "field", required_argument, NULL, 'F' },
 	{ "follow", no_argument, NULL, 'f' },
 	{ "headers", no_argument, NULL, 'H' },
@@ -127,6 +144,8 @@ struct wait_options {
 	int			 has_timeout;
 	int64_t			 count;	/* 0: one message, no separator */
 	int			 follow;
+	int			 drain;
+	int			 reconnected;	/* to a new listener */
 	int			 peek;
 	int			 raw;
 	int			 progress;	/* show the line on stderr */
@@ -315,6 +334,7 @@ cmd_wait_receive(struct client *c, struct json_object *request,
 			return (EXIT_TIMEOUT);
 		if ((status = client_reconnect(c)) != EXIT_OK)
 			return (status);
+		wo->reconnected = 1;
 	}
 }
 
@@ -386,12 +406,15 @@ cmd_wait_print(struct json_object *message, const struct proto_frame *frame,
 		break;
 	}
 	ret = output_write(frame->payload, frame->payload_len);
-	if (ret == 0 && wo->count > 0)
+	if (ret == 0 && (wo->count > 0 || wo->drain))
 		ret = output_write("\n", 1);
 	return (ret);
 }
 
-/* Tell the listener a message was written out, so it is taken for good. */
+/*
+ * Tell the listener a message (seq), or every message leased to us (seq
+ * -1), was written out, so it is taken for good.
+ */
 static void
 cmd_wait_ack(struct client *c, int64_t seq)
 {
@@ -400,12 +423,23 @@ cmd_wait_ack(struct client *c, int64_t seq)
 
 	proto_frame_init(&frame);
 	request = proto_request("ack");
-	json_object_object_add(request, "seq", json_object_new_int64(seq));
+	if (seq == -1)
+		json_object_object_add(request, "all",
+		    json_object_new_boolean(1));
+	else
+		json_object_object_add(request, "seq",
+		    json_object_new_int64(seq));
 	if (client_send(c, request, NULL, 0) != EXIT_OK ||
 	    client_receive(c, &frame, -1) != EXIT_OK ||
-	    client_reply_status(&frame) != EXIT_OK)
-		fish_warnx("wait: message %lld was printed but not acknowledged;"
-		    " it may be delivered again", (long long)seq);
+	    client_reply_status(&frame) != EXIT_OK) {
+		if (seq == -1)
+			fish_warnx("wait: the messages were printed but not "
+			    "acknowledged; they may be delivered again");
+		else
+			fish_warnx("wait: message %lld was printed but not "
+			    "acknowledged; it may be delivered again",
+			    (long long)seq);
+	}
 	json_object_put(request);
 	proto_frame_release(&frame);
 }
@@ -477,6 +511,143 @@ done:
 	return (status);
 }
 
+/* Give back every message leased to us: the batch is not taken. */
+static void
+cmd_wait_release(struct client *c)
+{
+	struct proto_frame	 frame;
+	struct json_object	*request;
+
+	/* Should this fail, closing the connection gives them back. */
+	proto_frame_init(&frame);
+	request = proto_request("release");
+	if (client_send(c, request, NULL, 0) == EXIT_OK)
+		(void)client_receive(c, &frame, -1);
+	json_object_put(request);
+	proto_frame_release(&frame);
+}
+
+/*
+ * Print a batch of leased messages, all or none: with --field, each must
+ * have the value before any is printed.  Return 0, or the exit status
+ * after saying why.
+ */
+static int
+cmd_wait_print_batch(struct proto_frame *frames, size_t n,
+    const struct wait_options *wo)
+{
+	struct json_object	*message, *json, *value;
+	char			*cause = NULL;
+	size_t			 i;
+	int			 found;
+
+	for (i = 0; i < n && wo->format == WAIT_FIELD; i++) {
+		json = jsonptr_parse(frames[i].payload, frames[i].payload_len,
+		    &cause);
+		found = cause == NULL &&
+		    jsonptr_get(json, wo->field, &value, &cause) == 0;
+		free(cause);
+		cause = NULL;
+		json_object_put(json);
+		if (!found) {
+			json_object_object_get_ex(frames[i].json, "message",
+			    &message);
+			fish_warnx("wait: message %lld has no value at '%s' "
+			    "(all %zu stay queued)",
+			    (long long)proto_int(message, "seq", -1), wo->field,
+			    n);
+			return (EXIT_NOT_FOUND);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		json_object_object_get_ex(frames[i].json, "message", &message);
+		if (cmd_wait_print(message, &frames[i], wo) != 0)
+			break;
+	}
+	if (i < n || fflush(stdout) != 0) {
+		fish_warnx("wait: could not write the messages: %s (they stay "
+		    "queued, but some may have been printed)", strerror(errno));
+		return (EXIT_FAILED);
+	}
+	return (EXIT_OK);
+}
+
+/*
+ * Take a batch (--count N, --drain): lease message after message, keeping
+ * each, until N are leased (or, draining, none is queued any more), then
+ * print them all and acknowledge them at once.  A timeout, an interrupt,
+ * or hooks that can give no more print nothing: the listener gives the
+ * leases back (as it does when the connection closes).  Leases gathered
+ * from a listener that was lost died with it; the gathering starts again.
+ */
+static int
+cmd_wait_batch(struct client *c, struct json_object *request, int64_t deadline,
+    struct wait_options *wo, const char *first)
+{
+	struct proto_frame	*frames = NULL, *f;
+	struct json_object	*message;
+	size_t			 n = 0, size = 0, i;
+	int			 status = EXIT_OK;
+
+	json_object_object_add(request, "more", json_object_new_boolean(1));
+	while (wo->count == 0 || (int64_t)n < wo->count) {
+		if (n == size) {
+			size = size == 0 ? 16 : size * 2;
+			frames = xreallocarray(frames, size, sizeof *frames);
+		}
+		f = &frames[n];
+		proto_frame_init(f);
+		wo->reconnected = 0;
+		status = cmd_wait_receive(c, request, deadline, f, wo);
+		if (wo->reconnected && n > 0) {
+			for (i = 0; i < n; i++)
+				proto_frame_release(&frames[i]);
+			frames[0] = *f;
+			f = &frames[0];
+			n = 0;
+		}
+		if (wo->drain && (status == EXIT_TIMEOUT || (status ==
+		    EXIT_OK && proto_status(f->json) == EXIT_NOT_FOUND &&
+		    proto_bool(f->json, "ended")))) {
+			/* Nothing more queued now: the batch is complete. */
+			proto_frame_release(f);
+			status = EXIT_OK;
+			break;
+		}
+		if (status == EXIT_OK)
+			status = proto_status(f->json);
+		if (status != EXIT_OK) {
+			cmd_wait_progress_erase(wo);
+			if (status == EXIT_TIMEOUT)
+				cmd_wait_timed_out(wo, first, NULL);
+			else
+				client_reply_status(f);
+			proto_frame_release(f);
+			goto done;
+		}
+		if (!json_object_object_get_ex(f->json, "message", &message) ||
+		    !json_object_is_type(message, json_type_object)) {
+			cmd_wait_progress_erase(wo);
+			fish_warnx("wait: the listener's reply has no message");
+			proto_frame_release(f);
+			status = EXIT_FAILED;
+			goto done;
+		}
+		n++;
+	}
+	cmd_wait_progress_erase(wo);
+	if (n > 0 && (status = cmd_wait_print_batch(frames, n, wo)) == EXIT_OK)
+		cmd_wait_ack(c, -1);
+done:
+	if (n > 0 && status != EXIT_OK && status != EXIT_INTERRUPTED &&
+	    status != EXIT_UNAVAILABLE)
+		cmd_wait_release(c);
+	for (i = 0; i < n; i++)
+		proto_frame_release(&frames[i]);
+	free(frames);
+	return (status);
+}
+
 /* Parse the options; return -1 to go on, else the exit status. */
 static int
 cmd_wait_options_parse(int argc, char **argv, struct wait_options *wo,
@@ -490,6 +661,9 @@ cmd_wait_options_parse(int argc, char **argv, struct wait_options *wo,
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_wait_options)) !=
 	    -1) {
 		switch (ch) {
+		case 'D':
+			wo->drain = 1;
+			break;
 		case 'c':
 			errno = 0;
 			wo->count = strtoll(optarg, &end, 10);
@@ -561,9 +735,15 @@ cmd_wait_options_parse(int argc, char **argv, struct wait_options *wo,
 	if (wo->follow && wo->format == WAIT_HEADERS)
 		return (cmd_usage_error(entry, "--follow prints JSON lines or "
 		    "--field values, not --headers"));
-	if (wo->peek && (wo->follow || wo->count > 0))
+	if (wo->peek && (wo->follow || wo->count > 0 || wo->drain))
 		return (cmd_usage_error(entry, "--peek looks at one message; "
-		    "it cannot be used with --follow or --count"));
+		    "it cannot be used with --follow, --count or --drain"));
+	if (wo->drain && wo->follow)
+		return (cmd_usage_error(entry, "--drain takes what is queued "
+		    "now; --follow waits for more: use one of them"));
+	if (wo->drain && wo->has_timeout)
+		return (cmd_usage_error(entry, "--drain does not wait, so "
+		    "takes no --timeout"));
 	return (-1);
 }
 
@@ -614,24 +794,34 @@ cmd_wait_exec(int argc, char **argv)
 	if (wo.peek)
 		json_object_object_add(request, "peek",
 		    json_object_new_boolean(1));
+	if (wo.drain) {
+		/* What is queued now: the listener answers at once. */
+		json_object_object_add(request, "timeout_ms",
+		    json_object_new_int64(0));
+		wo.progress = 0;
+	}
 	if (wo.progress)
 		wo.waiting_on = cmd_wait_describe(&c, hooks);
 	output_escape(isatty(STDOUT_FILENO) && !wo.raw);
 
+	if (wo.drain || (wo.count > 0 && !wo.follow)) {
+		status = cmd_wait_batch(&c, request, deadline, &wo,
+		    argv[optind]);
+		goto done;
+	}
 	for (;;) {
 		status = cmd_wait_one(&c, request, deadline, &wo, argv[optind]);
 		if (status != EXIT_OK)
 			break;
 		taken++;
-		if (!wo.follow && taken >= (wo.count > 0 ? wo.count : 1))
-			break;
-		if (wo.follow && wo.count > 0 && taken >= wo.count)
+		if (!wo.follow || (wo.count > 0 && taken >= wo.count))
 			break;
 		/* --follow: the timeout is idle time, counted afresh. */
 		if (wo.follow && wo.has_timeout)
 			c.deadline = deadline = clock_mono_ms() +
 			    (int64_t)wo.timeout;
 	}
+done:
 	json_object_put(request);
 	json_object_put(where);
 	free(wo.waiting_on);

@@ -49,7 +49,7 @@ _fishhook_options()
 	stop) echo --purge ;;
 	tail) echo --json --method --status --event --where --color ;;
 	verify) echo -H --header --tolerance --now ;;
-	wait) echo --timeout --count --follow --where --json --field \
+	wait) echo --timeout --count --follow --drain --where --json --field \
 	    --headers --peek --raw --no-progress ;;
 	esac
 	echo -h --help

@@ -189,7 +189,8 @@ argument)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
 		    '--timeout=[give up after D]:duration' \
 		    '--count=[take N messages]:count' \
-		    '--follow[print messages as NDJSON as they come]' \
+		    '(--drain)--follow[print messages as NDJSON as they come]' \
+		    '(--follow --timeout)--drain[take what is queued now, without waiting]' \
 		    '*--where=[only a message that matches]:filter' \
 		    '(--field --headers)--json[print the message as one JSON line]' \
 		    '(--json --headers)--field=[print the value at JSON pointer PTR]:pointer' \

@@ -160,3 +160,113 @@ teardown() {
 	assert_success
 	assert_output "$hook"
 }
+
+@test "a script that names its hook can run twice, closing it each time" {
+	first=$(fish spawn --name deploys)
+	post "$first" 'first run'
+	fish close deploys
+	run --separate-stderr fish spawn --name deploys
+	assert_success
+	second=$output
+	[ "$second" != "$first" ]
+	assert_equal "$(http_code "$first" -d late)" 410
+	post "$second" 'second run'
+	# The name is the open hook; the old one keeps its URL and messages.
+	run fish wait deploys --timeout 5
+	assert_output 'second run'
+	run fish wait "$first" --timeout 5
+	assert_output 'first run'
+}
+
+@test "a name whose hook's --ttl ran out gets a new hook" {
+	first=$(fish spawn --name short --ttl 300ms)
+	wait_until 10 gone "$first"
+	# (A longer --ttl this time, so that it is still open to check.)
+	run fish spawn --name short --ttl 1h
+	assert_success
+	[ "$output" != "$first" ]
+	assert_equal "$(http_code "$output" -d x)" 200
+}
+
+@test "spawn --name with the options of the open hook prints the same URL" {
+	first=$(fish spawn --name api --status 202 -H 'X-Kind: test' \
+	    --body accepted --ttl 1h)
+	run fish spawn --name api --status 202 -H 'X-Kind: test' \
+	    --body accepted --ttl 1h
+	assert_success
+	assert_output "$first"
+}
+
+@test "spawn --name with other options than the open hook's says which and changes nothing" {
+	first=$(fish spawn --name api --status 202)
+	run --separate-stderr fish spawn --name api --status 201 --ttl 1h
+	assert_failure 1
+	assert_output ''
+	assert_equal "$stderr" "fish: hook 'api' is open with other options (--status, --ttl differ): close it first, or use another name"
+	run --separate-stderr fish spawn --name api --status 200
+	assert_failure 1
+	[[ $stderr == *"(--status differs)"* ]]
+	run --separate-stderr fish spawn --name api --status 202 --body other
+	assert_failure 1
+	[[ $stderr == *"(--body differs)"* ]]
+	# The hook still answers as it did, and never expires.
+	assert_equal "$(http_code "$first" -d x)" 202
+	# Options not given are not compared: the name alone finds the hook.
+	run fish spawn --name api
+	assert_success
+	assert_output "$first"
+	# Closing it first is the way to new options.
+	fish close api
+	run fish spawn --name api --status 201
+	assert_success
+	[ "$output" != "$first" ]
+	assert_equal "$(http_code "$output" -d x)" 201
+}
+
+@test "log by name shows the newest hook of that name, by URL an older one" {
+	first=$(fish spawn --name d)
+	post "$first" 'old'
+	fish close d
+	second=$(fish spawn --name d)
+	post "$second" 'new'
+	run fish log d
+	assert_success
+	assert_output --partial 'new'
+	refute_output --partial 'old'
+	run fish log "$first"
+	assert_output --partial 'old'
+	refute_output --partial 'new'
+	# With none open, the name is the newest closed one.
+	fish close d
+	run fish log d
+	assert_output --partial 'new'
+	refute_output --partial 'old'
+}
+
+@test "several hooks of one name survive a kill -9 of the listener" {
+	one=$(fish spawn --name d)
+	post "$one" A
+	fish close d
+	two=$(fish spawn --name d)
+	post "$two" B
+	fish close d
+	three=$(fish spawn --name d)
+	kill_listener
+	# The journal replays three hooks of one name: the open one wins.
+	run fish spawn --name d
+	assert_success
+	assert_output "$three"
+	assert_equal "$(fish ls | grep -c '^d ')" 3
+	run fish wait "$one" --timeout 5
+	assert_output A
+	run fish wait "$two" --timeout 5
+	assert_output B
+	run fish wait d --timeout 0.3
+	assert_failure 124
+	# And once it is closed, a fourth.
+	fish close d
+	kill_listener
+	run fish spawn --name d
+	assert_success
+	[ "$output" != "$three" ]
+}

@@ -467,7 +467,7 @@ verified() {
 	assert_equal "$(fish spawn --name gh)" "$hook"
 	run --separate-stderr fish spawn --name gh --verify github:other
 	assert_failure 1
-	assert_equal "$stderr" "fish: hook 'gh' is open with other --verify settings (close it first, or use another name)"
+	assert_equal "$stderr" "fish: hook 'gh' is open with other options (--verify differs): close it first, or use another name"
 	run fish spawn --name gh --verify "stripe:$SECRET"
 	assert_failure 1
 	run fish spawn --name gh --verify "hmac-sha256:X-Sig:$SECRET"

@@ -36,7 +36,12 @@ struct conn {
 	TAILQ_ENTRY(conn)	 starved_entry;
 	int			 waiting;	/* waiter is registered */
 	struct waiter		 waiter;
-	struct message		*lease;
+	/*
+	 * Messages leased to the client and not yet taken: one, or the batch
+	 * a wait --count gathers before it prints any (see control-wait.c).
+	 */
+	struct message		**leases;
+	size_t			 nleases, leases_size;
 	struct loop_timer	*wait_timer;	/* the wait's deadline */
 	int			 wait_expired;	/* passed while still looking */
 	struct filter		*filters;	/* the wait's --where */
@@ -50,5 +55,6 @@ struct conn {
 };
 
 void	control_wait_forget_filters(struct conn *);
+void	control_wait_release(struct conn *);
 
 #endif

@@ -152,6 +152,7 @@ static const struct {
 	{ "close", control_hooks_close, 0 },
 	{ "log", timeline_log, 0 },
 	{ "ls", timeline_ls, 0 },
+	{ "release", control_wait_give_back, 0 },
 	{ "replay", timeline_replay, 0 },
 	{ "reply", control_hooks_reply, 1 },
 	{ "resolve", timeline_resolve, 0 },

@@ -4,16 +4,27 @@
  * A wait leases a message to its connection.  If the connection closes
  * before the client confirms (ack) that it wrote the message out, the lease
  * ends and the message goes back to its queue: at-least-once delivery.
+ *
+ * wait --count N gathers a batch: each wait after the first says "more",
+ * keeping the leases it has, and the client prints and acknowledges
+ * ("all") only once it holds N.  A batch that cannot be completed (a
+ * timeout, or hooks that can give nothing more: "ended") is given back
+ * whole ("release"), or when the connection closes, so it is taken whole
+ * or not at all.  wait --drain gathers the same way, until a wait with
+ * no time to wait finds nothing.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <json-c/json.h>
 
 #include "conn.h"
 #include "control.h"
 #include "envelope.h"
+#include "clock.h"
 #include "filter.h"
 #include "hook.h"
 #include "log.h"
@@ -43,6 +54,26 @@ control_wait_forget_filters(struct conn *c)
 	c->nfilters = 0;
 }
 
+/* Return every message leased to the connection to its queue. */
+void
+control_wait_release(struct conn *c)
+{
+	while (c->nleases > 0)
+		store_release(control_store(c), c->leases[--c->nleases]);
+}
+
+/* Add a message to the connection's leases. */
+static void
+control_wait_lease(struct conn *c, struct message *m)
+{
+	if (c->nleases == c->leases_size) {
+		c->leases_size = c->leases_size == 0 ? 4 : c->leases_size * 2;
+		c->leases = xreallocarray(c->leases, c->leases_size,
+		    sizeof *c->leases);
+	}
+	c->leases[c->nleases++] = m;
+}
+
 /* A waiting connection got a message: send its envelope and body. */
 static void
 control_wait_deliver(struct waiter *w, struct message *m)
@@ -56,7 +87,7 @@ control_wait_deliver(struct waiter *w, struct message *m)
 	loop_timer_cancel(control_loop(c), c->wait_timer);
 	c->wait_timer = NULL;
 	if (!w->peek)
-		c->lease = m;
+		control_wait_lease(c, m);
 	if (store_read(control_store(c), m, &rec, &cause) == -1) {
 		/* Unreadable: leave the message taken so it cannot loop. */
 		log_warnx("message %llu: %s", (unsigned long long)m->seq, cause);
@@ -138,6 +169,69 @@ control_wait_timeout(struct conn *c)
 	control_reply(c, proto_reply(EXIT_TIMEOUT, NULL), NULL, 0);
 }
 
+/* Add how a hook is known to b: its name, else its URL. */
+static void
+control_wait_add_hook(struct buffer *b, const struct hook *h)
+{
+	char	*url;
+
+	if (h->name != NULL) {
+		buffer_add_str(b, "'");
+		buffer_add_str(b, h->name);
+		buffer_add_str(b, "'");
+		return;
+	}
+	url = envelope_hook_url(h);
+	buffer_add_str(b, url);
+	free(url);
+}
+
+/*
+ * None of the hooks waited on can give the wait a message any more (see
+ * waiter.h): answer EXIT_NOT_FOUND, "ended", with why in one line.
+ */
+static void
+control_wait_ended(struct waiter *w)
+{
+	struct conn		*c = w->arg;
+	struct json_object	*r;
+	struct buffer		 b;
+	const struct hook	*h = w->hooks[0];
+	char			*text, count[128];
+	size_t			 i;
+	int			 expired, same = 1;
+
+	c->waiting = 0;
+	loop_timer_cancel(control_loop(c), c->wait_timer);
+	c->wait_timer = NULL;
+	for (i = 1; i < w->nhooks; i++)
+		same &= w->hooks[i] == h;
+	buffer_init(&b);
+	if (same) {
+		expired = h->expires_at != 0 && h->expires_at <= clock_wall_ms();
+		buffer_add_str(&b, "hook ");
+		control_wait_add_hook(&b, h);
+		buffer_add_str(&b, expired ? " expired" : " is closed");
+	} else
+		buffer_add_str(&b, "every hook waited on is closed or expired");
+	if (w->held > 0) {
+		/* A batch (wait --count) that cannot be completed. */
+		(void)snprintf(count, sizeof count, " and only %llu message%s "
+		    "queued%s (%s)", (unsigned long long)w->held,
+		    w->held == 1 ? " is" : "s are", c->nfilters > 0 ?
+		    " that match --where" : "", w->held == 1 ?
+		    "it stays queued" : "they stay queued");
+		buffer_add_str(&b, count);
+	} else
+		buffer_add_str(&b, c->nfilters > 0 ? " and nothing queued "
+		    "matches --where" : " and nothing is queued");
+	text = buffer_detach(&b, NULL);
+	r = proto_reply(EXIT_NOT_FOUND, text);
+	json_object_object_add(r, "ended", json_object_new_boolean(1));
+	control_reply(c, r, NULL, 0);
+	free(text);
+}
+
 /*
  * A wait's deadline passed.  A waiter still looking through the messages
  * queued for it finishes first: a message queued before the deadline is
@@ -173,7 +267,9 @@ control_wait_idle(struct waiter *w)
 /*
  * Reply to "wait": lease the next message of any listed hook ("hooks"),
  * passing the filters ("where"), or only show it ("peek"), or answer
- * EXIT_TIMEOUT once "timeout_ms" has passed without one.
+ * EXIT_TIMEOUT once "timeout_ms" has passed without one, or EXIT_NOT_FOUND
+ * with "ended" once none can come.  With "more", the leases the
+ * connection holds are kept (a batch).
  */
 void
 control_wait_start(struct conn *c, struct proto_frame *f)
@@ -182,10 +278,14 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 	const char		*handle;
 	struct hook		*h;
 	int64_t			 timeout = -1;
-	int			 peek = 0;
-	size_t			 i, n;
+	int			 peek = 0, more = 0;
+	size_t			 i, j, n;
 
-	if (c->waiting || c->lease != NULL) {
+	if (proto_get_bool(f->json, "more", &more) == PROTO_INVALID) {
+		control_invalid(c, f, "more");
+		return;
+	}
+	if (c->waiting || (c->nleases > 0 && !more)) {
 		control_errorf(c, EXIT_USAGE, "a wait is already in progress");
 		return;
 	}
@@ -228,6 +328,17 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 	c->waiter.cb = control_wait_deliver;
 	c->waiter.match = c->nfilters > 0 ? control_wait_match : NULL;
 	c->waiter.idle = control_wait_idle;
+	c->waiter.ended = control_wait_ended;
+	/* The batch's own leases do not keep its closed hooks alive. */
+	c->waiter.held = 0;
+	for (i = 0; i < c->nleases; i++) {
+		for (j = 0; j < c->waiter.nhooks; j++) {
+			if (c->leases[i]->hook == c->waiter.hooks[j]) {
+				c->waiter.held++;
+				break;
+			}
+		}
+	}
 	c->waiter.peek = peek;
 	c->wait_expired = 0;
 	c->waiter.arg = c;
@@ -242,22 +353,63 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 		    loop_now() + timeout, control_wait_expired, c);
 }
 
-/* Reply to "ack": the client wrote the leased message out; take it. */
+/*
+ * Reply to "ack": the client wrote the leased message "seq" out, or
+ * ("all") every message leased to it; take them, answering once that is
+ * durable.
+ */
 void
 control_wait_ack(struct conn *c, struct proto_frame *f)
 {
 	int64_t	seq = -1;
+	int	all = 0;
+	size_t	i;
 
+	if (proto_get_bool(f->json, "all", &all) == PROTO_INVALID) {
+		control_invalid(c, f, "all");
+		return;
+	}
+	if (all) {
+		/* In lease order, which is the order printed. */
+		for (i = 0; i < c->nleases; i++)
+			store_take(control_store(c), c->leases[i]);
+		c->nleases = 0;
+		control_reply_after_sync(c, proto_reply(EXIT_OK, NULL));
+		return;
+	}
 	if (proto_get_int(f->json, "seq", 0, INT64_MAX, &seq) != PROTO_VALID) {
 		control_invalid(c, f, "seq");
 		return;
 	}
-	if (c->lease == NULL || (uint64_t)seq != c->lease->seq) {
+	for (i = 0; i < c->nleases; i++) {
+		if (c->leases[i]->seq == (uint64_t)seq)
+			break;
+	}
+	if (i == c->nleases) {
 		control_errorf(c, EXIT_USAGE,
 		    "no message %lld is being waited on", (long long)seq);
 		return;
 	}
-	store_take(control_store(c), c->lease);
-	c->lease = NULL;
+	store_take(control_store(c), c->leases[i]);
+	memmove(&c->leases[i], &c->leases[i + 1],
+	    (c->nleases - i - 1) * sizeof *c->leases);
+	c->nleases--;
 	control_reply_after_sync(c, proto_reply(EXIT_OK, NULL));
+}
+
+/*
+ * Reply to "release": the client gives back every message leased to it
+ * (a batch it could not complete); they are queued again before the
+ * answer, so its next wait finds them.
+ */
+void
+control_wait_give_back(struct conn *c, struct proto_frame *f)
+{
+	(void)f;
+	if (c->waiting) {
+		control_errorf(c, EXIT_USAGE, "a wait is in progress");
+		return;
+	}
+	control_wait_release(c);
+	control_reply(c, proto_reply(EXIT_OK, NULL), NULL, 0);
 }

@@ -238,7 +238,7 @@ conn_forget_drained(struct conn *c)
 		drained_free(arg);
 }
 
-/* Close a connection, returning any leased message to its queue. */
+/* Close a connection, returning any leased messages to their queues. */
 void
 conn_close(struct conn *c)
 {
@@ -251,10 +251,7 @@ conn_close(struct conn *c)
 	}
 	loop_timer_cancel(ctl->loop, c->wait_timer);
 	c->wait_timer = NULL;
-	if (c->lease != NULL) {
-		store_release(ctl->store, c->lease);
-		c->lease = NULL;
-	}
+	control_wait_release(c);
 	loop_remove(ctl->loop, c->fd);
 	close(c->fd);
 	TAILQ_REMOVE(&ctl->conns, c, entry);
@@ -262,6 +259,7 @@ conn_close(struct conn *c)
 	conn_in_release(c);
 	buffer_release(&c->out);
 	free(c->waiter.hooks);
+	free(c->leases);
 	control_wait_forget_filters(c);
 	free(c);
 	/* A descriptor and a place are free: accept again. */

@@ -63,6 +63,7 @@ void		 control_hooks_stop(struct conn *, struct proto_frame *);
 /* control-wait.c */
 void		 control_wait_start(struct conn *, struct proto_frame *);
 void		 control_wait_ack(struct conn *, struct proto_frame *);
+void		 control_wait_give_back(struct conn *, struct proto_frame *);
 
 /* control-send.c */
 void		 control_send_start(struct conn *, struct proto_frame *);

@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "buffer.h"
 #include "compat.h"
 #include "journal.h"
 #include "loop.h"
@@ -168,6 +169,65 @@ hook_settings_load(struct store *s, struct hook *h, struct json_object *o,
 		if (h->tolerance_ms <= 0 || h->tolerance_ms > PROTO_MS_MAX)
 			h->tolerance_ms = HOOK_TOLERANCE_MS;
 	}
+}
+
+/* Tell whether two strings, either of which may be NULL, differ. */
+static int
+hook_text_differ(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != b);
+	return (strcmp(a, b) != 0);
+}
+
+/* Tell whether request o gives field. */
+static int
+hook_given(struct json_object *o, const char *field)
+{
+	return (json_object_object_get_ex(o, field, NULL));
+}
+
+/*
+ * Add to differ, each after ", ", the spawn options given in request o,
+ * with answer body (len bytes; none when empty), whose values differ from
+ * open hook h's; options not given are not compared, so that a spawn with
+ * only a name finds the hook whatever its options.  --ttl compares the
+ * time to live asked for with h's whole time to live.  Signature checks
+ * are the caller's.
+ */
+void
+hook_settings_differ(struct store *s, const struct hook *h,
+    struct json_object *o, const void *body, size_t len,
+    struct buffer *differ)
+{
+	struct hook	 asked;
+	int64_t		 ttl;
+
+	memset(&asked, 0, sizeof asked);
+	hook_settings_load(s, &asked, o, body, len);
+	if (hook_given(o, "status") && asked.status != h->status)
+		buffer_add_str(differ, ", --status");
+	if (hook_given(o, "headers") &&
+	    !json_object_equal(asked.headers, h->headers))
+		buffer_add_str(differ, ", -H");
+	if (len > 0 && (asked.body_len != h->body_len ||
+	    memcmp(asked.body, h->body, len) != 0))
+		buffer_add_str(differ, ", --body");
+	if (hook_given(o, "hold") && asked.hold != h->hold)
+		buffer_add_str(differ, ", --hold");
+	if (hook_given(o, "hold_timeout_ms") &&
+	    asked.hold_timeout_ms != h->hold_timeout_ms)
+		buffer_add_str(differ, ", --hold-timeout");
+	if (hook_given(o, "echo") && hook_text_differ(asked.echo, h->echo))
+		buffer_add_str(differ, ", --echo");
+	if (hook_given(o, "forward_to") &&
+	    hook_text_differ(asked.forward_to, h->forward_to))
+		buffer_add_str(differ, ", --forward-to");
+	ttl = proto_int(o, "ttl_ms", 0);
+	if (hook_given(o, "ttl_ms") && ttl != (h->expires_at != 0 ?
+	    h->expires_at - h->created_at : 0))
+		buffer_add_str(differ, ", --ttl");
+	hook_settings_free(s, &asked);
 }
 
 /* Drop a hook's resolved signature spec, wiping its secret. */

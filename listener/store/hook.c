@@ -3,7 +3,12 @@
  * time to live.
  *
  * Hooks are found by token or by name through two small chained hash
- * tables.  Spawning and closing a hook is journaled (its settings are
+ * tables.  A name may be worn by many hooks over time, but by one open hook
+ * at most: a spawn with the name of a closed (or expired) hook makes a new
+ * hook, and the old ones keep their tokens, messages and history.  A name
+ * then stands for its open hook, or else for the newest closed one.
+ *
+ * Spawning and closing a hook is journaled (its settings are
  * hook-settings.c's); on open the journal is replayed into the table
  * (store-replay.c), then hook_start gives verifying hooks their secrets
  * and arms the timers of hooks that expire.
@@ -115,6 +120,7 @@ hook_insert(struct store *s, const char *token, const char *name,
 	if (name != NULL)
 		h->name = xstrdup(name);
 	h->created_at = created_at;
+	h->serial = ++s->hook_serial;
 	h->store = s;
 	TAILQ_INIT(&h->queue);
 	TAILQ_INSERT_TAIL(&s->hooks, h, entry);
@@ -147,18 +153,34 @@ store_find_token(struct store *s, const char *token, size_t len)
 	return (NULL);
 }
 
-/* Find a hook by its name. */
+/* Tell whether hook a was created after hook b. */
+static int
+hook_newer(const struct hook *a, const struct hook *b)
+{
+	if (a->created_at != b->created_at)
+		return (a->created_at > b->created_at);
+	return (a->serial > b->serial);
+}
+
+/*
+ * Find a hook by its name: the open hook of that name, or else the newest
+ * closed one.  Journal damage (a lost close) may leave two open: the newest
+ * wins.
+ */
 struct hook *
 hook_find_name(struct store *s, const char *name)
 {
-	struct hook	*h;
+	struct hook	*h, *best = NULL;
 
 	for (h = s->by_name[hook_hash(name) % s->nbuckets]; h != NULL;
 	    h = h->next_by_name) {
-		if (strcmp(h->name, name) == 0)
-			return (h);
+		if (strcmp(h->name, name) != 0)
+			continue;
+		if (best == NULL || (!h->closed && best->closed) ||
+		    (h->closed == best->closed && hook_newer(h, best)))
+			best = h;
 	}
-	return (NULL);
+	return (best);
 }
 
 /*
@@ -206,6 +228,7 @@ store_close_hook(struct store *s, struct hook *h)
 	json_object_object_add(o, "token", json_object_new_string(h->token));
 	journal_append(s->journal, JOURNAL_HOOK_CLOSED, o, NULL, 0);
 	json_object_put(o);
+	waiter_hook_changed(s, h);
 	/* A closed hook answers 410 before any check: its secret can go. */
 	if (h->verify != NULL) {
 		hook_forget_sigspec(h);
@@ -299,27 +322,44 @@ hook_start(struct store *s, struct buffer *warnings)
 }
 
 /*
- * An open hook named again by a spawn with --verify: return 0 if it already
- * verifies that way (same scheme, tolerance and secret) and -1 with *cause
- * if not, since handing out a hook that checks less, or otherwise, than
- * asked would be a silent hole.  A hook whose secret went missing gets the
- * one given, which is how a user mends it.
+ * An open hook named again by a spawn: return 0 if it already answers and
+ * verifies as each option the request gives asks (settings, body and,
+ * with --verify, spec and tolerance) and -1 with *cause naming the options
+ * that differ if not, since handing out a hook that answers or checks
+ * otherwise than asked would be a silent surprise, or a hole.  Options not
+ * given are not compared: a spawn with only the name finds the hook.  A
+ * verifying hook whose secret went missing gets the one given, which is
+ * how a user mends it.
  */
 static int
-hook_reuse_verifying(struct store *s, struct hook *h, struct sigspec *spec,
-    int64_t tolerance, char **cause)
+hook_reuse(struct store *s, struct hook *h, struct json_object *settings,
+    const void *body, size_t len, struct sigspec *spec, int64_t tolerance,
+    char **cause)
 {
-	char	scheme[SIGSPEC_HEADER_MAX + 32];
+	struct buffer	 differ;
+	char		 scheme[SIGSPEC_HEADER_MAX + 32], *list;
 
-	sigspec_scheme_name(spec, scheme, sizeof scheme);
-	if (h->verify == NULL || strcmp(h->verify, scheme) != 0 ||
-	    h->tolerance_ms != tolerance ||
-	    (h->sigspec != NULL && !hook_secret_equal(h->sigspec, spec))) {
-		xasprintf(cause, "hook '%s' is open with other --verify "
-		    "settings (close it first, or use another name)", h->name);
+	buffer_init(&differ);
+	hook_settings_differ(s, h, settings, body, len, &differ);
+	if (spec != NULL) {
+		sigspec_scheme_name(spec, scheme, sizeof scheme);
+		if (h->verify == NULL || strcmp(h->verify, scheme) != 0 ||
+		    (h->sigspec != NULL && !hook_secret_equal(h->sigspec,
+		    spec)))
+			buffer_add_str(&differ, ", --verify");
+		else if (h->tolerance_ms != tolerance)
+			buffer_add_str(&differ, ", --tolerance");
+	}
+	if (buffer_unread(&differ) > 0) {
+		list = buffer_detach(&differ, NULL);
+		xasprintf(cause, "hook '%s' is open with other options (%s "
+		    "differ%s): close it first, or use another name", h->name,
+		    list + 2, strchr(list + 2, ',') == NULL ? "s" : "");
+		free(list);
 		return (-1);
 	}
-	if (h->sigspec != NULL)
+	buffer_release(&differ);
+	if (spec == NULL || h->sigspec != NULL)
 		return (0);
 	if (secrets_set(s->secrets, h->token, scheme, spec->secret,
 	    cause) == -1)
@@ -335,8 +375,9 @@ hook_reuse_verifying(struct store *s, struct hook *h, struct sigspec *spec,
  * Create a hook, journaled, answering as settings say (a spawn request:
  * see store_spawn_check) with body.  A name already held by an open hook
  * returns that hook, unchanged, so re-running a script that names its hook
- * finds it again; but not if the request asks for other signature checks
- * (see hook_reuse_verifying).  Return NULL with *cause for bad settings.
+ * finds it again; but not if the request asks for other options (see
+ * hook_reuse).  A name held only by closed hooks gets a new hook.  Return
+ * NULL with *cause for bad settings.
  */
 struct hook *
 store_spawn(struct store *s, const char *name, struct json_object *settings,
@@ -355,16 +396,16 @@ store_spawn(struct store *s, const char *name, struct json_object *settings,
 	if ((verify = hook_verify_parse(settings, &spec, cause)) == -1)
 		return (NULL);
 	tolerance = proto_int(settings, "tolerance_ms", HOOK_TOLERANCE_MS);
-	if (name != NULL && (h = hook_find_name(s, name)) != NULL) {
-		if (h->closed) {
-			xasprintf(cause, "hook name '%s' belongs to a closed "
-			    "hook", name);
-			h = NULL;
-		} else if (verify &&
-		    hook_reuse_verifying(s, h, &spec, tolerance, cause) == -1)
+	if (name != NULL && (h = hook_find_name(s, name)) != NULL &&
+	    !h->closed && h->expires_at != 0 && h->expires_at <= s->clock())
+		store_close_hook(s, h);	/* its timer has yet to run */
+	if (h != NULL && !h->closed) {
+		if (hook_reuse(s, h, settings, body, len, verify ? &spec :
+		    NULL, tolerance, cause) == -1)
 			h = NULL;
 		goto done;
 	}
+	h = NULL;
 	do {
 		if (token_new(token, sizeof token) == -1) {
 			xasprintf(cause, "cannot make a token: getrandom failed");
@@ -453,7 +494,7 @@ hook_rename(struct store *s, struct hook *h, const char *name)
 {
 	size_t	b;
 
-	if (h->name != NULL || name == NULL || hook_find_name(s, name) != NULL)
+	if (h->name != NULL || name == NULL)
 		return;
 	h->name = xstrdup(name);
 	b = hook_hash(h->name) % s->nbuckets;

@@ -27,6 +27,7 @@ struct hook {
 	char			 token[TOKEN_LEN + 1];
 	char			*name;
 	int64_t			 created_at;
+	uint64_t		 serial;	/* order of creation in memory */
 	int			 closed;
 	/*
 	 * Its creation record was lost to journal damage and it was rebuilt
@@ -34,7 +35,9 @@ struct hook {
 	 */
 	int			 recovered;
 	uint64_t		 received;
-	uint64_t		 queued;
+	uint64_t		 queued;	/* queued or leased, not taken */
+	uint64_t		 pending;	/* received, not yet durable */
+	uint64_t		 leased;	/* out to a waiter */
 	TAILQ_HEAD(message_queue, message) queue;
 
 	/* How requests are answered (fish spawn's options; see answer.h). */

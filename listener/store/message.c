@@ -176,6 +176,7 @@ store_receive(struct store *s, struct hook *h, struct json_object *o,
 	json_object_object_add(o, "token", json_object_new_string(h->token));
 	offset = journal_append(s->journal, JOURNAL_MESSAGE_RECEIVED, o, body,
 	    len);
+	h->pending++;
 	return (message_insert(s, h, seq, offset, MESSAGE_PENDING));
 }
 
@@ -184,10 +185,12 @@ void
 store_ready(struct store *s, struct message *m)
 {
 	message_enqueue(m);
+	m->hook->pending--;
 	m->hook->queued++;
 	s->nqueued++;
 	store_notify(s, m);
 	waiter_dispatch(s, m);
+	waiter_hook_changed(s, m->hook);
 }
 
 /*
@@ -198,7 +201,9 @@ void
 store_reject(struct store *s, struct message *m)
 {
 	m->state = MESSAGE_REJECTED;
+	m->hook->pending--;
 	store_notify(s, m);
+	waiter_hook_changed(s, m->hook);
 }
 
 /*
@@ -271,8 +276,10 @@ store_release(struct store *s, struct message *m)
 {
 	if (m->state != MESSAGE_LEASED)
 		return;
+	m->hook->leased--;
 	message_enqueue(m);
 	waiter_dispatch(s, m);
+	waiter_hook_changed(s, m->hook);
 }
 
 /* A leased message was confirmed written by its waiter: journal the take. */
@@ -288,8 +295,10 @@ store_take(struct store *s, struct message *m)
 	journal_append(s->journal, JOURNAL_MESSAGE_TAKEN, o, NULL, 0);
 	json_object_put(o);
 	m->state = MESSAGE_TAKEN;
+	m->hook->leased--;
 	m->hook->queued--;
 	s->nqueued--;
+	waiter_hook_changed(s, m->hook);
 }
 
 /*

@@ -49,6 +49,7 @@ struct store {
 	/* The hook table (hook.c). */
 	struct hook_list	  hooks;	/* oldest first */
 	size_t			  nhooks;
+	uint64_t		  hook_serial;	/* the last one given */
 	struct hook		**by_token;
 	struct hook		**by_name;
 	size_t			  nbuckets;
@@ -98,6 +99,9 @@ void		 hook_checkpoint(struct store *);
 void		 hook_settings_free(struct store *, struct hook *);
 void		 hook_settings_load(struct store *, struct hook *,
 		    struct json_object *, const void *, size_t);
+void		 hook_settings_differ(struct store *, const struct hook *,
+		    struct json_object *, const void *, size_t,
+		    struct buffer *);
 int		 hook_verify_parse(struct json_object *, struct sigspec *,
 		    char **);
 int		 hook_secret_equal(const struct sigspec *,
@@ -116,6 +120,7 @@ void		 message_free_all(struct store *);
 /* waiter.c */
 int64_t		 waiter_prepare(void *);
 void		 waiter_dispatch(struct store *, struct message *);
+void		 waiter_hook_changed(struct store *, struct hook *);
 
 /* retention.c */
 void		 retention_start(struct store *);

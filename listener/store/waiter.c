@@ -22,6 +22,11 @@
  *			refused them all, is
  *	WAITING		for the next message to be dispatched to it.
  *
+ * A waiter that has looked at all (WAITING) on hooks that are all closed,
+ * with nothing on its way and nothing out on lease, can never get a
+ * message: it ends (waiter_over), at once, or when the last such event
+ * happens (waiter_hook_changed).
+ *
  * Each waiter so behaves as if it had arrived, and looked at every queued
  * message at once, at the moment it stops scanning; no waiter that shares
  * a hook with it changes its queues meanwhile, since the older ones on its
@@ -91,6 +96,33 @@ waiter_spent(const struct waiter_budget *b)
 	    b->looked >= WAITER_STEP_LOOKED);
 }
 
+/*
+ * Tell whether waiting waiter w can get no message any more: its hooks are
+ * all closed, none has a message on its way (pending), and the only leases
+ * out on them are the w->held of w's owner (it looked at every queued one).
+ */
+static int
+waiter_over(const struct waiter *w)
+{
+	uint64_t	leased = 0;
+	size_t		i, j;
+
+	if (w->ended == NULL || w->state != WAITER_WAITING)
+		return (0);
+	for (i = 0; i < w->nhooks; i++) {
+		if (!w->hooks[i]->closed || w->hooks[i]->pending > 0)
+			return (0);
+	}
+	/* A hook listed twice counts once. */
+	for (i = 0; i < w->nhooks; i++) {
+		for (j = 0; j < i && w->hooks[j] != w->hooks[i]; j++)
+			continue;
+		if (j == i)
+			leased += w->hooks[i]->leased;
+	}
+	return (leased <= w->held);
+}
+
 /* Take w out of the list of waiters. */
 static void
 waiter_unlist(struct store *s, struct waiter *w)
@@ -114,6 +146,7 @@ waiter_lease(struct store *s, struct message *m, struct waiter *w)
 	if (!w->peek) {
 		TAILQ_REMOVE(&m->hook->queue, m, entry);
 		m->state = MESSAGE_LEASED;
+		m->hook->leased++;
 	}
 	w->cb(w, m);
 }
@@ -178,7 +211,10 @@ waiter_step(struct store *s, struct waiter *w, struct waiter_budget *b)
 		if (m == NULL) {
 			w->state = WAITER_WAITING;
 			s->nbusy--;
-			if (w->idle != NULL)
+			if (waiter_over(w)) {
+				waiter_unlist(s, w);
+				w->ended(w);
+			} else if (w->idle != NULL)
 				w->idle(w);
 			break;
 		}
@@ -285,6 +321,26 @@ waiter_dispatch(struct store *s, struct message *m)
 		waiter_lease(s, m, w);
 		if (!peek)
 			break;
+	}
+}
+
+/*
+ * Something happened to hook h that may leave it with nothing more to give
+ * (it closed, or a message of a closed hook was taken, released or made
+ * durable): end the waiting waiters that can get no message any more.
+ */
+void
+waiter_hook_changed(struct store *s, struct hook *h)
+{
+	struct waiter	*w, *next;
+
+	if (!h->closed)
+		return;
+	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, next) {
+		if (waiter_wants(w, h) && waiter_over(w)) {
+			waiter_unlist(s, w);
+			w->ended(w);
+		}
 	}
 }
 

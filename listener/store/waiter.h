@@ -41,6 +41,14 @@ struct waiter {
 	waiter_match_cb		  match;	/* NULL: any message */
 	/* Called when it has refused every queued message, or NULL. */
 	void			(*idle)(struct waiter *);
+	/*
+	 * Called, the waiter removed, when none of its hooks can give it a
+	 * message any more: each is closed, nothing is on its way to it or
+	 * out on lease (but held, leases its owner holds itself), and the
+	 * waiter refused every message still queued.  NULL: it waits on.
+	 */
+	void			(*ended)(struct waiter *);
+	uint64_t		  held;
 	int			  peek;		/* look, do not lease */
 	void			 *arg;
 

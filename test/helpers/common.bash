@@ -322,6 +322,12 @@ posted() {
 	post "$@" 2>/dev/null
 }
 
+# gone URL: succeed once URL answers 410: its hook is closed (for
+# wait_until).
+gone() {
+	[ "$(http_code "$1")" = 410 ]
+}
+
 # flood URL COUNT SIZE: post COUNT requests of SIZE bytes to URL, one
 # after another (helpers/flood.py); fail unless all are answered 200.
 flood() {

@@ -60,6 +60,7 @@ struct test_waiter {
 	struct hook	*hooks[2];
 	struct message	*got;
 	unsigned int	 calls;
+	unsigned int	 ended;
 };
 
 /* What an observer saw. */
@@ -210,6 +211,15 @@ test_waiter_cb(struct waiter *w, struct message *m)
 	tw->calls++;
 }
 
+/* A waiter's end: count it. */
+static void
+test_waiter_ended(struct waiter *w)
+{
+	struct test_waiter	*tw = w->arg;
+
+	tw->ended++;
+}
+
 /* Make a waiter on hook h (and h2 if not NULL) and start it. */
 static void
 wait_on(struct fixture *f, struct test_waiter *tw, struct hook *h,
@@ -221,6 +231,7 @@ wait_on(struct fixture *f, struct test_waiter *tw, struct hook *h,
 	tw->w.hooks = tw->hooks;
 	tw->w.nhooks = h2 != NULL ? 2 : 1;
 	tw->w.cb = test_waiter_cb;
+	tw->w.ended = test_waiter_ended;
 	tw->w.peek = peek;
 	tw->w.arg = tw;
 	store_wait(f->store, &tw->w);
@@ -299,8 +310,19 @@ test_spawn(void)
 	ok(a->name == NULL && strcmp(b->name, "orders") == 0 &&
 	    b->status == 202, "with its name and settings");
 	ok(a->created_at == fake_now, "created at the store's clock");
-	ok(spawn(&f, "orders", "{\"status\": 500}") == b && b->status == 202,
-	    "spawning a name again returns the open hook, unchanged");
+	ok(spawn(&f, "orders", "{\"status\": 202}") == b &&
+	    spawn(&f, "orders", NULL) == b,
+	    "spawning a name again, alike or with no options, returns the "
+	    "open hook");
+	bad = json_tokener_parse("{\"status\": 500, \"ttl_ms\": 5000}");
+	c = store_spawn(f.store, "orders", bad, NULL, 0, &cause);
+	ok(c == NULL && cause != NULL &&
+	    strstr(cause, "(--status, --ttl differ)") != NULL &&
+	    b->status == 202 && b->expires_at == 0,
+	    "with other options it is refused, naming them, the hook unchanged");
+	free(cause);
+	cause = NULL;
+	json_object_put(bad);
 	ok(store_find(f.store, "orders") == b &&
 	    store_find(f.store, a->token) == a &&
 	    store_find_token(f.store, b->token, strlen(b->token)) == b,
@@ -321,13 +343,26 @@ test_spawn(void)
 	free(cause);
 	json_object_put(bad);
 	store_close_hook(f.store, b);
-	cause = NULL;
-	c = store_spawn(f.store, "orders", NULL, NULL, 0, &cause);
-	ok(c == NULL && cause != NULL && strstr(cause, "closed") != NULL,
-	    "a name held by a closed hook is not handed out again");
-	free(cause);
+	ok(store_find(f.store, "orders") == b,
+	    "a closed hook is still found by its name");
+	c = spawn(&f, "orders", "{\"status\": 500}");
+	ok(c != NULL && c != b && !c->closed && c->status == 500 &&
+	    strcmp(c->token, b->token) != 0,
+	    "a name held by a closed hook gets a new hook, as asked");
+	ok(store_find(f.store, "orders") == c &&
+	    store_find(f.store, b->token) == b,
+	    "the name finds the open one; the old one keeps its token");
+	store_close_hook(f.store, c);
+	ok(store_find(f.store, "orders") == c,
+	    "with none open, the name finds the newest closed one");
+	shut(&f);
+	if (!ok(reopen(&f) == 0, "the store reopens"))
+		goto out;
+	a = spawn(&f, "orders", NULL);
+	ok(a != NULL && store_find(f.store, "orders") == a && !a->closed,
+	    "after a reopen, a third hook of that name is the one found");
 	store_stats(f.store, &st);
-	is_int(st.hooks, 2, "status counts two hooks");
+	is_int(st.hooks, 4, "status counts four hooks");
 out:
 	teardown(&f);
 }
@@ -679,6 +714,57 @@ out:
 	teardown(&f);
 }
 
+/*
+ * Waiters that end: on closed hooks with nothing queued, pending or
+ * leased elsewhere, at once or when the last such message goes.
+ */
+static void
+test_ended(void)
+{
+	struct fixture		 f;
+	struct hook		*h, *h2;
+	struct test_waiter	 a, b, c;
+	struct message		*m;
+
+	if (setup(&f, "ended", STORE_RETAIN_DEFAULT_MS) == -1 ||
+	    (h = spawn(&f, "e", NULL)) == NULL ||
+	    (h2 = spawn(&f, NULL, NULL)) == NULL) {
+		ok(0, "set up the ended test");
+		teardown(&f);
+		return;
+	}
+	wait_on(&f, &a, h, h2, 0);
+	store_close_hook(f.store, h);
+	ok(a.ended == 0 && a.w.listed,
+	    "a waiter goes on while one of its hooks is open");
+	store_close_hook(f.store, h2);
+	ok(a.ended == 1 && !a.w.listed && a.calls == 0,
+	    "and ends when the last one closes");
+
+	h = spawn(&f, "e", NULL);
+	deliver(&f, h, "queued");
+	m = receive(&f, h, "pending");
+	store_close_hook(f.store, h);
+	wait_on(&f, &a, h, NULL, 0);
+	ok(a.got != NULL && body_is(&f, a.got, "queued") && a.ended == 0,
+	    "a closed hook still gives what is queued");
+	wait_on(&f, &b, h, NULL, 0);
+	ok(b.ended == 0 && b.w.listed,
+	    "a message on its way, or leased elsewhere, keeps a waiter on");
+	store_ready(f.store, m);
+	ok(b.got == m && b.ended == 0, "the message on its way is handed over");
+	wait_on(&f, &c, h, NULL, 0);
+	store_take(f.store, a.got);
+	ok(c.ended == 0, "a lease still out keeps a waiter on");
+	store_release(f.store, b.got);
+	ok(c.got == m, "a released message goes to the next waiter");
+	store_take(f.store, c.got);
+	wait_on(&f, &a, h, NULL, 0);
+	ok(a.ended == 1 && !a.w.listed,
+	    "with nothing left, a waiter on a closed hook ends at once");
+	teardown(&f);
+}
+
 /* Retention: old segments go, and their queued messages expire. */
 static void
 test_retention(void)
@@ -909,6 +995,7 @@ main(void)
 	test_refuse();
 	test_ttl();
 	test_close();
+	test_ended();
 	test_retention();
 	test_seqs();
 	test_recovered();
