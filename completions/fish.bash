@@ -42,8 +42,9 @@ _fishhook_options()
 	start) echo --listen --public-url --retain --tls-cert --tls-key \
 	    --no-tls --max-body --idle-timeout --max-connections \
 	    --max-per-ip --max-header --max-inflight --foreground ;;
+	sessions) echo --json ;;
 	status) echo --json ;;
-	stop) echo --purge ;;
+	stop) echo --all --purge ;;
 	tail) echo --json --color ;;
 	verify) echo -H --header --tolerance --now ;;
 	wait) echo --timeout --count --follow --where --json --field \
@@ -181,8 +182,8 @@ _fishhook()
 			else
 				mapfile -t COMPREPLY < <(compgen -W 'spawn send
 				    wait close field help log ls replay reply
-				    show sign start status stop tail verify
-				    version' -- "$cur")
+				    sessions show sign start status stop tail
+				    verify version' -- "$cur")
 			fi
 			;;
 		esac
@@ -209,8 +210,9 @@ _fishhook()
 		;;
 	help)
 		[ "$operands" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W \
-		    'close field help log ls replay reply send show sign spawn
-		    start status stop tail verify version wait' -- "$cur")
+		    'close field help log ls replay reply send sessions show
+		    sign spawn start status stop tail verify version wait' \
+		    -- "$cur")
 		;;
 	send)
 		[ "$operands" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W \

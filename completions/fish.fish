@@ -44,7 +44,7 @@ function __fishhook_hooks
         string replace -r -f '.*"name":"([^"]*)".*' '$1'
 end
 
-set -l commands close field help log ls replay reply send show sign spawn start status stop tail verify version wait
+set -l commands close field help log ls replay reply send sessions show sign spawn start status stop tail verify version wait
 set -l none "not __fish_seen_subcommand_from $commands"
 
 complete -c $prog -f
@@ -63,6 +63,7 @@ complete -c $prog -n $none -a log -d 'Show what was sent and received'
 complete -c $prog -n $none -a ls -d 'List the hooks'
 complete -c $prog -n $none -a replay -d 'Send a recorded request again'
 complete -c $prog -n $none -a reply -d 'Answer a held request'
+complete -c $prog -n $none -a sessions -d 'List the sessions'
 complete -c $prog -n $none -a show -d 'Print one message whole'
 complete -c $prog -n $none -a sign -d 'Print the signature headers of a body'
 complete -c $prog -n $none -a start -d 'Start the listener'
@@ -153,7 +154,11 @@ complete -c $prog -n $c -l foreground -d 'Run the listener in this process'
 set c '__fish_seen_subcommand_from status'
 complete -c $prog -n $c -l json -d 'One JSON object'
 
+set c '__fish_seen_subcommand_from sessions'
+complete -c $prog -n $c -l json -d 'One JSON object per session'
+
 set c '__fish_seen_subcommand_from stop'
+complete -c $prog -n $c -l all -d 'Stop every session'
 complete -c $prog -n $c -l purge -d "Also delete the session's state"
 
 set c '__fish_seen_subcommand_from tail'
