@@ -20,6 +20,7 @@
 #include "buffer.h"
 #include "compat.h"
 #include "fish.h"
+#include "mask.h"
 #include "proto.h"
 #include "session.h"
 #include "xmalloc.h"
@@ -38,14 +39,17 @@ static const struct option fish_options[] = {
  * in one write(2), so that the lines of commands run at once on one
  * terminal or log never interleave mid-line (unbuffered stdio would write
  * the prefix, the message and the newline separately: "fish: fish: ...").
+ * The password of any URL in it is masked: error lines end up in CI logs.
  */
 static void
 fish_vwarn(int error, const char *fmt, va_list ap)
 {
 	struct buffer	 b;
-	char		*message;
+	char		*text, *message;
 
-	xvasprintf(&message, fmt, ap);
+	xvasprintf(&text, fmt, ap);
+	message = mask_credentials(text);
+	free(text);
 	buffer_init(&b);
 	buffer_printf(&b, "%s: %s", FISH_NAME, message);
 	if (error != 0)
