@@ -39,8 +39,8 @@ _fishhook_options()
 	sign) echo --id --timestamp ;;
 	spawn) echo --name --status -H --header --body --hold --hold-timeout \
 	    --echo --forward-to --ttl --verify --tolerance ;;
-	start) echo --listen --public-url --retain --tls-cert --tls-key \
-	    --no-tls --max-body --idle-timeout --max-connections \
+	start) echo --listen --public-url --retain --idle-exit --tls-cert \
+	    --tls-key --no-tls --max-body --idle-timeout --max-connections \
 	    --max-per-ip --max-header --max-inflight --foreground ;;
 	sessions) echo --json ;;
 	status) echo --json ;;
@@ -65,7 +65,8 @@ _fishhook_takes_value()
 	    send:--output | sign:--id | sign:--timestamp | spawn:--name | \
 	    spawn:--hold-timeout | spawn:--echo | spawn:--forward-to | \
 	    spawn:--ttl | spawn:--verify | spawn:--tolerance | start:--listen | \
-	    start:--public-url | start:--retain | start:--tls-cert | \
+	    start:--public-url | start:--retain | start:--idle-exit | \
+	    start:--tls-cert | \
 	    start:--tls-key | start:--max-body | start:--idle-timeout | \
 	    start:--max-connections | start:--max-per-ip | start:--max-header | \
 	    start:--max-inflight | \

@@ -145,6 +145,7 @@ argument)
 		    '--listen=[listen there]:HOST\:PORT' \
 		    '--public-url=[print hook URLs under URL]:URL:_urls' \
 		    '--retain=[keep the history for D]:duration' \
+		    '--idle-exit=[stop the listener once idle for D]:duration' \
 		    '--tls-cert=[serve HTTPS with this certificate]:file:_files' \
 		    '--tls-key=[and this private key]:file:_files' \
 		    '--no-tls[serve plain HTTP]' \

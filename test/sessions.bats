@@ -281,3 +281,68 @@ stopped beta (pid $b)"
 	run grep -c "^fish: no session" "$BATS_TEST_TMPDIR/err"
 	assert_output 30
 }
+
+@test "a listener started with --idle-exit stops by itself once idle, and the next command restarts it losing nothing" {
+	local hook pid
+	fish start --idle-exit 1s >/dev/null
+	hook=$(fish spawn --name h)
+	[ "$(http_post "$hook" '{"kept":1}')" = 200 ]
+	fish close h
+	pid=$(listener_pid)
+	# Polled by pid: a status would be a client, and keep it busy.
+	wait_until 15 all_dead "$pid"
+	log_has 'idle for 1s (--idle-exit): stopping'
+	run fish sessions
+	assert_line --regexp '^default +stopped '
+
+	run fish wait h --timeout 5
+	assert_success
+	assert_output '{"kept":1}'
+}
+
+@test "an open hook keeps a listener with --idle-exit running until it expires" {
+	local pid t0
+	fish start --idle-exit 1s >/dev/null
+	t0=$(now_ms)
+	fish spawn --ttl 3s >/dev/null
+	pid=$(listener_pid)
+	wait_until 20 all_dead "$pid"
+	# Open for 3s, then idle for 1s.
+	since "$t0" 3000
+}
+
+@test "a connected command keeps a listener with --idle-exit running" {
+	local pid
+	fish start --idle-exit 1s >/dev/null
+	pid=$(listener_pid)
+	fish tail >/dev/null 2>&1 3>&- &
+	tail_pid=$!
+	run wait_until 3 all_dead "$pid"
+	assert_failure
+	stop_tail
+	wait_until 15 all_dead "$pid"
+}
+
+@test "--idle-exit is saved and shown by status, and 0 turns it off" {
+	fish start --idle-exit 5m >/dev/null
+	run fish status
+	assert_line --regexp '^idle exit: +5m$'
+	run fish start --idle-exit 0
+	assert_failure 1
+	assert_output --partial "already running with other settings"
+	fish stop
+	grep -q '"idle_exit": *"5m"' "$FISH_HOME/sessions/default/config.json"
+	fish start >/dev/null
+	run status_field /idle_exit
+	assert_output 5m
+	fish stop
+	fish start --idle-exit 0 >/dev/null
+	run status_field /idle_exit
+	assert_output 0ms
+
+	run fish start --idle-exit soon
+	assert_failure 2
+	run fish start --idle-exit 31d
+	assert_failure 2
+	assert_output --partial "0 (never) to 30d"
+}
