@@ -41,7 +41,7 @@ static const struct option fish_options[] = {
  * the prefix, the message and the newline separately: "fish: fish: ...").
  * The password of any URL in it is masked: error lines end up in CI logs.
  */
-static void
+static void __attribute__((__format__(__printf__, 2, 0)))
 fish_vwarn(int error, const char *fmt, va_list ap)
 {
 	struct buffer	 b;
