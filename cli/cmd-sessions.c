@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,55 +142,59 @@ cmd_sessions_copy(struct json_object *o, struct json_object *reply,
 }
 
 /*
- * Describe session name as a JSON object, or return NULL after saying why
- * it cannot be read.
+ * Describe session name as a JSON object in *o.  Return 0; or -1 after
+ * saying why it cannot be read; or 1 when it is gone (purged since it was
+ * listed).
  */
-static struct json_object *
-cmd_sessions_describe(const char *name)
+static int
+cmd_sessions_describe(const char *name, struct json_object **o)
 {
 	struct session		 s;
-	struct json_object	*o, *reply = NULL;
+	struct json_object	*reply = NULL;
 	const char		*url;
 	char			*cause, *saved_url = NULL;
 	int64_t			 changed;
 	pid_t			 pid;
+	int			 gone;
 
 	if (session_init(&s, name, &cause) == -1 ||
 	    session_open(&s, 0, &cause) == -1) {
-		fish_warnx("session '%s': %s", name, cause);
+		if (!(gone = errno == ENOENT))
+			fish_warnx("session '%s': %s", name, cause);
 		free(cause);
 		session_release(&s);
-		return (NULL);
+		return (gone ? 1 : -1);
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string(name));
+	*o = json_object_new_object();
+	json_object_object_add(*o, "name", json_object_new_string(name));
 	pid = session_listener_pid(&s);
-	json_object_object_add(o, "running", json_object_new_boolean(pid != 0));
+	json_object_object_add(*o, "running",
+	    json_object_new_boolean(pid != 0));
 	if (pid > 0)
-		json_object_object_add(o, "pid", json_object_new_int64(pid));
+		json_object_object_add(*o, "pid", json_object_new_int64(pid));
 	if (pid != 0) {
 		reply = cmd_sessions_ask(name);
-		json_object_object_add(o, "answering",
+		json_object_object_add(*o, "answering",
 		    json_object_new_boolean(reply != NULL));
 	}
 	if (reply != NULL && (url = proto_string(reply, "url")) != NULL)
-		json_object_object_add(o, "url", json_object_new_string(url));
+		json_object_object_add(*o, "url", json_object_new_string(url));
 	else if ((saved_url = cmd_sessions_saved_url(&s)) != NULL)
-		json_object_object_add(o, "url",
+		json_object_object_add(*o, "url",
 		    json_object_new_string(saved_url));
 	if (reply != NULL) {
-		cmd_sessions_copy(o, reply, "hooks");
-		cmd_sessions_copy(o, reply, "queued");
+		cmd_sessions_copy(*o, reply, "hooks");
+		cmd_sessions_copy(*o, reply, "queued");
 	}
 	if ((changed = session_changed_at(&s)) != -1) {
 		changed = clock_wall_ms() - changed;
-		json_object_object_add(o, "idle_ms",
+		json_object_object_add(*o, "idle_ms",
 		    json_object_new_int64(changed < 0 ? 0 : changed));
 	}
 	json_object_put(reply);
 	free(saved_url);
 	session_release(&s);
-	return (o);
+	return (0);
 }
 
 /* Return a length of time for people, in its largest whole unit. */
@@ -308,11 +313,12 @@ cmd_sessions_exec(int argc, char **argv)
 	}
 	list = xcalloc(n + 1, sizeof *list);
 	for (i = 0; i < n; i++) {
-		if ((list[found] = cmd_sessions_describe(names[i])) != NULL)
+		if ((ret = cmd_sessions_describe(names[i], &list[found])) == 0)
 			found++;
-		else
+		else if (ret == -1)
 			status = EXIT_FAILED;
 	}
+	ret = 0;
 	if (json) {
 		for (i = 0; i < found && ret == 0; i++)
 			ret = output_json(list[i]);

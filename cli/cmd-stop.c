@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "client.h"
@@ -40,7 +41,8 @@ static const struct option cmd_stop_options[] = {
 
 /*
  * Return the pid of session name's listener (0: none runs, -1: one is
- * starting), or -2 after saying why the session cannot be used.
+ * starting), -3 when the session is gone (purged since it was listed), or
+ * -2 after saying why the session cannot be used.
  */
 static pid_t
 cmd_stop_pid(const char *name)
@@ -51,7 +53,10 @@ cmd_stop_pid(const char *name)
 
 	if (session_init(&s, name, &cause) == -1 ||
 	    session_open(&s, 0, &cause) == -1) {
-		fish_warnx("stop: session '%s': %s", name, cause);
+		if (errno == ENOENT)
+			pid = -3;
+		else
+			fish_warnx("stop: session '%s': %s", name, cause);
 		free(cause);
 	} else
 		pid = session_listener_pid(&s);
@@ -82,7 +87,7 @@ cmd_stop_all(int purge)
 			status = EXIT_FAILED;
 			continue;
 		}
-		if (pid == 0 && !purge)
+		if (pid == -3 || (pid == 0 && !purge))
 			continue;
 		if (client_stop(names[i], purge) != EXIT_OK) {
 			status = EXIT_FAILED;

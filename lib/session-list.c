@@ -52,8 +52,13 @@ session_list(char ***names, size_t *n, char **cause)
 
 	*names = NULL;
 	*n = 0;
-	if ((fd = session_open_sessions(cause)) == -1)
-		return (errno == ENOENT ? 0 : -1);
+	if ((fd = session_open_sessions(cause)) == -1) {
+		if (errno != ENOENT)
+			return (-1);
+		free(*cause);
+		*cause = NULL;
+		return (0);
+	}
 	read_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	close(fd);
 	if (read_fd == -1 || (d = fdopendir(read_fd)) == NULL) {
