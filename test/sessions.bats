@@ -87,6 +87,17 @@ as_nobody_owned() {
 	assert_success
 }
 
+@test "fish sessions says which listener runs but does not answer, within its deadline" {
+	local pid
+	fish -S frozen spawn >/dev/null
+	pid=$(listener_pid frozen)
+	kill -STOP "$pid"
+	run fish sessions
+	kill -CONT "$pid"
+	assert_success
+	assert_line --regexp "^frozen +$pid \(not answering\) +http://127\.0\.0\.1:[0-9]+ +- +- +"
+}
+
 @test "fish sessions names a session of another user's and lists the others" {
 	fish -S mine start >/dev/null
 	mkdir -m 700 "$FISH_HOME/sessions/theirs"
