@@ -28,7 +28,7 @@ struct client {
 
 /* Flags for client_open. */
 #define CLIENT_START	0x1	/* start the listener if it is not running */
-#define CLIENT_CREATE	0x10	/* and make the session if it does not exist */
+#define CLIENT_CREATE	0x10	/* and make the session if there is none */
 #define CLIENT_QUIET	0x2	/* no message when it is not running */
 #define CLIENT_RESTART	0x8	/* restart it only if it crashed */
 #define CLIENT_RESILIENT 0x4	/* losing the listener is not reported: the

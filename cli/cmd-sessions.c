@@ -84,8 +84,9 @@ cmd_sessions_ask(const char *name)
 	struct client		 c;
 	struct proto_frame	 f;
 	struct json_object	*req, *reply = NULL;
-	int64_t			 deadline = clock_mono_ms() + SESSIONS_ASK_MS;
+	int64_t			 deadline;
 
+	deadline = clock_mono_ms() + SESSIONS_ASK_MS;
 	if (client_init(&c, name, CLIENT_RESILIENT) != EXIT_OK)
 		return (NULL);
 	if (client_connect(&c) != EXIT_OK) {
@@ -258,7 +259,8 @@ cmd_sessions_cell(struct json_object *o, int column)
 		    &value))
 			break;
 		if (column == SESSIONS_IDLE)
-			return (cmd_sessions_idle(json_object_get_int64(value)));
+			return (cmd_sessions_idle(
+			    json_object_get_int64(value)));
 		xasprintf(&text, "%" PRId64, json_object_get_int64(value));
 		return (text);
 	}

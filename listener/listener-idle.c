@@ -9,8 +9,8 @@
  *	no control client	no command connected (a wait, a tail, a send
  *				waiting for its answer or to try again), nor
  *				one waiting to be accepted
- *	no HTTP request		none being received, held (spawn --hold) or
- *				forwarded (spawn --forward-to)
+ *	no HTTP request		none being received, held (spawn
+ *				--hold) or forwarded (spawn --forward-to)
  *	no request going out	no send, replay or forward under way
  *
  * Stopping then is the ordinary graceful stop (listener_shutdown), and
@@ -44,7 +44,7 @@
 
 static int64_t	idle_after;	/* D, in ms */
 static int64_t	idle_look;	/* ms between looks */
-static int64_t	idle_since;	/* loop_now() when it became idle, or -1 */
+static int64_t	idle_since;	/* loop_now() once idle, or -1 */
 
 /* Tell whether any hook accepts requests. */
 static int

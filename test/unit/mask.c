@@ -34,7 +34,8 @@ main(void)
 	    "two: http://a:***@x and ftp://b:***@y.");
 	masks("a password with @: http://u:p@ss@host/",
 	    "a password with @: http://u:***@host/");
-	masks("an empty one: http://u:@host", "an empty one: http://u:***@host");
+	masks("an empty one: http://u:@host",
+	    "an empty one: http://u:***@host");
 	masks("'http://u:p@host'", "'http://u:***@host'");
 	/* Left alone. */
 	masks("http://user@host/ has no password",
@@ -52,7 +53,8 @@ main(void)
 	mask_json_field(o, "n");
 	mask_json_field(o, "missing");
 	is_str(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE), "{\"url\":\"http://u:***@h/\",\"n\":1}",
+	    JSON_C_TO_STRING_NOSLASHESCAPE),
+	    "{\"url\":\"http://u:***@h/\",\"n\":1}",
 	    "mask_json_field masks a string member only");
 	json_object_put(o);
 	return (done_testing());
