@@ -288,9 +288,15 @@ client_autostart(struct client *c, const struct settings *given)
 {
 	struct session	*s = &c->session;
 	char		*cause = NULL;
-	int		 lock_fd, pipe_fd[2], status;
+	int		 lock_fd, pipe_fd[2], status, create;
 
-	if (session_prepare(s, &cause) == -1) {
+	/* Restarting a session another command purged must not remake it. */
+	create = (c->flags & CLIENT_CREATE) != 0;
+	if (session_open(s, create, &cause) == -1) {
+		if (!create && errno == ENOENT) {
+			free(cause);
+			return (client_no_session(s->name));
+		}
 		fish_warnx("%s", cause);
 		free(cause);
 		return (EXIT_UNAVAILABLE);
@@ -417,7 +423,7 @@ client_start(const char *name, const struct settings *given, int foreground)
 	struct client	c;
 	int		status;
 
-	if ((status = client_init(&c, name, 0)) != EXIT_OK)
+	if ((status = client_init(&c, name, CLIENT_CREATE)) != EXIT_OK)
 		return (status);
 	if ((status = client_connect(&c)) == EXIT_OK) {
 		if (foreground) {

@@ -109,10 +109,25 @@ client_init(struct client *c, const char *name, int flags)
 }
 
 /*
+ * Say that session name does not exist; return EXIT_NOT_FOUND.  Only the
+ * commands that make something (spawn, send, start) make a session: any
+ * other would look in it for something that cannot be there, and a typo
+ * in -S must not leave a listener running for ever.
+ */
+int
+client_no_session(const char *name)
+{
+	fish_warnx("no session '%s' (" FISH_NAME " sessions lists them)", name);
+	return (EXIT_NOT_FOUND);
+}
+
+/*
  * Connect to session name's listener; with CLIENT_START, start it when it
  * is not running, giving up at deadline (clock_mono_ms() milliseconds, -1 for
- * none) with EXIT_TIMEOUT, not reported.  On failure c is left closed
- * (client_close is harmless).
+ * none) with EXIT_TIMEOUT, not reported.  A session that does not exist is
+ * made only with CLIENT_CREATE; else return EXIT_NOT_FOUND, reported
+ * unless CLIENT_QUIET.  On failure c is left closed (client_close is
+ * harmless).
  */
 int
 client_open_until(struct client *c, const char *name, int flags,
@@ -129,7 +144,12 @@ client_open_until(struct client *c, const char *name, int flags,
 	 */
 	if ((status = client_connect(c)) != CLIENT_ABSENT)
 		;
-	else if ((flags & CLIENT_START) || ((flags & CLIENT_RESTART) &&
+	else if (c->session.dir_fd == -1 && !(flags & CLIENT_CREATE)) {
+		/* Not even its directory (session_connect said ENOENT). */
+		status = EXIT_NOT_FOUND;
+		if (!(flags & CLIENT_QUIET))
+			client_no_session(name);
+	} else if ((flags & CLIENT_START) || ((flags & CLIENT_RESTART) &&
 	    errno == ECONNREFUSED))
 		status = client_autostart(c, NULL);
 	else {
@@ -348,8 +368,9 @@ client_call(struct client *c, struct json_object *json, const void *payload,
 }
 
 /*
- * Perform one request on the session's listener, starting it if need be:
- * open, call, check the reply's status, close.  The reply stays in f, which
+ * Perform one request on the session's listener, starting it if need be
+ * (and making the session for a spawn): open, call, check the reply's
+ * status, close.  The reply stays in f, which
  * the caller releases whatever the outcome.
  */
 int
@@ -357,10 +378,13 @@ client_request(const char *name, struct json_object *json,
     const void *payload, size_t len, struct proto_frame *f)
 {
 	struct client	c;
-	int		status;
+	int		status, flags;
 
 	proto_frame_init(f);
-	if ((status = client_open(&c, name, CLIENT_START)) != EXIT_OK)
+	flags = CLIENT_START;
+	if (strcmp(proto_string(json, "cmd"), "spawn") == 0)
+		flags |= CLIENT_CREATE;
+	if ((status = client_open(&c, name, flags)) != EXIT_OK)
 		return (status);
 	status = client_call(&c, json, payload, len, f, -1);
 	if (status == EXIT_OK)
@@ -384,6 +408,17 @@ client_in_doubt(const struct client *c, const char *cmd)
 	return (EXIT_UNAVAILABLE);
 }
 
+/*
+ * Print the listener's error for a hook or message it does not have,
+ * naming the session it looked in: with several sessions, "no such hook"
+ * alone leaves the user to guess which -S was meant.
+ */
+void
+client_not_found(const char *error)
+{
+	fish_warnx("%s (in session '%s')", error, fish_session);
+}
+
 /* Print a reply's error line, if any, and return its exit status. */
 int
 client_reply_status(const struct proto_frame *f)
@@ -391,7 +426,9 @@ client_reply_status(const struct proto_frame *f)
 	const char	*error = proto_string(f->json, "error");
 	int		 status = proto_status(f->json);
 
-	if (status != EXIT_OK && error != NULL)
+	if (status == EXIT_NOT_FOUND && error != NULL)
+		client_not_found(error);
+	else if (status != EXIT_OK && error != NULL)
 		fish_warnx("%s", error);
 	return (status);
 }

@@ -28,6 +28,7 @@ struct client {
 
 /* Flags for client_open. */
 #define CLIENT_START	0x1	/* start the listener if it is not running */
+#define CLIENT_CREATE	0x10	/* and make the session if there is none */
 #define CLIENT_QUIET	0x2	/* no message when it is not running */
 #define CLIENT_RESTART	0x8	/* restart it only if it crashed */
 #define CLIENT_RESILIENT 0x4	/* losing the listener is not reported: the
@@ -53,6 +54,8 @@ int	 client_call(struct client *, struct json_object *, const void *,
 	    size_t, struct proto_frame *, int64_t);
 int	 client_reply_status(const struct proto_frame *);
 int	 client_in_doubt(const struct client *, const char *);
+int	 client_no_session(const char *);
+void	 client_not_found(const char *);
 int	 client_request(const char *, struct json_object *, const void *,
 	    size_t, struct proto_frame *);
 

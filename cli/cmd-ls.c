@@ -38,7 +38,9 @@ const struct cmd_entry cmd_ls_entry = {
 	    "                verify (the scheme), tolerance, secret_missing\n"
 	    "                for a hook that checks signatures\n"
 	    "  --no-start    exit 3 rather than start the listener when it is\n"
-	    "                not running (for shell completions and prompts)\n"
+	    "                not running (for shell completions and prompts);\n"
+	    "                exit 4 without a word when the session does not\n"
+	    "                exist\n"
 	    "  -h, --help    show this help\n",
 	.exec = cmd_ls_exec
 };
@@ -101,41 +103,19 @@ cmd_ls_cell(struct json_object *hook, int column)
 static int
 cmd_ls_table(struct json_object *list)
 {
-	struct buffer	  b;
-	char		**cells;
-	size_t		  n = json_object_array_length(list), i;
-	size_t		  width[LS_COLUMNS];
-	int		  column, ret;
+	char	**cells;
+	size_t	  n = json_object_array_length(list), i;
+	int	  column;
 
 	cells = xcalloc((n + 1) * LS_COLUMNS, sizeof *cells);
-	for (column = 0; column < LS_COLUMNS; column++) {
+	for (column = 0; column < LS_COLUMNS; column++)
 		cells[column] = xstrdup(cmd_ls_headings[column]);
-		width[column] = strlen(cells[column]);
-	}
 	for (i = 0; i < n; i++) {
-		for (column = 0; column < LS_COLUMNS; column++) {
+		for (column = 0; column < LS_COLUMNS; column++)
 			cells[(i + 1) * LS_COLUMNS + column] = cmd_ls_cell(
 			    json_object_array_get_idx(list, i), column);
-			if (strlen(cells[(i + 1) * LS_COLUMNS + column]) >
-			    width[column])
-				width[column] = strlen(cells[(i + 1) *
-				    LS_COLUMNS + column]);
-		}
 	}
-	buffer_init(&b);
-	for (i = 0; i < (n + 1) * LS_COLUMNS; i++) {
-		column = (int)(i % LS_COLUMNS);
-		if (column == LS_COLUMNS - 1)
-			buffer_printf(&b, "%s\n", cells[i]);
-		else
-			buffer_printf(&b, "%-*s  ", (int)width[column],
-			    cells[i]);
-		free(cells[i]);
-	}
-	free(cells);
-	ret = write_all(STDOUT_FILENO, buffer_peek(&b), buffer_unread(&b));
-	buffer_release(&b);
-	return (ret);
+	return (output_table(cells, n + 1, LS_COLUMNS));
 }
 
 /* Print the hooks as JSON, one per line. */

@@ -55,7 +55,7 @@ cmd_replay_result(const struct proto_frame *frame, int64_t seq)
 
 	if ((status = proto_status(frame->json)) != EXIT_OK) {
 		if (status == EXIT_NOT_FOUND)
-			fish_warnx("%s", error != NULL ? error : "no such "
+			client_not_found(error != NULL ? error : "no such "
 			    "message");
 		else
 			fish_warnx("replay of message %lld: %s", (long long)seq,

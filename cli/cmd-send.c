@@ -414,7 +414,8 @@ cmd_send_request(const char *method, const struct items *items,
 		json_object_put(request);
 		return (status);
 	}
-	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK) {
+	if ((status = client_open(&c, fish_session, CLIENT_START |
+	    CLIENT_CREATE)) != EXIT_OK) {
 		(void)cmd_send_output_close(so, 0);
 		json_object_put(request);
 		return (status);

@@ -19,6 +19,7 @@
 #include "compat.h"
 #include "fish.h"
 #include "jsonptr.h"
+#include "mask.h"
 #include "output.h"
 #include "proto.h"
 #include "term.h"
@@ -461,6 +462,9 @@ cmd_show_print(struct json_object *entry, const struct proto_frame *frame,
 	const char	*refused = proto_string(entry, "refused");
 	int		 ret;
 
+	/* Not even --curl shows a password: replay sends the request again. */
+	mask_json_field(entry, "url");
+	mask_json_field(entry, "error");
 	/* The text and curl forms have no place for it: say it aside. */
 	if (rejected != NULL && format != SHOW_JSON && digest != NULL)
 		fish_warnx("show: message %lld was rejected: %s; its body "

@@ -19,7 +19,7 @@ const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.usage = "[--listen HOST:PORT] [--public-url URL] [--tunnel SPEC | "
 	    "--no-tunnel] [--tunnel-url-pattern REGEX] [--tunnel-timeout D] "
-	    "[--retain D] "
+	    "[--retain D] [--idle-exit D] "
 	    "[--tls-cert FILE --tls-key FILE | --no-tls] [--max-body SIZE] "
 	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N] "
 	    "[--max-header SIZE] [--max-inflight SIZE] [--foreground]",
@@ -52,6 +52,10 @@ const struct cmd_entry cmd_start_entry = {
 	    "  or Forwarded header)\n"
 	    "  --retain D          keep the journal's history for D (default 7d);\n"
 	    "                      older messages, taken or not, expire\n"
+	    "  --idle-exit D       stop the listener once it has been idle for D:\n"
+	    "                      no open hook, no command connected, no request\n"
+	    "                      in or out (default never; 0 turns it off); the\n"
+	    "                      next command starts it again, losing nothing\n"
 	    "  --tls-cert FILE     serve HTTPS with this PEM certificate (chain)\n"
 	    "  --tls-key FILE      and this unencrypted PEM private key\n"
 	    "  --no-tls            serve plain HTTP, forgetting saved TLS files\n"

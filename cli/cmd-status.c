@@ -33,8 +33,9 @@ const struct cmd_entry cmd_status_entry = {
 	    "failed a signature check were over the rate cap, so answered 401\n"
 	    "without being journaled (shown when there were any).  With\n"
 	    "--tunnel, the tunnel's URL, whether it is up, its pid and restarts,\n"
-	    "and when its URL last changed.  Exit 3 when it is not running;\n"
-	    "status never starts it.\n"
+	    "and when its URL last changed.  Exit 3 when it is not running\n"
+	    "(\"exists\": false in JSON when the session does not exist at\n"
+	    "all); status never starts it.\n"
 	    "\n"
 	    "  --json        print one JSON object instead\n"
 	    "  -h, --help    show this help\n",
@@ -230,10 +231,17 @@ cmd_status_exec(int argc, char **argv)
 	}
 
 	status = client_open(&c, fish_session, CLIENT_QUIET | CLIENT_RESTART);
-	if (status == EXIT_UNAVAILABLE) {
+	/* Not running, or not even there: status's question is the first. */
+	if (status == EXIT_UNAVAILABLE || status == EXIT_NOT_FOUND) {
 		if (json)
 			ret = output_printf("{\"session\":\"%s\","
-			    "\"running\":false}\n", fish_session);
+			    "\"running\":false,\"exists\":%s}\n",
+			    fish_session, status == EXIT_NOT_FOUND ? "false" :
+			    "true");
+		else if (status == EXIT_NOT_FOUND)
+			ret = output_printf("session %s: not running, no such "
+			    "session (" FISH_NAME " sessions lists them)\n",
+			    fish_session);
 		else
 			ret = output_printf("session %s: not running\n",
 			    fish_session);

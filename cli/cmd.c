@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "buffer.h"
 #include "compat.h"
@@ -37,6 +38,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_replay_entry,
 	&cmd_reply_entry,
 	&cmd_send_entry,
+	&cmd_sessions_entry,
 	&cmd_show_entry,
 	&cmd_sign_entry,
 	&cmd_spawn_entry,
@@ -75,14 +77,21 @@ cmd_help(const struct cmd_entry *entry)
 int
 cmd_usage_error(const struct cmd_entry *entry, const char *fmt, ...)
 {
-	va_list	ap;
+	struct buffer	 b;
+	va_list		 ap;
+	char		*message;
 
+	/* One write(2), as fish_warnx: parallel commands never interleave. */
 	va_start(ap, fmt);
-	fprintf(stderr, "%s %s: ", FISH_NAME, entry->name);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nusage: %s %s%s%s\n", FISH_NAME, entry->name,
-	    *entry->usage == '\0' ? "" : " ", entry->usage);
+	xvasprintf(&message, fmt, ap);
 	va_end(ap);
+	buffer_init(&b);
+	buffer_printf(&b, "%s %s: %s\nusage: %s %s%s%s\n", FISH_NAME,
+	    entry->name, message, FISH_NAME, entry->name,
+	    *entry->usage == '\0' ? "" : " ", entry->usage);
+	(void)write_all(STDERR_FILENO, buffer_peek(&b), buffer_unread(&b));
+	buffer_release(&b);
+	free(message);
 	return (EXIT_USAGE);
 }
 

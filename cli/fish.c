@@ -17,8 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buffer.h"
 #include "compat.h"
 #include "fish.h"
+#include "mask.h"
 #include "proto.h"
 #include "session.h"
 #include "xmalloc.h"
@@ -32,17 +34,43 @@ static const struct option fish_options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/*
+ * Print "fish: " fmt, then ": error" when error is not 0, then a newline,
+ * in one write(2), so that the lines of commands run at once on one
+ * terminal or log never interleave mid-line (unbuffered stdio would write
+ * the prefix, the message and the newline separately: "fish: fish: ...").
+ * The password of any URL in it is masked: error lines end up in CI logs.
+ */
+static void __attribute__((__format__(__printf__, 2, 0)))
+fish_vwarn(int error, const char *fmt, va_list ap)
+{
+	struct buffer	 b;
+	char		*text, *message;
+
+	xvasprintf(&text, fmt, ap);
+	message = mask_credentials(text);
+	free(text);
+	buffer_init(&b);
+	buffer_printf(&b, "%s: %s", FISH_NAME, message);
+	if (error != 0)
+		buffer_printf(&b, ": %s", strerror(error));
+	buffer_add_str(&b, "\n");
+	(void)write_all(STDERR_FILENO, buffer_peek(&b), buffer_unread(&b));
+	buffer_release(&b);
+	free(message);
+}
+
 /* Print a message as "fish: message" on stderr. */
 void
 fish_warnx(const char *fmt, ...)
 {
 	va_list	ap;
+	int	saved = errno;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", FISH_NAME);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fish_vwarn(0, fmt, ap);
 	va_end(ap);
+	errno = saved;
 }
 
 /* Print a message and the text of errno as "fish: message: error". */
@@ -53,9 +81,7 @@ fish_warn(const char *fmt, ...)
 	int	saved = errno;
 
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", FISH_NAME);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, ": %s\n", strerror(saved));
+	fish_vwarn(saved, fmt, ap);
 	va_end(ap);
 	errno = saved;
 }

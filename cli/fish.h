@@ -59,6 +59,7 @@ extern const struct cmd_entry cmd_ls_entry;
 extern const struct cmd_entry cmd_replay_entry;
 extern const struct cmd_entry cmd_reply_entry;
 extern const struct cmd_entry cmd_send_entry;
+extern const struct cmd_entry cmd_sessions_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_sign_entry;
 extern const struct cmd_entry cmd_spawn_entry;

@@ -66,6 +66,40 @@ output_printf(const char *fmt, ...)
 	return (ret);
 }
 
+/*
+ * Print rows of cells (rows * columns of them, the first row the
+ * headings) as a table aligned on the widest cell of each column, and
+ * free them.  Return 0, or -1 with errno.
+ */
+int
+output_table(char **cells, size_t rows, size_t columns)
+{
+	struct buffer	  b;
+	size_t		 *width, i, column;
+	int		  ret;
+
+	width = xcalloc(columns, sizeof *width);
+	for (i = 0; i < rows * columns; i++) {
+		if (strlen(cells[i]) > width[i % columns])
+			width[i % columns] = strlen(cells[i]);
+	}
+	buffer_init(&b);
+	for (i = 0; i < rows * columns; i++) {
+		column = i % columns;
+		if (column == columns - 1)
+			buffer_printf(&b, "%s\n", cells[i]);
+		else
+			buffer_printf(&b, "%-*s  ", (int)width[column],
+			    cells[i]);
+		free(cells[i]);
+	}
+	free(cells);
+	free(width);
+	ret = write_all(STDOUT_FILENO, buffer_peek(&b), buffer_unread(&b));
+	buffer_release(&b);
+	return (ret);
+}
+
 /* Write a JSON value to stdout as one compact line; -1 with errno. */
 int
 output_json(struct json_object *o)

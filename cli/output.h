@@ -16,6 +16,7 @@ int	 output_write(const void *, size_t);
 int	 output_printf(const char *, ...)
 	    __attribute__((__format__(__printf__, 1, 2)));
 int	 output_json(struct json_object *);
+int	 output_table(char **, size_t, size_t);
 char	*read_all(int, size_t, size_t *);
 char	*read_body(const char *, const char *, size_t, size_t *);
 int	 utf8_valid(const void *, size_t);

@@ -22,6 +22,7 @@
 #include "client.h"
 #include "filter.h"
 #include "fish.h"
+#include "mask.h"
 #include "output.h"
 #include "proto.h"
 #include "term.h"
@@ -533,13 +534,15 @@ timeline_print_line(struct json_object *entry, const char *body, size_t len,
 
 /*
  * Print an entry with its body bytes: one line for people, or (with
- * TIMELINE_JSON) one JSON line with the bodies.  Return -1 with errno if
- * stdout fails.
+ * TIMELINE_JSON) one JSON line with the bodies, the password of a URL it
+ * was sent to masked either way.  Return -1 with errno if stdout fails.
  */
 int
 timeline_print(struct json_object *entry, const void *body, size_t len,
     int flags)
 {
+	mask_json_field(entry, "url");
+	mask_json_field(entry, "error");
 	if (flags & TIMELINE_JSON) {
 		timeline_with_bodies(entry, body, len);
 		return (output_json(entry));

@@ -42,11 +42,12 @@ _fishhook_options()
 	spawn) echo --name --status -H --header --body --hold --hold-timeout \
 	    --echo --forward-to --ttl --verify --tolerance ;;
 	start) echo --listen --public-url --tunnel --no-tunnel \
-	    --tunnel-url-pattern --tunnel-timeout --retain --tls-cert --tls-key \
-	    --no-tls --max-body --idle-timeout --max-connections \
+	    --tunnel-url-pattern --tunnel-timeout --retain --idle-exit --tls-cert \
+	    --tls-key --no-tls --max-body --idle-timeout --max-connections \
 	    --max-per-ip --max-header --max-inflight --foreground ;;
+	sessions) echo --json ;;
 	status) echo --json ;;
-	stop) echo --purge ;;
+	stop) echo --all --purge ;;
 	tail) echo --json --method --status --event --where --color ;;
 	verify) echo -H --header --tolerance --now ;;
 	wait) echo --timeout --count --follow --drain --where --json --field \
@@ -70,7 +71,8 @@ _fishhook_takes_value()
 	    spawn:--hold-timeout | spawn:--echo | spawn:--forward-to | \
 	    spawn:--ttl | spawn:--verify | spawn:--tolerance | start:--listen | \
 	    start:--public-url | start:--tunnel | start:--tunnel-url-pattern | \
-	    start:--tunnel-timeout | start:--retain | start:--tls-cert | \
+	    start:--tunnel-timeout | start:--retain | start:--idle-exit | \
+	    start:--tls-cert | \
 	    start:--tls-key | start:--max-body | start:--idle-timeout | \
 	    start:--max-connections | start:--max-per-ip | start:--max-header | \
 	    start:--max-inflight | \
@@ -192,9 +194,8 @@ _fishhook()
 			else
 				mapfile -t COMPREPLY < <(compgen -W 'spawn send
 				    wait close export field help log ls replay
-				    reply
-				    show sign start status stop tail verify
-				    version' -- "$cur")
+				    reply sessions show sign start status stop tail
+				    verify version' -- "$cur")
 			fi
 			;;
 		esac
@@ -221,8 +222,9 @@ _fishhook()
 		;;
 	help)
 		[ "$operands" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W \
-		    'close export field help log ls replay reply send show sign spawn
-		    start status stop tail verify version wait' -- "$cur")
+		    'close export field help log ls replay reply send sessions show
+		    sign spawn start status stop tail verify version wait' \
+		    -- "$cur")
 		;;
 	send)
 		[ "$operands" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W \

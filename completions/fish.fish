@@ -44,7 +44,7 @@ function __fishhook_hooks
         string replace -r -f '.*"name":"([^"]*)".*' '$1'
 end
 
-set -l commands close export field help log ls replay reply send show sign spawn start status stop tail verify version wait
+set -l commands close export field help log ls replay reply send sessions show sign spawn start status stop tail verify version wait
 set -l none "not __fish_seen_subcommand_from $commands"
 
 complete -c $prog -f
@@ -64,6 +64,7 @@ complete -c $prog -n $none -a log -d 'Show what was sent and received'
 complete -c $prog -n $none -a ls -d 'List the hooks'
 complete -c $prog -n $none -a replay -d 'Send a recorded request again'
 complete -c $prog -n $none -a reply -d 'Answer a held request'
+complete -c $prog -n $none -a sessions -d 'List the sessions'
 complete -c $prog -n $none -a show -d 'Print one message whole'
 complete -c $prog -n $none -a sign -d 'Print the signature headers of a body'
 complete -c $prog -n $none -a start -d 'Start the listener'
@@ -151,6 +152,7 @@ complete -c $prog -n $c -l no-tunnel -d 'Run no tunnel, forgetting a saved one'
 complete -c $prog -n $c -l tunnel-url-pattern -x -d 'Find the tunnel URL with REGEX'
 complete -c $prog -n $c -l tunnel-timeout -x -d 'Wait at most D for the tunnel URL'
 complete -c $prog -n $c -l retain -x -d 'Keep the history for D'
+complete -c $prog -n $c -l idle-exit -x -d 'Stop the listener once idle for D'
 complete -c $prog -n $c -l tls-cert -r -F -d 'Serve HTTPS with this certificate'
 complete -c $prog -n $c -l tls-key -r -F -d 'And this private key'
 complete -c $prog -n $c -l no-tls -d 'Serve plain HTTP'
@@ -165,7 +167,11 @@ complete -c $prog -n $c -l foreground -d 'Run the listener in this process'
 set c '__fish_seen_subcommand_from status'
 complete -c $prog -n $c -l json -d 'One JSON object'
 
+set c '__fish_seen_subcommand_from sessions'
+complete -c $prog -n $c -l json -d 'One JSON object per session'
+
 set c '__fish_seen_subcommand_from stop'
+complete -c $prog -n $c -l all -d 'Stop every session'
 complete -c $prog -n $c -l purge -d "Also delete the session's state"
 
 set c '__fish_seen_subcommand_from tail'

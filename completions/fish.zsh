@@ -61,6 +61,7 @@ command)
 		'ls:list the hooks'
 		'replay:send a recorded request again'
 		'reply:answer a request held by a --hold hook'
+		'sessions:list the sessions and their listeners'
 		'show:print one message whole, or as a curl command'
 		'sign:print the signature headers of a body'
 		'start:start the session'"'"'s listener and print its URL'
@@ -90,7 +91,7 @@ argument)
 		    '1:JSON pointer' && ret=0 ;;
 	help)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
-		    '1:command:(close export field help log ls replay reply send show sign spawn start status stop tail verify version wait)' \
+		    '1:command:(close export field help log ls replay reply send sessions show sign spawn start status stop tail verify version wait)' \
 		    && ret=0 ;;
 	log)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
@@ -158,6 +159,7 @@ argument)
 		    '--tunnel-url-pattern=[find the tunnel URL with REGEX]:regex' \
 		    '--tunnel-timeout=[wait at most D for the tunnel URL]:duration' \
 		    '--retain=[keep the history for D]:duration' \
+		    '--idle-exit=[stop the listener once idle for D]:duration' \
 		    '--tls-cert=[serve HTTPS with this certificate]:file:_files' \
 		    '--tls-key=[and this private key]:file:_files' \
 		    '--no-tls[serve plain HTTP]' \
@@ -168,11 +170,15 @@ argument)
 		    '--max-header=[answer 431 to headers near SIZE]:size' \
 		    '--max-inflight=[answer 503 past SIZE of bodies in memory]:size' \
 		    '--foreground[run the listener in this process]' && ret=0 ;;
+	sessions)
+		_arguments -S '(- *)'{-h,--help}'[show the help]' \
+		    '--json[print one JSON object per session]' && ret=0 ;;
 	status)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
 		    '--json[print one JSON object]' && ret=0 ;;
 	stop)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
+		    '--all[stop every session]' \
 		    '--purge[also delete the session'"'"'s state]' && ret=0 ;;
 	tail)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \

@@ -12,6 +12,8 @@
 
 #include "clock.h"
 #include "log.h"
+#include "mask.h"
+#include "xmalloc.h"
 
 /* Set up logging: one line reaches the log file as soon as it is whole. */
 void
@@ -24,18 +26,20 @@ log_init(void)
 static void __attribute__((__format__(__printf__, 3, 0)))
 log_vwrite(const char *level, const char *error, const char *fmt, va_list ap)
 {
-	struct tm	tm;
-	int64_t		ms = clock_wall_ms();
-	time_t		sec = (time_t)(ms / 1000);
-	char		when[32];
+	struct tm	 tm;
+	int64_t		 ms = clock_wall_ms();
+	time_t		 sec = (time_t)(ms / 1000);
+	char		 when[32], *text, *line;
 
 	gmtime_r(&sec, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03dZ %s: ", when, (int)(ms % 1000), level);
-	vfprintf(stderr, fmt, ap);
-	if (error != NULL)
-		fprintf(stderr, ": %s", error);
-	fputc('\n', stderr);
+	/* The passwords of URLs (a send's, a proxy's) stay out of the log. */
+	xvasprintf(&text, fmt, ap);
+	line = mask_credentials(text);
+	fprintf(stderr, "%s.%03dZ %s: %s%s%s\n", when, (int)(ms % 1000), level,
+	    line, error != NULL ? ": " : "", error != NULL ? error : "");
+	free(line);
+	free(text);
 }
 
 /* Log a warning with errno's text. */

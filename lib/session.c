@@ -297,6 +297,36 @@ session_open(struct session *s, int create, char **cause)
 	return (0);
 }
 
+/*
+ * Open $FISH_HOME/sessions/ (O_PATH), checked as session_open checks it,
+ * creating nothing.  Return the descriptor, or -1 with *cause and errno
+ * (ENOENT: there is none yet).
+ */
+int
+session_open_sessions(char **cause)
+{
+	char	*home, *sessions;
+	int	 home_fd, fd = -1, saved;
+
+	if ((home = session_home(cause)) == NULL) {
+		errno = EINVAL;
+		return (-1);
+	}
+	xasprintf(&sessions, "%s/sessions", home);
+	if ((home_fd = session_open_dir(AT_FDCWD, home, home, 0,
+	    cause)) != -1) {
+		fd = session_open_dir(home_fd, "sessions", sessions, 0, cause);
+		saved = errno;
+		close(home_fd);
+		errno = saved;
+	}
+	saved = errno;
+	free(sessions);
+	free(home);
+	errno = saved;
+	return (fd);
+}
+
 /* Open the session directory, creating it if needed (see session_open). */
 int
 session_prepare(struct session *s, char **cause)

@@ -34,6 +34,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 /* The files of a session directory, by name. */
 #define SESSION_SOCKET	"control.sock"
 #define SESSION_PID	"listener.pid"
@@ -70,5 +72,13 @@ int	 session_connect(struct session *, char **);
 int	 session_purge(struct session *, char **);
 void	 session_release(struct session *);
 pid_t	 session_listener_pid(const struct session *);
+int	 session_open_sessions(char **);
+
+/* session-list.c */
+struct json_object;
+int	 session_list(char ***, size_t *, char **);
+void	 session_list_free(char **, size_t);
+struct json_object *session_read_config(const struct session *);
+int64_t	 session_changed_at(const struct session *);
 
 #endif

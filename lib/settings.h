@@ -1,8 +1,8 @@
 /*
  * The settings of fish start (--listen, --public-url, --tunnel, --retain,
- * TLS and the limits on hooks' requests), in one table that says for each its option,
- * its name in config.json and status replies, its kind, its default, and
- * whether it is saved and shown.  The client checks and passes them on
+ * --idle-exit, TLS and the limits on hooks' requests), in one table that
+ * says for each its option, its name in config.json and status replies,
+ * its kind, its default, and whether it is saved and shown.  The client checks and passes them on
  * with it, the listener resolves, saves and shows them with it, and the
  * client compares them with a running listener's with it: a new setting is
  * one row of the table, plus the code that uses its value.
@@ -25,6 +25,7 @@ enum setting_id {
 	SETTING_TLS_KEY,
 	SETTING_NO_TLS,
 	SETTING_RETAIN,
+	SETTING_IDLE_EXIT,
 	SETTING_MAX_BODY,
 	SETTING_MAX_HEADER,
 	SETTING_IDLE_TIMEOUT,

@@ -436,6 +436,7 @@ listener_run(void)
 	    (unsigned long long)stats.hooks,
 	    (unsigned long long)stats.received);
 	listener_ready(NULL);
+	listener_idle_start();
 	loop_run(listener.loop);
 }
 

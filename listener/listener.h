@@ -55,4 +55,7 @@ extern struct listener listener;
 
 void	listener_shutdown(void);
 
+/* listener-idle.c */
+void	listener_idle_start(void);
+
 #endif

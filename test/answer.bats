@@ -382,6 +382,11 @@ first_segment_gone() {
 	assert_failure 2
 	run --separate-stderr fish close --frobnicate x
 	assert_failure 2
+	# No session yet: nothing to close, and none is made.
+	run --separate-stderr fish close no-such-hook
+	assert_failure 4
+	[[ $stderr == *"no session 'default'"* ]]
+	fish start >/dev/null
 	run --separate-stderr fish close no-such-hook
 	assert_failure 4
 	[[ $stderr == *"no such hook"* ]]

@@ -90,6 +90,12 @@ check_completions() {
 	assert_output -- "--timeout"
 	run "complete_$shell" "fish show --r"
 	assert_output -- "--raw"
+	run "complete_$shell" "fish ses"
+	assert_output "sessions"
+	run "complete_$shell" "fish stop --a"
+	assert_output -- "--all"
+	run "complete_$shell" "fish start --idle-e"
+	assert_output -- "--idle-exit"
 	run "complete_$shell" "fish -S "
 	assert_output $'alpha\nbeta'
 	run "complete_$shell" "fish -S alpha wait "

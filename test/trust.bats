@@ -417,6 +417,9 @@ open_gate() {
 
 @test "commands without a deadline wait for a starting listener, and Ctrl-C ends them with 130" {
 	local starter follower tail
+	# ls and tail start the listener of a session that exists.
+	fish start >/dev/null
+	fish stop
 	gate_listener
 	# A background job may inherit SIGINT ignored (no job control, or a
 	# suite itself started in the background): give it the default.

@@ -588,9 +588,10 @@ verified() {
 	assert_failure 2
 	run --separate-stderr fish spawn --verify "stripe:$SECRET" --tolerance soon
 	assert_failure 2
-	# Nothing was created.
+	# Nothing was created, not even the session.
 	run fish ls --json
-	assert_output ''
+	assert_failure 4
+	assert_output "fish: no session 'default' (fish sessions lists them)"
 }
 
 @test "spawn --help describes --verify and --tolerance" {

@@ -27,6 +27,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -553,6 +554,22 @@ control_flush(struct control *ctl)
 
 	TAILQ_FOREACH_SAFE(c, &ctl->conns, entry, next)
 		conn_flush(c);
+}
+
+/*
+ * Tell whether any client is connected, or waiting to be accepted (for
+ * fish start --idle-exit: see listener-idle.c).
+ */
+int
+control_busy(const struct control *ctl)
+{
+	struct pollfd	pfd;
+
+	if (ctl->nconns > 0)
+		return (1);
+	pfd.fd = ctl->fd;
+	pfd.events = POLLIN;
+	return (poll(&pfd, 1, 0) == 1);
 }
 
 /* Close every client and the socket, and remove the socket file. */

@@ -32,6 +32,7 @@ struct store;
 struct control	*control_start(struct loop *, struct store *,
 		    struct outbound *, const char *, char **);
 void		 control_stop(struct control *);
+int		 control_busy(const struct control *);
 void		 control_flush(struct control *);
 void		 control_notify_stop(struct control *);
 

@@ -3,7 +3,7 @@
 # after helpers/common.
 
 # Every command of fish, as fish --help lists them.
-COMMANDS="start stop status spawn wait send reply close field log ls show tail replay sign verify help version"
+COMMANDS="start stop status sessions spawn wait send reply close field log ls show tail replay sign verify help version"
 
 # help_options CMD [--listed]: print each option (-x or --long) that fish
 # CMD --help shows, one a line; with --listed, only the long options of

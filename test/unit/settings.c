@@ -238,7 +238,7 @@ test_names(void)
 {
 	const char	*head = "[--listen HOST:PORT] [--public-url URL] "
 	    "[--tls-cert FILE] [--tls-key FILE] [--no-tls] [--retain D] "
-	    "[--max-body SIZE]";
+	    "[--idle-exit D] [--max-body SIZE]";
 	char	 key[32], *p, *usage;
 	size_t	 i;
 	int	 good = 1;

@@ -1,0 +1,359 @@
+#!/usr/bin/env bats
+# fish sessions, fish stop --all, and commands that must not create a
+# session: a user can see every session and listener, stop them all, and a
+# typo in -S leaves nothing behind.
+
+bats_require_minimum_version 1.5.0
+load helpers/common
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# as_nobody_owned PATH: make PATH another user's (needs root).
+as_nobody_owned() {
+	[ "$(id -u)" = 0 ] || skip "needs root to give a file to another user"
+	chown 65534 "$1"
+}
+
+@test "fish sessions lists each session with its pid, URL, hooks, queued messages and idle time" {
+	local a b
+	a=$(fish -S alpha spawn)
+	fish -S alpha spawn >/dev/null
+	[ "$(http_post "$a" '{"n":1}')" = 200 ]
+	b=$(fish -S beta spawn)
+	fish -S beta stop
+
+	run --separate-stderr fish sessions
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 --regexp '^NAME +PID +URL +HOOKS +QUEUED +IDLE$'
+	assert_line --index 1 --regexp "^alpha +$(listener_pid alpha) +${a%/*} +2 +1 +[0-9]+[smhd]\$"
+	assert_line --index 2 --regexp "^beta +stopped +${b%/*} +- +- +[0-9]+[smhd]\$"
+	assert_equal "${#lines[@]}" 3
+	# Listing started nothing.
+	run fish -S beta status
+	assert_failure 3
+}
+
+@test "fish sessions --json prints one object per session" {
+	local a alpha beta
+	a=$(fish -S alpha spawn)
+	fish -S beta start >/dev/null
+	fish -S beta stop
+
+	run fish sessions --json
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	alpha=${lines[0]} beta=${lines[1]}
+	run fish field /running <<<"$alpha"
+	assert_output true
+	run fish field /pid <<<"$alpha"
+	assert_output "$(listener_pid alpha)"
+	run fish field /url <<<"$alpha"
+	assert_output "${a%/*}"
+	run fish field /hooks <<<"$alpha"
+	assert_output 1
+	run fish field /name <<<"$beta"
+	assert_output beta
+	run fish field /running <<<"$beta"
+	assert_output false
+	run fish field /hooks <<<"$beta"
+	assert_failure 4
+}
+
+@test "fish sessions with no session prints nothing and creates nothing" {
+	run --separate-stderr fish sessions
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	[ ! -e "$FISH_HOME" ]
+}
+
+@test "a session whose listener died, or left a stale pid file, is listed as stopped and not restarted" {
+	fish -S crashed spawn >/dev/null
+	kill_listener crashed
+	fish -S stale start >/dev/null
+	fish -S stale stop
+	# The pid of a process that is gone.
+	sh -c 'echo $$' >"$FISH_HOME/sessions/stale/listener.pid"
+
+	run fish sessions
+	assert_success
+	assert_line --regexp '^crashed +stopped '
+	assert_line --regexp '^stale +stopped '
+	# The crashed one's socket is still there: nothing restarted it.
+	[ -S "$FISH_HOME/sessions/crashed/control.sock" ]
+	run fish -S crashed status --json
+	assert_success
+}
+
+@test "fish sessions says which listener runs but does not answer, within its deadline" {
+	local pid
+	fish -S frozen spawn >/dev/null
+	pid=$(listener_pid frozen)
+	kill -STOP "$pid"
+	run fish sessions
+	kill -CONT "$pid"
+	assert_success
+	assert_line --regexp "^frozen +$pid \(not answering\) +http://127\.0\.0\.1:[0-9]+ +- +- +"
+}
+
+@test "fish sessions names a session of another user's and lists the others" {
+	fish -S mine start >/dev/null
+	mkdir -m 700 "$FISH_HOME/sessions/theirs"
+	as_nobody_owned "$FISH_HOME/sessions/theirs"
+
+	run --separate-stderr fish sessions
+	assert_failure 1
+	assert_line --index 1 --regexp '^mine +[0-9]+ '
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$stderr" "fish: session 'theirs': '$FISH_HOME/sessions/theirs' belongs to another user (uid 65534), not to you; fish will not use it: set FISH_HOME elsewhere"
+	chown 0 "$FISH_HOME/sessions/theirs"
+}
+
+@test "fish sessions and stop --all refuse another user's FISH_HOME" {
+	mkdir -m 700 "$FISH_HOME"
+	as_nobody_owned "$FISH_HOME"
+	run --separate-stderr fish sessions
+	assert_failure 3
+	assert_equal "$stderr" "fish: sessions: '$FISH_HOME' belongs to another user (uid 65534), not to you; fish will not use it: set FISH_HOME elsewhere"
+	run --separate-stderr fish stop --all
+	assert_failure 3
+	assert_equal "$stderr" "fish: stop: '$FISH_HOME' belongs to another user (uid 65534), not to you; fish will not use it: set FISH_HOME elsewhere"
+	chown 0 "$FISH_HOME"
+}
+
+@test "a mistyped session makes nothing: read-only commands say so and exit 4" {
+	fish spawn --name real >/dev/null
+	local cmd
+	for cmd in "log" "tail" "ls" "show 1" "wait real --timeout 5" \
+	    "wait http://127.0.0.1:1/abc" "close real" "reply real" \
+	    "replay 1"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr fish -S typo $cmd
+		assert_failure 4
+		assert_equal "$stderr" "fish: no session 'typo' (fish sessions lists them)"
+	done
+	[ ! -e "$FISH_HOME/sessions/typo" ]
+	run fish sessions
+	refute_line --partial typo
+}
+
+@test "status of a session that does not exist says so, exits 3 and creates nothing" {
+	run fish -S typo status
+	assert_failure 3
+	assert_output "session typo: not running, no such session (fish sessions lists them)"
+	run fish -S typo status --json
+	assert_failure 3
+	run fish field /exists <<<"$output"
+	assert_output false
+	[ ! -e "$FISH_HOME/sessions/typo" ]
+}
+
+@test "a read-only command starts a stopped session's listener, and its journal is there" {
+	local hook
+	hook=$(fish -S kept spawn --name k)
+	[ "$(http_post "$hook" '{"kept":true}')" = 200 ]
+	fish -S kept stop
+
+	run fish -S kept log --json
+	assert_success
+	assert_output --partial 'kept'
+	run fish -S kept wait k --timeout 5
+	assert_success
+	assert_output '{"kept":true}'
+}
+
+@test "errors about a hook or message name the session they looked in" {
+	fish -S alpha spawn >/dev/null
+	run --separate-stderr fish -S alpha wait nosuch --timeout 1
+	assert_failure 4
+	assert_equal "$stderr" "fish: no such hook 'nosuch' (in session 'alpha')"
+	run --separate-stderr fish -S alpha show 999
+	assert_failure 4
+	assert_equal "$stderr" "fish: no message 999 in the journal (in session 'alpha')"
+	run --separate-stderr fish -S alpha close nosuch
+	assert_failure 4
+	assert_equal "$stderr" "fish: no such hook 'nosuch' (in session 'alpha')"
+}
+
+@test "fish stop --all stops every running session and says which" {
+	local a b
+	fish -S alpha spawn >/dev/null
+	fish -S beta spawn >/dev/null
+	fish -S gamma start >/dev/null
+	fish -S gamma stop
+	a=$(listener_pid alpha)
+	b=$(listener_pid beta)
+
+	run --separate-stderr fish stop --all
+	assert_success
+	assert_equal "$output" "stopped alpha (pid $a)
+stopped beta (pid $b)"
+	assert_equal "$stderr" ""
+	wait_until 5 all_dead "$a" "$b"
+	# Their state is kept.
+	[ -d "$FISH_HOME/sessions/alpha/journal" ]
+	run fish stop --all
+	assert_success
+	assert_output ""
+}
+
+@test "fish stop --all --purge purges every session, running or not" {
+	fish -S alpha spawn >/dev/null
+	fish -S beta start >/dev/null
+	fish -S beta stop
+
+	run fish stop --all --purge
+	assert_success
+	assert_line --index 0 --regexp '^stopped alpha \(pid [0-9]+\), purged$'
+	assert_line --index 1 'purged beta'
+	[ ! -e "$FISH_HOME/sessions/alpha" ]
+	[ ! -e "$FISH_HOME/sessions/beta" ]
+	run fish sessions
+	assert_output ""
+}
+
+@test "fish stop --all stops a listener that died and left its socket" {
+	fish -S crashed spawn >/dev/null
+	kill_listener crashed
+	fish -S live spawn >/dev/null
+	run fish stop --all --purge
+	assert_success
+	assert_line 'purged crashed'
+	[ ! -e "$FISH_HOME/sessions/crashed" ]
+}
+
+@test "fish stop --all names a session it cannot stop, does the others and exits 1" {
+	fish -S alpha spawn >/dev/null
+	mkdir -m 700 "$FISH_HOME/sessions/theirs"
+	as_nobody_owned "$FISH_HOME/sessions/theirs"
+
+	run --separate-stderr fish stop --all
+	assert_failure 1
+	assert_output --regexp '^stopped alpha \(pid [0-9]+\)$'
+	assert_equal "$stderr" "fish: stop: session 'theirs': '$FISH_HOME/sessions/theirs' belongs to another user (uid 65534), not to you; fish will not use it: set FISH_HOME elsewhere"
+	chown 0 "$FISH_HOME/sessions/theirs"
+}
+
+@test "concurrent stop --all and commands end with documented statuses and no listener is left" {
+	local i pids="" st
+	for i in 1 2 3; do
+		fish -S "s$i" spawn --name h >/dev/null
+	done
+	for i in 1 2 3; do
+		fish stop --all >/dev/null 2>>"$BATS_TEST_TMPDIR/err" &
+		pids="$pids $!"
+		fish -S "s$i" ls >/dev/null 2>>"$BATS_TEST_TMPDIR/err" &
+		pids="$pids $!"
+		fish -S "s$i" wait h --timeout 1 >/dev/null \
+		    2>>"$BATS_TEST_TMPDIR/err" &
+		pids="$pids $!"
+	done
+	for i in $pids; do
+		st=0
+		wait "$i" || st=$?
+		# 124: a wait that timed out; 3: one told the session stopped.
+		case $st in 0 | 1 | 3 | 124) ;; *) fail "exit $st" ;; esac
+	done
+	fish stop --all >/dev/null
+	run fish sessions
+	refute_output --regexp ' [0-9]+ +http'
+	# Every message is whole lines of fish's.
+	run grep -cv '^fish: ' "$BATS_TEST_TMPDIR/err"
+	assert_output 0
+}
+
+@test "fish stop --purge with FISH_HOME a file says so in one line and exits 3" {
+	echo x >"$BATS_TEST_TMPDIR/file"
+	export FISH_HOME=$BATS_TEST_TMPDIR/file
+	run --separate-stderr fish stop --purge
+	assert_failure 3
+	assert_equal "$stderr" "fish: '$FISH_HOME' is not a directory; move it away or set FISH_HOME elsewhere"
+	run --separate-stderr fish stop --all --purge
+	assert_failure 3
+	assert_equal "$stderr" "fish: stop: '$FISH_HOME' is not a directory; move it away or set FISH_HOME elsewhere"
+	[ "$(cat "$FISH_HOME")" = x ]
+}
+
+@test "parallel commands never interleave their error lines" {
+	local i pids=""
+	for i in $(seq 1 30); do
+		fish -S "typo$i" log 2>>"$BATS_TEST_TMPDIR/err" &
+		pids="$pids $!"
+		fish -S "typo$i" spawn --status 99 2>>"$BATS_TEST_TMPDIR/err" &
+		pids="$pids $!"
+	done
+	# shellcheck disable=SC2086
+	wait $pids || true
+	run grep -cvE "^(fish: no session 'typo[0-9]+' \(fish sessions lists them\)|fish spawn: .*|usage: fish spawn .*)\$" \
+	    "$BATS_TEST_TMPDIR/err"
+	assert_output 0
+	run grep -c "^fish: no session" "$BATS_TEST_TMPDIR/err"
+	assert_output 30
+}
+
+@test "a listener started with --idle-exit stops by itself once idle, and the next command restarts it losing nothing" {
+	local hook pid
+	fish start --idle-exit 1s >/dev/null
+	hook=$(fish spawn --name h)
+	[ "$(http_post "$hook" '{"kept":1}')" = 200 ]
+	fish close h
+	pid=$(listener_pid)
+	# Polled by pid: a status would be a client, and keep it busy.
+	wait_until 15 all_dead "$pid"
+	log_has 'idle for 1s (--idle-exit): stopping'
+	run fish sessions
+	assert_line --regexp '^default +stopped '
+
+	run fish wait h --timeout 5
+	assert_success
+	assert_output '{"kept":1}'
+}
+
+@test "an open hook keeps a listener with --idle-exit running until it expires" {
+	local pid t0
+	fish start --idle-exit 1s >/dev/null
+	t0=$(now_ms)
+	fish spawn --ttl 3s >/dev/null
+	pid=$(listener_pid)
+	wait_until 20 all_dead "$pid"
+	# Open for 3s, then idle for 1s.
+	since "$t0" 3000
+}
+
+@test "a connected command keeps a listener with --idle-exit running" {
+	local pid
+	fish start --idle-exit 1s >/dev/null
+	pid=$(listener_pid)
+	fish tail >/dev/null 2>&1 3>&- &
+	tail_pid=$!
+	run wait_until 3 all_dead "$pid"
+	assert_failure
+	stop_tail
+	wait_until 15 all_dead "$pid"
+}
+
+@test "--idle-exit is saved and shown by status, and 0 turns it off" {
+	fish start --idle-exit 5m >/dev/null
+	run fish status
+	assert_line --regexp '^idle exit: +5m$'
+	run fish start --idle-exit 0
+	assert_failure 1
+	assert_output --partial "already running with other settings"
+	fish stop
+	grep -q '"idle_exit": *"5m"' "$FISH_HOME/sessions/default/config.json"
+	fish start >/dev/null
+	run status_field /idle_exit
+	assert_output 5m
+	fish stop
+	fish start --idle-exit 0 >/dev/null
+	run status_field /idle_exit
+	assert_output 0ms
+
+	run fish start --idle-exit soon
+	assert_failure 2
+	run fish start --idle-exit 31d
+	assert_failure 2
+	assert_output --partial "0 (never) to 30d"
+}
