@@ -2074,7 +2074,7 @@ test_roll_by_size(void)
 	int			 i, early = 0;
 
 	dir = temp_path("by-size");
-	remove_tree(dir);
+	tree_remove(dir);
 	if ((j = reopen(dir, &seen, &warning)) == NULL) {
 		ok(0, "open a journal to fill");
 		goto out;
@@ -2180,7 +2180,7 @@ test_prepared_left(void)
 	int			 i, fd;
 
 	dir = temp_path("prepared");
-	remove_tree(dir);
+	tree_remove(dir);
 	buffer_init(&torn);
 	if ((j = reopen(dir, &seen, &warning)) == NULL) {
 		ok(0, "open a journal to prepare in");
@@ -2272,7 +2272,7 @@ test_counts(void)
 	int		 i;
 
 	dir = temp_path("counts");
-	remove_tree(dir);
+	tree_remove(dir);
 	if ((j = reopen(dir, &seen, &warning)) == NULL) {
 		ok(0, "open a journal to count");
 		free(dir);
