@@ -265,7 +265,8 @@ httpd_received(struct httpd *h, struct request *r,
 		return (httpd_answer_busy(h, connection));
 	/* The hook was found by "/TOKEN" at the start of the URI. */
 	r->rest = r->uri + 1 + TOKEN_LEN;
-	outcome = record_request(r, h->reject, method);
+	outcome = record_request(r, h->reject, method,
+	    httpd_conn_remote(connection));
 	if (outcome == RECORD_COUNTED) {
 		request_body_release(r);
 		return (httpd_answer(connection, MHD_HTTP_UNAUTHORIZED,

@@ -58,6 +58,7 @@ void	httpd_server_turn(struct MHD_Connection *);
 void	httpd_conn_busy(struct httpd *, struct MHD_Connection *);
 void	httpd_conn_idle(struct httpd *, struct MHD_Connection *);
 void	httpd_conn_stop(struct httpd *);
+const char *httpd_conn_remote(struct MHD_Connection *);
 
 /* httpd-access.c: requests, from the request line to completion. */
 void	*httpd_uri_logger(void *, const char *, struct MHD_Connection *);

@@ -16,6 +16,6 @@ enum record_outcome {
 };
 
 enum record_outcome	record_request(struct request *, struct reject *,
-			    const char *);
+			    const char *, const char *);
 
 #endif
