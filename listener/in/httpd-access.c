@@ -46,21 +46,29 @@
 #define HTTPD_REJECTED_TEXT	"signature check failed\n"
 
 /*
- * Queue a short plain-text answer, with a Retry-After of retry_after
- * seconds unless it is 0.
+ * Return the short plain-text answer text with a Retry-After of
+ * retry_after seconds unless it is 0, made on first use and kept until
+ * the server stops (httpd_canned_free): MHD counts the connections it is
+ * queued on.  The texts are our constants, so they are told apart by
+ * address.  NULL if libmicrohttpd cannot make it.
  */
-static enum MHD_Result
-httpd_answer_retry(struct MHD_Connection *connection, unsigned int status,
-    const char *text, unsigned int retry_after)
+static struct MHD_Response *
+httpd_canned(struct httpd *h, const char *text, unsigned int retry_after)
 {
+	struct httpd_canned	*c;
 	struct MHD_Response	*response;
-	enum MHD_Result		 ret;
+	size_t			 i;
 	char			 seconds[16];
 
+	for (i = 0; i < h->ncanned; i++) {
+		c = &h->canned[i];
+		if (c->text == text && c->retry_after == retry_after)
+			return (c->response);
+	}
 	response = MHD_create_response_from_buffer(strlen(text), (void *)text,
 	    MHD_RESPMEM_PERSISTENT);
 	if (response == NULL)
-		return (MHD_NO);
+		return (NULL);
 	if (*text != '\0')
 		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    "text/plain; charset=utf-8");
@@ -69,17 +77,49 @@ httpd_answer_retry(struct MHD_Connection *connection, unsigned int status,
 		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
 		    seconds);
 	}
-	ret = MHD_queue_response(connection, status, response);
-	MHD_destroy_response(response);
-	return (ret);
+	h->canned = xreallocarray(h->canned, h->ncanned + 1,
+	    sizeof *h->canned);
+	c = &h->canned[h->ncanned++];
+	c->text = text;
+	c->retry_after = retry_after;
+	c->response = response;
+	return (response);
+}
+
+/* Free the short answers made (the server stops). */
+void
+httpd_canned_free(struct httpd *h)
+{
+	size_t	i;
+
+	for (i = 0; i < h->ncanned; i++)
+		MHD_destroy_response(h->canned[i].response);
+	free(h->canned);
+	h->canned = NULL;
+	h->ncanned = 0;
+}
+
+/*
+ * Queue a short plain-text answer, with a Retry-After of retry_after
+ * seconds unless it is 0.
+ */
+static enum MHD_Result
+httpd_answer_retry(struct httpd *h, struct MHD_Connection *connection,
+    unsigned int status, const char *text, unsigned int retry_after)
+{
+	struct MHD_Response	*response;
+
+	if ((response = httpd_canned(h, text, retry_after)) == NULL)
+		return (MHD_NO);
+	return (MHD_queue_response(connection, status, response));
 }
 
 /* Queue a short plain-text answer. */
 static enum MHD_Result
-httpd_answer(struct MHD_Connection *connection, unsigned int status,
-    const char *text)
+httpd_answer(struct httpd *h, struct MHD_Connection *connection,
+    unsigned int status, const char *text)
 {
-	return (httpd_answer_retry(connection, status, text, 0));
+	return (httpd_answer_retry(h, connection, status, text, 0));
 }
 
 /*
@@ -90,7 +130,7 @@ httpd_answer(struct MHD_Connection *connection, unsigned int status,
 static enum MHD_Result
 httpd_answer_busy(struct httpd *h, struct MHD_Connection *connection)
 {
-	return (httpd_answer_retry(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+	return (httpd_answer_retry(h, connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 	    "too many bodies in flight, retry later\n",
 	    (unsigned int)((h->limits.idle_timeout_ms + 999) / 1000)));
 }
@@ -178,9 +218,11 @@ httpd_durable(void *arg)
 		forward_start(h->forward, r);
 	else if (hook->hold)
 		hold_add(h->hold, r);
-	else
-		request_respond(r, httpd_hook_status(hook),
-		    answer_new(hook->headers, hook->body, hook->body_len), 0);
+	else {
+		/* The hook's answer, made once (answer_canned). */
+		r->canned = 1;
+		request_respond(r, httpd_hook_status(hook), NULL, 0);
+	}
 	request_body_release(r);
 }
 
@@ -214,33 +256,33 @@ httpd_headers(struct httpd *h, struct request *r,
 	struct strict_framing	 framing;
 
 	if (r->too_long)
-		return (httpd_answer(connection, MHD_HTTP_URI_TOO_LONG,
+		return (httpd_answer(h, connection, MHD_HTTP_URI_TOO_LONG,
 		    "request line too long\n"));
 	strict_framing(connection, request_body_cap(&h->requests), &framing);
 	if (framing.malformed)
-		return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+		return (httpd_answer(h, connection, MHD_HTTP_BAD_REQUEST,
 		    "bad header field\n"));
 	r->hook = httpd_find_hook(h, r->uri);
 	if (r->hook == NULL)
-		return (httpd_answer(connection, MHD_HTTP_NOT_FOUND,
+		return (httpd_answer(h, connection, MHD_HTTP_NOT_FOUND,
 		    "no such hook\n"));
 	if (r->hook->closed)
-		return (httpd_answer(connection, MHD_HTTP_GONE,
+		return (httpd_answer(h, connection, MHD_HTTP_GONE,
 		    "this hook is closed\n"));
 	if (strict_has_dot_segment(r->uri + 1 + TOKEN_LEN))
-		return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+		return (httpd_answer(h, connection, MHD_HTTP_BAD_REQUEST,
 		    "bad path\n"));
 	if (!strict_request_line_clean(method, r->uri))
-		return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+		return (httpd_answer(h, connection, MHD_HTTP_BAD_REQUEST,
 		    "bad request line\n"));
 	if (h->stopping)
-		return (httpd_answer(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+		return (httpd_answer(h, connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "shutting down\n"));
 	if (strict_framing_ambiguous(&framing))
-		return (httpd_answer(connection, MHD_HTTP_BAD_REQUEST,
+		return (httpd_answer(h, connection, MHD_HTTP_BAD_REQUEST,
 		    "ambiguous body length\n"));
 	if (framing.too_large)
-		return (httpd_answer(connection, MHD_HTTP_CONTENT_TOO_LARGE,
+		return (httpd_answer(h, connection, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "body too large\n"));
 	if (framing.length > 0 && !request_body_reserve(r, framing.length))
 		return (httpd_answer_busy(h, connection));
@@ -259,7 +301,7 @@ httpd_received(struct httpd *h, struct request *r,
 	enum record_outcome	outcome;
 
 	if (r->too_large)
-		return (httpd_answer(connection, MHD_HTTP_CONTENT_TOO_LARGE,
+		return (httpd_answer(h, connection, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "body too large\n"));
 	if (r->overflow)
 		return (httpd_answer_busy(h, connection));
@@ -269,7 +311,7 @@ httpd_received(struct httpd *h, struct request *r,
 	    httpd_conn_remote(connection));
 	if (outcome == RECORD_COUNTED) {
 		request_body_release(r);
-		return (httpd_answer(connection, MHD_HTTP_UNAUTHORIZED,
+		return (httpd_answer(h, connection, MHD_HTTP_UNAUTHORIZED,
 		    HTTPD_REJECTED_TEXT));
 	}
 	if (outcome == RECORD_ACCEPTED)
@@ -294,9 +336,10 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-	struct httpd	*h = arg;
-	struct request	*r = *con_cls;
-	enum MHD_Result	 ret;
+	struct httpd		*h = arg;
+	struct request		*r = *con_cls;
+	struct MHD_Response	*response;
+	enum MHD_Result		 ret;
 
 	(void)url;
 	(void)version;
@@ -315,6 +358,11 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 	case REQUEST_SUSPENDED:
 		return (MHD_YES);
 	case REQUEST_ANSWERED:
+		if (r->canned) {
+			response = answer_canned(r->hook);
+			return (response == NULL ? MHD_NO :
+			    MHD_queue_response(connection, r->status, response));
+		}
 		if (r->response == NULL)
 			return (MHD_NO);
 		ret = MHD_queue_response(connection, r->status, r->response);

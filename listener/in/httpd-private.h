@@ -24,6 +24,13 @@ struct loop_timer;
 struct reject;
 struct store;
 
+/* A short fixed answer, made once (httpd_canned). */
+struct httpd_canned {
+	const char		*text;
+	unsigned int		 retry_after;
+	struct MHD_Response	*response;
+};
+
 struct httpd {
 	struct MHD_Daemon	*daemon;
 	struct loop		*loop;
@@ -40,6 +47,8 @@ struct httpd {
 	int64_t			 log_window;	/* see httpd_log */
 	unsigned int		 logged;
 	uint64_t		 log_dropped;
+	struct httpd_canned	*canned;	/* short answers made */
+	size_t			 ncanned;
 
 	/* Connections (httpd-conn.c). */
 	TAILQ_HEAD(, httpd_conn) conns;
@@ -66,5 +75,6 @@ enum MHD_Result httpd_access(void *, struct MHD_Connection *, const char *,
 	    const char *, const char *, const char *, size_t *, void **);
 void	httpd_completed(void *, struct MHD_Connection *, void **,
 	    enum MHD_RequestTerminationCode);
+void	httpd_canned_free(struct httpd *);
 
 #endif

@@ -84,6 +84,7 @@ struct hook	*store_find(struct store *, const char *);
 struct hook	*store_find_token(struct store *, const char *, size_t);
 void		 store_close_hook(struct store *, struct hook *);
 struct hook_list *store_hooks(struct store *);
+void		 store_hook_cache(struct hook *, void *, void (*)(void *));
 
 /*
  * A received request as its record holds it, for store_receive_fields:
