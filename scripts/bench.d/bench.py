@@ -44,15 +44,21 @@ FULL = dict(callbacks=1000, acks=100, hf_runs=200, wrk_seconds=10,
             sends=1000, send_reps=3, hooks=10000, messages=100000,
             small_journal=1000, big_journal=1000000, take_runs=200,
             start_runs=3, recovery_mib=1024, recovery_runs=3,
-            fsyncs=2000)
+            fsyncs=2000, cost_requests=4000)
 QUICK = dict(callbacks=150, acks=30, hf_runs=30, wrk_seconds=2, wrk_reps=2,
              sends=50, send_reps=2, hooks=500, messages=10000,
              small_journal=1000, big_journal=100000, take_runs=40,
-             start_runs=2, recovery_mib=64, recovery_runs=2, fsyncs=300)
+             start_runs=2, recovery_mib=64, recovery_runs=2, fsyncs=300,
+             cost_requests=800)
 
 # The measurements --only may name, in the order they run.
 SECTIONS = ("callbacks", "overhead", "sends", "throughput", "fsync",
-            "memory", "scale", "recovery")
+            "costs", "memory", "scale", "recovery")
+
+# The allocator-counting shim scripts/bench builds (see costs), and the
+# connections the fixed number of requests there go over.
+MALLOC_SHIM = os.environ.get("FISH_BENCH_MALLOC_SHIM")
+COST_CONNS = 16
 
 # Untimed pause before each POST to a `wait --follow` (see follow_latency).
 FOLLOW_GAP = 0.010
@@ -70,17 +76,18 @@ def progress(text):
           file=sys.stderr, flush=True)
 
 
-def fish(*args, session="main", check=True, stdin=None):
+def fish(*args, session="main", check=True, stdin=None, env=None):
     """Run the fish client in a session and return its stdout, stripped."""
     p = subprocess.run([FISH, "-S", session, *args], stdout=subprocess.PIPE,
-                       stdin=stdin, check=check)
+                       stdin=stdin, check=check, env=env)
     return p.stdout.decode().strip()
 
 
-def fish_before(*args, session="before", check=True):
+def fish_before(*args, session="before", check=True, env=None):
     """Run the --before build's client (and its listener) in a session of
     its own; return its stdout, stripped."""
-    env = dict(os.environ, FISH_LISTENER=os.path.join(BEFORE, "fish-listener"))
+    env = dict(env or os.environ,
+               FISH_LISTENER=os.path.join(BEFORE, "fish-listener"))
     p = subprocess.run([os.path.join(BEFORE, "fish"), "-S", session, *args],
                        stdout=subprocess.PIPE, env=env, check=check)
     return p.stdout.decode().strip()
@@ -573,6 +580,121 @@ def fsync_latency(n, size=200):
                      goal="", met=None, note=""))
 
 
+def post_many(url, n, conns):
+    """POST n requests to url over conns keep-alive connections at once,
+    each waiting for its answer before the next; return the non-2xx."""
+    bad = []
+
+    def worker(count):
+        poster = Poster(url)
+        for _ in range(count):
+            if poster.post(BODY) // 100 != 2:
+                bad.append(1)
+        poster.close()
+
+    threads = [threading.Thread(target=worker,
+                                args=(n // conns + (i < n % conns),))
+               for i in range(conns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(bad)
+
+
+def strace_counts(path):
+    """Read strace -c's summary: return ({syscall: calls}, total calls)."""
+    calls, total = {}, 0
+    with open(path) as f:
+        for line in f:
+            cols = line.split()
+            if len(cols) < 5 or not cols[3].isdigit():
+                continue
+            if cols[-1] == "total":
+                total = int(cols[3])
+            else:
+                calls[cols[-1]] = int(cols[3])
+    return calls, total
+
+
+def malloc_counts(directory, pid):
+    """Return the allocator calls counted so far in process pid (the
+    shim's five counters: malloc, calloc, realloc, free, aligned)."""
+    with open(os.path.join(directory, str(pid)), "rb") as f:
+        data = f.read(40)
+    return [int.from_bytes(data[i:i + 8], sys.byteorder)
+            for i in range(0, 40, 8)]
+
+
+def request_costs(n, runner, label):
+    """Allocator calls and syscalls per request of one build's listener,
+    over n requests on COST_CONNS connections: its allocator calls from
+    the shim's counters before and after, its syscalls from strace -c -f
+    attached for the requests alone (a second, separate run: strace
+    slows the listener and changes how requests batch).  runner is fish
+    or fish_before; return {what: per request}."""
+    session = f"costs-{label}"
+    mdir = os.path.join(TMP, f"malloc-{label}")
+    os.makedirs(mdir, exist_ok=True)
+    env = dict(os.environ, LD_PRELOAD=MALLOC_SHIM,
+               FISH_BENCH_MALLOC_DIR=mdir)
+    runner("start", session=session, env=env)
+    hook = runner("spawn", "--name", "costs", session=session)
+    pid = json.loads(runner("status", "--json", session=session))["pid"]
+    post_many(hook, 200, COST_CONNS)            # warm up
+    before = malloc_counts(mdir, pid)
+    bad = post_many(hook, n, COST_CONNS)
+    after = malloc_counts(mdir, pid)
+    out = os.path.join(TMP, f"strace-{label}.txt")
+    st = subprocess.Popen(["strace", "-c", "-f", "-o", out, "-p", str(pid)],
+                          stderr=subprocess.DEVNULL)
+    time.sleep(1.0)                             # attached to every thread
+    bad += post_many(hook, n, COST_CONNS)
+    st.send_signal(signal.SIGINT)
+    st.wait()
+    runner("stop", session=session, check=False)
+    calls, total = strace_counts(out)
+    d = [a - b for a, b in zip(after, before)]
+    costs = dict(allocator=(d[0] + d[1] + d[2] + d[4] + d[3]) / n,
+                 allocations=(d[0] + d[1] + d[2] + d[4]) / n,
+                 syscalls=total / n,
+                 epoll_ctl=calls.get("epoll_ctl", 0) / n,
+                 fdatasync=calls.get("fdatasync", 0) / n,
+                 bad=bad)
+    costs["top"] = sorted(calls.items(), key=lambda kv: -kv[1])[:6]
+    return costs
+
+
+def costs(n):
+    """Allocator calls and syscalls per acknowledged request, this build
+    and the --before build, over the same fixed number of requests."""
+    if not MALLOC_SHIM:
+        progress("costs: no allocator shim built, skipped")
+        return
+    progress(f"costs: {n} requests, {COST_CONNS} connections, counted")
+    section = f"per request ({n} POSTs, {COST_CONNS} connections)"
+    now = request_costs(n, fish, "now")
+    was = request_costs(n, fish_before, "before") if BEFORE else None
+    raw["costs_per_request"] = dict(now=now, before=was)
+    names = dict(allocator="allocator calls (malloc, calloc, realloc, "
+                 "free, aligned)",
+                 syscalls="syscalls of the listener (strace -c -f)",
+                 epoll_ctl="of which epoll_ctl",
+                 fdatasync="of which fdatasync")
+    for key, name in names.items():
+        note = ""
+        if key == "syscalls":
+            note = ", ".join(f"{k} {v / n:.2f}" for k, v in now["top"])
+        if now["bad"]:
+            note += f"; {now['bad']} non-2xx"
+        rows.append(dict(section=section, name=name, unit="calls",
+                         median=round(now[key], 2), low=None, high=None,
+                         base_name="--before build" if was else None,
+                         base_median=round(was[key], 2) if was else None,
+                         ratio=(now[key] / was[key]) if was and was[key]
+                         else None, goal="", met=None, note=note))
+
+
 def sends(n, reps):
     """n sequential `fish send` to nginx against n curl processes."""
     progress(f"sends: {n} sequential, {reps} rounds")
@@ -794,6 +916,8 @@ def main():
         throughput(n["wrk_seconds"], n["wrk_reps"])
     if "fsync" in only:
         fsync_latency(n["fsyncs"])
+    if "costs" in only:
+        costs(n["cost_requests"])
     if "memory" in only:
         memory(n["hooks"], n["messages"])
     if "scale" in only:
