@@ -44,12 +44,12 @@ FULL = dict(callbacks=1000, acks=100, hf_runs=200, wrk_seconds=10,
             sends=1000, send_reps=3, hooks=10000, messages=100000,
             small_journal=1000, big_journal=1000000, take_runs=200,
             start_runs=3, recovery_mib=1024, recovery_runs=3,
-            fsyncs=2000, cost_requests=4000)
+            fsyncs=2000, cost_requests=4000, cost_reps=5)
 QUICK = dict(callbacks=150, acks=30, hf_runs=30, wrk_seconds=2, wrk_reps=2,
              sends=50, send_reps=2, hooks=500, messages=10000,
              small_journal=1000, big_journal=100000, take_runs=40,
              start_runs=2, recovery_mib=64, recovery_runs=2, fsyncs=300,
-             cost_requests=800)
+             cost_requests=800, cost_reps=2)
 
 # The measurements --only may name, in the order they run.
 SECTIONS = ("callbacks", "overhead", "sends", "throughput", "fsync",
@@ -145,6 +145,10 @@ def fmt(value, unit):
         return f"{value:.1f} MiB"
     if unit == "s":
         return f"{value:.2f} s"
+    if unit == "us":
+        return f"{value:.1f} us"
+    if unit == "calls":
+        return f"{value:.2f}"
     return f"{value:g} {unit}"
 
 
@@ -480,6 +484,13 @@ def throughput(seconds, reps):
         targets.append(("fish hook, --before build",
                         fish_before("spawn", "--name", "load")))
     rates = {name: [] for name, _ in targets}
+    # The listeners' CPU time per request, which the disk's fdatasync
+    # latency (and a busy machine's) hides from the rates.
+    pids = {"fish hook": listener_pid("main")}
+    if BEFORE:
+        pids["fish hook, --before build"] = json.loads(fish_before(
+            "status", "--json"))["pid"]
+    cpu = {name: [] for name in pids}
     notes = {}
     appended0, syncs0 = journal_counts("main")
     for _ in range(reps):
@@ -487,7 +498,10 @@ def throughput(seconds, reps):
         # machine hits every server alike.
         random.shuffle(targets)
         for name, url in targets:
-            rate, bad, errors, _ = wrk(url, seconds)
+            c0 = cpu_ns(pids[name]) if name in pids else 0
+            rate, bad, errors, total = wrk(url, seconds)
+            if name in pids and total:
+                cpu[name].append((cpu_ns(pids[name]) - c0) / total / 1000)
             rates[name].append(rate)
             if bad or errors:
                 notes[name] = f"{bad} non-2xx, {errors} socket errors"
@@ -506,6 +520,12 @@ def throughput(seconds, reps):
         row("acknowledged callbacks/s (32 conns)",
             "--before build (fsync'ed)", rates[name], "req/s", "nginx 204",
             rates["nginx 204"], note=notes.get(name, ""))
+    raw["throughput_cpu_us"] = cpu
+    if BEFORE:
+        row("acknowledged callbacks/s (32 conns)",
+            "listener CPU time per request, against the --before build",
+            cpu["fish hook"], "us", "--before build",
+            cpu["fish hook, --before build"])
     row("acknowledged callbacks/s (32 conns)",
         "python http.server capture (reference)", rates["python capture"],
         "req/s", "nginx 204", rates["nginx 204"],
@@ -626,73 +646,118 @@ def malloc_counts(directory, pid):
             for i in range(0, 40, 8)]
 
 
-def request_costs(n, runner, label):
-    """Allocator calls and syscalls per request of one build's listener,
-    over n requests on COST_CONNS connections: its allocator calls from
-    the shim's counters before and after, its syscalls from strace -c -f
-    attached for the requests alone (a second, separate run: strace
-    slows the listener and changes how requests batch).  runner is fish
-    or fish_before; return {what: per request}."""
-    session = f"costs-{label}"
-    mdir = os.path.join(TMP, f"malloc-{label}")
-    os.makedirs(mdir, exist_ok=True)
-    env = dict(os.environ, LD_PRELOAD=MALLOC_SHIM,
-               FISH_BENCH_MALLOC_DIR=mdir)
-    runner("start", session=session, env=env)
-    hook = runner("spawn", "--name", "costs", session=session)
-    pid = json.loads(runner("status", "--json", session=session))["pid"]
-    post_many(hook, 200, COST_CONNS)            # warm up
-    before = malloc_counts(mdir, pid)
-    bad = post_many(hook, n, COST_CONNS)
-    after = malloc_counts(mdir, pid)
-    out = os.path.join(TMP, f"strace-{label}.txt")
-    st = subprocess.Popen(["strace", "-c", "-f", "-o", out, "-p", str(pid)],
-                          stderr=subprocess.DEVNULL)
-    time.sleep(1.0)                             # attached to every thread
-    bad += post_many(hook, n, COST_CONNS)
-    st.send_signal(signal.SIGINT)
-    st.wait()
-    runner("stop", session=session, check=False)
-    calls, total = strace_counts(out)
-    d = [a - b for a, b in zip(after, before)]
-    costs = dict(allocator=(d[0] + d[1] + d[2] + d[4] + d[3]) / n,
-                 allocations=(d[0] + d[1] + d[2] + d[4]) / n,
-                 syscalls=total / n,
-                 epoll_ctl=calls.get("epoll_ctl", 0) / n,
-                 fdatasync=calls.get("fdatasync", 0) / n,
-                 bad=bad)
-    costs["top"] = sorted(calls.items(), key=lambda kv: -kv[1])[:6]
-    return costs
+def cpu_ns(pid):
+    """Return the CPU time all of a process's threads have run, in ns
+    (schedstat: exact, where /proc/PID/stat counts in ticks)."""
+    total = 0
+    for path in glob.glob(f"/proc/{pid}/task/*/schedstat"):
+        try:
+            with open(path) as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total
 
 
-def costs(n):
-    """Allocator calls and syscalls per acknowledged request, this build
-    and the --before build, over the same fixed number of requests."""
+class CostTarget:
+    """One build's listener, started with the allocator shim, and a hook
+    of it, for counting (see costs).  runner is fish or fish_before."""
+
+    def __init__(self, runner, label, *start_args):
+        self.runner, self.label = runner, label
+        self.session = f"costs-{label}"
+        self.mdir = os.path.join(TMP, f"malloc-{label}")
+        os.makedirs(self.mdir, exist_ok=True)
+        env = dict(os.environ, LD_PRELOAD=MALLOC_SHIM,
+                   FISH_BENCH_MALLOC_DIR=self.mdir)
+        runner("start", *start_args, session=self.session, env=env)
+        self.hook = runner("spawn", "--name", "costs", session=self.session)
+        self.pid = json.loads(runner("status", "--json",
+                                     session=self.session))["pid"]
+        post_many(self.hook, 200, COST_CONNS)   # warm up
+        self.cpu_us, self.allocs, self.frees, self.bad = [], [], [], 0
+
+    def count(self, n):
+        """n requests: add their CPU time and allocator calls, each per
+        request, to the samples."""
+        m0, c0 = malloc_counts(self.mdir, self.pid), cpu_ns(self.pid)
+        self.bad += post_many(self.hook, n, COST_CONNS)
+        m1, c1 = malloc_counts(self.mdir, self.pid), cpu_ns(self.pid)
+        d = [b - a for a, b in zip(m0, m1)]
+        self.cpu_us.append((c1 - c0) / n / 1000)
+        self.allocs.append((d[0] + d[1] + d[2] + d[4]) / n)
+        self.frees.append(d[3] / n)
+
+    def syscalls(self, n):
+        """n requests with strace -c -f attached (only for them: it slows
+        the listener and changes how requests batch); return ({syscall:
+        calls}, total calls)."""
+        out = os.path.join(TMP, f"strace-{self.label}.txt")
+        st = subprocess.Popen(["strace", "-c", "-f", "-o", out, "-p",
+                               str(self.pid)], stderr=subprocess.DEVNULL)
+        time.sleep(1.0)                         # attached to every thread
+        self.bad += post_many(self.hook, n, COST_CONNS)
+        st.send_signal(signal.SIGINT)
+        st.wait()
+        return strace_counts(out)
+
+    def stop(self):
+        self.runner("stop", session=self.session, check=False)
+
+
+def costs(n, reps):
+    """CPU time, allocator calls and syscalls per acknowledged request of
+    the listener, this build and the --before build, over the same fixed
+    number of requests, rounds interleaved in a shuffled order."""
     if not MALLOC_SHIM:
         progress("costs: no allocator shim built, skipped")
         return
-    progress(f"costs: {n} requests, {COST_CONNS} connections, counted")
+    progress(f"costs: {reps} rounds of {n} requests on {COST_CONNS} "
+             "connections, counted; then strace")
+    # MHD zeroes its whole per-connection pool (--max-header) for every
+    # request: the same build with the smallest pool shows what it costs.
+    targets = [CostTarget(fish, "now"),
+               CostTarget(fish, "16k", "--max-header", "16KiB")]
+    if BEFORE:
+        targets.append(CostTarget(fish_before, "before"))
+    for _ in range(reps):
+        random.shuffle(targets)
+        for t in targets:
+            t.count(n)
+    calls = {t.label: t.syscalls(n) for t in targets}
+    for t in targets:
+        t.stop()
+    by = {t.label: t for t in targets}
+    now, was = by["now"], by.get("before")
+    raw["costs_per_request"] = {
+        t.label: dict(cpu_us=t.cpu_us, allocations=t.allocs, frees=t.frees,
+                      syscalls=calls[t.label][1] / n,
+                      by_syscall={k: v / n for k, v in
+                                  calls[t.label][0].items()})
+        for t in targets}
     section = f"per request ({n} POSTs, {COST_CONNS} connections)"
-    now = request_costs(n, fish, "now")
-    was = request_costs(n, fish_before, "before") if BEFORE else None
-    raw["costs_per_request"] = dict(now=now, before=was)
-    names = dict(allocator="allocator calls (malloc, calloc, realloc, "
-                 "free, aligned)",
-                 syscalls="syscalls of the listener (strace -c -f)",
-                 epoll_ctl="of which epoll_ctl",
-                 fdatasync="of which fdatasync")
-    for key, name in names.items():
-        note = ""
-        if key == "syscalls":
-            note = ", ".join(f"{k} {v / n:.2f}" for k, v in now["top"])
-        if now["bad"]:
-            note += f"; {now['bad']} non-2xx"
-        rows.append(dict(section=section, name=name, unit="calls",
-                         median=round(now[key], 2), low=None, high=None,
-                         base_name="--before build" if was else None,
-                         base_median=round(was[key], 2) if was else None,
-                         ratio=(now[key] / was[key]) if was and was[key]
-                         else None, goal="", met=None, note=note))
+    base = "--before build" if was else None
+    bad = f"{now.bad} non-2xx" if now.bad else ""
+    row(section, "listener CPU time, all threads (with the shim)",
+        now.cpu_us, "us", base, was.cpu_us if was else None, note=bad)
+    small = by["16k"]
+    row(section, "listener CPU time, --max-header 16KiB (MHD's pool)",
+        small.cpu_us, "us", "default 64KiB", now.cpu_us)
+    row(section, "allocations (malloc, calloc, realloc, aligned)",
+        now.allocs, "calls", base, was.allocs if was else None)
+    row(section, "frees", now.frees, "calls", base,
+        was.frees if was else None)
+    top = sorted(calls["now"][0].items(), key=lambda kv: -kv[1])[:6]
+    for name, key in (("syscalls (strace -c -f, one round)", None),
+                      ("of which epoll_ctl", "epoll_ctl"),
+                      ("of which fdatasync", "fdatasync")):
+        def per(label):
+            c, total = calls[label]
+            return (total if key is None else c.get(key, 0)) / n
+        line = row(section, name, [per("now")], "calls", base,
+                   [per("before")] if was else None)
+        if key is None:
+            line["note"] = ", ".join(f"{k} {v / n:.2f}" for k, v in top)
 
 
 def sends(n, reps):
@@ -917,7 +982,7 @@ def main():
     if "fsync" in only:
         fsync_latency(n["fsyncs"])
     if "costs" in only:
-        costs(n["cost_requests"])
+        costs(n["cost_requests"], n["cost_reps"])
     if "memory" in only:
         memory(n["hooks"], n["messages"])
     if "scale" in only:
