@@ -257,6 +257,31 @@ def hyperfine(commands, runs, shell=False, warmup=5, prepare=None):
     return {r["command"]: r["times"] for r in results}
 
 
+def interleaved(commands, runs, warmup=5):
+    """Time commands (argument lists) from spawn to exit, one run of each
+    per round in a shuffled order, so that a busy machine's slow phases
+    hit them all alike (hyperfine runs one command's runs, then the
+    next's); return {name: [seconds, ...]}."""
+    times = {name: [] for name, _ in commands}
+    order = list(commands)
+    null = os.open(os.devnull, os.O_RDWR)
+    for i in range(warmup + runs):
+        random.shuffle(order)
+        for name, argv in order:
+            t0 = time.perf_counter_ns()
+            pid = os.posix_spawn(argv[0], argv, os.environ,
+                                 file_actions=[(os.POSIX_SPAWN_DUP2, null, 0),
+                                               (os.POSIX_SPAWN_DUP2, null, 1)])
+            _, status = os.waitpid(pid, 0)
+            t1 = time.perf_counter_ns()
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise RuntimeError(f"{argv} exited {status}")
+            if i >= warmup:
+                times[name].append((t1 - t0) / 1e9)
+    os.close(null)
+    return times
+
+
 def time_with_stdin(commands, runs, path, warmup=5):
     """Time commands whose stdin is a file (hyperfine 1.15 has no --input):
     fork+exec to exit, interleaved; return {name: [seconds, ...]}."""
@@ -433,7 +458,7 @@ def follow_latency(n):
 
 def command_overhead(runs):
     """Whole-command wall time of fish commands against /bin/true and curl."""
-    progress(f"command overhead: hyperfine, {runs} runs each")
+    progress(f"command overhead: {runs} interleaved runs each")
     spawn_hook = fish("spawn", "--name", "overhead")
     queued = fish("spawn", "--name", "queued")
     # Queue one message for every run of `fish wait` (and its warm-up).
@@ -441,13 +466,22 @@ def command_overhead(runs):
     for _ in range(runs + 10):
         poster.post(BODY)
     poster.close()
-    fish_cmd = f"{FISH} -S main"
-    t = hyperfine([
-        ("/bin/true", "/bin/true"),
-        ("fish spawn", f"{fish_cmd} spawn"),
-        ("fish wait (queued)", f"{fish_cmd} wait {queued}"),
-        ("curl POST to the hook", f"curl -s -o /dev/null -d x {spawn_hook}"),
-    ], runs)
+    fish_cmd = [FISH, "-S", "main"]
+    commands = [
+        ("/bin/true", ["/bin/true"]),
+        ("fish spawn", fish_cmd + ["spawn"]),
+        ("fish version", fish_cmd + ["version"]),
+        ("fish wait (queued)", fish_cmd + ["wait", queued]),
+        ("curl POST to the hook", ["/usr/bin/curl", "-s", "-o", "/dev/null",
+                                   "-d", "x", spawn_hook]),
+    ]
+    if BEFORE:
+        # Its listener runs already: the client alone is timed.
+        fish_before("start")
+        commands.append(("fish spawn, --before build",
+                         [os.path.join(BEFORE, "fish"), "-S", "before",
+                          "spawn"]))
+    t = interleaved(commands, runs)
     # fish field reads stdin: time it and its baseline under the same shell.
     jfile = os.path.join(TMP, "order.json")
     with open(jfile, "wb") as f:
@@ -464,6 +498,14 @@ def command_overhead(runs):
         line["met"] = line["ratio"] <= 2.0
         line["note"] = (f"{statistics.median(ms[name]) / statistics.median(curl):.2f}x"
                         " curl POST to the same listener")
+    # What spawn costs beyond starting a client: one round trip to the
+    # listener, which answers once the hook's record is durable.
+    row("command overhead", "`fish version` (start-up alone)",
+        ms["fish version"], "ms", "/bin/true", true)
+    if BEFORE:
+        row("command overhead", "`fish spawn` against the --before build",
+            ms["fish spawn"], "ms", "--before build",
+            ms["fish spawn, --before build"])
     line = row("command overhead", "`fish field /id < F`",
                ms["fish field < F"], "ms", "/bin/true < F",
                ms["/bin/true < F"], "<= 2x /bin/true")
