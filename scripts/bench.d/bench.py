@@ -34,6 +34,10 @@ NGINX_PID = int(os.environ["FISH_BENCH_NGINX_PID"])
 CAPTURE_PID = int(os.environ["FISH_BENCH_CAPTURE_PID"])
 # Another build of fish to load beside this one (scripts/bench --before).
 BEFORE = os.environ.get("FISH_BENCH_BEFORE")
+# Builds of the commits in between, for each fix's own ratio (--step):
+# [(label, directory)], oldest first.
+STEPS = [tuple(s.split("=", 1)) for s in
+         os.environ.get("FISH_BENCH_STEPS", "").split(":") if s]
 LUA = os.path.join(SRC, "scripts", "bench.d", "post.lua")
 BODY = b'{"event":"order.created","id":12345,"region_id":7}'
 MIB = 1024 * 1024
@@ -83,14 +87,22 @@ def fish(*args, session="main", check=True, stdin=None, env=None):
     return p.stdout.decode().strip()
 
 
-def fish_before(*args, session="before", check=True, env=None):
-    """Run the --before build's client (and its listener) in a session of
-    its own; return its stdout, stripped."""
+def fish_before(*args, session="before", check=True, env=None, build=None):
+    """Run the --before build's client (and its listener), or another
+    build's, in a session of its own; return its stdout, stripped."""
+    build = build or BEFORE
     env = dict(env or os.environ,
-               FISH_LISTENER=os.path.join(BEFORE, "fish-listener"))
-    p = subprocess.run([os.path.join(BEFORE, "fish"), "-S", session, *args],
+               FISH_LISTENER=os.path.join(build, "fish-listener"))
+    p = subprocess.run([os.path.join(build, "fish"), "-S", session, *args],
                        stdout=subprocess.PIPE, env=env, check=check)
     return p.stdout.decode().strip()
+
+
+def fish_step(build):
+    """Return a runner like fish_before for the build in directory build."""
+    def runner(*args, **kwargs):
+        return fish_before(*args, build=build, **kwargs)
+    return runner
 
 
 def journal_counts(session):
@@ -762,11 +774,14 @@ def costs(n, reps):
                CostTarget(fish, "16k", "--max-header", "16KiB")]
     if BEFORE:
         targets.append(CostTarget(fish_before, "before"))
+        for label, build in STEPS:
+            targets.append(CostTarget(fish_step(build), label))
     for _ in range(reps):
         random.shuffle(targets)
         for t in targets:
             t.count(n)
-    calls = {t.label: t.syscalls(n) for t in targets}
+    calls = {t.label: t.syscalls(n) for t in targets
+             if t.label in ("now", "before")}
     for t in targets:
         t.stop()
     by = {t.label: t for t in targets}
@@ -776,7 +791,7 @@ def costs(n, reps):
                       syscalls=calls[t.label][1] / n,
                       by_syscall={k: v / n for k, v in
                                   calls[t.label][0].items()})
-        for t in targets}
+        for t in targets if t.label in calls}
     section = f"per request ({n} POSTs, {COST_CONNS} connections)"
     base = "--before build" if was else None
     bad = f"{now.bad} non-2xx" if now.bad else ""
@@ -789,6 +804,15 @@ def costs(n, reps):
         now.allocs, "calls", base, was.allocs if was else None)
     row(section, "frees", now.frees, "calls", base,
         was.frees if was else None)
+    # Each fix's own ratio: every step against the build before it.
+    if was and STEPS:
+        chain = [("--before build", was)] + [(label, by[label]) for label, _
+                                             in STEPS] + [("this build", now)]
+        for (prev, a), (label, b) in zip(chain, chain[1:]):
+            row(section, f"CPU time, {label}", b.cpu_us, "us", prev,
+                a.cpu_us)
+            row(section, f"allocations, {label}", b.allocs, "calls", prev,
+                a.allocs)
     top = sorted(calls["now"][0].items(), key=lambda kv: -kv[1])[:6]
     for name, key in (("syscalls (strace -c -f, one round)", None),
                       ("of which epoll_ctl", "epoll_ctl"),
