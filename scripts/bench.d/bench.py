@@ -48,12 +48,13 @@ FULL = dict(callbacks=1000, acks=100, hf_runs=200, wrk_seconds=10,
             sends=1000, send_reps=3, hooks=10000, messages=100000,
             small_journal=1000, big_journal=1000000, take_runs=200,
             start_runs=3, recovery_mib=1024, recovery_runs=3,
-            fsyncs=2000, cost_requests=4000, cost_reps=5)
+            fsyncs=2000, cost_requests=4000, cost_seconds=3,
+            cost_reps=7)
 QUICK = dict(callbacks=150, acks=30, hf_runs=30, wrk_seconds=2, wrk_reps=2,
              sends=50, send_reps=2, hooks=500, messages=10000,
              small_journal=1000, big_journal=100000, take_runs=40,
              start_runs=2, recovery_mib=64, recovery_runs=2, fsyncs=300,
-             cost_requests=800, cost_reps=2)
+             cost_requests=800, cost_seconds=1, cost_reps=2)
 
 # The measurements --only may name, in the order they run.
 SECTIONS = ("callbacks", "overhead", "sends", "throughput", "fsync",
@@ -731,11 +732,15 @@ class CostTarget:
         post_many(self.hook, 200, COST_CONNS)   # warm up
         self.cpu_us, self.allocs, self.frees, self.bad = [], [], [], 0
 
-    def count(self, n):
-        """n requests: add their CPU time and allocator calls, each per
-        request, to the samples."""
+    def count(self, seconds):
+        """A round of wrk's load (32 connections): add its CPU time and
+        allocator calls, each per request answered, to the samples.  Under
+        a load like the throughput rounds' the listener takes many
+        requests per loop pass, as it would in use; a slower driver
+        measures mostly the cost of waking up."""
         m0, c0 = malloc_counts(self.mdir, self.pid), cpu_ns(self.pid)
-        self.bad += post_many(self.hook, n, COST_CONNS)
+        _, bad, errors, n = wrk(self.hook, seconds)
+        self.bad += bad + errors
         m1, c1 = malloc_counts(self.mdir, self.pid), cpu_ns(self.pid)
         d = [b - a for a, b in zip(m0, m1)]
         self.cpu_us.append((c1 - c0) / n / 1000)
@@ -759,15 +764,16 @@ class CostTarget:
         self.runner("stop", session=self.session, check=False)
 
 
-def costs(n, reps):
-    """CPU time, allocator calls and syscalls per acknowledged request of
-    the listener, this build and the --before build, over the same fixed
-    number of requests, rounds interleaved in a shuffled order."""
+def costs(n, seconds, reps):
+    """CPU time and allocator calls per acknowledged request of the
+    listener, this build and the --before build (and --step builds), in
+    rounds of wrk interleaved in a shuffled order; then syscalls over the
+    same fixed number n of requests for each."""
     if not MALLOC_SHIM:
         progress("costs: no allocator shim built, skipped")
         return
-    progress(f"costs: {reps} rounds of {n} requests on {COST_CONNS} "
-             "connections, counted; then strace")
+    progress(f"costs: {reps} rounds of wrk -c32 -d{seconds}s, counted; "
+             f"then strace over {n} requests on {COST_CONNS} connections")
     # MHD zeroes its whole per-connection pool (--max-header) for every
     # request: the same build with the smallest pool shows what it costs.
     targets = [CostTarget(fish, "now"),
@@ -779,7 +785,7 @@ def costs(n, reps):
     for _ in range(reps):
         random.shuffle(targets)
         for t in targets:
-            t.count(n)
+            t.count(seconds)
     calls = {t.label: t.syscalls(n) for t in targets
              if t.label in ("now", "before")}
     for t in targets:
@@ -787,12 +793,13 @@ def costs(n, reps):
     by = {t.label: t for t in targets}
     now, was = by["now"], by.get("before")
     raw["costs_per_request"] = {
-        t.label: dict(cpu_us=t.cpu_us, allocations=t.allocs, frees=t.frees,
-                      syscalls=calls[t.label][1] / n,
-                      by_syscall={k: v / n for k, v in
-                                  calls[t.label][0].items()})
-        for t in targets if t.label in calls}
-    section = f"per request ({n} POSTs, {COST_CONNS} connections)"
+        t.label: dict(cpu_us=t.cpu_us, allocations=t.allocs, frees=t.frees)
+        for t in targets}
+    for label, (c, total) in calls.items():
+        raw["costs_per_request"][label].update(
+            syscalls=total / n, by_syscall={k: v / n for k, v in c.items()})
+    section = (f"per request (wrk -c32, {reps} rounds of {seconds} s; "
+               f"syscalls: {n} POSTs on {COST_CONNS} connections)")
     base = "--before build" if was else None
     bad = f"{now.bad} non-2xx" if now.bad else ""
     row(section, "listener CPU time, all threads (with the shim)",
@@ -809,8 +816,13 @@ def costs(n, reps):
         chain = [("--before build", was)] + [(label, by[label]) for label, _
                                              in STEPS] + [("this build", now)]
         for (prev, a), (label, b) in zip(chain, chain[1:]):
+            # Rounds ran back to back: the ratio within each round is
+            # steadier than the ratio of medians on a busy machine.
+            paired = sorted(y / x for x, y in zip(a.cpu_us, b.cpu_us))
             row(section, f"CPU time, {label}", b.cpu_us, "us", prev,
-                a.cpu_us)
+                a.cpu_us, note=f"ratio within a round: median "
+                f"{statistics.median(paired):.2f}x, {paired[0]:.2f}x-"
+                f"{paired[-1]:.2f}x")
             row(section, f"allocations, {label}", b.allocs, "calls", prev,
                 a.allocs)
     top = sorted(calls["now"][0].items(), key=lambda kv: -kv[1])[:6]
@@ -1048,7 +1060,7 @@ def main():
     if "fsync" in only:
         fsync_latency(n["fsyncs"])
     if "costs" in only:
-        costs(n["cost_requests"], n["cost_reps"])
+        costs(n["cost_requests"], n["cost_seconds"], n["cost_reps"])
     if "memory" in only:
         memory(n["hooks"], n["messages"])
     if "scale" in only:
