@@ -82,7 +82,8 @@ httpd_conn_describe(struct httpd_conn *conn)
 	sa = info->client_addr;
 	if (getnameinfo(sa, sa->sa_family == AF_INET6 ?
 	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in), host,
-	    sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	    sizeof host, port, sizeof port,
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		return;
 	if (sa->sa_family == AF_INET6)
 		snprintf(conn->remote, sizeof conn->remote, "[%s]:%s", host,

@@ -236,7 +236,8 @@ test_every_byte(void)
 		if (!same_both_ways(&f, 1, "t"))
 			bad++;
 	}
-	is_int((long long)bad, 0, "each of the 256 bytes is escaped as json-c does");
+	is_int((long long)bad, 0,
+	    "each of the 256 bytes is escaped as json-c does");
 }
 
 /* Check integers at the extremes against json-c. */
