@@ -36,6 +36,31 @@ message_count() {
 	assert_output x
 }
 
+@test "every request to a hook gets its whole answer, on one connection or many" {
+	hook=$(fish spawn --status 201 -H 'X-Answer: yes' --body 'hello')
+	# Three requests on one keep-alive connection...
+	run curl -sS -D - --max-time 10 -d 1 "$hook" -d 2 "$hook" -d 3 "$hook"
+	assert_success
+	assert_equal "$(grep -o 'HTTP/1.1 201 ' <<<"$output" | wc -l)" 3
+	assert_equal "$(grep -c '^X-Answer: yes' <<<"$output")" 3
+	assert_equal "$(grep -o hello <<<"$output" | wc -l)" 3
+	# ...and eight at once on connections of their own.
+	pids=()
+	for i in 1 2 3 4 5 6 7 8; do
+		curl -sS -D - -o - --max-time 10 -d "$i" "$hook" \
+		    >"$BATS_TEST_TMPDIR/answer.$i" 3>&- &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for i in 1 2 3 4 5 6 7 8; do
+		run cat "$BATS_TEST_TMPDIR/answer.$i"
+		assert_line --index 0 --regexp '^HTTP/1\.1 201 '
+		assert_line --partial 'X-Answer: yes'
+		assert_equal "${lines[-1]}" hello
+	done
+	wait_until 5 message_count 11
+}
+
 @test "spawn --body @FILE answers the file's bytes" {
 	printf 'line one\nline two\n' >"$BATS_TEST_TMPDIR/answer.txt"
 	hook=$(fish spawn --body "@$BATS_TEST_TMPDIR/answer.txt" --status 404)

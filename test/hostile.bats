@@ -160,6 +160,22 @@ memory_bounded() {
 	still_serves
 }
 
+@test "a request with sixty headers is recorded with every one of them" {
+	start_hooks
+	args=()
+	for i in $(seq 60); do
+		args+=(-H "X-H$i: v\"$i")
+	done
+	run http_post "$url" '{"many":1}' "${args[@]}"
+	assert_output 200
+	run fish wait "$url" --json --timeout 5
+	assert_success
+	for i in 1 32 33 60; do
+		assert_equal "$(fish field "/headers/x-h$i" <<<"$output")" "v\"$i"
+	done
+	assert_equal "$(fish field /body <<<"$output")" '{"many":1}'
+}
+
 @test "a 200 kB header gets 431" {
 	start_hooks
 	run probe header

@@ -124,7 +124,7 @@ leased() {
 	run --separate-stderr fish wait d --count 2 --timeout 1h
 	assert_failure 4
 	assert_output ''
-	assert_equal "$stderr" "fish: hook 'd' is closed and only 1 message is queued (it stays queued)"
+	assert_equal "$stderr" "fish: hook 'd' is closed and only 1 message is queued (it stays queued) (in session 'default')"
 	run fish wait d --count 1
 	assert_success
 	assert_output one

@@ -27,7 +27,7 @@ blocked() {
 	run --separate-stderr fish wait "$hook"
 	assert_failure 4
 	assert_output ''
-	assert_equal "$stderr" "fish: hook $hook expired and nothing is queued"
+	assert_equal "$stderr" "fish: hook $hook expired and nothing is queued (in session 'default')"
 }
 
 @test "wait on a closed hook delivers what is still queued, then exits 4" {
@@ -44,7 +44,7 @@ blocked() {
 	assert_output two
 	run --separate-stderr fish wait d --timeout 1h
 	assert_failure 4
-	assert_equal "$stderr" "fish: hook 'd' is closed and nothing is queued"
+	assert_equal "$stderr" "fish: hook 'd' is closed and nothing is queued (in session 'default')"
 }
 
 @test "a wait blocked on a hook ends with exit 4 when the hook is closed" {
@@ -56,7 +56,7 @@ blocked() {
 	reap "$pid" 10
 	assert_equal "$status" 4
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" \
-	    "fish: hook 'd' is closed and nothing is queued"
+	    "fish: hook 'd' is closed and nothing is queued (in session 'default')"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" ''
 }
 
@@ -67,7 +67,7 @@ blocked() {
 	reap "$pid" 20
 	assert_equal "$status" 4
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" \
-	    "fish: hook 'd' expired and nothing is queued"
+	    "fish: hook 'd' expired and nothing is queued (in session 'default')"
 }
 
 @test "two waits blocked on one hook both end when it is closed" {
@@ -84,7 +84,7 @@ blocked() {
 	reap "$two" 10
 	assert_equal "$status" 4
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" \
-	    "fish: hook 'd' is closed and nothing queued matches --where"
+	    "fish: hook 'd' is closed and nothing queued matches --where (in session 'default')"
 }
 
 @test "wait --follow ends with exit 4 once its hook is closed and drained" {
@@ -101,7 +101,7 @@ blocked() {
 	assert_equal "$status" 4
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" $'one\ntwo'
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" \
-	    "fish: hook 'd' is closed and nothing is queued"
+	    "fish: hook 'd' is closed and nothing is queued (in session 'default')"
 	# A closed hook with messages queued: --follow gives them, then ends.
 	other=$(fish spawn --name e)
 	post "$other" '"three"'
@@ -130,7 +130,7 @@ blocked() {
 	reap "$pid" 10
 	assert_equal "$status" 4
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" \
-	    "fish: every hook waited on is closed or expired and nothing is queued"
+	    "fish: every hook waited on is closed or expired and nothing is queued (in session 'default')"
 }
 
 # leased HOOK: succeed once nothing of HOOK is queued for a peek (what
@@ -156,7 +156,7 @@ leased() {
 	reap "$first" 10
 	assert_equal "$status" 4
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" \
-	    "fish: hook 'd' is closed and only 1 message is queued (it stays queued)"
+	    "fish: hook 'd' is closed and only 1 message is queued (it stays queued) (in session 'default')"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/first")" ''
 	reap "$second" 10
 	assert_equal "$status" 0
@@ -171,7 +171,7 @@ leased() {
 	kill_listener
 	run --separate-stderr fish wait d
 	assert_failure 4
-	assert_equal "$stderr" "fish: hook 'd' is closed and nothing is queued"
+	assert_equal "$stderr" "fish: hook 'd' is closed and nothing is queued (in session 'default')"
 }
 
 @test "a wait blocked across a listener crash ends when its hook expired meanwhile" {
@@ -186,5 +186,5 @@ leased() {
 	reap "$pid" 30
 	assert_equal "$status" 4
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" \
-	    "fish: hook 'd' expired and nothing is queued"
+	    "fish: hook 'd' expired and nothing is queued (in session 'default')"
 }

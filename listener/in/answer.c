@@ -16,6 +16,7 @@
 #include "hook.h"
 #include "httpc.h"
 #include "jsonptr.h"
+#include "store.h"
 #include "xmalloc.h"
 
 /* Headers that belong to one hop of a connection, not to the message. */
@@ -90,6 +91,35 @@ answer_new(struct json_object *headers, const void *body, size_t len)
 	    "" : body), MHD_RESPMEM_MUST_COPY);
 	if (response != NULL)
 		answer_add_headers(response, headers);
+	return (response);
+}
+
+/* Free a hook's canned answer (its store_hook_cache callback). */
+static void
+answer_canned_free(void *response)
+{
+	MHD_destroy_response(response);
+}
+
+/*
+ * Return hook h's answer from its settings (status aside: MHD takes it
+ * with the response), made on its first request and kept with the hook
+ * until the settings change (store_hook_cache); NULL only if
+ * libmicrohttpd cannot make it.  Every request shares it: MHD counts the
+ * connections a response is queued on, and frees it after the last,
+ * so the caller queues it and never destroys it.  Copied, since a
+ * connection may still be sending it after the hook's body is freed.
+ */
+struct MHD_Response *
+answer_canned(struct hook *h)
+{
+	struct MHD_Response	*response;
+
+	if (h->cache != NULL)
+		return (h->cache);
+	response = answer_new(h->headers, h->body, h->body_len);
+	if (response != NULL)
+		store_hook_cache(h, response, answer_canned_free);
 	return (response);
 }
 

@@ -18,6 +18,7 @@ struct httpc_result;
 
 struct MHD_Response *answer_new(struct json_object *, const void *, size_t);
 struct MHD_Response *answer_text(struct json_object *, const char *);
+struct MHD_Response *answer_canned(struct hook *);
 char		*answer_echo(const struct hook *, struct MHD_Connection *,
 		    const void *, size_t);
 struct json_object *answer_request_headers(struct MHD_Connection *);

@@ -49,21 +49,29 @@
 #define HTTPD_REJECTED_TEXT	"signature check failed\n"
 
 /*
- * Queue a short plain-text answer, with a Retry-After of retry_after
- * seconds unless it is 0.
+ * Return the short plain-text answer text with a Retry-After of
+ * retry_after seconds unless it is 0, made on first use and kept until
+ * the server stops (httpd_canned_free): MHD counts the connections it is
+ * queued on.  The texts are our constants, so they are told apart by
+ * address.  NULL if libmicrohttpd cannot make it.
  */
-static enum MHD_Result
-httpd_answer_retry(struct MHD_Connection *connection, unsigned int status,
-    const char *text, unsigned int retry_after)
+static struct MHD_Response *
+httpd_canned(struct httpd *h, const char *text, unsigned int retry_after)
 {
+	struct httpd_canned	*c;
 	struct MHD_Response	*response;
-	enum MHD_Result		 ret;
+	size_t			 i;
 	char			 seconds[16];
 
+	for (i = 0; i < h->ncanned; i++) {
+		c = &h->canned[i];
+		if (c->text == text && c->retry_after == retry_after)
+			return (c->response);
+	}
 	response = MHD_create_response_from_buffer(strlen(text), (void *)text,
 	    MHD_RESPMEM_PERSISTENT);
 	if (response == NULL)
-		return (MHD_NO);
+		return (NULL);
 	if (*text != '\0')
 		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    "text/plain; charset=utf-8");
@@ -72,19 +80,51 @@ httpd_answer_retry(struct MHD_Connection *connection, unsigned int status,
 		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
 		    seconds);
 	}
-	ret = MHD_queue_response(connection, status, response);
-	MHD_destroy_response(response);
-	return (ret);
+	h->canned = xreallocarray(h->canned, h->ncanned + 1,
+	    sizeof *h->canned);
+	c = &h->canned[h->ncanned++];
+	c->text = text;
+	c->retry_after = retry_after;
+	c->response = response;
+	return (response);
+}
+
+/* Free the short answers made (the server stops). */
+void
+httpd_canned_free(struct httpd *h)
+{
+	size_t	i;
+
+	for (i = 0; i < h->ncanned; i++)
+		MHD_destroy_response(h->canned[i].response);
+	free(h->canned);
+	h->canned = NULL;
+	h->ncanned = 0;
+}
+
+/*
+ * Queue a short plain-text answer, with a Retry-After of retry_after
+ * seconds unless it is 0.
+ */
+static enum MHD_Result
+httpd_answer_retry(struct httpd *h, struct MHD_Connection *connection,
+    unsigned int status, const char *text, unsigned int retry_after)
+{
+	struct MHD_Response	*response;
+
+	if ((response = httpd_canned(h, text, retry_after)) == NULL)
+		return (MHD_NO);
+	return (MHD_queue_response(connection, status, response));
 }
 
 static struct hook	*httpd_find_hook(struct httpd *, const char *);
 
 /* Queue a short plain-text answer. */
 static enum MHD_Result
-httpd_answer(struct MHD_Connection *connection, unsigned int status,
-    const char *text)
+httpd_answer(struct httpd *h, struct MHD_Connection *connection,
+    unsigned int status, const char *text)
 {
-	return (httpd_answer_retry(connection, status, text, 0));
+	return (httpd_answer_retry(h, connection, status, text, 0));
 }
 
 /*
@@ -95,7 +135,7 @@ httpd_answer(struct MHD_Connection *connection, unsigned int status,
 static enum MHD_Result
 httpd_answer_busy(struct httpd *h, struct MHD_Connection *connection)
 {
-	return (httpd_answer_retry(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+	return (httpd_answer_retry(h, connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 	    "too many bodies in flight, retry later\n",
 	    (unsigned int)((h->limits.idle_timeout_ms + 999) / 1000)));
 }
@@ -113,7 +153,7 @@ httpd_refuse(struct httpd *h, struct request *r,
 	    httpd_find_hook(h, r->uri), method, status, text, 1);
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		return (httpd_answer_busy(h, connection));
-	return (httpd_answer(connection, status, text));
+	return (httpd_answer(h, connection, status, text));
 }
 
 /*
@@ -199,9 +239,11 @@ httpd_durable(void *arg)
 		forward_start(h->forward, r);
 	else if (hook->hold)
 		hold_add(h->hold, r);
-	else
-		request_respond(r, httpd_hook_status(hook),
-		    answer_new(hook->headers, hook->body, hook->body_len), 0);
+	else {
+		/* The hook's answer, made once (answer_canned). */
+		r->canned = 1;
+		request_respond(r, httpd_hook_status(hook), NULL, 0);
+	}
 	request_body_release(r);
 }
 
@@ -255,7 +297,7 @@ httpd_headers(struct httpd *h, struct request *r,
 		return (httpd_refuse(h, r, connection, method,
 		    MHD_HTTP_BAD_REQUEST, "bad request line\n"));
 	if (h->stopping)
-		return (httpd_answer(connection, MHD_HTTP_SERVICE_UNAVAILABLE,
+		return (httpd_answer(h, connection, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "shutting down\n"));
 	if (strict_framing_ambiguous(&framing))
 		return (httpd_refuse(h, r, connection, method,
@@ -290,10 +332,11 @@ httpd_received(struct httpd *h, struct request *r,
 		    "too many bodies in flight, retry later\n"));
 	/* The hook was found by "/TOKEN" at the start of the URI. */
 	r->rest = r->uri + 1 + TOKEN_LEN;
-	outcome = record_request(r, h->reject, method);
+	outcome = record_request(r, h->reject, method,
+	    httpd_conn_remote(connection));
 	if (outcome == RECORD_COUNTED) {
 		request_body_release(r);
-		return (httpd_answer(connection, MHD_HTTP_UNAUTHORIZED,
+		return (httpd_answer(h, connection, MHD_HTTP_UNAUTHORIZED,
 		    HTTPD_REJECTED_TEXT));
 	}
 	if (outcome == RECORD_ACCEPTED)
@@ -318,9 +361,10 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
 {
-	struct httpd	*h = arg;
-	struct request	*r = *con_cls;
-	enum MHD_Result	 ret;
+	struct httpd		*h = arg;
+	struct request		*r = *con_cls;
+	struct MHD_Response	*response;
+	enum MHD_Result		 ret;
 
 	(void)url;
 	(void)version;
@@ -339,6 +383,11 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 	case REQUEST_SUSPENDED:
 		return (MHD_YES);
 	case REQUEST_ANSWERED:
+		if (r->canned) {
+			response = answer_canned(r->hook);
+			return (response == NULL ? MHD_NO :
+			    MHD_queue_response(connection, r->status, response));
+		}
 		if (r->response == NULL)
 			return (MHD_NO);
 		ret = MHD_queue_response(connection, r->status, r->response);

@@ -8,20 +8,27 @@
  * read an answer (once a suspended request is resumed with it).  While a
  * request is ours to answer (being journaled, held, forwarded) there is
  * none.  A client that misses its deadline is cut (see httpd_sweep).
+ *
+ * Its peer address is formatted once, when it opens, for the records of
+ * all its requests.
  */
 #include "config.h"
 
 #include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
+#include <netdb.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <microhttpd.h>
 
 #include "httpd-private.h"
 #include "loop.h"
+#include "record.h"
 #include "xmalloc.h"
 
 /*
@@ -43,6 +50,8 @@ struct httpd_conn {
 	int			 idle;		/* on the idle list */
 	int64_t			 idle_since;	/* loop_now() ms */
 	int			 cut;		/* shut down, not yet closed */
+	/* ADDRESS:PORT, [ADDRESS]:PORT for IPv6, or "". */
+	char			 remote[NI_MAXHOST + NI_MAXSERV + 3];
 	TAILQ_ENTRY(httpd_conn)	 entry;
 	TAILQ_ENTRY(httpd_conn)	 idle_entry;	/* idle the longest first */
 };
@@ -56,6 +65,25 @@ httpd_conn_of(struct MHD_Connection *connection)
 	info = MHD_get_connection_info(connection,
 	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return (info == NULL ? NULL : info->socket_context);
+}
+
+/* Describe a connection's peer as ADDRESS:PORT into conn->remote, once. */
+static void
+httpd_conn_describe(struct httpd_conn *conn)
+{
+	char	*remote = record_remote(conn->connection);
+
+	snprintf(conn->remote, sizeof conn->remote, "%s", remote);
+	free(remote);
+}
+
+/* Return a connection's peer as ADDRESS:PORT, or "" if it is unknown. */
+const char *
+httpd_conn_remote(struct MHD_Connection *connection)
+{
+	struct httpd_conn	*conn = httpd_conn_of(connection);
+
+	return (conn == NULL ? "" : conn->remote);
 }
 
 static void	httpd_sweep(void *);
@@ -238,6 +266,7 @@ httpd_notify(void *arg, struct MHD_Connection *connection,
 	case MHD_CONNECTION_NOTIFY_STARTED:
 		conn = xcalloc(1, sizeof *conn);
 		conn->connection = connection;
+		httpd_conn_describe(conn);
 		TAILQ_INSERT_TAIL(&h->conns, conn, entry);
 		h->open++;
 		httpd_set_idle(h, conn, 1);

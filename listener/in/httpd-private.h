@@ -24,6 +24,13 @@ struct loop_timer;
 struct reject;
 struct store;
 
+/* A short fixed answer, made once (httpd_canned). */
+struct httpd_canned {
+	const char		*text;
+	unsigned int		 retry_after;
+	struct MHD_Response	*response;
+};
+
 struct httpd {
 	struct MHD_Daemon	*daemon;
 	struct loop		*loop;
@@ -42,6 +49,8 @@ struct httpd {
 	uint64_t		 log_dropped;
 	unsigned int		 mhd_status;	/* of the last error MHD
 						   answered itself, or 0 */
+	struct httpd_canned	*canned;	/* short answers made */
+	size_t			 ncanned;
 
 	/* Connections (httpd-conn.c). */
 	TAILQ_HEAD(, httpd_conn) conns;
@@ -60,6 +69,7 @@ void	httpd_server_turn(struct MHD_Connection *);
 void	httpd_conn_busy(struct httpd *, struct MHD_Connection *);
 void	httpd_conn_idle(struct httpd *, struct MHD_Connection *);
 void	httpd_conn_stop(struct httpd *);
+const char *httpd_conn_remote(struct MHD_Connection *);
 
 /* httpd-access.c: requests, from the request line to completion. */
 void	*httpd_uri_logger(void *, const char *, struct MHD_Connection *);
@@ -67,5 +77,6 @@ enum MHD_Result httpd_access(void *, struct MHD_Connection *, const char *,
 	    const char *, const char *, const char *, size_t *, void **);
 void	httpd_completed(void *, struct MHD_Connection *, void **,
 	    enum MHD_RequestTerminationCode);
+void	httpd_canned_free(struct httpd *);
 
 #endif

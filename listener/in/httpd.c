@@ -324,6 +324,7 @@ httpd_stop(struct httpd *h)
 	MHD_run(h->daemon);
 	loop_remove(h->loop, h->epoll_fd);
 	MHD_stop_daemon(h->daemon);
+	httpd_canned_free(h);
 	httpd_conn_stop(h);
 	hold_free(h->hold);
 	forward_free(h->forward);

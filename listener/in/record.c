@@ -67,6 +67,9 @@ record_remote(struct MHD_Connection *connection)
 	return (s);
 }
 
+/* Headers a request's record collects without taking memory. */
+#define RECORD_STACK_HEADERS	32
+
 /* The last value of a header (record_header), as MHD iterates them. */
 struct record_header {
 	const char	*name;
@@ -175,23 +178,138 @@ record_verify(const struct hook *h, struct json_object *headers,
 	return (0);
 }
 
+/* The headers of a request, collected for its record (record_add_header). */
+struct record_headers {
+	const char	**pairs;	/* name, value, name, value, ... */
+	size_t		  n;		/* pairs */
+	size_t		  size;		/* pairs room */
+	const char	 *stack[2 * RECORD_STACK_HEADERS];
+};
+
+/*
+ * Add one request header to the list (arg: record_headers).  The strings
+ * are MHD's, valid for the request.  A request with more headers than the
+ * stack holds moves the list to the heap.
+ */
+static enum MHD_Result
+record_add_header(void *arg, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct record_headers	*rh = arg;
+
+	(void)kind;
+	if (rh->n == rh->size) {
+		rh->size *= 2;
+		if (rh->pairs == rh->stack) {
+			rh->pairs = xreallocarray(NULL, rh->size,
+			    2 * sizeof *rh->pairs);
+			memcpy(rh->pairs, rh->stack, sizeof rh->stack);
+		} else
+			rh->pairs = xreallocarray(rh->pairs, rh->size,
+			    2 * sizeof *rh->pairs);
+	}
+	rh->pairs[2 * rh->n] = key;
+	rh->pairs[2 * rh->n + 1] = value == NULL ? "" : value;
+	rh->n++;
+	return (MHD_YES);
+}
+
+/*
+ * Journal an accepted request straight from its fields, without a json-c
+ * tree (see store_receive_fields): the path of every request but one that
+ * failed its signature check.
+ */
+static void
+record_accepted(struct request *r, const char *method, const char *remote,
+    const char *via, size_t pathlen, int verified)
+{
+	struct store_received	 f;
+	struct record_headers	 rh;
+	const char		*rest = r->rest, *query;
+
+	rh.pairs = rh.stack;
+	rh.n = 0;
+	rh.size = RECORD_STACK_HEADERS;
+	MHD_get_connection_values(r->connection, MHD_HEADER_KIND,
+	    record_add_header, &rh);
+	f.method = method;
+	if (pathlen == 0) {
+		f.path = "/";
+		f.path_len = 1;
+	} else {
+		f.path = rest;
+		f.path_len = pathlen;
+	}
+	if (rest[pathlen] == '?') {
+		query = rest + pathlen + 1;
+		f.query = query;
+		f.query_len = strcspn(query, "#");
+	} else {
+		f.query = "";
+		f.query_len = 0;
+	}
+	f.headers = rh.pairs;
+	f.nheaders = rh.n;
+	f.remote = remote;
+	f.via = via;
+	f.received_at = clock_wall_ms();
+	f.verified = verified;
+	r->message = store_receive_fields(r->requests->store, r->hook, &f,
+	    buffer_peek(&r->body), buffer_unread(&r->body));
+	r->seq = r->message->seq;
+	if (rh.pairs != rh.stack)
+		free(rh.pairs);
+}
+
 /*
  * Journal a complete request as a message of its hook (r->rest is what
- * came below the hook's URL), with the outcome of its signature check if
- * the hook verifies: of a request that fails it, only a bounded head, and
- * only within the rate caps of reject (see reject.c).
+ * came below the hook's URL; remote is its peer as ADDRESS:PORT, or ""),
+ * with the outcome of its signature check if the hook verifies: of a
+ * request that fails it, only a bounded head, and only within the rate
+ * caps of reject (see reject.c).  The record of an accepted request is
+ * written straight from its fields; that of a rejected one, rare and
+ * capped, is built as an object, cut to its bounds.
  */
 enum record_outcome
-record_request(struct request *r, struct reject *reject, const char *method)
+record_request(struct request *r, struct reject *reject, const char *method,
+    const char *remote)
 {
 	struct json_object	*o, *headers;
 	const char		*rest = r->rest;
 	const void		*body = buffer_peek(&r->body);
 	size_t			 pathlen, len = buffer_unread(&r->body);
-	char			*remote, *reason, *client = NULL;
-	enum record_outcome	 outcome = RECORD_ACCEPTED;
+	const char		*via = NULL;
+	char			*reason, *client = NULL;
+	enum record_outcome	 outcome;
 
 	pathlen = strcspn(rest, "?#");
+	/* Behind a tunnel or proxy, its client; the peer is then "via". */
+	if (r->requests->forwarded != FORWARDED_NONE &&
+	    address_is_loopback(remote) &&
+	    (client = record_forwarded(r->connection,
+	    r->requests->forwarded)) != NULL) {
+		via = remote;
+		remote = client;
+	}
+	if (r->hook->verify == NULL) {
+		record_accepted(r, method, remote, via, pathlen, 0);
+		outcome = RECORD_ACCEPTED;
+		goto out;
+	}
+	headers = answer_request_headers(r->connection);
+	if (record_verify(r->hook, headers, body, len, &reason)) {
+		json_object_put(headers);
+		record_accepted(r, method, remote, via, pathlen, 1);
+		outcome = RECORD_ACCEPTED;
+		goto out;
+	}
+	outcome = reject_admit(reject, r->hook) ? RECORD_REJECTED :
+	    RECORD_COUNTED;
+	if (outcome == RECORD_COUNTED) {
+		json_object_put(headers);
+		free(reason);
+		goto out;
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "method", json_object_new_string(method));
 	if (pathlen == 0)
@@ -205,43 +323,20 @@ record_request(struct request *r, struct reject *reject, const char *method)
 		    (int)strcspn(rest + pathlen + 1, "#")));
 	else
 		json_object_object_add(o, "query", json_object_new_string(""));
-	headers = answer_request_headers(r->connection);
 	json_object_object_add(o, "headers", headers);
-	remote = record_remote(r->connection);
-	if (r->requests->forwarded != FORWARDED_NONE &&
-	    address_is_loopback(remote))
-		client = record_forwarded(r->connection, r->requests->forwarded);
-	json_object_object_add(o, "remote", json_object_new_string(client ==
-	    NULL ? remote : client));
-	if (client != NULL)
-		json_object_object_add(o, "via", json_object_new_string(remote));
-	free(client);
-	free(remote);
+	json_object_object_add(o, "remote", json_object_new_string(remote));
+	if (via != NULL)
+		json_object_object_add(o, "via", json_object_new_string(via));
 	json_object_object_add(o, "received_at",
 	    json_object_new_int64(clock_wall_ms()));
-	if (r->hook->verify != NULL) {
-		if (record_verify(r->hook, headers, body, len, &reason))
-			json_object_object_add(o, "verified",
-			    json_object_new_boolean(1));
-		else {
-			json_object_object_add(o, "verified",
-			    json_object_new_boolean(0));
-			json_object_object_add(o, "rejected",
-			    json_object_new_string(reason));
-			free(reason);
-			outcome = reject_admit(reject, r->hook) ?
-			    RECORD_REJECTED : RECORD_COUNTED;
-		}
-	}
-	if (outcome == RECORD_REJECTED) {
-		reject_head(o, body, len);
-		len = 0;
-	}
-	if (outcome != RECORD_COUNTED) {
-		r->message = store_receive(r->requests->store, r->hook, o, body,
-		    len);
-		r->seq = r->message->seq;
-	}
+	json_object_object_add(o, "verified", json_object_new_boolean(0));
+	json_object_object_add(o, "rejected", json_object_new_string(reason));
+	free(reason);
+	reject_head(o, body, len);
+	r->message = store_receive(r->requests->store, r->hook, o, body, 0);
+	r->seq = r->message->seq;
 	json_object_put(o);
+out:
+	free(client);
 	return (outcome);
 }

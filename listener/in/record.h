@@ -29,7 +29,7 @@ enum record_forwarded {
 };
 
 enum record_outcome	record_request(struct request *, struct reject *,
-			    const char *);
+			    const char *, const char *);
 char			*record_remote(struct MHD_Connection *);
 
 #endif

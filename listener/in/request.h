@@ -74,6 +74,7 @@ struct request {
 	char			*echo;		/* the value to answer, or NULL */
 	unsigned int		 status;	/* the answer, once known */
 	struct MHD_Response	*response;
+	int			 canned;	/* answer: its hook's own */
 	struct hold		*hold;		/* holding it, or NULL */
 	struct loop_timer	*timer;		/* the hold's deadline */
 	TAILQ_ENTRY(request)	 entry;		/* on the held list */

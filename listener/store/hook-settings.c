@@ -113,10 +113,11 @@ invalid:
 	return (-1);
 }
 
-/* Forget a hook's answer settings. */
+/* Forget a hook's answer settings, and what was made of them. */
 void
 hook_settings_free(struct store *s, struct hook *h)
 {
+	store_hook_cache(h, NULL, NULL);
 	loop_timer_cancel(s->loop, h->ttl_timer);
 	h->ttl_timer = NULL;
 	json_object_put(h->headers);
@@ -129,6 +130,20 @@ hook_settings_free(struct store *s, struct hook *h)
 	free(h->verify);
 	h->verify = NULL;
 	hook_forget_sigspec(h);
+}
+
+/*
+ * Keep what an upper floor made of hook h's answer settings (cache, freed
+ * by cache_free), freeing what it kept before: the store frees it
+ * whenever the settings change or go.
+ */
+void
+store_hook_cache(struct hook *h, void *cache, void (*cache_free)(void *))
+{
+	if (h->cache != NULL)
+		h->cache_free(h->cache);
+	h->cache = cache;
+	h->cache_free = cache_free;
 }
 
 /* Take a hook's answer settings from a journal record or spawn request. */

@@ -60,6 +60,14 @@ struct hook {
 	char			*verify;	/* scheme name, or NULL */
 	int64_t			 tolerance_ms;
 	struct sigspec		*sigspec;
+	/*
+	 * What an upper floor made of the answer settings above, to reuse
+	 * for every request (HTTP in's response), and how to free it: the
+	 * store frees it whenever those settings change or go
+	 * (store_hook_cache sets it).
+	 */
+	void			*cache;
+	void			(*cache_free)(void *);
 
 	/* The store's own. */
 	struct store		*store;		/* for its timer */

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buffer.h"
 #include "hook.h"
 #include "message.h"
 #include "store.h"
@@ -44,6 +45,7 @@ struct store {
 	char			 *session_dir;
 	int64_t			(*clock)(void);
 	uint64_t		  next_seq;	/* the next to hand out */
+	struct buffer		  scratch;	/* a record's JSON, reused */
 	struct secrets		 *secrets;
 
 	/* The hook table (hook.c). */

@@ -53,6 +53,7 @@ store_open(const struct store_config *config, char **warnings, char **cause)
 	s->clock = config->clock != NULL ? config->clock : clock_wall_ms;
 	s->retain_ms = config->retain_ms;
 	s->next_seq = 1;
+	buffer_init(&s->scratch);
 	TAILQ_INIT(&s->hooks);
 	TAILQ_INIT(&s->waiters);
 	hook_init(s);
@@ -93,6 +94,7 @@ store_close(struct store *s)
 	hook_free_all(s);
 	message_free_all(s);
 	secrets_free(s->secrets);
+	buffer_release(&s->scratch);
 	free(s->busy);
 	free(s->observers);
 	free(s->session_dir);

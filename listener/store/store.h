@@ -40,6 +40,7 @@
 
 #include "journal.h"
 
+struct buffer;
 struct hook;
 struct hook_list;
 struct json_object;
@@ -88,10 +89,36 @@ struct hook	*store_find(struct store *, const char *);
 struct hook	*store_find_token(struct store *, const char *, size_t);
 void		 store_close_hook(struct store *, struct hook *);
 struct hook_list *store_hooks(struct store *);
+void		 store_hook_cache(struct hook *, void *, void (*)(void *));
+
+/*
+ * A received request as its record holds it, for store_receive_fields:
+ * the record written straight from these, without a json-c tree, reads
+ * byte for byte as store_receive's would from the same fields.
+ */
+struct store_received {
+	const char		 *method;
+	const char		 *path;		/* never empty: "/" */
+	size_t			  path_len;
+	const char		 *query;
+	size_t			  query_len;
+	const char *const	 *headers;	/* name, value, name, ... */
+	size_t			  nheaders;	/* pairs */
+	const char		 *remote;	/* ADDRESS:PORT or "" */
+	const char		 *via;		/* the peer, when remote came
+						   from a forwarding header;
+						   else NULL */
+	int64_t			  received_at;	/* ms since the epoch */
+	int			  verified;	/* its hook verifies, passed */
+};
 
 /* Requests received. */
 struct message	*store_receive(struct store *, struct hook *,
 		    struct json_object *, const void *, size_t);
+struct message	*store_receive_fields(struct store *, struct hook *,
+		    const struct store_received *, const void *, size_t);
+void		 store_received_encode(struct buffer *,
+		    const struct store_received *, uint64_t, const char *);
 void		 store_ready(struct store *, struct message *);
 void		 store_reject(struct store *, struct message *);
 void		 store_answered(struct store *, struct json_object *,

@@ -34,6 +34,10 @@ NGINX_PID = int(os.environ["FISH_BENCH_NGINX_PID"])
 CAPTURE_PID = int(os.environ["FISH_BENCH_CAPTURE_PID"])
 # Another build of fish to load beside this one (scripts/bench --before).
 BEFORE = os.environ.get("FISH_BENCH_BEFORE")
+# Builds of the commits in between, for each fix's own ratio (--step):
+# [(label, directory)], oldest first.
+STEPS = [tuple(s.split("=", 1)) for s in
+         os.environ.get("FISH_BENCH_STEPS", "").split(":") if s]
 LUA = os.path.join(SRC, "scripts", "bench.d", "post.lua")
 BODY = b'{"event":"order.created","id":12345,"region_id":7}'
 MIB = 1024 * 1024
@@ -44,15 +48,22 @@ FULL = dict(callbacks=1000, acks=100, hf_runs=200, wrk_seconds=10,
             sends=1000, send_reps=3, hooks=10000, messages=100000,
             small_journal=1000, big_journal=1000000, take_runs=200,
             start_runs=3, recovery_mib=1024, recovery_runs=3,
-            fsyncs=2000)
+            fsyncs=2000, cost_requests=4000, cost_seconds=3,
+            cost_reps=7)
 QUICK = dict(callbacks=150, acks=30, hf_runs=30, wrk_seconds=2, wrk_reps=2,
              sends=50, send_reps=2, hooks=500, messages=10000,
              small_journal=1000, big_journal=100000, take_runs=40,
-             start_runs=2, recovery_mib=64, recovery_runs=2, fsyncs=300)
+             start_runs=2, recovery_mib=64, recovery_runs=2, fsyncs=300,
+             cost_requests=800, cost_seconds=1, cost_reps=2)
 
 # The measurements --only may name, in the order they run.
 SECTIONS = ("callbacks", "overhead", "sends", "throughput", "fsync",
-            "memory", "scale", "recovery")
+            "costs", "memory", "scale", "recovery")
+
+# The allocator-counting shim scripts/bench builds (see costs), and the
+# connections the fixed number of requests there go over.
+MALLOC_SHIM = os.environ.get("FISH_BENCH_MALLOC_SHIM")
+COST_CONNS = 16
 
 # Untimed pause before each POST to a `wait --follow` (see follow_latency).
 FOLLOW_GAP = 0.010
@@ -70,20 +81,29 @@ def progress(text):
           file=sys.stderr, flush=True)
 
 
-def fish(*args, session="main", check=True, stdin=None):
+def fish(*args, session="main", check=True, stdin=None, env=None):
     """Run the fish client in a session and return its stdout, stripped."""
     p = subprocess.run([FISH, "-S", session, *args], stdout=subprocess.PIPE,
-                       stdin=stdin, check=check)
+                       stdin=stdin, check=check, env=env)
     return p.stdout.decode().strip()
 
 
-def fish_before(*args, session="before", check=True):
-    """Run the --before build's client (and its listener) in a session of
-    its own; return its stdout, stripped."""
-    env = dict(os.environ, FISH_LISTENER=os.path.join(BEFORE, "fish-listener"))
-    p = subprocess.run([os.path.join(BEFORE, "fish"), "-S", session, *args],
+def fish_before(*args, session="before", check=True, env=None, build=None):
+    """Run the --before build's client (and its listener), or another
+    build's, in a session of its own; return its stdout, stripped."""
+    build = build or BEFORE
+    env = dict(env or os.environ,
+               FISH_LISTENER=os.path.join(build, "fish-listener"))
+    p = subprocess.run([os.path.join(build, "fish"), "-S", session, *args],
                        stdout=subprocess.PIPE, env=env, check=check)
     return p.stdout.decode().strip()
+
+
+def fish_step(build):
+    """Return a runner like fish_before for the build in directory build."""
+    def runner(*args, **kwargs):
+        return fish_before(*args, build=build, **kwargs)
+    return runner
 
 
 def journal_counts(session):
@@ -138,6 +158,10 @@ def fmt(value, unit):
         return f"{value:.1f} MiB"
     if unit == "s":
         return f"{value:.2f} s"
+    if unit == "us":
+        return f"{value:.1f} us"
+    if unit == "calls":
+        return f"{value:.2f}"
     return f"{value:g} {unit}"
 
 
@@ -244,6 +268,31 @@ def hyperfine(commands, runs, shell=False, warmup=5, prepare=None):
     with open(out) as f:
         results = json.load(f)["results"]
     return {r["command"]: r["times"] for r in results}
+
+
+def interleaved(commands, runs, warmup=5):
+    """Time commands (argument lists) from spawn to exit, one run of each
+    per round in a shuffled order, so that a busy machine's slow phases
+    hit them all alike (hyperfine runs one command's runs, then the
+    next's); return {name: [seconds, ...]}."""
+    times = {name: [] for name, _ in commands}
+    order = list(commands)
+    null = os.open(os.devnull, os.O_RDWR)
+    for i in range(warmup + runs):
+        random.shuffle(order)
+        for name, argv in order:
+            t0 = time.perf_counter_ns()
+            pid = os.posix_spawn(argv[0], argv, os.environ,
+                                 file_actions=[(os.POSIX_SPAWN_DUP2, null, 0),
+                                               (os.POSIX_SPAWN_DUP2, null, 1)])
+            _, status = os.waitpid(pid, 0)
+            t1 = time.perf_counter_ns()
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise RuntimeError(f"{argv} exited {status}")
+            if i >= warmup:
+                times[name].append((t1 - t0) / 1e9)
+    os.close(null)
+    return times
 
 
 def time_with_stdin(commands, runs, path, warmup=5):
@@ -422,7 +471,7 @@ def follow_latency(n):
 
 def command_overhead(runs):
     """Whole-command wall time of fish commands against /bin/true and curl."""
-    progress(f"command overhead: hyperfine, {runs} runs each")
+    progress(f"command overhead: {runs} interleaved runs each")
     spawn_hook = fish("spawn", "--name", "overhead")
     queued = fish("spawn", "--name", "queued")
     # Queue one message for every run of `fish wait` (and its warm-up).
@@ -430,13 +479,22 @@ def command_overhead(runs):
     for _ in range(runs + 10):
         poster.post(BODY)
     poster.close()
-    fish_cmd = f"{FISH} -S main"
-    t = hyperfine([
-        ("/bin/true", "/bin/true"),
-        ("fish spawn", f"{fish_cmd} spawn"),
-        ("fish wait (queued)", f"{fish_cmd} wait {queued}"),
-        ("curl POST to the hook", f"curl -s -o /dev/null -d x {spawn_hook}"),
-    ], runs)
+    fish_cmd = [FISH, "-S", "main"]
+    commands = [
+        ("/bin/true", ["/bin/true"]),
+        ("fish spawn", fish_cmd + ["spawn"]),
+        ("fish version", fish_cmd + ["version"]),
+        ("fish wait (queued)", fish_cmd + ["wait", queued]),
+        ("curl POST to the hook", ["/usr/bin/curl", "-s", "-o", "/dev/null",
+                                   "-d", "x", spawn_hook]),
+    ]
+    if BEFORE:
+        # Its listener runs already: the client alone is timed.
+        fish_before("start")
+        commands.append(("fish spawn, --before build",
+                         [os.path.join(BEFORE, "fish"), "-S", "before",
+                          "spawn"]))
+    t = interleaved(commands, runs)
     # fish field reads stdin: time it and its baseline under the same shell.
     jfile = os.path.join(TMP, "order.json")
     with open(jfile, "wb") as f:
@@ -453,6 +511,14 @@ def command_overhead(runs):
         line["met"] = line["ratio"] <= 2.0
         line["note"] = (f"{statistics.median(ms[name]) / statistics.median(curl):.2f}x"
                         " curl POST to the same listener")
+    # What spawn costs beyond starting a client: one round trip to the
+    # listener, which answers once the hook's record is durable.
+    row("command overhead", "`fish version` (start-up alone)",
+        ms["fish version"], "ms", "/bin/true", true)
+    if BEFORE:
+        row("command overhead", "`fish spawn` against the --before build",
+            ms["fish spawn"], "ms", "--before build",
+            ms["fish spawn, --before build"])
     line = row("command overhead", "`fish field /id < F`",
                ms["fish field < F"], "ms", "/bin/true < F",
                ms["/bin/true < F"], "<= 2x /bin/true")
@@ -473,6 +539,13 @@ def throughput(seconds, reps):
         targets.append(("fish hook, --before build",
                         fish_before("spawn", "--name", "load")))
     rates = {name: [] for name, _ in targets}
+    # The listeners' CPU time per request, which the disk's fdatasync
+    # latency (and a busy machine's) hides from the rates.
+    pids = {"fish hook": listener_pid("main")}
+    if BEFORE:
+        pids["fish hook, --before build"] = json.loads(fish_before(
+            "status", "--json"))["pid"]
+    cpu = {name: [] for name in pids}
     notes = {}
     appended0, syncs0 = journal_counts("main")
     for _ in range(reps):
@@ -480,7 +553,10 @@ def throughput(seconds, reps):
         # machine hits every server alike.
         random.shuffle(targets)
         for name, url in targets:
-            rate, bad, errors, _ = wrk(url, seconds)
+            c0 = cpu_ns(pids[name]) if name in pids else 0
+            rate, bad, errors, total = wrk(url, seconds)
+            if name in pids and total:
+                cpu[name].append((cpu_ns(pids[name]) - c0) / total / 1000)
             rates[name].append(rate)
             if bad or errors:
                 notes[name] = f"{bad} non-2xx, {errors} socket errors"
@@ -499,6 +575,12 @@ def throughput(seconds, reps):
         row("acknowledged callbacks/s (32 conns)",
             "--before build (fsync'ed)", rates[name], "req/s", "nginx 204",
             rates["nginx 204"], note=notes.get(name, ""))
+    raw["throughput_cpu_us"] = cpu
+    if BEFORE:
+        row("acknowledged callbacks/s (32 conns)",
+            "listener CPU time per request, against the --before build",
+            cpu["fish hook"], "us", "--before build",
+            cpu["fish hook, --before build"])
     row("acknowledged callbacks/s (32 conns)",
         "python http.server capture (reference)", rates["python capture"],
         "req/s", "nginx 204", rates["nginx 204"],
@@ -571,6 +653,189 @@ def fsync_latency(n, size=200):
                      ratio=percentile(times["fallocated"], 50) /
                      percentile(times["growing"], 50),
                      goal="", met=None, note=""))
+
+
+def post_many(url, n, conns):
+    """POST n requests to url over conns keep-alive connections at once,
+    each waiting for its answer before the next; return the non-2xx."""
+    bad = []
+
+    def worker(count):
+        poster = Poster(url)
+        for _ in range(count):
+            if poster.post(BODY) // 100 != 2:
+                bad.append(1)
+        poster.close()
+
+    threads = [threading.Thread(target=worker,
+                                args=(n // conns + (i < n % conns),))
+               for i in range(conns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(bad)
+
+
+def strace_counts(path):
+    """Read strace -c's summary: return ({syscall: calls}, total calls)."""
+    calls, total = {}, 0
+    with open(path) as f:
+        for line in f:
+            cols = line.split()
+            if len(cols) < 5 or not cols[3].isdigit():
+                continue
+            if cols[-1] == "total":
+                total = int(cols[3])
+            else:
+                calls[cols[-1]] = int(cols[3])
+    return calls, total
+
+
+def malloc_counts(directory, pid):
+    """Return the allocator calls counted so far in process pid (the
+    shim's five counters: malloc, calloc, realloc, free, aligned)."""
+    with open(os.path.join(directory, str(pid)), "rb") as f:
+        data = f.read(40)
+    return [int.from_bytes(data[i:i + 8], sys.byteorder)
+            for i in range(0, 40, 8)]
+
+
+def cpu_ns(pid):
+    """Return the CPU time all of a process's threads have run, in ns
+    (schedstat: exact, where /proc/PID/stat counts in ticks)."""
+    total = 0
+    for path in glob.glob(f"/proc/{pid}/task/*/schedstat"):
+        try:
+            with open(path) as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total
+
+
+class CostTarget:
+    """One build's listener, started with the allocator shim, and a hook
+    of it, for counting (see costs).  runner is fish or fish_before."""
+
+    def __init__(self, runner, label, *start_args):
+        self.runner, self.label = runner, label
+        self.session = f"costs-{label}"
+        self.mdir = os.path.join(TMP, f"malloc-{label}")
+        os.makedirs(self.mdir, exist_ok=True)
+        env = dict(os.environ, LD_PRELOAD=MALLOC_SHIM,
+                   FISH_BENCH_MALLOC_DIR=self.mdir)
+        runner("start", *start_args, session=self.session, env=env)
+        self.hook = runner("spawn", "--name", "costs", session=self.session)
+        self.pid = json.loads(runner("status", "--json",
+                                     session=self.session))["pid"]
+        post_many(self.hook, 200, COST_CONNS)   # warm up
+        self.cpu_us, self.allocs, self.frees, self.bad = [], [], [], 0
+
+    def count(self, seconds):
+        """A round of wrk's load (32 connections): add its CPU time and
+        allocator calls, each per request answered, to the samples.  Under
+        a load like the throughput rounds' the listener takes many
+        requests per loop pass, as it would in use; a slower driver
+        measures mostly the cost of waking up."""
+        m0, c0 = malloc_counts(self.mdir, self.pid), cpu_ns(self.pid)
+        _, bad, errors, n = wrk(self.hook, seconds)
+        self.bad += bad + errors
+        m1, c1 = malloc_counts(self.mdir, self.pid), cpu_ns(self.pid)
+        d = [b - a for a, b in zip(m0, m1)]
+        self.cpu_us.append((c1 - c0) / n / 1000)
+        self.allocs.append((d[0] + d[1] + d[2] + d[4]) / n)
+        self.frees.append(d[3] / n)
+
+    def syscalls(self, n):
+        """n requests with strace -c -f attached (only for them: it slows
+        the listener and changes how requests batch); return ({syscall:
+        calls}, total calls)."""
+        out = os.path.join(TMP, f"strace-{self.label}.txt")
+        st = subprocess.Popen(["strace", "-c", "-f", "-o", out, "-p",
+                               str(self.pid)], stderr=subprocess.DEVNULL)
+        time.sleep(1.0)                         # attached to every thread
+        self.bad += post_many(self.hook, n, COST_CONNS)
+        st.send_signal(signal.SIGINT)
+        st.wait()
+        return strace_counts(out)
+
+    def stop(self):
+        self.runner("stop", session=self.session, check=False)
+
+
+def costs(n, seconds, reps):
+    """CPU time and allocator calls per acknowledged request of the
+    listener, this build and the --before build (and --step builds), in
+    rounds of wrk interleaved in a shuffled order; then syscalls over the
+    same fixed number n of requests for each."""
+    if not MALLOC_SHIM:
+        progress("costs: no allocator shim built, skipped")
+        return
+    progress(f"costs: {reps} rounds of wrk -c32 -d{seconds}s, counted; "
+             f"then strace over {n} requests on {COST_CONNS} connections")
+    # MHD zeroes its whole per-connection pool (--max-header) for every
+    # request: the same build with the smallest pool shows what it costs.
+    targets = [CostTarget(fish, "now"),
+               CostTarget(fish, "16k", "--max-header", "16KiB")]
+    if BEFORE:
+        targets.append(CostTarget(fish_before, "before"))
+        for label, build in STEPS:
+            targets.append(CostTarget(fish_step(build), label))
+    for _ in range(reps):
+        random.shuffle(targets)
+        for t in targets:
+            t.count(seconds)
+    calls = {t.label: t.syscalls(n) for t in targets
+             if t.label in ("now", "before")}
+    for t in targets:
+        t.stop()
+    by = {t.label: t for t in targets}
+    now, was = by["now"], by.get("before")
+    raw["costs_per_request"] = {
+        t.label: dict(cpu_us=t.cpu_us, allocations=t.allocs, frees=t.frees)
+        for t in targets}
+    for label, (c, total) in calls.items():
+        raw["costs_per_request"][label].update(
+            syscalls=total / n, by_syscall={k: v / n for k, v in c.items()})
+    section = (f"per request (wrk -c32, {reps} rounds of {seconds} s; "
+               f"syscalls: {n} POSTs on {COST_CONNS} connections)")
+    base = "--before build" if was else None
+    bad = f"{now.bad} non-2xx" if now.bad else ""
+    row(section, "listener CPU time, all threads (with the shim)",
+        now.cpu_us, "us", base, was.cpu_us if was else None, note=bad)
+    small = by["16k"]
+    row(section, "listener CPU time, --max-header 16KiB (MHD's pool)",
+        small.cpu_us, "us", "default 64KiB", now.cpu_us)
+    row(section, "allocations (malloc, calloc, realloc, aligned)",
+        now.allocs, "calls", base, was.allocs if was else None)
+    row(section, "frees", now.frees, "calls", base,
+        was.frees if was else None)
+    # Each fix's own ratio: every step against the build before it.
+    if was and STEPS:
+        chain = [("--before build", was)] + [(label, by[label]) for label, _
+                                             in STEPS] + [("this build", now)]
+        for (prev, a), (label, b) in zip(chain, chain[1:]):
+            # Rounds ran back to back: the ratio within each round is
+            # steadier than the ratio of medians on a busy machine.
+            paired = sorted(y / x for x, y in zip(a.cpu_us, b.cpu_us))
+            row(section, f"CPU time, {label}", b.cpu_us, "us", prev,
+                a.cpu_us, note=f"ratio within a round: median "
+                f"{statistics.median(paired):.2f}x, {paired[0]:.2f}x-"
+                f"{paired[-1]:.2f}x")
+            row(section, f"allocations, {label}", b.allocs, "calls", prev,
+                a.allocs)
+    top = sorted(calls["now"][0].items(), key=lambda kv: -kv[1])[:6]
+    for name, key in (("syscalls (strace -c -f, one round)", None),
+                      ("of which epoll_ctl", "epoll_ctl"),
+                      ("of which fdatasync", "fdatasync")):
+        def per(label):
+            c, total = calls[label]
+            return (total if key is None else c.get(key, 0)) / n
+        line = row(section, name, [per("now")], "calls", base,
+                   [per("before")] if was else None)
+        if key is None:
+            line["note"] = ", ".join(f"{k} {v / n:.2f}" for k, v in top)
 
 
 def sends(n, reps):
@@ -794,6 +1059,8 @@ def main():
         throughput(n["wrk_seconds"], n["wrk_reps"])
     if "fsync" in only:
         fsync_latency(n["fsyncs"])
+    if "costs" in only:
+        costs(n["cost_requests"], n["cost_seconds"], n["cost_reps"])
     if "memory" in only:
         memory(n["hooks"], n["messages"])
     if "scale" in only:
