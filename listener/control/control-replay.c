@@ -149,9 +149,11 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 		control_invalid(c, f, "timeout_ms");
 		return;
 	}
+	memset(&req, 0, sizeof req);
+	if (control_send_options(c, f, &req) == -1)
+		return;
 	if ((m = timeline_replay_read(c, seq, &rec)) == NULL)
 		return;
-	memset(&req, 0, sizeof req);
 	req.method = proto_string(rec.json, "method");
 	req.body = rec.body;
 	req.body_len = rec.body_len;
@@ -170,6 +172,9 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 	req.url = local.url;
 	req.trust = local.trust;
 	req.connect_to = local.connect_to;
+	/* The client's proxy is for others: our own hooks are reached here. */
+	if (m->hook != NULL && to == NULL)
+		req.proxy = NULL;
 	req.headers = timeline_replay_headers(rec.json);
 	conn_id = xmalloc(sizeof *conn_id);
 	*conn_id = control_id(c);
