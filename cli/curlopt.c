@@ -129,7 +129,10 @@ fail:
 	return (ret);
 }
 
-/* Add data percent-encoded as curl_easy_escape does (all but A-Za-z0-9-._~). */
+/*
+ * Add data percent-encoded as curl's --data-urlencode does: all but
+ * A-Za-z0-9-._~, and a space as "+".
+ */
 static void
 curlopt_escape(struct buffer *b, const char *data, size_t len)
 {
@@ -144,6 +147,10 @@ curlopt_escape(struct buffer *b, const char *data, size_t len)
 		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
 		    c == '_' || c == '~') {
 			buffer_add(b, &data[i], 1);
+			continue;
+		}
+		if (c == ' ') {
+			buffer_add(b, "+", 1);
 			continue;
 		}
 		code[0] = '%';
