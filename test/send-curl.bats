@@ -475,9 +475,9 @@ pty() {
 	    'Fl x Ar url , Fl \-proxy Ar url' 'Fl \-noproxy Ar list' \
 	    'Fl u Ar user : Ns Ar password , Fl \-user Ar user : Ns Ar password' \
 	    'Fl F Ar name Ns = Ns Ar value , Fl \-form Ar name Ns = Ns Ar value' \
-	    'Fl v , Fl \-verbose' 'Fl \-data\-urlencode Ar spec' \
-	    'Fl \-compressed' 'Fl w Ar format , Fl \-write\-out Ar format' \
-	    'Fl \-max\-response Ar size' 'Fl \-raw'; do
+	    'Fl v , Fl \-verbose' 'Fl \-data-urlencode Ar spec' \
+	    'Fl \-compressed' 'Fl w Ar format , Fl \-write-out Ar format' \
+	    'Fl \-max-response Ar size' 'Fl \-raw'; do
 		grep -qxF ".It $item" "$FISH_SRC_DIR/man/fish.1" ||
 		    fail "no .It $item"
 	done
