@@ -106,7 +106,7 @@ cmd_replay_exec(int argc, char **argv)
 	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request;
-	const char		*to = NULL, *proxy, *noproxy;
+	const char		*to = NULL;
 	int64_t			 seq;
 	int			 ch, status, json = 0, raw = 0;
 
@@ -147,19 +147,8 @@ cmd_replay_exec(int argc, char **argv)
 	json_object_object_add(request, "timeout_ms",
 	    json_object_new_int64(REPLAY_TIMEOUT_MS));
 	/* The URL may be either scheme: the listener picks. */
-	proxy = noproxy = NULL;
-	curlopt_proxy("http:", &proxy, &noproxy);
-	if (proxy != NULL)
-		json_object_object_add(request, "proxy",
-		    json_object_new_string(proxy));
-	if (noproxy != NULL)
-		json_object_object_add(request, "noproxy",
-		    json_object_new_string(noproxy));
-	proxy = noproxy = NULL;
-	curlopt_proxy("https:", &proxy, &noproxy);
-	if (proxy != NULL)
-		json_object_object_add(request, "proxy_https",
-		    json_object_new_string(proxy));
+	curlopt_proxy_add(request, "proxy", "http:", NULL, NULL);
+	curlopt_proxy_add(request, "proxy_https", "https:", NULL, NULL);
 	output_escape(isatty(STDOUT_FILENO) && !raw);
 	status = client_call(&c, request, NULL, 0, &frame,
 	    clock_mono_ms() + REPLAY_TIMEOUT_MS + REPLAY_GRACE_MS);

@@ -652,15 +652,7 @@ static void
 cmd_send_curl_options(const struct send_options *so, const char *url,
     struct json_object *request)
 {
-	const char	*proxy = so->proxy, *noproxy = so->noproxy;
-
-	curlopt_proxy(url, &proxy, &noproxy);
-	if (proxy != NULL)
-		json_object_object_add(request, "proxy",
-		    json_object_new_string(proxy));
-	if (noproxy != NULL)
-		json_object_object_add(request, "noproxy",
-		    json_object_new_string(noproxy));
+	curlopt_proxy_add(request, "proxy", url, so->proxy, so->noproxy);
 	if (so->insecure)
 		json_object_object_add(request, "insecure",
 		    json_object_new_boolean(1));
@@ -751,6 +743,11 @@ cmd_send_request(const char *method, const struct items *items,
 		    (long long)attempts);
 	/* Say which request failed: curl's text names neither it nor us. */
 	if ((status = proto_status(frame.json)) != EXIT_OK) {
+		/* curl's notes say where it got to: the proxy, the handshake. */
+		if (so->verbose)
+			cmd_send_trace(frame.payload, (size_t)proto_int(
+			    frame.json, "trace_len", 0) <= frame.payload_len ?
+			    (size_t)proto_int(frame.json, "trace_len", 0) : 0);
 		error = proto_string(frame.json, "error");
 		fish_warnx("send: %s %s: %s%s%s", method, items->url,
 		    error != NULL ? error : "failed", after,

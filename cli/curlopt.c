@@ -362,3 +362,21 @@ curlopt_proxy(const char *url, const char **proxy, const char **noproxy)
 	if (*noproxy != NULL && **noproxy == '\0')
 		*noproxy = NULL;
 }
+
+/*
+ * Add the proxy for url to a control request, as member key, with the
+ * hosts reached without it as "noproxy": those of the flags (proxy,
+ * noproxy, or NULL) else of the environment (curlopt_proxy).
+ */
+void
+curlopt_proxy_add(struct json_object *request, const char *key,
+    const char *url, const char *proxy, const char *noproxy)
+{
+	curlopt_proxy(url, &proxy, &noproxy);
+	if (proxy != NULL)
+		json_object_object_add(request, key,
+		    json_object_new_string(proxy));
+	if (noproxy != NULL)
+		json_object_object_add(request, "noproxy",
+		    json_object_new_string(noproxy));
+}

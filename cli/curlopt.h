@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "buffer.h"
 #include "items.h"
 
@@ -21,5 +23,7 @@ int	 curlopt_form(struct buffer *, const char *, const char *, char **);
 void	 curlopt_form_end(struct buffer *, const char *);
 void	 curlopt_boundary(char *, size_t);
 void	 curlopt_proxy(const char *, const char **, const char **);
+void	 curlopt_proxy_add(struct json_object *, const char *, const char *,
+	    const char *, const char *);
 
 #endif

@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,7 +220,8 @@ writeout_print(const char *fmt, const struct writeout *w)
 
 /*
  * Make the JSON result of a request: http_code, headers (names
- * lower-cased, repeated ones joined with ", " as in message envelopes),
+ * lower-cased, repeated ones joined with ", ", as the listener's
+ * header_fields has them, made as for message envelopes),
  * body or body_base64, time_total (seconds), attempts, num_redirects,
  * size_download, url_effective, seq (in the timeline), and errormsg when
  * it failed.
@@ -229,38 +229,17 @@ writeout_print(const char *fmt, const struct writeout *w)
 struct json_object *
 writeout_json(const struct writeout *w)
 {
-	struct json_object	*o, *headers, *list, *pair, *old;
-	const char		*value;
-	char			*name, *p, *joined, seconds[32];
-	size_t			 i, n;
+	struct json_object	*o, *headers;
+	char			 seconds[32];
 	int64_t			 ms = 0;
 
 	o = json_object_new_object();
-	headers = json_object_new_object();
 	if (w->reply != NULL &&
-	    json_object_object_get_ex(w->reply, "headers", &list) &&
-	    json_object_is_type(list, json_type_array)) {
-		n = json_object_array_length(list);
-		for (i = 0; i < n; i++) {
-			pair = json_object_array_get_idx(list, i);
-			name = xstrdup(json_object_get_string(
-			    json_object_array_get_idx(pair, 0)));
-			for (p = name; *p != '\0'; p++)
-				*p = (char)tolower((unsigned char)*p);
-			value = json_object_get_string(
-			    json_object_array_get_idx(pair, 1));
-			if (json_object_object_get_ex(headers, name, &old)) {
-				xasprintf(&joined, "%s, %s",
-				    json_object_get_string(old), value);
-				json_object_object_add(headers, name,
-				    json_object_new_string(joined));
-				free(joined);
-			} else
-				json_object_object_add(headers, name,
-				    json_object_new_string(value));
-			free(name);
-		}
-	}
+	    json_object_object_get_ex(w->reply, "header_fields", &headers) &&
+	    json_object_is_type(headers, json_type_object))
+		json_object_get(headers);
+	else
+		headers = json_object_new_object();
 	if (w->reply != NULL) {
 		json_object_object_add(o, "seq", json_object_new_int64(
 		    proto_int(w->reply, "seq", 0)));
@@ -281,8 +260,10 @@ writeout_json(const struct writeout *w)
 	    w->reply != NULL ? proto_int(w->reply, "redirects", 0) : 0));
 	json_object_object_add(o, "size_download",
 	    json_object_new_int64((int64_t)w->body_len));
-	json_object_object_add(o, "url_effective",
-	    json_object_new_string(writeout_url(w)));
+	/* replay does not know the URL unless it was redirected. */
+	if (*writeout_url(w) != '\0')
+		json_object_object_add(o, "url_effective",
+		    json_object_new_string(writeout_url(w)));
 	if (w->error != NULL)
 		json_object_object_add(o, "errormsg",
 		    json_object_new_string(w->error));

@@ -134,6 +134,10 @@ pty() {
 	run --separate-stderr fish send --proxy http://proxy.invalid:3128 "$remote"
 	assert_failure 5
 	assert_equal "$stderr" "fish: send: GET $remote: proxy proxy.invalid:3128: cannot resolve its host name"
+	# -v shows curl's notes on where it got to.
+	run --separate-stderr fish send -v --proxy "127.0.0.1:$port" "$remote"
+	assert_failure 5
+	[[ $stderr == *"* connect to 127.0.0.1 port $port failed"* ]]
 }
 
 @test "a proxy that refuses the tunnel fails the send with exit 5, saying so" {

@@ -26,6 +26,7 @@
 #include "buffer.h"
 #include "clock.h"
 #include "control.h"
+#include "envelope.h"
 #include "httpc.h"
 #include "log.h"
 #include "outbound.h"
@@ -77,6 +78,8 @@ control_send_answer(struct httpc_result *result, uint64_t seq,
 		    json_object_new_int((int)result->http_status));
 		json_object_object_add(r, "headers",
 		    json_object_get(result->headers));
+		json_object_object_add(r, "header_fields",
+		    envelope_headers(result->headers));
 		json_object_object_add(r, "time_ms",
 		    json_object_new_int64(result->time_ms));
 		json_object_object_add(r, "attempts",
