@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "base64.h"
@@ -65,28 +66,73 @@ curlopt_read(const char *path, size_t *len, char **cause)
 }
 
 /*
+ * Ask for the password of user on the terminal, without echo, as curl
+ * does.  Return "USER:PASSWORD", or NULL when there is no terminal to ask
+ * on (a script's stdin) or nothing could be read.
+ */
+static char *
+curlopt_ask(const char *user)
+{
+	struct termios	 saved, quiet;
+	char		 password[1024], *both = NULL, c;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if (!isatty(STDIN_FILENO) ||
+	    (fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1)
+		return (NULL);
+	if (tcgetattr(fd, &saved) == -1)
+		goto done;
+	quiet = saved;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	(void)dprintf(fd, "Enter host password for user '%s':", user);
+	if (tcsetattr(fd, TCSAFLUSH, &quiet) == -1)
+		goto done;
+	while ((n = read(fd, &c, 1)) == 1 && c != '\n' && c != '\r') {
+		if (len < sizeof password - 1)
+			password[len++] = c;
+	}
+	(void)tcsetattr(fd, TCSAFLUSH, &saved);
+	(void)write(fd, "\n", 1);
+	if (n == 1)
+		xasprintf(&both, "%s:%.*s", user, (int)len, password);
+	explicit_bzero(password, sizeof password);
+done:
+	close(fd);
+	return (both);
+}
+
+/*
  * -u USER:PASSWORD: add the Basic Authorization header curl would send,
  * unless one is given (curl's own header wins, as with curl), and blank
  * the password in arg so that ps no longer shows it.  A user without a
- * password is refused: fish never prompts, it runs in scripts.
+ * password is asked for it on a terminal, as curl asks; in a script
+ * (stdin not a terminal) that is a usage error, never a wait.
  */
 int
 curlopt_user(struct items *items, char *arg, char **cause)
 {
-	char	*colon, *encoded, *line;
+	char	*colon, *encoded, *line, *asked = NULL;
 	int	 ret;
 
 	if ((colon = strchr(arg, ':')) == NULL) {
-		xasprintf(cause, "-u needs USER:PASSWORD (fish does not ask "
-		    "for a password)");
-		return (EXIT_USAGE);
+		if ((asked = curlopt_ask(arg)) == NULL) {
+			xasprintf(cause, "-u needs USER:PASSWORD when stdin is "
+			    "not a terminal to ask on");
+			return (EXIT_USAGE);
+		}
+		arg = asked;
+		colon = strchr(arg, ':');
 	}
 	if (items_has_header(items, "Authorization")) {
 		explicit_bzero(colon + 1, strlen(colon + 1));
+		free(asked);
 		return (EXIT_OK);
 	}
 	encoded = base64_encode(arg, strlen(arg));
 	explicit_bzero(colon + 1, strlen(colon + 1));
+	free(asked);
 	xasprintf(&line, "Authorization: Basic %s", encoded);
 	ret = items_add_header(items, line, cause) == 0 ? EXIT_OK : EXIT_USAGE;
 	explicit_bzero(encoded, strlen(encoded));

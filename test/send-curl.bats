@@ -187,10 +187,41 @@ pty() {
 	# An Authorization header given is kept, as curl keeps it.
 	fish send -u bob:x -H 'Authorization: Bearer t' "$remote"
 	assert_equal "$(received /headers/authorization)" 'Bearer t'
-	# No password: fish never prompts.
-	run --separate-stderr fish send -u bob "$remote"
+	# No password in a script (stdin not a terminal): an error, not a wait.
+	run --separate-stderr fish send -u bob "$remote" </dev/null
 	assert_failure 2
-	[[ $stderr == *'-u needs USER:PASSWORD (fish does not ask for a password)'* ]]
+	[[ $stderr == *'-u needs USER:PASSWORD when stdin is not a terminal to ask on'* ]]
+	run fish -S other wait "$remote" --timeout 0.2
+	assert_failure 124
+}
+
+@test "send -u USER asks for the password on a terminal, without echo" {
+	run python3 - fish send -u bob "$remote" <<'EOF'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+seen = b""
+while b"password" not in seen:
+    seen += os.read(fd, 1024)
+os.write(fd, b"s3cret\n")
+while True:
+    try:
+        data = os.read(fd, 1024)
+    except OSError:
+        break
+    if not data:
+        break
+    seen += data
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace").replace("\r", ""))
+sys.exit(os.waitstatus_to_exitcode(status))
+EOF
+	assert_success
+	assert_line "Enter host password for user 'bob':"
+	refute_output --partial s3cret
+	assert_equal "$(received /headers/authorization)" \
+	    "Basic $(printf 'bob:s3cret' | base64)"
 }
 
 @test "send -u hides the password from ps while the request runs" {
