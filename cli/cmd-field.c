@@ -19,19 +19,23 @@ static int	cmd_field_exec(int, char **);
 
 const struct cmd_entry cmd_field_entry = {
 	.name = "field",
-	.usage = "PTR",
+	.usage = "PTR [--raw]",
 	.args = { 1, 1 },
 	.summary = "print the value at a JSON pointer of JSON on stdin",
 	.help =
 	    "Read JSON on stdin and print the value at the JSON pointer PTR\n"
 	    "(RFC 6901, e.g. /id or /items/0/name): strings raw, anything\n"
-	    "else as compact JSON.  Exit 4 when there is no such value.\n"
+	    "else as compact JSON.  Exit 4 when there is no such value.  On a\n"
+	    "terminal, control characters are escaped.\n"
 	    "\n"
+	    "  --raw         print control characters as they are, even to a\n"
+	    "                terminal\n"
 	    "  -h, --help    show this help\n",
 	.exec = cmd_field_exec
 };
 
 static const struct option cmd_field_options[] = {
+	{ "raw", no_argument, NULL, 'r' },
 	CMD_OPTIONS_END
 };
 
@@ -44,11 +48,14 @@ cmd_field_exec(int argc, char **argv)
 	const char		*ptr, *why;
 	char			*cause = NULL, *data = NULL, *text = NULL;
 	size_t			 len;
-	int			 ch, found, status = EXIT_FAILED;
+	int			 ch, found, raw = 0, status = EXIT_FAILED;
 
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_field_options)) !=
 	    -1) {
 		switch (ch) {
+		case 'r':
+			raw = 1;
+			break;
 		case CMD_HELP:
 			return (EXIT_OK);
 		default:
@@ -101,6 +108,7 @@ cmd_field_exec(int argc, char **argv)
 		goto fail;
 	}
 	text = jsonptr_text(value);
+	output_escape(isatty(STDOUT_FILENO) && !raw);
 	if (output_printf("%s\n", text) == -1) {
 		fish_warn("field: stdout");
 		goto fail;

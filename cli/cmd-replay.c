@@ -6,14 +6,17 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "clock.h"
+#include "curlopt.h"
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
 #include "timeline.h"
+#include "writeout.h"
 
 #define REPLAY_TIMEOUT_MS	30000	/* the listener's default */
 #define REPLAY_GRACE_MS		5000	/* for the listener to answer past it */
@@ -22,7 +25,7 @@ static int	cmd_replay_exec(int, char **);
 
 const struct cmd_entry cmd_replay_entry = {
 	.name = "replay",
-	.usage = "SEQ [--to URL]",
+	.usage = "SEQ [--to URL] [--json] [--raw]",
 	.args = { 1, 1 },
 	.summary = "send a recorded request again",
 	.help =
@@ -32,26 +35,37 @@ const struct cmd_entry cmd_replay_entry = {
 	    "request goes to its hook, with its path and query; a sent one to\n"
 	    "its URL.  Exit 1 when the answer is outside 200-299, 5 when the\n"
 	    "server cannot be reached, 3 when the listener is lost during the\n"
-	    "request (it may have been made).\n"
+	    "request (it may have been made).  The proxy is this command's, as\n"
+	    "with " FISH_NAME " send (http_proxy, https_proxy, ALL_PROXY,\n"
+	    "NO_PROXY), except to the session's own hooks.\n"
 	    "\n"
 	    "  --to URL      send it there instead (a received request's path\n"
 	    "                and query are added below URL)\n"
+	    "  --json        print the result as one JSON object, as send\n"
+	    "                -w '%{json}' does: http_code, headers, body (or\n"
+	    "                body_base64), time_total, attempts, seq\n"
+	    "  --raw         print control characters as they are, even to a\n"
+	    "                terminal\n"
 	    "  -h, --help    show this help\n",
 	.exec = cmd_replay_exec
 };
 
 static const struct option cmd_replay_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "raw", no_argument, NULL, 'r' },
 	{ "to", required_argument, NULL, 't' },
 	CMD_OPTIONS_END
 };
 
 /* Print the response of a replay and return the exit status it means. */
 static int
-cmd_replay_result(const struct proto_frame *frame, int64_t seq)
+cmd_replay_result(const struct proto_frame *frame, int64_t seq, int json)
 {
-	const char	*error = proto_string(frame->json, "error");
-	int64_t		 http_status;
-	int		 status;
+	const char		*error = proto_string(frame->json, "error");
+	struct json_object	*o;
+	struct writeout		 w;
+	int64_t			 http_status;
+	int			 status, ret;
 
 	if ((status = proto_status(frame->json)) != EXIT_OK) {
 		if (status == EXIT_NOT_FOUND)
@@ -62,7 +76,18 @@ cmd_replay_result(const struct proto_frame *frame, int64_t seq)
 			    error != NULL ? error : "failed");
 		return (status);
 	}
-	if (write_all(STDOUT_FILENO, frame->payload, frame->payload_len) != 0)
+	if (json) {
+		memset(&w, 0, sizeof w);
+		w.reply = frame->json;
+		w.url = "";
+		w.body = frame->payload;
+		w.body_len = frame->payload_len;
+		o = writeout_json(&w);
+		ret = output_json(o);
+		json_object_put(o);
+	} else
+		ret = output_write(frame->payload, frame->payload_len);
+	if (ret != 0)
 		return (timeline_write_error("replay"));
 	http_status = proto_int(frame->json, "http_status", 0);
 	if (http_status < 200 || http_status > 299) {
@@ -83,11 +108,17 @@ cmd_replay_exec(int argc, char **argv)
 	struct json_object	*request;
 	const char		*to = NULL;
 	int64_t			 seq;
-	int			 ch, status;
+	int			 ch, status, json = 0, raw = 0;
 
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_replay_options)) !=
 	    -1) {
 		switch (ch) {
+		case 'j':
+			json = 1;
+			break;
+		case 'r':
+			raw = 1;
+			break;
 		case 't':
 			to = optarg;
 			break;
@@ -115,6 +146,10 @@ cmd_replay_exec(int argc, char **argv)
 		    json_object_new_string(to));
 	json_object_object_add(request, "timeout_ms",
 	    json_object_new_int64(REPLAY_TIMEOUT_MS));
+	/* The URL may be either scheme: the listener picks. */
+	curlopt_proxy_add(request, "proxy", "http:", NULL, NULL);
+	curlopt_proxy_add(request, "proxy_https", "https:", NULL, NULL);
+	output_escape(isatty(STDOUT_FILENO) && !raw);
 	status = client_call(&c, request, NULL, 0, &frame,
 	    clock_mono_ms() + REPLAY_TIMEOUT_MS + REPLAY_GRACE_MS);
 	if (status == EXIT_TIMEOUT || status == CLIENT_IN_DOUBT) {
@@ -125,7 +160,7 @@ cmd_replay_exec(int argc, char **argv)
 		    "not answer in time" : "lost contact with the listener");
 		status = EXIT_UNAVAILABLE;
 	} else if (status == EXIT_OK)
-		status = cmd_replay_result(&frame, seq);
+		status = cmd_replay_result(&frame, seq, json);
 	json_object_put(request);
 	proto_frame_release(&frame);
 	client_close(&c);

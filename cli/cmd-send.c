@@ -2,8 +2,11 @@
  * fish send: make an HTTP request through the listener and print the
  * response body.  The listener does the HTTP, the retries and their
  * backoff (and journals every attempt); this command builds the request
- * from httpie-style items and options, waits for the last attempt's
- * answer and checks its status against --expect.
+ * from httpie-style items and options (and curl's: curlopt.c), waits for
+ * the last attempt's answer, prints it (-w: writeout.c) and checks its
+ * status against --expect.  The proxy is this command's, never the
+ * listener's: the listener keeps the environment of whichever command
+ * started it.
  */
 #include "config.h"
 
@@ -16,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "clock.h"
+#include "curlopt.h"
 #include "fish.h"
 #include "items.h"
 #include "jsonptr.h"
@@ -27,6 +32,9 @@
 #include "proto.h"
 #include "retry.h"
 #include "sigspec.h"
+#include "size.h"
+#include "term.h"
+#include "writeout.h"
 #include "xmalloc.h"
 
 #define SEND_TIMEOUT_MS	30000	/* default --timeout, per attempt */
@@ -48,15 +56,42 @@ struct send_options {
 	const char	*output;	/* -o FILE */
 	char		*output_tmp;	/* written, then renamed to FILE */
 	int		 output_fd;
+	int		 output_direct;	/* FILE is no regular file (/dev/null):
+					   written as it is */
+	const char	*proxy;		/* --proxy, or NULL: the environment's */
+	const char	*noproxy;	/* --noproxy, or NULL: likewise */
+	int		 insecure;	/* -k */
+	char		*cacert;	/* --cacert, made absolute */
+	int		 compressed;
+	int		 verbose;	/* -v */
+	int		 raw;		/* --raw */
+	char		*write_out;	/* -w FORMAT, read if @FILE */
+	uint64_t	 max_response;	/* --max-response, or 0 */
+};
+
+/* What the request is made of (the options that build it). */
+struct send_parts {
+	char		**headers;	/* -H, in order */
+	size_t		  nheaders;
+	char		**forms;	/* -F */
+	size_t		  nforms;
+	char		**urlencoded;	/* --data-urlencode */
+	size_t		  nurlencoded;
+	char		 *user;		/* -u USER:PASSWORD */
+	const char	 *json;
+	const char	 *data;
 };
 
 static int	cmd_send_exec(int, char **);
 
 const struct cmd_entry cmd_send_entry = {
 	.name = "send",
-	.usage = "[METHOD] URL [ITEM...] [-H 'Name: value']... [--json T|@F]"
-	    " [--data T|@F] [--timeout D] [--retry N] [--expect CODES]"
-	    " [--sign SCHEME:SECRET] [-i] [-L] [-o FILE] [-q]",
+	.usage = "[METHOD] URL [ITEM...] [-H 'Name: value'|@F]... [--json T|@F]"
+	    " [--data T|@F] [--data-urlencode S]... [-F NAME=V|@F]..."
+	    " [-u USER:PASSWORD] [--timeout D] [--retry N] [--expect CODES]"
+	    " [--sign SCHEME:SECRET] [-i] [-L] [-o FILE] [-q] [-v] [-w FORMAT]"
+	    " [-k] [--cacert F] [--proxy URL] [--noproxy LIST] [--compressed]"
+	    " [--max-response SIZE] [--raw]",
 	.args = { 1, -1 },
 	.summary = "make an HTTP request and print the response body",
 	.help =
@@ -68,7 +103,8 @@ const struct cmd_entry cmd_send_entry = {
 	    "is journaled before it leaves and shows in '" FISH_NAME
 	    " log';\n"
 	    "connections to a server are kept and reused by later sends of\n"
-	    "the session.\n"
+	    "the session.  Options named as curl's mean what curl's do.  On a\n"
+	    "terminal, control characters of the response are escaped.\n"
 	    "\n"
 	    "Items:\n"
 	    "  key=value     JSON string field of the body\n"
@@ -77,10 +113,31 @@ const struct cmd_entry cmd_send_entry = {
 	    "  Name:value    request header\n"
 	    "\n"
 	    "Options:\n"
-	    "  -H 'Name: value'  add a request header\n"
+	    "  -H 'Name: value'  add a request header; -H @FILE (or @-) adds\n"
+	    "                    the headers of FILE, one a line, as curl does\n"
 	    "  --json T|@F|@-    send JSON text T, file F or stdin as the body,\n"
 	    "                    as application/json\n"
 	    "  --data T|@F|@-    send T, file F or stdin as the body, as it is\n"
+	    "  --data-urlencode S  send S URL-encoded, as curl: content,\n"
+	    "                    name=content, @file or name@file; repeated\n"
+	    "                    ones joined by &, as application/x-www-form-\n"
+	    "                    urlencoded\n"
+	    "  -F, --form NAME=V send a multipart/form-data body; V is a value,\n"
+	    "                    @FILE to upload a file (;type=T, ;filename=N)\n"
+	    "                    or <FILE for its content as the value\n"
+	    "  -u, --user USER:PASSWORD  basic authentication, the password\n"
+	    "                    hidden from ps; -u USER asks for it on a\n"
+	    "                    terminal, and is a usage error in a script\n"
+	    "  -x, --proxy URL   use this proxy (\"\" for none); by default the\n"
+	    "                    proxy of this command's environment, as curl\n"
+	    "                    picks it: http_proxy, https_proxy, ALL_PROXY\n"
+	    "  --noproxy LIST    hosts to reach without the proxy (default\n"
+	    "                    NO_PROXY; * for all)\n"
+	    "  -k, --insecure    do not check the server's certificate\n"
+	    "  --cacert FILE     trust the certificates in FILE (PEM) alone\n"
+	    "  --compressed      ask for a compressed response and decode it\n"
+	    "  --max-response SIZE  fail (exit 1) on a response body larger\n"
+	    "                    than SIZE (1 to 64MiB, the default; e.g. 10MiB)\n"
 	    "  --timeout D       give up on an attempt (connect, send, receive)\n"
 	    "                    after D (250ms, 5s, 2m, 1h, 1d; default 30s);\n"
 	    "                    each retry has its own D, as with curl\n"
@@ -104,22 +161,56 @@ const struct cmd_entry cmd_send_entry = {
 	    "  -o, --output FILE write the output to FILE instead of stdout; FILE\n"
 	    "                    is replaced only when a response arrived\n"
 	    "  -q, --quiet       print no body; the exit status tells\n"
+	    "  -v, --verbose     print the request's and the response's heads\n"
+	    "                    on stderr, after '> ' and '< ' as curl does\n"
+	    "                    (credentials hidden)\n"
+	    "  -w, --write-out FORMAT  print FORMAT after the body, with curl's\n"
+	    "                    variables: %{http_code}, %{time_total},\n"
+	    "                    %{size_download}, %{url_effective},\n"
+	    "                    %{content_type}, %{num_redirects},\n"
+	    "                    %{num_retries}, %{errormsg}, %header{NAME}, and\n"
+	    "                    %{json}: status, headers, body, time, attempts\n"
+	    "                    as one JSON object; @FILE reads FORMAT\n"
+	    "  --raw             print control characters as they are, even to\n"
+	    "                    a terminal\n"
 	    "  -h, --help        show this help\n",
 	.exec = cmd_send_exec
 };
 
+/* Long options without a short one. */
+enum {
+	SEND_CACERT = 1000,
+	SEND_COMPRESSED,
+	SEND_URLENCODE,
+	SEND_MAX_RESPONSE,
+	SEND_NOPROXY,
+	SEND_RAW
+};
+
 static const struct option cmd_send_options[] = {
+	{ "cacert", required_argument, NULL, SEND_CACERT },
+	{ "compressed", no_argument, NULL, SEND_COMPRESSED },
 	{ "data", required_argument, NULL, 'd' },
+	{ "data-urlencode", required_argument, NULL, SEND_URLENCODE },
 	{ "expect", required_argument, NULL, 'e' },
+	{ "form", required_argument, NULL, 'F' },
 	{ "header", required_argument, NULL, 'H' },
 	{ "include", no_argument, NULL, 'i' },
+	{ "insecure", no_argument, NULL, 'k' },
 	{ "json", required_argument, NULL, 'j' },
 	{ "location", no_argument, NULL, 'L' },
+	{ "max-response", required_argument, NULL, SEND_MAX_RESPONSE },
+	{ "noproxy", required_argument, NULL, SEND_NOPROXY },
 	{ "output", required_argument, NULL, 'o' },
+	{ "proxy", required_argument, NULL, 'x' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "raw", no_argument, NULL, SEND_RAW },
 	{ "retry", required_argument, NULL, 'r' },
 	{ "sign", required_argument, NULL, 's' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "write-out", required_argument, NULL, 'w' },
 	CMD_OPTIONS_END
 };
 
@@ -133,31 +224,87 @@ cmd_send_is_method(const char *s)
 }
 
 /*
- * Add the -H headers and the items, then read or make the body.  Return
- * EXIT_OK with the body (or NULL) in *body, else the exit status after
- * printing why.
+ * Make a body of the parts of -F (multipart) or --data-urlencode, with
+ * its Content-Type unless given.  Return an exit status; *cause says why
+ * it is not EXIT_OK.
  */
 static int
-cmd_send_prepare(struct items *items, char **headers, size_t nheaders,
-    char **operands, int count, const char *json, const char *data,
-    char **body, size_t *len)
+cmd_send_parts_body(struct items *items, const struct send_parts *parts,
+    char **body, size_t *len, char **cause)
+{
+	struct buffer	 b;
+	char		 boundary[64], *line;
+	size_t		 i;
+	int		 status = EXIT_OK;
+
+	buffer_init(&b);
+	if (parts->nforms > 0) {
+		curlopt_boundary(boundary, sizeof boundary);
+		for (i = 0; i < parts->nforms && status == EXIT_OK; i++)
+			status = curlopt_form(&b, boundary, parts->forms[i],
+			    cause);
+		curlopt_form_end(&b, boundary);
+		xasprintf(&line, "Content-Type: multipart/form-data; "
+		    "boundary=%s", boundary);
+	} else {
+		for (i = 0; i < parts->nurlencoded && status == EXIT_OK; i++)
+			status = curlopt_urlencode(&b, parts->urlencoded[i],
+			    cause);
+		line = xstrdup("Content-Type: application/x-www-form-urlencoded");
+	}
+	if (status == EXIT_OK && buffer_unread(&b) > PROTO_PAYLOAD_MAX) {
+		xasprintf(cause, "the body is larger than %u MiB",
+		    PROTO_PAYLOAD_MAX >> 20);
+		status = EXIT_FAILED;
+	}
+	if (status == EXIT_OK && !items_has_header(items, "Content-Type"))
+		(void)items_add_header(items, line, cause);
+	free(line);
+	if (status == EXIT_OK)
+		*body = buffer_detach(&b, len);
+	buffer_release(&b);
+	return (status);
+}
+
+/*
+ * Add the -H headers (and files of them), -u and the items, then read or
+ * make the body.  Return EXIT_OK with the body (or NULL) in *body, else
+ * the exit status after printing why.
+ */
+static int
+cmd_send_prepare(struct items *items, const struct send_parts *parts,
+    char **operands, int count, char **body, size_t *len)
 {
 	const struct cmd_entry	*entry = &cmd_send_entry;
 	struct json_object	*parsed;
+	const char		*json = parts->json, *data = parts->data;
 	char			*cause = NULL, *why;
 	size_t			 i;
 	int			 n, status = EXIT_USAGE;
 
-	for (i = 0; i < nheaders; i++) {
-		if (items_add_header(items, headers[i], &cause) != 0)
+	for (i = 0; i < parts->nheaders; i++) {
+		if (parts->headers[i][0] == '@')
+			status = curlopt_header_file(items,
+			    parts->headers[i] + 1, &cause);
+		else
+			status = items_add_header(items, parts->headers[i],
+			    &cause) == 0 ? EXIT_OK : EXIT_USAGE;
+		if (status != EXIT_OK)
 			goto fail;
 	}
+	status = EXIT_USAGE;
 	for (n = 0; n < count; n++) {
 		if (items_add(items, operands[n], &cause) != 0)
 			goto fail;
 	}
-	if ((json != NULL) + (data != NULL) + (items->body != NULL) > 1) {
-		cause = xstrdup("give only one body: --json, --data or fields");
+	if (parts->user != NULL &&
+	    (status = curlopt_user(items, parts->user, &cause)) != EXIT_OK)
+		goto fail;
+	status = EXIT_USAGE;
+	if ((json != NULL) + (data != NULL) + (items->body != NULL) +
+	    (parts->nforms > 0) + (parts->nurlencoded > 0) > 1) {
+		cause = xstrdup("give only one body: --json, --data, "
+		    "--data-urlencode, -F or fields");
 		goto fail;
 	}
 
@@ -169,6 +316,10 @@ cmd_send_prepare(struct items *items, char **headers, size_t nheaders,
 		*body = xstrdup(json_object_to_json_string_ext(items->body,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		*len = strlen(*body);
+	} else if (parts->nforms > 0 || parts->nurlencoded > 0) {
+		if ((status = cmd_send_parts_body(items, parts, body, len,
+		    &cause)) != EXIT_OK)
+			goto fail;
 	}
 	if (json != NULL) {
 		parsed = jsonptr_parse(*body, *len, &why);
@@ -176,6 +327,7 @@ cmd_send_prepare(struct items *items, char **headers, size_t nheaders,
 		if (why != NULL) {
 			xasprintf(&cause, "--json: %s", why);
 			free(why);
+			status = EXIT_USAGE;
 			goto fail;
 		}
 	}
@@ -185,7 +337,10 @@ cmd_send_prepare(struct items *items, char **headers, size_t nheaders,
 	return (EXIT_OK);
 
 fail:
-	status = cmd_usage_error(entry, "%s", cause);
+	if (status == EXIT_USAGE)
+		cmd_usage_error(entry, "%s", cause);
+	else
+		fish_warnx("send: %s", cause);
 	free(cause);
 	return (status);
 }
@@ -276,8 +431,21 @@ static int
 cmd_send_output_open(struct send_options *so)
 {
 	struct sigaction	 sa;
+	struct stat		 sb;
 	mode_t			 mask;
 
+	/* A device (-o /dev/null) or a FIFO is written as it is. */
+	if (stat(so->output, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+	    !S_ISDIR(sb.st_mode)) {
+		if ((so->output_fd = open(so->output, O_WRONLY | O_CLOEXEC)) ==
+		    -1) {
+			fish_warn("send: cannot write '%s'", so->output);
+			return (EXIT_FAILED);
+		}
+		so->output_tmp = xstrdup(so->output);
+		so->output_direct = 1;
+		return (EXIT_OK);
+	}
 	xasprintf(&so->output_tmp, "%s.fish-XXXXXX", so->output);
 	if ((so->output_fd = mkstemp(so->output_tmp)) == -1) {
 		fish_warn("send: cannot write '%s'", so->output);
@@ -318,6 +486,11 @@ cmd_send_output_close(struct send_options *so, int keep)
 		keep = 0;
 		status = EXIT_FAILED;
 	}
+	if (so->output_direct) {
+		free(so->output_tmp);
+		so->output_tmp = NULL;
+		return (status);
+	}
 	if (keep && rename(so->output_tmp, so->output) != 0) {
 		fish_warn("send: cannot write '%s'", so->output);
 		status = EXIT_FAILED;
@@ -330,13 +503,59 @@ cmd_send_output_close(struct send_options *so, int keep)
 	return (status);
 }
 
-/* Print what the answer's payload holds (head and body), where asked. */
+/*
+ * Print the heads of -v on stderr, escaped on a terminal, with the
+ * credentials of Authorization and Proxy-Authorization hidden.
+ */
+static void
+cmd_send_trace(const char *trace, size_t len)
+{
+	struct buffer	 b;
+	const char	*line, *end = trace + len, *nl, *value;
+	size_t		 n;
+	int		 escape = isatty(STDERR_FILENO);
+
+	buffer_init(&b);
+	for (line = trace; line < end; line = nl + 1) {
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end - 1;
+		n = (size_t)(nl - line) + 1;
+		if ((strncasecmp(line, "> Authorization:", 16) == 0 ||
+		    strncasecmp(line, "> Proxy-Authorization:", 22) == 0) &&
+		    (value = memchr(line, ':', n)) != NULL) {
+			/* Keep the scheme (Basic, Bearer): it helps. */
+			value++;
+			value += strspn(value, " ");
+			value += strcspn(value, " \n");
+			buffer_add(&b, line, (size_t)(value - line));
+			buffer_add_str(&b, " [hidden]\n");
+		} else if (escape)
+			term_escape(&b, line, n);
+		else
+			buffer_add(&b, line, n);
+	}
+	(void)write_all(STDERR_FILENO, buffer_peek(&b), buffer_unread(&b));
+	buffer_release(&b);
+}
+
+/*
+ * Print what the answer's payload holds (head and body), where asked:
+ * the heads of -v first, on stderr.
+ */
 static int
 cmd_send_print(struct send_options *so, const struct proto_frame *frame)
 {
-	const char	*what;
-	int		 fd;
+	const char	*what, *payload = frame->payload;
+	size_t		 len = frame->payload_len, trace_len;
+	int		 fd, ret;
 
+	trace_len = (size_t)proto_int(frame->json, "trace_len", 0);
+	if (trace_len > len)
+		trace_len = len;
+	if (so->verbose)
+		cmd_send_trace(payload, trace_len);
+	payload += trace_len;
+	len -= trace_len;
 	if (so->output_tmp != NULL) {
 		fd = so->output_fd;
 		what = so->output;
@@ -346,10 +565,46 @@ cmd_send_print(struct send_options *so, const struct proto_frame *frame)
 		fd = STDOUT_FILENO;
 		what = "stdout";
 	}
-	if (write_all(fd, frame->payload, frame->payload_len) == 0)
+	if (fd == STDOUT_FILENO)
+		ret = output_write(payload, len);
+	else
+		ret = write_all(fd, payload, len);
+	if (ret == 0)
 		return (EXIT_OK);
 	if (fd != STDOUT_FILENO || errno != EPIPE)
 		fish_warn("send: cannot write '%s'", what);
+	return (EXIT_FAILED);
+}
+
+/*
+ * Print -w's FORMAT for the answer (reply NULL: none came), after the
+ * body, as curl does.  Return EXIT_OK or EXIT_FAILED after saying why.
+ */
+static int
+cmd_send_write_out(const struct send_options *so, const char *url,
+    const struct proto_frame *frame, const char *error)
+{
+	struct writeout	 w;
+	size_t		 skip;
+
+	if (so->write_out == NULL)
+		return (EXIT_OK);
+	memset(&w, 0, sizeof w);
+	w.url = url;
+	w.error = error;
+	if (frame != NULL) {
+		w.reply = frame->json;
+		skip = (size_t)proto_int(frame->json, "trace_len", 0) +
+		    (size_t)proto_int(frame->json, "head_len", 0);
+		if (skip <= frame->payload_len) {
+			w.body = (const char *)frame->payload + skip;
+			w.body_len = frame->payload_len - skip;
+		}
+	}
+	if (writeout_print(so->write_out, &w) == 0)
+		return (EXIT_OK);
+	if (errno != EPIPE)
+		fish_warn("send: cannot write 'stdout'");
 	return (EXIT_FAILED);
 }
 
@@ -388,6 +643,32 @@ cmd_send_sign(const char *spec, struct json_object *request)
 	    json_object_new_string_len(s.secret, (int)s.secret_len));
 	sigspec_free(&s);
 	return (EXIT_OK);
+}
+
+/*
+ * Add curl's options to the request: the proxy of this command (flags,
+ * else its environment), TLS, decoding, -v and the response limit.
+ */
+static void
+cmd_send_curl_options(const struct send_options *so, const char *url,
+    struct json_object *request)
+{
+	curlopt_proxy_add(request, "proxy", url, so->proxy, so->noproxy);
+	if (so->insecure)
+		json_object_object_add(request, "insecure",
+		    json_object_new_boolean(1));
+	if (so->cacert != NULL)
+		json_object_object_add(request, "cacert",
+		    json_object_new_string(so->cacert));
+	if (so->compressed)
+		json_object_object_add(request, "compressed",
+		    json_object_new_boolean(1));
+	if (so->verbose)
+		json_object_object_add(request, "verbose",
+		    json_object_new_boolean(1));
+	if (so->max_response > 0)
+		json_object_object_add(request, "max_response",
+		    json_object_new_int64((int64_t)so->max_response));
 }
 
 /* Send the request through the listener and print the response. */
@@ -438,6 +719,7 @@ cmd_send_request(const char *method, const struct items *items,
 	if (so->include)
 		json_object_object_add(request, "include",
 		    json_object_new_boolean(1));
+	cmd_send_curl_options(so, items->url, request);
 
 	/*
 	 * The listener enforces the timeout of each attempt and the backoff
@@ -463,14 +745,27 @@ cmd_send_request(const char *method, const struct items *items,
 		    (long long)attempts);
 	/* Say which request failed: curl's text names neither it nor us. */
 	if ((status = proto_status(frame.json)) != EXIT_OK) {
+		/* curl's notes say where it got to: the proxy, the handshake. */
+		if (so->verbose)
+			cmd_send_trace(frame.payload, (size_t)proto_int(
+			    frame.json, "trace_len", 0) <= frame.payload_len ?
+			    (size_t)proto_int(frame.json, "trace_len", 0) : 0);
 		error = proto_string(frame.json, "error");
-		fish_warnx("send: %s %s: %s%s", method, items->url,
-		    error != NULL ? error : "failed", after);
+		fish_warnx("send: %s %s: %s%s%s", method, items->url,
+		    error != NULL ? error : "failed", after,
+		    proto_bool(frame.json, "unverified") ? " (--cacert FILE "
+		    "trusts its certificate, -k trusts any)" : "");
+		if (status == EXIT_NETWORK || status == EXIT_FAILED)
+			(void)cmd_send_write_out(so, items->url, &frame,
+			    error != NULL ? error : "failed");
 		goto fail;
 	}
 
 	http_status = proto_int(frame.json, "http_status", 0);
 	if ((status = cmd_send_print(so, &frame)) != EXIT_OK)
+		goto fail;
+	if ((status = cmd_send_write_out(so, items->url, &frame, NULL)) !=
+	    EXIT_OK)
 		goto fail;
 	/* -o keeps any answer, as curl -o does; the status decides the exit. */
 	answered = 1;
@@ -488,6 +783,69 @@ fail:
 	return (status);
 }
 
+/* Add an option's value to a list of them. */
+static void
+cmd_send_append(char ***list, size_t *n, char *value)
+{
+	*list = xreallocarray(*list, *n + 1, sizeof **list);
+	(*list)[(*n)++] = value;
+}
+
+/*
+ * Parse the options of curl's that take more than a flag: --cacert (made
+ * absolute, for the listener), -w (read if @FILE, checked now) and
+ * --max-response.  Return 0, or -1 after printing why (*status says how
+ * to exit).
+ */
+static int
+cmd_send_parse_curl(struct send_options *so, int ch, const char *arg,
+    int *status)
+{
+	const struct cmd_entry	*entry = &cmd_send_entry;
+	char			*cause = NULL;
+	size_t			 len;
+
+	*status = EXIT_USAGE;
+	switch (ch) {
+	case SEND_CACERT:
+		free(so->cacert);
+		if ((so->cacert = realpath(arg, NULL)) == NULL ||
+		    access(so->cacert, R_OK) != 0) {
+			fish_warn("send: --cacert: %s", arg);
+			*status = EXIT_FAILED;
+			return (-1);
+		}
+		return (0);
+	case 'w':
+		free(so->write_out);
+		if (*arg == '@') {
+			if ((so->write_out = read_body("send", arg,
+			    PROTO_PAYLOAD_MAX, &len)) == NULL) {
+				*status = EXIT_FAILED;
+				return (-1);
+			}
+		} else
+			so->write_out = xstrdup(arg);
+		if (writeout_check(so->write_out, &cause) != 0) {
+			cmd_usage_error(entry, "%s", cause);
+			free(cause);
+			return (-1);
+		}
+		return (0);
+	case SEND_MAX_RESPONSE:
+		if (size_parse(arg, &so->max_response, &cause) != 0 ||
+		    so->max_response == 0 ||
+		    so->max_response > PROTO_PAYLOAD_MAX) {
+			cmd_usage_error(entry, "invalid --max-response '%s' "
+			    "(use 1 to 64MiB, e.g. 512KiB or 10MiB)", arg);
+			free(cause);
+			return (-1);
+		}
+		return (0);
+	}
+	return (0);
+}
+
 /* Parse the arguments, make the request and print the response. */
 static int
 cmd_send_exec(int argc, char **argv)
@@ -495,37 +853,42 @@ cmd_send_exec(int argc, char **argv)
 	const struct cmd_entry	*entry = &cmd_send_entry;
 	struct items		 items;
 	struct send_options	 so;
-	const char		*method = NULL, *url, *json = NULL;
-	const char		*data = NULL;
-	char			**headers = NULL, *body = NULL;
-	size_t			 nheaders = 0, len = 0;
+	struct send_parts	 parts;
+	const char		*method = NULL, *url;
+	char			*body = NULL, *cause = NULL;
+	size_t			 len = 0;
 	int			 ch, status = EXIT_USAGE;
 
 	memset(&so, 0, sizeof so);
+	memset(&parts, 0, sizeof parts);
 	so.timeout = SEND_TIMEOUT_MS;
 	so.output_fd = -1;
 	if (cmd_send_parse_expect(&so, "2xx") != 0)
 		return (EXIT_USAGE);
-	while ((ch = cmd_getopt(entry, argc, argv, "H:iLo:q",
+	while ((ch = cmd_getopt(entry, argc, argv, "F:H:iko:Lqu:vw:x:",
 	    cmd_send_options)) != -1) {
 		switch (ch) {
 		case 'd':
-			data = optarg;
+			parts.data = optarg;
 			break;
 		case 'e':
 			if (cmd_send_parse_expect(&so, optarg) != 0)
 				goto fail;
 			break;
+		case 'F':
+			cmd_send_append(&parts.forms, &parts.nforms, optarg);
+			break;
 		case 'H':
-			headers = xreallocarray(headers, nheaders + 1,
-			    sizeof *headers);
-			headers[nheaders++] = optarg;
+			cmd_send_append(&parts.headers, &parts.nheaders, optarg);
 			break;
 		case 'i':
 			so.include = 1;
 			break;
 		case 'j':
-			json = optarg;
+			parts.json = optarg;
+			break;
+		case 'k':
+			so.insecure = 1;
 			break;
 		case 'L':
 			so.follow = 1;
@@ -556,6 +919,34 @@ cmd_send_exec(int argc, char **argv)
 				goto fail;
 			}
 			break;
+		case 'u':
+			parts.user = optarg;
+			break;
+		case 'v':
+			so.verbose = 1;
+			break;
+		case 'x':
+			so.proxy = optarg;
+			break;
+		case SEND_COMPRESSED:
+			so.compressed = 1;
+			break;
+		case SEND_NOPROXY:
+			so.noproxy = optarg;
+			break;
+		case SEND_RAW:
+			so.raw = 1;
+			break;
+		case SEND_URLENCODE:
+			cmd_send_append(&parts.urlencoded, &parts.nurlencoded,
+			    optarg);
+			break;
+		case SEND_CACERT:
+		case SEND_MAX_RESPONSE:
+		case 'w':
+			if (cmd_send_parse_curl(&so, ch, optarg, &status) != 0)
+				goto fail;
+			break;
 		case CMD_HELP:
 			status = EXIT_OK;
 			goto fail;
@@ -563,6 +954,7 @@ cmd_send_exec(int argc, char **argv)
 			goto fail;
 		}
 	}
+	status = EXIT_USAGE;
 	/*
 	 * curl sends the headers of a request to wherever it is redirected,
 	 * and a 303 drops the body: the signature would go to another URL,
@@ -571,6 +963,11 @@ cmd_send_exec(int argc, char **argv)
 	if (so.sign != NULL && so.follow) {
 		status = cmd_usage_error(entry, "--sign and --location do not go "
 		    "together: a redirect would carry the signature elsewhere");
+		goto fail;
+	}
+	if (so.insecure && so.cacert != NULL) {
+		status = cmd_usage_error(entry, "-k and --cacert do not go "
+		    "together: -k trusts any certificate");
 		goto fail;
 	}
 	if (optind < argc && cmd_send_is_method(argv[optind]))
@@ -587,16 +984,22 @@ cmd_send_exec(int argc, char **argv)
 	}
 
 	items_init(&items, url);
-	status = cmd_send_prepare(&items, headers, nheaders, argv + optind,
-	    argc - optind, json, data, &body, &len);
+	status = cmd_send_prepare(&items, &parts, argv + optind, argc - optind,
+	    &body, &len);
 	if (status == EXIT_OK) {
 		if (method == NULL)
 			method = body != NULL ? "POST" : "GET";
+		output_escape(isatty(STDOUT_FILENO) && !so.raw);
 		status = cmd_send_request(method, &items, &so, body, len);
 	}
 	items_release(&items);
 	free(body);
 fail:
-	free(headers);
+	free(cause);
+	free(parts.headers);
+	free(parts.forms);
+	free(parts.urlencoded);
+	free(so.cacert);
+	free(so.write_out);
 	return (status);
 }

@@ -30,7 +30,7 @@ const struct cmd_entry cmd_spawn_entry = {
 	.usage = "[--name LABEL] [--status N] [-H 'Name: value']... "
 	    "[--body T|@F] [--hold [--hold-timeout D]] [--echo PARAM] "
 	    "[--forward-to URL] [--ttl D] [--verify SCHEME:SECRET "
-	    "[--tolerance D]]",
+	    "[--tolerance D]] [--json]",
 	.args = { 0, 0 },
 	.summary = "create a hook and print its URL",
 	.help =
@@ -65,6 +65,8 @@ const struct cmd_entry cmd_spawn_entry = {
 	    "                      hmac-sha1|hmac-sha256|hmac-sha512:HEADER\n"
 	    "  --tolerance D       accept stripe and standard timestamps up to D\n"
 	    "                      from now (default 5m)\n"
+	    "  --json              print {\"url\", \"token\", \"name\"} as one JSON\n"
+	    "                      line instead of the URL\n"
 	    "  -h, --help          show this help\n",
 	.exec = cmd_spawn_exec
 };
@@ -76,6 +78,7 @@ static const struct option cmd_spawn_options[] = {
 	{ "header", required_argument, NULL, 'H' },
 	{ "hold", no_argument, NULL, 'o' },
 	{ "hold-timeout", required_argument, NULL, 'O' },
+	{ "json", no_argument, NULL, 'j' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "status", required_argument, NULL, 's' },
 	{ "tolerance", required_argument, NULL, 'T' },
@@ -156,13 +159,15 @@ cmd_spawn_verify(const char *spec, uint64_t tolerance,
 	return (0);
 }
 
-/* Send the spawn request and print the hook's URL. */
+/* Send the spawn request and print the hook's URL (or all, as JSON). */
 static int
-cmd_spawn_request(struct json_object *request, const struct response *answer)
+cmd_spawn_request(struct json_object *request, const struct response *answer,
+    int json)
 {
 	struct proto_frame	 frame;
-	const char		*url;
-	int			 status;
+	struct json_object	*o;
+	const char		*url, *name;
+	int			 status, ret;
 
 	if ((status = client_request(fish_session, request, answer->body,
 	    answer->body_len, &frame)) != EXIT_OK)
@@ -173,7 +178,19 @@ cmd_spawn_request(struct json_object *request, const struct response *answer)
 		status = EXIT_FAILED;
 		goto fail;
 	}
-	if (output_printf("%s\n", url) == -1) {
+	if (json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "url", json_object_new_string(url));
+		json_object_object_add(o, "token", json_object_new_string(
+		    proto_string(frame.json, "token")));
+		name = proto_string(frame.json, "name");
+		json_object_object_add(o, "name", name != NULL ?
+		    json_object_new_string(name) : NULL);
+		ret = output_json(o);
+		json_object_put(o);
+	} else
+		ret = output_printf("%s\n", url);
+	if (ret == -1) {
 		fish_warn("spawn: stdout");
 		status = EXIT_FAILED;
 	}
@@ -192,7 +209,7 @@ cmd_spawn_exec(int argc, char **argv)
 	const char		*name = NULL, *echo = NULL, *forward = NULL;
 	const char		*verify = NULL;
 	uint64_t		 hold_timeout = 0, ttl = 0, tolerance = 0;
-	int			 ch, hold = 0, status = EXIT_USAGE;
+	int			 ch, hold = 0, json = 0, status = EXIT_USAGE;
 
 	response_init(&answer);
 	request = proto_request("spawn");
@@ -256,6 +273,9 @@ cmd_spawn_exec(int argc, char **argv)
 		case 'v':
 			verify = optarg;
 			break;
+		case 'j':
+			json = 1;
+			break;
 		case CMD_HELP:
 			status = EXIT_OK;
 			goto fail;
@@ -313,7 +333,7 @@ cmd_spawn_exec(int argc, char **argv)
 	if (ttl != 0)
 		json_object_object_add(request, "ttl_ms",
 		    json_object_new_int64((int64_t)ttl));
-	status = cmd_spawn_request(request, &answer);
+	status = cmd_spawn_request(request, &answer, json);
 fail:
 	json_object_put(request);
 	response_release(&answer);

@@ -33,14 +33,18 @@ _fishhook_options()
 	log) echo --json --limit --since --method --status --event --where \
 	    --color ;;
 	ls) echo --json --no-start ;;
-	replay) echo --to ;;
+	field) echo --raw ;;
+	replay) echo --to --json --raw ;;
 	reply) echo --status -H --header --body ;;
-	send) echo -H --header --json --data --timeout --retry --expect \
-	    --sign -i --include -L --location -o --output -q --quiet ;;
+	send) echo -H --header --json --data --data-urlencode -F --form \
+	    -u --user --timeout --retry --expect --sign -i --include \
+	    -L --location -o --output -q --quiet -v --verbose -w --write-out \
+	    -k --insecure --cacert -x --proxy --noproxy --compressed \
+	    --max-response --raw ;;
 	show) echo --json --curl --raw --color ;;
 	sign) echo --id --timestamp ;;
 	spawn) echo --name --status -H --header --body --hold --hold-timeout \
-	    --echo --forward-to --ttl --verify --tolerance ;;
+	    --echo --forward-to --ttl --verify --tolerance --json ;;
 	start) echo --listen --public-url --tunnel --no-tunnel \
 	    --tunnel-url-pattern --tunnel-timeout --retain --idle-exit --tls-cert \
 	    --tls-key --no-tls --max-body --idle-timeout --max-connections \
@@ -67,7 +71,10 @@ _fishhook_takes_value()
 	    log:--where | tail:--method | tail:--event | tail:--where | \
 	    replay:--to | send:--json | send:--data | \
 	    send:--retry | send:--expect | send:--sign | send:-o | \
-	    send:--output | sign:--id | sign:--timestamp | spawn:--name | \
+	    send:--output | send:--data-urlencode | send:-F | send:--form | \
+	    send:-u | send:--user | send:-w | send:--write-out | \
+	    send:--cacert | send:-x | send:--proxy | send:--noproxy | \
+	    send:--max-response | sign:--id | sign:--timestamp | spawn:--name | \
 	    spawn:--hold-timeout | spawn:--echo | spawn:--forward-to | \
 	    spawn:--ttl | spawn:--verify | spawn:--tolerance | start:--listen | \
 	    start:--public-url | start:--tunnel | start:--tunnel-url-pattern | \

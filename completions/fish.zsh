@@ -88,6 +88,7 @@ argument)
 		    '*:hook:_fishhook_hooks' && ret=0 ;;
 	field)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
+		    '--raw[print control characters as they are]' \
 		    '1:JSON pointer' && ret=0 ;;
 	help)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
@@ -108,6 +109,8 @@ argument)
 	replay)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
 		    '--to=[send it there instead]:URL:_urls' \
+		    '--json[print the result as one JSON object]' \
+		    '--raw[print control characters as they are]' \
 		    '1:message number' && ret=0 ;;
 	reply)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
@@ -125,6 +128,18 @@ argument)
 		    '(-L --location)'{-L,--location}'[follow redirects]' \
 		    '(-o --output)'{-o+,--output=}'[write the output to FILE]:file:_files' \
 		    '(-q --quiet)'{-q,--quiet}'[print no body]' \
+		    '*--data-urlencode=[send S URL-encoded]:spec:_files -P @' \
+		    '*'{-F+,--form=}'[add a multipart/form-data part]:NAME=VALUE' \
+		    '(-u --user)'{-u+,--user=}'[basic authentication]:USER\:PASSWORD' \
+		    '(-v --verbose)'{-v,--verbose}'[print both heads on stderr]' \
+		    '(-w --write-out)'{-w+,--write-out=}'[print FORMAT after the body]:format' \
+		    '(-k --insecure --cacert)'{-k,--insecure}'[do not check the certificate]' \
+		    '(-k --insecure)--cacert=[trust the certificates in FILE]:file:_files' \
+		    '(-x --proxy)'{-x+,--proxy=}'[use this proxy]:URL:_urls' \
+		    '--noproxy=[hosts to reach without the proxy]:hosts' \
+		    '--compressed[ask for a compressed response]' \
+		    '--max-response=[fail on a body larger than SIZE]:size' \
+		    '--raw[print control characters as they are]' \
 		    '1:method:(GET POST PUT PATCH DELETE HEAD OPTIONS)' \
 		    '*:URL or item:_urls' && ret=0 ;;
 	show)
@@ -149,6 +164,7 @@ argument)
 		    '--ttl=[close the hook after D]:duration' \
 		    '--verify=[check signatures: SCHEME\:SECRET]:spec' \
 		    '--tolerance=[accept timestamps up to D from now]:duration' \
+		    '--json[print the URL, token and name as JSON]' \
 		    && ret=0 ;;
 	start)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \

@@ -46,6 +46,10 @@ struct transfer {
 	CURL			*easy;
 	struct curl_slist	*headers;
 	struct curl_slist	*connect_to;	/* req->connect_to, or NULL */
+	char			*proxy;		/* HOST:PORT of the proxy, or
+						   NULL: none */
+	size_t			 max_response;	/* body bytes kept at most */
+	int			 too_large;	/* the body passed it */
 	char			 error[CURL_ERROR_SIZE];
 	struct httpc_result	 result;
 	int64_t			 started;
@@ -169,10 +173,12 @@ httpc_transfer_free(struct transfer *t)
 	curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->headers);
 	curl_slist_free_all(t->connect_to);
+	free(t->proxy);
 	free(t->result.error);
 	json_object_put(t->result.headers);
 	buffer_release(&t->result.head);
 	buffer_release(&t->result.body);
+	buffer_release(&t->result.trace);
 	free(t->result.final_url);
 	free(t);
 }
@@ -200,8 +206,55 @@ httpc_write(char *data, size_t size, size_t n, void *arg)
 {
 	struct transfer	*t = arg;
 
+	/* A short count makes curl stop with CURLE_WRITE_ERROR. */
+	if (size * n > t->max_response - buffer_unread(&t->result.body)) {
+		t->too_large = 1;
+		return (0);
+	}
 	buffer_add(&t->result.body, data, size * n);
 	return (size * n);
+}
+
+/*
+ * Keep what curl -v shows (for verbose): the request's head as sent, each
+ * line after "> ", the response's after "< ", curl's notes after "* ".
+ * Line ends lose their carriage returns.
+ */
+static int
+httpc_debug(CURL *easy, curl_infotype type, char *data, size_t len,
+    void *arg)
+{
+	struct transfer	*t = arg;
+	const char	*prefix;
+	char		*end = data + len, *nl;
+
+	(void)easy;
+	switch (type) {
+	case CURLINFO_TEXT:
+		prefix = "* ";
+		break;
+	case CURLINFO_HEADER_OUT:
+		prefix = "> ";
+		break;
+	case CURLINFO_HEADER_IN:
+		prefix = "< ";
+		break;
+	default:
+		return (0);
+	}
+	while (data < end) {
+		if ((nl = memchr(data, '\n', (size_t)(end - data))) == NULL)
+			nl = end;
+		len = (size_t)(nl - data);
+		if (len > 0 && data[len - 1] == '\r')
+			len--;
+		/* The blank line that ends a head is shown as curl shows it. */
+		buffer_add_str(&t->result.trace, prefix);
+		buffer_add(&t->result.trace, data, len);
+		buffer_add(&t->result.trace, "\n", 1);
+		data = nl < end ? nl + 1 : end;
+	}
+	return (0);
 }
 
 /*
@@ -284,6 +337,123 @@ httpc_transient(CURLcode code)
 	}
 }
 
+/*
+ * Say what failed: curl's words, except where they would not tell the
+ * user which part is to blame (the proxy, a body too large, an unknown
+ * certificate).
+ */
+static void
+httpc_failure(struct transfer *t, CURLcode code)
+{
+	struct httpc_result	*r = &t->result;
+	const char		*text;
+	char			*at, *port;
+	long			 connect_code = 0;
+	int			 to_proxy = 0;
+
+	text = t->error[0] != '\0' ? t->error : curl_easy_strerror(code);
+	r->status = httpc_failure_status(code);
+	r->transient = httpc_transient(code);
+	if (t->proxy != NULL && code == CURLE_COULDNT_CONNECT) {
+		/* curl names where it connected: "to HOST port PORT". */
+		port = strrchr(t->proxy, ':');
+		xasprintf(&at, " to %.*s port %s ", (int)(port - t->proxy),
+		    t->proxy, port + 1);
+		to_proxy = strstr(text, at) != NULL;
+		free(at);
+	}
+	curl_easy_getinfo(t->easy, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+	if (t->too_large || code == CURLE_FILESIZE_EXCEEDED) {
+		r->status = EXIT_FAILED;
+		xasprintf(&r->error, "response larger than %zu bytes",
+		    t->max_response);
+	} else if (code == CURLE_COULDNT_RESOLVE_PROXY)
+		xasprintf(&r->error, "proxy %s: cannot resolve its host name",
+		    t->proxy != NULL ? t->proxy : "");
+	else if (to_proxy)
+		xasprintf(&r->error, "proxy %s refused the connection",
+		    t->proxy);
+	else if (t->proxy != NULL && connect_code >= 300)
+		xasprintf(&r->error, "proxy %s refused the tunnel: it "
+		    "answered %ld", t->proxy, connect_code);
+	else if (t->proxy != NULL && code == CURLE_PROXY)
+		xasprintf(&r->error, "proxy %s: %s", t->proxy, text);
+	else {
+		r->unverified = code == CURLE_PEER_FAILED_VERIFICATION;
+		r->error = xstrdup(text);
+	}
+}
+
+/*
+ * Return "HOST:PORT" of a proxy URL as curl will use it (no scheme: http;
+ * no port: 1080, as curl's default), without any credentials, or NULL
+ * when curl will use none.
+ */
+static char *
+httpc_proxy_name(const char *proxy)
+{
+	CURLU	*u;
+	char	*host = NULL, *port = NULL, *scheme = NULL, *name = NULL;
+
+	if (proxy == NULL || *proxy == '\0')
+		return (NULL);
+	if ((u = curl_url()) == NULL)
+		fatalx("curl_url failed");
+	if (curl_url_set(u, CURLUPART_URL, proxy, CURLU_GUESS_SCHEME |
+	    CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		name = xstrdup("(unparsable)");
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK) {
+		port = NULL;
+		if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		    strcmp(scheme, "https") == 0)
+			xasprintf(&name, "%s:443", host);
+		else
+			xasprintf(&name, "%s:1080", host);
+	} else
+		xasprintf(&name, "%s:%s", host, port);
+done:
+	curl_free(host);
+	curl_free(port);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return (name);
+}
+
+/*
+ * Set the request's own proxy, TLS and decoding options.  The proxy is
+ * always set, to none when the request names none: curl would otherwise
+ * take one from the listener's environment, which belongs to whichever
+ * command happened to start it.
+ */
+static void
+httpc_options(struct transfer *t, const struct httpc_request *req)
+{
+	curl_easy_setopt(t->easy, CURLOPT_PROXY,
+	    req->proxy != NULL ? req->proxy : "");
+	if (req->noproxy != NULL)
+		curl_easy_setopt(t->easy, CURLOPT_NOPROXY, req->noproxy);
+	t->proxy = httpc_proxy_name(req->proxy);
+	if (req->insecure) {
+		curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (req->compressed)
+		curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, "");
+	t->max_response = req->max_response > 0 &&
+	    req->max_response < HTTPC_RESPONSE_MAX ? req->max_response :
+	    HTTPC_RESPONSE_MAX;
+	curl_easy_setopt(t->easy, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)t->max_response);
+	if (req->verbose) {
+		curl_easy_setopt(t->easy, CURLOPT_DEBUGFUNCTION, httpc_debug);
+		curl_easy_setopt(t->easy, CURLOPT_DEBUGDATA, t);
+		curl_easy_setopt(t->easy, CURLOPT_VERBOSE, 1L);
+	}
+}
+
 /* Find the Retry-After header of a result and note its delay. */
 static void
 httpc_note_retry_after(struct httpc_result *r)
@@ -320,6 +490,7 @@ httpc_finish(struct transfer *t)
 	t->result.time_ms = loop_now() - t->started;
 	redirects = 0;
 	curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+	t->result.redirects = redirects;
 	if (redirects > 0 && curl_easy_getinfo(t->easy,
 	    CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url != NULL)
 		t->result.final_url = xstrdup(url);
@@ -344,12 +515,8 @@ httpc_collect(struct httpc *c)
 			curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE,
 			    &t->result.http_status);
 			httpc_note_retry_after(&t->result);
-		} else {
-			t->result.status = httpc_failure_status(msg->data.result);
-			t->result.transient = httpc_transient(msg->data.result);
-			xasprintf(&t->result.error, "%s", t->error[0] != '\0' ?
-			    t->error : curl_easy_strerror(msg->data.result));
-		}
+		} else
+			httpc_failure(t, msg->data.result);
 		httpc_finish(t);
 	}
 }
@@ -410,6 +577,7 @@ httpc_send(struct httpc *c, const struct httpc_request *req, httpc_done_cb cb,
 	t->started = loop_now();
 	buffer_init(&t->result.head);
 	buffer_init(&t->result.body);
+	buffer_init(&t->result.trace);
 	t->result.retry_after_ms = -1;
 	t->result.headers = json_object_new_array();
 	if (httpc_init(c) == -1) {
@@ -452,6 +620,7 @@ httpc_send(struct httpc *c, const struct httpc_request *req, httpc_done_cb cb,
 		    "http,https");
 	}
 	httpc_trust(t, req);
+	httpc_options(t, req);
 	if (strcmp(req->method, "HEAD") == 0)
 		curl_easy_setopt(t->easy, CURLOPT_NOBODY, 1L);
 	else if (req->body_len > 0 || strcmp(req->method, "GET") != 0) {

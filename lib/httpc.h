@@ -13,6 +13,9 @@
 
 #include "buffer.h"
 
+/* The most of a response body kept (what a control frame can carry). */
+#define HTTPC_RESPONSE_MAX	(64U << 20)
+
 struct httpc;
 struct loop;
 
@@ -30,6 +33,18 @@ struct httpc_request {
 	const char		*connect_to;	/* HOST:PORT:ADDR:PORT: connect
 						   to ADDR:PORT for HOST:PORT,
 						   or NULL */
+	const char		*proxy;		/* the proxy URL, or NULL:
+						   none, whatever the
+						   listener's environment */
+	const char		*noproxy;	/* hosts reached directly
+						   (curl's NO_PROXY), or NULL */
+	int			 insecure;	/* do not check the server's
+						   certificate (curl -k) */
+	int			 compressed;	/* ask for a compressed
+						   answer and decode it */
+	int			 verbose;	/* keep the heads in trace */
+	size_t			 max_response;	/* body bytes at most, or 0:
+						   HTTPC_RESPONSE_MAX */
 };
 
 struct httpc_result {
@@ -46,6 +61,12 @@ struct httpc_result {
 	int64_t			 retry_after_ms; /* Retry-After, or -1 */
 	char			*final_url;	/* after redirects, or NULL */
 	unsigned int		 attempt;	/* set by outbound: 1, 2, ... */
+	struct buffer		 trace;		/* with verbose: the heads
+						   sent ("> ") and received
+						   ("< "), line by line */
+	long			 redirects;	/* followed */
+	int			 unverified;	/* the server's certificate
+						   could not be checked */
 };
 
 typedef void (*httpc_done_cb)(struct httpc_result *, void *);

@@ -140,7 +140,7 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 	struct httpc_request	 req;
 	struct envelope_local	 local;
 	struct message		*m;
-	const char		*to = NULL;
+	const char		*to = NULL, *proxy_https = NULL;
 	int64_t			 seq, timeout_ms = 30000;
 	uint64_t		*conn_id;
 
@@ -156,9 +156,17 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 		control_invalid(c, f, "timeout_ms");
 		return;
 	}
+	memset(&req, 0, sizeof req);
+	if (control_send_options(c, f, &req) == -1)
+		return;
+	/* The client's proxy for either scheme: the URL is known here. */
+	if (proto_get_string(f->json, "proxy_https", 1, CONTROL_URL_MAX,
+	    &proxy_https) == PROTO_INVALID) {
+		control_invalid(c, f, "proxy_https");
+		return;
+	}
 	if ((m = timeline_replay_read(c, seq, &rec)) == NULL)
 		return;
-	memset(&req, 0, sizeof req);
 	req.method = proto_string(rec.json, "method");
 	req.body = rec.body;
 	req.body_len = rec.body_len;
@@ -177,6 +185,11 @@ timeline_replay(struct conn *c, struct proto_frame *f)
 	req.url = local.url;
 	req.trust = local.trust;
 	req.connect_to = local.connect_to;
+	/* The client's proxy is for others: our own hooks are reached here. */
+	if (m->hook != NULL && to == NULL)
+		req.proxy = NULL;
+	else if (strncasecmp(req.url, "https:", 6) == 0)
+		req.proxy = proxy_https;
 	req.headers = timeline_replay_headers(rec.json);
 	conn_id = xmalloc(sizeof *conn_id);
 	*conn_id = control_id(c);

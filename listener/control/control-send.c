@@ -9,18 +9,24 @@
  * sign and secret (a scheme as sigspec.h names it and its resolved secret:
  * the body is signed here, byte for byte as sent, anew for each attempt;
  * the secret is used for that only, never journaled, and wiped from memory
- * when the request is over).
+ * when the request is over), and the options of curl's that fish send
+ * takes: proxy and noproxy (the client's, from its flags or environment:
+ * never the listener's), insecure, cacert (an absolute path), compressed,
+ * verbose (the reply's payload starts with the heads as curl -v shows
+ * them, trace_len bytes) and max_response.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
 #include "buffer.h"
 #include "clock.h"
 #include "control.h"
+#include "envelope.h"
 #include "httpc.h"
 #include "log.h"
 #include "outbound.h"
@@ -33,29 +39,47 @@
 struct send_client {
 	uint64_t	 conn_id;
 	int		 include;
+	int		 verbose;
 	int		 signing;
 	struct sigspec	 spec;		/* and its secret, while signing */
 	char		*id;		/* standard's webhook-id, once made */
 	int64_t		 timestamp;	/* given with -H, or -1: now */
 };
 
-/* Answer a client, with the response's head first when it asked. */
+/*
+ * Answer a client, with the heads curl -v shows and the response's head
+ * first when it asked.
+ */
 static void
 control_send_answer(struct httpc_result *result, uint64_t seq,
-    uint64_t conn_id, int include)
+    uint64_t conn_id, int include, int verbose)
 {
 	struct json_object	*r;
 	struct conn		*c;
-	struct buffer		 both;
+	struct buffer		 all;
+	size_t			 trace_len, head_len, total;
 
 	if ((c = control_find(conn_id)) != NULL) {
+		trace_len = verbose ? buffer_unread(&result->trace) : 0;
+		head_len = include ? buffer_unread(&result->head) : 0;
+		total = trace_len + head_len + buffer_unread(&result->body);
+		if (total > PROTO_PAYLOAD_MAX) {
+			control_errorf(c, EXIT_FAILED, "response with its "
+			    "headers larger than %u MiB", PROTO_PAYLOAD_MAX >> 20);
+			return;
+		}
 		r = proto_reply(result->status, result->error);
+		if (result->unverified)
+			json_object_object_add(r, "unverified",
+			    json_object_new_boolean(1));
 		json_object_object_add(r, "seq",
 		    json_object_new_int64((int64_t)seq));
 		json_object_object_add(r, "http_status",
 		    json_object_new_int((int)result->http_status));
 		json_object_object_add(r, "headers",
 		    json_object_get(result->headers));
+		json_object_object_add(r, "header_fields",
+		    envelope_headers(result->headers));
 		json_object_object_add(r, "time_ms",
 		    json_object_new_int64(result->time_ms));
 		json_object_object_add(r, "attempts",
@@ -63,20 +87,26 @@ control_send_answer(struct httpc_result *result, uint64_t seq,
 		if (result->final_url != NULL)
 			json_object_object_add(r, "final_url",
 			    json_object_new_string(result->final_url));
-		if (!include) {
+		json_object_object_add(r, "redirects",
+		    json_object_new_int64(result->redirects));
+		if (!include && !verbose) {
 			control_reply(c, r, buffer_peek(&result->body),
 			    buffer_unread(&result->body));
 			return;
 		}
-		json_object_object_add(r, "head_len", json_object_new_int64(
-		    (int64_t)buffer_unread(&result->head)));
-		buffer_init(&both);
-		buffer_add(&both, buffer_peek(&result->head),
-		    buffer_unread(&result->head));
-		buffer_add(&both, buffer_peek(&result->body),
+		if (include)
+			json_object_object_add(r, "head_len",
+			    json_object_new_int64((int64_t)head_len));
+		if (verbose)
+			json_object_object_add(r, "trace_len",
+			    json_object_new_int64((int64_t)trace_len));
+		buffer_init(&all);
+		buffer_add(&all, buffer_peek(&result->trace), trace_len);
+		buffer_add(&all, buffer_peek(&result->head), head_len);
+		buffer_add(&all, buffer_peek(&result->body),
 		    buffer_unread(&result->body));
-		control_reply(c, r, buffer_peek(&both), buffer_unread(&both));
-		buffer_release(&both);
+		control_reply(c, r, buffer_peek(&all), buffer_unread(&all));
+		buffer_release(&all);
 	}
 }
 
@@ -99,7 +129,7 @@ control_send_done(struct httpc_result *result, uint64_t seq, void *arg)
 {
 	uint64_t	*conn_id = arg;
 
-	control_send_answer(result, seq, *conn_id, 0);
+	control_send_answer(result, seq, *conn_id, 0, 0);
 	free(conn_id);
 }
 
@@ -121,7 +151,8 @@ control_send_sent(struct httpc_result *result, uint64_t seq, void *arg)
 {
 	struct send_client	*sc = arg;
 
-	control_send_answer(result, seq, sc->conn_id, sc->include);
+	control_send_answer(result, seq, sc->conn_id, sc->include,
+	    sc->verbose);
 	control_send_free(sc);
 }
 
@@ -195,6 +226,50 @@ static const struct outbound_ops control_send_ops = {
 };
 
 /*
+ * Refuse a signature header the user gave too (-H X-Hub-Signature-256
+ * with --sign github): one of the two would be dropped without a word.
+ * webhook-id and webhook-timestamp are inputs of the signature, not it.
+ * Return 0, or -1 after answering the client why not.
+ */
+static int
+control_send_sign_conflict(struct conn *c, struct send_client *sc,
+    struct json_object *headers, struct proto_frame *f)
+{
+	struct json_object	*made;
+	const char		*name;
+	char			*cause, *reason;
+	size_t			 i;
+	int			 ret = 0, given;
+
+	made = json_object_new_array();
+	if (signature_sign(&sc->spec, f->payload, f->payload_len, sc->id, 0,
+	    made, &cause) == -1) {
+		free(cause);
+		json_object_put(made);
+		return (0);
+	}
+	for (i = 0; i < json_object_array_length(made) && ret == 0; i++) {
+		name = json_object_get_string(json_object_array_get_idx(
+		    json_object_array_get_idx(made, i), 0));
+		if (strcasecmp(name, "webhook-id") == 0 ||
+		    strcasecmp(name, "webhook-timestamp") == 0)
+			continue;
+		reason = NULL;
+		given = signature_header(headers, name, &reason) != NULL ||
+		    strncmp(reason, "more", 4) == 0;
+		free(reason);
+		if (given) {
+			control_errorf(c, EXIT_USAGE, "--sign: header '%s' "
+			    "given too: give the signature or --sign, not "
+			    "both", name);
+			ret = -1;
+		}
+	}
+	json_object_put(made);
+	return (ret);
+}
+
+/*
  * Take the scheme and secret to sign with, and check that the request can
  * be signed (by signing it once).  Standard Webhooks' webhook-id and
  * webhook-timestamp given with -H are signed rather than made up, so a
@@ -240,7 +315,53 @@ control_send_prepare_sign(struct conn *c, struct proto_frame *f,
 		return (-1);
 	}
 	json_object_put(signed_headers);
+	return (control_send_sign_conflict(c, sc, headers, f));
+}
+
+/*
+ * Fill req with the options of curl's a client gives with a send or a
+ * replay: proxy, noproxy, insecure, cacert, compressed, verbose and
+ * max_response.  Return 0, or -1 after answering the client which is
+ * wrong.
+ */
+int
+control_send_options(struct conn *c, struct proto_frame *f,
+    struct httpc_request *req)
+{
+	const char	*field;
+	int64_t		 max = 0;
+
+	field = "proxy";
+	if (proto_get_string(f->json, field, 1, CONTROL_URL_MAX,
+	    &req->proxy) == PROTO_INVALID)
+		goto invalid;
+	field = "noproxy";
+	if (proto_get_string(f->json, field, 1, CONTROL_URL_MAX,
+	    &req->noproxy) == PROTO_INVALID)
+		goto invalid;
+	field = "insecure";
+	if (proto_get_bool(f->json, field, &req->insecure) == PROTO_INVALID)
+		goto invalid;
+	field = "cacert";
+	if (proto_get_string(f->json, field, 2, CONTROL_URL_MAX,
+	    &req->trust) == PROTO_INVALID ||
+	    (req->trust != NULL && req->trust[0] != '/'))
+		goto invalid;
+	field = "compressed";
+	if (proto_get_bool(f->json, field, &req->compressed) == PROTO_INVALID)
+		goto invalid;
+	field = "verbose";
+	if (proto_get_bool(f->json, field, &req->verbose) == PROTO_INVALID)
+		goto invalid;
+	field = "max_response";
+	if (proto_get_int(f->json, field, 1, HTTPC_RESPONSE_MAX, &max) ==
+	    PROTO_INVALID)
+		goto invalid;
+	req->max_response = (size_t)max;
 	return (0);
+invalid:
+	control_invalid(c, f, field);
+	return (-1);
 }
 
 /*
@@ -296,6 +417,8 @@ control_send_fields(struct conn *c, struct proto_frame *f,
 	if (proto_get_string(f->json, field, 1, CONTROL_URL_MAX, &text) ==
 	    PROTO_INVALID)
 		goto invalid;
+	if (control_send_options(c, f, req) == -1)
+		return (-1);
 	req->body = f->payload;
 	req->body_len = f->payload_len;
 	return (0);
@@ -318,6 +441,7 @@ control_send_start(struct conn *c, struct proto_frame *f)
 	sc = xcalloc(1, sizeof *sc);
 	sc->conn_id = control_id(c);
 	sc->include = include;
+	sc->verbose = req.verbose;
 	sc->timestamp = -1;
 	if (json_object_object_get_ex(f->json, "sign", NULL)) {
 		/* Redirects would carry the signature to other URLs. */

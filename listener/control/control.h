@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 struct conn;
+struct httpc_request;
 struct httpc_result;
 struct control;
 struct loop;
@@ -68,6 +69,8 @@ void		 control_wait_give_back(struct conn *, struct proto_frame *);
 
 /* control-send.c */
 void		 control_send_start(struct conn *, struct proto_frame *);
+int		 control_send_options(struct conn *, struct proto_frame *,
+		    struct httpc_request *);
 void		 control_send_done(struct httpc_result *, uint64_t, void *);
 
 #endif

@@ -40,6 +40,12 @@ struct outbound_request {
 	int			 follow;
 	char			*trust;		/* see httpc_request */
 	char			*connect_to;
+	char			*proxy;
+	char			*noproxy;
+	int			 insecure;
+	int			 compressed;
+	int			 verbose;
+	size_t			 max_response;
 	unsigned int		 retries;	/* attempts after the first */
 	unsigned int		 attempt;	/* 1, 2, ... */
 	uint64_t		 first_seq;	/* of attempt 1 */
@@ -116,6 +122,7 @@ outbound_result_init(struct httpc_result *result, char *why)
 	result->headers = json_object_new_array();
 	buffer_init(&result->head);
 	buffer_init(&result->body);
+	buffer_init(&result->trace);
 	result->retry_after_ms = -1;
 }
 
@@ -127,6 +134,7 @@ outbound_result_release(struct httpc_result *result)
 	json_object_put(result->headers);
 	buffer_release(&result->head);
 	buffer_release(&result->body);
+	buffer_release(&result->trace);
 }
 
 /*
@@ -157,6 +165,8 @@ outbound_request_free(struct outbound_request *o)
 	free(o->body);
 	free(o->trust);
 	free(o->connect_to);
+	free(o->proxy);
+	free(o->noproxy);
 	free(o);
 }
 
@@ -261,6 +271,12 @@ outbound_go(void *arg)
 	req.follow = o->follow;
 	req.trust = o->trust;
 	req.connect_to = o->connect_to;
+	req.proxy = o->proxy;
+	req.noproxy = o->noproxy;
+	req.insecure = o->insecure;
+	req.compressed = o->compressed;
+	req.verbose = o->verbose;
+	req.max_response = o->max_response;
 	/* It may be over, and o freed, when httpc_send returns. */
 	httpc_send(o->out->httpc, &req, outbound_done, o);
 	json_object_put(headers);
@@ -331,6 +347,12 @@ outbound_send(struct outbound *out, const struct httpc_request *req,
 	o->trust = req->trust == NULL ? NULL : xstrdup(req->trust);
 	o->connect_to = req->connect_to == NULL ? NULL :
 	    xstrdup(req->connect_to);
+	o->proxy = req->proxy == NULL ? NULL : xstrdup(req->proxy);
+	o->noproxy = req->noproxy == NULL ? NULL : xstrdup(req->noproxy);
+	o->insecure = req->insecure;
+	o->compressed = req->compressed;
+	o->verbose = req->verbose;
+	o->max_response = req->max_response;
 	o->retries = retries > RETRY_MAX ? RETRY_MAX : retries;
 	o->attempt = 1;
 	outbound_attempt(o);
