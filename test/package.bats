@@ -148,6 +148,7 @@ install_package() {
 	assert_output --partial " ./usr/share/zsh/vendor-completions/_fishhook"
 	assert_output --partial " ./usr/share/fish/vendor_completions.d/fishhook.fish"
 	assert_output --partial " ./usr/share/doc/fishhook/examples/demo.sh"
+	assert_output --partial " ./usr/share/doc/fishhook/README.Debian"
 	refute_output --regexp '/bin/fish$|/fish\.1\.gz$|/libexec/fish/|/fish-listener$|completions/fish$|/_fish$|/fish\.fish$|/doc/fish/'
 
 	# The man page names the command and the listener as installed.
