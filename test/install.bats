@@ -132,7 +132,7 @@ run_configure() {
 	grep -q '^orders=$(fishhook spawn --name orders)$' "$man"
 	grep -q "trap 'fishhook stop --purge' EXIT" "$man"
 	grep -q 'The fish shell has an executable' "$man"
-	grep -qx ".It Pa $prefix/libexec/fish/fish-listener" "$man"
+	grep -qx ".It Pa $prefix/libexec/fishhook/fish-listener" "$man"
 	grep -qx ".It Pa $prefix/share/zsh/site-functions/_fishhook" "$man"
 	! grep -qE '(^|[ (|])fish (spawn|send|wait|field|sign|verify|stop)' "$man"
 
@@ -162,4 +162,44 @@ run_configure() {
 	run find "$tmp/dest" -type f
 	assert_output --partial "$tmp/dest/z/_fish"
 	refute_output --partial "completions"
+}
+
+@test "make install puts fish, its listener, man page, completions and examples in place, and make uninstall takes them all away" {
+	local dest=$tmp/dest prefix=/opt/hooks
+	run_configure --program-transform-name='s/^fish/fishhook/' \
+	    --prefix=$prefix
+	assert_success
+	run make -C "$tmp/build" -j2
+	assert_success
+	run make -C "$tmp/build" install DESTDIR="$dest"
+	assert_success
+
+	run bash -c 'cd "$1" && find . ! -type d | sort' _ "$dest$prefix"
+	assert_output "./bin/fishhook
+./libexec/fishhook/fishhook-listener
+./share/bash-completion/completions/fishhook
+./share/doc/fishhook/examples/app
+./share/doc/fishhook/examples/ci/github-actions.yml
+./share/doc/fishhook/examples/ci/gitlab-ci.yml
+./share/doc/fishhook/examples/demo.sh
+./share/doc/fishhook/examples/partner
+./share/fish/vendor_completions.d/fishhook.fish
+./share/man/man1/fishhook.1
+./share/zsh/site-functions/_fishhook"
+	# The client runs the listener installed beside it.
+	strings "$dest$prefix/bin/fishhook" |
+	    grep -qx "$prefix/libexec/fishhook/fishhook-listener"
+	# The examples run as installed: they call the installed name.
+	[ -x "$dest$prefix/share/doc/fishhook/examples/demo.sh" ]
+	grep -q '^orders=$(fishhook spawn --name orders' \
+	    "$dest$prefix/share/doc/fishhook/examples/demo.sh"
+	grep -q '| fishhook field /path)$' \
+	    "$dest$prefix/share/doc/fishhook/examples/app"
+	! grep -qE '(^|[	 (|])fish (-S|spawn|send|wait|field|stop|log)' \
+	    "$dest$prefix"/share/doc/fishhook/examples/[adp]*
+
+	run make -C "$tmp/build" uninstall DESTDIR="$dest"
+	assert_success
+	run find "$dest" ! -type d
+	assert_output ""
 }
