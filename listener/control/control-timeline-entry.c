@@ -1,0 +1,302 @@
+/*
+ * The entries of the timeline (control-timeline.c): which messages a log or
+ * tail selects, whether they pass its filters, and each entry's envelope,
+ * built from the message's record and sent in its own frame (see the top
+ * of control-timeline.c for what an entry holds).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "control.h"
+#include "control-timeline-private.h"
+#include "envelope.h"
+#include "filter.h"
+#include "hook.h"
+#include "journal.h"
+#include "jsonptr.h"
+#include "message.h"
+#include "proto.h"
+#include "store.h"
+
+/* The largest body looked into for the event it names. */
+#define TIMELINE_EVENT_BODY_MAX	(1U << 20)
+
+/* Tell whether message m belongs to one of hooks (all when n is 0). */
+int
+timeline_selected(const struct message *m, struct hook **hooks, size_t n)
+{
+	size_t	i;
+
+	if (n == 0)
+		return (1);
+	for (i = 0; i < n; i++) {
+		if (m->hook == hooks[i])
+			return (1);
+	}
+	return (0);
+}
+
+/* Tell whether message m was received (or refused), not sent. */
+static int
+timeline_received(const struct message *m)
+{
+	return (m->hook != NULL || m->refused);
+}
+
+/*
+ * Return the event a received message names, or NULL (caller frees): in
+ * a header, else in a JSON body not too large to look into.
+ */
+static char *
+timeline_event(const struct journal_record *rec)
+{
+	struct json_object	*body;
+	char			*event, *cause;
+
+	if ((event = filter_event(rec->json, NULL)) != NULL ||
+	    rec->body_len == 0 || rec->body_len > TIMELINE_EVENT_BODY_MAX ||
+	    memchr(rec->body, '{', rec->body_len < 64 ? rec->body_len : 64) ==
+	    NULL)
+		return (event);
+	body = jsonptr_parse(rec->body, rec->body_len, &cause);
+	free(cause);
+	event = filter_event(rec->json, body);
+	json_object_put(body);
+	return (event);
+}
+
+/*
+ * Add to the record of received message m (rec->json) the HTTP status it
+ * was answered with, when known, as "http_status"; return its answer
+ * record's JSON (a new reference) if it was held or forwarded and has
+ * been answered, else NULL.
+ */
+static struct json_object *
+timeline_status(struct store *store, const struct message *m,
+    struct journal_record *rec)
+{
+	struct journal_record	 answer;
+	struct json_object	*o = NULL;
+	int64_t			 status = -1;
+	char			*cause;
+
+	if (m->refused)
+		status = proto_int(rec->json, "status", -1);
+	else if (m->state == MESSAGE_REJECTED)
+		status = 401;
+	else if (store_read_answer(store, m, &answer, &cause) == 0) {
+		o = json_object_get(answer.json);
+		status = proto_int(o, "status", -1);
+		journal_record_release(&answer);
+	} else if (m->answer != 0)
+		free(cause);
+	else if (!m->hook->hold && m->hook->forward_to == NULL)
+		status = m->hook->status == 0 ? 200 : m->hook->status;
+	if (status >= 0)
+		json_object_object_add(rec->json, "http_status",
+		    json_object_new_int64(status));
+	return (o);
+}
+
+/* Describe how a held or forwarded request was answered. */
+static struct json_object *
+timeline_answer(struct json_object *o)
+{
+	struct json_object	*a, *list = NULL;
+	char			*s;
+
+	a = json_object_new_object();
+	json_object_object_add(a, "outcome", json_object_new_string(
+	    proto_string(o, "outcome") == NULL ? "" :
+	    proto_string(o, "outcome")));
+	json_object_object_add(a, "status",
+	    json_object_new_int64(proto_int(o, "status", 0)));
+	json_object_object_get_ex(o, "headers", &list);
+	json_object_object_add(a, "headers", envelope_headers(list));
+	if (proto_int(o, "forward_seq", -1) >= 0)
+		json_object_object_add(a, "forward_seq",
+		    json_object_new_int64(proto_int(o, "forward_seq", 0)));
+	s = envelope_time(proto_int(o, "answered_at", 0));
+	json_object_object_add(a, "answered_at", json_object_new_string(s));
+	free(s);
+	return (a);
+}
+
+/*
+ * Build the entry of message m from its record (as timeline_read reads
+ * it), and answer, the record of how it was answered, or NULL.
+ */
+static struct json_object *
+timeline_entry(const struct message *m, const struct journal_record *rec,
+    struct json_object *answer)
+{
+	struct json_object	*e;
+	const char		*state = "sent";
+	char			*event;
+
+	if (timeline_received(m)) {
+		e = envelope_new(rec->json, m->hook);
+		json_object_object_add(e, "direction",
+		    json_object_new_string("received"));
+		json_object_object_add(e, "state", json_object_new_string(
+		    m->refused ? "refused" :
+		    m->state == MESSAGE_TAKEN ? "taken" :
+		    m->state == MESSAGE_REJECTED ? "rejected" : "queued"));
+		if (m->refused)
+			json_object_object_add(e, "refused",
+			    json_object_new_string(
+			    proto_string(rec->json, "reason") == NULL ? "" :
+			    proto_string(rec->json, "reason")));
+		if (proto_int(rec->json, "http_status", -1) >= 0)
+			json_object_object_add(e, "http_status",
+			    json_object_new_int64(proto_int(rec->json,
+			    "http_status", 0)));
+		if ((event = timeline_event(rec)) != NULL) {
+			json_object_object_add(e, "event",
+			    json_object_new_string(event));
+			free(event);
+		}
+		if (answer != NULL)
+			json_object_object_add(e, "answer",
+			    timeline_answer(answer));
+		return (e);
+	}
+	e = envelope_sent(rec->json);
+	json_object_object_add(e, "direction", json_object_new_string("sent"));
+	if (m->state != MESSAGE_SENT) {
+		/* No outcome: none of its fields. */
+		json_object_object_del(e, "http_status");
+		json_object_object_del(e, "response_headers");
+		json_object_object_del(e, "time_ms");
+		json_object_object_del(e, "status");
+		state = "sending";
+	}
+	if (m->state == MESSAGE_UNANSWERED) {
+		/* It may have reached the server: nobody can tell. */
+		json_object_object_add(e, "status",
+		    json_object_new_int(EXIT_UNAVAILABLE));
+		json_object_object_add(e, "error", json_object_new_string(
+		    "no answer recorded: the listener stopped"));
+		state = "unanswered";
+	}
+	json_object_object_add(e, "state", json_object_new_string(state));
+	return (e);
+}
+
+/*
+ * Read message m's record into rec, with the "http_status" it was
+ * answered with when known (see timeline_status) and *answer (or NULL).
+ * Return -1 if it is unreadable.
+ */
+static int
+timeline_read(struct store *store, const struct message *m,
+    struct journal_record *rec, struct json_object **answer)
+{
+	char	*cause;
+
+	*answer = NULL;
+	if (store_read(store, m, rec, &cause) == -1) {
+		free(cause);
+		return (-1);
+	}
+	if (timeline_received(m))
+		*answer = timeline_status(store, m, rec);
+	return (0);
+}
+
+/* Tell whether a message, read into rec, passes the filters wf. */
+static int
+timeline_passes(const struct message *m, const struct journal_record *rec,
+    const struct timeline_filters *wf)
+{
+	size_t	len = rec->body_len;
+
+	if (wf == NULL || wf->n == 0)
+		return (1);
+	/* A sent request's body is followed by its response's. */
+	if (!timeline_received(m) && proto_int(rec->json, "request_body_len",
+	    0) >= 0 && (uint64_t)proto_int(rec->json, "request_body_len", 0) <
+	    len)
+		len = (size_t)proto_int(rec->json, "request_body_len", 0);
+	return (filter_match(wf->filters, wf->n, rec->json, rec->body, len));
+}
+
+/*
+ * Tell whether message m passes the filters wf, reading it; an unreadable
+ * one does not.
+ */
+int
+timeline_match(struct store *store, const struct message *m,
+    const struct timeline_filters *wf)
+{
+	struct journal_record	 rec;
+	struct json_object	*answer;
+	int			 pass;
+
+	if (wf == NULL || wf->n == 0)
+		return (1);
+	if (timeline_read(store, m, &rec, &answer) == -1)
+		return (0);
+	pass = timeline_passes(m, &rec, wf);
+	json_object_put(answer);
+	journal_record_release(&rec);
+	return (pass);
+}
+
+/*
+ * Send message m's entry to c as a frame, if it passes the filters wf
+ * (NULL: none).  Return 0 if sent, 1 if filtered out, -1 if unreadable.
+ */
+int
+timeline_send_entry(struct conn *c, const struct message *m,
+    const struct timeline_filters *wf)
+{
+	struct journal_record	 rec;
+	struct json_object	*r, *answer;
+	int			 ret = 1;
+
+	if (timeline_read(control_store(c), m, &rec, &answer) == -1)
+		return (-1);
+	if (timeline_passes(m, &rec, wf)) {
+		r = proto_reply(EXIT_OK, NULL);
+		json_object_object_add(r, "entry", timeline_entry(m, &rec,
+		    answer));
+		control_reply(c, r, rec.body, rec.body_len);
+		ret = 0;
+	}
+	json_object_put(answer);
+	journal_record_release(&rec);
+	return (ret);
+}
+
+/*
+ * Return when message m joined the timeline (unix ms), reading its record:
+ * times must grow with seq for log --since to stop at the first older one.
+ * A request we send takes its seq when it starts, so its time is sent_at;
+ * a whole record took its seq when the request ended, so its time is then.
+ */
+int64_t
+timeline_time(struct store *store, const struct message *m)
+{
+	struct journal_record	 rec;
+	char			*cause;
+	int64_t			 when;
+
+	if (store_read(store, m, &rec, &cause) == -1) {
+		free(cause);
+		return (0);
+	}
+	if (timeline_received(m))
+		when = proto_int(rec.json, "received_at", 0);
+	else if (rec.type == JOURNAL_MESSAGE_SENDING)
+		when = proto_int(rec.json, "sent_at", 0);
+	else
+		when = proto_int(rec.json, "sent_at", 0) +
+		    proto_int(rec.json, "time_ms", 0);
+	journal_record_release(&rec);
+	return (when);
+}
