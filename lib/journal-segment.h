@@ -1,6 +1,6 @@
 /*
  * The journal's segments, shared by journal.c (the API: appends, sync,
- * reads, rolling and expiring), journal-segment.c (segment files:
+ * reads and expiring), journal-roll.c (rolling), journal-segment.c (segment files:
  * creating them, and recovering them all on open) and journal-prepare.c
  * (segments written ahead of need); nothing else includes this.
  */
@@ -90,5 +90,15 @@ void	 journal_segment_push(struct journal *, int, uint64_t,
 int	 journal_new_segment(struct journal *, char **);
 int	 journal_recover_all(struct journal *, journal_replay_cb, void *,
 	    char **);
+
+/* Between journal.c and journal-roll.c. */
+struct segment *journal_active(const struct journal *);
+uint64_t journal_end(const struct journal *);
+void	 journal_fail(struct journal *, char *);
+void	 journal_pending_reset(struct journal *);
+struct segment *journal_find_segment(const struct journal *, uint32_t);
+void	 journal_prepare_ahead(struct journal *);
+int	 journal_sync_older(struct journal *, char **);
+void	 journal_roll_full(struct journal *, uint64_t);
 
 #endif

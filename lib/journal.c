@@ -8,7 +8,7 @@
  * A position is the segment number in the high 32 bits and the byte offset
  * of the record's first fragment in that segment in the low 32 bits.
  *
- * Rolling.  Segments are pre-written by a helper thread
+ * Rolling (journal-roll.c).  Segments are pre-written by a helper thread
  * (journal-prepare.c): the next one is asked for once the active one is
  * half full, and an append that would pass the active segment's size
  * rolls to it first.  A roll writes the records still pending to the old
@@ -43,10 +43,6 @@
 
 /* Bytes read first at a record's position to learn its length. */
 #define READ_PROBE	32
-
-static void	journal_prepare_ahead(struct journal *);
-static struct segment *journal_find_segment(const struct journal *,
-		    uint32_t);
 
 /*
  * Open (creating if needed) the journal directory dir and replay every
@@ -123,21 +119,21 @@ journal_close(struct journal *j)
 }
 
 /* Return the newest segment, where appends go. */
-static struct segment *
+struct segment *
 journal_active(const struct journal *j)
 {
 	return (&j->segments[j->nsegments - 1]);
 }
 
 /* Return the end of what is appended to the active segment. */
-static uint64_t
+uint64_t
 journal_end(const struct journal *j)
 {
 	return (journal_active(j)->size + buffer_unread(&j->pending));
 }
 
 /* Keep the first failure of a write made outside journal_sync. */
-static void
+void
 journal_fail(struct journal *j, char *cause)
 {
 	if (j->failure == NULL)
@@ -147,185 +143,13 @@ journal_fail(struct journal *j, char *cause)
 }
 
 /* Empty the pending buffer, which a burst must not keep large for good. */
-static void
+void
 journal_pending_reset(struct journal *j)
 {
 	if (j->pending.size > JOURNAL_PENDING_KEEP)
 		buffer_release(&j->pending);
 	else
 		buffer_clear(&j->pending);
-}
-
-/*
- * Ask the helper for the segment after the active one, of size bytes,
- * unless a failed try was too recent.
- */
-static void
-journal_prepare_next(struct journal *j, uint64_t size)
-{
-	const struct segment	*seg = journal_active(j);
-	struct journal_header	 h;
-
-	if (j->prepare_retry != 0 && clock_mono_ms() < j->prepare_retry)
-		return;
-	memset(&h, 0, sizeof h);
-	h.number = j->last_number + 1;
-	h.prev_number = seg->number;
-	h.prev_salt = seg->frame.salt;
-	journal_preparer_request(j->preparer, &h, size);
-	j->preparing = 1;
-}
-
-/*
- * Once the active segment is half full, ask for the next one (unless it
- * is asked for already), twice as large: the journal is being used.
- */
-static void
-journal_prepare_ahead(struct journal *j)
-{
-	const struct segment	*seg = journal_active(j);
-
-	if (j->preparing || journal_end(j) <= seg->capacity / 2)
-		return;
-	journal_prepare_next(j, journal_segment_size(2 * seg->capacity,
-	    j->roll_bytes));
-}
-
-/*
- * Take the segment asked for, waiting while the helper writes it.  Return
- * 0, or -1 with *cause: the next try then waits a while.
- */
-static int
-journal_take_next(struct journal *j, struct journal_prepared *prepared,
-    char **cause)
-{
-	const struct segment	*seg = journal_active(j);
-	char			*path;
-
-	j->preparing = 0;
-	if (journal_preparer_take(j->preparer, prepared, cause) == -1)
-		goto fail;
-	if (prepared->header.number == j->last_number + 1 &&
-	    prepared->header.prev_number == seg->number &&
-	    prepared->header.prev_salt == seg->frame.salt) {
-		j->prepare_retry = 0;
-		return (0);
-	}
-	/* Not made after the active segment: never use it. */
-	path = journal_segment_path(j, prepared->header.number);
-	unlink(path);
-	free(path);
-	close(prepared->fd);
-	xasprintf(cause, "journal segment %08u was not prepared after segment "
-	    "%08u", prepared->header.number, seg->number);
-fail:
-	j->prepare_retry = clock_mono_ms() + JOURNAL_PREPARE_RETRY_MS;
-	return (-1);
-}
-
-/*
- * Sync the older segment a roll wrote its last records to, and have it
- * cut down to them.
- */
-static int
-journal_sync_older(struct journal *j, char **cause)
-{
-	struct segment	*seg = journal_find_segment(j, j->unsynced);
-
-	if (seg != NULL) {
-		if (fdatasync(seg->fd) == -1) {
-			xasprintf(cause, "cannot sync journal segment %08u: %s",
-			    seg->number, strerror(errno));
-			return (-1);
-		}
-		j->syncs++;
-		seg->written_at = clock_wall_ms();
-		journal_preparer_seal(j->preparer, seg->number, seg->size);
-	}
-	j->unsynced = 0;
-	return (0);
-}
-
-/*
- * Roll to a prepared segment: write what is pending to the active one
- * (the next journal_sync syncs it before anything reaches the new one),
- * make the prepared one active, and run the roll callback, whose records
- * begin it.  A write that fails here fails the next journal_sync.
- */
-static void
-journal_switch(struct journal *j, const struct journal_prepared *prepared)
-{
-	struct segment	*old;
-	size_t		 n = buffer_unread(&j->pending);
-	char		*cause = NULL;
-
-	/* Only one older segment at a time waits for its sync. */
-	if (j->unsynced != 0 && journal_sync_older(j, &cause) == -1)
-		journal_fail(j, cause);
-	old = journal_active(j);
-	if (n > 0 && j->failure == NULL) {
-		if (journal_pwrite(old->fd, buffer_peek(&j->pending), n,
-		    old->size) == -1) {
-			xasprintf(&cause, "cannot write journal segment %08u: "
-			    "%s", old->number, strerror(errno));
-			journal_fail(j, cause);
-		} else {
-			old->size += n;
-			j->unsynced = old->number;
-		}
-	}
-	journal_pending_reset(j);
-	if (j->unsynced == 0)
-		journal_preparer_seal(j->preparer, old->number, old->size);
-	journal_segment_push(j, prepared->fd, prepared->size,
-	    &prepared->header);
-	if (j->roll_cb != NULL) {
-		j->rolling = 1;
-		j->roll_cb(j->roll_arg);
-		j->rolling = 0;
-	}
-	journal_active(j)->rolled_end = journal_end(j);
-	j->roll_bytes = journal_end(j) - JOURNAL_HEADER_LEN;
-	journal_prepare_ahead(j);
-}
-
-/*
- * A record about to be appended would end at end, past the active
- * segment's size.  Roll first when the next segment is asked for (it is
- * once the active one is half full), waiting if it is still being
- * written.  Otherwise (a record larger than half a segment, or a failed
- * preparation) ask for it, and let this record grow the active segment
- * past its pre-written size.  Past JOURNAL_SEGMENT_LIMIT positions would
- * not fit: a segment must be had, or the journal fails.
- */
-static void
-journal_roll_full(struct journal *j, uint64_t end)
-{
-	struct journal_prepared	 prepared;
-	struct segment		*seg = journal_active(j);
-	char			*cause = NULL;
-
-	if (j->failure != NULL)
-		return;
-	if (!j->preparing) {
-		journal_prepare_next(j, journal_segment_size(2 * seg->capacity,
-		    j->roll_bytes));
-		if (end <= JOURNAL_SEGMENT_LIMIT)
-			return;
-	}
-	if (j->preparing && journal_take_next(j, &prepared, &cause) == 0) {
-		journal_switch(j, &prepared);
-		return;
-	}
-	if (cause != NULL)
-		buffer_add_line(&j->warnings, "%s; appends go on in segment "
-		    "%08u", cause, seg->number);
-	free(cause);
-	if (end > JOURNAL_SEGMENT_LIMIT) {
-		xasprintf(&cause, "journal segment %08u is full and no segment "
-		    "could be prepared after it", seg->number);
-		journal_fail(j, cause);
-	}
 }
 
 /*
@@ -495,7 +319,7 @@ journal_compare_segment(const void *key, const void *element)
 }
 
 /* Find a segment by number (segments are in ascending order). */
-static struct segment *
+struct segment *
 journal_find_segment(const struct journal *j, uint32_t number)
 {
 	return (sorted_find(&number, j->segments, j->nsegments,
@@ -597,42 +421,6 @@ journal_record_release(struct journal_record *r)
 	json_object_put(r->json);
 	free(r->storage);
 	memset(r, 0, sizeof *r);
-}
-
-/* Call cb(arg) after every roll, to begin the new segment. */
-void
-journal_on_roll(struct journal *j, journal_roll_cb cb, void *arg)
-{
-	j->roll_cb = cb;
-	j->roll_arg = arg;
-}
-
-/*
- * Roll to a new segment now (appends roll by themselves when a segment
- * is full: this is for rolling by age), sized after what the active one
- * holds.  Unless wait is set, do not wait while the segment is being
- * prepared.  Return 0 when rolled, 1 when not yet (being prepared: call
- * again later), -1 with *cause when it could not be prepared.
- */
-int
-journal_roll(struct journal *j, int wait, char **cause)
-{
-	struct journal_prepared	prepared;
-
-	if (j->failure != NULL) {
-		*cause = xstrdup(j->failure);
-		return (-1);
-	}
-	if (!j->preparing)
-		journal_prepare_next(j, journal_segment_size(2 * journal_end(j),
-		    j->roll_bytes));
-	if (!j->preparing || (!wait &&
-	    journal_preparer_state(j->preparer) == JOURNAL_PREPARE_BUSY))
-		return (1);
-	if (journal_take_next(j, &prepared, cause) == -1)
-		return (-1);
-	journal_switch(j, &prepared);
-	return (0);
 }
 
 /*
