@@ -3,84 +3,35 @@
  * response body.  The listener does the HTTP, the retries and their
  * backoff (and journals every attempt); this command builds the request
  * from httpie-style items and options (and curl's: curlopt.c), waits for
- * the last attempt's answer, prints it (-w: writeout.c) and checks its
- * status against --expect.  The proxy is this command's, never the
+ * the last attempt's answer, prints it (cmd-send-output.c; -w: writeout.c)
+ * and checks its status against --expect.  The proxy is this command's, never the
  * listener's: the listener keeps the environment of whichever command
  * started it.
  */
 #include "config.h"
 
-#include <sys/stat.h>
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #include "client.h"
 #include "clock.h"
+#include "cmd-send.h"
 #include "curlopt.h"
 #include "fish.h"
 #include "items.h"
-#include "jsonptr.h"
 #include "output.h"
 #include "proto.h"
 #include "retry.h"
 #include "sigspec.h"
 #include "size.h"
-#include "term.h"
 #include "writeout.h"
 #include "xmalloc.h"
 
 #define SEND_TIMEOUT_MS	30000	/* default --timeout, per attempt */
 #define SEND_GRACE_MS	5000	/* for the listener to answer after it */
-#define SEND_EXPECT_MAX	32	/* codes and classes in --expect */
-
-/* What the command does with the answer (the options after the request). */
-struct send_options {
-	uint64_t	 timeout;
-	unsigned int	 retries;
-	int		 follow;
-	int		 include;
-	int		 quiet;
-	const char	*expect;	/* as given, for messages */
-	int		 expect_low[SEND_EXPECT_MAX];
-	int		 expect_high[SEND_EXPECT_MAX];
-	size_t		 nexpect;
-	const char	*sign;		/* --sign SPEC */
-	const char	*output;	/* -o FILE */
-	char		*output_tmp;	/* written, then renamed to FILE */
-	int		 output_fd;
-	int		 output_direct;	/* FILE is no regular file (/dev/null):
-					   written as it is */
-	const char	*proxy;		/* --proxy, or NULL: the environment's */
-	const char	*noproxy;	/* --noproxy, or NULL: likewise */
-	int		 insecure;	/* -k */
-	char		*cacert;	/* --cacert, made absolute */
-	int		 compressed;
-	int		 verbose;	/* -v */
-	int		 raw;		/* --raw */
-	char		*write_out;	/* -w FORMAT, read if @FILE */
-	uint64_t	 max_response;	/* --max-response, or 0 */
-};
-
-/* What the request is made of (the options that build it). */
-struct send_parts {
-	char		**headers;	/* -H, in order */
-	size_t		  nheaders;
-	char		**forms;	/* -F */
-	size_t		  nforms;
-	char		**urlencoded;	/* --data-urlencode */
-	size_t		  nurlencoded;
-	char		 *user;		/* -u USER:PASSWORD */
-	const char	 *json;
-	const char	 *data;
-};
 
 static int	cmd_send_exec(int, char **);
 
@@ -224,128 +175,6 @@ cmd_send_is_method(const char *s)
 }
 
 /*
- * Make a body of the parts of -F (multipart) or --data-urlencode, with
- * its Content-Type unless given.  Return an exit status; *cause says why
- * it is not EXIT_OK.
- */
-static int
-cmd_send_parts_body(struct items *items, const struct send_parts *parts,
-    char **body, size_t *len, char **cause)
-{
-	struct buffer	 b;
-	char		 boundary[64], *line;
-	size_t		 i;
-	int		 status = EXIT_OK;
-
-	buffer_init(&b);
-	if (parts->nforms > 0) {
-		curlopt_boundary(boundary, sizeof boundary);
-		for (i = 0; i < parts->nforms && status == EXIT_OK; i++)
-			status = curlopt_form(&b, boundary, parts->forms[i],
-			    cause);
-		curlopt_form_end(&b, boundary);
-		xasprintf(&line, "Content-Type: multipart/form-data; "
-		    "boundary=%s", boundary);
-	} else {
-		for (i = 0; i < parts->nurlencoded && status == EXIT_OK; i++)
-			status = curlopt_urlencode(&b, parts->urlencoded[i],
-			    cause);
-		line = xstrdup("Content-Type: application/x-www-form-urlencoded");
-	}
-	if (status == EXIT_OK && buffer_unread(&b) > PROTO_PAYLOAD_MAX) {
-		xasprintf(cause, "the body is larger than %u MiB",
-		    PROTO_PAYLOAD_MAX >> 20);
-		status = EXIT_FAILED;
-	}
-	if (status == EXIT_OK && !items_has_header(items, "Content-Type"))
-		(void)items_add_header(items, line, cause);
-	free(line);
-	if (status == EXIT_OK)
-		*body = buffer_detach(&b, len);
-	buffer_release(&b);
-	return (status);
-}
-
-/*
- * Add the -H headers (and files of them), -u and the items, then read or
- * make the body.  Return EXIT_OK with the body (or NULL) in *body, else
- * the exit status after printing why.
- */
-static int
-cmd_send_prepare(struct items *items, const struct send_parts *parts,
-    char **operands, int count, char **body, size_t *len)
-{
-	const struct cmd_entry	*entry = &cmd_send_entry;
-	struct json_object	*parsed;
-	const char		*json = parts->json, *data = parts->data;
-	char			*cause = NULL, *why;
-	size_t			 i;
-	int			 n, status = EXIT_USAGE;
-
-	for (i = 0; i < parts->nheaders; i++) {
-		if (parts->headers[i][0] == '@')
-			status = curlopt_header_file(items,
-			    parts->headers[i] + 1, &cause);
-		else
-			status = items_add_header(items, parts->headers[i],
-			    &cause) == 0 ? EXIT_OK : EXIT_USAGE;
-		if (status != EXIT_OK)
-			goto fail;
-	}
-	status = EXIT_USAGE;
-	for (n = 0; n < count; n++) {
-		if (items_add(items, operands[n], &cause) != 0)
-			goto fail;
-	}
-	if (parts->user != NULL &&
-	    (status = curlopt_user(items, parts->user, &cause)) != EXIT_OK)
-		goto fail;
-	status = EXIT_USAGE;
-	if ((json != NULL) + (data != NULL) + (items->body != NULL) +
-	    (parts->nforms > 0) + (parts->nurlencoded > 0) > 1) {
-		cause = xstrdup("give only one body: --json, --data, "
-		    "--data-urlencode, -F or fields");
-		goto fail;
-	}
-
-	if (json != NULL || data != NULL) {
-		if ((*body = read_body("send", json != NULL ? json : data,
-		    PROTO_PAYLOAD_MAX, len)) == NULL)
-			return (EXIT_FAILED);
-	} else if (items->body != NULL) {
-		*body = xstrdup(json_object_to_json_string_ext(items->body,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		*len = strlen(*body);
-	} else if (parts->nforms > 0 || parts->nurlencoded > 0) {
-		if ((status = cmd_send_parts_body(items, parts, body, len,
-		    &cause)) != EXIT_OK)
-			goto fail;
-	}
-	if (json != NULL) {
-		parsed = jsonptr_parse(*body, *len, &why);
-		json_object_put(parsed);
-		if (why != NULL) {
-			xasprintf(&cause, "--json: %s", why);
-			free(why);
-			status = EXIT_USAGE;
-			goto fail;
-		}
-	}
-	if ((json != NULL || items->body != NULL) &&
-	    !items_has_header(items, "Content-Type"))
-		items_add_header(items, "Content-Type: application/json", &cause);
-	return (EXIT_OK);
-
-fail:
-	if (status == EXIT_USAGE)
-		cmd_usage_error(entry, "%s", cause);
-	else
-		fish_warnx("send: %s", cause);
-	free(cause);
-	return (status);
-}
-
-/*
  * Parse --expect: a comma-separated list of codes (200) and classes (2xx).
  * Return -1 after a usage error.
  */
@@ -412,200 +241,6 @@ cmd_send_expected(const struct send_options *so, int64_t http_status)
 			return (1);
 	}
 	return (0);
-}
-
-/* Note a signal: the wait for the answer ends, and -o's file is removed. */
-static void
-cmd_send_interrupt(int sig)
-{
-	(void)sig;
-	client_interrupted = 1;
-}
-
-/*
- * Make the file -o writes first, beside FILE, so that a request is not
- * made when its answer could not be kept, and FILE is replaced whole or
- * not at all.  Return EXIT_OK or EXIT_FAILED after printing why.
- */
-static int
-cmd_send_output_open(struct send_options *so)
-{
-	struct sigaction	 sa;
-	struct stat		 sb;
-	mode_t			 mask;
-
-	/* A device (-o /dev/null) or a FIFO is written as it is. */
-	if (stat(so->output, &sb) == 0 && !S_ISREG(sb.st_mode) &&
-	    !S_ISDIR(sb.st_mode)) {
-		if ((so->output_fd = open(so->output, O_WRONLY | O_CLOEXEC)) ==
-		    -1) {
-			fish_warn("send: cannot write '%s'", so->output);
-			return (EXIT_FAILED);
-		}
-		so->output_tmp = xstrdup(so->output);
-		so->output_direct = 1;
-		return (EXIT_OK);
-	}
-	xasprintf(&so->output_tmp, "%s.fish-XXXXXX", so->output);
-	if ((so->output_fd = mkstemp(so->output_tmp)) == -1) {
-		fish_warn("send: cannot write '%s'", so->output);
-		free(so->output_tmp);
-		so->output_tmp = NULL;
-		return (EXIT_FAILED);
-	}
-	/* As a newly created file would be, not mkstemp's 0600. */
-	mask = umask(0);
-	umask(mask);
-	(void)fchmod(so->output_fd, 0666 & ~mask);
-	/*
-	 * Dying of a signal would leave the temporary file behind: end the
-	 * wait instead (no SA_RESTART) and exit 130 after removing it.
-	 */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = cmd_send_interrupt;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	return (EXIT_OK);
-}
-
-/*
- * Finish -o: keep what was written as FILE (keep != 0) or throw it away.
- * Return EXIT_OK or EXIT_FAILED after printing why.
- */
-static int
-cmd_send_output_close(struct send_options *so, int keep)
-{
-	int	status = EXIT_OK;
-
-	if (so->output_tmp == NULL)
-		return (EXIT_OK);
-	if (close(so->output_fd) != 0 && keep) {
-		fish_warn("send: cannot write '%s'", so->output);
-		keep = 0;
-		status = EXIT_FAILED;
-	}
-	if (so->output_direct) {
-		free(so->output_tmp);
-		so->output_tmp = NULL;
-		return (status);
-	}
-	if (keep && rename(so->output_tmp, so->output) != 0) {
-		fish_warn("send: cannot write '%s'", so->output);
-		status = EXIT_FAILED;
-		keep = 0;
-	}
-	if (!keep)
-		(void)unlink(so->output_tmp);
-	free(so->output_tmp);
-	so->output_tmp = NULL;
-	return (status);
-}
-
-/*
- * Print the heads of -v on stderr, escaped on a terminal, with the
- * credentials of Authorization and Proxy-Authorization hidden.
- */
-static void
-cmd_send_trace(const char *trace, size_t len)
-{
-	struct buffer	 b;
-	const char	*line, *end = trace + len, *nl, *value;
-	size_t		 n;
-	int		 escape = isatty(STDERR_FILENO);
-
-	buffer_init(&b);
-	for (line = trace; line < end; line = nl + 1) {
-		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
-			nl = end - 1;
-		n = (size_t)(nl - line) + 1;
-		if ((strncasecmp(line, "> Authorization:", 16) == 0 ||
-		    strncasecmp(line, "> Proxy-Authorization:", 22) == 0) &&
-		    (value = memchr(line, ':', n)) != NULL) {
-			/* Keep the scheme (Basic, Bearer): it helps. */
-			value++;
-			value += strspn(value, " ");
-			value += strcspn(value, " \n");
-			buffer_add(&b, line, (size_t)(value - line));
-			buffer_add_str(&b, " [hidden]\n");
-		} else if (escape)
-			term_escape(&b, line, n);
-		else
-			buffer_add(&b, line, n);
-	}
-	(void)write_all(STDERR_FILENO, buffer_peek(&b), buffer_unread(&b));
-	buffer_release(&b);
-}
-
-/*
- * Print what the answer's payload holds (head and body), where asked:
- * the heads of -v first, on stderr.
- */
-static int
-cmd_send_print(struct send_options *so, const struct proto_frame *frame)
-{
-	const char	*what, *payload = frame->payload;
-	size_t		 len = frame->payload_len, trace_len;
-	int		 fd, ret;
-
-	trace_len = (size_t)proto_int(frame->json, "trace_len", 0);
-	if (trace_len > len)
-		trace_len = len;
-	if (so->verbose)
-		cmd_send_trace(payload, trace_len);
-	payload += trace_len;
-	len -= trace_len;
-	if (so->output_tmp != NULL) {
-		fd = so->output_fd;
-		what = so->output;
-	} else if (so->quiet)
-		return (EXIT_OK);
-	else {
-		fd = STDOUT_FILENO;
-		what = "stdout";
-	}
-	if (fd == STDOUT_FILENO)
-		ret = output_write(payload, len);
-	else
-		ret = write_all(fd, payload, len);
-	if (ret == 0)
-		return (EXIT_OK);
-	if (fd != STDOUT_FILENO || errno != EPIPE)
-		fish_warn("send: cannot write '%s'", what);
-	return (EXIT_FAILED);
-}
-
-/*
- * Print -w's FORMAT for the answer (reply NULL: none came), after the
- * body, as curl does.  Return EXIT_OK or EXIT_FAILED after saying why.
- */
-static int
-cmd_send_write_out(const struct send_options *so, const char *url,
-    const struct proto_frame *frame, const char *error)
-{
-	struct writeout	 w;
-	size_t		 skip;
-
-	if (so->write_out == NULL)
-		return (EXIT_OK);
-	memset(&w, 0, sizeof w);
-	w.url = url;
-	w.error = error;
-	if (frame != NULL) {
-		w.reply = frame->json;
-		skip = (size_t)proto_int(frame->json, "trace_len", 0) +
-		    (size_t)proto_int(frame->json, "head_len", 0);
-		if (skip <= frame->payload_len) {
-			w.body = (const char *)frame->payload + skip;
-			w.body_len = frame->payload_len - skip;
-		}
-	}
-	if (writeout_print(so->write_out, &w) == 0)
-		return (EXIT_OK);
-	if (errno != EPIPE)
-		fish_warn("send: cannot write 'stdout'");
-	return (EXIT_FAILED);
 }
 
 /* Return how long the listener may take at most, retries included. */

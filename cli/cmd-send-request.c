@@ -1,0 +1,142 @@
+/*
+ * The request fish send (cmd-send.c) makes: its headers (-H, and files of
+ * them; -u) and its body, from httpie-style items or curl's --data,
+ * --json, -F and --data-urlencode.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd-send.h"
+#include "curlopt.h"
+#include "fish.h"
+#include "items.h"
+#include "jsonptr.h"
+#include "output.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+/*
+ * Make a body of the parts of -F (multipart) or --data-urlencode, with
+ * its Content-Type unless given.  Return an exit status; *cause says why
+ * it is not EXIT_OK.
+ */
+static int
+cmd_send_parts_body(struct items *items, const struct send_parts *parts,
+    char **body, size_t *len, char **cause)
+{
+	struct buffer	 b;
+	char		 boundary[64], *line;
+	size_t		 i;
+	int		 status = EXIT_OK;
+
+	buffer_init(&b);
+	if (parts->nforms > 0) {
+		curlopt_boundary(boundary, sizeof boundary);
+		for (i = 0; i < parts->nforms && status == EXIT_OK; i++)
+			status = curlopt_form(&b, boundary, parts->forms[i],
+			    cause);
+		curlopt_form_end(&b, boundary);
+		xasprintf(&line, "Content-Type: multipart/form-data; "
+		    "boundary=%s", boundary);
+	} else {
+		for (i = 0; i < parts->nurlencoded && status == EXIT_OK; i++)
+			status = curlopt_urlencode(&b, parts->urlencoded[i],
+			    cause);
+		line = xstrdup("Content-Type: application/x-www-form-urlencoded");
+	}
+	if (status == EXIT_OK && buffer_unread(&b) > PROTO_PAYLOAD_MAX) {
+		xasprintf(cause, "the body is larger than %u MiB",
+		    PROTO_PAYLOAD_MAX >> 20);
+		status = EXIT_FAILED;
+	}
+	if (status == EXIT_OK && !items_has_header(items, "Content-Type"))
+		(void)items_add_header(items, line, cause);
+	free(line);
+	if (status == EXIT_OK)
+		*body = buffer_detach(&b, len);
+	buffer_release(&b);
+	return (status);
+}
+
+/*
+ * Add the -H headers (and files of them), -u and the items, then read or
+ * make the body.  Return EXIT_OK with the body (or NULL) in *body, else
+ * the exit status after printing why.
+ */
+int
+cmd_send_prepare(struct items *items, const struct send_parts *parts,
+    char **operands, int count, char **body, size_t *len)
+{
+	const struct cmd_entry	*entry = &cmd_send_entry;
+	struct json_object	*parsed;
+	const char		*json = parts->json, *data = parts->data;
+	char			*cause = NULL, *why;
+	size_t			 i;
+	int			 n, status = EXIT_USAGE;
+
+	for (i = 0; i < parts->nheaders; i++) {
+		if (parts->headers[i][0] == '@')
+			status = curlopt_header_file(items,
+			    parts->headers[i] + 1, &cause);
+		else
+			status = items_add_header(items, parts->headers[i],
+			    &cause) == 0 ? EXIT_OK : EXIT_USAGE;
+		if (status != EXIT_OK)
+			goto fail;
+	}
+	status = EXIT_USAGE;
+	for (n = 0; n < count; n++) {
+		if (items_add(items, operands[n], &cause) != 0)
+			goto fail;
+	}
+	if (parts->user != NULL &&
+	    (status = curlopt_user(items, parts->user, &cause)) != EXIT_OK)
+		goto fail;
+	status = EXIT_USAGE;
+	if ((json != NULL) + (data != NULL) + (items->body != NULL) +
+	    (parts->nforms > 0) + (parts->nurlencoded > 0) > 1) {
+		cause = xstrdup("give only one body: --json, --data, "
+		    "--data-urlencode, -F or fields");
+		goto fail;
+	}
+
+	if (json != NULL || data != NULL) {
+		if ((*body = read_body("send", json != NULL ? json : data,
+		    PROTO_PAYLOAD_MAX, len)) == NULL)
+			return (EXIT_FAILED);
+	} else if (items->body != NULL) {
+		*body = xstrdup(json_object_to_json_string_ext(items->body,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		*len = strlen(*body);
+	} else if (parts->nforms > 0 || parts->nurlencoded > 0) {
+		if ((status = cmd_send_parts_body(items, parts, body, len,
+		    &cause)) != EXIT_OK)
+			goto fail;
+	}
+	if (json != NULL) {
+		parsed = jsonptr_parse(*body, *len, &why);
+		json_object_put(parsed);
+		if (why != NULL) {
+			xasprintf(&cause, "--json: %s", why);
+			free(why);
+			status = EXIT_USAGE;
+			goto fail;
+		}
+	}
+	if ((json != NULL || items->body != NULL) &&
+	    !items_has_header(items, "Content-Type"))
+		items_add_header(items, "Content-Type: application/json", &cause);
+	return (EXIT_OK);
+
+fail:
+	if (status == EXIT_USAGE)
+		cmd_usage_error(entry, "%s", cause);
+	else
+		fish_warnx("send: %s", cause);
+	free(cause);
+	return (status);
+}
