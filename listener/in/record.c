@@ -262,6 +262,27 @@ record_accepted(struct request *r, const char *method, const char *remote,
 }
 
 /*
+ * Add to o the "path" and "query" of rest, what a request target has
+ * below its hook's URL: the path "/" when there is none, the query ""
+ * when there is none, and never a fragment.
+ */
+void
+record_path_query(struct json_object *o, const char *rest)
+{
+	size_t	pathlen = strcspn(rest, "?#");
+
+	json_object_object_add(o, "path", pathlen == 0 ?
+	    json_object_new_string("/") :
+	    json_object_new_string_len(rest, (int)pathlen));
+	if (rest[pathlen] == '?')
+		json_object_object_add(o, "query",
+		    json_object_new_string_len(rest + pathlen + 1,
+		    (int)strcspn(rest + pathlen + 1, "#")));
+	else
+		json_object_object_add(o, "query", json_object_new_string(""));
+}
+
+/*
  * Journal a complete request as a message of its hook (r->rest is what
  * came below the hook's URL; remote is its peer as ADDRESS:PORT, or ""),
  * with the outcome of its signature check if the hook verifies: of a
@@ -312,17 +333,7 @@ record_request(struct request *r, struct reject *reject, const char *method,
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "method", json_object_new_string(method));
-	if (pathlen == 0)
-		json_object_object_add(o, "path", json_object_new_string("/"));
-	else
-		json_object_object_add(o, "path",
-		    json_object_new_string_len(rest, (int)pathlen));
-	if (rest[pathlen] == '?')
-		json_object_object_add(o, "query",
-		    json_object_new_string_len(rest + pathlen + 1,
-		    (int)strcspn(rest + pathlen + 1, "#")));
-	else
-		json_object_object_add(o, "query", json_object_new_string(""));
+	record_path_query(o, rest);
 	json_object_object_add(o, "headers", headers);
 	json_object_object_add(o, "remote", json_object_new_string(remote));
 	if (via != NULL)

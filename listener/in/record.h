@@ -5,6 +5,7 @@
 #ifndef RECORD_H
 #define RECORD_H
 
+struct json_object;
 struct reject;
 struct request;
 
@@ -31,5 +32,6 @@ enum record_forwarded {
 enum record_outcome	record_request(struct request *, struct reject *,
 			    const char *, const char *);
 char			*record_remote(struct MHD_Connection *);
+void			 record_path_query(struct json_object *, const char *);
 
 #endif

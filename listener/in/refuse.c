@@ -44,21 +44,11 @@ static void
 refuse_target(struct json_object *o, const char *uri, const struct hook *h)
 {
 	const char	*rest = uri;
-	size_t		 pathlen;
 
 	if (h != NULL && uri[0] == '/' &&
 	    strncmp(uri + 1, h->token, TOKEN_LEN) == 0)
 		rest = uri + 1 + TOKEN_LEN;
-	pathlen = strcspn(rest, "?#");
-	json_object_object_add(o, "path", pathlen == 0 ?
-	    json_object_new_string("/") :
-	    json_object_new_string_len(rest, (int)pathlen));
-	if (rest[pathlen] == '?')
-		json_object_object_add(o, "query",
-		    json_object_new_string_len(rest + pathlen + 1,
-		    (int)strcspn(rest + pathlen + 1, "#")));
-	else
-		json_object_object_add(o, "query", json_object_new_string(""));
+	record_path_query(o, rest);
 }
 
 /*
