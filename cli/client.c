@@ -236,6 +236,31 @@ client_send(struct client *c, struct json_object *json, const void *payload,
 	return (EXIT_OK);
 }
 
+/* Note a signal caught by client_catch. */
+static void
+client_interrupt(int sig)
+{
+	(void)sig;
+	client_interrupted = 1;
+}
+
+/*
+ * Catch signal sig (SIGINT, say) instead of dying of it: it sets
+ * client_interrupted, and without SA_RESTART the poll of a receive ends
+ * with EINTR, so the command returns EXIT_INTERRUPTED and can tidy up
+ * first (erase a terminal line, remove a temporary file).
+ */
+void
+client_catch(int sig)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = client_interrupt;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
 /*
  * Poll one descriptor for timeout ms (-1: for ever), or until SIGINT sets
  * client_interrupted (-1 with EINTR).  SIGINT is blocked from the check of

@@ -24,14 +24,6 @@
 #include "writeout.h"
 #include "xmalloc.h"
 
-/* Note a signal: the wait for the answer ends, and -o's file is removed. */
-static void
-cmd_send_interrupt(int sig)
-{
-	(void)sig;
-	client_interrupted = 1;
-}
-
 /*
  * Make the file -o writes first, beside FILE, so that a request is not
  * made when its answer could not be kept, and FILE is replaced whole or
@@ -40,7 +32,6 @@ cmd_send_interrupt(int sig)
 int
 cmd_send_output_open(struct send_options *so)
 {
-	struct sigaction	 sa;
 	struct stat		 sb;
 	mode_t			 mask;
 
@@ -71,12 +62,9 @@ cmd_send_output_open(struct send_options *so)
 	 * Dying of a signal would leave the temporary file behind: end the
 	 * wait instead (no SA_RESTART) and exit 130 after removing it.
 	 */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = cmd_send_interrupt;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	client_catch(SIGINT);
+	client_catch(SIGTERM);
+	client_catch(SIGHUP);
 	return (EXIT_OK);
 }
 

@@ -62,14 +62,6 @@ static const struct option cmd_tail_options[] = {
 	CMD_OPTIONS_END
 };
 
-/* Note SIGINT: the receive loop sees poll(2) fail with EINTR and returns. */
-static void
-cmd_tail_interrupt(int sig)
-{
-	(void)sig;
-	client_interrupted = 1;
-}
-
 /*
  * Subscribe, then print entries as they come.  *after is where to begin
  * (-1: now); it becomes the sequence number of the last entry printed.
@@ -173,7 +165,6 @@ cmd_tail_options_parse(int argc, char **argv, struct json_object *request,
 static int
 cmd_tail_exec(int argc, char **argv)
 {
-	struct sigaction	 sa;
 	struct client		 c;
 	struct json_object	*request, *hooks;
 	int64_t			 after = -1;
@@ -186,11 +177,8 @@ cmd_tail_exec(int argc, char **argv)
 		return (status);
 	}
 
-	/* No SA_RESTART: SIGINT must interrupt the wait for the next entry. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = cmd_tail_interrupt;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
+	/* SIGINT must interrupt the wait for the next entry. */
+	client_catch(SIGINT);
 
 	status = client_open(&c, fish_session, CLIENT_START | CLIENT_RESILIENT);
 	if (status != EXIT_OK) {

@@ -31,6 +31,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -544,6 +545,8 @@ cmd_wait_exec(int argc, char **argv)
 		if (start < clock_mono_ms() + WAIT_START_MS)
 			start = clock_mono_ms() + WAIT_START_MS;
 	}
+	/* Ctrl-C ends the wait through its receive: the line is erased. */
+	client_catch(SIGINT);
 	status = client_open_until(&c, fish_session, CLIENT_START |
 	    CLIENT_RESILIENT, start);
 	if (status != EXIT_OK) {

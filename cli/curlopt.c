@@ -86,14 +86,18 @@ curlopt_ask(const char *user)
 		goto done;
 	quiet = saved;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	(void)dprintf(fd, "Enter host password for user '%s':", user);
-	if (tcsetattr(fd, TCSAFLUSH, &quiet) == -1)
+	/*
+	 * Echo off before the prompt shows, and without flushing: whatever
+	 * is typed once the prompt is seen is read, never echoed or lost.
+	 */
+	if (tcsetattr(fd, TCSANOW, &quiet) == -1)
 		goto done;
+	(void)dprintf(fd, "Enter host password for user '%s':", user);
 	while ((n = read(fd, &c, 1)) == 1 && c != '\n' && c != '\r') {
 		if (len < sizeof password - 1)
 			password[len++] = c;
 	}
-	(void)tcsetattr(fd, TCSAFLUSH, &saved);
+	(void)tcsetattr(fd, TCSANOW, &saved);
 	(void)write(fd, "\n", 1);
 	if (n == 1)
 		xasprintf(&both, "%s:%.*s", user, (int)len, password);

@@ -197,10 +197,11 @@ pty() {
 
 @test "send -u USER asks for the password on a terminal, without echo" {
 	run python3 - fish send -u bob "$remote" <<'EOF'
-import os, pty, sys
+import os, pty, signal, sys
 pid, fd = pty.fork()
 if pid == 0:
     os.execvp(sys.argv[1], sys.argv[1:])
+signal.alarm(20)  # a deadline: fail rather than hang
 seen = b""
 while b"password" not in seen:
     seen += os.read(fd, 1024)

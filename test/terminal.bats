@@ -103,6 +103,29 @@ has_frame() {
 	assert_output $'\rwaiting on orders\e[K\r\e[Kthe body'
 }
 
+@test "Ctrl-C erases the waiting line and wait exits 130" {
+	local out=$BATS_TEST_TMPDIR/out pty_pid fish_pid
+	pty --cols 80 env --default-signal=INT fish wait orders >"$out" &
+	tail_pid=$!
+	wait_until 10 has_frame "$out"
+	# The background job runs pty.py, whose one child is fish (env
+	# became it).
+	pty_pid=$(ps -o pid= --ppid "$tail_pid" | tr -d ' ')
+	fish_pid=$(ps -o pid= --ppid "$pty_pid" | tr -d ' ')
+	[ -n "$fish_pid" ] && [ "$(cat "/proc/$fish_pid/comm")" = fish ]
+	kill -INT "$fish_pid"
+	reap "$tail_pid"
+	tail_pid=
+	assert_equal "$status" 130
+	# The line drawn, then erased: the shell's prompt starts clean.
+	run cat "$out"
+	assert_output $'\rwaiting on orders\e[K\r\e[K'
+	post "$hook" 'after'
+	run fish wait orders --timeout 5
+	assert_success
+	assert_output after
+}
+
 @test "the waiting line is off for TERM=dumb and --no-progress, not for NO_COLOR" {
 	TERM=dumb run pty fish wait orders --timeout 200ms
 	assert_failure 124
