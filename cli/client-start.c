@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buffer.h"
 #include "client.h"
 #include "clock.h"
 #include "fish.h"
@@ -190,7 +191,7 @@ client_spawn(const struct session *s, const struct settings *given,
 		execv(path, (char *const *)argv);
 		xasprintf(&line, "error: cannot run %s: %s\n", path,
 		    strerror(errno));
-		(void)write(3, line, strlen(line));
+		(void)write_all(3, line, strlen(line));
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)

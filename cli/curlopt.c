@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "buffer.h"
 #include "curlopt.h"
 #include "output.h"
 #include "proto.h"
@@ -98,7 +99,7 @@ curlopt_ask(const char *user)
 			password[len++] = c;
 	}
 	(void)tcsetattr(fd, TCSANOW, &saved);
-	(void)write(fd, "\n", 1);
+	(void)write_all(fd, "\n", 1);
 	if (n == 1)
 		xasprintf(&both, "%s:%.*s", user, (int)len, password);
 	explicit_bzero(password, sizeof password);

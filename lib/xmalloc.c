@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buffer.h"
 #include "xmalloc.h"
 
 /* Report an allocation failure and abort. */
@@ -23,7 +24,7 @@ xmalloc_fail(const char *what, size_t size)
 	n = snprintf(line, sizeof line, "fish: out of memory (%s of %zu bytes)\n",
 	    what, size);
 	if (n > 0)
-		(void)write(STDERR_FILENO, line, (size_t)n);
+		(void)write_all(STDERR_FILENO, line, (size_t)n);
 	abort();
 }
 

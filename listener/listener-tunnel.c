@@ -42,6 +42,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "buffer.h"
 #include "clock.h"
 #include "duration.h"
 #include "listener.h"
@@ -344,7 +345,7 @@ tunnel_run_child(struct tunnel_run *t, pid_t parent, int out)
 	closefrom(3);
 	execvp(t->argv[0], t->argv);
 	xasprintf(&text, "cannot run %s: %s\n", t->argv[0], strerror(errno));
-	(void)write(STDERR_FILENO, text, strlen(text));
+	(void)write_all(STDERR_FILENO, text, strlen(text));
 	_exit(127);
 }
 

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "buffer.h"
 #include "clock.h"
 #include "control.h"
 #include "httpc.h"
@@ -117,7 +118,7 @@ listener_ready(const char *error)
 	else
 		xasprintf(&line, "%s: %s\n", ready_usage ? "usage" : "error",
 		    error);
-	(void)write(ready_fd, line, strlen(line));
+	(void)write_all(ready_fd, line, strlen(line));
 	free(line);
 	close(ready_fd);
 	ready_fd = -1;

@@ -41,7 +41,7 @@ teardown() {
 
 	run fish start
 	assert_failure 3
-	assert_output "fish: '$dir' is a symbolic link; fish keeps a session's state only in a directory of its own"
+	assert_output "fish: '$dir' is a symbolic link; $FISH_INSTALLED_NAME keeps a session's state only in a directory of its own"
 	[ -z "$(ls -A "$BATS_TEST_TMPDIR/elsewhere")" ]
 	rm "$dir"
 }

@@ -203,3 +203,27 @@ run_configure() {
 	run find "$dest" ! -type d
 	assert_output ""
 }
+
+@test "a fish renamed as the Debian package does passes the tests of the messages that say its name" {
+	local file files=()
+	run_configure --program-transform-name='s/^fish/fishhook/' \
+	    --enable-werror --enable-test-hooks
+	assert_success
+	run make -C "$tmp/build" -j2 all test/default-name/fish test/unit/journal
+	assert_success
+	grep -qx '#define FISH_INSTALLED_NAME "fishhook"' "$tmp/build/config.h"
+	# The journal says the name in its causes.
+	run "$tmp/build/test/unit/journal"
+	assert_success
+	refute_output --partial "not ok"
+	# Every file of tests that expects the installed name in a message
+	# (from lib/ or the listener), run on this build.
+	for file in "$FISH_SRC_DIR"/test/*.bats; do
+		[ "${file##*/}" != install.bats ] &&
+		    grep -qF '$FISH_INSTALLED_NAME' "$file" && files+=("$file")
+	done
+	[ "${#files[@]}" -gt 0 ]
+	FISH_BUILD_DIR=$tmp/build run bats --tap "${files[@]}"
+	assert_success
+	refute_output --partial "not ok"
+}

@@ -107,7 +107,7 @@ as_nobody_owned() {
 	assert_failure 1
 	assert_line --index 1 --regexp '^mine +[0-9]+ '
 	assert_equal "${#lines[@]}" 2
-	assert_equal "$stderr" "fish: session 'theirs': '$FISH_HOME/sessions/theirs' belongs to another user (uid 65534), not to you; fish will not use it: set FISH_HOME elsewhere"
+	assert_equal "$stderr" "fish: session 'theirs': '$FISH_HOME/sessions/theirs' belongs to another user (uid 65534), not to you; $FISH_INSTALLED_NAME will not use it: set FISH_HOME elsewhere"
 	chown 0 "$FISH_HOME/sessions/theirs"
 }
 
@@ -116,10 +116,10 @@ as_nobody_owned() {
 	as_nobody_owned "$FISH_HOME"
 	run --separate-stderr fish sessions
 	assert_failure 3
-	assert_equal "$stderr" "fish: sessions: '$FISH_HOME' belongs to another user (uid 65534), not to you; fish will not use it: set FISH_HOME elsewhere"
+	assert_equal "$stderr" "fish: sessions: '$FISH_HOME' belongs to another user (uid 65534), not to you; $FISH_INSTALLED_NAME will not use it: set FISH_HOME elsewhere"
 	run --separate-stderr fish stop --all
 	assert_failure 3
-	assert_equal "$stderr" "fish: stop: '$FISH_HOME' belongs to another user (uid 65534), not to you; fish will not use it: set FISH_HOME elsewhere"
+	assert_equal "$stderr" "fish: stop: '$FISH_HOME' belongs to another user (uid 65534), not to you; $FISH_INSTALLED_NAME will not use it: set FISH_HOME elsewhere"
 	chown 0 "$FISH_HOME"
 }
 
@@ -232,7 +232,7 @@ stopped beta (pid $b)"
 	run --separate-stderr fish stop --all
 	assert_failure 1
 	assert_output --regexp '^stopped alpha \(pid [0-9]+\)$'
-	assert_equal "$stderr" "fish: stop: session 'theirs': '$FISH_HOME/sessions/theirs' belongs to another user (uid 65534), not to you; fish will not use it: set FISH_HOME elsewhere"
+	assert_equal "$stderr" "fish: stop: session 'theirs': '$FISH_HOME/sessions/theirs' belongs to another user (uid 65534), not to you; $FISH_INSTALLED_NAME will not use it: set FISH_HOME elsewhere"
 	chown 0 "$FISH_HOME/sessions/theirs"
 }
 

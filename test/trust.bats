@@ -198,7 +198,7 @@ use_spawn_wait() {
 	export FISH_HOME=$home
 	run --separate-stderr fish spawn --verify github:s3cret
 	assert_failure 3
-	assert_equal "$stderr" "fish: '$home' belongs to another user (uid $other_uid), not to you; fish will not use it: set FISH_HOME elsewhere"
+	assert_equal "$stderr" "fish: '$home' belongs to another user (uid $other_uid), not to you; $FISH_INSTALLED_NAME will not use it: set FISH_HOME elsewhere"
 	run fish wait x --timeout 1
 	assert_failure 3
 	run fish status
@@ -223,7 +223,7 @@ use_spawn_wait() {
 	export FISH_HOME=$link
 	run --separate-stderr fish spawn
 	assert_failure 3
-	assert_equal "$stderr" "fish: '$link' belongs to another user (uid $other_uid), not to you; fish will not use it: set FISH_HOME elsewhere"
+	assert_equal "$stderr" "fish: '$link' belongs to another user (uid $other_uid), not to you; $FISH_INSTALLED_NAME will not use it: set FISH_HOME elsewhere"
 	assert_impostor_got_nothing "$other_dir/home/sessions/default/control.sock"
 }
 
@@ -236,7 +236,7 @@ use_spawn_wait() {
 
 	run --separate-stderr fish spawn
 	assert_failure 3
-	assert_equal "$stderr" "fish: '$dir' belongs to another user (uid $other_uid), not to you; fish will not use it: set FISH_HOME elsewhere"
+	assert_equal "$stderr" "fish: '$dir' belongs to another user (uid $other_uid), not to you; $FISH_INSTALLED_NAME will not use it: set FISH_HOME elsewhere"
 	# Left alone: fish never changes what is not its user's.
 	[ "$(stat -c %u "$dir")" = "$other_uid" ]
 	chown 0 "$dir"
@@ -270,7 +270,7 @@ use_spawn_wait() {
 
 	run --separate-stderr fish spawn --verify github:s3cret
 	assert_failure 3
-	assert_equal "$stderr" "fish: '$dir/control.sock' belongs to another user (uid $other_uid), not to you; fish sent it nothing: remove it and run the command again"
+	assert_equal "$stderr" "fish: '$dir/control.sock' belongs to another user (uid $other_uid), not to you; $FISH_INSTALLED_NAME sent it nothing: remove it and run the command again"
 	run fish status
 	assert_failure 3
 	assert_impostor_got_nothing "$dir/control.sock"
@@ -290,7 +290,7 @@ use_spawn_wait() {
 
 	run --separate-stderr fish spawn --verify github:s3cret
 	assert_failure 3
-	assert_equal "$stderr" "fish: the listener on '$dir/control.sock' runs as another user (uid $other_uid, pid $impostor_pid), not as you; fish sent it nothing: remove that socket and run the command again"
+	assert_equal "$stderr" "fish: the listener on '$dir/control.sock' runs as another user (uid $other_uid, pid $impostor_pid), not as you; $FISH_INSTALLED_NAME sent it nothing: remove that socket and run the command again"
 	run fish wait x --timeout 1
 	assert_failure 3
 	# The client connected, checked, and hung up without a byte.
@@ -313,7 +313,7 @@ use_spawn_wait() {
 	ln -sfn "$other_dir/home" "$link"
 	run --separate-stderr fish wait "$hook" --timeout 2
 	assert_failure 3
-	assert_equal "$stderr" "fish: '$link' belongs to another user (uid $other_uid), not to you; fish will not use it: set FISH_HOME elsewhere"
+	assert_equal "$stderr" "fish: '$link' belongs to another user (uid $other_uid), not to you; $FISH_INSTALLED_NAME will not use it: set FISH_HOME elsewhere"
 	assert_impostor_got_nothing "$other_dir/home/sessions/default/control.sock"
 
 	# Swapped back, the message is still there.
@@ -336,7 +336,7 @@ use_spawn_wait() {
 	ln -sfn "$other_dir/sessions" "$FISH_HOME/sessions"
 	run --separate-stderr fish wait "$hook" --timeout 2
 	assert_failure 3
-	assert_equal "$stderr" "fish: '$FISH_HOME/sessions' belongs to another user (uid $other_uid), not to you; fish will not use it: set FISH_HOME elsewhere"
+	assert_equal "$stderr" "fish: '$FISH_HOME/sessions' belongs to another user (uid $other_uid), not to you; $FISH_INSTALLED_NAME will not use it: set FISH_HOME elsewhere"
 	assert_impostor_got_nothing "$other_dir/sessions/default/control.sock"
 	ln -sfn "$BATS_TEST_TMPDIR/sessions" "$FISH_HOME/sessions"
 }

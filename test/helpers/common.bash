@@ -23,10 +23,23 @@ export BATS_TEST_TIMEOUT
 : "${FISH_SRC_DIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 : "${FISH_BUILD_DIR:=$FISH_SRC_DIR/build}"
 
+# The name the build installs fish under (configure's
+# --program-transform-name makes it e.g. fishhook): lib/ and the listener
+# say it in their messages, while the client the tests call fish is one
+# called so (see common_setup).  Tests expect those messages with it.
+FISH_INSTALLED_NAME=$(sed -n 's/^#define FISH_INSTALLED_NAME "\(.*\)"$/\1/p' \
+    "$FISH_BUILD_DIR/config.h" 2>/dev/null)
+
 # Isolate the test: fresh HOME and FISH_HOME, fish and its listener from
 # the build directory first on PATH.
 common_setup() {
 	local v build=$FISH_BUILD_DIR src=$FISH_SRC_DIR
+	local name=$FISH_INSTALLED_NAME
+
+	if [ -z "$name" ]; then
+		echo "no FISH_INSTALLED_NAME in $build/config.h: build fish first" >&2
+		return 1
+	fi
 
 	for v in $(compgen -e); do
 		case $v in
@@ -35,6 +48,7 @@ common_setup() {
 	done
 	# Not fish's own variables: where the tests find the build and sources.
 	export FISH_BUILD_DIR=$build FISH_SRC_DIR=$src
+	export FISH_INSTALLED_NAME=$name
 	export HOME=$BATS_TEST_TMPDIR
 	export FISH_HOME=$BATS_TEST_TMPDIR/home
 	export FISH_LISTENER=$FISH_BUILD_DIR/fish-listener

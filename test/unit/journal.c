@@ -1860,7 +1860,8 @@ test_refused(void)
 	cause = NULL;
 	j = journal_open(dir, collect, &seen, &warning, &cause);
 	ok(j == NULL && cause != NULL && strstr(cause, "00000001 has format "
-	    "version 3; this fish reads versions 1 and 2") != NULL,
+	    "version 3; this " FISH_INSTALLED_NAME " reads versions 1 and 2") !=
+	    NULL,
 	    "a segment of a newer format is refused with a cause");
 	free(cause);
 	ok(segment_size(dir, 1) == size, "a refused journal is left alone");

@@ -384,7 +384,8 @@ listen_as_other(int at, const char *path, int ready[2])
 	    setresuid(OTHER_UID, OTHER_UID, OTHER_UID) == -1 ||
 	    listen(fd, 8) == -1)
 		_exit(1);
-	(void)write(ready[1], &c, 1);
+	if (write(ready[1], &c, 1) != 1)
+		_exit(1);
 	pause();
 	_exit(0);
 }
@@ -452,7 +453,9 @@ test_connect_other_user(void)
 	    "and a start refuses it too");
 	free(cause);
 	cause = NULL;
-	chown(s.dir, 0, 0);
+	/* Ours again, as the test found it. */
+	if (chown(s.dir, 0, 0) == -1)
+		diag("cannot give %s back: %s", s.dir, strerror(errno));
 out:
 	session_release(&s);
 	free(home);
