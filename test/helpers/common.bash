@@ -139,7 +139,7 @@ alive() {
 # then reap those that are children of this shell.  One that outlives the
 # deadline is killed with SIGKILL, and the test fails.
 kill_and_wait() {
-	local sig=-TERM pid pids=()
+	local sig=-TERM pid stat pids=() stopped=()
 	case ${1-} in
 	-*) sig=$1; shift ;;
 	esac
@@ -147,9 +147,17 @@ kill_and_wait() {
 		[ -z "$pid" ] || pids+=("$pid")
 	done
 	[ "${#pids[@]}" -gt 0 ] || return 0
+	for pid in "${pids[@]}"; do
+		stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+		stat=${stat##*) }
+		[ "${stat%% *}" = T ] && stopped+=("$pid")
+	done
 	kill "$sig" "${pids[@]}" 2>/dev/null || true
 	# A stopped process acts on a handled signal only once continued.
-	kill -CONT "${pids[@]}" 2>/dev/null || true
+	# Only those: a SIGCONT to a process that is exiting can stall the
+	# leak check of an ASan build (it stops every thread with ptrace).
+	[ "${#stopped[@]}" -eq 0 ] || kill -CONT "${stopped[@]}" 2>/dev/null ||
+	    true
 	if ! wait_until 10 all_dead "${pids[@]}"; then
 		kill -KILL "${pids[@]}" 2>/dev/null || true
 		fail "still running 10 s after kill $sig: ${pids[*]}"
