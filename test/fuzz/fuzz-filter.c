@@ -4,7 +4,8 @@
  * NUL-separated filter expressions.  Each expression goes through
  * filter_parse; those that parse are matched together against the message
  * with filter_match, which is what fish wait does for every message;
- * NAME!=VALUE must pass exactly when NAME=VALUE does not.
+ * NAME!=VALUE must pass exactly when NAME=VALUE does not, and a comparison
+ * and its opposite never both pass.
  */
 #include "config.h"
 
@@ -59,15 +60,38 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	(void)filter_match(filters, n, record, body, body_len);
-	/* NAME!=VALUE passes exactly when NAME=VALUE does not. */
+	/*
+	 * NAME!=VALUE passes exactly when NAME=VALUE does not.  A comparison
+	 * and its opposite (< and >=, > and <=) never both pass; neither does
+	 * when the value there is not a number.
+	 */
 	for (i = 0; i < n; i++) {
-		if (filters[i].test == FILTER_PRESENT)
-			continue;
 		flip = filters[i];
-		flip.test = flip.test == FILTER_EQUAL ? FILTER_NOT_EQUAL :
-		    FILTER_EQUAL;
-		FUZZ_CHECK(filter_match(&filters[i], 1, record, body,
-		    body_len) != filter_match(&flip, 1, record, body, body_len));
+		switch (filters[i].test) {
+		case FILTER_EQUAL:
+		case FILTER_NOT_EQUAL:
+			flip.test = filters[i].test == FILTER_EQUAL ?
+			    FILTER_NOT_EQUAL : FILTER_EQUAL;
+			FUZZ_CHECK(filter_match(&filters[i], 1, record, body,
+			    body_len) != filter_match(&flip, 1, record, body,
+			    body_len));
+			break;
+		case FILTER_LESS:
+		case FILTER_GREATER_EQUAL:
+		case FILTER_GREATER:
+		case FILTER_LESS_EQUAL:
+			flip.test = filters[i].test == FILTER_LESS ?
+			    FILTER_GREATER_EQUAL :
+			    filters[i].test == FILTER_GREATER_EQUAL ?
+			    FILTER_LESS : filters[i].test == FILTER_GREATER ?
+			    FILTER_LESS_EQUAL : FILTER_GREATER;
+			FUZZ_CHECK(!(filter_match(&filters[i], 1, record, body,
+			    body_len) && filter_match(&flip, 1, record, body,
+			    body_len)));
+			break;
+		default:
+			break;
+		}
 	}
 	for (i = 0; i < n; i++)
 		filter_release(&filters[i]);
