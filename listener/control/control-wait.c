@@ -45,11 +45,7 @@
 void
 control_wait_forget_filters(struct conn *c)
 {
-	size_t	i;
-
-	for (i = 0; i < c->nfilters; i++)
-		filter_release(&c->filters[i]);
-	free(c->filters);
+	filter_free_list(c->filters, c->nfilters);
 	c->filters = NULL;
 	c->nfilters = 0;
 }
@@ -134,28 +130,17 @@ control_wait_parse_filters(struct conn *c, struct proto_frame *f)
 {
 	struct json_object	*list = NULL;
 	char			*cause;
-	size_t			 i, n;
 
 	control_wait_forget_filters(c);
-	switch (proto_get_strings(f->json, "where", 0, WAIT_FILTERS_MAX,
-	    WAIT_FILTER_LEN, &list)) {
-	case PROTO_ABSENT:
-		return (0);
-	case PROTO_INVALID:
+	if (proto_get_strings(f->json, "where", 0, WAIT_FILTERS_MAX,
+	    WAIT_FILTER_LEN, &list) == PROTO_INVALID) {
 		control_invalid(c, f, "where");
 		return (-1);
 	}
-	n = json_object_array_length(list);
-	c->filters = xcalloc(n, sizeof *c->filters);
-	for (i = 0; i < n; i++) {
-		if (filter_parse(json_object_get_string(
-		    json_object_array_get_idx(list, i)), &c->filters[i],
-		    &cause) == -1) {
-			control_errorf(c, EXIT_USAGE, "%s", cause);
-			free(cause);
-			return (-1);
-		}
-		c->nfilters++;
+	if (filter_parse_list(list, &c->filters, &c->nfilters, &cause) == -1) {
+		control_errorf(c, EXIT_USAGE, "%s", cause);
+		free(cause);
+		return (-1);
 	}
 	return (0);
 }
