@@ -87,7 +87,13 @@ fuzz_proto_frame(const struct proto_frame *f)
 	proto_frame_encode(&b, f->json, f->payload, f->payload_len);
 	FUZZ_CHECK(proto_frame_parse(&b, &again, &cause) == 1);
 	FUZZ_CHECK(buffer_unread(&b) == 0);
-	FUZZ_CHECK(json_object_equal(f->json, again.json));
+	/*
+	 * The same JSON, compared as printed: json-c reads NaN, and a NaN
+	 * is never json_object_equal to itself.
+	 */
+	FUZZ_CHECK(strcmp(json_object_to_json_string_ext(f->json,
+	    JSON_C_TO_STRING_PLAIN), json_object_to_json_string_ext(again.json,
+	    JSON_C_TO_STRING_PLAIN)) == 0);
 	FUZZ_CHECK(again.payload_len == f->payload_len);
 	FUZZ_CHECK(memcmp(again.payload, f->payload, f->payload_len) == 0);
 	proto_frame_release(&again);
