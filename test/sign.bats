@@ -462,7 +462,6 @@ sign_verify() {
 	assert_output --partial "--tolerance D"
 	assert_output --partial "--now T"
 	assert_output --partial "-H 'Name: value'"
-	assert_output --partial "secrets as for $FISH_INSTALLED_NAME sign"
 }
 
 @test "sign signs an empty body" {
