@@ -32,6 +32,7 @@
 #include "buffer.h"
 #include "client.h"
 #include "clock.h"
+#include "duration.h"
 #include "fish.h"
 #include "xmalloc.h"
 
@@ -39,8 +40,6 @@
 #define LISTENER_PATH "/usr/local/libexec/fish/fish-listener"
 #endif
 
-/* How long fish stop waits for the listener to finish in-flight work. */
-#define STOP_TIMEOUT_MS	15000
 
 /* Return the listener executable: $FISH_LISTENER, else the installed one. */
 const char *
@@ -261,7 +260,7 @@ static int
 client_wait_stopping(struct client *c)
 {
 	struct session	*s = &c->session;
-	int64_t		 until = clock_mono_ms() + STOP_TIMEOUT_MS;
+	int64_t		 until = clock_mono_ms() + CLIENT_STOP_TIMEOUT_MS;
 	pid_t		 pid;
 	int		 status;
 
@@ -442,21 +441,28 @@ client_start(const char *name, const struct settings *given, int foreground)
 
 /* fish stop: stop the listener, waiting until it has exited; maybe purge. */
 int
-client_stop(const char *name, int purge)
+client_stop(const char *name, int purge, uint64_t timeout_ms)
 {
 	struct client		 c;
 	struct proto_frame	 f;
 	struct json_object	*req;
-	char			*cause;
+	char			*cause, *shown;
+	int64_t			 deadline;
 	pid_t			 pid;
 	int			 status;
 
 	if ((status = client_init(&c, name, CLIENT_RESILIENT)) != EXIT_OK)
 		return (status);
+	/*
+	 * One deadline for the whole stop: a listener that accepts the
+	 * connection but never answers (stopped by SIGSTOP, or wedged) must
+	 * not hold fish stop for ever.
+	 */
+	deadline = clock_mono_ms() + (int64_t)timeout_ms;
 	if ((status = client_connect(&c)) == EXIT_OK) {
 		req = proto_request("stop");
 		if (client_send(&c, req, NULL, 0) == EXIT_OK &&
-		    client_receive(&c, &f, -1) == EXIT_OK)
+		    client_receive(&c, &f, deadline) == EXIT_OK)
 			proto_frame_release(&f);
 		json_object_put(req);
 	} else if (status != CLIENT_ABSENT) {
@@ -466,12 +472,12 @@ client_stop(const char *name, int purge)
 		/* Alive but not answering: ask it by signal. */
 		kill(pid, SIGTERM);
 	}
-	status = client_wait_exit(&c.session,
-	    clock_mono_ms() + STOP_TIMEOUT_MS);
+	status = client_wait_exit(&c.session, deadline);
 	if (status == EXIT_TIMEOUT) {
+		shown = duration_format(timeout_ms);
 		fish_warnx("the listener of session '%s' did not stop within "
-		    "%ds (see %s)", name, STOP_TIMEOUT_MS / 1000,
-		    c.session.log_path);
+		    "%s (see %s)", name, shown, c.session.log_path);
+		free(shown);
 		status = EXIT_FAILED;
 	}
 	if (status == EXIT_OK && purge && c.session.dir_fd != -1 &&

@@ -61,8 +61,12 @@ int	 client_request(const char *, struct json_object *, const void *,
 	    size_t, struct proto_frame *);
 
 /* client-start.c */
+
+/* How long fish stop waits, by default, for the listener to finish. */
+#define CLIENT_STOP_TIMEOUT_MS	15000
+
 int	 client_start(const char *, const struct settings *, int);
-int	 client_stop(const char *, int);
+int	 client_stop(const char *, int, uint64_t);
 const char *client_listener_path(void);
 
 /*

@@ -17,7 +17,7 @@ static int	cmd_stop_exec(int, char **);
 
 const struct cmd_entry cmd_stop_entry = {
 	.name = "stop",
-	.usage = "[--all] [--purge]",
+	.usage = "[--all] [--purge] [--timeout DURATION]",
 	.args = { 0, 0 },
 	.summary = "stop the session's listener",
 	.help =
@@ -29,6 +29,11 @@ const struct cmd_entry cmd_stop_entry = {
 	    "\n"
 	    "  --all         every session of $FISH_HOME, not just this one\n"
 	    "  --purge       also delete the session's state: hooks, journal\n"
+	    "  --timeout DURATION\n"
+	    "                how long to wait for the listener to finish its\n"
+	    "                in-flight work and exit (default 15s); one that\n"
+	    "                has not by then (stopped by a debugger, wedged)\n"
+	    "                is reported and fish stop exits 1\n"
 	    "  -h, --help    show this help\n",
 	.exec = cmd_stop_exec
 };
@@ -36,6 +41,7 @@ const struct cmd_entry cmd_stop_entry = {
 static const struct option cmd_stop_options[] = {
 	{ "all", no_argument, NULL, 'a' },
 	{ "purge", no_argument, NULL, 'p' },
+	{ "timeout", required_argument, NULL, 't' },
 	CMD_OPTIONS_END
 };
 
@@ -70,7 +76,7 @@ cmd_stop_pid(const char *name)
  * found.  Return EXIT_OK, or EXIT_FAILED when any could not be done.
  */
 static int
-cmd_stop_all(int purge)
+cmd_stop_all(int purge, uint64_t timeout_ms)
 {
 	char	**names, *cause;
 	size_t	  n, i;
@@ -89,7 +95,7 @@ cmd_stop_all(int purge)
 		}
 		if (pid == -3 || (pid == 0 && !purge))
 			continue;
-		if (client_stop(names[i], purge) != EXIT_OK) {
+		if (client_stop(names[i], purge, timeout_ms) != EXIT_OK) {
 			status = EXIT_FAILED;
 			continue;
 		}
@@ -115,6 +121,7 @@ static int
 cmd_stop_exec(int argc, char **argv)
 {
 	const struct cmd_entry	*entry = &cmd_stop_entry;
+	uint64_t		 timeout_ms = CLIENT_STOP_TIMEOUT_MS;
 	int			 ch, all = 0, purge = 0;
 
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_stop_options)) !=
@@ -126,6 +133,10 @@ cmd_stop_exec(int argc, char **argv)
 		case 'p':
 			purge = 1;
 			break;
+		case 't':
+			if (cmd_duration(entry, optarg, &timeout_ms) == -1)
+				return (EXIT_USAGE);
+			break;
 		case CMD_HELP:
 			return (EXIT_OK);
 		default:
@@ -133,6 +144,6 @@ cmd_stop_exec(int argc, char **argv)
 		}
 	}
 	if (all)
-		return (cmd_stop_all(purge));
-	return (client_stop(fish_session, purge));
+		return (cmd_stop_all(purge, timeout_ms));
+	return (client_stop(fish_session, purge, timeout_ms));
 }

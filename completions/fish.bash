@@ -51,7 +51,7 @@ _fishhook_options()
 	    --max-per-ip --max-header --max-inflight --foreground ;;
 	sessions) echo --json ;;
 	status) echo --json ;;
-	stop) echo --all --purge ;;
+	stop) echo --all --purge --timeout ;;
 	tail) echo --json --method --status --event --where --color ;;
 	verify) echo -H --header --tolerance --now ;;
 	wait) echo --timeout --count --follow --drain --where --json --field \

@@ -191,6 +191,7 @@ complete -c $prog -n $c -l json -d 'One JSON object per session'
 set c '__fish_seen_subcommand_from stop'
 complete -c $prog -n $c -l all -d 'Stop every session'
 complete -c $prog -n $c -l purge -d "Also delete the session's state"
+complete -c $prog -n $c -l timeout -x -d 'Wait at most D for it to exit'
 
 set c '__fish_seen_subcommand_from tail'
 complete -c $prog -n $c -l json -d 'One JSON object per line'

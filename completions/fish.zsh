@@ -195,7 +195,8 @@ argument)
 	stop)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
 		    '--all[stop every session]' \
-		    '--purge[also delete the session'"'"'s state]' && ret=0 ;;
+		    '--purge[also delete the session'"'"'s state]' \
+		    '--timeout=[wait at most D for it to exit]:duration' && ret=0 ;;
 	tail)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
 		    '--json[print one JSON object per line]' $filters \

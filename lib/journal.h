@@ -55,6 +55,7 @@ enum journal_type {
 	JOURNAL_MESSAGE_ANSWERED = 7,
 	JOURNAL_MESSAGE_SENDING = 8,
 	JOURNAL_REQUEST_REFUSED = 9,
+	JOURNAL_HOOK_SPARE = 10,
 };
 
 struct journal_record {

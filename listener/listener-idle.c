@@ -42,10 +42,6 @@
 #define IDLE_LOOK_MIN_MS	100
 #define IDLE_LOOK_MAX_MS	1000
 
-static int64_t	idle_after;	/* D, in ms */
-static int64_t	idle_look;	/* ms between looks */
-static int64_t	idle_since;	/* loop_now() once idle, or -1 */
-
 /* Tell whether any hook accepts requests. */
 static int
 listener_idle_open_hooks(void)
@@ -72,41 +68,43 @@ listener_idle_busy(void)
 static void
 listener_idle_check(void *arg)
 {
-	int64_t	now = loop_now();
-	char	*text;
+	struct listener_idle	*idle = arg;
+	int64_t			 now = loop_now();
+	char			*text;
 
-	(void)arg;
 	if (listener.stopping)
 		return;
 	if (listener_idle_busy())
-		idle_since = -1;
-	else if (idle_since == -1)
-		idle_since = now;
-	if (idle_since != -1 && now - idle_since >= idle_after) {
+		idle->since = -1;
+	else if (idle->since == -1)
+		idle->since = now;
+	if (idle->since != -1 && now - idle->since >= idle->after) {
 		text = settings_format(&listener.settings, SETTING_IDLE_EXIT);
 		log_info("idle for %s (--idle-exit): stopping", text);
 		free(text);
 		listener_shutdown();
 		return;
 	}
-	loop_timer_add(listener.loop, now + idle_look, listener_idle_check,
-	    NULL);
+	loop_timer_add(listener.loop, now + idle->look, listener_idle_check,
+	    idle);
 }
 
 /* Start looking for idleness, if --idle-exit asks for it. */
 void
 listener_idle_start(void)
 {
-	idle_after = (int64_t)settings_number(&listener.settings,
+	struct listener_idle	*idle = &listener.idle;
+
+	idle->after = (int64_t)settings_number(&listener.settings,
 	    SETTING_IDLE_EXIT);
-	if (idle_after == 0)
+	if (idle->after == 0)
 		return;
-	idle_look = idle_after / 4;
-	if (idle_look < IDLE_LOOK_MIN_MS)
-		idle_look = IDLE_LOOK_MIN_MS;
-	if (idle_look > IDLE_LOOK_MAX_MS)
-		idle_look = IDLE_LOOK_MAX_MS;
-	idle_since = -1;
-	loop_timer_add(listener.loop, loop_now() + idle_look,
-	    listener_idle_check, NULL);
+	idle->look = idle->after / 4;
+	if (idle->look < IDLE_LOOK_MIN_MS)
+		idle->look = IDLE_LOOK_MIN_MS;
+	if (idle->look > IDLE_LOOK_MAX_MS)
+		idle->look = IDLE_LOOK_MAX_MS;
+	idle->since = -1;
+	loop_timer_add(listener.loop, loop_now() + idle->look,
+	    listener_idle_check, idle);
 }

@@ -34,6 +34,13 @@ struct listener_tunnel {
 	unsigned int	 restarts;
 };
 
+/* --idle-exit's watch (listener-idle.c). */
+struct listener_idle {
+	int64_t		 after;		/* D, in ms; 0: never */
+	int64_t		 look;		/* ms between looks */
+	int64_t		 since;		/* loop_now() once idle, or -1 */
+};
+
 struct listener {
 	struct session	 session;
 	struct loop	*loop;
@@ -47,6 +54,7 @@ struct listener {
 	struct tls	*tls;		/* the TLS files', loaded, or NULL */
 	struct tunnel_run *tunnel;	/* --tunnel's client, or NULL */
 	struct listener_tunnel tunnel_state;
+	struct listener_idle idle;
 	int64_t		 started_at;	/* unix ms */
 	int		 stopping;
 };

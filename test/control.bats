@@ -121,7 +121,7 @@ print(reply["status"])
 print(reply["error"])'
 	assert_success
 	assert_line --index 0 3
-	assert_line --index 1 --partial protocol
+	assert_line --index 1 --regexp "^the running listener speaks protocol [0-9]+; run '$FISH_INSTALLED_NAME stop' to restart it\$"
 }
 
 @test "an unknown request gets status 2" {

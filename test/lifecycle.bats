@@ -204,6 +204,25 @@ listeners_of_this_test() {
 	assert_output --partial "not running"
 }
 
+@test "fish stop gives up on a listener that does not answer after --timeout" {
+	local pid
+	fish spawn >/dev/null
+	pid=$(listener_pid)
+	kill -STOP "$pid"
+	run --separate-stderr fish stop --timeout 300ms
+	kill -CONT "$pid"
+	assert_failure 1
+	assert_equal "$stderr" "fish: the listener of session 'default' did not stop within 300ms (see $FISH_HOME/sessions/default/listener.log)"
+	# It was asked, and stops once it runs again.
+	wait_until 10 all_dead "$pid"
+}
+
+@test "fish stop --timeout refuses a duration it cannot read" {
+	run --separate-stderr fish stop --timeout soon
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "fish stop: invalid duration 'soon' (use e.g. 250ms, 5, 5s, 2m, 1h)"
+}
+
 @test "fish stop --purge deletes the session's state" {
 	fish spawn >/dev/null
 	[ -d "$FISH_HOME/sessions/default" ]

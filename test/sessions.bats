@@ -199,6 +199,22 @@ stopped beta (pid $b)"
 	assert_output ""
 }
 
+@test "fish stop --all stops the others when one does not answer within --timeout" {
+	local a f
+	fish -S alpha spawn >/dev/null
+	fish -S frozen spawn >/dev/null
+	a=$(listener_pid alpha)
+	f=$(listener_pid frozen)
+	kill -STOP "$f"
+
+	run --separate-stderr fish stop --all --timeout 300ms
+	kill -CONT "$f"
+	assert_failure 1
+	assert_equal "$output" "stopped alpha (pid $a)"
+	assert_equal "$stderr" "fish: the listener of session 'frozen' did not stop within 300ms (see $FISH_HOME/sessions/frozen/listener.log)"
+	wait_until 10 all_dead "$a" "$f"
+}
+
 @test "fish stop --all --purge purges every session, running or not" {
 	fish -S alpha spawn >/dev/null
 	fish -S beta start >/dev/null

@@ -127,7 +127,8 @@ start_tls() {
 	run fish spawn
 	assert_failure 3
 	assert_output --partial "cannot read TLS certificate '$tls_dir/cert.pem'"
-	assert_output --partial "or --no-tls"
+	# Named as the user calls it, also when installed under another name.
+	assert_output --partial "(saved by an earlier start: give '$FISH_INSTALLED_NAME start' other files, or --no-tls)"
 	[ "${#lines[@]}" -eq 1 ]
 }
 

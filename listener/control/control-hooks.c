@@ -106,7 +106,11 @@ control_hooks_spawn(struct conn *c, struct proto_frame *f)
 	if (h->name != NULL)
 		json_object_object_add(r, "name", json_object_new_string(h->name));
 	free(url);
-	control_reply_after_sync(c, r);
+	/* A spare hook's token is durable already (see the store's spare.c). */
+	if (h->token_durable)
+		control_reply(c, r, NULL, 0);
+	else
+		control_reply_after_sync(c, r);
 }
 
 /*

@@ -70,7 +70,7 @@ hook_rehash(struct store *s)
 {
 	struct hook	*h;
 
-	if (s->nbuckets != 0 && s->nhooks < s->nbuckets * 2)
+	if (s->nbuckets != 0 && s->nhooks + s->nspares < s->nbuckets * 2)
 		return (0);
 	free(s->by_token);
 	free(s->by_name);
@@ -78,6 +78,8 @@ hook_rehash(struct store *s)
 	s->by_token = xcalloc(s->nbuckets, sizeof *s->by_token);
 	s->by_name = xcalloc(s->nbuckets, sizeof *s->by_name);
 	TAILQ_FOREACH(h, &s->hooks, entry)
+		hook_index(s, h);
+	TAILQ_FOREACH(h, &s->spares, entry)
 		hook_index(s, h);
 	return (1);
 }
@@ -93,23 +95,28 @@ hook_init(struct store *s)
 void
 hook_free_all(struct store *s)
 {
-	struct hook	*h;
+	struct hook		*h;
+	struct hook_list	*lists[] = { &s->hooks, &s->spares };
+	size_t			 i;
 
-	while ((h = TAILQ_FIRST(&s->hooks)) != NULL) {
-		TAILQ_REMOVE(&s->hooks, h, entry);
-		hook_settings_free(s, h);
-		free(h->name);
-		free(h);
+	for (i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		while ((h = TAILQ_FIRST(lists[i])) != NULL) {
+			TAILQ_REMOVE(lists[i], h, entry);
+			hook_settings_free(s, h);
+			free(h->name);
+			free(h);
+		}
 	}
 	free(s->by_token);
 	free(s->by_name);
 	s->by_token = s->by_name = NULL;
-	s->nbuckets = s->nhooks = 0;
+	s->nbuckets = s->nhooks = s->nspares = 0;
+	s->spare = NULL;
 }
 
-/* Add a hook to memory. */
+/* Make a hook, in no list or table yet. */
 struct hook *
-hook_insert(struct store *s, const char *token, const char *name,
+hook_new(struct store *s, const char *token, const char *name,
     int64_t created_at)
 {
 	struct hook	*h;
@@ -123,20 +130,38 @@ hook_insert(struct store *s, const char *token, const char *name,
 	h->serial = ++s->hook_serial;
 	h->store = s;
 	TAILQ_INIT(&h->queue);
-	TAILQ_INSERT_TAIL(&s->hooks, h, entry);
-	s->nhooks++;
+	return (h);
+}
+
+/* Put a hook just counted into the hash tables, growing them if need be. */
+void
+hook_add_index(struct store *s, struct hook *h)
+{
 	if (!hook_rehash(s))
 		hook_index(s, h);
+}
+
+/* Add a hook to memory. */
+struct hook *
+hook_insert(struct store *s, const char *token, const char *name,
+    int64_t created_at)
+{
+	struct hook	*h;
+
+	h = hook_new(s, token, name, created_at);
+	TAILQ_INSERT_TAIL(&s->hooks, h, entry);
+	s->nhooks++;
+	hook_add_index(s, h);
 	return (h);
 }
 
 /*
- * Find a hook by its token.  Tokens are hashed with a secret key and
- * compared in constant time, so that a stranger timing 404s cannot learn a
- * token piece by piece.
+ * Find a hook by its token, a spare included (see spare.c).  Tokens are
+ * hashed with a secret key and compared in constant time, so that a
+ * stranger timing 404s cannot learn a token piece by piece.
  */
 struct hook *
-store_find_token(struct store *s, const char *token, size_t len)
+hook_find_token(struct store *s, const char *token, size_t len)
 {
 	struct hook	*h;
 	char		 key[TOKEN_LEN + 1];
@@ -151,6 +176,20 @@ store_find_token(struct store *s, const char *token, size_t len)
 			return (h);
 	}
 	return (NULL);
+}
+
+/*
+ * Find a hook by its token, as the floors above do: naming a spare's
+ * token proves it was handed out, so that claims it (see spare.c).
+ */
+struct hook *
+store_find_token(struct store *s, const char *token, size_t len)
+{
+	struct hook	*h;
+
+	if ((h = hook_find_token(s, token, len)) != NULL && h->spare)
+		spare_claim(s, h);
+	return (h);
 }
 
 /* Tell whether hook a was created after hook b. */
@@ -274,7 +313,7 @@ hook_secret_wanted(const char *token, void *arg)
 {
 	struct hook	*h;
 
-	h = store_find_token(arg, token, strlen(token));
+	h = hook_find_token(arg, token, strlen(token));
 	return (h != NULL && !h->closed && h->verify != NULL);
 }
 
@@ -392,6 +431,8 @@ store_spawn(struct store *s, const char *name, struct json_object *settings,
 
 	if (settings != NULL && store_spawn_check(settings, len, cause) == -1)
 		return (NULL);
+	if (name == NULL && (h = spare_take(s, settings, len)) != NULL)
+		return (h);
 	memset(&spec, 0, sizeof spec);
 	if ((verify = hook_verify_parse(settings, &spec, cause)) == -1)
 		return (NULL);
@@ -411,7 +452,7 @@ store_spawn(struct store *s, const char *name, struct json_object *settings,
 			xasprintf(cause, "cannot make a token: getrandom failed");
 			goto done;
 		}
-	} while (store_find_token(s, token, TOKEN_LEN) != NULL);
+	} while (hook_find_token(s, token, TOKEN_LEN) != NULL);
 	/* The secret is durable before the hook exists, let alone answers. */
 	if (verify) {
 		sigspec_scheme_name(&spec, scheme, sizeof scheme);
@@ -453,6 +494,7 @@ hook_checkpoint(struct store *s)
 
 	TAILQ_FOREACH(h, &s->hooks, entry)
 		hook_journal(s, h);
+	spare_checkpoint(s);
 	o = json_object_new_object();
 	json_object_object_add(o, "seq",
 	    json_object_new_int64((int64_t)s->next_seq));

@@ -34,6 +34,13 @@ struct hook {
 	 * from its messages: settings unknown, so closed (fail closed).
 	 */
 	int			 recovered;
+	/*
+	 * Made ahead of need and not yet handed out, or handed out just
+	 * before a crash (see spare.c): found by token only.
+	 */
+	int			 spare;
+	/* Its token is durable: a spawn may hand it out without a sync. */
+	int			 token_durable;
 	uint64_t		 received;
 	uint64_t		 queued;	/* queued or leased, not taken */
 	uint64_t		 pending;	/* received, not yet durable */

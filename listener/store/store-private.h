@@ -12,6 +12,7 @@
  *	waiter.c	waiters, oldest first, scanning a bounded step at a time
  *	retention.c	rolling and expiring journal segments
  *	secrets.c	the secrets of verifying hooks, out of the journal
+ *	spare.c		spare hooks, durable before a spawn asks for one
  */
 #ifndef STORE_PRIVATE_H
 #define STORE_PRIVATE_H
@@ -55,6 +56,10 @@ struct store {
 	struct hook		**by_token;
 	struct hook		**by_name;
 	size_t			  nbuckets;
+	struct hook_list	  spares;	/* spare.c: in by_token only */
+	size_t			  nspares;
+	struct hook		 *spare;	/* the next to hand out, or NULL */
+	int			  opened;	/* the journal is replayed */
 
 	/* The message index (message.c), in sequence order. */
 	struct message		**messages;
@@ -89,8 +94,12 @@ void		 store_replay(const struct journal_record *, void *);
 /* hook.c */
 void		 hook_init(struct store *);
 void		 hook_free_all(struct store *);
+struct hook	*hook_new(struct store *, const char *, const char *,
+		    int64_t);
+void		 hook_add_index(struct store *, struct hook *);
 struct hook	*hook_insert(struct store *, const char *, const char *,
 		    int64_t);
+struct hook	*hook_find_token(struct store *, const char *, size_t);
 struct hook	*hook_find_name(struct store *, const char *);
 void		 hook_rename(struct store *, struct hook *, const char *);
 struct hook	*hook_recover(struct store *, const char *, int64_t);
@@ -111,6 +120,13 @@ int		 hook_secret_equal(const struct sigspec *,
 void		 hook_forget_sigspec(struct hook *);
 int		 hook_attach_secret(struct store *, struct hook *);
 void		 hook_journal(struct store *, const struct hook *);
+
+/* spare.c */
+void		 spare_make(struct store *);
+struct hook	*spare_insert(struct store *, const char *, int64_t);
+void		 spare_claim(struct store *, struct hook *);
+struct hook	*spare_take(struct store *, struct json_object *, size_t);
+void		 spare_checkpoint(struct store *);
 
 /* message.c */
 struct message	*message_insert(struct store *, struct hook *, uint64_t,

@@ -170,6 +170,12 @@ store_replay(const struct journal_record *r, void *arg)
 	case JOURNAL_REQUEST_REFUSED:
 		store_replay_refused(s, r, token, seq);
 		break;
+	case JOURNAL_HOOK_SPARE:
+		if (token != NULL && token_valid(token, strlen(token)) &&
+		    hook_find_token(s, token, TOKEN_LEN) == NULL)
+			spare_insert(s, token, proto_int(r->json, "created_at",
+			    0));
+		break;
 	case JOURNAL_HOOK_CLOSED:
 		if (token != NULL && (h = store_find(s, token)) != NULL)
 			h->closed = 1;

@@ -55,6 +55,7 @@ store_open(const struct store_config *config, char **warnings, char **cause)
 	s->next_seq = 1;
 	buffer_init(&s->scratch);
 	TAILQ_INIT(&s->hooks);
+	TAILQ_INIT(&s->spares);
 	TAILQ_INIT(&s->waiters);
 	hook_init(s);
 	s->journal = journal_open(config->journal_dir, store_replay, s,
@@ -69,6 +70,7 @@ store_open(const struct store_config *config, char **warnings, char **cause)
 		free(warning);
 	}
 	hook_start(s, &b);
+	s->opened = 1;
 	if (b.len > 0)
 		*warnings = buffer_detach(&b, NULL);
 	buffer_release(&b);
