@@ -79,7 +79,13 @@ refuse_record(struct reject *rj, struct request *r, struct hook *h,
 		json_object_object_add(o, "headers",
 		    answer_request_headers(r->connection));
 	remote = record_remote(r->connection);
-	json_object_object_add(o, "remote", json_object_new_string(remote));
+	if (r->client != NULL) {
+		json_object_object_add(o, "remote",
+		    json_object_new_string(r->client));
+		json_object_object_add(o, "via", json_object_new_string(remote));
+	} else
+		json_object_object_add(o, "remote",
+		    json_object_new_string(remote));
 	free(remote);
 	json_object_object_add(o, "received_at",
 	    json_object_new_int64(clock_wall_ms()));
