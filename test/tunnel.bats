@@ -3,7 +3,9 @@
 # public URL the hook URLs are under.  The real tunnel here is ssh's, to
 # an sshd the test starts on loopback; cloudflared and ngrok cannot be
 # installed here, so their presets are checked with a fake client
-# (helpers/fake-tunnel-client) that prints what they print.
+# (helpers/fake-tunnel-client) that prints what they print, as their
+# sources and docs give its form (cited there), in colour or in pieces
+# too.
 
 load helpers/common
 
@@ -158,6 +160,28 @@ stdout
 --log-format
 json"
 	log_has 'tunnel: {"lvl":"info","msg":"client session established"'
+}
+
+@test "start --tunnel cloudflared finds the URL in its log in colour, as on a terminal" {
+	fake cloudflared
+	FAKE_TUNNEL_STYLE=colour run fish start --tunnel cloudflared
+	assert_success
+	assert_output https://seasonal-deck-organisms-sf.trycloudflare.com
+	# Its escapes reach the session's log made harmless.
+	grep -qF 'tunnel: ?[90m2024-05-01T10:00:01Z?[0m ?[32mINF?[0m |  https://seasonal' \
+	    "$FISH_HOME/sessions/default/listener.log"
+}
+
+@test "a tunnel client's URL line that comes in two reads is taken whole" {
+	fake cloudflared
+	fake ngrok
+	FAKE_TUNNEL_STYLE=split run fish start --tunnel cloudflared
+	assert_success
+	assert_output https://seasonal-deck-organisms-sf.trycloudflare.com
+	fish stop
+	FAKE_TUNNEL_STYLE=split run fish start --tunnel ngrok
+	assert_success
+	assert_output https://1a2b-203-0-113-7.ngrok-free.app
 }
 
 @test "a tunnel client that is not installed is named, with where to get it" {
