@@ -7,6 +7,8 @@
  * The in floor, from the bottom up (a file calls only those above it in
  * this list, and what must go the other way is a callback):
  *
+ *	clients.c	behind a tunnel, what each client address has
+ *			under way, for the per-address cap
  *	request.c	a request's state, its response, the journal record
  *			of its answer, the memory its body holds
  *	strict.c	request lines, paths, fields and framing refused
