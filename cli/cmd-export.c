@@ -6,8 +6,9 @@
  * Each message of the timeline is an entry of the archive's log: a
  * request we sent with the response the server gave; a request a hook
  * received with the answer it got, as far as the journal knows it (its
- * status, and the headers of a held request's reply; the body a hook
- * answers with is the hook's, not the message's, and is not repeated).
+ * status, and the headers and body of a held request's reply; the body a
+ * hook answers with is the hook's, not the message's, and is not
+ * repeated).
  * Bodies are postData and content text, base64-encoded (with "encoding":
  * "base64") when they are not UTF-8.  What HAR has no field for goes in
  * members starting with "_", as HAR allows: _seq, _direction, _state, the
@@ -42,7 +43,8 @@ const struct cmd_entry cmd_export_entry = {
 	    "HTTP Archive (HAR 1.2), for browser devtools and HAR viewers: one\n"
 	    "entry per message, a request sent with its response, a request\n"
 	    "received with the status it was answered (and a held one's reply\n"
-	    "headers).  Bodies are text, or base64 when they are not UTF-8.\n"
+	    "headers and body).  Bodies are text, or base64 when they are not\n"
+	    "UTF-8.\n"
 	    "Refused and rejected requests are there, without their bodies.\n"
 	    "With HOOKs (URL, token or name), only what those hooks received.\n"
 	    "\n"
@@ -265,9 +267,12 @@ cmd_export_response(struct json_object *entry, int sent)
 	content = json_object_new_object();
 	json_object_object_add(content, "mimeType", json_object_new_string(
 	    sent ? cmd_export_header(entry, "response_headers",
-	    "content-type") : ""));
+	    "content-type") : answer != NULL ? cmd_export_header(answer,
+	    "headers", "content-type") : ""));
 	if (sent)
 		size = cmd_export_body(content, entry, "response_body");
+	else if (answer != NULL && cmd_export_body(content, answer, "body") > 0)
+		size = (size_t)proto_int(answer, "body_size", 0);
 	json_object_object_add(content, "size", json_object_new_int64(
 	    (int64_t)size));
 	json_object_object_add(response, "content", content);
@@ -275,7 +280,7 @@ cmd_export_response(struct json_object *entry, int sent)
 	    json_object_new_string(""));
 	json_object_object_add(response, "headersSize",
 	    json_object_new_int(-1));
-	json_object_object_add(response, "bodySize", sent ?
+	json_object_object_add(response, "bodySize", sent || size > 0 ?
 	    json_object_new_int64((int64_t)size) : json_object_new_int(-1));
 	return (response);
 }

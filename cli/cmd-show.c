@@ -38,17 +38,20 @@ const struct cmd_entry cmd_show_entry = {
 	    " log): the request line,\n"
 	    "headers, a blank line and the body; for a request " FISH_NAME
 	    " sent, also\n"
-	    "the response.  On a terminal, JSON bodies are pretty-printed in\n"
-	    "colour and control characters are escaped.  A request that failed\n"
-	    "its hook's signature check (spawn --verify) is printed too, without\n"
-	    "its body, which is not kept: the reason, the body's size and\n"
-	    "SHA-256 go to stderr (in JSON: rejected, body_size, body_sha256).\n"
+	    "the response; for a held or forwarded request, how it was answered\n"
+	    "(with the body of " FISH_NAME " reply).  On a terminal, JSON bodies are\n"
+	    "pretty-printed in colour and control characters are escaped.  A\n"
+	    "request that failed its hook's signature check (spawn --verify) is\n"
+	    "printed too, without its body, which is not kept: the reason, the\n"
+	    "body's size and SHA-256 go to stderr (in JSON: rejected,\n"
+	    "body_size, body_sha256).\n"
 	    "So is a request refused before it was complete (404, 410, 413,\n"
 	    "...): its head only; the status and why go to stderr (in JSON:\n"
 	    "refused, http_status).\n"
 	    "\n"
 	    "  --json          print the message as one JSON object, with the\n"
-	    "                  body (and response_body of a sent request)\n"
+	    "                  body (and response_body of a sent request, or\n"
+	    "                  answer.body of a held one)\n"
 	    "  --curl          print a curl command that sends the request\n"
 	    "                  again\n"
 	    "  --raw           print control characters as they are, even to a\n"
@@ -278,6 +281,40 @@ cmd_show_add_outcome(struct buffer *b, const struct show_style *style,
 	    0));
 }
 
+/*
+ * Add how a held or forwarded request was answered, when it was, as the
+ * response of a sent entry is shown: "← replied 202", the headers and the
+ * body of len bytes (when its answer had one, and it fitted in the frame).
+ */
+static void
+cmd_show_add_answer(struct buffer *b, const struct show_style *style,
+    struct json_object *entry, const char *body, size_t len)
+{
+	struct json_object	*answer;
+	int64_t			 status;
+	char			*text;
+
+	if (!json_object_object_get_ex(entry, "answer", &answer))
+		return;
+	status = proto_int(answer, "status", 0);
+	buffer_add_str(b, "\n");
+	cmd_show_add_colour(b, style, TERM_BOLD_CYAN, "\xe2\x86\x90");
+	buffer_add_str(b, " ");
+	cmd_show_add_str(b, style, proto_string(answer, "outcome"));
+	buffer_add_str(b, " ");
+	xasprintf(&text, "%lld", (long long)status);
+	cmd_show_add_colour(b, style, term_status_colour(status), text);
+	free(text);
+	buffer_add_str(b, "\n");
+	cmd_show_add_headers(b, style, answer, "headers");
+	buffer_add_str(b, "\n");
+	if (len == 0 && proto_int(answer, "body_size", 0) > 0)
+		buffer_printf(b, "(a body of %lld bytes, too large to show "
+		    "with the request's)\n",
+		    (long long)proto_int(answer, "body_size", 0));
+	cmd_show_add_body(b, style, body, len, 1);
+}
+
 /* Add the HTTP-style text of an entry to b. */
 static void
 cmd_show_add_text(struct buffer *b, const struct show_style *style,
@@ -286,14 +323,16 @@ cmd_show_add_text(struct buffer *b, const struct show_style *style,
 	const char	*error = proto_string(entry, "error");
 	size_t		 n;
 
+	n = timeline_request_len(entry, len);
 	if (!timeline_is_sent(entry)) {
 		cmd_show_add_request_line(b, style, entry);
 		cmd_show_add_headers(b, style, entry, "headers");
 		buffer_add_str(b, "\n");
-		cmd_show_add_body(b, style, body, len, 1);
+		cmd_show_add_body(b, style, body, n,
+		    !json_object_object_get_ex(entry, "answer", NULL));
+		cmd_show_add_answer(b, style, entry, body + n, len - n);
 		return;
 	}
-	n = timeline_request_len(entry, len);
 	cmd_show_add_colour(b, style, TERM_BOLD_CYAN, "\xe2\x86\x92");
 	buffer_add_str(b, " ");
 	cmd_show_add_str(b, style, proto_string(entry, "method"));
@@ -385,8 +424,7 @@ cmd_show_add_curl(struct buffer *b, struct json_object *entry,
 	char			*header;
 	int			 piped, has_type = 0;
 
-	if (timeline_is_sent(entry))
-		len = timeline_request_len(entry, len);
+	len = timeline_request_len(entry, len);
 	/*
 	 * A binary body, one with control characters (which a terminal would
 	 * act on), or one starting with @ (a file to curl), is piped.

@@ -132,12 +132,24 @@ timeline_answered(struct json_object *entry)
 	return (s == NULL || strcmp(s, "sent") == 0);
 }
 
-/* Return how many of a sent entry's len body bytes are the request's. */
+/*
+ * Return how many of an entry's len body bytes are the request's: a sent
+ * one's are followed by its response's; a received one's by the body of
+ * its answer, when it was held or forwarded ("body_len" of "answer").
+ */
 size_t
 timeline_request_len(struct json_object *entry, size_t len)
 {
-	int64_t	n = proto_int(entry, "request_body_len", 0);
+	struct json_object	*answer;
+	int64_t			 n;
 
+	if (!timeline_is_sent(entry)) {
+		if (!json_object_object_get_ex(entry, "answer", &answer))
+			return (len);
+		n = proto_int(answer, "body_len", 0);
+		return (n <= 0 ? len : (uint64_t)n > len ? 0 : len - (size_t)n);
+	}
+	n = proto_int(entry, "request_body_len", 0);
 	if (n < 0)
 		return (0);
 	return ((uint64_t)n > len ? len : (size_t)n);
@@ -167,23 +179,30 @@ timeline_add_body(struct json_object *o, const char *key, const void *data,
 }
 
 /*
- * Add an entry's bodies: "body" for a received message; "body" (the
- * request's) and "response_body" for a sent one.  A rejected request's
- * body was not kept: its entry has "body_size" and "body_sha256" instead.
+ * Add an entry's bodies: "body" for a received message, and the "body" of
+ * its "answer" when it was held or forwarded and the answer had one;
+ * "body" (the request's) and "response_body" for a sent one.  A rejected
+ * request's body was not kept: its entry has "body_size" and
+ * "body_sha256" instead.
  */
 void
 timeline_with_bodies(struct json_object *entry, const void *data, size_t len)
 {
-	size_t	n;
+	struct json_object	*answer;
+	size_t			 n;
 
 	if (proto_string(entry, "body_sha256") != NULL ||
 	    proto_string(entry, "refused") != NULL)
 		return;
+	n = timeline_request_len(entry, len);
 	if (!timeline_is_sent(entry)) {
-		envelope_with_body(entry, data, len);
+		envelope_with_body(entry, data, n);
+		if (n < len && json_object_object_get_ex(entry, "answer",
+		    &answer))
+			timeline_add_body(answer, "body", (const char *)data + n,
+			    len - n);
 		return;
 	}
-	n = timeline_request_len(entry, len);
 	timeline_add_body(entry, "body", data, n);
 	timeline_add_body(entry, "response_body", (const char *)data + n,
 	    len - n);
@@ -525,7 +544,8 @@ timeline_print_line(struct json_object *entry, const char *body, size_t len,
 	if (sent)
 		timeline_add_sent(&b, entry, colour);
 	else
-		timeline_add_received(&b, entry, body, len, colour);
+		timeline_add_received(&b, entry, body,
+		    timeline_request_len(entry, len), colour);
 	buffer_add_str(&b, "\n");
 	ret = write_all(STDOUT_FILENO, buffer_peek(&b), buffer_unread(&b));
 	buffer_release(&b);

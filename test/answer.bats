@@ -147,6 +147,45 @@ message_count() {
 	[[ $stderr == *"no request"* ]]
 }
 
+@test "show and log give the body a held request was answered with" {
+	hook=$(fish spawn --hold)
+	curl -sS -o /dev/null --max-time 10 -d 'please' "$hook" 3>&- &
+	sender=$!
+	run fish wait "$hook" --json --timeout 5
+	seq=$(fish field /seq <<<"$output")
+	fish reply "$seq" --status 202 -H 'X-Reply: 1' --body 'all done'
+	wait "$sender"
+	run fish show "$seq"
+	assert_success
+	assert_line --index 0 'POST /'
+	assert_line please
+	assert_line '← replied 202'
+	assert_line 'x-reply: 1'
+	assert_equal "${lines[-1]}" 'all done'
+	run fish show "$seq" --json
+	assert_equal "$(fish field /body <<<"$output")" please
+	assert_equal "$(fish field /answer/body <<<"$output")" 'all done'
+	assert_equal "$(fish field /answer/body_size <<<"$output")" 8
+	run fish log --json
+	assert_equal "$(fish field /answer/body <<<"$output")" 'all done'
+	# The one-line log counts the request's body, not the reply's.
+	run fish log
+	assert_output --regexp 'replied 202  6 B  please$'
+	# So does the curl that sends the request again.
+	run fish show "$seq" --curl
+	assert_output --partial "--data-binary 'please'"
+	refute_output --partial 'all done'
+}
+
+@test "a timed-out held request shows the 504 answer's body" {
+	hook=$(fish spawn --hold --hold-timeout 300ms)
+	assert_equal "$(http_code "$hook" -d late)" 504
+	run fish log --json
+	assert_equal "$(fish field /answer/status <<<"$output")" 504
+	assert_equal "$(fish field /answer/body <<<"$output")" 'no answer in time'
+	assert_equal "$(fish field /body <<<"$output")" late
+}
+
 @test "a held request gets 504 after the hold timeout and stays recorded" {
 	hook=$(fish spawn --hold --hold-timeout 300ms)
 	assert_equal "$(http_code "$hook" -d late)" 504

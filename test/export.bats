@@ -61,6 +61,33 @@ check_har() {
 	assert_equal "$(fish field /log/entries/0/response/statusText <"$har")" Accepted
 }
 
+@test "export --har gives a held request's reply body as the response content, base64 when binary" {
+	held=$(fish spawn --name held --hold)
+	http_post "$held" '{"n":3}' >/dev/null 3>&- &
+	sender=$!
+	wait_until 10 fish reply held -H 'Content-Type: application/json' \
+	    --body '{"ok":true}'
+	wait "$sender"
+	http_post "$held" '{"n":4}' >/dev/null 3>&- &
+	sender=$!
+	printf '\0\1\377' >"$BATS_TEST_TMPDIR/reply.bin"
+	wait_until 10 fish reply held --body "@$BATS_TEST_TMPDIR/reply.bin"
+	wait "$sender"
+	fish export held --har "$har"
+	run check_har "$har"
+	assert_success
+	assert_equal "$(fish field /log/entries/0/response/content/text <"$har")" '{"ok":true}'
+	assert_equal "$(fish field /log/entries/0/response/content/mimeType <"$har")" application/json
+	assert_equal "$(fish field /log/entries/0/response/content/size <"$har")" 11
+	assert_equal "$(fish field /log/entries/0/response/bodySize <"$har")" 11
+	# HAR 1.2: binary content is text in base64, with "encoding".
+	assert_equal "$(fish field /log/entries/1/response/content/text <"$har")" AAH/
+	assert_equal "$(fish field /log/entries/1/response/content/encoding <"$har")" base64
+	assert_equal "$(fish field /log/entries/1/response/content/size <"$har")" 3
+	# The request's own body is still the request's.
+	assert_equal "$(fish field /log/entries/1/request/postData/text <"$har")" '{"n":4}'
+}
+
 @test "export HOOK writes only what that hook received" {
 	other=$(fish spawn)
 	post "$hook" one

@@ -2,8 +2,9 @@
 # The Debian package (debian/): fish packaged as fishhook, so that it never
 # clashes with the fish shell's package.  The package is built once for
 # the file, with dpkg-buildpackage from a copy of the tree; the tests then
-# lint it, install it, use it from its own FISH_HOME, make fish name it
-# as an administrator would, and purge it.
+# lint it, install it, use it from its own FISH_HOME, run its autopkgtest
+# (debian/tests) against it, make fish name it as an administrator would,
+# and purge it.
 #
 # They install and remove a package on this machine: root only (as CI
 # runs), one run at a time (a lock), and never where fishhook is already
@@ -195,6 +196,33 @@ install_package() {
 	run man -w fishhook
 	assert_success
 	assert_output /usr/share/man/man1/fishhook.1.gz
+}
+
+@test "the package's autopkgtest passes against the installed package" {
+	local src=$BATS_FILE_TMPDIR/fishhook
+	install_package
+	run cat "$src/debian/tests/control"
+	assert_line "Tests: smoke"
+	if command -v autopkgtest >/dev/null; then
+		# The real runner, on this machine (null): it installs the
+		# .deb built (here already installed) and the tests'
+		# Depends, and runs debian/tests from the source tree without
+		# building it again.
+		run autopkgtest --no-built-binaries \
+		    --output-dir "$BATS_TEST_TMPDIR/autopkgtest" \
+		    "$DEB" "$src" -- null
+		assert_success
+		assert_output --regexp 'smoke +PASS'
+	else
+		# No runner here (apt-get install autopkgtest): the test's
+		# script run as it would run it, against the installed
+		# package, with the system's PATH.
+		run env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		    AUTOPKGTEST_TMP="$BATS_TEST_TMPDIR" \
+		    "$src/debian/tests/smoke"
+		assert_success
+		assert_output "smoke: spawn, a callback with curl and wait work"
+	fi
 }
 
 @test "an admin makes fish run fishhook with update-alternatives, and removing the package undoes it" {

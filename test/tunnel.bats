@@ -3,7 +3,9 @@
 # public URL the hook URLs are under.  The real tunnel here is ssh's, to
 # an sshd the test starts on loopback; cloudflared and ngrok cannot be
 # installed here, so their presets are checked with a fake client
-# (helpers/fake-tunnel-client) that prints what they print.
+# (helpers/fake-tunnel-client) that prints what they print, as their
+# sources and docs give its form (cited there), in colour or in pieces
+# too.
 
 load helpers/common
 
@@ -160,6 +162,28 @@ json"
 	log_has 'tunnel: {"lvl":"info","msg":"client session established"'
 }
 
+@test "start --tunnel cloudflared finds the URL in its log in colour, as on a terminal" {
+	fake cloudflared
+	FAKE_TUNNEL_STYLE=colour run fish start --tunnel cloudflared
+	assert_success
+	assert_output https://seasonal-deck-organisms-sf.trycloudflare.com
+	# Its escapes reach the session's log made harmless.
+	grep -qF 'tunnel: ?[90m2024-05-01T10:00:01Z?[0m ?[32mINF?[0m |  https://seasonal' \
+	    "$FISH_HOME/sessions/default/listener.log"
+}
+
+@test "a tunnel client's URL line that comes in two reads is taken whole" {
+	fake cloudflared
+	fake ngrok
+	FAKE_TUNNEL_STYLE=split run fish start --tunnel cloudflared
+	assert_success
+	assert_output https://seasonal-deck-organisms-sf.trycloudflare.com
+	fish stop
+	FAKE_TUNNEL_STYLE=split run fish start --tunnel ngrok
+	assert_success
+	assert_output https://1a2b-203-0-113-7.ngrok-free.app
+}
+
 @test "a tunnel client that is not installed is named, with where to get it" {
 	without cloudflared
 	run fish start --tunnel cloudflared
@@ -270,6 +294,101 @@ json"
 	run fish wait "$hook" --json --timeout 5
 	assert_output --regexp '"remote":"127\.0\.0\.1:[0-9]+"'
 	refute_output --partial '"via"'
+}
+
+# held_from URL ADDRESS NAME: post to a --hold hook at URL as a client
+# behind the tunnel at ADDRESS (its X-Forwarded-For), in the background;
+# the status goes to NAME.code under the test's directory.
+held_from() {
+	curl -sS -o /dev/null -w '%{http_code}' --max-time 20 \
+	    -H "X-Forwarded-For: $2" -d "$3" "$1" \
+	    >"$BATS_TEST_TMPDIR/$3.code" 3>&- &
+	senders+=("$!")
+}
+
+@test "behind a tunnel, a client at its cap of requests under way gets 429, and another client does not" {
+	local hook local_url code
+	senders=()
+	fish start --public-url https://hooks.example.net --max-per-ip 2 \
+	    >/dev/null
+	hook=$(fish spawn --hold)
+	local_url=http://$(status_field /listen)/${hook##*/}
+	held_from "$local_url" 203.0.113.1 a1
+	held_from "$local_url" 203.0.113.1 a2
+	run fish wait "$local_url" --count 2 --timeout 10
+	assert_success
+	# A third from the same client: refused at once, to retry soon.
+	run curl -sS -D - -o /dev/null --max-time 10 \
+	    -H 'X-Forwarded-For: 203.0.113.1' -d a3 "$local_url"
+	assert_line --index 0 --regexp '^HTTP/1\.1 429 '
+	assert_line --regexp '^Retry-After: 1'
+	# Another client behind the same tunnel is served.
+	held_from "$local_url" 198.51.100.2 b1
+	run fish wait "$local_url" --timeout 10
+	assert_output b1
+	# The refusal is in the log, with the client and its reason.
+	run fish log --json
+	assert_output --regexp '"remote":"203\.0\.113\.1","via":"127\.0\.0\.1:[0-9]+".*"refused":"too many requests from this address under way"'
+	run fish log
+	assert_output --partial '429 refused: too many requests from this address under way'
+	assert_equal "$(status_field /addresses_refused)" 1
+	# Once a held request is answered, its client may send again.
+	fish reply "$hook" --body done
+	wait_until 10 grep -qx 200 "$BATS_TEST_TMPDIR/a1.code" \
+	    "$BATS_TEST_TMPDIR/a2.code"
+	held_from "$local_url" 203.0.113.1 a4
+	run fish wait "$local_url" --timeout 10
+	assert_output a4
+	fish stop
+	for code in "${senders[@]}"; do
+		wait "$code" || true
+	done
+}
+
+@test "a forwarding header from a peer that is not loopback is not trusted, for remote nor for the cap" {
+	local address hook url
+	address=$(ip -4 -o addr show scope global 2>/dev/null |
+	    awk '{ sub("/.*", "", $4); print $4; exit }')
+	[ -n "$address" ] || skip "this machine has no address but loopback"
+	senders=()
+	fish start --listen 0.0.0.0:0 --public-url https://hooks.example.net \
+	    --max-per-ip 1 >/dev/null
+	hook=$(fish spawn --hold)
+	url=http://$address:$(port_of "http://$(status_field /listen)")/${hook##*/}
+	held_from "$url" 203.0.113.1 spoofed
+	run fish wait "$url" --json --timeout 10
+	assert_output --partial "\"remote\":\"$address:"
+	refute_output --partial '"via"'
+	refute_output --partial '"remote":"203.0.113.1"'
+	# Another made-up client from the same peer counts as that peer.
+	run --separate-stderr http_code "$url" \
+	    -H 'X-Forwarded-For: 198.51.100.2' -d again
+	# Closed once accepted: empty, or reset when curl is still sending.
+	assert_output 000
+	[[ $stderr == "curl: (52) Empty reply from server" ||
+	    $stderr == "curl: (56) Recv failure: Connection reset by peer" ]]
+	fish stop
+	for code in "${senders[@]}"; do
+		wait "$code" || true
+	done
+}
+
+@test "a flood of made-up client addresses behind a tunnel leaves the per-address table as it was" {
+	local hook local_url i
+	fish start --public-url https://hooks.example.net --max-connections 16 \
+	    >/dev/null
+	hook=$(fish spawn)
+	local_url=http://$(status_field /listen)/${hook##*/}
+	assert_equal "$(status_field /addresses_capacity)" 32
+	for ((i = 0; i < 300; i++)); do
+		printf -- '-H "X-Forwarded-For: 10.0.%d.%d"\n' $((i / 256)) \
+		    $((i % 256))
+	done | xargs -P 8 -I{} sh -c "curl -sS -o /dev/null --max-time 10 \
+	    -d x {} '$local_url'"
+	run fish status --json
+	assert_equal "$(fish field /messages <<<"$output")" 300
+	assert_equal "$(fish field /addresses_tracked <<<"$output")" 0
+	assert_equal "$(fish field /addresses_capacity <<<"$output")" 32
 }
 
 @test "the CI recipes are whole YAML files that start fish with a tunnel and wait for a callback" {

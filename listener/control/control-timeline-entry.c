@@ -21,6 +21,7 @@
 #include "message.h"
 #include "proto.h"
 #include "store.h"
+#include "xmalloc.h"
 
 /* The largest body looked into for the event it names. */
 #define TIMELINE_EVENT_BODY_MAX	(1U << 20)
@@ -71,27 +72,25 @@ timeline_event(const struct journal_record *rec)
 
 /*
  * Add to the record of received message m (rec->json) the HTTP status it
- * was answered with, when known, as "http_status"; return its answer
- * record's JSON (a new reference) if it was held or forwarded and has
- * been answered, else NULL.
+ * was answered with, when known, as "http_status"; read its answer record
+ * into answer and return 1 if it was held or forwarded and has been
+ * answered, else return 0.
  */
-static struct json_object *
+static int
 timeline_status(struct store *store, const struct message *m,
-    struct journal_record *rec)
+    struct journal_record *rec, struct journal_record *answer)
 {
-	struct journal_record	 answer;
-	struct json_object	*o = NULL;
-	int64_t			 status = -1;
-	char			*cause;
+	int64_t	 status = -1;
+	int	 answered = 0;
+	char	*cause;
 
 	if (m->refused)
 		status = proto_int(rec->json, "status", -1);
 	else if (m->state == MESSAGE_REJECTED)
 		status = 401;
-	else if (store_read_answer(store, m, &answer, &cause) == 0) {
-		o = json_object_get(answer.json);
-		status = proto_int(o, "status", -1);
-		journal_record_release(&answer);
+	else if (store_read_answer(store, m, answer, &cause) == 0) {
+		status = proto_int(answer->json, "status", -1);
+		answered = 1;
 	} else if (m->answer != 0)
 		free(cause);
 	else if (!m->hook->hold && m->hook->forward_to == NULL)
@@ -99,14 +98,30 @@ timeline_status(struct store *store, const struct message *m,
 	if (status >= 0)
 		json_object_object_add(rec->json, "http_status",
 		    json_object_new_int64(status));
-	return (o);
+	return (answered);
 }
 
-/* Describe how a held or forwarded request was answered. */
-static struct json_object *
-timeline_answer(struct json_object *o)
+/*
+ * Tell whether the body of answer a fits in an entry's frame after the
+ * request's body of len bytes.
+ */
+static int
+timeline_answer_fits(const struct journal_record *a, size_t len)
 {
-	struct json_object	*a, *list = NULL;
+	return (a->body_len > 0 && a->body_len <= PROTO_PAYLOAD_MAX &&
+	    len <= PROTO_PAYLOAD_MAX - a->body_len);
+}
+
+/*
+ * Describe how a held or forwarded request was answered, from its answer
+ * record a: "body_size" is its body's size, and "body_len" how many bytes
+ * of it follow the request's body (of len bytes) in the entry's frame:
+ * all of them, or none when both would not fit in one.
+ */
+static struct json_object *
+timeline_answer(const struct journal_record *ar, size_t len)
+{
+	struct json_object	*a, *list = NULL, *o = ar->json;
 	char			*s;
 
 	a = json_object_new_object();
@@ -123,6 +138,12 @@ timeline_answer(struct json_object *o)
 	s = envelope_time(proto_int(o, "answered_at", 0));
 	json_object_object_add(a, "answered_at", json_object_new_string(s));
 	free(s);
+	if (ar->body_len > 0) {
+		json_object_object_add(a, "body_size",
+		    json_object_new_int64((int64_t)ar->body_len));
+		json_object_object_add(a, "body_len", json_object_new_int64(
+		    timeline_answer_fits(ar, len) ? (int64_t)ar->body_len : 0));
+	}
 	return (a);
 }
 
@@ -132,7 +153,7 @@ timeline_answer(struct json_object *o)
  */
 static struct json_object *
 timeline_entry(const struct message *m, const struct journal_record *rec,
-    struct json_object *answer)
+    const struct journal_record *answer)
 {
 	struct json_object	*e;
 	const char		*state = "sent";
@@ -162,7 +183,7 @@ timeline_entry(const struct message *m, const struct journal_record *rec,
 		}
 		if (answer != NULL)
 			json_object_object_add(e, "answer",
-			    timeline_answer(answer));
+			    timeline_answer(answer, rec->body_len));
 		return (e);
 	}
 	e = envelope_sent(rec->json);
@@ -189,22 +210,22 @@ timeline_entry(const struct message *m, const struct journal_record *rec,
 
 /*
  * Read message m's record into rec, with the "http_status" it was
- * answered with when known (see timeline_status) and *answer (or NULL).
- * Return -1 if it is unreadable.
+ * answered with when known (see timeline_status), and the record of its
+ * answer into answer.  Return -1 if it is unreadable; else 1 if it has an
+ * answer record (the caller releases both), 0 if not.
  */
 static int
 timeline_read(struct store *store, const struct message *m,
-    struct journal_record *rec, struct json_object **answer)
+    struct journal_record *rec, struct journal_record *answer)
 {
 	char	*cause;
 
-	*answer = NULL;
 	if (store_read(store, m, rec, &cause) == -1) {
 		free(cause);
 		return (-1);
 	}
 	if (timeline_received(m))
-		*answer = timeline_status(store, m, rec);
+		return (timeline_status(store, m, rec, answer));
 	return (0);
 }
 
@@ -233,16 +254,16 @@ int
 timeline_match(struct store *store, const struct message *m,
     const struct timeline_filters *wf)
 {
-	struct journal_record	 rec;
-	struct json_object	*answer;
-	int			 pass;
+	struct journal_record	 rec, answer;
+	int			 pass, answered;
 
 	if (wf == NULL || wf->n == 0)
 		return (1);
-	if (timeline_read(store, m, &rec, &answer) == -1)
+	if ((answered = timeline_read(store, m, &rec, &answer)) == -1)
 		return (0);
 	pass = timeline_passes(m, &rec, wf);
-	json_object_put(answer);
+	if (answered)
+		journal_record_release(&answer);
 	journal_record_release(&rec);
 	return (pass);
 }
@@ -250,25 +271,41 @@ timeline_match(struct store *store, const struct message *m,
 /*
  * Send message m's entry to c as a frame, if it passes the filters wf
  * (NULL: none).  Return 0 if sent, 1 if filtered out, -1 if unreadable.
+ * The frame's payload is the message's body, then that of the answer to
+ * a held or forwarded request, when it has one and both fit (see
+ * timeline_answer).
  */
 int
 timeline_send_entry(struct conn *c, const struct message *m,
     const struct timeline_filters *wf)
 {
-	struct journal_record	 rec;
-	struct json_object	*r, *answer;
-	int			 ret = 1;
+	struct journal_record	 rec, answer;
+	struct json_object	*r;
+	char			*both;
+	int			 ret = 1, answered;
 
-	if (timeline_read(control_store(c), m, &rec, &answer) == -1)
+	if ((answered = timeline_read(control_store(c), m, &rec, &answer)) ==
+	    -1)
 		return (-1);
 	if (timeline_passes(m, &rec, wf)) {
 		r = proto_reply(EXIT_OK, NULL);
 		json_object_object_add(r, "entry", timeline_entry(m, &rec,
-		    answer));
-		control_reply(c, r, rec.body, rec.body_len);
+		    answered ? &answer : NULL));
+		if (answered && timeline_answer_fits(&answer, rec.body_len)) {
+			both = xmalloc(rec.body_len + answer.body_len);
+			if (rec.body_len > 0)
+				memcpy(both, rec.body, rec.body_len);
+			memcpy(both + rec.body_len, answer.body,
+			    answer.body_len);
+			control_reply(c, r, both, rec.body_len +
+			    answer.body_len);
+			free(both);
+		} else
+			control_reply(c, r, rec.body, rec.body_len);
 		ret = 0;
 	}
-	json_object_put(answer);
+	if (answered)
+		journal_record_release(&answer);
 	journal_record_release(&rec);
 	return (ret);
 }

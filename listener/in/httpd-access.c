@@ -33,6 +33,7 @@
 
 #include "answer.h"
 #include "buffer.h"
+#include "clients.h"
 #include "forward.h"
 #include "hold.h"
 #include "hook.h"
@@ -44,6 +45,12 @@
 #include "strict.h"
 #include "token.h"
 #include "xmalloc.h"
+
+/*
+ * When a client over its cap of requests under way may retry (seconds):
+ * most requests end well within it.
+ */
+#define HTTPD_CLIENT_RETRY_AFTER	1
 
 /* The answer to a request that failed its hook's signature check. */
 #define HTTPD_REJECTED_TEXT	"signature check failed\n"
@@ -153,6 +160,9 @@ httpd_refuse(struct httpd *h, struct request *r,
 	    httpd_find_hook(h, r->uri), method, status, text, 1);
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		return (httpd_answer_busy(h, connection));
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS)
+		return (httpd_answer_retry(h, connection, status, text,
+		    HTTPD_CLIENT_RETRY_AFTER));
 	return (httpd_answer(h, connection, status, text));
 }
 
@@ -265,6 +275,38 @@ httpd_rejected(void *arg)
 }
 
 /*
+ * Behind a tunnel or proxy, count request r as under way for its client:
+ * the address its forwarding header names (trusted from a loopback peer
+ * only, see record_client), else its peer.  Return 0 if the client has
+ * --max-per-ip under way already (see clients.c).
+ */
+static int
+httpd_count_client(struct httpd *h, struct request *r,
+    struct MHD_Connection *connection)
+{
+	const union MHD_ConnectionInfo	*info;
+
+	r->client = record_client(r, httpd_conn_remote(connection));
+	if (r->client != NULL) {
+		if (clients_key_string(r->client, &r->client_key) == -1)
+			return (1);
+	} else {
+		info = MHD_get_connection_info(connection,
+		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (info == NULL || clients_key_sockaddr(info->client_addr,
+		    &r->client_key) == -1)
+			return (1);
+	}
+	if (!clients_take(h->clients, &r->client_key, CLIENTS_REQUEST,
+	    h->limits.max_per_ip)) {
+		h->clients_refused++;
+		return (0);
+	}
+	r->client_counted = 1;
+	return (1);
+}
+
+/*
  * A request's headers are in: check its form, find its hook, and take
  * the memory its body declares.  Any answer now closes the connection
  * after it (MHD reads no body or later request of it): nothing is
@@ -276,6 +318,10 @@ httpd_headers(struct httpd *h, struct request *r,
 {
 	struct strict_framing	 framing;
 
+	if (h->clients != NULL && !httpd_count_client(h, r, connection))
+		return (httpd_refuse(h, r, connection, method,
+		    MHD_HTTP_TOO_MANY_REQUESTS,
+		    "too many requests from this address under way\n"));
 	if (r->too_long)
 		return (httpd_refuse(h, r, connection, method,
 		    MHD_HTTP_URI_TOO_LONG, "request line too long\n"));
@@ -423,6 +469,8 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 		    MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE ?
 		    "headers too large" : "bad request head", 0);
 	h->mhd_status = 0;
+	if (r->client_counted)
+		clients_give(h->clients, &r->client_key, CLIENTS_REQUEST);
 	hold_forget(h->hold, r);
 	forward_forget(h->forward, r);
 	request_free(r);

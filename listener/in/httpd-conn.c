@@ -11,6 +11,11 @@
  *
  * Its peer address is formatted once, when it opens, for the records of
  * all its requests.
+ *
+ * Behind a tunnel or proxy, the per-address connection cap is ours, not
+ * MHD's (see clients.c): a peer that is not loopback may have at most
+ * --max-per-ip connections (httpd_accept refuses more), and the tunnel's
+ * own, from loopback, are capped only in total.
  */
 #include "config.h"
 
@@ -26,6 +31,7 @@
 
 #include <microhttpd.h>
 
+#include "clients.h"
 #include "httpd-private.h"
 #include "loop.h"
 #include "record.h"
@@ -50,6 +56,8 @@ struct httpd_conn {
 	int			 idle;		/* on the idle list */
 	int64_t			 idle_since;	/* loop_now() ms */
 	int			 cut;		/* shut down, not yet closed */
+	int			 counted;	/* in h->clients, as key */
+	struct clients_key	 key;
 	/* ADDRESS:PORT, [ADDRESS]:PORT for IPv6, or "". */
 	char			 remote[NI_MAXHOST + NI_MAXSERV + 3];
 	TAILQ_ENTRY(httpd_conn)	 entry;
@@ -75,6 +83,40 @@ httpd_conn_describe(struct httpd_conn *conn)
 
 	snprintf(conn->remote, sizeof conn->remote, "%s", remote);
 	free(remote);
+}
+
+/*
+ * Return the key of a connection's peer in h->clients into key, if it is
+ * to be counted there: known, and not loopback (a tunnel's).
+ */
+static int
+httpd_conn_key(struct MHD_Connection *connection, struct clients_key *key)
+{
+	const union MHD_ConnectionInfo	*info;
+
+	info = MHD_get_connection_info(connection,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	return (info != NULL && clients_key_sockaddr(info->client_addr,
+	    key) == 0 && !clients_key_loopback(key));
+}
+
+/*
+ * MHD's accept policy, behind a tunnel or proxy: refuse a connection from
+ * a peer that is not loopback and has --max-per-ip open already (what
+ * MHD's own per-address cap does, which is off then).  The new connection
+ * is counted when MHD starts it (httpd_notify), before it accepts another.
+ */
+enum MHD_Result
+httpd_accept(void *arg, const struct sockaddr *sa, socklen_t len)
+{
+	struct httpd		*h = arg;
+	struct clients_key	 key;
+
+	(void)len;
+	if (clients_key_sockaddr(sa, &key) == -1 || clients_key_loopback(&key))
+		return (MHD_YES);
+	return (clients_count(h->clients, &key, CLIENTS_CONNECTION) <
+	    h->limits.max_per_ip ? MHD_YES : MHD_NO);
 }
 
 /* Return a connection's peer as ADDRESS:PORT, or "" if it is unknown. */
@@ -267,6 +309,10 @@ httpd_notify(void *arg, struct MHD_Connection *connection,
 		conn = xcalloc(1, sizeof *conn);
 		conn->connection = connection;
 		httpd_conn_describe(conn);
+		if (h->clients != NULL && httpd_conn_key(connection,
+		    &conn->key))
+			conn->counted = clients_take(h->clients, &conn->key,
+			    CLIENTS_CONNECTION, UINT64_MAX);
 		TAILQ_INSERT_TAIL(&h->conns, conn, entry);
 		h->open++;
 		httpd_set_idle(h, conn, 1);
@@ -281,6 +327,9 @@ httpd_notify(void *arg, struct MHD_Connection *connection,
 		if (!conn->cut)
 			h->open--;
 		TAILQ_REMOVE(&h->conns, conn, entry);
+		if (conn->counted)
+			clients_give(h->clients, &conn->key,
+			    CLIENTS_CONNECTION);
 		free(conn);
 		*socket_context = NULL;
 		break;

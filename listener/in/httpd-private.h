@@ -7,6 +7,7 @@
 #define HTTPD_PRIVATE_H
 
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include "limit.h"
 #include "request.h"
 
+struct clients;
 struct forward;
 struct hold;
 struct httpd_conn;
@@ -40,6 +42,9 @@ struct httpd {
 	struct hold		*hold;		/* requests to --hold hooks */
 	struct forward		*forward;	/* to --forward-to hooks */
 	struct reject		*reject;	/* the caps on rejected ones */
+	struct clients		*clients;	/* per address, behind a
+						   tunnel (clients.c) */
+	uint64_t		 clients_refused; /* over --max-per-ip */
 	int			 stopping;	/* answer new requests 503 */
 	int			 epoll_fd;
 	uint64_t		 progress;	/* callbacks MHD has made */
@@ -69,6 +74,7 @@ void	httpd_server_turn(struct MHD_Connection *);
 void	httpd_conn_busy(struct httpd *, struct MHD_Connection *);
 void	httpd_conn_idle(struct httpd *, struct MHD_Connection *);
 void	httpd_conn_stop(struct httpd *);
+enum MHD_Result httpd_accept(void *, const struct sockaddr *, socklen_t);
 const char *httpd_conn_remote(struct MHD_Connection *);
 
 /* httpd-access.c: requests, from the request line to completion. */

@@ -7,6 +7,8 @@
  * The in floor, from the bottom up (a file calls only those above it in
  * this list, and what must go the other way is a callback):
  *
+ *	clients.c	behind a tunnel, what each client address has
+ *			under way, for the per-address cap
  *	request.c	a request's state, its response, the journal record
  *			of its answer, the memory its body holds
  *	strict.c	request lines, paths, fields and framing refused
@@ -37,7 +39,9 @@
  * 9112 has it, a request with both Content-Length and chunked encoding,
  * two Content-Lengths, or an encoding other than chunked gets 400, since
  * proxies disagree on what such a body is (strict.c); MHD caps connections
- * in total and per address.  And each connection has a deadline (see
+ * in total and per address, but behind a tunnel or proxy, where every
+ * connection comes from loopback, we cap per client address ourselves,
+ * connections and requests under way (clients.c), and answer 429.  And each connection has a deadline (see
  * httpd_sweep) that only a client can miss, and idle ones make room for
  * new ones near the cap (see httpd_make_room).
  */
@@ -55,12 +59,14 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
+#include "clients.h"
 #include "forward.h"
 #include "hold.h"
 #include "httpd.h"
 #include "httpd-private.h"
 #include "log.h"
 #include "loop.h"
+#include "record.h"
 #include "reject.h"
 #include "request.h"
 #include "tls.h"
@@ -212,8 +218,16 @@ httpd_start(const struct httpd_config *config, char **cause)
 	h->hold = hold_new(loop, h->store);
 	h->forward = forward_new(config->outbound);
 	h->reject = reject_new(loop);
+	/*
+	 * Behind a tunnel or proxy, the per-address cap is ours (see
+	 * clients.c): MHD's would count the tunnel as one address.  As many
+	 * addresses as connections and requests may be under way at once.
+	 */
+	if (config->forwarded != FORWARDED_NONE)
+		h->clients = clients_new(2 * (size_t)h->conn_limit);
 	h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_ERROR_LOG | tls_flags, 0, NULL, NULL, httpd_access, h,
+	    MHD_USE_ERROR_LOG | tls_flags, 0,
+	    h->clients != NULL ? httpd_accept : NULL, h, httpd_access, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, httpd_log, h,
 	    MHD_OPTION_LISTEN_SOCKET, config->fd,
 	    MHD_OPTION_URI_LOG_CALLBACK, httpd_uri_logger, h,
@@ -231,7 +245,7 @@ httpd_start(const struct httpd_config *config, char **cause)
 	    (unsigned int)((h->limits.idle_timeout_ms + 999) / 1000),
 	    MHD_OPTION_CONNECTION_LIMIT, h->conn_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)h->limits.max_per_ip,
+	    h->clients != NULL ? 0 : (unsigned int)h->limits.max_per_ip,
 	    MHD_OPTION_ARRAY, tls_options,
 	    MHD_OPTION_END);
 	if (h->daemon == NULL) {
@@ -253,6 +267,7 @@ fail:
 	hold_free(h->hold);
 	forward_free(h->forward);
 	reject_free(h->reject);
+	clients_free(h->clients);
 	free(h);
 	return (NULL);
 }
@@ -308,6 +323,15 @@ httpd_status(struct httpd *h, struct json_object *reply)
 	json_object_object_add(reply, "refused_unrecorded",
 	    json_object_new_int64(h == NULL ? 0 :
 	    (int64_t)reject_refused_unrecorded(h->reject)));
+	if (h == NULL || h->clients == NULL)
+		return;
+	/* Behind a tunnel: the per-address accounting's table. */
+	json_object_object_add(reply, "addresses_tracked",
+	    json_object_new_int64((int64_t)clients_tracked(h->clients)));
+	json_object_object_add(reply, "addresses_capacity",
+	    json_object_new_int64((int64_t)clients_capacity(h->clients)));
+	json_object_object_add(reply, "addresses_refused",
+	    json_object_new_int64((int64_t)h->clients_refused));
 }
 
 /*
@@ -329,5 +353,6 @@ httpd_stop(struct httpd *h)
 	hold_free(h->hold);
 	forward_free(h->forward);
 	reject_free(h->reject);
+	clients_free(h->clients);
 	free(h);
 }

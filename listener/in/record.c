@@ -158,6 +158,20 @@ record_forwarded(struct MHD_Connection *connection, int forwarded)
 }
 
 /*
+ * Return the client of request r whose peer is remote (ADDRESS:PORT) as
+ * its forwarding headers say, when they are to be trusted: behind a
+ * tunnel or proxy, and from a loopback peer.  Else NULL.  Caller frees.
+ */
+char *
+record_client(struct request *r, const char *remote)
+{
+	if (r->requests->forwarded == FORWARDED_NONE ||
+	    !address_is_loopback(remote))
+		return (NULL);
+	return (record_forwarded(r->connection, r->requests->forwarded));
+}
+
+/*
  * Check the signature of a complete request to a verifying hook.  Return 1
  * when it is good; 0 with *reason (caller frees) when it is not.
  */
@@ -300,17 +314,17 @@ record_request(struct request *r, struct reject *reject, const char *method,
 	const void		*body = buffer_peek(&r->body);
 	size_t			 pathlen, len = buffer_unread(&r->body);
 	const char		*via = NULL;
-	char			*reason, *client = NULL;
+	char			*reason;
 	enum record_outcome	 outcome;
 
 	pathlen = strcspn(rest, "?#");
-	/* Behind a tunnel or proxy, its client; the peer is then "via". */
-	if (r->requests->forwarded != FORWARDED_NONE &&
-	    address_is_loopback(remote) &&
-	    (client = record_forwarded(r->connection,
-	    r->requests->forwarded)) != NULL) {
+	/*
+	 * Behind a tunnel or proxy, its client (found with its headers, see
+	 * httpd_headers); the peer is then "via".
+	 */
+	if (r->client != NULL) {
 		via = remote;
-		remote = client;
+		remote = r->client;
 	}
 	if (r->hook->verify == NULL) {
 		record_accepted(r, method, remote, via, pathlen, 0);
@@ -348,6 +362,5 @@ record_request(struct request *r, struct reject *reject, const char *method,
 	r->seq = r->message->seq;
 	json_object_put(o);
 out:
-	free(client);
 	return (outcome);
 }

@@ -31,6 +31,7 @@ enum record_forwarded {
 
 enum record_outcome	record_request(struct request *, struct reject *,
 			    const char *, const char *);
+char			*record_client(struct request *, const char *);
 char			*record_remote(struct MHD_Connection *);
 void			 record_path_query(struct json_object *, const char *);
 

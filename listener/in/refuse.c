@@ -2,7 +2,8 @@
  * The record of a request refused before it was complete: 404 (no hook
  * has its token), 410 (a closed hook), 413 (its body is too large), 414
  * and 431 (its request line or headers are), 400 (a malformed or
- * ambiguous request) and 503 (too many bodies in flight).  Such a request
+ * ambiguous request), 503 (too many bodies in flight) and 429 (behind a
+ * tunnel, a client with --max-per-ip requests under way already).  Such a request
  * is answered at once, and its body never read, so the journal keeps only
  * its bounded head (as reject.c bounds a rejected one's): method, path,
  * query, the headers that fit, the peer and the time, with the status and
@@ -79,7 +80,13 @@ refuse_record(struct reject *rj, struct request *r, struct hook *h,
 		json_object_object_add(o, "headers",
 		    answer_request_headers(r->connection));
 	remote = record_remote(r->connection);
-	json_object_object_add(o, "remote", json_object_new_string(remote));
+	if (r->client != NULL) {
+		json_object_object_add(o, "remote",
+		    json_object_new_string(r->client));
+		json_object_object_add(o, "via", json_object_new_string(remote));
+	} else
+		json_object_object_add(o, "remote",
+		    json_object_new_string(remote));
 	free(remote);
 	json_object_object_add(o, "received_at",
 	    json_object_new_int64(clock_wall_ms()));

@@ -67,6 +67,7 @@ request_free(struct request *r)
 	request_body_release(r);
 	r->requests->count--;
 	free(r->method);
+	free(r->client);
 	free(r->echo);
 	free(r->uri);
 	free(r);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "buffer.h"
+#include "clients.h"
 
 struct forwarding;
 struct hold;
@@ -79,6 +80,10 @@ struct request {
 	struct loop_timer	*timer;		/* the hold's deadline */
 	TAILQ_ENTRY(request)	 entry;		/* on the held list */
 	struct forwarding	*forwarding;	/* while its app answers */
+	char			*client;	/* behind a tunnel, as its
+						   forwarding header says */
+	struct clients_key	 client_key;	/* counted as (clients.c) */
+	int			 client_counted;
 };
 
 void		 requests_init(struct requests *, struct store *,

@@ -149,6 +149,44 @@ main(void)
 	url_in("ngrok", NULL, "{\"lvl\":\"info\",\"msg\":\"client session "
 	    "established\",\"obj\":\"tunnels.session\",\"t\":\"2024\"}", NULL,
 	    "ngrok's other lines announce nothing");
+	/*
+	 * cloudflared's console log in colour (on a terminal; see
+	 * test/helpers/fake-tunnel-client for where each form comes from):
+	 * as it is, and as the listener takes it, control characters '?'.
+	 */
+	url_in("cloudflared", NULL, "\033[90m2024-05-01T10:00:01Z\033[0m "
+	    "\033[32mINF\033[0m |  "
+	    "https://seasonal-deck-organisms-sf.trycloudflare.com"
+	    "                                      |",
+	    "https://seasonal-deck-organisms-sf.trycloudflare.com",
+	    "cloudflared's URL is found in its banner in colour");
+	url_in("cloudflared", NULL, "?[90m2024-05-01T10:00:01Z?[0m "
+	    "?[32mINF?[0m |  https://seasonal-deck-organisms-sf.trycloudflare"
+	    ".com                                      |",
+	    "https://seasonal-deck-organisms-sf.trycloudflare.com",
+	    "and with its escapes made harmless");
+	url_in("cloudflared", NULL, "2024-05-01T10:00:01Z INF Thank you for "
+	    "trying Cloudflare Tunnel. ... Terms of Use "
+	    "(https://www.cloudflare.com/website-terms/) ... by following: "
+	    "https://developers.cloudflare.com/cloudflare-one/connections/"
+	    "connect-apps", NULL,
+	    "cloudflared's disclaimer and its links announce nothing");
+	url_in("ngrok", NULL, "{\"t\":\"2024-05-01T10:00:00+0000\","
+	    "\"lvl\":\"info\",\"msg\":\"started tunnel\",\"obj\":"
+	    "\"tunnels\",\"name\":\"command_line\",\"addr\":{\"Scheme\":"
+	    "\"http\",\"Host\":\"127.0.0.1:8080\"},\"url\":"
+	    "\"https://1a2b-203-0-113-7.ngrok-free.app\"}",
+	    "https://1a2b-203-0-113-7.ngrok-free.app",
+	    "ngrok's URL is found with its fields in the order logged");
+	url_in("ngrok", NULL, "{\"lvl\":\"info\",\"msg\":\"update "
+	    "available\",\"t\":\"2024\",\"url\":"
+	    "\"https://ngrok.com/download\"}", NULL,
+	    "a \"url\" in another of ngrok's events is not the tunnel's");
+	url_in("ngrok", NULL, "t=2024-05-01T10:00:00+0000 lvl=info "
+	    "msg=\"started tunnel\" obj=tunnels name=command_line "
+	    "addr=http://localhost:8080 "
+	    "url=https://1a2b-203-0-113-7.ngrok-free.app", NULL,
+	    "ngrok's logfmt form is not what the preset asks for");
 	url_in("ssh:me@hooks.example.com", NULL,
 	    "Allocated port 41234 for remote forward to 127.0.0.1:8080",
 	    "http://hooks.example.com:41234",
