@@ -179,8 +179,6 @@ store_apply(struct store *s, const struct store_entry *e, char **cause)
 	}
 	r.offset = journal_append(s->journal, e->type, r.json, e->body,
 	    e->body_len);
-	if (e->seq != 0)
-		store_seq_raise(s, e->seq + 1);
 	rb.flags = REBUILD_LIVE;
 	if (store_rebuild(&rb) == -1)
 		fatalx("record type %d: checked, then %s", e->type, rb.why);

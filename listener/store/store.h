@@ -89,9 +89,10 @@ struct store_stats {
  * A record as a writer of the session wrote it: its type, JSON object (as
  * text) and body, and seq, the sequence number the log gave it, or 0.  A
  * record that takes a number (received 3, sending 8, refused 9) must have
- * one: it becomes the record's "seq".  Others name what they are about in
- * their JSON (a token; the "seq" of a message, for a take 5, an outcome 4
- * or an answer 7); a seq given for them only keeps the counter above it.
+ * one: it becomes the record's "seq", and the counter stays above it.
+ * Others name what they are about in their JSON (a token; the "seq" of a
+ * message, for a take 5, an outcome 4 or an answer 7); a seq given for
+ * them is not used (a reopen could not know it).
  */
 struct store_entry {
 	enum journal_type	 type;
