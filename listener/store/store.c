@@ -1,8 +1,10 @@
 /*
  * The store (see store.h): opening it (replaying the journal, then giving
  * hooks their secrets and timers), the group commit around the journal's,
- * the one counter of sequence numbers, reading a message's records,
- * observers of the timeline, and counts.
+ * the one counter of sequence numbers, appending records (every one the
+ * store writes goes through store_append, which tells store_on_record's
+ * callback), reading a message's records, observers of the timeline, and
+ * counts.
  */
 #include "config.h"
 
