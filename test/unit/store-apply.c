@@ -7,8 +7,9 @@
  * queued and offered to its waiters, takes ending its leases, closes
  * ending its waits, refused and sent requests in its timeline, sequence
  * numbers from both writers unique and in order (one that came late goes
- * in its place), the same state after a reopen from its own journal, and
- * hostile entries refused with nothing changed.
+ * in its place), the same state after a reopen from its own journal,
+ * hostile entries refused with nothing changed, and checkpoints kept to
+ * the journal that writes them.
  */
 #include "config.h"
 
@@ -508,6 +509,38 @@ out:
 	teardown(&b);
 }
 
+/* A checkpoint restates what is known: no news for the other writers. */
+static void
+test_checkpoint(void)
+{
+	struct fixture		 f;
+	struct store_stats	 st;
+	struct hook		*h;
+	uint64_t		 appended;
+	int64_t			 deadline;
+	unsigned int		 written = 0;
+
+	if (setup(&f, "checkpoint", 300) == -1 ||
+	    (h = spawn(&f, "kept", NULL)) == NULL) {
+		ok(0, "set up the checkpoint test");
+		teardown(&f);
+		return;
+	}
+	store_on_record(f.store, count_cb, &written);
+	deliver(&f, h, "old");
+	store_stats(f.store, &st);
+	appended = st.journal_appended;
+	/* Retention rolls to a new segment, which starts with a checkpoint. */
+	deadline = loop_now() + DEADLINE_MS;
+	while (st.journal_appended < appended + 2 && loop_now() < deadline) {
+		loop_run_once(f.loop);
+		store_stats(f.store, &st);
+	}
+	ok(st.journal_appended >= appended + 2 && written == 1,
+	    "a checkpoint's records are not told to store_on_record");
+	teardown(&f);
+}
+
 /* Run every case and print the plan. */
 int
 main(void)
@@ -523,6 +556,7 @@ main(void)
 	test_interleave();
 	test_late();
 	test_hostile();
+	test_checkpoint();
 	if (tree_remove(tmpdir) == -1)
 		ok(0, "remove '%s': %s", tmpdir, strerror(errno));
 	return (done_testing());
