@@ -6,7 +6,7 @@ set -u
 
 srcdir=${FISH_SRC_DIR:-$(dirname "$0")/..}
 builddir=${FISH_BUILD_DIR:-.}
-harnesses="duration filter items journal journal-hostile jsonptr proto signature"
+harnesses="apply duration filter items journal journal-hostile jsonptr proto signature"
 
 n=0
 for name in $harnesses; do

@@ -361,7 +361,7 @@ hook_journal(struct store *s, const struct hook *h)
 		json_object_object_add(o, "tolerance_ms",
 		    json_object_new_int64(h->tolerance_ms));
 	}
-	journal_append(s->journal, JOURNAL_HOOK_CREATED, o, h->body,
+	store_append(s, JOURNAL_HOOK_CREATED, 0, o, h->body,
 	    h->body_len);
 	json_object_put(o);
 }

@@ -188,7 +188,7 @@ store_find_token(struct store *s, const char *token, size_t len)
 	struct hook	*h;
 
 	if ((h = hook_find_token(s, token, len)) != NULL && h->spare)
-		spare_claim(s, h);
+		spare_claim(s, h, s->opened);
 	return (h);
 }
 
@@ -249,8 +249,25 @@ store_find(struct store *s, const char *handle)
 }
 
 /*
+ * A hook is closed, by this store or by another writer of the session:
+ * its timer stops, waits on it that can get nothing more end, and, since
+ * a closed hook answers 410 before any check, its secret is dropped from
+ * memory.
+ */
+void
+hook_closed(struct store *s, struct hook *h)
+{
+	h->closed = 1;
+	loop_timer_cancel(s->loop, h->ttl_timer);
+	h->ttl_timer = NULL;
+	waiter_hook_changed(s, h);
+	hook_forget_sigspec(h);
+}
+
+/*
  * Close a hook, journaled: later requests get 410 Gone, while its queued
- * messages can still be taken.
+ * messages can still be taken.  The secret of a verifying hook leaves the
+ * secrets store.
  */
 void
 store_close_hook(struct store *s, struct hook *h)
@@ -260,17 +277,12 @@ store_close_hook(struct store *s, struct hook *h)
 
 	if (h->closed)
 		return;
-	h->closed = 1;
-	loop_timer_cancel(s->loop, h->ttl_timer);
-	h->ttl_timer = NULL;
 	o = json_object_new_object();
 	json_object_object_add(o, "token", json_object_new_string(h->token));
-	journal_append(s->journal, JOURNAL_HOOK_CLOSED, o, NULL, 0);
+	store_append(s, JOURNAL_HOOK_CLOSED, 0, o, NULL, 0);
 	json_object_put(o);
-	waiter_hook_changed(s, h);
-	/* A closed hook answers 410 before any check: its secret can go. */
+	hook_closed(s, h);
 	if (h->verify != NULL) {
-		hook_forget_sigspec(h);
 		if (secrets_remove(s->secrets, h->token, &cause) == -1) {
 			log_warnx("%s", cause);
 			free(cause);
@@ -289,7 +301,7 @@ hook_expired(void *arg)
 }
 
 /* Close the hook when its time to live ends, or now if it has ended. */
-static void
+void
 hook_arm(struct store *s, struct hook *h)
 {
 	int64_t	left;
@@ -492,13 +504,15 @@ hook_checkpoint(struct store *s)
 	struct json_object	*o;
 	struct hook		*h;
 
+	s->restating = 1;
 	TAILQ_FOREACH(h, &s->hooks, entry)
 		hook_journal(s, h);
 	spare_checkpoint(s);
+	s->restating = 0;
 	o = json_object_new_object();
 	json_object_object_add(o, "seq",
 	    json_object_new_int64((int64_t)s->next_seq));
-	journal_append(s->journal, JOURNAL_CHECKPOINT, o, NULL, 0);
+	store_append(s, JOURNAL_CHECKPOINT, 0, o, NULL, 0);
 	json_object_put(o);
 }
 

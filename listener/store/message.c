@@ -2,9 +2,10 @@
  * Messages: the store's index of every message, received or sent, and the
  * queues of received ones waiting to be taken.
  *
- * Messages live in one array ordered by sequence number (sequence numbers
- * only grow), so a message is found by binary search; each hook also links
- * its untaken messages into a FIFO queue.  A received message is pending
+ * Messages live in one array ordered by sequence number (a number nearly
+ * always goes above every one indexed; one store_apply gives may come
+ * late), so a message is found by binary search; each hook also links its
+ * untaken messages into a FIFO queue.  A received message is pending
  * until its record is durable, then queued, leased to a waiter (waiter.c),
  * and taken once the waiter confirms it; a lease that ends unconfirmed
  * puts the message back on its queue.  A request that failed its hook's
@@ -116,12 +117,18 @@ store_messages(struct store *s, size_t *n)
 	return (s->messages);
 }
 
-/* Add a message to the index, above every one in it. */
+/*
+ * Add a message to the index, whose sequence number it must not have yet.
+ * It nearly always goes above every one in it; a number that came late
+ * (another writer's records applied meanwhile) goes in its place, close
+ * to the end, so that little moves.
+ */
 struct message *
 message_insert(struct store *s, struct hook *h, uint64_t seq, uint64_t offset,
     enum message_state state)
 {
 	struct message	*m;
+	size_t		 at = s->nmessages;
 
 	if (s->nmessages == s->messages_size) {
 		s->messages_size = s->messages_size == 0 ? 1024 :
@@ -134,7 +141,13 @@ message_insert(struct store *s, struct hook *h, uint64_t seq, uint64_t offset,
 	m->hook = h;
 	m->offset = offset;
 	m->state = state;
-	s->messages[s->nmessages++] = m;
+	if (at > 0 && s->messages[at - 1]->seq > seq) {
+		at = store_message_index(s, seq);
+		memmove(&s->messages[at + 1], &s->messages[at],
+		    (s->nmessages - at) * sizeof *s->messages);
+	}
+	s->messages[at] = m;
+	s->nmessages++;
 	if (h != NULL) {
 		h->received++;
 		s->nreceived++;
@@ -174,10 +187,21 @@ store_receive(struct store *s, struct hook *h, struct json_object *o,
 
 	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
 	json_object_object_add(o, "token", json_object_new_string(h->token));
-	offset = journal_append(s->journal, JOURNAL_MESSAGE_RECEIVED, o, body,
-	    len);
+	offset = store_append(s, JOURNAL_MESSAGE_RECEIVED, seq, o, body, len);
 	h->pending++;
 	return (message_insert(s, h, seq, offset, MESSAGE_PENDING));
+}
+
+/*
+ * A message just queued joins the timeline and is offered to the waiters
+ * (a closed hook's waits may end once it is taken).
+ */
+void
+message_offer(struct store *s, struct message *m)
+{
+	store_notify(s, m);
+	waiter_dispatch(s, m);
+	waiter_hook_changed(s, m->hook);
 }
 
 /* A pending message is durable: queue it and offer it to the waiters. */
@@ -188,9 +212,7 @@ store_ready(struct store *s, struct message *m)
 	m->hook->pending--;
 	m->hook->queued++;
 	s->nqueued++;
-	store_notify(s, m);
-	waiter_dispatch(s, m);
-	waiter_hook_changed(s, m->hook);
+	message_offer(s, m);
 }
 
 /*
@@ -219,8 +241,7 @@ store_answered(struct store *s, struct json_object *o, const void *body,
 	uint64_t	 offset;
 	int64_t		 seq = proto_int(o, "seq", -1);
 
-	offset = journal_append(s->journal, JOURNAL_MESSAGE_ANSWERED, o, body,
-	    len);
+	offset = store_append(s, JOURNAL_MESSAGE_ANSWERED, 0, o, body, len);
 	if (seq < 0 || (m = store_message(s, (uint64_t)seq)) == NULL ||
 	    m->hook == NULL)
 		return;
@@ -259,8 +280,7 @@ store_refuse(struct store *s, struct hook *h, struct json_object *o)
 	uint64_t	 seq = store_seq_new(s), offset;
 
 	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
-	offset = journal_append(s->journal, JOURNAL_REQUEST_REFUSED, o, NULL,
-	    0);
+	offset = store_append(s, JOURNAL_REQUEST_REFUSED, seq, o, NULL, 0);
 	m = message_insert(s, NULL, seq, offset, MESSAGE_PENDING);
 	m->hook = h;
 	m->refused = 1;
@@ -292,7 +312,7 @@ store_take(struct store *s, struct message *m)
 		return;
 	o = json_object_new_object();
 	json_object_object_add(o, "seq", json_object_new_int64((int64_t)m->seq));
-	journal_append(s->journal, JOURNAL_MESSAGE_TAKEN, o, NULL, 0);
+	store_append(s, JOURNAL_MESSAGE_TAKEN, 0, o, NULL, 0);
 	json_object_put(o);
 	m->state = MESSAGE_TAKEN;
 	m->hook->leased--;
@@ -315,8 +335,7 @@ store_sending(struct store *s, struct json_object *o, const void *body,
 	uint64_t	offset;
 
 	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
-	offset = journal_append(s->journal, JOURNAL_MESSAGE_SENDING, o, body,
-	    len);
+	offset = store_append(s, JOURNAL_MESSAGE_SENDING, seq, o, body, len);
 	return (message_insert(s, NULL, seq, offset, MESSAGE_PENDING));
 }
 
@@ -337,8 +356,7 @@ store_sent(struct store *s, struct message *m, struct json_object *o,
     const void *body, size_t len)
 {
 	json_object_object_add(o, "seq", json_object_new_int64((int64_t)m->seq));
-	m->outcome = journal_append(s->journal, JOURNAL_MESSAGE_SENT, o, body,
-	    len);
+	m->outcome = store_append(s, JOURNAL_MESSAGE_SENT, 0, o, body, len);
 	m->state = MESSAGE_SENT;
 	store_notify(s, m);
 }

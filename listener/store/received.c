@@ -69,7 +69,7 @@ store_receive_fields(struct store *s, struct hook *h,
 
 	buffer_clear(&s->scratch);
 	store_received_encode(&s->scratch, f, seq, h->token);
-	offset = journal_append_text(s->journal, JOURNAL_MESSAGE_RECEIVED,
+	offset = store_append_text(s, JOURNAL_MESSAGE_RECEIVED, seq,
 	    buffer_peek(&s->scratch), buffer_unread(&s->scratch), body, len);
 	h->pending++;
 	return (message_insert(s, h, seq, offset, MESSAGE_PENDING));

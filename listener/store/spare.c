@@ -56,7 +56,7 @@ spare_journal(struct store *s, const struct hook *h)
 	json_object_object_add(o, "token", json_object_new_string(h->token));
 	json_object_object_add(o, "created_at",
 	    json_object_new_int64(h->created_at));
-	journal_append(s->journal, JOURNAL_HOOK_SPARE, o, NULL, 0);
+	store_append(s, JOURNAL_HOOK_SPARE, 0, o, NULL, 0);
 	json_object_put(o);
 }
 
@@ -96,27 +96,29 @@ spare_insert(struct store *s, const char *token, int64_t created_at)
 }
 
 /*
- * Make a spare an ordinary hook: in the hook list from now, and journaled
- * as one (not while the journal is replayed: the record that claimed it,
- * or named it, is in the journal already).  The spare to hand out next is
- * made at once.
+ * Make a spare an ordinary hook: in the hook list from now, and with
+ * journal, journaled as one (without, when a record being replayed or
+ * applied names it: that record is in the journal already).  The spare to
+ * hand out next is made at once.
  */
 void
-spare_claim(struct store *s, struct hook *h)
+spare_claim(struct store *s, struct hook *h, int journal)
 {
+	int	was_next = s->spare == h;
+
 	TAILQ_REMOVE(&s->spares, h, entry);
 	s->nspares--;
 	h->spare = 0;
 	h->serial = ++s->hook_serial;
 	TAILQ_INSERT_TAIL(&s->hooks, h, entry);
 	s->nhooks++;
-	if (!s->opened)
+	if (was_next)
+		s->spare = NULL;
+	if (!journal)
 		return;
 	hook_journal(s, h);
-	if (s->spare == h) {
-		s->spare = NULL;
+	if (was_next)
 		spare_make(s);
-	}
 }
 
 /*
@@ -149,7 +151,7 @@ spare_take(struct store *s, struct json_object *settings, size_t len)
 	if (!h->token_durable)
 		return (NULL);
 	h->created_at = s->clock();
-	spare_claim(s, h);
+	spare_claim(s, h, 1);
 	return (h);
 }
 

@@ -5,6 +5,7 @@
  *	store.c		opening, closing, group commit, sequence numbers,
  *			reading records, observers, counts
  *	store-replay.c	rebuilding hooks and the message index from records
+ *	store-apply.c	applying records another writer of the session wrote
  *	hook.c		the hook table, spawning, closing, time to live
  *	hook-settings.c	checking, loading and journaling a hook's settings
  *			and its signature checks
@@ -69,6 +70,13 @@ struct store {
 	struct store_observer	 *observers;
 	size_t			  nobservers;
 
+	/* Records this store writes, and leases others' takes ended. */
+	store_record_cb		  on_record;
+	void			 *on_record_arg;
+	int			  restating;	/* writing a checkpoint */
+	store_observer_cb	  on_lease_lost;
+	void			 *on_lease_lost_arg;
+
 	/* Waiters (waiter.c), oldest first. */
 	TAILQ_HEAD(, waiter)	  waiters;
 	size_t			  nbusy;	/* PENDING or SCANNING */
@@ -83,13 +91,37 @@ struct store {
 	uint64_t		  checkpoint_end;
 };
 
+/*
+ * What rebuilding one record did (store-replay.c), for the live effects
+ * of applying it (store-apply.c).
+ */
+struct rebuild {
+	struct store			*store;
+	const struct journal_record	*record;
+	int				 flags;
+#define REBUILD_CHECK	0x1	/* only tell whether it would be taken */
+#define REBUILD_LIVE	0x2	/* another writer's: refuse, never recover */
+	const char			*token;
+	int64_t				 seq;
+	struct hook			*hook;		/* it made or changed */
+	struct message			*message;	/* it made or changed */
+	enum message_state		 was;		/* message's, before */
+	int				 was_closed;	/* hook's, before */
+	const char			*why;		/* refused: why */
+};
+
 /* store.c */
 uint64_t	 store_seq_new(struct store *);
 void		 store_seq_raise(struct store *, uint64_t);
 void		 store_notify(struct store *, struct message *);
+uint64_t	 store_append(struct store *, enum journal_type, uint64_t,
+		    struct json_object *, const void *, size_t);
+uint64_t	 store_append_text(struct store *, enum journal_type, uint64_t,
+		    const char *, size_t, const void *, size_t);
 
 /* store-replay.c */
 void		 store_replay(const struct journal_record *, void *);
+int		 store_rebuild(struct rebuild *);
 
 /* hook.c */
 void		 hook_init(struct store *);
@@ -103,6 +135,8 @@ struct hook	*hook_find_token(struct store *, const char *, size_t);
 struct hook	*hook_find_name(struct store *, const char *);
 void		 hook_rename(struct store *, struct hook *, const char *);
 struct hook	*hook_recover(struct store *, const char *, int64_t);
+void		 hook_arm(struct store *, struct hook *);
+void		 hook_closed(struct store *, struct hook *);
 void		 hook_start(struct store *, struct buffer *);
 void		 hook_checkpoint(struct store *);
 
@@ -124,7 +158,7 @@ void		 hook_journal(struct store *, const struct hook *);
 /* spare.c */
 void		 spare_make(struct store *);
 struct hook	*spare_insert(struct store *, const char *, int64_t);
-void		 spare_claim(struct store *, struct hook *);
+void		 spare_claim(struct store *, struct hook *, int);
 struct hook	*spare_take(struct store *, struct json_object *, size_t);
 void		 spare_checkpoint(struct store *);
 
@@ -132,6 +166,7 @@ void		 spare_checkpoint(struct store *);
 struct message	*message_insert(struct store *, struct hook *, uint64_t,
 		    uint64_t, enum message_state);
 void		 message_enqueue(struct message *);
+void		 message_offer(struct store *, struct message *);
 void		 message_expire(struct store *, uint64_t);
 void		 message_free_all(struct store *);
 

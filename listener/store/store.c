@@ -1,8 +1,10 @@
 /*
  * The store (see store.h): opening it (replaying the journal, then giving
  * hooks their secrets and timers), the group commit around the journal's,
- * the one counter of sequence numbers, reading a message's records,
- * observers of the timeline, and counts.
+ * the one counter of sequence numbers, appending records (every one the
+ * store writes goes through store_append, which tells store_on_record's
+ * callback), reading a message's records, observers of the timeline, and
+ * counts.
  */
 #include "config.h"
 
@@ -143,12 +145,80 @@ store_seq_new(struct store *s)
 	return (s->next_seq++);
 }
 
-/* A record (or a checkpoint) says seqs below next are taken. */
+/*
+ * A record (or a checkpoint) says seqs below next are taken: the counter
+ * stays above every number replayed or applied, whatever their order.
+ */
 void
 store_seq_raise(struct store *s, uint64_t next)
 {
 	if (next > s->next_seq)
 		s->next_seq = next;
+}
+
+/*
+ * Append a record to the journal, and tell store_on_record's callback of
+ * it (it is not durable yet).  seq is the sequence number the record
+ * takes, or 0.  Return its position.
+ */
+uint64_t
+store_append_text(struct store *s, enum journal_type type, uint64_t seq,
+    const char *json, size_t json_len, const void *body, size_t len)
+{
+	struct store_entry	e;
+
+	if (s->on_record != NULL && !s->restating &&
+	    type != JOURNAL_CHECKPOINT) {
+		e.type = type;
+		e.seq = seq;
+		e.json = json;
+		e.json_len = json_len;
+		e.body = body;
+		e.body_len = len;
+		s->on_record(&e, s->on_record_arg);
+	}
+	return (journal_append_text(s->journal, type, json, json_len, body,
+	    len));
+}
+
+/* Append a record with its JSON as an object (see store_append_text). */
+uint64_t
+store_append(struct store *s, enum journal_type type, uint64_t seq,
+    struct json_object *o, const void *body, size_t len)
+{
+	const char	*text;
+	size_t		 text_len;
+
+	if (s->on_record == NULL)
+		return (journal_append(s->journal, type, o, body, len));
+	text = json_object_to_json_string_length(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &text_len);
+	return (store_append_text(s, type, seq, text, text_len, body, len));
+}
+
+/*
+ * Call cb(entry, arg) for every record this store writes from now on
+ * (not those it applies, nor checkpoints, which restate what is known):
+ * the one callback, replacing any before; NULL for none.
+ */
+void
+store_on_record(struct store *s, store_record_cb cb, void *arg)
+{
+	s->on_record = cb;
+	s->on_record_arg = arg;
+}
+
+/*
+ * Call cb(m, arg) when message m, leased to a waiter here, is taken by
+ * another writer (store_apply): the lease has ended, the message must not
+ * be delivered, and store_take and store_release of it do nothing.  The
+ * one callback, replacing any before; NULL for none.
+ */
+void
+store_on_lease_lost(struct store *s, store_observer_cb cb, void *arg)
+{
+	s->on_lease_lost = cb;
+	s->on_lease_lost_arg = arg;
 }
 
 /* Return the sequence number the next record will take. */

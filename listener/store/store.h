@@ -7,9 +7,9 @@
  * this header (and hook.h, message.h, waiter.h for the types they read),
  * nothing else of the store.
  *
- * Sequence numbers are the store's alone: one counter, shared by received
- * messages and sent requests, taken when a record is appended, and raised
- * above every one seen when the journal is replayed.
+ * Sequence numbers: one counter, shared by received messages and sent
+ * requests, taken when a record is appended, and raised above every one
+ * seen when the journal is replayed or another writer's record applied.
  *
  * A received request: store_receive journals it (pending); once that is
  * durable (store_after_sync), store_ready queues it and offers it to the
@@ -24,6 +24,18 @@
  * A request we send: store_sending journals its start (pending); once
  * that is durable, store_started, and only then may it leave; store_sent
  * journals its outcome.
+ *
+ * Another writer of the same session (a listener sharing its log): what
+ * it wrote reaches this store as entries, applied in the log's order
+ * (store_apply) with the effects this store's own records have: a spawn
+ * makes the hook, a received message is queued and offered to waiters, a
+ * take dequeues it (ending a lease held here: store_on_lease_lost), a
+ * close ends waits.  Such an entry brings its sequence number, which may
+ * be below messages already indexed (a local record whose number came
+ * late, from the log): the index keeps sequence order, and the counter
+ * stays above every number applied.  Each is also appended to the local
+ * journal, a cache for store_read and for reopening.  What this store
+ * writes is told, record by record, to store_on_record's callback.
  *
  * Group commit: whatever must wait for its records to be durable
  * registers with store_after_sync.  The store's commit runs before each
@@ -73,8 +85,27 @@ struct store_stats {
 	struct journal_damage	damage;		/* found lost at open */
 };
 
+/*
+ * A record as a writer of the session wrote it: its type, JSON object (as
+ * text) and body, and seq, the sequence number the log gave it, or 0.  A
+ * record that takes a number (received 3, sending 8, refused 9) must have
+ * one: it becomes the record's "seq", and the counter stays above it.
+ * Others name what they are about in their JSON (a token; the "seq" of a
+ * message, for a take 5, an outcome 4 or an answer 7); a seq given for
+ * them is not used (a reopen could not know it).
+ */
+struct store_entry {
+	enum journal_type	 type;
+	uint64_t		 seq;
+	const char		*json;
+	size_t			 json_len;
+	const void		*body;
+	size_t			 body_len;
+};
+
 typedef void (*store_synced_cb)(void *);
 typedef void (*store_observer_cb)(struct message *, void *);
+typedef void (*store_record_cb)(const struct store_entry *, void *);
 
 struct store	*store_open(const struct store_config *, char **, char **);
 void		 store_close(struct store *);
@@ -151,5 +182,12 @@ int		 store_read_answer(struct store *, const struct message *,
 		    struct journal_record *, char **);
 void		 store_observe(struct store *, store_observer_cb, void *);
 void		 store_stats(struct store *, struct store_stats *);
+
+/* Other writers of the session. */
+int		 store_apply(struct store *, const struct store_entry *,
+		    char **);
+void		 store_on_record(struct store *, store_record_cb, void *);
+void		 store_on_lease_lost(struct store *, store_observer_cb,
+		    void *);
 
 #endif
