@@ -1,9 +1,10 @@
 /*
  * Store URLs: where a session keeps its records (issue 17).
  *
- *	journal						the embedded journal
- *	redis://[USER[:PASSWORD]@]HOST[:PORT][/DB]	Redis over TCP
- *	unix://[USER[:PASSWORD]@]/PATH[?db=DB]		Redis on a Unix socket
+ *	journal					the embedded journal
+ *	redis://[USER[:PASSWORD]@]HOST[:PORT][/DB]
+ *						Redis over TCP
+ *	unix://[USER[:PASSWORD]@]/PATH[?db=DB]	Redis on a Unix socket
  *
  * PASSWORD is a secret as signature specs take it (sigspec.h): env:NAME
  * or @FILE name where to read it; anything else is the password itself,
@@ -23,7 +24,7 @@
 #include <stddef.h>
 
 #define STORE_URL_MAX		2048	/* longest URL taken */
-#define STORE_URL_PORT		6379	/* Redis's port when none is given */
+#define STORE_URL_PORT		6379	/* Redis's, when none is given */
 #define STORE_URL_DB_MAX	2147483647 /* SELECT says the server's own */
 #define STORE_URL_PATH_MAX	107	/* sun_path less its NUL */
 
@@ -35,11 +36,11 @@ enum store_kind {
 
 struct store_url {
 	enum store_kind	 kind;
-	char		*host;		/* TCP: name or address, no brackets */
+	char		*host;		/* TCP: no [] around IPv6 */
 	int		 port;		/* TCP */
 	char		*path;		/* Unix socket */
 	int		 db;
-	char		*user;		/* NULL: AUTH with the password alone */
+	char		*user;		/* NULL: AUTH PASSWORD alone */
 	char		*password;	/* resolved; NULL: no AUTH */
 	size_t		 password_len;
 };

@@ -86,7 +86,8 @@ test_passwords(void)
 	}
 	if (parse("redis://:p:w@d@host", &url)) {
 		ok(url.user == NULL, "no user: AUTH with the password alone");
-		is_str(url.password, "p:w@d", "the password runs to the last @");
+		is_str(url.password, "p:w@d",
+		    "the password runs to the last @");
 		store_url_free(&url);
 	}
 	setenv("STORE_URL_TEST_PW", "from-env", 1);
@@ -145,7 +146,7 @@ test_hostile(void)
 	parses(big, want);
 	free(want);
 	free(big);
-	/* A NUL ends the URL as it ends a C string: "hunter2" is a port then. */
+	/* A NUL ends the URL as it ends a string: "hunter2" is a port. */
 	refused(nul, "bad port", "hunter2");
 }
 

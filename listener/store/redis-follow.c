@@ -1,0 +1,262 @@
+/*
+ * A follower of a session's stream (redis-follow.h).
+ *
+ * One XREAD BLOCK is outstanding whenever the connection is ready; each
+ * reply's entries are handed over in order and the last id handed over
+ * moves past them, and the next XREAD starts from it.  A lost connection
+ * loses only the XREAD in flight, whose entries were not handed over:
+ * the XREAD sent when the connection is ready again asks for them anew.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "loop.h"
+#include "redis-append.h"
+#include "redis-conn.h"
+#include "redis-follow.h"
+#include "xmalloc.h"
+
+struct redis_follow {
+	struct loop		*loop;
+	struct redis_conn	*conn;
+	char			*key;
+	char			 last_id[REDIS_FOLLOW_ID_MAX + 1];
+	redis_follow_cb		 cb;
+	void			*arg;
+	int			 reading;	/* an XREAD is in flight */
+	struct loop_timer	*retry;
+	char			 error[256];	/* XREAD's, or empty */
+	uint64_t		 skipped;
+};
+
+static void	redis_follow_read(struct redis_follow *);
+
+/* Parse a seq: 1 or more, decimal, no sign. */
+static int
+redis_follow_seq(const redisReply *r, uint64_t *seq)
+{
+	uint64_t	v = 0;
+	size_t		i;
+
+	if (r->type != REDIS_REPLY_STRING || r->len == 0 || r->len > 19)
+		return (-1);
+	for (i = 0; i < r->len; i++) {
+		if (r->str[i] < '0' || r->str[i] > '9')
+			return (-1);
+		v = v * 10 + (uint64_t)(r->str[i] - '0');
+	}
+	if (v == 0)
+		return (-1);
+	*seq = v;
+	return (0);
+}
+
+/*
+ * Fill e from one stream entry ([id, [field, value, ...]]).  Return 0, or
+ * -1 when it is not one of fish's.
+ */
+static int
+redis_follow_entry(const redisReply *r, struct redis_entry *e)
+{
+	const redisReply	*fields, *name, *value;
+	size_t			 i;
+	int			 has_seq = 0;
+
+	memset(e, 0, sizeof *e);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[0]->len > REDIS_FOLLOW_ID_MAX)
+		return (-1);
+	e->id = r->element[0]->str;
+	fields = r->element[1];
+	if (fields->type != REDIS_REPLY_ARRAY || fields->elements % 2 != 0)
+		return (-1);
+	for (i = 0; i < fields->elements; i += 2) {
+		name = fields->element[i];
+		value = fields->element[i + 1];
+		if (name->type != REDIS_REPLY_STRING ||
+		    value->type != REDIS_REPLY_STRING)
+			return (-1);
+		if (strcmp(name->str, "seq") == 0) {
+			if (redis_follow_seq(value, &e->seq) == -1)
+				return (-1);
+			has_seq = 1;
+		} else if (strcmp(name->str, "from") == 0) {
+			e->from = value->str;
+		} else if (strcmp(name->str, "type") == 0) {
+			e->type = value->str;
+		} else if (strcmp(name->str, "rec") == 0) {
+			e->rec = value->str;
+			e->reclen = value->len;
+		} else if (strcmp(name->str, "body") == 0) {
+			e->body = value->str;
+			e->bodylen = value->len;
+		}
+	}
+	if (!has_seq || e->from == NULL || e->type == NULL || e->rec == NULL)
+		return (-1);
+	return (0);
+}
+
+/* Hand over the entries of an XREAD reply ([[key, [entry, ...]]]). */
+static void
+redis_follow_entries(struct redis_follow *f, const redisReply *reply)
+{
+	const redisReply	*stream, *entries;
+	struct redis_entry	 e;
+	size_t			 i;
+
+	if (reply->elements != 1)
+		return;
+	stream = reply->element[0];
+	if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2)
+		return;
+	entries = stream->element[1];
+	if (entries->type != REDIS_REPLY_ARRAY)
+		return;
+	for (i = 0; i < entries->elements; i++) {
+		if (redis_follow_entry(entries->element[i], &e) == -1) {
+			f->skipped++;
+			if (e.id == NULL)
+				continue;
+			log_warnx("redis: %s: skipped entry %s, not fish's",
+			    f->key, e.id);
+		} else
+			f->cb(&e, f->arg);
+		snprintf(f->last_id, sizeof f->last_id, "%s", e.id);
+	}
+}
+
+/* Read again after an error reply, when the retry timer fires. */
+static void
+redis_follow_retry(void *arg)
+{
+	struct redis_follow	*f = arg;
+
+	f->retry = NULL;
+	redis_follow_read(f);
+}
+
+/* The reply to an XREAD: entries, nothing new (nil), or an error. */
+static void
+redis_follow_on_reply(struct redis_conn *conn, struct redisReply *reply,
+    void *arg)
+{
+	struct redis_follow	*f = arg;
+
+	(void)conn;
+	f->reading = 0;
+	if (reply == NULL)
+		return;		/* read again when ready again */
+	if (reply->type == REDIS_REPLY_ERROR) {
+		snprintf(f->error, sizeof f->error, "XREAD failed: %s",
+		    reply->str);
+		log_warnx("redis: %s: %s", f->key, f->error);
+		f->retry = loop_timer_add(f->loop,
+		    loop_now() + REDIS_FOLLOW_RETRY_MS, redis_follow_retry, f);
+		return;
+	}
+	f->error[0] = '\0';
+	if (reply->type == REDIS_REPLY_ARRAY)
+		redis_follow_entries(f, reply);
+	redis_follow_read(f);
+}
+
+/* Send the next XREAD, unless one is in flight or waiting to be retried. */
+static void
+redis_follow_read(struct redis_follow *f)
+{
+	char		 count[16], block[16];
+	const char	*argv[8];
+	size_t		 len[8];
+	int		 i;
+
+	if (f->reading || f->retry != NULL || !redis_conn_ready(f->conn))
+		return;
+	snprintf(count, sizeof count, "%d", REDIS_FOLLOW_COUNT);
+	snprintf(block, sizeof block, "%d", REDIS_FOLLOW_BLOCK_MS);
+	argv[0] = "XREAD";
+	argv[1] = "COUNT";
+	argv[2] = count;
+	argv[3] = "BLOCK";
+	argv[4] = block;
+	argv[5] = "STREAMS";
+	argv[6] = f->key;
+	argv[7] = f->last_id;
+	for (i = 0; i < 8; i++)
+		len[i] = strlen(argv[i]);
+	/* The server answers nil when the block ends: allow for the trip. */
+	if (redis_conn_command(f->conn, REDIS_FOLLOW_BLOCK_MS +
+	    REDIS_CONN_COMMAND_MS, redis_follow_on_reply, f, 8, argv,
+	    len) == 0)
+		f->reading = 1;
+}
+
+/* The connection is ready (read) or lost (the XREAD with it). */
+static void
+redis_follow_on_state(struct redis_conn *conn, int up, void *arg)
+{
+	struct redis_follow	*f = arg;
+
+	(void)conn;
+	if (up)
+		redis_follow_read(f);
+}
+
+/* Start following; see redis-follow.h. */
+struct redis_follow *
+redis_follow_new(struct loop *loop, const struct store_url *url,
+    const char *session, const char *id, redis_follow_cb cb, void *arg)
+{
+	struct redis_follow	*f;
+
+	f = xcalloc(1, sizeof *f);
+	f->loop = loop;
+	f->key = redis_key(session, "log");
+	snprintf(f->last_id, sizeof f->last_id, "%s", id);
+	f->cb = cb;
+	f->arg = arg;
+	f->conn = redis_conn_new(loop, url, redis_follow_on_state, f);
+	return (f);
+}
+
+/* Stop following and free; see redis-follow.h. */
+void
+redis_follow_free(struct redis_follow *f)
+{
+	if (f == NULL)
+		return;
+	loop_timer_cancel(f->loop, f->retry);
+	redis_conn_free(f->conn);
+	free(f->key);
+	free(f);
+}
+
+/* Return the id of the last entry handed over. */
+const char *
+redis_follow_last_id(const struct redis_follow *f)
+{
+	return (f->last_id);
+}
+
+/* Return the state of the follower's connection, or its read error. */
+const char *
+redis_follow_state(const struct redis_follow *f)
+{
+	if (f->error[0] != '\0' && redis_conn_ready(f->conn))
+		return (f->error);
+	return (redis_conn_state(f->conn));
+}
+
+/* Return how many entries were skipped. */
+uint64_t
+redis_follow_skipped(const struct redis_follow *f)
+{
+	return (f->skipped);
+}
