@@ -107,7 +107,7 @@ store_url_userinfo(const char *s, size_t len, struct store_url *out,
 {
 	const char	*colon;
 	char		*raw = NULL, *where = NULL, *literal;
-	size_t		 plen;
+	size_t		 plen, i;
 	int		 r = -1;
 
 	colon = memchr(s, ':', len);
@@ -119,6 +119,11 @@ store_url_userinfo(const char *s, size_t len, struct store_url *out,
 	if (colon > s && store_url_decode(s, (size_t)(colon - s), &out->user,
 	    "user", cause) == -1)
 		return (-1);
+	if (out->user != NULL && strlen(out->user) > STORE_URL_USER_MAX) {
+		xasprintf(cause, "the store URL's user is longer than %d bytes",
+		    STORE_URL_USER_MAX);
+		return (-1);
+	}
 	plen = len - (size_t)(colon + 1 - s);
 	if (plen == 0) {
 		*cause = xstrdup("the store URL has an empty password");
@@ -127,6 +132,14 @@ store_url_userinfo(const char *s, size_t len, struct store_url *out,
 	raw = xmalloc(plen + 1);
 	memcpy(raw, colon + 1, plen);
 	raw[plen] = '\0';
+	/* Refused before a cause could name a file or variable holding one. */
+	for (i = 0; i < plen; i++) {
+		if ((unsigned char)raw[i] < 0x20 || raw[i] == 0x7f) {
+			*cause = xstrdup("the store URL's password holds a"
+			    " control character or NUL");
+			goto fail;
+		}
+	}
 	if (raw[0] == '@' || strncmp(raw, "env:", 4) == 0) {
 		if (sigspec_secret_resolve(raw, &out->password,
 		    &out->password_len, &where, cause) == -1)
@@ -199,6 +212,11 @@ store_url_tcp(const char *s, size_t len, struct store_url *out,
 			    " character no host name has");
 			return (-1);
 		}
+	}
+	if (hend - host > STORE_URL_HOST_MAX) {
+		xasprintf(cause, "the store URL's host is longer than %d bytes",
+		    STORE_URL_HOST_MAX);
+		return (-1);
 	}
 	out->host = xstrndup(host, (size_t)(hend - host));
 	out->port = STORE_URL_PORT;

@@ -27,6 +27,8 @@
 #define STORE_URL_PORT		6379	/* Redis's, when none is given */
 #define STORE_URL_DB_MAX	2147483647 /* SELECT says the server's own */
 #define STORE_URL_PATH_MAX	107	/* sun_path less its NUL */
+#define STORE_URL_HOST_MAX	253	/* DNS's longest name */
+#define STORE_URL_USER_MAX	128	/* longest user, decoded */
 
 enum store_kind {
 	STORE_JOURNAL,

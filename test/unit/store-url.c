@@ -40,14 +40,21 @@ static void
 refused(const char *text, const char *want, const char *secret)
 {
 	struct store_url	 url;
-	char			*cause = NULL;
+	char			*cause = NULL, name[80];
+	size_t			 i;
 	int			 r;
 
+	/* The test's name on one TAP line, control characters as '?'. */
+	snprintf(name, sizeof name, "%s", text);
+	for (i = 0; name[i] != '\0'; i++) {
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			name[i] = '?';
+	}
 	r = store_url_parse(text, &url, &cause);
 	ok(r == -1 && cause != NULL && strstr(cause, want) != NULL &&
 	    strchr(cause, '\n') == NULL &&
 	    (secret == NULL || strstr(cause, secret) == NULL),
-	    "refused: %s", text);
+	    "refused: %s", name);
 	if (r == 0)
 		store_url_free(&url);
 	else if (cause == NULL || strstr(cause, want) == NULL)
@@ -137,13 +144,24 @@ test_hostile(void)
 
 	big = malloc(STORE_URL_MAX + 64);
 	want = malloc(STORE_URL_MAX + 64);
-	memcpy(big, "redis://", 8);
-	memset(big + 8, 'h', STORE_URL_MAX + 40);
+	memcpy(big, "redis://u:", 10);
+	memset(big + 10, 'p', STORE_URL_MAX + 40);
 	big[STORE_URL_MAX + 48] = '\0';
+	memcpy(big + STORE_URL_MAX + 46, "@h", 2);
 	refused(big, "longer than 2048 bytes", NULL);
-	big[STORE_URL_MAX] = '\0';
+	memcpy(big + STORE_URL_MAX - 2, "@h", 3);
+	parses(big, "redis://u:***@h:6379/0");
+	memcpy(big, "redis://", 8);
+	memset(big + 8, 'h', STORE_URL_HOST_MAX);
+	big[8 + STORE_URL_HOST_MAX] = '\0';
 	snprintf(want, STORE_URL_MAX + 64, "%s:6379/0", big);
 	parses(big, want);
+	memcpy(big + 8 + STORE_URL_HOST_MAX, "h", 2);
+	refused(big, "host is longer than 253 bytes", NULL);
+	memcpy(big, "redis://", 8);
+	memset(big + 8, 'u', STORE_URL_USER_MAX + 1);
+	memcpy(big + 8 + STORE_URL_USER_MAX + 1, ":pw@h", 6);
+	refused(big, "user is longer than 128 bytes", NULL);
 	free(want);
 	free(big);
 	/* A NUL ends the URL as it ends a string: "hunter2" is a port. */
@@ -201,8 +219,10 @@ main(void)
 	refused("redis://u:hunter2%00@h", "control character or NUL",
 	    "hunter2");
 	refused("redis://u%00:pw@h", "user holds a control", NULL);
-	refused("redis://u:hunter2\x01@h", "control character", "hunter2");
+	refused("redis://u:hunter2\n@h", "control character", "hunter2");
 	refused("redis://u:@@h", "missing file name", NULL);
+	refused("redis://u:env:A\nB@h", "control character", NULL);
+	refused("redis://u:@/tmp/a\x01b@h", "control character", NULL);
 	refused("redis://u:env:@h", "missing variable name", NULL);
 	refused("unix://", "not absolute", NULL);
 	refused("unix://tmp/r.sock", "not absolute", NULL);
