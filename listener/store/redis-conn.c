@@ -125,10 +125,15 @@ redis_conn_drop(struct redis_conn *conn, const char *reason)
 	redisAsyncFree(ac);
 }
 
-/* Tell why ac failed, from hiredis's error string. */
+/*
+ * Tell why ac failed, from hiredis's error string: the context's own
+ * (hiredis copies it to ac only after the connect callback has run).
+ */
 static const char *
 redis_conn_why(const redisAsyncContext *ac)
 {
+	if (ac->c.err != 0 && ac->c.errstr[0] != '\0')
+		return (ac->c.errstr);
 	if (ac->err != 0 && ac->errstr != NULL && *ac->errstr != '\0')
 		return (ac->errstr);
 	return ("connection closed");

@@ -273,6 +273,29 @@ entries_in_order(int n)
 	return (1);
 }
 
+/* Nothing listens: the state says why, and attempts go on. */
+static void
+test_refused(void)
+{
+	struct redis_conn	*conn;
+	struct state_wait	 s;
+	char			 url[512];
+
+	snprintf(url, sizeof url, "unix://%s/none.sock", dir);
+	conn = conn_open(url, 0);
+	s.conn = conn;
+	s.text = "No such file or directory";
+	ok(run_until(state_has, &s), "no socket: %s", redis_conn_state(conn));
+	redis_conn_free(conn);
+	conn = conn_open("redis://127.0.0.1:1", 0);
+	s.conn = conn;
+	s.text = "Connection refused";
+	ok(run_until(state_has, &s), "nothing on the port: %s",
+	    redis_conn_state(conn));
+	ok(!redis_conn_ready(conn), "and it is not ready");
+	redis_conn_free(conn);
+}
+
 /* ACL user, wrong password, password alone, SELECT, Unix socket. */
 static void
 test_auth(void)
@@ -500,6 +523,7 @@ main(void)
 	if (!ok(r == 0, "redis-server starts on port %d", port))
 		return (done_testing());
 	loop = loop_new();
+	test_refused();
 	test_auth();
 	test_stream();
 	helper("redis-stop", "", NULL, 0);
