@@ -6,8 +6,13 @@
  * moves past them, and the next XREAD starts from it.  A lost connection
  * loses only the XREAD in flight, whose entries were not handed over:
  * the XREAD sent when the connection is ready again asks for them anew.
+ * A catch-up (a read without BLOCK on another connection) may hand over
+ * entries that the XREAD in flight then returns too: every entry at or
+ * before the last id handed over is passed by, so none goes twice.
  */
 #include "config.h"
+
+#include <sys/queue.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +27,15 @@
 #include "redis-follow.h"
 #include "xmalloc.h"
 
+/* A catch-up in flight; f is NULL once the follower was freed. */
+struct redis_catch_up {
+	struct redis_follow		*f;
+	struct redis_conn		*conn;
+	redis_follow_done_cb		 done;
+	void				*arg;
+	LIST_ENTRY(redis_catch_up)	 entry;
+};
+
 struct redis_follow {
 	struct loop		*loop;
 	struct redis_conn	*conn;
@@ -33,9 +47,11 @@ struct redis_follow {
 	struct loop_timer	*retry;
 	char			 error[256];	/* XREAD's, or empty */
 	uint64_t		 skipped;
+	LIST_HEAD(, redis_catch_up) catch_ups;	/* in flight */
 };
 
 static void	redis_follow_read(struct redis_follow *);
+static int	redis_follow_catch_up_send(struct redis_catch_up *);
 
 /* Parse a seq: 1 or more, decimal, no sign. */
 static int
@@ -104,33 +120,74 @@ redis_follow_entry(const redisReply *r, struct redis_entry *e)
 	return (0);
 }
 
-/* Hand over the entries of an XREAD reply ([[key, [entry, ...]]]). */
-static void
+/* Parse a stream id "MS-SEQ" into *ms and *seq; -1 if it is not one. */
+static int
+redis_follow_id(const char *id, uint64_t *ms, uint64_t *seq)
+{
+	char	*end;
+
+	if (*id < '0' || *id > '9')
+		return (-1);
+	*ms = strtoull(id, &end, 10);
+	if (*end == '\0') {
+		*seq = 0;
+		return (0);
+	}
+	if (*end != '-' || end[1] < '0' || end[1] > '9')
+		return (-1);
+	*seq = strtoull(end + 1, &end, 10);
+	return (*end == '\0' ? 0 : -1);
+}
+
+/* Tell whether stream id a comes after id b ("0" before everything). */
+static int
+redis_follow_after(const char *a, const char *b)
+{
+	uint64_t	ams, aseq, bms, bseq;
+
+	if (redis_follow_id(a, &ams, &aseq) == -1 ||
+	    redis_follow_id(b, &bms, &bseq) == -1)
+		return (1);
+	return (ams > bms || (ams == bms && aseq > bseq));
+}
+
+/*
+ * Hand over the entries of an XREAD reply ([[key, [entry, ...]]]); return
+ * how many it held.
+ */
+static size_t
 redis_follow_entries(struct redis_follow *f, const redisReply *reply)
 {
 	const redisReply	*stream, *entries;
 	struct redis_entry	 e;
 	size_t			 i;
+	int			 r;
 
-	if (reply->elements != 1)
-		return;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1)
+		return (0);
 	stream = reply->element[0];
 	if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2)
-		return;
+		return (0);
 	entries = stream->element[1];
 	if (entries->type != REDIS_REPLY_ARRAY)
-		return;
+		return (0);
 	for (i = 0; i < entries->elements; i++) {
-		if (redis_follow_entry(entries->element[i], &e) == -1) {
+		r = redis_follow_entry(entries->element[i], &e);
+		if (e.id == NULL) {
 			f->skipped++;
-			if (e.id == NULL)
-				continue;
+			continue;
+		}
+		if (!redis_follow_after(e.id, f->last_id))
+			continue;	/* a catch-up handed it over */
+		if (r == -1) {
+			f->skipped++;
 			log_warnx("redis: %s: skipped entry %s, not fish's",
 			    f->key, e.id);
 		} else
 			f->cb(&e, f->arg);
 		snprintf(f->last_id, sizeof f->last_id, "%s", e.id);
 	}
+	return (entries->elements);
 }
 
 /* Read again after an error reply, when the retry timer fires. */
@@ -163,8 +220,7 @@ redis_follow_on_reply(struct redis_conn *conn, struct redisReply *reply,
 		return;
 	}
 	f->error[0] = '\0';
-	if (reply->type == REDIS_REPLY_ARRAY)
-		redis_follow_entries(f, reply);
+	redis_follow_entries(f, reply);
 	redis_follow_read(f);
 }
 
@@ -222,17 +278,103 @@ redis_follow_new(struct loop *loop, const struct store_url *url,
 	snprintf(f->last_id, sizeof f->last_id, "%s", id);
 	f->cb = cb;
 	f->arg = arg;
+	LIST_INIT(&f->catch_ups);
 	f->conn = redis_conn_new(loop, url, redis_follow_on_state, f);
 	return (f);
+}
+
+/*
+ * The reply to a catch-up's XREAD: hand its entries over, and read on
+ * while replies come full; then done.
+ */
+static void
+redis_follow_on_catch_up(struct redis_conn *conn, struct redisReply *reply,
+    void *arg)
+{
+	struct redis_catch_up	*c = arg;
+	char			 error[256];
+
+	if (c->f == NULL) {
+		c->done(c->arg, "the follower was closed");
+		goto done;
+	}
+	if (reply == NULL) {
+		snprintf(error, sizeof error, "redis connection lost (%s)",
+		    redis_conn_state(conn));
+		c->done(c->arg, error);
+	} else if (reply->type == REDIS_REPLY_ERROR) {
+		snprintf(error, sizeof error, "XREAD failed: %s", reply->str);
+		c->done(c->arg, error);
+	} else if (redis_follow_entries(c->f, reply) == REDIS_FOLLOW_COUNT) {
+		/* More may follow: read on from the new last id. */
+		if (redis_follow_catch_up_send(c) == 0)
+			return;
+		snprintf(error, sizeof error, "redis connection lost (%s)",
+		    redis_conn_state(conn));
+		c->done(c->arg, error);
+	} else
+		c->done(c->arg, NULL);
+	LIST_REMOVE(c, entry);
+done:
+	free(c);
+}
+
+/* Send a catch-up's XREAD, from the last id handed over. */
+static int
+redis_follow_catch_up_send(struct redis_catch_up *c)
+{
+	char		 count[16];
+	const char	*argv[6];
+	size_t		 len[6];
+	int		 i;
+
+	snprintf(count, sizeof count, "%d", REDIS_FOLLOW_COUNT);
+	argv[0] = "XREAD";
+	argv[1] = "COUNT";
+	argv[2] = count;
+	argv[3] = "STREAMS";
+	argv[4] = c->f->key;
+	argv[5] = c->f->last_id;
+	for (i = 0; i < 6; i++)
+		len[i] = strlen(argv[i]);
+	return (redis_conn_command(c->conn, 0, redis_follow_on_catch_up, c,
+	    6, argv, len));
+}
+
+/* Catch up now, on conn; see redis-follow.h. */
+int
+redis_follow_catch_up(struct redis_follow *f, struct redis_conn *conn,
+    redis_follow_done_cb done, void *arg)
+{
+	struct redis_catch_up	*c;
+
+	c = xcalloc(1, sizeof *c);
+	c->f = f;
+	c->conn = conn;
+	c->done = done;
+	c->arg = arg;
+	if (redis_follow_catch_up_send(c) == -1) {
+		free(c);
+		return (-1);
+	}
+	LIST_INSERT_HEAD(&f->catch_ups, c, entry);
+	return (0);
 }
 
 /* Stop following and free; see redis-follow.h. */
 void
 redis_follow_free(struct redis_follow *f)
 {
+	struct redis_catch_up	*c;
+
 	if (f == NULL)
 		return;
 	loop_timer_cancel(f->loop, f->retry);
+	/* Their replies come on connections of others: let them know. */
+	while ((c = LIST_FIRST(&f->catch_ups)) != NULL) {
+		LIST_REMOVE(c, entry);
+		c->f = NULL;
+	}
 	redis_conn_free(f->conn);
 	free(f->key);
 	free(f);

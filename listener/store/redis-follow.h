@@ -17,6 +17,7 @@
 #define REDIS_FOLLOW_ID_MAX	48	/* "MS-SEQ", two 64-bit numbers */
 
 struct loop;
+struct redis_conn;
 struct redis_follow;
 struct store_url;
 
@@ -41,6 +42,21 @@ typedef void (*redis_follow_cb)(const struct redis_entry *, void *);
  */
 struct redis_follow *redis_follow_new(struct loop *, const struct store_url *,
 	    const char *session, const char *id, redis_follow_cb, void *);
+
+/* A catch-up's end: error is NULL, or one line saying why it failed. */
+typedef void (*redis_follow_done_cb)(void *, const char *error);
+
+/*
+ * Catch up now: read what the stream holds after the last entry handed
+ * over, without blocking, on conn (not the follower's own, which its
+ * blocking read ties up), hand it over, then call done.  An ingress does
+ * this before it answers 404 for a token it does not know: the hook may
+ * have been spawned elsewhere a moment ago.  Entries are never handed
+ * over twice, whichever read brings them first.  Return 0 (done will be
+ * called once), or -1 when conn is not ready.
+ */
+int	 redis_follow_catch_up(struct redis_follow *, struct redis_conn *conn,
+	    redis_follow_done_cb done, void *);
 
 /* Stop following.  Never from the callback. */
 void	 redis_follow_free(struct redis_follow *);

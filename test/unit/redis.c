@@ -253,6 +253,26 @@ entries_at_least(void *arg)
 	return (nentries >= *(int *)arg);
 }
 
+/* A catch-up's end. */
+struct catch_up_wait {
+	int	 done;
+	char	 error[256];
+};
+static void
+on_catch_up(void *arg, const char *error)
+{
+	struct catch_up_wait	*w = arg;
+
+	w->done = 1;
+	if (error != NULL)
+		snprintf(w->error, sizeof w->error, "%s", error);
+}
+static int
+catch_up_done(void *arg)
+{
+	return (((struct catch_up_wait *)arg)->done);
+}
+
 /* Tell whether the follower has handed over seqs 1..n, in order, once. */
 static int
 entries_in_order(int n)
@@ -398,6 +418,7 @@ test_stream(void)
 	struct redis_conn	*a, *b, *admin;
 	struct redis_follow	*f;
 	struct reply_wait	 w;
+	struct catch_up_wait	 catch_up;
 	struct store_url	 url;
 	char			 text[512], *cause;
 	int			 i, n, increasing = 1, seen[201];
@@ -496,7 +517,26 @@ test_stream(void)
 	ok(run_until(entries_at_least, &n) && entries_in_order(n),
 	    "the follower has every entry once, in order (%d: the failed"
 	    " append may have run)", n);
+
+	/* A catch-up on another connection hands over what is new, once. */
+	memset(&catch_up, 0, sizeof catch_up);
+	append_both(a, b, 125, 1);
+	ok(appends_ok(125, 1) && redis_follow_catch_up(f, admin,
+	    on_catch_up, &catch_up) == 0 && run_until(catch_up_done,
+	    &catch_up) && catch_up.error[0] == '\0',
+	    "a catch-up succeeds");
+	ok(entries_in_order((int)appends[125].seq),
+	    "once it is done, the follower has handed over the last append");
+	append_both(a, b, 126, 1);
+	n = (int)appends[126].seq;
+	ok(run_until(entries_at_least, &n) && entries_in_order(n),
+	    "and the blocking read hands over none of them again");
+	memset(&catch_up, 0, sizeof catch_up);
+	redis_follow_catch_up(f, admin, on_catch_up, &catch_up);
 	redis_follow_free(f);
+	ok(run_until(catch_up_done, &catch_up) &&
+	    strcmp(catch_up.error, "the follower was closed") == 0,
+	    "a catch-up in flight when the follower is freed says so");
 	redis_conn_free(admin);
 	redis_conn_free(b);
 	redis_conn_free(a);
