@@ -190,6 +190,38 @@ redis_follow_entries(struct redis_follow *f, const redisReply *reply)
 	return (entries->elements);
 }
 
+/*
+ * Send XREAD COUNT N [BLOCK MS] STREAMS KEY LAST_ID on conn.  A blocking
+ * one's deadline allows for the block, after which the server answers
+ * nil.  Return 0, or -1 when conn is not ready.
+ */
+static int
+redis_follow_xread(struct redis_follow *f, struct redis_conn *conn,
+    int block, redis_conn_reply_cb cb, void *arg)
+{
+	char		 count[16], ms[16];
+	const char	*argv[8];
+	size_t		 len[8];
+	int		 argc = 0, i;
+
+	snprintf(count, sizeof count, "%d", REDIS_FOLLOW_COUNT);
+	snprintf(ms, sizeof ms, "%d", REDIS_FOLLOW_BLOCK_MS);
+	argv[argc++] = "XREAD";
+	argv[argc++] = "COUNT";
+	argv[argc++] = count;
+	if (block) {
+		argv[argc++] = "BLOCK";
+		argv[argc++] = ms;
+	}
+	argv[argc++] = "STREAMS";
+	argv[argc++] = f->key;
+	argv[argc++] = f->last_id;
+	for (i = 0; i < argc; i++)
+		len[i] = strlen(argv[i]);
+	return (redis_conn_command(conn, block ? REDIS_FOLLOW_BLOCK_MS +
+	    REDIS_CONN_COMMAND_MS : 0, cb, arg, argc, argv, len));
+}
+
 /* Read again after an error reply, when the retry timer fires. */
 static void
 redis_follow_retry(void *arg)
@@ -228,29 +260,9 @@ redis_follow_on_reply(struct redis_conn *conn, struct redisReply *reply,
 static void
 redis_follow_read(struct redis_follow *f)
 {
-	char		 count[16], block[16];
-	const char	*argv[8];
-	size_t		 len[8];
-	int		 i;
-
 	if (f->reading || f->retry != NULL || !redis_conn_ready(f->conn))
 		return;
-	snprintf(count, sizeof count, "%d", REDIS_FOLLOW_COUNT);
-	snprintf(block, sizeof block, "%d", REDIS_FOLLOW_BLOCK_MS);
-	argv[0] = "XREAD";
-	argv[1] = "COUNT";
-	argv[2] = count;
-	argv[3] = "BLOCK";
-	argv[4] = block;
-	argv[5] = "STREAMS";
-	argv[6] = f->key;
-	argv[7] = f->last_id;
-	for (i = 0; i < 8; i++)
-		len[i] = strlen(argv[i]);
-	/* The server answers nil when the block ends: allow for the trip. */
-	if (redis_conn_command(f->conn, REDIS_FOLLOW_BLOCK_MS +
-	    REDIS_CONN_COMMAND_MS, redis_follow_on_reply, f, 8, argv,
-	    len) == 0)
+	if (redis_follow_xread(f, f->conn, 1, redis_follow_on_reply, f) == 0)
 		f->reading = 1;
 }
 
@@ -323,22 +335,8 @@ done:
 static int
 redis_follow_catch_up_send(struct redis_catch_up *c)
 {
-	char		 count[16];
-	const char	*argv[6];
-	size_t		 len[6];
-	int		 i;
-
-	snprintf(count, sizeof count, "%d", REDIS_FOLLOW_COUNT);
-	argv[0] = "XREAD";
-	argv[1] = "COUNT";
-	argv[2] = count;
-	argv[3] = "STREAMS";
-	argv[4] = c->f->key;
-	argv[5] = c->f->last_id;
-	for (i = 0; i < 6; i++)
-		len[i] = strlen(argv[i]);
-	return (redis_conn_command(c->conn, 0, redis_follow_on_catch_up, c,
-	    6, argv, len));
+	return (redis_follow_xread(c->f, c->conn, 0, redis_follow_on_catch_up,
+	    c));
 }
 
 /* Catch up now, on conn; see redis-follow.h. */
