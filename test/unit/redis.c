@@ -177,12 +177,17 @@ command(struct redis_conn *conn, struct reply_wait *w, const char *line)
 	return (run_until(reply_done, w) ? 0 : -1);
 }
 
-/* Open a connection to url text, loading the append script when up. */
+/*
+ * Open a connection to url text, loading the append script when up
+ * (while load_scripts says so: after the restart no one does, and the
+ * appends must go through NOSCRIPT).
+ */
+static int		 load_scripts = 1;
 static void
 on_state_load(struct redis_conn *conn, int up, void *arg)
 {
 	(void)arg;
-	if (up)
+	if (up && load_scripts)
 		redis_append_load(conn);
 }
 static struct redis_conn *
@@ -476,6 +481,7 @@ test_stream(void)
 	ok(run_until(entries_at_least, &n) && entries_in_order(102),
 	    "and the follower has them");
 
+	load_scripts = 0;
 	ok(helper("redis-stop", "-KILL", NULL, 0) == 0,
 	    "redis-server is SIGKILLed");
 	ok(run_until(is_down, a) && run_until(is_down, b),
@@ -491,6 +497,10 @@ test_stream(void)
 	ok(appends_ok(102, 20), "appends after the restart succeed");
 	ok(appends[102].seq == 103 || appends[103].seq == 103,
 	    "seqs carry on from the AOF");
+	ok(run_until(is_ready, admin) &&
+	    command(admin, &w, "INFO errorstats") == 0 &&
+	    strstr(w.text, "errorstat_NOSCRIPT:count=") != NULL,
+	    "the restarted server had lost the script: NOSCRIPT, then EVAL");
 	n = 122;
 	ok(run_until(entries_at_least, &n) && entries_in_order(122),
 	    "the follower resumes: seqs 1 to 122, none lost or twice");
