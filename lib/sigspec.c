@@ -124,7 +124,8 @@ sigspec_parse_scheme(const char *s, struct sigspec *out, const char **rest,
 
 /* Read a secret from path, cutting one trailing newline. */
 static int
-sigspec_read_file(const char *path, struct sigspec *out, char **cause)
+sigspec_read_file(const char *path, char **secret, size_t *secret_len,
+    char **cause)
 {
 	char	*buf;
 	size_t	 len = 0;
@@ -164,8 +165,8 @@ sigspec_read_file(const char *path, struct sigspec *out, char **cause)
 		goto fail;
 	}
 	buf[len] = '\0';
-	out->secret = buf;
-	out->secret_len = len;
+	*secret = buf;
+	*secret_len = len;
 	return (0);
 
 fail:
@@ -211,43 +212,58 @@ sigspec_check_secret(struct sigspec *out, const char *where, char **cause)
 	return (0);
 }
 
+/* Resolve a secret written as SECRET, @FILE or env:NAME; see sigspec.h. */
+int
+sigspec_secret_resolve(const char *text, char **secret, size_t *secret_len,
+    char **where, char **cause)
+{
+	const char	*value;
+
+	*cause = NULL;
+	if (text[0] == '@') {
+		if (text[1] == '\0') {
+			*cause = xstrdup("missing file name after '@'");
+			return (-1);
+		}
+		if (sigspec_read_file(text + 1, secret, secret_len,
+		    cause) == -1)
+			return (-1);
+		xasprintf(where, " in file '%s'", text + 1);
+	} else if (strncmp(text, "env:", 4) == 0) {
+		if (text[4] == '\0') {
+			*cause = xstrdup("missing variable name after 'env:'");
+			return (-1);
+		}
+		if ((value = getenv(text + 4)) == NULL) {
+			xasprintf(cause, "environment variable '%s' is not set",
+			    text + 4);
+			return (-1);
+		}
+		*secret = xstrdup(value);
+		*secret_len = strlen(value);
+		xasprintf(where, " in environment variable '%s'", text + 4);
+	} else {
+		*secret = xstrdup(text);
+		*secret_len = strlen(text);
+		*where = xstrdup("");
+	}
+	return (0);
+}
+
 /* Parse and resolve a spec; see sigspec.h. */
 int
 sigspec_parse(const char *spec, struct sigspec *out, char **cause)
 {
-	const char	*rest, *value;
+	const char	*rest;
 	char		*where = NULL;
 	int		 r;
 
 	*cause = NULL;
 	if (sigspec_parse_scheme(spec, out, &rest, cause) == -1)
 		return (-1);
-	if (rest[0] == '@') {
-		if (rest[1] == '\0') {
-			*cause = xstrdup("missing file name after '@'");
-			return (-1);
-		}
-		if (sigspec_read_file(rest + 1, out, cause) == -1)
-			return (-1);
-		xasprintf(&where, " in file '%s'", rest + 1);
-	} else if (strncmp(rest, "env:", 4) == 0) {
-		if (rest[4] == '\0') {
-			*cause = xstrdup("missing variable name after 'env:'");
-			return (-1);
-		}
-		if ((value = getenv(rest + 4)) == NULL) {
-			xasprintf(cause, "environment variable '%s' is not set",
-			    rest + 4);
-			return (-1);
-		}
-		out->secret = xstrdup(value);
-		out->secret_len = strlen(value);
-		xasprintf(&where, " in environment variable '%s'", rest + 4);
-	} else {
-		out->secret = xstrdup(rest);
-		out->secret_len = strlen(rest);
-		where = xstrdup("");
-	}
+	if (sigspec_secret_resolve(rest, &out->secret, &out->secret_len,
+	    &where, cause) == -1)
+		return (-1);
 	r = sigspec_check_secret(out, where, cause);
 	free(where);
 	if (r == -1)

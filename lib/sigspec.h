@@ -52,6 +52,18 @@ struct sigspec {
 int	 sigspec_parse(const char *spec, struct sigspec *out, char **cause);
 
 /*
+ * Resolve a secret written as @FILE (the file's contents, one trailing
+ * newline cut, no NUL byte), env:NAME (the variable's value) or anything
+ * else (itself) into an allocated NUL-terminated *secret of *secret_len
+ * bytes, and *where, allocated, saying where it came from for a cause
+ * (" in file 'F'", " in environment variable 'N'" or "").  Return 0, or
+ * -1 with *cause (which names the file or variable, never the secret).
+ * The Redis store's password is read with it too (store-url.h).
+ */
+int	 sigspec_secret_resolve(const char *text, char **secret,
+	    size_t *secret_len, char **where, char **cause);
+
+/*
  * Build a spec from a scheme name as sigspec_scheme_name prints it and a
  * secret already resolved (what the listener receives).  Same returns.
  */

@@ -6,7 +6,8 @@ set -u
 
 srcdir=${FISH_SRC_DIR:-$(dirname "$0")/..}
 builddir=${FISH_BUILD_DIR:-.}
-harnesses="apply duration filter items journal journal-hostile jsonptr proto signature"
+harnesses="apply duration filter items journal journal-hostile jsonptr proto signature
+store-url"
 
 n=0
 for name in $harnesses; do

@@ -1,0 +1,218 @@
+/*
+ * The atomic append to a session's stream (redis-append.h).
+ *
+ * The script runs as EVALSHA by its SHA-1, computed here once; a server
+ * that does not have it cached (it restarted, or SCRIPT FLUSH) answers
+ * NOSCRIPT, and the append is sent again as EVAL with the script itself,
+ * which caches it.  Appends take their seqs in the order they were sent,
+ * but for those sent again after a NOSCRIPT: another append may get
+ * ahead of them.  Callers take the seq from the reply, never from the
+ * order.  The "#!lua" line makes Redis 7 refuse the
+ * script before it runs when the server is out of memory (maxmemory,
+ * noeviction), so that no seq is taken without its entry.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/crypto.h>
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "redis-append.h"
+#include "redis-conn.h"
+#include "xmalloc.h"
+
+/* KEYS: seq, log.  ARGV: from, type, rec[, body]. */
+static const char redis_append_script[] =
+	"#!lua\n"
+	"local seq = redis.call('INCR', KEYS[1])\n"
+	"local id\n"
+	"if #ARGV >= 4 then\n"
+	"  id = redis.call('XADD', KEYS[2], '*', 'seq', seq, 'from', ARGV[1],"
+	" 'type', ARGV[2], 'rec', ARGV[3], 'body', ARGV[4])\n"
+	"else\n"
+	"  id = redis.call('XADD', KEYS[2], '*', 'seq', seq, 'from', ARGV[1],"
+	" 'type', ARGV[2], 'rec', ARGV[3])\n"
+	"end\n"
+	"return {seq, id}\n";
+
+/* EVALSHA sha 2 seq log from type rec body */
+#define REDIS_APPEND_ARGS	9
+
+struct redis_append_op {
+	redis_append_cb	 cb;
+	void		*arg;
+	int		 argc;
+	char		*argv[REDIS_APPEND_ARGS];
+	size_t		 len[REDIS_APPEND_ARGS];
+	int		 sent_script;	/* EVAL after NOSCRIPT */
+};
+
+/* Return the script's SHA-1 in hex, as EVALSHA wants it. */
+static const char *
+redis_append_sha(void)
+{
+	static char	hex[41];
+	unsigned char	digest[20];
+	size_t		i;
+
+	if (hex[0] != '\0')
+		return (hex);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA1, redis_append_script,
+	    sizeof redis_append_script - 1, digest) != 0)
+		fatalx("redis: cannot hash the append script");
+	for (i = 0; i < sizeof digest; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	return (hex);
+}
+
+/* Return "fish:{SESSION}:WHAT"; caller frees. */
+char *
+redis_key(const char *session, const char *what)
+{
+	char	*key;
+
+	xasprintf(&key, "fish:{%s}:%s", session, what);
+	return (key);
+}
+
+/* The reply to SCRIPT LOAD: nothing to do but notice a refusal. */
+static void
+redis_append_on_load(struct redis_conn *conn, struct redisReply *reply,
+    void *arg)
+{
+	(void)conn;
+	(void)arg;
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+		log_warnx("redis: SCRIPT LOAD: %s", reply->str);
+}
+
+/* Load the script; see redis-append.h. */
+int
+redis_append_load(struct redis_conn *conn)
+{
+	const char	*argv[3] = { "SCRIPT", "LOAD", redis_append_script };
+	size_t		 len[3] = { 6, 4, 0 };
+
+	len[2] = sizeof redis_append_script - 1;
+
+	return (redis_conn_command(conn, 0, redis_append_on_load, NULL, 3,
+	    argv, len));
+}
+
+/* Free an append's copies. */
+static void
+redis_append_op_free(struct redis_append_op *op)
+{
+	int	i;
+
+	for (i = 0; i < op->argc; i++)
+		free(op->argv[i]);
+	free(op);
+}
+
+/* Send the append (again): EVALSHA, or EVAL once the script was missing. */
+static int
+redis_append_send(struct redis_conn *, struct redis_append_op *);
+
+/* The reply to the script: seq and id, NOSCRIPT, or an error. */
+static void
+redis_append_on_reply(struct redis_conn *conn, struct redisReply *reply,
+    void *arg)
+{
+	struct redis_append_op	*op = arg;
+	char			 error[256];
+
+	if (reply == NULL) {
+		snprintf(error, sizeof error, "redis connection lost (%s)",
+		    redis_conn_state(conn));
+		op->cb(op->arg, 0, NULL, error);
+	} else if (reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "NOSCRIPT", 8) == 0 && !op->sent_script) {
+		op->sent_script = 1;
+		if (redis_append_send(conn, op) == 0)
+			return;
+		snprintf(error, sizeof error, "redis connection lost (%s)",
+		    redis_conn_state(conn));
+		op->cb(op->arg, 0, NULL, error);
+	} else if (reply->type == REDIS_REPLY_ERROR) {
+		op->cb(op->arg, 0, NULL, reply->str);
+	} else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER ||
+	    reply->element[0]->integer <= 0 ||
+	    reply->element[1]->type != REDIS_REPLY_STRING) {
+		op->cb(op->arg, 0, NULL, "redis: unexpected reply to append");
+	} else {
+		op->cb(op->arg, (uint64_t)reply->element[0]->integer,
+		    reply->element[1]->str, NULL);
+	}
+	redis_append_op_free(op);
+}
+
+/* Send the append; see above. */
+static int
+redis_append_send(struct redis_conn *conn, struct redis_append_op *op)
+{
+	const char	*argv[REDIS_APPEND_ARGS];
+	int		 i;
+
+	for (i = 0; i < op->argc; i++)
+		argv[i] = op->argv[i];
+	if (op->sent_script) {
+		argv[0] = "EVAL";
+		argv[1] = redis_append_script;
+		op->len[0] = 4;
+		op->len[1] = sizeof redis_append_script - 1;
+	}
+	return (redis_conn_command(conn, 0, redis_append_on_reply, op,
+	    op->argc, argv, op->len));
+}
+
+/* Copy len bytes at p into argument i of op. */
+static void
+redis_append_arg(struct redis_append_op *op, const void *p, size_t len)
+{
+	op->argv[op->argc] = xmalloc(len + 1);
+	if (len > 0)
+		memcpy(op->argv[op->argc], p, len);
+	op->argv[op->argc][len] = '\0';
+	op->len[op->argc++] = len;
+}
+
+/* Append a record to a session's stream; see redis-append.h. */
+int
+redis_append(struct redis_conn *conn, const char *session, const char *from,
+    const char *type, const void *rec, size_t reclen, const void *body,
+    size_t bodylen, redis_append_cb cb, void *arg)
+{
+	struct redis_append_op	*op;
+	char			*key;
+
+	if (!redis_conn_ready(conn))
+		return (-1);
+	op = xcalloc(1, sizeof *op);
+	op->cb = cb;
+	op->arg = arg;
+	redis_append_arg(op, "EVALSHA", 7);
+	redis_append_arg(op, redis_append_sha(), 40);
+	redis_append_arg(op, "2", 1);
+	key = redis_key(session, "seq");
+	redis_append_arg(op, key, strlen(key));
+	free(key);
+	key = redis_key(session, "log");
+	redis_append_arg(op, key, strlen(key));
+	free(key);
+	redis_append_arg(op, from, strlen(from));
+	redis_append_arg(op, type, strlen(type));
+	redis_append_arg(op, rec, reclen);
+	if (body != NULL)
+		redis_append_arg(op, body, bodylen);
+	if (redis_append_send(conn, op) == -1) {
+		redis_append_op_free(op);
+		return (-1);
+	}
+	return (0);
+}

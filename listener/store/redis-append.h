@@ -1,0 +1,49 @@
+/*
+ * The Redis store's keys and its atomic append (doc/store-redis.md).
+ *
+ * A session is one stream, fish:{SESSION}:log, whose entries carry the
+ * fields seq, from, type, rec and (for a record with one) body.  A Lua
+ * script takes the next seq from fish:{SESSION}:seq and adds the entry
+ * in one step, so stream order is seq order for every reader.  The
+ * braces are a Redis Cluster hash tag: every key of a session hashes to
+ * one slot.
+ */
+#ifndef REDIS_APPEND_H
+#define REDIS_APPEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct redis_conn;
+
+/*
+ * The outcome of an append: seq and the entry's stream id, or error (one
+ * line: Redis's error, or that the connection was lost, and then the
+ * entry may or may not have been added: a follower will see it if it
+ * was).  Borrowed for the call.
+ */
+typedef void (*redis_append_cb)(void *arg, uint64_t seq, const char *id,
+	    const char *error);
+
+/* Return the key "fish:{SESSION}:WHAT"; caller frees. */
+char	*redis_key(const char *session, const char *what);
+
+/*
+ * Load the append script into the server's script cache (SCRIPT LOAD):
+ * call it whenever conn becomes ready.  Appends work without it (a
+ * NOSCRIPT reply makes them send the script itself), one round trip
+ * slower.  Return 0, or -1 when conn is not ready.
+ */
+int	 redis_append_load(struct redis_conn *conn);
+
+/*
+ * Append a record (type, its rec bytes, its body or NULL for none) that
+ * listener from wrote, to session's stream.  The bytes are copied.
+ * Return 0 (cb will be called once), or -1 when conn is not ready.
+ */
+int	 redis_append(struct redis_conn *conn, const char *session,
+	    const char *from, const char *type, const void *rec,
+	    size_t reclen, const void *body, size_t bodylen,
+	    redis_append_cb cb, void *arg);
+
+#endif

@@ -1,0 +1,402 @@
+/*
+ * A follower of a session's stream (redis-follow.h).
+ *
+ * One XREAD BLOCK is outstanding whenever the connection is ready; each
+ * reply's entries are handed over in order and the last id handed over
+ * moves past them, and the next XREAD starts from it.  A lost connection
+ * loses only the XREAD in flight, whose entries were not handed over:
+ * the XREAD sent when the connection is ready again asks for them anew.
+ * A catch-up (a read without BLOCK on another connection) may hand over
+ * entries that the XREAD in flight then returns too: every entry at or
+ * before the last id handed over is passed by, so none goes twice.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "loop.h"
+#include "redis-append.h"
+#include "redis-conn.h"
+#include "redis-follow.h"
+#include "xmalloc.h"
+
+/* A catch-up in flight; f is NULL once the follower was freed. */
+struct redis_catch_up {
+	struct redis_follow		*f;
+	struct redis_conn		*conn;
+	redis_follow_done_cb		 done;
+	void				*arg;
+	LIST_ENTRY(redis_catch_up)	 entry;
+};
+
+struct redis_follow {
+	struct loop		*loop;
+	struct redis_conn	*conn;
+	char			*key;
+	char			 last_id[REDIS_FOLLOW_ID_MAX + 1];
+	redis_follow_cb		 cb;
+	void			*arg;
+	int			 reading;	/* an XREAD is in flight */
+	struct loop_timer	*retry;
+	char			 error[256];	/* XREAD's, or empty */
+	uint64_t		 skipped;
+	LIST_HEAD(, redis_catch_up) catch_ups;	/* in flight */
+};
+
+static void	redis_follow_read(struct redis_follow *);
+static int	redis_follow_catch_up_send(struct redis_catch_up *);
+
+/* Parse a seq: 1 or more, decimal, no sign. */
+static int
+redis_follow_seq(const redisReply *r, uint64_t *seq)
+{
+	uint64_t	v = 0;
+	size_t		i;
+
+	if (r->type != REDIS_REPLY_STRING || r->len == 0 || r->len > 19)
+		return (-1);
+	for (i = 0; i < r->len; i++) {
+		if (r->str[i] < '0' || r->str[i] > '9')
+			return (-1);
+		v = v * 10 + (uint64_t)(r->str[i] - '0');
+	}
+	if (v == 0)
+		return (-1);
+	*seq = v;
+	return (0);
+}
+
+/*
+ * Fill e from one stream entry ([id, [field, value, ...]]).  Return 0, or
+ * -1 when it is not one of fish's.
+ */
+static int
+redis_follow_entry(const redisReply *r, struct redis_entry *e)
+{
+	const redisReply	*fields, *name, *value;
+	size_t			 i;
+	int			 has_seq = 0;
+
+	memset(e, 0, sizeof *e);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[0]->len > REDIS_FOLLOW_ID_MAX)
+		return (-1);
+	e->id = r->element[0]->str;
+	fields = r->element[1];
+	if (fields->type != REDIS_REPLY_ARRAY || fields->elements % 2 != 0)
+		return (-1);
+	for (i = 0; i < fields->elements; i += 2) {
+		name = fields->element[i];
+		value = fields->element[i + 1];
+		if (name->type != REDIS_REPLY_STRING ||
+		    value->type != REDIS_REPLY_STRING)
+			return (-1);
+		if (strcmp(name->str, "seq") == 0) {
+			if (redis_follow_seq(value, &e->seq) == -1)
+				return (-1);
+			has_seq = 1;
+		} else if (strcmp(name->str, "from") == 0) {
+			e->from = value->str;
+		} else if (strcmp(name->str, "type") == 0) {
+			e->type = value->str;
+		} else if (strcmp(name->str, "rec") == 0) {
+			e->rec = value->str;
+			e->reclen = value->len;
+		} else if (strcmp(name->str, "body") == 0) {
+			e->body = value->str;
+			e->bodylen = value->len;
+		}
+	}
+	if (!has_seq || e->from == NULL || e->type == NULL || e->rec == NULL)
+		return (-1);
+	return (0);
+}
+
+/* Parse a stream id "MS-SEQ" into *ms and *seq; -1 if it is not one. */
+static int
+redis_follow_id(const char *id, uint64_t *ms, uint64_t *seq)
+{
+	char	*end;
+
+	if (*id < '0' || *id > '9')
+		return (-1);
+	*ms = strtoull(id, &end, 10);
+	if (*end == '\0') {
+		*seq = 0;
+		return (0);
+	}
+	if (*end != '-' || end[1] < '0' || end[1] > '9')
+		return (-1);
+	*seq = strtoull(end + 1, &end, 10);
+	return (*end == '\0' ? 0 : -1);
+}
+
+/* Tell whether stream id a comes after id b ("0" before everything). */
+static int
+redis_follow_after(const char *a, const char *b)
+{
+	uint64_t	ams, aseq, bms, bseq;
+
+	if (redis_follow_id(a, &ams, &aseq) == -1 ||
+	    redis_follow_id(b, &bms, &bseq) == -1)
+		return (1);
+	return (ams > bms || (ams == bms && aseq > bseq));
+}
+
+/*
+ * Hand over the entries of an XREAD reply ([[key, [entry, ...]]]); return
+ * how many it held.
+ */
+static size_t
+redis_follow_entries(struct redis_follow *f, const redisReply *reply)
+{
+	const redisReply	*stream, *entries;
+	struct redis_entry	 e;
+	size_t			 i;
+	int			 r;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1)
+		return (0);
+	stream = reply->element[0];
+	if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2)
+		return (0);
+	entries = stream->element[1];
+	if (entries->type != REDIS_REPLY_ARRAY)
+		return (0);
+	for (i = 0; i < entries->elements; i++) {
+		r = redis_follow_entry(entries->element[i], &e);
+		if (e.id == NULL) {
+			f->skipped++;
+			continue;
+		}
+		if (!redis_follow_after(e.id, f->last_id))
+			continue;	/* a catch-up handed it over */
+		if (r == -1) {
+			f->skipped++;
+			log_warnx("redis: %s: skipped entry %s, not fish's",
+			    f->key, e.id);
+		} else
+			f->cb(&e, f->arg);
+		snprintf(f->last_id, sizeof f->last_id, "%s", e.id);
+	}
+	return (entries->elements);
+}
+
+/*
+ * Send XREAD COUNT N [BLOCK MS] STREAMS KEY LAST_ID on conn.  A blocking
+ * one's deadline allows for the block, after which the server answers
+ * nil.  Return 0, or -1 when conn is not ready.
+ */
+static int
+redis_follow_xread(struct redis_follow *f, struct redis_conn *conn,
+    int block, redis_conn_reply_cb cb, void *arg)
+{
+	char		 count[16], ms[16];
+	const char	*argv[8];
+	size_t		 len[8];
+	int		 argc = 0, i;
+
+	snprintf(count, sizeof count, "%d", REDIS_FOLLOW_COUNT);
+	snprintf(ms, sizeof ms, "%d", REDIS_FOLLOW_BLOCK_MS);
+	argv[argc++] = "XREAD";
+	argv[argc++] = "COUNT";
+	argv[argc++] = count;
+	if (block) {
+		argv[argc++] = "BLOCK";
+		argv[argc++] = ms;
+	}
+	argv[argc++] = "STREAMS";
+	argv[argc++] = f->key;
+	argv[argc++] = f->last_id;
+	for (i = 0; i < argc; i++)
+		len[i] = strlen(argv[i]);
+	return (redis_conn_command(conn, block ? REDIS_FOLLOW_BLOCK_MS +
+	    REDIS_CONN_COMMAND_MS : 0, cb, arg, argc, argv, len));
+}
+
+/* Read again after an error reply, when the retry timer fires. */
+static void
+redis_follow_retry(void *arg)
+{
+	struct redis_follow	*f = arg;
+
+	f->retry = NULL;
+	redis_follow_read(f);
+}
+
+/* The reply to an XREAD: entries, nothing new (nil), or an error. */
+static void
+redis_follow_on_reply(struct redis_conn *conn, struct redisReply *reply,
+    void *arg)
+{
+	struct redis_follow	*f = arg;
+
+	(void)conn;
+	f->reading = 0;
+	if (reply == NULL)
+		return;		/* read again when ready again */
+	if (reply->type == REDIS_REPLY_ERROR) {
+		snprintf(f->error, sizeof f->error, "XREAD failed: %s",
+		    reply->str);
+		log_warnx("redis: %s: %s", f->key, f->error);
+		f->retry = loop_timer_add(f->loop,
+		    loop_now() + REDIS_FOLLOW_RETRY_MS, redis_follow_retry, f);
+		return;
+	}
+	f->error[0] = '\0';
+	redis_follow_entries(f, reply);
+	redis_follow_read(f);
+}
+
+/* Send the next XREAD, unless one is in flight or waiting to be retried. */
+static void
+redis_follow_read(struct redis_follow *f)
+{
+	if (f->reading || f->retry != NULL || !redis_conn_ready(f->conn))
+		return;
+	if (redis_follow_xread(f, f->conn, 1, redis_follow_on_reply, f) == 0)
+		f->reading = 1;
+}
+
+/* The connection is ready (read) or lost (the XREAD with it). */
+static void
+redis_follow_on_state(struct redis_conn *conn, int up, void *arg)
+{
+	struct redis_follow	*f = arg;
+
+	(void)conn;
+	if (up)
+		redis_follow_read(f);
+}
+
+/* Start following; see redis-follow.h. */
+struct redis_follow *
+redis_follow_new(struct loop *loop, const struct store_url *url,
+    const char *session, const char *id, redis_follow_cb cb, void *arg)
+{
+	struct redis_follow	*f;
+
+	f = xcalloc(1, sizeof *f);
+	f->loop = loop;
+	f->key = redis_key(session, "log");
+	snprintf(f->last_id, sizeof f->last_id, "%s", id);
+	f->cb = cb;
+	f->arg = arg;
+	LIST_INIT(&f->catch_ups);
+	f->conn = redis_conn_new(loop, url, redis_follow_on_state, f);
+	return (f);
+}
+
+/*
+ * The reply to a catch-up's XREAD: hand its entries over, and read on
+ * while replies come full; then done.
+ */
+static void
+redis_follow_on_catch_up(struct redis_conn *conn, struct redisReply *reply,
+    void *arg)
+{
+	struct redis_catch_up	*c = arg;
+	char			 error[256];
+
+	if (c->f == NULL) {
+		c->done(c->arg, "the follower was closed");
+		goto done;
+	}
+	if (reply == NULL) {
+		snprintf(error, sizeof error, "redis connection lost (%s)",
+		    redis_conn_state(conn));
+		c->done(c->arg, error);
+	} else if (reply->type == REDIS_REPLY_ERROR) {
+		snprintf(error, sizeof error, "XREAD failed: %s", reply->str);
+		c->done(c->arg, error);
+	} else if (redis_follow_entries(c->f, reply) == REDIS_FOLLOW_COUNT) {
+		/* More may follow: read on from the new last id. */
+		if (redis_follow_catch_up_send(c) == 0)
+			return;
+		snprintf(error, sizeof error, "redis connection lost (%s)",
+		    redis_conn_state(conn));
+		c->done(c->arg, error);
+	} else
+		c->done(c->arg, NULL);
+	LIST_REMOVE(c, entry);
+done:
+	free(c);
+}
+
+/* Send a catch-up's XREAD, from the last id handed over. */
+static int
+redis_follow_catch_up_send(struct redis_catch_up *c)
+{
+	return (redis_follow_xread(c->f, c->conn, 0, redis_follow_on_catch_up,
+	    c));
+}
+
+/* Catch up now, on conn; see redis-follow.h. */
+int
+redis_follow_catch_up(struct redis_follow *f, struct redis_conn *conn,
+    redis_follow_done_cb done, void *arg)
+{
+	struct redis_catch_up	*c;
+
+	c = xcalloc(1, sizeof *c);
+	c->f = f;
+	c->conn = conn;
+	c->done = done;
+	c->arg = arg;
+	if (redis_follow_catch_up_send(c) == -1) {
+		free(c);
+		return (-1);
+	}
+	LIST_INSERT_HEAD(&f->catch_ups, c, entry);
+	return (0);
+}
+
+/* Stop following and free; see redis-follow.h. */
+void
+redis_follow_free(struct redis_follow *f)
+{
+	struct redis_catch_up	*c;
+
+	if (f == NULL)
+		return;
+	loop_timer_cancel(f->loop, f->retry);
+	/* Their replies come on connections of others: let them know. */
+	while ((c = LIST_FIRST(&f->catch_ups)) != NULL) {
+		LIST_REMOVE(c, entry);
+		c->f = NULL;
+	}
+	redis_conn_free(f->conn);
+	free(f->key);
+	free(f);
+}
+
+/* Return the id of the last entry handed over. */
+const char *
+redis_follow_last_id(const struct redis_follow *f)
+{
+	return (f->last_id);
+}
+
+/* Return the state of the follower's connection, or its read error. */
+const char *
+redis_follow_state(const struct redis_follow *f)
+{
+	if (f->error[0] != '\0' && redis_conn_ready(f->conn))
+		return (f->error);
+	return (redis_conn_state(f->conn));
+}
+
+/* Return how many entries were skipped. */
+uint64_t
+redis_follow_skipped(const struct redis_follow *f)
+{
+	return (f->skipped);
+}

@@ -1,0 +1,30 @@
+# Redis for the bats tests that need one (doc/store-redis.md): each test
+# starts a redis-server of its own with redis_start and stops it with
+# redis_stop; redis_kill SIGKILLs it (a crash) and redis_start restarts
+# it on the same port with the same data.  Load after common.bash.
+
+# redis_start: start (or restart) the test's redis-server in
+# $BATS_TEST_TMPDIR/redis; set REDIS_DIR, REDIS_PORT, REDIS_PID and
+# REDIS_SOCKET.  Skips the test without redis-server.
+redis_start() {
+	local out status=0
+	REDIS_DIR=$BATS_TEST_TMPDIR/redis
+	out=$("$FISH_SRC_DIR/test/helpers/redis-start" "$REDIS_DIR") ||
+	    status=$?
+	[ "$status" -ne 77 ] || skip "redis-server not installed (scripts/deps)"
+	[ "$status" -eq 0 ] ||
+	    fail "redis-server did not start: $(tail -5 "$REDIS_DIR/redis.log")"
+	read -r REDIS_PORT REDIS_PID REDIS_SOCKET <<<"$out"
+	export REDIS_DIR REDIS_PORT REDIS_PID REDIS_SOCKET
+}
+
+# redis_stop: stop the test's redis-server (SIGTERM), if it runs.
+redis_stop() {
+	[ -z "${REDIS_DIR:-}" ] ||
+	    "$FISH_SRC_DIR/test/helpers/redis-stop" "$REDIS_DIR"
+}
+
+# redis_kill: SIGKILL the test's redis-server and wait until it is gone.
+redis_kill() {
+	"$FISH_SRC_DIR/test/helpers/redis-stop" -KILL "$REDIS_DIR"
+}
