@@ -8,65 +8,15 @@
  */
 #include "config.h"
 
-#include <sys/stat.h>
-
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <json-c/json.h>
 
 #include "hook.h"
-#include "loop.h"
-#include "store.h"
-#include "tap.h"
+#include "store-fixture.h"
 #include "tree.h"
-#include "xmalloc.h"
 
-static char	*tmpdir;
-
-/* Open the store of directory dir (made if need be), or NULL. */
-static struct store *
-open_store(const char *dir, struct loop *loop)
-{
-	struct store_config	 config;
-	struct store		*s;
-	char			*journal, *warnings = NULL, *cause = NULL;
-
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return (NULL);
-	xasprintf(&journal, "%s/journal", dir);
-	memset(&config, 0, sizeof config);
-	config.journal_dir = journal;
-	config.session_dir = dir;
-	config.loop = loop;
-	config.retain_ms = STORE_RETAIN_DEFAULT_MS;
-	if ((s = store_open(&config, &warnings, &cause)) == NULL)
-		diag("store_open: %s", cause);
-	free(cause);
-	free(warnings);
-	free(journal);
-	return (s);
-}
-
-/* Spawn as `fish spawn` asks: the request's fields, and maybe options. */
-static struct hook *
-spawn(struct store *s, const char *name, const char *json)
-{
-	struct json_object	*request;
-	struct hook		*h;
-	char			*cause = NULL;
-
-	request = json_tokener_parse(json);
-	h = store_spawn(s, name, request, NULL, 0, &cause);
-	if (h == NULL)
-		diag("spawn: %s", cause);
-	free(cause);
-	json_object_put(request);
-	return (h);
-}
+/* A spawn as plain `fish spawn` asks it: the request's own fields only. */
+#define PLAIN	"{\"v\": 1, \"cmd\": \"spawn\"}"
 
 /* Count the hooks the store lists. */
 static size_t
@@ -82,40 +32,38 @@ listed(struct store *s)
 
 /* A plain spawn gets the spare at once; one with options waits. */
 static void
-test_plain_and_options(struct loop *loop)
+test_plain_and_options(void)
 {
+	struct fixture	 f;
 	struct store	*s;
 	struct hook	*a, *b, *c;
-	char		*dir;
 
-	xasprintf(&dir, "%s/plain", tmpdir);
-	if ((s = open_store(dir, loop)) == NULL) {
+	if (setup(&f, "plain", STORE_RETAIN_DEFAULT_MS) == -1) {
 		ok(0, "open the store");
-		free(dir);
+		teardown(&f);
 		return;
 	}
-	a = spawn(s, NULL, "{\"v\": 1, \"cmd\": \"spawn\"}");
+	s = f.store;
+	a = spawn(&f, NULL, PLAIN);
 	ok(a != NULL && !a->token_durable && listed(s) == 1,
 	    "the first plain spawn makes its own hook, and a spare, not listed");
 	store_commit(s);
-	a = spawn(s, NULL, "{\"v\": 1, \"cmd\": \"spawn\"}");
+	a = spawn(&f, NULL, PLAIN);
 	ok(a != NULL && a->token_durable && listed(s) == 2,
 	    "once the spare is durable, a plain spawn is handed it, durable "
 	    "already, and it is listed");
-	b = spawn(s, NULL, "{\"v\": 1, \"cmd\": \"spawn\"}");
+	b = spawn(&f, NULL, PLAIN);
 	ok(b != NULL && b != a && !b->token_durable,
 	    "the next spare is not durable before a sync: that spawn waits");
 	store_commit(s);
-	c = spawn(s, NULL, "{\"v\": 1, \"cmd\": \"spawn\", \"status\": 202}");
+	c = spawn(&f, NULL, "{\"v\": 1, \"cmd\": \"spawn\", \"status\": 202}");
 	ok(c != NULL && !c->token_durable && c->status == 202,
 	    "a spawn with an option makes its own hook and waits for it");
-	c = spawn(s, "named", "{\"v\": 1, \"cmd\": \"spawn\"}");
+	c = spawn(&f, "named", PLAIN);
 	ok(c != NULL && !c->token_durable && c->name != NULL,
 	    "so does a spawn with a name");
 	ok(listed(s) == 5, "every hook handed out is listed, the spare not");
-	store_commit(s);
-	store_close(s);
-	free(dir);
+	teardown(&f);
 }
 
 /*
@@ -124,75 +72,67 @@ test_plain_and_options(struct loop *loop)
  * ordinary hook from then on.
  */
 static void
-test_crash(struct loop *loop)
+test_crash(void)
 {
-	struct store	*s;
+	struct fixture	 f;
 	struct hook	*h, *a, *b;
-	char		*dir, token[TOKEN_LEN + 1];
+	char		 token[TOKEN_LEN + 1];
 
-	xasprintf(&dir, "%s/crash", tmpdir);
-	if ((s = open_store(dir, loop)) == NULL) {
+	if (setup(&f, "crash", STORE_RETAIN_DEFAULT_MS) == -1) {
 		ok(0, "open the store");
-		free(dir);
+		teardown(&f);
 		return;
 	}
 	/* The first plain spawn makes the spare, the second is handed it. */
-	spawn(s, NULL, "{\"v\": 1, \"cmd\": \"spawn\"}");
-	store_commit(s);
-	if ((h = spawn(s, NULL, "{\"v\": 1, \"cmd\": \"spawn\"}")) == NULL ||
-	    !h->token_durable) {
+	spawn(&f, NULL, PLAIN);
+	store_commit(f.store);
+	if ((h = spawn(&f, NULL, PLAIN)) == NULL || !h->token_durable) {
 		ok(0, "spawn");
-		store_close(s);
-		free(dir);
+		teardown(&f);
 		return;
 	}
 	memcpy(token, h->token, sizeof token);
 	/* The crash: what was appended since the last sync is lost. */
-	store_close(s);
-	if ((s = open_store(dir, loop)) == NULL) {
+	store_close(f.store);
+	if (reopen(&f) == -1) {
 		ok(0, "reopen the store");
-		free(dir);
+		teardown(&f);
 		return;
 	}
-	ok(listed(s) == 1, "after the crash the hook handed out is not listed");
-	a = spawn(s, NULL, "{\"v\": 1, \"cmd\": \"spawn\"}");
-	store_commit(s);
-	b = spawn(s, NULL, "{\"v\": 1, \"cmd\": \"spawn\"}");
+	ok(listed(f.store) == 1,
+	    "after the crash the hook handed out is not listed");
+	a = spawn(&f, NULL, PLAIN);
+	store_commit(f.store);
+	b = spawn(&f, NULL, PLAIN);
 	ok(a != NULL && b != NULL && b->token_durable &&
 	    strcmp(a->token, token) != 0 && strcmp(b->token, token) != 0,
 	    "and it is never handed out again");
-	h = store_find_token(s, token, TOKEN_LEN);
-	ok(h != NULL && !h->closed && listed(s) == 4,
+	h = store_find_token(f.store, token, TOKEN_LEN);
+	ok(h != NULL && !h->closed && listed(f.store) == 4,
 	    "its token finds it, open, and lists it from then on");
-	store_commit(s);
-	store_close(s);
-	if ((s = open_store(dir, loop)) == NULL) {
+	shut(&f);
+	if (reopen(&f) == -1) {
 		ok(0, "reopen the store");
-		free(dir);
+		teardown(&f);
 		return;
 	}
-	ok(listed(s) == 4 && store_find(s, token) != NULL,
+	ok(listed(f.store) == 4 && store_find(f.store, token) != NULL,
 	    "and it stays an ordinary hook across a reopen");
-	store_commit(s);
-	store_close(s);
-	free(dir);
+	teardown(&f);
 }
 
 /* Run every case and print the plan. */
 int
 main(void)
 {
-	char		 template[] = "/tmp/fish-unit-spare.XXXXXX";
-	struct loop	*loop;
+	char	template[] = "/tmp/fish-unit-spare.XXXXXX";
 
 	if ((tmpdir = mkdtemp(template)) == NULL) {
 		ok(0, "mkdtemp: %s", strerror(errno));
 		return (done_testing());
 	}
-	loop = loop_new();
-	test_plain_and_options(loop);
-	test_crash(loop);
-	loop_free(loop);
+	test_plain_and_options();
+	test_crash();
 	if (tree_remove(tmpdir) == -1)
 		ok(0, "remove '%s': %s", tmpdir, strerror(errno));
 	return (done_testing());

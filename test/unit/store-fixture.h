@@ -1,5 +1,6 @@
 /*
- * What the store's unit tests share (test/unit/store.c, store-apply.c): a
+ * What the store's unit tests share (test/unit/store.c, store-apply.c,
+ * spare.c): a
  * store in a directory of its own with its own loop and wall clock, hooks
  * spawned from JSON settings, requests received and made durable, waiters
  * that remember what they were handed, and observers of the timeline.
