@@ -21,7 +21,7 @@
 
 /*
  * Make a body of the parts of -F (multipart) or --data-urlencode, with
- * its Content-Type unless given.  Return an exit status; *cause says why
+ * its Content-Type unless given (or the data goes in the URL, -G).  Return an exit status; *cause says why
  * it is not EXIT_OK.
  */
 static int
@@ -53,13 +53,48 @@ cmd_send_parts_body(struct items *items, const struct send_parts *parts,
 		    PROTO_PAYLOAD_MAX >> 20);
 		status = EXIT_FAILED;
 	}
-	if (status == EXIT_OK && !items_has_header(items, "Content-Type"))
+	if (status == EXIT_OK && !parts->get &&
+	    !items_has_header(items, "Content-Type"))
 		(void)items_add_header(items, line, cause);
 	free(line);
 	if (status == EXIT_OK)
 		*body = buffer_detach(&b, len);
 	buffer_release(&b);
 	return (status);
+}
+
+/*
+ * -G: move the body of --data or --data-urlencode to the URL's query, as
+ * curl does; a space or control character, which a URL cannot hold, is a
+ * usage error (curl's too).  Return an exit status, with *cause when it is
+ * not EXIT_OK.
+ */
+static int
+cmd_send_get(struct items *items, const struct send_parts *parts,
+    char **body, size_t *len, char **cause)
+{
+	size_t	i;
+
+	if (parts->json != NULL || parts->nforms > 0 || items->body != NULL) {
+		*cause = xstrdup("-G puts --data or --data-urlencode in the "
+		    "URL: not --json, -F or fields");
+		return (EXIT_USAGE);
+	}
+	if (*body == NULL)
+		return (EXIT_OK);
+	for (i = 0; i < *len; i++) {
+		if ((unsigned char)(*body)[i] <= ' ' || (*body)[i] == 0x7f) {
+			*cause = xstrdup("-G: the data holds a space or a "
+			    "control character, which a URL cannot (use "
+			    "--data-urlencode)");
+			return (EXIT_USAGE);
+		}
+	}
+	items_query_add(items, *body, *len);
+	free(*body);
+	*body = NULL;
+	*len = 0;
+	return (EXIT_OK);
 }
 
 /*
@@ -127,16 +162,14 @@ cmd_send_prepare(struct items *items, const struct send_parts *parts,
 			goto fail;
 		}
 	}
+	if (parts->get &&
+	    (status = cmd_send_get(items, parts, body, len, &cause)) != EXIT_OK)
+		goto fail;
 	if ((json != NULL || items->body != NULL) &&
 	    !items_has_header(items, "Content-Type"))
 		items_add_header(items, "Content-Type: application/json", &cause);
 	return (EXIT_OK);
 
 fail:
-	if (status == EXIT_USAGE)
-		cmd_usage_error(entry, "%s", cause);
-	else
-		fish_warnx("send: %s", cause);
-	free(cause);
-	return (status);
+	return (cmd_fail(entry, status, cause));
 }

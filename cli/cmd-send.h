@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "curlopt.h"
+
 struct items;
 struct proto_frame;
 
@@ -32,8 +34,8 @@ struct send_options {
 	int		 output_fd;
 	int		 output_direct;	/* FILE is no regular file (/dev/null):
 					   written as it is */
-	const char	*proxy;		/* --proxy, or NULL: the environment's */
-	const char	*noproxy;	/* --noproxy, or NULL: likewise */
+	struct proxy_options proxy;	/* -x, --noproxy, --proxy-user,
+					   --proxy-header */
 	int		 insecure;	/* -k */
 	char		*cacert;	/* --cacert, made absolute */
 	int		 compressed;
@@ -54,6 +56,8 @@ struct send_parts {
 	char		 *user;		/* -u USER:PASSWORD */
 	const char	 *json;
 	const char	 *data;
+	int		  get;		/* -G: --data and --data-urlencode
+					   go in the URL's query */
 };
 
 int	cmd_send_prepare(struct items *, const struct send_parts *, char **, int,
