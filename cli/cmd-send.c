@@ -70,7 +70,9 @@ const struct cmd_entry cmd_send_entry = {
 	    "                    the headers of FILE, one a line, as curl does\n"
 	    "  --json T|@F|@-    send JSON text T, file F or stdin as the body,\n"
 	    "                    as application/json\n"
-	    "  --data T|@F|@-    send T, file F or stdin as the body, as it is\n"
+	    "  --data T|@F|@-    send T, file F or stdin as the body, as it is;\n"
+	    "                    repeated ones and --data-urlencode are joined\n"
+	    "                    by &, in order, as curl does\n"
 	    "  --data-urlencode S  send S URL-encoded, as curl: content,\n"
 	    "                    name=content, @file or name@file; repeated\n"
 	    "                    ones joined by &, as application/x-www-form-\n"
@@ -523,7 +525,11 @@ cmd_send_exec(int argc, char **argv)
 	    cmd_send_options)) != -1) {
 		switch (ch) {
 		case 'd':
-			parts.data = optarg;
+		case SEND_URLENCODE:
+			parts.data = xreallocarray(parts.data, parts.ndata + 1,
+			    sizeof *parts.data);
+			parts.data[parts.ndata].arg = optarg;
+			parts.data[parts.ndata++].encode = ch == SEND_URLENCODE;
 			break;
 		case 'e':
 			if (cmd_send_parse_expect(&so, optarg) != 0)
@@ -588,10 +594,6 @@ cmd_send_exec(int argc, char **argv)
 		case SEND_RAW:
 			so.raw = 1;
 			break;
-		case SEND_URLENCODE:
-			cmd_send_append(&parts.urlencoded, &parts.nurlencoded,
-			    optarg);
-			break;
 		case SEND_CACERT:
 		case SEND_MAX_RESPONSE:
 		case 'w':
@@ -651,7 +653,7 @@ fail:
 	free(cause);
 	free(parts.headers);
 	free(parts.forms);
-	free(parts.urlencoded);
+	free(parts.data);
 	free(so.cacert);
 	free(so.write_out);
 	curlopt_proxy_release(&so.proxy);

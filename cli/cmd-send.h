@@ -45,17 +45,23 @@ struct send_options {
 	uint64_t	 max_response;	/* --max-response, or 0 */
 };
 
+/* One --data or --data-urlencode. */
+struct send_data {
+	const char	*arg;
+	int		 encode;	/* --data-urlencode */
+};
+
 /* What the request is made of (the options that build it). */
 struct send_parts {
 	char		**headers;	/* -H, in order */
 	size_t		  nheaders;
 	char		**forms;	/* -F */
 	size_t		  nforms;
-	char		**urlencoded;	/* --data-urlencode */
-	size_t		  nurlencoded;
+	struct send_data *data;		/* --data and --data-urlencode, in
+					   order */
+	size_t		  ndata;
 	char		 *user;		/* -u USER:PASSWORD */
 	const char	 *json;
-	const char	 *data;
 	int		  get;		/* -G: --data and --data-urlencode
 					   go in the URL's query */
 };

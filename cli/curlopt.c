@@ -220,9 +220,9 @@ curlopt_escape(struct buffer *b, const char *data, size_t len)
 }
 
 /*
- * --data-urlencode SPEC: add one part to an urlencoded body, after an "&"
- * when it is not the first, in curl's five forms: "content", "=content",
- * "name=content", "@file" and "name@file"; only content is encoded.
+ * --data-urlencode SPEC: add one part to an urlencoded body, in curl's
+ * five forms: "content", "=content", "name=content", "@file" and
+ * "name@file"; only content is encoded.
  */
 int
 curlopt_urlencode(struct buffer *body, const char *spec, char **cause)
@@ -233,8 +233,6 @@ curlopt_urlencode(struct buffer *body, const char *spec, char **cause)
 
 	equals = strchr(spec, '=');
 	at = strchr(spec, '@');
-	if (buffer_unread(body) > 0)
-		buffer_add(body, "&", 1);
 	if (at != NULL && (equals == NULL || at < equals)) {
 		name_len = (size_t)(at - spec);
 		if ((data = curlopt_read(at + 1, &len, cause)) == NULL)

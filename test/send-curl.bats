@@ -377,6 +377,27 @@ pty() {
 	assert_failure 1
 }
 
+@test "send joins repeated --data and --data-urlencode with &, in order, as curl does" {
+	printf 'from=file' >"$BATS_TEST_TMPDIR/data"
+	set -- --data a=1 --data-urlencode 'b=x y' --data @"$BATS_TEST_TMPDIR/data" \
+	    --data c=3
+	fish send "$@" "$remote" >/dev/null
+	curl -sS -o /dev/null "$@" "$remote"
+	compare_received
+	run cat "$BATS_TEST_TMPDIR/both"
+	assert_line 'a=1&b=x+y&from=file&c=3'
+	assert_line 'application/x-www-form-urlencoded'
+	fish send --data a=1 --data b=2 "$remote" >/dev/null
+	curl -sS -o /dev/null --data a=1 --data b=2 "$remote"
+	compare_received
+	run --separate-stderr fish send --data a=1 --data @"$BATS_TEST_TMPDIR/none" \
+	    "$remote"
+	assert_failure 1
+	assert_equal "$stderr" "fish: send: $BATS_TEST_TMPDIR/none: No such file or directory"
+	run fish -S other wait "$remote" --timeout 0.2
+	assert_failure 124
+}
+
 @test "send --compressed asks for a compressed answer and decodes it" {
 	printf '{"ok":true}' | gzip -c >"$BATS_TEST_TMPDIR/body.gz"
 	gz=$(fish -S other spawn -H 'Content-Encoding: gzip' \
@@ -552,7 +573,7 @@ pty() {
 	    "-G $remote?x=1 --data a=1&b=%20" "-G $remote?x=1& --data a=1" \
 	    "-G $remote? --data a=1" \
 	    "-G $remote --data-urlencode @$BATS_TEST_TMPDIR/q" \
-	    "-G $remote"; do
+	    "-G $remote" "-G $remote --data-urlencode q=a+b --data per_page=10"; do
 		# shellcheck disable=SC2086
 		fish send $args >/dev/null
 		# shellcheck disable=SC2086
@@ -580,7 +601,7 @@ pty() {
 
 @test "send -G with --json, -F, fields or a space in the data is a usage error" {
 	local args
-	for args in "--json {}" "-F a=1" "a=1" "--data a%20b --data-urlencode x"; do
+	for args in "--json {}" "-F a=1" "a=1" "--json {} --data x"; do
 		# shellcheck disable=SC2086
 		run --separate-stderr fish send -G "$remote" $args
 		assert_failure 2
