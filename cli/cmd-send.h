@@ -57,13 +57,13 @@ struct send_parts {
 	size_t		  nheaders;
 	char		**forms;	/* -F */
 	size_t		  nforms;
-	struct send_data *data;		/* --data and --data-urlencode, in
-					   order */
+	struct send_data *data;		/* --data and --data-urlencode,
+					   in order */
 	size_t		  ndata;
 	char		 *user;		/* -u USER:PASSWORD */
 	const char	 *json;
-	int		  get;		/* -G: --data and --data-urlencode
-					   go in the URL's query */
+	int		  get;		/* -G: that data goes in the
+					   URL's query */
 };
 
 int	cmd_send_prepare(struct items *, const struct send_parts *, char **, int,

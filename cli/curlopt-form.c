@@ -37,10 +37,13 @@ static const struct {
 
 /* One part of -F, as curl reads it. */
 struct curlopt_part {
-	int		 kind;		/* '=' a value, '@' an upload (@FILE),
-					   '<' a file's content (<FILE) */
-	char		*value;		/* the value or the file's path */
-	const char	*type;		/* ;type=, in the spec, or NULL */
+	int		 kind;		/* '=' a value, '@' an upload
+					   (@FILE), '<' a file's content
+					   (<FILE) */
+	char		*value;		/* the value, or the file's
+					   path */
+	const char	*type;		/* ;type=, in the spec, or
+					   NULL */
 	size_t		 type_len;
 	char		*filename;	/* ;filename=, or NULL */
 	struct items	 headers;	/* ;headers= */
@@ -349,7 +352,8 @@ curlopt_form(struct buffer *body, const char *boundary, const char *spec,
 	if (part.type == NULL)
 		type_len = type != NULL ? strlen(type) : 0;
 	if (buffer_unread(body) + len > PROTO_PAYLOAD_MAX) {
-		xasprintf(cause, "-F: the form is larger than the largest body");
+		xasprintf(cause, "-F: the form is larger than the largest "
+		    "body");
 		ret = EXIT_FAILED;
 		goto fail;
 	}

@@ -460,7 +460,8 @@ httpc_options(struct transfer *t, const struct httpc_request *req)
 		curl_easy_setopt(t->easy, CURLOPT_NOPROXY, req->noproxy);
 	t->proxy = httpc_proxy_name(req->proxy);
 	if (req->proxy_user != NULL)
-		curl_easy_setopt(t->easy, CURLOPT_PROXYUSERPWD, req->proxy_user);
+		curl_easy_setopt(t->easy, CURLOPT_PROXYUSERPWD,
+		    req->proxy_user);
 	/*
 	 * As curl's --proxy-header: these go to the proxy alone (on a
 	 * CONNECT, and with a request it forwards), the request's own
@@ -469,7 +470,8 @@ httpc_options(struct transfer *t, const struct httpc_request *req)
 	if (req->proxy_headers != NULL &&
 	    json_object_array_length(req->proxy_headers) > 0) {
 		t->proxy_headers = httpc_slist(req->proxy_headers);
-		curl_easy_setopt(t->easy, CURLOPT_PROXYHEADER, t->proxy_headers);
+		curl_easy_setopt(t->easy, CURLOPT_PROXYHEADER,
+		    t->proxy_headers);
 		curl_easy_setopt(t->easy, CURLOPT_HEADEROPT,
 		    (long)CURLHEADER_SEPARATE);
 	}

@@ -12,9 +12,9 @@
  * when the request is over), and the options of curl's that fish send
  * takes: proxy and noproxy (the client's, from its flags or environment:
  * never the listener's), proxy_user (USER:PASSWORD, never journaled) and
- * proxy_headers (sent to the proxy alone, not journaled), insecure, cacert (an absolute path), compressed,
- * verbose (the reply's payload starts with the heads as curl -v shows
- * them, trace_len bytes) and max_response.
+ * proxy_headers (sent to the proxy alone, not journaled), insecure, cacert
+ * (an absolute path), compressed, verbose (the reply's payload starts with
+ * the heads as curl -v shows them, trace_len bytes) and max_response.
  */
 #include "config.h"
 
@@ -322,8 +322,8 @@ control_send_prepare_sign(struct conn *c, struct proto_frame *f,
 /*
  * Fill req with the options of curl's a client gives with a send or a
  * replay: proxy, noproxy, proxy_user, proxy_headers, insecure, cacert,
- * compressed, verbose and max_response.  Return 0, or -1 after answering the client which is
- * wrong.
+ * compressed, verbose and max_response.  Return 0, or -1 after answering
+ * the client which is wrong.
  */
 int
 control_send_options(struct conn *c, struct proto_frame *f,
