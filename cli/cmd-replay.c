@@ -25,7 +25,8 @@ static int	cmd_replay_exec(int, char **);
 
 const struct cmd_entry cmd_replay_entry = {
 	.name = "replay",
-	.usage = "SEQ [--to URL] [--json] [--raw]",
+	.usage = "SEQ [--to URL] [--json] [--raw] [-x URL] [--noproxy LIST]"
+	    " [--proxy-user USER:PASSWORD] [--proxy-header 'Name: value'|@F]",
 	.args = { 1, 1 },
 	.summary = "send a recorded request again",
 	.help =
@@ -36,8 +37,9 @@ const struct cmd_entry cmd_replay_entry = {
 	    "its URL.  Exit 1 when the answer is outside 200-299, 5 when the\n"
 	    "server cannot be reached, 3 when the listener is lost during the\n"
 	    "request (it may have been made).  The proxy is this command's, as\n"
-	    "with " FISH_NAME " send (http_proxy, https_proxy, ALL_PROXY,\n"
-	    "NO_PROXY), except to the session's own hooks.\n"
+	    "with " FISH_NAME " send (its flags, else http_proxy,\n"
+	    "https_proxy, ALL_PROXY, NO_PROXY), except to the session's own\n"
+	    "hooks.\n"
 	    "\n"
 	    "  --to URL      send it there instead (a received request's path\n"
 	    "                and query are added below URL)\n"
@@ -46,6 +48,12 @@ const struct cmd_entry cmd_replay_entry = {
 	    "                body_base64), time_total, attempts, seq\n"
 	    "  --raw         print control characters as they are, even to a\n"
 	    "                terminal\n"
+	    "  -x, --proxy URL  use this proxy (\"\" for none), as send -x\n"
+	    "  --noproxy LIST   hosts to reach without the proxy, as send\n"
+	    "  --proxy-user USER:PASSWORD  basic authentication to the proxy,\n"
+	    "                as send --proxy-user\n"
+	    "  --proxy-header 'Name: value'|@F  a header for the proxy alone,\n"
+	    "                as send --proxy-header\n"
 	    "  -h, --help    show this help\n",
 	.exec = cmd_replay_exec
 };
@@ -54,6 +62,7 @@ static const struct option cmd_replay_options[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "raw", no_argument, NULL, 'r' },
 	{ "to", required_argument, NULL, 't' },
+	PROXY_OPTIONS,
 	CMD_OPTIONS_END
 };
 
@@ -106,11 +115,14 @@ cmd_replay_exec(int argc, char **argv)
 	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request;
+	struct proxy_options	 po;
 	const char		*to = NULL;
+	char			*cause;
 	int64_t			 seq;
 	int			 ch, status, json = 0, raw = 0;
 
-	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_replay_options)) !=
+	memset(&po, 0, sizeof po);
+	while ((ch = cmd_getopt(entry, argc, argv, "x:", cmd_replay_options)) !=
 	    -1) {
 		switch (ch) {
 		case 'j':
@@ -123,32 +135,47 @@ cmd_replay_exec(int argc, char **argv)
 			to = optarg;
 			break;
 		case CMD_HELP:
-			return (EXIT_OK);
+			status = EXIT_OK;
+			goto done;
 		default:
-			return (EXIT_USAGE);
+			if (curlopt_proxy_option(&po, ch, optarg))
+				break;
+			status = EXIT_USAGE;
+			goto done;
 		}
 	}
-	if (timeline_number(argv[optind], &seq) != 0)
-		return (cmd_usage_error(entry, "invalid SEQ '%s' (use a "
-		    "message number, as " FISH_NAME " log shows)",
-		    argv[optind]));
-	if (to != NULL && !cmd_url_valid(to))
-		return (cmd_usage_error(entry, "invalid URL '%s' (use "
-		    "http://... or https://...)", to));
+	status = EXIT_USAGE;
+	if (timeline_number(argv[optind], &seq) != 0) {
+		cmd_usage_error(entry, "invalid SEQ '%s' (use a message "
+		    "number, as " FISH_NAME " log shows)", argv[optind]);
+		goto done;
+	}
+	if (to != NULL && !cmd_url_valid(to)) {
+		cmd_usage_error(entry, "invalid URL '%s' (use http://... or "
+		    "https://...)", to);
+		goto done;
+	}
 
-	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
-		return (status);
-	proto_frame_init(&frame);
 	request = proto_request("replay");
+	/* The URL may be either scheme: the listener picks. */
+	if ((status = curlopt_proxy_add(request, NULL, &po, &cause)) !=
+	    EXIT_OK) {
+		cmd_fail(entry, status, cause);
+		json_object_put(request);
+		goto done;
+	}
+	if ((status = client_open(&c, fish_session, CLIENT_START)) !=
+	    EXIT_OK) {
+		json_object_put(request);
+		goto done;
+	}
+	proto_frame_init(&frame);
 	json_object_object_add(request, "seq", json_object_new_int64(seq));
 	if (to != NULL)
 		json_object_object_add(request, "to",
 		    json_object_new_string(to));
 	json_object_object_add(request, "timeout_ms",
 	    json_object_new_int64(REPLAY_TIMEOUT_MS));
-	/* The URL may be either scheme: the listener picks. */
-	curlopt_proxy_add(request, "proxy", "http:", NULL, NULL);
-	curlopt_proxy_add(request, "proxy_https", "https:", NULL, NULL);
 	output_escape(isatty(STDOUT_FILENO) && !raw);
 	status = client_call(&c, request, NULL, 0, &frame,
 	    clock_mono_ms() + REPLAY_TIMEOUT_MS + REPLAY_GRACE_MS);
@@ -164,5 +191,7 @@ cmd_replay_exec(int argc, char **argv)
 	json_object_put(request);
 	proto_frame_release(&frame);
 	client_close(&c);
+done:
+	curlopt_proxy_release(&po);
 	return (status);
 }

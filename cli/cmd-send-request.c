@@ -20,17 +20,19 @@
 #include "xmalloc.h"
 
 /*
- * Make a body of the parts of -F (multipart) or --data-urlencode, with
- * its Content-Type unless given.  Return an exit status; *cause says why
- * it is not EXIT_OK.
+ * Make a body of the parts of -F (multipart), or of --data and
+ * --data-urlencode joined by "&" in order, as curl joins them; with
+ * --data-urlencode or -F, its Content-Type unless given (or the data goes
+ * in the URL, -G).  Return an exit status; *cause says why it is not
+ * EXIT_OK, unless NULL when that was said already.
  */
 static int
 cmd_send_parts_body(struct items *items, const struct send_parts *parts,
     char **body, size_t *len, char **cause)
 {
 	struct buffer	 b;
-	char		 boundary[64], *line;
-	size_t		 i;
+	char		 boundary[64], *line = NULL, *data;
+	size_t		 i, data_len;
 	int		 status = EXIT_OK;
 
 	buffer_init(&b);
@@ -43,23 +45,71 @@ cmd_send_parts_body(struct items *items, const struct send_parts *parts,
 		xasprintf(&line, "Content-Type: multipart/form-data; "
 		    "boundary=%s", boundary);
 	} else {
-		for (i = 0; i < parts->nurlencoded && status == EXIT_OK; i++)
-			status = curlopt_urlencode(&b, parts->urlencoded[i],
-			    cause);
-		line = xstrdup("Content-Type: application/x-www-form-urlencoded");
+		for (i = 0; i < parts->ndata && status == EXIT_OK; i++) {
+			if (i > 0)
+				buffer_add(&b, "&", 1);
+			if (parts->data[i].encode) {
+				status = curlopt_urlencode(&b,
+				    parts->data[i].arg, cause);
+				free(line);
+				line = xstrdup("Content-Type: "
+				    "application/x-www-form-urlencoded");
+			} else if ((data = read_body("send", parts->data[i].arg,
+			    PROTO_PAYLOAD_MAX, &data_len)) == NULL)
+				status = EXIT_FAILED;	/* it said why */
+			else {
+				buffer_add(&b, data, data_len);
+				free(data);
+			}
+		}
 	}
 	if (status == EXIT_OK && buffer_unread(&b) > PROTO_PAYLOAD_MAX) {
 		xasprintf(cause, "the body is larger than %u MiB",
 		    PROTO_PAYLOAD_MAX >> 20);
 		status = EXIT_FAILED;
 	}
-	if (status == EXIT_OK && !items_has_header(items, "Content-Type"))
+	if (status == EXIT_OK && line != NULL && !parts->get &&
+	    !items_has_header(items, "Content-Type"))
 		(void)items_add_header(items, line, cause);
 	free(line);
 	if (status == EXIT_OK)
 		*body = buffer_detach(&b, len);
 	buffer_release(&b);
 	return (status);
+}
+
+/*
+ * -G: move the body of --data or --data-urlencode to the URL's query, as
+ * curl does; a space or control character, which a URL cannot hold, is a
+ * usage error (curl's too).  Return an exit status, with *cause when it is
+ * not EXIT_OK.
+ */
+static int
+cmd_send_get(struct items *items, const struct send_parts *parts,
+    char **body, size_t *len, char **cause)
+{
+	size_t	i;
+
+	if (parts->json != NULL || parts->nforms > 0 || items->body != NULL) {
+		*cause = xstrdup("-G puts --data or --data-urlencode in the "
+		    "URL: not --json, -F or fields");
+		return (EXIT_USAGE);
+	}
+	if (*body == NULL)
+		return (EXIT_OK);
+	for (i = 0; i < *len; i++) {
+		if ((unsigned char)(*body)[i] <= ' ' || (*body)[i] == 0x7f) {
+			*cause = xstrdup("-G: the data holds a space or a "
+			    "control character, which a URL cannot (use "
+			    "--data-urlencode)");
+			return (EXIT_USAGE);
+		}
+	}
+	items_query_add(items, *body, *len);
+	free(*body);
+	*body = NULL;
+	*len = 0;
+	return (EXIT_OK);
 }
 
 /*
@@ -73,7 +123,7 @@ cmd_send_prepare(struct items *items, const struct send_parts *parts,
 {
 	const struct cmd_entry	*entry = &cmd_send_entry;
 	struct json_object	*parsed;
-	const char		*json = parts->json, *data = parts->data;
+	const char		*json = parts->json;
 	char			*cause = NULL, *why;
 	size_t			 i;
 	int			 n, status = EXIT_USAGE;
@@ -97,25 +147,28 @@ cmd_send_prepare(struct items *items, const struct send_parts *parts,
 	    (status = curlopt_user(items, parts->user, &cause)) != EXIT_OK)
 		goto fail;
 	status = EXIT_USAGE;
-	if ((json != NULL) + (data != NULL) + (items->body != NULL) +
-	    (parts->nforms > 0) + (parts->nurlencoded > 0) > 1) {
-		cause = xstrdup("give only one body: --json, --data, "
+	if ((json != NULL) + (parts->ndata > 0) + (items->body != NULL) +
+	    (parts->nforms > 0) > 1) {
+		cause = xstrdup("give only one body: --json, --data and "
 		    "--data-urlencode, -F or fields");
 		goto fail;
 	}
 
-	if (json != NULL || data != NULL) {
-		if ((*body = read_body("send", json != NULL ? json : data,
-		    PROTO_PAYLOAD_MAX, len)) == NULL)
+	if (json != NULL) {
+		if ((*body = read_body("send", json, PROTO_PAYLOAD_MAX,
+		    len)) == NULL)
 			return (EXIT_FAILED);
 	} else if (items->body != NULL) {
 		*body = xstrdup(json_object_to_json_string_ext(items->body,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		*len = strlen(*body);
-	} else if (parts->nforms > 0 || parts->nurlencoded > 0) {
+	} else if (parts->nforms > 0 || parts->ndata > 0) {
 		if ((status = cmd_send_parts_body(items, parts, body, len,
-		    &cause)) != EXIT_OK)
+		    &cause)) != EXIT_OK) {
+			if (cause == NULL)
+				return (status);
 			goto fail;
+		}
 	}
 	if (json != NULL) {
 		parsed = jsonptr_parse(*body, *len, &why);
@@ -127,16 +180,14 @@ cmd_send_prepare(struct items *items, const struct send_parts *parts,
 			goto fail;
 		}
 	}
+	if (parts->get &&
+	    (status = cmd_send_get(items, parts, body, len, &cause)) != EXIT_OK)
+		goto fail;
 	if ((json != NULL || items->body != NULL) &&
 	    !items_has_header(items, "Content-Type"))
 		items_add_header(items, "Content-Type: application/json", &cause);
 	return (EXIT_OK);
 
 fail:
-	if (status == EXIT_USAGE)
-		cmd_usage_error(entry, "%s", cause);
-	else
-		fish_warnx("send: %s", cause);
-	free(cause);
-	return (status);
+	return (cmd_fail(entry, status, cause));
 }

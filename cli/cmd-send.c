@@ -38,10 +38,12 @@ static int	cmd_send_exec(int, char **);
 const struct cmd_entry cmd_send_entry = {
 	.name = "send",
 	.usage = "[METHOD] URL [ITEM...] [-H 'Name: value'|@F]... [--json T|@F]"
-	    " [--data T|@F] [--data-urlencode S]... [-F NAME=V|@F]..."
+	    " [--data T|@F] [--data-urlencode S]... [-G] [-F NAME=V|@F]..."
 	    " [-u USER:PASSWORD] [--timeout D] [--retry N] [--expect CODES]"
 	    " [--sign SCHEME:SECRET] [-i] [-L] [-o FILE] [-q] [-v] [-w FORMAT]"
-	    " [-k] [--cacert F] [--proxy URL] [--noproxy LIST] [--compressed]"
+	    " [-k] [--cacert F] [--proxy URL] [--noproxy LIST]"
+	    " [--proxy-user USER:PASSWORD] [--proxy-header 'Name: value'|@F]"
+	    " [--compressed]"
 	    " [--max-response SIZE] [--raw]",
 	.args = { 1, -1 },
 	.summary = "make an HTTP request and print the response body",
@@ -68,14 +70,21 @@ const struct cmd_entry cmd_send_entry = {
 	    "                    the headers of FILE, one a line, as curl does\n"
 	    "  --json T|@F|@-    send JSON text T, file F or stdin as the body,\n"
 	    "                    as application/json\n"
-	    "  --data T|@F|@-    send T, file F or stdin as the body, as it is\n"
+	    "  --data T|@F|@-    send T, file F or stdin as the body, as it\n"
+	    "                    is; repeated ones and --data-urlencode are\n"
+	    "                    joined by &, in order, as curl does\n"
 	    "  --data-urlencode S  send S URL-encoded, as curl: content,\n"
 	    "                    name=content, @file or name@file; repeated\n"
 	    "                    ones joined by &, as application/x-www-form-\n"
 	    "                    urlencoded\n"
+	    "  -G, --get         put the data of --data or --data-urlencode\n"
+	    "                    in the URL's query (after ? or &) instead,\n"
+	    "                    and send a GET (or METHOD), as curl -G does\n"
 	    "  -F, --form NAME=V send a multipart/form-data body; V is a value,\n"
-	    "                    @FILE to upload a file (;type=T, ;filename=N)\n"
-	    "                    or <FILE for its content as the value\n"
+	    "                    @FILE to upload a file or <FILE for its\n"
+	    "                    content as the value, \"quoted\" if it holds\n"
+	    "                    a ;, then curl's ;type=T, ;filename=N and\n"
+	    "                    ;headers=H|@F\n"
 	    "  -u, --user USER:PASSWORD  basic authentication, the password\n"
 	    "                    hidden from ps; -u USER asks for it on a\n"
 	    "                    terminal, and is a usage error in a script\n"
@@ -84,6 +93,12 @@ const struct cmd_entry cmd_send_entry = {
 	    "                    picks it: http_proxy, https_proxy, ALL_PROXY\n"
 	    "  --noproxy LIST    hosts to reach without the proxy (default\n"
 	    "                    NO_PROXY; * for all)\n"
+	    "  --proxy-user USER:PASSWORD  basic authentication to the proxy,\n"
+	    "                    as -u: the password hidden from ps and -v,\n"
+	    "                    asked for on a terminal when missing\n"
+	    "  --proxy-header 'Name: value'|@F  send a header to the proxy\n"
+	    "                    alone (on its CONNECT for https too, where\n"
+	    "                    -H headers never go); @F as with -H\n"
 	    "  -k, --insecure    do not check the server's certificate\n"
 	    "  --cacert FILE     trust the certificates in FILE (PEM) alone\n"
 	    "  --compressed      ask for a compressed response and decode it\n"
@@ -134,7 +149,6 @@ enum {
 	SEND_COMPRESSED,
 	SEND_URLENCODE,
 	SEND_MAX_RESPONSE,
-	SEND_NOPROXY,
 	SEND_RAW
 };
 
@@ -145,15 +159,14 @@ static const struct option cmd_send_options[] = {
 	{ "data-urlencode", required_argument, NULL, SEND_URLENCODE },
 	{ "expect", required_argument, NULL, 'e' },
 	{ "form", required_argument, NULL, 'F' },
+	{ "get", no_argument, NULL, 'G' },
 	{ "header", required_argument, NULL, 'H' },
 	{ "include", no_argument, NULL, 'i' },
 	{ "insecure", no_argument, NULL, 'k' },
 	{ "json", required_argument, NULL, 'j' },
 	{ "location", no_argument, NULL, 'L' },
 	{ "max-response", required_argument, NULL, SEND_MAX_RESPONSE },
-	{ "noproxy", required_argument, NULL, SEND_NOPROXY },
 	{ "output", required_argument, NULL, 'o' },
-	{ "proxy", required_argument, NULL, 'x' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "raw", no_argument, NULL, SEND_RAW },
 	{ "retry", required_argument, NULL, 'r' },
@@ -162,6 +175,7 @@ static const struct option cmd_send_options[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "write-out", required_argument, NULL, 'w' },
+	PROXY_OPTIONS,
 	CMD_OPTIONS_END
 };
 
@@ -283,12 +297,18 @@ cmd_send_sign(const char *spec, struct json_object *request)
 /*
  * Add curl's options to the request: the proxy of this command (flags,
  * else its environment), TLS, decoding, -v and the response limit.
+ * Return an exit status, after saying why when it is not EXIT_OK.
  */
-static void
+static int
 cmd_send_curl_options(const struct send_options *so, const char *url,
     struct json_object *request)
 {
-	curlopt_proxy_add(request, "proxy", url, so->proxy, so->noproxy);
+	char	*cause;
+	int	 status;
+
+	if ((status = curlopt_proxy_add(request, url, &so->proxy,
+	    &cause)) != EXIT_OK)
+		return (cmd_fail(&cmd_send_entry, status, cause));
 	if (so->insecure)
 		json_object_object_add(request, "insecure",
 		    json_object_new_boolean(1));
@@ -304,6 +324,7 @@ cmd_send_curl_options(const struct send_options *so, const char *url,
 	if (so->max_response > 0)
 		json_object_object_add(request, "max_response",
 		    json_object_new_int64((int64_t)so->max_response));
+	return (EXIT_OK);
 }
 
 /* Send the request through the listener and print the response. */
@@ -320,8 +341,10 @@ cmd_send_request(const char *method, const struct items *items,
 	char			 after[64] = "";
 
 	request = proto_request("send");
-	if (so->sign != NULL &&
-	    (status = cmd_send_sign(so->sign, request)) != EXIT_OK) {
+	if ((so->sign != NULL &&
+	    (status = cmd_send_sign(so->sign, request)) != EXIT_OK) ||
+	    (status = cmd_send_curl_options(so, items->url, request)) !=
+	    EXIT_OK) {
 		json_object_put(request);
 		return (status);
 	}
@@ -354,7 +377,6 @@ cmd_send_request(const char *method, const struct items *items,
 	if (so->include)
 		json_object_object_add(request, "include",
 		    json_object_new_boolean(1));
-	cmd_send_curl_options(so, items->url, request);
 
 	/*
 	 * The listener enforces the timeout of each attempt and the backoff
@@ -500,11 +522,15 @@ cmd_send_exec(int argc, char **argv)
 	so.output_fd = -1;
 	if (cmd_send_parse_expect(&so, "2xx") != 0)
 		return (EXIT_USAGE);
-	while ((ch = cmd_getopt(entry, argc, argv, "F:H:iko:Lqu:vw:x:",
+	while ((ch = cmd_getopt(entry, argc, argv, "F:GH:iko:Lqu:vw:x:",
 	    cmd_send_options)) != -1) {
 		switch (ch) {
 		case 'd':
-			parts.data = optarg;
+		case SEND_URLENCODE:
+			parts.data = xreallocarray(parts.data, parts.ndata + 1,
+			    sizeof *parts.data);
+			parts.data[parts.ndata].arg = optarg;
+			parts.data[parts.ndata++].encode = ch == SEND_URLENCODE;
 			break;
 		case 'e':
 			if (cmd_send_parse_expect(&so, optarg) != 0)
@@ -512,6 +538,9 @@ cmd_send_exec(int argc, char **argv)
 			break;
 		case 'F':
 			cmd_send_append(&parts.forms, &parts.nforms, optarg);
+			break;
+		case 'G':
+			parts.get = 1;
 			break;
 		case 'H':
 			cmd_send_append(&parts.headers, &parts.nheaders, optarg);
@@ -560,21 +589,11 @@ cmd_send_exec(int argc, char **argv)
 		case 'v':
 			so.verbose = 1;
 			break;
-		case 'x':
-			so.proxy = optarg;
-			break;
 		case SEND_COMPRESSED:
 			so.compressed = 1;
 			break;
-		case SEND_NOPROXY:
-			so.noproxy = optarg;
-			break;
 		case SEND_RAW:
 			so.raw = 1;
-			break;
-		case SEND_URLENCODE:
-			cmd_send_append(&parts.urlencoded, &parts.nurlencoded,
-			    optarg);
 			break;
 		case SEND_CACERT:
 		case SEND_MAX_RESPONSE:
@@ -586,6 +605,8 @@ cmd_send_exec(int argc, char **argv)
 			status = EXIT_OK;
 			goto fail;
 		default:
+			if (curlopt_proxy_option(&so.proxy, ch, optarg))
+				break;
 			goto fail;
 		}
 	}
@@ -633,8 +654,9 @@ fail:
 	free(cause);
 	free(parts.headers);
 	free(parts.forms);
-	free(parts.urlencoded);
+	free(parts.data);
 	free(so.cacert);
 	free(so.write_out);
+	curlopt_proxy_release(&so.proxy);
 	return (status);
 }

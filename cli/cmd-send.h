@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "curlopt.h"
+
 struct items;
 struct proto_frame;
 
@@ -32,8 +34,8 @@ struct send_options {
 	int		 output_fd;
 	int		 output_direct;	/* FILE is no regular file (/dev/null):
 					   written as it is */
-	const char	*proxy;		/* --proxy, or NULL: the environment's */
-	const char	*noproxy;	/* --noproxy, or NULL: likewise */
+	struct proxy_options proxy;	/* -x, --noproxy, --proxy-user,
+					   --proxy-header */
 	int		 insecure;	/* -k */
 	char		*cacert;	/* --cacert, made absolute */
 	int		 compressed;
@@ -43,17 +45,25 @@ struct send_options {
 	uint64_t	 max_response;	/* --max-response, or 0 */
 };
 
+/* One --data or --data-urlencode. */
+struct send_data {
+	const char	*arg;
+	int		 encode;	/* --data-urlencode */
+};
+
 /* What the request is made of (the options that build it). */
 struct send_parts {
 	char		**headers;	/* -H, in order */
 	size_t		  nheaders;
 	char		**forms;	/* -F */
 	size_t		  nforms;
-	char		**urlencoded;	/* --data-urlencode */
-	size_t		  nurlencoded;
+	struct send_data *data;		/* --data and --data-urlencode,
+					   in order */
+	size_t		  ndata;
 	char		 *user;		/* -u USER:PASSWORD */
 	const char	 *json;
-	const char	 *data;
+	int		  get;		/* -G: that data goes in the
+					   URL's query */
 };
 
 int	cmd_send_prepare(struct items *, const struct send_parts *, char **, int,

@@ -96,6 +96,21 @@ cmd_usage_error(const struct cmd_entry *entry, const char *fmt, ...)
 }
 
 /*
+ * Say why a command cannot go on (cause, freed here): as a usage error
+ * when status is EXIT_USAGE, else on one line.  Return status.
+ */
+int
+cmd_fail(const struct cmd_entry *entry, int status, char *cause)
+{
+	if (status == EXIT_USAGE)
+		cmd_usage_error(entry, "%s", cause);
+	else
+		fish_warnx("%s: %s", entry->name, cause);
+	free(cause);
+	return (status);
+}
+
+/*
  * Copy to name the n-th operand (from 0) that entry's usage line requires:
  * a word outside brackets and before the first option or redirection, its
  * "..." cut.  Return 0, or -1 when the usage line names no such operand.

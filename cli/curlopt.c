@@ -6,8 +6,6 @@
  */
 #include "config.h"
 
-#include <sys/random.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,28 +22,11 @@
 #include "proto.h"
 #include "xmalloc.h"
 
-/* What curl guesses for a file's type by its name (-F name=@file). */
-static const struct {
-	const char	*extension;
-	const char	*type;
-} curlopt_types[] = {
-	{ ".gif", "image/gif" },
-	{ ".jpg", "image/jpeg" },
-	{ ".jpeg", "image/jpeg" },
-	{ ".png", "image/png" },
-	{ ".svg", "image/svg+xml" },
-	{ ".txt", "text/plain" },
-	{ ".htm", "text/html" },
-	{ ".html", "text/html" },
-	{ ".pdf", "application/pdf" },
-	{ ".xml", "application/xml" },
-};
-
 /*
  * Read a whole file (or stdin for "-"), at most the largest body.  Return
  * it with its length, or NULL with *cause naming the file and why.
  */
-static char *
+char *
 curlopt_read(const char *path, size_t *len, char **cause)
 {
 	char	*data;
@@ -68,11 +49,12 @@ curlopt_read(const char *path, size_t *len, char **cause)
 
 /*
  * Ask for the password of user on the terminal, without echo, as curl
- * does.  Return "USER:PASSWORD", or NULL when there is no terminal to ask
- * on (a script's stdin) or nothing could be read.
+ * does (kind is "host" or "proxy").  Return "USER:PASSWORD", or NULL when
+ * there is no terminal to ask on (a script's stdin) or nothing could be
+ * read.
  */
 static char *
-curlopt_ask(const char *user)
+curlopt_ask(const char *kind, const char *user)
 {
 	struct termios	 saved, quiet;
 	char		 password[1024], *both = NULL, c;
@@ -93,7 +75,7 @@ curlopt_ask(const char *user)
 	 */
 	if (tcsetattr(fd, TCSANOW, &quiet) == -1)
 		goto done;
-	(void)dprintf(fd, "Enter host password for user '%s':", user);
+	(void)dprintf(fd, "Enter %s password for user '%s':", kind, user);
 	while ((n = read(fd, &c, 1)) == 1 && c != '\n' && c != '\r') {
 		if (len < sizeof password - 1)
 			password[len++] = c;
@@ -109,35 +91,61 @@ done:
 }
 
 /*
+ * Take USER:PASSWORD of -u or --proxy-user (flag) from arg: return a copy
+ * in *both, to be wiped and freed, and blank the password in arg so that
+ * ps no longer shows it.  A user without a password is asked for it on a
+ * terminal, as curl asks; in a script (stdin not a terminal) that is a
+ * usage error, never a wait.
+ */
+static int
+curlopt_credentials(char *arg, const char *flag, const char *kind,
+    char **both, char **cause)
+{
+	char	*colon;
+
+	if ((colon = strchr(arg, ':')) == NULL) {
+		if ((*both = curlopt_ask(kind, arg)) == NULL) {
+			xasprintf(cause, "%s needs USER:PASSWORD when stdin is "
+			    "not a terminal to ask on", flag);
+			return (EXIT_USAGE);
+		}
+		return (EXIT_OK);
+	}
+	*both = xstrdup(arg);
+	explicit_bzero(colon + 1, strlen(colon + 1));
+	return (EXIT_OK);
+}
+
+/* Wipe and free what curlopt_credentials returned. */
+static void
+curlopt_wipe(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/*
  * -u USER:PASSWORD: add the Basic Authorization header curl would send,
- * unless one is given (curl's own header wins, as with curl), and blank
- * the password in arg so that ps no longer shows it.  A user without a
- * password is asked for it on a terminal, as curl asks; in a script
- * (stdin not a terminal) that is a usage error, never a wait.
+ * unless one is given (curl's own header wins, as with curl); the
+ * password is taken as curlopt_credentials says.
  */
 int
 curlopt_user(struct items *items, char *arg, char **cause)
 {
-	char	*colon, *encoded, *line, *asked = NULL;
+	char	*both, *encoded, *line;
 	int	 ret;
 
-	if ((colon = strchr(arg, ':')) == NULL) {
-		if ((asked = curlopt_ask(arg)) == NULL) {
-			xasprintf(cause, "-u needs USER:PASSWORD when stdin is "
-			    "not a terminal to ask on");
-			return (EXIT_USAGE);
-		}
-		arg = asked;
-		colon = strchr(arg, ':');
-	}
+	if ((ret = curlopt_credentials(arg, "-u", "host", &both, cause)) !=
+	    EXIT_OK)
+		return (ret);
 	if (items_has_header(items, "Authorization")) {
-		explicit_bzero(colon + 1, strlen(colon + 1));
-		free(asked);
+		curlopt_wipe(both);
 		return (EXIT_OK);
 	}
-	encoded = base64_encode(arg, strlen(arg));
-	explicit_bzero(colon + 1, strlen(colon + 1));
-	free(asked);
+	encoded = base64_encode(both, strlen(both));
+	curlopt_wipe(both);
 	xasprintf(&line, "Authorization: Basic %s", encoded);
 	ret = items_add_header(items, line, cause) == 0 ? EXIT_OK : EXIT_USAGE;
 	explicit_bzero(encoded, strlen(encoded));
@@ -212,9 +220,9 @@ curlopt_escape(struct buffer *b, const char *data, size_t len)
 }
 
 /*
- * --data-urlencode SPEC: add one part to an urlencoded body, after an "&"
- * when it is not the first, in curl's five forms: "content", "=content",
- * "name=content", "@file" and "name@file"; only content is encoded.
+ * --data-urlencode SPEC: add one part to an urlencoded body, in curl's
+ * five forms: "content", "=content", "name=content", "@file" and
+ * "name@file"; only content is encoded.
  */
 int
 curlopt_urlencode(struct buffer *body, const char *spec, char **cause)
@@ -225,8 +233,6 @@ curlopt_urlencode(struct buffer *body, const char *spec, char **cause)
 
 	equals = strchr(spec, '=');
 	at = strchr(spec, '@');
-	if (buffer_unread(body) > 0)
-		buffer_add(body, "&", 1);
 	if (at != NULL && (equals == NULL || at < equals)) {
 		name_len = (size_t)(at - spec);
 		if ((data = curlopt_read(at + 1, &len, cause)) == NULL)
@@ -252,137 +258,6 @@ curlopt_urlencode(struct buffer *body, const char *spec, char **cause)
 	return (EXIT_OK);
 }
 
-/* Make a multipart boundary as curl does: dashes, then random hex. */
-void
-curlopt_boundary(char *out, size_t size)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 r[12];
-	size_t			 i;
-
-	if (getrandom(r, sizeof r, 0) != sizeof r)
-		memset(r, 0x5a, sizeof r);	/* any boundary will do */
-	(void)snprintf(out, size, "------------------------");
-	for (i = 0; i < sizeof r && strlen(out) + 3 <= size; i++) {
-		out[24 + 2 * i] = hex[r[i] >> 4];
-		out[24 + 2 * i + 1] = hex[r[i] & 15];
-		out[24 + 2 * i + 2] = '\0';
-	}
-}
-
-/* Add a quoted string of a Content-Disposition, with \ before " and \. */
-static void
-curlopt_quoted(struct buffer *b, const char *s, size_t len)
-{
-	size_t	i;
-
-	buffer_add(b, "\"", 1);
-	for (i = 0; i < len; i++) {
-		if (s[i] == '"' || s[i] == '\\')
-			buffer_add(b, "\\", 1);
-		buffer_add(b, &s[i], 1);
-	}
-	buffer_add(b, "\"", 1);
-}
-
-/* Return curl's guess of a file's type from its name. */
-static const char *
-curlopt_type(const char *name)
-{
-	size_t	i, len = strlen(name), elen;
-
-	for (i = 0; i < sizeof curlopt_types / sizeof curlopt_types[0]; i++) {
-		elen = strlen(curlopt_types[i].extension);
-		if (len > elen && strcasecmp(name + len - elen,
-		    curlopt_types[i].extension) == 0)
-			return (curlopt_types[i].type);
-	}
-	return ("application/octet-stream");
-}
-
-/*
- * -F SPEC: add one part of a multipart/form-data body: name=value, a
- * file's content as an upload (name=@file, with ;type=TYPE and
- * ;filename=NAME as curl takes them) or as a plain value (name=<file).
- */
-int
-curlopt_form(struct buffer *body, const char *boundary, const char *spec,
-    char **cause)
-{
-	const char	*equals, *value, *type = NULL, *filename = NULL, *p;
-	char		*path = NULL, *data = NULL, *semi;
-	size_t		 len;
-	int		 upload = 0, ret = EXIT_USAGE;
-
-	if ((equals = strchr(spec, '=')) == NULL || equals == spec) {
-		xasprintf(cause, "invalid -F '%s' (use name=value, name=@file "
-		    "or name=<file)", spec);
-		return (EXIT_USAGE);
-	}
-	if (strcspn(spec, "\r\n") != strlen(spec)) {
-		xasprintf(cause, "invalid -F: a line break in a part");
-		return (EXIT_USAGE);
-	}
-	value = equals + 1;
-	if (*value == '@' || *value == '<') {
-		upload = *value == '@';
-		path = xstrdup(value + 1);
-		/* ;type= and ;filename= after the file name, as curl reads. */
-		while (upload && (semi = strrchr(path, ';')) != NULL) {
-			if (strncmp(semi, ";type=", 6) == 0 && type == NULL)
-				type = value + 1 + (semi - path) + 6;
-			else if (strncmp(semi, ";filename=", 10) == 0 &&
-			    filename == NULL)
-				filename = value + 1 + (semi - path) + 10;
-			else
-				break;
-			*semi = '\0';
-		}
-		if ((data = curlopt_read(path, &len, cause)) == NULL) {
-			ret = EXIT_FAILED;
-			goto fail;
-		}
-		if (filename == NULL) {
-			filename = (p = strrchr(path, '/')) != NULL ? p + 1 :
-			    path;
-		}
-		if (type == NULL)
-			type = curlopt_type(filename);
-	} else {
-		data = xstrdup(value);
-		len = strlen(value);
-	}
-	if (buffer_unread(body) + len > PROTO_PAYLOAD_MAX) {
-		xasprintf(cause, "-F: the form is larger than the largest body");
-		ret = EXIT_FAILED;
-		goto fail;
-	}
-	buffer_printf(body, "--%s\r\nContent-Disposition: form-data; name=",
-	    boundary);
-	curlopt_quoted(body, spec, (size_t)(equals - spec));
-	if (upload) {
-		buffer_add_str(body, "; filename=");
-		curlopt_quoted(body, filename, strcspn(filename, ";"));
-		buffer_printf(body, "\r\nContent-Type: %.*s",
-		    (int)strcspn(type, ";"), type);
-	}
-	buffer_add_str(body, "\r\n\r\n");
-	buffer_add(body, data, len);
-	buffer_add_str(body, "\r\n");
-	ret = EXIT_OK;
-fail:
-	free(path);
-	free(data);
-	return (ret);
-}
-
-/* End a multipart body. */
-void
-curlopt_form_end(struct buffer *body, const char *boundary)
-{
-	buffer_printf(body, "--%s--\r\n", boundary);
-}
-
 /*
  * Pick the proxy for url as curl would from the environment of this
  * command: http_proxy for http (never HTTP_PROXY, which a CGI request can
@@ -391,7 +266,7 @@ curlopt_form_end(struct buffer *body, const char *boundary)
  * flags gave (*proxy, *noproxy not NULL) stays.  An empty value is no
  * proxy.
  */
-void
+static void
 curlopt_proxy(const char *url, const char **proxy, const char **noproxy)
 {
 	const char	*s = NULL;
@@ -415,19 +290,100 @@ curlopt_proxy(const char *url, const char **proxy, const char **noproxy)
 }
 
 /*
- * Add the proxy for url to a control request, as member key, with the
- * hosts reached without it as "noproxy": those of the flags (proxy,
- * noproxy, or NULL) else of the environment (curlopt_proxy).
+ * Take a proxy option of a command's (ch and its argument, as getopt gave
+ * them).  Return 1 when ch is one, 0 when not.
  */
-void
-curlopt_proxy_add(struct json_object *request, const char *key,
-    const char *url, const char *proxy, const char *noproxy)
+int
+curlopt_proxy_option(struct proxy_options *po, int ch, char *arg)
 {
-	curlopt_proxy(url, &proxy, &noproxy);
+	switch (ch) {
+	case 'x':
+		po->proxy = arg;
+		return (1);
+	case PROXY_OPTION_NOPROXY:
+		po->noproxy = arg;
+		return (1);
+	case PROXY_OPTION_USER:
+		po->user = arg;
+		return (1);
+	case PROXY_OPTION_HEADER:
+		po->headers = xreallocarray(po->headers, po->nheaders + 1,
+		    sizeof *po->headers);
+		po->headers[po->nheaders++] = arg;
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * Add the proxy options to a control request: the proxy for url (for
+ * either scheme when url is NULL: "proxy" for http, "proxy_https" for
+ * https), the hosts reached without it ("noproxy"), from the flags else
+ * the environment (curlopt_proxy); --proxy-user ("proxy_user", its
+ * password asked for if not given) and --proxy-header, "Name: value" or
+ * @FILE as -H takes them ("proxy_headers").  Return an exit status, with
+ * *cause when it is not EXIT_OK.
+ */
+int
+curlopt_proxy_add(struct json_object *request, const char *url,
+    const struct proxy_options *po, char **cause)
+{
+	struct items	 headers;
+	const char	*proxy, *noproxy;
+	char		*both;
+	size_t		 i;
+	int		 ret = EXIT_OK;
+
+	items_init(&headers, "");
+	for (i = 0; i < po->nheaders && ret == EXIT_OK; i++) {
+		if (po->headers[i][0] == '@')
+			ret = curlopt_header_file(&headers, po->headers[i] + 1,
+			    cause);
+		else if (items_add_header(&headers, po->headers[i],
+		    cause) != 0)
+			ret = EXIT_USAGE;
+	}
+	if (ret == EXIT_OK && po->user != NULL &&
+	    (ret = curlopt_credentials(po->user, "--proxy-user", "proxy",
+	    &both, cause)) == EXIT_OK) {
+		json_object_object_add(request, "proxy_user",
+		    json_object_new_string(both));
+		curlopt_wipe(both);
+	}
+	if (ret != EXIT_OK) {
+		items_release(&headers);
+		return (ret);
+	}
+	if (po->nheaders > 0)
+		json_object_object_add(request, "proxy_headers",
+		    json_object_get(headers.headers));
+	items_release(&headers);
+
+	proxy = po->proxy;
+	noproxy = po->noproxy;
+	curlopt_proxy(url != NULL ? url : "http:", &proxy, &noproxy);
 	if (proxy != NULL)
-		json_object_object_add(request, key,
+		json_object_object_add(request, "proxy",
 		    json_object_new_string(proxy));
+	if (url == NULL) {
+		proxy = po->proxy;
+		noproxy = po->noproxy;
+		curlopt_proxy("https:", &proxy, &noproxy);
+		if (proxy != NULL)
+			json_object_object_add(request, "proxy_https",
+			    json_object_new_string(proxy));
+	}
 	if (noproxy != NULL)
 		json_object_object_add(request, "noproxy",
 		    json_object_new_string(noproxy));
+	return (EXIT_OK);
+}
+
+/* Free what the proxy options hold (not the arguments they point to). */
+void
+curlopt_proxy_release(struct proxy_options *po)
+{
+	free(po->headers);
+	po->headers = NULL;
+	po->nheaders = 0;
 }

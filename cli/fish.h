@@ -86,6 +86,7 @@ int	 cmd_unknown(const char *);
 char	*cmd_suggest(const char *, const char *const *, size_t, const char *);
 int	 cmd_getopt(const struct cmd_entry *, int, char **, const char *,
 	    const struct option *);
+int	 cmd_fail(const struct cmd_entry *, int, char *);
 int	 cmd_usage_error(const struct cmd_entry *, const char *, ...)
 	    __attribute__((__format__(__printf__, 2, 3)));
 int	 cmd_missing(const struct cmd_entry *, int);

@@ -105,10 +105,14 @@ items_encode(struct buffer *b, const char *s, size_t n)
 	}
 }
 
-/* Add key=value to the URL's query, before any fragment. */
-static void
-items_query(struct items *items, const char *key, size_t keylen,
-    const char *value)
+/*
+ * Add text, URL-encoded already, to the URL's query, before any fragment:
+ * after "?", or "&" when there is a query that does not end with one, as
+ * curl -G adds its data (so empty text adds nothing to a URL without a
+ * query).
+ */
+void
+items_query_add(struct items *items, const char *text, size_t textlen)
 {
 	struct buffer	 b;
 	const char	*fragment;
@@ -117,6 +121,8 @@ items_query(struct items *items, const char *key, size_t keylen,
 	fragment = strchr(items->url, '#');
 	len = fragment != NULL ? (size_t)(fragment - items->url) :
 	    strlen(items->url);
+	if (textlen == 0 && memchr(items->url, '?', len) == NULL)
+		return;
 
 	buffer_init(&b);
 	buffer_add(&b, items->url, len);
@@ -124,14 +130,27 @@ items_query(struct items *items, const char *key, size_t keylen,
 		buffer_add_str(&b, "?");
 	else if (strchr("?&", items->url[len - 1]) == NULL)
 		buffer_add_str(&b, "&");
-	items_encode(&b, key, keylen);
-	buffer_add_str(&b, "=");
-	items_encode(&b, value, strlen(value));
+	buffer_add(&b, text, textlen);
 	if (fragment != NULL)
 		buffer_add_str(&b, fragment);
 
 	free(items->url);
 	items->url = buffer_detach(&b, NULL);
+}
+
+/* Add key=value to the URL's query, encoded. */
+static void
+items_query(struct items *items, const char *key, size_t keylen,
+    const char *value)
+{
+	struct buffer	 b;
+
+	buffer_init(&b);
+	items_encode(&b, key, keylen);
+	buffer_add_str(&b, "=");
+	items_encode(&b, value, strlen(value));
+	items_query_add(items, buffer_peek(&b), buffer_unread(&b));
+	buffer_release(&b);
 }
 
 /* Add a field to the JSON body, made on first use. */

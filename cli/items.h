@@ -18,6 +18,7 @@ void	 items_init(struct items *, const char *);
 void	 items_release(struct items *);
 int	 items_add(struct items *, const char *, char **);
 int	 items_add_header(struct items *, const char *, char **);
+void	 items_query_add(struct items *, const char *, size_t);
 int	 items_has_header(const struct items *, const char *);
 
 #endif

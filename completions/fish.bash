@@ -34,12 +34,15 @@ _fishhook_options()
 	    --color ;;
 	ls) echo --json --no-start ;;
 	field) echo --raw ;;
-	replay) echo --to --json --raw ;;
+	replay) echo --to --json --raw -x --proxy --noproxy --proxy-user \
+	    --proxy-header ;;
 	reply) echo --status -H --header --body ;;
-	send) echo -H --header --json --data --data-urlencode -F --form \
+	send) echo -H --header --json --data --data-urlencode -G --get \
+	    -F --form \
 	    -u --user --timeout --retry --expect --sign -i --include \
 	    -L --location -o --output -q --quiet -v --verbose -w --write-out \
-	    -k --insecure --cacert -x --proxy --noproxy --compressed \
+	    -k --insecure --cacert -x --proxy --noproxy --proxy-user \
+	    --proxy-header --compressed \
 	    --max-response --raw ;;
 	show) echo --json --curl --raw --color ;;
 	sign) echo --id --timestamp ;;
@@ -69,11 +72,14 @@ _fishhook_takes_value()
 	case $1:$2 in
 	export:--har | log:--limit | log:--since | log:--method | log:--event | \
 	    log:--where | tail:--method | tail:--event | tail:--where | \
-	    replay:--to | send:--json | send:--data | \
+	    replay:--to | replay:-x | replay:--proxy | replay:--noproxy | \
+	    replay:--proxy-user | replay:--proxy-header | \
+	    send:--json | send:--data | \
 	    send:--retry | send:--expect | send:--sign | send:-o | \
 	    send:--output | send:--data-urlencode | send:-F | send:--form | \
 	    send:-u | send:--user | send:-w | send:--write-out | \
 	    send:--cacert | send:-x | send:--proxy | send:--noproxy | \
+	    send:--proxy-user | send:--proxy-header | \
 	    send:--max-response | sign:--id | sign:--timestamp | spawn:--name | \
 	    spawn:--hold-timeout | spawn:--echo | spawn:--forward-to | \
 	    spawn:--ttl | spawn:--verify | spawn:--tolerance | start:--listen | \

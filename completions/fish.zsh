@@ -36,6 +36,13 @@ local -a filters=('--method=[only requests of method M]:method'
     '*--where=[only those FILTER matches]:filter')
 local -a body=('--body=[answer with body T, file @F or stdin @-]:body:_files -P @')
 local -a header=('*'{-H+,--header=}'[add a header]:header (Name\: value)')
+# The proxy options of send and replay.
+local -a proxy=(
+	'(-x --proxy)'{-x+,--proxy=}'[use this proxy]:URL:_urls'
+	'--noproxy=[hosts to reach without the proxy]:hosts'
+	'--proxy-user=[basic authentication to the proxy]:USER\:PASSWORD'
+	'*--proxy-header=[send a header to the proxy alone]:header (Name\: value):_files -P @'
+)
 
 _arguments -C -S \
 	'(- *)'{-h,--help}'[show the help]' \
@@ -111,6 +118,7 @@ argument)
 		    '--to=[send it there instead]:URL:_urls' \
 		    '--json[print the result as one JSON object]' \
 		    '--raw[print control characters as they are]' \
+		    $proxy \
 		    '1:message number' && ret=0 ;;
 	reply)
 		_arguments -S '(- *)'{-h,--help}'[show the help]' \
@@ -128,15 +136,15 @@ argument)
 		    '(-L --location)'{-L,--location}'[follow redirects]' \
 		    '(-o --output)'{-o+,--output=}'[write the output to FILE]:file:_files' \
 		    '(-q --quiet)'{-q,--quiet}'[print no body]' \
-		    '*--data-urlencode=[send S URL-encoded]:spec:_files -P @' \
 		    '*'{-F+,--form=}'[add a multipart/form-data part]:NAME=VALUE' \
 		    '(-u --user)'{-u+,--user=}'[basic authentication]:USER\:PASSWORD' \
 		    '(-v --verbose)'{-v,--verbose}'[print both heads on stderr]' \
 		    '(-w --write-out)'{-w+,--write-out=}'[print FORMAT after the body]:format' \
 		    '(-k --insecure --cacert)'{-k,--insecure}'[do not check the certificate]' \
 		    '(-k --insecure)--cacert=[trust the certificates in FILE]:file:_files' \
-		    '(-x --proxy)'{-x+,--proxy=}'[use this proxy]:URL:_urls' \
-		    '--noproxy=[hosts to reach without the proxy]:hosts' \
+		    '*--data-urlencode=[send S URL-encoded]:spec:_files -P @' \
+		    '(-G --get)'{-G,--get}'[put the data in the URL query and GET]' \
+		    $proxy \
 		    '--compressed[ask for a compressed response]' \
 		    '--max-response=[fail on a body larger than SIZE]:size' \
 		    '--raw[print control characters as they are]' \

@@ -45,6 +45,7 @@ struct transfer {
 	TAILQ_ENTRY(transfer)	 entry;
 	CURL			*easy;
 	struct curl_slist	*headers;
+	struct curl_slist	*proxy_headers;	/* to the proxy alone */
 	struct curl_slist	*connect_to;	/* req->connect_to, or NULL */
 	char			*proxy;		/* HOST:PORT of the proxy, or
 						   NULL: none */
@@ -172,6 +173,7 @@ httpc_transfer_free(struct transfer *t)
 {
 	curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->headers);
+	curl_slist_free_all(t->proxy_headers);
 	curl_slist_free_all(t->connect_to);
 	free(t->proxy);
 	free(t->result.error);
@@ -384,6 +386,27 @@ httpc_failure(struct transfer *t, CURLcode code)
 	}
 }
 
+/* Return headers ([[name, value], ...], or NULL) as curl takes them. */
+static struct curl_slist *
+httpc_slist(struct json_object *headers)
+{
+	struct curl_slist	*list = NULL;
+	struct json_object	*pair;
+	char			*line;
+	size_t			 i;
+
+	for (i = 0; headers != NULL && i < json_object_array_length(headers);
+	    i++) {
+		pair = json_object_array_get_idx(headers, i);
+		xasprintf(&line, "%s: %s",
+		    json_object_get_string(json_object_array_get_idx(pair, 0)),
+		    json_object_get_string(json_object_array_get_idx(pair, 1)));
+		list = curl_slist_append(list, line);
+		free(line);
+	}
+	return (list);
+}
+
 /*
  * Return "HOST:PORT" of a proxy URL as curl will use it (no scheme: http;
  * no port: 1080, as curl's default), without any credentials, or NULL
@@ -436,6 +459,22 @@ httpc_options(struct transfer *t, const struct httpc_request *req)
 	if (req->noproxy != NULL)
 		curl_easy_setopt(t->easy, CURLOPT_NOPROXY, req->noproxy);
 	t->proxy = httpc_proxy_name(req->proxy);
+	if (req->proxy_user != NULL)
+		curl_easy_setopt(t->easy, CURLOPT_PROXYUSERPWD,
+		    req->proxy_user);
+	/*
+	 * As curl's --proxy-header: these go to the proxy alone (on a
+	 * CONNECT, and with a request it forwards), the request's own
+	 * headers never on a CONNECT.
+	 */
+	if (req->proxy_headers != NULL &&
+	    json_object_array_length(req->proxy_headers) > 0) {
+		t->proxy_headers = httpc_slist(req->proxy_headers);
+		curl_easy_setopt(t->easy, CURLOPT_PROXYHEADER,
+		    t->proxy_headers);
+		curl_easy_setopt(t->easy, CURLOPT_HEADEROPT,
+		    (long)CURLHEADER_SEPARATE);
+	}
 	if (req->insecure) {
 		curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -565,9 +604,6 @@ httpc_send(struct httpc *c, const struct httpc_request *req, httpc_done_cb cb,
     void *arg)
 {
 	struct transfer	*t;
-	struct json_object *pair;
-	char		*line;
-	size_t		 i;
 	int		 running;
 
 	t = xcalloc(1, sizeof *t);
@@ -589,15 +625,7 @@ httpc_send(struct httpc *c, const struct httpc_request *req, httpc_done_cb cb,
 	}
 	if ((t->easy = curl_easy_init()) == NULL)
 		fatalx("curl_easy_init failed");
-	for (i = 0; req->headers != NULL &&
-	    i < json_object_array_length(req->headers); i++) {
-		pair = json_object_array_get_idx(req->headers, i);
-		xasprintf(&line, "%s: %s",
-		    json_object_get_string(json_object_array_get_idx(pair, 0)),
-		    json_object_get_string(json_object_array_get_idx(pair, 1)));
-		t->headers = curl_slist_append(t->headers, line);
-		free(line);
-	}
+	t->headers = httpc_slist(req->headers);
 	/* Send bodies at once rather than after a 100-continue round trip. */
 	t->headers = curl_slist_append(t->headers, "Expect:");
 	curl_easy_setopt(t->easy, CURLOPT_URL, req->url);

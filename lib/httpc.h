@@ -38,6 +38,13 @@ struct httpc_request {
 						   listener's environment */
 	const char		*noproxy;	/* hosts reached directly
 						   (curl's NO_PROXY), or NULL */
+	const char		*proxy_user;	/* USER:PASSWORD for the
+						   proxy (curl --proxy-user),
+						   or NULL */
+	struct json_object	*proxy_headers;	/* [[name, value], ...]
+						   sent to the proxy alone
+						   (--proxy-header), or
+						   NULL */
 	int			 insecure;	/* do not check the server's
 						   certificate (curl -k) */
 	int			 compressed;	/* ask for a compressed

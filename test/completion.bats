@@ -106,6 +106,12 @@ check_completions() {
 	assert_output "wait"
 	run "complete_$shell" "fish send "
 	assert_line "POST"
+	run "complete_$shell" "fish send --ge"
+	assert_output -- "--get"
+	run "complete_$shell" "fish send --proxy-"
+	assert_output -- $'--proxy-header\n--proxy-user'
+	run "complete_$shell" "fish replay --proxy-u"
+	assert_output -- "--proxy-user"
 	run "complete_$shell" "fish log --color="
 	assert_output --regexp '(--color=)?always'$'\n''(--color=)?auto'$'\n''(--color=)?never'
 	run "complete_$shell" "fish start --tunnel "

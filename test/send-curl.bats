@@ -32,7 +32,8 @@ received() {
 	fi
 }
 
-# start_proxy [deny]: run helpers/proxy.py; set proxy to its URL.
+# start_proxy [deny] [auth=USER:PASSWORD]: run helpers/proxy.py; set proxy
+# to its URL.
 start_proxy() {
 	local portfile=$BATS_TEST_TMPDIR/proxy.port
 	serve "$portfile" python3 "$FISH_SRC_DIR/test/helpers/proxy.py" \
@@ -43,6 +44,39 @@ start_proxy() {
 # proxied: print what the proxy logged, one line each.
 proxied() {
 	cat "$BATS_TEST_TMPDIR/proxy.log" 2>/dev/null || true
+}
+
+# proxy_heads: print the requests the proxy got with their headers.
+proxy_heads() {
+	cat "$BATS_TEST_TMPDIR/proxy.log.heads" 2>/dev/null || true
+}
+
+# compare_received: take the next two messages of the remote hook (ours
+# and curl's) and check that they came alike: method, path, query (the
+# case of its escapes aside), Content-Type and body (the multipart
+# boundary aside).
+compare_received() {
+	local json type half
+	for json in "$(received)" "$(received)"; do
+		type=$(fish field /headers/content-type <<<"$json" \
+		    2>/dev/null || true)
+		fish field /method <<<"$json"
+		fish field /path <<<"$json"
+		# curl -G writes %2b for %2B: the same to a server.
+		fish field /query <<<"$json" | sed 's/%\(..\)/%\L\1/g' || true
+		printf '%s\n' "${type%%boundary=*}"
+		{ fish field /body <<<"$json" 2>/dev/null ||
+		    fish field /body_base64 <<<"$json" | base64 -d; } |
+		    if [[ $type == *boundary=* ]]; then
+			sed "s/${type#*boundary=}/BOUNDARY/g"
+		    else
+			cat
+		    fi
+		echo '--'
+	done >"$BATS_TEST_TMPDIR/both"
+	half=$(( $(wc -l <"$BATS_TEST_TMPDIR/both") / 2 ))
+	assert_equal "$(head -n "$half" "$BATS_TEST_TMPDIR/both")" \
+	    "$(tail -n "$half" "$BATS_TEST_TMPDIR/both")"
 }
 
 # start_tls_remote: serve the other session over https with a certificate
@@ -58,6 +92,51 @@ start_tls_remote() {
 	fish -S other start --tls-cert "$tls_dir/cert.pem" \
 	    --tls-key "$tls_dir/key.pem"
 	remote=$(fish -S other spawn)
+}
+
+# send_hides_hunter2 ARG...: run fish send ARG... to a held hook of the
+# other session and check that ps never shows the password hunter2 while
+# the request runs.
+send_hides_hunter2() {
+	local pid hook
+	fish -S other close "$remote"
+	hook=$(fish -S other spawn --hold)
+	fish send "$@" "$hook" >/dev/null 2>&1 &
+	pid=$!
+	wait_until 10 fish -S other wait "$hook" --peek --timeout 0.1
+	run cat "/proc/$pid/cmdline"
+	refute_output --partial hunter2
+	assert_output --partial bob:
+	fish -S other reply 1
+	reap "$pid"
+	assert_equal "$status" 0
+}
+
+# type_password PASSWORD CMD...: run CMD on a terminal and type PASSWORD
+# when it asks for one; print what it wrote there, exit as it did.
+type_password() {
+	python3 - "$@" <<'EOF'
+import os, pty, signal, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+signal.alarm(20)  # a deadline: fail rather than hang
+seen = b""
+while b"password" not in seen:
+    seen += os.read(fd, 1024)
+os.write(fd, sys.argv[1].encode() + b"\n")
+while True:
+    try:
+        data = os.read(fd, 1024)
+    except OSError:
+        break
+    if not data:
+        break
+    seen += data
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode(errors="replace").replace("\r", ""))
+sys.exit(os.waitstatus_to_exitcode(status))
+EOF
 }
 
 # pty CMD...: run CMD on a pseudo-terminal, printing the bytes it wrote.
@@ -196,28 +275,7 @@ pty() {
 }
 
 @test "send -u USER asks for the password on a terminal, without echo" {
-	run python3 - fish send -u bob "$remote" <<'EOF'
-import os, pty, signal, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-signal.alarm(20)  # a deadline: fail rather than hang
-seen = b""
-while b"password" not in seen:
-    seen += os.read(fd, 1024)
-os.write(fd, b"s3cret\n")
-while True:
-    try:
-        data = os.read(fd, 1024)
-    except OSError:
-        break
-    if not data:
-        break
-    seen += data
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(seen.decode(errors="replace").replace("\r", ""))
-sys.exit(os.waitstatus_to_exitcode(status))
-EOF
+	run type_password s3cret fish send -u bob "$remote"
 	assert_success
 	assert_line "Enter host password for user 'bob':"
 	refute_output --partial s3cret
@@ -226,18 +284,7 @@ EOF
 }
 
 @test "send -u hides the password from ps while the request runs" {
-	local pid
-	fish -S other close "$remote"
-	hook=$(fish -S other spawn --hold)
-	fish send -u bob:hunter2 "$hook" >/dev/null 2>&1 &
-	pid=$!
-	wait_until 10 fish -S other wait "$hook" --peek --timeout 0.1
-	run cat "/proc/$pid/cmdline"
-	refute_output --partial hunter2
-	assert_output --partial bob:
-	fish -S other reply 1
-	reap "$pid"
-	assert_equal "$status" 0
+	send_hides_hunter2 -u bob:hunter2
 }
 
 @test "send -H @file adds the headers of a file as curl reads them" {
@@ -328,6 +375,27 @@ EOF
 	    application/x-www-form-urlencoded
 	run fish send --data-urlencode "x@$BATS_TEST_TMPDIR/none" "$remote"
 	assert_failure 1
+}
+
+@test "send joins repeated --data and --data-urlencode with &, in order, as curl does" {
+	printf 'from=file' >"$BATS_TEST_TMPDIR/data"
+	set -- --data a=1 --data-urlencode 'b=x y' --data @"$BATS_TEST_TMPDIR/data" \
+	    --data c=3
+	fish send "$@" "$remote" >/dev/null
+	curl -sS -o /dev/null "$@" "$remote"
+	compare_received
+	run cat "$BATS_TEST_TMPDIR/both"
+	assert_line 'a=1&b=x+y&from=file&c=3'
+	assert_line 'application/x-www-form-urlencoded'
+	fish send --data a=1 --data b=2 "$remote" >/dev/null
+	curl -sS -o /dev/null --data a=1 --data b=2 "$remote"
+	compare_received
+	run --separate-stderr fish send --data a=1 --data @"$BATS_TEST_TMPDIR/none" \
+	    "$remote"
+	assert_failure 1
+	assert_equal "$stderr" "fish: send: $BATS_TEST_TMPDIR/none: No such file or directory"
+	run fish -S other wait "$remote" --timeout 0.2
+	assert_failure 124
 }
 
 @test "send --compressed asks for a compressed answer and decodes it" {
@@ -498,13 +566,263 @@ EOF
 	assert_output $'\e[2Jx'
 }
 
+@test "send -G puts --data and --data-urlencode in the URL's query, as curl -G does" {
+	local args
+	printf 'a b\n' >"$BATS_TEST_TMPDIR/q"
+	for args in "-G $remote --data-urlencode q=a+b --data-urlencode x" \
+	    "-G $remote?x=1 --data a=1&b=%20" "-G $remote?x=1& --data a=1" \
+	    "-G $remote? --data a=1" \
+	    "-G $remote --data-urlencode @$BATS_TEST_TMPDIR/q" \
+	    "-G $remote" "-G $remote --data-urlencode q=a+b --data per_page=10"; do
+		# shellcheck disable=SC2086
+		fish send $args >/dev/null
+		# shellcheck disable=SC2086
+		curl -sS -o /dev/null $args
+		compare_received
+	done
+	# Empty data: a bare & after a query, nothing without one.
+	fish send -G "$remote?x=1" --data '' >/dev/null
+	curl -sS -o /dev/null -G "$remote?x=1" --data ''
+	compare_received
+	# With a METHOD, as curl -G -X: that method, the data in the URL.
+	fish send -G PUT "$remote" --data a=1
+	json=$(received)
+	assert_equal "$(fish field /method <<<"$json")" PUT
+	assert_equal "$(fish field /query <<<"$json")" a=1
+	assert_equal "$(fish field /body <<<"$json")" ''
+	run fish send --get "$remote" --data-urlencode 'q=x y'
+	assert_success
+	json=$(received)
+	assert_equal "$(fish field /method <<<"$json")" GET
+	assert_equal "$(fish field /query <<<"$json")" 'q=x+y'
+	run fish field /headers/content-type <<<"$json"
+	assert_failure
+}
+
+@test "send -G with --json, -F, fields or a space in the data is a usage error" {
+	local args
+	for args in "--json {}" "-F a=1" "a=1" "--json {} --data x"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr fish send -G "$remote" $args
+		assert_failure 2
+	done
+	run --separate-stderr fish send -G "$remote" -F a=1
+	assert_equal "${stderr%%$'\n'*}" "fish send: -G puts --data or --data-urlencode in the URL: not --json, -F or fields"
+	run --separate-stderr fish send -G "$remote" --data 'a b'
+	assert_failure 2
+	assert_equal "${stderr%%$'\n'*}" "fish send: -G: the data holds a space or a control character, which a URL cannot (use --data-urlencode)"
+	run fish -S other wait "$remote" --timeout 0.2
+	assert_failure 124
+}
+
+@test "send --proxy-user authenticates to the proxy, -v hides the password" {
+	local basic
+	basic="Proxy-Authorization: Basic $(printf 'bob:pa:ss' | base64)"
+	start_proxy auth=bob:pa:ss
+	# Without it, the proxy's 407 is the answer, as with curl.
+	run --separate-stderr fish send --proxy "$proxy" "$remote" a=1
+	assert_failure 1
+	assert_output 'proxy authentication required'
+	run --separate-stderr fish send -v --proxy "$proxy" \
+	    --proxy-user bob:pa:ss "$remote" a=2
+	assert_success
+	[[ $stderr == *'> Proxy-Authorization: Basic [hidden]'* ]]
+	[[ $stderr != *"$(printf 'bob:pa:ss' | base64)"* ]]
+	# The proxy's credentials go to the proxy alone.
+	json=$(received)
+	assert_equal "$(fish field /body <<<"$json")" '{"a":"2"}'
+	run fish field /headers/proxy-authorization <<<"$json"
+	assert_failure
+	assert_equal "$(proxy_heads | grep -cxF "$basic")" 1
+	# What curl sends to the proxy, fish sends.
+	curl -sS -o /dev/null --proxy "$proxy" --proxy-user bob:pa:ss "$remote"
+	assert_equal "$(proxy_heads | grep -cxF "$basic")" 2
+	received >/dev/null
+	# A wrong password: the proxy's 407 again.
+	run fish send --proxy "$proxy" --proxy-user bob:nope "$remote"
+	assert_failure 1
+}
+
+@test "send --proxy-user authenticates the CONNECT of https; a refusal names the proxy" {
+	start_tls_remote
+	start_proxy auth=bob:s3cret
+	run --separate-stderr fish send --proxy "$proxy" -k "$remote" a=1
+	assert_failure 5
+	assert_equal "$stderr" "fish: send: POST $remote: proxy ${proxy#http://} refused the tunnel: it answered 407"
+	run --separate-stderr fish send --proxy "$proxy" --proxy-user bob:s3cret \
+	    --cacert "$tls_dir/cert.pem" "$remote" a=2
+	assert_success
+	assert_equal "$(received /body)" '{"a":"2"}'
+	[[ $(proxy_heads) == *"Proxy-Authorization: Basic $(printf 'bob:s3cret' | base64)"* ]]
+	# With the environment's proxy too, as curl takes --proxy-user.
+	https_proxy=$proxy run fish send --proxy-user bob:s3cret -k "$remote" a=3
+	assert_success
+	assert_equal "$(received /body)" '{"a":"3"}'
+}
+
+@test "send --proxy-user without a password in a script is a usage error; ps never shows it" {
+	start_proxy auth=bob:hunter2
+	run --separate-stderr fish send --proxy "$proxy" --proxy-user bob \
+	    "$remote" </dev/null
+	assert_failure 2
+	assert_equal "${stderr%%$'\n'*}" 'fish send: --proxy-user needs USER:PASSWORD when stdin is not a terminal to ask on'
+	assert_equal "$(proxied)" ''
+	send_hides_hunter2 --proxy "$proxy" --proxy-user bob:hunter2
+}
+
+@test "send --proxy-user USER asks for the proxy password on a terminal" {
+	start_proxy auth=bob:s3cret
+	run type_password s3cret fish send --proxy "$proxy" --proxy-user bob \
+	    "$remote"
+	assert_success
+	assert_line "Enter proxy password for user 'bob':"
+	refute_output --partial s3cret
+	assert_equal "$(proxied)" "forward GET $remote"
+	received >/dev/null
+}
+
+@test "send --proxy-header goes to the proxy alone, -H to the server alone, as curl's" {
+	local port tool
+	start_tls_remote
+	start_proxy
+	printf 'X-From-File: f\n' >"$BATS_TEST_TMPDIR/ph"
+	for tool in "fish send" "curl -sS -o /dev/null"; do
+		$tool --proxy "$proxy" --cacert "$tls_dir/cert.pem" \
+		    --proxy-header 'X-To-Proxy: p' \
+		    --proxy-header @"$BATS_TEST_TMPDIR/ph" \
+		    -H 'X-To-Server: s' "$remote"
+		json=$(received)
+		assert_equal "$(fish field /headers/x-to-server <<<"$json")" s
+		run fish field /headers/x-to-proxy <<<"$json"
+		assert_failure
+	done
+	port=${remote#https://127.0.0.1:}
+	port=${port%%/*}
+	run proxy_heads
+	assert_equal "$(grep -c "^connect 127.0.0.1:$port\$" <<<"$output")" 2
+	assert_equal "$(grep -c '^X-To-Proxy: p$' <<<"$output")" 2
+	assert_equal "$(grep -c '^X-From-File: f$' <<<"$output")" 2
+	refute_output --partial X-To-Server
+}
+
+@test "send --proxy-header goes with a request the proxy forwards, as curl's" {
+	start_proxy
+	fish send --proxy "$proxy" --proxy-header 'X-To-Proxy: p' \
+	    -H 'X-To-Server: s' "$remote"
+	received >/dev/null
+	run proxy_heads
+	assert_line "forward GET $remote"
+	assert_line 'X-To-Proxy: p'
+	assert_line 'X-To-Server: s'
+	# Without a proxy, nothing of it is sent.
+	fish send --proxy-header 'X-To-Proxy: p' "$remote"
+	run fish field /headers/x-to-proxy <<<"$(received)"
+	assert_failure
+}
+
+@test "send --proxy-header with a bad header or a missing file fails before sending" {
+	start_proxy
+	run --separate-stderr fish send --proxy "$proxy" \
+	    --proxy-header 'nocolon' "$remote"
+	assert_failure 2
+	assert_equal "${stderr%%$'\n'*}" "fish send: invalid header 'nocolon' (use 'Name: value')"
+	run --separate-stderr fish send --proxy "$proxy" \
+	    --proxy-header @"$BATS_TEST_TMPDIR/none" "$remote"
+	assert_failure 1
+	assert_equal "$stderr" "fish: send: $BATS_TEST_TMPDIR/none: No such file or directory"
+	assert_equal "$(proxied)" ''
+	run fish -S other wait "$remote" --timeout 0.2
+	assert_failure 124
+}
+
+@test "replay takes --proxy, --noproxy, --proxy-user and --proxy-header as send does" {
+	start_proxy auth=bob:s3cret
+	fish send "$remote" a=1 >/dev/null
+	received >/dev/null
+	seq=$(fish log --json | tail -n 1 | fish field /seq)
+	run fish replay "$seq" --proxy "$proxy" --proxy-user bob:s3cret \
+	    --proxy-header 'X-To-Proxy: p'
+	assert_success
+	assert_equal "$(received /body)" '{"a":"1"}'
+	run proxy_heads
+	assert_line "forward POST $remote"
+	assert_line 'X-To-Proxy: p'
+	assert_line "Proxy-Authorization: Basic $(printf 'bob:s3cret' | base64)"
+	# -x, and --noproxy over it: straight to the server.
+	run fish replay "$seq" -x "$proxy" --noproxy 127.0.0.1
+	assert_success
+	assert_equal "$(received /body)" '{"a":"1"}'
+	assert_equal "$(proxied | wc -l)" 1
+	# Without the proxy's password: its 407.
+	run fish replay "$seq" -x "$proxy"
+	assert_failure 1
+	# Bad input: exit 2, nothing sent.
+	run --separate-stderr fish replay "$seq" --proxy-header nocolon
+	assert_failure 2
+	assert_equal "${stderr%%$'\n'*}" "fish replay: invalid header 'nocolon' (use 'Name: value')"
+	run --separate-stderr fish replay "$seq" -x "$proxy" --proxy-user bob \
+	    </dev/null
+	assert_failure 2
+	assert_equal "${stderr%%$'\n'*}" 'fish replay: --proxy-user needs USER:PASSWORD when stdin is not a terminal to ask on'
+	assert_equal "$(proxied | wc -l)" 2
+	run fish -S other wait "$remote" --timeout 0.2
+	assert_failure 124
+}
+
+@test "send -F takes ;type=, ;filename= and ;headers= on values and files as curl does" {
+	printf 'hello\n' >"$BATS_TEST_TMPDIR/note.txt"
+	printf 'X-One: 1\n# a comment\nX-Two: two\n  folded\n' \
+	    >"$BATS_TEST_TMPDIR/part-headers"
+	set -- -F 'a=hello;type=text/x-foo' -F 'b=hello;filename=x.txt' \
+	    -F 'c=hello;filename=f;type=text/x' \
+	    -F 'd="quoted;semi";type=text/plain; charset=utf-8' \
+	    -F "e=@$BATS_TEST_TMPDIR/note.txt;filename=\"a;b\"" \
+	    -F "f=<$BATS_TEST_TMPDIR/note.txt;type=text/x" \
+	    -F 'g=hello;headers="X-Part: 1"' \
+	    -F "h=@$BATS_TEST_TMPDIR/note.txt;headers=@$BATS_TEST_TMPDIR/part-headers" \
+	    -F 'i"j=v;filename=q"r' -F 'k= spaced ;type=text/y'
+	fish send "$@" "$remote"
+	curl -sS -o /dev/null "$@" "$remote"
+	compare_received
+	run cat "$BATS_TEST_TMPDIR/both"
+	assert_line $'Content-Type: text/x-foo\r'
+	assert_line $'Content-Disposition: form-data; name="b"; filename="x.txt"\r'
+	assert_line $'Content-Type: text/plain; charset=utf-8\r'
+	assert_line $'X-Part: 1\r'
+	assert_line $'Content-Disposition: form-data; name="i%22j"; filename="q%22r"\r'
+}
+
+@test "send -F with a bad ;type=, an unknown parameter or ;filename= on <file is a usage error" {
+	printf 'hello\n' >"$BATS_TEST_TMPDIR/note.txt"
+	for spec in 'a=x;type=' 'a=x;type=text' 'a=x;bogus=1' 'a=x;y' \
+	    "a=<$BATS_TEST_TMPDIR/note.txt;filename=n" \
+	    "a=@$BATS_TEST_TMPDIR/note.txt,$BATS_TEST_TMPDIR/note.txt"; do
+		run --separate-stderr fish send -F "$spec" "$remote"
+		assert_failure 2
+		[[ ${stderr%%$'\n'*} == "fish send: invalid -F '$spec': "* ]]
+	done
+	run --separate-stderr fish send -F 'a=x;headers=nocolon' "$remote"
+	assert_failure 2
+	run --separate-stderr fish send -F "a=x;headers=@$BATS_TEST_TMPDIR/none" \
+	    "$remote"
+	assert_failure 1
+	run fish -S other wait "$remote" --timeout 0.2
+	assert_failure 124
+}
+
 @test "send --help, the man page and the completions name every curl option" {
 	local opt item
 	run fish send --help
 	assert_success
 	for opt in -k --insecure --cacert -x --proxy --noproxy -u --user \
 	    -F --form -v --verbose --data-urlencode --compressed -w \
-	    --write-out --max-response --raw; do
+	    --write-out --max-response --raw -G --get --proxy-user \
+	    --proxy-header; do
+		assert_output --partial " $opt"
+	done
+	run fish replay --help
+	assert_success
+	for opt in -x --proxy --noproxy --proxy-user --proxy-header; do
 		assert_output --partial " $opt"
 	done
 	for item in 'Fl k , Fl \-insecure' 'Fl \-cacert Ar file' \
@@ -513,7 +831,9 @@ EOF
 	    'Fl F Ar name Ns = Ns Ar value , Fl \-form Ar name Ns = Ns Ar value' \
 	    'Fl v , Fl \-verbose' 'Fl \-data-urlencode Ar spec' \
 	    'Fl \-compressed' 'Fl w Ar format , Fl \-write-out Ar format' \
-	    'Fl \-max-response Ar size' 'Fl \-raw'; do
+	    'Fl \-max-response Ar size' 'Fl \-raw' 'Fl G , Fl \-get' \
+	    'Fl \-proxy-user Ar user : Ns Ar password' \
+	    "Fl \\-proxy-header Ar 'name: value'"; do
 		grep -qxF ".It $item" "$FISH_SRC_DIR/man/fish.1" ||
 		    fail "no .It $item"
 	done

@@ -11,9 +11,10 @@
  * the secret is used for that only, never journaled, and wiped from memory
  * when the request is over), and the options of curl's that fish send
  * takes: proxy and noproxy (the client's, from its flags or environment:
- * never the listener's), insecure, cacert (an absolute path), compressed,
- * verbose (the reply's payload starts with the heads as curl -v shows
- * them, trace_len bytes) and max_response.
+ * never the listener's), proxy_user (USER:PASSWORD, never journaled) and
+ * proxy_headers (sent to the proxy alone, not journaled), insecure, cacert
+ * (an absolute path), compressed, verbose (the reply's payload starts with
+ * the heads as curl -v shows them, trace_len bytes) and max_response.
  */
 #include "config.h"
 
@@ -320,9 +321,9 @@ control_send_prepare_sign(struct conn *c, struct proto_frame *f,
 
 /*
  * Fill req with the options of curl's a client gives with a send or a
- * replay: proxy, noproxy, insecure, cacert, compressed, verbose and
- * max_response.  Return 0, or -1 after answering the client which is
- * wrong.
+ * replay: proxy, noproxy, proxy_user, proxy_headers, insecure, cacert,
+ * compressed, verbose and max_response.  Return 0, or -1 after answering
+ * the client which is wrong.
  */
 int
 control_send_options(struct conn *c, struct proto_frame *f,
@@ -338,6 +339,14 @@ control_send_options(struct conn *c, struct proto_frame *f,
 	field = "noproxy";
 	if (proto_get_string(f->json, field, 1, CONTROL_URL_MAX,
 	    &req->noproxy) == PROTO_INVALID)
+		goto invalid;
+	field = "proxy_user";
+	if (proto_get_string(f->json, field, 1, CONTROL_URL_MAX,
+	    &req->proxy_user) == PROTO_INVALID)
+		goto invalid;
+	field = "proxy_headers";
+	if (proto_get_headers(f->json, field, CONTROL_HEADERS_MAX,
+	    &req->proxy_headers) == PROTO_INVALID)
 		goto invalid;
 	field = "insecure";
 	if (proto_get_bool(f->json, field, &req->insecure) == PROTO_INVALID)

@@ -42,6 +42,8 @@ struct outbound_request {
 	char			*connect_to;
 	char			*proxy;
 	char			*noproxy;
+	char			*proxy_user;	/* wiped when done */
+	struct json_object	*proxy_headers;
 	int			 insecure;
 	int			 compressed;
 	int			 verbose;
@@ -167,6 +169,11 @@ outbound_request_free(struct outbound_request *o)
 	free(o->connect_to);
 	free(o->proxy);
 	free(o->noproxy);
+	if (o->proxy_user != NULL) {
+		explicit_bzero(o->proxy_user, strlen(o->proxy_user));
+		free(o->proxy_user);
+	}
+	json_object_put(o->proxy_headers);
 	free(o);
 }
 
@@ -273,6 +280,8 @@ outbound_go(void *arg)
 	req.connect_to = o->connect_to;
 	req.proxy = o->proxy;
 	req.noproxy = o->noproxy;
+	req.proxy_user = o->proxy_user;
+	req.proxy_headers = o->proxy_headers;
 	req.insecure = o->insecure;
 	req.compressed = o->compressed;
 	req.verbose = o->verbose;
@@ -349,6 +358,9 @@ outbound_send(struct outbound *out, const struct httpc_request *req,
 	    xstrdup(req->connect_to);
 	o->proxy = req->proxy == NULL ? NULL : xstrdup(req->proxy);
 	o->noproxy = req->noproxy == NULL ? NULL : xstrdup(req->noproxy);
+	o->proxy_user = req->proxy_user == NULL ? NULL :
+	    xstrdup(req->proxy_user);
+	o->proxy_headers = json_object_get(req->proxy_headers);
 	o->insecure = req->insecure;
 	o->compressed = req->compressed;
 	o->verbose = req->verbose;

@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """A small HTTP proxy for the send tests: forwards and CONNECT tunnels.
 
-    proxy.py PORTFILE LOGFILE [deny]
+    proxy.py PORTFILE LOGFILE [deny] [auth=USER:PASSWORD]
 
 Listens on a free loopback port and writes the port to PORTFILE once it
 serves.  A request for an absolute URL ("GET http://host:port/path") is
-made to that server and its answer relayed, with X-Proxied: yes added; a
+made to that server and its answer relayed, with X-Proxied: yes added and
+without Proxy-Authorization (a proxy's own, as real proxies drop it); a
 CONNECT opens a tunnel to HOST:PORT.  Each is logged to LOGFILE, one line
-each: "forward METHOD URL" or "connect HOST:PORT".  With "deny", every
-request and CONNECT is answered 403 instead, and logged all the same.
+each: "forward METHOD URL" or "connect HOST:PORT", and with the headers the
+proxy got to LOGFILE.heads: that line, then "Name: value" lines, then an
+empty one.  With "deny", every request and CONNECT is answered 403 instead,
+and logged all the same; with "auth=USER:PASSWORD", those without that
+Basic Proxy-Authorization are answered 407.
 """
+import base64
 import http.client
 import http.server
 import select
@@ -23,12 +28,18 @@ import portfile
 log_lock = threading.Lock()
 log_path = None
 deny = False
+auth = None
 
 
-def log(line):
+def log(line, headers):
     with log_lock:
         with open(log_path, "a") as f:
             f.write(line + "\n")
+        with open(log_path + ".heads", "a") as f:
+            f.write(line + "\n")
+            for k, v in headers.items():
+                f.write("%s: %s\n" % (k, v))
+            f.write("\n")
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -41,10 +52,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def unauthorized(self):
+        if auth is None or self.headers.get("Proxy-Authorization") == auth:
+            return False
+        data = b"proxy authentication required\n"
+        self.send_response(407)
+        self.send_header("Proxy-Authenticate", 'Basic realm="test"')
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        return True
+
     def do_CONNECT(self):
-        log("connect %s" % self.path)
+        log("connect %s" % self.path, self.headers)
         if deny:
             self.refuse()
+            return
+        if self.unauthorized():
             return
         host, _, port = self.path.rpartition(":")
         try:
@@ -72,15 +96,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  self.connection).sendall(data)
 
     def forward(self):
-        log("forward %s %s" % (self.command, self.path))
+        log("forward %s %s" % (self.command, self.path), self.headers)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         if deny:
             self.refuse()
             return
+        if self.unauthorized():
+            return
         url = urllib.parse.urlsplit(self.path)
         headers = {k: v for k, v in self.headers.items()
-                   if k.lower() not in ("proxy-connection", "connection")}
+                   if k.lower() not in ("proxy-connection", "connection",
+                                        "proxy-authorization")}
         conn = http.client.HTTPConnection(url.hostname, url.port or 80, 10)
         path = url.path + ("?" + url.query if url.query else "")
         conn.request(self.command, path or "/", body, headers)
@@ -104,9 +131,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
-    global log_path, deny
+    global log_path, deny, auth
     log_path = sys.argv[2]
-    deny = len(sys.argv) > 3 and sys.argv[3] == "deny"
+    for word in sys.argv[3:]:
+        if word == "deny":
+            deny = True
+        elif word.startswith("auth="):
+            auth = "Basic " + base64.b64encode(
+                word[5:].encode()).decode()
     open(log_path, "a").close()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
