@@ -16,8 +16,10 @@
 
 #include <json-c/json.h>
 
+#include "compat.h"
 #include "journal.h"
 #include "loop.h"
+#include "message.h"
 #include "store.h"
 #include "tap.h"
 #include "waiter.h"
