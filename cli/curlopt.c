@@ -296,6 +296,8 @@ curlopt_proxy(const char *url, const char **proxy, const char **noproxy)
 int
 curlopt_proxy_option(struct proxy_options *po, int ch, char *arg)
 {
+	char	*colon;
+
 	switch (ch) {
 	case 'x':
 		po->proxy = arg;
@@ -304,7 +306,15 @@ curlopt_proxy_option(struct proxy_options *po, int ch, char *arg)
 		po->noproxy = arg;
 		return (1);
 	case PROXY_OPTION_USER:
-		po->user = arg;
+		/*
+		 * Keep a copy and blank the password in argv now, not when
+		 * the request is made: reading the body (--data @-) may
+		 * take long, and ps would show it meanwhile.
+		 */
+		curlopt_wipe(po->user);
+		po->user = xstrdup(arg);
+		if ((colon = strchr(arg, ':')) != NULL)
+			explicit_bzero(colon + 1, strlen(colon + 1));
 		return (1);
 	case PROXY_OPTION_HEADER:
 		po->headers = xreallocarray(po->headers, po->nheaders + 1,
@@ -379,10 +389,15 @@ curlopt_proxy_add(struct json_object *request, const char *url,
 	return (EXIT_OK);
 }
 
-/* Free what the proxy options hold (not the arguments they point to). */
+/*
+ * Free what the proxy options hold (not the arguments they point to),
+ * wiping the --proxy-user copy.
+ */
 void
 curlopt_proxy_release(struct proxy_options *po)
 {
+	curlopt_wipe(po->user);
+	po->user = NULL;
 	free(po->headers);
 	po->headers = NULL;
 	po->nheaders = 0;

@@ -22,7 +22,8 @@ struct proxy_options {
 	const char	 *proxy;	/* -x, --proxy, or NULL: the
 					   environment's */
 	const char	 *noproxy;	/* --noproxy, or NULL: likewise */
-	char		 *user;		/* --proxy-user, in argv */
+	char		 *user;		/* --proxy-user, a copy (argv's
+					   password blanked at once) */
 	char		**headers;	/* --proxy-header, in order */
 	size_t		  nheaders;
 };

@@ -670,6 +670,27 @@ pty() {
 	send_hides_hunter2 --proxy "$proxy" --proxy-user bob:hunter2
 }
 
+# cmdline_hides_hunter2 PID: succeed once PID's argv shows the user of
+# bob:hunter2 but not the password.
+cmdline_hides_hunter2() {
+	local cmdline
+	cmdline=$(tr '\0' ' ' <"/proc/$1/cmdline") || return 1
+	[[ $cmdline == *bob:* && $cmdline != *hunter2* ]]
+}
+
+@test "send --proxy-user hides the password from ps while the body is still being read" {
+	local pid fifo=$BATS_TEST_TMPDIR/body
+	start_proxy auth=bob:hunter2
+	mkfifo "$fifo"
+	fish send --proxy "$proxy" --proxy-user bob:hunter2 --data "@$fifo" \
+	    "$remote" >/dev/null 2>&1 &
+	pid=$!
+	wait_until 10 cmdline_hides_hunter2 "$pid"
+	echo '{"a":"3"}' >"$fifo"
+	reap "$pid"
+	assert_equal "$status" 0
+}
+
 @test "send --proxy-user USER asks for the proxy password on a terminal" {
 	start_proxy auth=bob:s3cret
 	run type_password s3cret fish send --proxy "$proxy" --proxy-user bob \
