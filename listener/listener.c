@@ -478,6 +478,7 @@ listener_stop(void)
 		loop_run_once(listener.loop);
 
 	outbound_cancel(listener.outbound);
+	store_withdraw_spare(listener.store);
 	store_commit(listener.store);
 	control_flush(listener.control);
 

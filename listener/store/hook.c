@@ -64,6 +64,22 @@ hook_index(struct store *s, struct hook *h)
 	}
 }
 
+/* Take a hook without a name out of the token table. */
+void
+hook_unindex_token(struct store *s, struct hook *h)
+{
+	struct hook	**p;
+
+	for (p = &s->by_token[token_hash(h->token) % s->nbuckets]; *p != NULL;
+	    p = &(*p)->next_by_token) {
+		if (*p == h) {
+			*p = h->next_by_token;
+			h->next_by_token = NULL;
+			return;
+		}
+	}
+}
+
 /* Grow the hash tables when they fill up; return 1 if they were rebuilt. */
 static int
 hook_rehash(struct store *s)
@@ -96,7 +112,7 @@ void
 hook_free_all(struct store *s)
 {
 	struct hook		*h;
-	struct hook_list	*lists[] = { &s->hooks, &s->spares };
+	struct hook_list	*lists[] = { &s->hooks, &s->spares, &s->retired };
 	size_t			 i;
 
 	for (i = 0; i < sizeof lists / sizeof lists[0]; i++) {

@@ -7,13 +7,15 @@
  * answer, and the next spare with it.
  *
  * A spare is in the token table but not in the hook list: it is not in
- * ls, status, the timeline or --idle-exit's count of open hooks.  A crash
- * between the answer and the claim's sync leaves a spare that may have
- * been handed out.  It is never handed out again (a new spare is made at
- * every open), and the first time anything names its token (a request to
- * its URL, a wait, a close) it is claimed and becomes an ordinary hook, as
- * if the claim had been durable all along.  Such spares are kept, one per
- * crash at most, like every hook (checkpoints repeat them).
+ * ls, status, the timeline or --idle-exit's count of open hooks.  A stop
+ * withdraws the spare not handed out (a type-10 record with "withdrawn"),
+ * so that none is left over.  A crash between an answer and the claim's
+ * sync leaves a spare that may have been handed out: it is never handed
+ * out again (the spare to hand out is made anew after every start), and
+ * the first time anything names its token (a request to its URL, a wait,
+ * a close) it is claimed and becomes an ordinary hook, as if the claim had
+ * been durable all along.  Such spares are kept, at most one per crash,
+ * like every hook (checkpoints repeat them).
  *
  * The first spare is made by the first plain spawn after a start (which
  * takes the ordinary way), so that a listener nobody asks for a plain
@@ -46,9 +48,9 @@ spare_synced(void *arg)
 		h->token_durable = 1;
 }
 
-/* Journal a spare's record (type 10). */
+/* Journal a spare's record (type 10), or its withdrawal. */
 static void
-spare_journal(struct store *s, const struct hook *h)
+spare_journal(struct store *s, const struct hook *h, int withdrawn)
 {
 	struct json_object	*o;
 
@@ -56,6 +58,9 @@ spare_journal(struct store *s, const struct hook *h)
 	json_object_object_add(o, "token", json_object_new_string(h->token));
 	json_object_object_add(o, "created_at",
 	    json_object_new_int64(h->created_at));
+	if (withdrawn)
+		json_object_object_add(o, "withdrawn",
+		    json_object_new_boolean(1));
 	store_append(s, JOURNAL_HOOK_SPARE, 0, o, NULL, 0);
 	json_object_put(o);
 }
@@ -77,7 +82,7 @@ spare_make(struct store *s)
 		}
 	} while (hook_find_token(s, token, TOKEN_LEN) != NULL);
 	s->spare = spare_insert(s, token, s->clock());
-	spare_journal(s, s->spare);
+	spare_journal(s, s->spare, 0);
 	store_after_sync(s, spare_synced, s->spare);
 }
 
@@ -88,6 +93,8 @@ spare_insert(struct store *s, const char *token, int64_t created_at)
 	struct hook	*h;
 
 	h = hook_new(s, token, NULL, created_at);
+	/* A plain spawn's settings: the defaults. */
+	hook_settings_load(s, h, NULL, NULL, 0);
 	h->spare = 1;
 	TAILQ_INSERT_TAIL(&s->spares, h, entry);
 	s->nspares++;
@@ -162,5 +169,36 @@ spare_checkpoint(struct store *s)
 	struct hook	*h;
 
 	TAILQ_FOREACH(h, &s->spares, entry)
-		spare_journal(s, h);
+		spare_journal(s, h, 0);
+}
+
+/*
+ * Forget a spare never handed out: out of the token table, kept in memory
+ * until the store closes (a sync callback may still name it).
+ */
+void
+spare_forget(struct store *s, struct hook *h)
+{
+	TAILQ_REMOVE(&s->spares, h, entry);
+	s->nspares--;
+	hook_unindex_token(s, h);
+	h->spare = 0;
+	TAILQ_INSERT_TAIL(&s->retired, h, entry);
+	if (s->spare == h)
+		s->spare = NULL;
+}
+
+/*
+ * The listener stops: withdraw the spare not handed out, journaled, so
+ * that the next start does not keep it as one that may have been.
+ */
+void
+store_withdraw_spare(struct store *s)
+{
+	struct hook	*h = s->spare;
+
+	if (h == NULL)
+		return;
+	spare_journal(s, h, 1);
+	spare_forget(s, h);
 }

@@ -59,6 +59,8 @@ struct store {
 	size_t			  nbuckets;
 	struct hook_list	  spares;	/* spare.c: in by_token only */
 	size_t			  nspares;
+	struct hook_list	  retired;	/* spares withdrawn: in no table,
+						   freed at close */
 	struct hook		 *spare;	/* the next to hand out, or NULL */
 	int			  opened;	/* the journal is replayed */
 
@@ -129,6 +131,7 @@ void		 hook_free_all(struct store *);
 struct hook	*hook_new(struct store *, const char *, const char *,
 		    int64_t);
 void		 hook_add_index(struct store *, struct hook *);
+void		 hook_unindex_token(struct store *, struct hook *);
 struct hook	*hook_insert(struct store *, const char *, const char *,
 		    int64_t);
 struct hook	*hook_find_token(struct store *, const char *, size_t);
@@ -161,6 +164,7 @@ struct hook	*spare_insert(struct store *, const char *, int64_t);
 void		 spare_claim(struct store *, struct hook *, int);
 struct hook	*spare_take(struct store *, struct json_object *, size_t);
 void		 spare_checkpoint(struct store *);
+void		 spare_forget(struct store *, struct hook *);
 
 /* message.c */
 struct message	*message_insert(struct store *, struct hook *, uint64_t,

@@ -210,11 +210,15 @@ rebuild_hook(struct rebuild *rb)
 	struct store		*s = rb->store;
 	struct json_object	*o = rb->record->json;
 	struct hook		*h;
+	int			 claim;
 
 	if (rb->token == NULL || !token_valid(rb->token, strlen(rb->token)))
 		return (rebuild_refuse(rb, "its token is not valid"));
 	if (rb->flags & REBUILD_CHECK)
 		return (0);
+	/* A spare's claim: the hook exists from the claim's time on. */
+	h = hook_find_token(s, rb->token, TOKEN_LEN);
+	claim = h != NULL && h->spare;
 	/* The latest record wins. */
 	if ((h = rebuild_find(rb, rb->token)) == NULL) {
 		h = hook_insert(s, rb->token, proto_string(o, "name"),
@@ -222,7 +226,7 @@ rebuild_hook(struct rebuild *rb)
 		rb->was_closed = 1;	/* no wait on it to end */
 	} else {
 		rb->was_closed = h->closed;
-		if (h->recovered) {
+		if (h->recovered || claim) {
 			hook_rename(s, h, proto_string(o, "name"));
 			h->created_at = proto_int(o, "created_at", 0);
 		}
@@ -234,14 +238,24 @@ rebuild_hook(struct rebuild *rb)
 	return (0);
 }
 
-/* Rebuild a spare hook (see spare.c); one already known stays as it is. */
+/*
+ * Rebuild a spare hook (see spare.c), or its withdrawal; one already
+ * known otherwise stays as it is.
+ */
 static int
 rebuild_spare(struct rebuild *rb)
 {
+	struct hook	*h;
+
 	if (rb->token == NULL || !token_valid(rb->token, strlen(rb->token)))
 		return (rebuild_refuse(rb, "its token is not valid"));
-	if (!(rb->flags & REBUILD_CHECK) &&
-	    hook_find_token(rb->store, rb->token, TOKEN_LEN) == NULL)
+	if (rb->flags & REBUILD_CHECK)
+		return (0);
+	h = hook_find_token(rb->store, rb->token, TOKEN_LEN);
+	if (proto_bool(rb->record->json, "withdrawn")) {
+		if (h != NULL && h->spare)
+			spare_forget(rb->store, h);
+	} else if (h == NULL)
 		spare_insert(rb->store, rb->token,
 		    proto_int(rb->record->json, "created_at", 0));
 	return (0);

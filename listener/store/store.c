@@ -58,6 +58,7 @@ store_open(const struct store_config *config, char **warnings, char **cause)
 	buffer_init(&s->scratch);
 	TAILQ_INIT(&s->hooks);
 	TAILQ_INIT(&s->spares);
+	TAILQ_INIT(&s->retired);
 	TAILQ_INIT(&s->waiters);
 	hook_init(s);
 	s->journal = journal_open(config->journal_dir, store_replay, s,

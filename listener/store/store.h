@@ -111,6 +111,7 @@ struct store	*store_open(const struct store_config *, char **, char **);
 void		 store_close(struct store *);
 void		 store_after_sync(struct store *, store_synced_cb, void *);
 void		 store_commit(struct store *);
+void		 store_withdraw_spare(struct store *);
 
 /* Hooks. */
 int		 store_spawn_check(struct json_object *, size_t, char **);

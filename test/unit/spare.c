@@ -4,7 +4,9 @@
  * durable already, one with an option is not; a spare is in no list
  * until handed out; a spare handed out just before a crash (its claim
  * never durable) is not listed after it, is found by its token, and is an
- * ordinary hook from then on, across reopens.
+ * ordinary hook from then on, across reopens; a stop withdraws the spare
+ * not handed out, so none piles up; a hook handed out keeps the time it
+ * was handed out across a reopen.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 
 #include "hook.h"
 #include "store-fixture.h"
+#include "store-private.h"
 #include "tree.h"
 
 /* A spawn as plain `fish spawn` asks it: the request's own fields only. */
@@ -121,6 +124,61 @@ test_crash(void)
 	teardown(&f);
 }
 
+/*
+ * Stops withdraw the spare not handed out, so restarts leave none; the
+ * hook a spare became keeps its hand-out time across a reopen.
+ */
+static void
+test_stop(void)
+{
+	struct fixture	 f;
+	struct hook	*h;
+	char		 token[TOKEN_LEN + 1];
+	int		 i;
+
+	if (setup(&f, "stop", STORE_RETAIN_DEFAULT_MS) == -1) {
+		ok(0, "open the store");
+		teardown(&f);
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		spawn(&f, NULL, PLAIN);
+		store_withdraw_spare(f.store);
+		shut(&f);
+		if (reopen(&f) == -1)
+			break;
+	}
+	ok(f.store != NULL && f.store->nspares == 0 && listed(f.store) == 3,
+	    "three stops after plain spawns leave no spare behind");
+	if (f.store == NULL) {
+		teardown(&f);
+		return;
+	}
+	spawn(&f, NULL, PLAIN);
+	store_commit(f.store);
+	fake_now += 3600 * 1000;
+	h = spawn(&f, NULL, PLAIN);
+	ok(h != NULL && h->token_durable && h->created_at == fake_now &&
+	    h->hold_timeout_ms == HOOK_HOLD_TIMEOUT_MS,
+	    "a spare handed out an hour after it was made is created then, "
+	    "with the default settings");
+	if (h == NULL) {
+		teardown(&f);
+		return;
+	}
+	memcpy(token, h->token, sizeof token);
+	shut(&f);
+	if (reopen(&f) == -1) {
+		ok(0, "reopen the store");
+		teardown(&f);
+		return;
+	}
+	h = store_find_token(f.store, token, TOKEN_LEN);
+	ok(h != NULL && h->created_at == fake_now,
+	    "and keeps that time across a reopen");
+	teardown(&f);
+}
+
 /* Run every case and print the plan. */
 int
 main(void)
@@ -133,6 +191,7 @@ main(void)
 	}
 	test_plain_and_options();
 	test_crash();
+	test_stop();
 	if (tree_remove(tmpdir) == -1)
 		ok(0, "remove '%s': %s", tmpdir, strerror(errno));
 	return (done_testing());
