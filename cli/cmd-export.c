@@ -6,9 +6,9 @@
  * Each message of the timeline is an entry of the archive's log: a
  * request we sent with the response the server gave; a request a hook
  * received with the answer it got, as far as the journal knows it (its
- * status, and the headers and body of a held request's reply; the body a
- * hook answers with is the hook's, not the message's, and is not
- * repeated).
+ * status, and the headers and body of a held request's reply or of the
+ * app's answer to a forwarded one; the body a hook answers with is the
+ * hook's, not the message's, and is not repeated).
  * Bodies are postData and content text, base64-encoded (with "encoding":
  * "base64") when they are not UTF-8.  What HAR has no field for goes in
  * members starting with "_", as HAR allows: _seq, _direction, _state, the
@@ -42,9 +42,9 @@ const struct cmd_entry cmd_export_entry = {
 	    "Write the session's timeline (see " FISH_NAME " log) to FILE as an\n"
 	    "HTTP Archive (HAR 1.2), for browser devtools and HAR viewers: one\n"
 	    "entry per message, a request sent with its response, a request\n"
-	    "received with the status it was answered (and a held one's reply\n"
-	    "headers and body).  Bodies are text, or base64 when they are not\n"
-	    "UTF-8.\n"
+	    "received with the status it was answered (and the headers and body\n"
+	    "of a held one's reply, or of the app's answer to a forwarded one).\n"
+	    "Bodies are text, or base64 when they are not UTF-8.\n"
 	    "Refused and rejected requests are there, without their bodies.\n"
 	    "With HOOKs (URL, token or name), only what those hooks received.\n"
 	    "\n"

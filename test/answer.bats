@@ -355,6 +355,78 @@ message_count() {
 	[ "$(journal_types | grep -cx 4)" -eq 1 ]
 }
 
+@test "show and log give the body the app answered a forwarded request with" {
+	start_app
+	hook=$(fish spawn --forward-to "$app_url")
+	run curl -sS --max-time 10 -H 'X-Test: t' -d 'for the app' "$hook/x"
+	assert_output 'POST /x X-Test=t for the app'
+	seq=$(fish wait "$hook" --json --timeout 5 | fish field /seq)
+	run fish show "$seq"
+	assert_success
+	assert_line --index 0 'POST /x'
+	assert_line 'for the app'
+	assert_line '← forwarded 201'
+	# The headers the provider got from the app, not the connection's.
+	assert_line 'x-app: yes'
+	[[ ${output#*← forwarded} != *content-length* ]]
+	assert_equal "${lines[-1]}" 'POST /x X-Test=t for the app'
+	run fish show "$seq" --json
+	assert_equal "$(fish field /body <<<"$output")" 'for the app'
+	assert_equal "$(fish field /answer/body <<<"$output")" \
+	    'POST /x X-Test=t for the app'
+	assert_equal "$(fish field /answer/body_size <<<"$output")" 28
+	run fish log "$hook" --json
+	assert_equal "$(fish field /answer/status <<<"$output")" 201
+	assert_equal "$(fish field /answer/body <<<"$output")" \
+	    'POST /x X-Test=t for the app'
+	# The app's body is journaled once, with the forward (type 4), not
+	# again with the answer (type 7).
+	[ "$(journal_types | grep -cx 7)" -eq 1 ]
+	run fish log --json
+	[ "$(grep -c 'POST /x X-Test=t for the app' <<<"$output")" -eq 2 ]
+	# The one-line log counts the request's body, not the answer's.
+	run fish log "$hook"
+	assert_output --regexp 'forwarded 201  11 B  for the app$'
+}
+
+@test "a forwarded request the app answered with no body shows none" {
+	start_app
+	hook=$(fish spawn --forward-to "$app_url")
+	assert_equal "$(http_code "$hook/empty" -d ping)" 204
+	run fish log "$hook" --json
+	assert_equal "$(fish field /answer/status <<<"$output")" 204
+	assert_equal "$(fish field /answer/outcome <<<"$output")" forwarded
+	refute_output --partial body_size
+	[ "$(fish field /answer/body <<<"$output")" = "" ]
+	run fish show "$(fish field /seq <<<"$output")"
+	assert_success
+	assert_line '← forwarded 204'
+	assert_equal "${lines[-1]}" 'x-app: yes'
+}
+
+@test "a forwarded request whose app is too slow or down shows the 502 the provider got" {
+	start_app
+	hook=$(fish spawn --forward-to "$app_url" --hold-timeout 300ms)
+	assert_equal "$(curl -sS --max-time 10 -d 'too late' "$hook/slow")" \
+	    'the app behind this hook cannot be reached'
+	run fish log "$hook" --json
+	assert_equal "$(fish field /answer/status <<<"$output")" 502
+	assert_equal "$(fish field /answer/body <<<"$output")" \
+	    'the app behind this hook cannot be reached'
+	stop_app
+	hook=$(fish spawn --forward-to "$app_url")
+	assert_equal "$(curl -sS --max-time 10 -d 'nobody home' "$hook")" \
+	    'the app behind this hook cannot be reached'
+	run fish log "$hook" --json
+	assert_equal "$(fish field /answer/status <<<"$output")" 502
+	assert_equal "$(fish field /answer/body <<<"$output")" \
+	    'the app behind this hook cannot be reached'
+	assert_equal "$(fish field /body <<<"$output")" 'nobody home'
+	run fish show "$(fish field /seq <<<"$output")"
+	assert_line '← forwarded 502'
+	assert_equal "${lines[-1]}" 'the app behind this hook cannot be reached'
+}
+
 @test "close gives 410 while waiting messages remain waitable" {
 	hook=$(fish spawn --name closing)
 	assert_equal "$(http_code "$hook" -d before)" 200

@@ -2,6 +2,7 @@
 # fish export --har: the timeline as an HTTP Archive (HAR 1.2).
 
 load helpers/common
+load helpers/app
 bats_require_minimum_version 1.5.0
 
 setup() {
@@ -11,6 +12,7 @@ setup() {
 }
 
 teardown() {
+	stop_app
 	common_teardown
 }
 
@@ -86,6 +88,42 @@ check_har() {
 	assert_equal "$(fish field /log/entries/1/response/content/size <"$har")" 3
 	# The request's own body is still the request's.
 	assert_equal "$(fish field /log/entries/1/request/postData/text <"$har")" '{"n":4}'
+}
+
+@test "export --har gives the answer a forwarded request got from the app as the response content" {
+	start_app
+	forward=$(fish spawn --name fwd --forward-to "$app_url")
+	assert_equal "$(curl -sS --max-time 10 -d 'to app' "$forward/text")" \
+	    'POST /text X-Test=None to app'
+	assert_equal "$(http_code "$forward/binary" -d bin)" 200
+	assert_equal "$(http_code "$forward/empty" -d none)" 204
+	stop_app
+	assert_equal "$(http_code "$forward/down" -d down)" 502
+	fish export fwd --har "$har"
+	run check_har "$har"
+	assert_success
+	assert_equal "$(fish field /log/entries/0/response/status <"$har")" 201
+	assert_equal "$(fish field /log/entries/0/response/content/text <"$har")" \
+	    'POST /text X-Test=None to app'
+	assert_equal "$(fish field /log/entries/0/response/content/mimeType <"$har")" text/plain
+	assert_equal "$(fish field /log/entries/0/request/postData/text <"$har")" 'to app'
+	# HAR 1.2: the app's binary answer is text in base64, with "encoding".
+	assert_equal "$(fish field /log/entries/1/response/content/text <"$har")" AAH/
+	assert_equal "$(fish field /log/entries/1/response/content/encoding <"$har")" base64
+	assert_equal "$(fish field /log/entries/1/response/content/mimeType <"$har")" \
+	    application/octet-stream
+	assert_equal "$(fish field /log/entries/1/response/content/size <"$har")" 3
+	assert_equal "$(fish field /log/entries/1/response/bodySize <"$har")" 3
+	# No body: none in the archive.
+	assert_equal "$(fish field /log/entries/2/response/status <"$har")" 204
+	assert_equal "$(fish field /log/entries/2/response/content/size <"$har")" 0
+	run fish field /log/entries/2/response/content/text <"$har"
+	assert_failure
+	assert_output --partial 'no value'
+	# The app was down: what the provider got is fish's 502.
+	assert_equal "$(fish field /log/entries/3/response/status <"$har")" 502
+	assert_equal "$(fish field /log/entries/3/response/content/text <"$har")" \
+	    'the app behind this hook cannot be reached'
 }
 
 @test "export HOOK writes only what that hook received" {

@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "answer.h"
 #include "control.h"
 #include "control-timeline-private.h"
 #include "envelope.h"
@@ -68,6 +69,79 @@ timeline_event(const struct journal_record *rec)
 	event = filter_event(rec->json, body);
 	json_object_put(body);
 	return (event);
+}
+
+/*
+ * Return the headers of list ([[name, value], ...]) that a relayed answer
+ * keeps (answer_relay leaves out those of the connection).
+ */
+static struct json_object *
+timeline_relayed_headers(struct json_object *list)
+{
+	struct json_object	*kept, *pair;
+	const char		*name;
+	size_t			 i;
+
+	kept = json_object_new_array();
+	for (i = 0; json_object_is_type(list, json_type_array) &&
+	    i < json_object_array_length(list); i++) {
+		pair = json_object_array_get_idx(list, i);
+		name = json_object_get_string(json_object_array_get_idx(pair,
+		    0));
+		if (name != NULL && !answer_hop_header(name))
+			json_object_array_add(kept, json_object_get(pair));
+	}
+	return (kept);
+}
+
+/*
+ * Give a, the answer record of a forwarded request, the body and headers
+ * of the app's answer when fish relayed it.  They are journaled once, as
+ * the response of the forward's type-4 record (the message forward_seq
+ * names), so they are read from there, after the forward's request body.
+ * An answer fish made itself (502, 503) has its own body in a, and one
+ * whose forward is gone from the journal stays without a body.
+ */
+static void
+timeline_forwarded(struct store *store, struct journal_record *a)
+{
+	struct journal_record	 fwd;
+	struct json_object	*list;
+	struct message		*m;
+	const char		*outcome = proto_string(a->json, "outcome");
+	int64_t			 seq = proto_int(a->json, "forward_seq", -1);
+	int64_t			 n;
+	char			*cause;
+
+	if (outcome == NULL || strcmp(outcome, "forwarded") != 0 ||
+	    a->body_len > 0 || seq < 0 ||
+	    (m = store_message(store, (uint64_t)seq)) == NULL ||
+	    m->hook != NULL || m->refused || m->state != MESSAGE_SENT)
+		return;
+	if (store_read(store, m, &fwd, &cause) == -1) {
+		free(cause);
+		return;
+	}
+	n = proto_int(fwd.json, "request_body_len", -1);
+	if (proto_int(fwd.json, "status", -1) == EXIT_OK &&
+	    proto_int(fwd.json, "http_status", -1) ==
+	    proto_int(a->json, "status", -2) && n >= 0 &&
+	    (uint64_t)n <= fwd.body_len) {
+		if ((uint64_t)n < fwd.body_len) {
+			/* The response's bytes follow the request's. */
+			free(a->storage);
+			a->storage = fwd.storage;
+			a->body = fwd.body + n;
+			a->body_len = fwd.body_len - (size_t)n;
+			fwd.storage = NULL;
+		}
+		if (!json_object_object_get_ex(a->json, "headers", NULL) &&
+		    json_object_object_get_ex(fwd.json, "response_headers",
+		    &list))
+			json_object_object_add(a->json, "headers",
+			    timeline_relayed_headers(list));
+	}
+	journal_record_release(&fwd);
 }
 
 /*
@@ -273,7 +347,8 @@ timeline_match(struct store *store, const struct message *m,
  * (NULL: none).  Return 0 if sent, 1 if filtered out, -1 if unreadable.
  * The frame's payload is the message's body, then that of the answer to
  * a held or forwarded request, when it has one and both fit (see
- * timeline_answer).
+ * timeline_answer; a relayed answer's body is the forward's, see
+ * timeline_forwarded).
  */
 int
 timeline_send_entry(struct conn *c, const struct message *m,
@@ -288,6 +363,8 @@ timeline_send_entry(struct conn *c, const struct message *m,
 	    -1)
 		return (-1);
 	if (timeline_passes(m, &rec, wf)) {
+		if (answered)
+			timeline_forwarded(control_store(c), &answer);
 		r = proto_reply(EXIT_OK, NULL);
 		json_object_object_add(r, "entry", timeline_entry(m, &rec,
 		    answered ? &answer : NULL));

@@ -27,7 +27,7 @@ static const char *answer_hop_headers[] = {
 };
 
 /* Tell whether a header belongs to the connection rather than the message. */
-static int
+int
 answer_hop_header(const char *name)
 {
 	size_t	i;

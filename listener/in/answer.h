@@ -16,6 +16,7 @@ struct MHD_Response;
 struct hook;
 struct httpc_result;
 
+int		 answer_hop_header(const char *);
 struct MHD_Response *answer_new(struct json_object *, const void *, size_t);
 struct MHD_Response *answer_text(struct json_object *, const char *);
 struct MHD_Response *answer_canned(struct hook *);

@@ -84,7 +84,12 @@ forward_detach(struct forwarding *f)
 	return (r);
 }
 
-/* The app answered a forwarded request (or could not): relay that. */
+/*
+ * The app answered a forwarded request (or could not): relay that.  The
+ * app's answer is journaled once, as the response of the forward (its
+ * type-4 record, which forward_seq names): the answer record gets a body
+ * only when fish made the answer itself (502, 503).
+ */
 static void
 forward_done(struct httpc_result *result, uint64_t seq, void *arg)
 {
@@ -106,16 +111,18 @@ forward_done(struct httpc_result *result, uint64_t seq, void *arg)
 	    result->http_status <= 599) {
 		status = (unsigned int)result->http_status;
 		response = answer_relay(result);
+		text = NULL;
 	} else if (result->status == EXIT_UNAVAILABLE) {
 		/* The listener stopped before the app answered. */
 		status = MHD_HTTP_SERVICE_UNAVAILABLE;
-		response = answer_text(NULL, "shutting down\n");
+		text = "shutting down\n";
+		response = answer_text(NULL, text);
 	} else {
 		status = MHD_HTTP_BAD_GATEWAY;
 		response = answer_text(NULL, text);
 	}
-	request_journal_answer(r, "forwarded", status, NULL, NULL, 0,
-	    (int64_t)seq);
+	request_journal_answer(r, "forwarded", status, NULL, text,
+	    text == NULL ? 0 : strlen(text), (int64_t)seq);
 	request_respond(r, status, response, 1);
 }
 

@@ -5,10 +5,14 @@
 
 Listens on a free loopback port, writes the port to PORTFILE once it
 serves, and answers every request 201 with an X-App header and a body that
-describes what it received: "METHOD PATH X-Test=VALUE BODY".
+describes what it received: "METHOD PATH X-Test=VALUE BODY".  Some paths
+answer otherwise: /binary 200 with the bytes 00 01 ff as
+application/octet-stream, /empty 204 with no body, and /slow only after
+20 seconds.
 """
 import http.server
 import sys
+import time
 
 import portfile
 
@@ -21,11 +25,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode("utf-8", "replace")
         text = "%s %s X-Test=%s %s" % (self.command, self.path,
                                         self.headers.get("X-Test"), body)
-        data = text.encode()
-        self.send_response(201)
+        status, data, kind = 201, text.encode(), "text/plain"
+        if self.path == "/binary":
+            status, data, kind = 200, b"\x00\x01\xff", \
+                "application/octet-stream"
+        elif self.path == "/empty":
+            status, data, kind = 204, b"", None
+        elif self.path == "/slow":
+            time.sleep(20)
+        self.send_response(status)
         self.send_header("X-App", "yes")
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(data)))
+        if kind is not None:
+            self.send_header("Content-Type", kind)
+        if status != 204:
+            self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 
