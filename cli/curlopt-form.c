@@ -162,8 +162,7 @@ curlopt_form_header_file(struct items *headers, const char *path,
 		end = p + strcspn(p, "\n");
 		last = *end == '\0';
 		/* A line not starting with a blank ends the header before. */
-		if ((last || (*p != ' ' && *p != '\t')) &&
-		    buffer_unread(&line) > 0) {
+		if (*p != ' ' && *p != '\t' && buffer_unread(&line) > 0) {
 			buffer_add(&line, "", 1);
 			if (items_add_header(headers, buffer_peek(&line),
 			    cause) != 0)

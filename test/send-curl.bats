@@ -794,6 +794,8 @@ cmdline_hides_hunter2() {
 	printf 'hello\n' >"$BATS_TEST_TMPDIR/note.txt"
 	printf 'X-One: 1\n# a comment\nX-Two: two\n  folded\n' \
 	    >"$BATS_TEST_TMPDIR/part-headers"
+	# A folded last line without a newline after it.
+	printf 'X-Three: 3\n  folded-end' >"$BATS_TEST_TMPDIR/part-headers-2"
 	set -- -F 'a=hello;type=text/x-foo' -F 'b=hello;filename=x.txt' \
 	    -F 'c=hello;filename=f;type=text/x' \
 	    -F 'd="quoted;semi";type=text/plain; charset=utf-8' \
@@ -801,7 +803,8 @@ cmdline_hides_hunter2() {
 	    -F "f=<$BATS_TEST_TMPDIR/note.txt;type=text/x" \
 	    -F 'g=hello;headers="X-Part: 1"' \
 	    -F "h=@$BATS_TEST_TMPDIR/note.txt;headers=@$BATS_TEST_TMPDIR/part-headers" \
-	    -F 'i"j=v;filename=q"r' -F 'k= spaced ;type=text/y'
+	    -F 'i"j=v;filename=q"r' -F 'k= spaced ;type=text/y' \
+	    -F "l=v;headers=@$BATS_TEST_TMPDIR/part-headers-2"
 	fish send "$@" "$remote"
 	curl -sS -o /dev/null "$@" "$remote"
 	compare_received
