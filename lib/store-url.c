@@ -142,8 +142,19 @@ store_url_userinfo(const char *s, size_t len, struct store_url *out,
 	}
 	if (raw[0] == '@' || strncmp(raw, "env:", 4) == 0) {
 		if (sigspec_secret_resolve(raw, &out->password,
-		    &out->password_len, &where, cause) == -1)
+		    &out->password_len, &where, cause) == -1) {
+			/*
+			 * Its cause names the file or variable, which may
+			 * be a password that only looks like one.
+			 */
+			free(*cause);
+			xasprintf(cause, "cannot read the store URL's "
+			    "password from the %s it names (a password "
+			    "starting with %s is written %s)", raw[0] == '@' ?
+			    "file" : "environment variable", raw[0] == '@' ?
+			    "@" : "env:", raw[0] == '@' ? "%40" : "env%3A");
 			goto fail;
+		}
 		if (out->password_len == 0) {
 			xasprintf(cause, "empty Redis password%s", where);
 			goto fail;

@@ -126,9 +126,13 @@ test_passwords(void)
 	}
 	unlink(path);
 	snprintf(at, sizeof at, "redis://fish:@%s@h", path);
-	refused(at, "cannot read secret file", NULL);
+	refused(at, "cannot read the store URL's password from the file", path);
 	unsetenv("STORE_URL_TEST_PW");
-	refused("redis://fish:env:STORE_URL_TEST_PW@h", "is not set", NULL);
+	refused("redis://fish:env:STORE_URL_TEST_PW@h", "from the environment "
+	    "variable", "STORE_URL_TEST_PW");
+	/* A password that only looks like a file name is never shown. */
+	refused("redis://fish:@Xk9-not-a-file@h", "is written %40",
+	    "Xk9-not-a-file");
 	setenv("STORE_URL_TEST_PW", "", 1);
 	refused("redis://fish:env:STORE_URL_TEST_PW@h", "empty Redis password",
 	    NULL);
@@ -220,10 +224,10 @@ main(void)
 	    "hunter2");
 	refused("redis://u%00:pw@h", "user holds a control", NULL);
 	refused("redis://u:hunter2\n@h", "control character", "hunter2");
-	refused("redis://u:@@h", "missing file name", NULL);
+	refused("redis://u:@@h", "password from the file it names", NULL);
 	refused("redis://u:env:A\nB@h", "control character", NULL);
 	refused("redis://u:@/tmp/a\x01b@h", "control character", NULL);
-	refused("redis://u:env:@h", "missing variable name", NULL);
+	refused("redis://u:env:@h", "from the environment variable it names", NULL);
 	refused("unix://", "not absolute", NULL);
 	refused("unix://tmp/r.sock", "not absolute", NULL);
 	refused("unix://u:hunter2@tmp/r.sock", "not absolute", "hunter2");
