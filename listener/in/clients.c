@@ -25,9 +25,9 @@
 #include <netinet/in.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clients.h"
 #include "token.h"
@@ -63,7 +63,7 @@ struct clients *
 clients_new(size_t max)
 {
 	struct clients	*cl;
-	size_t		 i;
+	ssize_t		 n;
 
 	cl = xcalloc(1, sizeof *cl);
 	cl->size = 16;
@@ -71,12 +71,15 @@ clients_new(size_t max)
 		cl->size *= 2;
 	cl->max = cl->size / 2;
 	cl->slots = xcalloc(cl->size, sizeof *cl->slots);
-	if (getrandom(cl->hash_key, sizeof cl->hash_key, 0) !=
-	    (ssize_t)sizeof cl->hash_key) {
-		/* Only the hash's secrecy is lost: mix in what we have. */
-		for (i = 0; i < sizeof cl->hash_key; i++)
-			cl->hash_key[i] = (unsigned char)(rand() ^ time(NULL));
-	}
+	do
+		n = getrandom(cl->hash_key, sizeof cl->hash_key, 0);
+	while (n == -1 && errno == EINTR);
+	/*
+	 * As for tokens (token_hash): a key anyone could guess would let a
+	 * sender pile every address into one chain.
+	 */
+	if (n != (ssize_t)sizeof cl->hash_key)
+		abort();
 	return (cl);
 }
 
