@@ -41,9 +41,10 @@
  * proxies disagree on what such a body is (strict.c); MHD caps connections
  * in total and per address, but behind a tunnel or proxy, where every
  * connection comes from loopback, we cap per client address ourselves,
- * connections and requests under way (clients.c), and answer 429.  And each connection has a deadline (see
- * httpd_sweep) that only a client can miss, and idle ones make room for
- * new ones near the cap (see httpd_make_room).
+ * connections and requests under way (clients.c), and answer 429.  And
+ * each connection has a deadline (see httpd_sweep) that only a client can
+ * miss, and idle ones make room for new ones near the cap (see
+ * httpd_make_room).
  */
 #include "config.h"
 
