@@ -136,6 +136,11 @@ cmd_stop_exec(int argc, char **argv)
 		case 't':
 			if (cmd_duration(entry, optarg, &timeout_ms) == -1)
 				return (EXIT_USAGE);
+			if (timeout_ms == 0) {
+				cmd_usage_error(entry, "--timeout must be "
+				    "more than 0");
+				return (EXIT_USAGE);
+			}
 			break;
 		case CMD_HELP:
 			return (EXIT_OK);

@@ -221,6 +221,9 @@ listeners_of_this_test() {
 	run --separate-stderr fish stop --timeout soon
 	assert_failure 2
 	assert_equal "${stderr_lines[0]}" "fish stop: invalid duration 'soon' (use e.g. 250ms, 5, 5s, 2m, 1h)"
+	run --separate-stderr fish stop --timeout 0
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "fish stop: --timeout must be more than 0"
 }
 
 @test "fish stop --purge deletes the session's state" {
