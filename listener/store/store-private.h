@@ -14,6 +14,7 @@
  *	retention.c	rolling and expiring journal segments
  *	secrets.c	the secrets of verifying hooks, out of the journal
  *	spare.c		spare hooks, durable before a spawn asks for one
+ *	store-redis.c	replicating the store through a Redis stream
  */
 #ifndef STORE_PRIVATE_H
 #define STORE_PRIVATE_H
@@ -35,6 +36,11 @@ struct loop;
 struct loop_timer;
 struct secrets;
 struct sigspec;
+struct store_redis;
+
+/* A record written here takes a number from here up until Redis gives
+ * it its own (store-redis.c): above every real one, so it sorts last. */
+#define STORE_SEQ_PROVISIONAL	(UINT64_C(1) << 62)
 
 struct store_observer {
 	store_observer_cb	 cb;
@@ -47,6 +53,8 @@ struct store {
 	char			 *session_dir;
 	int64_t			(*clock)(void);
 	uint64_t		  next_seq;	/* the next to hand out */
+	struct store_redis	 *redis;	/* NULL: the journal alone */
+	uint64_t		  provisional;	/* the next, with redis */
 	struct buffer		  scratch;	/* a record's JSON, reused */
 	struct secrets		 *secrets;
 
@@ -166,6 +174,7 @@ void		 spare_checkpoint(struct store *);
 struct message	*message_insert(struct store *, struct hook *, uint64_t,
 		    uint64_t, enum message_state);
 void		 message_enqueue(struct message *);
+void		 message_renumber(struct store *, struct message *, uint64_t);
 void		 message_offer(struct store *, struct message *);
 void		 message_expire(struct store *, uint64_t);
 void		 message_free_all(struct store *);
