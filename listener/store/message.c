@@ -226,6 +226,8 @@ message_offer(struct store *s, struct message *m)
 {
 	store_notify(s, m);
 	waiter_dispatch(s, m);
+	if (m->state == MESSAGE_QUEUED)
+		store_want(s, m);
 	waiter_hook_changed(s, m->hook);
 }
 
@@ -324,6 +326,8 @@ store_release(struct store *s, struct message *m)
 	m->hook->leased--;
 	message_enqueue(m);
 	waiter_dispatch(s, m);
+	if (m->state == MESSAGE_QUEUED)
+		store_want(s, m);
 	waiter_hook_changed(s, m->hook);
 }
 

@@ -15,6 +15,7 @@
  *	secrets.c	the secrets of verifying hooks, out of the journal
  *	spare.c		spare hooks, durable before a spawn asks for one
  *	store-redis.c	replicating the store through a Redis stream
+ *	store-lease.c	leases across listeners, for one taker per message
  */
 #ifndef STORE_PRIVATE_H
 #define STORE_PRIVATE_H
@@ -26,6 +27,7 @@
 
 #include "buffer.h"
 #include "hook.h"
+#include "loop.h"
 #include "message.h"
 #include "store.h"
 #include "waiter.h"
@@ -127,6 +129,19 @@ uint64_t	 store_append(struct store *, enum journal_type, uint64_t,
 uint64_t	 store_append_text(struct store *, enum journal_type, uint64_t,
 		    const char *, size_t, const void *, size_t);
 
+/*
+ * Tell whether queued message m may be handed to a waiter (peek: one that
+ * only looks): a replicated store must hold its lease (store-lease.c).
+ */
+static inline int
+message_offerable(const struct store *s, const struct message *m, int peek)
+{
+	return (s->redis == NULL || peek || m->claimed_until > loop_now());
+}
+
+/* store-redis.c */
+void		 store_want(struct store *, struct message *);
+
 /* store-replay.c */
 void		 store_replay(const struct journal_record *, void *);
 int		 store_rebuild(struct rebuild *);
@@ -183,6 +198,7 @@ void		 message_free_all(struct store *);
 int64_t		 waiter_prepare(void *);
 void		 waiter_dispatch(struct store *, struct message *);
 void		 waiter_hook_changed(struct store *, struct hook *);
+int		 waiter_any(struct store *, const struct hook *);
 
 /* retention.c */
 void		 retention_start(struct store *);

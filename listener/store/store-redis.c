@@ -46,6 +46,7 @@
 #include "redis-append.h"
 #include "redis-conn.h"
 #include "redis-follow.h"
+#include "store-lease.h"
 #include "store-private.h"
 #include "store-redis.h"
 #include "token.h"
@@ -96,6 +97,7 @@ struct store_redis {
 	char			*from;
 	struct redis_conn	*conn;		/* appends, catch-ups */
 	struct redis_follow	*follow;
+	struct store_lease	*lease;
 	size_t			 fromlen;	/* of "LISTENER/NONCE" */
 	struct sr_records	 unsent;
 	struct sr_records	 unknown;	/* lost with a connection */
@@ -165,8 +167,10 @@ sr_run_waiting(struct store_redis *sr)
 static int64_t
 sr_prepare(void *arg)
 {
-	sr_run_waiting(arg);
-	return (-1);
+	struct store_redis	*sr = arg;
+
+	sr_run_waiting(sr);
+	return (store_lease_prepare(sr->lease));
 }
 
 /* Apply an entry another listener wrote; log one that does not fit. */
@@ -497,6 +501,8 @@ store_redis_open(struct store *s, const struct store_config *config,
 	sr->conn = redis_conn_new(sr->loop, config->redis, sr_on_state, sr);
 	sr->follow = redis_follow_new(sr->loop, config->redis, sr->session,
 	    "0", sr_on_entry, sr);
+	sr->lease = store_lease_new(s, sr->conn, sr->session, sr->from,
+	    config->lease_ms);
 	loop_prepare_add(sr->loop, sr_prepare, sr);
 	store_on_record(s, sr_on_record, sr);
 	return (sr);
@@ -515,10 +521,12 @@ store_redis_close(struct store_redis *sr)
 	if (sr == NULL)
 		return;
 	sr->closing = 1;
+	store_lease_closing(sr->lease);
 	store_on_record(sr->store, NULL, NULL);
 	loop_prepare_remove(sr->loop, sr_prepare, sr);
 	redis_follow_free(sr->follow);
 	redis_conn_free(sr->conn);
+	store_lease_free(sr->lease);
 	while ((r = TAILQ_FIRST(&sr->unsent)) != NULL) {
 		TAILQ_REMOVE(&sr->unsent, r, entry);
 		sr_record_free(r);
@@ -568,6 +576,14 @@ store_redis_catch_up(struct store_redis *sr, store_caught_up_cb done,
 	if (!redis_conn_ready(sr->conn))
 		return (-1);
 	return (redis_follow_catch_up(sr->follow, sr->conn, done, arg));
+}
+
+/* Queued message m may be wanted here: claim its lease (store-lease.c). */
+void
+store_want(struct store *s, struct message *m)
+{
+	if (s->redis != NULL)
+		store_lease_want(s->redis->lease, m);
 }
 
 /* This opening's name in the stream's "from" field. */

@@ -80,6 +80,7 @@ struct store_config {
 	const struct store_url *redis;
 	const char	*session;
 	const char	*listener;
+	int64_t		 lease_ms;	/* 0: STORE_LEASE_MS */
 };
 
 /* Counts for status. */

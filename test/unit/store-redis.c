@@ -5,6 +5,8 @@
  * loop, as two listeners would be.  A hook spawned on A is found on B;
  * a message received on A is durable only once Redis acknowledged it,
  * then queued on B and taken by a waiter there, which dequeues it on A;
+ * two waiters, on A and on B, take every message of a hook exactly once;
+ * a lease whose holder died expires and the message goes to the other;
  * a close on A ends a wait on B; seqs are unique and in one order on
  * both; B reopened catches up what it missed; the server SIGKILLed and
  * restarted loses nothing acknowledged.  Skipped without redis-server.
@@ -30,6 +32,8 @@
 #include "xmalloc.h"
 
 #define WAIT_MS		20000	/* longest wait for anything */
+#define LEASE_MS	1000	/* the stores' leases, short for the test */
+#define NSHARED		20	/* messages two waiters share */
 
 static struct loop	*loop;
 static struct store_url	 url;
@@ -60,6 +64,7 @@ ropen(struct fixture *f, const char *name)
 	config.redis = &url;
 	config.session = "s1";
 	config.listener = name;
+	config.lease_ms = LEASE_MS;
 	free(f->warnings);
 	f->warnings = NULL;
 	if ((f->store = store_open(&config, &f->warnings, &cause)) == NULL) {
@@ -275,6 +280,111 @@ test_order(struct fixture *a, struct fixture *b)
 	    "unique and in order (%zu and %zu)", na, nb);
 }
 
+/* Spawn name on A and return B's hook of it (*ha A's), or NULL. */
+static struct hook *
+spawn_both(struct fixture *a, struct fixture *b, const char *name,
+    struct hook **ha)
+{
+	struct find	fd;
+
+	fd.store = b->store;
+	fd.name = name;
+	if ((*ha = spawn(a, name, NULL)) == NULL || !run_while(found, &fd))
+		return (NULL);
+	return (store_find(b->store, name));
+}
+
+/* If waiter tw on f's hook h was handed a message, take it and wait on. */
+static int
+take_next(struct fixture *f, struct test_waiter *tw, struct hook *h,
+    uint64_t *seqs, size_t *n)
+{
+	if (tw->got == NULL)
+		return (0);
+	if (*n < NSHARED * 2)
+		seqs[(*n)++] = tw->got->seq;
+	store_take(f->store, tw->got);
+	wait_on(f, tw, h, NULL, 0);
+	return (1);
+}
+
+/* Two waiters on one hook, on A and on B: each message taken once. */
+static void
+test_share(struct fixture *a, struct fixture *b)
+{
+	struct hook		*ha, *hb;
+	struct test_waiter	 wa, wb;
+	struct sent		 st[NSHARED];
+	uint64_t		 seqs[NSHARED * 2];
+	size_t			 n = 0, i, j, by_a = 0;
+	int64_t			 deadline;
+	int			 k, once = 1;
+
+	if (!ok((hb = spawn_both(a, b, "h4", &ha)) != NULL, "h4 reaches B"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	wait_on(b, &wb, hb, NULL, 0);
+	for (k = 0; k < NSHARED; k++) {
+		memset(&st[k], 0, sizeof st[k]);
+		st[k].p.store = k % 2 == 0 ? a->store : b->store;
+		st[k].p.m = receive(k % 2 == 0 ? a : b, k % 2 == 0 ? ha : hb,
+		    "shared");
+		store_after_sync(st[k].p.store, sent_durable, &st[k]);
+	}
+	deadline = loop_now() + WAIT_MS;
+	while (n < NSHARED && loop_now() < deadline) {
+		loop_run_once(loop);
+		by_a += take_next(a, &wa, ha, seqs, &n);
+		take_next(b, &wb, hb, seqs, &n);
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			once = once && seqs[i] != seqs[j];
+	}
+	ok(n == NSHARED && once, "%d messages received on A and B, a waiter "
+	    "on each: every one taken exactly once (%zu by A, %zu by B)",
+	    NSHARED, by_a, n - by_a);
+	store_unwait(a->store, &wa.w);
+	store_unwait(b->store, &wb.w);
+	for (k = 0; k < 50; k++)
+		loop_run_once(loop);
+	ok(n == NSHARED && ha->queued == 0 && hb->queued == 0 &&
+	    ha->leased == 0 && hb->leased == 0, "none is left queued or "
+	    "leased on either");
+}
+
+/*
+ * A waiter on A is handed a message and A dies before the take: B's
+ * waiter gets it once A's lease expired.
+ */
+static void
+test_expiry(struct fixture *a, struct fixture *b)
+{
+	struct hook		*ha, *hb;
+	struct test_waiter	 wa, wb;
+	struct message		*m;
+	uint64_t		 seq;
+
+	if (!ok((hb = spawn_both(a, b, "h5", &ha)) != NULL, "h5 reaches B"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	m = post(a, ha, "leased");
+	ok(m != NULL && run_while(waiter_done, &wa) && wa.got == m,
+	    "a waiter on A is handed a message");
+	wait_on(b, &wb, hb, NULL, 0);
+	ok(wb.calls == 0, "a waiter on B is not, while A holds its lease");
+	seq = m != NULL ? m->seq : 0;
+	store_unwait(a->store, &wa.w);
+	store_close(a->store);
+	a->store = NULL;
+	ok(seq != 0 && run_while(waiter_done, &wb) && wb.got != NULL &&
+	    wb.got->seq == seq, "A dies before the take: B's waiter is "
+	    "handed it once the lease expired (at-least-once)");
+	if (wb.got != NULL)
+		store_take(b->store, wb.got);
+	store_unwait(b->store, &wb.w);
+}
+
 /* A close on A ends a wait on B. */
 static void
 test_close(struct fixture *a, struct fixture *b)
@@ -402,10 +512,12 @@ main(void)
 	    "A and B open on one session")) {
 		test_message(&a, &b);
 		test_order(&a, &b);
+		test_share(&a, &b);
 		test_close(&a, &b);
 		test_catch_up(&a, &b);
 		test_reopen(&a, &b);
 		test_restart(&a, &b);
+		test_expiry(&a, &b);
 	}
 	rclose(&a);
 	rclose(&b);
