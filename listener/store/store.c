@@ -75,6 +75,14 @@ store_open(const struct store_config *config, char **warnings, char **cause)
 	hook_start(s, &b);
 	s->opened = 1;
 	s->provisional = STORE_SEQ_PROVISIONAL;
+	if (config->redis != NULL && journal_records(s->journal) > 0) {
+		/* The stream rebuilds it: a cache reused would apply twice. */
+		xasprintf(cause, "%s: a Redis store's journal must start "
+		    "empty", config->journal_dir);
+		buffer_release(&b);
+		store_close(s);
+		return (NULL);
+	}
 	if (config->redis != NULL &&
 	    (s->redis = store_redis_open(s, config, cause)) == NULL) {
 		buffer_release(&b);

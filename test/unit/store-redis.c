@@ -409,12 +409,26 @@ test_close(struct fixture *a, struct fixture *b)
 static void
 test_reopen(struct fixture *a, struct fixture *b)
 {
-	struct hook	*ha;
-	struct message	*m;
-	struct see	 sw;
-	struct find	 fd;
+	struct hook		*ha;
+	struct message		*m;
+	struct store_config	 config;
+	struct see		 sw;
+	struct find		 fd;
+	char			*cause = NULL, *warnings = NULL;
 
 	shut(b);
+	memset(&config, 0, sizeof config);
+	config.journal_dir = b->journal;
+	config.session_dir = b->dir;
+	config.loop = loop;
+	config.redis = &url;
+	config.session = "s1";
+	config.listener = "b";
+	ok(store_open(&config, &warnings, &cause) == NULL &&
+	    strstr(cause, "must start empty") != NULL, "B's used journal is "
+	    "refused: the stream rebuilds it");
+	free(cause);
+	free(warnings);
 	ha = spawn(a, "h3", NULL);
 	m = ha != NULL ? post(a, ha, "missed") : NULL;
 	ok(m != NULL, "A goes on while B is closed");
