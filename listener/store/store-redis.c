@@ -158,6 +158,8 @@ sr_run_waiting(struct store_redis *sr)
 		w = sr->waiting[done++];
 		w.cb(w.arg);
 	}
+	if (done == 0)
+		return;
 	memmove(sr->waiting, sr->waiting + done,
 	    (sr->nwaiting - done) * sizeof *sr->waiting);
 	sr->nwaiting -= done;
