@@ -155,6 +155,31 @@ message_insert(struct store *s, struct hook *h, uint64_t seq, uint64_t offset,
 	return (m);
 }
 
+/*
+ * A message written here got its real sequence number from the log
+ * (store-redis.c; it had a provisional one): move it to its place in the
+ * index, and in its hook's queue.
+ */
+void
+message_renumber(struct store *s, struct message *m, uint64_t seq)
+{
+	size_t	at = store_message_index(s, m->seq);
+
+	memmove(&s->messages[at], &s->messages[at + 1],
+	    (s->nmessages - at - 1) * sizeof *s->messages);
+	s->nmessages--;
+	m->seq = seq;
+	at = store_message_index(s, seq);
+	memmove(&s->messages[at + 1], &s->messages[at],
+	    (s->nmessages - at) * sizeof *s->messages);
+	s->messages[at] = m;
+	s->nmessages++;
+	if (m->state == MESSAGE_QUEUED) {
+		TAILQ_REMOVE(&m->hook->queue, m, entry);
+		message_enqueue(m);
+	}
+}
+
 /* Queue a message on its hook, keeping the queue in sequence order. */
 void
 message_enqueue(struct message *m)
@@ -201,6 +226,8 @@ message_offer(struct store *s, struct message *m)
 {
 	store_notify(s, m);
 	waiter_dispatch(s, m);
+	if (m->state == MESSAGE_QUEUED)
+		store_want(s, m);
 	waiter_hook_changed(s, m->hook);
 }
 
@@ -299,6 +326,8 @@ store_release(struct store *s, struct message *m)
 	m->hook->leased--;
 	message_enqueue(m);
 	waiter_dispatch(s, m);
+	if (m->state == MESSAGE_QUEUED)
+		store_want(s, m);
 	waiter_hook_changed(s, m->hook);
 }
 

@@ -42,6 +42,10 @@ struct message {
 						   forwarded), 0 if none */
 	int			 refused;	/* a refused request, even
 						   while pending */
+	/* A replicated store's lease (store-lease.c): */
+	int64_t			 claimed_until;	/* offered here until then
+						   (loop_now), 0: not */
+	int			 claiming;	/* a claim under way or due */
 	TAILQ_ENTRY(message)	 entry;		/* in its hook's queue */
 };
 

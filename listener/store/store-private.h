@@ -14,6 +14,8 @@
  *	retention.c	rolling and expiring journal segments
  *	secrets.c	the secrets of verifying hooks, out of the journal
  *	spare.c		spare hooks, durable before a spawn asks for one
+ *	store-redis.c	replicating the store through a Redis stream
+ *	store-lease.c	leases across listeners, for one taker per message
  */
 #ifndef STORE_PRIVATE_H
 #define STORE_PRIVATE_H
@@ -25,6 +27,7 @@
 
 #include "buffer.h"
 #include "hook.h"
+#include "loop.h"
 #include "message.h"
 #include "store.h"
 #include "waiter.h"
@@ -35,6 +38,11 @@ struct loop;
 struct loop_timer;
 struct secrets;
 struct sigspec;
+struct store_redis;
+
+/* A record written here takes a number from here up until Redis gives
+ * it its own (store-redis.c): above every real one, so it sorts last. */
+#define STORE_SEQ_PROVISIONAL	(UINT64_C(1) << 62)
 
 struct store_observer {
 	store_observer_cb	 cb;
@@ -47,6 +55,8 @@ struct store {
 	char			 *session_dir;
 	int64_t			(*clock)(void);
 	uint64_t		  next_seq;	/* the next to hand out */
+	struct store_redis	 *redis;	/* NULL: the journal alone */
+	uint64_t		  provisional;	/* the next, with redis */
 	struct buffer		  scratch;	/* a record's JSON, reused */
 	struct secrets		 *secrets;
 
@@ -121,6 +131,19 @@ uint64_t	 store_append(struct store *, enum journal_type, uint64_t,
 uint64_t	 store_append_text(struct store *, enum journal_type, uint64_t,
 		    const char *, size_t, const void *, size_t);
 
+/*
+ * Tell whether queued message m may be handed to a waiter (peek: one that
+ * only looks): a replicated store must hold its lease (store-lease.c).
+ */
+static inline int
+message_offerable(const struct store *s, const struct message *m, int peek)
+{
+	return (s->redis == NULL || peek || m->claimed_until > loop_now());
+}
+
+/* store-redis.c */
+void		 store_want(struct store *, struct message *);
+
 /* store-replay.c */
 void		 store_replay(const struct journal_record *, void *);
 int		 store_rebuild(struct rebuild *);
@@ -170,6 +193,7 @@ void		 spare_forget(struct store *, struct hook *);
 struct message	*message_insert(struct store *, struct hook *, uint64_t,
 		    uint64_t, enum message_state);
 void		 message_enqueue(struct message *);
+void		 message_renumber(struct store *, struct message *, uint64_t);
 void		 message_offer(struct store *, struct message *);
 void		 message_expire(struct store *, uint64_t);
 void		 message_free_all(struct store *);
@@ -178,6 +202,7 @@ void		 message_free_all(struct store *);
 int64_t		 waiter_prepare(void *);
 void		 waiter_dispatch(struct store *, struct message *);
 void		 waiter_hook_changed(struct store *, struct hook *);
+int		 waiter_any(struct store *, const struct hook *);
 
 /* retention.c */
 void		 retention_start(struct store *);

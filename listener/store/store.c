@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "secrets.h"
 #include "store-private.h"
+#include "store-redis.h"
 #include "xmalloc.h"
 
 /*
@@ -74,6 +75,21 @@ store_open(const struct store_config *config, char **warnings, char **cause)
 	}
 	hook_start(s, &b);
 	s->opened = 1;
+	s->provisional = STORE_SEQ_PROVISIONAL;
+	if (config->redis != NULL && journal_records(s->journal) > 0) {
+		/* The stream rebuilds it: a cache reused would apply twice. */
+		xasprintf(cause, "%s: a Redis store's journal must start "
+		    "empty", config->journal_dir);
+		buffer_release(&b);
+		store_close(s);
+		return (NULL);
+	}
+	if (config->redis != NULL &&
+	    (s->redis = store_redis_open(s, config, cause)) == NULL) {
+		buffer_release(&b);
+		store_close(s);
+		return (NULL);
+	}
 	if (b.len > 0)
 		*warnings = buffer_detach(&b, NULL);
 	buffer_release(&b);
@@ -92,6 +108,7 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	store_redis_close(s->redis);
 	retention_stop(s);
 	loop_prepare_remove(s->loop, store_prepare, s);
 	loop_prepare_remove(s->loop, waiter_prepare, s);
@@ -110,7 +127,10 @@ store_close(struct store *s)
 void
 store_after_sync(struct store *s, store_synced_cb cb, void *arg)
 {
-	journal_after_sync(s->journal, cb, arg);
+	if (s->redis != NULL)
+		store_redis_after_sync(s->redis, cb, arg);
+	else
+		journal_after_sync(s->journal, cb, arg);
 }
 
 /*
@@ -138,11 +158,14 @@ store_commit(struct store *s)
 
 /*
  * Hand out the next sequence number, for a record about to be appended:
- * the only place one is taken.
+ * the only place one is taken.  A replicated store hands out provisional
+ * ones: Redis gives the real one (store-redis.c).
  */
 uint64_t
 store_seq_new(struct store *s)
 {
+	if (s->redis != NULL)
+		return (s->provisional++);
 	return (s->next_seq++);
 }
 
@@ -220,6 +243,21 @@ store_on_lease_lost(struct store *s, store_observer_cb cb, void *arg)
 {
 	s->on_lease_lost = cb;
 	s->on_lease_lost_arg = arg;
+}
+
+/*
+ * Catch up what other listeners of the session wrote (an ingress asked
+ * for a token it does not know does this before it answers 404), then
+ * call done(arg, error): error is NULL, or one line.  Return 0 (done will
+ * be called once), or -1 when there is nothing to catch up from now: the
+ * store is not replicated, or Redis is not reachable.
+ */
+int
+store_catch_up(struct store *s, store_caught_up_cb done, void *arg)
+{
+	if (s->redis == NULL)
+		return (-1);
+	return (store_redis_catch_up(s->redis, done, arg));
 }
 
 /* Return the sequence number the next record will take. */

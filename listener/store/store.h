@@ -59,6 +59,7 @@ struct json_object;
 struct loop;
 struct message;
 struct store;
+struct store_url;
 struct waiter;
 
 #define STORE_RETAIN_DEFAULT_MS	(7LL * 24 * 3600 * 1000)
@@ -70,6 +71,16 @@ struct store_config {
 	int64_t		 retain_ms;	/* keep about this much history */
 	/* The wall clock in unix ms, for times recorded; NULL for the real. */
 	int64_t		(*clock)(void);
+	/*
+	 * Internal (issue 17, not reachable by users yet): replicate through
+	 * the Redis of this URL (NULL: the journal alone), as listener of
+	 * session.  The journal dir is then a cache the stream rebuilds:
+	 * give an empty one (see doc/store-redis.md).
+	 */
+	const struct store_url *redis;
+	const char	*session;
+	const char	*listener;
+	int64_t		 lease_ms;	/* 0: STORE_LEASE_MS */
 };
 
 /* Counts for status. */
@@ -106,6 +117,7 @@ struct store_entry {
 typedef void (*store_synced_cb)(void *);
 typedef void (*store_observer_cb)(struct message *, void *);
 typedef void (*store_record_cb)(const struct store_entry *, void *);
+typedef void (*store_caught_up_cb)(void *, const char *);
 
 struct store	*store_open(const struct store_config *, char **, char **);
 void		 store_close(struct store *);
@@ -190,5 +202,6 @@ int		 store_apply(struct store *, const struct store_entry *,
 void		 store_on_record(struct store *, store_record_cb, void *);
 void		 store_on_lease_lost(struct store *, store_observer_cb,
 		    void *);
+int		 store_catch_up(struct store *, store_caught_up_cb, void *);
 
 #endif

@@ -54,6 +54,10 @@
 #define WAITER_STEP_BYTES	(1U << 20)	/* of records read */
 #define WAITER_STEP_RECORDS	64		/* records read */
 #define WAITER_STEP_LOOKED	4096		/* index entries passed over */
+/* Leases a replicated store's new waiter claims per hook at once. */
+#define WAITER_WANT		16
+
+static void	waiter_want(struct store *, struct waiter *);
 
 struct waiter_budget {
 	size_t	bytes;
@@ -168,7 +172,11 @@ waiter_next(struct store *s, struct waiter *w, struct waiter_budget *b,
 
 	*spent = 0;
 	for (i = 0; i < w->nhooks; i++) {
-		if ((m = TAILQ_FIRST(&w->hooks[i]->queue)) == NULL)
+		TAILQ_FOREACH(m, &w->hooks[i]->queue, entry) {
+			if (message_offerable(s, m, w->peek))
+				break;
+		}
+		if (m == NULL)
 			continue;
 		if (m->seq < w->cursor)
 			search = 1;
@@ -182,7 +190,8 @@ waiter_next(struct store *s, struct waiter *w, struct waiter_budget *b,
 		m = all[i];
 		if (best != NULL && m->seq >= best->seq)
 			break;
-		if (m->state == MESSAGE_QUEUED && waiter_wants(w, m->hook))
+		if (m->state == MESSAGE_QUEUED && waiter_wants(w, m->hook) &&
+		    message_offerable(s, m, w->peek))
 			return (m);
 		if (++b->looked >= WAITER_STEP_LOOKED) {
 			w->cursor = m->seq + 1;
@@ -313,7 +322,8 @@ waiter_dispatch(struct store *s, struct message *m)
 
 	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, next) {
 		if (!waiter_wants(w, m->hook) || w->state == WAITER_PENDING ||
-		    (w->state == WAITER_SCANNING && m->seq >= w->cursor))
+		    (w->state == WAITER_SCANNING && m->seq >= w->cursor) ||
+		    !message_offerable(s, m, w->peek))
 			continue;
 		if (w->match != NULL && !w->match(w, m, &cost))
 			continue;
@@ -361,6 +371,45 @@ store_wait(struct store *s, struct waiter *w)
 	s->nbusy++;
 	if (waiter_start(s, w))
 		waiter_step(s, w, &b);
+	if (s->redis != NULL && w->listed && !w->peek)
+		waiter_want(s, w);
+}
+
+/*
+ * A replicated store's waiter w started: claim the leases of the first
+ * messages queued on its hooks (store-lease.c), which it may then be
+ * handed.
+ */
+static void
+waiter_want(struct store *s, struct waiter *w)
+{
+	struct message	*m;
+	size_t		 i, n;
+
+	for (i = 0; i < w->nhooks; i++) {
+		n = 0;
+		TAILQ_FOREACH(m, &w->hooks[i]->queue, entry) {
+			if (n++ == WAITER_WANT)
+				break;
+			store_want(s, m);
+		}
+	}
+}
+
+/*
+ * Tell whether a waiter here, not only looking, waits for a message of
+ * hook h: then a replicated store claims leases for it.
+ */
+int
+waiter_any(struct store *s, const struct hook *h)
+{
+	struct waiter	*w;
+
+	TAILQ_FOREACH(w, &s->waiters, entry) {
+		if (!w->peek && waiter_wants(w, h))
+			return (1);
+	}
+	return (0);
 }
 
 /*

@@ -23,6 +23,7 @@
 #include "redis-append.h"
 #include "redis-conn.h"
 #include "redis-follow.h"
+#include "redis-server.h"
 #include "store-url.h"
 #include "tap.h"
 #include "xmalloc.h"
@@ -31,11 +32,6 @@
 #define MAX_ENTRIES	1000
 
 static struct loop	*loop;
-static char		 dir[] = "/tmp/fish-redis-XXXXXX";
-static char		 helpers[1024];
-static int		 port;
-static pid_t		 server_pid;
-static char		 sock[256];
 
 /* What the follower handed over, in order. */
 static struct {
@@ -55,40 +51,6 @@ static struct {
 	uint64_t	 seq;
 	char		 error[256];
 } appends[MAX_ENTRIES];
-
-/* Run the helper script name with dir; return its exit status. */
-static int
-helper(const char *name, const char *flag, char *out, size_t len)
-{
-	FILE	*f;
-	char	*cmd;
-	int	 status;
-
-	xasprintf(&cmd, "'%s/%s' %s '%s'", helpers, name, flag, dir);
-	f = popen(cmd, "r");
-	free(cmd);
-	if (f == NULL)
-		return (-1);
-	if (out != NULL && fgets(out, (int)len, f) == NULL)
-		out[0] = '\0';
-	status = pclose(f);
-	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-}
-
-/* Start (or restart) the server; 77 when there is none to start. */
-static int
-server_start(void)
-{
-	char	line[512];
-	int	pid, r;
-
-	if ((r = helper("redis-start", "", line, sizeof line)) != 0)
-		return (r);
-	if (sscanf(line, "%d %d %255s", &port, &pid, sock) != 3)
-		return (-1);
-	server_pid = pid;
-	return (0);
-}
 
 /* Run the loop until done(arg) or WAIT_MS; return done(arg). */
 static int
@@ -555,19 +517,12 @@ test_stream(void)
 int
 main(void)
 {
-	const char	*src = getenv("FISH_SRC_DIR");
-	char		*cmd;
-	int		 r;
+	int	r;
 
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(helpers, sizeof helpers, "%s/test/helpers",
-	    src != NULL ? src : FISH_TEST_SRCDIR);
-	if (mkdtemp(dir) == NULL)
-		return (1);
-	if ((r = server_start()) == 77) {
+	if ((r = server_setup()) == 77) {
 		printf("1..0 # SKIP redis-server not installed"
 		    " (scripts/deps)\n");
-		rmdir(dir);
 		return (0);
 	}
 	if (!ok(r == 0, "redis-server starts on port %d", port))
@@ -576,11 +531,7 @@ main(void)
 	test_refused();
 	test_auth();
 	test_stream();
-	helper("redis-stop", "", NULL, 0);
 	loop_free(loop);
-	xasprintf(&cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		diag("cannot remove %s", dir);
-	free(cmd);
+	server_teardown();
 	return (done_testing());
 }

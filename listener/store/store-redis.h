@@ -1,0 +1,22 @@
+/*
+ * The replicated store (store-redis.c): a store opened with a Redis URL
+ * writes its records to the session's stream and applies the others'.
+ * Only files of listener/store/ include this; store.h is the API.
+ */
+#ifndef STORE_REDIS_H
+#define STORE_REDIS_H
+
+#include "store.h"
+
+struct store_redis;
+
+struct store_redis *store_redis_open(struct store *,
+	    const struct store_config *, char **);
+void		 store_redis_close(struct store_redis *);
+void		 store_redis_after_sync(struct store_redis *, store_synced_cb,
+		    void *);
+int		 store_redis_catch_up(struct store_redis *, store_caught_up_cb,
+		    void *);
+const char	*store_redis_from(const struct store_redis *);
+
+#endif

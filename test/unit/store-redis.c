@@ -1,0 +1,542 @@
+/*
+ * Unit tests for the replicated store (listener/store/store-redis.c):
+ * two stores A and B, each over a journal of its own, of one session on
+ * one redis-server of the test's own (test/helpers/redis-start), on one
+ * loop, as two listeners would be.  A hook spawned on A is found on B;
+ * a message received on A is durable only once Redis acknowledged it,
+ * then queued on B and taken by a waiter there, which dequeues it on A;
+ * two waiters, on A and on B, take every message of a hook exactly once;
+ * a lease whose holder died expires and the message goes to the other;
+ * a close on A ends a wait on B; seqs are unique and in one order on
+ * both; B reopened catches up what it missed; the server SIGKILLed and
+ * restarted loses nothing acknowledged.  Skipped without redis-server.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compat.h"
+#include "hook.h"
+#include "loop.h"
+#include "message.h"
+#include "redis-server.h"
+#include "store.h"
+#include "store-fixture.h"
+#include "store-url.h"
+#include "tap.h"
+#include "waiter.h"
+#include "xmalloc.h"
+
+#define WAIT_MS		20000	/* longest wait for anything */
+#define LEASE_MS	1000	/* the stores' leases, short for the test */
+#define NSHARED		20	/* messages two waiters share */
+
+static struct loop	*loop;
+static struct store_url	 url;
+static int		 opened;	/* journal dirs made, for fresh ones */
+static uint64_t		 first_seq;	/* test_message's message */
+static uint64_t		 missed_seq;	/* test_reopen's */
+
+/* Open f's store as listener name, over a fresh journal; 0 or -1. */
+static int
+ropen(struct fixture *f, const char *name)
+{
+	struct store_config	 config;
+	char			*cause = NULL;
+
+	if (f->dir == NULL)
+		xasprintf(&f->dir, "%s/%s", dir, name);
+	if (mkdir(f->dir, 0700) == -1 && errno != EEXIST)
+		return (-1);
+	free(f->journal);
+	xasprintf(&f->journal, "%s/journal-%d", f->dir, ++opened);
+	f->loop = loop;
+	memset(&config, 0, sizeof config);
+	config.journal_dir = f->journal;
+	config.session_dir = f->dir;
+	config.loop = loop;
+	config.retain_ms = STORE_RETAIN_DEFAULT_MS;
+	config.clock = test_clock;
+	config.redis = &url;
+	config.session = "s1";
+	config.listener = name;
+	config.lease_ms = LEASE_MS;
+	free(f->warnings);
+	f->warnings = NULL;
+	if ((f->store = store_open(&config, &f->warnings, &cause)) == NULL) {
+		diag("store_open: %s", cause);
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Close f's store and free what it holds, but the shared loop. */
+static void
+rclose(struct fixture *f)
+{
+	shut(f);
+	free(f->warnings);
+	free(f->journal);
+	free(f->dir);
+	memset(f, 0, sizeof *f);
+}
+
+/* Run the loop until done(arg) or WAIT_MS; return done(arg). */
+static int
+run_while(int (*done)(void *), void *arg)
+{
+	int64_t	deadline = loop_now() + WAIT_MS;
+
+	while (!done(arg) && loop_now() < deadline)
+		loop_run_once(loop);
+	return (done(arg));
+}
+
+/* A hook to find by name in a store. */
+struct find {
+	struct store	*store;
+	const char	*name;
+};
+
+/* Tell whether the store knows the hook. */
+static int
+found(void *arg)
+{
+	struct find	*fd = arg;
+
+	return (store_find(fd->store, fd->name) != NULL);
+}
+
+/* A flag a callback raises. */
+static void
+raise_flag(void *arg)
+{
+	*(int *)arg = 1;
+}
+
+/* A catch-up is over: raise the flag if it went well. */
+static void
+caught_up(void *arg, const char *error)
+{
+	if (error != NULL)
+		diag("catch-up: %s", error);
+	else
+		raise_flag(arg);
+}
+
+/* Tell whether a flag is up. */
+static int
+flag_up(void *arg)
+{
+	return (*(int *)arg);
+}
+
+/* A message to see in a store in a state. */
+struct see {
+	struct store		*store;
+	uint64_t		 seq;
+	enum message_state	 state;
+};
+
+/* Tell whether the store has the message in the state. */
+static int
+seen_in(void *arg)
+{
+	struct see	*sw = arg;
+	struct message	*m = store_message(sw->store, sw->seq);
+
+	return (m != NULL && m->state == sw->state);
+}
+
+/* A message received on f, queued once Redis acknowledged it. */
+struct sent {
+	struct pending	 p;
+	int		 durable;
+};
+
+/* The append was acknowledged: queue the message. */
+static void
+sent_durable(void *arg)
+{
+	struct sent	*st = arg;
+
+	st->durable = 1;
+	store_ready(st->p.store, st->p.m);
+}
+
+/* Tell whether a message sent is durable. */
+static int
+sent_done(void *arg)
+{
+	return (((struct sent *)arg)->durable);
+}
+
+/* Receive text on f's hook h, and wait for it to be durable. */
+static struct message *
+post(struct fixture *f, struct hook *h, const char *text)
+{
+	struct sent	st;
+
+	memset(&st, 0, sizeof st);
+	st.p.store = f->store;
+	st.p.m = receive(f, h, text);
+	store_after_sync(f->store, sent_durable, &st);
+	if (!run_while(sent_done, &st))
+		return (NULL);
+	return (st.p.m);
+}
+
+/* Tell whether a waiter was handed a message or ended. */
+static int
+waiter_done(void *arg)
+{
+	struct test_waiter	*tw = arg;
+
+	return (tw->calls > 0 || tw->ended > 0);
+}
+
+/* Spawn on A, found on B; durability; queued and taken on B. */
+static void
+test_message(struct fixture *a, struct fixture *b)
+{
+	struct hook		*ha, *hb;
+	struct find		 fd;
+	struct sent		 st;
+	struct see		 sw;
+	struct test_waiter	 tw;
+
+	ha = spawn(a, "h1", NULL);
+	fd.store = b->store;
+	fd.name = "h1";
+	ok(ha != NULL && run_while(found, &fd), "a hook spawned on A is "
+	    "found on B by name");
+	hb = store_find(b->store, "h1");
+	ok(hb != NULL && store_find_token(b->store, ha->token,
+	    strlen(ha->token)) == hb, "and by token");
+
+	memset(&st, 0, sizeof st);
+	st.p.store = a->store;
+	st.p.m = receive(a, ha, "one");
+	store_after_sync(a->store, sent_durable, &st);
+	store_commit(a->store);
+	ok(!st.durable, "a message received on A is not durable once the "
+	    "local journal is synced");
+	ok(run_while(sent_done, &st), "it is durable once Redis "
+	    "acknowledged it");
+	first_seq = st.p.m->seq;
+	ok(first_seq == 2 && st.p.m->state == MESSAGE_QUEUED,
+	    "it has the seq Redis gave it, after the spawn's (%llu), and is "
+	    "queued", (unsigned long long)first_seq);
+
+	sw.store = b->store;
+	sw.seq = st.p.m->seq;
+	sw.state = MESSAGE_QUEUED;
+	ok(run_while(seen_in, &sw), "it is queued on B under that seq");
+	ok(body_is(b, store_message(b->store, sw.seq), "one"),
+	    "with its body");
+	wait_on(b, &tw, hb, NULL, 0);
+	ok(run_while(waiter_done, &tw) && tw.got != NULL &&
+	    tw.got->seq == sw.seq, "a waiter on B is handed it");
+	store_take(b->store, tw.got);
+	store_unwait(b->store, &tw.w);
+	sw.store = a->store;
+	sw.state = MESSAGE_TAKEN;
+	ok(run_while(seen_in, &sw), "the take on B dequeues it on A");
+}
+
+/* Seqs from both stores: unique, and in one order on both. */
+static void
+test_order(struct fixture *a, struct fixture *b)
+{
+	struct hook	*ha = store_find(a->store, "h1");
+	struct hook	*hb = store_find(b->store, "h1");
+	struct message	**ma, **mb, *last = NULL;
+	struct see	 sw;
+	size_t		 na, nb, i;
+	int		 same = 1, n;
+
+	for (n = 0; n < 10; n++)
+		last = post(n % 2 == 0 ? a : b, n % 2 == 0 ? ha : hb, "x");
+	ok(last != NULL, "10 messages received on A and B are durable");
+	if (last == NULL)
+		return;
+	sw.store = a->store;
+	sw.seq = last->seq;
+	sw.state = MESSAGE_QUEUED;
+	run_while(seen_in, &sw);
+	ma = store_messages(a->store, &na);
+	mb = store_messages(b->store, &nb);
+	for (i = 0; same && i < na && i < nb; i++) {
+		if (ma[i]->seq != mb[i]->seq ||
+		    (i > 0 && ma[i]->seq <= ma[i - 1]->seq))
+			same = 0;
+	}
+	ok(same && na == 11 && nb == 11, "A and B index the same 11 seqs, "
+	    "unique and in order (%zu and %zu)", na, nb);
+}
+
+/* Spawn name on A and return B's hook of it (*ha A's), or NULL. */
+static struct hook *
+spawn_both(struct fixture *a, struct fixture *b, const char *name,
+    struct hook **ha)
+{
+	struct find	fd;
+
+	fd.store = b->store;
+	fd.name = name;
+	if ((*ha = spawn(a, name, NULL)) == NULL || !run_while(found, &fd))
+		return (NULL);
+	return (store_find(b->store, name));
+}
+
+/* If waiter tw on f's hook h was handed a message, take it and wait on. */
+static int
+take_next(struct fixture *f, struct test_waiter *tw, struct hook *h,
+    uint64_t *seqs, size_t *n)
+{
+	if (tw->got == NULL)
+		return (0);
+	if (*n < NSHARED * 2)
+		seqs[(*n)++] = tw->got->seq;
+	store_take(f->store, tw->got);
+	wait_on(f, tw, h, NULL, 0);
+	return (1);
+}
+
+/* Two waiters on one hook, on A and on B: each message taken once. */
+static void
+test_share(struct fixture *a, struct fixture *b)
+{
+	struct hook		*ha, *hb;
+	struct test_waiter	 wa, wb;
+	struct sent		 st[NSHARED];
+	uint64_t		 seqs[NSHARED * 2];
+	size_t			 n = 0, i, j, by_a = 0;
+	int64_t			 deadline;
+	int			 k, once = 1;
+
+	if (!ok((hb = spawn_both(a, b, "h4", &ha)) != NULL, "h4 reaches B"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	wait_on(b, &wb, hb, NULL, 0);
+	for (k = 0; k < NSHARED; k++) {
+		memset(&st[k], 0, sizeof st[k]);
+		st[k].p.store = k % 2 == 0 ? a->store : b->store;
+		st[k].p.m = receive(k % 2 == 0 ? a : b, k % 2 == 0 ? ha : hb,
+		    "shared");
+		store_after_sync(st[k].p.store, sent_durable, &st[k]);
+	}
+	deadline = loop_now() + WAIT_MS;
+	while (n < NSHARED && loop_now() < deadline) {
+		loop_run_once(loop);
+		by_a += take_next(a, &wa, ha, seqs, &n);
+		take_next(b, &wb, hb, seqs, &n);
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			once = once && seqs[i] != seqs[j];
+	}
+	ok(n == NSHARED && once, "%d messages received on A and B, a waiter "
+	    "on each: every one taken exactly once (%zu by A, %zu by B)",
+	    NSHARED, by_a, n - by_a);
+	store_unwait(a->store, &wa.w);
+	store_unwait(b->store, &wb.w);
+	for (k = 0; k < 50; k++)
+		loop_run_once(loop);
+	ok(n == NSHARED && ha->queued == 0 && hb->queued == 0 &&
+	    ha->leased == 0 && hb->leased == 0, "none is left queued or "
+	    "leased on either");
+}
+
+/*
+ * A waiter on A is handed a message and A dies before the take: B's
+ * waiter gets it once A's lease expired.
+ */
+static void
+test_expiry(struct fixture *a, struct fixture *b)
+{
+	struct hook		*ha, *hb;
+	struct test_waiter	 wa, wb;
+	struct message		*m;
+	uint64_t		 seq;
+
+	if (!ok((hb = spawn_both(a, b, "h5", &ha)) != NULL, "h5 reaches B"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	m = post(a, ha, "leased");
+	ok(m != NULL && run_while(waiter_done, &wa) && wa.got == m,
+	    "a waiter on A is handed a message");
+	wait_on(b, &wb, hb, NULL, 0);
+	ok(wb.calls == 0, "a waiter on B is not, while A holds its lease");
+	seq = m != NULL ? m->seq : 0;
+	store_unwait(a->store, &wa.w);
+	store_close(a->store);
+	a->store = NULL;
+	ok(seq != 0 && run_while(waiter_done, &wb) && wb.got != NULL &&
+	    wb.got->seq == seq, "A dies before the take: B's waiter is "
+	    "handed it once the lease expired (at-least-once)");
+	if (wb.got != NULL)
+		store_take(b->store, wb.got);
+	store_unwait(b->store, &wb.w);
+}
+
+/* A close on A ends a wait on B. */
+static void
+test_close(struct fixture *a, struct fixture *b)
+{
+	struct hook		*ha, *hb;
+	struct find		 fd;
+	struct test_waiter	 tw;
+
+	ha = spawn(a, "h2", NULL);
+	fd.store = b->store;
+	fd.name = "h2";
+	if (!ok(ha != NULL && run_while(found, &fd), "h2 reaches B"))
+		return;
+	hb = store_find(b->store, "h2");
+	wait_on(b, &tw, hb, NULL, 0);
+	store_close_hook(a->store, ha);
+	ok(run_while(waiter_done, &tw) && tw.ended == 1 && tw.calls == 0,
+	    "a close on A ends B's wait");
+}
+
+/* B closed and reopened catches up what it missed. */
+static void
+test_reopen(struct fixture *a, struct fixture *b)
+{
+	struct hook		*ha;
+	struct message		*m;
+	struct store_config	 config;
+	struct see		 sw;
+	struct find		 fd;
+	char			*cause = NULL, *warnings = NULL;
+
+	shut(b);
+	memset(&config, 0, sizeof config);
+	config.journal_dir = b->journal;
+	config.session_dir = b->dir;
+	config.loop = loop;
+	config.redis = &url;
+	config.session = "s1";
+	config.listener = "b";
+	ok(store_open(&config, &warnings, &cause) == NULL &&
+	    strstr(cause, "must start empty") != NULL, "B's used journal is "
+	    "refused: the stream rebuilds it");
+	free(cause);
+	free(warnings);
+	ha = spawn(a, "h3", NULL);
+	m = ha != NULL ? post(a, ha, "missed") : NULL;
+	ok(m != NULL, "A goes on while B is closed");
+	missed_seq = m != NULL ? m->seq : 0;
+	if (m == NULL || !ok(ropen(b, "b") == 0, "B reopens"))
+		return;
+	fd.store = b->store;
+	fd.name = "h3";
+	sw.store = b->store;
+	sw.seq = m->seq;
+	sw.state = MESSAGE_QUEUED;
+	ok(run_while(found, &fd) && run_while(seen_in, &sw),
+	    "B finds the hook and the message it missed");
+	ok(body_is(b, store_message(b->store, m->seq), "missed"),
+	    "with its body");
+	fd.name = "h1";
+	sw.seq = first_seq;
+	sw.state = MESSAGE_TAKEN;
+	ok(found(&fd) && seen_in(&sw), "and what it knew before");
+}
+
+/* The server SIGKILLed and restarted: nothing acknowledged is lost. */
+static void
+test_restart(struct fixture *a, struct fixture *b)
+{
+	struct hook	*ha = store_find(a->store, "h3");
+	struct fixture	 c;
+	struct message	*m;
+	struct see	 sw;
+
+	ok(helper("redis-stop", "-KILL", NULL, 0) == 0,
+	    "redis-server is SIGKILLed");
+	ok(server_start() == 0, "and restarted on its port");
+	m = ha != NULL ? post(a, ha, "after") : NULL;
+	ok(m != NULL && m->seq > missed_seq, "A's next message, sent on the "
+	    "connection the kill broke, is durable with a later seq (%llu)",
+	    m != NULL ? (unsigned long long)m->seq : 0ULL);
+	if (m == NULL)
+		return;
+	sw.store = b->store;
+	sw.seq = m->seq;
+	sw.state = MESSAGE_QUEUED;
+	ok(run_while(seen_in, &sw), "and queued on B");
+	sw.seq = missed_seq;
+	ok(seen_in(&sw), "what was acknowledged before is still there");
+	memset(&c, 0, sizeof c);
+	if (!ok(ropen(&c, "c") == 0, "a third store opens after the restart"))
+		return;
+	sw.store = c.store;
+	ok(run_while(seen_in, &sw), "it finds what was acknowledged before");
+	sw.seq = m->seq;
+	ok(run_while(seen_in, &sw), "and what was acknowledged after");
+	rclose(&c);
+}
+
+/* Catch-up: a hook spawned on A is known on B at once after it. */
+static void
+test_catch_up(struct fixture *a, struct fixture *b)
+{
+	int	done = 0;
+
+	ok(store_catch_up(b->store, caught_up, &done) == 0 && run_while(flag_up, &done), "B catches up");
+	(void)a;
+}
+
+int
+main(void)
+{
+	struct fixture	 a, b;
+	char		*text, *cause = NULL;
+	int		 r;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((r = server_setup()) == 77) {
+		printf("1..0 # SKIP redis-server not installed"
+		    " (scripts/deps)\n");
+		return (0);
+	}
+	if (!ok(r == 0, "redis-server starts on port %d", port))
+		return (done_testing());
+	xasprintf(&text, "redis://127.0.0.1:%d", port);
+	r = store_url_parse(text, &url, &cause);
+	free(text);
+	if (!ok(r == 0, "the store URL parses")) {
+		diag("%s", cause);
+		free(cause);
+		server_teardown();
+		return (done_testing());
+	}
+	tmpdir = dir;
+	loop = loop_new();
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	if (ok(ropen(&a, "a") == 0 && ropen(&b, "b") == 0,
+	    "A and B open on one session")) {
+		test_message(&a, &b);
+		test_order(&a, &b);
+		test_share(&a, &b);
+		test_close(&a, &b);
+		test_catch_up(&a, &b);
+		test_reopen(&a, &b);
+		test_restart(&a, &b);
+		test_expiry(&a, &b);
+	}
+	rclose(&a);
+	rclose(&b);
+	loop_free(loop);
+	store_url_free(&url);
+	server_teardown();
+	return (done_testing());
+}
