@@ -20,6 +20,7 @@
 #include <gnutls/gnutls.h>
 
 #include "base64.h"
+#include "hex.h"
 #include "signature.h"
 #include "xmalloc.h"
 
@@ -88,33 +89,6 @@ signature_hmac(enum sigspec_hash hash, const void *key, size_t keylen,
 	return (gnutls_hmac_get_len(alg));
 }
 
-/* Write len bytes as lower-case hex into out (2 * len + 1 bytes). */
-static void
-signature_hex(const unsigned char *p, size_t len, char *out)
-{
-	static const char	digits[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
-/* Return the value of a hex digit, or -1. */
-static int
-signature_hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /* Decode exactly 2 * len hex digits of s into out; return 0 or -1. */
 static int
 signature_unhex(const char *s, size_t slen, unsigned char *out, size_t len)
@@ -125,8 +99,8 @@ signature_unhex(const char *s, size_t slen, unsigned char *out, size_t len)
 	if (slen != 2 * len)
 		return (-1);
 	for (i = 0; i < len; i++) {
-		hi = signature_hex_value(s[2 * i]);
-		lo = signature_hex_value(s[2 * i + 1]);
+		hi = hex_digit_value(s[2 * i]);
+		lo = hex_digit_value(s[2 * i + 1]);
 		if (hi == -1 || lo == -1)
 			return (-1);
 		out[i] = (unsigned char)(hi << 4 | lo);
@@ -307,7 +281,7 @@ signature_sign(const struct sigspec *spec, const void *body, size_t len,
 		    spec->secret_len, parts, 1, mac);
 		if (maclen == 0)
 			goto hmac_failed;
-		signature_hex(mac, maclen, hex);
+		hex_encode_lower(mac, maclen, hex);
 		if (spec->scheme == SIGSPEC_GITHUB) {
 			xasprintf(&value, "sha256=%s", hex);
 			signature_add(headers, "X-Hub-Signature-256", value);
@@ -323,7 +297,7 @@ signature_sign(const struct sigspec *spec, const void *body, size_t len,
 		    spec->secret_len, parts, 3, mac);
 		if (maclen == 0)
 			goto hmac_failed;
-		signature_hex(mac, maclen, hex);
+		hex_encode_lower(mac, maclen, hex);
 		xasprintf(&value, "t=%s,v1=%s", ts, hex);
 		signature_add(headers, "Stripe-Signature", value);
 		free(value);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buffer.h"
+#include "hex.h"
 #include "mask.h"
 #include "sigspec.h"
 #include "store-url.h"
@@ -20,19 +21,6 @@
 #define STORE_URL_USAGE \
 	"use journal, redis://[USER[:PASSWORD]@]HOST[:PORT][/DB] or" \
 	" unix://[USER[:PASSWORD]@]/PATH[?db=DB]"
-
-/* Return the value of hex digit c, or -1. */
-static int
-store_url_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
 
 /*
  * Decode the percent-escapes of the len bytes at s into an allocated
@@ -54,8 +42,8 @@ store_url_decode(const char *s, size_t len, char **out, const char *what,
 		} else {
 			if (i + 2 >= len)
 				goto bad;
-			if ((hi = store_url_hex(s[i + 1])) == -1 ||
-			    (lo = store_url_hex(s[i + 2])) == -1)
+			if ((hi = hex_digit_value(s[i + 1])) == -1 ||
+			    (lo = hex_digit_value(s[i + 2])) == -1)
 				goto bad;
 			d[n] = (char)(hi << 4 | lo);
 			i += 2;
