@@ -77,44 +77,45 @@ redis_loop_dispatch(int fd, uint32_t events, void *arg)
 		free(e);
 }
 
+/* Want (on) or no longer want an event, and tell the loop. */
+static void
+redis_loop_want(void *arg, uint32_t event, int on)
+{
+	struct redis_loop	*e = arg;
+
+	if (on)
+		e->events |= event;
+	else
+		e->events &= ~event;
+	redis_loop_update(e);
+}
+
 /* hiredis wants to read. */
 static void
 redis_loop_add_read(void *arg)
 {
-	struct redis_loop	*e = arg;
-
-	e->events |= EPOLLIN;
-	redis_loop_update(e);
+	redis_loop_want(arg, EPOLLIN, 1);
 }
 
 /* hiredis wants to read no more. */
 static void
 redis_loop_del_read(void *arg)
 {
-	struct redis_loop	*e = arg;
-
-	e->events &= ~(uint32_t)EPOLLIN;
-	redis_loop_update(e);
+	redis_loop_want(arg, EPOLLIN, 0);
 }
 
 /* hiredis has something to write. */
 static void
 redis_loop_add_write(void *arg)
 {
-	struct redis_loop	*e = arg;
-
-	e->events |= EPOLLOUT;
-	redis_loop_update(e);
+	redis_loop_want(arg, EPOLLOUT, 1);
 }
 
 /* hiredis has written everything. */
 static void
 redis_loop_del_write(void *arg)
 {
-	struct redis_loop	*e = arg;
-
-	e->events &= ~(uint32_t)EPOLLOUT;
-	redis_loop_update(e);
+	redis_loop_want(arg, EPOLLOUT, 0);
 }
 
 /* hiredis frees the context: stop watching, before it closes the fd. */
