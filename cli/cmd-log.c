@@ -91,28 +91,18 @@ cmd_log_options_parse(int argc, char **argv, struct json_object *request,
 	enum term_colour	 colour = TERM_COLOUR_AUTO;
 	uint64_t		 since;
 	int64_t			 limit;
-	int			 ch;
+	int			 ch, shared;
 
 	where = json_object_new_array();
 	json_object_object_add(request, "where", where);
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_log_options)) !=
 	    -1) {
+		if ((shared = timeline_shared_option(entry, ch, optarg, where,
+		    &colour, flags)) == -1)
+			return (EXIT_USAGE);
+		if (shared == 0)
+			continue;
 		switch (ch) {
-		case 'C':
-			if (timeline_colour_option(entry, optarg, &colour) != 0)
-				return (EXIT_USAGE);
-			break;
-		case 'e':
-		case 'm':
-		case 'S':
-		case 'w':
-			if (timeline_filter_option(entry, ch, optarg,
-			    where) != 0)
-				return (EXIT_USAGE);
-			break;
-		case 'j':
-			*flags |= TIMELINE_JSON;
-			break;
 		case 'l':
 			if (timeline_number(optarg, &limit) != 0 || limit == 0)
 				return (cmd_usage_error(entry, "invalid "

@@ -128,28 +128,18 @@ cmd_tail_options_parse(int argc, char **argv, struct json_object *request,
 	const struct cmd_entry	*entry = &cmd_tail_entry;
 	struct json_object	*where;
 	enum term_colour	 colour = TERM_COLOUR_AUTO;
-	int			 ch;
+	int			 ch, shared;
 
 	where = json_object_new_array();
 	json_object_object_add(request, "where", where);
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_tail_options)) !=
 	    -1) {
+		if ((shared = timeline_shared_option(entry, ch, optarg, where,
+		    &colour, flags)) == -1)
+			return (EXIT_USAGE);
+		if (shared == 0)
+			continue;
 		switch (ch) {
-		case 'C':
-			if (timeline_colour_option(entry, optarg, &colour) != 0)
-				return (EXIT_USAGE);
-			break;
-		case 'e':
-		case 'm':
-		case 'S':
-		case 'w':
-			if (timeline_filter_option(entry, ch, optarg,
-			    where) != 0)
-				return (EXIT_USAGE);
-			break;
-		case 'j':
-			*flags |= TIMELINE_JSON;
-			break;
 		case CMD_HELP:
 			return (EXIT_OK);
 		default:

@@ -39,7 +39,7 @@
  * Parse the value of --color of log and tail, absent meaning always; print
  * a usage error and return -1 if it is not a valid one.
  */
-int
+static int
 timeline_colour_option(const struct cmd_entry *entry, const char *arg,
     enum term_colour *mode)
 {
@@ -60,7 +60,7 @@ timeline_colour_option(const struct cmd_entry *entry, const char *arg,
  * and return -1 if it could never match.  --status takes a code, a class
  * (4xx), alternatives (404|410) or a comparison (>=400).
  */
-int
+static int
 timeline_filter_option(const struct cmd_entry *entry, int ch, const char *arg,
     struct json_object *where)
 {
@@ -92,6 +92,32 @@ timeline_filter_option(const struct cmd_entry *entry, int ch, const char *arg,
 	json_object_array_add(where, json_object_new_string(text));
 	free(text);
 	return (0);
+}
+
+/*
+ * Take an option log and tail share: --color into *colour, a filter
+ * (--method, --status, --event, --where) into where, --json into *flags.
+ * Return 0 when ch was one of them, 1 when it is not (the caller's own),
+ * -1 after a usage error.
+ */
+int
+timeline_shared_option(const struct cmd_entry *entry, int ch, const char *arg,
+    struct json_object *where, enum term_colour *colour, int *flags)
+{
+	switch (ch) {
+	case 'C':
+		return (timeline_colour_option(entry, arg, colour));
+	case 'e':
+	case 'm':
+	case 'S':
+	case 'w':
+		return (timeline_filter_option(entry, ch, arg, where));
+	case 'j':
+		*flags |= TIMELINE_JSON;
+		return (0);
+	default:
+		return (1);
+	}
 }
 
 /* Parse a non-negative decimal integer; -1 if s is not one. */

@@ -33,10 +33,8 @@ typedef int (*timeline_entry_cb)(struct json_object *, const void *, size_t,
 #define TIMELINE_JSON	0x1	/* NDJSON instead of the one-line format */
 #define TIMELINE_COLOUR	0x2	/* colour the one-line format */
 
-int	 timeline_colour_option(const struct cmd_entry *, const char *,
-	    enum term_colour *);
-int	 timeline_filter_option(const struct cmd_entry *, int, const char *,
-	    struct json_object *);
+int	 timeline_shared_option(const struct cmd_entry *, int, const char *,
+	    struct json_object *, enum term_colour *, int *);
 int	 timeline_number(const char *, int64_t *);
 int64_t	 timeline_ms(const char *);
 int	 timeline_is_sent(struct json_object *);
