@@ -51,6 +51,7 @@
 #include "httpd.h"
 #include "listener.h"
 #include "listener-config.h"
+#include "listener-store.h"
 #include "listener-tunnel.h"
 #include "log.h"
 #include "loop.h"
@@ -278,6 +279,8 @@ listener_configure(const struct listener_args *args)
 			listener_fail_usage(cause);
 		listener_fail(cause);
 	}
+	/* Read now: no child of ours (a tunnel client) inherits it. */
+	unsetenv("FISH_STORE");
 	fd = address_bind(settings_text(&listener.settings, SETTING_LISTEN),
 	    &bound, &cause);
 	if (fd == -1)
@@ -306,6 +309,8 @@ listener_open_store(void)
 	store_config.loop = listener.loop;
 	store_config.retain_ms = (int64_t)settings_number(&listener.settings,
 	    SETTING_RETAIN);
+	if (listener_store_configure(&store_config, &cause) == -1)
+		listener_fail(cause);
 	listener.store = store_open(&store_config, &warning, &cause);
 	if (listener.store == NULL)
 		listener_fail(cause);
@@ -488,6 +493,7 @@ listener_stop(void)
 	outbound_free(listener.outbound);
 	tunnel_run_stop(listener.tunnel);
 	store_close(listener.store);
+	listener_store_release();
 	loop_free(listener.loop);
 	log_info("stopped");
 	session_release(&listener.session);

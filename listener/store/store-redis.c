@@ -594,3 +594,10 @@ store_redis_from(const struct store_redis *sr)
 {
 	return (sr->from);
 }
+
+/* The state of the store's connection to Redis (redis_conn_state). */
+const char *
+store_redis_state(const struct store_redis *sr)
+{
+	return (redis_conn_state(sr->conn));
+}

@@ -18,5 +18,6 @@ void		 store_redis_after_sync(struct store_redis *, store_synced_cb,
 int		 store_redis_catch_up(struct store_redis *, store_caught_up_cb,
 		    void *);
 const char	*store_redis_from(const struct store_redis *);
+const char	*store_redis_state(const struct store_redis *);
 
 #endif

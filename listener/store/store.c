@@ -260,6 +260,19 @@ store_catch_up(struct store *s, store_caught_up_cb done, void *arg)
 	return (store_redis_catch_up(s->redis, done, arg));
 }
 
+/*
+ * Return the state of a replicated store's Redis, "connected" or
+ * "connecting: REASON" (borrowed, until the next event of the loop), or
+ * NULL for the journal alone.
+ */
+const char *
+store_state(const struct store *s)
+{
+	if (s->redis == NULL)
+		return (NULL);
+	return (store_redis_state(s->redis));
+}
+
 /* Return the sequence number the next record will take. */
 uint64_t
 store_next_seq(struct store *s)
