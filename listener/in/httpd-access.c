@@ -33,6 +33,7 @@
 
 #include "answer.h"
 #include "buffer.h"
+#include "catch-up.h"
 #include "clients.h"
 #include "forward.h"
 #include "hold.h"
@@ -51,6 +52,14 @@
  * most requests end well within it.
  */
 #define HTTPD_CLIENT_RETRY_AFTER	1
+
+/*
+ * The answer while the session's shared store (--store) is unreachable:
+ * nothing could be stored, and a sender that retries after a second or
+ * so will likely find it back.
+ */
+#define HTTPD_STORE_DOWN_TEXT	"the session's store is unreachable, retry later\n"
+#define HTTPD_STORE_RETRY_AFTER	1
 
 /* The answer to a request that failed its hook's signature check. */
 #define HTTPD_REJECTED_TEXT	"signature check failed\n"
@@ -306,9 +315,22 @@ httpd_count_client(struct httpd *h, struct request *r,
 	return (1);
 }
 
+static enum MHD_Result	httpd_hooked(struct httpd *, struct request *,
+			    struct MHD_Connection *, const char *);
+
 /*
- * A request's headers are in: check its form, find its hook, and take
- * the memory its body declares.  Any answer now closes the connection
+ * Tell whether a URI's first path segment has a token's length: only
+ * such a request may be for a hook spawned elsewhere.
+ */
+static int
+httpd_token_shaped(const char *uri)
+{
+	return (*uri == '/' && strcspn(uri + 1, "/?#") == TOKEN_LEN);
+}
+
+/*
+ * A request's headers are in: check its form and find its hook (a
+ * shared store catches up first when its token is unknown here).  Any answer now closes the connection
  * after it (MHD reads no body or later request of it): nothing is
  * smuggled.
  */
@@ -330,6 +352,55 @@ httpd_headers(struct httpd *h, struct request *r,
 		return (httpd_refuse(h, r, connection, method,
 		    MHD_HTTP_BAD_REQUEST, "bad header field\n"));
 	r->hook = httpd_find_hook(h, r->uri);
+	if (!store_reachable(h->store) && !h->stopping)
+		return (httpd_answer_retry(h, connection,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_STORE_DOWN_TEXT,
+		    HTTPD_STORE_RETRY_AFTER));
+	if (r->hook == NULL && store_state(h->store) != NULL &&
+	    httpd_token_shaped(r->uri) && !h->stopping) {
+		/* Perhaps spawned on another listener a moment ago. */
+		r->stage = REQUEST_CATCHING_UP;
+		MHD_suspend_connection(connection);
+		if (catch_up_start(h->loop, h->store, r) == 0)
+			return (MHD_YES);
+		MHD_resume_connection(connection);
+		r->stage = REQUEST_NEW;
+		return (httpd_answer_retry(h, connection,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_STORE_DOWN_TEXT,
+		    HTTPD_STORE_RETRY_AFTER));
+	}
+	return (httpd_hooked(h, r, connection, method));
+}
+
+/*
+ * A request whose token was unknown is back from the store's catch-up
+ * (catch-up.c): look for its hook again; 503 if the store could not
+ * catch up in time (the hook may exist elsewhere).
+ */
+static enum MHD_Result
+httpd_caught_up(struct httpd *h, struct request *r,
+    struct MHD_Connection *connection, const char *method)
+{
+	r->stage = REQUEST_NEW;
+	if (r->caught_up != 1)
+		return (httpd_answer_retry(h, connection,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_STORE_DOWN_TEXT,
+		    HTTPD_STORE_RETRY_AFTER));
+	r->hook = httpd_find_hook(h, r->uri);
+	return (httpd_hooked(h, r, connection, method));
+}
+
+/*
+ * The rest of a request's headers, once its hook is known (or not): its
+ * path, request line and body framing; and the memory its body declares.
+ */
+static enum MHD_Result
+httpd_hooked(struct httpd *h, struct request *r,
+    struct MHD_Connection *connection, const char *method)
+{
+	struct strict_framing	 framing;
+
+	strict_framing(connection, request_body_cap(&h->requests), &framing);
 	if (r->hook == NULL)
 		return (httpd_refuse(h, r, connection, method,
 		    MHD_HTTP_NOT_FOUND, "no such hook\n"));
@@ -420,6 +491,8 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 	switch (r->stage) {
 	case REQUEST_NEW:
 		return (httpd_headers(h, r, connection, method));
+	case REQUEST_CATCHING_UP:
+		return (httpd_caught_up(h, r, connection, method));
 	case REQUEST_RECEIVING:
 		if (*upload_data_size == 0)
 			return (httpd_received(h, r, connection, method));

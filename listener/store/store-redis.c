@@ -601,3 +601,10 @@ store_redis_state(const struct store_redis *sr)
 {
 	return (redis_conn_state(sr->conn));
 }
+
+/* Tell whether the store's connection to Redis is ready for commands. */
+int
+store_redis_ready(const struct store_redis *sr)
+{
+	return (redis_conn_ready(sr->conn));
+}

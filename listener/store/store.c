@@ -273,6 +273,16 @@ store_state(const struct store *s)
 	return (store_redis_state(s->redis));
 }
 
+/*
+ * Tell whether what is written now can be made durable soon: always for
+ * the journal; for a replicated store, while its Redis is connected.
+ */
+int
+store_reachable(const struct store *s)
+{
+	return (s->redis == NULL || store_redis_ready(s->redis));
+}
+
 /* Return the sequence number the next record will take. */
 uint64_t
 store_next_seq(struct store *s)
