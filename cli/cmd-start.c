@@ -19,7 +19,7 @@ const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.usage = "[--listen HOST:PORT] [--public-url URL] [--tunnel SPEC | "
 	    "--no-tunnel] [--tunnel-url-pattern REGEX] [--tunnel-timeout D] "
-	    "[--retain D] [--idle-exit D] "
+	    "[--retain D] [--idle-exit D] [--store URL] "
 	    "[--tls-cert FILE --tls-key FILE | --no-tls] [--max-body SIZE] "
 	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N] "
 	    "[--max-header SIZE] [--max-inflight SIZE] [--foreground]",
@@ -56,6 +56,13 @@ const struct cmd_entry cmd_start_entry = {
 	    "                      no open hook, no command connected, no request\n"
 	    "                      in or out (default never; 0 turns it off); the\n"
 	    "                      next command starts it again, losing nothing\n"
+	    "  --store URL         keep the session's records in journal (the\n"
+	    "                      default) or in a Redis shared by all its\n"
+	    "                      listeners: redis://[USER[:PASSWORD]@]HOST[:PORT]\n"
+	    "                      [/DB] or unix://[USER[:PASSWORD]@]/PATH[?db=DB];\n"
+	    "                      PASSWORD env:NAME or @FILE reads it from there;\n"
+	    "                      shown as ***, never on a command line\n"
+	    "                      (also FISH_STORE)\n"
 	    "  --tls-cert FILE     serve HTTPS with this PEM certificate (chain)\n"
 	    "  --tls-key FILE      and this unencrypted PEM private key\n"
 	    "  --no-tls            serve plain HTTP, forgetting saved TLS files\n"
