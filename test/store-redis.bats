@@ -225,3 +225,21 @@ on_port() {
 	assert_equal "$(http_post "$url" '{}')" 404
 	assert_equal "$(status_field /not_found)" 1
 }
+
+@test "a callback whose record Redis does not acknowledge in time gets 503, and is delivered once it does" {
+	local url port_b
+	start_both
+	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
+	url=$(fish spawn --name slow)
+	# Stopped, not gone: the connection stays up, the append unanswered.
+	kill -STOP "$REDIS_PID"
+	run curl -sS -i --max-time 20 --data-binary '{"slow":1}' \
+	    "$(on_port "$url" "$port_b")"
+	kill -CONT "$REDIS_PID"
+	assert_line --regexp '^HTTP/1.1 503'
+	assert_line --regexp '^Retry-After: 1'
+	# At least once: the record was added when Redis went on.
+	run fish wait slow --timeout 15s
+	assert_success
+	assert_output '{"slow":1}'
+}

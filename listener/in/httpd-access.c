@@ -38,6 +38,8 @@
 #include "forward.h"
 #include "hold.h"
 #include "hook.h"
+#include "loop.h"
+#include "message.h"
 #include "httpd-private.h"
 #include "record.h"
 #include "refuse.h"
@@ -60,6 +62,13 @@
  */
 #define HTTPD_STORE_DOWN_TEXT	"the session's store is unreachable, retry later\n"
 #define HTTPD_STORE_RETRY_AFTER	1
+
+/*
+ * The longest a request's answer waits for a shared store's Redis to
+ * acknowledge its record, before 503: an append takes milliseconds, and
+ * a Redis that went away is noticed within its command deadline.
+ */
+#define HTTPD_STORE_WAIT_MS	3000
 
 /* The answer to a request that failed its hook's signature check. */
 #define HTTPD_REJECTED_TEXT	"signature check failed\n"
@@ -234,6 +243,63 @@ httpd_hook_status(const struct hook *h)
 	return (h->status == 0 ? MHD_HTTP_OK : (unsigned int)h->status);
 }
 
+/* The record of a request answered 503 is durable after all: queue it. */
+static void
+httpd_orphan_durable(void *arg)
+{
+	struct message	*m = arg;
+
+	store_ready(m->hook->store, m);
+}
+
+/* Likewise, for a request that failed its signature check. */
+static void
+httpd_orphan_rejected(void *arg)
+{
+	struct message	*m = arg;
+
+	store_reject(m->hook->store, m);
+}
+
+/* The request's record is durable in time: no 503 for it. */
+static void
+httpd_sync_timer_cancel(struct httpd *h, struct request *r)
+{
+	if (r->sync_timer != NULL)
+		loop_timer_cancel(h->loop, r->sync_timer);
+	r->sync_timer = NULL;
+}
+
+static void	httpd_durable(void *);
+static void	httpd_rejected(void *);
+
+/*
+ * A shared store's Redis has not acknowledged the request's record within
+ * HTTPD_STORE_WAIT_MS: answer 503 with Retry-After rather than hold the
+ * sender.  The record may still be added (at least once: a sender that
+ * retries may deliver twice); its message is queued if it is.
+ */
+static void
+httpd_store_slow(void *arg)
+{
+	struct request		*r = arg;
+	struct httpd		*h = r->requests->arg;
+	struct MHD_Response	*response;
+
+	r->sync_timer = NULL;
+	if (store_sync_move(h->store, r->rejected ? httpd_rejected :
+	    httpd_durable, r, r->rejected ? httpd_orphan_rejected :
+	    httpd_orphan_durable, r->message) == -1)
+		return;
+	r->message = NULL;
+	request_body_release(r);
+	response = answer_text(NULL, HTTPD_STORE_DOWN_TEXT);
+	if (response != NULL)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
+		    "1");
+	request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE, response, 0);
+}
+
 /*
  * The request's record is durable: queue the message (now wait can see
  * it), then answer, hold or forward the request.
@@ -246,6 +312,7 @@ httpd_durable(void *arg)
 	struct hook	*hook = r->hook;
 	const char	*text = "shutting down\n";
 
+	httpd_sync_timer_cancel(h, r);
 	store_ready(h->store, r->message);
 	r->message = NULL;
 	if (r->echo != NULL)
@@ -276,6 +343,7 @@ httpd_rejected(void *arg)
 {
 	struct request	*r = arg;
 
+	httpd_sync_timer_cancel(r->requests->arg, r);
 	store_reject(r->requests->store, r->message);
 	r->message = NULL;
 	request_respond(r, MHD_HTTP_UNAUTHORIZED,
@@ -467,8 +535,13 @@ httpd_received(struct httpd *h, struct request *r,
 	r->stage = REQUEST_SUSPENDED;
 	httpd_server_turn(connection);
 	MHD_suspend_connection(connection);
-	store_after_sync(h->store, outcome == RECORD_REJECTED ?
-	    httpd_rejected : httpd_durable, r);
+	r->rejected = outcome == RECORD_REJECTED;
+	store_after_sync(h->store, r->rejected ? httpd_rejected :
+	    httpd_durable, r);
+	/* A shared store's Redis may be gone: bound the wait (503). */
+	if (store_state(h->store) != NULL && r->message != NULL)
+		r->sync_timer = loop_timer_add(h->loop, loop_now() +
+		    HTTPD_STORE_WAIT_MS, httpd_store_slow, r);
 	return (MHD_YES);
 }
 
@@ -544,6 +617,7 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 	h->mhd_status = 0;
 	if (r->client_counted)
 		clients_give(h->clients, &r->client_key, CLIENTS_REQUEST);
+	httpd_sync_timer_cancel(h, r);
 	hold_forget(h->hold, r);
 	forward_forget(h->forward, r);
 	request_free(r);

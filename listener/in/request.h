@@ -86,6 +86,9 @@ struct request {
 	struct clients_key	 client_key;	/* counted as (clients.c) */
 	int			 client_counted;
 	int			 caught_up;	/* 1: caught up, -1: could not */
+	int			 rejected;	/* its signature check failed */
+	struct loop_timer	*sync_timer;	/* a shared store's append
+						   unacknowledged too long */
 };
 
 void		 requests_init(struct requests *, struct store *,

@@ -246,6 +246,22 @@ store_on_lease_lost(struct store *s, store_observer_cb cb, void *arg)
 }
 
 /*
+ * Make a callback registered with store_after_sync and not run yet,
+ * cb(arg), be to_cb(to_arg) instead, run when it would have been: for
+ * one who stopped waiting (a request answered 503 while Redis is slow).
+ * Return 0, or -1 when it is not waiting, or the store is the journal
+ * alone (whose callbacks all run within a pass of the loop).
+ */
+int
+store_sync_move(struct store *s, store_synced_cb cb, void *arg,
+    store_synced_cb to_cb, void *to_arg)
+{
+	if (s->redis == NULL)
+		return (-1);
+	return (store_redis_sync_move(s->redis, cb, arg, to_cb, to_arg));
+}
+
+/*
  * Catch up what other listeners of the session wrote (an ingress asked
  * for a token it does not know does this before it answers 404), then
  * call done(arg, error): error is NULL, or one line.  Return 0 (done will

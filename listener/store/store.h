@@ -121,6 +121,8 @@ typedef void (*store_caught_up_cb)(void *, const char *);
 struct store	*store_open(const struct store_config *, char **, char **);
 void		 store_close(struct store *);
 void		 store_after_sync(struct store *, store_synced_cb, void *);
+int		 store_sync_move(struct store *, store_synced_cb, void *,
+		    store_synced_cb, void *);
 void		 store_commit(struct store *);
 void		 store_withdraw_spare(struct store *);
 
