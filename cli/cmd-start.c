@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "address.h"
 #include "client.h"
@@ -126,6 +127,18 @@ cmd_start_warn_exposed(const char *listen)
 }
 
 /*
+ * Warn when the session's shared store is not connected (state, from the
+ * status reply; NULL for the journal): the listener runs, and reconnects.
+ */
+static void
+cmd_start_warn_store(const char *state)
+{
+	if (state != NULL && strcmp(state, "connected") != 0)
+		fish_warnx("warning: the session's store is not connected "
+		    "(%s); callbacks get 503 until it is", state);
+}
+
+/*
  * Read the options into the settings given and *foreground.  Return -1 to
  * go on, or the exit status once help or a usage error is printed.
  */
@@ -191,6 +204,7 @@ cmd_start_exec(int argc, char **argv)
 		goto fail;
 
 	cmd_start_warn_exposed(proto_string(frame.json, "listen"));
+	cmd_start_warn_store(proto_string(frame.json, "store_state"));
 	if ((url = proto_string(frame.json, "url")) == NULL) {
 		fish_warnx("start: the listener's reply has no URL");
 		status = EXIT_FAILED;

@@ -64,6 +64,8 @@
 #include "xmalloc.h"
 
 #define STOP_GRACE_MS		5000
+/* A first connection to a shared store's Redis, or its failure (5 s). */
+#define LISTENER_STORE_SETTLE_MS	6000
 
 struct listener listener;
 
@@ -292,6 +294,8 @@ listener_configure(const struct listener_args *args)
 	return (fd);
 }
 
+static void	listener_store_settle(void);
+
 /*
  * Open the store: replay the journal, which recreates hooks and queues.
  * Done before HTTP in starts, so that the store's group commit runs, in
@@ -315,6 +319,31 @@ listener_open_store(void)
 	if (listener.store == NULL)
 		listener_fail(cause);
 	listener_log_lines(warning);
+	listener_store_settle();
+}
+
+/*
+ * A shared store: run the loop until its first connection to Redis is
+ * made or has failed (at most LISTENER_STORE_SETTLE_MS), so that the
+ * commands of the start (an automatic one's spawn) find it connected
+ * rather than refused.  Unreachable, the listener starts all the same,
+ * and reconnects with backoff.
+ */
+static void
+listener_store_settle(void)
+{
+	const char	*state;
+	int64_t		 deadline = loop_now() + LISTENER_STORE_SETTLE_MS;
+
+	if (store_state(listener.store) == NULL)
+		return;
+	while (!store_settled(listener.store) && loop_now() < deadline)
+		loop_run_once(listener.loop);
+	if (!store_reachable(listener.store)) {
+		state = store_state(listener.store);
+		log_warnx("the session's store is not reachable (%s); "
+		    "going on, reconnecting", state);
+	}
 }
 
 /*

@@ -144,10 +144,13 @@ on_port() {
 @test "a wrong password shows in status, and a callback gets 503" {
 	local url
 	redis CONFIG SET requirepass right-one >/dev/null
-	fish start --store "redis://:wrong-one@127.0.0.1:$REDIS_PORT" \
-	    >/dev/null
-	run -0 fish status --json
-	wait_until 10 eval '[[ $(store_state "$A") == "connecting: AUTH failed"* ]]'
+	# The listener starts all the same, and says why it is not connected.
+	run --separate-stderr fish start \
+	    --store "redis://:wrong-one@127.0.0.1:$REDIS_PORT"
+	assert_success
+	[[ $stderr == *"warning: the session's store is not connected (connecting: AUTH failed"* ]]
+	[[ $stderr != *wrong-one* ]]
+	[[ $(store_state "$A") == "connecting: AUTH failed"* ]]
 	url="$(status_field /url)/abcdefghijkmnopqrstuvwxyz2345678"
 	run curl -sS -i --max-time 10 --data-binary x "$url"
 	assert_line --regexp '^HTTP/1.1 503'

@@ -628,3 +628,10 @@ store_redis_ready(const struct store_redis *sr)
 {
 	return (redis_conn_ready(sr->conn));
 }
+
+/* Tell whether the first connection to Redis is made, or has failed. */
+int
+store_redis_settled(const struct store_redis *sr)
+{
+	return (redis_conn_tried(sr->conn));
+}

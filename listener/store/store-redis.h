@@ -22,5 +22,6 @@ int		 store_redis_catch_up(struct store_redis *, store_caught_up_cb,
 const char	*store_redis_from(const struct store_redis *);
 const char	*store_redis_state(const struct store_redis *);
 int		 store_redis_ready(const struct store_redis *);
+int		 store_redis_settled(const struct store_redis *);
 
 #endif

@@ -299,6 +299,17 @@ store_reachable(const struct store *s)
 	return (s->redis == NULL || store_redis_ready(s->redis));
 }
 
+/*
+ * Tell whether the store knows whether it can store: always for the
+ * journal; for a replicated store, once its first connection to Redis is
+ * made or has failed.
+ */
+int
+store_settled(const struct store *s)
+{
+	return (s->redis == NULL || store_redis_settled(s->redis));
+}
+
 /* Return the sequence number the next record will take. */
 uint64_t
 store_next_seq(struct store *s)

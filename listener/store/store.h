@@ -206,5 +206,6 @@ void		 store_on_lease_lost(struct store *, store_observer_cb,
 int		 store_catch_up(struct store *, store_caught_up_cb, void *);
 const char	*store_state(const struct store *);
 int		 store_reachable(const struct store *);
+int		 store_settled(const struct store *);
 
 #endif
