@@ -92,16 +92,22 @@ listener_store_cache_prepare(char **cause)
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
 		goto fail;
-	if (fstat(fd, &st) == -1 || listener_store_empty(fd) == -1) {
+	if (fstat(fd, &st) == -1) {
 		close(fd);
 		goto fail;
 	}
-	close(fd);
+	/* Nothing is removed from a directory that is not ours alone. */
 	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		close(fd);
 		xasprintf(cause, "%s is not ours alone (mode 0700)",
 		    listener_store_cache);
 		return (-1);
 	}
+	if (listener_store_empty(fd) == -1) {
+		close(fd);
+		goto fail;
+	}
+	close(fd);
 	return (0);
 fail:
 	xasprintf(cause, "cannot prepare %s: %s", listener_store_cache,

@@ -246,3 +246,16 @@ on_port() {
 	assert_success
 	assert_output '{"slow":1}'
 }
+
+@test "a Redis store's cache is never reached through a symbolic link" {
+	local target=$BATS_TEST_TMPDIR/elsewhere
+	fish start >/dev/null
+	fish stop >/dev/null
+	mkdir "$target"
+	echo keep >"$target/file"
+	ln -s "$target" "$FISH_HOME/sessions/default/redis-cache"
+	run --separate-stderr fish start --store "$STORE"
+	assert_failure 3
+	[[ $stderr == *"cannot prepare "*"redis-cache"* ]]
+	assert_equal "$(cat "$target/file")" keep
+}
