@@ -17,6 +17,11 @@
  * none of the hook's answer settings apply; past the rate caps it is
  * answered 401 at once.
  *
+ * With a store shared through Redis (--store), a request gets 503 with
+ * Retry-After while Redis is unreachable, or when its record is not
+ * acknowledged within HTTPD_STORE_WAIT_MS; and an unknown token makes the
+ * store catch up first (catch-up.c), for a hook spawned elsewhere.
+ *
  * Every bad request gets a short fixed answer that echoes nothing of it,
  * and any answer before the body closes the connection after it: MHD
  * reads no body or later request of it, so nothing is smuggled.  Each
@@ -38,9 +43,9 @@
 #include "forward.h"
 #include "hold.h"
 #include "hook.h"
+#include "httpd-private.h"
 #include "loop.h"
 #include "message.h"
-#include "httpd-private.h"
 #include "record.h"
 #include "refuse.h"
 #include "request.h"
@@ -397,10 +402,10 @@ httpd_token_shaped(const char *uri)
 }
 
 /*
- * A request's headers are in: check its form and find its hook (a
- * shared store catches up first when its token is unknown here).  Any answer now closes the connection
- * after it (MHD reads no body or later request of it): nothing is
- * smuggled.
+ * A request's headers are in: check its form and find its hook (a shared
+ * store catches up first when its token is unknown here).  Any answer now
+ * closes the connection after it (MHD reads no body or later request of
+ * it): nothing is smuggled.
  */
 static enum MHD_Result
 httpd_headers(struct httpd *h, struct request *r,
