@@ -187,6 +187,9 @@ client_spawn(const struct session *s, const struct settings *given,
 		    (lock_fd = fcntl(lock_fd, F_DUPFD, 10)) == -1 ||
 		    dup2(ready_fd, 3) == -1 || dup2(lock_fd, 4) == -1)
 			_exit(127);
+		/* A store URL's password is not for /proc/PID/cmdline. */
+		if (given != NULL && settings_export(given) == -1)
+			_exit(127);
 		execv(path, (char *const *)argv);
 		xasprintf(&line, "error: cannot run %s: %s\n", path,
 		    strerror(errno));
@@ -407,6 +410,11 @@ client_foreground(struct client *c, const struct settings *given)
 	argv[argc++] = fd_text;
 	settings_argv(given, argv, &argc);
 	argv[argc] = NULL;
+	if (settings_export(given) == -1) {
+		fish_warn("cannot pass the settings to the listener");
+		close(lock_fd);
+		return (EXIT_UNAVAILABLE);
+	}
 	execv(client_listener_path(), (char *const *)argv);
 	fish_warn("cannot run %s", client_listener_path());
 	close(lock_fd);

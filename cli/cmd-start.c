@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "address.h"
 #include "client.h"
@@ -19,7 +20,7 @@ const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.usage = "[--listen HOST:PORT] [--public-url URL] [--tunnel SPEC | "
 	    "--no-tunnel] [--tunnel-url-pattern REGEX] [--tunnel-timeout D] "
-	    "[--retain D] [--idle-exit D] "
+	    "[--retain D] [--idle-exit D] [--store URL] "
 	    "[--tls-cert FILE --tls-key FILE | --no-tls] [--max-body SIZE] "
 	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N] "
 	    "[--max-header SIZE] [--max-inflight SIZE] [--foreground]",
@@ -56,6 +57,13 @@ const struct cmd_entry cmd_start_entry = {
 	    "                      no open hook, no command connected, no request\n"
 	    "                      in or out (default never; 0 turns it off); the\n"
 	    "                      next command starts it again, losing nothing\n"
+	    "  --store URL         keep the session's records in journal (the\n"
+	    "                      default) or in a Redis shared by all its\n"
+	    "                      listeners: redis://[USER[:PASSWORD]@]HOST[:PORT]\n"
+	    "                      [/DB] or unix://[USER[:PASSWORD]@]/PATH[?db=DB];\n"
+	    "                      PASSWORD env:NAME or @FILE reads it from there;\n"
+	    "                      shown as ***, never on a command line\n"
+	    "                      (also FISH_STORE)\n"
 	    "  --tls-cert FILE     serve HTTPS with this PEM certificate (chain)\n"
 	    "  --tls-key FILE      and this unencrypted PEM private key\n"
 	    "  --no-tls            serve plain HTTP, forgetting saved TLS files\n"
@@ -116,6 +124,18 @@ cmd_start_warn_exposed(const char *listen)
 	if (listen != NULL && !address_is_loopback(listen))
 		fish_warnx("warning: hooks are reachable from other machines "
 		    "on %s", listen);
+}
+
+/*
+ * Warn when the session's shared store is not connected (state, from the
+ * status reply; NULL for the journal): the listener runs, and reconnects.
+ */
+static void
+cmd_start_warn_store(const char *state)
+{
+	if (state != NULL && strcmp(state, "connected") != 0)
+		fish_warnx("warning: the session's store is not connected "
+		    "(%s); callbacks get 503 until it is", state);
 }
 
 /*
@@ -184,6 +204,7 @@ cmd_start_exec(int argc, char **argv)
 		goto fail;
 
 	cmd_start_warn_exposed(proto_string(frame.json, "listen"));
+	cmd_start_warn_store(proto_string(frame.json, "store_state"));
 	if ((url = proto_string(frame.json, "url")) == NULL) {
 		fish_warnx("start: the listener's reply has no URL");
 		status = EXIT_FAILED;

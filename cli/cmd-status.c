@@ -181,6 +181,8 @@ cmd_status_human(struct json_object *reply)
 	if ((s = proto_string(reply, "url")) != NULL)
 		ret |= cmd_status_line("url:", s);
 	ret |= cmd_status_settings(reply);
+	if ((s = proto_string(reply, "store_state")) != NULL)
+		ret |= cmd_status_line("redis:", s);
 	ret |= cmd_status_tunnel(reply);
 	ret |= cmd_status_int(reply, "hooks", "hooks:");
 	ret |= cmd_status_int(reply, "messages", "messages:");

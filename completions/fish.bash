@@ -49,8 +49,8 @@ _fishhook_options()
 	spawn) echo --name --status -H --header --body --hold --hold-timeout \
 	    --echo --forward-to --ttl --verify --tolerance --json ;;
 	start) echo --listen --public-url --tunnel --no-tunnel \
-	    --tunnel-url-pattern --tunnel-timeout --retain --idle-exit --tls-cert \
-	    --tls-key --no-tls --max-body --idle-timeout --max-connections \
+	    --tunnel-url-pattern --tunnel-timeout --retain --idle-exit --store \
+	    --tls-cert --tls-key --no-tls --max-body --idle-timeout --max-connections \
 	    --max-per-ip --max-header --max-inflight --foreground ;;
 	sessions) echo --json ;;
 	status) echo --json ;;
@@ -85,7 +85,7 @@ _fishhook_takes_value()
 	    spawn:--ttl | spawn:--verify | spawn:--tolerance | start:--listen | \
 	    start:--public-url | start:--tunnel | start:--tunnel-url-pattern | \
 	    start:--tunnel-timeout | start:--retain | start:--idle-exit | \
-	    start:--tls-cert | \
+	    start:--store | start:--tls-cert | \
 	    start:--tls-key | start:--max-body | start:--idle-timeout | \
 	    start:--max-connections | start:--max-per-ip | start:--max-header | \
 	    start:--max-inflight | \

@@ -184,6 +184,7 @@ argument)
 		    '--tunnel-timeout=[wait at most D for the tunnel URL]:duration' \
 		    '--retain=[keep the history for D]:duration' \
 		    '--idle-exit=[stop the listener once idle for D]:duration' \
+		    '--store=[keep the records in journal or a shared Redis]:url' \
 		    '--tls-cert=[serve HTTPS with this certificate]:file:_files' \
 		    '--tls-key=[and this private key]:file:_files' \
 		    '--no-tls[serve plain HTTP]' \

@@ -22,6 +22,7 @@ enum setting_kind {
 	KIND_FLAG,
 	KIND_TUNNEL,
 	KIND_PATTERN,
+	KIND_STORE,
 };
 
 /* Row flags. */
@@ -30,6 +31,9 @@ enum setting_kind {
 #define ROW_NAMED	0x4	/* messages on a bad value name the option */
 #define ROW_LIMIT	0x8	/* a field of struct limits, on fish status's
 			   "limits" line */
+#define ROW_SECRET	0x10	/* may hold a password: never in argv (given
+			   to the listener in its variable), shown
+			   masked */
 
 #define ROW_NONE	(-1)	/* no setting (with, forgets) */
 

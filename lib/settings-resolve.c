@@ -14,6 +14,7 @@
 #include "address.h"
 #include "settings.h"
 #include "settings-private.h"
+#include "store-url.h"
 #include "xmalloc.h"
 
 /* Set setting i of s to text, which is valid, from source. */
@@ -134,6 +135,28 @@ settings_limits(const struct settings *s, struct limits *limits)
 	}
 }
 
+/*
+ * Return value text of setting i as status replies show it: a store URL
+ * masked (its password as ***), anything else as written.  Caller frees.
+ */
+static char *
+settings_masked(size_t i, const char *text)
+{
+	struct store_url	 url;
+	char			*cause = NULL, *masked;
+
+	if (settings_table[i].kind != KIND_STORE)
+		return (xstrdup(text));
+	/* Checked when set; a password file gone since shows no URL. */
+	if (store_url_parse(text, &url, &cause) == -1) {
+		free(cause);
+		return (xstrdup("?"));
+	}
+	masked = store_url_masked(&url);
+	store_url_free(&url);
+	return (masked);
+}
+
 /* Return the settings of s to save, as a JSON object of strings. */
 struct json_object *
 settings_save(const struct settings *s)
@@ -172,13 +195,38 @@ settings_status(const struct settings *s, struct json_object *reply)
 			continue;
 		if (settings_table[i].kind == KIND_COUNT)
 			value = json_object_new_int64((int64_t)s->number[i]);
-		else {
+		else if (settings_table[i].kind == KIND_STORE) {
+			text = settings_masked(i, s->text[i]);
+			value = json_object_new_string(text);
+			free(text);
+		} else {
 			text = settings_format(s, i);
 			value = json_object_new_string(text);
 			free(text);
 		}
 		json_object_object_add(reply, settings_table[i].key, value);
 	}
+}
+
+/*
+ * Tell whether value text of setting i is the one a status reply shows
+ * (shown, or NULL: not shown).  A store URL is shown masked: two that
+ * differ only in their passwords are the same here.
+ */
+static int
+settings_shown_same(size_t i, const char *text, const char *shown)
+{
+	char	*masked;
+	int	 same;
+
+	if (settings_table[i].kind != KIND_STORE)
+		return (settings_same(i, text, shown));
+	if (shown == NULL)
+		return (0);
+	masked = settings_masked(i, text);
+	same = strcmp(masked, shown) == 0;
+	free(masked);
+	return (same);
 }
 
 /*
@@ -204,7 +252,7 @@ settings_match(const struct settings *s, struct json_object *reply)
 			continue;
 		}
 		if (!json_object_object_get_ex(reply, r->key, &value) ||
-		    !settings_same(i, s->text[i],
+		    !settings_shown_same(i, s->text[i],
 		    json_object_get_string(value)))
 			return (0);
 	}

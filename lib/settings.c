@@ -16,11 +16,17 @@
  *	flag		no value: set or not; never saved nor shown
  *	tunnel		a tunnel spec (tunnel.c); as text
  *	pattern		a POSIX extended regular expression; as text
+ *	store		journal, or a Redis URL (store-url.h); as text,
+ *			but shown and compared with running listeners
+ *			masked (its password as ***)
  *
  * Numbers are kept as numbers and printed back in a form that parses to
  * the same value, so a saved setting survives restarts exactly.  Two rows
  * may go together (--tls-cert and --tls-key: given both or neither, saved
  * and used as a pair), and a flag may forget a saved setting (--no-tls).
+ * A setting that may hold a password (--store) never goes on the
+ * listener's command line, which any user may read in /proc: the client
+ * gives it in its environment variable (settings_export).
  *
  * This file has the table and what reads, prints and compares values;
  * settings-resolve.c works out the settings in force and saves, shows
@@ -42,12 +48,14 @@
 #include "settings.h"
 #include "settings-private.h"
 #include "size.h"
+#include "store-url.h"
 #include "tunnel.h"
 #include "xmalloc.h"
 
 /* Metavariables of the kinds in usage lines, by kind. */
 static const char *const setting_metavars[] = {
-	"HOST:PORT", "URL", "FILE", "D", "SIZE", "N", NULL, "SPEC", "REGEX"
+	"HOST:PORT", "URL", "FILE", "D", "SIZE", "N", NULL, "SPEC", "REGEX",
+	"URL"
 };
 
 /* The limits: saved, shown, named in messages, fields of struct limits. */
@@ -134,6 +142,11 @@ const struct setting_row settings_table[SETTINGS_COUNT] = {
 	    KIND_DURATION, NULL, 1, 3600 * 1000, "1ms to 1h", NULL, NULL,
 	    "tunnel wait", ROW_SAVED | ROW_SHOWN | ROW_NAMED, ROW_NONE,
 	    ROW_NONE, 0 },
+	/* Where the session's records go: journal, or a Redis shared by
+	 * many listeners (doc/store-redis.md). */
+	[SETTING_STORE] = { "--store", "store", KIND_STORE, "journal", 0, 0,
+	    NULL, NULL, "FISH_STORE", "store",
+	    ROW_SAVED | ROW_SHOWN | ROW_SECRET, ROW_NONE, ROW_NONE, 0 },
 };
 
 /* Make settings with none set. */
@@ -208,6 +221,22 @@ settings_url_valid(const char *url)
 	return (0);
 }
 
+/*
+ * Check a store URL, resolving its password (an env:NAME or @FILE that
+ * cannot be read now is refused).  Return 0, or -1 with *cause, which
+ * holds no part of the password (store_url_parse).
+ */
+static int
+settings_store_valid(const char *text, char **cause)
+{
+	struct store_url	url;
+
+	if (store_url_parse(text, &url, cause) == -1)
+		return (-1);
+	store_url_free(&url);
+	return (0);
+}
+
 /* Parse a count: digits only, at most ten.  Return 0, or -1 with *why. */
 static int
 settings_parse_count(const char *s, uint64_t *value, char **why)
@@ -263,6 +292,8 @@ settings_parse(const struct setting_row *r, const char *s, uint64_t *value,
 		return (0);
 	case KIND_PATTERN:
 		return (tunnel_pattern_valid(s, cause));
+	case KIND_STORE:
+		return (settings_store_valid(s, cause));
 	case KIND_DURATION:
 		error = duration_parse(s, value, &why);
 		break;
@@ -387,6 +418,7 @@ settings_same(size_t i, const char *a, const char *b)
 	case KIND_FILE:
 	case KIND_TUNNEL:
 	case KIND_PATTERN:
+	case KIND_STORE:
 		return (strcmp(a, b) == 0);
 	case KIND_FLAG:
 		return (1);
@@ -468,12 +500,32 @@ settings_argv(const struct settings *s, const char **argv, int *argc)
 	size_t	i;
 
 	for (i = 0; i < SETTINGS_COUNT; i++) {
-		if (s->text[i] == NULL)
+		if (s->text[i] == NULL || (settings_table[i].flags & ROW_SECRET))
 			continue;
 		argv[(*argc)++] = settings_table[i].option;
 		if (settings_table[i].kind != KIND_FLAG)
 			argv[(*argc)++] = s->text[i];
 	}
+}
+
+/*
+ * Put the settings set in s that settings_argv leaves out (those that may
+ * hold a password) in their environment variables, where the listener
+ * about to be run reads them: /proc/PID/environ is its owner's alone.
+ * Return 0, or -1 with errno.
+ */
+int
+settings_export(const struct settings *s)
+{
+	size_t	i;
+
+	for (i = 0; i < SETTINGS_COUNT; i++) {
+		if (s->text[i] != NULL && (settings_table[i].flags &
+		    ROW_SECRET) && setenv(settings_table[i].env, s->text[i],
+		    1) == -1)
+			return (-1);
+	}
+	return (0);
 }
 
 /* Return the options of every setting, as a usage line shows them. */

@@ -1,6 +1,6 @@
 /*
  * The settings of fish start (--listen, --public-url, --tunnel, --retain,
- * --idle-exit, TLS and the limits on hooks' requests), in one table that
+ * --idle-exit, --store, TLS and the limits on hooks' requests), in one table that
  * says for each its option, its name in config.json and status replies,
  * its kind, its default, and whether it is saved and shown.  The client checks and passes them on
  * with it, the listener resolves, saves and shows them with it, and the
@@ -36,6 +36,7 @@ enum setting_id {
 	SETTING_NO_TUNNEL,
 	SETTING_TUNNEL_URL_PATTERN,
 	SETTING_TUNNEL_TIMEOUT,
+	SETTING_STORE,
 	SETTINGS_COUNT
 };
 
@@ -83,6 +84,7 @@ int		 settings_same(size_t, const char *, const char *);
 int		 settings_check(const struct settings *, char **);
 void		 settings_absolute(struct settings *);
 void		 settings_argv(const struct settings *, const char **, int *);
+int		 settings_export(const struct settings *);
 char		*settings_usage(void);
 int		 settings_resolve(struct settings *, const struct settings *,
 		    struct json_object *, const char *, char **);

@@ -51,6 +51,7 @@
 #include "httpd.h"
 #include "listener.h"
 #include "listener-config.h"
+#include "listener-store.h"
 #include "listener-tunnel.h"
 #include "log.h"
 #include "loop.h"
@@ -63,6 +64,8 @@
 #include "xmalloc.h"
 
 #define STOP_GRACE_MS		5000
+/* A first connection to a shared store's Redis, or its failure (5 s). */
+#define LISTENER_STORE_SETTLE_MS	6000
 
 struct listener listener;
 
@@ -278,6 +281,8 @@ listener_configure(const struct listener_args *args)
 			listener_fail_usage(cause);
 		listener_fail(cause);
 	}
+	/* Read now: no child of ours (a tunnel client) inherits it. */
+	unsetenv("FISH_STORE");
 	fd = address_bind(settings_text(&listener.settings, SETTING_LISTEN),
 	    &bound, &cause);
 	if (fd == -1)
@@ -288,6 +293,8 @@ listener_configure(const struct listener_args *args)
 	free(bound);
 	return (fd);
 }
+
+static void	listener_store_settle(void);
 
 /*
  * Open the store: replay the journal, which recreates hooks and queues.
@@ -306,10 +313,37 @@ listener_open_store(void)
 	store_config.loop = listener.loop;
 	store_config.retain_ms = (int64_t)settings_number(&listener.settings,
 	    SETTING_RETAIN);
+	if (listener_store_configure(&store_config, &cause) == -1)
+		listener_fail(cause);
 	listener.store = store_open(&store_config, &warning, &cause);
 	if (listener.store == NULL)
 		listener_fail(cause);
 	listener_log_lines(warning);
+	listener_store_settle();
+}
+
+/*
+ * A shared store: run the loop until its first connection to Redis is
+ * made or has failed (at most LISTENER_STORE_SETTLE_MS), so that the
+ * commands of the start (an automatic one's spawn) find it connected
+ * rather than refused.  Unreachable, the listener starts all the same,
+ * and reconnects with backoff.
+ */
+static void
+listener_store_settle(void)
+{
+	const char	*state;
+	int64_t		 deadline = loop_now() + LISTENER_STORE_SETTLE_MS;
+
+	if (store_state(listener.store) == NULL)
+		return;
+	while (!store_settled(listener.store) && loop_now() < deadline)
+		loop_run_once(listener.loop);
+	if (!store_reachable(listener.store)) {
+		state = store_state(listener.store);
+		log_warnx("the session's store is not reachable (%s); "
+		    "going on, reconnecting", state);
+	}
 }
 
 /*
@@ -488,6 +522,7 @@ listener_stop(void)
 	outbound_free(listener.outbound);
 	tunnel_run_stop(listener.tunnel);
 	store_close(listener.store);
+	listener_store_release();
 	loop_free(listener.loop);
 	log_info("stopped");
 	session_release(&listener.session);

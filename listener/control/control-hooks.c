@@ -41,6 +41,7 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 {
 	struct json_object	*r, *tunnel;
 	struct store_stats	 st;
+	const char		*state;
 	char			*s;
 
 	(void)f;
@@ -53,6 +54,9 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	json_object_object_add(r, "url", json_object_new_string(s));
 	free(s);
 	settings_status(&listener.settings, r);
+	if ((state = store_state(control_store(c))) != NULL)
+		json_object_object_add(r, "store_state",
+		    json_object_new_string(state));
 	if ((tunnel = envelope_tunnel()) != NULL)
 		json_object_object_add(r, "tunnel_state", tunnel);
 	json_object_object_add(r, "hooks",

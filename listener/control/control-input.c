@@ -37,6 +37,7 @@
 #include "control-timeline.h"
 #include "loop.h"
 #include "proto.h"
+#include "store.h"
 #include "xmalloc.h"
 
 /*
@@ -143,26 +144,33 @@ conn_in_release(struct conn *c)
 	}
 }
 
+/*
+ * The requests; those that write a record at once (writes) are refused
+ * while the session's shared store is unreachable, rather than left
+ * waiting for a Redis that may be gone for long: the command exits 3 with
+ * the reason, and is run again once it is back.
+ */
 static const struct {
 	const char	*name;
 	void		(*handler)(struct conn *, struct proto_frame *);
 	int		 payload;	/* takes a payload (a body) */
+	int		 writes;	/* writes a record at once */
 } control_commands[] = {
-	{ "ack", control_wait_ack, 0 },
-	{ "close", control_hooks_close, 0 },
-	{ "log", timeline_log, 0 },
-	{ "ls", timeline_ls, 0 },
-	{ "release", control_wait_give_back, 0 },
-	{ "replay", timeline_replay, 0 },
-	{ "reply", control_hooks_reply, 1 },
-	{ "resolve", timeline_resolve, 0 },
-	{ "send", control_send_start, 1 },
-	{ "show", timeline_show, 0 },
-	{ "spawn", control_hooks_spawn, 1 },
-	{ "status", control_hooks_status, 0 },
-	{ "stop", control_hooks_stop, 0 },
-	{ "tail", timeline_tail, 0 },
-	{ "wait", control_wait_start, 0 },
+	{ "ack", control_wait_ack, 0, 0 },
+	{ "close", control_hooks_close, 0, 1 },
+	{ "log", timeline_log, 0, 0 },
+	{ "ls", timeline_ls, 0, 0 },
+	{ "release", control_wait_give_back, 0, 0 },
+	{ "replay", timeline_replay, 0, 0 },
+	{ "reply", control_hooks_reply, 1, 1 },
+	{ "resolve", timeline_resolve, 0, 0 },
+	{ "send", control_send_start, 1, 1 },
+	{ "show", timeline_show, 0, 0 },
+	{ "spawn", control_hooks_spawn, 1, 1 },
+	{ "status", control_hooks_status, 0, 0 },
+	{ "stop", control_hooks_stop, 0, 0 },
+	{ "tail", timeline_tail, 0, 0 },
+	{ "wait", control_wait_start, 0, 0 },
 };
 
 /* Run one request frame. */
@@ -195,6 +203,13 @@ conn_dispatch(struct conn *c, struct proto_frame *f)
 		if (f->payload_len > 0 && !control_commands[i].payload) {
 			control_errorf(c, EXIT_USAGE, "%s request takes no "
 			    "payload", cmd);
+			return;
+		}
+		if (control_commands[i].writes &&
+		    !store_reachable(control_store(c))) {
+			control_errorf(c, EXIT_UNAVAILABLE, "the session's store "
+			    "is unreachable (%s); try again once it is back",
+			    store_state(control_store(c)));
 			return;
 		}
 		control_commands[i].handler(c, f);

@@ -17,6 +17,11 @@
  * none of the hook's answer settings apply; past the rate caps it is
  * answered 401 at once.
  *
+ * With a store shared through Redis (--store), a request gets 503 with
+ * Retry-After while Redis is unreachable, or when its record is not
+ * acknowledged within HTTPD_STORE_WAIT_MS; and an unknown token makes the
+ * store catch up first (catch-up.c), for a hook spawned elsewhere.
+ *
  * Every bad request gets a short fixed answer that echoes nothing of it,
  * and any answer before the body closes the connection after it: MHD
  * reads no body or later request of it, so nothing is smuggled.  Each
@@ -33,11 +38,14 @@
 
 #include "answer.h"
 #include "buffer.h"
+#include "catch-up.h"
 #include "clients.h"
 #include "forward.h"
 #include "hold.h"
 #include "hook.h"
 #include "httpd-private.h"
+#include "loop.h"
+#include "message.h"
 #include "record.h"
 #include "refuse.h"
 #include "request.h"
@@ -51,6 +59,21 @@
  * most requests end well within it.
  */
 #define HTTPD_CLIENT_RETRY_AFTER	1
+
+/*
+ * The answer while the session's shared store (--store) is unreachable:
+ * nothing could be stored, and a sender that retries after a second or
+ * so will likely find it back.
+ */
+#define HTTPD_STORE_DOWN_TEXT	"the session's store is unreachable, retry later\n"
+#define HTTPD_STORE_RETRY_AFTER	1
+
+/*
+ * The longest a request's answer waits for a shared store's Redis to
+ * acknowledge its record, before 503: an append takes milliseconds, and
+ * a Redis that went away is noticed within its command deadline.
+ */
+#define HTTPD_STORE_WAIT_MS	3000
 
 /* The answer to a request that failed its hook's signature check. */
 #define HTTPD_REJECTED_TEXT	"signature check failed\n"
@@ -225,6 +248,63 @@ httpd_hook_status(const struct hook *h)
 	return (h->status == 0 ? MHD_HTTP_OK : (unsigned int)h->status);
 }
 
+/* The record of a request answered 503 is durable after all: queue it. */
+static void
+httpd_orphan_durable(void *arg)
+{
+	struct message	*m = arg;
+
+	store_ready(m->hook->store, m);
+}
+
+/* Likewise, for a request that failed its signature check. */
+static void
+httpd_orphan_rejected(void *arg)
+{
+	struct message	*m = arg;
+
+	store_reject(m->hook->store, m);
+}
+
+/* The request's record is durable in time: no 503 for it. */
+static void
+httpd_sync_timer_cancel(struct httpd *h, struct request *r)
+{
+	if (r->sync_timer != NULL)
+		loop_timer_cancel(h->loop, r->sync_timer);
+	r->sync_timer = NULL;
+}
+
+static void	httpd_durable(void *);
+static void	httpd_rejected(void *);
+
+/*
+ * A shared store's Redis has not acknowledged the request's record within
+ * HTTPD_STORE_WAIT_MS: answer 503 with Retry-After rather than hold the
+ * sender.  The record may still be added (at least once: a sender that
+ * retries may deliver twice); its message is queued if it is.
+ */
+static void
+httpd_store_slow(void *arg)
+{
+	struct request		*r = arg;
+	struct httpd		*h = r->requests->arg;
+	struct MHD_Response	*response;
+
+	r->sync_timer = NULL;
+	if (store_sync_move(h->store, r->rejected ? httpd_rejected :
+	    httpd_durable, r, r->rejected ? httpd_orphan_rejected :
+	    httpd_orphan_durable, r->message) == -1)
+		return;
+	r->message = NULL;
+	request_body_release(r);
+	response = answer_text(NULL, HTTPD_STORE_DOWN_TEXT);
+	if (response != NULL)
+		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
+		    "1");
+	request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE, response, 0);
+}
+
 /*
  * The request's record is durable: queue the message (now wait can see
  * it), then answer, hold or forward the request.
@@ -237,6 +317,7 @@ httpd_durable(void *arg)
 	struct hook	*hook = r->hook;
 	const char	*text = "shutting down\n";
 
+	httpd_sync_timer_cancel(h, r);
 	store_ready(h->store, r->message);
 	r->message = NULL;
 	if (r->echo != NULL)
@@ -267,6 +348,7 @@ httpd_rejected(void *arg)
 {
 	struct request	*r = arg;
 
+	httpd_sync_timer_cancel(r->requests->arg, r);
 	store_reject(r->requests->store, r->message);
 	r->message = NULL;
 	request_respond(r, MHD_HTTP_UNAUTHORIZED,
@@ -306,11 +388,24 @@ httpd_count_client(struct httpd *h, struct request *r,
 	return (1);
 }
 
+static enum MHD_Result	httpd_hooked(struct httpd *, struct request *,
+			    struct MHD_Connection *, const char *);
+
 /*
- * A request's headers are in: check its form, find its hook, and take
- * the memory its body declares.  Any answer now closes the connection
- * after it (MHD reads no body or later request of it): nothing is
- * smuggled.
+ * Tell whether a URI's first path segment has a token's length: only
+ * such a request may be for a hook spawned elsewhere.
+ */
+static int
+httpd_token_shaped(const char *uri)
+{
+	return (*uri == '/' && strcspn(uri + 1, "/?#") == TOKEN_LEN);
+}
+
+/*
+ * A request's headers are in: check its form and find its hook (a shared
+ * store catches up first when its token is unknown here).  Any answer now
+ * closes the connection after it (MHD reads no body or later request of
+ * it): nothing is smuggled.
  */
 static enum MHD_Result
 httpd_headers(struct httpd *h, struct request *r,
@@ -330,6 +425,55 @@ httpd_headers(struct httpd *h, struct request *r,
 		return (httpd_refuse(h, r, connection, method,
 		    MHD_HTTP_BAD_REQUEST, "bad header field\n"));
 	r->hook = httpd_find_hook(h, r->uri);
+	if (!store_reachable(h->store) && !h->stopping)
+		return (httpd_answer_retry(h, connection,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_STORE_DOWN_TEXT,
+		    HTTPD_STORE_RETRY_AFTER));
+	if (r->hook == NULL && store_state(h->store) != NULL &&
+	    httpd_token_shaped(r->uri) && !h->stopping) {
+		/* Perhaps spawned on another listener a moment ago. */
+		r->stage = REQUEST_CATCHING_UP;
+		MHD_suspend_connection(connection);
+		if (catch_up_start(h->loop, h->store, r) == 0)
+			return (MHD_YES);
+		MHD_resume_connection(connection);
+		r->stage = REQUEST_NEW;
+		return (httpd_answer_retry(h, connection,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_STORE_DOWN_TEXT,
+		    HTTPD_STORE_RETRY_AFTER));
+	}
+	return (httpd_hooked(h, r, connection, method));
+}
+
+/*
+ * A request whose token was unknown is back from the store's catch-up
+ * (catch-up.c): look for its hook again; 503 if the store could not
+ * catch up in time (the hook may exist elsewhere).
+ */
+static enum MHD_Result
+httpd_caught_up(struct httpd *h, struct request *r,
+    struct MHD_Connection *connection, const char *method)
+{
+	r->stage = REQUEST_NEW;
+	if (r->caught_up != 1)
+		return (httpd_answer_retry(h, connection,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_STORE_DOWN_TEXT,
+		    HTTPD_STORE_RETRY_AFTER));
+	r->hook = httpd_find_hook(h, r->uri);
+	return (httpd_hooked(h, r, connection, method));
+}
+
+/*
+ * The rest of a request's headers, once its hook is known (or not): its
+ * path, request line and body framing; and the memory its body declares.
+ */
+static enum MHD_Result
+httpd_hooked(struct httpd *h, struct request *r,
+    struct MHD_Connection *connection, const char *method)
+{
+	struct strict_framing	 framing;
+
+	strict_framing(connection, request_body_cap(&h->requests), &framing);
 	if (r->hook == NULL)
 		return (httpd_refuse(h, r, connection, method,
 		    MHD_HTTP_NOT_FOUND, "no such hook\n"));
@@ -396,8 +540,13 @@ httpd_received(struct httpd *h, struct request *r,
 	r->stage = REQUEST_SUSPENDED;
 	httpd_server_turn(connection);
 	MHD_suspend_connection(connection);
-	store_after_sync(h->store, outcome == RECORD_REJECTED ?
-	    httpd_rejected : httpd_durable, r);
+	r->rejected = outcome == RECORD_REJECTED;
+	store_after_sync(h->store, r->rejected ? httpd_rejected :
+	    httpd_durable, r);
+	/* A shared store's Redis may be gone: bound the wait (503). */
+	if (store_state(h->store) != NULL && r->message != NULL)
+		r->sync_timer = loop_timer_add(h->loop, loop_now() +
+		    HTTPD_STORE_WAIT_MS, httpd_store_slow, r);
 	return (MHD_YES);
 }
 
@@ -420,6 +569,8 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 	switch (r->stage) {
 	case REQUEST_NEW:
 		return (httpd_headers(h, r, connection, method));
+	case REQUEST_CATCHING_UP:
+		return (httpd_caught_up(h, r, connection, method));
 	case REQUEST_RECEIVING:
 		if (*upload_data_size == 0)
 			return (httpd_received(h, r, connection, method));
@@ -471,6 +622,7 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 	h->mhd_status = 0;
 	if (r->client_counted)
 		clients_give(h->clients, &r->client_key, CLIENTS_REQUEST);
+	httpd_sync_timer_cancel(h, r);
 	hold_forget(h->hold, r);
 	forward_forget(h->forward, r);
 	request_free(r);

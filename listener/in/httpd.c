@@ -20,6 +20,7 @@
  *			were complete (404, 410, 413, 431, ...)
  *	hold.c		requests held for fish reply (--hold)
  *	forward.c	requests passed on to a local app (--forward-to)
+ *	catch-up.c	a shared store catching up before a 404 (--store)
  *	httpd-conn.c	connections: deadlines, idle ones cut near the cap
  *	httpd-access.c	MHD's callbacks for a request, from its request
  *			line to completion: checks, body, record, answer

@@ -73,15 +73,24 @@ request_free(struct request *r)
 	free(r);
 }
 
-/* Resume a request whose response is ready (also a sync callback). */
-static void
-request_resume(void *arg)
+/*
+ * Resume a suspended request: MHD calls the access handler again, in the
+ * stage it was left in (and its client's turn comes again).
+ */
+void
+request_continue(struct request *r)
 {
-	struct request	*r = arg;
 	struct requests	*rs = r->requests;
 
 	rs->client_turn(r->connection, rs->arg);
 	MHD_resume_connection(r->connection);
+}
+
+/* Resume a request whose response is ready (a sync callback). */
+static void
+request_resume(void *arg)
+{
+	request_continue(arg);
 }
 
 /*

@@ -53,6 +53,7 @@ struct requests {
 enum request_stage {
 	REQUEST_NEW,
 	REQUEST_RECEIVING,
+	REQUEST_CATCHING_UP,	/* its token unknown: the store catches up */
 	REQUEST_SUSPENDED,	/* until durable, replied to or forwarded */
 	REQUEST_ANSWERED,	/* resumed with its response */
 };
@@ -84,6 +85,10 @@ struct request {
 						   forwarding header says */
 	struct clients_key	 client_key;	/* counted as (clients.c) */
 	int			 client_counted;
+	int			 caught_up;	/* 1: caught up, -1: could not */
+	int			 rejected;	/* its signature check failed */
+	struct loop_timer	*sync_timer;	/* a shared store's append
+						   unacknowledged too long */
 };
 
 void		 requests_init(struct requests *, struct store *,
@@ -91,6 +96,7 @@ void		 requests_init(struct requests *, struct store *,
 struct request	*request_new(struct requests *, struct MHD_Connection *,
 		    const char *);
 void		 request_free(struct request *);
+void		 request_continue(struct request *);
 void		 request_respond(struct request *, unsigned int,
 		    struct MHD_Response *, int);
 void		 request_journal_answer(struct request *, const char *,

@@ -401,6 +401,13 @@ redis_conn_ready(const struct redis_conn *conn)
 	return (conn->ready);
 }
 
+/* Tell whether the connection is ready, or has failed at least once. */
+int
+redis_conn_tried(const struct redis_conn *conn)
+{
+	return (conn->ready || conn->attempts > 0);
+}
+
 /* Return what the connection is doing. */
 const char *
 redis_conn_state(const struct redis_conn *conn)

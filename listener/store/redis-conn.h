@@ -55,6 +55,9 @@ void	 redis_conn_free(struct redis_conn *);
 /* Tell whether commands can be sent: connected, authenticated, selected. */
 int	 redis_conn_ready(const struct redis_conn *);
 
+/* Tell whether it is ready, or has failed once: not still starting. */
+int	 redis_conn_tried(const struct redis_conn *);
+
 /* "connected" or "connecting: REASON" (borrowed, valid until the next
  * event of the connection). */
 const char *redis_conn_state(const struct redis_conn *);

@@ -568,6 +568,26 @@ store_redis_after_sync(struct store_redis *sr, store_synced_cb cb, void *arg)
 }
 
 /*
+ * Make the callback cb(arg), waiting since store_redis_after_sync, be
+ * to_cb(to_arg) instead, in its place.  Return 0, or -1 if none waits.
+ */
+int
+store_redis_sync_move(struct store_redis *sr, store_synced_cb cb, void *arg,
+    store_synced_cb to_cb, void *to_arg)
+{
+	size_t	i;
+
+	for (i = 0; i < sr->nwaiting; i++) {
+		if (sr->waiting[i].cb == cb && sr->waiting[i].arg == arg) {
+			sr->waiting[i].cb = to_cb;
+			sr->waiting[i].arg = to_arg;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/*
  * Catch up the stream now (see redis_follow_catch_up), then call
  * done(arg, error).  Return 0, or -1 when Redis is not reachable now.
  */
@@ -593,4 +613,25 @@ const char *
 store_redis_from(const struct store_redis *sr)
 {
 	return (sr->from);
+}
+
+/* The state of the store's connection to Redis (redis_conn_state). */
+const char *
+store_redis_state(const struct store_redis *sr)
+{
+	return (redis_conn_state(sr->conn));
+}
+
+/* Tell whether the store's connection to Redis is ready for commands. */
+int
+store_redis_ready(const struct store_redis *sr)
+{
+	return (redis_conn_ready(sr->conn));
+}
+
+/* Tell whether the first connection to Redis is made, or has failed. */
+int
+store_redis_settled(const struct store_redis *sr)
+{
+	return (redis_conn_tried(sr->conn));
 }

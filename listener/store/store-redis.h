@@ -15,8 +15,13 @@ struct store_redis *store_redis_open(struct store *,
 void		 store_redis_close(struct store_redis *);
 void		 store_redis_after_sync(struct store_redis *, store_synced_cb,
 		    void *);
+int		 store_redis_sync_move(struct store_redis *, store_synced_cb,
+		    void *, store_synced_cb, void *);
 int		 store_redis_catch_up(struct store_redis *, store_caught_up_cb,
 		    void *);
 const char	*store_redis_from(const struct store_redis *);
+const char	*store_redis_state(const struct store_redis *);
+int		 store_redis_ready(const struct store_redis *);
+int		 store_redis_settled(const struct store_redis *);
 
 #endif

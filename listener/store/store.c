@@ -246,6 +246,22 @@ store_on_lease_lost(struct store *s, store_observer_cb cb, void *arg)
 }
 
 /*
+ * Make a callback registered with store_after_sync and not run yet,
+ * cb(arg), be to_cb(to_arg) instead, run when it would have been: for
+ * one who stopped waiting (a request answered 503 while Redis is slow).
+ * Return 0, or -1 when it is not waiting, or the store is the journal
+ * alone (whose callbacks all run within a pass of the loop).
+ */
+int
+store_sync_move(struct store *s, store_synced_cb cb, void *arg,
+    store_synced_cb to_cb, void *to_arg)
+{
+	if (s->redis == NULL)
+		return (-1);
+	return (store_redis_sync_move(s->redis, cb, arg, to_cb, to_arg));
+}
+
+/*
  * Catch up what other listeners of the session wrote (an ingress asked
  * for a token it does not know does this before it answers 404), then
  * call done(arg, error): error is NULL, or one line.  Return 0 (done will
@@ -258,6 +274,40 @@ store_catch_up(struct store *s, store_caught_up_cb done, void *arg)
 	if (s->redis == NULL)
 		return (-1);
 	return (store_redis_catch_up(s->redis, done, arg));
+}
+
+/*
+ * Return the state of a replicated store's Redis, "connected" or
+ * "connecting: REASON" (borrowed, until the next event of the loop), or
+ * NULL for the journal alone.
+ */
+const char *
+store_state(const struct store *s)
+{
+	if (s->redis == NULL)
+		return (NULL);
+	return (store_redis_state(s->redis));
+}
+
+/*
+ * Tell whether what is written now can be made durable soon: always for
+ * the journal; for a replicated store, while its Redis is connected.
+ */
+int
+store_reachable(const struct store *s)
+{
+	return (s->redis == NULL || store_redis_ready(s->redis));
+}
+
+/*
+ * Tell whether the store knows whether it can store: always for the
+ * journal; for a replicated store, once its first connection to Redis is
+ * made or has failed.
+ */
+int
+store_settled(const struct store *s)
+{
+	return (s->redis == NULL || store_redis_settled(s->redis));
 }
 
 /* Return the sequence number the next record will take. */

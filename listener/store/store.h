@@ -72,9 +72,8 @@ struct store_config {
 	/* The wall clock in unix ms, for times recorded; NULL for the real. */
 	int64_t		(*clock)(void);
 	/*
-	 * Internal (issue 17, not reachable by users yet): replicate through
-	 * the Redis of this URL (NULL: the journal alone), as listener of
-	 * session.  The journal dir is then a cache the stream rebuilds:
+	 * Replicate through the Redis of this URL (NULL: the journal
+	 * alone; fish start --store), as listener of session.  The journal dir is then a cache the stream rebuilds:
 	 * give an empty one (see doc/store-redis.md).
 	 */
 	const struct store_url *redis;
@@ -122,6 +121,8 @@ typedef void (*store_caught_up_cb)(void *, const char *);
 struct store	*store_open(const struct store_config *, char **, char **);
 void		 store_close(struct store *);
 void		 store_after_sync(struct store *, store_synced_cb, void *);
+int		 store_sync_move(struct store *, store_synced_cb, void *,
+		    store_synced_cb, void *);
 void		 store_commit(struct store *);
 void		 store_withdraw_spare(struct store *);
 
@@ -203,5 +204,8 @@ void		 store_on_record(struct store *, store_record_cb, void *);
 void		 store_on_lease_lost(struct store *, store_observer_cb,
 		    void *);
 int		 store_catch_up(struct store *, store_caught_up_cb, void *);
+const char	*store_state(const struct store *);
+int		 store_reachable(const struct store *);
+int		 store_settled(const struct store *);
 
 #endif

@@ -443,7 +443,7 @@ test_save_and_show(void)
 		free(cause);
 
 	o = settings_save(&s);
-	ok(json_object_object_length(o) == 8 &&
+	ok(json_object_object_length(o) == 9 &&
 	    json_object_object_get_ex(o, "max_connections", &value) &&
 	    json_object_is_type(value, json_type_string) &&
 	    strcmp(json_object_get_string(value), "100") == 0 &&
@@ -482,13 +482,15 @@ test_save_and_show(void)
 	ok(settings_match(&g, o), "no setting given matches any listener");
 
 	n = settings_lines(o, lines);
-	ok(n == 4 && strcmp(lines[0].label, "listen") == 0 &&
+	ok(n == 5 && strcmp(lines[0].label, "listen") == 0 &&
 	    strcmp(lines[0].value, "0.0.0.0:4242 (reachable from other "
 	    "machines)") == 0 && strcmp(lines[1].label, "tls cert") == 0 &&
 	    strcmp(lines[2].label, "retain") == 0 &&
 	    strcmp(lines[3].label, "limits") == 0 && strcmp(lines[3].value,
 	    "body 25MiB, header 32KiB, idle 10s, 100 connections, 64 per "
-	    "address, 256MiB in flight") == 0,
+	    "address, 256MiB in flight") == 0 &&
+	    strcmp(lines[4].label, "store") == 0 &&
+	    strcmp(lines[4].value, "journal") == 0,
 	    "fish status shows a line a setting, one for the limits (%s)",
 	    n > 3 ? lines[3].value : "");
 	for (i = 0; i < n; i++)
@@ -527,6 +529,60 @@ test_argv(void)
 	settings_release(&g);
 }
 
+/*
+ * Check --store: a URL is checked when given, its password never goes
+ * on a command line (but in FISH_STORE), and status shows it masked.
+ */
+static void
+test_store(void)
+{
+	struct settings		 g, s;
+	struct json_object	*o, *value;
+	const char		*argv[SETTINGS_ARGV_MAX + 1];
+	char			*cause = NULL;
+	int			 argc = 0, set;
+
+	settings_init(&g);
+	settings_init(&s);
+	set = settings_set(&g, index_of("store"), "http://x:hunter2@h",
+	    &cause) == -1;
+	ok(set && cause != NULL && strstr(cause, "hunter2") == NULL &&
+	    strstr(cause, "unknown store") != NULL,
+	    "a store URL of another scheme is refused, its password unsaid "
+	    "(%s)", cause == NULL ? "" : cause);
+	free(cause);
+	cause = NULL;
+	unsetenv("FISH_STORE");
+	given(&g, "store", "redis://:hunter2@127.0.0.1:6380/2");
+	given(&g, "max-body", "1k");
+	settings_argv(&g, argv, &argc);
+	ok(argc == 2 && strcmp(argv[0], "--max-body") == 0,
+	    "a store URL never goes on the listener's command line");
+	ok(settings_export(&g) == 0 && getenv("FISH_STORE") != NULL &&
+	    strcmp(getenv("FISH_STORE"), "redis://:hunter2@127.0.0.1:6380/2")
+	    == 0, "but in its environment variable, FISH_STORE");
+	settings_release(&g);
+	if (settings_resolve(&s, &g, NULL, "config.json", &cause) == -1)
+		free(cause);
+	unsetenv("FISH_STORE");
+	ok(s.source[index_of("store")] == SETTING_ENVIRONMENT,
+	    "FISH_STORE sets the store");
+	o = json_object_new_object();
+	settings_status(&s, o);
+	ok(json_object_object_get_ex(o, "store", &value) &&
+	    strcmp(json_object_get_string(value),
+	    "redis://:***@127.0.0.1:6380/2") == 0,
+	    "status shows the store URL masked");
+	given(&g, "store", "redis://:other@127.0.0.1:6380/2");
+	ok(settings_match(&g, o), "a listener matches the store it has, "
+	    "whatever the password");
+	given(&g, "store", "journal");
+	ok(!settings_match(&g, o), "but not another store");
+	json_object_put(o);
+	settings_release(&g);
+	settings_release(&s);
+}
+
 int
 main(void)
 {
@@ -540,5 +596,6 @@ main(void)
 	test_resolve();
 	test_save_and_show();
 	test_argv();
+	test_store();
 	return (done_testing());
 }

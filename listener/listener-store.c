@@ -1,0 +1,184 @@
+/*
+ * Where the listener's store keeps the session's records (--store): the
+ * embedded journal, or a Redis shared by the session's listeners
+ * (doc/store-redis.md).  For Redis, the store is opened with the URL,
+ * the session's name, this listener's name among the session's
+ * listeners, and a journal directory that is only a cache: emptied at
+ * every start, so that the store reads the session's stream again from
+ * its start and applies each entry once.
+ *
+ * The listener's name is this machine's host name and a short checksum
+ * of the session's directory: stable across restarts, and different for
+ * two listeners of one machine (each has its own FISH_HOME).
+ */
+#include "compat.h"
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crc32c.h"
+#include "listener.h"
+#include "listener-store.h"
+#include "settings.h"
+#include "store.h"
+#include "store-url.h"
+#include "xmalloc.h"
+
+/* The cache of a Redis store's records, in the session's directory. */
+#define LISTENER_STORE_CACHE	"redis-cache"
+
+/* Host names are cut to this in the listener's name. */
+#define LISTENER_STORE_HOST_MAX	64
+
+static struct store_url	 listener_store_url;
+static int		 listener_store_parsed;
+static char		*listener_store_name;
+static char		*listener_store_cache;
+
+/* Remove every file of the directory open at fd.  Return 0, or -1. */
+static int
+listener_store_empty(int fd)
+{
+	struct dirent	*entry;
+	DIR		*dir;
+	int		 copy, error = 0;
+
+	if ((copy = dup(fd)) == -1)
+		return (-1);
+	if ((dir = fdopendir(copy)) == NULL) {
+		close(copy);
+		return (-1);
+	}
+	while ((entry = readdir(dir)) != NULL) {
+		if (strcmp(entry->d_name, ".") == 0 ||
+		    strcmp(entry->d_name, "..") == 0)
+			continue;
+		/* A directory in it is none of ours: unlinkat refuses it. */
+		if (unlinkat(fd, entry->d_name, 0) == -1) {
+			error = errno;
+			break;
+		}
+	}
+	closedir(dir);
+	errno = error;
+	return (error == 0 ? 0 : -1);
+}
+
+/*
+ * Make the cache directory in the session's directory, or empty it: our
+ * own directory, mode 0700, never reached through a symbolic link.
+ * Return 0, or -1 with *cause.
+ */
+static int
+listener_store_cache_prepare(char **cause)
+{
+	const struct session	*s = &listener.session;
+	struct stat		 st;
+	int			 fd;
+
+	xasprintf(&listener_store_cache, "%s/%s", s->dir,
+	    LISTENER_STORE_CACHE);
+	if (mkdirat(s->dir_fd, LISTENER_STORE_CACHE, 0700) == -1 &&
+	    errno != EEXIST)
+		goto fail;
+	fd = openat(s->dir_fd, LISTENER_STORE_CACHE,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		goto fail;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		goto fail;
+	}
+	/* Nothing is removed from a directory that is not ours alone. */
+	if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		close(fd);
+		xasprintf(cause, "%s is not ours alone (mode 0700)",
+		    listener_store_cache);
+		return (-1);
+	}
+	if (listener_store_empty(fd) == -1) {
+		close(fd);
+		goto fail;
+	}
+	close(fd);
+	return (0);
+fail:
+	xasprintf(cause, "cannot prepare %s: %s", listener_store_cache,
+	    strerror(errno));
+	return (-1);
+}
+
+/* Make this listener's name: HOST-CRC of the session's directory. */
+static void
+listener_store_name_make(void)
+{
+	char		host[LISTENER_STORE_HOST_MAX + 1];
+	const char	*dir = listener.session.dir;
+	size_t		i;
+
+	if (gethostname(host, sizeof host) == -1 || *host == '\0')
+		memcpy(host, "localhost", sizeof "localhost");
+	host[LISTENER_STORE_HOST_MAX] = '\0';
+	/* The stream's "from" field ends the name at '/'. */
+	for (i = 0; host[i] != '\0'; i++) {
+		if (host[i] == '/' || host[i] < '!' || host[i] > '~')
+			host[i] = '_';
+	}
+	xasprintf(&listener_store_name, "%s-%08x", host,
+	    (unsigned int)crc32c(0, dir, strlen(dir)));
+}
+
+/*
+ * Fill in config for the store in force (--store): nothing for the
+ * journal; for Redis, its URL, the session, this listener's name and a
+ * fresh cache for a journal.  Return 0, or -1 with *cause.
+ */
+int
+listener_store_configure(struct store_config *config, char **cause)
+{
+	const char	*text = settings_text(&listener.settings,
+			    SETTING_STORE);
+
+	if (text == NULL || strcmp(text, "journal") == 0)
+		return (0);
+	if (store_url_parse(text, &listener_store_url, cause) == -1)
+		return (-1);
+	listener_store_parsed = 1;
+	if (listener_store_url.kind == STORE_JOURNAL)
+		return (0);
+	if (listener_store_cache_prepare(cause) == -1)
+		return (-1);
+	listener_store_name_make();
+	config->journal_dir = listener_store_cache;
+	config->redis = &listener_store_url;
+	config->session = listener.session.name;
+	config->listener = listener_store_name;
+	return (0);
+}
+
+/* Return this listener's name among the session's, or NULL: no Redis. */
+const char *
+listener_store_listener(void)
+{
+	return (listener_store_name);
+}
+
+/* Free what listener_store_configure made (the store is closed). */
+void
+listener_store_release(void)
+{
+	if (listener_store_parsed)
+		store_url_free(&listener_store_url);
+	listener_store_parsed = 0;
+	free(listener_store_name);
+	listener_store_name = NULL;
+	free(listener_store_cache);
+	listener_store_cache = NULL;
+}

@@ -1,0 +1,261 @@
+#!/usr/bin/env bats
+# fish start --store redis://...: one session shared by many listeners
+# through a real redis-server (test/helpers/redis.bash).  Each test has
+# two listeners of the session "default", A and B, with FISH_HOMEs of
+# their own, on port 0 each; skipped without redis-server.
+
+bats_require_minimum_version 1.5.0
+load helpers/common
+load helpers/redis
+
+setup() {
+	common_setup
+	redis_start
+	A=$FISH_HOME
+	B=$BATS_TEST_TMPDIR/home-b
+	STORE=redis://127.0.0.1:$REDIS_PORT
+}
+
+teardown() {
+	FISH_HOME=$B fish stop >/dev/null 2>&1 || true
+	common_teardown
+	redis_stop
+}
+
+# on_b CMD...: run CMD as listener B's user would (its FISH_HOME).
+on_b() {
+	FISH_HOME=$B "$@"
+}
+
+# store_state HOME: print what fish status --json says of the store's
+# Redis connection.
+store_state() {
+	FISH_HOME=$1 fish status --json | fish field /store_state
+}
+
+# connected HOME: succeed once that listener's Redis connection is up.
+connected() {
+	[ "$(store_state "$1")" = connected ]
+}
+
+# redis CMD...: run a command on the test's redis-server.
+redis() {
+	redis-cli -p "$REDIS_PORT" "$@"
+}
+
+# start_both [ARG...]: start A and B on the test's Redis, wait until
+# both are connected.
+start_both() {
+	fish start --store "$STORE" "$@" >/dev/null
+	on_b fish start --store "$STORE" "$@" >/dev/null
+	wait_until 10 connected "$A"
+	wait_until 10 connected "$B"
+}
+
+# on_port URL PORT: print URL with its port replaced by PORT.
+on_port() {
+	local rest=${1#http://}
+	printf 'http://127.0.0.1:%s/%s\n' "$2" "${rest#*/}"
+}
+
+@test "a hook spawned on one listener takes callbacks on another, and wait returns them" {
+	local url port_a port_b
+	start_both
+	port_a=$(port_of "$(status_field /url)")
+	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
+
+	url=$(fish spawn --name ab)
+	[ "$(http_post "$(on_port "$url" "$port_b")" '{"via":"b"}')" = 200 ]
+	run fish wait ab --timeout 10s
+	assert_success
+	assert_output '{"via":"b"}'
+
+	url=$(on_b fish spawn --name ba)
+	[ "$(http_post "$(on_port "$url" "$port_a")" '{"via":"a"}')" = 200 ]
+	run on_b fish wait ba --timeout 10s
+	assert_success
+	assert_output '{"via":"a"}'
+}
+
+@test "status shows the store masked and its Redis connected" {
+	export REDIS_SECRET=s3cret-pw
+	redis CONFIG SET requirepass "$REDIS_SECRET" >/dev/null
+	STORE="redis://:env:REDIS_SECRET@127.0.0.1:$REDIS_PORT"
+	start_both
+	run fish status
+	assert_success
+	assert_line --regexp "^store: +redis://:\*\*\*@127.0.0.1:$REDIS_PORT/0\$"
+	assert_line --regexp '^redis: +connected$'
+	assert_equal "$(status_field /store)" \
+	    "redis://:***@127.0.0.1:$REDIS_PORT/0"
+	assert_equal "$(status_field /store_state)" connected
+}
+
+@test "a Redis password never shows in the listener's command line, status or log" {
+	local pid
+	export REDIS_SECRET=s3cret-pw
+	redis CONFIG SET requirepass "$REDIS_SECRET" >/dev/null
+	# Literal, in the URL: nowhere but config.json (mode 0600).
+	fish start --store "redis://:$REDIS_SECRET@127.0.0.1:$REDIS_PORT" \
+	    >/dev/null
+	wait_until 10 connected "$A"
+	fish spawn >/dev/null
+	pid=$(listener_pid)
+	run tr '\0' ' ' <"/proc/$pid/cmdline"
+	refute_output --partial "$REDIS_SECRET"
+	refute_output --partial redis://
+	run fish status
+	refute_output --partial "$REDIS_SECRET"
+	run fish status --json
+	refute_output --partial "$REDIS_SECRET"
+	run fish start --store "redis://:bad$REDIS_SECRET@127.0.0.1:1"
+	refute_output --partial "$REDIS_SECRET"
+	run ! grep -r "$REDIS_SECRET" "$FISH_HOME/sessions/default/listener.log"
+	run stat -c %a "$FISH_HOME/sessions/default/config.json"
+	assert_output 600
+}
+
+@test "a password given as env:NAME is read from the environment, never shown" {
+	local pid
+	export REDIS_SECRET=s3cret-pw
+	redis CONFIG SET requirepass "$REDIS_SECRET" >/dev/null
+	STORE="redis://:env:REDIS_SECRET@127.0.0.1:$REDIS_PORT"
+	start_both
+	pid=$(listener_pid)
+	run tr '\0' ' ' <"/proc/$pid/cmdline"
+	refute_output --partial "$REDIS_SECRET"
+	refute_output --partial "env:REDIS_SECRET"
+	run ! grep -q "$REDIS_SECRET" "$FISH_HOME/sessions/default/config.json"
+	run ! grep -r "$REDIS_SECRET" "$FISH_HOME/sessions/default/listener.log"
+}
+
+@test "a store URL of another scheme is a usage error of one line" {
+	run --separate-stderr fish start --store "http://u:hunter2@h/"
+	assert_failure 2
+	# The error, then the usage line every usage error ends with.
+	[[ ${stderr_lines[0]} == "fish start: unknown store (use journal, "* ]]
+	[[ ${stderr_lines[1]} == "usage: fish start "* ]]
+	assert_equal "${#stderr_lines[@]}" 2
+	[[ $stderr != *hunter2* ]]
+	run fish status
+	assert_failure 3
+}
+
+@test "a wrong password shows in status, and a callback gets 503" {
+	local url
+	redis CONFIG SET requirepass right-one >/dev/null
+	# The listener starts all the same, and says why it is not connected.
+	run --separate-stderr fish start \
+	    --store "redis://:wrong-one@127.0.0.1:$REDIS_PORT"
+	assert_success
+	[[ $stderr == *"warning: the session's store is not connected (connecting: AUTH failed"* ]]
+	[[ $stderr != *wrong-one* ]]
+	[[ $(store_state "$A") == "connecting: AUTH failed"* ]]
+	url="$(status_field /url)/abcdefghijkmnopqrstuvwxyz2345678"
+	run curl -sS -i --max-time 10 --data-binary x "$url"
+	assert_line --regexp '^HTTP/1.1 503'
+	assert_line --regexp '^Retry-After: 1'
+	run fish status
+	refute_output --partial wrong-one
+}
+
+@test "with Redis down a callback gets 503, and nothing acknowledged is lost" {
+	local url port_b
+	start_both
+	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
+	url=$(fish spawn --name down)
+	[ "$(http_post "$(on_port "$url" "$port_b")" '{"n":1}')" = 200 ]
+
+	redis_kill
+	wait_until 10 eval '[ "$(store_state "$B")" != connected ]'
+	run curl -sS -i --max-time 10 --data-binary '{"n":2}' \
+	    "$(on_port "$url" "$port_b")"
+	assert_line --regexp '^HTTP/1.1 503'
+	assert_line --regexp '^Retry-After: 1'
+	run --separate-stderr on_b fish spawn
+	assert_failure 3
+	[[ $stderr == *"the session's store is unreachable (connecting: "* ]]
+
+	redis_start
+	wait_until 15 connected "$A"
+	wait_until 15 connected "$B"
+	run fish wait down --timeout 10s
+	assert_success
+	assert_output '{"n":1}'
+}
+
+@test "a listener restarted catches up the hooks and messages of the stream" {
+	local url
+	start_both
+	on_b fish stop >/dev/null
+	url=$(fish spawn --name later)
+	[ "$(http_post "$url" '{"while":"b was down"}')" = 200 ]
+
+	on_b fish start >/dev/null
+	wait_until 10 connected "$B"
+	run on_b fish wait later --timeout 10s
+	assert_success
+	assert_output '{"while":"b was down"}'
+}
+
+@test "FISH_STORE is picked up by fish start and by a command that starts the listener" {
+	local url
+	export FISH_STORE=$STORE
+	fish start >/dev/null
+	assert_equal "$(status_field /store)" "$STORE/0"
+	url=$(on_b fish spawn --name auto)
+	wait_until 10 connected "$B"
+	assert_equal "$(on_b fish status --json | fish field /store)" \
+	    "$STORE/0"
+	[ "$(http_post "$url" '{"auto":1}')" = 200 ]
+	wait_until 10 connected "$A"
+	run fish wait auto --timeout 10s
+	assert_success
+	assert_output '{"auto":1}'
+}
+
+@test "a running session with another store is already running with other settings" {
+	fish start >/dev/null
+	run --separate-stderr fish start --store "$STORE"
+	assert_failure
+	[[ $stderr == *"already running with other settings"* ]]
+}
+
+@test "a token no listener of the session knows still gets 404" {
+	local url
+	start_both
+	url="$(status_field /url)/abcdefghijkmnopqrstuvwxyz2345678"
+	assert_equal "$(http_post "$url" '{}')" 404
+	assert_equal "$(status_field /not_found)" 1
+}
+
+@test "a callback whose record Redis does not acknowledge in time gets 503, and is delivered once it does" {
+	local url port_b
+	start_both
+	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
+	url=$(fish spawn --name slow)
+	# Stopped, not gone: the connection stays up, the append unanswered.
+	kill -STOP "$REDIS_PID"
+	run curl -sS -i --max-time 20 --data-binary '{"slow":1}' \
+	    "$(on_port "$url" "$port_b")"
+	kill -CONT "$REDIS_PID"
+	assert_line --regexp '^HTTP/1.1 503'
+	assert_line --regexp '^Retry-After: 1'
+	# At least once: the record was added when Redis went on.
+	run fish wait slow --timeout 15s
+	assert_success
+	assert_output '{"slow":1}'
+}
+
+@test "a Redis store's cache is never reached through a symbolic link" {
+	local target=$BATS_TEST_TMPDIR/elsewhere
+	fish start >/dev/null
+	fish stop >/dev/null
+	mkdir "$target"
+	echo keep >"$target/file"
+	ln -s "$target" "$FISH_HOME/sessions/default/redis-cache"
+	run --separate-stderr fish start --store "$STORE"
+	assert_failure 3
+	[[ $stderr == *"cannot prepare "*"redis-cache"* ]]
+	assert_equal "$(cat "$target/file")" keep
+}
