@@ -6,7 +6,9 @@
  * script takes the next seq from fish:{SESSION}:seq and adds the entry
  * in one step, so stream order is seq order for every reader.  The
  * braces are a Redis Cluster hash tag: every key of a session hashes to
- * one slot.
+ * one slot.  The secrets of verifying hooks live in the hash
+ * fish:{SESSION}:secrets (field: the token), never in the stream: an
+ * append may set or delete one in the same step as its entry.
  */
 #ifndef REDIS_APPEND_H
 #define REDIS_APPEND_H
@@ -45,5 +47,26 @@ int	 redis_append(struct redis_conn *conn, const char *session,
 	    const char *from, const char *type, const void *rec,
 	    size_t reclen, const void *body, size_t bodylen,
 	    redis_append_cb cb, void *arg);
+
+/*
+ * A change to the secrets hash made with an append: set token's field to
+ * value (valuelen bytes; a secret: wiped from memory once sent), or
+ * delete it when value is NULL.
+ */
+struct redis_secret {
+	const char	*token;
+	const char	*value;
+	size_t		 valuelen;
+};
+
+/*
+ * redis_append, changing the secrets hash as secret says (NULL: no
+ * change) in the same step.  An empty type adds no entry: the change
+ * alone, whose reply has seq 0 and an empty id.
+ */
+int	 redis_append_secret(struct redis_conn *conn, const char *session,
+	    const char *from, const char *type, const void *rec,
+	    size_t reclen, const void *body, size_t bodylen,
+	    const struct redis_secret *secret, redis_append_cb cb, void *arg);
 
 #endif

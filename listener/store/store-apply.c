@@ -25,6 +25,7 @@
 #include "jsonptr.h"
 #include "log.h"
 #include "proto.h"
+#include "secrets.h"
 #include "store-private.h"
 #include "xmalloc.h"
 
@@ -35,6 +36,23 @@ store_apply_numbered(enum journal_type type)
 	return (type == JOURNAL_MESSAGE_RECEIVED ||
 	    type == JOURNAL_MESSAGE_SENDING ||
 	    type == JOURNAL_REQUEST_REFUSED);
+}
+
+/*
+ * Another writer closed hook h: it stops here too, and its secret, if
+ * it verifies, leaves this store's secrets.
+ */
+static void
+store_apply_closed(struct store *s, struct hook *h)
+{
+	char	*cause = NULL;
+
+	hook_closed(s, h);
+	if (h->verify != NULL &&
+	    secrets_remove(s->secrets, h->token, &cause) == -1) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
 }
 
 /*
@@ -49,7 +67,7 @@ store_apply_hook(struct store *s, const struct rebuild *rb)
 
 	if (h->closed) {
 		if (!rb->was_closed)
-			hook_closed(s, h);
+			store_apply_closed(s, h);
 		return;
 	}
 	if (h->verify != NULL)
@@ -85,7 +103,7 @@ store_apply_effects(struct store *s, const struct rebuild *rb)
 		break;
 	case JOURNAL_HOOK_CLOSED:
 		if (!rb->was_closed)
-			hook_closed(s, rb->hook);
+			store_apply_closed(s, rb->hook);
 		break;
 	case JOURNAL_MESSAGE_RECEIVED:
 		if (m->state == MESSAGE_QUEUED)

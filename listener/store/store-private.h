@@ -52,7 +52,7 @@ struct store_observer {
 struct store {
 	struct loop		 *loop;
 	struct journal		 *journal;
-	char			 *session_dir;
+	char			 *session_dir;	/* NULL: secrets in Redis */
 	int64_t			(*clock)(void);
 	uint64_t		  next_seq;	/* the next to hand out */
 	struct store_redis	 *redis;	/* NULL: the journal alone */
@@ -143,6 +143,7 @@ message_offerable(const struct store *s, const struct message *m, int peek)
 
 /* store-redis.c */
 void		 store_want(struct store *, struct message *);
+void		 store_secret_changed(struct store *, struct hook *);
 
 /* store-replay.c */
 void		 store_replay(const struct journal_record *, void *);

@@ -37,15 +37,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
 #include <json-c/json.h>
 
 #include "journal.h"
 #include "jsonptr.h"
 #include "log.h"
 #include "loop.h"
+#include "proto.h"
 #include "redis-append.h"
 #include "redis-conn.h"
 #include "redis-follow.h"
+#include "secrets.h"
 #include "store-lease.h"
 #include "store-private.h"
 #include "store-redis.h"
@@ -63,6 +66,10 @@ struct sr_record {
 	size_t			 reclen;
 	char			*body;		/* NULL: none */
 	size_t			 bodylen;
+	/* A secret set or deleted with it (type 0: that alone). */
+	char			*secret_token;	/* NULL: none */
+	char			*secret;	/* NULL: delete it */
+	size_t			 secretlen;
 };
 TAILQ_HEAD(sr_records, sr_record);
 
@@ -73,11 +80,30 @@ struct sr_waiting {
 	void			*arg;
 };
 
-/* An entry of another listener held back (see the top of the file). */
+/*
+ * An entry of another listener held back (see the top of the file), or
+ * the spawn of a verifying hook whose secret is being read.
+ */
 struct sr_held {
 	TAILQ_ENTRY(sr_held)	 entry;
+	struct store_redis	*sr;
 	struct store_entry	 e;
 	char			*storage;
+	uint64_t		 serial;	/* held, from 1 */
+	char			 token[TOKEN_LEN + 1];
+	int			 fetch;		/* SR_FETCH_* */
+#define SR_FETCH_NONE	0	/* nothing to read, or read */
+#define SR_FETCH_SENT	1	/* its HGET is under way */
+#define SR_FETCH_DUE	2	/* to send once connected */
+};
+
+/* A catch-up whose entries are read, waiting for held ones applied. */
+struct sr_catch_up {
+	TAILQ_ENTRY(sr_catch_up) entry;
+	struct store_redis	*sr;
+	store_caught_up_cb	 done;
+	void			*arg;
+	uint64_t		 mark;		/* held serial to reach */
 };
 
 /* A list of records' numbers, each with a seq (few: those in flight). */
@@ -108,10 +134,15 @@ struct store_redis {
 	struct sr_seqs		 followed;	/* not yet replied */
 	int			 resolving;	/* a catch-up for unknown */
 	TAILQ_HEAD(, sr_held)	 held;
+	uint64_t		 held_serial;	/* the last one held */
+	uint64_t		 released;	/* the last one applied */
+	TAILQ_HEAD(, sr_catch_up) catch_ups;	/* waiting for held ones */
 	struct sr_waiting	*waiting;
 	size_t			 nwaiting, waiting_size;
 	int			 closing;
 };
+
+static void	sr_fetch(struct store_redis *, struct sr_held *);
 
 /*
  * Tell whether record n is in list l, and take it out if so, with its
@@ -187,17 +218,30 @@ sr_apply(struct store_redis *sr, const struct store_entry *e)
 	}
 }
 
-/* Apply the entries held back, now that no reply is awaited. */
+/*
+ * Apply the entries held back, in order, as far as no reply is awaited
+ * and no secret is being read; then end the catch-ups that waited for
+ * them.
+ */
 static void
 sr_release_held(struct store_redis *sr)
 {
-	struct sr_held	*h;
+	struct sr_held		*h;
+	struct sr_catch_up	*c;
 
-	while (sr->followed.n == 0 && (h = TAILQ_FIRST(&sr->held)) != NULL) {
+	while (sr->followed.n == 0 && (h = TAILQ_FIRST(&sr->held)) != NULL &&
+	    h->fetch == SR_FETCH_NONE) {
 		TAILQ_REMOVE(&sr->held, h, entry);
+		sr->released = h->serial;
 		sr_apply(sr, &h->e);
 		free(h->storage);
 		free(h);
+	}
+	while ((c = TAILQ_FIRST(&sr->catch_ups)) != NULL &&
+	    c->mark <= sr->released) {
+		TAILQ_REMOVE(&sr->catch_ups, c, entry);
+		c->done(c->arg, NULL);
+		free(c);
 	}
 }
 
@@ -220,6 +264,10 @@ sr_record_free(struct sr_record *r)
 {
 	free(r->rec);
 	free(r->body);
+	free(r->secret_token);
+	if (r->secret != NULL)
+		explicit_bzero(r->secret, r->secretlen);
+	free(r->secret);
 	free(r);
 }
 
@@ -269,7 +317,8 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 		}
 		return;
 	}
-	if (!sr_seqs_take(&sr->followed, r->n, NULL))
+	/* A secret alone makes no entry for the follower to see. */
+	if (r->type != 0 && !sr_seqs_take(&sr->followed, r->n, NULL))
 		sr_seqs_add(&sr->replied, r->n, seq);
 	sr_done(sr, r, seq);
 }
@@ -278,13 +327,20 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 static int
 sr_send(struct store_redis *sr, struct sr_record *r)
 {
-	char	type[16], *from;
-	int	rc;
+	struct redis_secret	 secret;
+	char			 type[16], *from;
+	int			 rc;
 
-	snprintf(type, sizeof type, "%d", (int)r->type);
+	type[0] = '\0';
+	if (r->type != 0)
+		snprintf(type, sizeof type, "%d", (int)r->type);
+	secret.token = r->secret_token;
+	secret.value = r->secret;
+	secret.valuelen = r->secretlen;
 	xasprintf(&from, "%s.%" PRIu64, sr->from, r->n);
-	rc = redis_append(sr->conn, sr->session, from, type, r->rec,
-	    r->reclen, r->body, r->bodylen, sr_on_append, r);
+	rc = redis_append_secret(sr->conn, sr->session, from, type, r->rec,
+	    r->reclen, r->body, r->bodylen, r->secret_token != NULL ?
+	    &secret : NULL, sr_on_append, r);
 	free(from);
 	return (rc);
 }
@@ -336,10 +392,15 @@ static void
 sr_on_state(struct redis_conn *conn, int up, void *arg)
 {
 	struct store_redis	*sr = arg;
+	struct sr_held		*h;
 
 	if (!up)
 		return;
 	redis_append_load(conn);
+	TAILQ_FOREACH(h, &sr->held, entry) {
+		if (h->fetch == SR_FETCH_DUE)
+			sr_fetch(sr, h);
+	}
 	if (!TAILQ_EMPTY(&sr->unknown) && !sr->resolving &&
 	    redis_follow_catch_up(sr->follow, conn, sr_resolved, sr) == 0)
 		sr->resolving = 1;
@@ -371,6 +432,72 @@ sr_rec(const struct store_entry *e, size_t *len)
 	return (copy);
 }
 
+/*
+ * The value of a secret in the secrets hash: {"scheme": ..., "secret":
+ * ...}, as secrets.json holds it.  Caller frees (and wipes).
+ */
+static char *
+sr_secret_value(const char *scheme, const char *secret, size_t *len)
+{
+	struct json_object	*o;
+	const char		*text;
+	char			*value;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "scheme", json_object_new_string(scheme));
+	json_object_object_add(o, "secret", json_object_new_string(secret));
+	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN,
+	    len);
+	value = xmemdup(text, *len);
+	json_object_put(o);
+	return (value);
+}
+
+/*
+ * Give record r the change it makes to the secrets hash, in the same
+ * step as its entry: a verifying hook's spawn sets its secret (which
+ * store_spawn put in the store's secrets first), its close deletes it.
+ */
+static void
+sr_record_secret(struct store_redis *sr, struct sr_record *r,
+    const struct store_entry *e)
+{
+	struct json_object	*o;
+	struct hook		*h;
+	const char		*token, *scheme, *secret;
+	char			*why = NULL;
+
+	if (e->type != JOURNAL_HOOK_CREATED && e->type != JOURNAL_HOOK_CLOSED)
+		return;
+	if ((o = jsonptr_parse(e->json, e->json_len, &why)) == NULL) {
+		free(why);
+		return;
+	}
+	if ((token = proto_string(o, "token")) == NULL)
+		goto out;
+	if (e->type == JOURNAL_HOOK_CLOSED) {
+		h = hook_find_token(sr->store, token, strlen(token));
+		if (h != NULL && h->verify != NULL)
+			r->secret_token = xstrdup(token);
+	} else if ((scheme = proto_string(o, "verify")) != NULL &&
+	    !proto_bool(o, "closed") && (secret = secrets_get(
+	    sr->store->secrets, token, scheme)) != NULL) {
+		r->secret_token = xstrdup(token);
+		r->secret = sr_secret_value(scheme, secret, &r->secretlen);
+	}
+out:
+	json_object_put(o);
+}
+
+/* Send record r, or queue it behind what waits to be sent. */
+static void
+sr_enqueue(struct store_redis *sr, struct sr_record *r)
+{
+	if (!TAILQ_EMPTY(&sr->unsent) || sr->resolving ||
+	    !TAILQ_EMPTY(&sr->unknown) || sr_send(sr, r) == -1)
+		TAILQ_INSERT_TAIL(&sr->unsent, r, entry);
+}
+
 /* A record this store wrote (store_on_record): send it to the stream. */
 static void
 sr_on_record(const struct store_entry *e, void *arg)
@@ -388,18 +515,145 @@ sr_on_record(const struct store_entry *e, void *arg)
 		r->body = xmemdup(e->body, e->body_len);
 		r->bodylen = e->body_len;
 	}
-	if (!TAILQ_EMPTY(&sr->unsent) || sr->resolving ||
-	    !TAILQ_EMPTY(&sr->unknown) || sr_send(sr, r) == -1)
-		TAILQ_INSERT_TAIL(&sr->unsent, r, entry);
+	sr_record_secret(sr, r, e);
+	sr_enqueue(sr, r);
+}
+
+/*
+ * Store the secret of open hook h, which it got again (a spawn mended
+ * it), in the secrets hash: a change with no entry, acknowledged in
+ * order with the records, so before the spawn that gave it is answered.
+ */
+void
+store_secret_changed(struct store *s, struct hook *h)
+{
+	struct store_redis	*sr = s->redis;
+	struct sr_record	*r;
+	const char		*secret;
+
+	if (sr == NULL || h->verify == NULL || (secret = secrets_get(
+	    s->secrets, h->token, h->verify)) == NULL)
+		return;
+	r = xcalloc(1, sizeof *r);
+	r->sr = sr;
+	r->n = ++sr->written;
+	r->rec = xstrdup("");
+	r->secret_token = xstrdup(h->token);
+	r->secret = sr_secret_value(h->verify, secret, &r->secretlen);
+	sr_enqueue(sr, r);
+}
+
+/*
+ * Keep the secret read from the secrets hash for token (value, len bytes)
+ * in the store's secrets, for the hook its spawn makes.
+ */
+static void
+sr_secret_keep(struct store_redis *sr, const char *token, const char *value,
+    size_t len)
+{
+	struct json_object	*o;
+	const char		*scheme, *secret;
+	char			*why = NULL;
+
+	if ((o = jsonptr_parse(value, len, &why)) == NULL ||
+	    (scheme = proto_string(o, "scheme")) == NULL ||
+	    (secret = proto_string(o, "secret")) == NULL) {
+		log_warnx("redis store: hook %s's secret is unreadable", token);
+		free(why);
+	} else if (secrets_set(sr->store->secrets, token, scheme, secret,
+	    &why) == -1) {
+		log_warnx("redis store: %s", why);
+		free(why);
+	}
+	json_object_put(o);
+}
+
+/*
+ * The secret of a held spawn, read: keep it, and apply what may now be.
+ * A lost connection reads it again once reconnected; a missing one (the
+ * hook was closed, or its secret trimmed) leaves the hook rejecting
+ * every request.
+ */
+static void
+sr_on_fetch(struct redis_conn *conn, struct redisReply *reply, void *arg)
+{
+	struct sr_held		*h = arg;
+	struct store_redis	*sr = h->sr;
+
+	(void)conn;
+	if (sr->closing)
+		return;
+	if (reply == NULL) {
+		h->fetch = SR_FETCH_DUE;
+		return;
+	}
+	if (reply->type == REDIS_REPLY_STRING)
+		sr_secret_keep(sr, h->token, reply->str, reply->len);
+	else if (reply->type == REDIS_REPLY_ERROR)
+		log_warnx("redis store: reading hook %s's secret: %s",
+		    h->token, reply->str);
+	h->fetch = SR_FETCH_NONE;
+	sr_release_held(sr);
+}
+
+/* Read held spawn h's secret (HGET), now or once connected. */
+static void
+sr_fetch(struct store_redis *sr, struct sr_held *h)
+{
+	const char	*argv[3];
+	size_t		 lens[3];
+	char		*key;
+	int		 i;
+
+	key = redis_key(sr->session, "secrets");
+	argv[0] = "HGET";
+	argv[1] = key;
+	argv[2] = h->token;
+	for (i = 0; i < 3; i++)
+		lens[i] = strlen(argv[i]);
+	h->fetch = SR_FETCH_SENT;
+	if (redis_conn_command(sr->conn, 0, sr_on_fetch, h, 3, argv,
+	    lens) == -1)
+		h->fetch = SR_FETCH_DUE;
+	free(key);
+}
+
+/*
+ * Tell whether entry e is the spawn of an open verifying hook, and copy
+ * its token: its secret must be read before it is applied.
+ */
+static int
+sr_verifying_spawn(const struct store_entry *e, char *token)
+{
+	struct json_object	*o;
+	const char		*t;
+	char			*why = NULL;
+	int			 verifying;
+
+	if (e->type != JOURNAL_HOOK_CREATED)
+		return (0);
+	if ((o = jsonptr_parse(e->json, e->json_len, &why)) == NULL) {
+		free(why);
+		return (0);
+	}
+	t = proto_string(o, "token");
+	verifying = t != NULL && strlen(t) == TOKEN_LEN &&
+	    proto_string(o, "verify") != NULL && !proto_bool(o, "closed");
+	if (verifying)
+		memcpy(token, t, TOKEN_LEN + 1);
+	json_object_put(o);
+	return (verifying);
 }
 
 /* Hold an entry of another listener back (see the top of the file). */
-static void
+static struct sr_held *
 sr_hold(struct store_redis *sr, const struct store_entry *e)
 {
 	struct sr_held	*h;
 
 	h = xcalloc(1, sizeof *h);
+	h->sr = sr;
+	h->serial = ++sr->held_serial;
 	h->e = *e;
 	h->storage = xmalloc(e->json_len + e->body_len + 1);
 	memcpy(h->storage, e->json, e->json_len);
@@ -409,6 +663,7 @@ sr_hold(struct store_redis *sr, const struct store_entry *e)
 		h->e.body = h->storage + e->json_len;
 	}
 	TAILQ_INSERT_TAIL(&sr->held, h, entry);
+	return (h);
 }
 
 /*
@@ -442,8 +697,10 @@ sr_on_entry(const struct redis_entry *re, void *arg)
 {
 	struct store_redis	*sr = arg;
 	struct store_entry	 e;
-	char			*end;
+	struct sr_held		*h;
+	char			*end, token[TOKEN_LEN + 1];
 	unsigned long		 type;
+	int			 fetch;
 
 	if (strncmp(re->from, sr->from, sr->fromlen) == 0 &&
 	    re->from[sr->fromlen] == '.') {
@@ -463,10 +720,16 @@ sr_on_entry(const struct redis_entry *re, void *arg)
 	e.json_len = re->reclen;
 	e.body = re->body;
 	e.body_len = re->bodylen;
-	if (sr->followed.n > 0 || !TAILQ_EMPTY(&sr->held))
-		sr_hold(sr, &e);
-	else
+	fetch = sr_verifying_spawn(&e, token);
+	if (!fetch && sr->followed.n == 0 && TAILQ_EMPTY(&sr->held)) {
 		sr_apply(sr, &e);
+		return;
+	}
+	h = sr_hold(sr, &e);
+	if (fetch) {
+		memcpy(h->token, token, sizeof h->token);
+		sr_fetch(sr, h);
+	}
 }
 
 /*
@@ -500,6 +763,7 @@ store_redis_open(struct store *s, const struct store_config *config,
 	TAILQ_INIT(&sr->unsent);
 	TAILQ_INIT(&sr->unknown);
 	TAILQ_INIT(&sr->held);
+	TAILQ_INIT(&sr->catch_ups);
 	sr->conn = redis_conn_new(sr->loop, config->redis, sr_on_state, sr);
 	sr->follow = redis_follow_new(sr->loop, config->redis, sr->session,
 	    "0", sr_on_entry, sr);
@@ -519,6 +783,7 @@ store_redis_close(struct store_redis *sr)
 {
 	struct sr_record	*r;
 	struct sr_held		*h;
+	struct sr_catch_up	*c;
 
 	if (sr == NULL)
 		return;
@@ -541,6 +806,11 @@ store_redis_close(struct store_redis *sr)
 		TAILQ_REMOVE(&sr->held, h, entry);
 		free(h->storage);
 		free(h);
+	}
+	while ((c = TAILQ_FIRST(&sr->catch_ups)) != NULL) {
+		TAILQ_REMOVE(&sr->catch_ups, c, entry);
+		c->done(c->arg, "the store was closed");
+		free(c);
 	}
 	free(sr->acked_above.v);
 	free(sr->replied.v);
@@ -568,16 +838,50 @@ store_redis_after_sync(struct store_redis *sr, store_synced_cb cb, void *arg)
 }
 
 /*
+ * A catch-up read the stream to its end: it is over once the entries it
+ * brought are applied, those held back included (a verifying hook's
+ * spawn waits for its secret), so that the hook it was for is there,
+ * with its secret.
+ */
+static void
+sr_caught_up(void *arg, const char *error)
+{
+	struct sr_catch_up	*c = arg;
+	struct store_redis	*sr = c->sr;
+
+	if (error == NULL && !sr->closing && !TAILQ_EMPTY(&sr->held)) {
+		c->mark = sr->held_serial;
+		TAILQ_INSERT_TAIL(&sr->catch_ups, c, entry);
+		return;
+	}
+	c->done(c->arg, error == NULL && sr->closing ? "the store was closed" :
+	    error);
+	free(c);
+}
+
+/*
  * Catch up the stream now (see redis_follow_catch_up), then call
- * done(arg, error).  Return 0, or -1 when Redis is not reachable now.
+ * done(arg, error) once what it read is applied.  Return 0, or -1 when
+ * Redis is not reachable now.
  */
 int
 store_redis_catch_up(struct store_redis *sr, store_caught_up_cb done,
     void *arg)
 {
+	struct sr_catch_up	*c;
+
 	if (!redis_conn_ready(sr->conn))
 		return (-1);
-	return (redis_follow_catch_up(sr->follow, sr->conn, done, arg));
+	c = xcalloc(1, sizeof *c);
+	c->sr = sr;
+	c->done = done;
+	c->arg = arg;
+	if (redis_follow_catch_up(sr->follow, sr->conn, sr_caught_up,
+	    c) == -1) {
+		free(c);
+		return (-1);
+	}
+	return (0);
 }
 
 /* Queued message m may be wanted here: claim its lease (store-lease.c). */

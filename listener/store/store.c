@@ -52,7 +52,9 @@ store_open(const struct store_config *config, char **warnings, char **cause)
 	*warnings = NULL;
 	s = xcalloc(1, sizeof *s);
 	s->loop = config->loop;
-	s->session_dir = xstrdup(config->session_dir);
+	/* A replicated store keeps its secrets in Redis, not in a file. */
+	if (config->redis == NULL)
+		s->session_dir = xstrdup(config->session_dir);
 	s->clock = config->clock != NULL ? config->clock : clock_wall_ms;
 	s->retain_ms = config->retain_ms;
 	s->next_seq = 1;

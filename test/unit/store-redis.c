@@ -9,7 +9,9 @@
  * a lease whose holder died expires and the message goes to the other;
  * a close on A ends a wait on B; seqs are unique and in one order on
  * both; B reopened catches up what it missed; the server SIGKILLed and
- * restarted loses nothing acknowledged.  Skipped without redis-server.
+ * restarted loses nothing acknowledged; a --verify secret given on A
+ * reaches B through the secrets hash, never the stream.  Skipped without
+ * redis-server.
  */
 #include "config.h"
 
@@ -19,21 +21,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
+
 #include "compat.h"
 #include "hook.h"
 #include "loop.h"
 #include "message.h"
 #include "redis-server.h"
+#include "sigspec.h"
 #include "store.h"
 #include "store-fixture.h"
 #include "store-url.h"
 #include "tap.h"
+#include "token.h"
 #include "waiter.h"
 #include "xmalloc.h"
 
 #define WAIT_MS		20000	/* longest wait for anything */
 #define LEASE_MS	1000	/* the stores' leases, short for the test */
 #define NSHARED		20	/* messages two waiters share */
+#define SECRET		"TOPSECRET-17-xyzzy"	/* a --verify secret */
 
 static struct loop	*loop;
 static struct store_url	 url;
@@ -280,16 +287,20 @@ test_order(struct fixture *a, struct fixture *b)
 	    "unique and in order (%zu and %zu)", na, nb);
 }
 
-/* Spawn name on A and return B's hook of it (*ha A's), or NULL. */
+/*
+ * Spawn name on A with settings (JSON or NULL) and return B's hook of it
+ * (*ha A's), or NULL.
+ */
 static struct hook *
 spawn_both(struct fixture *a, struct fixture *b, const char *name,
-    struct hook **ha)
+    const char *settings, struct hook **ha)
 {
 	struct find	fd;
 
 	fd.store = b->store;
 	fd.name = name;
-	if ((*ha = spawn(a, name, NULL)) == NULL || !run_while(found, &fd))
+	if ((*ha = spawn(a, name, settings)) == NULL ||
+	    !run_while(found, &fd))
 		return (NULL);
 	return (store_find(b->store, name));
 }
@@ -320,7 +331,8 @@ test_share(struct fixture *a, struct fixture *b)
 	int64_t			 deadline;
 	int			 k, once = 1;
 
-	if (!ok((hb = spawn_both(a, b, "h4", &ha)) != NULL, "h4 reaches B"))
+	if (!ok((hb = spawn_both(a, b, "h4", NULL, &ha)) != NULL,
+	    "h4 reaches B"))
 		return;
 	wait_on(a, &wa, ha, NULL, 0);
 	wait_on(b, &wb, hb, NULL, 0);
@@ -365,7 +377,8 @@ test_expiry(struct fixture *a, struct fixture *b)
 	struct message		*m;
 	uint64_t		 seq;
 
-	if (!ok((hb = spawn_both(a, b, "h5", &ha)) != NULL, "h5 reaches B"))
+	if (!ok((hb = spawn_both(a, b, "h5", NULL, &ha)) != NULL,
+	    "h5 reaches B"))
 		return;
 	wait_on(a, &wa, ha, NULL, 0);
 	m = post(a, ha, "leased");
@@ -484,13 +497,185 @@ test_restart(struct fixture *a, struct fixture *b)
 	rclose(&c);
 }
 
+/*
+ * Run a command on the test's own connection to the server, blocking
+ * (argv NULL-terminated); return its reply (caller frees) or NULL.
+ */
+static redisReply *
+rcmd(const char *const *argv)
+{
+	static redisContext	*rc;
+	size_t			 lens[16];
+	int			 n;
+
+	if (rc == NULL || rc->err != 0) {
+		if (rc != NULL)
+			redisFree(rc);
+		if ((rc = redisConnect("127.0.0.1", port)) == NULL ||
+		    rc->err != 0)
+			return (NULL);
+	}
+	for (n = 0; argv[n] != NULL && n < 16; n++)
+		lens[n] = strlen(argv[n]);
+	return (redisCommandArgv(rc, n, (const char **)argv, lens));
+}
+
+/* Tell whether any field of the stream's entries holds text. */
+static int
+stream_holds(const char *text)
+{
+	const char	*argv[] = { "XRANGE", "fish:{s1}:log", "-", "+", NULL };
+	redisReply	*r, *fields;
+	size_t		 i, j;
+	int		 found = 0;
+
+	if ((r = rcmd(argv)) == NULL)
+		return (1);
+	for (i = 0; i < r->elements; i++) {
+		fields = r->element[i]->element[1];
+		for (j = 0; j < fields->elements; j++) {
+			if (memmem(fields->element[j]->str,
+			    fields->element[j]->len, text, strlen(text)) !=
+			    NULL)
+				found = 1;
+		}
+	}
+	freeReplyObject(r);
+	return (found);
+}
+
+/* Return the secrets hash's value for token (caller frees), or NULL. */
+static char *
+stored_secret(const char *token)
+{
+	const char	*argv[] = { "HGET", "fish:{s1}:secrets", token, NULL };
+	redisReply	*r;
+	char		*value = NULL;
+
+	if ((r = rcmd(argv)) == NULL)
+		return (NULL);
+	if (r->type == REDIS_REPLY_STRING)
+		value = xstrdup(r->str);
+	freeReplyObject(r);
+	return (value);
+}
+
+/* Tell whether hook h verifies with SECRET. */
+static int
+has_secret(const struct hook *h)
+{
+	return (h != NULL && h->sigspec != NULL &&
+	    strcmp(h->sigspec->secret, SECRET) == 0);
+}
+
+/* Tell whether the hook named in a find is closed. */
+static int
+closed_in(void *arg)
+{
+	struct find	*fd = arg;
+	struct hook	*h = store_find(fd->store, fd->name);
+
+	return (h != NULL && h->closed);
+}
+
+/* A hook to close and whose secret leaves the hash. */
+static int
+secret_gone(void *arg)
+{
+	char	*value = stored_secret(arg);
+
+	free(value);
+	return (value == NULL);
+}
+
+/*
+ * --verify: a secret given on A goes to the secrets hash, never to the
+ * stream; B verifies with it; a close on A takes it out of the hash and
+ * out of B.
+ */
+static void
+test_secrets(struct fixture *a, struct fixture *b)
+{
+	static const char	 settings[] = "{\"verify\": \"github\", "
+	    "\"secret\": \"" SECRET "\"}";
+	struct hook		*ha, *hb;
+	struct find		 fd;
+	char			*value, token[TOKEN_LEN + 1];
+	int			 done = 0;
+
+	hb = spawn_both(a, b, "v1", settings, &ha);
+	ok(hb != NULL, "a verifying hook spawned on A is found on B");
+	ok(has_secret(hb), "B verifies with the secret given on A");
+	value = ha != NULL ? stored_secret(ha->token) : NULL;
+	ok(value != NULL && strstr(value, SECRET) != NULL &&
+	    strstr(value, "\"github\"") != NULL, "the secrets hash holds it, "
+	    "under the hook's token, with its scheme");
+	free(value);
+
+	ha = spawn(a, "v2", settings);
+	ok(ha != NULL && store_catch_up(b->store, caught_up, &done) == 0 &&
+	    run_while(flag_up, &done), "B catches up right after a second "
+	    "verifying spawn");
+	ok(has_secret(store_find(b->store, "v2")), "and has that hook, with "
+	    "its secret, once the catch-up is over: never without it");
+	ok(!stream_holds(SECRET) && !stream_holds("TOPSECRET"),
+	    "no entry of the stream holds a secret (XRANGE)");
+
+	ha = store_find(a->store, "v1");
+	memcpy(token, ha->token, sizeof token);
+	store_close_hook(a->store, ha);
+	fd.store = b->store;
+	fd.name = "v1";
+	ok(run_while(secret_gone, token), "a close on A deletes the secret "
+	    "from the hash");
+	ok(run_while(closed_in, &fd) && hb->sigspec == NULL,
+	    "and B forgets it");
+}
+
+/*
+ * A verifying spawn whose secret is not in the hash (lost, or trimmed):
+ * the hook is made, but rejects every request: it fails closed.
+ */
+static void
+test_secret_missing(struct fixture *a, struct fixture *b)
+{
+	const char	*incr[] = { "INCR", "fish:{s1}:seq", NULL };
+	const char	*xadd[] = { "XADD", "fish:{s1}:log", "*", "seq", NULL,
+	    "from", "z/00000000.1", "type", "1", "rec", NULL, NULL };
+	char		 token[TOKEN_LEN + 1], seq[32], *rec;
+	redisReply	*r;
+	struct find	 fd;
+	struct hook	*h;
+
+	(void)a;
+	token_new(token, sizeof token);
+	r = rcmd(incr);
+	snprintf(seq, sizeof seq, "%lld", r != NULL ? r->integer : 0);
+	freeReplyObject(r);
+	xasprintf(&rec, "{\"token\":\"%s\",\"name\":\"v3\","
+	    "\"created_at\":%lld,\"verify\":\"github\","
+	    "\"tolerance_ms\":300000}", token, (long long)fake_now);
+	xadd[4] = seq;
+	xadd[10] = rec;
+	freeReplyObject(rcmd(xadd));
+	free(rec);
+	fd.store = b->store;
+	fd.name = "v3";
+	ok(run_while(found, &fd), "a verifying spawn whose secret is not in "
+	    "the hash reaches B");
+	h = store_find(b->store, "v3");
+	ok(h != NULL && !h->closed && h->verify != NULL && h->sigspec == NULL,
+	    "its hook has no secret: it rejects every request");
+}
+
 /* Catch-up: a hook spawned on A is known on B at once after it. */
 static void
 test_catch_up(struct fixture *a, struct fixture *b)
 {
 	int	done = 0;
 
-	ok(store_catch_up(b->store, caught_up, &done) == 0 && run_while(flag_up, &done), "B catches up");
+	ok(store_catch_up(b->store, caught_up, &done) == 0 &&
+	    run_while(flag_up, &done), "B catches up");
 	(void)a;
 }
 
@@ -529,6 +714,8 @@ main(void)
 		test_share(&a, &b);
 		test_close(&a, &b);
 		test_catch_up(&a, &b);
+		test_secrets(&a, &b);
+		test_secret_missing(&a, &b);
 		test_reopen(&a, &b);
 		test_restart(&a, &b);
 		test_expiry(&a, &b);
