@@ -394,6 +394,14 @@ redis_conn_free(struct redis_conn *conn)
 	free(conn);
 }
 
+/* Write what is buffered, without blocking; see redis-conn.h. */
+void
+redis_conn_flush(struct redis_conn *conn)
+{
+	if (conn->ac != NULL && conn->ready)
+		redisAsyncHandleWrite(conn->ac);
+}
+
 /* Tell whether the connection is ready for commands. */
 int
 redis_conn_ready(const struct redis_conn *conn)

@@ -52,6 +52,13 @@ struct redis_conn *redis_conn_new(struct loop *, const struct store_url *,
  */
 void	 redis_conn_free(struct redis_conn *);
 
+/*
+ * Write what the connection has buffered to its socket now, as far as it
+ * goes without blocking: before redis_conn_free, so that a last command
+ * (one whose reply nothing waits for) leaves.
+ */
+void	 redis_conn_flush(struct redis_conn *);
+
 /* Tell whether commands can be sent: connected, authenticated, selected. */
 int	 redis_conn_ready(const struct redis_conn *);
 

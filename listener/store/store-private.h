@@ -16,6 +16,7 @@
  *	spare.c		spare hooks, durable before a spawn asks for one
  *	store-redis.c	replicating the store through a Redis stream
  *	store-lease.c	leases across listeners, for one taker per message
+ *	store-heartbeat.c heartbeats, and the other listeners seen
  */
 #ifndef STORE_PRIVATE_H
 #define STORE_PRIVATE_H

@@ -49,6 +49,7 @@
 #include "redis-conn.h"
 #include "redis-follow.h"
 #include "secrets.h"
+#include "store-heartbeat.h"
 #include "store-lease.h"
 #include "store-private.h"
 #include "store-redis.h"
@@ -124,6 +125,7 @@ struct store_redis {
 	struct redis_conn	*conn;		/* appends, catch-ups */
 	struct redis_follow	*follow;
 	struct store_lease	*lease;
+	struct store_heartbeat	*heartbeat;
 	size_t			 fromlen;	/* of "LISTENER/NONCE" */
 	struct sr_records	 unsent;
 	struct sr_records	 unknown;	/* lost with a connection */
@@ -397,6 +399,7 @@ sr_on_state(struct redis_conn *conn, int up, void *arg)
 	if (!up)
 		return;
 	redis_append_load(conn);
+	store_heartbeat_beat(sr->heartbeat);
 	TAILQ_FOREACH(h, &sr->held, entry) {
 		if (h->fetch == SR_FETCH_DUE)
 			sr_fetch(sr, h);
@@ -769,6 +772,8 @@ store_redis_open(struct store *s, const struct store_config *config,
 	    "0", sr_on_entry, sr);
 	sr->lease = store_lease_new(s, sr->conn, sr->session, sr->from,
 	    config->lease_ms);
+	sr->heartbeat = store_heartbeat_new(s, sr->conn, sr->session,
+	    config->listener, config->public_url, config->heartbeat_ms);
 	loop_prepare_add(sr->loop, sr_prepare, sr);
 	store_on_record(s, sr_on_record, sr);
 	return (sr);
@@ -789,11 +794,15 @@ store_redis_close(struct store_redis *sr)
 		return;
 	sr->closing = 1;
 	store_lease_closing(sr->lease);
+	store_heartbeat_closing(sr->heartbeat);
 	store_on_record(sr->store, NULL, NULL);
 	loop_prepare_remove(sr->loop, sr_prepare, sr);
 	redis_follow_free(sr->follow);
+	/* What closing sent (the heartbeat's delete) leaves first. */
+	redis_conn_flush(sr->conn);
 	redis_conn_free(sr->conn);
 	store_lease_free(sr->lease);
+	store_heartbeat_free(sr->heartbeat);
 	while ((r = TAILQ_FIRST(&sr->unsent)) != NULL) {
 		TAILQ_REMOVE(&sr->unsent, r, entry);
 		sr_record_free(r);
@@ -890,6 +899,13 @@ store_want(struct store *s, struct message *m)
 {
 	if (s->redis != NULL)
 		store_lease_want(s->redis->lease, m);
+}
+
+/* Return the store's heartbeat, or NULL for a store not replicated. */
+struct store_heartbeat *
+store_redis_heartbeat(struct store_redis *sr)
+{
+	return (sr != NULL ? sr->heartbeat : NULL);
 }
 
 /* This opening's name in the stream's "from" field. */

@@ -8,6 +8,7 @@
 
 #include "store.h"
 
+struct store_heartbeat;
 struct store_redis;
 
 struct store_redis *store_redis_open(struct store *,
@@ -18,5 +19,6 @@ void		 store_redis_after_sync(struct store_redis *, store_synced_cb,
 int		 store_redis_catch_up(struct store_redis *, store_caught_up_cb,
 		    void *);
 const char	*store_redis_from(const struct store_redis *);
+struct store_heartbeat *store_redis_heartbeat(struct store_redis *);
 
 #endif

@@ -10,8 +10,8 @@
  * a close on A ends a wait on B; seqs are unique and in one order on
  * both; B reopened catches up what it missed; the server SIGKILLed and
  * restarted loses nothing acknowledged; a --verify secret given on A
- * reaches B through the secrets hash, never the stream.  Skipped without
- * redis-server.
+ * reaches B through the secrets hash, never the stream; stores see each
+ * other's heartbeats.  Skipped without redis-server.
  */
 #include "config.h"
 
@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -47,6 +48,8 @@ static struct store_url	 url;
 static int		 opened;	/* journal dirs made, for fresh ones */
 static uint64_t		 first_seq;	/* test_message's message */
 static uint64_t		 missed_seq;	/* test_reopen's */
+static int64_t		 heartbeat_ms;	/* ropen's stores' interval */
+static const char	*public_url;	/* and the URL they show */
 
 /* Open f's store as listener name, over a fresh journal; 0 or -1. */
 static int
@@ -72,6 +75,8 @@ ropen(struct fixture *f, const char *name)
 	config.session = "s1";
 	config.listener = name;
 	config.lease_ms = LEASE_MS;
+	config.heartbeat_ms = heartbeat_ms;
+	config.public_url = public_url;
 	free(f->warnings);
 	f->warnings = NULL;
 	if ((f->store = store_open(&config, &f->warnings, &cause)) == NULL) {
@@ -668,6 +673,119 @@ test_secret_missing(struct fixture *a, struct fixture *b)
 	    "its hook has no secret: it rejects every request");
 }
 
+/* A listener name to see, or not, among those a store saw. */
+struct listener_seen {
+	struct store	*store;
+	const char	*name;
+};
+
+/* Return the listener seen by the store, or NULL. */
+static const struct store_listener *
+listener_find(const struct listener_seen *ls)
+{
+	const struct store_listener	*l;
+	size_t				 n, i;
+
+	l = store_listeners_seen(ls->store, &n);
+	for (i = 0; i < n; i++) {
+		if (strcmp(l[i].name, ls->name) == 0)
+			return (&l[i]);
+	}
+	return (NULL);
+}
+
+/* Tell whether the store saw the listener. */
+static int
+listener_in(void *arg)
+{
+	return (listener_find(arg) != NULL);
+}
+
+/* Tell whether the store no longer sees the listener. */
+static int
+listener_out(void *arg)
+{
+	return (listener_find(arg) == NULL);
+}
+
+/* What store_listeners handed over. */
+struct listeners_read {
+	int	 done;
+	int	 found;		/* "c" with its URL, pid and host */
+	int	 self;		/* the reader itself */
+};
+
+/* store_listeners's callback: look for "c" (and for "d", the reader). */
+static void
+listeners_got(void *arg, const struct store_listener *l, size_t n,
+    const char *error)
+{
+	struct listeners_read	*rd = arg;
+	size_t			 i;
+
+	for (i = 0; error == NULL && i < n; i++) {
+		if (strcmp(l[i].name, "c") == 0 && l[i].public_url != NULL &&
+		    strcmp(l[i].public_url, "https://c.example") == 0 &&
+		    l[i].pid == getpid() && l[i].host[0] != '\0')
+			rd->found = 1;
+		if (strcmp(l[i].name, "d") == 0)
+			rd->self = 1;
+	}
+	if (error != NULL)
+		diag("store_listeners: %s", error);
+	rd->done = 1;
+}
+
+/*
+ * Heartbeats: C (every 100 ms) and D (once, at its start) see each
+ * other; E closed leaves C's list; D, which stops heartbeating without
+ * closing, leaves it once its last heartbeat is older than the window.
+ */
+static void
+test_heartbeats(void)
+{
+	struct fixture		 c, d, e;
+	struct listener_seen	 ls;
+	struct listeners_read	 rd;
+
+	memset(&c, 0, sizeof c);
+	memset(&d, 0, sizeof d);
+	memset(&e, 0, sizeof e);
+	heartbeat_ms = 100;
+	public_url = "https://c.example";
+	ropen(&c, "c");
+	heartbeat_ms = 3600 * 1000;
+	public_url = NULL;
+	if (!ok(c.store != NULL && ropen(&d, "d") == 0 && ropen(&e, "e") == 0,
+	    "C, D and E open"))
+		goto out;
+	ls.store = c.store;
+	ls.name = "d";
+	ok(run_while(listener_in, &ls), "C sees D");
+	ls.name = "e";
+	ok(run_while(listener_in, &ls), "and E");
+	ls.name = "c";
+	ok(listener_out(&ls), "but not itself");
+	memset(&rd, 0, sizeof rd);
+	ok(store_listeners(d.store, listeners_got, &rd) == 0 &&
+	    run_while(flag_up, &rd.done) && rd.found && !rd.self,
+	    "D reads C's heartbeat at once: its public URL, pid and host");
+	rclose(&e);
+	ls.name = "e";
+	ok(run_while(listener_out, &ls), "E closes: C no longer sees it");
+	ls.name = "d";
+	ok(listener_in(&ls), "but still D");
+	fake_now += 100 * STORE_HEARTBEAT_WINDOW + 1;
+	ok(run_while(listener_out, &ls), "D stops heartbeating (it is not "
+	    "closed): C drops it once its last heartbeat is %d ms old",
+	    100 * STORE_HEARTBEAT_WINDOW + 1);
+out:
+	heartbeat_ms = 0;
+	rclose(&c);
+	rclose(&d);
+	rclose(&e);
+}
+
 /* Catch-up: a hook spawned on A is known on B at once after it. */
 static void
 test_catch_up(struct fixture *a, struct fixture *b)
@@ -716,6 +834,7 @@ main(void)
 		test_catch_up(&a, &b);
 		test_secrets(&a, &b);
 		test_secret_missing(&a, &b);
+		test_heartbeats();
 		test_reopen(&a, &b);
 		test_restart(&a, &b);
 		test_expiry(&a, &b);
