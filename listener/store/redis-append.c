@@ -92,27 +92,16 @@ redis_key(const char *session, const char *what)
 	return (key);
 }
 
-/* The reply to SCRIPT LOAD: nothing to do but notice a refusal. */
-static void
-redis_append_on_load(struct redis_conn *conn, struct redisReply *reply,
-    void *arg)
-{
-	(void)conn;
-	(void)arg;
-	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
-		log_warnx("redis: SCRIPT LOAD: %s", reply->str);
-}
-
 /* Load the script; see redis-append.h. */
 int
 redis_append_load(struct redis_conn *conn)
 {
+	static char	 what[] = "SCRIPT LOAD";
 	const char	*argv[3] = { "SCRIPT", "LOAD", redis_append_script };
 	size_t		 len[3] = { 6, 4, 0 };
 
 	len[2] = sizeof redis_append_script - 1;
-
-	return (redis_conn_command(conn, 0, redis_append_on_load, NULL, 3,
+	return (redis_conn_command(conn, 0, redis_conn_log_error, what, 3,
 	    argv, len));
 }
 

@@ -30,6 +30,9 @@
 #include "store-redis.h"
 #include "xmalloc.h"
 
+/* What the heartbeat's commands are for, in a log line. */
+static char	heartbeat_what[] = "heartbeat";
+
 /* A field not written for this many windows is deleted. */
 #define HEARTBEAT_FORGET	10
 
@@ -82,17 +85,6 @@ heartbeat_send(struct store_heartbeat *hb, redis_conn_reply_cb cb, void *arg,
 	for (n = 0; argv[n] != NULL; n++)
 		lens[n] = strlen(argv[n]);
 	return (redis_conn_command(hb->conn, 0, cb, arg, n, argv, lens));
-}
-
-/* A reply nothing waits for: log an error. */
-static void
-heartbeat_on_write(struct redis_conn *conn, struct redisReply *reply,
-    void *arg)
-{
-	(void)conn;
-	(void)arg;
-	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
-		log_warnx("redis store: heartbeat: %s", reply->str);
 }
 
 /*
@@ -160,7 +152,7 @@ heartbeat_list(struct store_heartbeat *hb, const redisReply *reply, size_t *n)
 			argv[1] = hb->key;
 			argv[2] = reply->element[i]->str;
 			argv[3] = NULL;
-			heartbeat_send(hb, heartbeat_on_write, NULL, argv);
+			heartbeat_send(hb, redis_conn_log_error, heartbeat_what, argv);
 			break;
 		}
 	}
@@ -239,7 +231,7 @@ store_heartbeat_beat(struct store_heartbeat *hb)
 	argv[3] = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	argv[4] = NULL;
-	if (heartbeat_send(hb, heartbeat_on_write, NULL, argv) == 0)
+	if (heartbeat_send(hb, redis_conn_log_error, heartbeat_what, argv) == 0)
 		heartbeat_read(hb, NULL, NULL);
 	json_object_put(o);
 }
@@ -301,7 +293,7 @@ store_heartbeat_closing(struct store_heartbeat *hb)
 	argv[1] = hb->key;
 	argv[2] = hb->name;
 	argv[3] = NULL;
-	heartbeat_send(hb, heartbeat_on_write, NULL, argv);
+	heartbeat_send(hb, redis_conn_log_error, heartbeat_what, argv);
 }
 
 /* Free hb, after its connection (whose reads end first). */

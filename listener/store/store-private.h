@@ -146,6 +146,9 @@ message_offerable(const struct store *s, const struct message *m, int peek)
 void		 store_want(struct store *, struct message *);
 void		 store_secret_changed(struct store *, struct hook *);
 
+/* store-lease.c */
+void		 store_lease_changed(struct store *);
+
 /* store-replay.c */
 void		 store_replay(const struct journal_record *, void *);
 int		 store_rebuild(struct rebuild *);
@@ -205,6 +208,7 @@ int64_t		 waiter_prepare(void *);
 void		 waiter_dispatch(struct store *, struct message *);
 void		 waiter_hook_changed(struct store *, struct hook *);
 int		 waiter_any(struct store *, const struct hook *);
+int		 waiter_busy_on(struct store *, const struct hook *);
 
 /* retention.c */
 void		 retention_start(struct store *);

@@ -705,6 +705,12 @@ sr_on_entry(const struct redis_entry *re, void *arg)
 	unsigned long		 type;
 	int			 fetch;
 
+	if (strcmp(re->type, "release") == 0) {
+		/* Leases given back early (store-lease.c), not a record. */
+		if (strcmp(re->from, sr->from) != 0)
+			store_lease_released(sr->lease, re->rec, re->reclen);
+		return;
+	}
 	if (strncmp(re->from, sr->from, sr->fromlen) == 0 &&
 	    re->from[sr->fromlen] == '.') {
 		sr_on_own(sr, re);
@@ -899,6 +905,13 @@ store_want(struct store *s, struct message *m)
 {
 	if (s->redis != NULL)
 		store_lease_want(s->redis->lease, m);
+}
+
+/* Return the store's leases. */
+struct store_lease *
+store_redis_lease(struct store_redis *sr)
+{
+	return (sr->lease);
 }
 
 /* Return the store's heartbeat, or NULL for a store not replicated. */

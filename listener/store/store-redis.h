@@ -9,6 +9,7 @@
 #include "store.h"
 
 struct store_heartbeat;
+struct store_lease;
 struct store_redis;
 
 struct store_redis *store_redis_open(struct store *,
@@ -20,5 +21,6 @@ int		 store_redis_catch_up(struct store_redis *, store_caught_up_cb,
 		    void *);
 const char	*store_redis_from(const struct store_redis *);
 struct store_heartbeat *store_redis_heartbeat(struct store_redis *);
+struct store_lease *store_redis_lease(struct store_redis *);
 
 #endif

@@ -11,7 +11,8 @@
  * both; B reopened catches up what it missed; the server SIGKILLed and
  * restarted loses nothing acknowledged; a --verify secret given on A
  * reaches B through the secrets hash, never the stream; stores see each
- * other's heartbeats.  Skipped without redis-server.
+ * other's heartbeats; a lease unused goes back to the other at once.
+ * Skipped without redis-server.
  */
 #include "config.h"
 
@@ -606,7 +607,7 @@ test_secrets(struct fixture *a, struct fixture *b)
 	struct hook		*ha, *hb;
 	struct find		 fd;
 	char			*value, token[TOKEN_LEN + 1];
-	int			 done = 0;
+	int			 done = 0, synced = 0;
 
 	hb = spawn_both(a, b, "v1", settings, &ha);
 	ok(hb != NULL, "a verifying hook spawned on A is found on B");
@@ -618,9 +619,11 @@ test_secrets(struct fixture *a, struct fixture *b)
 	free(value);
 
 	ha = spawn(a, "v2", settings);
-	ok(ha != NULL && store_catch_up(b->store, caught_up, &done) == 0 &&
+	store_after_sync(a->store, raise_flag, &synced);
+	ok(ha != NULL && run_while(flag_up, &synced) &&
+	    store_catch_up(b->store, caught_up, &done) == 0 &&
 	    run_while(flag_up, &done), "B catches up right after a second "
-	    "verifying spawn");
+	    "verifying spawn is acknowledged");
 	ok(has_secret(store_find(b->store, "v2")), "and has that hook, with "
 	    "its secret, once the catch-up is over: never without it");
 	ok(!stream_holds(SECRET) && !stream_holds("TOPSECRET"),
@@ -786,6 +789,95 @@ out:
 	rclose(&e);
 }
 
+/* Run the loop until waiter tw is handed a message or the deadline. */
+static int
+handed_by(struct test_waiter *tw, int64_t deadline)
+{
+	while (tw->got == NULL && loop_now() < deadline)
+		loop_run_once(loop);
+	return (tw->got != NULL);
+}
+
+/* Tell whether the lease key of message seq holds a name of listener. */
+static int
+lease_holder(uint64_t seq, const char *listener)
+{
+	const char	*argv[3] = { "GET", NULL, NULL };
+	redisReply	*r;
+	char		 key[64];
+	int		 is;
+
+	snprintf(key, sizeof key, "fish:{s1}:lease:%llu",
+	    (unsigned long long)seq);
+	argv[1] = key;
+	if ((r = rcmd(argv)) == NULL)
+		return (0);
+	is = r->type == REDIS_REPLY_STRING &&
+	    strncmp(r->str, listener, strlen(listener)) == 0 &&
+	    r->str[strlen(listener)] == '/';
+	freeReplyObject(r);
+	return (is);
+}
+
+/*
+ * Early release: A's waiter goes away with a message unconfirmed, and
+ * B's waiter, which lost the claim, gets it well before A's lease would
+ * have expired; and a lease A won for a waiter that took another message
+ * goes back at once too.
+ */
+static void
+test_release(struct fixture *a, struct fixture *b)
+{
+	struct hook		*ha, *hb;
+	struct test_waiter	 wa, wb;
+	struct message		*m, *m2;
+	int			 done = 0;
+
+	if (!ok((hb = spawn_both(a, b, "h6", NULL, &ha)) != NULL,
+	    "h6 reaches B"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	m = post(a, ha, "released");
+	ok(m != NULL && run_while(waiter_done, &wa) && wa.got == m &&
+	    lease_holder(m->seq, "a"), "a waiter on A is handed a message, "
+	    "A holding its lease");
+	if (m == NULL)
+		return;
+	wait_on(b, &wb, hb, NULL, 0);
+	/* B's claim and its answer come before the catch-up's. */
+	ok(store_catch_up(b->store, caught_up, &done) == 0 &&
+	    run_while(flag_up, &done) && wb.calls == 0, "a waiter on B "
+	    "claims it and loses: A holds it");
+	store_release(a->store, m);
+	store_unwait(a->store, &wa.w);
+	ok(handed_by(&wb, loop_now() + LEASE_MS / 2) && wb.got != NULL &&
+	    wb.got->seq == m->seq && lease_holder(m->seq, "b"), "A's waiter "
+	    "goes away unconfirmed: B's waiter is handed it within half the "
+	    "lease, B holding the lease");
+	if (wb.got != NULL)
+		store_take(b->store, wb.got);
+	store_unwait(b->store, &wb.w);
+
+	m = post(a, ha, "first");
+	m2 = post(a, ha, "second");
+	if (!ok(m != NULL && m2 != NULL, "two messages queued on h6"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	done = 0;
+	ok(run_while(waiter_done, &wa) && wa.got == m &&
+	    store_catch_up(a->store, caught_up, &done) == 0 &&
+	    run_while(flag_up, &done), "a waiter on A claims both and is "
+	    "handed the first");
+	store_take(a->store, m);
+	wait_on(b, &wb, hb, NULL, 0);
+	ok(handed_by(&wb, loop_now() + LEASE_MS / 2) && wb.got != NULL &&
+	    wb.got->seq == m2->seq, "it took that one: the second's lease "
+	    "goes back, and a waiter on B is handed it within half the lease");
+	if (wb.got != NULL)
+		store_take(b->store, wb.got);
+	store_unwait(b->store, &wb.w);
+}
+
 /* Catch-up: a hook spawned on A is known on B at once after it. */
 static void
 test_catch_up(struct fixture *a, struct fixture *b)
@@ -835,6 +927,7 @@ main(void)
 		test_secrets(&a, &b);
 		test_secret_missing(&a, &b);
 		test_heartbeats();
+		test_release(&a, &b);
 		test_reopen(&a, &b);
 		test_restart(&a, &b);
 		test_expiry(&a, &b);
