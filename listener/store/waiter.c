@@ -222,6 +222,8 @@ waiter_step(struct store *s, struct waiter *w, struct waiter_budget *b)
 		if (m == NULL) {
 			w->state = WAITER_WAITING;
 			s->nbusy--;
+			/* It refused the rest: leases won for it go back. */
+			store_lease_changed(s);
 			if (waiter_over(w)) {
 				waiter_unlist(s, w);
 				w->ended(w);
