@@ -92,6 +92,28 @@ redis_key(const char *session, const char *what)
 	return (key);
 }
 
+/* Claim a key for a time if no one holds it; see redis-append.h. */
+int
+redis_claim(struct redis_conn *conn, const char *key, const char *value,
+    int64_t ms, redis_conn_reply_cb cb, void *arg)
+{
+	const char	*argv[6];
+	size_t		 lens[6];
+	char		 px[32];
+	int		 i;
+
+	snprintf(px, sizeof px, "%lld", (long long)ms);
+	argv[0] = "SET";
+	argv[1] = key;
+	argv[2] = value;
+	argv[3] = "NX";
+	argv[4] = "PX";
+	argv[5] = px;
+	for (i = 0; i < 6; i++)
+		lens[i] = strlen(argv[i]);
+	return (redis_conn_command(conn, 0, cb, arg, 6, argv, lens));
+}
+
 /* Load the script; see redis-append.h. */
 int
 redis_append_load(struct redis_conn *conn)

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct redis_conn;
+#include "redis-conn.h"
 
 /*
  * The outcome of an append: seq and the entry's stream id, or error (one
@@ -29,6 +29,14 @@ typedef void (*redis_append_cb)(void *arg, uint64_t seq, const char *id,
 
 /* Return the key "fish:{SESSION}:WHAT"; caller frees. */
 char	*redis_key(const char *session, const char *what);
+
+/*
+ * Claim key for value, for ms milliseconds, if no one holds it: SET key
+ * value NX PX ms.  The reply is a status ("OK": won) or nil (lost).
+ * Return 0 (cb will be called once), or -1 when conn is not ready.
+ */
+int	 redis_claim(struct redis_conn *conn, const char *key,
+	    const char *value, int64_t ms, redis_conn_reply_cb cb, void *arg);
 
 /*
  * Load the append script into the server's script cache (SCRIPT LOAD):

@@ -172,9 +172,27 @@ fail:
 }
 
 /*
+ * Tell whether record o (a hook's creation) is a restatement (a
+ * checkpoint in the log, store-retain.c) of a hook this store knows: it
+ * changes nothing here, where a close may have come after it was made.
+ */
+static int
+store_apply_restated(struct store *s, struct json_object *o)
+{
+	const char	*token = proto_string(o, "token");
+	struct hook	*h;
+
+	if (!proto_bool(o, "restated") || token == NULL)
+		return (0);
+	h = hook_find_token(s, token, strlen(token));
+	return (h != NULL && !h->spare);
+}
+
+/*
  * Apply entry e, another writer's record of this session, in the log's
  * order: return 0, or -1 with *cause (naming the record) when it does not
- * fit, in which case nothing changed.
+ * fit, in which case nothing changed.  A restatement of a hook known is
+ * passed by.
  */
 int
 store_apply(struct store *s, const struct store_entry *e, char **cause)
@@ -187,6 +205,11 @@ store_apply(struct store *s, const struct store_entry *e, char **cause)
 	memset(&rb, 0, sizeof rb);
 	if ((r.json = store_apply_parse(e, &why)) == NULL)
 		goto fail;
+	if (e->type == JOURNAL_HOOK_CREATED &&
+	    store_apply_restated(s, r.json)) {
+		json_object_put(r.json);
+		return (0);
+	}
 	r.type = e->type;
 	r.body = e->body;
 	r.body_len = e->body_len;

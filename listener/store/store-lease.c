@@ -166,28 +166,16 @@ static void
 lease_claim(struct store_lease *l, uint64_t seq)
 {
 	struct lease_claim	*c;
-	const char		*argv[6];
-	size_t			 lens[6];
-	char			 what[64], ms[32], *key;
-	int			 i;
+	char			 what[64], *key;
 
 	snprintf(what, sizeof what, "lease:%" PRIu64, seq);
-	snprintf(ms, sizeof ms, "%" PRId64, l->lease_ms);
 	key = redis_key(l->session, what);
-	argv[0] = "SET";
-	argv[1] = key;
-	argv[2] = l->from;
-	argv[3] = "NX";
-	argv[4] = "PX";
-	argv[5] = ms;
-	for (i = 0; i < 6; i++)
-		lens[i] = strlen(argv[i]);
 	c = xcalloc(1, sizeof *c);
 	c->l = l;
 	c->seq = seq;
 	c->sent = loop_now();
-	if (redis_conn_command(l->conn, 0, lease_on_reply, c, 6, argv,
-	    lens) == -1) {
+	if (redis_claim(l->conn, key, l->from, l->lease_ms, lease_on_reply,
+	    c) == -1) {
 		free(c);
 		lease_retry(l, seq, loop_now() + LEASE_RETRY_MS);
 	}

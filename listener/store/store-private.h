@@ -17,6 +17,7 @@
  *	store-redis.c	replicating the store through a Redis stream
  *	store-lease.c	leases across listeners, for one taker per message
  *	store-heartbeat.c heartbeats, and the other listeners seen
+ *	store-retain.c	trimming the stream at checkpoints of the hooks
  */
 #ifndef STORE_PRIVATE_H
 #define STORE_PRIVATE_H
@@ -145,6 +146,7 @@ message_offerable(const struct store *s, const struct message *m, int peek)
 /* store-redis.c */
 void		 store_want(struct store *, struct message *);
 void		 store_secret_changed(struct store *, struct hook *);
+int		 store_redis_settled(struct store *);
 
 /* store-lease.c */
 void		 store_lease_changed(struct store *);
@@ -184,6 +186,7 @@ int		 hook_secret_equal(const struct sigspec *,
 		    const struct sigspec *);
 void		 hook_forget_sigspec(struct hook *);
 int		 hook_attach_secret(struct store *, struct hook *);
+struct json_object *hook_record(const struct hook *);
 void		 hook_journal(struct store *, const struct hook *);
 
 /* spare.c */
@@ -211,6 +214,7 @@ int		 waiter_any(struct store *, const struct hook *);
 int		 waiter_busy_on(struct store *, const struct hook *);
 
 /* retention.c */
+int64_t		 retention_interval(const struct store *);
 void		 retention_start(struct store *);
 void		 retention_stop(struct store *);
 

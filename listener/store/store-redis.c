@@ -53,6 +53,7 @@
 #include "store-lease.h"
 #include "store-private.h"
 #include "store-redis.h"
+#include "store-retain.h"
 #include "token.h"
 #include "xmalloc.h"
 
@@ -126,6 +127,7 @@ struct store_redis {
 	struct redis_follow	*follow;
 	struct store_lease	*lease;
 	struct store_heartbeat	*heartbeat;
+	struct store_retain	*retain;
 	size_t			 fromlen;	/* of "LISTENER/NONCE" */
 	struct sr_records	 unsent;
 	struct sr_records	 unknown;	/* lost with a connection */
@@ -703,21 +705,26 @@ sr_on_entry(const struct redis_entry *re, void *arg)
 	struct sr_held		*h;
 	char			*end, token[TOKEN_LEN + 1];
 	unsigned long		 type;
-	int			 fetch;
+	int			 fetch, own;
 
+	own = strncmp(re->from, sr->from, sr->fromlen) == 0 &&
+	    (re->from[sr->fromlen] == '.' || re->from[sr->fromlen] == '\0');
+	type = strtoul(re->type, &end, 10);
+	if (*end != '\0' || type > 255)
+		type = 0;
+	store_retain_entry(sr->retain, re->id, own,
+	    (enum journal_type)type, re->rec, re->reclen);
 	if (strcmp(re->type, "release") == 0) {
 		/* Leases given back early (store-lease.c), not a record. */
 		if (strcmp(re->from, sr->from) != 0)
 			store_lease_released(sr->lease, re->rec, re->reclen);
 		return;
 	}
-	if (strncmp(re->from, sr->from, sr->fromlen) == 0 &&
-	    re->from[sr->fromlen] == '.') {
+	if (own && re->from[sr->fromlen] == '.') {
 		sr_on_own(sr, re);
 		return;
 	}
-	type = strtoul(re->type, &end, 10);
-	if (*end != '\0' || type == 0 || type > 255) {
+	if (type == 0) {
 		log_warnx("redis store: entry %s has type %s", re->id,
 		    re->type);
 		return;
@@ -780,6 +787,8 @@ store_redis_open(struct store *s, const struct store_config *config,
 	    config->lease_ms);
 	sr->heartbeat = store_heartbeat_new(s, sr->conn, sr->session,
 	    config->listener, config->public_url, config->heartbeat_ms);
+	sr->retain = store_retain_new(s, sr->conn, sr->follow, sr->session,
+	    sr->from, config->retain_ms);
 	loop_prepare_add(sr->loop, sr_prepare, sr);
 	store_on_record(s, sr_on_record, sr);
 	return (sr);
@@ -801,6 +810,7 @@ store_redis_close(struct store_redis *sr)
 	sr->closing = 1;
 	store_lease_closing(sr->lease);
 	store_heartbeat_closing(sr->heartbeat);
+	store_retain_closing(sr->retain);
 	store_on_record(sr->store, NULL, NULL);
 	loop_prepare_remove(sr->loop, sr_prepare, sr);
 	redis_follow_free(sr->follow);
@@ -809,6 +819,7 @@ store_redis_close(struct store_redis *sr)
 	redis_conn_free(sr->conn);
 	store_lease_free(sr->lease);
 	store_heartbeat_free(sr->heartbeat);
+	store_retain_free(sr->retain);
 	while ((r = TAILQ_FIRST(&sr->unsent)) != NULL) {
 		TAILQ_REMOVE(&sr->unsent, r, entry);
 		sr_record_free(r);
@@ -905,6 +916,19 @@ store_want(struct store *s, struct message *m)
 {
 	if (s->redis != NULL)
 		store_lease_want(s->redis->lease, m);
+}
+
+/*
+ * Tell whether store s's replication is settled: connected, and every
+ * entry the follower brought is applied (none held back).
+ */
+int
+store_redis_settled(struct store *s)
+{
+	struct store_redis	*sr = s->redis;
+
+	return (sr != NULL && redis_conn_ready(sr->conn) &&
+	    TAILQ_EMPTY(&sr->held) && sr->followed.n == 0);
 }
 
 /* Return the store's leases. */

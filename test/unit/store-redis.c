@@ -11,8 +11,9 @@
  * both; B reopened catches up what it missed; the server SIGKILLed and
  * restarted loses nothing acknowledged; a --verify secret given on A
  * reaches B through the secrets hash, never the stream; stores see each
- * other's heartbeats; a lease unused goes back to the other at once.
- * Skipped without redis-server.
+ * other's heartbeats; a lease unused goes back to the other at once;
+ * retention trims the stream but keeps every hook.  Skipped without
+ * redis-server.
  */
 #include "config.h"
 
@@ -50,6 +51,8 @@ static int		 opened;	/* journal dirs made, for fresh ones */
 static uint64_t		 first_seq;	/* test_message's message */
 static uint64_t		 missed_seq;	/* test_reopen's */
 static int64_t		 heartbeat_ms;	/* ropen's stores' interval */
+static const char	*session = "s1";	/* and their session */
+static int64_t		 retain_ms = STORE_RETAIN_DEFAULT_MS;
 static const char	*public_url;	/* and the URL they show */
 
 /* Open f's store as listener name, over a fresh journal; 0 or -1. */
@@ -70,10 +73,10 @@ ropen(struct fixture *f, const char *name)
 	config.journal_dir = f->journal;
 	config.session_dir = f->dir;
 	config.loop = loop;
-	config.retain_ms = STORE_RETAIN_DEFAULT_MS;
+	config.retain_ms = retain_ms;
 	config.clock = test_clock;
 	config.redis = &url;
-	config.session = "s1";
+	config.session = session;
 	config.listener = name;
 	config.lease_ms = LEASE_MS;
 	config.heartbeat_ms = heartbeat_ms;
@@ -526,15 +529,18 @@ rcmd(const char *const *argv)
 	return (redisCommandArgv(rc, n, (const char **)argv, lens));
 }
 
-/* Tell whether any field of the stream's entries holds text. */
+/* Tell whether any field of the session's stream's entries holds text. */
 static int
 stream_holds(const char *text)
 {
-	const char	*argv[] = { "XRANGE", "fish:{s1}:log", "-", "+", NULL };
+	const char	*argv[] = { "XRANGE", NULL, "-", "+", NULL };
 	redisReply	*r, *fields;
 	size_t		 i, j;
+	char		 key[64];
 	int		 found = 0;
 
+	snprintf(key, sizeof key, "fish:{%s}:log", session);
+	argv[1] = key;
 	if ((r = rcmd(argv)) == NULL)
 		return (1);
 	for (i = 0; i < r->elements; i++) {
@@ -878,6 +884,82 @@ test_release(struct fixture *a, struct fixture *b)
 	store_unwait(b->store, &wb.w);
 }
 
+/* Tell whether the stream no longer holds the text given. */
+static int
+stream_lacks(void *arg)
+{
+	return (!stream_holds(arg));
+}
+
+/*
+ * Retention: on a session of its own with 2 s of it, entries older than
+ * that are trimmed, but a store opened afterwards still knows every hook
+ * (open, closed, verifying) and the messages within the period.
+ */
+static void
+test_retention(void)
+{
+	static const char	 settings[] = "{\"verify\": \"github\", "
+	    "\"secret\": \"" SECRET "\"}";
+	struct fixture		 c, d;
+	struct hook		*keep, *gone;
+	struct message		*old, *recent;
+	uint64_t		 old_seq;
+	struct find		 fd;
+	struct see		 sw;
+	char			 body[] = "ancient-body";
+	char			 spawned[128];
+
+	memset(&c, 0, sizeof c);
+	memset(&d, 0, sizeof d);
+	session = "s2";
+	retain_ms = 2000;
+	if (!ok(ropen(&c, "c") == 0, "C opens on a session with 2 s of "
+	    "retention"))
+		goto out;
+	keep = spawn(&c, "keep", NULL);
+	gone = spawn(&c, "gone", NULL);
+	/* Its spawn's record, which no restatement (closed) matches. */
+	snprintf(spawned, sizeof spawned, "\"name\":\"gone\","
+	    "\"created_at\":%lld}", (long long)fake_now);
+	if (gone != NULL)
+		store_close_hook(c.store, gone);
+	old = keep != NULL ? post(&c, keep, "ancient-body") : NULL;
+	/* C's own retention may free it: keep its seq. */
+	old_seq = old != NULL ? old->seq : 0;
+	ok(spawn(&c, "vkeep", settings) != NULL && old != NULL &&
+	    stream_holds("ancient-body"), "hooks and a message are in the "
+	    "stream");
+	ok(run_while(stream_lacks, body) && run_while(stream_lacks, spawned),
+	    "once older than the retention, the message and the spawns are "
+	    "trimmed (XTRIM MINID)");
+	ok(stream_holds("\"restated\":true"), "the hooks are restated after "
+	    "a checkpoint");
+	recent = post(&c, keep, "recent-body");
+	sw.seq = recent != NULL ? recent->seq : 0;
+	if (!ok(recent != NULL && ropen(&d, "d") == 0, "D opens afterwards"))
+		goto out;
+	fd.store = d.store;
+	fd.name = "keep";
+	sw.store = d.store;
+	sw.state = MESSAGE_QUEUED;
+	ok(run_while(found, &fd) && !store_find(d.store, "keep")->closed &&
+	    run_while(seen_in, &sw), "D knows the open hook and its recent "
+	    "message");
+	ok(store_message(d.store, old_seq) == NULL, "but not the message "
+	    "trimmed");
+	fd.name = "gone";
+	ok(found(&fd) && store_find(d.store, "gone")->closed, "it knows the "
+	    "closed hook, closed");
+	ok(has_secret(store_find(d.store, "vkeep")), "and the verifying one, "
+	    "with its secret");
+out:
+	session = "s1";
+	retain_ms = STORE_RETAIN_DEFAULT_MS;
+	rclose(&c);
+	rclose(&d);
+}
+
 /* Catch-up: a hook spawned on A is known on B at once after it. */
 static void
 test_catch_up(struct fixture *a, struct fixture *b)
@@ -928,6 +1010,7 @@ main(void)
 		test_secret_missing(&a, &b);
 		test_heartbeats();
 		test_release(&a, &b);
+		test_retention();
 		test_reopen(&a, &b);
 		test_restart(&a, &b);
 		test_expiry(&a, &b);
