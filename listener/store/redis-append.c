@@ -29,7 +29,7 @@
  * KEYS: seq, log, secrets.  ARGV: from, type, rec, body, has a body
  * ("1"), what to do to the secrets hash ("set", "del" or ""), its
  * field (a token), its value.  The secret goes to the hash in the same
- * step as the entry, never into the entry.  An empty type adds no entry.
+ * step as the entry, never into the entry.
  */
 static const char redis_append_script[] =
 	"#!lua\n"
@@ -37,9 +37,6 @@ static const char redis_append_script[] =
 	"  redis.call('HSET', KEYS[3], ARGV[7], ARGV[8])\n"
 	"elseif ARGV[6] == 'del' then\n"
 	"  redis.call('HDEL', KEYS[3], ARGV[7])\n"
-	"end\n"
-	"if ARGV[2] == '' then\n"
-	"  return {0, ''}\n"
 	"end\n"
 	"local seq = redis.call('INCR', KEYS[1])\n"
 	"local id\n"
@@ -170,9 +167,8 @@ redis_append_on_reply(struct redis_conn *conn, struct redisReply *reply,
 		op->cb(op->arg, 0, NULL, reply->str);
 	} else if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
 	    reply->element[0]->type != REDIS_REPLY_INTEGER ||
-	    reply->element[0]->integer < 0 ||
-	    reply->element[1]->type != REDIS_REPLY_STRING ||
-	    (reply->element[0]->integer == 0) != (op->argv[7][0] == '\0')) {
+	    reply->element[0]->integer <= 0 ||
+	    reply->element[1]->type != REDIS_REPLY_STRING) {
 		op->cb(op->arg, 0, NULL, "redis: unexpected reply to append");
 	} else {
 		op->cb(op->arg, (uint64_t)reply->element[0]->integer,

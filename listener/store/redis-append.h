@@ -69,8 +69,7 @@ struct redis_secret {
 
 /*
  * redis_append, changing the secrets hash as secret says (NULL: no
- * change) in the same step.  An empty type adds no entry: the change
- * alone, whose reply has seq 0 and an empty id.
+ * change) in the same step.
  */
 int	 redis_append_secret(struct redis_conn *conn, const char *session,
 	    const char *from, const char *type, const void *rec,

@@ -173,8 +173,10 @@ fail:
 
 /*
  * Tell whether record o (a hook's creation) is a restatement (a
- * checkpoint in the log, store-retain.c) of a hook this store knows: it
- * changes nothing here, where a close may have come after it was made.
+ * checkpoint in the log, store-retain.c, or a secret given again) of a
+ * hook this store knows: it changes nothing here, where a close may have
+ * come after it was made, but that an open hook missing its secret looks
+ * for it again.
  */
 static int
 store_apply_restated(struct store *s, struct json_object *o)
@@ -185,7 +187,11 @@ store_apply_restated(struct store *s, struct json_object *o)
 	if (!proto_bool(o, "restated") || token == NULL)
 		return (0);
 	h = hook_find_token(s, token, strlen(token));
-	return (h != NULL && !h->spare);
+	if (h == NULL || h->spare)
+		return (0);
+	if (!h->closed && h->verify != NULL && h->sigspec == NULL)
+		hook_attach_secret(s, h);
+	return (1);
 }
 
 /*

@@ -68,7 +68,7 @@ struct sr_record {
 	size_t			 reclen;
 	char			*body;		/* NULL: none */
 	size_t			 bodylen;
-	/* A secret set or deleted with it (type 0: that alone). */
+	/* A secret set or deleted with it. */
 	char			*secret_token;	/* NULL: none */
 	char			*secret;	/* NULL: delete it */
 	size_t			 secretlen;
@@ -321,8 +321,7 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 		}
 		return;
 	}
-	/* A secret alone makes no entry for the follower to see. */
-	if (r->type != 0 && !sr_seqs_take(&sr->followed, r->n, NULL))
+	if (!sr_seqs_take(&sr->followed, r->n, NULL))
 		sr_seqs_add(&sr->replied, r->n, seq);
 	sr_done(sr, r, seq);
 }
@@ -335,9 +334,7 @@ sr_send(struct store_redis *sr, struct sr_record *r)
 	char			 type[16], *from;
 	int			 rc;
 
-	type[0] = '\0';
-	if (r->type != 0)
-		snprintf(type, sizeof type, "%d", (int)r->type);
+	snprintf(type, sizeof type, "%d", (int)r->type);
 	secret.token = r->secret_token;
 	secret.value = r->secret;
 	secret.valuelen = r->secretlen;
@@ -525,27 +522,22 @@ sr_on_record(const struct store_entry *e, void *arg)
 }
 
 /*
- * Store the secret of open hook h, which it got again (a spawn mended
- * it), in the secrets hash: a change with no entry, acknowledged in
- * order with the records, so before the spawn that gave it is answered.
+ * Open hook h got its secret again (a spawn by name mended it): restate
+ * its creation, whose append sets the secret in the hash (see
+ * sr_record_secret), acknowledged before the spawn is answered; a store
+ * that knows the hook without its secret reads it then (store_apply).
  */
 void
 store_secret_changed(struct store *s, struct hook *h)
 {
-	struct store_redis	*sr = s->redis;
-	struct sr_record	*r;
-	const char		*secret;
+	struct json_object	*o;
 
-	if (sr == NULL || h->verify == NULL || (secret = secrets_get(
-	    s->secrets, h->token, h->verify)) == NULL)
+	if (s->redis == NULL || h->verify == NULL || h->closed)
 		return;
-	r = xcalloc(1, sizeof *r);
-	r->sr = sr;
-	r->n = ++sr->written;
-	r->rec = xstrdup("");
-	r->secret_token = xstrdup(h->token);
-	r->secret = sr_secret_value(h->verify, secret, &r->secretlen);
-	sr_enqueue(sr, r);
+	o = hook_record(h);
+	json_object_object_add(o, "restated", json_object_new_boolean(1));
+	store_append(s, JOURNAL_HOOK_CREATED, 0, o, h->body, h->body_len);
+	json_object_put(o);
 }
 
 /*

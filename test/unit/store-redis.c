@@ -646,9 +646,19 @@ test_secrets(struct fixture *a, struct fixture *b)
 	    "and B forgets it");
 }
 
+/* Tell whether the store's hook of a name verifies with SECRET. */
+static int
+mended(void *arg)
+{
+	struct find	*fd = arg;
+
+	return (has_secret(store_find(fd->store, fd->name)));
+}
+
 /*
  * A verifying spawn whose secret is not in the hash (lost, or trimmed):
- * the hook is made, but rejects every request: it fails closed.
+ * the hook is made, but rejects every request: it fails closed.  A
+ * spawn by name with the secret mends it, for every listener.
  */
 static void
 test_secret_missing(struct fixture *a, struct fixture *b)
@@ -656,12 +666,14 @@ test_secret_missing(struct fixture *a, struct fixture *b)
 	const char	*incr[] = { "INCR", "fish:{s1}:seq", NULL };
 	const char	*xadd[] = { "XADD", "fish:{s1}:log", "*", "seq", NULL,
 	    "from", "z/00000000.1", "type", "1", "rec", NULL, NULL };
-	char		 token[TOKEN_LEN + 1], seq[32], *rec;
+	static const char settings[] = "{\"verify\": \"github\", "
+	    "\"secret\": \"" SECRET "\"}";
+	char		 token[TOKEN_LEN + 1], seq[32], *rec, *value = NULL;
+	int		 synced = 0;
 	redisReply	*r;
 	struct find	 fd;
 	struct hook	*h;
 
-	(void)a;
 	token_new(token, sizeof token);
 	r = rcmd(incr);
 	snprintf(seq, sizeof seq, "%lld", r != NULL ? r->integer : 0);
@@ -680,6 +692,19 @@ test_secret_missing(struct fixture *a, struct fixture *b)
 	h = store_find(b->store, "v3");
 	ok(h != NULL && !h->closed && h->verify != NULL && h->sigspec == NULL,
 	    "its hook has no secret: it rejects every request");
+	fd.store = a->store;
+	if (!ok(run_while(found, &fd) && h != NULL, "A has it too"))
+		return;
+	h = spawn(b, "v3", settings);
+	store_after_sync(b->store, raise_flag, &synced);
+	fd.store = a->store;
+	ok(has_secret(h) && run_while(flag_up, &synced) &&
+	    (value = stored_secret(token)) != NULL &&
+	    strstr(value, SECRET) != NULL, "a spawn by name on B with the "
+	    "secret mends it there and in the hash");
+	free(value);
+	ok(run_while(mended, &fd), "and on A");
+	ok(!stream_holds(SECRET), "still no stream entry holds the secret");
 }
 
 /* A listener name to see, or not, among those a store saw. */
