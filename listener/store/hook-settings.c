@@ -317,11 +317,11 @@ hook_attach_secret(struct store *s, struct hook *h)
 }
 
 /*
- * Journal a hook's creation record (also used for checkpoints): its
- * settings in the JSON, its answer body as the record's body.
+ * Return a hook's creation record, as journaled (hook_journal) and
+ * restated (checkpoints, store-retain.c): its settings.  Caller puts it.
  */
-void
-hook_journal(struct store *s, const struct hook *h)
+struct json_object *
+hook_record(const struct hook *h)
 {
 	struct json_object	*o;
 
@@ -361,6 +361,19 @@ hook_journal(struct store *s, const struct hook *h)
 		json_object_object_add(o, "tolerance_ms",
 		    json_object_new_int64(h->tolerance_ms));
 	}
+	return (o);
+}
+
+/*
+ * Journal a hook's creation record (also used for checkpoints): its
+ * settings in the JSON, its answer body as the record's body.
+ */
+void
+hook_journal(struct store *s, const struct hook *h)
+{
+	struct json_object	*o;
+
+	o = hook_record(h);
 	store_append(s, JOURNAL_HOOK_CREATED, 0, o, h->body,
 	    h->body_len);
 	json_object_put(o);

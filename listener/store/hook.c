@@ -434,6 +434,7 @@ hook_reuse(struct store *s, struct hook *h, struct json_object *settings,
 	h->sigspec = xmalloc(sizeof *h->sigspec);
 	*h->sigspec = *spec;
 	memset(spec, 0, sizeof *spec);
+	store_secret_changed(s, h);
 	log_info("hook %s has its secret again", h->name);
 	return (0);
 }

@@ -328,6 +328,8 @@ store_release(struct store *s, struct message *m)
 	waiter_dispatch(s, m);
 	if (m->state == MESSAGE_QUEUED)
 		store_want(s, m);
+	/* Its lease, if no waiter here takes it, goes back early. */
+	store_lease_changed(s);
 	waiter_hook_changed(s, m->hook);
 }
 

@@ -25,12 +25,22 @@
 #include "redis-conn.h"
 #include "xmalloc.h"
 
-/* KEYS: seq, log.  ARGV: from, type, rec[, body]. */
+/*
+ * KEYS: seq, log, secrets.  ARGV: from, type, rec, body, has a body
+ * ("1"), what to do to the secrets hash ("set", "del" or ""), its
+ * field (a token), its value.  The secret goes to the hash in the same
+ * step as the entry, never into the entry.
+ */
 static const char redis_append_script[] =
 	"#!lua\n"
+	"if ARGV[6] == 'set' then\n"
+	"  redis.call('HSET', KEYS[3], ARGV[7], ARGV[8])\n"
+	"elseif ARGV[6] == 'del' then\n"
+	"  redis.call('HDEL', KEYS[3], ARGV[7])\n"
+	"end\n"
 	"local seq = redis.call('INCR', KEYS[1])\n"
 	"local id\n"
-	"if #ARGV >= 4 then\n"
+	"if ARGV[5] == '1' then\n"
 	"  id = redis.call('XADD', KEYS[2], '*', 'seq', seq, 'from', ARGV[1],"
 	" 'type', ARGV[2], 'rec', ARGV[3], 'body', ARGV[4])\n"
 	"else\n"
@@ -39,8 +49,8 @@ static const char redis_append_script[] =
 	"end\n"
 	"return {seq, id}\n";
 
-/* EVALSHA sha 2 seq log from type rec body */
-#define REDIS_APPEND_ARGS	9
+/* EVALSHA sha 3 seq log secrets, then the 8 ARGV */
+#define REDIS_APPEND_ARGS	14
 
 struct redis_append_op {
 	redis_append_cb	 cb;
@@ -79,27 +89,38 @@ redis_key(const char *session, const char *what)
 	return (key);
 }
 
-/* The reply to SCRIPT LOAD: nothing to do but notice a refusal. */
-static void
-redis_append_on_load(struct redis_conn *conn, struct redisReply *reply,
-    void *arg)
+/* Claim a key for a time if no one holds it; see redis-append.h. */
+int
+redis_claim(struct redis_conn *conn, const char *key, const char *value,
+    int64_t ms, redis_conn_reply_cb cb, void *arg)
 {
-	(void)conn;
-	(void)arg;
-	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
-		log_warnx("redis: SCRIPT LOAD: %s", reply->str);
+	const char	*argv[6];
+	size_t		 lens[6];
+	char		 px[32];
+	int		 i;
+
+	snprintf(px, sizeof px, "%lld", (long long)ms);
+	argv[0] = "SET";
+	argv[1] = key;
+	argv[2] = value;
+	argv[3] = "NX";
+	argv[4] = "PX";
+	argv[5] = px;
+	for (i = 0; i < 6; i++)
+		lens[i] = strlen(argv[i]);
+	return (redis_conn_command(conn, 0, cb, arg, 6, argv, lens));
 }
 
 /* Load the script; see redis-append.h. */
 int
 redis_append_load(struct redis_conn *conn)
 {
+	static char	 what[] = "SCRIPT LOAD";
 	const char	*argv[3] = { "SCRIPT", "LOAD", redis_append_script };
 	size_t		 len[3] = { 6, 4, 0 };
 
 	len[2] = sizeof redis_append_script - 1;
-
-	return (redis_conn_command(conn, 0, redis_append_on_load, NULL, 3,
+	return (redis_conn_command(conn, 0, redis_conn_log_error, what, 3,
 	    argv, len));
 }
 
@@ -109,8 +130,12 @@ redis_append_op_free(struct redis_append_op *op)
 {
 	int	i;
 
-	for (i = 0; i < op->argc; i++)
+	/* The last may be a secret: wipe it (EVAL changed 0 and 1's len). */
+	for (i = 0; i < op->argc; i++) {
+		if (i >= 2)
+			explicit_bzero(op->argv[i], op->len[i]);
 		free(op->argv[i]);
+	}
 	free(op);
 }
 
@@ -188,8 +213,22 @@ redis_append(struct redis_conn *conn, const char *session, const char *from,
     const char *type, const void *rec, size_t reclen, const void *body,
     size_t bodylen, redis_append_cb cb, void *arg)
 {
+	return (redis_append_secret(conn, session, from, type, rec, reclen,
+	    body, bodylen, NULL, cb, arg));
+}
+
+/* Append a record and change a secret with it; see redis-append.h. */
+int
+redis_append_secret(struct redis_conn *conn, const char *session,
+    const char *from, const char *type, const void *rec, size_t reclen,
+    const void *body, size_t bodylen, const struct redis_secret *secret,
+    redis_append_cb cb, void *arg)
+{
+	static const char *const keys[] = { "seq", "log", "secrets" };
 	struct redis_append_op	*op;
+	const char		*what = "";
 	char			*key;
+	size_t			 i;
 
 	if (!redis_conn_ready(conn))
 		return (-1);
@@ -198,18 +237,25 @@ redis_append(struct redis_conn *conn, const char *session, const char *from,
 	op->arg = arg;
 	redis_append_arg(op, "EVALSHA", 7);
 	redis_append_arg(op, redis_append_sha(), 40);
-	redis_append_arg(op, "2", 1);
-	key = redis_key(session, "seq");
-	redis_append_arg(op, key, strlen(key));
-	free(key);
-	key = redis_key(session, "log");
-	redis_append_arg(op, key, strlen(key));
-	free(key);
+	redis_append_arg(op, "3", 1);
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		key = redis_key(session, keys[i]);
+		redis_append_arg(op, key, strlen(key));
+		free(key);
+	}
 	redis_append_arg(op, from, strlen(from));
 	redis_append_arg(op, type, strlen(type));
 	redis_append_arg(op, rec, reclen);
-	if (body != NULL)
-		redis_append_arg(op, body, bodylen);
+	redis_append_arg(op, body != NULL ? body : "", bodylen);
+	redis_append_arg(op, body != NULL ? "1" : "0", 1);
+	if (secret != NULL)
+		what = secret->value != NULL ? "set" : "del";
+	redis_append_arg(op, what, strlen(what));
+	redis_append_arg(op, secret != NULL ? secret->token : "",
+	    secret != NULL ? strlen(secret->token) : 0);
+	redis_append_arg(op, secret != NULL && secret->value != NULL ?
+	    secret->value : "", secret != NULL && secret->value != NULL ?
+	    secret->valuelen : 0);
 	if (redis_append_send(conn, op) == -1) {
 		redis_append_op_free(op);
 		return (-1);

@@ -6,7 +6,9 @@
  * script takes the next seq from fish:{SESSION}:seq and adds the entry
  * in one step, so stream order is seq order for every reader.  The
  * braces are a Redis Cluster hash tag: every key of a session hashes to
- * one slot.
+ * one slot.  The secrets of verifying hooks live in the hash
+ * fish:{SESSION}:secrets (field: the token), never in the stream: an
+ * append may set or delete one in the same step as its entry.
  */
 #ifndef REDIS_APPEND_H
 #define REDIS_APPEND_H
@@ -14,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct redis_conn;
+#include "redis-conn.h"
 
 /*
  * The outcome of an append: seq and the entry's stream id, or error (one
@@ -27,6 +29,14 @@ typedef void (*redis_append_cb)(void *arg, uint64_t seq, const char *id,
 
 /* Return the key "fish:{SESSION}:WHAT"; caller frees. */
 char	*redis_key(const char *session, const char *what);
+
+/*
+ * Claim key for value, for ms milliseconds, if no one holds it: SET key
+ * value NX PX ms.  The reply is a status ("OK": won) or nil (lost).
+ * Return 0 (cb will be called once), or -1 when conn is not ready.
+ */
+int	 redis_claim(struct redis_conn *conn, const char *key,
+	    const char *value, int64_t ms, redis_conn_reply_cb cb, void *arg);
 
 /*
  * Load the append script into the server's script cache (SCRIPT LOAD):
@@ -45,5 +55,25 @@ int	 redis_append(struct redis_conn *conn, const char *session,
 	    const char *from, const char *type, const void *rec,
 	    size_t reclen, const void *body, size_t bodylen,
 	    redis_append_cb cb, void *arg);
+
+/*
+ * A change to the secrets hash made with an append: set token's field to
+ * value (valuelen bytes; a secret: wiped from memory once sent), or
+ * delete it when value is NULL.
+ */
+struct redis_secret {
+	const char	*token;
+	const char	*value;
+	size_t		 valuelen;
+};
+
+/*
+ * redis_append, changing the secrets hash as secret says (NULL: no
+ * change) in the same step.
+ */
+int	 redis_append_secret(struct redis_conn *conn, const char *session,
+	    const char *from, const char *type, const void *rec,
+	    size_t reclen, const void *body, size_t bodylen,
+	    const struct redis_secret *secret, redis_append_cb cb, void *arg);
 
 #endif

@@ -394,6 +394,24 @@ redis_conn_free(struct redis_conn *conn)
 	free(conn);
 }
 
+/* Log an error reply, after what the command was for (arg). */
+void
+redis_conn_log_error(struct redis_conn *conn, struct redisReply *reply,
+    void *arg)
+{
+	(void)conn;
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+		log_warnx("redis: %s: %s", (const char *)arg, reply->str);
+}
+
+/* Write what is buffered, without blocking; see redis-conn.h. */
+void
+redis_conn_flush(struct redis_conn *conn)
+{
+	if (conn->ac != NULL && conn->ready)
+		redisAsyncHandleWrite(conn->ac);
+}
+
 /* Tell whether the connection is ready for commands. */
 int
 redis_conn_ready(const struct redis_conn *conn)

@@ -52,6 +52,21 @@ struct redis_conn *redis_conn_new(struct loop *, const struct store_url *,
  */
 void	 redis_conn_free(struct redis_conn *);
 
+/*
+ * A reply callback for a command whose reply nothing waits for: an error
+ * reply is logged, after arg (a const string saying what the command
+ * was for).
+ */
+void	 redis_conn_log_error(struct redis_conn *, struct redisReply *,
+	    void *arg);
+
+/*
+ * Write what the connection has buffered to its socket now, as far as it
+ * goes without blocking: before redis_conn_free, so that a last command
+ * (one whose reply nothing waits for) leaves.
+ */
+void	 redis_conn_flush(struct redis_conn *);
+
 /* Tell whether commands can be sent: connected, authenticated, selected. */
 int	 redis_conn_ready(const struct redis_conn *);
 

@@ -139,8 +139,8 @@ redis_follow_id(const char *id, uint64_t *ms, uint64_t *seq)
 	return (*end == '\0' ? 0 : -1);
 }
 
-/* Tell whether stream id a comes after id b ("0" before everything). */
-static int
+/* Tell whether stream id a comes after id b; see redis-follow.h. */
+int
 redis_follow_after(const char *a, const char *b)
 {
 	uint64_t	ams, aseq, bms, bseq;

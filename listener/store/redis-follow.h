@@ -67,6 +67,12 @@ const char *redis_follow_last_id(const struct redis_follow *);
 /* The state of its connection, as redis_conn_state says it. */
 const char *redis_follow_state(const struct redis_follow *);
 
+/*
+ * Tell whether stream id a ("MS-SEQ") comes after id b ("0" comes before
+ * everything; one that is not an id, after).
+ */
+int	 redis_follow_after(const char *a, const char *b);
+
 /* How many entries were skipped as not fish's. */
 uint64_t redis_follow_skipped(const struct redis_follow *);
 

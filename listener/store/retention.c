@@ -28,8 +28,11 @@
 /* How soon to try again a roll whose segment is still being prepared. */
 #define RETENTION_RETRY_MS	100
 
-/* Return how often to look, and how old a segment may get before a roll. */
-static int64_t
+/*
+ * Return how often to look, and how old a segment may get before a roll
+ * (also how often a replicated store's stream is trimmed: store-retain.c).
+ */
+int64_t
 retention_interval(const struct store *s)
 {
 	int64_t	interval = s->retain_ms / 4;

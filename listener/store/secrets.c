@@ -62,7 +62,9 @@ secrets_read(const char *path, struct buffer *b)
 /*
  * Load the store of the session directory dir.  A missing file is an
  * empty store; one that cannot be read or parsed is too, with *warning
- * set (caller frees): its hooks then reject every request.
+ * set (caller frees): its hooks then reject every request.  A NULL dir
+ * makes a store in memory only, never written (a replicated store's: its
+ * secrets live in Redis, store-redis.c).
  */
 struct secrets *
 secrets_load(const char *dir, char **warning)
@@ -74,6 +76,10 @@ secrets_load(const char *dir, char **warning)
 
 	*warning = NULL;
 	sec = xcalloc(1, sizeof *sec);
+	if (dir == NULL) {
+		sec->entries = json_object_new_object();
+		return (sec);
+	}
 	sec->dir = xstrdup(dir);
 	xasprintf(&sec->path, "%s/%s", dir, SECRETS_FILE);
 	buffer_init(&b);
@@ -105,6 +111,8 @@ secrets_save(struct secrets *sec, char **cause)
 	char		*tmp;
 	int		 fd, dir_fd;
 
+	if (sec->path == NULL)
+		return (0);
 	text = json_object_to_json_string_ext(sec->entries,
 	    JSON_C_TO_STRING_PRETTY);
 	xasprintf(&tmp, "%s.tmp", sec->path);

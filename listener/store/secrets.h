@@ -10,7 +10,9 @@
  * fsync, rename, fsync of the directory) before it returns, so a hook
  * whose spawn was answered still has its secret after a crash.  A hook
  * whose secret is missing rejects every request (see hook.c).  The store
- * (store.h) owns one, loaded when it opens.
+ * (store.h) owns one, loaded when it opens; a replicated store's is in
+ * memory only (secrets_load(NULL)), a cache of the session's secrets in
+ * Redis.
  */
 #ifndef SECRETS_H
 #define SECRETS_H

@@ -25,6 +25,7 @@
 #include "jsonptr.h"
 #include "log.h"
 #include "proto.h"
+#include "secrets.h"
 #include "store-private.h"
 #include "xmalloc.h"
 
@@ -35,6 +36,23 @@ store_apply_numbered(enum journal_type type)
 	return (type == JOURNAL_MESSAGE_RECEIVED ||
 	    type == JOURNAL_MESSAGE_SENDING ||
 	    type == JOURNAL_REQUEST_REFUSED);
+}
+
+/*
+ * Another writer closed hook h: it stops here too, and its secret, if
+ * it verifies, leaves this store's secrets.
+ */
+static void
+store_apply_closed(struct store *s, struct hook *h)
+{
+	char	*cause = NULL;
+
+	hook_closed(s, h);
+	if (h->verify != NULL &&
+	    secrets_remove(s->secrets, h->token, &cause) == -1) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
 }
 
 /*
@@ -49,7 +67,7 @@ store_apply_hook(struct store *s, const struct rebuild *rb)
 
 	if (h->closed) {
 		if (!rb->was_closed)
-			hook_closed(s, h);
+			store_apply_closed(s, h);
 		return;
 	}
 	if (h->verify != NULL)
@@ -85,7 +103,7 @@ store_apply_effects(struct store *s, const struct rebuild *rb)
 		break;
 	case JOURNAL_HOOK_CLOSED:
 		if (!rb->was_closed)
-			hook_closed(s, rb->hook);
+			store_apply_closed(s, rb->hook);
 		break;
 	case JOURNAL_MESSAGE_RECEIVED:
 		if (m->state == MESSAGE_QUEUED)
@@ -154,9 +172,33 @@ fail:
 }
 
 /*
+ * Tell whether record o (a hook's creation) is a restatement (a
+ * checkpoint in the log, store-retain.c, or a secret given again) of a
+ * hook this store knows: it changes nothing here, where a close may have
+ * come after it was made, but that an open hook missing its secret looks
+ * for it again.
+ */
+static int
+store_apply_restated(struct store *s, struct json_object *o)
+{
+	const char	*token = proto_string(o, "token");
+	struct hook	*h;
+
+	if (!proto_bool(o, "restated") || token == NULL)
+		return (0);
+	h = hook_find_token(s, token, strlen(token));
+	if (h == NULL || h->spare)
+		return (0);
+	if (!h->closed && h->verify != NULL && h->sigspec == NULL)
+		hook_attach_secret(s, h);
+	return (1);
+}
+
+/*
  * Apply entry e, another writer's record of this session, in the log's
  * order: return 0, or -1 with *cause (naming the record) when it does not
- * fit, in which case nothing changed.
+ * fit, in which case nothing changed.  A restatement of a hook known is
+ * passed by.
  */
 int
 store_apply(struct store *s, const struct store_entry *e, char **cause)
@@ -169,6 +211,11 @@ store_apply(struct store *s, const struct store_entry *e, char **cause)
 	memset(&rb, 0, sizeof rb);
 	if ((r.json = store_apply_parse(e, &why)) == NULL)
 		goto fail;
+	if (e->type == JOURNAL_HOOK_CREATED &&
+	    store_apply_restated(s, r.json)) {
+		json_object_put(r.json);
+		return (0);
+	}
 	r.type = e->type;
 	r.body = e->body;
 	r.body_len = e->body_len;

@@ -10,6 +10,15 @@
  * winner died and the message is offered here (at-least-once: a take
  * confirmed after the lease expired may be a second delivery).
  *
+ * A lease won but unused is given back at once: when, after it was
+ * offered, or after its message was released by a waiter that went away,
+ * no waiter here is still looking at its hook's queue (the one it was
+ * claimed for took another message, or went away), a compare-and-delete
+ * script deletes the lease key if it is still ours and adds a "release"
+ * entry to the stream naming the messages; a listener whose claim of one
+ * was lost claims it again at once, instead of when the lease would have
+ * expired.
+ *
  * Claims name a message by its seq, never a pointer: retention or a take
  * may end a message while its claim is under way.
  */
@@ -21,17 +30,47 @@
 #include <string.h>
 
 #include <hiredis/hiredis.h>
+#include <json-c/json.h>
 
+#include "jsonptr.h"
 #include "log.h"
 #include "loop.h"
 #include "redis-append.h"
 #include "redis-conn.h"
 #include "store-lease.h"
 #include "store-private.h"
+#include "store-redis.h"
 #include "xmalloc.h"
 
 /* After a failed claim (no connection, an error reply), try again. */
 #define LEASE_RETRY_MS	1000
+/* What a release is for, in a log line. */
+static char	lease_what[] = "giving leases back";
+
+/* Most leases one release script gives back. */
+#define LEASE_RELEASE_MAX	64
+
+/*
+ * KEYS: seq, log, then lease keys.  ARGV: from, "", then the seqs of
+ * the lease keys.  Delete each lease key that holds from; if any, add a
+ * "release" entry naming their seqs (its seq field is the last taken:
+ * an entry that is no record takes none).  Return how many.
+ */
+static const char lease_release_script[] =
+	"#!lua\n"
+	"local released = {}\n"
+	"for i = 3, #KEYS do\n"
+	"  if redis.call('GET', KEYS[i]) == ARGV[1] then\n"
+	"    redis.call('DEL', KEYS[i])\n"
+	"    released[#released + 1] = ARGV[i]\n"
+	"  end\n"
+	"end\n"
+	"if #released > 0 then\n"
+	"  redis.call('XADD', KEYS[2], '*', 'seq',"
+	" redis.call('GET', KEYS[1]) or '1', 'from', ARGV[1],"
+	" 'type', 'release', 'rec', '[' .. table.concat(released, ',') .. ']')\n"
+	"end\n"
+	"return #released\n";
 
 /* A claim to try again, at a time. */
 struct lease_retry {
@@ -47,6 +86,9 @@ struct store_lease {
 	int64_t			 lease_ms;
 	struct lease_retry	*retries;
 	size_t			 nretries, retries_size;
+	uint64_t		*held;		/* seqs whose lease we won */
+	size_t			 nheld, held_size;
+	int			 dirty;		/* some may be unused now */
 	int			 closing;
 };
 
@@ -70,6 +112,19 @@ lease_retry(struct store_lease *l, uint64_t seq, int64_t at)
 	l->retries[l->nretries].seq = seq;
 	l->retries[l->nretries].at = at;
 	l->nretries++;
+}
+
+/* Note that this listener won message seq's lease. */
+static void
+lease_held(struct store_lease *l, uint64_t seq)
+{
+	if (l->nheld == l->held_size) {
+		l->held_size = l->held_size == 0 ? 16 : l->held_size * 2;
+		l->held = xreallocarray(l->held, l->held_size,
+		    sizeof *l->held);
+	}
+	l->held[l->nheld++] = seq;
+	l->dirty = 1;
 }
 
 /*
@@ -96,6 +151,7 @@ lease_on_reply(struct redis_conn *conn, struct redisReply *reply, void *arg)
 	if (reply != NULL && reply->type == REDIS_REPLY_STATUS) {
 		m->claiming = 0;
 		m->claimed_until = c->sent + l->lease_ms / 2;
+		lease_held(l, c->seq);
 		waiter_dispatch(l->store, m);
 	} else if (reply != NULL && reply->type == REDIS_REPLY_NIL)
 		lease_retry(l, c->seq, c->sent + l->lease_ms);
@@ -110,28 +166,16 @@ static void
 lease_claim(struct store_lease *l, uint64_t seq)
 {
 	struct lease_claim	*c;
-	const char		*argv[6];
-	size_t			 lens[6];
-	char			 what[64], ms[32], *key;
-	int			 i;
+	char			 what[64], *key;
 
 	snprintf(what, sizeof what, "lease:%" PRIu64, seq);
-	snprintf(ms, sizeof ms, "%" PRId64, l->lease_ms);
 	key = redis_key(l->session, what);
-	argv[0] = "SET";
-	argv[1] = key;
-	argv[2] = l->from;
-	argv[3] = "NX";
-	argv[4] = "PX";
-	argv[5] = ms;
-	for (i = 0; i < 6; i++)
-		lens[i] = strlen(argv[i]);
 	c = xcalloc(1, sizeof *c);
 	c->l = l;
 	c->seq = seq;
 	c->sent = loop_now();
-	if (redis_conn_command(l->conn, 0, lease_on_reply, c, 6, argv,
-	    lens) == -1) {
+	if (redis_claim(l->conn, key, l->from, l->lease_ms, lease_on_reply,
+	    c) == -1) {
 		free(c);
 		lease_retry(l, seq, loop_now() + LEASE_RETRY_MS);
 	}
@@ -153,6 +197,125 @@ store_lease_want(struct store_lease *l, struct message *m)
 }
 
 /*
+ * Give back the leases of the n messages seqs (the script above).  One
+ * that fails only expires, as if kept.
+ */
+static void
+lease_release(struct store_lease *l, const uint64_t *seqs, size_t n)
+{
+	const char	*argv[5 + 2 * LEASE_RELEASE_MAX];
+	size_t		 lens[5 + 2 * LEASE_RELEASE_MAX], i;
+	char		*keys[LEASE_RELEASE_MAX + 2];
+	char		 nums[LEASE_RELEASE_MAX][24], what[64], nkeys[16];
+
+	keys[0] = redis_key(l->session, "seq");
+	keys[1] = redis_key(l->session, "log");
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof what, "lease:%" PRIu64, seqs[i]);
+		keys[i + 2] = redis_key(l->session, what);
+		snprintf(nums[i], sizeof nums[i], "%" PRIu64, seqs[i]);
+	}
+	snprintf(nkeys, sizeof nkeys, "%zu", n + 2);
+	argv[0] = "EVAL";
+	argv[1] = lease_release_script;
+	argv[2] = nkeys;
+	for (i = 0; i < n + 2; i++)
+		argv[3 + i] = keys[i];
+	argv[n + 5] = l->from;
+	argv[n + 6] = "";
+	for (i = 0; i < n; i++)
+		argv[n + 7 + i] = nums[i];
+	for (i = 0; i < 2 * n + 7; i++)
+		lens[i] = strlen(argv[i]);
+	redis_conn_command(l->conn, 0, redis_conn_log_error, lease_what,
+	    (int)(2 * n + 7), argv, lens);
+	for (i = 0; i < n + 2; i++)
+		free(keys[i]);
+}
+
+/*
+ * Give back the leases won here that no waiter here can use any more: a
+ * queued message still offered here, but no waiter here is looking at
+ * its hook's queue.  Forget those taken, expired or gone; keep those out
+ * to a waiter here (it may release them).
+ */
+static void
+lease_release_unused(struct store_lease *l)
+{
+	struct message	*m;
+	uint64_t	 unused[LEASE_RELEASE_MAX];
+	size_t		 i = 0, n = 0;
+
+	l->dirty = 0;
+	while (i < l->nheld) {
+		m = store_message(l->store, l->held[i]);
+		if (m != NULL && (m->state == MESSAGE_LEASED ||
+		    (m->state == MESSAGE_QUEUED &&
+		    m->claimed_until > loop_now() &&
+		    waiter_busy_on(l->store, m->hook)))) {
+			i++;
+			continue;
+		}
+		if (m != NULL && m->state == MESSAGE_QUEUED &&
+		    m->claimed_until > loop_now()) {
+			m->claimed_until = 0;
+			unused[n++] = m->seq;
+			if (n == LEASE_RELEASE_MAX) {
+				lease_release(l, unused, n);
+				n = 0;
+			}
+		}
+		l->held[i] = l->held[--l->nheld];
+	}
+	if (n > 0)
+		lease_release(l, unused, n);
+}
+
+/* Something happened that may leave a lease won here unused. */
+void
+store_lease_changed(struct store *s)
+{
+	if (s->redis != NULL)
+		store_redis_lease(s->redis)->dirty = 1;
+}
+
+/*
+ * Another listener gave back the leases of messages (a "release" entry:
+ * rec, a JSON array of seqs): claim at once those this listener lost a
+ * claim of and waits to claim again.
+ */
+void
+store_lease_released(struct store_lease *l, const char *rec, size_t len)
+{
+	struct json_object	*o;
+	struct message		*m;
+	uint64_t		 seq;
+	size_t			 i, j, n;
+	char			*why = NULL;
+
+	if ((o = jsonptr_parse(rec, len, &why)) == NULL ||
+	    !json_object_is_type(o, json_type_array)) {
+		free(why);
+		json_object_put(o);
+		return;
+	}
+	n = json_object_array_length(o);
+	for (i = 0; i < n; i++) {
+		seq = (uint64_t)json_object_get_int64(
+		    json_object_array_get_idx(o, i));
+		for (j = 0; j < l->nretries && l->retries[j].seq != seq; j++)
+			continue;
+		if (j == l->nretries || (m = store_message(l->store,
+		    seq)) == NULL)
+			continue;
+		l->retries[j] = l->retries[--l->nretries];
+		m->claiming = 0;
+		store_lease_want(l, m);
+	}
+	json_object_put(o);
+}
+
+/*
  * Before each wait of the loop: claim again what is due.  Return how long
  * the loop may wait for the next, or -1.
  */
@@ -164,6 +327,8 @@ store_lease_prepare(struct store_lease *l)
 	int64_t			 now = loop_now(), next = -1;
 	size_t			 i = 0;
 
+	if (l->dirty)
+		lease_release_unused(l);
 	while (i < l->nretries) {
 		r = l->retries[i];
 		if (r.at > now) {
@@ -211,6 +376,7 @@ store_lease_free(struct store_lease *l)
 	if (l == NULL)
 		return;
 	free(l->retries);
+	free(l->held);
 	free(l->session);
 	free(l->from);
 	free(l);

@@ -5,6 +5,7 @@
 #ifndef STORE_LEASE_H
 #define STORE_LEASE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define STORE_LEASE_MS	30000	/* a lease's life in Redis, by default */
@@ -20,5 +21,6 @@ void	 store_lease_closing(struct store_lease *);
 void	 store_lease_free(struct store_lease *);
 void	 store_lease_want(struct store_lease *, struct message *);
 int64_t	 store_lease_prepare(struct store_lease *);
+void	 store_lease_released(struct store_lease *, const char *, size_t);
 
 #endif

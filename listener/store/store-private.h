@@ -16,6 +16,8 @@
  *	spare.c		spare hooks, durable before a spawn asks for one
  *	store-redis.c	replicating the store through a Redis stream
  *	store-lease.c	leases across listeners, for one taker per message
+ *	store-heartbeat.c heartbeats, and the other listeners seen
+ *	store-retain.c	trimming the stream at checkpoints of the hooks
  */
 #ifndef STORE_PRIVATE_H
 #define STORE_PRIVATE_H
@@ -52,7 +54,7 @@ struct store_observer {
 struct store {
 	struct loop		 *loop;
 	struct journal		 *journal;
-	char			 *session_dir;
+	char			 *session_dir;	/* NULL: secrets in Redis */
 	int64_t			(*clock)(void);
 	uint64_t		  next_seq;	/* the next to hand out */
 	struct store_redis	 *redis;	/* NULL: the journal alone */
@@ -143,6 +145,11 @@ message_offerable(const struct store *s, const struct message *m, int peek)
 
 /* store-redis.c */
 void		 store_want(struct store *, struct message *);
+void		 store_secret_changed(struct store *, struct hook *);
+int		 store_redis_settled(struct store *);
+
+/* store-lease.c */
+void		 store_lease_changed(struct store *);
 
 /* store-replay.c */
 void		 store_replay(const struct journal_record *, void *);
@@ -179,6 +186,7 @@ int		 hook_secret_equal(const struct sigspec *,
 		    const struct sigspec *);
 void		 hook_forget_sigspec(struct hook *);
 int		 hook_attach_secret(struct store *, struct hook *);
+struct json_object *hook_record(const struct hook *);
 void		 hook_journal(struct store *, const struct hook *);
 
 /* spare.c */
@@ -203,8 +211,10 @@ int64_t		 waiter_prepare(void *);
 void		 waiter_dispatch(struct store *, struct message *);
 void		 waiter_hook_changed(struct store *, struct hook *);
 int		 waiter_any(struct store *, const struct hook *);
+int		 waiter_busy_on(struct store *, const struct hook *);
 
 /* retention.c */
+int64_t		 retention_interval(const struct store *);
 void		 retention_start(struct store *);
 void		 retention_stop(struct store *);
 

@@ -37,18 +37,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
 #include <json-c/json.h>
 
 #include "journal.h"
 #include "jsonptr.h"
 #include "log.h"
 #include "loop.h"
+#include "proto.h"
 #include "redis-append.h"
 #include "redis-conn.h"
 #include "redis-follow.h"
+#include "secrets.h"
+#include "store-heartbeat.h"
 #include "store-lease.h"
 #include "store-private.h"
 #include "store-redis.h"
+#include "store-retain.h"
 #include "token.h"
 #include "xmalloc.h"
 
@@ -63,6 +68,10 @@ struct sr_record {
 	size_t			 reclen;
 	char			*body;		/* NULL: none */
 	size_t			 bodylen;
+	/* A secret set or deleted with it. */
+	char			*secret_token;	/* NULL: none */
+	char			*secret;	/* NULL: delete it */
+	size_t			 secretlen;
 };
 TAILQ_HEAD(sr_records, sr_record);
 
@@ -73,11 +82,30 @@ struct sr_waiting {
 	void			*arg;
 };
 
-/* An entry of another listener held back (see the top of the file). */
+/*
+ * An entry of another listener held back (see the top of the file), or
+ * the spawn of a verifying hook whose secret is being read.
+ */
 struct sr_held {
 	TAILQ_ENTRY(sr_held)	 entry;
+	struct store_redis	*sr;
 	struct store_entry	 e;
 	char			*storage;
+	uint64_t		 serial;	/* held, from 1 */
+	char			 token[TOKEN_LEN + 1];
+	int			 fetch;		/* SR_FETCH_* */
+#define SR_FETCH_NONE	0	/* nothing to read, or read */
+#define SR_FETCH_SENT	1	/* its HGET is under way */
+#define SR_FETCH_DUE	2	/* to send once connected */
+};
+
+/* A catch-up whose entries are read, waiting for held ones applied. */
+struct sr_catch_up {
+	TAILQ_ENTRY(sr_catch_up) entry;
+	struct store_redis	*sr;
+	store_caught_up_cb	 done;
+	void			*arg;
+	uint64_t		 mark;		/* held serial to reach */
 };
 
 /* A list of records' numbers, each with a seq (few: those in flight). */
@@ -98,6 +126,8 @@ struct store_redis {
 	struct redis_conn	*conn;		/* appends, catch-ups */
 	struct redis_follow	*follow;
 	struct store_lease	*lease;
+	struct store_heartbeat	*heartbeat;
+	struct store_retain	*retain;
 	size_t			 fromlen;	/* of "LISTENER/NONCE" */
 	struct sr_records	 unsent;
 	struct sr_records	 unknown;	/* lost with a connection */
@@ -108,10 +138,15 @@ struct store_redis {
 	struct sr_seqs		 followed;	/* not yet replied */
 	int			 resolving;	/* a catch-up for unknown */
 	TAILQ_HEAD(, sr_held)	 held;
+	uint64_t		 held_serial;	/* the last one held */
+	uint64_t		 released;	/* the last one applied */
+	TAILQ_HEAD(, sr_catch_up) catch_ups;	/* waiting for held ones */
 	struct sr_waiting	*waiting;
 	size_t			 nwaiting, waiting_size;
 	int			 closing;
 };
+
+static void	sr_fetch(struct store_redis *, struct sr_held *);
 
 /*
  * Tell whether record n is in list l, and take it out if so, with its
@@ -187,17 +222,30 @@ sr_apply(struct store_redis *sr, const struct store_entry *e)
 	}
 }
 
-/* Apply the entries held back, now that no reply is awaited. */
+/*
+ * Apply the entries held back, in order, as far as no reply is awaited
+ * and no secret is being read; then end the catch-ups that waited for
+ * them.
+ */
 static void
 sr_release_held(struct store_redis *sr)
 {
-	struct sr_held	*h;
+	struct sr_held		*h;
+	struct sr_catch_up	*c;
 
-	while (sr->followed.n == 0 && (h = TAILQ_FIRST(&sr->held)) != NULL) {
+	while (sr->followed.n == 0 && (h = TAILQ_FIRST(&sr->held)) != NULL &&
+	    h->fetch == SR_FETCH_NONE) {
 		TAILQ_REMOVE(&sr->held, h, entry);
+		sr->released = h->serial;
 		sr_apply(sr, &h->e);
 		free(h->storage);
 		free(h);
+	}
+	while ((c = TAILQ_FIRST(&sr->catch_ups)) != NULL &&
+	    c->mark <= sr->released) {
+		TAILQ_REMOVE(&sr->catch_ups, c, entry);
+		c->done(c->arg, NULL);
+		free(c);
 	}
 }
 
@@ -220,6 +268,10 @@ sr_record_free(struct sr_record *r)
 {
 	free(r->rec);
 	free(r->body);
+	free(r->secret_token);
+	if (r->secret != NULL)
+		explicit_bzero(r->secret, r->secretlen);
+	free(r->secret);
 	free(r);
 }
 
@@ -278,13 +330,18 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 static int
 sr_send(struct store_redis *sr, struct sr_record *r)
 {
-	char	type[16], *from;
-	int	rc;
+	struct redis_secret	 secret;
+	char			 type[16], *from;
+	int			 rc;
 
 	snprintf(type, sizeof type, "%d", (int)r->type);
+	secret.token = r->secret_token;
+	secret.value = r->secret;
+	secret.valuelen = r->secretlen;
 	xasprintf(&from, "%s.%" PRIu64, sr->from, r->n);
-	rc = redis_append(sr->conn, sr->session, from, type, r->rec,
-	    r->reclen, r->body, r->bodylen, sr_on_append, r);
+	rc = redis_append_secret(sr->conn, sr->session, from, type, r->rec,
+	    r->reclen, r->body, r->bodylen, r->secret_token != NULL ?
+	    &secret : NULL, sr_on_append, r);
 	free(from);
 	return (rc);
 }
@@ -336,10 +393,16 @@ static void
 sr_on_state(struct redis_conn *conn, int up, void *arg)
 {
 	struct store_redis	*sr = arg;
+	struct sr_held		*h;
 
 	if (!up)
 		return;
 	redis_append_load(conn);
+	store_heartbeat_beat(sr->heartbeat);
+	TAILQ_FOREACH(h, &sr->held, entry) {
+		if (h->fetch == SR_FETCH_DUE)
+			sr_fetch(sr, h);
+	}
 	if (!TAILQ_EMPTY(&sr->unknown) && !sr->resolving &&
 	    redis_follow_catch_up(sr->follow, conn, sr_resolved, sr) == 0)
 		sr->resolving = 1;
@@ -371,6 +434,72 @@ sr_rec(const struct store_entry *e, size_t *len)
 	return (copy);
 }
 
+/*
+ * The value of a secret in the secrets hash: {"scheme": ..., "secret":
+ * ...}, as secrets.json holds it.  Caller frees (and wipes).
+ */
+static char *
+sr_secret_value(const char *scheme, const char *secret, size_t *len)
+{
+	struct json_object	*o;
+	const char		*text;
+	char			*value;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "scheme", json_object_new_string(scheme));
+	json_object_object_add(o, "secret", json_object_new_string(secret));
+	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN,
+	    len);
+	value = xmemdup(text, *len);
+	json_object_put(o);
+	return (value);
+}
+
+/*
+ * Give record r the change it makes to the secrets hash, in the same
+ * step as its entry: a verifying hook's spawn sets its secret (which
+ * store_spawn put in the store's secrets first), its close deletes it.
+ */
+static void
+sr_record_secret(struct store_redis *sr, struct sr_record *r,
+    const struct store_entry *e)
+{
+	struct json_object	*o;
+	struct hook		*h;
+	const char		*token, *scheme, *secret;
+	char			*why = NULL;
+
+	if (e->type != JOURNAL_HOOK_CREATED && e->type != JOURNAL_HOOK_CLOSED)
+		return;
+	if ((o = jsonptr_parse(e->json, e->json_len, &why)) == NULL) {
+		free(why);
+		return;
+	}
+	if ((token = proto_string(o, "token")) == NULL)
+		goto out;
+	if (e->type == JOURNAL_HOOK_CLOSED) {
+		h = hook_find_token(sr->store, token, strlen(token));
+		if (h != NULL && h->verify != NULL)
+			r->secret_token = xstrdup(token);
+	} else if ((scheme = proto_string(o, "verify")) != NULL &&
+	    !proto_bool(o, "closed") && (secret = secrets_get(
+	    sr->store->secrets, token, scheme)) != NULL) {
+		r->secret_token = xstrdup(token);
+		r->secret = sr_secret_value(scheme, secret, &r->secretlen);
+	}
+out:
+	json_object_put(o);
+}
+
+/* Send record r, or queue it behind what waits to be sent. */
+static void
+sr_enqueue(struct store_redis *sr, struct sr_record *r)
+{
+	if (!TAILQ_EMPTY(&sr->unsent) || sr->resolving ||
+	    !TAILQ_EMPTY(&sr->unknown) || sr_send(sr, r) == -1)
+		TAILQ_INSERT_TAIL(&sr->unsent, r, entry);
+}
+
 /* A record this store wrote (store_on_record): send it to the stream. */
 static void
 sr_on_record(const struct store_entry *e, void *arg)
@@ -388,18 +517,140 @@ sr_on_record(const struct store_entry *e, void *arg)
 		r->body = xmemdup(e->body, e->body_len);
 		r->bodylen = e->body_len;
 	}
-	if (!TAILQ_EMPTY(&sr->unsent) || sr->resolving ||
-	    !TAILQ_EMPTY(&sr->unknown) || sr_send(sr, r) == -1)
-		TAILQ_INSERT_TAIL(&sr->unsent, r, entry);
+	sr_record_secret(sr, r, e);
+	sr_enqueue(sr, r);
+}
+
+/*
+ * Open hook h got its secret again (a spawn by name mended it): restate
+ * its creation, whose append sets the secret in the hash (see
+ * sr_record_secret), acknowledged before the spawn is answered; a store
+ * that knows the hook without its secret reads it then (store_apply).
+ */
+void
+store_secret_changed(struct store *s, struct hook *h)
+{
+	struct json_object	*o;
+
+	if (s->redis == NULL || h->verify == NULL || h->closed)
+		return;
+	o = hook_record(h);
+	json_object_object_add(o, "restated", json_object_new_boolean(1));
+	store_append(s, JOURNAL_HOOK_CREATED, 0, o, h->body, h->body_len);
+	json_object_put(o);
+}
+
+/*
+ * Keep the secret read from the secrets hash for token (value, len bytes)
+ * in the store's secrets, for the hook its spawn makes.
+ */
+static void
+sr_secret_keep(struct store_redis *sr, const char *token, const char *value,
+    size_t len)
+{
+	struct json_object	*o;
+	const char		*scheme, *secret;
+	char			*why = NULL;
+
+	if ((o = jsonptr_parse(value, len, &why)) == NULL ||
+	    (scheme = proto_string(o, "scheme")) == NULL ||
+	    (secret = proto_string(o, "secret")) == NULL) {
+		log_warnx("redis store: hook %s's secret is unreadable", token);
+		free(why);
+	} else if (secrets_set(sr->store->secrets, token, scheme, secret,
+	    &why) == -1) {
+		log_warnx("redis store: %s", why);
+		free(why);
+	}
+	json_object_put(o);
+}
+
+/*
+ * The secret of a held spawn, read: keep it, and apply what may now be.
+ * A lost connection reads it again once reconnected; a missing one (the
+ * hook was closed, or its secret trimmed) leaves the hook rejecting
+ * every request.
+ */
+static void
+sr_on_fetch(struct redis_conn *conn, struct redisReply *reply, void *arg)
+{
+	struct sr_held		*h = arg;
+	struct store_redis	*sr = h->sr;
+
+	(void)conn;
+	if (sr->closing)
+		return;
+	if (reply == NULL) {
+		h->fetch = SR_FETCH_DUE;
+		return;
+	}
+	if (reply->type == REDIS_REPLY_STRING)
+		sr_secret_keep(sr, h->token, reply->str, reply->len);
+	else if (reply->type == REDIS_REPLY_ERROR)
+		log_warnx("redis store: reading hook %s's secret: %s",
+		    h->token, reply->str);
+	h->fetch = SR_FETCH_NONE;
+	sr_release_held(sr);
+}
+
+/* Read held spawn h's secret (HGET), now or once connected. */
+static void
+sr_fetch(struct store_redis *sr, struct sr_held *h)
+{
+	const char	*argv[3];
+	size_t		 lens[3];
+	char		*key;
+	int		 i;
+
+	key = redis_key(sr->session, "secrets");
+	argv[0] = "HGET";
+	argv[1] = key;
+	argv[2] = h->token;
+	for (i = 0; i < 3; i++)
+		lens[i] = strlen(argv[i]);
+	h->fetch = SR_FETCH_SENT;
+	if (redis_conn_command(sr->conn, 0, sr_on_fetch, h, 3, argv,
+	    lens) == -1)
+		h->fetch = SR_FETCH_DUE;
+	free(key);
+}
+
+/*
+ * Tell whether entry e is the spawn of an open verifying hook, and copy
+ * its token: its secret must be read before it is applied.
+ */
+static int
+sr_verifying_spawn(const struct store_entry *e, char *token)
+{
+	struct json_object	*o;
+	const char		*t;
+	char			*why = NULL;
+	int			 verifying;
+
+	if (e->type != JOURNAL_HOOK_CREATED)
+		return (0);
+	if ((o = jsonptr_parse(e->json, e->json_len, &why)) == NULL) {
+		free(why);
+		return (0);
+	}
+	t = proto_string(o, "token");
+	verifying = t != NULL && strlen(t) == TOKEN_LEN &&
+	    proto_string(o, "verify") != NULL && !proto_bool(o, "closed");
+	if (verifying)
+		memcpy(token, t, TOKEN_LEN + 1);
+	json_object_put(o);
+	return (verifying);
 }
 
 /* Hold an entry of another listener back (see the top of the file). */
-static void
+static struct sr_held *
 sr_hold(struct store_redis *sr, const struct store_entry *e)
 {
 	struct sr_held	*h;
 
 	h = xcalloc(1, sizeof *h);
+	h->sr = sr;
+	h->serial = ++sr->held_serial;
 	h->e = *e;
 	h->storage = xmalloc(e->json_len + e->body_len + 1);
 	memcpy(h->storage, e->json, e->json_len);
@@ -409,6 +660,7 @@ sr_hold(struct store_redis *sr, const struct store_entry *e)
 		h->e.body = h->storage + e->json_len;
 	}
 	TAILQ_INSERT_TAIL(&sr->held, h, entry);
+	return (h);
 }
 
 /*
@@ -442,16 +694,29 @@ sr_on_entry(const struct redis_entry *re, void *arg)
 {
 	struct store_redis	*sr = arg;
 	struct store_entry	 e;
-	char			*end;
+	struct sr_held		*h;
+	char			*end, token[TOKEN_LEN + 1];
 	unsigned long		 type;
+	int			 fetch, own;
 
-	if (strncmp(re->from, sr->from, sr->fromlen) == 0 &&
-	    re->from[sr->fromlen] == '.') {
+	own = strncmp(re->from, sr->from, sr->fromlen) == 0 &&
+	    (re->from[sr->fromlen] == '.' || re->from[sr->fromlen] == '\0');
+	type = strtoul(re->type, &end, 10);
+	if (*end != '\0' || type > 255)
+		type = 0;
+	store_retain_entry(sr->retain, re->id, own,
+	    (enum journal_type)type, re->rec, re->reclen);
+	if (strcmp(re->type, "release") == 0) {
+		/* Leases given back early (store-lease.c), not a record. */
+		if (strcmp(re->from, sr->from) != 0)
+			store_lease_released(sr->lease, re->rec, re->reclen);
+		return;
+	}
+	if (own && re->from[sr->fromlen] == '.') {
 		sr_on_own(sr, re);
 		return;
 	}
-	type = strtoul(re->type, &end, 10);
-	if (*end != '\0' || type == 0 || type > 255) {
+	if (type == 0) {
 		log_warnx("redis store: entry %s has type %s", re->id,
 		    re->type);
 		return;
@@ -463,10 +728,16 @@ sr_on_entry(const struct redis_entry *re, void *arg)
 	e.json_len = re->reclen;
 	e.body = re->body;
 	e.body_len = re->bodylen;
-	if (sr->followed.n > 0 || !TAILQ_EMPTY(&sr->held))
-		sr_hold(sr, &e);
-	else
+	fetch = sr_verifying_spawn(&e, token);
+	if (!fetch && sr->followed.n == 0 && TAILQ_EMPTY(&sr->held)) {
 		sr_apply(sr, &e);
+		return;
+	}
+	h = sr_hold(sr, &e);
+	if (fetch) {
+		memcpy(h->token, token, sizeof h->token);
+		sr_fetch(sr, h);
+	}
 }
 
 /*
@@ -500,11 +771,16 @@ store_redis_open(struct store *s, const struct store_config *config,
 	TAILQ_INIT(&sr->unsent);
 	TAILQ_INIT(&sr->unknown);
 	TAILQ_INIT(&sr->held);
+	TAILQ_INIT(&sr->catch_ups);
 	sr->conn = redis_conn_new(sr->loop, config->redis, sr_on_state, sr);
 	sr->follow = redis_follow_new(sr->loop, config->redis, sr->session,
 	    "0", sr_on_entry, sr);
 	sr->lease = store_lease_new(s, sr->conn, sr->session, sr->from,
 	    config->lease_ms);
+	sr->heartbeat = store_heartbeat_new(s, sr->conn, sr->session,
+	    config->listener, config->public_url, config->heartbeat_ms);
+	sr->retain = store_retain_new(s, sr->conn, sr->follow, sr->session,
+	    sr->from, config->retain_ms);
 	loop_prepare_add(sr->loop, sr_prepare, sr);
 	store_on_record(s, sr_on_record, sr);
 	return (sr);
@@ -519,16 +795,23 @@ store_redis_close(struct store_redis *sr)
 {
 	struct sr_record	*r;
 	struct sr_held		*h;
+	struct sr_catch_up	*c;
 
 	if (sr == NULL)
 		return;
 	sr->closing = 1;
 	store_lease_closing(sr->lease);
+	store_heartbeat_closing(sr->heartbeat);
+	store_retain_closing(sr->retain);
 	store_on_record(sr->store, NULL, NULL);
 	loop_prepare_remove(sr->loop, sr_prepare, sr);
 	redis_follow_free(sr->follow);
+	/* What closing sent (the heartbeat's delete) leaves first. */
+	redis_conn_flush(sr->conn);
 	redis_conn_free(sr->conn);
 	store_lease_free(sr->lease);
+	store_heartbeat_free(sr->heartbeat);
+	store_retain_free(sr->retain);
 	while ((r = TAILQ_FIRST(&sr->unsent)) != NULL) {
 		TAILQ_REMOVE(&sr->unsent, r, entry);
 		sr_record_free(r);
@@ -541,6 +824,11 @@ store_redis_close(struct store_redis *sr)
 		TAILQ_REMOVE(&sr->held, h, entry);
 		free(h->storage);
 		free(h);
+	}
+	while ((c = TAILQ_FIRST(&sr->catch_ups)) != NULL) {
+		TAILQ_REMOVE(&sr->catch_ups, c, entry);
+		c->done(c->arg, "the store was closed");
+		free(c);
 	}
 	free(sr->acked_above.v);
 	free(sr->replied.v);
@@ -588,16 +876,50 @@ store_redis_sync_move(struct store_redis *sr, store_synced_cb cb, void *arg,
 }
 
 /*
+ * A catch-up read the stream to its end: it is over once the entries it
+ * brought are applied, those held back included (a verifying hook's
+ * spawn waits for its secret), so that the hook it was for is there,
+ * with its secret.
+ */
+static void
+sr_caught_up(void *arg, const char *error)
+{
+	struct sr_catch_up	*c = arg;
+	struct store_redis	*sr = c->sr;
+
+	if (error == NULL && !sr->closing && !TAILQ_EMPTY(&sr->held)) {
+		c->mark = sr->held_serial;
+		TAILQ_INSERT_TAIL(&sr->catch_ups, c, entry);
+		return;
+	}
+	c->done(c->arg, error == NULL && sr->closing ? "the store was closed" :
+	    error);
+	free(c);
+}
+
+/*
  * Catch up the stream now (see redis_follow_catch_up), then call
- * done(arg, error).  Return 0, or -1 when Redis is not reachable now.
+ * done(arg, error) once what it read is applied.  Return 0, or -1 when
+ * Redis is not reachable now.
  */
 int
 store_redis_catch_up(struct store_redis *sr, store_caught_up_cb done,
     void *arg)
 {
+	struct sr_catch_up	*c;
+
 	if (!redis_conn_ready(sr->conn))
 		return (-1);
-	return (redis_follow_catch_up(sr->follow, sr->conn, done, arg));
+	c = xcalloc(1, sizeof *c);
+	c->sr = sr;
+	c->done = done;
+	c->arg = arg;
+	if (redis_follow_catch_up(sr->follow, sr->conn, sr_caught_up,
+	    c) == -1) {
+		free(c);
+		return (-1);
+	}
+	return (0);
 }
 
 /* Queued message m may be wanted here: claim its lease (store-lease.c). */
@@ -606,6 +928,33 @@ store_want(struct store *s, struct message *m)
 {
 	if (s->redis != NULL)
 		store_lease_want(s->redis->lease, m);
+}
+
+/*
+ * Tell whether store s's replication is settled: connected, and every
+ * entry the follower brought is applied (none held back).
+ */
+int
+store_redis_settled(struct store *s)
+{
+	struct store_redis	*sr = s->redis;
+
+	return (sr != NULL && redis_conn_ready(sr->conn) &&
+	    TAILQ_EMPTY(&sr->held) && sr->followed.n == 0);
+}
+
+/* Return the store's leases. */
+struct store_lease *
+store_redis_lease(struct store_redis *sr)
+{
+	return (sr->lease);
+}
+
+/* Return the store's heartbeat, or NULL for a store not replicated. */
+struct store_heartbeat *
+store_redis_heartbeat(struct store_redis *sr)
+{
+	return (sr != NULL ? sr->heartbeat : NULL);
 }
 
 /* This opening's name in the stream's "from" field. */
@@ -631,7 +980,7 @@ store_redis_ready(const struct store_redis *sr)
 
 /* Tell whether the first connection to Redis is made, or has failed. */
 int
-store_redis_settled(const struct store_redis *sr)
+store_redis_tried(const struct store_redis *sr)
 {
 	return (redis_conn_tried(sr->conn));
 }

@@ -8,6 +8,8 @@
 
 #include "store.h"
 
+struct store_heartbeat;
+struct store_lease;
 struct store_redis;
 
 struct store_redis *store_redis_open(struct store *,
@@ -22,6 +24,8 @@ int		 store_redis_catch_up(struct store_redis *, store_caught_up_cb,
 const char	*store_redis_from(const struct store_redis *);
 const char	*store_redis_state(const struct store_redis *);
 int		 store_redis_ready(const struct store_redis *);
-int		 store_redis_settled(const struct store_redis *);
+int		 store_redis_tried(const struct store_redis *);
+struct store_heartbeat *store_redis_heartbeat(struct store_redis *);
+struct store_lease *store_redis_lease(struct store_redis *);
 
 #endif

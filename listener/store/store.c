@@ -52,7 +52,9 @@ store_open(const struct store_config *config, char **warnings, char **cause)
 	*warnings = NULL;
 	s = xcalloc(1, sizeof *s);
 	s->loop = config->loop;
-	s->session_dir = xstrdup(config->session_dir);
+	/* A replicated store keeps its secrets in Redis, not in a file. */
+	if (config->redis == NULL)
+		s->session_dir = xstrdup(config->session_dir);
 	s->clock = config->clock != NULL ? config->clock : clock_wall_ms;
 	s->retain_ms = config->retain_ms;
 	s->next_seq = 1;
@@ -307,7 +309,7 @@ store_reachable(const struct store *s)
 int
 store_settled(const struct store *s)
 {
-	return (s->redis == NULL || store_redis_settled(s->redis));
+	return (s->redis == NULL || store_redis_tried(s->redis));
 }
 
 /* Return the sequence number the next record will take. */

@@ -80,6 +80,25 @@ struct store_config {
 	const char	*session;
 	const char	*listener;
 	int64_t		 lease_ms;	/* 0: STORE_LEASE_MS */
+	const char	*public_url;	/* its heartbeat shows it, or NULL */
+	int64_t		 heartbeat_ms;	/* 0: STORE_HEARTBEAT_MS */
+};
+
+/*
+ * A replicated store heartbeats every STORE_HEARTBEAT_MS; the other
+ * listeners of its session seen within STORE_HEARTBEAT_WINDOW of those
+ * (a minute) are alive, for status.
+ */
+#define STORE_HEARTBEAT_MS	10000
+#define STORE_HEARTBEAT_WINDOW	6
+
+/* Another listener of the session, as its last heartbeat said. */
+struct store_listener {
+	char		*name;
+	char		*host;
+	char		*public_url;	/* NULL: none given */
+	int64_t		 pid;
+	int64_t		 last_seen;	/* unix ms, its clock */
 };
 
 /* Counts for status. */
@@ -117,6 +136,8 @@ typedef void (*store_synced_cb)(void *);
 typedef void (*store_observer_cb)(struct message *, void *);
 typedef void (*store_record_cb)(const struct store_entry *, void *);
 typedef void (*store_caught_up_cb)(void *, const char *);
+typedef void (*store_listeners_cb)(void *, const struct store_listener *,
+	    size_t, const char *);
 
 struct store	*store_open(const struct store_config *, char **, char **);
 void		 store_close(struct store *);
@@ -207,5 +228,7 @@ int		 store_catch_up(struct store *, store_caught_up_cb, void *);
 const char	*store_state(const struct store *);
 int		 store_reachable(const struct store *);
 int		 store_settled(const struct store *);
+int		 store_listeners(struct store *, store_listeners_cb, void *);
+const struct store_listener *store_listeners_seen(struct store *, size_t *);
 
 #endif

@@ -151,6 +151,8 @@ waiter_lease(struct store *s, struct message *m, struct waiter *w)
 		TAILQ_REMOVE(&m->hook->queue, m, entry);
 		m->state = MESSAGE_LEASED;
 		m->hook->leased++;
+		/* Other leases won for w may be unused now. */
+		store_lease_changed(s);
 	}
 	w->cb(w, m);
 }
@@ -220,6 +222,8 @@ waiter_step(struct store *s, struct waiter *w, struct waiter_budget *b)
 		if (m == NULL) {
 			w->state = WAITER_WAITING;
 			s->nbusy--;
+			/* It refused the rest: leases won for it go back. */
+			store_lease_changed(s);
 			if (waiter_over(w)) {
 				waiter_unlist(s, w);
 				w->ended(w);
@@ -413,6 +417,24 @@ waiter_any(struct store *s, const struct hook *h)
 }
 
 /*
+ * Tell whether a waiter here, not only looking, has still to look at the
+ * queue of hook h (it is pending or scanning): a lease won for one of its
+ * messages may yet be used.
+ */
+int
+waiter_busy_on(struct store *s, const struct hook *h)
+{
+	struct waiter	*w;
+
+	TAILQ_FOREACH(w, &s->waiters, entry) {
+		if (!w->peek && w->state != WAITER_WAITING &&
+		    waiter_wants(w, h))
+			return (1);
+	}
+	return (0);
+}
+
+/*
  * Tell whether w has still to look at some of the messages queued for it
  * (it is pending or scanning).
  */
@@ -422,9 +444,13 @@ store_wait_busy(const struct waiter *w)
 	return (w->listed && w->state != WAITER_WAITING);
 }
 
-/* Stop waiting (the client went away, or its time is up). */
+/*
+ * Stop waiting (the client went away, or its time is up): leases won for
+ * it may be unused now.
+ */
 void
 store_unwait(struct store *s, struct waiter *w)
 {
 	waiter_unlist(s, w);
+	store_lease_changed(s);
 }

@@ -9,7 +9,11 @@
  * a lease whose holder died expires and the message goes to the other;
  * a close on A ends a wait on B; seqs are unique and in one order on
  * both; B reopened catches up what it missed; the server SIGKILLed and
- * restarted loses nothing acknowledged.  Skipped without redis-server.
+ * restarted loses nothing acknowledged; a --verify secret given on A
+ * reaches B through the secrets hash, never the stream; stores see each
+ * other's heartbeats; a lease unused goes back to the other at once;
+ * retention trims the stream but keeps every hook.  Skipped without
+ * redis-server.
  */
 #include "config.h"
 
@@ -18,28 +22,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
 
 #include "compat.h"
 #include "hook.h"
 #include "loop.h"
 #include "message.h"
 #include "redis-server.h"
+#include "sigspec.h"
 #include "store.h"
 #include "store-fixture.h"
 #include "store-url.h"
 #include "tap.h"
+#include "token.h"
 #include "waiter.h"
 #include "xmalloc.h"
 
 #define WAIT_MS		20000	/* longest wait for anything */
 #define LEASE_MS	1000	/* the stores' leases, short for the test */
 #define NSHARED		20	/* messages two waiters share */
+#define SECRET		"TOPSECRET-17-xyzzy"	/* a --verify secret */
 
 static struct loop	*loop;
 static struct store_url	 url;
 static int		 opened;	/* journal dirs made, for fresh ones */
 static uint64_t		 first_seq;	/* test_message's message */
 static uint64_t		 missed_seq;	/* test_reopen's */
+static int64_t		 heartbeat_ms;	/* ropen's stores' interval */
+static const char	*session = "s1";	/* and their session */
+static int64_t		 retain_ms = STORE_RETAIN_DEFAULT_MS;
+static const char	*public_url;	/* and the URL they show */
 
 /* Open f's store as listener name, over a fresh journal; 0 or -1. */
 static int
@@ -59,12 +73,14 @@ ropen(struct fixture *f, const char *name)
 	config.journal_dir = f->journal;
 	config.session_dir = f->dir;
 	config.loop = loop;
-	config.retain_ms = STORE_RETAIN_DEFAULT_MS;
+	config.retain_ms = retain_ms;
 	config.clock = test_clock;
 	config.redis = &url;
-	config.session = "s1";
+	config.session = session;
 	config.listener = name;
 	config.lease_ms = LEASE_MS;
+	config.heartbeat_ms = heartbeat_ms;
+	config.public_url = public_url;
 	free(f->warnings);
 	f->warnings = NULL;
 	if ((f->store = store_open(&config, &f->warnings, &cause)) == NULL) {
@@ -280,16 +296,20 @@ test_order(struct fixture *a, struct fixture *b)
 	    "unique and in order (%zu and %zu)", na, nb);
 }
 
-/* Spawn name on A and return B's hook of it (*ha A's), or NULL. */
+/*
+ * Spawn name on A with settings (JSON or NULL) and return B's hook of it
+ * (*ha A's), or NULL.
+ */
 static struct hook *
 spawn_both(struct fixture *a, struct fixture *b, const char *name,
-    struct hook **ha)
+    const char *settings, struct hook **ha)
 {
 	struct find	fd;
 
 	fd.store = b->store;
 	fd.name = name;
-	if ((*ha = spawn(a, name, NULL)) == NULL || !run_while(found, &fd))
+	if ((*ha = spawn(a, name, settings)) == NULL ||
+	    !run_while(found, &fd))
 		return (NULL);
 	return (store_find(b->store, name));
 }
@@ -320,7 +340,8 @@ test_share(struct fixture *a, struct fixture *b)
 	int64_t			 deadline;
 	int			 k, once = 1;
 
-	if (!ok((hb = spawn_both(a, b, "h4", &ha)) != NULL, "h4 reaches B"))
+	if (!ok((hb = spawn_both(a, b, "h4", NULL, &ha)) != NULL,
+	    "h4 reaches B"))
 		return;
 	wait_on(a, &wa, ha, NULL, 0);
 	wait_on(b, &wb, hb, NULL, 0);
@@ -365,7 +386,8 @@ test_expiry(struct fixture *a, struct fixture *b)
 	struct message		*m;
 	uint64_t		 seq;
 
-	if (!ok((hb = spawn_both(a, b, "h5", &ha)) != NULL, "h5 reaches B"))
+	if (!ok((hb = spawn_both(a, b, "h5", NULL, &ha)) != NULL,
+	    "h5 reaches B"))
 		return;
 	wait_on(a, &wa, ha, NULL, 0);
 	m = post(a, ha, "leased");
@@ -484,13 +506,493 @@ test_restart(struct fixture *a, struct fixture *b)
 	rclose(&c);
 }
 
+/*
+ * Run a command on the test's own connection to the server, blocking
+ * (argv NULL-terminated); return its reply (caller frees) or NULL.
+ */
+static redisReply *
+rcmd(const char *const *argv)
+{
+	static redisContext	*rc;
+	size_t			 lens[16];
+	int			 n;
+
+	if (rc == NULL || rc->err != 0) {
+		if (rc != NULL)
+			redisFree(rc);
+		if ((rc = redisConnect("127.0.0.1", port)) == NULL ||
+		    rc->err != 0)
+			return (NULL);
+	}
+	for (n = 0; argv[n] != NULL && n < 16; n++)
+		lens[n] = strlen(argv[n]);
+	return (redisCommandArgv(rc, n, (const char **)argv, lens));
+}
+
+/* Tell whether any field of the session's stream's entries holds text. */
+static int
+stream_holds(const char *text)
+{
+	const char	*argv[] = { "XRANGE", NULL, "-", "+", NULL };
+	redisReply	*r, *fields;
+	size_t		 i, j;
+	char		 key[64];
+	int		 found = 0;
+
+	snprintf(key, sizeof key, "fish:{%s}:log", session);
+	argv[1] = key;
+	if ((r = rcmd(argv)) == NULL)
+		return (1);
+	for (i = 0; i < r->elements; i++) {
+		fields = r->element[i]->element[1];
+		for (j = 0; j < fields->elements; j++) {
+			if (memmem(fields->element[j]->str,
+			    fields->element[j]->len, text, strlen(text)) !=
+			    NULL)
+				found = 1;
+		}
+	}
+	freeReplyObject(r);
+	return (found);
+}
+
+/* Return the secrets hash's value for token (caller frees), or NULL. */
+static char *
+stored_secret(const char *token)
+{
+	const char	*argv[] = { "HGET", "fish:{s1}:secrets", token, NULL };
+	redisReply	*r;
+	char		*value = NULL;
+
+	if ((r = rcmd(argv)) == NULL)
+		return (NULL);
+	if (r->type == REDIS_REPLY_STRING)
+		value = xstrdup(r->str);
+	freeReplyObject(r);
+	return (value);
+}
+
+/* Tell whether hook h verifies with SECRET. */
+static int
+has_secret(const struct hook *h)
+{
+	return (h != NULL && h->sigspec != NULL &&
+	    strcmp(h->sigspec->secret, SECRET) == 0);
+}
+
+/* Tell whether the hook named in a find is closed. */
+static int
+closed_in(void *arg)
+{
+	struct find	*fd = arg;
+	struct hook	*h = store_find(fd->store, fd->name);
+
+	return (h != NULL && h->closed);
+}
+
+/* A hook to close and whose secret leaves the hash. */
+static int
+secret_gone(void *arg)
+{
+	char	*value = stored_secret(arg);
+
+	free(value);
+	return (value == NULL);
+}
+
+/*
+ * --verify: a secret given on A goes to the secrets hash, never to the
+ * stream; B verifies with it; a close on A takes it out of the hash and
+ * out of B.
+ */
+static void
+test_secrets(struct fixture *a, struct fixture *b)
+{
+	static const char	 settings[] = "{\"verify\": \"github\", "
+	    "\"secret\": \"" SECRET "\"}";
+	struct hook		*ha, *hb;
+	struct find		 fd;
+	char			*value, token[TOKEN_LEN + 1];
+	int			 done = 0, synced = 0;
+
+	hb = spawn_both(a, b, "v1", settings, &ha);
+	ok(hb != NULL, "a verifying hook spawned on A is found on B");
+	ok(has_secret(hb), "B verifies with the secret given on A");
+	value = ha != NULL ? stored_secret(ha->token) : NULL;
+	ok(value != NULL && strstr(value, SECRET) != NULL &&
+	    strstr(value, "\"github\"") != NULL, "the secrets hash holds it, "
+	    "under the hook's token, with its scheme");
+	free(value);
+
+	ha = spawn(a, "v2", settings);
+	store_after_sync(a->store, raise_flag, &synced);
+	ok(ha != NULL && run_while(flag_up, &synced) &&
+	    store_catch_up(b->store, caught_up, &done) == 0 &&
+	    run_while(flag_up, &done), "B catches up right after a second "
+	    "verifying spawn is acknowledged");
+	ok(has_secret(store_find(b->store, "v2")), "and has that hook, with "
+	    "its secret, once the catch-up is over: never without it");
+	ok(!stream_holds(SECRET) && !stream_holds("TOPSECRET"),
+	    "no entry of the stream holds a secret (XRANGE)");
+
+	ha = store_find(a->store, "v1");
+	memcpy(token, ha->token, sizeof token);
+	store_close_hook(a->store, ha);
+	fd.store = b->store;
+	fd.name = "v1";
+	ok(run_while(secret_gone, token), "a close on A deletes the secret "
+	    "from the hash");
+	ok(run_while(closed_in, &fd) && hb->sigspec == NULL,
+	    "and B forgets it");
+}
+
+/* Tell whether the store's hook of a name verifies with SECRET. */
+static int
+mended(void *arg)
+{
+	struct find	*fd = arg;
+
+	return (has_secret(store_find(fd->store, fd->name)));
+}
+
+/*
+ * A verifying spawn whose secret is not in the hash (lost, or trimmed):
+ * the hook is made, but rejects every request: it fails closed.  A
+ * spawn by name with the secret mends it, for every listener.
+ */
+static void
+test_secret_missing(struct fixture *a, struct fixture *b)
+{
+	const char	*incr[] = { "INCR", "fish:{s1}:seq", NULL };
+	const char	*xadd[] = { "XADD", "fish:{s1}:log", "*", "seq", NULL,
+	    "from", "z/00000000.1", "type", "1", "rec", NULL, NULL };
+	static const char settings[] = "{\"verify\": \"github\", "
+	    "\"secret\": \"" SECRET "\"}";
+	char		 token[TOKEN_LEN + 1], seq[32], *rec, *value = NULL;
+	int		 synced = 0;
+	redisReply	*r;
+	struct find	 fd;
+	struct hook	*h;
+
+	token_new(token, sizeof token);
+	r = rcmd(incr);
+	snprintf(seq, sizeof seq, "%lld", r != NULL ? r->integer : 0);
+	freeReplyObject(r);
+	xasprintf(&rec, "{\"token\":\"%s\",\"name\":\"v3\","
+	    "\"created_at\":%lld,\"verify\":\"github\","
+	    "\"tolerance_ms\":300000}", token, (long long)fake_now);
+	xadd[4] = seq;
+	xadd[10] = rec;
+	freeReplyObject(rcmd(xadd));
+	free(rec);
+	fd.store = b->store;
+	fd.name = "v3";
+	ok(run_while(found, &fd), "a verifying spawn whose secret is not in "
+	    "the hash reaches B");
+	h = store_find(b->store, "v3");
+	ok(h != NULL && !h->closed && h->verify != NULL && h->sigspec == NULL,
+	    "its hook has no secret: it rejects every request");
+	fd.store = a->store;
+	if (!ok(run_while(found, &fd) && h != NULL, "A has it too"))
+		return;
+	h = spawn(b, "v3", settings);
+	store_after_sync(b->store, raise_flag, &synced);
+	fd.store = a->store;
+	ok(has_secret(h) && run_while(flag_up, &synced) &&
+	    (value = stored_secret(token)) != NULL &&
+	    strstr(value, SECRET) != NULL, "a spawn by name on B with the "
+	    "secret mends it there and in the hash");
+	free(value);
+	ok(run_while(mended, &fd), "and on A");
+	ok(!stream_holds(SECRET), "still no stream entry holds the secret");
+}
+
+/* A listener name to see, or not, among those a store saw. */
+struct listener_seen {
+	struct store	*store;
+	const char	*name;
+};
+
+/* Return the listener seen by the store, or NULL. */
+static const struct store_listener *
+listener_find(const struct listener_seen *ls)
+{
+	const struct store_listener	*l;
+	size_t				 n, i;
+
+	l = store_listeners_seen(ls->store, &n);
+	for (i = 0; i < n; i++) {
+		if (strcmp(l[i].name, ls->name) == 0)
+			return (&l[i]);
+	}
+	return (NULL);
+}
+
+/* Tell whether the store saw the listener. */
+static int
+listener_in(void *arg)
+{
+	return (listener_find(arg) != NULL);
+}
+
+/* Tell whether the store no longer sees the listener. */
+static int
+listener_out(void *arg)
+{
+	return (listener_find(arg) == NULL);
+}
+
+/* What store_listeners handed over. */
+struct listeners_read {
+	int	 done;
+	int	 found;		/* "c" with its URL, pid and host */
+	int	 self;		/* the reader itself */
+};
+
+/* store_listeners's callback: look for "c" (and for "d", the reader). */
+static void
+listeners_got(void *arg, const struct store_listener *l, size_t n,
+    const char *error)
+{
+	struct listeners_read	*rd = arg;
+	size_t			 i;
+
+	for (i = 0; error == NULL && i < n; i++) {
+		if (strcmp(l[i].name, "c") == 0 && l[i].public_url != NULL &&
+		    strcmp(l[i].public_url, "https://c.example") == 0 &&
+		    l[i].pid == getpid() && l[i].host[0] != '\0')
+			rd->found = 1;
+		if (strcmp(l[i].name, "d") == 0)
+			rd->self = 1;
+	}
+	if (error != NULL)
+		diag("store_listeners: %s", error);
+	rd->done = 1;
+}
+
+/*
+ * Heartbeats: C (every 100 ms) and D (once, at its start) see each
+ * other; E closed leaves C's list; D, which stops heartbeating without
+ * closing, leaves it once its last heartbeat is older than the window.
+ */
+static void
+test_heartbeats(void)
+{
+	struct fixture		 c, d, e;
+	struct listener_seen	 ls;
+	struct listeners_read	 rd;
+
+	memset(&c, 0, sizeof c);
+	memset(&d, 0, sizeof d);
+	memset(&e, 0, sizeof e);
+	heartbeat_ms = 100;
+	public_url = "https://c.example";
+	ropen(&c, "c");
+	heartbeat_ms = 3600 * 1000;
+	public_url = NULL;
+	if (!ok(c.store != NULL && ropen(&d, "d") == 0 && ropen(&e, "e") == 0,
+	    "C, D and E open"))
+		goto out;
+	ls.store = c.store;
+	ls.name = "d";
+	ok(run_while(listener_in, &ls), "C sees D");
+	ls.name = "e";
+	ok(run_while(listener_in, &ls), "and E");
+	ls.name = "c";
+	ok(listener_out(&ls), "but not itself");
+	memset(&rd, 0, sizeof rd);
+	ok(store_listeners(d.store, listeners_got, &rd) == 0 &&
+	    run_while(flag_up, &rd.done) && rd.found && !rd.self,
+	    "D reads C's heartbeat at once: its public URL, pid and host");
+	rclose(&e);
+	ls.name = "e";
+	ok(run_while(listener_out, &ls), "E closes: C no longer sees it");
+	ls.name = "d";
+	ok(listener_in(&ls), "but still D");
+	fake_now += 100 * STORE_HEARTBEAT_WINDOW + 1;
+	ok(run_while(listener_out, &ls), "D stops heartbeating (it is not "
+	    "closed): C drops it once its last heartbeat is %d ms old",
+	    100 * STORE_HEARTBEAT_WINDOW + 1);
+out:
+	heartbeat_ms = 0;
+	rclose(&c);
+	rclose(&d);
+	rclose(&e);
+}
+
+/* Run the loop until waiter tw is handed a message or the deadline. */
+static int
+handed_by(struct test_waiter *tw, int64_t deadline)
+{
+	while (tw->got == NULL && loop_now() < deadline)
+		loop_run_once(loop);
+	return (tw->got != NULL);
+}
+
+/* Tell whether the lease key of message seq holds a name of listener. */
+static int
+lease_holder(uint64_t seq, const char *listener)
+{
+	const char	*argv[3] = { "GET", NULL, NULL };
+	redisReply	*r;
+	char		 key[64];
+	int		 is;
+
+	snprintf(key, sizeof key, "fish:{s1}:lease:%llu",
+	    (unsigned long long)seq);
+	argv[1] = key;
+	if ((r = rcmd(argv)) == NULL)
+		return (0);
+	is = r->type == REDIS_REPLY_STRING &&
+	    strncmp(r->str, listener, strlen(listener)) == 0 &&
+	    r->str[strlen(listener)] == '/';
+	freeReplyObject(r);
+	return (is);
+}
+
+/*
+ * Early release: A's waiter goes away with a message unconfirmed, and
+ * B's waiter, which lost the claim, gets it well before A's lease would
+ * have expired; and a lease A won for a waiter that took another message
+ * goes back at once too.
+ */
+static void
+test_release(struct fixture *a, struct fixture *b)
+{
+	struct hook		*ha, *hb;
+	struct test_waiter	 wa, wb;
+	struct message		*m, *m2;
+	int			 done = 0;
+
+	if (!ok((hb = spawn_both(a, b, "h6", NULL, &ha)) != NULL,
+	    "h6 reaches B"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	m = post(a, ha, "released");
+	ok(m != NULL && run_while(waiter_done, &wa) && wa.got == m &&
+	    lease_holder(m->seq, "a"), "a waiter on A is handed a message, "
+	    "A holding its lease");
+	if (m == NULL)
+		return;
+	wait_on(b, &wb, hb, NULL, 0);
+	/* B's claim and its answer come before the catch-up's. */
+	ok(store_catch_up(b->store, caught_up, &done) == 0 &&
+	    run_while(flag_up, &done) && wb.calls == 0, "a waiter on B "
+	    "claims it and loses: A holds it");
+	store_release(a->store, m);
+	store_unwait(a->store, &wa.w);
+	ok(handed_by(&wb, loop_now() + LEASE_MS / 2) && wb.got != NULL &&
+	    wb.got->seq == m->seq && lease_holder(m->seq, "b"), "A's waiter "
+	    "goes away unconfirmed: B's waiter is handed it within half the "
+	    "lease, B holding the lease");
+	if (wb.got != NULL)
+		store_take(b->store, wb.got);
+	store_unwait(b->store, &wb.w);
+
+	m = post(a, ha, "first");
+	m2 = post(a, ha, "second");
+	if (!ok(m != NULL && m2 != NULL, "two messages queued on h6"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	done = 0;
+	ok(run_while(waiter_done, &wa) && wa.got == m &&
+	    store_catch_up(a->store, caught_up, &done) == 0 &&
+	    run_while(flag_up, &done), "a waiter on A claims both and is "
+	    "handed the first");
+	store_take(a->store, m);
+	wait_on(b, &wb, hb, NULL, 0);
+	ok(handed_by(&wb, loop_now() + LEASE_MS / 2) && wb.got != NULL &&
+	    wb.got->seq == m2->seq, "it took that one: the second's lease "
+	    "goes back, and a waiter on B is handed it within half the lease");
+	if (wb.got != NULL)
+		store_take(b->store, wb.got);
+	store_unwait(b->store, &wb.w);
+}
+
+/* Tell whether the stream no longer holds the text given. */
+static int
+stream_lacks(void *arg)
+{
+	return (!stream_holds(arg));
+}
+
+/*
+ * Retention: on a session of its own with 2 s of it, entries older than
+ * that are trimmed, but a store opened afterwards still knows every hook
+ * (open, closed, verifying) and the messages within the period.
+ */
+static void
+test_retention(void)
+{
+	static const char	 settings[] = "{\"verify\": \"github\", "
+	    "\"secret\": \"" SECRET "\"}";
+	struct fixture		 c, d;
+	struct hook		*keep, *gone;
+	struct message		*old, *recent;
+	uint64_t		 old_seq;
+	struct find		 fd;
+	struct see		 sw;
+	char			 body[] = "ancient-body";
+	char			 spawned[128];
+
+	memset(&c, 0, sizeof c);
+	memset(&d, 0, sizeof d);
+	session = "s2";
+	retain_ms = 2000;
+	if (!ok(ropen(&c, "c") == 0, "C opens on a session with 2 s of "
+	    "retention"))
+		goto out;
+	keep = spawn(&c, "keep", NULL);
+	gone = spawn(&c, "gone", NULL);
+	/* Its spawn's record, which no restatement (closed) matches. */
+	snprintf(spawned, sizeof spawned, "\"name\":\"gone\","
+	    "\"created_at\":%lld}", (long long)fake_now);
+	if (gone != NULL)
+		store_close_hook(c.store, gone);
+	old = keep != NULL ? post(&c, keep, "ancient-body") : NULL;
+	/* C's own retention may free it: keep its seq. */
+	old_seq = old != NULL ? old->seq : 0;
+	ok(spawn(&c, "vkeep", settings) != NULL && old != NULL &&
+	    stream_holds("ancient-body"), "hooks and a message are in the "
+	    "stream");
+	ok(run_while(stream_lacks, body) && run_while(stream_lacks, spawned),
+	    "once older than the retention, the message and the spawns are "
+	    "trimmed (XTRIM MINID)");
+	ok(stream_holds("\"restated\":true"), "the hooks are restated after "
+	    "a checkpoint");
+	recent = post(&c, keep, "recent-body");
+	sw.seq = recent != NULL ? recent->seq : 0;
+	if (!ok(recent != NULL && ropen(&d, "d") == 0, "D opens afterwards"))
+		goto out;
+	fd.store = d.store;
+	fd.name = "keep";
+	sw.store = d.store;
+	sw.state = MESSAGE_QUEUED;
+	ok(run_while(found, &fd) && !store_find(d.store, "keep")->closed &&
+	    run_while(seen_in, &sw), "D knows the open hook and its recent "
+	    "message");
+	ok(store_message(d.store, old_seq) == NULL, "but not the message "
+	    "trimmed");
+	fd.name = "gone";
+	ok(found(&fd) && store_find(d.store, "gone")->closed, "it knows the "
+	    "closed hook, closed");
+	ok(has_secret(store_find(d.store, "vkeep")), "and the verifying one, "
+	    "with its secret");
+out:
+	session = "s1";
+	retain_ms = STORE_RETAIN_DEFAULT_MS;
+	rclose(&c);
+	rclose(&d);
+}
+
 /* Catch-up: a hook spawned on A is known on B at once after it. */
 static void
 test_catch_up(struct fixture *a, struct fixture *b)
 {
 	int	done = 0;
 
-	ok(store_catch_up(b->store, caught_up, &done) == 0 && run_while(flag_up, &done), "B catches up");
+	ok(store_catch_up(b->store, caught_up, &done) == 0 &&
+	    run_while(flag_up, &done), "B catches up");
 	(void)a;
 }
 
@@ -529,6 +1031,11 @@ main(void)
 		test_share(&a, &b);
 		test_close(&a, &b);
 		test_catch_up(&a, &b);
+		test_secrets(&a, &b);
+		test_secret_missing(&a, &b);
+		test_heartbeats();
+		test_release(&a, &b);
+		test_retention();
 		test_reopen(&a, &b);
 		test_restart(&a, &b);
 		test_expiry(&a, &b);
