@@ -159,6 +159,42 @@ cmd_status_tunnel(struct json_object *reply)
 	return (ret);
 }
 
+/*
+ * Print this listener's name among the session's and one line for each
+ * other listener seen in the last minute (a session shared through Redis).
+ */
+static int
+cmd_status_listeners(struct json_object *reply)
+{
+	struct json_object	*list, *o;
+	const char		*name, *url;
+	char			*line;
+	size_t			 i, n;
+	int			 ret = 0;
+
+	if ((name = proto_string(reply, "listener")) != NULL)
+		ret |= cmd_status_line("listener:", name);
+	if (!json_object_object_get_ex(reply, "listeners", &list) ||
+	    !json_object_is_type(list, json_type_array))
+		return (ret);
+	if ((n = json_object_array_length(list)) == 0)
+		return (ret | cmd_status_line("others:",
+		    "none seen in the last minute"));
+	for (i = 0; i < n; i++) {
+		o = json_object_array_get_idx(list, i);
+		url = proto_string(o, "public_url");
+		xasprintf(&line, "%s (host %s, pid %" PRId64 "%s%s), seen %"
+		    PRId64 " s ago", proto_string(o, "name") == NULL ? "?" :
+		    proto_string(o, "name"), proto_string(o, "host") == NULL ?
+		    "?" : proto_string(o, "host"), proto_int(o, "pid", 0),
+		    url == NULL ? "" : ", ", url == NULL ? "" : url,
+		    proto_int(o, "seen_ago_ms", 0) / 1000);
+		ret |= cmd_status_line(i == 0 ? "others:" : "", line);
+		free(line);
+	}
+	return (ret);
+}
+
 /* Print the status for people. */
 static int
 cmd_status_human(struct json_object *reply)
@@ -183,6 +219,7 @@ cmd_status_human(struct json_object *reply)
 	ret |= cmd_status_settings(reply);
 	if ((s = proto_string(reply, "store_state")) != NULL)
 		ret |= cmd_status_line("redis:", s);
+	ret |= cmd_status_listeners(reply);
 	ret |= cmd_status_tunnel(reply);
 	ret |= cmd_status_int(reply, "hooks", "hooks:");
 	ret |= cmd_status_int(reply, "messages", "messages:");

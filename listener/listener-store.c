@@ -8,8 +8,9 @@
  * its start and applies each entry once.
  *
  * The listener's name is this machine's host name and a short checksum
- * of the session's directory: stable across restarts, and different for
- * two listeners of one machine (each has its own FISH_HOME).
+ * of the session directory's device and inode numbers: stable across
+ * restarts, and different for two listeners of one machine (each has its
+ * own FISH_HOME).
  */
 #include "compat.h"
 #include "config.h"
@@ -19,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -115,12 +117,16 @@ fail:
 	return (-1);
 }
 
-/* Make this listener's name: HOST-CRC of the session's directory. */
+/*
+ * Make this listener's name: HOST-CRC of the session directory's device
+ * and inode numbers (its path is "." once the listener entered it).
+ */
 static void
 listener_store_name_make(void)
 {
 	char		host[LISTENER_STORE_HOST_MAX + 1];
-	const char	*dir = listener.session.dir;
+	struct stat	st;
+	uint64_t	id[2] = { 0, 0 };
 	size_t		i;
 
 	if (gethostname(host, sizeof host) == -1 || *host == '\0')
@@ -131,8 +137,12 @@ listener_store_name_make(void)
 		if (host[i] == '/' || host[i] < '!' || host[i] > '~')
 			host[i] = '_';
 	}
+	if (fstat(listener.session.dir_fd, &st) == 0) {
+		id[0] = (uint64_t)st.st_dev;
+		id[1] = (uint64_t)st.st_ino;
+	}
 	xasprintf(&listener_store_name, "%s-%08x", host,
-	    (unsigned int)crc32c(0, dir, strlen(dir)));
+	    (unsigned int)crc32c(0, id, sizeof id));
 }
 
 /*
@@ -145,6 +155,9 @@ listener_store_configure(struct store_config *config, char **cause)
 {
 	const char	*text = settings_text(&listener.settings,
 			    SETTING_STORE);
+#ifdef FISH_TEST_HOOKS
+	const char	*every;
+#endif
 
 	if (text == NULL || strcmp(text, "journal") == 0)
 		return (0);
@@ -160,14 +173,16 @@ listener_store_configure(struct store_config *config, char **cause)
 	config->redis = &listener_store_url;
 	config->session = listener.session.name;
 	config->listener = listener_store_name;
+	/* The other listeners' status shows it. */
+	if (settings_is_set(&listener.settings, SETTING_PUBLIC_URL))
+		config->public_url = settings_text(&listener.settings,
+		    SETTING_PUBLIC_URL);
+#ifdef FISH_TEST_HOOKS
+	/* Test builds only: heartbeats this often, in ms, not every 10 s. */
+	if ((every = getenv("FISH_TEST_HEARTBEAT_MS")) != NULL)
+		config->heartbeat_ms = strtoll(every, NULL, 10);
+#endif
 	return (0);
-}
-
-/* Return this listener's name among the session's, or NULL: no Redis. */
-const char *
-listener_store_listener(void)
-{
-	return (listener_store_name);
 }
 
 /* Free what listener_store_configure made (the store is closed). */

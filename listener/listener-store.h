@@ -8,7 +8,6 @@
 struct store_config;
 
 int		 listener_store_configure(struct store_config *, char **);
-const char	*listener_store_listener(void);
 void		 listener_store_release(void);
 
 #endif

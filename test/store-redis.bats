@@ -91,6 +91,55 @@ on_port() {
 	assert_equal "$(status_field /store_state)" connected
 }
 
+# others_seen HOME N: succeed once that listener's status lists N others.
+others_seen() {
+	[ "$(FISH_HOME=$1 fish status --json 2>/dev/null | python3 -c '
+import json, sys
+print(len(json.load(sys.stdin).get("listeners", [])))' 2>/dev/null)" = "$2" ]
+}
+
+# evil_heartbeat: write a heartbeat of "evil", now, as anyone with
+# Redis's password could: its host holds an escape sequence and a newline.
+evil_heartbeat() {
+	redis HSET 'fish:{default}:listeners' evil "{\"last_seen\": $((${EPOCHREALTIME/./} / 1000)), \"pid\": 7, \"host\": \"h\\u001b[2J\\nforged: line\"}" >/dev/null
+}
+
+@test "status names this listener and the others of the session seen in the last minute" {
+	if ! grep -q '^#define FISH_TEST_HOOKS' "$FISH_BUILD_DIR/config.h"; then
+		skip "needs a build configured with --enable-test-hooks"
+	fi
+	# Heartbeats every second: seen for 6 s (six intervals), not a minute.
+	export FISH_TEST_HEARTBEAT_MS=1000
+	fish start --store "$STORE" --public-url https://a.example.test >/dev/null
+	wait_until 10 connected "$A"
+	run fish status
+	assert_line --regexp '^listener: +[^ ]+-[0-9a-f]{8}$'
+	assert_line --regexp '^others: +none seen in the last minute$'
+
+	on_b fish start --store "$STORE" --public-url https://b.example.test >/dev/null
+	wait_until 10 connected "$B"
+	wait_until 10 others_seen "$A" 1
+	run fish status
+	assert_line --regexp "^others: +[^ ]+-[0-9a-f]{8} \\(host [^,]+, pid $(cat "$B/sessions/default/listener.pid"), https://b.example.test\\), seen [0-9]+ s ago\$"
+	# B's status names A: A's own "listener:" line.
+	assert_equal "$(on_b fish status --json | fish field /listeners/0/name)" \
+	    "$(status_field /listener)"
+
+	# A heartbeat written by anyone with Redis's password is shown with
+	# its control characters made '?': nothing reaches the terminal raw.
+	evil_heartbeat
+	wait_until 10 others_seen "$A" 2
+	run fish status
+	assert_line --regexp '^(others:)? +evil \(host h\?\[2J\?forged: line, pid 7\), seen [0-9]+ s ago$'
+	refute_output --partial $'\033'
+
+	# A listener stopped leaves the others' lists: evil alone is left.
+	on_b fish stop >/dev/null
+	evil_heartbeat
+	wait_until 10 others_seen "$A" 1
+	assert_equal "$(status_field /listeners/0/name)" evil
+}
+
 @test "a Redis password never shows in the listener's command line, status or log" {
 	local pid
 	export REDIS_SECRET=s3cret-pw

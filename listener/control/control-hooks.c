@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "clock.h"
 #include "control.h"
 #include "envelope.h"
 #include "hold.h"
@@ -18,6 +19,7 @@
 #include "proto.h"
 #include "settings.h"
 #include "store.h"
+#include "xmalloc.h"
 
 /* Add what recovery found lost in the journal at start to a reply. */
 static void
@@ -33,6 +35,62 @@ control_hooks_damage(struct json_object *r, const struct journal_damage *d)
 	    json_object_new_int64((int64_t)d->segments_missing));
 	json_object_object_add(r, "journal_segments_unreadable",
 	    json_object_new_int64((int64_t)d->segments_unreadable));
+}
+
+/*
+ * A string another listener put in the session's heartbeats, as a JSON
+ * string with every control character made '?': it is shown on
+ * terminals, and one line each.
+ */
+static struct json_object *
+control_hooks_plain(const char *s)
+{
+	struct json_object	*o;
+	char			*copy, *p;
+
+	copy = xstrdup(s);
+	for (p = copy; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	o = json_object_new_string(copy);
+	free(copy);
+	return (o);
+}
+
+/*
+ * Add this listener's name and the session's other listeners seen in the
+ * last minute (their heartbeats, as the last one read them) to a reply.
+ */
+static void
+control_hooks_listeners(struct json_object *r, struct store *s)
+{
+	const struct store_listener	*seen;
+	const char			*name = store_listener_name(s);
+	struct json_object		*list, *o;
+	size_t				 n, i;
+	int64_t				 now = clock_wall_ms();
+
+	if (name != NULL)
+		json_object_object_add(r, "listener",
+		    json_object_new_string(name));
+	list = json_object_new_array();
+	seen = store_listeners_seen(s, &n);
+	for (i = 0; i < n; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "name",
+		    control_hooks_plain(seen[i].name));
+		json_object_object_add(o, "host",
+		    control_hooks_plain(seen[i].host));
+		json_object_object_add(o, "pid",
+		    json_object_new_int64(seen[i].pid));
+		if (seen[i].public_url != NULL)
+			json_object_object_add(o, "public_url",
+			    control_hooks_plain(seen[i].public_url));
+		json_object_object_add(o, "seen_ago_ms", json_object_new_int64(
+		    now > seen[i].last_seen ? now - seen[i].last_seen : 0));
+		json_object_array_add(list, o);
+	}
+	json_object_object_add(r, "listeners", list);
 }
 
 /* Reply to "status". */
@@ -54,9 +112,11 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	json_object_object_add(r, "url", json_object_new_string(s));
 	free(s);
 	settings_status(&listener.settings, r);
-	if ((state = store_state(control_store(c))) != NULL)
+	if ((state = store_state(control_store(c))) != NULL) {
 		json_object_object_add(r, "store_state",
 		    json_object_new_string(state));
+		control_hooks_listeners(r, control_store(c));
+	}
 	if ((tunnel = envelope_tunnel()) != NULL)
 		json_object_object_add(r, "tunnel_state", tunnel);
 	json_object_object_add(r, "hooks",

@@ -340,3 +340,15 @@ store_listeners_seen(struct store *s, size_t *n)
 	*n = hb != NULL ? hb->nseen : 0;
 	return (hb != NULL ? hb->seen : NULL);
 }
+
+/*
+ * Return this listener's name among the session's (its heartbeat's
+ * field), or NULL for a store not replicated.
+ */
+const char *
+store_listener_name(struct store *s)
+{
+	struct store_heartbeat	*hb = store_redis_heartbeat(s->redis);
+
+	return (hb != NULL ? hb->name : NULL);
+}
