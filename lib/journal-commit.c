@@ -245,15 +245,21 @@ journal_after_sync(struct journal *j, journal_synced_cb cb, void *arg)
 }
 
 /*
- * The group commit, waiting (at a stop, and in tests): sync, then run
- * every callback registered before the sync; again while they append or
- * register more, until nothing waits.  Return 0, or -1 with *cause when
- * a sync failed: the caller must then stop acknowledging anything, and
- * the callbacks waiting for that sync have not run.
+ * The group commit, waiting (at a stop, and in tests): let the sync under
+ * way end and run what waited for it; then sync, and run every callback
+ * registered before the sync; again while they append or register more,
+ * until nothing waits.  Return 0, or -1 with *cause when a sync failed:
+ * the caller must then stop acknowledging anything, and the callbacks
+ * waiting for that sync have not run.
  */
 int
 journal_commit(struct journal *j, char **cause)
 {
+	if (journal_sync_reap(j, 1) == -1) {
+		*cause = xstrdup(j->failure);
+		return (-1);
+	}
+	journal_run_inflight(j);
 	while (j->nsynced > 0 || journal_dirty(j)) {
 		if (journal_sync(j, cause) == -1)
 			return (-1);

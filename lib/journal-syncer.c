@@ -61,7 +61,11 @@ journal_syncer_sync(int fd, int fail)
 	return (0);
 }
 
-/* Keep an outcome and wake the loop; called with the lock held. */
+/*
+ * Keep an outcome, wake a caller waiting for it and unlock the lock held,
+ * then wake the loop: outside the lock, so that the loop, woken, does not
+ * wait for it.
+ */
 static void
 journal_syncer_finish(struct journal_syncer *sy, int error)
 {
@@ -69,11 +73,12 @@ journal_syncer_finish(struct journal_syncer *sy, int error)
 
 	sy->state = SYNCER_FINISHED;
 	sy->error = error;
+	pthread_cond_broadcast(&sy->done);
+	pthread_mutex_unlock(&sy->lock);
 	/* Cannot fail short of a counter at its maximum: one per sync. */
 	if (write(sy->efd, &one, sizeof one) != sizeof one) {
-		/* The waiter polls with block set at a stop anyway. */
+		/* A caller that waits (block set) needs no wake-up. */
 	}
-	pthread_cond_broadcast(&sy->done);
 }
 
 /* The thread: sync what is handed over, until told to stop. */
@@ -99,6 +104,7 @@ journal_syncer_main(void *arg)
 
 		pthread_mutex_lock(&sy->lock);
 		journal_syncer_finish(sy, error);
+		pthread_mutex_lock(&sy->lock);
 	}
 	pthread_mutex_unlock(&sy->lock);
 	return (NULL);
@@ -154,20 +160,35 @@ journal_syncer_fd(const struct journal_syncer *sy)
 	return (sy->efd);
 }
 
-/* Start the thread if it is not running; called with the lock held. */
-static int
-journal_syncer_thread(struct journal_syncer *sy)
+/*
+ * Start a journal helper thread running fn(arg), with every signal
+ * blocked (they go to the listener's signalfd).  Return 0, or -1 with
+ * errno.
+ */
+int
+journal_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
 {
 	sigset_t	all, old;
 	int		error;
 
-	if (sy->started)
-		return (0);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	error = pthread_create(&sy->thread, NULL, journal_syncer_main, sy);
+	error = pthread_create(thread, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (error != 0)
+	if (error != 0) {
+		errno = error;
+		return (-1);
+	}
+	return (0);
+}
+
+/* Start the thread if it is not running; called with the lock held. */
+static int
+journal_syncer_thread(struct journal_syncer *sy)
+{
+	if (sy->started)
+		return (0);
+	if (journal_thread_start(&sy->thread, journal_syncer_main, sy) == -1)
 		return (-1);
 	sy->started = 1;
 	return (0);
@@ -185,14 +206,14 @@ journal_syncer_start(struct journal_syncer *sy, int fd, int fail)
 	if (journal_syncer_thread(sy) == -1) {
 		/* No thread: sync here, the outcome taken the same way. */
 		journal_syncer_finish(sy, journal_syncer_sync(fd, fail));
-		pthread_mutex_unlock(&sy->lock);
 		return;
 	}
 	sy->fd = fd;
 	sy->fail = fail;
 	sy->state = SYNCER_ASKED;
-	pthread_cond_signal(&sy->work);
 	pthread_mutex_unlock(&sy->lock);
+	/* After unlocking: the thread, woken, takes the lock at once. */
+	pthread_cond_signal(&sy->work);
 }
 
 /*

@@ -12,7 +12,11 @@
 #ifndef JOURNAL_SYNCER_H
 #define JOURNAL_SYNCER_H
 
+#include <pthread.h>
+
 struct journal_syncer;
+
+int	 journal_thread_start(pthread_t *, void *(*)(void *), void *);
 
 struct journal_syncer *journal_syncer_new(char **);
 void	 journal_syncer_free(struct journal_syncer *);

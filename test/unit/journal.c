@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2035,6 +2036,209 @@ roll_cb(void *arg)
 		recs_add(r->want, JOURNAL_CHECKPOINT, r->first, json, NULL, 0);
 }
 
+/* A callback of the pipelined commit: how often it ran, the syncs then. */
+struct piped_seen {
+	struct journal	*j;
+	int		 ran;
+	uint64_t	 syncs_then;
+};
+
+/* Count a run of a pipelined commit's callback, and the syncs done. */
+static void
+piped_cb(void *arg)
+{
+	struct piped_seen	*p = arg;
+	uint64_t		 appended;
+
+	p->ran++;
+	journal_counts(p->j, &appended, &p->syncs_then);
+}
+
+/* Return the fdatasyncs j has done. */
+static uint64_t
+syncs_of(const struct journal *j)
+{
+	uint64_t	appended, syncs;
+
+	journal_counts(j, &appended, &syncs);
+	return (syncs);
+}
+
+/*
+ * Wait (at most 10 s) until the sync under way ends, as the listener's
+ * loop does, and take its outcome: return journal_commit_poll's, or -1.
+ */
+static int
+await_sync(struct journal *j, char **cause)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = journal_sync_fd(j);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 10000) != 1) {
+		*cause = xstrdup("no sync ended within 10 s");
+		return (-1);
+	}
+	return (journal_commit_poll(j, cause));
+}
+
+/*
+ * Test the pipelined group commit: a started commit runs nothing until
+ * its sync ended; what is appended and registered meanwhile waits for
+ * the next sync, which starts as soon as that one ends; a waiting commit
+ * (a stop) ends the sync under way and syncs the rest; a close waits for
+ * the sync under way and runs nothing.
+ */
+static void
+test_pipelined(void)
+{
+	struct journal		*j;
+	struct piped_seen	 a, b;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	char			*dir, *warning, *cause = NULL;
+
+	dir = temp_path("pipelined");
+	if ((j = reopen(dir, &seen, &warning)) == NULL) {
+		ok(0, "open a journal for the pipelined commit");
+		goto out;
+	}
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	a.j = b.j = j;
+	append(j, &want, 1, 100);
+	journal_after_sync(j, piped_cb, &a);
+	ok(journal_commit_start(j, &cause) == 0 && a.ran == 0 &&
+	    journal_dirty(j) && syncs_of(j) == 0,
+	    "a commit started hands its sync over and runs nothing yet");
+	append(j, &want, 2, 100);
+	journal_after_sync(j, piped_cb, &b);
+	ok(journal_commit_start(j, &cause) == 0 && a.ran == 0 && b.ran == 0,
+	    "while a sync is under way, another start runs nothing");
+	ok(all_read(j, &want, NULL), "records written and pending read back "
+	    "while the sync is under way");
+	ok(await_sync(j, &cause) == 0 && a.ran == 1 && a.syncs_then == 1 &&
+	    b.ran == 0, "when the sync ends, what was registered before it "
+	    "runs, and what was registered after it does not");
+	ok(journal_dirty(j), "the next sync started at once for what was "
+	    "appended meanwhile");
+	ok(await_sync(j, &cause) == 0 && b.ran == 1 && b.syncs_then == 2 &&
+	    !journal_dirty(j), "then what was registered after it runs, after "
+	    "its own sync");
+	journal_after_sync(j, piped_cb, &a);
+	ok(journal_commit_start(j, &cause) == 0 && a.ran == 2 &&
+	    syncs_of(j) == 2, "with nothing written since the last sync, a "
+	    "callback runs at once");
+
+	append(j, &want, 3, 100);
+	journal_after_sync(j, piped_cb, &a);
+	journal_commit_start(j, &cause);
+	append(j, &want, 4, 100);
+	journal_after_sync(j, piped_cb, &b);
+	ok(journal_commit(j, &cause) == 0 && a.ran == 3 && b.ran == 2 &&
+	    a.syncs_then == 3 && b.syncs_then == 4 && !journal_dirty(j),
+	    "a waiting commit (a stop) ends the sync under way, runs what "
+	    "waited for it, then syncs the rest and runs the rest");
+
+	append(j, &want, 5, 100);
+	journal_after_sync(j, piped_cb, &a);
+	journal_commit_start(j, &cause);
+	journal_close(j);
+	ok(a.ran == 3, "a journal closed with a sync under way lets it end "
+	    "and runs nothing that waited");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && recs_are(&seen, &want, NULL),
+	    "every record replays");
+#ifdef FISH_TEST_HOOKS
+	append(j, NULL, 6, 10);
+	journal_after_sync(j, piped_cb, &a);
+	a.j = b.j = j;
+	setenv("FISH_TEST_FAIL_FSYNC", "1", 1);
+	journal_commit_start(j, &cause);
+	unsetenv("FISH_TEST_FAIL_FSYNC");
+	append(j, NULL, 7, 10);
+	journal_after_sync(j, piped_cb, &b);
+	ok(await_sync(j, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "cannot sync journal segment 00000001") != NULL &&
+	    a.ran == 3 && b.ran == 2,
+	    "a failed sync is reported when it ends, naming the segment, and "
+	    "nothing that waited for it runs");
+	free(cause);
+	cause = NULL;
+	ok(journal_commit_start(j, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "cannot sync") != NULL, "it fails the next start");
+	free(cause);
+	cause = NULL;
+	ok(journal_commit(j, &cause) == -1 && cause != NULL && b.ran == 2 &&
+	    journal_dirty(j), "and every later commit: nothing more runs");
+	free(cause);
+#endif
+	journal_close(j);
+	free(warning);
+out:
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
+/*
+ * Test a roll while a sync is under way: the old segment's tail is
+ * synced on its own after it, before anything is written to the new
+ * segment, and what waited runs only once its own records are synced.
+ */
+static void
+test_pipelined_roll(void)
+{
+	struct journal		*j;
+	struct piped_seen	 a, b;
+	struct roll_seen	 r;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	char			*dir, *warning, *cause = NULL;
+	uint64_t		 tail;
+
+	dir = temp_path("pipelined-roll");
+	if ((j = reopen(dir, &seen, &warning)) == NULL) {
+		ok(0, "open a journal to roll while syncing");
+		goto out;
+	}
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	memset(&r, 0, sizeof r);
+	a.j = b.j = r.j = j;
+	r.want = &want;
+	journal_on_roll(j, roll_cb, &r);
+	append(j, &want, 1, 100);
+	journal_after_sync(j, piped_cb, &a);
+	journal_commit_start(j, &cause);
+	append(j, &want, 2, 100);
+	tail = record_end(&want, want.n - 1);
+	ok(journal_roll(j, 1, &cause) == 0 && r.calls == 1,
+	    "the journal rolls while a sync is under way");
+	append(j, &want, 3, 100);
+	journal_after_sync(j, piped_cb, &b);
+	ok(await_sync(j, &cause) == 0 && a.ran == 1 && b.ran == 0,
+	    "the sync under way ends, and runs only what waited for it");
+	ok(segment_written(dir, 1) == (long long)tail &&
+	    segment_written(dir, 2) <= JOURNAL_HEADER_LEN,
+	    "the old segment's tail is synced next, and nothing is written to "
+	    "the new segment meanwhile");
+	ok(await_sync(j, &cause) == 0 && b.ran == 0 && journal_dirty(j) &&
+	    segment_written(dir, 2) > JOURNAL_HEADER_LEN,
+	    "once it is synced, the new segment is written and synced");
+	ok(await_sync(j, &cause) == 0 && b.ran == 1 && b.syncs_then == 3 &&
+	    !journal_dirty(j), "and then what waited for its records runs");
+	ok(all_read(j, &want, NULL), "records of both segments read back");
+	journal_close(j);
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && recs_are(&seen, &want, NULL),
+	    "every record replays, in order");
+	journal_close(j);
+	free(warning);
+out:
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
 /* Test the sizes segments are pre-written at. */
 static void
 test_segment_sizes(void)
@@ -2319,6 +2523,8 @@ main(void)
 	test_random_reads();
 	test_roll();
 	test_commit();
+	test_pipelined();
+	test_pipelined_roll();
 	test_expire();
 	test_torn_tail();
 	test_damaged_middle();
