@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,6 @@
 #include "journal-format.h"
 #include "journal-prepare.h"
 #include "journal-segment.h"
-#include "journal-syncer.h"
 #include "xmalloc.h"
 
 /* Zeros written at once, and how often their writeback is started. */
@@ -251,10 +251,19 @@ journal_preparer_main(void *arg)
 static int
 journal_preparer_start(struct journal_preparer *p)
 {
+	sigset_t	all, old;
+	int		error;
+
 	if (p->started)
 		return (0);
-	if (journal_thread_start(&p->thread, journal_preparer_main, p) == -1)
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	error = pthread_create(&p->thread, NULL, journal_preparer_main, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (error != 0) {
+		errno = error;
 		return (-1);
+	}
 	p->started = 1;
 	return (0);
 }

@@ -1,9 +1,8 @@
 /*
- * The journal's segments, shared by journal.c (the API: appends, reads
- * and expiring), journal-commit.c (syncs and the group commit),
- * journal-roll.c (rolling), journal-segment.c (segment files: creating
- * them, and recovering them all on open) and journal-prepare.c (segments
- * written ahead of need); nothing else includes this.
+ * The journal's segments, shared by journal.c (the API: appends, sync,
+ * reads and expiring), journal-roll.c (rolling), journal-segment.c (segment files:
+ * creating them, and recovering them all on open) and journal-prepare.c
+ * (segments written ahead of need); nothing else includes this.
  */
 #ifndef JOURNAL_SEGMENT_H
 #define JOURNAL_SEGMENT_H
@@ -80,14 +79,6 @@ struct journal {
 	char			*failure;	/* a write failed off sync */
 	uint64_t		 appended;	/* records, since open */
 	uint64_t		 syncs;		/* fdatasyncs of records */
-
-	/* The sync under way on the sync thread (journal-commit.c). */
-	struct journal_syncer	*syncer;
-	int			 inflight;	/* one is under way */
-	uint32_t		 inflight_number; /* of this segment */
-	int			 inflight_older; /* an older one's tail */
-	struct journal_synced	*inflight_cbs;	/* to run when it ends */
-	size_t			 ninflight;
 };
 
 int	 journal_sync_dir(const char *);
@@ -109,8 +100,5 @@ struct segment *journal_find_segment(const struct journal *, uint32_t);
 void	 journal_prepare_ahead(struct journal *);
 int	 journal_sync_older(struct journal *, char **);
 void	 journal_roll_full(struct journal *, uint64_t);
-
-/* Between journal.c and journal-commit.c. */
-void	 journal_commit_close(struct journal *);
 
 #endif

@@ -38,7 +38,6 @@
 #include "journal-format.h"
 #include "journal-prepare.h"
 #include "journal-segment.h"
-#include "journal-syncer.h"
 #include "sorted.h"
 #include "xmalloc.h"
 
@@ -67,8 +66,6 @@ journal_open(const char *dir, journal_replay_cb cb, void *arg,
 	buffer_init(&j->pending);
 	buffer_init(&j->warnings);
 	j->preparer = journal_preparer_new(dir);
-	if ((j->syncer = journal_syncer_new(cause)) == NULL)
-		goto fail;
 	if (mkdir(dir, 0700) == 0) {
 		parent = xstrdup(dir);
 		journal_sync_dir(dirname(parent));
@@ -110,8 +107,6 @@ journal_close(struct journal *j)
 		return;
 	/* Seals asked for are done; a preparation under way is dropped. */
 	journal_preparer_free(j->preparer);
-	/* A sync under way ends before its descriptor is closed. */
-	journal_commit_close(j);
 	for (i = 0; i < j->nsegments; i++)
 		close(j->segments[i].fd);
 	free(j->segments);
@@ -210,6 +205,107 @@ journal_append(struct journal *j, enum journal_type type,
 	text = json_object_to_json_string_length(json,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &text_len);
 	return (journal_append_text(j, type, text, text_len, body, body_len));
+}
+
+/* Tell whether there are appends not yet durable. */
+int
+journal_dirty(const struct journal *j)
+{
+	return (buffer_unread(&j->pending) != 0 || j->unsynced != 0);
+}
+
+/*
+ * Make every append durable: sync the older segment a roll wrote to, if
+ * any, then write pending appends at the end of the active segment and
+ * fdatasync them.  A failure here must be treated as fatal by the
+ * caller: after a failed fsync the kernel may have dropped the dirty
+ * pages, and a retry can report success for data that is gone.  So the
+ * journal keeps failing from then on, and never rolls again.
+ */
+int
+journal_sync(struct journal *j, char **cause)
+{
+	struct segment	*seg;
+	size_t		 n;
+
+	if (j->failure != NULL) {
+		*cause = xstrdup(j->failure);
+		return (-1);
+	}
+	if (j->unsynced != 0 && journal_sync_older(j, cause) == -1)
+		goto fail;
+	seg = journal_active(j);
+	if ((n = buffer_unread(&j->pending)) == 0)
+		return (0);
+	if (journal_pwrite(seg->fd, buffer_peek(&j->pending), n,
+	    seg->size) == -1) {
+		xasprintf(cause, "cannot write journal segment %08u: %s",
+		    seg->number, strerror(errno));
+		goto fail;
+	}
+#ifdef FISH_TEST_HOOKS
+	/* Test builds only: simulate a failing disk. */
+	if (getenv("FISH_TEST_FAIL_FSYNC") != NULL) {
+		xasprintf(cause, "cannot sync journal segment %08u: %s",
+		    seg->number, strerror(EIO));
+		goto fail;
+	}
+#endif
+	if (fdatasync(seg->fd) == -1) {
+		xasprintf(cause, "cannot sync journal segment %08u: %s",
+		    seg->number, strerror(errno));
+		goto fail;
+	}
+	j->syncs++;
+	seg->size += n;
+	seg->written_at = clock_wall_ms();
+	journal_pending_reset(j);
+	return (0);
+fail:
+	journal_fail(j, xstrdup(*cause));
+	return (-1);
+}
+
+/* Run cb(arg) once everything appended so far is durable (journal_commit). */
+void
+journal_after_sync(struct journal *j, journal_synced_cb cb, void *arg)
+{
+	if (j->nsynced == j->synced_size) {
+		j->synced_size = j->synced_size == 0 ? 64 : j->synced_size * 2;
+		j->synced = xreallocarray(j->synced, j->synced_size,
+		    sizeof *j->synced);
+	}
+	j->synced[j->nsynced].cb = cb;
+	j->synced[j->nsynced].arg = arg;
+	j->nsynced++;
+}
+
+/*
+ * The group commit: sync once, then run every callback registered before
+ * the sync; again while they append or register more, until nothing waits.
+ * Return 0, or -1 with *cause when a sync failed: the caller must then
+ * stop acknowledging anything (see journal_sync), and the callbacks of
+ * that batch have not run.
+ */
+int
+journal_commit(struct journal *j, char **cause)
+{
+	struct journal_synced	*batch;
+	size_t			 n, i;
+
+	while (j->nsynced > 0 || journal_dirty(j)) {
+		if (journal_sync(j, cause) == -1)
+			return (-1);
+		/* Callbacks may append and register more: take this batch. */
+		batch = j->synced;
+		n = j->nsynced;
+		j->synced = NULL;
+		j->nsynced = j->synced_size = 0;
+		for (i = 0; i < n; i++)
+			batch[i].cb(batch[i].arg);
+		free(batch);
+	}
+	return (0);
 }
 
 /* Compare a segment number with a segment, for sorted_find. */
@@ -362,8 +458,7 @@ journal_expire(struct journal *j, int64_t cutoff, char **cause)
 	*cause = NULL;
 	while (dropped + 1 < j->nsegments) {
 		seg = &j->segments[dropped];
-		if (seg->written_at >= cutoff || seg->number == j->unsynced ||
-		    (j->inflight && seg->number == j->inflight_number))
+		if (seg->written_at >= cutoff || seg->number == j->unsynced)
 			break;
 		path = journal_segment_path(j, seg->number);
 		if (unlink(path) == -1 && errno != ENOENT) {

@@ -15,16 +15,12 @@
  * fish) are still read, never written.
  *
  * Records are written only by journal_append (or journal_append_text) and
- * made durable by a sync.  Group commit: whatever must wait for its
+ * made durable by journal_sync.  Group commit: whatever must wait for its
  * record to be durable (an answer to a request, a reply to a client)
- * registers a callback with journal_after_sync.  Before each wait for
- * events the listener's store runs journal_commit_start, which writes
- * what is pending and hands its fdatasync to a sync thread
- * (journal-syncer.h) with every callback registered so far; the loop
- * goes on meanwhile, and when journal_sync_fd becomes readable,
- * journal_commit_poll runs those callbacks and starts the next sync.
- * journal_commit does it all while waiting (at a stop, in tests).  See
- * doc/journal.md for the meaning of each record type.
+ * registers a callback with journal_after_sync; journal_commit, which the
+ * listener's store runs before each wait for events (and at a stop),
+ * syncs once for all of them and then runs them.  See doc/journal.md for
+ * the meaning of each record type.
  *
  * Segments are pre-written: created whole, filled with zeros and synced,
  * by a helper thread, before any record goes there, so that appends
@@ -101,9 +97,6 @@ int	 journal_sync(struct journal *, char **);
 int	 journal_dirty(const struct journal *);
 void	 journal_after_sync(struct journal *, journal_synced_cb, void *);
 int	 journal_commit(struct journal *, char **);
-int	 journal_commit_start(struct journal *, char **);
-int	 journal_commit_poll(struct journal *, char **);
-int	 journal_sync_fd(const struct journal *);
 int	 journal_read(struct journal *, uint64_t, struct journal_record *,
 	    char **);
 void	 journal_record_release(struct journal_record *);

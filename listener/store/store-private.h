@@ -73,7 +73,6 @@ struct store {
 						   freed at close */
 	struct hook		 *spare;	/* the next to hand out, or NULL */
 	int			  opened;	/* the journal is replayed */
-	int			  watching;	/* journal_sync_fd watched */
 
 	/* The message index (message.c), in sequence order. */
 	struct message		**messages;

@@ -8,9 +8,6 @@
  */
 #include "config.h"
 
-#include <sys/epoll.h>
-
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,54 +23,16 @@
 #include "store-redis.h"
 #include "xmalloc.h"
 
-/* Log the problems the journal met (a segment it could not prepare). */
-static void
-store_journal_warnings(struct store *s)
-{
-	char	*warnings, *line, *next;
-
-	if ((warnings = journal_warnings(s->journal)) == NULL)
-		return;
-	for (line = warnings; line != NULL; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		log_warnx("%s", line);
-	}
-	free(warnings);
-}
-
 /*
- * The group commit, run before every wait of the loop: write what is
- * pending and hand its sync to the journal's sync thread, unless one is
- * under way (journal_commit_start).  A failed sync is fatal (see
+ * The group commit, run before every wait of the loop: sync once, then
+ * release all that waited for it.  A failed sync is fatal (see
  * journal_sync): after one, a retry may falsely succeed.
  */
 static int64_t
 store_prepare(void *arg)
 {
-	struct store	*s = arg;
-	char		*cause;
-
-	if (journal_commit_start(s->journal, &cause) == -1)
-		fatalx("%s; stopping without acknowledging anything more",
-		    cause);
-	store_journal_warnings(s);
+	store_commit(arg);
 	return (-1);
-}
-
-/* A sync ended: release all that waited for it, start the next. */
-static void
-store_synced(int fd, uint32_t events, void *arg)
-{
-	struct store	*s = arg;
-	char		*cause;
-
-	(void)fd;
-	(void)events;
-	if (journal_commit_poll(s->journal, &cause) == -1)
-		fatalx("%s; stopping without acknowledging anything more",
-		    cause);
-	store_journal_warnings(s);
 }
 
 /*
@@ -134,14 +93,6 @@ store_open(const struct store_config *config, char **warnings, char **cause)
 	if (b.len > 0)
 		*warnings = buffer_detach(&b, NULL);
 	buffer_release(&b);
-	if (loop_add(s->loop, journal_sync_fd(s->journal), EPOLLIN,
-	    store_synced, s) == -1) {
-		xasprintf(cause, "cannot watch the journal's syncs: %s",
-		    strerror(errno));
-		store_close(s);
-		return (NULL);
-	}
-	s->watching = 1;
 	loop_prepare_add(s->loop, store_prepare, s);
 	loop_prepare_add(s->loop, waiter_prepare, s);
 	retention_start(s);
@@ -161,8 +112,6 @@ store_close(struct store *s)
 	retention_stop(s);
 	loop_prepare_remove(s->loop, store_prepare, s);
 	loop_prepare_remove(s->loop, waiter_prepare, s);
-	if (s->watching)
-		loop_remove(s->loop, journal_sync_fd(s->journal));
 	journal_close(s->journal);
 	hook_free_all(s);
 	message_free_all(s);
@@ -185,19 +134,26 @@ store_after_sync(struct store *s, store_synced_cb cb, void *arg)
 }
 
 /*
- * The group commit, waiting: make everything appended durable and run
- * what waited for it, a sync under way first (at a stop, and in tests).
- * A failed sync ends the process.
+ * The group commit: make everything appended durable and run what waited
+ * for it (also at a stop).  A failed sync ends the process.  Problems the
+ * journal met meanwhile (a segment it could not prepare) are logged.
  */
 void
 store_commit(struct store *s)
 {
-	char	*cause;
+	char	*cause, *warnings, *line, *next;
 
 	if (journal_commit(s->journal, &cause) == -1)
 		fatalx("%s; stopping without acknowledging anything more",
 		    cause);
-	store_journal_warnings(s);
+	if ((warnings = journal_warnings(s->journal)) == NULL)
+		return;
+	for (line = warnings; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		log_warnx("%s", line);
+	}
+	free(warnings);
 }
 
 /*
