@@ -78,7 +78,7 @@ const struct cmd_entry cmd_start_entry = {
 	    "                      behind --tunnel or --public-url, at most N\n"
 	    "                      requests under way from one client, else 429\n"
 	    "  --max-header SIZE   answer 431 to requests whose request line and\n"
-	    "                      headers come near SIZE (default 64KiB; 16KiB\n"
+	    "                      headers come near SIZE (default 16KiB; 16KiB\n"
 	    "                      to 1MiB), 414 to a request line over half of it,\n"
 	    "                      counting 64 bytes for each query parameter\n"
 	    "  --max-inflight SIZE hold at most SIZE of request bodies in memory at\n"

@@ -104,7 +104,7 @@ const struct setting_row settings_table[SETTINGS_COUNT] = {
 	 * 16KiB leaves a hook's answer room beside an ordinary request.
 	 */
 	[SETTING_MAX_HEADER] = { "--max-header", "max_header", KIND_SIZE,
-	    "64KiB", 16ULL << 10, 1ULL << 20, "16KiB to 1MiB", NULL, NULL,
+	    "16KiB", 16ULL << 10, 1ULL << 20, "16KiB to 1MiB", NULL, NULL,
 	    "header %", ROW_LIMITS, ROW_NONE, ROW_NONE,
 	    offsetof(struct limits, max_header) },
 	[SETTING_IDLE_TIMEOUT] = { "--idle-timeout", "idle_timeout",

@@ -226,7 +226,7 @@ test_defaults(void)
 	ok(limits.idle_timeout_ms == 10000, "the default idle timeout is 10s");
 	ok(limits.max_connections == 512, "the default connection cap is 512");
 	ok(limits.max_per_ip == 64, "the default per-address cap is 64");
-	ok(limits.max_header == 64U << 10, "the default header cap is 64KiB");
+	ok(limits.max_header == 16U << 10, "the default header cap is 16KiB");
 	ok(limits.max_inflight == 256U << 20,
 	    "the default cap on bodies in flight is 256MiB");
 	settings_release(&in_force);
