@@ -53,6 +53,7 @@
 #include "store-lease.h"
 #include "store-private.h"
 #include "store-redis.h"
+#include "store-replicas.h"
 #include "store-retain.h"
 #include "token.h"
 #include "xmalloc.h"
@@ -128,6 +129,7 @@ struct store_redis {
 	struct store_lease	*lease;
 	struct store_heartbeat	*heartbeat;
 	struct store_retain	*retain;
+	struct store_replicas	*replicas;	/* NULL: none wanted */
 	size_t			 fromlen;	/* of "LISTENER/NONCE" */
 	struct sr_records	 unsent;
 	struct sr_records	 unknown;	/* lost with a connection */
@@ -181,6 +183,18 @@ sr_seqs_add(struct sr_seqs *l, uint64_t n, uint64_t seq)
 	l->n++;
 }
 
+/*
+ * Return the last record up to which every one is acknowledged: by Redis,
+ * and by the replicas wanted (store-replicas.c).
+ */
+static uint64_t
+sr_durable(const struct store_redis *sr)
+{
+	if (sr->replicas != NULL)
+		return (store_replicas_durable(sr->replicas));
+	return (sr->acked);
+}
+
 /* Run what waited for records now all acknowledged, in order. */
 static void
 sr_run_waiting(struct store_redis *sr)
@@ -189,7 +203,7 @@ sr_run_waiting(struct store_redis *sr)
 	size_t			 done = 0;
 
 	/* A callback may add more: take them one at a time. */
-	while (done < sr->nwaiting && sr->waiting[done].n <= sr->acked) {
+	while (done < sr->nwaiting && sr->waiting[done].n <= sr_durable(sr)) {
 		w = sr->waiting[done++];
 		w.cb(w.arg);
 	}
@@ -260,6 +274,18 @@ sr_acked(struct store_redis *sr, uint64_t n)
 	sr->acked = n;
 	while (sr_seqs_take(&sr->acked_above, sr->acked + 1, NULL))
 		sr->acked++;
+	if (sr->replicas != NULL)
+		store_replicas_acked(sr->replicas, sr->acked);
+}
+
+/* Enough replicas have the records up to durable: run what waited. */
+static void
+sr_on_replicas(void *arg, uint64_t durable)
+{
+	struct store_redis	*sr = arg;
+
+	(void)durable;
+	sr_run_waiting(sr);
 }
 
 /* Free a record. */
@@ -399,6 +425,8 @@ sr_on_state(struct redis_conn *conn, int up, void *arg)
 		return;
 	redis_append_load(conn);
 	store_heartbeat_beat(sr->heartbeat);
+	if (sr->replicas != NULL)
+		store_replicas_ready(sr->replicas);
 	TAILQ_FOREACH(h, &sr->held, entry) {
 		if (h->fetch == SR_FETCH_DUE)
 			sr_fetch(sr, h);
@@ -781,6 +809,9 @@ store_redis_open(struct store *s, const struct store_config *config,
 	    config->listener, config->public_url, config->heartbeat_ms);
 	sr->retain = store_retain_new(s, sr->conn, sr->follow, sr->session,
 	    sr->from, config->retain_ms);
+	if (config->replicas > 0)
+		sr->replicas = store_replicas_new(sr->loop, sr->conn,
+		    config->replicas, sr_on_replicas, sr);
 	loop_prepare_add(sr->loop, sr_prepare, sr);
 	store_on_record(s, sr_on_record, sr);
 	return (sr);
@@ -803,6 +834,8 @@ store_redis_close(struct store_redis *sr)
 	store_lease_closing(sr->lease);
 	store_heartbeat_closing(sr->heartbeat);
 	store_retain_closing(sr->retain);
+	if (sr->replicas != NULL)
+		store_replicas_closing(sr->replicas);
 	store_on_record(sr->store, NULL, NULL);
 	loop_prepare_remove(sr->loop, sr_prepare, sr);
 	redis_follow_free(sr->follow);
@@ -812,6 +845,7 @@ store_redis_close(struct store_redis *sr)
 	store_lease_free(sr->lease);
 	store_heartbeat_free(sr->heartbeat);
 	store_retain_free(sr->retain);
+	store_replicas_free(sr->replicas);
 	while ((r = TAILQ_FIRST(&sr->unsent)) != NULL) {
 		TAILQ_REMOVE(&sr->unsent, r, entry);
 		sr_record_free(r);
@@ -976,6 +1010,32 @@ int
 store_redis_ready(const struct store_redis *sr)
 {
 	return (redis_conn_ready(sr->conn));
+}
+
+/*
+ * Return why the store is short of the replicas wanted ("has 0 of 1
+ * replicas ..."), or NULL when it is not (or wants none).
+ */
+const char *
+store_redis_short(const struct store_redis *sr)
+{
+	if (sr->replicas == NULL)
+		return (NULL);
+	return (store_replicas_short(sr->replicas));
+}
+
+/*
+ * Return the replicas wanted (0: none) and, in *seen, those the last
+ * WAIT counted (-1: none yet).
+ */
+int
+store_redis_replicas(const struct store_redis *sr, int *seen)
+{
+	*seen = -1;
+	if (sr->replicas == NULL)
+		return (0);
+	*seen = store_replicas_seen(sr->replicas);
+	return (store_replicas_wanted(sr->replicas));
 }
 
 /* Tell whether the first connection to Redis is made, or has failed. */

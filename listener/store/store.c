@@ -293,12 +293,58 @@ store_state(const struct store *s)
 
 /*
  * Tell whether what is written now can be made durable soon: always for
- * the journal; for a replicated store, while its Redis is connected.
+ * the journal; for a replicated store, while its Redis is connected and
+ * the last WAIT (--store-replicas) counted the replicas wanted.
  */
 int
 store_reachable(const struct store *s)
 {
+	return (s->redis == NULL || (store_redis_ready(s->redis) &&
+	    store_redis_short(s->redis) == NULL));
+}
+
+/* Tell whether the store is the journal, or connected to its Redis. */
+int
+store_connected(const struct store *s)
+{
 	return (s->redis == NULL || store_redis_ready(s->redis));
+}
+
+/*
+ * Return why what is written now cannot be made durable soon, one line
+ * ("the session's store is unreachable (connecting: REASON)", "the
+ * session's store has 0 of 1 replicas ..."), or NULL when it can.
+ * Caller frees.
+ */
+char *
+store_unavailable(const struct store *s)
+{
+	const char	*why;
+	char		*line;
+
+	if (s->redis == NULL)
+		return (NULL);
+	if (!store_redis_ready(s->redis))
+		xasprintf(&line, "the session's store is unreachable (%s)",
+		    store_redis_state(s->redis));
+	else if ((why = store_redis_short(s->redis)) != NULL)
+		xasprintf(&line, "the session's store %s", why);
+	else
+		return (NULL);
+	return (line);
+}
+
+/*
+ * Return the replicas a replicated store wants (0: none, or the journal)
+ * and, in *seen, those its last WAIT counted (-1: none yet).
+ */
+int
+store_replicas(const struct store *s, int *seen)
+{
+	*seen = -1;
+	if (s->redis == NULL)
+		return (0);
+	return (store_redis_replicas(s->redis, seen));
 }
 
 /*
