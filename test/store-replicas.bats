@@ -89,8 +89,15 @@ replicas_seen() {
 	assert_equal "$(http_post "$url" '{"n":"before"}')" 200
 
 	redis_replica_stop
-	# Not acknowledged by the replica: never a 200.
-	run curl -sS -i --max-time 20 --data-binary '{"n":"unacked"}' "$url"
+	# Written before the listener knows: not acknowledged by the replica,
+	# so never a 200, and the spawn's reply is the reason, exit 3.
+	curl -sS -i --max-time 20 --data-binary '{"n":"unacked"}' "$url" \
+	    >"$BATS_TEST_TMPDIR/unacked" 2>&1 3>&- &
+	run --separate-stderr fish spawn --name inflight
+	assert_failure 3
+	[[ $stderr == *"the session's store has 0 of 1 replicas acknowledging its writes within 1000 ms; "* ]]
+	wait $!
+	run cat "$BATS_TEST_TMPDIR/unacked"
 	assert_line --regexp '^HTTP/1.1 503'
 	assert_line --regexp '^Retry-After: 1'
 	wait_until 10 replicas_seen 0

@@ -76,10 +76,14 @@ struct sr_record {
 };
 TAILQ_HEAD(sr_records, sr_record);
 
-/* Something waiting for every record written before it to be durable. */
+/*
+ * Something waiting for every record written before it to be durable,
+ * or (failed not NULL) to be told that they will not be soon.
+ */
 struct sr_waiting {
 	uint64_t		 n;
 	store_synced_cb		 cb;
+	store_unsynced_cb	 failed;
 	void			*arg;
 };
 
@@ -278,14 +282,41 @@ sr_acked(struct store_redis *sr, uint64_t n)
 		store_replicas_acked(sr->replicas, sr->acked);
 }
 
-/* Enough replicas have the records up to durable: run what waited. */
+/* A waiting callback told it failed: it waits for nothing now. */
 static void
-sr_on_replicas(void *arg, uint64_t durable)
+sr_nothing(void *arg)
+{
+	(void)arg;
+}
+
+/*
+ * Enough replicas have the records up to durable: run what waited.  Or
+ * a WAIT found too few: tell those waiting who asked to be told (a
+ * command's reply), once; the records may still be acknowledged later.
+ */
+static void
+sr_on_replicas(void *arg, uint64_t durable, const char *why)
 {
 	struct store_redis	*sr = arg;
+	store_unsynced_cb	 failed;
+	void			*failed_arg;
+	size_t			 i;
 
 	(void)durable;
-	sr_run_waiting(sr);
+	if (why == NULL) {
+		sr_run_waiting(sr);
+		return;
+	}
+	/* A callback may add more (and move the array): index it anew. */
+	for (i = 0; i < sr->nwaiting; i++) {
+		if ((failed = sr->waiting[i].failed) == NULL)
+			continue;
+		failed_arg = sr->waiting[i].arg;
+		sr->waiting[i].cb = sr_nothing;
+		sr->waiting[i].failed = NULL;
+		sr->waiting[i].arg = NULL;
+		failed(failed_arg, why);
+	}
 }
 
 /* Free a record. */
@@ -873,9 +904,14 @@ store_redis_close(struct store_redis *sr)
 	free(sr);
 }
 
-/* Run cb(arg) once every record written so far is acknowledged. */
+/*
+ * Run cb(arg) once every record written so far is acknowledged, or
+ * failed(arg, why) instead (unless NULL) if a WAIT finds too few
+ * replicas before.
+ */
 void
-store_redis_after_sync(struct store_redis *sr, store_synced_cb cb, void *arg)
+store_redis_after_sync(struct store_redis *sr, store_synced_cb cb,
+    store_unsynced_cb failed, void *arg)
 {
 	if (sr->nwaiting == sr->waiting_size) {
 		sr->waiting_size = sr->waiting_size == 0 ? 64 :
@@ -885,6 +921,7 @@ store_redis_after_sync(struct store_redis *sr, store_synced_cb cb, void *arg)
 	}
 	sr->waiting[sr->nwaiting].n = sr->written;
 	sr->waiting[sr->nwaiting].cb = cb;
+	sr->waiting[sr->nwaiting].failed = failed;
 	sr->waiting[sr->nwaiting].arg = arg;
 	sr->nwaiting++;
 }
@@ -902,6 +939,7 @@ store_redis_sync_move(struct store_redis *sr, store_synced_cb cb, void *arg,
 	for (i = 0; i < sr->nwaiting; i++) {
 		if (sr->waiting[i].cb == cb && sr->waiting[i].arg == arg) {
 			sr->waiting[i].cb = to_cb;
+			sr->waiting[i].failed = NULL;
 			sr->waiting[i].arg = to_arg;
 			return (0);
 		}

@@ -92,6 +92,7 @@ store_replicas_fall_short(struct store_replicas *rp, char *why)
 	rp->why = why;
 	rp->timer = loop_timer_add(rp->loop, loop_now() +
 	    STORE_REPLICAS_RETRY_MS, store_replicas_retry, rp);
+	rp->cb(rp->arg, rp->durable, why);
 }
 
 /* A WAIT's reply: the records it covers are durable, or not yet. */
@@ -128,7 +129,7 @@ store_replicas_on_wait(struct redis_conn *conn, struct redisReply *reply,
 	rp->why = NULL;
 	if (rp->covering > rp->durable) {
 		rp->durable = rp->covering;
-		rp->cb(rp->arg, rp->durable);
+		rp->cb(rp->arg, rp->durable, NULL);
 	}
 	store_replicas_kick(rp);
 }

@@ -18,8 +18,12 @@ struct store_replicas;
  */
 #define STORE_REPLICAS_WAIT_MS	1000
 
-/* The records numbered up to durable are on enough replicas. */
-typedef void (*store_replicas_cb)(void *arg, uint64_t durable);
+/*
+ * The records numbered up to durable are on enough replicas (why is
+ * NULL), or a WAIT found too few (why says so; durable is unchanged).
+ */
+typedef void (*store_replicas_cb)(void *arg, uint64_t durable,
+	    const char *why);
 
 struct store_replicas *store_replicas_new(struct loop *, struct redis_conn *,
 	    int, store_replicas_cb, void *);

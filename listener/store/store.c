@@ -129,8 +129,22 @@ store_close(struct store *s)
 void
 store_after_sync(struct store *s, store_synced_cb cb, void *arg)
 {
+	store_after_sync_or_fail(s, cb, NULL, arg);
+}
+
+/*
+ * Run cb(arg) once everything appended so far is durable, or failed(arg,
+ * why) instead if a replicated store finds it cannot be made durable
+ * soon: its Redis has fewer replicas than --store-replicas wants (what was
+ * written may still be made durable later, but cb will not run).  The
+ * journal never fails (a failed sync ends the process).
+ */
+void
+store_after_sync_or_fail(struct store *s, store_synced_cb cb,
+    store_unsynced_cb failed, void *arg)
+{
 	if (s->redis != NULL)
-		store_redis_after_sync(s->redis, cb, arg);
+		store_redis_after_sync(s->redis, cb, failed, arg);
 	else
 		journal_after_sync(s->journal, cb, arg);
 }

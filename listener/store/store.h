@@ -135,6 +135,7 @@ struct store_entry {
 };
 
 typedef void (*store_synced_cb)(void *);
+typedef void (*store_unsynced_cb)(void *, const char *);
 typedef void (*store_observer_cb)(struct message *, void *);
 typedef void (*store_record_cb)(const struct store_entry *, void *);
 typedef void (*store_caught_up_cb)(void *, const char *);
@@ -144,6 +145,8 @@ typedef void (*store_listeners_cb)(void *, const struct store_listener *,
 struct store	*store_open(const struct store_config *, char **, char **);
 void		 store_close(struct store *);
 void		 store_after_sync(struct store *, store_synced_cb, void *);
+void		 store_after_sync_or_fail(struct store *, store_synced_cb,
+		    store_unsynced_cb, void *);
 int		 store_sync_move(struct store *, store_synced_cb, void *,
 		    store_synced_cb, void *);
 void		 store_commit(struct store *);

@@ -1015,6 +1015,29 @@ short_of_replicas(void *arg)
 	return (store_connected(arg) && !store_reachable(arg));
 }
 
+/* A failable wait's outcome: 1 synced, -1 failed (why kept). */
+struct outcome {
+	int	 state;
+	char	*why;
+};
+
+/* It synced. */
+static void
+outcome_synced(void *arg)
+{
+	((struct outcome *)arg)->state = 1;
+}
+
+/* It failed. */
+static void
+outcome_failed(void *arg, const char *why)
+{
+	struct outcome	*o = arg;
+
+	o->state = -1;
+	o->why = xstrdup(why);
+}
+
 /*
  * --store-replicas 1: with no replica, a record Redis acknowledged is not
  * durable, and the store says it is short; a replica started, it is.
@@ -1024,6 +1047,7 @@ test_replicas(void)
 {
 	struct fixture	 c;
 	struct sent	 st;
+	struct outcome	 oc = { 0, NULL };
 	struct hook	*h;
 	char		*why;
 	int		 wanted, seen;
@@ -1038,8 +1062,12 @@ test_replicas(void)
 	st.p.store = c.store;
 	st.p.m = receive(&c, h, "replicated-body");
 	store_after_sync(c.store, sent_durable, &st);
-	ok(run_while(short_of_replicas, c.store) && !st.durable, "its WAIT counts "
-	    "no replica: the store is short, the record not durable");
+	store_after_sync_or_fail(c.store, outcome_synced, outcome_failed, &oc);
+	ok(run_while(short_of_replicas, c.store) && !st.durable, "its WAIT "
+	    "counts no replica: the store is short, the record not durable");
+	ok(oc.state == -1 && oc.why != NULL && strcmp(oc.why, "has 0 of 1 "
+	    "replicas acknowledging its writes within 1000 ms") == 0,
+	    "a wait that may fail is told why");
 	why = store_unavailable(c.store);
 	ok(why != NULL && strcmp(why, "the session's store has 0 of 1 "
 	    "replicas acknowledging its writes within 1000 ms") == 0,
@@ -1057,8 +1085,10 @@ test_replicas(void)
 	    "takes writes again");
 	wanted = store_replicas(c.store, &seen);
 	ok(wanted == 1 && seen == 1, "the last WAIT saw the replica");
+	ok(oc.state == -1, "and the wait told it failed is not run as well");
 	ok(replica(0) == 0, "the replica stops");
 out:
+	free(oc.why);
 	session = "s1";
 	replicas = 0;
 	rclose(&c);
