@@ -20,7 +20,7 @@ const struct cmd_entry cmd_start_entry = {
 	.name = "start",
 	.usage = "[--listen HOST:PORT] [--public-url URL] [--tunnel SPEC | "
 	    "--no-tunnel] [--tunnel-url-pattern REGEX] [--tunnel-timeout D] "
-	    "[--retain D] [--idle-exit D] [--store URL] "
+	    "[--retain D] [--idle-exit D] [--store URL] [--store-replicas N] "
 	    "[--tls-cert FILE --tls-key FILE | --no-tls] [--max-body SIZE] "
 	    "[--idle-timeout D] [--max-connections N] [--max-per-ip N] "
 	    "[--max-header SIZE] [--max-inflight SIZE] [--foreground]",
@@ -64,6 +64,10 @@ const struct cmd_entry cmd_start_entry = {
 	    "                      PASSWORD env:NAME or @FILE reads it from there;\n"
 	    "                      shown as ***, never on a command line\n"
 	    "                      (also FISH_STORE)\n"
+	    "  --store-replicas N  with a Redis store, answer a callback (and a\n"
+	    "                      command) only once N Redis replicas have its\n"
+	    "                      record (WAIT); fewer within 1s: 503, exit 3\n"
+	    "                      (default 0, at most 16; also FISH_STORE_REPLICAS)\n"
 	    "  --tls-cert FILE     serve HTTPS with this PEM certificate (chain)\n"
 	    "  --tls-key FILE      and this unencrypted PEM private key\n"
 	    "  --no-tls            serve plain HTTP, forgetting saved TLS files\n"

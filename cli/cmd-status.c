@@ -195,6 +195,28 @@ cmd_status_listeners(struct json_object *reply)
 	return (ret);
 }
 
+/*
+ * Print how many of the Redis replicas --store-replicas wants
+ * acknowledged the store's last WAIT, if it wants any and has sent one.
+ */
+static int
+cmd_status_replicas(struct json_object *reply)
+{
+	int64_t	 seen, wanted;
+	char	*line;
+	int	 ret;
+
+	if ((seen = proto_int(reply, "store_replicas_seen", -1)) < 0)
+		return (0);
+	wanted = proto_int(reply, "store_replicas", 0);
+	xasprintf(&line, "%" PRId64 " of %" PRId64 " acknowledging writes%s",
+	    seen, wanted, seen < wanted ?
+	    ": callbacks get 503, writes exit 3" : "");
+	ret = cmd_status_line("replicas:", line);
+	free(line);
+	return (ret);
+}
+
 /* Print the status for people. */
 static int
 cmd_status_human(struct json_object *reply)
@@ -219,6 +241,7 @@ cmd_status_human(struct json_object *reply)
 	ret |= cmd_status_settings(reply);
 	if ((s = proto_string(reply, "store_state")) != NULL)
 		ret |= cmd_status_line("redis:", s);
+	ret |= cmd_status_replicas(reply);
 	ret |= cmd_status_listeners(reply);
 	ret |= cmd_status_tunnel(reply);
 	ret |= cmd_status_int(reply, "hooks", "hooks:");

@@ -50,8 +50,9 @@ _fishhook_options()
 	    --echo --forward-to --ttl --verify --tolerance --json ;;
 	start) echo --listen --public-url --tunnel --no-tunnel \
 	    --tunnel-url-pattern --tunnel-timeout --retain --idle-exit --store \
-	    --tls-cert --tls-key --no-tls --max-body --idle-timeout --max-connections \
-	    --max-per-ip --max-header --max-inflight --foreground ;;
+	    --store-replicas --tls-cert --tls-key --no-tls --max-body \
+	    --idle-timeout --max-connections --max-per-ip --max-header \
+	    --max-inflight --foreground ;;
 	sessions) echo --json ;;
 	status) echo --json ;;
 	stop) echo --all --purge --timeout ;;
@@ -85,7 +86,7 @@ _fishhook_takes_value()
 	    spawn:--ttl | spawn:--verify | spawn:--tolerance | start:--listen | \
 	    start:--public-url | start:--tunnel | start:--tunnel-url-pattern | \
 	    start:--tunnel-timeout | start:--retain | start:--idle-exit | \
-	    start:--store | start:--tls-cert | \
+	    start:--store | start:--store-replicas | start:--tls-cert | \
 	    start:--tls-key | start:--max-body | start:--idle-timeout | \
 	    start:--max-connections | start:--max-per-ip | start:--max-header | \
 	    start:--max-inflight | \

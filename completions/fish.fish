@@ -179,6 +179,7 @@ complete -c $prog -n $c -l tunnel-timeout -x -d 'Wait at most D for the tunnel U
 complete -c $prog -n $c -l retain -x -d 'Keep the history for D'
 complete -c $prog -n $c -l idle-exit -x -d 'Stop the listener once idle for D'
 complete -c $prog -n $c -l store -x -d 'Keep the records in journal or a shared Redis'
+complete -c $prog -n $c -l store-replicas -x -d 'Acknowledge once N Redis replicas have it'
 complete -c $prog -n $c -l tls-cert -r -F -d 'Serve HTTPS with this certificate'
 complete -c $prog -n $c -l tls-key -r -F -d 'And this private key'
 complete -c $prog -n $c -l no-tls -d 'Serve plain HTTP'

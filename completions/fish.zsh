@@ -185,6 +185,7 @@ argument)
 		    '--retain=[keep the history for D]:duration' \
 		    '--idle-exit=[stop the listener once idle for D]:duration' \
 		    '--store=[keep the records in journal or a shared Redis]:url' \
+		    '--store-replicas=[acknowledge once N Redis replicas have it]:count' \
 		    '--tls-cert=[serve HTTPS with this certificate]:file:_files' \
 		    '--tls-key=[and this private key]:file:_files' \
 		    '--no-tls[serve plain HTTP]' \

@@ -147,6 +147,15 @@ const struct setting_row settings_table[SETTINGS_COUNT] = {
 	[SETTING_STORE] = { "--store", "store", KIND_STORE, "journal", 0, 0,
 	    NULL, NULL, "FISH_STORE", "store",
 	    ROW_SAVED | ROW_SHOWN | ROW_SECRET, ROW_NONE, ROW_NONE, 0 },
+	/*
+	 * Redis replicas that must have each record (WAIT) before it is
+	 * acknowledged; unset: none (store-replicas.c).  A replica is a
+	 * server: a handful at most.
+	 */
+	[SETTING_STORE_REPLICAS] = { "--store-replicas", "store_replicas",
+	    KIND_COUNT, NULL, 0, 16, "0 to 16", NULL, "FISH_STORE_REPLICAS",
+	    "store replicas", ROW_SAVED | ROW_SHOWN | ROW_NAMED, ROW_NONE,
+	    ROW_NONE, 0 },
 };
 
 /* Make settings with none set. */

@@ -1,6 +1,6 @@
 /*
  * The settings of fish start (--listen, --public-url, --tunnel, --retain,
- * --idle-exit, --store, TLS and the limits on hooks' requests), in one table that
+ * --idle-exit, --store, --store-replicas, TLS and the limits on hooks' requests), in one table that
  * says for each its option, its name in config.json and status replies,
  * its kind, its default, and whether it is saved and shown.  The client checks and passes them on
  * with it, the listener resolves, saves and shows them with it, and the
@@ -37,6 +37,7 @@ enum setting_id {
 	SETTING_TUNNEL_URL_PATTERN,
 	SETTING_TUNNEL_TIMEOUT,
 	SETTING_STORE,
+	SETTING_STORE_REPLICAS,
 	SETTINGS_COUNT
 };
 

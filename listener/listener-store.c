@@ -2,7 +2,8 @@
  * Where the listener's store keeps the session's records (--store): the
  * embedded journal, or a Redis shared by the session's listeners
  * (doc/store-redis.md).  For Redis, the store is opened with the URL,
- * the session's name, this listener's name among the session's
+ * the replicas each record must reach (--store-replicas), the session's
+ * name, this listener's name among the session's
  * listeners, and a journal directory that is only a cache: emptied at
  * every start, so that the store reads the session's stream again from
  * its start and applies each entry once.
@@ -173,6 +174,8 @@ listener_store_configure(struct store_config *config, char **cause)
 	config->redis = &listener_store_url;
 	config->session = listener.session.name;
 	config->listener = listener_store_name;
+	config->replicas = (int)settings_number(&listener.settings,
+	    SETTING_STORE_REPLICAS);
 	/* The other listeners' status shows it. */
 	if (settings_is_set(&listener.settings, SETTING_PUBLIC_URL))
 		config->public_url = settings_text(&listener.settings,

@@ -101,6 +101,7 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	struct store_stats	 st;
 	const char		*state;
 	char			*s;
+	int			 seen;
 
 	(void)f;
 	store_stats(control_store(c), &st);
@@ -116,6 +117,9 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 		json_object_object_add(r, "store_state",
 		    json_object_new_string(state));
 		control_hooks_listeners(r, control_store(c));
+		if (store_replicas(control_store(c), &seen) > 0 && seen >= 0)
+			json_object_object_add(r, "store_replicas_seen",
+			    json_object_new_int(seen));
 	}
 	if ((tunnel = envelope_tunnel()) != NULL)
 		json_object_object_add(r, "tunnel_state", tunnel);

@@ -146,9 +146,10 @@ conn_in_release(struct conn *c)
 
 /*
  * The requests; those that write a record at once (writes) are refused
- * while the session's shared store is unreachable, rather than left
- * waiting for a Redis that may be gone for long: the command exits 3 with
- * the reason, and is run again once it is back.
+ * while the session's shared store is unreachable or short of the
+ * replicas --store-replicas wants, rather than left waiting for a Redis
+ * that may be gone for long: the command exits 3 with the reason, and is
+ * run again once it is back.
  */
 static const struct {
 	const char	*name;
@@ -178,6 +179,7 @@ static void
 conn_dispatch(struct conn *c, struct proto_frame *f)
 {
 	const char	*cmd = NULL;
+	char		*why;
 	int64_t		 version;
 	size_t		 i;
 
@@ -206,10 +208,10 @@ conn_dispatch(struct conn *c, struct proto_frame *f)
 			return;
 		}
 		if (control_commands[i].writes &&
-		    !store_reachable(control_store(c))) {
-			control_errorf(c, EXIT_UNAVAILABLE, "the session's store "
-			    "is unreachable (%s); try again once it is back",
-			    store_state(control_store(c)));
+		    (why = store_unavailable(control_store(c))) != NULL) {
+			control_errorf(c, EXIT_UNAVAILABLE, "%s; try again "
+			    "once it is back", why);
+			free(why);
 			return;
 		}
 		control_commands[i].handler(c, f);

@@ -213,6 +213,25 @@ conn_reply_synced(void *arg)
 	free(d);
 }
 
+/*
+ * What was written cannot be made durable soon (the store's Redis has too
+ * few replicas): answer with why instead, exit status 3.  What was written
+ * stays in the stream and may still be acknowledged later.
+ */
+static void
+conn_reply_unsynced(void *arg, const char *why)
+{
+	struct deferred_reply	*d = arg;
+	struct conn		*c;
+
+	json_object_put(d->reply);
+	if ((c = conn_find(d->conn_id)) != NULL)
+		control_errorf(c, EXIT_UNAVAILABLE, "the session's store %s; "
+		    "not acknowledged, though it may still be stored once "
+		    "they are back", why);
+	free(d);
+}
+
 /* Queue a reply to be sent after the next sync; takes the reference. */
 void
 control_reply_after_sync(struct conn *c, struct json_object *reply)
@@ -222,7 +241,8 @@ control_reply_after_sync(struct conn *c, struct json_object *reply)
 	d = xcalloc(1, sizeof *d);
 	d->conn_id = c->id;
 	d->reply = reply;
-	store_after_sync(c->control->store, conn_reply_synced, d);
+	store_after_sync_or_fail(c->control->store, conn_reply_synced,
+	    conn_reply_unsynced, d);
 }
 
 /* Drop a long reply's state: it will send nothing more. */

@@ -18,7 +18,8 @@
  * answered 401 at once.
  *
  * With a store shared through Redis (--store), a request gets 503 with
- * Retry-After while Redis is unreachable, or when its record is not
+ * Retry-After while Redis is unreachable or short of the replicas
+ * --store-replicas wants, or when its record is not
  * acknowledged within HTTPD_STORE_WAIT_MS; and an unknown token makes the
  * store catch up first (catch-up.c), for a hook spawned elsewhere.
  *
@@ -66,6 +67,8 @@
  * so will likely find it back.
  */
 #define HTTPD_STORE_DOWN_TEXT	"the session's store is unreachable, retry later\n"
+/* The same while it has fewer replicas than --store-replicas wants. */
+#define HTTPD_STORE_SHORT_TEXT	"the session's store lacks replicas, retry later\n"
 #define HTTPD_STORE_RETRY_AFTER	1
 
 /*
@@ -427,7 +430,8 @@ httpd_headers(struct httpd *h, struct request *r,
 	r->hook = httpd_find_hook(h, r->uri);
 	if (!store_reachable(h->store) && !h->stopping)
 		return (httpd_answer_retry(h, connection,
-		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_STORE_DOWN_TEXT,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, store_connected(h->store) ?
+		    HTTPD_STORE_SHORT_TEXT : HTTPD_STORE_DOWN_TEXT,
 		    HTTPD_STORE_RETRY_AFTER));
 	if (r->hook == NULL && store_state(h->store) != NULL &&
 	    httpd_token_shaped(r->uri) && !h->stopping) {

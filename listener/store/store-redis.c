@@ -53,6 +53,7 @@
 #include "store-lease.h"
 #include "store-private.h"
 #include "store-redis.h"
+#include "store-replicas.h"
 #include "store-retain.h"
 #include "token.h"
 #include "xmalloc.h"
@@ -75,10 +76,14 @@ struct sr_record {
 };
 TAILQ_HEAD(sr_records, sr_record);
 
-/* Something waiting for every record written before it to be durable. */
+/*
+ * Something waiting for every record written before it to be durable,
+ * or (failed not NULL) to be told that they will not be soon.
+ */
 struct sr_waiting {
 	uint64_t		 n;
 	store_synced_cb		 cb;
+	store_unsynced_cb	 failed;
 	void			*arg;
 };
 
@@ -128,6 +133,7 @@ struct store_redis {
 	struct store_lease	*lease;
 	struct store_heartbeat	*heartbeat;
 	struct store_retain	*retain;
+	struct store_replicas	*replicas;	/* NULL: none wanted */
 	size_t			 fromlen;	/* of "LISTENER/NONCE" */
 	struct sr_records	 unsent;
 	struct sr_records	 unknown;	/* lost with a connection */
@@ -181,6 +187,18 @@ sr_seqs_add(struct sr_seqs *l, uint64_t n, uint64_t seq)
 	l->n++;
 }
 
+/*
+ * Return the last record up to which every one is acknowledged: by Redis,
+ * and by the replicas wanted (store-replicas.c).
+ */
+static uint64_t
+sr_durable(const struct store_redis *sr)
+{
+	if (sr->replicas != NULL)
+		return (store_replicas_durable(sr->replicas));
+	return (sr->acked);
+}
+
 /* Run what waited for records now all acknowledged, in order. */
 static void
 sr_run_waiting(struct store_redis *sr)
@@ -189,7 +207,7 @@ sr_run_waiting(struct store_redis *sr)
 	size_t			 done = 0;
 
 	/* A callback may add more: take them one at a time. */
-	while (done < sr->nwaiting && sr->waiting[done].n <= sr->acked) {
+	while (done < sr->nwaiting && sr->waiting[done].n <= sr_durable(sr)) {
 		w = sr->waiting[done++];
 		w.cb(w.arg);
 	}
@@ -260,6 +278,45 @@ sr_acked(struct store_redis *sr, uint64_t n)
 	sr->acked = n;
 	while (sr_seqs_take(&sr->acked_above, sr->acked + 1, NULL))
 		sr->acked++;
+	if (sr->replicas != NULL)
+		store_replicas_acked(sr->replicas, sr->acked);
+}
+
+/* A waiting callback told it failed: it waits for nothing now. */
+static void
+sr_nothing(void *arg)
+{
+	(void)arg;
+}
+
+/*
+ * Enough replicas have the records up to durable: run what waited.  Or
+ * a WAIT found too few: tell those waiting who asked to be told (a
+ * command's reply), once; the records may still be acknowledged later.
+ */
+static void
+sr_on_replicas(void *arg, uint64_t durable, const char *why)
+{
+	struct store_redis	*sr = arg;
+	store_unsynced_cb	 failed;
+	void			*failed_arg;
+	size_t			 i;
+
+	(void)durable;
+	if (why == NULL) {
+		sr_run_waiting(sr);
+		return;
+	}
+	/* A callback may add more (and move the array): index it anew. */
+	for (i = 0; i < sr->nwaiting; i++) {
+		if ((failed = sr->waiting[i].failed) == NULL)
+			continue;
+		failed_arg = sr->waiting[i].arg;
+		sr->waiting[i].cb = sr_nothing;
+		sr->waiting[i].failed = NULL;
+		sr->waiting[i].arg = NULL;
+		failed(failed_arg, why);
+	}
 }
 
 /* Free a record. */
@@ -399,6 +456,8 @@ sr_on_state(struct redis_conn *conn, int up, void *arg)
 		return;
 	redis_append_load(conn);
 	store_heartbeat_beat(sr->heartbeat);
+	if (sr->replicas != NULL)
+		store_replicas_ready(sr->replicas);
 	TAILQ_FOREACH(h, &sr->held, entry) {
 		if (h->fetch == SR_FETCH_DUE)
 			sr_fetch(sr, h);
@@ -781,6 +840,9 @@ store_redis_open(struct store *s, const struct store_config *config,
 	    config->listener, config->public_url, config->heartbeat_ms);
 	sr->retain = store_retain_new(s, sr->conn, sr->follow, sr->session,
 	    sr->from, config->retain_ms);
+	if (config->replicas > 0)
+		sr->replicas = store_replicas_new(sr->loop, sr->conn,
+		    config->replicas, sr_on_replicas, sr);
 	loop_prepare_add(sr->loop, sr_prepare, sr);
 	store_on_record(s, sr_on_record, sr);
 	return (sr);
@@ -803,6 +865,8 @@ store_redis_close(struct store_redis *sr)
 	store_lease_closing(sr->lease);
 	store_heartbeat_closing(sr->heartbeat);
 	store_retain_closing(sr->retain);
+	if (sr->replicas != NULL)
+		store_replicas_closing(sr->replicas);
 	store_on_record(sr->store, NULL, NULL);
 	loop_prepare_remove(sr->loop, sr_prepare, sr);
 	redis_follow_free(sr->follow);
@@ -812,6 +876,7 @@ store_redis_close(struct store_redis *sr)
 	store_lease_free(sr->lease);
 	store_heartbeat_free(sr->heartbeat);
 	store_retain_free(sr->retain);
+	store_replicas_free(sr->replicas);
 	while ((r = TAILQ_FIRST(&sr->unsent)) != NULL) {
 		TAILQ_REMOVE(&sr->unsent, r, entry);
 		sr_record_free(r);
@@ -839,9 +904,14 @@ store_redis_close(struct store_redis *sr)
 	free(sr);
 }
 
-/* Run cb(arg) once every record written so far is acknowledged. */
+/*
+ * Run cb(arg) once every record written so far is acknowledged, or
+ * failed(arg, why) instead (unless NULL) if a WAIT finds too few
+ * replicas before.
+ */
 void
-store_redis_after_sync(struct store_redis *sr, store_synced_cb cb, void *arg)
+store_redis_after_sync(struct store_redis *sr, store_synced_cb cb,
+    store_unsynced_cb failed, void *arg)
 {
 	if (sr->nwaiting == sr->waiting_size) {
 		sr->waiting_size = sr->waiting_size == 0 ? 64 :
@@ -851,6 +921,7 @@ store_redis_after_sync(struct store_redis *sr, store_synced_cb cb, void *arg)
 	}
 	sr->waiting[sr->nwaiting].n = sr->written;
 	sr->waiting[sr->nwaiting].cb = cb;
+	sr->waiting[sr->nwaiting].failed = failed;
 	sr->waiting[sr->nwaiting].arg = arg;
 	sr->nwaiting++;
 }
@@ -868,6 +939,7 @@ store_redis_sync_move(struct store_redis *sr, store_synced_cb cb, void *arg,
 	for (i = 0; i < sr->nwaiting; i++) {
 		if (sr->waiting[i].cb == cb && sr->waiting[i].arg == arg) {
 			sr->waiting[i].cb = to_cb;
+			sr->waiting[i].failed = NULL;
 			sr->waiting[i].arg = to_arg;
 			return (0);
 		}
@@ -976,6 +1048,32 @@ int
 store_redis_ready(const struct store_redis *sr)
 {
 	return (redis_conn_ready(sr->conn));
+}
+
+/*
+ * Return why the store is short of the replicas wanted ("has 0 of 1
+ * replicas ..."), or NULL when it is not (or wants none).
+ */
+const char *
+store_redis_short(const struct store_redis *sr)
+{
+	if (sr->replicas == NULL)
+		return (NULL);
+	return (store_replicas_short(sr->replicas));
+}
+
+/*
+ * Return the replicas wanted (0: none) and, in *seen, those the last
+ * WAIT counted (-1: none yet).
+ */
+int
+store_redis_replicas(const struct store_redis *sr, int *seen)
+{
+	*seen = -1;
+	if (sr->replicas == NULL)
+		return (0);
+	*seen = store_replicas_seen(sr->replicas);
+	return (store_replicas_wanted(sr->replicas));
 }
 
 /* Tell whether the first connection to Redis is made, or has failed. */

@@ -16,7 +16,7 @@ struct store_redis *store_redis_open(struct store *,
 	    const struct store_config *, char **);
 void		 store_redis_close(struct store_redis *);
 void		 store_redis_after_sync(struct store_redis *, store_synced_cb,
-		    void *);
+		    store_unsynced_cb, void *);
 int		 store_redis_sync_move(struct store_redis *, store_synced_cb,
 		    void *, store_synced_cb, void *);
 int		 store_redis_catch_up(struct store_redis *, store_caught_up_cb,
@@ -24,6 +24,8 @@ int		 store_redis_catch_up(struct store_redis *, store_caught_up_cb,
 const char	*store_redis_from(const struct store_redis *);
 const char	*store_redis_state(const struct store_redis *);
 int		 store_redis_ready(const struct store_redis *);
+const char	*store_redis_short(const struct store_redis *);
+int		 store_redis_replicas(const struct store_redis *, int *);
 int		 store_redis_tried(const struct store_redis *);
 struct store_heartbeat *store_redis_heartbeat(struct store_redis *);
 struct store_lease *store_redis_lease(struct store_redis *);

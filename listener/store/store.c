@@ -129,8 +129,22 @@ store_close(struct store *s)
 void
 store_after_sync(struct store *s, store_synced_cb cb, void *arg)
 {
+	store_after_sync_or_fail(s, cb, NULL, arg);
+}
+
+/*
+ * Run cb(arg) once everything appended so far is durable, or failed(arg,
+ * why) instead if a replicated store finds it cannot be made durable
+ * soon: its Redis has fewer replicas than --store-replicas wants (what was
+ * written may still be made durable later, but cb will not run).  The
+ * journal never fails (a failed sync ends the process).
+ */
+void
+store_after_sync_or_fail(struct store *s, store_synced_cb cb,
+    store_unsynced_cb failed, void *arg)
+{
 	if (s->redis != NULL)
-		store_redis_after_sync(s->redis, cb, arg);
+		store_redis_after_sync(s->redis, cb, failed, arg);
 	else
 		journal_after_sync(s->journal, cb, arg);
 }
@@ -293,12 +307,58 @@ store_state(const struct store *s)
 
 /*
  * Tell whether what is written now can be made durable soon: always for
- * the journal; for a replicated store, while its Redis is connected.
+ * the journal; for a replicated store, while its Redis is connected and
+ * the last WAIT (--store-replicas) counted the replicas wanted.
  */
 int
 store_reachable(const struct store *s)
 {
+	return (s->redis == NULL || (store_redis_ready(s->redis) &&
+	    store_redis_short(s->redis) == NULL));
+}
+
+/* Tell whether the store is the journal, or connected to its Redis. */
+int
+store_connected(const struct store *s)
+{
 	return (s->redis == NULL || store_redis_ready(s->redis));
+}
+
+/*
+ * Return why what is written now cannot be made durable soon, one line
+ * ("the session's store is unreachable (connecting: REASON)", "the
+ * session's store has 0 of 1 replicas ..."), or NULL when it can.
+ * Caller frees.
+ */
+char *
+store_unavailable(const struct store *s)
+{
+	const char	*why;
+	char		*line;
+
+	if (s->redis == NULL)
+		return (NULL);
+	if (!store_redis_ready(s->redis))
+		xasprintf(&line, "the session's store is unreachable (%s)",
+		    store_redis_state(s->redis));
+	else if ((why = store_redis_short(s->redis)) != NULL)
+		xasprintf(&line, "the session's store %s", why);
+	else
+		return (NULL);
+	return (line);
+}
+
+/*
+ * Return the replicas a replicated store wants (0: none, or the journal)
+ * and, in *seen, those its last WAIT counted (-1: none yet).
+ */
+int
+store_replicas(const struct store *s, int *seen)
+{
+	*seen = -1;
+	if (s->redis == NULL)
+		return (0);
+	return (store_redis_replicas(s->redis, seen));
 }
 
 /*
@@ -345,7 +405,8 @@ store_notify(struct store *s, struct message *m)
  * journal_record_release), or return -1 with *cause.  A request we sent
  * whose start and outcome are records of their own reads as one whole
  * record: the start's fields with the outcome's added, "request_body_len",
- * and the request body followed by the response body.
+ * and the request body followed by the response body.  Its "seq" is the
+ * message's.
  */
 int
 store_read(struct store *s, const struct message *m, struct journal_record *rec,
@@ -356,6 +417,14 @@ store_read(struct store *s, const struct message *m, struct journal_record *rec,
 
 	if (journal_read(s->journal, m->offset, rec, cause) == -1)
 		return (-1);
+	/*
+	 * A replicated store's own record holds its provisional seq in its
+	 * cache: Redis gave the message its real one since.
+	 */
+	if (s->redis != NULL && json_object_object_get_ex(rec->json, "seq",
+	    NULL))
+		json_object_object_add(rec->json, "seq",
+		    json_object_new_int64((int64_t)m->seq));
 	if (m->hook != NULL || rec->type != JOURNAL_MESSAGE_SENDING)
 		return (0);
 	json_object_object_add(rec->json, "request_body_len",

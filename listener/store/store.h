@@ -82,6 +82,8 @@ struct store_config {
 	int64_t		 lease_ms;	/* 0: STORE_LEASE_MS */
 	const char	*public_url;	/* its heartbeat shows it, or NULL */
 	int64_t		 heartbeat_ms;	/* 0: STORE_HEARTBEAT_MS */
+	/* Acknowledge a record once this many replicas have it (WAIT). */
+	int		 replicas;
 };
 
 /*
@@ -133,6 +135,7 @@ struct store_entry {
 };
 
 typedef void (*store_synced_cb)(void *);
+typedef void (*store_unsynced_cb)(void *, const char *);
 typedef void (*store_observer_cb)(struct message *, void *);
 typedef void (*store_record_cb)(const struct store_entry *, void *);
 typedef void (*store_caught_up_cb)(void *, const char *);
@@ -142,6 +145,8 @@ typedef void (*store_listeners_cb)(void *, const struct store_listener *,
 struct store	*store_open(const struct store_config *, char **, char **);
 void		 store_close(struct store *);
 void		 store_after_sync(struct store *, store_synced_cb, void *);
+void		 store_after_sync_or_fail(struct store *, store_synced_cb,
+		    store_unsynced_cb, void *);
 int		 store_sync_move(struct store *, store_synced_cb, void *,
 		    store_synced_cb, void *);
 void		 store_commit(struct store *);
@@ -227,6 +232,9 @@ void		 store_on_lease_lost(struct store *, store_observer_cb,
 int		 store_catch_up(struct store *, store_caught_up_cb, void *);
 const char	*store_state(const struct store *);
 int		 store_reachable(const struct store *);
+int		 store_connected(const struct store *);
+char		*store_unavailable(const struct store *);
+int		 store_replicas(const struct store *, int *);
 int		 store_settled(const struct store *);
 int		 store_listeners(struct store *, store_listeners_cb, void *);
 const struct store_listener *store_listeners_seen(struct store *, size_t *);

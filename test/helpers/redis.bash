@@ -1,7 +1,8 @@
 # Redis for the bats tests that need one (doc/store-redis.md): each test
 # starts a redis-server of its own with redis_start and stops it with
 # redis_stop; redis_kill SIGKILLs it (a crash) and redis_start restarts
-# it on the same port with the same data.  Load after common.bash.
+# it on the same port with the same data.  redis_replica_start starts a
+# replica of it (redis_replica_stop stops it).  Load after common.bash.
 
 # redis_start: start (or restart) the test's redis-server in
 # $BATS_TEST_TMPDIR/redis; set REDIS_DIR, REDIS_PORT, REDIS_PID and
@@ -27,4 +28,30 @@ redis_stop() {
 # redis_kill: SIGKILL the test's redis-server and wait until it is gone.
 redis_kill() {
 	"$FISH_SRC_DIR/test/helpers/redis-stop" -KILL "$REDIS_DIR"
+}
+
+# redis_replica_start: start (or restart) a replica of the test's
+# redis-server in $BATS_TEST_TMPDIR/redis-replica, and wait until the
+# replication link is up; set REDIS_REPLICA_DIR and REDIS_REPLICA_PORT.
+redis_replica_start() {
+	local out
+	REDIS_REPLICA_DIR=$BATS_TEST_TMPDIR/redis-replica
+	out=$(REDIS_REPLICA_OF=$REDIS_PORT \
+	    "$FISH_SRC_DIR/test/helpers/redis-start" "$REDIS_REPLICA_DIR") ||
+	    fail "the replica did not start: $(tail -5 "$REDIS_REPLICA_DIR/redis.log")"
+	read -r REDIS_REPLICA_PORT _ _ <<<"$out"
+	export REDIS_REPLICA_DIR REDIS_REPLICA_PORT
+	wait_until 10 redis_replica_linked
+}
+
+# redis_replica_linked: succeed once the replica is in sync with its master.
+redis_replica_linked() {
+	redis-cli -p "$REDIS_REPLICA_PORT" INFO replication 2>/dev/null |
+	    grep -q '^master_link_status:up'
+}
+
+# redis_replica_stop: stop the test's replica (SIGTERM), if it runs.
+redis_replica_stop() {
+	[ -z "${REDIS_REPLICA_DIR:-}" ] ||
+	    "$FISH_SRC_DIR/test/helpers/redis-stop" "$REDIS_REPLICA_DIR"
 }

@@ -12,8 +12,9 @@
  * restarted loses nothing acknowledged; a --verify secret given on A
  * reaches B through the secrets hash, never the stream; stores see each
  * other's heartbeats; a lease unused goes back to the other at once;
- * retention trims the stream but keeps every hook.  Skipped without
- * redis-server.
+ * retention trims the stream but keeps every hook; a store that wants a
+ * replica acknowledges nothing until one has its records (WAIT).
+ * Skipped without redis-server.
  */
 #include "config.h"
 
@@ -54,6 +55,7 @@ static int64_t		 heartbeat_ms;	/* ropen's stores' interval */
 static const char	*session = "s1";	/* and their session */
 static int64_t		 retain_ms = STORE_RETAIN_DEFAULT_MS;
 static const char	*public_url;	/* and the URL they show */
+static int		 replicas;	/* and the replicas they want */
 
 /* Open f's store as listener name, over a fresh journal; 0 or -1. */
 static int
@@ -81,6 +83,7 @@ ropen(struct fixture *f, const char *name)
 	config.lease_ms = LEASE_MS;
 	config.heartbeat_ms = heartbeat_ms;
 	config.public_url = public_url;
+	config.replicas = replicas;
 	free(f->warnings);
 	f->warnings = NULL;
 	if ((f->store = store_open(&config, &f->warnings, &cause)) == NULL) {
@@ -985,6 +988,112 @@ out:
 	rclose(&d);
 }
 
+/*
+ * Start (start 1) or stop a replica of the test's server, in a directory
+ * of its own; return the helper's exit status.
+ */
+static int
+replica(int start)
+{
+	char	*cmd;
+	int	 status;
+
+	if (start)
+		xasprintf(&cmd, "REDIS_REPLICA_OF=%d '%s/redis-start' "
+		    "'%s/replica' >/dev/null", port, helpers, dir);
+	else
+		xasprintf(&cmd, "'%s/redis-stop' '%s/replica'", helpers, dir);
+	status = system(cmd);
+	free(cmd);
+	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* Tell whether the store given is connected, but short of replicas. */
+static int
+short_of_replicas(void *arg)
+{
+	return (store_connected(arg) && !store_reachable(arg));
+}
+
+/* A failable wait's outcome: 1 synced, -1 failed (why kept). */
+struct outcome {
+	int	 state;
+	char	*why;
+};
+
+/* It synced. */
+static void
+outcome_synced(void *arg)
+{
+	((struct outcome *)arg)->state = 1;
+}
+
+/* It failed. */
+static void
+outcome_failed(void *arg, const char *why)
+{
+	struct outcome	*o = arg;
+
+	o->state = -1;
+	o->why = xstrdup(why);
+}
+
+/*
+ * --store-replicas 1: with no replica, a record Redis acknowledged is not
+ * durable, and the store says it is short; a replica started, it is.
+ */
+static void
+test_replicas(void)
+{
+	struct fixture	 c;
+	struct sent	 st;
+	struct outcome	 oc = { 0, NULL };
+	struct hook	*h;
+	char		*why;
+	int		 wanted, seen;
+
+	memset(&c, 0, sizeof c);
+	memset(&st, 0, sizeof st);
+	session = "s3";
+	replicas = 1;
+	if (!ok(ropen(&c, "r") == 0 && (h = spawn(&c, "rep", NULL)) != NULL,
+	    "a store that wants a replica opens, with none, and spawns"))
+		goto out;
+	st.p.store = c.store;
+	st.p.m = receive(&c, h, "replicated-body");
+	store_after_sync(c.store, sent_durable, &st);
+	store_after_sync_or_fail(c.store, outcome_synced, outcome_failed, &oc);
+	ok(run_while(short_of_replicas, c.store) && !st.durable, "its WAIT "
+	    "counts no replica: the store is short, the record not durable");
+	ok(oc.state == -1 && oc.why != NULL && strcmp(oc.why, "has 0 of 1 "
+	    "replicas acknowledging its writes within 1000 ms") == 0,
+	    "a wait that may fail is told why");
+	why = store_unavailable(c.store);
+	ok(why != NULL && strcmp(why, "the session's store has 0 of 1 "
+	    "replicas acknowledging its writes within 1000 ms") == 0,
+	    "and says why: %s", why != NULL ? why : "(null)");
+	free(why);
+	wanted = store_replicas(c.store, &seen);
+	ok(wanted == 1 && seen == 0, "it wants %d, the last WAIT saw %d",
+	    wanted, seen);
+	ok(stream_holds("replicated-body"), "the record is in the stream "
+	    "all the same");
+	if (!ok(replica(1) == 0, "a replica starts"))
+		goto out;
+	ok(run_while(sent_done, &st) && store_reachable(c.store),
+	    "the record is durable once the replica has it, and the store "
+	    "takes writes again");
+	wanted = store_replicas(c.store, &seen);
+	ok(wanted == 1 && seen == 1, "the last WAIT saw the replica");
+	ok(oc.state == -1, "and the wait told it failed is not run as well");
+	ok(replica(0) == 0, "the replica stops");
+out:
+	free(oc.why);
+	session = "s1";
+	replicas = 0;
+	rclose(&c);
+}
+
 /* Catch-up: a hook spawned on A is known on B at once after it. */
 static void
 test_catch_up(struct fixture *a, struct fixture *b)
@@ -1036,6 +1145,7 @@ main(void)
 		test_heartbeats();
 		test_release(&a, &b);
 		test_retention();
+		test_replicas();
 		test_reopen(&a, &b);
 		test_restart(&a, &b);
 		test_expiry(&a, &b);
