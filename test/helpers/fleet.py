@@ -24,8 +24,8 @@ what each runner's wait printed checked against what was acknowledged.
         print "acknowledged N, lost L, wrong runner W, taken twice T,
         sender retries delivered twice K (posts failed and sent again F)",
         with --once's ", refused R (503 xR), of them delivered D", and
-        exit 1 unless L, W and T
-        are 0 and every number delivered twice had a failed post first.
+        exit 1 unless L, W and T are 0 and every number delivered twice
+        had a failed post first.
         Lost: acknowledged, never printed by its runner's wait.  Wrong
         runner: printed by a wait whose hook it was not sent to.  Taken
         twice: a message (its seq) printed twice, by one wait or two.
@@ -58,6 +58,7 @@ def ports(count):
 
 
 def hooks(dirname):
+    """The hook URLs of DIR/hooks, runner 1's first."""
     with open(os.path.join(dirname, "hooks")) as f:
         return [line.strip() for line in f if line.strip()]
 
@@ -104,6 +105,7 @@ def post_once(runner, n):
 
 
 def acknowledged(status):
+    """Tell whether a post's status acknowledged it (2xx)."""
     return status != "error" and 200 <= status < 300
 
 
@@ -122,7 +124,7 @@ def deliver(runner, n):
 
 
 def sender_once(dirname, runner, out, lock):
-    """Post numbers once each until DIR/stop exists."""
+    """Post numbers once each until DIR/stop exists (--once)."""
     stop = os.path.join(dirname, "stop")
     with open(os.path.join(dirname, "refused"), "a") as refused:
         while not os.path.exists(stop):
@@ -153,6 +155,7 @@ def sender(dirname, runner, out, lock, errors):
 
 
 def send(dirname, args):
+    """Run the senders until DIR/stop exists; return the exit status."""
     runners = [Runner(i + 1, url) for i, url in enumerate(hooks(dirname))]
     once = "--once" in args
     args = [a for a in args if a != "--once"]
@@ -217,6 +220,7 @@ def printed(dirname, count):
 
 
 def reckon(dirname):
+    """Compare what was acknowledged with what the waits printed."""
     urls = hooks(dirname)
     tokens = [u.rstrip("/").rsplit("/", 1)[-1] for u in urls]
     want = acked(dirname)
@@ -246,6 +250,7 @@ def reckon(dirname):
 
 
 def report(dirname):
+    """Print the figures; return 1 unless nothing went astray."""
     r = reckon(dirname)
     line = ("acknowledged %(acknowledged)d, lost %(lost)d, wrong runner "
             "%(wrong)d, taken twice %(twice)d, sender retries delivered "
