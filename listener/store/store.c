@@ -343,7 +343,10 @@ store_notify(struct store *s, struct message *m)
  * journal_record_release), or return -1 with *cause.  A request we sent
  * whose start and outcome are records of their own reads as one whole
  * record: the start's fields with the outcome's added, "request_body_len",
- * and the request body followed by the response body.
+ * and the request body followed by the response body.  Its "seq" is the
+ * message's: a replicated store caches a record it wrote under a
+ * provisional number, and renumbers the message once Redis gave the real
+ * one (message_renumber).
  */
 int
 store_read(struct store *s, const struct message *m, struct journal_record *rec,
@@ -354,6 +357,9 @@ store_read(struct store *s, const struct message *m, struct journal_record *rec,
 
 	if (journal_read(s->journal, m->offset, rec, cause) == -1)
 		return (-1);
+	if (s->redis != NULL)
+		json_object_object_add(rec->json, "seq",
+		    json_object_new_int64((int64_t)m->seq));
 	if (m->hook != NULL || rec->type != JOURNAL_MESSAGE_SENDING)
 		return (0);
 	json_object_object_add(rec->json, "request_body_len",
