@@ -308,3 +308,21 @@ evil_heartbeat() {
 	[[ $stderr == *"cannot prepare "*"redis-cache"* ]]
 	assert_equal "$(cat "$target/file")" keep
 }
+
+@test "a callback waited on at the listener that took it is taken once, under its seq from Redis" {
+	local url seq
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	url=$(fish spawn --name here)
+	[ "$(http_post "$url" '{"here":1}')" = 200 ]
+	# Redis's INCR numbered it: the last seq taken so far.
+	seq=$(redis GET 'fish:{default}:seq')
+	run --separate-stderr fish wait here --json --timeout 10s
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(fish field /seq <<<"$output")" "$seq"
+	assert_equal "$(fish log --json | json_seqs | head -1)" "$seq"
+	# Taken: nothing is left for another wait.
+	run fish wait here --timeout 0
+	assert_failure 124
+}

@@ -26,7 +26,10 @@
  * have run): nothing after it is acknowledged until, reconnected, a
  * catch-up has read the stream up to its end.  What the follower saw
  * meanwhile was added (it is durable, with the seq the entry has); what
- * it did not was not, and is sent again, before anything newer.
+ * it did not was not, and is sent again, before anything newer.  An
+ * append Redis answers with an error, the connection up (out of memory),
+ * was not added either: it is sent again every SR_REFUSED_RETRY_MS, and
+ * meanwhile the store counts as unreachable (sr_refused).
  */
 #include "config.h"
 
@@ -123,6 +126,9 @@ struct sr_seqs {
 	size_t			 n, size;
 };
 
+/* Redis refused an append: send it again after this long. */
+#define SR_REFUSED_RETRY_MS	1000
+
 struct store_redis {
 	struct store		*store;
 	struct loop		*loop;
@@ -143,6 +149,8 @@ struct store_redis {
 	struct sr_seqs		 replied;	/* not yet followed */
 	struct sr_seqs		 followed;	/* not yet replied */
 	int			 resolving;	/* a catch-up for unknown */
+	char			*refused;	/* state while Redis refuses */
+	int64_t			 refused_retry;	/* send them again then */
 	TAILQ_HEAD(, sr_held)	 held;
 	uint64_t		 held_serial;	/* the last one held */
 	uint64_t		 released;	/* the last one applied */
@@ -218,14 +226,19 @@ sr_run_waiting(struct store_redis *sr)
 	sr->nwaiting -= done;
 }
 
-/* Before each wait of the loop: run what waits for nothing in flight. */
+static int64_t	sr_refused_due(struct store_redis *, int64_t);
+
+/*
+ * Before each wait of the loop: run what waits for nothing in flight,
+ * send again what Redis refused when it is time.
+ */
 static int64_t
 sr_prepare(void *arg)
 {
 	struct store_redis	*sr = arg;
 
 	sr_run_waiting(sr);
-	return (store_lease_prepare(sr->lease));
+	return (sr_refused_due(sr, store_lease_prepare(sr->lease)));
 }
 
 /* Apply an entry another listener wrote; log one that does not fit. */
@@ -333,14 +346,19 @@ sr_record_free(struct sr_record *r)
 }
 
 /*
- * Record r is in the stream with seq: give its message that seq, then
- * run what waited for it to be durable.
+ * Record r is in the stream with seq (so Redis takes appends): give its
+ * message that seq, then run what waited for it to be durable.
  */
 static void
 sr_done(struct store_redis *sr, struct sr_record *r, uint64_t seq)
 {
 	struct message	*m;
 
+	if (sr->refused != NULL) {
+		log_info("redis store: Redis takes appends again");
+		free(sr->refused);
+		sr->refused = NULL;
+	}
 	if (r->provisional != 0 &&
 	    (m = store_message(sr->store, r->provisional)) != NULL)
 		message_renumber(sr->store, m, seq);
@@ -349,6 +367,26 @@ sr_done(struct store_redis *sr, struct sr_record *r, uint64_t seq)
 	sr_record_free(r);
 	sr_run_waiting(sr);
 	sr_release_held(sr);
+}
+
+/*
+ * Redis answered an append with an error, the connection up (out of
+ * memory under maxmemory with noeviction, ...): its script did not run,
+ * or failed before its XADD, so the entry was not added.  The record
+ * waits with those of unknown outcome, and is sent again before anything
+ * newer every SR_REFUSED_RETRY_MS until Redis takes it; meanwhile the
+ * store counts as unreachable, and its state says why.
+ */
+static void
+sr_refused(struct store_redis *sr, struct sr_record *r, const char *error)
+{
+	TAILQ_INSERT_TAIL(&sr->unknown, r, entry);
+	sr->refused_retry = loop_now() + SR_REFUSED_RETRY_MS;
+	if (sr->refused != NULL)
+		return;
+	log_warnx("redis store: Redis refused an append (%s); sending it "
+	    "again every %d ms", error, SR_REFUSED_RETRY_MS);
+	xasprintf(&sr->refused, "refusing writes: %s", error);
 }
 
 /*
@@ -371,6 +409,8 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 	if (error != NULL) {
 		if (sr_seqs_take(&sr->followed, r->n, &seq))
 			sr_done(sr, r, seq);
+		else if (redis_conn_ready(sr->conn))
+			sr_refused(sr, r, error);
 		else {
 			log_warnx("redis store: an append's outcome is "
 			    "unknown (%s): resolved once reconnected", error);
@@ -432,6 +472,9 @@ sr_resolved(void *arg, const char *error)
 	if (error != NULL) {
 		log_warnx("redis store: %s; trying again when reconnected",
 		    error);
+		/* Refused appends are tried again without a reconnection. */
+		if (sr->refused != NULL)
+			sr->refused_retry = loop_now() + SR_REFUSED_RETRY_MS;
 		return;
 	}
 	while ((r = TAILQ_LAST(&sr->unknown, sr_records)) != NULL) {
@@ -442,10 +485,19 @@ sr_resolved(void *arg, const char *error)
 }
 
 /*
- * The connection became ready: load the script, resolve appends whose
- * outcome is unknown (a catch-up: the follower sees those that were
- * added), then send what waits.
+ * Resolve appends whose outcome is unknown (a catch-up: the follower
+ * sees those that were added), then send what waits.
  */
+static void
+sr_resolve(struct store_redis *sr)
+{
+	if (!TAILQ_EMPTY(&sr->unknown) && !sr->resolving &&
+	    redis_follow_catch_up(sr->follow, sr->conn, sr_resolved, sr) == 0)
+		sr->resolving = 1;
+	sr_flush(sr);
+}
+
+/* The connection became ready: load the script, then sr_resolve. */
 static void
 sr_on_state(struct redis_conn *conn, int up, void *arg)
 {
@@ -462,10 +514,28 @@ sr_on_state(struct redis_conn *conn, int up, void *arg)
 		if (h->fetch == SR_FETCH_DUE)
 			sr_fetch(sr, h);
 	}
-	if (!TAILQ_EMPTY(&sr->unknown) && !sr->resolving &&
-	    redis_follow_catch_up(sr->follow, conn, sr_resolved, sr) == 0)
-		sr->resolving = 1;
-	sr_flush(sr);
+	sr_resolve(sr);
+}
+
+/*
+ * Send again what Redis refused, once it is time (a connection lost
+ * meanwhile does it when it is back).  Return how long the loop may wait:
+ * next (-1: as long as it likes), or less.
+ */
+static int64_t
+sr_refused_due(struct store_redis *sr, int64_t next)
+{
+	int64_t	wait;
+
+	if (sr->refused_retry == 0)
+		return (next);
+	wait = sr->refused_retry - loop_now();
+	if (wait > 0)
+		return (next == -1 || wait < next ? wait : next);
+	sr->refused_retry = 0;
+	if (redis_conn_ready(sr->conn))
+		sr_resolve(sr);
+	return (next);
 }
 
 /*
@@ -899,6 +969,7 @@ store_redis_close(struct store_redis *sr)
 	free(sr->replied.v);
 	free(sr->followed.v);
 	free(sr->waiting);
+	free(sr->refused);
 	free(sr->from);
 	free(sr->session);
 	free(sr);
@@ -1040,6 +1111,8 @@ store_redis_from(const struct store_redis *sr)
 const char *
 store_redis_state(const struct store_redis *sr)
 {
+	if (sr->refused != NULL && redis_conn_ready(sr->conn))
+		return (sr->refused);
 	return (redis_conn_state(sr->conn));
 }
 
@@ -1047,7 +1120,7 @@ store_redis_state(const struct store_redis *sr)
 int
 store_redis_ready(const struct store_redis *sr)
 {
-	return (redis_conn_ready(sr->conn));
+	return (redis_conn_ready(sr->conn) && sr->refused == NULL);
 }
 
 /*

@@ -406,7 +406,9 @@ store_notify(struct store *s, struct message *m)
  * whose start and outcome are records of their own reads as one whole
  * record: the start's fields with the outcome's added, "request_body_len",
  * and the request body followed by the response body.  Its "seq" is the
- * message's.
+ * message's: a replicated store caches a record it wrote under a
+ * provisional number, and renumbers the message once Redis gave the real
+ * one (message_renumber).
  */
 int
 store_read(struct store *s, const struct message *m, struct journal_record *rec,
@@ -417,12 +419,7 @@ store_read(struct store *s, const struct message *m, struct journal_record *rec,
 
 	if (journal_read(s->journal, m->offset, rec, cause) == -1)
 		return (-1);
-	/*
-	 * A replicated store's own record holds its provisional seq in its
-	 * cache: Redis gave the message its real one since.
-	 */
-	if (s->redis != NULL && json_object_object_get_ex(rec->json, "seq",
-	    NULL))
+	if (s->redis != NULL)
 		json_object_object_add(rec->json, "seq",
 		    json_object_new_int64((int64_t)m->seq));
 	if (m->hook != NULL || rec->type != JOURNAL_MESSAGE_SENDING)
