@@ -111,6 +111,38 @@ redis_claim(struct redis_conn *conn, const char *key, const char *value,
 	return (redis_conn_command(conn, 0, cb, arg, 6, argv, lens));
 }
 
+/* redis_claim_again's script: KEYS[1] the key, ARGV value and ms. */
+static const char redis_claim_again_script[] =
+	"#!lua\n"
+	"local holder = redis.call('GET', KEYS[1])\n"
+	"if holder and holder ~= ARGV[1] then\n"
+	"  return 0\n"
+	"end\n"
+	"redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+	"return 1\n";
+
+/* Claim a key, or renew our own claim of it; see redis-append.h. */
+int
+redis_claim_again(struct redis_conn *conn, const char *key,
+    const char *value, int64_t ms, redis_conn_reply_cb cb, void *arg)
+{
+	const char	*argv[6];
+	size_t		 lens[6];
+	char		 px[32];
+	int		 i;
+
+	snprintf(px, sizeof px, "%lld", (long long)ms);
+	argv[0] = "EVAL";
+	argv[1] = redis_claim_again_script;
+	argv[2] = "1";
+	argv[3] = key;
+	argv[4] = value;
+	argv[5] = px;
+	for (i = 0; i < 6; i++)
+		lens[i] = strlen(argv[i]);
+	return (redis_conn_command(conn, 0, cb, arg, 6, argv, lens));
+}
+
 /* Load the script; see redis-append.h. */
 int
 redis_append_load(struct redis_conn *conn)
