@@ -89,26 +89,52 @@ redis_key(const char *session, const char *what)
 	return (key);
 }
 
+/* Send the six words of a claim, as C strings. */
+static int
+redis_claim_send(struct redis_conn *conn, const char **argv,
+    redis_conn_reply_cb cb, void *arg)
+{
+	size_t	lens[6];
+	int	i;
+
+	for (i = 0; i < 6; i++)
+		lens[i] = strlen(argv[i]);
+	return (redis_conn_command(conn, 0, cb, arg, 6, argv, lens));
+}
+
 /* Claim a key for a time if no one holds it; see redis-append.h. */
 int
 redis_claim(struct redis_conn *conn, const char *key, const char *value,
     int64_t ms, redis_conn_reply_cb cb, void *arg)
 {
-	const char	*argv[6];
-	size_t		 lens[6];
 	char		 px[32];
-	int		 i;
+	const char	*argv[6] = { "SET", key, value, "NX", "PX", px };
 
 	snprintf(px, sizeof px, "%lld", (long long)ms);
-	argv[0] = "SET";
-	argv[1] = key;
-	argv[2] = value;
-	argv[3] = "NX";
-	argv[4] = "PX";
-	argv[5] = px;
-	for (i = 0; i < 6; i++)
-		lens[i] = strlen(argv[i]);
-	return (redis_conn_command(conn, 0, cb, arg, 6, argv, lens));
+	return (redis_claim_send(conn, argv, cb, arg));
+}
+
+/* redis_claim_again's script: KEYS[1] the key, ARGV value and ms. */
+static const char redis_claim_again_script[] =
+	"#!lua\n"
+	"local holder = redis.call('GET', KEYS[1])\n"
+	"if holder and holder ~= ARGV[1] then\n"
+	"  return 0\n"
+	"end\n"
+	"redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+	"return 1\n";
+
+/* Claim a key, or renew our own claim of it; see redis-append.h. */
+int
+redis_claim_again(struct redis_conn *conn, const char *key,
+    const char *value, int64_t ms, redis_conn_reply_cb cb, void *arg)
+{
+	char		 px[32];
+	const char	*argv[6] = { "EVAL", redis_claim_again_script, "1", key,
+			    value, px };
+
+	snprintf(px, sizeof px, "%lld", (long long)ms);
+	return (redis_claim_send(conn, argv, cb, arg));
 }
 
 /* Load the script; see redis-append.h. */

@@ -39,6 +39,17 @@ int	 redis_claim(struct redis_conn *conn, const char *key,
 	    const char *value, int64_t ms, redis_conn_reply_cb cb, void *arg);
 
 /*
+ * Claim key for value as redis_claim does, and also when key holds value
+ * already (a claim of ours whose reply was lost with its connection,
+ * though Redis ran it): then renew it, for ms from now.  One script, so
+ * nobody else can take the key in between.  The reply is an integer: 1
+ * (ours now) or 0 (another's).  Return 0 (cb will be called once), or -1
+ * when conn is not ready.
+ */
+int	 redis_claim_again(struct redis_conn *conn, const char *key,
+	    const char *value, int64_t ms, redis_conn_reply_cb cb, void *arg);
+
+/*
  * Load the append script into the server's script cache (SCRIPT LOAD):
  * call it whenever conn becomes ready.  Appends work without it (a
  * NOSCRIPT reply makes them send the script itself), one round trip

@@ -1,9 +1,10 @@
 /*
  * Leases across listeners for the replicated store (doc/store-redis.md):
  * one taker per message.  A queued message is handed to a local waiter
- * only while this listener holds its lease in Redis,
- * SET fish:{S}:lease:SEQ LISTENER NX PX LEASE_MS, claimed when a waiter
- * here wants the message.  The winner offers it for half the lease time
+ * only while this listener holds its lease in Redis, the key
+ * fish:{S}:lease:SEQ set to its name for LEASE_MS if no one else holds
+ * it (redis_claim_again: renewed if it holds our name already, a claim
+ * whose reply was lost), claimed when a waiter here wants the message.  The winner offers it for half the lease time
  * (the other half is for the waiter's client to confirm and the take to
  * be written); a loser tries again when the winner's lease would expire:
  * by then the winner's take has dequeued the message everywhere, or the
@@ -128,9 +129,10 @@ lease_held(struct store_lease *l, uint64_t seq)
 }
 
 /*
- * A claim's reply: "OK" won (offer the message to the waiters here), nil
- * lost (try again when the winner's lease would end), anything else
- * failed (try again soon).
+ * A claim's reply: 1 won (offer the message to the waiters here), 0 lost
+ * (try again when the winner's lease would end), anything else failed
+ * (try again soon).  A claim of ours whose reply was lost, though Redis
+ * ran it, wins when tried again: the lease holds our name.
  */
 static void
 lease_on_reply(struct redis_conn *conn, struct redisReply *reply, void *arg)
@@ -148,12 +150,13 @@ lease_on_reply(struct redis_conn *conn, struct redisReply *reply, void *arg)
 			m->claiming = 0;
 		goto out;
 	}
-	if (reply != NULL && reply->type == REDIS_REPLY_STATUS) {
+	if (reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
+	    reply->integer == 1) {
 		m->claiming = 0;
 		m->claimed_until = c->sent + l->lease_ms / 2;
 		lease_held(l, c->seq);
 		waiter_dispatch(l->store, m);
-	} else if (reply != NULL && reply->type == REDIS_REPLY_NIL)
+	} else if (reply != NULL && reply->type == REDIS_REPLY_INTEGER)
 		lease_retry(l, c->seq, c->sent + l->lease_ms);
 	else
 		lease_retry(l, c->seq, loop_now() + LEASE_RETRY_MS);
@@ -174,8 +177,8 @@ lease_claim(struct store_lease *l, uint64_t seq)
 	c->l = l;
 	c->seq = seq;
 	c->sent = loop_now();
-	if (redis_claim(l->conn, key, l->from, l->lease_ms, lease_on_reply,
-	    c) == -1) {
+	if (redis_claim_again(l->conn, key, l->from, l->lease_ms,
+	    lease_on_reply, c) == -1) {
 		free(c);
 		lease_retry(l, seq, loop_now() + LEASE_RETRY_MS);
 	}

@@ -912,6 +912,88 @@ test_release(struct fixture *a, struct fixture *b)
 	store_unwait(b->store, &wb.w);
 }
 
+/*
+ * Copy into from (size n) the "from" of the session's last stream entry,
+ * up to its record number ("a/NONCE" of "a/NONCE.7"): the name a store's
+ * leases hold.  Return 0, or -1.
+ */
+static int
+last_from(char *from, size_t n)
+{
+	const char	*argv[] = { "XREVRANGE", NULL, "+", "-", "COUNT", "1",
+			    NULL };
+	redisReply	*r, *fields;
+	char		 key[64], *dot;
+	size_t		 j;
+	int		 ret = -1;
+
+	snprintf(key, sizeof key, "fish:{%s}:log", session);
+	argv[1] = key;
+	if ((r = rcmd(argv)) == NULL)
+		return (-1);
+	if (r->elements == 1) {
+		fields = r->element[0]->element[1];
+		for (j = 0; j + 1 < fields->elements; j += 2) {
+			if (strcmp(fields->element[j]->str, "from") == 0 &&
+			    fields->element[j + 1]->len < n) {
+				snprintf(from, n, "%s",
+				    fields->element[j + 1]->str);
+				if ((dot = strrchr(from, '.')) != NULL)
+					*dot = '\0';
+				ret = 0;
+			}
+		}
+	}
+	freeReplyObject(r);
+	return (ret);
+}
+
+/*
+ * A claim whose reply was lost with its connection, though Redis ran it:
+ * the lease key holds A's own name when A claims again.  A wins at once,
+ * the lease renewed to its own length, rather than waiting out a lease it
+ * holds itself.
+ */
+static void
+test_own_claim(struct fixture *a, struct fixture *b)
+{
+	const char		*set[] = { "SET", NULL, NULL, "PX", "60000",
+				    NULL };
+	const char		*pttl[] = { "PTTL", NULL, NULL };
+	struct test_waiter	 wa;
+	struct hook		*ha;
+	struct message		*m;
+	redisReply		*r;
+	char			 from[128], key[64];
+	long long		 left = -1;
+
+	if (!ok(spawn_both(a, b, "h8", NULL, &ha) != NULL, "h8 reaches B"))
+		return;
+	m = post(a, ha, "claimed-before");
+	if (!ok(m != NULL && last_from(from, sizeof from) == 0,
+	    "a message is queued on A, no waiter claiming it"))
+		return;
+	snprintf(key, sizeof key, "fish:{%s}:lease:%llu", session,
+	    (unsigned long long)m->seq);
+	set[1] = pttl[1] = key;
+	set[2] = from;
+	if ((r = rcmd(set)) != NULL)
+		freeReplyObject(r);
+	wait_on(a, &wa, ha, NULL, 0);
+	ok(handed_by(&wa, loop_now() + LEASE_MS / 2) && wa.got == m,
+	    "a waiter on A is handed it at once: the lease already held "
+	    "A's name");
+	if ((r = rcmd(pttl)) != NULL) {
+		left = r->integer;
+		freeReplyObject(r);
+	}
+	ok(left > 0 && left <= LEASE_MS, "the lease was renewed to A's "
+	    "own length (%lld ms left)", left);
+	if (wa.got != NULL)
+		store_take(a->store, wa.got);
+	store_unwait(a->store, &wa.w);
+}
+
 /* Tell whether the stream no longer holds the text given. */
 static int
 stream_lacks(void *arg)
@@ -1144,6 +1226,7 @@ main(void)
 		test_secret_missing(&a, &b);
 		test_heartbeats();
 		test_release(&a, &b);
+		test_own_claim(&a, &b);
 		test_retention();
 		test_replicas();
 		test_reopen(&a, &b);
