@@ -49,16 +49,17 @@ FULL = dict(callbacks=1000, acks=100, hf_runs=200, wrk_seconds=10,
             small_journal=1000, big_journal=1000000, take_runs=200,
             start_runs=3, recovery_mib=1024, recovery_runs=3,
             fsyncs=2000, cost_requests=4000, cost_seconds=3,
-            cost_reps=7)
+            cost_reps=7, redis_waits=300)
 QUICK = dict(callbacks=150, acks=30, hf_runs=30, wrk_seconds=2, wrk_reps=2,
              sends=50, send_reps=2, hooks=500, messages=10000,
              small_journal=1000, big_journal=100000, take_runs=40,
              start_runs=2, recovery_mib=64, recovery_runs=2, fsyncs=300,
-             cost_requests=800, cost_seconds=1, cost_reps=2)
+             cost_requests=800, cost_seconds=1, cost_reps=2,
+             redis_waits=40)
 
 # The measurements --only may name, in the order they run.
 SECTIONS = ("callbacks", "overhead", "sends", "throughput", "fsync",
-            "costs", "memory", "scale", "recovery")
+            "costs", "memory", "scale", "recovery", "redis")
 
 # The allocator-counting shim scripts/bench builds (see costs), and the
 # connections the fixed number of requests there go over.
@@ -357,31 +358,36 @@ def fill(url, count, session, hooks_file=None):
 # The measurements.
 
 
+def wait_once(poster, hook, seq, session="main", env=None):
+    """Start a one-shot `fish wait` on hook, see it blocked, then POST to
+    it through poster; return the milliseconds from the POST leaving to
+    the wait exiting with the body."""
+    body = b'{"seq":%d}' % seq
+    p = subprocess.Popen([FISH, "-S", session, "wait", hook, "--timeout",
+                          "10s"], stdout=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 10
+    while not blocked_in_poll(p.pid):
+        if time.monotonic() > deadline or p.poll() is not None:
+            raise RuntimeError("fish wait never blocked")
+    t0 = time.perf_counter_ns()
+    poster.send(body)
+    p.wait()
+    t1 = time.perf_counter_ns()
+    out = p.stdout.read()
+    p.stdout.close()
+    if p.returncode != 0 or out != body:
+        raise RuntimeError(f"wait returned {p.returncode} {out!r}")
+    if poster.answer() != 200:
+        raise RuntimeError("hook did not answer 200")
+    return (t1 - t0) / 1e6
+
+
 def callback_to_wait(n, acks):
     """POST leaving the sender -> fish wait exiting with the message."""
     progress(f"callback to wait: {n} one-shot waits")
     hook = fish("spawn", "--name", "latency")
     poster = Poster(hook)
-    lat = []
-    for i in range(n):
-        body = b'{"seq":%d}' % i
-        p = subprocess.Popen([FISH, "-S", "main", "wait", hook, "--timeout",
-                              "10s"], stdout=subprocess.PIPE)
-        deadline = time.monotonic() + 10
-        while not blocked_in_poll(p.pid):
-            if time.monotonic() > deadline or p.poll() is not None:
-                raise RuntimeError("fish wait never blocked")
-        t0 = time.perf_counter_ns()
-        poster.send(body)
-        p.wait()
-        t1 = time.perf_counter_ns()
-        out = p.stdout.read()
-        p.stdout.close()
-        if p.returncode != 0 or out != body:
-            raise RuntimeError(f"wait returned {p.returncode} {out!r}")
-        if poster.answer() != 200:
-            raise RuntimeError("hook did not answer 200")
-        lat.append((t1 - t0) / 1e6)
+    lat = [wait_once(poster, hook, i) for i in range(n)]
     poster.close()
 
     # Baselines on the same raw socket: the acknowledgement by fish
@@ -999,6 +1005,190 @@ def recovery(mib, runs):
 
 
 # ---------------------------------------------------------------------------
+# The Redis store (issue 17): its own redis-server and haproxys.
+
+HELPERS = os.path.join(SRC, "test", "helpers")
+REDIS_DIR = os.path.join(TMP, "redis")
+# Every listener of a Redis session runs in a FISH_HOME of its own under
+# here (scripts/bench's trap stops them all).
+REDIS_HOMES = os.path.join(TMP, "redis-homes")
+
+
+def helper(*argv):
+    """Run a test/helpers script; return its stdout, stripped."""
+    p = subprocess.run([os.path.join(HELPERS, argv[0]), *argv[1:]],
+                       stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                       check=True)
+    return p.stdout.decode().strip()
+
+
+def free_port():
+    """Return a free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisListener:
+    """A listener of a Redis session in a FISH_HOME of its own."""
+
+    def __init__(self, name, session, store):
+        self.home = os.path.join(REDIS_HOMES, name)
+        self.session = session
+        self.env = dict(os.environ, FISH_HOME=self.home)
+        self.fish("start", "--store", store)
+        deadline = time.monotonic() + 10
+        while self.status().get("store_state") != "connected":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"listener {name}: Redis not connected")
+            time.sleep(0.05)
+        st = self.status()
+        self.url, self.pid = st["url"], st["pid"]
+
+    def fish(self, *args, check=True):
+        return fish(*args, session=self.session, env=self.env, check=check)
+
+    def status(self):
+        return json.loads(self.fish("status", "--json"))
+
+    def knows(self, hooks):
+        """Wait until this listener applied the session's first hooks."""
+        deadline = time.monotonic() + 10
+        while self.status()["hooks"] < hooks:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.home}: hooks not applied")
+            time.sleep(0.02)
+
+    def hostport(self):
+        return self.url.split("://", 1)[1].split("/", 1)[0]
+
+
+def redis_setup():
+    """Start redis-server, a one-listener session (r1), a three-listener
+    session (r3) with a haproxy in front, and a haproxy in front of
+    nginx; return a dict of what the rounds need."""
+    port, pid, _ = helper("redis-start", REDIS_DIR).split()
+    store = f"redis://127.0.0.1:{port}/0"
+    one = RedisListener("one", "r1", store)
+    three = [RedisListener(f"three-{i}", "r3", store) for i in range(3)]
+    hook1 = one.fish("spawn", "--name", "load")
+    token3 = urllib.parse.urlsplit(three[0].fish("spawn", "--name",
+                                                 "load")).path
+    for lst in three:
+        lst.knows(1)
+    fish_lb, nginx_lb = free_port(), free_port()
+    helper("haproxy-start", os.path.join(TMP, "haproxy-fish"), str(fish_lb),
+           *[lst.hostport() for lst in three])
+    helper("haproxy-start", os.path.join(TMP, "haproxy-nginx"),
+           str(nginx_lb), url_parts(NGINX)[0] + ":" + str(url_parts(NGINX)[1]))
+    return dict(redis_pid=int(pid), one=one, three=three, hook1=hook1,
+                fish_lb=f"http://127.0.0.1:{fish_lb}{token3}",
+                nginx_lb=f"http://127.0.0.1:{nginx_lb}/callback")
+
+
+def redis_teardown(r):
+    """Stop the listeners, the haproxys and redis-server."""
+    for lst in [r["one"], *r["three"]]:
+        lst.fish("stop", check=False)
+    for name in ("haproxy-fish", "haproxy-nginx"):
+        helper("haproxy-stop", os.path.join(TMP, name))
+    helper("redis-stop", REDIS_DIR)
+
+
+def redis_throughput(r, seconds, reps):
+    """Acknowledged callbacks/s through the Redis store, one listener and
+    three behind haproxy, beside nginx (direct and behind a haproxy of
+    its own) and the journal session's hook, in shuffled rounds; with
+    redis-server's and the listener's CPU time per request."""
+    progress(f"redis: wrk -c32 -t2 -d{seconds}s, {reps} rounds")
+    targets = [("nginx 204", NGINX + "/callback"),
+               ("journal hook", fish("spawn", "--name", "load-j")),
+               ("redis, one listener", r["hook1"]),
+               ("nginx 204 via haproxy", r["nginx_lb"]),
+               ("redis, 3 listeners via haproxy", r["fish_lb"])]
+    rates = {name: [] for name, _ in targets}
+    redis_cpu = {name: [] for name, _ in targets if "redis" in name}
+    one_cpu, notes = [], {}
+    for _ in range(reps):
+        random.shuffle(targets)
+        for name, url in targets:
+            c0, l0 = cpu_ns(r["redis_pid"]), cpu_ns(r["one"].pid)
+            rate, bad, errors, total = wrk(url, seconds)
+            rates[name].append(rate)
+            if name in redis_cpu and total:
+                redis_cpu[name].append(
+                    (cpu_ns(r["redis_pid"]) - c0) / total / 1000)
+            if name == "redis, one listener" and total:
+                one_cpu.append((cpu_ns(r["one"].pid) - l0) / total / 1000)
+            if bad or errors:
+                notes[name] = f"{bad} non-2xx, {errors} socket errors"
+    raw["redis_rps"], raw["redis_cpu_us"] = rates, redis_cpu
+    raw["redis_listener_cpu_us"] = one_cpu
+    sec = "Redis store: acknowledged callbacks/s (32 conns)"
+    one, ngx, jrn = (rates["redis, one listener"], rates["nginx 204"],
+                     rates["journal hook"])
+    row(sec, "redis store, one listener", one, "req/s", "nginx 204", ngx,
+        note=notes.get("redis, one listener", ""))
+    row(sec, "redis store, one listener", one, "req/s",
+        "journal hook (fsync'ed)", jrn, note=notes.get("journal hook", ""))
+    row(sec, "redis store, 3 listeners behind haproxy",
+        rates["redis, 3 listeners via haproxy"], "req/s",
+        "nginx 204 behind haproxy", rates["nginx 204 via haproxy"],
+        note=notes.get("redis, 3 listeners via haproxy", ""))
+    row(sec, "redis store, 3 listeners behind haproxy",
+        rates["redis, 3 listeners via haproxy"], "req/s",
+        "redis store, one listener", one)
+    for name, cpu in redis_cpu.items():
+        row(sec, f"redis-server CPU time per request, {name}", cpu, "us")
+    row(sec, "listener CPU time per request, redis, one listener", one_cpu,
+        "us")
+
+
+def redis_latency(r, n):
+    """POST -> `fish wait` exits, for the Redis store (the POST entering
+    at the waiting listener, and at another of the session) beside the
+    journal, one sample of each in a shuffled order per round."""
+    progress(f"redis: callback to wait, {n} one-shot waits of each kind")
+    a, b = r["three"][0], r["three"][1]
+    hook_r = a.fish("spawn", "--name", "latency")
+    path = urllib.parse.urlsplit(hook_r).path
+    b.knows(2)
+    hook_j = fish("spawn", "--name", "latency-r")
+    kinds = [("journal", Poster(hook_j), hook_j, "main", None),
+             ("redis, same listener", Poster(hook_r), hook_r, "r3", a.env),
+             ("redis, entering at another", Poster(f"http://{b.hostport()}"
+                                                   f"{path}"), hook_r, "r3",
+              a.env)]
+    lat = {k[0]: [] for k in kinds}
+    for i in range(n):
+        random.shuffle(kinds)
+        for name, poster, hook, session, env in kinds:
+            lat[name].append(wait_once(poster, hook, i, session, env))
+    for k in kinds:
+        k[1].close()
+    raw["redis_callback_to_wait_ms"] = lat
+    sec = f"Redis store: callback to wait ({n} each)"
+    for name in ("redis, same listener", "redis, entering at another"):
+        for p in (50, 99):
+            v, base = percentile(lat[name], p), percentile(lat["journal"], p)
+            rows.append(dict(section=sec, name=f"POST -> `fish wait` exits, "
+                             f"{name}, p{p}", unit="ms", median=v, low=None,
+                             high=None, base_name=f"journal p{p}",
+                             base_median=base, ratio=v / base, goal="",
+                             met=None, note=""))
+
+
+def redis_store(seconds, reps, waits):
+    """The Redis store's rows (issue 17); everything stopped at the end."""
+    r = redis_setup()
+    try:
+        redis_throughput(r, seconds, reps)
+        redis_latency(r, waits)
+    finally:
+        redis_teardown(r)
+
+
+# ---------------------------------------------------------------------------
 # The table.
 
 
@@ -1069,6 +1259,8 @@ def main():
               n["start_runs"])
     if "recovery" in only:
         recovery(n["recovery_mib"], n["recovery_runs"])
+    if "redis" in only:
+        redis_store(n["wrk_seconds"], n["wrk_reps"], n["redis_waits"])
     for s in ("main", "small", "big", "recovery"):
         fish("stop", session=s, check=False)
     if BEFORE:
