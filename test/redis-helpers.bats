@@ -10,6 +10,7 @@ load helpers/redis
 
 setup() {
 	common_setup
+	matrix_only_once "it tests the Redis helpers the matrix stands on"
 }
 
 teardown() {
