@@ -323,10 +323,11 @@ listener_open_store(void)
 }
 
 /*
- * A shared store: run the loop until its first connection to Redis is
- * made or has failed (at most LISTENER_STORE_SETTLE_MS), so that the
- * commands of the start (an automatic one's spawn) find it connected
- * rather than refused.  Unreachable, the listener starts all the same,
+ * A shared store: run the loop until its first connection to Redis has
+ * failed, or is made and has read the stream (at most
+ * LISTENER_STORE_SETTLE_MS), so that the commands of the start (an
+ * automatic one's spawn) find it connected and caught up rather than
+ * refused or empty.  Unreachable, the listener starts all the same,
  * and reconnects with backoff.
  */
 static void

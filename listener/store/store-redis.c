@@ -107,6 +107,7 @@ struct store_redis {
 	struct sr_seqs		 replied;	/* not yet followed */
 	struct sr_seqs		 followed;	/* not yet replied */
 	int			 resolving;	/* a catch-up for unknown */
+	int			 read;		/* 1 reading, 2 read: the stream */
 	TAILQ_HEAD(, sr_held)	 held;
 	struct sr_waiting	*waiting;
 	size_t			 nwaiting, waiting_size;
@@ -327,10 +328,22 @@ sr_resolved(void *arg, const char *error)
 	sr_flush(sr);
 }
 
+/* The first catch-up is over: the store is settled (or it failed). */
+static void
+sr_read(void *arg, const char *error)
+{
+	struct store_redis	*sr = arg;
+
+	if (sr->closing)
+		return;
+	sr->read = error == NULL ? 2 : 0;
+}
+
 /*
- * The connection became ready: load the script, resolve appends whose
- * outcome is unknown (a catch-up: the follower sees those that were
- * added), then send what waits.
+ * The connection became ready: load the script, read the stream as it is
+ * now once (the commands of a start must find what it holds), resolve
+ * appends whose outcome is unknown (a catch-up: the follower sees those
+ * that were added), then send what waits.
  */
 static void
 sr_on_state(struct redis_conn *conn, int up, void *arg)
@@ -340,6 +353,9 @@ sr_on_state(struct redis_conn *conn, int up, void *arg)
 	if (!up)
 		return;
 	redis_append_load(conn);
+	if (sr->read == 0 &&
+	    redis_follow_catch_up(sr->follow, conn, sr_read, sr) == 0)
+		sr->read = 1;
 	if (!TAILQ_EMPTY(&sr->unknown) && !sr->resolving &&
 	    redis_follow_catch_up(sr->follow, conn, sr_resolved, sr) == 0)
 		sr->resolving = 1;
@@ -629,9 +645,13 @@ store_redis_ready(const struct store_redis *sr)
 	return (redis_conn_ready(sr->conn));
 }
 
-/* Tell whether the first connection to Redis is made, or has failed. */
+/*
+ * Tell whether the first connection to Redis has failed, or is made and
+ * has read the stream.
+ */
 int
 store_redis_settled(const struct store_redis *sr)
 {
-	return (redis_conn_tried(sr->conn));
+	return (redis_conn_tried(sr->conn) &&
+	    (sr->read == 2 || !redis_conn_ready(sr->conn)));
 }

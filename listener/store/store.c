@@ -354,6 +354,12 @@ store_read(struct store *s, const struct message *m, struct journal_record *rec,
 
 	if (journal_read(s->journal, m->offset, rec, cause) == -1)
 		return (-1);
+	/*
+	 * A replicated store's record holds the provisional seq it was
+	 * written with; the message has its real one since (store-redis.c).
+	 */
+	json_object_object_add(rec->json, "seq",
+	    json_object_new_int64((int64_t)m->seq));
 	if (m->hook != NULL || rec->type != JOURNAL_MESSAGE_SENDING)
 		return (0);
 	json_object_object_add(rec->json, "request_body_len",
