@@ -316,7 +316,7 @@ open"
 	assert_output 200
 
 	# 200 answers of 5 MB (1 GB) asked for at once, none read.
-	control_py pipeline 1 200 "$BATS_TEST_TMPDIR/go" \
+	control_py pipeline "$(nth_seq 1)" 200 "$BATS_TEST_TMPDIR/go" \
 	    >"$BATS_TEST_TMPDIR/out" 3>&- &
 	client=$!
 	wait_until 20 grep -qx sent "$BATS_TEST_TMPDIR/out"

@@ -645,6 +645,13 @@ store_redis_ready(const struct store_redis *sr)
 	return (redis_conn_ready(sr->conn));
 }
 
+/* Tell whether Redis acknowledged every record written so far. */
+int
+store_redis_durable(const struct store_redis *sr)
+{
+	return (sr->acked == sr->written);
+}
+
 /*
  * Tell whether the first connection to Redis has failed, or is made and
  * has read the stream.

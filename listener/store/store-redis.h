@@ -23,5 +23,6 @@ const char	*store_redis_from(const struct store_redis *);
 const char	*store_redis_state(const struct store_redis *);
 int		 store_redis_ready(const struct store_redis *);
 int		 store_redis_settled(const struct store_redis *);
+int		 store_redis_durable(const struct store_redis *);
 
 #endif

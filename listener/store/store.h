@@ -207,5 +207,6 @@ int		 store_catch_up(struct store *, store_caught_up_cb, void *);
 const char	*store_state(const struct store *);
 int		 store_reachable(const struct store *);
 int		 store_settled(const struct store *);
+int		 store_durable(const struct store *);
 
 #endif
