@@ -10,7 +10,6 @@ load helpers/redis
 
 setup() {
 	common_setup
-	matrix_only_once "it tests the Redis helpers the matrix stands on"
 }
 
 teardown() {

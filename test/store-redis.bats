@@ -10,7 +10,6 @@ load helpers/redis
 
 setup() {
 	common_setup
-	matrix_only_once "it chooses each listener's store itself"
 	redis_start
 	A=$FISH_HOME
 	B=$BATS_TEST_TMPDIR/home-b

@@ -14,7 +14,8 @@
 # redis-server of the test's own (helpers/redis.bash) and exports
 # FISH_STORE for it, so that every fish start and automatic start of the
 # test uses it; common_teardown stops it once the listeners are gone.
-# A test about the embedded journal itself says so with journal_only.
+# A test about the embedded journal itself says so with journal_only; a
+# file that loads helpers/redis itself is skipped (it chooses its stores).
 
 # bats 1.8.2 looks in /usr/lib/bats by default; keep it there if overridden.
 BATS_LIB_PATH=${BATS_LIB_PATH:+$BATS_LIB_PATH:}/usr/lib/bats
@@ -68,7 +69,14 @@ common_setup() {
 	TEST_STORE=$store
 	case $TEST_STORE in
 	"" | journal) TEST_STORE= ;;
-	redis) matrix_redis_start ;;
+	redis)
+		# A file that loads helpers/redis itself starts its own Redis
+		# and chooses each listener's store: it runs once, outside.
+		if declare -F redis_start >/dev/null; then
+			TEST_STORE=
+			skip "run once, not against redis: it starts its own Redis and chooses each listener's store itself"
+		fi
+		matrix_redis_start ;;
 	*) fail "FISH_TEST_STORE=$TEST_STORE: use journal or redis" ;;
 	esac
 }
