@@ -131,12 +131,11 @@ fail:
 }
 
 /*
- * Return when the open session's journal last changed (the newest
- * modification time of its files, in unix milliseconds), or -1 when it
- * has none.
+ * Return the newest modification time of the files in the session's
+ * directory name (in unix milliseconds), or -1 when it has none.
  */
-int64_t
-session_changed_at(const struct session *s)
+static int64_t
+session_dir_changed_at(const struct session *s, const char *name)
 {
 	struct dirent	*de;
 	struct stat	 sb;
@@ -144,7 +143,7 @@ session_changed_at(const struct session *s)
 	int64_t		 newest = -1, at;
 	int		 fd;
 
-	if (s->dir_fd == -1 || (fd = openat(s->dir_fd, SESSION_JOURNAL,
+	if (s->dir_fd == -1 || (fd = openat(s->dir_fd, name,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return (-1);
 	if ((d = fdopendir(fd)) == NULL) {
@@ -163,4 +162,19 @@ session_changed_at(const struct session *s)
 	}
 	closedir(d);
 	return (newest);
+}
+
+/*
+ * Return when the open session's journal last changed: its own, or a
+ * Redis store's cache (the newest modification time of their files, in
+ * unix milliseconds), or -1 when it has none.
+ */
+int64_t
+session_changed_at(const struct session *s)
+{
+	int64_t	journal, cache;
+
+	journal = session_dir_changed_at(s, SESSION_JOURNAL);
+	cache = session_dir_changed_at(s, SESSION_STORE_CACHE);
+	return (journal > cache ? journal : cache);
 }

@@ -43,6 +43,8 @@
 #define SESSION_LOG	"listener.log"
 #define SESSION_CONFIG	"config.json"
 #define SESSION_JOURNAL	"journal"
+/* A Redis store's local journal, its cache (doc/store-redis.md). */
+#define SESSION_STORE_CACHE	"redis-cache"
 
 /*
  * The paths name the files for messages and, in the listener after

@@ -35,7 +35,6 @@
 #include "xmalloc.h"
 
 /* The cache of a Redis store's records, in the session's directory. */
-#define LISTENER_STORE_CACHE	"redis-cache"
 
 /* Host names are cut to this in the listener's name. */
 #define LISTENER_STORE_HOST_MAX	64
@@ -87,11 +86,11 @@ listener_store_cache_prepare(char **cause)
 	int			 fd;
 
 	xasprintf(&listener_store_cache, "%s/%s", s->dir,
-	    LISTENER_STORE_CACHE);
-	if (mkdirat(s->dir_fd, LISTENER_STORE_CACHE, 0700) == -1 &&
+	    SESSION_STORE_CACHE);
+	if (mkdirat(s->dir_fd, SESSION_STORE_CACHE, 0700) == -1 &&
 	    errno != EEXIST)
 		goto fail;
-	fd = openat(s->dir_fd, LISTENER_STORE_CACHE,
+	fd = openat(s->dir_fd, SESSION_STORE_CACHE,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
 		goto fail;

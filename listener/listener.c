@@ -64,6 +64,8 @@
 #include "xmalloc.h"
 
 #define STOP_GRACE_MS		5000
+/* At a stop, Redis's acknowledgement of the last records (a command's). */
+#define STOP_STORE_MS		5000
 /* A first connection to a shared store's Redis, or its failure (5 s). */
 #define LISTENER_STORE_SETTLE_MS	6000
 
@@ -323,10 +325,11 @@ listener_open_store(void)
 }
 
 /*
- * A shared store: run the loop until its first connection to Redis is
- * made or has failed (at most LISTENER_STORE_SETTLE_MS), so that the
- * commands of the start (an automatic one's spawn) find it connected
- * rather than refused.  Unreachable, the listener starts all the same,
+ * A shared store: run the loop until its first connection to Redis has
+ * failed, or is made and has read the stream (at most
+ * LISTENER_STORE_SETTLE_MS), so that the commands of the start (an
+ * automatic one's spawn) find it connected and caught up rather than
+ * refused or empty.  Unreachable, the listener starts all the same,
  * and reconnects with backoff.
  */
 static void
@@ -488,8 +491,10 @@ listener_run(void)
  * 3. Cancel what is still going out, so each attempt's outcome is
  *    journaled and its caller told; sync the journal once more, so every
  *    record made is durable and the replies that wait for that (spawn,
- *    ack, reply, close) are queued; then send the control clients what is
- *    queued for them.
+ *    ack, reply, close, an answer to a request) are queued; a shared
+ *    store's records are durable once Redis acknowledged them: run the
+ *    loop for that while it is reachable, up to STOP_STORE_MS; then send
+ *    the control clients what is queued for them.
  * 4. Close the control socket, then HTTP in (no connection is suspended
  *    by then: held and forwarded requests were answered in 2), HTTP out,
  *    the tunnel client (it carried the requests of 2, so it goes after
@@ -514,6 +519,10 @@ listener_stop(void)
 	outbound_cancel(listener.outbound);
 	store_withdraw_spare(listener.store);
 	store_commit(listener.store);
+	deadline = loop_now() + STOP_STORE_MS;
+	while (!store_durable(listener.store) &&
+	    store_reachable(listener.store) && loop_now() < deadline)
+		loop_run_once(listener.loop);
 	control_flush(listener.control);
 
 	control_stop(listener.control);

@@ -203,11 +203,12 @@ message_count() {
 	curl -sS -o /dev/null --max-time 10 -d x "$hook" 3>&- &
 	sender=$!
 	wait_until 5 message_count 1
-	fish reply 1
+	seq=$(nth_seq 1)
+	fish reply "$seq"
 	wait "$sender"
-	run --separate-stderr fish reply 1
+	run --separate-stderr fish reply "$seq"
 	assert_failure 1
-	[[ $stderr == *"message 1 was already answered"* ]]
+	[[ $stderr == *"message $seq was already answered"* ]]
 }
 
 @test "reply to an unknown request exits 4" {
@@ -223,7 +224,7 @@ message_count() {
 @test "reply to a request of a hook that does not hold says so" {
 	hook=$(fish spawn)
 	assert_equal "$(http_code "$hook" -d x)" 200
-	run --separate-stderr fish reply 1
+	run --separate-stderr fish reply "$(nth_seq 1)"
 	assert_failure 1
 	[[ $stderr == *"does not hold requests"* ]]
 	run --separate-stderr fish reply "$hook"
@@ -235,14 +236,15 @@ message_count() {
 	hook=$(fish spawn --hold)
 	run curl -sS --max-time 0.5 -d impatient "$hook"
 	assert_failure 28	# curl's own timeout
-	run --separate-stderr fish reply 1 --body late
+	seq=$(nth_seq 1)
+	run --separate-stderr fish reply "$seq" --body late
 	assert_failure 1
-	[[ $stderr == *"sender of message 1 hung up"* ]]
+	[[ $stderr == *"sender of message $seq hung up"* ]]
 	# Recorded: the message, and how it was answered (record type 7).
 	run fish wait "$hook" --timeout 5
 	assert_output impatient
 	journal_types | grep -qx 7
-	run --separate-stderr fish reply 1
+	run --separate-stderr fish reply "$seq"
 	assert_failure 1
 	[[ $stderr == *"hung up"* ]]
 }
@@ -484,10 +486,11 @@ message_count() {
 
 # first_segment_gone: succeed once the journal's first segment was removed.
 first_segment_gone() {
-	[ ! -e "$FISH_HOME/sessions/default/journal/00000001.journal" ]
+	[ ! -e "$(journal_dir)/00000001.journal" ]
 }
 
 @test "answer settings survive in checkpoints once old segments expire" {
+	journal_only "checkpoints and expiring segments are the journal's"
 	fish start --retain 1s >/dev/null
 	hook=$(fish spawn --status 203 -H 'X-Kept: 2' --body kept --echo ch)
 	wait_until 20 first_segment_gone

@@ -281,6 +281,7 @@ s.close()' "$hook"
 }
 
 @test "a tail that stops reading holds up little of the listener and catches up" {
+	redis_gap "a Redis store holds each body again until Redis acknowledges it (its record, hiredis's buffer), outside what --max-inflight counts (store-redis.c)"
 	local hook pid tail
 	asan_no_quarantine
 	hook=$(fish spawn --name h)
@@ -316,7 +317,7 @@ open"
 	assert_output 200
 
 	# 200 answers of 5 MB (1 GB) asked for at once, none read.
-	control_py pipeline 1 200 "$BATS_TEST_TMPDIR/go" \
+	control_py pipeline "$(nth_seq 1)" 200 "$BATS_TEST_TMPDIR/go" \
 	    >"$BATS_TEST_TMPDIR/out" 3>&- &
 	client=$!
 	wait_until 20 grep -qx sent "$BATS_TEST_TMPDIR/out"

@@ -32,7 +32,8 @@ teardown() { common_teardown; }
 	run fish log
 	assert_success
 	assert_line --index 0 --partial "POST ${hook/http:\/\//http://alice:***@}  200"
-	for cmd in "log --json" "show 1" "show 1 --json" "show 1 --curl"; do
+	seq=$(nth_seq 1)
+	for cmd in "log --json" "show $seq" "show $seq --json" "show $seq --curl"; do
 		# shellcheck disable=SC2086
 		run fish $cmd
 		assert_success
@@ -40,7 +41,7 @@ teardown() { common_teardown; }
 		assert_output --partial 'alice:***@'
 	done
 	# The journal keeps the URL whole: replay sends the same request.
-	run fish replay 1
+	run fish replay "$(nth_seq 1)"
 	assert_success
 	run fish wait "$hook" --json --count 2
 	assert_success

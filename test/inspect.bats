@@ -65,7 +65,7 @@ finish_tail() {
 
 @test "show prints a received message with its headers and body" {
 	post "$hook/sub?x=1" '{"a":1}' -H 'X-Thing: yes'
-	run fish show 1
+	run fish show "$(nth_seq 1)"
 	assert_success
 	assert_line --index 0 'POST /sub?x=1'
 	assert_line 'x-thing: yes'
@@ -76,7 +76,7 @@ finish_tail() {
 
 @test "show pretty-prints a JSON body on a terminal" {
 	post "$hook" '{"a":1,"b":[2]}'
-	run script -qfc "fish show 1 --color=never" /dev/null </dev/null
+	run script -qfc "fish show $(nth_seq 1) --color=never" /dev/null </dev/null
 	assert_success
 	assert_line --partial '"a": 1,'
 	assert_line --partial '"b": ['
@@ -93,9 +93,9 @@ finish_tail() {
 
 @test "show --json prints the message with its body" {
 	printf '\001\377' | post "$hook/p" @-
-	run fish show 1 --json
+	run fish show "$(nth_seq 1)" --json
 	assert_success
-	assert_equal "$(fish field /seq <<<"$output")" 1
+	assert_equal "$(fish field /seq <<<"$output")" "$(nth_seq 1)"
 	assert_equal "$(fish field /path <<<"$output")" /p
 	assert_equal "$(fish field /body_base64 <<<"$output")" 'Af8='
 	fish send "$hook" --data hi >/dev/null
@@ -112,7 +112,7 @@ finish_tail() {
 	assert_failure 2
 	run fish show
 	assert_failure 2
-	run fish show 1 --json --curl
+	run fish show "$(nth_seq 1)" --json --curl
 	assert_failure 2
 }
 
@@ -121,12 +121,12 @@ finish_tail() {
 	other=$(fish spawn)
 	post "$hook/deep/path?x=1&y=two%20words" $'it\'s a "body"\nwith $HOME and `x`' \
 	    -X PATCH -H "X-Quote: it's" -H 'Content-Type: text/plain'
-	run fish show 1 --curl
+	run fish show "$(nth_seq 1)" --curl
 	assert_success
 	assert_output --regexp "^curl -X PATCH '$hook/deep/path\\?x=1&y=two%20words'"
 	refute_output --partial 'content-length'
 	refute_output --partial 'host:'
-	fish show 1 --curl | sed "s|$hook|$other|" | sh >/dev/null 2>&1
+	fish show "$(nth_seq 1)" --curl | sed "s|$hook|$other|" | sh >/dev/null 2>&1
 	got=$(fish wait "$other" --json --timeout 5)
 	assert_equal "$(fish field /method <<<"$got")" PATCH
 	assert_equal "$(fish field /path <<<"$got")" /deep/path
@@ -143,10 +143,10 @@ finish_tail() {
 	head -c 2048 /dev/urandom >"$BATS_TEST_TMPDIR/sent"
 	printf '\000%%\\\047' >>"$BATS_TEST_TMPDIR/sent"
 	post "$hook/bin" @"$BATS_TEST_TMPDIR/sent"
-	run fish show 1 --curl
+	run fish show "$(nth_seq 1)" --curl
 	assert_output --regexp "^printf '.*' \\| curl -X POST "
 	assert_output --partial '--data-binary @-'
-	fish show 1 --curl | sed "s|$hook|$other|" | sh >/dev/null 2>&1
+	fish show "$(nth_seq 1)" --curl | sed "s|$hook|$other|" | sh >/dev/null 2>&1
 	fish wait "$other" --timeout 5 >"$BATS_TEST_TMPDIR/got"
 	cmp "$BATS_TEST_TMPDIR/sent" "$BATS_TEST_TMPDIR/got"
 
@@ -245,7 +245,7 @@ tail_caught_up() {
 @test "replay sends a received message to its hook again" {
 	post "$hook/again?n=1" 'once more' -H 'X-Id: 7'
 	assert_equal "$(fish wait inbox --timeout 5)" 'once more'
-	run fish replay 1
+	run fish replay "$(nth_seq 1)"
 	assert_success
 	assert_output ''
 	got=$(fish wait inbox --json --timeout 5)
@@ -259,7 +259,7 @@ tail_caught_up() {
 	local other
 	other=$(fish spawn)
 	post "$hook/p?q=2" payload
-	run fish replay 1 --to "$other"
+	run fish replay "$(nth_seq 1)" --to "$other"
 	assert_success
 	got=$(fish wait "$other" --json --timeout 5)
 	assert_equal "$(fish field /body <<<"$got")" payload
@@ -282,14 +282,14 @@ tail_caught_up() {
 
 @test "replay fails like send does" {
 	post "$hook" x
-	run fish replay 1 --to "${hook%/*}/nosuchtoken"
+	run fish replay "$(nth_seq 1)" --to "${hook%/*}/nosuchtoken"
 	assert_failure 1
 	assert_output --partial "server answered 404"
-	run fish replay 1 --to http://127.0.0.1:1
+	run fish replay "$(nth_seq 1)" --to http://127.0.0.1:1
 	assert_failure 5
 	run fish replay 99
 	assert_failure 4
-	run fish replay 1 --to ftp://example.com
+	run fish replay "$(nth_seq 1)" --to ftp://example.com
 	assert_failure 2
 	run fish replay nope
 	assert_failure 2

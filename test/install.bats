@@ -13,6 +13,7 @@ load helpers/common
 
 setup() {
 	common_setup
+	matrix_only_once "it builds and installs fish; no store is involved"
 	# configure builds elsewhere only from a tree not configured in place.
 	[ ! -f "$FISH_SRC_DIR/config.status" ] ||
 	    skip "the source tree is configured in place"

@@ -11,6 +11,7 @@ SECRET=It5-a-s3cret-nobody-knows
 
 setup() {
 	common_setup
+	journal_only "it forges and damages records in the journal's segments"
 	J=$FISH_SRC_DIR/test/helpers/journal.py
 	segment=$FISH_HOME/sessions/default/journal/00000001.journal
 	log=$FISH_HOME/sessions/default/listener.log

@@ -434,7 +434,7 @@ listeners_of_this_test() {
 	cd "$BATS_TEST_TMPDIR"
 	export FISH_HOME=relative/home
 	hook=$(fish spawn --name rel)
-	[ -d "$BATS_TEST_TMPDIR/relative/home/sessions/default/journal" ]
+	[ -d "$BATS_TEST_TMPDIR/$(journal_dir)" ]
 	[ "$(http_post "$hook" '"rel"')" = 200 ]
 	# A listener started again from there finds the same state.
 	kill_listener

@@ -33,13 +33,14 @@ absent() {
 @test "log shows received and sent messages in sequence order" {
 	post "$hook/first?a=1" 'hello'
 	fish send POST "$hook/second" n:=2 >/dev/null
+	s1=$(nth_seq 1) s2=$(nth_seq 2) s3=$(nth_seq 3)
 	run fish log
 	assert_success
 	assert_equal "${#lines[@]}" 3
-	assert_line --index 0 --regexp '^← [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}  #1  inbox  POST /first\?a=1  5 B  hello$'
+	assert_line --index 0 --regexp "^← [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}  #$s1  inbox  POST /first\\?a=1  5 B  hello\$"
 	# A send takes its place when it starts, before its request arrives.
-	assert_line --index 1 --regexp "^→ .*  #2  POST $hook/second  200  [0-9]+ ms\$"
-	assert_line --index 2 --regexp '^← .*  #3  inbox  POST /second  7 B  \{"n":2\}$'
+	assert_line --index 1 --regexp "^→ .*  #$s2  POST $hook/second  200  [0-9]+ ms\$"
+	assert_line --index 2 --regexp "^← .*  #$s3  inbox  POST /second  7 B  \\{\"n\":2\\}\$"
 }
 
 @test "log keeps the order across a restart" {
@@ -109,8 +110,8 @@ absent() {
 	run fish log --limit 2
 	assert_success
 	assert_equal "${#lines[@]}" 2
-	assert_line --index 0 --partial '#4'
-	assert_line --index 1 --partial '#5'
+	assert_line --index 0 --partial "#$(nth_seq 4)"
+	assert_line --index 1 --partial "#$(nth_seq 5)"
 	run fish log --limit 10
 	assert_equal "${#lines[@]}" 5
 }
@@ -146,7 +147,7 @@ absent() {
 	assert_success
 	assert_equal "${#lines[@]}" 4
 	assert_equal "$(fish field /direction <<<"${lines[0]}")" received
-	assert_equal "$(fish field /seq <<<"${lines[0]}")" 1
+	assert_equal "$(fish field /seq <<<"${lines[0]}")" "$(nth_seq 1)"
 	assert_equal "$(fish field /name <<<"${lines[0]}")" inbox
 	assert_equal "$(fish field /path <<<"${lines[0]}")" /p
 	assert_equal "$(fish field /query <<<"${lines[0]}")" q=1
@@ -166,20 +167,21 @@ absent() {
 @test "log colours only a terminal, and honours NO_COLOR" {
 	post "$hook" hi
 	fish send "$hook" >/dev/null
+	s1=$(nth_seq 1)
 	# Not a terminal: no escape codes.
 	run fish log
 	[[ $output != *$'\e['* ]]
 	run script -qfc "fish log" /dev/null </dev/null
 	assert_success
 	[[ $output == *$'\e[32m200\e[0m'* ]]
-	[[ $output == *$'\e[2m#1\e[0m'* ]]
+	[[ $output == *$'\e[2m#'"$s1"$'\e[0m'* ]]
 	NO_COLOR=1 run script -qfc "fish log" /dev/null </dev/null
 	assert_success
-	assert_output --partial '#1'
+	assert_output --partial "#$s1"
 	[[ $output != *$'\e['* ]]
 	# An empty NO_COLOR does not count.
 	NO_COLOR= run script -qfc "fish log" /dev/null </dev/null
-	[[ $output == *$'\e[2m#1\e[0m'* ]]
+	[[ $output == *$'\e[2m#'"$s1"$'\e[0m'* ]]
 }
 
 # paused_log: run fish log --json in the background into a reader that
@@ -211,8 +213,8 @@ paused_log() {
 	run seqs
 	assert_success
 	assert_equal "${#lines[@]}" 300
-	assert_line --index 0 1
-	assert_line --index 299 300
+	assert_line --index 0 "$(nth_seq 1)"
+	assert_line --index 299 "$(nth_seq 300)"
 	printf '%s\n' "${lines[@]}" | ascending
 }
 
@@ -220,12 +222,12 @@ paused_log() {
 	flood "$hook" 300 100000
 	run bash -c 'fish log --json | head -n 1'
 	assert_success
-	assert_output --regexp '^\{"seq":1,'
+	assert_output --regexp "^\\{\"seq\":$(nth_seq 1),"
 	run fish status
 	assert_success
 	post "$hook" '{"n":1}'
 	run fish log --limit 1
-	assert_output --partial '#301'
+	assert_output --partial "#$(nth_seq 301)"
 	other=$(fish spawn --name other)
 	post "$other" '{"n":2}'
 	run fish wait other --timeout 5

@@ -26,9 +26,10 @@ refused_records() {
 
 @test "a request to an unknown token shows in log as a 404, counted in status" {
 	assert_equal "$(http_post "$base/nosuchtoken/login?x=1" '{"pw":"s"}')" 404
+	seq=$(nth_seq 1)
 	run fish log
 	assert_success
-	assert_output --regexp '^← .*  #1  -  POST /nosuchtoken/login\?x=1  404 refused: no such hook$'
+	assert_output --regexp "^← .*  #$seq  -  POST /nosuchtoken/login\\?x=1  404 refused: no such hook\$"
 	run fish log --json
 	assert_equal "$(fish field /state <<<"$output")" refused
 	assert_equal "$(fish field /refused <<<"$output")" "no such hook"
@@ -104,13 +105,13 @@ refused_records() {
 
 @test "show prints a refused request's head and says why; replay refuses it" {
 	http_post "$base/nosuchtoken" '{"secret":1}' -H 'X-Probe: 1' >/dev/null
-	run --separate-stderr fish show 1
+	run --separate-stderr fish show "$(nth_seq 1)"
 	assert_success
 	assert_line --index 0 'POST /nosuchtoken'
 	assert_line 'x-probe: 1'
 	refute_output --partial secret
-	assert_equal "$stderr" "fish: show: message 1 was refused: 404 no such hook; its body was not read"
-	run fish replay 1
+	assert_equal "$stderr" "fish: show: message $(nth_seq 1) was refused: 404 no such hook; its body was not read"
+	run fish replay "$(nth_seq 1)"
 	assert_failure 1
 	assert_output --partial 'it was refused and its body was not kept'
 }

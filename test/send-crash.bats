@@ -41,6 +41,7 @@ in_doubt() {
 }
 
 @test "a send whose listener is killed mid-request exits 3 and is made once" {
+	redis_gap "a listener restarted from the stream leaves its own sends cut by a crash under way, not stopped (store-apply.c)"
 	local url="$server/hang?times=1&key=a"
 	fish start >/dev/null
 	send_until_killed a 1 --timeout 20 "$url"
@@ -57,11 +58,12 @@ in_doubt() {
 }
 
 @test "show, log --json and replay of an attempt whose listener died" {
+	redis_gap "a listener restarted from the stream leaves its own sends cut by a crash under way, not stopped (store-apply.c)"
 	local url="$server/hang?times=1&key=a"
 	send_until_killed a 1 --timeout 20 POST "$url" -H 'X-Id: 7' \
 	    --data 'the body'
 	assert_equal "$status" 3
-	run fish show 1
+	run fish show "$(nth_seq 1)"
 	assert_success
 	assert_line --index 0 "→ POST $url"
 	assert_line 'x-id: 7'
@@ -74,7 +76,7 @@ in_doubt() {
 	run fish field /http_status <<<"$output"
 	assert_failure 4
 	# Making it again is the user's choice, and works.
-	run fish replay 1
+	run fish replay "$(nth_seq 1)"
 	assert_success
 	assert_output ok
 	assert_equal "$(requests a)" 2
@@ -99,6 +101,7 @@ in_doubt() {
 }
 
 @test "send --retry 2 whose listener dies during attempt 2 makes no more" {
+	redis_gap "a listener restarted from the stream leaves its own sends cut by a crash under way, not stopped (store-apply.c)"
 	local url="$server/script?do=503,hang&key=a"
 	send_until_killed a 2 --retry 2 --timeout 20 "$url"
 	assert_equal "$status" 3
@@ -112,15 +115,16 @@ in_doubt() {
 }
 
 @test "replay whose listener is killed mid-request exits 3 and is made once" {
+	redis_gap "a listener restarted from the stream leaves its own sends cut by a crash under way, not stopped (store-apply.c)"
 	local url="$server/hang?times=9&key=a"
 	fish send "$server/ok?key=b" >/dev/null
-	fish replay 1 --to "$url" >"$out" 2>"$err" &
+	fish replay "$(nth_seq 1)" --to "$url" >"$out" 2>"$err" &
 	pid=$!
 	wait_until 10 has_requests a 1
 	kill_listener
 	reap "$pid"
 	assert_equal "$status" 3
-	assert_equal "$(cat "$err")" "fish: replay of message 1: lost contact \
+	assert_equal "$(cat "$err")" "fish: replay of message $(nth_seq 1): lost contact \
 with the listener during the request: it may have been made; 'fish log' \
 shows what was sent"
 	run fish log

@@ -107,7 +107,7 @@ send_hides_hunter2() {
 	run cat "/proc/$pid/cmdline"
 	refute_output --partial hunter2
 	assert_output --partial bob:
-	fish -S other reply 1
+	fish -S other reply "$(nth_seq 1 other)"
 	reap "$pid"
 	assert_equal "$status" 0
 }

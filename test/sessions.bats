@@ -193,7 +193,7 @@ stopped beta (pid $b)"
 	assert_equal "$stderr" ""
 	wait_until 5 all_dead "$a" "$b"
 	# Their state is kept.
-	[ -d "$FISH_HOME/sessions/alpha/journal" ]
+	[ -d "$(journal_dir alpha)" ]
 	run fish stop --all
 	assert_success
 	assert_output ""

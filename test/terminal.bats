@@ -174,18 +174,18 @@ has_frame() {
 
 @test "show escapes a stranger's control characters on a terminal" {
 	post "$hook/p" "$EVIL" -H $'X-Evil: a\e[2Jb'
-	run pty fish show 1
+	run pty fish show "$(nth_seq 1)"
 	assert_success
 	assert_line 'x-evil: a^[[2Jb'
 	assert_line --index 7 "$SHOWN"
 	refute_output --partial $'\e'
-	run pty fish show 1 --raw
+	run pty fish show "$(nth_seq 1)" --raw
 	assert_output --partial "$EVIL"
 	assert_output --partial $'x-evil: a\e[2Jb'
-	run pty fish show 1 --json
+	run pty fish show "$(nth_seq 1)" --json
 	refute_output --partial $'\e'
 	# Not a terminal: byte for byte.
-	run fish show 1
+	run fish show "$(nth_seq 1)"
 	assert_output --partial $'x-evil: a\e[2Jb'
 	[[ $output == *$'\n\n'"$EVIL" ]]
 }
@@ -193,7 +193,7 @@ has_frame() {
 @test "show --curl pipes a body with control characters through printf" {
 	local other
 	post "$hook" $'line one\n\e[31mtwo'
-	run fish show 1 --curl
+	run fish show "$(nth_seq 1)" --curl
 	assert_output --regexp "^printf '.*\\\\033\\[31mtwo' \\| curl -X POST "
 	# The command sends the same bytes again.
 	other=$(fish spawn --name copy)
@@ -204,22 +204,22 @@ has_frame() {
 
 @test "show pretty-prints JSON in colour on a terminal, unless told not to" {
 	post "$hook" '{"a":"x","n":[1,null,true],"o":{}}'
-	run pty fish show 1
+	run pty fish show "$(nth_seq 1)"
 	assert_line $'  \e[1;34m"a"\e[0m: \e[32m"x"\e[0m,'
 	assert_line $'    \e[2mnull\e[0m,'
 	assert_line $'  \e[1;34m"o"\e[0m: {}'
-	NO_COLOR=1 run pty fish show 1
+	NO_COLOR=1 run pty fish show "$(nth_seq 1)"
 	assert_line '  "a": "x",'
-	run pty fish show 1 --color=never
+	run pty fish show "$(nth_seq 1)" --color=never
 	assert_line '  "a": "x",'
-	TERM=dumb run pty fish show 1
+	TERM=dumb run pty fish show "$(nth_seq 1)"
 	assert_line '  "a": "x",'
 	# Not a terminal: as received, unless colour is asked for.
-	run fish show 1
+	run fish show "$(nth_seq 1)"
 	assert_line '{"a":"x","n":[1,null,true],"o":{}}'
-	NO_COLOR=1 run fish show 1 --color=always
+	NO_COLOR=1 run fish show "$(nth_seq 1)" --color=always
 	assert_line $'  \e[1;34m"a"\e[0m: \e[32m"x"\e[0m,'
-	run fish show 1 --color=sometimes
+	run fish show "$(nth_seq 1)" --color=sometimes
 	assert_failure 2
 	assert_line --index 0 --partial "invalid --color 'sometimes'"
 }

@@ -272,7 +272,7 @@ start_tls() {
 	assert_output 200
 	assert_equal "$(fish wait "$hook" --timeout 5)" once
 
-	run fish replay 1
+	run fish replay "$(nth_seq 1)"
 	assert_success
 	assert_output ''
 	got=$(fish wait "$hook" --json --timeout 5)
@@ -291,7 +291,7 @@ start_tls() {
 	hook=$(fish spawn)
 	run post_tls "$hook" x
 	assert_output 200
-	run fish replay 1
+	run fish replay "$(nth_seq 1)"
 	assert_success
 
 	# A send to the same hook checks the certificate as any send does:
@@ -321,7 +321,7 @@ start_tls() {
 	assert_output 200
 	assert_equal "$(fish wait "$hook" --timeout 5)" named
 
-	run fish replay 1
+	run fish replay "$(nth_seq 1)"
 	assert_success
 	assert_equal "$(fish wait "$hook" --timeout 5)" named
 	run sent_url

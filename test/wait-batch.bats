@@ -83,6 +83,7 @@ leased() {
 }
 
 @test "a wait --count across a listener crash takes each message once" {
+	redis_gap "a lease held by a killed listener is claimed again only once it expires (30 s), even by the same listener restarted (store-lease.c)"
 	post "$hook" A
 	fish wait d --count 2 --timeout 30 >"$BATS_TEST_TMPDIR/out" 3>&- &
 	pid=$!
@@ -142,6 +143,7 @@ leased() {
 }
 
 @test "wait --count --where takes N matching messages and leaves the others" {
+	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" '{"k":1}'
 	post "$hook" '{"k":2}'
 	post "$hook" '{"k":1}'
@@ -153,6 +155,7 @@ leased() {
 }
 
 @test "wait --drain takes every message queued now and exits 0" {
+	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" one
 	post "$hook" two
 	post "$hook" three
@@ -168,6 +171,7 @@ leased() {
 }
 
 @test "wait --drain --count takes at most N, oldest first" {
+	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	for m in 1 2 3; do
 		post "$hook" "$m"
 	done
@@ -179,6 +183,7 @@ leased() {
 }
 
 @test "wait --drain --json --where prints one envelope per matching message" {
+	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" '{"k":1}'
 	post "$hook" '{"k":2}'
 	run fish wait d --drain --json --where /k=2
@@ -190,6 +195,7 @@ leased() {
 }
 
 @test "wait --drain on a closed hook takes what is left and exits 0" {
+	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" last
 	fish close d
 	run fish wait d --drain
@@ -201,6 +207,7 @@ leased() {
 }
 
 @test "wait --drain after a listener crash takes the messages from the journal" {
+	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" kept
 	kill_listener
 	run fish wait d --drain

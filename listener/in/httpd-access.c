@@ -321,6 +321,8 @@ httpd_durable(void *arg)
 	const char	*text = "shutting down\n";
 
 	httpd_sync_timer_cancel(h, r);
+	/* A replicated store renumbered it once durable (store-redis.c). */
+	r->seq = r->message->seq;
 	store_ready(h->store, r->message);
 	r->message = NULL;
 	if (r->echo != NULL)

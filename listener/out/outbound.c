@@ -258,6 +258,9 @@ outbound_go(void *arg)
 	char			*why;
 
 	store_started(o->out->store, o->message);
+	/* Durable, so numbered for good (a Redis store renumbers). */
+	if (o->attempt == 1)
+		o->first_seq = o->message->seq;
 	o->sending = NULL;
 	if (o->out->stopping) {
 		xasprintf(&why, "session '%s' was stopped before the request "
@@ -320,8 +323,6 @@ outbound_attempt(struct outbound_request *o)
 		    json_object_new_int64((int64_t)o->first_seq));
 	o->message = store_sending(o->out->store, r, o->body, o->body_len);
 	json_object_put(r);
-	if (o->attempt == 1)
-		o->first_seq = o->message->seq;
 	store_after_sync(o->out->store, outbound_go, o);
 }
 

@@ -151,6 +151,7 @@ struct store_redis {
 	int			 resolving;	/* a catch-up for unknown */
 	char			*refused;	/* state while Redis refuses */
 	int64_t			 refused_retry;	/* send them again then */
+	int			 read;		/* 1 reading, 2 read: the stream */
 	TAILQ_HEAD(, sr_held)	 held;
 	uint64_t		 held_serial;	/* the last one held */
 	uint64_t		 released;	/* the last one applied */
@@ -484,6 +485,17 @@ sr_resolved(void *arg, const char *error)
 	sr_flush(sr);
 }
 
+/* The first catch-up is over: the store is settled (or it failed). */
+static void
+sr_read(void *arg, const char *error)
+{
+	struct store_redis	*sr = arg;
+
+	if (sr->closing)
+		return;
+	sr->read = error == NULL ? 2 : 0;
+}
+
 /*
  * Resolve appends whose outcome is unknown (a catch-up: the follower
  * sees those that were added), then send what waits.
@@ -497,7 +509,11 @@ sr_resolve(struct store_redis *sr)
 	sr_flush(sr);
 }
 
-/* The connection became ready: load the script, then sr_resolve. */
+/*
+ * The connection became ready: load the script, read the stream as it is
+ * now once (the commands of a start must find what it holds), then
+ * sr_resolve.
+ */
 static void
 sr_on_state(struct redis_conn *conn, int up, void *arg)
 {
@@ -514,6 +530,9 @@ sr_on_state(struct redis_conn *conn, int up, void *arg)
 		if (h->fetch == SR_FETCH_DUE)
 			sr_fetch(sr, h);
 	}
+	if (sr->read == 0 &&
+	    redis_follow_catch_up(sr->follow, conn, sr_read, sr) == 0)
+		sr->read = 1;
 	sr_resolve(sr);
 }
 
@@ -1149,9 +1168,21 @@ store_redis_replicas(const struct store_redis *sr, int *seen)
 	return (store_replicas_wanted(sr->replicas));
 }
 
-/* Tell whether the first connection to Redis is made, or has failed. */
+/* Tell whether Redis acknowledged every record written so far. */
+int
+store_redis_durable(const struct store_redis *sr)
+{
+	return (sr->acked == sr->written);
+}
+
+/*
+ * Tell whether the first connection to Redis has failed, or is made and
+ * has read the stream.
+ */
 int
 store_redis_tried(const struct store_redis *sr)
 {
-	return (redis_conn_tried(sr->conn));
+	/* Read means applied: a verifying spawn waits for its secret. */
+	return (redis_conn_tried(sr->conn) && (!redis_conn_ready(sr->conn) ||
+	    (sr->read == 2 && TAILQ_EMPTY(&sr->held))));
 }

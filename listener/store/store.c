@@ -362,6 +362,16 @@ store_replicas(const struct store *s, int *seen)
 }
 
 /*
+ * Tell whether every record written so far is durable: after a commit
+ * for the journal; for a replicated store, once Redis acknowledged them.
+ */
+int
+store_durable(const struct store *s)
+{
+	return (s->redis == NULL || store_redis_durable(s->redis));
+}
+
+/*
  * Tell whether the store knows whether it can store: always for the
  * journal; for a replicated store, once its first connection to Redis is
  * made or has failed.

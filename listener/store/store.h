@@ -239,5 +239,6 @@ int		 store_settled(const struct store *);
 int		 store_listeners(struct store *, store_listeners_cb, void *);
 const struct store_listener *store_listeners_seen(struct store *, size_t *);
 const char	*store_listener_name(struct store *);
+int		 store_durable(const struct store *);
 
 #endif

@@ -102,20 +102,27 @@ waiter_spent(const struct waiter_budget *b)
 
 /*
  * Tell whether waiting waiter w can get no message any more: its hooks are
- * all closed, none has a message on its way (pending), and the only leases
- * out on them are the w->held of w's owner (it looked at every queued one).
+ * all closed, none has a message on its way (pending) or one queued whose
+ * lease a replicated store may yet hold, and the only leases out on them
+ * are the w->held of w's owner (it looked at every queued one).
  */
 static int
-waiter_over(const struct waiter *w)
+waiter_over(const struct store *s, const struct waiter *w)
 {
-	uint64_t	leased = 0;
-	size_t		i, j;
+	const struct message	*m;
+	uint64_t		 leased = 0;
+	size_t			 i, j;
 
 	if (w->ended == NULL || w->state != WAITER_WAITING)
 		return (0);
 	for (i = 0; i < w->nhooks; i++) {
 		if (!w->hooks[i]->closed || w->hooks[i]->pending > 0)
 			return (0);
+		/* A replicated store's message whose lease is not here yet. */
+		TAILQ_FOREACH(m, &w->hooks[i]->queue, entry) {
+			if (!message_offerable(s, m, w->peek))
+				return (0);
+		}
 	}
 	/* A hook listed twice counts once. */
 	for (i = 0; i < w->nhooks; i++) {
@@ -224,7 +231,7 @@ waiter_step(struct store *s, struct waiter *w, struct waiter_budget *b)
 			s->nbusy--;
 			/* It refused the rest: leases won for it go back. */
 			store_lease_changed(s);
-			if (waiter_over(w)) {
+			if (waiter_over(s, w)) {
 				waiter_unlist(s, w);
 				w->ended(w);
 			} else if (w->idle != NULL)
@@ -351,7 +358,7 @@ waiter_hook_changed(struct store *s, struct hook *h)
 	if (!h->closed)
 		return;
 	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, next) {
-		if (waiter_wants(w, h) && waiter_over(w)) {
+		if (waiter_wants(w, h) && waiter_over(s, w)) {
 			waiter_unlist(s, w);
 			w->ended(w);
 		}

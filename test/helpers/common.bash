@@ -8,6 +8,14 @@
 # Tests never sleep a fixed time: they wait for a condition with
 # wait_until, and for a process to be gone with all_dead (a zombie has
 # exited), as kill_and_wait, kill_listener and reap do.
+#
+# The store matrix: FISH_TEST_STORE=redis (scripts/test --store redis)
+# runs every test against a Redis store: common_setup starts a
+# redis-server of the test's own (helpers/redis.bash) and exports
+# FISH_STORE for it, so that every fish start and automatic start of the
+# test uses it; common_teardown stops it once the listeners are gone.
+# A test about the embedded journal itself says so with journal_only; a
+# file that loads helpers/redis itself is skipped (it chooses its stores).
 
 # bats 1.8.2 looks in /usr/lib/bats by default; keep it there if overridden.
 BATS_LIB_PATH=${BATS_LIB_PATH:+$BATS_LIB_PATH:}/usr/lib/bats
@@ -34,7 +42,7 @@ FISH_INSTALLED_NAME=$(sed -n 's/^#define FISH_INSTALLED_NAME "\(.*\)"$/\1/p' \
 # the build directory first on PATH.
 common_setup() {
 	local v build=$FISH_BUILD_DIR src=$FISH_SRC_DIR
-	local name=$FISH_INSTALLED_NAME
+	local name=$FISH_INSTALLED_NAME store=${FISH_TEST_STORE:-}
 
 	if [ -z "$name" ]; then
 		echo "no FISH_INSTALLED_NAME in $build/config.h: build fish first" >&2
@@ -57,6 +65,52 @@ common_setup() {
 	if [ -x "$FISH_BUILD_DIR/test/default-name/fish" ]; then
 		export PATH=$FISH_BUILD_DIR/test/default-name:$PATH
 	fi
+	# Not exported: only these helpers read it.
+	TEST_STORE=$store
+	case $TEST_STORE in
+	"" | journal) TEST_STORE= ;;
+	redis)
+		# A file that loads helpers/redis itself starts its own Redis
+		# and chooses each listener's store: it runs once, outside.
+		if declare -F redis_start >/dev/null; then
+			TEST_STORE=
+			skip "run once, not against redis: it starts its own Redis and chooses each listener's store itself"
+		fi
+		matrix_redis_start ;;
+	*) fail "FISH_TEST_STORE=$TEST_STORE: use journal or redis" ;;
+	esac
+}
+
+# matrix_redis_start: start the test's redis-server (redis_start) and
+# have every listener of the test use it as its store.
+matrix_redis_start() {
+	. "$FISH_SRC_DIR/test/helpers/redis.bash"
+	redis_start
+	export FISH_STORE=redis://127.0.0.1:$REDIS_PORT/0
+}
+
+# journal_only WHY: skip the test when it runs against another store
+# than the embedded journal (the store matrix), saying WHY: it is about
+# the journal itself.  Call it first in the test, or in setup after
+# common_setup for a whole file.
+journal_only() {
+	[ -z "${TEST_STORE:-}" ] ||
+	    skip "journal only, not run against $TEST_STORE: $1"
+}
+
+# redis_gap WHY: skip the test under the Redis store, for a gap of that
+# store still to close (WHY names it); the test must pass once it is.
+redis_gap() {
+	[ "${TEST_STORE:-}" != redis ] ||
+	    skip "a gap of the Redis store, still to close: $1"
+}
+
+# matrix_only_once WHY: skip the test under the store matrix for another
+# reason than the journal: it chooses its stores itself, or no store is
+# involved.
+matrix_only_once() {
+	[ -z "${TEST_STORE:-}" ] ||
+	    skip "run once, not against $TEST_STORE: $1"
 }
 
 # Stop every session of the test and check that no listener survives.
@@ -78,8 +132,10 @@ common_teardown() {
 				kill -KILL "$pid" 2>/dev/null || true
 			fi
 		done
-		fail "listener still running after fish stop:$alive"
 	fi
+	# The store's Redis goes last: a listener stopping still writes.
+	[ -z "${TEST_STORE:-}" ] || redis_stop
+	[ -z "$alive" ] || fail "listener still running after fish stop:$alive"
 }
 
 ## Waiting and processes
@@ -281,14 +337,36 @@ log_has() {
 	grep -q -- "$1" "$FISH_HOME/sessions/default/listener.log"
 }
 
+# journal_dir [SESSION]: print the directory of the session's journal;
+# under the Redis store, its local cache (doc/store-redis.md): the records
+# its listener wrote and applied since it started.
+journal_dir() {
+	local dir=journal
+	[ "${TEST_STORE:-}" != redis ] || dir=redis-cache
+	echo "$FISH_HOME/sessions/${1:-default}/$dir"
+}
+
 # journal_types: print the type of every journal record of the default
 # session, in order, one a line.
 journal_types() {
 	local segment
-	for segment in "$FISH_HOME"/sessions/default/journal/*.journal; do
+	for segment in "$(journal_dir)"/*.journal; do
 		"$FISH_SRC_DIR/test/helpers/journal.py" offsets "$segment" |
 		    cut -d' ' -f3
 	done
+}
+
+# nth_seq N [SESSION]: print the sequence number of the session's Nth
+# message: N with the journal, which numbers messages only; a Redis store
+# numbers every entry, hooks too (doc/store-redis.md): there, the Nth of
+# fish log.
+nth_seq() {
+	if [ "${TEST_STORE:-}" != redis ]; then
+		echo "$1"
+		return
+	fi
+	fish -S "${2:-${FISH_SESSION:-default}}" log --json | json_seqs |
+	    sed -n "$1p"
 }
 
 # json_seqs [FILE...]: print the sequence number of each line of FILEs
