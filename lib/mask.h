@@ -1,6 +1,7 @@
 /*
  * Masking the passwords of URLs (scheme://user:password@host/...) in text
- * that fish shows: error lines, the timeline, the listener's log.
+ * that fish shows: error lines, the timeline, the listener's log; and the
+ * control characters of text a stranger wrote (mask_controls).
  */
 #ifndef MASK_H
 #define MASK_H
@@ -13,5 +14,6 @@ struct json_object;
 int	 mask_needed(const char *);
 char	*mask_credentials(const char *);
 void	 mask_json_field(struct json_object *, const char *);
+void	 mask_controls(char *);
 
 #endif

@@ -49,6 +49,7 @@
 #include "listener-tunnel.h"
 #include "log.h"
 #include "loop.h"
+#include "mask.h"
 #include "tunnel.h"
 #include "xmalloc.h"
 
@@ -138,12 +139,9 @@ tunnel_run_up(struct tunnel_run *t, char *url)
 static void
 tunnel_run_line(struct tunnel_run *t, char *line)
 {
-	char	*p, *url;
+	char	*url;
 
-	for (p = line; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	}
+	mask_controls(line);
 	if (*line == '\0')
 		return;
 	log_info("tunnel: %s", line);

@@ -16,6 +16,7 @@
 #include "hook.h"
 #include "httpd.h"
 #include "listener.h"
+#include "mask.h"
 #include "proto.h"
 #include "settings.h"
 #include "store.h"
@@ -46,12 +47,10 @@ static struct json_object *
 control_hooks_plain(const char *s)
 {
 	struct json_object	*o;
-	char			*copy, *p;
+	char			*copy;
 
 	copy = xstrdup(s);
-	for (p = copy; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	mask_controls(copy);
 	o = json_object_new_string(copy);
 	free(copy);
 	return (o);

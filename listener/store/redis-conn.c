@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "mask.h"
 #include "redis-conn.h"
 #include "redis-loop.h"
 #include "store-url.h"
@@ -66,6 +67,8 @@ redis_conn_say(struct redis_conn *conn, const char *reason)
 	else
 		snprintf(conn->state, sizeof conn->state, "connecting: %s",
 		    reason);
+	/* Redis's words reach status and terminals: one harmless line. */
+	mask_controls(conn->state);
 }
 
 /*

@@ -47,6 +47,7 @@
 #include "jsonptr.h"
 #include "log.h"
 #include "loop.h"
+#include "mask.h"
 #include "proto.h"
 #include "redis-append.h"
 #include "redis-conn.h"
@@ -388,6 +389,7 @@ sr_refused(struct store_redis *sr, struct sr_record *r, const char *error)
 	log_warnx("redis store: Redis refused an append (%s); sending it "
 	    "again every %d ms", error, SR_REFUSED_RETRY_MS);
 	xasprintf(&sr->refused, "refusing writes: %s", error);
+	mask_controls(sr->refused);
 }
 
 /*
