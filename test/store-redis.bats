@@ -296,6 +296,22 @@ evil_heartbeat() {
 	assert_output '{"slow":1}'
 }
 
+@test "a request refused while Redis is slow to acknowledge its record is in the log run right after" {
+	local hook big
+	fish start --store "$STORE" --max-header 16KiB >/dev/null
+	wait_until 10 connected "$A"
+	hook=$(fish spawn --name inbox)
+	big=$(head -c 20000 /dev/zero | tr '\0' a)
+	# Redis holds every write for half a second: the 431 is answered at
+	# once, its record acknowledged, and numbered, only then.
+	redis CLIENT PAUSE 500 WRITE >/dev/null
+	assert_equal "$(http_post "$hook/h" '{}' -H "X-Big: $big")" 431
+	run fish log
+	assert_success
+	# Under its number from Redis, as every later log shows it.
+	assert_line --regexp '^← .*  #[0-9]{1,9}  inbox  - /h  431 refused: headers too large$'
+}
+
 @test "a Redis store's cache is never reached through a symbolic link" {
 	local target=$BATS_TEST_TMPDIR/elsewhere
 	fish start >/dev/null

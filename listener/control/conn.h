@@ -18,6 +18,7 @@ struct control;
 struct filter;
 struct loop_timer;
 struct message;
+struct settle;
 
 struct conn {
 	struct control		*control;	/* that accepted it */
@@ -51,6 +52,7 @@ struct conn {
 	void			(*drained)(struct conn *, void *);
 	void			(*drained_free)(void *);
 	void			*drained_arg;
+	struct settle		*settle;	/* a request run once settled */
 	TAILQ_ENTRY(conn)	 entry;
 };
 

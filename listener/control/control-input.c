@@ -34,6 +34,7 @@
 #include "conn.h"
 #include "control.h"
 #include "control-private.h"
+#include "control-settle.h"
 #include "control-timeline.h"
 #include "loop.h"
 #include "proto.h"
@@ -149,29 +150,31 @@ conn_in_release(struct conn *c)
  * while the session's shared store is unreachable or short of the
  * replicas --store-replicas wants, rather than left waiting for a Redis
  * that may be gone for long: the command exits 3 with the reason, and is
- * run again once it is back.
+ * run again once it is back.  Those that show the timeline (reads) see
+ * every record this listener wrote before them (control-settle.c).
  */
 static const struct {
 	const char	*name;
 	void		(*handler)(struct conn *, struct proto_frame *);
 	int		 payload;	/* takes a payload (a body) */
 	int		 writes;	/* writes a record at once */
+	int		 reads;		/* shows the timeline */
 } control_commands[] = {
-	{ "ack", control_wait_ack, 0, 0 },
-	{ "close", control_hooks_close, 0, 1 },
-	{ "log", timeline_log, 0, 0 },
-	{ "ls", timeline_ls, 0, 0 },
-	{ "release", control_wait_give_back, 0, 0 },
-	{ "replay", timeline_replay, 0, 0 },
-	{ "reply", control_hooks_reply, 1, 1 },
-	{ "resolve", timeline_resolve, 0, 0 },
-	{ "send", control_send_start, 1, 1 },
-	{ "show", timeline_show, 0, 0 },
-	{ "spawn", control_hooks_spawn, 1, 1 },
-	{ "status", control_hooks_status, 0, 0 },
-	{ "stop", control_hooks_stop, 0, 0 },
-	{ "tail", timeline_tail, 0, 0 },
-	{ "wait", control_wait_start, 0, 0 },
+	{ "ack", control_wait_ack, 0, 0, 0 },
+	{ "close", control_hooks_close, 0, 1, 0 },
+	{ "log", timeline_log, 0, 0, 1 },
+	{ "ls", timeline_ls, 0, 0, 1 },
+	{ "release", control_wait_give_back, 0, 0, 0 },
+	{ "replay", timeline_replay, 0, 0, 1 },
+	{ "reply", control_hooks_reply, 1, 1, 0 },
+	{ "resolve", timeline_resolve, 0, 0, 0 },
+	{ "send", control_send_start, 1, 1, 0 },
+	{ "show", timeline_show, 0, 0, 1 },
+	{ "spawn", control_hooks_spawn, 1, 1, 0 },
+	{ "status", control_hooks_status, 0, 0, 0 },
+	{ "stop", control_hooks_stop, 0, 0, 0 },
+	{ "tail", timeline_tail, 0, 0, 0 },
+	{ "wait", control_wait_start, 0, 0, 0 },
 };
 
 /* Run one request frame. */
@@ -214,7 +217,10 @@ conn_dispatch(struct conn *c, struct proto_frame *f)
 			free(why);
 			return;
 		}
-		control_commands[i].handler(c, f);
+		if (control_commands[i].reads)
+			control_settle(c, control_commands[i].handler, f);
+		else
+			control_commands[i].handler(c, f);
 		return;
 	}
 	control_errorf(c, EXIT_USAGE, "unknown request '%s'", cmd);

@@ -40,6 +40,7 @@
 #include "conn.h"
 #include "control.h"
 #include "control-private.h"
+#include "control-settle.h"
 #include "listener.h"
 #include "log.h"
 #include "loop.h"
@@ -266,6 +267,7 @@ conn_close(struct conn *c)
 	struct control	*ctl = c->control;
 
 	conn_forget_drained(c);
+	control_settle_forget(c);
 	if (c->waiting) {
 		store_unwait(ctl->store, &c->waiter);
 		c->waiting = 0;
