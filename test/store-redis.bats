@@ -278,6 +278,29 @@ evil_heartbeat() {
 	assert_equal "$(status_field /not_found)" 1
 }
 
+@test "a flood of requests for unknown tokens shares its catch-up reads" {
+	local port monitor=$BATS_TEST_TMPDIR/monitor mon n
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	port=$(port_of "$(status_field /url)")
+	redis-cli -p "$REDIS_PORT" MONITOR >"$monitor" &
+	mon=$!
+	wait_until 5 grep -q OK "$monitor"
+	# Redis holds every command for a moment: the 50 requests' catch-ups
+	# are all asked for while the first read is in flight.
+	redis CLIENT PAUSE 300 ALL >/dev/null
+	run python3 "$FISH_SRC_DIR/test/helpers/scan.py" "$port" 50 together
+	assert_output '404 x50'
+	redis ECHO fish-flood-done >/dev/null
+	wait_until 5 grep -q fish-flood-done "$monitor"
+	kill "$mon"
+	# Catch-ups read without BLOCK; the follower's own reads block.
+	n=$(grep -c '"XREAD" "COUNT" "[0-9]*" "STREAMS"' "$monitor" || true)
+	# Each read serves all asked for while the one before was in flight:
+	# a few rounds, not one read per request.
+	((n >= 1 && n <= 12)) || fail "$n catch-up reads for 50 requests"
+}
+
 @test "a callback whose record Redis does not acknowledge in time gets 503, and is delivered once it does" {
 	local url port_b
 	start_both

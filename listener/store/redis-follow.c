@@ -9,6 +9,12 @@
  * A catch-up (a read without BLOCK on another connection) may hand over
  * entries that the XREAD in flight then returns too: every entry at or
  * before the last id handed over is passed by, so none goes twice.
+ *
+ * Catch-ups on one connection are coalesced: while one is in flight,
+ * those asked for meanwhile gather into the next, sent when it ends (a
+ * read that starts after each of them was asked for, as each needs), so
+ * a scanner's flood of unknown tokens costs two reads per round trip, not
+ * one per request.
  */
 #include "config.h"
 
@@ -27,12 +33,22 @@
 #include "redis-follow.h"
 #include "xmalloc.h"
 
-/* A catch-up in flight; f is NULL once the follower was freed. */
+/* Someone waiting for a catch-up to end. */
+struct redis_catch_up_caller {
+	redis_follow_done_cb		 done;
+	void				*arg;
+};
+
+/*
+ * A catch-up: in flight (sent), or gathering callers until the one in
+ * flight on its connection ends.  f is NULL once the follower was freed.
+ */
 struct redis_catch_up {
 	struct redis_follow		*f;
 	struct redis_conn		*conn;
-	redis_follow_done_cb		 done;
-	void				*arg;
+	struct redis_catch_up_caller	*callers;
+	size_t				 ncallers, callers_size;
+	int				 sent;
 	LIST_ENTRY(redis_catch_up)	 entry;
 };
 
@@ -47,7 +63,7 @@ struct redis_follow {
 	struct loop_timer	*retry;
 	char			 error[256];	/* XREAD's, or empty */
 	uint64_t		 skipped;
-	LIST_HEAD(, redis_catch_up) catch_ups;	/* in flight */
+	LIST_HEAD(, redis_catch_up) catch_ups;	/* in flight or gathering */
 };
 
 static void	redis_follow_read(struct redis_follow *);
@@ -295,40 +311,76 @@ redis_follow_new(struct loop *loop, const struct store_url *url,
 	return (f);
 }
 
+/* Tell every caller of c how it ended, and free c (listed or not). */
+static void
+redis_follow_catch_up_end(struct redis_catch_up *c, const char *error)
+{
+	size_t	i;
+
+	for (i = 0; i < c->ncallers; i++)
+		c->callers[i].done(c->callers[i].arg, error);
+	free(c->callers);
+	free(c);
+}
+
+/*
+ * A catch-up in flight on conn has ended: send the one gathering behind
+ * it, if any (or end it, when it cannot be sent).
+ */
+static void
+redis_follow_catch_up_next(struct redis_follow *f, struct redis_conn *conn)
+{
+	struct redis_catch_up	*c;
+	char			 error[256];
+
+	LIST_FOREACH(c, &f->catch_ups, entry) {
+		if (c->conn == conn && !c->sent)
+			break;
+	}
+	if (c == NULL)
+		return;
+	c->sent = 1;
+	if (redis_follow_catch_up_send(c) == 0)
+		return;
+	LIST_REMOVE(c, entry);
+	snprintf(error, sizeof error, "redis connection lost (%s)",
+	    redis_conn_state(conn));
+	redis_follow_catch_up_end(c, error);
+}
+
 /*
  * The reply to a catch-up's XREAD: hand its entries over, and read on
- * while replies come full; then done.
+ * while replies come full; then done, and the next one on its way.
  */
 static void
 redis_follow_on_catch_up(struct redis_conn *conn, struct redisReply *reply,
     void *arg)
 {
 	struct redis_catch_up	*c = arg;
+	struct redis_follow	*f = c->f;
 	char			 error[256];
 
-	if (c->f == NULL) {
-		c->done(c->arg, "the follower was closed");
-		goto done;
+	if (f == NULL) {
+		redis_follow_catch_up_end(c, "the follower was closed");
+		return;
 	}
-	if (reply == NULL) {
+	if (reply == NULL)
 		snprintf(error, sizeof error, "redis connection lost (%s)",
 		    redis_conn_state(conn));
-		c->done(c->arg, error);
-	} else if (reply->type == REDIS_REPLY_ERROR) {
+	else if (reply->type == REDIS_REPLY_ERROR)
 		snprintf(error, sizeof error, "XREAD failed: %s", reply->str);
-		c->done(c->arg, error);
-	} else if (redis_follow_entries(c->f, reply) == REDIS_FOLLOW_COUNT) {
+	else if (redis_follow_entries(f, reply) == REDIS_FOLLOW_COUNT) {
 		/* More may follow: read on from the new last id. */
 		if (redis_follow_catch_up_send(c) == 0)
 			return;
 		snprintf(error, sizeof error, "redis connection lost (%s)",
 		    redis_conn_state(conn));
-		c->done(c->arg, error);
 	} else
-		c->done(c->arg, NULL);
+		error[0] = '\0';
 	LIST_REMOVE(c, entry);
-done:
-	free(c);
+	/* Callers never free the follower (see redis-follow.h). */
+	redis_follow_catch_up_end(c, error[0] == '\0' ? NULL : error);
+	redis_follow_catch_up_next(f, conn);
 }
 
 /* Send a catch-up's XREAD, from the last id handed over. */
@@ -344,18 +396,41 @@ int
 redis_follow_catch_up(struct redis_follow *f, struct redis_conn *conn,
     redis_follow_done_cb done, void *arg)
 {
-	struct redis_catch_up	*c;
+	struct redis_catch_up	*c, *gathering = NULL;
+	int			 in_flight = 0;
 
-	c = xcalloc(1, sizeof *c);
-	c->f = f;
-	c->conn = conn;
-	c->done = done;
-	c->arg = arg;
-	if (redis_follow_catch_up_send(c) == -1) {
-		free(c);
+	if (!redis_conn_ready(conn))
 		return (-1);
+	LIST_FOREACH(c, &f->catch_ups, entry) {
+		if (c->conn != conn)
+			continue;
+		if (c->sent)
+			in_flight = 1;
+		else
+			gathering = c;
 	}
-	LIST_INSERT_HEAD(&f->catch_ups, c, entry);
+	if ((c = gathering) == NULL) {
+		c = xcalloc(1, sizeof *c);
+		c->f = f;
+		c->conn = conn;
+		if (!in_flight) {
+			if (redis_follow_catch_up_send(c) == -1) {
+				free(c);
+				return (-1);
+			}
+			c->sent = 1;
+		}
+		LIST_INSERT_HEAD(&f->catch_ups, c, entry);
+	}
+	if (c->ncallers == c->callers_size) {
+		c->callers_size = c->callers_size == 0 ? 4 :
+		    c->callers_size * 2;
+		c->callers = xreallocarray(c->callers, c->callers_size,
+		    sizeof *c->callers);
+	}
+	c->callers[c->ncallers].done = done;
+	c->callers[c->ncallers].arg = arg;
+	c->ncallers++;
 	return (0);
 }
 
@@ -368,10 +443,16 @@ redis_follow_free(struct redis_follow *f)
 	if (f == NULL)
 		return;
 	loop_timer_cancel(f->loop, f->retry);
-	/* Their replies come on connections of others: let them know. */
+	/*
+	 * The replies of those in flight come on connections of others: let
+	 * them know.  Those gathering will never be sent.
+	 */
 	while ((c = LIST_FIRST(&f->catch_ups)) != NULL) {
 		LIST_REMOVE(c, entry);
-		c->f = NULL;
+		if (c->sent)
+			c->f = NULL;
+		else
+			redis_follow_catch_up_end(c, "the follower was closed");
 	}
 	redis_conn_free(f->conn);
 	free(f->key);

@@ -52,8 +52,10 @@ typedef void (*redis_follow_done_cb)(void *, const char *error);
  * blocking read ties up), hand it over, then call done.  An ingress does
  * this before it answers 404 for a token it does not know: the hook may
  * have been spawned elsewhere a moment ago.  Entries are never handed
- * over twice, whichever read brings them first.  Return 0 (done will be
- * called once), or -1 when conn is not ready.
+ * over twice, whichever read brings them first.  While a catch-up is in
+ * flight on conn, those asked for meanwhile share the next read, sent
+ * when it ends.  Return 0 (done will be called once, never from here;
+ * done must not free the follower), or -1 when conn is not ready.
  */
 int	 redis_follow_catch_up(struct redis_follow *, struct redis_conn *conn,
 	    redis_follow_done_cb done, void *);
