@@ -47,6 +47,7 @@
 #include "output.h"
 #include "proto.h"
 #include "term.h"
+#include "wait-batch.h"
 #include "xmalloc.h"
 
 /* How long past its deadline a wait trusts the listener to answer. */
@@ -296,44 +297,77 @@ cmd_wait_release(struct client *c)
 	proto_frame_release(&frame);
 }
 
+/* What checking a batch for --field needs. */
+struct wait_batch_check {
+	const struct wait_options	*wo;
+	size_t				 n;	/* in the batch */
+};
+
+/* Each message of a batch has the value --field names; else say so. */
+static int
+cmd_wait_batch_check(struct proto_frame *f, size_t i, void *arg)
+{
+	const struct wait_batch_check	*check = arg;
+	struct json_object		*message, *json, *value;
+	char				*cause = NULL;
+	int				 found;
+
+	(void)i;
+	json = jsonptr_parse(f->payload, f->payload_len, &cause);
+	found = cause == NULL &&
+	    jsonptr_get(json, check->wo->field, &value, &cause) == 0;
+	free(cause);
+	json_object_put(json);
+	if (found)
+		return (0);
+	json_object_object_get_ex(f->json, "message", &message);
+	fish_warnx("wait: message %lld has no value at '%s' (all %zu stay "
+	    "queued)", (long long)proto_int(message, "seq", -1),
+	    check->wo->field, check->n);
+	return (EXIT_NOT_FOUND);
+}
+
+/* Print one message of a batch; nonzero when it could not be written. */
+static int
+cmd_wait_batch_print_one(struct proto_frame *f, size_t i, void *arg)
+{
+	struct json_object	*message;
+
+	(void)i;
+	json_object_object_get_ex(f->json, "message", &message);
+	return (cmd_wait_print(message, f, arg) != 0 ? EXIT_FAILED : 0);
+}
+
 /*
  * Print a batch of leased messages, all or none: with --field, each must
  * have the value before any is printed.  Return 0, or the exit status
  * after saying why.
  */
 static int
-cmd_wait_print_batch(struct proto_frame *frames, size_t n,
-    const struct wait_options *wo)
+cmd_wait_print_batch(struct wait_batch *batch, struct wait_options *wo)
 {
-	struct json_object	*message, *json, *value;
-	char			*cause = NULL;
-	size_t			 i;
-	int			 found;
+	struct wait_batch_check	 check = { wo, wait_batch_count(batch) };
+	char			*cause;
+	int			 status = 0;
 
-	for (i = 0; i < n && wo->format == WAIT_FIELD; i++) {
-		json = jsonptr_parse(frames[i].payload, frames[i].payload_len,
+	if (wo->format == WAIT_FIELD)
+		status = wait_batch_each(batch, cmd_wait_batch_check, &check,
 		    &cause);
-		found = cause == NULL &&
-		    jsonptr_get(json, wo->field, &value, &cause) == 0;
+	if (status == -1) {
+		fish_warnx("wait: %s (all stay queued)", cause);
 		free(cause);
-		cause = NULL;
-		json_object_put(json);
-		if (!found) {
-			json_object_object_get_ex(frames[i].json, "message",
-			    &message);
-			fish_warnx("wait: message %lld has no value at '%s' "
-			    "(all %zu stay queued)",
-			    (long long)proto_int(message, "seq", -1), wo->field,
-			    n);
-			return (EXIT_NOT_FOUND);
-		}
+		return (EXIT_FAILED);
 	}
-	for (i = 0; i < n; i++) {
-		json_object_object_get_ex(frames[i].json, "message", &message);
-		if (cmd_wait_print(message, &frames[i], wo) != 0)
-			break;
+	if (status != 0)
+		return (status);
+	status = wait_batch_each(batch, cmd_wait_batch_print_one, wo, &cause);
+	if (status == -1) {
+		fish_warnx("wait: %s (they stay queued, but some may have been "
+		    "printed)", cause);
+		free(cause);
+		return (EXIT_FAILED);
 	}
-	if (i < n || fflush(stdout) != 0) {
+	if (status != 0 || fflush(stdout) != 0) {
 		fish_warnx("wait: could not write the messages: %s (they stay "
 		    "queued, but some may have been printed)", strerror(errno));
 		return (EXIT_FAILED);
@@ -343,38 +377,30 @@ cmd_wait_print_batch(struct proto_frame *frames, size_t n,
 
 /*
  * Take a batch (--count N, --drain): lease message after message, keeping
- * each, until N are leased (or, draining, none is queued any more), then
- * print them all and acknowledge them at once.  A timeout, an interrupt,
- * or hooks that can give no more print nothing: the listener gives the
- * leases back (as it does when the connection closes).  Leases gathered
- * from a listener that was lost died with it; the gathering starts again.
+ * each (wait-batch.c: past a bound, in a temporary file), until N are
+ * leased (or, draining, none is queued any more), then print them all
+ * and acknowledge them at once.  A timeout, an interrupt, or hooks that
+ * can give no more print nothing: the listener gives the leases back (as
+ * it does when the connection closes).  Leases gathered from a listener
+ * that was lost died with it; the gathering starts again.
  */
 static int
 cmd_wait_batch(struct client *c, struct json_object *request, int64_t deadline,
     struct wait_options *wo, const char *first)
 {
-	struct proto_frame	*frames = NULL, *f;
+	struct wait_batch	*batch = wait_batch_new();
+	struct proto_frame	 frame, *f = &frame;
 	struct json_object	*message;
-	size_t			 n = 0, size = 0, i;
+	char			*cause;
 	int			 status = EXIT_OK;
 
 	json_object_object_add(request, "more", json_object_new_boolean(1));
-	while (wo->count == 0 || (int64_t)n < wo->count) {
-		if (n == size) {
-			size = size == 0 ? 16 : size * 2;
-			frames = xreallocarray(frames, size, sizeof *frames);
-		}
-		f = &frames[n];
+	while (wo->count == 0 || (int64_t)wait_batch_count(batch) < wo->count) {
 		proto_frame_init(f);
 		wo->reconnected = 0;
 		status = cmd_wait_receive(c, request, deadline, f, wo);
-		if (wo->reconnected && n > 0) {
-			for (i = 0; i < n; i++)
-				proto_frame_release(&frames[i]);
-			frames[0] = *f;
-			f = &frames[0];
-			n = 0;
-		}
+		if (wo->reconnected)
+			wait_batch_clear(batch);
 		if (wo->drain && (status == EXIT_TIMEOUT || (status ==
 		    EXIT_OK && proto_status(f->json) == EXIT_NOT_FOUND &&
 		    proto_bool(f->json, "ended")))) {
@@ -402,18 +428,23 @@ cmd_wait_batch(struct client *c, struct json_object *request, int64_t deadline,
 			status = EXIT_FAILED;
 			goto done;
 		}
-		n++;
+		if (wait_batch_add(batch, f, &cause) == -1) {
+			cmd_wait_progress_erase(wo);
+			fish_warnx("wait: %s (all stay queued)", cause);
+			free(cause);
+			status = EXIT_FAILED;
+			goto done;
+		}
 	}
 	cmd_wait_progress_erase(wo);
-	if (n > 0 && (status = cmd_wait_print_batch(frames, n, wo)) == EXIT_OK)
+	if (wait_batch_count(batch) > 0 &&
+	    (status = cmd_wait_print_batch(batch, wo)) == EXIT_OK)
 		cmd_wait_ack(c, -1);
 done:
-	if (n > 0 && status != EXIT_OK && status != EXIT_INTERRUPTED &&
-	    status != EXIT_UNAVAILABLE)
+	if (wait_batch_count(batch) > 0 && status != EXIT_OK &&
+	    status != EXIT_INTERRUPTED && status != EXIT_UNAVAILABLE)
 		cmd_wait_release(c);
-	for (i = 0; i < n; i++)
-		proto_frame_release(&frames[i]);
-	free(frames);
+	wait_batch_free(batch);
 	return (status);
 }
 

@@ -240,3 +240,70 @@ leased() {
 	assert_equal "$status" 0
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" $'one\ntwo'
 }
+
+# needs_test_hooks: skip unless the build lets tests lower the bounds.
+needs_test_hooks() {
+	grep -q '^#define FISH_TEST_HOOKS' "$FISH_BUILD_DIR/config.h" ||
+	    skip "needs a build configured with --enable-test-hooks"
+}
+
+@test "a drain larger than the memory bound keeps the rest in a temporary file and prints all in order" {
+	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
+	needs_test_hooks
+	local i expected=""
+	for i in $(seq 1 12); do
+		post "$hook" "{\"n\":$i}"
+		expected+="$i"$'\n'
+	done
+	# Two messages fit in memory; ten go to the file.
+	export FISH_TEST_WAIT_BATCH_MEMORY=2200
+	run fish wait d --drain --field /n
+	assert_success
+	assert_equal "$output"$'\n' "$expected"
+	run fish wait d --timeout 0
+	assert_failure 124
+	# Checking --field reads the file too: all or none.
+	post "$hook" '{"n":1}'
+	post "$hook" '{"n":2}'
+	post "$hook" '{"n":3}'
+	post "$hook" '{"m":4}'
+	run --separate-stderr fish wait d --drain --field /n
+	assert_failure 4
+	[[ $stderr == *"has no value at '/n' (all 4 stay queued)" ]]
+	run fish wait d --count 4 --timeout 5
+	assert_success
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "a batch that cannot be kept in a temporary file takes nothing and says why" {
+	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
+	needs_test_hooks
+	local i
+	for i in 1 2 3 4; do
+		post "$hook" "{\"n\":$i}"
+	done
+	FISH_TEST_WAIT_BATCH_MEMORY=0 TMPDIR=$BATS_TEST_TMPDIR/missing \
+	    run --separate-stderr fish wait d --count 4 --timeout 5
+	assert_failure 1
+	assert_output ''
+	assert_equal "$stderr" "fish: wait: cannot make a file in $BATS_TEST_TMPDIR/missing to keep the messages in: No such file or directory (all stay queued)"
+	run fish wait d --drain --field /n
+	assert_success
+	assert_output $'1\n2\n3\n4'
+}
+
+@test "a drain of 40 MiB holds at most its memory bound of them in the client" {
+	local body=$BATS_TEST_TMPDIR/body i peak
+	head -c 393216 /dev/urandom | base64 -w0 | sed 's/.*/"&"/' >"$body"
+	for i in $(seq 1 80); do
+		post "$hook" "@$body"
+	done
+	# The client's peak memory, from its parent's accounting.
+	peak=$(python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' \
+	    fish wait d --drain)
+	((peak < 32768)) || fail "the client peaked at $peak kB"
+	run fish wait d --timeout 0
+	assert_failure 124
+}
