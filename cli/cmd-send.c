@@ -503,6 +503,127 @@ cmd_send_parse_curl(struct send_options *so, int ch, const char *arg,
 	return (0);
 }
 
+/* Take a flag without argument into so or parts; 0 if ch is none. */
+static int
+cmd_send_flag(struct send_options *so, struct send_parts *parts, int ch)
+{
+	switch (ch) {
+	case 'G':
+		parts->get = 1;
+		break;
+	case 'i':
+		so->include = 1;
+		break;
+	case 'k':
+		so->insecure = 1;
+		break;
+	case 'L':
+		so->follow = 1;
+		break;
+	case 'q':
+		so->quiet = 1;
+		break;
+	case 'v':
+		so->verbose = 1;
+		break;
+	case SEND_COMPRESSED:
+		so->compressed = 1;
+		break;
+	case SEND_RAW:
+		so->raw = 1;
+		break;
+	default:
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * Take option ch, with argument arg, into so and parts.  Return -1 to go
+ * on, else the exit status (having said why, or printed the help).
+ */
+static int
+cmd_send_option(struct send_options *so, struct send_parts *parts, int ch,
+    char *arg)
+{
+	const struct cmd_entry	*entry = &cmd_send_entry;
+	int			 status = EXIT_USAGE;
+
+	if (cmd_send_flag(so, parts, ch))
+		return (-1);
+	switch (ch) {
+	case 'd':
+	case SEND_URLENCODE:
+		parts->data = xreallocarray(parts->data, parts->ndata + 1,
+		    sizeof *parts->data);
+		parts->data[parts->ndata].arg = arg;
+		parts->data[parts->ndata++].encode = ch == SEND_URLENCODE;
+		return (-1);
+	case 'e':
+		return (cmd_send_parse_expect(so, arg) != 0 ? EXIT_USAGE : -1);
+	case 'F':
+		cmd_send_append(&parts->forms, &parts->nforms, arg);
+		return (-1);
+	case 'H':
+		cmd_send_append(&parts->headers, &parts->nheaders, arg);
+		return (-1);
+	case 'j':
+		parts->json = arg;
+		return (-1);
+	case 'o':
+		if (*arg == '\0')
+			return (cmd_usage_error(entry, "-o needs a file name"));
+		so->output = arg;
+		return (-1);
+	case 'r':
+		return (cmd_send_parse_retry(so, arg) != 0 ? EXIT_USAGE : -1);
+	case 's':
+		so->sign = arg;
+		return (-1);
+	case 't':
+		if (cmd_duration(entry, arg, &so->timeout) != 0)
+			return (EXIT_USAGE);
+		if (so->timeout == 0)
+			return (cmd_usage_error(entry, "--timeout must be more "
+			    "than 0"));
+		return (-1);
+	case 'u':
+		parts->user = arg;
+		return (-1);
+	case SEND_CACERT:
+	case SEND_MAX_RESPONSE:
+	case 'w':
+		return (cmd_send_parse_curl(so, ch, arg, &status) != 0 ?
+		    status : -1);
+	case CMD_HELP:
+		return (EXIT_OK);
+	default:
+		return (curlopt_proxy_option(&so->proxy, ch, arg) ? -1 :
+		    EXIT_USAGE);
+	}
+}
+
+/* Refuse options that do not go together; return -1 if they do. */
+static int
+cmd_send_check(const struct send_options *so)
+{
+	const struct cmd_entry	*entry = &cmd_send_entry;
+
+	/*
+	 * curl sends the headers of a request to wherever it is redirected,
+	 * and a 303 drops the body: the signature would go to another URL,
+	 * over other bytes.  Webhook senders do not follow redirects either.
+	 */
+	if (so->sign != NULL && so->follow)
+		return (cmd_usage_error(entry, "--sign and --location do not "
+		    "go together: a redirect would carry the signature "
+		    "elsewhere"));
+	if (so->insecure && so->cacert != NULL)
+		return (cmd_usage_error(entry, "-k and --cacert do not go "
+		    "together: -k trusts any certificate"));
+	return (-1);
+}
+
 /* Parse the arguments, make the request and print the response. */
 static int
 cmd_send_exec(int argc, char **argv)
@@ -512,9 +633,9 @@ cmd_send_exec(int argc, char **argv)
 	struct send_options	 so;
 	struct send_parts	 parts;
 	const char		*method = NULL, *url;
-	char			*body = NULL, *cause = NULL;
+	char			*body = NULL;
 	size_t			 len = 0;
-	int			 ch, status = EXIT_USAGE;
+	int			 ch, status = -1;
 
 	memset(&so, 0, sizeof so);
 	memset(&parts, 0, sizeof parts);
@@ -522,123 +643,23 @@ cmd_send_exec(int argc, char **argv)
 	so.output_fd = -1;
 	if (cmd_send_parse_expect(&so, "2xx") != 0)
 		return (EXIT_USAGE);
-	while ((ch = cmd_getopt(entry, argc, argv, "F:GH:iko:Lqu:vw:x:",
-	    cmd_send_options)) != -1) {
-		switch (ch) {
-		case 'd':
-		case SEND_URLENCODE:
-			parts.data = xreallocarray(parts.data, parts.ndata + 1,
-			    sizeof *parts.data);
-			parts.data[parts.ndata].arg = optarg;
-			parts.data[parts.ndata++].encode = ch == SEND_URLENCODE;
-			break;
-		case 'e':
-			if (cmd_send_parse_expect(&so, optarg) != 0)
-				goto fail;
-			break;
-		case 'F':
-			cmd_send_append(&parts.forms, &parts.nforms, optarg);
-			break;
-		case 'G':
-			parts.get = 1;
-			break;
-		case 'H':
-			cmd_send_append(&parts.headers, &parts.nheaders, optarg);
-			break;
-		case 'i':
-			so.include = 1;
-			break;
-		case 'j':
-			parts.json = optarg;
-			break;
-		case 'k':
-			so.insecure = 1;
-			break;
-		case 'L':
-			so.follow = 1;
-			break;
-		case 'o':
-			if (*optarg == '\0') {
-				cmd_usage_error(entry, "-o needs a file name");
-				goto fail;
-			}
-			so.output = optarg;
-			break;
-		case 'q':
-			so.quiet = 1;
-			break;
-		case 'r':
-			if (cmd_send_parse_retry(&so, optarg) != 0)
-				goto fail;
-			break;
-		case 's':
-			so.sign = optarg;
-			break;
-		case 't':
-			if (cmd_duration(entry, optarg, &so.timeout) != 0)
-				goto fail;
-			if (so.timeout == 0) {
-				cmd_usage_error(entry, "--timeout must be more "
-				    "than 0");
-				goto fail;
-			}
-			break;
-		case 'u':
-			parts.user = optarg;
-			break;
-		case 'v':
-			so.verbose = 1;
-			break;
-		case SEND_COMPRESSED:
-			so.compressed = 1;
-			break;
-		case SEND_RAW:
-			so.raw = 1;
-			break;
-		case SEND_CACERT:
-		case SEND_MAX_RESPONSE:
-		case 'w':
-			if (cmd_send_parse_curl(&so, ch, optarg, &status) != 0)
-				goto fail;
-			break;
-		case CMD_HELP:
-			status = EXIT_OK;
-			goto fail;
-		default:
-			if (curlopt_proxy_option(&so.proxy, ch, optarg))
-				break;
-			goto fail;
-		}
-	}
-	status = EXIT_USAGE;
-	/*
-	 * curl sends the headers of a request to wherever it is redirected,
-	 * and a 303 drops the body: the signature would go to another URL,
-	 * over other bytes.  Webhook senders do not follow redirects either.
-	 */
-	if (so.sign != NULL && so.follow) {
-		status = cmd_usage_error(entry, "--sign and --location do not go "
-		    "together: a redirect would carry the signature elsewhere");
-		goto fail;
-	}
-	if (so.insecure && so.cacert != NULL) {
-		status = cmd_usage_error(entry, "-k and --cacert do not go "
-		    "together: -k trusts any certificate");
-		goto fail;
-	}
-	if (optind < argc && cmd_send_is_method(argv[optind]))
+	while (status == -1 && (ch = cmd_getopt(entry, argc, argv,
+	    "F:GH:iko:Lqu:vw:x:", cmd_send_options)) != -1)
+		status = cmd_send_option(&so, &parts, ch, optarg);
+	if (status == -1)
+		status = cmd_send_check(&so);
+	if (status == -1 && optind < argc && cmd_send_is_method(argv[optind]))
 		method = argv[optind++];
-	if (optind == argc) {
+	if (status == -1 && optind == argc)
 		status = cmd_missing(entry, 0);
-		goto fail;
-	}
+	if (status != -1)
+		goto done;
 	url = argv[optind++];
 	if (!cmd_url_valid(url)) {
 		status = cmd_usage_error(entry, "invalid URL '%s' (use http://..."
 		    " or https://...)", url);
-		goto fail;
+		goto done;
 	}
-
 	items_init(&items, url);
 	status = cmd_send_prepare(&items, &parts, argv + optind, argc - optind,
 	    &body, &len);
@@ -650,8 +671,7 @@ cmd_send_exec(int argc, char **argv)
 	}
 	items_release(&items);
 	free(body);
-fail:
-	free(cause);
+done:
 	free(parts.headers);
 	free(parts.forms);
 	free(parts.data);

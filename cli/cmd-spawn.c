@@ -199,143 +199,184 @@ fail:
 	return (status);
 }
 
-/* Parse the options and create the hook. */
+/*
+ * Parse a duration option's value (at least min ms; 0 itself is never
+ * taken) into *ms.  Return 0, or -1 having said why.
+ */
 static int
-cmd_spawn_exec(int argc, char **argv)
+cmd_spawn_duration(const struct cmd_entry *entry, const char *value,
+    const char *option, uint64_t min, uint64_t *ms)
+{
+	if (cmd_duration(entry, value, ms) != 0)
+		return (-1);
+	if (*ms == 0 && min == 0) {
+		cmd_usage_error(entry, "%s must be more than 0", option);
+		return (-1);
+	}
+	if (*ms < min) {
+		cmd_usage_error(entry, "%s must be at least %llus", option,
+		    (unsigned long long)(min / 1000));
+		return (-1);
+	}
+	return (0);
+}
+
+/* What the options of spawn asked for. */
+struct spawn_options {
+	struct response		 answer;
+	const char		*name, *echo, *forward, *verify;
+	uint64_t		 hold_timeout, ttl, tolerance;
+	int			 hold, json;
+};
+
+/*
+ * Parse spawn's options into so.  Return -1 to go on, else the exit
+ * status (having said why, or printed the help).
+ */
+static int
+cmd_spawn_parse(int argc, char **argv, struct spawn_options *so)
 {
 	const struct cmd_entry	*entry = &cmd_spawn_entry;
-	struct response		 answer;
-	struct json_object	*request;
-	const char		*name = NULL, *echo = NULL, *forward = NULL;
-	const char		*verify = NULL;
-	uint64_t		 hold_timeout = 0, ttl = 0, tolerance = 0;
-	int			 ch, hold = 0, json = 0, status = EXIT_USAGE;
+	int			 ch;
 
-	response_init(&answer);
-	request = proto_request("spawn");
 	while ((ch = cmd_getopt(entry, argc, argv, "H:", cmd_spawn_options)) !=
 	    -1) {
 		switch (ch) {
 		case 'b':
-			if (response_body(entry, &answer, optarg,
-			    PROTO_HOOK_BODY_MAX) != 0) {
-				status = EXIT_FAILED;
-				goto fail;
-			}
+			if (response_body(entry, &so->answer, optarg,
+			    PROTO_HOOK_BODY_MAX) != 0)
+				return (EXIT_FAILED);
 			break;
 		case 'e':
-			echo = optarg;
+			so->echo = optarg;
 			break;
 		case 'f':
-			forward = optarg;
+			so->forward = optarg;
 			break;
 		case 'H':
-			if (response_header(entry, &answer, optarg) != 0)
-				goto fail;
+			if (response_header(entry, &so->answer, optarg) != 0)
+				return (EXIT_USAGE);
 			break;
 		case 'n':
-			name = optarg;
+			so->name = optarg;
 			break;
 		case 'o':
-			hold = 1;
+			so->hold = 1;
 			break;
 		case 'O':
-			if (cmd_duration(entry, optarg, &hold_timeout) != 0)
-				goto fail;
-			if (hold_timeout == 0) {
-				cmd_usage_error(entry, "--hold-timeout must be "
-				    "more than 0");
-				goto fail;
-			}
+			if (cmd_spawn_duration(entry, optarg, "--hold-timeout",
+			    0, &so->hold_timeout) != 0)
+				return (EXIT_USAGE);
 			break;
 		case 's':
-			if (response_status(entry, &answer, optarg) != 0)
-				goto fail;
+			if (response_status(entry, &so->answer, optarg) != 0)
+				return (EXIT_USAGE);
 			break;
 		case 't':
-			if (cmd_duration(entry, optarg, &ttl) != 0)
-				goto fail;
-			if (ttl == 0) {
-				cmd_usage_error(entry, "--ttl must be more "
-				    "than 0");
-				goto fail;
-			}
+			if (cmd_spawn_duration(entry, optarg, "--ttl", 0,
+			    &so->ttl) != 0)
+				return (EXIT_USAGE);
 			break;
 		case 'T':
-			if (cmd_duration(entry, optarg, &tolerance) != 0)
-				goto fail;
-			if (tolerance < 1000) {
-				cmd_usage_error(entry, "--tolerance must be at "
-				    "least 1s");
-				goto fail;
-			}
+			if (cmd_spawn_duration(entry, optarg, "--tolerance",
+			    1000, &so->tolerance) != 0)
+				return (EXIT_USAGE);
 			break;
 		case 'v':
-			verify = optarg;
+			so->verify = optarg;
 			break;
 		case 'j':
-			json = 1;
+			so->json = 1;
 			break;
 		case CMD_HELP:
-			status = EXIT_OK;
-			goto fail;
+			return (EXIT_OK);
 		default:
-			goto fail;
+			return (EXIT_USAGE);
 		}
 	}
-	if (name != NULL && !cmd_spawn_label_valid(name)) {
+	return (-1);
+}
+
+/*
+ * Check that spawn's options go together, and set the --verify ones in
+ * request.  Return 0, or -1 having said why.
+ */
+static int
+cmd_spawn_check(const struct spawn_options *so, struct json_object *request)
+{
+	const struct cmd_entry	*entry = &cmd_spawn_entry;
+
+	if (so->name != NULL && !cmd_spawn_label_valid(so->name))
 		cmd_usage_error(entry, "invalid label '%s' (use 1-64 of"
 		    " letters, digits, '.', '_' and '-', not starting with '-')",
-		    name);
-		goto fail;
-	}
-	if (hold && forward != NULL) {
+		    so->name);
+	else if (so->hold && so->forward != NULL)
 		cmd_usage_error(entry, "--hold and --forward-to do not go "
 		    "together: the app answers a forwarded request");
-		goto fail;
-	}
-	if (hold_timeout != 0 && !hold && forward == NULL) {
+	else if (so->hold_timeout != 0 && !so->hold && so->forward == NULL)
 		cmd_usage_error(entry, "--hold-timeout needs --hold or "
 		    "--forward-to");
-		goto fail;
-	}
-	if (forward != NULL && !cmd_url_valid(forward)) {
+	else if (so->forward != NULL && !cmd_url_valid(so->forward))
 		cmd_usage_error(entry, "invalid URL '%s' (use http://... or "
-		    "https://...)", forward);
-		goto fail;
-	}
-	if (echo != NULL && !cmd_spawn_echo_valid(entry, echo))
-		goto fail;
-	if (tolerance != 0 && verify == NULL) {
+		    "https://...)", so->forward);
+	else if (so->echo != NULL && !cmd_spawn_echo_valid(entry, so->echo))
+		return (-1);
+	else if (so->tolerance != 0 && so->verify == NULL)
 		cmd_usage_error(entry, "--tolerance needs --verify");
-		goto fail;
-	}
-	if (verify != NULL && cmd_spawn_verify(verify, tolerance,
-	    request) != 0)
-		goto fail;
+	else if (so->verify != NULL && cmd_spawn_verify(so->verify,
+	    so->tolerance, request) != 0)
+		return (-1);
+	else
+		return (0);
+	return (-1);
+}
 
-	if (name != NULL)
+/* Add what so asks for to the spawn request. */
+static void
+cmd_spawn_request_add(struct spawn_options *so, struct json_object *request)
+{
+	if (so->name != NULL)
 		json_object_object_add(request, "name",
-		    json_object_new_string(name));
-	response_add(&answer, request);
-	if (hold)
+		    json_object_new_string(so->name));
+	response_add(&so->answer, request);
+	if (so->hold)
 		json_object_object_add(request, "hold",
 		    json_object_new_boolean(1));
-	if (hold_timeout != 0)
+	if (so->hold_timeout != 0)
 		json_object_object_add(request, "hold_timeout_ms",
-		    json_object_new_int64((int64_t)hold_timeout));
-	if (echo != NULL)
+		    json_object_new_int64((int64_t)so->hold_timeout));
+	if (so->echo != NULL)
 		json_object_object_add(request, "echo",
-		    json_object_new_string(echo));
-	if (forward != NULL)
+		    json_object_new_string(so->echo));
+	if (so->forward != NULL)
 		json_object_object_add(request, "forward_to",
-		    json_object_new_string(forward));
-	if (ttl != 0)
+		    json_object_new_string(so->forward));
+	if (so->ttl != 0)
 		json_object_object_add(request, "ttl_ms",
-		    json_object_new_int64((int64_t)ttl));
-	status = cmd_spawn_request(request, &answer, json);
-fail:
+		    json_object_new_int64((int64_t)so->ttl));
+}
+
+/* Parse the options and create the hook. */
+static int
+cmd_spawn_exec(int argc, char **argv)
+{
+	struct spawn_options	 so;
+	struct json_object	*request;
+	int			 status;
+
+	memset(&so, 0, sizeof so);
+	response_init(&so.answer);
+	request = proto_request("spawn");
+	if ((status = cmd_spawn_parse(argc, argv, &so)) == -1) {
+		if (cmd_spawn_check(&so, request) == -1)
+			status = EXIT_USAGE;
+		else {
+			cmd_spawn_request_add(&so, request);
+			status = cmd_spawn_request(request, &so.answer,
+			    so.json);
+		}
+	}
 	json_object_put(request);
-	response_release(&answer);
+	response_release(&so.answer);
 	return (status);
 }
