@@ -327,6 +327,56 @@ cmd_send_curl_options(const struct send_options *so, const char *url,
 	return (EXIT_OK);
 }
 
+/* Add what the listener needs to make the request to it. */
+static void
+cmd_send_request_fields(const char *method, const struct items *items,
+    const struct send_options *so, struct json_object *request)
+{
+	json_object_object_add(request, "method",
+	    json_object_new_string(method));
+	json_object_object_add(request, "url",
+	    json_object_new_string(items->url));
+	json_object_object_add(request, "headers",
+	    json_object_get(items->headers));
+	json_object_object_add(request, "timeout_ms",
+	    json_object_new_int64((int64_t)so->timeout));
+	if (so->retries > 0)
+		json_object_object_add(request, "retries",
+		    json_object_new_int((int)so->retries));
+	if (so->follow)
+		json_object_object_add(request, "follow",
+		    json_object_new_boolean(1));
+	if (so->include)
+		json_object_object_add(request, "include",
+		    json_object_new_boolean(1));
+}
+
+/*
+ * The request failed (status): say which, since curl's text names
+ * neither it nor us, with curl's notes under -v (where it got to: the
+ * proxy, the handshake), and write -w's line for a failed transfer.
+ */
+static void
+cmd_send_failed(const char *method, const char *url, struct send_options *so,
+    const struct proto_frame *frame, const char *after, int status)
+{
+	const char	*error = proto_string(frame->json, "error");
+	size_t		 trace_len;
+
+	if (so->verbose) {
+		trace_len = (size_t)proto_int(frame->json, "trace_len", 0);
+		cmd_send_trace(frame->payload, trace_len <= frame->payload_len ?
+		    trace_len : 0);
+	}
+	fish_warnx("send: %s %s: %s%s%s", method, url,
+	    error != NULL ? error : "failed", after,
+	    proto_bool(frame->json, "unverified") ? " (--cacert FILE "
+	    "trusts its certificate, -k trusts any)" : "");
+	if (status == EXIT_NETWORK || status == EXIT_FAILED)
+		(void)cmd_send_write_out(so, url, frame,
+		    error != NULL ? error : "failed");
+}
+
 /* Send the request through the listener and print the response. */
 static int
 cmd_send_request(const char *method, const struct items *items,
@@ -335,7 +385,6 @@ cmd_send_request(const char *method, const struct items *items,
 	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request;
-	const char		*error;
 	int64_t			 http_status, attempts, deadline;
 	int			 status, answered = 0;
 	char			 after[64] = "";
@@ -360,24 +409,7 @@ cmd_send_request(const char *method, const struct items *items,
 		return (status);
 	}
 	proto_frame_init(&frame);
-	json_object_object_add(request, "method",
-	    json_object_new_string(method));
-	json_object_object_add(request, "url",
-	    json_object_new_string(items->url));
-	json_object_object_add(request, "headers",
-	    json_object_get(items->headers));
-	json_object_object_add(request, "timeout_ms",
-	    json_object_new_int64((int64_t)so->timeout));
-	if (so->retries > 0)
-		json_object_object_add(request, "retries",
-		    json_object_new_int((int)so->retries));
-	if (so->follow)
-		json_object_object_add(request, "follow",
-		    json_object_new_boolean(1));
-	if (so->include)
-		json_object_object_add(request, "include",
-		    json_object_new_boolean(1));
-
+	cmd_send_request_fields(method, items, so, request);
 	/*
 	 * The listener enforces the timeout of each attempt and the backoff
 	 * between them; ours only guards against it.
@@ -400,21 +432,8 @@ cmd_send_request(const char *method, const struct items *items,
 	if (attempts > 1)
 		(void)snprintf(after, sizeof after, " (after %lld attempts)",
 		    (long long)attempts);
-	/* Say which request failed: curl's text names neither it nor us. */
 	if ((status = proto_status(frame.json)) != EXIT_OK) {
-		/* curl's notes say where it got to: the proxy, the handshake. */
-		if (so->verbose)
-			cmd_send_trace(frame.payload, (size_t)proto_int(
-			    frame.json, "trace_len", 0) <= frame.payload_len ?
-			    (size_t)proto_int(frame.json, "trace_len", 0) : 0);
-		error = proto_string(frame.json, "error");
-		fish_warnx("send: %s %s: %s%s%s", method, items->url,
-		    error != NULL ? error : "failed", after,
-		    proto_bool(frame.json, "unverified") ? " (--cacert FILE "
-		    "trusts its certificate, -k trusts any)" : "");
-		if (status == EXIT_NETWORK || status == EXIT_FAILED)
-			(void)cmd_send_write_out(so, items->url, &frame,
-			    error != NULL ? error : "failed");
+		cmd_send_failed(method, items->url, so, &frame, after, status);
 		goto fail;
 	}
 
