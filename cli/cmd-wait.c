@@ -448,14 +448,68 @@ done:
 	return (status);
 }
 
+/*
+ * Add a --where filter to where, unless it is invalid or could never
+ * match a message not yet answered.  Return -1 to go on, else the exit
+ * status, having said why.
+ */
+static int
+cmd_wait_where_add(const char *text, struct json_object *where)
+{
+	const struct cmd_entry	*entry = &cmd_wait_entry;
+	struct filter		 filter;
+	enum filter_subject	 subject;
+	char			*cause;
+	int			 status;
+
+	if (filter_parse(text, &filter, &cause) == -1) {
+		status = cmd_usage_error(entry, "%s", cause);
+		free(cause);
+		return (status);
+	}
+	subject = filter.subject;
+	filter_release(&filter);
+	/* What a message was answered is the timeline's. */
+	if (subject == FILTER_STATUS)
+		return (cmd_usage_error(entry, "filter '%s' can never match: "
+		    "wait takes messages before they are answered", text));
+	json_object_array_add(where, json_object_new_string(text));
+	return (-1);
+}
+
+/*
+ * Check that wait's options go together (--follow prints JSON lines
+ * unless told --field).  Return -1 to go on, else the exit status.
+ */
+static int
+cmd_wait_options_check(struct wait_options *wo)
+{
+	const struct cmd_entry	*entry = &cmd_wait_entry;
+
+	if (wo->follow && wo->format == WAIT_BODY)
+		wo->format = WAIT_JSON;
+	if (wo->follow && wo->format == WAIT_HEADERS)
+		return (cmd_usage_error(entry, "--follow prints JSON lines or "
+		    "--field values, not --headers"));
+	if (wo->peek && (wo->follow || wo->count > 0 || wo->drain))
+		return (cmd_usage_error(entry, "--peek looks at one message; "
+		    "it cannot be used with --follow, --count or --drain"));
+	if (wo->drain && wo->follow)
+		return (cmd_usage_error(entry, "--drain takes what is queued "
+		    "now; --follow waits for more: use one of them"));
+	if (wo->drain && wo->has_timeout)
+		return (cmd_usage_error(entry, "--drain does not wait, so "
+		    "takes no --timeout"));
+	return (-1);
+}
+
 /* Parse the options; return -1 to go on, else the exit status. */
 static int
 cmd_wait_options_parse(int argc, char **argv, struct wait_options *wo,
     struct json_object *where)
 {
 	const struct cmd_entry	*entry = &cmd_wait_entry;
-	struct filter		 filter;
-	char			*cause, *end;
+	char			*end;
 	int			 ch, formats = 0;
 
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_wait_options)) !=
@@ -506,20 +560,8 @@ cmd_wait_options_parse(int argc, char **argv, struct wait_options *wo,
 			wo->has_timeout = 1;
 			break;
 		case 'w':
-			if (filter_parse(optarg, &filter, &cause) == -1) {
-				ch = cmd_usage_error(entry, "%s", cause);
-				free(cause);
+			if ((ch = cmd_wait_where_add(optarg, where)) != -1)
 				return (ch);
-			}
-			/* What a message was answered is the timeline's. */
-			if (filter.subject == FILTER_STATUS) {
-				filter_release(&filter);
-				return (cmd_usage_error(entry, "filter '%s' can "
-				    "never match: wait takes messages before "
-				    "they are answered", optarg));
-			}
-			filter_release(&filter);
-			json_object_array_add(where, json_object_new_string(optarg));
 			break;
 		case CMD_HELP:
 			return (EXIT_OK);
@@ -530,22 +572,9 @@ cmd_wait_options_parse(int argc, char **argv, struct wait_options *wo,
 	if (formats > 1)
 		return (cmd_usage_error(entry, "use only one of --json, --field "
 		    "and --headers"));
-	if (wo->follow && wo->format == WAIT_BODY)
-		wo->format = WAIT_JSON;
-	if (wo->follow && wo->format == WAIT_HEADERS)
-		return (cmd_usage_error(entry, "--follow prints JSON lines or "
-		    "--field values, not --headers"));
-	if (wo->peek && (wo->follow || wo->count > 0 || wo->drain))
-		return (cmd_usage_error(entry, "--peek looks at one message; "
-		    "it cannot be used with --follow, --count or --drain"));
-	if (wo->drain && wo->follow)
-		return (cmd_usage_error(entry, "--drain takes what is queued "
-		    "now; --follow waits for more: use one of them"));
-	if (wo->drain && wo->has_timeout)
-		return (cmd_usage_error(entry, "--drain does not wait, so "
-		    "takes no --timeout"));
-	return (-1);
+	return (cmd_wait_options_check(wo));
 }
+
 
 /* Wait for messages and print them. */
 static int
