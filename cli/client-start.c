@@ -473,11 +473,11 @@ client_stop(const char *name, int purge, uint64_t timeout_ms)
 		    client_receive(&c, &f, deadline) == EXIT_OK)
 			proto_frame_release(&f);
 		json_object_put(req);
-	} else if (status != CLIENT_ABSENT) {
+	} else if (status != CLIENT_ABSENT && errno != EAGAIN) {
 		client_close(&c);
 		return (status);
 	} else if ((pid = session_listener_pid(&c.session)) != 0 && pid != -1) {
-		/* Alive but not answering: ask it by signal. */
+		/* Alive but not answering (or its queue full): by signal. */
 		kill(pid, SIGTERM);
 	}
 	status = client_wait_exit(&c.session, deadline);

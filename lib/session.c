@@ -19,12 +19,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "session.h"
 #include "xmalloc.h"
 
 #define SESSION_NAME_MAX 64
+/* How long a connect waits for room in a listener's full queue. */
+#define SESSION_BUSY_MS		3000
+#define SESSION_BUSY_RETRY_MS	10
 
 /* Tell whether a session name is safe as a directory name. */
 int
@@ -380,6 +384,40 @@ session_connect_fd(const struct session *s, int fd)
 }
 
 /*
+ * Connect non-blocking socket fd to the session's socket, then make it
+ * blocking.  A listener whose queue of connections is full (it is
+ * stopped, or stuck) leaves a blocking connect(2) hanging for ever: a
+ * full queue is tried again every SESSION_BUSY_RETRY_MS for at most
+ * SESSION_BUSY_MS, then *cause says so (errno EAGAIN).  Return 0, or -1
+ * with errno (and *cause when the listener is stuck).
+ */
+static int
+session_connect_wait(const struct session *s, int fd, char **cause)
+{
+	struct timespec	 pause = { 0, SESSION_BUSY_RETRY_MS * 1000000L };
+	int		 tries = SESSION_BUSY_MS / SESSION_BUSY_RETRY_MS;
+	int		 flags;
+
+	while (session_connect_fd(s, fd) == -1) {
+		if (errno != EAGAIN)
+			return (-1);
+		if (tries-- == 0) {
+			xasprintf(cause, "the listener on '%s' takes no "
+			    "connections: its queue is full (is it stopped or "
+			    "stuck? its log is '%s')", s->socket_path,
+			    s->log_path);
+			errno = EAGAIN;
+			return (-1);
+		}
+		(void)nanosleep(&pause, NULL);
+	}
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
  * Connect to the session's listener, having checked, before anything can
  * be sent, the directories on the way (session_open), the socket file (a
  * socket of ours) and the process listening on it (our user, by
@@ -419,11 +457,12 @@ session_connect(struct session *s, char **cause)
 		errno = ECONNREFUSED;
 		return (-1);
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1) {
 		xasprintf(cause, "cannot make a socket: %s", strerror(errno));
 		return (-1);
 	}
-	if (session_connect_fd(s, fd) == -1) {
+	if (session_connect_wait(s, fd, cause) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;

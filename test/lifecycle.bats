@@ -217,6 +217,39 @@ listeners_of_this_test() {
 	wait_until 10 all_dead "$pid"
 }
 
+@test "a listener whose queue of connections is full is given up on after 3 s, and fish stop signals it" {
+	local pid filler out=$BATS_TEST_TMPDIR/filled
+	local dir=$FISH_HOME/sessions/default
+	fish spawn >/dev/null
+	pid=$(listener_pid)
+	kill -STOP "$pid"
+	# Connect until the stopped listener's queue takes no more.
+	python3 -c 'import socket, sys, signal
+held = []
+while True:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setblocking(False)
+    try:
+        s.connect(sys.argv[1])
+    except BlockingIOError:
+        break
+    held.append(s)
+print("full", len(held), flush=True)
+signal.pause()' "$dir/control.sock" >"$out" 3>&- &
+	filler=$!
+	wait_until 10 grep -q '^full' "$out"
+	run --separate-stderr fish status
+	assert_failure 3
+	assert_equal "$stderr" "fish: the listener on '$dir/control.sock' takes no connections: its queue is full (is it stopped or stuck? its log is '$dir/listener.log')"
+	run --separate-stderr fish stop --timeout 300ms
+	assert_failure 1
+	assert_equal "${stderr_lines[1]}" "fish: the listener of session 'default' did not stop within 300ms (see $dir/listener.log)"
+	kill "$filler"
+	kill -CONT "$pid"
+	# It was asked by signal, and stops once it runs again.
+	wait_until 10 all_dead "$pid"
+}
+
 @test "fish stop --timeout refuses a duration it cannot read" {
 	run --separate-stderr fish stop --timeout soon
 	assert_failure 2
