@@ -6,7 +6,8 @@
  * a message received on A is durable only once Redis acknowledged it,
  * then queued on B and taken by a waiter there, which dequeues it on A;
  * two waiters, on A and on B, take every message of a hook exactly once;
- * a lease whose holder died expires and the message goes to the other;
+ * a lease whose holder died expires and the message goes to the other,
+ * but one held by an earlier life of the claimer is taken over at once;
  * a close on A ends a wait on B; seqs are unique and in one order on
  * both; B reopened catches up what it missed; the server SIGKILLed and
  * restarted loses nothing acknowledged; a --verify secret given on A
@@ -832,25 +833,50 @@ handed_by(struct test_waiter *tw, int64_t deadline)
 	return (tw->got != NULL);
 }
 
-/* Tell whether the lease key of message seq holds a name of listener. */
+/*
+ * Copy into value (size n) what the lease key of message seq holds;
+ * return 0, or -1 when it holds nothing.
+ */
 static int
-lease_holder(uint64_t seq, const char *listener)
+lease_get(uint64_t seq, char *value, size_t n)
 {
 	const char	*argv[3] = { "GET", NULL, NULL };
 	redisReply	*r;
 	char		 key[64];
-	int		 is;
+	int		 rc = -1;
 
-	snprintf(key, sizeof key, "fish:{s1}:lease:%llu",
+	snprintf(key, sizeof key, "fish:{%s}:lease:%llu", session,
 	    (unsigned long long)seq);
 	argv[1] = key;
 	if ((r = rcmd(argv)) == NULL)
-		return (0);
-	is = r->type == REDIS_REPLY_STRING &&
-	    strncmp(r->str, listener, strlen(listener)) == 0 &&
-	    r->str[strlen(listener)] == '/';
+		return (-1);
+	if (r->type == REDIS_REPLY_STRING && r->len < n) {
+		snprintf(value, n, "%s", r->str);
+		rc = 0;
+	}
 	freeReplyObject(r);
-	return (is);
+	return (rc);
+}
+
+/* Tell whether the lease key of message seq holds a name of listener. */
+static int
+lease_holder(uint64_t seq, const char *listener)
+{
+	char	value[128];
+
+	return (lease_get(seq, value, sizeof value) == 0 &&
+	    strncmp(value, listener, strlen(listener)) == 0 &&
+	    value[strlen(listener)] == '/');
+}
+
+/* Tell whether the lease key of message seq holds exactly holder. */
+static int
+lease_holds(uint64_t seq, const char *holder)
+{
+	char	value[128];
+
+	return (lease_get(seq, value, sizeof value) == 0 &&
+	    strcmp(value, holder) == 0);
 }
 
 /*
@@ -949,6 +975,29 @@ last_from(char *from, size_t n)
 }
 
 /*
+ * Set message m's lease key to holder for a minute, as a listener that
+ * claimed it would have; return 0, or -1.
+ */
+static int
+lease_set(const struct message *m, const char *holder)
+{
+	const char	*set[] = { "SET", NULL, NULL, "PX", "60000", NULL };
+	redisReply	*r;
+	char		 key[64];
+	int		 rc;
+
+	snprintf(key, sizeof key, "fish:{%s}:lease:%llu", session,
+	    (unsigned long long)m->seq);
+	set[1] = key;
+	set[2] = holder;
+	if ((r = rcmd(set)) == NULL)
+		return (-1);
+	rc = r->type == REDIS_REPLY_STATUS ? 0 : -1;
+	freeReplyObject(r);
+	return (rc);
+}
+
+/*
  * A claim whose reply was lost with its connection, though Redis ran it:
  * the lease key holds A's own name when A claims again.  A wins at once,
  * the lease renewed to its own length, rather than waiting out a lease it
@@ -957,8 +1006,6 @@ last_from(char *from, size_t n)
 static void
 test_own_claim(struct fixture *a, struct fixture *b)
 {
-	const char		*set[] = { "SET", NULL, NULL, "PX", "60000",
-				    NULL };
 	const char		*pttl[] = { "PTTL", NULL, NULL };
 	struct test_waiter	 wa;
 	struct hook		*ha;
@@ -975,10 +1022,8 @@ test_own_claim(struct fixture *a, struct fixture *b)
 		return;
 	snprintf(key, sizeof key, "fish:{%s}:lease:%llu", session,
 	    (unsigned long long)m->seq);
-	set[1] = pttl[1] = key;
-	set[2] = from;
-	if ((r = rcmd(set)) != NULL)
-		freeReplyObject(r);
+	pttl[1] = key;
+	lease_set(m, from);
 	wait_on(a, &wa, ha, NULL, 0);
 	ok(handed_by(&wa, loop_now() + LEASE_MS / 2) && wa.got == m,
 	    "a waiter on A is handed it at once: the lease already held "
@@ -991,6 +1036,46 @@ test_own_claim(struct fixture *a, struct fixture *b)
 	    "own length (%lld ms left)", left);
 	if (wa.got != NULL)
 		store_take(a->store, wa.got);
+	store_unwait(a->store, &wa.w);
+}
+
+/*
+ * A lease held by an earlier life of A (A's name, another nonce: A was
+ * killed and restarted) is A's at once; one held by another listener,
+ * even one whose name begins with A's, still blocks A's waiter.
+ */
+static void
+test_earlier_claim(struct fixture *a, struct fixture *b)
+{
+	struct test_waiter	 wa;
+	struct hook		*ha;
+	struct message		*m;
+
+	if (!ok(spawn_both(a, b, "h9", NULL, &ha) != NULL, "h9 reaches B"))
+		return;
+	m = post(a, ha, "held-by-our-past");
+	if (!ok(m != NULL && lease_set(m, "a/e4r1ier0") == 0, "a message "
+	    "is queued on A, its lease holding A's name with another nonce, "
+	    "as a killed A would have left it"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	ok(handed_by(&wa, loop_now() + LEASE_MS / 2) && wa.got == m &&
+	    lease_holder(m->seq, "a") && !lease_holds(m->seq, "a/e4r1ier0"),
+	    "a waiter on A is handed it at once, A's new life holding the "
+	    "lease");
+	if (wa.got != NULL)
+		store_take(a->store, wa.got);
+	store_unwait(a->store, &wa.w);
+
+	m = post(a, ha, "held-by-another");
+	if (!ok(m != NULL && lease_set(m, "ab/0ther000") == 0, "another "
+	    "message is queued on A, its lease held by listener ab"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	ok(!handed_by(&wa, loop_now() + LEASE_MS * 3 / 2) &&
+	    lease_holds(m->seq, "ab/0ther000"), "a waiter on A is not handed "
+	    "it past A's own lease time: another listener holds it, though "
+	    "its name begins with A's");
 	store_unwait(a->store, &wa.w);
 }
 
@@ -1227,6 +1312,7 @@ main(void)
 		test_heartbeats();
 		test_release(&a, &b);
 		test_own_claim(&a, &b);
+		test_earlier_claim(&a, &b);
 		test_retention();
 		test_replicas();
 		test_reopen(&a, &b);
