@@ -1165,6 +1165,26 @@ store_redis_settled(struct store *s)
 	    TAILQ_EMPTY(&sr->held) && sr->followed.n == 0);
 }
 
+/*
+ * The listener stops: give back the leases held here of messages not
+ * taken (store-lease.c), once every record written is acknowledged: a
+ * take must be in the stream before its lease goes.
+ */
+void
+store_give_back(struct store *s)
+{
+	if (s->redis != NULL && store_redis_durable(s->redis))
+		store_lease_give_back(s->redis->lease);
+}
+
+/* Tell whether leases store_give_back gave back wait for Redis's reply. */
+int
+store_giving_back(const struct store *s)
+{
+	return (s->redis != NULL &&
+	    store_lease_returning(s->redis->lease) > 0);
+}
+
 /* Return the store's leases. */
 struct store_lease *
 store_redis_lease(struct store_redis *sr)
