@@ -499,7 +499,12 @@ listener_run(void)
  *    by then: held and forwarded requests were answered in 2), HTTP out,
  *    the tunnel client (it carried the requests of 2, so it goes after
  *    them; we wait for it to exit), the store (the journal), and the loop
- *    they were all on, in the reverse order of start-up.
+ *    they were all on, in the reverse order of start-up.  Once the
+ *    control socket is closed (no client can confirm a message now, and
+ *    those leased to clients are back in their queues), a shared store
+ *    gives back the leases it holds of messages not taken, waiting for
+ *    Redis's reply within what is left of STOP_STORE_MS, so that another
+ *    listener's waiter has them at once.
  */
 static void
 listener_stop(void)
@@ -526,6 +531,10 @@ listener_stop(void)
 	control_flush(listener.control);
 
 	control_stop(listener.control);
+	store_give_back(listener.store);
+	while (store_giving_back(listener.store) &&
+	    store_reachable(listener.store) && loop_now() < deadline)
+		loop_run_once(listener.loop);
 	httpd_stop(listener.httpd);
 	httpc_free(listener.httpc);
 	outbound_free(listener.outbound);

@@ -51,7 +51,6 @@ acked_at_least() {
 }
 
 @test "every acknowledged callback survives repeated SIGKILLs, and taken ones stay taken" {
-	redis_gap "the leases a killed listener held for its waiters block those messages for 30 s, even from the same listener restarted, past this test's 1 s drain; with the drain after lease expiry it passes (store-lease.c)"
 	local a b c k taken drained acked
 	a=$(fish spawn --name a)
 	b=$(fish spawn --name b)

@@ -365,3 +365,38 @@ evil_heartbeat() {
 	run fish wait here --timeout 0
 	assert_failure 124
 }
+
+# leases: print the lease keys of the session "default".
+leases() {
+	redis --scan --pattern 'fish:{default}:lease:*'
+}
+
+# has_leases: succeed once a listener holds a lease of the session.
+has_leases() {
+	[ -n "$(leases)" ]
+}
+
+# no_leases: succeed once no listener holds a lease of the session.
+no_leases() {
+	[ -z "$(leases)" ]
+}
+
+@test "a listener stopped gives back the leases of messages no wait took: another listener's wait has them at once" {
+	local url pid
+	start_both
+	url=$(fish spawn --name back)
+	[ "$(http_post "$url" one)" = 200 ]
+	# Its batch unfinished, the wait holds the message's lease at A.
+	fish wait back --count 2 --timeout 20 >/dev/null 2>&1 3>&- &
+	pid=$!
+	wait_until 10 has_leases
+	fish stop >/dev/null
+	reap "$pid"
+	assert_equal "$status" 3
+	# It gives them back once its control socket is closed.
+	wait_until 5 no_leases
+	# Not 30 s later, when the lease would have expired.
+	run on_b fish wait back --timeout 5
+	assert_success
+	assert_output one
+}

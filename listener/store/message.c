@@ -391,3 +391,24 @@ store_sent(struct store *s, struct message *m, struct json_object *o,
 	m->state = MESSAGE_SENT;
 	store_notify(s, m);
 }
+
+/*
+ * A request under way at an earlier life of this listener, which died
+ * before recording its outcome (a replicated store learns of it from the
+ * log, not from replay): record it as unanswered, with an outcome that
+ * says only that ({"seq", "unanswered": true}), so that every store of
+ * the session shows it as the journal store shows its own after a crash.
+ */
+void
+message_unanswered(struct store *s, struct message *m)
+{
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "seq", json_object_new_int64((int64_t)m->seq));
+	json_object_object_add(o, "unanswered", json_object_new_boolean(1));
+	store_append(s, JOURNAL_MESSAGE_SENT, 0, o, NULL, 0);
+	json_object_put(o);
+	m->state = MESSAGE_UNANSWERED;
+	store_notify(s, m);
+}

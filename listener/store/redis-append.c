@@ -114,12 +114,19 @@ redis_claim(struct redis_conn *conn, const char *key, const char *value,
 	return (redis_claim_send(conn, argv, cb, arg));
 }
 
-/* redis_claim_again's script: KEYS[1] the key, ARGV value and ms. */
+/*
+ * redis_claim_again's script: KEYS[1] the key, ARGV value and ms.  A
+ * holder that is not value but shares its NAME/ (up to value's last '/')
+ * is an earlier life of the claimer: it is taken over too.
+ */
 static const char redis_claim_again_script[] =
 	"#!lua\n"
 	"local holder = redis.call('GET', KEYS[1])\n"
 	"if holder and holder ~= ARGV[1] then\n"
-	"  return 0\n"
+	"  local name = string.match(ARGV[1], '^(.*/)')\n"
+	"  if not name or string.sub(holder, 1, #name) ~= name then\n"
+	"    return 0\n"
+	"  end\n"
 	"end\n"
 	"redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
 	"return 1\n";

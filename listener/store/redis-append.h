@@ -41,9 +41,12 @@ int	 redis_claim(struct redis_conn *conn, const char *key,
 /*
  * Claim key for value as redis_claim does, and also when key holds value
  * already (a claim of ours whose reply was lost with its connection,
- * though Redis ran it): then renew it, for ms from now.  One script, so
- * nobody else can take the key in between.  The reply is an integer: 1
- * (ours now) or 0 (another's).  Return 0 (cb will be called once), or -1
+ * though Redis ran it): then renew it, for ms from now.  A value
+ * NAME/NONCE also takes over a key holding NAME/ with another nonce: an
+ * earlier life of the same listener, which is dead, since one listener
+ * runs per session directory (its lock).  One script, so nobody else can
+ * take the key in between.  The reply is an integer: 1 (ours now) or 0
+ * (another's).  Return 0 (cb will be called once), or -1
  * when conn is not ready.
  */
 int	 redis_claim_again(struct redis_conn *conn, const char *key,

@@ -117,7 +117,10 @@ store_apply_effects(struct store *s, const struct rebuild *rb)
 		store_apply_taken(s, rb);
 		break;
 	case JOURNAL_MESSAGE_SENDING:
-		/* Under way at its writer, not unanswered as in replay. */
+		/*
+		 * Under way at its writer, not unanswered as in replay: if
+		 * the writer died, its next life records that (store-redis.c).
+		 */
 		m->state = MESSAGE_SENDING;
 		store_notify(s, m);
 		break;

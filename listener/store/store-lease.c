@@ -4,7 +4,10 @@
  * only while this listener holds its lease in Redis, the key
  * fish:{S}:lease:SEQ set to its name for LEASE_MS if no one else holds
  * it (redis_claim_again: renewed if it holds our name already, a claim
- * whose reply was lost), claimed when a waiter here wants the message.  The winner offers it for half the lease time
+ * whose reply was lost; taken over if it holds our listener's name with
+ * another nonce, an earlier life of this listener, killed: only one runs
+ * per session directory), claimed when a waiter here wants the message.
+ * The winner offers it for half the lease time
  * (the other half is for the waiter's client to confirm and the take to
  * be written); a loser tries again when the winner's lease would expire:
  * by then the winner's take has dequeued the message everywhere, or the
@@ -91,6 +94,8 @@ struct store_lease {
 	size_t			 nheld, held_size;
 	int			 dirty;		/* some may be unused now */
 	int			 closing;
+	int			 stopping;	/* giving every lease back */
+	int			 returning;	/* such releases unanswered */
 };
 
 /* A claim under way. */
@@ -199,9 +204,21 @@ store_lease_want(struct store_lease *l, struct message *m)
 	lease_claim(l, m->seq);
 }
 
+/* A release sent at the stop was answered, or lost with the connection. */
+static void
+lease_on_returned(struct redis_conn *conn, struct redisReply *reply,
+    void *arg)
+{
+	struct store_lease	*l = arg;
+
+	redis_conn_log_error(conn, reply, lease_what);
+	l->returning--;
+}
+
 /*
  * Give back the leases of the n messages seqs (the script above).  One
- * that fails only expires, as if kept.
+ * that fails only expires, as if kept.  At the stop, count those whose
+ * reply the listener waits for.
  */
 static void
 lease_release(struct store_lease *l, const uint64_t *seqs, size_t n)
@@ -230,8 +247,12 @@ lease_release(struct store_lease *l, const uint64_t *seqs, size_t n)
 		argv[n + 7 + i] = nums[i];
 	for (i = 0; i < 2 * n + 7; i++)
 		lens[i] = strlen(argv[i]);
-	redis_conn_command(l->conn, 0, redis_conn_log_error, lease_what,
-	    (int)(2 * n + 7), argv, lens);
+	if (!l->stopping)
+		redis_conn_command(l->conn, 0, redis_conn_log_error,
+		    lease_what, (int)(2 * n + 7), argv, lens);
+	else if (redis_conn_command(l->conn, 0, lease_on_returned, l,
+	    (int)(2 * n + 7), argv, lens) == 0)
+		l->returning++;
 	for (i = 0; i < n + 2; i++)
 		free(keys[i]);
 }
@@ -363,6 +384,44 @@ store_lease_new(struct store *s, struct redis_conn *conn, const char *session,
 	l->from = xstrdup(from);
 	l->lease_ms = lease_ms > 0 ? lease_ms : STORE_LEASE_MS;
 	return (l);
+}
+
+/*
+ * The listener stops (its waiters are gone, nothing here will take a
+ * message now): give back every lease won here whose message is not
+ * taken, so that another listener's waiter has it at once rather than
+ * once it expires.  The script deletes only keys still ours.
+ */
+void
+store_lease_give_back(struct store_lease *l)
+{
+	struct message	*m;
+	uint64_t	 seqs[LEASE_RELEASE_MAX];
+	size_t		 i, n = 0;
+
+	l->stopping = 1;
+	for (i = 0; i < l->nheld; i++) {
+		m = store_message(l->store, l->held[i]);
+		if (m == NULL || (m->state != MESSAGE_QUEUED &&
+		    m->state != MESSAGE_LEASED))
+			continue;
+		m->claimed_until = 0;
+		seqs[n++] = m->seq;
+		if (n == LEASE_RELEASE_MAX) {
+			lease_release(l, seqs, n);
+			n = 0;
+		}
+	}
+	if (n > 0)
+		lease_release(l, seqs, n);
+	l->nheld = 0;
+}
+
+/* Return how many releases sent by store_lease_give_back are unanswered. */
+int
+store_lease_returning(const struct store_lease *l)
+{
+	return (l->returning);
 }
 
 /* Mark l closing: claims still under way do nothing when they end. */

@@ -22,5 +22,7 @@ void	 store_lease_free(struct store_lease *);
 void	 store_lease_want(struct store_lease *, struct message *);
 int64_t	 store_lease_prepare(struct store_lease *);
 void	 store_lease_released(struct store_lease *, const char *, size_t);
+void	 store_lease_give_back(struct store_lease *);
+int	 store_lease_returning(const struct store_lease *);
 
 #endif

@@ -205,6 +205,7 @@ void		 message_renumber(struct store *, struct message *, uint64_t);
 void		 message_offer(struct store *, struct message *);
 void		 message_expire(struct store *, uint64_t);
 void		 message_free_all(struct store *);
+void		 message_unanswered(struct store *, struct message *);
 
 /* waiter.c */
 int64_t		 waiter_prepare(void *);

@@ -18,7 +18,13 @@
  * "from" is the listener's name and a nonce of this opening) are not
  * applied again.  One seen by the follower before its append's reply
  * came holds every later entry of other listeners back until that reply:
- * a take of that message must find it under its real number.
+ * a take of that message must find it under its real number.  Those of
+ * the listener's name with another nonce are an earlier life of this
+ * listener, applied as another's; that life is dead (one listener runs
+ * per session directory), so a request it started and left without an
+ * outcome was cut by its death: once the stream is read, this store
+ * records it unanswered for the whole session (sr_cut_earlier), as the
+ * journal store shows its own after a crash.
  *
  * Each entry's "from" is LISTENER/NONCE.N, N the record's number here,
  * so that the follower recognises this store's own entries one by one.
@@ -142,6 +148,9 @@ struct store_redis {
 	struct store_retain	*retain;
 	struct store_replicas	*replicas;	/* NULL: none wanted */
 	size_t			 fromlen;	/* of "LISTENER/NONCE" */
+	size_t			 namelen;	/* of "LISTENER/" */
+	uint64_t		*earlier;	/* sends of an earlier life */
+	size_t			 nearlier, earlier_size;
 	struct sr_records	 unsent;
 	struct sr_records	 unknown;	/* lost with a connection */
 	uint64_t		 written;	/* records numbered so far */
@@ -228,6 +237,47 @@ sr_run_waiting(struct store_redis *sr)
 	sr->nwaiting -= done;
 }
 
+/*
+ * Record as unanswered the requests an earlier life of this listener
+ * started and left without an outcome, once the stream is read and
+ * applied as far as it goes (an outcome may follow its start anywhere):
+ * that life is dead, so none will come.  One already unanswered (a life
+ * in between recorded it) or sent is left as it is.
+ */
+static void
+sr_cut_earlier(struct store_redis *sr)
+{
+	struct message	*m;
+	size_t		 i;
+
+	if (sr->nearlier == 0 || sr->read != 2 || !TAILQ_EMPTY(&sr->held) ||
+	    sr->followed.n != 0)
+		return;
+	for (i = 0; i < sr->nearlier; i++) {
+		m = store_message(sr->store, sr->earlier[i]);
+		if (m == NULL || m->state != MESSAGE_SENDING)
+			continue;
+		log_info("redis store: request %llu, sent by an earlier life "
+		    "of this listener, has no outcome: unanswered",
+		    (unsigned long long)m->seq);
+		message_unanswered(sr->store, m);
+	}
+	sr->nearlier = 0;
+}
+
+/* Note a request an earlier life of this listener started (entry re). */
+static void
+sr_earlier(struct store_redis *sr, const struct redis_entry *re)
+{
+	if (sr->nearlier == sr->earlier_size) {
+		sr->earlier_size = sr->earlier_size == 0 ? 16 :
+		    sr->earlier_size * 2;
+		sr->earlier = xreallocarray(sr->earlier, sr->earlier_size,
+		    sizeof *sr->earlier);
+	}
+	sr->earlier[sr->nearlier++] = re->seq;
+}
+
 static int64_t	sr_refused_due(struct store_redis *, int64_t);
 
 /*
@@ -240,6 +290,7 @@ sr_prepare(void *arg)
 	struct store_redis	*sr = arg;
 
 	sr_run_waiting(sr);
+	sr_cut_earlier(sr);
 	return (sr_refused_due(sr, store_lease_prepare(sr->lease)));
 }
 
@@ -280,6 +331,7 @@ sr_release_held(struct store_redis *sr)
 		c->done(c->arg, NULL);
 		free(c);
 	}
+	sr_cut_earlier(sr);
 }
 
 /* Mark record n acknowledged, and move the low-water mark. */
@@ -496,6 +548,7 @@ sr_read(void *arg, const char *error)
 	if (sr->closing)
 		return;
 	sr->read = error == NULL ? 2 : 0;
+	sr_cut_earlier(sr);
 }
 
 /*
@@ -871,6 +924,9 @@ sr_on_entry(const struct redis_entry *re, void *arg)
 		    re->type);
 		return;
 	}
+	if (type == JOURNAL_MESSAGE_SENDING &&
+	    strncmp(re->from, sr->from, sr->namelen) == 0)
+		sr_earlier(sr, re);
 	memset(&e, 0, sizeof e);
 	e.type = (enum journal_type)type;
 	e.seq = re->seq;
@@ -918,6 +974,7 @@ store_redis_open(struct store *s, const struct store_config *config,
 	sr->session = xstrdup(config->session);
 	xasprintf(&sr->from, "%s/%.8s", config->listener, nonce);
 	sr->fromlen = strlen(sr->from);
+	sr->namelen = strlen(config->listener) + 1;
 	TAILQ_INIT(&sr->unsent);
 	TAILQ_INIT(&sr->unknown);
 	TAILQ_INIT(&sr->held);
@@ -989,6 +1046,7 @@ store_redis_close(struct store_redis *sr)
 	free(sr->acked_above.v);
 	free(sr->replied.v);
 	free(sr->followed.v);
+	free(sr->earlier);
 	free(sr->waiting);
 	free(sr->refused);
 	free(sr->from);
@@ -1105,6 +1163,26 @@ store_redis_settled(struct store *s)
 
 	return (sr != NULL && redis_conn_ready(sr->conn) &&
 	    TAILQ_EMPTY(&sr->held) && sr->followed.n == 0);
+}
+
+/*
+ * The listener stops: give back the leases held here of messages not
+ * taken (store-lease.c), once every record written is acknowledged: a
+ * take must be in the stream before its lease goes.
+ */
+void
+store_give_back(struct store *s)
+{
+	if (s->redis != NULL && store_redis_durable(s->redis))
+		store_lease_give_back(s->redis->lease);
+}
+
+/* Tell whether leases store_give_back gave back wait for Redis's reply. */
+int
+store_giving_back(const struct store *s)
+{
+	return (s->redis != NULL &&
+	    store_lease_returning(s->redis->lease) > 0);
 }
 
 /* Return the store's leases. */

@@ -114,7 +114,8 @@ rebuild_received(struct rebuild *rb)
  * Rebuild a request we sent from its outcome: it completes a start
  * already indexed, or is a whole record, start and outcome in one, as
  * fish wrote them before starts had records of their own.  An outcome
- * whose start is lost (it has no method) is no message.
+ * whose start is lost (it has no method) is no message.  One that says
+ * "unanswered" (message_unanswered) leaves its start without an outcome.
  */
 static int
 rebuild_sent(struct rebuild *rb)
@@ -132,6 +133,10 @@ rebuild_sent(struct rebuild *rb)
 			return (0);
 		rb->message = m;
 		rb->was = m->state;
+		if (proto_bool(rb->record->json, "unanswered")) {
+			m->state = MESSAGE_UNANSWERED;
+			return (0);
+		}
 		m->state = MESSAGE_SENT;
 		m->outcome = rb->record->offset;
 		return (0);

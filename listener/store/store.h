@@ -240,5 +240,7 @@ int		 store_listeners(struct store *, store_listeners_cb, void *);
 const struct store_listener *store_listeners_seen(struct store *, size_t *);
 const char	*store_listener_name(struct store *);
 int		 store_durable(const struct store *);
+void		 store_give_back(struct store *);
+int		 store_giving_back(const struct store *);
 
 #endif

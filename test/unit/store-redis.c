@@ -6,7 +6,9 @@
  * a message received on A is durable only once Redis acknowledged it,
  * then queued on B and taken by a waiter there, which dequeues it on A;
  * two waiters, on A and on B, take every message of a hook exactly once;
- * a lease whose holder died expires and the message goes to the other;
+ * a lease whose holder died expires and the message goes to the other,
+ * but one held by an earlier life of the claimer is taken over at once;
+ * a request an earlier life left under way is recorded unanswered once;
  * a close on A ends a wait on B; seqs are unique and in one order on
  * both; B reopened catches up what it missed; the server SIGKILLed and
  * restarted loses nothing acknowledged; a --verify secret given on A
@@ -532,31 +534,40 @@ rcmd(const char *const *argv)
 	return (redisCommandArgv(rc, n, (const char **)argv, lens));
 }
 
-/* Tell whether any field of the session's stream's entries holds text. */
+/* Count the entries of the session's stream that hold the text given. */
 static int
-stream_holds(const char *text)
+stream_count(const char *text)
 {
 	const char	*argv[] = { "XRANGE", NULL, "-", "+", NULL };
 	redisReply	*r, *fields;
 	size_t		 i, j;
 	char		 key[64];
-	int		 found = 0;
+	int		 n = 0;
 
 	snprintf(key, sizeof key, "fish:{%s}:log", session);
 	argv[1] = key;
 	if ((r = rcmd(argv)) == NULL)
-		return (1);
+		return (-1);
 	for (i = 0; i < r->elements; i++) {
 		fields = r->element[i]->element[1];
 		for (j = 0; j < fields->elements; j++) {
 			if (memmem(fields->element[j]->str,
 			    fields->element[j]->len, text, strlen(text)) !=
-			    NULL)
-				found = 1;
+			    NULL) {
+				n++;
+				break;
+			}
 		}
 	}
 	freeReplyObject(r);
-	return (found);
+	return (n);
+}
+
+/* Tell whether any field of the session's stream's entries holds text. */
+static int
+stream_holds(const char *text)
+{
+	return (stream_count(text) != 0);
 }
 
 /* Return the secrets hash's value for token (caller frees), or NULL. */
@@ -832,25 +843,50 @@ handed_by(struct test_waiter *tw, int64_t deadline)
 	return (tw->got != NULL);
 }
 
-/* Tell whether the lease key of message seq holds a name of listener. */
+/*
+ * Copy into value (size n) what the lease key of message seq holds;
+ * return 0, or -1 when it holds nothing.
+ */
 static int
-lease_holder(uint64_t seq, const char *listener)
+lease_get(uint64_t seq, char *value, size_t n)
 {
 	const char	*argv[3] = { "GET", NULL, NULL };
 	redisReply	*r;
 	char		 key[64];
-	int		 is;
+	int		 rc = -1;
 
-	snprintf(key, sizeof key, "fish:{s1}:lease:%llu",
+	snprintf(key, sizeof key, "fish:{%s}:lease:%llu", session,
 	    (unsigned long long)seq);
 	argv[1] = key;
 	if ((r = rcmd(argv)) == NULL)
-		return (0);
-	is = r->type == REDIS_REPLY_STRING &&
-	    strncmp(r->str, listener, strlen(listener)) == 0 &&
-	    r->str[strlen(listener)] == '/';
+		return (-1);
+	if (r->type == REDIS_REPLY_STRING && r->len < n) {
+		snprintf(value, n, "%s", r->str);
+		rc = 0;
+	}
 	freeReplyObject(r);
-	return (is);
+	return (rc);
+}
+
+/* Tell whether the lease key of message seq holds a name of listener. */
+static int
+lease_holder(uint64_t seq, const char *listener)
+{
+	char	value[128];
+
+	return (lease_get(seq, value, sizeof value) == 0 &&
+	    strncmp(value, listener, strlen(listener)) == 0 &&
+	    value[strlen(listener)] == '/');
+}
+
+/* Tell whether the lease key of message seq holds exactly holder. */
+static int
+lease_holds(uint64_t seq, const char *holder)
+{
+	char	value[128];
+
+	return (lease_get(seq, value, sizeof value) == 0 &&
+	    strcmp(value, holder) == 0);
 }
 
 /*
@@ -949,6 +985,29 @@ last_from(char *from, size_t n)
 }
 
 /*
+ * Set message m's lease key to holder for a minute, as a listener that
+ * claimed it would have; return 0, or -1.
+ */
+static int
+lease_set(const struct message *m, const char *holder)
+{
+	const char	*set[] = { "SET", NULL, NULL, "PX", "60000", NULL };
+	redisReply	*r;
+	char		 key[64];
+	int		 rc;
+
+	snprintf(key, sizeof key, "fish:{%s}:lease:%llu", session,
+	    (unsigned long long)m->seq);
+	set[1] = key;
+	set[2] = holder;
+	if ((r = rcmd(set)) == NULL)
+		return (-1);
+	rc = r->type == REDIS_REPLY_STATUS ? 0 : -1;
+	freeReplyObject(r);
+	return (rc);
+}
+
+/*
  * A claim whose reply was lost with its connection, though Redis ran it:
  * the lease key holds A's own name when A claims again.  A wins at once,
  * the lease renewed to its own length, rather than waiting out a lease it
@@ -957,8 +1016,6 @@ last_from(char *from, size_t n)
 static void
 test_own_claim(struct fixture *a, struct fixture *b)
 {
-	const char		*set[] = { "SET", NULL, NULL, "PX", "60000",
-				    NULL };
 	const char		*pttl[] = { "PTTL", NULL, NULL };
 	struct test_waiter	 wa;
 	struct hook		*ha;
@@ -975,10 +1032,8 @@ test_own_claim(struct fixture *a, struct fixture *b)
 		return;
 	snprintf(key, sizeof key, "fish:{%s}:lease:%llu", session,
 	    (unsigned long long)m->seq);
-	set[1] = pttl[1] = key;
-	set[2] = from;
-	if ((r = rcmd(set)) != NULL)
-		freeReplyObject(r);
+	pttl[1] = key;
+	lease_set(m, from);
 	wait_on(a, &wa, ha, NULL, 0);
 	ok(handed_by(&wa, loop_now() + LEASE_MS / 2) && wa.got == m,
 	    "a waiter on A is handed it at once: the lease already held "
@@ -991,6 +1046,46 @@ test_own_claim(struct fixture *a, struct fixture *b)
 	    "own length (%lld ms left)", left);
 	if (wa.got != NULL)
 		store_take(a->store, wa.got);
+	store_unwait(a->store, &wa.w);
+}
+
+/*
+ * A lease held by an earlier life of A (A's name, another nonce: A was
+ * killed and restarted) is A's at once; one held by another listener,
+ * even one whose name begins with A's, still blocks A's waiter.
+ */
+static void
+test_earlier_claim(struct fixture *a, struct fixture *b)
+{
+	struct test_waiter	 wa;
+	struct hook		*ha;
+	struct message		*m;
+
+	if (!ok(spawn_both(a, b, "h9", NULL, &ha) != NULL, "h9 reaches B"))
+		return;
+	m = post(a, ha, "held-by-our-past");
+	if (!ok(m != NULL && lease_set(m, "a/e4r1ier0") == 0, "a message "
+	    "is queued on A, its lease holding A's name with another nonce, "
+	    "as a killed A would have left it"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	ok(handed_by(&wa, loop_now() + LEASE_MS / 2) && wa.got == m &&
+	    lease_holder(m->seq, "a") && !lease_holds(m->seq, "a/e4r1ier0"),
+	    "a waiter on A is handed it at once, A's new life holding the "
+	    "lease");
+	if (wa.got != NULL)
+		store_take(a->store, wa.got);
+	store_unwait(a->store, &wa.w);
+
+	m = post(a, ha, "held-by-another");
+	if (!ok(m != NULL && lease_set(m, "ab/0ther000") == 0, "another "
+	    "message is queued on A, its lease held by listener ab"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	ok(!handed_by(&wa, loop_now() + LEASE_MS * 3 / 2) &&
+	    lease_holds(m->seq, "ab/0ther000"), "a waiter on A is not handed "
+	    "it past A's own lease time: another listener holds it, though "
+	    "its name begins with A's");
 	store_unwait(a->store, &wa.w);
 }
 
@@ -1066,6 +1161,161 @@ test_retention(void)
 out:
 	session = "s1";
 	retain_ms = STORE_RETAIN_DEFAULT_MS;
+	rclose(&c);
+	rclose(&d);
+}
+
+/* A request started on a store, under way once its start is durable. */
+struct started {
+	struct store	*store;
+	struct message	*m;
+	int		 durable;
+};
+
+/* Its start record is durable: it is under way. */
+static void
+started_durable(void *arg)
+{
+	struct started	*sd = arg;
+
+	sd->durable = 1;
+	store_started(sd->store, sd->m);
+}
+
+/* Tell whether a request started is under way. */
+static int
+started_done(void *arg)
+{
+	return (((struct started *)arg)->durable);
+}
+
+/*
+ * Start a request to url on f (its start durable, as before it leaves);
+ * with answered, record its outcome too.  Return its seq, or 0.
+ */
+static uint64_t
+send_on(struct fixture *f, const char *url_text, int answered)
+{
+	struct json_object	*o;
+	struct started		 sd;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "method", json_object_new_string("GET"));
+	json_object_object_add(o, "url", json_object_new_string(url_text));
+	json_object_object_add(o, "headers", json_object_new_array());
+	json_object_object_add(o, "sent_at", json_object_new_int64(fake_now));
+	memset(&sd, 0, sizeof sd);
+	sd.store = f->store;
+	sd.m = store_sending(f->store, o, NULL, 0);
+	json_object_put(o);
+	store_after_sync(f->store, started_durable, &sd);
+	if (!run_while(started_done, &sd))
+		return (0);
+	if (answered) {
+		o = json_object_new_object();
+		json_object_object_add(o, "status", json_object_new_int(0));
+		json_object_object_add(o, "http_status",
+		    json_object_new_int(200));
+		json_object_object_add(o, "time_ms", json_object_new_int(1));
+		store_sent(f->store, sd.m, o, "ok", 2);
+		json_object_put(o);
+	}
+	return (sd.m->seq);
+}
+
+/* Tell whether the store given is settled (its stream read and applied). */
+static int
+settled(void *arg)
+{
+	return (store_settled(arg));
+}
+
+/*
+ * Close f's store as a SIGKILL would leave it (no outcome for what is
+ * under way) and open it again as listener name, a new nonce; wait until
+ * it is settled.  Return 0, or -1.
+ */
+static int
+reborn(struct fixture *f, const char *name)
+{
+	rclose(f);
+	if (ropen(f, name) == -1)
+		return (-1);
+	return (run_while(settled, f->store) ? 0 : -1);
+}
+
+/* Tell whether store s has message seq in state. */
+static int
+state_is(struct store *s, uint64_t seq, enum message_state state)
+{
+	struct see	sw;
+
+	sw.store = s;
+	sw.seq = seq;
+	sw.state = state;
+	return (seen_in(&sw));
+}
+
+/*
+ * On a session of its own: C starts requests and dies (closed without
+ * their outcomes, as SIGKILL leaves them) while D's is under way.  C
+ * reopened (its name, a new nonce) records its own earlier request
+ * unanswered, once, for both; not the one answered, nor D's, live.
+ * Reopened again, it writes nothing more.
+ */
+static void
+test_earlier_sends(void)
+{
+	struct fixture	 c, d;
+	struct see	 sw;
+	uint64_t	 cut, answered, live;
+	const char	*mark = "\"unanswered\":true";
+	int		 synced = 0;
+
+	memset(&c, 0, sizeof c);
+	memset(&d, 0, sizeof d);
+	session = "s4";
+	if (!ok(ropen(&c, "c") == 0 && ropen(&d, "d") == 0, "C and D open "
+	    "on a session of their own"))
+		goto out;
+	cut = send_on(&c, "http://127.0.0.1:9/cut", 0);
+	answered = send_on(&c, "http://127.0.0.1:9/answered", 1);
+	live = send_on(&d, "http://127.0.0.1:9/live", 0);
+	sw.store = c.store;
+	sw.seq = live;
+	sw.state = MESSAGE_SENDING;
+	if (!ok(cut != 0 && answered != 0 && live != 0 &&
+	    run_while(seen_in, &sw), "C starts two requests, one answered; "
+	    "D starts one, under way on both"))
+		goto out;
+	if (!ok(reborn(&c, "c") == 0, "C dies and opens again, its name with "
+	    "a new nonce"))
+		goto out;
+	ok(state_is(c.store, cut, MESSAGE_UNANSWERED), "C's request left "
+	    "under way by its earlier life is unanswered once the stream is "
+	    "read");
+	ok(state_is(c.store, answered, MESSAGE_SENT), "the one answered "
+	    "stays sent");
+	ok(state_is(c.store, live, MESSAGE_SENDING), "D's, live, stays under "
+	    "way");
+	sw.store = d.store;
+	sw.seq = cut;
+	sw.state = MESSAGE_UNANSWERED;
+	ok(run_while(seen_in, &sw), "D sees C's cut request unanswered too");
+	ok(state_is(d.store, live, MESSAGE_SENDING) && stream_count(mark) == 1,
+	    "its own stays under way, and the stream holds one outcome saying "
+	    "unanswered");
+	if (!ok(reborn(&c, "c") == 0, "C opens again"))
+		goto out;
+	/* Let what it might write reach the stream. */
+	store_after_sync(c.store, raise_flag, &synced);
+	ok(state_is(c.store, cut, MESSAGE_UNANSWERED) &&
+	    run_while(flag_up, &synced) && stream_count(mark) == 1, "it finds "
+	    "the request unanswered and writes no second outcome");
+	ok(state_is(c.store, live, MESSAGE_SENDING), "and leaves D's under "
+	    "way");
+out:
+	session = "s1";
 	rclose(&c);
 	rclose(&d);
 }
@@ -1227,7 +1477,9 @@ main(void)
 		test_heartbeats();
 		test_release(&a, &b);
 		test_own_claim(&a, &b);
+		test_earlier_claim(&a, &b);
 		test_retention();
+		test_earlier_sends();
 		test_replicas();
 		test_reopen(&a, &b);
 		test_restart(&a, &b);
