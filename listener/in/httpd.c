@@ -348,6 +348,8 @@ httpd_stop(struct httpd *h)
 	/* Let the answers of forward_stop (and any other resume) go out. */
 	forward_stop(h->forward);
 	MHD_run(h->daemon);
+	/* A turn of the loop after this must not reach the freed server. */
+	loop_prepare_remove(h->loop, httpd_prepare, h);
 	loop_remove(h->loop, h->epoll_fd);
 	MHD_stop_daemon(h->daemon);
 	httpd_canned_free(h);
