@@ -130,6 +130,13 @@ struct sr_seqs {
 /* Redis refused an append: send it again after this long. */
 #define SR_REFUSED_RETRY_MS	1000
 
+/*
+ * Hand hiredis no more records while it holds this much not yet written
+ * to the socket: each is a copy of a record the store holds anyway, so
+ * a slow Redis would hold every body twice.
+ */
+#define SR_UNWRITTEN_MAX	(1024 * 1024)
+
 struct store_redis {
 	struct store		*store;
 	struct loop		*loop;
@@ -145,6 +152,7 @@ struct store_redis {
 	struct sr_records	 unsent;
 	struct sr_records	 unknown;	/* lost with a connection */
 	uint64_t		 written;	/* records numbered so far */
+	uint64_t		 holding;	/* bytes of records unacked */
 	uint64_t		 acked;		/* all up to here are durable */
 	struct sr_seqs		 acked_above;	/* acknowledged above it */
 	struct sr_seqs		 replied;	/* not yet followed */
@@ -229,6 +237,7 @@ sr_run_waiting(struct store_redis *sr)
 }
 
 static int64_t	sr_refused_due(struct store_redis *, int64_t);
+static void	sr_flush(struct store_redis *);
 
 /*
  * Before each wait of the loop: run what waits for nothing in flight,
@@ -240,6 +249,10 @@ sr_prepare(void *arg)
 	struct store_redis	*sr = arg;
 
 	sr_run_waiting(sr);
+	/* Records held back while hiredis wrote out the ones before. */
+	if (!TAILQ_EMPTY(&sr->unsent) && TAILQ_EMPTY(&sr->unknown) &&
+	    redis_conn_ready(sr->conn))
+		sr_flush(sr);
 	return (sr_refused_due(sr, store_lease_prepare(sr->lease)));
 }
 
@@ -334,10 +347,11 @@ sr_on_replicas(void *arg, uint64_t durable, const char *why)
 	}
 }
 
-/* Free a record. */
+/* Free a record, no longer held for Redis. */
 static void
 sr_record_free(struct sr_record *r)
 {
+	r->sr->holding -= r->reclen + r->bodylen;
 	free(r->rec);
 	free(r->body);
 	free(r->secret_token);
@@ -446,14 +460,18 @@ sr_send(struct store_redis *sr, struct sr_record *r)
 	return (rc);
 }
 
-/* Send every record written while the connection was not ready. */
+/*
+ * Send every record written while the connection was not ready, or while
+ * hiredis held SR_UNWRITTEN_MAX unwritten.
+ */
 static void
 sr_flush(struct store_redis *sr)
 {
 	struct sr_record	*r;
 
 	while (!sr->resolving && (r = TAILQ_FIRST(&sr->unsent)) != NULL) {
-		if (sr_send(sr, r) == -1)
+		if (redis_conn_unwritten(sr->conn) > SR_UNWRITTEN_MAX ||
+		    sr_send(sr, r) == -1)
 			return;
 		TAILQ_REMOVE(&sr->unsent, r, entry);
 	}
@@ -641,12 +659,17 @@ out:
 	json_object_put(o);
 }
 
-/* Send record r, or queue it behind what waits to be sent. */
+/*
+ * Send record r, or queue it behind what waits to be sent (sr_prepare
+ * sends it once hiredis has written out what it held).
+ */
 static void
 sr_enqueue(struct store_redis *sr, struct sr_record *r)
 {
 	if (!TAILQ_EMPTY(&sr->unsent) || sr->resolving ||
-	    !TAILQ_EMPTY(&sr->unknown) || sr_send(sr, r) == -1)
+	    !TAILQ_EMPTY(&sr->unknown) ||
+	    redis_conn_unwritten(sr->conn) > SR_UNWRITTEN_MAX ||
+	    sr_send(sr, r) == -1)
 		TAILQ_INSERT_TAIL(&sr->unsent, r, entry);
 }
 
@@ -667,6 +690,7 @@ sr_on_record(const struct store_entry *e, void *arg)
 		r->body = xmemdup(e->body, e->body_len);
 		r->bodylen = e->body_len;
 	}
+	sr->holding += r->reclen + r->bodylen;
 	sr_record_secret(sr, r, e);
 	sr_enqueue(sr, r);
 }
@@ -1168,6 +1192,16 @@ store_redis_replicas(const struct store_redis *sr, int *seen)
 		return (0);
 	*seen = store_replicas_seen(sr->replicas);
 	return (store_replicas_wanted(sr->replicas));
+}
+
+/*
+ * Return the bytes held for Redis: records not yet acknowledged, and
+ * hiredis's copies of them not yet written to the socket.
+ */
+uint64_t
+store_redis_holding(const struct store_redis *sr)
+{
+	return (sr->holding + redis_conn_unwritten(sr->conn));
 }
 
 /* Tell whether Redis acknowledged every record written so far. */

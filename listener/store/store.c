@@ -372,6 +372,17 @@ store_durable(const struct store *s)
 }
 
 /*
+ * Return the bytes of records (their bodies) held until the store is
+ * done with them, beyond what a commit writes at once: none for the
+ * journal; for a replicated store, until Redis acknowledged them.
+ */
+uint64_t
+store_holding(const struct store *s)
+{
+	return (s->redis == NULL ? 0 : store_redis_holding(s->redis));
+}
+
+/*
  * Tell whether the store knows whether it can store: always for the
  * journal; for a replicated store, once its first connection to Redis is
  * made or has failed.

@@ -240,5 +240,6 @@ int		 store_listeners(struct store *, store_listeners_cb, void *);
 const struct store_listener *store_listeners_seen(struct store *, size_t *);
 const char	*store_listener_name(struct store *);
 int		 store_durable(const struct store *);
+uint64_t	 store_holding(const struct store *);
 
 #endif
