@@ -89,6 +89,13 @@ struct sr_waiting {
 	store_synced_cb		 cb;
 	store_unsynced_cb	 failed;
 	void			*arg;
+	struct sr_bound		*bound;		/* with failed: its deadline */
+};
+
+/* The deadline of a waiting callback told when it passes (a command's). */
+struct sr_bound {
+	struct store_redis	*sr;
+	struct loop_timer	*timer;
 };
 
 /*
@@ -217,6 +224,69 @@ sr_durable(const struct store_redis *sr)
 	return (sr->acked);
 }
 
+/* A waiting callback told it failed: it waits for nothing now. */
+static void
+sr_nothing(void *arg)
+{
+	(void)arg;
+}
+
+/* Cancel a waiting callback's deadline, if it has one. */
+static void
+sr_bound_cancel(struct store_redis *sr, struct sr_bound *b)
+{
+	if (b == NULL)
+		return;
+	if (b->timer != NULL)
+		loop_timer_cancel(sr->loop, b->timer);
+	free(b);
+}
+
+/*
+ * Tell waiting callback i that its records will not be durable soon
+ * (why), once: it waits for nothing more.  The records stay, and may
+ * still be acknowledged later.
+ */
+static void
+sr_waiting_fail(struct store_redis *sr, size_t i, const char *why)
+{
+	store_unsynced_cb	 failed = sr->waiting[i].failed;
+	void			*arg = sr->waiting[i].arg;
+
+	sr_bound_cancel(sr, sr->waiting[i].bound);
+	sr->waiting[i].cb = sr_nothing;
+	sr->waiting[i].failed = NULL;
+	sr->waiting[i].arg = NULL;
+	sr->waiting[i].bound = NULL;
+	failed(arg, why);
+}
+
+/*
+ * A command's records were not acknowledged within STORE_COMMAND_WAIT_MS
+ * (Redis stopped answering, or went away with them unacknowledged): tell
+ * it, rather than keep it waiting until Redis is back.
+ */
+static void
+sr_bound_expired(void *arg)
+{
+	struct sr_bound		*b = arg;
+	struct store_redis	*sr = b->sr;
+	char			*why;
+	size_t			 i;
+
+	b->timer = NULL;
+	for (i = 0; i < sr->nwaiting; i++)
+		if (sr->waiting[i].bound == b)
+			break;
+	if (i == sr->nwaiting)
+		return;
+	xasprintf(&why, "got no acknowledgement from Redis within %d s "
+	    "(redis: %s)", STORE_COMMAND_WAIT_MS / 1000,
+	    store_redis_state(sr));
+	sr_waiting_fail(sr, i, why);
+	free(why);
+}
+
 /* Run what waited for records now all acknowledged, in order. */
 static void
 sr_run_waiting(struct store_redis *sr)
@@ -227,6 +297,7 @@ sr_run_waiting(struct store_redis *sr)
 	/* A callback may add more: take them one at a time. */
 	while (done < sr->nwaiting && sr->waiting[done].n <= sr_durable(sr)) {
 		w = sr->waiting[done++];
+		sr_bound_cancel(sr, w.bound);
 		w.cb(w.arg);
 	}
 	if (done == 0)
@@ -310,13 +381,6 @@ sr_acked(struct store_redis *sr, uint64_t n)
 		store_replicas_acked(sr->replicas, sr->acked);
 }
 
-/* A waiting callback told it failed: it waits for nothing now. */
-static void
-sr_nothing(void *arg)
-{
-	(void)arg;
-}
-
 /*
  * Enough replicas have the records up to durable: run what waited.  Or
  * a WAIT found too few: tell those waiting who asked to be told (a
@@ -326,8 +390,6 @@ static void
 sr_on_replicas(void *arg, uint64_t durable, const char *why)
 {
 	struct store_redis	*sr = arg;
-	store_unsynced_cb	 failed;
-	void			*failed_arg;
 	size_t			 i;
 
 	(void)durable;
@@ -337,13 +399,8 @@ sr_on_replicas(void *arg, uint64_t durable, const char *why)
 	}
 	/* A callback may add more (and move the array): index it anew. */
 	for (i = 0; i < sr->nwaiting; i++) {
-		if ((failed = sr->waiting[i].failed) == NULL)
-			continue;
-		failed_arg = sr->waiting[i].arg;
-		sr->waiting[i].cb = sr_nothing;
-		sr->waiting[i].failed = NULL;
-		sr->waiting[i].arg = NULL;
-		failed(failed_arg, why);
+		if (sr->waiting[i].failed != NULL)
+			sr_waiting_fail(sr, i, why);
 	}
 }
 
@@ -973,6 +1030,7 @@ store_redis_close(struct store_redis *sr)
 	struct sr_record	*r;
 	struct sr_held		*h;
 	struct sr_catch_up	*c;
+	size_t			 i;
 
 	if (sr == NULL)
 		return;
@@ -1010,6 +1068,8 @@ store_redis_close(struct store_redis *sr)
 		c->done(c->arg, "the store was closed");
 		free(c);
 	}
+	for (i = 0; i < sr->nwaiting; i++)
+		sr_bound_cancel(sr, sr->waiting[i].bound);
 	free(sr->acked_above.v);
 	free(sr->replied.v);
 	free(sr->followed.v);
@@ -1023,12 +1083,15 @@ store_redis_close(struct store_redis *sr)
 /*
  * Run cb(arg) once every record written so far is acknowledged, or
  * failed(arg, why) instead (unless NULL) if a WAIT finds too few
- * replicas before.
+ * replicas before, or they are not acknowledged within
+ * STORE_COMMAND_WAIT_MS.
  */
 void
 store_redis_after_sync(struct store_redis *sr, store_synced_cb cb,
     store_unsynced_cb failed, void *arg)
 {
+	struct sr_bound	*b;
+
 	if (sr->nwaiting == sr->waiting_size) {
 		sr->waiting_size = sr->waiting_size == 0 ? 64 :
 		    sr->waiting_size * 2;
@@ -1039,6 +1102,14 @@ store_redis_after_sync(struct store_redis *sr, store_synced_cb cb,
 	sr->waiting[sr->nwaiting].cb = cb;
 	sr->waiting[sr->nwaiting].failed = failed;
 	sr->waiting[sr->nwaiting].arg = arg;
+	sr->waiting[sr->nwaiting].bound = NULL;
+	if (failed != NULL && sr->written > sr_durable(sr)) {
+		b = xcalloc(1, sizeof *b);
+		b->sr = sr;
+		b->timer = loop_timer_add(sr->loop, loop_now() +
+		    STORE_COMMAND_WAIT_MS, sr_bound_expired, b);
+		sr->waiting[sr->nwaiting].bound = b;
+	}
 	sr->nwaiting++;
 }
 
@@ -1054,6 +1125,8 @@ store_redis_sync_move(struct store_redis *sr, store_synced_cb cb, void *arg,
 
 	for (i = 0; i < sr->nwaiting; i++) {
 		if (sr->waiting[i].cb == cb && sr->waiting[i].arg == arg) {
+			sr_bound_cancel(sr, sr->waiting[i].bound);
+			sr->waiting[i].bound = NULL;
 			sr->waiting[i].cb = to_cb;
 			sr->waiting[i].failed = NULL;
 			sr->waiting[i].arg = to_arg;

@@ -135,9 +135,10 @@ store_after_sync(struct store *s, store_synced_cb cb, void *arg)
 /*
  * Run cb(arg) once everything appended so far is durable, or failed(arg,
  * why) instead if a replicated store finds it cannot be made durable
- * soon: its Redis has fewer replicas than --store-replicas wants (what was
- * written may still be made durable later, but cb will not run).  The
- * journal never fails (a failed sync ends the process).
+ * soon: its Redis has fewer replicas than --store-replicas wants, or has
+ * not acknowledged it within STORE_COMMAND_WAIT_MS (what was written may
+ * still be made durable later, but cb will not run).  The journal never
+ * fails (a failed sync ends the process).
  */
 void
 store_after_sync_or_fail(struct store *s, store_synced_cb cb,

@@ -134,6 +134,13 @@ struct store_entry {
 	size_t			 body_len;
 };
 
+/*
+ * A replicated store tells a callback registered with
+ * store_after_sync_or_fail (a command's reply) that its records were not
+ * acknowledged within this long.
+ */
+#define STORE_COMMAND_WAIT_MS	3000
+
 typedef void (*store_synced_cb)(void *);
 typedef void (*store_unsynced_cb)(void *, const char *);
 typedef void (*store_observer_cb)(struct message *, void *);
