@@ -296,7 +296,12 @@ sr_run_waiting(struct store_redis *sr)
 
 	/* A callback may add more: take them one at a time. */
 	while (done < sr->nwaiting && sr->waiting[done].n <= sr_durable(sr)) {
-		w = sr->waiting[done++];
+		w = sr->waiting[done];
+		/* Run: no store_redis_sync_move finds it from now on. */
+		sr->waiting[done].cb = sr_nothing;
+		sr->waiting[done].failed = NULL;
+		sr->waiting[done].arg = NULL;
+		sr->waiting[done++].bound = NULL;
 		sr_bound_cancel(sr, w.bound);
 		w.cb(w.arg);
 	}
