@@ -43,6 +43,7 @@
 #include <hiredis/hiredis.h>
 #include <json-c/json.h>
 
+#include "duration.h"
 #include "journal.h"
 #include "jsonptr.h"
 #include "log.h"
@@ -96,6 +97,7 @@ struct sr_waiting {
 struct sr_bound {
 	struct store_redis	*sr;
 	struct loop_timer	*timer;
+	int64_t			 ms;		/* how long it was */
 };
 
 /*
@@ -262,28 +264,31 @@ sr_waiting_fail(struct store_redis *sr, size_t i, const char *why)
 }
 
 /*
- * A command's records were not acknowledged within STORE_COMMAND_WAIT_MS
- * (Redis stopped answering, or went away with them unacknowledged): tell
- * it, rather than keep it waiting until Redis is back.
+ * A command's records were not acknowledged within its bound (Redis
+ * stopped answering, or went away with them unacknowledged): tell it,
+ * rather than keep it waiting until Redis is back.
  */
 static void
 sr_bound_expired(void *arg)
 {
 	struct sr_bound		*b = arg;
 	struct store_redis	*sr = b->sr;
-	char			*why;
+	char			*why, *within;
 	size_t			 i;
 
 	b->timer = NULL;
 	for (i = 0; i < sr->nwaiting; i++)
 		if (sr->waiting[i].bound == b)
 			break;
-	if (i == sr->nwaiting)
+	if (i == sr->nwaiting) {
+		free(b);
 		return;
-	xasprintf(&why, "got no acknowledgement from Redis within %d s "
-	    "(redis: %s)", STORE_COMMAND_WAIT_MS / 1000,
-	    store_redis_state(sr));
+	}
+	within = duration_format((uint64_t)b->ms);
+	xasprintf(&why, "got no acknowledgement from Redis within %s "
+	    "(redis: %s)", within, store_redis_state(sr));
 	sr_waiting_fail(sr, i, why);
+	free(within);
 	free(why);
 }
 
@@ -1088,12 +1093,11 @@ store_redis_close(struct store_redis *sr)
 /*
  * Run cb(arg) once every record written so far is acknowledged, or
  * failed(arg, why) instead (unless NULL) if a WAIT finds too few
- * replicas before, or they are not acknowledged within
- * STORE_COMMAND_WAIT_MS.
+ * replicas before, or they are not acknowledged within ms.
  */
 void
-store_redis_after_sync(struct store_redis *sr, store_synced_cb cb,
-    store_unsynced_cb failed, void *arg)
+store_redis_after_sync(struct store_redis *sr, int64_t ms,
+    store_synced_cb cb, store_unsynced_cb failed, void *arg)
 {
 	struct sr_bound	*b;
 
@@ -1111,8 +1115,9 @@ store_redis_after_sync(struct store_redis *sr, store_synced_cb cb,
 	if (failed != NULL && sr->written > sr_durable(sr)) {
 		b = xcalloc(1, sizeof *b);
 		b->sr = sr;
-		b->timer = loop_timer_add(sr->loop, loop_now() +
-		    STORE_COMMAND_WAIT_MS, sr_bound_expired, b);
+		b->ms = ms > 0 ? ms : STORE_COMMAND_WAIT_MS;
+		b->timer = loop_timer_add(sr->loop, loop_now() + b->ms,
+		    sr_bound_expired, b);
 		sr->waiting[sr->nwaiting].bound = b;
 	}
 	sr->nwaiting++;

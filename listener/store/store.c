@@ -144,8 +144,19 @@ void
 store_after_sync_or_fail(struct store *s, store_synced_cb cb,
     store_unsynced_cb failed, void *arg)
 {
+	store_after_sync_within(s, STORE_COMMAND_WAIT_MS, cb, failed, arg);
+}
+
+/*
+ * As store_after_sync_or_fail, with ms for the bound instead (a send's
+ * --timeout).
+ */
+void
+store_after_sync_within(struct store *s, int64_t ms, store_synced_cb cb,
+    store_unsynced_cb failed, void *arg)
+{
 	if (s->redis != NULL)
-		store_redis_after_sync(s->redis, cb, failed, arg);
+		store_redis_after_sync(s->redis, ms, cb, failed, arg);
 	else
 		journal_after_sync(s->journal, cb, arg);
 }

@@ -152,6 +152,8 @@ typedef void (*store_listeners_cb)(void *, const struct store_listener *,
 struct store	*store_open(const struct store_config *, char **, char **);
 void		 store_close(struct store *);
 void		 store_after_sync(struct store *, store_synced_cb, void *);
+void		 store_after_sync_within(struct store *, int64_t,
+		    store_synced_cb, store_unsynced_cb, void *);
 void		 store_after_sync_or_fail(struct store *, store_synced_cb,
 		    store_unsynced_cb, void *);
 int		 store_sync_move(struct store *, store_synced_cb, void *,
