@@ -281,7 +281,6 @@ s.close()' "$hook"
 }
 
 @test "a tail that stops reading holds up little of the listener and catches up" {
-	redis_gap "a Redis store holds each body again until Redis acknowledges it (its record, hiredis's buffer), outside what --max-inflight counts (store-redis.c)"
 	local hook pid tail
 	asan_no_quarantine
 	hook=$(fish spawn --name h)

@@ -17,6 +17,8 @@ setup() {
 }
 
 teardown() {
+	# A test that stopped redis-server and failed before it went on.
+	[ -z "${REDIS_PID:-}" ] || kill -CONT "$REDIS_PID" 2>/dev/null || true
 	FISH_HOME=$B fish stop >/dev/null 2>&1 || true
 	common_teardown
 	redis_stop
@@ -399,4 +401,59 @@ no_leases() {
 	run on_b fish wait back --timeout 5
 	assert_success
 	assert_output one
+}
+
+@test "a spawn and a close whose records Redis does not acknowledge in time exit 3, and are stored once when it goes on" {
+	local start open_token
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	open_token=$(fish spawn --name open)
+	open_token=${open_token##*/}
+	# Stopped, not gone: the appends go unanswered, then the connection
+	# is dropped (no reply in 5 s) with them unacknowledged.
+	kill -STOP "$REDIS_PID"
+	start=$SECONDS
+	run --separate-stderr fish spawn --name late
+	assert_failure 3
+	assert_equal "$stderr" "fish: the session's store got no acknowledgement from Redis within 3s (redis: connected); not acknowledged, though it may still be stored once the store is back"
+	run --separate-stderr fish close open
+	assert_failure 3
+	[[ $stderr == "fish: the session's store got no acknowledgement from Redis within 3s (redis: "*"); not acknowledged, though it may still be stored once the store is back" ]]
+	# Each within its bound, not until Redis is back.
+	[ $((SECONDS - start)) -lt 12 ]
+	kill -CONT "$REDIS_PID"
+	wait_until 15 connected "$A"
+	# Stored once each: no record lost, none doubled.
+	wait_until 15 eval 'fish ls | grep -q late'
+	run bash -c "redis-cli -p $REDIS_PORT XRANGE 'fish:{default}:log' - + | grep -c '\"name\":\"late\"'"
+	assert_output 1
+	run bash -c "redis-cli -p $REDIS_PORT XRANGE 'fish:{default}:log' - + | grep -cx '{\"token\":\"$open_token\"}'"
+	assert_output 1
+	# The close took effect: a wait on the hook ends as closed.
+	run fish wait open --timeout 1s
+	assert_failure 4
+}
+
+@test "a send whose record Redis does not acknowledge within its --timeout exits 3, and never leaves" {
+	local hook start
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	hook=$(fish spawn --name target)
+	kill -STOP "$REDIS_PID"
+	start=$SECONDS
+	run --separate-stderr fish send --timeout 1s --json '{"sent":1}' "$hook"
+	assert_failure 3
+	assert_equal "$stderr" "fish: send: POST $hook: the session's store got no acknowledgement from Redis within 1s (redis: connected); the request did not leave"
+	[ $((SECONDS - start)) -lt 6 ]
+	kill -CONT "$REDIS_PID"
+	wait_until 15 connected "$A"
+	# Its start and its outcome are stored once Redis goes on, once each.
+	wait_until 15 eval "redis-cli -p $REDIS_PORT XRANGE 'fish:{default}:log' - + | grep -q 'did not leave'"
+	run bash -c "redis-cli -p $REDIS_PORT XRANGE 'fish:{default}:log' - + | grep -c '\"sent_at\"'"
+	assert_output 1
+	run bash -c "redis-cli -p $REDIS_PORT XRANGE 'fish:{default}:log' - + | grep -cx '{\"sent\":1}'"
+	assert_output 1
+	# The request never left: the hook got nothing.
+	run fish wait target --timeout 1s
+	assert_failure 124
 }

@@ -193,7 +193,8 @@ control_wait_ended(struct waiter *w)
 		same &= w->hooks[i] == h;
 	buffer_init(&b);
 	if (same) {
-		expired = h->expires_at != 0 && h->expires_at <= clock_wall_ms();
+		expired = h->expired || (h->expires_at != 0 &&
+		    h->expires_at <= clock_wall_ms());
 		buffer_add_str(&b, "hook ");
 		control_wait_add_hook(&b, h);
 		buffer_add_str(&b, expired ? " expired" : " is closed");

@@ -216,8 +216,10 @@ conn_reply_synced(void *arg)
 
 /*
  * What was written cannot be made durable soon (the store's Redis has too
- * few replicas): answer with why instead, exit status 3.  What was written
- * stays in the stream and may still be acknowledged later.
+ * few replicas, or did not acknowledge it within STORE_COMMAND_WAIT_MS):
+ * answer with why instead, exit status 3.  What was written stays (in the
+ * stream, or to be sent once Redis is back) and may still be acknowledged
+ * later.
  */
 static void
 conn_reply_unsynced(void *arg, const char *why)
@@ -229,7 +231,7 @@ conn_reply_unsynced(void *arg, const char *why)
 	if ((c = conn_find(d->conn_id)) != NULL)
 		control_errorf(c, EXIT_UNAVAILABLE, "the session's store %s; "
 		    "not acknowledged, though it may still be stored once "
-		    "they are back", why);
+		    "the store is back", why);
 	free(d);
 }
 

@@ -315,7 +315,7 @@ httpd_status(struct httpd *h, struct json_object *reply)
 {
 	json_object_object_add(reply, "inflight_bytes",
 	    json_object_new_int64(h == NULL ? 0 :
-	    (int64_t)h->requests.inflight));
+	    (int64_t)request_inflight(&h->requests)));
 	json_object_object_add(reply, "rejected_unrecorded",
 	    json_object_new_int64(h == NULL ? 0 :
 	    (int64_t)reject_unrecorded(h->reject)));

@@ -8,7 +8,10 @@
  * cannot take more memory than that.  A body is charged to the total as
  * soon as its memory is taken (a declared length at once, a chunked one
  * as it grows) and released as soon as the journal holds it, or the
- * request ends.
+ * request ends.  A replicated store holds each record it wrote (its body
+ * with it) until Redis acknowledged it: what it holds counts in the same
+ * total (store_holding), so that a slow Redis makes new bodies wait (503)
+ * rather than take memory without bound.
  */
 #include "config.h"
 
@@ -157,6 +160,17 @@ request_body_release(struct request *r)
 	buffer_release(&r->body);
 }
 
+/*
+ * Return the bytes of bodies held, counted against --max-inflight: those
+ * of requests, and those of records the store holds until they are
+ * durable.
+ */
+uint64_t
+request_inflight(const struct requests *rs)
+{
+	return (rs->inflight + store_holding(rs->store));
+}
+
 /* Return the largest body a request may have: --max-body, --max-inflight. */
 uint64_t
 request_body_cap(const struct requests *rs)
@@ -176,7 +190,7 @@ request_body_reserve(struct request *r, uint64_t length)
 {
 	struct requests	*rs = r->requests;
 
-	if (rs->inflight + length > rs->limits->max_inflight)
+	if (request_inflight(rs) + length > rs->limits->max_inflight)
 		return (0);
 	buffer_reserve(&r->body, (size_t)length);
 	request_charge(r, r->body.size);
@@ -206,8 +220,10 @@ request_body_add(struct request *r, const char *data, size_t len)
 		return;
 	}
 	buffer_add(&r->body, data, len);
+	if (r->body.size == size)
+		return;		/* within what it has (a declared length) */
 	request_charge(r, r->body.size - size);
-	if (rs->inflight > rs->limits->max_inflight) {
+	if (request_inflight(rs) > rs->limits->max_inflight) {
 		r->overflow = 1;
 		request_body_release(r);
 	}

@@ -102,6 +102,7 @@ void		 request_respond(struct request *, unsigned int,
 void		 request_journal_answer(struct request *, const char *,
 		    unsigned int, struct json_object *, const void *, size_t,
 		    int64_t);
+uint64_t	 request_inflight(const struct requests *);
 uint64_t	 request_body_cap(const struct requests *);
 int		 request_body_reserve(struct request *, uint64_t);
 void		 request_body_add(struct request *, const char *, size_t);

@@ -197,18 +197,15 @@ outbound_retry(void *arg)
 }
 
 /*
- * An attempt finished: journal its outcome, completing its start record,
- * then try again after a backoff or tell the caller.
+ * Journal an attempt's outcome (result; tried again after delay, unless
+ * -1), completing its start record.
  */
 static void
-outbound_done(struct httpc_result *result, void *arg)
+outbound_journal_outcome(struct outbound_request *o,
+    const struct httpc_result *result, int64_t delay)
 {
-	struct outbound_request		*o = arg;
 	struct json_object	*r;
-	uint64_t		 seq = o->message->seq;
-	int64_t			 delay;
 
-	delay = outbound_retry_delay(o, result);
 	r = json_object_new_object();
 	json_object_object_add(r, "status", json_object_new_int(result->status));
 	if (result->error != NULL)
@@ -230,7 +227,21 @@ outbound_done(struct httpc_result *result, void *arg)
 	    buffer_unread(&result->body));
 	json_object_put(r);
 	o->message = NULL;
+}
 
+/*
+ * An attempt finished: journal its outcome, then try again after a
+ * backoff or tell the caller.
+ */
+static void
+outbound_done(struct httpc_result *result, void *arg)
+{
+	struct outbound_request		*o = arg;
+	uint64_t			 seq = o->message->seq;
+	int64_t				 delay;
+
+	delay = outbound_retry_delay(o, result);
+	outbound_journal_outcome(o, result, delay);
 	if (delay >= 0) {
 		o->attempt++;
 		TAILQ_INSERT_TAIL(&o->out->waiting, o, entry);
@@ -295,8 +306,50 @@ outbound_go(void *arg)
 }
 
 /*
+ * The start record of an attempt given up (outbound_unsynced) is durable
+ * after all: journal its outcome, under its message's own seq now.  The
+ * caller was told already.
+ */
+static void
+outbound_orphaned(void *arg)
+{
+	struct outbound_request		*o = arg;
+	struct httpc_result		 result;
+
+	store_started(o->out->store, o->message);
+	outbound_result_init(&result, xstrdup("the session's store did not "
+	    "acknowledge the request's start in time; it did not leave"));
+	outbound_journal_outcome(o, &result, -1);
+	outbound_result_release(&result);
+	outbound_request_free(o);
+}
+
+/*
+ * An attempt's start record was not durable within its --timeout (a Redis
+ * store's Redis stopped answering, or went away with it): tell the
+ * caller it did not leave, and it never will.  The start record may still
+ * be stored once the store is back; its outcome follows it then.
+ */
+static void
+outbound_unsynced(void *arg, const char *why)
+{
+	struct outbound_request		*o = arg;
+	struct httpc_result		 result;
+	char				*text;
+
+	xasprintf(&text, "the session's store %s; the request did not leave",
+	    why);
+	outbound_result_init(&result, text);
+	result.attempt = o->attempt;
+	o->cb(&result, 0, o->arg);
+	outbound_result_release(&result);
+	store_after_sync(o->out->store, outbound_orphaned, o);
+}
+
+/*
  * Start one attempt of a request, with the headers its caller gives it:
- * journal what it will send, and send it once that is durable.
+ * journal what it will send, and send it once that is durable (or give
+ * up after its timeout: outbound_unsynced).
  */
 static void
 outbound_attempt(struct outbound_request *o)
@@ -323,7 +376,8 @@ outbound_attempt(struct outbound_request *o)
 		    json_object_new_int64((int64_t)o->first_seq));
 	o->message = store_sending(o->out->store, r, o->body, o->body_len);
 	json_object_put(r);
-	store_after_sync(o->out->store, outbound_go, o);
+	store_after_sync_within(o->out->store, o->timeout_ms, outbound_go,
+	    outbound_unsynced, o);
 }
 
 /*

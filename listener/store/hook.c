@@ -306,6 +306,20 @@ store_close_hook(struct store *s, struct hook *h)
 	}
 }
 
+/*
+ * Close hook h, its time to live over.  It is marked so: its timer runs
+ * on the loop's monotonic clock and may fire a millisecond before the
+ * wall clock reaches expires_at (each counts whole milliseconds from its
+ * own origin), and a wait must still say it expired, not that it was
+ * closed.
+ */
+static void
+hook_expire(struct store *s, struct hook *h)
+{
+	h->expired = 1;
+	store_close_hook(s, h);
+}
+
 /* A hook's time to live is over. */
 static void
 hook_expired(void *arg)
@@ -313,7 +327,7 @@ hook_expired(void *arg)
 	struct hook	*h = arg;
 
 	h->ttl_timer = NULL;
-	store_close_hook(h->store, h);
+	hook_expire(h->store, h);
 }
 
 /* Close the hook when its time to live ends, or now if it has ended. */
@@ -326,7 +340,7 @@ hook_arm(struct store *s, struct hook *h)
 		return;
 	left = h->expires_at - s->clock();
 	if (left <= 0) {
-		store_close_hook(s, h);
+		hook_expire(s, h);
 		return;
 	}
 	if (left > PROTO_MS_MAX)
@@ -468,7 +482,7 @@ store_spawn(struct store *s, const char *name, struct json_object *settings,
 	tolerance = proto_int(settings, "tolerance_ms", HOOK_TOLERANCE_MS);
 	if (name != NULL && (h = hook_find_name(s, name)) != NULL &&
 	    !h->closed && h->expires_at != 0 && h->expires_at <= s->clock())
-		store_close_hook(s, h);	/* its timer has yet to run */
+		hook_expire(s, h);	/* its timer has yet to run */
 	if (h != NULL && !h->closed) {
 		if (hook_reuse(s, h, settings, body, len, verify ? &spec :
 		    NULL, tolerance, cause) == -1)

@@ -58,6 +58,7 @@ struct hook {
 	char			*forward_to;	/* URL or NULL */
 	int64_t			 expires_at;	/* unix ms; 0 for never */
 	struct loop_timer	*ttl_timer;
+	int			 expired;	/* closed by its time to live */
 
 	/*
 	 * Signature checks (spawn --verify): the scheme as the journal

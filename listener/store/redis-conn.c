@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <hiredis/async.h>
+#include <hiredis/sds.h>
 
 #include "log.h"
 #include "loop.h"
@@ -420,6 +421,18 @@ int
 redis_conn_ready(const struct redis_conn *conn)
 {
 	return (conn->ready);
+}
+
+/*
+ * Return how many bytes of commands hiredis holds, not yet written to the
+ * socket (a server that stops reading leaves them there).
+ */
+size_t
+redis_conn_unwritten(const struct redis_conn *conn)
+{
+	if (conn->ac == NULL || conn->ac->c.obuf == NULL)
+		return (0);
+	return (sdslen(conn->ac->c.obuf));
 }
 
 /* Tell whether the connection is ready, or has failed at least once. */

@@ -70,6 +70,9 @@ void	 redis_conn_flush(struct redis_conn *);
 /* Tell whether commands can be sent: connected, authenticated, selected. */
 int	 redis_conn_ready(const struct redis_conn *);
 
+/* Bytes of commands buffered, not yet written to the socket. */
+size_t	 redis_conn_unwritten(const struct redis_conn *);
+
 /* Tell whether it is ready, or has failed once: not still starting. */
 int	 redis_conn_tried(const struct redis_conn *);
 

@@ -49,6 +49,7 @@
 #include <hiredis/hiredis.h>
 #include <json-c/json.h>
 
+#include "duration.h"
 #include "journal.h"
 #include "jsonptr.h"
 #include "log.h"
@@ -95,6 +96,14 @@ struct sr_waiting {
 	store_synced_cb		 cb;
 	store_unsynced_cb	 failed;
 	void			*arg;
+	struct sr_bound		*bound;		/* with failed: its deadline */
+};
+
+/* The deadline of a waiting callback told when it passes (a command's). */
+struct sr_bound {
+	struct store_redis	*sr;
+	struct loop_timer	*timer;
+	int64_t			 ms;		/* how long it was */
 };
 
 /*
@@ -136,6 +145,13 @@ struct sr_seqs {
 /* Redis refused an append: send it again after this long. */
 #define SR_REFUSED_RETRY_MS	1000
 
+/*
+ * Hand hiredis no more records while it holds this much not yet written
+ * to the socket: each is a copy of a record the store holds anyway, so
+ * a slow Redis would hold every body twice.
+ */
+#define SR_UNWRITTEN_MAX	(1024 * 1024)
+
 struct store_redis {
 	struct store		*store;
 	struct loop		*loop;
@@ -154,6 +170,7 @@ struct store_redis {
 	struct sr_records	 unsent;
 	struct sr_records	 unknown;	/* lost with a connection */
 	uint64_t		 written;	/* records numbered so far */
+	uint64_t		 holding;	/* bytes of records unacked */
 	uint64_t		 acked;		/* all up to here are durable */
 	struct sr_seqs		 acked_above;	/* acknowledged above it */
 	struct sr_seqs		 replied;	/* not yet followed */
@@ -218,6 +235,72 @@ sr_durable(const struct store_redis *sr)
 	return (sr->acked);
 }
 
+/* A waiting callback told it failed: it waits for nothing now. */
+static void
+sr_nothing(void *arg)
+{
+	(void)arg;
+}
+
+/* Cancel a waiting callback's deadline, if it has one. */
+static void
+sr_bound_cancel(struct store_redis *sr, struct sr_bound *b)
+{
+	if (b == NULL)
+		return;
+	if (b->timer != NULL)
+		loop_timer_cancel(sr->loop, b->timer);
+	free(b);
+}
+
+/*
+ * Tell waiting callback i that its records will not be durable soon
+ * (why), once: it waits for nothing more.  The records stay, and may
+ * still be acknowledged later.
+ */
+static void
+sr_waiting_fail(struct store_redis *sr, size_t i, const char *why)
+{
+	store_unsynced_cb	 failed = sr->waiting[i].failed;
+	void			*arg = sr->waiting[i].arg;
+
+	sr_bound_cancel(sr, sr->waiting[i].bound);
+	sr->waiting[i].cb = sr_nothing;
+	sr->waiting[i].failed = NULL;
+	sr->waiting[i].arg = NULL;
+	sr->waiting[i].bound = NULL;
+	failed(arg, why);
+}
+
+/*
+ * A command's records were not acknowledged within its bound (Redis
+ * stopped answering, or went away with them unacknowledged): tell it,
+ * rather than keep it waiting until Redis is back.
+ */
+static void
+sr_bound_expired(void *arg)
+{
+	struct sr_bound		*b = arg;
+	struct store_redis	*sr = b->sr;
+	char			*why, *within;
+	size_t			 i;
+
+	b->timer = NULL;
+	for (i = 0; i < sr->nwaiting; i++)
+		if (sr->waiting[i].bound == b)
+			break;
+	if (i == sr->nwaiting) {
+		free(b);
+		return;
+	}
+	within = duration_format((uint64_t)b->ms);
+	xasprintf(&why, "got no acknowledgement from Redis within %s "
+	    "(redis: %s)", within, store_redis_state(sr));
+	sr_waiting_fail(sr, i, why);
+	free(within);
+	free(why);
+}
+
 /* Run what waited for records now all acknowledged, in order. */
 static void
 sr_run_waiting(struct store_redis *sr)
@@ -227,7 +310,13 @@ sr_run_waiting(struct store_redis *sr)
 
 	/* A callback may add more: take them one at a time. */
 	while (done < sr->nwaiting && sr->waiting[done].n <= sr_durable(sr)) {
-		w = sr->waiting[done++];
+		w = sr->waiting[done];
+		/* Run: no store_redis_sync_move finds it from now on. */
+		sr->waiting[done].cb = sr_nothing;
+		sr->waiting[done].failed = NULL;
+		sr->waiting[done].arg = NULL;
+		sr->waiting[done++].bound = NULL;
+		sr_bound_cancel(sr, w.bound);
 		w.cb(w.arg);
 	}
 	if (done == 0)
@@ -279,6 +368,7 @@ sr_earlier(struct store_redis *sr, const struct redis_entry *re)
 }
 
 static int64_t	sr_refused_due(struct store_redis *, int64_t);
+static void	sr_flush(struct store_redis *);
 
 /*
  * Before each wait of the loop: run what waits for nothing in flight,
@@ -291,6 +381,10 @@ sr_prepare(void *arg)
 
 	sr_run_waiting(sr);
 	sr_cut_earlier(sr);
+	/* Records held back while hiredis wrote out the ones before. */
+	if (!TAILQ_EMPTY(&sr->unsent) && TAILQ_EMPTY(&sr->unknown) &&
+	    redis_conn_ready(sr->conn))
+		sr_flush(sr);
 	return (sr_refused_due(sr, store_lease_prepare(sr->lease)));
 }
 
@@ -349,13 +443,6 @@ sr_acked(struct store_redis *sr, uint64_t n)
 		store_replicas_acked(sr->replicas, sr->acked);
 }
 
-/* A waiting callback told it failed: it waits for nothing now. */
-static void
-sr_nothing(void *arg)
-{
-	(void)arg;
-}
-
 /*
  * Enough replicas have the records up to durable: run what waited.  Or
  * a WAIT found too few: tell those waiting who asked to be told (a
@@ -365,8 +452,6 @@ static void
 sr_on_replicas(void *arg, uint64_t durable, const char *why)
 {
 	struct store_redis	*sr = arg;
-	store_unsynced_cb	 failed;
-	void			*failed_arg;
 	size_t			 i;
 
 	(void)durable;
@@ -376,20 +461,16 @@ sr_on_replicas(void *arg, uint64_t durable, const char *why)
 	}
 	/* A callback may add more (and move the array): index it anew. */
 	for (i = 0; i < sr->nwaiting; i++) {
-		if ((failed = sr->waiting[i].failed) == NULL)
-			continue;
-		failed_arg = sr->waiting[i].arg;
-		sr->waiting[i].cb = sr_nothing;
-		sr->waiting[i].failed = NULL;
-		sr->waiting[i].arg = NULL;
-		failed(failed_arg, why);
+		if (sr->waiting[i].failed != NULL)
+			sr_waiting_fail(sr, i, why);
 	}
 }
 
-/* Free a record. */
+/* Free a record, no longer held for Redis. */
 static void
 sr_record_free(struct sr_record *r)
 {
+	r->sr->holding -= r->reclen + r->bodylen;
 	free(r->rec);
 	free(r->body);
 	free(r->secret_token);
@@ -498,14 +579,18 @@ sr_send(struct store_redis *sr, struct sr_record *r)
 	return (rc);
 }
 
-/* Send every record written while the connection was not ready. */
+/*
+ * Send every record written while the connection was not ready, or while
+ * hiredis held SR_UNWRITTEN_MAX unwritten.
+ */
 static void
 sr_flush(struct store_redis *sr)
 {
 	struct sr_record	*r;
 
 	while (!sr->resolving && (r = TAILQ_FIRST(&sr->unsent)) != NULL) {
-		if (sr_send(sr, r) == -1)
+		if (redis_conn_unwritten(sr->conn) > SR_UNWRITTEN_MAX ||
+		    sr_send(sr, r) == -1)
 			return;
 		TAILQ_REMOVE(&sr->unsent, r, entry);
 	}
@@ -694,12 +779,17 @@ out:
 	json_object_put(o);
 }
 
-/* Send record r, or queue it behind what waits to be sent. */
+/*
+ * Send record r, or queue it behind what waits to be sent (sr_prepare
+ * sends it once hiredis has written out what it held).
+ */
 static void
 sr_enqueue(struct store_redis *sr, struct sr_record *r)
 {
 	if (!TAILQ_EMPTY(&sr->unsent) || sr->resolving ||
-	    !TAILQ_EMPTY(&sr->unknown) || sr_send(sr, r) == -1)
+	    !TAILQ_EMPTY(&sr->unknown) ||
+	    redis_conn_unwritten(sr->conn) > SR_UNWRITTEN_MAX ||
+	    sr_send(sr, r) == -1)
 		TAILQ_INSERT_TAIL(&sr->unsent, r, entry);
 }
 
@@ -720,6 +810,7 @@ sr_on_record(const struct store_entry *e, void *arg)
 		r->body = xmemdup(e->body, e->body_len);
 		r->bodylen = e->body_len;
 	}
+	sr->holding += r->reclen + r->bodylen;
 	sr_record_secret(sr, r, e);
 	sr_enqueue(sr, r);
 }
@@ -1006,6 +1097,7 @@ store_redis_close(struct store_redis *sr)
 	struct sr_record	*r;
 	struct sr_held		*h;
 	struct sr_catch_up	*c;
+	size_t			 i;
 
 	if (sr == NULL)
 		return;
@@ -1043,6 +1135,8 @@ store_redis_close(struct store_redis *sr)
 		c->done(c->arg, "the store was closed");
 		free(c);
 	}
+	for (i = 0; i < sr->nwaiting; i++)
+		sr_bound_cancel(sr, sr->waiting[i].bound);
 	free(sr->acked_above.v);
 	free(sr->replied.v);
 	free(sr->followed.v);
@@ -1057,12 +1151,14 @@ store_redis_close(struct store_redis *sr)
 /*
  * Run cb(arg) once every record written so far is acknowledged, or
  * failed(arg, why) instead (unless NULL) if a WAIT finds too few
- * replicas before.
+ * replicas before, or they are not acknowledged within ms.
  */
 void
-store_redis_after_sync(struct store_redis *sr, store_synced_cb cb,
-    store_unsynced_cb failed, void *arg)
+store_redis_after_sync(struct store_redis *sr, int64_t ms,
+    store_synced_cb cb, store_unsynced_cb failed, void *arg)
 {
+	struct sr_bound	*b;
+
 	if (sr->nwaiting == sr->waiting_size) {
 		sr->waiting_size = sr->waiting_size == 0 ? 64 :
 		    sr->waiting_size * 2;
@@ -1073,6 +1169,15 @@ store_redis_after_sync(struct store_redis *sr, store_synced_cb cb,
 	sr->waiting[sr->nwaiting].cb = cb;
 	sr->waiting[sr->nwaiting].failed = failed;
 	sr->waiting[sr->nwaiting].arg = arg;
+	sr->waiting[sr->nwaiting].bound = NULL;
+	if (failed != NULL && sr->written > sr_durable(sr)) {
+		b = xcalloc(1, sizeof *b);
+		b->sr = sr;
+		b->ms = ms > 0 ? ms : STORE_COMMAND_WAIT_MS;
+		b->timer = loop_timer_add(sr->loop, loop_now() + b->ms,
+		    sr_bound_expired, b);
+		sr->waiting[sr->nwaiting].bound = b;
+	}
 	sr->nwaiting++;
 }
 
@@ -1088,6 +1193,8 @@ store_redis_sync_move(struct store_redis *sr, store_synced_cb cb, void *arg,
 
 	for (i = 0; i < sr->nwaiting; i++) {
 		if (sr->waiting[i].cb == cb && sr->waiting[i].arg == arg) {
+			sr_bound_cancel(sr, sr->waiting[i].bound);
+			sr->waiting[i].bound = NULL;
 			sr->waiting[i].cb = to_cb;
 			sr->waiting[i].failed = NULL;
 			sr->waiting[i].arg = to_arg;
@@ -1246,6 +1353,16 @@ store_redis_replicas(const struct store_redis *sr, int *seen)
 		return (0);
 	*seen = store_replicas_seen(sr->replicas);
 	return (store_replicas_wanted(sr->replicas));
+}
+
+/*
+ * Return the bytes held for Redis: records not yet acknowledged, and
+ * hiredis's copies of them not yet written to the socket.
+ */
+uint64_t
+store_redis_holding(const struct store_redis *sr)
+{
+	return (sr->holding + redis_conn_unwritten(sr->conn));
 }
 
 /* Tell whether Redis acknowledged every record written so far. */

@@ -15,8 +15,8 @@ struct store_redis;
 struct store_redis *store_redis_open(struct store *,
 	    const struct store_config *, char **);
 void		 store_redis_close(struct store_redis *);
-void		 store_redis_after_sync(struct store_redis *, store_synced_cb,
-		    store_unsynced_cb, void *);
+void		 store_redis_after_sync(struct store_redis *, int64_t,
+		    store_synced_cb, store_unsynced_cb, void *);
 int		 store_redis_sync_move(struct store_redis *, store_synced_cb,
 		    void *, store_synced_cb, void *);
 int		 store_redis_catch_up(struct store_redis *, store_caught_up_cb,
@@ -30,5 +30,6 @@ int		 store_redis_tried(const struct store_redis *);
 struct store_heartbeat *store_redis_heartbeat(struct store_redis *);
 struct store_lease *store_redis_lease(struct store_redis *);
 int		 store_redis_durable(const struct store_redis *);
+uint64_t	 store_redis_holding(const struct store_redis *);
 
 #endif

@@ -135,16 +135,28 @@ store_after_sync(struct store *s, store_synced_cb cb, void *arg)
 /*
  * Run cb(arg) once everything appended so far is durable, or failed(arg,
  * why) instead if a replicated store finds it cannot be made durable
- * soon: its Redis has fewer replicas than --store-replicas wants (what was
- * written may still be made durable later, but cb will not run).  The
- * journal never fails (a failed sync ends the process).
+ * soon: its Redis has fewer replicas than --store-replicas wants, or has
+ * not acknowledged it within STORE_COMMAND_WAIT_MS (what was written may
+ * still be made durable later, but cb will not run).  The journal never
+ * fails (a failed sync ends the process).
  */
 void
 store_after_sync_or_fail(struct store *s, store_synced_cb cb,
     store_unsynced_cb failed, void *arg)
 {
+	store_after_sync_within(s, STORE_COMMAND_WAIT_MS, cb, failed, arg);
+}
+
+/*
+ * As store_after_sync_or_fail, with ms for the bound instead (a send's
+ * --timeout).
+ */
+void
+store_after_sync_within(struct store *s, int64_t ms, store_synced_cb cb,
+    store_unsynced_cb failed, void *arg)
+{
 	if (s->redis != NULL)
-		store_redis_after_sync(s->redis, cb, failed, arg);
+		store_redis_after_sync(s->redis, ms, cb, failed, arg);
 	else
 		journal_after_sync(s->journal, cb, arg);
 }
@@ -369,6 +381,17 @@ int
 store_durable(const struct store *s)
 {
 	return (s->redis == NULL || store_redis_durable(s->redis));
+}
+
+/*
+ * Return the bytes of records (their bodies) held until the store is
+ * done with them, beyond what a commit writes at once: none for the
+ * journal; for a replicated store, until Redis acknowledged them.
+ */
+uint64_t
+store_holding(const struct store *s)
+{
+	return (s->redis == NULL ? 0 : store_redis_holding(s->redis));
 }
 
 /*

@@ -134,6 +134,13 @@ struct store_entry {
 	size_t			 body_len;
 };
 
+/*
+ * A replicated store tells a callback registered with
+ * store_after_sync_or_fail (a command's reply) that its records were not
+ * acknowledged within this long.
+ */
+#define STORE_COMMAND_WAIT_MS	3000
+
 typedef void (*store_synced_cb)(void *);
 typedef void (*store_unsynced_cb)(void *, const char *);
 typedef void (*store_observer_cb)(struct message *, void *);
@@ -145,6 +152,8 @@ typedef void (*store_listeners_cb)(void *, const struct store_listener *,
 struct store	*store_open(const struct store_config *, char **, char **);
 void		 store_close(struct store *);
 void		 store_after_sync(struct store *, store_synced_cb, void *);
+void		 store_after_sync_within(struct store *, int64_t,
+		    store_synced_cb, store_unsynced_cb, void *);
 void		 store_after_sync_or_fail(struct store *, store_synced_cb,
 		    store_unsynced_cb, void *);
 int		 store_sync_move(struct store *, store_synced_cb, void *,
@@ -242,5 +251,6 @@ const char	*store_listener_name(struct store *);
 int		 store_durable(const struct store *);
 void		 store_give_back(struct store *);
 int		 store_giving_back(const struct store *);
+uint64_t	 store_holding(const struct store *);
 
 #endif
