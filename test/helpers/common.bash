@@ -16,6 +16,15 @@
 # test uses it; common_teardown stops it once the listeners are gone.
 # A test about the embedded journal itself says so with journal_only; a
 # file that loads helpers/redis itself is skipped (it chooses its stores).
+#
+# FISH_TEST_VALGRIND=1 (scripts/test --valgrind) runs every listener a
+# test starts under valgrind's memcheck (helpers/valgrind-listener, as
+# FISH_LISTENER), a log a process in the test's directory;
+# common_teardown fails the test on any error or definite or indirect
+# leak they report.  FISH_TEST_SLOW=N (a whole number, 1 by default)
+# multiplies every wait_until deadline (and so those of kill_and_wait,
+# reap and serve) for such slow runs; BATS_TEST_TIMEOUT is the caller's
+# to raise (scripts/test --valgrind does both).
 
 # bats 1.8.2 looks in /usr/lib/bats by default; keep it there if overridden.
 BATS_LIB_PATH=${BATS_LIB_PATH:+$BATS_LIB_PATH:}/usr/lib/bats
@@ -26,6 +35,13 @@ bats_load_library bats-assert
 # fails the test instead of stalling the run.
 : "${BATS_TEST_TIMEOUT:=60}"
 export BATS_TEST_TIMEOUT
+
+# Read here, before common_setup unsets every FISH_*: not exported.
+TEST_SLOW=${FISH_TEST_SLOW:-1}
+case $TEST_SLOW in
+'' | *[!0-9]* | 0) TEST_SLOW=1 ;;
+esac
+TEST_VALGRIND=${FISH_TEST_VALGRIND:-}
 
 # make check sets these; by hand (bats test/x.bats) use the tree's build/.
 : "${FISH_SRC_DIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
@@ -60,6 +76,11 @@ common_setup() {
 	export HOME=$BATS_TEST_TMPDIR
 	export FISH_HOME=$BATS_TEST_TMPDIR/home
 	export FISH_LISTENER=$FISH_BUILD_DIR/fish-listener
+	if [ "$TEST_VALGRIND" = 1 ]; then
+		export FISH_LISTENER=$src/test/helpers/valgrind-listener
+		export FISH_TEST_VALGRIND_DIR=$BATS_TEST_TMPDIR/valgrind
+		mkdir -p "$FISH_TEST_VALGRIND_DIR"
+	fi
 	export PATH=$FISH_BUILD_DIR:$PATH
 	# A build renamed by configure: its client as called fish (Makefile.am).
 	if [ -x "$FISH_BUILD_DIR/test/default-name/fish" ]; then
@@ -136,17 +157,34 @@ common_teardown() {
 	# The store's Redis goes last: a listener stopping still writes.
 	[ -z "${TEST_STORE:-}" ] || redis_stop
 	[ -z "$alive" ] || fail "listener still running after fish stop:$alive"
+	valgrind_check
+}
+
+# valgrind_check: under FISH_TEST_VALGRIND=1, fail the test if a valgrind
+# log of its listeners is not empty, showing them.  Only listeners that
+# have exited wrote their leaks: call it once they are gone.
+valgrind_check() {
+	local log found=
+	[ "$TEST_VALGRIND" = 1 ] || return 0
+	for log in "$FISH_TEST_VALGRIND_DIR"/valgrind-*.log; do
+		[ -s "$log" ] || continue
+		echo "==> $log <==" >&2
+		cat "$log" >&2
+		found="$found ${log##*/}"
+	done
+	[ -z "$found" ] || fail "valgrind found errors in the listener:$found"
 }
 
 ## Waiting and processes
 
 # wait_until TIMEOUT_S CMD...: run CMD every 20 ms until it succeeds (0)
-# or TIMEOUT_S (whole) seconds have passed (1).  The only way tests wait.
+# or TIMEOUT_S (whole) seconds, times FISH_TEST_SLOW, have passed (1).
+# The only way tests wait.
 wait_until() {
 	local timeout=$1 now deadline
 	shift
 	now=${EPOCHREALTIME//[!0-9]/}
-	deadline=$((now + timeout * 1000000))
+	deadline=$((now + timeout * TEST_SLOW * 1000000))
 	until "$@"; do
 		now=${EPOCHREALTIME//[!0-9]/}
 		[ "$now" -lt "$deadline" ] || return 1

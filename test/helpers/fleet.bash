@@ -22,15 +22,17 @@ fleet_setup() {
 }
 
 # fleet_teardown: stop the runners' waits and every listener (checking
-# that none survives), then Redis.
+# that none survives, nor a valgrind report of one), then Redis.  A home
+# that fails its check does not keep the others running.
 fleet_teardown() {
-	local home
+	local home bad=0
 	[ "${#waits[@]}" -eq 0 ] || kill_and_wait "${waits[@]}"
 	for home in "$BATS_TEST_TMPDIR"/ingress-* "$BATS_TEST_TMPDIR"/runner-*; do
-		[ ! -d "$home" ] || FISH_HOME=$home common_teardown
+		[ ! -d "$home" ] || FISH_HOME=$home common_teardown || bad=1
 	done
-	common_teardown
+	common_teardown || bad=1
 	redis_stop
+	[ "$bad" -eq 0 ]
 }
 
 # store_connected HOME: succeed once the listener of that FISH_HOME has
