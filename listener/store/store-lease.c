@@ -129,10 +129,12 @@ lease_held(struct store_lease *l, uint64_t seq)
 }
 
 /*
- * A claim's reply: 1 won (offer the message to the waiters here), 0 lost
- * (try again when the winner's lease would end), anything else failed
- * (try again soon).  A claim of ours whose reply was lost, though Redis
- * ran it, wins when tried again: the lease holds our name.
+ * A claim's reply: 1 won (offer the message here), 0 lost (try again when
+ * the winner's lease would end), anything else failed (try again soon).
+ * A claim of ours whose reply was lost, though Redis ran it, wins when
+ * tried again: the lease holds our name.  Either way a waiter here that
+ * waits for this answer (waiter_claimed) goes on: with the message, or
+ * past it.
  */
 static void
 lease_on_reply(struct redis_conn *conn, struct redisReply *reply, void *arg)
@@ -147,29 +149,39 @@ lease_on_reply(struct redis_conn *conn, struct redisReply *reply, void *arg)
 	m = store_message(l->store, c->seq);
 	if (m == NULL || m->state != MESSAGE_QUEUED) {
 		if (m != NULL)
-			m->claiming = 0;
-		goto out;
-	}
-	if (reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
+			m->claiming = MESSAGE_CLAIM_NONE;
+	} else if (reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
 	    reply->integer == 1) {
-		m->claiming = 0;
+		m->claiming = MESSAGE_CLAIM_NONE;
 		m->claimed_until = c->sent + l->lease_ms / 2;
 		lease_held(l, c->seq);
-		waiter_dispatch(l->store, m);
-	} else if (reply != NULL && reply->type == REDIS_REPLY_INTEGER)
+	} else if (reply != NULL && reply->type == REDIS_REPLY_INTEGER) {
+		m->claiming = MESSAGE_CLAIM_DUE;
 		lease_retry(l, c->seq, c->sent + l->lease_ms);
-	else
+	} else {
+		m->claiming = MESSAGE_CLAIM_DUE;
 		lease_retry(l, c->seq, loop_now() + LEASE_RETRY_MS);
+	}
+	waiter_claimed(l->store, c->seq);
+	/*
+	 * Won, and not taken by the waiter that waited for it: offer it to
+	 * the rest (a lease whose offer ended before its answer came is
+	 * claimed again for the first that accepts it).
+	 */
+	if (m != NULL && m->state == MESSAGE_QUEUED &&
+	    m->claiming == MESSAGE_CLAIM_NONE)
+		waiter_dispatch(l->store, m);
 out:
 	free(c);
 }
 
-/* Send the claim of message seq's lease (or try again later). */
-static void
+/* Send the claim of message seq's lease; 0, or -1 (then try again later). */
+static int
 lease_claim(struct store_lease *l, uint64_t seq)
 {
 	struct lease_claim	*c;
 	char			 what[64], *key;
+	int			 ret = 0;
 
 	snprintf(what, sizeof what, "lease:%" PRIu64, seq);
 	key = redis_key(l->session, what);
@@ -181,22 +193,25 @@ lease_claim(struct store_lease *l, uint64_t seq)
 	    lease_on_reply, c) == -1) {
 		free(c);
 		lease_retry(l, seq, loop_now() + LEASE_RETRY_MS);
+		ret = -1;
 	}
 	free(key);
+	return (ret);
 }
 
 /*
  * Queued message m may be wanted here: claim its lease, unless this
- * listener holds it, a claim is under way, or no waiter here wants it.
+ * listener holds it, a claim is under way or due, or no waiter here wants
+ * it.  A claim that cannot be sent (no connection) is due again soon.
  */
 void
 store_lease_want(struct store_lease *l, struct message *m)
 {
-	if (m->state != MESSAGE_QUEUED || m->claiming ||
+	if (m->state != MESSAGE_QUEUED || m->claiming != MESSAGE_CLAIM_NONE ||
 	    m->claimed_until > loop_now() || !waiter_any(l->store, m->hook))
 		return;
-	m->claiming = 1;
-	lease_claim(l, m->seq);
+	m->claiming = lease_claim(l, m->seq) == 0 ? MESSAGE_CLAIM_SENT :
+	    MESSAGE_CLAIM_DUE;
 }
 
 /*
@@ -312,7 +327,7 @@ store_lease_released(struct store_lease *l, const char *rec, size_t len)
 		    seq)) == NULL)
 			continue;
 		l->retries[j] = l->retries[--l->nretries];
-		m->claiming = 0;
+		m->claiming = MESSAGE_CLAIM_NONE;
 		store_lease_want(l, m);
 	}
 	json_object_put(o);
@@ -343,7 +358,7 @@ store_lease_prepare(struct store_lease *l)
 		l->retries[i] = l->retries[--l->nretries];
 		if ((m = store_message(l->store, r.seq)) == NULL)
 			continue;
-		m->claiming = 0;
+		m->claiming = MESSAGE_CLAIM_NONE;
 		store_lease_want(l, m);
 	}
 	return (next);
