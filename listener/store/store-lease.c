@@ -4,7 +4,10 @@
  * only while this listener holds its lease in Redis, the key
  * fish:{S}:lease:SEQ set to its name for LEASE_MS if no one else holds
  * it (redis_claim_again: renewed if it holds our name already, a claim
- * whose reply was lost), claimed when a waiter here wants the message.  The winner offers it for half the lease time
+ * whose reply was lost), claimed when a waiter here accepts the message
+ * (waiter.c: the waiter waits for the answer, so it is handed messages
+ * in seq order; every answer tells waiter_claimed, and a win offers the
+ * message to the waiters).  The winner offers it for half the lease time
  * (the other half is for the waiter's client to confirm and the take to
  * be written); a loser tries again when the winner's lease would expire:
  * by then the winner's take has dequeued the message everywhere, or the

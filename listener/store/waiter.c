@@ -20,7 +20,11 @@
  *	SCANNING	it looks at its queues in order of sequence number;
  *			it leases the first message it accepts, or, having
  *			refused them all, is
- *	WAITING		for the next message to be dispatched to it.
+ *	WAITING		for the next message to be dispatched to it;
+ *	CLAIMING	(a replicated store) it accepts the message at its
+ *			cursor but this store does not hold its lease: it
+ *			claimed it and waits for the answer (waiter_claimed),
+ *			then leases it, or goes past it if the claim was lost.
  *
  * A waiter that has looked at all (WAITING) on hooks that are all closed,
  * with nothing on its way and nothing out on lease, can never get a
@@ -38,6 +42,22 @@
  * scanning waiter looks at it at once: it is older than any it has still
  * to look at.  Cursors are sequence numbers, never pointers, since
  * retention may free a message under one.
+ *
+ * On a replicated store a message is offerable only while this store
+ * holds its lease (store-lease.c).  A scanning waiter claims the lease of
+ * the first message it accepts (its filter is evaluated first, so only
+ * what it takes is claimed) and waits for the answer before looking
+ * further, so that it gets the oldest message it accepts, not the one
+ * whose claim is answered first, and a wait with no time left does not
+ * give up before the answers come: it is busy (store_wait_busy)
+ * meanwhile.  A message whose claim was lost (another listener holds it)
+ * is passed over, and dispatched if a later claim wins.  Waiting for
+ * claims is bounded (WAITER_CLAIM_MS a wait, in all), so that a Redis
+ * that does not answer cannot hold a wait whose time is up.  A waiter
+ * waiting for a claim takes no steps, so the loop sleeps until the
+ * answer; it claims ahead, for the younger waiters behind it on its
+ * hook, so that they do not each wait a round trip in turn.  The journal
+ * store has no leases: no waiter of its ever claims.
  */
 #include "config.h"
 
