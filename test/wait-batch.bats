@@ -143,7 +143,6 @@ leased() {
 }
 
 @test "wait --count --where takes N matching messages and leaves the others" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" '{"k":1}'
 	post "$hook" '{"k":2}'
 	post "$hook" '{"k":1}'
@@ -155,7 +154,6 @@ leased() {
 }
 
 @test "wait --drain takes every message queued now and exits 0" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" one
 	post "$hook" two
 	post "$hook" three
@@ -171,7 +169,6 @@ leased() {
 }
 
 @test "wait --drain --count takes at most N, oldest first" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	for m in 1 2 3; do
 		post "$hook" "$m"
 	done
@@ -183,7 +180,6 @@ leased() {
 }
 
 @test "wait --drain --json --where prints one envelope per matching message" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" '{"k":1}'
 	post "$hook" '{"k":2}'
 	run fish wait d --drain --json --where /k=2
@@ -195,7 +191,6 @@ leased() {
 }
 
 @test "wait --drain on a closed hook takes what is left and exits 0" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" last
 	fish close d
 	run fish wait d --drain
@@ -207,7 +202,6 @@ leased() {
 }
 
 @test "wait --drain after a listener crash takes the messages from the journal" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" kept
 	kill_listener
 	run fish wait d --drain
