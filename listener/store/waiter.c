@@ -401,9 +401,9 @@ waiter_start(struct store *s, struct waiter *w)
  * ones whose turn has come, a step each, within one budget for all.  The
  * waiters are taken in turn from a different one each pass, so that one
  * long scan does not hold up the others.  Ask the loop not to sleep while
- * any took a step (the oldest busy waiter can always go on, unless it
- * waits for a claim's answer, which wakes the loop): else only until the
- * first waiter waiting for a claim has waited long enough.
+ * any is busy and one took a step (the oldest busy waiter can always go
+ * on, unless it waits for a claim's answer, which wakes the loop): else
+ * only until the first waiter waiting for a claim has waited long enough.
  */
 int64_t
 waiter_prepare(void *arg)
@@ -447,7 +447,7 @@ waiter_prepare(void *arg)
 			stepped = 1;
 		}
 	}
-	return (stepped ? 0 : next);
+	return (stepped && s->nbusy > 0 ? 0 : next);
 }
 
 /*
