@@ -53,6 +53,8 @@ static char	lease_what[] = "giving leases back";
 
 /* Most leases one release script gives back. */
 #define LEASE_RELEASE_MAX	64
+/* The arguments of a release of n leases (lease_release). */
+#define LEASE_RELEASE_ARGS(n)	(2 * (size_t)(n) + 7)
 
 /*
  * KEYS: seq, log, then lease keys.  ARGV: from, "", then the seqs of
@@ -224,8 +226,9 @@ store_lease_want(struct store_lease *l, struct message *m)
 static void
 lease_release(struct store_lease *l, const uint64_t *seqs, size_t n)
 {
-	const char	*argv[5 + 2 * LEASE_RELEASE_MAX];
-	size_t		 lens[5 + 2 * LEASE_RELEASE_MAX], i;
+	/* EVAL, script, numkeys, n + 2 keys, from, "", n seqs. */
+	const char	*argv[LEASE_RELEASE_ARGS(LEASE_RELEASE_MAX)];
+	size_t		 lens[LEASE_RELEASE_ARGS(LEASE_RELEASE_MAX)], i;
 	char		*keys[LEASE_RELEASE_MAX + 2];
 	char		 nums[LEASE_RELEASE_MAX][24], what[64], nkeys[16];
 
@@ -246,10 +249,10 @@ lease_release(struct store_lease *l, const uint64_t *seqs, size_t n)
 	argv[n + 6] = "";
 	for (i = 0; i < n; i++)
 		argv[n + 7 + i] = nums[i];
-	for (i = 0; i < 2 * n + 7; i++)
+	for (i = 0; i < LEASE_RELEASE_ARGS(n); i++)
 		lens[i] = strlen(argv[i]);
 	redis_conn_command(l->conn, 0, redis_conn_log_error, lease_what,
-	    (int)(2 * n + 7), argv, lens);
+	    (int)LEASE_RELEASE_ARGS(n), argv, lens);
 	for (i = 0; i < n + 2; i++)
 		free(keys[i]);
 }

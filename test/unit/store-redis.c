@@ -1155,6 +1155,60 @@ test_claim_wait(struct fixture *a, struct fixture *b)
 	store_unwait(a->store, &tw.w);
 }
 
+/* Leases given back at once, more than one release script takes. */
+#define NRELEASED	70
+
+/*
+ * A batch of NRELEASED messages, each handed to a waiter of its own on
+ * A, given back at once: every lease goes back (in two scripts), none
+ * left holding A's name.
+ */
+static void
+test_release_many(struct fixture *a, struct fixture *b)
+{
+	struct test_waiter	*tw;
+	struct hook		*ha, *hb;
+	struct message		*m;
+	size_t			 i, handed = 0, held = 0;
+	int64_t			 deadline;
+
+	if (!ok((hb = spawn_both(a, b, "h12", NULL, &ha)) != NULL,
+	    "h12 reaches B"))
+		return;
+	for (i = 0; i < NRELEASED; i++) {
+		if ((m = post(b, hb, "many")) == NULL)
+			break;
+	}
+	if (!ok(i == NRELEASED && post_seen(a, b, hb, "last") != NULL,
+	    "%d messages received on B are queued on A", NRELEASED + 1))
+		return;
+	tw = xcalloc(NRELEASED, sizeof *tw);
+	for (i = 0; i < NRELEASED; i++)
+		wait_on(a, &tw[i], ha, NULL, 0);
+	deadline = loop_now() + WAIT_MS;
+	while (handed < NRELEASED && loop_now() < deadline) {
+		loop_run_once(loop);
+		for (handed = i = 0; i < NRELEASED; i++)
+			handed += tw[i].got != NULL;
+	}
+	ok(handed == NRELEASED, "%d waiters on A are each handed one "
+	    "(%zu)", NRELEASED, handed);
+	for (i = 0; i < NRELEASED; i++) {
+		if (tw[i].got != NULL)
+			store_release(a->store, tw[i].got);
+		store_unwait(a->store, &tw[i].w);
+	}
+	for (i = 0; i < 50; i++)
+		loop_run_once(loop);
+	for (i = 0; i < NRELEASED; i++) {
+		if (tw[i].got != NULL && lease_holder(tw[i].got->seq, "a"))
+			held++;
+	}
+	ok(handed == NRELEASED && held == 0, "they go away, giving them "
+	    "back: no lease holds A's name (%zu do)", held);
+	free(tw);
+}
+
 /* Tell whether the stream no longer holds the text given. */
 static int
 stream_lacks(void *arg)
@@ -1390,6 +1444,7 @@ main(void)
 		test_own_claim(&a, &b);
 		test_claim_order(&a, &b);
 		test_claim_wait(&a, &b);
+		test_release_many(&a, &b);
 		test_retention();
 		test_replicas();
 		test_reopen(&a, &b);
