@@ -1091,6 +1091,7 @@ test_claim_wait(struct fixture *a, struct fixture *b)
 	struct test_waiter	 tw, wb;
 	struct message		*m;
 	int64_t			 start, took;
+	int			 passes;
 
 	if (!ok((hb = spawn_both(a, b, "h11", NULL, &ha)) != NULL,
 	    "h11 reaches B"))
@@ -1139,7 +1140,7 @@ test_claim_wait(struct fixture *a, struct fixture *b)
 	start = loop_now();
 	wait_on(a, &tw, ha, NULL, 0);
 	tw.w.idle = count_idle;
-	while (idled == 0 && loop_now() < start + WAIT_MS)
+	for (passes = 0; idled == 0 && loop_now() < start + WAIT_MS; passes++)
 		loop_run_once(loop);
 	took = loop_now() - start;
 	kill(server_pid, SIGCONT);
@@ -1147,6 +1148,8 @@ test_claim_wait(struct fixture *a, struct fixture *b)
 	    "a waiter on A whose claim gets no answer finds nothing after "
 	    "about 2 s, before Redis's command deadline (%lld ms)",
 	    (long long)took);
+	ok(passes < 1000, "the loop sleeps meanwhile (%d passes, its "
+	    "timers' ticks)", passes);
 	ok(run_while(waiter_done, &tw) && tw.got == m, "Redis resumes: "
 	    "the claim is answered, won, and the waiter, still there, is "
 	    "handed the message");
