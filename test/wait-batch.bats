@@ -142,7 +142,6 @@ leased() {
 }
 
 @test "wait --count --where takes N matching messages and leaves the others" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" '{"k":1}'
 	post "$hook" '{"k":2}'
 	post "$hook" '{"k":1}'
@@ -154,7 +153,6 @@ leased() {
 }
 
 @test "wait --drain takes every message queued now and exits 0" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" one
 	post "$hook" two
 	post "$hook" three
@@ -170,7 +168,6 @@ leased() {
 }
 
 @test "wait --drain --count takes at most N, oldest first" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	for m in 1 2 3; do
 		post "$hook" "$m"
 	done
@@ -182,7 +179,6 @@ leased() {
 }
 
 @test "wait --drain --json --where prints one envelope per matching message" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" '{"k":1}'
 	post "$hook" '{"k":2}'
 	run fish wait d --drain --json --where /k=2
@@ -194,7 +190,6 @@ leased() {
 }
 
 @test "wait --drain on a closed hook takes what is left and exits 0" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" last
 	fish close d
 	run fish wait d --drain
@@ -206,7 +201,6 @@ leased() {
 }
 
 @test "wait --drain after a listener crash takes the messages from the journal" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	post "$hook" kept
 	kill_listener
 	run fish wait d --drain
@@ -247,7 +241,6 @@ needs_test_hooks() {
 }
 
 @test "a drain larger than the memory bound keeps the rest in a temporary file and prints all in order" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	needs_test_hooks
 	local i expected=""
 	for i in $(seq 1 12); do
@@ -275,7 +268,6 @@ needs_test_hooks() {
 }
 
 @test "a batch that cannot be kept in a temporary file takes nothing and says why" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	needs_test_hooks
 	local i
 	for i in 1 2 3 4; do

@@ -21,10 +21,13 @@ teardown() {
 	common_teardown
 }
 
-# queue_fillers N: post N filler bodies to hook a, 8 at a time.
+# queue_fillers N: post N filler bodies to hook a, 8 at a time (2 with a
+# Redis store, whose every append of 5 MiB is fsynced, so that none waits
+# past the 3 s after which its sender is answered 503).
 queue_fillers() {
-	local codes
-	codes=$(seq "$1" | xargs -P 8 -I{} curl -sS -o /dev/null \
+	local codes parallel=8
+	[ "${TEST_STORE:-}" != redis ] || parallel=2
+	codes=$(seq "$1" | xargs -P "$parallel" -I{} curl -sS -o /dev/null \
 	    -w '%{http_code}\n' --max-time 60 \
 	    -H 'Content-Type: application/json' \
 	    --data-binary @"$BATS_TEST_TMPDIR/filler.json" "$a" | sort -u)
@@ -38,7 +41,6 @@ registered() {
 }
 
 @test "while a filtered wait reads a long queue, other hooks are served promptly" {
-	redis_gap "filtered waits over a long queue claim leases 16 at a time and stall (store-lease.c, waiter.c)"
 	local b pid probes=0 start
 	b=$(fish spawn --name b)
 	queue_fillers 200
@@ -66,7 +68,6 @@ registered() {
 }
 
 @test "a filtered wait gets the oldest match even when a newer one arrives while it reads" {
-	redis_gap "a wait hands out the message whose lease claim is answered first, not the oldest (store-lease.c, waiter.c)"
 	local pid
 	queue_fillers 100
 	[ "$(http_post "$a" '{"kind":"match","n":1}')" = 200 ]
@@ -83,7 +84,6 @@ registered() {
 }
 
 @test "filtered waits on one hook are served in the order they arrived" {
-	redis_gap "filtered waits over a long queue claim leases 16 at a time and stall (store-lease.c, waiter.c)"
 	local first second
 	queue_fillers 100
 	[ "$(http_post "$a" '{"kind":"match","n":1}')" = 200 ]
@@ -104,10 +104,11 @@ registered() {
 }
 
 @test "a plain wait behind a filtered one gets the oldest message the filter left" {
-	redis_gap "filtered waits over a long queue claim leases 16 at a time and stall (store-lease.c, waiter.c)"
-	local filtered plain
+	local filtered plain oldest
 	queue_fillers 100
 	[ "$(http_post "$a" '{"kind":"match"}')" = 200 ]
+	# The first filler: the oldest message of all.
+	oldest=$(nth_seq 1)
 
 	control_py wait a /kind=match >"$BATS_TEST_TMPDIR/filtered" 3>&- &
 	filtered=$!
@@ -118,12 +119,10 @@ registered() {
 	wait "$plain"
 	assert_equal "$(tail -n 1 "$BATS_TEST_TMPDIR/filtered")" \
 	    '{"kind":"match"}'
-	# The first filler: the oldest message of all.
-	assert_equal "$(fish field /seq <"$BATS_TEST_TMPDIR/plain")" 1
+	assert_equal "$(fish field /seq <"$BATS_TEST_TMPDIR/plain")" "$oldest"
 }
 
 @test "wait --where --timeout 0 still finds a match deep in the queue" {
-	redis_gap "a wait that ends at once (--timeout 0, --drain) gives up before its lease claims are answered (store-lease.c, waiter.c)"
 	queue_fillers 100
 	[ "$(http_post "$a" '{"kind":"match"}')" = 200 ]
 
@@ -136,7 +135,6 @@ registered() {
 }
 
 @test "a filtered wait killed while it reads loses nothing" {
-	redis_gap "filtered waits over a long queue claim leases 16 at a time and stall (store-lease.c, waiter.c)"
 	local pid
 	queue_fillers 100
 	[ "$(http_post "$a" '{"kind":"match"}')" = 200 ]

@@ -13,7 +13,6 @@ teardown() {
 }
 
 @test "wait on three hooks returns the first message from any, and --json says which hook" {
-	redis_gap "a wait hands out the message whose lease claim is answered first, not the oldest (store-lease.c, waiter.c)"
 	local a b c
 	a=$(fish spawn --name a)
 	b=$(fish spawn --name b)

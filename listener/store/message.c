@@ -219,15 +219,14 @@ store_receive(struct store *s, struct hook *h, struct json_object *o,
 
 /*
  * A message just queued joins the timeline and is offered to the waiters
- * (a closed hook's waits may end once it is taken).
+ * (a replicated store claims its lease for the first that accepts it; a
+ * closed hook's waits may end once it is taken).
  */
 void
 message_offer(struct store *s, struct message *m)
 {
 	store_notify(s, m);
 	waiter_dispatch(s, m);
-	if (m->state == MESSAGE_QUEUED)
-		store_want(s, m);
 	waiter_hook_changed(s, m->hook);
 }
 
@@ -326,8 +325,6 @@ store_release(struct store *s, struct message *m)
 	m->hook->leased--;
 	message_enqueue(m);
 	waiter_dispatch(s, m);
-	if (m->state == MESSAGE_QUEUED)
-		store_want(s, m);
 	/* Its lease, if no waiter here takes it, goes back early. */
 	store_lease_changed(s);
 	waiter_hook_changed(s, m->hook);

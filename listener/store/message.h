@@ -30,6 +30,13 @@ enum message_state {
 				   stopped while it was under way */
 };
 
+/* Where a replicated store's claim of a message's lease is. */
+enum message_claim {
+	MESSAGE_CLAIM_NONE,	/* none under way or due: claim when wanted */
+	MESSAGE_CLAIM_SENT,	/* sent, its answer not come yet */
+	MESSAGE_CLAIM_DUE,	/* lost or failed: tried again later */
+};
+
 struct message {
 	uint64_t		 seq;
 	struct hook		*hook;		/* NULL: a request we send */
@@ -45,7 +52,7 @@ struct message {
 	/* A replicated store's lease (store-lease.c): */
 	int64_t			 claimed_until;	/* offered here until then
 						   (loop_now), 0: not */
-	int			 claiming;	/* a claim under way or due */
+	enum message_claim	 claiming;
 	TAILQ_ENTRY(message)	 entry;		/* in its hook's queue */
 };
 

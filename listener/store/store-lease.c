@@ -6,8 +6,10 @@
  * it (redis_claim_again: renewed if it holds our name already, a claim
  * whose reply was lost; taken over if it holds our listener's name with
  * another nonce, an earlier life of this listener, killed: only one runs
- * per session directory), claimed when a waiter here wants the message.
- * The winner offers it for half the lease time
+ * per session directory), claimed when a waiter here accepts the message
+ * (waiter.c: the waiter waits for the answer, so it is handed messages
+ * in seq order; every answer tells waiter_claimed, and a win offers the
+ * message to the waiters).  The winner offers it for half the lease time
  * (the other half is for the waiter's client to confirm and the take to
  * be written); a loser tries again when the winner's lease would expire:
  * by then the winner's take has dequeued the message everywhere, or the
@@ -53,6 +55,8 @@ static char	lease_what[] = "giving leases back";
 
 /* Most leases one release script gives back. */
 #define LEASE_RELEASE_MAX	64
+/* The arguments of a release of n leases (lease_release). */
+#define LEASE_RELEASE_ARGS(n)	(2 * (size_t)(n) + 7)
 
 /*
  * KEYS: seq, log, then lease keys.  ARGV: from, "", then the seqs of
@@ -134,10 +138,12 @@ lease_held(struct store_lease *l, uint64_t seq)
 }
 
 /*
- * A claim's reply: 1 won (offer the message to the waiters here), 0 lost
- * (try again when the winner's lease would end), anything else failed
- * (try again soon).  A claim of ours whose reply was lost, though Redis
- * ran it, wins when tried again: the lease holds our name.
+ * A claim's reply: 1 won (offer the message here), 0 lost (try again when
+ * the winner's lease would end), anything else failed (try again soon).
+ * A claim of ours whose reply was lost, though Redis ran it, wins when
+ * tried again: the lease holds our name.  Either way a waiter here that
+ * waits for this answer (waiter_claimed) goes on: with the message, or
+ * past it.
  */
 static void
 lease_on_reply(struct redis_conn *conn, struct redisReply *reply, void *arg)
@@ -152,29 +158,39 @@ lease_on_reply(struct redis_conn *conn, struct redisReply *reply, void *arg)
 	m = store_message(l->store, c->seq);
 	if (m == NULL || m->state != MESSAGE_QUEUED) {
 		if (m != NULL)
-			m->claiming = 0;
-		goto out;
-	}
-	if (reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
+			m->claiming = MESSAGE_CLAIM_NONE;
+	} else if (reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
 	    reply->integer == 1) {
-		m->claiming = 0;
+		m->claiming = MESSAGE_CLAIM_NONE;
 		m->claimed_until = c->sent + l->lease_ms / 2;
 		lease_held(l, c->seq);
-		waiter_dispatch(l->store, m);
-	} else if (reply != NULL && reply->type == REDIS_REPLY_INTEGER)
+	} else if (reply != NULL && reply->type == REDIS_REPLY_INTEGER) {
+		m->claiming = MESSAGE_CLAIM_DUE;
 		lease_retry(l, c->seq, c->sent + l->lease_ms);
-	else
+	} else {
+		m->claiming = MESSAGE_CLAIM_DUE;
 		lease_retry(l, c->seq, loop_now() + LEASE_RETRY_MS);
+	}
+	waiter_claimed(l->store, c->seq);
+	/*
+	 * Won, and not taken by the waiter that waited for it: offer it to
+	 * the rest (a lease whose offer ended before its answer came is
+	 * claimed again for the first that accepts it).
+	 */
+	if (m != NULL && m->state == MESSAGE_QUEUED &&
+	    m->claiming == MESSAGE_CLAIM_NONE)
+		waiter_dispatch(l->store, m);
 out:
 	free(c);
 }
 
-/* Send the claim of message seq's lease (or try again later). */
-static void
+/* Send the claim of message seq's lease; 0, or -1 (then try again later). */
+static int
 lease_claim(struct store_lease *l, uint64_t seq)
 {
 	struct lease_claim	*c;
 	char			 what[64], *key;
+	int			 ret = 0;
 
 	snprintf(what, sizeof what, "lease:%" PRIu64, seq);
 	key = redis_key(l->session, what);
@@ -186,22 +202,25 @@ lease_claim(struct store_lease *l, uint64_t seq)
 	    lease_on_reply, c) == -1) {
 		free(c);
 		lease_retry(l, seq, loop_now() + LEASE_RETRY_MS);
+		ret = -1;
 	}
 	free(key);
+	return (ret);
 }
 
 /*
  * Queued message m may be wanted here: claim its lease, unless this
- * listener holds it, a claim is under way, or no waiter here wants it.
+ * listener holds it, a claim is under way or due, or no waiter here wants
+ * it.  A claim that cannot be sent (no connection) is due again soon.
  */
 void
 store_lease_want(struct store_lease *l, struct message *m)
 {
-	if (m->state != MESSAGE_QUEUED || m->claiming ||
+	if (m->state != MESSAGE_QUEUED || m->claiming != MESSAGE_CLAIM_NONE ||
 	    m->claimed_until > loop_now() || !waiter_any(l->store, m->hook))
 		return;
-	m->claiming = 1;
-	lease_claim(l, m->seq);
+	m->claiming = lease_claim(l, m->seq) == 0 ? MESSAGE_CLAIM_SENT :
+	    MESSAGE_CLAIM_DUE;
 }
 
 /* A release sent at the stop was answered, or lost with the connection. */
@@ -223,8 +242,9 @@ lease_on_returned(struct redis_conn *conn, struct redisReply *reply,
 static void
 lease_release(struct store_lease *l, const uint64_t *seqs, size_t n)
 {
-	const char	*argv[5 + 2 * LEASE_RELEASE_MAX];
-	size_t		 lens[5 + 2 * LEASE_RELEASE_MAX], i;
+	/* EVAL, script, numkeys, n + 2 keys, from, "", n seqs. */
+	const char	*argv[LEASE_RELEASE_ARGS(LEASE_RELEASE_MAX)];
+	size_t		 lens[LEASE_RELEASE_ARGS(LEASE_RELEASE_MAX)], i;
 	char		*keys[LEASE_RELEASE_MAX + 2];
 	char		 nums[LEASE_RELEASE_MAX][24], what[64], nkeys[16];
 
@@ -245,13 +265,13 @@ lease_release(struct store_lease *l, const uint64_t *seqs, size_t n)
 	argv[n + 6] = "";
 	for (i = 0; i < n; i++)
 		argv[n + 7 + i] = nums[i];
-	for (i = 0; i < 2 * n + 7; i++)
+	for (i = 0; i < LEASE_RELEASE_ARGS(n); i++)
 		lens[i] = strlen(argv[i]);
 	if (!l->stopping)
 		redis_conn_command(l->conn, 0, redis_conn_log_error,
-		    lease_what, (int)(2 * n + 7), argv, lens);
+		    lease_what, (int)LEASE_RELEASE_ARGS(n), argv, lens);
 	else if (redis_conn_command(l->conn, 0, lease_on_returned, l,
-	    (int)(2 * n + 7), argv, lens) == 0)
+	    (int)LEASE_RELEASE_ARGS(n), argv, lens) == 0)
 		l->returning++;
 	for (i = 0; i < n + 2; i++)
 		free(keys[i]);
@@ -333,7 +353,7 @@ store_lease_released(struct store_lease *l, const char *rec, size_t len)
 		    seq)) == NULL)
 			continue;
 		l->retries[j] = l->retries[--l->nretries];
-		m->claiming = 0;
+		m->claiming = MESSAGE_CLAIM_NONE;
 		store_lease_want(l, m);
 	}
 	json_object_put(o);
@@ -364,7 +384,7 @@ store_lease_prepare(struct store_lease *l)
 		l->retries[i] = l->retries[--l->nretries];
 		if ((m = store_message(l->store, r.seq)) == NULL)
 			continue;
-		m->claiming = 0;
+		m->claiming = MESSAGE_CLAIM_NONE;
 		store_lease_want(l, m);
 	}
 	return (next);

@@ -213,6 +213,7 @@ void		 waiter_dispatch(struct store *, struct message *);
 void		 waiter_hook_changed(struct store *, struct hook *);
 int		 waiter_any(struct store *, const struct hook *);
 int		 waiter_busy_on(struct store *, const struct hook *);
+void		 waiter_claimed(struct store *, uint64_t);
 
 /* retention.c */
 int64_t		 retention_interval(const struct store *);

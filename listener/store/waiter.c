@@ -20,7 +20,11 @@
  *	SCANNING	it looks at its queues in order of sequence number;
  *			it leases the first message it accepts, or, having
  *			refused them all, is
- *	WAITING		for the next message to be dispatched to it.
+ *	WAITING		for the next message to be dispatched to it;
+ *	CLAIMING	(a replicated store) it accepts the message at its
+ *			cursor but this store does not hold its lease: it
+ *			claimed it and waits for the answer (waiter_claimed),
+ *			then leases it, or goes past it if the claim was lost.
  *
  * A waiter that has looked at all (WAITING) on hooks that are all closed,
  * with nothing on its way and nothing out on lease, can never get a
@@ -38,6 +42,22 @@
  * scanning waiter looks at it at once: it is older than any it has still
  * to look at.  Cursors are sequence numbers, never pointers, since
  * retention may free a message under one.
+ *
+ * On a replicated store a message is offerable only while this store
+ * holds its lease (store-lease.c).  A scanning waiter claims the lease of
+ * the first message it accepts (its filter is evaluated first, so only
+ * what it takes is claimed) and waits for the answer before looking
+ * further, so that it gets the oldest message it accepts, not the one
+ * whose claim is answered first, and a wait with no time left does not
+ * give up before the answers come: it is busy (store_wait_busy)
+ * meanwhile.  A message whose claim was lost (another listener holds it)
+ * is passed over, and dispatched if a later claim wins.  Waiting for
+ * claims is bounded (WAITER_CLAIM_MS a wait, in all), so that a Redis
+ * that does not answer cannot hold a wait whose time is up.  A waiter
+ * waiting for a claim takes no steps, so the loop sleeps until the
+ * answer; it claims ahead, for the younger waiters behind it on its
+ * hook, so that they do not each wait a round trip in turn.  The journal
+ * store has no leases: no waiter of its ever claims.
  */
 #include "config.h"
 
@@ -54,16 +74,30 @@
 #define WAITER_STEP_BYTES	(1U << 20)	/* of records read */
 #define WAITER_STEP_RECORDS	64		/* records read */
 #define WAITER_STEP_LOOKED	4096		/* index entries passed over */
-/* Leases a replicated store's new waiter claims per hook at once. */
-#define WAITER_WANT		16
-
-static void	waiter_want(struct store *, struct waiter *);
+/* Most leases claimed ahead for the younger waiters on a hook. */
+#define WAITER_AHEAD		8
+/* Longest a waiter waits for the answers to its claims, in all. */
+#define WAITER_CLAIM_MS		2000
 
 struct waiter_budget {
 	size_t	bytes;
 	size_t	records;
 	size_t	looked;
 };
+
+/*
+ * Tell whether queued message m may be handed to w, now or once this
+ * store's claim of its lease is answered: not a replicated store's
+ * message whose claim was lost or failed (it is not offered here until
+ * claimed again, and then dispatched).
+ */
+static int
+waiter_may_get(const struct store *s, const struct waiter *w,
+    const struct message *m)
+{
+	return (message_offerable(s, m, w->peek) ||
+	    (!w->peek && m->claiming != MESSAGE_CLAIM_DUE));
+}
 
 /* Tell whether waiter w listens on hook h. */
 static int
@@ -182,7 +216,7 @@ waiter_next(struct store *s, struct waiter *w, struct waiter_budget *b,
 	*spent = 0;
 	for (i = 0; i < w->nhooks; i++) {
 		TAILQ_FOREACH(m, &w->hooks[i]->queue, entry) {
-			if (message_offerable(s, m, w->peek))
+			if (waiter_may_get(s, w, m))
 				break;
 		}
 		if (m == NULL)
@@ -200,7 +234,7 @@ waiter_next(struct store *s, struct waiter *w, struct waiter_budget *b,
 		if (best != NULL && m->seq >= best->seq)
 			break;
 		if (m->state == MESSAGE_QUEUED && waiter_wants(w, m->hook) &&
-		    message_offerable(s, m, w->peek))
+		    waiter_may_get(s, w, m))
 			return (m);
 		if (++b->looked >= WAITER_STEP_LOOKED) {
 			w->cursor = m->seq + 1;
@@ -212,9 +246,60 @@ waiter_next(struct store *s, struct waiter *w, struct waiter_budget *b,
 }
 
 /*
+ * Waiter w waits for the claim of m: claim as well the next messages of
+ * m's hook, one for each younger waiter on it that takes any message (up
+ * to WAITER_AHEAD), so that they do not each wait a round trip in turn.
+ */
+static void
+waiter_claim_ahead(struct store *s, struct waiter *w, struct message *m)
+{
+	struct waiter	*v;
+	size_t		 n = 0;
+
+	for (v = TAILQ_NEXT(w, entry); v != NULL && n < WAITER_AHEAD;
+	    v = TAILQ_NEXT(v, entry)) {
+		if (v->state == WAITER_PENDING && !v->peek &&
+		    v->match == NULL && waiter_wants(v, m->hook))
+			n++;
+	}
+	while (n > 0 && (m = TAILQ_NEXT(m, entry)) != NULL) {
+		if (m->claiming == MESSAGE_CLAIM_DUE)
+			continue;
+		store_want(s, m);
+		n--;
+	}
+}
+
+/*
+ * Scanning waiter w accepts m, whose lease this replicated store does not
+ * hold: claim it, and wait for the answer (waiter_claimed), so that w is
+ * handed the oldest message it accepts, not the one whose claim is
+ * answered first.  It goes past m instead when the claim could not be
+ * sent, or when it waited WAITER_CLAIM_MS for claims already (a Redis
+ * that does not answer must not hold a wait whose time is up); a claim
+ * won later offers m again.  Return 1 if w now waits.
+ */
+static int
+waiter_claim(struct store *s, struct waiter *w, struct message *m)
+{
+	store_want(s, m);
+	if (m->claiming != MESSAGE_CLAIM_SENT)
+		return (0);
+	if (w->claim_until == 0)
+		w->claim_until = loop_now() + WAITER_CLAIM_MS;
+	else if (loop_now() >= w->claim_until)
+		return (0);
+	w->state = WAITER_CLAIMING;
+	w->cursor = m->seq;
+	waiter_claim_ahead(s, w, m);
+	return (1);
+}
+
+/*
  * Let scanning waiter w look at more of its queues, within budget b: it
- * leases the first message it accepts, or, having looked at all, waits
- * (and its idle callback may then remove it).
+ * leases the first message it accepts (a replicated store: once its lease
+ * is claimed here), or, having looked at all, waits (and its idle
+ * callback may then remove it).
  */
 static void
 waiter_step(struct store *s, struct waiter *w, struct waiter_budget *b)
@@ -238,16 +323,47 @@ waiter_step(struct store *s, struct waiter *w, struct waiter_budget *b)
 				w->idle(w);
 			break;
 		}
-		if (w->match == NULL) {
+		if (w->match != NULL) {
+			b->records++;
+			if (!w->match(w, m, &b->bytes)) {
+				w->cursor = m->seq + 1;
+				continue;
+			}
+		}
+		if (message_offerable(s, m, w->peek)) {
 			waiter_lease(s, m, w);
 			break;
 		}
-		b->records++;
-		if (w->match(w, m, &b->bytes)) {
-			waiter_lease(s, m, w);
+		if (waiter_claim(s, w, m))
 			break;
-		}
 		w->cursor = m->seq + 1;
+	}
+}
+
+/*
+ * The answer to this store's claim of message seq's lease came
+ * (store-lease.c): the waiter that waits for it is handed the message if
+ * the claim was won, or goes past it if it was lost or failed, and scans
+ * on (the message gone, it finds the next).
+ */
+void
+waiter_claimed(struct store *s, uint64_t seq)
+{
+	struct waiter	*w, *next;
+	struct message	*m = store_message(s, seq);
+
+	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, next) {
+		if (w->state != WAITER_CLAIMING || w->cursor != seq)
+			continue;
+		w->state = WAITER_SCANNING;
+		if (m == NULL || m->state != MESSAGE_QUEUED)
+			continue;
+		/* It accepted m already: no need to read it again. */
+		if (message_offerable(s, m, w->peek))
+			waiter_lease(s, m, w);
+		else if (m->claiming == MESSAGE_CLAIM_DUE)
+			w->cursor = seq + 1;
+		/* Else won, but its offer ended first: it claims again. */
 	}
 }
 
@@ -285,7 +401,9 @@ waiter_start(struct store *s, struct waiter *w)
  * ones whose turn has come, a step each, within one budget for all.  The
  * waiters are taken in turn from a different one each pass, so that one
  * long scan does not hold up the others.  Ask the loop not to sleep while
- * any is busy: the oldest busy waiter can always go on.
+ * any is busy and one took a step (the oldest busy waiter can always go
+ * on, unless it waits for a claim's answer, which wakes the loop): else
+ * only until the first waiter waiting for a claim has waited long enough.
  */
 int64_t
 waiter_prepare(void *arg)
@@ -293,7 +411,9 @@ waiter_prepare(void *arg)
 	struct store		*s = arg;
 	struct waiter_budget	 b = { 0, 0, 0 };
 	struct waiter		*w;
+	int64_t			 now = loop_now(), next = -1;
 	size_t			 i, n = 0;
+	int			 stepped = 0;
 
 	if (s->nbusy == 0)
 		return (-1);
@@ -310,34 +430,56 @@ waiter_prepare(void *arg)
 	s->turn++;
 	for (i = 0; i < n && !waiter_spent(&b); i++) {
 		w = s->busy[(s->turn + i) % n];
-		if (w->listed && waiter_start(s, w))
+		if (!w->listed)
+			continue;
+		if (w->state == WAITER_CLAIMING) {
+			if (now < w->claim_until) {
+				if (next == -1 || w->claim_until - now < next)
+					next = w->claim_until - now;
+				continue;
+			}
+			/* No answer in time: go past it (waiter_claim). */
+			w->state = WAITER_SCANNING;
+			w->cursor++;
+		}
+		if (waiter_start(s, w)) {
 			waiter_step(s, w, &b);
+			stepped = 1;
+		}
 	}
-	return (s->nbusy > 0 ? 0 : -1);
+	return (stepped && s->nbusy > 0 ? 0 : next);
 }
 
 /*
- * Offer a message just queued (received, released, or made durable) to
- * the waiters, oldest first, until one leases it.  A waiting waiter has
- * refused every other queued message of its hooks, so only m needs looking
- * at.  A scanning waiter whose cursor is past m looks at it now (it is
- * older than any it has still to look at); one whose cursor is not will
- * come to it.
+ * Offer a message just queued (received, released, made durable, or its
+ * lease claimed here) to the waiters, oldest first, until one leases it.
+ * A waiting waiter has refused every other queued message of its hooks,
+ * so only m needs looking at.  A scanning waiter whose cursor is past m
+ * looks at it now (it is older than any it has still to look at); one
+ * whose cursor is not will come to it.  On a replicated store, the first
+ * that accepts m, when its lease is not held here, has it claimed: the
+ * claim's answer offers it again (store-lease.c).
  */
 void
 waiter_dispatch(struct store *s, struct message *m)
 {
 	struct waiter	*w, *next;
 	size_t		 cost = 0;
-	int		 peek;
+	int		 peek, offerable;
 
 	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, next) {
 		if (!waiter_wants(w, m->hook) || w->state == WAITER_PENDING ||
-		    (w->state == WAITER_SCANNING && m->seq >= w->cursor) ||
-		    !message_offerable(s, m, w->peek))
+		    (w->state != WAITER_WAITING && m->seq >= w->cursor))
+			continue;
+		offerable = message_offerable(s, m, w->peek);
+		if (!offerable && m->claiming != MESSAGE_CLAIM_NONE)
 			continue;
 		if (w->match != NULL && !w->match(w, m, &cost))
 			continue;
+		if (!offerable) {
+			store_want(s, m);
+			break;
+		}
 		peek = w->peek;
 		waiter_lease(s, m, w);
 		if (!peek)
@@ -366,6 +508,26 @@ waiter_hook_changed(struct store *s, struct hook *h)
 }
 
 /*
+ * Pending waiter w, which takes any message, waits behind older ones: an
+ * older one that waits for a claim claims one more message ahead, for w.
+ */
+static void
+waiter_behind(struct store *s, struct waiter *w)
+{
+	struct waiter	*v;
+	struct message	*m;
+
+	TAILQ_FOREACH(v, &s->waiters, entry) {
+		if (v == w)
+			break;
+		if (v->state == WAITER_CLAIMING && waiter_overlap(v, w) &&
+		    (m = store_message(s, v->cursor)) != NULL &&
+		    m->state == MESSAGE_QUEUED)
+			waiter_claim_ahead(s, v, m);
+	}
+}
+
+/*
  * Start waiting: w gets the oldest queued message of its hooks that it
  * accepts, or the next one to arrive.  When its turn has come it takes a
  * first step at once, which is all a waiter without a filter needs.
@@ -378,33 +540,13 @@ store_wait(struct store *s, struct waiter *w)
 	w->listed = 1;
 	w->state = WAITER_PENDING;
 	w->cursor = 0;
+	w->claim_until = 0;
 	TAILQ_INSERT_TAIL(&s->waiters, w, entry);
 	s->nbusy++;
 	if (waiter_start(s, w))
 		waiter_step(s, w, &b);
-	if (s->redis != NULL && w->listed && !w->peek)
-		waiter_want(s, w);
-}
-
-/*
- * A replicated store's waiter w started: claim the leases of the first
- * messages queued on its hooks (store-lease.c), which it may then be
- * handed.
- */
-static void
-waiter_want(struct store *s, struct waiter *w)
-{
-	struct message	*m;
-	size_t		 i, n;
-
-	for (i = 0; i < w->nhooks; i++) {
-		n = 0;
-		TAILQ_FOREACH(m, &w->hooks[i]->queue, entry) {
-			if (n++ == WAITER_WANT)
-				break;
-			store_want(s, m);
-		}
-	}
+	else if (s->redis != NULL && !w->peek && w->match == NULL)
+		waiter_behind(s, w);
 }
 
 /*

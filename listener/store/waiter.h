@@ -31,6 +31,8 @@ typedef int (*waiter_match_cb)(struct waiter *, struct message *, size_t *);
 enum waiter_state {
 	WAITER_PENDING,		/* behind an older waiter on a shared hook */
 	WAITER_SCANNING,	/* looking at the queued messages */
+	WAITER_CLAIMING,	/* accepts the one at its cursor, waits for
+				   the answer to its lease's claim */
 	WAITER_WAITING,		/* looked at all: waiting for the next */
 };
 
@@ -56,6 +58,7 @@ struct waiter {
 	int			  listed;	/* in the list of waiters */
 	enum waiter_state	  state;
 	uint64_t		  cursor;	/* looked at queued seqs below */
+	int64_t			  claim_until;	/* waits for claims until */
 	TAILQ_ENTRY(waiter)	  entry;
 };
 

@@ -14,8 +14,11 @@
  * restarted loses nothing acknowledged; a --verify secret given on A
  * reaches B through the secrets hash, never the stream; stores see each
  * other's heartbeats; a lease unused goes back to the other at once;
- * retention trims the stream but keeps every hook; a store that wants a
- * replica acknowledges nothing until one has its records (WAIT).
+ * a waiter is handed the oldest message it accepts, not the one whose
+ * claim is answered first, and a wait with no time left waits for its
+ * claims' answers (bounded); retention trims the stream but keeps every
+ * hook; a store that wants a replica acknowledges nothing until one has
+ * its records (WAIT).
  * Skipped without redis-server.
  */
 #include "config.h"
@@ -892,14 +895,14 @@ lease_holds(uint64_t seq, const char *holder)
 /*
  * Early release: A's waiter goes away with a message unconfirmed, and
  * B's waiter, which lost the claim, gets it well before A's lease would
- * have expired; and a lease A won for a waiter that took another message
+ * have expired; and a lease A claimed ahead for a waiter that went away
  * goes back at once too.
  */
 static void
 test_release(struct fixture *a, struct fixture *b)
 {
 	struct hook		*ha, *hb;
-	struct test_waiter	 wa, wb;
+	struct test_waiter	 wa, wa2, wb;
 	struct message		*m, *m2;
 	int			 done = 0;
 
@@ -933,11 +936,15 @@ test_release(struct fixture *a, struct fixture *b)
 	if (!ok(m != NULL && m2 != NULL, "two messages queued on h6"))
 		return;
 	wait_on(a, &wa, ha, NULL, 0);
+	wait_on(a, &wa2, ha, NULL, 0);
+	ok(m2->claiming == MESSAGE_CLAIM_SENT, "a waiter on A claims the "
+	    "first, and the second ahead for a younger waiter");
+	store_unwait(a->store, &wa2.w);
 	done = 0;
 	ok(run_while(waiter_done, &wa) && wa.got == m &&
 	    store_catch_up(a->store, caught_up, &done) == 0 &&
-	    run_while(flag_up, &done), "a waiter on A claims both and is "
-	    "handed the first");
+	    run_while(flag_up, &done), "the younger goes away; the older "
+	    "is handed the first");
 	store_take(a->store, m);
 	wait_on(b, &wb, hb, NULL, 0);
 	ok(handed_by(&wb, loop_now() + LEASE_MS / 2) && wb.got != NULL &&
@@ -1061,7 +1068,7 @@ test_earlier_claim(struct fixture *a, struct fixture *b)
 	struct hook		*ha;
 	struct message		*m;
 
-	if (!ok(spawn_both(a, b, "h9", NULL, &ha) != NULL, "h9 reaches B"))
+	if (!ok(spawn_both(a, b, "h20", NULL, &ha) != NULL, "h20 reaches B"))
 		return;
 	m = post(a, ha, "held-by-our-past");
 	if (!ok(m != NULL && lease_set(m, "a/e4r1ier0") == 0, "a message "
@@ -1087,6 +1094,217 @@ test_earlier_claim(struct fixture *a, struct fixture *b)
 	    "it past A's own lease time: another listener holds it, though "
 	    "its name begins with A's");
 	store_unwait(a->store, &wa.w);
+}
+
+/* Times a waiter's idle callback ran: it refused every queued message. */
+static unsigned int	idled;
+
+/* A waiter's idle callback: count it. */
+static void
+count_idle(struct waiter *w)
+{
+	(void)w;
+	idled++;
+}
+
+/*
+ * Post text on B's hook hb and return A's message of it, once queued
+ * there, or NULL.
+ */
+static struct message *
+post_seen(struct fixture *a, struct fixture *b, struct hook *hb,
+    const char *text)
+{
+	struct message	*m;
+	struct see	 sw;
+
+	if ((m = post(b, hb, text)) == NULL)
+		return (NULL);
+	sw.store = a->store;
+	sw.seq = m->seq;
+	sw.state = MESSAGE_QUEUED;
+	if (!run_while(seen_in, &sw))
+		return (NULL);
+	return (store_message(a->store, m->seq));
+}
+
+/*
+ * Order by seq, not by the answers to claims: the claim of a newer
+ * message is under way on A (for a waiter that went away) when a waiter
+ * on both hooks starts; the newer one's claim is answered first, yet the
+ * waiter is handed the older one.
+ */
+static void
+test_claim_order(struct fixture *a, struct fixture *b)
+{
+	struct hook		*ha1, *hb1, *ha2, *hb2;
+	struct test_waiter	 gone, tw;
+	struct message		*older, *newer;
+
+	hb1 = spawn_both(a, b, "h9", NULL, &ha1);
+	hb2 = spawn_both(a, b, "h10", NULL, &ha2);
+	if (!ok(hb1 != NULL && hb2 != NULL, "h9 and h10 reach B"))
+		return;
+	older = post_seen(a, b, hb1, "older");
+	newer = post_seen(a, b, hb2, "newer");
+	if (!ok(older != NULL && newer != NULL && older->seq < newer->seq,
+	    "a message on h9, then one on h10, received on B, are queued "
+	    "on A"))
+		return;
+	wait_on(a, &gone, ha2, NULL, 0);
+	ok(gone.calls == 0 && newer->claiming == MESSAGE_CLAIM_SENT,
+	    "a waiter on A on h10 claims the newer one");
+	store_unwait(a->store, &gone.w);
+	wait_on(a, &tw, ha2, ha1, 0);
+	ok(tw.calls == 0 && store_wait_busy(&tw.w) &&
+	    older->claiming == MESSAGE_CLAIM_SENT, "it goes away before the "
+	    "answer; a waiter on h10 and h9 claims the older one after it");
+	ok(run_while(waiter_done, &tw) && tw.got == older &&
+	    newer->claimed_until > loop_now() &&
+	    newer->state == MESSAGE_QUEUED, "the newer one's claim is "
+	    "answered first, won, yet the waiter is handed the older one");
+	if (tw.got != NULL)
+		store_take(a->store, tw.got);
+	wait_on(a, &tw, ha2, ha1, 0);
+	ok(tw.got == newer, "the next waiter is handed the newer one at "
+	    "once: its lease is held here");
+	if (tw.got != NULL)
+		store_take(a->store, tw.got);
+	store_unwait(a->store, &tw.w);
+}
+
+/*
+ * A wait with no time left (--timeout 0, --drain) waits for the answers
+ * to its claims before it says it found nothing: a message whose lease
+ * A wins is handed over, one B holds is not, and a Redis that does not
+ * answer holds it no longer than the waiter's bound on claims.
+ */
+static void
+test_claim_wait(struct fixture *a, struct fixture *b)
+{
+	struct hook		*ha, *hb;
+	struct test_waiter	 tw, wb;
+	struct message		*m;
+	int64_t			 start, took;
+	int			 passes;
+
+	if (!ok((hb = spawn_both(a, b, "h11", NULL, &ha)) != NULL,
+	    "h11 reaches B"))
+		return;
+	if (!ok((m = post_seen(a, b, hb, "claimed")) != NULL,
+	    "a message received on B is queued on A"))
+		return;
+	idled = 0;
+	wait_on(a, &tw, ha, NULL, 0);
+	tw.w.idle = count_idle;
+	ok(tw.calls == 0 && store_wait_busy(&tw.w), "a waiter on A is "
+	    "not handed it before its claim is answered, and is busy");
+	ok(run_while(waiter_done, &tw) && tw.got == m && idled == 0,
+	    "it is handed it once A won the lease, never idle before");
+	store_take(a->store, m);
+
+	if (!ok((m = post_seen(a, b, hb, "held by B")) != NULL,
+	    "another is queued on A"))
+		return;
+	wait_on(b, &wb, hb, NULL, 0);
+	ok(run_while(waiter_done, &wb) && wb.got != NULL &&
+	    wb.got->seq == m->seq, "a waiter on B is handed it");
+	idled = 0;
+	wait_on(a, &tw, ha, NULL, 0);
+	tw.w.idle = count_idle;
+	ok(tw.calls == 0 && store_wait_busy(&tw.w), "a waiter on A is busy "
+	    "while its claim is under way");
+	start = loop_now();
+	while (idled == 0 && loop_now() < start + WAIT_MS)
+		loop_run_once(loop);
+	took = loop_now() - start;
+	ok(idled == 1 && tw.calls == 0 && !store_wait_busy(&tw.w) &&
+	    took < LEASE_MS / 2, "it finds nothing once the claim is lost, "
+	    "within a round trip (%lld ms)", (long long)took);
+	store_unwait(a->store, &tw.w);
+	if (wb.got != NULL)
+		store_take(b->store, wb.got);
+	store_unwait(b->store, &wb.w);
+
+	if (!ok((m = post_seen(a, b, hb, "unanswered")) != NULL,
+	    "a third is queued on A"))
+		return;
+	if (!ok(kill(server_pid, SIGSTOP) == 0, "redis-server is stopped"))
+		return;
+	idled = 0;
+	start = loop_now();
+	wait_on(a, &tw, ha, NULL, 0);
+	tw.w.idle = count_idle;
+	for (passes = 0; idled == 0 && loop_now() < start + WAIT_MS; passes++)
+		loop_run_once(loop);
+	took = loop_now() - start;
+	kill(server_pid, SIGCONT);
+	ok(idled == 1 && tw.calls == 0 && took >= 1500 && took < 4000,
+	    "a waiter on A whose claim gets no answer finds nothing after "
+	    "about 2 s, before Redis's command deadline (%lld ms)",
+	    (long long)took);
+	ok(passes < 1000, "the loop sleeps meanwhile (%d passes, its "
+	    "timers' ticks)", passes);
+	ok(run_while(waiter_done, &tw) && tw.got == m, "Redis resumes: "
+	    "the claim is answered, won, and the waiter, still there, is "
+	    "handed the message");
+	if (tw.got != NULL)
+		store_take(a->store, tw.got);
+	store_unwait(a->store, &tw.w);
+}
+
+/* Leases given back at once, more than one release script takes. */
+#define NRELEASED	70
+
+/*
+ * A batch of NRELEASED messages, each handed to a waiter of its own on
+ * A, given back at once: every lease goes back (in two scripts), none
+ * left holding A's name.
+ */
+static void
+test_release_many(struct fixture *a, struct fixture *b)
+{
+	struct test_waiter	*tw;
+	struct hook		*ha, *hb;
+	struct message		*m;
+	size_t			 i, handed = 0, held = 0;
+	int64_t			 deadline;
+
+	if (!ok((hb = spawn_both(a, b, "h12", NULL, &ha)) != NULL,
+	    "h12 reaches B"))
+		return;
+	for (i = 0; i < NRELEASED; i++) {
+		if ((m = post(b, hb, "many")) == NULL)
+			break;
+	}
+	if (!ok(i == NRELEASED && post_seen(a, b, hb, "last") != NULL,
+	    "%d messages received on B are queued on A", NRELEASED + 1))
+		return;
+	tw = xcalloc(NRELEASED, sizeof *tw);
+	for (i = 0; i < NRELEASED; i++)
+		wait_on(a, &tw[i], ha, NULL, 0);
+	deadline = loop_now() + WAIT_MS;
+	while (handed < NRELEASED && loop_now() < deadline) {
+		loop_run_once(loop);
+		for (handed = i = 0; i < NRELEASED; i++)
+			handed += tw[i].got != NULL;
+	}
+	ok(handed == NRELEASED, "%d waiters on A are each handed one "
+	    "(%zu)", NRELEASED, handed);
+	for (i = 0; i < NRELEASED; i++) {
+		if (tw[i].got != NULL)
+			store_release(a->store, tw[i].got);
+		store_unwait(a->store, &tw[i].w);
+	}
+	for (i = 0; i < 50; i++)
+		loop_run_once(loop);
+	for (i = 0; i < NRELEASED; i++) {
+		if (tw[i].got != NULL && lease_holder(tw[i].got->seq, "a"))
+			held++;
+	}
+	ok(handed == NRELEASED && held == 0, "they go away, giving them "
+	    "back: no lease holds A's name (%zu do)", held);
+	free(tw);
 }
 
 /* Tell whether the stream no longer holds the text given. */
@@ -1478,6 +1696,9 @@ main(void)
 		test_release(&a, &b);
 		test_own_claim(&a, &b);
 		test_earlier_claim(&a, &b);
+		test_claim_order(&a, &b);
+		test_claim_wait(&a, &b);
+		test_release_many(&a, &b);
 		test_retention();
 		test_earlier_sends();
 		test_replicas();
