@@ -361,7 +361,9 @@ def idlers(port, token, count, ips):
     status = answer(n, 30)
     print("normal %s %d" % (status, (time.monotonic() - start) * 1000))
     cut = []
-    for i, s in enumerate(conns):
+    # Newest first: the listener may go on cutting while we look, and a
+    # cut seen after a younger one was found open is still oldest first.
+    for i, s in reversed(list(enumerate(conns))):
         s.setblocking(False)
         try:
             if s.recv(1) == b"":
@@ -371,6 +373,7 @@ def idlers(port, token, count, ips):
         except ConnectionResetError:
             cut.append(i)
         s.close()
+    cut.sort()
     print("cut %d of %d%s" % (len(cut), count,
                               ", oldest first" if cut == list(range(len(cut)))
                               else ""))
