@@ -467,6 +467,8 @@ client_stop(const char *name, int purge, uint64_t timeout_ms)
 	 * not hold fish stop for ever.
 	 */
 	deadline = clock_mono_ms() + (int64_t)timeout_ms;
+	c.session.busy_until = deadline;
+	errno = 0;
 	if ((status = client_connect(&c)) == EXIT_OK) {
 		req = proto_request("stop");
 		if (client_send(&c, req, NULL, 0) == EXIT_OK &&

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "buffer.h"
 #include "proto.h"
 #include "wait-batch.h"
@@ -22,8 +24,8 @@
 
 /* Frames' bytes kept in memory (FISH_TEST_WAIT_BATCH_MEMORY in tests). */
 #define WAIT_BATCH_MEMORY	(16U << 20)
-/* What a frame's JSON is counted as (its fields, not its body). */
-#define WAIT_BATCH_FIELDS	1024
+/* What a frame's JSON text is counted as, times its length. */
+#define WAIT_BATCH_JSON_FACTOR	4
 /* How much of the file one read takes. */
 #define WAIT_BATCH_READ		(64U << 10)
 
@@ -82,12 +84,17 @@ int
 wait_batch_add(struct wait_batch *b, struct proto_frame *f, char **cause)
 {
 	struct buffer	 out;
-	size_t		 bytes;
+	size_t		 bytes, json_len;
 	int		 ret = 0;
 
 	*cause = NULL;
-	/* The message's fields take less than this beside its body. */
-	bytes = f->payload_len + WAIT_BATCH_FIELDS;
+	/*
+	 * Its body, and its fields (headers included) as parsed: a json-c
+	 * tree takes a few times its text, counted here from its length.
+	 */
+	json_object_to_json_string_length(f->json, JSON_C_TO_STRING_PLAIN,
+	    &json_len);
+	bytes = f->payload_len + WAIT_BATCH_JSON_FACTOR * json_len;
 	if (b->nspilled == 0 && b->memory + bytes <= b->memory_max) {
 		if (b->nframes == b->size) {
 			b->size = b->size == 0 ? 16 : b->size * 2;

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "session.h"
 #include "xmalloc.h"
 
@@ -388,20 +389,23 @@ session_connect_fd(const struct session *s, int fd)
  * blocking.  A listener whose queue of connections is full (it is
  * stopped, or stuck) leaves a blocking connect(2) hanging for ever: a
  * full queue is tried again every SESSION_BUSY_RETRY_MS for at most
- * SESSION_BUSY_MS, then *cause says so (errno EAGAIN).  Return 0, or -1
+ * SESSION_BUSY_MS (or until s->busy_until, when sooner), then *cause says
+ * so (errno EAGAIN).  Return 0, or -1
  * with errno (and *cause when the listener is stuck).
  */
 static int
 session_connect_wait(const struct session *s, int fd, char **cause)
 {
 	struct timespec	 pause = { 0, SESSION_BUSY_RETRY_MS * 1000000L };
-	int		 tries = SESSION_BUSY_MS / SESSION_BUSY_RETRY_MS;
+	int64_t		 until = clock_mono_ms() + SESSION_BUSY_MS;
 	int		 flags;
 
+	if (s->busy_until != 0 && s->busy_until < until)
+		until = s->busy_until;
 	while (session_connect_fd(s, fd) == -1) {
 		if (errno != EAGAIN)
 			return (-1);
-		if (tries-- == 0) {
+		if (clock_mono_ms() >= until) {
 			xasprintf(cause, "the listener on '%s' takes no "
 			    "connections: its queue is full (is it stopped or "
 			    "stuck? its log is '%s')", s->socket_path,

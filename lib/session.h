@@ -62,6 +62,7 @@ struct session {
 	char	*journal_path;
 	int	 dir_fd;	/* the checked NAME/, or -1 */
 	int	 parent_fd;	/* the checked sessions/, or -1 */
+	int64_t	 busy_until;	/* a full queue: retry till (mono ms); 0 */
 };
 
 int	 session_name_valid(const char *);

@@ -247,8 +247,8 @@ needs_test_hooks() {
 		post "$hook" "{\"n\":$i}"
 		expected+="$i"$'\n'
 	done
-	# Two messages fit in memory; ten go to the file.
-	export FISH_TEST_WAIT_BATCH_MEMORY=2200
+	# A few messages fit in memory; the rest go to the file.
+	export FISH_TEST_WAIT_BATCH_MEMORY=5000
 	run fish wait d --drain --field /n
 	assert_success
 	assert_equal "$output"$'\n' "$expected"

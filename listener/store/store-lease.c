@@ -137,6 +137,8 @@ lease_held(struct store_lease *l, uint64_t seq)
 	l->dirty = 1;
 }
 
+static void	lease_release(struct store_lease *, const uint64_t *, size_t);
+
 /*
  * A claim's reply: 1 won (offer the message here), 0 lost (try again when
  * the winner's lease would end), anything else failed (try again soon).
@@ -159,6 +161,11 @@ lease_on_reply(struct redis_conn *conn, struct redisReply *reply, void *arg)
 	if (m == NULL || m->state != MESSAGE_QUEUED) {
 		if (m != NULL)
 			m->claiming = MESSAGE_CLAIM_NONE;
+	} else if (reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
+	    reply->integer == 1 && l->stopping) {
+		/* Won as the listener stops: nothing here will use it. */
+		m->claiming = MESSAGE_CLAIM_NONE;
+		lease_release(l, &c->seq, 1);
 	} else if (reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
 	    reply->integer == 1) {
 		m->claiming = MESSAGE_CLAIM_NONE;
@@ -216,7 +223,8 @@ lease_claim(struct store_lease *l, uint64_t seq)
 void
 store_lease_want(struct store_lease *l, struct message *m)
 {
-	if (m->state != MESSAGE_QUEUED || m->claiming != MESSAGE_CLAIM_NONE ||
+	if (l->stopping || m->state != MESSAGE_QUEUED ||
+	    m->claiming != MESSAGE_CLAIM_NONE ||
 	    m->claimed_until > loop_now() || !waiter_any(l->store, m->hook))
 		return;
 	m->claiming = lease_claim(l, m->seq) == 0 ? MESSAGE_CLAIM_SENT :

@@ -282,13 +282,14 @@ waiter_claim_ahead(struct store *s, struct waiter *w, struct message *m)
 static int
 waiter_claim(struct store *s, struct waiter *w, struct message *m)
 {
+	/* Its time for claims spent, it claims nothing more it cannot use. */
+	if (w->claim_until != 0 && loop_now() >= w->claim_until)
+		return (0);
 	store_want(s, m);
 	if (m->claiming != MESSAGE_CLAIM_SENT)
 		return (0);
 	if (w->claim_until == 0)
 		w->claim_until = loop_now() + WAITER_CLAIM_MS;
-	else if (loop_now() >= w->claim_until)
-		return (0);
 	w->state = WAITER_CLAIMING;
 	w->cursor = m->seq;
 	waiter_claim_ahead(s, w, m);
