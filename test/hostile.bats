@@ -106,9 +106,13 @@ start_measured() {
 # than 48 MiB at its peak: the 16 MiB --max-inflight, its pools, the
 # journal's buffer, and what the allocator keeps of the blocks that
 # chunked bodies grew out of (64 interleaved buffers doubling: once seen
-# at 32.2 MiB).  Uncapped, 64 bodies of 4 MiB took 256 MiB more.
+# at 32.2 MiB).  Uncapped, 64 bodies of 4 MiB took 256 MiB more.  A
+# Redis store's peak may be 16 MiB higher: its follower reads this
+# listener's own entries back, bodies and all, outside --max-inflight
+# (doc/store-redis.md; seen at 48.9 MiB under ASan).
 memory_bounded() {
-	local before held peak
+	local before held peak peak_max=49152
+	[ "${TEST_STORE:-}" != redis ] || peak_max=65536
 
 	before=$(grep '^rss before ' <<<"$output")
 	held=$(grep '^rss held ' <<<"$output")
@@ -116,7 +120,7 @@ memory_bounded() {
 	before=${before##* } held=${held##* } peak=${peak##* }
 	[ $((held - before)) -lt 40960 ] ||
 	    fail "bodies in flight took $((held - before)) kB"
-	[ $((peak - before)) -lt 49152 ] ||
+	[ $((peak - before)) -lt "$peak_max" ] ||
 	    fail "the listener's memory peaked $((peak - before)) kB higher"
 }
 
