@@ -1,14 +1,20 @@
 /*
  * A follower of a session's stream (redis-follow.h).
  *
- * One XREAD BLOCK is outstanding whenever the connection is ready; each
+ * One read is outstanding whenever the connection is ready.  While the
+ * follower may be behind (at its start, and after a blocking read brought
+ * something), it reads with the range script: a few entries, no more
+ * bytes than REDIS_FOLLOW_BYTES beyond the first, since XREAD's COUNT
+ * bounds entries, not bytes, and 128 bodies of 25 MiB would make one
+ * reply of 3 GiB.  Once a range read comes short (caught up), it waits
+ * with XREAD COUNT 1 BLOCK, whose reply holds one entry at most.  Each
  * reply's entries are handed over in order and the last id handed over
- * moves past them, and the next XREAD starts from it.  A lost connection
- * loses only the XREAD in flight, whose entries were not handed over:
- * the XREAD sent when the connection is ready again asks for them anew.
- * A catch-up (a read without BLOCK on another connection) may hand over
- * entries that the XREAD in flight then returns too: every entry at or
- * before the last id handed over is passed by, so none goes twice.
+ * moves past them; the next read starts from it.  A lost connection
+ * loses only the read in flight, whose entries were not handed over: the
+ * read sent when the connection is ready again asks for them anew.  A
+ * catch-up (range reads on another connection) may hand over entries
+ * that the read in flight then returns too: every entry at or before the
+ * last id handed over is passed by, so none goes twice.
  *
  * Catch-ups on one connection are coalesced: while one is in flight,
  * those asked for meanwhile gather into the next, sent when it ends (a
@@ -59,12 +65,35 @@ struct redis_follow {
 	char			 last_id[REDIS_FOLLOW_ID_MAX + 1];
 	redis_follow_cb		 cb;
 	void			*arg;
-	int			 reading;	/* an XREAD is in flight */
+	int			 reading;	/* a read is in flight */
+	int			 behind;	/* read by range, not BLOCK */
 	struct loop_timer	*retry;
-	char			 error[256];	/* XREAD's, or empty */
+	char			 error[256];	/* a read's, or empty */
 	uint64_t		 skipped;
 	LIST_HEAD(, redis_catch_up) catch_ups;	/* in flight or gathering */
 };
+
+/*
+ * The range script: KEYS[1] the stream, ARGV the id to read after, the
+ * most entries and the most bytes (of fields and values) beyond the
+ * first entry.  It answers {more, {entry, ...}}: more is 1 when it
+ * stopped at a limit, not at the stream's end.  One XRANGE per entry
+ * keeps the script's own memory to what it answers.
+ */
+static const char redis_follow_range_script[] =
+    "local id, out, used = ARGV[1], {}, 0\n"
+    "local count, budget = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+    "for i = 1, count do\n"
+    "  local r = redis.call('XRANGE', KEYS[1], '(' .. id, '+', 'COUNT', 1)\n"
+    "  if #r == 0 then return {0, out} end\n"
+    "  local size = 0\n"
+    "  for _, v in ipairs(r[1][2]) do size = size + #v end\n"
+    "  if i > 1 and used + size > budget then return {1, out} end\n"
+    "  used = used + size\n"
+    "  out[i] = r[1]\n"
+    "  id = r[1][1]\n"
+    "end\n"
+    "return {1, out}\n";
 
 static void	redis_follow_read(struct redis_follow *);
 static int	redis_follow_catch_up_send(struct redis_catch_up *);
@@ -168,24 +197,17 @@ redis_follow_after(const char *a, const char *b)
 }
 
 /*
- * Hand over the entries of an XREAD reply ([[key, [entry, ...]]]); return
+ * Hand over the entries of an array of stream entries (NULL: none); return
  * how many it held.
  */
 static size_t
-redis_follow_entries(struct redis_follow *f, const redisReply *reply)
+redis_follow_entries(struct redis_follow *f, const redisReply *entries)
 {
-	const redisReply	*stream, *entries;
 	struct redis_entry	 e;
 	size_t			 i;
 	int			 r;
 
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1)
-		return (0);
-	stream = reply->element[0];
-	if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2)
-		return (0);
-	entries = stream->element[1];
-	if (entries->type != REDIS_REPLY_ARRAY)
+	if (entries == NULL || entries->type != REDIS_REPLY_ARRAY)
 		return (0);
 	for (i = 0; i < entries->elements; i++) {
 		r = redis_follow_entry(entries->element[i], &e);
@@ -194,7 +216,7 @@ redis_follow_entries(struct redis_follow *f, const redisReply *reply)
 			continue;
 		}
 		if (!redis_follow_after(e.id, f->last_id))
-			continue;	/* a catch-up handed it over */
+			continue;	/* another read handed it over */
 		if (r == -1) {
 			f->skipped++;
 			log_warnx("redis: %s: skipped entry %s, not fish's",
@@ -206,36 +228,88 @@ redis_follow_entries(struct redis_follow *f, const redisReply *reply)
 	return (entries->elements);
 }
 
+/* The entries of an XREAD reply ([[key, [entry, ...]]]), or NULL (nil). */
+static const redisReply *
+redis_follow_xread_entries(const redisReply *reply)
+{
+	const redisReply	*stream;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 1)
+		return (NULL);
+	stream = reply->element[0];
+	if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2)
+		return (NULL);
+	return (stream->element[1]);
+}
+
 /*
- * Send XREAD COUNT N [BLOCK MS] STREAMS KEY LAST_ID on conn.  A blocking
- * one's deadline allows for the block, after which the server answers
- * nil.  Return 0, or -1 when conn is not ready.
+ * The entries of the range script's reply ([more, [entry, ...]]), or NULL;
+ * *more tells whether the stream may hold more after them.
+ */
+static const redisReply *
+redis_follow_range_entries(const redisReply *reply, int *more)
+{
+	*more = 0;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER)
+		return (NULL);
+	*more = reply->element[0]->integer == 1;
+	return (reply->element[1]);
+}
+
+/*
+ * Hand over the entries of the range script's reply; tell whether the
+ * stream may hold more after them.
  */
 static int
-redis_follow_xread(struct redis_follow *f, struct redis_conn *conn,
-    int block, redis_conn_reply_cb cb, void *arg)
+redis_follow_range_reply(struct redis_follow *f, const redisReply *reply)
 {
-	char		 count[16], ms[16];
-	const char	*argv[8];
+	int	more;
+
+	redis_follow_entries(f, redis_follow_range_entries(reply, &more));
+	return (more);
+}
+
+/*
+ * Send XREAD COUNT 1 BLOCK MS STREAMS KEY LAST_ID on the follower's
+ * connection, whose deadline allows for the block, after which the server
+ * answers nil.  Return 0, or -1 when the connection is not ready.
+ */
+static int
+redis_follow_block(struct redis_follow *f, redis_conn_reply_cb cb)
+{
+	char		 ms[16];
+	const char	*argv[8] = { "XREAD", "COUNT", "1", "BLOCK", ms,
+	    "STREAMS", f->key, f->last_id };
 	size_t		 len[8];
-	int		 argc = 0, i;
+	int		 i;
+
+	snprintf(ms, sizeof ms, "%d", REDIS_FOLLOW_BLOCK_MS);
+	for (i = 0; i < 8; i++)
+		len[i] = strlen(argv[i]);
+	return (redis_conn_command(f->conn, REDIS_FOLLOW_BLOCK_MS +
+	    REDIS_CONN_COMMAND_MS, cb, f, 8, argv, len));
+}
+
+/*
+ * Send the range script on conn, for the entries after the last id
+ * handed over.  Return 0, or -1 when conn is not ready.
+ */
+static int
+redis_follow_range(struct redis_follow *f, struct redis_conn *conn,
+    redis_conn_reply_cb cb, void *arg)
+{
+	char		 count[16], bytes[24];
+	const char	*argv[7] = { "EVAL", redis_follow_range_script, "1",
+	    f->key, f->last_id, count, bytes };
+	size_t		 len[7];
+	int		 i;
 
 	snprintf(count, sizeof count, "%d", REDIS_FOLLOW_COUNT);
-	snprintf(ms, sizeof ms, "%d", REDIS_FOLLOW_BLOCK_MS);
-	argv[argc++] = "XREAD";
-	argv[argc++] = "COUNT";
-	argv[argc++] = count;
-	if (block) {
-		argv[argc++] = "BLOCK";
-		argv[argc++] = ms;
-	}
-	argv[argc++] = "STREAMS";
-	argv[argc++] = f->key;
-	argv[argc++] = f->last_id;
-	for (i = 0; i < argc; i++)
+	snprintf(bytes, sizeof bytes, "%d", REDIS_FOLLOW_BYTES);
+	for (i = 0; i < 7; i++)
 		len[i] = strlen(argv[i]);
-	return (redis_conn_command(conn, block ? REDIS_FOLLOW_BLOCK_MS +
-	    REDIS_CONN_COMMAND_MS : 0, cb, arg, argc, argv, len));
+	return (redis_conn_command(conn, 0, cb, arg, 7, argv, len));
 }
 
 /* Read again after an error reply, when the retry timer fires. */
@@ -248,7 +322,12 @@ redis_follow_retry(void *arg)
 	redis_follow_read(f);
 }
 
-/* The reply to an XREAD: entries, nothing new (nil), or an error. */
+/*
+ * The reply to the follower's read: entries, nothing new (nil), or an
+ * error.  A range read that stopped at a limit is followed by another;
+ * one that reached the end, by a blocking read; a blocking read that
+ * brought an entry, by a range read, for what may have come with it.
+ */
 static void
 redis_follow_on_reply(struct redis_conn *conn, struct redisReply *reply,
     void *arg)
@@ -260,29 +339,39 @@ redis_follow_on_reply(struct redis_conn *conn, struct redisReply *reply,
 	if (reply == NULL)
 		return;		/* read again when ready again */
 	if (reply->type == REDIS_REPLY_ERROR) {
-		snprintf(f->error, sizeof f->error, "XREAD failed: %s",
-		    reply->str);
+		snprintf(f->error, sizeof f->error, "%s failed: %s",
+		    f->behind ? "range read" : "XREAD", reply->str);
 		log_warnx("redis: %s: %s", f->key, f->error);
 		f->retry = loop_timer_add(f->loop,
 		    loop_now() + REDIS_FOLLOW_RETRY_MS, redis_follow_retry, f);
 		return;
 	}
 	f->error[0] = '\0';
-	redis_follow_entries(f, reply);
+	if (f->behind)
+		f->behind = redis_follow_range_reply(f, reply);
+	else if (redis_follow_entries(f,
+	    redis_follow_xread_entries(reply)) > 0)
+		f->behind = 1;
 	redis_follow_read(f);
 }
 
-/* Send the next XREAD, unless one is in flight or waiting to be retried. */
+/* Send the next read, unless one is in flight or waiting to be retried. */
 static void
 redis_follow_read(struct redis_follow *f)
 {
+	int	r;
+
 	if (f->reading || f->retry != NULL || !redis_conn_ready(f->conn))
 		return;
-	if (redis_follow_xread(f, f->conn, 1, redis_follow_on_reply, f) == 0)
+	if (f->behind)
+		r = redis_follow_range(f, f->conn, redis_follow_on_reply, f);
+	else
+		r = redis_follow_block(f, redis_follow_on_reply);
+	if (r == 0)
 		f->reading = 1;
 }
 
-/* The connection is ready (read) or lost (the XREAD with it). */
+/* The connection is ready (read) or lost (the read with it). */
 static void
 redis_follow_on_state(struct redis_conn *conn, int up, void *arg)
 {
@@ -304,6 +393,7 @@ redis_follow_new(struct loop *loop, const struct store_url *url,
 	f->loop = loop;
 	f->key = redis_key(session, "log");
 	snprintf(f->last_id, sizeof f->last_id, "%s", id);
+	f->behind = 1;
 	f->cb = cb;
 	f->arg = arg;
 	LIST_INIT(&f->catch_ups);
@@ -349,8 +439,8 @@ redis_follow_catch_up_next(struct redis_follow *f, struct redis_conn *conn)
 }
 
 /*
- * The reply to a catch-up's XREAD: hand its entries over, and read on
- * while replies come full; then done, and the next one on its way.
+ * The reply to a catch-up's range read: hand its entries over, and read
+ * on while one stops at a limit; then done, and the next one on its way.
  */
 static void
 redis_follow_on_catch_up(struct redis_conn *conn, struct redisReply *reply,
@@ -368,8 +458,9 @@ redis_follow_on_catch_up(struct redis_conn *conn, struct redisReply *reply,
 		snprintf(error, sizeof error, "redis connection lost (%s)",
 		    redis_conn_state(conn));
 	else if (reply->type == REDIS_REPLY_ERROR)
-		snprintf(error, sizeof error, "XREAD failed: %s", reply->str);
-	else if (redis_follow_entries(f, reply) == REDIS_FOLLOW_COUNT) {
+		snprintf(error, sizeof error, "range read failed: %s",
+		    reply->str);
+	else if (redis_follow_range_reply(f, reply)) {
 		/* More may follow: read on from the new last id. */
 		if (redis_follow_catch_up_send(c) == 0)
 			return;
@@ -383,11 +474,11 @@ redis_follow_on_catch_up(struct redis_conn *conn, struct redisReply *reply,
 	redis_follow_catch_up_next(f, conn);
 }
 
-/* Send a catch-up's XREAD, from the last id handed over. */
+/* Send a catch-up's range read, from the last id handed over. */
 static int
 redis_follow_catch_up_send(struct redis_catch_up *c)
 {
-	return (redis_follow_xread(c->f, c->conn, 0, redis_follow_on_catch_up,
+	return (redis_follow_range(c->f, c->conn, redis_follow_on_catch_up,
 	    c));
 }
 

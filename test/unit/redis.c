@@ -514,6 +514,69 @@ test_stream(void)
 	redis_conn_free(a);
 }
 
+/* Bytes handed over in the loop's current pass, and the most in one. */
+static size_t	pass_bytes, pass_bytes_max;
+
+static int64_t
+on_pass(void *arg)
+{
+	(void)arg;
+	pass_bytes = 0;
+	return (-1);
+}
+static void
+on_large_entry(const struct redis_entry *e, void *arg)
+{
+	pass_bytes += e->reclen + e->bodylen;
+	if (pass_bytes > pass_bytes_max)
+		pass_bytes_max = pass_bytes;
+	on_entry(e, arg);
+}
+
+/*
+ * A stream of large bodies is read a little at a time: each read brings
+ * REDIS_FOLLOW_BYTES or one entry, whichever is more, not 128 entries.
+ */
+static void
+test_large_entries(void)
+{
+	struct redis_conn	*a;
+	struct redis_follow	*f;
+	struct store_url	 url;
+	char			 text[512], *cause, *body;
+	size_t			 bodylen = 300 << 10;
+	int			 i, n = 24;
+
+	snprintf(text, sizeof text, "redis://127.0.0.1:%d", port);
+	a = conn_open(text, 1);
+	ok(run_until(is_ready, a), "a connection is ready");
+	body = malloc(bodylen);
+	memset(body, 'x', bodylen);
+	memset(appends, 0, sizeof appends);
+	for (i = 0; i < n; i++) {
+		if (redis_append(a, "t2", "a", "msg", "rec", 3, body, bodylen,
+		    on_append, (void *)(uintptr_t)i) == -1)
+			appends[i].done = 1;
+	}
+	run_until(appends_done, &n);
+	free(body);
+	ok(appends_ok(0, n), "24 bodies of 300 KiB are appended");
+
+	nentries = 0;
+	loop_prepare_add(loop, on_pass, NULL);
+	store_url_parse(text, &url, &cause);
+	f = redis_follow_new(loop, &url, "t2", "0", on_large_entry, NULL);
+	store_url_free(&url);
+	ok(run_until(entries_at_least, &n) && entries_in_order(n),
+	    "a new follower hands over all 24, in order");
+	ok(pass_bytes_max <= REDIS_FOLLOW_BYTES + bodylen + 64,
+	    "no read brought more than %d bytes and one entry (the most: %zu)",
+	    REDIS_FOLLOW_BYTES, pass_bytes_max);
+	loop_prepare_remove(loop, on_pass, NULL);
+	redis_follow_free(f);
+	redis_conn_free(a);
+}
+
 int
 main(void)
 {
@@ -531,6 +594,7 @@ main(void)
 	test_refused();
 	test_auth();
 	test_stream();
+	test_large_entries();
 	loop_free(loop);
 	server_teardown();
 	return (done_testing());
