@@ -84,12 +84,22 @@ cmd_sessions_ask(const char *name)
 	struct client		 c;
 	struct proto_frame	 f;
 	struct json_object	*req, *reply = NULL;
+	char			*cause;
 	int64_t			 deadline;
 
 	deadline = clock_mono_ms() + SESSIONS_ASK_MS;
 	if (client_init(&c, name, CLIENT_RESILIENT) != EXIT_OK)
 		return (NULL);
-	if (client_connect(&c) != EXIT_OK) {
+	/*
+	 * A full queue of connections is retried until the deadline only,
+	 * and then listed as not answering, as a stopped listener is; what
+	 * else refuses the socket is said.
+	 */
+	c.session.busy_until = deadline;
+	if ((c.fd = session_connect(&c.session, &cause)) == -1) {
+		if (cause != NULL && errno != EAGAIN)
+			fish_warnx("%s", cause);
+		free(cause);
 		client_close(&c);
 		return (NULL);
 	}

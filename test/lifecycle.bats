@@ -231,18 +231,8 @@ listeners_of_this_test() {
 	pid=$(listener_pid)
 	kill -STOP "$pid"
 	# Connect until the stopped listener's queue takes no more.
-	python3 -c 'import socket, sys, signal
-held = []
-while True:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.setblocking(False)
-    try:
-        s.connect(sys.argv[1])
-    except BlockingIOError:
-        break
-    held.append(s)
-print("full", len(held), flush=True)
-signal.pause()' "$dir/control.sock" >"$out" 3>&- &
+	python3 "$FISH_SRC_DIR/test/helpers/fill-queue.py" "$dir/control.sock" \
+	    >"$out" 3>&- &
 	filler=$!
 	wait_until 10 grep -q '^full' "$out"
 	run --separate-stderr fish status

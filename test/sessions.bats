@@ -98,6 +98,25 @@ as_nobody_owned() {
 	assert_line --regexp "^frozen +$pid \(not answering\) +http://127\.0\.0\.1:[0-9]+ +- +- +"
 }
 
+@test "fish sessions says which listener's queue of connections is full, within its deadline" {
+	local pid filler out=$BATS_TEST_TMPDIR/filled
+	fish -S frozen spawn >/dev/null
+	fish -S awake start >/dev/null
+	pid=$(listener_pid frozen)
+	kill -STOP "$pid"
+	python3 "$FISH_SRC_DIR/test/helpers/fill-queue.py" \
+	    "$FISH_HOME/sessions/frozen/control.sock" >"$out" 3>&- &
+	filler=$!
+	wait_until 10 grep -q '^full' "$out"
+	run --separate-stderr fish sessions
+	kill "$filler"
+	kill -CONT "$pid"
+	assert_success
+	assert_line --regexp "^frozen +$pid \(not answering\) +http://127\.0\.0\.1:[0-9]+ +- +- +"
+	assert_line --regexp "^awake +[0-9]+ +http://127\.0\.0\.1:[0-9]+ +0 +0 +"
+	assert_equal "$stderr" ""
+}
+
 @test "fish sessions names a session of another user's and lists the others" {
 	fish -S mine start >/dev/null
 	mkdir -m 700 "$FISH_HOME/sessions/theirs"
