@@ -48,6 +48,7 @@ struct segment {
 /* A callback waiting for the appends before it to be durable. */
 struct journal_synced {
 	journal_synced_cb	 cb;
+	journal_synced_cb	 dropped;	/* or NULL */
 	void			*arg;
 };
 

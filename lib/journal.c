@@ -96,7 +96,8 @@ fail:
 
 /*
  * Close the journal; unsynced appends are dropped, and so are the
- * callbacks waiting for them, which never run.
+ * callbacks waiting for them, which never run: each is told so by its
+ * dropped callback, if it has one.
  */
 void
 journal_close(struct journal *j)
@@ -105,6 +106,9 @@ journal_close(struct journal *j)
 
 	if (j == NULL)
 		return;
+	for (i = 0; i < j->nsynced; i++)
+		if (j->synced[i].dropped != NULL)
+			j->synced[i].dropped(j->synced[i].arg);
 	/* Seals asked for are done; a preparation under way is dropped. */
 	journal_preparer_free(j->preparer);
 	for (i = 0; i < j->nsegments; i++)
@@ -266,9 +270,14 @@ fail:
 	return (-1);
 }
 
-/* Run cb(arg) once everything appended so far is durable (journal_commit). */
+/*
+ * Run cb(arg) once everything appended so far is durable (journal_commit),
+ * or dropped(arg) (unless NULL) if the journal is closed before: it frees
+ * what arg holds.
+ */
 void
-journal_after_sync(struct journal *j, journal_synced_cb cb, void *arg)
+journal_after_sync(struct journal *j, journal_synced_cb cb,
+    journal_synced_cb dropped, void *arg)
 {
 	if (j->nsynced == j->synced_size) {
 		j->synced_size = j->synced_size == 0 ? 64 : j->synced_size * 2;
@@ -276,6 +285,7 @@ journal_after_sync(struct journal *j, journal_synced_cb cb, void *arg)
 		    sizeof *j->synced);
 	}
 	j->synced[j->nsynced].cb = cb;
+	j->synced[j->nsynced].dropped = dropped;
 	j->synced[j->nsynced].arg = arg;
 	j->nsynced++;
 }

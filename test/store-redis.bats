@@ -17,11 +17,14 @@ setup() {
 }
 
 teardown() {
+	local bad=0
 	# A test that stopped redis-server and failed before it went on.
 	[ -z "${REDIS_PID:-}" ] || kill -CONT "$REDIS_PID" 2>/dev/null || true
 	FISH_HOME=$B fish stop >/dev/null 2>&1 || true
-	common_teardown
+	# bats fails a teardown on its last command only: keep its verdict.
+	common_teardown || bad=1
 	redis_stop
+	[ "$bad" -eq 0 ]
 }
 
 # on_b CMD...: run CMD as listener B's user would (its FISH_HOME).
@@ -462,4 +465,55 @@ no_leases() {
 	# The request never left: the hook got nothing.
 	run fish wait target --timeout 1s
 	assert_failure 124
+}
+
+# appended: print how many records listener A wrote to its journal since
+# it started.
+appended() {
+	fish status --json | fish field /journal_appended
+}
+
+# disconnected HOME: succeed once that listener has lost its Redis.
+disconnected() {
+	! connected "$1"
+}
+
+# Under scripts/test --valgrind or --enable-asan, the leak checks of the
+# listener's exit are what these two are about: what waited for Redis
+# when the listener stopped must be freed.
+@test "fish stop after a send given up while Redis is paused stops the listener, the request freed" {
+	local hook
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	hook=$(fish spawn --name target)
+	kill -STOP "$REDIS_PID"
+	run --separate-stderr fish send --timeout 1s --json '{"sent":1}' "$hook"
+	assert_failure 3
+	# Its start is never acknowledged now: its outcome waits for it.
+	redis_kill
+	wait_until 10 disconnected "$A"
+	run fish stop
+	assert_success
+}
+
+@test "fish stop while a send waits for a paused Redis ends the send, and stops the listener" {
+	local hook before sender
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	hook=$(fish spawn --name target)
+	before=$(appended)
+	kill -STOP "$REDIS_PID"
+	fish send --timeout 60s --json '{"sent":1}' "$hook" \
+	    >"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	sender=$!
+	# The listener has journaled the send's start, and waits for Redis.
+	wait_until 10 eval '[ "$(appended)" -gt "$before" ]'
+	redis_kill
+	wait_until 10 disconnected "$A"
+	run fish stop
+	assert_success
+	reap "$sender" 10
+	assert_equal "$status" 3
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/send.err")" \
+	    "fish: send: POST $hook: session 'default' was stopped before the request left"
 }

@@ -122,8 +122,9 @@ control_settle(struct conn *c, control_handler handler,
 	c->settle = s;
 	s->timer = loop_timer_add(ctl->loop, loop_now() + SETTLE_MS,
 	    settle_expired, s);
+	/* Taken back when c closes (settle_free): nothing to drop. */
 	store_after_sync_or_fail(ctl->store, settle_synced, settle_unsynced,
-	    s);
+	    NULL, s);
 }
 
 /* c is closing: it waits for nothing more. */

@@ -235,6 +235,19 @@ conn_reply_unsynced(void *arg, const char *why)
 	free(d);
 }
 
+/*
+ * The store closed with the reply's records unacknowledged (its Redis
+ * down at a stop): the connection is gone, free the reply.
+ */
+static void
+conn_reply_dropped(void *arg)
+{
+	struct deferred_reply	*d = arg;
+
+	json_object_put(d->reply);
+	free(d);
+}
+
 /* Queue a reply to be sent after the next sync; takes the reference. */
 void
 control_reply_after_sync(struct conn *c, struct json_object *reply)
@@ -245,7 +258,7 @@ control_reply_after_sync(struct conn *c, struct json_object *reply)
 	d->conn_id = c->id;
 	d->reply = reply;
 	store_after_sync_or_fail(c->control->store, conn_reply_synced,
-	    conn_reply_unsynced, d);
+	    conn_reply_unsynced, conn_reply_dropped, d);
 }
 
 /* Drop a long reply's state: it will send nothing more. */

@@ -5,6 +5,11 @@
  * sends a byte (it waits for the store's group commit), and its outcome
  * record completes it.  Backoff between attempts is a timer on the loop
  * outbound_new was given; nothing blocks.
+ *
+ * Its caller is told how a request ended once (outbound_tell), maybe
+ * before the request is done with: a start given up, or the listener
+ * stopping, leaves it waiting for the store to journal its outcome.  If
+ * the store closes first, it is freed then (outbound_dropped).
  */
 #include "config.h"
 
@@ -54,10 +59,12 @@ struct outbound_request {
 	struct message		*message;	/* this attempt's */
 	struct json_object	*sending;	/* its headers, till it leaves */
 	struct loop_timer	*timer;		/* backoff before the next */
-	outbound_done_cb	 cb;
+	outbound_done_cb	 cb;		/* NULL: told already */
 	const struct outbound_ops *ops;		/* or NULL */
 	void			*arg;
-	TAILQ_ENTRY(outbound_request) entry;	/* in waiting, during backoff */
+	int			 starting;	/* in starting */
+	/* In waiting during its backoff, or in starting. */
+	TAILQ_ENTRY(outbound_request) entry;
 };
 
 struct outbound {
@@ -66,6 +73,8 @@ struct outbound {
 	struct store		*store;
 	char			*session;	/* its name, for errors */
 	TAILQ_HEAD(, outbound_request) waiting;	/* in their backoff */
+	/* Their callers not told yet, their start not yet durable. */
+	TAILQ_HEAD(, outbound_request) starting;
 	int			 stopping;	/* no more attempts */
 };
 
@@ -75,8 +84,36 @@ static void	outbound_attempt(struct outbound_request *);
 static int
 outbound_wanted(const struct outbound_request *o)
 {
+	if (o->cb == NULL)
+		return (0);
 	return (o->ops == NULL || o->ops->wanted == NULL ||
 	    o->ops->wanted(o->arg));
+}
+
+/*
+ * Tell the caller how its request ended (result, and the sequence number
+ * of its last attempt), unless it was told already: then arg may be gone.
+ */
+static void
+outbound_tell(struct outbound_request *o, struct httpc_result *result,
+    uint64_t seq)
+{
+	outbound_done_cb	cb = o->cb;
+
+	if (cb == NULL)
+		return;
+	o->cb = NULL;
+	cb(result, seq, o->arg);
+}
+
+/* An attempt's start is durable, or given up: take it out of starting. */
+static void
+outbound_started(struct outbound_request *o)
+{
+	if (!o->starting)
+		return;
+	TAILQ_REMOVE(&o->out->starting, o, entry);
+	o->starting = 0;
 }
 
 /* Return random bits for jitter (no need for them to be secret). */
@@ -152,7 +189,7 @@ outbound_abandon(struct outbound_request *o, const char *why)
 	xasprintf(&text, "%s before attempt %u", why, o->attempt);
 	outbound_result_init(&result, text);
 	result.attempt = o->attempt - 1;
-	o->cb(&result, 0, o->arg);
+	outbound_tell(o, &result, 0);
 	outbound_result_release(&result);
 }
 
@@ -250,14 +287,14 @@ outbound_done(struct httpc_result *result, void *arg)
 		return;
 	}
 	result->attempt = o->attempt;
-	o->cb(result, seq, o->arg);
+	outbound_tell(o, result, seq);
 	outbound_request_free(o);
 }
 
 /*
  * An attempt's start record is durable: hand the attempt to curl, unless
  * the listener began to stop meanwhile; then it never leaves, and its
- * outcome says so.
+ * outcome says so (its caller may have been told already: outbound_cancel).
  */
 static void
 outbound_go(void *arg)
@@ -268,6 +305,7 @@ outbound_go(void *arg)
 	struct json_object	*headers = o->sending;
 	char			*why;
 
+	outbound_started(o);
 	store_started(o->out->store, o->message);
 	/* Durable, so numbered for good (a Redis store renumbers). */
 	if (o->attempt == 1)
@@ -325,6 +363,18 @@ outbound_orphaned(void *arg)
 }
 
 /*
+ * The store closed before the request's start record was durable (its
+ * Redis down when the listener stopped): its caller was told
+ * (outbound_unsynced, outbound_cancel), and the outbound may be freed,
+ * so only the request is freed.
+ */
+static void
+outbound_dropped(void *arg)
+{
+	outbound_request_free(arg);
+}
+
+/*
  * An attempt's start record was not durable within its --timeout (a Redis
  * store's Redis stopped answering, or went away with it): tell the
  * caller it did not leave, and it never will.  The start record may still
@@ -339,11 +389,13 @@ outbound_unsynced(void *arg, const char *why)
 
 	xasprintf(&text, "the session's store %s; the request did not leave",
 	    why);
+	outbound_started(o);
 	outbound_result_init(&result, text);
 	result.attempt = o->attempt;
-	o->cb(&result, 0, o->arg);
+	outbound_tell(o, &result, 0);
 	outbound_result_release(&result);
-	store_after_sync(o->out->store, outbound_orphaned, o);
+	store_after_sync_or_drop(o->out->store, outbound_orphaned,
+	    outbound_dropped, o);
 }
 
 /*
@@ -376,8 +428,10 @@ outbound_attempt(struct outbound_request *o)
 		    json_object_new_int64((int64_t)o->first_seq));
 	o->message = store_sending(o->out->store, r, o->body, o->body_len);
 	json_object_put(r);
+	TAILQ_INSERT_TAIL(&o->out->starting, o, entry);
+	o->starting = 1;
 	store_after_sync_within(o->out->store, o->timeout_ms, outbound_go,
-	    outbound_unsynced, o);
+	    outbound_unsynced, outbound_dropped, o);
 }
 
 /*
@@ -450,18 +504,33 @@ outbound_stop(struct outbound *out)
 
 /*
  * The listener stops and has waited for the attempts under way as long as
- * it may: end them, so that each is journaled and its caller told.
+ * it may: end them, so that each is journaled and its caller told.  Tell
+ * the callers of attempts whose start is not durable yet (a Redis store's
+ * Redis is slow or gone) now too, while they are there to hear it: those
+ * never leave, and their outcome is journaled if the start is stored
+ * before the store closes (outbound_go, outbound_orphaned).
  */
 void
 outbound_cancel(struct outbound *out)
 {
-	char	*why;
+	struct outbound_request	*o;
+	struct httpc_result	 result;
+	char			*why;
 
 	out->stopping = 1;
 	xasprintf(&why, "session '%s' was stopped during the request",
 	    out->session);
 	httpc_cancel(out->httpc, why);
 	free(why);
+	while ((o = TAILQ_FIRST(&out->starting)) != NULL) {
+		outbound_started(o);
+		xasprintf(&why, "session '%s' was stopped before the request "
+		    "left", out->session);
+		outbound_result_init(&result, why);
+		result.attempt = o->attempt;
+		outbound_tell(o, &result, 0);
+		outbound_result_release(&result);
+	}
 }
 
 /*
@@ -480,10 +549,15 @@ outbound_new(struct loop *loop, struct httpc *httpc, struct store *store,
 	out->store = store;
 	out->session = xstrdup(session);
 	TAILQ_INIT(&out->waiting);
+	TAILQ_INIT(&out->starting);
 	return (out);
 }
 
-/* Free what outbound_new made, once outbound_stop has ended every request. */
+/*
+ * Free what outbound_new made, once outbound_stop and outbound_cancel
+ * have told every caller: requests still waiting for the store to make
+ * their start durable are its to free if it closes first.
+ */
 void
 outbound_free(struct outbound *out)
 {

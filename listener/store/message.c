@@ -313,7 +313,7 @@ store_refuse(struct store *s, struct hook *h, struct json_object *o)
 	rf = xmalloc(sizeof *rf);
 	rf->store = s;
 	rf->message = m;
-	store_after_sync(s, store_refused_durable, rf);
+	store_after_sync_or_drop(s, store_refused_durable, free, rf);
 }
 
 /* A leased message was not confirmed (the waiter went away): requeue it. */

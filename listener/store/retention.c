@@ -65,7 +65,7 @@ retention_rolled(void *arg)
 
 	hook_checkpoint(s);
 	s->checkpoint_end = journal_active_bytes(s->journal, NULL);
-	journal_after_sync(s->journal, retention_checkpointed, s);
+	journal_after_sync(s->journal, retention_checkpointed, NULL, s);
 }
 
 /*

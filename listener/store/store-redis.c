@@ -89,12 +89,14 @@ TAILQ_HEAD(sr_records, sr_record);
 
 /*
  * Something waiting for every record written before it to be durable,
- * or (failed not NULL) to be told that they will not be soon.
+ * or (failed not NULL) to be told that they will not be soon, or
+ * (dropped not NULL) that the store closed first.
  */
 struct sr_waiting {
 	uint64_t		 n;
 	store_synced_cb		 cb;
 	store_unsynced_cb	 failed;
+	store_dropped_cb	 dropped;
 	void			*arg;
 	struct sr_bound		*bound;		/* with failed: its deadline */
 };
@@ -267,6 +269,7 @@ sr_waiting_fail(struct store_redis *sr, size_t i, const char *why)
 	sr_bound_cancel(sr, sr->waiting[i].bound);
 	sr->waiting[i].cb = sr_nothing;
 	sr->waiting[i].failed = NULL;
+	sr->waiting[i].dropped = NULL;
 	sr->waiting[i].arg = NULL;
 	sr->waiting[i].bound = NULL;
 	failed(arg, why);
@@ -314,6 +317,7 @@ sr_run_waiting(struct store_redis *sr)
 		/* Run: no store_redis_sync_move finds it from now on. */
 		sr->waiting[done].cb = sr_nothing;
 		sr->waiting[done].failed = NULL;
+		sr->waiting[done].dropped = NULL;
 		sr->waiting[done].arg = NULL;
 		sr->waiting[done++].bound = NULL;
 		sr_bound_cancel(sr, w.bound);
@@ -1135,8 +1139,12 @@ store_redis_close(struct store_redis *sr)
 		c->done(c->arg, "the store was closed");
 		free(c);
 	}
-	for (i = 0; i < sr->nwaiting; i++)
+	/* Their records will not be acknowledged now: free what they hold. */
+	for (i = 0; i < sr->nwaiting; i++) {
 		sr_bound_cancel(sr, sr->waiting[i].bound);
+		if (sr->waiting[i].dropped != NULL)
+			sr->waiting[i].dropped(sr->waiting[i].arg);
+	}
 	free(sr->acked_above.v);
 	free(sr->replied.v);
 	free(sr->followed.v);
@@ -1151,11 +1159,13 @@ store_redis_close(struct store_redis *sr)
 /*
  * Run cb(arg) once every record written so far is acknowledged, or
  * failed(arg, why) instead (unless NULL) if a WAIT finds too few
- * replicas before, or they are not acknowledged within ms.
+ * replicas before, or they are not acknowledged within ms; or
+ * dropped(arg) (unless NULL) if the store is closed before any of these.
  */
 void
 store_redis_after_sync(struct store_redis *sr, int64_t ms,
-    store_synced_cb cb, store_unsynced_cb failed, void *arg)
+    store_synced_cb cb, store_unsynced_cb failed, store_dropped_cb dropped,
+    void *arg)
 {
 	struct sr_bound	*b;
 
@@ -1168,6 +1178,7 @@ store_redis_after_sync(struct store_redis *sr, int64_t ms,
 	sr->waiting[sr->nwaiting].n = sr->written;
 	sr->waiting[sr->nwaiting].cb = cb;
 	sr->waiting[sr->nwaiting].failed = failed;
+	sr->waiting[sr->nwaiting].dropped = dropped;
 	sr->waiting[sr->nwaiting].arg = arg;
 	sr->waiting[sr->nwaiting].bound = NULL;
 	if (failed != NULL && sr->written > sr_durable(sr)) {
@@ -1183,7 +1194,8 @@ store_redis_after_sync(struct store_redis *sr, int64_t ms,
 
 /*
  * Make the callback cb(arg), waiting since store_redis_after_sync, be
- * to_cb(to_arg) instead, in its place.  Return 0, or -1 if none waits.
+ * to_cb(to_arg) instead, in its place (with no dropped callback: the
+ * mover owns arg now).  Return 0, or -1 if none waits.
  */
 int
 store_redis_sync_move(struct store_redis *sr, store_synced_cb cb, void *arg,
@@ -1197,6 +1209,7 @@ store_redis_sync_move(struct store_redis *sr, store_synced_cb cb, void *arg,
 			sr->waiting[i].bound = NULL;
 			sr->waiting[i].cb = to_cb;
 			sr->waiting[i].failed = NULL;
+			sr->waiting[i].dropped = NULL;
 			sr->waiting[i].arg = to_arg;
 			return (0);
 		}

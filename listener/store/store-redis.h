@@ -16,7 +16,8 @@ struct store_redis *store_redis_open(struct store *,
 	    const struct store_config *, char **);
 void		 store_redis_close(struct store_redis *);
 void		 store_redis_after_sync(struct store_redis *, int64_t,
-		    store_synced_cb, store_unsynced_cb, void *);
+		    store_synced_cb, store_unsynced_cb, store_dropped_cb,
+		    void *);
 int		 store_redis_sync_move(struct store_redis *, store_synced_cb,
 		    void *, store_synced_cb, void *);
 int		 store_redis_catch_up(struct store_redis *, store_caught_up_cb,

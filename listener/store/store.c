@@ -103,7 +103,8 @@ store_open(const struct store_config *config, char **warnings, char **cause)
 
 /*
  * Close the store: what is not yet durable is dropped, and so are the
- * callbacks waiting for it.  Commit first (store_commit) to keep it.
+ * callbacks waiting for it (each told by its dropped callback, if it has
+ * one).  Commit first (store_commit) to keep it.
  */
 void
 store_close(struct store *s)
@@ -125,11 +126,25 @@ store_close(struct store *s)
 	free(s);
 }
 
-/* Run cb(arg) once everything appended so far is durable. */
+/*
+ * Run cb(arg) once everything appended so far is durable; if the store is
+ * closed before, it never runs, and arg is not the store's to free.
+ */
 void
 store_after_sync(struct store *s, store_synced_cb cb, void *arg)
 {
-	store_after_sync_or_fail(s, cb, NULL, arg);
+	store_after_sync_or_drop(s, cb, NULL, arg);
+}
+
+/*
+ * Run cb(arg) once everything appended so far is durable, or dropped(arg)
+ * if the store is closed before (see the top of store.h).
+ */
+void
+store_after_sync_or_drop(struct store *s, store_synced_cb cb,
+    store_dropped_cb dropped, void *arg)
+{
+	store_after_sync_within(s, 0, cb, NULL, dropped, arg);
 }
 
 /*
@@ -138,13 +153,15 @@ store_after_sync(struct store *s, store_synced_cb cb, void *arg)
  * soon: its Redis has fewer replicas than --store-replicas wants, or has
  * not acknowledged it within STORE_COMMAND_WAIT_MS (what was written may
  * still be made durable later, but cb will not run).  The journal never
- * fails (a failed sync ends the process).
+ * fails (a failed sync ends the process).  If the store is closed before
+ * either, dropped(arg) (unless NULL) instead.
  */
 void
 store_after_sync_or_fail(struct store *s, store_synced_cb cb,
-    store_unsynced_cb failed, void *arg)
+    store_unsynced_cb failed, store_dropped_cb dropped, void *arg)
 {
-	store_after_sync_within(s, STORE_COMMAND_WAIT_MS, cb, failed, arg);
+	store_after_sync_within(s, STORE_COMMAND_WAIT_MS, cb, failed, dropped,
+	    arg);
 }
 
 /*
@@ -153,12 +170,12 @@ store_after_sync_or_fail(struct store *s, store_synced_cb cb,
  */
 void
 store_after_sync_within(struct store *s, int64_t ms, store_synced_cb cb,
-    store_unsynced_cb failed, void *arg)
+    store_unsynced_cb failed, store_dropped_cb dropped, void *arg)
 {
 	if (s->redis != NULL)
-		store_redis_after_sync(s->redis, ms, cb, failed, arg);
+		store_redis_after_sync(s->redis, ms, cb, failed, dropped, arg);
 	else
-		journal_after_sync(s->journal, cb, arg);
+		journal_after_sync(s->journal, cb, dropped, arg);
 }
 
 /*

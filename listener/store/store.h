@@ -42,7 +42,11 @@
  * wait of its loop (registered at open, so before any prepare callback
  * added later, such as HTTP in's, which answers requests) and at
  * store_commit.  A failed sync is fatal: the process exits without
- * acknowledging anything more.
+ * acknowledging anything more.  A callback still waiting when the store
+ * is closed (a Redis store's Redis is down) never runs: one whose arg
+ * holds memory is registered with a dropped callback that frees it then
+ * (store_after_sync_or_drop), and which must not use what was stopped
+ * before the store (the listener closes the store last).
  */
 #ifndef STORE_H
 #define STORE_H
@@ -143,6 +147,7 @@ struct store_entry {
 
 typedef void (*store_synced_cb)(void *);
 typedef void (*store_unsynced_cb)(void *, const char *);
+typedef void (*store_dropped_cb)(void *);
 typedef void (*store_observer_cb)(struct message *, void *);
 typedef void (*store_record_cb)(const struct store_entry *, void *);
 typedef void (*store_caught_up_cb)(void *, const char *);
@@ -152,10 +157,13 @@ typedef void (*store_listeners_cb)(void *, const struct store_listener *,
 struct store	*store_open(const struct store_config *, char **, char **);
 void		 store_close(struct store *);
 void		 store_after_sync(struct store *, store_synced_cb, void *);
+void		 store_after_sync_or_drop(struct store *, store_synced_cb,
+		    store_dropped_cb, void *);
 void		 store_after_sync_within(struct store *, int64_t,
-		    store_synced_cb, store_unsynced_cb, void *);
+		    store_synced_cb, store_unsynced_cb, store_dropped_cb,
+		    void *);
 void		 store_after_sync_or_fail(struct store *, store_synced_cb,
-		    store_unsynced_cb, void *);
+		    store_unsynced_cb, store_dropped_cb, void *);
 int		 store_sync_move(struct store *, store_synced_cb, void *,
 		    store_synced_cb, void *);
 void		 store_commit(struct store *);

@@ -162,11 +162,16 @@ common_teardown() {
 
 # valgrind_check: under FISH_TEST_VALGRIND=1, fail the test if a valgrind
 # log of its listeners is not empty, showing them.  Only listeners that
-# have exited wrote their leaks: call it once they are gone.
+# have exited wrote their leaks: call it once they are gone.  One the
+# test stopped itself (fish stop returns before valgrind's leak check is
+# over) is waited for here, by the pid its log is named after.
 valgrind_check() {
-	local log found=
+	local log pid found=
 	[ "$TEST_VALGRIND" = 1 ] || return 0
 	for log in "$FISH_TEST_VALGRIND_DIR"/valgrind-*.log; do
+		[ -f "$log" ] || continue
+		pid=${log##*/valgrind-}
+		wait_until 10 all_dead "${pid%.log}" || true
 		[ -s "$log" ] || continue
 		echo "==> $log <==" >&2
 		cat "$log" >&2

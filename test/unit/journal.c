@@ -1946,8 +1946,22 @@ commit_cb(void *arg)
 	if (c->again) {
 		c->again = 0;
 		append(c->j, NULL, 9, 10);
-		journal_after_sync(c->j, commit_cb, c);
+		journal_after_sync(c->j, commit_cb, NULL, c);
 	}
+}
+
+/* Count a dropped callback's calls. */
+static void
+count_cb(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* A callback that must not run: spoil the count. */
+static void
+synced_cb(void *arg)
+{
+	(*(int *)arg) += 100;
 }
 
 /*
@@ -1964,6 +1978,7 @@ test_commit(void)
 	struct recs		 seen = { NULL, 0 };
 	char			*dir, *warning, *cause = NULL;
 	long long		 before;
+	int			 dropped = 0;
 
 	dir = temp_path("commit");
 	j = reopen(dir, &seen, &warning);
@@ -1979,8 +1994,8 @@ test_commit(void)
 	    "a commit with nothing to do succeeds");
 	before = segment_written(dir, 1);
 	append(j, NULL, 1, 100);
-	journal_after_sync(j, commit_cb, &c);
-	journal_after_sync(j, commit_cb, &c);
+	journal_after_sync(j, commit_cb, NULL, &c);
+	journal_after_sync(j, commit_cb, NULL, &c);
 	ok(c.n == 0 && journal_dirty(j), "callbacks wait for the commit");
 	c.again = 1;
 	ok(journal_commit(j, &cause) == 0, "the commit succeeds");
@@ -1991,22 +2006,24 @@ test_commit(void)
 	    "what a callback appended was synced before the commit returned");
 	memset(c.order, 0, sizeof c.order);
 	c.n = 0;
-	journal_after_sync(j, commit_cb, &c);
+	journal_after_sync(j, commit_cb, NULL, &c);
 	ok(journal_commit(j, &cause) == 0 && c.n == 1,
 	    "with nothing appended, a callback runs at the next commit");
 #ifdef FISH_TEST_HOOKS
 	append(j, NULL, 2, 10);
-	journal_after_sync(j, commit_cb, &c);
+	journal_after_sync(j, commit_cb, NULL, &c);
 	setenv("FISH_TEST_FAIL_FSYNC", "1", 1);
 	ok(journal_commit(j, &cause) == -1 && cause != NULL && c.n == 1,
 	    "a commit whose sync fails says why and runs no callback");
 	unsetenv("FISH_TEST_FAIL_FSYNC");
 	free(cause);
 #else
-	journal_after_sync(j, commit_cb, &c);
+	journal_after_sync(j, commit_cb, NULL, &c);
 #endif
+	journal_after_sync(j, synced_cb, count_cb, &dropped);
 	journal_close(j);
 	ok(c.n == 1, "a journal closed with a callback waiting never runs it");
+	ok(dropped == 1, "and tells one that asked, once, that it was dropped");
 	recs_clear(&seen);
 	free(dir);
 }

@@ -1612,7 +1612,8 @@ test_replicas(void)
 	st.p.store = c.store;
 	st.p.m = receive(&c, h, "replicated-body");
 	store_after_sync(c.store, sent_durable, &st);
-	store_after_sync_or_fail(c.store, outcome_synced, outcome_failed, &oc);
+	store_after_sync_or_fail(c.store, outcome_synced, outcome_failed, NULL,
+	    &oc);
 	ok(run_while(short_of_replicas, c.store) && !st.durable, "its WAIT "
 	    "counts no replica: the store is short, the record not durable");
 	ok(oc.state == -1 && oc.why != NULL && strcmp(oc.why, "has 0 of 1 "
@@ -1641,6 +1642,69 @@ out:
 	free(oc.why);
 	session = "s1";
 	replicas = 0;
+	rclose(&c);
+}
+
+/* What a wait registered below was told: synced, failed or dropped. */
+struct told {
+	int	synced, failed, dropped;
+};
+
+/* It synced. */
+static void
+told_synced(void *arg)
+{
+	((struct told *)arg)->synced++;
+}
+
+/* It failed. */
+static void
+told_failed(void *arg, const char *why)
+{
+	(void)why;
+	((struct told *)arg)->failed++;
+}
+
+/* It was dropped. */
+static void
+told_dropped(void *arg)
+{
+	((struct told *)arg)->dropped++;
+}
+
+/*
+ * A store closed while Redis does not answer (the listener stopping with
+ * it down) tells each wait registered with a dropped callback, once, so
+ * that its owner frees what it holds; the others it drops silently.
+ */
+static void
+test_close_dropped(void)
+{
+	struct fixture	 c;
+	struct told	 drop = { 0, 0, 0 }, fail = { 0, 0, 0 };
+	struct told	 plain = { 0, 0, 0 };
+
+	memset(&c, 0, sizeof c);
+	if (!ok(ropen(&c, "d") == 0 && spawn(&c, "dropped", NULL) != NULL,
+	    "a store opens and spawns"))
+		goto out;
+	if (!ok(kill(server_pid, SIGSTOP) == 0, "redis-server is stopped"))
+		goto out;
+	spawn(&c, "unacknowledged", NULL);
+	store_after_sync_or_drop(c.store, told_synced, told_dropped, &drop);
+	store_after_sync_or_fail(c.store, told_synced, told_failed,
+	    told_dropped, &fail);
+	store_after_sync(c.store, told_synced, &plain);
+	rclose(&c);
+	kill(server_pid, SIGCONT);
+	ok(drop.dropped == 1 && drop.synced == 0, "closed first, a wait "
+	    "that may be dropped is told so once");
+	ok(fail.dropped == 1 && fail.synced == 0 && fail.failed == 0,
+	    "so is one that may fail, before its bound");
+	ok(plain.synced == 0 && plain.dropped == 0, "one with nothing to "
+	    "free is not run");
+out:
+	kill(server_pid, SIGCONT);
 	rclose(&c);
 }
 
@@ -1702,6 +1766,7 @@ main(void)
 		test_retention();
 		test_earlier_sends();
 		test_replicas();
+		test_close_dropped();
 		test_reopen(&a, &b);
 		test_restart(&a, &b);
 		test_expiry(&a, &b);
