@@ -20,8 +20,11 @@ setup() {
 }
 
 teardown() {
-	common_teardown
+	local bad=0
+	# bats fails a teardown on its last command only: keep its verdict.
+	common_teardown || bad=1
 	[ -z "$sshd_pid" ] || kill_and_wait "$sshd_pid"
+	[ "$bad" -eq 0 ]
 }
 
 # fake CLIENT: put the fake client on PATH as CLIENT.
