@@ -7,8 +7,7 @@
  * stderr on a pipe that the loop reads: each line goes to the session's
  * log ("tunnel: ..."), and the first that announces a URL (the spec's
  * pattern) makes the tunnel up; hook URLs are under that URL from then on
- * (envelope.c), unless --public-url is given, which wins.  Its exit is
- * seen through a pidfd in the loop.
+ * (envelope.c), unless --public-url is given, which wins.
  *
  * At start the listener waits for the URL before it says it is ready
  * (tunnel_run_wait), for --tunnel-timeout (30s by default): a client that
@@ -18,6 +17,9 @@
  * each run shorter than TUNNEL_STEADY_MS, up to TUNNEL_BACKOFF_MAX_MS.
  * The URL it announces may change (a quick cloudflared tunnel gets a new
  * name each time): status and ls say so.
+ *
+ * Its exit is seen through a pidfd in the loop; where pidfd_open fails
+ * (a kernel before 5.3, valgrind), by waitpid every TUNNEL_POLL_MS.
  *
  * It stops with the listener (listener_stop): SIGTERM to its group, then
  * SIGKILL after TUNNEL_STOP_MS.  Should the listener die without stopping
@@ -40,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buffer.h"
@@ -58,6 +61,7 @@
 #define TUNNEL_BACKOFF_MAX_MS	60000
 #define TUNNEL_STEADY_MS	60000
 #define TUNNEL_STOP_MS		3000
+#define TUNNEL_POLL_MS		100	/* exit checks without a pidfd */
 
 struct tunnel_run {
 	struct loop		*loop;
@@ -68,7 +72,8 @@ struct tunnel_run {
 	uint64_t		 timeout_ms;
 	int			 url_given;
 	pid_t			 pid;		/* 0: not running */
-	int			 pidfd;
+	int			 pidfd;		/* -1: polled (poll) */
+	struct loop_timer	*poll;
 	int			 out_fd;
 	char			 line[TUNNEL_LINE_MAX];
 	size_t			 len;
@@ -258,24 +263,36 @@ tunnel_run_exit_text(int status)
 	return (s);
 }
 
-/* The client has exited: read what it said last, then restart it. */
+/* Stop watching for the client's exit. */
 static void
-tunnel_run_exited(int fd, uint32_t events, void *arg)
+tunnel_run_unwatch(struct tunnel_run *t)
 {
-	struct tunnel_run	*t = arg;
+	if (t->pidfd != -1) {
+		loop_remove(t->loop, t->pidfd);
+		close(t->pidfd);
+		t->pidfd = -1;
+	}
+	loop_timer_cancel(t->loop, t->poll);
+	t->poll = NULL;
+}
+
+/*
+ * If the client has exited: read what it said last, then restart it.
+ * Return whether it had.
+ */
+static int
+tunnel_run_reap(struct tunnel_run *t)
+{
 	int64_t			 delay;
 	pid_t			 pid = t->pid;
 	char			*how;
 	int			 status = 0;
 
-	(void)events;
 	if (waitpid(pid, &status, WNOHANG) == 0)
-		return;
+		return (0);
 	/* What it started in its group goes with it. */
 	kill(-pid, SIGKILL);
-	loop_remove(t->loop, fd);
-	close(fd);
-	t->pidfd = -1;
+	tunnel_run_unwatch(t);
 	t->pid = 0;
 	state->pid = 0;
 	/* What it wrote before it exited is in the pipe still. */
@@ -288,7 +305,7 @@ tunnel_run_exited(int fd, uint32_t events, void *arg)
 	if (t->starting) {
 		tunnel_run_fail(t, "%s before it announced a URL", how);
 		free(how);
-		return;
+		return (1);
 	}
 	if (loop_now() - t->started >= TUNNEL_STEADY_MS)
 		t->quick = 0;
@@ -302,6 +319,62 @@ tunnel_run_exited(int fd, uint32_t events, void *arg)
 	state->state = "restarting";
 	t->timer = loop_timer_add(t->loop, loop_now() + delay,
 	    tunnel_run_restart, t);
+	return (1);
+}
+
+/* The client's pidfd is readable: it has exited. */
+static void
+tunnel_run_exited(int fd, uint32_t events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	tunnel_run_reap(arg);
+}
+
+/* Without a pidfd: check whether the client has exited, and again later. */
+static void
+tunnel_run_poll(void *arg)
+{
+	struct tunnel_run	*t = arg;
+
+	t->poll = NULL;
+	if (!tunnel_run_reap(t))
+		t->poll = loop_timer_add(t->loop, loop_now() + TUNNEL_POLL_MS,
+		    tunnel_run_poll, t);
+}
+
+/*
+ * pidfd_open(pid); FISH_TEST_NO_PIDFD (a test build's) makes it fail as a
+ * kernel without it does.
+ */
+static int
+tunnel_pidfd_open(pid_t pid)
+{
+#ifdef FISH_TEST_HOOKS
+	if (getenv("FISH_TEST_NO_PIDFD") != NULL) {
+		errno = ENOSYS;
+		return (-1);
+	}
+#endif
+	return (pidfd_open(pid, 0));
+}
+
+/* Watch for the client's exit: through a pidfd, or by polling. */
+static void
+tunnel_run_watch(struct tunnel_run *t)
+{
+	static int	said;
+
+	if ((t->pidfd = tunnel_pidfd_open(t->pid)) != -1) {
+		fcntl(t->pidfd, F_SETFD, FD_CLOEXEC);
+		loop_add(t->loop, t->pidfd, EPOLLIN, tunnel_run_exited, t);
+		return;
+	}
+	if (!said++)
+		log_info("no pidfd for the tunnel client (%s): checking for "
+		    "its exit every %dms", strerror(errno), TUNNEL_POLL_MS);
+	t->poll = loop_timer_add(t->loop, loop_now() + TUNNEL_POLL_MS,
+	    tunnel_run_poll, t);
 }
 
 /* No URL came in time: fail the start, or end this run (it restarts). */
@@ -378,10 +451,7 @@ tunnel_run_spawn(struct tunnel_run *t)
 	t->out_fd = fds[0];
 	fcntl(t->out_fd, F_SETFL, fcntl(t->out_fd, F_GETFL) | O_NONBLOCK);
 	loop_add(t->loop, t->out_fd, EPOLLIN, tunnel_run_readable, t);
-	if ((t->pidfd = pidfd_open(t->pid, 0)) == -1)
-		fatal("pidfd_open");
-	fcntl(t->pidfd, F_SETFD, FD_CLOEXEC);
-	loop_add(t->loop, t->pidfd, EPOLLIN, tunnel_run_exited, t);
+	tunnel_run_watch(t);
 	state->pid = (long)t->pid;
 	log_info("tunnel client started (pid %ld): %s", (long)t->pid,
 	    t->spec_text);
@@ -454,14 +524,39 @@ tunnel_run_wait(struct tunnel_run *t, char **cause)
 }
 
 /*
+ * Wait until the client has exited (and reap it), or deadline; return
+ * whether it did.
+ */
+static int
+tunnel_run_ended(struct tunnel_run *t, int64_t deadline)
+{
+	struct timespec	 pause = { 0, 10 * 1000000L };
+	struct pollfd	 pfd;
+	int64_t		 left;
+	int		 status;
+
+	pfd.fd = t->pidfd;
+	pfd.events = POLLIN;
+	while (waitpid(t->pid, &status, WNOHANG) == 0) {
+		if ((left = deadline - loop_now()) <= 0)
+			return (0);
+		/* Without a pidfd, poll(2) just sleeps: look again soon. */
+		if (t->pidfd == -1 && left > 10)
+			left = 10;
+		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR)
+			nanosleep(&pause, NULL);
+	}
+	return (1);
+}
+
+/*
  * Stop the client: SIGTERM to its group, SIGKILL if it has not exited
  * within TUNNEL_STOP_MS; then free t.
  */
 void
 tunnel_run_stop(struct tunnel_run *t)
 {
-	struct pollfd	pfd;
-	int64_t		deadline = loop_now() + TUNNEL_STOP_MS, left;
+	int64_t		deadline = loop_now() + TUNNEL_STOP_MS;
 	int		status;
 
 	if (t == NULL)
@@ -470,12 +565,7 @@ tunnel_run_stop(struct tunnel_run *t)
 	t->timer = NULL;
 	if (t->pid != 0) {
 		kill(-t->pid, SIGTERM);
-		pfd.fd = t->pidfd;
-		pfd.events = POLLIN;
-		while ((left = deadline - loop_now()) > 0 &&
-		    poll(&pfd, 1, (int)left) == -1 && errno == EINTR)
-			;
-		if (waitpid(t->pid, &status, WNOHANG) == 0) {
+		if (!tunnel_run_ended(t, deadline)) {
 			log_warnx("tunnel client (pid %ld) did not stop within "
 			    "%dms; killing it", (long)t->pid, TUNNEL_STOP_MS);
 			kill(-t->pid, SIGKILL);
@@ -487,10 +577,7 @@ tunnel_run_stop(struct tunnel_run *t)
 		kill(-t->pid, SIGKILL);
 		log_info("tunnel client stopped");
 	}
-	if (t->pidfd != -1) {
-		loop_remove(t->loop, t->pidfd);
-		close(t->pidfd);
-	}
+	tunnel_run_unwatch(t);
 	if (t->out_fd != -1) {
 		loop_remove(t->loop, t->out_fd);
 		close(t->out_fd);
