@@ -16,19 +16,22 @@
 #include "compat.h"
 #include "config.h"
 
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "crc32c.h"
+#include "buffer.h"
 #include "listener.h"
 #include "listener-store.h"
+#include "log.h"
 #include "settings.h"
 #include "store.h"
 #include "store-url.h"
@@ -38,6 +41,8 @@
 
 /* Host names are cut to this in the listener's name. */
 #define LISTENER_STORE_HOST_MAX	64
+#define LISTENER_STORE_ID_FILE	"listener-id"	/* in the session directory */
+#define LISTENER_STORE_ID_LEN	8		/* hex digits */
 
 static struct store_url	 listener_store_url;
 static int		 listener_store_parsed;
@@ -118,17 +123,95 @@ fail:
 }
 
 /*
- * Make this listener's name: HOST-CRC of the session directory's device
- * and inode numbers (its path is "." once the listener entered it).
+ * Read the session's listener id (LISTENER_STORE_ID_FILE: 8 lowercase hex
+ * digits and a newline) into id.  Return 0, or -1 when it is missing or
+ * is not one.
  */
-static void
-listener_store_name_make(void)
+static int
+listener_store_id_read(char id[LISTENER_STORE_ID_LEN + 1])
+{
+	char	buf[LISTENER_STORE_ID_LEN + 2];
+	ssize_t	n;
+	int	fd, i;
+
+	if ((fd = openat(listener.session.dir_fd, LISTENER_STORE_ID_FILE,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return (-1);
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	errno = EINVAL;
+	if (n != LISTENER_STORE_ID_LEN + 1 || buf[LISTENER_STORE_ID_LEN] != '\n')
+		return (-1);
+	for (i = 0; i < LISTENER_STORE_ID_LEN; i++) {
+		if ((buf[i] < '0' || buf[i] > '9') &&
+		    (buf[i] < 'a' || buf[i] > 'f'))
+			return (-1);
+	}
+	memcpy(id, buf, LISTENER_STORE_ID_LEN);
+	id[LISTENER_STORE_ID_LEN] = '\0';
+	return (0);
+}
+
+/*
+ * Make a new random id and keep it in the session directory, through a
+ * file renamed over the old, so that a crash leaves one whole.  Return
+ * 0, or -1 with errno.
+ */
+static int
+listener_store_id_new(char id[LISTENER_STORE_ID_LEN + 1])
+{
+	static const char	 tmp[] = LISTENER_STORE_ID_FILE ".new";
+	uint8_t			 raw[LISTENER_STORE_ID_LEN / 2];
+	int			 fd, dir = listener.session.dir_fd, saved;
+
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+		return (-1);
+	snprintf(id, LISTENER_STORE_ID_LEN + 1, "%02x%02x%02x%02x", raw[0],
+	    raw[1], raw[2], raw[3]);
+	id[LISTENER_STORE_ID_LEN] = '\n';
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1)
+		return (-1);
+	if (write_all(fd, id, LISTENER_STORE_ID_LEN + 1) == -1 ||
+	    fsync(fd) == -1 || renameat(dir, tmp, dir,
+	    LISTENER_STORE_ID_FILE) == -1) {
+		saved = errno;
+		close(fd);
+		unlinkat(dir, tmp, 0);
+		errno = saved;
+		return (-1);
+	}
+	close(fd);
+	id[LISTENER_STORE_ID_LEN] = '\0';
+	return (0);
+}
+
+/*
+ * Make this listener's name: HOST-ID, ID random, made once per session
+ * directory and kept in it, so that it is the same across restarts (a
+ * listener takes over its earlier life's leases by name) and no two
+ * directories share it, whatever their host names and inode numbers.
+ * Return 0, or -1 with *cause.
+ */
+static int
+listener_store_name_make(char **cause)
 {
 	char		host[LISTENER_STORE_HOST_MAX + 1];
-	struct stat	st;
-	uint64_t	id[2] = { 0, 0 };
+	char		id[LISTENER_STORE_ID_LEN + 1];
 	size_t		i;
 
+	if (listener_store_id_read(id) == -1) {
+		if (errno != ENOENT)
+			log_warnx("%s is not a listener id: making a new one",
+			    LISTENER_STORE_ID_FILE);
+		if (listener_store_id_new(id) == -1) {
+			xasprintf(cause, "cannot keep the listener's id in "
+			    "%s/%s: %s", listener.session.dir,
+			    LISTENER_STORE_ID_FILE, strerror(errno));
+			return (-1);
+		}
+	}
 	if (gethostname(host, sizeof host) == -1 || *host == '\0')
 		memcpy(host, "localhost", sizeof "localhost");
 	host[LISTENER_STORE_HOST_MAX] = '\0';
@@ -137,12 +220,8 @@ listener_store_name_make(void)
 		if (host[i] == '/' || host[i] < '!' || host[i] > '~')
 			host[i] = '_';
 	}
-	if (fstat(listener.session.dir_fd, &st) == 0) {
-		id[0] = (uint64_t)st.st_dev;
-		id[1] = (uint64_t)st.st_ino;
-	}
-	xasprintf(&listener_store_name, "%s-%08x", host,
-	    (unsigned int)crc32c(0, id, sizeof id));
+	xasprintf(&listener_store_name, "%s-%s", host, id);
+	return (0);
 }
 
 /*
@@ -168,7 +247,8 @@ listener_store_configure(struct store_config *config, char **cause)
 		return (0);
 	if (listener_store_cache_prepare(cause) == -1)
 		return (-1);
-	listener_store_name_make();
+	if (listener_store_name_make(cause) == -1)
+		return (-1);
 	config->journal_dir = listener_store_cache;
 	config->redis = &listener_store_url;
 	config->session = listener.session.name;

@@ -346,6 +346,38 @@ evil_heartbeat() {
 	assert_line --regexp '^← .*  #[0-9]{1,9}  inbox  - /h  431 refused: headers too large$'
 }
 
+@test "a listener's name is its host and an id kept in its session directory, the same after a restart" {
+	local name dir=$FISH_HOME/sessions/default target=$BATS_TEST_TMPDIR/target
+	fish start --store "$STORE" >/dev/null
+	name=$(status_field /listener)
+	[[ $name =~ ^.+-[0-9a-f]{8}$ ]]
+	assert_equal "$(cat "$dir/listener-id")" "${name##*-}"
+	assert_equal "$(stat -c %a "$dir/listener-id")" 600
+	fish stop >/dev/null
+	fish start >/dev/null
+	assert_equal "$(status_field /listener)" "$name"
+	fish stop >/dev/null
+
+	# One that is not an id is replaced, and the log says so.
+	echo 'not an id' >"$dir/listener-id"
+	fish start >/dev/null
+	[[ $(status_field /listener) =~ ^.+-[0-9a-f]{8}$ ]]
+	[ "$(status_field /listener)" != "$name" ]
+	log_has "listener-id is not a listener id: making a new one"
+	fish stop >/dev/null
+
+	# A symbolic link is replaced, never followed.
+	echo keep >"$target"
+	rm "$dir/listener-id"
+	ln -s "$target" "$dir/listener-id"
+	fish start >/dev/null
+	[ ! -L "$dir/listener-id" ]
+	assert_equal "$(cat "$target")" keep
+	assert_equal "$(cat "$dir/listener-id")" "$(status_field /listener | sed 's/.*-//')"
+	fish stop --purge >/dev/null
+	[ ! -e "$dir" ]
+}
+
 @test "a Redis store's cache is never reached through a symbolic link" {
 	local target=$BATS_TEST_TMPDIR/elsewhere
 	fish start >/dev/null
