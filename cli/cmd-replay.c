@@ -107,91 +107,128 @@ cmd_replay_result(const struct proto_frame *frame, int64_t seq, int json)
 	return (EXIT_OK);
 }
 
-/* Send a recorded request again and print the response body. */
+/* What the options and operand of replay asked for. */
+struct replay_options {
+	struct proxy_options	 proxy;
+	const char		*to;
+	int64_t			 seq;
+	int			 json, raw;
+};
+
+/*
+ * Parse replay's options and SEQ into ro.  Return -1 to go on, else the
+ * exit status (having said why, or printed the help).
+ */
 static int
-cmd_replay_exec(int argc, char **argv)
+cmd_replay_parse(int argc, char **argv, struct replay_options *ro)
 {
 	const struct cmd_entry	*entry = &cmd_replay_entry;
-	struct client		 c;
-	struct proto_frame	 frame;
-	struct json_object	*request;
-	struct proxy_options	 po;
-	const char		*to = NULL;
-	char			*cause;
-	int64_t			 seq;
-	int			 ch, status, json = 0, raw = 0;
+	int			 ch;
 
-	memset(&po, 0, sizeof po);
 	while ((ch = cmd_getopt(entry, argc, argv, "x:", cmd_replay_options)) !=
 	    -1) {
 		switch (ch) {
 		case 'j':
-			json = 1;
+			ro->json = 1;
 			break;
 		case 'r':
-			raw = 1;
+			ro->raw = 1;
 			break;
 		case 't':
-			to = optarg;
+			ro->to = optarg;
 			break;
 		case CMD_HELP:
-			status = EXIT_OK;
-			goto done;
+			return (EXIT_OK);
 		default:
-			if (curlopt_proxy_option(&po, ch, optarg))
+			if (curlopt_proxy_option(&ro->proxy, ch, optarg))
 				break;
-			status = EXIT_USAGE;
-			goto done;
+			return (EXIT_USAGE);
 		}
 	}
-	status = EXIT_USAGE;
-	if (timeline_number(argv[optind], &seq) != 0) {
-		cmd_usage_error(entry, "invalid SEQ '%s' (use a message "
-		    "number, as " FISH_NAME " log shows)", argv[optind]);
-		goto done;
-	}
-	if (to != NULL && !cmd_url_valid(to)) {
-		cmd_usage_error(entry, "invalid URL '%s' (use http://... or "
-		    "https://...)", to);
-		goto done;
-	}
+	if (timeline_number(argv[optind], &ro->seq) != 0)
+		return (cmd_usage_error(entry, "invalid SEQ '%s' (use a "
+		    "message number, as " FISH_NAME " log shows)",
+		    argv[optind]));
+	if (ro->to != NULL && !cmd_url_valid(ro->to))
+		return (cmd_usage_error(entry, "invalid URL '%s' (use "
+		    "http://... or https://...)", ro->to));
+	return (-1);
+}
 
-	request = proto_request("replay");
+/*
+ * Make the listener's replay request from ro into *request.  Return the
+ * exit status, having said why when it is not EXIT_OK.
+ */
+static int
+cmd_replay_request(const struct replay_options *ro,
+    struct json_object **request)
+{
+	char	*cause;
+	int	 status;
+
+	*request = proto_request("replay");
 	/* The URL may be either scheme: the listener picks. */
-	if ((status = curlopt_proxy_add(request, NULL, &po, &cause)) !=
-	    EXIT_OK) {
-		cmd_fail(entry, status, cause);
-		json_object_put(request);
-		goto done;
-	}
-	if ((status = client_open(&c, fish_session, CLIENT_START)) !=
-	    EXIT_OK) {
-		json_object_put(request);
-		goto done;
-	}
-	proto_frame_init(&frame);
-	json_object_object_add(request, "seq", json_object_new_int64(seq));
-	if (to != NULL)
-		json_object_object_add(request, "to",
-		    json_object_new_string(to));
-	json_object_object_add(request, "timeout_ms",
+	if ((status = curlopt_proxy_add(*request, NULL, &ro->proxy, &cause)) !=
+	    EXIT_OK)
+		return (cmd_fail(&cmd_replay_entry, status, cause));
+	json_object_object_add(*request, "seq", json_object_new_int64(ro->seq));
+	if (ro->to != NULL)
+		json_object_object_add(*request, "to",
+		    json_object_new_string(ro->to));
+	json_object_object_add(*request, "timeout_ms",
 	    json_object_new_int64(REPLAY_TIMEOUT_MS));
-	output_escape(isatty(STDOUT_FILENO) && !raw);
-	status = client_call(&c, request, NULL, 0, &frame,
+	return (EXIT_OK);
+}
+
+/*
+ * Send request through c and print what came of it.  A listener that is
+ * lost or silent leaves the replay in doubt: it may have been made.
+ */
+static int
+cmd_replay_call(struct client *c, struct json_object *request,
+    const struct replay_options *ro)
+{
+	struct proto_frame	 frame;
+	int			 status;
+
+	proto_frame_init(&frame);
+	output_escape(isatty(STDOUT_FILENO) && !ro->raw);
+	status = client_call(c, request, NULL, 0, &frame,
 	    clock_mono_ms() + REPLAY_TIMEOUT_MS + REPLAY_GRACE_MS);
 	if (status == EXIT_TIMEOUT || status == CLIENT_IN_DOUBT) {
 		fish_warnx("replay of message %lld: %s during the request: it "
 		    "may have been made; '" FISH_NAME
 		    " log' shows what was sent",
-		    (long long)seq, status == EXIT_TIMEOUT ? "the listener did "
-		    "not answer in time" : "lost contact with the listener");
+		    (long long)ro->seq, status == EXIT_TIMEOUT ?
+		    "the listener did not answer in time" :
+		    "lost contact with the listener");
 		status = EXIT_UNAVAILABLE;
 	} else if (status == EXIT_OK)
-		status = cmd_replay_result(&frame, seq, json);
-	json_object_put(request);
+		status = cmd_replay_result(&frame, ro->seq, ro->json);
 	proto_frame_release(&frame);
+	return (status);
+}
+
+/* Send a recorded request again and print the response body. */
+static int
+cmd_replay_exec(int argc, char **argv)
+{
+	struct replay_options	 ro;
+	struct client		 c;
+	struct json_object	*request = NULL;
+	int			 status;
+
+	memset(&ro, 0, sizeof ro);
+	if ((status = cmd_replay_parse(argc, argv, &ro)) != -1)
+		goto done;
+	if ((status = cmd_replay_request(&ro, &request)) != EXIT_OK)
+		goto done;
+	if ((status = client_open(&c, fish_session, CLIENT_START)) != EXIT_OK)
+		goto done;
+	status = cmd_replay_call(&c, request, &ro);
 	client_close(&c);
 done:
-	curlopt_proxy_release(&po);
+	json_object_put(request);
+	curlopt_proxy_release(&ro.proxy);
 	return (status);
 }

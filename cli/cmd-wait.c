@@ -576,6 +576,83 @@ cmd_wait_options_parse(int argc, char **argv, struct wait_options *wo,
 }
 
 
+/*
+ * Set the clocks of a wait from now: *deadline, when it gives up, and
+ * *start, when a listener it starts must answer by (-1 for both: never).
+ * A listener that takes long to start (a large journal to recover)
+ * counts against the deadline.
+ */
+static void
+cmd_wait_deadlines(const struct wait_options *wo, int64_t *deadline,
+    int64_t *start)
+{
+	*deadline = *start = -1;
+	if (!wo->has_timeout)
+		return;
+	*deadline = clock_mono_ms() + (int64_t)wo->timeout;
+	*start = *deadline;
+	if (*start < clock_mono_ms() + WAIT_START_MS)
+		*start = clock_mono_ms() + WAIT_START_MS;
+}
+
+/*
+ * Make the listener's wait request: the hooks argv names from optind on,
+ * the --where filters and what wo asks.  --drain turns off the progress
+ * line, having nothing to wait for.
+ */
+static struct json_object *
+cmd_wait_request(int argc, char **argv, struct json_object *where,
+    struct wait_options *wo)
+{
+	struct json_object	*request, *hooks;
+	int			 i;
+
+	request = proto_request("wait");
+	hooks = json_object_new_array();
+	for (i = optind; i < argc; i++)
+		json_object_array_add(hooks, json_object_new_string(argv[i]));
+	json_object_object_add(request, "hooks", hooks);
+	if (json_object_array_length(where) > 0)
+		json_object_object_add(request, "where",
+		    json_object_get(where));
+	if (wo->peek)
+		json_object_object_add(request, "peek",
+		    json_object_new_boolean(1));
+	if (wo->drain) {
+		/* What is queued now: the listener answers at once. */
+		json_object_object_add(request, "timeout_ms",
+		    json_object_new_int64(0));
+		wo->progress = 0;
+	}
+	return (request);
+}
+
+/*
+ * Take one message, or with --follow message after message until
+ * --count are taken or one cannot be (a timeout among the reasons).
+ */
+static int
+cmd_wait_messages(struct client *c, struct json_object *request,
+    int64_t deadline, struct wait_options *wo, const char *first)
+{
+	int64_t	taken = 0;
+	int	status;
+
+	for (;;) {
+		status = cmd_wait_one(c, request, deadline, wo, first);
+		if (status != EXIT_OK)
+			break;
+		taken++;
+		if (!wo->follow || (wo->count > 0 && taken >= wo->count))
+			break;
+		/* --follow: the timeout is idle time, counted afresh. */
+		if (wo->follow && wo->has_timeout)
+			c->deadline = deadline = clock_mono_ms() +
+			    (int64_t)wo->timeout;
+	}
+	return (status);
+}
+
 /* Wait for messages and print them. */
 static int
 cmd_wait_exec(int argc, char **argv)
@@ -583,8 +660,8 @@ cmd_wait_exec(int argc, char **argv)
 	struct wait_options	 wo;
 	struct client		 c;
 	struct json_object	*request, *hooks, *where;
-	int64_t			 deadline = -1, start = -1, taken = 0;
-	int			 i, status;
+	int64_t			 deadline, start;
+	int			 status;
 
 	memset(&wo, 0, sizeof wo);
 	wo.progress = isatty(STDERR_FILENO) && !term_dumb();
@@ -594,17 +671,8 @@ cmd_wait_exec(int argc, char **argv)
 		return (status);
 	}
 
-	/*
-	 * Resilient: a lost listener is restarted, not reported.  The
-	 * deadline runs from now: a listener that takes long to start (a
-	 * large journal to recover) counts against it.
-	 */
-	if (wo.has_timeout) {
-		deadline = clock_mono_ms() + (int64_t)wo.timeout;
-		start = deadline;
-		if (start < clock_mono_ms() + WAIT_START_MS)
-			start = clock_mono_ms() + WAIT_START_MS;
-	}
+	/* Resilient: a lost listener is restarted, not reported. */
+	cmd_wait_deadlines(&wo, &deadline, &start);
 	/* Ctrl-C ends the wait through its receive: the line is erased. */
 	client_catch(SIGINT);
 	status = client_open_until(&c, fish_session, CLIENT_START |
@@ -615,44 +683,19 @@ cmd_wait_exec(int argc, char **argv)
 		json_object_put(where);
 		return (status);
 	}
-	request = proto_request("wait");
-	hooks = json_object_new_array();
-	for (i = optind; i < argc; i++)
-		json_object_array_add(hooks, json_object_new_string(argv[i]));
-	json_object_object_add(request, "hooks", hooks);
-	if (json_object_array_length(where) > 0)
-		json_object_object_add(request, "where", json_object_get(where));
-	if (wo.peek)
-		json_object_object_add(request, "peek",
-		    json_object_new_boolean(1));
-	if (wo.drain) {
-		/* What is queued now: the listener answers at once. */
-		json_object_object_add(request, "timeout_ms",
-		    json_object_new_int64(0));
-		wo.progress = 0;
-	}
-	if (wo.progress)
+	request = cmd_wait_request(argc, argv, where, &wo);
+	if (wo.progress) {
+		json_object_object_get_ex(request, "hooks", &hooks);
 		wo.waiting_on = cmd_wait_describe(&c, hooks);
+	}
 	output_escape(isatty(STDOUT_FILENO) && !wo.raw);
 
-	if (wo.drain || (wo.count > 0 && !wo.follow)) {
+	if (wo.drain || (wo.count > 0 && !wo.follow))
 		status = cmd_wait_batch(&c, request, deadline, &wo,
 		    argv[optind]);
-		goto done;
-	}
-	for (;;) {
-		status = cmd_wait_one(&c, request, deadline, &wo, argv[optind]);
-		if (status != EXIT_OK)
-			break;
-		taken++;
-		if (!wo.follow || (wo.count > 0 && taken >= wo.count))
-			break;
-		/* --follow: the timeout is idle time, counted afresh. */
-		if (wo.follow && wo.has_timeout)
-			c.deadline = deadline = clock_mono_ms() +
-			    (int64_t)wo.timeout;
-	}
-done:
+	else
+		status = cmd_wait_messages(&c, request, deadline, &wo,
+		    argv[optind]);
 	json_object_put(request);
 	json_object_put(where);
 	free(wo.waiting_on);

@@ -296,6 +296,104 @@ curlopt_form_parse(const char *spec, const char *value,
 }
 
 /*
+ * Take what a part sends into *data (allocated) and *len: its value, or
+ * its file's content.  Return an exit status, with *cause when it is not
+ * EXIT_OK.
+ */
+static int
+curlopt_form_data(struct curlopt_part *part, char **data, size_t *len,
+    char **cause)
+{
+	if (part->kind == '=') {
+		*data = part->value;
+		part->value = NULL;
+		*len = strlen(*data);
+		return (EXIT_OK);
+	}
+	if ((*data = curlopt_read(part->value, len, cause)) == NULL)
+		return (EXIT_FAILED);
+	return (EXIT_OK);
+}
+
+/*
+ * Return the file name a part sends: ;filename=, else an upload's own
+ * name without its directories; NULL for none.
+ */
+static const char *
+curlopt_form_filename(const struct curlopt_part *part)
+{
+	const char	*slash;
+
+	if (part->kind == '@' && part->filename == NULL)
+		return ((slash = strrchr(part->value, '/')) != NULL ?
+		    slash + 1 : part->value);
+	return (part->filename);
+}
+
+/*
+ * Return the type a part sends, its length in *len, or NULL for none: the
+ * type given, else guessed as curl does: from the file name sent, then
+ * from that of an upload's file.
+ */
+static const char *
+curlopt_form_type(const struct curlopt_part *part, const char *filename,
+    size_t *len)
+{
+	const char	*type = NULL;
+
+	if (part->type != NULL) {
+		*len = part->type_len;
+		return (part->type);
+	}
+	if (filename != NULL && (type = curlopt_type(filename)) == NULL &&
+	    part->kind == '@' && (type = curlopt_type(part->value)) == NULL)
+		type = "application/octet-stream";
+	*len = type != NULL ? strlen(type) : 0;
+	return (type);
+}
+
+/*
+ * Add a part's boundary line and headers to body, up to the blank line
+ * before its content.  The field's name is the first name_len bytes of
+ * spec.
+ */
+static void
+curlopt_form_head(struct buffer *body, const char *boundary, const char *spec,
+    size_t name_len, const struct curlopt_part *part)
+{
+	struct json_object	*pair;
+	const char		*filename, *type;
+	char			*name;
+	size_t			 i, type_len;
+
+	filename = curlopt_form_filename(part);
+	type = curlopt_form_type(part, filename, &type_len);
+	buffer_printf(body, "--%s\r\n", boundary);
+	/* The part's own headers win over those curl makes, as in curl. */
+	if (!items_has_header(&part->headers, "Content-Disposition")) {
+		name = xstrndup(spec, name_len);
+		buffer_add_str(body, "Content-Disposition: form-data; name=");
+		curlopt_quoted(body, name);
+		free(name);
+		if (filename != NULL) {
+			buffer_add_str(body, "; filename=");
+			curlopt_quoted(body, filename);
+		}
+		buffer_add_str(body, "\r\n");
+	}
+	if (type != NULL && !items_has_header(&part->headers, "Content-Type"))
+		buffer_printf(body, "Content-Type: %.*s\r\n", (int)type_len,
+		    type);
+	for (i = 0; i < json_object_array_length(part->headers.headers); i++) {
+		pair = json_object_array_get_idx(part->headers.headers, i);
+		buffer_printf(body, "%s: %s\r\n",
+		    json_object_get_string(json_object_array_get_idx(pair, 0)),
+		    json_object_get_string(json_object_array_get_idx(pair, 1)));
+	}
+	buffer_add_str(body, "\r\n");
+}
+
+/*
  * -F SPEC: add one part of a multipart/form-data body as curl makes it:
  * name=value, a file's content as an upload (name=@file) or as a plain
  * value (name=<file), with ;type=, ;filename= (not with <file) and
@@ -306,11 +404,10 @@ curlopt_form(struct buffer *body, const char *boundary, const char *spec,
     char **cause)
 {
 	struct curlopt_part	 part;
-	struct json_object	*pair;
-	const char		*equals, *filename, *type, *slash;
-	char			*name = NULL, *data = NULL;
-	size_t			 len, i, type_len;
-	int			 ret = EXIT_USAGE;
+	const char		*equals;
+	char			*data = NULL;
+	size_t			 len;
+	int			 ret;
 
 	if ((equals = strchr(spec, '=')) == NULL || equals == spec) {
 		xasprintf(cause, "invalid -F '%s' (use name=value, name=@file "
@@ -324,69 +421,23 @@ curlopt_form(struct buffer *body, const char *boundary, const char *spec,
 	memset(&part, 0, sizeof part);
 	items_init(&part.headers, "");
 	if ((ret = curlopt_form_parse(spec, equals + 1, &part, cause)) !=
-	    EXIT_OK)
+	    EXIT_OK ||
+	    (ret = curlopt_form_data(&part, &data, &len, cause)) != EXIT_OK)
 		goto fail;
-	if (part.kind == '=') {
-		data = part.value;
-		part.value = NULL;
-		len = strlen(data);
-	} else if ((data = curlopt_read(part.value, &len, cause)) == NULL) {
-		ret = EXIT_FAILED;
-		goto fail;
-	}
-	filename = part.filename;
-	if (part.kind == '@' && filename == NULL)
-		filename = (slash = strrchr(part.value, '/')) != NULL ?
-		    slash + 1 : part.value;
-	/*
-	 * A type given, else guessed as curl does: from the file name sent,
-	 * then from that of an upload's file.
-	 */
-	type = part.type;
-	type_len = part.type_len;
-	if (type == NULL && filename != NULL &&
-	    (type = curlopt_type(filename)) == NULL && part.kind == '@' &&
-	    (type = curlopt_type(part.value)) == NULL)
-		type = "application/octet-stream";
-	if (part.type == NULL)
-		type_len = type != NULL ? strlen(type) : 0;
 	if (buffer_unread(body) + len > PROTO_PAYLOAD_MAX) {
 		xasprintf(cause, "-F: the form is larger than the largest "
 		    "body");
 		ret = EXIT_FAILED;
 		goto fail;
 	}
-
-	buffer_printf(body, "--%s\r\n", boundary);
-	/* The part's own headers win over those curl makes, as in curl. */
-	if (!items_has_header(&part.headers, "Content-Disposition")) {
-		name = xstrndup(spec, (size_t)(equals - spec));
-		buffer_add_str(body, "Content-Disposition: form-data; name=");
-		curlopt_quoted(body, name);
-		if (filename != NULL) {
-			buffer_add_str(body, "; filename=");
-			curlopt_quoted(body, filename);
-		}
-		buffer_add_str(body, "\r\n");
-	}
-	if (type != NULL && !items_has_header(&part.headers, "Content-Type"))
-		buffer_printf(body, "Content-Type: %.*s\r\n", (int)type_len,
-		    type);
-	for (i = 0; i < json_object_array_length(part.headers.headers); i++) {
-		pair = json_object_array_get_idx(part.headers.headers, i);
-		buffer_printf(body, "%s: %s\r\n",
-		    json_object_get_string(json_object_array_get_idx(pair, 0)),
-		    json_object_get_string(json_object_array_get_idx(pair, 1)));
-	}
-	buffer_add_str(body, "\r\n");
+	curlopt_form_head(body, boundary, spec, (size_t)(equals - spec),
+	    &part);
 	buffer_add(body, data, len);
 	buffer_add_str(body, "\r\n");
-	ret = EXIT_OK;
 fail:
 	items_release(&part.headers);
 	free(part.value);
 	free(part.filename);
-	free(name);
 	free(data);
 	return (ret);
 }

@@ -288,6 +288,130 @@ journal_repair_header(struct journal *j, struct segment *seg,
 }
 
 /*
+ * Open segment seg->number's file, read-write when it is the newest (where
+ * appends go), and read what it holds of a header into header.  Return
+ * how many bytes that is, with the file's size in *size and its last write
+ * in seg->written_at; -1 with *cause on failure.
+ */
+static ssize_t
+journal_open_file(struct journal *j, struct segment *seg, int newest,
+    unsigned char header[JOURNAL_HEADER_LEN], uint64_t *size, char **cause)
+{
+	struct stat	 sb;
+	char		*path;
+	ssize_t		 n = -1;
+
+	path = journal_segment_path(j, seg->number);
+	seg->fd = open(path, (newest ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (seg->fd == -1 || fstat(seg->fd, &sb) == -1 ||
+	    (n = journal_pread(seg->fd, header, JOURNAL_HEADER_LEN, 0)) == -1) {
+		xasprintf(cause, "cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		if (seg->fd != -1)
+			close(seg->fd);
+		return (-1);
+	}
+	free(path);
+	*size = (uint64_t)sb.st_size;
+	seg->written_at = (int64_t)sb.st_mtim.tv_sec * 1000 +
+	    sb.st_mtim.tv_nsec / 1000000;
+	return (n);
+}
+
+/*
+ * Check segment number's place in the chain (its header h is not read
+ * when kind says it is damaged), then make it the previous segment of the
+ * next.  Return what was the previous segment before it.
+ */
+static struct journal_previous
+journal_chain_next(struct journal *j, struct journal_previous *prev,
+    uint32_t number, enum journal_header_kind kind,
+    const struct journal_header *h)
+{
+	struct journal_previous	before;
+	int			broken;
+
+	journal_check_chain(j, prev, number, kind == JOURNAL_HEADER_BAD ?
+	    NULL : h, &broken);
+	before = *prev;
+	prev->number = number;
+	prev->version = (int)h->version;
+	prev->salt = h->salt;
+	prev->broken = broken;
+	return (before);
+}
+
+/*
+ * Segment seg's header is damaged.  The newest segment with nothing but
+ * zeros after it was torn while it was created and nothing ever went in:
+ * its header is written again, chained to before, and it is kept (return
+ * 1).  Any other is counted unreadable and skipped (return 0).  Return -1
+ * with *cause on failure.
+ */
+static int
+journal_open_damaged(struct journal *j, struct segment *seg,
+    struct journal_previous *prev, const struct journal_previous *before,
+    int newest, uint64_t size, char **cause)
+{
+	if (!newest || !journal_all_zero(seg->fd, JOURNAL_HEADER_LEN, size)) {
+		j->damage.segments_unreadable++;
+		buffer_add_line(&j->warnings, "journal segment %08u: header "
+		    "damaged, its %llu bytes are not read", seg->number,
+		    (unsigned long long)size);
+		return (0);
+	}
+	buffer_add_line(&j->warnings, "journal segment %08u: its header was "
+	    "torn when it was created; written again", seg->number);
+	seg->created_at = seg->written_at = clock_wall_ms();
+	if (journal_write_header(j, seg, before, cause) == -1)
+		return (-1);
+	prev->version = JOURNAL_VERSION;
+	prev->salt = seg->frame.salt;
+	seg->capacity = size > JOURNAL_SEGMENT_MIN ? size : JOURNAL_SEGMENT_MIN;
+	return (1);
+}
+
+/*
+ * Recover the records of segment seg, of size bytes and with the sound
+ * header h, through scan, and set where its reads end and appends go.
+ * Return 0, or -1 with *cause.
+ */
+static int
+journal_recover_segment(struct journal *j, struct journal_scan *scan,
+    struct segment *seg, const struct journal_header *h, int newest,
+    uint64_t size, char **cause)
+{
+	seg->version = (int)h->version;
+	seg->created_at = h->created_at;
+	scan->fd = seg->fd;
+	scan->number = seg->number;
+	scan->size = size;
+	scan->newest = newest;
+	if (seg->version == 1) {
+		if (journal_recover_v1(scan, cause) == -1)
+			return (-1);
+	} else {
+		journal_frame_init(&seg->frame, seg->number, h->salt);
+		scan->frame = &seg->frame;
+		if (journal_recover(scan, cause) == -1 ||
+		    (newest && journal_scrub(scan, cause) == -1))
+			return (-1);
+	}
+	/*
+	 * Reads stay within the file; appends go on where recovery says,
+	 * up to the size the file was pre-written to (one written by an
+	 * earlier fish, which grew by appends, takes appends up to
+	 * JOURNAL_SEGMENT_MIN before a roll).
+	 */
+	seg->size = newest ? scan->resume : scan->size;
+	seg->capacity = scan->size > JOURNAL_SEGMENT_MIN ? scan->size :
+	    JOURNAL_SEGMENT_MIN;
+	seg->records = scan->records;
+	j->records += scan->records;
+	return (0);
+}
+
+/*
  * Open segment number, read its header and recover it.  Return 1 when it
  * is kept, 0 when it is unreadable (counted and skipped), -1 with *cause
  * on failure.
@@ -300,27 +424,16 @@ journal_open_segment(struct journal *j, struct journal_scan *scan,
 	struct journal_header	 h;
 	struct journal_previous	 before;
 	unsigned char		 header[JOURNAL_HEADER_LEN];
-	struct stat		 sb;
-	char			*path;
+	uint64_t		 size;
 	ssize_t			 n;
 	enum journal_header_kind kind;
-	int			 broken;
+	int			 kept;
 
 	memset(&seg, 0, sizeof seg);
 	seg.number = number;
-	path = journal_segment_path(j, number);
-	seg.fd = open(path, (newest ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-	if (seg.fd == -1 || fstat(seg.fd, &sb) == -1 ||
-	    (n = journal_pread(seg.fd, header, sizeof header, 0)) == -1) {
-		xasprintf(cause, "cannot open '%s': %s", path, strerror(errno));
-		free(path);
-		if (seg.fd != -1)
-			close(seg.fd);
+	if ((n = journal_open_file(j, &seg, newest, header, &size, cause)) ==
+	    -1)
 		return (-1);
-	}
-	free(path);
-	seg.written_at = (int64_t)sb.st_mtim.tv_sec * 1000 +
-	    sb.st_mtim.tv_nsec / 1000000;
 	kind = journal_header_parse(header, (size_t)n, number, &h);
 	if (kind == JOURNAL_HEADER_OTHER) {
 		xasprintf(cause, "journal segment %08u has format version %u; "
@@ -329,74 +442,21 @@ journal_open_segment(struct journal *j, struct journal_scan *scan,
 		close(seg.fd);
 		return (-1);
 	}
-	journal_check_chain(j, prev, number, kind == JOURNAL_HEADER_BAD ?
-	    NULL : &h, &broken);
-	before = *prev;
-	prev->number = number;
-	prev->version = (int)h.version;
-	prev->salt = h.salt;
-	prev->broken = broken;
-	if (kind == JOURNAL_HEADER_BAD) {
-		if (newest && journal_all_zero(seg.fd, JOURNAL_HEADER_LEN,
-		    (uint64_t)sb.st_size)) {
-			/* Torn while it was created: nothing ever went in. */
-			buffer_add_line(&j->warnings,
-			    "journal segment %08u: its "
-			    "header was torn when it was created; written again",
-			    number);
-			seg.created_at = seg.written_at = clock_wall_ms();
-			if (journal_write_header(j, &seg, &before, cause) == -1) {
-				close(seg.fd);
-				return (-1);
-			}
-			prev->version = JOURNAL_VERSION;
-			prev->salt = seg.frame.salt;
-			seg.capacity = (uint64_t)sb.st_size > JOURNAL_SEGMENT_MIN ?
-			    (uint64_t)sb.st_size : JOURNAL_SEGMENT_MIN;
-			goto keep;
-		}
-		j->damage.segments_unreadable++;
-		buffer_add_line(&j->warnings, "journal segment %08u: header "
-		    "damaged, its %llu bytes are not read", number,
-		    (unsigned long long)sb.st_size);
+	before = journal_chain_next(j, prev, number, kind, &h);
+	if (kind == JOURNAL_HEADER_BAD)
+		kept = journal_open_damaged(j, &seg, prev, &before, newest,
+		    size, cause);
+	else {
+		if (h.bad_copies > 0 && kind == JOURNAL_HEADER_V2)
+			journal_repair_header(j, &seg, &h, newest);
+		kept = journal_recover_segment(j, scan, &seg, &h, newest,
+		    size, cause) == -1 ? -1 : 1;
+	}
+	if (kept == 1)
+		j->segments[j->nsegments++] = seg;
+	else
 		close(seg.fd);
-		return (0);
-	}
-	if (h.bad_copies > 0 && kind == JOURNAL_HEADER_V2)
-		journal_repair_header(j, &seg, &h, newest);
-	seg.version = (int)h.version;
-	seg.created_at = h.created_at;
-	scan->fd = seg.fd;
-	scan->number = number;
-	scan->size = (uint64_t)sb.st_size;
-	scan->newest = newest;
-	if (seg.version == 1) {
-		if (journal_recover_v1(scan, cause) == -1)
-			goto fail;
-	} else {
-		journal_frame_init(&seg.frame, number, h.salt);
-		scan->frame = &seg.frame;
-		if (journal_recover(scan, cause) == -1 ||
-		    (newest && journal_scrub(scan, cause) == -1))
-			goto fail;
-	}
-	/*
-	 * Reads stay within the file; appends go on where recovery says,
-	 * up to the size the file was pre-written to (one written by an
-	 * earlier fish, which grew by appends, takes appends up to
-	 * JOURNAL_SEGMENT_MIN before a roll).
-	 */
-	seg.size = newest ? scan->resume : scan->size;
-	seg.capacity = scan->size > JOURNAL_SEGMENT_MIN ? scan->size :
-	    JOURNAL_SEGMENT_MIN;
-	seg.records = scan->records;
-	j->records += scan->records;
-keep:
-	j->segments[j->nsegments++] = seg;
-	return (1);
-fail:
-	close(seg.fd);
-	return (-1);
+	return (kept);
 }
 
 /* Compare segment numbers for qsort. */

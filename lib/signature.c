@@ -255,17 +255,142 @@ signature_key_free(unsigned char *key, size_t keylen)
 	free(key);
 }
 
+/* Say that an HMAC failed (only a broken GnuTLS fails one); return -1. */
+static int
+signature_hmac_failed(char **cause)
+{
+	*cause = xstrdup("HMAC failed");
+	return (-1);
+}
+
+/*
+ * Sign body for github or hmac-*: the hex HMAC of the body in one header.
+ * Return 0, or -1 with *cause.
+ */
+static int
+signature_sign_hex(const struct sigspec *spec, const void *body, size_t len,
+    struct json_object *headers, char **cause)
+{
+	struct signature_part	 part = { body, len };
+	unsigned char		 mac[SIGNATURE_MAC_MAX];
+	char			 hex[2 * SIGNATURE_MAC_MAX + 1], *value;
+	size_t			 maclen;
+
+	maclen = signature_hmac(spec->hash, spec->secret, spec->secret_len,
+	    &part, 1, mac);
+	if (maclen == 0)
+		return (signature_hmac_failed(cause));
+	hex_encode_lower(mac, maclen, hex);
+	if (spec->scheme == SIGSPEC_GITHUB) {
+		xasprintf(&value, "sha256=%s", hex);
+		signature_add(headers, "X-Hub-Signature-256", value);
+		free(value);
+	} else
+		signature_add(headers, spec->header, hex);
+	explicit_bzero(mac, sizeof mac);
+	return (0);
+}
+
+/*
+ * Sign body for stripe, at unix time ts: the hex HMAC of "ts.body" in
+ * Stripe-Signature beside ts.  Return 0, or -1 with *cause.
+ */
+static int
+signature_sign_stripe(const struct sigspec *spec, const void *body,
+    size_t len, const char *ts, struct json_object *headers, char **cause)
+{
+	struct signature_part	 parts[3];
+	unsigned char		 mac[SIGNATURE_MAC_MAX];
+	char			 hex[2 * SIGNATURE_MAC_MAX + 1], *value;
+	size_t			 maclen;
+
+	parts[0] = (struct signature_part){ ts, strlen(ts) };
+	parts[1] = (struct signature_part){ ".", 1 };
+	parts[2] = (struct signature_part){ body, len };
+	maclen = signature_hmac(spec->hash, spec->secret, spec->secret_len,
+	    parts, 3, mac);
+	if (maclen == 0)
+		return (signature_hmac_failed(cause));
+	hex_encode_lower(mac, maclen, hex);
+	xasprintf(&value, "t=%s,v1=%s", ts, hex);
+	signature_add(headers, "Stripe-Signature", value);
+	free(value);
+	explicit_bzero(mac, sizeof mac);
+	return (0);
+}
+
+/*
+ * Return the webhook-id to sign with: id once checked, or when it is NULL
+ * a fresh one made in newid (size bytes).  NULL with *cause if none.
+ */
+static const char *
+signature_sign_id(const char *id, char *newid, size_t size, char **cause)
+{
+	if (id == NULL) {
+		if (signature_new_id(newid, size) == -1) {
+			*cause = xstrdup("cannot make a webhook id: random "
+			    "generator failed");
+			return (NULL);
+		}
+		return (newid);
+	}
+	if (!sigspec_id_valid(id)) {
+		*cause = xstrdup("invalid webhook id (use 1 to 256 printable "
+		    "characters, no spaces)");
+		return (NULL);
+	}
+	return (id);
+}
+
+/*
+ * Sign body for standard, as message id (NULL: a fresh one) at unix time
+ * ts: webhook-id, webhook-timestamp and the base64 HMAC of "id.ts.body"
+ * with the decoded key in webhook-signature.  Return 0, or -1 with *cause.
+ */
+static int
+signature_sign_standard(const struct sigspec *spec, const void *body,
+    size_t len, const char *id, const char *ts, struct json_object *headers,
+    char **cause)
+{
+	struct signature_part	 parts[5];
+	unsigned char		 mac[SIGNATURE_MAC_MAX], *key = NULL;
+	char			 newid[64], *value, *b64;
+	size_t			 maclen, keylen = 0;
+
+	if ((id = signature_sign_id(id, newid, sizeof newid, cause)) == NULL)
+		return (-1);
+	if (signature_standard_key(spec, &key, &keylen) == -1) {
+		*cause = xstrdup("standard secret is not whsec_ followed by "
+		    "base64");
+		return (-1);
+	}
+	parts[0] = (struct signature_part){ id, strlen(id) };
+	parts[1] = (struct signature_part){ ".", 1 };
+	parts[2] = (struct signature_part){ ts, strlen(ts) };
+	parts[3] = (struct signature_part){ ".", 1 };
+	parts[4] = (struct signature_part){ body, len };
+	maclen = signature_hmac(spec->hash, key, keylen, parts, 5, mac);
+	signature_key_free(key, keylen);
+	if (maclen == 0)
+		return (signature_hmac_failed(cause));
+	b64 = base64_encode(mac, maclen);
+	xasprintf(&value, "v1,%s", b64);
+	free(b64);
+	signature_add(headers, "webhook-id", id);
+	signature_add(headers, "webhook-timestamp", ts);
+	signature_add(headers, "webhook-signature", value);
+	free(value);
+	explicit_bzero(mac, sizeof mac);
+	return (0);
+}
+
 /* Sign body; see signature.h. */
 int
 signature_sign(const struct sigspec *spec, const void *body, size_t len,
     const char *id, int64_t timestamp, struct json_object *headers,
     char **cause)
 {
-	struct signature_part	 parts[5];
-	unsigned char		 mac[SIGNATURE_MAC_MAX], *key = NULL;
-	char			 hex[2 * SIGNATURE_MAC_MAX + 1];
-	char			 ts[32], newid[64], *value, *b64;
-	size_t			 maclen, keylen = 0;
+	char	ts[32];
 
 	*cause = NULL;
 	if (timestamp < 0) {
@@ -276,75 +401,15 @@ signature_sign(const struct sigspec *spec, const void *body, size_t len,
 	switch (spec->scheme) {
 	case SIGSPEC_GITHUB:
 	case SIGSPEC_HMAC:
-		parts[0] = (struct signature_part){ body, len };
-		maclen = signature_hmac(spec->hash, spec->secret,
-		    spec->secret_len, parts, 1, mac);
-		if (maclen == 0)
-			goto hmac_failed;
-		hex_encode_lower(mac, maclen, hex);
-		if (spec->scheme == SIGSPEC_GITHUB) {
-			xasprintf(&value, "sha256=%s", hex);
-			signature_add(headers, "X-Hub-Signature-256", value);
-			free(value);
-		} else
-			signature_add(headers, spec->header, hex);
-		break;
+		return (signature_sign_hex(spec, body, len, headers, cause));
 	case SIGSPEC_STRIPE:
-		parts[0] = (struct signature_part){ ts, strlen(ts) };
-		parts[1] = (struct signature_part){ ".", 1 };
-		parts[2] = (struct signature_part){ body, len };
-		maclen = signature_hmac(spec->hash, spec->secret,
-		    spec->secret_len, parts, 3, mac);
-		if (maclen == 0)
-			goto hmac_failed;
-		hex_encode_lower(mac, maclen, hex);
-		xasprintf(&value, "t=%s,v1=%s", ts, hex);
-		signature_add(headers, "Stripe-Signature", value);
-		free(value);
-		break;
+		return (signature_sign_stripe(spec, body, len, ts, headers,
+		    cause));
 	case SIGSPEC_STANDARD:
-		if (id == NULL) {
-			if (signature_new_id(newid, sizeof newid) == -1) {
-				*cause = xstrdup("cannot make a webhook id:"
-				    " random generator failed");
-				return (-1);
-			}
-			id = newid;
-		} else if (!sigspec_id_valid(id)) {
-			*cause = xstrdup("invalid webhook id (use 1 to 256"
-			    " printable characters, no spaces)");
-			return (-1);
-		}
-		if (signature_standard_key(spec, &key, &keylen) == -1) {
-			*cause = xstrdup("standard secret is not whsec_"
-			    " followed by base64");
-			return (-1);
-		}
-		parts[0] = (struct signature_part){ id, strlen(id) };
-		parts[1] = (struct signature_part){ ".", 1 };
-		parts[2] = (struct signature_part){ ts, strlen(ts) };
-		parts[3] = (struct signature_part){ ".", 1 };
-		parts[4] = (struct signature_part){ body, len };
-		maclen = signature_hmac(spec->hash, key, keylen, parts, 5,
-		    mac);
-		signature_key_free(key, keylen);
-		if (maclen == 0)
-			goto hmac_failed;
-		b64 = base64_encode(mac, maclen);
-		xasprintf(&value, "v1,%s", b64);
-		free(b64);
-		signature_add(headers, "webhook-id", id);
-		signature_add(headers, "webhook-timestamp", ts);
-		signature_add(headers, "webhook-signature", value);
-		free(value);
-		break;
+		return (signature_sign_standard(spec, body, len, id, ts,
+		    headers, cause));
 	}
-	explicit_bzero(mac, sizeof mac);
 	return (0);
-
-hmac_failed:
-	*cause = xstrdup("HMAC failed");
-	return (-1);
 }
 
 /* Check a github or hmac-* header; return 1, or 0 with *reason. */
