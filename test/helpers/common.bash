@@ -162,22 +162,30 @@ common_teardown() {
 
 # valgrind_check: under FISH_TEST_VALGRIND=1, fail the test if a valgrind
 # log of its listeners is not empty, showing them.  Only listeners that
-# have exited wrote their leaks: call it once they are gone.  One the
-# test stopped itself (fish stop returns before valgrind's leak check is
-# over) is waited for here, by the pid its log is named after.
+# have exited wrote their leaks: call it once they are gone.  One of this
+# FISH_HOME that the test stopped itself (fish stop returns before
+# valgrind's leak check is over) is waited for here, by the pid its log
+# is named after; not those of other homes (fleet tests), still running.
 valgrind_check() {
 	local log pid found=
 	[ "$TEST_VALGRIND" = 1 ] || return 0
 	for log in "$FISH_TEST_VALGRIND_DIR"/valgrind-*.log; do
 		[ -f "$log" ] || continue
 		pid=${log##*/valgrind-}
-		wait_until 10 all_dead "${pid%.log}" || true
+		pid=${pid%.log}
+		! of_this_home "$pid" || wait_until 10 all_dead "$pid" || true
 		[ -s "$log" ] || continue
 		echo "==> $log <==" >&2
 		cat "$log" >&2
 		found="$found ${log##*/}"
 	done
 	[ -z "$found" ] || fail "valgrind found errors in the listener:$found"
+}
+
+# of_this_home PID: succeed if PID runs with this test's FISH_HOME.
+of_this_home() {
+	{ tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null |
+	    grep -qxF "FISH_HOME=$FISH_HOME"
 }
 
 ## Waiting and processes
