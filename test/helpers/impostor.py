@@ -19,13 +19,17 @@ import sys
 def main():
     path, log = sys.argv[1], sys.argv[2]
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    # Made ready under another name, then renamed: the socket appears at
+    # SOCKET listening and open to all, and the test may move it at once.
+    ready = path + ".new"
     try:
-        os.unlink(path)
+        os.unlink(ready)
     except FileNotFoundError:
         pass
-    server.bind(path)
-    os.chmod(path, 0o777)
+    server.bind(ready)
+    os.chmod(ready, 0o777)
     server.listen(16)
+    os.rename(ready, path)
     while True:
         conn, _ = server.accept()
         conn.settimeout(2)
