@@ -124,21 +124,28 @@ fail:
 
 /*
  * Read the session's listener id (LISTENER_STORE_ID_FILE: 8 lowercase hex
- * digits and a newline) into id.  Return 0, or -1 when it is missing or
- * is not one.
+ * digits and a newline) into id.  Return 0, or -1 with errno: ENOENT (no
+ * file), ELOOP (a symbolic link), EINVAL (not an id), or why it could not
+ * be read.
  */
 static int
 listener_store_id_read(char id[LISTENER_STORE_ID_LEN + 1])
 {
 	char	buf[LISTENER_STORE_ID_LEN + 2];
 	ssize_t	n;
-	int	fd, i;
+	int	fd, i, saved;
 
 	if ((fd = openat(listener.session.dir_fd, LISTENER_STORE_ID_FILE,
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1)
 		return (-1);
-	n = read(fd, buf, sizeof buf);
+	if ((n = read(fd, buf, sizeof buf)) == -1 && errno == EAGAIN)
+		n = 0;		/* a FIFO: not an id */
+	saved = errno;
 	close(fd);
+	if (n == -1) {
+		errno = saved;
+		return (-1);
+	}
 	errno = EINVAL;
 	if (n != LISTENER_STORE_ID_LEN + 1 || buf[LISTENER_STORE_ID_LEN] != '\n')
 		return (-1);
@@ -154,8 +161,10 @@ listener_store_id_read(char id[LISTENER_STORE_ID_LEN + 1])
 
 /*
  * Make a new random id and keep it in the session directory, through a
- * file renamed over the old, so that a crash leaves one whole.  Return
- * 0, or -1 with errno.
+ * file renamed over the old, so that a crash leaves one whole, and the
+ * directory synced, so that a crash does not lose the rename (the next
+ * start would make another id, and not know its earlier life's leases).
+ * Return 0, or -1 with errno.
  */
 static int
 listener_store_id_new(char id[LISTENER_STORE_ID_LEN + 1])
@@ -175,7 +184,7 @@ listener_store_id_new(char id[LISTENER_STORE_ID_LEN + 1])
 		return (-1);
 	if (write_all(fd, id, LISTENER_STORE_ID_LEN + 1) == -1 ||
 	    fsync(fd) == -1 || renameat(dir, tmp, dir,
-	    LISTENER_STORE_ID_FILE) == -1) {
+	    LISTENER_STORE_ID_FILE) == -1 || fsync(dir) == -1) {
 		saved = errno;
 		close(fd);
 		unlinkat(dir, tmp, 0);
@@ -202,13 +211,19 @@ listener_store_name_make(char **cause)
 	size_t		i;
 
 	if (listener_store_id_read(id) == -1) {
+		if (errno != ENOENT && errno != ELOOP && errno != EINVAL) {
+			xasprintf(cause, "cannot read the listener's id from "
+			    "the session's %s: %s", LISTENER_STORE_ID_FILE,
+			    strerror(errno));
+			return (-1);
+		}
 		if (errno != ENOENT)
 			log_warnx("%s is not a listener id: making a new one",
 			    LISTENER_STORE_ID_FILE);
 		if (listener_store_id_new(id) == -1) {
 			xasprintf(cause, "cannot keep the listener's id in "
-			    "%s/%s: %s", listener.session.dir,
-			    LISTENER_STORE_ID_FILE, strerror(errno));
+			    "the session's %s: %s", LISTENER_STORE_ID_FILE,
+			    strerror(errno));
 			return (-1);
 		}
 	}

@@ -374,6 +374,15 @@ evil_heartbeat() {
 	[ ! -L "$dir/listener-id" ]
 	assert_equal "$(cat "$target")" keep
 	assert_equal "$(cat "$dir/listener-id")" "$(status_field /listener | sed 's/.*-//')"
+	fish stop >/dev/null
+
+	# One that cannot be read fails the start, and is left as it is.
+	rm "$dir/listener-id"
+	mkdir "$dir/listener-id"
+	run --separate-stderr fish start
+	assert_failure 3
+	assert_equal "$stderr" "fish: cannot start the listener of session 'default': cannot read the listener's id from the session's listener-id: Is a directory"
+	[ -d "$dir/listener-id" ]
 	fish stop --purge >/dev/null
 	[ ! -e "$dir" ]
 }
