@@ -426,9 +426,11 @@ session_connect_wait(const struct session *s, int fd, char **cause)
  * be sent, the directories on the way (session_open), the socket file (a
  * socket of ours) and the process listening on it (our user, by
  * SO_PEERCRED).  Return the connected socket; or -1 with *cause set when
- * something there must not be trusted, or with *cause NULL and errno when
- * no listener answers (ENOENT: none ever ran or it stopped; ECONNREFUSED:
- * it died and left its socket, or something else is in its place).
+ * something there must not be trusted (errno EPERM) or the listener's
+ * queue of connections stays full (EAGAIN), or with *cause NULL and errno
+ * when no listener answers (ENOENT: none ever ran or it stopped;
+ * ECONNREFUSED: it died and left its socket, or something else is in its
+ * place).
  */
 int
 session_connect(struct session *s, char **cause)
@@ -454,6 +456,7 @@ session_connect(struct session *s, char **cause)
 		    "to you; " FISH_NAME " sent it nothing: remove it and run "
 		    "the command again", s->socket_path,
 		    (unsigned long)sb.st_uid);
+		errno = EPERM;
 		return (-1);
 	}
 	/* Anything but a socket of ours is left over; a start replaces it. */
@@ -484,6 +487,7 @@ session_connect(struct session *s, char **cause)
 		    "nothing: remove that socket and run the command again",
 		    s->socket_path, (unsigned long)cred.uid, (long)cred.pid);
 		close(fd);
+		errno = EPERM;
 		return (-1);
 	}
 	return (fd);
