@@ -4,9 +4,9 @@
  * One read is outstanding whenever the connection is ready.  While the
  * follower may be behind (at its start, and after a blocking read brought
  * something), it reads with the range script: a few entries, no more
- * bytes than REDIS_FOLLOW_BYTES beyond the first, since XREAD's COUNT
- * bounds entries, not bytes, and 128 bodies of 25 MiB would make one
- * reply of 3 GiB.  Once a range read comes short (caught up), it waits
+ * than REDIS_FOLLOW_BYTES (or the first alone when larger), since
+ * XREAD's COUNT bounds entries, not bytes, and 128 bodies of 25 MiB would
+ * make one reply of 3 GiB.  Once a range read comes short (caught up), it waits
  * with XREAD COUNT 1 BLOCK, whose reply holds one entry at most.  Each
  * reply's entries are handed over in order and the last id handed over
  * moves past them; the next read starts from it.  A lost connection
@@ -75,10 +75,10 @@ struct redis_follow {
 
 /*
  * The range script: KEYS[1] the stream, ARGV the id to read after, the
- * most entries and the most bytes (of fields and values) beyond the
- * first entry.  It answers {more, {entry, ...}}: more is 1 when it
- * stopped at a limit, not at the stream's end.  One XRANGE per entry
- * keeps the script's own memory to what it answers.
+ * most entries and the most bytes (of fields and values) of all, the
+ * first entry always taken however large.  It answers {more, {entry,
+ * ...}}: more is 1 when it stopped at a limit, not at the stream's end.
+ * One XRANGE per entry keeps the script's own memory to what it answers.
  */
 static const char redis_follow_range_script[] =
     "local id, out, used = ARGV[1], {}, 0\n"

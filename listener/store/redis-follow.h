@@ -13,7 +13,7 @@
 
 #define REDIS_FOLLOW_BLOCK_MS	2000	/* one XREAD's longest wait */
 #define REDIS_FOLLOW_COUNT	128	/* most entries of one read */
-#define REDIS_FOLLOW_BYTES	(1 << 20) /* most bytes of one, past its first */
+#define REDIS_FOLLOW_BYTES	(1 << 20) /* most bytes of one, or one entry */
 #define REDIS_FOLLOW_RETRY_MS	1000	/* after an error reply */
 #define REDIS_FOLLOW_ID_MAX	48	/* "MS-SEQ", two 64-bit numbers */
 
