@@ -522,6 +522,13 @@ outbound_cancel(struct outbound *out)
 	    out->session);
 	httpc_cancel(out->httpc, why);
 	free(why);
+	/*
+	 * A store whose records are all durable (the journal, at its commit
+	 * before the loop next waits) runs outbound_go for them first, which
+	 * tells each caller with its attempt's seq.
+	 */
+	if (store_durable(out->store))
+		return;
 	while ((o = TAILQ_FIRST(&out->starting)) != NULL) {
 		outbound_started(o);
 		xasprintf(&why, "session '%s' was stopped before the request "
