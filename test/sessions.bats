@@ -98,7 +98,7 @@ as_nobody_owned() {
 	assert_line --regexp "^frozen +$pid \(not answering\) +http://127\.0\.0\.1:[0-9]+ +- +- +"
 }
 
-@test "fish sessions says which listener's queue of connections is full, within its deadline" {
+@test "fish sessions lists a listener whose queue of connections is full as not answering, quietly" {
 	local pid filler out=$BATS_TEST_TMPDIR/filled
 	fish -S frozen spawn >/dev/null
 	fish -S awake start >/dev/null

@@ -20,8 +20,10 @@ teardown() {
 	local bad=0
 	# A test that stopped redis-server and failed before it went on.
 	[ -z "${REDIS_PID:-}" ] || kill -CONT "$REDIS_PID" 2>/dev/null || true
-	FISH_HOME=$B fish stop >/dev/null 2>&1 || true
-	# bats fails a teardown on its last command only: keep its verdict.
+	# B as A: stopped, checked, and (under valgrind) its leak check
+	# waited for.  bats fails a teardown on its last command only: keep
+	# each verdict.
+	FISH_HOME=$B common_teardown || bad=1
 	common_teardown || bad=1
 	redis_stop
 	[ "$bad" -eq 0 ]
