@@ -396,6 +396,30 @@ follower_blocked() {
 	[ ! -e "$dir" ]
 }
 
+@test "a held request whose answer Redis does not acknowledge in time gets 503, and fish stop is not held up" {
+	local hook seq sender out=$BATS_TEST_TMPDIR/out
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	hook=$(fish spawn --hold)
+	curl -sS -D - --max-time 20 -d 'please' "$hook" >"$out" 3>&- &
+	sender=$!
+	run fish wait "$hook" --json --timeout 5
+	assert_success
+	seq=$(fish field /seq <<<"$output")
+	# Stopped, not gone: the reply's record is sent and never acknowledged.
+	kill -STOP "$REDIS_PID"
+	run --separate-stderr fish reply "$seq" --body done
+	assert_failure 3
+	wait "$sender"
+	kill -CONT "$REDIS_PID"
+	run cat "$out"
+	assert_line --index 0 --regexp '^HTTP/1\.1 503 '
+	assert_line --regexp '^Retry-After: 1'
+	assert_equal "${lines[-1]}" "the session's store is unreachable, retry later"
+	run fish stop
+	assert_success
+}
+
 @test "a Redis store's cache is never reached through a symbolic link" {
 	local target=$BATS_TEST_TMPDIR/elsewhere
 	fish start >/dev/null

@@ -66,7 +66,6 @@
  * nothing could be stored, and a sender that retries after a second or
  * so will likely find it back.
  */
-#define HTTPD_STORE_DOWN_TEXT	"the session's store is unreachable, retry later\n"
 /* The same while it has fewer replicas than --store-replicas wants. */
 #define HTTPD_STORE_SHORT_TEXT	"the session's store lacks replicas, retry later\n"
 #define HTTPD_STORE_RETRY_AFTER	1
@@ -301,7 +300,7 @@ httpd_store_slow(void *arg)
 		return;
 	r->message = NULL;
 	request_body_release(r);
-	response = answer_text(NULL, HTTPD_STORE_DOWN_TEXT);
+	response = answer_text(NULL, REQUEST_STORE_DOWN_TEXT);
 	if (response != NULL)
 		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
 		    "1");
@@ -433,7 +432,7 @@ httpd_headers(struct httpd *h, struct request *r,
 	if (!store_reachable(h->store) && !h->stopping)
 		return (httpd_answer_retry(h, connection,
 		    MHD_HTTP_SERVICE_UNAVAILABLE, store_connected(h->store) ?
-		    HTTPD_STORE_SHORT_TEXT : HTTPD_STORE_DOWN_TEXT,
+		    HTTPD_STORE_SHORT_TEXT : REQUEST_STORE_DOWN_TEXT,
 		    HTTPD_STORE_RETRY_AFTER));
 	if (r->hook == NULL && store_state(h->store) != NULL &&
 	    httpd_token_shaped(r->uri) && !h->stopping) {
@@ -445,7 +444,7 @@ httpd_headers(struct httpd *h, struct request *r,
 		MHD_resume_connection(connection);
 		r->stage = REQUEST_NEW;
 		return (httpd_answer_retry(h, connection,
-		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_STORE_DOWN_TEXT,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, REQUEST_STORE_DOWN_TEXT,
 		    HTTPD_STORE_RETRY_AFTER));
 	}
 	return (httpd_hooked(h, r, connection, method));
@@ -463,7 +462,7 @@ httpd_caught_up(struct httpd *h, struct request *r,
 	r->stage = REQUEST_NEW;
 	if (r->caught_up != 1)
 		return (httpd_answer_retry(h, connection,
-		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_STORE_DOWN_TEXT,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, REQUEST_STORE_DOWN_TEXT,
 		    HTTPD_STORE_RETRY_AFTER));
 	r->hook = httpd_find_hook(h, r->uri);
 	return (httpd_hooked(h, r, connection, method));

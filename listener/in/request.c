@@ -97,8 +97,39 @@ request_resume(void *arg)
 }
 
 /*
+ * How a held or forwarded request was answered is not durable soon (a
+ * shared store's Redis is slow or gone): answer 503 with Retry-After
+ * instead of the response, rather than hold the sender, or the listener's
+ * stop, for as long as Redis takes.  Its answer may still be recorded.
+ */
+static void
+request_unsynced(void *arg, const char *why)
+{
+	struct request		*r = arg;
+	struct MHD_Response	*response;
+
+	(void)why;
+	if (r->response != NULL)
+		MHD_destroy_response(r->response);
+	/* Made here: answer.c is a part above this one. */
+	response = MHD_create_response_from_buffer(
+	    strlen(REQUEST_STORE_DOWN_TEXT), (void *)REQUEST_STORE_DOWN_TEXT,
+	    MHD_RESPMEM_PERSISTENT);
+	if (response != NULL) {
+		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "text/plain; charset=utf-8");
+		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
+		    "1");
+	}
+	r->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	r->response = response;
+	request_continue(r);
+}
+
+/*
  * Give a suspended request its response; resume it now, or once what the
- * journal holds so far is durable (after_sync).
+ * journal holds so far is durable (after_sync; 503 if that takes more than
+ * STORE_COMMAND_WAIT_MS, as it may on a shared store).
  */
 void
 request_respond(struct request *r, unsigned int status,
@@ -108,7 +139,8 @@ request_respond(struct request *r, unsigned int status,
 	r->response = response;
 	r->stage = REQUEST_ANSWERED;
 	if (after_sync)
-		store_after_sync(r->requests->store, request_resume, r);
+		store_after_sync_or_fail(r->requests->store, request_resume,
+		    request_unsynced, NULL, r);
 	else
 		request_resume(r);
 }

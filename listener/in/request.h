@@ -13,6 +13,9 @@
 #ifndef REQUEST_H
 #define REQUEST_H
 
+/* The body of a 503 for a record the shared store has not acknowledged. */
+#define REQUEST_STORE_DOWN_TEXT	"the session's store is unreachable, retry later\n"
+
 #include <sys/queue.h>
 
 #include <stddef.h>
