@@ -19,6 +19,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include "buffer.h"
+#include "hex.h"
 #include "listener.h"
 #include "listener-store.h"
 #include "log.h"
@@ -150,8 +152,8 @@ listener_store_id_read(char id[LISTENER_STORE_ID_LEN + 1])
 	if (n != LISTENER_STORE_ID_LEN + 1 || buf[LISTENER_STORE_ID_LEN] != '\n')
 		return (-1);
 	for (i = 0; i < LISTENER_STORE_ID_LEN; i++) {
-		if ((buf[i] < '0' || buf[i] > '9') &&
-		    (buf[i] < 'a' || buf[i] > 'f'))
+		if (hex_digit_value(buf[i]) == -1 ||
+		    isupper((unsigned char)buf[i]))
 			return (-1);
 	}
 	memcpy(id, buf, LISTENER_STORE_ID_LEN);
@@ -175,8 +177,7 @@ listener_store_id_new(char id[LISTENER_STORE_ID_LEN + 1])
 
 	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
 		return (-1);
-	snprintf(id, LISTENER_STORE_ID_LEN + 1, "%02x%02x%02x%02x", raw[0],
-	    raw[1], raw[2], raw[3]);
+	hex_encode_lower(raw, sizeof raw, id);
 	id[LISTENER_STORE_ID_LEN] = '\n';
 	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
