@@ -62,13 +62,12 @@
 #define HTTPD_CLIENT_RETRY_AFTER	1
 
 /*
- * The answer while the session's shared store (--store) is unreachable:
- * nothing could be stored, and a sender that retries after a second or
- * so will likely find it back.
+ * The answer while the session's shared store (--store) is unreachable is
+ * REQUEST_STORE_DOWN_TEXT, with the same Retry-After as every 503 for the
+ * store; this one while it has fewer replicas than --store-replicas wants.
  */
-/* The same while it has fewer replicas than --store-replicas wants. */
 #define HTTPD_STORE_SHORT_TEXT	"the session's store lacks replicas, retry later\n"
-#define HTTPD_STORE_RETRY_AFTER	1
+#define HTTPD_STORE_RETRY_AFTER	REQUEST_STORE_RETRY_AFTER
 
 /*
  * The longest a request's answer waits for a shared store's Redis to
@@ -291,7 +290,6 @@ httpd_store_slow(void *arg)
 {
 	struct request		*r = arg;
 	struct httpd		*h = r->requests->arg;
-	struct MHD_Response	*response;
 
 	r->sync_timer = NULL;
 	if (store_sync_move(h->store, r->rejected ? httpd_rejected :
@@ -300,11 +298,8 @@ httpd_store_slow(void *arg)
 		return;
 	r->message = NULL;
 	request_body_release(r);
-	response = answer_text(NULL, REQUEST_STORE_DOWN_TEXT);
-	if (response != NULL)
-		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
-		    "1");
-	request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE, response, 0);
+	request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+	    request_store_down_response(), 0);
 }
 
 /*

@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,25 +106,38 @@ request_resume(void *arg)
 static void
 request_unsynced(void *arg, const char *why)
 {
-	struct request		*r = arg;
-	struct MHD_Response	*response;
+	struct request	*r = arg;
 
 	(void)why;
 	if (r->response != NULL)
 		MHD_destroy_response(r->response);
-	/* Made here: answer.c is a part above this one. */
+	r->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	r->response = request_store_down_response();
+	request_continue(r);
+}
+
+/*
+ * The 503 response for a request whose record, or answer's record, the
+ * shared store has not acknowledged in time (NULL if out of memory).  Made
+ * here, not by answer.c (a part above this one), so that every such 503
+ * is this one.
+ */
+struct MHD_Response *
+request_store_down_response(void)
+{
+	struct MHD_Response	*response;
+	char			 retry[16];
+
 	response = MHD_create_response_from_buffer(
 	    strlen(REQUEST_STORE_DOWN_TEXT), (void *)REQUEST_STORE_DOWN_TEXT,
 	    MHD_RESPMEM_PERSISTENT);
-	if (response != NULL) {
-		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
-		    "text/plain; charset=utf-8");
-		MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
-		    "1");
-	}
-	r->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-	r->response = response;
-	request_continue(r);
+	if (response == NULL)
+		return (NULL);
+	snprintf(retry, sizeof(retry), "%u", REQUEST_STORE_RETRY_AFTER);
+	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; charset=utf-8");
+	MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+	return (response);
 }
 
 /*

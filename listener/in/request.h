@@ -13,8 +13,13 @@
 #ifndef REQUEST_H
 #define REQUEST_H
 
-/* The body of a 503 for a record the shared store has not acknowledged. */
+/*
+ * The 503 for a record the shared store has not acknowledged, and the
+ * Retry-After it carries (seconds): a sender that retries after a second
+ * or so will likely find the store back.
+ */
 #define REQUEST_STORE_DOWN_TEXT	"the session's store is unreachable, retry later\n"
+#define REQUEST_STORE_RETRY_AFTER	1
 
 #include <sys/queue.h>
 
@@ -100,6 +105,7 @@ struct request	*request_new(struct requests *, struct MHD_Connection *,
 		    const char *);
 void		 request_free(struct request *);
 void		 request_continue(struct request *);
+struct MHD_Response *request_store_down_response(void);
 void		 request_respond(struct request *, unsigned int,
 		    struct MHD_Response *, int);
 void		 request_journal_answer(struct request *, const char *,
