@@ -29,6 +29,8 @@ FISH = os.environ["FISH_BENCH_FISH"]
 TMP = os.environ["FISH_BENCH_TMP"]
 SRC = os.environ["FISH_BENCH_SRC"]
 NGINX = os.environ["FISH_BENCH_NGINX"]
+# nginx with one worker: a reference, one event loop as the listener is.
+NGINX_ONE = os.environ["FISH_BENCH_NGINX_ONE"]
 CAPTURE = os.environ["FISH_BENCH_CAPTURE"]
 NGINX_PID = int(os.environ["FISH_BENCH_NGINX_PID"])
 CAPTURE_PID = int(os.environ["FISH_BENCH_CAPTURE_PID"])
@@ -539,6 +541,7 @@ def throughput(seconds, reps):
     progress(f"throughput: wrk -c32 -t2 -d{seconds}s, {reps} rounds")
     hook = fish("spawn", "--name", "load")
     targets = [("nginx 204", NGINX + "/callback"),
+               ("nginx 204, one worker", NGINX_ONE + "/callback"),
                ("python capture", CAPTURE + "/callback"),
                ("fish hook", hook)]
     if BEFORE:
@@ -572,6 +575,10 @@ def throughput(seconds, reps):
                rates["fish hook"], "req/s", "nginx 204", rates["nginx 204"],
                ">= 0.5x nginx", note=notes.get("fish hook", ""))
     line["met"] = line["ratio"] >= 0.5
+    row("acknowledged callbacks/s (32 conns)",
+        "fish hook (fsync'ed), against nginx with one worker (reference)",
+        rates["fish hook"], "req/s", "nginx 204, one worker",
+        rates["nginx 204, one worker"])
     if BEFORE:
         name = "fish hook, --before build"
         row("acknowledged callbacks/s (32 conns)",
