@@ -20,6 +20,23 @@
 #include "xmalloc.h"
 
 /*
+ * -G with --data @F or @-: drop the line breaks (CR, LF) of data read from
+ * a file, as curl drops them from every --data @F, so that a file ending
+ * in a newline makes a clean query.  A body keeps them (fish sends a
+ * file as it is).
+ */
+static void
+cmd_send_drop_line_breaks(char *data, size_t *len)
+{
+	size_t	i, kept = 0;
+
+	for (i = 0; i < *len; i++)
+		if (data[i] != '\r' && data[i] != '\n')
+			data[kept++] = data[i];
+	*len = kept;
+}
+
+/*
  * Make a body of the parts of -F (multipart), or of --data and
  * --data-urlencode joined by "&" in order, as curl joins them; with
  * --data-urlencode or -F, its Content-Type unless given (or the data goes
@@ -58,6 +75,9 @@ cmd_send_parts_body(struct items *items, const struct send_parts *parts,
 			    PROTO_PAYLOAD_MAX, &data_len)) == NULL)
 				status = EXIT_FAILED;	/* it said why */
 			else {
+				if (parts->get && parts->data[i].arg[0] == '@')
+					cmd_send_drop_line_breaks(data,
+					    &data_len);
 				buffer_add(&b, data, data_len);
 				free(data);
 			}

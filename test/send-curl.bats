@@ -580,6 +580,14 @@ pty() {
 		curl -sS -o /dev/null $args
 		compare_received
 	done
+	# A file's line breaks are dropped, as curl drops them: a file
+	# ending in a newline (or with CRLF lines) makes a clean query.
+	printf 'a=1\r\n&b=2\n' >"$BATS_TEST_TMPDIR/query"
+	fish send -G "$remote" --data @"$BATS_TEST_TMPDIR/query" >/dev/null
+	curl -sS -o /dev/null -G "$remote" --data @"$BATS_TEST_TMPDIR/query"
+	compare_received
+	fish send -G "$remote" --data @- <"$BATS_TEST_TMPDIR/query" >/dev/null
+	assert_equal "$(fish field /query <<<"$(received)")" 'a=1&b=2'
 	# Empty data: a bare & after a query, nothing without one.
 	fish send -G "$remote?x=1" --data '' >/dev/null
 	curl -sS -o /dev/null -G "$remote?x=1" --data ''
