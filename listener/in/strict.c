@@ -78,7 +78,7 @@ strict_has_dot_segment(const char *path)
  * Tell whether s, len bytes, is a token.  Checked by hand, not with
  * strspn: every header of every request passes here, and glibc's strspn
  * builds a table of the accepted set on each call (2 % of the listener's
- * CPU under load, more than the rest of this file).
+ * CPU under load).
  */
 static int
 strict_token(const char *s, size_t len)
