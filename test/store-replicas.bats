@@ -100,9 +100,11 @@ replicas_seen() {
 	assert_failure 3
 	[[ $stderr == *"the session's store has 0 of 1 replicas acknowledging its writes within 1000 ms; "* ]]
 	wait $!
+	# Answered when the WAIT came short, not when its 3 s were up.
 	run cat "$BATS_TEST_TMPDIR/unacked"
 	assert_line --regexp '^HTTP/1.1 503'
 	assert_line --regexp '^Retry-After: 1'
+	assert_line "the session's store lacks replicas, retry later"
 	wait_until 10 replicas_seen 0
 	run curl -sS -i --max-time 20 --data-binary '{"n":"refused"}' "$url"
 	assert_line --regexp '^HTTP/1.1 503'

@@ -267,39 +267,33 @@ httpd_orphan_rejected(void *arg)
 	store_reject(m->hook->store, m);
 }
 
-/* The request's record is durable in time: no 503 for it. */
-static void
-httpd_sync_timer_cancel(struct httpd *h, struct request *r)
-{
-	if (r->sync_timer != NULL)
-		loop_timer_cancel(h->loop, r->sync_timer);
-	r->sync_timer = NULL;
-}
-
 static void	httpd_durable(void *);
 static void	httpd_rejected(void *);
 
 /*
  * A shared store's Redis has not acknowledged the request's record within
- * HTTPD_STORE_WAIT_MS: answer 503 with Retry-After rather than hold the
- * sender.  The record may still be added (at least once: a sender that
- * retries may deliver twice); its message is queued if it is.
+ * HTTPD_STORE_WAIT_MS, or a WAIT found it short of the replicas
+ * --store-replicas wants: answer 503 with Retry-After now rather than
+ * hold the sender.  The record may still be acknowledged (at least once:
+ * a sender that retries may deliver twice); its message is queued if it
+ * is.
  */
 static void
-httpd_store_slow(void *arg)
+httpd_store_failed(void *arg, const char *why)
 {
-	struct request		*r = arg;
-	struct httpd		*h = r->requests->arg;
+	struct request	*r = arg;
+	struct httpd	*h = r->requests->arg;
+	const char	*text = REQUEST_STORE_DOWN_TEXT;
 
-	r->sync_timer = NULL;
-	if (store_sync_move(h->store, r->rejected ? httpd_rejected :
-	    httpd_durable, r, r->rejected ? httpd_orphan_rejected :
-	    httpd_orphan_durable, r->message) == -1)
-		return;
+	(void)why;
+	if (store_connected(h->store) && !store_reachable(h->store))
+		text = HTTPD_STORE_SHORT_TEXT;
+	store_after_sync(h->store, r->rejected ? httpd_orphan_rejected :
+	    httpd_orphan_durable, r->message);
 	r->message = NULL;
 	request_body_release(r);
 	request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-	    request_store_down_response(), 0);
+	    request_store_response(text), 0);
 }
 
 /*
@@ -314,7 +308,6 @@ httpd_durable(void *arg)
 	struct hook	*hook = r->hook;
 	const char	*text = "shutting down\n";
 
-	httpd_sync_timer_cancel(h, r);
 	/* A replicated store renumbered it once durable (store-redis.c). */
 	r->seq = r->message->seq;
 	store_ready(h->store, r->message);
@@ -347,7 +340,6 @@ httpd_rejected(void *arg)
 {
 	struct request	*r = arg;
 
-	httpd_sync_timer_cancel(r->requests->arg, r);
 	store_reject(r->requests->store, r->message);
 	r->message = NULL;
 	request_respond(r, MHD_HTTP_UNAUTHORIZED,
@@ -541,12 +533,10 @@ httpd_received(struct httpd *h, struct request *r,
 	httpd_server_turn(connection);
 	MHD_suspend_connection(connection);
 	r->rejected = outcome == RECORD_REJECTED;
-	store_after_sync(h->store, r->rejected ? httpd_rejected :
-	    httpd_durable, r);
-	/* A shared store's Redis may be gone: bound the wait (503). */
-	if (store_state(h->store) != NULL && r->message != NULL)
-		r->sync_timer = loop_timer_add(h->loop, loop_now() +
-		    HTTPD_STORE_WAIT_MS, httpd_store_slow, r);
+	/* A shared store's Redis may be slow or short of replicas: 503. */
+	store_after_sync_within(h->store, HTTPD_STORE_WAIT_MS, r->rejected ?
+	    httpd_rejected : httpd_durable, r->message != NULL ?
+	    httpd_store_failed : NULL, NULL, r);
 	return (MHD_YES);
 }
 
@@ -622,7 +612,6 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 	h->mhd_status = 0;
 	if (r->client_counted)
 		clients_give(h->clients, &r->client_key, CLIENTS_REQUEST);
-	httpd_sync_timer_cancel(h, r);
 	hold_forget(h->hold, r);
 	forward_forget(h->forward, r);
 	request_free(r);

@@ -112,25 +112,24 @@ request_unsynced(void *arg, const char *why)
 	if (r->response != NULL)
 		MHD_destroy_response(r->response);
 	r->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-	r->response = request_store_down_response();
+	r->response = request_store_response(REQUEST_STORE_DOWN_TEXT);
 	request_continue(r);
 }
 
 /*
- * The 503 response for a request whose record, or answer's record, the
- * shared store has not acknowledged in time (NULL if out of memory).  Made
- * here, not by answer.c (a part above this one), so that every such 503
- * is this one.
+ * The 503 response, saying text (a constant), for a request whose record,
+ * or answer's record, the shared store has not acknowledged in time (NULL
+ * if out of memory).  Made here, not by answer.c (a part above this one),
+ * so that every such 503 has the same form and Retry-After.
  */
 struct MHD_Response *
-request_store_down_response(void)
+request_store_response(const char *text)
 {
 	struct MHD_Response	*response;
 	char			 retry[16];
 
-	response = MHD_create_response_from_buffer(
-	    strlen(REQUEST_STORE_DOWN_TEXT), (void *)REQUEST_STORE_DOWN_TEXT,
-	    MHD_RESPMEM_PERSISTENT);
+	response = MHD_create_response_from_buffer(strlen(text),
+	    (void *)text, MHD_RESPMEM_PERSISTENT);
 	if (response == NULL)
 		return (NULL);
 	snprintf(retry, sizeof(retry), "%u", REQUEST_STORE_RETRY_AFTER);

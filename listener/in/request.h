@@ -95,8 +95,6 @@ struct request {
 	int			 client_counted;
 	int			 caught_up;	/* 1: caught up, -1: could not */
 	int			 rejected;	/* its signature check failed */
-	struct loop_timer	*sync_timer;	/* a shared store's append
-						   unacknowledged too long */
 };
 
 void		 requests_init(struct requests *, struct store *,
@@ -105,7 +103,7 @@ struct request	*request_new(struct requests *, struct MHD_Connection *,
 		    const char *);
 void		 request_free(struct request *);
 void		 request_continue(struct request *);
-struct MHD_Response *request_store_down_response(void);
+struct MHD_Response *request_store_response(const char *);
 void		 request_respond(struct request *, unsigned int,
 		    struct MHD_Response *, int);
 void		 request_journal_answer(struct request *, const char *,
