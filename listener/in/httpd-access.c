@@ -61,12 +61,7 @@
  */
 #define HTTPD_CLIENT_RETRY_AFTER	1
 
-/*
- * The answer while the session's shared store (--store) is unreachable is
- * REQUEST_STORE_DOWN_TEXT, with the same Retry-After as every 503 for the
- * store; this one while it has fewer replicas than --store-replicas wants.
- */
-#define HTTPD_STORE_SHORT_TEXT	"the session's store lacks replicas, retry later\n"
+/* Every 503 for the session's shared store (--store) has one Retry-After. */
 #define HTTPD_STORE_RETRY_AFTER	REQUEST_STORE_RETRY_AFTER
 
 /*
@@ -283,17 +278,14 @@ httpd_store_failed(void *arg, const char *why)
 {
 	struct request	*r = arg;
 	struct httpd	*h = r->requests->arg;
-	const char	*text = REQUEST_STORE_DOWN_TEXT;
 
 	(void)why;
-	if (store_connected(h->store) && !store_reachable(h->store))
-		text = HTTPD_STORE_SHORT_TEXT;
 	store_after_sync(h->store, r->rejected ? httpd_orphan_rejected :
 	    httpd_orphan_durable, r->message);
 	r->message = NULL;
 	request_body_release(r);
 	request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-	    request_store_response(text), 0);
+	    request_store_response(h->store), 0);
 }
 
 /*
@@ -419,7 +411,7 @@ httpd_headers(struct httpd *h, struct request *r,
 	if (!store_reachable(h->store) && !h->stopping)
 		return (httpd_answer_retry(h, connection,
 		    MHD_HTTP_SERVICE_UNAVAILABLE, store_connected(h->store) ?
-		    HTTPD_STORE_SHORT_TEXT : REQUEST_STORE_DOWN_TEXT,
+		    REQUEST_STORE_SHORT_TEXT : REQUEST_STORE_DOWN_TEXT,
 		    HTTPD_STORE_RETRY_AFTER));
 	if (r->hook == NULL && store_state(h->store) != NULL &&
 	    httpd_token_shaped(r->uri) && !h->stopping) {

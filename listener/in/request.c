@@ -112,22 +112,26 @@ request_unsynced(void *arg, const char *why)
 	if (r->response != NULL)
 		MHD_destroy_response(r->response);
 	r->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-	r->response = request_store_response(REQUEST_STORE_DOWN_TEXT);
+	r->response = request_store_response(r->requests->store);
 	request_continue(r);
 }
 
 /*
- * The 503 response, saying text (a constant), for a request whose record,
- * or answer's record, the shared store has not acknowledged in time (NULL
- * if out of memory).  Made here, not by answer.c (a part above this one),
- * so that every such 503 has the same form and Retry-After.
+ * The 503 response for a request whose record, or answer's record, the
+ * shared store s has not acknowledged in time (NULL if out of memory):
+ * saying the store lacks replicas when connected but short of them, else
+ * that it is unreachable.  Made here, not by answer.c (a part above this
+ * one), so that every such 503 has the same form and Retry-After.
  */
 struct MHD_Response *
-request_store_response(const char *text)
+request_store_response(const struct store *s)
 {
 	struct MHD_Response	*response;
+	const char		*text = REQUEST_STORE_DOWN_TEXT;
 	char			 retry[16];
 
+	if (store_connected(s) && !store_reachable(s))
+		text = REQUEST_STORE_SHORT_TEXT;
 	response = MHD_create_response_from_buffer(strlen(text),
 	    (void *)text, MHD_RESPMEM_PERSISTENT);
 	if (response == NULL)

@@ -14,11 +14,13 @@
 #define REQUEST_H
 
 /*
- * The 503 for a record the shared store has not acknowledged, and the
- * Retry-After it carries (seconds): a sender that retries after a second
- * or so will likely find the store back.
+ * The 503 for a record the shared store has not acknowledged (or cannot
+ * take now): Redis is unreachable or slow, or has fewer replicas than
+ * --store-replicas wants.  And the Retry-After it carries (seconds): a
+ * sender that retries after a second or so will likely find it back.
  */
 #define REQUEST_STORE_DOWN_TEXT	"the session's store is unreachable, retry later\n"
+#define REQUEST_STORE_SHORT_TEXT "the session's store lacks replicas, retry later\n"
 #define REQUEST_STORE_RETRY_AFTER	1
 
 #include <sys/queue.h>
@@ -103,7 +105,7 @@ struct request	*request_new(struct requests *, struct MHD_Connection *,
 		    const char *);
 void		 request_free(struct request *);
 void		 request_continue(struct request *);
-struct MHD_Response *request_store_response(const char *);
+struct MHD_Response *request_store_response(const struct store *);
 void		 request_respond(struct request *, unsigned int,
 		    struct MHD_Response *, int);
 void		 request_journal_answer(struct request *, const char *,
