@@ -283,8 +283,23 @@ memory_bounded() {
 	assert_output '400 closed'
 	run probe space-name
 	assert_output '400 closed'
+	run probe high-bit-name
+	assert_output '400 closed'
+	run probe paren-name
+	assert_output '400 closed'
 	nothing_recorded
 	still_serves
+}
+
+@test "a header name of every token character is taken and recorded" {
+	local name="!#\$%&'*+-.^_\`|~AZaz09"
+	start_hooks
+	run http_post "$url" '{}' -H "$name: v"
+	assert_output 200
+	run fish wait "$url" --headers --timeout 5
+	assert_success
+	# Recorded as every name is, in lower case.
+	assert_line "${name,,}: v"
 }
 
 @test "a URL with 1,000 query parameters gets 414, not a dropped connection" {

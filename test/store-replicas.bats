@@ -100,7 +100,8 @@ replicas_seen() {
 	assert_failure 3
 	[[ $stderr == *"the session's store has 0 of 1 replicas acknowledging its writes within 1000 ms; "* ]]
 	wait $!
-	# Answered when the WAIT came short, not when its 3 s were up.
+	# Its 503 says why: the store lacks replicas (not that it is
+	# unreachable, as for a Redis that stopped answering).
 	run cat "$BATS_TEST_TMPDIR/unacked"
 	assert_line --regexp '^HTTP/1.1 503'
 	assert_line --regexp '^Retry-After: 1'

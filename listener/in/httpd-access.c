@@ -280,8 +280,11 @@ httpd_store_failed(void *arg, const char *why)
 	struct httpd	*h = r->requests->arg;
 
 	(void)why;
-	store_after_sync(h->store, r->rejected ? httpd_orphan_rejected :
-	    httpd_orphan_durable, r->message);
+	/* In its place: its message is queued in the order written. */
+	if (store_sync_move(h->store, r->rejected ? httpd_rejected :
+	    httpd_durable, r, r->rejected ? httpd_orphan_rejected :
+	    httpd_orphan_durable, r->message) == -1)
+		return;
 	r->message = NULL;
 	request_body_release(r);
 	request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -410,8 +413,7 @@ httpd_headers(struct httpd *h, struct request *r,
 	r->hook = httpd_find_hook(h, r->uri);
 	if (!store_reachable(h->store) && !h->stopping)
 		return (httpd_answer_retry(h, connection,
-		    MHD_HTTP_SERVICE_UNAVAILABLE, store_connected(h->store) ?
-		    REQUEST_STORE_SHORT_TEXT : REQUEST_STORE_DOWN_TEXT,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, request_store_text(h->store),
 		    HTTPD_STORE_RETRY_AFTER));
 	if (r->hook == NULL && store_state(h->store) != NULL &&
 	    httpd_token_shaped(r->uri) && !h->stopping) {
@@ -423,7 +425,7 @@ httpd_headers(struct httpd *h, struct request *r,
 		MHD_resume_connection(connection);
 		r->stage = REQUEST_NEW;
 		return (httpd_answer_retry(h, connection,
-		    MHD_HTTP_SERVICE_UNAVAILABLE, REQUEST_STORE_DOWN_TEXT,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, request_store_text(h->store),
 		    HTTPD_STORE_RETRY_AFTER));
 	}
 	return (httpd_hooked(h, r, connection, method));
@@ -441,7 +443,7 @@ httpd_caught_up(struct httpd *h, struct request *r,
 	r->stage = REQUEST_NEW;
 	if (r->caught_up != 1)
 		return (httpd_answer_retry(h, connection,
-		    MHD_HTTP_SERVICE_UNAVAILABLE, REQUEST_STORE_DOWN_TEXT,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, request_store_text(h->store),
 		    HTTPD_STORE_RETRY_AFTER));
 	r->hook = httpd_find_hook(h, r->uri);
 	return (httpd_hooked(h, r, connection, method));
@@ -527,8 +529,7 @@ httpd_received(struct httpd *h, struct request *r,
 	r->rejected = outcome == RECORD_REJECTED;
 	/* A shared store's Redis may be slow or short of replicas: 503. */
 	store_after_sync_within(h->store, HTTPD_STORE_WAIT_MS, r->rejected ?
-	    httpd_rejected : httpd_durable, r->message != NULL ?
-	    httpd_store_failed : NULL, NULL, r);
+	    httpd_rejected : httpd_durable, httpd_store_failed, NULL, r);
 	return (MHD_YES);
 }
 

@@ -117,26 +117,36 @@ request_unsynced(void *arg, const char *why)
 }
 
 /*
+ * What a 503 for the shared store s says: that it lacks replicas when
+ * connected but short of them, else that it is unreachable (or slow).
+ * Every such 503 asks this, so that all say the same at one moment.
+ */
+const char *
+request_store_text(const struct store *s)
+{
+	if (store_connected(s) && !store_reachable(s))
+		return (REQUEST_STORE_SHORT_TEXT);
+	return (REQUEST_STORE_DOWN_TEXT);
+}
+
+/*
  * The 503 response for a request whose record, or answer's record, the
- * shared store s has not acknowledged in time (NULL if out of memory):
- * saying the store lacks replicas when connected but short of them, else
- * that it is unreachable.  Made here, not by answer.c (a part above this
- * one), so that every such 503 has the same form and Retry-After.
+ * shared store s has not acknowledged in time (NULL if out of memory).
+ * Made here, not by answer.c (a part above this one), so that every such
+ * 503 has the same form and Retry-After.
  */
 struct MHD_Response *
 request_store_response(const struct store *s)
 {
 	struct MHD_Response	*response;
-	const char		*text = REQUEST_STORE_DOWN_TEXT;
+	const char		*text = request_store_text(s);
 	char			 retry[16];
 
-	if (store_connected(s) && !store_reachable(s))
-		text = REQUEST_STORE_SHORT_TEXT;
 	response = MHD_create_response_from_buffer(strlen(text),
 	    (void *)text, MHD_RESPMEM_PERSISTENT);
 	if (response == NULL)
 		return (NULL);
-	snprintf(retry, sizeof(retry), "%u", REQUEST_STORE_RETRY_AFTER);
+	snprintf(retry, sizeof retry, "%u", REQUEST_STORE_RETRY_AFTER);
 	MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "text/plain; charset=utf-8");
 	MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, retry);

@@ -105,6 +105,7 @@ struct request	*request_new(struct requests *, struct MHD_Connection *,
 		    const char *);
 void		 request_free(struct request *);
 void		 request_continue(struct request *);
+const char	*request_store_text(const struct store *);
 struct MHD_Response *request_store_response(const struct store *);
 void		 request_respond(struct request *, unsigned int,
 		    struct MHD_Response *, int);

@@ -258,21 +258,28 @@ sr_bound_cancel(struct store_redis *sr, struct sr_bound *b)
 /*
  * Tell waiting callback i that its records will not be durable soon
  * (why), once: it waits for nothing more.  The records stay, and may
- * still be acknowledged later.
+ * still be acknowledged later.  While told, its place is still its own:
+ * the callback may move it (store_sync_move) to one that runs when the
+ * records are acknowledged, in the order written, as a request answered
+ * 503 does to queue its message then.
  */
 static void
 sr_waiting_fail(struct store_redis *sr, size_t i, const char *why)
 {
 	store_unsynced_cb	 failed = sr->waiting[i].failed;
+	store_synced_cb		 cb = sr->waiting[i].cb;
 	void			*arg = sr->waiting[i].arg;
 
 	sr_bound_cancel(sr, sr->waiting[i].bound);
-	sr->waiting[i].cb = sr_nothing;
 	sr->waiting[i].failed = NULL;
 	sr->waiting[i].dropped = NULL;
-	sr->waiting[i].arg = NULL;
 	sr->waiting[i].bound = NULL;
 	failed(arg, why);
+	/* Not moved: it is done.  (Others only add after it.) */
+	if (sr->waiting[i].cb == cb && sr->waiting[i].arg == arg) {
+		sr->waiting[i].cb = sr_nothing;
+		sr->waiting[i].arg = NULL;
+	}
 }
 
 /*
@@ -450,7 +457,8 @@ sr_acked(struct store_redis *sr, uint64_t n)
 /*
  * Enough replicas have the records up to durable: run what waited.  Or
  * a WAIT found too few: tell those waiting who asked to be told (a
- * command's reply), once; the records may still be acknowledged later.
+ * command's reply, a request's 503), once; the records may still be
+ * acknowledged later.
  */
 static void
 sr_on_replicas(void *arg, uint64_t durable, const char *why)

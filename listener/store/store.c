@@ -293,7 +293,8 @@ store_on_lease_lost(struct store *s, store_observer_cb cb, void *arg)
 /*
  * Make a callback registered with store_after_sync and not run yet,
  * cb(arg), be to_cb(to_arg) instead, run when it would have been: for
- * one who stopped waiting (a request answered 503 while Redis is slow).
+ * one who stopped waiting (a request answered 503 from its failure
+ * callback, a read that stopped waiting to settle).
  * Return 0, or -1 when it is not waiting, or the store is the journal
  * alone (whose callbacks all run within a pass of the loop).
  */

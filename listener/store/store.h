@@ -140,8 +140,8 @@ struct store_entry {
 
 /*
  * A replicated store tells a callback registered with
- * store_after_sync_or_fail (a command's reply) that its records were not
- * acknowledged within this long.
+ * store_after_sync_or_fail (a command's reply, a held request's answer)
+ * that its records were not acknowledged within this long.
  */
 #define STORE_COMMAND_WAIT_MS	3000
 

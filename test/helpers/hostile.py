@@ -186,7 +186,8 @@ def probe(port, name, token):
         print(answers(s))
         return
     elif name in ("space-colon", "space-colon-te", "fold-te", "fold-blank",
-                  "fold-other", "leading-space", "bad-name", "space-name"):
+                  "fold-other", "leading-space", "bad-name", "space-name",
+                  "high-bit-name", "paren-name"):
         # RFC 9112: 400, and the connection closed; had the listener read
         # the body as the next request, it would answer (and record) it.
         inner = request("GET", "/" + token + "/smuggled")
@@ -200,6 +201,8 @@ def probe(port, name, token):
             "leading-space": [" X-First: one", "Transfer-Encoding: chunked"],
             "bad-name": ["X-B@d: one", "Transfer-Encoding: chunked"],
             "space-name": ["X Name: one", "Transfer-Encoding: chunked"],
+            "high-bit-name": ["X-\u00e9: one", "Transfer-Encoding: chunked"],
+            "paren-name": ["X(a): one", "Transfer-Encoding: chunked"],
         }[name]
         if name == "space-colon":
             body = inner
