@@ -14,7 +14,10 @@
  * leased; a timeout, an interrupt or hooks that can give no more leave
  * them all queued.  --drain gathers what is queued now the same way.
  * Filters (--where) are applied by the listener, so messages that do not
- * match stay queued for other waiters.
+ * match stay queued for other waiters.  Finding a match in a long queue
+ * may outlast the deadline: the listener then says every second that it
+ * still looks, and we wait on; one that says nothing for WAIT_BACKSTOP_MS
+ * past the deadline is given up on.
  *
  * When none of the hooks can give a message any more (each is closed or
  * expired, with nothing queued that the wait accepts), the listener says
@@ -50,7 +53,10 @@
 #include "wait-batch.h"
 #include "xmalloc.h"
 
-/* How long past its deadline a wait trusts the listener to answer. */
+/*
+ * How long past its deadline, or past the listener's last word that it
+ * still looks (an interim frame), a wait trusts the listener to answer.
+ */
 #define WAIT_BACKSTOP_MS	5000
 
 /*
@@ -132,6 +138,46 @@ static const struct option cmd_wait_options[] = {
 };
 
 /*
+ * Receive the reply to a wait request just sent, redrawing the progress
+ * line meanwhile.  Interim frames (the listener, past the deadline, still
+ * looks through a long queue for the wait: a message queued before the
+ * deadline is still its answer) are skipped, each moving the backstop on:
+ * only a listener silent for WAIT_BACKSTOP_MS past the deadline (or past
+ * the request, for the later waits of a batch), or past its last interim
+ * frame, is given up on (EXIT_TIMEOUT).
+ */
+static int
+cmd_wait_reply(struct client *c, int64_t deadline, struct proto_frame *frame,
+    struct wait_options *wo)
+{
+	int64_t	backstop = -1, until;
+	int	status;
+
+	if (deadline != -1)
+		backstop = (deadline > clock_mono_ms() ? deadline :
+		    clock_mono_ms()) + WAIT_BACKSTOP_MS;
+	for (;;) {
+		cmd_wait_progress(wo, deadline);
+		until = backstop;
+		if (wo->waiting_on != NULL && (until == -1 ||
+		    clock_mono_ms() + WAIT_TICK_MS < until))
+			until = clock_mono_ms() + WAIT_TICK_MS;
+		status = client_receive(c, frame, until);
+		if (status == EXIT_TIMEOUT) {
+			if (backstop != -1 && clock_mono_ms() >= backstop)
+				return (EXIT_TIMEOUT);
+			continue;	/* only a redraw tick */
+		}
+		if (status != EXIT_OK || !proto_is_interim(frame->json))
+			return (status);
+		proto_frame_release(frame);
+		if (backstop != -1 &&
+		    clock_mono_ms() + WAIT_BACKSTOP_MS > backstop)
+			backstop = clock_mono_ms() + WAIT_BACKSTOP_MS;
+	}
+}
+
+/*
  * Send the wait request and receive its reply, reconnecting (and so
  * restarting the listener) whenever the connection is lost.  The listener
  * keeps the deadline (so --timeout 0 still takes a queued message); ours
@@ -141,7 +187,7 @@ static int
 cmd_wait_receive(struct client *c, struct json_object *request,
     int64_t deadline, struct proto_frame *frame, struct wait_options *wo)
 {
-	int64_t	left, until;
+	int64_t	left;
 	int	status;
 
 	for (;;) {
@@ -152,22 +198,8 @@ cmd_wait_receive(struct client *c, struct json_object *request,
 			    json_object_new_int64(left > 0 ? left : 0));
 		}
 		status = client_send(c, request, NULL, 0);
-		while (status == EXIT_OK) {
-			cmd_wait_progress(wo, deadline);
-			until = deadline == -1 ? -1 : deadline + WAIT_BACKSTOP_MS;
-			if (wo->waiting_on != NULL) {
-				if (until == -1 ||
-				    clock_mono_ms() + WAIT_TICK_MS < until)
-					until = clock_mono_ms() + WAIT_TICK_MS;
-			}
-			status = client_receive(c, frame, until);
-			if (status == EXIT_TIMEOUT && wo->waiting_on != NULL &&
-			    (deadline == -1 ||
-			    clock_mono_ms() < deadline + WAIT_BACKSTOP_MS))
-				status = EXIT_OK;	/* only a redraw tick */
-			else
-				break;
-		}
+		if (status == EXIT_OK)
+			status = cmd_wait_reply(c, deadline, frame, wo);
 		if (status == EXIT_OK &&
 		    proto_status(frame->json) == EXIT_TIMEOUT)
 			return (EXIT_TIMEOUT);
@@ -618,6 +650,8 @@ cmd_wait_request(int argc, char **argv, struct json_object *where,
 	if (wo->peek)
 		json_object_object_add(request, "peek",
 		    json_object_new_boolean(1));
+	/* cmd_wait_reply skips the listener's word that it still looks. */
+	json_object_object_add(request, "interim", json_object_new_boolean(1));
 	if (wo->drain) {
 		/* What is queued now: the listener answers at once. */
 		json_object_object_add(request, "timeout_ms",

@@ -88,15 +88,22 @@ proto_frame_encode(struct buffer *b, struct json_object *json,
 	buffer_add(b, payload, payload_len);
 }
 
-/* Make a new request object for command cmd. */
-struct json_object *
-proto_request(const char *cmd)
+/* Make a new object of this version with one string member, key. */
+static struct json_object *
+proto_new(const char *key, const char *value)
 {
 	struct json_object	*o = json_object_new_object();
 
 	json_object_object_add(o, "v", json_object_new_int(PROTO_VERSION));
-	json_object_object_add(o, "cmd", json_object_new_string(cmd));
+	json_object_object_add(o, key, json_object_new_string(value));
 	return (o);
+}
+
+/* Make a new request object for command cmd. */
+struct json_object *
+proto_request(const char *cmd)
+{
+	return (proto_new("cmd", cmd));
 }
 
 /* Make a new reply object with an exit status and optional error line. */
@@ -110,6 +117,27 @@ proto_reply(int status, const char *error)
 	if (error != NULL)
 		json_object_object_add(o, "error", json_object_new_string(error));
 	return (o);
+}
+
+/*
+ * Make a new interim frame's object: word that a request is still under
+ * way (what), not its reply, so it has no "status".
+ */
+struct json_object *
+proto_interim(const char *what)
+{
+	return (proto_new("interim", what));
+}
+
+/*
+ * Tell whether a frame's object is an interim frame, to skip, rather than
+ * the reply: it names what is under way and has no "status".
+ */
+int
+proto_is_interim(struct json_object *o)
+{
+	return (proto_string(o, "interim") != NULL &&
+	    !json_object_object_get_ex(o, "status", NULL));
 }
 
 /* Return a reply's exit status; a reply without one is a failure. */

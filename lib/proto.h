@@ -10,6 +10,14 @@
  * the exit status the command should end with and "error" the one line it
  * prints.  A peer that sends a malformed frame is disconnected.
  *
+ * A request that says "interim": true may get interim frames before its
+ * reply: {"v": PROTO_VERSION, "interim": WHAT}, with no "status", saying
+ * that the request is still under way and the listener alive (WHAT:
+ * "scanning", a wait still looking through a long queue past its
+ * deadline).  They end nothing: the client skips them and reads on.  A
+ * request without "interim" never gets one, so an older client, which
+ * would take such a frame for a failed reply, is never sent one.
+ *
  * A frame that parses but whose fields are wrong (a string where a number
  * belongs, a number out of range, a list too long) is answered, not
  * dropped: the proto_get_* getters tell a field that is absent from one
@@ -71,6 +79,8 @@ void	 proto_frame_encode(struct buffer *, struct json_object *, const void *,
 	    size_t);
 struct json_object *proto_request(const char *);
 struct json_object *proto_reply(int, const char *);
+struct json_object *proto_interim(const char *);
+int	 proto_is_interim(struct json_object *);
 int	 proto_status(struct json_object *);
 const char *proto_string(struct json_object *, const char *);
 int64_t	 proto_int(struct json_object *, const char *, int64_t);

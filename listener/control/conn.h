@@ -43,8 +43,9 @@ struct conn {
 	 */
 	struct message		**leases;
 	size_t			 nleases, leases_size;
-	struct loop_timer	*wait_timer;	/* the wait's deadline */
+	struct loop_timer	*wait_timer;	/* its deadline, or next interim */
 	int			 wait_expired;	/* passed while still looking */
+	int			 wait_interim;	/* client takes interim frames */
 	struct filter		*filters;	/* the wait's --where */
 	size_t			 nfilters;
 	int			 closing;	/* close once out is sent */

@@ -12,6 +12,12 @@
  * whole ("release"), or when the connection closes, so it is taken whole
  * or not at all.  wait --drain gathers the same way, until a wait with
  * no time to wait finds nothing.
+ *
+ * A wait whose deadline passes while it still looks through a long queue
+ * for a message its filters pass goes on looking (control_wait_expired);
+ * a client that asked for them ("interim") is sent an interim frame every
+ * WAIT_INTERIM_MS meanwhile, so that it knows the listener is alive and
+ * waits on, where it would give a silent listener only a few seconds.
  */
 #include "config.h"
 
@@ -40,6 +46,12 @@
 #define WAIT_HANDLE_LEN		4096	/* a URL, a token or a name */
 #define WAIT_FILTERS_MAX	64
 #define WAIT_FILTER_LEN		4096
+
+/*
+ * How often a wait past its deadline, still looking, tells its client so:
+ * well within the client's backstop (WAIT_BACKSTOP_MS in cli/cmd-wait.c).
+ */
+#define WAIT_INTERIM_MS		1000
 
 /* Free the filters of the connection's last wait. */
 void
@@ -151,6 +163,9 @@ control_wait_timeout(struct conn *c)
 {
 	store_unwait(control_store(c), &c->waiter);
 	c->waiting = 0;
+	/* Its next interim frame, if it was still looking. */
+	loop_timer_cancel(control_loop(c), c->wait_timer);
+	c->wait_timer = NULL;
 	control_reply(c, proto_reply(EXIT_TIMEOUT, NULL), NULL, 0);
 }
 
@@ -219,11 +234,30 @@ control_wait_ended(struct waiter *w)
 }
 
 /*
+ * A wait past its deadline is still looking: tell its client, which
+ * accepts interim frames, and again in WAIT_INTERIM_MS while it looks.
+ * Deliver, ended and timeout cancel the timer with the wait.
+ */
+static void
+control_wait_scanning(void *arg)
+{
+	struct conn	*c = arg;
+
+	c->wait_timer = NULL;
+	if (!c->waiting || !store_wait_busy(&c->waiter))
+		return;
+	control_reply(c, proto_interim("scanning"), NULL, 0);
+	c->wait_timer = loop_timer_add(control_loop(c),
+	    loop_now() + WAIT_INTERIM_MS, control_wait_scanning, c);
+}
+
+/*
  * A wait's deadline passed.  A waiter still looking through the messages
  * queued for it finishes first: a message queued before the deadline is
- * still its answer, however long the looking takes (the client gives up
- * WAIT_BACKSTOP_MS after its deadline, and a lease it never sees is
- * released when it goes).
+ * still its answer, however long the looking takes.  A client that takes
+ * interim frames hears every WAIT_INTERIM_MS that we still look; any
+ * other gives up WAIT_BACKSTOP_MS after its deadline (a lease it never
+ * sees is released when it goes).
  */
 static void
 control_wait_expired(void *arg)
@@ -235,6 +269,10 @@ control_wait_expired(void *arg)
 		return;
 	if (store_wait_busy(&c->waiter)) {
 		c->wait_expired = 1;
+		if (c->wait_interim)
+			c->wait_timer = loop_timer_add(control_loop(c),
+			    loop_now() + WAIT_INTERIM_MS,
+			    control_wait_scanning, c);
 		return;
 	}
 	control_wait_timeout(c);
@@ -251,24 +289,75 @@ control_wait_idle(struct waiter *w)
 }
 
 /*
+ * Find the n hooks the wait's list names, for the connection's waiter.
+ * Return 0, or -1 after answering the client.
+ */
+static int
+control_wait_find_hooks(struct conn *c, struct json_object *list, size_t n)
+{
+	const char	*handle;
+	struct hook	*h;
+	size_t		 i;
+
+	free(c->waiter.hooks);
+	c->waiter.hooks = xcalloc(n, sizeof *c->waiter.hooks);
+	c->waiter.nhooks = 0;
+	for (i = 0; i < n; i++) {
+		handle = json_object_get_string(json_object_array_get_idx(list,
+		    i));
+		if ((h = store_find(control_store(c), handle)) == NULL) {
+			control_errorf(c, EXIT_NOT_FOUND, "no such hook '%s'",
+			    handle);
+			return (-1);
+		}
+		c->waiter.hooks[c->waiter.nhooks++] = h;
+	}
+	return (0);
+}
+
+/*
+ * Count the connection's leases on the hooks its waiter waits on: the
+ * batch's own leases do not keep its closed hooks alive.
+ */
+static uint64_t
+control_wait_held(const struct conn *c)
+{
+	uint64_t	held = 0;
+	size_t		i, j;
+
+	for (i = 0; i < c->nleases; i++) {
+		for (j = 0; j < c->waiter.nhooks; j++) {
+			if (c->leases[i]->hook == c->waiter.hooks[j]) {
+				held++;
+				break;
+			}
+		}
+	}
+	return (held);
+}
+
+/*
  * Reply to "wait": lease the next message of any listed hook ("hooks"),
  * passing the filters ("where"), or only show it ("peek"), or answer
  * EXIT_TIMEOUT once "timeout_ms" has passed without one, or EXIT_NOT_FOUND
  * with "ended" once none can come.  With "more", the leases the
- * connection holds are kept (a batch).
+ * connection holds are kept (a batch).  With "interim", interim frames
+ * say meanwhile that a wait past its deadline is still looking.
  */
 void
 control_wait_start(struct conn *c, struct proto_frame *f)
 {
 	struct json_object	*list = NULL;
-	const char		*handle;
-	struct hook		*h;
 	int64_t			 timeout = -1;
-	int			 peek = 0, more = 0;
-	size_t			 i, j, n;
+	int			 peek = 0, more = 0, interim = 0;
+	size_t			 n;
 
 	if (proto_get_bool(f->json, "more", &more) == PROTO_INVALID) {
 		control_invalid(c, f, "more");
+		return;
+	}
+	if (proto_get_bool(f->json, "interim", &interim) == PROTO_INVALID) {
+		control_invalid(c, f, "interim");
 		return;
 	}
 	if (c->waiting || (c->nleases > 0 && !more)) {
@@ -296,37 +385,17 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 		control_invalid(c, f, "timeout_ms");
 		return;
 	}
-	free(c->waiter.hooks);
-	c->waiter.hooks = xcalloc(n, sizeof *c->waiter.hooks);
-	c->waiter.nhooks = 0;
-	for (i = 0; i < n; i++) {
-		handle = json_object_get_string(json_object_array_get_idx(list,
-		    i));
-		if ((h = store_find(control_store(c), handle)) == NULL) {
-			control_errorf(c, EXIT_NOT_FOUND, "no such hook '%s'",
-			    handle);
-			return;
-		}
-		c->waiter.hooks[c->waiter.nhooks++] = h;
-	}
-	if (control_wait_parse_filters(c, f) == -1)
+	if (control_wait_find_hooks(c, list, n) == -1 ||
+	    control_wait_parse_filters(c, f) == -1)
 		return;
 	c->waiter.cb = control_wait_deliver;
 	c->waiter.match = c->nfilters > 0 ? control_wait_match : NULL;
 	c->waiter.idle = control_wait_idle;
 	c->waiter.ended = control_wait_ended;
-	/* The batch's own leases do not keep its closed hooks alive. */
-	c->waiter.held = 0;
-	for (i = 0; i < c->nleases; i++) {
-		for (j = 0; j < c->waiter.nhooks; j++) {
-			if (c->leases[i]->hook == c->waiter.hooks[j]) {
-				c->waiter.held++;
-				break;
-			}
-		}
-	}
+	c->waiter.held = control_wait_held(c);
 	c->waiter.peek = peek;
 	c->wait_expired = 0;
+	c->wait_interim = interim;
 	c->waiter.arg = c;
 	c->waiting = 1;
 	store_wait(control_store(c), &c->waiter);

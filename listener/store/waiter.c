@@ -64,6 +64,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "compat.h"
 #include "loop.h"
@@ -123,6 +124,32 @@ waiter_overlap(const struct waiter *a, const struct waiter *b)
 			return (1);
 	}
 	return (0);
+}
+
+/*
+ * Count a record a filter read against budget b.  In test builds,
+ * FISH_TEST_SCAN_MS=N makes each take N ms more and end its pass of the
+ * loop, as on a disk so slow that a short queue takes longer to read than
+ * a client gives a silent listener (timers still run between records;
+ * a signal only cuts one short).
+ */
+static void
+waiter_read_one(struct waiter_budget *b)
+{
+#ifdef FISH_TEST_HOOKS
+	struct timespec	 ts;
+	const char	*s = getenv("FISH_TEST_SCAN_MS");
+	long		 ms;
+
+	if (s != NULL && (ms = strtol(s, NULL, 10)) > 0) {
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (ms % 1000) * 1000000L;
+		(void)nanosleep(&ts, NULL);
+		b->records = WAITER_STEP_RECORDS;
+		return;
+	}
+#endif
+	b->records++;
 }
 
 /* Tell whether a budget is spent. */
@@ -325,7 +352,7 @@ waiter_step(struct store *s, struct waiter *w, struct waiter_budget *b)
 			break;
 		}
 		if (w->match != NULL) {
-			b->records++;
+			waiter_read_one(b);
 			if (!w->match(w, m, &b->bytes)) {
 				w->cursor = m->seq + 1;
 				continue;

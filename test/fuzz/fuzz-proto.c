@@ -28,6 +28,7 @@ fuzz_proto_getters(struct json_object *o)
 {
 	static const char *const keys[] = {
 		"v", "cmd", "hooks", "where", "timeout_ms", "peek", "seq",
+		"interim",
 		"headers", "status", "ttl_ms", "expires_at", "name", "url",
 	};
 	struct json_object	*list;

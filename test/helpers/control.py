@@ -41,6 +41,11 @@ send what fish never would.
         the same connection: its answer comes first, so the wait is then
         registered; print "registered", then (the wait's answer) the
         message's body, and acknowledge it
+    control.py SOCK wait-now HOOK [FILTER...]
+        send a wait on HOOK with --where FILTERs and no time to wait, as
+        a client that knows no interim frames does (no "interim"); print
+        one line a frame until the reply: "interim WHAT" for an interim
+        frame, "reply STATUS" and the message's body for the reply
 """
 import errno
 import json
@@ -148,6 +153,7 @@ def battery_cases(hook):
                                      [hook] * 2000, ["x" * 5000]])
     bad_values("wait", w, "timeout_ms", numbers)
     bad_values("wait", w, "peek", ["yes", 1, None, [], {}])
+    bad_values("wait", w, "interim", ["yes", 1, None, [], {}])
     bad_values("wait", w, "where", ["/a=1", 5, {}, [1], [None], [["/a"]],
                                     ["/a=1"] * 100])
     bad_values("wait", w, "where", [["nonsense"]], "invalid filter")
@@ -404,12 +410,18 @@ def pipeline(path, seq, count, go):
     return 0
 
 
-def wait(path, hook, filters):
+def wait_request(path, hook, filters, timeout_ms):
+    """Connect, and make a wait on hook with --where filters."""
     s = connect(path)
     s.settimeout(120)
-    req = {"v": 1, "cmd": "wait", "hooks": [hook], "timeout_ms": 100000}
+    req = {"v": 1, "cmd": "wait", "hooks": [hook], "timeout_ms": timeout_ms}
     if filters:
         req["where"] = filters
+    return s, req
+
+
+def wait(path, hook, filters):
+    s, req = wait_request(path, hook, filters, 100000)
     s.sendall(frame(req) + frame({"v": 1, "cmd": "status"}))
     # Frames are run in order: once the status answer is in, the wait is
     # registered (its own answer may come before or after).
@@ -432,6 +444,20 @@ def wait(path, hook, filters):
     return 0
 
 
+def wait_now(path, hook, filters):
+    s, req = wait_request(path, hook, filters, 0)
+    s.sendall(frame(req))
+    while True:
+        answer, body = read_frame(s)
+        if "status" in answer:
+            break
+        print("interim %s" % answer.get("interim"), flush=True)
+    print("reply %d" % answer["status"])
+    if answer["status"] == 0:
+        sys.stdout.write(body.decode() + "\n")
+    return 0
+
+
 def main():
     path, what, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     if what == "battery":
@@ -448,6 +474,8 @@ def main():
         return pipeline(path, int(args[0]), int(args[1]), args[2])
     if what == "wait":
         return wait(path, args[0], args[1:])
+    if what == "wait-now":
+        return wait_now(path, args[0], args[1:])
     print("unknown command %s" % what, file=sys.stderr)
     return 2
 

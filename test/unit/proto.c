@@ -1,7 +1,7 @@
 /*
  * Unit tests for control protocol frames: encoding and incremental parsing
  * (with and without payloads, binary payloads, partial input, frames back
- * to back, bad headers) and the request and reply helpers.
+ * to back, bad headers) and the request, reply and interim helpers.
  */
 #include "config.h"
 
@@ -207,6 +207,33 @@ getters(void)
 	json_object_put(o);
 }
 
+/*
+ * Interim frames: {v, interim} and no status, told from every reply, and
+ * never taken for one (an old client reads no status as a failure).
+ */
+static void
+interim(void)
+{
+	struct json_object	*o;
+
+	o = proto_interim("scanning");
+	is_str(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+	    "{\"v\":1,\"interim\":\"scanning\"}",
+	    "proto_interim makes {v, interim}");
+	ok(proto_is_interim(o), "proto_is_interim knows an interim frame");
+	is_int(proto_status(o), EXIT_FAILED,
+	    "an interim frame read as a reply is a failure, never a success");
+	json_object_put(o);
+	o = proto_reply(EXIT_OK, NULL);
+	ok(!proto_is_interim(o), "a reply is not an interim frame");
+	json_object_object_add(o, "interim", json_object_new_string("x"));
+	ok(!proto_is_interim(o), "a frame with a status is a reply");
+	json_object_put(o);
+	o = json_tokener_parse("{\"v\":1,\"interim\":true}");
+	ok(!proto_is_interim(o), "an interim that names nothing is not one");
+	json_object_put(o);
+}
+
 /* Run every case and print the plan. */
 int
 main(void)
@@ -380,5 +407,6 @@ main(void)
 	json_object_put(o);
 
 	getters();
+	interim();
 	return (done_testing());
 }
