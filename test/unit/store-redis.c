@@ -1589,6 +1589,42 @@ outcome_failed(void *arg, const char *why)
 }
 
 /*
+ * Callbacks that note when they ran (ranked_next counts), and one told it
+ * failed that moves itself, in its place, to run once its records are
+ * acknowledged after all: as a request answered 503 queues its message.
+ */
+static int	ranked_next;
+
+struct ranked {
+	struct store	*store;
+	int		 at;		/* 0: not run */
+	int		 failed;
+};
+
+static void
+ranked_run(void *arg)
+{
+	((struct ranked *)arg)->at = ++ranked_next;
+}
+
+/* Never run: moved once told it failed. */
+static void
+ranked_unmoved(void *arg)
+{
+	((struct ranked *)arg)->at = -1;
+}
+
+static void
+ranked_move(void *arg, const char *why)
+{
+	struct ranked	*r = arg;
+
+	(void)why;
+	r->failed = 1;
+	store_sync_move(r->store, ranked_unmoved, r, ranked_run, r);
+}
+
+/*
  * --store-replicas 1: with no replica, a record Redis acknowledged is not
  * durable, and the store says it is short; a replica started, it is.
  */
@@ -1598,6 +1634,7 @@ test_replicas(void)
 	struct fixture	 c;
 	struct sent	 st;
 	struct outcome	 oc = { 0, NULL };
+	struct ranked	 early = { NULL, 0, 0 }, later = { NULL, 0, 0 };
 	struct hook	*h;
 	char		*why;
 	int		 wanted, seen;
@@ -1614,6 +1651,10 @@ test_replicas(void)
 	store_after_sync(c.store, sent_durable, &st);
 	store_after_sync_or_fail(c.store, outcome_synced, outcome_failed, NULL,
 	    &oc);
+	early.store = c.store;
+	store_after_sync_or_fail(c.store, ranked_unmoved, ranked_move, NULL,
+	    &early);
+	store_after_sync(c.store, ranked_run, &later);
 	ok(run_while(short_of_replicas, c.store) && !st.durable, "its WAIT "
 	    "counts no replica: the store is short, the record not durable");
 	ok(oc.state == -1 && oc.why != NULL && strcmp(oc.why, "has 0 of 1 "
@@ -1637,6 +1678,9 @@ test_replicas(void)
 	wanted = store_replicas(c.store, &seen);
 	ok(wanted == 1 && seen == 1, "the last WAIT saw the replica");
 	ok(oc.state == -1, "and the wait told it failed is not run as well");
+	ok(early.failed && early.at > 0 && later.at > early.at, "one told "
+	    "it failed that moved itself runs in its place, before what was "
+	    "registered after it (%d, then %d)", early.at, later.at);
 	ok(replica(0) == 0, "the replica stops");
 out:
 	free(oc.why);
