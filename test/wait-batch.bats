@@ -234,12 +234,6 @@ leased() {
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" $'one\ntwo'
 }
 
-# needs_test_hooks: skip unless the build lets tests lower the bounds.
-needs_test_hooks() {
-	grep -q '^#define FISH_TEST_HOOKS' "$FISH_BUILD_DIR/config.h" ||
-	    skip "needs a build configured with --enable-test-hooks"
-}
-
 @test "a drain larger than the memory bound keeps the rest in a temporary file and prints all in order" {
 	needs_test_hooks
 	local i expected=""

@@ -44,6 +44,7 @@ queue_fillers() {
 # queue then takes longer to read than the 5 s a client gives a listener
 # that says nothing past a wait's deadline.
 slow_scan() {
+	needs_test_hooks
 	fish stop >/dev/null
 	FISH_TEST_SCAN_MS=$1 fish start >/dev/null
 }

@@ -429,6 +429,13 @@ json_seqs() {
 	grep -ohE '^\{"seq":[0-9]+' "$@" | tr -dc '0-9\n'
 }
 
+# needs_test_hooks: skip unless the build under test was configured with
+# --enable-test-hooks (the FISH_TEST_* hooks; make distcheck's is not).
+needs_test_hooks() {
+	grep -q '^#define FISH_TEST_HOOKS' "$FISH_BUILD_DIR/config.h" ||
+	    skip "needs a build configured with --enable-test-hooks"
+}
+
 # control_py COMMAND ARG...: run helpers/control.py on the default
 # session's control socket.  It execs: call it with run, in $(...) or in
 # the background, where $! is then the helper itself.
