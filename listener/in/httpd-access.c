@@ -61,9 +61,6 @@
  */
 #define HTTPD_CLIENT_RETRY_AFTER	1
 
-/* Every 503 for the session's shared store (--store) has one Retry-After. */
-#define HTTPD_STORE_RETRY_AFTER	REQUEST_STORE_RETRY_AFTER
-
 /*
  * The longest a request's answer waits for a shared store's Redis to
  * acknowledge its record, before 503: an append takes milliseconds, and
@@ -414,7 +411,7 @@ httpd_headers(struct httpd *h, struct request *r,
 	if (!store_reachable(h->store) && !h->stopping)
 		return (httpd_answer_retry(h, connection,
 		    MHD_HTTP_SERVICE_UNAVAILABLE, request_store_text(h->store),
-		    HTTPD_STORE_RETRY_AFTER));
+		    REQUEST_STORE_RETRY_AFTER));
 	if (r->hook == NULL && store_state(h->store) != NULL &&
 	    httpd_token_shaped(r->uri) && !h->stopping) {
 		/* Perhaps spawned on another listener a moment ago. */
@@ -426,7 +423,7 @@ httpd_headers(struct httpd *h, struct request *r,
 		r->stage = REQUEST_NEW;
 		return (httpd_answer_retry(h, connection,
 		    MHD_HTTP_SERVICE_UNAVAILABLE, request_store_text(h->store),
-		    HTTPD_STORE_RETRY_AFTER));
+		    REQUEST_STORE_RETRY_AFTER));
 	}
 	return (httpd_hooked(h, r, connection, method));
 }
@@ -444,7 +441,7 @@ httpd_caught_up(struct httpd *h, struct request *r,
 	if (r->caught_up != 1)
 		return (httpd_answer_retry(h, connection,
 		    MHD_HTTP_SERVICE_UNAVAILABLE, request_store_text(h->store),
-		    HTTPD_STORE_RETRY_AFTER));
+		    REQUEST_STORE_RETRY_AFTER));
 	r->hook = httpd_find_hook(h, r->uri);
 	return (httpd_hooked(h, r, connection, method));
 }
