@@ -17,12 +17,16 @@
 #include "jsonw.h"
 #include "store-private.h"
 
-/* Write the record's JSON for fields f, sequence seq and hook token. */
+/*
+ * Write the record's JSON for fields f, sequence seq and hook token; set
+ * *seq_at and *seq_len to where its ,"seq":N member is in it (see struct
+ * store_entry).
+ */
 void
 store_received_encode(struct buffer *b, const struct store_received *f,
-    uint64_t seq, const char *token)
+    uint64_t seq, const char *token, size_t *seq_at, size_t *seq_len)
 {
-	size_t	i;
+	size_t	i, start = buffer_unread(b);
 
 	buffer_add_str(b, "{\"method\":");
 	jsonw_string(b, f->method, strlen(f->method));
@@ -49,8 +53,10 @@ store_received_encode(struct buffer *b, const struct store_received *f,
 	jsonw_int(b, f->received_at);
 	if (f->verified)
 		buffer_add_str(b, ",\"verified\":true");
+	*seq_at = buffer_unread(b) - start;
 	buffer_add_str(b, ",\"seq\":");
 	jsonw_int(b, (int64_t)seq);
+	*seq_len = buffer_unread(b) - start - *seq_at;
 	buffer_add_str(b, ",\"token\":");
 	jsonw_string(b, token, strlen(token));
 	buffer_add(b, "}", 1);
@@ -64,13 +70,20 @@ struct message *
 store_receive_fields(struct store *s, struct hook *h,
     const struct store_received *f, const void *body, size_t len)
 {
-	uint64_t	seq = store_seq_new(s);
-	uint64_t	offset;
+	struct store_entry	e;
+	uint64_t		offset;
 
+	memset(&e, 0, sizeof e);
+	e.type = JOURNAL_MESSAGE_RECEIVED;
+	e.seq = store_seq_new(s);
 	buffer_clear(&s->scratch);
-	store_received_encode(&s->scratch, f, seq, h->token);
-	offset = store_append_text(s, JOURNAL_MESSAGE_RECEIVED, seq,
-	    buffer_peek(&s->scratch), buffer_unread(&s->scratch), body, len);
+	store_received_encode(&s->scratch, f, e.seq, h->token, &e.seq_at,
+	    &e.seq_len);
+	e.json = buffer_peek(&s->scratch);
+	e.json_len = buffer_unread(&s->scratch);
+	e.body = body;
+	e.body_len = len;
+	offset = store_append_entry(s, &e);
 	h->pending++;
-	return (message_insert(s, h, seq, offset, MESSAGE_PENDING));
+	return (message_insert(s, h, e.seq, offset, MESSAGE_PENDING));
 }

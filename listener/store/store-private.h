@@ -130,6 +130,8 @@ void		 store_seq_raise(struct store *, uint64_t);
 void		 store_notify(struct store *, struct message *);
 uint64_t	 store_append(struct store *, enum journal_type, uint64_t,
 		    struct json_object *, const void *, size_t);
+uint64_t	 store_append_entry(struct store *,
+		    const struct store_entry *);
 uint64_t	 store_append_text(struct store *, enum journal_type, uint64_t,
 		    const char *, size_t, const void *, size_t);
 

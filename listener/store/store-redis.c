@@ -710,31 +710,6 @@ sr_refused_due(struct store_redis *sr, int64_t next)
 }
 
 /*
- * The record's JSON as the entry carries it: without the provisional
- * "seq" of a numbered record (the entry's seq gives the real one).
- */
-static char *
-sr_rec(const struct store_entry *e, size_t *len)
-{
-	struct json_object	*o;
-	const char		*text;
-	char			*copy, *why = NULL;
-
-	if (e->seq == 0 || (o = jsonptr_parse(e->json, e->json_len,
-	    &why)) == NULL) {
-		free(why);
-		*len = e->json_len;
-		return (xmemdup(e->json, e->json_len));
-	}
-	json_object_object_del(o, "seq");
-	text = json_object_to_json_string_length(o,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
-	copy = xmemdup(text, *len);
-	json_object_put(o);
-	return (copy);
-}
-
-/*
  * The value of a secret in the secrets hash: {"scheme": ..., "secret":
  * ...}, as secrets.json holds it.  Caller frees (and wipes).
  */
@@ -817,7 +792,7 @@ sr_on_record(const struct store_entry *e, void *arg)
 	r->n = ++sr->written;
 	r->type = e->type;
 	r->provisional = e->seq;
-	r->rec = sr_rec(e, &r->reclen);
+	r->rec = store_entry_unnumbered(e, &r->reclen);
 	if (e->body != NULL) {
 		r->body = xmemdup(e->body, e->body_len);
 		r->bodylen = e->body_len;

@@ -16,6 +16,7 @@
 #include "buffer.h"
 #include "clock.h"
 #include "journal.h"
+#include "jsonptr.h"
 #include "log.h"
 #include "loop.h"
 #include "secrets.h"
@@ -226,28 +227,71 @@ store_seq_raise(struct store *s, uint64_t next)
 }
 
 /*
- * Append a record to the journal, and tell store_on_record's callback of
- * it (it is not durable yet).  seq is the sequence number the record
- * takes, or 0.  Return its position.
+ * Append entry e's record to the journal, and tell store_on_record's
+ * callback of it (it is not durable yet).  e->seq is the sequence number
+ * the record takes, or 0.  Return its position.
  */
+uint64_t
+store_append_entry(struct store *s, const struct store_entry *e)
+{
+	if (s->on_record != NULL && !s->restating &&
+	    e->type != JOURNAL_CHECKPOINT)
+		s->on_record(e, s->on_record_arg);
+	return (journal_append_text(s->journal, e->type, e->json,
+	    e->json_len, e->body, e->body_len));
+}
+
+/* Append a record from its JSON text (see store_append_entry). */
 uint64_t
 store_append_text(struct store *s, enum journal_type type, uint64_t seq,
     const char *json, size_t json_len, const void *body, size_t len)
 {
 	struct store_entry	e;
 
-	if (s->on_record != NULL && !s->restating &&
-	    type != JOURNAL_CHECKPOINT) {
-		e.type = type;
-		e.seq = seq;
-		e.json = json;
-		e.json_len = json_len;
-		e.body = body;
-		e.body_len = len;
-		s->on_record(&e, s->on_record_arg);
+	memset(&e, 0, sizeof e);
+	e.type = type;
+	e.seq = seq;
+	e.json = json;
+	e.json_len = json_len;
+	e.body = body;
+	e.body_len = len;
+	return (store_append_entry(s, &e));
+}
+
+/*
+ * The JSON of entry e without its record's own "seq" (a replicated
+ * store's entry carries the number beside it: the real one, from Redis):
+ * the member cut out where the writer said it is, or else the record
+ * parsed and printed without it.  A record without a number, or one that
+ * does not parse, is copied as it is.  Caller frees.
+ */
+char *
+store_entry_unnumbered(const struct store_entry *e, size_t *len)
+{
+	struct json_object	*o;
+	const char		*text;
+	char			*copy, *why = NULL;
+
+	if (e->seq_len > 0 && e->seq_at + e->seq_len <= e->json_len) {
+		*len = e->json_len - e->seq_len;
+		copy = xmalloc(*len);
+		memcpy(copy, e->json, e->seq_at);
+		memcpy(copy + e->seq_at, e->json + e->seq_at + e->seq_len,
+		    *len - e->seq_at);
+		return (copy);
 	}
-	return (journal_append_text(s->journal, type, json, json_len, body,
-	    len));
+	if (e->seq == 0 || (o = jsonptr_parse(e->json, e->json_len,
+	    &why)) == NULL) {
+		free(why);
+		*len = e->json_len;
+		return (xmemdup(e->json, e->json_len));
+	}
+	json_object_object_del(o, "seq");
+	text = json_object_to_json_string_length(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
+	copy = xmemdup(text, *len);
+	json_object_put(o);
+	return (copy);
 }
 
 /* Append a record with its JSON as an object (see store_append_text). */

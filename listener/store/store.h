@@ -136,6 +136,13 @@ struct store_entry {
 	size_t			 json_len;
 	const void		*body;
 	size_t			 body_len;
+	/*
+	 * Where the record's own ,"seq":N member is in json, when its
+	 * writer knows (a received request's record: store_received_encode):
+	 * seq_len bytes from seq_at; seq_len 0 when not known.
+	 */
+	size_t			 seq_at;
+	size_t			 seq_len;
 };
 
 /*
@@ -206,7 +213,10 @@ struct message	*store_receive(struct store *, struct hook *,
 struct message	*store_receive_fields(struct store *, struct hook *,
 		    const struct store_received *, const void *, size_t);
 void		 store_received_encode(struct buffer *,
-		    const struct store_received *, uint64_t, const char *);
+		    const struct store_received *, uint64_t, const char *,
+		    size_t *, size_t *);
+char		*store_entry_unnumbered(const struct store_entry *,
+		    size_t *);
 void		 store_ready(struct store *, struct message *);
 void		 store_reject(struct store *, struct message *);
 void		 store_answered(struct store *, struct json_object *,
