@@ -15,6 +15,7 @@
  *	secrets.c	the secrets of verifying hooks, out of the journal
  *	spare.c		spare hooks, durable before a spawn asks for one
  *	store-redis.c	replicating the store through a Redis stream
+ *			(store-redis-private.h lists its files)
  *	store-lease.c	leases across listeners, for one taker per message
  *	store-heartbeat.c heartbeats, and the other listeners seen
  *	store-retain.c	trimming the stream at checkpoints of the hooks

@@ -63,85 +63,18 @@
 #include "store-heartbeat.h"
 #include "store-lease.h"
 #include "store-private.h"
+#include "store-redis-private.h"
 #include "store-redis.h"
 #include "store-replicas.h"
 #include "store-retain.h"
 #include "token.h"
 #include "xmalloc.h"
 
-/* A record written here, until Redis acknowledged it. */
-struct sr_record {
-	TAILQ_ENTRY(sr_record)	 entry;		/* unsent */
-	struct store_redis	*sr;
-	uint64_t		 n;		/* written, from 1 */
-	uint64_t		 provisional;	/* its message's seq, or 0 */
-	enum journal_type	 type;
-	char			*rec;
-	size_t			 reclen;
-	char			*body;		/* NULL: none */
-	size_t			 bodylen;
-	/* A secret set or deleted with it. */
-	char			*secret_token;	/* NULL: none */
-	char			*secret;	/* NULL: delete it */
-	size_t			 secretlen;
-};
-TAILQ_HEAD(sr_records, sr_record);
-
-/*
- * Something waiting for every record written before it to be durable,
- * or (failed not NULL) to be told that they will not be soon, or
- * (dropped not NULL) that the store closed first.
- */
-struct sr_waiting {
-	uint64_t		 n;
-	store_synced_cb		 cb;
-	store_unsynced_cb	 failed;
-	store_dropped_cb	 dropped;
-	void			*arg;
-	struct sr_bound		*bound;		/* with failed: its deadline */
-};
-
 /* The deadline of a waiting callback told when it passes (a command's). */
 struct sr_bound {
 	struct store_redis	*sr;
 	struct loop_timer	*timer;
 	int64_t			 ms;		/* how long it was */
-};
-
-/*
- * An entry of another listener held back (see the top of the file), or
- * the spawn of a verifying hook whose secret is being read.
- */
-struct sr_held {
-	TAILQ_ENTRY(sr_held)	 entry;
-	struct store_redis	*sr;
-	struct store_entry	 e;
-	char			*storage;
-	uint64_t		 serial;	/* held, from 1 */
-	char			 token[TOKEN_LEN + 1];
-	int			 fetch;		/* SR_FETCH_* */
-#define SR_FETCH_NONE	0	/* nothing to read, or read */
-#define SR_FETCH_SENT	1	/* its HGET is under way */
-#define SR_FETCH_DUE	2	/* to send once connected */
-};
-
-/* A catch-up whose entries are read, waiting for held ones applied. */
-struct sr_catch_up {
-	TAILQ_ENTRY(sr_catch_up) entry;
-	struct store_redis	*sr;
-	store_caught_up_cb	 done;
-	void			*arg;
-	uint64_t		 mark;		/* held serial to reach */
-};
-
-/* A list of records' numbers, each with a seq (few: those in flight). */
-struct sr_pair {
-	uint64_t		 n;
-	uint64_t		 seq;
-};
-struct sr_seqs {
-	struct sr_pair		*v;
-	size_t			 n, size;
 };
 
 /* Redis refused an append: send it again after this long. */
@@ -153,42 +86,6 @@ struct sr_seqs {
  * a slow Redis would hold every body twice.
  */
 #define SR_UNWRITTEN_MAX	(1024 * 1024)
-
-struct store_redis {
-	struct store		*store;
-	struct loop		*loop;
-	char			*session;
-	char			*from;
-	struct redis_conn	*conn;		/* appends, catch-ups */
-	struct redis_follow	*follow;
-	struct store_lease	*lease;
-	struct store_heartbeat	*heartbeat;
-	struct store_retain	*retain;
-	struct store_replicas	*replicas;	/* NULL: none wanted */
-	size_t			 fromlen;	/* of "LISTENER/NONCE" */
-	size_t			 namelen;	/* of "LISTENER/" */
-	uint64_t		*earlier;	/* sends of an earlier life */
-	size_t			 nearlier, earlier_size;
-	struct sr_records	 unsent;
-	struct sr_records	 unknown;	/* lost with a connection */
-	uint64_t		 written;	/* records numbered so far */
-	uint64_t		 holding;	/* bytes of records unacked */
-	uint64_t		 acked;		/* all up to here are durable */
-	struct sr_seqs		 acked_above;	/* acknowledged above it */
-	struct sr_seqs		 replied;	/* not yet followed */
-	struct sr_seqs		 followed;	/* not yet replied */
-	int			 resolving;	/* a catch-up for unknown */
-	char			*refused;	/* state while Redis refuses */
-	int64_t			 refused_retry;	/* send them again then */
-	int			 read;		/* 1 reading, 2 read: the stream */
-	TAILQ_HEAD(, sr_held)	 held;
-	uint64_t		 held_serial;	/* the last one held */
-	uint64_t		 released;	/* the last one applied */
-	TAILQ_HEAD(, sr_catch_up) catch_ups;	/* waiting for held ones */
-	struct sr_waiting	*waiting;
-	size_t			 nwaiting, waiting_size;
-	int			 closing;
-};
 
 static void	sr_fetch(struct store_redis *, struct sr_held *);
 
