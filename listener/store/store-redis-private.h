@@ -3,7 +3,12 @@
  * rest of the store calls): struct store_redis, and what its files
  * share.  Only they include this.
  *
- *	store-redis.c		replicating the store through a Redis stream
+ *	store-redis.c		the rest of the replicated store
+ *	store-redis-sync.c	what waits for records to be acknowledged,
+ *				and the deadlines of what asked for one
+ *
+ * A function one of them shares with the others is named for its
+ * file: store-redis-send.c's sr_flush is store_redis_send_flush.
  */
 #ifndef STORE_REDIS_PRIVATE_H
 #define STORE_REDIS_PRIVATE_H
@@ -130,5 +135,16 @@ struct store_redis {
 	size_t			 nwaiting, waiting_size;
 	int			 closing;
 };
+
+/* store-redis-sync.c */
+int		 store_redis_sync_seqs_take(struct sr_seqs *, uint64_t,
+		    uint64_t *);
+void		 store_redis_sync_seqs_add(struct sr_seqs *, uint64_t,
+		    uint64_t);
+void		 store_redis_sync_bound_cancel(struct store_redis *,
+		    struct sr_bound *);
+void		 store_redis_sync_run_waiting(struct store_redis *);
+void		 store_redis_sync_acked(struct store_redis *, uint64_t);
+void		 store_redis_sync_on_replicas(void *, uint64_t, const char *);
 
 #endif

@@ -5,14 +5,14 @@
  * (redis_follow, store_apply), so that stores on one Redis are one
  * session.
  *
- * Its own records are durable when Redis acknowledged the append:
- * store_after_sync's callbacks run then, in the order written, never
- * after the local fdatasync alone (the local journal is a cache).
- * Sequence numbers come from Redis: a record written here takes a
- * provisional number (above every real one, so it sorts last) and gets
- * its real one from the append's reply, before anything waiting for its
- * durability runs (message_renumber).  The entry sent holds its record
- * without the provisional "seq": the entry's own seq field gives it.
+ * Its own records are durable when Redis acknowledged their appends:
+ * what waits for them runs then, in the order written
+ * (store-redis-sync.c).  Sequence numbers come from Redis: a record
+ * written here takes a provisional number (above every real one, so it
+ * sorts last) and gets its real one from the append's reply, before
+ * anything waiting for its durability runs (message_renumber).  The
+ * entry sent holds its record without the provisional "seq": the
+ * entry's own seq field gives it.
  *
  * Entries come back through the follower too: this store's own (its
  * "from" is the listener's name and a nonce of this opening) are not
@@ -70,13 +70,6 @@
 #include "token.h"
 #include "xmalloc.h"
 
-/* The deadline of a waiting callback told when it passes (a command's). */
-struct sr_bound {
-	struct store_redis	*sr;
-	struct loop_timer	*timer;
-	int64_t			 ms;		/* how long it was */
-};
-
 /* Redis refused an append: send it again after this long. */
 #define SR_REFUSED_RETRY_MS	1000
 
@@ -88,151 +81,6 @@ struct sr_bound {
 #define SR_UNWRITTEN_MAX	(1024 * 1024)
 
 static void	sr_fetch(struct store_redis *, struct sr_held *);
-
-/*
- * Tell whether record n is in list l, and take it out if so, with its
- * seq in *seq (if not NULL).
- */
-static int
-sr_seqs_take(struct sr_seqs *l, uint64_t n, uint64_t *seq)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++) {
-		if (l->v[i].n == n) {
-			if (seq != NULL)
-				*seq = l->v[i].seq;
-			l->v[i] = l->v[--l->n];
-			return (1);
-		}
-	}
-	return (0);
-}
-
-/* Add record n, and its seq, to list l. */
-static void
-sr_seqs_add(struct sr_seqs *l, uint64_t n, uint64_t seq)
-{
-	if (l->n == l->size) {
-		l->size = l->size == 0 ? 16 : l->size * 2;
-		l->v = xreallocarray(l->v, l->size, sizeof *l->v);
-	}
-	l->v[l->n].n = n;
-	l->v[l->n].seq = seq;
-	l->n++;
-}
-
-/*
- * Return the last record up to which every one is acknowledged: by Redis,
- * and by the replicas wanted (store-replicas.c).
- */
-static uint64_t
-sr_durable(const struct store_redis *sr)
-{
-	if (sr->replicas != NULL)
-		return (store_replicas_durable(sr->replicas));
-	return (sr->acked);
-}
-
-/* A waiting callback told it failed: it waits for nothing now. */
-static void
-sr_nothing(void *arg)
-{
-	(void)arg;
-}
-
-/* Cancel a waiting callback's deadline, if it has one. */
-static void
-sr_bound_cancel(struct store_redis *sr, struct sr_bound *b)
-{
-	if (b == NULL)
-		return;
-	if (b->timer != NULL)
-		loop_timer_cancel(sr->loop, b->timer);
-	free(b);
-}
-
-/*
- * Tell waiting callback i that its records will not be durable soon
- * (why), once: it waits for nothing more.  The records stay, and may
- * still be acknowledged later.  While told, its place is still its own:
- * the callback may move it (store_sync_move) to one that runs when the
- * records are acknowledged, in the order written, as a request answered
- * 503 does to queue its message then.
- */
-static void
-sr_waiting_fail(struct store_redis *sr, size_t i, const char *why)
-{
-	store_unsynced_cb	 failed = sr->waiting[i].failed;
-	store_synced_cb		 cb = sr->waiting[i].cb;
-	void			*arg = sr->waiting[i].arg;
-
-	sr_bound_cancel(sr, sr->waiting[i].bound);
-	sr->waiting[i].failed = NULL;
-	sr->waiting[i].dropped = NULL;
-	sr->waiting[i].bound = NULL;
-	failed(arg, why);
-	/* Not moved: it is done.  (Others only add after it.) */
-	if (sr->waiting[i].cb == cb && sr->waiting[i].arg == arg) {
-		sr->waiting[i].cb = sr_nothing;
-		sr->waiting[i].arg = NULL;
-	}
-}
-
-/*
- * A command's records were not acknowledged within its bound (Redis
- * stopped answering, or went away with them unacknowledged): tell it,
- * rather than keep it waiting until Redis is back.
- */
-static void
-sr_bound_expired(void *arg)
-{
-	struct sr_bound		*b = arg;
-	struct store_redis	*sr = b->sr;
-	char			*why, *within;
-	size_t			 i;
-
-	b->timer = NULL;
-	for (i = 0; i < sr->nwaiting; i++)
-		if (sr->waiting[i].bound == b)
-			break;
-	if (i == sr->nwaiting) {
-		free(b);
-		return;
-	}
-	within = duration_format((uint64_t)b->ms);
-	xasprintf(&why, "got no acknowledgement from Redis within %s "
-	    "(redis: %s)", within, store_redis_state(sr));
-	sr_waiting_fail(sr, i, why);
-	free(within);
-	free(why);
-}
-
-/* Run what waited for records now all acknowledged, in order. */
-static void
-sr_run_waiting(struct store_redis *sr)
-{
-	struct sr_waiting	 w;
-	size_t			 done = 0;
-
-	/* A callback may add more: take them one at a time. */
-	while (done < sr->nwaiting && sr->waiting[done].n <= sr_durable(sr)) {
-		w = sr->waiting[done];
-		/* Run: no store_redis_sync_move finds it from now on. */
-		sr->waiting[done].cb = sr_nothing;
-		sr->waiting[done].failed = NULL;
-		sr->waiting[done].dropped = NULL;
-		sr->waiting[done].arg = NULL;
-		sr->waiting[done++].bound = NULL;
-		sr_bound_cancel(sr, w.bound);
-		w.cb(w.arg);
-	}
-	if (done == 0)
-		return;
-	memmove(sr->waiting, sr->waiting + done,
-	    (sr->nwaiting - done) * sizeof *sr->waiting);
-	sr->nwaiting -= done;
-}
 
 /*
  * Record as unanswered the requests an earlier life of this listener
@@ -287,7 +135,7 @@ sr_prepare(void *arg)
 {
 	struct store_redis	*sr = arg;
 
-	sr_run_waiting(sr);
+	store_redis_sync_run_waiting(sr);
 	sr_cut_earlier(sr);
 	/* Records held back while hiredis wrote out the ones before. */
 	if (!TAILQ_EMPTY(&sr->unsent) && TAILQ_EMPTY(&sr->unknown) &&
@@ -336,45 +184,6 @@ sr_release_held(struct store_redis *sr)
 	sr_cut_earlier(sr);
 }
 
-/* Mark record n acknowledged, and move the low-water mark. */
-static void
-sr_acked(struct store_redis *sr, uint64_t n)
-{
-	if (n != sr->acked + 1) {
-		sr_seqs_add(&sr->acked_above, n, 0);
-		return;
-	}
-	sr->acked = n;
-	while (sr_seqs_take(&sr->acked_above, sr->acked + 1, NULL))
-		sr->acked++;
-	if (sr->replicas != NULL)
-		store_replicas_acked(sr->replicas, sr->acked);
-}
-
-/*
- * Enough replicas have the records up to durable: run what waited.  Or
- * a WAIT found too few: tell those waiting who asked to be told (a
- * command's reply, a request's 503), once; the records may still be
- * acknowledged later.
- */
-static void
-sr_on_replicas(void *arg, uint64_t durable, const char *why)
-{
-	struct store_redis	*sr = arg;
-	size_t			 i;
-
-	(void)durable;
-	if (why == NULL) {
-		sr_run_waiting(sr);
-		return;
-	}
-	/* A callback may add more (and move the array): index it anew. */
-	for (i = 0; i < sr->nwaiting; i++) {
-		if (sr->waiting[i].failed != NULL)
-			sr_waiting_fail(sr, i, why);
-	}
-}
-
 /* Free a record, no longer held for Redis. */
 static void
 sr_record_free(struct sr_record *r)
@@ -407,9 +216,9 @@ sr_done(struct store_redis *sr, struct sr_record *r, uint64_t seq)
 	    (m = store_message(sr->store, r->provisional)) != NULL)
 		message_renumber(sr->store, m, seq);
 	store_seq_raise(sr->store, seq + 1);
-	sr_acked(sr, r->n);
+	store_redis_sync_acked(sr, r->n);
 	sr_record_free(r);
-	sr_run_waiting(sr);
+	store_redis_sync_run_waiting(sr);
 	sr_release_held(sr);
 }
 
@@ -452,7 +261,7 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 		return;
 	}
 	if (error != NULL) {
-		if (sr_seqs_take(&sr->followed, r->n, &seq))
+		if (store_redis_sync_seqs_take(&sr->followed, r->n, &seq))
 			sr_done(sr, r, seq);
 		else if (redis_conn_ready(sr->conn))
 			sr_refused(sr, r, error);
@@ -463,8 +272,8 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 		}
 		return;
 	}
-	if (!sr_seqs_take(&sr->followed, r->n, NULL))
-		sr_seqs_add(&sr->replied, r->n, seq);
+	if (!store_redis_sync_seqs_take(&sr->followed, r->n, NULL))
+		store_redis_sync_seqs_add(&sr->replied, r->n, seq);
 	sr_done(sr, r, seq);
 }
 
@@ -887,8 +696,8 @@ sr_on_own(struct store_redis *sr, const struct redis_entry *re)
 			return;
 		}
 	}
-	if (!sr_seqs_take(&sr->replied, n, NULL))
-		sr_seqs_add(&sr->followed, n, re->seq);
+	if (!store_redis_sync_seqs_take(&sr->replied, n, NULL))
+		store_redis_sync_seqs_add(&sr->followed, n, re->seq);
 }
 
 /* An entry of the stream, from the follower: apply another's. */
@@ -990,7 +799,7 @@ store_redis_open(struct store *s, const struct store_config *config,
 	    sr->from, config->retain_ms);
 	if (config->replicas > 0)
 		sr->replicas = store_replicas_new(sr->loop, sr->conn,
-		    config->replicas, sr_on_replicas, sr);
+		    config->replicas, store_redis_sync_on_replicas, sr);
 	loop_prepare_add(sr->loop, sr_prepare, sr);
 	store_on_record(s, sr_on_record, sr);
 	return (sr);
@@ -1046,7 +855,7 @@ store_redis_close(struct store_redis *sr)
 	}
 	/* Their records will not be acknowledged now: free what they hold. */
 	for (i = 0; i < sr->nwaiting; i++) {
-		sr_bound_cancel(sr, sr->waiting[i].bound);
+		store_redis_sync_bound_cancel(sr, sr->waiting[i].bound);
 		if (sr->waiting[i].dropped != NULL)
 			sr->waiting[i].dropped(sr->waiting[i].arg);
 	}
@@ -1059,67 +868,6 @@ store_redis_close(struct store_redis *sr)
 	free(sr->from);
 	free(sr->session);
 	free(sr);
-}
-
-/*
- * Run cb(arg) once every record written so far is acknowledged, or
- * failed(arg, why) instead (unless NULL) if a WAIT finds too few
- * replicas before, or they are not acknowledged within ms; or
- * dropped(arg) (unless NULL) if the store is closed before any of these.
- */
-void
-store_redis_after_sync(struct store_redis *sr, int64_t ms,
-    store_synced_cb cb, store_unsynced_cb failed, store_dropped_cb dropped,
-    void *arg)
-{
-	struct sr_bound	*b;
-
-	if (sr->nwaiting == sr->waiting_size) {
-		sr->waiting_size = sr->waiting_size == 0 ? 64 :
-		    sr->waiting_size * 2;
-		sr->waiting = xreallocarray(sr->waiting, sr->waiting_size,
-		    sizeof *sr->waiting);
-	}
-	sr->waiting[sr->nwaiting].n = sr->written;
-	sr->waiting[sr->nwaiting].cb = cb;
-	sr->waiting[sr->nwaiting].failed = failed;
-	sr->waiting[sr->nwaiting].dropped = dropped;
-	sr->waiting[sr->nwaiting].arg = arg;
-	sr->waiting[sr->nwaiting].bound = NULL;
-	if (failed != NULL && sr->written > sr_durable(sr)) {
-		b = xcalloc(1, sizeof *b);
-		b->sr = sr;
-		b->ms = ms > 0 ? ms : STORE_COMMAND_WAIT_MS;
-		b->timer = loop_timer_add(sr->loop, loop_now() + b->ms,
-		    sr_bound_expired, b);
-		sr->waiting[sr->nwaiting].bound = b;
-	}
-	sr->nwaiting++;
-}
-
-/*
- * Make the callback cb(arg), waiting since store_redis_after_sync, be
- * to_cb(to_arg) instead, in its place (with no dropped callback: the
- * mover owns arg now).  Return 0, or -1 if none waits.
- */
-int
-store_redis_sync_move(struct store_redis *sr, store_synced_cb cb, void *arg,
-    store_synced_cb to_cb, void *to_arg)
-{
-	size_t	i;
-
-	for (i = 0; i < sr->nwaiting; i++) {
-		if (sr->waiting[i].cb == cb && sr->waiting[i].arg == arg) {
-			sr_bound_cancel(sr, sr->waiting[i].bound);
-			sr->waiting[i].bound = NULL;
-			sr->waiting[i].cb = to_cb;
-			sr->waiting[i].failed = NULL;
-			sr->waiting[i].dropped = NULL;
-			sr->waiting[i].arg = to_arg;
-			return (0);
-		}
-	}
-	return (-1);
 }
 
 /*
