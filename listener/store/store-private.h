@@ -146,8 +146,10 @@ message_offerable(const struct store *s, const struct message *m, int peek)
 
 /* store-redis.c */
 void		 store_want(struct store *, struct message *);
-void		 store_secret_changed(struct store *, struct hook *);
 int		 store_redis_settled(struct store *);
+
+/* store-redis-secrets.c */
+void		 store_secret_changed(struct store *, struct hook *);
 
 /* store-lease.c */
 void		 store_lease_changed(struct store *);

@@ -6,6 +6,8 @@
  *	store-redis.c		the rest of the replicated store
  *	store-redis-sync.c	what waits for records to be acknowledged,
  *				and the deadlines of what asked for one
+ *	store-redis-secrets.c	verifying hooks' secrets, in the
+ *				secrets hash
  *
  * A function one of them shares with the others is named for its
  * file: store-redis-send.c's sr_flush is store_redis_send_flush.
@@ -146,5 +148,16 @@ void		 store_redis_sync_bound_cancel(struct store_redis *,
 void		 store_redis_sync_run_waiting(struct store_redis *);
 void		 store_redis_sync_acked(struct store_redis *, uint64_t);
 void		 store_redis_sync_on_replicas(void *, uint64_t, const char *);
+
+/* store-redis-secrets.c */
+void		 store_redis_secrets_record(struct store_redis *,
+		    struct sr_record *, const struct store_entry *);
+void		 store_redis_secrets_fetch(struct store_redis *,
+		    struct sr_held *);
+int		 store_redis_secrets_verifying_spawn(const struct store_entry *,
+		    char *);
+
+/* store-redis.c, until store-redis-apply.c has it */
+void		 store_redis_apply_release_held(struct store_redis *);
 
 #endif
