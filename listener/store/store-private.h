@@ -44,7 +44,8 @@ struct sigspec;
 struct store_redis;
 
 /* A record written here takes a number from here up until Redis gives
- * it its own (store-redis.c): above every real one, so it sorts last. */
+ * it its own (store-redis-send.c): above every real one, so it sorts
+ * last. */
 #define STORE_SEQ_PROVISIONAL	(UINT64_C(1) << 62)
 
 struct store_observer {

@@ -6,6 +6,8 @@
  *	store-redis.c		the rest of the replicated store
  *	store-redis-sync.c	what waits for records to be acknowledged,
  *				and the deadlines of what asked for one
+ *	store-redis-send.c	sending records, and sending again those
+ *				of unknown outcome or refused
  *	store-redis-secrets.c	verifying hooks' secrets, in the
  *				secrets hash
  *
@@ -148,6 +150,15 @@ void		 store_redis_sync_bound_cancel(struct store_redis *,
 void		 store_redis_sync_run_waiting(struct store_redis *);
 void		 store_redis_sync_acked(struct store_redis *, uint64_t);
 void		 store_redis_sync_on_replicas(void *, uint64_t, const char *);
+
+/* store-redis-send.c */
+void		 store_redis_send_record_free(struct sr_record *);
+void		 store_redis_send_done(struct store_redis *, struct sr_record *,
+		    uint64_t);
+void		 store_redis_send_flush(struct store_redis *);
+void		 store_redis_send_resolve(struct store_redis *);
+int64_t		 store_redis_send_refused_due(struct store_redis *, int64_t);
+void		 store_redis_send_on_record(const struct store_entry *, void *);
 
 /* store-redis-secrets.c */
 void		 store_redis_secrets_record(struct store_redis *,

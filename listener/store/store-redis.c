@@ -7,15 +7,12 @@
  *
  * Its own records are durable when Redis acknowledged their appends:
  * what waits for them runs then, in the order written
- * (store-redis-sync.c).  Sequence numbers come from Redis: a record
- * written here takes a provisional number (above every real one, so it
- * sorts last) and gets its real one from the append's reply, before
- * anything waiting for its durability runs (message_renumber).  The
- * entry sent holds its record without the provisional "seq": the
- * entry's own seq field gives it.
- *
- * A verifying hook's secret goes to a hash beside the stream, in the
- * same step as its spawn's append (store-redis-secrets.c).
+ * (store-redis-sync.c).  Each record is sent as it is written, takes its
+ * sequence number from its append's reply, and is sent again when its
+ * outcome was lost with a connection or Redis refused it
+ * (store-redis-send.c).  A verifying hook's secret goes to a hash beside
+ * the stream, in the same step as its spawn's append
+ * (store-redis-secrets.c).
  *
  * Entries come back through the follower too: this store's own (its
  * "from" is the listener's name and a nonce of this opening) are not
@@ -28,17 +25,6 @@
  * outcome was cut by its death: once the stream is read, this store
  * records it unanswered for the whole session (sr_cut_earlier), as the
  * journal store shows its own after a crash.
- *
- * Each entry's "from" is LISTENER/NONCE.N, N the record's number here,
- * so that the follower recognises this store's own entries one by one.
- * A lost connection leaves an append's outcome unknown (the script may
- * have run): nothing after it is acknowledged until, reconnected, a
- * catch-up has read the stream up to its end.  What the follower saw
- * meanwhile was added (it is durable, with the seq the entry has); what
- * it did not was not, and is sent again, before anything newer.  An
- * append Redis answers with an error, the connection up (out of memory),
- * was not added either: it is sent again every SR_REFUSED_RETRY_MS, and
- * meanwhile the store counts as unreachable (sr_refused).
  */
 #include "config.h"
 
@@ -72,16 +58,6 @@
 #include "store-retain.h"
 #include "token.h"
 #include "xmalloc.h"
-
-/* Redis refused an append: send it again after this long. */
-#define SR_REFUSED_RETRY_MS	1000
-
-/*
- * Hand hiredis no more records while it holds this much not yet written
- * to the socket: each is a copy of a record the store holds anyway, so
- * a slow Redis would hold every body twice.
- */
-#define SR_UNWRITTEN_MAX	(1024 * 1024)
 
 /*
  * Record as unanswered the requests an earlier life of this listener
@@ -124,9 +100,6 @@ sr_earlier(struct store_redis *sr, const struct redis_entry *re)
 	sr->earlier[sr->nearlier++] = re->seq;
 }
 
-static int64_t	sr_refused_due(struct store_redis *, int64_t);
-static void	sr_flush(struct store_redis *);
-
 /*
  * Before each wait of the loop: run what waits for nothing in flight,
  * send again what Redis refused when it is time.
@@ -141,8 +114,9 @@ sr_prepare(void *arg)
 	/* Records held back while hiredis wrote out the ones before. */
 	if (!TAILQ_EMPTY(&sr->unsent) && TAILQ_EMPTY(&sr->unknown) &&
 	    redis_conn_ready(sr->conn))
-		sr_flush(sr);
-	return (sr_refused_due(sr, store_lease_prepare(sr->lease)));
+		store_redis_send_flush(sr);
+	return (store_redis_send_refused_due(sr,
+	    store_lease_prepare(sr->lease)));
 }
 
 /* Apply an entry another listener wrote; log one that does not fit. */
@@ -185,164 +159,6 @@ store_redis_apply_release_held(struct store_redis *sr)
 	sr_cut_earlier(sr);
 }
 
-/* Free a record, no longer held for Redis. */
-static void
-sr_record_free(struct sr_record *r)
-{
-	r->sr->holding -= r->reclen + r->bodylen;
-	free(r->rec);
-	free(r->body);
-	free(r->secret_token);
-	if (r->secret != NULL)
-		explicit_bzero(r->secret, r->secretlen);
-	free(r->secret);
-	free(r);
-}
-
-/*
- * Record r is in the stream with seq (so Redis takes appends): give its
- * message that seq, then run what waited for it to be durable.
- */
-static void
-sr_done(struct store_redis *sr, struct sr_record *r, uint64_t seq)
-{
-	struct message	*m;
-
-	if (sr->refused != NULL) {
-		log_info("redis store: Redis takes appends again");
-		free(sr->refused);
-		sr->refused = NULL;
-	}
-	if (r->provisional != 0 &&
-	    (m = store_message(sr->store, r->provisional)) != NULL)
-		message_renumber(sr->store, m, seq);
-	store_seq_raise(sr->store, seq + 1);
-	store_redis_sync_acked(sr, r->n);
-	sr_record_free(r);
-	store_redis_sync_run_waiting(sr);
-	store_redis_apply_release_held(sr);
-}
-
-/*
- * Redis answered an append with an error, the connection up (out of
- * memory under maxmemory with noeviction, ...): its script did not run,
- * or failed before its XADD, so the entry was not added.  The record
- * waits with those of unknown outcome, and is sent again before anything
- * newer every SR_REFUSED_RETRY_MS until Redis takes it; meanwhile the
- * store counts as unreachable, and its state says why.
- */
-static void
-sr_refused(struct store_redis *sr, struct sr_record *r, const char *error)
-{
-	TAILQ_INSERT_TAIL(&sr->unknown, r, entry);
-	sr->refused_retry = loop_now() + SR_REFUSED_RETRY_MS;
-	if (sr->refused != NULL)
-		return;
-	log_warnx("redis store: Redis refused an append (%s); sending it "
-	    "again every %d ms", error, SR_REFUSED_RETRY_MS);
-	xasprintf(&sr->refused, "refusing writes: %s", error);
-	mask_controls(sr->refused);
-}
-
-/*
- * An append's reply: the record is durable with its real seq.  An error
- * (the connection was lost) leaves the outcome unknown, unless the
- * follower saw the entry already: it is resolved after the reconnection
- * (sr_on_state).
- */
-static void
-sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
-{
-	struct sr_record	*r = arg;
-	struct store_redis	*sr = r->sr;
-
-	(void)id;
-	if (sr->closing) {
-		sr_record_free(r);
-		return;
-	}
-	if (error != NULL) {
-		if (store_redis_sync_seqs_take(&sr->followed, r->n, &seq))
-			sr_done(sr, r, seq);
-		else if (redis_conn_ready(sr->conn))
-			sr_refused(sr, r, error);
-		else {
-			log_warnx("redis store: an append's outcome is "
-			    "unknown (%s): resolved once reconnected", error);
-			TAILQ_INSERT_TAIL(&sr->unknown, r, entry);
-		}
-		return;
-	}
-	if (!store_redis_sync_seqs_take(&sr->followed, r->n, NULL))
-		store_redis_sync_seqs_add(&sr->replied, r->n, seq);
-	sr_done(sr, r, seq);
-}
-
-/* Send record r, or return -1 when the connection is not ready. */
-static int
-sr_send(struct store_redis *sr, struct sr_record *r)
-{
-	struct redis_secret	 secret;
-	char			 type[16], *from;
-	int			 rc;
-
-	snprintf(type, sizeof type, "%d", (int)r->type);
-	secret.token = r->secret_token;
-	secret.value = r->secret;
-	secret.valuelen = r->secretlen;
-	xasprintf(&from, "%s.%" PRIu64, sr->from, r->n);
-	rc = redis_append_secret(sr->conn, sr->session, from, type, r->rec,
-	    r->reclen, r->body, r->bodylen, r->secret_token != NULL ?
-	    &secret : NULL, sr_on_append, r);
-	free(from);
-	return (rc);
-}
-
-/*
- * Send every record written while the connection was not ready, or while
- * hiredis held SR_UNWRITTEN_MAX unwritten.
- */
-static void
-sr_flush(struct store_redis *sr)
-{
-	struct sr_record	*r;
-
-	while (!sr->resolving && (r = TAILQ_FIRST(&sr->unsent)) != NULL) {
-		if (redis_conn_unwritten(sr->conn) > SR_UNWRITTEN_MAX ||
-		    sr_send(sr, r) == -1)
-			return;
-		TAILQ_REMOVE(&sr->unsent, r, entry);
-	}
-}
-
-/*
- * The catch-up that resolves appends of unknown outcome is over: what
- * the follower did not see was not added, and is sent again first.
- */
-static void
-sr_resolved(void *arg, const char *error)
-{
-	struct store_redis	*sr = arg;
-	struct sr_record	*r;
-
-	if (sr->closing)
-		return;
-	sr->resolving = 0;
-	if (error != NULL) {
-		log_warnx("redis store: %s; trying again when reconnected",
-		    error);
-		/* Refused appends are tried again without a reconnection. */
-		if (sr->refused != NULL)
-			sr->refused_retry = loop_now() + SR_REFUSED_RETRY_MS;
-		return;
-	}
-	while ((r = TAILQ_LAST(&sr->unknown, sr_records)) != NULL) {
-		TAILQ_REMOVE(&sr->unknown, r, entry);
-		TAILQ_INSERT_HEAD(&sr->unsent, r, entry);
-	}
-	sr_flush(sr);
-}
-
 /* The first catch-up is over: the store is settled (or it failed). */
 static void
 sr_read(void *arg, const char *error)
@@ -356,22 +172,9 @@ sr_read(void *arg, const char *error)
 }
 
 /*
- * Resolve appends whose outcome is unknown (a catch-up: the follower
- * sees those that were added), then send what waits.
- */
-static void
-sr_resolve(struct store_redis *sr)
-{
-	if (!TAILQ_EMPTY(&sr->unknown) && !sr->resolving &&
-	    redis_follow_catch_up(sr->follow, sr->conn, sr_resolved, sr) == 0)
-		sr->resolving = 1;
-	sr_flush(sr);
-}
-
-/*
  * The connection became ready: load the script, read the stream as it is
  * now once (the commands of a start must find what it holds), then
- * sr_resolve.
+ * store_redis_send_resolve.
  */
 static void
 sr_on_state(struct redis_conn *conn, int up, void *arg)
@@ -392,89 +195,7 @@ sr_on_state(struct redis_conn *conn, int up, void *arg)
 	if (sr->read == 0 &&
 	    redis_follow_catch_up(sr->follow, conn, sr_read, sr) == 0)
 		sr->read = 1;
-	sr_resolve(sr);
-}
-
-/*
- * Send again what Redis refused, once it is time (a connection lost
- * meanwhile does it when it is back).  Return how long the loop may wait:
- * next (-1: as long as it likes), or less.
- */
-static int64_t
-sr_refused_due(struct store_redis *sr, int64_t next)
-{
-	int64_t	wait;
-
-	if (sr->refused_retry == 0)
-		return (next);
-	wait = sr->refused_retry - loop_now();
-	if (wait > 0)
-		return (next == -1 || wait < next ? wait : next);
-	sr->refused_retry = 0;
-	if (redis_conn_ready(sr->conn))
-		sr_resolve(sr);
-	return (next);
-}
-
-/*
- * The record's JSON as the entry carries it: without the provisional
- * "seq" of a numbered record (the entry's seq gives the real one).
- */
-static char *
-sr_rec(const struct store_entry *e, size_t *len)
-{
-	struct json_object	*o;
-	const char		*text;
-	char			*copy, *why = NULL;
-
-	if (e->seq == 0 || (o = jsonptr_parse(e->json, e->json_len,
-	    &why)) == NULL) {
-		free(why);
-		*len = e->json_len;
-		return (xmemdup(e->json, e->json_len));
-	}
-	json_object_object_del(o, "seq");
-	text = json_object_to_json_string_length(o,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
-	copy = xmemdup(text, *len);
-	json_object_put(o);
-	return (copy);
-}
-
-/*
- * Send record r, or queue it behind what waits to be sent (sr_prepare
- * sends it once hiredis has written out what it held).
- */
-static void
-sr_enqueue(struct store_redis *sr, struct sr_record *r)
-{
-	if (!TAILQ_EMPTY(&sr->unsent) || sr->resolving ||
-	    !TAILQ_EMPTY(&sr->unknown) ||
-	    redis_conn_unwritten(sr->conn) > SR_UNWRITTEN_MAX ||
-	    sr_send(sr, r) == -1)
-		TAILQ_INSERT_TAIL(&sr->unsent, r, entry);
-}
-
-/* A record this store wrote (store_on_record): send it to the stream. */
-static void
-sr_on_record(const struct store_entry *e, void *arg)
-{
-	struct store_redis	*sr = arg;
-	struct sr_record	*r;
-
-	r = xcalloc(1, sizeof *r);
-	r->sr = sr;
-	r->n = ++sr->written;
-	r->type = e->type;
-	r->provisional = e->seq;
-	r->rec = sr_rec(e, &r->reclen);
-	if (e->body != NULL) {
-		r->body = xmemdup(e->body, e->body_len);
-		r->bodylen = e->body_len;
-	}
-	sr->holding += r->reclen + r->bodylen;
-	store_redis_secrets_record(sr, r, e);
-	sr_enqueue(sr, r);
+	store_redis_send_resolve(sr);
 }
 
 /* Hold an entry of another listener back (see the top of the file). */
@@ -515,7 +236,7 @@ sr_on_own(struct store_redis *sr, const struct redis_entry *re)
 	TAILQ_FOREACH(r, &sr->unknown, entry) {
 		if (r->n == n) {
 			TAILQ_REMOVE(&sr->unknown, r, entry);
-			sr_done(sr, r, re->seq);
+			store_redis_send_done(sr, r, re->seq);
 			return;
 		}
 	}
@@ -624,7 +345,7 @@ store_redis_open(struct store *s, const struct store_config *config,
 		sr->replicas = store_replicas_new(sr->loop, sr->conn,
 		    config->replicas, store_redis_sync_on_replicas, sr);
 	loop_prepare_add(sr->loop, sr_prepare, sr);
-	store_on_record(s, sr_on_record, sr);
+	store_on_record(s, store_redis_send_on_record, sr);
 	return (sr);
 }
 
@@ -660,11 +381,11 @@ store_redis_close(struct store_redis *sr)
 	store_replicas_free(sr->replicas);
 	while ((r = TAILQ_FIRST(&sr->unsent)) != NULL) {
 		TAILQ_REMOVE(&sr->unsent, r, entry);
-		sr_record_free(r);
+		store_redis_send_record_free(r);
 	}
 	while ((r = TAILQ_FIRST(&sr->unknown)) != NULL) {
 		TAILQ_REMOVE(&sr->unknown, r, entry);
-		sr_record_free(r);
+		store_redis_send_record_free(r);
 	}
 	while ((h = TAILQ_FIRST(&sr->held)) != NULL) {
 		TAILQ_REMOVE(&sr->held, h, entry);
