@@ -3,13 +3,16 @@
  * rest of the store calls): struct store_redis, and what its files
  * share.  Only they include this.
  *
- *	store-redis.c		the rest of the replicated store
+ *	store-redis.c		opening, closing, the connection's state, and
+ *				what the rest of the store asks of it
  *	store-redis-sync.c	what waits for records to be acknowledged,
  *				and the deadlines of what asked for one
  *	store-redis-send.c	sending records, and sending again those
  *				of unknown outcome or refused
  *	store-redis-secrets.c	verifying hooks' secrets, in the
  *				secrets hash
+ *	store-redis-apply.c	applying the entries the follower brings,
+ *				held back while they must wait
  *
  * A function one of them shares with the others is named for its
  * file: store-redis-send.c's sr_flush is store_redis_send_flush.
@@ -68,7 +71,7 @@ struct sr_waiting {
 };
 
 /*
- * An entry of another listener held back (see the top of store-redis.c), or
+ * An entry of another listener held back (store-redis-apply.c), or
  * the spawn of a verifying hook whose secret is being read.
  */
 struct sr_held {
@@ -168,7 +171,9 @@ void		 store_redis_secrets_fetch(struct store_redis *,
 int		 store_redis_secrets_verifying_spawn(const struct store_entry *,
 		    char *);
 
-/* store-redis.c, until store-redis-apply.c has it */
+/* store-redis-apply.c */
+void		 store_redis_apply_cut_earlier(struct store_redis *);
 void		 store_redis_apply_release_held(struct store_redis *);
+void		 store_redis_apply_on_entry(const struct redis_entry *, void *);
 
 #endif
