@@ -3,7 +3,7 @@
  * timeline (log, show, ls, replay) from a listener whose Redis has not
  * yet acknowledged every record written here waits until it has.  A
  * refusal (a 404, a 431) is answered at once, and its record shows under
- * a provisional number (store-redis.c) until Redis gives it its own: a
+ * a provisional number (store-redis-send.c) until Redis gives it its own: a
  * user who saw the 404 and runs `fish log` expects to find it there,
  * under the number every later log shows.  The wait is bounded by
  * SETTLE_MS: with Redis gone the request is run with what is there.

@@ -300,7 +300,7 @@ httpd_durable(void *arg)
 	struct hook	*hook = r->hook;
 	const char	*text = "shutting down\n";
 
-	/* A replicated store renumbered it once durable (store-redis.c). */
+	/* A replicated store renumbered it once durable (store-redis-send.c). */
 	r->seq = r->message->seq;
 	store_ready(h->store, r->message);
 	r->message = NULL;

@@ -157,8 +157,8 @@ message_insert(struct store *s, struct hook *h, uint64_t seq, uint64_t offset,
 
 /*
  * A message written here got its real sequence number from the log
- * (store-redis.c; it had a provisional one): move it to its place in the
- * index, and in its hook's queue.
+ * (store-redis-send.c; it had a provisional one): move it to its place
+ * in the index, and in its hook's queue.
  */
 void
 message_renumber(struct store *s, struct message *m, uint64_t seq)

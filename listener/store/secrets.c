@@ -64,7 +64,7 @@ secrets_read(const char *path, struct buffer *b)
  * empty store; one that cannot be read or parsed is too, with *warning
  * set (caller frees): its hooks then reject every request.  A NULL dir
  * makes a store in memory only, never written (a replicated store's: its
- * secrets live in Redis, store-redis.c).
+ * secrets live in Redis, store-redis-secrets.c).
  */
 struct secrets *
 secrets_load(const char *dir, char **warning)

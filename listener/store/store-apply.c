@@ -119,7 +119,8 @@ store_apply_effects(struct store *s, const struct rebuild *rb)
 	case JOURNAL_MESSAGE_SENDING:
 		/*
 		 * Under way at its writer, not unanswered as in replay: if
-		 * the writer died, its next life records that (store-redis.c).
+		 * the writer died, its next life records that
+		 * (store-redis-apply.c).
 		 */
 		m->state = MESSAGE_SENDING;
 		store_notify(s, m);

@@ -15,6 +15,7 @@
  *	secrets.c	the secrets of verifying hooks, out of the journal
  *	spare.c		spare hooks, durable before a spawn asks for one
  *	store-redis.c	replicating the store through a Redis stream
+ *			(store-redis-private.h lists its files)
  *	store-lease.c	leases across listeners, for one taker per message
  *	store-heartbeat.c heartbeats, and the other listeners seen
  *	store-retain.c	trimming the stream at checkpoints of the hooks
@@ -43,7 +44,8 @@ struct sigspec;
 struct store_redis;
 
 /* A record written here takes a number from here up until Redis gives
- * it its own (store-redis.c): above every real one, so it sorts last. */
+ * it its own (store-redis-send.c): above every real one, so it sorts
+ * last. */
 #define STORE_SEQ_PROVISIONAL	(UINT64_C(1) << 62)
 
 struct store_observer {
@@ -147,8 +149,10 @@ message_offerable(const struct store *s, const struct message *m, int peek)
 
 /* store-redis.c */
 void		 store_want(struct store *, struct message *);
-void		 store_secret_changed(struct store *, struct hook *);
 int		 store_redis_settled(struct store *);
+
+/* store-redis-secrets.c */
+void		 store_secret_changed(struct store *, struct hook *);
 
 /* store-lease.c */
 void		 store_lease_changed(struct store *);

@@ -5,381 +5,44 @@
  * (redis_follow, store_apply), so that stores on one Redis are one
  * session.
  *
- * Its own records are durable when Redis acknowledged the append:
- * store_after_sync's callbacks run then, in the order written, never
- * after the local fdatasync alone (the local journal is a cache).
- * Sequence numbers come from Redis: a record written here takes a
- * provisional number (above every real one, so it sorts last) and gets
- * its real one from the append's reply, before anything waiting for its
- * durability runs (message_renumber).  The entry sent holds its record
- * without the provisional "seq": the entry's own seq field gives it.
+ * Its own records are durable when Redis acknowledged their appends:
+ * what waits for them runs then, in the order written
+ * (store-redis-sync.c).  Each record is sent as it is written, takes its
+ * sequence number from its append's reply, and is sent again when its
+ * outcome was lost with a connection or Redis refused it
+ * (store-redis-send.c).  A verifying hook's secret goes to a hash beside
+ * the stream, in the same step as its spawn's append
+ * (store-redis-secrets.c).  The follower brings every entry, this
+ * store's own too: others' are applied, held back while they must wait,
+ * and requests an earlier life of this listener left without an outcome
+ * are recorded unanswered (store-redis-apply.c).
  *
- * Entries come back through the follower too: this store's own (its
- * "from" is the listener's name and a nonce of this opening) are not
- * applied again.  One seen by the follower before its append's reply
- * came holds every later entry of other listeners back until that reply:
- * a take of that message must find it under its real number.  Those of
- * the listener's name with another nonce are an earlier life of this
- * listener, applied as another's; that life is dead (one listener runs
- * per session directory), so a request it started and left without an
- * outcome was cut by its death: once the stream is read, this store
- * records it unanswered for the whole session (sr_cut_earlier), as the
- * journal store shows its own after a crash.
- *
- * Each entry's "from" is LISTENER/NONCE.N, N the record's number here,
- * so that the follower recognises this store's own entries one by one.
- * A lost connection leaves an append's outcome unknown (the script may
- * have run): nothing after it is acknowledged until, reconnected, a
- * catch-up has read the stream up to its end.  What the follower saw
- * meanwhile was added (it is durable, with the seq the entry has); what
- * it did not was not, and is sent again, before anything newer.  An
- * append Redis answers with an error, the connection up (out of memory),
- * was not added either: it is sent again every SR_REFUSED_RETRY_MS, and
- * meanwhile the store counts as unreachable (sr_refused).
+ * This file opens and closes the store, follows its connection's state
+ * (once connected: the append script loaded, the stream read once, what
+ * the lost connection left unknown resolved) and answers what the rest
+ * of the store asks of it.  What the files share is in
+ * store-redis-private.h.
  */
 #include "config.h"
 
 #include <sys/queue.h>
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <hiredis/hiredis.h>
-#include <json-c/json.h>
-
-#include "duration.h"
-#include "journal.h"
-#include "jsonptr.h"
-#include "log.h"
 #include "loop.h"
-#include "mask.h"
-#include "proto.h"
 #include "redis-append.h"
 #include "redis-conn.h"
 #include "redis-follow.h"
-#include "secrets.h"
 #include "store-heartbeat.h"
 #include "store-lease.h"
 #include "store-private.h"
+#include "store-redis-private.h"
 #include "store-redis.h"
 #include "store-replicas.h"
 #include "store-retain.h"
 #include "token.h"
 #include "xmalloc.h"
-
-/* A record written here, until Redis acknowledged it. */
-struct sr_record {
-	TAILQ_ENTRY(sr_record)	 entry;		/* unsent */
-	struct store_redis	*sr;
-	uint64_t		 n;		/* written, from 1 */
-	uint64_t		 provisional;	/* its message's seq, or 0 */
-	enum journal_type	 type;
-	char			*rec;
-	size_t			 reclen;
-	char			*body;		/* NULL: none */
-	size_t			 bodylen;
-	/* A secret set or deleted with it. */
-	char			*secret_token;	/* NULL: none */
-	char			*secret;	/* NULL: delete it */
-	size_t			 secretlen;
-};
-TAILQ_HEAD(sr_records, sr_record);
-
-/*
- * Something waiting for every record written before it to be durable,
- * or (failed not NULL) to be told that they will not be soon, or
- * (dropped not NULL) that the store closed first.
- */
-struct sr_waiting {
-	uint64_t		 n;
-	store_synced_cb		 cb;
-	store_unsynced_cb	 failed;
-	store_dropped_cb	 dropped;
-	void			*arg;
-	struct sr_bound		*bound;		/* with failed: its deadline */
-};
-
-/* The deadline of a waiting callback told when it passes (a command's). */
-struct sr_bound {
-	struct store_redis	*sr;
-	struct loop_timer	*timer;
-	int64_t			 ms;		/* how long it was */
-};
-
-/*
- * An entry of another listener held back (see the top of the file), or
- * the spawn of a verifying hook whose secret is being read.
- */
-struct sr_held {
-	TAILQ_ENTRY(sr_held)	 entry;
-	struct store_redis	*sr;
-	struct store_entry	 e;
-	char			*storage;
-	uint64_t		 serial;	/* held, from 1 */
-	char			 token[TOKEN_LEN + 1];
-	int			 fetch;		/* SR_FETCH_* */
-#define SR_FETCH_NONE	0	/* nothing to read, or read */
-#define SR_FETCH_SENT	1	/* its HGET is under way */
-#define SR_FETCH_DUE	2	/* to send once connected */
-};
-
-/* A catch-up whose entries are read, waiting for held ones applied. */
-struct sr_catch_up {
-	TAILQ_ENTRY(sr_catch_up) entry;
-	struct store_redis	*sr;
-	store_caught_up_cb	 done;
-	void			*arg;
-	uint64_t		 mark;		/* held serial to reach */
-};
-
-/* A list of records' numbers, each with a seq (few: those in flight). */
-struct sr_pair {
-	uint64_t		 n;
-	uint64_t		 seq;
-};
-struct sr_seqs {
-	struct sr_pair		*v;
-	size_t			 n, size;
-};
-
-/* Redis refused an append: send it again after this long. */
-#define SR_REFUSED_RETRY_MS	1000
-
-/*
- * Hand hiredis no more records while it holds this much not yet written
- * to the socket: each is a copy of a record the store holds anyway, so
- * a slow Redis would hold every body twice.
- */
-#define SR_UNWRITTEN_MAX	(1024 * 1024)
-
-struct store_redis {
-	struct store		*store;
-	struct loop		*loop;
-	char			*session;
-	char			*from;
-	struct redis_conn	*conn;		/* appends, catch-ups */
-	struct redis_follow	*follow;
-	struct store_lease	*lease;
-	struct store_heartbeat	*heartbeat;
-	struct store_retain	*retain;
-	struct store_replicas	*replicas;	/* NULL: none wanted */
-	size_t			 fromlen;	/* of "LISTENER/NONCE" */
-	size_t			 namelen;	/* of "LISTENER/" */
-	uint64_t		*earlier;	/* sends of an earlier life */
-	size_t			 nearlier, earlier_size;
-	struct sr_records	 unsent;
-	struct sr_records	 unknown;	/* lost with a connection */
-	uint64_t		 written;	/* records numbered so far */
-	uint64_t		 holding;	/* bytes of records unacked */
-	uint64_t		 acked;		/* all up to here are durable */
-	struct sr_seqs		 acked_above;	/* acknowledged above it */
-	struct sr_seqs		 replied;	/* not yet followed */
-	struct sr_seqs		 followed;	/* not yet replied */
-	int			 resolving;	/* a catch-up for unknown */
-	char			*refused;	/* state while Redis refuses */
-	int64_t			 refused_retry;	/* send them again then */
-	int			 read;		/* 1 reading, 2 read: the stream */
-	TAILQ_HEAD(, sr_held)	 held;
-	uint64_t		 held_serial;	/* the last one held */
-	uint64_t		 released;	/* the last one applied */
-	TAILQ_HEAD(, sr_catch_up) catch_ups;	/* waiting for held ones */
-	struct sr_waiting	*waiting;
-	size_t			 nwaiting, waiting_size;
-	int			 closing;
-};
-
-static void	sr_fetch(struct store_redis *, struct sr_held *);
-
-/*
- * Tell whether record n is in list l, and take it out if so, with its
- * seq in *seq (if not NULL).
- */
-static int
-sr_seqs_take(struct sr_seqs *l, uint64_t n, uint64_t *seq)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++) {
-		if (l->v[i].n == n) {
-			if (seq != NULL)
-				*seq = l->v[i].seq;
-			l->v[i] = l->v[--l->n];
-			return (1);
-		}
-	}
-	return (0);
-}
-
-/* Add record n, and its seq, to list l. */
-static void
-sr_seqs_add(struct sr_seqs *l, uint64_t n, uint64_t seq)
-{
-	if (l->n == l->size) {
-		l->size = l->size == 0 ? 16 : l->size * 2;
-		l->v = xreallocarray(l->v, l->size, sizeof *l->v);
-	}
-	l->v[l->n].n = n;
-	l->v[l->n].seq = seq;
-	l->n++;
-}
-
-/*
- * Return the last record up to which every one is acknowledged: by Redis,
- * and by the replicas wanted (store-replicas.c).
- */
-static uint64_t
-sr_durable(const struct store_redis *sr)
-{
-	if (sr->replicas != NULL)
-		return (store_replicas_durable(sr->replicas));
-	return (sr->acked);
-}
-
-/* A waiting callback told it failed: it waits for nothing now. */
-static void
-sr_nothing(void *arg)
-{
-	(void)arg;
-}
-
-/* Cancel a waiting callback's deadline, if it has one. */
-static void
-sr_bound_cancel(struct store_redis *sr, struct sr_bound *b)
-{
-	if (b == NULL)
-		return;
-	if (b->timer != NULL)
-		loop_timer_cancel(sr->loop, b->timer);
-	free(b);
-}
-
-/*
- * Tell waiting callback i that its records will not be durable soon
- * (why), once: it waits for nothing more.  The records stay, and may
- * still be acknowledged later.  While told, its place is still its own:
- * the callback may move it (store_sync_move) to one that runs when the
- * records are acknowledged, in the order written, as a request answered
- * 503 does to queue its message then.
- */
-static void
-sr_waiting_fail(struct store_redis *sr, size_t i, const char *why)
-{
-	store_unsynced_cb	 failed = sr->waiting[i].failed;
-	store_synced_cb		 cb = sr->waiting[i].cb;
-	void			*arg = sr->waiting[i].arg;
-
-	sr_bound_cancel(sr, sr->waiting[i].bound);
-	sr->waiting[i].failed = NULL;
-	sr->waiting[i].dropped = NULL;
-	sr->waiting[i].bound = NULL;
-	failed(arg, why);
-	/* Not moved: it is done.  (Others only add after it.) */
-	if (sr->waiting[i].cb == cb && sr->waiting[i].arg == arg) {
-		sr->waiting[i].cb = sr_nothing;
-		sr->waiting[i].arg = NULL;
-	}
-}
-
-/*
- * A command's records were not acknowledged within its bound (Redis
- * stopped answering, or went away with them unacknowledged): tell it,
- * rather than keep it waiting until Redis is back.
- */
-static void
-sr_bound_expired(void *arg)
-{
-	struct sr_bound		*b = arg;
-	struct store_redis	*sr = b->sr;
-	char			*why, *within;
-	size_t			 i;
-
-	b->timer = NULL;
-	for (i = 0; i < sr->nwaiting; i++)
-		if (sr->waiting[i].bound == b)
-			break;
-	if (i == sr->nwaiting) {
-		free(b);
-		return;
-	}
-	within = duration_format((uint64_t)b->ms);
-	xasprintf(&why, "got no acknowledgement from Redis within %s "
-	    "(redis: %s)", within, store_redis_state(sr));
-	sr_waiting_fail(sr, i, why);
-	free(within);
-	free(why);
-}
-
-/* Run what waited for records now all acknowledged, in order. */
-static void
-sr_run_waiting(struct store_redis *sr)
-{
-	struct sr_waiting	 w;
-	size_t			 done = 0;
-
-	/* A callback may add more: take them one at a time. */
-	while (done < sr->nwaiting && sr->waiting[done].n <= sr_durable(sr)) {
-		w = sr->waiting[done];
-		/* Run: no store_redis_sync_move finds it from now on. */
-		sr->waiting[done].cb = sr_nothing;
-		sr->waiting[done].failed = NULL;
-		sr->waiting[done].dropped = NULL;
-		sr->waiting[done].arg = NULL;
-		sr->waiting[done++].bound = NULL;
-		sr_bound_cancel(sr, w.bound);
-		w.cb(w.arg);
-	}
-	if (done == 0)
-		return;
-	memmove(sr->waiting, sr->waiting + done,
-	    (sr->nwaiting - done) * sizeof *sr->waiting);
-	sr->nwaiting -= done;
-}
-
-/*
- * Record as unanswered the requests an earlier life of this listener
- * started and left without an outcome, once the stream is read and
- * applied as far as it goes (an outcome may follow its start anywhere):
- * that life is dead, so none will come.  One already unanswered (a life
- * in between recorded it) or sent is left as it is.
- */
-static void
-sr_cut_earlier(struct store_redis *sr)
-{
-	struct message	*m;
-	size_t		 i;
-
-	if (sr->nearlier == 0 || sr->read != 2 || !TAILQ_EMPTY(&sr->held) ||
-	    sr->followed.n != 0)
-		return;
-	for (i = 0; i < sr->nearlier; i++) {
-		m = store_message(sr->store, sr->earlier[i]);
-		if (m == NULL || m->state != MESSAGE_SENDING)
-			continue;
-		log_info("redis store: request %llu, sent by an earlier life "
-		    "of this listener, has no outcome: unanswered",
-		    (unsigned long long)m->seq);
-		message_unanswered(sr->store, m);
-	}
-	sr->nearlier = 0;
-}
-
-/* Note a request an earlier life of this listener started (entry re). */
-static void
-sr_earlier(struct store_redis *sr, const struct redis_entry *re)
-{
-	if (sr->nearlier == sr->earlier_size) {
-		sr->earlier_size = sr->earlier_size == 0 ? 16 :
-		    sr->earlier_size * 2;
-		sr->earlier = xreallocarray(sr->earlier, sr->earlier_size,
-		    sizeof *sr->earlier);
-	}
-	sr->earlier[sr->nearlier++] = re->seq;
-}
-
-static int64_t	sr_refused_due(struct store_redis *, int64_t);
-static void	sr_flush(struct store_redis *);
 
 /*
  * Before each wait of the loop: run what waits for nothing in flight,
@@ -390,250 +53,14 @@ sr_prepare(void *arg)
 {
 	struct store_redis	*sr = arg;
 
-	sr_run_waiting(sr);
-	sr_cut_earlier(sr);
+	store_redis_sync_run_waiting(sr);
+	store_redis_apply_cut_earlier(sr);
 	/* Records held back while hiredis wrote out the ones before. */
 	if (!TAILQ_EMPTY(&sr->unsent) && TAILQ_EMPTY(&sr->unknown) &&
 	    redis_conn_ready(sr->conn))
-		sr_flush(sr);
-	return (sr_refused_due(sr, store_lease_prepare(sr->lease)));
-}
-
-/* Apply an entry another listener wrote; log one that does not fit. */
-static void
-sr_apply(struct store_redis *sr, const struct store_entry *e)
-{
-	char	*cause = NULL;
-
-	if (store_apply(sr->store, e, &cause) == -1) {
-		log_warnx("redis store: %s", cause);
-		free(cause);
-	}
-}
-
-/*
- * Apply the entries held back, in order, as far as no reply is awaited
- * and no secret is being read; then end the catch-ups that waited for
- * them.
- */
-static void
-sr_release_held(struct store_redis *sr)
-{
-	struct sr_held		*h;
-	struct sr_catch_up	*c;
-
-	while (sr->followed.n == 0 && (h = TAILQ_FIRST(&sr->held)) != NULL &&
-	    h->fetch == SR_FETCH_NONE) {
-		TAILQ_REMOVE(&sr->held, h, entry);
-		sr->released = h->serial;
-		sr_apply(sr, &h->e);
-		free(h->storage);
-		free(h);
-	}
-	while ((c = TAILQ_FIRST(&sr->catch_ups)) != NULL &&
-	    c->mark <= sr->released) {
-		TAILQ_REMOVE(&sr->catch_ups, c, entry);
-		c->done(c->arg, NULL);
-		free(c);
-	}
-	sr_cut_earlier(sr);
-}
-
-/* Mark record n acknowledged, and move the low-water mark. */
-static void
-sr_acked(struct store_redis *sr, uint64_t n)
-{
-	if (n != sr->acked + 1) {
-		sr_seqs_add(&sr->acked_above, n, 0);
-		return;
-	}
-	sr->acked = n;
-	while (sr_seqs_take(&sr->acked_above, sr->acked + 1, NULL))
-		sr->acked++;
-	if (sr->replicas != NULL)
-		store_replicas_acked(sr->replicas, sr->acked);
-}
-
-/*
- * Enough replicas have the records up to durable: run what waited.  Or
- * a WAIT found too few: tell those waiting who asked to be told (a
- * command's reply, a request's 503), once; the records may still be
- * acknowledged later.
- */
-static void
-sr_on_replicas(void *arg, uint64_t durable, const char *why)
-{
-	struct store_redis	*sr = arg;
-	size_t			 i;
-
-	(void)durable;
-	if (why == NULL) {
-		sr_run_waiting(sr);
-		return;
-	}
-	/* A callback may add more (and move the array): index it anew. */
-	for (i = 0; i < sr->nwaiting; i++) {
-		if (sr->waiting[i].failed != NULL)
-			sr_waiting_fail(sr, i, why);
-	}
-}
-
-/* Free a record, no longer held for Redis. */
-static void
-sr_record_free(struct sr_record *r)
-{
-	r->sr->holding -= r->reclen + r->bodylen;
-	free(r->rec);
-	free(r->body);
-	free(r->secret_token);
-	if (r->secret != NULL)
-		explicit_bzero(r->secret, r->secretlen);
-	free(r->secret);
-	free(r);
-}
-
-/*
- * Record r is in the stream with seq (so Redis takes appends): give its
- * message that seq, then run what waited for it to be durable.
- */
-static void
-sr_done(struct store_redis *sr, struct sr_record *r, uint64_t seq)
-{
-	struct message	*m;
-
-	if (sr->refused != NULL) {
-		log_info("redis store: Redis takes appends again");
-		free(sr->refused);
-		sr->refused = NULL;
-	}
-	if (r->provisional != 0 &&
-	    (m = store_message(sr->store, r->provisional)) != NULL)
-		message_renumber(sr->store, m, seq);
-	store_seq_raise(sr->store, seq + 1);
-	sr_acked(sr, r->n);
-	sr_record_free(r);
-	sr_run_waiting(sr);
-	sr_release_held(sr);
-}
-
-/*
- * Redis answered an append with an error, the connection up (out of
- * memory under maxmemory with noeviction, ...): its script did not run,
- * or failed before its XADD, so the entry was not added.  The record
- * waits with those of unknown outcome, and is sent again before anything
- * newer every SR_REFUSED_RETRY_MS until Redis takes it; meanwhile the
- * store counts as unreachable, and its state says why.
- */
-static void
-sr_refused(struct store_redis *sr, struct sr_record *r, const char *error)
-{
-	TAILQ_INSERT_TAIL(&sr->unknown, r, entry);
-	sr->refused_retry = loop_now() + SR_REFUSED_RETRY_MS;
-	if (sr->refused != NULL)
-		return;
-	log_warnx("redis store: Redis refused an append (%s); sending it "
-	    "again every %d ms", error, SR_REFUSED_RETRY_MS);
-	xasprintf(&sr->refused, "refusing writes: %s", error);
-	mask_controls(sr->refused);
-}
-
-/*
- * An append's reply: the record is durable with its real seq.  An error
- * (the connection was lost) leaves the outcome unknown, unless the
- * follower saw the entry already: it is resolved after the reconnection
- * (sr_on_state).
- */
-static void
-sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
-{
-	struct sr_record	*r = arg;
-	struct store_redis	*sr = r->sr;
-
-	(void)id;
-	if (sr->closing) {
-		sr_record_free(r);
-		return;
-	}
-	if (error != NULL) {
-		if (sr_seqs_take(&sr->followed, r->n, &seq))
-			sr_done(sr, r, seq);
-		else if (redis_conn_ready(sr->conn))
-			sr_refused(sr, r, error);
-		else {
-			log_warnx("redis store: an append's outcome is "
-			    "unknown (%s): resolved once reconnected", error);
-			TAILQ_INSERT_TAIL(&sr->unknown, r, entry);
-		}
-		return;
-	}
-	if (!sr_seqs_take(&sr->followed, r->n, NULL))
-		sr_seqs_add(&sr->replied, r->n, seq);
-	sr_done(sr, r, seq);
-}
-
-/* Send record r, or return -1 when the connection is not ready. */
-static int
-sr_send(struct store_redis *sr, struct sr_record *r)
-{
-	struct redis_secret	 secret;
-	char			 type[16], *from;
-	int			 rc;
-
-	snprintf(type, sizeof type, "%d", (int)r->type);
-	secret.token = r->secret_token;
-	secret.value = r->secret;
-	secret.valuelen = r->secretlen;
-	xasprintf(&from, "%s.%" PRIu64, sr->from, r->n);
-	rc = redis_append_secret(sr->conn, sr->session, from, type, r->rec,
-	    r->reclen, r->body, r->bodylen, r->secret_token != NULL ?
-	    &secret : NULL, sr_on_append, r);
-	free(from);
-	return (rc);
-}
-
-/*
- * Send every record written while the connection was not ready, or while
- * hiredis held SR_UNWRITTEN_MAX unwritten.
- */
-static void
-sr_flush(struct store_redis *sr)
-{
-	struct sr_record	*r;
-
-	while (!sr->resolving && (r = TAILQ_FIRST(&sr->unsent)) != NULL) {
-		if (redis_conn_unwritten(sr->conn) > SR_UNWRITTEN_MAX ||
-		    sr_send(sr, r) == -1)
-			return;
-		TAILQ_REMOVE(&sr->unsent, r, entry);
-	}
-}
-
-/*
- * The catch-up that resolves appends of unknown outcome is over: what
- * the follower did not see was not added, and is sent again first.
- */
-static void
-sr_resolved(void *arg, const char *error)
-{
-	struct store_redis	*sr = arg;
-	struct sr_record	*r;
-
-	if (sr->closing)
-		return;
-	sr->resolving = 0;
-	if (error != NULL) {
-		log_warnx("redis store: %s; trying again when reconnected",
-		    error);
-		/* Refused appends are tried again without a reconnection. */
-		if (sr->refused != NULL)
-			sr->refused_retry = loop_now() + SR_REFUSED_RETRY_MS;
-		return;
-	}
-	while ((r = TAILQ_LAST(&sr->unknown, sr_records)) != NULL) {
-		TAILQ_REMOVE(&sr->unknown, r, entry);
-		TAILQ_INSERT_HEAD(&sr->unsent, r, entry);
-	}
-	sr_flush(sr);
+		store_redis_send_flush(sr);
+	return (store_redis_send_refused_due(sr,
+	    store_lease_prepare(sr->lease)));
 }
 
 /* The first catch-up is over: the store is settled (or it failed). */
@@ -645,26 +72,13 @@ sr_read(void *arg, const char *error)
 	if (sr->closing)
 		return;
 	sr->read = error == NULL ? 2 : 0;
-	sr_cut_earlier(sr);
-}
-
-/*
- * Resolve appends whose outcome is unknown (a catch-up: the follower
- * sees those that were added), then send what waits.
- */
-static void
-sr_resolve(struct store_redis *sr)
-{
-	if (!TAILQ_EMPTY(&sr->unknown) && !sr->resolving &&
-	    redis_follow_catch_up(sr->follow, sr->conn, sr_resolved, sr) == 0)
-		sr->resolving = 1;
-	sr_flush(sr);
+	store_redis_apply_cut_earlier(sr);
 }
 
 /*
  * The connection became ready: load the script, read the stream as it is
  * now once (the commands of a start must find what it holds), then
- * sr_resolve.
+ * store_redis_send_resolve.
  */
 static void
 sr_on_state(struct redis_conn *conn, int up, void *arg)
@@ -680,348 +94,12 @@ sr_on_state(struct redis_conn *conn, int up, void *arg)
 		store_replicas_ready(sr->replicas);
 	TAILQ_FOREACH(h, &sr->held, entry) {
 		if (h->fetch == SR_FETCH_DUE)
-			sr_fetch(sr, h);
+			store_redis_secrets_fetch(sr, h);
 	}
 	if (sr->read == 0 &&
 	    redis_follow_catch_up(sr->follow, conn, sr_read, sr) == 0)
 		sr->read = 1;
-	sr_resolve(sr);
-}
-
-/*
- * Send again what Redis refused, once it is time (a connection lost
- * meanwhile does it when it is back).  Return how long the loop may wait:
- * next (-1: as long as it likes), or less.
- */
-static int64_t
-sr_refused_due(struct store_redis *sr, int64_t next)
-{
-	int64_t	wait;
-
-	if (sr->refused_retry == 0)
-		return (next);
-	wait = sr->refused_retry - loop_now();
-	if (wait > 0)
-		return (next == -1 || wait < next ? wait : next);
-	sr->refused_retry = 0;
-	if (redis_conn_ready(sr->conn))
-		sr_resolve(sr);
-	return (next);
-}
-
-/*
- * The value of a secret in the secrets hash: {"scheme": ..., "secret":
- * ...}, as secrets.json holds it.  Caller frees (and wipes).
- */
-static char *
-sr_secret_value(const char *scheme, const char *secret, size_t *len)
-{
-	struct json_object	*o;
-	const char		*text;
-	char			*value;
-
-	o = json_object_new_object();
-	json_object_object_add(o, "scheme", json_object_new_string(scheme));
-	json_object_object_add(o, "secret", json_object_new_string(secret));
-	text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN,
-	    len);
-	value = xmemdup(text, *len);
-	json_object_put(o);
-	return (value);
-}
-
-/*
- * Give record r the change it makes to the secrets hash, in the same
- * step as its entry: a verifying hook's spawn sets its secret (which
- * store_spawn put in the store's secrets first), its close deletes it.
- */
-static void
-sr_record_secret(struct store_redis *sr, struct sr_record *r,
-    const struct store_entry *e)
-{
-	struct json_object	*o;
-	struct hook		*h;
-	const char		*token, *scheme, *secret;
-	char			*why = NULL;
-
-	if (e->type != JOURNAL_HOOK_CREATED && e->type != JOURNAL_HOOK_CLOSED)
-		return;
-	if ((o = jsonptr_parse(e->json, e->json_len, &why)) == NULL) {
-		free(why);
-		return;
-	}
-	if ((token = proto_string(o, "token")) == NULL)
-		goto out;
-	if (e->type == JOURNAL_HOOK_CLOSED) {
-		h = hook_find_token(sr->store, token, strlen(token));
-		if (h != NULL && h->verify != NULL)
-			r->secret_token = xstrdup(token);
-	} else if ((scheme = proto_string(o, "verify")) != NULL &&
-	    !proto_bool(o, "closed") && (secret = secrets_get(
-	    sr->store->secrets, token, scheme)) != NULL) {
-		r->secret_token = xstrdup(token);
-		r->secret = sr_secret_value(scheme, secret, &r->secretlen);
-	}
-out:
-	json_object_put(o);
-}
-
-/*
- * Send record r, or queue it behind what waits to be sent (sr_prepare
- * sends it once hiredis has written out what it held).
- */
-static void
-sr_enqueue(struct store_redis *sr, struct sr_record *r)
-{
-	if (!TAILQ_EMPTY(&sr->unsent) || sr->resolving ||
-	    !TAILQ_EMPTY(&sr->unknown) ||
-	    redis_conn_unwritten(sr->conn) > SR_UNWRITTEN_MAX ||
-	    sr_send(sr, r) == -1)
-		TAILQ_INSERT_TAIL(&sr->unsent, r, entry);
-}
-
-/* A record this store wrote (store_on_record): send it to the stream. */
-static void
-sr_on_record(const struct store_entry *e, void *arg)
-{
-	struct store_redis	*sr = arg;
-	struct sr_record	*r;
-
-	r = xcalloc(1, sizeof *r);
-	r->sr = sr;
-	r->n = ++sr->written;
-	r->type = e->type;
-	r->provisional = e->seq;
-	r->rec = store_entry_unnumbered(e, &r->reclen);
-	if (e->body != NULL) {
-		r->body = xmemdup(e->body, e->body_len);
-		r->bodylen = e->body_len;
-	}
-	sr->holding += r->reclen + r->bodylen;
-	sr_record_secret(sr, r, e);
-	sr_enqueue(sr, r);
-}
-
-/*
- * Open hook h got its secret again (a spawn by name mended it): restate
- * its creation, whose append sets the secret in the hash (see
- * sr_record_secret), acknowledged before the spawn is answered; a store
- * that knows the hook without its secret reads it then (store_apply).
- */
-void
-store_secret_changed(struct store *s, struct hook *h)
-{
-	struct json_object	*o;
-
-	if (s->redis == NULL || h->verify == NULL || h->closed)
-		return;
-	o = hook_record(h);
-	json_object_object_add(o, "restated", json_object_new_boolean(1));
-	store_append(s, JOURNAL_HOOK_CREATED, 0, o, h->body, h->body_len);
-	json_object_put(o);
-}
-
-/*
- * Keep the secret read from the secrets hash for token (value, len bytes)
- * in the store's secrets, for the hook its spawn makes.
- */
-static void
-sr_secret_keep(struct store_redis *sr, const char *token, const char *value,
-    size_t len)
-{
-	struct json_object	*o;
-	const char		*scheme, *secret;
-	char			*why = NULL;
-
-	if ((o = jsonptr_parse(value, len, &why)) == NULL ||
-	    (scheme = proto_string(o, "scheme")) == NULL ||
-	    (secret = proto_string(o, "secret")) == NULL) {
-		log_warnx("redis store: hook %s's secret is unreadable", token);
-		free(why);
-	} else if (secrets_set(sr->store->secrets, token, scheme, secret,
-	    &why) == -1) {
-		log_warnx("redis store: %s", why);
-		free(why);
-	}
-	json_object_put(o);
-}
-
-/*
- * The secret of a held spawn, read: keep it, and apply what may now be.
- * A lost connection reads it again once reconnected; a missing one (the
- * hook was closed, or its secret trimmed) leaves the hook rejecting
- * every request.
- */
-static void
-sr_on_fetch(struct redis_conn *conn, struct redisReply *reply, void *arg)
-{
-	struct sr_held		*h = arg;
-	struct store_redis	*sr = h->sr;
-
-	(void)conn;
-	if (sr->closing)
-		return;
-	if (reply == NULL) {
-		h->fetch = SR_FETCH_DUE;
-		return;
-	}
-	if (reply->type == REDIS_REPLY_STRING)
-		sr_secret_keep(sr, h->token, reply->str, reply->len);
-	else if (reply->type == REDIS_REPLY_ERROR)
-		log_warnx("redis store: reading hook %s's secret: %s",
-		    h->token, reply->str);
-	h->fetch = SR_FETCH_NONE;
-	sr_release_held(sr);
-}
-
-/* Read held spawn h's secret (HGET), now or once connected. */
-static void
-sr_fetch(struct store_redis *sr, struct sr_held *h)
-{
-	const char	*argv[3];
-	size_t		 lens[3];
-	char		*key;
-	int		 i;
-
-	key = redis_key(sr->session, "secrets");
-	argv[0] = "HGET";
-	argv[1] = key;
-	argv[2] = h->token;
-	for (i = 0; i < 3; i++)
-		lens[i] = strlen(argv[i]);
-	h->fetch = SR_FETCH_SENT;
-	if (redis_conn_command(sr->conn, 0, sr_on_fetch, h, 3, argv,
-	    lens) == -1)
-		h->fetch = SR_FETCH_DUE;
-	free(key);
-}
-
-/*
- * Tell whether entry e is the spawn of an open verifying hook, and copy
- * its token: its secret must be read before it is applied.
- */
-static int
-sr_verifying_spawn(const struct store_entry *e, char *token)
-{
-	struct json_object	*o;
-	const char		*t;
-	char			*why = NULL;
-	int			 verifying;
-
-	if (e->type != JOURNAL_HOOK_CREATED)
-		return (0);
-	if ((o = jsonptr_parse(e->json, e->json_len, &why)) == NULL) {
-		free(why);
-		return (0);
-	}
-	t = proto_string(o, "token");
-	verifying = t != NULL && strlen(t) == TOKEN_LEN &&
-	    proto_string(o, "verify") != NULL && !proto_bool(o, "closed");
-	if (verifying)
-		memcpy(token, t, TOKEN_LEN + 1);
-	json_object_put(o);
-	return (verifying);
-}
-
-/* Hold an entry of another listener back (see the top of the file). */
-static struct sr_held *
-sr_hold(struct store_redis *sr, const struct store_entry *e)
-{
-	struct sr_held	*h;
-
-	h = xcalloc(1, sizeof *h);
-	h->sr = sr;
-	h->serial = ++sr->held_serial;
-	h->e = *e;
-	h->storage = xmalloc(e->json_len + e->body_len + 1);
-	memcpy(h->storage, e->json, e->json_len);
-	h->e.json = h->storage;
-	if (e->body != NULL) {
-		memcpy(h->storage + e->json_len, e->body, e->body_len);
-		h->e.body = h->storage + e->json_len;
-	}
-	TAILQ_INSERT_TAIL(&sr->held, h, entry);
-	return (h);
-}
-
-/*
- * An entry this store wrote, from the follower: it resolves an append of
- * unknown outcome, or is noted until its reply comes (see the top).
- */
-static void
-sr_on_own(struct store_redis *sr, const struct redis_entry *re)
-{
-	struct sr_record	*r;
-	uint64_t		 n;
-	char			*end;
-
-	n = strtoull(re->from + sr->fromlen + 1, &end, 10);
-	if (*end != '\0')
-		return;
-	TAILQ_FOREACH(r, &sr->unknown, entry) {
-		if (r->n == n) {
-			TAILQ_REMOVE(&sr->unknown, r, entry);
-			sr_done(sr, r, re->seq);
-			return;
-		}
-	}
-	if (!sr_seqs_take(&sr->replied, n, NULL))
-		sr_seqs_add(&sr->followed, n, re->seq);
-}
-
-/* An entry of the stream, from the follower: apply another's. */
-static void
-sr_on_entry(const struct redis_entry *re, void *arg)
-{
-	struct store_redis	*sr = arg;
-	struct store_entry	 e;
-	struct sr_held		*h;
-	char			*end, token[TOKEN_LEN + 1];
-	unsigned long		 type;
-	int			 fetch, own;
-
-	own = strncmp(re->from, sr->from, sr->fromlen) == 0 &&
-	    (re->from[sr->fromlen] == '.' || re->from[sr->fromlen] == '\0');
-	type = strtoul(re->type, &end, 10);
-	if (*end != '\0' || type > 255)
-		type = 0;
-	store_retain_entry(sr->retain, re->id, own,
-	    (enum journal_type)type, re->rec, re->reclen);
-	if (strcmp(re->type, "release") == 0) {
-		/* Leases given back early (store-lease.c), not a record. */
-		if (strcmp(re->from, sr->from) != 0)
-			store_lease_released(sr->lease, re->rec, re->reclen);
-		return;
-	}
-	if (own && re->from[sr->fromlen] == '.') {
-		sr_on_own(sr, re);
-		return;
-	}
-	if (type == 0) {
-		log_warnx("redis store: entry %s has type %s", re->id,
-		    re->type);
-		return;
-	}
-	if (type == JOURNAL_MESSAGE_SENDING &&
-	    strncmp(re->from, sr->from, sr->namelen) == 0)
-		sr_earlier(sr, re);
-	memset(&e, 0, sizeof e);
-	e.type = (enum journal_type)type;
-	e.seq = re->seq;
-	e.json = re->rec;
-	e.json_len = re->reclen;
-	e.body = re->body;
-	e.body_len = re->bodylen;
-	fetch = sr_verifying_spawn(&e, token);
-	if (!fetch && sr->followed.n == 0 && TAILQ_EMPTY(&sr->held)) {
-		sr_apply(sr, &e);
-		return;
-	}
-	h = sr_hold(sr, &e);
-	if (fetch) {
-		memcpy(h->token, token, sizeof h->token);
-		sr_fetch(sr, h);
-	}
+	store_redis_send_resolve(sr);
 }
 
 /*
@@ -1059,7 +137,7 @@ store_redis_open(struct store *s, const struct store_config *config,
 	TAILQ_INIT(&sr->catch_ups);
 	sr->conn = redis_conn_new(sr->loop, config->redis, sr_on_state, sr);
 	sr->follow = redis_follow_new(sr->loop, config->redis, sr->session,
-	    "0", sr_on_entry, sr);
+	    "0", store_redis_apply_on_entry, sr);
 	sr->lease = store_lease_new(s, sr->conn, sr->session, sr->from,
 	    config->lease_ms);
 	sr->heartbeat = store_heartbeat_new(s, sr->conn, sr->session,
@@ -1068,9 +146,9 @@ store_redis_open(struct store *s, const struct store_config *config,
 	    sr->from, config->retain_ms);
 	if (config->replicas > 0)
 		sr->replicas = store_replicas_new(sr->loop, sr->conn,
-		    config->replicas, sr_on_replicas, sr);
+		    config->replicas, store_redis_sync_on_replicas, sr);
 	loop_prepare_add(sr->loop, sr_prepare, sr);
-	store_on_record(s, sr_on_record, sr);
+	store_on_record(s, store_redis_send_on_record, sr);
 	return (sr);
 }
 
@@ -1106,11 +184,11 @@ store_redis_close(struct store_redis *sr)
 	store_replicas_free(sr->replicas);
 	while ((r = TAILQ_FIRST(&sr->unsent)) != NULL) {
 		TAILQ_REMOVE(&sr->unsent, r, entry);
-		sr_record_free(r);
+		store_redis_send_record_free(r);
 	}
 	while ((r = TAILQ_FIRST(&sr->unknown)) != NULL) {
 		TAILQ_REMOVE(&sr->unknown, r, entry);
-		sr_record_free(r);
+		store_redis_send_record_free(r);
 	}
 	while ((h = TAILQ_FIRST(&sr->held)) != NULL) {
 		TAILQ_REMOVE(&sr->held, h, entry);
@@ -1124,7 +202,7 @@ store_redis_close(struct store_redis *sr)
 	}
 	/* Their records will not be acknowledged now: free what they hold. */
 	for (i = 0; i < sr->nwaiting; i++) {
-		sr_bound_cancel(sr, sr->waiting[i].bound);
+		store_redis_sync_bound_cancel(sr, sr->waiting[i].bound);
 		if (sr->waiting[i].dropped != NULL)
 			sr->waiting[i].dropped(sr->waiting[i].arg);
 	}
@@ -1137,114 +215,6 @@ store_redis_close(struct store_redis *sr)
 	free(sr->from);
 	free(sr->session);
 	free(sr);
-}
-
-/*
- * Run cb(arg) once every record written so far is acknowledged, or
- * failed(arg, why) instead (unless NULL) if a WAIT finds too few
- * replicas before, or they are not acknowledged within ms; or
- * dropped(arg) (unless NULL) if the store is closed before any of these.
- */
-void
-store_redis_after_sync(struct store_redis *sr, int64_t ms,
-    store_synced_cb cb, store_unsynced_cb failed, store_dropped_cb dropped,
-    void *arg)
-{
-	struct sr_bound	*b;
-
-	if (sr->nwaiting == sr->waiting_size) {
-		sr->waiting_size = sr->waiting_size == 0 ? 64 :
-		    sr->waiting_size * 2;
-		sr->waiting = xreallocarray(sr->waiting, sr->waiting_size,
-		    sizeof *sr->waiting);
-	}
-	sr->waiting[sr->nwaiting].n = sr->written;
-	sr->waiting[sr->nwaiting].cb = cb;
-	sr->waiting[sr->nwaiting].failed = failed;
-	sr->waiting[sr->nwaiting].dropped = dropped;
-	sr->waiting[sr->nwaiting].arg = arg;
-	sr->waiting[sr->nwaiting].bound = NULL;
-	if (failed != NULL && sr->written > sr_durable(sr)) {
-		b = xcalloc(1, sizeof *b);
-		b->sr = sr;
-		b->ms = ms > 0 ? ms : STORE_COMMAND_WAIT_MS;
-		b->timer = loop_timer_add(sr->loop, loop_now() + b->ms,
-		    sr_bound_expired, b);
-		sr->waiting[sr->nwaiting].bound = b;
-	}
-	sr->nwaiting++;
-}
-
-/*
- * Make the callback cb(arg), waiting since store_redis_after_sync, be
- * to_cb(to_arg) instead, in its place (with no dropped callback: the
- * mover owns arg now).  Return 0, or -1 if none waits.
- */
-int
-store_redis_sync_move(struct store_redis *sr, store_synced_cb cb, void *arg,
-    store_synced_cb to_cb, void *to_arg)
-{
-	size_t	i;
-
-	for (i = 0; i < sr->nwaiting; i++) {
-		if (sr->waiting[i].cb == cb && sr->waiting[i].arg == arg) {
-			sr_bound_cancel(sr, sr->waiting[i].bound);
-			sr->waiting[i].bound = NULL;
-			sr->waiting[i].cb = to_cb;
-			sr->waiting[i].failed = NULL;
-			sr->waiting[i].dropped = NULL;
-			sr->waiting[i].arg = to_arg;
-			return (0);
-		}
-	}
-	return (-1);
-}
-
-/*
- * A catch-up read the stream to its end: it is over once the entries it
- * brought are applied, those held back included (a verifying hook's
- * spawn waits for its secret), so that the hook it was for is there,
- * with its secret.
- */
-static void
-sr_caught_up(void *arg, const char *error)
-{
-	struct sr_catch_up	*c = arg;
-	struct store_redis	*sr = c->sr;
-
-	if (error == NULL && !sr->closing && !TAILQ_EMPTY(&sr->held)) {
-		c->mark = sr->held_serial;
-		TAILQ_INSERT_TAIL(&sr->catch_ups, c, entry);
-		return;
-	}
-	c->done(c->arg, error == NULL && sr->closing ? "the store was closed" :
-	    error);
-	free(c);
-}
-
-/*
- * Catch up the stream now (see redis_follow_catch_up), then call
- * done(arg, error) once what it read is applied.  Return 0, or -1 when
- * Redis is not reachable now.
- */
-int
-store_redis_catch_up(struct store_redis *sr, store_caught_up_cb done,
-    void *arg)
-{
-	struct sr_catch_up	*c;
-
-	if (!redis_conn_ready(sr->conn))
-		return (-1);
-	c = xcalloc(1, sizeof *c);
-	c->sr = sr;
-	c->done = done;
-	c->arg = arg;
-	if (redis_follow_catch_up(sr->follow, sr->conn, sr_caught_up,
-	    c) == -1) {
-		free(c);
-		return (-1);
-	}
-	return (0);
 }
 
 /* Queued message m may be wanted here: claim its lease (store-lease.c). */

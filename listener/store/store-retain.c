@@ -19,8 +19,8 @@
  * after the round started: each spawn or close that turns out to precede
  * the checkpoint is written again after it (a restated creation, or the
  * close), once every entry before it is applied.  A round is put off
- * while entries are held back (store-redis.c): they are not applied yet.
- * Restated records change nothing for a store that knows the hook
+ * while entries are held back (store-redis-apply.c): they are not applied
+ * yet.  Restated records change nothing for a store that knows the hook
  * (store_apply passes them by).
  */
 #include "config.h"

@@ -205,7 +205,7 @@ store_commit(struct store *s)
 /*
  * Hand out the next sequence number, for a record about to be appended:
  * the only place one is taken.  A replicated store hands out provisional
- * ones: Redis gives the real one (store-redis.c).
+ * ones: Redis gives the real one (store-redis-send.c).
  */
 uint64_t
 store_seq_new(struct store *s)

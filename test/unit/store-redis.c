@@ -1,5 +1,5 @@
 /*
- * Unit tests for the replicated store (listener/store/store-redis.c):
+ * Unit tests for the replicated store (listener/store/store-redis*.c):
  * two stores A and B, each over a journal of its own, of one session on
  * one redis-server of the test's own (test/helpers/redis-start), on one
  * loop, as two listeners would be.  A hook spawned on A is found on B;

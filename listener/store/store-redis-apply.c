@@ -1,0 +1,269 @@
+/*
+ * Applying the entries the follower brings to the replicated store
+ * (store-redis.c): other listeners' are applied (store_apply), in the
+ * stream's order.
+ *
+ * Entries come back through the follower too: this store's own (its
+ * "from" is the listener's name and a nonce of this opening) are not
+ * applied again.  One seen by the follower before its append's reply
+ * came holds every later entry of other listeners back until that reply:
+ * a take of that message must find it under its real number.  The spawn
+ * of a verifying hook is held back until its secret is read
+ * (store-redis-secrets.c), and every entry after it with it.  Those of
+ * the listener's name with another nonce are an earlier life of this
+ * listener, applied as another's; that life is dead (one listener runs
+ * per session directory), so a request it started and left without an
+ * outcome was cut by its death: once the stream is read, this store
+ * records it unanswered for the whole session
+ * (store_redis_apply_cut_earlier), as the journal store shows its own
+ * after a crash.
+ *
+ * A catch-up (store_redis_catch_up) is over once what it read is
+ * applied, what it held back included.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "redis-conn.h"
+#include "redis-follow.h"
+#include "store-lease.h"
+#include "store-private.h"
+#include "store-redis-private.h"
+#include "store-redis.h"
+#include "store-retain.h"
+#include "token.h"
+#include "xmalloc.h"
+
+/*
+ * Record as unanswered the requests an earlier life of this listener
+ * started and left without an outcome, once the stream is read and
+ * applied as far as it goes (an outcome may follow its start anywhere):
+ * that life is dead, so none will come.  One already unanswered (a life
+ * in between recorded it) or sent is left as it is.
+ */
+void
+store_redis_apply_cut_earlier(struct store_redis *sr)
+{
+	struct message	*m;
+	size_t		 i;
+
+	if (sr->nearlier == 0 || sr->read != 2 || !TAILQ_EMPTY(&sr->held) ||
+	    sr->followed.n != 0)
+		return;
+	for (i = 0; i < sr->nearlier; i++) {
+		m = store_message(sr->store, sr->earlier[i]);
+		if (m == NULL || m->state != MESSAGE_SENDING)
+			continue;
+		log_info("redis store: request %llu, sent by an earlier life "
+		    "of this listener, has no outcome: unanswered",
+		    (unsigned long long)m->seq);
+		message_unanswered(sr->store, m);
+	}
+	sr->nearlier = 0;
+}
+
+/* Note a request an earlier life of this listener started (entry re). */
+static void
+sr_earlier(struct store_redis *sr, const struct redis_entry *re)
+{
+	if (sr->nearlier == sr->earlier_size) {
+		sr->earlier_size = sr->earlier_size == 0 ? 16 :
+		    sr->earlier_size * 2;
+		sr->earlier = xreallocarray(sr->earlier, sr->earlier_size,
+		    sizeof *sr->earlier);
+	}
+	sr->earlier[sr->nearlier++] = re->seq;
+}
+
+/* Apply an entry another listener wrote; log one that does not fit. */
+static void
+sr_apply(struct store_redis *sr, const struct store_entry *e)
+{
+	char	*cause = NULL;
+
+	if (store_apply(sr->store, e, &cause) == -1) {
+		log_warnx("redis store: %s", cause);
+		free(cause);
+	}
+}
+
+/*
+ * Apply the entries held back, in order, as far as no reply is awaited
+ * and no secret is being read; then end the catch-ups that waited for
+ * them.
+ */
+void
+store_redis_apply_release_held(struct store_redis *sr)
+{
+	struct sr_held		*h;
+	struct sr_catch_up	*c;
+
+	while (sr->followed.n == 0 && (h = TAILQ_FIRST(&sr->held)) != NULL &&
+	    h->fetch == SR_FETCH_NONE) {
+		TAILQ_REMOVE(&sr->held, h, entry);
+		sr->released = h->serial;
+		sr_apply(sr, &h->e);
+		free(h->storage);
+		free(h);
+	}
+	while ((c = TAILQ_FIRST(&sr->catch_ups)) != NULL &&
+	    c->mark <= sr->released) {
+		TAILQ_REMOVE(&sr->catch_ups, c, entry);
+		c->done(c->arg, NULL);
+		free(c);
+	}
+	store_redis_apply_cut_earlier(sr);
+}
+
+/* Hold an entry of another listener back (see the top of the file). */
+static struct sr_held *
+sr_hold(struct store_redis *sr, const struct store_entry *e)
+{
+	struct sr_held	*h;
+
+	h = xcalloc(1, sizeof *h);
+	h->sr = sr;
+	h->serial = ++sr->held_serial;
+	h->e = *e;
+	h->storage = xmalloc(e->json_len + e->body_len + 1);
+	memcpy(h->storage, e->json, e->json_len);
+	h->e.json = h->storage;
+	if (e->body != NULL) {
+		memcpy(h->storage + e->json_len, e->body, e->body_len);
+		h->e.body = h->storage + e->json_len;
+	}
+	TAILQ_INSERT_TAIL(&sr->held, h, entry);
+	return (h);
+}
+
+/*
+ * An entry this store wrote, from the follower: it resolves an append of
+ * unknown outcome, or is noted until its reply comes (see the top).
+ */
+static void
+sr_on_own(struct store_redis *sr, const struct redis_entry *re)
+{
+	struct sr_record	*r;
+	uint64_t		 n;
+	char			*end;
+
+	n = strtoull(re->from + sr->fromlen + 1, &end, 10);
+	if (*end != '\0')
+		return;
+	TAILQ_FOREACH(r, &sr->unknown, entry) {
+		if (r->n == n) {
+			TAILQ_REMOVE(&sr->unknown, r, entry);
+			store_redis_send_done(sr, r, re->seq);
+			return;
+		}
+	}
+	if (!store_redis_sync_seqs_take(&sr->replied, n, NULL))
+		store_redis_sync_seqs_add(&sr->followed, n, re->seq);
+}
+
+/* An entry of the stream, from the follower: apply another's. */
+void
+store_redis_apply_on_entry(const struct redis_entry *re, void *arg)
+{
+	struct store_redis	*sr = arg;
+	struct store_entry	 e;
+	struct sr_held		*h;
+	char			*end, token[TOKEN_LEN + 1];
+	unsigned long		 type;
+	int			 fetch, own;
+
+	own = strncmp(re->from, sr->from, sr->fromlen) == 0 &&
+	    (re->from[sr->fromlen] == '.' || re->from[sr->fromlen] == '\0');
+	type = strtoul(re->type, &end, 10);
+	if (*end != '\0' || type > 255)
+		type = 0;
+	store_retain_entry(sr->retain, re->id, own,
+	    (enum journal_type)type, re->rec, re->reclen);
+	if (strcmp(re->type, "release") == 0) {
+		/* Leases given back early (store-lease.c), not a record. */
+		if (strcmp(re->from, sr->from) != 0)
+			store_lease_released(sr->lease, re->rec, re->reclen);
+		return;
+	}
+	if (own && re->from[sr->fromlen] == '.') {
+		sr_on_own(sr, re);
+		return;
+	}
+	if (type == 0) {
+		log_warnx("redis store: entry %s has type %s", re->id,
+		    re->type);
+		return;
+	}
+	if (type == JOURNAL_MESSAGE_SENDING &&
+	    strncmp(re->from, sr->from, sr->namelen) == 0)
+		sr_earlier(sr, re);
+	memset(&e, 0, sizeof e);
+	e.type = (enum journal_type)type;
+	e.seq = re->seq;
+	e.json = re->rec;
+	e.json_len = re->reclen;
+	e.body = re->body;
+	e.body_len = re->bodylen;
+	fetch = store_redis_secrets_verifying_spawn(&e, token);
+	if (!fetch && sr->followed.n == 0 && TAILQ_EMPTY(&sr->held)) {
+		sr_apply(sr, &e);
+		return;
+	}
+	h = sr_hold(sr, &e);
+	if (fetch) {
+		memcpy(h->token, token, sizeof h->token);
+		store_redis_secrets_fetch(sr, h);
+	}
+}
+
+/*
+ * A catch-up read the stream to its end: it is over once the entries it
+ * brought are applied, those held back included (a verifying hook's
+ * spawn waits for its secret), so that the hook it was for is there,
+ * with its secret.
+ */
+static void
+sr_caught_up(void *arg, const char *error)
+{
+	struct sr_catch_up	*c = arg;
+	struct store_redis	*sr = c->sr;
+
+	if (error == NULL && !sr->closing && !TAILQ_EMPTY(&sr->held)) {
+		c->mark = sr->held_serial;
+		TAILQ_INSERT_TAIL(&sr->catch_ups, c, entry);
+		return;
+	}
+	c->done(c->arg, error == NULL && sr->closing ? "the store was closed" :
+	    error);
+	free(c);
+}
+
+/*
+ * Catch up the stream now (see redis_follow_catch_up), then call
+ * done(arg, error) once what it read is applied.  Return 0, or -1 when
+ * Redis is not reachable now.
+ */
+int
+store_redis_catch_up(struct store_redis *sr, store_caught_up_cb done,
+    void *arg)
+{
+	struct sr_catch_up	*c;
+
+	if (!redis_conn_ready(sr->conn))
+		return (-1);
+	c = xcalloc(1, sizeof *c);
+	c->sr = sr;
+	c->done = done;
+	c->arg = arg;
+	if (redis_follow_catch_up(sr->follow, sr->conn, sr_caught_up,
+	    c) == -1) {
+		free(c);
+		return (-1);
+	}
+	return (0);
+}
