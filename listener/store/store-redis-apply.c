@@ -25,6 +25,7 @@
 
 #include <sys/queue.h>
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,7 +144,11 @@ sr_hold(struct store_redis *sr, const struct store_entry *e)
 
 /*
  * An entry this store wrote, from the follower: it resolves an append of
- * unknown outcome, or is noted until its reply comes (see the top).
+ * unknown outcome, or is noted until its reply comes (see the top).  An
+ * append may be in the stream twice (doc/store-redis.md): a copy of a
+ * record already acknowledged, or of one never written, is passed over,
+ * or it would wait for a reply that never comes, holding back every
+ * later entry of the others.
  */
 static void
 sr_on_own(struct store_redis *sr, const struct redis_entry *re)
@@ -162,8 +167,15 @@ sr_on_own(struct store_redis *sr, const struct redis_entry *re)
 			return;
 		}
 	}
-	if (!store_redis_sync_seqs_take(&sr->replied, n, NULL))
-		store_redis_sync_seqs_add(&sr->followed, n, re->seq);
+	if (store_redis_sync_seqs_take(&sr->replied, n, NULL))
+		return;
+	if (n == 0 || n > sr->written || store_redis_sync_was_acked(sr, n)) {
+		log_warnx("redis store: record %" PRIu64 " of this listener "
+		    "is in the stream again (seq %" PRIu64 "): passed over",
+		    n, re->seq);
+		return;
+	}
+	store_redis_sync_seqs_add(&sr->followed, n, re->seq);
 }
 
 /* An entry of the stream, from the follower: apply another's. */

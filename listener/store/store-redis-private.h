@@ -152,6 +152,8 @@ void		 store_redis_sync_bound_cancel(struct store_redis *,
 		    struct sr_bound *);
 void		 store_redis_sync_run_waiting(struct store_redis *);
 void		 store_redis_sync_acked(struct store_redis *, uint64_t);
+int		 store_redis_sync_was_acked(const struct store_redis *,
+		    uint64_t);
 void		 store_redis_sync_on_replicas(void *, uint64_t, const char *);
 
 /* store-redis-send.c */

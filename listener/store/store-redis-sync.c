@@ -179,6 +179,21 @@ store_redis_sync_run_waiting(struct store_redis *sr)
 	sr->nwaiting -= done;
 }
 
+/* Tell whether record n was acknowledged (store_redis_sync_acked). */
+int
+store_redis_sync_was_acked(const struct store_redis *sr, uint64_t n)
+{
+	size_t	i;
+
+	if (n <= sr->acked)
+		return (1);
+	for (i = 0; i < sr->acked_above.n; i++) {
+		if (sr->acked_above.v[i].n == n)
+			return (1);
+	}
+	return (0);
+}
+
 /* Mark record n acknowledged, and move the low-water mark. */
 void
 store_redis_sync_acked(struct store_redis *sr, uint64_t n)
