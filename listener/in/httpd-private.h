@@ -54,6 +54,9 @@ struct httpd {
 	uint64_t		 log_dropped;
 	unsigned int		 mhd_status;	/* of the last error MHD
 						   answered itself, or 0 */
+	int			 starved;	/* accept failed with no
+						   connection: httpd_run */
+	struct loop_timer	*starve_timer;	/* MHD paused until then */
 	struct httpd_canned	*canned;	/* short answers made */
 	size_t			 ncanned;
 
