@@ -107,6 +107,35 @@ inflight_is() {
 	assert_equal "$(listener_pid)" "$pid"
 }
 
+@test "with 64 open files, more waits than files still get their callbacks" {
+	local i hooks=() waiters=() senders=()
+	start_low_files
+	for ((i = 0; i < 60; i++)); do
+		hooks+=("$(fish spawn)")
+	done
+	for ((i = 0; i < 60; i++)); do
+		fish wait "${hooks[i]}" --timeout 15 \
+		    >"$BATS_TEST_TMPDIR/wait-$i" 2>&1 3>&- &
+		waiters+=($!)
+	done
+	# The listener takes no more clients: out of files, or at its cap.
+	wait_until 10 grep -Eq 'cannot accept clients|clients connected;' \
+	    "$log"
+	# The callbacks the waits wait for come now.
+	for ((i = 0; i < 60; i++)); do
+		curl -sS -o /dev/null --max-time 20 -d "\"$i\"" \
+		    "${hooks[i]}" 3>&- &
+		senders+=($!)
+	done
+	for ((i = 0; i < 60; i++)); do
+		wait "${waiters[i]}" ||
+		    fail "wait $i: $(cat "$BATS_TEST_TMPDIR/wait-$i")"
+		assert_equal "$(cat "$BATS_TEST_TMPDIR/wait-$i")" "\"$i\""
+	done
+	wait "${senders[@]}"
+	assert_equal "$(listener_pid)" "$pid"
+}
+
 @test "with 64 open files, connections holding every slot leave spawn and wait working, and are cut in time" {
 	local good
 	start_low_files --idle-timeout 3s --max-per-ip 1000

@@ -209,14 +209,16 @@ httpd_prepare(void *arg)
  * lower), keeping room for the journal, control clients and sends.  When
  * accept(2) fails with EMFILE anyway, MHD stops accepting until one of
  * its connections closes; with none, it would retry at once, which this
- * room prevents.
+ * room prevents.  *spare is set to the files left for those other uses
+ * (0 if the limit is unknown or infinite: as many as they like).
  */
 static unsigned int
-httpd_connection_limit(const struct limits *limits)
+httpd_connection_limit(const struct limits *limits, uint64_t *spare)
 {
 	struct rlimit	rl;
 	uint64_t	want = limits->max_connections, room;
 
+	*spare = 0;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return ((unsigned int)want);
 	if (rl.rlim_cur < rl.rlim_max) {
@@ -234,6 +236,8 @@ httpd_connection_limit(const struct limits *limits)
 		    (unsigned long long)want, (unsigned long long)rl.rlim_cur);
 		want = room;
 	}
+	if (rl.rlim_cur != RLIM_INFINITY)
+		*spare = rl.rlim_cur - want;
 	return ((unsigned int)want);
 }
 
@@ -259,7 +263,7 @@ httpd_start(const struct httpd_config *config, char **cause)
 	h->limits = *config->limits;
 	TAILQ_INIT(&h->conns);
 	TAILQ_INIT(&h->idle);
-	h->conn_limit = httpd_connection_limit(&h->limits);
+	h->conn_limit = httpd_connection_limit(&h->limits, &h->spare_files);
 	requests_init(&h->requests, h->store, &h->limits, httpd_client_turn, h);
 	h->requests.forwarded = config->forwarded;
 	h->hold = hold_new(loop, h->store);
@@ -334,6 +338,17 @@ httpd_quiesce(struct httpd *h)
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	hold_quiesce(h->hold);
+}
+
+/*
+ * Return how many open files are left for other uses than hooks'
+ * connections (control clients, the journal, sends), or 0 for as many as
+ * they like.
+ */
+uint64_t
+httpd_spare_files(struct httpd *h)
+{
+	return (h->spare_files);
 }
 
 /* Return the requests held by --hold hooks, for fish reply. */
