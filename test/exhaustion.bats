@@ -27,18 +27,44 @@ teardown() {
 	[ "$bad" -eq 0 ]
 }
 
-# start_low_files [START_ARG...]: start the listener allowed 64 open
-# files (soft and hard: it cannot raise them); spawn a hook (url, token,
-# port).
-start_low_files() {
+# no_valgrind: skip a test that counts the listener's open files under
+# valgrind, which keeps files of its own in the listener's process.
+no_valgrind() {
 	[ "$TEST_VALGRIND" != 1 ] ||
 	    skip "valgrind keeps open files of its own in the listener's process"
-	run bash -c "ulimit -n 64 && fish start $*"
-	assert_success
+}
+
+# spawn_hook: spawn a hook (url, token, port) on the listener (pid).
+spawn_hook() {
 	url=$(fish spawn)
 	token=${url##*/}
 	port=$(port_of "$url")
 	pid=$(listener_pid)
+}
+
+# start_low_files [START_ARG...]: start the listener allowed 64 open
+# files (soft and hard: it cannot raise them), and spawn_hook.
+start_low_files() {
+	no_valgrind
+	run bash -c "ulimit -n 64 && fish start $*"
+	assert_success
+	spawn_hook
+}
+
+# take_files: lower the running listener's limit of open files to what
+# it has open and four more, and have control clients that send nothing
+# take those four (holder, until $go exists).  Its files are taken by
+# other uses than hooks' connections, as sends and forwards may too.
+take_files() {
+	local n
+
+	command -v prlimit >/dev/null || skip "needs prlimit (util-linux)"
+	n=$(find "/proc/$pid/fd" -mindepth 1 | wc -l)
+	prlimit --pid "$pid" --nofile=$((n + 4)):$((n + 4))
+	python3 "$exhaust" control "$sock" 20 "$go" \
+	    >"$BATS_TEST_TMPDIR/held" 3>&- &
+	holder=$!
+	wait_until 10 files_open "$pid" $((n + 4))
 }
 
 # files_open PID N: PID has at least N files open.
@@ -54,29 +80,25 @@ cpu_ms() {
 	echo $((ticks * 1000 / $(getconf CLK_TCK)))
 }
 
+# rolled URL: post a callback to URL; succeed once the journal has more
+# than one segment.
+rolled() {
+	post "$1" '"more"' &&
+	    [ "$(status_field /journal_segments)" -gt 1 ]
+}
+
 # inflight_is BYTES: fish status says BYTES of bodies are in flight.
 inflight_is() {
 	[ "$(status_field /inflight_bytes)" = "$1" ]
 }
 
 @test "out of open files with no connection open, the listener idles instead of spinning, and serves once files are free" {
-	local before after start elapsed used n
-	command -v prlimit >/dev/null || skip "needs prlimit (util-linux)"
-	[ "$TEST_VALGRIND" != 1 ] ||
-	    skip "valgrind keeps open files of its own in the listener's process"
+	local before after start elapsed used
+	no_valgrind
 	run fish start
 	assert_success
-	url=$(fish spawn)
-	pid=$(listener_pid)
-	# Its files are taken by other uses than hooks' connections (here
-	# control clients that send nothing; sends and forwards do too): it
-	# may open four more.
-	n=$(find "/proc/$pid/fd" -mindepth 1 | wc -l)
-	prlimit --pid "$pid" --nofile=$((n + 4)):$((n + 4))
-	python3 "$exhaust" control "$sock" 20 "$go" \
-	    >"$BATS_TEST_TMPDIR/held" 3>&- &
-	holder=$!
-	wait_until 10 files_open "$pid" $((n + 4))
+	spawn_hook
+	take_files
 	# A callback comes: accept(2) fails, and no connection is open whose
 	# end would make it try again.
 	curl -sS -o /dev/null -w '%{http_code}' --max-time 30 -d hello \
@@ -136,6 +158,42 @@ inflight_is() {
 	assert_equal "$(listener_pid)" "$pid"
 }
 
+@test "out of open files, callbacks on an open connection are journaled past the segment that cannot roll, and survive a SIGKILL" {
+	local i got
+	no_valgrind
+	run fish start
+	assert_success
+	spawn_hook
+	# A sender's connection is open before the files run out.
+	python3 "$exhaust" keepalive "$port" "$token" 40 10000 "$go.post" \
+	    >"$BATS_TEST_TMPDIR/posts" 3>&- &
+	sender=$!
+	wait_until 10 grep -q '^connected 200$' "$BATS_TEST_TMPDIR/posts"
+	take_files
+	# 400 kB, past the first segment's 256 kB: the next cannot be
+	# opened, and the records go on in the one open.
+	touch "$go.post"
+	wait "$sender"
+	sender=""
+	run cat "$BATS_TEST_TMPDIR/posts"
+	assert_line '200 x40'
+	run grep 'cannot prepare journal segment' "$log"
+	assert_success
+	assert_output --partial 'Too many open files; appends go on'
+	touch "$go"
+	wait "$holder"
+	holder=""
+	# Files free again, the journal rolls at the next callbacks.
+	wait_until 10 rolled "$url"
+	kill_listener
+	run fish wait "$url" --timeout 5
+	assert_output first
+	for ((i = 1; i <= 40; i++)); do
+		got=$(fish wait "$url" --timeout 5)
+		assert_equal "${got%% *}" "$i"
+	done
+}
+
 @test "with 64 open files, connections holding every slot leave spawn and wait working, and are cut in time" {
 	local good
 	start_low_files --idle-timeout 3s --max-per-ip 1000
@@ -163,10 +221,8 @@ inflight_is() {
 	local good
 	run fish start --idle-timeout 2s --max-inflight 1MiB
 	assert_success
-	url=$(fish spawn)
+	spawn_hook
 	good=$(fish spawn)
-	token=${url##*/}
-	port=$(port_of "$url")
 	python3 "$exhaust" promise "$port" "$token" 1048576 \
 	    >"$BATS_TEST_TMPDIR/promise" 3>&- &
 	holder=$!
@@ -193,9 +249,7 @@ inflight_is() {
 @test "Expect: 100-continue with a body past --max-body or --max-inflight is refused before the body, never told to continue" {
 	run fish start --max-body 1MiB --max-inflight 1MiB
 	assert_success
-	url=$(fish spawn)
-	token=${url##*/}
-	port=$(port_of "$url")
+	spawn_hook
 	run python3 "$exhaust" expect "$port" "$token" $((2 << 20))
 	assert_output 413
 	# Another body holds most of --max-inflight.

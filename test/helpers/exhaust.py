@@ -14,6 +14,12 @@ never used.  Raw sockets, so that nothing tidies up what is sent.
         print "opened N"; hold them until GO exists (at most a minute),
         then print "cut N" (how many the listener had closed) and close
         the others
+    exhaust.py keepalive PORT TOKEN COUNT SIZE GO
+        open a connection and have one small request to /TOKEN answered
+        on it; print "connected"; once the file GO exists (at most a
+        minute), POST COUNT bodies of SIZE bytes on it, one after
+        another, the I-th beginning "I ", and print the status codes
+        ("200 x40")
     exhaust.py promise PORT TOKEN LENGTH
         POST a head declaring a body of LENGTH bytes to /TOKEN and send
         none of it; print "sent", then "closed after S s" once the
@@ -119,6 +125,53 @@ def promise(port, token, length):
     print("closed after %.1f s" % (time.monotonic() - start))
 
 
+def read_answer(s):
+    """Read one answer of a keep-alive connection; return its status."""
+    got = b""
+    while b"\r\n\r\n" not in got:
+        data = s.recv(4096)
+        if data == b"":
+            return "closed"
+        got += data
+    head, rest = got.split(b"\r\n\r\n", 1)
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        data = s.recv(4096)
+        if data == b"":
+            break
+        rest += data
+    return status_codes(head)[0]
+
+
+def keepalive(port, token, count, size, go):
+    s = socket.create_connection((HOST, port))
+    s.settimeout(20)
+    s.sendall(head(token, 5) + b"first")
+    print("connected %s" % read_answer(s), flush=True)
+    await_file(go)
+    codes = []
+    for i in range(1, count + 1):
+        body = (b"%d " % i).ljust(size, b"x")
+        try:
+            s.sendall(head(token, len(body)) + body)
+            codes.append(read_answer(s))
+        except OSError:
+            codes.append("closed")
+        if codes[-1] == "closed":
+            break
+    summary = []
+    for code in codes:
+        if summary and summary[-1][0] == code:
+            summary[-1][1] += 1
+        else:
+            summary.append([code, 1])
+    print(" ".join("%s x%d" % (c, n) for c, n in summary))
+
+
 def expect(port, token, length):
     s = socket.create_connection((HOST, port))
     s.sendall(head(token, length, "Expect: 100-continue\r\n"))
@@ -147,6 +200,9 @@ def main():
     elif mode == "connections":
         connections(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4],
                     sys.argv[5] if len(sys.argv) > 5 else None)
+    elif mode == "keepalive":
+        keepalive(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),
+                  int(sys.argv[5]), sys.argv[6])
     elif mode == "promise":
         promise(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
     elif mode == "expect":
