@@ -23,8 +23,8 @@ never used.  Raw sockets, so that nothing tidies up what is sent.
     exhaust.py promise PORT TOKEN LENGTH
         POST a head declaring a body of LENGTH bytes to /TOKEN and send
         none of it; print "sent", then "closed after S s" once the
-        listener closes the connection (with "answered CODE" first if an
-        answer came), or "open" after 30 s
+        listener closes the connection, timed from the connect (with
+        "answered CODE" first if an answer came), or "open" after 30 s
     exhaust.py expect PORT TOKEN LENGTH
         POST a head with "Expect: 100-continue" declaring a body of
         LENGTH bytes, and wait for what comes; print each status code of
@@ -103,10 +103,11 @@ def status_codes(data):
 
 
 def promise(port, token, length):
+    # Timed from before the connect: no deadline starts earlier.
+    start = time.monotonic()
     s = socket.create_connection((HOST, port))
     s.sendall(head(token, length))
     print("sent", flush=True)
-    start = time.monotonic()
     s.settimeout(30)
     got = b""
     try:
