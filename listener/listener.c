@@ -417,7 +417,8 @@ listener_start_http(int http_fd)
 	if ((listener.httpd = httpd_start(&httpd_config, &cause)) == NULL)
 		listener_fail(cause);
 	listener.control = control_start(listener.loop, listener.store,
-	    listener.outbound, listener.session.socket_path, &cause);
+	    listener.outbound, listener.session.socket_path,
+	    httpd_spare_files(listener.httpd), &cause);
 	if (listener.control == NULL)
 		listener_fail(cause);
 }

@@ -17,10 +17,7 @@ teardown() {
 	kill_and_wait "${holder_pid-}"
 	# bats fails a teardown on its last command only: keep its verdict.
 	common_teardown || bad=1
-	if [ -n "$mnt" ]; then
-		umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
-		rmdir "$mnt" 2>/dev/null || true
-	fi
+	unmount_tmpfs
 	[ "$bad" -eq 0 ]
 }
 
@@ -245,18 +242,6 @@ tail_has_all() {
 	# Nothing acknowledged is missing.
 	run fish wait h --timeout 5
 	assert_output '"acknowledged"'
-}
-
-# mount_tmpfs SIZE: mount a tmpfs of SIZE at $mnt (teardown unmounts it)
-# and move the test's FISH_HOME into it; skip the test if that cannot be.
-mount_tmpfs() {
-	mnt=$(mktemp -d)
-	if ! mount -t tmpfs -o size="$1" tmpfs "$mnt" 2>/dev/null; then
-		rmdir "$mnt"
-		mnt=""
-		skip "cannot mount a tmpfs of $1 here"
-	fi
-	export FISH_HOME=$mnt/home
 }
 
 @test "a full disk stops the listener before it acknowledges anything more" {

@@ -21,7 +21,6 @@ struct store;
 #define CONTROL_IN_CHUNK		(16U << 10)
 /* Room for frames being read, all clients together. */
 #define CONTROL_IN_MAX			(96U << 20)
-#define CONTROL_CONNS_MAX		1024
 /* Output a client may leave unread before it is cut. */
 #define CONTROL_OUT_MAX			(256U << 20)
 /* How long a frame may take to arrive once it has room. */
@@ -47,6 +46,7 @@ struct control {
 	uint64_t		 next_id;
 	TAILQ_HEAD(, conn)	 conns;
 	size_t			 nconns;
+	size_t			 conns_max;	/* at a time */
 	size_t			 in_granted;	/* sum of the conns' grants */
 	TAILQ_HEAD(, conn)	 starved;	/* waiting for room, oldest first */
 	int64_t			 frame_timeout_ms;

@@ -54,6 +54,9 @@ struct httpd {
 	uint64_t		 log_dropped;
 	unsigned int		 mhd_status;	/* of the last error MHD
 						   answered itself, or 0 */
+	int			 starved;	/* accept failed with no
+						   connection: httpd_run */
+	struct loop_timer	*starve_timer;	/* MHD paused until then */
 	struct httpd_canned	*canned;	/* short answers made */
 	size_t			 ncanned;
 
@@ -62,6 +65,8 @@ struct httpd {
 	TAILQ_HEAD(, httpd_conn) idle;		/* idle the longest first */
 	size_t			 open;		/* connections not cut */
 	unsigned int		 conn_limit;	/* MHD's connection limit */
+	uint64_t		 spare_files;	/* the rest of our open files,
+						   or 0: unlimited */
 	struct loop_timer	*sweep;		/* at the earliest deadline */
 	struct loop_timer	*room;		/* see httpd_make_room */
 };

@@ -77,6 +77,14 @@
 /* How MHD 0.9.75 logs the status of an error it answers itself. */
 #define HTTPD_MHD_ERROR	"Error processing request (HTTP response code is %u"
 
+/*
+ * How it logs an accept(2) that failed for want of files (or memory)
+ * with no connection open, which it then retries at once (see
+ * httpd_run); and how long we then leave it be.
+ */
+#define HTTPD_MHD_STARVED	"Hit process or system resource limit at FIRST"
+#define HTTPD_STARVED_MS	250
+
 /* How much of MHD's error messages to log (see httpd_log). */
 #define HTTPD_LOG_BURST		20
 #define HTTPD_LOG_WINDOW_MS	60000
@@ -104,6 +112,8 @@ httpd_log(void *arg, const char *fmt, va_list ap)
 		h->mhd_status = va_arg(copy, unsigned int);
 		va_end(copy);
 	}
+	if (strncmp(fmt, HTTPD_MHD_STARVED, strlen(HTTPD_MHD_STARVED)) == 0)
+		h->starved = 1;
 	if (now - h->log_window >= HTTPD_LOG_WINDOW_MS) {
 		if (h->log_dropped > 0)
 			log_warnx("http: %llu more messages not logged",
@@ -122,15 +132,48 @@ httpd_log(void *arg, const char *fmt, va_list ap)
 	free(s);
 }
 
+/* A pause in running MHD is over (see httpd_run). */
+static void
+httpd_starved_expired(void *arg)
+{
+	struct httpd	*h = arg;
+
+	h->starve_timer = NULL;
+	loop_modify(h->loop, h->epoll_fd, EPOLLIN);
+}
+
+/*
+ * Let MHD do its work, unless it is paused; return 0 if it is paused.
+ * When accept(2) fails for want of files with no connection open, MHD
+ * 0.9.75 neither stops accepting (it has no connection whose end would
+ * start it again) nor waits: the listening socket stays readable, and it
+ * tries again at once, for as long as our files are taken (by control
+ * clients, sends, forwards).  That spun the listener at full CPU.  So
+ * MHD, which has no connection to serve then, is left alone for
+ * HTTPD_STARVED_MS before it tries again.
+ */
+static int
+httpd_run(struct httpd *h)
+{
+	if (h->starve_timer != NULL)
+		return (0);
+	MHD_run(h->daemon);
+	if (!h->starved)
+		return (1);
+	h->starved = 0;
+	loop_modify(h->loop, h->epoll_fd, 0);
+	h->starve_timer = loop_timer_add(h->loop, loop_now() +
+	    HTTPD_STARVED_MS, httpd_starved_expired, h);
+	return (0);
+}
+
 /* Let MHD do its work; called when its epoll fd is readable. */
 static void
 httpd_readable(int fd, uint32_t events, void *arg)
 {
-	struct httpd	*h = arg;
-
 	(void)fd;
 	(void)events;
-	MHD_run(h->daemon);
+	httpd_run(arg);
 }
 
 /*
@@ -149,7 +192,9 @@ httpd_prepare(void *arg)
 	MHD_UNSIGNED_LONG_LONG	 timeout;
 	int64_t			 wait = -1;
 
-	MHD_run(h->daemon);
+	/* Paused: its timer wakes the loop. */
+	if (!httpd_run(h))
+		return (-1);
 	if (MHD_get_timeout(h->daemon, &timeout) == MHD_YES)
 		wait = timeout > INT32_MAX ? INT32_MAX : (int64_t)timeout;
 	if (h->progress != h->progress_seen && (wait < 0 || wait > 1))
@@ -164,14 +209,16 @@ httpd_prepare(void *arg)
  * lower), keeping room for the journal, control clients and sends.  When
  * accept(2) fails with EMFILE anyway, MHD stops accepting until one of
  * its connections closes; with none, it would retry at once, which this
- * room prevents.
+ * room prevents.  *spare is set to the files left for those other uses
+ * (0 if the limit is unknown or infinite: as many as they like).
  */
 static unsigned int
-httpd_connection_limit(const struct limits *limits)
+httpd_connection_limit(const struct limits *limits, uint64_t *spare)
 {
 	struct rlimit	rl;
 	uint64_t	want = limits->max_connections, room;
 
+	*spare = 0;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return ((unsigned int)want);
 	if (rl.rlim_cur < rl.rlim_max) {
@@ -189,6 +236,8 @@ httpd_connection_limit(const struct limits *limits)
 		    (unsigned long long)want, (unsigned long long)rl.rlim_cur);
 		want = room;
 	}
+	if (rl.rlim_cur != RLIM_INFINITY)
+		*spare = rl.rlim_cur - want;
 	return ((unsigned int)want);
 }
 
@@ -214,7 +263,7 @@ httpd_start(const struct httpd_config *config, char **cause)
 	h->limits = *config->limits;
 	TAILQ_INIT(&h->conns);
 	TAILQ_INIT(&h->idle);
-	h->conn_limit = httpd_connection_limit(&h->limits);
+	h->conn_limit = httpd_connection_limit(&h->limits, &h->spare_files);
 	requests_init(&h->requests, h->store, &h->limits, httpd_client_turn, h);
 	h->requests.forwarded = config->forwarded;
 	h->hold = hold_new(loop, h->store);
@@ -291,6 +340,17 @@ httpd_quiesce(struct httpd *h)
 	hold_quiesce(h->hold);
 }
 
+/*
+ * Return how many open files are left for other uses than hooks'
+ * connections (control clients, the journal, sends), or 0 for as many as
+ * they like.
+ */
+uint64_t
+httpd_spare_files(struct httpd *h)
+{
+	return (h->spare_files);
+}
+
 /* Return the requests held by --hold hooks, for fish reply. */
 struct hold *
 httpd_hold(struct httpd *h)
@@ -350,6 +410,7 @@ httpd_stop(struct httpd *h)
 	MHD_run(h->daemon);
 	/* A turn of the loop after this must not reach the freed server. */
 	loop_prepare_remove(h->loop, httpd_prepare, h);
+	loop_timer_cancel(h->loop, h->starve_timer);
 	loop_remove(h->loop, h->epoll_fd);
 	MHD_stop_daemon(h->daemon);
 	httpd_canned_free(h);

@@ -6,6 +6,7 @@
 #define HTTPD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "limit.h"
 
@@ -36,6 +37,7 @@ struct httpd_config {
 struct httpd	*httpd_start(const struct httpd_config *, char **);
 void		 httpd_quiesce(struct httpd *);
 size_t		 httpd_requests(struct httpd *);
+uint64_t	 httpd_spare_files(struct httpd *);
 struct hold	*httpd_hold(struct httpd *);
 void		 httpd_status(struct httpd *, struct json_object *);
 void		 httpd_stop(struct httpd *);

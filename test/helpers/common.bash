@@ -335,6 +335,28 @@ print(s.getsockname()[1])
 s.close()'
 }
 
+## A small disk
+
+# mount_tmpfs SIZE: mount a tmpfs of SIZE at $mnt (unmount_tmpfs, in
+# teardown, undoes it) and move the test's FISH_HOME into it; skip the
+# test if that cannot be (it needs root).
+mount_tmpfs() {
+	mnt=$(mktemp -d)
+	if ! mount -t tmpfs -o size="$1" tmpfs "$mnt" 2>/dev/null; then
+		rmdir "$mnt"
+		mnt=""
+		skip "cannot mount a tmpfs of $1 here"
+	fi
+	export FISH_HOME=$mnt/home
+}
+
+# unmount_tmpfs: unmount and remove what mount_tmpfs made, if anything.
+unmount_tmpfs() {
+	[ -n "${mnt:-}" ] || return 0
+	umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+	rmdir "$mnt" 2>/dev/null || true
+}
+
 ## The session and its listener
 
 # Print the pids of every session's listener under $FISH_HOME.
