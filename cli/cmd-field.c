@@ -107,9 +107,10 @@ cmd_field_exec(int argc, char **argv)
 		status = cmd_usage_error(entry, "%s", cause);
 		goto fail;
 	}
-	text = jsonptr_text(value);
+	/* A string may hold NUL bytes: print its every byte. */
+	text = jsonptr_text(value, &len);
 	output_escape(isatty(STDOUT_FILENO) && !raw);
-	if (output_printf("%s\n", text) == -1) {
+	if (output_write(text, len) == -1 || output_write("\n", 1) == -1) {
 		fish_warn("field: stdout");
 		goto fail;
 	}

@@ -18,6 +18,12 @@ teardown() {
 	assert_output 'x y'
 }
 
+@test "field prints a string holding NUL bytes whole, as jq -r does" {
+	printf '{"a":"x\\u0000y"}' >"$BATS_TEST_TMPDIR/doc"
+	fish field /a <"$BATS_TEST_TMPDIR/doc" >"$BATS_TEST_TMPDIR/out"
+	printf 'x\0y\n' | cmp - "$BATS_TEST_TMPDIR/out"
+}
+
 @test "field prints numbers, booleans and null as JSON" {
 	doc='{"n":42,"f":1.5,"t":true,"z":null}'
 	run fish field /n <<<"$doc"
