@@ -126,6 +126,19 @@ listeners_of_this_test() {
 	assert_output --partial "fish stop"
 }
 
+@test "fish start with another setting while running names the setting that differs" {
+	fish start --idle-exit 10m >/dev/null
+
+	run fish start --idle-exit 5m
+	assert_failure 1
+	assert_output "fish: session 'default' is already running with other settings (it runs with --idle-exit 10m); run 'fish stop' first to change them"
+	run fish start --public-url https://hooks.example.net
+	assert_failure 1
+	assert_output --partial "(it runs without --public-url)"
+	run fish start --idle-exit 10m
+	assert_success
+}
+
 @test "fish start rejects a malformed listen address or public URL" {
 	local bad
 	for bad in nonsense 127.0.0.1 :8080 127.0.0.1:99999 127.0.0.1:http \

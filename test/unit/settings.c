@@ -429,7 +429,7 @@ test_save_and_show(void)
 	struct settings		 g, s;
 	struct json_object	*o, *value;
 	struct setting_line	 lines[SETTINGS_COUNT];
-	char			*cause = NULL;
+	char			*cause = NULL, *why;
 	size_t			 n, i;
 
 	settings_init(&g);
@@ -469,16 +469,30 @@ test_save_and_show(void)
 	ok(settings_match(&g, o), "port 0 and 32k match 4242 and 32KiB");
 	given(&g, "max-per-ip", "6");
 	ok(!settings_match(&g, o), "another limit does not match");
+	why = settings_mismatch(&g, o);
+	is_str(why, "it runs with --max-per-ip 64",
+	    "the mismatch names the setting and what the listener has");
+	free(why);
 	settings_release(&g);
 	given(&g, "public-url", "https://x");
 	ok(!settings_match(&g, o), "a public URL it has none of does not "
 	    "match");
+	why = settings_mismatch(&g, o);
+	is_str(why, "it runs without --public-url",
+	    "the mismatch says what the listener runs without");
+	free(why);
 	settings_release(&g);
 	json_object_object_add(o, "tls_cert", json_object_new_string("/c"));
 	given(&g, "no-tls", NULL);
 	ok(!settings_match(&g, o), "--no-tls does not match a listener "
 	    "serving TLS");
+	why = settings_mismatch(&g, o);
+	is_str(why, "it runs with --tls-cert, which --no-tls forgets",
+	    "the mismatch of a flag names what it forgets, not the file");
+	free(why);
 	settings_release(&g);
+	ok(settings_mismatch(&g, o) == NULL,
+	    "no mismatch when no setting is given");
 	ok(settings_match(&g, o), "no setting given matches any listener");
 
 	n = settings_lines(o, lines);
