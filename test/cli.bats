@@ -33,6 +33,18 @@ teardown() {
 	assert_output --regexp '^fish [0-9]+\.[0-9]+\.[0-9]+$'
 }
 
+@test "help and the version that cannot be written fail saying so" {
+	local how
+	[ -w /dev/full ] || skip "no /dev/full"
+	for how in --version version --help help 'spawn --help'; do
+		run -1 --separate-stderr bash -c "fish $how >/dev/full"
+		assert_equal "$stderr" "fish: stdout: No space left on device"
+	done
+	# A reader that went away is no news.
+	run --separate-stderr bash -c 'fish --help | true'
+	assert_equal "$stderr" ""
+}
+
 @test "fish with no command prints usage on stderr and exits 2" {
 	run --separate-stderr fish
 	assert_failure 2
