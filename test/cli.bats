@@ -174,6 +174,25 @@ teardown() {
 	assert_line --partial "unknown option '-Z'"
 }
 
+@test "an option given a value it does not take, or cut short to several, says so" {
+	run fish wait x --no-progress=1
+	assert_failure 2
+	assert_line --index 0 "fish wait: option '--no-progress' takes no value"
+	run fish wait x --fo=2
+	assert_failure 2
+	assert_line --index 0 "fish wait: option '--follow' takes no value"
+	run fish wait x --f
+	assert_failure 2
+	assert_line --index 0 "fish wait: option '--f' is ambiguous ('--field' or '--follow'?)"
+	run fish send --proxy-h 'X: y' http://127.0.0.1:1/ --pro x
+	assert_failure 2
+	assert_line --index 0 "fish send: option '--pro' is ambiguous ('--proxy', '--proxy-header' or '--proxy-user'?)"
+	# A prefix of one option is that option, as with getopt_long.
+	run fish wait x --tim
+	assert_failure 2
+	assert_line --index 0 "fish wait: option '--tim' needs a value"
+}
+
 @test "an option missing its value exits 2 saying so" {
 	run fish spawn --name
 	assert_failure 2
