@@ -159,7 +159,7 @@ test_others(void)
 	accepts("retain", "2d", "2d");
 	accepts("retain", "90m", "90m");
 	refuses_saying("retain", "0", "--retain must be more than 0");
-	refuses_saying("retain", "soon", "invalid duration 'soon'");
+	refuses_saying("retain", "soon", "--retain: invalid duration 'soon'");
 	accepts("no-tls", NULL, "");
 }
 
