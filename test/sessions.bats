@@ -98,6 +98,22 @@ as_nobody_owned() {
 	assert_line --regexp "^frozen +$pid \(not answering\) +http://127\.0\.0\.1:[0-9]+ +- +- +"
 }
 
+@test "ls --no-start, for completions and prompts, gives up on a listener that does not answer, quietly" {
+	local pid start
+	fish -S frozen spawn --name orders >/dev/null
+	pid=$(listener_pid frozen)
+	kill -STOP "$pid"
+	start=$(now_ms)
+	run --separate-stderr timeout 20 fish -S frozen ls --no-start
+	kill -CONT "$pid"
+	assert_failure 3
+	assert_equal "$stderr" ""
+	[ $(($(now_ms) - start)) -lt 10000 ]
+	run fish -S frozen ls --no-start
+	assert_success
+	assert_line --regexp '^orders '
+}
+
 @test "fish sessions lists a listener whose queue of connections is full as not answering, quietly" {
 	local pid filler out=$BATS_TEST_TMPDIR/filled
 	fish -S frozen spawn >/dev/null
