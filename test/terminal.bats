@@ -213,6 +213,16 @@ has_frame() {
 	grep -q 'M-BM-^\[' "$out"
 }
 
+@test "export --har - escapes on a terminal, and writes a file byte for byte" {
+	local out=$BATS_TEST_TMPDIR/har.out
+	post "$hook" '{}' -H $'X-Evil: a\x9b2J\x7fb'
+	pty fish export --har - >"$out"
+	assert_equal "$(LC_ALL=C grep -c $'\x9b\\|\x7f' "$out")" 0
+	grep -q 'aM-^\[2J^?b' "$out"
+	fish export --har "$BATS_TEST_TMPDIR/x.har"
+	LC_ALL=C grep -q $'a\x9b2J\x7fb' "$BATS_TEST_TMPDIR/x.har"
+}
+
 @test "show --curl pipes a body with control characters through printf" {
 	local other
 	post "$hook" $'line one\n\e[31mtwo'
