@@ -553,7 +553,7 @@ test_store(void)
 	struct settings		 g, s;
 	struct json_object	*o, *value;
 	const char		*argv[SETTINGS_ARGV_MAX + 1];
-	char			*cause = NULL;
+	char			*cause = NULL, *why;
 	int			 argc = 0, set;
 
 	settings_init(&g);
@@ -592,6 +592,10 @@ test_store(void)
 	    "whatever the password");
 	given(&g, "store", "journal");
 	ok(!settings_match(&g, o), "but not another store");
+	why = settings_mismatch(&g, o);
+	is_str(why, "it runs with --store redis://:***@127.0.0.1:6380/2",
+	    "the mismatch shows the store it runs with masked");
+	free(why);
 	json_object_put(o);
 	settings_release(&g);
 	settings_release(&s);
