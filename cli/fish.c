@@ -365,8 +365,8 @@ main(int argc, char **argv)
 	if (name == NULL)
 		name = session_default_name();
 	if (!session_name_valid(name)) {
-		fish_warnx("invalid session name '%s' (use letters, digits,"
-		    " '.', '_' and '-')", name);
+		fish_warnx("invalid session name '%s' (use " SESSION_NAME_RULE
+		    ")", name);
 		exit(EXIT_USAGE);
 	}
 	fish_session = name;

@@ -133,6 +133,8 @@ teardown() {
 		run fish -S "$bad" status
 		assert_failure 2
 		assert_output --partial "invalid session name"
+		# The line says what a name is, its length included.
+		assert_output --partial "(use 1 to 64 letters, digits, '.', '_' and '-', not starting with '.' or '-')"
 	done
 	FISH_SESSION=../up run fish status
 	assert_failure 2
