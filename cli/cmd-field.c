@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -111,7 +112,9 @@ cmd_field_exec(int argc, char **argv)
 	text = jsonptr_text(value, &len);
 	output_escape(isatty(STDOUT_FILENO) && !raw);
 	if (output_write(text, len) == -1 || output_write("\n", 1) == -1) {
-		fish_warn("field: stdout");
+		/* A reader that went away (fish field | head -c1) is no news. */
+		if (errno != EPIPE)
+			fish_warn("field: stdout");
 		goto fail;
 	}
 	status = EXIT_OK;
