@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 #include "jsonptr.h"
 #include "output.h"
 #include "proto.h"
+#include "timeline.h"
 
 static int	cmd_field_exec(int, char **);
 
@@ -112,9 +112,7 @@ cmd_field_exec(int argc, char **argv)
 	text = jsonptr_text(value, &len);
 	output_escape(isatty(STDOUT_FILENO) && !raw);
 	if (output_write(text, len) == -1 || output_write("\n", 1) == -1) {
-		/* A reader that went away (fish field | head -c1) is no news. */
-		if (errno != EPIPE)
-			fish_warn("field: stdout");
+		status = timeline_write_error("field");
 		goto fail;
 	}
 	status = EXIT_OK;

@@ -114,6 +114,23 @@ as_nobody_owned() {
 	assert_line --regexp '^orders '
 }
 
+@test "fish status says a listener that does not answer is not answering, and exits 3" {
+	local pid
+	fish -S frozen spawn >/dev/null
+	pid=$(listener_pid frozen)
+	kill -STOP "$pid"
+	run --separate-stderr timeout 20 fish -S frozen status
+	local text=$output code=$status
+	run --separate-stderr timeout 20 fish -S frozen status --json
+	kill -CONT "$pid"
+	assert_equal "$code" 3
+	[[ $text == "session frozen: pid $pid is not answering (stopped or stuck; see "*"/listener.log)" ]]
+	assert_failure 3
+	assert_output "{\"session\":\"frozen\",\"running\":true,\"answering\":false,\"pid\":$pid}"
+	run fish -S frozen status
+	assert_success
+}
+
 @test "fish sessions lists a listener whose queue of connections is full as not answering, quietly" {
 	local pid filler out=$BATS_TEST_TMPDIR/filled
 	fish -S frozen spawn >/dev/null
