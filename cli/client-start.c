@@ -348,7 +348,7 @@ client_check_settings(struct client *c, const struct settings *given)
 {
 	struct proto_frame	 f;
 	struct json_object	*req;
-	const char		*listen, *public_url;
+	char			*why;
 	int			 status;
 
 	if (!settings_any(given))
@@ -358,15 +358,12 @@ client_check_settings(struct client *c, const struct settings *given)
 	json_object_put(req);
 	if (status != EXIT_OK)
 		return (status);
-	if (!settings_match(given, f.json)) {
-		listen = proto_string(f.json, "listen");
-		public_url = proto_string(f.json, "public_url");
+	/* Name the setting that differs: the one the user must look at. */
+	if ((why = settings_mismatch(given, f.json)) != NULL) {
 		fish_warnx("session '%s' is already running with other settings "
-		    "(listen %s%s%s); run '" FISH_NAME " stop' first to change "
-		    "them",
-		    c->session.name, listen == NULL ? "?" : listen,
-		    public_url != NULL ? ", public URL " : "",
-		    public_url != NULL ? public_url : "");
+		    "(%s); run '" FISH_NAME " stop' first to change them",
+		    c->session.name, why);
+		free(why);
 		status = EXIT_FAILED;
 	}
 	proto_frame_release(&f);

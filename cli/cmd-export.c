@@ -352,19 +352,26 @@ cmd_export_write(const char *path, struct json_object *archive)
 {
 	const char	*text;
 	size_t		 len;
-	int		 fd;
+	int		 fd, ret;
 
 	text = json_object_to_json_string_ext(archive,
 	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	len = strlen(text);
-	if (strcmp(path, "-") == 0)
+	if (strcmp(path, "-") == 0) {
 		fd = STDOUT_FILENO;
-	else if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		/*
+		 * On a terminal, escaped as log --json is: json-c leaves
+		 * DEL, C1 controls and bytes that are not UTF-8 raw.
+		 */
+		output_escape(isatty(STDOUT_FILENO));
+	} else if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0666)) == -1) {
 		fish_warn("export: %s", path);
 		return (EXIT_FAILED);
 	}
-	if (write_all(fd, text, len) != 0 || write_all(fd, "\n", 1) != 0) {
+	ret = fd == STDOUT_FILENO ? output_write(text, len) :
+	    write_all(fd, text, len);
+	if (ret != 0 || write_all(fd, "\n", 1) != 0) {
 		if (errno != EPIPE)
 			fish_warn("export: %s", path);
 		if (fd != STDOUT_FILENO)

@@ -14,6 +14,7 @@
 #include "jsonptr.h"
 #include "output.h"
 #include "proto.h"
+#include "timeline.h"
 
 static int	cmd_field_exec(int, char **);
 
@@ -107,10 +108,11 @@ cmd_field_exec(int argc, char **argv)
 		status = cmd_usage_error(entry, "%s", cause);
 		goto fail;
 	}
-	text = jsonptr_text(value);
+	/* A string may hold NUL bytes: print its every byte. */
+	text = jsonptr_text(value, &len);
 	output_escape(isatty(STDOUT_FILENO) && !raw);
-	if (output_printf("%s\n", text) == -1) {
-		fish_warn("field: stdout");
+	if (output_write(text, len) == -1 || output_write("\n", 1) == -1) {
+		status = timeline_write_error("field");
 		goto fail;
 	}
 	status = EXIT_OK;

@@ -123,8 +123,7 @@ cmd_log_options_parse(int argc, char **argv, struct json_object *request,
 			return (EXIT_USAGE);
 		}
 	}
-	if (!(*flags & TIMELINE_JSON) && term_colour(colour, STDOUT_FILENO))
-		*flags |= TIMELINE_COLOUR;
+	*flags = timeline_style(*flags, colour);
 	return (-1);
 }
 

@@ -10,12 +10,20 @@
 
 #include "buffer.h"
 #include "client.h"
+#include "clock.h"
 #include "compat.h"
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
 #include "timeline.h"
 #include "xmalloc.h"
+
+/*
+ * How long ls --no-start waits for the listener's answer: a shell
+ * completion or prompt must not hang on a listener that is stopped
+ * (SIGSTOP, a debugger) or wedged.
+ */
+#define LS_NO_START_MS	2000
 
 static int	cmd_ls_exec(int, char **);
 
@@ -38,9 +46,9 @@ const struct cmd_entry cmd_ls_entry = {
 	    "                verify (the scheme), tolerance, secret_missing\n"
 	    "                for a hook that checks signatures\n"
 	    "  --no-start    exit 3 rather than start the listener when it is\n"
-	    "                not running (for shell completions and prompts);\n"
-	    "                exit 4 without a word when the session does not\n"
-	    "                exist\n"
+	    "                not running, or does not answer within 2s (for\n"
+	    "                shell completions and prompts); exit 4 without a\n"
+	    "                word when the session does not exist\n"
 	    "  -h, --help    show this help\n",
 	.exec = cmd_ls_exec
 };
@@ -162,6 +170,7 @@ cmd_ls_exec(int argc, char **argv)
 	struct client		 c;
 	struct proto_frame	 frame;
 	struct json_object	*request, *list;
+	int64_t			 deadline = -1;
 	int			 ch, json = 0, start = CLIENT_START, status, ret;
 
 	while ((ch = cmd_getopt(entry, argc, argv, "", cmd_ls_options)) != -1) {
@@ -181,10 +190,14 @@ cmd_ls_exec(int argc, char **argv)
 	proto_frame_init(&frame);
 	if ((status = client_open(&c, fish_session, start)) != EXIT_OK)
 		return (status);
+	if (start == CLIENT_QUIET)
+		deadline = clock_mono_ms() + LS_NO_START_MS;
 	request = proto_request("ls");
-	status = client_call(&c, request, NULL, 0, &frame, -1);
+	status = client_call(&c, request, NULL, 0, &frame, deadline);
 	if (status == EXIT_OK)
 		status = client_reply_status(&frame);
+	else if (status == EXIT_TIMEOUT)
+		status = EXIT_UNAVAILABLE;	/* not answering: quietly */
 	else if (status == CLIENT_IN_DOUBT)
 		status = client_in_doubt(&c, "ls");
 	client_close(&c);

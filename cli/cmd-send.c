@@ -192,6 +192,32 @@ cmd_send_is_method(const char *s)
 }
 
 /*
+ * Say that url, which next follows, is no URL: when it is a method in
+ * the wrong case before a URL ("get http://..."), say how a method is
+ * written.  Return EXIT_USAGE.
+ */
+static int
+cmd_send_bad_url(const char *url, const char *next)
+{
+	const struct cmd_entry	*entry = &cmd_send_entry;
+	char			*upper;
+	size_t			 i;
+	int			 status;
+
+	upper = xstrdup(url);
+	for (i = 0; upper[i] != '\0'; i++)
+		upper[i] = (char)toupper((unsigned char)upper[i]);
+	if (next != NULL && cmd_url_valid(next) && cmd_send_is_method(upper))
+		status = cmd_usage_error(entry, "invalid URL '%s' (a method is "
+		    "written in capital letters: %s)", url, upper);
+	else
+		status = cmd_usage_error(entry, "invalid URL '%s' (use "
+		    "http://... or https://...)", url);
+	free(upper);
+	return (status);
+}
+
+/*
  * Parse --expect: a comma-separated list of codes (200) and classes (2xx).
  * Return -1 after a usage error.
  */
@@ -678,8 +704,8 @@ cmd_send_exec(int argc, char **argv)
 		goto done;
 	url = argv[optind++];
 	if (!cmd_url_valid(url)) {
-		status = cmd_usage_error(entry, "invalid URL '%s' (use http://..."
-		    " or https://...)", url);
+		status = cmd_send_bad_url(url, optind < argc ? argv[optind] :
+		    NULL);
 		goto done;
 	}
 	items_init(&items, url);

@@ -88,7 +88,9 @@ const struct cmd_entry cmd_start_entry = {
 	    "  --max-inflight SIZE hold at most SIZE of request bodies in memory at\n"
 	    "                      once (default 256MiB); a body that would pass it\n"
 	    "                      gets 503 with Retry-After\n"
-	    "  --foreground        run the listener in this process, do not detach\n"
+	    "  --foreground        run the listener in this process, do not detach;\n"
+	    "                      its log on stderr says where it listens (no URL\n"
+	    "                      is printed)\n"
 	    "  -h, --help          show this help\n",
 	.exec = cmd_start_exec
 };

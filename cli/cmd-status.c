@@ -8,12 +8,21 @@
 #include <stdlib.h>
 
 #include "client.h"
+#include "clock.h"
 #include "compat.h"
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
 #include "settings.h"
+#include "timeline.h"
 #include "xmalloc.h"
+
+/*
+ * How long status waits for a running listener's answer: one stopped by
+ * SIGSTOP or a debugger, or wedged, is said not to answer rather than
+ * waited on for ever, as fish sessions says after 2 s.
+ */
+#define STATUS_ASK_MS		5000
 
 /* Width of the "key:" column of the human output. */
 #define STATUS_KEY_WIDTH	11
@@ -35,7 +44,8 @@ const struct cmd_entry cmd_status_entry = {
 	    "--tunnel, the tunnel's URL, whether it is up, its pid and restarts,\n"
 	    "and when its URL last changed.  Exit 3 when it is not running\n"
 	    "(\"exists\": false in JSON when the session does not exist at\n"
-	    "all); status never starts it.\n"
+	    "all), or does not answer within 5s (\"answering\": false);\n"
+	    "status never starts it.\n"
 	    "\n"
 	    "  --json        print one JSON object instead\n"
 	    "  -h, --help    show this help\n",
@@ -269,6 +279,28 @@ cmd_status_human(struct json_object *reply)
 	return (ret);
 }
 
+/*
+ * Say that the running listener did not answer within STATUS_ASK_MS;
+ * return EXIT_UNAVAILABLE.
+ */
+static int
+cmd_status_silent(struct client *c, int json)
+{
+	long	pid = (long)session_listener_pid(&c->session);
+	int	ret;
+
+	if (json)
+		ret = output_printf("{\"session\":\"%s\",\"running\":true,"
+		    "\"answering\":false,\"pid\":%ld}\n", c->session.name, pid);
+	else
+		ret = output_printf("session %s: pid %ld is not answering "
+		    "(stopped or stuck; see %s)\n", c->session.name, pid,
+		    c->session.log_path);
+	if (ret == -1)
+		(void)timeline_write_error("status");
+	return (EXIT_UNAVAILABLE);
+}
+
 /* Print the listener's status. */
 static int
 cmd_status_exec(int argc, char **argv)
@@ -308,7 +340,7 @@ cmd_status_exec(int argc, char **argv)
 			ret = output_printf("session %s: not running\n",
 			    fish_session);
 		if (ret == -1)
-			fish_warn("status: stdout");
+			(void)timeline_write_error("status");
 		return (EXIT_UNAVAILABLE);
 	}
 	if (status != EXIT_OK)
@@ -316,8 +348,11 @@ cmd_status_exec(int argc, char **argv)
 
 	proto_frame_init(&frame);
 	request = proto_request("status");
-	if ((status = client_call(&c, request, NULL, 0, &frame,
-	    -1)) != EXIT_OK ||
+	status = client_call(&c, request, NULL, 0, &frame,
+	    clock_mono_ms() + STATUS_ASK_MS);
+	if (status == EXIT_TIMEOUT)
+		status = cmd_status_silent(&c, json);
+	if (status != EXIT_OK ||
 	    (status = client_reply_status(&frame)) != EXIT_OK)
 		goto fail;
 
@@ -330,10 +365,8 @@ cmd_status_exec(int argc, char **argv)
 		ret = output_json(reply);
 	} else
 		ret = cmd_status_human(reply);
-	if (ret != 0) {
-		fish_warn("status: stdout");
-		status = EXIT_FAILED;
-	}
+	if (ret != 0)
+		status = timeline_write_error("status");
 fail:
 	json_object_put(request);
 	proto_frame_release(&frame);

@@ -187,6 +187,7 @@ cmd_wait_print_field(const struct wait_options *wo,
 {
 	struct json_object	*json, *value;
 	char			*cause = NULL, *text;
+	size_t			 len;
 	int			 ret;
 
 	json = jsonptr_parse(frame->payload, frame->payload_len, &cause);
@@ -195,8 +196,11 @@ cmd_wait_print_field(const struct wait_options *wo,
 		json_object_put(json);
 		return (EXIT_NOT_FOUND);
 	}
-	text = jsonptr_text(value);
-	ret = output_printf("%s\n", text);
+	/* A string may hold NUL bytes: print its every byte. */
+	text = jsonptr_text(value, &len);
+	ret = output_write(text, len);
+	if (ret == 0)
+		ret = output_write("\n", 1);
 	free(text);
 	json_object_put(json);
 	return (ret);

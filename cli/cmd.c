@@ -286,27 +286,61 @@ cmd_unknown(const char *name)
 	return (EXIT_USAGE);
 }
 
-/* Print a usage error for an unknown long option, suggesting one. */
+/*
+ * Print a usage error for a long option getopt_long(3) refused: one that
+ * takes no value given one ("--json=1"), an abbreviation of several
+ * ("--f": --field or --follow), or an unknown one, suggesting the
+ * nearest.
+ */
 static void
 cmd_unknown_option(const struct cmd_entry *entry, const char *arg,
     const struct option *longopts)
 {
+	struct buffer	  b;
 	const char	**names;
 	char		 *word, *hint;
-	size_t		  n;
+	size_t		  n, i, len, prefixed = 0;
+	int		  exact = -1, last = -1, chosen;
 
 	for (n = 0; longopts[n].name != NULL; n++)
 		;
 	names = xcalloc(n, sizeof *names);
-	for (n = 0; longopts[n].name != NULL; n++)
-		names[n] = longopts[n].name;
 	word = xstrndup(arg + 2, strcspn(arg + 2, "="));
-	hint = cmd_suggest(word, names, n, "--");
-	if (hint != NULL)
-		cmd_usage_error(entry, "unknown option '%s' (%s)", arg, hint);
-	else
-		cmd_usage_error(entry, "unknown option '%s'", arg);
-	free(hint);
+	len = strlen(word);
+	for (i = 0; i < n; i++) {
+		names[i] = longopts[i].name;
+		if (strcmp(word, names[i]) == 0)
+			exact = (int)i;
+		else if (len > 0 && strncmp(word, names[i], len) == 0) {
+			prefixed++;
+			last = (int)i;
+		}
+	}
+	chosen = exact != -1 ? exact : prefixed == 1 ? last : -1;
+	if (chosen != -1 && longopts[chosen].has_arg == no_argument &&
+	    strchr(arg, '=') != NULL)
+		cmd_usage_error(entry, "option '--%s' takes no value",
+		    names[chosen]);
+	else if (exact == -1 && prefixed > 1) {
+		buffer_init(&b);
+		for (i = 0; i < n; i++) {
+			if (strncmp(word, names[i], len) != 0)
+				continue;
+			buffer_printf(&b, "%s'--%s'", last == (int)i ? " or " :
+			    buffer_unread(&b) > 0 ? ", " : "", names[i]);
+		}
+		cmd_usage_error(entry, "option '--%s' is ambiguous (%.*s?)", word,
+		    (int)buffer_unread(&b), (const char *)buffer_peek(&b));
+		buffer_release(&b);
+	} else {
+		hint = cmd_suggest(word, names, n, "--");
+		if (hint != NULL)
+			cmd_usage_error(entry, "unknown option '%s' (%s)", arg,
+			    hint);
+		else
+			cmd_usage_error(entry, "unknown option '%s'", arg);
+		free(hint);
+	}
 	free(word);
 	free(names);
 }

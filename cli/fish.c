@@ -292,6 +292,30 @@ fish_unknown_option(const char *arg)
 	exit(EXIT_USAGE);
 }
 
+/*
+ * Exit with status, unless what was printed through stdio (help, the
+ * version) could not be written: then say so and exit 1, as no data
+ * may be lost without a word.  A reader that went away (fish --help |
+ * head -1) is no news.  Everything else fish prints goes through
+ * write_all and is checked where it is written.
+ */
+static __dead void
+fish_exit(int status)
+{
+	int	failed = ferror(stdout);
+
+	errno = 0;
+	if (fflush(stdout) != 0 || failed) {
+		if (errno == 0)
+			fish_warnx("stdout: write error");
+		else if (errno != EPIPE)
+			fish_warn("stdout");
+		if (status == EXIT_OK)
+			status = EXIT_FAILED;
+	}
+	exit(status);
+}
+
 /* Parse the global options, then run the command. */
 int
 main(int argc, char **argv)
@@ -312,13 +336,13 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'h':
 			fish_help();
-			exit(EXIT_OK);
+			fish_exit(EXIT_OK);
 		case 'S':
 			name = optarg;
 			break;
 		case 'V':
 			fish_version();
-			exit(EXIT_OK);
+			fish_exit(EXIT_OK);
 		case ':':
 			fish_warnx("option '%s' needs a value", argv[optind - 1]);
 			fish_usage(stderr);
@@ -341,8 +365,8 @@ main(int argc, char **argv)
 	if (name == NULL)
 		name = session_default_name();
 	if (!session_name_valid(name)) {
-		fish_warnx("invalid session name '%s' (use letters, digits,"
-		    " '.', '_' and '-')", name);
+		fish_warnx("invalid session name '%s' (use " SESSION_NAME_RULE
+		    ")", name);
 		exit(EXIT_USAGE);
 	}
 	fish_session = name;
@@ -352,5 +376,5 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* reinitialize getopt for the command */
-	exit(entry->exec(argc, argv));
+	fish_exit(entry->exec(argc, argv));
 }

@@ -579,6 +579,24 @@ timeline_print_line(struct json_object *entry, const char *body, size_t len,
 }
 
 /*
+ * Return the flags of how log and tail print, given their flags (with
+ * TIMELINE_JSON or not) and --color: the one-line format coloured as
+ * colour and the terminal say.  On a terminal, JSON lines are escaped as
+ * show --json escapes them: json-c leaves DEL, C1 controls and bytes that
+ * are not UTF-8 raw, and a stranger's header or body holds what it likes.
+ * (The one-line format makes its own text safe.)
+ */
+int
+timeline_style(int flags, enum term_colour colour)
+{
+	if (flags & TIMELINE_JSON)
+		output_escape(isatty(STDOUT_FILENO));
+	else if (term_colour(colour, STDOUT_FILENO))
+		flags |= TIMELINE_COLOUR;
+	return (flags);
+}
+
+/*
  * Print an entry with its body bytes: one line for people, or (with
  * TIMELINE_JSON) one JSON line with the bodies, the password of a URL it
  * was sent to masked either way.  Return -1 with errno if stdout fails.

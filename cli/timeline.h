@@ -41,6 +41,7 @@ int	 timeline_is_sent(struct json_object *);
 int	 timeline_answered(struct json_object *);
 size_t	 timeline_request_len(struct json_object *, size_t);
 void	 timeline_with_bodies(struct json_object *, const void *, size_t);
+int	 timeline_style(int, enum term_colour);
 int	 timeline_print(struct json_object *, const void *, size_t, int);
 int	 timeline_write_error(const char *);
 int	 timeline_receive(struct client *, struct proto_frame *,

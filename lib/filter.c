@@ -430,7 +430,7 @@ filter_match(const struct filter *filters, size_t n, struct json_object *record,
 	struct json_object	*json = NULL, *value;
 	char			*cause = NULL, *text;
 	int			 parsed = 0, pass = 1, found;
-	size_t			 i;
+	size_t			 i, text_len;
 
 	for (i = 0; pass && i < n; i++) {
 		const struct filter *f = &filters[i];
@@ -469,8 +469,17 @@ filter_match(const struct filter *filters, size_t n, struct json_object *record,
 			    &cause) == 0;
 			free(cause);
 			cause = NULL;
-			text = found ? jsonptr_text(value) : NULL;
-			pass = filter_test(f, text, -1, 0);
+			text = found ? jsonptr_text(value, &text_len) : NULL;
+			/*
+			 * A string holding a NUL byte equals no value a
+			 * filter can be given, and is no number: its
+			 * start alone must not be compared.
+			 */
+			if (text != NULL && strlen(text) != text_len)
+				pass = f->test == FILTER_PRESENT ||
+				    f->test == FILTER_NOT_EQUAL;
+			else
+				pass = filter_test(f, text, -1, 0);
 			free(text);
 			break;
 		}

@@ -36,15 +36,28 @@ jsonptr_get(struct json_object *root, const char *ptr,
 	return (1);
 }
 
-/* Return a value as text: strings raw, anything else as compact JSON. */
+/*
+ * Return a value as text: strings raw, anything else as compact JSON.  A
+ * string may hold NUL bytes (\u0000): its length is set in *len unless len
+ * is NULL.  Caller frees.
+ */
 char *
-jsonptr_text(struct json_object *value)
+jsonptr_text(struct json_object *value, size_t *len)
 {
-	if (json_object_is_type(value, json_type_string))
-		return (xmemdup(json_object_get_string(value),
-		    (size_t)json_object_get_string_len(value)));
-	return (xstrdup(json_object_to_json_string_ext(value,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)));
+	const char	*s;
+	size_t		 n;
+
+	if (json_object_is_type(value, json_type_string)) {
+		s = json_object_get_string(value);
+		n = (size_t)json_object_get_string_len(value);
+	} else {
+		s = json_object_to_json_string_ext(value,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		n = strlen(s);
+	}
+	if (len != NULL)
+		*len = n;
+	return (xmemdup(s, n));
 }
 
 /*

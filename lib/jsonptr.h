@@ -9,7 +9,7 @@
 
 int	 jsonptr_get(struct json_object *, const char *, struct json_object **,
 	    char **);
-char	*jsonptr_text(struct json_object *);
+char	*jsonptr_text(struct json_object *, size_t *);
 struct json_object *jsonptr_parse(const char *, size_t, char **);
 
 #endif

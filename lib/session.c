@@ -26,7 +26,6 @@
 #include "session.h"
 #include "xmalloc.h"
 
-#define SESSION_NAME_MAX 64
 /* How long a connect waits for room in a listener's full queue. */
 #define SESSION_BUSY_MS		3000
 #define SESSION_BUSY_RETRY_MS	10
@@ -143,8 +142,8 @@ session_init(struct session *s, const char *name, char **cause)
 	memset(s, 0, sizeof *s);
 	s->dir_fd = s->parent_fd = -1;
 	if (!session_name_valid(name)) {
-		xasprintf(cause, "invalid session name '%s' (use letters, "
-		    "digits, '.', '_' and '-')", name);
+		xasprintf(cause, "invalid session name '%s' (use "
+		    SESSION_NAME_RULE ")", name);
 		return (-1);
 	}
 	if ((s->home = session_home(cause)) == NULL)

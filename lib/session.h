@@ -65,6 +65,11 @@ struct session {
 	int64_t	 busy_until;	/* a full queue: retry till (mono ms); 0 */
 };
 
+/* The longest session name, and what a name is, for messages. */
+#define SESSION_NAME_MAX	64
+#define SESSION_NAME_RULE	"1 to 64 letters, digits, '.', '_' and '-', " \
+	"not starting with '.' or '-'"
+
 int	 session_name_valid(const char *);
 const char *session_default_name(void);
 int	 session_init(struct session *, const char *, char **);

@@ -230,15 +230,20 @@ settings_shown_same(size_t i, const char *text, const char *shown)
 }
 
 /*
- * Tell whether a running listener, as its status reply says, has the
- * settings given in s; a setting not given is the same, and a flag given
- * asks that the setting it forgets be unset.
+ * Say how a running listener, as its status reply says, differs from the
+ * settings given in s: "it runs with --idle-exit 10m", "it runs without
+ * --public-url"; NULL when it has them all.  A setting not given is the
+ * same, and a flag given asks that the setting it forgets be unset.  A
+ * store URL is shown as status shows it, masked, and files not at all.
+ * Caller frees.
  */
-int
-settings_match(const struct settings *s, struct json_object *reply)
+char *
+settings_mismatch(const struct settings *s, struct json_object *reply)
 {
 	const struct setting_row	*r;
 	struct json_object		*value;
+	const char			*shown;
+	char				*why;
 	size_t				 i;
 
 	for (i = 0; i < SETTINGS_COUNT; i++) {
@@ -246,17 +251,41 @@ settings_match(const struct settings *s, struct json_object *reply)
 		if (s->text[i] == NULL)
 			continue;
 		if (r->forgets != ROW_NONE) {
-			if (json_object_object_get_ex(reply,
+			if (!json_object_object_get_ex(reply,
 			    settings_table[r->forgets].key, NULL))
-				return (0);
-			continue;
+				continue;
+			xasprintf(&why, "it runs with %s, which %s forgets",
+			    settings_table[r->forgets].option, r->option);
+			return (why);
 		}
-		if (!json_object_object_get_ex(reply, r->key, &value) ||
-		    !settings_shown_same(i, s->text[i],
-		    json_object_get_string(value)))
-			return (0);
+		shown = NULL;
+		if (json_object_object_get_ex(reply, r->key, &value))
+			shown = json_object_get_string(value);
+		if (settings_shown_same(i, s->text[i], shown))
+			continue;
+		if (shown == NULL)
+			xasprintf(&why, "it runs without %s", r->option);
+		else if (r->kind == KIND_FILE)
+			xasprintf(&why, "it runs with another %s", r->option);
+		else
+			xasprintf(&why, "it runs with %s %s", r->option, shown);
+		return (why);
 	}
-	return (1);
+	return (NULL);
+}
+
+/*
+ * Tell whether a running listener, as its status reply says, has the
+ * settings given in s (see settings_mismatch).
+ */
+int
+settings_match(const struct settings *s, struct json_object *reply)
+{
+	char	*why;
+
+	why = settings_mismatch(s, reply);
+	free(why);
+	return (why == NULL);
 }
 
 /* Return a limit's phrase in the limits line: its label, % its value. */

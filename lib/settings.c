@@ -83,11 +83,12 @@ const struct setting_row settings_table[SETTINGS_COUNT] = {
 	    0, ROW_NONE, SETTING_TLS_CERT, 0 },
 	[SETTING_RETAIN] = { "--retain", "retain", KIND_DURATION,
 	    "7d", 1, UINT64_MAX, NULL, NULL, NULL, "retain",
-	    ROW_SAVED | ROW_SHOWN, ROW_NONE, ROW_NONE, 0 },
+	    ROW_SAVED | ROW_SHOWN | ROW_NAMED, ROW_NONE, ROW_NONE, 0 },
 	/* Off unless given; 0 turns a saved one off (listener-idle.c). */
 	[SETTING_IDLE_EXIT] = { "--idle-exit", "idle_exit", KIND_DURATION,
 	    NULL, 0, 30ULL * 24 * 3600 * 1000, "0 (never) to 30d", NULL, NULL,
-	    "idle exit", ROW_SAVED | ROW_SHOWN, ROW_NONE, ROW_NONE, 0 },
+	    "idle exit", ROW_SAVED | ROW_SHOWN | ROW_NAMED, ROW_NONE, ROW_NONE,
+	    0 },
 	/*
 	 * GitHub's own payload cap by default; bodies are held in memory.
 	 * wait hands a body to its client in one control frame, so no

@@ -93,6 +93,7 @@ void		 settings_limits(const struct settings *, struct limits *);
 struct json_object *settings_save(const struct settings *);
 void		 settings_status(const struct settings *, struct json_object *);
 int		 settings_match(const struct settings *, struct json_object *);
+char		*settings_mismatch(const struct settings *, struct json_object *);
 size_t		 settings_lines(struct json_object *, struct setting_line *);
 
 #endif

@@ -33,6 +33,18 @@ teardown() {
 	assert_output --regexp '^fish [0-9]+\.[0-9]+\.[0-9]+$'
 }
 
+@test "help and the version that cannot be written fail saying so" {
+	local how
+	[ -w /dev/full ] || skip "no /dev/full"
+	for how in --version version --help help 'spawn --help'; do
+		run -1 --separate-stderr bash -c "fish $how >/dev/full"
+		assert_equal "$stderr" "fish: stdout: No space left on device"
+	done
+	# A reader that went away is no news.
+	run --separate-stderr bash -c 'fish --help | true'
+	assert_equal "$stderr" ""
+}
+
 @test "fish with no command prints usage on stderr and exits 2" {
 	run --separate-stderr fish
 	assert_failure 2
@@ -121,6 +133,8 @@ teardown() {
 		run fish -S "$bad" status
 		assert_failure 2
 		assert_output --partial "invalid session name"
+		# The line says what a name is, its length included.
+		assert_output --partial "(use 1 to 64 letters, digits, '.', '_' and '-', not starting with '.' or '-')"
 	done
 	FISH_SESSION=../up run fish status
 	assert_failure 2
@@ -160,6 +174,25 @@ teardown() {
 	run fish spawn -Z
 	assert_failure 2
 	assert_line --partial "unknown option '-Z'"
+}
+
+@test "an option given a value it does not take, or cut short to several, says so" {
+	run fish wait x --no-progress=1
+	assert_failure 2
+	assert_line --index 0 "fish wait: option '--no-progress' takes no value"
+	run fish wait x --fo=2
+	assert_failure 2
+	assert_line --index 0 "fish wait: option '--follow' takes no value"
+	run fish wait x --f
+	assert_failure 2
+	assert_line --index 0 "fish wait: option '--f' is ambiguous ('--field' or '--follow'?)"
+	run fish send --proxy-h 'X: y' http://127.0.0.1:1/ --pro x
+	assert_failure 2
+	assert_line --index 0 "fish send: option '--pro' is ambiguous ('--proxy', '--proxy-header' or '--proxy-user'?)"
+	# A prefix of one option is that option, as with getopt_long.
+	run fish wait x --tim
+	assert_failure 2
+	assert_line --index 0 "fish wait: option '--tim' needs a value"
 }
 
 @test "an option missing its value exits 2 saying so" {

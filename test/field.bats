@@ -18,6 +18,22 @@ teardown() {
 	assert_output 'x y'
 }
 
+@test "field prints a string holding NUL bytes whole, as jq -r does" {
+	printf '{"a":"x\\u0000y"}' >"$BATS_TEST_TMPDIR/doc"
+	fish field /a <"$BATS_TEST_TMPDIR/doc" >"$BATS_TEST_TMPDIR/out"
+	printf 'x\0y\n' | cmp - "$BATS_TEST_TMPDIR/out"
+}
+
+@test "field into a reader that went away exits 1 quietly, as log does" {
+	head -c 300000 /dev/zero | tr '\0' a | sed 's/.*/"&"/' \
+	    >"$BATS_TEST_TMPDIR/doc"
+	run --separate-stderr bash -c \
+	    'fish field "" <"$1" | head -c1 >/dev/null; exit "${PIPESTATUS[0]}"' \
+	    _ "$BATS_TEST_TMPDIR/doc"
+	assert_failure 1
+	assert_equal "$stderr" ""
+}
+
 @test "field prints numbers, booleans and null as JSON" {
 	doc='{"n":42,"f":1.5,"t":true,"z":null}'
 	run fish field /n <<<"$doc"

@@ -43,6 +43,19 @@ teardown() {
 	assert_output '{"type":"ping"}'
 }
 
+@test "wait --where does not take a string holding a NUL byte for its start" {
+	post "$hook" '{"id":"7\u0000x"}'
+	post "$hook" '{"id":"7"}'
+	run fish wait "$hook" --where '/id=7' --timeout 5
+	assert_success
+	assert_output '{"id":"7"}'
+	run fish wait "$hook" --where '/id<8' --timeout 100ms
+	assert_failure 124
+	run fish wait "$hook" --where '/id!=7' --where '/id' --timeout 5
+	assert_success
+	assert_output '{"id":"7\u0000x"}'
+}
+
 @test "wait --where event= takes what the provider names" {
 	post "$hook" '{"n":1}' -H 'X-GitHub-Event: ping'
 	post "$hook" '{"n":2}' -H 'X-GitHub-Event: push'

@@ -126,7 +126,20 @@ listeners_of_this_test() {
 	assert_output --partial "fish stop"
 }
 
-@test "fish start rejects a malformed listen address or public URL" {
+@test "fish start with another setting while running names the setting that differs" {
+	fish start --idle-exit 10m >/dev/null
+
+	run fish start --idle-exit 5m
+	assert_failure 1
+	assert_output "fish: session 'default' is already running with other settings (it runs with --idle-exit 10m); run 'fish stop' first to change them"
+	run fish start --public-url https://hooks.example.net
+	assert_failure 1
+	assert_output --partial "(it runs without --public-url)"
+	run fish start --idle-exit 10m
+	assert_success
+}
+
+@test "fish start rejects a malformed listen address, public URL or duration, naming it" {
 	local bad
 	for bad in nonsense 127.0.0.1 :8080 127.0.0.1:99999 127.0.0.1:http \
 	    '[::1]8080'; do
@@ -139,6 +152,13 @@ listeners_of_this_test() {
 		assert_failure 2
 		assert_output --partial "invalid public URL"
 	done
+	# fish start takes four durations: the line names the one at fault.
+	run fish start --retain 2x
+	assert_failure 2
+	assert_line --index 0 "fish start: --retain: invalid duration '2x' (use e.g. 250ms, 5, 5s, 2m, 1h)"
+	run fish start --idle-exit 31d
+	assert_failure 2
+	assert_line --index 0 "fish start: --idle-exit: '31d' is out of range (0 (never) to 30d)"
 	# Nothing was started by the attempts.
 	run fish status
 	assert_failure 3

@@ -161,6 +161,15 @@ received() {
 	[[ $stderr == *"missing URL"* ]]
 }
 
+@test "a method in small letters before a URL is told how a method is written" {
+	run --separate-stderr fish send post "$remote" a=1
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "fish send: invalid URL 'post' (a method is written in capital letters: POST)"
+	# Nothing was sent.
+	run fish -S other wait "$remote" --timeout 0
+	assert_failure 124
+}
+
 @test "send rejects an invalid item as a usage error" {
 	local item
 	for item in bare '=value' 'bad name:x' 'j:={nope'; do

@@ -98,6 +98,39 @@ as_nobody_owned() {
 	assert_line --regexp "^frozen +$pid \(not answering\) +http://127\.0\.0\.1:[0-9]+ +- +- +"
 }
 
+@test "ls --no-start, for completions and prompts, gives up on a listener that does not answer, quietly" {
+	local pid start
+	fish -S frozen spawn --name orders >/dev/null
+	pid=$(listener_pid frozen)
+	kill -STOP "$pid"
+	start=$(now_ms)
+	run --separate-stderr timeout 20 fish -S frozen ls --no-start
+	kill -CONT "$pid"
+	assert_failure 3
+	assert_equal "$stderr" ""
+	[ $(($(now_ms) - start)) -lt 10000 ]
+	run fish -S frozen ls --no-start
+	assert_success
+	assert_line --regexp '^orders '
+}
+
+@test "fish status says a listener that does not answer is not answering, and exits 3" {
+	local pid
+	fish -S frozen spawn >/dev/null
+	pid=$(listener_pid frozen)
+	kill -STOP "$pid"
+	run --separate-stderr timeout 20 fish -S frozen status
+	local text=$output code=$status
+	run --separate-stderr timeout 20 fish -S frozen status --json
+	kill -CONT "$pid"
+	assert_equal "$code" 3
+	[[ $text == "session frozen: pid $pid is not answering (stopped or stuck; see "*"/listener.log)" ]]
+	assert_failure 3
+	assert_output "{\"session\":\"frozen\",\"running\":true,\"answering\":false,\"pid\":$pid}"
+	run fish -S frozen status
+	assert_success
+}
+
 @test "fish sessions lists a listener whose queue of connections is full as not answering, quietly" {
 	local pid filler out=$BATS_TEST_TMPDIR/filled
 	fish -S frozen spawn >/dev/null

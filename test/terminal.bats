@@ -190,6 +190,39 @@ has_frame() {
 	[[ $output == *$'\n\n'"$EVIL" ]]
 }
 
+@test "log --json and tail --json escape on a terminal, as show --json does" {
+	local out=$BATS_TEST_TMPDIR/tail.out
+	# json-c writes \u001b for ESC, but DEL, a C1 CSI and bytes that are
+	# not UTF-8 as they are.
+	post "$hook" $'{"a":"\xc2\x9b2J \x7f"}' -H $'X-Evil: a\x9b2Jb'
+	pty fish log --json >"$out"
+	assert_equal "$(LC_ALL=C grep -c $'\x9b\\|\x7f' "$out")" 0
+	grep -q 'M-BM-^\[2J ^?' "$out"
+	grep -q 'aM-^\[2Jb' "$out"
+	# Not a terminal: byte for byte.
+	fish log --json >"$out"
+	LC_ALL=C grep -q $'\xc2\x9b2J \x7f' "$out"
+	python3 "$FISH_SRC_DIR/test/helpers/pty.py" fish tail --json orders \
+	    >"$out" 2>&1 3>&- &
+	tail_pid=$!
+	wait_until 10 post_until_seen "$hook" "$out"
+	post "$hook" $'{"b":"\xc2\x9b"}'
+	wait_until 10 grep -qF '\"b\"' "$out"
+	stop_tail
+	assert_equal "$(LC_ALL=C grep -c $'\x9b' "$out")" 0
+	grep -q 'M-BM-^\[' "$out"
+}
+
+@test "export --har - escapes on a terminal, and writes a file byte for byte" {
+	local out=$BATS_TEST_TMPDIR/har.out
+	post "$hook" '{}' -H $'X-Evil: a\x9b2J\x7fb'
+	pty fish export --har - >"$out"
+	assert_equal "$(LC_ALL=C grep -c $'\x9b\\|\x7f' "$out")" 0
+	grep -q 'aM-^\[2J^?b' "$out"
+	fish export --har "$BATS_TEST_TMPDIR/x.har"
+	LC_ALL=C grep -q $'a\x9b2J\x7fb' "$BATS_TEST_TMPDIR/x.har"
+}
+
 @test "show --curl pipes a body with control characters through printf" {
 	local other
 	post "$hook" $'line one\n\e[31mtwo'

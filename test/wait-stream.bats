@@ -157,6 +157,14 @@ teardown() {
 	assert_output "A-1"
 }
 
+@test "wait --field prints a string holding NUL bytes whole" {
+	local url
+	url=$(fish spawn)
+	[ "$(http_post "$url" '{"id":"A\u0000B"}')" = 200 ]
+	fish wait "$url" --field /id --timeout 5 >"$BATS_TEST_TMPDIR/out"
+	printf 'A\0B\n' | cmp - "$BATS_TEST_TMPDIR/out"
+}
+
 @test "wait --field on a missing pointer exits 4 and leaves the message queued" {
 	local url
 	url=$(fish spawn)

@@ -161,7 +161,7 @@ answer_echo(const struct hook *h, struct MHD_Connection *connection,
 	root = jsonptr_parse(body, len, &cause);
 	if (root != NULL && jsonptr_get(root, h->echo, &value, &cause) == 0 &&
 	    value != NULL)
-		text = jsonptr_text(value);
+		text = jsonptr_text(value, NULL);
 	free(cause);
 	json_object_put(root);
 	return (text);

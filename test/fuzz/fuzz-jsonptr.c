@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(ret >= -1 && ret <= 1);
 	FUZZ_CHECK((ret == -1) == (cause != NULL));
 	if (ret == 0) {
-		text = jsonptr_text(value);
+		text = jsonptr_text(value, NULL);
 		FUZZ_CHECK(text != NULL);
 		free(text);
 	}

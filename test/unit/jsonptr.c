@@ -47,7 +47,7 @@ text_at(struct json_object *root, const char *ptr)
 		free(cause);
 		return (NULL);
 	}
-	return (jsonptr_text(value));
+	return (jsonptr_text(value, NULL));
 }
 
 /* Check that ptr is found and prints as want. */
@@ -99,7 +99,7 @@ parses(const char *text, size_t len, const char *want, const char *name)
 		free(cause);
 		return;
 	}
-	s = jsonptr_text(o);
+	s = jsonptr_text(o, NULL);
 	is_str(s, want, name);
 	free(s);
 	json_object_put(o);
@@ -125,6 +125,7 @@ main(void)
 {
 	struct json_object	*root, *value, *o;
 	char			*cause, *s;
+	size_t			 len;
 
 	root = parse(doc);
 	ok(root != NULL, "the fixture document parses");
@@ -150,7 +151,7 @@ main(void)
 	value = root;
 	ok(jsonptr_get(root, "/a/b/2/c", &value, &cause) == 0 &&
 	    value == NULL, "a JSON null is found, as a NULL value");
-	s = jsonptr_text(value);
+	s = jsonptr_text(value, NULL);
 	is_str(s, "null", "a JSON null prints as null");
 	free(s);
 	absent(root, "/nope");
@@ -167,20 +168,20 @@ main(void)
 
 	/* jsonptr_text of values made directly. */
 	o = json_object_new_string_len("a\0b", 3);
-	s = jsonptr_text(o);
-	ok(s != NULL && memcmp(s, "a\0b", 4) == 0,
-	    "a string with a NUL byte is copied whole and terminated");
+	s = jsonptr_text(o, &len);
+	ok(s != NULL && memcmp(s, "a\0b", 4) == 0 && len == 3,
+	    "a string with a NUL byte is copied whole, its length told");
 	free(s);
 	json_object_put(o);
 	o = json_object_new_string("a/b \"q\"");
-	s = jsonptr_text(o);
+	s = jsonptr_text(o, NULL);
 	is_str(s, "a/b \"q\"", "strings are printed raw, without quotes");
 	free(s);
 	json_object_put(o);
 	o = json_object_new_array();
 	json_object_array_add(o, json_object_new_string("a/b"));
 	json_object_array_add(o, json_object_new_int64(-42));
-	s = jsonptr_text(o);
+	s = jsonptr_text(o, NULL);
 	is_str(s, "[\"a/b\",-42]",
 	    "arrays print as compact JSON without escaped slashes");
 	free(s);

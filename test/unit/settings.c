@@ -159,7 +159,7 @@ test_others(void)
 	accepts("retain", "2d", "2d");
 	accepts("retain", "90m", "90m");
 	refuses_saying("retain", "0", "--retain must be more than 0");
-	refuses_saying("retain", "soon", "invalid duration 'soon'");
+	refuses_saying("retain", "soon", "--retain: invalid duration 'soon'");
 	accepts("no-tls", NULL, "");
 }
 
@@ -429,7 +429,7 @@ test_save_and_show(void)
 	struct settings		 g, s;
 	struct json_object	*o, *value;
 	struct setting_line	 lines[SETTINGS_COUNT];
-	char			*cause = NULL;
+	char			*cause = NULL, *why;
 	size_t			 n, i;
 
 	settings_init(&g);
@@ -469,16 +469,30 @@ test_save_and_show(void)
 	ok(settings_match(&g, o), "port 0 and 32k match 4242 and 32KiB");
 	given(&g, "max-per-ip", "6");
 	ok(!settings_match(&g, o), "another limit does not match");
+	why = settings_mismatch(&g, o);
+	is_str(why, "it runs with --max-per-ip 64",
+	    "the mismatch names the setting and what the listener has");
+	free(why);
 	settings_release(&g);
 	given(&g, "public-url", "https://x");
 	ok(!settings_match(&g, o), "a public URL it has none of does not "
 	    "match");
+	why = settings_mismatch(&g, o);
+	is_str(why, "it runs without --public-url",
+	    "the mismatch says what the listener runs without");
+	free(why);
 	settings_release(&g);
 	json_object_object_add(o, "tls_cert", json_object_new_string("/c"));
 	given(&g, "no-tls", NULL);
 	ok(!settings_match(&g, o), "--no-tls does not match a listener "
 	    "serving TLS");
+	why = settings_mismatch(&g, o);
+	is_str(why, "it runs with --tls-cert, which --no-tls forgets",
+	    "the mismatch of a flag names what it forgets, not the file");
+	free(why);
 	settings_release(&g);
+	ok(settings_mismatch(&g, o) == NULL,
+	    "no mismatch when no setting is given");
 	ok(settings_match(&g, o), "no setting given matches any listener");
 
 	n = settings_lines(o, lines);
@@ -539,7 +553,7 @@ test_store(void)
 	struct settings		 g, s;
 	struct json_object	*o, *value;
 	const char		*argv[SETTINGS_ARGV_MAX + 1];
-	char			*cause = NULL;
+	char			*cause = NULL, *why;
 	int			 argc = 0, set;
 
 	settings_init(&g);
@@ -578,6 +592,10 @@ test_store(void)
 	    "whatever the password");
 	given(&g, "store", "journal");
 	ok(!settings_match(&g, o), "but not another store");
+	why = settings_mismatch(&g, o);
+	is_str(why, "it runs with --store redis://:***@127.0.0.1:6380/2",
+	    "the mismatch shows the store it runs with masked");
+	free(why);
 	json_object_put(o);
 	settings_release(&g);
 	settings_release(&s);
