@@ -262,11 +262,12 @@ client_catch(int sig)
 }
 
 /*
- * Poll one descriptor for timeout ms (-1: for ever), or until SIGINT sets
- * client_interrupted (-1 with EINTR).  SIGINT is blocked from the check of
- * the flag until ppoll waits, which unblocks it atomically: a signal that
- * comes in between would otherwise set the flag for nobody to see, and
- * leave the poll waiting for ever.
+ * Poll one descriptor for timeout ms (-1: for ever), or until a signal
+ * client_catch caught (SIGINT, SIGTERM, SIGHUP) sets client_interrupted
+ * (-1 with EINTR).  They are blocked from the check of the flag until
+ * ppoll waits, which unblocks them atomically: a signal that comes in
+ * between would otherwise set the flag for nobody to see, and leave the
+ * poll waiting for ever.
  */
 static int
 client_poll(struct pollfd *pfd, int timeout)
@@ -277,6 +278,8 @@ client_poll(struct pollfd *pfd, int timeout)
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	if (client_interrupted) {
 		sigprocmask(SIG_SETMASK, &old, NULL);

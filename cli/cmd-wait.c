@@ -707,8 +707,14 @@ cmd_wait_exec(int argc, char **argv)
 
 	/* Resilient: a lost listener is restarted, not reported. */
 	cmd_wait_deadlines(&wo, &deadline, &start);
-	/* Ctrl-C ends the wait through its receive: the line is erased. */
+	/*
+	 * Ctrl-C ends the wait through its receive, and so do a kill and
+	 * a closed terminal (timeout(1), a CI job cancelled): the line is
+	 * erased, exit 130, as send -o does.
+	 */
 	client_catch(SIGINT);
+	client_catch(SIGTERM);
+	client_catch(SIGHUP);
 	status = client_open_until(&c, fish_session, CLIENT_START |
 	    CLIENT_RESILIENT, start);
 	if (status != EXIT_OK) {

@@ -126,6 +126,29 @@ has_frame() {
 	assert_output after
 }
 
+@test "a wait killed by SIGTERM or SIGHUP erases its line too, and exits 130" {
+	local out sig pty_pid fish_pid
+	for sig in TERM HUP; do
+		out=$BATS_TEST_TMPDIR/out-$sig
+		pty --cols 80 fish wait orders >"$out" &
+		tail_pid=$!
+		wait_until 10 has_frame "$out"
+		pty_pid=$(ps -o pid= --ppid "$tail_pid" | tr -d ' ')
+		fish_pid=$(ps -o pid= --ppid "$pty_pid" | tr -d ' ')
+		[ -n "$fish_pid" ] && [ "$(cat "/proc/$fish_pid/comm")" = fish ]
+		kill -"$sig" "$fish_pid"
+		reap "$tail_pid"
+		tail_pid=
+		assert_equal "$status" 130
+		run cat "$out"
+		assert_output $'\rwaiting on orders\e[K\r\e[K'
+	done
+	post "$hook" 'after'
+	run fish wait orders --timeout 5
+	assert_success
+	assert_output after
+}
+
 @test "the waiting line is off for TERM=dumb and --no-progress, not for NO_COLOR" {
 	TERM=dumb run pty fish wait orders --timeout 200ms
 	assert_failure 124
