@@ -29,6 +29,28 @@
 #include "redis-reply.h"
 
 /*
+ * Under AddressSanitizer the room not handed out is poisoned and every
+ * object is followed by a red zone, so that a read past a string's end
+ * is caught as it is with one malloc per object.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RR_ASAN
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(RR_ASAN)
+#define RR_ASAN
+#endif
+#ifdef RR_ASAN
+#include <sanitizer/asan_interface.h>
+#define RR_REDZONE	16
+#else
+#define ASAN_POISON_MEMORY_REGION(p, n)		((void)(p), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(p, n)	((void)(p), (void)(n))
+#define RR_REDZONE	0
+#endif
+
+/*
  * The first block, arena included, is small enough for glibc's tcache
  * (requests up to 1032 bytes) and its small bins: a short reply (an
  * append's {seq, id}, a status) costs one cheap malloc.  Later blocks
@@ -59,27 +81,30 @@ _Static_assert(sizeof(struct rr_arena) % RR_ALIGN == 0,
 _Static_assert(sizeof(struct rr_block) % RR_ALIGN == 0,
     "a later block's room starts aligned");
 
-/* Round n up to RR_ALIGN; SIZE_MAX when that overflows. */
+/*
+ * Return the room an object of want bytes takes, its red zone included,
+ * rounded up to RR_ALIGN; SIZE_MAX when that overflows.
+ */
 static size_t
-rr_round(size_t n)
+rr_room(size_t want)
 {
-	if (n > SIZE_MAX - RR_ALIGN)
+	if (want > SIZE_MAX - RR_REDZONE - RR_ALIGN)
 		return (SIZE_MAX);
-	return ((n + RR_ALIGN - 1) & ~(size_t)(RR_ALIGN - 1));
+	return ((want + RR_REDZONE + RR_ALIGN - 1) & ~(size_t)(RR_ALIGN - 1));
 }
 
-/* Return n bytes of a's blocks, aligned, or NULL. */
+/* Return want bytes of a's blocks, aligned, or NULL. */
 static void *
-rr_alloc(struct rr_arena *a, size_t n)
+rr_alloc(struct rr_arena *a, size_t want)
 {
 	struct rr_block	*b;
-	size_t		 size;
+	size_t		 n = rr_room(want), size;
 	char		*p;
 
-	n = rr_round(n);
 	if ((size_t)(a->end - a->next) >= n) {
 		p = a->next;
 		a->next += n;
+		ASAN_UNPOISON_MEMORY_REGION(p, want);
 		return (p);
 	}
 	if (n > SIZE_MAX - sizeof *b)
@@ -90,6 +115,8 @@ rr_alloc(struct rr_arena *a, size_t n)
 	b->next = a->blocks;
 	a->blocks = b;
 	p = (char *)(b + 1);
+	ASAN_POISON_MEMORY_REGION(p, size);
+	ASAN_UNPOISON_MEMORY_REGION(p, want);
 	if (n > a->grow)
 		return (p);	/* its own block: the current one keeps its room */
 	a->next = p + n;
@@ -113,15 +140,16 @@ rr_object(const redisReadTask *task, int type, size_t extra, void **room)
 	size_t			 first = RR_FIRST;
 
 	if (task->parent == NULL) {
-		if (extra > SIZE_MAX - sizeof *a - RR_ALIGN)
+		if (rr_room(extra) > SIZE_MAX - sizeof *a)
 			return (NULL);
-		if (sizeof *a + rr_round(extra) > first)
-			first = sizeof *a + rr_round(extra);
+		if (sizeof *a + rr_room(extra) > first)
+			first = sizeof *a + rr_room(extra);
 		if ((a = malloc(first)) == NULL)
 			return (NULL);
 		a->blocks = NULL;
 		a->next = (char *)(a + 1);
 		a->end = (char *)a + first;
+		ASAN_POISON_MEMORY_REGION(a->next, first - sizeof *a);
 		a->grow = RR_BLOCK;
 		r = &a->root;
 	} else {

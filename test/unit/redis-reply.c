@@ -19,6 +19,18 @@
 #include "tap.h"
 #include "xmalloc.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(TEST_ASAN)
+#define TEST_ASAN
+#endif
+#ifdef TEST_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 /* An XREAD reply of one entry, the shape the follower reads. */
 static const char xread[] =
     "*1\r\n*2\r\n$12\r\nfish:{s}:log\r\n*1\r\n*2\r\n$15\r\n1733380000000-0\r\n"
@@ -122,6 +134,33 @@ test_nested(void)
 	redisReaderFree(r);
 	ok(same_as_hiredis(xread, sizeof xread - 1, sizeof xread - 1),
 	    "the tree equals hiredis's own, field by field");
+}
+
+/*
+ * Under AddressSanitizer, the byte past a string's NUL and the room
+ * after the last object are poisoned: a read past them is caught.
+ */
+static void
+test_redzones(void)
+{
+#ifdef TEST_ASAN
+	redisReader	*r = arena_reader();
+	redisReply	*reply, *id;
+
+	reply = read_one(r, xread, sizeof xread - 1, sizeof xread - 1);
+	id = reply->element[0]->element[1]->element[0]->element[0];
+	ok(!__asan_address_is_poisoned(id->str + id->len) &&
+	    __asan_address_is_poisoned(id->str + id->len + 1),
+	    "a string's NUL is readable, the byte past it poisoned");
+	ok(__asan_address_is_poisoned((char *)reply->element +
+	    reply->elements * sizeof *reply->element),
+	    "so is the byte past an array of elements");
+	r->fn->freeObject(reply);
+	redisReaderFree(r);
+#else
+	ok(1, "# SKIP not built with AddressSanitizer");
+	ok(1, "# SKIP not built with AddressSanitizer");
+#endif
 }
 
 /* A reply split across reads, at every byte. */
@@ -244,6 +283,7 @@ int
 main(void)
 {
 	test_nested();
+	test_redzones();
 	test_split();
 	test_kinds();
 	test_large();
