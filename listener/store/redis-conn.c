@@ -27,6 +27,7 @@
 #include "mask.h"
 #include "redis-conn.h"
 #include "redis-loop.h"
+#include "redis-reply.h"
 #include "store-url.h"
 #include "xmalloc.h"
 
@@ -253,6 +254,8 @@ redis_conn_connect(struct redis_conn *conn)
 		ac = redisAsyncConnect(conn->url.host, conn->url.port);
 	if (ac == NULL)
 		fatalx("redis: out of memory");
+	/* Nothing was read yet: every reply of ac is built in an arena. */
+	redis_reply_use_arena(ac->c.reader);
 	ac->data = conn;
 	conn->ac = ac;
 	if (ac->err != 0) {
