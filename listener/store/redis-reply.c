@@ -121,8 +121,7 @@ rr_alloc(struct rr_arena *a, size_t want)
 		return (p);	/* its own block: the current one keeps its room */
 	a->next = p + n;
 	a->end = p + size;
-	if (a->grow < RR_BLOCK_MAX)
-		a->grow *= 2;
+	a->grow = a->grow * 2 > RR_BLOCK_MAX ? RR_BLOCK_MAX : a->grow * 2;
 	return (p);
 }
 

@@ -146,9 +146,9 @@ sr_hold(struct store_redis *sr, const struct store_entry *e)
  * An entry this store wrote, from the follower: it resolves an append of
  * unknown outcome, or is noted until its reply comes (see the top).  An
  * append may be in the stream twice (doc/store-redis.md): a copy of a
- * record already acknowledged, or of one never written, is passed over,
- * or it would wait for a reply that never comes, holding back every
- * later entry of the others.
+ * record already acknowledged, or already noted, or of one never
+ * written, is passed over, or it would wait for a reply that never
+ * comes, holding back every later entry of the others.
  */
 static void
 sr_on_own(struct store_redis *sr, const struct redis_entry *re)
@@ -169,7 +169,8 @@ sr_on_own(struct store_redis *sr, const struct redis_entry *re)
 	}
 	if (store_redis_sync_seqs_take(&sr->replied, n, NULL))
 		return;
-	if (n == 0 || n > sr->written || store_redis_sync_was_acked(sr, n)) {
+	if (n == 0 || n > sr->written || store_redis_sync_was_acked(sr, n) ||
+	    store_redis_sync_seqs_has(&sr->followed, n)) {
 		log_warnx("redis store: record %" PRIu64 " of this listener "
 		    "is in the stream again (seq %" PRIu64 "): passed over",
 		    n, re->seq);

@@ -148,6 +148,7 @@ int		 store_redis_sync_seqs_take(struct sr_seqs *, uint64_t,
 		    uint64_t *);
 void		 store_redis_sync_seqs_add(struct sr_seqs *, uint64_t,
 		    uint64_t);
+int		 store_redis_sync_seqs_has(const struct sr_seqs *, uint64_t);
 void		 store_redis_sync_bound_cancel(struct store_redis *,
 		    struct sr_bound *);
 void		 store_redis_sync_run_waiting(struct store_redis *);

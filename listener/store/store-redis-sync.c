@@ -54,6 +54,19 @@ store_redis_sync_seqs_take(struct sr_seqs *l, uint64_t n, uint64_t *seq)
 	return (0);
 }
 
+/* Tell whether record n is in list l. */
+int
+store_redis_sync_seqs_has(const struct sr_seqs *l, uint64_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].n == n)
+			return (1);
+	}
+	return (0);
+}
+
 /* Add record n, and its seq, to list l. */
 void
 store_redis_sync_seqs_add(struct sr_seqs *l, uint64_t n, uint64_t seq)
@@ -183,15 +196,8 @@ store_redis_sync_run_waiting(struct store_redis *sr)
 int
 store_redis_sync_was_acked(const struct store_redis *sr, uint64_t n)
 {
-	size_t	i;
-
-	if (n <= sr->acked)
-		return (1);
-	for (i = 0; i < sr->acked_above.n; i++) {
-		if (sr->acked_above.v[i].n == n)
-			return (1);
-	}
-	return (0);
+	return (n <= sr->acked ||
+	    store_redis_sync_seqs_has(&sr->acked_above, n));
 }
 
 /* Mark record n acknowledged, and move the low-water mark. */
