@@ -244,6 +244,43 @@ client_interrupt(int sig)
 	client_interrupted = 1;
 }
 
+/* Set while client_poll waits (see client_catch_waiting). */
+static volatile sig_atomic_t	client_polling;
+
+/*
+ * A signal caught only while a receive waits: then it ends the wait as
+ * client_interrupt does; elsewhere (writing out to a reader that does
+ * not read, say) it kills as it would by default.
+ */
+static void
+client_interrupt_waiting(int sig)
+{
+	if (client_polling) {
+		client_interrupted = 1;
+		return;
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * Catch signal sig (SIGTERM, say) while a receive waits, so that the
+ * command tidies up (erases a terminal line) and returns
+ * EXIT_INTERRUPTED; anywhere else it kills at once, as by default, so
+ * that timeout(1) or a cancelled job is never kept waiting by a command
+ * blocked in a write.
+ */
+void
+client_catch_waiting(int sig)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = client_interrupt_waiting;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
 /*
  * Catch signal sig (SIGINT, say) instead of dying of it: it sets
  * client_interrupted, and without SA_RESTART the poll of a receive ends
@@ -288,7 +325,9 @@ client_poll(struct pollfd *pfd, int timeout)
 	}
 	ts.tv_sec = timeout / 1000;
 	ts.tv_nsec = (long)(timeout % 1000) * 1000000;
+	client_polling = 1;
 	ret = ppoll(pfd, 1, timeout < 0 ? NULL : &ts, &old);
+	client_polling = 0;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return (ret);
 }

@@ -48,6 +48,7 @@ int	 client_open_until(struct client *, const char *, int, int64_t);
 int	 client_reconnect(struct client *);
 void	 client_close(struct client *);
 void	 client_catch(int);
+void	 client_catch_waiting(int);
 int	 client_send(struct client *, struct json_object *, const void *,
 	    size_t);
 int	 client_receive(struct client *, struct proto_frame *, int64_t);

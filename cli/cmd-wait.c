@@ -709,12 +709,14 @@ cmd_wait_exec(int argc, char **argv)
 	cmd_wait_deadlines(&wo, &deadline, &start);
 	/*
 	 * Ctrl-C ends the wait through its receive, and so do a kill and
-	 * a closed terminal (timeout(1), a CI job cancelled): the line is
-	 * erased, exit 130, as send -o does.
+	 * a closed terminal (timeout(1), a CI job cancelled) while it
+	 * waits: the line is erased, exit 130.  Those two kill as before
+	 * when it is not waiting (a write to a reader that stopped reading
+	 * must not keep timeout(1) waiting).
 	 */
 	client_catch(SIGINT);
-	client_catch(SIGTERM);
-	client_catch(SIGHUP);
+	client_catch_waiting(SIGTERM);
+	client_catch_waiting(SIGHUP);
 	status = client_open_until(&c, fish_session, CLIENT_START |
 	    CLIENT_RESILIENT, start);
 	if (status != EXIT_OK) {

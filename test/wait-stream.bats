@@ -98,6 +98,25 @@ teardown() {
 	assert_output '"after"'
 }
 
+@test "wait --follow blocked writing to a reader that stopped reading dies of SIGTERM at once" {
+	local url pid big=$BATS_TEST_TMPDIR/big
+	url=$(fish spawn --name full)
+	# One message larger than a pipe holds: the write blocks.
+	head -c 300000 /dev/zero | tr '\0' x >"$big"
+	post "$url" "@$big"
+	# A reader that never reads; its end stays open.
+	fish wait full --follow > >(sleep 600) 2>/dev/null &
+	pid=$!
+	wait_until 10 eval '[[ $(cat /proc/$pid/wchan 2>/dev/null) == *pipe_write ]]'
+	kill -TERM "$pid"
+	reap "$pid" 5
+	assert_equal "$status" 143
+	pkill -f "^sleep 600$" || true
+	# Not printed whole: it is still there for the next wait.
+	run fish wait full --timeout 5 --json
+	assert_success
+}
+
 @test "wait --where leaves messages that do not match to another waiter" {
 	local url
 	url=$(fish spawn --name w)
