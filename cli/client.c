@@ -172,7 +172,9 @@ client_open(struct client *c, const char *name, int flags)
 
 /*
  * Drop the connection and connect again, starting the listener if needed
- * by c->deadline.
+ * by c->deadline: it crashed, leaving its socket behind.  One that was
+ * stopped removed its socket before it closed the connection: that is
+ * said, EXIT_UNAVAILABLE, and it is not started again.
  */
 int
 client_reconnect(struct client *c)
@@ -185,6 +187,10 @@ client_reconnect(struct client *c)
 	buffer_clear(&c->in);
 	if ((status = client_connect(c)) != CLIENT_ABSENT)
 		return (status);
+	if (errno == ENOENT) {
+		fish_warnx("session '%s' was stopped", c->session.name);
+		return (EXIT_UNAVAILABLE);
+	}
 	return (client_autostart(c, NULL));
 }
 

@@ -478,6 +478,11 @@ no_leases() {
 	fish stop >/dev/null
 	reap "$pid"
 	assert_equal "$status" 3
+	# Stopped between two of its requests or during one, the wait did
+	# not start the listener again.
+	run fish status
+	assert_failure 3
+	assert_output "session default: not running"
 	# It gives them back once its control socket is closed.
 	wait_until 5 no_leases
 	# Not 30 s later, when the lease would have expired.

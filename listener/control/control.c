@@ -629,12 +629,17 @@ control_stop(struct control *ctl)
 
 	if (ctl == NULL)
 		return;
+	/*
+	 * The socket goes first: a client that finds its connection closed
+	 * finds no socket either, so it knows the listener was stopped
+	 * (client_reconnect), not that it crashed (its socket left behind).
+	 */
+	unlink(ctl->path);
 	while ((c = TAILQ_FIRST(&ctl->conns)) != NULL)
 		conn_close(c);
 	loop_timer_cancel(ctl->loop, ctl->accept_timer);
 	loop_remove(ctl->loop, ctl->fd);
 	close(ctl->fd);
-	unlink(ctl->path);
 	free(ctl->path);
 	free(ctl);
 	control_self = NULL;
