@@ -64,7 +64,9 @@ client_connect(struct client *c)
 	if (cause == NULL)
 		return (CLIENT_ABSENT);
 	saved = errno;
-	fish_warnx("%s", cause);
+	/* A full queue: a quiet caller (completion, prompt) says nothing. */
+	if (!(saved == EAGAIN && (c->flags & CLIENT_QUIET)))
+		fish_warnx("%s", cause);
 	free(cause);
 	errno = saved;
 	return (EXIT_UNAVAILABLE);
@@ -138,6 +140,9 @@ client_open_until(struct client *c, const char *name, int flags,
 	if ((status = client_init(c, name, flags)) != EXIT_OK)
 		return (status);
 	c->deadline = deadline;
+	/* A listener whose queue is full is not waited on past it either. */
+	if (deadline != -1)
+		c->session.busy_until = deadline;
 	/*
 	 * A listener that stopped removed its socket; one that crashed left it
 	 * behind, and "restart if crashed" commands bring it back.

@@ -188,10 +188,11 @@ cmd_ls_exec(int argc, char **argv)
 		}
 	}
 	proto_frame_init(&frame);
-	if ((status = client_open(&c, fish_session, start)) != EXIT_OK)
-		return (status);
 	if (start == CLIENT_QUIET)
 		deadline = clock_mono_ms() + LS_NO_START_MS;
+	if ((status = client_open_until(&c, fish_session, start,
+	    deadline)) != EXIT_OK)
+		return (status);
 	request = proto_request("ls");
 	status = client_call(&c, request, NULL, 0, &frame, deadline);
 	if (status == EXIT_OK)

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 
@@ -13,6 +14,7 @@
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
+#include "session.h"
 #include "settings.h"
 #include "timeline.h"
 #include "xmalloc.h"
@@ -284,21 +286,43 @@ cmd_status_human(struct json_object *reply)
  * return EXIT_UNAVAILABLE.
  */
 static int
-cmd_status_silent(struct client *c, int json)
+cmd_status_silent(struct session *s, int json)
 {
-	long	pid = (long)session_listener_pid(&c->session);
+	long	pid = (long)session_listener_pid(s);
 	int	ret;
 
 	if (json)
 		ret = output_printf("{\"session\":\"%s\",\"running\":true,"
-		    "\"answering\":false,\"pid\":%ld}\n", c->session.name, pid);
+		    "\"answering\":false,\"pid\":%ld}\n", s->name, pid);
 	else
 		ret = output_printf("session %s: pid %ld is not answering "
-		    "(stopped or stuck; see %s)\n", c->session.name, pid,
-		    c->session.log_path);
+		    "(stopped or stuck; see %s)\n", s->name, pid, s->log_path);
 	if (ret == -1)
 		(void)timeline_write_error("status");
 	return (EXIT_UNAVAILABLE);
+}
+
+/*
+ * Say that the running listener takes no connections (its queue is
+ * full: stopped or stuck for a while); return EXIT_UNAVAILABLE.
+ */
+static int
+cmd_status_unaccepting(int json)
+{
+	struct session	 s;
+	char		*cause;
+	int		 status;
+
+	if (session_init(&s, fish_session, &cause) == -1 ||
+	    session_open(&s, 0, &cause) == -1) {
+		fish_warnx("%s", cause);
+		free(cause);
+		session_release(&s);
+		return (EXIT_UNAVAILABLE);
+	}
+	status = cmd_status_silent(&s, json);
+	session_release(&s);
+	return (status);
 }
 
 /* Print the listener's status. */
@@ -324,7 +348,11 @@ cmd_status_exec(int argc, char **argv)
 		}
 	}
 
+	errno = 0;
 	status = client_open(&c, fish_session, CLIENT_QUIET | CLIENT_RESTART);
+	/* Its queue full: running, but not taking connections. */
+	if (status == EXIT_UNAVAILABLE && errno == EAGAIN)
+		return (cmd_status_unaccepting(json));
 	/* Not running, or not even there: status's question is the first. */
 	if (status == EXIT_UNAVAILABLE || status == EXIT_NOT_FOUND) {
 		if (json)
@@ -351,7 +379,7 @@ cmd_status_exec(int argc, char **argv)
 	status = client_call(&c, request, NULL, 0, &frame,
 	    clock_mono_ms() + STATUS_ASK_MS);
 	if (status == EXIT_TIMEOUT)
-		status = cmd_status_silent(&c, json);
+		status = cmd_status_silent(&c.session, json);
 	if (status != EXIT_OK ||
 	    (status = client_reply_status(&frame)) != EXIT_OK)
 		goto fail;

@@ -257,6 +257,10 @@ listeners_of_this_test() {
 	wait_until 10 grep -q '^full' "$out"
 	run --separate-stderr fish status
 	assert_failure 3
+	assert_output "session default: pid $pid is not answering (stopped or stuck; see $dir/listener.log)"
+	assert_equal "$stderr" ""
+	run --separate-stderr fish spawn
+	assert_failure 3
 	assert_equal "$stderr" "fish: the listener on '$dir/control.sock' takes no connections: its queue is full (is it stopped or stuck? its log is '$dir/listener.log')"
 	run --separate-stderr fish stop --timeout 300ms
 	assert_failure 1

@@ -131,16 +131,23 @@ as_nobody_owned() {
 	assert_success
 }
 
-@test "fish sessions lists a listener whose queue of connections is full as not answering, quietly" {
-	local pid filler out=$BATS_TEST_TMPDIR/filled
-	fish -S frozen spawn >/dev/null
-	fish -S awake start >/dev/null
+# freeze_full: stop session frozen's listener (SIGSTOP) and fill its queue
+# of connections; sets pid (the listener's) and filler (the filler's).
+freeze_full() {
+	local out=$BATS_TEST_TMPDIR/filled
 	pid=$(listener_pid frozen)
 	kill -STOP "$pid"
 	python3 "$FISH_SRC_DIR/test/helpers/fill-queue.py" \
 	    "$FISH_HOME/sessions/frozen/control.sock" >"$out" 3>&- &
 	filler=$!
 	wait_until 10 grep -q '^full' "$out"
+}
+
+@test "fish sessions lists a listener whose queue of connections is full as not answering, quietly" {
+	local pid filler
+	fish -S frozen spawn >/dev/null
+	fish -S awake start >/dev/null
+	freeze_full
 	run --separate-stderr fish sessions
 	kill "$filler"
 	kill -CONT "$pid"
@@ -148,6 +155,21 @@ as_nobody_owned() {
 	assert_line --regexp "^frozen +$pid \(not answering\) +http://127\.0\.0\.1:[0-9]+ +- +- +"
 	assert_line --regexp "^awake +[0-9]+ +http://127\.0\.0\.1:[0-9]+ +0 +0 +"
 	assert_equal "$stderr" ""
+}
+
+@test "ls --no-start and status on a listener whose queue of connections is full: quietly, and not answering" {
+	local pid filler
+	fish -S frozen spawn >/dev/null
+	freeze_full
+	run --separate-stderr fish -S frozen ls --no-start
+	assert_failure 3
+	assert_equal "$stderr" ""
+	assert_equal "$output" ""
+	run --separate-stderr fish -S frozen status
+	kill "$filler"
+	kill -CONT "$pid"
+	assert_failure 3
+	assert_output "session frozen: pid $pid is not answering (stopped or stuck; see $FISH_HOME/sessions/frozen/listener.log)"
 }
 
 @test "fish sessions names a session of another user's and lists the others" {
