@@ -255,6 +255,18 @@ client_interrupt(int sig)
 	client_interrupted = 1;
 }
 
+/* Run handler on signal sig, without SA_RESTART (see client_catch). */
+static void
+client_handle(int sig, void (*handler)(int))
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
 /* Set while client_poll waits (see client_catch_waiting). */
 static volatile sig_atomic_t	client_polling;
 
@@ -284,12 +296,7 @@ client_interrupt_waiting(int sig)
 void
 client_catch_waiting(int sig)
 {
-	struct sigaction	sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = client_interrupt_waiting;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
+	client_handle(sig, client_interrupt_waiting);
 }
 
 /*
@@ -301,12 +308,7 @@ client_catch_waiting(int sig)
 void
 client_catch(int sig)
 {
-	struct sigaction	sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = client_interrupt;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
+	client_handle(sig, client_interrupt);
 }
 
 /*
