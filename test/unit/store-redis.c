@@ -537,19 +537,35 @@ rcmd(const char *const *argv)
 	return (redisCommandArgv(rc, n, (const char **)argv, lens));
 }
 
+/*
+ * Read the session's whole stream, oldest entry first (or newest first);
+ * return the reply (caller frees) or NULL.
+ */
+static redisReply *
+stream_read(int newest_first)
+{
+	const char	*argv[] = { "XRANGE", NULL, "-", "+", NULL };
+	char		 key[64];
+
+	snprintf(key, sizeof key, "fish:{%s}:log", session);
+	argv[1] = key;
+	if (newest_first) {
+		argv[0] = "XREVRANGE";
+		argv[2] = "+";
+		argv[3] = "-";
+	}
+	return (rcmd(argv));
+}
+
 /* Count the entries of the session's stream that hold the text given. */
 static int
 stream_count(const char *text)
 {
-	const char	*argv[] = { "XRANGE", NULL, "-", "+", NULL };
 	redisReply	*r, *fields;
 	size_t		 i, j;
-	char		 key[64];
 	int		 n = 0;
 
-	snprintf(key, sizeof key, "fish:{%s}:log", session);
-	argv[1] = key;
-	if ((r = rcmd(argv)) == NULL)
+	if ((r = stream_read(0)) == NULL)
 		return (-1);
 	for (i = 0; i < r->elements; i++) {
 		fields = r->element[i]->element[1];
@@ -737,27 +753,53 @@ from_next(const char *from, char *buf, size_t size)
 	return (buf);
 }
 
+/* Return the value of field name of a stream entry's fields, or NULL. */
+static const char *
+entry_field(const redisReply *fields, const char *name)
+{
+	size_t	j;
+
+	for (j = 0; j + 1 < fields->elements; j += 2) {
+		if (strcmp(fields->element[j]->str, name) == 0)
+			return (fields->element[j + 1]->str);
+	}
+	return (NULL);
+}
+
+/*
+ * Return the fields of the newest entry of stream reply r (newest first)
+ * that listener name wrote (its "from" is name/NONCE.N), or NULL.
+ */
+static const redisReply *
+newest_by(const redisReply *r, const char *name)
+{
+	const char	*from;
+	size_t		 i;
+
+	for (i = 0; i < r->elements; i++) {
+		from = entry_field(r->element[i]->element[1], "from");
+		if (from != NULL && strncmp(from, name, strlen(name)) == 0 &&
+		    from[strlen(name)] == '/')
+			return (r->element[i]->element[1]);
+	}
+	return (NULL);
+}
+
 /* Count the entries of the session's stream whose "from" is from. */
 static int
 stream_count_from(const char *from)
 {
-	const char	*argv[] = { "XRANGE", NULL, "-", "+", NULL };
-	redisReply	*r, *fields;
-	size_t		 i, j;
-	char		 key[64];
+	redisReply	*r;
+	const char	*v;
+	size_t		 i;
 	int		 n = 0;
 
-	snprintf(key, sizeof key, "fish:{%s}:log", session);
-	argv[1] = key;
-	if ((r = rcmd(argv)) == NULL)
+	if ((r = stream_read(0)) == NULL)
 		return (-1);
 	for (i = 0; i < r->elements; i++) {
-		fields = r->element[i]->element[1];
-		for (j = 0; j + 1 < fields->elements; j += 2) {
-			if (strcmp(fields->element[j]->str, "from") == 0 &&
-			    strcmp(fields->element[j + 1]->str, from) == 0)
-				n++;
-		}
+		v = entry_field(r->element[i]->element[1], "from");
+		if (v != NULL && strcmp(v, from) == 0)
+			n++;
 	}
 	freeReplyObject(r);
 	return (n);
@@ -767,28 +809,15 @@ stream_count_from(const char *from)
 static const char *
 newest_from(const char *name)
 {
-	const char	*argv[] = { "XREVRANGE", NULL, "+", "-", NULL };
-	static char	 from[128];
-	redisReply	*r, *fields;
-	size_t		 i, j;
-	char		 key[64];
+	static char		 from[128];
+	const redisReply	*fields;
+	redisReply		*r;
 
-	snprintf(key, sizeof key, "fish:{%s}:log", session);
-	argv[1] = key;
 	from[0] = '\0';
-	if ((r = rcmd(argv)) == NULL)
+	if ((r = stream_read(1)) == NULL)
 		return (from);
-	for (i = 0; i < r->elements && from[0] == '\0'; i++) {
-		fields = r->element[i]->element[1];
-		for (j = 0; j + 1 < fields->elements; j += 2) {
-			if (strcmp(fields->element[j]->str, "from") == 0 &&
-			    strncmp(fields->element[j + 1]->str, name,
-			    strlen(name)) == 0 &&
-			    fields->element[j + 1]->str[strlen(name)] == '/')
-				snprintf(from, sizeof from, "%s",
-				    fields->element[j + 1]->str);
-		}
-	}
+	if ((fields = newest_by(r, name)) != NULL)
+		snprintf(from, sizeof from, "%s", entry_field(fields, "from"));
 	freeReplyObject(r);
 	return (from);
 }
@@ -804,40 +833,31 @@ newest_from(const char *name)
 static int
 append_again(const char *name, const char *from)
 {
-	const char	*range[] = { "XREVRANGE", NULL, "+", "-", NULL };
-	const char	*incr[] = { "INCR", NULL, NULL };
-	const char	*xadd[16] = { "XADD", NULL, "*" };
-	redisReply	*r, *seq = NULL, *fields = NULL;
-	char		 key[64], seqkey[64], seqtext[32];
-	size_t		 i, j, n = 3;
-	int		 rc = -1;
+	const char		*incr[] = { "INCR", NULL, NULL };
+	const char		*xadd[16] = { "XADD", NULL, "*" };
+	const redisReply	*fields;
+	redisReply		*r, *seq = NULL;
+	char			 key[64], seqkey[64], seqtext[32];
+	const char		*field;
+	size_t			 j, n = 3;
+	int			 rc = -1;
 
 	snprintf(key, sizeof key, "fish:{%s}:log", session);
 	snprintf(seqkey, sizeof seqkey, "fish:{%s}:seq", session);
-	range[1] = xadd[1] = key;
+	xadd[1] = key;
 	incr[1] = seqkey;
-	if ((r = rcmd(range)) == NULL)
+	if ((r = stream_read(1)) == NULL)
 		return (-1);
-	for (i = 0; i < r->elements && fields == NULL; i++) {
-		fields = r->element[i]->element[1];
-		for (j = 0; j + 1 < fields->elements; j += 2) {
-			if (strcmp(fields->element[j]->str, "from") == 0 &&
-			    strncmp(fields->element[j + 1]->str, name,
-			    strlen(name)) == 0 &&
-			    fields->element[j + 1]->str[strlen(name)] == '/')
-				break;
-		}
-		if (j + 1 >= fields->elements || fields->elements > 12)
-			fields = NULL;
-	}
-	if (fields != NULL && (seq = rcmd(incr)) != NULL) {
+	fields = newest_by(r, name);
+	if (fields != NULL && fields->elements <= 12 &&
+	    (seq = rcmd(incr)) != NULL) {
 		snprintf(seqtext, sizeof seqtext, "%lld", seq->integer);
 		for (j = 0; j + 1 < fields->elements; j += 2) {
-			xadd[n++] = fields->element[j]->str;
-			if (strcmp(fields->element[j]->str, "seq") == 0)
+			field = fields->element[j]->str;
+			xadd[n++] = field;
+			if (strcmp(field, "seq") == 0)
 				xadd[n++] = seqtext;
-			else if (from != NULL && strcmp(fields->element[j]->str,
-			    "from") == 0)
+			else if (from != NULL && strcmp(field, "from") == 0)
 				xadd[n++] = from;
 			else
 				xadd[n++] = fields->element[j + 1]->str;
