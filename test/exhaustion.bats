@@ -360,6 +360,10 @@ disk_sender() {
 	local i code forwarded=0 refused=0
 	start_low_files
 	start_app "$go"
+	# The log says how the 64 files are shared out.
+	run grep -c 'files may be open (4 for control clients, 4 for outbound' \
+	    "$log"
+	assert_output 1
 	# More at once than there are files for sockets to the app.
 	forward_gated 40
 	[ "$(wc -l <"$go.held")" -lt 40 ] || fail "no callback was refused"
@@ -404,7 +408,9 @@ disk_sender() {
 	# No file comes within a second: it never leaves.
 	run -3 --separate-stderr fish send "$app_url/early" --data early \
 	    --timeout 1s
-	assert_equal "$stderr" "fish: send: POST $app_url/early: no file free for the request within its timeout (the listener's 4 for outbound requests were all in use); it did not leave"
+	assert_equal "$stderr" "fish: send: POST $app_url/early: no file free \
+for the request within its timeout (the listener's 4 for outbound requests \
+were all in use); it did not leave"
 	# Another waits, and leaves once the forwards are done.
 	fish send "$app_url/late" --data late --timeout 20s >"$out" 2>&1 3>&- &
 	sender=$!

@@ -14,9 +14,9 @@
  * have echoed; with the answer of the local app it is forwarded to
  * (forward.c), which took a file for its socket to the app when its
  * head came in (or it got 503, unrecorded); or, for a --hold hook, not
- * yet (hold.c).  A request that failed its hook's signature check is answered 401 once durable, and
- * none of the hook's answer settings apply; past the rate caps it is
- * answered 401 at once.
+ * yet (hold.c).  A request that failed its hook's signature check is
+ * answered 401 once durable, and none of the hook's answer settings
+ * apply; past the rate caps it is answered 401 at once.
  *
  * With a store shared through Redis (--store), a request gets 503 with
  * Retry-After while Redis is unreachable or short of the replicas

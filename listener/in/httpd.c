@@ -218,9 +218,11 @@ httpd_connection_limit(const struct limits *limits, const struct files *files)
 	if (files == NULL || files->connections >= limits->max_connections)
 		return ((unsigned int)limits->max_connections);
 	log_warnx("serving at most %llu connections, not %llu: only "
-	    "%llu files may be open", (unsigned long long)files->connections,
+	    "%llu files may be open (%zu for control clients, %zu for "
+	    "outbound requests)", (unsigned long long)files->connections,
 	    (unsigned long long)limits->max_connections,
-	    (unsigned long long)files->limit);
+	    (unsigned long long)files->limit, files->control,
+	    files->outbound);
 	return ((unsigned int)files->connections);
 }
 
