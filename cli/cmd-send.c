@@ -52,8 +52,9 @@ const struct cmd_entry cmd_send_entry = {
 	    "exactly.  Exit 1 when the server answers outside --expect (2xx),\n"
 	    "5 when it cannot be reached, 3 when the listener is lost during\n"
 	    "the request (it may have been made: never sent again by itself)\n"
-	    "or its Redis store does not acknowledge the request's record\n"
-	    "within --timeout (then it never leaves).\n"
+	    "or its Redis store does not acknowledge the request's record,\n"
+	    "or no file is free for it, within --timeout (then it never\n"
+	    "leaves).\n"
 	    "METHOD defaults to POST with a body, else GET.  Every attempt\n"
 	    "is journaled before it leaves and shows in '" FISH_NAME
 	    " log';\n"

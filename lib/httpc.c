@@ -37,6 +37,7 @@ struct httpc {
 	CURLM			*multi;
 	struct loop		*loop;
 	struct loop_timer	*timer;
+	size_t			 max_total;	/* connections, or 0: any */
 	TAILQ_HEAD(, transfer)	 transfers;	/* under way */
 };
 
@@ -163,8 +164,26 @@ httpc_init(struct httpc *c)
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, httpc_timer);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
-	    (long)HTTPC_MAX_CONNECTS);
+	    (long)(c->max_total != 0 && c->max_total < HTTPC_MAX_CONNECTS ?
+	    c->max_total : HTTPC_MAX_CONNECTS));
+	/*
+	 * At the cap, curl closes an idle connection to open another, and
+	 * a transfer finding none waits in curl's queue.
+	 */
+	curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)c->max_total);
 	return (0);
+}
+
+/*
+ * Keep at most max connections open, idle ones included (0: as many as
+ * wanted), so that curl's sockets stay within their share of our open
+ * files; called before the first send.
+ */
+void
+httpc_limit(struct httpc *c, size_t max)
+{
+	c->max_total = max;
 }
 
 /* Free a finished transfer. */

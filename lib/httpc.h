@@ -80,6 +80,7 @@ typedef void (*httpc_done_cb)(struct httpc_result *, void *);
 
 struct httpc	*httpc_new(struct loop *);
 void		 httpc_free(struct httpc *);
+void		 httpc_limit(struct httpc *, size_t);
 void		 httpc_send(struct httpc *, const struct httpc_request *,
 		    httpc_done_cb, void *);
 void		 httpc_cancel(struct httpc *, const char *);

@@ -47,6 +47,7 @@
 #include "buffer.h"
 #include "clock.h"
 #include "control.h"
+#include "files.h"
 #include "httpc.h"
 #include "httpd.h"
 #include "listener.h"
@@ -388,24 +389,30 @@ listener_start_tunnel(void)
 	}
 }
 
-/* Start HTTP out, then HTTP in on http_fd, then the control socket. */
+/*
+ * Share out our open files (files.c), then start HTTP out, HTTP in on
+ * http_fd, and the control socket, each within its share.
+ */
 static void
 listener_start_http(int http_fd)
 {
 	struct httpd_config	 httpd_config;
 	struct limits		 limits;
+	struct files		 files;
 	char			*cause;
 
+	settings_limits(&listener.settings, &limits);
+	files_budget(files_limit(), limits.max_connections, &files);
 	listener.httpc = httpc_new(listener.loop);
 	listener.outbound = outbound_new(listener.loop, listener.httpc,
-	    listener.store, listener.session.name);
+	    listener.store, listener.session.name, files.outbound);
 	memset(&httpd_config, 0, sizeof httpd_config);
 	httpd_config.loop = listener.loop;
 	httpd_config.store = listener.store;
 	httpd_config.outbound = listener.outbound;
-	settings_limits(&listener.settings, &limits);
 	httpd_config.limits = &limits;
 	httpd_config.tls = listener.tls;
+	httpd_config.files = &files;
 	httpd_config.fd = http_fd;
 	/* Behind a tunnel or proxy, it names the client (record.c). */
 	if (settings_is_set(&listener.settings, SETTING_TUNNEL))
@@ -418,7 +425,7 @@ listener_start_http(int http_fd)
 		listener_fail(cause);
 	listener.control = control_start(listener.loop, listener.store,
 	    listener.outbound, listener.session.socket_path,
-	    httpd_spare_files(listener.httpd), &cause);
+	    files.control, &cause);
 	if (listener.control == NULL)
 		listener_fail(cause);
 }

@@ -3,10 +3,13 @@
 # its open files under a low limit, its connection slots, the memory a
 # head promises and never uses, the disk.  Whatever they take, nothing is
 # answered 200 that is not on disk, nothing acknowledged is lost, and the
-# listener serves again once they let go.
+# listener serves again once they let go.  Forwards (--forward-to) take
+# a file for their socket to the app (helpers/app.py) besides their
+# sender's connection, and sends take one too, from one budget.
 
 bats_require_minimum_version 1.5.0
 load helpers/common
+load helpers/app
 
 setup() {
 	common_setup
@@ -21,7 +24,8 @@ teardown() {
 	local bad=0
 	# Let go of whatever a helper still holds.
 	touch "$go"
-	kill_and_wait "${holder-}" "${sender-}"
+	kill_and_wait "${holder-}" "${sender-}" ${senders[@]+"${senders[@]}"}
+	stop_app
 	common_teardown || bad=1
 	unmount_tmpfs
 	[ "$bad" -eq 0 ]
@@ -78,6 +82,33 @@ cpu_ms() {
 
 	ticks=$(awk '{ print $14 + $15 }' "/proc/$1/stat")
 	echo $((ticks * 1000 / $(getconf CLK_TCK)))
+}
+
+# forward_gated N: spawn a hook (hook) forwarding to the app started with
+# start_app "$go", and post N callbacks "1" to "N" to its /gate at once
+# (senders), each recording its answer's status in code-I and head in
+# head-I; return once each is answered or waits at the app.
+forward_gated() {
+	local i
+
+	hook=$(fish spawn --forward-to "$app_url")
+	senders=()
+	for ((i = 1; i <= $1; i++)); do
+		curl -sS -o /dev/null -D "$BATS_TEST_TMPDIR/head-$i" \
+		    -w '%{http_code}' --max-time 30 -d "\"$i\"" "$hook/gate" \
+		    >"$BATS_TEST_TMPDIR/code-$i" 2>&1 3>&- &
+		senders+=($!)
+	done
+	wait_until 20 answered_or_held "$1"
+}
+
+# answered_or_held N: N callbacks in all were answered or wait at the app.
+answered_or_held() {
+	local answered held
+
+	answered=$(find "$BATS_TEST_TMPDIR" -name 'code-*' -size +0 | wc -l)
+	held=$(cat "$go.held" 2>/dev/null | wc -l)
+	[ $((answered + held)) -ge "$1" ]
 }
 
 # rolled URL: post a callback to URL; succeed once the journal has more
@@ -323,4 +354,74 @@ disk_sender() {
 	# And the listener takes callbacks again.
 	run http_post "$url" '"after"'
 	assert_output 200
+}
+
+@test "with 64 open files, concurrent forwarded callbacks get the app's answer or 503 unrecorded, never 502" {
+	local i code forwarded=0 refused=0
+	start_low_files
+	start_app "$go"
+	# The log says how the 64 files are shared out.
+	run grep -c 'files may be open (4 for control clients, 4 for outbound' \
+	    "$log"
+	assert_output 1
+	# More at once than there are files for sockets to the app.
+	forward_gated 40
+	[ "$(wc -l <"$go.held")" -lt 40 ] || fail "no callback was refused"
+	touch "$go"
+	wait "${senders[@]}"
+	senders=()
+	: >"$BATS_TEST_TMPDIR/expected"
+	for ((i = 1; i <= 40; i++)); do
+		code=$(cat "$BATS_TEST_TMPDIR/code-$i")
+		case $code in
+		201)
+			forwarded=$((forwarded + 1))
+			echo "\"$i\"" >>"$BATS_TEST_TMPDIR/expected" ;;
+		503)
+			refused=$((refused + 1))
+			grep -qi '^retry-after: 1' "$BATS_TEST_TMPDIR/head-$i" ||
+			    fail "503 $i has no Retry-After" ;;
+		*)
+			fail "callback $i got $code" ;;
+		esac
+	done
+	[ "$forwarded" -gt 0 ] && [ "$refused" -gt 0 ] ||
+	    fail "$forwarded forwarded, $refused refused"
+	# Recorded are exactly those the app answered.
+	run fish wait "$hook" --drain
+	assert_success
+	assert_equal "$(sort <<<"$output")" \
+	    "$(sort "$BATS_TEST_TMPDIR/expected")"
+	run grep 'Too many open files' "$log"
+	assert_failure
+	# Files free again, the next callback is forwarded.
+	run curl -sS -o /dev/null -w '%{http_code}' -d '"after"' "$hook/x"
+	assert_output 201
+	assert_equal "$(listener_pid)" "$pid"
+}
+
+@test "with 64 open files all taken by forwards, a send waits for one within its --timeout, and says so when none comes" {
+	local out=$BATS_TEST_TMPDIR/late
+	start_low_files
+	start_app "$go"
+	forward_gated 20
+	# No file comes within a second: it never leaves.
+	run -3 --separate-stderr fish send "$app_url/early" --data early \
+	    --timeout 1s
+	assert_equal "$stderr" "fish: send: POST $app_url/early: no file free \
+for the request within its timeout (the listener's 4 for outbound requests \
+were all in use); it did not leave"
+	# Another waits, and leaves once the forwards are done.
+	fish send "$app_url/late" --data late --timeout 20s >"$out" 2>&1 3>&- &
+	sender=$!
+	touch "$go"
+	wait "${senders[@]}"
+	senders=()
+	wait "$sender"
+	sender=""
+	run cat "$out"
+	assert_output 'POST /late X-Test=None late'
+	run fish log
+	refute_output --partial /early
+	assert_output --regexp 'POST http://127\.0\.0\.1:[0-9]+/late  201'
 }

@@ -13,8 +13,9 @@
  *
  * What a client can make the listener hold is bounded: its input (see
  * control-input.c), and its unread output, past CONTROL_OUT_MAX of which
- * it is cut.  At most CONTROL_CONNS_MAX clients are connected at a time,
- * fewer when open files are few (see control_start).
+ * it is cut.  At most conns_max clients are connected at a time, their
+ * share of the budget of open files (lib/files.c); more wait in the
+ * socket's queue.
  * Out of file descriptors, accepting pauses for CONTROL_ACCEPT_BACKOFF_MS
  * (or until a client leaves) instead of spinning, and such complaints are
  * logged at most once a window.
@@ -481,15 +482,13 @@ control_accept(int fd, uint32_t events, void *arg)
  * messages of store, and to send requests through outbound.  Any old
  * socket file there is stale: the caller holds the session's pid lock.
  *
- * Clients take half of the spare_files open files that hooks' connections
- * leave (0: as many as we like), up to CONTROL_CONNS_MAX; the other half
- * is for the journal, sends and the store.  Were they to take every
- * file, waits would keep out the callbacks they wait for until they
- * time out.
+ * At most conns_max clients are connected at a time, their share of the
+ * budget of open files (lib/files.c): were they to take every file,
+ * waits would keep out the callbacks they wait for until they time out.
  */
 struct control *
 control_start(struct loop *loop, struct store *store,
-    struct outbound *outbound, const char *path, uint64_t spare_files,
+    struct outbound *outbound, const char *path, size_t conns_max,
     char **cause)
 {
 	struct control		*ctl;
@@ -546,10 +545,7 @@ control_start(struct loop *loop, struct store *store,
 	ctl->outbound = outbound;
 	ctl->fd = fd;
 	ctl->path = xstrdup(path);
-	ctl->conns_max = CONTROL_CONNS_MAX;
-	if (spare_files != 0 && spare_files / 2 < ctl->conns_max)
-		ctl->conns_max = spare_files / 2 > CONTROL_CONNS_MIN ?
-		    spare_files / 2 : CONTROL_CONNS_MIN;
+	ctl->conns_max = conns_max;
 	TAILQ_INIT(&ctl->conns);
 	TAILQ_INIT(&ctl->starved);
 	ctl->frame_timeout_ms = CONTROL_FRAME_TIMEOUT_MS;

@@ -30,15 +30,8 @@ struct store;
 #define CONTROL_URL_MAX		(64U << 10)
 #define CONTROL_HEADERS_MAX	1024
 
-/*
- * The most control clients connected at a time, whatever files we have,
- * and the fewest, however few.
- */
-#define CONTROL_CONNS_MAX	1024
-#define CONTROL_CONNS_MIN	4
-
 struct control	*control_start(struct loop *, struct store *,
-		    struct outbound *, const char *, uint64_t, char **);
+		    struct outbound *, const char *, size_t, char **);
 void		 control_stop(struct control *);
 int		 control_busy(const struct control *);
 void		 control_flush(struct control *);

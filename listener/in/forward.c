@@ -11,6 +11,14 @@
  * forwarding, which the request leaves (forward_forget) when it goes.  A
  * forwarding whose request has gone is only freed when the app's answer
  * comes.
+ *
+ * A forward needs a file for its socket to the app, besides its sender's
+ * connection: it takes one of the outbound files of the listener's
+ * budget (lib/files.c) as soon as its request's head is in
+ * (forward_admit), before its body is read or recorded.  With none free,
+ * its sender gets 503 with Retry-After and nothing is recorded, rather
+ * than a 502 after its record was written, which a sender that tries
+ * again would deliver twice.
  */
 #include "config.h"
 
@@ -127,8 +135,23 @@ forward_done(struct httpc_result *result, uint64_t seq, void *arg)
 }
 
 /*
- * Pass a durable request on to the hook's app, through outbound; answer
- * when it does.
+ * Take an outbound file for request r, whose hook forwards, before its
+ * body is read; return 0 if none is free (answer 503 then).
+ */
+int
+forward_admit(struct forward *fw, struct request *r)
+{
+	if (r->forward_file)
+		return (1);
+	if (!outbound_reserve(fw->outbound))
+		return (0);
+	r->forward_file = 1;
+	return (1);
+}
+
+/*
+ * Pass a durable request on to the hook's app, through outbound, with
+ * the file forward_admit took; answer when it does.
  */
 void
 forward_start(struct forward *fw, struct request *r)
@@ -150,18 +173,28 @@ forward_start(struct forward *fw, struct request *r)
 	f->request = r;
 	r->forwarding = f;
 	TAILQ_INSERT_TAIL(&fw->list, f, entry);
-	outbound_send(fw->outbound, &req, 0, forward_done, NULL, f);
+	/* Admitted before its body was read (httpd_hooked). */
+	if (r->forward_file) {
+		r->forward_file = 0;
+		outbound_forward(fw->outbound, &req, forward_done, f);
+	} else
+		outbound_send(fw->outbound, &req, 0, forward_done, NULL, f);
 	json_object_put(req.headers);
 	free(url);
 }
 
 /*
  * MHD is done with a request (its connection closed): if it is still
- * forwarded, the app's answer must not find it.
+ * forwarded, the app's answer must not find it; a file taken for a
+ * forward that never started is free again.
  */
 void
 forward_forget(struct forward *fw, struct request *r)
 {
+	if (r->forward_file) {
+		r->forward_file = 0;
+		outbound_unreserve(fw->outbound);
+	}
 	if (r->forwarding != NULL && r->forwarding->forward == fw)
 		forward_detach(r->forwarding);
 }

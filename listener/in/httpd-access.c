@@ -12,10 +12,11 @@
  * queued for wait and answered, as its hook says (answer.c): with the
  * hook's status, headers and body; with the value a handshake asks to
  * have echoed; with the answer of the local app it is forwarded to
- * (forward.c); or, for a --hold hook, not yet (hold.c).  A request that
- * failed its hook's signature check is answered 401 once durable, and
- * none of the hook's answer settings apply; past the rate caps it is
- * answered 401 at once.
+ * (forward.c), which took a file for its socket to the app when its
+ * head came in (or it got 503, unrecorded); or, for a --hold hook, not
+ * yet (hold.c).  A request that failed its hook's signature check is
+ * answered 401 once durable, and none of the hook's answer settings
+ * apply; past the rate caps it is answered 401 at once.
  *
  * With a store shared through Redis (--store), a request gets 503 with
  * Retry-After while Redis is unreachable or short of the replicas
@@ -67,6 +68,14 @@
  * a Redis that went away is noticed within its command deadline.
  */
 #define HTTPD_STORE_WAIT_MS	3000
+
+/*
+ * The answer to a request for a --forward-to hook when no file is free
+ * for its socket to the app, and when to retry (seconds): a forward ends
+ * within its --hold-timeout, most much sooner.
+ */
+#define HTTPD_NO_FILE_TEXT	"too many requests under way, retry later\n"
+#define HTTPD_NO_FILE_RETRY_AFTER	1
 
 /* The answer to a request that failed its hook's signature check. */
 #define HTTPD_REJECTED_TEXT	"signature check failed\n"
@@ -478,6 +487,14 @@ httpd_hooked(struct httpd *h, struct request *r,
 	if (framing.too_large)
 		return (httpd_refuse(h, r, connection, method,
 		    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
+	if (r->hook->forward_to != NULL && !forward_admit(h->forward, r)) {
+		/* No file for its socket to the app: not even recorded. */
+		refuse_record(h->reject, r, r->hook, method,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_NO_FILE_TEXT, 1);
+		return (httpd_answer_retry(h, connection,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_NO_FILE_TEXT,
+		    HTTPD_NO_FILE_RETRY_AFTER));
+	}
 	if (framing.length > 0 && !request_body_reserve(r, framing.length))
 		return (httpd_refuse(h, r, connection, method,
 		    MHD_HTTP_SERVICE_UNAVAILABLE,

@@ -65,8 +65,6 @@ struct httpd {
 	TAILQ_HEAD(, httpd_conn) idle;		/* idle the longest first */
 	size_t			 open;		/* connections not cut */
 	unsigned int		 conn_limit;	/* MHD's connection limit */
-	uint64_t		 spare_files;	/* the rest of our open files,
-						   or 0: unlimited */
 	struct loop_timer	*sweep;		/* at the earliest deadline */
 	struct loop_timer	*room;		/* see httpd_make_room */
 };

@@ -33,7 +33,9 @@
  * its share (the limits given to httpd_start): bodies over --max-body get
  * 413, as soon as Content-Length says so or a chunked body passes it;
  * bodies that would take the memory held by all bodies being received past
- * --max-inflight get 503 with Retry-After (see request_body_add); MHD
+ * --max-inflight get 503 with Retry-After (see request_body_add), as do
+ * requests to a --forward-to hook when no file is free for their socket
+ * to the app (forward_admit: the budget of open files, lib/files.c); MHD
  * answers headers that do not fit its per-connection memory (--max-header)
  * with 431, and a request line that takes more than half of it gets 414
  * (see httpd_uri_logger); a header field that is not "name: value" as RFC
@@ -50,7 +52,6 @@
 #include "config.h"
 
 #include <sys/epoll.h>
-#include <sys/resource.h>
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -62,6 +63,7 @@
 #include <microhttpd.h>
 
 #include "clients.h"
+#include "files.h"
 #include "forward.h"
 #include "hold.h"
 #include "httpd.h"
@@ -204,41 +206,24 @@ httpd_prepare(void *arg)
 }
 
 /*
- * Raise our limit of open files as far as allowed, and return how many
- * connections to serve within it (--max-connections, unless the limit is
- * lower), keeping room for the journal, control clients and sends.  When
+ * Return how many connections to serve: --max-connections, unless the
+ * budget of open files (files.c) leaves fewer, which the log says.  When
  * accept(2) fails with EMFILE anyway, MHD stops accepting until one of
- * its connections closes; with none, it would retry at once, which this
- * room prevents.  *spare is set to the files left for those other uses
- * (0 if the limit is unknown or infinite: as many as they like).
+ * its connections closes; with none, it would retry at once, which the
+ * files kept for other uses prevent.
  */
 static unsigned int
-httpd_connection_limit(const struct limits *limits, uint64_t *spare)
+httpd_connection_limit(const struct limits *limits, const struct files *files)
 {
-	struct rlimit	rl;
-	uint64_t	want = limits->max_connections, room;
-
-	*spare = 0;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return ((unsigned int)want);
-	if (rl.rlim_cur < rl.rlim_max) {
-		/* An infinite hard limit is refused: keep what we had then. */
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1 &&
-		    getrlimit(RLIMIT_NOFILE, &rl) == -1)
-			return ((unsigned int)want);
-	}
-	room = rl.rlim_cur > 2 * HTTPD_FD_RESERVE ?
-	    rl.rlim_cur - HTTPD_FD_RESERVE : rl.rlim_cur / 2;
-	if (want > room) {
-		log_warnx("serving at most %llu connections, not %llu: only "
-		    "%llu files may be open", (unsigned long long)room,
-		    (unsigned long long)want, (unsigned long long)rl.rlim_cur);
-		want = room;
-	}
-	if (rl.rlim_cur != RLIM_INFINITY)
-		*spare = rl.rlim_cur - want;
-	return ((unsigned int)want);
+	if (files == NULL || files->connections >= limits->max_connections)
+		return ((unsigned int)limits->max_connections);
+	log_warnx("serving at most %llu connections, not %llu: only "
+	    "%llu files may be open (%zu for control clients, %zu for "
+	    "outbound requests)", (unsigned long long)files->connections,
+	    (unsigned long long)limits->max_connections,
+	    (unsigned long long)files->limit, files->control,
+	    files->outbound);
+	return ((unsigned int)files->connections);
 }
 
 /*
@@ -263,7 +248,7 @@ httpd_start(const struct httpd_config *config, char **cause)
 	h->limits = *config->limits;
 	TAILQ_INIT(&h->conns);
 	TAILQ_INIT(&h->idle);
-	h->conn_limit = httpd_connection_limit(&h->limits, &h->spare_files);
+	h->conn_limit = httpd_connection_limit(&h->limits, config->files);
 	requests_init(&h->requests, h->store, &h->limits, httpd_client_turn, h);
 	h->requests.forwarded = config->forwarded;
 	h->hold = hold_new(loop, h->store);
@@ -338,17 +323,6 @@ httpd_quiesce(struct httpd *h)
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	hold_quiesce(h->hold);
-}
-
-/*
- * Return how many open files are left for other uses than hooks'
- * connections (control clients, the journal, sends), or 0 for as many as
- * they like.
- */
-uint64_t
-httpd_spare_files(struct httpd *h)
-{
-	return (h->spare_files);
 }
 
 /* Return the requests held by --hold hooks, for fish reply. */

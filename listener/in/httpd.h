@@ -10,6 +10,7 @@
 
 #include "limit.h"
 
+struct files;
 struct hold;
 struct httpd;
 struct json_object;
@@ -18,9 +19,6 @@ struct outbound;
 struct store;
 struct tls;
 
-/* Open files kept for other uses than hooks' connections. */
-#define HTTPD_FD_RESERVE	64
-
 /* What HTTP in is given at start: it reaches for nothing else. */
 struct httpd_config {
 	struct loop		*loop;
@@ -28,6 +26,8 @@ struct httpd_config {
 	struct outbound		*outbound;	/* for --forward-to hooks */
 	const struct limits	*limits;	/* on hooks' requests */
 	const struct tls	*tls;		/* NULL for plain HTTP */
+	const struct files	*files;		/* the budget of open files,
+						   or NULL: none */
 	int			 fd;		/* the listening socket */
 	int			 forwarded;	/* trust the loopback peer's
 						   forwarding headers: enum
@@ -37,7 +37,6 @@ struct httpd_config {
 struct httpd	*httpd_start(const struct httpd_config *, char **);
 void		 httpd_quiesce(struct httpd *);
 size_t		 httpd_requests(struct httpd *);
-uint64_t	 httpd_spare_files(struct httpd *);
 struct hold	*httpd_hold(struct httpd *);
 void		 httpd_status(struct httpd *, struct json_object *);
 void		 httpd_stop(struct httpd *);

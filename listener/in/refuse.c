@@ -2,7 +2,8 @@
  * The record of a request refused before it was complete: 404 (no hook
  * has its token), 410 (a closed hook), 413 (its body is too large), 414
  * and 431 (its request line or headers are), 400 (a malformed or
- * ambiguous request), 503 (too many bodies in flight) and 429 (behind a
+ * ambiguous request), 503 (too many bodies in flight, or no file free
+ * for a forward's socket to its app) and 429 (behind a
  * tunnel, a client with --max-per-ip requests under way already).  Such a request
  * is answered at once, and its body never read, so the journal keeps only
  * its bounded head (as reject.c bounds a rejected one's): method, path,

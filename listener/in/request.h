@@ -91,6 +91,9 @@ struct request {
 	struct loop_timer	*timer;		/* the hold's deadline */
 	TAILQ_ENTRY(request)	 entry;		/* on the held list */
 	struct forwarding	*forwarding;	/* while its app answers */
+	int			 forward_file;	/* an outbound file taken
+						   for its forward, not yet
+						   used (forward.c) */
 	char			*client;	/* behind a tunnel, as its
 						   forwarding header says */
 	struct clients_key	 client_key;	/* counted as (clients.c) */

@@ -10,6 +10,14 @@
  * before the request is done with: a start given up, or the listener
  * stopping, leaves it waiting for the store to journal its outcome.  If
  * the store closes first, it is freed then (outbound_dropped).
+ *
+ * Each attempt holds one of the outbound files of the listener's budget
+ * (lib/files.c; curl keeps no more connections open) from before its
+ * start is journaled to its end.  An attempt that finds none waits in
+ * blocked, oldest first, its start not journaled, for at most its
+ * --timeout, which the wait counts against; a forward takes its file when
+ * its request comes in (outbound_reserve), and only when no send waits,
+ * so that forwards never starve sends.
  */
 #include "config.h"
 
@@ -63,7 +71,10 @@ struct outbound_request {
 	const struct outbound_ops *ops;		/* or NULL */
 	void			*arg;
 	int			 starting;	/* in starting */
-	/* In waiting during its backoff, or in starting. */
+	int			 has_file;	/* holds an outbound file */
+	int64_t			 blocked_at;	/* when it began to wait for
+						   one, or 0 */
+	/* In waiting during its backoff, in starting, or in blocked. */
 	TAILQ_ENTRY(outbound_request) entry;
 };
 
@@ -75,10 +86,16 @@ struct outbound {
 	TAILQ_HEAD(, outbound_request) waiting;	/* in their backoff */
 	/* Their callers not told yet, their start not yet durable. */
 	TAILQ_HEAD(, outbound_request) starting;
+	/* Waiting for an outbound file, oldest first. */
+	TAILQ_HEAD(, outbound_request) blocked;
+	size_t			 nblocked;
+	size_t			 files;		/* outbound files, or 0: any */
+	size_t			 taken;		/* by attempts and forwards */
 	int			 stopping;	/* no more attempts */
 };
 
 static void	outbound_attempt(struct outbound_request *);
+static void	outbound_journal_start(struct outbound_request *);
 
 /* Tell whether whoever asked for a request still waits for it. */
 static int
@@ -214,6 +231,77 @@ outbound_request_free(struct outbound_request *o)
 	free(o);
 }
 
+/* Tell whether an outbound file is free, with ahead requests before us. */
+static int
+outbound_file_free(const struct outbound *out, size_t ahead)
+{
+	return (out->files == 0 || out->taken + ahead < out->files);
+}
+
+/* Take a request out of blocked. */
+static void
+outbound_unqueue(struct outbound_request *o)
+{
+	TAILQ_REMOVE(&o->out->blocked, o, entry);
+	o->out->nblocked--;
+	loop_timer_cancel(o->out->loop, o->timer);
+	o->timer = NULL;
+}
+
+/* Start the attempts waiting for files that are free now, oldest first. */
+static void
+outbound_unblock(struct outbound *out)
+{
+	struct outbound_request	*o;
+
+	while ((o = TAILQ_FIRST(&out->blocked)) != NULL &&
+	    outbound_file_free(out, 0)) {
+		outbound_unqueue(o);
+		if (!outbound_wanted(o)) {
+			outbound_abandon(o, "given up");
+			outbound_request_free(o);
+			continue;
+		}
+		out->taken++;
+		o->has_file = 1;
+		outbound_journal_start(o);
+	}
+}
+
+/* An attempt is over: give its file to whoever waits for one. */
+static void
+outbound_release(struct outbound_request *o)
+{
+	if (!o->has_file)
+		return;
+	o->has_file = 0;
+	o->out->taken--;
+	outbound_unblock(o->out);
+}
+
+/*
+ * An attempt waited its --timeout for an outbound file: end its request,
+ * which never left.
+ */
+static void
+outbound_blocked_expired(void *arg)
+{
+	struct outbound_request	*o = arg;
+	struct httpc_result	 result;
+	char			*text;
+
+	o->timer = NULL;
+	outbound_unqueue(o);
+	xasprintf(&text, "no file free for the request within its timeout "
+	    "(the listener's %zu for outbound requests were all in use); it "
+	    "did not leave", o->out->files);
+	outbound_result_init(&result, text);
+	result.attempt = o->attempt - 1;
+	outbound_tell(o, &result, 0);
+	outbound_result_release(&result);
+	outbound_request_free(o);
+}
+
 /* The backoff is over: make the next attempt. */
 static void
 outbound_retry(void *arg)
@@ -277,6 +365,7 @@ outbound_done(struct httpc_result *result, void *arg)
 	uint64_t			 seq = o->message->seq;
 	int64_t				 delay;
 
+	outbound_release(o);
 	delay = outbound_retry_delay(o, result);
 	outbound_journal_outcome(o, result, delay);
 	if (delay >= 0) {
@@ -304,6 +393,7 @@ outbound_go(void *arg)
 	struct httpc_result	 result;
 	struct json_object	*headers = o->sending;
 	char			*why;
+	int64_t			 waited;
 
 	outbound_started(o);
 	store_started(o->out->store, o->message);
@@ -327,6 +417,13 @@ outbound_go(void *arg)
 	req.body = o->body;
 	req.body_len = o->body_len;
 	req.timeout_ms = o->timeout_ms;
+	/* Its wait for a file counts against its --timeout. */
+	if (o->blocked_at != 0) {
+		waited = loop_now() - o->blocked_at;
+		req.timeout_ms = waited < o->timeout_ms ?
+		    o->timeout_ms - waited : 1;
+		o->blocked_at = 0;
+	}
 	req.follow = o->follow;
 	req.trust = o->trust;
 	req.connect_to = o->connect_to;
@@ -390,6 +487,7 @@ outbound_unsynced(void *arg, const char *why)
 	xasprintf(&text, "the session's store %s; the request did not leave",
 	    why);
 	outbound_started(o);
+	outbound_release(o);
 	outbound_result_init(&result, text);
 	result.attempt = o->attempt;
 	outbound_tell(o, &result, 0);
@@ -399,12 +497,38 @@ outbound_unsynced(void *arg, const char *why)
 }
 
 /*
- * Start one attempt of a request, with the headers its caller gives it:
- * journal what it will send, and send it once that is durable (or give
- * up after its timeout: outbound_unsynced).
+ * Start one attempt of a request with an outbound file, or wait in
+ * blocked for one, for at most its --timeout.  A listener stopping makes
+ * it without: outbound_go ends it before curl sees it.
  */
 static void
 outbound_attempt(struct outbound_request *o)
+{
+	struct outbound	*out = o->out;
+
+	if (!o->has_file && !out->stopping &&
+	    !outbound_file_free(out, out->nblocked)) {
+		o->blocked_at = loop_now();
+		TAILQ_INSERT_TAIL(&out->blocked, o, entry);
+		out->nblocked++;
+		o->timer = loop_timer_add(out->loop, loop_now() +
+		    o->timeout_ms, outbound_blocked_expired, o);
+		return;
+	}
+	if (!o->has_file && !out->stopping) {
+		out->taken++;
+		o->has_file = 1;
+	}
+	outbound_journal_start(o);
+}
+
+/*
+ * Start an attempt, with the headers its caller gives it: journal what
+ * it will send, and send it once that is durable (or give up after its
+ * timeout: outbound_unsynced).
+ */
+static void
+outbound_journal_start(struct outbound_request *o)
 {
 	struct json_object	*r;
 
@@ -434,16 +558,9 @@ outbound_attempt(struct outbound_request *o)
 	    outbound_unsynced, outbound_dropped, o);
 }
 
-/*
- * Make a request, trying again up to retries times; cb gets the result of
- * the last attempt and its sequence number exactly once (0 and an error
- * when it ends between attempts).  ops, if not NULL, may say whether
- * someone still waits for the request (wanted; no more attempts when not)
- * and give each attempt its headers from the request's (headers: a new
- * reference, made for the body, as a signature is).
- */
-void
-outbound_send(struct outbound *out, const struct httpc_request *req,
+/* Make the state of a request, for outbound_send or outbound_forward. */
+static struct outbound_request *
+outbound_request_new(struct outbound *out, const struct httpc_request *req,
     unsigned int retries, outbound_done_cb cb, const struct outbound_ops *ops,
     void *arg)
 {
@@ -476,6 +593,58 @@ outbound_send(struct outbound *out, const struct httpc_request *req,
 	o->max_response = req->max_response;
 	o->retries = retries > RETRY_MAX ? RETRY_MAX : retries;
 	o->attempt = 1;
+	return (o);
+}
+
+/*
+ * Make a request, trying again up to retries times; cb gets the result of
+ * the last attempt and its sequence number exactly once (0 and an error
+ * when it ends between attempts, or finds no outbound file in time).
+ * ops, if not NULL, may say whether someone still waits for the request
+ * (wanted; no more attempts when not) and give each attempt its headers
+ * from the request's (headers: a new reference, made for the body, as a
+ * signature is).
+ */
+void
+outbound_send(struct outbound *out, const struct httpc_request *req,
+    unsigned int retries, outbound_done_cb cb, const struct outbound_ops *ops,
+    void *arg)
+{
+	outbound_attempt(outbound_request_new(out, req, retries, cb, ops,
+	    arg));
+}
+
+/*
+ * Take an outbound file for a forward, when one is free and no request
+ * waits for one; return 0 when not.  outbound_forward uses it, or
+ * outbound_unreserve gives it back.
+ */
+int
+outbound_reserve(struct outbound *out)
+{
+	if (!outbound_file_free(out, out->nblocked))
+		return (0);
+	out->taken++;
+	return (1);
+}
+
+/* Give back a file that outbound_reserve took and no request used. */
+void
+outbound_unreserve(struct outbound *out)
+{
+	out->taken--;
+	outbound_unblock(out);
+}
+
+/* Make a request, once, with the file outbound_reserve took for it. */
+void
+outbound_forward(struct outbound *out, const struct httpc_request *req,
+    outbound_done_cb cb, void *arg)
+{
+	struct outbound_request	*o;
+
+	o = outbound_request_new(out, req, 0, cb, NULL, arg);
+	o->has_file = 1;
 	outbound_attempt(o);
 }
 
@@ -493,6 +662,11 @@ outbound_stop(struct outbound *out)
 
 	out->stopping = 1;
 	xasprintf(&why, "session '%s' was stopped", out->session);
+	while ((o = TAILQ_FIRST(&out->blocked)) != NULL) {
+		outbound_unqueue(o);
+		outbound_abandon(o, why);
+		outbound_request_free(o);
+	}
 	while ((o = TAILQ_FIRST(&out->waiting)) != NULL) {
 		TAILQ_REMOVE(&out->waiting, o, entry);
 		loop_timer_cancel(out->loop, o->timer);
@@ -542,11 +716,13 @@ outbound_cancel(struct outbound *out)
 
 /*
  * Make requests through httpc, with their records in store and their
- * backoff timers on loop; session is the session's name, for errors.
+ * backoff timers on loop; session is the session's name, for errors;
+ * files is how many may be under way at once, their share of our open
+ * files (lib/files.c), or 0 for as many as wanted.
  */
 struct outbound *
 outbound_new(struct loop *loop, struct httpc *httpc, struct store *store,
-    const char *session)
+    const char *session, size_t files)
 {
 	struct outbound	*out;
 
@@ -557,6 +733,9 @@ outbound_new(struct loop *loop, struct httpc *httpc, struct store *store,
 	out->session = xstrdup(session);
 	TAILQ_INIT(&out->waiting);
 	TAILQ_INIT(&out->starting);
+	TAILQ_INIT(&out->blocked);
+	out->files = files;
+	httpc_limit(httpc, files);
 	return (out);
 }
 

@@ -7,11 +7,14 @@
  * dies in between leaves a start without an outcome: the attempt may have
  * reached the server, and the timeline says so.  A request may be tried
  * again (retries, policy in retry.h): every attempt has its own records,
- * and the caller hears only of the last.
+ * and the caller hears only of the last.  At most as many attempts are
+ * under way as the outbound files of the listener's budget (lib/files.c);
+ * others wait for one before they start.
  */
 #ifndef OUTBOUND_H
 #define OUTBOUND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "httpc.h"
@@ -30,11 +33,15 @@ struct outbound_ops {
 };
 
 struct outbound	*outbound_new(struct loop *, struct httpc *, struct store *,
-		    const char *);
+		    const char *, size_t);
 void		 outbound_free(struct outbound *);
 void		 outbound_send(struct outbound *, const struct httpc_request *,
 		    unsigned int, outbound_done_cb, const struct outbound_ops *,
 		    void *);
+int		 outbound_reserve(struct outbound *);
+void		 outbound_unreserve(struct outbound *);
+void		 outbound_forward(struct outbound *,
+		    const struct httpc_request *, outbound_done_cb, void *);
 void		 outbound_stop(struct outbound *);
 void		 outbound_cancel(struct outbound *);
 

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """A small local app for the --forward-to tests.
 
-    app.py PORTFILE
+    app.py PORTFILE [GATE]
 
 Listens on a free loopback port, writes the port to PORTFILE once it
 serves, and answers every request 201 with an X-App header and a body that
 describes what it received: "METHOD PATH X-Test=VALUE BODY".  Some paths
 answer otherwise: /binary 200 with the bytes 00 01 ff as
-application/octet-stream, /empty 204 with no body, and /slow only after
-20 seconds.
+application/octet-stream, /empty 204 with no body, /slow only after
+20 seconds, and /gate only once the file GATE exists (each adds a line
+to GATE.held as it starts to wait).  Requests are served at once, each
+in a thread of its own.
 """
 import http.server
+import os
 import sys
 import time
 
@@ -33,6 +36,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, data, kind = 204, b"", None
         elif self.path == "/slow":
             time.sleep(20)
+        elif self.path == "/gate" and GATE is not None:
+            with open(GATE + ".held", "a") as held:
+                held.write("held\n")
+            while not os.path.exists(GATE):
+                time.sleep(0.05)
         self.send_response(status)
         self.send_header("X-App", "yes")
         if kind is not None:
@@ -48,8 +56,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+GATE = None
+
+
 def main():
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    global GATE
+    if len(sys.argv) > 2:
+        GATE = sys.argv[2]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
     portfile.write(sys.argv[1], server.server_address[1])
     server.serve_forever()
 

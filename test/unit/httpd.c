@@ -95,7 +95,7 @@ setup(struct fixture *f, const char *name)
 		return (-1);
 	}
 	f->httpc = httpc_new(f->loop);
-	f->outbound = outbound_new(f->loop, f->httpc, f->store, "test");
+	f->outbound = outbound_new(f->loop, f->httpc, f->store, "test", 0);
 	return (0);
 }
 
