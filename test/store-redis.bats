@@ -240,6 +240,32 @@ evil_heartbeat() {
 	assert_output '{"n":1}'
 }
 
+@test "a listener started while Redis is down says so, not that a hook spawned elsewhere does not exist" {
+	local url
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	url=$(fish spawn --name early)
+	[ "$(http_post "$url" '{"n":1}')" = 200 ]
+	redis_kill
+
+	on_b fish start --store "$STORE" 2>/dev/null >/dev/null
+	for cmd in "wait early --timeout 1s" "wait $url --timeout 1s" \
+	    "ls" "log" "show 2" "close early"; do
+		# shellcheck disable=SC2086 # one word per argument
+		run --separate-stderr on_b fish $cmd
+		assert_failure 3
+		[[ $stderr == *"fish: the session's store "*"(connecting: "*"); try again once it is back" ]]
+	done
+	run on_b fish status
+	assert_success
+
+	redis_start
+	wait_until 15 connected "$B"
+	run on_b fish wait early --timeout 10s
+	assert_success
+	assert_output '{"n":1}'
+}
+
 @test "a listener restarted catches up the hooks and messages of the stream" {
 	local url
 	start_both

@@ -338,6 +338,13 @@ store_redis_durable(const struct store_redis *sr)
 	return (sr->acked == sr->written);
 }
 
+/* Tell whether the stream has been read to its end once and applied. */
+int
+store_redis_read(const struct store_redis *sr)
+{
+	return (sr->read == 2 && TAILQ_EMPTY(&sr->held));
+}
+
 /*
  * Tell whether the first connection to Redis has failed, or is made and
  * has read the stream.
@@ -347,5 +354,5 @@ store_redis_tried(const struct store_redis *sr)
 {
 	/* Read means applied: a verifying spawn waits for its secret. */
 	return (redis_conn_tried(sr->conn) && (!redis_conn_ready(sr->conn) ||
-	    (sr->read == 2 && TAILQ_EMPTY(&sr->held))));
+	    store_redis_read(sr)));
 }

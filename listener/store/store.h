@@ -261,6 +261,7 @@ const char	*store_state(const struct store *);
 int		 store_reachable(const struct store *);
 int		 store_connected(const struct store *);
 char		*store_unavailable(const struct store *);
+char		*store_unread(const struct store *);
 int		 store_replicas(const struct store *, int *);
 int		 store_settled(const struct store *);
 int		 store_listeners(struct store *, store_listeners_cb, void *);
