@@ -299,6 +299,22 @@ listener_configure(const struct listener_args *args)
 static void	listener_store_settle(void);
 
 /*
+ * Redis lost entries of the session (the store logged which): what this
+ * listener holds is no longer the session, and would hide what is
+ * written from now on.  Stop; the next start (a command, a supervisor)
+ * reads the stream afresh.
+ */
+static void
+listener_store_lost(void *arg, const char *why)
+{
+	(void)arg;
+	(void)why;
+	log_warnx("stopping: the next start reads the session from Redis "
+	    "again");
+	listener_shutdown();
+}
+
+/*
  * Open the store: replay the journal, which recreates hooks and queues.
  * Done before HTTP in starts, so that the store's group commit runs, in
  * each loop pass, before libmicrohttpd's (which answers requests).
@@ -321,6 +337,7 @@ listener_open_store(void)
 	if (listener.store == NULL)
 		listener_fail(cause);
 	listener_log_lines(warning);
+	store_on_lost(listener.store, listener_store_lost, NULL);
 	listener_store_settle();
 }
 

@@ -280,6 +280,42 @@ evil_heartbeat() {
 	assert_output '{"while":"b was down"}'
 }
 
+# stopped HOME: succeed once that listener has stopped.
+stopped() {
+	[[ $(FISH_HOME=$1 fish status 2>&1) == *": not running" ]]
+}
+
+@test "a Redis restarted without the session's entries stops its listeners, and a callback after it gets 503" {
+	local url port_a
+	start_both
+	port_a=$(port_of "$(status_field /url)")
+	url=$(fish spawn --name gone)
+	[ "$(http_post "$url" '{"n":1}')" = 200 ]
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c gone)" = 1 ]'
+
+	# Redis comes back empty, as one without persistence does.
+	redis_kill
+	rm -rf "$REDIS_DIR/appendonlydir"
+	redis_start
+	wait_until 15 connected "$A"
+	# Its seq is one Redis gave before: no 200 for a record whose hook
+	# and seq no listener would know.
+	[ "$(http_post "$(on_port "$url" "$port_a")" '{"n":2}')" = 503 ]
+	wait_until 10 stopped "$A"
+	wait_until 10 stopped "$B"
+	grep -q "Redis lost entries of the session: seq 1 came after 2" \
+	    "$A/sessions/default/listener.log"
+	grep -q "stopping: the next start reads the session from Redis again" \
+	    "$B/sessions/default/listener.log"
+
+	# Started again, they read the session as Redis has it now.
+	url=$(fish spawn --name again)
+	[ "$(http_post "$url" '{"n":3}')" = 200 ]
+	run on_b fish wait again --timeout 10s
+	assert_success
+	assert_output '{"n":3}'
+}
+
 @test "FISH_STORE is picked up by fish start and by a command that starts the listener" {
 	local url
 	export FISH_STORE=$STORE

@@ -212,6 +212,7 @@ store_redis_close(struct store_redis *sr)
 	free(sr->earlier);
 	free(sr->waiting);
 	free(sr->refused);
+	free(sr->lost);
 	free(sr->from);
 	free(sr->session);
 	free(sr);
@@ -283,6 +284,8 @@ store_redis_from(const struct store_redis *sr)
 const char *
 store_redis_state(const struct store_redis *sr)
 {
+	if (sr->lost != NULL)
+		return (sr->lost);
 	if (sr->refused != NULL && redis_conn_ready(sr->conn))
 		return (sr->refused);
 	return (redis_conn_state(sr->conn));
@@ -292,7 +295,8 @@ store_redis_state(const struct store_redis *sr)
 int
 store_redis_ready(const struct store_redis *sr)
 {
-	return (redis_conn_ready(sr->conn) && sr->refused == NULL);
+	return (redis_conn_ready(sr->conn) && sr->refused == NULL &&
+	    sr->lost == NULL);
 }
 
 /*

@@ -322,6 +322,19 @@ store_on_record(struct store *s, store_record_cb cb, void *arg)
 }
 
 /*
+ * Call cb(arg, why) once if the shared store finds that Redis lost
+ * entries of the session it had applied (store-redis-apply.c): what it
+ * holds in memory is no longer the session's, and only a store opened
+ * again, reading the stream afresh, is.  The one callback; NULL for none.
+ */
+void
+store_on_lost(struct store *s, store_lost_cb cb, void *arg)
+{
+	s->on_lost = cb;
+	s->on_lost_arg = arg;
+}
+
+/*
  * Call cb(m, arg) when message m, leased to a waiter here, is taken by
  * another writer (store_apply): the lease has ended, the message must not
  * be delivered, and store_take and store_release of it do nothing.  The
