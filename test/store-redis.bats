@@ -651,10 +651,5 @@ disconnected() {
 	wait_until 10 eval '[ "$(appended)" -gt "$before" ]'
 	redis_kill
 	wait_until 10 disconnected "$A"
-	run fish stop
-	assert_success
-	reap "$sender" 10
-	assert_equal "$status" 3
-	assert_equal "$(cat "$BATS_TEST_TMPDIR/send.err")" \
-	    "fish: send: POST $hook: session 'default' was stopped before the request left"
+	stop_ends_send "$sender" "$hook"
 }

@@ -150,6 +150,7 @@ void		 store_redis_apply_lost(struct store_redis *, uint64_t,
 		    uint64_t);
 
 /* store-redis-sync.c */
+uint64_t	 store_redis_sync_durable(const struct store_redis *);
 int		 store_redis_sync_seqs_take(struct sr_seqs *, uint64_t,
 		    uint64_t *);
 void		 store_redis_sync_seqs_add(struct sr_seqs *, uint64_t,

@@ -335,11 +335,15 @@ store_redis_holding(const struct store_redis *sr)
 	return (sr->holding + redis_conn_unwritten(sr->conn));
 }
 
-/* Tell whether Redis acknowledged every record written so far. */
+/*
+ * Tell whether every record written so far is durable: acknowledged by
+ * Redis and, with --store-replicas, by the replicas wanted, as what
+ * waits in store_after_sync counts.
+ */
 int
 store_redis_durable(const struct store_redis *sr)
 {
-	return (sr->acked == sr->written);
+	return (store_redis_sync_durable(sr) >= sr->written);
 }
 
 /* Tell whether the stream has been read to its end once and applied. */
