@@ -283,8 +283,8 @@ listener_configure(const struct listener_args *args)
 			listener_fail_usage(cause);
 		listener_fail(cause);
 	}
-	/* Read now: no child of ours (a tunnel client) inherits it. */
-	unsetenv("FISH_STORE");
+	/* Read now (into the settings): it may hold the password. */
+	listener_store_forget_env("FISH_STORE");
 	fd = address_bind(settings_text(&listener.settings, SETTING_LISTEN),
 	    &bound, &cause);
 	if (fd == -1)

@@ -147,9 +147,8 @@ evil_heartbeat() {
 	assert_equal "$(status_field /listeners/0/name)" evil
 }
 
-@test "a Redis password never shows in the listener's command line, status or log" {
-	local pid
-	export REDIS_SECRET=s3cret-pw
+@test "a Redis password never shows in the listener's command line, environment, status or log" {
+	local pid REDIS_SECRET=s3cret-pw
 	redis CONFIG SET requirepass "$REDIS_SECRET" >/dev/null
 	# Literal, in the URL: nowhere but config.json (mode 0600).
 	fish start --store "redis://:$REDIS_SECRET@127.0.0.1:$REDIS_PORT" \
@@ -160,6 +159,9 @@ evil_heartbeat() {
 	run tr '\0' ' ' <"/proc/$pid/cmdline"
 	refute_output --partial "$REDIS_SECRET"
 	refute_output --partial redis://
+	# Nor in its environment (ps e), where its start put the URL.
+	run tr '\0' '\n' <"/proc/$pid/environ"
+	refute_output --partial "$REDIS_SECRET"
 	run fish status
 	refute_output --partial "$REDIS_SECRET"
 	run fish status --json
@@ -171,7 +173,7 @@ evil_heartbeat() {
 	assert_output 600
 }
 
-@test "a password given as env:NAME is read from the environment, never shown" {
+@test "a password given as env:NAME is read from the environment, then gone from the listener's" {
 	local pid
 	export REDIS_SECRET=s3cret-pw
 	redis CONFIG SET requirepass "$REDIS_SECRET" >/dev/null
@@ -181,6 +183,12 @@ evil_heartbeat() {
 	run tr '\0' ' ' <"/proc/$pid/cmdline"
 	refute_output --partial "$REDIS_SECRET"
 	refute_output --partial "env:REDIS_SECRET"
+	# Read once: neither ps e nor a child of the listener (a tunnel
+	# client) sees the variable; status still shows the URL, masked.
+	run tr '\0' '\n' <"/proc/$pid/environ"
+	refute_output --partial "$REDIS_SECRET"
+	run fish status --json
+	assert_output --partial "\"store\":\"redis://:***@127.0.0.1:$REDIS_PORT/0\""
 	run ! grep -q "$REDIS_SECRET" "$FISH_HOME/sessions/default/config.json"
 	run ! grep -r "$REDIS_SECRET" "$FISH_HOME/sessions/default/listener.log"
 }
