@@ -75,6 +75,7 @@ static int		 ready_fd = -1;
 static int		 lock_fd = -1;	/* the start lock, until ready */
 static int		 ready_usage;	/* a failure is the command line's */
 static int		 pid_fd = -1;
+static int		 store_settling; /* reading the stream at the start */
 
 /* Begin a graceful stop: stop accepting, finish what is in flight. */
 void
@@ -302,13 +303,21 @@ static void	listener_store_settle(void);
  * Redis lost entries of the session (the store logged which): what this
  * listener holds is no longer the session, and would hide what is
  * written from now on.  Stop; the next start (a command, a supervisor)
- * reads the stream afresh.
+ * reads the stream afresh.  Found while the start reads the stream, the
+ * stream itself goes back (its seq key was reset by hand): starting
+ * again would not help, so the start fails, saying so.
  */
 static void
 listener_store_lost(void *arg, const char *why)
 {
+	char	*cause;
+
 	(void)arg;
-	(void)why;
+	if (store_settling) {
+		xasprintf(&cause, "the session's stream in Redis is out of "
+		    "order (%s)", why);
+		listener_fail(cause);
+	}
 	log_warnx("stopping: the next start reads the session from Redis "
 	    "again");
 	listener_shutdown();
@@ -338,7 +347,9 @@ listener_open_store(void)
 		listener_fail(cause);
 	listener_log_lines(warning);
 	store_on_lost(listener.store, listener_store_lost, NULL);
+	store_settling = 1;
 	listener_store_settle();
+	store_settling = 0;
 }
 
 /*

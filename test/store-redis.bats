@@ -324,6 +324,17 @@ stopped() {
 	assert_output '{"n":3}'
 }
 
+@test "a session whose stream goes back in seq fails to start, saying so in one line" {
+	# Its seq key reset by hand: entries after it take seqs again.
+	redis XADD 'fish:{default}:log' '*' seq 5 from other/n.1 type 1 \
+	    rec '{}' >/dev/null
+	redis XADD 'fish:{default}:log' '*' seq 2 from other/n.2 type 1 \
+	    rec '{}' >/dev/null
+	run --separate-stderr fish start --store "$STORE"
+	assert_failure 3
+	assert_equal "$stderr" "fish: cannot start the listener of session 'default': the session's stream in Redis is out of order (Redis lost entries of the session: seq 2 came after 5)"
+}
+
 @test "FISH_STORE is picked up by fish start and by a command that starts the listener" {
 	local url
 	export FISH_STORE=$STORE
