@@ -147,8 +147,8 @@ settings_masked(size_t i, const char *text)
 
 	if (settings_table[i].kind != KIND_STORE)
 		return (xstrdup(text));
-	/* Checked when set; a password file gone since shows no URL. */
-	if (store_url_parse(text, &url, &cause) == -1) {
+	/* Checked when set; its password is not read again. */
+	if (store_url_parse_shown(text, &url, &cause) == -1) {
 		free(cause);
 		return (xstrdup("?"));
 	}

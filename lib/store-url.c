@@ -87,11 +87,12 @@ store_url_number(const char *s, size_t len, long min, long max)
 /*
  * Parse the user information (len bytes at s): USER, USER:PASSWORD or
  * :PASSWORD.  The password's env:NAME and @FILE forms are recognised
- * before decoding, so that an escaped "%40" is a literal '@'.
+ * before decoding, so that an escaped "%40" is a literal '@'; they are
+ * read if resolve, else the password is left empty.
  */
 static int
 store_url_userinfo(const char *s, size_t len, struct store_url *out,
-    char **cause)
+    int resolve, char **cause)
 {
 	const char	*colon;
 	char		*raw = NULL, *where = NULL, *literal;
@@ -128,7 +129,9 @@ store_url_userinfo(const char *s, size_t len, struct store_url *out,
 			goto fail;
 		}
 	}
-	if (raw[0] == '@' || strncmp(raw, "env:", 4) == 0) {
+	if (!resolve && (raw[0] == '@' || strncmp(raw, "env:", 4) == 0))
+		out->password = xstrdup("");
+	else if (raw[0] == '@' || strncmp(raw, "env:", 4) == 0) {
 		if (sigspec_secret_resolve(raw, &out->password,
 		    &out->password_len, &where, cause) == -1) {
 			/*
@@ -147,6 +150,8 @@ store_url_userinfo(const char *s, size_t len, struct store_url *out,
 			xasprintf(cause, "empty Redis password%s", where);
 			goto fail;
 		}
+		if (raw[0] != '@')
+			out->password_env = xstrdup(raw + 4);
 	} else {
 		if (store_url_decode(raw, plen, &literal, "password",
 		    cause) == -1)
@@ -296,9 +301,10 @@ store_url_last(const char *s, size_t len, const char *needle)
 	return (NULL);
 }
 
-/* Parse a store URL; see store-url.h. */
-int
-store_url_parse(const char *text, struct store_url *out, char **cause)
+/* Parse a store URL, reading its password if resolve. */
+static int
+store_url_read(const char *text, struct store_url *out, int resolve,
+    char **cause)
 {
 	const char	*rest, *at;
 	size_t		 len;
@@ -332,7 +338,7 @@ store_url_parse(const char *text, struct store_url *out, char **cause)
 		return (-1);
 	}
 	if (at != NULL && store_url_userinfo(rest, (size_t)(at - rest), out,
-	    cause) == -1)
+	    resolve, cause) == -1)
 		goto fail;
 	if (at != NULL)
 		rest = at + 1;
@@ -347,6 +353,20 @@ store_url_parse(const char *text, struct store_url *out, char **cause)
 fail:
 	store_url_free(out);
 	return (-1);
+}
+
+/* Parse a store URL; see store-url.h. */
+int
+store_url_parse(const char *text, struct store_url *out, char **cause)
+{
+	return (store_url_read(text, out, 1, cause));
+}
+
+/* Parse a store URL to show it; see store-url.h. */
+int
+store_url_parse_shown(const char *text, struct store_url *out, char **cause)
+{
+	return (store_url_read(text, out, 0, cause));
 }
 
 /* Add s to b, percent-escaping what a URL part cannot hold as is. */
@@ -410,6 +430,7 @@ store_url_free(struct store_url *url)
 		explicit_bzero(url->password, url->password_len);
 		free(url->password);
 	}
+	free(url->password_env);
 	free(url->host);
 	free(url->path);
 	free(url->user);

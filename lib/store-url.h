@@ -45,6 +45,7 @@ struct store_url {
 	char		*user;		/* NULL: AUTH PASSWORD alone */
 	char		*password;	/* resolved; NULL: no AUTH */
 	size_t		 password_len;
+	char		*password_env;	/* env:NAME: NAME, else NULL */
 };
 
 /*
@@ -53,6 +54,14 @@ struct store_url {
  * store_url_free.
  */
 int	 store_url_parse(const char *text, struct store_url *out,
+	    char **cause);
+
+/*
+ * Parse text as store_url_parse does, for store_url_masked only: a
+ * password given as env:NAME or @FILE is not read (it is empty), so that
+ * a listener that has forgotten the variable still shows its URL.
+ */
+int	 store_url_parse_shown(const char *text, struct store_url *out,
 	    char **cause);
 
 /*

@@ -259,6 +259,8 @@ listener_store_configure(struct store_config *config, char **cause)
 	if (store_url_parse(text, &listener_store_url, cause) == -1)
 		return (-1);
 	listener_store_parsed = 1;
+	if (listener_store_url.password_env != NULL)
+		listener_store_forget_env(listener_store_url.password_env);
 	if (listener_store_url.kind == STORE_JOURNAL)
 		return (0);
 	if (listener_store_cache_prepare(cause) == -1)
@@ -281,6 +283,22 @@ listener_store_configure(struct store_config *config, char **cause)
 		config->heartbeat_ms = strtoll(every, NULL, 10);
 #endif
 	return (0);
+}
+
+/*
+ * Variable name held the Redis password, or a URL with it, and has been
+ * read: remove it, so that no child of ours (a tunnel client) inherits
+ * it, and wipe its value first, since unsetenv leaves the string where
+ * it was, and /proc/PID/environ (ps e) shows that memory.
+ */
+void
+listener_store_forget_env(const char *name)
+{
+	char	*value;
+
+	if ((value = getenv(name)) != NULL)
+		explicit_bzero(value, strlen(value));
+	unsetenv(name);
 }
 
 /* Free what listener_store_configure made (the store is closed). */

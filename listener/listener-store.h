@@ -9,5 +9,6 @@ struct store_config;
 
 int		 listener_store_configure(struct store_config *, char **);
 void		 listener_store_release(void);
+void		 listener_store_forget_env(const char *);
 
 #endif

@@ -76,6 +76,7 @@ static int		 ready_fd = -1;
 static int		 lock_fd = -1;	/* the start lock, until ready */
 static int		 ready_usage;	/* a failure is the command line's */
 static int		 pid_fd = -1;
+static int		 store_settling; /* reading the stream at the start */
 
 /* Begin a graceful stop: stop accepting, finish what is in flight. */
 void
@@ -284,8 +285,8 @@ listener_configure(const struct listener_args *args)
 			listener_fail_usage(cause);
 		listener_fail(cause);
 	}
-	/* Read now: no child of ours (a tunnel client) inherits it. */
-	unsetenv("FISH_STORE");
+	/* Read now (into the settings): it may hold the password. */
+	listener_store_forget_env("FISH_STORE");
 	fd = address_bind(settings_text(&listener.settings, SETTING_LISTEN),
 	    &bound, &cause);
 	if (fd == -1)
@@ -298,6 +299,30 @@ listener_configure(const struct listener_args *args)
 }
 
 static void	listener_store_settle(void);
+
+/*
+ * Redis lost entries of the session (the store logged which): what this
+ * listener holds is no longer the session, and would hide what is
+ * written from now on.  Stop; the next start (a command, a supervisor)
+ * reads the stream afresh.  Found while the start reads the stream, the
+ * stream itself goes back (its seq key was reset by hand): starting
+ * again would not help, so the start fails, saying so.
+ */
+static void
+listener_store_lost(void *arg, const char *why)
+{
+	char	*cause;
+
+	(void)arg;
+	if (store_settling) {
+		xasprintf(&cause, "the session's stream in Redis is out of "
+		    "order (%s)", why);
+		listener_fail(cause);
+	}
+	log_warnx("stopping: the next start reads the session from Redis "
+	    "again");
+	listener_shutdown();
+}
 
 /*
  * Open the store: replay the journal, which recreates hooks and queues.
@@ -322,7 +347,10 @@ listener_open_store(void)
 	if (listener.store == NULL)
 		listener_fail(cause);
 	listener_log_lines(warning);
+	store_on_lost(listener.store, listener_store_lost, NULL);
+	store_settling = 1;
 	listener_store_settle();
+	store_settling = 0;
 }
 
 /*

@@ -147,9 +147,8 @@ evil_heartbeat() {
 	assert_equal "$(status_field /listeners/0/name)" evil
 }
 
-@test "a Redis password never shows in the listener's command line, status or log" {
-	local pid
-	export REDIS_SECRET=s3cret-pw
+@test "a Redis password never shows in the listener's command line, environment, status or log" {
+	local pid REDIS_SECRET=s3cret-pw
 	redis CONFIG SET requirepass "$REDIS_SECRET" >/dev/null
 	# Literal, in the URL: nowhere but config.json (mode 0600).
 	fish start --store "redis://:$REDIS_SECRET@127.0.0.1:$REDIS_PORT" \
@@ -160,6 +159,9 @@ evil_heartbeat() {
 	run tr '\0' ' ' <"/proc/$pid/cmdline"
 	refute_output --partial "$REDIS_SECRET"
 	refute_output --partial redis://
+	# Nor in its environment (ps e), where its start put the URL.
+	run tr '\0' '\n' <"/proc/$pid/environ"
+	refute_output --partial "$REDIS_SECRET"
 	run fish status
 	refute_output --partial "$REDIS_SECRET"
 	run fish status --json
@@ -171,7 +173,7 @@ evil_heartbeat() {
 	assert_output 600
 }
 
-@test "a password given as env:NAME is read from the environment, never shown" {
+@test "a password given as env:NAME is read from the environment, then gone from the listener's" {
 	local pid
 	export REDIS_SECRET=s3cret-pw
 	redis CONFIG SET requirepass "$REDIS_SECRET" >/dev/null
@@ -181,6 +183,12 @@ evil_heartbeat() {
 	run tr '\0' ' ' <"/proc/$pid/cmdline"
 	refute_output --partial "$REDIS_SECRET"
 	refute_output --partial "env:REDIS_SECRET"
+	# Read once: neither ps e nor a child of the listener (a tunnel
+	# client) sees the variable; status still shows the URL, masked.
+	run tr '\0' '\n' <"/proc/$pid/environ"
+	refute_output --partial "$REDIS_SECRET"
+	run fish status --json
+	assert_output --partial "\"store\":\"redis://:***@127.0.0.1:$REDIS_PORT/0\""
 	run ! grep -q "$REDIS_SECRET" "$FISH_HOME/sessions/default/config.json"
 	run ! grep -r "$REDIS_SECRET" "$FISH_HOME/sessions/default/listener.log"
 }
@@ -240,6 +248,32 @@ evil_heartbeat() {
 	assert_output '{"n":1}'
 }
 
+@test "a listener started while Redis is down says so, not that a hook spawned elsewhere does not exist" {
+	local url
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	url=$(fish spawn --name early)
+	[ "$(http_post "$url" '{"n":1}')" = 200 ]
+	redis_kill
+
+	on_b fish start --store "$STORE" 2>/dev/null >/dev/null
+	for cmd in "wait early --timeout 1s" "wait $url --timeout 1s" \
+	    "ls" "log" "show 2" "close early"; do
+		# shellcheck disable=SC2086 # one word per argument
+		run --separate-stderr on_b fish $cmd
+		assert_failure 3
+		[[ $stderr == *"fish: the session's store "*"(connecting: "*"); try again once it is back" ]]
+	done
+	run on_b fish status
+	assert_success
+
+	redis_start
+	wait_until 15 connected "$B"
+	run on_b fish wait early --timeout 10s
+	assert_success
+	assert_output '{"n":1}'
+}
+
 @test "a listener restarted catches up the hooks and messages of the stream" {
 	local url
 	start_both
@@ -252,6 +286,53 @@ evil_heartbeat() {
 	run on_b fish wait later --timeout 10s
 	assert_success
 	assert_output '{"while":"b was down"}'
+}
+
+# stopped HOME: succeed once that listener has stopped.
+stopped() {
+	[[ $(FISH_HOME=$1 fish status 2>&1) == *": not running" ]]
+}
+
+@test "a Redis restarted without the session's entries stops its listeners, and a callback after it gets 503" {
+	local url port_a
+	start_both
+	port_a=$(port_of "$(status_field /url)")
+	url=$(fish spawn --name gone)
+	[ "$(http_post "$url" '{"n":1}')" = 200 ]
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c gone)" = 1 ]'
+
+	# Redis comes back empty, as one without persistence does.
+	redis_kill
+	rm -rf "$REDIS_DIR/appendonlydir"
+	redis_start
+	wait_until 15 connected "$A"
+	# Its seq is one Redis gave before: no 200 for a record whose hook
+	# and seq no listener would know.
+	[ "$(http_post "$(on_port "$url" "$port_a")" '{"n":2}')" = 503 ]
+	wait_until 10 stopped "$A"
+	wait_until 10 stopped "$B"
+	grep -q "Redis lost entries of the session: seq 1 came after 2" \
+	    "$A/sessions/default/listener.log"
+	grep -q "stopping: the next start reads the session from Redis again" \
+	    "$B/sessions/default/listener.log"
+
+	# Started again, they read the session as Redis has it now.
+	url=$(fish spawn --name again)
+	[ "$(http_post "$url" '{"n":3}')" = 200 ]
+	run on_b fish wait again --timeout 10s
+	assert_success
+	assert_output '{"n":3}'
+}
+
+@test "a session whose stream goes back in seq fails to start, saying so in one line" {
+	# Its seq key reset by hand: entries after it take seqs again.
+	redis XADD 'fish:{default}:log' '*' seq 5 from other/n.1 type 1 \
+	    rec '{}' >/dev/null
+	redis XADD 'fish:{default}:log' '*' seq 2 from other/n.2 type 1 \
+	    rec '{}' >/dev/null
+	run --separate-stderr fish start --store "$STORE"
+	assert_failure 3
+	assert_equal "$stderr" "fish: cannot start the listener of session 'default': the session's stream in Redis is out of order (Redis lost entries of the session: seq 2 came after 5)"
 }
 
 @test "FISH_STORE is picked up by fish start and by a command that starts the listener" {
@@ -589,10 +670,5 @@ disconnected() {
 	wait_until 10 eval '[ "$(appended)" -gt "$before" ]'
 	redis_kill
 	wait_until 10 disconnected "$A"
-	run fish stop
-	assert_success
-	reap "$sender" 10
-	assert_equal "$status" 3
-	assert_equal "$(cat "$BATS_TEST_TMPDIR/send.err")" \
-	    "fish: send: POST $hook: session 'default' was stopped before the request left"
+	stop_ends_send "$sender" "$hook"
 }

@@ -138,3 +138,17 @@ replicas_seen() {
 	run fish spawn --name j
 	assert_success
 }
+
+@test "fish stop while a send waits for a replica ends the send, saying it never left" {
+	local hook sender
+	start_replicated 1
+	hook=$(fish spawn --name target)
+	redis_replica_stop
+	fish send --timeout 60s --json '{"sent":1}' "$hook" \
+	    >"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	sender=$!
+	# Redis has the send's start (its entry of type 8), not a replica.
+	wait_until 10 eval '[ "$(redis-cli -p "$REDIS_PORT" XRANGE \
+	    "fish:{default}:log" - + | grep -cx 8)" = 1 ]'
+	stop_ends_send "$sender" "$hook"
+}

@@ -152,6 +152,9 @@ conn_in_release(struct conn *c)
  * that may be gone for long: the command exits 3 with the reason, and is
  * run again once it is back.  Those that show the timeline (reads) see
  * every record this listener wrote before them (control-settle.c).
+ * Those that look hooks or messages up (finds) are refused alike while
+ * a shared store has not read the session yet (Redis was down at the
+ * start): "no such hook", or an empty list, would be wrong.
  */
 static const struct {
 	const char	*name;
@@ -159,22 +162,23 @@ static const struct {
 	int		 payload;	/* takes a payload (a body) */
 	int		 writes;	/* writes a record at once */
 	int		 reads;		/* shows the timeline */
+	int		 finds;		/* looks hooks or messages up */
 } control_commands[] = {
-	{ "ack", control_wait_ack, 0, 0, 0 },
-	{ "close", control_hooks_close, 0, 1, 0 },
-	{ "log", timeline_log, 0, 0, 1 },
-	{ "ls", timeline_ls, 0, 0, 1 },
-	{ "release", control_wait_give_back, 0, 0, 0 },
-	{ "replay", timeline_replay, 0, 0, 1 },
-	{ "reply", control_hooks_reply, 1, 1, 0 },
-	{ "resolve", timeline_resolve, 0, 0, 0 },
-	{ "send", control_send_start, 1, 1, 0 },
-	{ "show", timeline_show, 0, 0, 1 },
-	{ "spawn", control_hooks_spawn, 1, 1, 0 },
-	{ "status", control_hooks_status, 0, 0, 0 },
-	{ "stop", control_hooks_stop, 0, 0, 0 },
-	{ "tail", timeline_tail, 0, 0, 0 },
-	{ "wait", control_wait_start, 0, 0, 0 },
+	{ "ack", control_wait_ack, 0, 0, 0, 0 },
+	{ "close", control_hooks_close, 0, 1, 0, 1 },
+	{ "log", timeline_log, 0, 0, 1, 1 },
+	{ "ls", timeline_ls, 0, 0, 1, 1 },
+	{ "release", control_wait_give_back, 0, 0, 0, 0 },
+	{ "replay", timeline_replay, 0, 0, 1, 1 },
+	{ "reply", control_hooks_reply, 1, 1, 0, 1 },
+	{ "resolve", timeline_resolve, 0, 0, 0, 1 },
+	{ "send", control_send_start, 1, 1, 0, 0 },
+	{ "show", timeline_show, 0, 0, 1, 1 },
+	{ "spawn", control_hooks_spawn, 1, 1, 0, 0 },
+	{ "status", control_hooks_status, 0, 0, 0, 0 },
+	{ "stop", control_hooks_stop, 0, 0, 0, 0 },
+	{ "tail", timeline_tail, 0, 0, 0, 0 },
+	{ "wait", control_wait_start, 0, 0, 0, 1 },
 };
 
 /* Run one request frame. */
@@ -210,8 +214,12 @@ conn_dispatch(struct conn *c, struct proto_frame *f)
 			    "payload", cmd);
 			return;
 		}
-		if (control_commands[i].writes &&
-		    (why = store_unavailable(control_store(c))) != NULL) {
+		why = NULL;
+		if (control_commands[i].writes)
+			why = store_unavailable(control_store(c));
+		if (why == NULL && control_commands[i].finds)
+			why = store_unread(control_store(c));
+		if (why != NULL) {
 			control_errorf(c, EXIT_UNAVAILABLE, "%s; try again "
 			    "once it is back", why);
 			free(why);

@@ -92,6 +92,8 @@ struct store {
 	int			  restating;	/* writing a checkpoint */
 	store_observer_cb	  on_lease_lost;
 	void			 *on_lease_lost_arg;
+	store_lost_cb		  on_lost;	/* Redis lost the session */
+	void			 *on_lost_arg;
 
 	/* Waiters (waiter.c), oldest first. */
 	TAILQ_HEAD(, waiter)	  waiters;

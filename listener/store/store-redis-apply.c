@@ -179,6 +179,46 @@ sr_on_own(struct store_redis *sr, const struct redis_entry *re)
 	store_redis_sync_seqs_add(&sr->followed, n, re->seq);
 }
 
+/*
+ * Redis gave seq again, below seen, the highest this store had seen:
+ * it lost entries this store has applied (it restarted without them: no
+ * persistence, an older snapshot, a failover to a replica that lacked
+ * them).  This store's memory is no longer the session's: its hooks,
+ * messages and seqs would hide what is written from now on.  From now
+ * on it applies and acknowledges nothing, counts as unreachable, and
+ * tells store_on_lost's callback, once.
+ */
+void
+store_redis_apply_lost(struct store_redis *sr, uint64_t seq, uint64_t seen)
+{
+	struct store	*s = sr->store;
+
+	if (sr->lost != NULL)
+		return;
+	xasprintf(&sr->lost, "Redis lost entries of the session: seq %" PRIu64
+	    " came after %" PRIu64, seq, seen);
+	log_warnx("redis store: %s", sr->lost);
+	if (s->on_lost != NULL)
+		s->on_lost(s->on_lost_arg, sr->lost);
+}
+
+/*
+ * Tell whether entry re is to be passed over because Redis lost entries:
+ * every entry takes a seq above those before it, or (a restated record,
+ * leases given back) the last one taken, so one below the highest seen
+ * means that it did (store_redis_apply_lost).
+ */
+static int
+sr_went_back(struct store_redis *sr, const struct redis_entry *re)
+{
+	if (sr->lost == NULL && re->seq < sr->seq_seen)
+		store_redis_apply_lost(sr, re->seq, sr->seq_seen);
+	if (sr->lost != NULL)
+		return (1);
+	sr->seq_seen = re->seq;
+	return (0);
+}
+
 /* An entry of the stream, from the follower: apply another's. */
 void
 store_redis_apply_on_entry(const struct redis_entry *re, void *arg)
@@ -190,6 +230,8 @@ store_redis_apply_on_entry(const struct redis_entry *re, void *arg)
 	unsigned long		 type;
 	int			 fetch, own;
 
+	if (sr_went_back(sr, re))
+		return;
 	own = strncmp(re->from, sr->from, sr->fromlen) == 0 &&
 	    (re->from[sr->fromlen] == '.' || re->from[sr->fromlen] == '\0');
 	type = strtoul(re->type, &end, 10);

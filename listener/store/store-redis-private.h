@@ -134,6 +134,8 @@ struct store_redis {
 	char			*refused;	/* state while Redis refuses */
 	int64_t			 refused_retry;	/* send them again then */
 	int			 read;		/* 1 reading, 2 read: the stream */
+	uint64_t		 seq_seen;	/* the highest the follower brought */
+	char			*lost;		/* state once Redis lost entries */
 	TAILQ_HEAD(, sr_held)	 held;
 	uint64_t		 held_serial;	/* the last one held */
 	uint64_t		 released;	/* the last one applied */
@@ -143,7 +145,12 @@ struct store_redis {
 	int			 closing;
 };
 
+/* store-redis-apply.c */
+void		 store_redis_apply_lost(struct store_redis *, uint64_t,
+		    uint64_t);
+
 /* store-redis-sync.c */
+uint64_t	 store_redis_sync_durable(const struct store_redis *);
 int		 store_redis_sync_seqs_take(struct sr_seqs *, uint64_t,
 		    uint64_t *);
 void		 store_redis_sync_seqs_add(struct sr_seqs *, uint64_t,

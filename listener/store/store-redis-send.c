@@ -137,8 +137,19 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 		}
 		return;
 	}
-	if (!store_redis_sync_seqs_take(&sr->followed, r->n, NULL))
+	/*
+	 * Not followed yet, it comes after every entry the follower brought:
+	 * a seq not above theirs is one Redis gave before, and lost.
+	 */
+	if (!store_redis_sync_seqs_take(&sr->followed, r->n, NULL)) {
+		if (seq <= sr->seq_seen)
+			store_redis_apply_lost(sr, seq, sr->seq_seen);
+		if (sr->lost != NULL) {
+			store_redis_send_record_free(r);
+			return;
+		}
 		store_redis_sync_seqs_add(&sr->replied, r->n, seq);
+	}
 	store_redis_send_done(sr, r, seq);
 }
 

@@ -84,8 +84,8 @@ store_redis_sync_seqs_add(struct sr_seqs *l, uint64_t n, uint64_t seq)
  * Return the last record up to which every one is acknowledged: by Redis,
  * and by the replicas wanted (store-replicas.c).
  */
-static uint64_t
-sr_durable(const struct store_redis *sr)
+uint64_t
+store_redis_sync_durable(const struct store_redis *sr)
 {
 	if (sr->replicas != NULL)
 		return (store_replicas_durable(sr->replicas));
@@ -174,7 +174,8 @@ store_redis_sync_run_waiting(struct store_redis *sr)
 	size_t			 done = 0;
 
 	/* A callback may add more: take them one at a time. */
-	while (done < sr->nwaiting && sr->waiting[done].n <= sr_durable(sr)) {
+	while (done < sr->nwaiting &&
+	    sr->waiting[done].n <= store_redis_sync_durable(sr)) {
 		w = sr->waiting[done];
 		/* Run: no store_redis_sync_move finds it from now on. */
 		sr->waiting[done].cb = sr_nothing;
@@ -265,7 +266,7 @@ store_redis_after_sync(struct store_redis *sr, int64_t ms,
 	sr->waiting[sr->nwaiting].dropped = dropped;
 	sr->waiting[sr->nwaiting].arg = arg;
 	sr->waiting[sr->nwaiting].bound = NULL;
-	if (failed != NULL && sr->written > sr_durable(sr)) {
+	if (failed != NULL && sr->written > store_redis_sync_durable(sr)) {
 		b = xcalloc(1, sizeof *b);
 		b->sr = sr;
 		b->ms = ms > 0 ? ms : STORE_COMMAND_WAIT_MS;

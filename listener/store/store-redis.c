@@ -212,6 +212,7 @@ store_redis_close(struct store_redis *sr)
 	free(sr->earlier);
 	free(sr->waiting);
 	free(sr->refused);
+	free(sr->lost);
 	free(sr->from);
 	free(sr->session);
 	free(sr);
@@ -283,6 +284,8 @@ store_redis_from(const struct store_redis *sr)
 const char *
 store_redis_state(const struct store_redis *sr)
 {
+	if (sr->lost != NULL)
+		return (sr->lost);
 	if (sr->refused != NULL && redis_conn_ready(sr->conn))
 		return (sr->refused);
 	return (redis_conn_state(sr->conn));
@@ -292,7 +295,8 @@ store_redis_state(const struct store_redis *sr)
 int
 store_redis_ready(const struct store_redis *sr)
 {
-	return (redis_conn_ready(sr->conn) && sr->refused == NULL);
+	return (redis_conn_ready(sr->conn) && sr->refused == NULL &&
+	    sr->lost == NULL);
 }
 
 /*
@@ -331,11 +335,22 @@ store_redis_holding(const struct store_redis *sr)
 	return (sr->holding + redis_conn_unwritten(sr->conn));
 }
 
-/* Tell whether Redis acknowledged every record written so far. */
+/*
+ * Tell whether every record written so far is durable: acknowledged by
+ * Redis and, with --store-replicas, by the replicas wanted, as what
+ * waits in store_after_sync counts.
+ */
 int
 store_redis_durable(const struct store_redis *sr)
 {
-	return (sr->acked == sr->written);
+	return (store_redis_sync_durable(sr) >= sr->written);
+}
+
+/* Tell whether the stream has been read to its end once and applied. */
+int
+store_redis_read(const struct store_redis *sr)
+{
+	return (sr->read == 2 && TAILQ_EMPTY(&sr->held));
 }
 
 /*
@@ -347,5 +362,5 @@ store_redis_tried(const struct store_redis *sr)
 {
 	/* Read means applied: a verifying spawn waits for its secret. */
 	return (redis_conn_tried(sr->conn) && (!redis_conn_ready(sr->conn) ||
-	    (sr->read == 2 && TAILQ_EMPTY(&sr->held))));
+	    store_redis_read(sr)));
 }

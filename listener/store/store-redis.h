@@ -28,6 +28,7 @@ int		 store_redis_ready(const struct store_redis *);
 const char	*store_redis_short(const struct store_redis *);
 int		 store_redis_replicas(const struct store_redis *, int *);
 int		 store_redis_tried(const struct store_redis *);
+int		 store_redis_read(const struct store_redis *);
 struct store_heartbeat *store_redis_heartbeat(struct store_redis *);
 struct store_lease *store_redis_lease(struct store_redis *);
 int		 store_redis_durable(const struct store_redis *);

@@ -322,6 +322,19 @@ store_on_record(struct store *s, store_record_cb cb, void *arg)
 }
 
 /*
+ * Call cb(arg, why) once if the shared store finds that Redis lost
+ * entries of the session it had applied (store-redis-apply.c): what it
+ * holds in memory is no longer the session's, and only a store opened
+ * again, reading the stream afresh, is.  The one callback; NULL for none.
+ */
+void
+store_on_lost(struct store *s, store_lost_cb cb, void *arg)
+{
+	s->on_lost = cb;
+	s->on_lost_arg = arg;
+}
+
+/*
  * Call cb(m, arg) when message m, leased to a waiter here, is taken by
  * another writer (store_apply): the lease has ended, the message must not
  * be delivered, and store_take and store_release of it do nothing.  The
@@ -419,6 +432,26 @@ store_unavailable(const struct store *s)
 		xasprintf(&line, "the session's store %s", why);
 	else
 		return (NULL);
+	return (line);
+}
+
+/*
+ * Return why the store does not hold the session's hooks and messages
+ * yet, one line ("the session's store has not been read yet
+ * (connecting: REASON)"), or NULL when it does: always for the journal;
+ * a replicated store once it has read the stream to its end.  Until then
+ * a hook spawned elsewhere is unknown here, and "no such hook" would be
+ * a lie.  Caller frees.
+ */
+char *
+store_unread(const struct store *s)
+{
+	char	*line;
+
+	if (s->redis == NULL || store_redis_read(s->redis))
+		return (NULL);
+	xasprintf(&line, "the session's store has not been read yet (%s)",
+	    store_redis_state(s->redis));
 	return (line);
 }
 

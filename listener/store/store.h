@@ -158,6 +158,7 @@ typedef void (*store_dropped_cb)(void *);
 typedef void (*store_observer_cb)(struct message *, void *);
 typedef void (*store_record_cb)(const struct store_entry *, void *);
 typedef void (*store_caught_up_cb)(void *, const char *);
+typedef void (*store_lost_cb)(void *, const char *);
 typedef void (*store_listeners_cb)(void *, const struct store_listener *,
 	    size_t, const char *);
 
@@ -257,10 +258,12 @@ void		 store_on_record(struct store *, store_record_cb, void *);
 void		 store_on_lease_lost(struct store *, store_observer_cb,
 		    void *);
 int		 store_catch_up(struct store *, store_caught_up_cb, void *);
+void		 store_on_lost(struct store *, store_lost_cb, void *);
 const char	*store_state(const struct store *);
 int		 store_reachable(const struct store *);
 int		 store_connected(const struct store *);
 char		*store_unavailable(const struct store *);
+char		*store_unread(const struct store *);
 int		 store_replicas(const struct store *, int *);
 int		 store_settled(const struct store *);
 int		 store_listeners(struct store *, store_listeners_cb, void *);

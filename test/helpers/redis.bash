@@ -55,3 +55,15 @@ redis_replica_stop() {
 	[ -z "${REDIS_REPLICA_DIR:-}" ] ||
 	    "$FISH_SRC_DIR/test/helpers/redis-stop" "$REDIS_REPLICA_DIR"
 }
+
+# stop_ends_send PID HOOK: fish stop, and check that it ended the fish
+# send PID (to HOOK, its stderr in $BATS_TEST_TMPDIR/send.err) whose start
+# Redis had not made durable: exit 3, the request never left.
+stop_ends_send() {
+	run fish stop
+	assert_success
+	reap "$1" 10
+	assert_equal "$status" 3
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/send.err")" \
+	    "fish: send: POST $2: session 'default' was stopped before the request left"
+}

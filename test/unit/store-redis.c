@@ -1866,11 +1866,14 @@ test_replicas(void)
 	    wanted, seen);
 	ok(stream_holds("replicated-body"), "the record is in the stream "
 	    "all the same");
+	ok(!store_durable(c.store), "store_durable, what a stop waits for, "
+	    "says so too");
 	if (!ok(replica(1) == 0, "a replica starts"))
 		goto out;
 	ok(run_while(sent_done, &st) && store_reachable(c.store),
 	    "the record is durable once the replica has it, and the store "
 	    "takes writes again");
+	ok(store_durable(c.store), "store_durable too");
 	wanted = store_replicas(c.store, &seen);
 	ok(wanted == 1 && seen == 1, "the last WAIT saw the replica");
 	ok(oc.state == -1, "and the wait told it failed is not run as well");

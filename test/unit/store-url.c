@@ -75,6 +75,27 @@ parse(const char *text, struct store_url *url)
 	return (0);
 }
 
+/* Parsed to be shown, a password's variable or file is not read. */
+static void
+test_shown(void)
+{
+	struct store_url	 url;
+	char			*cause, *got;
+
+	if (store_url_parse_shown("redis://fish:env:STORE_URL_TEST_PW@h",
+	    &url, &cause) == -1) {
+		ok(0, "a URL whose variable is gone parses to be shown");
+		diag("%s", cause);
+		free(cause);
+		return;
+	}
+	got = store_url_masked(&url);
+	is_str(got, "redis://fish:***@h:6379/0", "a URL whose variable is "
+	    "gone is shown, masked");
+	free(got);
+	store_url_free(&url);
+}
+
 /* The password and user as parsed, from the URL and elsewhere. */
 static void
 test_passwords(void)
@@ -101,6 +122,8 @@ test_passwords(void)
 	if (parse("redis://fish:env:STORE_URL_TEST_PW@h:7000", &url)) {
 		is_str(url.password, "from-env", "env:NAME is read");
 		is_int(url.port, 7000, "the port is taken");
+		is_str(url.password_env, "STORE_URL_TEST_PW",
+		    "and the variable named, for the listener to forget");
 		store_url_free(&url);
 	}
 	if (parse("redis://fish:env%3ASTORE_URL_TEST_PW@h", &url)) {
@@ -137,6 +160,7 @@ test_passwords(void)
 	refused("redis://fish:env:STORE_URL_TEST_PW@h", "empty Redis password",
 	    NULL);
 	unsetenv("STORE_URL_TEST_PW");
+	test_shown();
 }
 
 /* URLs too long or holding NUL bytes. */
