@@ -221,16 +221,20 @@ journal_dirty(const struct journal *j)
 /*
  * Make every append durable: sync the older segment a roll wrote to, if
  * any, then write pending appends at the end of the active segment and
- * fdatasync them.  A failure here must be treated as fatal by the
- * caller: after a failed fsync the kernel may have dropped the dirty
- * pages, and a retry can report success for data that is gone.  So the
- * journal keeps failing from then on, and never rolls again.
+ * fdatasync them.  Return 0; 1 when the write found no room on disk
+ * (ENOSPC, EDQUOT): nothing was synced, the appends stay pending and are
+ * written again, whole and at the same place, by the next call (see
+ * journal-room.c); or -1 with *cause.  A failure must be treated as fatal
+ * by the caller: after a failed fsync the kernel may have dropped the
+ * dirty pages, and a retry can report success for data that is gone.  So
+ * the journal keeps failing from then on, and never rolls again.
  */
 int
 journal_sync(struct journal *j, char **cause)
 {
 	struct segment	*seg;
 	size_t		 n;
+	char		*why;
 
 	if (j->failure != NULL) {
 		*cause = xstrdup(j->failure);
@@ -243,6 +247,13 @@ journal_sync(struct journal *j, char **cause)
 		return (0);
 	if (journal_pwrite(seg->fd, buffer_peek(&j->pending), n,
 	    seg->size) == -1) {
+		if (journal_room_error(errno)) {
+			xasprintf(&why, "cannot write journal segment %08u: "
+			    "%s", seg->number, strerror(errno));
+			journal_room_lost(j, 1, why);
+			free(why);
+			return (1);
+		}
 		xasprintf(cause, "cannot write journal segment %08u: %s",
 		    seg->number, strerror(errno));
 		goto fail;
@@ -264,6 +275,8 @@ journal_sync(struct journal *j, char **cause)
 	seg->size += n;
 	seg->written_at = clock_wall_ms();
 	journal_pending_reset(j);
+	if (j->write_short)
+		journal_room_found(j, 1);
 	return (0);
 fail:
 	journal_fail(j, xstrdup(*cause));
@@ -293,19 +306,21 @@ journal_after_sync(struct journal *j, journal_synced_cb cb,
 /*
  * The group commit: sync once, then run every callback registered before
  * the sync; again while they append or register more, until nothing waits.
- * Return 0, or -1 with *cause when a sync failed: the caller must then
- * stop acknowledging anything (see journal_sync), and the callbacks of
- * that batch have not run.
+ * Return 0; 1 when there was no room on disk to write (the callbacks wait
+ * for a later commit); or -1 with *cause when a sync failed: the caller
+ * must then stop acknowledging anything (see journal_sync), and the
+ * callbacks of that batch have not run.
  */
 int
 journal_commit(struct journal *j, char **cause)
 {
 	struct journal_synced	*batch;
 	size_t			 n, i;
+	int			 error;
 
 	while (j->nsynced > 0 || journal_dirty(j)) {
-		if (journal_sync(j, cause) == -1)
-			return (-1);
+		if ((error = journal_sync(j, cause)) != 0)
+			return (error);
 		/* Callbacks may append and register more: take this batch. */
 		batch = j->synced;
 		n = j->nsynced;

@@ -28,6 +28,11 @@
  * An append that would pass the active segment's size rolls to the next
  * one first; the roll callback (journal_on_roll) then appends what must
  * begin every segment (the listener's checkpoint of its hooks).
+ *
+ * A full disk stops nothing (journal-room.c): appends that cannot be
+ * written stay pending and are written again at the next commit, and
+ * journal_no_room says since when there has been no room, for the store
+ * to refuse what it can until there is.
  */
 #ifndef JOURNAL_H
 #define JOURNAL_H
@@ -111,5 +116,7 @@ uint64_t journal_bytes(const struct journal *);
 uint64_t journal_records(const struct journal *);
 size_t	 journal_segments(const struct journal *);
 const struct journal_damage *journal_damage(const struct journal *);
+void	 journal_room_poll(struct journal *);
+int64_t	 journal_no_room(const struct journal *);
 
 #endif

@@ -181,14 +181,18 @@ store_after_sync_within(struct store *s, int64_t ms, store_synced_cb cb,
 
 /*
  * The group commit: make everything appended durable and run what waited
- * for it (also at a stop).  A failed sync ends the process.  Problems the
- * journal met meanwhile (a segment it could not prepare) are logged.
+ * for it (also at a stop).  A failed sync ends the process; no room on
+ * disk does not: what waits goes on waiting, and the journal writes it
+ * at a later commit (the loop runs one at least every second), once
+ * there is room.  Problems the journal met meanwhile (a segment it could
+ * not prepare, the disk full, then not) are logged.
  */
 void
 store_commit(struct store *s)
 {
 	char	*cause, *warnings, *line, *next;
 
+	journal_room_poll(s->journal);
 	if (journal_commit(s->journal, &cause) == -1)
 		fatalx("%s; stopping without acknowledging anything more",
 		    cause);
@@ -380,15 +384,30 @@ store_state(const struct store *s)
 }
 
 /*
- * Tell whether what is written now can be made durable soon: always for
- * the journal; for a replicated store, while its Redis is connected and
- * the last WAIT (--store-replicas) counted the replicas wanted.
+ * Tell whether what is written now can be made durable soon: for the
+ * journal, while it has room on disk; for a replicated store, while its
+ * Redis is connected and the last WAIT (--store-replicas) counted the
+ * replicas wanted.
  */
 int
 store_reachable(const struct store *s)
 {
-	return (s->redis == NULL || (store_redis_ready(s->redis) &&
-	    store_redis_short(s->redis) == NULL));
+	if (s->redis == NULL)
+		return (journal_no_room(s->journal) == 0);
+	return (store_redis_ready(s->redis) &&
+	    store_redis_short(s->redis) == NULL);
+}
+
+/*
+ * Return since when (unix ms) the local journal has had no room on disk
+ * for its records, or 0 when it has room.  For the journal alone, the
+ * store is then not reachable (store_reachable); a replicated store's
+ * journal is a cache, whose records wait in memory for room.
+ */
+int64_t
+store_no_room(const struct store *s)
+{
+	return (journal_no_room(s->journal));
 }
 
 /* Tell whether the store is the journal, or connected to its Redis. */
@@ -400,18 +419,25 @@ store_connected(const struct store *s)
 
 /*
  * Return why what is written now cannot be made durable soon, one line
- * ("the session's store is unreachable (connecting: REASON)", "the
- * session's store has 0 of 1 replicas ..."), or NULL when it can.
+ * ("the session's journal has had no room on disk since HH:MM:SS", "the
+ * session's store is unreachable (connecting: REASON)", "the session's
+ * store has 0 of 1 replicas ..."), or NULL when it can.
  * Caller frees.
  */
 char *
 store_unavailable(const struct store *s)
 {
 	const char	*why;
-	char		*line;
+	char		*line, since[16];
 
-	if (s->redis == NULL)
-		return (NULL);
+	if (s->redis == NULL) {
+		if (clock_format_hms(journal_no_room(s->journal), since,
+		    sizeof since) == -1)
+			return (NULL);
+		xasprintf(&line, "the session's journal has had no room on "
+		    "disk since %s", since);
+		return (line);
+	}
 	if (!store_redis_ready(s->redis))
 		xasprintf(&line, "the session's store is unreachable (%s)",
 		    store_redis_state(s->redis));

@@ -259,6 +259,7 @@ void		 store_on_lease_lost(struct store *, store_observer_cb,
 int		 store_catch_up(struct store *, store_caught_up_cb, void *);
 const char	*store_state(const struct store *);
 int		 store_reachable(const struct store *);
+int64_t		 store_no_room(const struct store *);
 int		 store_connected(const struct store *);
 char		*store_unavailable(const struct store *);
 int		 store_replicas(const struct store *, int *);
