@@ -218,6 +218,21 @@ journal_dirty(const struct journal *j)
 	return (buffer_unread(&j->pending) != 0 || j->unsynced != 0);
 }
 
+/* Write the n bytes pending at the end of seg.  Return 0, or -1 with errno. */
+static int
+journal_write_pending(struct journal *j, struct segment *seg, size_t n)
+{
+#ifdef FISH_TEST_HOOKS
+	/* Test builds only: simulate a full disk. */
+	if (getenv("FISH_TEST_FULL_DISK") != NULL) {
+		errno = ENOSPC;
+		return (-1);
+	}
+#endif
+	return (journal_pwrite(seg->fd, buffer_peek(&j->pending), n,
+	    seg->size));
+}
+
 /*
  * Make every append durable: sync the older segment a roll wrote to, if
  * any, then write pending appends at the end of the active segment and
@@ -245,8 +260,7 @@ journal_sync(struct journal *j, char **cause)
 	seg = journal_active(j);
 	if ((n = buffer_unread(&j->pending)) == 0)
 		return (0);
-	if (journal_pwrite(seg->fd, buffer_peek(&j->pending), n,
-	    seg->size) == -1) {
+	if (journal_write_pending(j, seg, n) == -1) {
 		if (journal_room_error(errno)) {
 			xasprintf(&why, "cannot write journal segment %08u: "
 			    "%s", seg->number, strerror(errno));
