@@ -50,6 +50,8 @@ struct segment {
 struct journal_synced {
 	journal_synced_cb	 cb;
 	journal_synced_cb	 dropped;	/* or NULL */
+	journal_failed_cb	 failed;	/* or NULL */
+	int64_t			 deadline;	/* mono ms, for failed */
 	void			*arg;
 };
 

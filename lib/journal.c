@@ -306,15 +306,95 @@ void
 journal_after_sync(struct journal *j, journal_synced_cb cb,
     journal_synced_cb dropped, void *arg)
 {
+	journal_after_sync_within(j, 0, cb, NULL, dropped, arg);
+}
+
+/*
+ * As journal_after_sync; and if failed is not NULL, failed(arg, why)
+ * instead when journal_fail_waiting finds it still waiting at deadline
+ * (monotonic ms) or later, the disk having no room.
+ */
+void
+journal_after_sync_within(struct journal *j, int64_t deadline,
+    journal_synced_cb cb, journal_failed_cb failed,
+    journal_synced_cb dropped, void *arg)
+{
+	struct journal_synced	*w;
+
 	if (j->nsynced == j->synced_size) {
 		j->synced_size = j->synced_size == 0 ? 64 : j->synced_size * 2;
 		j->synced = xreallocarray(j->synced, j->synced_size,
 		    sizeof *j->synced);
 	}
-	j->synced[j->nsynced].cb = cb;
-	j->synced[j->nsynced].dropped = dropped;
-	j->synced[j->nsynced].arg = arg;
-	j->nsynced++;
+	w = &j->synced[j->nsynced++];
+	w->cb = cb;
+	w->dropped = dropped;
+	w->failed = failed;
+	w->deadline = deadline;
+	w->arg = arg;
+}
+
+/* A waiting callback told it failed: it waits for nothing now. */
+static void
+journal_nothing(void *arg)
+{
+	(void)arg;
+}
+
+/*
+ * Make the waiting callback cb(arg) be to_cb(to_arg) instead, run when
+ * it would have been (from its failed callback: a request answered 503
+ * that still queues its message once its record is written).  Return 0,
+ * or -1 when it is not waiting.
+ */
+int
+journal_sync_move(struct journal *j, journal_synced_cb cb, void *arg,
+    journal_synced_cb to_cb, void *to_arg)
+{
+	size_t	i;
+
+	for (i = 0; i < j->nsynced; i++) {
+		if (j->synced[i].cb != cb || j->synced[i].arg != arg)
+			continue;
+		j->synced[i].cb = to_cb;
+		j->synced[i].arg = to_arg;
+		j->synced[i].dropped = NULL;
+		j->synced[i].failed = NULL;
+		return (0);
+	}
+	return (-1);
+}
+
+/*
+ * The disk has no room for what the callbacks wait for: tell each that
+ * asked (journal_after_sync_within) and whose deadline is now (monotonic
+ * ms) or past, why, once.  Its records stay pending, and are written once
+ * there is room; the callback may move itself (journal_sync_move) to run
+ * then, in its place, or else it waits for nothing more.
+ */
+void
+journal_fail_waiting(struct journal *j, int64_t now, const char *why)
+{
+	journal_failed_cb	 failed;
+	journal_synced_cb	 cb;
+	void			*arg;
+	size_t			 i;
+
+	/* A failed callback may add more: they come after it. */
+	for (i = 0; i < j->nsynced; i++) {
+		if ((failed = j->synced[i].failed) == NULL ||
+		    j->synced[i].deadline > now)
+			continue;
+		cb = j->synced[i].cb;
+		arg = j->synced[i].arg;
+		j->synced[i].failed = NULL;
+		j->synced[i].dropped = NULL;
+		failed(arg, why);
+		if (j->synced[i].cb == cb && j->synced[i].arg == arg) {
+			j->synced[i].cb = journal_nothing;
+			j->synced[i].arg = NULL;
+		}
+	}
 }
 
 /*

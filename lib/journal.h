@@ -90,6 +90,7 @@ struct journal;
 typedef void (*journal_replay_cb)(const struct journal_record *, void *);
 typedef void (*journal_synced_cb)(void *);
 typedef void (*journal_roll_cb)(void *);
+typedef void (*journal_failed_cb)(void *, const char *);
 
 struct journal *journal_open(const char *, journal_replay_cb, void *, char **,
 	    char **);
@@ -102,6 +103,11 @@ int	 journal_sync(struct journal *, char **);
 int	 journal_dirty(const struct journal *);
 void	 journal_after_sync(struct journal *, journal_synced_cb,
 	    journal_synced_cb, void *);
+void	 journal_after_sync_within(struct journal *, int64_t,
+	    journal_synced_cb, journal_failed_cb, journal_synced_cb, void *);
+int	 journal_sync_move(struct journal *, journal_synced_cb, void *,
+	    journal_synced_cb, void *);
+void	 journal_fail_waiting(struct journal *, int64_t, const char *);
 int	 journal_commit(struct journal *, char **);
 int	 journal_read(struct journal *, uint64_t, struct journal_record *,
 	    char **);

@@ -346,6 +346,33 @@ wait_numbers() {
 	assert_output 200
 }
 
+@test "a callback whose write finds the disk full gets 503, and is queued once there is room" {
+	journal_only "it fills the disk under the journal's own files"
+	local url pid code
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	# No room at all: a body larger than the segment's pre-written
+	# space must grow it, and that write fails.
+	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
+	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+	    --data-binary @"$BATS_TEST_TMPDIR/body" "$url" || true)
+	[ "$code" = 503 ] || fail "answered $code"
+	alive "$pid"
+	run fish spawn
+	assert_failure 3
+	assert_output --partial "no room on disk since"
+	rm -f "$mnt/filler" "$mnt/filler-tail" "$BATS_TEST_TMPDIR/body"
+	# Its record is written once there is room: at least once.
+	run fish wait h --timeout 10
+	assert_success
+	[ "${#output}" -ge 300000 ]
+	wait_until 10 answered_200 "$url" '"after"'
+	[ "$(listener_pid)" = "$pid" ]
+}
+
 @test "on a full disk the listener still starts and hands out what is queued" {
 	journal_only "it damages, fills or measures the journal's own files"
 	local url avail

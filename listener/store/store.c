@@ -150,12 +150,12 @@ store_after_sync_or_drop(struct store *s, store_synced_cb cb,
 
 /*
  * Run cb(arg) once everything appended so far is durable, or failed(arg,
- * why) instead if a replicated store finds it cannot be made durable
- * soon: its Redis has fewer replicas than --store-replicas wants, or has
- * not acknowledged it within STORE_COMMAND_WAIT_MS (what was written may
- * still be made durable later, but cb will not run).  The journal never
- * fails (a failed sync ends the process).  If the store is closed before
- * either, dropped(arg) (unless NULL) instead.
+ * why) instead if the store finds it cannot be made durable soon: a
+ * replicated store's Redis has fewer replicas than --store-replicas
+ * wants, or has not acknowledged it within STORE_COMMAND_WAIT_MS; the
+ * journal has had no room on disk to write it for that long (what was
+ * written may still be made durable later, but cb will not run).  If the
+ * store is closed before either, dropped(arg) (unless NULL) instead.
  */
 void
 store_after_sync_or_fail(struct store *s, store_synced_cb cb,
@@ -176,7 +176,27 @@ store_after_sync_within(struct store *s, int64_t ms, store_synced_cb cb,
 	if (s->redis != NULL)
 		store_redis_after_sync(s->redis, ms, cb, failed, dropped, arg);
 	else
-		journal_after_sync(s->journal, cb, dropped, arg);
+		journal_after_sync_within(s->journal, failed != NULL ?
+		    loop_now() + ms : 0, cb, failed, dropped, arg);
+}
+
+/*
+ * The journal alone has had no room on disk to write what waits: tell
+ * those that asked and waited long enough (a command's reply, a request's
+ * answer) rather than keep them waiting until there is room.
+ */
+static void
+store_no_room_fail(struct store *s)
+{
+	char	 since[16], *why;
+
+	if (s->redis != NULL || clock_format_hms(journal_no_room(s->journal),
+	    since, sizeof since) == -1)
+		return;
+	xasprintf(&why, "has had no room on disk for its journal since %s",
+	    since);
+	journal_fail_waiting(s->journal, loop_now(), why);
+	free(why);
 }
 
 /*
@@ -193,9 +213,14 @@ store_commit(struct store *s)
 	char	*cause, *warnings, *line, *next;
 
 	journal_room_poll(s->journal);
-	if (journal_commit(s->journal, &cause) == -1)
+	switch (journal_commit(s->journal, &cause)) {
+	case -1:
 		fatalx("%s; stopping without acknowledging anything more",
 		    cause);
+	case 1:
+		store_no_room_fail(s);
+		break;
+	}
 	if ((warnings = journal_warnings(s->journal)) == NULL)
 		return;
 	for (line = warnings; line != NULL; line = next) {
@@ -343,15 +368,15 @@ store_on_lease_lost(struct store *s, store_observer_cb cb, void *arg)
  * cb(arg), be to_cb(to_arg) instead, run when it would have been: for
  * one who stopped waiting (a request answered 503 from its failure
  * callback, a read that stopped waiting to settle).
- * Return 0, or -1 when it is not waiting, or the store is the journal
- * alone (whose callbacks all run within a pass of the loop).
+ * Return 0, or -1 when it is not waiting (the journal alone runs its
+ * callbacks within a pass of the loop, unless its disk is full).
  */
 int
 store_sync_move(struct store *s, store_synced_cb cb, void *arg,
     store_synced_cb to_cb, void *to_arg)
 {
 	if (s->redis == NULL)
-		return (-1);
+		return (journal_sync_move(s->journal, cb, arg, to_cb, to_arg));
 	return (store_redis_sync_move(s->redis, cb, arg, to_cb, to_arg));
 }
 

@@ -1965,6 +1965,34 @@ synced_cb(void *arg)
 }
 
 #ifdef FISH_TEST_HOOKS
+/* The journal whose callbacks moved_cb moves. */
+static struct journal	*moved_journal;
+
+/* A callback told its records are not durable soon: count it. */
+static void
+failed_cb(void *arg, const char *why)
+{
+	(void)why;
+	(*(int *)arg)++;
+}
+
+/* Add ten to the count (a callback moved in place of another). */
+static void
+ten_cb(void *arg)
+{
+	(*(int *)arg) += 10;
+}
+
+/* A callback told it failed, which moves itself to run ten_cb later. */
+static void
+moved_cb(void *arg, const char *why)
+{
+	struct journal	*j = moved_journal;
+
+	failed_cb(arg, why);
+	journal_sync_move(j, synced_cb, arg, ten_cb, arg);
+}
+
 /*
  * Test a full disk: a write that finds no room keeps what is pending and
  * its callbacks waiting, says so once, and a later commit writes it all
@@ -1978,7 +2006,7 @@ test_no_room(void)
 	struct recs		 seen = { NULL, 0 }, want = { NULL, 0 };
 	char			*dir, *warning, *cause = NULL;
 	uint64_t		 at;
-	int			 ran = 0;
+	int			 ran = 0, told = 0, later = 0;
 
 	dir = temp_path("no-room");
 	j = reopen(dir, &seen, &warning);
@@ -2004,10 +2032,19 @@ test_no_room(void)
 	free(warning);
 	ok(journal_read(j, at, &r, &cause) == 0, "a pending record reads back");
 	journal_record_release(&r);
+	moved_journal = j;
+	journal_after_sync_within(j, 100, synced_cb, failed_cb, NULL, &told);
+	journal_after_sync_within(j, 100, synced_cb, moved_cb, NULL, &told);
+	journal_after_sync_within(j, 300, synced_cb, failed_cb, NULL, &later);
+	journal_fail_waiting(j, 200, "has no room");
+	ok(told == 2 && later == 0, "those waiting past their deadline are "
+	    "told, once, and only they");
 	unsetenv("FISH_TEST_FULL_DISK");
 	ok(journal_commit(j, &cause) == 0 && ran == 1 && !journal_dirty(j) &&
 	    journal_no_room(j) == 0,
 	    "once there is room, the next commit writes it and runs it");
+	ok(told == 12 && later == 100, "and runs what a told callback moved "
+	    "there, not what it did not, and the one not yet told");
 	warning = journal_warnings(j);
 	ok(warning != NULL && strstr(warning, "room on disk again") != NULL,
 	    "and says there is room again");
