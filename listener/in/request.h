@@ -22,7 +22,7 @@
  */
 #define REQUEST_STORE_DOWN_TEXT	"the session's store is unreachable, retry later\n"
 #define REQUEST_STORE_SHORT_TEXT "the session's store lacks replicas, retry later\n"
-#define REQUEST_STORE_FULL_TEXT	"the session's journal has no room on disk, retry later\n"
+#define REQUEST_STORE_FULL_TEXT	"the listener's journal has no room on disk, retry later\n"
 #define REQUEST_STORE_RETRY_AFTER	1
 
 #include <sys/queue.h>

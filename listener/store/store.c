@@ -409,25 +409,26 @@ store_state(const struct store *s)
 }
 
 /*
- * Tell whether what is written now can be made durable soon: for the
- * journal, while it has room on disk; for a replicated store, while its
- * Redis is connected and the last WAIT (--store-replicas) counted the
- * replicas wanted.
+ * Tell whether what is written now can be made durable soon: while the
+ * journal has room on disk; for a replicated store, also while its Redis
+ * is connected and the last WAIT (--store-replicas) counted the replicas
+ * wanted.
  */
 int
 store_reachable(const struct store *s)
 {
-	if (s->redis == NULL)
-		return (journal_no_room(s->journal) == 0);
-	return (store_redis_ready(s->redis) &&
-	    store_redis_short(s->redis) == NULL);
+	if (journal_no_room(s->journal) != 0)
+		return (0);
+	return (s->redis == NULL || (store_redis_ready(s->redis) &&
+	    store_redis_short(s->redis) == NULL));
 }
 
 /*
  * Return since when (unix ms) the local journal has had no room on disk
- * for its records, or 0 when it has room.  For the journal alone, the
- * store is then not reachable (store_reachable); a replicated store's
- * journal is a cache, whose records wait in memory for room.
+ * for its records, or 0 when it has room.  The store is then not
+ * reachable (store_reachable), whichever it is: a replicated store's
+ * journal is a cache, but the one its bodies are read back from, and
+ * what it cannot write waits in memory.
  */
 int64_t
 store_no_room(const struct store *s)
@@ -444,7 +445,7 @@ store_connected(const struct store *s)
 
 /*
  * Return why what is written now cannot be made durable soon, one line
- * ("the session's journal has had no room on disk since HH:MM:SS", "the
+ * ("the listener's journal has had no room on disk since HH:MM:SS", "the
  * session's store is unreachable (connecting: REASON)", "the session's
  * store has 0 of 1 replicas ..."), or NULL when it can.
  * Caller frees.
@@ -455,14 +456,14 @@ store_unavailable(const struct store *s)
 	const char	*why;
 	char		*line, since[16];
 
-	if (s->redis == NULL) {
-		if (clock_format_hms(journal_no_room(s->journal), since,
-		    sizeof since) == -1)
-			return (NULL);
-		xasprintf(&line, "the session's journal has had no room on "
+	if (clock_format_hms(journal_no_room(s->journal), since,
+	    sizeof since) == 0) {
+		xasprintf(&line, "the listener's journal has had no room on "
 		    "disk since %s", since);
 		return (line);
 	}
+	if (s->redis == NULL)
+		return (NULL);
 	if (!store_redis_ready(s->redis))
 		xasprintf(&line, "the session's store is unreachable (%s)",
 		    store_redis_state(s->redis));

@@ -43,10 +43,10 @@
  * added later, such as HTTP in's, which answers requests) and at
  * store_commit.  A failed sync is fatal: the process exits without
  * acknowledging anything more.  A journal with no room on disk is not:
- * what it could not write waits in memory for room, the store counts as
- * unreachable meanwhile (store_reachable, store_no_room), and callbacks
- * that asked to be told (store_after_sync_or_fail) are, as on a Redis
- * store that does not acknowledge.  A callback still waiting when the store
+ * what it could not write waits in memory for room, the store (either)
+ * counts as unreachable meanwhile (store_reachable, store_no_room), and
+ * callbacks that asked to be told (store_after_sync_or_fail) are, as on
+ * a Redis store that does not acknowledge.  A callback still waiting when the store
  * is closed (a Redis store's Redis is down) never runs: one whose arg
  * holds memory is registered with a dropped callback that frees it then
  * (store_after_sync_or_drop), and which must not use what was stopped
