@@ -229,8 +229,8 @@ journal_on_roll(struct journal *j, journal_roll_cb cb, void *arg)
  * is full: this is for rolling by age), sized after what the active one
  * holds.  Unless wait is set, do not wait while the segment is being
  * prepared.  Return 0 when rolled, 1 when not yet (being prepared, or
- * appends wait for room to be written: call again later), -1 with *cause
- * when it could not be prepared.
+ * the disk has no room for it: call again later), -1 with *cause when it
+ * could not be prepared.
  */
 int
 journal_roll(struct journal *j, int wait, char **cause)
@@ -241,7 +241,8 @@ journal_roll(struct journal *j, int wait, char **cause)
 		*cause = xstrdup(j->failure);
 		return (-1);
 	}
-	if (j->write_short)
+	/* No room: journal_room_poll looks for it, and says when found. */
+	if (j->write_short || j->prepare_short)
 		return (1);
 	if (!j->preparing)
 		journal_prepare_next(j, journal_segment_size(2 * journal_end(j),
