@@ -345,7 +345,7 @@ wait_numbers() {
 }
 
 @test "a callback whose write finds the disk full gets 503, and is queued once there is room" {
-	journal_only "it fills the disk under the journal's own files"
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
 	local url pid code
 	mount_tmpfs 1m
 	url=$(fish spawn --name h)
