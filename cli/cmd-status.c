@@ -234,16 +234,20 @@ static int
 cmd_status_human(struct json_object *reply)
 {
 	const char	*s;
-	char		*size, *journal;
+	char		*size, *journal, since[16];
 	int64_t		 records, segments, unrecorded;
 	int		 ret = 0;
 
 	records = proto_int(reply, "journal_records", 0);
 	segments = proto_int(reply, "journal_segments", 1);
 	size = cmd_status_size(proto_int(reply, "journal_bytes", 0));
+	if (clock_format_hms(proto_int(reply, "journal_no_room_since", 0),
+	    since, sizeof since) == -1)
+		since[0] = '\0';
 	xasprintf(&journal, "%" PRId64 " record%s, %s in %" PRId64
-	    " segment%s", records, records == 1 ? "" : "s", size, segments,
-	    segments == 1 ? "" : "s");
+	    " segment%s%s%s", records, records == 1 ? "" : "s", size, segments,
+	    segments == 1 ? "" : "s", since[0] != '\0' ? "; no room on disk "
+	    "since " : "", since);
 
 	if ((s = proto_string(reply, "session")) != NULL)
 		ret |= cmd_status_line("session:", s);

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -39,4 +40,24 @@ clock_mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (clock_ms(&ts));
+}
+
+/*
+ * Write the local time of day of unix ms ms, HH:MM:SS, into text (len
+ * bytes, at least 9), for people.  Return 0, or -1 when ms is not a time
+ * (0 or below).
+ */
+int
+clock_format_hms(int64_t ms, char *text, size_t len)
+{
+	struct tm	tm;
+	time_t		t;
+
+	if (ms <= 0 || len < 9)
+		return (-1);
+	t = (time_t)(ms / 1000);
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(text, len, "%H:%M:%S", &tm) == 0)
+		return (-1);
+	return (0);
 }

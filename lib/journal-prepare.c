@@ -66,6 +66,7 @@ struct journal_preparer {
 	uint64_t			 want_size;
 	struct journal_prepared		 result;	/* READY */
 	char				*cause;		/* FAILED */
+	int				 error;		/* FAILED: errno */
 	struct journal_seal		*seals;
 	size_t				 nseals, seals_size;
 };
@@ -110,7 +111,7 @@ journal_prepare_file(const char *dir, struct journal_header *h, uint64_t size,
 	char		*tmp, *path;
 	uint64_t	 at, flushed = 0;
 	size_t		 n;
-	int		 renamed = 0;
+	int		 renamed = 0, error;
 
 	*fd = -1;
 	xasprintf(&tmp, "%s/%08u" JOURNAL_PREPARE_SUFFIX, dir, h->number);
@@ -157,8 +158,9 @@ journal_prepare_file(const char *dir, struct journal_header *h, uint64_t size,
 	free(path);
 	return (0);
 fail:
+	error = errno;
 	xasprintf(cause, "cannot prepare journal segment %08u in '%s': %s",
-	    h->number, dir, strerror(errno));
+	    h->number, dir, strerror(error));
 	if (*fd != -1) {
 		close(*fd);
 		unlink(renamed ? path : tmp);
@@ -166,6 +168,8 @@ fail:
 	*fd = -1;
 	free(tmp);
 	free(path);
+	/* The caller tells a full disk by it (journal-room.c). */
+	errno = error;
 	return (-1);
 }
 
@@ -200,7 +204,7 @@ journal_preparer_main(void *arg)
 	uint64_t		 size;
 	size_t			 n, i;
 	char			*cause;
-	int			 fd, error;
+	int			 fd, error, saved;
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
@@ -229,11 +233,13 @@ journal_preparer_main(void *arg)
 		cause = NULL;
 		error = journal_prepare_file(p->dir, &h, size, &p->stop, &fd,
 		    &cause);
+		saved = errno;
 
 		pthread_mutex_lock(&p->lock);
 		if (error == -1) {
 			p->state = JOURNAL_PREPARE_FAILED;
 			p->cause = cause;
+			p->error = saved;
 		} else {
 			p->state = JOURNAL_PREPARE_READY;
 			p->result.fd = fd;
@@ -326,6 +332,7 @@ journal_preparer_request(struct journal_preparer *p,
 		goto out;
 	if (journal_preparer_start(p) == -1) {
 		p->state = JOURNAL_PREPARE_FAILED;
+		p->error = errno;
 		xasprintf(&p->cause, "cannot prepare journal segment %08u: "
 		    "cannot start a thread: %s", h->number, strerror(errno));
 		goto out;
@@ -368,7 +375,8 @@ journal_preparer_state(struct journal_preparer *p)
 /*
  * Take the segment asked for, waiting while it is being written; the
  * preparer is IDLE again after.  Return 0 with *out (the caller owns its
- * fd), or -1 with *cause when it failed or nothing was asked.
+ * fd), or -1 with *cause and errno (ENOSPC: a full disk) when it failed
+ * or nothing was asked.
  */
 int
 journal_preparer_take(struct journal_preparer *p, struct journal_prepared *out,
@@ -388,10 +396,12 @@ journal_preparer_take(struct journal_preparer *p, struct journal_prepared *out,
 		*cause = p->cause;
 		p->cause = NULL;
 		error = -1;
+		errno = p->error;
 		break;
 	default:
 		*cause = xstrdup("no journal segment was prepared");
 		error = -1;
+		errno = EINVAL;
 		break;
 	}
 	p->state = JOURNAL_PREPARE_IDLE;

@@ -21,7 +21,7 @@
  * Ask the helper for the segment after the active one, of size bytes,
  * unless a failed try was too recent.
  */
-static void
+void
 journal_prepare_next(struct journal *j, uint64_t size)
 {
 	const struct segment	*seg = journal_active(j);
@@ -48,28 +48,48 @@ journal_prepare_ahead(struct journal *j)
 
 	if (j->preparing || journal_end(j) <= seg->capacity / 2)
 		return;
-	journal_prepare_next(j, journal_segment_size(2 * seg->capacity,
+	journal_prepare_next(j, journal_next_size(j));
+}
+
+/*
+ * Return the size to prepare the next segment at: twice the active one,
+ * or, while the disk has no room for that, the least that holds a
+ * roll's checkpoint (what room there is, better than none).
+ */
+uint64_t
+journal_next_size(const struct journal *j)
+{
+	if (j->prepare_short)
+		return (journal_segment_size(0, j->roll_bytes));
+	return (journal_segment_size(2 * journal_active(j)->capacity,
 	    j->roll_bytes));
 }
 
 /*
  * Take the segment asked for, waiting while the helper writes it.  Return
- * 0, or -1 with *cause: the next try then waits a while.
+ * 0, or -1 with *cause: the next try then waits a while (and a full disk
+ * leaves the journal without room: journal-room.c).
  */
-static int
+int
 journal_take_next(struct journal *j, struct journal_prepared *prepared,
     char **cause)
 {
 	const struct segment	*seg = journal_active(j);
 	char			*path;
+	int			 error;
 
 	j->preparing = 0;
-	if (journal_preparer_take(j->preparer, prepared, cause) == -1)
+	if (journal_preparer_take(j->preparer, prepared, cause) == -1) {
+		error = errno;
+		if (journal_room_error(error))
+			journal_room_lost(j, 0, *cause);
 		goto fail;
+	}
 	if (prepared->header.number == j->last_number + 1 &&
 	    prepared->header.prev_number == seg->number &&
 	    prepared->header.prev_salt == seg->frame.salt) {
 		j->prepare_retry = 0;
+		journal_room_found(j, 0);
 		return (0);
 	}
 	/* Not made after the active segment: never use it. */
@@ -79,8 +99,10 @@ journal_take_next(struct journal *j, struct journal_prepared *prepared,
 	close(prepared->fd);
 	xasprintf(cause, "journal segment %08u was not prepared after segment "
 	    "%08u", prepared->header.number, seg->number);
+	error = EINVAL;
 fail:
 	j->prepare_retry = clock_mono_ms() + JOURNAL_PREPARE_RETRY_MS;
+	errno = error;
 	return (-1);
 }
 
@@ -166,11 +188,15 @@ journal_roll_full(struct journal *j, uint64_t end)
 	struct segment		*seg = journal_active(j);
 	char			*cause = NULL;
 
-	if (j->failure != NULL)
+	/*
+	 * Appends that could not be written for lack of room stay in the
+	 * active segment: a roll would have to write them to it first.
+	 */
+	if (j->failure != NULL || (j->write_short &&
+	    end <= JOURNAL_SEGMENT_LIMIT))
 		return;
 	if (!j->preparing) {
-		journal_prepare_next(j, journal_segment_size(2 * seg->capacity,
-		    j->roll_bytes));
+		journal_prepare_next(j, journal_next_size(j));
 		if (end <= JOURNAL_SEGMENT_LIMIT)
 			return;
 	}
@@ -178,7 +204,8 @@ journal_roll_full(struct journal *j, uint64_t end)
 		journal_switch(j, &prepared);
 		return;
 	}
-	if (cause != NULL)
+	/* A full disk is said once, when it is found (journal-room.c). */
+	if (cause != NULL && !journal_room_error(errno))
 		buffer_add_line(&j->warnings, "%s; appends go on in segment "
 		    "%08u", cause, seg->number);
 	free(cause);
@@ -201,8 +228,9 @@ journal_on_roll(struct journal *j, journal_roll_cb cb, void *arg)
  * Roll to a new segment now (appends roll by themselves when a segment
  * is full: this is for rolling by age), sized after what the active one
  * holds.  Unless wait is set, do not wait while the segment is being
- * prepared.  Return 0 when rolled, 1 when not yet (being prepared: call
- * again later), -1 with *cause when it could not be prepared.
+ * prepared.  Return 0 when rolled, 1 when not yet (being prepared, or
+ * the disk has no room for it: call again later), -1 with *cause when it
+ * could not be prepared.
  */
 int
 journal_roll(struct journal *j, int wait, char **cause)
@@ -213,6 +241,9 @@ journal_roll(struct journal *j, int wait, char **cause)
 		*cause = xstrdup(j->failure);
 		return (-1);
 	}
+	/* No room: journal_room_poll looks for it, and says when found. */
+	if (j->write_short || j->prepare_short)
+		return (1);
 	if (!j->preparing)
 		journal_prepare_next(j, journal_segment_size(2 * journal_end(j),
 		    j->roll_bytes));

@@ -26,6 +26,7 @@
 /* After a failed preparation, the next try waits this long. */
 #define JOURNAL_PREPARE_RETRY_MS 1000
 
+struct journal_prepared;
 struct journal_preparer;
 
 struct segment {
@@ -49,6 +50,8 @@ struct segment {
 struct journal_synced {
 	journal_synced_cb	 cb;
 	journal_synced_cb	 dropped;	/* or NULL */
+	journal_failed_cb	 failed;	/* or NULL */
+	int64_t			 deadline;	/* mono ms, for failed */
 	void			*arg;
 };
 
@@ -78,6 +81,15 @@ struct journal {
 	int			 rolling;	/* roll_cb is running */
 	uint64_t		 roll_bytes;	/* what the last roll wrote */
 	char			*failure;	/* a write failed off sync */
+
+	/*
+	 * No room on disk (journal-room.c): the last preparation of a
+	 * segment, or the last write of pending appends, failed with
+	 * ENOSPC or EDQUOT.  Appends are kept and written again.
+	 */
+	int			 prepare_short;	/* preparation lacked room */
+	int			 write_short;	/* pending could not be written */
+	int64_t			 no_room_since;	/* unix ms, or 0: room */
 	uint64_t		 appended;	/* records, since open */
 	uint64_t		 syncs;		/* fdatasyncs of records */
 };
@@ -101,5 +113,14 @@ struct segment *journal_find_segment(const struct journal *, uint32_t);
 void	 journal_prepare_ahead(struct journal *);
 int	 journal_sync_older(struct journal *, char **);
 void	 journal_roll_full(struct journal *, uint64_t);
+uint64_t journal_next_size(const struct journal *);
+void	 journal_prepare_next(struct journal *, uint64_t);
+int	 journal_take_next(struct journal *, struct journal_prepared *,
+	    char **);
+
+/* Between journal.c, journal-roll.c and journal-room.c. */
+int	 journal_room_error(int);
+void	 journal_room_lost(struct journal *, int, const char *);
+void	 journal_room_found(struct journal *, int);
 
 #endif

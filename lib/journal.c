@@ -218,19 +218,38 @@ journal_dirty(const struct journal *j)
 	return (buffer_unread(&j->pending) != 0 || j->unsynced != 0);
 }
 
+/* Write the n bytes pending at the end of seg.  Return 0, or -1 with errno. */
+static int
+journal_write_pending(struct journal *j, struct segment *seg, size_t n)
+{
+#ifdef FISH_TEST_HOOKS
+	/* Test builds only: simulate a full disk. */
+	if (getenv("FISH_TEST_FULL_DISK") != NULL) {
+		errno = ENOSPC;
+		return (-1);
+	}
+#endif
+	return (journal_pwrite(seg->fd, buffer_peek(&j->pending), n,
+	    seg->size));
+}
+
 /*
  * Make every append durable: sync the older segment a roll wrote to, if
  * any, then write pending appends at the end of the active segment and
- * fdatasync them.  A failure here must be treated as fatal by the
- * caller: after a failed fsync the kernel may have dropped the dirty
- * pages, and a retry can report success for data that is gone.  So the
- * journal keeps failing from then on, and never rolls again.
+ * fdatasync them.  Return 0; 1 when the write found no room on disk
+ * (ENOSPC, EDQUOT): nothing was synced, the appends stay pending and are
+ * written again, whole and at the same place, by the next call (see
+ * journal-room.c); or -1 with *cause.  A failure must be treated as fatal
+ * by the caller: after a failed fsync the kernel may have dropped the
+ * dirty pages, and a retry can report success for data that is gone.  So
+ * the journal keeps failing from then on, and never rolls again.
  */
 int
 journal_sync(struct journal *j, char **cause)
 {
 	struct segment	*seg;
 	size_t		 n;
+	char		*why;
 
 	if (j->failure != NULL) {
 		*cause = xstrdup(j->failure);
@@ -241,8 +260,14 @@ journal_sync(struct journal *j, char **cause)
 	seg = journal_active(j);
 	if ((n = buffer_unread(&j->pending)) == 0)
 		return (0);
-	if (journal_pwrite(seg->fd, buffer_peek(&j->pending), n,
-	    seg->size) == -1) {
+	if (journal_write_pending(j, seg, n) == -1) {
+		if (journal_room_error(errno)) {
+			xasprintf(&why, "cannot write journal segment %08u: "
+			    "%s", seg->number, strerror(errno));
+			journal_room_lost(j, 1, why);
+			free(why);
+			return (1);
+		}
 		xasprintf(cause, "cannot write journal segment %08u: %s",
 		    seg->number, strerror(errno));
 		goto fail;
@@ -264,6 +289,8 @@ journal_sync(struct journal *j, char **cause)
 	seg->size += n;
 	seg->written_at = clock_wall_ms();
 	journal_pending_reset(j);
+	if (j->write_short)
+		journal_room_found(j, 1);
 	return (0);
 fail:
 	journal_fail(j, xstrdup(*cause));
@@ -279,33 +306,115 @@ void
 journal_after_sync(struct journal *j, journal_synced_cb cb,
     journal_synced_cb dropped, void *arg)
 {
+	journal_after_sync_within(j, 0, cb, NULL, dropped, arg);
+}
+
+/*
+ * As journal_after_sync; and if failed is not NULL, failed(arg, why)
+ * instead when journal_fail_waiting finds it still waiting at deadline
+ * (monotonic ms) or later, the disk having no room.
+ */
+void
+journal_after_sync_within(struct journal *j, int64_t deadline,
+    journal_synced_cb cb, journal_failed_cb failed,
+    journal_synced_cb dropped, void *arg)
+{
+	struct journal_synced	*w;
+
 	if (j->nsynced == j->synced_size) {
 		j->synced_size = j->synced_size == 0 ? 64 : j->synced_size * 2;
 		j->synced = xreallocarray(j->synced, j->synced_size,
 		    sizeof *j->synced);
 	}
-	j->synced[j->nsynced].cb = cb;
-	j->synced[j->nsynced].dropped = dropped;
-	j->synced[j->nsynced].arg = arg;
-	j->nsynced++;
+	w = &j->synced[j->nsynced++];
+	w->cb = cb;
+	w->dropped = dropped;
+	w->failed = failed;
+	w->deadline = deadline;
+	w->arg = arg;
+}
+
+/* A waiting callback told it failed: it waits for nothing now. */
+static void
+journal_nothing(void *arg)
+{
+	(void)arg;
+}
+
+/*
+ * Make the waiting callback cb(arg) be to_cb(to_arg) instead, run when
+ * it would have been (from its failed callback: a request answered 503
+ * that still queues its message once its record is written).  Return 0,
+ * or -1 when it is not waiting.
+ */
+int
+journal_sync_move(struct journal *j, journal_synced_cb cb, void *arg,
+    journal_synced_cb to_cb, void *to_arg)
+{
+	size_t	i;
+
+	for (i = 0; i < j->nsynced; i++) {
+		if (j->synced[i].cb != cb || j->synced[i].arg != arg)
+			continue;
+		j->synced[i].cb = to_cb;
+		j->synced[i].arg = to_arg;
+		j->synced[i].dropped = NULL;
+		j->synced[i].failed = NULL;
+		return (0);
+	}
+	return (-1);
+}
+
+/*
+ * The disk has no room for what the callbacks wait for: tell each that
+ * asked (journal_after_sync_within) and whose deadline is now (monotonic
+ * ms) or past, why, once.  Its records stay pending, and are written once
+ * there is room; the callback may move itself (journal_sync_move) to run
+ * then, in its place, or else it waits for nothing more.
+ */
+void
+journal_fail_waiting(struct journal *j, int64_t now, const char *why)
+{
+	journal_failed_cb	 failed;
+	journal_synced_cb	 cb;
+	void			*arg;
+	size_t			 i;
+
+	/* A failed callback may add more: they come after it. */
+	for (i = 0; i < j->nsynced; i++) {
+		if ((failed = j->synced[i].failed) == NULL ||
+		    j->synced[i].deadline > now)
+			continue;
+		cb = j->synced[i].cb;
+		arg = j->synced[i].arg;
+		j->synced[i].failed = NULL;
+		j->synced[i].dropped = NULL;
+		failed(arg, why);
+		if (j->synced[i].cb == cb && j->synced[i].arg == arg) {
+			j->synced[i].cb = journal_nothing;
+			j->synced[i].arg = NULL;
+		}
+	}
 }
 
 /*
  * The group commit: sync once, then run every callback registered before
  * the sync; again while they append or register more, until nothing waits.
- * Return 0, or -1 with *cause when a sync failed: the caller must then
- * stop acknowledging anything (see journal_sync), and the callbacks of
- * that batch have not run.
+ * Return 0; 1 when there was no room on disk to write (the callbacks wait
+ * for a later commit); or -1 with *cause when a sync failed: the caller
+ * must then stop acknowledging anything (see journal_sync), and the
+ * callbacks of that batch have not run.
  */
 int
 journal_commit(struct journal *j, char **cause)
 {
 	struct journal_synced	*batch;
 	size_t			 n, i;
+	int			 error;
 
 	while (j->nsynced > 0 || journal_dirty(j)) {
-		if (journal_sync(j, cause) == -1)
-			return (-1);
+		if ((error = journal_sync(j, cause)) != 0)
+			return (error);
 		/* Callbacks may append and register more: take this batch. */
 		batch = j->synced;
 		n = j->nsynced;

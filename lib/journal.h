@@ -28,6 +28,11 @@
  * An append that would pass the active segment's size rolls to the next
  * one first; the roll callback (journal_on_roll) then appends what must
  * begin every segment (the listener's checkpoint of its hooks).
+ *
+ * A full disk stops nothing (journal-room.c): appends that cannot be
+ * written stay pending and are written again at the next commit, and
+ * journal_no_room says since when there has been no room, for the store
+ * to refuse what it can until there is.
  */
 #ifndef JOURNAL_H
 #define JOURNAL_H
@@ -85,6 +90,7 @@ struct journal;
 typedef void (*journal_replay_cb)(const struct journal_record *, void *);
 typedef void (*journal_synced_cb)(void *);
 typedef void (*journal_roll_cb)(void *);
+typedef void (*journal_failed_cb)(void *, const char *);
 
 struct journal *journal_open(const char *, journal_replay_cb, void *, char **,
 	    char **);
@@ -97,6 +103,11 @@ int	 journal_sync(struct journal *, char **);
 int	 journal_dirty(const struct journal *);
 void	 journal_after_sync(struct journal *, journal_synced_cb,
 	    journal_synced_cb, void *);
+void	 journal_after_sync_within(struct journal *, int64_t,
+	    journal_synced_cb, journal_failed_cb, journal_synced_cb, void *);
+int	 journal_sync_move(struct journal *, journal_synced_cb, void *,
+	    journal_synced_cb, void *);
+void	 journal_fail_waiting(struct journal *, int64_t, const char *);
 int	 journal_commit(struct journal *, char **);
 int	 journal_read(struct journal *, uint64_t, struct journal_record *,
 	    char **);
@@ -111,5 +122,7 @@ uint64_t journal_bytes(const struct journal *);
 uint64_t journal_records(const struct journal *);
 size_t	 journal_segments(const struct journal *);
 const struct journal_damage *journal_damage(const struct journal *);
+void	 journal_room_poll(struct journal *);
+int64_t	 journal_no_room(const struct journal *);
 
 #endif

@@ -244,28 +244,131 @@ tail_has_all() {
 	assert_output '"acknowledged"'
 }
 
-@test "a full disk stops the listener before it acknowledges anything more" {
-	journal_only "it damages, fills or measures the journal's own files"
-	local url code i pid
-	mount_tmpfs 512k
+# fill_disk URL: fill the tmpfs under the journal but for 64 kB (less
+# than any segment, more than the log needs), then post 20 kB callbacks
+# "1", "2"... to URL until one is not answered 200 (at most 40): record
+# each number answered 200 in acked, the refusal's head in refused.
+fill_disk() {
+	local url=$1 avail i pad
+	avail=$(df --output=avail "$mnt" | tail -n 1)
+	dd if=/dev/zero of="$mnt/filler" bs=1k count=$((avail - 64)) \
+	    2>/dev/null
+	pad=$(head -c 20000 /dev/zero | tr '\0' x)
+	: >"$BATS_TEST_TMPDIR/acked"
+	for ((i = 1; i <= 40; i++)); do
+		curl -s -D "$BATS_TEST_TMPDIR/refused" -o /dev/null \
+		    --max-time 5 --data-binary "\"$i $pad\"" "$url" || true
+		head -n 1 "$BATS_TEST_TMPDIR/refused" | grep -q ' 200 ' ||
+		    return 0
+		echo "$i" >>"$BATS_TEST_TMPDIR/acked"
+	done
+	fail "the disk never filled"
+}
+
+# answered_200 URL DATA: post DATA to URL once; succeed if answered 200.
+answered_200() {
+	[ "$(http_post "$1" "$2")" = 200 ]
+}
+
+# wait_numbers NAME: take every message of hook NAME, printing the
+# number each begins with, one a line.
+wait_numbers() {
+	local got
+	while got=$(fish wait "$1" --timeout 2); do
+		got=${got#\"}
+		echo "${got%% *}"
+	done
+}
+
+@test "a full disk answers callbacks 503 with Retry-After, keeps the listener up, and takes them again once there is room" {
+	local url pid
+	mount_tmpfs 1m
 	url=$(fish spawn --name h)
 	pid=$(listener_pid)
-	[ "$(http_post "$url" '"acknowledged"')" = 200 ]
-	head -c 100000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
-	for ((i = 0; i < 20; i++)); do
-		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
-		    --data-binary @"$BATS_TEST_TMPDIR/body" "$url" || true)
-		[ "$code" = 200 ] || break
-	done
-	[ "$code" != 200 ]
-	wait_until 5 all_dead "$pid"
-	rm -f "$BATS_TEST_TMPDIR/body"
+	fill_disk "$url"
+	[ -s "$BATS_TEST_TMPDIR/acked" ] || fail "nothing was acknowledged"
+	run cat "$BATS_TEST_TMPDIR/refused"
+	assert_line --index 0 --partial " 503 "
+	assert_line --regexp '^Retry-After: [0-9]+'
+	# The listener is up; more callbacks get 503, never a 200.
+	alive "$pid"
+	run http_post "$url" '"more"'
+	assert_output 503
+	run fish status
+	assert_success
+	assert_output --regexp 'journal: .*; no room on disk since [0-9]{2}:[0-9]{2}:[0-9]{2}'
+	run fish status --json
+	assert_output --partial '"journal_no_room_since":'
+	# Said once in the log, not once per request.
+	run grep -c "no room on disk" "$FISH_HOME/sessions/default/listener.log"
+	assert_output 1
+	# Commands that need a record say so and exit 3.
+	run fish spawn
+	assert_failure 3
+	assert_output --partial "no room on disk since"
+	run fish close h
+	assert_failure 3
+	# What is stored is still handed out.
 	run fish wait h --timeout 5
-	assert_output '"acknowledged"'
-	# Its files are closed only once it has exited for good.
+	assert_success
+	assert_output --regexp '^"1 x'
+	run fish log
+	assert_success
+	# Room again: callbacks are taken, with no restart.
+	rm -f "$mnt/filler"
+	wait_until 10 answered_200 "$url" '"after room"'
+	[ "$(listener_pid)" = "$pid" ]
+	run fish status
+	refute_output --partial "no room on disk"
+	run grep -c "room on disk again" "$FISH_HOME/sessions/default/listener.log"
+	assert_output 1
+	# Nothing acknowledged was lost, nothing refused was queued.
+	wait_numbers h >"$BATS_TEST_TMPDIR/got"
+	tail -n +2 "$BATS_TEST_TMPDIR/acked" >"$BATS_TEST_TMPDIR/want"
+	echo after >>"$BATS_TEST_TMPDIR/want"
+	run diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	assert_success
+}
+
+@test "a SIGKILL while the disk is full loses nothing acknowledged" {
+	local url
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	fill_disk "$url"
+	kill_listener
+	rm -f "$mnt/filler"
+	wait_numbers h >"$BATS_TEST_TMPDIR/got"
+	run diff "$BATS_TEST_TMPDIR/acked" "$BATS_TEST_TMPDIR/got"
+	assert_success
+	run http_post "$url" '"after"'
+	assert_output 200
+}
+
+@test "a callback whose write finds the disk full gets 503, and is queued once there is room" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url pid code
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
 	pid=$(listener_pid)
-	fish stop
-	wait_until 5 all_dead "$pid"
+	# No room at all: a body larger than the segment's pre-written
+	# space must grow it, and that write fails.
+	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
+	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+	    --data-binary @"$BATS_TEST_TMPDIR/body" "$url" || true)
+	[ "$code" = 503 ] || fail "answered $code"
+	alive "$pid"
+	run fish spawn
+	assert_failure 3
+	assert_output --partial "no room on disk since"
+	rm -f "$mnt/filler" "$mnt/filler-tail" "$BATS_TEST_TMPDIR/body"
+	# Its record is written once there is room: at least once.
+	run fish wait h --timeout 10
+	assert_success
+	[ "${#output}" -ge 300000 ]
+	wait_until 10 answered_200 "$url" '"after"'
+	[ "$(listener_pid)" = "$pid" ]
 }
 
 @test "on a full disk the listener still starts and hands out what is queued" {

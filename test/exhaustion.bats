@@ -333,11 +333,15 @@ disk_sender() {
 	wait "${senders[@]}"
 	cat "$BATS_TEST_TMPDIR"/acked-* | sort >"$BATS_TEST_TMPDIR/acked"
 	# The disk filled before the senders were done, and none was told
-	# 200 for what could not be written.
+	# 200 for what could not be written: each was told 503, with the
+	# listener still up.
 	for k in 1 2 3 4; do
 		[ -e "$BATS_TEST_TMPDIR/refused-$k" ] ||
 		    fail "sender $k was never refused"
+		[ "$(cat "$BATS_TEST_TMPDIR/refused-$k")" = 503 ] ||
+		    fail "sender $k was answered $(cat "$BATS_TEST_TMPDIR/refused-$k")"
 	done
+	alive "$pid"
 	[ -s "$BATS_TEST_TMPDIR/acked" ] || fail "nothing was acknowledged"
 	# A crash on top of it, then room again.
 	kill_and_wait -KILL "$pid"

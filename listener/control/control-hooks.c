@@ -100,6 +100,7 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	struct store_stats	 st;
 	const char		*state;
 	char			*s;
+	int64_t			 since;
 	int			 seen;
 
 	(void)f;
@@ -138,6 +139,9 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	    json_object_new_int64((int64_t)st.journal_appended));
 	json_object_object_add(r, "journal_syncs",
 	    json_object_new_int64((int64_t)st.journal_syncs));
+	if ((since = store_no_room(control_store(c))) != 0)
+		json_object_object_add(r, "journal_no_room_since",
+		    json_object_new_int64(since));
 	control_hooks_damage(r, &st.damage);
 	httpd_status(listener.httpd, r);
 	s = envelope_time(listener.started_at);

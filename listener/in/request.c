@@ -117,13 +117,16 @@ request_unsynced(void *arg, const char *why)
 }
 
 /*
- * What a 503 for the shared store s says: that it lacks replicas when
- * connected but short of them, else that it is unreachable (or slow).
- * Every such 503 asks this, so that all say the same at one moment.
+ * What a 503 for the store s says: that the journal has no room on disk,
+ * that it lacks replicas when connected but short
+ * of them, else that it is unreachable (or slow).  Every such 503 asks
+ * this, so that all say the same at one moment.
  */
 const char *
 request_store_text(const struct store *s)
 {
+	if (store_no_room(s) != 0)
+		return (REQUEST_STORE_FULL_TEXT);
 	if (store_connected(s) && !store_reachable(s))
 		return (REQUEST_STORE_SHORT_TEXT);
 	return (REQUEST_STORE_DOWN_TEXT);

@@ -14,13 +14,15 @@
 #define REQUEST_H
 
 /*
- * The 503 for a record the shared store has not acknowledged (or cannot
- * take now): Redis is unreachable or slow, or has fewer replicas than
- * --store-replicas wants.  And the Retry-After it carries (seconds): a
- * sender that retries after a second or so will likely find it back.
+ * The 503 for a record the store has not acknowledged (or cannot take
+ * now): Redis is unreachable or slow, or has fewer replicas than
+ * --store-replicas wants, or the journal has no room on disk.  And the
+ * Retry-After it carries (seconds): a sender that retries after a second
+ * or so will likely find it back.
  */
 #define REQUEST_STORE_DOWN_TEXT	"the session's store is unreachable, retry later\n"
 #define REQUEST_STORE_SHORT_TEXT "the session's store lacks replicas, retry later\n"
+#define REQUEST_STORE_FULL_TEXT	"the listener's journal has no room on disk, retry later\n"
 #define REQUEST_STORE_RETRY_AFTER	1
 
 #include <sys/queue.h>

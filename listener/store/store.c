@@ -150,12 +150,12 @@ store_after_sync_or_drop(struct store *s, store_synced_cb cb,
 
 /*
  * Run cb(arg) once everything appended so far is durable, or failed(arg,
- * why) instead if a replicated store finds it cannot be made durable
- * soon: its Redis has fewer replicas than --store-replicas wants, or has
- * not acknowledged it within STORE_COMMAND_WAIT_MS (what was written may
- * still be made durable later, but cb will not run).  The journal never
- * fails (a failed sync ends the process).  If the store is closed before
- * either, dropped(arg) (unless NULL) instead.
+ * why) instead if the store finds it cannot be made durable soon: a
+ * replicated store's Redis has fewer replicas than --store-replicas
+ * wants, or has not acknowledged it within STORE_COMMAND_WAIT_MS; the
+ * journal has had no room on disk to write it for that long (what was
+ * written may still be made durable later, but cb will not run).  If the
+ * store is closed before either, dropped(arg) (unless NULL) instead.
  */
 void
 store_after_sync_or_fail(struct store *s, store_synced_cb cb,
@@ -176,22 +176,51 @@ store_after_sync_within(struct store *s, int64_t ms, store_synced_cb cb,
 	if (s->redis != NULL)
 		store_redis_after_sync(s->redis, ms, cb, failed, dropped, arg);
 	else
-		journal_after_sync(s->journal, cb, dropped, arg);
+		journal_after_sync_within(s->journal, failed != NULL ?
+		    loop_now() + ms : 0, cb, failed, dropped, arg);
+}
+
+/*
+ * The journal alone has had no room on disk to write what waits: tell
+ * those that asked and waited long enough (a command's reply, a request's
+ * answer) rather than keep them waiting until there is room.
+ */
+static void
+store_no_room_fail(struct store *s)
+{
+	char	 since[16], *why;
+
+	if (s->redis != NULL || clock_format_hms(journal_no_room(s->journal),
+	    since, sizeof since) == -1)
+		return;
+	xasprintf(&why, "has had no room on disk for its journal since %s",
+	    since);
+	journal_fail_waiting(s->journal, loop_now(), why);
+	free(why);
 }
 
 /*
  * The group commit: make everything appended durable and run what waited
- * for it (also at a stop).  A failed sync ends the process.  Problems the
- * journal met meanwhile (a segment it could not prepare) are logged.
+ * for it (also at a stop).  A failed sync ends the process; no room on
+ * disk does not: what waits goes on waiting, and the journal writes it
+ * at a later commit (the loop runs one at least every second), once
+ * there is room.  Problems the journal met meanwhile (a segment it could
+ * not prepare, the disk full, then not) are logged.
  */
 void
 store_commit(struct store *s)
 {
 	char	*cause, *warnings, *line, *next;
 
-	if (journal_commit(s->journal, &cause) == -1)
+	journal_room_poll(s->journal);
+	switch (journal_commit(s->journal, &cause)) {
+	case -1:
 		fatalx("%s; stopping without acknowledging anything more",
 		    cause);
+	case 1:
+		store_no_room_fail(s);
+		break;
+	}
 	if ((warnings = journal_warnings(s->journal)) == NULL)
 		return;
 	for (line = warnings; line != NULL; line = next) {
@@ -352,15 +381,15 @@ store_on_lease_lost(struct store *s, store_observer_cb cb, void *arg)
  * cb(arg), be to_cb(to_arg) instead, run when it would have been: for
  * one who stopped waiting (a request answered 503 from its failure
  * callback, a read that stopped waiting to settle).
- * Return 0, or -1 when it is not waiting, or the store is the journal
- * alone (whose callbacks all run within a pass of the loop).
+ * Return 0, or -1 when it is not waiting (the journal alone runs its
+ * callbacks within a pass of the loop, unless its disk is full).
  */
 int
 store_sync_move(struct store *s, store_synced_cb cb, void *arg,
     store_synced_cb to_cb, void *to_arg)
 {
 	if (s->redis == NULL)
-		return (-1);
+		return (journal_sync_move(s->journal, cb, arg, to_cb, to_arg));
 	return (store_redis_sync_move(s->redis, cb, arg, to_cb, to_arg));
 }
 
@@ -393,15 +422,31 @@ store_state(const struct store *s)
 }
 
 /*
- * Tell whether what is written now can be made durable soon: always for
- * the journal; for a replicated store, while its Redis is connected and
- * the last WAIT (--store-replicas) counted the replicas wanted.
+ * Tell whether what is written now can be made durable soon: while the
+ * journal has room on disk; for a replicated store, also while its Redis
+ * is connected and the last WAIT (--store-replicas) counted the replicas
+ * wanted.
  */
 int
 store_reachable(const struct store *s)
 {
+	if (journal_no_room(s->journal) != 0)
+		return (0);
 	return (s->redis == NULL || (store_redis_ready(s->redis) &&
 	    store_redis_short(s->redis) == NULL));
+}
+
+/*
+ * Return since when (unix ms) the local journal has had no room on disk
+ * for its records, or 0 when it has room.  The store is then not
+ * reachable (store_reachable), whichever it is: a replicated store's
+ * journal is a cache, but the one its bodies are read back from, and
+ * what it cannot write waits in memory.
+ */
+int64_t
+store_no_room(const struct store *s)
+{
+	return (journal_no_room(s->journal));
 }
 
 /* Tell whether the store is the journal, or connected to its Redis. */
@@ -413,16 +458,23 @@ store_connected(const struct store *s)
 
 /*
  * Return why what is written now cannot be made durable soon, one line
- * ("the session's store is unreachable (connecting: REASON)", "the
- * session's store has 0 of 1 replicas ..."), or NULL when it can.
+ * ("the listener's journal has had no room on disk since HH:MM:SS", "the
+ * session's store is unreachable (connecting: REASON)", "the session's
+ * store has 0 of 1 replicas ..."), or NULL when it can.
  * Caller frees.
  */
 char *
 store_unavailable(const struct store *s)
 {
 	const char	*why;
-	char		*line;
+	char		*line, since[16];
 
+	if (clock_format_hms(journal_no_room(s->journal), since,
+	    sizeof since) == 0) {
+		xasprintf(&line, "the listener's journal has had no room on "
+		    "disk since %s", since);
+		return (line);
+	}
 	if (s->redis == NULL)
 		return (NULL);
 	if (!store_redis_ready(s->redis))

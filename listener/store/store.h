@@ -42,7 +42,11 @@
  * wait of its loop (registered at open, so before any prepare callback
  * added later, such as HTTP in's, which answers requests) and at
  * store_commit.  A failed sync is fatal: the process exits without
- * acknowledging anything more.  A callback still waiting when the store
+ * acknowledging anything more.  A journal with no room on disk is not:
+ * what it could not write waits in memory for room, the store (either)
+ * counts as unreachable meanwhile (store_reachable, store_no_room), and
+ * callbacks that asked to be told (store_after_sync_or_fail) are, as on
+ * a Redis store that does not acknowledge.  A callback still waiting when the store
  * is closed (a Redis store's Redis is down) never runs: one whose arg
  * holds memory is registered with a dropped callback that frees it then
  * (store_after_sync_or_drop), and which must not use what was stopped
@@ -261,6 +265,7 @@ int		 store_catch_up(struct store *, store_caught_up_cb, void *);
 void		 store_on_lost(struct store *, store_lost_cb, void *);
 const char	*store_state(const struct store *);
 int		 store_reachable(const struct store *);
+int64_t		 store_no_room(const struct store *);
 int		 store_connected(const struct store *);
 char		*store_unavailable(const struct store *);
 char		*store_unread(const struct store *);

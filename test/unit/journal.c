@@ -1964,6 +1964,104 @@ synced_cb(void *arg)
 	(*(int *)arg) += 100;
 }
 
+#ifdef FISH_TEST_HOOKS
+/* The journal whose callbacks moved_cb moves. */
+static struct journal	*moved_journal;
+
+/* A callback told its records are not durable soon: count it. */
+static void
+failed_cb(void *arg, const char *why)
+{
+	(void)why;
+	(*(int *)arg)++;
+}
+
+/* Add ten to the count (a callback moved in place of another). */
+static void
+ten_cb(void *arg)
+{
+	(*(int *)arg) += 10;
+}
+
+/* A callback told it failed, which moves itself to run ten_cb later. */
+static void
+moved_cb(void *arg, const char *why)
+{
+	struct journal	*j = moved_journal;
+
+	failed_cb(arg, why);
+	journal_sync_move(j, synced_cb, arg, ten_cb, arg);
+}
+
+/*
+ * Test a full disk: a write that finds no room keeps what is pending and
+ * its callbacks waiting, says so once, and a later commit writes it all
+ * and says there is room again; what was appended reads back meanwhile.
+ */
+static void
+test_no_room(void)
+{
+	struct journal		*j;
+	struct journal_record	 r;
+	struct recs		 seen = { NULL, 0 }, want = { NULL, 0 };
+	char			*dir, *warning, *cause = NULL;
+	uint64_t		 at;
+	int			 ran = 0, told = 0, later = 0;
+
+	dir = temp_path("no-room");
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	if (!ok(j != NULL, "open a journal to fill its disk")) {
+		free(dir);
+		return;
+	}
+	at = append(j, &want, 1, 100);
+	journal_after_sync(j, count_cb, NULL, &ran);
+	setenv("FISH_TEST_FULL_DISK", "1", 1);
+	ok(journal_commit(j, &cause) == 1 && ran == 0 && journal_dirty(j),
+	    "a commit that finds no room returns 1, runs no callback, and "
+	    "keeps the record pending");
+	ok(journal_no_room(j) > 0, "the journal says since when it has none");
+	append(j, &want, 2, 10);
+	ok(journal_commit(j, &cause) == 1 && ran == 0,
+	    "so does the next, with a record appended behind it");
+	warning = journal_warnings(j);
+	ok(warning != NULL && strstr(warning, "no room on disk") != NULL &&
+	    strstr(strstr(warning, "no room on disk") + 1, "no room") == NULL,
+	    "the first finding is a warning, once");
+	free(warning);
+	ok(journal_read(j, at, &r, &cause) == 0, "a pending record reads back");
+	journal_record_release(&r);
+	moved_journal = j;
+	journal_after_sync_within(j, 100, synced_cb, failed_cb, NULL, &told);
+	journal_after_sync_within(j, 100, synced_cb, moved_cb, NULL, &told);
+	journal_after_sync_within(j, 300, synced_cb, failed_cb, NULL, &later);
+	journal_fail_waiting(j, 200, "has no room");
+	ok(told == 2 && later == 0, "those waiting past their deadline are "
+	    "told, once, and only they");
+	unsetenv("FISH_TEST_FULL_DISK");
+	ok(journal_commit(j, &cause) == 0 && ran == 1 && !journal_dirty(j) &&
+	    journal_no_room(j) == 0,
+	    "once there is room, the next commit writes it and runs it");
+	ok(told == 12 && later == 100, "and runs what a told callback moved "
+	    "there, not what it did not, and the one not yet told");
+	warning = journal_warnings(j);
+	ok(warning != NULL && strstr(warning, "room on disk again") != NULL,
+	    "and says there is room again");
+	free(warning);
+	journal_close(j);
+	recs_clear(&seen);
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	ok(j != NULL && seen.n == want.n, "both records are there after a "
+	    "reopen");
+	journal_close(j);
+	recs_clear(&seen);
+	recs_clear(&want);
+	free(dir);
+}
+#endif
+
 /*
  * Test the group commit: callbacks run only once what was appended before
  * them is on disk, in the order registered, a callback that appends and
@@ -2336,6 +2434,9 @@ main(void)
 	test_random_reads();
 	test_roll();
 	test_commit();
+#ifdef FISH_TEST_HOOKS
+	test_no_room();
+#endif
 	test_expire();
 	test_torn_tail();
 	test_damaged_middle();
