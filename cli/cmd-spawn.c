@@ -67,7 +67,7 @@ const struct cmd_entry cmd_spawn_entry = {
 	    "                      SCHEME github, stripe, standard or\n"
 	    "                      hmac-sha1|hmac-sha256|hmac-sha512:HEADER\n"
 	    "  --tolerance D       accept stripe and standard timestamps up to D\n"
-	    "                      from now (default 5m)\n"
+	    "                      from now, whole seconds (default 5m)\n"
 	    "  --json              print {\"url\", \"token\", \"name\"} as one JSON\n"
 	    "                      line instead of the URL\n"
 	    "  -h, --help          show this help\n",
@@ -284,7 +284,9 @@ cmd_spawn_parse(int argc, char **argv, struct spawn_options *so)
 			break;
 		case 'T':
 			if (cmd_spawn_duration(entry, optarg, "--tolerance",
-			    1000, &so->tolerance) != 0)
+			    1000, &so->tolerance) != 0 ||
+			    cmd_whole_seconds(entry, "--tolerance", optarg,
+			    so->tolerance) != 0)
 				return (EXIT_USAGE);
 			break;
 		case 'v':
