@@ -51,7 +51,7 @@ volatile sig_atomic_t	client_interrupted;
  * Connect to the session's listener, checking before anything is sent
  * that it is ours (session_connect).  Return EXIT_OK (c->fd is set),
  * CLIENT_ABSENT with errno when no listener answers, or EXIT_UNAVAILABLE
- * after saying why what is there is refused.
+ * after saying why what is there is refused (c->refused: its errno).
  */
 int
 client_connect(struct client *c)
@@ -64,6 +64,7 @@ client_connect(struct client *c)
 	if (cause == NULL)
 		return (CLIENT_ABSENT);
 	saved = errno;
+	c->refused = saved != 0 ? saved : EPERM;
 	/* A full queue: a quiet caller (completion, prompt) says nothing. */
 	if (!(saved == EAGAIN && (c->flags & CLIENT_QUIET)))
 		fish_warnx("%s", cause);

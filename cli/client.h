@@ -23,6 +23,8 @@ struct client {
 	int		 fd;
 	int		 flags;
 	int64_t		 deadline;	/* for starting the listener, -1: none */
+	int		 refused;	/* errno of what client_connect refused
+					   (said unless a quiet full queue), or 0 */
 	struct buffer	 in;
 };
 

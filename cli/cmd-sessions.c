@@ -27,6 +27,7 @@
 #include "output.h"
 #include "proto.h"
 #include "session.h"
+#include "timeline.h"
 #include "xmalloc.h"
 
 /* How long a running listener has to answer its status. */
@@ -336,10 +337,8 @@ cmd_sessions_exec(int argc, char **argv)
 			ret = output_json(list[i]);
 	} else if (found > 0)
 		ret = cmd_sessions_table(list, found);
-	if (ret != 0) {
-		fish_warn("sessions: stdout");
-		status = EXIT_FAILED;
-	}
+	if (ret != 0)
+		status = timeline_write_error("sessions");
 	for (i = 0; i < found; i++)
 		json_object_put(list[i]);
 	free(list);

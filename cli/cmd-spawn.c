@@ -20,6 +20,7 @@
 #include "proto.h"
 #include "response.h"
 #include "sigspec.h"
+#include "timeline.h"
 
 #define LABEL_MAX	64
 
@@ -36,7 +37,9 @@ const struct cmd_entry cmd_spawn_entry = {
 	.help =
 	    "Create a hook, a receiver with an unguessable URL, and print the\n"
 	    "URL.  Requests to it are recorded and answered 200 with an empty\n"
-	    "body once durable; take them with " FISH_NAME " wait.\n"
+	    "body once durable; take them with " FISH_NAME " wait.  A URL\n"
+	    "that cannot be written (its reader went away) exits 1 quietly,\n"
+	    "the hook made all the same.\n"
 	    "\n"
 	    "  --name LABEL        also call the hook LABEL (1-64 of A-Z a-z 0-9\n"
 	    "                      . _ -); an open hook of that name is reused\n"
@@ -64,7 +67,7 @@ const struct cmd_entry cmd_spawn_entry = {
 	    "                      SCHEME github, stripe, standard or\n"
 	    "                      hmac-sha1|hmac-sha256|hmac-sha512:HEADER\n"
 	    "  --tolerance D       accept stripe and standard timestamps up to D\n"
-	    "                      from now (default 5m)\n"
+	    "                      from now, whole seconds (default 5m)\n"
 	    "  --json              print {\"url\", \"token\", \"name\"} as one JSON\n"
 	    "                      line instead of the URL\n"
 	    "  -h, --help          show this help\n",
@@ -190,10 +193,12 @@ cmd_spawn_request(struct json_object *request, const struct response *answer,
 		json_object_put(o);
 	} else
 		ret = output_printf("%s\n", url);
-	if (ret == -1) {
-		fish_warn("spawn: stdout");
-		status = EXIT_FAILED;
-	}
+	/*
+	 * The hook is made: a reader that went away (fish spawn | true) only
+	 * missed its URL, and a named one is found again by its name.
+	 */
+	if (ret == -1)
+		status = timeline_write_error("spawn");
 fail:
 	proto_frame_release(&frame);
 	return (status);
@@ -279,7 +284,9 @@ cmd_spawn_parse(int argc, char **argv, struct spawn_options *so)
 			break;
 		case 'T':
 			if (cmd_spawn_duration(entry, optarg, "--tolerance",
-			    1000, &so->tolerance) != 0)
+			    1000, &so->tolerance) != 0 ||
+			    cmd_whole_seconds(entry, "--tolerance", optarg,
+			    so->tolerance) != 0)
 				return (EXIT_USAGE);
 			break;
 		case 'v':

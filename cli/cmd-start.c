@@ -13,6 +13,7 @@
 #include "output.h"
 #include "proto.h"
 #include "settings.h"
+#include "timeline.h"
 
 static int	cmd_start_exec(int, char **);
 
@@ -216,10 +217,9 @@ cmd_start_exec(int argc, char **argv)
 		status = EXIT_FAILED;
 		goto fail;
 	}
-	if (output_printf("%s\n", url) == -1) {
-		fish_warn("start: stdout");
-		status = EXIT_FAILED;
-	}
+	/* Started all the same when its reader went away: quiet, exit 1. */
+	if (output_printf("%s\n", url) == -1)
+		status = timeline_write_error("start");
 fail:
 	json_object_put(request);
 	proto_frame_release(&frame);

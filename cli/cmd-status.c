@@ -46,7 +46,8 @@ const struct cmd_entry cmd_status_entry = {
 	    "--tunnel, the tunnel's URL, whether it is up, its pid and restarts,\n"
 	    "and when its URL last changed.  Exit 3 when it is not running\n"
 	    "(\"exists\": false in JSON when the session does not exist at\n"
-	    "all), or does not answer within 5s (\"answering\": false);\n"
+	    "all), or does not answer within 5s (\"answering\": false),\n"
+	    "or its session is refused (one line on stderr says why);\n"
 	    "status never starts it.\n"
 	    "\n"
 	    "  --json        print one JSON object instead\n"
@@ -352,11 +353,16 @@ cmd_status_exec(int argc, char **argv)
 		}
 	}
 
-	errno = 0;
 	status = client_open(&c, fish_session, CLIENT_QUIET | CLIENT_RESTART);
 	/* Its queue full: running, but not taking connections. */
-	if (status == EXIT_UNAVAILABLE && errno == EAGAIN)
+	if (status == EXIT_UNAVAILABLE && c.refused == EAGAIN)
 		return (cmd_status_unaccepting(json));
+	/*
+	 * Refused (a session directory others can write, a socket of another
+	 * user): that line, said, is the answer, not "not running" beside it.
+	 */
+	if (status == EXIT_UNAVAILABLE && c.refused != 0)
+		return (status);
 	/* Not running, or not even there: status's question is the first. */
 	if (status == EXIT_UNAVAILABLE || status == EXIT_NOT_FOUND) {
 		if (json)

@@ -12,6 +12,7 @@
 #include "output.h"
 #include "proto.h"
 #include "session.h"
+#include "timeline.h"
 
 static int	cmd_stop_exec(int, char **);
 
@@ -81,7 +82,7 @@ cmd_stop_all(int purge, uint64_t timeout_ms)
 	char	**names, *cause;
 	size_t	  n, i;
 	pid_t	  pid;
-	int	  status = EXIT_OK, ret = 0;
+	int	  status = EXIT_OK, ret, unwritten = 0;
 
 	if (session_list(&names, &n, &cause) == -1) {
 		fish_warnx("stop: %s", cause);
@@ -100,17 +101,23 @@ cmd_stop_all(int purge, uint64_t timeout_ms)
 			continue;
 		}
 		if (pid > 0)
-			ret |= output_printf("stopped %s (pid %ld)%s\n",
+			ret = output_printf("stopped %s (pid %ld)%s\n",
 			    names[i], (long)pid, purge ? ", purged" : "");
 		else if (pid == -1)
-			ret |= output_printf("stopped %s%s\n", names[i],
+			ret = output_printf("stopped %s%s\n", names[i],
 			    purge ? ", purged" : "");
 		else
-			ret |= output_printf("purged %s\n", names[i]);
+			ret = output_printf("purged %s\n", names[i]);
+		/*
+		 * The rest are stopped all the same: a reader that went away
+		 * (stop --all | head -1) must not leave half of them running.
+		 */
+		if (ret == -1 && unwritten == 0)
+			unwritten = errno;
 	}
-	if (ret != 0) {
-		fish_warn("stop: stdout");
-		status = EXIT_FAILED;
+	if (unwritten != 0) {
+		errno = unwritten;
+		status = timeline_write_error("stop");
 	}
 	session_list_free(names, n);
 	return (status);

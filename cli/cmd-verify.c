@@ -39,8 +39,8 @@ const struct cmd_entry cmd_verify_entry = {
 	    "Options:\n"
 	    "  -H 'Name: value'  a header of the request\n"
 	    "  --tolerance D     largest distance of a stripe or standard\n"
-	    "                    timestamp from now (5s, 2m, 1h, 1d; default\n"
-	    "                    5m)\n"
+	    "                    timestamp from now, whole seconds (5s, 2m, 1h,\n"
+	    "                    1d; default 5m)\n"
 	    "  --now T           check as if it were unix time T\n"
 	    "  -h, --help        show this help\n",
 	.exec = cmd_verify_exec
@@ -99,7 +99,9 @@ cmd_verify_exec(int argc, char **argv)
 			now = optarg;
 			break;
 		case 't':
-			if (cmd_duration(entry, optarg, &tolerance_ms) == -1) {
+			if (cmd_duration(entry, optarg, &tolerance_ms) == -1 ||
+			    cmd_whole_seconds(entry, "--tolerance", optarg,
+			    tolerance_ms) == -1) {
 				free(args);
 				return (EXIT_USAGE);
 			}
@@ -113,7 +115,7 @@ cmd_verify_exec(int argc, char **argv)
 		}
 	}
 	args[2] = argv[optind];
-	/* Timestamps are whole seconds: a sub-second tolerance rounds down. */
+	/* Whole seconds, as timestamps are (cmd_whole_seconds). */
 	snprintf(tolerance, sizeof tolerance, "%" PRIu64, tolerance_ms / 1000);
 	args[n++] = "--tolerance";
 	args[n++] = tolerance;

@@ -400,6 +400,22 @@ cmd_duration(const struct cmd_entry *entry, const char *s, uint64_t *ms)
 	return (-1);
 }
 
+/*
+ * Check that the value s of duration option, parsed into ms, is whole
+ * seconds (--tolerance: the timestamps it bounds are), rather than round a
+ * fraction down unsaid; print a usage error if not.  Return 0 or -1.
+ */
+int
+cmd_whole_seconds(const struct cmd_entry *entry, const char *option,
+    const char *s, uint64_t ms)
+{
+	if (ms % 1000 == 0)
+		return (0);
+	cmd_usage_error(entry, "invalid %s '%s' (whole seconds, as timestamps "
+	    "are: use e.g. 30, 90s, 5m)", option, s);
+	return (-1);
+}
+
 /* Tell whether a URL is an http:// or https:// one. */
 int
 cmd_url_valid(const char *url)

@@ -91,6 +91,8 @@ int	 cmd_usage_error(const struct cmd_entry *, const char *, ...)
 	    __attribute__((__format__(__printf__, 2, 3)));
 int	 cmd_missing(const struct cmd_entry *, int);
 int	 cmd_duration(const struct cmd_entry *, const char *, uint64_t *);
+int	 cmd_whole_seconds(const struct cmd_entry *, const char *, const char *,
+	    uint64_t);
 int	 cmd_url_valid(const char *);
 
 #endif

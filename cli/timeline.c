@@ -644,7 +644,8 @@ timeline_receive(struct client *c, struct proto_frame *frame,
 
 /*
  * Report that stdout failed for command name; stay quiet when the reader
- * went away (fish log | head).  Return EXIT_FAILED.
+ * went away (fish log | head, fish sessions | head -0), as every command
+ * that prints its result does through this.  Return EXIT_FAILED.
  */
 int
 timeline_write_error(const char *name)

@@ -8,7 +8,9 @@
  * Requests are objects {"v": PROTO_VERSION, "cmd": NAME, ...}.  Every reply
  * is {"v": PROTO_VERSION, "status": EXIT, "error": TEXT?, ...}: "status" is
  * the exit status the command should end with and "error" the one line it
- * prints.  A peer that sends a malformed frame is disconnected.
+ * prints.  A peer that sends a malformed frame is disconnected, and so is
+ * one that sends a request before the reply to its last: replies name no
+ * request (doc/architecture.md, the control protocol).
  *
  * A request that says "interim": true may get interim frames before its
  * reply: {"v": PROTO_VERSION, "interim": WHAT}, with no "status", saying

@@ -306,6 +306,17 @@ message_count() {
 	assert_output url_verification
 }
 
+@test "--echo answers a value holding NUL bytes whole, as field prints it" {
+	hook=$(fish spawn --echo /challenge)
+	curl -sS --max-time 10 -o "$BATS_TEST_TMPDIR/answer" \
+	    -d '{"challenge":"a\u0000b\u0000c"}' "$hook"
+	printf 'a\0b\0c' | cmp - "$BATS_TEST_TMPDIR/answer"
+	# A query parameter too (%00).
+	hook=$(fish spawn --echo ch)
+	curl -sS --max-time 10 -o "$BATS_TEST_TMPDIR/answer" "$hook?ch=x%00y"
+	printf 'x\0y' | cmp - "$BATS_TEST_TMPDIR/answer"
+}
+
 @test "--echo hub.challenge answers a WebSub or Meta verification" {
 	hook=$(fish spawn --echo hub.challenge)
 	run curl -sS -D - --max-time 10 \

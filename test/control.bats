@@ -143,6 +143,36 @@ print(reply["status"])'
 	assert_line --index 2 0
 }
 
+@test "a request sent before the reply to the last is refused, saying so, and its client dropped" {
+	local url pid
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	# A wait pending, then a status: the status was answered first, so a
+	# client reading replies in order took it for the wait's.
+	run control_py two \
+	    '{"v":1,"cmd":"wait","hooks":["h"],"timeout_ms":3000}' \
+	    '{"v":1,"cmd":"status"}'
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 '{"error": "a request came before the reply to the one before it: send one request at a time", "status": 2, "v": 1}'
+	assert_line --index 1 closed
+	# The wait it dropped leased nothing: the next callback is waited for.
+	[ "$(http_post "$url" '{"n":1}')" = 200 ]
+	run fish wait h --timeout 5
+	assert_success
+	assert_output '{"n":1}'
+	# Answers given at once are not pending: those pipelined are served,
+	# in order.
+	run control_py two '{"v":1,"cmd":"resolve","hooks":["h"]}' \
+	    '{"v":1,"cmd":"status"}'
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 --partial '"status": 0'
+	assert_line --index 1 --partial "\"pid\": $pid"
+	assert_line --index 2 open
+	still_serving "$pid"
+}
+
 @test "a waiter that goes away before any message does not swallow the next one" {
 	local hook
 	hook=$(fish spawn)

@@ -33,6 +33,31 @@ teardown() {
 	assert_success
 }
 
+@test "a refused session gets that one line from every command, status too" {
+	local dir=$FISH_HOME/sessions/other how
+	mkdir -p "$dir"
+	chmod 777 "$dir"
+	# status said "not running" beside it, as if the session were fine.
+	for how in status 'status --json' ls 'ls --no-start' log spawn start \
+	    stop 'close x' 'wait x --timeout 1'; do
+		# shellcheck disable=SC2086
+		run --separate-stderr fish -S other $how
+		assert_failure 3
+		assert_output ""
+		assert_equal "$stderr" "fish: '$dir' is writable by other users; make it private with 'chmod 700 $dir'"
+	done
+	[ "$(stat -c %a "$dir")" = 777 ]
+	# An invalid name is a usage error, one line too, for every command.
+	for how in status 'status --json' ls spawn sessions stop 'stop --all'; do
+		# shellcheck disable=SC2086
+		run --separate-stderr fish -S 'bad/name' $how
+		assert_failure 2
+		assert_output ""
+		[[ $stderr == "fish: invalid session name 'bad/name' (use "*")" ]]
+	done
+	chmod 700 "$dir"
+}
+
 @test "a session directory that is a symbolic link is refused" {
 	local dir=$FISH_HOME/sessions/default
 	mkdir -p "$FISH_HOME/sessions" "$BATS_TEST_TMPDIR/elsewhere"

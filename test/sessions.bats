@@ -273,6 +273,33 @@ stopped beta (pid $b)"
 	assert_output ""
 }
 
+@test "start, sessions and stop --all into a reader that went away exit 1 quietly, having done it all" {
+	local a b
+	# Each said 'fish: NAME: stdout: Broken pipe'.
+	run --separate-stderr to_gone_reader fish -S alpha start
+	assert_failure 1
+	assert_equal "$stderr" ""
+	fish -S alpha status >/dev/null
+	fish -S beta spawn >/dev/null
+	a=$(listener_pid alpha)
+	b=$(listener_pid beta)
+	run --separate-stderr to_gone_reader fish sessions
+	assert_failure 1
+	assert_equal "$stderr" ""
+	run --separate-stderr to_gone_reader fish sessions --json
+	assert_failure 1
+	assert_equal "$stderr" ""
+	# Every listener is stopped, not only the one whose line failed.
+	run --separate-stderr to_gone_reader fish stop --all
+	assert_failure 1
+	assert_equal "$stderr" ""
+	wait_until 5 all_dead "$a" "$b"
+	run fish sessions --json
+	assert_line --index 0 --regexp '^\{"name":"alpha","running":false,'
+	assert_line --index 1 --regexp '^\{"name":"beta","running":false,'
+	assert_equal "${#lines[@]}" 2
+}
+
 @test "fish stop --all stops the others when one does not answer within --timeout" {
 	local a f
 	fish -S alpha spawn >/dev/null

@@ -191,6 +191,28 @@ sign_verify() {
 	done
 }
 
+@test "verify takes --tolerance in whole seconds, and refuses a fraction rather than round it" {
+	local t
+	sign_headers stripe:whsec_x b --timestamp 1000
+	# 1500ms was taken as 1s unsaid: 1.5 s late failed.
+	for t in 1500ms 1.5s 0.5 999ms; do
+		run --separate-stderr fish verify stripe:whsec_x "${H[@]}" \
+		    --now 1001 --tolerance "$t" < <(printf 'b')
+		assert_failure 2
+		assert_equal "${stderr_lines[0]}" "fish verify: invalid --tolerance '$t' (whole seconds, as timestamps are: use e.g. 30, 90s, 5m)"
+		assert_equal "${#stderr_lines[@]}" 2
+	done
+	# Whole seconds however written are honoured exactly.
+	for t in 2000ms 2 2s 2.0s; do
+		run fish verify stripe:whsec_x "${H[@]}" --now 1002 \
+		    --tolerance "$t" < <(printf 'b')
+		assert_success
+		run fish verify stripe:whsec_x "${H[@]}" --now 1003 \
+		    --tolerance "$t" < <(printf 'b')
+		assert_failure 1
+	done
+}
+
 @test "verify checks against the time now by default" {
 	run fish verify stripe:whsec_x \
 	    -H "$(printf 'b' | fish sign stripe:whsec_x --timestamp 1000)" \

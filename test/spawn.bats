@@ -85,6 +85,23 @@ teardown() {
 	[ "$other" != "$first" ]
 }
 
+@test "spawn into a reader that went away makes the hook all the same, quietly, exit 1" {
+	# It said 'fish: spawn: stdout: Broken pipe'.
+	run --separate-stderr to_gone_reader fish spawn --name gone
+	assert_failure 1
+	assert_equal "$stderr" ""
+	# The hook is made: its name finds it again, the one hook there is.
+	run fish ls --json
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$(fish field /name <<<"$output")" gone
+	assert_equal "$(fish spawn --name gone)" "$(fish field /url <<<"$output")"
+	run --separate-stderr to_gone_reader fish spawn --json
+	assert_failure 1
+	assert_equal "$stderr" ""
+	run fish ls --json
+	assert_equal "${#lines[@]}" 2
+}
+
 @test "spawn rejects invalid names with a usage error" {
 	local name
 	for name in '' '-orders' 'has space' 'semi;colon' 'a/b' \

@@ -606,6 +606,11 @@ secrets_have() {
 	assert_failure 2
 	run --separate-stderr fish spawn --verify "stripe:$SECRET" --tolerance soon
 	assert_failure 2
+	# A fraction of a second was rounded down unsaid (1500ms: 1s).
+	run --separate-stderr fish spawn --verify "stripe:$SECRET" \
+	    --tolerance 1500ms
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "fish spawn: invalid --tolerance '1500ms' (whole seconds, as timestamps are: use e.g. 30, 90s, 5m)"
 	# Nothing was created, not even the session.
 	run fish ls --json
 	assert_failure 4

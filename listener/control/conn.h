@@ -54,6 +54,14 @@ struct conn {
 	void			(*drained_free)(void *);
 	void			*drained_arg;
 	struct settle		*settle;	/* a request run once settled */
+	/*
+	 * One request at a time (doc/architecture.md, the control protocol):
+	 * a request is pending from its dispatch until the frame that ends
+	 * it is queued; a tail (streaming) never ends.  Another request
+	 * meanwhile is refused, and its client dropped.
+	 */
+	int			 pending;
+	int			 streaming;
 	TAILQ_ENTRY(conn)	 entry;
 };
 

@@ -190,6 +190,21 @@ conn_dispatch(struct conn *c, struct proto_frame *f)
 	int64_t		 version;
 	size_t		 i;
 
+	/*
+	 * Replies carry no request's name or number: one answered later (after
+	 * a sync, a send, a wait) would be overtaken by the next one's.  So a
+	 * request sent before the reply to the last is refused, with a frame
+	 * saying so, and its client dropped.
+	 */
+	if (c->pending || c->streaming) {
+		control_error(c, EXIT_USAGE, "a request came before the reply "
+		    "to the one before it: send one request at a time");
+		control_log_drop(c->control, "it sent a request before the "
+		    "reply to its last");
+		c->closing = 1;
+		return;
+	}
+	c->pending = 1;
 	if (proto_get_int(f->json, "v", INT64_MIN, INT64_MAX, &version) !=
 	    PROTO_VALID) {
 		control_error(c, EXIT_USAGE, "invalid v in request");

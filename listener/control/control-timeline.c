@@ -534,5 +534,6 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 	json_object_object_add(r, "after",
 	    json_object_new_int64((int64_t)(sub->next - 1)));
 	control_reply(c, r, NULL, 0);
+	control_streaming(c);
 	timeline_tail_step(c, sub);
 }

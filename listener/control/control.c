@@ -161,6 +161,19 @@ conn_flush(struct conn *c)
 }
 
 /*
+ * Tell whether a reply ends c's request: it has a status (an interim frame
+ * has none), and while a long reply is under way (a log) it is its end
+ * frame, not one of its entries.  Nothing ends a tail's.
+ */
+static int
+conn_reply_ends(const struct conn *c, struct json_object *reply)
+{
+	if (c->streaming || !json_object_object_get_ex(reply, "status", NULL))
+		return (0);
+	return (c->drained == NULL || proto_bool(reply, "end"));
+}
+
+/*
  * Send a frame to a connection; takes the reference to reply.  A client
  * that has left CONTROL_OUT_MAX unread (it asks for answers and reads
  * none) is cut: shutting the socket down makes epoll report it, to close
@@ -184,6 +197,8 @@ conn_reply(struct conn *c, struct json_object *reply, const void *payload,
 		return;
 	}
 	proto_frame_encode(&c->out, reply, payload, len);
+	if (conn_reply_ends(c, reply))
+		c->pending = 0;
 	json_object_put(reply);
 	conn_flush(c);
 }
@@ -350,6 +365,16 @@ control_on_drained(struct conn *c, void (*fn)(struct conn *, void *),
 	c->drained_free = free_arg;
 	c->drained_arg = arg;
 	conn_flush(c);
+}
+
+/*
+ * Say that every frame c gets from now on belongs to its last request (a
+ * tail): it ends only with the connection, so c may send no other.
+ */
+void
+control_streaming(struct conn *c)
+{
+	c->streaming = 1;
 }
 
 /* Find a client by id; NULL once it has gone. */

@@ -48,6 +48,7 @@ void		 control_invalid(struct conn *, struct proto_frame *,
 		    const char *);
 uint64_t	 control_id(const struct conn *);
 size_t		 control_pending(const struct conn *);
+void		 control_streaming(struct conn *);
 void		 control_on_drained(struct conn *,
 		    void (*)(struct conn *, void *), void (*)(void *), void *);
 struct conn	*control_find(uint64_t);

@@ -127,9 +127,16 @@ answer_canned(struct hook *h)
 struct MHD_Response *
 answer_text(struct json_object *headers, const char *text)
 {
+	return (answer_text_len(headers, text, strlen(text)));
+}
+
+/* Make a plain-text response of len bytes of text, which may hold NULs. */
+struct MHD_Response *
+answer_text_len(struct json_object *headers, const char *text, size_t len)
+{
 	struct MHD_Response	*response;
 
-	response = answer_new(headers, text, strlen(text));
+	response = answer_new(headers, text, len);
 	if (response != NULL && !answer_has_header(headers, "Content-Type"))
 		MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    "text/plain; charset=utf-8");
@@ -140,10 +147,11 @@ answer_text(struct json_object *headers, const char *text)
  * Return the value a handshake asks the hook to echo (allocated), or NULL
  * when the request has none: the query parameter named by the hook's echo
  * setting, or, for a JSON pointer (/challenge), that field of a JSON body.
+ * Either may hold NUL bytes (%00, \u0000): its length is set in *text_len.
  */
 char *
 answer_echo(const struct hook *h, struct MHD_Connection *connection,
-    const void *body, size_t len)
+    const void *body, size_t len, size_t *text_len)
 {
 	struct json_object	*root, *value;
 	const char		*s;
@@ -152,16 +160,18 @@ answer_echo(const struct hook *h, struct MHD_Connection *connection,
 	if (h->echo == NULL)
 		return (NULL);
 	if (*h->echo != '/') {
-		s = MHD_lookup_connection_value(connection,
-		    MHD_GET_ARGUMENT_KIND, h->echo);
-		return (s == NULL ? NULL : xstrdup(s));
+		if (MHD_lookup_connection_value_n(connection,
+		    MHD_GET_ARGUMENT_KIND, h->echo, strlen(h->echo), &s,
+		    text_len) != MHD_YES || s == NULL)
+			return (NULL);
+		return (xmemdup(s, *text_len));
 	}
 	if (len == 0)
 		return (NULL);
 	root = jsonptr_parse(body, len, &cause);
 	if (root != NULL && jsonptr_get(root, h->echo, &value, &cause) == 0 &&
 	    value != NULL)
-		text = jsonptr_text(value, NULL);
+		text = jsonptr_text(value, text_len);
 	free(cause);
 	json_object_put(root);
 	return (text);

@@ -19,9 +19,11 @@ struct httpc_result;
 int		 answer_hop_header(const char *);
 struct MHD_Response *answer_new(struct json_object *, const void *, size_t);
 struct MHD_Response *answer_text(struct json_object *, const char *);
+struct MHD_Response *answer_text_len(struct json_object *, const char *,
+		    size_t);
 struct MHD_Response *answer_canned(struct hook *);
 char		*answer_echo(const struct hook *, struct MHD_Connection *,
-		    const void *, size_t);
+		    const void *, size_t, size_t *);
 struct json_object *answer_request_headers(struct MHD_Connection *);
 struct json_object *answer_forward_headers(struct MHD_Connection *);
 char		*answer_forward_url(const struct hook *, const char *);

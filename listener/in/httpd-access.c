@@ -315,7 +315,7 @@ httpd_durable(void *arg)
 	r->message = NULL;
 	if (r->echo != NULL)
 		request_respond(r, httpd_hook_status(hook),
-		    answer_text(hook->headers, r->echo), 0);
+		    answer_text_len(hook->headers, r->echo, r->echo_len), 0);
 	else if (h->stopping && (hook->hold || hook->forward_to != NULL))
 		request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    answer_text(NULL, text), 0);
@@ -531,7 +531,8 @@ httpd_received(struct httpd *h, struct request *r,
 	}
 	if (outcome == RECORD_ACCEPTED)
 		r->echo = answer_echo(r->hook, connection,
-		    buffer_peek(&r->body), buffer_unread(&r->body));
+		    buffer_peek(&r->body), buffer_unread(&r->body),
+		    &r->echo_len);
 	/* The journal holds the request now; only forward needs it. */
 	if (r->hook->forward_to != NULL)
 		r->method = xstrdup(method);

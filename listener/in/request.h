@@ -86,6 +86,7 @@ struct request {
 	struct message		*message;	/* until durable */
 	uint64_t		 seq;
 	char			*echo;		/* the value to answer, or NULL */
+	size_t			 echo_len;	/* its bytes, NULs included */
 	unsigned int		 status;	/* the answer, once known */
 	struct MHD_Response	*response;
 	int			 canned;	/* answer: its hook's own */

@@ -208,6 +208,20 @@ wait_until() {
 	done
 }
 
+# to_gone_reader CMD...: run CMD with its standard output a pipe whose
+# reader has already gone, as in CMD | head -0 once head has exited, but
+# with no race: the read end is closed before CMD starts.  Exit with
+# CMD's status (128+N when a signal N killed it).
+to_gone_reader() {
+	python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+rc = subprocess.call(sys.argv[1:], stdout=w)
+sys.exit(128 - rc if rc < 0 else rc)
+' "$@"
+}
+
 # now_ms: print the wall clock in milliseconds.
 now_ms() {
 	local now=${EPOCHREALTIME//[!0-9]/}

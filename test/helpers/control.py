@@ -37,23 +37,31 @@ send what fish never would.
         listener closes the connection, or "open" if it is still open
         10 s after the last byte
     control.py SOCK wait HOOK [FILTER...]
-        send a wait on HOOK with --where FILTERs, then a status request on
-        the same connection: its answer comes first, so the wait is then
-        registered; print "registered", then (the wait's answer) the
-        message's body, and acknowledge it
+        send a wait on HOOK with --where FILTERs; once the listener has
+        read it all, ask for status on another connection: its answer
+        means the wait is registered; print "registered", then (the
+        wait's answer) the message's body, and acknowledge it
+    control.py SOCK two FIRST SECOND
+        send two requests (JSON texts) back to back on one connection, as
+        a client that does not wait for replies; print one line a frame
+        that comes back, its JSON, and "closed" once the listener closes
+        the connection
     control.py SOCK wait-now HOOK [FILTER...]
         send a wait on HOOK with --where FILTERs and no time to wait, as
         a client that knows no interim frames does (no "interim"); print
         one line a frame until the reply: "interim WHAT" for an interim
         frame, "reply STATUS" and the message's body for the reply
 """
+import array
 import errno
+import fcntl
 import json
 import os
 import select
 import socket
 import struct
 import sys
+import termios
 import time
 
 
@@ -420,19 +428,28 @@ def wait_request(path, hook, filters, timeout_ms):
     return s, req
 
 
+def unread(s):
+    """Return how many bytes sent on s the peer has not read yet."""
+    buf = array.array("i", [0])
+    fcntl.ioctl(s.fileno(), termios.TIOCOUTQ, buf)
+    return buf[0]
+
+
 def wait(path, hook, filters):
     s, req = wait_request(path, hook, filters, 100000)
-    s.sendall(frame(req) + frame({"v": 1, "cmd": "status"}))
-    # Frames are run in order: once the status answer is in, the wait is
-    # registered (its own answer may come before or after).
-    got = None
-    for _ in range(2):
-        answer, body = read_frame(s)
-        if "pid" in answer:
-            print("registered", flush=True)
-        else:
-            got = answer, body
-    answer, body = got
+    s.sendall(frame(req))
+    # One request at a time on a connection.  The listener runs a frame
+    # as soon as it has read it, before it turns to another client: once
+    # nothing of the wait is left unread, a status answered on another
+    # connection comes after the wait was registered.
+    deadline = time.monotonic() + 20
+    while unread(s) > 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if request(path, {"v": 1, "cmd": "status"}).get("status") != 0:
+        print("status failed")
+        return 1
+    print("registered", flush=True)
+    answer, body = read_frame(s)
     if answer.get("status") != 0:
         print("wait: %r" % answer)
         return 1
@@ -442,6 +459,22 @@ def wait(path, hook, filters):
         return 1
     sys.stdout.write(body.decode() + "\n")
     return 0
+
+
+def two(path, first, second):
+    s = connect(path)
+    s.sendall(frame(first.encode()) + frame(second.encode()))
+    s.settimeout(5)
+    while True:
+        try:
+            answer, _ = read_frame(s)
+        except (EOFError, ConnectionError):
+            print("closed")
+            return 0
+        except socket.timeout:
+            print("open")
+            return 0
+        print(json.dumps(answer, sort_keys=True), flush=True)
 
 
 def wait_now(path, hook, filters):
@@ -474,6 +507,8 @@ def main():
         return pipeline(path, int(args[0]), int(args[1]), args[2])
     if what == "wait":
         return wait(path, args[0], args[1:])
+    if what == "two":
+        return two(path, args[0], args[1])
     if what == "wait-now":
         return wait_now(path, args[0], args[1:])
     print("unknown command %s" % what, file=sys.stderr)
