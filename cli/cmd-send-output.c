@@ -17,10 +17,10 @@
 
 #include "client.h"
 #include "cmd-send.h"
+#include "escape.h"
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
-#include "term.h"
 #include "writeout.h"
 #include "xmalloc.h"
 
@@ -128,7 +128,7 @@ cmd_send_trace(const char *trace, size_t len)
 			buffer_add(&b, line, (size_t)(value - line));
 			buffer_add_str(&b, " [hidden]\n");
 		} else if (escape)
-			term_escape(&b, line, n);
+			escape_text(&b, line, n);
 		else
 			buffer_add(&b, line, n);
 	}

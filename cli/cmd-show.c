@@ -17,6 +17,7 @@
 #include "buffer.h"
 #include "client.h"
 #include "compat.h"
+#include "escape.h"
 #include "fish.h"
 #include "jsonptr.h"
 #include "mask.h"
@@ -89,7 +90,7 @@ cmd_show_add(struct buffer *b, const struct show_style *style,
     const void *data, size_t len)
 {
 	if (style->escape)
-		term_escape(b, data, len);
+		escape_text(b, data, len);
 	else
 		buffer_add(b, data, len);
 }
@@ -430,7 +431,7 @@ cmd_show_add_curl(struct buffer *b, struct json_object *entry,
 	 * act on), or one starting with @ (a file to curl), is piped.
 	 */
 	piped = len > 0 && (memchr(body, '\0', len) != NULL ||
-	    !utf8_valid(body, len) || !term_printable(body, len) ||
+	    !utf8_valid(body, len) || !escape_printable(body, len) ||
 	    *body == '@');
 	if (piped)
 		cmd_show_add_printf(b, body, len);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "client.h"
 #include "clock.h"
@@ -401,8 +402,11 @@ cmd_status_exec(int argc, char **argv)
 		json_object_object_add(reply, "running",
 		    json_object_new_boolean(1));
 		ret = output_json(reply);
-	} else
+	} else {
+		/* Other listeners' hosts, Redis's words: shown, not obeyed. */
+		output_escape(isatty(STDOUT_FILENO));
 		ret = cmd_status_human(reply);
+	}
 	if (ret != 0)
 		status = timeline_write_error("status");
 fail:

@@ -79,18 +79,20 @@ cmd_usage_error(const struct cmd_entry *entry, const char *fmt, ...)
 {
 	struct buffer	 b;
 	va_list		 ap;
-	char		*message;
+	char		*message, *line;
 
 	/* One write(2), as fish_warnx: parallel commands never interleave. */
 	va_start(ap, fmt);
 	xvasprintf(&message, fmt, ap);
 	va_end(ap);
+	xasprintf(&line, "%s %s: %s", FISH_NAME, entry->name, message);
 	buffer_init(&b);
-	buffer_printf(&b, "%s %s: %s\nusage: %s %s%s%s\n", FISH_NAME,
-	    entry->name, message, FISH_NAME, entry->name,
+	fish_add_line(&b, line);
+	buffer_printf(&b, "usage: %s %s%s%s\n", FISH_NAME, entry->name,
 	    *entry->usage == '\0' ? "" : " ", entry->usage);
 	(void)write_all(STDERR_FILENO, buffer_peek(&b), buffer_unread(&b));
 	buffer_release(&b);
+	free(line);
 	free(message);
 	return (EXIT_USAGE);
 }

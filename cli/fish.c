@@ -19,6 +19,7 @@
 
 #include "buffer.h"
 #include "compat.h"
+#include "escape.h"
 #include "fish.h"
 #include "mask.h"
 #include "proto.h"
@@ -35,28 +36,48 @@ static const struct option fish_options[] = {
 };
 
 /*
- * Print "fish: " fmt, then ": error" when error is not 0, then a newline,
- * in one write(2), so that the lines of commands run at once on one
- * terminal or log never interleave mid-line (unbuffered stdio would write
- * the prefix, the message and the newline separately: "fish: fish: ...").
- * The password of any URL in it is masked: error lines end up in CI logs.
+ * Add text to b as one error line, then a newline: the password of any
+ * URL in it masked (error lines end up in CI logs), and every control
+ * character escaped (lib/escape.c), newlines included.  Error lines quote
+ * what users, files and callbacks gave us; a name holding ESC must not
+ * drive the terminal, nor one holding a newline make one error two lines.
+ * Always, not only on a terminal: a log read later is shown on one.
+ */
+void
+fish_add_line(struct buffer *b, const char *text)
+{
+	char	*masked;
+
+	masked = mask_credentials(text);
+	escape_line(b, masked, strlen(masked));
+	buffer_add_str(b, "\n");
+	free(masked);
+}
+
+/*
+ * Print "fish: " fmt, then ": error" when error is not 0, as one line
+ * (fish_add_line), in one write(2), so that the lines of commands run at
+ * once on one terminal or log never interleave mid-line (unbuffered stdio
+ * would write the prefix, the message and the newline separately: "fish:
+ * fish: ...").
  */
 static void __attribute__((__format__(__printf__, 2, 0)))
 fish_vwarn(int error, const char *fmt, va_list ap)
 {
 	struct buffer	 b;
-	char		*text, *message;
+	char		*message, *line;
 
-	xvasprintf(&text, fmt, ap);
-	message = mask_credentials(text);
-	free(text);
-	buffer_init(&b);
-	buffer_printf(&b, "%s: %s", FISH_NAME, message);
+	xvasprintf(&message, fmt, ap);
 	if (error != 0)
-		buffer_printf(&b, ": %s", strerror(error));
-	buffer_add_str(&b, "\n");
+		xasprintf(&line, "%s: %s: %s", FISH_NAME, message,
+		    strerror(error));
+	else
+		xasprintf(&line, "%s: %s", FISH_NAME, message);
+	buffer_init(&b);
+	fish_add_line(&b, line);
 	(void)write_all(STDERR_FILENO, buffer_peek(&b), buffer_unread(&b));
 	buffer_release(&b);
+	free(line);
 	free(message);
 }
 

@@ -15,6 +15,8 @@
 
 #include "compat.h"
 
+struct buffer;
+
 
 /*
  * A command.  args bounds how many operands (arguments left once options
@@ -72,6 +74,7 @@ extern const struct cmd_entry cmd_version_entry;
 extern const struct cmd_entry cmd_wait_entry;
 
 /* fish.c */
+void	 fish_add_line(struct buffer *, const char *);
 void	 fish_help(void);
 void	 fish_version(void);
 void	 fish_warnx(const char *, ...)

@@ -19,12 +19,12 @@
 
 #include <json-c/json.h>
 
+#include "escape.h"
 #include "fish.h"
 #include "output.h"
-#include "term.h"
 #include "xmalloc.h"
 
-/* Whether output_write escapes control characters (see term_escape). */
+/* Whether output_write escapes control characters (see escape_text). */
 static int	output_escaping;
 
 /* Escape control characters in what output_write writes from now on. */
@@ -44,7 +44,7 @@ output_write(const void *data, size_t len)
 	if (!output_escaping)
 		return (write_all(STDOUT_FILENO, data, len));
 	buffer_init(&b);
-	term_escape(&b, data, len);
+	escape_text(&b, data, len);
 	ret = write_all(STDOUT_FILENO, buffer_peek(&b), buffer_unread(&b));
 	buffer_release(&b);
 	return (ret);

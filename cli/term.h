@@ -1,15 +1,12 @@
 /*
  * What fish does differently when it writes to a terminal: how wide the
- * screen is, whether to colour (--color, NO_COLOR, TERM=dumb), and how to
- * show strangers' bytes so that none reaches the terminal as a control
- * sequence.
+ * screen is, whether to colour (--color, NO_COLOR, TERM=dumb).  How
+ * strangers' bytes are shown is lib/escape.h's.
  */
 #ifndef CLI_TERM_H
 #define CLI_TERM_H
 
 #include <stddef.h>
-
-#include "buffer.h"
 
 /* The values of --color. */
 enum term_colour {
@@ -34,8 +31,6 @@ int	 term_colour(enum term_colour, int);
 int	 term_dumb(void);
 int	 term_foreground(int);
 size_t	 term_width(int);
-int	 term_printable(const void *, size_t);
-void	 term_escape(struct buffer *, const void *, size_t);
 const char *term_status_colour(long long);
 
 #endif

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "buffer.h"
 #include "clock.h"
+#include "escape.h"
 #include "log.h"
 #include "mask.h"
 #include "xmalloc.h"
@@ -22,10 +24,17 @@ log_init(void)
 	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 
-/* Write one log line with a timestamp and an optional error string. */
+/*
+ * Write one log line with a timestamp and an optional error string.  The
+ * line quotes what strangers sent (a path, a header, a tunnel's URL): its
+ * control characters are escaped (escape_line), so that a newline cannot
+ * forge a second line and an ESC cannot drive the terminal of whoever
+ * reads the log.
+ */
 static void __attribute__((__format__(__printf__, 3, 0)))
 log_vwrite(const char *level, const char *error, const char *fmt, va_list ap)
 {
+	struct buffer	 b;
 	struct tm	 tm;
 	int64_t		 ms = clock_wall_ms();
 	time_t		 sec = (time_t)(ms / 1000);
@@ -36,8 +45,15 @@ log_vwrite(const char *level, const char *error, const char *fmt, va_list ap)
 	/* The passwords of URLs (a send's, a proxy's) stay out of the log. */
 	xvasprintf(&text, fmt, ap);
 	line = mask_credentials(text);
-	fprintf(stderr, "%s.%03dZ %s: %s%s%s\n", when, (int)(ms % 1000), level,
-	    line, error != NULL ? ": " : "", error != NULL ? error : "");
+	buffer_init(&b);
+	escape_line(&b, line, strlen(line));
+	if (error != NULL) {
+		buffer_add_str(&b, ": ");
+		escape_line(&b, error, strlen(error));
+	}
+	fprintf(stderr, "%s.%03dZ %s: %.*s\n", when, (int)(ms % 1000), level,
+	    (int)buffer_unread(&b), (const char *)buffer_peek(&b));
+	buffer_release(&b);
 	free(line);
 	free(text);
 }

@@ -138,6 +138,21 @@ tunnel_run_up(struct tunnel_run *t, char *url)
 }
 
 /*
+ * Tell whether url is printable ASCII, as every URL is (RFC 3986): the
+ * tunnel's URL goes into hook URLs that fish spawn, start and status print
+ * as they are, so no byte of it may drive a terminal.
+ */
+static int
+tunnel_url_printable(const char *url)
+{
+	for (; *url != '\0'; url++) {
+		if ((unsigned char)*url <= 0x20 || (unsigned char)*url >= 0x7f)
+			return (0);
+	}
+	return (1);
+}
+
+/*
  * Take one line of the client's output: log it (control characters made
  * visible), and look for the URL in it.
  */
@@ -153,6 +168,12 @@ tunnel_run_line(struct tunnel_run *t, char *line)
 	(void)snprintf(t->last, sizeof t->last, "%s", line);
 	if (t->announced || (url = tunnel_match(&t->matcher, line)) == NULL)
 		return;
+	if (!tunnel_url_printable(url)) {
+		log_warnx("tunnel: '%s' holds a byte no URL holds (a space, a "
+		    "control character or one above 127); ignored", url);
+		free(url);
+		return;
+	}
 	if (!t->url_given && strncasecmp(url, "http://", 7) != 0 &&
 	    strncasecmp(url, "https://", 8) != 0) {
 		log_warnx("tunnel: '%s' is not an http:// or https:// URL; "

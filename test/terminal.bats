@@ -184,6 +184,18 @@ has_frame() {
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/body")" "$EVIL"
 }
 
+@test "status escapes control characters on a terminal" {
+	# A C1 CSI in what status shows (here the tunnel's command line).
+	fish -S tunnelled start \
+	    --tunnel $'cmd:echo https://a.example.net \x9b[2J {port}; exec sleep 100' \
+	    --tunnel-url-pattern 'https://[a-z.]+' >/dev/null
+	run pty fish -S tunnelled status
+	fish -S tunnelled stop
+	assert_success
+	assert_line --regexp '^tunnel: +cmd:echo https://a\.example\.net M-\^\[\[2J \{port\}; exec sleep 100$'
+	refute_output --partial $'\x9b'
+}
+
 @test "wait --headers and --field escape on a terminal too" {
 	post "$hook" '{"a":"x\u001b[2Jy"}' -H $'X-Evil: a\e[2Jb'
 	run pty fish wait orders --peek --headers --no-progress

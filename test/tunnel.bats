@@ -223,6 +223,18 @@ json"
 	wait_until 5 all_dead "$pid"
 }
 
+@test "a tunnel URL holding a byte no URL holds is ignored, and logged escaped" {
+	run --separate-stderr fish start \
+	    --tunnel $'cmd:printf "at https://x\\233[2J.example.net ({port})\\n"; exec sleep 100' \
+	    --tunnel-url-pattern 'https://[^ ]+' --tunnel-timeout 1s
+	assert_failure 3
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_regex "$stderr" 'announced no URL within 1s \(its last line: at https://xM-\^\[\[2J\.example\.net \([0-9]+\)\)$'
+	log_has "tunnel: 'https://xM-^\[\[2J.example.net' holds a byte no URL holds"
+	run env LC_ALL=C grep -c $'\x9b' "$FISH_HOME/sessions/default/listener.log"
+	assert_output 0
+}
+
 @test "a tunnel command needs a URL pattern, and a pattern a tunnel" {
 	run fish start --tunnel 'cmd:bore local {port}'
 	assert_failure 2

@@ -1,0 +1,17 @@
+/*
+ * Showing strangers' bytes so that none reaches a terminal as a control
+ * sequence: bodies on a terminal (newlines kept), and every error and log
+ * line (newlines escaped too, so that one line stays one).
+ */
+#ifndef ESCAPE_H
+#define ESCAPE_H
+
+#include <stddef.h>
+
+#include "buffer.h"
+
+int	 escape_printable(const void *, size_t);
+void	 escape_text(struct buffer *, const void *, size_t);
+void	 escape_line(struct buffer *, const void *, size_t);
+
+#endif
