@@ -232,8 +232,11 @@ waiter_lease(struct store *s, struct message *m, struct waiter *w)
 		TAILQ_REMOVE(&m->hook->queue, m, entry);
 		m->state = MESSAGE_LEASED;
 		m->hook->leased++;
-		/* Leases won ahead for its batch stay won meanwhile. */
-		if (w->ahead > 0) {
+		/*
+		 * Leases won ahead for its batch (one that takes any
+		 * message: waiter_claim_ahead) stay won meanwhile.
+		 */
+		if (w->ahead > 0 && w->match == NULL) {
 			m->batched = 1;
 			m->hook->batched++;
 		}
