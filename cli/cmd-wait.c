@@ -428,6 +428,10 @@ cmd_wait_batch(struct client *c, struct json_object *request, int64_t deadline,
 
 	json_object_object_add(request, "more", json_object_new_boolean(1));
 	while (wo->count == 0 || (int64_t)wait_batch_count(batch) < wo->count) {
+		/* How many it still wants (0: all queued), to claim ahead. */
+		json_object_object_add(request, "want", json_object_new_int64(
+		    wo->count == 0 ? 0 : wo->count -
+		    (int64_t)wait_batch_count(batch)));
 		proto_frame_init(f);
 		wo->reconnected = 0;
 		status = cmd_wait_receive(c, request, deadline, f, wo);

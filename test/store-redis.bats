@@ -572,6 +572,44 @@ no_leases() {
 	assert_output one
 }
 
+# queued_at HOME N: succeed once that listener has N messages queued.
+queued_at() {
+	[ "$(FISH_HOME=$1 fish status --json | fish field /queued)" = "$2" ]
+}
+
+@test "two listeners draining one hook at once take each of its 200 messages once" {
+	local url i pid_a pid_b
+	start_both
+	url=$(fish spawn --name pool)
+	# 200 bodies, 1 to 200, in one curl: each must be answered 200.
+	for i in $(seq 1 200); do
+		[ "$i" -eq 1 ] || echo next
+		printf 'url = "%s"\ndata-binary = "%s"\noutput = /dev/null\nwrite-out = "%%{http_code}\\n"\n' \
+		    "$url" "$i"
+	done >"$BATS_TEST_TMPDIR/posts"
+	run curl -s --config "$BATS_TEST_TMPDIR/posts"
+	assert_success
+	assert_equal "$(grep -c '^200$' <<<"$output")" 200
+	wait_until 10 queued_at "$A" 200
+	wait_until 10 queued_at "$B" 200
+	# Each drain claims its leases ahead, many in flight at once.
+	fish wait pool --drain >"$BATS_TEST_TMPDIR/a" 3>&- &
+	pid_a=$!
+	on_b fish wait pool --drain >"$BATS_TEST_TMPDIR/b" 3>&- &
+	pid_b=$!
+	reap "$pid_a" 30
+	assert_equal "$status" 0
+	reap "$pid_b" 30
+	assert_equal "$status" 0
+	# Every message once: none twice, none left out.
+	run sort -n "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	assert_output "$(seq 1 200)"
+	run fish wait pool --timeout 0
+	assert_failure 124
+	run on_b fish wait pool --timeout 0
+	assert_failure 124
+}
+
 @test "a spawn and a close whose records Redis does not acknowledge in time exit 3, and are stored once when it goes on" {
 	local start open_token
 	fish start --store "$STORE" >/dev/null

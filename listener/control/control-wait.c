@@ -21,6 +21,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,18 +338,43 @@ control_wait_held(const struct conn *c)
 }
 
 /*
+ * Set how many messages more the wait's batch will ask for: "want", the
+ * messages it still wants with this one (0: all that are queued, a
+ * drain), with "more".  Return 0, or -1 after answering the client.
+ */
+static int
+control_wait_ahead(struct conn *c, struct proto_frame *f, int more,
+    uint64_t *ahead)
+{
+	int64_t	want = -1;
+
+	if (proto_get_int(f->json, "want", 0, INT64_MAX, &want) ==
+	    PROTO_INVALID) {
+		control_invalid(c, f, "want");
+		return (-1);
+	}
+	if (!more || want < 0)
+		*ahead = 0;
+	else
+		*ahead = want == 0 ? UINT64_MAX : (uint64_t)want - 1;
+	return (0);
+}
+
+/*
  * Reply to "wait": lease the next message of any listed hook ("hooks"),
  * passing the filters ("where"), or only show it ("peek"), or answer
  * EXIT_TIMEOUT once "timeout_ms" has passed without one, or EXIT_NOT_FOUND
  * with "ended" once none can come.  With "more", the leases the
- * connection holds are kept (a batch).  With "interim", interim frames
- * say meanwhile that a wait past its deadline is still looking.
+ * connection holds are kept (a batch), and "want" says how many it still
+ * wants (control_wait_ahead).  With "interim", interim frames say
+ * meanwhile that a wait past its deadline is still looking.
  */
 void
 control_wait_start(struct conn *c, struct proto_frame *f)
 {
 	struct json_object	*list = NULL;
 	int64_t			 timeout = -1;
+	uint64_t		 ahead;
 	int			 peek = 0, more = 0, interim = 0;
 	size_t			 n;
 
@@ -356,6 +382,8 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 		control_invalid(c, f, "more");
 		return;
 	}
+	if (control_wait_ahead(c, f, more, &ahead) == -1)
+		return;
 	if (proto_get_bool(f->json, "interim", &interim) == PROTO_INVALID) {
 		control_invalid(c, f, "interim");
 		return;
@@ -393,6 +421,7 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 	c->waiter.idle = control_wait_idle;
 	c->waiter.ended = control_wait_ended;
 	c->waiter.held = control_wait_held(c);
+	c->waiter.ahead = ahead;
 	c->waiter.peek = peek;
 	c->wait_expired = 0;
 	c->wait_interim = interim;

@@ -45,6 +45,8 @@ struct hook {
 	uint64_t		 queued;	/* queued or leased, not taken */
 	uint64_t		 pending;	/* received, not yet durable */
 	uint64_t		 leased;	/* out to a waiter */
+	uint64_t		 batched;	/* of those, out to a batch
+						   that will ask for more */
 	TAILQ_HEAD(message_queue, message) queue;
 
 	/* How requests are answered (fish spawn's options; see answer.h). */

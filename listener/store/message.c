@@ -316,13 +316,29 @@ store_refuse(struct store *s, struct hook *h, struct json_object *o)
 	store_after_sync_or_drop(s, store_refused_durable, free, rf);
 }
 
+/*
+ * Message m is leased no more (taken or released): count it out of its
+ * hook's leases.  Was it the last one out to a batch, leases won here
+ * ahead for that batch may be unused now.
+ */
+void
+message_unlease(struct store *s, struct message *m)
+{
+	m->hook->leased--;
+	if (!m->batched)
+		return;
+	m->batched = 0;
+	if (--m->hook->batched == 0)
+		store_lease_changed(s);
+}
+
 /* A leased message was not confirmed (the waiter went away): requeue it. */
 void
 store_release(struct store *s, struct message *m)
 {
 	if (m->state != MESSAGE_LEASED)
 		return;
-	m->hook->leased--;
+	message_unlease(s, m);
 	message_enqueue(m);
 	waiter_dispatch(s, m);
 	/* Its lease, if no waiter here takes it, goes back early. */
@@ -343,7 +359,7 @@ store_take(struct store *s, struct message *m)
 	store_append(s, JOURNAL_MESSAGE_TAKEN, 0, o, NULL, 0);
 	json_object_put(o);
 	m->state = MESSAGE_TAKEN;
-	m->hook->leased--;
+	message_unlease(s, m);
 	m->hook->queued--;
 	s->nqueued--;
 	waiter_hook_changed(s, m->hook);

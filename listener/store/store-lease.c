@@ -288,8 +288,10 @@ lease_release(struct store_lease *l, const uint64_t *seqs, size_t n)
 /*
  * Give back the leases won here that no waiter here can use any more: a
  * queued message still offered here, but no waiter here is looking at
- * its hook's queue.  Forget those taken, expired or gone; keep those out
- * to a waiter here (it may release them).
+ * its hook's queue, and no batch here that will ask for more holds
+ * messages of it (one is between two of its waits: the leases claimed
+ * ahead for it are for its next).  Forget those taken, expired or gone;
+ * keep those out to a waiter here (it may release them).
  */
 static void
 lease_release_unused(struct store_lease *l)
@@ -304,7 +306,8 @@ lease_release_unused(struct store_lease *l)
 		if (m != NULL && (m->state == MESSAGE_LEASED ||
 		    (m->state == MESSAGE_QUEUED &&
 		    m->claimed_until > loop_now() &&
-		    waiter_busy_on(l->store, m->hook)))) {
+		    (waiter_busy_on(l->store, m->hook) ||
+		    m->hook->batched > 0)))) {
 			i++;
 			continue;
 		}

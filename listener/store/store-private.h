@@ -209,6 +209,7 @@ void		 spare_forget(struct store *, struct hook *);
 struct message	*message_insert(struct store *, struct hook *, uint64_t,
 		    uint64_t, enum message_state);
 void		 message_enqueue(struct message *);
+void		 message_unlease(struct store *, struct message *);
 void		 message_renumber(struct store *, struct message *, uint64_t);
 void		 message_offer(struct store *, struct message *);
 void		 message_expire(struct store *, uint64_t);

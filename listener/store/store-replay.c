@@ -201,7 +201,7 @@ rebuild_taken(struct rebuild *rb)
 	if (m->state == MESSAGE_QUEUED)
 		TAILQ_REMOVE(&m->hook->queue, m, entry);
 	else
-		m->hook->leased--;
+		message_unlease(rb->store, m);
 	m->state = MESSAGE_TAKEN;
 	m->hook->queued--;
 	rb->store->nqueued--;

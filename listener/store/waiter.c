@@ -56,8 +56,12 @@
  * that does not answer cannot hold a wait whose time is up.  A waiter
  * waiting for a claim takes no steps, so the loop sleeps until the
  * answer; it claims ahead, for the younger waiters behind it on its
- * hook, so that they do not each wait a round trip in turn.  The journal
- * store has no leases: no waiter of its ever claims.
+ * hook, so that they do not each wait a round trip in turn, and for the
+ * next messages its own batch will ask for (waiter->ahead): a message
+ * leased to a batch that will ask for more (message->batched) keeps the
+ * leases won ahead for it from being given back between its waits
+ * (store-lease.c).  The journal store has no leases: no waiter of its
+ * ever claims.
  */
 #include "config.h"
 
@@ -77,6 +81,11 @@
 #define WAITER_STEP_LOOKED	4096		/* index entries passed over */
 /* Most leases claimed ahead for the younger waiters on a hook. */
 #define WAITER_AHEAD		8
+/*
+ * Most leases claimed ahead for the messages a batch (waiter->ahead) will
+ * ask for next: sent with its claim, without waiting for each answer.
+ */
+#define WAITER_BATCH_AHEAD	64
 /* Longest a waiter waits for the answers to its claims, in all. */
 #define WAITER_CLAIM_MS		2000
 
@@ -223,6 +232,14 @@ waiter_lease(struct store *s, struct message *m, struct waiter *w)
 		TAILQ_REMOVE(&m->hook->queue, m, entry);
 		m->state = MESSAGE_LEASED;
 		m->hook->leased++;
+		/*
+		 * Leases won ahead for its batch (one that takes any
+		 * message: waiter_claim_ahead) stay won meanwhile.
+		 */
+		if (w->ahead > 0 && w->match == NULL) {
+			m->batched = 1;
+			m->hook->batched++;
+		}
 		/* Other leases won for w may be unused now. */
 		store_lease_changed(s);
 	}
@@ -279,7 +296,10 @@ waiter_next(struct store *s, struct waiter *w, struct waiter_budget *b,
 /*
  * Waiter w waits for the claim of m: claim as well the next messages of
  * m's hook, one for each younger waiter on it that takes any message (up
- * to WAITER_AHEAD), so that they do not each wait a round trip in turn.
+ * to WAITER_AHEAD), so that they do not each wait a round trip in turn,
+ * and, for w's own batch when it takes any message, one for each it will
+ * ask for next (up to WAITER_BATCH_AHEAD): a drain of a long queue waits
+ * a round trip per WAITER_BATCH_AHEAD messages, not per message.
  */
 static void
 waiter_claim_ahead(struct store *s, struct waiter *w, struct message *m)
@@ -293,6 +313,9 @@ waiter_claim_ahead(struct store *s, struct waiter *w, struct message *m)
 		    v->match == NULL && waiter_wants(v, m->hook))
 			n++;
 	}
+	if (!w->peek && w->match == NULL)
+		n += w->ahead < WAITER_BATCH_AHEAD ? (size_t)w->ahead :
+		    WAITER_BATCH_AHEAD;
 	while (n > 0 && (m = TAILQ_NEXT(m, entry)) != NULL) {
 		if (m->claiming == MESSAGE_CLAIM_DUE)
 			continue;

@@ -51,6 +51,12 @@ struct waiter {
 	 */
 	void			(*ended)(struct waiter *);
 	uint64_t		  held;
+	/*
+	 * How many messages more its owner will wait for, in the same
+	 * batch, keeping this one leased (wait --count, --drain); 0: none.
+	 * A replicated store claims their leases with this one's.
+	 */
+	uint64_t		  ahead;
 	int			  peek;		/* look, do not lease */
 	void			 *arg;
 

@@ -162,6 +162,9 @@ def battery_cases(hook):
     bad_values("wait", w, "timeout_ms", numbers)
     bad_values("wait", w, "peek", ["yes", 1, None, [], {}])
     bad_values("wait", w, "interim", ["yes", 1, None, [], {}])
+    # Any count up to INT64_MAX is one a batch may still want.
+    bad_values("wait", dict(w, more=True), "want",
+               [n for n in numbers if n != BIG])
     bad_values("wait", w, "where", ["/a=1", 5, {}, [1], [None], [["/a"]],
                                     ["/a=1"] * 100])
     bad_values("wait", w, "where", [["nonsense"]], "invalid filter")
