@@ -429,3 +429,37 @@ were all in use); it did not leave"
 	refute_output --partial /early
 	assert_output --regexp 'POST http://127\.0\.0\.1:[0-9]+/late  201'
 }
+
+# logged TEXT: fish log shows TEXT (for wait_until).
+logged() {
+	fish log 2>/dev/null | grep -q -- "$1"
+}
+
+@test "a retry that finds no file free reports the attempt before it, which left and was answered" {
+	local out=$BATS_TEST_TMPDIR/busy rc=0
+	start_low_files
+	start_app "$go"
+	# Attempt 1 leaves and is answered 503 with Retry-After: 3.
+	fish send "$app_url/busy" --data busy --retry 1 --timeout 1s \
+	    >"$out.body" 2>"$out" 3>&- &
+	sender=$!
+	wait_until 10 logged "/busy  503"
+	# Forwards take every file before attempt 2 is due.
+	forward_gated 20
+	wait "$sender" || rc=$?
+	sender=""
+	touch "$go"
+	assert_equal "$rc" 1
+	# Its answer is printed, as a send without retries would have.
+	run cat "$out.body"
+	assert_output 'POST /busy X-Test=None busy'
+	run cat "$out"
+	assert_output "fish: send: POST $app_url/busy: got 503, expected 2xx \
+(after 1 attempt)
+fish: send: POST $app_url/busy: no file free for attempt 2 within its \
+timeout (the listener's 4 for outbound requests were all in use), so it \
+was not made"
+	# Attempt 1 is journaled, and no other.
+	run fish log
+	assert_equal "$(grep -c /busy <<<"$output")" 1
+}
