@@ -463,3 +463,22 @@ was not made"
 	run fish log
 	assert_equal "$(grep -c /busy <<<"$output")" 1
 }
+
+# forwarded URL: a callback posted to URL gets the app's 201.
+forwarded() {
+	[ "$(curl -sS -o /dev/null -w '%{http_code}' -d '"real"' "$1")" = 201 ]
+}
+
+@test "with 64 open files, bodies past --max-body to a forwarding hook give back their file at once, so real callbacks are forwarded" {
+	local over=$BATS_TEST_TMPDIR/over
+	start_low_files --max-body 64KiB --idle-timeout 60s
+	start_app "$go"
+	hook=$(fish spawn --forward-to "$app_url")
+	# As many as there are files for outbound requests, never finished.
+	python3 "$exhaust" overflow "$port" "${hook##*/}" 4 131072 "$go" \
+	    >"$over" 3>&- &
+	holder=$!
+	wait_until 10 grep -q 'sent 4' "$over"
+	wait_until 10 forwarded "$hook/x"
+	assert_equal "$(listener_pid)" "$pid"
+}

@@ -18,7 +18,9 @@
  * (forward_admit), before its body is read or recorded.  With none free,
  * its sender gets 503 with Retry-After and nothing is recorded, rather
  * than a 502 after its record was written, which a sender that tries
- * again would deliver twice.
+ * again would deliver twice.  A request found not to be forwarded after
+ * all (a body too large, a failed signature check, an echo) gives its
+ * file back then (forward_release), not when its connection is done.
  */
 #include "config.h"
 
@@ -184,6 +186,22 @@ forward_start(struct forward *fw, struct request *r)
 }
 
 /*
+ * Request r will not be forwarded (refused, failed its signature check,
+ * answered otherwise): give back the file forward_admit took for it now,
+ * not once MHD is done with it, which a sender that keeps its connection
+ * busy (a body past --max-body it never ends) puts off, starving real
+ * forwards of files.
+ */
+void
+forward_release(struct forward *fw, struct request *r)
+{
+	if (!r->forward_file)
+		return;
+	r->forward_file = 0;
+	outbound_unreserve(fw->outbound);
+}
+
+/*
  * MHD is done with a request (its connection closed): if it is still
  * forwarded, the app's answer must not find it; a file taken for a
  * forward that never started is free again.
@@ -191,10 +209,7 @@ forward_start(struct forward *fw, struct request *r)
 void
 forward_forget(struct forward *fw, struct request *r)
 {
-	if (r->forward_file) {
-		r->forward_file = 0;
-		outbound_unreserve(fw->outbound);
-	}
+	forward_release(fw, r);
 	if (r->forwarding != NULL && r->forwarding->forward == fw)
 		forward_detach(r->forwarding);
 }
