@@ -482,3 +482,32 @@ forwarded() {
 	wait_until 10 forwarded "$hook/x"
 	assert_equal "$(listener_pid)" "$pid"
 }
+
+@test "with 64 open files, sends to the session's own forwarding hook take two files each: two at most are forwarded at once, the others get 503" {
+	local i code forwarded=0 refused=0
+	start_low_files
+	start_app "$go"
+	hook=$(fish spawn --forward-to "$app_url")
+	senders=()
+	for i in 1 2 3 4; do
+		fish send "$hook/gate" --data "\"$i\"" --timeout 20s \
+		    -o /dev/null -w '%{http_code}' \
+		    >"$BATS_TEST_TMPDIR/code-$i" 2>/dev/null 3>&- &
+		senders+=($!)
+	done
+	wait_until 20 answered_or_held 4
+	touch "$go"
+	wait "${senders[@]}" || true
+	senders=()
+	for i in 1 2 3 4; do
+		code=$(cat "$BATS_TEST_TMPDIR/code-$i")
+		case $code in
+		201) forwarded=$((forwarded + 1)) ;;
+		503) refused=$((refused + 1)) ;;
+		*) fail "send $i got $code" ;;
+		esac
+	done
+	# Four files: each forwarded send holds its own and its forward's.
+	[ "$forwarded" -le 2 ] && [ "$refused" -ge 2 ] ||
+	    fail "$forwarded forwarded, $refused refused"
+}
