@@ -511,3 +511,37 @@ forwarded() {
 	[ "$forwarded" -le 2 ] && [ "$refused" -ge 2 ] ||
 	    fail "$forwarded forwarded, $refused refused"
 }
+
+# sending_order: print the types of the journal's records of sends, in
+# the order written: 8 for an attempt's start, 4 for its outcome.
+sending_order() {
+	local f
+	for f in "$FISH_HOME"/sessions/default/journal/*.journal; do
+		"$FISH_SRC_DIR/test/helpers/journal.py" offsets "$f"
+	done | awk '$3 == 8 || $3 == 4 { printf "%s ", $3 }'
+}
+
+@test "with one file for outbound requests, a send's outcome is journaled before the send waiting for its file starts" {
+	journal_only "it reads the order of the journal's own records"
+	no_valgrind
+	run bash -c "ulimit -n 58 && fish start"
+	assert_success
+	spawn_hook
+	run grep -c 'for control clients, 1 for outbound' "$log"
+	assert_output 1
+	start_app "$go"
+	fish send "$app_url/gate" --data first --timeout 20s \
+	    >"$BATS_TEST_TMPDIR/first" 2>&1 3>&- &
+	senders=($!)
+	wait_until 10 test -s "$go.held"
+	fish send "$app_url/second" --data second --timeout 20s \
+	    >"$BATS_TEST_TMPDIR/second" 2>&1 3>&- &
+	senders+=($!)
+	wait_until 10 grep -q 'POST .*/second: waits for an outbound file' \
+	    "$log"
+	touch "$go"
+	wait "${senders[@]}"
+	senders=()
+	fish stop
+	assert_equal "$(sending_order)" "8 4 8 4 "
+}

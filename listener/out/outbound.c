@@ -34,6 +34,7 @@
 #include "clock.h"
 #include "log.h"
 #include "loop.h"
+#include "mask.h"
 #include "message.h"
 #include "outbound.h"
 #include "proto.h"
@@ -423,9 +424,13 @@ outbound_done(struct httpc_result *result, void *arg)
 	uint64_t			 seq = o->message->seq;
 	int64_t				 delay;
 
-	outbound_release(o);
 	delay = outbound_retry_delay(o, result);
 	outbound_journal_outcome(o, result, delay);
+	/*
+	 * Only now: the file may start the journaling of a send that waits
+	 * for it, whose start must not come before this outcome.
+	 */
+	outbound_release(o);
 	if (delay >= 0) {
 		outbound_keep_last(o, result, seq);
 		o->attempt++;
@@ -564,9 +569,14 @@ static void
 outbound_attempt(struct outbound_request *o)
 {
 	struct outbound	*out = o->out;
+	char		*shown;
 
 	if (!o->has_file && !out->stopping &&
 	    !outbound_file_free(out, out->nblocked)) {
+		shown = mask_credentials(o->url);
+		log_info("%s %s: waits for an outbound file (all %zu in use)",
+		    o->method, shown, out->files);
+		free(shown);
 		o->blocked_at = loop_now();
 		TAILQ_INSERT_TAIL(&out->blocked, o, entry);
 		out->nblocked++;
