@@ -534,7 +534,8 @@ sending_order() {
 	run bash -c "ulimit -n 58 && fish start"
 	assert_success
 	spawn_hook
-	run grep -c 'for control clients, 1 for outbound' "$log"
+	run grep -c "shared out as 29 for hooks' connections, 4 for control \
+clients, 1 for outbound" "$log"
 	assert_output 1
 	start_app "$go"
 	fish send "$app_url/gate" --data first --timeout 20s \
@@ -551,4 +552,19 @@ sending_order() {
 	senders=()
 	fish stop
 	assert_equal "$(sending_order)" "8 4 8 4 "
+}
+
+@test "the log says how the open files are shared out at every start, not only when connections are cut" {
+	no_valgrind
+	run bash -c "ulimit -n 1024 && fish start"
+	assert_success
+	fish stop
+	run bash -c "ulimit -n 1024 && fish start"
+	assert_success
+	run grep -c "open files: 1024, shared out as 512 for hooks' \
+connections, 244 for control clients, 244 for outbound requests and 24 \
+for the listener's own" "$log"
+	assert_output 2
+	run grep -c 'serving at most' "$log"
+	assert_output 0
 }
