@@ -360,7 +360,7 @@ disk_sender() {
 	assert_output 200
 }
 
-@test "with 64 open files, concurrent forwarded callbacks get the app's answer or 503 unrecorded, never 502" {
+@test "with 64 open files, concurrent forwarded callbacks get the app's answer or 503 with only its refusal journaled, never 502" {
 	local i code forwarded=0 refused=0
 	start_low_files
 	start_app "$go"

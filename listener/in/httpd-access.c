@@ -13,7 +13,7 @@
  * hook's status, headers and body; with the value a handshake asks to
  * have echoed; with the answer of the local app it is forwarded to
  * (forward.c), which took a file for its socket to the app when its
- * head came in (or it got 503, unrecorded); or, for a --hold hook, not
+ * head came in (or it got 503, only its refusal journaled); or, for a --hold hook, not
  * yet (hold.c).  A request that failed its hook's signature check is
  * answered 401 once durable, and none of the hook's answer settings
  * apply; past the rate caps it is answered 401 at once.
@@ -491,7 +491,7 @@ httpd_hooked(struct httpd *h, struct request *r,
 		return (httpd_refuse(h, r, connection, method,
 		    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
 	if (r->hook->forward_to != NULL && !forward_admit(h->forward, r)) {
-		/* No file for its socket to the app: not even recorded. */
+		/* No file for its socket to the app: only the refusal is recorded. */
 		refuse_record(h->reject, r, r->hook, method,
 		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_NO_FILE_TEXT, 1);
 		return (httpd_answer_retry(h, connection,
