@@ -199,6 +199,17 @@ outbound_result_release(struct httpc_result *result)
 	buffer_release(&result->trace);
 }
 
+/* Free what outbound_keep_last kept, once the next attempt leaves. */
+static void
+outbound_drop_last(struct outbound_request *o)
+{
+	if (o->last == NULL)
+		return;
+	outbound_result_release(o->last);
+	free(o->last);
+	o->last = NULL;
+}
+
 /*
  * Keep a copy of an attempt's result (of seq) while the next attempt
  * waits, to tell the caller should that attempt never be made.
@@ -209,10 +220,7 @@ outbound_keep_last(struct outbound_request *o,
 {
 	struct httpc_result	*last;
 
-	if (o->last != NULL) {
-		outbound_result_release(o->last);
-		free(o->last);
-	}
+	outbound_drop_last(o);
 	last = xmalloc(sizeof *last);
 	outbound_result_init(last, result->error == NULL ? NULL :
 	    xstrdup(result->error));
@@ -272,10 +280,7 @@ outbound_request_free(struct outbound_request *o)
 		free(o->proxy_user);
 	}
 	json_object_put(o->proxy_headers);
-	if (o->last != NULL) {
-		outbound_result_release(o->last);
-		free(o->last);
-	}
+	outbound_drop_last(o);
 	free(o);
 }
 
@@ -461,6 +466,7 @@ outbound_go(void *arg)
 
 	outbound_started(o);
 	store_started(o->out->store, o->message);
+	outbound_drop_last(o);
 	/* Durable, so numbered for good (a Redis store renumbers). */
 	if (o->attempt == 1)
 		o->first_seq = o->message->seq;
