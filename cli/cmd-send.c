@@ -54,7 +54,7 @@ const struct cmd_entry cmd_send_entry = {
 	    "the request (it may have been made: never sent again by itself)\n"
 	    "or its Redis store does not acknowledge the request's record,\n"
 	    "or no file is free for it, within --timeout (then it never\n"
-	    "leaves).\n"
+	    "leaves; for a retry, the attempt before it decides).\n"
 	    "METHOD defaults to POST with a body, else GET.  Every attempt\n"
 	    "is journaled before it leaves and shows in '" FISH_NAME
 	    " log';\n"
@@ -417,6 +417,7 @@ cmd_send_request(const char *method, const struct items *items,
 	struct json_object	*request;
 	int64_t			 http_status, attempts, deadline;
 	int			 status, answered = 0;
+	const char		*note;
 	char			 after[64] = "";
 
 	request = proto_request("send");
@@ -462,8 +463,14 @@ cmd_send_request(const char *method, const struct items *items,
 	if (attempts > 1)
 		(void)snprintf(after, sizeof after, " (after %lld attempts)",
 		    (long long)attempts);
+	/* The next attempt found no file free: say so, with its result. */
+	if ((note = proto_string(frame.json, "note")) != NULL)
+		(void)snprintf(after, sizeof after, " (after %lld attempt%s)",
+		    (long long)attempts, attempts == 1 ? "" : "s");
 	if ((status = proto_status(frame.json)) != EXIT_OK) {
 		cmd_send_failed(method, items->url, so, &frame, after, status);
+		if (note != NULL)
+			fish_warnx("send: %s %s: %s", method, items->url, note);
 		goto fail;
 	}
 
@@ -480,6 +487,8 @@ cmd_send_request(const char *method, const struct items *items,
 		    items->url, (long long)http_status, so->expect, after);
 		status = EXIT_FAILED;
 	}
+	if (note != NULL)
+		fish_warnx("send: %s %s: %s", method, items->url, note);
 fail:
 	if (cmd_send_output_close(so, answered) != EXIT_OK && status == EXIT_OK)
 		status = EXIT_FAILED;

@@ -11,24 +11,41 @@
  *			control sockets, the event loop's and MHD's epoll
  *			and signal files, the journal's open and next
  *			segments, a Redis store's connections, a tunnel's
- *			pipes, curl's wake-up pair and its name lookups
+ *			pipes, curl's wake-up pair, and a few spare
  *	connections	hooks' HTTP connections (MHD's connection limit):
  *			--max-connections, but no more than the limit less
- *			FILES_RESERVE (half the limit when it is low)
+ *			FILES_RESERVE (half the limit when it is low), and
+ *			no more than leaves room for the others at a limit
+ *			so low that their floors would not fit
  *	control		control clients (fish wait, spawn...): half of
  *			what is left, within FILES_CONTROL_MIN and
  *			FILES_CONTROL_MAX; more wait in the socket's queue
- *	outbound	the rest: curl's sockets, one for each send, replay
- *			or forward under way (curl's connection cache keeps
- *			no more, closing idle ones to make room)
+ *	outbound	all that is left (half, or more past
+ *			FILES_CONTROL_MAX clients): curl's sockets, one for each send,
+ *			replay or forward under way (curl's connection
+ *			cache keeps no more, closing idle ones to make room)
+ *
+ * The shares and our own files fit in the limit from FILES_FIT_MIN up:
+ * one connection, the floors of control clients and outbound sockets,
+ * and FILES_OWN.  Below it nothing can: the floors are kept, and the
+ * listener may run out of files.
+ *
+ * An outbound request counts as one file, its socket, but takes up to
+ * three more while it connects: a name lookup one or two (curl's
+ * threaded resolver signals through a socket pair), happy eyeballs a
+ * second socket when a name has addresses of both families.  Those are
+ * not counted (they last only until the connection is made), and
+ * FILES_OWN spares only a few files: at a low limit, several sends or
+ * forwards connecting to names at once may find none and fail (exit 5,
+ * or 502 for a forward).
  *
  * A forward needs a file on both sides, its sender's connection and its
  * socket to the app: it takes an outbound file when its request's head
  * is in, before its body is read or recorded, or its sender gets 503
- * with Retry-After and nothing is recorded (listener/in/forward.c).  A
- * send that finds no outbound file waits for one, before its start is
- * recorded (listener/out/outbound.c).  Control clients that find none
- * wait in the socket's queue.
+ * with Retry-After and only the refusal is recorded, as a refused head
+ * (listener/in/forward.c).  A send that finds no outbound file waits for
+ * one, before its start is recorded (listener/out/outbound.c).  Control
+ * clients that find none wait in the socket's queue.
  */
 #include "config.h"
 
@@ -70,7 +87,7 @@ files_limit(void)
 void
 files_budget(uint64_t limit, uint64_t max_connections, struct files *f)
 {
-	uint64_t	room, rest;
+	uint64_t	room, rest, floors;
 
 	memset(f, 0, sizeof *f);
 	f->limit = limit;
@@ -88,4 +105,8 @@ files_budget(uint64_t limit, uint64_t max_connections, struct files *f)
 		    FILES_CONTROL_MIN;
 	/* At least one, or no forward could ever go. */
 	f->outbound = rest > f->control ? rest - f->control : 1;
+	/* So low that the floors do not fit: fewer connections, one at least. */
+	floors = FILES_OWN + f->control + f->outbound;
+	if (f->connections + floors > limit)
+		f->connections = limit > floors ? limit - floors : 1;
 }

@@ -9,13 +9,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The listener's own files, kept out of the budget (see files.c). */
+/*
+ * The listener's own files, kept out of the budget, and a few spare; not
+ * what outbound requests take while they connect (see files.c).
+ */
 #define FILES_OWN		24
 /* Past twice this limit, all but this many go to hooks' connections. */
 #define FILES_RESERVE		64
 /* Control clients at a time: at least, and at most. */
 #define FILES_CONTROL_MIN	4
 #define FILES_CONTROL_MAX	1024
+/* The lowest limit that the shares and our own files fit in. */
+#define FILES_FIT_MIN		(FILES_OWN + FILES_CONTROL_MIN + 2)
 
 struct files {
 	uint64_t	limit;		/* RLIMIT_NOFILE, or 0: none */

@@ -68,6 +68,8 @@ struct httpc_result {
 	int64_t			 retry_after_ms; /* Retry-After, or -1 */
 	char			*final_url;	/* after redirects, or NULL */
 	unsigned int		 attempt;	/* set by outbound: 1, 2, ... */
+	char			*note;		/* set by outbound: why no
+						   later attempt was made */
 	struct buffer		 trace;		/* with verbose: the heads
 						   sent ("> ") and received
 						   ("< "), line by line */

@@ -417,6 +417,21 @@ listener_start_tunnel(void)
 	}
 }
 
+/* Say how our open files are shared out, at every start. */
+static void
+listener_log_files(const struct files *files)
+{
+	if (files->limit == 0) {
+		log_info("open files: no limit, none counted");
+		return;
+	}
+	log_info("open files: %llu, shared out as %llu for hooks' "
+	    "connections, %zu for control clients, %zu for outbound requests "
+	    "and %d for the listener's own", (unsigned long long)files->limit,
+	    (unsigned long long)files->connections, files->control,
+	    files->outbound, FILES_OWN);
+}
+
 /*
  * Share out our open files (files.c), then start HTTP out, HTTP in on
  * http_fd, and the control socket, each within its share.
@@ -431,6 +446,7 @@ listener_start_http(int http_fd)
 
 	settings_limits(&listener.settings, &limits);
 	files_budget(files_limit(), limits.max_connections, &files);
+	listener_log_files(&files);
 	listener.httpc = httpc_new(listener.loop);
 	listener.outbound = outbound_new(listener.loop, listener.httpc,
 	    listener.store, listener.session.name, files.outbound);

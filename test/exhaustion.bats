@@ -360,7 +360,7 @@ disk_sender() {
 	assert_output 200
 }
 
-@test "with 64 open files, concurrent forwarded callbacks get the app's answer or 503 unrecorded, never 502" {
+@test "with 64 open files, concurrent forwarded callbacks get the app's answer or 503 with only its refusal journaled, never 502" {
 	local i code forwarded=0 refused=0
 	start_low_files
 	start_app "$go"
@@ -428,4 +428,143 @@ were all in use); it did not leave"
 	run fish log
 	refute_output --partial /early
 	assert_output --regexp 'POST http://127\.0\.0\.1:[0-9]+/late  201'
+}
+
+# logged TEXT: fish log shows TEXT (for wait_until).
+logged() {
+	fish log 2>/dev/null | grep -q -- "$1"
+}
+
+@test "a retry that finds no file free reports the attempt before it, which left and was answered" {
+	local out=$BATS_TEST_TMPDIR/busy rc=0
+	start_low_files
+	start_app "$go"
+	# Attempt 1 leaves and is answered 503 with Retry-After: 3.
+	fish send "$app_url/busy" --data busy --retry 1 --timeout 1s \
+	    >"$out.body" 2>"$out" 3>&- &
+	sender=$!
+	wait_until 10 logged "/busy  503"
+	# Forwards take every file before attempt 2 is due.
+	forward_gated 20
+	wait "$sender" || rc=$?
+	sender=""
+	touch "$go"
+	assert_equal "$rc" 1
+	# Its answer is printed, as a send without retries would have.
+	run cat "$out.body"
+	assert_output 'POST /busy X-Test=None busy'
+	run cat "$out"
+	assert_output "fish: send: POST $app_url/busy: got 503, expected 2xx \
+(after 1 attempt)
+fish: send: POST $app_url/busy: no file free for attempt 2 within its \
+timeout (the listener's 4 for outbound requests were all in use), so it \
+was not made"
+	# Attempt 1 is journaled, and no other.
+	run fish log
+	assert_equal "$(grep -c /busy <<<"$output")" 1
+}
+
+# forwarded URL: a callback posted to URL gets the app's 201.
+forwarded() {
+	[ "$(curl -sS -o /dev/null -w '%{http_code}' -d '"real"' "$1")" = 201 ]
+}
+
+@test "with 64 open files, bodies past --max-body to a forwarding hook give back their file at once, so real callbacks are forwarded" {
+	local over=$BATS_TEST_TMPDIR/over
+	start_low_files --max-body 64KiB --idle-timeout 60s
+	start_app "$go"
+	hook=$(fish spawn --forward-to "$app_url")
+	# As many as there are files for outbound requests, never finished.
+	python3 "$exhaust" overflow "$port" "${hook##*/}" 4 131072 "$go" \
+	    >"$over" 3>&- &
+	holder=$!
+	wait_until 10 grep -q 'sent 4' "$over"
+	wait_until 10 forwarded "$hook/x"
+	assert_equal "$(listener_pid)" "$pid"
+}
+
+# settled N: each of N sends to /gate is answered, waits at the app, or
+# waits for an outbound file.
+settled() {
+	local waiting
+	waiting=$(grep -c 'POST .*/gate: waits for an outbound file' "$log")
+	answered_or_held $(($1 - waiting))
+}
+
+@test "with 64 open files, sends to the session's own forwarding hook take two files each: two at most are forwarded at once, none gets 502" {
+	local i code held
+	start_low_files
+	start_app "$go"
+	hook=$(fish spawn --forward-to "$app_url")
+	senders=()
+	for i in 1 2 3 4; do
+		fish send "$hook/gate" --data "\"$i\"" --timeout 20s \
+		    -o /dev/null -w '%{http_code}' \
+		    >"$BATS_TEST_TMPDIR/code-$i" 2>/dev/null 3>&- &
+		senders+=($!)
+	done
+	wait_until 20 settled 4
+	# Four files: each forwarded send holds its own and its forward's.
+	held=$(cat "$go.held" 2>/dev/null | wc -l)
+	[ "$held" -le 2 ] || fail "$held forwarded at once"
+	touch "$go"
+	wait "${senders[@]}" || true
+	senders=()
+	for i in 1 2 3 4; do
+		code=$(cat "$BATS_TEST_TMPDIR/code-$i")
+		case $code in
+		201 | 503) ;;
+		*) fail "send $i got $code" ;;
+		esac
+	done
+}
+
+# sending_order: print the types of the journal's records of sends, in
+# the order written: 8 for an attempt's start, 4 for its outcome.
+sending_order() {
+	local f
+	for f in "$FISH_HOME"/sessions/default/journal/*.journal; do
+		"$FISH_SRC_DIR/test/helpers/journal.py" offsets "$f"
+	done | awk '$3 == 8 || $3 == 4 { printf "%s ", $3 }'
+}
+
+@test "with one file for outbound requests, a send's outcome is journaled before the send waiting for its file starts" {
+	journal_only "it reads the order of the journal's own records"
+	no_valgrind
+	run bash -c "ulimit -n 58 && fish start"
+	assert_success
+	spawn_hook
+	run grep -c "shared out as 29 for hooks' connections, 4 for control \
+clients, 1 for outbound" "$log"
+	assert_output 1
+	start_app "$go"
+	fish send "$app_url/gate" --data first --timeout 20s \
+	    >"$BATS_TEST_TMPDIR/first" 2>&1 3>&- &
+	senders=($!)
+	wait_until 10 test -s "$go.held"
+	fish send "$app_url/second" --data second --timeout 20s \
+	    >"$BATS_TEST_TMPDIR/second" 2>&1 3>&- &
+	senders+=($!)
+	wait_until 10 grep -q 'POST .*/second: waits for an outbound file' \
+	    "$log"
+	touch "$go"
+	wait "${senders[@]}"
+	senders=()
+	fish stop
+	assert_equal "$(sending_order)" "8 4 8 4 "
+}
+
+@test "the log says how the open files are shared out at every start, not only when connections are cut" {
+	no_valgrind
+	run bash -c "ulimit -n 1024 && fish start"
+	assert_success
+	fish stop
+	run bash -c "ulimit -n 1024 && fish start"
+	assert_success
+	run grep -c "open files: 1024, shared out as 512 for hooks' \
+connections, 244 for control clients, 244 for outbound requests and 24 \
+for the listener's own" "$log"
+	assert_output 2
+	run grep -c 'serving at most' "$log"
+	assert_output 0
 }

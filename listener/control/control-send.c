@@ -85,6 +85,9 @@ control_send_answer(struct httpc_result *result, uint64_t seq,
 		    json_object_new_int64(result->time_ms));
 		json_object_object_add(r, "attempts",
 		    json_object_new_int((int)result->attempt));
+		if (result->note != NULL)
+			json_object_object_add(r, "note",
+			    json_object_new_string(result->note));
 		if (result->final_url != NULL)
 			json_object_object_add(r, "final_url",
 			    json_object_new_string(result->final_url));

@@ -16,9 +16,11 @@
  * connection: it takes one of the outbound files of the listener's
  * budget (lib/files.c) as soon as its request's head is in
  * (forward_admit), before its body is read or recorded.  With none free,
- * its sender gets 503 with Retry-After and nothing is recorded, rather
- * than a 502 after its record was written, which a sender that tries
- * again would deliver twice.
+ * its sender gets 503 with Retry-After and only the refusal is recorded,
+ * as a refused head (refuse.c), rather than a 502 after its record was
+ * written, which a sender that tries again would deliver twice.  A request found not to be forwarded after
+ * all (a body too large, a failed signature check, an echo) gives its
+ * file back then (forward_release), not when its connection is done.
  */
 #include "config.h"
 
@@ -35,6 +37,7 @@
 #include "forward.h"
 #include "hook.h"
 #include "httpc.h"
+#include "log.h"
 #include "outbound.h"
 #include "proto.h"
 #include "request.h"
@@ -160,6 +163,13 @@ forward_start(struct forward *fw, struct request *r)
 	struct forwarding	*f;
 	char			*url;
 
+	/*
+	 * Admitted before its body was read (httpd_hooked), so it holds a
+	 * file: a forward without one would take a file a send waits for,
+	 * or leave after its record with none, to fail with 502.
+	 */
+	if (!r->forward_file)
+		fatalx("forward of a request that took no outbound file");
 	memset(&req, 0, sizeof req);
 	url = answer_forward_url(r->hook, r->rest);
 	req.method = r->method;
@@ -173,14 +183,27 @@ forward_start(struct forward *fw, struct request *r)
 	f->request = r;
 	r->forwarding = f;
 	TAILQ_INSERT_TAIL(&fw->list, f, entry);
-	/* Admitted before its body was read (httpd_hooked). */
-	if (r->forward_file) {
-		r->forward_file = 0;
-		outbound_forward(fw->outbound, &req, forward_done, f);
-	} else
-		outbound_send(fw->outbound, &req, 0, forward_done, NULL, f);
+	/* The file forward_admit took is the forward's now. */
+	r->forward_file = 0;
+	outbound_forward(fw->outbound, &req, forward_done, f);
 	json_object_put(req.headers);
 	free(url);
+}
+
+/*
+ * Request r will not be forwarded (refused, failed its signature check,
+ * answered otherwise): give back the file forward_admit took for it now,
+ * not once MHD is done with it, which a sender that keeps its connection
+ * busy (a body past --max-body it never ends) puts off, starving real
+ * forwards of files.
+ */
+void
+forward_release(struct forward *fw, struct request *r)
+{
+	if (!r->forward_file)
+		return;
+	r->forward_file = 0;
+	outbound_unreserve(fw->outbound);
 }
 
 /*
@@ -191,10 +214,7 @@ forward_start(struct forward *fw, struct request *r)
 void
 forward_forget(struct forward *fw, struct request *r)
 {
-	if (r->forward_file) {
-		r->forward_file = 0;
-		outbound_unreserve(fw->outbound);
-	}
+	forward_release(fw, r);
 	if (r->forwarding != NULL && r->forwarding->forward == fw)
 		forward_detach(r->forwarding);
 }

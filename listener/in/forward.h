@@ -13,6 +13,7 @@ struct forward	*forward_new(struct outbound *);
 void		 forward_free(struct forward *);
 int		 forward_admit(struct forward *, struct request *);
 void		 forward_start(struct forward *, struct request *);
+void		 forward_release(struct forward *, struct request *);
 void		 forward_forget(struct forward *, struct request *);
 void		 forward_stop(struct forward *);
 

@@ -13,7 +13,7 @@
  * hook's status, headers and body; with the value a handshake asks to
  * have echoed; with the answer of the local app it is forwarded to
  * (forward.c), which took a file for its socket to the app when its
- * head came in (or it got 503, unrecorded); or, for a --hold hook, not
+ * head came in (or it got 503, only its refusal journaled); or, for a --hold hook, not
  * yet (hold.c).  A request that failed its hook's signature check is
  * answered 401 once durable, and none of the hook's answer settings
  * apply; past the rate caps it is answered 401 at once.
@@ -293,6 +293,7 @@ httpd_store_failed(void *arg, const char *why)
 		return;
 	r->message = NULL;
 	request_body_release(r);
+	forward_release(h->forward, r);
 	request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 	    request_store_response(h->store), 0);
 }
@@ -313,6 +314,8 @@ httpd_durable(void *arg)
 	r->seq = r->message->seq;
 	store_ready(h->store, r->message);
 	r->message = NULL;
+	if (h->stopping)
+		forward_release(h->forward, r);
 	if (r->echo != NULL)
 		request_respond(r, httpd_hook_status(hook),
 		    answer_text_len(hook->headers, r->echo, r->echo_len), 0);
@@ -488,17 +491,19 @@ httpd_hooked(struct httpd *h, struct request *r,
 		return (httpd_refuse(h, r, connection, method,
 		    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
 	if (r->hook->forward_to != NULL && !forward_admit(h->forward, r)) {
-		/* No file for its socket to the app: not even recorded. */
+		/* No file for its socket to the app: only the refusal is recorded. */
 		refuse_record(h->reject, r, r->hook, method,
 		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_NO_FILE_TEXT, 1);
 		return (httpd_answer_retry(h, connection,
 		    MHD_HTTP_SERVICE_UNAVAILABLE, HTTPD_NO_FILE_TEXT,
 		    HTTPD_NO_FILE_RETRY_AFTER));
 	}
-	if (framing.length > 0 && !request_body_reserve(r, framing.length))
+	if (framing.length > 0 && !request_body_reserve(r, framing.length)) {
+		forward_release(h->forward, r);
 		return (httpd_refuse(h, r, connection, method,
 		    MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "too many bodies in flight, retry later\n"));
+	}
 	r->stage = REQUEST_RECEIVING;
 	return (MHD_YES);
 }
@@ -533,6 +538,9 @@ httpd_received(struct httpd *h, struct request *r,
 		r->echo = answer_echo(r->hook, connection,
 		    buffer_peek(&r->body), buffer_unread(&r->body),
 		    &r->echo_len);
+	/* Failed its signature check (401), or echoed: never forwarded. */
+	if (outcome != RECORD_ACCEPTED || r->echo != NULL)
+		forward_release(h->forward, r);
 	/* The journal holds the request now; only forward needs it. */
 	if (r->hook->forward_to != NULL)
 		r->method = xstrdup(method);
@@ -574,6 +582,9 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 			return (httpd_received(h, r, connection, method));
 		request_body_add(r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
+		/* It will be refused (413, 503) once it ends. */
+		if (r->too_large || r->overflow)
+			forward_release(h->forward, r);
 		return (MHD_YES);
 	case REQUEST_SUSPENDED:
 		return (MHD_YES);

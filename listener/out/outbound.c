@@ -34,6 +34,7 @@
 #include "clock.h"
 #include "log.h"
 #include "loop.h"
+#include "mask.h"
 #include "message.h"
 #include "outbound.h"
 #include "proto.h"
@@ -65,6 +66,9 @@ struct outbound_request {
 	unsigned int		 attempt;	/* 1, 2, ... */
 	uint64_t		 first_seq;	/* of attempt 1 */
 	struct message		*message;	/* this attempt's */
+	struct httpc_result	*last;		/* the last attempt's, while
+						   the next waits, or NULL */
+	uint64_t		 last_seq;	/* its sequence number */
 	struct json_object	*sending;	/* its headers, till it leaves */
 	struct loop_timer	*timer;		/* backoff before the next */
 	outbound_done_cb	 cb;		/* NULL: told already */
@@ -187,10 +191,58 @@ static void
 outbound_result_release(struct httpc_result *result)
 {
 	free(result->error);
+	free(result->final_url);
+	free(result->note);
 	json_object_put(result->headers);
 	buffer_release(&result->head);
 	buffer_release(&result->body);
 	buffer_release(&result->trace);
+}
+
+/* Free what outbound_keep_last kept, once the next attempt leaves. */
+static void
+outbound_drop_last(struct outbound_request *o)
+{
+	if (o->last == NULL)
+		return;
+	outbound_result_release(o->last);
+	free(o->last);
+	o->last = NULL;
+}
+
+/*
+ * Keep a copy of an attempt's result (of seq) while the next attempt
+ * waits, to tell the caller should that attempt never be made.
+ */
+static void
+outbound_keep_last(struct outbound_request *o,
+    const struct httpc_result *result, uint64_t seq)
+{
+	struct httpc_result	*last;
+
+	outbound_drop_last(o);
+	last = xmalloc(sizeof *last);
+	outbound_result_init(last, result->error == NULL ? NULL :
+	    xstrdup(result->error));
+	last->status = result->status;
+	last->http_status = result->http_status;
+	json_object_put(last->headers);
+	last->headers = json_object_get(result->headers);
+	buffer_add(&last->head, buffer_peek(&result->head),
+	    buffer_unread(&result->head));
+	buffer_add(&last->body, buffer_peek(&result->body),
+	    buffer_unread(&result->body));
+	buffer_add(&last->trace, buffer_peek(&result->trace),
+	    buffer_unread(&result->trace));
+	last->time_ms = result->time_ms;
+	last->transient = result->transient;
+	last->retry_after_ms = result->retry_after_ms;
+	if (result->final_url != NULL)
+		last->final_url = xstrdup(result->final_url);
+	last->redirects = result->redirects;
+	last->unverified = result->unverified;
+	o->last = last;
+	o->last_seq = seq;
 }
 
 /*
@@ -228,6 +280,7 @@ outbound_request_free(struct outbound_request *o)
 		free(o->proxy_user);
 	}
 	json_object_put(o->proxy_headers);
+	outbound_drop_last(o);
 	free(o);
 }
 
@@ -280,8 +333,10 @@ outbound_release(struct outbound_request *o)
 }
 
 /*
- * An attempt waited its --timeout for an outbound file: end its request,
- * which never left.
+ * An attempt waited its --timeout for an outbound file: end its request.
+ * The first never left; after it, the caller hears the last attempt's
+ * result, as it would have had the request not been tried again, with a
+ * note of the attempt that was never made.
  */
 static void
 outbound_blocked_expired(void *arg)
@@ -292,13 +347,22 @@ outbound_blocked_expired(void *arg)
 
 	o->timer = NULL;
 	outbound_unqueue(o);
-	xasprintf(&text, "no file free for the request within its timeout "
-	    "(the listener's %zu for outbound requests were all in use); it "
-	    "did not leave", o->out->files);
-	outbound_result_init(&result, text);
-	result.attempt = o->attempt - 1;
-	outbound_tell(o, &result, 0);
-	outbound_result_release(&result);
+	if (o->last == NULL) {
+		xasprintf(&text, "no file free for the request within its "
+		    "timeout (the listener's %zu for outbound requests were "
+		    "all in use); it did not leave", o->out->files);
+		outbound_result_init(&result, text);
+		result.attempt = o->attempt - 1;
+		outbound_tell(o, &result, 0);
+		outbound_result_release(&result);
+		outbound_request_free(o);
+		return;
+	}
+	xasprintf(&o->last->note, "no file free for attempt %u within its "
+	    "timeout (the listener's %zu for outbound requests were all in "
+	    "use), so it was not made", o->attempt, o->out->files);
+	o->last->attempt = o->attempt - 1;
+	outbound_tell(o, o->last, o->last_seq);
 	outbound_request_free(o);
 }
 
@@ -365,10 +429,15 @@ outbound_done(struct httpc_result *result, void *arg)
 	uint64_t			 seq = o->message->seq;
 	int64_t				 delay;
 
-	outbound_release(o);
 	delay = outbound_retry_delay(o, result);
 	outbound_journal_outcome(o, result, delay);
+	/*
+	 * Only now: the file may start the journaling of a send that waits
+	 * for it, whose start must not come before this outcome.
+	 */
+	outbound_release(o);
 	if (delay >= 0) {
+		outbound_keep_last(o, result, seq);
 		o->attempt++;
 		TAILQ_INSERT_TAIL(&o->out->waiting, o, entry);
 		o->timer = loop_timer_add(o->out->loop, loop_now() + delay,
@@ -397,6 +466,7 @@ outbound_go(void *arg)
 
 	outbound_started(o);
 	store_started(o->out->store, o->message);
+	outbound_drop_last(o);
 	/* Durable, so numbered for good (a Redis store renumbers). */
 	if (o->attempt == 1)
 		o->first_seq = o->message->seq;
@@ -505,9 +575,14 @@ static void
 outbound_attempt(struct outbound_request *o)
 {
 	struct outbound	*out = o->out;
+	char		*shown;
 
 	if (!o->has_file && !out->stopping &&
 	    !outbound_file_free(out, out->nblocked)) {
+		shown = mask_credentials(o->url);
+		log_info("%s %s: waits for an outbound file (all %zu in use)",
+		    o->method, shown, out->files);
+		free(shown);
 		o->blocked_at = loop_now();
 		TAILQ_INSERT_TAIL(&out->blocked, o, entry);
 		out->nblocked++;
@@ -599,7 +674,8 @@ outbound_request_new(struct outbound *out, const struct httpc_request *req,
 /*
  * Make a request, trying again up to retries times; cb gets the result of
  * the last attempt and its sequence number exactly once (0 and an error
- * when it ends between attempts, or finds no outbound file in time).
+ * when it ends between attempts, or its first finds no outbound file in
+ * time; a later one that finds none gives the one before it, noted).
  * ops, if not NULL, may say whether someone still waits for the request
  * (wanted; no more attempts when not) and give each attempt its headers
  * from the request's (headers: a new reference, made for the body, as a

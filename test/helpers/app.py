@@ -7,8 +7,8 @@ Listens on a free loopback port, writes the port to PORTFILE once it
 serves, and answers every request 201 with an X-App header and a body that
 describes what it received: "METHOD PATH X-Test=VALUE BODY".  Some paths
 answer otherwise: /binary 200 with the bytes 00 01 ff as
-application/octet-stream, /empty 204 with no body, /slow only after
-20 seconds, and /gate only once the file GATE exists (each adds a line
+application/octet-stream, /empty 204 with no body, /busy 503 with
+Retry-After: 3, /slow only after 20 seconds, and /gate only once the file GATE exists (each adds a line
 to GATE.held as it starts to wait).  Requests are served at once, each
 in a thread of its own.
 """
@@ -34,6 +34,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "application/octet-stream"
         elif self.path == "/empty":
             status, data, kind = 204, b"", None
+        elif self.path == "/busy":
+            status = 503
         elif self.path == "/slow":
             time.sleep(20)
         elif self.path == "/gate" and GATE is not None:
@@ -43,6 +45,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(0.05)
         self.send_response(status)
         self.send_header("X-App", "yes")
+        if status == 503:
+            self.send_header("Retry-After", "3")
         if kind is not None:
             self.send_header("Content-Type", kind)
         if status != 204:

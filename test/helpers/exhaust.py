@@ -25,6 +25,10 @@ never used.  Raw sockets, so that nothing tidies up what is sent.
         none of it; print "sent", then "closed after S s" once the
         listener closes the connection, timed from the connect (with
         "answered CODE" first if an answer came), or "open" after 30 s
+    exhaust.py overflow PORT TOKEN COUNT SIZE GO
+        open COUNT connections, each POSTing to /TOKEN/x a chunked body
+        of SIZE bytes and never its last chunk; print "sent N"; hold
+        them until GO exists (at most a minute), then close them
     exhaust.py expect PORT TOKEN LENGTH
         POST a head with "Expect: 100-continue" declaring a body of
         LENGTH bytes, and wait for what comes; print each status code of
@@ -44,6 +48,14 @@ def await_file(go):
         time.sleep(0.02)
 
 
+def hold(socks, what, go):
+    """Say how many of socks are open (what N), hold them until go."""
+    print("%s %d" % (what, len(socks)), flush=True)
+    await_file(go)
+    for s in socks:
+        s.close()
+
+
 def control(path, count, go):
     socks = []
     for _ in range(count):
@@ -56,10 +68,7 @@ def control(path, count, go):
             s.close()
             break
         socks.append(s)
-    print("held %d" % len(socks), flush=True)
-    await_file(go)
-    for s in socks:
-        s.close()
+    hold(socks, "held", go)
     print("released", flush=True)
 
 
@@ -173,6 +182,24 @@ def keepalive(port, token, count, size, go):
     print(" ".join("%s x%d" % (c, n) for c, n in summary))
 
 
+def overflow(port, token, count, size, go):
+    socks = []
+    for _ in range(count):
+        s = socket.create_connection((HOST, port))
+        s.settimeout(10)
+        s.sendall(("POST /%s/x HTTP/1.1\r\nHost: x\r\n"
+                   "Transfer-Encoding: chunked\r\n\r\n" % token).encode())
+        sent = 0
+        try:
+            while sent < size:
+                s.sendall(b"1000\r\n" + b"x" * 4096 + b"\r\n")
+                sent += 4096
+        except OSError:
+            pass
+        socks.append(s)
+    hold(socks, "sent", go)
+
+
 def expect(port, token, length):
     s = socket.create_connection((HOST, port))
     s.sendall(head(token, length, "Expect: 100-continue\r\n"))
@@ -206,6 +233,9 @@ def main():
                   int(sys.argv[5]), sys.argv[6])
     elif mode == "promise":
         promise(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    elif mode == "overflow":
+        overflow(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),
+                 int(sys.argv[5]), sys.argv[6])
     elif mode == "expect":
         expect(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
     else:
