@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "clock.h"
 #include "compat.h"
+#include "escape.h"
 #include "fish.h"
 #include "output.h"
 #include "proto.h"
@@ -80,11 +82,25 @@ cmd_status_size(int64_t bytes)
 	return (s);
 }
 
-/* Print one "key: value" line, aligned. */
+/*
+ * Print one "key: value" line, aligned, with the value's control
+ * characters escaped (escape_line) whatever the output: values quote what
+ * others wrote (other listeners' heartbeats, Redis's words, the tunnel's
+ * command line), which must neither drive a terminal nor make one line
+ * two; scripts read --json, which keeps them as data.
+ */
 static int
 cmd_status_line(const char *key, const char *value)
 {
-	return (output_printf("%-*s %s\n", STATUS_KEY_WIDTH, key, value));
+	struct buffer	b;
+	int		ret;
+
+	buffer_init(&b);
+	escape_line(&b, value, strlen(value));
+	ret = output_printf("%-*s %.*s\n", STATUS_KEY_WIDTH, key,
+	    (int)buffer_unread(&b), (const char *)buffer_peek(&b));
+	buffer_release(&b);
+	return (ret);
 }
 
 /* Print an integer reply field as one line. */
@@ -396,17 +412,19 @@ cmd_status_exec(int argc, char **argv)
 		goto fail;
 
 	reply = frame.json;
+	/*
+	 * --json on a terminal too: json-c leaves DEL and C1 controls raw in
+	 * others' text (timeline_style).  The lines are escaped already.
+	 */
+	output_escape(isatty(STDOUT_FILENO));
 	if (json) {
 		json_object_object_del(reply, "v");
 		json_object_object_del(reply, "status");
 		json_object_object_add(reply, "running",
 		    json_object_new_boolean(1));
 		ret = output_json(reply);
-	} else {
-		/* Other listeners' hosts, Redis's words: shown, not obeyed. */
-		output_escape(isatty(STDOUT_FILENO));
+	} else
 		ret = cmd_status_human(reply);
-	}
 	if (ret != 0)
 		status = timeline_write_error("status");
 fail:

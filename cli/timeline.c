@@ -3,8 +3,9 @@
  *
  * The one-line format is for people on a terminal: received content is
  * never written to it as it is, since a body or path may hold escape
- * sequences.  Control characters become spaces (in previews) or '?' (in
- * other fields).  Colours (see term.c for when): arrows by direction,
+ * sequences.  Control characters become spaces in previews (of bodies
+ * that are UTF-8 text); other fields show them, and bytes that are not
+ * UTF-8, as error lines do (escape_line, lib/escape.c).  Colours (see term.c for when): arrows by direction,
  * statuses by class (2xx green, 3xx cyan, 4xx yellow, 5xx and failures
  * red), rejected requests red, sequence numbers and requests under way dim.
  */
@@ -20,6 +21,7 @@
 
 #include "buffer.h"
 #include "client.h"
+#include "escape.h"
 #include "filter.h"
 #include "fish.h"
 #include "mask.h"
@@ -277,7 +279,7 @@ timeline_add_clean(struct buffer *b, const char *s, size_t len,
 	}
 }
 
-/* Add a string field of an entry to b, cleaned. */
+/* Add a string field of an entry to b, escaped (escape_line). */
 static void
 timeline_add_field(struct buffer *b, struct json_object *entry,
     const char *key)
@@ -285,7 +287,7 @@ timeline_add_field(struct buffer *b, struct json_object *entry,
 	const char	*s = proto_string(entry, key);
 
 	if (s != NULL)
-		timeline_add_clean(b, s, strlen(s), '?', 0, 0);
+		escape_line(b, s, strlen(s));
 }
 
 /* Add text to b between a colour and a reset when colour is set. */
@@ -359,7 +361,7 @@ timeline_add_hook(struct buffer *b, struct json_object *entry)
 	const char	*url = proto_string(entry, "hook"), *token;
 
 	if (name != NULL) {
-		timeline_add_clean(b, name, strlen(name), '?', 0, 0);
+		escape_line(b, name, strlen(name));
 		return;
 	}
 	if (url == NULL) {
@@ -393,7 +395,7 @@ timeline_add_sent(struct buffer *b, struct json_object *entry, int colour)
 		buffer_add_str(b, !timeline_answered(entry) && error == NULL ?
 		    TERM_DIM : proto_int(entry, "status", 0) != EXIT_OK ?
 		    TERM_RED : term_status_colour(http_status));
-	timeline_add_clean(b, text, strlen(text), '?', 0, 0);
+	escape_line(b, text, strlen(text));
 	if (colour)
 		buffer_add_str(b, TERM_RESET);
 	free(text);
@@ -422,7 +424,7 @@ timeline_add_request(struct buffer *b, struct json_object *entry)
 	const char	*event = proto_string(entry, "event");
 
 	if (event != NULL) {
-		timeline_add_clean(b, event, strlen(event), '?', 0, 0);
+		escape_line(b, event, strlen(event));
 		buffer_add_str(b, " (");
 		timeline_add_field(b, entry, "method");
 		buffer_add_str(b, ")");
@@ -459,7 +461,7 @@ timeline_add_answer(struct buffer *b, struct json_object *entry, int colour)
 	status = proto_int(answer, "status", 0);
 	buffer_add_str(b, "  ");
 	if (outcome != NULL) {
-		timeline_add_clean(b, outcome, strlen(outcome), '?', 0, 0);
+		escape_line(b, outcome, strlen(outcome));
 		buffer_add_str(b, " ");
 	}
 	if (colour)
@@ -488,7 +490,7 @@ timeline_add_refused(struct buffer *b, struct json_object *entry, int colour)
 		buffer_add_str(b, term_status_colour(status));
 	buffer_printf(b, "%" PRId64 " refused: ", status);
 	if (reason != NULL)
-		timeline_add_clean(b, reason, strlen(reason), '?', 0, 0);
+		escape_line(b, reason, strlen(reason));
 	if (colour)
 		buffer_add_str(b, TERM_RESET);
 }
@@ -522,7 +524,7 @@ timeline_add_received(struct buffer *b, struct json_object *entry,
 		if (colour)
 			buffer_add_str(b, TERM_RED);
 		buffer_add_str(b, "rejected: ");
-		timeline_add_clean(b, rejected, strlen(rejected), '?', 0, 0);
+		escape_line(b, rejected, strlen(rejected));
 		if (colour)
 			buffer_add_str(b, TERM_RESET);
 	}

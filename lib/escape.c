@@ -12,13 +12,14 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "buffer.h"
 #include "escape.h"
 
 /* Return the length of the well-formed UTF-8 character at p, 0 if none. */
 static size_t
-escape_utf8_char(const unsigned char *p, size_t len)
+escape_utf8_len(const unsigned char *p, size_t len)
 {
 	size_t		n, i;
 	unsigned int	cp, min;
@@ -46,8 +47,20 @@ escape_utf8_char(const unsigned char *p, size_t len)
 	}
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return (0);
-	/* The C1 controls: some terminals take U+009B as CSI. */
-	if (cp <= 0x9f)
+	return (n);
+}
+
+/*
+ * Return the length of the UTF-8 character at p if it passes as it is: 0
+ * if it is not well-formed, or is a C1 control (some terminals take
+ * U+009B as CSI).
+ */
+static size_t
+escape_utf8_char(const unsigned char *p, size_t len)
+{
+	size_t	n = escape_utf8_len(p, len);
+
+	if (n == 2 && p[0] == 0xc2 && p[1] <= 0x9f)
 		return (0);
 	return (n);
 }
@@ -133,4 +146,34 @@ void
 escape_line(struct buffer *b, const void *data, size_t len)
 {
 	escape_add(b, data, len, 1);
+}
+
+/*
+ * Return s as it is when it is UTF-8 (control characters and all), else
+ * as escape_line shows it; caller frees.  For a stranger's text put in a
+ * JSON string for machines: JSON holds UTF-8 only (json-c would write the
+ * other bytes raw, and readers would reject the whole document), while
+ * well-formed text stays data, escaped by whoever prints it on a terminal.
+ */
+char *
+escape_json_text(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 len = strlen(s), i = 0, n;
+	struct buffer		 b;
+
+	while (i < len) {
+		if (p[i] < 0x80)
+			i++;
+		else if ((n = escape_utf8_len(p + i, len - i)) != 0)
+			i += n;
+		else
+			break;
+	}
+	buffer_init(&b);
+	if (i == len)
+		buffer_add(&b, s, len);
+	else
+		escape_line(&b, s, len);
+	return (buffer_detach(&b, NULL));
 }

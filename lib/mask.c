@@ -105,17 +105,3 @@ mask_json_field(struct json_object *o, const char *key)
 	json_object_object_add(o, key, json_object_new_string(masked));
 	free(masked);
 }
-
-/*
- * Make every control character of s '?', in place: text another program
- * wrote (a tunnel client's output, Redis's errors, other listeners'
- * heartbeats) goes to logs and terminals as one harmless line.
- */
-void
-mask_controls(char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-	}
-}

@@ -1,7 +1,6 @@
 /*
  * Masking the passwords of URLs (scheme://user:password@host/...) in text
- * that fish shows: error lines, the timeline, the listener's log; and the
- * control characters of text a stranger wrote (mask_controls).
+ * that fish shows: error lines, the timeline, the listener's log.
  */
 #ifndef MASK_H
 #define MASK_H
@@ -14,6 +13,5 @@ struct json_object;
 int	 mask_needed(const char *);
 char	*mask_credentials(const char *);
 void	 mask_json_field(struct json_object *, const char *);
-void	 mask_controls(char *);
 
 #endif

@@ -52,7 +52,6 @@
 #include "listener-tunnel.h"
 #include "log.h"
 #include "loop.h"
-#include "mask.h"
 #include "tunnel.h"
 #include "xmalloc.h"
 
@@ -153,15 +152,16 @@ tunnel_url_printable(const char *url)
 }
 
 /*
- * Take one line of the client's output: log it (control characters made
- * visible), and look for the URL in it.
+ * Take one line of the client's output: log it, and look for the URL in
+ * it.  Its bytes are kept as they are: the log escapes them, and so does
+ * fish start the error line that quotes the last one (lib/escape.c); a
+ * URL holding any of them is ignored (tunnel_url_printable).
  */
 static void
 tunnel_run_line(struct tunnel_run *t, char *line)
 {
 	char	*url;
 
-	mask_controls(line);
 	if (*line == '\0')
 		return;
 	log_info("tunnel: %s", line);

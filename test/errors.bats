@@ -120,7 +120,7 @@ one_line() {
 	    --tunnel-url-pattern 'https://[a-z.]+'
 	assert_failure 3
 	one_line
-	assert_regex "$stderr" 'its last line: no route M-\^\[\[2J \?\]0;x\? [0-9]+\)$'
+	assert_regex "$stderr" 'its last line: no route M-\^\[\[2J \^\[\]0;x\^G [0-9]+\)$'
 	clean "$(cat "$FISH_HOME/sessions/default/listener.log")"
 	log_has 'tunnel: no route M-^\[\[2J'
 }

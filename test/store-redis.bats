@@ -105,10 +105,25 @@ import json, sys
 print(len(json.load(sys.stdin).get("listeners", [])))' 2>/dev/null)" = "$2" ]
 }
 
-# evil_heartbeat: write a heartbeat of "evil", now, as anyone with
-# Redis's password could: its host holds an escape sequence and a newline.
+# evil_heartbeat [HOST]: write a heartbeat of "evil", now, as anyone with
+# Redis's password could: its host (JSON string text) holds by default an
+# escape sequence, a C1 CSI and a newline.
 evil_heartbeat() {
-	redis HSET 'fish:{default}:listeners' evil "{\"last_seen\": $((${EPOCHREALTIME/./} / 1000)), \"pid\": 7, \"host\": \"h\\u001b[2J\\nforged: line\"}" >/dev/null
+	local host=${1:-'h\u001b[2J\u009b[2J\nforged: line'}
+	redis HSET 'fish:{default}:listeners' evil "{\"last_seen\": $((${EPOCHREALTIME/./} / 1000)), \"pid\": 7, \"host\": \"$host\"}" >/dev/null
+}
+
+# evil_host_is WANT: succeed once evil_host prints WANT.
+evil_host_is() {
+	[ "$(evil_host 2>/dev/null)" = "$1" ]
+}
+
+# evil_host: print repr() of the host status --json gives for "evil".
+evil_host() {
+	fish status --json | python3 -c '
+import json, sys
+print(repr([o["host"] for o in json.load(sys.stdin)["listeners"]
+    if o["name"] == "evil"][0]))'
 }
 
 @test "status names this listener and the others of the session seen in the last minute" {
@@ -133,12 +148,28 @@ evil_heartbeat() {
 	    "$(status_field /listener)"
 
 	# A heartbeat written by anyone with Redis's password is shown with
-	# its control characters made '?': nothing reaches the terminal raw.
+	# its control characters escaped, a C1 CSI too, on a terminal or
+	# not: nothing reaches the terminal raw, one line stays one.
 	evil_heartbeat
 	wait_until 10 others_seen "$A" 2
-	run fish status
-	assert_line --regexp '^(others:)? +evil \(host h\?\[2J\?forged: line, pid 7\), seen [0-9]+ s ago$'
+	run python3 "$FISH_SRC_DIR/test/helpers/pty.py" fish status
+	assert_success
+	assert_line --regexp '^(others:)? +evil \(host h\^\[\[2JM-BM-\^\[\[2J\^Jforged: line, pid 7\), seen [0-9]+ s ago$'
 	refute_output --partial $'\033'
+	refute_output --partial $'\xc2\x9b'
+	run fish status
+	assert_line --regexp '^(others:)? +evil \(host h\^\[\[2JM-BM-\^\[\[2J\^Jforged: line, pid 7\), seen [0-9]+ s ago$'
+	refute_output --partial $'\033'
+	# For machines it stays data, as it was written.
+	run evil_host
+	assert_output "'h\\x1b[2J\\x9b[2J\\nforged: line'"
+	# Bytes that are not UTF-8, which JSON cannot hold: escaped in JSON
+	# too, the whole host, so that --json stays JSON.
+	evil_heartbeat $'h\\u001b\xff'
+	wait_until 10 evil_host_is "'h^[M-^?'"
+	run python3 "$FISH_SRC_DIR/test/helpers/pty.py" fish status
+	assert_line --regexp '^(others:)? +evil \(host h\^\[M-\^\?, pid 7\), seen [0-9]+ s ago$'
+	refute_output --partial $'\xff'
 
 	# A listener stopped leaves the others' lists: evil alone is left.
 	on_b fish stop >/dev/null

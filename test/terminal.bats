@@ -332,3 +332,23 @@ has_frame() {
 	assert_output --partial $'\e[1;35m\xe2\x86\x90\e[0m'
 	stop_tail -INT
 }
+
+@test "log and tail show a stranger's event as error lines do, C1 and bytes that are not UTF-8 too" {
+	local out=$BATS_TEST_TMPDIR/tail.out
+	# A lone 8-bit CSI, a C1 CSI, a byte never UTF-8: made '?' by none
+	# of them before, and the lone CSI reached the terminal raw.
+	post "$hook" x -H $'X-GitHub-Event: a\x9b2Jb\xc2\x9b2Jc\xff'
+	run pty fish log
+	assert_success
+	assert_line --regexp '  a''M-\^\[2Jb''M-BM-\^\[2Jc''M-\^\? \(POST\)  1 B  x$'
+	refute_output --partial $'\x9b'
+	refute_output --partial $'\xff'
+	python3 "$FISH_SRC_DIR/test/helpers/pty.py" fish tail orders \
+	    >"$out" 2>&1 3>&- &
+	tail_pid=$!
+	wait_until 10 post_until_seen "$hook" "$out"
+	post "$hook" y -H $'X-GitHub-Event: a\x9b2Jb\xc2\x9b2Jc\xff'
+	wait_until 10 grep -q 'M-BM-^\[2Jc' "$out"
+	stop_tail
+	assert_equal "$(LC_ALL=C grep -c $'\x9b\\|\xff' "$out")" 0
+}

@@ -170,8 +170,8 @@ json"
 	FAKE_TUNNEL_STYLE=colour run fish start --tunnel cloudflared
 	assert_success
 	assert_output https://seasonal-deck-organisms-sf.trycloudflare.com
-	# Its escapes reach the session's log made harmless.
-	grep -qF 'tunnel: ?[90m2024-05-01T10:00:01Z?[0m ?[32mINF?[0m |  https://seasonal' \
+	# Its escapes reach the session's log made harmless (escape_line).
+	grep -qF 'tunnel: ^[[90m2024-05-01T10:00:01Z^[[0m ^[[32mINF^[[0m |  https://seasonal' \
 	    "$FISH_HOME/sessions/default/listener.log"
 }
 

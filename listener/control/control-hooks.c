@@ -12,11 +12,11 @@
 #include "clock.h"
 #include "control.h"
 #include "envelope.h"
+#include "escape.h"
 #include "hold.h"
 #include "hook.h"
 #include "httpd.h"
 #include "listener.h"
-#include "mask.h"
 #include "proto.h"
 #include "settings.h"
 #include "store.h"
@@ -39,20 +39,20 @@ control_hooks_damage(struct json_object *r, const struct journal_damage *d)
 }
 
 /*
- * A string another listener put in the session's heartbeats, as a JSON
- * string with every control character made '?': it is shown on
- * terminals, and one line each.
+ * Text others wrote (other listeners' heartbeats, Redis's words) as a JSON
+ * string: kept as data for machines (status --json), not made '?'; fish
+ * status escapes it when it prints it (cmd-status.c).  Only bytes that are
+ * not UTF-8 are shown escaped here, as JSON cannot hold them.
  */
 static struct json_object *
 control_hooks_plain(const char *s)
 {
 	struct json_object	*o;
-	char			*copy;
+	char			*text;
 
-	copy = xstrdup(s);
-	mask_controls(copy);
-	o = json_object_new_string(copy);
-	free(copy);
+	text = escape_json_text(s);
+	o = json_object_new_string(text);
+	free(text);
 	return (o);
 }
 
@@ -115,7 +115,7 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 	settings_status(&listener.settings, r);
 	if ((state = store_state(control_store(c))) != NULL) {
 		json_object_object_add(r, "store_state",
-		    json_object_new_string(state));
+		    control_hooks_plain(state));
 		control_hooks_listeners(r, control_store(c));
 		if (store_replicas(control_store(c), &seen) > 0 && seen >= 0)
 			json_object_object_add(r, "store_replicas_seen",

@@ -24,7 +24,6 @@
 
 #include "log.h"
 #include "loop.h"
-#include "mask.h"
 #include "redis-conn.h"
 #include "redis-loop.h"
 #include "redis-reply.h"
@@ -69,8 +68,10 @@ redis_conn_say(struct redis_conn *conn, const char *reason)
 	else
 		snprintf(conn->state, sizeof conn->state, "connecting: %s",
 		    reason);
-	/* Redis's words reach status and terminals: one harmless line. */
-	mask_controls(conn->state);
+	/*
+	 * Redis's words, kept as they are: whoever shows them escapes them
+	 * (the log and error lines always, fish status too; lib/escape.c).
+	 */
 }
 
 /*

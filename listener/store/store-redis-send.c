@@ -31,7 +31,6 @@
 
 #include "log.h"
 #include "loop.h"
-#include "mask.h"
 #include "redis-append.h"
 #include "redis-conn.h"
 #include "redis-follow.h"
@@ -104,8 +103,8 @@ sr_refused(struct store_redis *sr, struct sr_record *r, const char *error)
 		return;
 	log_warnx("redis store: Redis refused an append (%s); sending it "
 	    "again every %d ms", error, SR_REFUSED_RETRY_MS);
+	/* As it is: whoever shows it escapes it (see redis_conn_say). */
 	xasprintf(&sr->refused, "refusing writes: %s", error);
-	mask_controls(sr->refused);
 }
 
 /*

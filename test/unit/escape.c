@@ -46,6 +46,16 @@ escapes_line(const char *in, size_t len, const char *want, const char *name)
 	free(got);
 }
 
+/* Check that s is put in JSON as want. */
+static void
+json_text(const char *s, const char *want, const char *name)
+{
+	char	*got = escape_json_text(s);
+
+	is_str(got, want, name);
+	free(got);
+}
+
 int
 main(void)
 {
@@ -76,5 +86,12 @@ main(void)
 	    "every other control escaped as a body has");
 	escapes_line("h\xc3\xa9 \xc2\x9b", 6, "h\xc3\xa9 M-BM-^[",
 	    "a line keeps UTF-8 text, not C1 controls");
+
+	json_text("h\033[2J\xc2\x9b\n\x7f \xc3\xa9",
+	    "h\033[2J\xc2\x9b\n\x7f \xc3\xa9", "JSON text keeps UTF-8 as data, controls and C1 too");
+	json_text("h\033[2J\xff\n", "h^[[2JM-^?^J",
+	    "JSON text not UTF-8 is shown as one line instead");
+	json_text("\xc2", "M-B", "a JSON text cut mid-character");
+	json_text("", "", "empty JSON text");
 	return (done_testing());
 }

@@ -57,12 +57,5 @@ main(void)
 	    "{\"url\":\"http://u:***@h/\",\"n\":1}",
 	    "mask_json_field masks a string member only");
 	json_object_put(o);
-	{
-		char	text[] = "ERR \033[2J\r\nforged: \x7f\ttab end";
-
-		mask_controls(text);
-		ok(strcmp(text, "ERR ?[2J??forged: ??tab end") == 0,
-		    "mask_controls makes every control character '?'");
-	}
 	return (done_testing());
 }
