@@ -472,6 +472,14 @@ client_stop(const char *name, int purge, uint64_t timeout_ms)
 		    client_receive(&c, &f, deadline) == EXIT_OK)
 			proto_frame_release(&f);
 		json_object_put(req);
+		/*
+		 * Stopped by a signal (said): it has the request, and stops
+		 * once resumed, but not while we wait.
+		 */
+		if (c.stopped) {
+			client_close(&c);
+			return (EXIT_UNAVAILABLE);
+		}
 	} else if (status != CLIENT_ABSENT && errno != EAGAIN) {
 		client_close(&c);
 		return (status);

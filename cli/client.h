@@ -24,6 +24,9 @@ struct client {
 	int		 flags;
 	int64_t		 deadline;	/* for starting the listener, -1: none */
 	struct buffer	 in;
+	int64_t		 look_at;	/* next look at a silent listener */
+	int64_t		 stopped_since;	/* seen stopped since (mono ms), -1 */
+	int		 stopped;	/* given up on: it stayed stopped */
 };
 
 /* Flags for client_open. */
@@ -80,5 +83,10 @@ int	 client_init(struct client *, const char *, int);
 int	 client_connect(struct client *);
 int	 client_left(int64_t, int);
 int	 client_autostart(struct client *, const struct settings *);
+
+/* client-silence.c, for client.c */
+void	 client_heard(struct client *);
+int	 client_silence_timeout(const struct client *, int);
+int	 client_silence(struct client *);
 
 #endif
