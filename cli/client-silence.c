@@ -23,6 +23,10 @@
  * send, receive and reconnect on the client fail quietly with
  * EXIT_UNAVAILABLE, so that no command says it twice or waits again.
  *
+ * A caller whose own deadline bounds its wait (fish stop, which says
+ * what it asked of a listener that did not stop in time) sets
+ * CLIENT_BOUNDED, and is left to it.
+ *
  * FISH_TEST_STOPPED_MS (a test build's) shortens CLIENT_STOPPED_MS, and
  * the looks with it.
  */
@@ -147,7 +151,7 @@ client_silence(struct client *c)
 	pid_t	pid;
 	char	state;
 
-	if (now < c->look_at)
+	if (now < c->look_at || (c->flags & CLIENT_BOUNDED))
 		return (EXIT_OK);
 	c->look_at = now + client_look_ms();
 	if ((pid = client_peer_pid(c)) <= 0)

@@ -456,12 +456,14 @@ client_stop(const char *name, int purge, uint64_t timeout_ms)
 	pid_t			 pid;
 	int			 status;
 
-	if ((status = client_init(&c, name, CLIENT_RESILIENT)) != EXIT_OK)
+	if ((status = client_init(&c, name, CLIENT_RESILIENT | CLIENT_BOUNDED))
+	    != EXIT_OK)
 		return (status);
 	/*
 	 * One deadline for the whole stop: a listener that accepts the
 	 * connection but never answers (stopped by SIGSTOP, or wedged) must
-	 * not hold fish stop for ever.
+	 * not hold fish stop for ever.  Within it, a stopped one is waited
+	 * for too (CLIENT_BOUNDED): it has been asked, and says so.
 	 */
 	deadline = clock_mono_ms() + (int64_t)timeout_ms;
 	c.session.busy_until = deadline;
@@ -472,14 +474,6 @@ client_stop(const char *name, int purge, uint64_t timeout_ms)
 		    client_receive(&c, &f, deadline) == EXIT_OK)
 			proto_frame_release(&f);
 		json_object_put(req);
-		/*
-		 * Stopped by a signal (said): it has the request, and stops
-		 * once resumed, but not while we wait.
-		 */
-		if (c.stopped) {
-			client_close(&c);
-			return (EXIT_UNAVAILABLE);
-		}
 	} else if (status != CLIENT_ABSENT && errno != EAGAIN) {
 		client_close(&c);
 		return (status);

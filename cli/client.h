@@ -36,6 +36,9 @@ struct client {
 #define CLIENT_RESTART	0x8	/* restart it only if it crashed */
 #define CLIENT_RESILIENT 0x4	/* losing the listener is not reported: the
 				   caller reconnects (client_reconnect) */
+#define CLIENT_BOUNDED	0x20	/* the caller's deadline alone bounds its
+				   waits: a stopped listener is not given
+				   up on (client-silence.c) */
 
 /*
  * From client_call: the listener was lost after the request had left, and
