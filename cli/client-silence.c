@@ -27,6 +27,11 @@
  * what it asked of a listener that did not stop in time) sets
  * CLIENT_BOUNDED, and is left to it.
  *
+ * Starting it, a client has no connection yet: it waits for the start
+ * lock, or for the readiness line of the listener it started
+ * (client-start.c), and looks at the listener that holds the session's
+ * pid lock, which may be stopped while it recovers its journal.
+ *
  * FISH_TEST_STOPPED_MS (a test build's) shortens CLIENT_STOPPED_MS, and
  * the looks with it.
  */
@@ -126,15 +131,21 @@ client_process_state(pid_t pid)
 	return (p[2]);
 }
 
-/* Return the pid of the listener at the other end of c, or 0. */
+/*
+ * Return the pid of the listener at the other end of c; unconnected, that
+ * of the one holding the session's pid lock (one that starts holds it
+ * before it takes connections); 0 or -1 when there is none or it cannot
+ * be told.
+ */
 static pid_t
-client_peer_pid(const struct client *c)
+client_listener(const struct client *c)
 {
 	struct ucred	cred;
 	socklen_t	len = sizeof cred;
 
-	if (c->fd == -1 || getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred,
-	    &len) == -1)
+	if (c->fd == -1)
+		return (session_listener_pid(&c->session));
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 		return (0);
 	return (cred.pid);
 }
@@ -154,7 +165,7 @@ client_silence(struct client *c)
 	if (now < c->look_at || (c->flags & CLIENT_BOUNDED))
 		return (EXIT_OK);
 	c->look_at = now + client_look_ms();
-	if ((pid = client_peer_pid(c)) <= 0)
+	if ((pid = client_listener(c)) <= 0)
 		return (EXIT_OK);
 	state = client_process_state(pid);
 	if (state != 'T' && state != 't') {

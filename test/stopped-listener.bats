@@ -230,3 +230,27 @@ assert_gave_up() {
 	wait_until 10 grep -q after-the-silence "$out"
 	stop_tail
 }
+
+@test "a listener stopped while it starts is given up on by the command that started it and by those that wait for it" {
+	local err=$BATS_TEST_TMPDIR/spawn.err pid
+	FISH_TEST_STOP_AT_START=1 fish spawn --name first >/dev/null \
+	    2>"$err" 3>&- &
+	cmd_pid=$!
+	# The listener stops itself once it holds the session's pid lock.
+	wait_until 10 test -s "$FISH_HOME/sessions/default/listener.pid"
+	pid=$(listener_pid)
+	wait_until 10 is_stopped "$pid"
+	stopped_pid=$pid
+	# This one waits for the start lock the stopped listener holds.
+	run --separate-stderr timeout 20 fish ls
+	assert_gave_up
+	reap "$cmd_pid"
+	cmd_pid=
+	assert_equal "$status" 3
+	assert_equal "$(cat "$err")" "$(stopped_line "$pid")"
+	resume_listener
+	wait_until 10 listener_up
+	run fish ls
+	assert_success
+	refute_line --regexp '^first '
+}
