@@ -162,10 +162,10 @@ client_silence(struct client *c)
 	pid_t	pid;
 	char	state;
 
-	if (now < c->look_at || (c->flags & CLIENT_BOUNDED))
+	if (now < c->look_at)
 		return (EXIT_OK);
 	c->look_at = now + client_look_ms();
-	if ((pid = client_listener(c)) <= 0)
+	if ((c->flags & CLIENT_BOUNDED) || (pid = client_listener(c)) <= 0)
 		return (EXIT_OK);
 	state = client_process_state(pid);
 	if (state != 'T' && state != 't') {

@@ -96,20 +96,21 @@ assert_gave_up() {
 }
 
 @test "log, show and export on a stopped listener each say so and exit 3" {
-	local url
+	local url seq
 	url=$(fish spawn --name orders)
 	post "$url" '{"n":1}'
+	seq=$(nth_seq 1)
 	stop_listener
 	run --separate-stderr timeout 20 fish log
 	assert_gave_up
-	run --separate-stderr timeout 20 fish show 1
+	run --separate-stderr timeout 20 fish show "$seq"
 	assert_gave_up
 	run --separate-stderr timeout 20 fish export --har "$BATS_TEST_TMPDIR/out.har"
 	assert_gave_up
 	resume_listener
 	run fish log
 	assert_success
-	assert_output --partial "#1"
+	assert_output --partial '{"n":1}'
 }
 
 @test "wait on a stopped listener says so and exits 3, and the message is still there once it is resumed" {
