@@ -170,6 +170,27 @@ assert_gave_up() {
 	assert_equal "$(cat "$err")" "$(stopped_line "$stopped_pid")"
 }
 
+@test "a listener in the foreground suspended as by Ctrl-Z is given up on, and serves once resumed" {
+	local pid
+	fish start --foreground 2>"$BATS_TEST_TMPDIR/fg.log" 3>&- &
+	pid=$!
+	cmd_pid=$pid
+	wait_until 10 listener_up
+	# What the terminal sends the foreground process group on Ctrl-Z.
+	kill -TSTP "$pid"
+	wait_until 10 is_stopped "$pid"
+	stopped_pid=$pid
+	run --separate-stderr timeout 20 fish spawn
+	assert_gave_up
+	resume_listener
+	run fish spawn --name after
+	assert_success
+	fish stop
+	reap "$pid"
+	cmd_pid=
+	assert_equal "$status" 0
+}
+
 @test "a command on another session names the stopped one's listener" {
 	fish -S other spawn >/dev/null
 	stop_listener other
