@@ -22,6 +22,9 @@
  * waits as it always did.  Giving up says one line and makes every later
  * send, receive and reconnect on the client fail quietly with
  * EXIT_UNAVAILABLE, so that no command says it twice or waits again.
+ * What it asked and the listener had not read is not done when the
+ * listener runs again: its client has hung up (conn_gone, in
+ * listener/control/control-input.c).
  *
  * A caller whose own deadline bounds its wait (fish stop, which says
  * what it asked of a listener that did not stop in time) sets
