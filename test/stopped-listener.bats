@@ -90,6 +90,7 @@ assert_gave_up() {
 	assert_gave_up
 	assert_output ""
 	resume_listener
+	wait_until 10 log_has "hung up before its spawn request was read"
 	run fish ls
 	assert_success
 	assert_line --regexp '^first '
@@ -102,6 +103,7 @@ assert_gave_up() {
 	run --separate-stderr timeout 20 fish close orders
 	assert_gave_up
 	resume_listener
+	wait_until 10 log_has "hung up before its close request was read"
 	run fish ls
 	assert_success
 	assert_line --regexp '^orders .* open$'
