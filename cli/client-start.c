@@ -60,11 +60,13 @@ client_alarm(int sig)
 /*
  * Take a flock(2) lock (op) on fd, waiting until deadline (-1: for ever).
  * A timer wakes the wait at least every CLIENT_TICK_MS, so a signal that
- * sets client_interrupted ends it even if it came just before flock began.
- * Return EXIT_OK, EXIT_TIMEOUT, EXIT_INTERRUPTED, or -1 with errno.
+ * sets client_interrupted ends it even if it came just before flock began,
+ * and, for a watch, so that a listener holding the lock that stays
+ * stopped is given up on (client_silence).  Return EXIT_OK, EXIT_TIMEOUT,
+ * EXIT_INTERRUPTED, EXIT_UNAVAILABLE (said), or -1 with errno.
  */
 static int
-client_flock(int fd, int op, int64_t deadline)
+client_flock(int fd, int op, int64_t deadline, struct client *watch)
 {
 	struct sigaction	 sa, old;
 	struct itimerval	 it;
@@ -78,6 +80,8 @@ client_flock(int fd, int op, int64_t deadline)
 	sa.sa_handler = client_alarm;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, &old);
+	if (watch != NULL)
+		client_heard(watch);
 	for (;;) {
 		if (client_interrupted) {
 			status = EXIT_INTERRUPTED;
@@ -87,6 +91,9 @@ client_flock(int fd, int op, int64_t deadline)
 			status = EXIT_TIMEOUT;
 			break;
 		}
+		if (watch != NULL &&
+		    (status = client_silence(watch)) != EXIT_OK)
+			break;
 		memset(&it, 0, sizeof it);
 		it.it_value.tv_sec = left / 1000;
 		it.it_value.tv_usec = (left % 1000) * 1000;
@@ -121,24 +128,28 @@ client_wait_exit(const struct session *s, int64_t deadline)
 	if (s->dir_fd == -1 || (fd = openat(s->dir_fd, SESSION_PID,
 	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return (EXIT_OK);
-	status = client_flock(fd, LOCK_SH, deadline);
+	status = client_flock(fd, LOCK_SH, deadline, NULL);
 	close(fd);
 	return (status == -1 ? EXIT_OK : status);
 }
 
 /*
- * Open and take the session's start lock, waiting until deadline.  Return
- * the descriptor, or -1 with *status: EXIT_TIMEOUT or EXIT_INTERRUPTED
- * (not reported), EXIT_UNAVAILABLE (reported).
+ * Open and take c's session's start lock, waiting until c's deadline
+ * (deadline -1: for ever) unless the listener that holds it while it
+ * starts stays stopped.  Return the descriptor, or -1 with *status:
+ * EXIT_TIMEOUT or EXIT_INTERRUPTED (not reported), EXIT_UNAVAILABLE
+ * (reported).
  */
 static int
-client_lock(const struct session *s, int64_t deadline, int *status)
+client_lock(struct client *c, int64_t deadline, int *status)
 {
-	int	fd;
+	const struct session	*s = &c->session;
+	int			 fd;
 
 	fd = openat(s->dir_fd, SESSION_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
-	if (fd == -1 || (*status = client_flock(fd, LOCK_EX, deadline)) == -1) {
+	if (fd == -1 ||
+	    (*status = client_flock(fd, LOCK_EX, deadline, c)) == -1) {
 		fish_warn("cannot lock %s", s->lock_path);
 		*status = EXIT_UNAVAILABLE;
 	}
@@ -202,27 +213,31 @@ client_spawn(const struct session *s, const struct settings *given,
 }
 
 /*
- * Read the listener's readiness line, waiting until deadline.  Return
- * EXIT_OK for "ok"; EXIT_TIMEOUT or EXIT_INTERRUPTED (not reported) when
- * the deadline or a signal comes first; else set *why and return
- * EXIT_USAGE when our settings were at fault ("usage: "), EXIT_UNAVAILABLE
- * otherwise.
+ * Read the listener's readiness line, waiting until c's deadline unless
+ * the listener stays stopped meanwhile (client_silence).  Return EXIT_OK
+ * for "ok"; EXIT_TIMEOUT or EXIT_INTERRUPTED (not reported) when the
+ * deadline or a signal comes first; EXIT_UNAVAILABLE with *why NULL when
+ * it stayed stopped (reported); else set *why and return EXIT_USAGE when
+ * our settings were at fault ("usage: "), EXIT_UNAVAILABLE otherwise.
  */
 static int
-client_read_ready(int fd, const struct session *s, int64_t deadline,
-    char **why)
+client_read_ready(int fd, struct client *c, char **why)
 {
-	struct pollfd	 pfd;
-	char		 buf[1024];
-	size_t		 len = 0;
-	ssize_t		 n;
-	int		 timeout;
+	const struct session	*s = &c->session;
+	struct pollfd		 pfd;
+	char			 buf[1024];
+	size_t			 len = 0;
+	ssize_t			 n;
+	int			 timeout;
 
+	client_heard(c);
 	while (len < sizeof buf - 1) {
 		if (client_interrupted)
 			return (EXIT_INTERRUPTED);
-		if ((timeout = client_left(deadline, 1)) == 0)
+		if ((timeout = client_left(c->deadline, 1)) == 0)
 			return (EXIT_TIMEOUT);
+		if (client_silence(c) != EXIT_OK)
+			return (EXIT_UNAVAILABLE);
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		if ((n = poll(&pfd, 1, timeout)) == 0 ||
@@ -304,7 +319,7 @@ client_autostart(struct client *c, const struct settings *given)
 		free(cause);
 		return (EXIT_UNAVAILABLE);
 	}
-	if ((lock_fd = client_lock(s, c->deadline, &status)) == -1)
+	if ((lock_fd = client_lock(c, c->deadline, &status)) == -1)
 		return (status);
 	/* Another command may have started it while we waited. */
 	if ((status = client_connect(c)) != CLIENT_ABSENT ||
@@ -323,9 +338,10 @@ client_autostart(struct client *c, const struct settings *given)
 		goto done;
 	}
 	close(pipe_fd[1]);
-	status = client_read_ready(pipe_fd[0], s, c->deadline, &cause);
+	cause = NULL;
+	status = client_read_ready(pipe_fd[0], c, &cause);
 	close(pipe_fd[0]);
-	if (status == EXIT_USAGE || status == EXIT_UNAVAILABLE) {
+	if (cause != NULL) {
 		fish_warnx("cannot start the listener of session '%s': %s",
 		    s->name, cause);
 		free(cause);
@@ -386,7 +402,7 @@ client_foreground(struct client *c, const struct settings *given)
 		free(cause);
 		return (EXIT_UNAVAILABLE);
 	}
-	if ((lock_fd = client_lock(&c->session, -1, &status)) == -1)
+	if ((lock_fd = client_lock(c, -1, &status)) == -1)
 		return (status);
 	if ((status = client_connect(c)) != CLIENT_ABSENT) {
 		if (status == EXIT_OK) {
@@ -456,12 +472,14 @@ client_stop(const char *name, int purge, uint64_t timeout_ms)
 	pid_t			 pid;
 	int			 status;
 
-	if ((status = client_init(&c, name, CLIENT_RESILIENT)) != EXIT_OK)
+	if ((status = client_init(&c, name, CLIENT_RESILIENT | CLIENT_BOUNDED))
+	    != EXIT_OK)
 		return (status);
 	/*
 	 * One deadline for the whole stop: a listener that accepts the
 	 * connection but never answers (stopped by SIGSTOP, or wedged) must
-	 * not hold fish stop for ever.
+	 * not hold fish stop for ever.  Within it, a stopped one is waited
+	 * for too (CLIENT_BOUNDED): it has been asked, and says so.
 	 */
 	deadline = clock_mono_ms() + (int64_t)timeout_ms;
 	c.session.busy_until = deadline;

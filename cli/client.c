@@ -24,6 +24,12 @@
  * tail keep their own loops: wait takes nothing until the client confirms
  * it (so asking again is harmless) and tail resumes after the last entry
  * it printed.
+ *
+ * A listener that is alive but cannot answer (stopped by SIGSTOP or
+ * Ctrl-Z) closes nothing: every wait for it to read or answer
+ * (client_wait) looks at it after a while of silence and gives up on one
+ * that stays stopped (client-silence.c).  Nothing else bounds a request:
+ * a listener that works is waited for, however long it takes.
  */
 #include "config.h"
 
@@ -59,8 +65,10 @@ client_connect(struct client *c)
 	char	*cause;
 	int	 saved;
 
-	if ((c->fd = session_connect(&c->session, &cause)) != -1)
+	if ((c->fd = session_connect(&c->session, &cause)) != -1) {
+		client_heard(c);
 		return (EXIT_OK);
+	}
 	if (cause == NULL)
 		return (CLIENT_ABSENT);
 	saved = errno;
@@ -102,6 +110,7 @@ client_init(struct client *c, const char *name, int flags)
 	c->fd = -1;
 	c->flags = flags;
 	c->deadline = -1;
+	c->stopped_since = -1;
 	buffer_init(&c->in);
 	if (session_init(&c->session, name, &cause) == -1) {
 		fish_warnx("%s", cause);
@@ -180,13 +189,16 @@ client_open(struct client *c, const char *name, int flags)
  * Drop the connection and connect again, starting the listener if needed
  * by c->deadline: it crashed, leaving its socket behind.  One that was
  * stopped removed its socket before it closed the connection: that is
- * said, EXIT_UNAVAILABLE, and it is not started again.
+ * said, EXIT_UNAVAILABLE, and it is not started again.  Nor is one that
+ * was given up on as stopped (already said): it still holds its socket.
  */
 int
 client_reconnect(struct client *c)
 {
 	int	status;
 
+	if (c->stopped)
+		return (EXIT_UNAVAILABLE);
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
@@ -219,33 +231,6 @@ client_lost(struct client *c)
 		fish_warnx("lost contact with the listener of session '%s' "
 		    "(see %s)", c->session.name, c->session.log_path);
 	return (EXIT_UNAVAILABLE);
-}
-
-/* Send one request frame (json is not consumed). */
-int
-client_send(struct client *c, struct json_object *json, const void *payload,
-    size_t len)
-{
-	struct buffer	out;
-	ssize_t		n;
-
-	if (c->fd == -1)
-		return (client_lost(c));
-	buffer_init(&out);
-	proto_frame_encode(&out, json, payload, len);
-	while (buffer_unread(&out) > 0) {
-		n = send(c->fd, buffer_peek(&out), buffer_unread(&out),
-		    MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			buffer_release(&out);
-			return (client_lost(c));
-		}
-		buffer_drain(&out, (size_t)n);
-	}
-	buffer_release(&out);
-	return (EXIT_OK);
 }
 
 /* Note a signal caught by client_catch. */
@@ -347,6 +332,82 @@ client_poll(struct pollfd *pfd, int timeout)
 }
 
 /*
+ * Wait until c's connection is ready for events (POLLIN, POLLOUT) or
+ * deadline (clock_mono_ms() milliseconds, -1 for ever).  However long the
+ * listener is silent, it is waited for unless it stays stopped
+ * (client_silence).  Return EXIT_OK, EXIT_TIMEOUT (not reported),
+ * EXIT_INTERRUPTED, or EXIT_UNAVAILABLE or EXIT_FAILED having said why.
+ */
+static int
+client_wait(struct client *c, short events, int64_t deadline)
+{
+	struct pollfd	pfd;
+	int		timeout, ret;
+
+	for (;;) {
+		if ((timeout = client_left(deadline, 0)) == 0)
+			return (EXIT_TIMEOUT);
+		pfd.fd = c->fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		ret = client_poll(&pfd, client_silence_timeout(c, timeout));
+		if (ret == -1) {
+			if (errno == EINTR && client_interrupted)
+				return (EXIT_INTERRUPTED);
+			if (errno == EINTR)
+				continue;
+			fish_warn("poll");
+			return (EXIT_FAILED);
+		}
+		if (ret > 0 && pfd.revents != 0)
+			return (EXIT_OK);
+		if ((ret = client_silence(c)) != EXIT_OK)
+			return (ret);
+	}
+}
+
+/*
+ * Send one request frame (json is not consumed).  A listener that does
+ * not read (a large payload fills the socket) is waited for as for a
+ * reply (client_wait).
+ */
+int
+client_send(struct client *c, struct json_object *json, const void *payload,
+    size_t len)
+{
+	struct buffer	out;
+	ssize_t		n;
+	int		status = EXIT_OK;
+
+	if (c->stopped)
+		return (EXIT_UNAVAILABLE);
+	if (c->fd == -1)
+		return (client_lost(c));
+	client_heard(c);
+	buffer_init(&out);
+	proto_frame_encode(&out, json, payload, len);
+	while (buffer_unread(&out) > 0) {
+		n = send(c->fd, buffer_peek(&out), buffer_unread(&out),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if ((status = client_wait(c, POLLOUT, -1)) != EXIT_OK)
+				break;
+			continue;
+		}
+		if (n <= 0) {
+			status = client_lost(c);
+			break;
+		}
+		client_heard(c);
+		buffer_drain(&out, (size_t)n);
+	}
+	buffer_release(&out);
+	return (status);
+}
+
+/*
  * Receive one frame, waiting until deadline (clock_mono_ms() milliseconds, or
  * -1 for ever).  Return EXIT_TIMEOUT (not reported) when the deadline
  * passes first.
@@ -354,12 +415,13 @@ client_poll(struct pollfd *pfd, int timeout)
 int
 client_receive(struct client *c, struct proto_frame *f, int64_t deadline)
 {
-	struct pollfd	 pfd;
 	char		*cause;
 	ssize_t		 n;
-	int		 timeout, ret;
+	int		 ret;
 
 	proto_frame_init(f);
+	if (c->stopped)
+		return (EXIT_UNAVAILABLE);
 	for (;;) {
 		ret = proto_frame_parse(&c->in, f, &cause);
 		if (ret == 1)
@@ -369,26 +431,15 @@ client_receive(struct client *c, struct proto_frame *f, int64_t deadline)
 			free(cause);
 			return (EXIT_UNAVAILABLE);
 		}
-		if ((timeout = client_left(deadline, 0)) == 0)
-			return (EXIT_TIMEOUT);
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		if ((ret = client_poll(&pfd, timeout)) == -1) {
-			if (errno == EINTR && client_interrupted)
-				return (EXIT_INTERRUPTED);
-			if (errno == EINTR)
-				continue;
-			fish_warn("poll");
-			return (EXIT_FAILED);
-		}
-		if (pfd.revents == 0)
-			continue;
+		if ((ret = client_wait(c, POLLIN, deadline)) != EXIT_OK)
+			return (ret);
 		buffer_reserve(&c->in, 65536);
 		n = read(c->fd, c->in.data + c->in.len, c->in.size - c->in.len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return (client_lost(c));
+		client_heard(c);
 		c->in.len += (size_t)n;
 	}
 }
@@ -434,7 +485,8 @@ client_call(struct client *c, struct json_object *json, const void *payload,
 		status = client_receive(c, f, deadline);
 	}
 	c->flags = flags;
-	if (status != EXIT_UNAVAILABLE)
+	/* Given up on as stopped, it is neither lost nor to be restarted. */
+	if (status != EXIT_UNAVAILABLE || c->stopped)
 		return (status);
 	if (sent && !client_repeatable(json))
 		return (CLIENT_IN_DOUBT);

@@ -26,6 +26,9 @@ struct client {
 	int		 refused;	/* errno of what client_connect refused
 					   (said unless a quiet full queue), or 0 */
 	struct buffer	 in;
+	int64_t		 look_at;	/* next look at a silent listener */
+	int64_t		 stopped_since;	/* seen stopped since (mono ms), -1 */
+	int		 stopped;	/* given up on: it stayed stopped */
 };
 
 /* Flags for client_open. */
@@ -35,6 +38,9 @@ struct client {
 #define CLIENT_RESTART	0x8	/* restart it only if it crashed */
 #define CLIENT_RESILIENT 0x4	/* losing the listener is not reported: the
 				   caller reconnects (client_reconnect) */
+#define CLIENT_BOUNDED	0x20	/* the caller's deadline alone bounds its
+				   waits: a stopped listener is not given
+				   up on (client-silence.c) */
 
 /*
  * From client_call: the listener was lost after the request had left, and
@@ -82,5 +88,10 @@ int	 client_init(struct client *, const char *, int);
 int	 client_connect(struct client *);
 int	 client_left(int64_t, int);
 int	 client_autostart(struct client *, const struct settings *);
+
+/* client-silence.c, for client.c */
+void	 client_heard(struct client *);
+int	 client_silence_timeout(const struct client *, int);
+int	 client_silence(struct client *);
 
 #endif

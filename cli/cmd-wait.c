@@ -203,7 +203,8 @@ cmd_wait_receive(struct client *c, struct json_object *request,
 		if (status == EXIT_OK &&
 		    proto_status(frame->json) == EXIT_TIMEOUT)
 			return (EXIT_TIMEOUT);
-		if (status != EXIT_UNAVAILABLE)
+		/* Given up on as stopped (said), it is not lost. */
+		if (status != EXIT_UNAVAILABLE || c->stopped)
 			return (status);
 		if (deadline != -1 && clock_mono_ms() >= deadline)
 			return (EXIT_TIMEOUT);

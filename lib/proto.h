@@ -20,6 +20,10 @@
  * request without "interim" never gets one, so an older client, which
  * would take such a frame for a failed reply, is never sent one.
  *
+ * A request whose client has hung up before the listener read it (a
+ * client gives up on a listener that stays stopped) is dropped, not done:
+ * nobody is left to answer.  stop alone is done all the same.
+ *
  * A frame that parses but whose fields are wrong (a string where a number
  * belongs, a number out of range, a list too long) is answered, not
  * dropped: the proto_get_* getters tell a field that is absent from one

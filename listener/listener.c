@@ -267,6 +267,11 @@ listener_enter(int argc, char **argv, struct listener_args *args)
 	if (!args->foreground)
 		listener_detach();
 	listener_lock();
+#ifdef FISH_TEST_HOOKS
+	/* Stopped while it starts, holding the start lock: as by Ctrl-Z. */
+	if (getenv("FISH_TEST_STOP_AT_START") != NULL)
+		raise(SIGSTOP);
+#endif
 }
 
 /*

@@ -23,6 +23,7 @@
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -181,7 +182,28 @@ static const struct {
 	{ "wait", control_wait_start, 0, 0, 0, 1 },
 };
 
-/* Run one request frame. */
+/*
+ * Tell whether c's client has hung up: then no reply can reach it.  A
+ * client gives up on a listener that stays stopped (cli/client-silence.c)
+ * and tells its user the request failed; the request it left unread in
+ * the socket must not be done when the listener runs again.
+ */
+static int
+conn_gone(const struct conn *c)
+{
+	struct pollfd	pfd;
+
+	pfd.fd = c->fd;
+	pfd.events = 0;
+	pfd.revents = 0;
+	return (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP));
+}
+
+/*
+ * Run one request frame, unless its client has gone: then it is dropped
+ * unread, but for stop, which fish stop says it asked for even when it
+ * gives up waiting.
+ */
 static void
 conn_dispatch(struct conn *c, struct proto_frame *f)
 {
@@ -218,6 +240,11 @@ conn_dispatch(struct conn *c, struct proto_frame *f)
 	}
 	if (proto_get_string(f->json, "cmd", 1, 32, &cmd) != PROTO_VALID) {
 		control_error(c, EXIT_USAGE, "invalid cmd in request");
+		return;
+	}
+	if (strcmp(cmd, "stop") != 0 && conn_gone(c)) {
+		control_log_drop(c->control, "it hung up before its %s request "
+		    "was read; not done", cmd);
 		return;
 	}
 	for (i = 0; i < sizeof control_commands /

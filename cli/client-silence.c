@@ -1,0 +1,186 @@
+/*
+ * Telling a listener that is slow from one that cannot answer.
+ *
+ * No fixed bound on a request is right: a listener may rightly be silent
+ * for long (recovering a large journal, a Redis store within its bounds,
+ * send's own outbound request, a wait or a tail that has nothing to say
+ * yet).  So silence alone never ends a request.  After CLIENT_LOOK_MS of
+ * it, and every CLIENT_LOOK_MS after, the client looks at the listener's
+ * process, the peer of its connection (SO_PEERCRED: known even while the
+ * connection waits unaccepted in the queue of a listener that was stopped
+ * before it came), in /proc/PID/stat:
+ *
+ *	T, t (stopped by SIGSTOP, Ctrl-Z, a debugger)	it cannot answer
+ *	anything else (running, sleeping, disk sleep)	it is working
+ *	no such process, or no /proc			keep waiting
+ *
+ * The client gives up only on a listener found stopped at every look for
+ * CLIENT_STOPPED_MS with nothing heard meanwhile, so a short stop (a
+ * Ctrl-Z and fg, a debugger's breakpoint) ends nothing, wherever in a long
+ * silence it falls.  A listener that is gone closes the connection, and
+ * the caller's path for a lost listener follows; without /proc the client
+ * waits as it always did.  Giving up says one line and makes every later
+ * send, receive and reconnect on the client fail quietly with
+ * EXIT_UNAVAILABLE, so that no command says it twice or waits again.
+ * What it asked and the listener had not read is not done when the
+ * listener runs again: its client has hung up (conn_gone, in
+ * listener/control/control-input.c).
+ *
+ * A caller whose own deadline bounds its wait (fish stop, which says
+ * what it asked of a listener that did not stop in time) sets
+ * CLIENT_BOUNDED, and is left to it.
+ *
+ * Starting it, a client has no connection yet: it waits for the start
+ * lock, or for the readiness line of the listener it started
+ * (client-start.c), and looks at the listener that holds the session's
+ * pid lock, which may be stopped while it recovers its journal.
+ *
+ * FISH_TEST_STOPPED_MS (a test build's) shortens CLIENT_STOPPED_MS, and
+ * the looks with it.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "clock.h"
+#include "fish.h"
+
+/* How long a listener must stay stopped before a client gives up on it. */
+#define CLIENT_STOPPED_MS	5000
+
+/* How often a silent listener is looked at, at most. */
+#define CLIENT_LOOK_MS		1000
+
+/* Return how long the listener must stay stopped, in ms. */
+static int64_t
+client_stopped_ms(void)
+{
+#ifdef FISH_TEST_HOOKS
+	const char	*s;
+	long long	 ms;
+
+	if ((s = getenv("FISH_TEST_STOPPED_MS")) != NULL &&
+	    (ms = strtoll(s, NULL, 10)) > 0)
+		return (ms);
+#endif
+	return (CLIENT_STOPPED_MS);
+}
+
+/* Return the time between two looks: a few of them in a stop. */
+static int64_t
+client_look_ms(void)
+{
+	int64_t	look = client_stopped_ms() / 4;
+
+	if (look > CLIENT_LOOK_MS)
+		return (CLIENT_LOOK_MS);
+	return (look < 10 ? 10 : look);
+}
+
+/* Note that the listener was heard from, or asked: silence begins anew. */
+void
+client_heard(struct client *c)
+{
+	c->look_at = clock_mono_ms() + client_look_ms();
+	c->stopped_since = -1;
+}
+
+/*
+ * Return what a poll may wait, at most timeout ms (-1: for ever), so that
+ * it wakes for the next look at the listener.
+ */
+int
+client_silence_timeout(const struct client *c, int timeout)
+{
+	int64_t	left = c->look_at - clock_mono_ms();
+
+	if (left < 0)
+		left = 0;
+	if (timeout != -1 && timeout < left)
+		return (timeout);
+	return ((int)left);
+}
+
+/*
+ * Return the state letter of process pid from /proc/PID/stat, or 0 when
+ * it cannot be read (no such process, no /proc).  The name in parentheses
+ * before it may hold anything, parentheses too: the state follows the
+ * last one.
+ */
+static char
+client_process_state(pid_t pid)
+{
+	char	 path[64], buf[512], *p;
+	ssize_t	 n;
+	int	 fd;
+
+	(void)snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return (0);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return (0);
+	return (p[2]);
+}
+
+/*
+ * Return the pid of the listener at the other end of c; unconnected, that
+ * of the one holding the session's pid lock (one that starts holds it
+ * before it takes connections); 0 or -1 when there is none or it cannot
+ * be told.
+ */
+static pid_t
+client_listener(const struct client *c)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof cred;
+
+	if (c->fd == -1)
+		return (session_listener_pid(&c->session));
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return (0);
+	return (cred.pid);
+}
+
+/*
+ * After a poll ended in silence: look at the listener when it is time to.
+ * Return EXIT_OK to keep waiting, or EXIT_UNAVAILABLE once it has stayed
+ * stopped long enough, having said so.
+ */
+int
+client_silence(struct client *c)
+{
+	int64_t	now = clock_mono_ms();
+	pid_t	pid;
+	char	state;
+
+	if (now < c->look_at)
+		return (EXIT_OK);
+	c->look_at = now + client_look_ms();
+	if ((c->flags & CLIENT_BOUNDED) || (pid = client_listener(c)) <= 0)
+		return (EXIT_OK);
+	state = client_process_state(pid);
+	if (state != 'T' && state != 't') {
+		c->stopped_since = -1;
+		return (EXIT_OK);
+	}
+	if (c->stopped_since == -1)
+		c->stopped_since = now;
+	if (now - c->stopped_since < client_stopped_ms())
+		return (EXIT_OK);
+	fish_warnx("the listener of session '%s' (pid %ld) is stopped; resume "
+	    "it with: kill -CONT %ld", c->session.name, (long)pid, (long)pid);
+	c->stopped = 1;
+	return (EXIT_UNAVAILABLE);
+}

@@ -1,0 +1,295 @@
+#!/usr/bin/env bats
+# A listener that is alive but cannot answer: stopped by SIGSTOP (as by
+# Ctrl-Z on fish start --foreground).  Every command gives up on it with
+# one line and exit status 3 once it has stayed stopped for a while
+# (FISH_TEST_STOPPED_MS shortens that while), whether it was stopped
+# before the command connected or while it waited; a listener that works,
+# however long it is silent, is waited for; what a command gave up on is
+# not done when the listener is resumed.
+
+bats_require_minimum_version 1.5.0
+
+load helpers/common
+load helpers/app
+
+setup() {
+	common_setup
+	needs_test_hooks
+	export FISH_TEST_STOPPED_MS=1000
+	stopped_pid=
+}
+
+teardown() {
+	local status=0
+
+	# A stopped listener would keep fish stop waiting, and the test.
+	[ -z "$stopped_pid" ] || kill -CONT "$stopped_pid" 2>/dev/null || true
+	common_teardown || status=$?
+	kill_and_wait "${tail_pid-}" "${cmd_pid-}" || status=$?
+	stop_app || status=$?
+	return "$status"
+}
+
+# stop_listener [SESSION]: SIGSTOP the session's listener and wait until
+# it is stopped; set stopped_pid (teardown resumes it).
+stop_listener() {
+	stopped_pid=$(listener_pid "$@")
+	kill -STOP "$stopped_pid"
+	wait_until 10 is_stopped "$stopped_pid"
+}
+
+# is_stopped PID: succeed when PID is stopped (state T in /proc/PID/stat).
+is_stopped() {
+	local stat
+	stat=$(cat "/proc/$1/stat") || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" = T ]
+}
+
+# blocked PID: succeed once process PID sleeps in poll(2), waiting for the
+# listener's answer.
+blocked() {
+	[[ $(cat "/proc/$1/wchan" 2>/dev/null) == *poll* ]]
+}
+
+# as_job CMD...: run CMD in a process group of its own, as a shell with
+# job control runs a job, waiting for it here (in this session, so that
+# its group is not orphaned); exit with its status.
+as_job() {
+	python3 -c 'import os, sys
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    os.execvp(sys.argv[1], sys.argv[1:])
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))' "$@"
+}
+
+# resume_listener: SIGCONT the listener stop_listener stopped.
+resume_listener() {
+	kill -CONT "$stopped_pid"
+	stopped_pid=
+}
+
+# stopped_line PID [SESSION]: print the line of a command that gave up.
+stopped_line() {
+	echo "fish: the listener of session '${2:-default}' (pid $1) is" \
+	    "stopped; resume it with: kill -CONT $1"
+}
+
+# assert_gave_up: assert that the command run gave up on the stopped
+# listener: exit status 3 and the one line.
+assert_gave_up() {
+	assert_failure 3
+	assert_equal "$stderr" "$(stopped_line "$stopped_pid")"
+}
+
+@test "spawn on a stopped listener says so and exits 3, and the hook is not made once it is resumed" {
+	fish spawn --name first >/dev/null
+	stop_listener
+	run --separate-stderr timeout 20 fish spawn --name second
+	assert_gave_up
+	assert_output ""
+	resume_listener
+	wait_until 10 log_has "hung up before its spawn request was read"
+	run fish ls
+	assert_success
+	assert_line --regexp '^first '
+	refute_line --regexp '^second '
+}
+
+@test "close on a stopped listener says so and exits 3, and the hook stays open once it is resumed" {
+	fish spawn --name orders >/dev/null
+	stop_listener
+	run --separate-stderr timeout 20 fish close orders
+	assert_gave_up
+	resume_listener
+	wait_until 10 log_has "hung up before its close request was read"
+	run fish ls
+	assert_success
+	assert_line --regexp '^orders .* open$'
+}
+
+@test "log, show and export on a stopped listener each say so and exit 3" {
+	local url seq
+	url=$(fish spawn --name orders)
+	post "$url" '{"n":1}'
+	seq=$(nth_seq 1)
+	stop_listener
+	run --separate-stderr timeout 20 fish log
+	assert_gave_up
+	run --separate-stderr timeout 20 fish show "$seq"
+	assert_gave_up
+	run --separate-stderr timeout 20 fish export --har "$BATS_TEST_TMPDIR/out.har"
+	assert_gave_up
+	resume_listener
+	run fish log
+	assert_success
+	assert_output --partial '{"n":1}'
+}
+
+@test "wait on a stopped listener says so and exits 3, and the message is still there once it is resumed" {
+	local url
+	url=$(fish spawn --name orders)
+	post "$url" '{"n":1}'
+	stop_listener
+	run --separate-stderr timeout 20 fish wait orders
+	assert_gave_up
+	assert_output ""
+	resume_listener
+	run fish wait orders --timeout 5s
+	assert_success
+	assert_output '{"n":1}'
+}
+
+@test "send on a stopped listener says so and exits 3, and is not made once it is resumed" {
+	local target
+	target=$(fish -S target spawn --name inbox)
+	fish spawn --name mine >/dev/null
+	stop_listener
+	run --separate-stderr timeout 20 fish send "$target" n=1
+	assert_gave_up
+	assert_output ""
+	resume_listener
+	# What the resumed listener read after its client had gone is dropped.
+	wait_until 10 log_has "hung up before its send request was read"
+	run fish log
+	assert_success
+	assert_output ""
+	run fish -S target wait inbox --timeout 0
+	assert_failure 124
+}
+
+@test "tail following a listener that is then stopped says so and exits 3" {
+	local url out=$BATS_TEST_TMPDIR/tail.out
+	url=$(fish spawn --name orders)
+	start_tail "$out" "$url" orders
+	stop_listener
+	reap "$tail_pid"
+	tail_pid=
+	assert_equal "$status" 3
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/tail.err")" \
+	    "$(stopped_line "$stopped_pid")"
+}
+
+@test "wait, waiting when its listener is stopped, says so and exits 3" {
+	local err=$BATS_TEST_TMPDIR/wait.err
+	fish spawn --name orders >/dev/null
+	fish wait orders >/dev/null 2>"$err" 3>&- &
+	cmd_pid=$!
+	wait_until 10 blocked "$cmd_pid"
+	stop_listener
+	reap "$cmd_pid"
+	cmd_pid=
+	assert_equal "$status" 3
+	assert_equal "$(cat "$err")" "$(stopped_line "$stopped_pid")"
+}
+
+@test "a listener in the foreground suspended as by Ctrl-Z is given up on, and serves once resumed" {
+	local pid
+	# A job of its own, as a shell with job control runs it: SIGTSTP is
+	# discarded in a process group that no parent in the session holds
+	# (an orphaned one), as ours may be under make.
+	as_job fish start --foreground 2>"$BATS_TEST_TMPDIR/fg.log" 3>&- &
+	cmd_pid=$!
+	wait_until 10 listener_up
+	pid=$(listener_pid)
+	# What the terminal sends the foreground process group on Ctrl-Z.
+	kill -TSTP "$pid"
+	wait_until 10 is_stopped "$pid"
+	stopped_pid=$pid
+	run --separate-stderr timeout 20 fish spawn
+	assert_gave_up
+	resume_listener
+	run fish spawn --name after
+	assert_success
+	fish stop
+	reap "$cmd_pid"
+	cmd_pid=
+	assert_equal "$status" 0
+}
+
+@test "a command on another session names the stopped one's listener" {
+	fish -S other spawn >/dev/null
+	stop_listener other
+	run --separate-stderr timeout 20 fish -S other ls
+	assert_failure 3
+	assert_equal "$stderr" "$(stopped_line "$stopped_pid" other)"
+}
+
+@test "fish stop on a stopped listener keeps to its --timeout, and it stops once resumed" {
+	local pid
+	fish spawn >/dev/null
+	stop_listener
+	pid=$stopped_pid
+	run --separate-stderr timeout 20 fish stop --timeout 3s
+	assert_failure 1
+	assert_equal "$stderr" "fish: the listener of session 'default' did not stop within 3s (see $FISH_HOME/sessions/default/listener.log)"
+	resume_listener
+	wait_until 10 all_dead "$pid"
+}
+
+@test "a listener resumed before it has stayed stopped long enough lets the command finish" {
+	local start out=$BATS_TEST_TMPDIR/log.out err=$BATS_TEST_TMPDIR/log.err
+	export FISH_TEST_STOPPED_MS=4000
+	fish spawn --name orders >/dev/null
+	stop_listener
+	start=$(now_ms)
+	fish ls >"$out" 2>"$err" 3>&- &
+	cmd_pid=$!
+	# Stopped for more than one look at it (a second), less than 4 s.
+	wait_until 10 since "$start" 1500
+	resume_listener
+	reap "$cmd_pid"
+	cmd_pid=
+	assert_equal "$status" 0
+	assert_equal "$(cat "$err")" ""
+	grep -q '^orders ' "$out"
+}
+
+@test "send is not given up on while its listener works on a long request" {
+	export FISH_TEST_STOPPED_MS=200
+	start_app
+	fish spawn >/dev/null
+	# The listener's request takes its whole --timeout, silent meanwhile.
+	run --separate-stderr timeout 20 fish send --timeout 2s "$app_url/slow"
+	assert_failure 5
+	refute [ -z "$stderr" ]
+	[[ $stderr != *stopped* ]]
+}
+
+@test "tail keeps following a listener that runs but has nothing to say" {
+	local url start out=$BATS_TEST_TMPDIR/tail.out
+	export FISH_TEST_STOPPED_MS=200
+	url=$(fish spawn --name orders)
+	start_tail "$out" "$url" orders
+	start=$(now_ms)
+	wait_until 10 since "$start" 2000
+	alive "$tail_pid"
+	post "$url" after-the-silence
+	wait_until 10 grep -q after-the-silence "$out"
+	stop_tail
+}
+
+@test "a listener stopped while it starts is given up on by the command that started it and by those that wait for it" {
+	local err=$BATS_TEST_TMPDIR/spawn.err pid
+	FISH_TEST_STOP_AT_START=1 fish spawn --name first >/dev/null \
+	    2>"$err" 3>&- &
+	cmd_pid=$!
+	# The listener stops itself once it holds the session's pid lock.
+	wait_until 10 test -s "$FISH_HOME/sessions/default/listener.pid"
+	pid=$(listener_pid)
+	wait_until 10 is_stopped "$pid"
+	stopped_pid=$pid
+	# This one waits for the start lock the stopped listener holds.
+	run --separate-stderr timeout 20 fish ls
+	assert_gave_up
+	reap "$cmd_pid"
+	cmd_pid=
+	assert_equal "$status" 3
+	assert_equal "$(cat "$err")" "$(stopped_line "$pid")"
+	resume_listener
+	wait_until 10 listener_up
+	run fish ls
+	assert_success
+	refute_line --regexp '^first '
+}
