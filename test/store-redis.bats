@@ -20,6 +20,7 @@ teardown() {
 	local bad=0
 	# A test that stopped redis-server and failed before it went on.
 	[ -z "${REDIS_PID:-}" ] || kill -CONT "$REDIS_PID" 2>/dev/null || true
+	redis_proxy_stop || bad=1
 	# B as A: stopped, checked, and (under valgrind) its leak check
 	# waited for.  bats fails a teardown on its last command only: keep
 	# each verdict.
@@ -286,6 +287,33 @@ evil_heartbeat() {
 	run on_b fish wait later --timeout 10s
 	assert_success
 	assert_output '{"while":"b was down"}'
+}
+
+@test "a listener that read the session long ago answers ls and wait while another's verifying spawn is being read" {
+	local flag=$BATS_TEST_TMPDIR/hold
+	redis_proxy_start hold "$flag" HGET
+	fish start --store "$STORE" >/dev/null
+	on_b fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	wait_until 10 connected "$A"
+	wait_until 10 connected "$B"
+	fish spawn --name plain >/dev/null
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c plain)" = 1 ]'
+
+	# B holds the verifying spawn back until its secret is read, and
+	# every entry after it: the store still holds the session.
+	touch "$flag"
+	SECRET_X=abc fish spawn --name signed --verify github:env:SECRET_X \
+	    >/dev/null
+	wait_until 10 test -e "$flag.hit"
+	run --separate-stderr on_b fish ls
+	assert_success
+	[[ $output == *plain* ]]
+	run --separate-stderr on_b fish wait plain --timeout 1s
+	assert_failure 124
+	[[ $stderr != *"not been read"* ]]
+
+	rm "$flag"
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c signed)" = 1 ]'
 }
 
 # stopped HOME: succeed once that listener has stopped.

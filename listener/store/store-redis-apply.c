@@ -68,6 +68,19 @@ store_redis_apply_cut_earlier(struct store_redis *sr)
 	sr->nearlier = 0;
 }
 
+/*
+ * Note the stream read once, when the first catch-up read it to its end
+ * and what it brought is applied (none held back).  It stays so: later
+ * entries are held back in the course of things (a reply awaited, a
+ * secret read), and the store still holds the session then.
+ */
+void
+store_redis_apply_note_read(struct store_redis *sr)
+{
+	if (sr->read == 2 && TAILQ_EMPTY(&sr->held))
+		sr->read_once = 1;
+}
+
 /* Note a request an earlier life of this listener started (entry re). */
 static void
 sr_earlier(struct store_redis *sr, const struct redis_entry *re)
@@ -118,6 +131,7 @@ store_redis_apply_release_held(struct store_redis *sr)
 		c->done(c->arg, NULL);
 		free(c);
 	}
+	store_redis_apply_note_read(sr);
 	store_redis_apply_cut_earlier(sr);
 }
 
