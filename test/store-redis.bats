@@ -352,6 +352,30 @@ stopped() {
 	assert_output '{"n":3}'
 }
 
+# redis_restart_empty: Redis comes back without the session's entries,
+# as one without persistence does.
+redis_restart_empty() {
+	redis_kill
+	rm -rf "$REDIS_DIR/appendonlydir"
+	redis_start
+}
+
+@test "a listener that saw seq N stops when Redis gives an append seq N again" {
+	start_both
+	fish spawn --name first >/dev/null
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c first)" = 1 ]'
+
+	# B saw seq 1, the last Redis gave; emptied, Redis gives 1 again.
+	redis_restart_empty
+	wait_until 15 connected "$A"
+	wait_until 15 connected "$B"
+	run fish spawn --name second
+	assert_failure 3
+	wait_until 10 stopped "$B"
+	grep -q "Redis lost entries of the session: seq 1 came after 1" \
+	    "$B/sessions/default/listener.log"
+}
+
 @test "a session whose stream goes back in seq fails to start, saying so in one line" {
 	# Its seq key reset by hand: entries after it take seqs again.
 	redis XADD 'fish:{default}:log' '*' seq 5 from other/n.1 type 1 \

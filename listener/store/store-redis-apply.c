@@ -217,15 +217,31 @@ store_redis_apply_lost(struct store_redis *sr, uint64_t seq, uint64_t seen)
 }
 
 /*
+ * Tell whether entry re took a seq of its own: an append does (its
+ * script's INCR), and its "from" is "LISTENER/NONCE.N"; a release of
+ * leases and a checkpoint's restated records, "from" the listener's
+ * "LISTENER/NONCE", restate the last seq taken.
+ */
+static int
+sr_took_seq(const struct redis_entry *re)
+{
+	const char	*slash = strrchr(re->from, '/');
+
+	return (slash != NULL && strchr(slash, '.') != NULL);
+}
+
+/*
  * Tell whether entry re is to be passed over because Redis lost entries:
- * every entry takes a seq above those before it, or (a restated record,
- * leases given back) the last one taken, so one below the highest seen
- * means that it did (store_redis_apply_lost).
+ * every append takes a seq above those before it, and a restated record
+ * or leases given back the last one taken, so an append's seq not above
+ * the highest seen, or another's below it, means that it did
+ * (store_redis_apply_lost).
  */
 static int
 sr_went_back(struct store_redis *sr, const struct redis_entry *re)
 {
-	if (sr->lost == NULL && re->seq < sr->seq_seen)
+	if (sr->lost == NULL && (re->seq < sr->seq_seen ||
+	    (re->seq == sr->seq_seen && sr_took_seq(re))))
 		store_redis_apply_lost(sr, re->seq, sr->seq_seen);
 	if (sr->lost != NULL)
 		return (1);
