@@ -376,6 +376,34 @@ redis_restart_empty() {
 	    "$B/sessions/default/listener.log"
 }
 
+@test "a listener stops when Redis gives an append the seq its own append's reply gave, its follower behind" {
+	local url id deaf=$BATS_TEST_TMPDIR/deaf log=$BATS_TEST_TMPDIR/follower
+	redis CONFIG SET appendfsync always >/dev/null
+	redis_proxy_start deafen "$deaf" "$log"
+	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	wait_until 10 connected "$A"
+	url=$(fish spawn --name h)
+	# Seq 1, followed: the follower asks for what comes after it.
+	id=$(redis XRANGE 'fish:{default}:log' - + | head -1)
+	wait_until 10 grep -qF "$id" "$log"
+	cp -a "$REDIS_DIR/appendonlydir" "$BATS_TEST_TMPDIR/seq1"
+
+	# Seq 2: its append's reply comes, the follower hears nothing.
+	touch "$deaf"
+	[ "$(http_post "$url" '{"n":1}')" = 200 ]
+	# Redis comes back from a copy taken at seq 1.
+	redis_kill
+	rm -rf "$REDIS_DIR/appendonlydir"
+	cp -a "$BATS_TEST_TMPDIR/seq1" "$REDIS_DIR/appendonlydir"
+	rm "$deaf"
+	redis_start
+	wait_until 15 connected "$A"
+	[ "$(http_post "$url" '{"n":2}')" = 503 ]
+	wait_until 10 stopped "$A"
+	grep -q "Redis lost entries of the session: seq 2 came after 2" \
+	    "$A/sessions/default/listener.log"
+}
+
 @test "a session whose stream goes back in seq fails to start, saying so in one line" {
 	# Its seq key reset by hand: entries after it take seqs again.
 	redis XADD 'fish:{default}:log' '*' seq 5 from other/n.1 type 1 \

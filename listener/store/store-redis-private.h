@@ -136,6 +136,7 @@ struct store_redis {
 	int			 read;		/* 1 reading, 2 read: the stream */
 	int			 read_once;	/* read to its end and applied */
 	uint64_t		 seq_seen;	/* the highest the follower brought */
+	uint64_t		 seq_replied;	/* the highest an append's reply gave */
 	char			*lost;		/* state once Redis lost entries */
 	TAILQ_HEAD(, sr_held)	 held;
 	uint64_t		 held_serial;	/* the last one held */

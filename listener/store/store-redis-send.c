@@ -119,6 +119,7 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 {
 	struct sr_record	*r = arg;
 	struct store_redis	*sr = r->sr;
+	uint64_t		 seen;
 
 	(void)id;
 	if (sr->closing) {
@@ -138,18 +139,23 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 		return;
 	}
 	/*
-	 * Not followed yet, it comes after every entry the follower brought:
-	 * a seq not above theirs is one Redis gave before, and lost.
+	 * Not followed yet, it comes after every entry the follower brought,
+	 * and after every append replied to before it (replies come in
+	 * order): a seq not above theirs is one Redis gave before, and lost.
 	 */
 	if (!store_redis_sync_seqs_take(&sr->followed, r->n, NULL)) {
-		if (seq <= sr->seq_seen)
-			store_redis_apply_lost(sr, seq, sr->seq_seen);
+		seen = sr->seq_seen > sr->seq_replied ? sr->seq_seen :
+		    sr->seq_replied;
+		if (seq <= seen)
+			store_redis_apply_lost(sr, seq, seen);
 		if (sr->lost != NULL) {
 			store_redis_send_record_free(r);
 			return;
 		}
 		store_redis_sync_seqs_add(&sr->replied, r->n, seq);
 	}
+	if (seq > sr->seq_replied)
+		sr->seq_replied = seq;
 	store_redis_send_done(sr, r, seq);
 }
 
