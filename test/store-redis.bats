@@ -316,6 +316,38 @@ evil_heartbeat() {
 	wait_until 10 eval '[ "$(on_b fish ls | grep -c signed)" = 1 ]'
 }
 
+@test "a named spawn on a listener still reading the stream exits 3, rather than make a second hook of that name" {
+	local flag=$BATS_TEST_TMPDIR/hold
+	local unread="fish: the session's store has not been read yet (reading the stream); try again once it is back"
+	redis_proxy_start hold "$flag" 'fish:{default}:log' 2
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	fish spawn --name shared >/dev/null
+	# A long stream: 40 reads of 128 entries (leases given back).
+	redis EVAL "for i = 1, 5120 do redis.call('XADD', KEYS[1], '*', 'seq', redis.call('GET', KEYS[2]), 'from', 'other/x', 'type', 'release', 'rec', '[]') end" \
+	    2 'fish:{default}:log' 'fish:{default}:seq' >/dev/null
+
+	# Each of B's reads of it stalls 2 s, as on a slow Redis: B starts
+	# after 6 s, connected, the stream not read yet.
+	touch "$flag"
+	on_b fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	assert_equal "$(store_state "$B")" connected
+	run --separate-stderr on_b fish spawn --name shared
+	assert_failure 3
+	assert_equal "$stderr" "$unread"
+	run --separate-stderr on_b fish ls
+	assert_failure 3
+	assert_equal "$stderr" "$unread"
+
+	rm "$flag"
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c shared)" = 1 ]'
+	run on_b fish spawn --name shared
+	assert_success
+	run fish ls
+	assert_success
+	assert_equal "$(grep -c shared <<<"$output")" 1
+}
+
 # stopped HOME: succeed once that listener has stopped.
 stopped() {
 	[[ $(FISH_HOME=$1 fish status 2>&1) == *": not running" ]]

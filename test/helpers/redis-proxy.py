@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
 """A TCP proxy to Redis for the store tests, that can stall or deafen.
 
-    redis-proxy.py PORTFILE REDIS_PORT hold FLAG WORD
+    redis-proxy.py PORTFILE REDIS_PORT hold FLAG WORD [SECONDS]
     redis-proxy.py PORTFILE REDIS_PORT deafen FLAG LOG
 
 Listens on a free loopback port, writes the port to PORTFILE once it
 serves, and relays each connection to the redis-server on REDIS_PORT.
 
 hold: while the file FLAG exists, a chunk a client sends that holds WORD
-(a command's name, a key) waits until FLAG is gone before it goes on, and
-so does everything after it on that connection; the first chunk held
-writes "held" to FLAG.hit.  What a listener reads while it waits is
-stalled, as on a slow or busy Redis.
+(a command's name, a key) waits until FLAG is gone (or SECONDS have
+passed, when given) before it goes on, and so does everything after it on
+that connection; each chunk held writes "held" to FLAG.hit.  What a
+listener reads while it waits is stalled, as on a slow or busy Redis
+(SECONDS below its 5 s for a reply keep it connected).
 
 deafen: every chunk a connection that has sent XREAD (a listener's
 follower) sends is logged to LOG, repr'd, one a line; while FLAG exists,
@@ -35,12 +36,13 @@ class Link:
         self.follower = False
 
 
-def wait_flag_gone(flag):
-    while os.path.exists(flag):
+def wait_flag_gone(flag, seconds):
+    deadline = time.monotonic() + seconds
+    while os.path.exists(flag) and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
-def relay(src, dst, up, link, mode, flag, arg):
+def relay(src, dst, up, link, mode, flag, arg, seconds):
     try:
         while True:
             data = src.recv(65536)
@@ -50,7 +52,7 @@ def relay(src, dst, up, link, mode, flag, arg):
                     os.path.exists(flag):
                 with open(flag + ".hit", "a") as f:
                     f.write("held\n")
-                wait_flag_gone(flag)
+                wait_flag_gone(flag, seconds)
             if up and mode == "deafen":
                 if b"XREAD" in data:
                     link.follower = True
@@ -72,6 +74,7 @@ def relay(src, dst, up, link, mode, flag, arg):
 
 def main():
     path, redis_port, mode, flag, arg = sys.argv[1:6]
+    seconds = float(sys.argv[6]) if len(sys.argv) > 6 else float("inf")
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", 0))
@@ -90,7 +93,7 @@ def main():
                              (upstream, client, False)):
             threading.Thread(target=relay, daemon=True,
                              args=(src, dst, up, link, mode, flag,
-                                   arg)).start()
+                                   arg, seconds)).start()
 
 
 if __name__ == "__main__":
