@@ -392,6 +392,30 @@ redis_restart_empty() {
 	redis_start
 }
 
+@test "a listener in the foreground that finds Redis lost entries exits 3, and a wait in flight says why" {
+	local url pid waiter
+	fish start --foreground --store "$STORE" </dev/null >/dev/null 2>&1 3>&- &
+	pid=$!
+	wait_until 10 connected "$A"
+	url=$(fish spawn --name gone)
+	fish spawn --name idle >/dev/null
+	fish wait idle --timeout 30s >"$BATS_TEST_TMPDIR/w.out" \
+	    2>"$BATS_TEST_TMPDIR/w.err" 3>&- &
+	waiter=$!
+	# In poll(2), waiting for the listener's answer.
+	wait_until 10 eval '[[ $(cat "/proc/$waiter/wchan") == *poll* ]]'
+
+	redis_restart_empty
+	wait_until 15 connected "$A"
+	[ "$(http_post "$url" '{"n":2}')" = 503 ]
+	reap "$waiter" 10
+	assert_equal "$status" 3
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/w.err")" \
+	    "fish: session 'default' was stopped: Redis lost entries of the session: seq 1 came after 2"
+	reap "$pid" 10
+	assert_equal "$status" 3
+}
+
 @test "a listener that saw seq N stops when Redis gives an append seq N again" {
 	start_both
 	fish spawn --name first >/dev/null
