@@ -194,6 +194,26 @@ evil_heartbeat() {
 	run ! grep -r "$REDIS_SECRET" "$FISH_HOME/sessions/default/listener.log"
 }
 
+@test "a password variable the environment holds twice is gone from the listener's, both values" {
+	local pid
+	redis CONFIG SET requirepass s3cret-pw >/dev/null
+	# execve takes an environment with a name twice; the shell cannot.
+	python3 -c '
+import ctypes, os, shutil, sys
+env = [b"%s=%s" % (k, v) for k, v in os.environb.items()]
+env += [b"REDIS_SECRET=s3cret-pw", b"REDIS_SECRET=s3cret-pw-twice"]
+argv = [a.encode() for a in sys.argv[1:]]
+arr = lambda l: (ctypes.c_char_p * (len(l) + 1))(*l, None)
+ctypes.CDLL(None).execve(shutil.which("fish").encode(), arr(argv), arr(env))
+sys.exit("execve failed")
+' fish start --store "redis://:env:REDIS_SECRET@127.0.0.1:$REDIS_PORT" \
+	    >/dev/null
+	wait_until 10 connected "$A"
+	pid=$(listener_pid)
+	run tr '\0' '\n' <"/proc/$pid/environ"
+	refute_output --partial s3cret-pw
+}
+
 @test "a store URL of another scheme is a usage error of one line" {
 	run --separate-stderr fish start --store "http://u:hunter2@h/"
 	assert_failure 2
