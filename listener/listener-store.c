@@ -289,15 +289,22 @@ listener_store_configure(struct store_config *config, char **cause)
  * Variable name held the Redis password, or a URL with it, and has been
  * read: remove it, so that no child of ours (a tunnel client) inherits
  * it, and wipe its value first, since unsetenv leaves the string where
- * it was, and /proc/PID/environ (ps e) shows that memory.
+ * it was, and /proc/PID/environ (ps e) shows that memory.  Every entry
+ * of that name: an environment may hold one twice (execve takes any
+ * array), getenv finds the first and unsetenv removes them all.
  */
 void
 listener_store_forget_env(const char *name)
 {
-	char	*value;
+	char	**entry, *value;
+	size_t	  len = strlen(name);
 
-	if ((value = getenv(name)) != NULL)
+	for (entry = environ; *entry != NULL; entry++) {
+		if (strncmp(*entry, name, len) != 0 || (*entry)[len] != '=')
+			continue;
+		value = *entry + len + 1;
 		explicit_bzero(value, strlen(value));
+	}
 	unsetenv(name);
 }
 

@@ -57,6 +57,7 @@
 #include "log.h"
 #include "loop.h"
 #include "outbound.h"
+#include "proto.h"
 #include "record.h"
 #include "control-timeline.h"
 #include "signature-tool.h"
@@ -87,6 +88,25 @@ listener_shutdown(void)
 	listener.stopping = 1;
 	log_info("stopping");
 	loop_stop(listener.loop);
+}
+
+/*
+ * Return the line that tells a client the session stopped under it:
+ * "session 'S' was stopped", and why when it stopped itself.  Caller
+ * frees.
+ */
+char *
+listener_stopped_line(void)
+{
+	char	*line;
+
+	if (listener.stopped_for != NULL)
+		xasprintf(&line, "session '%s' was stopped: %s",
+		    listener.session.name, listener.stopped_for);
+	else
+		xasprintf(&line, "session '%s' was stopped",
+		    listener.session.name);
+	return (line);
 }
 
 /* A signal arrived through the signalfd. */
@@ -326,6 +346,7 @@ listener_store_lost(void *arg, const char *why)
 	}
 	log_warnx("stopping: the next start reads the session from Redis "
 	    "again");
+	listener.stopped_for = xstrdup(why);
 	listener_shutdown();
 }
 
@@ -619,5 +640,6 @@ main(int argc, char **argv)
 	listener_start(listener_configure(&args));
 	listener_run();
 	listener_stop();
-	return (0);
+	/* Stopped for a loss: a supervisor, or a foreground caller, sees it. */
+	return (listener.stopped_for != NULL ? EXIT_UNAVAILABLE : 0);
 }

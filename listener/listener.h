@@ -57,11 +57,13 @@ struct listener {
 	struct listener_idle idle;
 	int64_t		 started_at;	/* unix ms */
 	int		 stopping;
+	char		*stopped_for;	/* why it stopped itself, or NULL */
 };
 
 extern struct listener listener;
 
 void	listener_shutdown(void);
+char	*listener_stopped_line(void);
 
 /* listener-idle.c */
 void	listener_idle_start(void);

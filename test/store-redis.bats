@@ -20,6 +20,7 @@ teardown() {
 	local bad=0
 	# A test that stopped redis-server and failed before it went on.
 	[ -z "${REDIS_PID:-}" ] || kill -CONT "$REDIS_PID" 2>/dev/null || true
+	redis_proxy_stop || bad=1
 	# B as A: stopped, checked, and (under valgrind) its leak check
 	# waited for.  bats fails a teardown on its last command only: keep
 	# each verdict.
@@ -224,6 +225,26 @@ print(repr([o["host"] for o in json.load(sys.stdin)["listeners"]
 	run ! grep -r "$REDIS_SECRET" "$FISH_HOME/sessions/default/listener.log"
 }
 
+@test "a password variable the environment holds twice is gone from the listener's, both values" {
+	local pid
+	redis CONFIG SET requirepass s3cret-pw >/dev/null
+	# execve takes an environment with a name twice; the shell cannot.
+	python3 -c '
+import ctypes, os, shutil, sys
+env = [b"%s=%s" % (k, v) for k, v in os.environb.items()]
+env += [b"REDIS_SECRET=s3cret-pw", b"REDIS_SECRET=s3cret-pw-twice"]
+argv = [a.encode() for a in sys.argv[1:]]
+arr = lambda l: (ctypes.c_char_p * (len(l) + 1))(*l, None)
+ctypes.CDLL(None).execve(shutil.which("fish").encode(), arr(argv), arr(env))
+sys.exit("execve failed")
+' fish start --store "redis://:env:REDIS_SECRET@127.0.0.1:$REDIS_PORT" \
+	    >/dev/null
+	wait_until 10 connected "$A"
+	pid=$(listener_pid)
+	run tr '\0' '\n' <"/proc/$pid/environ"
+	refute_output --partial s3cret-pw
+}
+
 @test "a store URL of another scheme is a usage error of one line" {
 	run --separate-stderr fish start --store "http://u:hunter2@h/"
 	assert_failure 2
@@ -319,6 +340,65 @@ print(repr([o["host"] for o in json.load(sys.stdin)["listeners"]
 	assert_output '{"while":"b was down"}'
 }
 
+@test "a listener that read the session long ago answers ls and wait while another's verifying spawn is being read" {
+	local flag=$BATS_TEST_TMPDIR/hold
+	redis_proxy_start hold "$flag" HGET
+	fish start --store "$STORE" >/dev/null
+	on_b fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	wait_until 10 connected "$A"
+	wait_until 10 connected "$B"
+	fish spawn --name plain >/dev/null
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c plain)" = 1 ]'
+
+	# B holds the verifying spawn back until its secret is read, and
+	# every entry after it: the store still holds the session.
+	touch "$flag"
+	SECRET_X=abc fish spawn --name signed --verify github:env:SECRET_X \
+	    >/dev/null
+	wait_until 10 test -e "$flag.hit"
+	run --separate-stderr on_b fish ls
+	assert_success
+	[[ $output == *plain* ]]
+	run --separate-stderr on_b fish wait plain --timeout 1s
+	assert_failure 124
+	[[ $stderr != *"not been read"* ]]
+
+	rm "$flag"
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c signed)" = 1 ]'
+}
+
+@test "a named spawn on a listener still reading the stream exits 3, rather than make a second hook of that name" {
+	local flag=$BATS_TEST_TMPDIR/hold
+	local unread="fish: the session's store has not been read yet (reading the stream); try again once it is back"
+	redis_proxy_start hold "$flag" 'fish:{default}:log' 2
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	fish spawn --name shared >/dev/null
+	# A long stream: 40 reads of 128 entries (leases given back).
+	redis EVAL "for i = 1, 5120 do redis.call('XADD', KEYS[1], '*', 'seq', redis.call('GET', KEYS[2]), 'from', 'other/x', 'type', 'release', 'rec', '[]') end" \
+	    2 'fish:{default}:log' 'fish:{default}:seq' >/dev/null
+
+	# Each of B's reads of it stalls 2 s, as on a slow Redis: B starts
+	# after 6 s, connected, the stream not read yet.
+	touch "$flag"
+	on_b fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	assert_equal "$(store_state "$B")" connected
+	run --separate-stderr on_b fish spawn --name shared
+	assert_failure 3
+	assert_equal "$stderr" "$unread"
+	run --separate-stderr on_b fish ls
+	assert_failure 3
+	assert_equal "$stderr" "$unread"
+
+	rm "$flag"
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c shared)" = 1 ]'
+	run on_b fish spawn --name shared
+	assert_success
+	run fish ls
+	assert_success
+	assert_equal "$(grep -c shared <<<"$output")" 1
+}
+
 # stopped HOME: succeed once that listener has stopped.
 stopped() {
 	[[ $(FISH_HOME=$1 fish status 2>&1) == *": not running" ]]
@@ -353,6 +433,82 @@ stopped() {
 	run on_b fish wait again --timeout 10s
 	assert_success
 	assert_output '{"n":3}'
+}
+
+# redis_restart_empty: Redis comes back without the session's entries,
+# as one without persistence does.
+redis_restart_empty() {
+	redis_kill
+	rm -rf "$REDIS_DIR/appendonlydir"
+	redis_start
+}
+
+@test "a listener in the foreground that finds Redis lost entries exits 3, and a wait in flight says why" {
+	local url pid waiter
+	fish start --foreground --store "$STORE" </dev/null >/dev/null 2>&1 3>&- &
+	pid=$!
+	wait_until 10 connected "$A"
+	url=$(fish spawn --name gone)
+	fish spawn --name idle >/dev/null
+	fish wait idle --timeout 30s >"$BATS_TEST_TMPDIR/w.out" \
+	    2>"$BATS_TEST_TMPDIR/w.err" 3>&- &
+	waiter=$!
+	# In poll(2), waiting for the listener's answer.
+	wait_until 10 eval '[[ $(cat "/proc/$waiter/wchan") == *poll* ]]'
+
+	redis_restart_empty
+	wait_until 15 connected "$A"
+	[ "$(http_post "$url" '{"n":2}')" = 503 ]
+	reap "$waiter" 10
+	assert_equal "$status" 3
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/w.err")" \
+	    "fish: session 'default' was stopped: Redis lost entries of the session: seq 1 came after 2"
+	reap "$pid" 10
+	assert_equal "$status" 3
+}
+
+@test "a listener that saw seq N stops when Redis gives an append seq N again" {
+	start_both
+	fish spawn --name first >/dev/null
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c first)" = 1 ]'
+
+	# B saw seq 1, the last Redis gave; emptied, Redis gives 1 again.
+	redis_restart_empty
+	wait_until 15 connected "$A"
+	wait_until 15 connected "$B"
+	run fish spawn --name second
+	assert_failure 3
+	wait_until 10 stopped "$B"
+	grep -q "Redis lost entries of the session: seq 1 came after 1" \
+	    "$B/sessions/default/listener.log"
+}
+
+@test "a listener stops when Redis gives an append the seq its own append's reply gave, its follower behind" {
+	local url id deaf=$BATS_TEST_TMPDIR/deaf log=$BATS_TEST_TMPDIR/follower
+	redis CONFIG SET appendfsync always >/dev/null
+	redis_proxy_start deafen "$deaf" "$log"
+	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	wait_until 10 connected "$A"
+	url=$(fish spawn --name h)
+	# Seq 1, followed: the follower asks for what comes after it.
+	id=$(redis XRANGE 'fish:{default}:log' - + | head -1)
+	wait_until 10 grep -qF "$id" "$log"
+	cp -a "$REDIS_DIR/appendonlydir" "$BATS_TEST_TMPDIR/seq1"
+
+	# Seq 2: its append's reply comes, the follower hears nothing.
+	touch "$deaf"
+	[ "$(http_post "$url" '{"n":1}')" = 200 ]
+	# Redis comes back from a copy taken at seq 1.
+	redis_kill
+	rm -rf "$REDIS_DIR/appendonlydir"
+	cp -a "$BATS_TEST_TMPDIR/seq1" "$REDIS_DIR/appendonlydir"
+	rm "$deaf"
+	redis_start
+	wait_until 15 connected "$A"
+	[ "$(http_post "$url" '{"n":2}')" = 503 ]
+	wait_until 10 stopped "$A"
+	grep -q "Redis lost entries of the session: seq 2 came after 2" \
+	    "$A/sessions/default/listener.log"
 }
 
 @test "a session whose stream goes back in seq fails to start, saying so in one line" {

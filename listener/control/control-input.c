@@ -155,8 +155,11 @@ conn_in_release(struct conn *c)
  * every record this listener wrote before them (control-settle.c).
  * Those that look hooks or messages up (finds) are refused alike while
  * a shared store has not read the session yet (Redis was down at the
- * start): "no such hook", or an empty list, would be wrong.
+ * start, or is slow to give a long stream): "no such hook", or an empty
+ * list, would be wrong.  A spawn looks its name up (FINDS_NAMED): one
+ * by a name spawned elsewhere would make a second hook of that name.
  */
+#define FINDS_NAMED	2	/* finds when the request has a "name" */
 static const struct {
 	const char	*name;
 	void		(*handler)(struct conn *, struct proto_frame *);
@@ -175,12 +178,21 @@ static const struct {
 	{ "resolve", timeline_resolve, 0, 0, 0, 1 },
 	{ "send", control_send_start, 1, 1, 0, 0 },
 	{ "show", timeline_show, 0, 0, 1, 1 },
-	{ "spawn", control_hooks_spawn, 1, 1, 0, 0 },
+	{ "spawn", control_hooks_spawn, 1, 1, 0, FINDS_NAMED },
 	{ "status", control_hooks_status, 0, 0, 0, 0 },
 	{ "stop", control_hooks_stop, 0, 0, 0, 0 },
 	{ "tail", timeline_tail, 0, 0, 0, 0 },
 	{ "wait", control_wait_start, 0, 0, 0, 1 },
 };
+
+/* Tell whether request f, of a command whose finds is finds, finds. */
+static int
+conn_finds(int finds, struct proto_frame *f)
+{
+	if (finds == FINDS_NAMED)
+		return (proto_string(f->json, "name") != NULL);
+	return (finds);
+}
 
 /*
  * Tell whether c's client has hung up: then no reply can reach it.  A
@@ -259,7 +271,7 @@ conn_dispatch(struct conn *c, struct proto_frame *f)
 		why = NULL;
 		if (control_commands[i].writes)
 			why = store_unavailable(control_store(c));
-		if (why == NULL && control_commands[i].finds)
+		if (why == NULL && conn_finds(control_commands[i].finds, f))
 			why = store_unread(control_store(c));
 		if (why != NULL) {
 			control_errorf(c, EXIT_UNAVAILABLE, "%s; try again "

@@ -467,7 +467,7 @@ timeline_stop(void)
 	struct conn		*c;
 	char			*text;
 
-	xasprintf(&text, "session '%s' was stopped", listener.session.name);
+	text = listener_stopped_line();
 	while ((sub = TAILQ_FIRST(&subscribers)) != NULL) {
 		if ((c = control_find(sub->conn_id)) != NULL) {
 			if (sub->behind)

@@ -597,13 +597,13 @@ void
 control_notify_stop(struct control *ctl)
 {
 	struct conn	*c;
+	char		*line = listener_stopped_line();
 
 	TAILQ_FOREACH(c, &ctl->conns, entry) {
 		if (c->drained != NULL) {
 			/* A log in progress is cut short. */
 			conn_forget_drained(c);
-			control_errorf(c, EXIT_UNAVAILABLE, "session '%s' was "
-			    "stopped", listener.session.name);
+			control_error(c, EXIT_UNAVAILABLE, line);
 		}
 		if (!c->waiting)
 			continue;
@@ -611,9 +611,9 @@ control_notify_stop(struct control *ctl)
 		c->waiting = 0;
 		loop_timer_cancel(ctl->loop, c->wait_timer);
 		c->wait_timer = NULL;
-		control_errorf(c, EXIT_UNAVAILABLE, "session '%s' was stopped",
-		    listener.session.name);
+		control_error(c, EXIT_UNAVAILABLE, line);
 	}
+	free(line);
 }
 
 /* Try once more to send pending output (before exit). */

@@ -68,6 +68,19 @@ store_redis_apply_cut_earlier(struct store_redis *sr)
 	sr->nearlier = 0;
 }
 
+/*
+ * Note the stream read once, when the first catch-up read it to its end
+ * and what it brought is applied (none held back).  It stays so: later
+ * entries are held back in the course of things (a reply awaited, a
+ * secret read), and the store still holds the session then.
+ */
+void
+store_redis_apply_note_read(struct store_redis *sr)
+{
+	if (sr->read == 2 && TAILQ_EMPTY(&sr->held))
+		sr->read_once = 1;
+}
+
 /* Note a request an earlier life of this listener started (entry re). */
 static void
 sr_earlier(struct store_redis *sr, const struct redis_entry *re)
@@ -118,6 +131,7 @@ store_redis_apply_release_held(struct store_redis *sr)
 		c->done(c->arg, NULL);
 		free(c);
 	}
+	store_redis_apply_note_read(sr);
 	store_redis_apply_cut_earlier(sr);
 }
 
@@ -203,15 +217,31 @@ store_redis_apply_lost(struct store_redis *sr, uint64_t seq, uint64_t seen)
 }
 
 /*
+ * Tell whether entry re took a seq of its own: an append does (its
+ * script's INCR), and its "from" is "LISTENER/NONCE.N"; a release of
+ * leases and a checkpoint's restated records, "from" the listener's
+ * "LISTENER/NONCE", restate the last seq taken.
+ */
+static int
+sr_took_seq(const struct redis_entry *re)
+{
+	const char	*slash = strrchr(re->from, '/');
+
+	return (slash != NULL && strchr(slash, '.') != NULL);
+}
+
+/*
  * Tell whether entry re is to be passed over because Redis lost entries:
- * every entry takes a seq above those before it, or (a restated record,
- * leases given back) the last one taken, so one below the highest seen
- * means that it did (store_redis_apply_lost).
+ * every append takes a seq above those before it, and a restated record
+ * or leases given back the last one taken, so an append's seq not above
+ * the highest seen, or another's below it, means that it did
+ * (store_redis_apply_lost).
  */
 static int
 sr_went_back(struct store_redis *sr, const struct redis_entry *re)
 {
-	if (sr->lost == NULL && re->seq < sr->seq_seen)
+	if (sr->lost == NULL && (re->seq < sr->seq_seen ||
+	    (re->seq == sr->seq_seen && sr_took_seq(re))))
 		store_redis_apply_lost(sr, re->seq, sr->seq_seen);
 	if (sr->lost != NULL)
 		return (1);

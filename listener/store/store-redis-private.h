@@ -134,7 +134,9 @@ struct store_redis {
 	char			*refused;	/* state while Redis refuses */
 	int64_t			 refused_retry;	/* send them again then */
 	int			 read;		/* 1 reading, 2 read: the stream */
+	int			 read_once;	/* read to its end and applied */
 	uint64_t		 seq_seen;	/* the highest the follower brought */
+	uint64_t		 seq_replied;	/* the highest an append's reply gave */
 	char			*lost;		/* state once Redis lost entries */
 	TAILQ_HEAD(, sr_held)	 held;
 	uint64_t		 held_serial;	/* the last one held */
@@ -183,6 +185,7 @@ int		 store_redis_secrets_verifying_spawn(const struct store_entry *,
 
 /* store-redis-apply.c */
 void		 store_redis_apply_cut_earlier(struct store_redis *);
+void		 store_redis_apply_note_read(struct store_redis *);
 void		 store_redis_apply_release_held(struct store_redis *);
 void		 store_redis_apply_on_entry(const struct redis_entry *, void *);
 

@@ -118,6 +118,8 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 {
 	struct sr_record	*r = arg;
 	struct store_redis	*sr = r->sr;
+	uint64_t		 seen;
+	int			 followed;
 
 	(void)id;
 	if (sr->closing) {
@@ -137,18 +139,25 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 		return;
 	}
 	/*
-	 * Not followed yet, it comes after every entry the follower brought:
-	 * a seq not above theirs is one Redis gave before, and lost.
+	 * It comes after every append replied to before it (replies on one
+	 * connection come in order) and, not followed yet, after every entry
+	 * the follower brought: a seq not above theirs is one Redis gave
+	 * before, and lost.  Followed already, the follower checked it
+	 * against what it brought, not against these replies.
 	 */
-	if (!store_redis_sync_seqs_take(&sr->followed, r->n, NULL)) {
-		if (seq <= sr->seq_seen)
-			store_redis_apply_lost(sr, seq, sr->seq_seen);
-		if (sr->lost != NULL) {
-			store_redis_send_record_free(r);
-			return;
-		}
-		store_redis_sync_seqs_add(&sr->replied, r->n, seq);
+	followed = store_redis_sync_seqs_take(&sr->followed, r->n, NULL);
+	seen = sr->seq_replied;
+	if (!followed && sr->seq_seen > seen)
+		seen = sr->seq_seen;
+	if (seq <= seen)
+		store_redis_apply_lost(sr, seq, seen);
+	if (sr->lost != NULL) {
+		store_redis_send_record_free(r);
+		return;
 	}
+	if (!followed)
+		store_redis_sync_seqs_add(&sr->replied, r->n, seq);
+	sr->seq_replied = seq;
 	store_redis_send_done(sr, r, seq);
 }
 

@@ -72,6 +72,7 @@ sr_read(void *arg, const char *error)
 	if (sr->closing)
 		return;
 	sr->read = error == NULL ? 2 : 0;
+	store_redis_apply_note_read(sr);
 	store_redis_apply_cut_earlier(sr);
 }
 
@@ -346,11 +347,14 @@ store_redis_durable(const struct store_redis *sr)
 	return (store_redis_sync_durable(sr) >= sr->written);
 }
 
-/* Tell whether the stream has been read to its end once and applied. */
+/*
+ * Tell whether the stream has been read to its end once and applied
+ * (store_redis_apply_note_read): from then on, for good.
+ */
 int
 store_redis_read(const struct store_redis *sr)
 {
-	return (sr->read == 2 && TAILQ_EMPTY(&sr->held));
+	return (sr->read_once);
 }
 
 /*

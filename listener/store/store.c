@@ -490,10 +490,11 @@ store_unavailable(const struct store *s)
 /*
  * Return why the store does not hold the session's hooks and messages
  * yet, one line ("the session's store has not been read yet
- * (connecting: REASON)"), or NULL when it does: always for the journal;
- * a replicated store once it has read the stream to its end.  Until then
- * a hook spawned elsewhere is unknown here, and "no such hook" would be
- * a lie.  Caller frees.
+ * (connecting: REASON)", or "(reading the stream)" while connected), or
+ * NULL when it does: always for the journal; a replicated store once it
+ * has read the stream to its end once.  Until then a hook spawned
+ * elsewhere is unknown here, and "no such hook" would be a lie.  Caller
+ * frees.
  */
 char *
 store_unread(const struct store *s)
@@ -503,6 +504,7 @@ store_unread(const struct store *s)
 	if (s->redis == NULL || store_redis_read(s->redis))
 		return (NULL);
 	xasprintf(&line, "the session's store has not been read yet (%s)",
+	    store_redis_ready(s->redis) ? "reading the stream" :
 	    store_redis_state(s->redis));
 	return (line);
 }

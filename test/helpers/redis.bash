@@ -2,7 +2,9 @@
 # starts a redis-server of its own with redis_start and stops it with
 # redis_stop; redis_kill SIGKILLs it (a crash) and redis_start restarts
 # it on the same port with the same data.  redis_replica_start starts a
-# replica of it (redis_replica_stop stops it).  Load after common.bash.
+# replica of it (redis_replica_stop stops it); redis_proxy_start a proxy
+# to it that stalls or deafens (redis_proxy_stop).  Load after
+# common.bash.
 
 # redis_start: start (or restart) the test's redis-server in
 # $BATS_TEST_TMPDIR/redis; set REDIS_DIR, REDIS_PORT, REDIS_PID and
@@ -54,6 +56,22 @@ redis_replica_linked() {
 redis_replica_stop() {
 	[ -z "${REDIS_REPLICA_DIR:-}" ] ||
 	    "$FISH_SRC_DIR/test/helpers/redis-stop" "$REDIS_REPLICA_DIR"
+}
+
+# redis_proxy_start MODE FLAG ARG: run test/helpers/redis-proxy.py (see
+# there what MODE does) in front of the test's redis-server; set
+# REDIS_PROXY_PORT and REDIS_PROXY_PID.  Stop it with redis_proxy_stop.
+redis_proxy_start() {
+	local portfile=$BATS_TEST_TMPDIR/redis-proxy.port
+	serve "$portfile" python3 "$FISH_SRC_DIR/test/helpers/redis-proxy.py" \
+	    "$portfile" "$REDIS_PORT" "$@" || return
+	REDIS_PROXY_PID=$served_pid REDIS_PROXY_PORT=$served_port
+}
+
+# redis_proxy_stop: stop the proxy, if one was started.
+redis_proxy_stop() {
+	kill_and_wait "${REDIS_PROXY_PID-}"
+	REDIS_PROXY_PID=
 }
 
 # stop_ends_send PID HOOK: fish stop, and check that it ended the fish
