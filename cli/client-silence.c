@@ -114,7 +114,7 @@ client_silence_timeout(const struct client *c, int timeout)
  * before it may hold anything, parentheses too: the state follows the
  * last one.
  */
-static char
+char
 client_process_state(pid_t pid)
 {
 	char	 path[64], buf[512], *p;

@@ -117,20 +117,41 @@ client_flock(int fd, int op, int64_t deadline, struct client *watch)
 }
 
 /*
- * Wait until the listener has exited (its pid lock is free) or deadline.
- * Return EXIT_OK, EXIT_TIMEOUT or EXIT_INTERRUPTED.
+ * How long, at most, a listener whose pid lock is free may take to be gone
+ * from the process table: the lock goes with its files, a moment before
+ * the process itself (and a pid reused meanwhile must not hold us long).
+ */
+#define CLIENT_GONE_MS	1000
+
+/*
+ * Wait until the listener has exited (its pid lock is free, and then the
+ * process is gone or a zombie, so that a script that checks right after
+ * fish stop finds none) or deadline.  Return EXIT_OK, EXIT_TIMEOUT or
+ * EXIT_INTERRUPTED.
  */
 static int
 client_wait_exit(const struct session *s, int64_t deadline)
 {
+	int64_t	until;
+	pid_t	pid;
 	int	fd, status;
+	char	state;
 
 	if (s->dir_fd == -1 || (fd = openat(s->dir_fd, SESSION_PID,
 	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return (EXIT_OK);
+	pid = session_listener_pid(s);
 	status = client_flock(fd, LOCK_SH, deadline, NULL);
 	close(fd);
-	return (status == -1 ? EXIT_OK : status);
+	if (status == -1)
+		return (EXIT_OK);
+	if (status != EXIT_OK || pid <= 0)
+		return (status);
+	until = clock_mono_ms() + CLIENT_GONE_MS;
+	while ((state = client_process_state(pid)) != 0 && state != 'Z' &&
+	    clock_mono_ms() < until)
+		(void)poll(NULL, 0, 1);
+	return (EXIT_OK);
 }
 
 /*

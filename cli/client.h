@@ -93,5 +93,6 @@ int	 client_autostart(struct client *, const struct settings *);
 void	 client_heard(struct client *);
 int	 client_silence_timeout(const struct client *, int);
 int	 client_silence(struct client *);
+char	 client_process_state(pid_t);
 
 #endif
