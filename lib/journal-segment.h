@@ -109,6 +109,7 @@ struct segment *journal_active(const struct journal *);
 uint64_t journal_end(const struct journal *);
 void	 journal_fail(struct journal *, char *);
 void	 journal_pending_reset(struct journal *);
+int	 journal_write_pending(struct journal *, struct segment *, size_t);
 struct segment *journal_find_segment(const struct journal *, uint32_t);
 void	 journal_prepare_ahead(struct journal *);
 int	 journal_sync_older(struct journal *, char **);

@@ -218,8 +218,11 @@ journal_dirty(const struct journal *j)
 	return (buffer_unread(&j->pending) != 0 || j->unsynced != 0);
 }
 
-/* Write the n bytes pending at the end of seg.  Return 0, or -1 with errno. */
-static int
+/*
+ * Write the n bytes pending at the end of seg (at a commit, or at a roll
+ * to the segment they belong to).  Return 0, or -1 with errno.
+ */
+int
 journal_write_pending(struct journal *j, struct segment *seg, size_t n)
 {
 #ifdef FISH_TEST_HOOKS

@@ -403,6 +403,70 @@ wait_numbers() {
 	assert_failure 124
 }
 
+# two_in_one_pass URL PID: post a 300 kB callback and a small one to URL
+# so that the listener (PID, stopped meanwhile) takes both in one pass,
+# printing each one's status code, the large one's first.
+two_in_one_pass() {
+	python3 - "$1" "$2" <<'EOF'
+import fcntl, os, signal, socket, struct, sys, time
+url, pid = sys.argv[1], int(sys.argv[2])
+hostport, path = url.split("://", 1)[1].split("/", 1)
+host, port = hostport.split(":")
+def request(body):
+    return (f"POST /{path} HTTP/1.1\r\nHost: {hostport}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            ).encode() + body
+def drained(socks):
+    # Wait until the listener has read all that was sent (TIOCOUTQ).
+    deadline = time.monotonic() + 10
+    while any(struct.unpack("i", fcntl.ioctl(s, 0x5411, b"\0" * 4))[0]
+              for s in socks):
+        if time.monotonic() > deadline:
+            sys.exit("the listener never read the requests")
+        time.sleep(0.01)
+reqs = [request(b'"A ' + b"x" * 300000 + b'"'), request(b'"B b"')]
+socks = [socket.create_connection((host, int(port))) for _ in reqs]
+for s, r in zip(socks, reqs):
+    s.sendall(r[:-1])
+drained(socks)
+os.kill(pid, signal.SIGSTOP)
+try:
+    for s, r in zip(socks, reqs):
+        s.sendall(r[-1:])
+    drained(socks)
+finally:
+    os.kill(pid, signal.SIGCONT)
+for s in socks:
+    s.settimeout(30)
+    print(s.makefile("rb").readline().split()[1].decode())
+EOF
+}
+
+@test "a roll that finds no room to write what it leaves behind keeps the listener up and loses nothing acknowledged" {
+	journal_only "it fills the journal's own disk"
+	local url pid avail codes
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	# Room for the next segment (512 kB, asked for by the large
+	# callback), not for it and the large callback's record besides.
+	avail=$(df --output=avail "$mnt" | tail -n 1)
+	dd if=/dev/zero of="$mnt/filler" bs=1k count=$((avail - 530)) \
+	    2>/dev/null
+	codes=$(two_in_one_pass "$url" "$pid")
+	alive "$pid"
+	[[ $codes =~ ^(200|503)$'\n'(200|503)$ ]] || fail "answered $codes"
+	run grep -c "no room on disk" "$FISH_HOME/sessions/default/listener.log"
+	assert_output 1
+	rm -f "$mnt/filler"
+	wait_until 10 answered_200 "$url" '"C after"'
+	[ "$(listener_pid)" = "$pid" ]
+	# Both records were kept, and written once there was room.
+	wait_numbers h >"$BATS_TEST_TMPDIR/got"
+	run cat "$BATS_TEST_TMPDIR/got"
+	assert_output --regexp $'^(A\nB|B\nA)\n(C\n)*C$'
+}
+
 @test "a restart whose saved port was taken by another program exits 3 and says so" {
 	local url port
 	url=$(fish spawn)
