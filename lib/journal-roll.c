@@ -35,6 +35,7 @@ journal_prepare_next(struct journal *j, uint64_t size)
 	h.prev_salt = seg->frame.salt;
 	journal_preparer_request(j->preparer, &h, size);
 	j->preparing = 1;
+	j->prepare_size = size;
 }
 
 /*
@@ -67,20 +68,30 @@ journal_next_size(const struct journal *j)
 
 /*
  * Take the segment asked for, waiting while the helper writes it.  Return
- * 0, or -1 with *cause: the next try then waits a while (and a full disk
- * leaves the journal without room: journal-room.c).
+ * 0, or -1 with *cause: the next try then waits a while, and a full disk
+ * leaves the journal without room (journal-room.c); but when a segment
+ * larger than the smallest found no room, the smallest is asked for at
+ * once instead (j->preparing is set again), and only its failure means
+ * no room: what room there is, better than none.
  */
 int
 journal_take_next(struct journal *j, struct journal_prepared *prepared,
     char **cause)
 {
 	const struct segment	*seg = journal_active(j);
+	uint64_t		 least = journal_segment_size(0, j->roll_bytes);
 	char			*path;
 	int			 error;
 
 	j->preparing = 0;
 	if (journal_preparer_take(j->preparer, prepared, cause) == -1) {
 		error = errno;
+		if (journal_room_error(error) && j->prepare_size > least) {
+			j->prepare_retry = 0;
+			journal_prepare_next(j, least);
+			errno = error;
+			return (-1);
+		}
 		if (journal_room_error(error))
 			journal_room_lost(j, 0, *cause);
 		goto fail;
@@ -263,7 +274,13 @@ journal_roll(struct journal *j, int wait, char **cause)
 	if (!j->preparing || (!wait &&
 	    journal_preparer_state(j->preparer) == JOURNAL_PREPARE_BUSY))
 		return (1);
-	if (journal_take_next(j, &prepared, cause) == -1)
-		return (-1);
+	if (journal_take_next(j, &prepared, cause) == -1) {
+		if (!j->preparing)
+			return (-1);
+		/* A smaller one is being prepared instead. */
+		free(*cause);
+		*cause = NULL;
+		return (1);
+	}
 	return (journal_switch(j, &prepared) == -1 ? 1 : 0);
 }

@@ -73,6 +73,7 @@ struct journal {
 	/* Rolling (journal.c) and preparing (journal-prepare.c). */
 	struct journal_preparer	*preparer;
 	int			 preparing;	/* asked, not yet taken */
+	uint64_t		 prepare_size;	/* bytes asked for */
 	int64_t			 prepare_retry;	/* mono ms: not before */
 	uint32_t		 unsynced;	/* an older segment written but
 						   not synced, or 0 */

@@ -467,6 +467,29 @@ EOF
 	assert_output --regexp $'^(A\nB|B\nA)\n(C\n)*C$'
 }
 
+@test "a next segment that does not fit at twice the size is prepared at the smallest, with no refusal" {
+	journal_only "it fills the journal's own disk"
+	local url avail i pad
+	mount_tmpfs 1m
+	journal=$FISH_HOME/sessions/default/journal
+	url=$(fish spawn --name h)
+	# Room for a 256 KiB segment, not for a 512 KiB one.
+	avail=$(df --output=avail "$mnt" | tail -n 1)
+	dd if=/dev/zero of="$mnt/filler" bs=1k count=$((avail - 400)) \
+	    2>/dev/null
+	# Past half of the first segment: the next one is asked for.
+	pad=$(head -c 20000 /dev/zero | tr '\0' x)
+	for ((i = 1; i <= 8; i++)); do
+		[ "$(http_post "$url" "\"$i $pad\"")" = 200 ]
+	done
+	wait_until 10 test -e "$journal/00000002.journal"
+	[ "$(stat -c %s "$journal/00000002.journal")" -eq 262144 ]
+	run http_post "$url" '"after"'
+	assert_output 200
+	run grep -c "no room on disk" "$FISH_HOME/sessions/default/listener.log"
+	assert_output 0
+}
+
 @test "a restart whose saved port was taken by another program exits 3 and says so" {
 	local url port
 	url=$(fish spawn)
