@@ -275,9 +275,9 @@ cmd_status_human(struct json_object *reply)
 		    "has their token\n", STATUS_KEY_WIDTH, "not found:",
 		    unrecorded);
 	if ((unrecorded = proto_int(reply, "refused_unrecorded", 0)) > 0)
-		ret |= output_printf("%-*s %" PRId64 " over the rate cap, "
-		    "answered but not journaled\n", STATUS_KEY_WIDTH,
-		    "refused:", unrecorded);
+		ret |= output_printf("%-*s %" PRId64 " over the rate cap or "
+		    "while the disk was full, answered but not journaled\n",
+		    STATUS_KEY_WIDTH, "refused:", unrecorded);
 	if ((s = proto_string(reply, "started_at")) != NULL)
 		ret |= cmd_status_line("started:", s);
 

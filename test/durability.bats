@@ -490,6 +490,30 @@ EOF
 	assert_output 0
 }
 
+@test "requests refused while the disk is full are counted, not journaled" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url long bytes i
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
+	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	run http_post "$url" @"$BATS_TEST_TMPDIR/body"
+	assert_output 503
+	bytes=$(fish status --json | fish field /journal_bytes)
+	long=$(printf 'a&%.0s' {1..2000})
+	for ((i = 0; i < 20; i++)); do
+		run http_code "$url?$long"
+		assert_output 414
+	done
+	run http_code "$url" -H "X: $(head -c 20000 /dev/zero | tr '\0' x)"
+	assert_output 431
+	[ "$(fish status --json | fish field /journal_bytes)" = "$bytes" ]
+	[ "$(fish status --json | fish field /refused_unrecorded)" -ge 21 ]
+	run fish status
+	assert_output --regexp 'refused: +[0-9]+ over the rate cap or while the disk was full'
+}
+
 @test "a restart whose saved port was taken by another program exits 3 and says so" {
 	local url port
 	url=$(fish spawn)
