@@ -2,6 +2,7 @@
 # Lossless restarts: whatever the listener acknowledged survives a crash,
 # taken messages stay taken, and waits ride through restarts.
 
+bats_require_minimum_version 1.5.0
 load helpers/common
 
 setup() {
@@ -512,6 +513,36 @@ EOF
 	[ "$(fish status --json | fish field /refused_unrecorded)" -ge 21 ]
 	run fish status
 	assert_output --regexp 'refused: +[0-9]+ over the rate cap or while the disk was full'
+}
+
+# wakes PID: print how often the main thread of PID has slept and woken.
+wakes() {
+	awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"
+}
+
+# woke_more PID N BASE: succeed once PID has woken more than N times
+# since it had woken BASE times.
+woke_more() {
+	[ "$(wakes "$1")" -gt $(($3 + $2)) ]
+}
+
+@test "while the disk is full, an overdue roll is tried again once a second, not ten times" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url pid base
+	mount_tmpfs 1m
+	fish start --retain 4s >/dev/null
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
+	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	run http_post "$url" @"$BATS_TEST_TMPDIR/body"
+	assert_output 503
+	# The segment is due for a roll (retention looks every second),
+	# which the lack of room puts off: an idle listener, but for that.
+	base=$(wakes "$pid")
+	run ! wait_until 3 woke_more "$pid" 15 "$base"
+	alive "$pid"
 }
 
 @test "a restart whose saved port was taken by another program exits 3 and says so" {
