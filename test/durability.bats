@@ -306,9 +306,12 @@ wait_numbers() {
 	# Commands that need a record say so and exit 3.
 	run fish spawn
 	assert_failure 3
-	assert_output --partial "no room on disk since"
+	assert_output --regexp "no room on disk since .*; try again once there is room"
 	run fish close h
 	assert_failure 3
+	run fish replay "$(nth_seq 1)" --to "$url"
+	assert_failure 3
+	assert_output --partial "no room on disk since"
 	# What is stored is still handed out.
 	run fish wait h --timeout 5
 	assert_success
