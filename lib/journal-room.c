@@ -19,7 +19,8 @@
  * Meanwhile the store takes no record it can refuse (callbacks are
  * answered 503, commands that write are refused), and the rest of the
  * active segment's pre-written space is the reserve for those it cannot
- * refuse: takes of queued messages, answers of held requests.
+ * refuse: takes of queued messages, outcomes of requests under way (a
+ * held one timing out; `reply` is refused).
  *
  * A failed fdatasync is never this: after one the page cache cannot be
  * trusted, and the journal fails for good (journal_sync).

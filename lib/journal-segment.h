@@ -65,6 +65,7 @@ struct journal {
 	uint64_t		 records;
 	struct buffer		 pending;	/* appended to the active
 						   segment, not yet written */
+	uint64_t		 pending_records; /* in pending */
 	struct journal_damage	 damage;
 	struct buffer		 warnings;
 	struct journal_synced	*synced;	/* to run after the next sync */

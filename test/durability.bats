@@ -548,6 +548,26 @@ woke_more() {
 	alive "$pid"
 }
 
+@test "a stop while the disk is full says how many records it drops" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
+	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	run http_post "$url" @"$BATS_TEST_TMPDIR/body"
+	assert_output 503
+	fish stop
+	run grep -E "stopping with [0-9]+ records? the disk had no room for: dropped, none was acknowledged" \
+	    "$FISH_HOME/sessions/default/listener.log"
+	assert_success
+	# The callback answered 503 was not queued: its record is gone.
+	rm -f "$mnt/filler" "$mnt/filler-tail"
+	run fish wait h --timeout 0.3
+	assert_failure 124
+}
+
 @test "a restart whose saved port was taken by another program exits 3 and says so" {
 	local url port
 	url=$(fish spawn)

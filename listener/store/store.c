@@ -105,13 +105,23 @@ store_open(const struct store_config *config, char **warnings, char **cause)
 /*
  * Close the store: what is not yet durable is dropped, and so are the
  * callbacks waiting for it (each told by its dropped callback, if it has
- * one).  Commit first (store_commit) to keep it.
+ * one).  Commit first (store_commit) to keep it.  What the disk had no
+ * room for is dropped so, and said: none of it was acknowledged, but a
+ * callback answered 503 was to be queued once there was room.
  */
 void
 store_close(struct store *s)
 {
+	uint64_t	n;
+
 	if (s == NULL)
 		return;
+	if (journal_no_room(s->journal) != 0 &&
+	    (n = journal_pending(s->journal)) > 0)
+		log_warnx("journal: stopping with %llu record%s the disk had "
+		    "no room for: dropped, none was acknowledged%s",
+		    (unsigned long long)n, n == 1 ? "" : "s", s->redis != NULL ?
+		    " (what Redis holds is read again at the next start)" : "");
 	store_redis_close(s->redis);
 	retention_stop(s);
 	loop_prepare_remove(s->loop, store_prepare, s);
