@@ -250,10 +250,8 @@ tail_has_all() {
 # "1", "2"... to URL until one is not answered 200 (at most 40): record
 # each number answered 200 in acked, the refusal's head in refused.
 fill_disk() {
-	local url=$1 avail i pad
-	avail=$(df --output=avail "$mnt" | tail -n 1)
-	dd if=/dev/zero of="$mnt/filler" bs=1k count=$((avail - 64)) \
-	    2>/dev/null
+	local url=$1 i pad
+	leave_free 64
 	pad=$(head -c 20000 /dev/zero | tr '\0' x)
 	: >"$BATS_TEST_TMPDIR/acked"
 	for ((i = 1; i <= 40; i++)); do
@@ -264,6 +262,16 @@ fill_disk() {
 		echo "$i" >>"$BATS_TEST_TMPDIR/acked"
 	done
 	fail "the disk never filled"
+}
+
+# no_room_now URL: fill the disk to its last byte and post URL a body
+# larger than the segment's pre-written space, which must grow it: the
+# write finds no room, and the callback gets 503.
+no_room_now() {
+	fill_up
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	run http_code "$1" --data-binary @"$BATS_TEST_TMPDIR/body"
+	assert_output 503
 }
 
 # answered_200 URL DATA: post DATA to URL once; succeed if answered 200.
@@ -356,8 +364,7 @@ wait_numbers() {
 	pid=$(listener_pid)
 	# No room at all: a body larger than the segment's pre-written
 	# space must grow it, and that write fails.
-	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
-	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
+	fill_up
 	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
 	    --data-binary @"$BATS_TEST_TMPDIR/body" "$url" || true)
@@ -387,8 +394,7 @@ wait_numbers() {
 	[ "$(http_post "$url" '"queued two"')" = 200 ]
 	fish stop
 	# Fill the disk to its last byte.
-	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
-	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
+	fill_up
 	avail=$(df --output=avail "$mnt" | tail -n 1)
 	[ "$avail" -eq 0 ]
 	# A start that would save other settings cannot: it starts anyway.
@@ -448,15 +454,13 @@ EOF
 
 @test "a roll that finds no room to write what it leaves behind keeps the listener up and loses nothing acknowledged" {
 	journal_only "it fills the journal's own disk"
-	local url pid avail codes
+	local url pid codes
 	mount_tmpfs 1m
 	url=$(fish spawn --name h)
 	pid=$(listener_pid)
 	# Room for the next segment (512 kB, asked for by the large
 	# callback), not for it and the large callback's record besides.
-	avail=$(df --output=avail "$mnt" | tail -n 1)
-	dd if=/dev/zero of="$mnt/filler" bs=1k count=$((avail - 530)) \
-	    2>/dev/null
+	leave_free 530
 	codes=$(two_in_one_pass "$url" "$pid")
 	alive "$pid"
 	[[ $codes =~ ^(200|503)$'\n'(200|503)$ ]] || fail "answered $codes"
@@ -473,14 +477,12 @@ EOF
 
 @test "a next segment that does not fit at twice the size is prepared at the smallest, with no refusal" {
 	journal_only "it fills the journal's own disk"
-	local url avail i pad
+	local url i pad
 	mount_tmpfs 1m
 	journal=$FISH_HOME/sessions/default/journal
 	url=$(fish spawn --name h)
 	# Room for a 256 KiB segment, not for a 512 KiB one.
-	avail=$(df --output=avail "$mnt" | tail -n 1)
-	dd if=/dev/zero of="$mnt/filler" bs=1k count=$((avail - 400)) \
-	    2>/dev/null
+	leave_free 400
 	# Past half of the first segment: the next one is asked for.
 	pad=$(head -c 20000 /dev/zero | tr '\0' x)
 	for ((i = 1; i <= 8; i++)); do
@@ -499,11 +501,7 @@ EOF
 	local url long bytes i
 	mount_tmpfs 1m
 	url=$(fish spawn --name h)
-	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
-	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
-	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
-	run http_post "$url" @"$BATS_TEST_TMPDIR/body"
-	assert_output 503
+	no_room_now "$url"
 	bytes=$(fish status --json | fish field /journal_bytes)
 	long=$(printf 'a&%.0s' {1..2000})
 	for ((i = 0; i < 20; i++)); do
@@ -536,11 +534,7 @@ woke_more() {
 	fish start --retain 4s >/dev/null
 	url=$(fish spawn --name h)
 	pid=$(listener_pid)
-	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
-	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
-	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
-	run http_post "$url" @"$BATS_TEST_TMPDIR/body"
-	assert_output 503
+	no_room_now "$url"
 	# The segment is due for a roll (retention looks every second),
 	# which the lack of room puts off: an idle listener, but for that.
 	base=$(wakes "$pid")
@@ -553,11 +547,7 @@ woke_more() {
 	local url
 	mount_tmpfs 1m
 	url=$(fish spawn --name h)
-	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
-	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
-	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
-	run http_post "$url" @"$BATS_TEST_TMPDIR/body"
-	assert_output 503
+	no_room_now "$url"
 	fish stop
 	run grep -E "stopping with [0-9]+ records? the disk had no room for: dropped, none was acknowledged" \
 	    "$FISH_HOME/sessions/default/listener.log"

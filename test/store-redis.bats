@@ -498,8 +498,7 @@ no_room() {
 	pid=$(listener_pid)
 	url=$(on_b fish spawn --name h)
 	head -c 200000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
-	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
-	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
+	fill_up
 	# A finds its disk full caching what B takes.
 	until no_room "$A"; do
 		[ "$n" -lt 8 ] || fail "A never found its disk full"
