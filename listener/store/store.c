@@ -198,10 +198,10 @@ store_after_sync_within(struct store *s, int64_t ms, store_synced_cb cb,
 static void
 store_no_room_fail(struct store *s)
 {
-	char	 since[16], *why;
+	char	 since[CLOCK_SINCE_LEN], *why;
 
-	if (s->redis != NULL || clock_format_hms(journal_no_room(s->journal),
-	    since, sizeof since) == -1)
+	if (s->redis != NULL || clock_format_since(
+	    journal_no_room(s->journal), clock_wall_ms(), since, sizeof since) == -1)
 		return;
 	xasprintf(&why, "has had no room on disk for its journal since %s",
 	    since);
@@ -479,10 +479,10 @@ char *
 store_unavailable(const struct store *s)
 {
 	const char	*why;
-	char		*line, since[16];
+	char		*line, since[CLOCK_SINCE_LEN];
 
-	if (clock_format_hms(journal_no_room(s->journal), since,
-	    sizeof since) == 0) {
+	if (clock_format_since(journal_no_room(s->journal), clock_wall_ms(),
+	    since, sizeof since) == 0) {
 		xasprintf(&line, "the listener's journal has had no room on "
 		    "disk since %s", since);
 		return (line);
