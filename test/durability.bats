@@ -548,7 +548,7 @@ woke_more() {
 	url=$(fish spawn --name h)
 	no_room_now "$url"
 	fish stop
-	run grep -E "stopping with [0-9]+ records? the disk had no room for: dropped, none was acknowledged" \
+	run grep -E "stopping with [0-9]+ records? the disk had no room for: dropped \(none was acknowledged\)" \
 	    "$FISH_HOME/sessions/default/listener.log"
 	assert_success
 	# The callback answered 503 was not queued: its record is gone.

@@ -106,8 +106,9 @@ store_open(const struct store_config *config, char **warnings, char **cause)
  * Close the store: what is not yet durable is dropped, and so are the
  * callbacks waiting for it (each told by its dropped callback, if it has
  * one).  Commit first (store_commit) to keep it.  What the disk had no
- * room for is dropped so, and said: none of it was acknowledged, but a
- * callback answered 503 was to be queued once there was room.
+ * room for is dropped so, and said: none of it was acknowledged (on a
+ * replicated store, Redis has what it acknowledged), but a callback
+ * answered 503 was to be queued once there was room.
  */
 void
 store_close(struct store *s)
@@ -119,9 +120,10 @@ store_close(struct store *s)
 	if (journal_no_room(s->journal) != 0 &&
 	    (n = journal_pending(s->journal)) > 0)
 		log_warnx("journal: stopping with %llu record%s the disk had "
-		    "no room for: dropped, none was acknowledged%s",
-		    (unsigned long long)n, n == 1 ? "" : "s", s->redis != NULL ?
-		    " (what Redis holds is read again at the next start)" : "");
+		    "no room for: dropped %s", (unsigned long long)n,
+		    n == 1 ? "" : "s", s->redis == NULL ? "(none was "
+		    "acknowledged)" : "from the cache (what Redis acknowledged "
+		    "is read again from it at the next start)");
 	store_redis_close(s->redis);
 	retention_stop(s);
 	loop_prepare_remove(s->loop, store_prepare, s);
@@ -200,8 +202,8 @@ store_no_room_fail(struct store *s)
 {
 	char	 since[CLOCK_SINCE_LEN], *why;
 
-	if (s->redis != NULL || clock_format_since(
-	    journal_no_room(s->journal), clock_wall_ms(), since, sizeof since) == -1)
+	if (s->redis != NULL || clock_format_since(journal_no_room(s->journal),
+	    clock_wall_ms(), since, sizeof since) == -1)
 		return;
 	xasprintf(&why, "has had no room on disk for its journal since %s",
 	    since);
