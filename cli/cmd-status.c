@@ -252,15 +252,15 @@ static int
 cmd_status_human(struct json_object *reply)
 {
 	const char	*s;
-	char		*size, *journal, since[16];
+	char		*size, *journal, since[CLOCK_SINCE_LEN];
 	int64_t		 records, segments, unrecorded;
 	int		 ret = 0;
 
 	records = proto_int(reply, "journal_records", 0);
 	segments = proto_int(reply, "journal_segments", 1);
 	size = cmd_status_size(proto_int(reply, "journal_bytes", 0));
-	if (clock_format_hms(proto_int(reply, "journal_no_room_since", 0),
-	    since, sizeof since) == -1)
+	if (clock_format_since(proto_int(reply, "journal_no_room_since", 0),
+	    clock_wall_ms(), since, sizeof since) == -1)
 		since[0] = '\0';
 	xasprintf(&journal, "%" PRId64 " record%s, %s in %" PRId64
 	    " segment%s%s%s", records, records == 1 ? "" : "s", size, segments,
@@ -292,9 +292,9 @@ cmd_status_human(struct json_object *reply)
 		    "has their token\n", STATUS_KEY_WIDTH, "not found:",
 		    unrecorded);
 	if ((unrecorded = proto_int(reply, "refused_unrecorded", 0)) > 0)
-		ret |= output_printf("%-*s %" PRId64 " over the rate cap, "
-		    "answered but not journaled\n", STATUS_KEY_WIDTH,
-		    "refused:", unrecorded);
+		ret |= output_printf("%-*s %" PRId64 " over the rate cap or "
+		    "while the disk was full, answered but not journaled\n",
+		    STATUS_KEY_WIDTH, "refused:", unrecorded);
 	if ((s = proto_string(reply, "started_at")) != NULL)
 		ret |= cmd_status_line("started:", s);
 

@@ -43,21 +43,25 @@ clock_mono_ms(void)
 }
 
 /*
- * Write the local time of day of unix ms ms, HH:MM:SS, into text (len
- * bytes, at least 9), for people.  Return 0, or -1 when ms is not a time
- * (0 or below).
+ * Write the local time of unix ms ms into text (len bytes, at least
+ * CLOCK_SINCE_LEN), for people saying since when: HH:MM:SS when it is on
+ * the local day of unix ms now, else YYYY-MM-DD HH:MM:SS (a time of day
+ * alone would be read as today's).  Return 0, or -1 when ms is not a
+ * time (0 or below).
  */
 int
-clock_format_hms(int64_t ms, char *text, size_t len)
+clock_format_since(int64_t ms, int64_t now, char *text, size_t len)
 {
-	struct tm	tm;
-	time_t		t;
+	struct tm	tm, today;
+	time_t		t = (time_t)(ms / 1000), n = (time_t)(now / 1000);
+	size_t		written;
 
-	if (ms <= 0 || len < 9)
+	if (ms <= 0 || len < CLOCK_SINCE_LEN || localtime_r(&t, &tm) == NULL)
 		return (-1);
-	t = (time_t)(ms / 1000);
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(text, len, "%H:%M:%S", &tm) == 0)
-		return (-1);
-	return (0);
+	if (localtime_r(&n, &today) != NULL && today.tm_year == tm.tm_year &&
+	    today.tm_yday == tm.tm_yday)
+		written = strftime(text, len, "%H:%M:%S", &tm);
+	else
+		written = strftime(text, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return (written == 0 ? -1 : 0);
 }

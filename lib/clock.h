@@ -10,6 +10,9 @@
 
 int64_t	clock_wall_ms(void);
 int64_t	clock_mono_ms(void);
-int	clock_format_hms(int64_t, char *, size_t);
+/* Room for what clock_format_since writes, NUL included. */
+#define CLOCK_SINCE_LEN	20
+
+int	clock_format_since(int64_t, int64_t, char *, size_t);
 
 #endif

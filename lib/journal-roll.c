@@ -35,6 +35,7 @@ journal_prepare_next(struct journal *j, uint64_t size)
 	h.prev_salt = seg->frame.salt;
 	journal_preparer_request(j->preparer, &h, size);
 	j->preparing = 1;
+	j->prepare_size = size;
 }
 
 /*
@@ -67,20 +68,30 @@ journal_next_size(const struct journal *j)
 
 /*
  * Take the segment asked for, waiting while the helper writes it.  Return
- * 0, or -1 with *cause: the next try then waits a while (and a full disk
- * leaves the journal without room: journal-room.c).
+ * 0, or -1 with *cause: the next try then waits a while, and a full disk
+ * leaves the journal without room (journal-room.c); but when a segment
+ * larger than the smallest found no room, the smallest is asked for at
+ * once instead (j->preparing is set again), and only its failure means
+ * no room: what room there is, better than none.
  */
 int
 journal_take_next(struct journal *j, struct journal_prepared *prepared,
     char **cause)
 {
 	const struct segment	*seg = journal_active(j);
+	uint64_t		 least = journal_segment_size(0, j->roll_bytes);
 	char			*path;
 	int			 error;
 
 	j->preparing = 0;
 	if (journal_preparer_take(j->preparer, prepared, cause) == -1) {
 		error = errno;
+		if (journal_room_error(error) && j->prepare_size > least) {
+			j->prepare_retry = 0;
+			journal_prepare_next(j, least);
+			errno = error;
+			return (-1);
+		}
 		if (journal_room_error(error))
 			journal_room_lost(j, 0, *cause);
 		goto fail;
@@ -133,9 +144,13 @@ journal_sync_older(struct journal *j, char **cause)
  * Roll to a prepared segment: write what is pending to the active one
  * (the next journal_sync syncs it before anything reaches the new one),
  * make the prepared one active, and run the roll callback, whose records
- * begin it.  A write that fails here fails the next journal_sync.
+ * begin it.  Return 0; or -1 when that write found no room on disk: then
+ * nothing rolled, what is pending stays pending in the active segment
+ * (written again there, at the same place, by the next commit: see
+ * journal-room.c), and the prepared segment is kept for the next roll.
+ * Any other failed write fails the next journal_sync.
  */
-static void
+static int
 journal_switch(struct journal *j, const struct journal_prepared *prepared)
 {
 	struct segment	*old;
@@ -147,10 +162,16 @@ journal_switch(struct journal *j, const struct journal_prepared *prepared)
 		journal_fail(j, cause);
 	old = journal_active(j);
 	if (n > 0 && j->failure == NULL) {
-		if (journal_pwrite(old->fd, buffer_peek(&j->pending), n,
-		    old->size) == -1) {
+		if (journal_write_pending(j, old, n) == -1) {
 			xasprintf(&cause, "cannot write journal segment %08u: "
 			    "%s", old->number, strerror(errno));
+			if (journal_room_error(errno)) {
+				journal_room_lost(j, 1, cause);
+				free(cause);
+				journal_preparer_adopt(j->preparer, prepared);
+				j->preparing = 1;
+				return (-1);
+			}
 			journal_fail(j, cause);
 		} else {
 			old->size += n;
@@ -170,6 +191,7 @@ journal_switch(struct journal *j, const struct journal_prepared *prepared)
 	journal_active(j)->rolled_end = journal_end(j);
 	j->roll_bytes = journal_end(j) - JOURNAL_HEADER_LEN;
 	journal_prepare_ahead(j);
+	return (0);
 }
 
 /*
@@ -201,8 +223,10 @@ journal_roll_full(struct journal *j, uint64_t end)
 			return;
 	}
 	if (j->preparing && journal_take_next(j, &prepared, &cause) == 0) {
-		journal_switch(j, &prepared);
-		return;
+		/* Not rolled for want of room: the record grows this one. */
+		if (journal_switch(j, &prepared) == 0 ||
+		    end <= JOURNAL_SEGMENT_LIMIT)
+			return;
 	}
 	/* A full disk is said once, when it is found (journal-room.c). */
 	if (cause != NULL && !journal_room_error(errno))
@@ -229,8 +253,8 @@ journal_on_roll(struct journal *j, journal_roll_cb cb, void *arg)
  * is full: this is for rolling by age), sized after what the active one
  * holds.  Unless wait is set, do not wait while the segment is being
  * prepared.  Return 0 when rolled, 1 when not yet (being prepared, or
- * the disk has no room for it: call again later), -1 with *cause when it
- * could not be prepared.
+ * the disk has no room for it or for what the roll writes first: call
+ * again later), -1 with *cause when it could not be prepared.
  */
 int
 journal_roll(struct journal *j, int wait, char **cause)
@@ -250,8 +274,13 @@ journal_roll(struct journal *j, int wait, char **cause)
 	if (!j->preparing || (!wait &&
 	    journal_preparer_state(j->preparer) == JOURNAL_PREPARE_BUSY))
 		return (1);
-	if (journal_take_next(j, &prepared, cause) == -1)
-		return (-1);
-	journal_switch(j, &prepared);
-	return (0);
+	if (journal_take_next(j, &prepared, cause) == -1) {
+		if (!j->preparing)
+			return (-1);
+		/* A smaller one is being prepared instead. */
+		free(*cause);
+		*cause = NULL;
+		return (1);
+	}
+	return (journal_switch(j, &prepared) == -1 ? 1 : 0);
 }

@@ -4,10 +4,11 @@
  * appends not yet written stay in memory, and the journal tries again by
  * itself.  Two things find it full: the helper thread failing to prepare
  * the next segment (it needs room for a whole segment, and is asked for
- * one once the active segment is half full), and a write of pending
- * appends failing (one that grows the active segment past its pre-written
- * size, or a file system that allocates even to overwrite, as
- * copy-on-write ones do).  The journal then has no room (journal_no_room)
+ * one once the active segment is half full; one larger than the smallest
+ * is first tried again at once at the smallest), and a write of pending
+ * appends failing (one that grows the active segment past its
+ * pre-written size, or a file system that allocates even to overwrite,
+ * as copy-on-write ones do).  The journal then has no room (journal_no_room)
  * until both succeed again: the preparation, tried again every
  * JOURNAL_PREPARE_RETRY_MS at the smallest size that will do, and the
  * write, tried again at every commit with the same bytes at the same
@@ -18,7 +19,8 @@
  * Meanwhile the store takes no record it can refuse (callbacks are
  * answered 503, commands that write are refused), and the rest of the
  * active segment's pre-written space is the reserve for those it cannot
- * refuse: takes of queued messages, answers of held requests.
+ * refuse: takes of queued messages, outcomes of requests under way (a
+ * held one timing out; `reply` is refused).
  *
  * A failed fdatasync is never this: after one the page cache cannot be
  * trusted, and the journal fails for good (journal_sync).

@@ -65,6 +65,7 @@ struct journal {
 	uint64_t		 records;
 	struct buffer		 pending;	/* appended to the active
 						   segment, not yet written */
+	uint64_t		 pending_records; /* in pending */
 	struct journal_damage	 damage;
 	struct buffer		 warnings;
 	struct journal_synced	*synced;	/* to run after the next sync */
@@ -73,6 +74,7 @@ struct journal {
 	/* Rolling (journal.c) and preparing (journal-prepare.c). */
 	struct journal_preparer	*preparer;
 	int			 preparing;	/* asked, not yet taken */
+	uint64_t		 prepare_size;	/* bytes asked for */
 	int64_t			 prepare_retry;	/* mono ms: not before */
 	uint32_t		 unsynced;	/* an older segment written but
 						   not synced, or 0 */
@@ -109,6 +111,7 @@ struct segment *journal_active(const struct journal *);
 uint64_t journal_end(const struct journal *);
 void	 journal_fail(struct journal *, char *);
 void	 journal_pending_reset(struct journal *);
+int	 journal_write_pending(struct journal *, struct segment *, size_t);
 struct segment *journal_find_segment(const struct journal *, uint32_t);
 void	 journal_prepare_ahead(struct journal *);
 int	 journal_sync_older(struct journal *, char **);

@@ -154,6 +154,7 @@ journal_pending_reset(struct journal *j)
 		buffer_release(&j->pending);
 	else
 		buffer_clear(&j->pending);
+	j->pending_records = 0;
 }
 
 /*
@@ -192,6 +193,7 @@ journal_append_text(struct journal *j, enum journal_type type,
 	    &seg->frame, pieces, 3);
 	j->records++;
 	j->appended++;
+	j->pending_records++;
 	seg->records++;
 	if (!j->rolling)
 		journal_prepare_ahead(j);
@@ -218,8 +220,11 @@ journal_dirty(const struct journal *j)
 	return (buffer_unread(&j->pending) != 0 || j->unsynced != 0);
 }
 
-/* Write the n bytes pending at the end of seg.  Return 0, or -1 with errno. */
-static int
+/*
+ * Write the n bytes pending at the end of seg (at a commit, or at a roll
+ * to the segment they belong to).  Return 0, or -1 with errno.
+ */
+int
 journal_write_pending(struct journal *j, struct segment *seg, size_t n)
 {
 #ifdef FISH_TEST_HOOKS
@@ -623,6 +628,16 @@ journal_bytes(const struct journal *j)
 	for (i = 0; i < j->nsegments; i++)
 		total += j->segments[i].size;
 	return (total);
+}
+
+/*
+ * Return how many records were appended and not yet written (a close
+ * drops them: journal_close).
+ */
+uint64_t
+journal_pending(const struct journal *j)
+{
+	return (j->pending_records);
 }
 
 /* Return how many records the journal holds (as replayed and appended). */

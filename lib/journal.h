@@ -101,6 +101,7 @@ uint64_t journal_append_text(struct journal *, enum journal_type,
 	    const char *, size_t, const void *, size_t);
 int	 journal_sync(struct journal *, char **);
 int	 journal_dirty(const struct journal *);
+uint64_t journal_pending(const struct journal *);
 void	 journal_after_sync(struct journal *, journal_synced_cb,
 	    journal_synced_cb, void *);
 void	 journal_after_sync_within(struct journal *, int64_t,

@@ -2,6 +2,7 @@
 # Lossless restarts: whatever the listener acknowledged survives a crash,
 # taken messages stay taken, and waits ride through restarts.
 
+bats_require_minimum_version 1.5.0
 load helpers/common
 
 setup() {
@@ -249,10 +250,8 @@ tail_has_all() {
 # "1", "2"... to URL until one is not answered 200 (at most 40): record
 # each number answered 200 in acked, the refusal's head in refused.
 fill_disk() {
-	local url=$1 avail i pad
-	avail=$(df --output=avail "$mnt" | tail -n 1)
-	dd if=/dev/zero of="$mnt/filler" bs=1k count=$((avail - 64)) \
-	    2>/dev/null
+	local url=$1 i pad
+	leave_free 64
 	pad=$(head -c 20000 /dev/zero | tr '\0' x)
 	: >"$BATS_TEST_TMPDIR/acked"
 	for ((i = 1; i <= 40; i++)); do
@@ -263,6 +262,16 @@ fill_disk() {
 		echo "$i" >>"$BATS_TEST_TMPDIR/acked"
 	done
 	fail "the disk never filled"
+}
+
+# no_room_now URL: fill the disk to its last byte and post URL a body
+# larger than the segment's pre-written space, which must grow it: the
+# write finds no room, and the callback gets 503.
+no_room_now() {
+	fill_up
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	run http_code "$1" --data-binary @"$BATS_TEST_TMPDIR/body"
+	assert_output 503
 }
 
 # answered_200 URL DATA: post DATA to URL once; succeed if answered 200.
@@ -305,9 +314,12 @@ wait_numbers() {
 	# Commands that need a record say so and exit 3.
 	run fish spawn
 	assert_failure 3
-	assert_output --partial "no room on disk since"
+	assert_output --regexp "no room on disk since .*; try again once there is room"
 	run fish close h
 	assert_failure 3
+	run fish replay "$(nth_seq 1)" --to "$url"
+	assert_failure 3
+	assert_output --partial "no room on disk since"
 	# What is stored is still handed out.
 	run fish wait h --timeout 5
 	assert_success
@@ -352,8 +364,7 @@ wait_numbers() {
 	pid=$(listener_pid)
 	# No room at all: a body larger than the segment's pre-written
 	# space must grow it, and that write fails.
-	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
-	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
+	fill_up
 	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
 	    --data-binary @"$BATS_TEST_TMPDIR/body" "$url" || true)
@@ -383,8 +394,7 @@ wait_numbers() {
 	[ "$(http_post "$url" '"queued two"')" = 200 ]
 	fish stop
 	# Fill the disk to its last byte.
-	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
-	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
+	fill_up
 	avail=$(df --output=avail "$mnt" | tail -n 1)
 	[ "$avail" -eq 0 ]
 	# A start that would save other settings cannot: it starts anyway.
@@ -399,6 +409,150 @@ wait_numbers() {
 	rm -f "$mnt/filler" "$mnt/filler-tail"
 	run fish wait h --timeout 10
 	assert_output '"queued two"'
+	run fish wait h --timeout 0.3
+	assert_failure 124
+}
+
+# two_in_one_pass URL PID: post a 300 kB callback and a small one to URL
+# so that the listener (PID, stopped meanwhile) takes both in one pass,
+# printing each one's status code, the large one's first.
+two_in_one_pass() {
+	python3 - "$1" "$2" <<'EOF'
+import fcntl, os, signal, socket, struct, sys, time
+url, pid = sys.argv[1], int(sys.argv[2])
+hostport, path = url.split("://", 1)[1].split("/", 1)
+host, port = hostport.split(":")
+def request(body):
+    return (f"POST /{path} HTTP/1.1\r\nHost: {hostport}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            ).encode() + body
+def drained(socks):
+    # Wait until the listener has read all that was sent (TIOCOUTQ).
+    deadline = time.monotonic() + 10
+    while any(struct.unpack("i", fcntl.ioctl(s, 0x5411, b"\0" * 4))[0]
+              for s in socks):
+        if time.monotonic() > deadline:
+            sys.exit("the listener never read the requests")
+        time.sleep(0.01)
+reqs = [request(b'"A ' + b"x" * 300000 + b'"'), request(b'"B b"')]
+socks = [socket.create_connection((host, int(port))) for _ in reqs]
+for s, r in zip(socks, reqs):
+    s.sendall(r[:-1])
+drained(socks)
+os.kill(pid, signal.SIGSTOP)
+try:
+    for s, r in zip(socks, reqs):
+        s.sendall(r[-1:])
+    drained(socks)
+finally:
+    os.kill(pid, signal.SIGCONT)
+for s in socks:
+    s.settimeout(30)
+    print(s.makefile("rb").readline().split()[1].decode())
+EOF
+}
+
+@test "a roll that finds no room to write what it leaves behind keeps the listener up and loses nothing acknowledged" {
+	local url pid codes
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	# Room for the next segment (512 kB, asked for by the large
+	# callback), not for it and the large callback's record besides.
+	leave_free 530
+	codes=$(two_in_one_pass "$url" "$pid")
+	alive "$pid"
+	[[ $codes =~ ^(200|503)$'\n'(200|503)$ ]] || fail "answered $codes"
+	run grep -c "no room on disk" "$FISH_HOME/sessions/default/listener.log"
+	assert_output 1
+	rm -f "$mnt/filler"
+	wait_until 10 answered_200 "$url" '"C after"'
+	[ "$(listener_pid)" = "$pid" ]
+	# Both records were kept, and written once there was room.
+	wait_numbers h >"$BATS_TEST_TMPDIR/got"
+	run cat "$BATS_TEST_TMPDIR/got"
+	assert_output --regexp $'^(A\nB|B\nA)\n(C\n)*C$'
+}
+
+@test "a next segment that does not fit at twice the size is prepared at the smallest, with no refusal" {
+	journal_only "it fills the journal's own disk"
+	local url i pad
+	mount_tmpfs 1m
+	journal=$FISH_HOME/sessions/default/journal
+	url=$(fish spawn --name h)
+	# Room for a 256 KiB segment, not for a 512 KiB one.
+	leave_free 400
+	# Past half of the first segment: the next one is asked for.
+	pad=$(head -c 20000 /dev/zero | tr '\0' x)
+	for ((i = 1; i <= 8; i++)); do
+		[ "$(http_post "$url" "\"$i $pad\"")" = 200 ]
+	done
+	wait_until 10 test -e "$journal/00000002.journal"
+	[ "$(stat -c %s "$journal/00000002.journal")" -eq 262144 ]
+	run http_post "$url" '"after"'
+	assert_output 200
+	run grep -c "no room on disk" "$FISH_HOME/sessions/default/listener.log"
+	assert_output 0
+}
+
+@test "requests refused while the disk is full are counted, not journaled" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url long bytes i
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	no_room_now "$url"
+	bytes=$(fish status --json | fish field /journal_bytes)
+	long=$(printf 'a&%.0s' {1..2000})
+	for ((i = 0; i < 20; i++)); do
+		run http_code "$url?$long"
+		assert_output 414
+	done
+	run http_code "$url" -H "X: $(head -c 20000 /dev/zero | tr '\0' x)"
+	assert_output 431
+	[ "$(fish status --json | fish field /journal_bytes)" = "$bytes" ]
+	[ "$(fish status --json | fish field /refused_unrecorded)" -ge 21 ]
+	run fish status
+	assert_output --regexp 'refused: +[0-9]+ over the rate cap or while the disk was full'
+}
+
+# wakes PID: print how often the main thread of PID has slept and woken.
+wakes() {
+	awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"
+}
+
+# woke_more PID N BASE: succeed once PID has woken more than N times
+# since it had woken BASE times.
+woke_more() {
+	[ "$(wakes "$1")" -gt $(($3 + $2)) ]
+}
+
+@test "while the disk is full, an overdue roll is tried again once a second, not ten times" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url pid base
+	mount_tmpfs 1m
+	fish start --retain 4s >/dev/null
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	no_room_now "$url"
+	# The segment is due for a roll (retention looks every second),
+	# which the lack of room puts off: an idle listener, but for that.
+	base=$(wakes "$pid")
+	run ! wait_until 3 woke_more "$pid" 15 "$base"
+	alive "$pid"
+}
+
+@test "a stop while the disk is full says how many records it drops" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	no_room_now "$url"
+	fish stop
+	run grep -E "stopping with [0-9]+ records? the disk had no room for: dropped \(none was acknowledged\)" \
+	    "$FISH_HOME/sessions/default/listener.log"
+	assert_success
+	# The callback answered 503 was not queued: its record is gone.
+	rm -f "$mnt/filler" "$mnt/filler-tail"
 	run fish wait h --timeout 0.3
 	assert_failure 124
 }

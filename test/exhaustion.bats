@@ -318,14 +318,12 @@ disk_sender() {
 
 @test "callbacks racing into a full disk get 200 only once on disk, and every one survives a SIGKILL once there is room" {
 	journal_only "it fills the disk under the journal's own files"
-	local url pid k got avail senders=()
+	local url pid k got senders=()
 	mount_tmpfs 2m
 	url=$(fish spawn --name h)
 	pid=$(listener_pid)
 	# Leave the journal some 600 kB.
-	avail=$(df --output=avail "$mnt" | tail -n 1)
-	dd if=/dev/zero of="$mnt/filler" bs=1k count=$((avail - 600)) \
-	    2>/dev/null
+	leave_free 600
 	for k in 1 2 3 4; do
 		disk_sender "$k" "$url" 3>&- &
 		senders+=($!)

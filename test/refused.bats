@@ -56,7 +56,7 @@ refused_records() {
 	assert_equal "$(status_field /not_found)" 300
 	assert_equal "$(status_field /refused_unrecorded)" $((300 - recorded))
 	run fish status
-	assert_line --regexp "^refused: +$((300 - recorded)) over the rate cap, answered but not journaled\$"
+	assert_line --regexp "^refused: +$((300 - recorded)) over the rate cap or while the disk was full, answered but not journaled\$"
 	# Each record is a bounded head: the journal stays small.
 	size=$(status_field /journal_bytes)
 	((size < 200000)) || fail "journal holds $size bytes"

@@ -147,12 +147,14 @@ conn_in_release(struct conn *c)
 }
 
 /*
- * The requests; those that write a record at once (writes) are refused
- * while the session's shared store is unreachable or short of the
- * replicas --store-replicas wants, rather than left waiting for a Redis
- * that may be gone for long: the command exits 3 with the reason, and is
- * run again once it is back.  Those that show the timeline (reads) see
- * every record this listener wrote before them (control-settle.c).
+ * The requests; those that write a record at once (writes: replay sends
+ * as send does) are refused while the journal has no room on disk, or
+ * the session's shared store is unreachable or short of the replicas
+ * --store-replicas wants, rather than left waiting for room or for a
+ * Redis that may be gone for long: the command exits 3 with the reason,
+ * and is run again once there is room, or the store is back.  Those
+ * that show the timeline (reads) see every record this listener wrote
+ * before them (control-settle.c).
  * Those that look hooks or messages up (finds) are refused alike while
  * a shared store has not read the session yet (Redis was down at the
  * start, or is slow to give a long stream): "no such hook", or an empty
@@ -173,7 +175,7 @@ static const struct {
 	{ "log", timeline_log, 0, 0, 1, 1 },
 	{ "ls", timeline_ls, 0, 0, 1, 1 },
 	{ "release", control_wait_give_back, 0, 0, 0, 0 },
-	{ "replay", timeline_replay, 0, 0, 1, 1 },
+	{ "replay", timeline_replay, 0, 1, 1, 1 },
 	{ "reply", control_hooks_reply, 1, 1, 0, 1 },
 	{ "resolve", timeline_resolve, 0, 0, 0, 1 },
 	{ "send", control_send_start, 1, 1, 0, 0 },
@@ -275,7 +277,8 @@ conn_dispatch(struct conn *c, struct proto_frame *f)
 			why = store_unread(control_store(c));
 		if (why != NULL) {
 			control_errorf(c, EXIT_UNAVAILABLE, "%s; try again "
-			    "once it is back", why);
+			    "once %s", why, store_no_room(control_store(c)) ?
+			    "there is room" : "it is back");
 			free(why);
 			return;
 		}

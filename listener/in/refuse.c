@@ -17,7 +17,9 @@
  *
  * The records are rate-capped (reject_admit_refusal); those over the
  * caps are only counted, so a scanner hammering unknown tokens cannot
- * grow the journal past the caps' rate.
+ * grow the journal past the caps' rate.  So are those refused while the
+ * journal has no room on disk: what is left is for the records that
+ * cannot be refused (journal-room.c).
  */
 #include "config.h"
 
@@ -55,7 +57,8 @@ refuse_target(struct json_object *o, const char *uri, const struct hook *h)
 
 /*
  * Journal request r, refused with status for reason (an answer's text: a
- * trailing newline is dropped), unless it is over the caps of rj: its
+ * trailing newline is dropped), unless it is over the caps of rj or the
+ * journal has no room: its
  * hook h (or NULL), its method (NULL when unknown), and its headers when
  * with_headers says they were parsed.
  */
@@ -67,7 +70,8 @@ refuse_record(struct reject *rj, struct request *r, struct hook *h,
 	struct json_object	*o;
 	char			*remote;
 
-	if (!reject_admit_refusal(rj, h, status))
+	if (!reject_admit_refusal(rj, h, status,
+	    store_no_room(r->requests->store) == 0))
 		return;
 	o = json_object_new_object();
 	if (h != NULL)

@@ -215,17 +215,23 @@ reject_admit(struct reject *rj, const struct hook *h)
 /*
  * Tell whether a request refused with status, to hook h (NULL when none
  * is known), may be journaled (1), or is over the hook's or the session's
- * cap for refusals and only counted (0).  Every 404 is counted.
+ * cap for refusals, or came while the journal has no room on disk
+ * (room 0), and is only counted (0).  Every 404 is counted.
  */
 int
 reject_admit_refusal(struct reject *rj, const struct hook *h,
-    unsigned int status)
+    unsigned int status, int room)
 {
 	struct reject_bucket	*b = NULL;
 	int64_t			 now = loop_now();
 
 	if (status == 404)
 		rj->not_found++;
+	/* What room is left is for the records that cannot be refused. */
+	if (!room) {
+		rj->refused_unrecorded++;
+		return (0);
+	}
 	if (h != NULL)
 		b = reject_bucket(rj, h->token, now);
 	if ((b != NULL && !reject_take(&b->full_at, now, REJECT_HOOK_BURST,

@@ -18,7 +18,7 @@ struct reject	*reject_new(struct loop *);
 void		 reject_free(struct reject *);
 int		 reject_admit(struct reject *, const struct hook *);
 int		 reject_admit_refusal(struct reject *, const struct hook *,
-		    unsigned int);
+		    unsigned int, int);
 void		 reject_cut(struct json_object *);
 void		 reject_head(struct json_object *, const void *, size_t);
 uint64_t	 reject_unrecorded(const struct reject *);

@@ -25,8 +25,13 @@
 #include "loop.h"
 #include "store-private.h"
 
-/* How soon to try again a roll whose segment is still being prepared. */
-#define RETENTION_RETRY_MS	100
+/*
+ * How soon to try again a roll whose segment is still being prepared, or
+ * (a while longer: room comes back in its own time) that the journal's
+ * lack of room on disk put off.
+ */
+#define RETENTION_RETRY_MS		100
+#define RETENTION_NO_ROOM_RETRY_MS	1000
 
 /*
  * Return how often to look, and how old a segment may get before a roll
@@ -95,7 +100,8 @@ retention_tick(void *arg)
 			break;
 		case 1:
 			/* Its segment is being prepared: soon. */
-			next = RETENTION_RETRY_MS;
+			next = journal_no_room(s->journal) != 0 ?
+			    RETENTION_NO_ROOM_RETRY_MS : RETENTION_RETRY_MS;
 			break;
 		}
 	}

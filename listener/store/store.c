@@ -105,13 +105,25 @@ store_open(const struct store_config *config, char **warnings, char **cause)
 /*
  * Close the store: what is not yet durable is dropped, and so are the
  * callbacks waiting for it (each told by its dropped callback, if it has
- * one).  Commit first (store_commit) to keep it.
+ * one).  Commit first (store_commit) to keep it.  What the disk had no
+ * room for is dropped so, and said: none of it was acknowledged (on a
+ * replicated store, Redis has what it acknowledged), but a callback
+ * answered 503 was to be queued once there was room.
  */
 void
 store_close(struct store *s)
 {
+	uint64_t	n;
+
 	if (s == NULL)
 		return;
+	if (journal_no_room(s->journal) != 0 &&
+	    (n = journal_pending(s->journal)) > 0)
+		log_warnx("journal: stopping with %llu record%s the disk had "
+		    "no room for: dropped %s", (unsigned long long)n,
+		    n == 1 ? "" : "s", s->redis == NULL ? "(none was "
+		    "acknowledged)" : "from the cache (what Redis acknowledged "
+		    "is read again from it at the next start)");
 	store_redis_close(s->redis);
 	retention_stop(s);
 	loop_prepare_remove(s->loop, store_prepare, s);
@@ -188,10 +200,10 @@ store_after_sync_within(struct store *s, int64_t ms, store_synced_cb cb,
 static void
 store_no_room_fail(struct store *s)
 {
-	char	 since[16], *why;
+	char	 since[CLOCK_SINCE_LEN], *why;
 
-	if (s->redis != NULL || clock_format_hms(journal_no_room(s->journal),
-	    since, sizeof since) == -1)
+	if (s->redis != NULL || clock_format_since(journal_no_room(s->journal),
+	    clock_wall_ms(), since, sizeof since) == -1)
 		return;
 	xasprintf(&why, "has had no room on disk for its journal since %s",
 	    since);
@@ -221,6 +233,8 @@ store_commit(struct store *s)
 		store_no_room_fail(s);
 		break;
 	}
+	if (s->redis != NULL)
+		store_redis_room(s->redis, journal_no_room(s->journal) == 0);
 	if ((warnings = journal_warnings(s->journal)) == NULL)
 		return;
 	for (line = warnings; line != NULL; line = next) {
@@ -467,10 +481,10 @@ char *
 store_unavailable(const struct store *s)
 {
 	const char	*why;
-	char		*line, since[16];
+	char		*line, since[CLOCK_SINCE_LEN];
 
-	if (clock_format_hms(journal_no_room(s->journal), since,
-	    sizeof since) == 0) {
+	if (clock_format_since(journal_no_room(s->journal), clock_wall_ms(),
+	    since, sizeof since) == 0) {
 		xasprintf(&line, "the listener's journal has had no room on "
 		    "disk since %s", since);
 		return (line);

@@ -364,6 +364,20 @@ mount_tmpfs() {
 	export FISH_HOME=$mnt/home
 }
 
+# leave_free KB: fill the tmpfs of mount_tmpfs but for about KB KiB.
+leave_free() {
+	local avail
+	avail=$(df --output=avail "$mnt" | tail -n 1)
+	dd if=/dev/zero of="$mnt/filler" bs=1k count=$((avail - $1)) \
+	    2>/dev/null
+}
+
+# fill_up: fill the tmpfs of mount_tmpfs to its last byte.
+fill_up() {
+	dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
+	dd if=/dev/zero of="$mnt/filler-tail" bs=1 2>/dev/null || true
+}
+
 # unmount_tmpfs: unmount and remove what mount_tmpfs made, if anything.
 unmount_tmpfs() {
 	[ -n "${mnt:-}" ] || return 0

@@ -1,11 +1,14 @@
 /*
  * Unit tests for the clocks: each reads the clock it names, in
- * milliseconds, and the monotonic one never goes backwards.
+ * milliseconds, and the monotonic one never goes backwards; and since
+ * when, written for people.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -29,6 +32,34 @@ sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+/*
+ * Test clock_format_since: a time of day on the day it is now, with its
+ * date on any other, nothing for no time.
+ */
+static void
+test_format_since(void)
+{
+	/* 2026-03-04 05:06:07 UTC */
+	const int64_t	at = 1772600767000LL;
+	char		text[CLOCK_SINCE_LEN];
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	ok(clock_format_since(at, at + 3600 * 1000, text, sizeof text) == 0 &&
+	    strcmp(text, "05:06:07") == 0,
+	    "a time on the day it is now is its time of day (%s)", text);
+	ok(clock_format_since(at, at + 24 * 3600 * 1000, text,
+	    sizeof text) == 0 && strcmp(text, "2026-03-04 05:06:07") == 0,
+	    "a time on an earlier day has its date (%s)", text);
+	ok(clock_format_since(at, at + 366LL * 24 * 3600 * 1000, text,
+	    sizeof text) == 0 && strcmp(text, "2026-03-04 05:06:07") == 0,
+	    "so does one on the same day of another year");
+	ok(clock_format_since(0, at, text, sizeof text) == -1,
+	    "0 is no time");
+	ok(clock_format_since(at, at, text, 9) == -1,
+	    "too little room is refused");
 }
 
 /* Run every case and print the plan. */
@@ -69,6 +100,7 @@ main(void)
 	sleep_ms(20);
 	ok(clock_mono_ms() - before >= 20,
 	    "clock_mono_ms counts a 20ms sleep as at least 20ms");
+	test_format_since();
 
 	return (done_testing());
 }

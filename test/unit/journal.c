@@ -2060,6 +2060,61 @@ test_no_room(void)
 	recs_clear(&want);
 	free(dir);
 }
+
+/*
+ * Test a roll that finds no room to write what is pending to the segment
+ * it leaves: it does not roll and does not fail the journal, the records
+ * stay pending there and are written by the commit that finds room, and
+ * the segment prepared is the one the next roll takes.
+ */
+static void
+test_roll_no_room(void)
+{
+	struct journal	*j;
+	struct recs	 seen = { NULL, 0 }, want = { NULL, 0 };
+	char		*dir, *warning, *cause = NULL;
+	uint64_t	 at;
+	int		 rc;
+
+	dir = temp_path("roll-no-room");
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	if (!ok(j != NULL, "open a journal to roll into a full disk")) {
+		free(dir);
+		return;
+	}
+	append(j, &want, 1, 100);
+	ok(journal_commit(j, &cause) == 0, "a record is committed");
+	at = append(j, &want, 2, 100);
+	setenv("FISH_TEST_FULL_DISK", "1", 1);
+	rc = journal_roll(j, 1, &cause);
+	ok(rc == 1 && cause == NULL && journal_no_room(j) > 0,
+	    "a roll that cannot write what is pending is not done, and "
+	    "says no room (returned %d%s%s)", rc, cause ? ": " : "",
+	    cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	ok(journal_commit(j, &cause) == 1 && journal_dirty(j),
+	    "the journal has not failed: a commit still finds no room");
+	unsetenv("FISH_TEST_FULL_DISK");
+	ok(journal_commit(j, &cause) == 0 && !journal_dirty(j) &&
+	    journal_no_room(j) == 0 && at >> 32 == 1,
+	    "once there is room, the record is written where it was put");
+	ok(journal_roll(j, 1, &cause) == 0, "the next roll is done");
+	at = append(j, &want, 3, 100);
+	ok(at >> 32 == 2 && journal_commit(j, &cause) == 0,
+	    "to the segment prepared before");
+	journal_close(j);
+	recs_clear(&seen);
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	ok(j != NULL && recs_are(&seen, &want, NULL), "every record is there "
+	    "after a reopen");
+	journal_close(j);
+	recs_clear(&seen);
+	recs_clear(&want);
+	free(dir);
+}
 #endif
 
 /*
@@ -2436,6 +2491,7 @@ main(void)
 	test_commit();
 #ifdef FISH_TEST_HOOKS
 	test_no_room();
+	test_roll_no_room();
 #endif
 	test_expire();
 	test_torn_tail();
