@@ -814,19 +814,25 @@ queued_at() {
 	[ "$(FISH_HOME=$1 fish status --json | fish field /queued)" = "$2" ]
 }
 
-@test "two listeners draining one hook at once take each of its 200 messages once" {
-	local url i pid_a pid_b
-	start_both
-	url=$(fish spawn --name pool)
-	# 200 bodies, 1 to 200, in one curl: each must be answered 200.
-	for i in $(seq 1 200); do
+# post_numbers URL N: post the bodies 1 to N to URL, in one curl; each
+# must be answered 200.
+post_numbers() {
+	local url=$1 n=$2 i
+	for i in $(seq 1 "$n"); do
 		[ "$i" -eq 1 ] || echo next
 		printf 'url = "%s"\ndata-binary = "%s"\noutput = /dev/null\nwrite-out = "%%{http_code}\\n"\n' \
 		    "$url" "$i"
 	done >"$BATS_TEST_TMPDIR/posts"
 	run curl -s --config "$BATS_TEST_TMPDIR/posts"
 	assert_success
-	assert_equal "$(grep -c '^200$' <<<"$output")" 200
+	assert_equal "$(grep -c '^200$' <<<"$output")" "$n"
+}
+
+@test "two listeners draining one hook at once take each of its 200 messages once" {
+	local url pid_a pid_b
+	start_both
+	url=$(fish spawn --name pool)
+	post_numbers "$url" 200
 	wait_until 10 queued_at "$A" 200
 	wait_until 10 queued_at "$B" 200
 	# Each drain claims its leases ahead, many in flight at once.
@@ -844,6 +850,64 @@ queued_at() {
 	run fish wait pool --timeout 0
 	assert_failure 124
 	run on_b fish wait pool --timeout 0
+	assert_failure 124
+}
+
+# stalled: succeed once the batch client (control.py batch) got its
+# first message and asks for no more.
+stalled() {
+	grep -qx stalled "$BATS_TEST_TMPDIR/batch"
+}
+
+# stall_drain: start A and B, post 1 to 70 to the hook "pool"; once
+# both have them queued, start a drain on A whose first wait is handed 1
+# (A claiming 64 more ahead for its next) and whose client then asks for
+# nothing more, alive, until $BATS_TEST_TMPDIR/go exists; set
+# stalled_pid, its pid.
+stall_drain() {
+	local url
+	start_both
+	url=$(fish spawn --name pool)
+	post_numbers "$url" 70
+	wait_until 10 queued_at "$A" 70
+	wait_until 10 queued_at "$B" 70
+	control_py batch pool "$BATS_TEST_TMPDIR/go" \
+	    >"$BATS_TEST_TMPDIR/batch" 3>&- &
+	stalled_pid=$!
+	wait_until 10 stalled
+}
+
+# leases_left N: succeed once N lease keys of the session are left.
+leases_left() {
+	[ "$(leases | grep -c .)" = "$1" ]
+}
+
+@test "a drain stalled between two waits keeps the leases won ahead for it 2 s at most: another listener's --count has them then" {
+	stall_drain
+	# B's claims lose to A's leases; A gives them back 2 s after the
+	# batch's answer, and B has them then, not when they would expire
+	# (30 s).
+	run on_b fish wait pool --count 69 --timeout $((6 * TEST_SLOW))
+	assert_success
+	assert_equal "$(sort -n <<<"$output")" "$(seq 2 70)"
+	touch "$BATS_TEST_TMPDIR/go"
+	reap "$stalled_pid"
+	assert_equal "$status" 0
+	assert_equal "$(head -1 "$BATS_TEST_TMPDIR/batch")" 1
+}
+
+@test "a drain stalled past its keep time, then killed -9: every lease won for it goes back, another listener's --count has all at once" {
+	stall_drain
+	# The leases won ahead go back once its keep time (2 s) is over:
+	# only that of the message out to it is left.
+	wait_until 5 leases_left 1
+	kill -9 "$stalled_pid"
+	reap "$stalled_pid"
+	# Its message goes back as its connection closes.
+	run on_b fish wait pool --count 70 --timeout $((5 * TEST_SLOW))
+	assert_success
+	assert_equal "$(sort -n <<<"$output")" "$(seq 1 70)"
+	run fish wait pool --timeout 0
 	assert_failure 124
 }
 

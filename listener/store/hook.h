@@ -47,6 +47,8 @@ struct hook {
 	uint64_t		 leased;	/* out to a waiter */
 	uint64_t		 batched;	/* of those, out to a batch
 						   that will ask for more */
+	int64_t			 batch_until;	/* leases won ahead kept
+						   for it until then */
 	TAILQ_HEAD(message_queue, message) queue;
 
 	/* How requests are answered (fish spawn's options; see answer.h). */

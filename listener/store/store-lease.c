@@ -23,7 +23,9 @@
  * script deletes the lease key if it is still ours and adds a "release"
  * entry to the stream naming the messages; a listener whose claim of one
  * was lost claims it again at once, instead of when the lease would have
- * expired.
+ * expired.  A lease kept for a waiter or a batch here goes back as well
+ * once its offer window has passed (lease_release_unused), not forgotten
+ * to expire in Redis.
  *
  * Claims name a message by its seq, never a pointer: retention or a take
  * may end a message while its claim is under way.
@@ -97,6 +99,7 @@ struct store_lease {
 	uint64_t		*held;		/* seqs whose lease we won */
 	size_t			 nheld, held_size;
 	int			 dirty;		/* some may be unused now */
+	int64_t			 recheck_at;	/* or will be then, or 0 */
 	int			 closing;
 	int			 stopping;	/* giving every lease back */
 	int			 returning;	/* such releases unanswered */
@@ -286,33 +289,62 @@ lease_release(struct store_lease *l, const uint64_t *seqs, size_t n)
 }
 
 /*
+ * Tell whether this listener keeps the lease won of queued message m for
+ * now: it is still offered here (its offer window not passed), and a
+ * waiter here is looking at its hook's queue, or a batch here that will
+ * ask for more holds messages of it and was last answered a moment ago
+ * (hook->batch_until: the leases claimed ahead for it are for its next
+ * wait; a batch client that stalls between waits keeps them no longer).
+ */
+static int
+lease_keep(struct store_lease *l, const struct message *m, int64_t now)
+{
+	return (m->claimed_until > now && (waiter_busy_on(l->store, m->hook) ||
+	    (m->hook->batched > 0 && m->hook->batch_until > now)));
+}
+
+/* Note that the leases kept should be looked at again at time at. */
+static void
+lease_recheck(struct store_lease *l, int64_t at)
+{
+	if (l->recheck_at == 0 || at < l->recheck_at)
+		l->recheck_at = at;
+}
+
+/*
  * Give back the leases won here that no waiter here can use any more: a
- * queued message still offered here, but no waiter here is looking at
- * its hook's queue, and no batch here that will ask for more holds
- * messages of it (one is between two of its waits: the leases claimed
- * ahead for it are for its next).  Forget those taken, expired or gone;
- * keep those out to a waiter here (it may release them).
+ * queued message not kept (lease_keep), whose lease no claim under way
+ * renews (the release would run after it and delete the lease won
+ * again).  Forget those taken or gone; keep those out to a waiter here
+ * (it may release them).  Look again when the first of those kept would
+ * no longer be (its offer window or its batch's time passed).
  */
 static void
 lease_release_unused(struct store_lease *l)
 {
 	struct message	*m;
 	uint64_t	 unused[LEASE_RELEASE_MAX];
+	int64_t		 now = loop_now();
 	size_t		 i = 0, n = 0;
 
 	l->dirty = 0;
+	l->recheck_at = 0;
 	while (i < l->nheld) {
 		m = store_message(l->store, l->held[i]);
-		if (m != NULL && (m->state == MESSAGE_LEASED ||
-		    (m->state == MESSAGE_QUEUED &&
-		    m->claimed_until > loop_now() &&
-		    (waiter_busy_on(l->store, m->hook) ||
-		    m->hook->batched > 0)))) {
+		if (m != NULL && m->state == MESSAGE_QUEUED &&
+		    lease_keep(l, m, now)) {
+			lease_recheck(l, m->claimed_until);
+			if (m->hook->batched > 0 && m->hook->batch_until > now)
+				lease_recheck(l, m->hook->batch_until);
+			i++;
+			continue;
+		}
+		if (m != NULL && m->state == MESSAGE_LEASED) {
 			i++;
 			continue;
 		}
 		if (m != NULL && m->state == MESSAGE_QUEUED &&
-		    m->claimed_until > loop_now()) {
+		    m->claiming != MESSAGE_CLAIM_SENT) {
 			m->claimed_until = 0;
 			unused[n++] = m->seq;
 			if (n == LEASE_RELEASE_MAX) {
@@ -382,8 +414,12 @@ store_lease_prepare(struct store_lease *l)
 	int64_t			 now = loop_now(), next = -1;
 	size_t			 i = 0;
 
+	if (l->recheck_at != 0 && l->recheck_at <= now)
+		l->dirty = 1;
 	if (l->dirty)
 		lease_release_unused(l);
+	if (l->recheck_at != 0)
+		next = l->recheck_at - now;
 	while (i < l->nretries) {
 		r = l->retries[i];
 		if (r.at > now) {

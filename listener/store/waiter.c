@@ -59,8 +59,9 @@
  * hook, so that they do not each wait a round trip in turn, and for the
  * next messages its own batch will ask for (waiter->ahead): a message
  * leased to a batch that will ask for more (message->batched) keeps the
- * leases won ahead for it from being given back between its waits
- * (store-lease.c).  The journal store has no leases: no waiter of its
+ * leases won ahead for it from being given back between its waits, for
+ * WAITER_BATCH_KEEP_MS after each of its answers (hook->batch_until,
+ * store-lease.c).  The journal store has no leases: no waiter of its
  * ever claims.
  */
 #include "config.h"
@@ -86,6 +87,12 @@
  * ask for next: sent with its claim, without waiting for each answer.
  */
 #define WAITER_BATCH_AHEAD	64
+/*
+ * How long, after a batch's wait is answered, the leases won ahead for
+ * it are kept for its next wait: a client that stalls between two (Ctrl-Z,
+ * a slow disk) gives them back to other listeners' waits after that.
+ */
+#define WAITER_BATCH_KEEP_MS	2000
 /* Longest a waiter waits for the answers to its claims, in all. */
 #define WAITER_CLAIM_MS		2000
 
@@ -239,6 +246,8 @@ waiter_lease(struct store *s, struct message *m, struct waiter *w)
 		if (w->ahead > 0 && w->match == NULL) {
 			m->batched = 1;
 			m->hook->batched++;
+			m->hook->batch_until = loop_now() +
+			    WAITER_BATCH_KEEP_MS;
 		}
 		/* Other leases won for w may be unused now. */
 		store_lease_changed(s);

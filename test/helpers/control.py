@@ -46,6 +46,12 @@ send what fish never would.
         a client that does not wait for replies; print one line a frame
         that comes back, its JSON, and "closed" once the listener closes
         the connection
+    control.py SOCK batch HOOK FILE
+        make the first wait of a drain of HOOK (one that will ask for
+        more, with no time to wait), print its message's body and
+        "stalled", then ask for nothing more, its connection open, until
+        FILE exists (at most a minute): a batch client stopped between
+        two waits (Ctrl-Z, a slow disk)
     control.py SOCK wait-now HOOK [FILTER...]
         send a wait on HOOK with --where FILTERs and no time to wait, as
         a client that knows no interim frames does (no "interim"); print
@@ -494,6 +500,23 @@ def wait_now(path, hook, filters):
     return 0
 
 
+def batch(path, hook, go):
+    s, req = wait_request(path, hook, None, 0)
+    req.update({"more": True, "want": 0, "interim": True})
+    s.sendall(frame(req))
+    while True:
+        answer, body = read_frame(s)
+        if "status" in answer:
+            break
+    if answer["status"] != 0:
+        print("wait: %r" % answer)
+        return 1
+    sys.stdout.write(body.decode() + "\n")
+    print("stalled", flush=True)
+    await_file(go)
+    return 0
+
+
 def main():
     path, what, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     if what == "battery":
@@ -512,6 +535,8 @@ def main():
         return wait(path, args[0], args[1:])
     if what == "two":
         return two(path, args[0], args[1])
+    if what == "batch":
+        return batch(path, args[0], args[1])
     if what == "wait-now":
         return wait_now(path, args[0], args[1:])
     print("unknown command %s" % what, file=sys.stderr)

@@ -207,10 +207,13 @@ test_waiter_ended(struct waiter *w)
 	tw->ended++;
 }
 
-/* Make a waiter on hook h (and h2 if not NULL) and start it. */
+/*
+ * Make a waiter on hook h (and h2 if not NULL), of a batch that will ask
+ * for ahead more after it (0: a single wait), and start it.
+ */
 static inline void
-wait_on(struct fixture *f, struct test_waiter *tw, struct hook *h,
-    struct hook *h2, int peek)
+wait_on_ahead(struct fixture *f, struct test_waiter *tw, struct hook *h,
+    struct hook *h2, int peek, uint64_t ahead)
 {
 	memset(tw, 0, sizeof *tw);
 	tw->hooks[0] = h;
@@ -220,8 +223,17 @@ wait_on(struct fixture *f, struct test_waiter *tw, struct hook *h,
 	tw->w.cb = test_waiter_cb;
 	tw->w.ended = test_waiter_ended;
 	tw->w.peek = peek;
+	tw->w.ahead = ahead;
 	tw->w.arg = tw;
 	store_wait(f->store, &tw->w);
+}
+
+/* Make a waiter on hook h (and h2 if not NULL) and start it. */
+static inline void
+wait_on(struct fixture *f, struct test_waiter *tw, struct hook *h,
+    struct hook *h2, int peek)
+{
+	wait_on_ahead(f, tw, h, h2, peek, 0);
 }
 
 /* An observer: remember the seqs of messages that joined the timeline. */

@@ -1503,6 +1503,58 @@ test_release_many(struct fixture *a, struct fixture *b)
 	free(tw);
 }
 
+/* Leases won ahead for a batch, then not asked for. */
+#define NAHEAD		3
+
+/*
+ * A batch on A (a waiter that will ask for NAHEAD more) is handed the
+ * first of a hook's messages, A winning the leases of the next NAHEAD
+ * ahead for it; its client then asks for no more (stalled).  Once their
+ * offer window has passed (half the lease, before the batch's keep time)
+ * they go back, the loop woken for it: none is left to expire in Redis.
+ */
+static void
+test_batch_stalled(struct fixture *a, struct fixture *b)
+{
+	struct test_waiter	 tw;
+	struct hook		*ha;
+	struct message		*m[NAHEAD + 1];
+	size_t			 i, held = 0;
+	int64_t			 start, deadline;
+
+	if (!ok(spawn_both(a, b, "h13", NULL, &ha) != NULL, "h13 reaches B"))
+		return;
+	for (i = 0; i <= NAHEAD; i++) {
+		if ((m[i] = post(a, ha, "batched")) == NULL)
+			break;
+	}
+	if (!ok(i == NAHEAD + 1, "%d messages queued on A", NAHEAD + 1))
+		return;
+	start = loop_now();
+	wait_on_ahead(a, &tw, ha, NULL, 0, NAHEAD);
+	deadline = start + LEASE_MS / 2;
+	while ((held < NAHEAD || tw.got == NULL) && loop_now() < deadline) {
+		loop_run_once(loop);
+		for (held = 0, i = 1; i <= NAHEAD; i++)
+			held += lease_holder(m[i]->seq, "a");
+	}
+	ok(tw.got == m[0] && held == NAHEAD, "a batch is handed the first, "
+	    "A winning the next %d ahead for it (%zu)", NAHEAD, held);
+	/* They would expire in Redis LEASE_MS after start at the earliest. */
+	deadline = start + LEASE_MS * 9 / 10;
+	while (held > 0 && loop_now() < deadline) {
+		loop_run_once(loop);
+		for (held = 0, i = 1; i <= NAHEAD; i++)
+			held += lease_holder(m[i]->seq, "a");
+	}
+	ok(held == 0, "its client asks for no "
+	    "more: past their offer window they go back, not left to expire "
+	    "(%zu held)", held);
+	if (tw.got != NULL)
+		store_take(a->store, tw.got);
+	store_unwait(a->store, &tw.w);
+}
+
 /* Tell whether the stream no longer holds the text given. */
 static int
 stream_lacks(void *arg)
@@ -2007,6 +2059,7 @@ main(void)
 		test_claim_order(&a, &b);
 		test_claim_wait(&a, &b);
 		test_release_many(&a, &b);
+		test_batch_stalled(&a, &b);
 		test_retention();
 		test_earlier_sends();
 		test_replicas();
