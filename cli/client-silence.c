@@ -40,7 +40,10 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+
+#include <linux/sockios.h>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -135,6 +138,49 @@ client_process_state(pid_t pid)
 }
 
 /*
+ * Tell whether /proc shows our own PID namespace: in a container that
+ * sees the host's /proc, /proc/PID is another process than pid PID of
+ * ours (SO_PEERCRED and the pid file give pids of our namespace).
+ */
+static int
+client_proc_ours(void)
+{
+	static int	ours = -1;
+	char		link[32];
+	ssize_t		n;
+
+	if (ours == -1) {
+		n = readlink("/proc/self", link, sizeof link - 1);
+		ours = 0;
+		if (n > 0) {
+			link[n] = '\0';
+			ours = strtol(link, NULL, 10) == (long)getpid();
+		}
+	}
+	return (ours);
+}
+
+/*
+ * Give up on c's listener, stopped: hang up first, so that a request it
+ * has not read all of is dropped when it runs again (conn_gone, in
+ * listener/control/control-input.c), then tell whether it had read all
+ * of the request (nothing of ours left in the socket), and so may still
+ * carry it out.
+ */
+static int
+client_hang_up(struct client *c)
+{
+	int	unread = 0;
+
+	if (c->fd == -1)
+		return (0);
+	(void)shutdown(c->fd, SHUT_RDWR);
+	if (ioctl(c->fd, SIOCOUTQ, &unread) == -1)
+		return (0);
+	return (unread == 0);
+}
+
+/*
  * Return the pid of the listener at the other end of c; unconnected, that
  * of the one holding the session's pid lock (one that starts holds it
  * before it takes connections); 0 or -1 when there is none or it cannot
@@ -146,6 +192,8 @@ client_listener(const struct client *c)
 	struct ucred	cred;
 	socklen_t	len = sizeof cred;
 
+	if (!client_proc_ours())
+		return (0);
 	if (c->fd == -1)
 		return (session_listener_pid(&c->session));
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
@@ -164,6 +212,7 @@ client_silence(struct client *c)
 	int64_t	now = clock_mono_ms();
 	pid_t	pid;
 	char	state;
+	int	read;
 
 	if (now < c->look_at)
 		return (EXIT_OK);
@@ -179,8 +228,17 @@ client_silence(struct client *c)
 		c->stopped_since = now;
 	if (now - c->stopped_since < client_stopped_ms())
 		return (EXIT_OK);
-	fish_warnx("the listener of session '%s' (pid %ld) is stopped; resume "
-	    "it with: kill -CONT %ld", c->session.name, (long)pid, (long)pid);
+	read = client_hang_up(c) && c->acting;
+	if (state == 't')
+		fish_warnx("the listener of session '%s' (pid %ld) is held by "
+		    "a debugger or tracer%s", c->session.name, (long)pid,
+		    read ? "; it had read the request, and may still carry it "
+		    "out once it runs" : "");
+	else
+		fish_warnx("the listener of session '%s' (pid %ld) is stopped%s; "
+		    "resume it with: kill -CONT %ld", c->session.name,
+		    (long)pid, read ? ", having read the request, which it may "
+		    "still carry out once it runs" : "", (long)pid);
 	c->stopped = 1;
 	return (EXIT_UNAVAILABLE);
 }

@@ -124,23 +124,21 @@ client_flock(int fd, int op, int64_t deadline, struct client *watch)
 #define CLIENT_GONE_MS	1000
 
 /*
- * Wait until the listener has exited (its pid lock is free, and then the
- * process is gone or a zombie, so that a script that checks right after
- * fish stop finds none) or deadline.  Return EXIT_OK, EXIT_TIMEOUT or
- * EXIT_INTERRUPTED.
+ * Wait until the listener has exited: its pid lock is free, and then the
+ * process pid (if known, > 0: taken while it held the lock) is gone or a
+ * zombie, so that a script that looks right after fish stop finds none;
+ * or until deadline.  Return EXIT_OK, EXIT_TIMEOUT or EXIT_INTERRUPTED.
  */
 static int
-client_wait_exit(const struct session *s, int64_t deadline)
+client_wait_exit(const struct session *s, pid_t pid, int64_t deadline)
 {
 	int64_t	until;
-	pid_t	pid;
 	int	fd, status;
 	char	state;
 
 	if (s->dir_fd == -1 || (fd = openat(s->dir_fd, SESSION_PID,
 	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return (EXIT_OK);
-	pid = session_listener_pid(s);
 	status = client_flock(fd, LOCK_SH, deadline, NULL);
 	close(fd);
 	if (status == -1)
@@ -148,9 +146,11 @@ client_wait_exit(const struct session *s, int64_t deadline)
 	if (status != EXIT_OK || pid <= 0)
 		return (status);
 	until = clock_mono_ms() + CLIENT_GONE_MS;
+	if (deadline != -1 && deadline < until)
+		until = deadline;
 	while ((state = client_process_state(pid)) != 0 && state != 'Z' &&
 	    clock_mono_ms() < until)
-		(void)poll(NULL, 0, 1);
+		(void)poll(NULL, 0, 10);
 	return (EXIT_OK);
 }
 
@@ -307,7 +307,7 @@ client_wait_stopping(struct client *c)
 		return (EXIT_OK);
 	if (c->deadline != -1 && c->deadline < until)
 		until = c->deadline;
-	status = client_wait_exit(s, until);
+	status = client_wait_exit(s, pid, until);
 	if (status != EXIT_TIMEOUT || until == c->deadline)
 		return (status);
 	fish_warnx("the listener of session '%s' (pid %ld) is running but not "
@@ -490,7 +490,7 @@ client_stop(const char *name, int purge, uint64_t timeout_ms)
 	struct json_object	*req;
 	char			*cause, *shown;
 	int64_t			 deadline;
-	pid_t			 pid;
+	pid_t			 pid, listener;
 	int			 status;
 
 	if ((status = client_init(&c, name, CLIENT_RESILIENT | CLIENT_BOUNDED))
@@ -504,6 +504,8 @@ client_stop(const char *name, int purge, uint64_t timeout_ms)
 	 */
 	deadline = clock_mono_ms() + (int64_t)timeout_ms;
 	c.session.busy_until = deadline;
+	/* Its pid, while it holds its lock: gone, it is waited for by it. */
+	listener = session_listener_pid(&c.session);
 	errno = 0;
 	if ((status = client_connect(&c)) == EXIT_OK) {
 		req = proto_request("stop");
@@ -518,7 +520,7 @@ client_stop(const char *name, int purge, uint64_t timeout_ms)
 		/* Alive but not answering (or its queue full): by signal. */
 		kill(pid, SIGTERM);
 	}
-	status = client_wait_exit(&c.session, deadline);
+	status = client_wait_exit(&c.session, listener, deadline);
 	if (status == EXIT_TIMEOUT) {
 		shown = duration_format(timeout_ms);
 		fish_warnx("the listener of session '%s' did not stop within "

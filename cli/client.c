@@ -53,6 +53,8 @@
 /* Set by a command's signal handler: client_receive returns 130. */
 volatile sig_atomic_t	client_interrupted;
 
+static int	client_acting(struct json_object *);
+
 /*
  * Connect to the session's listener, checking before anything is sent
  * that it is ours (session_connect).  Return EXIT_OK (c->fd is set),
@@ -366,11 +368,6 @@ client_wait(struct client *c, short events, int64_t deadline)
 	}
 }
 
-/*
- * Send one request frame (json is not consumed).  A listener that does
- * not read (a large payload fills the socket) is waited for as for a
- * reply (client_wait).
- */
 int
 client_send(struct client *c, struct json_object *json, const void *payload,
     size_t len)
@@ -384,6 +381,7 @@ client_send(struct client *c, struct json_object *json, const void *payload,
 	if (c->fd == -1)
 		return (client_lost(c));
 	client_heard(c);
+	c->acting = client_acting(json);
 	buffer_init(&out);
 	proto_frame_encode(&out, json, payload, len);
 	while (buffer_unread(&out) > 0) {
@@ -444,6 +442,20 @@ client_receive(struct client *c, struct proto_frame *f, int64_t deadline)
 	}
 }
 
+/* Tell whether request json's cmd is one of the n kinds. */
+static int
+client_cmd_in(struct json_object *json, const char *const *kinds, size_t n)
+{
+	const char	*cmd = proto_string(json, "cmd");
+	size_t		 i;
+
+	for (i = 0; cmd != NULL && i < n; i++) {
+		if (strcmp(cmd, kinds[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 /* Tell whether a request may be sent again when its reply was lost. */
 static int
 client_repeatable(struct json_object *json)
@@ -451,14 +463,24 @@ client_repeatable(struct json_object *json)
 	static const char *const kinds[] = {
 		"close", "log", "ls", "resolve", "show", "spawn", "status",
 	};
-	const char	*cmd = proto_string(json, "cmd");
-	size_t		 i;
 
-	for (i = 0; cmd != NULL && i < sizeof kinds / sizeof kinds[0]; i++) {
-		if (strcmp(cmd, kinds[i]) == 0)
-			return (1);
-	}
-	return (0);
+	return (client_cmd_in(json, kinds, sizeof kinds / sizeof kinds[0]));
+}
+
+/*
+ * Tell whether a request has effects that its client going away does not
+ * undo (a wait, a tail or a look does nothing for a client gone): a
+ * listener given up on as stopped that had read it may still carry it
+ * out (client-silence.c).
+ */
+static int
+client_acting(struct json_object *json)
+{
+	static const char *const kinds[] = {
+		"ack", "close", "replay", "reply", "send", "spawn", "stop",
+	};
+
+	return (client_cmd_in(json, kinds, sizeof kinds / sizeof kinds[0]));
 }
 
 /*

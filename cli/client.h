@@ -29,6 +29,8 @@ struct client {
 	int64_t		 look_at;	/* next look at a silent listener */
 	int64_t		 stopped_since;	/* seen stopped since (mono ms), -1 */
 	int		 stopped;	/* given up on: it stayed stopped */
+	int		 acting;	/* the request sent last has effects
+					   (client_acting) */
 };
 
 /* Flags for client_open. */
@@ -93,6 +95,7 @@ int	 client_autostart(struct client *, const struct settings *);
 void	 client_heard(struct client *);
 int	 client_silence_timeout(const struct client *, int);
 int	 client_silence(struct client *);
+/* client-silence.c, for client-start.c too */
 char	 client_process_state(pid_t);
 
 #endif

@@ -64,6 +64,11 @@ if pid == 0:
 sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))' "$@"
 }
 
+# fish_log_has ERE: succeed once fish log shows a line matching ERE.
+fish_log_has() {
+	fish log | grep -qE -- "$1"
+}
+
 # resume_listener: SIGCONT the listener stop_listener stopped.
 resume_listener() {
 	kill -CONT "$stopped_pid"
@@ -157,6 +162,37 @@ assert_gave_up() {
 	assert_output ""
 	run fish -S target wait inbox --timeout 0
 	assert_failure 124
+}
+
+@test "send given up on after its listener read it says it may still be made, and it is once resumed" {
+	local gate=$BATS_TEST_TMPDIR/gate err=$BATS_TEST_TMPDIR/send.err
+	start_app "$gate"
+	fish spawn >/dev/null
+	fish send "$app_url/gate" n=1 >/dev/null 2>"$err" 3>&- &
+	cmd_pid=$!
+	# The listener has read the request: its attempt waits at the app.
+	wait_until 10 test -s "$gate.held"
+	stop_listener
+	reap "$cmd_pid"
+	cmd_pid=
+	assert_equal "$status" 3
+	assert_equal "$(cat "$err")" "fish: the listener of session 'default' (pid $stopped_pid) is stopped, having read the request, which it may still carry out once it runs; resume it with: kill -CONT $stopped_pid"
+	touch "$gate"
+	resume_listener
+	wait_until 10 fish_log_has '/gate +201 '
+}
+
+@test "an ack whose client hung up while the listener was stopped a moment is done: the message is not handed out again" {
+	local url
+	url=$(fish spawn --name acks)
+	[ "$(http_post "$url" '{"hello":1}')" = 200 ]
+	run control_py ack-gone acks "$(listener_pid)"
+	assert_success
+	assert_output '{"hello":1}'
+	# Running again, it reads the ack and the hang-up before this wait.
+	run fish wait acks --timeout 0
+	assert_failure 124
+	refute log_has "hung up before its ack request was read"
 }
 
 @test "tail following a listener that is then stopped says so and exits 3" {

@@ -214,9 +214,21 @@ conn_gone(const struct conn *c)
 }
 
 /*
+ * Tell whether request cmd is done even when its client has gone: stop,
+ * which fish stop says it asked for even when it gives up waiting; ack,
+ * sent once its message was printed (dropped, the message would be
+ * handed out again); release, which closing does anyway.
+ */
+static int
+conn_done_when_gone(const char *cmd)
+{
+	return (strcmp(cmd, "stop") == 0 || strcmp(cmd, "ack") == 0 ||
+	    strcmp(cmd, "release") == 0);
+}
+
+/*
  * Run one request frame, unless its client has gone: then it is dropped
- * unread, but for stop, which fish stop says it asked for even when it
- * gives up waiting.
+ * unread, but for those conn_done_when_gone names.
  */
 static void
 conn_dispatch(struct conn *c, struct proto_frame *f)
@@ -256,7 +268,7 @@ conn_dispatch(struct conn *c, struct proto_frame *f)
 		control_error(c, EXIT_USAGE, "invalid cmd in request");
 		return;
 	}
-	if (strcmp(cmd, "stop") != 0 && conn_gone(c)) {
+	if (!conn_done_when_gone(cmd) && conn_gone(c)) {
 		control_log_drop(c->control, "it hung up before its %s request "
 		    "was read; not done", cmd);
 		return;

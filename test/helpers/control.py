@@ -52,6 +52,12 @@ send what fish never would.
         "stalled", then ask for nothing more, its connection open, until
         FILE exists (at most a minute): a batch client stopped between
         two waits (Ctrl-Z, a slow disk)
+    control.py SOCK ack-gone HOOK PID
+        take HOOK's next message (no time to wait), then stop the
+        listener (PID) with SIGSTOP, send the message's ack and hang up
+        before the listener has read it, as a fish wait ended (Ctrl-C,
+        timeout(1)) while its ack goes to a busy listener; resume the
+        listener; print the message's body
     control.py SOCK wait-now HOOK [FILTER...]
         send a wait on HOOK with --where FILTERs and no time to wait, as
         a client that knows no interim frames does (no "interim"); print
@@ -517,6 +523,21 @@ def batch(path, hook, go):
     return 0
 
 
+def ack_gone(path, hook, pid):
+    s, req = wait_request(path, hook, None, 0)
+    s.sendall(frame(req))
+    answer, body = read_frame(s)
+    if answer.get("status") != 0:
+        print("wait: %r" % answer)
+        return 1
+    os.kill(pid, 19)
+    s.sendall(frame({"v": 1, "cmd": "ack", "seq": answer["message"]["seq"]}))
+    s.close()
+    os.kill(pid, 18)
+    sys.stdout.write(body.decode() + "\n")
+    return 0
+
+
 def main():
     path, what, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     if what == "battery":
@@ -537,6 +558,8 @@ def main():
         return two(path, args[0], args[1])
     if what == "batch":
         return batch(path, args[0], args[1])
+    if what == "ack-gone":
+        return ack_gone(path, args[0], int(args[1]))
     if what == "wait-now":
         return wait_now(path, args[0], args[1:])
     print("unknown command %s" % what, file=sys.stderr)
