@@ -67,7 +67,6 @@ struct redis_follow {
 	void			*arg;
 	int			 reading;	/* a read is in flight */
 	int			 behind;	/* read by range, not BLOCK */
-	int			 paused;	/* read nothing more */
 	struct loop_timer	*retry;
 	char			 error[256];	/* a read's, or empty */
 	uint64_t		 skipped;
@@ -356,17 +355,13 @@ redis_follow_on_reply(struct redis_conn *conn, struct redisReply *reply,
 	redis_follow_read(f);
 }
 
-/*
- * Send the next read, unless one is in flight or waiting to be retried,
- * or the follower is paused.
- */
+/* Send the next read, unless one is in flight or waiting to be retried. */
 static void
 redis_follow_read(struct redis_follow *f)
 {
 	int	r;
 
-	if (f->paused || f->reading || f->retry != NULL ||
-	    !redis_conn_ready(f->conn))
+	if (f->reading || f->retry != NULL || !redis_conn_ready(f->conn))
 		return;
 	if (f->behind)
 		r = redis_follow_range(f, f->conn, redis_follow_on_reply, f);
@@ -384,15 +379,6 @@ redis_follow_on_state(struct redis_conn *conn, int up, void *arg)
 
 	(void)conn;
 	if (up)
-		redis_follow_read(f);
-}
-
-/* Pause following, or resume it; see redis-follow.h. */
-void
-redis_follow_pause(struct redis_follow *f, int paused)
-{
-	f->paused = paused;
-	if (!paused)
 		redis_follow_read(f);
 }
 

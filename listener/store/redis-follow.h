@@ -61,13 +61,6 @@ typedef void (*redis_follow_done_cb)(void *, const char *error);
 int	 redis_follow_catch_up(struct redis_follow *, struct redis_conn *conn,
 	    redis_follow_done_cb done, void *);
 
-/*
- * Pause following (paused set): once the read in flight, if any, is
- * handed over, read nothing more; or resume, reading on from the entry
- * after the last one handed over.  Catch-ups are not paused.
- */
-void	 redis_follow_pause(struct redis_follow *, int paused);
-
 /* Stop following.  Never from the callback. */
 void	 redis_follow_free(struct redis_follow *);
 

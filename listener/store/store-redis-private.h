@@ -145,7 +145,6 @@ struct store_redis {
 	struct sr_waiting	*waiting;
 	size_t			 nwaiting, waiting_size;
 	int			 closing;
-	int			 no_room;	/* following paused for it */
 };
 
 /* store-redis-apply.c */

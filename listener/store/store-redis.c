@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "loop.h"
 #include "redis-append.h"
 #include "redis-conn.h"
@@ -291,27 +290,6 @@ store_redis_state(const struct store_redis *sr)
 	if (sr->refused != NULL && redis_conn_ready(sr->conn))
 		return (sr->refused);
 	return (redis_conn_state(sr->conn));
-}
-
-/*
- * The local journal has room on disk (room set), or none: while it has
- * none, follow no more of the stream, whose entries it would have to
- * hold in memory (this listener answers 503 meanwhile); once it has,
- * read on from the last entry applied.
- */
-void
-store_redis_room(struct store_redis *sr, int room)
-{
-	if (sr->no_room == !room)
-		return;
-	sr->no_room = !room;
-	redis_follow_pause(sr->follow, sr->no_room);
-	if (sr->no_room)
-		log_warnx("redis store: following the stream paused until "
-		    "the journal has room on disk");
-	else
-		log_info("redis store: following the stream again, from "
-		    "%s", redis_follow_last_id(sr->follow));
 }
 
 /* Tell whether the store's connection to Redis is ready for commands. */

@@ -25,7 +25,6 @@ int		 store_redis_catch_up(struct store_redis *, store_caught_up_cb,
 const char	*store_redis_from(const struct store_redis *);
 const char	*store_redis_state(const struct store_redis *);
 int		 store_redis_ready(const struct store_redis *);
-void		 store_redis_room(struct store_redis *, int);
 const char	*store_redis_short(const struct store_redis *);
 int		 store_redis_replicas(const struct store_redis *, int *);
 int		 store_redis_tried(const struct store_redis *);

@@ -233,8 +233,6 @@ store_commit(struct store *s)
 		store_no_room_fail(s);
 		break;
 	}
-	if (s->redis != NULL)
-		store_redis_room(s->redis, journal_no_room(s->journal) == 0);
 	if ((warnings = journal_warnings(s->journal)) == NULL)
 		return;
 	for (line = warnings; line != NULL; line = next) {
