@@ -275,9 +275,12 @@ journal_roll(struct journal *j, int wait, char **cause)
 	    journal_preparer_state(j->preparer) == JOURNAL_PREPARE_BUSY))
 		return (1);
 	if (journal_take_next(j, &prepared, cause) == -1) {
-		if (!j->preparing)
+		if (!j->preparing && !j->prepare_short)
 			return (-1);
-		/* A smaller one is being prepared instead. */
+		/*
+		 * A smaller one is being prepared instead, or there is no
+		 * room (said once, by journal_take_next): not yet.
+		 */
 		free(*cause);
 		*cause = NULL;
 		return (1);

@@ -530,6 +530,7 @@ httpd_received(struct httpd *h, struct request *r,
 	outcome = record_request(r, h->reject, method,
 	    httpd_conn_remote(connection));
 	if (outcome == RECORD_COUNTED) {
+		forward_release(h->forward, r);
 		request_body_release(r);
 		return (httpd_answer(h, connection, MHD_HTTP_UNAUTHORIZED,
 		    HTTPD_REJECTED_TEXT));
