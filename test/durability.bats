@@ -463,8 +463,12 @@ EOF
 	codes=$(two_in_one_pass "$url" "$pid")
 	alive "$pid"
 	[[ $codes =~ ^(200|503)$'\n'(200|503)$ ]] || fail "answered $codes"
+	# Said once, if at all: whether the roll's write or the preparation
+	# meets the full disk, and whether a smaller segment then fits,
+	# depends on when the helper thread runs (one CI run saw neither);
+	# test_roll_no_room in test/unit/journal forces the roll's case.
 	run grep -c "no room on disk" "$FISH_HOME/sessions/default/listener.log"
-	assert_output 1
+	[ "$output" -le 1 ] || fail "no room said $output times"
 	rm -f "$mnt/filler"
 	wait_until 10 answered_200 "$url" '"C after"'
 	[ "$(listener_pid)" = "$pid" ]
