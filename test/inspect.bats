@@ -216,6 +216,14 @@ tail_caught_up() {
 	    awk -v first="$first" '$1 >= first')" = "$(json_seqs "$1")" ]
 }
 
+# tail_behind FILE: say what the tail writing FILE printed, what the log
+# held at the last look, and what the tail said on stderr.
+tail_behind() {
+	echo "tail printed seqs: $(json_seqs "$1" | tr '\n' ' ')"
+	echo "the log has: $(json_seqs "$BATS_TEST_TMPDIR/log.json" | tr '\n' ' ')"
+	echo "tail's stderr: $(cat "$BATS_TEST_TMPDIR/tail.err")"
+}
+
 @test "tail resumes after the last entry it printed, however much came meanwhile" {
 	local out=$BATS_TEST_TMPDIR/tail.out
 	start_tail "$out" "$hook/before" --json
@@ -229,7 +237,7 @@ tail_caught_up() {
 	kill -CONT "$tail_pid"
 	# Every message, in order, once (the send too: it was over when
 	# tail came back, so it comes whole).
-	wait_until 20 tail_caught_up "$out"
+	wait_until 20 tail_caught_up "$out" || fail "$(tail_behind "$out")"
 	assert_equal "$(grep -c '"path":"/during"' "$out")" 60
 	kill -INT "$tail_pid"
 	finish_tail

@@ -638,6 +638,46 @@ follower_blocked() {
 	assert_line --regexp '^← .*  #[0-9]{1,9}  inbox  - /h  431 refused: headers too large$'
 }
 
+# messages_are N: succeed once the listener counts N messages received,
+# durable or not.
+messages_are() {
+	[ "$(status_field /messages)" = "$1" ]
+}
+
+# logged N: succeed once fish log shows N messages.
+logged() {
+	[ "$(fish log --json | json_seqs | wc -l)" -eq "$1" ]
+}
+
+@test "a tail begun while a record waits for Redis begins after the last durable entry" {
+	local hook post after seqs first pending
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	hook=$(fish spawn --name inbox)
+	post "$hook/first" a
+	# Redis stopped under a callback: its message is in the index under
+	# a provisional number, above every real one, until Redis gives it
+	# its own.
+	kill -STOP "$REDIS_PID"
+	http_code "$hook/pending" --data-binary b --max-time 30 \
+	    >"$BATS_TEST_TMPDIR/code" 3>&- &
+	post=$!
+	wait_until 10 messages_are 2
+	run control_py tail-after
+	kill -CONT "$REDIS_PID"
+	assert_success
+	after=$output
+	reap "$post"
+	wait_until 10 logged 2
+	seqs=$(fish log --json | json_seqs | tr '\n' ' ')
+	# After the first message, before the one that waited: a tail that
+	# lost its listener resumes there, and misses nothing that came
+	# meanwhile (were "after" the provisional number, it would miss all).
+	read -r first pending <<<"$seqs"
+	((after >= first && after < pending)) ||
+	    fail "the tail begins after $after; the messages are $seqs"
+}
+
 @test "a listener's name is its host and an id kept in its session directory, the same after a restart" {
 	local name dir=$FISH_HOME/sessions/default target=$BATS_TEST_TMPDIR/target
 	fish start --store "$STORE" >/dev/null

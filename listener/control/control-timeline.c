@@ -481,18 +481,24 @@ timeline_stop(void)
 
 /*
  * Return where a tail that starts now begins: after every entry that is
- * durable.  Those not yet durable are the last of the index.
+ * durable.  Those not yet durable are the last of the index.  A
+ * replicated store's have provisional numbers (above every real one, see
+ * store-redis-send.c) until Redis gives them theirs: the tail begins at
+ * the next real number then, never past it: a client that loses its
+ * listener resumes after the greater of this and the last entry it
+ * printed, and told 2^62 it would skip every entry that came meanwhile.
  */
 static uint64_t
 timeline_now(struct store *store)
 {
 	struct message	**all;
 	size_t		  n, i;
+	uint64_t	  next = store_next_seq(store);
 
 	all = store_messages(store, &n);
 	for (i = n; i > 0 && all[i - 1]->state == MESSAGE_PENDING; i--)
 		;
-	return (i == n ? store_next_seq(store) : all[i]->seq);
+	return (i == n || all[i]->seq > next ? next : all[i]->seq);
 }
 
 /*

@@ -30,6 +30,9 @@ send what fish never would.
         most a minute); then read for as long as entries come and print
         how many entries arrived ("entries N") and "open" if the
         listener kept the connection, or "closed" if it closed it
+    control.py SOCK tail-after
+        follow every hook as fish tail does when it starts; print the
+        "after" of the acknowledgement (where the tail begins) and hang up
     control.py SOCK pipeline SEQ COUNT FILE
         send COUNT show requests for message SEQ in one go and read none
         of the answers (print "sent") until FILE exists (at most a
@@ -409,6 +412,20 @@ def stall(path, hook, go):
     return 0
 
 
+def tail_after(path):
+    s = connect(path)
+    try:
+        s.sendall(frame({"v": 1, "cmd": "tail"}))
+        answer = read_frame(s)[0]
+    finally:
+        s.close()
+    if answer.get("status") != 0:
+        print("status %s: %s" % (answer.get("status"), answer.get("error")))
+        return 1
+    print(answer.get("after"))
+    return 0
+
+
 def pipeline(path, seq, count, go):
     s = connect(path)
     one = frame({"v": 1, "cmd": "show", "seq": seq})
@@ -550,6 +567,8 @@ def main():
         return hold(path, int(args[0]), args[1])
     if what == "stall":
         return stall(path, args[0], args[1])
+    if what == "tail-after":
+        return tail_after(path)
     if what == "pipeline":
         return pipeline(path, int(args[0]), int(args[1]), args[2])
     if what == "wait":
