@@ -93,6 +93,24 @@ assert_gave_up() {
 	assert_equal "$stderr" "$(stopped_line "$stopped_pid")"
 }
 
+# ls_outlasts CMD...: run fish ls on a listener that cannot answer (hook
+# orders spawned), giving up after 4 s of it; after 1.5 s, more than one
+# look at it (a second), run CMD, which lets it answer; check that ls
+# then finished as usual.
+ls_outlasts() {
+	local start out=$BATS_TEST_TMPDIR/ls.out err=$BATS_TEST_TMPDIR/ls.err
+	start=$(now_ms)
+	FISH_TEST_STOPPED_MS=4000 fish ls >"$out" 2>"$err" 3>&- &
+	cmd_pid=$!
+	wait_until 10 since "$start" 1500
+	"$@"
+	reap "$cmd_pid"
+	cmd_pid=
+	assert_equal "$status" 0
+	assert_equal "$(cat "$err")" ""
+	grep -q '^orders ' "$out"
+}
+
 ## The cgroup freezer
 
 # needs_freezer v2|v1: skip unless this test can make cgroups in that
@@ -409,21 +427,9 @@ thaw_line() {
 }
 
 @test "a listener resumed before it has stayed stopped long enough lets the command finish" {
-	local start out=$BATS_TEST_TMPDIR/log.out err=$BATS_TEST_TMPDIR/log.err
-	export FISH_TEST_STOPPED_MS=4000
 	fish spawn --name orders >/dev/null
 	stop_listener
-	start=$(now_ms)
-	fish ls >"$out" 2>"$err" 3>&- &
-	cmd_pid=$!
-	# Stopped for more than one look at it (a second), less than 4 s.
-	wait_until 10 since "$start" 1500
-	resume_listener
-	reap "$cmd_pid"
-	cmd_pid=
-	assert_equal "$status" 0
-	assert_equal "$(cat "$err")" ""
-	grep -q '^orders ' "$out"
+	ls_outlasts resume_listener
 }
 
 @test "send is not given up on while its listener works on a long request" {
@@ -517,23 +523,11 @@ thaw_line() {
 }
 
 @test "a listener thawed before it has stayed frozen long enough lets the command finish" {
-	local start out=$BATS_TEST_TMPDIR/ls.out err=$BATS_TEST_TMPDIR/ls.err
 	needs_freezer v2
-	export FISH_TEST_STOPPED_MS=4000
 	fish spawn --name orders >/dev/null
 	cgroup_move "fish-test.$$"
 	cgroup_freeze "$cg_base"
-	start=$(now_ms)
-	fish ls >"$out" 2>"$err" 3>&- &
-	cmd_pid=$!
-	# Frozen for more than one look at it (a second), less than 4 s.
-	wait_until 10 since "$start" 1500
-	cgroup_thaw
-	reap "$cmd_pid"
-	cmd_pid=
-	assert_equal "$status" 0
-	assert_equal "$(cat "$err")" ""
-	grep -q '^orders ' "$out"
+	ls_outlasts cgroup_thaw
 }
 
 @test "a listener frozen by an ancestor of its cgroup is given up on, naming the ancestor to thaw" {
