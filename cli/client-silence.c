@@ -11,13 +11,18 @@
  * before it came), in /proc/PID/stat:
  *
  *	T, t (stopped by SIGSTOP, Ctrl-Z, a debugger)	it cannot answer
+ *	in a frozen cgroup (docker pause, systemctl	it cannot answer
+ *	freeze: state S or D, see freezer.c)
  *	anything else (running, sleeping, disk sleep)	it is working
  *	no such process, or no /proc			keep waiting
  *
- * The client gives up only on a listener found stopped at every look for
- * CLIENT_STOPPED_MS with nothing heard meanwhile, so a short stop (a
- * Ctrl-Z and fg, a debugger's breakpoint) ends nothing, wherever in a long
- * silence it falls.  A listener that is gone closes the connection, and
+ * A listener that runs but is wedged (a bug that sleeps for ever) looks
+ * like one at work, and is waited for.
+ *
+ * The client gives up only on a listener found stopped (or frozen: the
+ * same, here and below) at every look for CLIENT_STOPPED_MS with nothing
+ * heard meanwhile, so a short stop (a Ctrl-Z and fg, a debugger's
+ * breakpoint) ends nothing, wherever in a long silence it falls.  A listener that is gone closes the connection, and
  * the caller's path for a lost listener follows; without /proc the client
  * waits as it always did.  Giving up says one line and makes every later
  * send, receive and reconnect on the client fail quietly with
