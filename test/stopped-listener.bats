@@ -123,8 +123,8 @@ needs_freezer() {
 	cg_kind=$1
 	[ "$(id -u)" = 0 ] || skip "needs root, to make and freeze cgroups"
 	if [ "$cg_kind" = v2 ]; then
-		cg_mount=$(cgroup_v2_mount) || skip "no cgroup v2 hierarchy" \
-		    "mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified"
+		cg_mount=$(cgroup_v2_mount) ||
+		    skip "no cgroup v2 hierarchy at /sys/fs/cgroup{,/unified}"
 		cg_freeze=cgroup.freeze cg_on=1 cg_off=0
 		cg_state=cgroup.events cg_frozen_line="frozen 1"
 	else
@@ -140,8 +140,7 @@ needs_freezer() {
 	    skip "cannot make a cgroup in ${probe%/*} (read-only here?)"
 	if [ ! -f "$probe/$cg_freeze" ]; then
 		rmdir "$probe"
-		skip "a new cgroup in $cg_mount has no $cg_freeze (a kernel" \
-		    "before 5.2 has none in cgroup v2)"
+		skip "no $cg_freeze in a new cgroup (cgroup v2: kernel < 5.2)"
 	fi
 	rmdir "$probe"
 }
