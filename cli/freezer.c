@@ -10,8 +10,11 @@
  *
  * The v2 hierarchy is mounted at /sys/fs/cgroup, or at
  * /sys/fs/cgroup/unified beside v1 ones (systemd's hybrid layout); the
- * first of the two that has the cgroup's cgroup.events is it (a v1
- * hierarchy has none).  "frozen 1" there says the cgroup is frozen,
+ * first of the two whose root has a cgroup.controllers is it (a v1
+ * hierarchy and the tmpfs that holds the hybrid's have none).  Not the
+ * first that has the cgroup's cgroup.events: in the hybrid layout, the
+ * v2 cgroup /unified/x would be read at /sys/fs/cgroup/unified/x, which
+ * is the v2 cgroup /x, another one.  "frozen 1" there says the cgroup is frozen,
  * wholly, by its own cgroup.freeze or an ancestor's.  The v1 freezer
  * says FROZEN in /sys/fs/cgroup/freezer/PATH/freezer.state, likewise.
  * Either is frozen only once every process in it is: one that is still
@@ -212,11 +215,15 @@ freezer_frozen(const char *root, const struct freezer_kind *kind,
 	for (i = 0; i < sizeof freezer_v2_mounts / sizeof *freezer_v2_mounts;
 	    i++) {
 		*mount = freezer_v2_mounts[i];
-		if (freezer_read(root, *mount, path, kind->state, buf,
+		if (freezer_read(root, *mount, "", "cgroup.controllers", buf,
 		    sizeof buf) == 0)
-			return (freezer_has_line(buf, kind->frozen));
+			break;
 	}
-	return (0);
+	if (i == sizeof freezer_v2_mounts / sizeof *freezer_v2_mounts ||
+	    freezer_read(root, *mount, path, kind->state, buf,
+	    sizeof buf) == -1)
+		return (0);
+	return (freezer_has_line(buf, kind->frozen));
 }
 
 /*

@@ -18,7 +18,8 @@
 #include "tree.h"
 #include "xmalloc.h"
 
-static char	*root;
+static char	*base;		/* the temporary directory */
+static char	*root;		/* that of the layout under test, in it */
 
 /* Write text to root/path, making its directories. */
 static void
@@ -38,6 +39,26 @@ put(const char *path, const char *text)
 	    fclose(f) == EOF)
 		ok(0, "write '%s': %s", full, strerror(errno));
 	free(full);
+}
+
+/*
+ * Make root a new tree below base, named name, with a v2 hierarchy
+ * mounted at mount (NULL: none), whose root alone has cgroup.controllers.
+ */
+static void
+layout(const char *name, const char *mount)
+{
+	char	path[128];
+
+	free(root);
+	xasprintf(&root, "%s/%s", base, name);
+	if (mkdir(root, 0700) == -1)
+		ok(0, "mkdir '%s': %s", root, strerror(errno));
+	if (mount != NULL) {
+		(void)snprintf(path, sizeof path, "%s/cgroup.controllers",
+		    mount);
+		put(path, "cpu io memory pids\n");
+	}
 }
 
 /* Put pid's /proc/PID/cgroup. */
@@ -75,10 +96,11 @@ not_frozen(long pid, const char *name)
 	    "%s: not found", name);
 }
 
-/* The v2 hierarchy, alone or beside v1 ones. */
+/* The v2 hierarchy alone, at /sys/fs/cgroup (cgroup v2 only). */
 static void
 test_v2(void)
 {
+	layout("v2", "/sys/fs/cgroup");
 	put_proc(10, "0::/a/b\n");
 	put("/sys/fs/cgroup/a/b/cgroup.events", "populated 1\nfrozen 1\n");
 	put("/sys/fs/cgroup/a/b/cgroup.freeze", "1\n");
@@ -89,12 +111,6 @@ test_v2(void)
 	put("/sys/fs/cgroup/a/c/cgroup.events", "populated 1\nfrozen 0\n");
 	put("/sys/fs/cgroup/a/c/cgroup.freeze", "1\n");
 	not_frozen(11, "one still freezing");
-
-	put_proc(12, "1:name=systemd:/h\n0::/h\n");
-	put("/sys/fs/cgroup/unified/h/cgroup.events", "frozen 1\n");
-	put("/sys/fs/cgroup/unified/h/cgroup.freeze", "1\n");
-	frozen(12, "/h", "echo 0 > /sys/fs/cgroup/unified/h/cgroup.freeze",
-	    "the hybrid layout: v2 at /sys/fs/cgroup/unified");
 
 	put_proc(13, "0::/p/q/r\n");
 	put("/sys/fs/cgroup/p/q/r/cgroup.events", "frozen 1\n");
@@ -110,12 +126,50 @@ test_v2(void)
 	frozen(14, "/odd dir/it's",
 	    "echo 0 > '/sys/fs/cgroup/odd dir/it'\\''s/cgroup.freeze'",
 	    "a path a shell would split is quoted");
+
+	put_proc(15, "0::/unified/u\n");
+	put("/sys/fs/cgroup/unified/u/cgroup.events", "frozen 1\n");
+	put("/sys/fs/cgroup/unified/u/cgroup.freeze", "1\n");
+	frozen(15, "/unified/u",
+	    "echo 0 > /sys/fs/cgroup/unified/u/cgroup.freeze",
+	    "a v2 cgroup named unified is looked for at /sys/fs/cgroup");
+
+	put_proc(16, "0::/s/mine\n");
+	put("/sys/fs/cgroup/s/mine/cgroup.events", "frozen 0\n");
+	put("/sys/fs/cgroup/s/other/cgroup.events", "frozen 1\n");
+	put("/sys/fs/cgroup/s/other/cgroup.freeze", "1\n");
+	not_frozen(16, "a frozen sibling");
+}
+
+/* The v2 hierarchy beside v1 ones, at /sys/fs/cgroup/unified. */
+static void
+test_hybrid(void)
+{
+	layout("hybrid", "/sys/fs/cgroup/unified");
+	put_proc(12, "1:name=systemd:/h\n0::/h\n");
+	put("/sys/fs/cgroup/unified/h/cgroup.events", "frozen 1\n");
+	put("/sys/fs/cgroup/unified/h/cgroup.freeze", "1\n");
+	frozen(12, "/h", "echo 0 > /sys/fs/cgroup/unified/h/cgroup.freeze",
+	    "the hybrid layout: v2 at /sys/fs/cgroup/unified");
+
+	/* /sys/fs/cgroup/unified/x is /x, not /unified/x. */
+	put_proc(17, "0::/unified/x\n");
+	put("/sys/fs/cgroup/unified/unified/x/cgroup.events", "frozen 0\n");
+	put("/sys/fs/cgroup/unified/x/cgroup.events", "frozen 1\n");
+	put("/sys/fs/cgroup/unified/x/cgroup.freeze", "1\n");
+	not_frozen(17, "the hybrid layout: a frozen /x is not /unified/x");
+
+	layout("none", NULL);
+	put_proc(18, "0::/h\n");
+	put("/sys/fs/cgroup/h/cgroup.events", "frozen 1\n");
+	not_frozen(18, "no v2 hierarchy mounted where we look");
 }
 
 /* The v1 freezer. */
 static void
 test_v1(void)
 {
+	layout("v1", NULL);
 	put_proc(20, "7:net_cls,freezer:/f\n0::/\n");
 	put("/sys/fs/cgroup/freezer/f/freezer.state", "FROZEN\n");
 	put("/sys/fs/cgroup/freezer/f/freezer.self_freezing", "1\n");
@@ -139,6 +193,7 @@ test_docker(void)
 	    "0123456789abcdef0123456789abcdef";
 	char		 text[256], path[256], thaw[128];
 
+	layout("docker", "/sys/fs/cgroup");
 	(void)snprintf(text, sizeof text, "0::/system.slice/docker-%s.scope\n",
 	    id);
 	put_proc(30, text);
@@ -172,6 +227,7 @@ test_docker(void)
 static void
 test_unknown(void)
 {
+	layout("unknown", "/sys/fs/cgroup");
 	not_frozen(40, "no such process");
 
 	put_proc(41, "0::/../outside\n");
@@ -194,15 +250,17 @@ main(void)
 {
 	char	template[] = "/tmp/fish-unit-freezer.XXXXXX";
 
-	if ((root = mkdtemp(template)) == NULL) {
+	if ((base = mkdtemp(template)) == NULL) {
 		ok(0, "mkdtemp: %s", strerror(errno));
 		return (done_testing());
 	}
 	test_v2();
+	test_hybrid();
 	test_v1();
 	test_docker();
 	test_unknown();
-	if (tree_remove(root) == -1)
-		ok(0, "remove '%s': %s", root, strerror(errno));
+	free(root);
+	if (tree_remove(base) == -1)
+		ok(0, "remove '%s': %s", base, strerror(errno));
 	return (done_testing());
 }
