@@ -270,23 +270,37 @@ freezer_docker(const char *path)
 	return (NULL);
 }
 
-/* Add s to b as one word of a shell command, quoted when it must be. */
+/*
+ * Add s to b as one word of a shell command, quoted when it must be.  A
+ * byte outside printable ASCII (a control one, from a cgroup's name) is
+ * written as an octal escape in $'...' (bash, zsh, ksh, POSIX.1-2024
+ * sh): the line it goes in escapes control bytes as ^[ (lib/escape.c),
+ * which would make a command that names no such file.
+ */
 static void
 freezer_add_word(struct buffer *b, const char *s)
 {
-	const char	*safe = "abcdefghijklmnopqrstuvwxyz"
+	const char		*safe = "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-";
+	const unsigned char	*p;
+	int			 plain = 1;
 
 	if (s[strspn(s, safe)] == '\0') {
 		buffer_add_str(b, s);
 		return;
 	}
-	buffer_add_str(b, "'");
-	for (; *s != '\0'; s++) {
-		if (*s == '\'')
-			buffer_add_str(b, "'\\''");
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		plain = plain && *p >= 0x20 && *p < 0x7f;
+	buffer_add_str(b, plain ? "'" : "$'");
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '\'')
+			buffer_add_str(b, plain ? "'\\''" : "\\'");
+		else if (!plain && *p == '\\')
+			buffer_add_str(b, "\\\\");
+		else if (*p < 0x20 || *p >= 0x7f)
+			buffer_printf(b, "\\%03o", *p);
 		else
-			buffer_add(b, s, 1);
+			buffer_add(b, p, 1);
 	}
 	buffer_add_str(b, "'");
 }

@@ -127,6 +127,14 @@ test_v2(void)
 	    "echo 0 > '/sys/fs/cgroup/odd dir/it'\\''s/cgroup.freeze'",
 	    "a path a shell would split is quoted");
 
+	put_proc(19, "0::/c\033[31m\tit's\\x\n");
+	put("/sys/fs/cgroup/c\033[31m\tit's\\x/cgroup.events", "frozen 1\n");
+	put("/sys/fs/cgroup/c\033[31m\tit's\\x/cgroup.freeze", "1\n");
+	frozen(19, "/c\033[31m\tit's\\x",
+	    "echo 0 > $'/sys/fs/cgroup/c\\033[31m\\011it\\'s\\\\x/"
+	    "cgroup.freeze'",
+	    "control bytes are written as octal escapes in $'...'");
+
 	put_proc(15, "0::/unified/u\n");
 	put("/sys/fs/cgroup/unified/u/cgroup.events", "frozen 1\n");
 	put("/sys/fs/cgroup/unified/u/cgroup.freeze", "1\n");
