@@ -22,7 +22,8 @@
  *
  * Paths are read from /proc, and a cgroup outside our cgroup namespace
  * ("/../x") is not under our mounts: such a path, or one with a "." or
- * ".." in it, is not looked at.  Thawing writes to the nearest frozen
+ * ".." in it, is not looked at.  Nor is a mount that does not show the
+ * hierarchy from our namespace's root (freezer_mount_ours).  Thawing writes to the nearest frozen
  * cgroup from the process up (cgroup.freeze 1, or freezer.self_freezing
  * 1), since thawing a cgroup whose ancestor is frozen thaws nothing.  A
  * cgroup that docker made for a container (docker-ID.scope, by systemd;
@@ -141,15 +142,18 @@ freezer_listed(const char *list, size_t len, const char *controller)
 
 /*
  * Return a copy of the len bytes of path when it names a cgroup below
- * the root of our mounts, NULL when not (the root itself, which cannot
- * be frozen, one outside our cgroup namespace, a "." or ".." in it).
+ * the root of our mounts, NULL when not (one outside our cgroup
+ * namespace, a "." or ".." in it; the root itself, which cannot be
+ * frozen, unless root_ok: then "").
  */
 static char *
-freezer_path(const char *path, size_t len)
+freezer_path(const char *path, size_t len, int root_ok)
 {
 	const char	*p, *end = path + len, *slash;
 	size_t		 n;
 
+	if (root_ok && len == 1 && path[0] == '/')
+		return (xstrdup(""));
 	if (len < 2 || path[0] != '/')
 		return (NULL);
 	for (p = path + 1; p <= end; p = slash + 1) {
@@ -165,10 +169,12 @@ freezer_path(const char *path, size_t len)
 
 /*
  * Return the path of the cgroup of the hierarchy of kind in text (of
- * /proc/PID/cgroup, lines "ID:CONTROLLERS:PATH"), or NULL.
+ * /proc/PID/cgroup, lines "ID:CONTROLLERS:PATH"), or NULL; the root
+ * cgroup as "" when root_ok, else NULL.
  */
 static char *
-freezer_cgroup(const char *text, const struct freezer_kind *kind)
+freezer_cgroup(const char *text, const struct freezer_kind *kind,
+    int root_ok)
 {
 	const char	*line, *end, *list, *path;
 	int		 ours;
@@ -189,7 +195,8 @@ freezer_cgroup(const char *text, const struct freezer_kind *kind)
 			ours = freezer_listed(list, (size_t)(path - 1 - list),
 			    kind->controller);
 		if (ours)
-			return (freezer_path(path, (size_t)(end - path)));
+			return (freezer_path(path, (size_t)(end - path),
+			    root_ok));
 	}
 	return (NULL);
 }
@@ -224,6 +231,40 @@ freezer_frozen(const char *root, const struct freezer_kind *kind,
 	    sizeof buf) == -1)
 		return (0);
 	return (freezer_has_line(buf, kind->frozen));
+}
+
+/*
+ * Tell whether mount shows the hierarchy of kind from the root of our
+ * cgroup namespace, as /proc/PID/cgroup names its cgroups: it does when
+ * our own cgroup there, by /proc/self/cgroup, lists our pid.  A mount of
+ * the whole hierarchy seen from a namespace below its root (unshare -C,
+ * a container given the host's /sys/fs/cgroup) does not: there a path
+ * names another cgroup, a sibling of ours perhaps.  Read only once a
+ * cgroup is seen frozen: a cgroup.procs may be long.
+ */
+static int
+freezer_mount_ours(const char *root, const struct freezer_kind *kind,
+    const char *mount)
+{
+	char	 text[FREEZER_PROC_MAX], *path, *file, *line = NULL;
+	size_t	 size = 0;
+	FILE	*fp;
+	int	 found = 0;
+
+	if (freezer_read(root, "/proc/self", "", "cgroup", text,
+	    sizeof text) == -1 || (path = freezer_cgroup(text, kind, 1)) == NULL)
+		return (0);
+	xasprintf(&file, "%s%s%s/cgroup.procs", root, mount, path);
+	free(path);
+	fp = fopen(file, "re");
+	free(file);
+	if (fp == NULL)
+		return (0);
+	while (!found && getline(&line, &size, fp) != -1)
+		found = strtol(line, NULL, 10) == (long)getpid();
+	free(line);
+	fclose(fp);
+	return (found);
 }
 
 /*
@@ -346,9 +387,10 @@ freezer_look(const char *root, pid_t pid, struct freezer *f)
 	if (freezer_read(root, proc, "", "cgroup", text, sizeof text) == -1)
 		return (0);
 	for (i = 0; i < sizeof kinds / sizeof *kinds; i++) {
-		if ((path = freezer_cgroup(text, kinds[i])) == NULL)
+		if ((path = freezer_cgroup(text, kinds[i], 0)) == NULL)
 			continue;
-		if (freezer_frozen(root, kinds[i], path, &mount)) {
+		if (freezer_frozen(root, kinds[i], path, &mount) &&
+		    freezer_mount_ours(root, kinds[i], mount)) {
 			if (f != NULL)
 				freezer_fill(root, kinds[i], mount, path, f);
 			else

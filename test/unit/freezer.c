@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "freezer.h"
 #include "tap.h"
@@ -43,22 +44,31 @@ put(const char *path, const char *text)
 
 /*
  * Make root a new tree below base, named name, with a v2 hierarchy
- * mounted at mount (NULL: none), whose root alone has cgroup.controllers.
+ * mounted at mount (NULL: none), whose root alone has cgroup.controllers,
+ * and with v1 not 0 the v1 freezer at /sys/fs/cgroup/freezer; this
+ * process is in the root cgroup of each (/proc/self/cgroup, and its
+ * cgroup.procs), as a mount seen from our cgroup namespace shows it.
  */
 static void
-layout(const char *name, const char *mount)
+layout(const char *name, const char *mount, int v1)
 {
-	char	path[128];
+	char	path[128], pids[64];
 
 	free(root);
 	xasprintf(&root, "%s/%s", base, name);
 	if (mkdir(root, 0700) == -1)
 		ok(0, "mkdir '%s': %s", root, strerror(errno));
+	(void)snprintf(pids, sizeof pids, "1\n%ld\n", (long)getpid());
 	if (mount != NULL) {
 		(void)snprintf(path, sizeof path, "%s/cgroup.controllers",
 		    mount);
 		put(path, "cpu io memory pids\n");
+		(void)snprintf(path, sizeof path, "%s/cgroup.procs", mount);
+		put(path, pids);
 	}
+	if (v1)
+		put("/sys/fs/cgroup/freezer/cgroup.procs", pids);
+	put("/proc/self/cgroup", v1 ? "6:freezer:/\n0::/\n" : "0::/\n");
 }
 
 /* Put pid's /proc/PID/cgroup. */
@@ -100,7 +110,7 @@ not_frozen(long pid, const char *name)
 static void
 test_v2(void)
 {
-	layout("v2", "/sys/fs/cgroup");
+	layout("v2", "/sys/fs/cgroup", 0);
 	put_proc(10, "0::/a/b\n");
 	put("/sys/fs/cgroup/a/b/cgroup.events", "populated 1\nfrozen 1\n");
 	put("/sys/fs/cgroup/a/b/cgroup.freeze", "1\n");
@@ -153,7 +163,7 @@ test_v2(void)
 static void
 test_hybrid(void)
 {
-	layout("hybrid", "/sys/fs/cgroup/unified");
+	layout("hybrid", "/sys/fs/cgroup/unified", 1);
 	put_proc(12, "1:name=systemd:/h\n0::/h\n");
 	put("/sys/fs/cgroup/unified/h/cgroup.events", "frozen 1\n");
 	put("/sys/fs/cgroup/unified/h/cgroup.freeze", "1\n");
@@ -167,7 +177,7 @@ test_hybrid(void)
 	put("/sys/fs/cgroup/unified/x/cgroup.freeze", "1\n");
 	not_frozen(17, "the hybrid layout: a frozen /x is not /unified/x");
 
-	layout("none", NULL);
+	layout("none", NULL, 0);
 	put_proc(18, "0::/h\n");
 	put("/sys/fs/cgroup/h/cgroup.events", "frozen 1\n");
 	not_frozen(18, "no v2 hierarchy mounted where we look");
@@ -177,7 +187,7 @@ test_hybrid(void)
 static void
 test_v1(void)
 {
-	layout("v1", NULL);
+	layout("v1", NULL, 1);
 	put_proc(20, "7:net_cls,freezer:/f\n0::/\n");
 	put("/sys/fs/cgroup/freezer/f/freezer.state", "FROZEN\n");
 	put("/sys/fs/cgroup/freezer/f/freezer.self_freezing", "1\n");
@@ -201,7 +211,7 @@ test_docker(void)
 	    "0123456789abcdef0123456789abcdef";
 	char		 text[256], path[256], thaw[128];
 
-	layout("docker", "/sys/fs/cgroup");
+	layout("docker", "/sys/fs/cgroup", 0);
 	(void)snprintf(text, sizeof text, "0::/system.slice/docker-%s.scope\n",
 	    id);
 	put_proc(30, text);
@@ -235,7 +245,7 @@ test_docker(void)
 static void
 test_unknown(void)
 {
-	layout("unknown", "/sys/fs/cgroup");
+	layout("unknown", "/sys/fs/cgroup", 0);
 	not_frozen(40, "no such process");
 
 	put_proc(41, "0::/../outside\n");
@@ -253,6 +263,38 @@ test_unknown(void)
 	not_frozen(44, "no cgroup files");
 }
 
+/* Where we are in a cgroup namespace: a mount that shows it, or not. */
+static void
+test_namespace(void)
+{
+	char	pids[64];
+
+	(void)snprintf(pids, sizeof pids, "%ld\n", (long)getpid());
+	layout("inside", "/sys/fs/cgroup", 0);
+	put("/proc/self/cgroup", "0::/me\n");
+	put("/sys/fs/cgroup/me/cgroup.procs", pids);
+	put_proc(50, "0::/l\n");
+	put("/sys/fs/cgroup/l/cgroup.events", "frozen 1\n");
+	put("/sys/fs/cgroup/l/cgroup.freeze", "1\n");
+	frozen(50, "/l", "echo 0 > /sys/fs/cgroup/l/cgroup.freeze",
+	    "we are in a cgroup of our own, the mount shows it");
+
+	/* Seen from /ns, the host's mount: /l there is the host's /l. */
+	layout("host-mount", "/sys/fs/cgroup", 1);
+	put("/sys/fs/cgroup/cgroup.procs", "1\n");
+	put("/sys/fs/cgroup/ns/cgroup.procs", pids);
+	put_proc(51, "0::/l\n");
+	put("/sys/fs/cgroup/l/cgroup.events", "frozen 1\n");
+	put("/sys/fs/cgroup/l/cgroup.freeze", "1\n");
+	put("/sys/fs/cgroup/ns/l/cgroup.events", "frozen 0\n");
+	not_frozen(51, "a mount not of our cgroup namespace");
+
+	put_proc(52, "6:freezer:/f\n0::/\n");
+	put("/sys/fs/cgroup/freezer/cgroup.procs", "1\n");
+	put("/sys/fs/cgroup/freezer/f/freezer.state", "FROZEN\n");
+	not_frozen(52, "a v1 freezer mount not of our cgroup namespace");
+}
+
 int
 main(void)
 {
@@ -267,6 +309,7 @@ main(void)
 	test_v1();
 	test_docker();
 	test_unknown();
+	test_namespace();
 	free(root);
 	if (tree_remove(base) == -1)
 		ok(0, "remove '%s': %s", base, strerror(errno));
