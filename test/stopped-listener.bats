@@ -142,6 +142,14 @@ needs_freezer() {
 		rmdir "$probe"
 		skip "no $cg_freeze in a new cgroup (cgroup v2: kernel < 5.2)"
 	fi
+	# An empty cgroup is frozen at once where freezing works at all.
+	if ! { echo "$cg_on" >"$probe/$cg_freeze"; } 2>/dev/null ||
+	    ! wait_until 5 cgroup_frozen "$probe"; then
+		echo "$cg_off" >"$probe/$cg_freeze" 2>/dev/null || true
+		rmdir "$probe"
+		skip "cannot freeze a cgroup in ${probe%/*}"
+	fi
+	echo "$cg_off" >"$probe/$cg_freeze"
 	rmdir "$probe"
 }
 
