@@ -145,6 +145,13 @@ test_v2(void)
 	    "cgroup.freeze'",
 	    "control bytes are written as octal escapes in $'...'");
 
+	/* The path is all after the second colon, colons too. */
+	put_proc(60, "0::/k:8:/x\n");
+	put("/sys/fs/cgroup/k:8:/x/cgroup.events", "frozen 1\n");
+	put("/sys/fs/cgroup/k:8:/x/cgroup.freeze", "1\n");
+	frozen(60, "/k:8:/x", "echo 0 > /sys/fs/cgroup/k:8:/x/cgroup.freeze",
+	    "a path with colons in it");
+
 	put_proc(15, "0::/unified/u\n");
 	put("/sys/fs/cgroup/unified/u/cgroup.events", "frozen 1\n");
 	put("/sys/fs/cgroup/unified/u/cgroup.freeze", "1\n");
