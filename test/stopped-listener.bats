@@ -254,6 +254,22 @@ thaw_line() {
 	echo "echo $cg_off > $cg_mount$1/$cg_freeze"
 }
 
+# spawn_on_frozen v2|v1: freeze the listener in a cgroup of its own in
+# that hierarchy (skipping where it cannot be); check that spawn gives up
+# on it, naming the cgroup and how to thaw it, then thaw it.
+spawn_on_frozen() {
+	needs_freezer "$1"
+	fish spawn --name first >/dev/null
+	cgroup_move "fish-test.$$"
+	cgroup_freeze "$cg_base"
+	run --separate-stderr timeout 20 fish spawn --name second
+	assert_failure 3
+	assert_equal "$stderr" \
+	    "$(frozen_line "$cg_base" "$(thaw_line "$cg_base")")"
+	assert_output ""
+	cgroup_thaw
+}
+
 @test "spawn on a stopped listener says so and exits 3, and the hook is not made once it is resumed" {
 	fish spawn --name first >/dev/null
 	stop_listener
@@ -488,16 +504,7 @@ thaw_line() {
 }
 
 @test "spawn on a listener in a frozen cgroup says so and exits 3, and it serves once thawed" {
-	needs_freezer v2
-	fish spawn --name first >/dev/null
-	cgroup_move "fish-test.$$"
-	cgroup_freeze "$cg_base"
-	run --separate-stderr timeout 20 fish spawn --name second
-	assert_failure 3
-	assert_equal "$stderr" \
-	    "$(frozen_line "$cg_base" "$(thaw_line "$cg_base")")"
-	assert_output ""
-	cgroup_thaw
+	spawn_on_frozen v2
 	wait_until 10 log_has "hung up before its spawn request was read"
 	run fish spawn --name after
 	assert_success
@@ -562,15 +569,7 @@ thaw_line() {
 }
 
 @test "a listener frozen by the cgroup v1 freezer is given up on, and serves once thawed" {
-	needs_freezer v1
-	fish spawn >/dev/null
-	cgroup_move "fish-test.$$"
-	cgroup_freeze "$cg_base"
-	run --separate-stderr timeout 20 fish spawn --name second
-	assert_failure 3
-	assert_equal "$stderr" \
-	    "$(frozen_line "$cg_base" "$(thaw_line "$cg_base")")"
-	cgroup_thaw
+	spawn_on_frozen v1
 	run fish spawn --name after
 	assert_success
 }
