@@ -568,6 +568,21 @@ spawn_on_frozen() {
 	    "$(frozen_line "$cg_base/docker-$id.scope" "docker unpause $id")"
 }
 
+@test "a listener beside a frozen cgroup is waited for, not given up on" {
+	needs_freezer v2
+	fish spawn --name orders >/dev/null
+	# Below the v2 root in the hybrid layout, /unified/x read at the
+	# wrong mount is /x: the frozen one.
+	cgroup_move unified/x
+	mkdir "$cg_back/x"
+	cg_made=("$cg_back/x" "${cg_made[@]}")
+	echo "$cg_on" >"$cg_back/x/$cg_freeze"
+	wait_until 10 cgroup_frozen "$cg_back/x"
+	run --separate-stderr timeout 20 fish wait orders --timeout 3s
+	assert_failure 124
+	assert_equal "$stderr" "fish: timed out after 3s waiting on orders"
+}
+
 @test "a listener frozen by the cgroup v1 freezer is given up on, and serves once thawed" {
 	spawn_on_frozen v1
 	run fish spawn --name after
