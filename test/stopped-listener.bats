@@ -583,6 +583,24 @@ spawn_on_frozen() {
 	assert_equal "$stderr" "fish: timed out after 3s waiting on orders"
 }
 
+@test "a command in a cgroup namespace of its own, the host's hierarchy mounted, waits on a working listener beside a frozen cgroup" {
+	needs_freezer v2
+	unshare -C true 2>/dev/null ||
+	    skip "unshare -C cannot make a cgroup namespace here"
+	fish spawn --name orders >/dev/null
+	# The command's namespace is rooted at ns, where the listener's
+	# cgroup is /l; the mount shows the host's, where /l is the frozen.
+	cgroup_move ns/l
+	mkdir "$cg_back/l"
+	cg_made=("$cg_back/l" "${cg_made[@]}")
+	echo "$cg_on" >"$cg_back/l/$cg_freeze"
+	wait_until 10 cgroup_frozen "$cg_back/l"
+	run --separate-stderr timeout 20 sh -c 'echo $$ >"$1/cgroup.procs" &&
+	    exec unshare -C fish wait orders --timeout 3s' sh "$cg_back/ns"
+	assert_failure 124
+	assert_equal "$stderr" "fish: timed out after 3s waiting on orders"
+}
+
 @test "a listener frozen by the cgroup v1 freezer is given up on, and serves once thawed" {
 	spawn_on_frozen v1
 	run fish spawn --name after
