@@ -568,6 +568,24 @@ spawn_on_frozen() {
 	    "$(frozen_line "$cg_base/docker-$id.scope" "docker unpause $id")"
 }
 
+@test "a listener in a frozen cgroup named with control bytes is named escaped, and the thaw command given thaws it" {
+	local thaw
+	needs_freezer v2
+	fish spawn >/dev/null
+	cgroup_move $'odd\e[31m\tit\'s'
+	cgroup_freeze "$cg_base"
+	run --separate-stderr timeout 20 fish ls
+	assert_failure 3
+	# ESC and tab shown as ^[ and ^I; in the command, octal escapes.
+	thaw="echo 0 > \$'$cg_mount${cg_base%/*}/odd\\033[31m\\011it\\'s"
+	thaw="$thaw/cgroup.freeze'"
+	assert_equal "$stderr" \
+	    "$(frozen_line "${cg_base%/*}/odd^[[31m^Iit's" "$thaw")"
+	bash -c "$thaw"
+	run cgroup_frozen "${cg_made[0]}"
+	assert_failure
+}
+
 @test "a listener beside a frozen cgroup is waited for, not given up on" {
 	needs_freezer v2
 	fish spawn --name orders >/dev/null
