@@ -11,13 +11,18 @@
  * before it came), in /proc/PID/stat:
  *
  *	T, t (stopped by SIGSTOP, Ctrl-Z, a debugger)	it cannot answer
+ *	in a frozen cgroup (docker pause, systemctl	it cannot answer
+ *	freeze: state S or D, see freezer.c)
  *	anything else (running, sleeping, disk sleep)	it is working
  *	no such process, or no /proc			keep waiting
  *
- * The client gives up only on a listener found stopped at every look for
- * CLIENT_STOPPED_MS with nothing heard meanwhile, so a short stop (a
- * Ctrl-Z and fg, a debugger's breakpoint) ends nothing, wherever in a long
- * silence it falls.  A listener that is gone closes the connection, and
+ * A listener that runs but is wedged (a bug that sleeps for ever) looks
+ * like one at work, and is waited for.
+ *
+ * The client gives up only on a listener found stopped (or frozen: the
+ * same, here and below) at every look for CLIENT_STOPPED_MS with nothing
+ * heard meanwhile, so a short stop (a Ctrl-Z and fg, a debugger's
+ * breakpoint) ends nothing, wherever in a long silence it falls.  A listener that is gone closes the connection, and
  * the caller's path for a lost listener follows; without /proc the client
  * waits as it always did.  Giving up says one line and makes every later
  * send, receive and reconnect on the client fail quietly with
@@ -54,6 +59,7 @@
 #include "client.h"
 #include "clock.h"
 #include "fish.h"
+#include "freezer.h"
 
 /* How long a listener must stay stopped before a client gives up on it. */
 #define CLIENT_STOPPED_MS	5000
@@ -202,25 +208,67 @@ client_listener(const struct client *c)
 }
 
 /*
+ * Return what holds c's listener pid from answering: 'T' (stopped), 't'
+ * (traced), 'F' (in a frozen cgroup); 0 when nothing does.
+ */
+static char
+client_held(pid_t pid)
+{
+	char	state = client_process_state(pid);
+
+	if (state == 'T' || state == 't')
+		return (state);
+	if (state != 0 && state != 'Z' && freezer_holds(FREEZER_ROOT, pid))
+		return ('F');
+	return (0);
+}
+
+/*
+ * Say that c gave up on its listener pid, held as held says (client_held;
+ * f: the frozen cgroup, for 'F'); read: it had read the request.
+ */
+static void
+client_say_held(const struct client *c, pid_t pid, char held,
+    const struct freezer *f, int read)
+{
+	const char	*had = read ? ", having read the request, which it "
+			    "may still carry out once it runs" : "";
+
+	if (held == 't')
+		fish_warnx("the listener of session '%s' (pid %ld) is held by "
+		    "a debugger or tracer%s", c->session.name, (long)pid,
+		    read ? "; it had read the request, and may still carry it "
+		    "out once it runs" : "");
+	else if (held == 'T')
+		fish_warnx("the listener of session '%s' (pid %ld) is stopped%s; "
+		    "resume it with: kill -CONT %ld", c->session.name,
+		    (long)pid, had, (long)pid);
+	else
+		fish_warnx("the listener of session '%s' (pid %ld) is in the "
+		    "frozen cgroup '%s'%s; thaw it with: %s", c->session.name,
+		    (long)pid, f->cgroup, had, f->thaw);
+}
+
+/*
  * After a poll ended in silence: look at the listener when it is time to.
  * Return EXIT_OK to keep waiting, or EXIT_UNAVAILABLE once it has stayed
- * stopped long enough, having said so.
+ * stopped or frozen long enough, having said so.
  */
 int
 client_silence(struct client *c)
 {
-	int64_t	now = clock_mono_ms();
-	pid_t	pid;
-	char	state;
-	int	read;
+	struct freezer	f = { NULL, NULL };
+	int64_t		now = clock_mono_ms();
+	pid_t		pid;
+	char		held;
+	int		read;
 
 	if (now < c->look_at)
 		return (EXIT_OK);
 	c->look_at = now + client_look_ms();
 	if ((c->flags & CLIENT_BOUNDED) || (pid = client_listener(c)) <= 0)
 		return (EXIT_OK);
-	state = client_process_state(pid);
-	if (state != 'T' && state != 't') {
+	if ((held = client_held(pid)) == 0) {
 		c->stopped_since = -1;
 		return (EXIT_OK);
 	}
@@ -228,17 +276,12 @@ client_silence(struct client *c)
 		c->stopped_since = now;
 	if (now - c->stopped_since < client_stopped_ms())
 		return (EXIT_OK);
+	/* Its cgroup may have been thawed since the look: then it runs. */
+	if (held == 'F' && freezer_find(FREEZER_ROOT, pid, &f) == -1)
+		return (EXIT_OK);
 	read = client_hang_up(c) && c->acting;
-	if (state == 't')
-		fish_warnx("the listener of session '%s' (pid %ld) is held by "
-		    "a debugger or tracer%s", c->session.name, (long)pid,
-		    read ? "; it had read the request, and may still carry it "
-		    "out once it runs" : "");
-	else
-		fish_warnx("the listener of session '%s' (pid %ld) is stopped%s; "
-		    "resume it with: kill -CONT %ld", c->session.name,
-		    (long)pid, read ? ", having read the request, which it may "
-		    "still carry out once it runs" : "", (long)pid);
+	client_say_held(c, pid, held, &f, read);
+	freezer_release(&f);
 	c->stopped = 1;
 	return (EXIT_UNAVAILABLE);
 }

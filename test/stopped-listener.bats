@@ -1,6 +1,9 @@
 #!/usr/bin/env bats
 # A listener that is alive but cannot answer: stopped by SIGSTOP (as by
-# Ctrl-Z on fish start --foreground).  Every command gives up on it with
+# Ctrl-Z on fish start --foreground), or in a cgroup frozen by the cgroup
+# freezer (as by docker pause, systemctl freeze; the tests that freeze
+# one need root and a writable cgroup hierarchy, and skip otherwise,
+# saying which).  Every command gives up on it with
 # one line and exit status 3 once it has stayed stopped for a while
 # (FISH_TEST_STOPPED_MS shortens that while), whether it was stopped
 # before the command connected or while it waited; a listener that works,
@@ -17,6 +20,7 @@ setup() {
 	needs_test_hooks
 	export FISH_TEST_STOPPED_MS=1000
 	stopped_pid=
+	cg_made=()
 }
 
 teardown() {
@@ -24,6 +28,7 @@ teardown() {
 
 	# A stopped listener would keep fish stop waiting, and the test.
 	[ -z "$stopped_pid" ] || kill -CONT "$stopped_pid" 2>/dev/null || true
+	cgroup_undo || status=$?
 	common_teardown || status=$?
 	kill_and_wait "${tail_pid-}" "${cmd_pid-}" || status=$?
 	stop_app || status=$?
@@ -86,6 +91,183 @@ stopped_line() {
 assert_gave_up() {
 	assert_failure 3
 	assert_equal "$stderr" "$(stopped_line "$stopped_pid")"
+}
+
+# ls_outlasts CMD...: run fish ls on a listener that cannot answer (hook
+# orders spawned), giving up after 4 s of it; after 1.5 s, more than one
+# look at it (a second), run CMD, which lets it answer; check that ls
+# then finished as usual.
+ls_outlasts() {
+	local start out=$BATS_TEST_TMPDIR/ls.out err=$BATS_TEST_TMPDIR/ls.err
+	start=$(now_ms)
+	FISH_TEST_STOPPED_MS=4000 fish ls >"$out" 2>"$err" 3>&- &
+	cmd_pid=$!
+	wait_until 10 since "$start" 1500
+	"$@"
+	reap "$cmd_pid"
+	cmd_pid=
+	assert_equal "$status" 0
+	assert_equal "$(cat "$err")" ""
+	grep -q '^orders ' "$out"
+}
+
+## The cgroup freezer
+
+# needs_freezer v2|v1: skip unless this test can make cgroups in that
+# hierarchy and freeze them, saying why; set cg_kind, cg_mount (where
+# the hierarchy is mounted), cg_freeze (the file that freezes a cgroup),
+# cg_on and cg_off (what freezes and thaws it there) and cg_state (the
+# file, and the line in it, that say a cgroup is frozen).
+needs_freezer() {
+	local probe
+	cg_kind=$1
+	[ "$(id -u)" = 0 ] || skip "needs root, to make and freeze cgroups"
+	if [ "$cg_kind" = v2 ]; then
+		cg_mount=$(cgroup_v2_mount) ||
+		    skip "no cgroup v2 hierarchy at /sys/fs/cgroup{,/unified}"
+		cg_freeze=cgroup.freeze cg_on=1 cg_off=0
+		cg_state=cgroup.events cg_frozen_line="frozen 1"
+	else
+		cg_mount=/sys/fs/cgroup/freezer
+		[ "$(stat -f -c %T "$cg_mount" 2>/dev/null)" = cgroupfs ] ||
+		    skip "no cgroup v1 freezer mounted at $cg_mount"
+		cg_freeze=freezer.state cg_on=FROZEN cg_off=THAWED
+		cg_state=freezer.state cg_frozen_line=FROZEN
+	fi
+	probe=$cg_mount$(cgroup_of $$)
+	probe=${probe%/}/fish-probe.$$
+	mkdir "$probe" 2>/dev/null ||
+	    skip "cannot make a cgroup in ${probe%/*} (read-only here?)"
+	if [ ! -f "$probe/$cg_freeze" ]; then
+		rmdir "$probe"
+		skip "no $cg_freeze in a new cgroup (cgroup v2: kernel < 5.2)"
+	fi
+	# An empty cgroup is frozen at once where freezing works at all.
+	if ! { echo "$cg_on" >"$probe/$cg_freeze"; } 2>/dev/null ||
+	    ! wait_until 5 cgroup_frozen "$probe"; then
+		echo "$cg_off" >"$probe/$cg_freeze" 2>/dev/null || true
+		rmdir "$probe"
+		skip "cannot freeze a cgroup in ${probe%/*}"
+	fi
+	echo "$cg_off" >"$probe/$cg_freeze"
+	rmdir "$probe"
+}
+
+# cgroup_v2_mount: print where the cgroup v2 hierarchy is mounted: alone
+# at /sys/fs/cgroup, or beside v1 ones at /sys/fs/cgroup/unified.
+cgroup_v2_mount() {
+	local m
+	for m in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+		if [ "$(stat -f -c %T "$m" 2>/dev/null)" = cgroup2fs ]; then
+			echo "$m"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# cgroup_of PID: print PID's cgroup in the hierarchy of cg_kind, as
+# /proc/PID/cgroup names it.
+cgroup_of() {
+	local line rest
+	while IFS= read -r line; do
+		rest=${line#*:}
+		case $cg_kind:${rest%%:*} in
+		v2: | v1:freezer | v1:freezer,* | v1:*,freezer | v1:*,freezer,*)
+			echo "${rest#*:}"
+			return 0
+			;;
+		esac
+	done <"/proc/$1/cgroup"
+	return 1
+}
+
+# cgroup_move PATH: make cgroup PATH (parts separated by /, made as
+# needed) below the session's listener's own, and move the listener into
+# it; set cg_pid, cg_back (its cgroup before, a directory) and cg_base
+# (PATH's first part, as /proc names it).  cgroup_undo, in teardown,
+# moves it back and removes them.
+cgroup_move() {
+	local dir part parts
+	cg_pid=$(listener_pid)
+	cg_back=$cg_mount$(cgroup_of "$cg_pid")
+	cg_back=${cg_back%/}
+	cg_base=${cg_back#"$cg_mount"}/${1%%/*}
+	dir=$cg_back
+	IFS=/ read -ra parts <<<"$1"
+	for part in "${parts[@]}"; do
+		dir=$dir/$part
+		mkdir "$dir"
+		cg_made=("$dir" "${cg_made[@]}")
+	done
+	echo "$cg_pid" >"$dir/cgroup.procs"
+}
+
+# cgroup_freeze PATH: freeze cgroup PATH (a path below the mount, as
+# /proc names it), and wait until the listener's own is wholly frozen.
+cgroup_freeze() {
+	echo "$cg_on" >"$cg_mount$1/$cg_freeze"
+	wait_until 10 cgroup_frozen "${cg_made[0]}"
+}
+
+# cgroup_frozen DIR: succeed when cgroup DIR is wholly frozen.
+cgroup_frozen() {
+	grep -qx "$cg_frozen_line" "$1/$cg_state"
+}
+
+# cgroup_thaw: thaw every cgroup cgroup_move made.
+cgroup_thaw() {
+	local dir
+	for dir in "${cg_made[@]}"; do
+		echo "$cg_off" >"$dir/$cg_freeze"
+	done
+}
+
+# cgroup_undo: thaw what cgroup_move made, move the listener back to its
+# cgroup (if it still runs) and remove them; fail if any is left.
+cgroup_undo() {
+	local dir status=0
+	[ "${#cg_made[@]}" -gt 0 ] || return 0
+	cgroup_thaw || status=1
+	if alive "$cg_pid"; then
+		echo "$cg_pid" >"$cg_back/cgroup.procs" || status=1
+	fi
+	for dir in "${cg_made[@]}"; do
+		rmdir "$dir" || status=1
+	done
+	for dir in "${cg_made[@]}"; do
+		[ ! -e "$dir" ] || { fail "cgroup $dir left behind"; status=1; }
+	done
+	cg_made=()
+	return "$status"
+}
+
+# frozen_line PATH THAW: print the line of a command that gave up on the
+# listener in frozen cgroup PATH, thawed by THAW.
+frozen_line() {
+	echo "fish: the listener of session 'default' (pid $cg_pid) is in" \
+	    "the frozen cgroup '$1'; thaw it with: $2"
+}
+
+# thaw_line PATH: print how cgroup PATH is thawed by hand.
+thaw_line() {
+	echo "echo $cg_off > $cg_mount$1/$cg_freeze"
+}
+
+# spawn_on_frozen v2|v1: freeze the listener in a cgroup of its own in
+# that hierarchy (skipping where it cannot be); check that spawn gives up
+# on it, naming the cgroup and how to thaw it, then thaw it.
+spawn_on_frozen() {
+	needs_freezer "$1"
+	fish spawn --name first >/dev/null
+	cgroup_move "fish-test.$$"
+	cgroup_freeze "$cg_base"
+	run --separate-stderr timeout 20 fish spawn --name second
+	assert_failure 3
+	assert_equal "$stderr" \
+	    "$(frozen_line "$cg_base" "$(thaw_line "$cg_base")")"
+	assert_output ""
+	cgroup_thaw
 }
 
 @test "spawn on a stopped listener says so and exits 3, and the hook is not made once it is resumed" {
@@ -268,21 +450,9 @@ assert_gave_up() {
 }
 
 @test "a listener resumed before it has stayed stopped long enough lets the command finish" {
-	local start out=$BATS_TEST_TMPDIR/log.out err=$BATS_TEST_TMPDIR/log.err
-	export FISH_TEST_STOPPED_MS=4000
 	fish spawn --name orders >/dev/null
 	stop_listener
-	start=$(now_ms)
-	fish ls >"$out" 2>"$err" 3>&- &
-	cmd_pid=$!
-	# Stopped for more than one look at it (a second), less than 4 s.
-	wait_until 10 since "$start" 1500
-	resume_listener
-	reap "$cmd_pid"
-	cmd_pid=
-	assert_equal "$status" 0
-	assert_equal "$(cat "$err")" ""
-	grep -q '^orders ' "$out"
+	ls_outlasts resume_listener
 }
 
 @test "send is not given up on while its listener works on a long request" {
@@ -331,4 +501,126 @@ assert_gave_up() {
 	run fish ls
 	assert_success
 	refute_line --regexp '^first '
+}
+
+@test "spawn on a listener in a frozen cgroup says so and exits 3, and it serves once thawed" {
+	spawn_on_frozen v2
+	wait_until 10 log_has "hung up before its spawn request was read"
+	run fish spawn --name after
+	assert_success
+	run fish ls
+	assert_success
+	assert_line --regexp '^after '
+	refute_line --regexp '^second '
+}
+
+@test "wait --timeout 60, waiting when its listener's cgroup is frozen, says so and exits 3 well before it" {
+	local err=$BATS_TEST_TMPDIR/wait.err url
+	needs_freezer v2
+	url=$(fish spawn --name orders)
+	cgroup_move "fish-test.$$"
+	fish wait orders --timeout 60 >"$BATS_TEST_TMPDIR/wait.out" \
+	    2>"$err" 3>&- &
+	cmd_pid=$!
+	wait_until 10 blocked "$cmd_pid"
+	cgroup_freeze "$cg_base"
+	reap "$cmd_pid" 20
+	cmd_pid=
+	assert_equal "$status" 3
+	assert_equal "$(cat "$err")" \
+	    "$(frozen_line "$cg_base" "$(thaw_line "$cg_base")")"
+	cgroup_thaw
+	post "$url" '{"n":1}'
+	run fish wait orders --timeout 5s
+	assert_success
+	assert_output '{"n":1}'
+}
+
+@test "a listener thawed before it has stayed frozen long enough lets the command finish" {
+	needs_freezer v2
+	fish spawn --name orders >/dev/null
+	cgroup_move "fish-test.$$"
+	cgroup_freeze "$cg_base"
+	ls_outlasts cgroup_thaw
+}
+
+@test "a listener frozen by an ancestor of its cgroup is given up on, naming the ancestor to thaw" {
+	needs_freezer v2
+	fish spawn >/dev/null
+	cgroup_move "fish-test.$$/inner"
+	cgroup_freeze "$cg_base"
+	run --separate-stderr timeout 20 fish ls
+	assert_failure 3
+	assert_equal "$stderr" \
+	    "$(frozen_line "$cg_base" "$(thaw_line "$cg_base")")"
+}
+
+@test "a listener in a frozen cgroup that docker made for a container is named with docker unpause" {
+	local id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	needs_freezer v2
+	fish spawn >/dev/null
+	# docker's systemd cgroup driver names a container's so.
+	cgroup_move "fish-test.$$/docker-$id.scope"
+	cgroup_freeze "$cg_base/docker-$id.scope"
+	run --separate-stderr timeout 20 fish ls
+	assert_failure 3
+	assert_equal "$stderr" \
+	    "$(frozen_line "$cg_base/docker-$id.scope" "docker unpause $id")"
+}
+
+@test "a listener in a frozen cgroup named with control bytes is named escaped, and the thaw command given thaws it" {
+	local thaw
+	needs_freezer v2
+	fish spawn >/dev/null
+	cgroup_move $'odd\e[31m\tit\'s'
+	cgroup_freeze "$cg_base"
+	run --separate-stderr timeout 20 fish ls
+	assert_failure 3
+	# ESC and tab shown as ^[ and ^I; in the command, octal escapes.
+	thaw="echo 0 > \$'$cg_mount${cg_base%/*}/odd\\033[31m\\011it\\'s"
+	thaw="$thaw/cgroup.freeze'"
+	assert_equal "$stderr" \
+	    "$(frozen_line "${cg_base%/*}/odd^[[31m^Iit's" "$thaw")"
+	bash -c "$thaw"
+	run cgroup_frozen "${cg_made[0]}"
+	assert_failure
+}
+
+@test "a listener beside a frozen cgroup is waited for, not given up on" {
+	needs_freezer v2
+	fish spawn --name orders >/dev/null
+	# Below the v2 root in the hybrid layout, /unified/x read at the
+	# wrong mount is /x: the frozen one.
+	cgroup_move unified/x
+	mkdir "$cg_back/x"
+	cg_made=("$cg_back/x" "${cg_made[@]}")
+	echo "$cg_on" >"$cg_back/x/$cg_freeze"
+	wait_until 10 cgroup_frozen "$cg_back/x"
+	run --separate-stderr timeout 20 fish wait orders --timeout 3s
+	assert_failure 124
+	assert_equal "$stderr" "fish: timed out after 3s waiting on orders"
+}
+
+@test "a command in a cgroup namespace of its own, the host's hierarchy mounted, waits on a working listener beside a frozen cgroup" {
+	needs_freezer v2
+	unshare -C true 2>/dev/null ||
+	    skip "unshare -C cannot make a cgroup namespace here"
+	fish spawn --name orders >/dev/null
+	# The command's namespace is rooted at ns, where the listener's
+	# cgroup is /l; the mount shows the host's, where /l is the frozen.
+	cgroup_move ns/l
+	mkdir "$cg_back/l"
+	cg_made=("$cg_back/l" "${cg_made[@]}")
+	echo "$cg_on" >"$cg_back/l/$cg_freeze"
+	wait_until 10 cgroup_frozen "$cg_back/l"
+	run --separate-stderr timeout 20 sh -c 'echo $$ >"$1/cgroup.procs" &&
+	    exec unshare -C fish wait orders --timeout 3s' sh "$cg_back/ns"
+	assert_failure 124
+	assert_equal "$stderr" "fish: timed out after 3s waiting on orders"
+}
+
+@test "a listener frozen by the cgroup v1 freezer is given up on, and serves once thawed" {
+	spawn_on_frozen v1
+	run fish spawn --name after
+	assert_success
 }
