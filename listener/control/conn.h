@@ -62,6 +62,13 @@ struct conn {
 	 */
 	int			 pending;
 	int			 streaming;
+	/*
+	 * Whether the client had hung up (EPOLLHUP) when the loop's pass
+	 * that reads its input had its events, and when that was (see
+	 * conn_gone in control-input.c).
+	 */
+	int			 hung_up;
+	int64_t			 events_at;
 	TAILQ_ENTRY(conn)	 entry;
 };
 
