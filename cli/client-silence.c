@@ -76,11 +76,7 @@ client_stopped_ms(void)
 	return (CLIENT_STOPPED_MS);
 }
 
-/*
- * Return the time between two looks: a few of them in a stop, and never
- * under 10 ms, which the listener counts on (conn_gone, in
- * listener/control/control-input.c).
- */
+/* Return the time between two looks: a few of them in a stop. */
 static int64_t
 client_look_ms(void)
 {

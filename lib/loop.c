@@ -51,7 +51,6 @@ struct loop {
 	struct loop_prepare	*prepares;
 	size_t			 nprepares;
 	int			 stopped;
-	int64_t			 woke;		/* when the last wait returned */
 };
 
 /* Return the loop's clock: the monotonic one, in milliseconds. */
@@ -245,23 +244,12 @@ loop_run_once(struct loop *l)
 	n = epoll_wait(l->epfd, events, (int)nitems(events), (int)timeout);
 	if (n == -1 && errno != EINTR)
 		fatal("epoll_wait");
-	l->woke = loop_now();
 	for (k = 0; k < n; k++) {
 		fd = events[k].data.fd;
 		if (fd < l->nfds && l->fds[fd].active)
 			l->fds[fd].cb(fd, events[k].events, l->fds[fd].arg);
 	}
 	loop_fire_timers(l);
-}
-
-/*
- * Return when (loop_now) the pass under way had its events: what they
- * say of a file descriptor was true then, and may be stale by now.
- */
-int64_t
-loop_woke(const struct loop *l)
-{
-	return (l->woke);
 }
 
 /* Run until loop_stop. */

@@ -29,6 +29,5 @@ void		 loop_run(struct loop *);
 void		 loop_run_once(struct loop *);
 void		 loop_stop(struct loop *);
 int64_t		 loop_now(void);
-int64_t		 loop_woke(const struct loop *);
 
 #endif

@@ -63,12 +63,10 @@ struct conn {
 	int			 pending;
 	int			 streaming;
 	/*
-	 * Whether the client had hung up (EPOLLHUP) when the loop's pass
-	 * that reads its input had its events, and when that was (see
-	 * conn_gone in control-input.c).
+	 * Whether the client had hung up (EPOLLHUP) by the loop's pass that
+	 * read its input (see conn_gone in control-input.c).
 	 */
 	int			 hung_up;
-	int64_t			 events_at;
 	TAILQ_ENTRY(conn)	 entry;
 };
 

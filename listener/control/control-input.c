@@ -197,30 +197,19 @@ conn_finds(int finds, struct proto_frame *f)
 }
 
 /*
- * How long (ms) the loop's pass may have run before c's request is
- * dispatched for its events still to tell whether the client had hung
- * up; see conn_gone.  Under the 10 ms a client waits at least between
- * seeing its listener stopped and giving up on it (client_look_ms, in
- * cli/client-silence.c), less a tick of the millisecond clock.
- */
-#define CONN_EVENTS_FRESH_MS	5
-
-/*
  * Tell whether c's client has hung up: then no reply can reach it.  A
  * client gives up on a listener that stays stopped (cli/client-silence.c)
  * and tells its user the request failed; the request it left unread in
  * the socket must not be done when the listener runs again.
  *
- * That costs nothing on the common path: the event that had the request
- * read says EPOLLHUP when the client had hung up (both ways, as a client
- * giving up does; a half close is not a hang-up, and was never taken for
- * one).  A client that gives up on a stopped listener hangs up while it
- * is stopped, so the pass that reads the request when it runs again sees
- * the hang-up in its events, unless the listener was stopped between
- * that pass's epoll_wait and the read: then the events are stale.  A
- * client cannot have given up in a pass shorter than it takes to give up
- * (CONN_EVENTS_FRESH_MS); only a pass that took longer asks the socket
- * itself, with a poll(2).
+ * The event that had the request read says EPOLLHUP when the client had
+ * hung up (both ways, as a client giving up does; a half close is not a
+ * hang-up, and was never taken for one): then no poll(2) is needed.  Its
+ * absence proves nothing: the events are as old as the pass's
+ * epoll_wait, and no bound on their age says the client cannot have
+ * given up since (it looks at the listener's state now and then, and
+ * the listener may run between two looks, its epoll_wait too).  So a
+ * client the event does not say gone is asked about now, with a poll.
  */
 static int
 conn_gone(const struct conn *c)
@@ -229,8 +218,6 @@ conn_gone(const struct conn *c)
 
 	if (c->hung_up)
 		return (1);
-	if (loop_now() - c->events_at < CONN_EVENTS_FRESH_MS)
-		return (0);
 	pfd.fd = c->fd;
 	pfd.events = 0;
 	pfd.revents = 0;
@@ -412,7 +399,6 @@ conn_readable(int fd, uint32_t events, void *arg)
 	if (n == 0)
 		return;
 	c->hung_up = (events & EPOLLHUP) != 0;
-	c->events_at = loop_woke(c->control->loop);
 	proto_frame_init(&f);
 	while ((ret = proto_frame_parse(&c->in, &f, &cause)) == 1) {
 		progress = 1;
