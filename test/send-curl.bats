@@ -423,7 +423,7 @@ pty() {
 	received >/dev/null
 }
 
-@test "send -v escapes the response's head into a pipe too; the body stays raw" {
+@test "send -v escapes the response's head into a pipe too, bytes that are not UTF-8 as well; the body stays raw" {
 	serve "$BATS_TEST_TMPDIR/app.port" python3 \
 	    "$FISH_SRC_DIR/test/helpers/app.py" "$BATS_TEST_TMPDIR/app.port"
 	proxy_pid=$served_pid
@@ -431,7 +431,7 @@ pty() {
 	run --separate-stderr fish send -v \
 	    "http://127.0.0.1:$served_port/hostile-head" --data $'\e'
 	assert_success
-	[[ $stderr == *$'\n< X-Hostile: a^[[31mred\n'* ]]
+	[[ $stderr == *$'\n< X-Hostile: a^[[31mredM-i\n'* ]]
 	[[ $stderr != *$'\e'* ]]
 	# The app echoes the body: data, as it came.
 	[[ $output == *$'\e'* ]]
