@@ -174,23 +174,22 @@ cmd_status_files(struct json_object *reply)
 
 	if ((limit = proto_int(reply, "files_limit", -1)) < 0)
 		return (0);
-	if ((open = proto_int(reply, "files_open", -1)) < 0)
-		of = xstrdup("?");
+	open = proto_int(reply, "files_open", -1);
+	/* No limit still has shares: MHD's and the control clients' caps. */
+	if (limit == 0 && open < 0)
+		of = xstrdup("? open, no limit");
+	else if (limit == 0)
+		xasprintf(&of, "%" PRId64 " open, no limit", open);
+	else if (open < 0)
+		xasprintf(&of, "? of %" PRId64, limit);
 	else
-		xasprintf(&of, "%" PRId64, open);
-	if (limit == 0) {
-		xasprintf(&line, "%s open, no limit: none counted", of);
-		ret = cmd_status_line("files:", line);
-		free(line);
-		free(of);
-		return (ret);
-	}
+		xasprintf(&of, "%" PRId64 " of %" PRId64, open, limit);
 	if ((outbound = proto_int(reply, "files_outbound", 0)) == 0)
 		out = xstrdup("as many as wanted");
 	else
 		xasprintf(&out, "%" PRId64, outbound);
-	xasprintf(&line, "%s of %" PRId64 " (hooks' connections %" PRId64
-	    ", control %" PRId64 ", outbound %s)", of, limit,
+	xasprintf(&line, "%s (hooks' connections %" PRId64 ", control %"
+	    PRId64 ", outbound %s)", of,
 	    proto_int(reply, "files_connections", 0),
 	    proto_int(reply, "files_control", 0), out);
 	ret = cmd_status_line("files:", line);
