@@ -368,6 +368,16 @@ client_wait(struct client *c, short events, int64_t deadline)
 	}
 }
 
+/*
+ * Send one request frame (json is not consumed) whole, or fail.  The
+ * socket is written without blocking and MSG_NOSIGNAL: a full socket is
+ * waited on through client_wait, so that a listener that stops reading
+ * because it is stopped is noticed (client_silence) rather than blocking
+ * us in send(2) for ever, and a listener that died is EPIPE
+ * (client_lost), not SIGPIPE.  Whether the request acts is noted first:
+ * a listener given up on as stopped says whether it may still carry the
+ * request out (client_acting).
+ */
 int
 client_send(struct client *c, struct json_object *json, const void *payload,
     size_t len)

@@ -1,7 +1,8 @@
 /*
  * What fish send (cmd-send.c) does with the answer: the file -o writes
- * (replaced whole or not at all), the heads -v shows on stderr, the body
- * on stdout (escaped on a terminal unless --raw), and -w's format.
+ * (replaced whole or not at all), the heads -v shows on stderr (always
+ * escaped), the body on stdout (escaped on a terminal unless --raw), and
+ * -w's format.
  */
 #include "config.h"
 
@@ -102,8 +103,10 @@ cmd_send_output_close(struct send_options *so, int keep)
 }
 
 /*
- * Print the heads of -v on stderr, escaped on a terminal, with the
- * credentials of Authorization and Proxy-Authorization hidden.
+ * Print the heads of -v on stderr with the credentials of Authorization
+ * and Proxy-Authorization hidden, escaped wherever they go, as error
+ * lines are: a remote server wrote them, and a log that captured them
+ * may reach a terminal later (cat).  Bodies are data, and stay raw.
  */
 void
 cmd_send_trace(const char *trace, size_t len)
@@ -111,7 +114,6 @@ cmd_send_trace(const char *trace, size_t len)
 	struct buffer	 b;
 	const char	*line, *end = trace + len, *nl, *value;
 	size_t		 n;
-	int		 escape = isatty(STDERR_FILENO);
 
 	buffer_init(&b);
 	for (line = trace; line < end; line = nl + 1) {
@@ -127,10 +129,8 @@ cmd_send_trace(const char *trace, size_t len)
 			value += strcspn(value, " \n");
 			buffer_add(&b, line, (size_t)(value - line));
 			buffer_add_str(&b, " [hidden]\n");
-		} else if (escape)
+		} else
 			escape_text(&b, line, n);
-		else
-			buffer_add(&b, line, n);
 	}
 	(void)write_all(STDERR_FILENO, buffer_peek(&b), buffer_unread(&b));
 	buffer_release(&b);

@@ -42,9 +42,10 @@ const struct cmd_entry cmd_status_entry = {
 	.help =
 	    "Show whether the session's listener is running, and if so its pid,\n"
 	    "URL, listen address, hooks, messages received and still queued,\n"
-	    "journal size and limits (see fish start), what journal damage\n"
-	    "found at start lost, if anything, and how many requests that\n"
-	    "failed a signature check were over the rate cap, so answered 401\n"
+	    "journal size and limits (see fish start), its open files and\n"
+	    "how they are shared out, what journal damage found at start\n"
+	    "lost, if anything, and how many requests that failed a\n"
+	    "signature check were over the rate cap, so answered 401\n"
 	    "without being journaled (shown when there were any).  With\n"
 	    "--tunnel, the tunnel's URL, whether it is up, its pid and restarts,\n"
 	    "and when its URL last changed.  Exit 3 when it is not running\n"
@@ -156,6 +157,45 @@ cmd_status_settings(struct json_object *reply)
 		free(label);
 		free(lines[i].value);
 	}
+	return (ret);
+}
+
+/*
+ * Print the listener's open files and how its budget shares them out
+ * (lib/files.c), if it says: how many are open of its limit, and each
+ * use's share.
+ */
+static int
+cmd_status_files(struct json_object *reply)
+{
+	int64_t	 limit, open, outbound;
+	char	*line, *of, *out;
+	int	 ret;
+
+	if ((limit = proto_int(reply, "files_limit", -1)) < 0)
+		return (0);
+	open = proto_int(reply, "files_open", -1);
+	/* No limit still has shares: MHD's and the control clients' caps. */
+	if (limit == 0 && open < 0)
+		of = xstrdup("? open, no limit");
+	else if (limit == 0)
+		xasprintf(&of, "%" PRId64 " open, no limit", open);
+	else if (open < 0)
+		xasprintf(&of, "? of %" PRId64, limit);
+	else
+		xasprintf(&of, "%" PRId64 " of %" PRId64, open, limit);
+	if ((outbound = proto_int(reply, "files_outbound", 0)) == 0)
+		out = xstrdup("as many as wanted");
+	else
+		xasprintf(&out, "%" PRId64, outbound);
+	xasprintf(&line, "%s (hooks' connections %" PRId64 ", control %"
+	    PRId64 ", outbound %s)", of,
+	    proto_int(reply, "files_connections", 0),
+	    proto_int(reply, "files_control", 0), out);
+	ret = cmd_status_line("files:", line);
+	free(line);
+	free(out);
+	free(of);
 	return (ret);
 }
 
@@ -273,6 +313,7 @@ cmd_status_human(struct json_object *reply)
 	if ((s = proto_string(reply, "url")) != NULL)
 		ret |= cmd_status_line("url:", s);
 	ret |= cmd_status_settings(reply);
+	ret |= cmd_status_files(reply);
 	if ((s = proto_string(reply, "store_state")) != NULL)
 		ret |= cmd_status_line("redis:", s);
 	ret |= cmd_status_replicas(reply);

@@ -496,6 +496,23 @@ timeline_add_refused(struct buffer *b, struct json_object *entry, int colour)
 }
 
 /*
+ * Add the start of the SHA-256 of a body not kept.  Only the listener
+ * writes it, in hex (reject.c), but it is read back from a journal or a
+ * Redis that others may have written: it is escaped as every line is,
+ * for defence in depth.
+ */
+static void
+timeline_add_digest(struct buffer *b, const char *digest)
+{
+	size_t	len = strlen(digest);
+
+	buffer_add_str(b, "  body not kept, sha256 ");
+	escape_line(b, digest, len > 16 ? 16 : len);
+	if (len > 16)
+		buffer_add_str(b, "\xe2\x80\xa6");
+}
+
+/*
  * Add the one-line form of a received entry.  One that failed its hook's
  * signature check says so, with the reason, before its body, or before
  * the start of its body's SHA-256 when the body was not kept.
@@ -529,8 +546,7 @@ timeline_add_received(struct buffer *b, struct json_object *entry,
 			buffer_add_str(b, TERM_RESET);
 	}
 	if (digest != NULL) {
-		buffer_add_str(b, "  body not kept, sha256 ");
-		timeline_add_clean(b, digest, strlen(digest), '?', 16, 0);
+		timeline_add_digest(b, digest);
 		return;
 	}
 	if (len == 0)

@@ -467,22 +467,22 @@ listener_start_http(int http_fd)
 {
 	struct httpd_config	 httpd_config;
 	struct limits		 limits;
-	struct files		 files;
+	struct files		*files = &listener.files;
 	char			*cause;
 
 	settings_limits(&listener.settings, &limits);
-	files_budget(files_limit(), limits.max_connections, &files);
-	listener_log_files(&files);
+	files_budget(files_limit(), limits.max_connections, files);
+	listener_log_files(files);
 	listener.httpc = httpc_new(listener.loop);
 	listener.outbound = outbound_new(listener.loop, listener.httpc,
-	    listener.store, listener.session.name, files.outbound);
+	    listener.store, listener.session.name, files->outbound);
 	memset(&httpd_config, 0, sizeof httpd_config);
 	httpd_config.loop = listener.loop;
 	httpd_config.store = listener.store;
 	httpd_config.outbound = listener.outbound;
 	httpd_config.limits = &limits;
 	httpd_config.tls = listener.tls;
-	httpd_config.files = &files;
+	httpd_config.files = files;
 	httpd_config.fd = http_fd;
 	/* Behind a tunnel or proxy, it names the client (record.c). */
 	if (settings_is_set(&listener.settings, SETTING_TUNNEL))
@@ -495,7 +495,7 @@ listener_start_http(int http_fd)
 		listener_fail(cause);
 	listener.control = control_start(listener.loop, listener.store,
 	    listener.outbound, listener.session.socket_path,
-	    files.control, &cause);
+	    files->control, &cause);
 	if (listener.control == NULL)
 		listener_fail(cause);
 }

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "files.h"
 #include "session.h"
 #include "settings.h"
 
@@ -51,6 +52,7 @@ struct listener {
 	struct control	*control;
 	struct settings	 settings;	/* in force (listener-config.c), with
 					   the listen address as bound */
+	struct files	 files;		/* the open files' budget (files.c) */
 	struct tls	*tls;		/* the TLS files', loaded, or NULL */
 	struct tunnel_run *tunnel;	/* --tunnel's client, or NULL */
 	struct listener_tunnel tunnel_state;

@@ -319,6 +319,31 @@ listeners_of_this_test() {
 	assert_output 0
 }
 
+@test "fish status shows the open files and the budget's shares of them" {
+	# valgrind keeps files of its own, and lowers the limit it shows.
+	[ "$TEST_VALGRIND" != 1 ] ||
+	    skip "valgrind keeps open files of its own in the listener's process"
+	# 256 (soft and hard): 64 kept back from hooks' connections, of them
+	# 24 the listener's own and the rest halved (lib/files.c).
+	run bash -c 'ulimit -n 256 && fish start'
+	assert_success
+
+	run fish status
+	assert_success
+	assert_line --regexp '^files: +[1-9][0-9]* of 256 \(hooks'"'"' connections 192, control 20, outbound 20\)$'
+	run status_field /files_limit
+	assert_output 256
+	run status_field /files_open
+	assert_output --regexp '^[1-9][0-9]*$'
+	(( output < 256 ))
+	run status_field /files_connections
+	assert_output 192
+	run status_field /files_control
+	assert_output 20
+	run status_field /files_outbound
+	assert_output 20
+}
+
 @test "fish status --json on a stopped session says running false and exits 3" {
 	run fish status --json
 	assert_failure 3

@@ -423,6 +423,20 @@ pty() {
 	received >/dev/null
 }
 
+@test "send -v escapes the response's head into a pipe too, bytes that are not UTF-8 as well; the body stays raw" {
+	serve "$BATS_TEST_TMPDIR/app.port" python3 \
+	    "$FISH_SRC_DIR/test/helpers/app.py" "$BATS_TEST_TMPDIR/app.port"
+	proxy_pid=$served_pid
+	# run's stderr is a pipe, as a log that is later shown would be.
+	run --separate-stderr fish send -v \
+	    "http://127.0.0.1:$served_port/hostile-head" --data $'\e'
+	assert_success
+	[[ $stderr == *$'\n< X-Hostile: a^[[31mredM-i\n'* ]]
+	[[ $stderr != *$'\e'* ]]
+	# The app echoes the body: data, as it came.
+	[[ $output == *$'\e'* ]]
+}
+
 @test "send -w prints curl's variables after the body" {
 	fish -S other close "$remote"
 	not_found=$(fish -S other spawn --status 404 --body gone \

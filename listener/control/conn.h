@@ -62,6 +62,11 @@ struct conn {
 	 */
 	int			 pending;
 	int			 streaming;
+	/*
+	 * Whether the client had hung up (EPOLLHUP) by the loop's pass that
+	 * read its input (see conn_gone in control-input.c).
+	 */
+	int			 hung_up;
 	TAILQ_ENTRY(conn)	 entry;
 };
 

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -92,6 +93,50 @@ control_hooks_listeners(struct json_object *r, struct store *s)
 	json_object_object_add(r, "listeners", list);
 }
 
+/*
+ * Return how many files the listener has open now, or -1 when /proc
+ * cannot tell (none free to look with, at the limit).
+ */
+static int64_t
+control_hooks_open_files(void)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	int64_t		 n = 0;
+
+	if ((dir = opendir("/proc/self/fd")) == NULL)
+		return (-1);
+	while ((de = readdir(dir)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return (n - 1);		/* not the one that read the directory */
+}
+
+/*
+ * Add the open files' budget (lib/files.c) to status reply r: the limit
+ * (0: none), how many are open now, and each use's share (outbound 0:
+ * as many as wanted).
+ */
+static void
+control_hooks_files(struct json_object *r)
+{
+	const struct files	*files = &listener.files;
+	int64_t			 open;
+
+	json_object_object_add(r, "files_limit",
+	    json_object_new_int64((int64_t)files->limit));
+	if ((open = control_hooks_open_files()) >= 0)
+		json_object_object_add(r, "files_open",
+		    json_object_new_int64(open));
+	json_object_object_add(r, "files_connections",
+	    json_object_new_int64((int64_t)files->connections));
+	json_object_object_add(r, "files_control",
+	    json_object_new_int64((int64_t)files->control));
+	json_object_object_add(r, "files_outbound",
+	    json_object_new_int64((int64_t)files->outbound));
+}
+
 /* Reply to "status". */
 void
 control_hooks_status(struct conn *c, struct proto_frame *f)
@@ -143,6 +188,7 @@ control_hooks_status(struct conn *c, struct proto_frame *f)
 		json_object_object_add(r, "journal_no_room_since",
 		    json_object_new_int64(since));
 	control_hooks_damage(r, &st.damage);
+	control_hooks_files(r);
 	httpd_status(listener.httpd, r);
 	s = envelope_time(listener.started_at);
 	json_object_object_add(r, "started_at", json_object_new_string(s));

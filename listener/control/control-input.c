@@ -201,12 +201,23 @@ conn_finds(int finds, struct proto_frame *f)
  * client gives up on a listener that stays stopped (cli/client-silence.c)
  * and tells its user the request failed; the request it left unread in
  * the socket must not be done when the listener runs again.
+ *
+ * The event that had the request read says EPOLLHUP when the client had
+ * hung up (both ways, as a client giving up does; a half close is not a
+ * hang-up, and was never taken for one): then no poll(2) is needed.  Its
+ * absence proves nothing: the events are as old as the pass's
+ * epoll_wait, and no bound on their age says the client cannot have
+ * given up since (it looks at the listener's state now and then, and
+ * the listener may run between two looks, its epoll_wait too).  So a
+ * client the event does not say gone is asked about now, with a poll.
  */
 static int
 conn_gone(const struct conn *c)
 {
 	struct pollfd	pfd;
 
+	if (c->hung_up)
+		return (1);
 	pfd.fd = c->fd;
 	pfd.events = 0;
 	pfd.revents = 0;
@@ -387,6 +398,7 @@ conn_readable(int fd, uint32_t events, void *arg)
 	}
 	if (n == 0)
 		return;
+	c->hung_up = (events & EPOLLHUP) != 0;
 	proto_frame_init(&f);
 	while ((ret = proto_frame_parse(&c->in, &f, &cause)) == 1) {
 		progress = 1;

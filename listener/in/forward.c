@@ -166,10 +166,17 @@ forward_start(struct forward *fw, struct request *r)
 	/*
 	 * Admitted before its body was read (httpd_hooked), so it holds a
 	 * file: a forward without one would take a file a send waits for,
-	 * or leave after its record with none, to fail with 502.
+	 * or leave after its record with none, to fail with 502.  No path
+	 * is known to get here without one; a test build stops on it so
+	 * that the tests find one, but a slip in the bookkeeping is no
+	 * reason to kill a listener users count on: a release build says so
+	 * in its log and forwards as it did before files were reserved,
+	 * waiting for a file like a send.
 	 */
+#ifdef FISH_TEST_HOOKS
 	if (!r->forward_file)
 		fatalx("forward of a request that took no outbound file");
+#endif
 	memset(&req, 0, sizeof req);
 	url = answer_forward_url(r->hook, r->rest);
 	req.method = r->method;
@@ -183,9 +190,15 @@ forward_start(struct forward *fw, struct request *r)
 	f->request = r;
 	r->forwarding = f;
 	TAILQ_INSERT_TAIL(&fw->list, f, entry);
-	/* The file forward_admit took is the forward's now. */
-	r->forward_file = 0;
-	outbound_forward(fw->outbound, &req, forward_done, f);
+	if (r->forward_file) {
+		/* The file forward_admit took is the forward's now. */
+		r->forward_file = 0;
+		outbound_forward(fw->outbound, &req, forward_done, f);
+	} else {
+		log_warnx("a forward that took no outbound file waits for "
+		    "one (a bug: please report it)");
+		outbound_send(fw->outbound, &req, 0, forward_done, NULL, f);
+	}
 	json_object_put(req.headers);
 	free(url);
 }

@@ -8,7 +8,8 @@ serves, and answers every request 201 with an X-App header and a body that
 describes what it received: "METHOD PATH X-Test=VALUE BODY".  Some paths
 answer otherwise: /binary 200 with the bytes 00 01 ff as
 application/octet-stream, /empty 204 with no body, /busy 503 with
-Retry-After: 3, /slow only after 20 seconds, and /gate only once the file GATE exists (each adds a line
+Retry-After: 3, /hostile-head with a header X-Hostile whose value holds
+an ESC (a terminal's colour sequence) and a byte that is not UTF-8, /slow only after 20 seconds, and /gate only once the file GATE exists (each adds a line
 to GATE.held as it starts to wait).  Requests are served at once, each
 in a thread of its own.
 """
@@ -47,6 +48,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("X-App", "yes")
         if status == 503:
             self.send_header("Retry-After", "3")
+        if self.path == "/hostile-head":
+            self.send_header("X-Hostile", "a\x1b[31mred\xe9")
         if kind is not None:
             self.send_header("Content-Type", kind)
         if status != 204:
