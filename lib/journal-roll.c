@@ -176,6 +176,8 @@ journal_switch(struct journal *j, const struct journal_prepared *prepared)
 		} else {
 			old->size += n;
 			j->unsynced = old->number;
+			if (j->write_short)
+				journal_room_found(j, 1);
 		}
 	}
 	journal_pending_reset(j);

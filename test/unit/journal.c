@@ -2061,6 +2061,96 @@ test_no_room(void)
 	free(dir);
 }
 
+/* Count the times needle is in haystack (NULL: none). */
+static int
+count_in(const char *haystack, const char *needle)
+{
+	int	n = 0;
+
+	while (haystack != NULL && (haystack = strstr(haystack, needle)) != NULL) {
+		n++;
+		haystack++;
+	}
+	return (n);
+}
+
+/*
+ * Test a preparation that finds room again while appends wait to be
+ * written, and the roll's write of them finds none: room is not said
+ * until a write succeeds, so the log says each change once, not "room
+ * again" and "no room" back to back.
+ */
+static void
+test_prepare_no_room(void)
+{
+	struct journal	*j;
+	struct recs	 seen = { NULL, 0 }, want = { NULL, 0 };
+	char		*dir, *warning, *cause = NULL;
+	struct buffer	 said;
+	int		 i, rc;
+	int64_t		 deadline;
+
+	buffer_init(&said);
+	dir = temp_path("prepare-no-room");
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	if (!ok(j != NULL, "open a journal whose disk has no room for a "
+	    "segment")) {
+		free(dir);
+		return;
+	}
+	append(j, &want, 1, 100);
+	ok(journal_commit(j, &cause) == 0, "a record is committed");
+	setenv("FISH_TEST_FULL_DISK_PREPARE", "1", 1);
+	/* A larger size first, then the smallest: two takes at most. */
+	for (i = 0, rc = 1; i < 2 && journal_no_room(j) == 0; i++)
+		rc = journal_roll(j, 1, &cause);
+	unsetenv("FISH_TEST_FULL_DISK_PREPARE");
+	ok(rc == 1 && journal_no_room(j) > 0, "a roll with no room for the "
+	    "segment is not done, and says no room");
+	append(j, &want, 2, 100);
+	setenv("FISH_TEST_FULL_DISK", "1", 1);
+	/* Not a second later: the next preparation is asked at once. */
+	j->prepare_retry = 0;
+	deadline = clock_mono_ms() + 10000;
+	while (j->prepare_short && clock_mono_ms() < deadline)
+		journal_room_poll(j);
+	ok(!j->prepare_short && journal_no_room(j) > 0,
+	    "a preparation that succeeds with a record waiting is no room "
+	    "yet");
+	rc = journal_roll(j, 1, &cause);
+	ok(rc == 1 && journal_no_room(j) > 0, "the roll's write of it finds "
+	    "none, and the roll is not done");
+	warning = journal_warnings(j);
+	if (warning != NULL)
+		buffer_add(&said, warning, strlen(warning));
+	free(warning);
+	unsetenv("FISH_TEST_FULL_DISK");
+	ok(journal_commit(j, &cause) == 0 && journal_no_room(j) == 0,
+	    "a commit that writes it finds room");
+	warning = journal_warnings(j);
+	if (warning != NULL)
+		buffer_add(&said, warning, strlen(warning));
+	free(warning);
+	buffer_add(&said, "", 1);
+	ok(count_in(buffer_peek(&said), "no room on disk") == 1 &&
+	    count_in(buffer_peek(&said), "room on disk again") == 1,
+	    "no room is said once, and room again once, after it: %s",
+	    (const char *)buffer_peek(&said));
+	ok(journal_roll(j, 1, &cause) == 0, "the next roll is done");
+	journal_close(j);
+	recs_clear(&seen);
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	ok(j != NULL && seen.n == want.n, "both records are there after a "
+	    "reopen");
+	journal_close(j);
+	buffer_release(&said);
+	recs_clear(&seen);
+	recs_clear(&want);
+	free(dir);
+}
+
 /*
  * Test a roll that finds no room to write what is pending to the segment
  * it leaves: it does not roll and does not fail the journal, the records
@@ -2492,6 +2582,7 @@ main(void)
 #ifdef FISH_TEST_HOOKS
 	test_no_room();
 	test_roll_no_room();
+	test_prepare_no_room();
 #endif
 	test_expire();
 	test_torn_tail();
