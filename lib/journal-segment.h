@@ -21,7 +21,12 @@
  */
 #define JOURNAL_SEGMENT_MIN	(256U << 10)
 #define JOURNAL_SEGMENT_MAX	(64U << 20)
-/* A segment never passes this, so offsets fit a position's 32 bits. */
+/*
+ * A segment rolls before a record passes this (j->segment_limit, which
+ * only the unit test lowers); the largest record past it still ends
+ * within a position's 32 bits, the headroom a segment that cannot roll
+ * for want of room grows into.
+ */
 #define JOURNAL_SEGMENT_LIMIT	(0xffffffffULL - JOURNAL_RECORD_MAX)
 /* After a failed preparation, the next try waits this long. */
 #define JOURNAL_PREPARE_RETRY_MS 1000
@@ -82,6 +87,7 @@ struct journal {
 	void			*roll_arg;
 	int			 rolling;	/* roll_cb is running */
 	uint64_t		 roll_bytes;	/* what the last roll wrote */
+	uint64_t		 segment_limit;	/* JOURNAL_SEGMENT_LIMIT */
 	char			*failure;	/* a write failed off sync */
 
 	/*

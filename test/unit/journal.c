@@ -2152,6 +2152,69 @@ test_prepare_no_room(void)
 }
 
 /*
+ * Test a segment at its position cap (lowered here) on a disk with no
+ * room for the next: like any roll with none, the journal does not
+ * fail, says no room, and the record goes on in the active segment;
+ * once there is room, the next record rolls.
+ */
+static void
+test_cap_no_room(void)
+{
+	struct journal	*j;
+	struct recs	 seen = { NULL, 0 }, want = { NULL, 0 };
+	char		*dir, *warning, *cause = NULL;
+	uint64_t	 at;
+	int64_t		 deadline;
+	int		 n, rc;
+
+	dir = temp_path("cap-no-room");
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	if (!ok(j != NULL, "open a journal to fill to its cap")) {
+		free(dir);
+		return;
+	}
+	j->segment_limit = journal_active(j)->capacity + 65536;
+	setenv("FISH_TEST_FULL_DISK_PREPARE", "1", 1);
+	for (n = 1, at = 0; n < 100 && journal_no_room(j) == 0; n++) {
+		at = append(j, &want, n, 20000);
+		rc = journal_commit(j, &cause);
+		if (rc == -1)
+			break;
+	}
+	unsetenv("FISH_TEST_FULL_DISK_PREPARE");
+	ok(journal_no_room(j) > 0 && OFFSET_OF(at) + 20000 >
+	    j->segment_limit - 65536, "records past the segment's size with "
+	    "no room for the next say no room");
+	at = append(j, &want, n, 65536);
+	rc = journal_commit(j, &cause);
+	ok(rc == 0 && SEGMENT_OF(at) == 1 && OFFSET_OF(at) + 65536 >
+	    j->segment_limit, "one past the cap with no room goes on in the "
+	    "segment, and the journal has not failed (%d%s%s)", rc,
+	    cause != NULL ? ": " : "", cause != NULL ? cause : "");
+	free(cause);
+	cause = NULL;
+	j->prepare_retry = 0;
+	deadline = clock_mono_ms() + 10000;
+	while (journal_no_room(j) != 0 && clock_mono_ms() < deadline)
+		journal_room_poll(j);
+	ok(journal_no_room(j) == 0, "room is found again");
+	at = append(j, &want, n + 1, 100);
+	ok(SEGMENT_OF(at) == 2 && journal_commit(j, &cause) == 0,
+	    "and the next record past the cap rolls");
+	journal_close(j);
+	recs_clear(&seen);
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	ok(j != NULL && seen.n == want.n, "every record is there after a "
+	    "reopen");
+	journal_close(j);
+	recs_clear(&seen);
+	recs_clear(&want);
+	free(dir);
+}
+
+/*
  * Test a roll that finds no room to write what is pending to the segment
  * it leaves: it does not roll and does not fail the journal, the records
  * stay pending there and are written by the commit that finds room, and
@@ -2583,6 +2646,7 @@ main(void)
 	test_no_room();
 	test_roll_no_room();
 	test_prepare_no_room();
+	test_cap_no_room();
 #endif
 	test_expire();
 	test_torn_tail();
