@@ -78,6 +78,7 @@ struct outbound_request {
 	int			 has_file;	/* holds an outbound file */
 	int64_t			 blocked_at;	/* when it began to wait for
 						   one, or 0 */
+	int			 blocked_said;	/* see outbound_say_blocked */
 	/* In waiting during its backoff, in starting, or in blocked. */
 	TAILQ_ENTRY(outbound_request) entry;
 };
@@ -291,6 +292,40 @@ outbound_file_free(const struct outbound *out, size_t ahead)
 	return (out->files == 0 || out->taken + ahead < out->files);
 }
 
+/*
+ * Log how a request's wait for an outbound file goes: that it waits
+ * (went, 0), that it has one (1) or that it gave up (-1).  Once a
+ * request, not once an attempt: a send that retries while files are
+ * short would log a line per attempt.  So the first wait is said, then
+ * that it got a file, and a wait given up (its request ends there);
+ * the waits of later attempts are not.  blocked_said: 0 nothing said,
+ * 1 the wait, 2 the file had, 3 given up.
+ */
+static void
+outbound_say_blocked(struct outbound_request *o, int went)
+{
+	char	*shown;
+
+	if (went == 0 && o->blocked_said != 0)
+		return;
+	if (went > 0 && o->blocked_said != 1)
+		return;
+	if (went < 0 && (o->blocked_said == 0 || o->blocked_said == 3))
+		return;
+	o->blocked_said = went == 0 ? 1 : went > 0 ? 2 : 3;
+	shown = mask_credentials(o->url);
+	if (went == 0)
+		log_info("%s %s: waits for an outbound file (all %zu in use)",
+		    o->method, shown, o->out->files);
+	else if (went > 0)
+		log_info("%s %s: has an outbound file after %lld ms",
+		    o->method, shown, (long long)(loop_now() - o->blocked_at));
+	else
+		log_info("%s %s: gave up waiting for an outbound file",
+		    o->method, shown);
+	free(shown);
+}
+
 /* Take a request out of blocked. */
 static void
 outbound_unqueue(struct outbound_request *o)
@@ -311,12 +346,14 @@ outbound_unblock(struct outbound *out)
 	    outbound_file_free(out, 0)) {
 		outbound_unqueue(o);
 		if (!outbound_wanted(o)) {
+			outbound_say_blocked(o, -1);
 			outbound_abandon(o, "given up");
 			outbound_request_free(o);
 			continue;
 		}
 		out->taken++;
 		o->has_file = 1;
+		outbound_say_blocked(o, 1);
 		outbound_journal_start(o);
 	}
 }
@@ -347,6 +384,7 @@ outbound_blocked_expired(void *arg)
 
 	o->timer = NULL;
 	outbound_unqueue(o);
+	outbound_say_blocked(o, -1);
 	if (o->last == NULL) {
 		xasprintf(&text, "no file free for the request within its "
 		    "timeout (the listener's %zu for outbound requests were "
@@ -575,15 +613,11 @@ static void
 outbound_attempt(struct outbound_request *o)
 {
 	struct outbound	*out = o->out;
-	char		*shown;
 
 	if (!o->has_file && !out->stopping &&
 	    !outbound_file_free(out, out->nblocked)) {
-		shown = mask_credentials(o->url);
-		log_info("%s %s: waits for an outbound file (all %zu in use)",
-		    o->method, shown, out->files);
-		free(shown);
 		o->blocked_at = loop_now();
+		outbound_say_blocked(o, 0);
 		TAILQ_INSERT_TAIL(&out->blocked, o, entry);
 		out->nblocked++;
 		o->timer = loop_timer_add(out->loop, loop_now() +
