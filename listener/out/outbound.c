@@ -212,37 +212,19 @@ outbound_drop_last(struct outbound_request *o)
 }
 
 /*
- * Keep a copy of an attempt's result (of seq) while the next attempt
- * waits, to tell the caller should that attempt never be made.
+ * Keep an attempt's result (of seq) while the next attempt waits, to
+ * tell the caller should that attempt never be made.  What it holds is
+ * moved, not copied (a body up to --max-response): result is left empty,
+ * as httpc_done_cb allows, for its owner to release.
  */
 static void
-outbound_keep_last(struct outbound_request *o,
-    const struct httpc_result *result, uint64_t seq)
+outbound_keep_last(struct outbound_request *o, struct httpc_result *result,
+    uint64_t seq)
 {
-	struct httpc_result	*last;
-
 	outbound_drop_last(o);
-	last = xmalloc(sizeof *last);
-	outbound_result_init(last, result->error == NULL ? NULL :
-	    xstrdup(result->error));
-	last->status = result->status;
-	last->http_status = result->http_status;
-	json_object_put(last->headers);
-	last->headers = json_object_get(result->headers);
-	buffer_add(&last->head, buffer_peek(&result->head),
-	    buffer_unread(&result->head));
-	buffer_add(&last->body, buffer_peek(&result->body),
-	    buffer_unread(&result->body));
-	buffer_add(&last->trace, buffer_peek(&result->trace),
-	    buffer_unread(&result->trace));
-	last->time_ms = result->time_ms;
-	last->transient = result->transient;
-	last->retry_after_ms = result->retry_after_ms;
-	if (result->final_url != NULL)
-		last->final_url = xstrdup(result->final_url);
-	last->redirects = result->redirects;
-	last->unverified = result->unverified;
-	o->last = last;
+	o->last = xmalloc(sizeof *o->last);
+	*o->last = *result;
+	outbound_result_init(result, NULL);
 	o->last_seq = seq;
 }
 
