@@ -2061,6 +2061,42 @@ test_no_room(void)
 	free(dir);
 }
 
+/*
+ * Ask for the next segment now, not a second after the last failed
+ * preparation, and poll until it is ready (or 10 s have passed).
+ */
+static void
+prepare_again(struct journal *j)
+{
+	int64_t	deadline = clock_mono_ms() + 10000;
+
+	j->prepare_retry = 0;
+	while (j->prepare_short && clock_mono_ms() < deadline)
+		journal_room_poll(j);
+}
+
+/*
+ * Close j, open dir again and tell whether it replays as many records as
+ * want has; free dir and want.
+ */
+static int
+reopen_has_all(struct journal *j, char *dir, struct recs *want)
+{
+	struct recs	 seen = { NULL, 0 };
+	char		*warning;
+	int		 all;
+
+	journal_close(j);
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	all = j != NULL && seen.n == want->n;
+	journal_close(j);
+	recs_clear(&seen);
+	recs_clear(want);
+	free(dir);
+	return (all);
+}
+
 /* Count the times needle is in haystack (NULL: none). */
 static int
 count_in(const char *haystack, const char *needle)
@@ -2088,7 +2124,6 @@ test_prepare_no_room(void)
 	char		*dir, *warning, *cause = NULL;
 	struct buffer	 said;
 	int		 i, rc;
-	int64_t		 deadline;
 
 	buffer_init(&said);
 	dir = temp_path("prepare-no-room");
@@ -2110,11 +2145,7 @@ test_prepare_no_room(void)
 	    "segment is not done, and says no room");
 	append(j, &want, 2, 100);
 	setenv("FISH_TEST_FULL_DISK", "1", 1);
-	/* Not a second later: the next preparation is asked at once. */
-	j->prepare_retry = 0;
-	deadline = clock_mono_ms() + 10000;
-	while (j->prepare_short && clock_mono_ms() < deadline)
-		journal_room_poll(j);
+	prepare_again(j);
 	ok(!j->prepare_short && journal_no_room(j) > 0,
 	    "a preparation that succeeds with a record waiting is no room "
 	    "yet");
@@ -2138,17 +2169,10 @@ test_prepare_no_room(void)
 	    "no room is said once, and room again once, after it: %s",
 	    (const char *)buffer_peek(&said));
 	ok(journal_roll(j, 1, &cause) == 0, "the next roll is done");
-	journal_close(j);
-	recs_clear(&seen);
-	j = reopen(dir, &seen, &warning);
-	free(warning);
-	ok(j != NULL && seen.n == want.n, "both records are there after a "
-	    "reopen");
-	journal_close(j);
 	buffer_release(&said);
 	recs_clear(&seen);
-	recs_clear(&want);
-	free(dir);
+	ok(reopen_has_all(j, dir, &want), "both records are there after a "
+	    "reopen");
 }
 
 /*
@@ -2164,7 +2188,6 @@ test_cap_no_room(void)
 	struct recs	 seen = { NULL, 0 }, want = { NULL, 0 };
 	char		*dir, *warning, *cause = NULL;
 	uint64_t	 at;
-	int64_t		 deadline;
 	int		 n, rc;
 
 	dir = temp_path("cap-no-room");
@@ -2194,24 +2217,14 @@ test_cap_no_room(void)
 	    cause != NULL ? ": " : "", cause != NULL ? cause : "");
 	free(cause);
 	cause = NULL;
-	j->prepare_retry = 0;
-	deadline = clock_mono_ms() + 10000;
-	while (journal_no_room(j) != 0 && clock_mono_ms() < deadline)
-		journal_room_poll(j);
+	prepare_again(j);
 	ok(journal_no_room(j) == 0, "room is found again");
 	at = append(j, &want, n + 1, 100);
 	ok(SEGMENT_OF(at) == 2 && journal_commit(j, &cause) == 0,
 	    "and the next record past the cap rolls");
-	journal_close(j);
 	recs_clear(&seen);
-	j = reopen(dir, &seen, &warning);
-	free(warning);
-	ok(j != NULL && seen.n == want.n, "every record is there after a "
+	ok(reopen_has_all(j, dir, &want), "every record is there after a "
 	    "reopen");
-	journal_close(j);
-	recs_clear(&seen);
-	recs_clear(&want);
-	free(dir);
 }
 
 /*
