@@ -222,7 +222,7 @@ journal_roll_full(struct journal *j, uint64_t end)
 	 * active segment: a roll would have to write them to it first.
 	 */
 	if (j->failure != NULL || (j->write_short &&
-	    end <= j->segment_limit + JOURNAL_RECORD_MAX))
+	    end <= j->segment_limit + JOURNAL_SPAN_MAX))
 		return;
 	if (!j->preparing) {
 		journal_prepare_next(j, journal_next_size(j));
@@ -245,7 +245,7 @@ journal_roll_full(struct journal *j, uint64_t end)
 		    "%08u", cause, seg->number);
 	free(cause);
 	if (capped && (j->no_room_since == 0 ||
-	    end > j->segment_limit + JOURNAL_RECORD_MAX)) {
+	    end > j->segment_limit + JOURNAL_SPAN_MAX)) {
 		xasprintf(&cause, "journal segment %08u is full and no segment "
 		    "could be prepared after it", seg->number);
 		journal_fail(j, cause);

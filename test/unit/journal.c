@@ -2228,6 +2228,143 @@ test_cap_no_room(void)
 }
 
 /*
+ * Test that JOURNAL_SPAN_MAX holds the largest record wherever in a
+ * block it is appended, so the headroom past a segment's cap does too.
+ */
+static void
+test_span_max(void)
+{
+	uint64_t	offset, start, end, most = 0;
+
+	for (offset = JOURNAL_BLOCK; offset < 2 * JOURNAL_BLOCK; offset++) {
+		end = journal_format_span(offset, 4 + (size_t)JOURNAL_RECORD_MAX,
+		    &start);
+		if (end - offset > most)
+			most = end - offset;
+	}
+	ok(most <= JOURNAL_SPAN_MAX && JOURNAL_SEGMENT_LIMIT +
+	    JOURNAL_SPAN_MAX <= 0xffffffffULL, "the largest record spans "
+	    "%llu bytes at most, within JOURNAL_SPAN_MAX (%llu)",
+	    (unsigned long long)most, (unsigned long long)JOURNAL_SPAN_MAX);
+}
+
+/*
+ * Open a journal in a new directory name (*dir, for the caller to free),
+ * commit one record to it (in want) and leave the disk with no room at
+ * all (test hooks): neither a segment nor a write.  NULL if it fails.
+ */
+static struct journal *
+open_no_room(const char *name, char **dir, struct recs *want)
+{
+	struct journal	*j;
+	struct recs	 seen = { NULL, 0 };
+	char		*warning, *cause = NULL;
+
+	*dir = temp_path(name);
+	j = reopen(*dir, &seen, &warning);
+	free(warning);
+	recs_clear(&seen);
+	if (!ok(j != NULL, "open a journal to fill past its cap"))
+		return (NULL);
+	append(j, want, 1, 100);
+	if (!ok(journal_commit(j, &cause) == 0, "a record is committed"))
+		free(cause);
+	setenv("FISH_TEST_FULL_DISK_PREPARE", "1", 1);
+	setenv("FISH_TEST_FULL_DISK", "1", 1);
+	return (j);
+}
+
+/* Give the disk of open_no_room room again. */
+static void
+room_again(void)
+{
+	unsetenv("FISH_TEST_FULL_DISK");
+	unsetenv("FISH_TEST_FULL_DISK_PREPARE");
+}
+
+/*
+ * Test the headroom past a segment's cap (lowered here) while the disk
+ * has no room at all: a second record goes into it too and the journal
+ * does not fail; once there is room both are written and the next
+ * record rolls.
+ */
+static void
+test_cap_headroom(void)
+{
+	struct journal	*j;
+	struct recs	 want = { NULL, 0 };
+	char		*dir, *cause = NULL;
+	uint64_t	 at[2];
+	int		 rc;
+
+	if ((j = open_no_room("cap-headroom", &dir, &want)) == NULL) {
+		room_again();
+		free(dir);
+		return;
+	}
+	j->segment_limit = journal_active(j)->capacity;
+	at[0] = append(j, &want, 2, 300000);
+	rc = journal_commit(j, &cause);
+	at[1] = append(j, &want, 3, 300000);
+	ok(rc == 1 && journal_commit(j, &cause) == 1 && j->failure == NULL &&
+	    SEGMENT_OF(at[0]) == 1 && SEGMENT_OF(at[1]) == 1 &&
+	    OFFSET_OF(at[1]) > j->segment_limit, "two records past the cap "
+	    "with no room both wait in the segment, and the journal has not "
+	    "failed");
+	room_again();
+	prepare_again(j);
+	ok(journal_commit(j, &cause) == 0 && journal_no_room(j) == 0,
+	    "once there is room both are written");
+	at[0] = append(j, &want, 4, 100);
+	ok(SEGMENT_OF(at[0]) == 2 && journal_commit(j, &cause) == 0,
+	    "and the next record rolls");
+	ok(reopen_has_all(j, dir, &want), "every record is there after a "
+	    "reopen");
+}
+
+/*
+ * Test that the headroom past the cap holds the largest record the
+ * format takes (its fragment headers too) from the cap on, and that a
+ * record that would end past it (at the real cap, past a position's
+ * 32-bit offset) fails the journal instead.
+ */
+static void
+test_cap_headroom_full(void)
+{
+	struct journal	*j;
+	struct recs	 want = { NULL, 0 };
+	char		*dir = NULL, *cause = NULL, *body;
+	int		 rc;
+
+	body = calloc(1, JOURNAL_RECORD_MAX);
+	if (body == NULL ||
+	    (j = open_no_room("cap-headroom-full", &dir, &want)) == NULL) {
+		room_again();
+		free(body);
+		free(dir);
+		return;
+	}
+	j->segment_limit = journal_end(j);
+	/* L is JOURNAL_RECORD_MAX: 5 bytes, "{}" and the body. */
+	journal_append_text(j, JOURNAL_MESSAGE_RECEIVED, "{}", 2, body,
+	    JOURNAL_RECORD_MAX - 7);
+	free(body);
+	rc = journal_commit(j, &cause);
+	ok(rc == 1 && j->failure == NULL, "the largest record, from the cap "
+	    "on, fits the headroom (%s)", j->failure != NULL ? j->failure :
+	    "not failed");
+	append(j, NULL, 3, journal_active(j)->capacity);
+	rc = journal_commit(j, &cause);
+	room_again();
+	ok(rc == -1 && cause != NULL && strstr(cause, "no segment could be "
+	    "prepared") != NULL, "one more past the headroom fails the "
+	    "journal (%s)", cause != NULL ? cause : "no cause");
+	free(cause);
+	ok(reopen_has_all(j, dir, &want), "what was committed before is "
+	    "there after a reopen");
+}
+
+/*
  * Test a roll that finds no room to write what is pending to the segment
  * it leaves: it does not roll and does not fail the journal, the records
  * stay pending there and are written by the commit that finds room, and
@@ -2647,6 +2784,7 @@ main(void)
 	}
 	test_round_trip();
 	test_segment_sizes();
+	test_span_max();
 	test_roll_by_size();
 	test_prepared_left();
 	test_counts();
@@ -2660,6 +2798,8 @@ main(void)
 	test_roll_no_room();
 	test_prepare_no_room();
 	test_cap_no_room();
+	test_cap_headroom();
+	test_cap_headroom_full();
 #endif
 	test_expire();
 	test_torn_tail();
