@@ -78,6 +78,12 @@ struct httpc_result {
 						   could not be checked */
 };
 
+/*
+ * Told how a request ended; the result is released when it returns.  It
+ * may take what the result holds instead of copying it (a body may be
+ * large): moved out, and the result left empty but releasable (NULL
+ * pointers, buffers as buffer_init leaves them).
+ */
 typedef void (*httpc_done_cb)(struct httpc_result *, void *);
 
 struct httpc	*httpc_new(struct loop *);

@@ -130,6 +130,16 @@ journal_prepare_file(const char *dir, struct journal_header *h, uint64_t size,
 	    0600);
 	if (*fd == -1 || journal_pwrite(*fd, header, sizeof header, 0) == -1)
 		goto fail;
+#ifdef FISH_TEST_HOOKS
+	/*
+	 * Test builds only: simulate a disk with no room for a segment.
+	 * The unit test sets it only while no preparation runs.
+	 */
+	if (getenv("FISH_TEST_FULL_DISK_PREPARE") != NULL) {
+		errno = ENOSPC;
+		goto fail;
+	}
+#endif
 	for (at = JOURNAL_HEADER_LEN; at < size; at += n) {
 		if (stop != NULL && atomic_load(stop)) {
 			errno = ECANCELED;

@@ -176,6 +176,8 @@ journal_switch(struct journal *j, const struct journal_prepared *prepared)
 		} else {
 			old->size += n;
 			j->unsynced = old->number;
+			if (j->write_short)
+				journal_room_found(j, 1);
 		}
 	}
 	journal_pending_reset(j);
@@ -200,8 +202,12 @@ journal_switch(struct journal *j, const struct journal_prepared *prepared)
  * once the active one is half full), waiting if it is still being
  * written.  Otherwise (a record larger than half a segment, or a failed
  * preparation) ask for it, and let this record grow the active segment
- * past its pre-written size.  Past JOURNAL_SEGMENT_LIMIT positions would
- * not fit: a segment must be had, or the journal fails.
+ * past its pre-written size.  Past j->segment_limit a segment must be
+ * had (the smallest, if a larger one finds no room); when the disk has
+ * no room for it, this is any roll with none: the record grows the
+ * active segment into the headroom past the limit, and the store
+ * refuses what it can until there is room.  Past the headroom, or when
+ * the segment fails otherwise, the journal fails.
  */
 void
 journal_roll_full(struct journal *j, uint64_t end)
@@ -209,31 +215,37 @@ journal_roll_full(struct journal *j, uint64_t end)
 	struct journal_prepared	 prepared;
 	struct segment		*seg = journal_active(j);
 	char			*cause = NULL;
+	int			 capped = end > j->segment_limit, tries;
 
 	/*
 	 * Appends that could not be written for lack of room stay in the
 	 * active segment: a roll would have to write them to it first.
 	 */
 	if (j->failure != NULL || (j->write_short &&
-	    end <= JOURNAL_SEGMENT_LIMIT))
+	    end <= j->segment_limit + JOURNAL_SPAN_MAX))
 		return;
 	if (!j->preparing) {
 		journal_prepare_next(j, journal_next_size(j));
-		if (end <= JOURNAL_SEGMENT_LIMIT)
+		if (!capped)
 			return;
 	}
-	if (j->preparing && journal_take_next(j, &prepared, &cause) == 0) {
-		/* Not rolled for want of room: the record grows this one. */
-		if (journal_switch(j, &prepared) == 0 ||
-		    end <= JOURNAL_SEGMENT_LIMIT)
-			return;
+	for (tries = 0; j->preparing && tries < (capped ? 2 : 1); tries++) {
+		free(cause);
+		cause = NULL;
+		if (journal_take_next(j, &prepared, &cause) == 0) {
+			/* Not rolled for want of room: the record grows this. */
+			if (journal_switch(j, &prepared) == 0 || !capped)
+				return;
+			break;
+		}
 	}
 	/* A full disk is said once, when it is found (journal-room.c). */
 	if (cause != NULL && !journal_room_error(errno))
 		buffer_add_line(&j->warnings, "%s; appends go on in segment "
 		    "%08u", cause, seg->number);
 	free(cause);
-	if (end > JOURNAL_SEGMENT_LIMIT) {
+	if (capped && (j->no_room_since == 0 ||
+	    end > j->segment_limit + JOURNAL_SPAN_MAX)) {
 		xasprintf(&cause, "journal segment %08u is full and no segment "
 		    "could be prepared after it", seg->number);
 		journal_fail(j, cause);

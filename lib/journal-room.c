@@ -65,15 +65,25 @@ journal_room_lost(struct journal *j, int write, const char *why)
 
 /*
  * A preparation, or (write set) a write of pending appends, succeeded:
- * once both have, there is room again, said once.
+ * once both have, there is room again, said once.  A preparation shows
+ * room for the segment it made, which may be all there was: while
+ * appends wait to be written, one of them must be written before room
+ * is said, or the roll that writes them next may find none at once, and
+ * the log would say "room again" and "no room" back to back.  With
+ * nothing waiting, the preparation is the only proof there can be (the
+ * store refuses what would be written meanwhile); a write that finds
+ * the disk full after it is a new finding, said once again.
  */
 void
 journal_room_found(struct journal *j, int write)
 {
 	if (write)
 		j->write_short = 0;
-	else
+	else {
 		j->prepare_short = 0;
+		if (j->no_room_since != 0 && buffer_unread(&j->pending) > 0)
+			j->write_short = 1;
+	}
 	if (j->no_room_since == 0 || j->write_short || j->prepare_short)
 		return;
 	j->no_room_since = 0;

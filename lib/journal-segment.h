@@ -21,8 +21,23 @@
  */
 #define JOURNAL_SEGMENT_MIN	(256U << 10)
 #define JOURNAL_SEGMENT_MAX	(64U << 20)
-/* A segment never passes this, so offsets fit a position's 32 bits. */
-#define JOURNAL_SEGMENT_LIMIT	(0xffffffffULL - JOURNAL_RECORD_MAX)
+/*
+ * The most bytes the largest record (L of JOURNAL_RECORD_MAX) spans in a
+ * segment: its L, its bytes, a fragment header in every block it reaches
+ * (one more than its bytes fill, as it may start anywhere in a block),
+ * and the padding of a block's tail before it.  Not JOURNAL_RECORD_MAX
+ * alone: the headers add about 18 KiB.
+ */
+#define JOURNAL_SPAN_MAX	((uint64_t)JOURNAL_RECORD_MAX + 4 + \
+	(JOURNAL_FRAGMENT_HEAD - 1) + JOURNAL_FRAGMENT_HEAD * \
+	((JOURNAL_RECORD_MAX + 4) / (JOURNAL_BLOCK - JOURNAL_FRAGMENT_HEAD) + 2))
+/*
+ * A segment rolls before a record passes this (j->segment_limit, which
+ * only the unit test lowers); the largest record past it still ends
+ * within a position's 32 bits, the headroom a segment that cannot roll
+ * for want of room grows into.
+ */
+#define JOURNAL_SEGMENT_LIMIT	(0xffffffffULL - JOURNAL_SPAN_MAX)
 /* After a failed preparation, the next try waits this long. */
 #define JOURNAL_PREPARE_RETRY_MS 1000
 
@@ -82,6 +97,7 @@ struct journal {
 	void			*roll_arg;
 	int			 rolling;	/* roll_cb is running */
 	uint64_t		 roll_bytes;	/* what the last roll wrote */
+	uint64_t		 segment_limit;	/* JOURNAL_SEGMENT_LIMIT */
 	char			*failure;	/* a write failed off sync */
 
 	/*

@@ -63,6 +63,7 @@ journal_open(const char *dir, journal_replay_cb cb, void *arg,
 	*warning = NULL;
 	j = xcalloc(1, sizeof *j);
 	j->dir = xstrdup(dir);
+	j->segment_limit = JOURNAL_SEGMENT_LIMIT;
 	buffer_init(&j->pending);
 	buffer_init(&j->warnings);
 	j->preparer = journal_preparer_new(dir);

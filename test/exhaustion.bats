@@ -550,6 +550,45 @@ clients, 1 for outbound" "$log"
 	senders=()
 	fish stop
 	assert_equal "$(sending_order)" "8 4 8 4 "
+	# Its wait is said once, and once that it went on.
+	run grep -c 'POST .*/second: waits for an outbound file' "$log"
+	assert_output 1
+	run grep -cE 'POST .*/second: has an outbound file after [0-9]+ ms' "$log"
+	assert_output 1
+}
+
+@test "with one file for outbound requests, a send that retries logs its wait once, not once an attempt, and that it gave up" {
+	no_valgrind
+	run bash -c "ulimit -n 58 && fish start"
+	assert_success
+	spawn_hook
+	start_app "$go"
+	fish send "$app_url/gate" --data first --timeout 20s \
+	    >"$BATS_TEST_TMPDIR/first" 2>&1 3>&- &
+	senders=($!)
+	wait_until 10 test -s "$go.held"
+	# Its first attempt waits for the file, then is answered 503 with
+	# Retry-After: 3; its second waits for the file /slow holds.
+	fish send "$app_url/busy" --data second --timeout 4s --retry 3 \
+	    >"$BATS_TEST_TMPDIR/second" 2>&1 3>&- &
+	local second=$!
+	wait_until 10 grep -q 'POST .*/busy: waits for an outbound file' "$log"
+	touch "$go"
+	wait_until 10 grep -q 'POST .*/busy: has an outbound file' "$log"
+	fish send "$app_url/slow" --data third --timeout 30s \
+	    >/dev/null 2>&1 3>&- &
+	senders+=($!)
+	local status=0
+	wait "$second" || status=$?
+	[ "$status" -ne 0 ] || fail "the send to /busy succeeded"
+	run grep -c 'POST .*/busy: waits for an outbound file' "$log"
+	assert_output 1
+	run grep -c 'POST .*/busy: has an outbound file' "$log"
+	assert_output 1
+	run grep -c 'POST .*/busy: gave up waiting for an outbound file' "$log"
+	assert_output 1
+	kill "${senders[@]}" 2>/dev/null || true
+	senders=()
 }
 
 @test "the log says how the open files are shared out at every start, not only when connections are cut" {

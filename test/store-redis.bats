@@ -382,9 +382,12 @@ sys.exit("execve failed")
 	wait_until 10 eval '[ "$(on_b fish ls | grep -c signed)" = 1 ]'
 }
 
-@test "a named spawn on a listener still reading the stream exits 3, rather than make a second hook of that name" {
-	local flag=$BATS_TEST_TMPDIR/hold
-	local unread="fish: the session's store has not been read yet (reading the stream); try again once it is back"
+# start_b_reading_slowly [VAR=VALUE...]: with A started and a hook
+# "shared" spawned, start B (with the environment given) on a long
+# stream whose every read stalls 2 s, as on a slow Redis: B starts after
+# 6 s, connected, the stream not read yet.  rm "$flag" lets reads go on.
+start_b_reading_slowly() {
+	flag=$BATS_TEST_TMPDIR/hold
 	redis_proxy_start hold "$flag" 'fish:{default}:log' 2
 	fish start --store "$STORE" >/dev/null
 	wait_until 10 connected "$A"
@@ -392,12 +395,31 @@ sys.exit("execve failed")
 	# A long stream: 40 reads of 128 entries (leases given back).
 	redis EVAL "for i = 1, 5120 do redis.call('XADD', KEYS[1], '*', 'seq', redis.call('GET', KEYS[2]), 'from', 'other/x', 'type', 'release', 'rec', '[]') end" \
 	    2 'fish:{default}:log' 'fish:{default}:seq' >/dev/null
-
-	# Each of B's reads of it stalls 2 s, as on a slow Redis: B starts
-	# after 6 s, connected, the stream not read yet.
 	touch "$flag"
-	on_b fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	env "$@" FISH_HOME="$B" fish start \
+	    --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
 	assert_equal "$(store_state "$B")" connected
+}
+
+@test "a find on a listener still reading the stream while its disk is full too says to try again once the store is back, not once there is room" {
+	local flag
+	local unread="fish: the session's store has not been read yet (reading the stream); try again once it is back"
+	needs_test_hooks
+	# B's journal (the cache) finds no room for the hook an unnamed
+	# spawn writes (a test build's full disk).
+	start_b_reading_slowly FISH_TEST_FULL_DISK=1
+	on_b fish spawn >/dev/null 2>&1 || true
+	wait_until 10 eval 'on_b fish status --json | grep -q journal_no_room_since'
+	run --separate-stderr on_b fish wait shared --timeout 1s
+	assert_failure 3
+	assert_equal "$stderr" "$unread"
+	rm "$flag"
+}
+
+@test "a named spawn on a listener still reading the stream exits 3, rather than make a second hook of that name" {
+	local flag
+	local unread="fish: the session's store has not been read yet (reading the stream); try again once it is back"
+	start_b_reading_slowly
 	run --separate-stderr on_b fish spawn --name shared
 	assert_failure 3
 	assert_equal "$stderr" "$unread"

@@ -244,7 +244,7 @@ conn_done_when_gone(const char *cmd)
 static void
 conn_dispatch(struct conn *c, struct proto_frame *f)
 {
-	const char	*cmd = NULL;
+	const char	*cmd = NULL, *advice;
 	char		*why;
 	int64_t		 version;
 	size_t		 i;
@@ -293,15 +293,22 @@ conn_dispatch(struct conn *c, struct proto_frame *f)
 			    "payload", cmd);
 			return;
 		}
+		/*
+		 * The advice follows the refusal given: a find refused
+		 * because the store is not read yet waits for that, even
+		 * while the disk is full too (a find writes nothing).
+		 */
 		why = NULL;
-		if (control_commands[i].writes)
-			why = store_unavailable(control_store(c));
+		advice = "it is back";
+		if (control_commands[i].writes &&
+		    (why = store_unavailable(control_store(c))) != NULL &&
+		    store_no_room(control_store(c)) != 0)
+			advice = "there is room";
 		if (why == NULL && conn_finds(control_commands[i].finds, f))
 			why = store_unread(control_store(c));
 		if (why != NULL) {
 			control_errorf(c, EXIT_UNAVAILABLE, "%s; try again "
-			    "once %s", why, store_no_room(control_store(c)) ?
-			    "there is room" : "it is back");
+			    "once %s", why, advice);
 			free(why);
 			return;
 		}

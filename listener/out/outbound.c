@@ -78,6 +78,7 @@ struct outbound_request {
 	int			 has_file;	/* holds an outbound file */
 	int64_t			 blocked_at;	/* when it began to wait for
 						   one, or 0 */
+	int			 blocked_said;	/* see outbound_say_blocked */
 	/* In waiting during its backoff, in starting, or in blocked. */
 	TAILQ_ENTRY(outbound_request) entry;
 };
@@ -211,37 +212,19 @@ outbound_drop_last(struct outbound_request *o)
 }
 
 /*
- * Keep a copy of an attempt's result (of seq) while the next attempt
- * waits, to tell the caller should that attempt never be made.
+ * Keep an attempt's result (of seq) while the next attempt waits, to
+ * tell the caller should that attempt never be made.  What it holds is
+ * moved, not copied (a body up to --max-response): result is left empty,
+ * as httpc_done_cb allows, for its owner to release.
  */
 static void
-outbound_keep_last(struct outbound_request *o,
-    const struct httpc_result *result, uint64_t seq)
+outbound_keep_last(struct outbound_request *o, struct httpc_result *result,
+    uint64_t seq)
 {
-	struct httpc_result	*last;
-
 	outbound_drop_last(o);
-	last = xmalloc(sizeof *last);
-	outbound_result_init(last, result->error == NULL ? NULL :
-	    xstrdup(result->error));
-	last->status = result->status;
-	last->http_status = result->http_status;
-	json_object_put(last->headers);
-	last->headers = json_object_get(result->headers);
-	buffer_add(&last->head, buffer_peek(&result->head),
-	    buffer_unread(&result->head));
-	buffer_add(&last->body, buffer_peek(&result->body),
-	    buffer_unread(&result->body));
-	buffer_add(&last->trace, buffer_peek(&result->trace),
-	    buffer_unread(&result->trace));
-	last->time_ms = result->time_ms;
-	last->transient = result->transient;
-	last->retry_after_ms = result->retry_after_ms;
-	if (result->final_url != NULL)
-		last->final_url = xstrdup(result->final_url);
-	last->redirects = result->redirects;
-	last->unverified = result->unverified;
-	o->last = last;
+	o->last = xmalloc(sizeof *o->last);
+	*o->last = *result;
+	outbound_result_init(result, NULL);
 	o->last_seq = seq;
 }
 
@@ -291,6 +274,40 @@ outbound_file_free(const struct outbound *out, size_t ahead)
 	return (out->files == 0 || out->taken + ahead < out->files);
 }
 
+/*
+ * Log how a request's wait for an outbound file goes: that it waits
+ * (went, 0), that it has one (1) or that it gave up (-1).  Once a
+ * request, not once an attempt: a send that retries while files are
+ * short would log a line per attempt.  So the first wait is said, then
+ * that it got a file, and a wait given up (its request ends there);
+ * the waits of later attempts are not.  blocked_said: 0 nothing said,
+ * 1 the wait, 2 the file had, 3 given up.
+ */
+static void
+outbound_say_blocked(struct outbound_request *o, int went)
+{
+	char	*shown;
+
+	if (went == 0 && o->blocked_said != 0)
+		return;
+	if (went > 0 && o->blocked_said != 1)
+		return;
+	if (went < 0 && (o->blocked_said == 0 || o->blocked_said == 3))
+		return;
+	o->blocked_said = went == 0 ? 1 : went > 0 ? 2 : 3;
+	shown = mask_credentials(o->url);
+	if (went == 0)
+		log_info("%s %s: waits for an outbound file (all %zu in use)",
+		    o->method, shown, o->out->files);
+	else if (went > 0)
+		log_info("%s %s: has an outbound file after %lld ms",
+		    o->method, shown, (long long)(loop_now() - o->blocked_at));
+	else
+		log_info("%s %s: gave up waiting for an outbound file",
+		    o->method, shown);
+	free(shown);
+}
+
 /* Take a request out of blocked. */
 static void
 outbound_unqueue(struct outbound_request *o)
@@ -311,12 +328,14 @@ outbound_unblock(struct outbound *out)
 	    outbound_file_free(out, 0)) {
 		outbound_unqueue(o);
 		if (!outbound_wanted(o)) {
+			outbound_say_blocked(o, -1);
 			outbound_abandon(o, "given up");
 			outbound_request_free(o);
 			continue;
 		}
 		out->taken++;
 		o->has_file = 1;
+		outbound_say_blocked(o, 1);
 		outbound_journal_start(o);
 	}
 }
@@ -347,6 +366,7 @@ outbound_blocked_expired(void *arg)
 
 	o->timer = NULL;
 	outbound_unqueue(o);
+	outbound_say_blocked(o, -1);
 	if (o->last == NULL) {
 		xasprintf(&text, "no file free for the request within its "
 		    "timeout (the listener's %zu for outbound requests were "
@@ -575,15 +595,11 @@ static void
 outbound_attempt(struct outbound_request *o)
 {
 	struct outbound	*out = o->out;
-	char		*shown;
 
 	if (!o->has_file && !out->stopping &&
 	    !outbound_file_free(out, out->nblocked)) {
-		shown = mask_credentials(o->url);
-		log_info("%s %s: waits for an outbound file (all %zu in use)",
-		    o->method, shown, out->files);
-		free(shown);
 		o->blocked_at = loop_now();
+		outbound_say_blocked(o, 0);
 		TAILQ_INSERT_TAIL(&out->blocked, o, entry);
 		out->nblocked++;
 		o->timer = loop_timer_add(out->loop, loop_now() +

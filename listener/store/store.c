@@ -108,7 +108,12 @@ store_open(const struct store_config *config, char **warnings, char **cause)
  * one).  Commit first (store_commit) to keep it.  What the disk had no
  * room for is dropped so, and said: none of it was acknowledged (on a
  * replicated store, Redis has what it acknowledged), but a callback
- * answered 503 was to be queued once there was room.
+ * answered 503 was to be queued once there was room.  "Dropped" is not
+ * said: a write cut short by the full disk may have left a prefix of
+ * them in the page cache, and recovery at the next start reads back
+ * every whole record of it (doc/journal.md).  Which ones is not known
+ * here: a short pwrite's count is lost to the retry that writes the
+ * same bytes again.
  */
 void
 store_close(struct store *s)
@@ -119,11 +124,12 @@ store_close(struct store *s)
 		return;
 	if (journal_no_room(s->journal) != 0 &&
 	    (n = journal_pending(s->journal)) > 0)
-		log_warnx("journal: stopping with %llu record%s the disk had "
-		    "no room for: dropped %s", (unsigned long long)n,
+		log_warnx("journal: stopping with %llu record%s not written "
+		    "for want of room on disk %s", (unsigned long long)n,
 		    n == 1 ? "" : "s", s->redis == NULL ? "(none was "
-		    "acknowledged)" : "from the cache (what Redis acknowledged "
-		    "is read again from it at the next start)");
+		    "acknowledged; some may be recovered at the next start)" :
+		    "to the cache (what Redis acknowledged is read again from "
+		    "it at the next start)");
 	store_redis_close(s->redis);
 	retention_stop(s);
 	loop_prepare_remove(s->loop, store_prepare, s);

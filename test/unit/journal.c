@@ -2062,6 +2062,309 @@ test_no_room(void)
 }
 
 /*
+ * Ask for the next segment now, not a second after the last failed
+ * preparation, and poll until it is ready (or 10 s have passed).
+ */
+static void
+prepare_again(struct journal *j)
+{
+	int64_t	deadline = clock_mono_ms() + 10000;
+
+	j->prepare_retry = 0;
+	while (j->prepare_short && clock_mono_ms() < deadline)
+		journal_room_poll(j);
+}
+
+/*
+ * Close j, open dir again and tell whether it replays as many records as
+ * want has; free dir and want.
+ */
+static int
+reopen_has_all(struct journal *j, char *dir, struct recs *want)
+{
+	struct recs	 seen = { NULL, 0 };
+	char		*warning;
+	int		 all;
+
+	journal_close(j);
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	all = j != NULL && seen.n == want->n;
+	journal_close(j);
+	recs_clear(&seen);
+	recs_clear(want);
+	free(dir);
+	return (all);
+}
+
+/* Count the times needle is in haystack (NULL: none). */
+static int
+count_in(const char *haystack, const char *needle)
+{
+	int	n = 0;
+
+	while (haystack != NULL && (haystack = strstr(haystack, needle)) != NULL) {
+		n++;
+		haystack++;
+	}
+	return (n);
+}
+
+/*
+ * Test a preparation that finds room again while appends wait to be
+ * written, and the roll's write of them finds none: room is not said
+ * until a write succeeds, so the log says each change once, not "room
+ * again" and "no room" back to back.
+ */
+static void
+test_prepare_no_room(void)
+{
+	struct journal	*j;
+	struct recs	 seen = { NULL, 0 }, want = { NULL, 0 };
+	char		*dir, *warning, *cause = NULL;
+	struct buffer	 said;
+	int		 i, rc;
+
+	buffer_init(&said);
+	dir = temp_path("prepare-no-room");
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	if (!ok(j != NULL, "open a journal whose disk has no room for a "
+	    "segment")) {
+		free(dir);
+		return;
+	}
+	append(j, &want, 1, 100);
+	ok(journal_commit(j, &cause) == 0, "a record is committed");
+	setenv("FISH_TEST_FULL_DISK_PREPARE", "1", 1);
+	/* A larger size first, then the smallest: two takes at most. */
+	for (i = 0, rc = 1; i < 2 && journal_no_room(j) == 0; i++)
+		rc = journal_roll(j, 1, &cause);
+	unsetenv("FISH_TEST_FULL_DISK_PREPARE");
+	ok(rc == 1 && journal_no_room(j) > 0, "a roll with no room for the "
+	    "segment is not done, and says no room");
+	append(j, &want, 2, 100);
+	setenv("FISH_TEST_FULL_DISK", "1", 1);
+	prepare_again(j);
+	ok(!j->prepare_short && journal_no_room(j) > 0,
+	    "a preparation that succeeds with a record waiting is no room "
+	    "yet");
+	rc = journal_roll(j, 1, &cause);
+	ok(rc == 1 && journal_no_room(j) > 0, "the roll's write of it finds "
+	    "none, and the roll is not done");
+	warning = journal_warnings(j);
+	if (warning != NULL)
+		buffer_add(&said, warning, strlen(warning));
+	free(warning);
+	unsetenv("FISH_TEST_FULL_DISK");
+	ok(journal_commit(j, &cause) == 0 && journal_no_room(j) == 0,
+	    "a commit that writes it finds room");
+	warning = journal_warnings(j);
+	if (warning != NULL)
+		buffer_add(&said, warning, strlen(warning));
+	free(warning);
+	buffer_add(&said, "", 1);
+	ok(count_in(buffer_peek(&said), "no room on disk") == 1 &&
+	    count_in(buffer_peek(&said), "room on disk again") == 1,
+	    "no room is said once, and room again once, after it: %s",
+	    (const char *)buffer_peek(&said));
+	ok(journal_roll(j, 1, &cause) == 0, "the next roll is done");
+	buffer_release(&said);
+	recs_clear(&seen);
+	ok(reopen_has_all(j, dir, &want), "both records are there after a "
+	    "reopen");
+}
+
+/*
+ * Test a segment at its position cap (lowered here) on a disk with no
+ * room for the next: like any roll with none, the journal does not
+ * fail, says no room, and the record goes on in the active segment;
+ * once there is room, the next record rolls.
+ */
+static void
+test_cap_no_room(void)
+{
+	struct journal	*j;
+	struct recs	 seen = { NULL, 0 }, want = { NULL, 0 };
+	char		*dir, *warning, *cause = NULL;
+	uint64_t	 at;
+	int		 n, rc;
+
+	dir = temp_path("cap-no-room");
+	j = reopen(dir, &seen, &warning);
+	free(warning);
+	if (!ok(j != NULL, "open a journal to fill to its cap")) {
+		free(dir);
+		return;
+	}
+	j->segment_limit = journal_active(j)->capacity + 65536;
+	setenv("FISH_TEST_FULL_DISK_PREPARE", "1", 1);
+	for (n = 1, at = 0; n < 100 && journal_no_room(j) == 0; n++) {
+		at = append(j, &want, n, 20000);
+		rc = journal_commit(j, &cause);
+		if (rc == -1)
+			break;
+	}
+	unsetenv("FISH_TEST_FULL_DISK_PREPARE");
+	ok(journal_no_room(j) > 0 && OFFSET_OF(at) + 20000 >
+	    j->segment_limit - 65536, "records past the segment's size with "
+	    "no room for the next say no room");
+	at = append(j, &want, n, 65536);
+	rc = journal_commit(j, &cause);
+	ok(rc == 0 && SEGMENT_OF(at) == 1 && OFFSET_OF(at) + 65536 >
+	    j->segment_limit, "one past the cap with no room goes on in the "
+	    "segment, and the journal has not failed (%d%s%s)", rc,
+	    cause != NULL ? ": " : "", cause != NULL ? cause : "");
+	free(cause);
+	cause = NULL;
+	prepare_again(j);
+	ok(journal_no_room(j) == 0, "room is found again");
+	at = append(j, &want, n + 1, 100);
+	ok(SEGMENT_OF(at) == 2 && journal_commit(j, &cause) == 0,
+	    "and the next record past the cap rolls");
+	recs_clear(&seen);
+	ok(reopen_has_all(j, dir, &want), "every record is there after a "
+	    "reopen");
+}
+
+/*
+ * Test that JOURNAL_SPAN_MAX holds the largest record wherever in a
+ * block it is appended, so the headroom past a segment's cap does too.
+ */
+static void
+test_span_max(void)
+{
+	uint64_t	offset, start, end, most = 0;
+
+	for (offset = JOURNAL_BLOCK; offset < 2 * JOURNAL_BLOCK; offset++) {
+		end = journal_format_span(offset, 4 + (size_t)JOURNAL_RECORD_MAX,
+		    &start);
+		if (end - offset > most)
+			most = end - offset;
+	}
+	ok(most <= JOURNAL_SPAN_MAX && JOURNAL_SEGMENT_LIMIT +
+	    JOURNAL_SPAN_MAX <= 0xffffffffULL, "the largest record spans "
+	    "%llu bytes at most, within JOURNAL_SPAN_MAX (%llu)",
+	    (unsigned long long)most, (unsigned long long)JOURNAL_SPAN_MAX);
+}
+
+/*
+ * Open a journal in a new directory name (*dir, for the caller to free),
+ * commit one record to it (in want) and leave the disk with no room at
+ * all (test hooks): neither a segment nor a write.  NULL if it fails.
+ */
+static struct journal *
+open_no_room(const char *name, char **dir, struct recs *want)
+{
+	struct journal	*j;
+	struct recs	 seen = { NULL, 0 };
+	char		*warning, *cause = NULL;
+
+	*dir = temp_path(name);
+	j = reopen(*dir, &seen, &warning);
+	free(warning);
+	recs_clear(&seen);
+	if (!ok(j != NULL, "open a journal to fill past its cap"))
+		return (NULL);
+	append(j, want, 1, 100);
+	if (!ok(journal_commit(j, &cause) == 0, "a record is committed"))
+		free(cause);
+	setenv("FISH_TEST_FULL_DISK_PREPARE", "1", 1);
+	setenv("FISH_TEST_FULL_DISK", "1", 1);
+	return (j);
+}
+
+/* Give the disk of open_no_room room again. */
+static void
+room_again(void)
+{
+	unsetenv("FISH_TEST_FULL_DISK");
+	unsetenv("FISH_TEST_FULL_DISK_PREPARE");
+}
+
+/*
+ * Test the headroom past a segment's cap (lowered here) while the disk
+ * has no room at all: a second record goes into it too and the journal
+ * does not fail; once there is room both are written and the next
+ * record rolls.
+ */
+static void
+test_cap_headroom(void)
+{
+	struct journal	*j;
+	struct recs	 want = { NULL, 0 };
+	char		*dir, *cause = NULL;
+	uint64_t	 at[2];
+	int		 rc;
+
+	if ((j = open_no_room("cap-headroom", &dir, &want)) == NULL) {
+		room_again();
+		free(dir);
+		return;
+	}
+	j->segment_limit = journal_active(j)->capacity;
+	at[0] = append(j, &want, 2, 300000);
+	rc = journal_commit(j, &cause);
+	at[1] = append(j, &want, 3, 300000);
+	ok(rc == 1 && journal_commit(j, &cause) == 1 && j->failure == NULL &&
+	    SEGMENT_OF(at[0]) == 1 && SEGMENT_OF(at[1]) == 1 &&
+	    OFFSET_OF(at[1]) > j->segment_limit, "two records past the cap "
+	    "with no room both wait in the segment, and the journal has not "
+	    "failed");
+	room_again();
+	prepare_again(j);
+	ok(journal_commit(j, &cause) == 0 && journal_no_room(j) == 0,
+	    "once there is room both are written");
+	at[0] = append(j, &want, 4, 100);
+	ok(SEGMENT_OF(at[0]) == 2 && journal_commit(j, &cause) == 0,
+	    "and the next record rolls");
+	ok(reopen_has_all(j, dir, &want), "every record is there after a "
+	    "reopen");
+}
+
+/*
+ * Test that the headroom past the cap holds the largest record the
+ * format takes (its fragment headers too) from the cap on, and that a
+ * record that would end past it (at the real cap, past a position's
+ * 32-bit offset) fails the journal instead.
+ */
+static void
+test_cap_headroom_full(void)
+{
+	struct journal	*j;
+	struct recs	 want = { NULL, 0 };
+	char		*dir = NULL, *cause = NULL, *body;
+	int		 rc;
+
+	body = calloc(1, JOURNAL_RECORD_MAX);
+	if (body == NULL ||
+	    (j = open_no_room("cap-headroom-full", &dir, &want)) == NULL) {
+		room_again();
+		free(body);
+		free(dir);
+		return;
+	}
+	j->segment_limit = journal_end(j);
+	/* L is JOURNAL_RECORD_MAX: 5 bytes, "{}" and the body. */
+	journal_append_text(j, JOURNAL_MESSAGE_RECEIVED, "{}", 2, body,
+	    JOURNAL_RECORD_MAX - 7);
+	free(body);
+	rc = journal_commit(j, &cause);
+	ok(rc == 1 && j->failure == NULL, "the largest record, from the cap "
+	    "on, fits the headroom (%s)", j->failure != NULL ? j->failure :
+	    "not failed");
+	append(j, NULL, 3, journal_active(j)->capacity);
+	rc = journal_commit(j, &cause);
+	room_again();
+	ok(rc == -1 && cause != NULL && strstr(cause, "no segment could be "
+	    "prepared") != NULL, "one more past the headroom fails the "
+	    "journal (%s)", cause != NULL ? cause : "no cause");
+	free(cause);
+	ok(reopen_has_all(j, dir, &want), "what was committed before is "
+	    "there after a reopen");
+}
+
+/*
  * Test a roll that finds no room to write what is pending to the segment
  * it leaves: it does not roll and does not fail the journal, the records
  * stay pending there and are written by the commit that finds room, and
@@ -2481,6 +2784,7 @@ main(void)
 	}
 	test_round_trip();
 	test_segment_sizes();
+	test_span_max();
 	test_roll_by_size();
 	test_prepared_left();
 	test_counts();
@@ -2492,6 +2796,10 @@ main(void)
 #ifdef FISH_TEST_HOOKS
 	test_no_room();
 	test_roll_no_room();
+	test_prepare_no_room();
+	test_cap_no_room();
+	test_cap_headroom();
+	test_cap_headroom_full();
 #endif
 	test_expire();
 	test_torn_tail();
