@@ -125,11 +125,11 @@ store_close(struct store *s)
 	if (journal_no_room(s->journal) != 0 &&
 	    (n = journal_pending(s->journal)) > 0)
 		log_warnx("journal: stopping with %llu record%s not written "
-		    "for want of room on disk %s", (unsigned long long)n,
-		    n == 1 ? "" : "s", s->redis == NULL ? "(none was "
+		    "%s", (unsigned long long)n, n == 1 ? "" : "s",
+		    s->redis == NULL ? "for want of room on disk (none was "
 		    "acknowledged; some may be recovered at the next start)" :
-		    "to the cache (what Redis acknowledged is read again from "
-		    "it at the next start)");
+		    "to the local cache for want of room on disk (what Redis "
+		    "acknowledged is read again from it at the next start)");
 	store_redis_close(s->redis);
 	retention_stop(s);
 	loop_prepare_remove(s->loop, store_prepare, s);
