@@ -678,6 +678,53 @@ logged() {
 	    fail "the tail begins after $after; the messages are $seqs"
 }
 
+# tail_has FILE PATH...: succeed once the tail writing FILE printed an
+# entry of each PATH.
+tail_has() {
+	local file=$1 path
+	shift
+	for path; do
+		grep -qF "\"path\":\"$path\"" "$file" || return
+	done
+}
+
+@test "a tail that loses its listener prints what another listener wrote before its own, its follower behind, once and in order" {
+	local url port_b seqs deaf=$BATS_TEST_TMPDIR/deaf
+	local out=$BATS_TEST_TMPDIR/tail.out
+	redis_proxy_start deafen "$deaf" "$BATS_TEST_TMPDIR/follower"
+	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	on_b fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	wait_until 10 connected "$B"
+	url=$(fish spawn --name inbox)
+	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c inbox)" = 1 ]'
+	start_tail "$out" "$url" --json
+
+	# A's follower hears nothing from now on: B's message, numbered
+	# first, does not reach A; A's own, numbered after it, is durable
+	# here once its append's reply came, as its 200 says.
+	touch "$deaf"
+	post "$(on_port "$url" "$port_b")/b" b
+	post "$url/a" a
+	# A dies before its follower brought B's message.  The tail, stopped
+	# meanwhile, reads what A sent it, then restarts A (its follower
+	# hears again) and resumes.
+	kill -STOP "$tail_pid"
+	kill_listener
+	rm "$deaf"
+	kill -CONT "$tail_pid"
+	wait_until 20 tail_has "$out" /b /a ||
+	    fail "the tail printed $(grep -o '"path":"[^"]*"' "$out" | tr '\n' ' ')"
+	kill -INT "$tail_pid"
+	reap "$tail_pid"
+	# Each entry once, in number order.
+	assert_equal "$(grep -c '"path":"/b"' "$out")" 1
+	assert_equal "$(grep -c '"path":"/a"' "$out")" 1
+	seqs=$(json_seqs "$out")
+	assert_equal "$seqs" "$(sort -nu <<<"$seqs")"
+}
+
 @test "a listener's name is its host and an id kept in its session directory, the same after a restart" {
 	local name dir=$FISH_HOME/sessions/default target=$BATS_TEST_TMPDIR/target
 	fish start --store "$STORE" >/dev/null
