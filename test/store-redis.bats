@@ -725,6 +725,52 @@ tail_has() {
 	assert_equal "$seqs" "$(sort -nu <<<"$seqs")"
 }
 
+# tail_resumed PID: succeed once the tail PID is connected again to the
+# listener now running (its socket to it is established).
+tail_resumed() {
+	local pid
+	pid=$(listener_pid) || return
+	ss -xp 2>/dev/null | grep -F "pid=$1," | grep -q ESTAB &&
+	    ss -xp 2>/dev/null | grep -qF "pid=$pid,"
+}
+
+@test "a tail resumed on a listener that reads the stream slowly prints nothing its client printed, and goes on" {
+	local url port_b seqs p slow=$BATS_TEST_TMPDIR/slow
+	local out=$BATS_TEST_TMPDIR/tail.out
+	redis_proxy_start hold "$slow" budget
+	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	on_b fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	wait_until 10 connected "$B"
+	url=$(fish spawn --name inbox)
+	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c inbox)" = 1 ]'
+	start_tail "$out" "$url" --json
+	post "$(on_port "$url" "$port_b")/one" one
+	post "$(on_port "$url" "$port_b")/two" two
+	wait_until 10 tail_has "$out" /one /two
+	# A dies; restarted by the tail, it reads the stream (the range
+	# script) only once $slow is gone: the tail resumes after /two on a
+	# listener whose timeline is complete below /one.
+	touch "$slow"
+	kill -STOP "$tail_pid"
+	kill_listener
+	kill -CONT "$tail_pid"
+	wait_until 20 test -s "$slow.hit"
+	wait_until 20 tail_resumed "$tail_pid"
+	rm "$slow"
+	post "$(on_port "$url" "$port_b")/three" three
+	wait_until 20 tail_has "$out" /three ||
+	    fail "the tail printed $(grep -o '"path":"[^"]*"' "$out" | tr '\n' ' ')"
+	kill -INT "$tail_pid"
+	reap "$tail_pid"
+	for p in /one /two /three; do
+		assert_equal "$p $(grep -c "\"path\":\"$p\"" "$out")" "$p 1"
+	done
+	seqs=$(json_seqs "$out")
+	assert_equal "$seqs" "$(sort -nu <<<"$seqs")"
+}
+
 @test "a listener's name is its host and an id kept in its session directory, the same after a restart" {
 	local name dir=$FISH_HOME/sessions/default target=$BATS_TEST_TMPDIR/target
 	fish start --store "$STORE" >/dev/null
