@@ -734,8 +734,8 @@ tail_resumed() {
 	    ss -xp 2>/dev/null | grep -qF "pid=$pid,"
 }
 
-@test "a tail resumed on a listener that reads the stream slowly prints nothing its client printed, and goes on" {
-	local url port_b seqs p slow=$BATS_TEST_TMPDIR/slow
+@test "a tail resumed on a listener that reads the stream slowly prints nothing its client printed, but an answer that came meanwhile, and goes on" {
+	local url held port_b seq seqs p slow=$BATS_TEST_TMPDIR/slow
 	local out=$BATS_TEST_TMPDIR/tail.out
 	redis_proxy_start hold "$slow" budget
 	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
@@ -743,18 +743,24 @@ tail_resumed() {
 	wait_until 10 connected "$A"
 	wait_until 10 connected "$B"
 	url=$(fish spawn --name inbox)
+	held=$(fish spawn --name held --hold --hold-timeout 60s)
 	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
-	wait_until 10 eval '[ "$(on_b fish ls | grep -c inbox)" = 1 ]'
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c held)" = 1 ]'
 	start_tail "$out" "$url" --json
 	post "$(on_port "$url" "$port_b")/one" one
+	curl -sS -o /dev/null --max-time 60 -d h \
+	    "$(on_port "$held" "$port_b")/h" 3>&- &
 	post "$(on_port "$url" "$port_b")/two" two
-	wait_until 10 tail_has "$out" /one /two
+	wait_until 10 tail_has "$out" /one /h /two
+	seq=$(grep -F '"path":"/h"' "$out" | fish field /seq)
 	# A dies; restarted by the tail, it reads the stream (the range
 	# script) only once $slow is gone: the tail resumes after /two on a
-	# listener whose timeline is complete below /one.
+	# listener whose timeline is complete below /one.  B answers /h
+	# meanwhile: the client saw it held, never answered.
 	touch "$slow"
 	kill -STOP "$tail_pid"
 	kill_listener
+	on_b fish reply "$seq" --body done
 	kill -CONT "$tail_pid"
 	wait_until 20 test -s "$slow.hit"
 	wait_until 20 tail_resumed "$tail_pid"
@@ -767,7 +773,10 @@ tail_resumed() {
 	for p in /one /two /three; do
 		assert_equal "$p $(grep -c "\"path\":\"$p\"" "$out")" "$p 1"
 	done
-	seqs=$(json_seqs "$out")
+	# /h twice: held, then with its answer.
+	assert_equal "$(grep -F '"path":"/h"' "$out" | grep -c '"answer"')" 1
+	assert_equal "$(grep -c '"path":"/h"' "$out")" 2
+	seqs=$(grep -vF '"answer"' "$out" | json_seqs)
 	assert_equal "$seqs" "$(sort -nu <<<"$seqs")"
 }
 
