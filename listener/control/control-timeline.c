@@ -430,12 +430,29 @@ timeline_tail_step(struct conn *c, void *arg)
 }
 
 /*
+ * Tell whether m has what its entry shows only once it is over: a
+ * request we sent, its outcome; a held or forwarded one, its answer.
+ */
+static int
+timeline_over(const struct message *m)
+{
+	if (m->hook == NULL)
+		return (m->state == MESSAGE_SENT ||
+		    m->state == MESSAGE_UNANSWERED);
+	return (m->answer != 0);
+}
+
+/*
  * A message became durable, a request we sent has its outcome, or one
  * received has its answer, or (m NULL) the timeline is complete further:
  * move every tail on.  An outcome or an answer goes to the tails whose
  * cursor passed its entry already (a message that just became durable is
  * never behind a cursor: it is above where the timeline was complete);
- * the others send it with that entry.
+ * the others send it with that entry.  But for a tail resumed on a
+ * listener that is behind, an entry its client printed is passed over
+ * unsent, whenever its cursor gets to it: stopped meanwhile (its output
+ * to drain, an entry not yet durable), it would pass over an outcome its
+ * client never saw.  Such an outcome goes now, a repeat as any other.
  */
 static void
 timeline_notify(struct message *m, void *arg)
@@ -452,7 +469,12 @@ timeline_notify(struct message *m, void *arg)
 		if (m != NULL && m->seq < sub->next) {
 			if (timeline_selected(m, sub->hooks, sub->nhooks))
 				timeline_send_entry(c, m, &sub->where);
-		} else if (!sub->behind)
+			continue;
+		}
+		if (m != NULL && m->seq <= sub->printed && timeline_over(m) &&
+		    timeline_selected(m, sub->hooks, sub->nhooks))
+			timeline_send_entry(c, m, &sub->where);
+		if (!sub->behind)
 			timeline_tail_step(c, sub);
 	}
 }
