@@ -725,6 +725,30 @@ tail_has() {
 	assert_equal "$seqs" "$(sort -nu <<<"$seqs")"
 }
 
+@test "a tail holds its listener's own message back while the follower is deaf, and prints it once it hears again; wait has it at once" {
+	local inbox other deaf=$BATS_TEST_TMPDIR/deaf
+	local out=$BATS_TEST_TMPDIR/tail.out
+	redis_proxy_start deafen "$deaf" "$BATS_TEST_TMPDIR/follower"
+	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	wait_until 10 connected "$A"
+	inbox=$(fish spawn --name inbox)
+	other=$(fish spawn --name other)
+	start_tail "$out" "$inbox" --json
+	touch "$deaf"
+	post "$other/own" own
+	# Durable (its append's reply came): wait has it, the tail not, as
+	# a message of another listener may come below it.
+	run fish wait "$other" --json --timeout 5
+	assert_success
+	assert_equal "$(fish field /path <<<"$output")" /own
+	run tail_has "$out" /own
+	assert_failure
+	rm "$deaf"
+	wait_until 20 tail_has "$out" /own ||
+	    fail "the tail printed $(grep -o '"path":"[^"]*"' "$out" | tr '\n' ' ')"
+	assert_equal "$(grep -c '"path":"/own"' "$out")" 1
+}
+
 # tail_resumed PID: succeed once the tail PID is connected again to the
 # listener now running (its socket to it is established).
 tail_resumed() {
