@@ -749,13 +749,17 @@ tail_has() {
 	assert_equal "$(grep -c '"path":"/own"' "$out")" 1
 }
 
-# tail_resumed PID: succeed once the tail PID is connected again to the
-# listener now running (its socket to it is established).
+# tail_resumed PID: succeed once the tail PID is connected to the
+# listener now running: one of its sockets' peer is one of the
+# listener's.
 tail_resumed() {
 	local pid
 	pid=$(listener_pid) || return
-	ss -xp 2>/dev/null | grep -F "pid=$1," | grep -q ESTAB &&
-	    ss -xp 2>/dev/null | grep -qF "pid=$pid,"
+	ss -xpH state established 2>/dev/null | awk -v t="pid=$1," \
+	    -v l="pid=$pid," '
+		index($0, l) { mine[$5] = 1 }
+		index($0, t) { peer[$7] = 1 }
+		END { for (i in peer) if (i in mine) exit 0; exit 1 }'
 }
 
 @test "a tail resumed on a listener that reads the stream slowly prints nothing its client printed, but an answer that came meanwhile, and goes on" {
