@@ -7,6 +7,10 @@
  * where the listener said it began), so that it misses nothing durable
  * and prints nothing twice; if it is stopped (fish stop), the listener
  * says so and tail ends with exit status 3.  SIGINT ends it with 130.
+ * The listener sends entries in seq order (but for an outcome or an
+ * answer, which repeats an earlier entry), with Redis too
+ * (control-timeline.c): nothing numbered below the last entry printed
+ * is still to come.
  */
 #include "config.h"
 
@@ -36,8 +40,9 @@ const struct cmd_entry cmd_tail_entry = {
 	    "(exit 3).  With HOOKs (URL, token or name), only what those hooks\n"
 	    "receive.  A request sent shows as it starts, then with its\n"
 	    "outcome; a held or forwarded one received, then with its answer.\n"
-	    "If the listener dies, tail restarts it and goes on after the last\n"
-	    "entry it printed.\n"
+	    "Entries come in sequence order, each once (an outcome or answer\n"
+	    "repeats its entry).  If the listener dies, tail restarts it and\n"
+	    "goes on after the last entry it printed.\n"
 	    "\n"
 	    "  --json          print one JSON object per line, with the bodies\n"
 	    "  --method M      only requests of method M (GET|POST: either)\n"

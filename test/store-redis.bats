@@ -700,6 +700,136 @@ logged() {
 	    fail "the tail begins after $after; the messages are $seqs"
 }
 
+# tail_has FILE PATH...: succeed once the tail writing FILE printed an
+# entry of each PATH.
+tail_has() {
+	local file=$1 path
+	shift
+	for path; do
+		grep -qF "\"path\":\"$path\"" "$file" || return
+	done
+}
+
+@test "a tail that loses its listener prints what another listener wrote before its own, its follower behind, once and in order" {
+	local url port_b seqs deaf=$BATS_TEST_TMPDIR/deaf
+	local out=$BATS_TEST_TMPDIR/tail.out
+	redis_proxy_start deafen "$deaf" "$BATS_TEST_TMPDIR/follower"
+	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	on_b fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	wait_until 10 connected "$B"
+	url=$(fish spawn --name inbox)
+	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c inbox)" = 1 ]'
+	start_tail "$out" "$url" --json
+
+	# A's follower hears nothing from now on: B's message, numbered
+	# first, does not reach A; A's own, numbered after it, is durable
+	# here once its append's reply came, as its 200 says.
+	touch "$deaf"
+	post "$(on_port "$url" "$port_b")/b" b
+	post "$url/a" a
+	# A dies before its follower brought B's message.  The tail, stopped
+	# meanwhile, reads what A sent it, then restarts A (its follower
+	# hears again) and resumes.
+	kill -STOP "$tail_pid"
+	kill_listener
+	rm "$deaf"
+	kill -CONT "$tail_pid"
+	wait_until 20 tail_has "$out" /b /a ||
+	    fail "the tail printed $(grep -o '"path":"[^"]*"' "$out" | tr '\n' ' ')"
+	kill -INT "$tail_pid"
+	reap "$tail_pid"
+	# Each entry once, in number order.
+	assert_equal "$(grep -c '"path":"/b"' "$out")" 1
+	assert_equal "$(grep -c '"path":"/a"' "$out")" 1
+	seqs=$(json_seqs "$out")
+	assert_equal "$seqs" "$(sort -nu <<<"$seqs")"
+}
+
+@test "a tail holds its listener's own message back while the follower is deaf, and prints it once it hears again; wait has it at once" {
+	local inbox other deaf=$BATS_TEST_TMPDIR/deaf
+	local out=$BATS_TEST_TMPDIR/tail.out
+	redis_proxy_start deafen "$deaf" "$BATS_TEST_TMPDIR/follower"
+	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	wait_until 10 connected "$A"
+	inbox=$(fish spawn --name inbox)
+	other=$(fish spawn --name other)
+	start_tail "$out" "$inbox" --json
+	touch "$deaf"
+	post "$other/own" own
+	# Durable (its append's reply came): wait has it, the tail not, as
+	# a message of another listener may come below it.
+	run fish wait "$other" --json --timeout 5
+	assert_success
+	assert_equal "$(fish field /path <<<"$output")" /own
+	run tail_has "$out" /own
+	assert_failure
+	rm "$deaf"
+	wait_until 20 tail_has "$out" /own ||
+	    fail "the tail printed $(grep -o '"path":"[^"]*"' "$out" | tr '\n' ' ')"
+	assert_equal "$(grep -c '"path":"/own"' "$out")" 1
+}
+
+# tail_resumed PID: succeed once the tail PID is connected to the
+# listener now running: one of its sockets' peer is one of the
+# listener's.
+tail_resumed() {
+	local pid
+	pid=$(listener_pid) || return
+	ss -xpH state established 2>/dev/null | awk -v t="pid=$1," \
+	    -v l="pid=$pid," '
+		index($0, l) { mine[$5] = 1 }
+		index($0, t) { peer[$7] = 1 }
+		END { for (i in peer) if (i in mine) exit 0; exit 1 }'
+}
+
+@test "a tail resumed on a listener that reads the stream slowly prints nothing its client printed, but an answer that came meanwhile, and goes on" {
+	local url held port_b seq seqs p slow=$BATS_TEST_TMPDIR/slow
+	local out=$BATS_TEST_TMPDIR/tail.out
+	redis_proxy_start hold "$slow" budget
+	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	on_b fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	wait_until 10 connected "$B"
+	url=$(fish spawn --name inbox)
+	held=$(fish spawn --name held --hold --hold-timeout 60s)
+	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c held)" = 1 ]'
+	start_tail "$out" "$url" --json
+	post "$(on_port "$url" "$port_b")/one" one
+	curl -sS -o /dev/null --max-time 60 -d h \
+	    "$(on_port "$held" "$port_b")/h" 3>&- &
+	post "$(on_port "$url" "$port_b")/two" two
+	wait_until 10 tail_has "$out" /one /h /two
+	seq=$(grep -F '"path":"/h"' "$out" | fish field /seq)
+	# A dies; restarted by the tail, it reads the stream (the range
+	# script) only once $slow is gone: the tail resumes after /two on a
+	# listener whose timeline is complete below /one.  B answers /h
+	# meanwhile: the client saw it held, never answered.
+	touch "$slow"
+	kill -STOP "$tail_pid"
+	kill_listener
+	on_b fish reply "$seq" --body done
+	kill -CONT "$tail_pid"
+	wait_until 20 test -s "$slow.hit"
+	wait_until 20 tail_resumed "$tail_pid"
+	rm "$slow"
+	post "$(on_port "$url" "$port_b")/three" three
+	wait_until 20 tail_has "$out" /three ||
+	    fail "the tail printed $(grep -o '"path":"[^"]*"' "$out" | tr '\n' ' ')"
+	kill -INT "$tail_pid"
+	reap "$tail_pid"
+	for p in /one /two /three; do
+		assert_equal "$p $(grep -c "\"path\":\"$p\"" "$out")" "$p 1"
+	done
+	# /h twice: held, then with its answer.
+	assert_equal "$(grep -F '"path":"/h"' "$out" | grep -c '"answer"')" 1
+	assert_equal "$(grep -c '"path":"/h"' "$out")" 2
+	seqs=$(grep -vF '"answer"' "$out" | json_seqs)
+	assert_equal "$seqs" "$(sort -nu <<<"$seqs")"
+}
+
 @test "a listener's name is its host and an id kept in its session directory, the same after a restart" {
 	local name dir=$FISH_HOME/sessions/default target=$BATS_TEST_TMPDIR/target
 	fish start --store "$STORE" >/dev/null

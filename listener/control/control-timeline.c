@@ -23,13 +23,17 @@
  * A tail is a cursor over the same index: it sends every durable entry
  * after the one its client printed last, a part at a time as for a log,
  * and once it has caught up, each entry as it becomes durable.  The cursor
- * never passes an entry that is not durable yet, and new entries take
- * higher sequence numbers, so "every selected entry before the cursor has
- * been sent" holds across the catching up and the live part, with nothing
- * missed or sent twice; and a client that lost its listener resumes after
- * the sequence number it printed last, which was durable.  The outcome of
- * a request whose entry was sent already is sent again, whole, when it
- * comes, and so is a received entry when its answer comes.
+ * never passes an entry that is not durable yet, nor one above where the
+ * timeline is complete (store_complete: with Redis, an entry of another
+ * listener may come after this listener's own that Redis numbered after
+ * it), and new entries take higher sequence numbers, so "every selected
+ * entry before the cursor has been sent" holds across the catching up
+ * and the live part, with nothing missed or sent twice, in seq order;
+ * and a client that lost its listener resumes after the sequence number
+ * it printed last, which was durable, with nothing before it to come.
+ * The outcome of a request whose entry was sent already is sent again,
+ * whole, when it comes, and so is a received entry when its answer
+ * comes.
  *
  * Logs and tails may be filtered ("where", as wait's --where: see
  * filter.h), matched against the record with the entry's "http_status".
@@ -72,6 +76,7 @@ struct subscriber {
 	struct timeline_filters	  where;
 	uint64_t		  next;	/* every selected entry before it
 					   has been sent */
+	uint64_t		  printed; /* its client printed up to it */
 	int			  behind; /* waits for its output to drain */
 	TAILQ_ENTRY(subscriber)	  entry;
 };
@@ -385,9 +390,9 @@ timeline_tail_free(struct subscriber *sub)
 
 /*
  * Send a tail's entries from its cursor on while c's output stays small:
- * up to the first entry not yet durable, whose turn comes when it is
- * (timeline_notify).  Called again when c's output has drained, if it
- * stopped for that.
+ * up to the first entry not yet durable, or above where the timeline is
+ * complete, whose turn comes when that changes (timeline_notify).
+ * Called again when c's output has drained, if it stopped for that.
  */
 static void
 timeline_tail_step(struct conn *c, void *arg)
@@ -395,12 +400,13 @@ timeline_tail_step(struct conn *c, void *arg)
 	struct subscriber	 *sub = arg;
 	struct message		**all, *m;
 	size_t			  n, i, sent = 0, looked = 0;
+	uint64_t		  complete = store_complete(control_store(c));
 
 	all = store_messages(control_store(c), &n);
 	for (i = store_message_index(control_store(c), sub->next); i < n;
 	    i++) {
 		m = all[i];
-		if (m->state == MESSAGE_PENDING)
+		if (m->state == MESSAGE_PENDING || m->seq > complete)
 			break;
 		if (control_pending(c) >= CONTROL_OUT_BOUND ||
 		    sent >= LOG_STEP_ENTRIES || looked >= LOG_STEP_MESSAGES) {
@@ -412,7 +418,8 @@ timeline_tail_step(struct conn *c, void *arg)
 		}
 		sub->next = m->seq + 1;
 		looked++;
-		if (timeline_selected(m, sub->hooks, sub->nhooks) &&
+		if (m->seq > sub->printed &&
+		    timeline_selected(m, sub->hooks, sub->nhooks) &&
 		    timeline_send_entry(c, m, &sub->where) == 0)
 			sent++;
 	}
@@ -423,11 +430,29 @@ timeline_tail_step(struct conn *c, void *arg)
 }
 
 /*
+ * Tell whether m has what its entry shows only once it is over: a
+ * request we sent, its outcome; a held or forwarded one, its answer.
+ */
+static int
+timeline_over(const struct message *m)
+{
+	if (m->hook == NULL)
+		return (m->state == MESSAGE_SENT ||
+		    m->state == MESSAGE_UNANSWERED);
+	return (m->answer != 0);
+}
+
+/*
  * A message became durable, a request we sent has its outcome, or one
- * received has its answer: move every tail on.  An outcome or an answer
- * goes to the tails whose cursor passed its entry already (a message
- * that just became durable is never behind a cursor); the others send it
- * with that entry.
+ * received has its answer, or (m NULL) the timeline is complete further:
+ * move every tail on.  An outcome or an answer goes to the tails whose
+ * cursor passed its entry already (a message that just became durable is
+ * never behind a cursor: it is above where the timeline was complete);
+ * the others send it with that entry.  But for a tail resumed on a
+ * listener that is behind, an entry its client printed is passed over
+ * unsent, whenever its cursor gets to it: stopped meanwhile (its output
+ * to drain, an entry not yet durable), it would pass over an outcome its
+ * client never saw.  Such an outcome goes now, a repeat as any other.
  */
 static void
 timeline_notify(struct message *m, void *arg)
@@ -441,10 +466,15 @@ timeline_notify(struct message *m, void *arg)
 			timeline_tail_free(sub);
 			continue;
 		}
-		if (m->seq < sub->next) {
+		if (m != NULL && m->seq < sub->next) {
 			if (timeline_selected(m, sub->hooks, sub->nhooks))
 				timeline_send_entry(c, m, &sub->where);
-		} else if (!sub->behind)
+			continue;
+		}
+		if (m != NULL && m->seq <= sub->printed && timeline_over(m) &&
+		    timeline_selected(m, sub->hooks, sub->nhooks))
+			timeline_send_entry(c, m, &sub->where);
+		if (!sub->behind)
 			timeline_tail_step(c, sub);
 	}
 }
@@ -487,25 +517,34 @@ timeline_stop(void)
  * the next real number then, never past it: a client that loses its
  * listener resumes after the greater of this and the last entry it
  * printed, and told 2^62 it would skip every entry that came meanwhile.
+ * Nor does it begin above where the timeline is complete: an entry below
+ * that may come yet (timeline_tail_step).
  */
 static uint64_t
 timeline_now(struct store *store)
 {
 	struct message	**all;
 	size_t		  n, i;
-	uint64_t	  next = store_next_seq(store);
+	uint64_t	  next = store_next_seq(store), now;
+	uint64_t	  complete = store_complete(store);
 
 	all = store_messages(store, &n);
 	for (i = n; i > 0 && all[i - 1]->state == MESSAGE_PENDING; i--)
 		;
-	return (i == n || all[i]->seq > next ? next : all[i]->seq);
+	now = i == n || all[i]->seq > next ? next : all[i]->seq;
+	return (complete < now ? complete + 1 : now);
 }
 
 /*
  * Reply to "tail": acknowledge with "after", the sequence number after
  * which it starts: the request's own "after" (the last entry its client
  * printed), or the last durable one.  Then send the entry of every message
- * after it, those in the journal first, until the client goes away.
+ * after it, those in the journal first, until the client goes away.  A
+ * cursor after the request's "after" would send entries that come below
+ * it, with Redis while this store's follower is behind the one of the
+ * listener the client printed them from, as outcomes: printed twice.  It
+ * begins where the timeline is complete, if that is before, and passes
+ * over what the client printed.
  */
 void
 timeline_tail(struct conn *c, struct proto_frame *f)
@@ -533,12 +572,16 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 	sub->hooks = hooks;
 	sub->nhooks = (size_t)n;
 	sub->where = where;
-	sub->next = after >= 0 ? (uint64_t)after + 1 :
-	    timeline_now(control_store(c));
+	sub->next = timeline_now(control_store(c));
+	if (after >= 0) {
+		sub->printed = (uint64_t)after;
+		if (sub->next > sub->printed + 1)
+			sub->next = sub->printed + 1;
+	}
 	TAILQ_INSERT_TAIL(&subscribers, sub, entry);
 	r = proto_reply(EXIT_OK, NULL);
-	json_object_object_add(r, "after",
-	    json_object_new_int64((int64_t)(sub->next - 1)));
+	json_object_object_add(r, "after", json_object_new_int64(after >= 0 ?
+	    after : (int64_t)(sub->next - 1)));
 	control_reply(c, r, NULL, 0);
 	control_streaming(c);
 	timeline_tail_step(c, sub);

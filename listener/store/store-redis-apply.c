@@ -116,6 +116,7 @@ store_redis_apply_release_held(struct store_redis *sr)
 {
 	struct sr_held		*h;
 	struct sr_catch_up	*c;
+	int			 released = 0;
 
 	while (sr->followed.n == 0 && (h = TAILQ_FIRST(&sr->held)) != NULL &&
 	    h->fetch == SR_FETCH_NONE) {
@@ -124,7 +125,11 @@ store_redis_apply_release_held(struct store_redis *sr)
 		sr_apply(sr, &h->e);
 		free(h->storage);
 		free(h);
+		released = 1;
 	}
+	/* Entries of this store's own after them may be sent now. */
+	if (released)
+		store_notify(sr->store, NULL);
 	while ((c = TAILQ_FIRST(&sr->catch_ups)) != NULL &&
 	    c->mark <= sr->released) {
 		TAILQ_REMOVE(&sr->catch_ups, c, entry);
@@ -277,6 +282,8 @@ store_redis_apply_on_entry(const struct redis_entry *re, void *arg)
 	}
 	if (own && re->from[sr->fromlen] == '.') {
 		sr_on_own(sr, re);
+		/* The timeline may be complete further (store_complete). */
+		store_notify(sr->store, NULL);
 		return;
 	}
 	if (type == 0) {

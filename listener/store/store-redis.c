@@ -348,6 +348,31 @@ store_redis_durable(const struct store_redis *sr)
 }
 
 /*
+ * Return the seq up to which this store holds every entry of the stream
+ * under its real number: the follower brought them (it reads the stream
+ * in order), none is held back, and none of this store's own awaits its
+ * append's reply.  Above it, an entry may still come with a lower seq
+ * than one this store holds: its own, acknowledged by the append's
+ * reply before the follower brought an entry of another listener that
+ * Redis numbered before it.  A tail sends nothing above it
+ * (control-timeline.c), so that it sends in seq order.
+ */
+uint64_t
+store_redis_complete(const struct store_redis *sr)
+{
+	const struct sr_held	*h;
+	uint64_t		 complete = sr->seq_seen;
+	size_t			 i;
+
+	if ((h = TAILQ_FIRST(&sr->held)) != NULL && h->e.seq <= complete)
+		complete = h->e.seq - 1;
+	for (i = 0; i < sr->followed.n; i++)
+		if (sr->followed.v[i].seq <= complete)
+			complete = sr->followed.v[i].seq - 1;
+	return (complete);
+}
+
+/*
  * Tell whether the stream has been read to its end once and applied
  * (store_redis_apply_note_read): from then on, for good.
  */

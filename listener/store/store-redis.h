@@ -33,5 +33,6 @@ struct store_heartbeat *store_redis_heartbeat(struct store_redis *);
 struct store_lease *store_redis_lease(struct store_redis *);
 int		 store_redis_durable(const struct store_redis *);
 uint64_t	 store_redis_holding(const struct store_redis *);
+uint64_t	 store_redis_complete(const struct store_redis *);
 
 #endif

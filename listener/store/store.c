@@ -572,6 +572,20 @@ store_settled(const struct store *s)
 	return (s->redis == NULL || store_redis_tried(s->redis));
 }
 
+/*
+ * Return the sequence number up to which the timeline is complete: no
+ * message numbered up to it can join it from now on, only messages
+ * numbered after it.  The journal numbers what it writes in order: all
+ * of them.  A replicated store is complete as far as its follower read
+ * the stream (store_redis_complete); when that moves on without a
+ * message joining the timeline, its observers are told with NULL.
+ */
+uint64_t
+store_complete(const struct store *s)
+{
+	return (s->redis == NULL ? UINT64_MAX : store_redis_complete(s->redis));
+}
+
 /* Return the sequence number the next record will take. */
 uint64_t
 store_next_seq(struct store *s)
@@ -579,7 +593,11 @@ store_next_seq(struct store *s)
 	return (s->next_seq);
 }
 
-/* Call cb(m, arg) for every message that joins the timeline from now on. */
+/*
+ * Call cb(m, arg) for every message that joins the timeline from now on,
+ * or changes in it; cb(NULL, arg) when the timeline becomes complete
+ * further (store_complete) with no message joining it.
+ */
 void
 store_observe(struct store *s, store_observer_cb cb, void *arg)
 {
@@ -590,7 +608,10 @@ store_observe(struct store *s, store_observer_cb cb, void *arg)
 	s->nobservers++;
 }
 
-/* Tell every observer that m joined the timeline, or changed in it. */
+/*
+ * Tell every observer that m joined the timeline, or changed in it; NULL:
+ * that the timeline is complete further (store_complete).
+ */
 void
 store_notify(struct store *s, struct message *m)
 {

@@ -248,6 +248,7 @@ struct message	*store_message(struct store *, uint64_t);
 struct message	**store_messages(struct store *, size_t *);
 size_t		 store_message_index(struct store *, uint64_t);
 uint64_t	 store_next_seq(struct store *);
+uint64_t	 store_complete(const struct store *);
 int		 store_read(struct store *, const struct message *,
 		    struct journal_record *, char **);
 int		 store_read_answer(struct store *, const struct message *,

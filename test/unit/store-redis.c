@@ -273,6 +273,21 @@ test_message(struct fixture *a, struct fixture *b)
 	ok(run_while(seen_in, &sw), "the take on B dequeues it on A");
 }
 
+/*
+ * Tell whether f's timeline is complete (store_complete) up to the last
+ * message it indexes: its follower brought every entry up to it.
+ */
+static int
+complete_to_last(void *arg)
+{
+	struct fixture	 *f = arg;
+	struct message	**all;
+	size_t		  n;
+
+	all = store_messages(f->store, &n);
+	return (n > 0 && store_complete(f->store) >= all[n - 1]->seq);
+}
+
 /* Seqs from both stores: unique, and in one order on both. */
 static void
 test_order(struct fixture *a, struct fixture *b)
@@ -302,6 +317,8 @@ test_order(struct fixture *a, struct fixture *b)
 	}
 	ok(same && na == 11 && nb == 11, "A and B index the same 11 seqs, "
 	    "unique and in order (%zu and %zu)", na, nb);
+	ok(run_while(complete_to_last, a) && run_while(complete_to_last, b),
+	    "both are complete up to the last once their followers read it");
 }
 
 /*

@@ -352,6 +352,8 @@ test_refuse(void)
 	store_commit(f.store);
 	ok(m->state == MESSAGE_REFUSED && seen.n == 1 && seen.seqs[0] == seq,
 	    "then observers see it in the timeline");
+	ok(store_complete(f.store) == UINT64_MAX, "the journal's timeline "
+	    "is complete as far as it goes: it numbers in order");
 	o = json_tokener_parse("{\"status\":410,\"reason\":\"closed\"}");
 	json_object_object_add(o, "token", json_object_new_string(h->token));
 	store_refuse(f.store, h, o);
