@@ -43,13 +43,15 @@ const struct cmd_entry cmd_sessions_entry = {
 	.help =
 	    "List the sessions of $FISH_HOME, one line each: name, listener pid\n"
 	    "(\"stopped\" when none runs; \"not answering\" when one holds its\n"
-	    "pid lock but does not answer within 2s), base URL, hooks and\n"
-	    "queued messages (\"-\" for a stopped session), and idle time: how\n"
-	    "long since its journal last changed.  Starts no listener.\n"
+	    "pid lock but does not answer within 2s; \"not answering: stopped\",\n"
+	    "\"traced\" or \"frozen\" when that can be told, and a line on stderr\n"
+	    "says what lets it run), base URL, hooks and queued messages (\"-\"\n"
+	    "for a stopped session), and idle time: how long since its journal\n"
+	    "last changed.  Starts no listener.\n"
 	    "\n"
 	    "  --json        print one JSON object per session and line: name,\n"
-	    "                running, and when known pid, answering, url, hooks,\n"
-	    "                queued, idle_ms\n"
+	    "                running, and when known pid, answering, held,\n"
+	    "                url, hooks, queued, idle_ms\n"
 	    "  -h, --help    show this help\n",
 	.exec = cmd_sessions_exec
 };

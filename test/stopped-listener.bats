@@ -8,7 +8,9 @@
 # (FISH_TEST_STOPPED_MS shortens that while), whether it was stopped
 # before the command connected or while it waited; a listener that works,
 # however long it is silent, is waited for; what a command gave up on is
-# not done when the listener is resumed.
+# not done when the listener is resumed.  status and sessions, bounded by
+# deadlines of their own, say within them why it does not answer, and
+# what lets it run again.
 
 bats_require_minimum_version 1.5.0
 
