@@ -60,6 +60,7 @@
 #include "clock.h"
 #include "fish.h"
 #include "freezer.h"
+#include "xmalloc.h"
 
 /* How long a listener must stay stopped before a client gives up on it. */
 #define CLIENT_STOPPED_MS	5000
@@ -247,6 +248,46 @@ client_say_held(const struct client *c, pid_t pid, char held,
 		fish_warnx("the listener of session '%s' (pid %ld) is in the "
 		    "frozen cgroup '%s'%s; thaw it with: %s", c->session.name,
 		    (long)pid, f->cgroup, had, f->thaw);
+}
+
+/*
+ * Describe why listener pid, found not answering by a caller with a
+ * deadline of its own (status, sessions), does not: what holds it and the
+ * one command that lets it run again, as "stopped by a signal; resume it
+ * with: kill -CONT N".  Return NULL when that cannot be told (it runs or
+ * is stuck, or /proc is not ours).  *held gets a word for JSON:
+ * "stopped", "traced" or "frozen" (NULL with NULL).  Caller frees.
+ */
+char *
+client_why_silent(pid_t pid, const char **held)
+{
+	struct freezer	 f = { NULL, NULL };
+	char		*why = NULL;
+
+	*held = NULL;
+	if (pid <= 0 || !client_proc_ours())
+		return (NULL);
+	switch (client_held(pid)) {
+	case 'T':
+		*held = "stopped";
+		xasprintf(&why, "stopped by a signal; resume it with: "
+		    "kill -CONT %ld", (long)pid);
+		break;
+	case 't':
+		*held = "traced";
+		why = xstrdup("held by a debugger or tracer");
+		break;
+	case 'F':
+		/* Thawed since the look: it runs, and is only slow. */
+		if (freezer_find(FREEZER_ROOT, pid, &f) == -1)
+			break;
+		*held = "frozen";
+		xasprintf(&why, "in the frozen cgroup '%s'; thaw it with: %s",
+		    f.cgroup, f.thaw);
+		freezer_release(&f);
+		break;
+	}
+	return (why);
 }
 
 /*

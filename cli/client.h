@@ -97,5 +97,7 @@ int	 client_silence_timeout(const struct client *, int);
 int	 client_silence(struct client *);
 /* client-silence.c, for client-start.c too */
 char	 client_process_state(pid_t);
+/* client-silence.c, for status and sessions */
+char	*client_why_silent(pid_t, const char **);
 
 #endif

@@ -43,13 +43,15 @@ const struct cmd_entry cmd_sessions_entry = {
 	.help =
 	    "List the sessions of $FISH_HOME, one line each: name, listener pid\n"
 	    "(\"stopped\" when none runs; \"not answering\" when one holds its\n"
-	    "pid lock but does not answer within 2s), base URL, hooks and\n"
-	    "queued messages (\"-\" for a stopped session), and idle time: how\n"
-	    "long since its journal last changed.  Starts no listener.\n"
+	    "pid lock but does not answer within 2s; \"not answering: stopped\",\n"
+	    "\"traced\" or \"frozen\" when that can be told, and a line on stderr\n"
+	    "says what lets it run), base URL, hooks and queued messages (\"-\"\n"
+	    "for a stopped session), and idle time: how long since its journal\n"
+	    "last changed.  Starts no listener.\n"
 	    "\n"
 	    "  --json        print one JSON object per session and line: name,\n"
-	    "                running, and when known pid, answering, url, hooks,\n"
-	    "                queued, idle_ms\n"
+	    "                running, and when known pid, answering, held,\n"
+	    "                url, hooks, queued, idle_ms\n"
 	    "  -h, --help    show this help\n",
 	.exec = cmd_sessions_exec
 };
@@ -89,7 +91,9 @@ cmd_sessions_ask(const char *name)
 	int64_t			 deadline;
 
 	deadline = clock_mono_ms() + SESSIONS_ASK_MS;
-	if (client_init(&c, name, CLIENT_RESILIENT) != EXIT_OK)
+	/* The deadline alone bounds it: describe says why it is silent. */
+	if (client_init(&c, name, CLIENT_RESILIENT | CLIENT_BOUNDED) !=
+	    EXIT_OK)
 		return (NULL);
 	/*
 	 * A full queue of connections is retried until the deadline only,
@@ -154,6 +158,24 @@ cmd_sessions_copy(struct json_object *o, struct json_object *reply,
 }
 
 /*
+ * Note in o why the listener pid of session name does not answer, when
+ * that can be told ("held"), and say on stderr what lets it run again.
+ */
+static void
+cmd_sessions_held(struct json_object *o, const char *name, pid_t pid)
+{
+	const char	*held;
+	char		*why;
+
+	if ((why = client_why_silent(pid, &held)) == NULL)
+		return;
+	json_object_object_add(o, "held", json_object_new_string(held));
+	fish_warnx("session '%s': pid %ld is not answering (%s)", name,
+	    (long)pid, why);
+	free(why);
+}
+
+/*
  * Describe session name as a JSON object in *o.  Return 0; or -1 after
  * saying why it cannot be read; or 1 when it is gone (purged since it was
  * listed).
@@ -188,6 +210,8 @@ cmd_sessions_describe(const char *name, struct json_object **o)
 		reply = cmd_sessions_ask(name);
 		json_object_object_add(*o, "answering",
 		    json_object_new_boolean(reply != NULL));
+		if (reply == NULL)
+			cmd_sessions_held(*o, name, pid);
 	}
 	if (reply != NULL && (url = proto_string(reply, "url")) != NULL)
 		json_object_object_add(*o, "url", json_object_new_string(url));
@@ -235,6 +259,23 @@ cmd_sessions_idle(int64_t ms)
 	return (s);
 }
 
+/* Return what follows a listener's pid in its cell: why it is silent. */
+static const char *
+cmd_sessions_silence(struct json_object *o)
+{
+	const char	*held;
+
+	if (proto_bool(o, "answering"))
+		return ("");
+	if ((held = proto_string(o, "held")) == NULL)
+		return (" (not answering)");
+	if (strcmp(held, "stopped") == 0)
+		return (" (not answering: stopped)");
+	if (strcmp(held, "traced") == 0)
+		return (" (not answering: traced)");
+	return (" (not answering: frozen)");
+}
+
 /* Return the text of one cell of a session's row; caller frees. */
 static char *
 cmd_sessions_cell(struct json_object *o, int column)
@@ -254,8 +295,7 @@ cmd_sessions_cell(struct json_object *o, int column)
 			s = "starting";
 		else {
 			xasprintf(&text, "%" PRId64 "%s", proto_int(o, "pid",
-			    0), proto_bool(o, "answering") ? "" :
-			    " (not answering)");
+			    0), cmd_sessions_silence(o));
 			return (text);
 		}
 		break;

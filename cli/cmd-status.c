@@ -50,7 +50,11 @@ const struct cmd_entry cmd_status_entry = {
 	    "--tunnel, the tunnel's URL, whether it is up, its pid and restarts,\n"
 	    "and when its URL last changed.  Exit 3 when it is not running\n"
 	    "(\"exists\": false in JSON when the session does not exist at\n"
-	    "all), or does not answer within 5s (\"answering\": false),\n"
+	    "all), or does not answer within 5s (\"answering\": false):\n"
+	    "then it says why when that can be told, and what lets it run\n"
+	    "again: stopped by a signal, and the kill that resumes it; held\n"
+	    "by a debugger; or in a frozen cgroup, and the command that thaws\n"
+	    "it (\"held\": stopped, traced or frozen in JSON),\n"
 	    "or its session is refused (one line on stderr says why);\n"
 	    "status never starts it.\n"
 	    "\n"
@@ -345,23 +349,36 @@ cmd_status_human(struct json_object *reply)
 }
 
 /*
- * Say that the running listener did not answer within STATUS_ASK_MS;
+ * Say that the running listener did not answer within STATUS_ASK_MS, and
+ * why when it can be told (stopped, traced, frozen: client_why_silent);
  * return EXIT_UNAVAILABLE.
  */
 static int
 cmd_status_silent(struct session *s, int json)
 {
-	long	pid = (long)session_listener_pid(s);
-	int	ret;
+	pid_t		 pid = session_listener_pid(s);
+	const char	*held;
+	char		*why;
+	int		 ret;
 
-	if (json)
+	why = client_why_silent(pid, &held);
+	if (json && held != NULL)
 		ret = output_printf("{\"session\":\"%s\",\"running\":true,"
-		    "\"answering\":false,\"pid\":%ld}\n", s->name, pid);
+		    "\"answering\":false,\"pid\":%ld,\"held\":\"%s\"}\n",
+		    s->name, (long)pid, held);
+	else if (json)
+		ret = output_printf("{\"session\":\"%s\",\"running\":true,"
+		    "\"answering\":false,\"pid\":%ld}\n", s->name, (long)pid);
+	else if (why != NULL)
+		ret = output_printf("session %s: pid %ld is not answering "
+		    "(%s)\n", s->name, (long)pid, why);
 	else
 		ret = output_printf("session %s: pid %ld is not answering "
-		    "(stopped or stuck; see %s)\n", s->name, pid, s->log_path);
+		    "(stopped or stuck; see %s)\n", s->name, (long)pid,
+		    s->log_path);
 	if (ret == -1)
 		(void)timeline_write_error("status");
+	free(why);
 	return (EXIT_UNAVAILABLE);
 }
 
@@ -442,6 +459,11 @@ cmd_status_exec(int argc, char **argv)
 	if (status != EXIT_OK)
 		return (status);
 
+	/*
+	 * STATUS_ASK_MS alone bounds the ask, so that a stopped listener gets
+	 * status's own answer, which says why it does not answer.
+	 */
+	c.flags |= CLIENT_BOUNDED;
 	proto_frame_init(&frame);
 	request = proto_request("status");
 	status = client_call(&c, request, NULL, 0, &frame,

@@ -257,7 +257,7 @@ listeners_of_this_test() {
 	wait_until 10 grep -q '^full' "$out"
 	run --separate-stderr fish status
 	assert_failure 3
-	assert_output "session default: pid $pid is not answering (stopped or stuck; see $dir/listener.log)"
+	assert_output "session default: pid $pid is not answering (stopped by a signal; resume it with: kill -CONT $pid)"
 	assert_equal "$stderr" ""
 	run --separate-stderr fish spawn
 	assert_failure 3

@@ -95,7 +95,7 @@ as_nobody_owned() {
 	run fish sessions
 	kill -CONT "$pid"
 	assert_success
-	assert_line --regexp "^frozen +$pid \(not answering\) +http://127\.0\.0\.1:[0-9]+ +- +- +"
+	assert_line --regexp "^frozen +$pid \(not answering: stopped\) +http://127\.0\.0\.1:[0-9]+ +- +- +"
 }
 
 @test "ls --no-start, for completions and prompts, gives up on a listener that does not answer, quietly" {
@@ -124,9 +124,9 @@ as_nobody_owned() {
 	run --separate-stderr timeout 20 fish -S frozen status --json
 	kill -CONT "$pid"
 	assert_equal "$code" 3
-	[[ $text == "session frozen: pid $pid is not answering (stopped or stuck; see "*"/listener.log)" ]]
+	assert_equal "$text" "session frozen: pid $pid is not answering (stopped by a signal; resume it with: kill -CONT $pid)"
 	assert_failure 3
-	assert_output "{\"session\":\"frozen\",\"running\":true,\"answering\":false,\"pid\":$pid}"
+	assert_output "{\"session\":\"frozen\",\"running\":true,\"answering\":false,\"pid\":$pid,\"held\":\"stopped\"}"
 	run fish -S frozen status
 	assert_success
 }
@@ -143,7 +143,7 @@ freeze_full() {
 	wait_until 10 grep -q '^full' "$out"
 }
 
-@test "fish sessions lists a listener whose queue of connections is full as not answering, quietly" {
+@test "fish sessions lists a listener whose queue of connections is full as not answering, saying only why" {
 	local pid filler
 	fish -S frozen spawn >/dev/null
 	fish -S awake start >/dev/null
@@ -152,9 +152,9 @@ freeze_full() {
 	kill "$filler"
 	kill -CONT "$pid"
 	assert_success
-	assert_line --regexp "^frozen +$pid \(not answering\) +http://127\.0\.0\.1:[0-9]+ +- +- +"
+	assert_line --regexp "^frozen +$pid \(not answering: stopped\) +http://127\.0\.0\.1:[0-9]+ +- +- +"
 	assert_line --regexp "^awake +[0-9]+ +http://127\.0\.0\.1:[0-9]+ +0 +0 +"
-	assert_equal "$stderr" ""
+	assert_equal "$stderr" "fish: session 'frozen': pid $pid is not answering (stopped by a signal; resume it with: kill -CONT $pid)"
 }
 
 @test "ls --no-start and status on a listener whose queue of connections is full: quietly, and not answering" {
@@ -169,7 +169,7 @@ freeze_full() {
 	kill "$filler"
 	kill -CONT "$pid"
 	assert_failure 3
-	assert_output "session frozen: pid $pid is not answering (stopped or stuck; see $FISH_HOME/sessions/frozen/listener.log)"
+	assert_output "session frozen: pid $pid is not answering (stopped by a signal; resume it with: kill -CONT $pid)"
 }
 
 @test "fish sessions names a session of another user's and lists the others" {

@@ -8,7 +8,9 @@
 # (FISH_TEST_STOPPED_MS shortens that while), whether it was stopped
 # before the command connected or while it waited; a listener that works,
 # however long it is silent, is waited for; what a command gave up on is
-# not done when the listener is resumed.
+# not done when the listener is resumed.  status and sessions, bounded by
+# deadlines of their own, say within them why it does not answer, and
+# what lets it run again.
 
 bats_require_minimum_version 1.5.0
 
@@ -437,6 +439,50 @@ spawn_on_frozen() {
 	assert_equal "$stderr" "$(stopped_line "$stopped_pid" other)"
 }
 
+# status_and_sessions_say PID WHY HELD: check that fish status and fish
+# sessions, on the default session's listener PID that does not answer,
+# say so with WHY (what holds it, and what lets it run) and HELD in JSON,
+# each within its own deadline and with its exit status.
+status_and_sessions_say() {
+	run --separate-stderr timeout 20 fish status
+	assert_failure 3
+	assert_output "session default: pid $1 is not answering ($2)"
+	assert_equal "$stderr" ""
+	run --separate-stderr timeout 20 fish status --json
+	assert_failure 3
+	assert_output "{\"session\":\"default\",\"running\":true,\"answering\":false,\"pid\":$1,\"held\":\"$3\"}"
+	run --separate-stderr timeout 20 fish sessions
+	assert_success
+	assert_line --regexp "^default +$1 \(not answering: $3\) +http://"
+	assert_equal "$stderr" \
+	    "fish: session 'default': pid $1 is not answering ($2)"
+	run --separate-stderr timeout 20 fish sessions --json
+	assert_success
+	assert_output --partial "\"answering\":false,\"held\":\"$3\""
+}
+
+# assert_answers_again: check that fish status and fish sessions find the
+# default session's listener answering, and say nothing else.
+assert_answers_again() {
+	run --separate-stderr fish status
+	assert_success
+	assert_line --regexp '^pid: +[0-9]+$'
+	run --separate-stderr fish sessions
+	assert_success
+	refute_output --partial "not answering"
+	assert_equal "$stderr" ""
+}
+
+@test "status and sessions name a stopped listener with the command that resumes it, and answer once it is resumed" {
+	fish spawn >/dev/null
+	stop_listener
+	status_and_sessions_say "$stopped_pid" \
+	    "stopped by a signal; resume it with: kill -CONT $stopped_pid" \
+	    stopped
+	resume_listener
+	assert_answers_again
+}
+
 @test "fish stop on a stopped listener keeps to its --timeout, and it stops once resumed" {
 	local pid
 	fish spawn >/dev/null
@@ -534,6 +580,17 @@ spawn_on_frozen() {
 	run fish wait orders --timeout 5s
 	assert_success
 	assert_output '{"n":1}'
+}
+
+@test "status and sessions name a listener in a frozen cgroup with the command that thaws it, and answer once it is thawed" {
+	needs_freezer v2
+	fish spawn >/dev/null
+	cgroup_move "fish-test.$$"
+	cgroup_freeze "$cg_base"
+	status_and_sessions_say "$cg_pid" "in the frozen cgroup '$cg_base';\
+ thaw it with: $(thaw_line "$cg_base")" frozen
+	cgroup_thaw
+	assert_answers_again
 }
 
 @test "a listener thawed before it has stayed frozen long enough lets the command finish" {
