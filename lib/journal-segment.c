@@ -404,7 +404,7 @@ journal_recover_segment(struct journal *j, struct journal_scan *scan,
 	 * JOURNAL_SEGMENT_MIN before a roll).
 	 */
 	seg->size = newest ? scan->resume : scan->size;
-	seg->capacity = scan->size > JOURNAL_SEGMENT_MIN ? scan->size :
+	seg->capacity = scan->limit > JOURNAL_SEGMENT_MIN ? scan->limit :
 	    JOURNAL_SEGMENT_MIN;
 	seg->records = scan->records;
 	j->records += scan->records;

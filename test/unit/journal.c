@@ -8,8 +8,8 @@
  * torn tails at every kind of offset, damage in the middle, damaged
  * header copies, missing and unreadable segments, format-1 segments
  * (built byte by byte here), resuming after a crash with garbage beyond
- * the end, and records copied to another offset or segment, which must
- * never be taken for records.
+ * the end, and records copied to another offset or segment, or past
+ * where recovery stops reading, which must never be taken for records.
  */
 #include "config.h"
 
@@ -1753,6 +1753,30 @@ test_copied(void)
 }
 
 /*
+ * Put in b (emptied first) the bytes of a record with json and no body,
+ * sound for offset at of the segment framed by f.
+ */
+static void
+forge_record(struct buffer *b, uint64_t at, const struct journal_frame *f,
+    const char *json)
+{
+	struct journal_piece	piece[3];
+	unsigned char		head[JOURNAL_RECORD_HEAD];
+
+	put_u32(head, (uint32_t)(5 + strlen(json)));
+	head[4] = JOURNAL_MESSAGE_RECEIVED;
+	put_u32(head + 5, (uint32_t)strlen(json));
+	piece[0].data = head;
+	piece[0].len = sizeof head;
+	piece[1].data = json;
+	piece[1].len = strlen(json);
+	piece[2].data = "";
+	piece[2].len = 0;
+	buffer_clear(b);
+	journal_format_record(b, at, f, piece, 3);
+}
+
+/*
  * Test that a record forged inside a body, byte-exact for the very salt
  * and position where it lies, is never adopted, even when the record
  * around it is damaged or torn.
@@ -1763,9 +1787,7 @@ test_forged_in_body(void)
 	struct journal			*j;
 	struct recs			 want = { NULL, 0 }, seen = { NULL, 0 };
 	struct journal_frame		 f;
-	struct journal_piece		 piece[3];
 	struct buffer			 forged;
-	unsigned char			 head[JOURNAL_RECORD_HEAD];
 	char				*dir, *warning, *body;
 	const char			*json = "{\"seq\":1,\"verified\":true}";
 	uint64_t			 at, s, p;
@@ -1792,17 +1814,7 @@ test_forged_in_body(void)
 		p = at + lead + s;
 		if (p / BLOCK != (at + lead) / BLOCK)
 			break;		/* a writer's header intervenes */
-		put_u32(head, (uint32_t)(5 + strlen(json)));
-		head[4] = JOURNAL_MESSAGE_RECEIVED;
-		put_u32(head + 5, (uint32_t)strlen(json));
-		piece[0].data = head;
-		piece[0].len = sizeof head;
-		piece[1].data = json;
-		piece[1].len = strlen(json);
-		piece[2].data = "";
-		piece[2].len = 0;
-		buffer_clear(&forged);
-		journal_format_record(&forged, p, &f, piece, 3);
+		forge_record(&forged, p, &f, json);
 		memcpy(body + s, forged.data, forged.len);
 	}
 	p = journal_append_text(j, JOURNAL_MESSAGE_RECEIVED, "{}", 2, body,
@@ -1832,6 +1844,61 @@ test_forged_in_body(void)
 	free(warning);
 	free(body);
 out:
+	buffer_release(&forged);
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
+/*
+ * Test that recovery reads no further than journal_recover_limit (lowered
+ * here from 4 GiB): a record sound for its place past it, as bytes at
+ * 4 GiB + X are for X, is damage, never a record, and is left in place.
+ */
+static void
+test_past_limit(void)
+{
+	static const long	 sizes[] = { 1000, 2000, 3000 };
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct journal_frame	 f;
+	struct buffer		 forged;
+	char			*dir, *warning;
+	uint64_t		 limit;
+
+	dir = temp_path("past-limit");
+	tree_remove(dir);
+	buffer_init(&forged);
+	if (!ok(write_journal(dir, &want, sizes, nitems(sizes)) == 0,
+	    "write a journal to copy a record past the limit in"))
+		goto out;
+	limit = ((uint64_t)segment_size(dir, 1) + BLOCK - 1) / BLOCK * BLOCK;
+	f = segment_frame(dir, 1);
+	forge_record(&forged, limit, &f, "{\"n\":99}");
+	segment_write(dir, 1, limit, forged.data, forged.len);
+
+	journal_recover_limit = limit;
+	j = reopen(dir, &seen, &warning);
+	journal_recover_limit = JOURNAL_SEGMENT_END;
+	ok(j != NULL && recs_are(&seen, &want, NULL) &&
+	    journal_damage(j)->regions == 1 &&
+	    journal_damage(j)->bytes == forged.len && warning != NULL &&
+	    strstr(warning, "past the end of any segment") != NULL,
+	    "a record past the limit is damage, not a record (%s)",
+	    warning != NULL ? warning : "no warning");
+	journal_close(j);
+	free(warning);
+	ok(segment_size(dir, 1) == (long long)(limit + forged.len),
+	    "and is left in place");
+
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && seen.n == want.n + 1 &&
+	    OFFSET_OF(seen.r[want.n].position) == limit,
+	    "within the limit the same bytes are a record (the copy is sound)");
+	journal_close(j);
+	free(warning);
+out:
+	tree_remove(dir);
 	buffer_release(&forged);
 	recs_clear(&want);
 	recs_clear(&seen);
@@ -2810,6 +2877,7 @@ main(void)
 	test_resume_scrub();
 	test_copied();
 	test_forged_in_body();
+	test_past_limit();
 	test_refused();
 	if (tree_remove(tmpdir) == -1)
 		ok(0, "remove '%s': %s", tmpdir, strerror(errno));
