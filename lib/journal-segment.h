@@ -105,6 +105,7 @@ struct journal {
 	int			 rolling;	/* roll_cb is running */
 	uint64_t		 roll_bytes;	/* what the last roll wrote */
 	uint64_t		 segment_limit;	/* JOURNAL_SEGMENT_LIMIT */
+	uint32_t		 record_max;	/* JOURNAL_RECORD_MAX */
 	char			*failure;	/* a write failed off sync */
 
 	/*

@@ -64,6 +64,13 @@ journal_open(const char *dir, journal_replay_cb cb, void *arg,
 	j = xcalloc(1, sizeof *j);
 	j->dir = xstrdup(dir);
 	j->segment_limit = JOURNAL_SEGMENT_LIMIT;
+	j->record_max = JOURNAL_RECORD_MAX;
+#ifdef FISH_TEST_HOOKS
+	/* Test builds only: refuse records past a lower limit. */
+	if (getenv("FISH_TEST_RECORD_MAX") != NULL)
+		j->record_max = (uint32_t)strtoul(getenv(
+		    "FISH_TEST_RECORD_MAX"), NULL, 10);
+#endif
 	buffer_init(&j->pending);
 	buffer_init(&j->warnings);
 	j->preparer = journal_preparer_new(dir);
@@ -159,10 +166,23 @@ journal_pending_reset(struct journal *j)
 }
 
 /*
+ * Tell whether a record of json_len and body_len bytes is within
+ * j->record_max, which recovery would otherwise drop: nothing fish
+ * writes comes near it (bodies are at most 64 MiB), so this is defence.
+ */
+int
+journal_fits(const struct journal *j, size_t json_len, size_t body_len)
+{
+	return (json_len <= j->record_max && body_len <= j->record_max -
+	    json_len && 5 + json_len + body_len <= j->record_max);
+}
+
+/*
  * Append a record whose JSON is already text (not yet durable: see
  * journal_sync) and return its position, by which journal_read finds it
- * again.  The record is encoded straight into the pending buffer; if it
- * would pass the active segment's size, the journal rolls first.
+ * again; or JOURNAL_REFUSED, appending nothing, for a record that is not
+ * journal_fits.  The record is encoded straight into the pending buffer;
+ * if it would pass the active segment's size, the journal rolls first.
  */
 uint64_t
 journal_append_text(struct journal *j, enum journal_type type,
@@ -173,6 +193,8 @@ journal_append_text(struct journal *j, enum journal_type type,
 	unsigned char		 head[JOURNAL_RECORD_HEAD];
 	uint64_t		 offset, start, end;
 
+	if (!journal_fits(j, json_len, body_len))
+		return (JOURNAL_REFUSED);
 	put_u32(head, (uint32_t)(5 + json_len + body_len));
 	head[4] = (unsigned char)type;
 	put_u32(head + 5, (uint32_t)json_len);

@@ -1905,6 +1905,53 @@ out:
 	free(dir);
 }
 
+/*
+ * Test that a record past the most recovery takes (lowered here) is
+ * refused at append, leaving nothing behind, and the journal goes on.
+ */
+static void
+test_record_max(void)
+{
+	struct journal	*j;
+	struct recs	 want = { NULL, 0 }, seen = { NULL, 0 };
+	char		*dir, *warning, *body;
+	uint64_t	 at, pending;
+
+	dir = temp_path("record-max");
+	tree_remove(dir);
+	if ((j = reopen(dir, &seen, &warning)) == NULL) {
+		ok(0, "open a journal to refuse a record in");
+		free(dir);
+		return;
+	}
+	ok(journal_fits(j, 2, JOURNAL_RECORD_MAX - 7) &&
+	    !journal_fits(j, 2, JOURNAL_RECORD_MAX - 6) &&
+	    !journal_fits(j, SIZE_MAX, 1) && !journal_fits(j, 1, SIZE_MAX),
+	    "a record fits up to JOURNAL_RECORD_MAX, with no overflow");
+	j->record_max = 1000;
+	body = xcalloc(1, 1000);
+	at = journal_append_text(j, JOURNAL_MESSAGE_RECEIVED, "{}", 2, body,
+	    993);
+	recs_add(&want, JOURNAL_MESSAGE_RECEIVED, at, "{}", body, 993);
+	pending = journal_pending(j);
+	ok(at != JOURNAL_REFUSED && journal_append_text(j,
+	    JOURNAL_MESSAGE_RECEIVED, "{}", 2, body, 994) == JOURNAL_REFUSED &&
+	    journal_pending(j) == pending, "a record one byte past the most "
+	    "is refused, and nothing of it is appended");
+	append(j, &want, 2, 100);
+	free(body);
+	ok(finish(j) == 0, "the journal goes on after a refusal");
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && warning == NULL && recs_are(&seen, &want, NULL),
+	    "every record but the refused one is replayed");
+	journal_close(j);
+	free(warning);
+	tree_remove(dir);
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
 /* Test the journals open must refuse. */
 static void
 test_refused(void)
@@ -2878,6 +2925,7 @@ main(void)
 	test_copied();
 	test_forged_in_body();
 	test_past_limit();
+	test_record_max();
 	test_refused();
 	if (tree_remove(tmpdir) == -1)
 		ok(0, "remove '%s': %s", tmpdir, strerror(errno));
