@@ -276,11 +276,14 @@ store_seq_raise(struct store *s, uint64_t next)
 /*
  * Append entry e's record to the journal, and tell store_on_record's
  * callback of it (it is not durable yet).  e->seq is the sequence number
- * the record takes, or 0.  Return its position.
+ * the record takes, or 0.  Return its position, or JOURNAL_REFUSED for a
+ * record too large for the journal: then no one is told.
  */
 uint64_t
 store_append_entry(struct store *s, const struct store_entry *e)
 {
+	if (!journal_fits(s->journal, e->json_len, e->body_len))
+		return (JOURNAL_REFUSED);
 	if (s->on_record != NULL && !s->restating &&
 	    e->type != JOURNAL_CHECKPOINT)
 		s->on_record(e, s->on_record_arg);
