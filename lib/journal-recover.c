@@ -442,7 +442,7 @@ fail:
  * Recover a format-1 segment: replay its records up to the first one that
  * does not verify, and say how much was not read.  A record that runs
  * past the end of the file is a torn append (reported, not counted);
- * anything else is counted as damage.
+ * anything else, and all past the limit, is counted as damage.
  */
 int
 journal_recover_v1(struct journal_scan *scan, char **cause)
@@ -453,8 +453,10 @@ journal_recover_v1(struct journal_scan *scan, char **cause)
 
 	(void)cause;
 	scan->records = 0;
+	scan->limit = scan->size < journal_recover_limit ? scan->size :
+	    journal_recover_limit;
 	memset(&r, 0, sizeof r);
-	while ((n = journal_v1_read_at(scan->fd, offset, scan->size,
+	while ((n = journal_v1_read_at(scan->fd, offset, scan->limit,
 	    scan->record, &r)) > 0) {
 		r.offset = (uint64_t)scan->number << 32 | offset;
 		scan->cb(&r, scan->arg);
@@ -463,11 +465,13 @@ journal_recover_v1(struct journal_scan *scan, char **cause)
 		scan->records++;
 		offset += (uint64_t)n;
 	}
-	scan->end = scan->dirty = scan->resume = scan->limit = scan->size;
-	if (n == 0)
+	scan->end = scan->dirty = scan->resume = scan->size;
+	if (n == 0) {
+		recover_beyond(scan);
 		return (0);
+	}
 	bytes = scan->size - offset;
-	if (n == -2) {
+	if (n == -2 && scan->limit == scan->size) {
 		buffer_add_line(scan->warnings,
 		    "journal segment %08u (format 1): "
 		    "a torn tail of %llu bytes at offset %llu is not read",

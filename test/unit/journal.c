@@ -1456,6 +1456,37 @@ v1_header(struct buffer *b, uint32_t number)
 	buffer_add_u64(b, (uint64_t)clock_wall_ms());
 }
 
+/*
+ * Test that the format-1 segment in b (its third record at third) is not
+ * read past the limit: its positions are 32-bit too.
+ */
+static void
+test_format1_limit(const struct buffer *b, const struct recs *want,
+    size_t third)
+{
+	struct journal	*j;
+	struct recs	 seen = { NULL, 0 };
+	char		*dir, *warning;
+
+	dir = temp_path("format1-limit");
+	tree_remove(dir);
+	mkdir(dir, 0700);
+	segment_write(dir, 1, 0, b->data, b->len);
+	journal_recover_limit = third;
+	j = reopen(dir, &seen, &warning);
+	journal_recover_limit = JOURNAL_SEGMENT_END;
+	ok(j != NULL && seen.n == 2 && rec_same(&seen.r[0], &want->r[0]) &&
+	    rec_same(&seen.r[1], &want->r[1]) &&
+	    journal_damage(j)->regions == 1 &&
+	    journal_damage(j)->bytes == b->len - third,
+	    "a format-1 segment is not read past the limit either");
+	journal_close(j);
+	free(warning);
+	tree_remove(dir);
+	recs_clear(&seen);
+	free(dir);
+}
+
 /* Test reading segments of format 1, built here byte by byte. */
 static void
 test_format1(void)
@@ -1467,6 +1498,7 @@ test_format1(void)
 	char			*dir, *warning;
 	long long		 size1, size2;
 	uint64_t		 damaged;
+	size_t			 third;
 	int			 lost[] = { 4, 5, -1 };
 
 	dir = temp_path("format1");
@@ -1477,9 +1509,11 @@ test_format1(void)
 	v1_header(&b, 1);
 	v1_record(&b, &want, 1, 1, "{\"token\":\"t\"}", "", 0);
 	v1_record(&b, &want, 1, 3, "{\"seq\":1}", "bin\0ary", 7);
+	third = b.len;
 	v1_record(&b, &want, 1, 5, "{\"seq\":1}", NULL, 0);
 	segment_write(dir, 1, 0, b.data, b.len);
 	size1 = (long long)b.len;
+	test_format1_limit(&b, &want, third);
 	/* Segment 2: a good record, a damaged one, one that hides another. */
 	v1_header(&b, 2);
 	v1_record(&b, &want, 2, 3, "{\"seq\":2}", "two", 3);
