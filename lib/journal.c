@@ -180,9 +180,9 @@ journal_fits(const struct journal *j, size_t json_len, size_t body_len)
 /*
  * Append a record whose JSON is already text (not yet durable: see
  * journal_sync) and return its position, by which journal_read finds it
- * again; or JOURNAL_REFUSED, appending nothing, for a record that is not
- * journal_fits.  The record is encoded straight into the pending buffer;
- * if it would pass the active segment's size, the journal rolls first.
+ * again.  The caller keeps it journal_fits (recovery drops a record that
+ * is not).  The record is encoded straight into the pending buffer; if it
+ * would pass the active segment's size, the journal rolls first.
  */
 uint64_t
 journal_append_text(struct journal *j, enum journal_type type,
@@ -193,8 +193,6 @@ journal_append_text(struct journal *j, enum journal_type type,
 	unsigned char		 head[JOURNAL_RECORD_HEAD];
 	uint64_t		 offset, start, end;
 
-	if (!journal_fits(j, json_len, body_len))
-		return (JOURNAL_REFUSED);
 	put_u32(head, (uint32_t)(5 + json_len + body_len));
 	head[4] = (unsigned char)type;
 	put_u32(head + 5, (uint32_t)json_len);

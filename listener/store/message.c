@@ -202,7 +202,7 @@ message_enqueue(struct message *m)
  * "seq" and "token", which are added here).  The message stays pending
  * until the journal is synced; then the caller calls store_ready (or
  * store_reject).  Return NULL, recording nothing, for a record too large
- * for the journal (which refuses it: journal_fits).
+ * for the journal (store_append_entry refuses it: journal_fits).
  */
 struct message *
 store_receive(struct store *s, struct hook *h, struct json_object *o,

@@ -282,7 +282,14 @@ store_seq_raise(struct store *s, uint64_t next)
 uint64_t
 store_append_entry(struct store *s, const struct store_entry *e)
 {
-	if (!journal_fits(s->journal, e->json_len, e->body_len))
+	/*
+	 * Only a received request, whose size comes from outside, is
+	 * refused: it becomes a 413.  Every other record restates what is
+	 * in memory already and has no way to fail; none comes near the
+	 * limit (bodies are at most 64 MiB).
+	 */
+	if (e->type == JOURNAL_MESSAGE_RECEIVED &&
+	    !journal_fits(s->journal, e->json_len, e->body_len))
 		return (JOURNAL_REFUSED);
 	if (s->on_record != NULL && !s->restating &&
 	    e->type != JOURNAL_CHECKPOINT)
@@ -352,8 +359,6 @@ store_append(struct store *s, enum journal_type type, uint64_t seq,
 	const char	*text;
 	size_t		 text_len;
 
-	if (s->on_record == NULL)
-		return (journal_append(s->journal, type, o, body, len));
 	text = json_object_to_json_string_length(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &text_len);
 	return (store_append_text(s, type, seq, text, text_len, body, len));
