@@ -1940,6 +1940,45 @@ out:
 }
 
 /*
+ * Test that a newest segment file larger than any fish writes (sparse
+ * here: zeros past 4 GiB) takes appends only up to the cap, where it
+ * rolls: its size as its capacity would take them past 4 GiB, at
+ * positions that are another segment's.
+ */
+static void
+test_oversized_capacity(void)
+{
+	static const long	 sizes[] = { 1000, 2000 };
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	char			*dir, *path, *warning = NULL;
+
+	dir = temp_path("oversized");
+	tree_remove(dir);
+	path = segment_path(dir, 1);
+	if (!ok(write_journal(dir, &want, sizes, nitems(sizes)) == 0 &&
+	    truncate(path, (off_t)5 << 30) == 0,
+	    "write a journal and grow its segment past 4 GiB"))
+		goto out;
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, NULL) &&
+	    journal_active(j)->number == 1 &&
+	    journal_active(j)->capacity == JOURNAL_SEGMENT_LIMIT &&
+	    warning != NULL &&
+	    strstr(warning, "past the end of any segment") != NULL,
+	    "a segment past 4 GiB takes appends only up to the cap (%s)",
+	    warning != NULL ? warning : "no warning");
+	journal_close(j);
+out:
+	free(warning);
+	tree_remove(dir);
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(path);
+	free(dir);
+}
+
+/*
  * Test journal_fits, by which the store refuses a received request whose
  * record recovery would drop (test/refused.bats has the 413): up to the
  * most, with no overflow, and at a lowered most as the test hook sets it.
@@ -2945,6 +2984,7 @@ main(void)
 	test_copied();
 	test_forged_in_body();
 	test_past_limit();
+	test_oversized_capacity();
 	test_record_max();
 	test_refused();
 	if (tree_remove(tmpdir) == -1)
