@@ -83,6 +83,11 @@ refused_records() {
 	run fish log
 	assert_success
 	assert_line --regexp '  inbox  POST /big  413 refused: body too large$'
+	# The refused record's seq is given back: no gap, none reused.
+	if [ "${TEST_STORE:-}" != redis ]; then
+		run fish log --json
+		assert_equal "$(printf '%s\n' "$output" | json_seqs | tr '\n' ' ')" "1 2 "
+	fi
 }
 
 @test "log shows 410, 413, 414, 431 and 400 refusals with their reasons" {
