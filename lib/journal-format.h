@@ -98,6 +98,7 @@ struct journal_scan {
 	uint32_t			 number;
 	const struct journal_frame	*frame;		/* format 2 only */
 	uint64_t			 size;		/* of the file */
+	uint64_t			 limit;		/* read up to this */
 	int				 newest;
 	void				(*cb)(const struct journal_record *,
 					    void *);
@@ -112,6 +113,8 @@ struct journal_scan {
 	uint64_t			 resume; /* where appends may go */
 	uint64_t			 records;
 };
+
+extern uint64_t journal_recover_limit;
 
 int	 journal_recover(struct journal_scan *, char **);
 int	 journal_recover_v1(struct journal_scan *, char **);

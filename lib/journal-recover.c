@@ -29,6 +29,11 @@
  * space (segments may be pre-written with zeros) unless a good record
  * follows them.
  *
+ * Nothing at or past journal_recover_limit is read: no segment fish
+ * writes reaches it (JOURNAL_SEGMENT_END), and a checksum there would
+ * verify bytes as the record 4 GiB before them.  What lies past it is
+ * counted as damage, and left as it is.
+ *
  * Format 1 (the earlier fish's) is read record by record, read-only, and
  * never searched after a bad record: that format cannot tell a record
  * from a body, which is why format 2 exists.
@@ -44,8 +49,10 @@
 #include <unistd.h>
 
 #include "buffer.h"
+#include "compat.h"
 #include "journal.h"
 #include "journal-format.h"
+#include "journal-segment.h"
 #include "xmalloc.h"
 
 /* Bytes read at once: a whole number of blocks. */
@@ -56,6 +63,9 @@
 
 /* A torn_limit for damage that is torn wherever it lies. */
 #define RECOVER_TORN	UINT64_MAX
+
+/* Where recovery stops reading; only the unit test lowers it. */
+uint64_t journal_recover_limit = JOURNAL_SEGMENT_END;
 
 /* Where the reader is in a format-2 segment. */
 struct recover {
@@ -313,7 +323,7 @@ recover_finish(struct recover *rc)
 	}
 	if (!rc->pending || !rc->real)
 		return;		/* nothing, or unwritten space */
-	bytes = scan->size - rc->damage_start;
+	bytes = scan->limit - rc->damage_start;
 	scan->damage->regions++;
 	scan->damage->bytes += bytes;
 	scan->damage->records_dropped += rc->lost;
@@ -322,6 +332,22 @@ recover_finish(struct recover *rc)
 	    "lost)", scan->number, (unsigned long long)bytes,
 	    (unsigned long long)rc->damage_start, (unsigned long long)rc->lost,
 	    rc->lost == 1 ? "" : "s");
+}
+
+/* Count what lies past the limit (fish never wrote it) as damage. */
+static void
+recover_beyond(struct journal_scan *scan)
+{
+	uint64_t	bytes = scan->size - scan->limit;
+
+	if (bytes == 0)
+		return;
+	scan->damage->regions++;
+	scan->damage->bytes += bytes;
+	buffer_add_line(scan->warnings, "journal segment %08u: skipped %llu "
+	    "bytes at offset %llu, past the end of any segment " FISH_NAME
+	    " writes", scan->number, (unsigned long long)bytes,
+	    (unsigned long long)scan->limit);
 }
 
 /*
@@ -340,13 +366,15 @@ journal_recover(struct journal_scan *scan, char **cause)
 	rc.scan = scan;
 	scan->end = scan->dirty = JOURNAL_HEADER_LEN;
 	scan->records = 0;
+	scan->limit = scan->size < journal_recover_limit ? scan->size :
+	    journal_recover_limit;
 	buffer_reserve(scan->chunk, RECOVER_CHUNK);
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(scan->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-	for (offset = 0; offset < scan->size; offset += n) {
-		want = scan->size - offset < RECOVER_CHUNK ?
-		    (size_t)(scan->size - offset) : RECOVER_CHUNK;
+	for (offset = 0; offset < scan->limit; offset += n) {
+		want = scan->limit - offset < RECOVER_CHUNK ?
+		    (size_t)(scan->limit - offset) : RECOVER_CHUNK;
 		got = journal_pread(scan->fd, scan->chunk->data, want, offset);
 		if (got == -1) {
 			xasprintf(cause, "cannot read journal segment %08u: %s",
@@ -354,8 +382,8 @@ journal_recover(struct journal_scan *scan, char **cause)
 			return (-1);
 		}
 		n = (size_t)got;
-		if (n < want)
-			scan->size = offset + n;	/* shrank under us */
+		if (n < want)	/* shrank under us */
+			scan->size = scan->limit = offset + n;
 		for (block = 0; block < n; block += JOURNAL_BLOCK) {
 			recover_block(&rc, (unsigned char *)scan->chunk->data +
 			    block, n - block < JOURNAL_BLOCK ?
@@ -365,6 +393,7 @@ journal_recover(struct journal_scan *scan, char **cause)
 			break;
 	}
 	recover_finish(&rc);
+	recover_beyond(scan);
 	return (0);
 }
 
@@ -374,7 +403,8 @@ journal_recover(struct journal_scan *scan, char **cause)
  * the file there when the leftovers run to (nearly: less than a block
  * before) its end, as in a file grown by appends; zero them in place when
  * a block or more of unwritten (zero) space follows, so that a segment
- * pre-written with zeros keeps its size.
+ * pre-written with zeros keeps its size, or bytes past the limit do
+ * (damage is left as it is).
  */
 int
 journal_scrub(struct journal_scan *scan, char **cause)
@@ -385,7 +415,8 @@ journal_scrub(struct journal_scan *scan, char **cause)
 
 	if (scan->dirty <= scan->end || scan->resume != scan->end)
 		return (0);
-	if (scan->size - scan->dirty < JOURNAL_BLOCK) {
+	if (scan->size == scan->limit && scan->size - scan->dirty <
+	    JOURNAL_BLOCK) {
 		if (ftruncate(scan->fd, (off_t)scan->end) == -1)
 			goto fail;
 		scan->size = scan->end;
@@ -411,7 +442,7 @@ fail:
  * Recover a format-1 segment: replay its records up to the first one that
  * does not verify, and say how much was not read.  A record that runs
  * past the end of the file is a torn append (reported, not counted);
- * anything else is counted as damage.
+ * anything else, and all past the limit, is counted as damage.
  */
 int
 journal_recover_v1(struct journal_scan *scan, char **cause)
@@ -422,8 +453,10 @@ journal_recover_v1(struct journal_scan *scan, char **cause)
 
 	(void)cause;
 	scan->records = 0;
+	scan->limit = scan->size < journal_recover_limit ? scan->size :
+	    journal_recover_limit;
 	memset(&r, 0, sizeof r);
-	while ((n = journal_v1_read_at(scan->fd, offset, scan->size,
+	while ((n = journal_v1_read_at(scan->fd, offset, scan->limit,
 	    scan->record, &r)) > 0) {
 		r.offset = (uint64_t)scan->number << 32 | offset;
 		scan->cb(&r, scan->arg);
@@ -433,10 +466,12 @@ journal_recover_v1(struct journal_scan *scan, char **cause)
 		offset += (uint64_t)n;
 	}
 	scan->end = scan->dirty = scan->resume = scan->size;
-	if (n == 0)
+	if (n == 0) {
+		recover_beyond(scan);
 		return (0);
+	}
 	bytes = scan->size - offset;
-	if (n == -2) {
+	if (n == -2 && scan->limit == scan->size) {
 		buffer_add_line(scan->warnings,
 		    "journal segment %08u (format 1): "
 		    "a torn tail of %llu bytes at offset %llu is not read",

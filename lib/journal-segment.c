@@ -342,6 +342,21 @@ journal_chain_next(struct journal *j, struct journal_previous *prev,
 }
 
 /*
+ * Return what a recovered segment of size bytes takes appends up to
+ * before it rolls: its size, at least JOURNAL_SEGMENT_MIN, never past the
+ * cap.  A file larger than any fish writes (a copy, a sparse file) would
+ * otherwise take appends past 4 GiB, whose positions are another
+ * segment's, without ever rolling.
+ */
+static uint64_t
+journal_recovered_capacity(const struct journal *j, uint64_t size)
+{
+	if (size > j->segment_limit)
+		size = j->segment_limit;
+	return (size > JOURNAL_SEGMENT_MIN ? size : JOURNAL_SEGMENT_MIN);
+}
+
+/*
  * Segment seg's header is damaged.  The newest segment with nothing but
  * zeros after it was torn while it was created and nothing ever went in:
  * its header is written again, chained to before, and it is kept (return
@@ -367,7 +382,7 @@ journal_open_damaged(struct journal *j, struct segment *seg,
 		return (-1);
 	prev->version = JOURNAL_VERSION;
 	prev->salt = seg->frame.salt;
-	seg->capacity = size > JOURNAL_SEGMENT_MIN ? size : JOURNAL_SEGMENT_MIN;
+	seg->capacity = journal_recovered_capacity(j, size);
 	return (1);
 }
 
@@ -401,11 +416,10 @@ journal_recover_segment(struct journal *j, struct journal_scan *scan,
 	 * Reads stay within the file; appends go on where recovery says,
 	 * up to the size the file was pre-written to (one written by an
 	 * earlier fish, which grew by appends, takes appends up to
-	 * JOURNAL_SEGMENT_MIN before a roll).
+	 * JOURNAL_SEGMENT_MIN before a roll), never past the cap.
 	 */
 	seg->size = newest ? scan->resume : scan->size;
-	seg->capacity = scan->size > JOURNAL_SEGMENT_MIN ? scan->size :
-	    JOURNAL_SEGMENT_MIN;
+	seg->capacity = journal_recovered_capacity(j, scan->limit);
 	seg->records = scan->records;
 	j->records += scan->records;
 	return (0);

@@ -38,6 +38,13 @@
  * for want of room grows into.
  */
 #define JOURNAL_SEGMENT_LIMIT	(0xffffffffULL - JOURNAL_SPAN_MAX)
+/*
+ * No segment fish writes holds a byte at or past this: recovery reads no
+ * further (journal_recover_limit), as a fragment's checksum covers only
+ * its offset's low 32 bits, so bytes at 4 GiB + X would verify as the
+ * record at X.
+ */
+#define JOURNAL_SEGMENT_END	(JOURNAL_SEGMENT_LIMIT + JOURNAL_SPAN_MAX)
 /* After a failed preparation, the next try waits this long. */
 #define JOURNAL_PREPARE_RETRY_MS 1000
 
@@ -98,6 +105,7 @@ struct journal {
 	int			 rolling;	/* roll_cb is running */
 	uint64_t		 roll_bytes;	/* what the last roll wrote */
 	uint64_t		 segment_limit;	/* JOURNAL_SEGMENT_LIMIT */
+	uint32_t		 record_max;	/* JOURNAL_RECORD_MAX */
 	char			*failure;	/* a write failed off sync */
 
 	/*

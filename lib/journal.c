@@ -64,6 +64,13 @@ journal_open(const char *dir, journal_replay_cb cb, void *arg,
 	j = xcalloc(1, sizeof *j);
 	j->dir = xstrdup(dir);
 	j->segment_limit = JOURNAL_SEGMENT_LIMIT;
+	j->record_max = JOURNAL_RECORD_MAX;
+#ifdef FISH_TEST_HOOKS
+	/* Test builds only: refuse records past a lower limit. */
+	if (getenv("FISH_TEST_RECORD_MAX") != NULL)
+		j->record_max = (uint32_t)strtoul(getenv(
+		    "FISH_TEST_RECORD_MAX"), NULL, 10);
+#endif
 	buffer_init(&j->pending);
 	buffer_init(&j->warnings);
 	j->preparer = journal_preparer_new(dir);
@@ -159,9 +166,22 @@ journal_pending_reset(struct journal *j)
 }
 
 /*
+ * Tell whether a record of json_len and body_len bytes is within
+ * j->record_max, which recovery would otherwise drop: nothing fish
+ * writes comes near it (bodies are at most 64 MiB), so this is defence.
+ */
+int
+journal_fits(const struct journal *j, size_t json_len, size_t body_len)
+{
+	return (json_len <= j->record_max && body_len <= j->record_max -
+	    json_len && 5 + json_len + body_len <= j->record_max);
+}
+
+/*
  * Append a record whose JSON is already text (not yet durable: see
  * journal_sync) and return its position, by which journal_read finds it
- * again.  The record is encoded straight into the pending buffer; if it
+ * again.  The caller keeps it journal_fits (recovery drops a record that
+ * is not).  The record is encoded straight into the pending buffer; if it
  * would pass the active segment's size, the journal rolls first.
  */
 uint64_t

@@ -47,6 +47,8 @@
 #define JOURNAL_BLOCK		32768		/* bytes per block */
 #define JOURNAL_HEADER_LEN	128		/* records start here */
 #define JOURNAL_RECORD_MAX	(80U << 20)
+/* No position: journal_append refused the record (no record is at 0). */
+#define JOURNAL_REFUSED		0
 /* The write buffer keeps its memory between syncs up to this size. */
 #define JOURNAL_PENDING_KEEP	(4U << 20)
 
@@ -95,6 +97,7 @@ typedef void (*journal_failed_cb)(void *, const char *);
 struct journal *journal_open(const char *, journal_replay_cb, void *, char **,
 	    char **);
 void	 journal_close(struct journal *);
+int	 journal_fits(const struct journal *, size_t, size_t);
 uint64_t journal_append(struct journal *, enum journal_type,
 	    struct json_object *, const void *, size_t);
 uint64_t journal_append_text(struct journal *, enum journal_type,

@@ -69,6 +69,27 @@ refused_records() {
 	assert_output '{"ok":1}'
 }
 
+@test "a request whose record is too large for the journal is refused 413, and the listener goes on" {
+	# No body the listener takes makes one (bodies are at most 64 MiB, a
+	# record at most 80): a test build lowers the journal's limit.
+	fish stop
+	FISH_TEST_RECORD_MAX=4000 run fish start
+	assert_success
+	big=$(head -c 5000 /dev/zero | tr '\0' a)
+	assert_equal "$(http_post "$hook/big" "{\"b\":\"$big\"}")" 413
+	post "$hook" '{"ok":1}'
+	run fish wait "$hook" --timeout 5
+	assert_output '{"ok":1}'
+	run fish log
+	assert_success
+	assert_line --regexp '  inbox  POST /big  413 refused: body too large$'
+	# The refused record's seq is given back: no gap, none reused.
+	if [ "${TEST_STORE:-}" != redis ]; then
+		run fish log --json
+		assert_equal "$(printf '%s\n' "$output" | json_seqs | tr '\n' ' ')" "1 2 "
+	fi
+}
+
 @test "log shows 410, 413, 414, 431 and 400 refusals with their reasons" {
 	gone=$(fish spawn --name gone)
 	fish close gone

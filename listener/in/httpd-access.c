@@ -535,6 +535,13 @@ httpd_received(struct httpd *h, struct request *r,
 		return (httpd_answer(h, connection, MHD_HTTP_UNAUTHORIZED,
 		    HTTPD_REJECTED_TEXT));
 	}
+	if (outcome == RECORD_TOO_LARGE) {
+		/* Defence: no body the listener takes makes one (journal_fits). */
+		forward_release(h->forward, r);
+		request_body_release(r);
+		return (httpd_refuse(h, r, connection, method,
+		    MHD_HTTP_CONTENT_TOO_LARGE, "body too large\n"));
+	}
 	if (outcome == RECORD_ACCEPTED)
 		r->echo = answer_echo(r->hook, connection,
 		    buffer_peek(&r->body), buffer_unread(&r->body),

@@ -231,9 +231,9 @@ record_add_header(void *arg, enum MHD_ValueKind kind, const char *key,
 /*
  * Journal an accepted request straight from its fields, without a json-c
  * tree (see store_receive_fields): the path of every request but one that
- * failed its signature check.
+ * failed its signature check.  Return its outcome.
  */
-static void
+static enum record_outcome
 record_accepted(struct request *r, const char *method, const char *remote,
     const char *via, size_t pathlen, int verified)
 {
@@ -270,9 +270,12 @@ record_accepted(struct request *r, const char *method, const char *remote,
 	f.verified = verified;
 	r->message = store_receive_fields(r->requests->store, r->hook, &f,
 	    buffer_peek(&r->body), buffer_unread(&r->body));
-	r->seq = r->message->seq;
 	if (rh.pairs != rh.stack)
 		free(rh.pairs);
+	if (r->message == NULL)
+		return (RECORD_TOO_LARGE);
+	r->seq = r->message->seq;
+	return (RECORD_ACCEPTED);
 }
 
 /*
@@ -327,15 +330,13 @@ record_request(struct request *r, struct reject *reject, const char *method,
 		remote = r->client;
 	}
 	if (r->hook->verify == NULL) {
-		record_accepted(r, method, remote, via, pathlen, 0);
-		outcome = RECORD_ACCEPTED;
+		outcome = record_accepted(r, method, remote, via, pathlen, 0);
 		goto out;
 	}
 	headers = answer_request_headers(r->connection);
 	if (record_verify(r->hook, headers, body, len, &reason)) {
 		json_object_put(headers);
-		record_accepted(r, method, remote, via, pathlen, 1);
-		outcome = RECORD_ACCEPTED;
+		outcome = record_accepted(r, method, remote, via, pathlen, 1);
 		goto out;
 	}
 	outcome = reject_admit(reject, r->hook) ? RECORD_REJECTED :
@@ -359,8 +360,10 @@ record_request(struct request *r, struct reject *reject, const char *method,
 	free(reason);
 	reject_head(o, body, len);
 	r->message = store_receive(r->requests->store, r->hook, o, body, 0);
-	r->seq = r->message->seq;
 	json_object_put(o);
+	if (r->message == NULL)
+		return (RECORD_TOO_LARGE);	/* never: the head is bounded */
+	r->seq = r->message->seq;
 out:
 	return (outcome);
 }

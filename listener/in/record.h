@@ -14,6 +14,7 @@ enum record_outcome {
 	RECORD_ACCEPTED,	/* journaled, to be queued */
 	RECORD_REJECTED,	/* failed its check, head journaled */
 	RECORD_COUNTED,		/* failed its check, over the rate cap */
+	RECORD_TOO_LARGE,	/* its record is too large to journal */
 };
 
 struct MHD_Connection;

@@ -201,7 +201,8 @@ message_enqueue(struct message *m)
  * Record a received request on hook h: o is its journal object (without
  * "seq" and "token", which are added here).  The message stays pending
  * until the journal is synced; then the caller calls store_ready (or
- * store_reject).
+ * store_reject).  Return NULL, recording nothing, for a record too large
+ * for the journal (store_append_entry refuses it: journal_fits).
  */
 struct message *
 store_receive(struct store *s, struct hook *h, struct json_object *o,
@@ -213,6 +214,8 @@ store_receive(struct store *s, struct hook *h, struct json_object *o,
 	json_object_object_add(o, "seq", json_object_new_int64((int64_t)seq));
 	json_object_object_add(o, "token", json_object_new_string(h->token));
 	offset = store_append(s, JOURNAL_MESSAGE_RECEIVED, seq, o, body, len);
+	if (offset == JOURNAL_REFUSED)
+		return (NULL);
 	h->pending++;
 	return (message_insert(s, h, seq, offset, MESSAGE_PENDING));
 }

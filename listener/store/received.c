@@ -64,7 +64,8 @@ store_received_encode(struct buffer *b, const struct store_received *f,
 
 /*
  * Record a received request on hook h from its fields, as store_receive
- * does from an object (see there): pending until the journal is synced.
+ * does from an object (see there): pending until the journal is synced;
+ * or NULL, as there.
  */
 struct message *
 store_receive_fields(struct store *s, struct hook *h,
@@ -83,7 +84,8 @@ store_receive_fields(struct store *s, struct hook *h,
 	e.json_len = buffer_unread(&s->scratch);
 	e.body = body;
 	e.body_len = len;
-	offset = store_append_entry(s, &e);
+	if ((offset = store_append_entry(s, &e)) == JOURNAL_REFUSED)
+		return (NULL);
 	h->pending++;
 	return (message_insert(s, h, e.seq, offset, MESSAGE_PENDING));
 }

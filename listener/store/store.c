@@ -263,6 +263,22 @@ store_seq_new(struct store *s)
 }
 
 /*
+ * Give back seq, just taken by store_seq_new for a record that was then
+ * refused: numbers would otherwise have a gap, and the journal store's
+ * counter, raised only by what is replayed, would hand it out again after
+ * a restart, to a record a tail told "after" it would skip.
+ */
+static void
+store_seq_return(struct store *s, uint64_t seq)
+{
+	if (s->redis != NULL) {
+		if (seq + 1 == s->provisional)
+			s->provisional--;
+	} else if (seq + 1 == s->next_seq)
+		s->next_seq--;
+}
+
+/*
  * A record (or a checkpoint) says seqs below next are taken: the counter
  * stays above every number replayed or applied, whatever their order.
  */
@@ -276,11 +292,24 @@ store_seq_raise(struct store *s, uint64_t next)
 /*
  * Append entry e's record to the journal, and tell store_on_record's
  * callback of it (it is not durable yet).  e->seq is the sequence number
- * the record takes, or 0.  Return its position.
+ * the record takes, or 0.  Return its position, or JOURNAL_REFUSED for a
+ * record too large for the journal: then no one is told, and its seq is
+ * given back.
  */
 uint64_t
 store_append_entry(struct store *s, const struct store_entry *e)
 {
+	/*
+	 * Only a received request, whose size comes from outside, is
+	 * refused: it becomes a 413.  Every other record restates what is
+	 * in memory already and has no way to fail; none comes near the
+	 * limit (bodies are at most 64 MiB).
+	 */
+	if (e->type == JOURNAL_MESSAGE_RECEIVED &&
+	    !journal_fits(s->journal, e->json_len, e->body_len)) {
+		store_seq_return(s, e->seq);
+		return (JOURNAL_REFUSED);
+	}
 	if (s->on_record != NULL && !s->restating &&
 	    e->type != JOURNAL_CHECKPOINT)
 		s->on_record(e, s->on_record_arg);
@@ -349,8 +378,6 @@ store_append(struct store *s, enum journal_type type, uint64_t seq,
 	const char	*text;
 	size_t		 text_len;
 
-	if (s->on_record == NULL)
-		return (journal_append(s->journal, type, o, body, len));
 	text = json_object_to_json_string_length(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &text_len);
 	return (store_append_text(s, type, seq, text, text_len, body, len));

@@ -8,8 +8,8 @@
  * torn tails at every kind of offset, damage in the middle, damaged
  * header copies, missing and unreadable segments, format-1 segments
  * (built byte by byte here), resuming after a crash with garbage beyond
- * the end, and records copied to another offset or segment, which must
- * never be taken for records.
+ * the end, and records copied to another offset or segment, or past
+ * where recovery stops reading, which must never be taken for records.
  */
 #include "config.h"
 
@@ -1456,6 +1456,37 @@ v1_header(struct buffer *b, uint32_t number)
 	buffer_add_u64(b, (uint64_t)clock_wall_ms());
 }
 
+/*
+ * Test that the format-1 segment in b (its third record at third) is not
+ * read past the limit: its positions are 32-bit too.
+ */
+static void
+test_format1_limit(const struct buffer *b, const struct recs *want,
+    size_t third)
+{
+	struct journal	*j;
+	struct recs	 seen = { NULL, 0 };
+	char		*dir, *warning;
+
+	dir = temp_path("format1-limit");
+	tree_remove(dir);
+	mkdir(dir, 0700);
+	segment_write(dir, 1, 0, b->data, b->len);
+	journal_recover_limit = third;
+	j = reopen(dir, &seen, &warning);
+	journal_recover_limit = JOURNAL_SEGMENT_END;
+	ok(j != NULL && seen.n == 2 && rec_same(&seen.r[0], &want->r[0]) &&
+	    rec_same(&seen.r[1], &want->r[1]) &&
+	    journal_damage(j)->regions == 1 &&
+	    journal_damage(j)->bytes == b->len - third,
+	    "a format-1 segment is not read past the limit either");
+	journal_close(j);
+	free(warning);
+	tree_remove(dir);
+	recs_clear(&seen);
+	free(dir);
+}
+
 /* Test reading segments of format 1, built here byte by byte. */
 static void
 test_format1(void)
@@ -1467,6 +1498,7 @@ test_format1(void)
 	char			*dir, *warning;
 	long long		 size1, size2;
 	uint64_t		 damaged;
+	size_t			 third;
 	int			 lost[] = { 4, 5, -1 };
 
 	dir = temp_path("format1");
@@ -1477,9 +1509,11 @@ test_format1(void)
 	v1_header(&b, 1);
 	v1_record(&b, &want, 1, 1, "{\"token\":\"t\"}", "", 0);
 	v1_record(&b, &want, 1, 3, "{\"seq\":1}", "bin\0ary", 7);
+	third = b.len;
 	v1_record(&b, &want, 1, 5, "{\"seq\":1}", NULL, 0);
 	segment_write(dir, 1, 0, b.data, b.len);
 	size1 = (long long)b.len;
+	test_format1_limit(&b, &want, third);
 	/* Segment 2: a good record, a damaged one, one that hides another. */
 	v1_header(&b, 2);
 	v1_record(&b, &want, 2, 3, "{\"seq\":2}", "two", 3);
@@ -1753,6 +1787,30 @@ test_copied(void)
 }
 
 /*
+ * Put in b (emptied first) the bytes of a record with json and no body,
+ * sound for offset at of the segment framed by f.
+ */
+static void
+forge_record(struct buffer *b, uint64_t at, const struct journal_frame *f,
+    const char *json)
+{
+	struct journal_piece	piece[3];
+	unsigned char		head[JOURNAL_RECORD_HEAD];
+
+	put_u32(head, (uint32_t)(5 + strlen(json)));
+	head[4] = JOURNAL_MESSAGE_RECEIVED;
+	put_u32(head + 5, (uint32_t)strlen(json));
+	piece[0].data = head;
+	piece[0].len = sizeof head;
+	piece[1].data = json;
+	piece[1].len = strlen(json);
+	piece[2].data = "";
+	piece[2].len = 0;
+	buffer_clear(b);
+	journal_format_record(b, at, f, piece, 3);
+}
+
+/*
  * Test that a record forged inside a body, byte-exact for the very salt
  * and position where it lies, is never adopted, even when the record
  * around it is damaged or torn.
@@ -1763,9 +1821,7 @@ test_forged_in_body(void)
 	struct journal			*j;
 	struct recs			 want = { NULL, 0 }, seen = { NULL, 0 };
 	struct journal_frame		 f;
-	struct journal_piece		 piece[3];
 	struct buffer			 forged;
-	unsigned char			 head[JOURNAL_RECORD_HEAD];
 	char				*dir, *warning, *body;
 	const char			*json = "{\"seq\":1,\"verified\":true}";
 	uint64_t			 at, s, p;
@@ -1792,17 +1848,7 @@ test_forged_in_body(void)
 		p = at + lead + s;
 		if (p / BLOCK != (at + lead) / BLOCK)
 			break;		/* a writer's header intervenes */
-		put_u32(head, (uint32_t)(5 + strlen(json)));
-		head[4] = JOURNAL_MESSAGE_RECEIVED;
-		put_u32(head + 5, (uint32_t)strlen(json));
-		piece[0].data = head;
-		piece[0].len = sizeof head;
-		piece[1].data = json;
-		piece[1].len = strlen(json);
-		piece[2].data = "";
-		piece[2].len = 0;
-		buffer_clear(&forged);
-		journal_format_record(&forged, p, &f, piece, 3);
+		forge_record(&forged, p, &f, json);
 		memcpy(body + s, forged.data, forged.len);
 	}
 	p = journal_append_text(j, JOURNAL_MESSAGE_RECEIVED, "{}", 2, body,
@@ -1834,6 +1880,133 @@ test_forged_in_body(void)
 out:
 	buffer_release(&forged);
 	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
+/*
+ * Test that recovery reads no further than journal_recover_limit (lowered
+ * here from 4 GiB): a record sound for its place past it, as bytes at
+ * 4 GiB + X are for X, is damage, never a record, and is left in place.
+ */
+static void
+test_past_limit(void)
+{
+	static const long	 sizes[] = { 1000, 2000, 3000 };
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	struct journal_frame	 f;
+	struct buffer		 forged;
+	char			*dir, *warning;
+	uint64_t		 limit;
+
+	dir = temp_path("past-limit");
+	tree_remove(dir);
+	buffer_init(&forged);
+	if (!ok(write_journal(dir, &want, sizes, nitems(sizes)) == 0,
+	    "write a journal to copy a record past the limit in"))
+		goto out;
+	limit = ((uint64_t)segment_size(dir, 1) + BLOCK - 1) / BLOCK * BLOCK;
+	f = segment_frame(dir, 1);
+	forge_record(&forged, limit, &f, "{\"n\":99}");
+	segment_write(dir, 1, limit, forged.data, forged.len);
+
+	journal_recover_limit = limit;
+	j = reopen(dir, &seen, &warning);
+	journal_recover_limit = JOURNAL_SEGMENT_END;
+	ok(j != NULL && recs_are(&seen, &want, NULL) &&
+	    journal_damage(j)->regions == 1 &&
+	    journal_damage(j)->bytes == forged.len && warning != NULL &&
+	    strstr(warning, "past the end of any segment") != NULL,
+	    "a record past the limit is damage, not a record (%s)",
+	    warning != NULL ? warning : "no warning");
+	journal_close(j);
+	free(warning);
+	ok(segment_size(dir, 1) == (long long)(limit + forged.len),
+	    "and is left in place");
+
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && seen.n == want.n + 1 &&
+	    OFFSET_OF(seen.r[want.n].position) == limit,
+	    "within the limit the same bytes are a record (the copy is sound)");
+	journal_close(j);
+	free(warning);
+out:
+	tree_remove(dir);
+	buffer_release(&forged);
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(dir);
+}
+
+/*
+ * Test that a newest segment file larger than any fish writes (sparse
+ * here: zeros past 4 GiB) takes appends only up to the cap, where it
+ * rolls: its size as its capacity would take them past 4 GiB, at
+ * positions that are another segment's.
+ */
+static void
+test_oversized_capacity(void)
+{
+	static const long	 sizes[] = { 1000, 2000 };
+	struct journal		*j;
+	struct recs		 want = { NULL, 0 }, seen = { NULL, 0 };
+	char			*dir, *path, *warning = NULL;
+
+	dir = temp_path("oversized");
+	tree_remove(dir);
+	path = segment_path(dir, 1);
+	if (!ok(write_journal(dir, &want, sizes, nitems(sizes)) == 0 &&
+	    truncate(path, (off_t)5 << 30) == 0,
+	    "write a journal and grow its segment past 4 GiB"))
+		goto out;
+	j = reopen(dir, &seen, &warning);
+	ok(j != NULL && recs_are(&seen, &want, NULL) &&
+	    journal_active(j)->number == 1 &&
+	    journal_active(j)->capacity == JOURNAL_SEGMENT_LIMIT &&
+	    warning != NULL &&
+	    strstr(warning, "past the end of any segment") != NULL,
+	    "a segment past 4 GiB takes appends only up to the cap (%s)",
+	    warning != NULL ? warning : "no warning");
+	journal_close(j);
+out:
+	free(warning);
+	tree_remove(dir);
+	recs_clear(&want);
+	recs_clear(&seen);
+	free(path);
+	free(dir);
+}
+
+/*
+ * Test journal_fits, by which the store refuses a received request whose
+ * record recovery would drop (test/refused.bats has the 413): up to the
+ * most, with no overflow, and at a lowered most as the test hook sets it.
+ */
+static void
+test_record_max(void)
+{
+	struct journal	*j;
+	struct recs	 seen = { NULL, 0 };
+	char		*dir, *warning;
+
+	dir = temp_path("record-max");
+	tree_remove(dir);
+	if ((j = reopen(dir, &seen, &warning)) == NULL) {
+		ok(0, "open a journal to measure records in");
+		free(dir);
+		return;
+	}
+	ok(journal_fits(j, 2, JOURNAL_RECORD_MAX - 7) &&
+	    !journal_fits(j, 2, JOURNAL_RECORD_MAX - 6) &&
+	    !journal_fits(j, SIZE_MAX, 1) && !journal_fits(j, 1, SIZE_MAX),
+	    "a record fits up to JOURNAL_RECORD_MAX, with no overflow");
+	j->record_max = 1000;
+	ok(journal_fits(j, 2, 993) && !journal_fits(j, 2, 994) &&
+	    !journal_fits(j, 1001, 0), "a record fits up to a lowered most");
+	journal_close(j);
+	free(warning);
+	tree_remove(dir);
 	recs_clear(&seen);
 	free(dir);
 }
@@ -2810,6 +2983,9 @@ main(void)
 	test_resume_scrub();
 	test_copied();
 	test_forged_in_body();
+	test_past_limit();
+	test_oversized_capacity();
+	test_record_max();
 	test_refused();
 	if (tree_remove(tmpdir) == -1)
 		ok(0, "remove '%s': %s", tmpdir, strerror(errno));
