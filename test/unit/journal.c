@@ -2137,6 +2137,27 @@ synced_cb(void *arg)
 	(*(int *)arg) += 100;
 }
 
+/*
+ * Test that JOURNAL_SPAN_MAX holds the largest record wherever in a
+ * block it is appended, so the headroom past a segment's cap does too.
+ */
+static void
+test_span_max(void)
+{
+	uint64_t	offset, start, end, most = 0;
+
+	for (offset = JOURNAL_BLOCK; offset < 2 * JOURNAL_BLOCK; offset++) {
+		end = journal_format_span(offset, 4 + (size_t)JOURNAL_RECORD_MAX,
+		    &start);
+		if (end - offset > most)
+			most = end - offset;
+	}
+	ok(most <= JOURNAL_SPAN_MAX && JOURNAL_SEGMENT_LIMIT +
+	    JOURNAL_SPAN_MAX <= 0xffffffffULL, "the largest record spans "
+	    "%llu bytes at most, within JOURNAL_SPAN_MAX (%llu)",
+	    (unsigned long long)most, (unsigned long long)JOURNAL_SPAN_MAX);
+}
+
 #ifdef FISH_TEST_HOOKS
 /* The journal whose callbacks moved_cb moves. */
 static struct journal	*moved_journal;
@@ -2236,16 +2257,23 @@ test_no_room(void)
 
 /*
  * Ask for the next segment now, not a second after the last failed
- * preparation, and poll until it is ready (or 10 s have passed).
+ * preparation, and poll until it is ready (or 60 s have passed).  Each
+ * look that finds it not ready gives the CPU up for a millisecond: a
+ * loop that spins starves the preparer's thread under valgrind, which
+ * runs one thread at a time.
  */
 static void
 prepare_again(struct journal *j)
 {
-	int64_t	deadline = clock_mono_ms() + 10000;
+	const struct timespec	 pause = { 0, 1000000 };
+	int64_t			 deadline = clock_mono_ms() + 60000;
 
 	j->prepare_retry = 0;
-	while (j->prepare_short && clock_mono_ms() < deadline)
+	while (j->prepare_short && clock_mono_ms() < deadline) {
 		journal_room_poll(j);
+		if (j->prepare_short)
+			nanosleep(&pause, NULL);
+	}
 }
 
 /*
@@ -2398,27 +2426,6 @@ test_cap_no_room(void)
 	recs_clear(&seen);
 	ok(reopen_has_all(j, dir, &want), "every record is there after a "
 	    "reopen");
-}
-
-/*
- * Test that JOURNAL_SPAN_MAX holds the largest record wherever in a
- * block it is appended, so the headroom past a segment's cap does too.
- */
-static void
-test_span_max(void)
-{
-	uint64_t	offset, start, end, most = 0;
-
-	for (offset = JOURNAL_BLOCK; offset < 2 * JOURNAL_BLOCK; offset++) {
-		end = journal_format_span(offset, 4 + (size_t)JOURNAL_RECORD_MAX,
-		    &start);
-		if (end - offset > most)
-			most = end - offset;
-	}
-	ok(most <= JOURNAL_SPAN_MAX && JOURNAL_SEGMENT_LIMIT +
-	    JOURNAL_SPAN_MAX <= 0xffffffffULL, "the largest record spans "
-	    "%llu bytes at most, within JOURNAL_SPAN_MAX (%llu)",
-	    (unsigned long long)most, (unsigned long long)JOURNAL_SPAN_MAX);
 }
 
 /*
