@@ -19,15 +19,15 @@
  * A listener that runs but is wedged (a bug that sleeps for ever) looks
  * like one at work, and is waited for.
  *
- * The client gives up only on a listener found stopped (or frozen: the
- * same, here and below) at every look for CLIENT_STOPPED_MS with nothing
- * heard meanwhile, so a short stop (a Ctrl-Z and fg, a debugger's
- * breakpoint) ends nothing, wherever in a long silence it falls.  A listener that is gone closes the connection, and
- * the caller's path for a lost listener follows; without /proc the client
- * waits as it always did.  Giving up says one line and makes every later
- * send, receive and reconnect on the client fail quietly with
- * EXIT_UNAVAILABLE, so that no command says it twice or waits again.
- * What it asked and the listener had not read is not done when the
+ * The client gives up only on a listener found stopped (or frozen: the same,
+ * here and below) at every look for CLIENT_STOPPED_MS with nothing heard
+ * meanwhile, so a short stop (a Ctrl-Z and fg, a debugger's breakpoint) ends
+ * nothing, wherever in a long silence it falls.  A listener that is gone
+ * closes the connection, and the caller's path for a lost listener follows;
+ * without /proc the client waits as it always did.  Giving up says one line
+ * and makes every later send, receive and reconnect on the client fail
+ * quietly with EXIT_UNAVAILABLE, so that no command says it twice or waits
+ * again.  What it asked and the listener had not read is not done when the
  * listener runs again: its client has hung up (conn_gone, in
  * listener/control/control-input.c).
  *

@@ -1,13 +1,14 @@
 /*
  * Printing timeline entries (see timeline.h) for fish log, tail and show.
  *
- * The one-line format is for people on a terminal: received content is
- * never written to it as it is, since a body or path may hold escape
- * sequences.  Control characters become spaces in previews (of bodies
- * that are UTF-8 text); other fields show them, and bytes that are not
- * UTF-8, as error lines do (escape_line, lib/escape.c).  Colours (see term.c for when): arrows by direction,
- * statuses by class (2xx green, 3xx cyan, 4xx yellow, 5xx and failures
- * red), rejected requests red, sequence numbers and requests under way dim.
+ * The one-line format is for people on a terminal: received content is never
+ * written to it as it is, since a body or path may hold escape sequences.
+ * Control characters become spaces in previews (of bodies that are UTF-8
+ * text); other fields show them, and bytes that are not UTF-8, as error lines
+ * do (escape_line, lib/escape.c).  Colours (see term.c for when): arrows by
+ * direction, statuses by class (2xx green, 3xx cyan, 4xx yellow, 5xx and
+ * failures red), rejected requests red, sequence numbers and requests under
+ * way dim.
  */
 #include "config.h"
 

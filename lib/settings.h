@@ -1,11 +1,12 @@
 /*
  * The settings of fish start (--listen, --public-url, --tunnel, --retain,
- * --idle-exit, --store, --store-replicas, TLS and the limits on hooks' requests), in one table that
- * says for each its option, its name in config.json and status replies,
- * its kind, its default, and whether it is saved and shown.  The client checks and passes them on
- * with it, the listener resolves, saves and shows them with it, and the
- * client compares them with a running listener's with it: a new setting is
- * one row of the table, plus the code that uses its value.
+ * --idle-exit, --store, --store-replicas, TLS and the limits on hooks'
+ * requests), in one table that says for each its option, its name in
+ * config.json and status replies, its kind, its default, and whether it is
+ * saved and shown.  The client checks and passes them on with it, the
+ * listener resolves, saves and shows them with it, and the client compares
+ * them with a running listener's with it: a new setting is one row of the
+ * table, plus the code that uses its value.
  */
 #ifndef SETTINGS_H
 #define SETTINGS_H

@@ -13,14 +13,14 @@
  * comes.
  *
  * A forward needs a file for its socket to the app, besides its sender's
- * connection: it takes one of the outbound files of the listener's
- * budget (lib/files.c) as soon as its request's head is in
- * (forward_admit), before its body is read or recorded.  With none free,
- * its sender gets 503 with Retry-After and only the refusal is recorded,
- * as a refused head (refuse.c), rather than a 502 after its record was
- * written, which a sender that tries again would deliver twice.  A request found not to be forwarded after
- * all (a body too large, a failed signature check, an echo) gives its
- * file back then (forward_release), not when its connection is done.
+ * connection: it takes one of the outbound files of the listener's budget
+ * (lib/files.c) as soon as its request's head is in (forward_admit), before
+ * its body is read or recorded.  With none free, its sender gets 503 with
+ * Retry-After and only the refusal is recorded, as a refused head (refuse.c),
+ * rather than a 502 after its record was written, which a sender that tries
+ * again would deliver twice.  A request found not to be forwarded after all
+ * (a body too large, a failed signature check, an echo) gives its file back
+ * then (forward_release), not when its connection is done.
  */
 #include "config.h"
 

@@ -4,19 +4,19 @@
  * (httpd_access), and the end of MHD's work on it (httpd_completed), where
  * its state is freed.
  *
- * A request's form is checked first (strict.c), then its hook: unknown
- * tokens (and every other path) get 404, closed hooks 410.  Its body is
- * kept within --max-body and --max-inflight (request.c).  Complete, it is
- * journaled (record.c), its connection suspended, and resumed by the
- * group commit (store_after_sync) that made it durable: only then is it
- * queued for wait and answered, as its hook says (answer.c): with the
- * hook's status, headers and body; with the value a handshake asks to
- * have echoed; with the answer of the local app it is forwarded to
- * (forward.c), which took a file for its socket to the app when its
- * head came in (or it got 503, only its refusal journaled); or, for a --hold hook, not
- * yet (hold.c).  A request that failed its hook's signature check is
- * answered 401 once durable, and none of the hook's answer settings
- * apply; past the rate caps it is answered 401 at once.
+ * A request's form is checked first (strict.c), then its hook: unknown tokens
+ * (and every other path) get 404, closed hooks 410.  Its body is kept within
+ * --max-body and --max-inflight (request.c).  Complete, it is journaled
+ * (record.c), its connection suspended, and resumed by the group commit
+ * (store_after_sync) that made it durable: only then is it queued for wait
+ * and answered, as its hook says (answer.c): with the hook's status, headers
+ * and body; with the value a handshake asks to have echoed; with the answer
+ * of the local app it is forwarded to (forward.c), which took a file for its
+ * socket to the app when its head came in (or it got 503, only its refusal
+ * journaled); or, for a --hold hook, not yet (hold.c).  A request that failed
+ * its hook's signature check is answered 401 once durable, and none of the
+ * hook's answer settings apply; past the rate caps it is answered 401 at
+ * once.
  *
  * With a store shared through Redis (--store), a request gets 503 with
  * Retry-After while Redis is unreachable or short of the replicas

@@ -1,12 +1,12 @@
 /*
  * The record of a received request written straight from its fields
- * (store_receive_fields in store.h), the path every accepted request
- * takes: no json-c tree is built and printed per request.  The bytes are
- * those store_receive writes for the same fields (its object printed by
- * journal_append), keys in the same order: method, path, query, headers
- * (as [[name, value], ...]), remote, via (behind a tunnel), received_at, verified (only for a
- * hook that verifies), seq, token.  test/unit/received checks the two
- * agree byte for byte, hostile bytes included.
+ * (store_receive_fields in store.h), the path every accepted request takes:
+ * no json-c tree is built and printed per request.  The bytes are those
+ * store_receive writes for the same fields (its object printed by
+ * journal_append), keys in the same order: method, path, query, headers (as
+ * [[name, value], ...]), remote, via (behind a tunnel), received_at, verified
+ * (only for a hook that verifies), seq, token.  test/unit/received checks the
+ * two agree byte for byte, hostile bytes included.
  */
 #include "config.h"
 

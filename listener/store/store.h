@@ -80,9 +80,10 @@ struct store_config {
 	/* The wall clock in unix ms, for times recorded; NULL for the real. */
 	int64_t		(*clock)(void);
 	/*
-	 * Replicate through the Redis of this URL (NULL: the journal
-	 * alone; fish start --store), as listener of session.  The journal dir is then a cache the stream rebuilds:
-	 * give an empty one (see doc/store-redis.md).
+	 * Replicate through the Redis of this URL (NULL: the journal alone;
+	 * fish start --store), as listener of session.  The journal dir is
+	 * then a cache the stream rebuilds: give an empty one (see
+	 * doc/store-redis.md).
 	 */
 	const struct store_url *redis;
 	const char	*session;
