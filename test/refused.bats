@@ -72,6 +72,7 @@ refused_records() {
 @test "a request whose record is too large for the journal is refused 413, and the listener goes on" {
 	# No body the listener takes makes one (bodies are at most 64 MiB, a
 	# record at most 80): a test build lowers the journal's limit.
+	needs_test_hooks
 	fish stop
 	FISH_TEST_RECORD_MAX=4000 run fish start
 	assert_success
