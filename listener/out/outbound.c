@@ -772,16 +772,18 @@ outbound_stop(struct outbound *out)
  * The listener stops and has waited for the attempts under way as long as
  * it may: end them, so that each is journaled and its caller told.  Tell
  * the callers of attempts whose start is not durable yet (a Redis store's
- * Redis is slow or gone) now too, while they are there to hear it: those
- * never leave, and their outcome is journaled if the start is stored
- * before the store closes (outbound_go, outbound_orphaned).
+ * Redis is slow or gone; the journal has no room on disk to write it) now
+ * too, while they are there to hear it, and log each: those never leave,
+ * and their outcome is journaled if the start is stored before the store
+ * closes (outbound_go, outbound_orphaned).
  */
 void
 outbound_cancel(struct outbound *out)
 {
 	struct outbound_request	*o;
 	struct httpc_result	 result;
-	char			*why;
+	const char		*disk;
+	char			*why, *shown;
 
 	out->stopping = 1;
 	xasprintf(&why, "session '%s' was stopped during the request",
@@ -791,14 +793,22 @@ outbound_cancel(struct outbound *out)
 	/*
 	 * A store whose records are all durable (the journal, at its commit
 	 * before the loop next waits) runs outbound_go for them first, which
-	 * tells each caller with its attempt's seq.
+	 * tells each caller with its attempt's seq; not a journal with no
+	 * room on disk, whose commit writes nothing.
 	 */
-	if (store_durable(out->store))
+	if (store_durable(out->store) && store_no_room(out->store) == 0)
 		return;
+	disk = store_no_room(out->store) != 0 ? ": its journal had no room "
+	    "on disk to record it" : "";
 	while ((o = TAILQ_FIRST(&out->starting)) != NULL) {
 		outbound_started(o);
+		shown = mask_credentials(o->url);
+		log_warnx("%s %s: not sent: session '%s' was stopped before "
+		    "the request's start was stored%s", o->method, shown,
+		    out->session, disk);
+		free(shown);
 		xasprintf(&why, "session '%s' was stopped before the request "
-		    "left", out->session);
+		    "left%s", out->session, disk);
 		outbound_result_init(&result, why);
 		result.attempt = o->attempt;
 		outbound_tell(o, &result, 0);
