@@ -6,6 +6,7 @@
 # this dies otherwise: the kernel detaches it).  Exit 77 with the reason on stderr when ptrace is not
 # permitted here (Yama's ptrace_scope, a container's seccomp profile).
 import ctypes
+import errno
 import os
 import signal
 import sys
@@ -33,7 +34,7 @@ try:
 except OSError as e:
     print("ptrace-hold: cannot attach to %d: %s" % (pid, e.strerror),
           file=sys.stderr)
-    sys.exit(77)
+    sys.exit(77 if e.errno == errno.EPERM else 1)
 ptrace(PTRACE_INTERRUPT)
 os.waitpid(pid, WALL)
 
