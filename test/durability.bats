@@ -609,6 +609,26 @@ woke_more() {
 	assert_line --index 1 --partial "journal: stopping for want of room on disk with"
 }
 
+@test "a send read in the same turn as the stop, whose start the disk has no room for, is told it never left" {
+	journal_only "on a Redis store, Redis acknowledges the request's start, not the disk"
+	local log
+	mount_tmpfs 1m
+	log=$FISH_HOME/sessions/default/listener.log
+	fish spawn >/dev/null
+	# Larger than a segment's pre-written space: writing it must grow
+	# the segment, and no room is found only at the stop's commit.
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	fill_up
+	run python3 "$FISH_SRC_DIR/test/helpers/control.py" \
+	    "$FISH_HOME/sessions/default/control.sock" send-stop \
+	    "$(listener_pid)" http://127.0.0.1:9/never "$BATS_TEST_TMPDIR/body"
+	assert_success
+	assert_output "reply 3 session 'default' was stopped before the request left: its journal had no room on disk to record it"
+	wait_until 10 log_has "info: stopped"
+	run grep -c "POST http://127.0.0.1:9/never: not sent: session 'default' was stopped before the request's start was stored: its journal had no room on disk to record it$" "$log"
+	assert_output 1
+}
+
 @test "a restart whose saved port was taken by another program exits 3 and says so" {
 	local url port
 	url=$(fish spawn)

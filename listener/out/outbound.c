@@ -472,7 +472,8 @@ outbound_done(struct httpc_result *result, void *arg)
 /*
  * An attempt's start record is durable: hand the attempt to curl, unless
  * the listener began to stop meanwhile; then it never leaves, and its
- * outcome says so (its caller may have been told already: outbound_cancel).
+ * outcome says so (its caller may have been told already:
+ * outbound_unstarted).
  */
 static void
 outbound_go(void *arg)
@@ -552,7 +553,7 @@ outbound_orphaned(void *arg)
 /*
  * The store closed before the request's start record was durable (its
  * Redis down when the listener stopped): its caller was told
- * (outbound_unsynced, outbound_cancel), and the outbound may be freed,
+ * (outbound_unsynced, outbound_unstarted), and the outbound may be freed,
  * so only the request is freed.
  */
 static void
@@ -770,35 +771,43 @@ outbound_stop(struct outbound *out)
 
 /*
  * The listener stops and has waited for the attempts under way as long as
- * it may: end them, so that each is journaled and its caller told.  Tell
- * the callers of attempts whose start is not durable yet (a Redis store's
- * Redis is slow or gone; the journal has no room on disk to write it) now
- * too, while they are there to hear it, and log each: those never leave,
- * and their outcome is journaled if the start is stored before the store
- * closes (outbound_go, outbound_orphaned).
+ * it may: end them, so that each is journaled and its caller told.  An
+ * attempt whose start is not durable yet never leaves now (outbound_go);
+ * its caller is told by the stop's commit (outbound_go, with its seq), or,
+ * if that does not make it durable, by outbound_unstarted.
  */
 void
 outbound_cancel(struct outbound *out)
 {
-	struct outbound_request	*o;
-	struct httpc_result	 result;
-	const char		*disk;
-	char			*why, *shown;
+	char	*why;
 
 	out->stopping = 1;
 	xasprintf(&why, "session '%s' was stopped during the request",
 	    out->session);
 	httpc_cancel(out->httpc, why);
 	free(why);
-	/*
-	 * A store whose records are all durable (the journal, at its commit
-	 * before the loop next waits) runs outbound_go for them first, which
-	 * tells each caller with its attempt's seq; not a journal with no
-	 * room on disk, whose commit writes nothing.
-	 */
-	if (store_durable(out->store) && store_no_room(out->store) == 0)
-		return;
-	disk = store_no_room(out->store) != 0 ? ": its journal had no room "
+}
+
+/*
+ * The stop's commit, and its wait for a Redis store's acknowledgements,
+ * are over: tell the callers of attempts whose start is still not durable
+ * (the journal had no room on disk to write it; a Redis store's Redis is
+ * slow or gone) while they are there to hear it, and log each.  Those
+ * never left: outbound_cancel set stopping first.  Not before the commit:
+ * the disk may be found full only there, and a caller told nothing then
+ * would hear only that the listener went away.  Their outcome is
+ * journaled if the start is stored before the store closes (outbound_go).
+ */
+void
+outbound_unstarted(struct outbound *out)
+{
+	struct outbound_request	*o;
+	struct httpc_result	 result;
+	const char		*disk;
+	char			*why, *shown;
+
+	/* The journal alone: only no room on disk keeps a commit unwritten. */
+	disk = store_state(out->store) == NULL ? ": its journal had no room "
 	    "on disk to record it" : "";
 	while ((o = TAILQ_FIRST(&out->starting)) != NULL) {
 		outbound_started(o);
