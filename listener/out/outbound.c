@@ -772,9 +772,11 @@ outbound_stop(struct outbound *out)
 /*
  * The listener stops and has waited for the attempts under way as long as
  * it may: end them, so that each is journaled and its caller told.  An
- * attempt whose start is not durable yet never leaves now (outbound_go);
- * its caller is told by the stop's commit (outbound_go, with its seq), or,
- * if that does not make it durable, by outbound_unstarted.
+ * attempt whose start is not durable yet never leaves now (outbound_go).
+ * A Redis store's that Redis has not acknowledged (slow or gone) are told
+ * so now, without waiting for it (outbound_unstarted); the journal's by
+ * the stop's commit (outbound_go, with their seq), or, when the disk has
+ * no room for it, by outbound_unstarted after it.
  */
 void
 outbound_cancel(struct outbound *out)
@@ -786,17 +788,19 @@ outbound_cancel(struct outbound *out)
 	    out->session);
 	httpc_cancel(out->httpc, why);
 	free(why);
+	if (store_state(out->store) != NULL && !store_durable(out->store))
+		outbound_unstarted(out);
 }
 
 /*
- * The stop's commit, and its wait for a Redis store's acknowledgements,
- * are over: tell the callers of attempts whose start is still not durable
- * (the journal had no room on disk to write it; a Redis store's Redis is
- * slow or gone) while they are there to hear it, and log each.  Those
- * never left: outbound_cancel set stopping first.  Not before the commit:
- * the disk may be found full only there, and a caller told nothing then
- * would hear only that the listener went away.  Their outcome is
- * journaled if the start is stored before the store closes (outbound_go).
+ * Tell the callers of attempts whose start is not durable (the journal
+ * had no room on disk to write it, at the stop's commit; a Redis store's
+ * Redis is slow or gone) while they are there to hear it, and log each.
+ * Those never leave: outbound_cancel set stopping first.  The journal's
+ * not before the stop's commit: the disk may be found full only there,
+ * and a caller told nothing would hear only that the listener went away.
+ * Their outcome is journaled if the start is stored before the store
+ * closes (outbound_go).
  */
 void
 outbound_unstarted(struct outbound *out)
