@@ -195,16 +195,22 @@ client_traced_why(pid_t pid)
 		xasprintf(&why, "held by a debugger or tracer%s", tail);
 		return (why);
 	}
-	/* Its name, as ps shows it, cut at a byte not printable ASCII. */
+	/*
+	 * Its name, as ps shows it: a byte not printable ASCII as '?' (any
+	 * program may name itself an escape sequence, PR_SET_NAME).
+	 */
 	comm[0] = '\0';
 	(void)snprintf(path, sizeof path, "/proc/%ld/comm", tracer);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
 		n = read(fd, comm, sizeof comm - 1);
 		close(fd);
+		if (n > 0 && comm[n - 1] == '\n')
+			n--;
 		comm[n > 0 ? n : 0] = '\0';
-		for (p = comm; *p >= 0x20 && *p < 0x7f; p++)
-			;
-		*p = '\0';
+		for (p = comm; *p != '\0'; p++) {
+			if (*p < 0x20 || *p >= 0x7f)
+				*p = '?';
+		}
 	}
 	if (comm[0] != '\0')
 		xasprintf(&why, "held by a debugger or tracer, pid %ld (%s)%s",

@@ -4,12 +4,13 @@
 # by test/helpers/ptrace-hold.py; skipped where ptrace is not
 # permitted), or in a cgroup frozen by the cgroup freezer (as by docker
 # pause, systemctl freeze; the tests that freeze one need root and a
-# writable cgroup hierarchy, and skip otherwise, saying which).  Every command gives up on it with
-# one line and exit status 3 once it has stayed stopped for a while
-# (FISH_TEST_STOPPED_MS shortens that while), whether it was stopped
-# before the command connected or while it waited; a listener that works,
-# however long it is silent, is waited for; what a command gave up on is
-# not done when the listener is resumed.  status and sessions, bounded by
+# writable cgroup hierarchy, and skip otherwise, saying which).  Every
+# command gives up on it with one line and exit status 3 once it has
+# stayed stopped for a while (FISH_TEST_STOPPED_MS shortens that while),
+# whether it was stopped before the command connected or while it
+# waited; a listener that works, however long it is silent, is waited
+# for; what a command gave up on is not done when the listener is
+# resumed.  status and sessions, bounded by
 # deadlines of their own, say within them why it does not answer, and
 # what lets it run again.
 
@@ -80,16 +81,17 @@ fish_log_has() {
 	fish log | grep -qE -- "$1"
 }
 
-# hold_listener: hold the default session's listener as a debugger at a
-# breakpoint does (test/helpers/ptrace-hold.py: ptrace-stopped, state t),
-# skipping, with the reason, where ptrace is not permitted; set
+# hold_listener [NAME]: hold the default session's listener as a debugger
+# at a breakpoint does (test/helpers/ptrace-hold.py: ptrace-stopped, state
+# t; named NAME), skipping, with the reason, where ptrace is not
+# permitted; set
 # traced_pid, tracer_pid and tracer_name (what ps calls it).  teardown,
 # or release_listener, lets it go.
 hold_listener() {
 	local out=$BATS_TEST_TMPDIR/hold.out err=$BATS_TEST_TMPDIR/hold.err
 	traced_pid=$(listener_pid)
 	python3 "$FISH_SRC_DIR/test/helpers/ptrace-hold.py" "$traced_pid" \
-	    >"$out" 2>"$err" 3>&- &
+	    "$@" >"$out" 2>"$err" 3>&- &
 	tracer_pid=$!
 	wait_until 10 held_or_gone "$out" "$tracer_pid"
 	if ! grep -qx held "$out"; then
@@ -557,6 +559,16 @@ assert_answers_again() {
 	assert_success
 	assert_line --regexp '^first '
 	refute_line --regexp '^second '
+}
+
+@test "a tracer whose name is an escape sequence is named with '?' for each byte ps would not print" {
+	fish spawn >/dev/null
+	hold_listener $'\e]0;x\a\e[2Jgdb'
+	run --separate-stderr timeout 20 fish ls
+	assert_failure 3
+	assert_equal "$stderr" "fish: the listener of session 'default' (pid $traced_pid) is held by a debugger or tracer, pid $tracer_pid (?]0;x??[2Jgdb); it runs again once that continues or detaches it"
+	release_listener
+	assert_answers_again
 }
 
 @test "spawn on a stopped listener whose queue is full says why it takes no connections and what resumes it" {
