@@ -318,12 +318,15 @@ freezer_docker(const char *path)
  * NAME.service or NAME.scope, below a .slice or a unit of a user manager;
  * systemctl freeze froze it, or can thaw it), or NULL; *user says whether
  * a user manager runs it (a part user@UID.service above it): then it is
- * thawed with systemctl --user.  Caller frees.
+ * thawed with systemctl --user.  systemd names a unit's cgroup as the
+ * unit, but for one '_' before a name that begins with '_', or that a
+ * kernel file or controller might take (cgroup.x, cpu.service: its
+ * cg_escape); that one is not the unit's.  Caller frees.
  */
 char *
 freezer_unit(const char *path, int *user)
 {
-	const char	*last, *p, *slash;
+	const char	*last, *name, *p, *slash;
 	size_t		 n, len;
 	int		 manager, below = 0;
 
@@ -331,9 +334,11 @@ freezer_unit(const char *path, int *user)
 	if ((last = strrchr(path, '/')) == NULL || last == path)
 		return (NULL);
 	last++;
-	n = strlen(last);
-	if (!(n > 8 && strcmp(last + n - 8, ".service") == 0) &&
-	    !(n > 6 && strcmp(last + n - 6, ".scope") == 0))
+	/* As cg_unescape: a name that begins with '_' was escaped. */
+	name = *last == '_' ? last + 1 : last;
+	n = strlen(name);
+	if (!(n > 8 && strcmp(name + n - 8, ".service") == 0) &&
+	    !(n > 6 && strcmp(name + n - 6, ".scope") == 0))
 		return (NULL);
 	/*
 	 * A unit's cgroup is below a slice's, or a user manager's: not
@@ -354,11 +359,11 @@ freezer_unit(const char *path, int *user)
 		return (NULL);
 	}
 	/* systemctl would read a name with a control byte in it amiss. */
-	for (p = last; *p != '\0'; p++) {
+	for (p = name; *p != '\0'; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return (NULL);
 	}
-	return (xstrdup(last));
+	return (xstrdup(name));
 }
 
 /*

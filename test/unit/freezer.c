@@ -282,6 +282,11 @@ test_systemd(void)
 	unit_is("/user.slice/user-1000.slice/user@1000.service",
 	    "user@1000.service", 0);
 	unit_is("/system.slice/a\\x2db.service", "a\\x2db.service", 0);
+	/* systemd's cg_escape: one '_' before a name it might clash. */
+	unit_is("/system.slice/_cpu.service", "cpu.service", 0);
+	unit_is("/system.slice/_cgroup.x.scope", "cgroup.x.scope", 0);
+	unit_is("/system.slice/__x.service", "_x.service", 0);
+	unit_is("/system.slice/_.service", NULL, 0);
 	unit_is("/web.service", NULL, 0);
 	unit_is("/system.slice/.service", NULL, 0);
 	unit_is("/system.slice/web.socket", NULL, 0);
@@ -313,6 +318,15 @@ test_systemd(void)
 	    "echo 0 > '/sys/fs/cgroup/user.slice/user-1000.slice/"
 	    "user@1000.service/app.slice/it'\\''s.scope/cgroup.freeze'",
 	    "a user manager's unit, quoted");
+
+	/* The cgroup keeps systemd's escape; systemctl gets the unit. */
+	put_proc(63, "0::/system.slice/_cpu.service\n");
+	put("/sys/fs/cgroup/system.slice/_cpu.service/cgroup.events",
+	    "frozen 1\n");
+	put("/sys/fs/cgroup/system.slice/_cpu.service/cgroup.freeze", "1\n");
+	frozen(63, "/system.slice/_cpu.service", "systemctl thaw cpu.service, "
+	    "or: echo 0 > /sys/fs/cgroup/system.slice/_cpu.service/"
+	    "cgroup.freeze", "a unit whose cgroup systemd escaped");
 
 	/* Frozen by its slice: the slice is what is thawed, by hand. */
 	put_proc(62, "0::/system.slice/cold.slice/db.service\n");
