@@ -245,6 +245,25 @@ outbound_abandon(struct outbound_request *o, const char *why)
 	outbound_result_release(&result);
 }
 
+/*
+ * Return why an attempt the listener's stop kept from leaving was not
+ * made (detail after it): the request never left, or, for a retry, that
+ * attempt did not (an earlier one did).  Caller frees.
+ */
+static char *
+outbound_stopped_why(const struct outbound_request *o, const char *detail)
+{
+	char	*why;
+
+	if (o->attempt > 1)
+		xasprintf(&why, "session '%s' was stopped before attempt %u "
+		    "left%s", o->out->session, o->attempt, detail);
+	else
+		xasprintf(&why, "session '%s' was stopped before the request "
+		    "left%s", o->out->session, detail);
+	return (why);
+}
+
 /* Free a request that is done. */
 static void
 outbound_request_free(struct outbound_request *o)
@@ -493,8 +512,7 @@ outbound_go(void *arg)
 		o->first_seq = o->message->seq;
 	o->sending = NULL;
 	if (o->out->stopping) {
-		xasprintf(&why, "session '%s' was stopped before the request "
-		    "left", o->out->session);
+		why = outbound_stopped_why(o, "");
 		outbound_result_init(&result, why);
 		outbound_done(&result, o);
 		outbound_result_release(&result);
@@ -808,7 +826,7 @@ outbound_unstarted(struct outbound *out)
 	struct outbound_request	*o;
 	struct httpc_result	 result;
 	const char		*disk;
-	char			*why, *shown;
+	char			*shown;
 
 	/* The journal alone: only no room on disk keeps a commit unwritten. */
 	disk = store_state(out->store) == NULL ? ": its journal had no room "
@@ -816,14 +834,18 @@ outbound_unstarted(struct outbound *out)
 	while ((o = TAILQ_FIRST(&out->starting)) != NULL) {
 		outbound_started(o);
 		shown = mask_credentials(o->url);
-		log_warnx("%s %s: not sent: session '%s' was stopped before "
-		    "the request's start was stored%s", o->method, shown,
-		    out->session, disk);
+		if (o->attempt > 1)
+			log_warnx("%s %s: attempt %u not sent: session '%s' was "
+			    "stopped before its start was stored%s", o->method,
+			    shown, o->attempt, out->session, disk);
+		else
+			log_warnx("%s %s: not sent: session '%s' was stopped "
+			    "before the request's start was stored%s",
+			    o->method, shown, out->session, disk);
 		free(shown);
-		xasprintf(&why, "session '%s' was stopped before the request "
-		    "left%s", out->session, disk);
-		outbound_result_init(&result, why);
-		result.attempt = o->attempt;
+		/* A retry's earlier attempts left: this one was not made. */
+		outbound_result_init(&result, outbound_stopped_why(o, disk));
+		result.attempt = o->attempt > 1 ? o->attempt - 1 : 1;
 		outbound_tell(o, &result, 0);
 		outbound_result_release(&result);
 	}
