@@ -358,11 +358,14 @@ freezer_unit(const char *path, int *user)
 		*user = 0;
 		return (NULL);
 	}
-	/* systemctl would read a name with a control byte in it amiss. */
-	for (p = name; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return (NULL);
-	}
+	/*
+	 * Only what a unit's name may hold (systemd's unit_name_is_valid):
+	 * systemctl would take a cgroup named by hand "x*.service" as a
+	 * pattern, thawing the units it matches.
+	 */
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789:-_.\\@") != n)
+		return (NULL);
 	return (xstrdup(name));
 }
 

@@ -297,6 +297,12 @@ test_systemd(void)
 	    "b.service", "b.service", 0);
 	unit_is("/fish-test/x.scope", NULL, 0);
 	unit_is("/system.slice/t\tab.service", NULL, 0);
+	/* Not a unit's name: systemctl would take it as a pattern. */
+	unit_is("/system.slice/x*.service", NULL, 0);
+	unit_is("/system.slice/[ab].service", NULL, 0);
+	unit_is("/system.slice/a b.service", NULL, 0);
+	unit_is("/system.slice/it's.scope", NULL, 0);
+	unit_is("/system.slice/getty@tty1.service", "getty@tty1.service", 0);
 
 	layout("systemd", "/sys/fs/cgroup", 0);
 	put_proc(60, "0::/system.slice/web.service\n");
@@ -308,16 +314,25 @@ test_systemd(void)
 	    "cgroup.freeze", "a system unit");
 
 	put_proc(61, "0::/user.slice/user-1000.slice/user@1000.service/"
-	    "app.slice/it's.scope\n");
+	    "app.slice/run-a\\x2db.scope\n");
 	put("/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/"
-	    "app.slice/it's.scope/cgroup.events", "frozen 1\n");
+	    "app.slice/run-a\\x2db.scope/cgroup.events", "frozen 1\n");
 	put("/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/"
-	    "app.slice/it's.scope/cgroup.freeze", "1\n");
+	    "app.slice/run-a\\x2db.scope/cgroup.freeze", "1\n");
 	frozen(61, "/user.slice/user-1000.slice/user@1000.service/app.slice/"
-	    "it's.scope", "systemctl --user thaw 'it'\\''s.scope', or: "
-	    "echo 0 > '/sys/fs/cgroup/user.slice/user-1000.slice/"
-	    "user@1000.service/app.slice/it'\\''s.scope/cgroup.freeze'",
-	    "a user manager's unit, quoted");
+	    "run-a\\x2db.scope", "systemctl --user thaw 'run-a\\x2db.scope', "
+	    "or: echo 0 > '/sys/fs/cgroup/user.slice/user-1000.slice/"
+	    "user@1000.service/app.slice/run-a\\x2db.scope/cgroup.freeze'",
+	    "a user manager's unit, its name's escape quoted");
+
+	/* Named by hand, not as a unit can be: the echo alone. */
+	put_proc(64, "0::/system.slice/it's.scope\n");
+	put("/sys/fs/cgroup/system.slice/it's.scope/cgroup.events",
+	    "frozen 1\n");
+	put("/sys/fs/cgroup/system.slice/it's.scope/cgroup.freeze", "1\n");
+	frozen(64, "/system.slice/it's.scope", "echo 0 > "
+	    "'/sys/fs/cgroup/system.slice/it'\\''s.scope/cgroup.freeze'",
+	    "a cgroup no unit can have");
 
 	/* The cgroup keeps systemd's escape; systemctl gets the unit. */
 	put_proc(63, "0::/system.slice/_cpu.service\n");
