@@ -168,6 +168,60 @@ client_proc_ours(void)
 }
 
 /*
+ * Return a line that says what holds traced process pid and what lets it
+ * run again: its tracer (TracerPid in /proc/PID/status) by pid and name
+ * when that can be read.  Caller frees.
+ */
+static char *
+client_traced_why(pid_t pid)
+{
+	char		 path[64], buf[4096], comm[64], *p;
+	const char	*tail = "; it runs again once that continues or "
+			    "detaches it";
+	char		*why;
+	ssize_t		 n;
+	long		 tracer = 0;
+	int		 fd;
+
+	(void)snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		if ((p = strstr(buf, "\nTracerPid:")) != NULL)
+			tracer = strtol(p + 11, NULL, 10);
+	}
+	if (tracer <= 0) {
+		xasprintf(&why, "held by a debugger or tracer%s", tail);
+		return (why);
+	}
+	/*
+	 * Its name, as ps shows it: a byte not printable ASCII as '?' (any
+	 * program may name itself an escape sequence, PR_SET_NAME).
+	 */
+	comm[0] = '\0';
+	(void)snprintf(path, sizeof path, "/proc/%ld/comm", tracer);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, comm, sizeof comm - 1);
+		close(fd);
+		if (n > 0 && comm[n - 1] == '\n')
+			n--;
+		comm[n > 0 ? n : 0] = '\0';
+		for (p = comm; *p != '\0'; p++) {
+			if (*p < 0x20 || *p >= 0x7f)
+				*p = '?';
+		}
+	}
+	if (comm[0] != '\0')
+		xasprintf(&why, "held by a debugger or tracer, pid %ld (%s)%s",
+		    tracer, comm, tail);
+	else
+		xasprintf(&why, "held by a debugger or tracer, pid %ld%s",
+		    tracer, tail);
+	return (why);
+}
+
+/*
  * Give up on c's listener, stopped: hang up first, so that a request it
  * has not read all of is dropped when it runs again (conn_gone, in
  * listener/control/control-input.c), then tell whether it had read all
@@ -234,13 +288,15 @@ client_say_held(const struct client *c, pid_t pid, char held,
 {
 	const char	*had = read ? ", having read the request, which it "
 			    "may still carry out once it runs" : "";
+	char		*why;
 
-	if (held == 't')
-		fish_warnx("the listener of session '%s' (pid %ld) is held by "
-		    "a debugger or tracer%s", c->session.name, (long)pid,
-		    read ? "; it had read the request, and may still carry it "
-		    "out once it runs" : "");
-	else if (held == 'T')
+	if (held == 't') {
+		why = client_traced_why(pid);
+		fish_warnx("the listener of session '%s' (pid %ld) is %s%s",
+		    c->session.name, (long)pid, why, read ? "; it had read the "
+		    "request, and may still carry it out once it runs" : "");
+		free(why);
+	} else if (held == 'T')
 		fish_warnx("the listener of session '%s' (pid %ld) is stopped%s; "
 		    "resume it with: kill -CONT %ld", c->session.name,
 		    (long)pid, had, (long)pid);
@@ -275,7 +331,7 @@ client_why_silent(pid_t pid, const char **held)
 		break;
 	case 't':
 		*held = "traced";
-		why = xstrdup("held by a debugger or tracer");
+		why = client_traced_why(pid);
 		break;
 	case 'F':
 		/* Thawed since the look: it runs, and is only slow. */

@@ -488,7 +488,8 @@ client_stop(const char *name, int purge, uint64_t timeout_ms)
 	struct client		 c;
 	struct proto_frame	 f;
 	struct json_object	*req;
-	char			*cause, *shown;
+	const char		*held;
+	char			*cause, *shown, *why;
 	int64_t			 deadline;
 	pid_t			 pid, listener;
 	int			 status;
@@ -523,8 +524,17 @@ client_stop(const char *name, int purge, uint64_t timeout_ms)
 	status = client_wait_exit(&c.session, listener, deadline);
 	if (status == EXIT_TIMEOUT) {
 		shown = duration_format(timeout_ms);
-		fish_warnx("the listener of session '%s' did not stop within "
-		    "%s (see %s)", name, shown, c.session.log_path);
+		/* Asked (or signalled), it stops once it runs: say how. */
+		pid = session_listener_pid(&c.session);
+		if ((why = client_why_silent(pid, &held)) != NULL)
+			fish_warnx("the listener of session '%s' did not stop "
+			    "within %s: it is %s (see %s)", name, shown, why,
+			    c.session.log_path);
+		else
+			fish_warnx("the listener of session '%s' did not stop "
+			    "within %s (see %s)", name, shown,
+			    c.session.log_path);
+		free(why);
 		free(shown);
 		status = EXIT_FAILED;
 	}

@@ -56,6 +56,29 @@ volatile sig_atomic_t	client_interrupted;
 static int	client_acting(struct json_object *);
 
 /*
+ * Say that c's listener takes no connections, its queue full (cause, as
+ * session_connect put it): why, when that can be told (stopped, held by a
+ * debugger, frozen: client_why_silent), with what lets it run again.
+ */
+static void
+client_say_unaccepting(const struct client *c, const char *cause)
+{
+	const char	*held;
+	char		*why;
+	pid_t		 pid;
+
+	pid = session_listener_pid(&c->session);
+	if ((why = client_why_silent(pid, &held)) == NULL) {
+		fish_warnx("%s", cause);
+		return;
+	}
+	fish_warnx("the listener of session '%s' (pid %ld) takes no "
+	    "connections: its queue is full, and it is %s",
+	    c->session.name, (long)pid, why);
+	free(why);
+}
+
+/*
  * Connect to the session's listener, checking before anything is sent
  * that it is ours (session_connect).  Return EXIT_OK (c->fd is set),
  * CLIENT_ABSENT with errno when no listener answers, or EXIT_UNAVAILABLE
@@ -76,7 +99,9 @@ client_connect(struct client *c)
 	saved = errno;
 	c->refused = saved != 0 ? saved : EPERM;
 	/* A full queue: a quiet caller (completion, prompt) says nothing. */
-	if (!(saved == EAGAIN && (c->flags & CLIENT_QUIET)))
+	if (saved == EAGAIN && !(c->flags & CLIENT_QUIET))
+		client_say_unaccepting(c, cause);
+	else if (saved != EAGAIN)
 		fish_warnx("%s", cause);
 	free(cause);
 	errno = saved;

@@ -28,7 +28,9 @@
  * 1), since thawing a cgroup whose ancestor is frozen thaws nothing.  A
  * cgroup that docker made for a container (docker-ID.scope, by systemd;
  * docker/ID, by itself) is thawed with docker unpause, which also keeps
- * docker's own record of it right.
+ * docker's own record of it right.  One that is a systemd unit's
+ * (freezer_unit) is named with systemctl thaw beside the write, which
+ * keeps systemd's record right too: systemctl freeze froze it, perhaps.
  */
 #include "config.h"
 
@@ -312,6 +314,62 @@ freezer_docker(const char *path)
 }
 
 /*
+ * Return the name of the systemd unit whose cgroup path is (its last part
+ * NAME.service or NAME.scope, below a .slice or a unit of a user manager;
+ * systemctl freeze froze it, or can thaw it), or NULL; *user says whether
+ * a user manager runs it (a part user@UID.service above it): then it is
+ * thawed with systemctl --user.  systemd names a unit's cgroup as the
+ * unit, but for one '_' before a name that begins with '_', or that a
+ * kernel file or controller might take (cgroup.x, cpu.service: its
+ * cg_escape); that one is not the unit's.  Caller frees.
+ */
+char *
+freezer_unit(const char *path, int *user)
+{
+	const char	*last, *name, *p, *slash;
+	size_t		 n, len;
+	int		 manager, below = 0;
+
+	*user = 0;
+	if ((last = strrchr(path, '/')) == NULL || last == path)
+		return (NULL);
+	last++;
+	/* As cg_unescape: a name that begins with '_' was escaped. */
+	name = *last == '_' ? last + 1 : last;
+	n = strlen(name);
+	if (!(n > 8 && strcmp(name + n - 8, ".service") == 0) &&
+	    !(n > 6 && strcmp(name + n - 6, ".scope") == 0))
+		return (NULL);
+	/*
+	 * A unit's cgroup is below a slice's, or a user manager's: not
+	 * below another unit's (a cgroup it made of its own, delegated).
+	 */
+	for (p = path + 1; p < last; p = slash + 1) {
+		slash = strchr(p, '/');
+		len = (size_t)(slash - p);
+		manager = len > 13 && strncmp(p, "user@", 5) == 0 &&
+		    strncmp(slash - 8, ".service", 8) == 0 &&
+		    strspn(p + 5, "0123456789") == len - 13;
+		*user = *user || manager;
+		below = manager || (len > 6 && strncmp(slash - 6, ".slice",
+		    6) == 0);
+	}
+	if (!below) {
+		*user = 0;
+		return (NULL);
+	}
+	/*
+	 * Only what a unit's name may hold (systemd's unit_name_is_valid):
+	 * systemctl would take a cgroup named by hand "x*.service" as a
+	 * pattern, thawing the units it matches.
+	 */
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789:-_.\\@") != n)
+		return (NULL);
+	return (xstrdup(name));
+}
+
+/*
  * Add s to b as one word of a shell command, quoted when it must be.  A
  * byte outside printable ASCII (a control one, from a cgroup's name) is
  * written as an octal escape in $'...' (bash, zsh, ksh, POSIX.1-2024
@@ -352,7 +410,8 @@ freezer_fill(const char *root, const struct freezer_kind *kind,
     const char *mount, char *path, struct freezer *f)
 {
 	struct buffer	 b;
-	char		*file, *id;
+	char		*file, *id, *unit;
+	int		 user;
 
 	freezer_nearest(root, kind, mount, path);
 	buffer_init(&b);
@@ -360,6 +419,15 @@ freezer_fill(const char *root, const struct freezer_kind *kind,
 		buffer_printf(&b, "docker unpause %s", id);
 		free(id);
 	} else {
+		/* systemctl freeze froze it, perhaps: keep systemd right. */
+		if (kind->controller == NULL &&
+		    (unit = freezer_unit(path, &user)) != NULL) {
+			buffer_add_str(&b, user ? "systemctl --user thaw " :
+			    "systemctl thaw ");
+			freezer_add_word(&b, unit);
+			buffer_add_str(&b, ", or: ");
+			free(unit);
+		}
 		xasprintf(&file, "%s%s/%s", mount, path, kind->thaw_file);
 		buffer_printf(&b, "echo %s > ", kind->thaw);
 		freezer_add_word(&b, file);

@@ -20,5 +20,6 @@ struct freezer {
 int	 freezer_holds(const char *, pid_t);
 int	 freezer_find(const char *, pid_t, struct freezer *);
 void	 freezer_release(struct freezer *);
+char	*freezer_unit(const char *, int *);
 
 #endif

@@ -571,8 +571,10 @@ listener_run(void)
  *    record made is durable and the replies that wait for that (spawn,
  *    ack, reply, close, an answer to a request) are queued; a shared
  *    store's records are durable once Redis acknowledged them: run the
- *    loop for that while it is reachable, up to STOP_STORE_MS; then send
- *    the control clients what is queued for them.
+ *    loop for that while it is reachable, up to STOP_STORE_MS; tell the
+ *    callers of sends whose start is not durable even now (no room on
+ *    disk, Redis gone) that they never left; then send the control
+ *    clients what is queued for them.
  * 4. Close the control socket, then HTTP in (no connection is suspended
  *    by then: held and forwarded requests were answered in 2), HTTP out,
  *    the tunnel client (it carried the requests of 2, so it goes after
@@ -606,6 +608,7 @@ listener_stop(void)
 	while (!store_durable(listener.store) &&
 	    store_reachable(listener.store) && loop_now() < deadline)
 		loop_run_once(listener.loop);
+	outbound_unstarted(listener.outbound);
 	control_flush(listener.control);
 
 	control_stop(listener.control);

@@ -15,7 +15,7 @@ setup() {
 teardown() {
 	local bad=0
 	stop_tail
-	kill_and_wait "${holder_pid-}"
+	kill_and_wait "${holder_pid-}" "${cmd_pid-}"
 	# bats fails a teardown on its last command only: keep its verdict.
 	common_teardown || bad=1
 	unmount_tmpfs
@@ -559,20 +559,74 @@ woke_more() {
 	alive "$pid"
 }
 
-@test "a stop while the disk is full says how many records it did not write, not that they are dropped" {
+@test "a stop while the disk is full says how many records it did not write, not that they are dropped, and how many it wrote" {
 	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
-	local url
+	local url appended line re
 	mount_tmpfs 1m
 	url=$(fish spawn --name h)
 	no_room_now "$url"
+	appended=$(fish status --json | fish field /journal_appended)
 	fish stop
-	run grep -E "stopping with [0-9]+ records? not written for want of room on disk \(none was acknowledged; some may be recovered at the next start\)" \
-	    "$FISH_HOME/sessions/default/listener.log"
-	assert_success
+	re="stopping for want of room on disk with ([0-9]+) records? not written \(none was acknowledged; some may be recovered at the next start\) and ([0-9]+) written since the listener started"
+	line=$(grep -E "$re" "$FISH_HOME/sessions/default/listener.log") ||
+	    fail "no such line in $(cat "$FISH_HOME/sessions/default/listener.log")"
+	[[ $line =~ $re ]]
+	# The callback answered 503, at least, was not written; the hook
+	# spawned was; together, every record of the run.
+	[ "${BASH_REMATCH[1]}" -ge 1 ]
+	[ "${BASH_REMATCH[2]}" -ge 1 ]
+	assert_equal "$((BASH_REMATCH[1] + BASH_REMATCH[2]))" "$appended"
 	# The callback answered 503 was not queued: its record is gone.
 	rm -f "$mnt/filler" "$mnt/filler-tail"
 	run fish wait h --timeout 0.3
 	assert_failure 124
+}
+
+@test "a send whose start the full disk kept from being written is, at a stop, logged as not sent and its client told so" {
+	journal_only "on a Redis store, Redis acknowledges the request's start, not the disk"
+	local err=$BATS_TEST_TMPDIR/send.err log
+	mount_tmpfs 1m
+	log=$FISH_HOME/sessions/default/listener.log
+	fish spawn >/dev/null
+	# No room at all: its start record, larger than the segment's
+	# pre-written space, must grow it, and that write fails.
+	fill_up
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	# Never reached: it does not leave.
+	fish send --timeout 60s http://127.0.0.1:9/never \
+	    --data @"$BATS_TEST_TMPDIR/body" >/dev/null 2>"$err" 3>&- &
+	cmd_pid=$!
+	wait_until 10 log_has "journal: no room on disk"
+	fish stop
+	reap "$cmd_pid"
+	cmd_pid=
+	assert_equal "$status" 3
+	assert_equal "$(cat "$err")" "fish: send: POST http://127.0.0.1:9/never: session 'default' was stopped before the request left: its journal had no room on disk to record it"
+	run grep -c "POST http://127.0.0.1:9/never: not sent: session 'default' was stopped before the request's start was stored: its journal had no room on disk to record it$" "$log"
+	assert_output 1
+	# Said before the journal's own line, which counts its record.
+	run grep -A1 ": not sent: " "$log"
+	assert_line --index 1 --partial "journal: stopping for want of room on disk with"
+}
+
+@test "a send read in the same turn as the stop, whose start the disk has no room for, is told it never left" {
+	journal_only "on a Redis store, Redis acknowledges the request's start, not the disk"
+	local log
+	mount_tmpfs 1m
+	log=$FISH_HOME/sessions/default/listener.log
+	fish spawn >/dev/null
+	# Larger than a segment's pre-written space: writing it must grow
+	# the segment, and no room is found only at the stop's commit.
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	fill_up
+	run python3 "$FISH_SRC_DIR/test/helpers/control.py" \
+	    "$FISH_HOME/sessions/default/control.sock" send-stop \
+	    "$(listener_pid)" http://127.0.0.1:9/never "$BATS_TEST_TMPDIR/body"
+	assert_success
+	assert_output "reply 3 session 'default' was stopped before the request left: its journal had no room on disk to record it"
+	wait_until 10 log_has "info: stopped"
+	run grep -c "POST http://127.0.0.1:9/never: not sent: session 'default' was stopped before the request's start was stored: its journal had no room on disk to record it$" "$log"
+	assert_output 1
 }
 
 @test "a restart whose saved port was taken by another program exits 3 and says so" {

@@ -239,7 +239,7 @@ listeners_of_this_test() {
 	run --separate-stderr fish stop --timeout 300ms
 	kill -CONT "$pid"
 	assert_failure 1
-	assert_equal "$stderr" "fish: the listener of session 'default' did not stop within 300ms (see $FISH_HOME/sessions/default/listener.log)"
+	assert_equal "$stderr" "fish: the listener of session 'default' did not stop within 300ms: it is stopped by a signal; resume it with: kill -CONT $pid (see $FISH_HOME/sessions/default/listener.log)"
 	# It was asked, and stops once it runs again.
 	wait_until 10 all_dead "$pid"
 }
@@ -261,10 +261,10 @@ listeners_of_this_test() {
 	assert_equal "$stderr" ""
 	run --separate-stderr fish spawn
 	assert_failure 3
-	assert_equal "$stderr" "fish: the listener on '$dir/control.sock' takes no connections: its queue is full (is it stopped or stuck? its log is '$dir/listener.log')"
+	assert_equal "$stderr" "fish: the listener of session 'default' (pid $pid) takes no connections: its queue is full, and it is stopped by a signal; resume it with: kill -CONT $pid"
 	run --separate-stderr fish stop --timeout 300ms
 	assert_failure 1
-	assert_equal "${stderr_lines[1]}" "fish: the listener of session 'default' did not stop within 300ms (see $dir/listener.log)"
+	assert_equal "${stderr_lines[1]}" "fish: the listener of session 'default' did not stop within 300ms: it is stopped by a signal; resume it with: kill -CONT $pid (see $dir/listener.log)"
 	kill "$filler"
 	kill -CONT "$pid"
 	# It was asked by signal, and stops once it runs again.

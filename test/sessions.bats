@@ -312,7 +312,7 @@ stopped beta (pid $b)"
 	kill -CONT "$f"
 	assert_failure 1
 	assert_equal "$output" "stopped alpha (pid $a)"
-	assert_equal "$stderr" "fish: the listener of session 'frozen' did not stop within 300ms (see $FISH_HOME/sessions/frozen/listener.log)"
+	assert_equal "$stderr" "fish: the listener of session 'frozen' did not stop within 300ms: it is stopped by a signal; resume it with: kill -CONT $f (see $FISH_HOME/sessions/frozen/listener.log)"
 	wait_until 10 all_dead "$a" "$f"
 }
 

@@ -1,14 +1,16 @@
 #!/usr/bin/env bats
 # A listener that is alive but cannot answer: stopped by SIGSTOP (as by
-# Ctrl-Z on fish start --foreground), or in a cgroup frozen by the cgroup
-# freezer (as by docker pause, systemctl freeze; the tests that freeze
-# one need root and a writable cgroup hierarchy, and skip otherwise,
-# saying which).  Every command gives up on it with
-# one line and exit status 3 once it has stayed stopped for a while
-# (FISH_TEST_STOPPED_MS shortens that while), whether it was stopped
-# before the command connected or while it waited; a listener that works,
-# however long it is silent, is waited for; what a command gave up on is
-# not done when the listener is resumed.  status and sessions, bounded by
+# Ctrl-Z on fish start --foreground), held by a debugger (ptrace-stopped,
+# by test/helpers/ptrace-hold.py; skipped where ptrace is not
+# permitted), or in a cgroup frozen by the cgroup freezer (as by docker
+# pause, systemctl freeze; the tests that freeze one need root and a
+# writable cgroup hierarchy, and skip otherwise, saying which).  Every
+# command gives up on it with one line and exit status 3 once it has
+# stayed stopped for a while (FISH_TEST_STOPPED_MS shortens that while),
+# whether it was stopped before the command connected or while it
+# waited; a listener that works, however long it is silent, is waited
+# for; what a command gave up on is not done when the listener is
+# resumed.  status and sessions, bounded by
 # deadlines of their own, say within them why it does not answer, and
 # what lets it run again.
 
@@ -22,6 +24,7 @@ setup() {
 	needs_test_hooks
 	export FISH_TEST_STOPPED_MS=1000
 	stopped_pid=
+	tracer_pid=
 	cg_made=()
 }
 
@@ -30,6 +33,8 @@ teardown() {
 
 	# A stopped listener would keep fish stop waiting, and the test.
 	[ -z "$stopped_pid" ] || kill -CONT "$stopped_pid" 2>/dev/null || true
+	# A traced one, likewise: its tracer lets it go as it ends.
+	kill_and_wait "$tracer_pid" || status=$?
 	cgroup_undo || status=$?
 	common_teardown || status=$?
 	kill_and_wait "${tail_pid-}" "${cmd_pid-}" || status=$?
@@ -74,6 +79,56 @@ sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))' "$@"
 # fish_log_has ERE: succeed once fish log shows a line matching ERE.
 fish_log_has() {
 	fish log | grep -qE -- "$1"
+}
+
+# hold_listener [NAME]: hold the default session's listener as a debugger
+# at a breakpoint does (test/helpers/ptrace-hold.py: ptrace-stopped, state
+# t; named NAME), skipping, with the reason, where ptrace is not
+# permitted; set
+# traced_pid, tracer_pid and tracer_name (what ps calls it).  teardown,
+# or release_listener, lets it go.
+hold_listener() {
+	local out=$BATS_TEST_TMPDIR/hold.out err=$BATS_TEST_TMPDIR/hold.err
+	traced_pid=$(listener_pid)
+	python3 "$FISH_SRC_DIR/test/helpers/ptrace-hold.py" "$traced_pid" \
+	    "$@" >"$out" 2>"$err" 3>&- &
+	tracer_pid=$!
+	wait_until 10 held_or_gone "$out" "$tracer_pid"
+	if ! grep -qx held "$out"; then
+		reap "$tracer_pid"
+		tracer_pid=
+		[ "$status" = 77 ] || fail "ptrace-hold.py: $(cat "$err")"
+		skip "ptrace is not permitted here: $(cat "$err")"
+	fi
+	tracer_name=$(cat "/proc/$tracer_pid/comm")
+	wait_until 10 in_state "$traced_pid" t
+}
+
+# held_or_gone FILE PID: succeed once FILE says "held", or PID is gone.
+held_or_gone() {
+	grep -qx held "$1" || ! alive "$2"
+}
+
+# in_state PID LETTER: succeed when PID's state in /proc/PID/stat is
+# LETTER.
+in_state() {
+	local stat
+	stat=$(cat "/proc/$1/stat") || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" = "$2" ]
+}
+
+# release_listener: have the tracer hold_listener started let the
+# listener go, and wait until it has.
+release_listener() {
+	kill_and_wait "$tracer_pid"
+	tracer_pid=
+}
+
+# traced_why: print why the held listener does not answer.
+traced_why() {
+	echo "held by a debugger or tracer, pid $tracer_pid ($tracer_name);" \
+	    "it runs again once that continues or detaches it"
 }
 
 # resume_listener: SIGCONT the listener stop_listener stopped.
@@ -483,6 +538,68 @@ assert_answers_again() {
 	assert_answers_again
 }
 
+@test "status and sessions name a listener held by a debugger, with the tracer's pid and name, and answer once it lets go" {
+	fish spawn >/dev/null
+	hold_listener
+	status_and_sessions_say "$traced_pid" "$(traced_why)" traced
+	release_listener
+	assert_answers_again
+}
+
+@test "spawn on a listener held by a debugger says so, naming the tracer, and exits 3; the hook is not made once let go" {
+	fish spawn --name first >/dev/null
+	hold_listener
+	run --separate-stderr timeout 20 fish spawn --name second
+	assert_failure 3
+	assert_equal "$stderr" "fish: the listener of session 'default' (pid $traced_pid) is $(traced_why)"
+	assert_output ""
+	release_listener
+	wait_until 10 log_has "hung up before its spawn request was read"
+	run fish ls
+	assert_success
+	assert_line --regexp '^first '
+	refute_line --regexp '^second '
+}
+
+@test "a tracer whose name is an escape sequence is named with '?' for each byte ps would not print" {
+	fish spawn >/dev/null
+	hold_listener $'\e]0;x\a\e[2Jgdb'
+	run --separate-stderr timeout 20 fish ls
+	assert_failure 3
+	assert_equal "$stderr" "fish: the listener of session 'default' (pid $traced_pid) is held by a debugger or tracer, pid $tracer_pid (?]0;x??[2Jgdb); it runs again once that continues or detaches it"
+	release_listener
+	assert_answers_again
+}
+
+@test "spawn on a stopped listener whose queue is full says why it takes no connections and what resumes it" {
+	local filler out=$BATS_TEST_TMPDIR/filled
+	fish spawn >/dev/null
+	stop_listener
+	python3 "$FISH_SRC_DIR/test/helpers/fill-queue.py" \
+	    "$FISH_HOME/sessions/default/control.sock" >"$out" 3>&- &
+	filler=$!
+	wait_until 10 grep -q '^full' "$out"
+	run --separate-stderr timeout 20 fish spawn --name second
+	kill_and_wait "$filler"
+	assert_failure 3
+	assert_equal "$stderr" "fish: the listener of session 'default' (pid $stopped_pid) takes no connections: its queue is full, and it is stopped by a signal; resume it with: kill -CONT $stopped_pid"
+	assert_output ""
+}
+
+@test "spawn on a listener held by a debugger whose queue is full names the tracer" {
+	local filler out=$BATS_TEST_TMPDIR/filled
+	fish spawn >/dev/null
+	hold_listener
+	python3 "$FISH_SRC_DIR/test/helpers/fill-queue.py" \
+	    "$FISH_HOME/sessions/default/control.sock" >"$out" 3>&- &
+	filler=$!
+	wait_until 10 grep -q '^full' "$out"
+	run --separate-stderr timeout 20 fish spawn
+	kill_and_wait "$filler"
+	assert_failure 3
+	assert_equal "$stderr" "fish: the listener of session 'default' (pid $traced_pid) takes no connections: its queue is full, and it is $(traced_why)"
+}
+
 @test "fish stop on a stopped listener keeps to its --timeout, and it stops once resumed" {
 	local pid
 	fish spawn >/dev/null
@@ -490,7 +607,7 @@ assert_answers_again() {
 	pid=$stopped_pid
 	run --separate-stderr timeout 20 fish stop --timeout 3s
 	assert_failure 1
-	assert_equal "$stderr" "fish: the listener of session 'default' did not stop within 3s (see $FISH_HOME/sessions/default/listener.log)"
+	assert_equal "$stderr" "fish: the listener of session 'default' did not stop within 3s: it is stopped by a signal; resume it with: kill -CONT $pid (see $FISH_HOME/sessions/default/listener.log)"
 	resume_listener
 	wait_until 10 all_dead "$pid"
 }
@@ -623,6 +740,18 @@ assert_answers_again() {
 	assert_failure 3
 	assert_equal "$stderr" \
 	    "$(frozen_line "$cg_base/docker-$id.scope" "docker unpause $id")"
+}
+
+@test "a listener in a frozen cgroup of a systemd unit is named with systemctl thaw beside the echo" {
+	local unit=fish-t$$.service
+	needs_freezer v2
+	fish spawn >/dev/null
+	cgroup_move "fish-test.$$.slice/$unit"
+	cgroup_freeze "$cg_base/$unit"
+	run --separate-stderr timeout 20 fish ls
+	assert_failure 3
+	assert_equal "$stderr" "$(frozen_line "$cg_base/$unit" \
+	    "systemctl thaw $unit, or: $(thaw_line "$cg_base/$unit")")"
 }
 
 @test "a listener in a frozen cgroup named with control bytes is named escaped, and the thaw command given thaws it" {

@@ -1152,6 +1152,33 @@ disconnected() {
 	assert_success
 }
 
+@test "fish stop while a retry's next attempt waits for a paused Redis says that attempt never left, not the request" {
+	local hook before sender err=$BATS_TEST_TMPDIR/send.err
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	hook=$(fish spawn --name target --status 503 -H 'Retry-After: 2')
+	before=$(appended)
+	fish send --retry 1 --timeout 60s --json '{"sent":1}' "$hook" \
+	    >/dev/null 2>"$err" &
+	sender=$!
+	# The first attempt left, and was answered 503: its start, the
+	# hook's message and its outcome; the second waits out Retry-After.
+	wait_until 10 eval '[ "$(appended)" -ge $((before + 3)) ]'
+	kill -STOP "$REDIS_PID"
+	# The second attempt's start is journaled, and waits for Redis.
+	wait_until 10 eval '[ "$(appended)" -ge $((before + 4)) ]'
+	redis_kill
+	wait_until 10 disconnected "$A"
+	run fish stop
+	assert_success
+	reap "$sender"
+	assert_equal "$status" 3
+	assert_equal "$(cat "$err")" \
+	    "fish: send: POST $hook: session 'default' was stopped before attempt 2 left"
+	log_has "POST $hook: attempt 2 not sent: session 'default' was stopped before its start was stored$" ||
+	    fail "no 'attempt 2 not sent' line in the listener's log"
+}
+
 @test "fish stop while a send waits for a paused Redis ends the send, and stops the listener" {
 	local hook before sender
 	fish start --store "$STORE" >/dev/null

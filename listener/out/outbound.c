@@ -245,6 +245,25 @@ outbound_abandon(struct outbound_request *o, const char *why)
 	outbound_result_release(&result);
 }
 
+/*
+ * Return why an attempt the listener's stop kept from leaving was not
+ * made (detail after it): the request never left, or, for a retry, that
+ * attempt did not (an earlier one did).  Caller frees.
+ */
+static char *
+outbound_stopped_why(const struct outbound_request *o, const char *detail)
+{
+	char	*why;
+
+	if (o->attempt > 1)
+		xasprintf(&why, "session '%s' was stopped before attempt %u "
+		    "left%s", o->out->session, o->attempt, detail);
+	else
+		xasprintf(&why, "session '%s' was stopped before the request "
+		    "left%s", o->out->session, detail);
+	return (why);
+}
+
 /* Free a request that is done. */
 static void
 outbound_request_free(struct outbound_request *o)
@@ -472,7 +491,8 @@ outbound_done(struct httpc_result *result, void *arg)
 /*
  * An attempt's start record is durable: hand the attempt to curl, unless
  * the listener began to stop meanwhile; then it never leaves, and its
- * outcome says so (its caller may have been told already: outbound_cancel).
+ * outcome says so (its caller may have been told already:
+ * outbound_unstarted).
  */
 static void
 outbound_go(void *arg)
@@ -492,8 +512,7 @@ outbound_go(void *arg)
 		o->first_seq = o->message->seq;
 	o->sending = NULL;
 	if (o->out->stopping) {
-		xasprintf(&why, "session '%s' was stopped before the request "
-		    "left", o->out->session);
+		why = outbound_stopped_why(o, "");
 		outbound_result_init(&result, why);
 		outbound_done(&result, o);
 		outbound_result_release(&result);
@@ -552,7 +571,7 @@ outbound_orphaned(void *arg)
 /*
  * The store closed before the request's start record was durable (its
  * Redis down when the listener stopped): its caller was told
- * (outbound_unsynced, outbound_cancel), and the outbound may be freed,
+ * (outbound_unsynced, outbound_unstarted), and the outbound may be freed,
  * so only the request is freed.
  */
 static void
@@ -770,37 +789,63 @@ outbound_stop(struct outbound *out)
 
 /*
  * The listener stops and has waited for the attempts under way as long as
- * it may: end them, so that each is journaled and its caller told.  Tell
- * the callers of attempts whose start is not durable yet (a Redis store's
- * Redis is slow or gone) now too, while they are there to hear it: those
- * never leave, and their outcome is journaled if the start is stored
- * before the store closes (outbound_go, outbound_orphaned).
+ * it may: end them, so that each is journaled and its caller told.  An
+ * attempt whose start is not durable yet never leaves now (outbound_go).
+ * A Redis store's that Redis has not acknowledged (slow or gone) are told
+ * so now, without waiting for it (outbound_unstarted); the journal's by
+ * the stop's commit (outbound_go, with their seq), or, when the disk has
+ * no room for it, by outbound_unstarted after it.
  */
 void
 outbound_cancel(struct outbound *out)
 {
-	struct outbound_request	*o;
-	struct httpc_result	 result;
-	char			*why;
+	char	*why;
 
 	out->stopping = 1;
 	xasprintf(&why, "session '%s' was stopped during the request",
 	    out->session);
 	httpc_cancel(out->httpc, why);
 	free(why);
-	/*
-	 * A store whose records are all durable (the journal, at its commit
-	 * before the loop next waits) runs outbound_go for them first, which
-	 * tells each caller with its attempt's seq.
-	 */
-	if (store_durable(out->store))
-		return;
+	if (store_state(out->store) != NULL && !store_durable(out->store))
+		outbound_unstarted(out);
+}
+
+/*
+ * Tell the callers of attempts whose start is not durable (the journal
+ * had no room on disk to write it, at the stop's commit; a Redis store's
+ * Redis is slow or gone) while they are there to hear it, and log each.
+ * Those never leave: outbound_cancel set stopping first.  The journal's
+ * not before the stop's commit: the disk may be found full only there,
+ * and a caller told nothing would hear only that the listener went away.
+ * Their outcome is journaled if the start is stored before the store
+ * closes (outbound_go).
+ */
+void
+outbound_unstarted(struct outbound *out)
+{
+	struct outbound_request	*o;
+	struct httpc_result	 result;
+	const char		*disk;
+	char			*shown;
+
+	/* The journal alone: only no room on disk keeps a commit unwritten. */
+	disk = store_state(out->store) == NULL ? ": its journal had no room "
+	    "on disk to record it" : "";
 	while ((o = TAILQ_FIRST(&out->starting)) != NULL) {
 		outbound_started(o);
-		xasprintf(&why, "session '%s' was stopped before the request "
-		    "left", out->session);
-		outbound_result_init(&result, why);
-		result.attempt = o->attempt;
+		shown = mask_credentials(o->url);
+		if (o->attempt > 1)
+			log_warnx("%s %s: attempt %u not sent: session '%s' was "
+			    "stopped before its start was stored%s", o->method,
+			    shown, o->attempt, out->session, disk);
+		else
+			log_warnx("%s %s: not sent: session '%s' was stopped "
+			    "before the request's start was stored%s",
+			    o->method, shown, out->session, disk);
+		free(shown);
+		/* A retry's earlier attempts left: this one was not made. */
+		outbound_result_init(&result, outbound_stopped_why(o, disk));
+		result.attempt = o->attempt > 1 ? o->attempt - 1 : 1;
 		outbound_tell(o, &result, 0);
 		outbound_result_release(&result);
 	}

@@ -44,5 +44,6 @@ void		 outbound_forward(struct outbound *,
 		    const struct httpc_request *, outbound_done_cb, void *);
 void		 outbound_stop(struct outbound *);
 void		 outbound_cancel(struct outbound *);
+void		 outbound_unstarted(struct outbound *);
 
 #endif

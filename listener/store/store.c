@@ -113,23 +113,30 @@ store_open(const struct store_config *config, char **warnings, char **cause)
  * them in the page cache, and recovery at the next start reads back
  * every whole record of it (doc/journal.md).  Which ones is not known
  * here: a short pwrite's count is lost to the retry that writes the
- * same bytes again.
+ * same bytes again.  How many were written is said beside: those
+ * appended since open but not pending, so that what the stop kept is
+ * not left to be guessed.
  */
 void
 store_close(struct store *s)
 {
-	uint64_t	n;
+	uint64_t	n, appended, syncs;
 
 	if (s == NULL)
 		return;
 	if (journal_no_room(s->journal) != 0 &&
-	    (n = journal_pending(s->journal)) > 0)
-		log_warnx("journal: stopping with %llu record%s not written "
-		    "%s", (unsigned long long)n, n == 1 ? "" : "s",
-		    s->redis == NULL ? "for want of room on disk (none was "
+	    (n = journal_pending(s->journal)) > 0) {
+		journal_counts(s->journal, &appended, &syncs);
+		log_warnx("journal: stopping for want of room on disk with "
+		    "%llu record%s not written%s and %llu written%s since the "
+		    "listener started", (unsigned long long)n,
+		    n == 1 ? "" : "s", s->redis == NULL ? " (none was "
 		    "acknowledged; some may be recovered at the next start)" :
-		    "to the local cache for want of room on disk (what Redis "
-		    "acknowledged is read again from it at the next start)");
+		    " to the local cache (what Redis acknowledged is read "
+		    "again from it at the next start)",
+		    (unsigned long long)(appended - n),
+		    s->redis == NULL ? "" : " to it");
+	}
 	store_redis_close(s->redis);
 	retention_stop(s);
 	loop_prepare_remove(s->loop, store_prepare, s);

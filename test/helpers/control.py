@@ -66,6 +66,13 @@ send what fish never would.
         a client that knows no interim frames does (no "interim"); print
         one line a frame until the reply: "interim WHAT" for an interim
         frame, "reply STATUS" and the message's body for the reply
+    control.py SOCK send-stop PID URL FILE
+        stop the listener (PID) with SIGSTOP, queue a send of FILE's bytes
+        to URL (its whole frame in the socket: a send buffer forced large
+        enough, as root) and then a stop, on two connections, so that the
+        listener reads both in one turn of its loop, before a commit;
+        resume it; print the send's reply: "reply STATUS ERROR", or
+        "closed" if the listener hung up without one
 """
 import array
 import errno
@@ -555,6 +562,30 @@ def ack_gone(path, hook, pid):
     return 0
 
 
+def send_stop(path, pid, url, name):
+    with open(name, "rb") as f:
+        body = f.read()
+    os.kill(pid, 19)
+    try:
+        s = connect(path)
+        # SO_SNDBUFFORCE: the whole frame waits in the socket.
+        s.setsockopt(socket.SOL_SOCKET, 32, len(body) + (1 << 20))
+        s.sendall(frame({"v": 1, "cmd": "send", "method": "POST",
+                         "url": url, "headers": [], "timeout_ms": 60000},
+                        body))
+        stop = connect(path)
+        stop.sendall(frame({"v": 1, "cmd": "stop"}))
+    finally:
+        os.kill(pid, 18)
+    try:
+        answer = read_frame(s)[0]
+    except EOFError:
+        print("closed")
+        return 0
+    print("reply %d %s" % (answer.get("status"), answer.get("error")))
+    return 0
+
+
 def main():
     path, what, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     if what == "battery":
@@ -581,6 +612,8 @@ def main():
         return ack_gone(path, args[0], int(args[1]))
     if what == "wait-now":
         return wait_now(path, args[0], args[1:])
+    if what == "send-stop":
+        return send_stop(path, int(args[0]), args[1], args[2])
     print("unknown command %s" % what, file=sys.stderr)
     return 2
 

@@ -76,7 +76,8 @@ redis_proxy_stop() {
 
 # stop_ends_send PID HOOK: fish stop, and check that it ended the fish
 # send PID (to HOOK, its stderr in $BATS_TEST_TMPDIR/send.err) whose start
-# Redis had not made durable: exit 3, the request never left.
+# Redis had not made durable: exit 3, the request never left, and the
+# listener's log says so.
 stop_ends_send() {
 	run fish stop
 	assert_success
@@ -84,4 +85,6 @@ stop_ends_send() {
 	assert_equal "$status" 3
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/send.err")" \
 	    "fish: send: POST $2: session 'default' was stopped before the request left"
+	log_has "POST $2: not sent: session 'default' was stopped before the request's start was stored$" ||
+	    fail "no 'not sent' line in the listener's log"
 }

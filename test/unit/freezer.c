@@ -244,8 +244,113 @@ test_docker(void)
 	put("/sys/fs/cgroup/system.slice/docker-0123.scope/cgroup.events",
 	    "frozen 1\n");
 	frozen(32, "/system.slice/docker-0123.scope",
-	    "echo 0 > /sys/fs/cgroup/system.slice/docker-0123.scope/"
-	    "cgroup.freeze", "a name only like docker's is thawed by hand");
+	    "systemctl thaw docker-0123.scope, or: echo 0 > "
+	    "/sys/fs/cgroup/system.slice/docker-0123.scope/cgroup.freeze",
+	    "a name only like docker's is thawed as systemd's unit");
+}
+
+/* Check that path names unit (NULL: none), of a user manager's or not. */
+static void
+unit_is(const char *path, const char *unit, int user)
+{
+	char	*got;
+	int	 got_user;
+
+	got = freezer_unit(path, &got_user);
+	if (unit == NULL)
+		ok(got == NULL && got_user == 0, "no unit in '%s'", path);
+	else {
+		is_str(got, unit, path);
+		ok(got_user == user, "'%s' is %sa user manager's", path,
+		    user ? "" : "not ");
+	}
+	free(got);
+}
+
+/* Units of systemd's, frozen by systemctl freeze, or by hand. */
+static void
+test_systemd(void)
+{
+	unit_is("/system.slice/web.service", "web.service", 0);
+	unit_is("/system.slice/app-x.slice/run-u7.scope", "run-u7.scope", 0);
+	unit_is("/user.slice/user-1000.slice/user@1000.service/app.slice/"
+	    "fish.service", "fish.service", 1);
+	unit_is("/user.slice/user-1000.slice/user@1000.service/init.scope",
+	    "init.scope", 1);
+	unit_is("/user.slice/user-1000.slice/session-3.scope",
+	    "session-3.scope", 0);
+	unit_is("/user.slice/user-1000.slice/user@1000.service",
+	    "user@1000.service", 0);
+	unit_is("/system.slice/a\\x2db.service", "a\\x2db.service", 0);
+	/* systemd's cg_escape: one '_' before a name it might clash. */
+	unit_is("/system.slice/_cpu.service", "cpu.service", 0);
+	unit_is("/system.slice/_cgroup.x.scope", "cgroup.x.scope", 0);
+	unit_is("/system.slice/__x.service", "_x.service", 0);
+	unit_is("/system.slice/_.service", NULL, 0);
+	unit_is("/web.service", NULL, 0);
+	unit_is("/system.slice/.service", NULL, 0);
+	unit_is("/system.slice/web.socket", NULL, 0);
+	unit_is("/system.slice", NULL, 0);
+	unit_is("/system.slice/web.service/payload", NULL, 0);
+	unit_is("/system.slice/docker.service/inner.service", NULL, 0);
+	unit_is("/user.slice/user-1000.slice/user@x.service/a.slice/"
+	    "b.service", "b.service", 0);
+	unit_is("/fish-test/x.scope", NULL, 0);
+	unit_is("/system.slice/t\tab.service", NULL, 0);
+	/* Not a unit's name: systemctl would take it as a pattern. */
+	unit_is("/system.slice/x*.service", NULL, 0);
+	unit_is("/system.slice/[ab].service", NULL, 0);
+	unit_is("/system.slice/a b.service", NULL, 0);
+	unit_is("/system.slice/it's.scope", NULL, 0);
+	unit_is("/system.slice/getty@tty1.service", "getty@tty1.service", 0);
+
+	layout("systemd", "/sys/fs/cgroup", 0);
+	put_proc(60, "0::/system.slice/web.service\n");
+	put("/sys/fs/cgroup/system.slice/web.service/cgroup.events",
+	    "frozen 1\n");
+	put("/sys/fs/cgroup/system.slice/web.service/cgroup.freeze", "1\n");
+	frozen(60, "/system.slice/web.service", "systemctl thaw web.service, "
+	    "or: echo 0 > /sys/fs/cgroup/system.slice/web.service/"
+	    "cgroup.freeze", "a system unit");
+
+	put_proc(61, "0::/user.slice/user-1000.slice/user@1000.service/"
+	    "app.slice/run-a\\x2db.scope\n");
+	put("/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/"
+	    "app.slice/run-a\\x2db.scope/cgroup.events", "frozen 1\n");
+	put("/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/"
+	    "app.slice/run-a\\x2db.scope/cgroup.freeze", "1\n");
+	frozen(61, "/user.slice/user-1000.slice/user@1000.service/app.slice/"
+	    "run-a\\x2db.scope", "systemctl --user thaw 'run-a\\x2db.scope', "
+	    "or: echo 0 > '/sys/fs/cgroup/user.slice/user-1000.slice/"
+	    "user@1000.service/app.slice/run-a\\x2db.scope/cgroup.freeze'",
+	    "a user manager's unit, its name's escape quoted");
+
+	/* Named by hand, not as a unit can be: the echo alone. */
+	put_proc(64, "0::/system.slice/it's.scope\n");
+	put("/sys/fs/cgroup/system.slice/it's.scope/cgroup.events",
+	    "frozen 1\n");
+	put("/sys/fs/cgroup/system.slice/it's.scope/cgroup.freeze", "1\n");
+	frozen(64, "/system.slice/it's.scope", "echo 0 > "
+	    "'/sys/fs/cgroup/system.slice/it'\\''s.scope/cgroup.freeze'",
+	    "a cgroup no unit can have");
+
+	/* The cgroup keeps systemd's escape; systemctl gets the unit. */
+	put_proc(63, "0::/system.slice/_cpu.service\n");
+	put("/sys/fs/cgroup/system.slice/_cpu.service/cgroup.events",
+	    "frozen 1\n");
+	put("/sys/fs/cgroup/system.slice/_cpu.service/cgroup.freeze", "1\n");
+	frozen(63, "/system.slice/_cpu.service", "systemctl thaw cpu.service, "
+	    "or: echo 0 > /sys/fs/cgroup/system.slice/_cpu.service/"
+	    "cgroup.freeze", "a unit whose cgroup systemd escaped");
+
+	/* Frozen by its slice: the slice is what is thawed, by hand. */
+	put_proc(62, "0::/system.slice/cold.slice/db.service\n");
+	put("/sys/fs/cgroup/system.slice/cold.slice/db.service/cgroup.events",
+	    "frozen 1\n");
+	put("/sys/fs/cgroup/system.slice/cold.slice/cgroup.freeze", "1\n");
+	frozen(62, "/system.slice/cold.slice", "echo 0 > "
+	    "/sys/fs/cgroup/system.slice/cold.slice/cgroup.freeze",
+	    "a unit frozen by its slice");
 }
 
 /* What is not looked at. */
@@ -315,6 +420,7 @@ main(void)
 	test_hybrid();
 	test_v1();
 	test_docker();
+	test_systemd();
 	test_unknown();
 	test_namespace();
 	free(root);
