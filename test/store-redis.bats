@@ -1168,3 +1168,62 @@ disconnected() {
 	wait_until 10 disconnected "$A"
 	stop_ends_send "$sender" "$hook"
 }
+
+# short_leases: leases of $lease ms (a test build's FISH_TEST_LEASE_MS)
+# for the listeners started after it, not 30 s.
+short_leases() {
+	needs_test_hooks
+	lease=$((1000 * TEST_SLOW))
+	export FISH_TEST_LEASE_MS=$lease
+}
+
+@test "a batch that gathers longer than a lease keeps its messages' leases: another listener's wait does not get them, each is printed once" {
+	local url pid lease
+	short_leases
+	start_both
+	url=$(fish spawn --name slow)
+	[ "$(http_post "$url" one)" = 200 ]
+	fish wait slow --count 2 --timeout $((30 * TEST_SLOW)) \
+	    >"$BATS_TEST_TMPDIR/a" 3>&- &
+	pid=$!
+	wait_until 10 has_leases
+	# Three lease times: A renews the lease of the message out to its
+	# batch, so B's claims keep losing.
+	run on_b fish wait slow --timeout $((3 * TEST_SLOW))
+	assert_failure 124
+	[ "$(http_post "$url" two)" = 200 ]
+	reap "$pid"
+	assert_equal "$status" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/a")" "$(printf 'one\ntwo')"
+	run on_b fish wait slow --timeout 0
+	assert_failure 124
+}
+
+@test "a batch whose lease another listener holds now prints none of it and leaves every message queued" {
+	local url pid key lease
+	short_leases
+	start_both
+	url=$(fish spawn --name lost)
+	[ "$(http_post "$url" one)" = 200 ]
+	fish wait lost --count 2 --timeout $((30 * TEST_SLOW)) \
+	    >"$BATS_TEST_TMPDIR/a" 2>"$BATS_TEST_TMPDIR/a.err" 3>&- &
+	pid=$!
+	wait_until 10 has_leases
+	key=$(leases)
+	# As if A's renewals had failed for a lease time (Redis out of its
+	# reach) and B had claimed the message meanwhile.
+	redis SET "$key" 'b-listener/x.1' PX 600000 >/dev/null
+	wait_until $((5 * TEST_SLOW)) log_has "lease lapsed while out here"
+	[ "$(http_post "$url" two)" = 200 ]
+	reap "$pid"
+	assert_equal "$status" 1
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/a")" ""
+	run cat "$BATS_TEST_TMPDIR/a.err"
+	assert_output --partial "the lease of message "
+	assert_output --partial "lapsed while the batch gathered"
+	# Both stay queued; that of the lapsed lease is another's to give.
+	redis DEL "$key" >/dev/null
+	run fish wait lost --count 2 --timeout $((5 * TEST_SLOW))
+	assert_success
+	assert_output "$(printf 'one\ntwo')"
+}

@@ -83,7 +83,39 @@ control_wait_lease(struct conn *c, struct message *m)
 	c->leases[c->nleases++] = m;
 }
 
-/* A waiting connection got a message: send its envelope and body. */
+/*
+ * Tell whether every message of the connection's batch is still its
+ * alone: on a replicated store, a lease that lapsed (renewals failed for
+ * a lease time, Redis unreachable) may have let another listener hand
+ * its message out, or take it (store_lease_kept).  Else answer so: its
+ * client prints none of the batch and gives it back (cli/cmd-wait.c);
+ * with release, it is given back here at once.  Not from a waiter's
+ * callback: giving back offers the messages to the waiters again.
+ */
+static int
+control_wait_batch_kept(struct conn *c, int release)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nleases; i++) {
+		if (!store_lease_kept(control_store(c), c->leases[i]))
+			break;
+	}
+	if (i == c->nleases)
+		return (1);
+	control_errorf(c, EXIT_FAILED, "the lease of message %llu lapsed "
+	    "while the batch gathered (Redis unreachable for too long): "
+	    "another listener may have it; none is printed, the rest stay "
+	    "queued", (unsigned long long)c->leases[i]->seq);
+	if (release)
+		control_wait_release(c);
+	return (0);
+}
+
+/*
+ * A waiting connection got a message: send its envelope and body.  A
+ * batch's message goes only with the others' leases still held.
+ */
 static void
 control_wait_deliver(struct waiter *w, struct message *m)
 {
@@ -97,6 +129,8 @@ control_wait_deliver(struct waiter *w, struct message *m)
 	c->wait_timer = NULL;
 	if (!w->peek)
 		control_wait_lease(c, m);
+	if (!w->peek && c->nleases > 1 && !control_wait_batch_kept(c, 0))
+		return;
 	if (store_read(control_store(c), m, &rec, &cause) == -1) {
 		/* Unreadable: leave the message taken so it cannot loop. */
 		log_warnx("message %llu: %s", (unsigned long long)m->seq, cause);
@@ -392,6 +426,8 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 		control_errorf(c, EXIT_USAGE, "a wait is already in progress");
 		return;
 	}
+	if (c->nleases > 0 && !control_wait_batch_kept(c, 1))
+		return;
 	switch (proto_get_strings(f->json, "hooks", 0, WAIT_HOOKS_MAX,
 	    WAIT_HANDLE_LEN, &list)) {
 	case PROTO_ABSENT:
