@@ -441,26 +441,24 @@ stopped() {
 	[[ $(FISH_HOME=$1 fish status 2>&1) == *": not running" ]]
 }
 
-@test "a Redis restarted without the session's entries stops its listeners, and a callback after it gets 503" {
-	local url port_a
+@test "a Redis restarted without the session's entries stops its listeners as they reconnect, before any append" {
+	local url
 	start_both
-	port_a=$(port_of "$(status_field /url)")
 	url=$(fish spawn --name gone)
 	[ "$(http_post "$url" '{"n":1}')" = 200 ]
 	wait_until 10 eval '[ "$(on_b fish ls | grep -c gone)" = 1 ]'
 
-	# Redis comes back empty, as one without persistence does.
+	# Redis comes back empty, as one without persistence does: its seq
+	# counter is below what each listener saw.
 	redis_kill
 	rm -rf "$REDIS_DIR/appendonlydir"
 	redis_start
-	wait_until 15 connected "$A"
-	# Its seq is one Redis gave before: no 200 for a record whose hook
-	# and seq no listener would know.
-	[ "$(http_post "$(on_port "$url" "$port_a")" '{"n":2}')" = 503 ]
-	wait_until 10 stopped "$A"
-	wait_until 10 stopped "$B"
-	grep -q "Redis lost entries of the session: seq 1 came after 2" \
+	wait_until 15 stopped "$A"
+	wait_until 15 stopped "$B"
+	grep -q "Redis lost entries of the session: its last seq is 0, below 2 seen" \
 	    "$A/sessions/default/listener.log"
+	grep -q "Redis lost entries of the session: its last seq is 0, below 2 seen" \
+	    "$B/sessions/default/listener.log"
 	grep -q "stopping: the next start reads the session from Redis again" \
 	    "$B/sessions/default/listener.log"
 
@@ -494,33 +492,28 @@ redis_restart_empty() {
 	wait_until 10 eval '[[ $(cat "/proc/$waiter/wchan") == *poll* ]]'
 
 	redis_restart_empty
-	wait_until 15 connected "$A"
-	[ "$(http_post "$url" '{"n":2}')" = 503 ]
-	reap "$waiter" 10
+	reap "$waiter" 15
 	assert_equal "$status" 3
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/w.err")" \
-	    "fish: session 'default' was stopped: Redis lost entries of the session: seq 1 came after 2"
+	    "fish: session 'default' was stopped: Redis lost entries of the session: its last seq is 0, below 2 seen"
 	reap "$pid" 10
 	assert_equal "$status" 3
 }
 
-@test "a listener that saw seq N stops when Redis gives an append seq N again" {
+@test "a listener that saw seq N stops when Redis comes back with its counter below N, with no append" {
 	start_both
 	fish spawn --name first >/dev/null
 	wait_until 10 eval '[ "$(on_b fish ls | grep -c first)" = 1 ]'
 
-	# B saw seq 1, the last Redis gave; emptied, Redis gives 1 again.
+	# B saw seq 1, the last Redis gave; emptied, Redis would give 1
+	# again: B, which wrote nothing, checks the counter as it reconnects.
 	redis_restart_empty
-	wait_until 15 connected "$A"
-	wait_until 15 connected "$B"
-	run fish spawn --name second
-	assert_failure 3
-	wait_until 10 stopped "$B"
-	grep -q "Redis lost entries of the session: seq 1 came after 1" \
+	wait_until 15 stopped "$B"
+	grep -q "Redis lost entries of the session: its last seq is 0, below 1 seen" \
 	    "$B/sessions/default/listener.log"
 }
 
-@test "a listener stops when Redis gives an append the seq its own append's reply gave, its follower behind" {
+@test "a listener stops as it reconnects to a Redis come back from a copy older than its own append's reply, its follower behind" {
 	local url id deaf=$BATS_TEST_TMPDIR/deaf log=$BATS_TEST_TMPDIR/follower
 	redis CONFIG SET appendfsync always >/dev/null
 	redis_proxy_start deafen "$deaf" "$log"
@@ -541,11 +534,67 @@ redis_restart_empty() {
 	cp -a "$BATS_TEST_TMPDIR/seq1" "$REDIS_DIR/appendonlydir"
 	rm "$deaf"
 	redis_start
-	wait_until 15 connected "$A"
-	[ "$(http_post "$url" '{"n":2}')" = 503 ]
-	wait_until 10 stopped "$A"
-	grep -q "Redis lost entries of the session: seq 2 came after 2" \
+	# Its counter at 1, below the 2 A's reply gave: A stops as it
+	# reconnects, before an append takes seq 2 again.
+	wait_until 15 stopped "$A"
+	grep -q "Redis lost entries of the session: its last seq is 1, below 2 seen" \
 	    "$A/sessions/default/listener.log"
+}
+
+@test "a listener stops when the stream lost an entry it wrote though the seq counter did not go back, its follower behind" {
+	local url id deaf=$BATS_TEST_TMPDIR/deaf log=$BATS_TEST_TMPDIR/follower
+	redis_proxy_start deafen "$deaf" "$log"
+	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	on_b fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	wait_until 10 connected "$B"
+	url=$(fish spawn --name h)
+	id=$(redis XRANGE 'fish:{default}:log' - + | head -1)
+	wait_until 10 grep -qF "$id" "$log"
+	# Seq 2: its append's reply comes, A's follower hears nothing.
+	touch "$deaf"
+	[ "$(http_post "$url" '{"n":1}')" = 200 ]
+	# The entry goes (as with a failover to a replica that lacked it,
+	# whose counter others' appends brought back): the counter stays.
+	id=$(redis XREVRANGE 'fish:{default}:log' + - COUNT 1 | head -1)
+	[ "$(redis XDEL 'fish:{default}:log' "$id")" = 1 ]
+	# Seq 3, B's: above every seq A saw or was given.
+	on_b fish spawn --name other >/dev/null
+	rm "$deaf"
+	wait_until 15 stopped "$A"
+	grep -q "Redis lost entries of the session: seq 3 came, but not the entry of seq 2 this listener wrote before it" \
+	    "$A/sessions/default/listener.log"
+}
+
+@test "a Redis that lost the session's entries, its connections kept, refuses the next append whole: the callback gets 503 and is in no stream" {
+	local url
+	needs_test_hooks
+	# No check of the counter comes first (one a heartbeat).
+	export FISH_TEST_HEARTBEAT_MS=600000
+	start_both
+	url=$(fish spawn --name gone)
+	[ "$(http_post "$url" '{"n":1}')" = 200 ]
+	redis FLUSHALL >/dev/null
+	[ "$(http_post "$url" '{"n":2}')" = 503 ]
+	# Not added: no listener, running or started later, delivers it.
+	assert_equal "$(redis XLEN 'fish:{default}:log')" 0
+	assert_equal "$(redis GET 'fish:{default}:seq')" ""
+	wait_until 10 stopped "$A"
+	grep -q "Redis lost entries of the session: its last seq is 0, below 2 seen" \
+	    "$A/sessions/default/listener.log"
+}
+
+@test "a listener whose Redis lost the session's entries, its connections kept, stops within a heartbeat with no append" {
+	needs_test_hooks
+	export FISH_TEST_HEARTBEAT_MS=1000
+	start_both
+	fish spawn --name first >/dev/null
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c first)" = 1 ]'
+	redis FLUSHALL >/dev/null
+	wait_until 10 stopped "$A"
+	wait_until 10 stopped "$B"
+	grep -q "Redis lost entries of the session: its last seq is 0, below 1 seen" \
+	    "$B/sessions/default/listener.log"
 }
 
 @test "a session whose stream goes back in seq fails to start, saying so in one line" {
