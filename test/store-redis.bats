@@ -1276,3 +1276,27 @@ short_leases() {
 	assert_success
 	assert_output "$(printf 'one\ntwo')"
 }
+
+@test "a drain stalled for three leases: the message out to it keeps its lease, those claimed ahead for it go to another listener, each once" {
+	local lease
+	short_leases
+	stall_drain
+	# The leases claimed ahead are offered at A for half a lease, then
+	# go back (or lapse): B has them, and A never hands them out.
+	run on_b fish wait pool --count 69 --timeout $((6 * TEST_SLOW))
+	assert_success
+	assert_equal "$(sort -n <<<"$output")" "$(seq 2 70)"
+	# That of the message out to the stalled drain is renewed.
+	run on_b fish wait pool --timeout $((3 * TEST_SLOW))
+	assert_failure 124
+	touch "$BATS_TEST_TMPDIR/go"
+	reap "$stalled_pid"
+	assert_equal "$status" 0
+	assert_equal "$(head -1 "$BATS_TEST_TMPDIR/batch")" 1
+	# Given back as its connection closed: to one wait, once.
+	run on_b fish wait pool --timeout $((5 * TEST_SLOW))
+	assert_success
+	assert_output 1
+	run fish wait pool --timeout 0
+	assert_failure 124
+}
