@@ -1270,6 +1270,11 @@ short_leases() {
 	run cat "$BATS_TEST_TMPDIR/a.err"
 	assert_output --partial "the lease of message "
 	assert_output --partial "lapsed while the batch gathered"
+	# The status is the one wait's help and the man page give it.
+	run fish wait --help
+	assert_output --partial "so too, exit 1, when a lease lapsed (Redis)"
+	grep -q "^held message's lease lapsed on its Redis store" \
+	    "$FISH_SRC_DIR/man/fish.1"
 	# Both stay queued; that of the lapsed lease is another's to give.
 	redis DEL "$key" >/dev/null
 	run fish wait lost --count 2 --timeout $((5 * TEST_SLOW))

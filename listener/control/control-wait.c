@@ -103,10 +103,12 @@ control_wait_batch_kept(struct conn *c, int release)
 	}
 	if (i == c->nleases)
 		return (1);
+	/* Out of reach, or another holds it: both are possible. */
 	control_errorf(c, EXIT_FAILED, "the lease of message %llu lapsed "
-	    "while the batch gathered (Redis unreachable for too long): "
-	    "another listener may have it; none is printed, the rest stay "
-	    "queued", (unsigned long long)c->leases[i]->seq);
+	    "while the batch gathered (Redis out of reach for a lease time, "
+	    "or another listener claimed it): another listener may have it; "
+	    "none is printed, the rest stay queued",
+	    (unsigned long long)c->leases[i]->seq);
 	if (release)
 		control_wait_release(c);
 	return (0);
