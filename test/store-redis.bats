@@ -1282,6 +1282,34 @@ short_leases() {
 	assert_output "$(printf 'one\ntwo')"
 }
 
+@test "a batch waiting for a message that never comes ends as its lease lapses: exit 1, none printed, the others queued again at once" {
+	local url pid key lease
+	short_leases
+	start_both
+	url=$(fish spawn --name idle)
+	[ "$(http_post "$url" one)" = 200 ]
+	fish wait idle --count 3 --timeout $((60 * TEST_SLOW)) \
+	    >"$BATS_TEST_TMPDIR/a" 2>"$BATS_TEST_TMPDIR/a.err" 3>&- &
+	pid=$!
+	wait_until 10 has_leases
+	key=$(leases)
+	[ "$(http_post "$url" two)" = 200 ]
+	wait_until 10 eval '[ "$(leases | wc -l)" -eq 2 ]'
+	# As if A's renewals had failed and B had claimed "one" meanwhile;
+	# no third message comes, and the wait's deadline is far.
+	redis SET "$key" 'b-listener/x.1' PX 600000 >/dev/null
+	wait_until $((10 * TEST_SLOW)) eval '! kill -0 "$pid" 2>/dev/null'
+	reap "$pid"
+	assert_equal "$status" 1
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/a")" ""
+	run cat "$BATS_TEST_TMPDIR/a.err"
+	assert_output --partial "lapsed while the batch gathered"
+	# "two" was given back with the batch: the next wait has it.
+	run fish wait idle --timeout $((5 * TEST_SLOW))
+	assert_success
+	assert_output two
+}
+
 @test "a drain stalled for three leases: the message out to it keeps its lease, those claimed ahead for it go to another listener, each once" {
 	local lease
 	short_leases

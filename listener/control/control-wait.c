@@ -54,6 +54,13 @@
  */
 #define WAIT_INTERIM_MS		1000
 
+/*
+ * How often a batch waiting for its next message looks at the leases it
+ * holds: one that lapsed ends it then, not only when the next message
+ * comes, so that its other messages go back to the queue.
+ */
+#define WAIT_LEASE_CHECK_MS	1000
+
 /* Free the filters of the connection's last wait. */
 void
 control_wait_forget_filters(struct conn *c)
@@ -112,6 +119,39 @@ control_wait_batch_kept(struct conn *c, int release)
 	if (release)
 		control_wait_release(c);
 	return (0);
+}
+
+/*
+ * A batch waits for its next message: should a lease it holds have
+ * lapsed, end the wait and give the batch back now (a message that never
+ * comes would hold the others out to it until its deadline); else look
+ * again in WAIT_LEASE_CHECK_MS.
+ */
+static void
+control_wait_check_leases(void *arg)
+{
+	struct conn	*c = arg;
+	size_t		 i;
+
+	c->lease_timer = NULL;
+	if (!c->waiting || c->nleases == 0)
+		return;
+	for (i = 0; i < c->nleases; i++) {
+		if (!store_lease_kept(control_store(c), c->leases[i]))
+			break;
+	}
+	if (i == c->nleases) {
+		c->lease_timer = loop_timer_add(control_loop(c),
+		    loop_now() + WAIT_LEASE_CHECK_MS, control_wait_check_leases,
+		    c);
+		return;
+	}
+	/* Out of the waiters first: the batch given back is not for it. */
+	store_unwait(control_store(c), &c->waiter);
+	c->waiting = 0;
+	loop_timer_cancel(control_loop(c), c->wait_timer);
+	c->wait_timer = NULL;
+	(void)control_wait_batch_kept(c, 1);
 }
 
 /*
@@ -466,6 +506,12 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 	c->waiter.arg = c;
 	c->waiting = 1;
 	store_wait(control_store(c), &c->waiter);
+	loop_timer_cancel(control_loop(c), c->lease_timer);
+	c->lease_timer = NULL;
+	if (c->waiting && c->nleases > 0)
+		c->lease_timer = loop_timer_add(control_loop(c),
+		    loop_now() + WAIT_LEASE_CHECK_MS, control_wait_check_leases,
+		    c);
 	if (!c->waiting || timeout < 0)
 		return;
 	if (timeout == 0)
