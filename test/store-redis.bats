@@ -1310,6 +1310,30 @@ short_leases() {
 	assert_output two
 }
 
+@test "a batch gathering while Redis is full keeps its leases: it is printed whole once Redis has room" {
+	local url pid lease
+	short_leases
+	start_both
+	url=$(fish spawn --name full)
+	[ "$(http_post "$url" one)" = 200 ]
+	fish wait full --count 2 --timeout $((60 * TEST_SLOW)) \
+	    >"$BATS_TEST_TMPDIR/a" 2>"$BATS_TEST_TMPDIR/a.err" 3>&- &
+	pid=$!
+	wait_until 10 has_leases
+	redis CONFIG SET maxmemory-policy noeviction >/dev/null
+	redis CONFIG SET maxmemory 1 >/dev/null
+	# Three lease times full: B's claims are refused, A's renewals not.
+	run on_b fish wait full --timeout $((3 * TEST_SLOW))
+	assert_failure
+	redis CONFIG SET maxmemory 0 >/dev/null
+	[ "$(http_post "$url" two)" = 200 ]
+	reap "$pid"
+	assert_equal "$status" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/a")" "$(printf 'one\ntwo')"
+	run on_b fish wait full --timeout 0
+	assert_failure 124
+}
+
 @test "a drain stalled for three leases: the message out to it keeps its lease, those claimed ahead for it go to another listener, each once" {
 	local lease
 	short_leases

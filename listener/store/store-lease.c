@@ -69,9 +69,12 @@ static char	lease_renewing[] = "renewing leases";
 /*
  * KEYS: lease keys.  ARGV: from, ms.  Renew each lease key that holds
  * from for ms; return for each 1 (renewed) or 0 (not ours any more).
+ * It runs with Redis out of memory too (allow-oom): a PEXPIRE takes no
+ * room, and a batch should not lose its leases while Redis is full, when
+ * no other listener can claim them anyway.
  */
 static const char lease_renew_script[] =
-	"#!lua\n"
+	"#!lua flags=allow-oom\n"
 	"local renewed = {}\n"
 	"for i = 1, #KEYS do\n"
 	"  if redis.call('GET', KEYS[i]) == ARGV[1] then\n"
