@@ -315,6 +315,31 @@ sys.exit("execve failed")
 	assert_output '{"n":1}'
 }
 
+@test "a Redis killed and restarted with its persistence lost nothing: both listeners check its counter as they reconnect, and go on" {
+	local url port_b
+	start_both
+	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
+	url=$(fish spawn --name kept)
+	[ "$(http_post "$(on_port "$url" "$port_b")" 1)" = 200 ]
+	[ "$(http_post "$url" 2)" = 200 ]
+	redis_kill
+	wait_until 10 eval '[ "$(store_state "$A")" != connected ]'
+	wait_until 10 eval '[ "$(store_state "$B")" != connected ]'
+	redis_start
+	wait_until 15 connected "$A"
+	wait_until 15 connected "$B"
+	[ "$(http_post "$(on_port "$url" "$port_b")" 3)" = 200 ]
+	[ "$(http_post "$url" 4)" = 200 ]
+	run fish wait kept --count 4 --timeout 10s
+	assert_success
+	assert_output "$(printf '1\n2\n3\n4')"
+	run on_b fish status
+	assert_success
+	run grep -h "lost entries" "$A/sessions/default/listener.log" \
+	    "$B/sessions/default/listener.log"
+	assert_failure 1
+}
+
 @test "a listener started while Redis is down says so, not that a hook spawned elsewhere does not exist" {
 	local url
 	fish start --store "$STORE" >/dev/null
