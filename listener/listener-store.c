@@ -281,6 +281,9 @@ listener_store_configure(struct store_config *config, char **cause)
 	/* Test builds only: heartbeats this often, in ms, not every 10 s. */
 	if ((every = getenv("FISH_TEST_HEARTBEAT_MS")) != NULL)
 		config->heartbeat_ms = strtoll(every, NULL, 10);
+	/* And leases this long, in ms, not 30 s. */
+	if ((every = getenv("FISH_TEST_LEASE_MS")) != NULL)
+		config->lease_ms = strtoll(every, NULL, 10);
 #endif
 	return (0);
 }

@@ -44,6 +44,8 @@ struct conn {
 	struct message		**leases;
 	size_t			 nleases, leases_size;
 	struct loop_timer	*wait_timer;	/* its deadline, or next interim */
+	struct loop_timer	*lease_timer;	/* a waiting batch's next
+						   look at its leases */
 	int			 wait_expired;	/* passed while still looking */
 	int			 wait_interim;	/* client takes interim frames */
 	struct filter		*filters;	/* the wait's --where */

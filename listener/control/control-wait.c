@@ -54,6 +54,13 @@
  */
 #define WAIT_INTERIM_MS		1000
 
+/*
+ * How often a batch waiting for its next message looks at the leases it
+ * holds: one that lapsed ends it then, not only when the next message
+ * comes, so that its other messages go back to the queue.
+ */
+#define WAIT_LEASE_CHECK_MS	1000
+
 /* Free the filters of the connection's last wait. */
 void
 control_wait_forget_filters(struct conn *c)
@@ -83,7 +90,74 @@ control_wait_lease(struct conn *c, struct message *m)
 	c->leases[c->nleases++] = m;
 }
 
-/* A waiting connection got a message: send its envelope and body. */
+/*
+ * Tell whether every message of the connection's batch is still its
+ * alone: on a replicated store, a lease that lapsed (renewals failed for
+ * a lease time, Redis unreachable) may have let another listener hand
+ * its message out, or take it (store_lease_kept).  Else answer so: its
+ * client prints none of the batch and gives it back (cli/cmd-wait.c);
+ * with release, it is given back here at once.  Not from a waiter's
+ * callback: giving back offers the messages to the waiters again.
+ */
+static int
+control_wait_batch_kept(struct conn *c, int release)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nleases; i++) {
+		if (!store_lease_kept(control_store(c), c->leases[i]))
+			break;
+	}
+	if (i == c->nleases)
+		return (1);
+	/* Out of reach, or another holds it: both are possible. */
+	control_errorf(c, EXIT_FAILED, "the lease of message %llu lapsed "
+	    "while the batch gathered (Redis out of reach for a lease time, "
+	    "or another listener claimed it): another listener may have it; "
+	    "none is printed, the rest stay queued",
+	    (unsigned long long)c->leases[i]->seq);
+	if (release)
+		control_wait_release(c);
+	return (0);
+}
+
+/*
+ * A batch waits for its next message: should a lease it holds have
+ * lapsed, end the wait and give the batch back now (a message that never
+ * comes would hold the others out to it until its deadline); else look
+ * again in WAIT_LEASE_CHECK_MS.
+ */
+static void
+control_wait_check_leases(void *arg)
+{
+	struct conn	*c = arg;
+	size_t		 i;
+
+	c->lease_timer = NULL;
+	if (!c->waiting || c->nleases == 0)
+		return;
+	for (i = 0; i < c->nleases; i++) {
+		if (!store_lease_kept(control_store(c), c->leases[i]))
+			break;
+	}
+	if (i == c->nleases) {
+		c->lease_timer = loop_timer_add(control_loop(c),
+		    loop_now() + WAIT_LEASE_CHECK_MS, control_wait_check_leases,
+		    c);
+		return;
+	}
+	/* Out of the waiters first: the batch given back is not for it. */
+	store_unwait(control_store(c), &c->waiter);
+	c->waiting = 0;
+	loop_timer_cancel(control_loop(c), c->wait_timer);
+	c->wait_timer = NULL;
+	(void)control_wait_batch_kept(c, 1);
+}
+
+/*
+ * A waiting connection got a message: send its envelope and body.  A
+ * batch's message goes only with the others' leases still held.
+ */
 static void
 control_wait_deliver(struct waiter *w, struct message *m)
 {
@@ -97,6 +171,8 @@ control_wait_deliver(struct waiter *w, struct message *m)
 	c->wait_timer = NULL;
 	if (!w->peek)
 		control_wait_lease(c, m);
+	if (!w->peek && c->nleases > 1 && !control_wait_batch_kept(c, 0))
+		return;
 	if (store_read(control_store(c), m, &rec, &cause) == -1) {
 		/* Unreadable: leave the message taken so it cannot loop. */
 		log_warnx("message %llu: %s", (unsigned long long)m->seq, cause);
@@ -392,6 +468,8 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 		control_errorf(c, EXIT_USAGE, "a wait is already in progress");
 		return;
 	}
+	if (c->nleases > 0 && !control_wait_batch_kept(c, 1))
+		return;
 	switch (proto_get_strings(f->json, "hooks", 0, WAIT_HOOKS_MAX,
 	    WAIT_HANDLE_LEN, &list)) {
 	case PROTO_ABSENT:
@@ -428,6 +506,12 @@ control_wait_start(struct conn *c, struct proto_frame *f)
 	c->waiter.arg = c;
 	c->waiting = 1;
 	store_wait(control_store(c), &c->waiter);
+	loop_timer_cancel(control_loop(c), c->lease_timer);
+	c->lease_timer = NULL;
+	if (c->waiting && c->nleases > 0)
+		c->lease_timer = loop_timer_add(control_loop(c),
+		    loop_now() + WAIT_LEASE_CHECK_MS, control_wait_check_leases,
+		    c);
 	if (!c->waiting || timeout < 0)
 		return;
 	if (timeout == 0)

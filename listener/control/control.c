@@ -306,6 +306,8 @@ conn_close(struct conn *c)
 	}
 	loop_timer_cancel(ctl->loop, c->wait_timer);
 	c->wait_timer = NULL;
+	loop_timer_cancel(ctl->loop, c->lease_timer);
+	c->lease_timer = NULL;
 	control_wait_release(c);
 	loop_remove(ctl->loop, c->fd);
 	close(c->fd);

@@ -53,6 +53,8 @@ struct message {
 	int64_t			 claimed_until;	/* offered here until then
 						   (loop_now), 0: not */
 	enum message_claim	 claiming;
+	int64_t			 lease_until;	/* its lease ours until then
+						   (loop_now), 0: lost */
 	int			 batched;	/* leased to a batch that will
 						   ask for more (hook.h) */
 	TAILQ_ENTRY(message)	 entry;		/* in its hook's queue */

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +29,18 @@
 /*
  * KEYS: seq, log, secrets.  ARGV: from, type, rec, body, has a body
  * ("1"), what to do to the secrets hash ("set", "del" or ""), its
- * field (a token), its value.  The secret goes to the hash in the same
- * step as the entry, never into the entry.
+ * field (a token), its value, the floor: the highest seq the writer
+ * knows Redis gave.  The secret goes to the hash in the same step as the
+ * entry, never into the entry.  A seq counter below the floor went back:
+ * Redis lost entries (REDIS_APPEND_LOST); nothing is added then, so that
+ * a record its writer cannot acknowledge never reaches another listener.
  */
 static const char redis_append_script[] =
 	"#!lua\n"
+	"local last = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+	"if last < tonumber(ARGV[9]) then\n"
+	"  return redis.error_reply('" REDIS_APPEND_LOST " ' .. last)\n"
+	"end\n"
 	"if ARGV[6] == 'set' then\n"
 	"  redis.call('HSET', KEYS[3], ARGV[7], ARGV[8])\n"
 	"elseif ARGV[6] == 'del' then\n"
@@ -49,8 +57,8 @@ static const char redis_append_script[] =
 	"end\n"
 	"return {seq, id}\n";
 
-/* EVALSHA sha 3 seq log secrets, then the 8 ARGV */
-#define REDIS_APPEND_ARGS	14
+/* EVALSHA sha 3 seq log secrets, then the 9 ARGV */
+#define REDIS_APPEND_ARGS	15
 
 struct redis_append_op {
 	redis_append_cb	 cb;
@@ -247,7 +255,7 @@ redis_append(struct redis_conn *conn, const char *session, const char *from,
     size_t bodylen, redis_append_cb cb, void *arg)
 {
 	return (redis_append_secret(conn, session, from, type, rec, reclen,
-	    body, bodylen, NULL, cb, arg));
+	    body, bodylen, NULL, 0, cb, arg));
 }
 
 /* Append a record and change a secret with it; see redis-append.h. */
@@ -255,12 +263,12 @@ int
 redis_append_secret(struct redis_conn *conn, const char *session,
     const char *from, const char *type, const void *rec, size_t reclen,
     const void *body, size_t bodylen, const struct redis_secret *secret,
-    redis_append_cb cb, void *arg)
+    uint64_t floor, redis_append_cb cb, void *arg)
 {
 	static const char *const keys[] = { "seq", "log", "secrets" };
 	struct redis_append_op	*op;
 	const char		*what = "";
-	char			*key;
+	char			*key, floortext[24];
 	size_t			 i;
 
 	if (!redis_conn_ready(conn))
@@ -289,6 +297,8 @@ redis_append_secret(struct redis_conn *conn, const char *session,
 	redis_append_arg(op, secret != NULL && secret->value != NULL ?
 	    secret->value : "", secret != NULL && secret->value != NULL ?
 	    secret->valuelen : 0);
+	snprintf(floortext, sizeof floortext, "%" PRIu64, floor);
+	redis_append_arg(op, floortext, strlen(floortext));
 	if (redis_append_send(conn, op) == -1) {
 		redis_append_op_free(op);
 		return (-1);

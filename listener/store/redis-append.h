@@ -83,11 +83,18 @@ struct redis_secret {
 
 /*
  * redis_append, changing the secrets hash as secret says (NULL: no
- * change) in the same step.
+ * change) in the same step, unless the session's seq counter is below
+ * floor (the highest seq the caller knows Redis gave; 0: none): then
+ * Redis lost entries, nothing is done, and cb's error is
+ * REDIS_APPEND_LOST, a space and the counter.
  */
 int	 redis_append_secret(struct redis_conn *conn, const char *session,
 	    const char *from, const char *type, const void *rec,
 	    size_t reclen, const void *body, size_t bodylen,
-	    const struct redis_secret *secret, redis_append_cb cb, void *arg);
+	    const struct redis_secret *secret, uint64_t floor,
+	    redis_append_cb cb, void *arg);
+
+/* The error of an append refused because Redis lost entries. */
+#define REDIS_APPEND_LOST	"FISHLOST"
 
 #endif

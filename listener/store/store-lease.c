@@ -27,6 +27,16 @@
  * once its offer window has passed (lease_release_unused), not forgotten
  * to expire in Redis.
  *
+ * A message out to a waiter here stays so until its client confirms it
+ * (the take), and a batch (wait --count, --drain) holds each of its
+ * messages until the last comes: longer than a lease, at times.  So the
+ * leases of messages out here are renewed every third of the lease time
+ * (lease_renew: PEXPIRE of each key still ours), and a message whose
+ * lease is not known to be ours (m->lease_until passed: renewals failed,
+ * Redis unreachable; or 0: another listener holds it now) is no longer
+ * handed out with a batch (store_lease_kept, control-wait.c): another
+ * listener may have had it.
+ *
  * Claims name a message by its seq, never a pointer: retention or a take
  * may end a message while its claim is under way.
  */
@@ -54,6 +64,30 @@
 #define LEASE_RETRY_MS	1000
 /* What a release is for, in a log line. */
 static char	lease_what[] = "giving leases back";
+static char	lease_renewing[] = "renewing leases";
+
+/*
+ * KEYS: lease keys.  ARGV: from, ms.  Renew each lease key that holds
+ * from for ms; return for each 1 (renewed) or 0 (not ours any more).
+ * It runs with Redis out of memory too (allow-oom): a PEXPIRE takes no
+ * room, and a batch should not lose its leases while Redis is full, when
+ * no other listener can claim them anyway.
+ */
+static const char lease_renew_script[] =
+	"#!lua flags=allow-oom\n"
+	"local renewed = {}\n"
+	"for i = 1, #KEYS do\n"
+	"  if redis.call('GET', KEYS[i]) == ARGV[1] then\n"
+	"    redis.call('PEXPIRE', KEYS[i], ARGV[2])\n"
+	"    renewed[i] = 1\n"
+	"  else\n"
+	"    renewed[i] = 0\n"
+	"  end\n"
+	"end\n"
+	"return renewed\n";
+
+/* Most leases one renewal script renews. */
+#define LEASE_RENEW_MAX		64
 
 /* Most leases one release script gives back. */
 #define LEASE_RELEASE_MAX	64
@@ -100,6 +134,7 @@ struct store_lease {
 	size_t			 nheld, held_size;
 	int			 dirty;		/* some may be unused now */
 	int64_t			 recheck_at;	/* or will be then, or 0 */
+	int64_t			 renew_at;	/* renew those out then */
 	int			 closing;
 	int			 stopping;	/* giving every lease back */
 	int			 returning;	/* such releases unanswered */
@@ -110,6 +145,14 @@ struct lease_claim {
 	struct store_lease	*l;
 	uint64_t		 seq;
 	int64_t			 sent;
+};
+
+/* A renewal under way: the leases of n messages, by seq. */
+struct lease_renewal {
+	struct store_lease	*l;
+	int64_t			 sent;
+	size_t			 n;
+	uint64_t		 seqs[LEASE_RENEW_MAX];
 };
 
 /* Claim the lease of message seq again at time at. */
@@ -173,6 +216,7 @@ lease_on_reply(struct redis_conn *conn, struct redisReply *reply, void *arg)
 	    reply->integer == 1) {
 		m->claiming = MESSAGE_CLAIM_NONE;
 		m->claimed_until = c->sent + l->lease_ms / 2;
+		m->lease_until = c->sent + l->lease_ms;
 		lease_held(l, c->seq);
 	} else if (reply != NULL && reply->type == REDIS_REPLY_INTEGER) {
 		m->claiming = MESSAGE_CLAIM_DUE;
@@ -403,6 +447,128 @@ store_lease_released(struct store_lease *l, const char *rec, size_t len)
 }
 
 /*
+ * A renewal's reply: each lease renewed is ours lease_ms from when it
+ * was sent; one not ours any more (it expired, another listener may have
+ * claimed it and handed its message out) is lost for good: its message,
+ * still out here, is not handed out with a batch (store_lease_kept).
+ * No reply (the connection lost) changes nothing: the next renewal tries
+ * again, and the lease, if none succeeds in time, lapses here as well.
+ */
+static void
+lease_on_renewed(struct redis_conn *conn, struct redisReply *reply,
+    void *arg)
+{
+	struct lease_renewal	*r = arg;
+	struct store_lease	*l = r->l;
+	struct redisReply	*e;
+	struct message		*m;
+	size_t			 i;
+
+	if (l->closing || reply == NULL)
+		goto out;
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != r->n) {
+		redis_conn_log_error(conn, reply, lease_renewing);
+		goto out;
+	}
+	for (i = 0; i < r->n; i++) {
+		e = reply->element[i];
+		if ((m = store_message(l->store, r->seqs[i])) == NULL ||
+		    m->state != MESSAGE_LEASED || m->lease_until == 0)
+			continue;
+		if (e->type == REDIS_REPLY_INTEGER && e->integer == 1) {
+			if (m->lease_until < r->sent + l->lease_ms)
+				m->lease_until = r->sent + l->lease_ms;
+		} else if (e->type == REDIS_REPLY_INTEGER) {
+			log_warnx("message %" PRIu64 ": its lease lapsed while "
+			    "out here; another listener may have it", m->seq);
+			m->lease_until = 0;
+			/* Given back, it is not offered here either. */
+			m->claimed_until = 0;
+		}
+	}
+out:
+	free(r);
+}
+
+/* Send a renewal of r's leases; free it if it cannot be sent. */
+static void
+lease_renew_send(struct store_lease *l, struct lease_renewal *r)
+{
+	/* EVAL, script, numkeys, n keys, from, ms. */
+	const char	*argv[LEASE_RENEW_MAX + 5];
+	size_t		 lens[LEASE_RENEW_MAX + 5], i, n = r->n;
+	char		*keys[LEASE_RENEW_MAX];
+	char		 what[64], nkeys[16], ms[24];
+
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof what, "lease:%" PRIu64, r->seqs[i]);
+		keys[i] = redis_key(l->session, what);
+	}
+	snprintf(nkeys, sizeof nkeys, "%zu", n);
+	snprintf(ms, sizeof ms, "%" PRId64, l->lease_ms);
+	argv[0] = "EVAL";
+	argv[1] = lease_renew_script;
+	argv[2] = nkeys;
+	for (i = 0; i < n; i++)
+		argv[3 + i] = keys[i];
+	argv[n + 3] = l->from;
+	argv[n + 4] = ms;
+	for (i = 0; i < n + 5; i++)
+		lens[i] = strlen(argv[i]);
+	r->l = l;
+	r->sent = loop_now();
+	if (redis_conn_command(l->conn, 0, lease_on_renewed, r, (int)(n + 5),
+	    argv, lens) == -1)
+		free(r);
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+}
+
+/*
+ * Renew the leases of the messages won here that are out to a waiter
+ * (a client that has yet to confirm, a batch gathering), in scripts of
+ * LEASE_RENEW_MAX.  Those kept queued need none: they are offered only
+ * in the first half of the lease (m->claimed_until), and claimed again
+ * (redis_claim_again renews a lease still ours) before they are after.
+ */
+static void
+lease_renew(struct store_lease *l)
+{
+	struct lease_renewal	*r = NULL;
+	struct message		*m;
+	size_t			 i;
+
+	for (i = 0; i < l->nheld; i++) {
+		m = store_message(l->store, l->held[i]);
+		if (m == NULL || m->state != MESSAGE_LEASED ||
+		    m->lease_until == 0)
+			continue;
+		if (r == NULL)
+			r = xcalloc(1, sizeof *r);
+		r->seqs[r->n++] = m->seq;
+		if (r->n == LEASE_RENEW_MAX) {
+			lease_renew_send(l, r);
+			r = NULL;
+		}
+	}
+	if (r != NULL)
+		lease_renew_send(l, r);
+}
+
+/*
+ * Tell whether leased message m is still sure to be this listener's
+ * alone: a journal store's always; a replicated store's while its lease
+ * is known to be ours (above).
+ */
+int
+store_lease_kept(const struct store *s, const struct message *m)
+{
+	if (m->state != MESSAGE_LEASED)
+		return (0);
+	return (s->redis == NULL || m->lease_until > loop_now());
+}
+
+/*
  * Before each wait of the loop: claim again what is due.  Return how long
  * the loop may wait for the next, or -1.
  */
@@ -420,6 +586,14 @@ store_lease_prepare(struct store_lease *l)
 		lease_release_unused(l);
 	if (l->recheck_at != 0)
 		next = l->recheck_at - now;
+	/* Every third of a lease: it is renewed twice before it ends. */
+	if (l->renew_at <= now) {
+		if (!l->stopping)
+			lease_renew(l);
+		l->renew_at = now + l->lease_ms / 3;
+	}
+	if (next == -1 || l->renew_at - now < next)
+		next = l->renew_at - now;
 	while (i < l->nretries) {
 		r = l->retries[i];
 		if (r.at > now) {

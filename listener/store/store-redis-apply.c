@@ -25,11 +25,15 @@
 
 #include <sys/queue.h>
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
+
 #include "log.h"
+#include "redis-append.h"
 #include "redis-conn.h"
 #include "redis-follow.h"
 #include "store-lease.h"
@@ -198,6 +202,23 @@ sr_on_own(struct store_redis *sr, const struct redis_entry *re)
 	store_redis_sync_seqs_add(&sr->followed, n, re->seq);
 }
 
+/* Redis lost entries (why): see store_redis_apply_lost. */
+static void
+sr_lost(struct store_redis *sr, char *why)
+{
+	struct store	*s = sr->store;
+
+	if (sr->lost != NULL) {
+		free(why);
+		return;
+	}
+	xasprintf(&sr->lost, "Redis lost entries of the session: %s", why);
+	free(why);
+	log_warnx("redis store: %s", sr->lost);
+	if (s->on_lost != NULL)
+		s->on_lost(s->on_lost_arg, sr->lost);
+}
+
 /*
  * Redis gave seq again, below seen, the highest this store had seen:
  * it lost entries this store has applied (it restarted without them: no
@@ -210,15 +231,97 @@ sr_on_own(struct store_redis *sr, const struct redis_entry *re)
 void
 store_redis_apply_lost(struct store_redis *sr, uint64_t seq, uint64_t seen)
 {
-	struct store	*s = sr->store;
+	char	*why;
+
+	xasprintf(&why, "seq %" PRIu64 " came after %" PRIu64, seq, seen);
+	sr_lost(sr, why);
+}
+
+/*
+ * The same, found otherwise: the session's seq counter, which only ever
+ * grows, is last, below seen (an append refused for it, or the check
+ * when a connection becomes ready: store_redis_check_seq).
+ */
+void
+store_redis_counter_lost(struct store_redis *sr, uint64_t last,
+    uint64_t seen)
+{
+	char	*why;
+
+	xasprintf(&why, "its last seq is %" PRIu64 ", below %" PRIu64
+	    " seen", last, seen);
+	sr_lost(sr, why);
+}
+
+/* A check of the seq counter, under way. */
+struct sr_seq_check {
+	struct store_redis	*sr;
+	uint64_t		 seen;
+};
+
+/* The seq counter's value came: below what was seen, Redis lost some. */
+static void
+sr_on_seq(struct redis_conn *conn, struct redisReply *reply, void *arg)
+{
+	struct sr_seq_check	*c = arg;
+	struct store_redis	*sr = c->sr;
+	unsigned long long	 last;
+	char			*end;
+
+	(void)conn;
+	if (sr->closing || reply == NULL)
+		goto out;
+	if (reply->type == REDIS_REPLY_NIL)
+		last = 0;
+	else if (reply->type != REDIS_REPLY_STRING)
+		goto out;
+	else {
+		errno = 0;
+		last = strtoull(reply->str, &end, 10);
+		if (errno != 0 || end == reply->str || *end != '\0')
+			goto out;
+	}
+	if (last < c->seen)
+		store_redis_counter_lost(sr, last, c->seen);
+out:
+	free(c);
+}
+
+/*
+ * A connection became ready (Redis may have restarted meanwhile): check
+ * that its seq counter is not below the highest seq this store knows it
+ * gave.  A Redis that came back without the last entries says so at
+ * once, not at the next append, which may be long in coming: and an
+ * append that takes those seqs again, or a loss whose last seq another
+ * listener's appends brought up to where it was, would not say it.
+ */
+void
+store_redis_check_seq(struct store_redis *sr)
+{
+	struct sr_seq_check	*c;
+	const char		*argv[2];
+	size_t			 lens[2];
+	char			*key;
 
 	if (sr->lost != NULL)
 		return;
-	xasprintf(&sr->lost, "Redis lost entries of the session: seq %" PRIu64
-	    " came after %" PRIu64, seq, seen);
-	log_warnx("redis store: %s", sr->lost);
-	if (s->on_lost != NULL)
-		s->on_lost(s->on_lost_arg, sr->lost);
+	c = xcalloc(1, sizeof *c);
+	c->sr = sr;
+	c->seen = sr->seq_seen > sr->seq_replied ? sr->seq_seen :
+	    sr->seq_replied;
+	if (c->seen == 0) {
+		free(c);
+		return;
+	}
+	key = redis_key(sr->session, "seq");
+	argv[0] = "GET";
+	argv[1] = key;
+	lens[0] = 3;
+	lens[1] = strlen(key);
+	if (redis_conn_command(sr->conn, 0, sr_on_seq, c, 2, argv,
+	    lens) == -1)
+		free(c);
+	free(key);
 }
 
 /*
@@ -236,6 +339,35 @@ sr_took_seq(const struct redis_entry *re)
 }
 
 /*
+ * Return the seq of an append of this store's whose reply came but whose
+ * entry the follower has not brought, at or below entry re's (but re
+ * itself), or 0.  The stream is in seq order: the follower would have
+ * brought it first.  Redis lost it, and took its seq again, or came back
+ * without it and took seqs up to it again: the counter is no lower than
+ * this store saw, which store_redis_check_seq does not notice.
+ */
+static uint64_t
+sr_missing(const struct store_redis *sr, const struct redis_entry *re)
+{
+	const char	*n = NULL;
+	char		*end;
+	size_t		 i;
+
+	if (strncmp(re->from, sr->from, sr->fromlen) == 0 &&
+	    re->from[sr->fromlen] == '.')
+		n = re->from + sr->fromlen + 1;
+	for (i = 0; i < sr->replied.n; i++) {
+		if (sr->replied.v[i].seq > re->seq)
+			continue;
+		if (n != NULL && strtoull(n, &end, 10) ==
+		    sr->replied.v[i].n && *end == '\0')
+			continue;
+		return (sr->replied.v[i].seq);
+	}
+	return (0);
+}
+
+/*
  * Tell whether entry re is to be passed over because Redis lost entries:
  * every append takes a seq above those before it, and a restated record
  * or leases given back the last one taken, so an append's seq not above
@@ -245,9 +377,18 @@ sr_took_seq(const struct redis_entry *re)
 static int
 sr_went_back(struct store_redis *sr, const struct redis_entry *re)
 {
+	uint64_t	missing;
+	char		*why;
+
 	if (sr->lost == NULL && (re->seq < sr->seq_seen ||
 	    (re->seq == sr->seq_seen && sr_took_seq(re))))
 		store_redis_apply_lost(sr, re->seq, sr->seq_seen);
+	else if (sr->lost == NULL && (missing = sr_missing(sr, re)) != 0) {
+		xasprintf(&why, "seq %" PRIu64 " came, but not the entry "
+		    "of seq %" PRIu64 " this listener wrote before it",
+		    re->seq, missing);
+		sr_lost(sr, why);
+	}
 	if (sr->lost != NULL)
 		return (1);
 	sr->seq_seen = re->seq;

@@ -53,6 +53,7 @@ struct sr_record {
 	char			*secret_token;	/* NULL: none */
 	char			*secret;	/* NULL: delete it */
 	size_t			 secretlen;
+	uint64_t		 floor;		/* the last sent with it */
 };
 TAILQ_HEAD(sr_records, sr_record);
 
@@ -137,6 +138,8 @@ struct store_redis {
 	int			 read_once;	/* read to its end and applied */
 	uint64_t		 seq_seen;	/* the highest the follower brought */
 	uint64_t		 seq_replied;	/* the highest an append's reply gave */
+	int64_t			 check_every;	/* store_redis_check_seq, ms */
+	int64_t			 check_at;	/* the next, or 0 */
 	char			*lost;		/* state once Redis lost entries */
 	TAILQ_HEAD(, sr_held)	 held;
 	uint64_t		 held_serial;	/* the last one held */
@@ -148,6 +151,9 @@ struct store_redis {
 };
 
 /* store-redis-apply.c */
+void		 store_redis_counter_lost(struct store_redis *, uint64_t,
+		    uint64_t);
+void		 store_redis_check_seq(struct store_redis *);
 void		 store_redis_apply_lost(struct store_redis *, uint64_t,
 		    uint64_t);
 

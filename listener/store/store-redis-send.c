@@ -126,6 +126,14 @@ sr_on_append(void *arg, uint64_t seq, const char *id, const char *error)
 		store_redis_send_record_free(r);
 		return;
 	}
+	if (error != NULL && strncmp(error, REDIS_APPEND_LOST " ",
+	    sizeof REDIS_APPEND_LOST) == 0) {
+		/* Refused whole: no other listener will see it. */
+		store_redis_counter_lost(sr, strtoull(error +
+		    sizeof REDIS_APPEND_LOST, NULL, 10), r->floor);
+		store_redis_send_record_free(r);
+		return;
+	}
 	if (error != NULL) {
 		if (store_redis_sync_seqs_take(&sr->followed, r->n, &seq))
 			store_redis_send_done(sr, r, seq);
@@ -174,9 +182,12 @@ sr_send(struct store_redis *sr, struct sr_record *r)
 	secret.value = r->secret;
 	secret.valuelen = r->secretlen;
 	xasprintf(&from, "%s.%" PRIu64, sr->from, r->n);
+	/* Below what Redis gave already, its counter went back. */
+	r->floor = sr->seq_seen > sr->seq_replied ? sr->seq_seen :
+	    sr->seq_replied;
 	rc = redis_append_secret(sr->conn, sr->session, from, type, r->rec,
 	    r->reclen, r->body, r->bodylen, r->secret_token != NULL ?
-	    &secret : NULL, sr_on_append, r);
+	    &secret : NULL, r->floor, sr_on_append, r);
 	free(from);
 	return (rc);
 }

@@ -52,6 +52,7 @@ static int64_t
 sr_prepare(void *arg)
 {
 	struct store_redis	*sr = arg;
+	int64_t			 next, now = loop_now();
 
 	store_redis_sync_run_waiting(sr);
 	store_redis_apply_cut_earlier(sr);
@@ -59,8 +60,21 @@ sr_prepare(void *arg)
 	if (!TAILQ_EMPTY(&sr->unsent) && TAILQ_EMPTY(&sr->unknown) &&
 	    redis_conn_ready(sr->conn))
 		store_redis_send_flush(sr);
-	return (store_redis_send_refused_due(sr,
-	    store_lease_prepare(sr->lease)));
+	next = store_redis_send_refused_due(sr,
+	    store_lease_prepare(sr->lease));
+	/*
+	 * A Redis that lost entries without dropping its connections (a
+	 * FLUSHALL, keys evicted) says so within a heartbeat's interval,
+	 * not only at the next append.
+	 */
+	if (sr->check_at != 0 && sr->check_at <= now) {
+		if (redis_conn_ready(sr->conn))
+			store_redis_check_seq(sr);
+		sr->check_at = now + sr->check_every;
+	}
+	if (sr->check_at != 0 && (next == -1 || sr->check_at - now < next))
+		next = sr->check_at - now;
+	return (next);
 }
 
 /* The first catch-up is over: the store is settled (or it failed). */
@@ -90,6 +104,8 @@ sr_on_state(struct redis_conn *conn, int up, void *arg)
 	if (!up)
 		return;
 	redis_append_load(conn);
+	/* Before any append on it: did Redis lose entries meanwhile? */
+	store_redis_check_seq(sr);
 	store_heartbeat_beat(sr->heartbeat);
 	if (sr->replicas != NULL)
 		store_replicas_ready(sr->replicas);
@@ -143,6 +159,9 @@ store_redis_open(struct store *s, const struct store_config *config,
 	    config->lease_ms);
 	sr->heartbeat = store_heartbeat_new(s, sr->conn, sr->session,
 	    config->listener, config->public_url, config->heartbeat_ms);
+	sr->check_every = config->heartbeat_ms > 0 ? config->heartbeat_ms :
+	    STORE_HEARTBEAT_MS;
+	sr->check_at = loop_now() + sr->check_every;
 	sr->retain = store_retain_new(s, sr->conn, sr->follow, sr->session,
 	    sr->from, config->retain_ms);
 	if (config->replicas > 0)

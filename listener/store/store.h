@@ -243,6 +243,8 @@ void		 store_unwait(struct store *, struct waiter *);
 int		 store_wait_busy(const struct waiter *);
 void		 store_take(struct store *, struct message *);
 void		 store_release(struct store *, struct message *);
+int		 store_lease_kept(const struct store *,
+		    const struct message *);
 
 /* Reading the timeline. */
 struct message	*store_message(struct store *, uint64_t);

@@ -1227,6 +1227,58 @@ lease_set(const struct message *m, const char *holder)
 	return (rc);
 }
 
+/* A message and its store, for not_kept. */
+struct kept {
+	struct store	*store;
+	struct message	*m;
+};
+
+/* Tell whether a message's lease is no longer known to be its store's. */
+static int
+not_kept(void *arg)
+{
+	struct kept	*k = arg;
+
+	return (!store_lease_kept(k->store, k->m));
+}
+
+/*
+ * A message out to a waiter on A for three leases (its client has yet to
+ * confirm, a batch gathering): A renews its lease, so B's waiter is not
+ * handed it meanwhile (it was, once the lease expired: two deliveries).
+ * Once another listener holds the key, A's next renewal finds the lease
+ * lost: the message is no longer A's alone (store_lease_kept).
+ */
+static void
+test_renew(struct fixture *a, struct fixture *b)
+{
+	struct hook		*ha, *hb;
+	struct test_waiter	 wa, wb;
+	struct kept		 k;
+	struct message		*m;
+
+	if (!ok((hb = spawn_both(a, b, "h-renew", NULL, &ha)) != NULL,
+	    "h-renew reaches B"))
+		return;
+	wait_on(a, &wa, ha, NULL, 0);
+	m = post(a, ha, "held-long");
+	if (!ok(m != NULL && run_while(waiter_done, &wa) && wa.got == m,
+	    "a waiter on A is handed a message"))
+		return;
+	wait_on(b, &wb, hb, NULL, 0);
+	ok(!handed_by(&wb, loop_now() + 3 * LEASE_MS) &&
+	    store_lease_kept(a->store, m), "out on A for three leases: "
+	    "A renews its lease, B's waiter is not handed it");
+	k.store = a->store;
+	k.m = m;
+	ok(lease_set(m, "other-listener/x.1") == 0 &&
+	    run_while(not_kept, &k), "another holds its lease now: A's "
+	    "renewal finds it lost, the message is not A's alone");
+	store_unwait(b->store, &wb.w);
+	store_release(a->store, m);
+	store_unwait(a->store, &wa.w);
+}
+
 /*
  * A claim whose reply was lost with its connection, though Redis ran it:
  * the lease key holds A's own name when A claims again.  A wins at once,
@@ -2072,6 +2124,7 @@ main(void)
 		test_heartbeats();
 		test_release(&a, &b);
 		test_own_claim(&a, &b);
+		test_renew(&a, &b);
 		test_earlier_claim(&a, &b);
 		test_claim_order(&a, &b);
 		test_claim_wait(&a, &b);
