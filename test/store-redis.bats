@@ -747,28 +747,50 @@ tail_has() {
 	assert_equal "$seqs" "$(sort -nu <<<"$seqs")"
 }
 
-@test "a tail holds its listener's own message back while the follower is deaf, and prints it once it hears again; wait has it at once" {
-	local inbox other deaf=$BATS_TEST_TMPDIR/deaf
+@test "a tail prints its listener's own message at its append's reply when nothing can come below it, the follower deaf; held back behind another listener's it has not read" {
+	local inbox port_b seqs deaf=$BATS_TEST_TMPDIR/deaf
 	local out=$BATS_TEST_TMPDIR/tail.out
 	redis_proxy_start deafen "$deaf" "$BATS_TEST_TMPDIR/follower"
 	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	on_b fish start --store "$STORE" >/dev/null
 	wait_until 10 connected "$A"
+	wait_until 10 connected "$B"
 	inbox=$(fish spawn --name inbox)
-	other=$(fish spawn --name other)
+	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c inbox)" = 1 ]'
+	# A message of B's, which only the follower brings: A's follower
+	# has read the stream to its end.
 	start_tail "$out" "$inbox" --json
+	post "$(on_port "$inbox" "$port_b")/first" first
+	wait_until 20 tail_has "$out" /first
+
+	# Deaf, the follower reads nothing back; A's own message, numbered
+	# right after the last entry it brought, has nothing to wait for.
 	touch "$deaf"
-	post "$other/own" own
-	# Durable (its append's reply came): wait has it, the tail not, as
-	# a message of another listener may come below it.
-	run fish wait "$other" --json --timeout 5
-	assert_success
-	assert_equal "$(fish field /path <<<"$output")" /own
-	run tail_has "$out" /own
-	assert_failure
-	rm "$deaf"
+	post "$inbox/own" own
 	wait_until 20 tail_has "$out" /own ||
 	    fail "the tail printed $(grep -o '"path":"[^"]*"' "$out" | tr '\n' ' ')"
-	assert_equal "$(grep -c '"path":"/own"' "$out")" 1
+	# B's message is numbered before A's next: A's waits for the
+	# follower to bring B's.  Durable (its append's reply came): wait
+	# has it, the tail not.
+	post "$(on_port "$inbox" "$port_b")/b" b
+	post "$inbox/own2" own2
+	run fish wait inbox --json --timeout 5 --where 'path=/own2'
+	assert_success
+	run tail_has "$out" /own2
+	assert_failure
+	run tail_has "$out" /b
+	assert_failure
+	rm "$deaf"
+	wait_until 20 tail_has "$out" /b /own2 ||
+	    fail "the tail printed $(grep -o '"path":"[^"]*"' "$out" | tr '\n' ' ')"
+	kill -INT "$tail_pid"
+	reap "$tail_pid"
+	for p in /own /b /own2; do
+		assert_equal "$p $(grep -c "\"path\":\"$p\"" "$out")" "$p 1"
+	done
+	seqs=$(json_seqs "$out")
+	assert_equal "$seqs" "$(sort -nu <<<"$seqs")"
 }
 
 # tail_resumed PID: succeed once the tail PID is connected to the
