@@ -33,7 +33,12 @@
  * it printed last, which was durable, with nothing before it to come.
  * The outcome of a request whose entry was sent already is sent again,
  * whole, when it comes, and so is a received entry when its answer
- * comes.
+ * comes.  An entry that awaits them is sent with "open": true in its
+ * frame; one the filters pass over, as {"passed": SEQ, "open": true}, and
+ * its outcome they pass over as {"passed": SEQ}.  The client keeps the
+ * open ones and tells a listener it resumes on ("open"): of the entries
+ * up to its "after", that listener sends the outcome of those, once,
+ * and of no other (timeline_owed).
  *
  * Logs and tails may be filtered ("where", as wait's --where: see
  * filter.h), matched against the record with the entry's "http_status".
@@ -65,6 +70,12 @@
 /* The most hooks a request may name. */
 #define TIMELINE_HOOKS_MAX	1024
 
+/*
+ * The most entries a tail's client keeps as printed open (awaiting their
+ * outcome or answer), and tells a listener it resumes on (cmd-tail.c).
+ */
+#define TIMELINE_OPEN_MAX	16384
+
 /* The most filters, and the longest, a request may give. */
 #define TIMELINE_FILTERS_MAX	64
 #define TIMELINE_FILTER_LEN	4096
@@ -77,6 +88,10 @@ struct subscriber {
 	uint64_t		  next;	/* every selected entry before it
 					   has been sent */
 	uint64_t		  printed; /* its client printed up to it */
+	uint64_t		 *open;	/* of those, the ones it printed
+					   open, whose outcome it awaits;
+					   sorted */
+	size_t			  nopen;
 	int			  behind; /* waits for its output to drain */
 	TAILQ_ENTRY(subscriber)	  entry;
 };
@@ -384,8 +399,88 @@ timeline_tail_free(struct subscriber *sub)
 {
 	TAILQ_REMOVE(&subscribers, sub, entry);
 	free(sub->hooks);
+	free(sub->open);
 	filter_free_list(sub->where.filters, sub->where.n);
 	free(sub);
+}
+
+/*
+ * Tell whether m has what its entry shows only once it is over: a
+ * request we sent, its outcome; a held or forwarded one, its answer.
+ */
+static int
+timeline_over(const struct message *m)
+{
+	if (m->hook == NULL)
+		return (m->state == MESSAGE_SENT ||
+		    m->state == MESSAGE_UNANSWERED);
+	return (m->answer != 0);
+}
+
+/*
+ * Tell whether the client of a resumed tail is owed m again: it printed
+ * m open, awaiting its outcome or answer, which has come.  Its client
+ * printed every other entry up to sub->printed as it is, or passed it by:
+ * sent again, one would be printed twice.  Forget m: it is owed once.
+ */
+static int
+timeline_owed(struct subscriber *sub, const struct message *m)
+{
+	size_t	lo = 0, hi = sub->nopen, mid;
+
+	if (m->seq > sub->printed || !timeline_over(m))
+		return (0);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (sub->open[mid] < m->seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == sub->nopen || sub->open[lo] != m->seq)
+		return (0);
+	memmove(&sub->open[lo], &sub->open[lo + 1],
+	    (sub->nopen - lo - 1) * sizeof *sub->open);
+	sub->nopen--;
+	return (1);
+}
+
+/*
+ * Tell a tail's client that its filters passed m over: {"passed": SEQ},
+ * with "open" when m awaits its outcome or answer, which they may match
+ * (--status), so that the client keeps it as it keeps an entry printed
+ * open; without, when m is over, so that it forgets it.
+ */
+static void
+timeline_tail_passed(struct conn *c, const struct message *m, int open)
+{
+	struct json_object	*r;
+
+	r = proto_reply(EXIT_OK, NULL);
+	json_object_object_add(r, "passed",
+	    json_object_new_int64((int64_t)m->seq));
+	if (open)
+		json_object_object_add(r, "open", json_object_new_boolean(1));
+	control_reply(c, r, NULL, 0);
+}
+
+/*
+ * Send m's entry to a tail, if its filters match it; if not, say that
+ * they passed it over when its client keeps it or is to: an entry open
+ * as the cursor passes it first (first), else one over.  Return as
+ * timeline_send_entry.
+ */
+static int
+timeline_tail_send(struct conn *c, struct subscriber *sub,
+    const struct message *m, int first)
+{
+	int	ret;
+
+	if ((ret = timeline_send_entry(c, m, &sub->where)) != 1)
+		return (ret);
+	if (first ? timeline_open(m) : timeline_over(m))
+		timeline_tail_passed(c, m, first);
+	return (ret);
 }
 
 /*
@@ -418,9 +513,13 @@ timeline_tail_step(struct conn *c, void *arg)
 		}
 		sub->next = m->seq + 1;
 		looked++;
-		if (m->seq > sub->printed &&
+		if (m->seq > sub->printed) {
+			if (timeline_selected(m, sub->hooks, sub->nhooks) &&
+			    timeline_tail_send(c, sub, m, 1) == 0)
+				sent++;
+		} else if (timeline_owed(sub, m) &&
 		    timeline_selected(m, sub->hooks, sub->nhooks) &&
-		    timeline_send_entry(c, m, &sub->where) == 0)
+		    timeline_tail_send(c, sub, m, 0) == 0)
 			sent++;
 	}
 	/* Caught up: the next entries come as they become durable. */
@@ -430,29 +529,18 @@ timeline_tail_step(struct conn *c, void *arg)
 }
 
 /*
- * Tell whether m has what its entry shows only once it is over: a
- * request we sent, its outcome; a held or forwarded one, its answer.
- */
-static int
-timeline_over(const struct message *m)
-{
-	if (m->hook == NULL)
-		return (m->state == MESSAGE_SENT ||
-		    m->state == MESSAGE_UNANSWERED);
-	return (m->answer != 0);
-}
-
-/*
  * A message became durable, a request we sent has its outcome, or one
  * received has its answer, or (m NULL) the timeline is complete further:
  * move every tail on.  An outcome or an answer goes to the tails whose
  * cursor passed its entry already (a message that just became durable is
  * never behind a cursor: it is above where the timeline was complete);
- * the others send it with that entry.  But for a tail resumed on a
- * listener that is behind, an entry its client printed is passed over
- * unsent, whenever its cursor gets to it: stopped meanwhile (its output
- * to drain, an entry not yet durable), it would pass over an outcome its
- * client never saw.  Such an outcome goes now, a repeat as any other.
+ * the others send it with that entry.  But a resumed tail's client
+ * printed every entry up to its "after" as the listener it lost had it:
+ * of those, only one it printed open gets its outcome, once
+ * (timeline_owed), whether its cursor passed it or not: a listener whose
+ * follower is behind applies outcomes the client printed already, and
+ * its cursor, stopped below the entry meanwhile (its output to drain, an
+ * entry not yet durable), would pass over one the client never saw.
  */
 static void
 timeline_notify(struct message *m, void *arg)
@@ -467,13 +555,14 @@ timeline_notify(struct message *m, void *arg)
 			continue;
 		}
 		if (m != NULL && m->seq < sub->next) {
-			if (timeline_selected(m, sub->hooks, sub->nhooks))
-				timeline_send_entry(c, m, &sub->where);
+			if ((m->seq > sub->printed || timeline_owed(sub, m)) &&
+			    timeline_selected(m, sub->hooks, sub->nhooks))
+				timeline_tail_send(c, sub, m, 0);
 			continue;
 		}
-		if (m != NULL && m->seq <= sub->printed && timeline_over(m) &&
+		if (m != NULL && timeline_owed(sub, m) &&
 		    timeline_selected(m, sub->hooks, sub->nhooks))
-			timeline_send_entry(c, m, &sub->where);
+			timeline_tail_send(c, sub, m, 0);
 		if (!sub->behind)
 			timeline_tail_step(c, sub);
 	}
@@ -536,6 +625,76 @@ timeline_now(struct store *store)
 }
 
 /*
+ * Get the request's "open": the entries up to "after" its client printed
+ * open, awaiting their outcome or answer, into sub, sorted.  Return 0, or
+ * -1 after answering 2 when it is not a list of at most
+ * TIMELINE_OPEN_MAX sequence numbers up to "after".
+ */
+static int
+timeline_tail_open(struct conn *c, struct proto_frame *f,
+    struct subscriber *sub, int64_t after)
+{
+	struct json_object	*list, *v;
+	size_t			 i, n, j;
+	int64_t			 seq;
+	uint64_t		 u;
+
+	if (!json_object_object_get_ex(f->json, "open", &list))
+		return (0);
+	if (!json_object_is_type(list, json_type_array) ||
+	    (n = json_object_array_length(list)) > TIMELINE_OPEN_MAX ||
+	    (n > 0 && after < 0))
+		goto invalid;
+	sub->open = xcalloc(n == 0 ? 1 : n, sizeof *sub->open);
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(list, i);
+		if (!json_object_is_type(v, json_type_int) ||
+		    (seq = json_object_get_int64(v)) < 1 || seq > after)
+			goto invalid;
+		/* Sorted as it goes: the client sends them so. */
+		u = (uint64_t)seq;
+		for (j = sub->nopen; j > 0 && sub->open[j - 1] > u; j--)
+			sub->open[j] = sub->open[j - 1];
+		if (j > 0 && sub->open[j - 1] == u) {
+			memmove(&sub->open[j], &sub->open[j + 1],
+			    (sub->nopen - j) * sizeof *sub->open);
+			continue;
+		}
+		sub->open[j] = u;
+		sub->nopen++;
+	}
+	return (0);
+invalid:
+	control_invalid(c, f, "open");
+	return (-1);
+}
+
+/*
+ * Send at once the outcome of every entry a resumed tail's client
+ * printed open that is over already, below its cursor: the listener it
+ * lost may have died before it sent it, or the client before it read it.
+ * Those at or above the cursor go when the cursor gets to them.
+ */
+static void
+timeline_tail_owed(struct conn *c, struct subscriber *sub)
+{
+	struct message	*m;
+	size_t		 i = 0;
+
+	while (i < sub->nopen && sub->open[i] < sub->next) {
+		m = store_message(control_store(c), sub->open[i]);
+		if (m == NULL || m->state == MESSAGE_PENDING ||
+		    !timeline_owed(sub, m)) {
+			i++;
+			continue;
+		}
+		/* timeline_owed took it from the list: i is the next. */
+		if (timeline_selected(m, sub->hooks, sub->nhooks))
+			timeline_tail_send(c, sub, m, 0);
+	}
+}
+
+/*
  * Reply to "tail": acknowledge with "after", the sequence number after
  * which it starts: the request's own "after" (the last entry its client
  * printed), or the last durable one.  Then send the entry of every message
@@ -573,6 +732,13 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 	sub->nhooks = (size_t)n;
 	sub->where = where;
 	sub->next = timeline_now(control_store(c));
+	if (timeline_tail_open(c, f, sub, after) == -1) {
+		free(sub->open);
+		free(sub->hooks);
+		filter_free_list(sub->where.filters, sub->where.n);
+		free(sub);
+		return;
+	}
 	if (after >= 0) {
 		sub->printed = (uint64_t)after;
 		if (sub->next > sub->printed + 1)
@@ -584,5 +750,6 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 	    after : (int64_t)(sub->next - 1)));
 	control_reply(c, r, NULL, 0);
 	control_streaming(c);
+	timeline_tail_owed(c, sub);
 	timeline_tail_step(c, sub);
 }

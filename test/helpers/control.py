@@ -235,6 +235,12 @@ def battery_cases(hook):
     bad_values("replay", {"seq": 1}, "to", [5, "", None])
     bad_values("replay", {"seq": 1}, "timeout_ms", [0, -1, "5", BIG, HUGE])
     bad_values("tail", {}, "hooks", [hook, 5, [5]])
+    # "open": entries up to "after" its client printed awaiting their outcome
+    bad_values("tail", {"after": 5}, "open",
+               [5, "1", None, [0], [-1], [6], ["1"], [1.5], [None], [[1]]])
+    bad_values("tail", {"after": 100000}, "open", [list(range(1, 16386))])
+    add("tail open without after", {"cmd": "tail", "open": [1]}, 2,
+        "invalid open in tail request")
     bad_values("resolve", {}, "hooks", [5, [5], [None], [hook] * 2000])
     add("resolve of no such hook", {"cmd": "resolve", "hooks": ["nosuch"]},
         4, "no such hook")
