@@ -38,7 +38,9 @@
  * its outcome they pass over as {"passed": SEQ}.  The client keeps the
  * open ones and tells a listener it resumes on ("open"): of the entries
  * up to its "after", that listener sends the outcome of those, once,
- * and of no other (timeline_owed).
+ * and of no other (timeline_owed).  A client that sends no "open" (an
+ * older one) gets every outcome that comes of an entry up to "after", as
+ * before there was one.
  *
  * Logs and tails may be filtered ("where", as wait's --where: see
  * filter.h), matched against the record with the entry's "http_status".
@@ -90,8 +92,13 @@ struct subscriber {
 	uint64_t		  printed; /* its client printed up to it */
 	uint64_t		 *open;	/* of those, the ones it printed
 					   open, whose outcome it awaits;
-					   sorted */
+					   sorted; NULL: a client that
+					   knows no "open" */
 	size_t			  nopen;
+	uint64_t		  owed_next; /* outcomes owed of entries
+					   below owed_end (where its cursor
+					   began) go from here on */
+	uint64_t		  owed_end;
 	int			  behind; /* waits for its output to drain */
 	TAILQ_ENTRY(subscriber)	  entry;
 };
@@ -417,6 +424,22 @@ timeline_over(const struct message *m)
 	return (m->answer != 0);
 }
 
+/* Return the index of the first of sub's open entries not below seq. */
+static size_t
+timeline_open_find(const struct subscriber *sub, uint64_t seq)
+{
+	size_t	lo = 0, hi = sub->nopen, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (sub->open[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo);
+}
+
 /*
  * Tell whether the client of a resumed tail is owed m again: it printed
  * m open, awaiting its outcome or answer, which has come.  Its client
@@ -426,23 +449,31 @@ timeline_over(const struct message *m)
 static int
 timeline_owed(struct subscriber *sub, const struct message *m)
 {
-	size_t	lo = 0, hi = sub->nopen, mid;
+	size_t	lo;
 
-	if (m->seq > sub->printed || !timeline_over(m))
+	if (m->seq > sub->printed || !timeline_over(m) || sub->open == NULL)
 		return (0);
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (sub->open[mid] < m->seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = timeline_open_find(sub, m->seq);
 	if (lo == sub->nopen || sub->open[lo] != m->seq)
 		return (0);
 	memmove(&sub->open[lo], &sub->open[lo + 1],
 	    (sub->nopen - lo - 1) * sizeof *sub->open);
 	sub->nopen--;
 	return (1);
+}
+
+/*
+ * Tell whether an outcome or answer m just got goes to a resumed tail
+ * whose client printed m: when owed, or, to a client that knows no
+ * "open" (an older fish tail, which says nothing of what it printed
+ * open), whenever it comes, as it did before a client could say.
+ */
+static int
+timeline_owed_now(struct subscriber *sub, const struct message *m)
+{
+	if (sub->open == NULL)
+		return (m->seq <= sub->printed && timeline_over(m));
+	return (timeline_owed(sub, m));
 }
 
 /*
@@ -483,6 +514,17 @@ timeline_tail_send(struct conn *c, struct subscriber *sub,
 	return (ret);
 }
 
+static void	timeline_tail_step(struct conn *, void *);
+
+/* Have a tail go on once c's output has drained. */
+static void
+timeline_tail_wait(struct conn *c, struct subscriber *sub)
+{
+	if (!sub->behind)
+		control_on_drained(c, timeline_tail_step, NULL, sub);
+	sub->behind = 1;
+}
+
 /*
  * Send a tail's entries from its cursor on while c's output stays small:
  * up to the first entry not yet durable, or above where the timeline is
@@ -497,6 +539,32 @@ timeline_tail_step(struct conn *c, void *arg)
 	size_t			  n, i, sent = 0, looked = 0;
 	uint64_t		  complete = store_complete(control_store(c));
 
+	/*
+	 * First the outcomes a resumed tail's client is owed below where its
+	 * cursor began, over already: the listener it lost may have died
+	 * before it sent them, or the client before it read them.  Those
+	 * above go as the cursor gets to them.  As many as it printed open,
+	 * with their bodies: they wait for c's output to drain as entries do.
+	 */
+	while (sub->owed_next < sub->owed_end) {
+		i = timeline_open_find(sub, sub->owed_next);
+		if (i == sub->nopen || sub->open[i] >= sub->owed_end) {
+			sub->owed_next = sub->owed_end;
+			break;
+		}
+		if (control_pending(c) >= CONTROL_OUT_BOUND ||
+		    looked >= LOG_STEP_MESSAGES) {
+			timeline_tail_wait(c, sub);
+			return;
+		}
+		sub->owed_next = sub->open[i] + 1;
+		looked++;
+		m = store_message(control_store(c), sub->open[i]);
+		if (m != NULL && m->state != MESSAGE_PENDING &&
+		    timeline_owed(sub, m) &&
+		    timeline_selected(m, sub->hooks, sub->nhooks))
+			timeline_tail_send(c, sub, m, 0);
+	}
 	all = store_messages(control_store(c), &n);
 	for (i = store_message_index(control_store(c), sub->next); i < n;
 	    i++) {
@@ -505,10 +573,7 @@ timeline_tail_step(struct conn *c, void *arg)
 			break;
 		if (control_pending(c) >= CONTROL_OUT_BOUND ||
 		    sent >= LOG_STEP_ENTRIES || looked >= LOG_STEP_MESSAGES) {
-			if (!sub->behind)
-				control_on_drained(c, timeline_tail_step, NULL,
-				    sub);
-			sub->behind = 1;
+			timeline_tail_wait(c, sub);
 			return;
 		}
 		sub->next = m->seq + 1;
@@ -555,12 +620,13 @@ timeline_notify(struct message *m, void *arg)
 			continue;
 		}
 		if (m != NULL && m->seq < sub->next) {
-			if ((m->seq > sub->printed || timeline_owed(sub, m)) &&
+			if ((m->seq > sub->printed ||
+			    timeline_owed_now(sub, m)) &&
 			    timeline_selected(m, sub->hooks, sub->nhooks))
 				timeline_tail_send(c, sub, m, 0);
 			continue;
 		}
-		if (m != NULL && timeline_owed(sub, m) &&
+		if (m != NULL && timeline_owed_now(sub, m) &&
 		    timeline_selected(m, sub->hooks, sub->nhooks))
 			timeline_tail_send(c, sub, m, 0);
 		if (!sub->behind)
@@ -624,6 +690,15 @@ timeline_now(struct store *store)
 	return (complete < now ? complete + 1 : now);
 }
 
+/* Order sequence numbers, for qsort. */
+static int
+timeline_seq_cmp(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
 /*
  * Get the request's "open": the entries up to "after" its client printed
  * open, awaiting their outcome or answer, into sub, sorted.  Return 0, or
@@ -637,7 +712,6 @@ timeline_tail_open(struct conn *c, struct proto_frame *f,
 	struct json_object	*list, *v;
 	size_t			 i, n, j;
 	int64_t			 seq;
-	uint64_t		 u;
 
 	if (!json_object_object_get_ex(f->json, "open", &list))
 		return (0);
@@ -651,47 +725,22 @@ timeline_tail_open(struct conn *c, struct proto_frame *f,
 		if (!json_object_is_type(v, json_type_int) ||
 		    (seq = json_object_get_int64(v)) < 1 || seq > after)
 			goto invalid;
-		/* Sorted as it goes: the client sends them so. */
-		u = (uint64_t)seq;
-		for (j = sub->nopen; j > 0 && sub->open[j - 1] > u; j--)
-			sub->open[j] = sub->open[j - 1];
-		if (j > 0 && sub->open[j - 1] == u) {
-			memmove(&sub->open[j], &sub->open[j + 1],
-			    (sub->nopen - j) * sizeof *sub->open);
-			continue;
-		}
-		sub->open[j] = u;
-		sub->nopen++;
+		sub->open[i] = (uint64_t)seq;
 	}
+	/*
+	 * The client sends them sorted, but another may not: sorting as
+	 * they came would take as many steps as their square.
+	 */
+	if (n > 1)
+		qsort(sub->open, n, sizeof *sub->open, timeline_seq_cmp);
+	for (i = 0, j = 0; i < n; i++)
+		if (j == 0 || sub->open[j - 1] != sub->open[i])
+			sub->open[j++] = sub->open[i];
+	sub->nopen = j;
 	return (0);
 invalid:
 	control_invalid(c, f, "open");
 	return (-1);
-}
-
-/*
- * Send at once the outcome of every entry a resumed tail's client
- * printed open that is over already, below its cursor: the listener it
- * lost may have died before it sent it, or the client before it read it.
- * Those at or above the cursor go when the cursor gets to them.
- */
-static void
-timeline_tail_owed(struct conn *c, struct subscriber *sub)
-{
-	struct message	*m;
-	size_t		 i = 0;
-
-	while (i < sub->nopen && sub->open[i] < sub->next) {
-		m = store_message(control_store(c), sub->open[i]);
-		if (m == NULL || m->state == MESSAGE_PENDING ||
-		    !timeline_owed(sub, m)) {
-			i++;
-			continue;
-		}
-		/* timeline_owed took it from the list: i is the next. */
-		if (timeline_selected(m, sub->hooks, sub->nhooks))
-			timeline_tail_send(c, sub, m, 0);
-	}
 }
 
 /*
@@ -750,6 +799,9 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 	    after : (int64_t)(sub->next - 1)));
 	control_reply(c, r, NULL, 0);
 	control_streaming(c);
-	timeline_tail_owed(c, sub);
+	if (sub->open != NULL) {
+		sub->owed_next = 1;
+		sub->owed_end = sub->next;
+	}
 	timeline_tail_step(c, sub);
 }
