@@ -78,6 +78,13 @@
  */
 #define TIMELINE_OPEN_MAX	16384
 
+/*
+ * Marks an entry of a tail's "open" whose outcome was sent: kept in
+ * place rather than taken out, which would move all those after it, for
+ * each of as many as TIMELINE_OPEN_MAX.  A seq is below 2^63.
+ */
+#define TIMELINE_OPEN_SENT	(UINT64_C(1) << 63)
+
 /* The most filters, and the longest, a request may give. */
 #define TIMELINE_FILTERS_MAX	64
 #define TIMELINE_FILTER_LEN	4096
@@ -92,8 +99,9 @@ struct subscriber {
 	uint64_t		  printed; /* its client printed up to it */
 	uint64_t		 *open;	/* of those, the ones it printed
 					   open, whose outcome it awaits;
-					   sorted; NULL: a client that
-					   knows no "open" */
+					   sorted; TIMELINE_OPEN_SENT once
+					   sent; NULL: a client that knows
+					   no "open" */
 	size_t			  nopen;
 	uint64_t		  owed_next; /* outcomes owed of entries
 					   below owed_end (where its cursor
@@ -432,7 +440,7 @@ timeline_open_find(const struct subscriber *sub, uint64_t seq)
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (sub->open[mid] < seq)
+		if ((sub->open[mid] & ~TIMELINE_OPEN_SENT) < seq)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -444,7 +452,7 @@ timeline_open_find(const struct subscriber *sub, uint64_t seq)
  * Tell whether the client of a resumed tail is owed m again: it printed
  * m open, awaiting its outcome or answer, which has come.  Its client
  * printed every other entry up to sub->printed as it is, or passed it by:
- * sent again, one would be printed twice.  Forget m: it is owed once.
+ * sent again, one would be printed twice.  Mark m sent: it is owed once.
  */
 static int
 timeline_owed(struct subscriber *sub, const struct message *m)
@@ -456,9 +464,7 @@ timeline_owed(struct subscriber *sub, const struct message *m)
 	lo = timeline_open_find(sub, m->seq);
 	if (lo == sub->nopen || sub->open[lo] != m->seq)
 		return (0);
-	memmove(&sub->open[lo], &sub->open[lo + 1],
-	    (sub->nopen - lo - 1) * sizeof *sub->open);
-	sub->nopen--;
+	sub->open[lo] |= TIMELINE_OPEN_SENT;
 	return (1);
 }
 
@@ -548,9 +554,15 @@ timeline_tail_step(struct conn *c, void *arg)
 	 */
 	while (sub->owed_next < sub->owed_end) {
 		i = timeline_open_find(sub, sub->owed_next);
-		if (i == sub->nopen || sub->open[i] >= sub->owed_end) {
+		if (i == sub->nopen ||
+		    (sub->open[i] & ~TIMELINE_OPEN_SENT) >= sub->owed_end) {
 			sub->owed_next = sub->owed_end;
 			break;
+		}
+		if (sub->open[i] & TIMELINE_OPEN_SENT) {
+			sub->owed_next = (sub->open[i] & ~TIMELINE_OPEN_SENT) +
+			    1;
+			continue;
 		}
 		if (control_pending(c) >= CONTROL_OUT_BOUND ||
 		    looked >= LOG_STEP_MESSAGES) {
