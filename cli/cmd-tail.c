@@ -10,7 +10,13 @@
  * The listener sends entries in seq order (but for an outcome or an
  * answer, which repeats an earlier entry), with Redis too
  * (control-timeline.c): nothing numbered below the last entry printed
- * is still to come.
+ * is still to come.  But the outcome of an entry printed open (a request
+ * under way, a held or forwarded one unanswered: its frame says "open")
+ * may: tail tells the listener it resumes on which of those it printed
+ * and has not seen over, so that it sends each once it is over, at once
+ * if it is already, and no other outcome of what tail printed.  An entry
+ * open that its filters passed over counts too (the listener says
+ * "passed"): its outcome may match them.
  */
 #include "config.h"
 
@@ -24,6 +30,19 @@
 #include "proto.h"
 #include "term.h"
 #include "timeline.h"
+#include "xmalloc.h"
+
+/*
+ * The most entries printed open that tail keeps, the oldest forgotten
+ * past it; the listener takes as many (control-timeline.c).
+ */
+#define TAIL_OPEN_MAX	16384
+
+/* The entries printed open, whose outcome or answer is still to come. */
+struct tail_open {
+	int64_t	*v;	/* sorted */
+	size_t	 n;
+};
 
 static int	cmd_tail_exec(int, char **);
 
@@ -42,7 +61,8 @@ const struct cmd_entry cmd_tail_entry = {
 	    "outcome; a held or forwarded one received, then with its answer.\n"
 	    "Entries come in sequence order, each once (an outcome or answer\n"
 	    "repeats its entry).  If the listener dies, tail restarts it and\n"
-	    "goes on after the last entry it printed.\n"
+	    "goes on after the last entry it printed, with the outcome or\n"
+	    "answer, once, of those it printed under way or unanswered.\n"
 	    "\n"
 	    "  --json          print one JSON object per line, with the bodies\n"
 	    "  --method M      only requests of method M (GET|POST: either)\n"
@@ -68,6 +88,65 @@ static const struct option cmd_tail_options[] = {
 };
 
 /*
+ * Note that entry seq was printed: open (its outcome still to come), or
+ * not, which ends what was open of it.
+ */
+static void
+cmd_tail_note(struct tail_open *o, int64_t seq, int open)
+{
+	size_t	lo = 0, hi = o->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (o->v[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < o->n && o->v[lo] == seq) {
+		if (!open) {
+			memmove(&o->v[lo], &o->v[lo + 1],
+			    (o->n - lo - 1) * sizeof *o->v);
+			o->n--;
+		}
+		return;
+	}
+	if (!open)
+		return;
+	if (o->n == TAIL_OPEN_MAX) {
+		/* Forget the oldest: it has waited longest. */
+		if (lo == 0)
+			return;
+		memmove(&o->v[0], &o->v[1], (lo - 1) * sizeof *o->v);
+		lo--;
+		o->n--;
+	} else
+		memmove(&o->v[lo + 1], &o->v[lo], (o->n - lo) * sizeof *o->v);
+	o->v[lo] = seq;
+	o->n++;
+}
+
+/*
+ * Tell the listener resumed on after which entries are open: "open".
+ * One passed over above after (not printed: filtered out) is forgotten:
+ * the listener's cursor comes to it again.
+ */
+static void
+cmd_tail_open_add(struct json_object *request, struct tail_open *o,
+    int64_t after)
+{
+	struct json_object	*list;
+	size_t			 i;
+
+	while (o->n > 0 && o->v[o->n - 1] > after)
+		o->n--;
+	list = json_object_new_array();
+	for (i = 0; i < o->n; i++)
+		json_object_array_add(list, json_object_new_int64(o->v[i]));
+	json_object_object_add(request, "open", list);
+}
+
+/*
  * Subscribe, then print entries as they come.  *after is where to begin
  * (-1: now); it becomes the sequence number of the last entry printed.
  * Return the exit status; *answered tells whether it came from the
@@ -75,7 +154,7 @@ static const struct option cmd_tail_options[] = {
  */
 static int
 cmd_tail_follow(struct client *c, struct json_object *request, int flags,
-    int64_t *after, int *answered)
+    int64_t *after, struct tail_open *open, int *answered)
 {
 	struct proto_frame	 frame;
 	struct json_object	*entry;
@@ -84,9 +163,11 @@ cmd_tail_follow(struct client *c, struct json_object *request, int flags,
 
 	*answered = 0;
 	proto_frame_init(&frame);
-	if (*after >= 0)
+	if (*after >= 0) {
 		json_object_object_add(request, "after",
 		    json_object_new_int64(*after));
+		cmd_tail_open_add(request, open, *after);
+	}
 	if ((status = client_send(c, request, NULL, 0)) != EXIT_OK)
 		return (status);
 	for (;;) {
@@ -113,8 +194,15 @@ cmd_tail_follow(struct client *c, struct json_object *request, int flags,
 				status = timeline_write_error("tail");
 				break;
 			}
+			if (seq > 0)
+				cmd_tail_note(open, seq,
+				    proto_bool(frame.json, "open"));
 			if (seq > *after)
 				*after = seq;
+		} else if ((seq = proto_int(frame.json, "passed", -1)) > 0) {
+			/* Filtered out, but its outcome may not be. */
+			cmd_tail_note(open, seq, proto_bool(frame.json,
+			    "open"));
 		}
 		proto_frame_release(&frame);
 	}
@@ -161,6 +249,7 @@ cmd_tail_exec(int argc, char **argv)
 {
 	struct client		 c;
 	struct json_object	*request, *hooks;
+	struct tail_open	 open;
 	int64_t			 after = -1;
 	int			 i, flags = 0, answered, status;
 
@@ -184,8 +273,10 @@ cmd_tail_exec(int argc, char **argv)
 		json_object_array_add(hooks, json_object_new_string(argv[i]));
 	json_object_object_add(request, "hooks", hooks);
 
+	open.v = xcalloc(TAIL_OPEN_MAX, sizeof *open.v);
+	open.n = 0;
 	for (;;) {
-		status = cmd_tail_follow(&c, request, flags, &after,
+		status = cmd_tail_follow(&c, request, flags, &after, &open,
 		    &answered);
 		if (client_interrupted) {
 			status = EXIT_INTERRUPTED;
@@ -197,6 +288,7 @@ cmd_tail_exec(int argc, char **argv)
 		if ((status = client_reconnect(&c)) != EXIT_OK)
 			break;
 	}
+	free(open.v);
 	json_object_put(request);
 	client_close(&c);
 	return (status);

@@ -359,3 +359,84 @@ open"
 	assert_equal "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" closed
 	still_serving "$pid"
 }
+
+# held_seqs N: succeed once the listener holds N requests; print their
+# seqs, oldest first, a line each.
+held_seqs() {
+	local seqs
+	seqs=$(fish log 2>/dev/null | grep -o ' #[0-9]* ' | tr -d ' #')
+	[ "$(wc -l <<<"$seqs")" = "$1" ] || return 1
+	echo "$seqs"
+}
+
+@test "a tail resumed by a client that says nothing of what it printed open (an older fish) gets an answer that comes, as before" {
+	local held seq out=$BATS_TEST_TMPDIR/out
+	held=$(fish spawn --name held --hold --hold-timeout 60s)
+	curl -sS -o /dev/null --max-time 60 -d h "$held/h" 3>&- &
+	wait_until 10 held_seqs 1
+	seq=$(held_seqs 1)
+	control_py tail-resume "$seq" - >"$out" 3>&- &
+	wait_until 10 grep -qx following "$out"
+	fish reply "$seq" --body done
+	wait_until 10 grep -qx "entry $seq" "$out" ||
+	    fail "the tail got: $(cat "$out")"
+}
+
+@test "a tail resumed with its open entries out of order, repeated, as many as it may list, gets each answer once" {
+	local held one two open out=$BATS_TEST_TMPDIR/out
+	held=$(fish spawn --name held --hold --hold-timeout 60s)
+	curl -sS -o /dev/null --max-time 60 -d h "$held/one" 3>&- &
+	wait_until 10 held_seqs 1
+	curl -sS -o /dev/null --max-time 60 -d h "$held/two" 3>&- &
+	wait_until 10 held_seqs 2
+	one=$(held_seqs 2 | head -n 1)
+	two=$(held_seqs 2 | tail -n 1)
+	fish reply "$one" --body done
+	# 16384 seqs, the most a client may list, backwards and twice each.
+	open=$(python3 -c "print([$two, $one] * 8192)")
+	control_py tail-resume "$two" "$open" >"$out" 3>&- &
+	wait_until 10 grep -qx "entry $one" "$out" ||
+	    fail "the tail got: $(cat "$out")"
+	fish reply "$two" --body done
+	wait_until 10 grep -qx "entry $two" "$out" ||
+	    fail "the tail got: $(cat "$out")"
+	post "$held/three" three 3>&- &
+	wait_until 10 grep -q "entry .* open" "$out"
+	assert_equal "$(grep -c "^entry $one\$" "$out")" 1
+	assert_equal "$(grep -c "^entry $two\$" "$out")" 1
+}
+
+@test "a tail resumed owed many answers with their bodies, reading none, holds up little of the listener and gets each" {
+	local held pid seqs open rss i n=40 out=$BATS_TEST_TMPDIR/out
+	asan_no_quarantine
+	# Room for the held bodies, which count as in flight until answered.
+	fish start --max-inflight 256M >/dev/null
+	held=$(fish spawn --name held --hold --hold-timeout 300s)
+	pid=$(listener_pid)
+	head -c 1000000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	for i in $(seq "$n"); do
+		curl -sS -o /dev/null --max-time 300 \
+		    --data-binary @"$BATS_TEST_TMPDIR/body" "$held" 3>&- &
+		wait_until 20 held_seqs "$i" >/dev/null
+	done
+	seqs=$(held_seqs "$n")
+	for s in $seqs; do
+		fish reply "$s" --body done
+	done
+	open=$(tr '\n' , <<<"$seqs")
+	rss=$(rss_kb "$pid")
+	control_py tail-resume "$(tail -n 1 <<<"$seqs")" "[${open%,}]" \
+	    "$BATS_TEST_TMPDIR/go" >"$out" 3>&- &
+	wait_until 10 grep -qx following "$out"
+	# Answered after the tail request: the listener has dealt with it.
+	fish status >/dev/null
+	# 40 MB of entries owed to a client that reads none of them: the
+	# listener holds what its output may, a few of them.
+	[ "$(rss_kb "$pid")" -lt $((rss + 20 * 1024)) ] ||
+	    fail "the listener grew from $rss kB to $(rss_kb "$pid") kB"
+	touch "$BATS_TEST_TMPDIR/go"
+	wait_until 60 eval '[ "$(grep -c "^entry" "$out")" = "$n" ]' ||
+	    fail "the tail got: $(cat "$out")"
+	run grep -x closed "$out"
+	assert_failure
+}

@@ -143,3 +143,28 @@ shows what was sent"
 	assert_equal "$(fish field /response_body <<<"$output")" ok
 	assert_equal "$(requests a)" 1
 }
+
+@test "a tail that printed a send under way prints its outcome once its listener, killed mid-request, is started again" {
+	local url="$server/hang?times=1&key=a" hook pid
+	local tailed=$BATS_TEST_TMPDIR/tail.out
+	fish start >/dev/null
+	hook=$(fish spawn --name inbox)
+	start_tail "$tailed" "$hook"
+	fish send --timeout 20 "$url" >"$out" 2>"$err" &
+	pid=$!
+	wait_until 10 has_requests a 1
+	wait_until 10 grep -qF "GET $url  sending" "$tailed"
+	# The tail restarts the listener, which records the request cut by
+	# its death before the tail resumes after it.
+	kill_listener
+	reap "$pid"
+	assert_equal "$status" 3
+	wait_until 20 grep -qF "GET $url  no answer recorded" "$tailed" ||
+	    fail "the tail printed: $(cat "$tailed")"
+	post "$hook/after" after
+	wait_until 20 grep -qF "inbox  POST /after" "$tailed"
+	stop_tail -INT
+	assert_equal "$(grep -cF "GET $url  sending" "$tailed")" 1
+	assert_equal "$(grep -cF "GET $url  no answer recorded" "$tailed")" 1
+	assert_equal "$(requests a)" 1
+}

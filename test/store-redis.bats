@@ -821,28 +821,50 @@ tail_has() {
 	assert_equal "$seqs" "$(sort -nu <<<"$seqs")"
 }
 
-@test "a tail holds its listener's own message back while the follower is deaf, and prints it once it hears again; wait has it at once" {
-	local inbox other deaf=$BATS_TEST_TMPDIR/deaf
+@test "a tail prints its listener's own message at its append's reply when nothing can come below it, the follower deaf; held back behind another listener's it has not read" {
+	local inbox port_b seqs deaf=$BATS_TEST_TMPDIR/deaf
 	local out=$BATS_TEST_TMPDIR/tail.out
 	redis_proxy_start deafen "$deaf" "$BATS_TEST_TMPDIR/follower"
 	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+	on_b fish start --store "$STORE" >/dev/null
 	wait_until 10 connected "$A"
+	wait_until 10 connected "$B"
 	inbox=$(fish spawn --name inbox)
-	other=$(fish spawn --name other)
+	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c inbox)" = 1 ]'
+	# A message of B's, which only the follower brings: A's follower
+	# has read the stream to its end.
 	start_tail "$out" "$inbox" --json
+	post "$(on_port "$inbox" "$port_b")/first" first
+	wait_until 20 tail_has "$out" /first
+
+	# Deaf, the follower reads nothing back; A's own message, numbered
+	# right after the last entry it brought, has nothing to wait for.
 	touch "$deaf"
-	post "$other/own" own
-	# Durable (its append's reply came): wait has it, the tail not, as
-	# a message of another listener may come below it.
-	run fish wait "$other" --json --timeout 5
-	assert_success
-	assert_equal "$(fish field /path <<<"$output")" /own
-	run tail_has "$out" /own
-	assert_failure
-	rm "$deaf"
+	post "$inbox/own" own
 	wait_until 20 tail_has "$out" /own ||
 	    fail "the tail printed $(grep -o '"path":"[^"]*"' "$out" | tr '\n' ' ')"
-	assert_equal "$(grep -c '"path":"/own"' "$out")" 1
+	# B's message is numbered before A's next: A's waits for the
+	# follower to bring B's.  Durable (its append's reply came): wait
+	# has it, the tail not.
+	post "$(on_port "$inbox" "$port_b")/b" b
+	post "$inbox/own2" own2
+	run fish wait inbox --json --timeout 5 --where 'path=/own2'
+	assert_success
+	run tail_has "$out" /own2
+	assert_failure
+	run tail_has "$out" /b
+	assert_failure
+	rm "$deaf"
+	wait_until 20 tail_has "$out" /b /own2 ||
+	    fail "the tail printed $(grep -o '"path":"[^"]*"' "$out" | tr '\n' ' ')"
+	kill -INT "$tail_pid"
+	reap "$tail_pid"
+	for p in /own /b /own2; do
+		assert_equal "$p $(grep -c "\"path\":\"$p\"" "$out")" "$p 1"
+	done
+	seqs=$(json_seqs "$out")
+	assert_equal "$seqs" "$(sort -nu <<<"$seqs")"
 }
 
 # tail_resumed PID: succeed once the tail PID is connected to the
@@ -858,11 +880,11 @@ tail_resumed() {
 		END { for (i in peer) if (i in mine) exit 0; exit 1 }'
 }
 
-@test "a tail resumed on a listener that reads the stream slowly prints nothing its client printed, but an answer that came meanwhile, and goes on" {
-	local url held port_b seq seqs p slow=$BATS_TEST_TMPDIR/slow
-	local out=$BATS_TEST_TMPDIR/tail.out
-	redis_proxy_start hold "$slow" budget
-	fish start --store "redis://127.0.0.1:$REDIS_PROXY_PORT" >/dev/null
+# held_tail STORE: start A on STORE and B on the test's Redis; spawn
+# inbox and held (--hold) on A, and wait until B has them; start a tail
+# of inbox on A into $out.  Set url, held and port_b.
+held_tail() {
+	fish start --store "$1" >/dev/null
 	on_b fish start --store "$STORE" >/dev/null
 	wait_until 10 connected "$A"
 	wait_until 10 connected "$B"
@@ -871,6 +893,13 @@ tail_resumed() {
 	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
 	wait_until 10 eval '[ "$(on_b fish ls | grep -c held)" = 1 ]'
 	start_tail "$out" "$url" --json
+}
+
+@test "a tail resumed on a listener that reads the stream slowly prints nothing its client printed, but an answer that came meanwhile, and goes on" {
+	local url held port_b seq seqs p slow=$BATS_TEST_TMPDIR/slow
+	local out=$BATS_TEST_TMPDIR/tail.out
+	redis_proxy_start hold "$slow" budget
+	held_tail "redis://127.0.0.1:$REDIS_PROXY_PORT"
 	post "$(on_port "$url" "$port_b")/one" one
 	curl -sS -o /dev/null --max-time 60 -d h \
 	    "$(on_port "$held" "$port_b")/h" 3>&- &
@@ -902,6 +931,123 @@ tail_resumed() {
 	assert_equal "$(grep -c '"path":"/h"' "$out")" 2
 	seqs=$(grep -vF '"answer"' "$out" | json_seqs)
 	assert_equal "$seqs" "$(sort -nu <<<"$seqs")"
+}
+
+# answered_here SEQ: succeed once this listener shows message SEQ with
+# its answer.
+answered_here() {
+	fish show "$1" --json 2>/dev/null | grep -qF '"answer"'
+}
+
+# resume_after_answer SEQ [REPLY_ARG...]: with the tail's client
+# stopped, kill A; B answers message SEQ; start A again and wait until it
+# has read the answer; then let the client go on, and wait until it has
+# resumed on A.
+resume_after_answer() {
+	local seq=$1
+	shift
+	kill -STOP "$tail_pid"
+	kill_listener
+	on_b fish reply "$seq" "$@" --body done
+	fish start --store "$STORE" >/dev/null
+	wait_until 10 connected "$A"
+	wait_until 20 answered_here "$seq"
+	kill -CONT "$tail_pid"
+	wait_until 20 tail_resumed "$tail_pid"
+}
+
+# end_tail_printed_h N PATH...: end the tail writing $out, once it
+# printed the last PATH; check that it printed each PATH once, and /h N
+# times, once with its answer.
+end_tail_printed_h() {
+	local n=$1 p
+	shift
+	wait_until 20 tail_has "$out" "${@: -1}" ||
+	    fail "the tail printed $(grep -o '"path":"[^"]*"' "$out" | tr '\n' ' ')"
+	kill -INT "$tail_pid"
+	reap "$tail_pid"
+	for p; do
+		assert_equal "$p $(grep -c "\"path\":\"$p\"" "$out")" "$p 1"
+	done
+	assert_equal "$(grep -F '"path":"/h"' "$out" | grep -c '"answer"')" 1
+	assert_equal "$(grep -c '"path":"/h"' "$out")" "$n"
+}
+
+@test "a tail resumed on a listener that read the answer of a held request before it came back prints that answer, once" {
+	local url held port_b seq
+	local out=$BATS_TEST_TMPDIR/tail.out
+	held_tail "$STORE"
+	curl -sS -o /dev/null --max-time 60 -d h \
+	    "$(on_port "$held" "$port_b")/h" 3>&- &
+	post "$(on_port "$url" "$port_b")/two" two
+	wait_until 10 tail_has "$out" /h /two
+	seq=$(grep -F '"path":"/h"' "$out" | fish field /seq)
+	# A dies with the tail's client stopped, which printed /h held.  B
+	# answers it; A, started again, reads the stream to its end, the
+	# answer too, before the client comes back: its timeline is past
+	# /h and /two when the client resumes after /two.
+	resume_after_answer "$seq"
+	post "$(on_port "$url" "$port_b")/three" three
+	# /h twice: held, then with its answer, before /three.
+	end_tail_printed_h 2 /two /three
+	assert_equal "$(grep -o '"path":"[^"]*"' "$out" | tail -n 2 |
+	    tr '\n' ' ')" '"path":"/h" "path":"/three" '
+}
+
+@test "a tail filtered on a status prints the answer it matches of a held request it passed over, when resumed on a listener that read the answer before it came back" {
+	local acc held port_b seq
+	local out=$BATS_TEST_TMPDIR/tail.out
+	start_both
+	acc=$(fish spawn --name acc --status 202)
+	held=$(fish spawn --name held --hold --hold-timeout 60s)
+	port_b=$(port_of "$(on_b fish status --json | fish field /url)")
+	wait_until 10 eval '[ "$(on_b fish ls | grep -c held)" = 1 ]'
+	start_tail "$out" "$acc" --status 202 --json
+	# /h, held, has no status yet: the tail passes it over, and prints
+	# /two, after it.
+	curl -sS -o /dev/null --max-time 60 -d h \
+	    "$(on_port "$held" "$port_b")/h" 3>&- &
+	wait_until 10 eval 'on_b fish log --json | grep -qF "\"path\":\"/h\""'
+	assert_equal "$(http_code "$(on_port "$acc" "$port_b")/two" -d two)" 202
+	wait_until 10 tail_has "$out" /two
+	seq=$(on_b fish log --json | grep -F '"path":"/h"' | fish field /seq)
+	# A dies; B answers /h 202; A, started again, reads the answer
+	# before the client comes back and resumes after /two.
+	resume_after_answer "$seq" --status 202
+	assert_equal "$(http_code "$(on_port "$acc" "$port_b")/three" -d x)" 202
+	# /h once, with its answer, before /three.
+	end_tail_printed_h 1 /two /three
+	assert_equal "$(grep -o '"path":"[^"]*"' "$out" | tail -n 2 |
+	    tr '\n' ' ')" '"path":"/h" "path":"/three" '
+}
+
+@test "a tail resumed on a listener that reads the stream slowly does not print again an answer its client printed" {
+	local url held port_b seq slow=$BATS_TEST_TMPDIR/slow
+	local out=$BATS_TEST_TMPDIR/tail.out
+	redis_proxy_start hold "$slow" budget
+	held_tail "redis://127.0.0.1:$REDIS_PROXY_PORT"
+	curl -sS -o /dev/null --max-time 60 -d h \
+	    "$(on_port "$held" "$port_b")/h" 3>&- &
+	wait_until 10 tail_has "$out" /h
+	seq=$(grep -F '"path":"/h"' "$out" | fish field /seq)
+	# The client prints /h held, then with its answer, then /two.
+	on_b fish reply "$seq" --body done
+	wait_until 10 eval "grep -F '\"path\":\"/h\"' '$out' | grep -qF '\"answer\"'"
+	post "$(on_port "$url" "$port_b")/two" two
+	wait_until 10 tail_has "$out" /two
+	# A dies; restarted by the tail, it reads the stream only once $slow
+	# is gone: it applies /h and its answer after the client resumed
+	# after /two, and its cursor, stopped below /h, passes it.
+	touch "$slow"
+	kill -STOP "$tail_pid"
+	kill_listener
+	kill -CONT "$tail_pid"
+	wait_until 20 test -s "$slow.hit"
+	wait_until 20 tail_resumed "$tail_pid"
+	rm "$slow"
+	post "$(on_port "$url" "$port_b")/three" three
+	# /h twice: held, then with its answer, before the resume only.
+	end_tail_printed_h 2 /two /three
 }
 
 @test "a listener's name is its host and an id kept in its session directory, the same after a restart" {

@@ -50,6 +50,22 @@ timeline_received(const struct message *m)
 }
 
 /*
+ * Tell whether m's entry shows it waiting for what its entry shows later:
+ * a request we sent still under way, its outcome; a held or forwarded
+ * one received, its answer.  A tail's frame says so ("open"): its client
+ * keeps those it printed, and a listener it resumes on sends each again
+ * once it is over, and no other it printed (control-timeline.c).
+ */
+int
+timeline_open(const struct message *m)
+{
+	if (!timeline_received(m))
+		return (m->state == MESSAGE_SENDING);
+	return (!m->refused && m->state != MESSAGE_REJECTED &&
+	    m->answer == 0 && (m->hook->hold || m->hook->forward_to != NULL));
+}
+
+/*
  * Return the event a received message names, or NULL (caller frees): in
  * a header, else in a JSON body not too large to look into.
  */
@@ -368,6 +384,9 @@ timeline_send_entry(struct conn *c, const struct message *m,
 		r = proto_reply(EXIT_OK, NULL);
 		json_object_object_add(r, "entry", timeline_entry(m, &rec,
 		    answered ? &answer : NULL));
+		if (timeline_open(m))
+			json_object_object_add(r, "open",
+			    json_object_new_boolean(1));
 		if (answered && timeline_answer_fits(&answer, rec.body_len)) {
 			both = xmalloc(rec.body_len + answer.body_len);
 			if (rec.body_len > 0)

@@ -24,6 +24,7 @@ struct timeline_filters {
 int	timeline_selected(const struct message *, struct hook **, size_t);
 int	timeline_match(struct store *, const struct message *,
 	    const struct timeline_filters *);
+int	timeline_open(const struct message *);
 int	timeline_send_entry(struct conn *, const struct message *,
 	    const struct timeline_filters *);
 int64_t	timeline_time(struct store *, const struct message *);

@@ -33,7 +33,14 @@
  * it printed last, which was durable, with nothing before it to come.
  * The outcome of a request whose entry was sent already is sent again,
  * whole, when it comes, and so is a received entry when its answer
- * comes.
+ * comes.  An entry that awaits them is sent with "open": true in its
+ * frame; one the filters pass over, as {"passed": SEQ, "open": true}, and
+ * its outcome they pass over as {"passed": SEQ}.  The client keeps the
+ * open ones and tells a listener it resumes on ("open"): of the entries
+ * up to its "after", that listener sends the outcome of those, once,
+ * and of no other (timeline_owed).  A client that sends no "open" (an
+ * older one) gets every outcome that comes of an entry up to "after", as
+ * before there was one.
  *
  * Logs and tails may be filtered ("where", as wait's --where: see
  * filter.h), matched against the record with the entry's "http_status".
@@ -65,6 +72,19 @@
 /* The most hooks a request may name. */
 #define TIMELINE_HOOKS_MAX	1024
 
+/*
+ * The most entries a tail's client keeps as printed open (awaiting their
+ * outcome or answer), and tells a listener it resumes on (cmd-tail.c).
+ */
+#define TIMELINE_OPEN_MAX	16384
+
+/*
+ * Marks an entry of a tail's "open" whose outcome was sent: kept in
+ * place rather than taken out, which would move all those after it, for
+ * each of as many as TIMELINE_OPEN_MAX.  A seq is below 2^63.
+ */
+#define TIMELINE_OPEN_SENT	(UINT64_C(1) << 63)
+
 /* The most filters, and the longest, a request may give. */
 #define TIMELINE_FILTERS_MAX	64
 #define TIMELINE_FILTER_LEN	4096
@@ -77,6 +97,16 @@ struct subscriber {
 	uint64_t		  next;	/* every selected entry before it
 					   has been sent */
 	uint64_t		  printed; /* its client printed up to it */
+	uint64_t		 *open;	/* of those, the ones it printed
+					   open, whose outcome it awaits;
+					   sorted; TIMELINE_OPEN_SENT once
+					   sent; NULL: a client that knows
+					   no "open" */
+	size_t			  nopen;
+	uint64_t		  owed_next; /* outcomes owed of entries
+					   below owed_end (where its cursor
+					   began) go from here on */
+	uint64_t		  owed_end;
 	int			  behind; /* waits for its output to drain */
 	TAILQ_ENTRY(subscriber)	  entry;
 };
@@ -384,8 +414,121 @@ timeline_tail_free(struct subscriber *sub)
 {
 	TAILQ_REMOVE(&subscribers, sub, entry);
 	free(sub->hooks);
+	free(sub->open);
 	filter_free_list(sub->where.filters, sub->where.n);
 	free(sub);
+}
+
+/*
+ * Tell whether m has what its entry shows only once it is over: a
+ * request we sent, its outcome; a held or forwarded one, its answer.
+ */
+static int
+timeline_over(const struct message *m)
+{
+	if (m->hook == NULL)
+		return (m->state == MESSAGE_SENT ||
+		    m->state == MESSAGE_UNANSWERED);
+	return (m->answer != 0);
+}
+
+/* Return the index of the first of sub's open entries not below seq. */
+static size_t
+timeline_open_find(const struct subscriber *sub, uint64_t seq)
+{
+	size_t	lo = 0, hi = sub->nopen, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((sub->open[mid] & ~TIMELINE_OPEN_SENT) < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo);
+}
+
+/*
+ * Tell whether the client of a resumed tail is owed m again: it printed
+ * m open, awaiting its outcome or answer, which has come.  Its client
+ * printed every other entry up to sub->printed as it is, or passed it by:
+ * sent again, one would be printed twice.  Mark m sent: it is owed once.
+ */
+static int
+timeline_owed(struct subscriber *sub, const struct message *m)
+{
+	size_t	lo;
+
+	if (m->seq > sub->printed || !timeline_over(m) || sub->open == NULL)
+		return (0);
+	lo = timeline_open_find(sub, m->seq);
+	if (lo == sub->nopen || sub->open[lo] != m->seq)
+		return (0);
+	sub->open[lo] |= TIMELINE_OPEN_SENT;
+	return (1);
+}
+
+/*
+ * Tell whether an outcome or answer m just got goes to a resumed tail
+ * whose client printed m: when owed, or, to a client that knows no
+ * "open" (an older fish tail, which says nothing of what it printed
+ * open), whenever it comes, as it did before a client could say.
+ */
+static int
+timeline_owed_now(struct subscriber *sub, const struct message *m)
+{
+	if (sub->open == NULL)
+		return (m->seq <= sub->printed && timeline_over(m));
+	return (timeline_owed(sub, m));
+}
+
+/*
+ * Tell a tail's client that its filters passed m over: {"passed": SEQ},
+ * with "open" when m awaits its outcome or answer, which they may match
+ * (--status), so that the client keeps it as it keeps an entry printed
+ * open; without, when m is over, so that it forgets it.
+ */
+static void
+timeline_tail_passed(struct conn *c, const struct message *m, int open)
+{
+	struct json_object	*r;
+
+	r = proto_reply(EXIT_OK, NULL);
+	json_object_object_add(r, "passed",
+	    json_object_new_int64((int64_t)m->seq));
+	if (open)
+		json_object_object_add(r, "open", json_object_new_boolean(1));
+	control_reply(c, r, NULL, 0);
+}
+
+/*
+ * Send m's entry to a tail, if its filters match it; if not, say that
+ * they passed it over when its client keeps it or is to: an entry open
+ * as the cursor passes it first (first), else one over.  Return as
+ * timeline_send_entry.
+ */
+static int
+timeline_tail_send(struct conn *c, struct subscriber *sub,
+    const struct message *m, int first)
+{
+	int	ret;
+
+	if ((ret = timeline_send_entry(c, m, &sub->where)) != 1)
+		return (ret);
+	if (first ? timeline_open(m) : timeline_over(m))
+		timeline_tail_passed(c, m, first);
+	return (ret);
+}
+
+static void	timeline_tail_step(struct conn *, void *);
+
+/* Have a tail go on once c's output has drained. */
+static void
+timeline_tail_wait(struct conn *c, struct subscriber *sub)
+{
+	if (!sub->behind)
+		control_on_drained(c, timeline_tail_step, NULL, sub);
+	sub->behind = 1;
 }
 
 /*
@@ -402,6 +545,38 @@ timeline_tail_step(struct conn *c, void *arg)
 	size_t			  n, i, sent = 0, looked = 0;
 	uint64_t		  complete = store_complete(control_store(c));
 
+	/*
+	 * First the outcomes a resumed tail's client is owed below where its
+	 * cursor began, over already: the listener it lost may have died
+	 * before it sent them, or the client before it read them.  Those
+	 * above go as the cursor gets to them.  As many as it printed open,
+	 * with their bodies: they wait for c's output to drain as entries do.
+	 */
+	while (sub->owed_next < sub->owed_end) {
+		i = timeline_open_find(sub, sub->owed_next);
+		if (i == sub->nopen ||
+		    (sub->open[i] & ~TIMELINE_OPEN_SENT) >= sub->owed_end) {
+			sub->owed_next = sub->owed_end;
+			break;
+		}
+		if (sub->open[i] & TIMELINE_OPEN_SENT) {
+			sub->owed_next = (sub->open[i] & ~TIMELINE_OPEN_SENT) +
+			    1;
+			continue;
+		}
+		if (control_pending(c) >= CONTROL_OUT_BOUND ||
+		    looked >= LOG_STEP_MESSAGES) {
+			timeline_tail_wait(c, sub);
+			return;
+		}
+		sub->owed_next = sub->open[i] + 1;
+		looked++;
+		m = store_message(control_store(c), sub->open[i]);
+		if (m != NULL && m->state != MESSAGE_PENDING &&
+		    timeline_owed(sub, m) &&
+		    timeline_selected(m, sub->hooks, sub->nhooks))
+			timeline_tail_send(c, sub, m, 0);
+	}
 	all = store_messages(control_store(c), &n);
 	for (i = store_message_index(control_store(c), sub->next); i < n;
 	    i++) {
@@ -410,17 +585,18 @@ timeline_tail_step(struct conn *c, void *arg)
 			break;
 		if (control_pending(c) >= CONTROL_OUT_BOUND ||
 		    sent >= LOG_STEP_ENTRIES || looked >= LOG_STEP_MESSAGES) {
-			if (!sub->behind)
-				control_on_drained(c, timeline_tail_step, NULL,
-				    sub);
-			sub->behind = 1;
+			timeline_tail_wait(c, sub);
 			return;
 		}
 		sub->next = m->seq + 1;
 		looked++;
-		if (m->seq > sub->printed &&
+		if (m->seq > sub->printed) {
+			if (timeline_selected(m, sub->hooks, sub->nhooks) &&
+			    timeline_tail_send(c, sub, m, 1) == 0)
+				sent++;
+		} else if (timeline_owed(sub, m) &&
 		    timeline_selected(m, sub->hooks, sub->nhooks) &&
-		    timeline_send_entry(c, m, &sub->where) == 0)
+		    timeline_tail_send(c, sub, m, 0) == 0)
 			sent++;
 	}
 	/* Caught up: the next entries come as they become durable. */
@@ -430,29 +606,18 @@ timeline_tail_step(struct conn *c, void *arg)
 }
 
 /*
- * Tell whether m has what its entry shows only once it is over: a
- * request we sent, its outcome; a held or forwarded one, its answer.
- */
-static int
-timeline_over(const struct message *m)
-{
-	if (m->hook == NULL)
-		return (m->state == MESSAGE_SENT ||
-		    m->state == MESSAGE_UNANSWERED);
-	return (m->answer != 0);
-}
-
-/*
  * A message became durable, a request we sent has its outcome, or one
  * received has its answer, or (m NULL) the timeline is complete further:
  * move every tail on.  An outcome or an answer goes to the tails whose
  * cursor passed its entry already (a message that just became durable is
  * never behind a cursor: it is above where the timeline was complete);
- * the others send it with that entry.  But for a tail resumed on a
- * listener that is behind, an entry its client printed is passed over
- * unsent, whenever its cursor gets to it: stopped meanwhile (its output
- * to drain, an entry not yet durable), it would pass over an outcome its
- * client never saw.  Such an outcome goes now, a repeat as any other.
+ * the others send it with that entry.  But a resumed tail's client
+ * printed every entry up to its "after" as the listener it lost had it:
+ * of those, only one it printed open gets its outcome, once
+ * (timeline_owed), whether its cursor passed it or not: a listener whose
+ * follower is behind applies outcomes the client printed already, and
+ * its cursor, stopped below the entry meanwhile (its output to drain, an
+ * entry not yet durable), would pass over one the client never saw.
  */
 static void
 timeline_notify(struct message *m, void *arg)
@@ -467,13 +632,15 @@ timeline_notify(struct message *m, void *arg)
 			continue;
 		}
 		if (m != NULL && m->seq < sub->next) {
-			if (timeline_selected(m, sub->hooks, sub->nhooks))
-				timeline_send_entry(c, m, &sub->where);
+			if ((m->seq > sub->printed ||
+			    timeline_owed_now(sub, m)) &&
+			    timeline_selected(m, sub->hooks, sub->nhooks))
+				timeline_tail_send(c, sub, m, 0);
 			continue;
 		}
-		if (m != NULL && m->seq <= sub->printed && timeline_over(m) &&
+		if (m != NULL && timeline_owed_now(sub, m) &&
 		    timeline_selected(m, sub->hooks, sub->nhooks))
-			timeline_send_entry(c, m, &sub->where);
+			timeline_tail_send(c, sub, m, 0);
 		if (!sub->behind)
 			timeline_tail_step(c, sub);
 	}
@@ -535,6 +702,59 @@ timeline_now(struct store *store)
 	return (complete < now ? complete + 1 : now);
 }
 
+/* Order sequence numbers, for qsort. */
+static int
+timeline_seq_cmp(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * Get the request's "open": the entries up to "after" its client printed
+ * open, awaiting their outcome or answer, into sub, sorted.  Return 0, or
+ * -1 after answering 2 when it is not a list of at most
+ * TIMELINE_OPEN_MAX sequence numbers up to "after".
+ */
+static int
+timeline_tail_open(struct conn *c, struct proto_frame *f,
+    struct subscriber *sub, int64_t after)
+{
+	struct json_object	*list, *v;
+	size_t			 i, n, j;
+	int64_t			 seq;
+
+	if (!json_object_object_get_ex(f->json, "open", &list))
+		return (0);
+	if (!json_object_is_type(list, json_type_array) ||
+	    (n = json_object_array_length(list)) > TIMELINE_OPEN_MAX ||
+	    (n > 0 && after < 0))
+		goto invalid;
+	sub->open = xcalloc(n == 0 ? 1 : n, sizeof *sub->open);
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(list, i);
+		if (!json_object_is_type(v, json_type_int) ||
+		    (seq = json_object_get_int64(v)) < 1 || seq > after)
+			goto invalid;
+		sub->open[i] = (uint64_t)seq;
+	}
+	/*
+	 * The client sends them sorted, but another may not: sorting as
+	 * they came would take as many steps as their square.
+	 */
+	if (n > 1)
+		qsort(sub->open, n, sizeof *sub->open, timeline_seq_cmp);
+	for (i = 0, j = 0; i < n; i++)
+		if (j == 0 || sub->open[j - 1] != sub->open[i])
+			sub->open[j++] = sub->open[i];
+	sub->nopen = j;
+	return (0);
+invalid:
+	control_invalid(c, f, "open");
+	return (-1);
+}
+
 /*
  * Reply to "tail": acknowledge with "after", the sequence number after
  * which it starts: the request's own "after" (the last entry its client
@@ -573,6 +793,13 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 	sub->nhooks = (size_t)n;
 	sub->where = where;
 	sub->next = timeline_now(control_store(c));
+	if (timeline_tail_open(c, f, sub, after) == -1) {
+		free(sub->open);
+		free(sub->hooks);
+		filter_free_list(sub->where.filters, sub->where.n);
+		free(sub);
+		return;
+	}
 	if (after >= 0) {
 		sub->printed = (uint64_t)after;
 		if (sub->next > sub->printed + 1)
@@ -584,5 +811,9 @@ timeline_tail(struct conn *c, struct proto_frame *f)
 	    after : (int64_t)(sub->next - 1)));
 	control_reply(c, r, NULL, 0);
 	control_streaming(c);
+	if (sub->open != NULL) {
+		sub->owed_next = 1;
+		sub->owed_end = sub->next;
+	}
 	timeline_tail_step(c, sub);
 }

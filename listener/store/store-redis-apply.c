@@ -445,6 +445,13 @@ store_redis_apply_on_entry(const struct redis_entry *re, void *arg)
 	fetch = store_redis_secrets_verifying_spawn(&e, token);
 	if (!fetch && sr->followed.n == 0 && TAILQ_EMPTY(&sr->held)) {
 		sr_apply(sr, &e);
+		/*
+		 * It may be what records of this store's own, replied to,
+		 * waited for (store_redis_complete): they may be sent now,
+		 * though no message joined the timeline.
+		 */
+		if (store_redis_complete(sr) > sr->seq_seen)
+			store_notify(sr->store, NULL);
 		return;
 	}
 	h = sr_hold(sr, &e);

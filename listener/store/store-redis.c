@@ -375,6 +375,15 @@ store_redis_durable(const struct store_redis *sr)
  * reply before the follower brought an entry of another listener that
  * Redis numbered before it.  A tail sends nothing above it
  * (control-timeline.c), so that it sends in seq order.
+ *
+ * But a record of this store's own that Redis numbered right after the
+ * last entry the follower brought has nothing to wait for: its append
+ * took its seq and added its entry in one step, after every entry
+ * numbered before it, all of which the follower brought.  So the
+ * timeline is complete up to it at its reply, and up to each of its own
+ * replied that follows on, without waiting for the follower to read
+ * them back (a gap, or an entry of another listener between, waits for
+ * the follower).
  */
 uint64_t
 store_redis_complete(const struct store_redis *sr)
@@ -382,12 +391,25 @@ store_redis_complete(const struct store_redis *sr)
 	const struct sr_held	*h;
 	uint64_t		 complete = sr->seq_seen;
 	size_t			 i;
+	int			 grew;
 
 	if ((h = TAILQ_FIRST(&sr->held)) != NULL && h->e.seq <= complete)
 		complete = h->e.seq - 1;
 	for (i = 0; i < sr->followed.n; i++)
 		if (sr->followed.v[i].seq <= complete)
 			complete = sr->followed.v[i].seq - 1;
+	if (complete != sr->seq_seen || sr->lost != NULL)
+		return (complete);
+	/* Mostly in seq order: a pass or two. */
+	do {
+		grew = 0;
+		for (i = 0; i < sr->replied.n; i++) {
+			if (sr->replied.v[i].seq == complete + 1) {
+				complete++;
+				grew = 1;
+			}
+		}
+	} while (grew);
 	return (complete);
 }
 

@@ -33,6 +33,15 @@ send what fish never would.
     control.py SOCK tail-after
         follow every hook as fish tail does when it starts; print the
         "after" of the acknowledgement (where the tail begins) and hang up
+    control.py SOCK tail-resume AFTER OPEN [GO]
+        follow every hook as fish tail does when it resumes after entry
+        AFTER, telling the listener it printed the entries OPEN (a JSON
+        list) open, or, OPEN "-", saying nothing of them as an older fish
+        tail does; print "following" once acknowledged; with GO, read
+        nothing more until the file GO exists (at most a minute); then
+        print a line a frame: "entry SEQ" (and " open" when it says so)
+        or "passed SEQ", for at most a minute, and "closed" if the
+        listener closes the connection
     control.py SOCK pipeline SEQ COUNT FILE
         send COUNT show requests for message SEQ in one go and read none
         of the answers (print "sent") until FILE exists (at most a
@@ -242,6 +251,12 @@ def battery_cases(hook):
     bad_values("replay", {"seq": 1}, "to", [5, "", None])
     bad_values("replay", {"seq": 1}, "timeout_ms", [0, -1, "5", BIG, HUGE])
     bad_values("tail", {}, "hooks", [hook, 5, [5]])
+    # "open": entries up to "after" its client printed awaiting their outcome
+    bad_values("tail", {"after": 5}, "open",
+               [5, "1", None, [0], [-1], [6], ["1"], [1.5], [None], [[1]]])
+    bad_values("tail", {"after": 100000}, "open", [list(range(1, 16386))])
+    add("tail open without after", {"cmd": "tail", "open": [1]}, 2,
+        "invalid open in tail request")
     bad_values("resolve", {}, "hooks", [5, [5], [None], [hook] * 2000])
     add("resolve of no such hook", {"cmd": "resolve", "hooks": ["nosuch"]},
         4, "no such hook")
@@ -416,6 +431,37 @@ def stall(path, hook, go):
         state = "closed"
     print("entries %d" % entries)
     print(state)
+    return 0
+
+
+def tail_resume(path, after, opened, go=None):
+    req = {"v": 1, "cmd": "tail", "after": int(after)}
+    if opened != "-":
+        req["open"] = json.loads(opened)
+    s = connect(path)
+    s.sendall(frame(req))
+    answer = read_frame(s)[0]
+    if answer.get("status") != 0:
+        print("status %s: %s" % (answer.get("status"), answer.get("error")))
+        return 1
+    print("following", flush=True)
+    if go is not None:
+        await_file(go)
+    end = time.time() + 60
+    try:
+        while time.time() < end:
+            s.settimeout(max(end - time.time(), 0.1))
+            answer, _ = read_frame(s)
+            more = " open" if answer.get("open") else ""
+            if "entry" in answer:
+                print("entry %d%s" % (answer["entry"]["seq"], more),
+                      flush=True)
+            elif "passed" in answer:
+                print("passed %d%s" % (answer["passed"], more), flush=True)
+    except (TimeoutError, socket.timeout):
+        pass
+    except (OSError, EOFError, ValueError):
+        print("closed", flush=True)
     return 0
 
 
@@ -600,6 +646,8 @@ def main():
         return stall(path, args[0], args[1])
     if what == "tail-after":
         return tail_after(path)
+    if what == "tail-resume":
+        return tail_resume(path, *args[:3])
     if what == "pipeline":
         return pipeline(path, int(args[0]), int(args[1]), args[2])
     if what == "wait":
