@@ -91,31 +91,43 @@ control_wait_lease(struct conn *c, struct message *m)
 }
 
 /*
- * Tell whether every message of the connection's batch is still its
- * alone: on a replicated store, a lease that lapsed (renewals failed for
- * a lease time, Redis unreachable) may have let another listener hand
- * its message out, or take it (store_lease_kept).  Else answer so: its
- * client prints none of the batch and gives it back (cli/cmd-wait.c);
- * with release, it is given back here at once.  Not from a waiter's
- * callback: giving back offers the messages to the waiters again.
+ * Return the first message of the connection's batch that is no longer
+ * its alone, or NULL: on a replicated store, a lease that lapsed
+ * (renewals failed for a lease time, Redis unreachable) may have let
+ * another listener hand its message out, or take it (store_lease_kept).
  */
-static int
-control_wait_batch_kept(struct conn *c, int release)
+static struct message *
+control_wait_lapsed(struct conn *c)
 {
 	size_t	i;
 
 	for (i = 0; i < c->nleases; i++) {
 		if (!store_lease_kept(control_store(c), c->leases[i]))
-			break;
+			return (c->leases[i]);
 	}
-	if (i == c->nleases)
+	return (NULL);
+}
+
+/*
+ * If a message of the connection's batch is no longer its alone (see
+ * control_wait_lapsed), answer so: its client prints none of the batch
+ * and gives it back (cli/cmd-wait.c); with release, it is given back
+ * here at once.  Not from a waiter's callback: giving back offers the
+ * messages to the waiters again.  Return 1 if the batch is kept.
+ */
+static int
+control_wait_batch_kept(struct conn *c, int release)
+{
+	struct message	*m;
+
+	if ((m = control_wait_lapsed(c)) == NULL)
 		return (1);
 	/* Out of reach, or another holds it: both are possible. */
 	control_errorf(c, EXIT_FAILED, "the lease of message %llu lapsed "
 	    "while the batch gathered (Redis out of reach for a lease time, "
 	    "or another listener claimed it): another listener may have it; "
 	    "none is printed, the rest stay queued",
-	    (unsigned long long)c->leases[i]->seq);
+	    (unsigned long long)m->seq);
 	if (release)
 		control_wait_release(c);
 	return (0);
@@ -131,16 +143,11 @@ static void
 control_wait_check_leases(void *arg)
 {
 	struct conn	*c = arg;
-	size_t		 i;
 
 	c->lease_timer = NULL;
 	if (!c->waiting || c->nleases == 0)
 		return;
-	for (i = 0; i < c->nleases; i++) {
-		if (!store_lease_kept(control_store(c), c->leases[i]))
-			break;
-	}
-	if (i == c->nleases) {
+	if (control_wait_lapsed(c) == NULL) {
 		c->lease_timer = loop_timer_add(control_loop(c),
 		    loop_now() + WAIT_LEASE_CHECK_MS, control_wait_check_leases,
 		    c);
