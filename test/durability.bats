@@ -356,9 +356,14 @@ wait_numbers() {
 	assert_output 200
 }
 
+# cpu_ticks PID: print the CPU time PID has used so far, in clock ticks.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
 @test "a callback whose write finds the disk full gets 503, and is queued once there is room" {
 	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
-	local url pid code
+	local url pid code start ticks used_ms elapsed_ms
 	mount_tmpfs 1m
 	url=$(fish spawn --name h)
 	pid=$(listener_pid)
@@ -366,10 +371,17 @@ wait_numbers() {
 	# space must grow it, and that write fails.
 	fill_up
 	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	start=$(date +%s%N)
+	ticks=$(cpu_ticks "$pid")
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
 	    --data-binary @"$BATS_TEST_TMPDIR/body" "$url" || true)
 	[ "$code" = 503 ] || fail "answered $code"
 	alive "$pid"
+	# The seconds before that 503 were spent waiting, not spinning.
+	used_ms=$((($(cpu_ticks "$pid") - ticks) * 1000 / $(getconf CLK_TCK)))
+	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+	[ $((used_ms * 2)) -lt "$elapsed_ms" ] ||
+	    fail "the listener used $used_ms ms of CPU in $elapsed_ms ms"
 	run fish spawn
 	assert_failure 3
 	assert_output --partial "no room on disk since"
@@ -380,6 +392,62 @@ wait_numbers() {
 	[ "${#output}" -ge 300000 ]
 	wait_until 10 answered_200 "$url" '"after"'
 	[ "$(listener_pid)" = "$pid" ]
+}
+
+# no_room_said: succeed once fish status says the journal has no room.
+no_room_said() {
+	fish status | grep -q "no room on disk"
+}
+
+@test "a sender that resets while its callback waits for room: it is queued once there is room" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url pid
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	fill_up
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	python3 "$FISH_SRC_DIR/test/helpers/hostile.py" "$(port_of "$url")" \
+	    reset "${url##*/}" 300000 "$BATS_TEST_TMPDIR/go" \
+	    >"$BATS_TEST_TMPDIR/reset" &
+	cmd_pid=$!
+	# Its record is appended and its write found no room: it waits.
+	wait_until 10 no_room_said
+	echo go >"$BATS_TEST_TMPDIR/go"
+	wait "$cmd_pid"
+	cmd_pid=
+	run fish status
+	assert_success
+	alive "$pid"
+	# Room again: the reset one's record is written, and queued.
+	rm -f "$mnt/filler" "$mnt/filler-tail"
+	run fish wait h --timeout 10
+	assert_success
+	[ "${#output}" -ge 300000 ]
+	wait_until 10 answered_200 "$url" '"after"'
+	[ "$(listener_pid)" = "$pid" ]
+}
+
+@test "fish stop while a callback waits for room stops, and never acknowledges it" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url pid
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	fill_up
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	curl -s -o /dev/null -w '%{http_code}' --max-time 20 \
+	    --data-binary @"$BATS_TEST_TMPDIR/body" "$url" \
+	    >"$BATS_TEST_TMPDIR/code" &
+	cmd_pid=$!
+	wait_until 10 no_room_said
+	run fish stop
+	assert_success
+	wait "$cmd_pid" || true
+	cmd_pid=
+	wait_until 10 all_dead "$pid"
+	run cat "$BATS_TEST_TMPDIR/code"
+	refute_output 200
 }
 
 @test "on a full disk the listener still starts and hands out what is queued" {

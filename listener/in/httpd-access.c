@@ -7,9 +7,11 @@
  * A request's form is checked first (strict.c), then its hook: unknown tokens
  * (and every other path) get 404, closed hooks 410.  Its body is kept within
  * --max-body and --max-inflight (request.c).  Complete, it is journaled
- * (record.c), its connection suspended, and resumed by the group commit
- * (store_after_sync) that made it durable: only then is it queued for wait
- * and answered, as its hook says (answer.c): with the hook's status, headers
+ * (record.c), its connection suspended (or, when the next group commit
+ * will settle it, left in MHD's loop: request_await), and resumed by the
+ * group commit (store_after_sync) that made it durable: only then is it
+ * queued for wait and answered, as its hook says (answer.c): with the
+ * hook's status, headers
  * and body; with the value a handshake asks to have echoed; with the answer
  * of the local app it is forwarded to (forward.c), which took a file for its
  * socket to the app when its head came in (or it got 503, only its refusal
@@ -76,6 +78,19 @@
  */
 #define HTTPD_NO_FILE_TEXT	"too many requests under way, retry later\n"
 #define HTTPD_NO_FILE_RETRY_AFTER	1
+
+/*
+ * Whether this libmicrohttpd lets a request await its sync unsuspended
+ * (request_await): 0.9.75 to 1.0, read for it, take a response queued
+ * outside the access handler of a server polled from outside (and build
+ * its head at once), and keep a connection with a full request and no
+ * response among those each pass looks at.  Any other keeps suspending.
+ */
+#if MHD_VERSION >= 0x00097500 && MHD_VERSION < 0x01010000
+#define HTTPD_AWAIT_UNSUSPENDED	1
+#else
+#define HTTPD_AWAIT_UNSUSPENDED	0
+#endif
 
 /* The answer to a request that failed its hook's signature check. */
 #define HTTPD_REJECTED_TEXT	"signature check failed\n"
@@ -270,6 +285,10 @@ httpd_orphan_rejected(void *arg)
 
 static void	httpd_durable(void *);
 static void	httpd_rejected(void *);
+static int	httpd_may_await_unsuspended(struct httpd *,
+		    const struct request *);
+static enum MHD_Result httpd_queue_answer(struct MHD_Connection *,
+		    struct request *);
 
 /*
  * A shared store's Redis has not acknowledged the request's record within
@@ -316,14 +335,19 @@ httpd_durable(void *arg)
 	r->message = NULL;
 	if (h->stopping)
 		forward_release(h->forward, r);
+	if (r->echo == NULL && !h->stopping && hook->forward_to != NULL) {
+		forward_start(h->forward, r);
+		request_body_release(r);
+		return;
+	}
+	/* Before the answer, which may free r (request_continue). */
+	request_body_release(r);
 	if (r->echo != NULL)
 		request_respond(r, httpd_hook_status(hook),
 		    answer_text_len(hook->headers, r->echo, r->echo_len), 0);
 	else if (h->stopping && (hook->hold || hook->forward_to != NULL))
 		request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    answer_text(NULL, text), 0);
-	else if (hook->forward_to != NULL)
-		forward_start(h->forward, r);
 	else if (hook->hold)
 		hold_add(h->hold, r);
 	else {
@@ -331,7 +355,6 @@ httpd_durable(void *arg)
 		r->canned = 1;
 		request_respond(r, httpd_hook_status(hook), NULL, 0);
 	}
-	request_body_release(r);
 }
 
 /*
@@ -346,9 +369,10 @@ httpd_rejected(void *arg)
 
 	store_reject(r->requests->store, r->message);
 	r->message = NULL;
+	/* Before the answer, which may free r (request_continue). */
+	request_body_release(r);
 	request_respond(r, MHD_HTTP_UNAUTHORIZED,
 	    answer_text(NULL, HTTPD_REJECTED_TEXT), 0);
-	request_body_release(r);
 }
 
 /*
@@ -554,14 +578,50 @@ httpd_received(struct httpd *h, struct request *r,
 		r->method = xstrdup(method);
 	else
 		request_body_release(r);
-	r->stage = REQUEST_SUSPENDED;
 	httpd_server_turn(connection);
-	MHD_suspend_connection(connection);
+	if (httpd_may_await_unsuspended(h, r))
+		request_await(r);
+	else {
+		r->stage = REQUEST_SUSPENDED;
+		MHD_suspend_connection(connection);
+	}
 	r->rejected = outcome == RECORD_REJECTED;
 	/* A shared store's Redis may be slow or short of replicas: 503. */
 	store_after_sync_within(h->store, HTTPD_STORE_WAIT_MS, r->rejected ?
-	    httpd_rejected : httpd_durable, httpd_store_failed, NULL, r);
+	    httpd_rejected : httpd_durable, httpd_store_failed,
+	    request_dropped, r);
 	return (MHD_YES);
+}
+
+/*
+ * Tell whether request r, just journaled, may await its sync with its
+ * connection left in MHD's loop (request_await): when the group commit
+ * that follows will settle it.  It will with the journal alone, which has
+ * room on disk (if the disk fills at that commit, the pass polls until
+ * the 503: httpd_prepare); not with a shared store, whose Redis may take
+ * up to HTTPD_STORE_WAIT_MS, nor for a --hold or --forward-to hook, whose
+ * answer comes later still.
+ */
+static int
+httpd_may_await_unsuspended(struct httpd *h, const struct request *r)
+{
+	return (HTTPD_AWAIT_UNSUSPENDED && store_state(h->store) == NULL &&
+	    store_no_room(h->store) == 0 && !r->hook->hold &&
+	    r->hook->forward_to == NULL);
+}
+
+/*
+ * Give request r, which awaited its sync unsuspended, its response now:
+ * MHD takes it from outside the access handler and builds its head at
+ * once, and sends it in its next pass.  Should MHD refuse it, r stays
+ * answered with no response queued, and MHD's next call of the access
+ * handler refuses the same way, which closes the connection.
+ */
+void
+httpd_answer_unsuspended(struct request *r, void *arg)
+{
+	(void)arg;
+	(void)httpd_queue_answer(r->connection, r);
 }
 
 /* MHD's access handler: called for the headers, each body piece, the end. */
@@ -572,14 +632,15 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 {
 	struct httpd		*h = arg;
 	struct request		*r = *con_cls;
-	struct MHD_Response	*response;
-	enum MHD_Result		 ret;
 
 	(void)url;
 	(void)version;
-	h->progress++;
 	if (r == NULL)
 		return (MHD_NO);
+	/* Awaiting its sync unsuspended: MHD asks on each pass, idly. */
+	if (r->stage == REQUEST_SUSPENDED)
+		return (MHD_YES);
+	h->progress++;
 	switch (r->stage) {
 	case REQUEST_NEW:
 		return (httpd_headers(h, r, connection, method));
@@ -597,19 +658,33 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 	case REQUEST_SUSPENDED:
 		return (MHD_YES);
 	case REQUEST_ANSWERED:
-		if (r->canned) {
-			response = answer_canned(r->hook);
-			return (response == NULL ? MHD_NO :
-			    MHD_queue_response(connection, r->status, response));
-		}
-		if (r->response == NULL)
-			return (MHD_NO);
-		ret = MHD_queue_response(connection, r->status, r->response);
-		MHD_destroy_response(r->response);
-		r->response = NULL;
-		return (ret);
+		return (httpd_queue_answer(connection, r));
 	}
 	return (MHD_NO);
+}
+
+/*
+ * Queue the response of request r, answered: its hook's own, made once
+ * (answer_canned), or the one made for it.  MHD_NO if there is none (out
+ * of memory) or MHD refuses it.
+ */
+static enum MHD_Result
+httpd_queue_answer(struct MHD_Connection *connection, struct request *r)
+{
+	struct MHD_Response	*response;
+	enum MHD_Result		 ret;
+
+	if (r->canned) {
+		response = answer_canned(r->hook);
+		return (response == NULL ? MHD_NO :
+		    MHD_queue_response(connection, r->status, response));
+	}
+	if (r->response == NULL)
+		return (MHD_NO);
+	ret = MHD_queue_response(connection, r->status, r->response);
+	MHD_destroy_response(r->response);
+	r->response = NULL;
+	return (ret);
 }
 
 /* Free per-request state once MHD is done with the request. */
@@ -641,7 +716,8 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 		clients_give(h->clients, &r->client_key, CLIENTS_REQUEST);
 	hold_forget(h->hold, r);
 	forward_forget(h->forward, r);
-	request_free(r);
+	/* One awaiting its sync unsuspended is the sync's to free. */
+	request_completed(r);
 	*con_cls = NULL;
 	h->progress++;
 }

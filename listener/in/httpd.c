@@ -87,6 +87,13 @@
 #define HTTPD_MHD_STARVED	"Hit process or system resource limit at FIRST"
 #define HTTPD_STARVED_MS	250
 
+/*
+ * How often a pass polls while requests awaiting their sync unsuspended
+ * wait for room on disk (see httpd_prepare): a disk full for seconds
+ * should cost little CPU, and their 503 comes seconds later anyway.
+ */
+#define HTTPD_AWAIT_POLL_MS	10
+
 /* How much of MHD's error messages to log (see httpd_log). */
 #define HTTPD_LOG_BURST		20
 #define HTTPD_LOG_WINDOW_MS	60000
@@ -201,6 +208,15 @@ httpd_prepare(void *arg)
 		wait = timeout > INT32_MAX ? INT32_MAX : (int64_t)timeout;
 	if (h->progress != h->progress_seen && (wait < 0 || wait > 1))
 		wait = 1;
+	/*
+	 * Requests awaiting their sync unsuspended (request_await) keep MHD's
+	 * timeout at zero.  They are settled by the next group commit, unless
+	 * it found no room on disk: then, while nothing else moves, poll
+	 * rather than spin until there is room or they get their 503.
+	 */
+	else if (wait == 0 && h->progress == h->progress_seen &&
+	    h->requests.awaiting > 0)
+		wait = HTTPD_AWAIT_POLL_MS;
 	h->progress_seen = h->progress;
 	return (wait);
 }
@@ -249,7 +265,8 @@ httpd_start(const struct httpd_config *config, char **cause)
 	TAILQ_INIT(&h->conns);
 	TAILQ_INIT(&h->idle);
 	h->conn_limit = httpd_connection_limit(&h->limits, config->files);
-	requests_init(&h->requests, h->store, &h->limits, httpd_client_turn, h);
+	requests_init(&h->requests, h->store, &h->limits, httpd_client_turn,
+	    httpd_answer_unsuspended, h);
 	h->requests.forwarded = config->forwarded;
 	h->hold = hold_new(loop, h->store);
 	h->forward = forward_new(config->outbound);

@@ -38,10 +38,15 @@ that would tidy up what it sends.
         PID's VmRSS then), "normal STATUS" (a small request from 127.0.0.2
         meanwhile); then send the ends and print "answers CODES" (sorted,
         with counts) and "rss peak KB" (VmHWM)
+    hostile.py PORT reset TOKEN SIZE FIFO
+        POST a SIZE-byte body, all of it; then wait for a line on FIFO
+        and reset the connection (RST, not FIN) without reading an
+        answer; print "reset"
 """
 import os
 import select
 import socket
+import struct
 import sys
 import time
 
@@ -454,6 +459,20 @@ def bodies(port, token, count, size, pid, mode):
         s.close()
 
 
+def reset(port, token, size, fifo):
+    s = connect(port)
+    s.sendall(b"POST /%s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+              b"\r\n" % (token.encode(), size) + b"x" * size)
+    with open(fifo) as f:
+        f.readline()
+    # A zero linger makes close send RST: the listener sees an error,
+    # not an end of input it might not read while the request waits.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                 struct.pack("ii", 1, 0))
+    s.close()
+    print("reset")
+
+
 def main():
     port, what = int(sys.argv[1]), sys.argv[2]
     if what == "probe":
@@ -472,6 +491,8 @@ def main():
     elif what == "bodies":
         bodies(port, sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
                int(sys.argv[6]), sys.argv[7])
+    elif what == "reset":
+        reset(port, sys.argv[3], int(sys.argv[4]), sys.argv[5])
     else:
         sys.exit("hostile.py: unknown command " + what)
 
