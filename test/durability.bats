@@ -15,7 +15,7 @@ setup() {
 teardown() {
 	local bad=0
 	stop_tail
-	kill_and_wait "${holder_pid-}" "${cmd_pid-}"
+	kill_and_wait "${holder_pid-}" "${cmd_pid-}" "${late_pid-}"
 	# bats fails a teardown on its last command only: keep its verdict.
 	common_teardown || bad=1
 	unmount_tmpfs
@@ -448,6 +448,56 @@ no_room_said() {
 	wait_until 10 all_dead "$pid"
 	run cat "$BATS_TEST_TMPDIR/code"
 	refute_output 200
+}
+
+@test "with a short --idle-timeout, a callback whose write finds the disk full still gets its 503" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url code
+	mount_tmpfs 1m
+	run fish start --idle-timeout 1s
+	assert_success
+	url=$(fish spawn --name h)
+	fill_up
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	# The 3 s until the 503 are the listener's turn: no deadline of the
+	# sender's, nor libmicrohttpd's own timeout, may cut it meanwhile.
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+	    --data-binary @"$BATS_TEST_TMPDIR/body" "$url" || true)
+	[ "$code" = 503 ] || fail "answered $code"
+}
+
+@test "fish stop while a callback that ended late in its grace waits for room: it stops cleanly and never acknowledges it" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url pid start
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	fill_up
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	python3 "$FISH_SRC_DIR/test/helpers/hostile.py" "$(port_of "$url")" \
+	    late "${url##*/}" 300000 "$BATS_TEST_TMPDIR/go" \
+	    >"$BATS_TEST_TMPDIR/late" &
+	late_pid=$!
+	wait_until 10 grep -q sent "$BATS_TEST_TMPDIR/late"
+	fish stop >"$BATS_TEST_TMPDIR/stop" 2>&1 &
+	cmd_pid=$!
+	# The stop's grace (5 s) for requests under way starts as the
+	# listener says it stops.  The body ends late in it, before the disk
+	# is known full (so it awaits its sync unsuspended), and its 503, 3 s
+	# after, would come after the grace: the server stops first, and the
+	# store, which drops the sync, after it.
+	wait_until 10 log_has ' stopping$'
+	start=$(now_ms)
+	wait_until 10 since "$start" 2500
+	echo go >"$BATS_TEST_TMPDIR/go"
+	wait "$late_pid" || true
+	late_pid=
+	wait "$cmd_pid"
+	cmd_pid=
+	wait_until 10 all_dead "$pid"
+	run cat "$BATS_TEST_TMPDIR/late"
+	refute_line 200
+	assert_line closed
 }
 
 @test "on a full disk the listener still starts and hands out what is queued" {

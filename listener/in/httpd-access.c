@@ -81,16 +81,25 @@
 
 /*
  * Whether this libmicrohttpd lets a request await its sync unsuspended
- * (request_await): 0.9.75 to 1.0, read for it, take a response queued
- * outside the access handler of a server polled from outside (and build
- * its head at once), and keep a connection with a full request and no
- * response among those each pass looks at.  Any other keeps suspending.
+ * (request_await): 0.9.75 to 1.0, read for it, keep a connection with a
+ * full request and no response among those each pass looks at (its
+ * epoll "ready" list, which zeroes MHD's timeout), and call the access
+ * handler for it on each pass.  Any other keeps suspending.
  */
 #if MHD_VERSION >= 0x00097500 && MHD_VERSION < 0x01010000
 #define HTTPD_AWAIT_UNSUSPENDED	1
 #else
 #define HTTPD_AWAIT_UNSUSPENDED	0
 #endif
+
+/*
+ * The least --idle-timeout with which a request may await its sync
+ * unsuspended.  MHD then times its connection out (our backstop, see
+ * httpd_start), which it does not while suspended: if the disk fills at
+ * that sync, MHD must not cut it unanswered before its 503, which comes
+ * HTTPD_STORE_WAIT_MS after.  A second more is for the pass that sends it.
+ */
+#define HTTPD_AWAIT_IDLE_MIN_MS	(HTTPD_STORE_WAIT_MS + 1000)
 
 /* The answer to a request that failed its hook's signature check. */
 #define HTTPD_REJECTED_TEXT	"signature check failed\n"
@@ -285,6 +294,23 @@ httpd_orphan_rejected(void *arg)
 
 static void	httpd_durable(void *);
 static void	httpd_rejected(void *);
+
+/*
+ * Leave the sync that request r waits for to queue its message without r
+ * (httpd_orphan_durable, httpd_orphan_rejected), in its place: in the
+ * order written.  Return 0, or -1 if it is not waiting (it runs now).
+ */
+static int
+httpd_orphan(struct httpd *h, struct request *r)
+{
+	if (store_sync_move(h->store, r->rejected ? httpd_rejected :
+	    httpd_durable, r, r->rejected ? httpd_orphan_rejected :
+	    httpd_orphan_durable, r->message) == -1)
+		return (-1);
+	r->message = NULL;
+	return (0);
+}
+
 static int	httpd_may_await_unsuspended(struct httpd *,
 		    const struct request *);
 static enum MHD_Result httpd_queue_answer(struct MHD_Connection *,
@@ -305,12 +331,8 @@ httpd_store_failed(void *arg, const char *why)
 	struct httpd	*h = r->requests->arg;
 
 	(void)why;
-	/* In its place: its message is queued in the order written. */
-	if (store_sync_move(h->store, r->rejected ? httpd_rejected :
-	    httpd_durable, r, r->rejected ? httpd_orphan_rejected :
-	    httpd_orphan_durable, r->message) == -1)
+	if (httpd_orphan(h, r) == -1)
 		return;
-	r->message = NULL;
 	request_body_release(r);
 	forward_release(h->forward, r);
 	request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -586,10 +608,12 @@ httpd_received(struct httpd *h, struct request *r,
 		MHD_suspend_connection(connection);
 	}
 	r->rejected = outcome == RECORD_REJECTED;
-	/* A shared store's Redis may be slow or short of replicas: 503. */
+	/*
+	 * A shared store's Redis may be slow or short of replicas: 503.  The
+	 * store closes after the server: by then MHD has freed r.
+	 */
 	store_after_sync_within(h->store, HTTPD_STORE_WAIT_MS, r->rejected ?
-	    httpd_rejected : httpd_durable, httpd_store_failed,
-	    request_dropped, r);
+	    httpd_rejected : httpd_durable, httpd_store_failed, NULL, r);
 	return (MHD_YES);
 }
 
@@ -598,30 +622,17 @@ httpd_received(struct httpd *h, struct request *r,
  * connection left in MHD's loop (request_await): when the group commit
  * that follows will settle it.  It will with the journal alone, which has
  * room on disk (if the disk fills at that commit, the pass polls until
- * the 503: httpd_prepare); not with a shared store, whose Redis may take
- * up to HTTPD_STORE_WAIT_MS, nor for a --hold or --forward-to hook, whose
- * answer comes later still.
+ * the 503: httpd_prepare, and MHD's timeout must wait for it); not with a
+ * shared store, whose Redis may take up to HTTPD_STORE_WAIT_MS, nor for a
+ * --hold or --forward-to hook, whose answer comes later still.
  */
 static int
 httpd_may_await_unsuspended(struct httpd *h, const struct request *r)
 {
 	return (HTTPD_AWAIT_UNSUSPENDED && store_state(h->store) == NULL &&
-	    store_no_room(h->store) == 0 && !r->hook->hold &&
-	    r->hook->forward_to == NULL);
-}
-
-/*
- * Give request r, which awaited its sync unsuspended, its response now:
- * MHD takes it from outside the access handler and builds its head at
- * once, and sends it in its next pass.  Should MHD refuse it, r stays
- * answered with no response queued, and MHD's next call of the access
- * handler refuses the same way, which closes the connection.
- */
-void
-httpd_answer_unsuspended(struct request *r, void *arg)
-{
-	(void)arg;
-	(void)httpd_queue_answer(r->connection, r);
+	    store_no_room(h->store) == 0 &&
+	    h->limits.idle_timeout_ms >= HTTPD_AWAIT_IDLE_MIN_MS &&
+	    !r->hook->hold && r->hook->forward_to == NULL);
 }
 
 /* MHD's access handler: called for the headers, each body piece, the end. */
@@ -716,7 +727,14 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 		clients_give(h->clients, &r->client_key, CLIENTS_REQUEST);
 	hold_forget(h->hold, r);
 	forward_forget(h->forward, r);
-	/* One awaiting its sync unsuspended is the sync's to free. */
+	/*
+	 * One awaiting its sync unsuspended (its sender reset, or the server
+	 * stops) leaves it to queue its message without it, and is freed
+	 * now: the store, which may run that sync, closes after the server
+	 * and this state.  Unless the sync runs now: then it frees r.
+	 */
+	if (r->unsuspended && httpd_orphan(h, r) == 0)
+		request_unawait(r);
 	request_completed(r);
 	*con_cls = NULL;
 	h->progress++;

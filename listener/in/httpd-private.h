@@ -86,7 +86,6 @@ enum MHD_Result httpd_access(void *, struct MHD_Connection *, const char *,
 	    const char *, const char *, const char *, size_t *, void **);
 void	httpd_completed(void *, struct MHD_Connection *, void **,
 	    enum MHD_RequestTerminationCode);
-void	httpd_answer_unsuspended(struct request *, void *);
 void	httpd_canned_free(struct httpd *);
 
 #endif

@@ -265,8 +265,7 @@ httpd_start(const struct httpd_config *config, char **cause)
 	TAILQ_INIT(&h->conns);
 	TAILQ_INIT(&h->idle);
 	h->conn_limit = httpd_connection_limit(&h->limits, config->files);
-	requests_init(&h->requests, h->store, &h->limits, httpd_client_turn,
-	    httpd_answer_unsuspended, h);
+	requests_init(&h->requests, h->store, &h->limits, httpd_client_turn, h);
 	h->requests.forwarded = config->forwarded;
 	h->hold = hold_new(loop, h->store);
 	h->forward = forward_new(config->outbound);

@@ -32,20 +32,17 @@
 
 /*
  * Start with no requests: their records go to store, their bodies are
- * bounded by limits, client_turn(connection, arg) is told when one is
- * resumed with its response, and answer(request, arg) gives one that
- * awaited its sync unsuspended (request_await) its response.
+ * bounded by limits, and client_turn(connection, arg) is told when one is
+ * given its response.
  */
 void
 requests_init(struct requests *rs, struct store *store,
-    const struct limits *limits, request_turn_cb client_turn,
-    request_answer_cb answer, void *arg)
+    const struct limits *limits, request_turn_cb client_turn, void *arg)
 {
 	memset(rs, 0, sizeof *rs);
 	rs->store = store;
 	rs->limits = limits;
 	rs->client_turn = client_turn;
-	rs->answer = answer;
 	rs->arg = arg;
 }
 
@@ -83,14 +80,15 @@ request_free(struct request *r)
 /*
  * Let a request whose record is appended await its sync without
  * suspending its connection: it stays in MHD's event loop, with its full
- * request read and no response, and request_continue answers it straight
- * from the sync.  Suspending costs two epoll_ctl calls per request (MHD
+ * request read and no response, and the access handler, which MHD calls
+ * on each pass, answers it once the sync made it so (request_continue).
+ * Suspending costs two epoll_ctl calls per request (MHD
  * takes the socket out of its epoll set and puts it back) and a second
  * recvfrom: not suspending took 1.07-1.19x the callbacks per second under
  * wrk (doc/performance.md).  The price is that MHD looks at the
- * connection on each pass until then (and calls the access handler,
- * which must not count that as progress), so only a sync that comes in
- * the next pass may be awaited this way (httpd_received says which).
+ * connection on each pass until then (and the access handler must not
+ * count those calls as progress), so only a sync that comes in the next
+ * pass may be awaited this way (httpd_received says which).
  */
 void
 request_await(struct request *r)
@@ -101,9 +99,22 @@ request_await(struct request *r)
 }
 
 /*
- * MHD is done with r's connection: free r; or, if r awaits its sync
- * unsuspended, leave it to the sync, which queues its message (durable
- * even if no one hears the 200) and then frees it.
+ * Request r awaited its sync unsuspended, and will not be answered: its
+ * connection closed, and its sync was left to run without it
+ * (httpd_completed).
+ */
+void
+request_unawait(struct request *r)
+{
+	r->unsuspended = 0;
+	r->requests->awaiting--;
+}
+
+/*
+ * MHD is done with r's connection: free r; or, if r still awaits its sync
+ * unsuspended (the group commit is running it), leave it to the sync,
+ * which queues its message (durable even if no one hears the 200) and
+ * then frees it.
  */
 void
 request_completed(struct request *r)
@@ -117,27 +128,17 @@ request_completed(struct request *r)
 }
 
 /*
- * The store closed before r's sync (it stops after the server): free r if
- * its connection is gone; else MHD frees it at its completion.
- */
-void
-request_dropped(void *arg)
-{
-	struct request	*r = arg;
-
-	if (!r->unsuspended)
-		return;
-	r->unsuspended = 0;
-	r->requests->awaiting--;
-	if (r->gone)
-		request_free(r);
-}
-
-/*
  * Answer a request whose response is ready: resume it if suspended (MHD
- * calls the access handler again, in the stage it was left in), else
- * give it its response now; either way its client's turn comes again.
- * One awaiting its sync unsuspended whose connection is gone is freed.
+ * calls the access handler again, in the stage it was left in); one that
+ * awaited its sync unsuspended is in MHD's loop still, whose next pass
+ * (the one that follows the sync) calls the access handler.  Either way
+ * its client's turn comes again.  One whose connection is gone is freed.
+ *
+ * The response is queued from the access handler, not here: from outside
+ * it, MHD 0.9.75 builds the head at once, and if that does not fit in the
+ * connection's memory, closes the connection (freeing r) and then marks
+ * the closed connection active, putting it back on its timeout list,
+ * from which it is freed: a sender's large head made that a crash.
  */
 void
 request_continue(struct request *r)
@@ -152,7 +153,6 @@ request_continue(struct request *r)
 			return;
 		}
 		rs->client_turn(r->connection, rs->arg);
-		rs->answer(r, rs->arg);
 		return;
 	}
 	rs->client_turn(r->connection, rs->arg);

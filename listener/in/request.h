@@ -47,8 +47,6 @@ struct MHD_Response;
 
 /* Told that a connection is its client's turn (to read, then send). */
 typedef void (*request_turn_cb)(struct MHD_Connection *, void *);
-/* Told to give a request its response now, outside MHD's access handler. */
-typedef void (*request_answer_cb)(struct request *, void *);
 
 /*
  * What the requests of one server share: the store their records go to,
@@ -61,8 +59,7 @@ struct requests {
 	size_t			 count;		/* request states allocated */
 	uint64_t		 inflight;	/* bytes held by bodies */
 	request_turn_cb		 client_turn;
-	request_answer_cb	 answer;	/* an unsuspended request */
-	void			*arg;		/* for both: the server */
+	void			*arg;		/* for client_turn: the server */
 	size_t			 awaiting;	/* unsuspended requests before
 						   their sync */
 	int			 forwarded;	/* enum record_forwarded */
@@ -116,14 +113,13 @@ struct request {
 };
 
 void		 requests_init(struct requests *, struct store *,
-		    const struct limits *, request_turn_cb, request_answer_cb,
-		    void *);
+		    const struct limits *, request_turn_cb, void *);
 struct request	*request_new(struct requests *, struct MHD_Connection *,
 		    const char *);
 void		 request_free(struct request *);
 void		 request_await(struct request *);
+void		 request_unawait(struct request *);
 void		 request_completed(struct request *);
-void		 request_dropped(void *);
 void		 request_continue(struct request *);
 const char	*request_store_text(const struct store *);
 struct MHD_Response *request_store_response(const struct store *);

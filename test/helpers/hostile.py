@@ -42,6 +42,10 @@ that would tidy up what it sends.
         POST a SIZE-byte body, all of it; then wait for a line on FIFO
         and reset the connection (RST, not FIN) without reading an
         answer; print "reset"
+    hostile.py PORT late TOKEN SIZE FIFO
+        POST a SIZE-byte body but its last byte, and print "sent"; then
+        wait for a line on FIFO, send the last byte, and print the status
+        code of the answer ("closed" if the connection closed first)
 """
 import os
 import select
@@ -473,6 +477,18 @@ def reset(port, token, size, fifo):
     print("reset")
 
 
+def late(port, token, size, fifo):
+    s = connect(port)
+    s.sendall(b"POST /%s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+              b"\r\n" % (token.encode(), size) + b"x" * (size - 1))
+    print("sent", flush=True)
+    with open(fifo) as f:
+        f.readline()
+    send_all(s, b"x")
+    print(answer(s, 30))
+    s.close()
+
+
 def main():
     port, what = int(sys.argv[1]), sys.argv[2]
     if what == "probe":
@@ -493,6 +509,8 @@ def main():
                int(sys.argv[6]), sys.argv[7])
     elif what == "reset":
         reset(port, sys.argv[3], int(sys.argv[4]), sys.argv[5])
+    elif what == "late":
+        late(port, sys.argv[3], int(sys.argv[4]), sys.argv[5])
     else:
         sys.exit("hostile.py: unknown command " + what)
 
