@@ -331,6 +331,7 @@ httpd_store_failed(void *arg, const char *why)
 	struct httpd	*h = r->requests->arg;
 
 	(void)why;
+	request_synced(r);
 	if (httpd_orphan(h, r) == -1)
 		return;
 	request_body_release(r);
@@ -351,6 +352,7 @@ httpd_durable(void *arg)
 	struct hook	*hook = r->hook;
 	const char	*text = "shutting down\n";
 
+	request_synced(r);
 	/* A replicated store renumbered it once durable (store-redis-send.c). */
 	r->seq = r->message->seq;
 	store_ready(h->store, r->message);
@@ -389,6 +391,7 @@ httpd_rejected(void *arg)
 {
 	struct request	*r = arg;
 
+	request_synced(r);
 	store_reject(r->requests->store, r->message);
 	r->message = NULL;
 	/* Before the answer, which may free r (request_continue). */
@@ -612,9 +615,26 @@ httpd_received(struct httpd *h, struct request *r,
 	 * A shared store's Redis may be slow or short of replicas: 503.  The
 	 * store closes after the server: by then MHD has freed r.
 	 */
+	request_syncing(r);
 	store_after_sync_within(h->store, HTTPD_STORE_WAIT_MS, r->rejected ?
 	    httpd_rejected : httpd_durable, httpd_store_failed, NULL, r);
 	return (MHD_YES);
+}
+
+/*
+ * The server stops, and the store has not made the records of these
+ * requests durable in the stop's grace (no room on disk, Redis slow):
+ * answer them 503 now, as at their deadline (their messages are queued
+ * should the records be written after all), rather than leave them
+ * suspended: MHD 0.9.75 aborts when stopped with a connection suspended.
+ */
+void
+httpd_unsynced_stop(struct httpd *h)
+{
+	struct request	*r;
+
+	while ((r = TAILQ_FIRST(&h->requests.syncing)) != NULL)
+		httpd_store_failed(r, "the server stops");
 }
 
 /*

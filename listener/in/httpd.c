@@ -388,7 +388,8 @@ httpd_status(struct httpd *h, struct json_object *reply)
 
 /*
  * Stop the server.  No connection may still be suspended: requests still
- * waiting for their app (forwarded) get 503 first.
+ * waiting for their app (forwarded), or for a record the store did not
+ * make durable in time, get 503 first.
  */
 void
 httpd_stop(struct httpd *h)
@@ -397,6 +398,7 @@ httpd_stop(struct httpd *h)
 		return;
 	/* Let the answers of forward_stop (and any other resume) go out. */
 	forward_stop(h->forward);
+	httpd_unsynced_stop(h);
 	MHD_run(h->daemon);
 	/* A turn of the loop after this must not reach the freed server. */
 	loop_prepare_remove(h->loop, httpd_prepare, h);

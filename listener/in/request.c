@@ -44,6 +44,7 @@ requests_init(struct requests *rs, struct store *store,
 	rs->limits = limits;
 	rs->client_turn = client_turn;
 	rs->arg = arg;
+	TAILQ_INIT(&rs->syncing);
 }
 
 /* Make the state of a request on connection whose request line has uri. */
@@ -69,6 +70,7 @@ request_free(struct request *r)
 	if (r->response != NULL)
 		MHD_destroy_response(r->response);
 	request_body_release(r);
+	request_synced(r);
 	r->requests->count--;
 	free(r->method);
 	free(r->client);
@@ -96,6 +98,27 @@ request_await(struct request *r)
 	r->stage = REQUEST_SUSPENDED;
 	r->unsuspended = 1;
 	r->requests->awaiting++;
+}
+
+/*
+ * Request r waits for the sync of its record: the server, stopping, must
+ * find it (httpd_unsynced_stop).
+ */
+void
+request_syncing(struct request *r)
+{
+	TAILQ_INSERT_TAIL(&r->requests->syncing, r, sync_entry);
+	r->syncing = 1;
+}
+
+/* Request r waits for its sync no more: it came, failed, or r is freed. */
+void
+request_synced(struct request *r)
+{
+	if (!r->syncing)
+		return;
+	TAILQ_REMOVE(&r->requests->syncing, r, sync_entry);
+	r->syncing = 0;
 }
 
 /*

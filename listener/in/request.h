@@ -62,6 +62,7 @@ struct requests {
 	void			*arg;		/* for client_turn: the server */
 	size_t			 awaiting;	/* unsuspended requests before
 						   their sync */
+	TAILQ_HEAD(, request)	 syncing;	/* before their sync */
 	int			 forwarded;	/* enum record_forwarded */
 };
 
@@ -110,6 +111,8 @@ struct request {
 						   loop (request_await) */
 	int			 gone;		/* its connection closed then:
 						   the sync frees it */
+	int			 syncing;	/* on requests' syncing */
+	TAILQ_ENTRY(request)	 sync_entry;
 };
 
 void		 requests_init(struct requests *, struct store *,
@@ -119,6 +122,8 @@ struct request	*request_new(struct requests *, struct MHD_Connection *,
 void		 request_free(struct request *);
 void		 request_await(struct request *);
 void		 request_unawait(struct request *);
+void		 request_syncing(struct request *);
+void		 request_synced(struct request *);
 void		 request_completed(struct request *);
 void		 request_continue(struct request *);
 const char	*request_store_text(const struct store *);
