@@ -200,9 +200,22 @@ httpd_prepare(void *arg)
 	struct httpd		*h = arg;
 	MHD_UNSIGNED_LONG_LONG	 timeout;
 	int64_t			 wait = -1;
+	size_t			 answered = h->requests.answered;
 
+	h->requests.answered = 0;
 	/* Paused: its timer wakes the loop. */
 	if (!httpd_run(h))
+		return (-1);
+	/*
+	 * Requests answered by the group commit just run, awaiting it
+	 * unsuspended, had their answers queued in that pass by the access
+	 * handler; MHD sends an answer only in the pass after the one that
+	 * queues it.  Run that pass now rather than after a turn of the loop:
+	 * their senders hear the 200 sooner, and their next requests join the
+	 * next group commit (without it, half as many records shared each
+	 * fdatasync under wrk, for no gain over suspending).
+	 */
+	if (answered > 0 && !httpd_run(h))
 		return (-1);
 	if (MHD_get_timeout(h->daemon, &timeout) == MHD_YES)
 		wait = timeout > INT32_MAX ? INT32_MAX : (int64_t)timeout;

@@ -176,6 +176,7 @@ request_continue(struct request *r)
 			return;
 		}
 		rs->client_turn(r->connection, rs->arg);
+		rs->answered++;
 		return;
 	}
 	rs->client_turn(r->connection, rs->arg);

@@ -62,6 +62,9 @@ struct requests {
 	void			*arg;		/* for client_turn: the server */
 	size_t			 awaiting;	/* unsuspended requests before
 						   their sync */
+	size_t			 answered;	/* unsuspended requests
+						   answered since the server's
+						   last pass (httpd_prepare) */
 	TAILQ_HEAD(, request)	 syncing;	/* before their sync */
 	int			 forwarded;	/* enum record_forwarded */
 };
