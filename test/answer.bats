@@ -306,6 +306,33 @@ message_count() {
 	assert_output url_verification
 }
 
+@test "an answer whose head does not fit beside the request's is cut, and the listener carries on" {
+	local pad hook pid i args=()
+	# The answer's head is built in the connection's memory (--max-header,
+	# 16KiB), which the request's head still takes: 9 KiB and 8 KiB do
+	# not fit, and libmicrohttpd closes the connection.  The hook's own
+	# answer (made once), and one made for the request (an echo).
+	pad=$(head -c 1000 /dev/zero | tr '\0' a)
+	for i in 1 2 3 4 5 6 7 8 9; do
+		args+=(-H "X-Pad-$i: $pad")
+	done
+	for hook in "$(fish spawn "${args[@]}")" \
+	    "$(fish spawn --echo /challenge "${args[@]}")"; do
+		pid=$(listener_pid)
+		run curl -sS --max-time 10 \
+		    -H "X-Big: $(head -c 8000 /dev/zero | tr '\0' b)" \
+		    -d '{"challenge":"c1"}' "$hook"
+		assert_failure
+		alive "$pid"
+		run fish wait "$hook" --field /challenge --timeout 5
+		assert_output c1
+		run curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
+		    -d '{"challenge":"c2"}' "$hook"
+		assert_output 200
+	done
+	[ "$(listener_pid)" = "$pid" ]
+}
+
 @test "--echo answers a value holding NUL bytes whole, as field prints it" {
 	hook=$(fish spawn --echo /challenge)
 	curl -sS --max-time 10 -o "$BATS_TEST_TMPDIR/answer" \

@@ -15,7 +15,8 @@ setup() {
 teardown() {
 	local bad=0
 	stop_tail
-	kill_and_wait "${holder_pid-}" "${cmd_pid-}"
+	kill_and_wait "${holder_pid-}" "${cmd_pid-}" "${late1_pid-}" \
+	    "${late2_pid-}"
 	# bats fails a teardown on its last command only: keep its verdict.
 	common_teardown || bad=1
 	unmount_tmpfs
@@ -356,9 +357,14 @@ wait_numbers() {
 	assert_output 200
 }
 
+# cpu_ticks PID: print the CPU time PID has used so far, in clock ticks.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
 @test "a callback whose write finds the disk full gets 503, and is queued once there is room" {
 	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
-	local url pid code
+	local url pid code start ticks used_ms elapsed_ms
 	mount_tmpfs 1m
 	url=$(fish spawn --name h)
 	pid=$(listener_pid)
@@ -366,10 +372,17 @@ wait_numbers() {
 	# space must grow it, and that write fails.
 	fill_up
 	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	start=$(date +%s%N)
+	ticks=$(cpu_ticks "$pid")
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
 	    --data-binary @"$BATS_TEST_TMPDIR/body" "$url" || true)
 	[ "$code" = 503 ] || fail "answered $code"
 	alive "$pid"
+	# The seconds before that 503 were spent waiting, not spinning.
+	used_ms=$((($(cpu_ticks "$pid") - ticks) * 1000 / $(getconf CLK_TCK)))
+	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+	[ $((used_ms * 2)) -lt "$elapsed_ms" ] ||
+	    fail "the listener used $used_ms ms of CPU in $elapsed_ms ms"
 	run fish spawn
 	assert_failure 3
 	assert_output --partial "no room on disk since"
@@ -380,6 +393,125 @@ wait_numbers() {
 	[ "${#output}" -ge 300000 ]
 	wait_until 10 answered_200 "$url" '"after"'
 	[ "$(listener_pid)" = "$pid" ]
+}
+
+# no_room_said: succeed once fish status says the journal has no room.
+no_room_said() {
+	fish status | grep -q "no room on disk"
+}
+
+@test "a sender that resets while its callback waits for room: it is queued once there is room" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url pid
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	fill_up
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	python3 "$FISH_SRC_DIR/test/helpers/hostile.py" "$(port_of "$url")" \
+	    reset "${url##*/}" 300000 "$BATS_TEST_TMPDIR/go" \
+	    >"$BATS_TEST_TMPDIR/reset" &
+	cmd_pid=$!
+	# Its record is appended and its write found no room: it waits.
+	wait_until 10 no_room_said
+	echo go >"$BATS_TEST_TMPDIR/go"
+	wait "$cmd_pid"
+	cmd_pid=
+	run fish status
+	assert_success
+	alive "$pid"
+	# Room again: the reset one's record is written, and queued.
+	rm -f "$mnt/filler" "$mnt/filler-tail"
+	run fish wait h --timeout 10
+	assert_success
+	[ "${#output}" -ge 300000 ]
+	wait_until 10 answered_200 "$url" '"after"'
+	[ "$(listener_pid)" = "$pid" ]
+}
+
+@test "fish stop while a callback waits for room stops, and never acknowledges it" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url pid
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	fill_up
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	curl -s -o /dev/null -w '%{http_code}' --max-time 20 \
+	    --data-binary @"$BATS_TEST_TMPDIR/body" "$url" \
+	    >"$BATS_TEST_TMPDIR/code" &
+	cmd_pid=$!
+	wait_until 10 no_room_said
+	run fish stop
+	assert_success
+	wait "$cmd_pid" || true
+	cmd_pid=
+	wait_until 10 all_dead "$pid"
+	run cat "$BATS_TEST_TMPDIR/code"
+	refute_output 200
+}
+
+@test "with a short --idle-timeout, a callback whose write finds the disk full still gets its 503" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url code
+	mount_tmpfs 1m
+	run fish start --idle-timeout 1s
+	assert_success
+	url=$(fish spawn --name h)
+	fill_up
+	head -c 300000 /dev/zero | tr '\0' x >"$BATS_TEST_TMPDIR/body"
+	# The 3 s until the 503 are the listener's turn: no deadline of the
+	# sender's, nor libmicrohttpd's own timeout, may cut it meanwhile.
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+	    --data-binary @"$BATS_TEST_TMPDIR/body" "$url" || true)
+	[ "$code" = 503 ] || fail "answered $code"
+}
+
+@test "fish stop while callbacks that ended late in its grace wait for room: it stops cleanly and acknowledges neither" {
+	journal_only "on a Redis store, Redis acknowledges the callback, not the disk"
+	local url pid port start
+	mount_tmpfs 1m
+	url=$(fish spawn --name h)
+	pid=$(listener_pid)
+	port=$(port_of "$url")
+	fill_up
+	mkfifo "$BATS_TEST_TMPDIR/go1" "$BATS_TEST_TMPDIR/go2"
+	python3 "$FISH_SRC_DIR/test/helpers/hostile.py" "$port" late \
+	    "${url##*/}" 300000 "$BATS_TEST_TMPDIR/go1" \
+	    >"$BATS_TEST_TMPDIR/late1" &
+	late1_pid=$!
+	python3 "$FISH_SRC_DIR/test/helpers/hostile.py" "$port" late \
+	    "${url##*/}" 300000 "$BATS_TEST_TMPDIR/go2" \
+	    >"$BATS_TEST_TMPDIR/late2" &
+	late2_pid=$!
+	wait_until 10 grep -q sent "$BATS_TEST_TMPDIR/late1"
+	wait_until 10 grep -q sent "$BATS_TEST_TMPDIR/late2"
+	fish stop >"$BATS_TEST_TMPDIR/stop" 2>&1 &
+	cmd_pid=$!
+	# The stop's grace (5 s) for requests under way starts as the
+	# listener says it stops.  Both bodies end late in it, so that their
+	# 503 (3 s after, the disk having no room) would come after it: the
+	# first before the disk is known full (it awaits its sync
+	# unsuspended), the second after (its connection is suspended).  The
+	# server stops first, then the store, which drops their syncs.
+	wait_until 10 log_has ' stopping$'
+	start=$(now_ms)
+	wait_until 10 since "$start" 2500
+	echo go >"$BATS_TEST_TMPDIR/go1"
+	wait_until 10 since "$start" 3000
+	echo go >"$BATS_TEST_TMPDIR/go2"
+	wait "$late1_pid" "$late2_pid" || true
+	late1_pid= late2_pid=
+	wait "$cmd_pid" || fail "fish stop failed: $(cat "$BATS_TEST_TMPDIR/stop")"
+	cmd_pid=
+	wait_until 10 all_dead "$pid"
+	run cat "$BATS_TEST_TMPDIR/late1" "$BATS_TEST_TMPDIR/late2"
+	refute_line 200
+	assert_line --index 0 sent
+	assert_line --index 2 sent
+	# Not killed by libmicrohttpd (a suspended connection at its stop).
+	run grep -l "Fatal error" "$FISH_HOME/sessions/default/listener.log"
+	assert_failure
 }
 
 @test "on a full disk the listener still starts and hands out what is queued" {

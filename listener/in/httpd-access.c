@@ -7,9 +7,11 @@
  * A request's form is checked first (strict.c), then its hook: unknown tokens
  * (and every other path) get 404, closed hooks 410.  Its body is kept within
  * --max-body and --max-inflight (request.c).  Complete, it is journaled
- * (record.c), its connection suspended, and resumed by the group commit
- * (store_after_sync) that made it durable: only then is it queued for wait
- * and answered, as its hook says (answer.c): with the hook's status, headers
+ * (record.c), its connection suspended (or, when the next group commit
+ * will settle it, left in MHD's loop: request_await), and resumed by the
+ * group commit (store_after_sync) that made it durable: only then is it
+ * queued for wait and answered, as its hook says (answer.c): with the
+ * hook's status, headers
  * and body; with the value a handshake asks to have echoed; with the answer
  * of the local app it is forwarded to (forward.c), which took a file for its
  * socket to the app when its head came in (or it got 503, only its refusal
@@ -76,6 +78,28 @@
  */
 #define HTTPD_NO_FILE_TEXT	"too many requests under way, retry later\n"
 #define HTTPD_NO_FILE_RETRY_AFTER	1
+
+/*
+ * Whether this libmicrohttpd lets a request await its sync unsuspended
+ * (request_await): 0.9.75 to 1.0, read for it, keep a connection with a
+ * full request and no response among those each pass looks at (its
+ * epoll "ready" list, which zeroes MHD's timeout), and call the access
+ * handler for it on each pass.  Any other keeps suspending.
+ */
+#if MHD_VERSION >= 0x00097500 && MHD_VERSION < 0x01010000
+#define HTTPD_AWAIT_UNSUSPENDED	1
+#else
+#define HTTPD_AWAIT_UNSUSPENDED	0
+#endif
+
+/*
+ * The least --idle-timeout with which a request may await its sync
+ * unsuspended.  MHD then times its connection out (our backstop, see
+ * httpd_start), which it does not while suspended: if the disk fills at
+ * that sync, MHD must not cut it unanswered before its 503, which comes
+ * HTTPD_STORE_WAIT_MS after.  A second more is for the pass that sends it.
+ */
+#define HTTPD_AWAIT_IDLE_MIN_MS	(HTTPD_STORE_WAIT_MS + 1000)
 
 /* The answer to a request that failed its hook's signature check. */
 #define HTTPD_REJECTED_TEXT	"signature check failed\n"
@@ -272,6 +296,27 @@ static void	httpd_durable(void *);
 static void	httpd_rejected(void *);
 
 /*
+ * Leave the sync that request r waits for to queue its message without r
+ * (httpd_orphan_durable, httpd_orphan_rejected), in its place: in the
+ * order written.  Return 0, or -1 if it is not waiting (it runs now).
+ */
+static int
+httpd_orphan(struct httpd *h, struct request *r)
+{
+	if (store_sync_move(h->store, r->rejected ? httpd_rejected :
+	    httpd_durable, r, r->rejected ? httpd_orphan_rejected :
+	    httpd_orphan_durable, r->message) == -1)
+		return (-1);
+	r->message = NULL;
+	return (0);
+}
+
+static int	httpd_may_await_unsuspended(struct httpd *,
+		    const struct request *);
+static enum MHD_Result httpd_queue_answer(struct MHD_Connection *,
+		    struct request *);
+
+/*
  * A shared store's Redis has not acknowledged the request's record within
  * HTTPD_STORE_WAIT_MS, or a WAIT found it short of the replicas
  * --store-replicas wants: answer 503 with Retry-After now rather than
@@ -286,12 +331,9 @@ httpd_store_failed(void *arg, const char *why)
 	struct httpd	*h = r->requests->arg;
 
 	(void)why;
-	/* In its place: its message is queued in the order written. */
-	if (store_sync_move(h->store, r->rejected ? httpd_rejected :
-	    httpd_durable, r, r->rejected ? httpd_orphan_rejected :
-	    httpd_orphan_durable, r->message) == -1)
+	request_synced(r);
+	if (httpd_orphan(h, r) == -1)
 		return;
-	r->message = NULL;
 	request_body_release(r);
 	forward_release(h->forward, r);
 	request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -310,20 +352,26 @@ httpd_durable(void *arg)
 	struct hook	*hook = r->hook;
 	const char	*text = "shutting down\n";
 
+	request_synced(r);
 	/* A replicated store renumbered it once durable (store-redis-send.c). */
 	r->seq = r->message->seq;
 	store_ready(h->store, r->message);
 	r->message = NULL;
 	if (h->stopping)
 		forward_release(h->forward, r);
+	if (r->echo == NULL && !h->stopping && hook->forward_to != NULL) {
+		forward_start(h->forward, r);
+		request_body_release(r);
+		return;
+	}
+	/* Before the answer, which may free r (request_continue). */
+	request_body_release(r);
 	if (r->echo != NULL)
 		request_respond(r, httpd_hook_status(hook),
 		    answer_text_len(hook->headers, r->echo, r->echo_len), 0);
 	else if (h->stopping && (hook->hold || hook->forward_to != NULL))
 		request_respond(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    answer_text(NULL, text), 0);
-	else if (hook->forward_to != NULL)
-		forward_start(h->forward, r);
 	else if (hook->hold)
 		hold_add(h->hold, r);
 	else {
@@ -331,7 +379,6 @@ httpd_durable(void *arg)
 		r->canned = 1;
 		request_respond(r, httpd_hook_status(hook), NULL, 0);
 	}
-	request_body_release(r);
 }
 
 /*
@@ -344,11 +391,13 @@ httpd_rejected(void *arg)
 {
 	struct request	*r = arg;
 
+	request_synced(r);
 	store_reject(r->requests->store, r->message);
 	r->message = NULL;
+	/* Before the answer, which may free r (request_continue). */
+	request_body_release(r);
 	request_respond(r, MHD_HTTP_UNAUTHORIZED,
 	    answer_text(NULL, HTTPD_REJECTED_TEXT), 0);
-	request_body_release(r);
 }
 
 /*
@@ -554,14 +603,56 @@ httpd_received(struct httpd *h, struct request *r,
 		r->method = xstrdup(method);
 	else
 		request_body_release(r);
-	r->stage = REQUEST_SUSPENDED;
 	httpd_server_turn(connection);
-	MHD_suspend_connection(connection);
+	if (httpd_may_await_unsuspended(h, r))
+		request_await(r);
+	else {
+		r->stage = REQUEST_SUSPENDED;
+		MHD_suspend_connection(connection);
+	}
 	r->rejected = outcome == RECORD_REJECTED;
-	/* A shared store's Redis may be slow or short of replicas: 503. */
+	/*
+	 * A shared store's Redis may be slow or short of replicas: 503.  The
+	 * store closes after the server: by then MHD has freed r.
+	 */
+	request_syncing(r);
 	store_after_sync_within(h->store, HTTPD_STORE_WAIT_MS, r->rejected ?
 	    httpd_rejected : httpd_durable, httpd_store_failed, NULL, r);
 	return (MHD_YES);
+}
+
+/*
+ * The server stops, and the store has not made the records of these
+ * requests durable in the stop's grace (no room on disk, Redis slow):
+ * answer them 503 now, as at their deadline (their messages are queued
+ * should the records be written after all), rather than leave them
+ * suspended: MHD 0.9.75 aborts when stopped with a connection suspended.
+ */
+void
+httpd_unsynced_stop(struct httpd *h)
+{
+	struct request	*r;
+
+	while ((r = TAILQ_FIRST(&h->requests.syncing)) != NULL)
+		httpd_store_failed(r, "the server stops");
+}
+
+/*
+ * Tell whether request r, just journaled, may await its sync with its
+ * connection left in MHD's loop (request_await): when the group commit
+ * that follows will settle it.  It will with the journal alone, which has
+ * room on disk (if the disk fills at that commit, the pass polls until
+ * the 503: httpd_prepare, and MHD's timeout must wait for it); not with a
+ * shared store, whose Redis may take up to HTTPD_STORE_WAIT_MS, nor for a
+ * --hold or --forward-to hook, whose answer comes later still.
+ */
+static int
+httpd_may_await_unsuspended(struct httpd *h, const struct request *r)
+{
+	return (HTTPD_AWAIT_UNSUSPENDED && store_state(h->store) == NULL &&
+	    store_no_room(h->store) == 0 &&
+	    h->limits.idle_timeout_ms >= HTTPD_AWAIT_IDLE_MIN_MS &&
+	    !r->hook->hold && r->hook->forward_to == NULL);
 }
 
 /* MHD's access handler: called for the headers, each body piece, the end. */
@@ -572,14 +663,15 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 {
 	struct httpd		*h = arg;
 	struct request		*r = *con_cls;
-	struct MHD_Response	*response;
-	enum MHD_Result		 ret;
 
 	(void)url;
 	(void)version;
-	h->progress++;
 	if (r == NULL)
 		return (MHD_NO);
+	/* Awaiting its sync unsuspended: MHD asks on each pass, idly. */
+	if (r->stage == REQUEST_SUSPENDED)
+		return (MHD_YES);
+	h->progress++;
 	switch (r->stage) {
 	case REQUEST_NEW:
 		return (httpd_headers(h, r, connection, method));
@@ -597,19 +689,33 @@ httpd_access(void *arg, struct MHD_Connection *connection, const char *url,
 	case REQUEST_SUSPENDED:
 		return (MHD_YES);
 	case REQUEST_ANSWERED:
-		if (r->canned) {
-			response = answer_canned(r->hook);
-			return (response == NULL ? MHD_NO :
-			    MHD_queue_response(connection, r->status, response));
-		}
-		if (r->response == NULL)
-			return (MHD_NO);
-		ret = MHD_queue_response(connection, r->status, r->response);
-		MHD_destroy_response(r->response);
-		r->response = NULL;
-		return (ret);
+		return (httpd_queue_answer(connection, r));
 	}
 	return (MHD_NO);
+}
+
+/*
+ * Queue the response of request r, answered: its hook's own, made once
+ * (answer_canned), or the one made for it.  MHD_NO if there is none (out
+ * of memory) or MHD refuses it.
+ */
+static enum MHD_Result
+httpd_queue_answer(struct MHD_Connection *connection, struct request *r)
+{
+	struct MHD_Response	*response;
+	enum MHD_Result		 ret;
+
+	if (r->canned) {
+		response = answer_canned(r->hook);
+		return (response == NULL ? MHD_NO :
+		    MHD_queue_response(connection, r->status, response));
+	}
+	if (r->response == NULL)
+		return (MHD_NO);
+	ret = MHD_queue_response(connection, r->status, r->response);
+	MHD_destroy_response(r->response);
+	r->response = NULL;
+	return (ret);
 }
 
 /* Free per-request state once MHD is done with the request. */
@@ -641,7 +747,15 @@ httpd_completed(void *arg, struct MHD_Connection *connection, void **con_cls,
 		clients_give(h->clients, &r->client_key, CLIENTS_REQUEST);
 	hold_forget(h->hold, r);
 	forward_forget(h->forward, r);
-	request_free(r);
+	/*
+	 * One awaiting its sync unsuspended (its sender reset, or the server
+	 * stops) leaves it to queue its message without it, and is freed
+	 * now: the store, which may run that sync, closes after the server
+	 * and this state.  Unless the sync runs now: then it frees r.
+	 */
+	if (r->unsuspended && httpd_orphan(h, r) == 0)
+		request_unawait(r);
+	request_completed(r);
 	*con_cls = NULL;
 	h->progress++;
 }

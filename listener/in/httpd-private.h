@@ -87,5 +87,6 @@ enum MHD_Result httpd_access(void *, struct MHD_Connection *, const char *,
 void	httpd_completed(void *, struct MHD_Connection *, void **,
 	    enum MHD_RequestTerminationCode);
 void	httpd_canned_free(struct httpd *);
+void	httpd_unsynced_stop(struct httpd *);
 
 #endif

@@ -87,6 +87,13 @@
 #define HTTPD_MHD_STARVED	"Hit process or system resource limit at FIRST"
 #define HTTPD_STARVED_MS	250
 
+/*
+ * How often a pass polls while requests awaiting their sync unsuspended
+ * wait for room on disk (see httpd_prepare): a disk full for seconds
+ * should cost little CPU, and their 503 comes seconds later anyway.
+ */
+#define HTTPD_AWAIT_POLL_MS	10
+
 /* How much of MHD's error messages to log (see httpd_log). */
 #define HTTPD_LOG_BURST		20
 #define HTTPD_LOG_WINDOW_MS	60000
@@ -193,14 +200,36 @@ httpd_prepare(void *arg)
 	struct httpd		*h = arg;
 	MHD_UNSIGNED_LONG_LONG	 timeout;
 	int64_t			 wait = -1;
+	size_t			 answered = h->requests.answered;
 
+	h->requests.answered = 0;
 	/* Paused: its timer wakes the loop. */
 	if (!httpd_run(h))
+		return (-1);
+	/*
+	 * Requests answered by the group commit just run, awaiting it
+	 * unsuspended, had their answers queued in that pass by the access
+	 * handler; MHD sends an answer only in the pass after the one that
+	 * queues it.  Run that pass now rather than after a turn of the loop:
+	 * their senders hear the 200 sooner, and their next requests join the
+	 * next group commit (without it, half as many records shared each
+	 * fdatasync under wrk, for no gain over suspending).
+	 */
+	if (answered > 0 && !httpd_run(h))
 		return (-1);
 	if (MHD_get_timeout(h->daemon, &timeout) == MHD_YES)
 		wait = timeout > INT32_MAX ? INT32_MAX : (int64_t)timeout;
 	if (h->progress != h->progress_seen && (wait < 0 || wait > 1))
 		wait = 1;
+	/*
+	 * Requests awaiting their sync unsuspended (request_await) keep MHD's
+	 * timeout at zero.  They are settled by the next group commit, unless
+	 * it found no room on disk: then, while nothing else moves, poll
+	 * rather than spin until there is room or they get their 503.
+	 */
+	else if (wait == 0 && h->progress == h->progress_seen &&
+	    h->requests.awaiting > 0)
+		wait = HTTPD_AWAIT_POLL_MS;
 	h->progress_seen = h->progress;
 	return (wait);
 }
@@ -372,7 +401,8 @@ httpd_status(struct httpd *h, struct json_object *reply)
 
 /*
  * Stop the server.  No connection may still be suspended: requests still
- * waiting for their app (forwarded) get 503 first.
+ * waiting for their app (forwarded), or for a record the store did not
+ * make durable in time, get 503 first.
  */
 void
 httpd_stop(struct httpd *h)
@@ -381,6 +411,7 @@ httpd_stop(struct httpd *h)
 		return;
 	/* Let the answers of forward_stop (and any other resume) go out. */
 	forward_stop(h->forward);
+	httpd_unsynced_stop(h);
 	MHD_run(h->daemon);
 	/* A turn of the loop after this must not reach the freed server. */
 	loop_prepare_remove(h->loop, httpd_prepare, h);

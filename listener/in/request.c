@@ -33,7 +33,7 @@
 /*
  * Start with no requests: their records go to store, their bodies are
  * bounded by limits, and client_turn(connection, arg) is told when one is
- * resumed with its response.
+ * given its response.
  */
 void
 requests_init(struct requests *rs, struct store *store,
@@ -44,6 +44,7 @@ requests_init(struct requests *rs, struct store *store,
 	rs->limits = limits;
 	rs->client_turn = client_turn;
 	rs->arg = arg;
+	TAILQ_INIT(&rs->syncing);
 }
 
 /* Make the state of a request on connection whose request line has uri. */
@@ -69,6 +70,7 @@ request_free(struct request *r)
 	if (r->response != NULL)
 		MHD_destroy_response(r->response);
 	request_body_release(r);
+	request_synced(r);
 	r->requests->count--;
 	free(r->method);
 	free(r->client);
@@ -78,14 +80,105 @@ request_free(struct request *r)
 }
 
 /*
- * Resume a suspended request: MHD calls the access handler again, in the
- * stage it was left in (and its client's turn comes again).
+ * Let a request whose record is appended await its sync without
+ * suspending its connection: it stays in MHD's event loop, with its full
+ * request read and no response, and the access handler, which MHD calls
+ * on each pass, answers it once the sync made it so (request_continue).
+ * Suspending costs two epoll_ctl calls per request (MHD
+ * takes the socket out of its epoll set and puts it back) and a second
+ * recvfrom: not suspending took 1.07-1.19x the callbacks per second under
+ * wrk (doc/performance.md).  The price is that MHD looks at the
+ * connection on each pass until then (and the access handler must not
+ * count those calls as progress), so only a sync that comes in the next
+ * pass may be awaited this way (httpd_received says which).
+ */
+void
+request_await(struct request *r)
+{
+	r->stage = REQUEST_SUSPENDED;
+	r->unsuspended = 1;
+	r->requests->awaiting++;
+}
+
+/*
+ * Request r waits for the sync of its record: the server, stopping, must
+ * find it (httpd_unsynced_stop).
+ */
+void
+request_syncing(struct request *r)
+{
+	TAILQ_INSERT_TAIL(&r->requests->syncing, r, sync_entry);
+	r->syncing = 1;
+}
+
+/* Request r waits for its sync no more: it came, failed, or r is freed. */
+void
+request_synced(struct request *r)
+{
+	if (!r->syncing)
+		return;
+	TAILQ_REMOVE(&r->requests->syncing, r, sync_entry);
+	r->syncing = 0;
+}
+
+/*
+ * Request r awaited its sync unsuspended, and will not be answered: its
+ * connection closed, and its sync was left to run without it
+ * (httpd_completed).
+ */
+void
+request_unawait(struct request *r)
+{
+	r->unsuspended = 0;
+	r->requests->awaiting--;
+}
+
+/*
+ * MHD is done with r's connection: free r; or, if r still awaits its sync
+ * unsuspended (the group commit is running it), leave it to the sync,
+ * which queues its message (durable even if no one hears the 200) and
+ * then frees it.
+ */
+void
+request_completed(struct request *r)
+{
+	if (!r->unsuspended) {
+		request_free(r);
+		return;
+	}
+	r->gone = 1;
+	r->connection = NULL;
+}
+
+/*
+ * Answer a request whose response is ready: resume it if suspended (MHD
+ * calls the access handler again, in the stage it was left in); one that
+ * awaited its sync unsuspended is in MHD's loop still, whose next pass
+ * (the one that follows the sync) calls the access handler.  Either way
+ * its client's turn comes again.  One whose connection is gone is freed.
+ *
+ * The response is queued from the access handler, not here: from outside
+ * it, MHD 0.9.75 builds the head at once, and if that does not fit in the
+ * connection's memory, closes the connection (freeing r) and then marks
+ * the closed connection active, putting it back on its timeout list,
+ * from which it is freed: a sender's large head made that a crash.
  */
 void
 request_continue(struct request *r)
 {
 	struct requests	*rs = r->requests;
 
+	if (r->unsuspended) {
+		r->unsuspended = 0;
+		rs->awaiting--;
+		if (r->gone) {
+			request_free(r);
+			return;
+		}
+		rs->client_turn(r->connection, rs->arg);
+		rs->answered++;
+		return;
+	}
 	rs->client_turn(r->connection, rs->arg);
 	MHD_resume_connection(r->connection);
 }
@@ -159,7 +252,8 @@ request_store_response(const struct store *s)
 /*
  * Give a suspended request its response; resume it now, or once what the
  * journal holds so far is durable (after_sync; 503 if that takes more than
- * STORE_COMMAND_WAIT_MS, as it may on a shared store).
+ * STORE_COMMAND_WAIT_MS, as it may on a shared store).  Now, r may be
+ * freed (request_continue): the caller must not touch it after.
  */
 void
 request_respond(struct request *r, unsigned int status,

@@ -40,6 +40,7 @@ struct json_object;
 struct limits;
 struct loop_timer;
 struct message;
+struct request;
 struct store;
 struct MHD_Connection;
 struct MHD_Response;
@@ -59,6 +60,12 @@ struct requests {
 	uint64_t		 inflight;	/* bytes held by bodies */
 	request_turn_cb		 client_turn;
 	void			*arg;		/* for client_turn: the server */
+	size_t			 awaiting;	/* unsuspended requests before
+						   their sync */
+	size_t			 answered;	/* unsuspended requests
+						   answered since the server's
+						   last pass (httpd_prepare) */
+	TAILQ_HEAD(, request)	 syncing;	/* before their sync */
 	int			 forwarded;	/* enum record_forwarded */
 };
 
@@ -103,6 +110,12 @@ struct request {
 	int			 client_counted;
 	int			 caught_up;	/* 1: caught up, -1: could not */
 	int			 rejected;	/* its signature check failed */
+	int			 unsuspended;	/* awaits its sync in MHD's
+						   loop (request_await) */
+	int			 gone;		/* its connection closed then:
+						   the sync frees it */
+	int			 syncing;	/* on requests' syncing */
+	TAILQ_ENTRY(request)	 sync_entry;
 };
 
 void		 requests_init(struct requests *, struct store *,
@@ -110,6 +123,11 @@ void		 requests_init(struct requests *, struct store *,
 struct request	*request_new(struct requests *, struct MHD_Connection *,
 		    const char *);
 void		 request_free(struct request *);
+void		 request_await(struct request *);
+void		 request_unawait(struct request *);
+void		 request_syncing(struct request *);
+void		 request_synced(struct request *);
+void		 request_completed(struct request *);
 void		 request_continue(struct request *);
 const char	*request_store_text(const struct store *);
 struct MHD_Response *request_store_response(const struct store *);

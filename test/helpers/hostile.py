@@ -38,10 +38,19 @@ that would tidy up what it sends.
         PID's VmRSS then), "normal STATUS" (a small request from 127.0.0.2
         meanwhile); then send the ends and print "answers CODES" (sorted,
         with counts) and "rss peak KB" (VmHWM)
+    hostile.py PORT reset TOKEN SIZE FIFO
+        POST a SIZE-byte body, all of it; then wait for a line on FIFO
+        and reset the connection (RST, not FIN) without reading an
+        answer; print "reset"
+    hostile.py PORT late TOKEN SIZE FIFO
+        POST a SIZE-byte body but its last byte, and print "sent"; then
+        wait for a line on FIFO, send the last byte, and print the status
+        code of the answer ("closed" if the connection closed first)
 """
 import os
 import select
 import socket
+import struct
 import sys
 import time
 
@@ -454,6 +463,32 @@ def bodies(port, token, count, size, pid, mode):
         s.close()
 
 
+def reset(port, token, size, fifo):
+    s = connect(port)
+    s.sendall(b"POST /%s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+              b"\r\n" % (token.encode(), size) + b"x" * size)
+    with open(fifo) as f:
+        f.readline()
+    # A zero linger makes close send RST: the listener sees an error,
+    # not an end of input it might not read while the request waits.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                 struct.pack("ii", 1, 0))
+    s.close()
+    print("reset")
+
+
+def late(port, token, size, fifo):
+    s = connect(port)
+    s.sendall(b"POST /%s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n"
+              b"\r\n" % (token.encode(), size) + b"x" * (size - 1))
+    print("sent", flush=True)
+    with open(fifo) as f:
+        f.readline()
+    send_all(s, b"x")
+    print(answer(s, 30))
+    s.close()
+
+
 def main():
     port, what = int(sys.argv[1]), sys.argv[2]
     if what == "probe":
@@ -472,6 +507,10 @@ def main():
     elif what == "bodies":
         bodies(port, sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
                int(sys.argv[6]), sys.argv[7])
+    elif what == "reset":
+        reset(port, sys.argv[3], int(sys.argv[4]), sys.argv[5])
+    elif what == "late":
+        late(port, sys.argv[3], int(sys.argv[4]), sys.argv[5])
     else:
         sys.exit("hostile.py: unknown command " + what)
 
