@@ -84,13 +84,14 @@ request_free(struct request *r)
  * suspending its connection: it stays in MHD's event loop, with its full
  * request read and no response, and the access handler, which MHD calls
  * on each pass, answers it once the sync made it so (request_continue).
- * Suspending costs two epoll_ctl calls per request (MHD
- * takes the socket out of its epoll set and puts it back) and a second
- * recvfrom: not suspending took 1.07-1.19x the callbacks per second under
- * wrk (doc/performance.md).  The price is that MHD looks at the
- * connection on each pass until then (and the access handler must not
- * count those calls as progress), so only a sync that comes in the next
- * pass may be awaited this way (httpd_received says which).
+ * Suspending costs two epoll_ctl calls per request (MHD takes the socket
+ * out of its epoll set and puts it back) and a second recvfrom: not
+ * suspending took 0.79x the listener's CPU per request, and 1.03-1.10x
+ * the callbacks per second under wrk (doc/performance.md).  The price is
+ * that MHD looks at the connection on each pass until then (and the
+ * access handler must not count those calls as progress), so only a sync
+ * that comes in the next pass may be awaited this way (httpd_received
+ * says which).
  */
 void
 request_await(struct request *r)
